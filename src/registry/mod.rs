@@ -246,3 +246,11 @@ impl Registry {
         todo!()
     }
 }
+
+impl Registry {
+    /// Seeds `count` synthetic customers for load tests (placeholder until the store lands).
+    pub fn seed_load_customers(&self, count: usize) -> Result<Vec<Rut>, RegistryError> {
+        let _ = count;
+        todo!()
+    }
+}
