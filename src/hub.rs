@@ -261,7 +261,11 @@ pub struct Hub {
 impl Hub {
     /// A hub where each executive chats with at most `capacity` customers at a time.
     pub fn new(capacity: usize, console: Console) -> Hub {
-        Hub { state: Arc::default(), capacity: capacity.max(1), console }
+        Hub {
+            state: Arc::default(),
+            capacity: capacity.max(1),
+            console,
+        }
     }
 
     /// Locks the state. A std mutex is right here: every critical section is short,
@@ -269,7 +273,9 @@ impl Hub {
     /// consistent enough to go on (each method mutates in small steps), so poisoning is
     /// ignored rather than taking every connection down.
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn send(&self, deliveries: Deliveries) {
@@ -304,10 +310,18 @@ impl Hub {
             let position = state.queue.len();
             state.customers.insert(
                 session,
-                CustomerEntry { ticket, backlog: Vec::new(), agent: None, position },
+                CustomerEntry {
+                    ticket,
+                    backlog: Vec::new(),
+                    agent: None,
+                    position,
+                },
             );
             self.dispatch(&mut state, &mut out);
-            Enqueued { position, agents_online: state.agents.len() }
+            Enqueued {
+                position,
+                agents_online: state.agents.len(),
+            }
         };
         self.send(Deliveries(out));
         result
@@ -318,7 +332,10 @@ impl Hub {
         let mut out = Vec::new();
         let routed = {
             let mut state = self.lock();
-            let entry = state.customers.get_mut(&session).ok_or(HubError::NotQueued)?;
+            let entry = state
+                .customers
+                .get_mut(&session)
+                .ok_or(HubError::NotQueued)?;
             match entry.agent {
                 None => {
                     entry.backlog.push(text.to_string());
@@ -329,7 +346,10 @@ impl Hub {
                     let agent = state.agents.get(&agent).ok_or(HubError::NotChatting)?;
                     out.push(Delivery::Agent(
                         agent.outbox.clone(),
-                        AgentEvent::FromCustomer { chat, text: text.to_string() },
+                        AgentEvent::FromCustomer {
+                            chat,
+                            text: text.to_string(),
+                        },
                     ));
                     Routed::Agent(agent.name.clone())
                 }
@@ -363,8 +383,15 @@ impl Hub {
         let mut out = Vec::new();
         {
             let mut state = self.lock();
-            let agent = state.customers.get(&session).and_then(|c| c.agent).ok_or(HubError::NotChatting)?;
-            let entry = state.customers.remove(&session).ok_or(HubError::NotChatting)?;
+            let agent = state
+                .customers
+                .get(&session)
+                .and_then(|c| c.agent)
+                .ok_or(HubError::NotChatting)?;
+            let entry = state
+                .customers
+                .remove(&session)
+                .ok_or(HubError::NotChatting)?;
             self.release(&mut state, agent, &entry, false, &mut out);
             self.dispatch(&mut state, &mut out);
         }
@@ -395,7 +422,12 @@ impl Hub {
     }
 
     /// An executive joins the pool; returns how many customers are waiting.
-    pub fn agent_join(&self, session: SessionId, name: &str, outbox: Outbox<AgentEvent>) -> Result<usize, HubError> {
+    pub fn agent_join(
+        &self,
+        session: SessionId,
+        name: &str,
+        outbox: Outbox<AgentEvent>,
+    ) -> Result<usize, HubError> {
         let mut out = Vec::new();
         let waiting = {
             let mut state = self.lock();
@@ -407,7 +439,12 @@ impl Hub {
             let waiting = state.queue.len();
             state.agents.insert(
                 session,
-                AgentEntry { name: name.to_string(), outbox, chats: Vec::new(), free_since },
+                AgentEntry {
+                    name: name.to_string(),
+                    outbox,
+                    chats: Vec::new(),
+                    free_since,
+                },
             );
             self.dispatch(&mut state, &mut out);
             waiting
@@ -421,14 +458,18 @@ impl Hub {
         let mut out = Vec::new();
         {
             let mut state = self.lock();
-            let Some(agent) = state.agents.remove(&session) else { return };
+            let Some(agent) = state.agents.remove(&session) else {
+                return;
+            };
             // Requeue in the order they were assigned, ahead of everyone waiting.
             for customer in agent.chats.iter().rev() {
                 if let Some(entry) = state.customers.get_mut(customer) {
                     entry.agent = None;
                     out.push(Delivery::Customer(
                         entry.ticket.outbox.clone(),
-                        CustomerEvent::AgentLeft { agent: agent.name.clone() },
+                        CustomerEvent::AgentLeft {
+                            agent: agent.name.clone(),
+                        },
                     ));
                     state.queue.push_front(*customer);
                 }
@@ -446,7 +487,12 @@ impl Hub {
     }
 
     /// A line from an executive to their current customer.
-    pub fn agent_says(&self, agent: SessionId, customer: SessionId, text: &str) -> Result<ChatInfo, HubError> {
+    pub fn agent_says(
+        &self,
+        agent: SessionId,
+        customer: SessionId,
+        text: &str,
+    ) -> Result<ChatInfo, HubError> {
         self.to_customer(agent, customer, |name| CustomerEvent::FromAgent {
             agent: name.to_string(),
             text: text.to_string(),
@@ -454,8 +500,14 @@ impl Hub {
     }
 
     /// Tells the customer their executive restarted their services.
-    pub fn agent_restarted(&self, agent: SessionId, customer: SessionId) -> Result<ChatInfo, HubError> {
-        self.to_customer(agent, customer, |name| CustomerEvent::ServicesRestarted { agent: name.to_string() })
+    pub fn agent_restarted(
+        &self,
+        agent: SessionId,
+        customer: SessionId,
+    ) -> Result<ChatInfo, HubError> {
+        self.to_customer(agent, customer, |name| CustomerEvent::ServicesRestarted {
+            agent: name.to_string(),
+        })
     }
 
     fn to_customer(
@@ -472,7 +524,10 @@ impl Hub {
                 return Err(HubError::NoCustomer);
             }
             let entry = state.customers.get(&customer).ok_or(HubError::NoCustomer)?;
-            out.push(Delivery::Customer(entry.ticket.outbox.clone(), event(&agent.name)));
+            out.push(Delivery::Customer(
+                entry.ticket.outbox.clone(),
+                event(&agent.name),
+            ));
             chat_info(&entry.ticket)
         };
         self.send(Deliveries(out));
@@ -480,7 +535,11 @@ impl Hub {
     }
 
     /// The executive ends the chat with `customer`, who goes back to the bot.
-    pub fn agent_closes(&self, agent: SessionId, customer: SessionId) -> Result<ChatInfo, HubError> {
+    pub fn agent_closes(
+        &self,
+        agent: SessionId,
+        customer: SessionId,
+    ) -> Result<ChatInfo, HubError> {
         let mut out = Vec::new();
         let chat = {
             let mut state = self.lock();
@@ -497,8 +556,14 @@ impl Hub {
                     entry.free_since = clock;
                 }
             }
-            let customer = state.customers.remove(&customer).ok_or(HubError::NoCustomer)?;
-            out.push(Delivery::Customer(customer.ticket.outbox.clone(), CustomerEvent::ChatEnded { agent: name }));
+            let customer = state
+                .customers
+                .remove(&customer)
+                .ok_or(HubError::NoCustomer)?;
+            out.push(Delivery::Customer(
+                customer.ticket.outbox.clone(),
+                CustomerEvent::ChatEnded { agent: name },
+            ));
             self.dispatch(&mut state, &mut out);
             chat_info(&customer.ticket)
         };
@@ -511,7 +576,11 @@ impl Hub {
         let mut out = Vec::new();
         {
             let mut state = self.lock();
-            if state.agents.iter().any(|(id, a)| *id != agent && a.name == name) {
+            if state
+                .agents
+                .iter()
+                .any(|(id, a)| *id != agent && a.name == name)
+            {
                 return Err(HubError::NameTaken(name.to_string()));
             }
             let entry = state.agents.get_mut(&agent).ok_or(HubError::UnknownAgent)?;
@@ -521,7 +590,9 @@ impl Hub {
                 if let Some(c) = state.customers.get(&customer) {
                     out.push(Delivery::Customer(
                         c.ticket.outbox.clone(),
-                        CustomerEvent::AgentRenamed { agent: name.to_string() },
+                        CustomerEvent::AgentRenamed {
+                            agent: name.to_string(),
+                        },
                     ));
                 }
             }
@@ -533,7 +604,9 @@ impl Hub {
     /// The executive's current chats, oldest first.
     pub fn chats_of(&self, agent: SessionId) -> Vec<ChatInfo> {
         let state = self.lock();
-        let Some(agent) = state.agents.get(&agent) else { return Vec::new() };
+        let Some(agent) = state.agents.get(&agent) else {
+            return Vec::new();
+        };
         agent
             .chats
             .iter()
@@ -568,7 +641,14 @@ impl Hub {
 
     /// Frees `agent` from the chat with `entry` (already removed from `customers`) and
     /// tells the executive.
-    fn release(&self, state: &mut State, agent: SessionId, entry: &CustomerEntry, disconnected: bool, out: &mut Vec<Delivery>) {
+    fn release(
+        &self,
+        state: &mut State,
+        agent: SessionId,
+        entry: &CustomerEntry,
+        disconnected: bool,
+        out: &mut Vec<Delivery>,
+    ) {
         state.clock += 1;
         let clock = state.clock;
         if let Some(a) = state.agents.get_mut(&agent) {
@@ -578,7 +658,10 @@ impl Hub {
             }
             out.push(Delivery::Agent(
                 a.outbox.clone(),
-                AgentEvent::CustomerLeft { chat: chat_info(&entry.ticket), disconnected },
+                AgentEvent::CustomerLeft {
+                    chat: chat_info(&entry.ticket),
+                    disconnected,
+                },
             ));
         }
     }
@@ -594,9 +677,15 @@ impl Hub {
                 .min_by_key(|(_, a)| (a.chats.len(), a.free_since))
                 .map(|(id, _)| *id);
             let Some(agent_id) = free else { break };
-            let Some(customer_id) = state.queue.pop_front() else { break };
-            let Some(customer) = state.customers.get_mut(&customer_id) else { continue };
-            let Some(agent) = state.agents.get_mut(&agent_id) else { break };
+            let Some(customer_id) = state.queue.pop_front() else {
+                break;
+            };
+            let Some(customer) = state.customers.get_mut(&customer_id) else {
+                continue;
+            };
+            let Some(agent) = state.agents.get_mut(&agent_id) else {
+                break;
+            };
             customer.agent = Some(agent_id);
             customer.position = 0;
             agent.chats.push(customer_id);
@@ -607,11 +696,16 @@ impl Hub {
             )));
             out.push(Delivery::Customer(
                 customer.ticket.outbox.clone(),
-                CustomerEvent::Assigned { agent: agent.name.clone() },
+                CustomerEvent::Assigned {
+                    agent: agent.name.clone(),
+                },
             ));
             out.push(Delivery::Agent(
                 agent.outbox.clone(),
-                AgentEvent::Assigned { chat, backlog: std::mem::take(&mut customer.backlog) },
+                AgentEvent::Assigned {
+                    chat,
+                    backlog: std::mem::take(&mut customer.backlog),
+                },
             ));
         }
         renumber(state, out);
@@ -620,18 +714,28 @@ impl Hub {
 
 /// Announces each waiting customer's position when it changed.
 fn renumber(state: &mut State, out: &mut Vec<Delivery>) {
-    let State { queue, customers, .. } = state;
+    let State {
+        queue, customers, ..
+    } = state;
     for (i, session) in queue.iter().enumerate() {
         if let Some(entry) = customers.get_mut(session) {
             let position = i + 1;
             if entry.position != position {
                 entry.position = position;
-                out.push(Delivery::Customer(entry.ticket.outbox.clone(), CustomerEvent::QueuePosition(position)));
+                out.push(Delivery::Customer(
+                    entry.ticket.outbox.clone(),
+                    CustomerEvent::QueuePosition(position),
+                ));
             }
         }
     }
 }
 
 fn chat_info(ticket: &Ticket) -> ChatInfo {
-    ChatInfo { customer: ticket.session, name: ticket.name.clone(), rut: ticket.rut, request: ticket.request }
+    ChatInfo {
+        customer: ticket.session,
+        name: ticket.name.clone(),
+        rut: ticket.rut,
+        request: ticket.request,
+    }
 }

@@ -9,7 +9,11 @@ pub fn sanitize(line: &str) -> Cow<'_, str> {
     if !line.chars().any(is_unsafe) {
         return Cow::Borrowed(line);
     }
-    Cow::Owned(line.chars().map(|c| if is_unsafe(c) { '\u{FFFD}' } else { c }).collect())
+    Cow::Owned(
+        line.chars()
+            .map(|c| if is_unsafe(c) { '\u{FFFD}' } else { c })
+            .collect(),
+    )
 }
 
 fn is_unsafe(c: char) -> bool {

@@ -12,31 +12,52 @@ async fn ejemplo_1_consult_a_request_and_leave() {
     let server = TestServer::start().await;
     let mut client = server.customer().await;
     client.send(JORGE).await;
-    client.expect("Asistente: Hola Jorge, en qué te podemos ayudar?").await;
+    client
+        .expect("Asistente: Hola Jorge, en qué te podemos ayudar?")
+        .await;
     client.expect_menu().await;
-    server.expect_console("[SERVER] Cliente Jorge Sandoval conectado.").await;
+    server
+        .expect_console("[SERVER] Cliente Jorge Sandoval conectado.")
+        .await;
 
     client.send("1").await;
     client.expect("Asistente: Estas son sus solicitudes:").await;
-    client.expect("(1) Solicitud 124578: Cambio de clave WiFi").await;
+    client
+        .expect("(1) Solicitud 124578: Cambio de clave WiFi")
+        .await;
     client.expect("(2) Solicitud 123499: Cambio de Plan").await;
     let question = client.recv().await;
-    assert!(question.starts_with("Asistente: ¿Cuál desea revisar?"), "{question}");
+    assert!(
+        question.starts_with("Asistente: ¿Cuál desea revisar?"),
+        "{question}"
+    );
 
     client.send("1").await;
-    client.expect("Asistente: Solicitud 124578: Cambio de clave WiFi").await;
+    client
+        .expect("Asistente: Solicitud 124578: Cambio de clave WiFi")
+        .await;
     client.expect("Estado: cerrado").await;
-    let details = client.recv_until_contains("número de serie de su cédula").await;
+    let details = client
+        .recv_until_contains("número de serie de su cédula")
+        .await;
     assert!(details.iter().any(|l| l == "Historial:"), "{details:#?}");
     client.send(JORGE_SERIAL).await;
-    client.expect("Asistente: su nueva clave wifi es: estaesmiclave").await;
-    client.expect("Asistente: en qué más lo podemos ayudar.").await;
+    client
+        .expect("Asistente: su nueva clave wifi es: estaesmiclave")
+        .await;
+    client
+        .expect("Asistente: en qué más lo podemos ayudar.")
+        .await;
     client.expect_menu().await;
 
     client.send("4").await;
-    client.expect("Asistente: Gracias por contactarnos, que tenga un buen día.").await;
+    client
+        .expect("Asistente: Gracias por contactarnos, que tenga un buen día.")
+        .await;
     client.expect_closed().await;
-    server.expect_console("[SERVER] Cliente Jorge Sandoval desconectado.").await;
+    server
+        .expect_console("[SERVER] Cliente Jorge Sandoval desconectado.")
+        .await;
 }
 
 #[tokio::test]
@@ -45,9 +66,14 @@ async fn wrong_check_digit_suggests_the_right_one_and_allows_another_try() {
     let mut client = server.customer().await;
     client.send("12.345.678-9").await;
     let line = client.recv().await;
-    assert!(line.contains("dígito verificador") && line.contains("debería ser 5"), "{line}");
+    assert!(
+        line.contains("dígito verificador") && line.contains("debería ser 5"),
+        "{line}"
+    );
     client.send("123456785").await;
-    client.expect("Asistente: Hola Jorge, en qué te podemos ayudar?").await;
+    client
+        .expect("Asistente: Hola Jorge, en qué te podemos ayudar?")
+        .await;
 }
 
 #[tokio::test]
@@ -61,11 +87,21 @@ async fn unknown_rut_can_register_and_gets_the_menu() {
     client.send("Ana María Pérez").await;
     let registered = client.recv().await;
     assert!(registered.contains("Lo registramos"), "{registered}");
-    client.expect("Asistente: Hola Ana, en qué te podemos ayudar?").await;
+    client
+        .expect("Asistente: Hola Ana, en qué te podemos ayudar?")
+        .await;
     client.expect_menu().await;
     client.send("1").await;
-    client.expect("Asistente: No tiene solicitudes registradas.").await;
-    let customer = server.server.services.registry.customer(rut).unwrap().unwrap();
+    client
+        .expect("Asistente: No tiene solicitudes registradas.")
+        .await;
+    let customer = server
+        .server
+        .services
+        .registry
+        .customer(rut)
+        .unwrap()
+        .unwrap();
     assert_eq!(customer.name, "Ana María Pérez");
 }
 
@@ -85,9 +121,13 @@ async fn second_login_with_the_same_rut_is_refused_and_the_first_is_untouched() 
     first.send("4").await;
     first.recv_until_contains("Gracias").await;
     first.expect_closed().await;
-    server.expect_console("[SERVER] Cliente Jorge Sandoval desconectado.").await;
+    server
+        .expect_console("[SERVER] Cliente Jorge Sandoval desconectado.")
+        .await;
     second.send(JORGE).await;
-    second.expect("Asistente: Hola Jorge, en qué te podemos ayudar?").await;
+    second
+        .expect("Asistente: Hola Jorge, en qué te podemos ayudar?")
+        .await;
 }
 
 #[tokio::test]
@@ -96,14 +136,25 @@ async fn restart_records_a_request_and_prints_the_console_line() {
     let mut client = server.logged_in(JORGE).await;
     client.send("2").await;
     let lines = client.recv_until(|l| l == "(4) Salir").await;
-    let done = lines.iter().find(|l| l.contains("Registramos la solicitud")).expect("a request number");
+    let done = lines
+        .iter()
+        .find(|l| l.contains("Registramos la solicitud"))
+        .expect("a request number");
     let id: u64 = done
         .split_whitespace()
         .last()
         .and_then(|w| w.trim_end_matches('.').parse().ok())
         .expect("request id");
-    server.expect_console("[SERVER] Reinicio Servicios Cliente Jorge Sandoval.").await;
-    let request = server.server.services.registry.request(id).unwrap().expect("recorded");
+    server
+        .expect_console("[SERVER] Reinicio Servicios Cliente Jorge Sandoval.")
+        .await;
+    let request = server
+        .server
+        .services
+        .registry
+        .request(id)
+        .unwrap()
+        .expect("recorded");
     assert_eq!(request.subject, "Reinicio de servicios");
     assert_eq!(request.state, RequestState::Cerrado);
 }
@@ -113,17 +164,23 @@ async fn contacting_an_executive_with_none_connected_is_honest_and_cancellable()
     let server = TestServer::start().await;
     let mut client = server.logged_in(JORGE).await;
     client.send("3").await;
-    client.expect("Asistente: Estamos redirigiendo a un asistente, usted está número 1 en la fila.").await;
+    client
+        .expect("Asistente: Estamos redirigiendo a un asistente, usted está número 1 en la fila.")
+        .await;
     let line = client.recv().await;
     assert!(line.contains("no hay ejecutivos conectados"), "{line}");
     client.send("cancelar").await;
     let line = client.recv().await;
     assert!(line.starts_with("Asistente: Salió de la fila."), "{line}");
-    client.expect("Asistente: en qué más lo podemos ayudar.").await;
+    client
+        .expect("Asistente: en qué más lo podemos ayudar.")
+        .await;
     client.expect_menu().await;
     let rut: Rut = JORGE.parse().unwrap();
     let requests = server.server.services.registry.requests_of(rut).unwrap();
-    assert!(requests.iter().any(|r| r.subject == "Contacto con ejecutivo" && r.state == RequestState::Abierto));
+    assert!(requests
+        .iter()
+        .any(|r| r.subject == "Contacto con ejecutivo" && r.state == RequestState::Abierto));
 }
 
 #[tokio::test]
@@ -134,7 +191,9 @@ async fn unrecognised_text_gets_help_and_the_menu() {
     let line = client.recv().await;
     assert!(line.contains("No recibí ningún mensaje"), "{line}");
     client.send("9").await;
-    client.expect("Asistente: La opción 9 no existe. Elija un número del 1 al 4.").await;
+    client
+        .expect("Asistente: La opción 9 no existe. Elija un número del 1 al 4.")
+        .await;
     client.expect_menu().await;
     client.send("asdf qwerty zxcv").await;
     let line = client.recv().await;
@@ -146,11 +205,24 @@ async fn unrecognised_text_gets_help_and_the_menu() {
 async fn other_customers_requests_are_invisible() {
     let server = TestServer::start().await;
     let registry = &server.server.services.registry;
-    let claudio = registry.list(&RequestFilter::default()).unwrap().into_iter().find(|r| r.rut != JORGE.parse().unwrap()).expect("someone else's request");
+    let claudio = registry
+        .list(&RequestFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.rut != JORGE.parse().unwrap())
+        .expect("someone else's request");
     let mut client = server.logged_in(JORGE).await;
-    client.send(&format!("¿cómo va la solicitud {}?", claudio.id)).await;
+    client
+        .send(&format!("¿cómo va la solicitud {}?", claudio.id))
+        .await;
     let line = client.recv().await;
-    assert_eq!(line, format!("Asistente: No encontramos la solicitud {} entre sus solicitudes.", claudio.id));
+    assert_eq!(
+        line,
+        format!(
+            "Asistente: No encontramos la solicitud {} entre sus solicitudes.",
+            claudio.id
+        )
+    );
     client.send("1").await;
     client.recv_until_contains("¿Cuál desea revisar?").await;
     client.send(&claudio.id.to_string()).await;
@@ -165,26 +237,45 @@ async fn registry_survives_a_server_restart() {
     let id = {
         let console = reclamos::console::Console::capture();
         let config = reclamos::server::Config::local(db.clone(), common::TOKEN);
-        let server = reclamos::server::Server::start(config, console).await.unwrap();
+        let server = reclamos::server::Server::start(config, console)
+            .await
+            .unwrap();
         let mut client = TestClient::connect(server.customer_addr).await;
         client.recv().await;
         client.send(JORGE).await;
         client.recv_until(|l| l == "(4) Salir").await;
         client.send("2").await;
         let lines = client.recv_until(|l| l == "(4) Salir").await;
-        let done = lines.iter().find(|l| l.contains("Registramos la solicitud")).unwrap().clone();
+        let done = lines
+            .iter()
+            .find(|l| l.contains("Registramos la solicitud"))
+            .unwrap()
+            .clone();
         server.shutdown().await;
-        done.split_whitespace().last().unwrap().trim_end_matches('.').parse::<u64>().unwrap()
+        done.split_whitespace()
+            .last()
+            .unwrap()
+            .trim_end_matches('.')
+            .parse::<u64>()
+            .unwrap()
     };
     let registry = Registry::open(&db).unwrap();
-    let request = registry.request(id).unwrap().expect("request survives the restart");
+    let request = registry
+        .request(id)
+        .unwrap()
+        .expect("request survives the restart");
     assert_eq!(request.subject, "Reinicio de servicios");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_customers_complete_sessions_concurrently() {
     let server = TestServer::start().await;
-    let ruts: Vec<Rut> = server.server.services.registry.seed_load_customers(25).unwrap();
+    let ruts: Vec<Rut> = server
+        .server
+        .services
+        .registry
+        .seed_load_customers(25)
+        .unwrap();
     let addr = server.customers();
     let mut tasks = Vec::new();
     for rut in ruts.clone() {

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use super::{Reply, Services};
 use crate::auth::token_matches;
 use crate::hub::{AgentEvent, ChatInfo, HubError, Outbox, SessionId};
-use crate::registry::{RequestState, RegistryError};
+use crate::registry::{RegistryError, RequestState};
 use crate::text::sanitize;
 
 /// A command an executive types (lines starting with `:`).
@@ -117,7 +117,9 @@ impl fmt::Display for AgentCommand {
 /// Executive display names: one word of 1 to 32 letters, digits, `.`, `_` or `-`.
 pub(crate) fn valid_agent_name(name: &str) -> Option<&str> {
     let ok = (1..=32).contains(&name.chars().count())
-        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
     ok.then_some(name)
 }
 
@@ -143,7 +145,11 @@ impl AgentConversation {
         events: tokio::sync::mpsc::Sender<AgentEvent>,
         kick: CancellationToken,
     ) -> AgentConversation {
-        AgentConversation { session, outbox: Outbox::new(events, kick), phase: Phase::AwaitToken }
+        AgentConversation {
+            session,
+            outbox: Outbox::new(events, kick),
+            phase: Phase::AwaitToken,
+        }
     }
 
     /// The executive's display name once logged in.
@@ -187,13 +193,20 @@ impl AgentConversation {
             reply.system("Nombre inválido: una palabra de 1 a 32 letras, números, '.', '_' o '-'. Ingrese su nombre.");
             return;
         };
-        match services.hub.agent_join(self.session, name, self.outbox.clone()) {
+        match services
+            .hub
+            .agent_join(self.session, name, self.outbox.clone())
+        {
             Ok(waiting) => {
-                services.console.print(&format!("Ejecutivo {name} conectado."));
+                services
+                    .console
+                    .print(&format!("Ejecutivo {name} conectado."));
                 reply.system(format!(
                     "Bienvenido {name}. Escriba :help para ver los comandos. Clientes en espera: {waiting}."
                 ));
-                self.phase = Phase::Ready { name: name.to_string() };
+                self.phase = Phase::Ready {
+                    name: name.to_string(),
+                };
             }
             Err(_) => {
                 reply.system(format!("El nombre {name} ya está en uso. Ingrese otro."));
@@ -219,11 +232,16 @@ impl AgentConversation {
             return;
         }
         let Some(chat) = self.current(services) else {
-            reply.system("No tiene un cliente asignado; su mensaje no se envió. (:queue muestra la fila)");
+            reply.system(
+                "No tiene un cliente asignado; su mensaje no se envió. (:queue muestra la fila)",
+            );
             return;
         };
         let text = sanitize(text);
-        if let Err(err) = services.registry.append_transcript(chat.request, &name, &text) {
+        if let Err(err) = services
+            .registry
+            .append_transcript(chat.request, &name, &text)
+        {
             tracing::error!(cause = %err, request = chat.request, "recording a chat line");
         }
         if let Err(err) = services.hub.agent_says(self.session, chat.customer, &text) {
@@ -259,7 +277,9 @@ impl AgentConversation {
             AgentCommand::Name(new) => {
                 match services.hub.agent_rename(self.session, &new) {
                     Ok(()) => {
-                        services.console.print(&format!("Ejecutivo {name} ahora se llama {new}."));
+                        services
+                            .console
+                            .print(&format!("Ejecutivo {name} ahora se llama {new}."));
                         reply.system(format!("Ahora su nombre es {new}."));
                         self.phase = Phase::Ready { name: new };
                     }
@@ -291,23 +311,42 @@ impl AgentConversation {
                 .map(|r| format!("Estado de la solicitud {}: {}.", r.id, r.state)),
             AgentCommand::History(text) => registry
                 .append_history(chat.request, &name, &sanitize(&text))
-                .map(|r| format!("Historial de la solicitud {} actualizado ({} entradas).", r.id, r.history.len())),
+                .map(|r| {
+                    format!(
+                        "Historial de la solicitud {} actualizado ({} entradas).",
+                        r.id,
+                        r.history.len()
+                    )
+                }),
             AgentCommand::Restart => registry
-                .append_history(chat.request, &name, "Reinicio de servicios (Internet, TV y Telefonía) hecho por el ejecutivo.")
+                .append_history(
+                    chat.request,
+                    &name,
+                    "Reinicio de servicios (Internet, TV y Telefonía) hecho por el ejecutivo.",
+                )
                 .map(|_| {
-                    services.console.print(&format!("Reinicio Servicios Cliente {}.", chat.name));
+                    services
+                        .console
+                        .print(&format!("Reinicio Servicios Cliente {}.", chat.name));
                     // The customer may have left in between; the restart is recorded anyway.
                     let _ = services.hub.agent_restarted(self.session, chat.customer);
                     format!("Servicios de {} reiniciados.", chat.name)
                 }),
             AgentCommand::Close => {
-                let _ = registry.append_history(chat.request, &name, "Conversación finalizada por el ejecutivo.");
+                let _ = registry.append_history(
+                    chat.request,
+                    &name,
+                    "Conversación finalizada por el ejecutivo.",
+                );
                 match services.hub.agent_closes(self.session, chat.customer) {
                     Ok(chat) => Ok(format!("Conversación con {} finalizada.", chat.name)),
                     Err(err) => Ok(format!("No se pudo cerrar la conversación: {err}.")),
                 }
             }
-            AgentCommand::Help | AgentCommand::Queue | AgentCommand::Quit | AgentCommand::Name(_) => {
+            AgentCommand::Help
+            | AgentCommand::Queue
+            | AgentCommand::Quit
+            | AgentCommand::Name(_) => {
                 unreachable!("handled above")
             }
         };
@@ -374,7 +413,9 @@ impl AgentConversation {
     pub fn disconnected(&mut self, services: &Services) {
         services.hub.agent_gone(self.session);
         if let Phase::Ready { name } = &self.phase {
-            services.console.print(&format!("Ejecutivo {name} desconectado."));
+            services
+                .console
+                .print(&format!("Ejecutivo {name} desconectado."));
         }
         self.phase = Phase::Closed;
     }
@@ -387,23 +428,50 @@ mod tests {
     #[test]
     fn parses_commands() {
         let table: [(&str, Result<AgentCommand, CommandError>); 12] = [
-            (":subject Cobro duplicado", Ok(AgentCommand::Subject("Cobro duplicado".into()))),
-            (":state cerrado", Ok(AgentCommand::State(RequestState::Cerrado))),
-            (":state ABIERTO", Ok(AgentCommand::State(RequestState::Abierto))),
-            (":state pendiente", Err(CommandError::Usage(":state abierto|cerrado"))),
+            (
+                ":subject Cobro duplicado",
+                Ok(AgentCommand::Subject("Cobro duplicado".into())),
+            ),
+            (
+                ":state cerrado",
+                Ok(AgentCommand::State(RequestState::Cerrado)),
+            ),
+            (
+                ":state ABIERTO",
+                Ok(AgentCommand::State(RequestState::Abierto)),
+            ),
+            (
+                ":state pendiente",
+                Err(CommandError::Usage(":state abierto|cerrado")),
+            ),
             (":state", Err(CommandError::Usage(":state abierto|cerrado"))),
-            (":history  llamó de nuevo ", Ok(AgentCommand::History("llamó de nuevo".into()))),
-            (":subject", Err(CommandError::Usage(":subject <descripción>"))),
-            (":name JuanPerez", Ok(AgentCommand::Name("JuanPerez".into()))),
+            (
+                ":history  llamó de nuevo ",
+                Ok(AgentCommand::History("llamó de nuevo".into())),
+            ),
+            (
+                ":subject",
+                Err(CommandError::Usage(":subject <descripción>")),
+            ),
+            (
+                ":name JuanPerez",
+                Ok(AgentCommand::Name("JuanPerez".into())),
+            ),
             (":restart", Ok(AgentCommand::Restart)),
             (":close", Ok(AgentCommand::Close)),
-            (":frobnicate x", Err(CommandError::Unknown("frobnicate".into()))),
+            (
+                ":frobnicate x",
+                Err(CommandError::Unknown("frobnicate".into())),
+            ),
             (":", Err(CommandError::Unknown(String::new()))),
         ];
         for (line, expected) in table {
             assert_eq!(AgentCommand::parse(line), expected, "{line}");
         }
-        assert!(matches!(AgentCommand::parse(":name Juan Perez"), Err(CommandError::Usage(_))));
+        assert!(matches!(
+            AgentCommand::parse(":name Juan Perez"),
+            Err(CommandError::Usage(_))
+        ));
     }
 
     #[test]

@@ -24,13 +24,29 @@ pub enum Idle {
 #[derive(Debug, Clone, PartialEq)]
 enum Phase {
     AwaitRut,
-    AwaitName { rut: Rut },
+    AwaitName {
+        rut: Rut,
+    },
     Menu,
-    Choosing { requests: Vec<(RequestId, String)> },
-    AwaitSerial { request: RequestId, answer: String },
-    Clarify { first: Intent, second: Intent },
-    Queued { request: RequestId, told_backlog: bool },
-    Chatting { request: RequestId, agent: String },
+    Choosing {
+        requests: Vec<(RequestId, String)>,
+    },
+    AwaitSerial {
+        request: RequestId,
+        answer: String,
+    },
+    Clarify {
+        first: Intent,
+        second: Intent,
+    },
+    Queued {
+        request: RequestId,
+        told_backlog: bool,
+    },
+    Chatting {
+        request: RequestId,
+        agent: String,
+    },
     Closed,
 }
 
@@ -104,12 +120,19 @@ impl CustomerConversation {
             Phase::AwaitName { rut } => self.on_name(rut, text, services, &mut reply),
             Phase::Menu => self.on_menu(text, services, &mut reply),
             Phase::Choosing { requests } => self.on_choice(requests, text, services, &mut reply),
-            Phase::AwaitSerial { request, answer } => self.on_serial(request, answer, text, services, &mut reply),
-            Phase::Clarify { first, second } => self.on_clarify(first, second, text, services, &mut reply),
-            Phase::Queued { request, told_backlog } => {
-                self.on_queued(request, told_backlog, text, services, &mut reply)
+            Phase::AwaitSerial { request, answer } => {
+                self.on_serial(request, answer, text, services, &mut reply)
             }
-            Phase::Chatting { request, agent } => self.on_chat(request, agent, text, services, &mut reply),
+            Phase::Clarify { first, second } => {
+                self.on_clarify(first, second, text, services, &mut reply)
+            }
+            Phase::Queued {
+                request,
+                told_backlog,
+            } => self.on_queued(request, told_backlog, text, services, &mut reply),
+            Phase::Chatting { request, agent } => {
+                self.on_chat(request, agent, text, services, &mut reply)
+            }
             Phase::Closed => reply.close = true,
         }
         if self.phase == Phase::Closed {
@@ -144,7 +167,9 @@ impl CustomerConversation {
                 self.phase = Phase::Chatting { request, agent };
             }
             CustomerEvent::ServicesRestarted { agent } => {
-                reply.bot(format!("El ejecutivo {agent} reinició sus servicios (Internet, TV y Telefonía)."));
+                reply.bot(format!(
+                    "El ejecutivo {agent} reinició sus servicios (Internet, TV y Telefonía)."
+                ));
             }
             CustomerEvent::ChatEnded { agent } => {
                 reply.bot(format!("El ejecutivo {agent} finalizó la conversación."));
@@ -154,7 +179,10 @@ impl CustomerConversation {
                 reply.bot(format!(
                     "El ejecutivo {agent} se desconectó. Lo dejamos primero en la fila para el próximo ejecutivo."
                 ));
-                self.phase = Phase::Queued { request, told_backlog: true };
+                self.phase = Phase::Queued {
+                    request,
+                    told_backlog: true,
+                };
                 let _ = services;
             }
         }
@@ -165,12 +193,18 @@ impl CustomerConversation {
     pub fn disconnected(&mut self, services: &Services) {
         services.hub.customer_gone(self.session);
         if let Phase::Queued { request, .. } | Phase::Chatting { request, .. } = self.phase {
-            if let Err(err) = services.registry.append_history(request, "Asistente", "El cliente se desconectó.") {
+            if let Err(err) =
+                services
+                    .registry
+                    .append_history(request, "Asistente", "El cliente se desconectó.")
+            {
                 tracing::error!(cause = %err, request, "recording a disconnection");
             }
         }
         if let Some(customer) = &self.customer {
-            services.console.print(&format!("Cliente {} desconectado.", customer.name));
+            services
+                .console
+                .print(&format!("Cliente {} desconectado.", customer.name));
         }
         self.phase = Phase::Closed;
     }
@@ -228,8 +262,13 @@ impl CustomerConversation {
             self.failed_attempt(services, reply);
             return;
         }
-        services.console.print(&format!("Cliente {} conectado.", customer.name));
-        reply.bot(format!("Hola {}, en qué te podemos ayudar?", customer.first_name()));
+        services
+            .console
+            .print(&format!("Cliente {} conectado.", customer.name));
+        reply.bot(format!(
+            "Hola {}, en qué te podemos ayudar?",
+            customer.first_name()
+        ));
         self.customer = Some(customer);
         self.phase = Phase::Menu;
         for line in MENU {
@@ -286,7 +325,9 @@ impl CustomerConversation {
             match Intent::from_option(number) {
                 Some(intent) => return self.choose(intent, services, reply),
                 None => {
-                    reply.bot(format!("La opción {number} no existe. Elija un número del 1 al 4."));
+                    reply.bot(format!(
+                        "La opción {number} no existe. Elija un número del 1 al 4."
+                    ));
                     for line in MENU {
                         reply.line(line);
                     }
@@ -303,7 +344,9 @@ impl CustomerConversation {
         if let Some(number) = nlu::request_number(text) {
             let about_requests = matches!(
                 prediction.decision,
-                Decision::Intent(Intent::RevisarAtenciones) | Decision::Fallback | Decision::Clarify(..)
+                Decision::Intent(Intent::RevisarAtenciones)
+                    | Decision::Fallback
+                    | Decision::Clarify(..)
             );
             if about_requests {
                 return self.show_by_number(number, services, reply);
@@ -330,7 +373,14 @@ impl CustomerConversation {
         }
     }
 
-    fn on_clarify(&mut self, first: Intent, second: Intent, text: &str, services: &Services, reply: &mut Reply) {
+    fn on_clarify(
+        &mut self,
+        first: Intent,
+        second: Intent,
+        text: &str,
+        services: &Services,
+        reply: &mut Reply,
+    ) {
         self.phase = Phase::Menu;
         if menu_number(text).is_some() {
             return self.on_menu(text, services, reply);
@@ -373,7 +423,9 @@ impl CustomerConversation {
     // --- option 1: earlier requests --------------------------------------------------------
 
     fn list_requests(&mut self, services: &Services, reply: &mut Reply) {
-        let Some(customer) = &self.customer else { return };
+        let Some(customer) = &self.customer else {
+            return;
+        };
         let requests = match services.registry.requests_of(customer.rut) {
             Ok(requests) => requests,
             Err(err) => {
@@ -388,22 +440,46 @@ impl CustomerConversation {
         }
         reply.bot("Estas son sus solicitudes:");
         for (i, request) in requests.iter().enumerate() {
-            reply.line(format!("({}) Solicitud {}: {}", i + 1, request.id, request.subject));
+            reply.line(format!(
+                "({}) Solicitud {}: {}",
+                i + 1,
+                request.id,
+                request.subject
+            ));
         }
-        reply.bot("¿Cuál desea revisar? Escriba su posición o el número de solicitud (o \"volver\").");
-        self.phase = Phase::Choosing { requests: requests.into_iter().map(|r| (r.id, r.subject)).collect() };
+        reply.bot(
+            "¿Cuál desea revisar? Escriba su posición o el número de solicitud (o \"volver\").",
+        );
+        self.phase = Phase::Choosing {
+            requests: requests.into_iter().map(|r| (r.id, r.subject)).collect(),
+        };
     }
 
-    fn on_choice(&mut self, requests: Vec<(RequestId, String)>, text: &str, services: &Services, reply: &mut Reply) {
+    fn on_choice(
+        &mut self,
+        requests: Vec<(RequestId, String)>,
+        text: &str,
+        services: &Services,
+        reply: &mut Reply,
+    ) {
         let ask_again = |reply: &mut Reply, why: &str| {
             reply.bot(format!(
                 "{why} Escriba la posición (1 a {}) o el número de solicitud, o \"volver\" para ir al menú.",
                 requests.len()
             ));
         };
-        if let Ok(number) = text.trim_start_matches('(').trim_end_matches([')', '.']).parse::<u64>() {
-            let by_position = usize::try_from(number).ok().and_then(|n| n.checked_sub(1)).and_then(|i| requests.get(i));
-            if let Some((id, _)) = by_position.or_else(|| requests.iter().find(|(id, _)| *id == number)) {
+        if let Ok(number) = text
+            .trim_start_matches('(')
+            .trim_end_matches([')', '.'])
+            .parse::<u64>()
+        {
+            let by_position = usize::try_from(number)
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| requests.get(i));
+            if let Some((id, _)) =
+                by_position.or_else(|| requests.iter().find(|(id, _)| *id == number))
+            {
                 return self.show_request(*id, services, reply);
             }
             ask_again(reply, "No encontramos esa solicitud entre las suyas.");
@@ -423,7 +499,10 @@ impl CustomerConversation {
                 return self.show_request(number, services, reply);
             }
         }
-        let subjects: Vec<&str> = requests.iter().map(|(_, subject)| subject.as_str()).collect();
+        let subjects: Vec<&str> = requests
+            .iter()
+            .map(|(_, subject)| subject.as_str())
+            .collect();
         if let Some(index) = nlu::pick_by_description(text, &subjects) {
             return self.show_request(requests[index].0, services, reply);
         }
@@ -440,11 +519,17 @@ impl CustomerConversation {
     /// Shows a request named by its number anywhere in the conversation; a number that is
     /// not the customer's gets the same answer as one that does not exist.
     fn show_by_number(&mut self, number: RequestId, services: &Services, reply: &mut Reply) {
-        let Some(customer) = &self.customer else { return };
+        let Some(customer) = &self.customer else {
+            return;
+        };
         match services.registry.request(number) {
-            Ok(Some(request)) if request.rut == customer.rut => self.show_request(number, services, reply),
+            Ok(Some(request)) if request.rut == customer.rut => {
+                self.show_request(number, services, reply)
+            }
             Ok(_) => {
-                reply.bot(format!("No encontramos la solicitud {number} entre sus solicitudes."));
+                reply.bot(format!(
+                    "No encontramos la solicitud {number} entre sus solicitudes."
+                ));
                 self.menu(false, reply);
             }
             Err(err) => {
@@ -456,11 +541,15 @@ impl CustomerConversation {
     }
 
     fn show_request(&mut self, id: RequestId, services: &Services, reply: &mut Reply) {
-        let Some(customer) = self.customer.clone() else { return };
+        let Some(customer) = self.customer.clone() else {
+            return;
+        };
         let request = match services.registry.request(id) {
             Ok(Some(request)) if request.rut == customer.rut => request,
             Ok(_) => {
-                reply.bot(format!("No encontramos la solicitud {id} entre sus solicitudes."));
+                reply.bot(format!(
+                    "No encontramos la solicitud {id} entre sus solicitudes."
+                ));
                 return self.menu(false, reply);
             }
             Err(err) => {
@@ -470,7 +559,11 @@ impl CustomerConversation {
             }
         };
         describe(&request, reply);
-        if let Err(err) = services.registry.append_history(id, "Asistente", "El cliente consultó la solicitud por chat.") {
+        if let Err(err) = services.registry.append_history(
+            id,
+            "Asistente",
+            "El cliente consultó la solicitud por chat.",
+        ) {
             tracing::error!(cause = %err, request = id, "recording a consultation");
         }
         match request.answer {
@@ -479,8 +572,13 @@ impl CustomerConversation {
                     reply.bot("Por seguridad no podemos mostrar la respuesta en esta sesión. Contacte a un ejecutivo.");
                     return self.menu(false, reply);
                 }
-                reply.bot("Para ver la respuesta, ingrese el número de serie de su cédula de identidad.");
-                self.phase = Phase::AwaitSerial { request: id, answer };
+                reply.bot(
+                    "Para ver la respuesta, ingrese el número de serie de su cédula de identidad.",
+                );
+                self.phase = Phase::AwaitSerial {
+                    request: id,
+                    answer,
+                };
             }
             Some(answer) => {
                 reply.bot(answer);
@@ -491,22 +589,39 @@ impl CustomerConversation {
     }
 
     fn needs_second_factor(&self, services: &Services) -> bool {
-        let has_serial = self.customer.as_ref().is_some_and(|c| c.id_serial.is_some());
+        let has_serial = self
+            .customer
+            .as_ref()
+            .is_some_and(|c| c.id_serial.is_some());
         services.policy.second_factor && has_serial && !self.verified
     }
 
-    fn on_serial(&mut self, request: RequestId, answer: String, text: &str, services: &Services, reply: &mut Reply) {
+    fn on_serial(
+        &mut self,
+        request: RequestId,
+        answer: String,
+        text: &str,
+        services: &Services,
+        reply: &mut Reply,
+    ) {
         if nlu::is_cancel(text) {
             return self.menu(false, reply);
         }
-        let expected = self.customer.as_ref().and_then(|c| c.id_serial.as_deref()).map(normalise_serial);
+        let expected = self
+            .customer
+            .as_ref()
+            .and_then(|c| c.id_serial.as_deref())
+            .map(normalise_serial);
         if expected.is_some_and(|expected| expected == normalise_serial(text)) {
             self.verified = true;
             reply.bot(answer);
             return self.menu(false, reply);
         }
         self.serial_attempts += 1;
-        let left = services.policy.max_serial_attempts.saturating_sub(self.serial_attempts);
+        let left = services
+            .policy
+            .max_serial_attempts
+            .saturating_sub(self.serial_attempts);
         if left == 0 {
             tracing::warn!(request, "second factor locked after wrong serial numbers");
             reply.bot("El número de serie no coincide. Por seguridad no mostraremos la respuesta en esta sesión.");
@@ -521,7 +636,9 @@ impl CustomerConversation {
     // --- option 2: restart -----------------------------------------------------------------
 
     fn restart_services(&mut self, services: &Services, reply: &mut Reply) {
-        let Some(customer) = &self.customer else { return };
+        let Some(customer) = &self.customer else {
+            return;
+        };
         reply.bot("Reiniciando sus servicios (Internet, TV y Telefonía)...");
         match services.registry.create_request(
             customer.rut,
@@ -531,7 +648,9 @@ impl CustomerConversation {
             "Reinicio remoto de Internet, TV y Telefonía completado.",
         ) {
             Ok(request) => {
-                services.console.print(&format!("Reinicio Servicios Cliente {}.", customer.name));
+                services
+                    .console
+                    .print(&format!("Reinicio Servicios Cliente {}.", customer.name));
                 reply.bot(format!(
                     "Listo: sus servicios fueron reiniciados. Registramos la solicitud {}.",
                     request.id
@@ -548,7 +667,9 @@ impl CustomerConversation {
     // --- option 3: an executive ------------------------------------------------------------
 
     fn contact_agent(&mut self, services: &Services, reply: &mut Reply) {
-        let Some(customer) = self.customer.clone() else { return };
+        let Some(customer) = self.customer.clone() else {
+            return;
+        };
         let request = match services.registry.create_request(
             customer.rut,
             "Contacto con ejecutivo",
@@ -563,7 +684,10 @@ impl CustomerConversation {
                 return self.menu(false, reply);
             }
         };
-        self.phase = Phase::Queued { request: request.id, told_backlog: false };
+        self.phase = Phase::Queued {
+            request: request.id,
+            told_backlog: false,
+        };
         let enqueued = services.hub.enqueue(Ticket {
             session: self.session,
             name: customer.name.clone(),
@@ -583,16 +707,32 @@ impl CustomerConversation {
         }
     }
 
-    fn on_queued(&mut self, request: RequestId, told_backlog: bool, text: &str, services: &Services, reply: &mut Reply) {
-        self.phase = Phase::Queued { request, told_backlog };
+    fn on_queued(
+        &mut self,
+        request: RequestId,
+        told_backlog: bool,
+        text: &str,
+        services: &Services,
+        reply: &mut Reply,
+    ) {
+        self.phase = Phase::Queued {
+            request,
+            told_backlog,
+        };
         if text.is_empty() {
             return;
         }
         if nlu::is_cancel(text) || text == "4" {
             match services.hub.leave_queue(self.session) {
                 Ok(()) => {
-                    reply.bot(format!("Salió de la fila. Su solicitud {request} quedó registrada."));
-                    if let Err(err) = services.registry.append_history(request, "Asistente", "El cliente dejó la fila de espera.") {
+                    reply.bot(format!(
+                        "Salió de la fila. Su solicitud {request} quedó registrada."
+                    ));
+                    if let Err(err) = services.registry.append_history(
+                        request,
+                        "Asistente",
+                        "El cliente dejó la fila de espera.",
+                    ) {
                         tracing::error!(cause = %err, request, "recording leaving the queue");
                     }
                     return self.menu(false, reply);
@@ -604,7 +744,11 @@ impl CustomerConversation {
                 }
             }
         }
-        let name = self.customer.as_ref().map_or("Cliente", |c| c.name.as_str()).to_string();
+        let name = self
+            .customer
+            .as_ref()
+            .map_or("Cliente", |c| c.name.as_str())
+            .to_string();
         let text = sanitize(text);
         if let Err(err) = services.registry.append_transcript(request, &name, &text) {
             tracing::error!(cause = %err, request, "recording a queued message");
@@ -612,7 +756,10 @@ impl CustomerConversation {
         match services.hub.customer_says(self.session, &text) {
             Ok(Routed::Backlog) if !told_backlog => {
                 reply.bot("Guardamos su mensaje: el ejecutivo lo leerá apenas lo atienda.");
-                self.phase = Phase::Queued { request, told_backlog: true };
+                self.phase = Phase::Queued {
+                    request,
+                    told_backlog: true,
+                };
             }
             Ok(_) => {}
             Err(err) => tracing::warn!(cause = %err, "routing a queued message"),
@@ -621,21 +768,39 @@ impl CustomerConversation {
 
     // --- the live chat ---------------------------------------------------------------------
 
-    fn on_chat(&mut self, request: RequestId, agent: String, text: &str, services: &Services, reply: &mut Reply) {
-        self.phase = Phase::Chatting { request, agent: agent.clone() };
+    fn on_chat(
+        &mut self,
+        request: RequestId,
+        agent: String,
+        text: &str,
+        services: &Services,
+        reply: &mut Reply,
+    ) {
+        self.phase = Phase::Chatting {
+            request,
+            agent: agent.clone(),
+        };
         if text.is_empty() {
             return;
         }
         if is_leave_chat(text) {
             if services.hub.customer_ends_chat(self.session).is_ok() {
-                if let Err(err) = services.registry.append_history(request, "Asistente", "El cliente terminó la conversación.") {
+                if let Err(err) = services.registry.append_history(
+                    request,
+                    "Asistente",
+                    "El cliente terminó la conversación.",
+                ) {
                     tracing::error!(cause = %err, request, "recording the end of a chat");
                 }
             }
             reply.bot(format!("Terminó la conversación con el ejecutivo {agent}."));
             return self.menu(false, reply);
         }
-        let name = self.customer.as_ref().map_or("Cliente", |c| c.name.as_str()).to_string();
+        let name = self
+            .customer
+            .as_ref()
+            .map_or("Cliente", |c| c.name.as_str())
+            .to_string();
         let text = sanitize(text);
         if let Err(err) = services.registry.append_transcript(request, &name, &text) {
             tracing::error!(cause = %err, request, "recording a chat line");
@@ -652,7 +817,12 @@ fn describe(request: &Request, reply: &mut Reply) {
     reply.line(format!("Estado: {}", request.state));
     reply.line("Historial:");
     for entry in &request.history {
-        reply.line(format!("  - {} {}: {}", entry.at.format("%Y-%m-%d %H:%M"), entry.author, entry.text));
+        reply.line(format!(
+            "  - {} {}: {}",
+            entry.at.format("%Y-%m-%d %H:%M"),
+            entry.author,
+            entry.text
+        ));
     }
 }
 
@@ -674,12 +844,16 @@ fn menu_number(text: &str) -> Option<u8> {
 
 /// "salir" and friends before logging in.
 fn wants_out(text: &str) -> bool {
-    matches!(text.to_lowercase().as_str(), "salir" | "chao" | "adios" | "adiós" | "4")
+    matches!(
+        text.to_lowercase().as_str(),
+        "salir" | "chao" | "adios" | "adiós" | "4"
+    )
 }
 
 fn is_leave_chat(text: &str) -> bool {
     matches!(
-        text.to_lowercase().trim_matches(|c: char| !c.is_alphanumeric()),
+        text.to_lowercase()
+            .trim_matches(|c: char| !c.is_alphanumeric()),
         "salir" | "terminar" | "finalizar" | "terminar chat" | "salir del chat"
     )
 }
@@ -688,12 +862,17 @@ fn valid_name(text: &str) -> Option<String> {
     let name = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let ok = (2..=80).contains(&name.chars().count())
         && name.chars().any(char::is_alphabetic)
-        && name.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.'));
+        && name
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.'));
     ok.then_some(name)
 }
 
 fn normalise_serial(text: &str) -> String {
-    text.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+    text.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 #[cfg(test)]
@@ -702,14 +881,25 @@ mod tests {
 
     #[test]
     fn menu_numbers() {
-        for (text, expected) in [("1", Some(1)), ("3.", Some(3)), ("(2)", Some(2)), ("opción 4", Some(4)), ("7", Some(7)), ("124578", None), ("hola", None)] {
+        for (text, expected) in [
+            ("1", Some(1)),
+            ("3.", Some(3)),
+            ("(2)", Some(2)),
+            ("opción 4", Some(4)),
+            ("7", Some(7)),
+            ("124578", None),
+            ("hola", None),
+        ] {
             assert_eq!(menu_number(text), expected, "{text}");
         }
     }
 
     #[test]
     fn names() {
-        assert_eq!(valid_name("  Ana   María Pérez "), Some("Ana María Pérez".into()));
+        assert_eq!(
+            valid_name("  Ana   María Pérez "),
+            Some("Ana María Pérez".into())
+        );
         assert_eq!(valid_name("x"), None);
         assert_eq!(valid_name("Robert'); DROP TABLE--"), None);
         assert_eq!(valid_name("\u{1b}[2J"), None);
@@ -717,7 +907,10 @@ mod tests {
 
     #[test]
     fn serials_ignore_punctuation() {
-        assert_eq!(normalise_serial("100.200.300"), normalise_serial("100200300"));
+        assert_eq!(
+            normalise_serial("100.200.300"),
+            normalise_serial("100200300")
+        );
         assert_eq!(normalise_serial("a-12 3"), "A123");
     }
 }

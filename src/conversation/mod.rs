@@ -48,7 +48,11 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Policy {
-        Policy { second_factor: true, max_serial_attempts: 3, max_login_attempts: 5 }
+        Policy {
+            second_factor: true,
+            max_serial_attempts: 3,
+            max_login_attempts: 5,
+        }
     }
 }
 

@@ -316,8 +316,10 @@ impl Registry {
             if load_customer(conn, rut)?.is_some() {
                 return Err(RegistryError::CustomerExists(rut));
             }
-            conn.prepare_cached("INSERT INTO customers (rut, name, id_serial) VALUES (?1, ?2, NULL)")?
-                .execute(params![rut.compact(), name])?;
+            conn.prepare_cached(
+                "INSERT INTO customers (rut, name, id_serial) VALUES (?1, ?2, NULL)",
+            )?
+            .execute(params![rut.compact(), name])?;
             Ok(Customer {
                 rut,
                 name: name.to_string(),
@@ -387,7 +389,13 @@ impl Registry {
             let now = now_millis();
             conn.prepare_cached("UPDATE requests SET subject = ?2, updated_at = ?3 WHERE id = ?1")?
                 .execute(params![id, subject, now])?;
-            insert_history(conn, id, now, author, &format!("Asunto cambiado a {subject}"))?;
+            insert_history(
+                conn,
+                id,
+                now,
+                author,
+                &format!("Asunto cambiado a {subject}"),
+            )?;
             load_request(conn, id)?.ok_or(RegistryError::NotFound(id))
         })
     }
@@ -552,8 +560,7 @@ impl Registry {
 }
 
 /// The columns `request_from_row` reads, in order.
-const REQUEST_COLUMNS: &str =
-    "id, rut, subject, state, answer, sensitive, created_at, updated_at";
+const REQUEST_COLUMNS: &str = "id, rut, subject, state, answer, sensitive, created_at, updated_at";
 
 /// The current time, truncated to the millisecond precision the database stores (so a value
 /// returned by a write equals the value read back later).
@@ -651,10 +658,12 @@ fn load_request(conn: &Connection, id: RequestId) -> Result<Option<Request>, Reg
 }
 
 /// Fills in each request's history, oldest first.
-fn with_history(conn: &Connection, mut requests: Vec<Request>) -> Result<Vec<Request>, RegistryError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT at, author, text FROM history WHERE request_id = ?1 ORDER BY id",
-    )?;
+fn with_history(
+    conn: &Connection,
+    mut requests: Vec<Request>,
+) -> Result<Vec<Request>, RegistryError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT at, author, text FROM history WHERE request_id = ?1 ORDER BY id")?;
     for request in &mut requests {
         let rows = stmt.query_map([request.id], |row| {
             Ok(HistoryEntry {
@@ -676,7 +685,9 @@ fn insert_history(
     author: &str,
     text: &str,
 ) -> Result<(), RegistryError> {
-    conn.prepare_cached("INSERT INTO history (request_id, at, author, text) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![id, at, author, text])?;
+    conn.prepare_cached(
+        "INSERT INTO history (request_id, at, author, text) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![id, at, author, text])?;
     Ok(())
 }

@@ -33,7 +33,11 @@ impl LineCodec {
     /// A codec refusing lines longer than `max_length` bytes (terminator excluded).
     pub fn new(max_length: usize) -> LineCodec {
         LineCodec {
-            inner: AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), b"\n".to_vec(), max_length),
+            inner: AnyDelimiterCodec::new_with_max_length(
+                b"\n".to_vec(),
+                b"\n".to_vec(),
+                max_length,
+            ),
             max_length,
         }
     }
@@ -141,7 +145,10 @@ mod tests {
     fn lines_crlf_and_invalid_utf8() {
         let mut codec = LineCodec::new(64);
         let got = decode_all(&mut codec, b"hola\r\n\xff\xfe\x01ab\nca\xf1a\nsin fin");
-        assert_eq!(got, vec![Ok("hola".into()), Ok("ab".into()), Ok("ca\u{FFFD}a".into())]);
+        assert_eq!(
+            got,
+            vec![Ok("hola".into()), Ok("ab".into()), Ok("ca\u{FFFD}a".into())]
+        );
     }
 
     #[test]
@@ -153,7 +160,12 @@ mod tests {
 
     #[test]
     fn telnet_negotiation_is_removed() {
-        let input = [&[IAC, 253, 1, IAC, SB, 24, 1, IAC, SE][..], b"12345678-5", &[IAC, 241]].concat();
+        let input = [
+            &[IAC, 253, 1, IAC, SB, 24, 1, IAC, SE][..],
+            b"12345678-5",
+            &[IAC, 241],
+        ]
+        .concat();
         assert_eq!(strip_telnet(&input).as_ref(), b"12345678-5");
         assert_eq!(strip_telnet(b"plain").as_ref(), b"plain");
     }

@@ -15,7 +15,8 @@ use tracing::Instrument;
 use super::codec::{LineCodec, LineError};
 use super::limits::{AuthThrottle, Limits, TokenBucket};
 use crate::conversation::{
-    AgentConversation, CustomerConversation, Idle, Reply, Services, AGENT_GREETING, CUSTOMER_GREETING,
+    AgentConversation, CustomerConversation, Idle, Reply, Services, AGENT_GREETING,
+    CUSTOMER_GREETING,
 };
 use crate::hub::{AgentEvent, CustomerEvent, SessionId};
 
@@ -37,7 +38,11 @@ pub struct Shared {
 
 impl Shared {
     pub(super) fn new(services: Services, limits: Limits) -> Shared {
-        Shared { services, limits, throttle: AuthThrottle::default() }
+        Shared {
+            services,
+            limits,
+            throttle: AuthThrottle::default(),
+        }
     }
 }
 
@@ -257,7 +262,8 @@ const SLOW_READER_NOTICE: &str =
 const FLOOD_WARNING: &str =
     "Asistente: Está enviando mensajes demasiado rápido; los que exceden el límite no se procesan. Si continúa, cerraremos la conexión.";
 const FLOOD_CLOSE: &str = "Asistente: Conexión cerrada por exceso de mensajes.";
-const IDLE_NOTICE: &str = "Asistente: Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.";
+const IDLE_NOTICE: &str =
+    "Asistente: Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.";
 const BUSY_NOTICE: &str =
     "Asistente: En este momento estamos atendiendo al máximo de clientes. Por favor intente nuevamente en unos minutos.";
 

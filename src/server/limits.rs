@@ -72,7 +72,12 @@ impl TokenBucket {
     /// A full bucket.
     pub fn new(rate: f64, burst: u32) -> TokenBucket {
         let capacity = f64::from(burst.max(1));
-        TokenBucket { rate: rate.max(0.0), capacity, tokens: capacity, last: Instant::now() }
+        TokenBucket {
+            rate: rate.max(0.0),
+            capacity,
+            tokens: capacity,
+            last: Instant::now(),
+        }
     }
 
     /// Takes one token at `now`; `false` when the bucket is empty.
@@ -114,14 +119,19 @@ impl AuthThrottle {
     pub fn penalty(&self, ip: IpAddr, now: Instant) -> Duration {
         let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         match failures.get(&ip) {
-            Some((count, last)) if now.saturating_duration_since(*last) < FORGET_AFTER => delay_for(*count),
+            Some((count, last)) if now.saturating_duration_since(*last) < FORGET_AFTER => {
+                delay_for(*count)
+            }
             _ => Duration::ZERO,
         }
     }
 
     /// Forgets `ip`'s failures after a successful login.
     pub fn succeeded(&self, ip: IpAddr) {
-        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(&ip);
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&ip);
     }
 }
 

@@ -107,7 +107,10 @@ impl Config {
             token_file: args.token_file.unwrap_or_else(auth::default_token_path),
             token: None,
             agent_capacity: usize::from(args.agent_capacity),
-            policy: Policy { second_factor: !args.no_second_factor, ..Policy::default() },
+            policy: Policy {
+                second_factor: !args.no_second_factor,
+                ..Policy::default()
+            },
             demo_load_customers: args.demo_load_customers,
             limits: args.limits,
         }
@@ -175,8 +178,20 @@ impl Server {
         let customer_addr = customers.local_addr()?;
         let agent_addr = agents.local_addr()?;
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(run(customers, agents, services.clone(), config.limits, shutdown.clone().cancelled_owned()));
-        Ok(Server { customer_addr, agent_addr, services, shutdown, task })
+        let task = tokio::spawn(run(
+            customers,
+            agents,
+            services.clone(),
+            config.limits,
+            shutdown.clone().cancelled_owned(),
+        ));
+        Ok(Server {
+            customer_addr,
+            agent_addr,
+            services,
+            shutdown,
+            task,
+        })
     }
 
     /// Stops accepting, says goodbye to every connection and waits for them (bounded by
@@ -200,13 +215,28 @@ pub async fn run(
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
     let shared = Arc::new(connection::Shared::new(services, limits.clone()));
-    tracker.spawn(accept_loop(customers, connection::Kind::Customer, shared.clone(), token.clone(), tracker.clone()));
-    tracker.spawn(accept_loop(agents, connection::Kind::Agent, shared, token.clone(), tracker.clone()));
+    tracker.spawn(accept_loop(
+        customers,
+        connection::Kind::Customer,
+        shared.clone(),
+        token.clone(),
+        tracker.clone(),
+    ));
+    tracker.spawn(accept_loop(
+        agents,
+        connection::Kind::Agent,
+        shared,
+        token.clone(),
+        tracker.clone(),
+    ));
     shutdown.await;
     tracing::info!("shutting down");
     token.cancel();
     tracker.close();
-    if tokio::time::timeout(limits.shutdown_grace, tracker.wait()).await.is_err() {
+    if tokio::time::timeout(limits.shutdown_grace, tracker.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!(grace = ?limits.shutdown_grace, "connections still open after the grace period");
     }
 }

@@ -40,8 +40,14 @@ impl TestServer {
         let mut config = Config::local(dir.path().join("reclamos.db"), TOKEN);
         adjust(&mut config);
         let console = Console::capture();
-        let server = Server::start(config, console.clone()).await.expect("server starts");
-        TestServer { server, console, dir }
+        let server = Server::start(config, console.clone())
+            .await
+            .expect("server starts");
+        TestServer {
+            server,
+            console,
+            dir,
+        }
     }
 
     /// The customers' address.
@@ -57,7 +63,9 @@ impl TestServer {
     /// A customer connection past the greeting.
     pub async fn customer(&self) -> TestClient {
         let mut client = TestClient::connect(self.customers()).await;
-        client.expect("Asistente: Hola! Bienvenido, Ingrese su RUT").await;
+        client
+            .expect("Asistente: Hola! Bienvenido, Ingrese su RUT")
+            .await;
         client
     }
 
@@ -66,7 +74,10 @@ impl TestServer {
         let mut client = self.customer().await;
         client.send(rut).await;
         let greeting = client.recv().await;
-        assert!(greeting.starts_with("Asistente: Hola "), "unexpected greeting {greeting:?}");
+        assert!(
+            greeting.starts_with("Asistente: Hola "),
+            "unexpected greeting {greeting:?}"
+        );
         client.expect_menu().await;
         client
     }
@@ -74,12 +85,19 @@ impl TestServer {
     /// An executive logged in as `name`.
     pub async fn agent(&self, name: &str) -> TestClient {
         let mut client = TestClient::connect(self.agents()).await;
-        client.expect("Sistema: Canal de ejecutivos. Ingrese su token de acceso.").await;
+        client
+            .expect("Sistema: Canal de ejecutivos. Ingrese su token de acceso.")
+            .await;
         client.send(TOKEN).await;
-        client.expect("Sistema: Token aceptado. Ingrese su nombre de ejecutivo.").await;
+        client
+            .expect("Sistema: Token aceptado. Ingrese su nombre de ejecutivo.")
+            .await;
         client.send(name).await;
         let welcome = client.recv().await;
-        assert!(welcome.starts_with(&format!("Sistema: Bienvenido {name}.")), "{welcome:?}");
+        assert!(
+            welcome.starts_with(&format!("Sistema: Bienvenido {name}.")),
+            "{welcome:?}"
+        );
         client
     }
 
@@ -108,7 +126,10 @@ impl TestClient {
     pub async fn connect(addr: SocketAddr) -> TestClient {
         let stream = TcpStream::connect(addr).await.expect("connect");
         let (reader, writer) = stream.into_split();
-        TestClient { lines: BufReader::new(reader).lines(), writer }
+        TestClient {
+            lines: BufReader::new(reader).lines(),
+            writer,
+        }
     }
 
     /// Sends one line.
