@@ -6,6 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{TestClient, TestServer, JORGE};
+use reclamos::registry::RequestState;
 use reclamos::rut::Rut;
 
 /// A full, well-behaved session by a fresh load customer: login, list, restart, exit.
@@ -248,4 +249,52 @@ async fn graceful_shutdown_tells_everyone_and_finishes() {
         .lines()
         .iter()
         .any(|l| l == "[SERVER] Cliente Jorge Sandoval desconectado."));
+}
+
+#[tokio::test]
+async fn a_full_database_gets_an_apology_and_reads_keep_working() {
+    let server = TestServer::start().await;
+    let ruts = load_rut(&server, 1);
+    let registry = &server.server.services.registry;
+    // Cap the database at its current size, then fill every table (each has its own pages)
+    // with ever smaller rows until not even a tiny one fits.
+    registry.limit_size(0).unwrap();
+    let rut: Rut = JORGE.parse().unwrap();
+    for size in [2000, 200, 20, 1] {
+        let text = "x".repeat(size);
+        let mut rounds = 0;
+        while registry.append_history(124_578, "relleno", &text).is_ok()
+            | registry
+                .append_transcript(124_578, "relleno", &text)
+                .is_ok()
+            | registry
+                .create_request(rut, &text, RequestState::Abierto, "relleno", &text)
+                .is_ok()
+        {
+            rounds += 1;
+            assert!(rounds < 100_000, "the cap never applied");
+        }
+    }
+    let mut client = server.logged_in(JORGE).await;
+    client.send("2").await;
+    let lines = client.recv_until(|l| l == "(4) Salir").await;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Lo sentimos, tuvimos un problema técnico")),
+        "{lines:#?}"
+    );
+    assert!(server
+        .console
+        .lines()
+        .iter()
+        .all(|l| !l.contains("Reinicio Servicios")));
+    // Reads keep working.
+    client.send("1").await;
+    client.expect("Asistente: Estas son sus solicitudes:").await;
+    client.recv_until_contains("¿Cuál desea revisar?").await;
+    // Other customers are still served.
+    let mut other = server.logged_in(&ruts[0].to_string()).await;
+    other.send("4").await;
+    other.recv_until_contains("Gracias").await;
 }
