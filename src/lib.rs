@@ -31,3 +31,4 @@ pub mod nlu;
 pub mod registry;
 pub mod rut;
 pub mod server;
+pub mod text;
