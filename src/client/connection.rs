@@ -70,11 +70,6 @@ impl LineWriter {
         self.stream.shutdown(Shutdown::Write)
     }
 
-    /// Closes both directions; the reading thread then sees the end of the stream.
-    pub fn close(&self) {
-        let _ = self.stream.shutdown(Shutdown::Both);
-    }
-
     /// Bounds how long a read on this socket may block (`None`: forever). Used during the
     /// executives' login so a silent server does not hang the client.
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {

@@ -38,15 +38,10 @@ fn run_piped(conn: Connection) -> anyhow::Result<ExitCode> {
     // stdin never does.
     thread::spawn(move || {
         let mut stdin = LineReader::new(io::stdin().lock());
-        loop {
-            match stdin.read_line() {
-                Ok(Some(line)) => {
-                    if writer.send_line(&line).is_err() {
-                        // The server is gone; the reading side reports how.
-                        return;
-                    }
-                }
-                Ok(None) | Err(_) => break,
+        while let Ok(Some(line)) = stdin.read_line() {
+            if writer.send_line(&line).is_err() {
+                // The server is gone; the reading side reports how.
+                return;
             }
         }
         let _ = writer.half_close();
@@ -114,8 +109,12 @@ fn run_terminal(conn: Connection) -> anyhow::Result<ExitCode> {
                 }
             }
             Err(ReadlineError::Interrupted) => {
-                if !server_closed.load(Ordering::SeqCst) {
-                    writer.close();
+                if server_closed.load(Ordering::SeqCst) {
+                    // rustyline left the now useless prompt line above the cursor: erase it.
+                    print!("\x1b[1A\x1b[2K");
+                    let _ = io::stdout().flush();
+                } else {
+                    // Exiting closes the socket; the reading thread dies with the process.
                     println!("(sesión terminada)");
                 }
                 return Ok(ExitCode::SUCCESS);
@@ -125,9 +124,6 @@ fn run_terminal(conn: Connection) -> anyhow::Result<ExitCode> {
                 println!("(fin de su entrada; esperando al servidor, Ctrl-C para salir)");
                 interrupted.store(false, Ordering::SeqCst);
                 wait_for(&server_closed, &interrupted);
-                if !server_closed.load(Ordering::SeqCst) {
-                    writer.close();
-                }
                 return Ok(ExitCode::SUCCESS);
             }
             Err(err) => return Err(err).context("reading the terminal"),
@@ -156,7 +152,9 @@ fn spawn_terminal_reader<R, P>(
         let notice = loop {
             match reader.read_line() {
                 Ok(Some(line)) => {
-                    if printer.print(sanitize(&line).into_owned()).is_err() {
+                    // The newline matters when the editor is not active (the printer then
+                    // writes as is); while editing, rustyline adds none if one is there.
+                    if printer.print(format!("{}\n", sanitize(&line))).is_err() {
                         break "(error de terminal)".to_string();
                     }
                 }
@@ -169,7 +167,7 @@ fn spawn_terminal_reader<R, P>(
         };
         // rustyline's printer queue holds one message: this call returns only once the
         // previous line has been taken by the editor, so no server line is lost.
-        let _ = printer.print(notice);
+        let _ = printer.print(notice + "\n");
         server_closed.store(true, Ordering::SeqCst);
         // Let the editor show the notice before it is interrupted.
         thread::sleep(Duration::from_millis(100));
