@@ -142,7 +142,11 @@ mod tests {
     #[test]
     fn sanitize_table() {
         let table: &[(&str, &str, &str)] = &[
-            ("plain text", "hola, ¿cómo está? ñandú", "hola, ¿cómo está? ñandú"),
+            (
+                "plain text",
+                "hola, ¿cómo está? ñandú",
+                "hola, ¿cómo está? ñandú",
+            ),
             ("tab kept", "a\tb", "a\tb"),
             ("empty", "", ""),
             ("colour removed", "\x1b[31mrojo\x1b[0m", "rojo"),
@@ -152,7 +156,11 @@ mod tests {
             ("8-bit csi", "\u{9b}31mx", "x"),
             ("osc title bel", "\x1b]0;pwned\x07hola", "hola"),
             ("osc title st", "\x1b]0;pwned\x1b\\hola", "hola"),
-            ("osc hyperlink", "\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\", "link"),
+            (
+                "osc hyperlink",
+                "\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\",
+                "link",
+            ),
             ("8-bit osc", "\u{9d}0;t\u{9c}x", "x"),
             ("dcs", "\x1bPq#0\x1b\\x", "x"),
             ("two-char escape", "\x1bcreset", "reset"),
