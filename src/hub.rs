@@ -1,1 +1,741 @@
-//! The executives' pool and the customers' queue.
+//! The executives' pool and the customers' queue: who is logged in, who waits for an
+//! executive, who chats with whom. Plain Rust: no sockets, no `.await`.
+//!
+//! Each party (customer or executive) is reached through its [`Outbox`]: a bounded channel
+//! to its connection task and a kick switch. Hub methods lock the shared state, change it,
+//! collect the messages to deliver, unlock, and only then deliver them with `try_send`. A
+//! party whose channel is full is not keeping up: it is kicked (its connection task closes
+//! it) instead of letting its queue grow without bound.
+//!
+//! Fairness: customers are served first come, first served; among free executives, the one
+//! that has been free the longest gets the next customer.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use thiserror::Error;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::console::Console;
+use crate::registry::RequestId;
+use crate::rut::Rut;
+
+/// Identifies one connection for its whole life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId(pub u64);
+
+impl SessionId {
+    /// A new id, unique in this process.
+    pub fn next() -> SessionId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        SessionId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "s{}", self.0)
+    }
+}
+
+/// Where the hub delivers a party's events.
+#[derive(Debug, Clone)]
+pub struct Outbox<E> {
+    tx: mpsc::Sender<E>,
+    kick: CancellationToken,
+}
+
+impl<E> Outbox<E> {
+    /// An outbox over a bounded channel; `kick` is cancelled when the party cannot keep up.
+    pub fn new(tx: mpsc::Sender<E>, kick: CancellationToken) -> Outbox<E> {
+        Outbox { tx, kick }
+    }
+
+    fn deliver(&self, event: E) {
+        match self.tx.try_send(event) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!("outbound queue full: disconnecting a slow party");
+                self.kick.cancel();
+            }
+            // The party is already gone; its own clean-up removes it from the hub.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+}
+
+/// What a waiting or chatting customer is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerEvent {
+    /// Their (new) position in the queue, from 1.
+    QueuePosition(usize),
+    /// An executive took them.
+    Assigned {
+        /// The executive's display name.
+        agent: String,
+    },
+    /// A line from their executive.
+    FromAgent {
+        /// The executive's display name.
+        agent: String,
+        /// What they wrote.
+        text: String,
+    },
+    /// Their executive changed display name.
+    AgentRenamed {
+        /// The new name.
+        agent: String,
+    },
+    /// Their executive restarted their services.
+    ServicesRestarted {
+        /// The executive's display name.
+        agent: String,
+    },
+    /// Their executive ended the conversation.
+    ChatEnded {
+        /// The executive's display name.
+        agent: String,
+    },
+    /// Their executive disconnected; they are back at the head of the queue.
+    AgentLeft {
+        /// The executive's display name.
+        agent: String,
+    },
+}
+
+/// Who a chat is with, as the executive sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatInfo {
+    /// The customer's session.
+    pub customer: SessionId,
+    /// The customer's full name.
+    pub name: String,
+    /// The customer's RUT.
+    pub rut: Rut,
+    /// The request created when the customer asked for an executive.
+    pub request: RequestId,
+}
+
+/// What an executive is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentEvent {
+    /// A customer was assigned, with what they wrote while waiting.
+    Assigned {
+        /// The customer.
+        chat: ChatInfo,
+        /// Lines typed in the queue, oldest first.
+        backlog: Vec<String>,
+    },
+    /// A line from one of their customers.
+    FromCustomer {
+        /// The customer.
+        chat: ChatInfo,
+        /// What they wrote.
+        text: String,
+    },
+    /// A customer of theirs left the chat (by choice or by disconnecting).
+    CustomerLeft {
+        /// The customer.
+        chat: ChatInfo,
+        /// Whether the connection was lost (rather than the customer ending the chat).
+        disconnected: bool,
+    },
+}
+
+/// Why a hub operation was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum HubError {
+    /// The RUT already has a live session.
+    #[error("RUT {0} already has a live session")]
+    AlreadyLoggedIn(Rut),
+    /// The customer is not waiting in the queue.
+    #[error("not waiting in the queue")]
+    NotQueued,
+    /// The customer is not chatting with an executive.
+    #[error("not chatting with an executive")]
+    NotChatting,
+    /// The executive has no current customer.
+    #[error("no current customer")]
+    NoCustomer,
+    /// Another connected executive already uses that name.
+    #[error("name {0} is taken")]
+    NameTaken(String),
+    /// The session is not a known executive.
+    #[error("unknown executive session")]
+    UnknownAgent,
+}
+
+/// A customer joining the queue.
+#[derive(Debug, Clone)]
+pub struct Ticket {
+    /// Their session.
+    pub session: SessionId,
+    /// Full name.
+    pub name: String,
+    /// RUT.
+    pub rut: Rut,
+    /// The request recorded for this contact.
+    pub request: RequestId,
+    /// Where to reach them.
+    pub outbox: Outbox<CustomerEvent>,
+}
+
+/// What `enqueue` tells the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Enqueued {
+    /// Position in the queue on arrival, from 1 (an executive may take them at once).
+    pub position: usize,
+    /// Executives connected right now.
+    pub agents_online: usize,
+}
+
+/// Where a customer's line went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Routed {
+    /// Kept for the executive who takes them.
+    Backlog,
+    /// Delivered to this executive.
+    Agent(String),
+}
+
+/// A queue entry as `:queue` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    /// Position from 1.
+    pub position: usize,
+    /// Customer name.
+    pub name: String,
+    /// RUT.
+    pub rut: Rut,
+    /// Lines typed while waiting.
+    pub backlog_len: usize,
+}
+
+#[derive(Debug)]
+struct CustomerEntry {
+    ticket: Ticket,
+    backlog: Vec<String>,
+    agent: Option<SessionId>,
+    position: usize,
+}
+
+#[derive(Debug)]
+struct AgentEntry {
+    name: String,
+    outbox: Outbox<AgentEvent>,
+    chats: Vec<SessionId>,
+    /// When it last became free, as a sequence number: the longest-free goes first.
+    free_since: u64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    logged_in: HashMap<Rut, SessionId>,
+    customers: HashMap<SessionId, CustomerEntry>,
+    queue: VecDeque<SessionId>,
+    agents: HashMap<SessionId, AgentEntry>,
+    clock: u64,
+}
+
+enum Delivery {
+    Customer(Outbox<CustomerEvent>, CustomerEvent),
+    Agent(Outbox<AgentEvent>, AgentEvent),
+    Console(String),
+}
+
+/// Deliveries collected under the lock and sent after it is released.
+#[must_use]
+struct Deliveries(Vec<Delivery>);
+
+/// The shared hub. Cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    state: Arc<Mutex<State>>,
+    capacity: usize,
+    console: Console,
+}
+
+impl Hub {
+    /// A hub where each executive chats with at most `capacity` customers at a time.
+    pub fn new(capacity: usize, console: Console) -> Hub {
+        Hub {
+            state: Arc::default(),
+            capacity: capacity.max(1),
+            console,
+        }
+    }
+
+    /// Locks the state. A std mutex is right here: every critical section is short,
+    /// synchronous and never spans an `.await`. A panic under the lock leaves the state
+    /// consistent enough to go on (each method mutates in small steps), so poisoning is
+    /// ignored rather than taking every connection down.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn send(&self, deliveries: Deliveries) {
+        for delivery in deliveries.0 {
+            match delivery {
+                Delivery::Customer(outbox, event) => outbox.deliver(event),
+                Delivery::Agent(outbox, event) => outbox.deliver(event),
+                Delivery::Console(line) => self.console.print(&line),
+            }
+        }
+    }
+
+    /// Marks `rut` as logged in by `session`; refused when another session has it.
+    pub fn login(&self, rut: Rut, session: SessionId) -> Result<(), HubError> {
+        let mut state = self.lock();
+        match state.logged_in.get(&rut) {
+            Some(other) if *other != session => Err(HubError::AlreadyLoggedIn(rut)),
+            _ => {
+                state.logged_in.insert(rut, session);
+                Ok(())
+            }
+        }
+    }
+
+    /// Puts a customer at the back of the queue and serves whoever can be served.
+    pub fn enqueue(&self, ticket: Ticket) -> Enqueued {
+        let session = ticket.session;
+        let mut out = Vec::new();
+        let result = {
+            let mut state = self.lock();
+            state.queue.push_back(session);
+            let position = state.queue.len();
+            state.customers.insert(
+                session,
+                CustomerEntry {
+                    ticket,
+                    backlog: Vec::new(),
+                    agent: None,
+                    position,
+                },
+            );
+            self.dispatch(&mut state, &mut out);
+            Enqueued {
+                position,
+                agents_online: state.agents.len(),
+            }
+        };
+        self.send(Deliveries(out));
+        result
+    }
+
+    /// Routes a line from a customer: to their executive, or to their backlog while waiting.
+    pub fn customer_says(&self, session: SessionId, text: &str) -> Result<Routed, HubError> {
+        let mut out = Vec::new();
+        let routed = {
+            let mut state = self.lock();
+            let entry = state
+                .customers
+                .get_mut(&session)
+                .ok_or(HubError::NotQueued)?;
+            match entry.agent {
+                None => {
+                    entry.backlog.push(text.to_string());
+                    Routed::Backlog
+                }
+                Some(agent) => {
+                    let chat = chat_info(&entry.ticket);
+                    let agent = state.agents.get(&agent).ok_or(HubError::NotChatting)?;
+                    out.push(Delivery::Agent(
+                        agent.outbox.clone(),
+                        AgentEvent::FromCustomer {
+                            chat,
+                            text: text.to_string(),
+                        },
+                    ));
+                    Routed::Agent(agent.name.clone())
+                }
+            }
+        };
+        self.send(Deliveries(out));
+        Ok(routed)
+    }
+
+    /// The customer stops waiting. Refused when they are not waiting (for example an
+    /// executive took them a moment ago).
+    pub fn leave_queue(&self, session: SessionId) -> Result<(), HubError> {
+        let mut out = Vec::new();
+        {
+            let mut state = self.lock();
+            match state.customers.get(&session) {
+                Some(entry) if entry.agent.is_none() => {}
+                Some(_) => return Err(HubError::NotQueued),
+                None => return Err(HubError::NotQueued),
+            }
+            state.customers.remove(&session);
+            state.queue.retain(|s| *s != session);
+            renumber(&mut state, &mut out);
+        }
+        self.send(Deliveries(out));
+        Ok(())
+    }
+
+    /// The customer ends the chat with their executive.
+    pub fn customer_ends_chat(&self, session: SessionId) -> Result<(), HubError> {
+        let mut out = Vec::new();
+        {
+            let mut state = self.lock();
+            let agent = state
+                .customers
+                .get(&session)
+                .and_then(|c| c.agent)
+                .ok_or(HubError::NotChatting)?;
+            let entry = state
+                .customers
+                .remove(&session)
+                .ok_or(HubError::NotChatting)?;
+            self.release(&mut state, agent, &entry, false, &mut out);
+            self.dispatch(&mut state, &mut out);
+        }
+        self.send(Deliveries(out));
+        Ok(())
+    }
+
+    /// The customer's connection ended: forget them wherever they were.
+    pub fn customer_gone(&self, session: SessionId) {
+        let mut out = Vec::new();
+        {
+            let mut state = self.lock();
+            state.logged_in.retain(|_, s| *s != session);
+            if let Some(entry) = state.customers.remove(&session) {
+                match entry.agent {
+                    Some(agent) => {
+                        self.release(&mut state, agent, &entry, true, &mut out);
+                        self.dispatch(&mut state, &mut out);
+                    }
+                    None => {
+                        state.queue.retain(|s| *s != session);
+                        renumber(&mut state, &mut out);
+                    }
+                }
+            }
+        }
+        self.send(Deliveries(out));
+    }
+
+    /// An executive joins the pool; returns how many customers are waiting.
+    pub fn agent_join(
+        &self,
+        session: SessionId,
+        name: &str,
+        outbox: Outbox<AgentEvent>,
+    ) -> Result<usize, HubError> {
+        let mut out = Vec::new();
+        let waiting = {
+            let mut state = self.lock();
+            if state.agents.values().any(|a| a.name == name) {
+                return Err(HubError::NameTaken(name.to_string()));
+            }
+            state.clock += 1;
+            let free_since = state.clock;
+            let waiting = state.queue.len();
+            state.agents.insert(
+                session,
+                AgentEntry {
+                    name: name.to_string(),
+                    outbox,
+                    chats: Vec::new(),
+                    free_since,
+                },
+            );
+            self.dispatch(&mut state, &mut out);
+            waiting
+        };
+        self.send(Deliveries(out));
+        Ok(waiting)
+    }
+
+    /// An executive's connection ended: their customers go back to the head of the queue.
+    pub fn agent_gone(&self, session: SessionId) {
+        let mut out = Vec::new();
+        {
+            let mut state = self.lock();
+            let Some(agent) = state.agents.remove(&session) else {
+                return;
+            };
+            // Requeue in the order they were assigned, ahead of everyone waiting.
+            for customer in agent.chats.iter().rev() {
+                if let Some(entry) = state.customers.get_mut(customer) {
+                    entry.agent = None;
+                    out.push(Delivery::Customer(
+                        entry.ticket.outbox.clone(),
+                        CustomerEvent::AgentLeft {
+                            agent: agent.name.clone(),
+                        },
+                    ));
+                    state.queue.push_front(*customer);
+                }
+            }
+            for entry in state.customers.values_mut() {
+                // Force a position announcement for the requeued customers.
+                if entry.agent.is_none() && agent.chats.contains(&entry.ticket.session) {
+                    entry.position = 0;
+                }
+            }
+            renumber(&mut state, &mut out);
+            self.dispatch(&mut state, &mut out);
+        }
+        self.send(Deliveries(out));
+    }
+
+    /// A line from an executive to their current customer.
+    pub fn agent_says(
+        &self,
+        agent: SessionId,
+        customer: SessionId,
+        text: &str,
+    ) -> Result<ChatInfo, HubError> {
+        self.to_customer(agent, customer, |name| CustomerEvent::FromAgent {
+            agent: name.to_string(),
+            text: text.to_string(),
+        })
+    }
+
+    /// Tells the customer their executive restarted their services.
+    pub fn agent_restarted(
+        &self,
+        agent: SessionId,
+        customer: SessionId,
+    ) -> Result<ChatInfo, HubError> {
+        self.to_customer(agent, customer, |name| CustomerEvent::ServicesRestarted {
+            agent: name.to_string(),
+        })
+    }
+
+    fn to_customer(
+        &self,
+        agent: SessionId,
+        customer: SessionId,
+        event: impl FnOnce(&str) -> CustomerEvent,
+    ) -> Result<ChatInfo, HubError> {
+        let mut out = Vec::new();
+        let chat = {
+            let state = self.lock();
+            let agent = state.agents.get(&agent).ok_or(HubError::UnknownAgent)?;
+            if !agent.chats.contains(&customer) {
+                return Err(HubError::NoCustomer);
+            }
+            let entry = state.customers.get(&customer).ok_or(HubError::NoCustomer)?;
+            out.push(Delivery::Customer(
+                entry.ticket.outbox.clone(),
+                event(&agent.name),
+            ));
+            chat_info(&entry.ticket)
+        };
+        self.send(Deliveries(out));
+        Ok(chat)
+    }
+
+    /// The executive ends the chat with `customer`, who goes back to the bot.
+    pub fn agent_closes(
+        &self,
+        agent: SessionId,
+        customer: SessionId,
+    ) -> Result<ChatInfo, HubError> {
+        let mut out = Vec::new();
+        let chat = {
+            let mut state = self.lock();
+            let entry = state.agents.get_mut(&agent).ok_or(HubError::UnknownAgent)?;
+            if !entry.chats.contains(&customer) {
+                return Err(HubError::NoCustomer);
+            }
+            entry.chats.retain(|c| *c != customer);
+            let name = entry.name.clone();
+            if entry.chats.is_empty() {
+                state.clock += 1;
+                let clock = state.clock;
+                if let Some(entry) = state.agents.get_mut(&agent) {
+                    entry.free_since = clock;
+                }
+            }
+            let customer = state
+                .customers
+                .remove(&customer)
+                .ok_or(HubError::NoCustomer)?;
+            out.push(Delivery::Customer(
+                customer.ticket.outbox.clone(),
+                CustomerEvent::ChatEnded { agent: name },
+            ));
+            self.dispatch(&mut state, &mut out);
+            chat_info(&customer.ticket)
+        };
+        self.send(Deliveries(out));
+        Ok(chat)
+    }
+
+    /// Changes an executive's display name; their customers are told.
+    pub fn agent_rename(&self, agent: SessionId, name: &str) -> Result<(), HubError> {
+        let mut out = Vec::new();
+        {
+            let mut state = self.lock();
+            if state
+                .agents
+                .iter()
+                .any(|(id, a)| *id != agent && a.name == name)
+            {
+                return Err(HubError::NameTaken(name.to_string()));
+            }
+            let entry = state.agents.get_mut(&agent).ok_or(HubError::UnknownAgent)?;
+            entry.name = name.to_string();
+            let chats = entry.chats.clone();
+            for customer in chats {
+                if let Some(c) = state.customers.get(&customer) {
+                    out.push(Delivery::Customer(
+                        c.ticket.outbox.clone(),
+                        CustomerEvent::AgentRenamed {
+                            agent: name.to_string(),
+                        },
+                    ));
+                }
+            }
+        }
+        self.send(Deliveries(out));
+        Ok(())
+    }
+
+    /// The executive's current chats, oldest first.
+    pub fn chats_of(&self, agent: SessionId) -> Vec<ChatInfo> {
+        let state = self.lock();
+        let Some(agent) = state.agents.get(&agent) else {
+            return Vec::new();
+        };
+        agent
+            .chats
+            .iter()
+            .filter_map(|c| state.customers.get(c))
+            .map(|c| chat_info(&c.ticket))
+            .collect()
+    }
+
+    /// Who is waiting, in order.
+    pub fn queue(&self) -> Vec<Waiting> {
+        let state = self.lock();
+        state
+            .queue
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let c = state.customers.get(s)?;
+                Some(Waiting {
+                    position: i + 1,
+                    name: c.ticket.name.clone(),
+                    rut: c.ticket.rut,
+                    backlog_len: c.backlog.len(),
+                })
+            })
+            .collect()
+    }
+
+    /// Executives connected now.
+    pub fn agents_online(&self) -> usize {
+        self.lock().agents.len()
+    }
+
+    /// Frees `agent` from the chat with `entry` (already removed from `customers`) and
+    /// tells the executive.
+    fn release(
+        &self,
+        state: &mut State,
+        agent: SessionId,
+        entry: &CustomerEntry,
+        disconnected: bool,
+        out: &mut Vec<Delivery>,
+    ) {
+        state.clock += 1;
+        let clock = state.clock;
+        if let Some(a) = state.agents.get_mut(&agent) {
+            a.chats.retain(|c| *c != entry.ticket.session);
+            if a.chats.is_empty() {
+                a.free_since = clock;
+            }
+            out.push(Delivery::Agent(
+                a.outbox.clone(),
+                AgentEvent::CustomerLeft {
+                    chat: chat_info(&entry.ticket),
+                    disconnected,
+                },
+            ));
+        }
+    }
+
+    /// Assigns waiting customers to free executives (first come, first served; the
+    /// executive free the longest first), then announces the new queue positions.
+    fn dispatch(&self, state: &mut State, out: &mut Vec<Delivery>) {
+        while !state.queue.is_empty() {
+            let free = state
+                .agents
+                .iter()
+                .filter(|(_, a)| a.chats.len() < self.capacity)
+                .min_by_key(|(_, a)| (a.chats.len(), a.free_since))
+                .map(|(id, _)| *id);
+            let Some(agent_id) = free else { break };
+            let Some(customer_id) = state.queue.pop_front() else {
+                break;
+            };
+            let Some(customer) = state.customers.get_mut(&customer_id) else {
+                continue;
+            };
+            let Some(agent) = state.agents.get_mut(&agent_id) else {
+                break;
+            };
+            customer.agent = Some(agent_id);
+            customer.position = 0;
+            agent.chats.push(customer_id);
+            let chat = chat_info(&customer.ticket);
+            out.push(Delivery::Console(format!(
+                "Cliente {} redirigido a ejecutivo {}.",
+                customer.ticket.name, agent.name
+            )));
+            out.push(Delivery::Customer(
+                customer.ticket.outbox.clone(),
+                CustomerEvent::Assigned {
+                    agent: agent.name.clone(),
+                },
+            ));
+            out.push(Delivery::Agent(
+                agent.outbox.clone(),
+                AgentEvent::Assigned {
+                    chat,
+                    backlog: std::mem::take(&mut customer.backlog),
+                },
+            ));
+        }
+        renumber(state, out);
+    }
+}
+
+/// Announces each waiting customer's position when it changed.
+fn renumber(state: &mut State, out: &mut Vec<Delivery>) {
+    let State {
+        queue, customers, ..
+    } = state;
+    for (i, session) in queue.iter().enumerate() {
+        if let Some(entry) = customers.get_mut(session) {
+            let position = i + 1;
+            if entry.position != position {
+                entry.position = position;
+                out.push(Delivery::Customer(
+                    entry.ticket.outbox.clone(),
+                    CustomerEvent::QueuePosition(position),
+                ));
+            }
+        }
+    }
+}
+
+fn chat_info(ticket: &Ticket) -> ChatInfo {
+    ChatInfo {
+        customer: ticket.session,
+        name: ticket.name.clone(),
+        rut: ticket.rut,
+        request: ticket.request,
+    }
+}

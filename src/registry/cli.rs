@@ -1,17 +1,257 @@
 //! `reclamos requests`: lists the registry for operators.
+//!
+//! Opens the database read-only (never creating it, safe while the server runs) and prints a
+//! table, optionally with each request's history, or JSON.
 
+use std::collections::HashMap;
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use super::{Registry, Request, RequestFilter, RequestState};
+use crate::rut::Rut;
 
 /// Options of `reclamos requests`.
 #[derive(Debug, clap::Args)]
 pub struct RequestsArgs {
-    /// SQLite database file.
+    /// SQLite database file (opened read-only; it must exist).
     #[arg(long, default_value = "reclamos.db")]
     pub db: PathBuf,
+    /// Only this customer's requests (any common form: 12.345.678-5, 123456785).
+    #[arg(long, value_name = "RUT")]
+    pub rut: Option<Rut>,
+    /// Only requests in this state: abierto or cerrado.
+    #[arg(long, value_name = "STATE")]
+    pub state: Option<RequestState>,
+    /// Print each request's history under it.
+    #[arg(long)]
+    pub history: bool,
+    /// Print JSON (an array of requests, always with their history and answer) instead of
+    /// a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Prints the requests.
 pub fn main(args: RequestsArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet ({})", args.db.display())
+    if !args.db.exists() {
+        anyhow::bail!(
+            "database {} does not exist (the server creates it on first start; pass --db to \
+             choose another file)",
+            args.db.display()
+        );
+    }
+    let registry = Registry::open_read_only(&args.db)
+        .with_context(|| format!("opening {}", args.db.display()))?;
+    let filter = RequestFilter {
+        rut: args.rut,
+        state: args.state,
+    };
+    let requests = registry
+        .list(&filter)
+        .with_context(|| format!("reading requests from {}", args.db.display()))?;
+    let names = customer_names(&registry, &requests)?;
+    let mut out = io::stdout().lock();
+    if args.json {
+        let rows: Vec<JsonRequest<'_>> = requests
+            .iter()
+            .map(|r| JsonRequest::new(r, &names))
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &rows).context("writing JSON")?;
+        writeln!(out)?;
+    } else {
+        write_table(&mut out, &requests, &names, args.history)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Each request owner's name, looked up once per customer.
+fn customer_names(
+    registry: &Registry,
+    requests: &[Request],
+) -> anyhow::Result<HashMap<Rut, String>> {
+    let mut names = HashMap::new();
+    for request in requests {
+        if let std::collections::hash_map::Entry::Vacant(entry) = names.entry(request.rut) {
+            let customer = registry
+                .customer(request.rut)
+                .with_context(|| format!("reading customer {}", request.rut))?;
+            entry.insert(customer.map_or_else(String::new, |c| c.name));
+        }
+    }
+    Ok(names)
+}
+
+/// Text typed by customers, made safe for an operator's terminal: control characters
+/// (ANSI escapes, NUL, new lines) become `�`.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}
+
+fn short_time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// Writes the table: one line per request, its history indented under it when asked.
+fn write_table(
+    out: &mut impl Write,
+    requests: &[Request],
+    names: &HashMap<Rut, String>,
+    history: bool,
+) -> io::Result<()> {
+    if requests.is_empty() {
+        return writeln!(out, "no requests match");
+    }
+    let header = ["ID", "RUT", "NAME", "STATE", "SUBJECT", "UPDATED (UTC)"];
+    let rows: Vec<[String; 6]> = requests
+        .iter()
+        .map(|r| {
+            [
+                r.id.to_string(),
+                r.rut.to_string(),
+                printable(names.get(&r.rut).map_or("", String::as_str)),
+                r.state.to_string(),
+                printable(&r.subject),
+                short_time(r.updated_at),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[&str]| -> String {
+        let mut text = String::new();
+        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            if i > 0 {
+                text.push_str("  ");
+            }
+            text.push_str(cell);
+            if i + 1 < cells.len() {
+                let pad = width.saturating_sub(cell.chars().count());
+                text.push_str(&" ".repeat(pad));
+            }
+        }
+        text
+    };
+    writeln!(out, "{}", line(&header))?;
+    for (request, row) in requests.iter().zip(&rows) {
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        writeln!(out, "{}", line(&cells))?;
+        if history {
+            for entry in &request.history {
+                writeln!(
+                    out,
+                    "    {}  {}: {}",
+                    short_time(entry.at),
+                    printable(&entry.author),
+                    printable(&entry.text)
+                )?;
+            }
+            match (&request.answer, request.sensitive) {
+                (Some(_), true) => {
+                    writeln!(out, "    answer: (sensitive, hidden here; see --json)")?
+                }
+                (Some(answer), false) => writeln!(out, "    answer: {}", printable(answer))?,
+                (None, _) => {}
+            }
+        }
+    }
+    writeln!(out, "{} request(s)", requests.len())
+}
+
+/// One request in `--json` output.
+#[derive(Serialize)]
+struct JsonRequest<'a> {
+    id: u64,
+    rut: String,
+    name: &'a str,
+    state: String,
+    subject: &'a str,
+    answer: Option<&'a str>,
+    sensitive: bool,
+    created_at: String,
+    updated_at: String,
+    history: Vec<JsonHistory<'a>>,
+}
+
+/// One history entry in `--json` output.
+#[derive(Serialize)]
+struct JsonHistory<'a> {
+    at: String,
+    author: &'a str,
+    text: &'a str,
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl<'a> JsonRequest<'a> {
+    fn new(request: &'a Request, names: &'a HashMap<Rut, String>) -> JsonRequest<'a> {
+        JsonRequest {
+            id: request.id,
+            rut: request.rut.to_string(),
+            name: names.get(&request.rut).map_or("", String::as_str),
+            state: request.state.to_string(),
+            subject: &request.subject,
+            answer: request.answer.as_deref(),
+            sensitive: request.sensitive,
+            created_at: rfc3339(request.created_at),
+            updated_at: rfc3339(request.updated_at),
+            history: request
+                .history
+                .iter()
+                .map(|h| JsonHistory {
+                    at: rfc3339(h.at),
+                    author: &h.author,
+                    text: &h.text,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_accented_names_and_hides_sensitive_answers() {
+        let registry = Registry::open_in_memory().unwrap();
+        let requests = registry.list(&RequestFilter::default()).unwrap();
+        let names = customer_names(&registry, &requests).unwrap();
+        let mut out = Vec::new();
+        write_table(&mut out, &requests, &names, true).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains(crate::registry::demo::WIFI_ANSWER), "{text}");
+        assert!(text.contains("answer: (sensitive"), "{text}");
+        // The STATE column starts at the same character offset on every request line.
+        let offsets: Vec<usize> = text
+            .lines()
+            .filter(|l| l.contains("abierto") || l.contains("cerrado"))
+            .filter(|l| !l.starts_with(' '))
+            .map(|l| {
+                let byte = l.find("abierto").or_else(|| l.find("cerrado")).unwrap();
+                l[..byte].chars().count()
+            })
+            .collect();
+        assert_eq!(offsets.len(), requests.len(), "{text}");
+        assert!(offsets.windows(2).all(|w| w[0] == w[1]), "{text}");
+    }
+
+    #[test]
+    fn control_characters_are_neutralised() {
+        assert_eq!(printable("a\u{1b}[31mb\0"), "a\u{FFFD}[31mb\u{FFFD}");
+        assert_eq!(printable("Señal ñandú"), "Señal ñandú");
+    }
 }

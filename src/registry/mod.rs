@@ -3,14 +3,27 @@
 //!
 //! [`Registry`] is a cheap `Clone` handle. Its methods are synchronous and short: callers in
 //! async code call them directly (each is one small SQLite transaction on a WAL database).
+//!
+//! - [`schema`]: connection settings and the versioned migrations (`PRAGMA user_version`).
+//! - [`demo`]: the demo customers a new database starts with, and the load-test customers.
+//! - [`cli`]: `reclamos requests`, the operators' listing.
+//!
+//! The tables: `customers` (RUT in compact form as key), `requests` (the request number is
+//! the rowid, so new numbers continue after the largest), and the append-only `history` and
+//! `transcript`, whose own rowids give the order of the entries. Times are unix milliseconds.
 
 pub mod cli;
+pub mod demo;
+pub mod schema;
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
+use rusqlite::types::Type;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior};
 use thiserror::Error;
 
 use crate::rut::Rut;
@@ -110,7 +123,7 @@ pub struct Request {
     pub updated_at: DateTime<Utc>,
 }
 
-/// What `Registry::list` returns.
+/// Which requests [`Registry::list`] returns.
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
     /// Only this customer's requests.
@@ -134,50 +147,206 @@ pub enum RegistryError {
     /// The customer is already registered.
     #[error("customer {0} already exists")]
     CustomerExists(Rut),
+    /// A request was created for a RUT that is not a registered customer.
+    #[error("customer {0} is not registered")]
+    UnknownCustomer(Rut),
+    /// The database cannot be used: its directory cannot be created, its schema is newer
+    /// than this program, or a read-only open found no (or an old) reclamos schema.
+    #[error("cannot open {}: {reason}", path.display())]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// More load-test customers than the reserved RUT range holds.
+    #[error("at most {max} load-test customers, not {0}", max = demo::MAX_LOAD_CUSTOMERS)]
+    TooManyLoadCustomers(usize),
 }
 
 /// Handle to the registry. Cheap to clone; safe to share between tasks.
 #[derive(Clone)]
-pub struct Registry {}
+pub struct Registry {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// The one connection of this handle.
+    ///
+    /// A `std::sync::Mutex` rather than an async one (the reasoning of mini-redis's
+    /// `db.rs`): every method locks it, runs one short transaction and unlocks, and nothing
+    /// awaits while it is held, so the lock is never held across an `.await` and contention
+    /// is short. An async mutex would only add overhead. Callers in async code may call the
+    /// methods directly; a SQLite commit in WAL mode with `synchronous=NORMAL` does no fsync.
+    conn: Mutex<Connection>,
+    /// Where the database lives (`None` in memory); for messages and `Debug`.
+    path: Option<PathBuf>,
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("path", &self.shared.path)
+            .finish_non_exhaustive()
+    }
+}
 
 impl Registry {
     /// Opens (creating if needed) the database at `path`: WAL mode, migrations, and demo
     /// customers on first creation.
     pub fn open(path: &Path) -> Result<Registry, RegistryError> {
-        let _ = path;
-        todo!()
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|err| RegistryError::Open {
+                path: path.to_path_buf(),
+                reason: format!("creating directory {}: {err}", parent.display()),
+            })?;
+        }
+        let mut conn = Connection::open(path)?;
+        schema::configure(&conn)?;
+        schema::configure_file(&conn)?;
+        let created = schema::migrate(&mut conn, path)?;
+        if created {
+            tracing::info!(path = %path.display(), "created the registry with demo data");
+        }
+        Ok(Registry::from_connection(conn, Some(path.to_path_buf())))
+    }
+
+    /// Opens an existing database without ever writing to it or creating it (for
+    /// `reclamos requests`, possibly while the server runs). Writes through this handle fail
+    /// with [`RegistryError::Sqlite`] (`SQLITE_READONLY`). Fails if the file is missing or
+    /// its schema is not the one this program writes.
+    pub fn open_read_only(path: &Path) -> Result<Registry, RegistryError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        schema::configure(&conn)?;
+        let found = schema::version(&conn)?;
+        if found != schema::LATEST {
+            let reason = if found == 0 {
+                "not a reclamos database (no schema)".to_string()
+            } else {
+                format!(
+                    "schema version {found}, this program reads version {}",
+                    schema::LATEST
+                )
+            };
+            return Err(RegistryError::Open {
+                path: path.to_path_buf(),
+                reason,
+            });
+        }
+        Ok(Registry::from_connection(conn, Some(path.to_path_buf())))
     }
 
     /// An in-memory registry with the demo data, for tests.
     pub fn open_in_memory() -> Result<Registry, RegistryError> {
-        todo!()
+        let mut conn = Connection::open_in_memory()?;
+        schema::configure(&conn)?;
+        schema::migrate(&mut conn, Path::new(":memory:"))?;
+        Ok(Registry::from_connection(conn, None))
+    }
+
+    fn from_connection(conn: Connection, path: Option<PathBuf>) -> Registry {
+        Registry {
+            shared: Arc::new(Shared {
+                conn: Mutex::new(conn),
+                path,
+            }),
+        }
+    }
+
+    /// The database file, `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.shared.path.as_deref()
+    }
+
+    /// Locks the connection. A panic while the lock was held cannot have left a transaction
+    /// half-applied (rusqlite's `Transaction` rolls back when dropped during unwinding), so
+    /// a poisoned lock is cleared and used instead of failing every later call.
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.shared.conn.lock().unwrap_or_else(|poisoned| {
+            self.shared.conn.clear_poison();
+            poisoned.into_inner()
+        })
+    }
+
+    /// Runs `f` in one `IMMEDIATE` transaction (the write lock is taken at `BEGIN`, so the
+    /// busy timeout applies and two writers cannot deadlock upgrading a read lock).
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, RegistryError>,
+    ) -> Result<T, RegistryError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `f` in one read transaction, so it sees a consistent snapshot.
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, RegistryError>,
+    ) -> Result<T, RegistryError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
     }
 
     /// The customer with this RUT.
     pub fn customer(&self, rut: Rut) -> Result<Option<Customer>, RegistryError> {
-        let _ = rut;
-        todo!()
+        self.read(|conn| load_customer(conn, rut))
+    }
+
+    /// Every customer, by RUT number.
+    pub fn customers(&self) -> Result<Vec<Customer>, RegistryError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT rut, name, id_serial FROM customers")?;
+            let rows = stmt.query_map([], customer_from_row)?;
+            let mut customers = rows.collect::<Result<Vec<_>, _>>()?;
+            customers.sort_by_key(|c| c.rut);
+            Ok(customers)
+        })
     }
 
     /// Registers a new customer (no identity-card serial).
     pub fn register_customer(&self, rut: Rut, name: &str) -> Result<Customer, RegistryError> {
-        let _ = (rut, name);
-        todo!()
+        self.write(|conn| {
+            if load_customer(conn, rut)?.is_some() {
+                return Err(RegistryError::CustomerExists(rut));
+            }
+            conn.prepare_cached(
+                "INSERT INTO customers (rut, name, id_serial) VALUES (?1, ?2, NULL)",
+            )?
+            .execute(params![rut.compact(), name])?;
+            Ok(Customer {
+                rut,
+                name: name.to_string(),
+                id_serial: None,
+            })
+        })
     }
 
     /// A customer's requests, oldest first.
     pub fn requests_of(&self, rut: Rut) -> Result<Vec<Request>, RegistryError> {
-        let _ = rut;
-        todo!()
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {REQUEST_COLUMNS} FROM requests WHERE rut = ?1 ORDER BY created_at, id"
+            ))?;
+            let rows = stmt.query_map([rut.compact()], request_from_row)?;
+            with_history(conn, rows.collect::<Result<_, _>>()?)
+        })
     }
 
     /// One request by number.
     pub fn request(&self, id: RequestId) -> Result<Option<Request>, RegistryError> {
-        let _ = id;
-        todo!()
+        self.read(|conn| load_request(conn, id))
     }
 
     /// Records a new request with a first history entry; returns it with its new number.
+    /// An empty `history` text adds no entry. The RUT must be a registered customer
+    /// ([`RegistryError::UnknownCustomer`] otherwise).
     pub fn create_request(
         &self,
         rut: Rut,
@@ -186,30 +355,95 @@ impl Registry {
         author: &str,
         history: &str,
     ) -> Result<Request, RegistryError> {
-        let _ = (rut, subject, state, author, history);
-        todo!()
+        self.write(|conn| {
+            if load_customer(conn, rut)?.is_none() {
+                return Err(RegistryError::UnknownCustomer(rut));
+            }
+            let now = now_millis();
+            conn.prepare_cached(
+                "INSERT INTO requests (rut, subject, state, answer, sensitive, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, NULL, 0, ?4, ?4)",
+            )?
+            .execute(params![rut.compact(), subject, state.to_string(), now])?;
+            let id = from_sql_id(conn.last_insert_rowid())?;
+            if !history.trim().is_empty() {
+                insert_history(conn, id, now, author, history)?;
+            }
+            load_request(conn, id)?.ok_or(RegistryError::NotFound(id))
+        })
     }
 
-    /// Changes the subject (recorded in the history).
+    /// Changes the subject (recorded in the history as `Asunto cambiado a ...`). Setting the
+    /// subject it already has changes nothing.
     pub fn set_subject(
         &self,
         id: RequestId,
         subject: &str,
         author: &str,
     ) -> Result<Request, RegistryError> {
-        let _ = (id, subject, author);
-        todo!()
+        self.write(|conn| {
+            let current = load_request(conn, id)?.ok_or(RegistryError::NotFound(id))?;
+            if current.subject == subject {
+                return Ok(current);
+            }
+            let now = now_millis();
+            conn.prepare_cached("UPDATE requests SET subject = ?2, updated_at = ?3 WHERE id = ?1")?
+                .execute(params![id, subject, now])?;
+            insert_history(
+                conn,
+                id,
+                now,
+                author,
+                &format!("Asunto cambiado a {subject}"),
+            )?;
+            load_request(conn, id)?.ok_or(RegistryError::NotFound(id))
+        })
     }
 
-    /// Changes the state (recorded in the history).
+    /// Changes the state (recorded in the history as `Estado cambiado a ...`). Setting the
+    /// state it already has changes nothing.
     pub fn set_state(
         &self,
         id: RequestId,
         state: RequestState,
         author: &str,
     ) -> Result<Request, RegistryError> {
-        let _ = (id, state, author);
-        todo!()
+        self.write(|conn| {
+            let current = load_request(conn, id)?.ok_or(RegistryError::NotFound(id))?;
+            if current.state == state {
+                return Ok(current);
+            }
+            let now = now_millis();
+            conn.prepare_cached("UPDATE requests SET state = ?2, updated_at = ?3 WHERE id = ?1")?
+                .execute(params![id, state.to_string(), now])?;
+            insert_history(conn, id, now, author, &format!("Estado cambiado a {state}"))?;
+            load_request(conn, id)?.ok_or(RegistryError::NotFound(id))
+        })
+    }
+
+    /// Records the answer given to the customer; a `sensitive` one is shown only after the
+    /// second factor. The history says `Respuesta registrada` without the answer itself, so
+    /// a sensitive answer never leaks through the history.
+    pub fn set_answer(
+        &self,
+        id: RequestId,
+        answer: &str,
+        sensitive: bool,
+        author: &str,
+    ) -> Result<Request, RegistryError> {
+        self.write(|conn| {
+            let now = now_millis();
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE requests SET answer = ?2, sensitive = ?3, updated_at = ?4 WHERE id = ?1",
+                )?
+                .execute(params![sql_id(id)?, answer, sensitive, now])?;
+            if changed == 0 {
+                return Err(RegistryError::NotFound(id));
+            }
+            insert_history(conn, id, now, author, "Respuesta registrada")?;
+            load_request(conn, id)?.ok_or(RegistryError::NotFound(id))
+        })
     }
 
     /// Appends a history entry.
@@ -219,8 +453,17 @@ impl Registry {
         author: &str,
         text: &str,
     ) -> Result<Request, RegistryError> {
-        let _ = (id, author, text);
-        todo!()
+        self.write(|conn| {
+            let now = now_millis();
+            let changed = conn
+                .prepare_cached("UPDATE requests SET updated_at = ?2 WHERE id = ?1")?
+                .execute(params![sql_id(id)?, now])?;
+            if changed == 0 {
+                return Err(RegistryError::NotFound(id));
+            }
+            insert_history(conn, id, now, author, text)?;
+            load_request(conn, id)?.ok_or(RegistryError::NotFound(id))
+        })
     }
 
     /// Appends a line to the request's chat transcript.
@@ -230,19 +473,221 @@ impl Registry {
         speaker: &str,
         text: &str,
     ) -> Result<(), RegistryError> {
-        let _ = (id, speaker, text);
-        todo!()
+        self.write(|conn| {
+            if !request_exists(conn, id)? {
+                return Err(RegistryError::NotFound(id));
+            }
+            conn.prepare_cached(
+                "INSERT INTO transcript (request_id, at, speaker, text) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![id, now_millis(), speaker, text])?;
+            Ok(())
+        })
     }
 
     /// The request's chat transcript, oldest first.
     pub fn transcript(&self, id: RequestId) -> Result<Vec<TranscriptLine>, RegistryError> {
-        let _ = id;
-        todo!()
+        self.read(|conn| {
+            if !request_exists(conn, id)? {
+                return Err(RegistryError::NotFound(id));
+            }
+            let mut stmt = conn.prepare_cached(
+                "SELECT at, speaker, text FROM transcript WHERE request_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([id], |row| {
+                Ok(TranscriptLine {
+                    at: time_from_sql(row, 0)?,
+                    speaker: row.get(1)?,
+                    text: row.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
     }
 
     /// Every request matching the filter, by number.
     pub fn list(&self, filter: &RequestFilter) -> Result<Vec<Request>, RegistryError> {
-        let _ = filter;
-        todo!()
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {REQUEST_COLUMNS} FROM requests
+                 WHERE (?1 IS NULL OR rut = ?1) AND (?2 IS NULL OR state = ?2)
+                 ORDER BY id"
+            ))?;
+            let rut = filter.rut.map(Rut::compact);
+            let state = filter.state.map(|s| s.to_string());
+            let rows = stmt.query_map(params![rut, state], request_from_row)?;
+            with_history(conn, rows.collect::<Result<_, _>>()?)
+        })
     }
+
+    /// Creates the load-test customers 1 to `count` (see [`demo::load_customer`]: RUT
+    /// `50.000.000 + i`, named `Cliente Carga {i}`), each with one open request, and returns
+    /// their RUTs in order. Idempotent: customers that already exist are left alone, so
+    /// calling it again (or with a larger count) only adds the missing ones.
+    pub fn seed_load_customers(&self, count: usize) -> Result<Vec<Rut>, RegistryError> {
+        if count > demo::MAX_LOAD_CUSTOMERS {
+            return Err(RegistryError::TooManyLoadCustomers(count));
+        }
+        self.write(|conn| {
+            let now = now_millis();
+            let mut ruts = Vec::with_capacity(count);
+            for i in 1..=count {
+                let customer =
+                    demo::load_customer(i).ok_or(RegistryError::TooManyLoadCustomers(count))?;
+                let added = conn
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO customers (rut, name, id_serial) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![
+                        customer.rut.compact(),
+                        customer.name,
+                        customer.id_serial
+                    ])?;
+                if added == 1 {
+                    conn.prepare_cached(
+                        "INSERT INTO requests (rut, subject, state, sensitive, created_at, updated_at)
+                         VALUES (?1, ?2, 'abierto', 0, ?3, ?3)",
+                    )?
+                    .execute(params![customer.rut.compact(), demo::LOAD_SUBJECT, now])?;
+                    let id = from_sql_id(conn.last_insert_rowid())?;
+                    insert_history(conn, id, now, "sistema", "Solicitud creada para la prueba de carga")?;
+                }
+                ruts.push(customer.rut);
+            }
+            Ok(ruts)
+        })
+    }
+}
+
+/// The columns `request_from_row` reads, in order.
+const REQUEST_COLUMNS: &str = "id, rut, subject, state, answer, sensitive, created_at, updated_at";
+
+/// The current time, truncated to the millisecond precision the database stores (so a value
+/// returned by a write equals the value read back later).
+fn now_millis() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+fn conversion_error(
+    column: usize,
+    kind: Type,
+    err: impl std::error::Error + Send + Sync + 'static,
+) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, kind, Box::new(err))
+}
+
+fn time_from_sql(row: &Row<'_>, column: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let millis: i64 = row.get(column)?;
+    DateTime::from_timestamp_millis(millis)
+        .ok_or(rusqlite::Error::IntegralValueOutOfRange(column, millis))
+}
+
+fn rut_from_sql(row: &Row<'_>, column: usize) -> rusqlite::Result<Rut> {
+    let text: String = row.get(column)?;
+    text.parse()
+        .map_err(|err| conversion_error(column, Type::Text, err))
+}
+
+/// A request number as SQLite stores it; numbers beyond `i64::MAX` cannot exist.
+fn sql_id(id: RequestId) -> Result<i64, RegistryError> {
+    i64::try_from(id).map_err(|_| RegistryError::NotFound(id))
+}
+
+fn from_sql_id(rowid: i64) -> Result<RequestId, RegistryError> {
+    RequestId::try_from(rowid)
+        .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(0, rowid).into())
+}
+
+fn customer_from_row(row: &Row<'_>) -> rusqlite::Result<Customer> {
+    Ok(Customer {
+        rut: rut_from_sql(row, 0)?,
+        name: row.get(1)?,
+        id_serial: row.get(2)?,
+    })
+}
+
+/// Reads a row of [`REQUEST_COLUMNS`]; the history is left empty.
+fn request_from_row(row: &Row<'_>) -> rusqlite::Result<Request> {
+    let state: String = row.get(3)?;
+    Ok(Request {
+        id: row.get(0)?,
+        rut: rut_from_sql(row, 1)?,
+        subject: row.get(2)?,
+        state: state
+            .parse()
+            .map_err(|err| conversion_error(3, Type::Text, err))?,
+        answer: row.get(4)?,
+        sensitive: row.get(5)?,
+        history: Vec::new(),
+        created_at: time_from_sql(row, 6)?,
+        updated_at: time_from_sql(row, 7)?,
+    })
+}
+
+fn load_customer(conn: &Connection, rut: Rut) -> Result<Option<Customer>, RegistryError> {
+    Ok(conn
+        .prepare_cached("SELECT rut, name, id_serial FROM customers WHERE rut = ?1")?
+        .query_row([rut.compact()], customer_from_row)
+        .optional()?)
+}
+
+fn request_exists(conn: &Connection, id: RequestId) -> Result<bool, RegistryError> {
+    // Numbers beyond i64::MAX cannot be stored, so no such request exists.
+    let Ok(id) = i64::try_from(id) else {
+        return Ok(false);
+    };
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM requests WHERE id = ?1")?
+        .exists([id])?)
+}
+
+fn load_request(conn: &Connection, id: RequestId) -> Result<Option<Request>, RegistryError> {
+    let Ok(id) = i64::try_from(id) else {
+        return Ok(None);
+    };
+    let request = conn
+        .prepare_cached(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?1"
+        ))?
+        .query_row([id], request_from_row)
+        .optional()?;
+    match request {
+        Some(request) => Ok(with_history(conn, vec![request])?.pop()),
+        None => Ok(None),
+    }
+}
+
+/// Fills in each request's history, oldest first.
+fn with_history(
+    conn: &Connection,
+    mut requests: Vec<Request>,
+) -> Result<Vec<Request>, RegistryError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT at, author, text FROM history WHERE request_id = ?1 ORDER BY id")?;
+    for request in &mut requests {
+        let rows = stmt.query_map([request.id], |row| {
+            Ok(HistoryEntry {
+                at: time_from_sql(row, 0)?,
+                author: row.get(1)?,
+                text: row.get(2)?,
+            })
+        })?;
+        request.history = rows.collect::<Result<_, _>>()?;
+    }
+    Ok(requests)
+}
+
+/// Appends one history entry (the caller checked that the request exists).
+fn insert_history(
+    conn: &Connection,
+    id: RequestId,
+    at: i64,
+    author: &str,
+    text: &str,
+) -> Result<(), RegistryError> {
+    conn.prepare_cached(
+        "INSERT INTO history (request_id, at, author, text) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![id, at, author, text])?;
+    Ok(())
 }

@@ -1,16 +1,337 @@
-//! The server: listeners, one task per connection, framing and limits.
+//! The server: the only part of reclamos that touches sockets.
+//!
+//! Two listeners (customers, executives) accept connections; each connection gets one
+//! task ([`connection`]) that frames lines ([`codec`]), enforces the limits ([`limits`]) and
+//! moves lines between the socket and its conversation. Shutdown is cooperative: a
+//! `CancellationToken` stops the accept loops and tells every connection to say goodbye,
+//! and a `TaskTracker` waits for them (bounded by a grace period).
 
+pub mod codec;
+mod connection;
+pub mod limits;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::auth;
+use crate::console::Console;
+use crate::conversation::{Policy, Services};
+use crate::hub::Hub;
+use crate::registry::Registry;
+pub use limits::Limits;
 
 /// Options of `reclamos server`.
 #[derive(Debug, clap::Args)]
 pub struct ServerArgs {
+    /// Interface for customers.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port for customers.
+    #[arg(long, default_value_t = 5555)]
+    pub port: u16,
+    /// Interface for executives (defaults to --host).
+    #[arg(long)]
+    pub agent_host: Option<String>,
+    /// Port for executives.
+    #[arg(long, default_value_t = 5556)]
+    pub agent_port: u16,
+    /// SQLite database file (created with demo data on first start).
+    #[arg(long, default_value = "reclamos.db")]
+    pub db: PathBuf,
     /// Intents file (Rasa NLU YAML); the embedded `intents/es.yaml` when absent.
     #[arg(long)]
-    pub intents: Option<std::path::PathBuf>,
+    pub intents: Option<PathBuf>,
+    /// File holding the executives' token (created on first start, mode 0600).
+    /// Default: $RECLAMOS_TOKEN_FILE or ~/.local/share/reclamos/agent.token.
+    #[arg(long)]
+    pub token_file: Option<PathBuf>,
+    /// Customers an executive serves at the same time.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub agent_capacity: u16,
+    /// Show sensitive answers (such as WiFi keys) without asking for the identity card's
+    /// serial number.
+    #[arg(long)]
+    pub no_second_factor: bool,
+    /// Seed N synthetic customers for `loadtest` (RUT numbers 50.000.000 + i, "Cliente Carga i").
+    #[arg(long, default_value_t = 0)]
+    pub demo_load_customers: usize,
+    /// Limits.
+    #[command(flatten)]
+    pub limits: Limits,
 }
 
-/// Runs the server until Ctrl-C.
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Customers' listening address.
+    pub customer_addr: String,
+    /// Executives' listening address.
+    pub agent_addr: String,
+    /// Database file.
+    pub db: PathBuf,
+    /// Intents file, or the embedded one.
+    pub intents: Option<PathBuf>,
+    /// Where the executives' token lives.
+    pub token_file: PathBuf,
+    /// Use this token instead of the file's (tests).
+    pub token: Option<String>,
+    /// Customers per executive.
+    pub agent_capacity: usize,
+    /// Security policy.
+    pub policy: Policy,
+    /// Synthetic customers to seed.
+    pub demo_load_customers: usize,
+    /// Connection limits and timeouts.
+    pub limits: Limits,
+}
+
+impl Config {
+    /// Builds the configuration from the command line.
+    pub fn from_args(args: ServerArgs) -> Config {
+        let agent_host = args.agent_host.unwrap_or_else(|| args.host.clone());
+        Config {
+            customer_addr: format!("{}:{}", args.host, args.port),
+            agent_addr: format!("{}:{}", agent_host, args.agent_port),
+            db: args.db,
+            intents: args.intents,
+            token_file: args.token_file.unwrap_or_else(auth::default_token_path),
+            token: None,
+            agent_capacity: usize::from(args.agent_capacity),
+            policy: Policy {
+                second_factor: !args.no_second_factor,
+                ..Policy::default()
+            },
+            demo_load_customers: args.demo_load_customers,
+            limits: args.limits,
+        }
+    }
+
+    /// A configuration for tests and the load generator: free ports on 127.0.0.1, the given
+    /// database and token.
+    pub fn local(db: PathBuf, token: &str) -> Config {
+        Config {
+            customer_addr: "127.0.0.1:0".into(),
+            agent_addr: "127.0.0.1:0".into(),
+            db,
+            intents: None,
+            token_file: PathBuf::new(),
+            token: Some(token.to_string()),
+            agent_capacity: 1,
+            policy: Policy::default(),
+            demo_load_customers: 0,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// A running server.
+pub struct Server {
+    /// Where customers connect.
+    pub customer_addr: SocketAddr,
+    /// Where executives connect.
+    pub agent_addr: SocketAddr,
+    /// The services (registry, hub...) shared by the connections.
+    pub services: Services,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// Opens the registry, loads the classifier, binds both ports and starts serving.
+    pub async fn start(config: Config, console: Console) -> anyhow::Result<Server> {
+        let registry = Registry::open(&config.db)
+            .with_context(|| format!("opening the database {}", config.db.display()))?;
+        if config.demo_load_customers > 0 {
+            registry
+                .seed_load_customers(config.demo_load_customers)
+                .context("seeding the load-test customers")?;
+        }
+        let classifier = crate::nlu::load_classifier(config.intents.as_deref())?;
+        let token = match &config.token {
+            Some(token) => token.clone(),
+            None => auth::load_or_create_token(&config.token_file)?,
+        };
+        let services = Services {
+            registry,
+            classifier,
+            hub: Hub::new(config.agent_capacity, console.clone()),
+            console,
+            policy: config.policy.clone(),
+            agent_token: Arc::from(token),
+        };
+        let customers = TcpListener::bind(&config.customer_addr)
+            .await
+            .with_context(|| format!("listening for customers on {}", config.customer_addr))?;
+        let agents = TcpListener::bind(&config.agent_addr)
+            .await
+            .with_context(|| format!("listening for executives on {}", config.agent_addr))?;
+        let customer_addr = customers.local_addr()?;
+        let agent_addr = agents.local_addr()?;
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(run(
+            customers,
+            agents,
+            services.clone(),
+            config.limits,
+            shutdown.clone().cancelled_owned(),
+        ));
+        Ok(Server {
+            customer_addr,
+            agent_addr,
+            services,
+            shutdown,
+            task,
+        })
+    }
+
+    /// Stops accepting, says goodbye to every connection and waits for them (bounded by
+    /// the shutdown grace period).
+    pub async fn shutdown(self) {
+        self.shutdown.cancel();
+        if let Err(err) = self.task.await {
+            tracing::error!(cause = %err, "server task failed");
+        }
+    }
+}
+
+/// Serves both listeners until `shutdown` completes, then closes every connection.
+pub async fn run(
+    customers: TcpListener,
+    agents: TcpListener,
+    services: Services,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let token = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let shared = Arc::new(connection::Shared::new(services, limits.clone()));
+    tracker.spawn(accept_loop(
+        customers,
+        connection::Kind::Customer,
+        shared.clone(),
+        token.clone(),
+        tracker.clone(),
+    ));
+    tracker.spawn(accept_loop(
+        agents,
+        connection::Kind::Agent,
+        shared,
+        token.clone(),
+        tracker.clone(),
+    ));
+    shutdown.await;
+    tracing::info!("shutting down");
+    token.cancel();
+    tracker.close();
+    if tokio::time::timeout(limits.shutdown_grace, tracker.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(grace = ?limits.shutdown_grace, "connections still open after the grace period");
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    kind: connection::Kind,
+    shared: Arc<connection::Shared>,
+    shutdown: CancellationToken,
+    tracker: TaskTracker,
+) {
+    let permits = Arc::new(Semaphore::new(shared.limits.max_connections));
+    let mut backoff = Duration::from_millis(5);
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => {
+                backoff = Duration::from_millis(5);
+                accepted
+            }
+            Err(err) => {
+                // Usually EMFILE or a connection reset before accept: wait and retry.
+                tracing::error!(cause = %err, ?kind, "accept failed");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+                continue;
+            }
+        };
+        let shared = shared.clone();
+        let shutdown = shutdown.clone();
+        match permits.clone().try_acquire_owned() {
+            Ok(permit) => {
+                tracker.spawn(async move {
+                    connection::serve(kind, stream, peer, shared, shutdown).await;
+                    drop(permit);
+                });
+            }
+            Err(_) => {
+                tracker.spawn(connection::refuse(stream, peer, shared));
+            }
+        }
+    }
+}
+
+/// `reclamos server`: runs until Ctrl-C or SIGTERM.
 pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet ({:?})", args.intents)
+    let started = Instant::now();
+    let runtime = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
+    runtime.block_on(async move {
+        let config = Config::from_args(args);
+        let token_file = config.token_file.clone();
+        let server = Server::start(config, Console::stdout()).await?;
+        let console = server.services.console.clone();
+        console.print(&format!(
+            "Escuchando clientes en {} y ejecutivos en {} (listo en {} ms).",
+            server.customer_addr,
+            server.agent_addr,
+            started.elapsed().as_millis()
+        ));
+        tracing::info!(token_file = %token_file.display(), "executives' token file");
+        shutdown_signal().await;
+        console.print("Cerrando el servidor...");
+        server.shutdown().await;
+        console.print("Servidor detenido.");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(cause = %err, "listening for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(cause = %err, "listening for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
 }

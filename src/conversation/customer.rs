@@ -1,0 +1,916 @@
+//! The customer's conversation with the bot: login by RUT, the menu, the request list, the
+//! queue for an executive and the live chat.
+
+use tokio_util::sync::CancellationToken;
+
+use super::{Reply, Services};
+use crate::hub::{CustomerEvent, HubError, Outbox, Routed, SessionId, Ticket};
+use crate::nlu::{self, Decision, Intent};
+use crate::registry::{Customer, Request, RequestId, RequestState};
+use crate::rut::Rut;
+use crate::text::sanitize;
+
+/// How the server should time out an idle customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idle {
+    /// Has not logged in yet.
+    Login,
+    /// Talking to the bot or an executive.
+    Active,
+    /// Waiting in the executives' queue: never timed out.
+    Waiting,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Phase {
+    AwaitRut,
+    AwaitName {
+        rut: Rut,
+    },
+    Menu,
+    Choosing {
+        requests: Vec<(RequestId, String)>,
+    },
+    AwaitSerial {
+        request: RequestId,
+        answer: String,
+    },
+    Clarify {
+        first: Intent,
+        second: Intent,
+    },
+    Queued {
+        request: RequestId,
+        told_backlog: bool,
+    },
+    Chatting {
+        request: RequestId,
+        agent: String,
+    },
+    Closed,
+}
+
+/// One customer's conversation.
+pub struct CustomerConversation {
+    session: SessionId,
+    outbox: Outbox<CustomerEvent>,
+    phase: Phase,
+    customer: Option<Customer>,
+    login_attempts: u32,
+    serial_attempts: u32,
+    verified: bool,
+}
+
+const MENU: [&str; 4] = [
+    "(1) Revisar atenciones anteriores.",
+    "(2) Reiniciar servicios.",
+    "(3) Contactar a un ejecutivo",
+    "(4) Salir",
+];
+
+const MORE_HELP: &str = "en qué más lo podemos ayudar.";
+const GOODBYE: &str = "Gracias por contactarnos, que tenga un buen día.";
+const APOLOGY: &str =
+    "Lo sentimos, tuvimos un problema técnico y no pudimos completar su solicitud. Intente nuevamente más tarde.";
+
+impl CustomerConversation {
+    /// A new conversation for `session`; hub events for it go to `events`, and `kick`
+    /// is cancelled when it cannot keep up with them.
+    pub fn new(
+        session: SessionId,
+        events: tokio::sync::mpsc::Sender<CustomerEvent>,
+        kick: CancellationToken,
+    ) -> CustomerConversation {
+        CustomerConversation {
+            session,
+            outbox: Outbox::new(events, kick),
+            phase: Phase::AwaitRut,
+            customer: None,
+            login_attempts: 0,
+            serial_attempts: 0,
+            verified: false,
+        }
+    }
+
+    /// The logged-in customer, if any.
+    pub fn customer(&self) -> Option<&Customer> {
+        self.customer.as_ref()
+    }
+
+    /// How the server should time out this conversation now.
+    pub fn idle(&self) -> Idle {
+        match self.phase {
+            Phase::AwaitRut | Phase::AwaitName { .. } => Idle::Login,
+            Phase::Queued { .. } => Idle::Waiting,
+            _ => Idle::Active,
+        }
+    }
+
+    /// Whether the conversation has ended.
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    /// Handles one line from the customer.
+    pub fn handle_line(&mut self, line: &str, services: &Services) -> Reply {
+        let mut reply = Reply::default();
+        let text = line.trim();
+        match std::mem::replace(&mut self.phase, Phase::Closed) {
+            Phase::AwaitRut => self.on_rut(text, services, &mut reply),
+            Phase::AwaitName { rut } => self.on_name(rut, text, services, &mut reply),
+            Phase::Menu => self.on_menu(text, services, &mut reply),
+            Phase::Choosing { requests } => self.on_choice(requests, text, services, &mut reply),
+            Phase::AwaitSerial { request, answer } => {
+                self.on_serial(request, answer, text, services, &mut reply)
+            }
+            Phase::Clarify { first, second } => {
+                self.on_clarify(first, second, text, services, &mut reply)
+            }
+            Phase::Queued {
+                request,
+                told_backlog,
+            } => self.on_queued(request, told_backlog, text, services, &mut reply),
+            Phase::Chatting { request, agent } => {
+                self.on_chat(request, agent, text, services, &mut reply)
+            }
+            Phase::Closed => reply.close = true,
+        }
+        if self.phase == Phase::Closed {
+            reply.close = true;
+        }
+        reply
+    }
+
+    /// Handles an event from the hub (queue moves, executive messages...).
+    pub fn handle_event(&mut self, event: CustomerEvent, services: &Services) -> Reply {
+        let mut reply = Reply::default();
+        let request = match &self.phase {
+            Phase::Queued { request, .. } | Phase::Chatting { request, .. } => *request,
+            // Stale event for a conversation that already left the queue or the chat.
+            _ => return reply,
+        };
+        match event {
+            CustomerEvent::QueuePosition(position) => {
+                reply.bot(format!("Usted está número {position} en la fila."));
+            }
+            CustomerEvent::Assigned { agent } => {
+                reply.bot(format!(
+                    "Lo atiende el ejecutivo {agent}. Escriba \"salir\" para terminar la conversación."
+                ));
+                self.phase = Phase::Chatting { request, agent };
+            }
+            CustomerEvent::FromAgent { agent, text } => {
+                reply.line(format!("{agent}: {text}"));
+            }
+            CustomerEvent::AgentRenamed { agent } => {
+                reply.bot(format!("Su ejecutivo ahora se identifica como {agent}."));
+                self.phase = Phase::Chatting { request, agent };
+            }
+            CustomerEvent::ServicesRestarted { agent } => {
+                reply.bot(format!(
+                    "El ejecutivo {agent} reinició sus servicios (Internet, TV y Telefonía)."
+                ));
+            }
+            CustomerEvent::ChatEnded { agent } => {
+                reply.bot(format!("El ejecutivo {agent} finalizó la conversación."));
+                self.menu(false, &mut reply);
+            }
+            CustomerEvent::AgentLeft { agent } => {
+                reply.bot(format!(
+                    "El ejecutivo {agent} se desconectó. Lo dejamos primero en la fila para el próximo ejecutivo."
+                ));
+                self.phase = Phase::Queued {
+                    request,
+                    told_backlog: true,
+                };
+                let _ = services;
+            }
+        }
+        reply
+    }
+
+    /// The connection ended: leaves the hub and prints the console line.
+    pub fn disconnected(&mut self, services: &Services) {
+        services.hub.customer_gone(self.session);
+        if let Phase::Queued { request, .. } | Phase::Chatting { request, .. } = self.phase {
+            if let Err(err) =
+                services
+                    .registry
+                    .append_history(request, "Asistente", "El cliente se desconectó.")
+            {
+                tracing::error!(cause = %err, request, "recording a disconnection");
+            }
+        }
+        if let Some(customer) = &self.customer {
+            services
+                .console
+                .print(&format!("Cliente {} desconectado.", customer.name));
+        }
+        self.phase = Phase::Closed;
+    }
+
+    // --- login ---------------------------------------------------------------------------
+
+    fn on_rut(&mut self, text: &str, services: &Services, reply: &mut Reply) {
+        self.phase = Phase::AwaitRut;
+        if text.is_empty() {
+            reply.bot("Ingrese su RUT, por ejemplo 12.345.678-5.");
+            return;
+        }
+        if wants_out(text) {
+            return self.goodbye(reply);
+        }
+        match text.parse::<Rut>() {
+            Ok(rut) => self.login(rut, services, reply),
+            Err(err) => {
+                reply.bot(format!("RUT inválido: {err}. Intente nuevamente."));
+                self.failed_attempt(services, reply);
+            }
+        }
+    }
+
+    fn failed_attempt(&mut self, services: &Services, reply: &mut Reply) {
+        self.login_attempts += 1;
+        if self.login_attempts >= services.policy.max_login_attempts {
+            reply.bot("Demasiados intentos fallidos. Por seguridad cerramos la conexión.");
+            self.phase = Phase::Closed;
+        }
+    }
+
+    fn login(&mut self, rut: Rut, services: &Services, reply: &mut Reply) {
+        let customer = match services.registry.customer(rut) {
+            Ok(customer) => customer,
+            Err(err) => {
+                tracing::error!(cause = %err, "looking up a customer");
+                reply.bot(APOLOGY);
+                return;
+            }
+        };
+        let Some(customer) = customer else {
+            reply.bot(format!(
+                "El RUT {rut} no está registrado como cliente. Si desea registrarse, escriba su nombre completo; o ingrese otro RUT."
+            ));
+            self.phase = Phase::AwaitName { rut };
+            self.failed_attempt(services, reply);
+            return;
+        };
+        if let Err(HubError::AlreadyLoggedIn(_)) = services.hub.login(rut, self.session) {
+            reply.bot(format!(
+                "Ya hay una sesión activa con el RUT {rut}. Ciérrela antes de ingresar nuevamente, o ingrese otro RUT."
+            ));
+            self.phase = Phase::AwaitRut;
+            self.failed_attempt(services, reply);
+            return;
+        }
+        services
+            .console
+            .print(&format!("Cliente {} conectado.", customer.name));
+        reply.bot(format!(
+            "Hola {}, en qué te podemos ayudar?",
+            customer.first_name()
+        ));
+        self.customer = Some(customer);
+        self.phase = Phase::Menu;
+        for line in MENU {
+            reply.line(line);
+        }
+    }
+
+    fn on_name(&mut self, rut: Rut, text: &str, services: &Services, reply: &mut Reply) {
+        if let Ok(other) = text.parse::<Rut>() {
+            return self.login(other, services, reply);
+        }
+        self.phase = Phase::AwaitName { rut };
+        if wants_out(text) {
+            return self.goodbye(reply);
+        }
+        let Some(name) = valid_name(text) else {
+            reply.bot("Escriba su nombre completo (solo letras), o ingrese otro RUT.");
+            return;
+        };
+        match services.registry.register_customer(rut, &name) {
+            Ok(_) => {
+                reply.bot(format!("Lo registramos como cliente con el RUT {rut}."));
+                self.login(rut, services, reply);
+            }
+            Err(err) => {
+                tracing::error!(cause = %err, "registering a customer");
+                reply.bot(APOLOGY);
+            }
+        }
+    }
+
+    // --- the menu ------------------------------------------------------------------------
+
+    fn menu(&mut self, first: bool, reply: &mut Reply) {
+        if first {
+            let name = self.customer.as_ref().map_or("", |c| c.first_name());
+            reply.bot(format!("Hola {name}, en qué te podemos ayudar?"));
+        } else {
+            reply.bot(MORE_HELP);
+        }
+        for line in MENU {
+            reply.line(line);
+        }
+        self.phase = Phase::Menu;
+    }
+
+    fn on_menu(&mut self, text: &str, services: &Services, reply: &mut Reply) {
+        self.phase = Phase::Menu;
+        if text.is_empty() {
+            reply.bot("No recibí ningún mensaje. Escriba el número de una opción (1 a 4) o cuénteme qué necesita.");
+            return;
+        }
+        if let Some(number) = menu_number(text) {
+            match Intent::from_option(number) {
+                Some(intent) => return self.choose(intent, services, reply),
+                None => {
+                    reply.bot(format!(
+                        "La opción {number} no existe. Elija un número del 1 al 4."
+                    ));
+                    for line in MENU {
+                        reply.line(line);
+                    }
+                    return;
+                }
+            }
+        }
+        self.free_text(text, services, reply);
+    }
+
+    /// Routes free text typed at the menu through the classifier.
+    fn free_text(&mut self, text: &str, services: &Services, reply: &mut Reply) {
+        let prediction = services.classifier.classify(text);
+        if let Some(number) = nlu::request_number(text) {
+            let about_requests = matches!(
+                prediction.decision,
+                Decision::Intent(Intent::RevisarAtenciones)
+                    | Decision::Fallback
+                    | Decision::Clarify(..)
+            );
+            if about_requests {
+                return self.show_by_number(number, services, reply);
+            }
+        }
+        match prediction.decision {
+            Decision::Intent(intent) => self.choose(intent, services, reply),
+            Decision::Clarify(first, second) => {
+                reply.bot(format!(
+                    "No estoy seguro de haber entendido. ¿Quiso decir ({}) {} o ({}) {}?",
+                    first.option().unwrap_or(0),
+                    first.label(),
+                    second.option().unwrap_or(0),
+                    second.label()
+                ));
+                self.phase = Phase::Clarify { first, second };
+            }
+            Decision::Fallback => {
+                reply.bot("No entendí su mensaje. Puede escribir el número de una opción o contarme con sus palabras qué necesita.");
+                for line in MENU {
+                    reply.line(line);
+                }
+            }
+        }
+    }
+
+    fn on_clarify(
+        &mut self,
+        first: Intent,
+        second: Intent,
+        text: &str,
+        services: &Services,
+        reply: &mut Reply,
+    ) {
+        self.phase = Phase::Menu;
+        if menu_number(text).is_some() {
+            return self.on_menu(text, services, reply);
+        }
+        match nlu::yes_no(text) {
+            Some(true) => self.choose(first, services, reply),
+            Some(false) => {
+                reply.bot("Entendido. ¿En qué te podemos ayudar?");
+                for line in MENU {
+                    reply.line(line);
+                }
+            }
+            None if text.is_empty() => {
+                reply.bot(format!(
+                    "Responda sí o no, o escriba {} o {}.",
+                    first.option().unwrap_or(0),
+                    second.option().unwrap_or(0)
+                ));
+                self.phase = Phase::Clarify { first, second };
+            }
+            None => self.free_text(text, services, reply),
+        }
+    }
+
+    fn choose(&mut self, intent: Intent, services: &Services, reply: &mut Reply) {
+        match intent {
+            Intent::RevisarAtenciones => self.list_requests(services, reply),
+            Intent::ReiniciarServicios => self.restart_services(services, reply),
+            Intent::ContactarEjecutivo => self.contact_agent(services, reply),
+            Intent::Salir => self.goodbye(reply),
+            Intent::Fallback => self.menu(false, reply),
+        }
+    }
+
+    fn goodbye(&mut self, reply: &mut Reply) {
+        reply.bot(GOODBYE);
+        self.phase = Phase::Closed;
+    }
+
+    // --- option 1: earlier requests --------------------------------------------------------
+
+    fn list_requests(&mut self, services: &Services, reply: &mut Reply) {
+        let Some(customer) = &self.customer else {
+            return;
+        };
+        let requests = match services.registry.requests_of(customer.rut) {
+            Ok(requests) => requests,
+            Err(err) => {
+                tracing::error!(cause = %err, "listing requests");
+                reply.bot(APOLOGY);
+                return self.menu(false, reply);
+            }
+        };
+        if requests.is_empty() {
+            reply.bot("No tiene solicitudes registradas.");
+            return self.menu(false, reply);
+        }
+        reply.bot("Estas son sus solicitudes:");
+        for (i, request) in requests.iter().enumerate() {
+            reply.line(format!(
+                "({}) Solicitud {}: {}",
+                i + 1,
+                request.id,
+                request.subject
+            ));
+        }
+        reply.bot(
+            "¿Cuál desea revisar? Escriba su posición o el número de solicitud (o \"volver\").",
+        );
+        self.phase = Phase::Choosing {
+            requests: requests.into_iter().map(|r| (r.id, r.subject)).collect(),
+        };
+    }
+
+    fn on_choice(
+        &mut self,
+        requests: Vec<(RequestId, String)>,
+        text: &str,
+        services: &Services,
+        reply: &mut Reply,
+    ) {
+        let ask_again = |reply: &mut Reply, why: &str| {
+            reply.bot(format!(
+                "{why} Escriba la posición (1 a {}) o el número de solicitud, o \"volver\" para ir al menú.",
+                requests.len()
+            ));
+        };
+        if let Ok(number) = text
+            .trim_start_matches('(')
+            .trim_end_matches([')', '.'])
+            .parse::<u64>()
+        {
+            let by_position = usize::try_from(number)
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| requests.get(i));
+            if let Some((id, _)) =
+                by_position.or_else(|| requests.iter().find(|(id, _)| *id == number))
+            {
+                return self.show_request(*id, services, reply);
+            }
+            ask_again(reply, "No encontramos esa solicitud entre las suyas.");
+            self.phase = Phase::Choosing { requests };
+            return;
+        }
+        if text.is_empty() {
+            ask_again(reply, "No recibí ningún mensaje.");
+            self.phase = Phase::Choosing { requests };
+            return;
+        }
+        if nlu::is_cancel(text) || nlu::yes_no(text) == Some(false) {
+            return self.menu(false, reply);
+        }
+        if let Some(number) = nlu::request_number(text) {
+            if requests.iter().any(|(id, _)| *id == number) {
+                return self.show_request(number, services, reply);
+            }
+        }
+        let subjects: Vec<&str> = requests
+            .iter()
+            .map(|(_, subject)| subject.as_str())
+            .collect();
+        if let Some(index) = nlu::pick_by_description(text, &subjects) {
+            return self.show_request(requests[index].0, services, reply);
+        }
+        // Perhaps they changed their mind ("mejor quiero hablar con un ejecutivo").
+        if let Decision::Intent(intent) = services.classifier.classify(text).decision {
+            if intent != Intent::RevisarAtenciones {
+                return self.choose(intent, services, reply);
+            }
+        }
+        ask_again(reply, "No reconocí cuál solicitud busca.");
+        self.phase = Phase::Choosing { requests };
+    }
+
+    /// Shows a request named by its number anywhere in the conversation; a number that is
+    /// not the customer's gets the same answer as one that does not exist.
+    fn show_by_number(&mut self, number: RequestId, services: &Services, reply: &mut Reply) {
+        let Some(customer) = &self.customer else {
+            return;
+        };
+        match services.registry.request(number) {
+            Ok(Some(request)) if request.rut == customer.rut => {
+                self.show_request(number, services, reply)
+            }
+            Ok(_) => {
+                reply.bot(format!(
+                    "No encontramos la solicitud {number} entre sus solicitudes."
+                ));
+                self.menu(false, reply);
+            }
+            Err(err) => {
+                tracing::error!(cause = %err, "reading a request");
+                reply.bot(APOLOGY);
+                self.menu(false, reply);
+            }
+        }
+    }
+
+    fn show_request(&mut self, id: RequestId, services: &Services, reply: &mut Reply) {
+        let Some(customer) = self.customer.clone() else {
+            return;
+        };
+        let request = match services.registry.request(id) {
+            Ok(Some(request)) if request.rut == customer.rut => request,
+            Ok(_) => {
+                reply.bot(format!(
+                    "No encontramos la solicitud {id} entre sus solicitudes."
+                ));
+                return self.menu(false, reply);
+            }
+            Err(err) => {
+                tracing::error!(cause = %err, "reading a request");
+                reply.bot(APOLOGY);
+                return self.menu(false, reply);
+            }
+        };
+        describe(&request, reply);
+        if let Err(err) = services.registry.append_history(
+            id,
+            "Asistente",
+            "El cliente consultó la solicitud por chat.",
+        ) {
+            tracing::error!(cause = %err, request = id, "recording a consultation");
+        }
+        match request.answer {
+            Some(answer) if request.sensitive && self.needs_second_factor(services) => {
+                if self.serial_attempts >= services.policy.max_serial_attempts {
+                    reply.bot("Por seguridad no podemos mostrar la respuesta en esta sesión. Contacte a un ejecutivo.");
+                    return self.menu(false, reply);
+                }
+                reply.bot(
+                    "Para ver la respuesta, ingrese el número de serie de su cédula de identidad.",
+                );
+                self.phase = Phase::AwaitSerial {
+                    request: id,
+                    answer,
+                };
+            }
+            Some(answer) => {
+                reply.bot(answer);
+                self.menu(false, reply);
+            }
+            None => self.menu(false, reply),
+        }
+    }
+
+    fn needs_second_factor(&self, services: &Services) -> bool {
+        let has_serial = self
+            .customer
+            .as_ref()
+            .is_some_and(|c| c.id_serial.is_some());
+        services.policy.second_factor && has_serial && !self.verified
+    }
+
+    fn on_serial(
+        &mut self,
+        request: RequestId,
+        answer: String,
+        text: &str,
+        services: &Services,
+        reply: &mut Reply,
+    ) {
+        if nlu::is_cancel(text) {
+            return self.menu(false, reply);
+        }
+        let expected = self
+            .customer
+            .as_ref()
+            .and_then(|c| c.id_serial.as_deref())
+            .map(normalise_serial);
+        if expected.is_some_and(|expected| expected == normalise_serial(text)) {
+            self.verified = true;
+            reply.bot(answer);
+            return self.menu(false, reply);
+        }
+        self.serial_attempts += 1;
+        let left = services
+            .policy
+            .max_serial_attempts
+            .saturating_sub(self.serial_attempts);
+        if left == 0 {
+            tracing::warn!(request, "second factor locked after wrong serial numbers");
+            reply.bot("El número de serie no coincide. Por seguridad no mostraremos la respuesta en esta sesión.");
+            return self.menu(false, reply);
+        }
+        reply.bot(format!(
+            "El número de serie no coincide. Le quedan {left} intentos (o escriba \"volver\")."
+        ));
+        self.phase = Phase::AwaitSerial { request, answer };
+    }
+
+    // --- option 2: restart -----------------------------------------------------------------
+
+    fn restart_services(&mut self, services: &Services, reply: &mut Reply) {
+        let Some(customer) = &self.customer else {
+            return;
+        };
+        reply.bot("Reiniciando sus servicios (Internet, TV y Telefonía)...");
+        match services.registry.create_request(
+            customer.rut,
+            "Reinicio de servicios",
+            RequestState::Cerrado,
+            "Asistente",
+            "Reinicio remoto de Internet, TV y Telefonía completado.",
+        ) {
+            Ok(request) => {
+                services
+                    .console
+                    .print(&format!("Reinicio Servicios Cliente {}.", customer.name));
+                reply.bot(format!(
+                    "Listo: sus servicios fueron reiniciados. Registramos la solicitud {}.",
+                    request.id
+                ));
+            }
+            Err(err) => {
+                tracing::error!(cause = %err, "recording a restart");
+                reply.bot(APOLOGY);
+            }
+        }
+        self.menu(false, reply);
+    }
+
+    // --- option 3: an executive ------------------------------------------------------------
+
+    fn contact_agent(&mut self, services: &Services, reply: &mut Reply) {
+        let Some(customer) = self.customer.clone() else {
+            return;
+        };
+        let request = match services.registry.create_request(
+            customer.rut,
+            "Contacto con ejecutivo",
+            RequestState::Abierto,
+            "Asistente",
+            "El cliente pidió hablar con un ejecutivo.",
+        ) {
+            Ok(request) => request,
+            Err(err) => {
+                tracing::error!(cause = %err, "recording a contact request");
+                reply.bot(APOLOGY);
+                return self.menu(false, reply);
+            }
+        };
+        self.phase = Phase::Queued {
+            request: request.id,
+            told_backlog: false,
+        };
+        let enqueued = services.hub.enqueue(Ticket {
+            session: self.session,
+            name: customer.name.clone(),
+            rut: customer.rut,
+            request: request.id,
+            outbox: self.outbox.clone(),
+        });
+        reply.bot(format!(
+            "Estamos redirigiendo a un asistente, usted está número {} en la fila.",
+            enqueued.position
+        ));
+        if enqueued.agents_online == 0 {
+            reply.bot(format!(
+                "En este momento no hay ejecutivos conectados. Puede esperar o escribir \"cancelar\" para volver al menú; su solicitud {} quedó registrada.",
+                request.id
+            ));
+        }
+    }
+
+    fn on_queued(
+        &mut self,
+        request: RequestId,
+        told_backlog: bool,
+        text: &str,
+        services: &Services,
+        reply: &mut Reply,
+    ) {
+        self.phase = Phase::Queued {
+            request,
+            told_backlog,
+        };
+        if text.is_empty() {
+            return;
+        }
+        if nlu::is_cancel(text) || text == "4" {
+            match services.hub.leave_queue(self.session) {
+                Ok(()) => {
+                    reply.bot(format!(
+                        "Salió de la fila. Su solicitud {request} quedó registrada."
+                    ));
+                    if let Err(err) = services.registry.append_history(
+                        request,
+                        "Asistente",
+                        "El cliente dejó la fila de espera.",
+                    ) {
+                        tracing::error!(cause = %err, request, "recording leaving the queue");
+                    }
+                    return self.menu(false, reply);
+                }
+                // An executive took them a moment ago: the assignment event is on its way.
+                Err(_) => {
+                    reply.bot("Un ejecutivo acaba de tomar su conversación.");
+                    return;
+                }
+            }
+        }
+        let name = self
+            .customer
+            .as_ref()
+            .map_or("Cliente", |c| c.name.as_str())
+            .to_string();
+        let text = sanitize(text);
+        if let Err(err) = services.registry.append_transcript(request, &name, &text) {
+            tracing::error!(cause = %err, request, "recording a queued message");
+        }
+        match services.hub.customer_says(self.session, &text) {
+            Ok(Routed::Backlog) if !told_backlog => {
+                reply.bot("Guardamos su mensaje: el ejecutivo lo leerá apenas lo atienda.");
+                self.phase = Phase::Queued {
+                    request,
+                    told_backlog: true,
+                };
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(cause = %err, "routing a queued message"),
+        }
+    }
+
+    // --- the live chat ---------------------------------------------------------------------
+
+    fn on_chat(
+        &mut self,
+        request: RequestId,
+        agent: String,
+        text: &str,
+        services: &Services,
+        reply: &mut Reply,
+    ) {
+        self.phase = Phase::Chatting {
+            request,
+            agent: agent.clone(),
+        };
+        if text.is_empty() {
+            return;
+        }
+        if is_leave_chat(text) {
+            if services.hub.customer_ends_chat(self.session).is_ok() {
+                if let Err(err) = services.registry.append_history(
+                    request,
+                    "Asistente",
+                    "El cliente terminó la conversación.",
+                ) {
+                    tracing::error!(cause = %err, request, "recording the end of a chat");
+                }
+            }
+            reply.bot(format!("Terminó la conversación con el ejecutivo {agent}."));
+            return self.menu(false, reply);
+        }
+        let name = self
+            .customer
+            .as_ref()
+            .map_or("Cliente", |c| c.name.as_str())
+            .to_string();
+        let text = sanitize(text);
+        if let Err(err) = services.registry.append_transcript(request, &name, &text) {
+            tracing::error!(cause = %err, request, "recording a chat line");
+        }
+        if let Err(err) = services.hub.customer_says(self.session, &text) {
+            tracing::warn!(cause = %err, "routing a chat line");
+        }
+    }
+}
+
+/// Writes a request's details.
+fn describe(request: &Request, reply: &mut Reply) {
+    reply.bot(format!("Solicitud {}: {}", request.id, request.subject));
+    reply.line(format!("Estado: {}", request.state));
+    reply.line("Historial:");
+    for entry in &request.history {
+        reply.line(format!(
+            "  - {} {}: {}",
+            entry.at.format("%Y-%m-%d %H:%M"),
+            entry.author,
+            entry.text
+        ));
+    }
+}
+
+/// A menu choice written as a number: `3`, `3.`, `(3)`, `opción 3`.
+fn menu_number(text: &str) -> Option<u8> {
+    let lower = text.to_lowercase();
+    let stripped = lower
+        .trim_start_matches("opcion")
+        .trim_start_matches("opción")
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(['.', ')'])
+        .trim();
+    if stripped.len() > 2 {
+        return None;
+    }
+    stripped.parse().ok()
+}
+
+/// "salir" and friends before logging in.
+fn wants_out(text: &str) -> bool {
+    matches!(
+        text.to_lowercase().as_str(),
+        "salir" | "chao" | "adios" | "adiós" | "4"
+    )
+}
+
+fn is_leave_chat(text: &str) -> bool {
+    matches!(
+        text.to_lowercase()
+            .trim_matches(|c: char| !c.is_alphanumeric()),
+        "salir" | "terminar" | "finalizar" | "terminar chat" | "salir del chat"
+    )
+}
+
+fn valid_name(text: &str) -> Option<String> {
+    let name = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let ok = (2..=80).contains(&name.chars().count())
+        && name.chars().any(char::is_alphabetic)
+        && name
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.'));
+    ok.then_some(name)
+}
+
+fn normalise_serial(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn menu_numbers() {
+        for (text, expected) in [
+            ("1", Some(1)),
+            ("3.", Some(3)),
+            ("(2)", Some(2)),
+            ("opción 4", Some(4)),
+            ("7", Some(7)),
+            ("124578", None),
+            ("hola", None),
+        ] {
+            assert_eq!(menu_number(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            valid_name("  Ana   María Pérez "),
+            Some("Ana María Pérez".into())
+        );
+        assert_eq!(valid_name("x"), None);
+        assert_eq!(valid_name("Robert'); DROP TABLE--"), None);
+        assert_eq!(valid_name("\u{1b}[2J"), None);
+    }
+
+    #[test]
+    fn serials_ignore_punctuation() {
+        assert_eq!(
+            normalise_serial("100.200.300"),
+            normalise_serial("100200300")
+        );
+        assert_eq!(normalise_serial("a-12 3"), "A123");
+    }
+}

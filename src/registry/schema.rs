@@ -1,0 +1,190 @@
+//! The database schema: connection settings and the versioned migrations.
+//!
+//! The schema version lives in SQLite's `PRAGMA user_version`. [`MIGRATIONS`] holds one SQL
+//! batch per version; opening a database applies the missing steps in one transaction, so a
+//! future change is a new entry at the end of the list (never an edit of an old one).
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use super::{demo, RegistryError};
+
+/// How long a connection waits for another process's write lock before failing with
+/// `SQLITE_BUSY` (the server and `reclamos requests` may share the file).
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One SQL batch per schema version: entry `i` upgrades version `i` to version `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // Version 1: the initial schema. Timestamps are unix milliseconds (UTC). `STRICT` makes
+    // SQLite reject values of the wrong type instead of silently storing them.
+    "
+    CREATE TABLE customers (
+        rut       TEXT PRIMARY KEY NOT NULL,  -- compact form, e.g. 12345678-5
+        name      TEXT NOT NULL,
+        id_serial TEXT                        -- identity-card serial (second factor)
+    ) STRICT;
+
+    CREATE TABLE requests (
+        id         INTEGER PRIMARY KEY,       -- the rowid: a new request gets max(id) + 1
+        rut        TEXT NOT NULL REFERENCES customers (rut),
+        subject    TEXT NOT NULL,
+        state      TEXT NOT NULL CHECK (state IN ('abierto', 'cerrado')),
+        answer     TEXT,
+        sensitive  INTEGER NOT NULL DEFAULT 0 CHECK (sensitive IN (0, 1)),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX requests_by_rut ON requests (rut, created_at, id);
+
+    CREATE TABLE history (
+        id         INTEGER PRIMARY KEY,       -- append order
+        request_id INTEGER NOT NULL REFERENCES requests (id),
+        at         INTEGER NOT NULL,
+        author     TEXT NOT NULL,
+        text       TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX history_by_request ON history (request_id, id);
+
+    CREATE TABLE transcript (
+        id         INTEGER PRIMARY KEY,       -- append order
+        request_id INTEGER NOT NULL REFERENCES requests (id),
+        at         INTEGER NOT NULL,
+        speaker    TEXT NOT NULL,
+        text       TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX transcript_by_request ON transcript (request_id, id);
+    ",
+];
+
+/// The schema version this program writes and expects.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Per-connection settings shared by every way of opening the registry.
+pub fn configure(conn: &Connection) -> Result<(), RegistryError> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+/// Settings for a read-write database file: WAL journal and `synchronous=NORMAL`.
+///
+/// In WAL mode with `synchronous=NORMAL` a commit appends to the `-wal` file without an
+/// fsync; the data is then in the OS page cache, so it survives the process crashing or
+/// being killed with `kill -9` (only a power loss or kernel crash can lose the last
+/// commits, never corrupt the file).
+pub fn configure_file(conn: &Connection) -> Result<(), RegistryError> {
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(journal_mode = %mode, "SQLite refused WAL mode");
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(())
+}
+
+/// The schema version recorded in the file (0 for a new, empty database).
+pub fn version(conn: &Connection) -> Result<i64, RegistryError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
+}
+
+/// Brings the schema up to [`LATEST`] and, when the database was empty, adds the demo data.
+/// Returns whether the database was created by this call.
+///
+/// Everything runs in one `IMMEDIATE` transaction, so two processes opening a new file at
+/// the same moment cannot both seed it: the second waits, then sees the new version.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<bool, RegistryError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found = version(&tx)?;
+    if found > LATEST {
+        return Err(RegistryError::Open {
+            path: path.to_path_buf(),
+            reason: format!(
+                "schema version {found} is newer than this program's ({LATEST}); \
+                 upgrade reclamos"
+            ),
+        });
+    }
+    apply(&tx, found)?;
+    let created = found == 0;
+    if created {
+        demo::seed(&tx)?;
+    }
+    tx.commit()?;
+    Ok(created)
+}
+
+/// Runs the migration steps after version `from` and records [`LATEST`].
+fn apply(tx: &Transaction<'_>, from: i64) -> Result<(), RegistryError> {
+    let from = usize::try_from(from).unwrap_or(0);
+    for step in MIGRATIONS.iter().skip(from) {
+        tx.execute_batch(step)?;
+    }
+    tx.pragma_update(None, "user_version", LATEST)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table_names(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+            .unwrap();
+        let names = stmt.query_map([], |row| row.get(0)).unwrap();
+        names.collect::<Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn migrating_twice_is_a_no_op() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        configure(&conn).unwrap();
+        assert!(migrate(&mut conn, Path::new(":memory:")).unwrap());
+        assert_eq!(version(&conn).unwrap(), LATEST);
+        assert_eq!(
+            table_names(&conn),
+            ["customers", "history", "requests", "transcript"]
+        );
+        let customers: i64 = conn
+            .query_row("SELECT count(*) FROM customers", [], |row| row.get(0))
+            .unwrap();
+        assert!(!migrate(&mut conn, Path::new(":memory:")).unwrap());
+        let again: i64 = conn
+            .query_row("SELECT count(*) FROM customers", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(customers, again, "demo data seeded twice");
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", LATEST + 1)
+            .unwrap();
+        let err = migrate(&mut conn, Path::new("future.db")).unwrap_err();
+        assert!(
+            matches!(&err, RegistryError::Open { reason, .. } if reason.contains("newer")),
+            "{err}"
+        );
+        assert!(table_names(&conn).is_empty(), "nothing created");
+    }
+
+    #[test]
+    fn constraints_reject_bad_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        configure(&conn).unwrap();
+        migrate(&mut conn, Path::new(":memory:")).unwrap();
+        // Unknown customer (foreign key), unknown state (check), text in an INTEGER column.
+        for sql in [
+            "INSERT INTO requests (rut, subject, state, created_at, updated_at)
+             VALUES ('1-9', 'x', 'abierto', 0, 0)",
+            "INSERT INTO requests (rut, subject, state, created_at, updated_at)
+             VALUES ('12345678-5', 'x', 'pendiente', 0, 0)",
+            "INSERT INTO requests (rut, subject, state, created_at, updated_at)
+             VALUES ('12345678-5', 'x', 'abierto', 'ayer', 0)",
+        ] {
+            assert!(conn.execute(sql, []).is_err(), "{sql}");
+        }
+    }
+}

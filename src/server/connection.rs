@@ -1,0 +1,294 @@
+//! One task per connection: frames lines, enforces limits and timeouts, and moves lines
+//! between the socket and the connection's conversation.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_util::codec::Framed;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use super::codec::{LineCodec, LineError};
+use super::limits::{AuthThrottle, Limits, TokenBucket};
+use crate::conversation::{
+    AgentConversation, CustomerConversation, Idle, Reply, Services, AGENT_GREETING,
+    CUSTOMER_GREETING,
+};
+use crate::hub::{AgentEvent, CustomerEvent, SessionId};
+
+/// Which port a connection came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The customers' port.
+    Customer,
+    /// The executives' port.
+    Agent,
+}
+
+/// State shared by every connection task.
+pub struct Shared {
+    pub(super) services: Services,
+    pub(super) limits: Limits,
+    throttle: AuthThrottle,
+}
+
+impl Shared {
+    pub(super) fn new(services: Services, limits: Limits) -> Shared {
+        Shared {
+            services,
+            limits,
+            throttle: AuthThrottle::default(),
+        }
+    }
+}
+
+/// What a connection task drives: a customer or an executive conversation.
+trait Party {
+    type Event: Send;
+    fn greeting(&self) -> &'static str;
+    fn handle_line(&mut self, line: &str, services: &Services) -> Reply;
+    fn handle_event(&mut self, event: Self::Event, services: &Services) -> Reply;
+    fn idle_timeout(&self, limits: &Limits) -> Option<Duration>;
+    fn disconnected(&mut self, services: &Services);
+}
+
+impl Party for CustomerConversation {
+    type Event = CustomerEvent;
+    fn greeting(&self) -> &'static str {
+        CUSTOMER_GREETING
+    }
+    fn handle_line(&mut self, line: &str, services: &Services) -> Reply {
+        CustomerConversation::handle_line(self, line, services)
+    }
+    fn handle_event(&mut self, event: CustomerEvent, services: &Services) -> Reply {
+        CustomerConversation::handle_event(self, event, services)
+    }
+    fn idle_timeout(&self, limits: &Limits) -> Option<Duration> {
+        match self.idle() {
+            Idle::Login => Some(limits.login_timeout),
+            Idle::Active => Some(limits.idle_timeout),
+            Idle::Waiting => None,
+        }
+    }
+    fn disconnected(&mut self, services: &Services) {
+        CustomerConversation::disconnected(self, services);
+    }
+}
+
+impl Party for AgentConversation {
+    type Event = AgentEvent;
+    fn greeting(&self) -> &'static str {
+        AGENT_GREETING
+    }
+    fn handle_line(&mut self, line: &str, services: &Services) -> Reply {
+        AgentConversation::handle_line(self, line, services)
+    }
+    fn handle_event(&mut self, event: AgentEvent, services: &Services) -> Reply {
+        AgentConversation::handle_event(self, event, services)
+    }
+    fn idle_timeout(&self, limits: &Limits) -> Option<Duration> {
+        if self.name().is_some() {
+            Some(limits.agent_idle_timeout)
+        } else {
+            Some(limits.login_timeout)
+        }
+    }
+    fn disconnected(&mut self, services: &Services) {
+        AgentConversation::disconnected(self, services);
+    }
+}
+
+/// Calls `disconnected` however the task ends (return, `?`, panic), so that a vanished
+/// party never stays in the queue or the pool.
+struct Guard<'a, P: Party> {
+    party: P,
+    services: &'a Services,
+}
+
+impl<P: Party> Drop for Guard<'_, P> {
+    fn drop(&mut self) {
+        self.party.disconnected(self.services);
+    }
+}
+
+/// Why a connection ended (for the logs).
+#[derive(Debug)]
+enum End {
+    ClientClosed,
+    Finished,
+    LineTooLong,
+    Flood,
+    Idle,
+    SlowReader,
+    Shutdown,
+    Io(std::io::Error),
+}
+
+/// Serves one connection until it ends.
+pub(super) async fn serve(
+    kind: Kind,
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: CancellationToken,
+) {
+    let session = SessionId::next();
+    let span = tracing::info_span!("connection", %session, %peer, ?kind);
+    async move {
+        tracing::debug!("accepted");
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(cause = %err, "set_nodelay");
+        }
+        let framed = Framed::new(stream, LineCodec::new(shared.limits.max_line_length));
+        let kick = CancellationToken::new();
+        let end = match kind {
+            Kind::Customer => {
+                let (tx, rx) = mpsc::channel(shared.limits.send_queue);
+                let party = CustomerConversation::new(session, tx, kick.clone());
+                drive(party, rx, framed, peer, &shared, kick, shutdown).await
+            }
+            Kind::Agent => {
+                let penalty = shared.throttle.penalty(peer.ip(), Instant::now());
+                if !penalty.is_zero() {
+                    tokio::time::sleep(penalty).await;
+                }
+                let (tx, rx) = mpsc::channel(shared.limits.send_queue);
+                let party = AgentConversation::new(session, tx, kick.clone());
+                drive(party, rx, framed, peer, &shared, kick, shutdown).await
+            }
+        };
+        match end {
+            End::Io(err) => tracing::info!(cause = %err, "connection failed"),
+            end => tracing::debug!(?end, "connection closed"),
+        }
+    }
+    .instrument(span)
+    .await;
+}
+
+type Lines = Framed<TcpStream, LineCodec>;
+
+async fn drive<P: Party>(
+    party: P,
+    mut events: mpsc::Receiver<P::Event>,
+    mut framed: Lines,
+    peer: SocketAddr,
+    shared: &Shared,
+    kick: CancellationToken,
+    shutdown: CancellationToken,
+) -> End {
+    let limits = &shared.limits;
+    let services = &shared.services;
+    let mut guard = Guard { party, services };
+    let mut bucket = TokenBucket::new(limits.rate, limits.burst);
+    let mut strikes = 0u32;
+    if let Err(end) = send(&mut framed, &[guard.party.greeting()], limits).await {
+        return end;
+    }
+    loop {
+        let idle = guard.party.idle_timeout(limits);
+        let idle_timer = async move {
+            match idle {
+                Some(timeout) => tokio::time::sleep(timeout).await,
+                None => std::future::pending().await,
+            }
+        };
+        let reply = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => {
+                let _ = send(&mut framed, &[SHUTDOWN_NOTICE], limits).await;
+                return End::Shutdown;
+            }
+            () = kick.cancelled() => {
+                let _ = send(&mut framed, &[SLOW_READER_NOTICE], limits).await;
+                return End::SlowReader;
+            }
+            Some(event) = events.recv() => guard.party.handle_event(event, services),
+            frame = framed.next() => match frame {
+                None => return End::ClientClosed,
+                Some(Err(LineError::TooLong(max))) => {
+                    let notice = format!(
+                        "Asistente: Su mensaje supera el máximo de {max} bytes por línea. Cerramos la conexión."
+                    );
+                    let _ = send(&mut framed, &[notice], limits).await;
+                    return End::LineTooLong;
+                }
+                Some(Err(LineError::Io(err))) => return End::Io(err),
+                Some(Ok(line)) => {
+                    if bucket.take(Instant::now()) {
+                        strikes = 0;
+                        guard.party.handle_line(&line, services)
+                    } else {
+                        strikes += 1;
+                        if strikes > limits.burst {
+                            let _ = send(&mut framed, &[FLOOD_CLOSE], limits).await;
+                            return End::Flood;
+                        }
+                        if strikes == 1 {
+                            Reply { lines: vec![FLOOD_WARNING.to_string()], ..Reply::default() }
+                        } else {
+                            continue;
+                        }
+                    }
+                }
+            },
+            () = idle_timer => {
+                let _ = send(&mut framed, &[IDLE_NOTICE], limits).await;
+                return End::Idle;
+            }
+        };
+        if reply.auth_failed {
+            let delay = shared.throttle.failed(peer.ip(), Instant::now());
+            tracing::warn!(?delay, "executive authentication failed");
+            tokio::time::sleep(delay).await;
+        }
+        if let Err(end) = send(&mut framed, &reply.lines, limits).await {
+            return end;
+        }
+        if reply.close {
+            return End::Finished;
+        }
+    }
+}
+
+const SHUTDOWN_NOTICE: &str =
+    "Asistente: El servicio se está cerrando por mantención. Por favor vuelva a conectarse en unos minutos.";
+const SLOW_READER_NOTICE: &str =
+    "Asistente: Su conexión no está recibiendo los mensajes a tiempo. Cerramos la conexión.";
+const FLOOD_WARNING: &str =
+    "Asistente: Está enviando mensajes demasiado rápido; los que exceden el límite no se procesan. Si continúa, cerraremos la conexión.";
+const FLOOD_CLOSE: &str = "Asistente: Conexión cerrada por exceso de mensajes.";
+const IDLE_NOTICE: &str =
+    "Asistente: Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.";
+const BUSY_NOTICE: &str =
+    "Asistente: En este momento estamos atendiendo al máximo de clientes. Por favor intente nuevamente en unos minutos.";
+
+/// Writes lines and flushes them, within the write timeout.
+async fn send<S: AsRef<str>>(framed: &mut Lines, lines: &[S], limits: &Limits) -> Result<(), End> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let write = async {
+        for line in lines {
+            framed.feed(line.as_ref()).await?;
+        }
+        SinkExt::<&str>::flush(framed).await
+    };
+    match tokio::time::timeout(limits.write_timeout, write).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(LineError::Io(err))) => Err(End::Io(err)),
+        Ok(Err(LineError::TooLong(_))) => Ok(()),
+        Err(_) => Err(End::SlowReader),
+    }
+}
+
+/// Answers a connection beyond the limit with a polite line and closes it.
+pub(super) async fn refuse(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
+    tracing::warn!(%peer, "connection limit reached: refusing");
+    let mut framed = Framed::new(stream, LineCodec::new(shared.limits.max_line_length));
+    let _ = send(&mut framed, &[BUSY_NOTICE], &shared.limits).await;
+}

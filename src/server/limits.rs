@@ -1,0 +1,176 @@
+//! Connection limits, the per-connection message rate limiter and the executives'
+//! authentication throttle.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Limits and timeouts of every connection. All configurable from the command line.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Limits {
+    /// Maximum simultaneous connections per port; beyond it new ones are refused politely.
+    #[arg(long, default_value_t = 20_000)]
+    pub max_connections: usize,
+    /// Maximum line length in bytes; a longer line closes the connection.
+    #[arg(long, default_value_t = 4096)]
+    pub max_line_length: usize,
+    /// Messages waiting to be delivered to one connection; a client that does not read is
+    /// disconnected when they fill up.
+    #[arg(long, default_value_t = 256)]
+    pub send_queue: usize,
+    /// How long a write to a client may block before the client is considered stuck.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub write_timeout: Duration,
+    /// Time allowed to log in (RUT, or the executives' token and name).
+    #[arg(long, default_value = "2m", value_parser = humantime::parse_duration)]
+    pub login_timeout: Duration,
+    /// Idle time after which a customer is disconnected (waiting in the queue does not count).
+    #[arg(long, default_value = "15m", value_parser = humantime::parse_duration)]
+    pub idle_timeout: Duration,
+    /// Idle time after which an executive is disconnected.
+    #[arg(long, default_value = "2h", value_parser = humantime::parse_duration)]
+    pub agent_idle_timeout: Duration,
+    /// Sustained messages per second allowed per connection.
+    #[arg(long, default_value_t = 10.0)]
+    pub rate: f64,
+    /// Burst of messages allowed per connection above the sustained rate.
+    #[arg(long, default_value_t = 30)]
+    pub burst: u32,
+    /// Time given to open connections to finish after Ctrl-C/SIGTERM.
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: 20_000,
+            max_line_length: 4096,
+            send_queue: 256,
+            write_timeout: Duration::from_secs(10),
+            login_timeout: Duration::from_secs(120),
+            idle_timeout: Duration::from_secs(15 * 60),
+            agent_idle_timeout: Duration::from_secs(2 * 3600),
+            rate: 10.0,
+            burst: 30,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A token bucket: `burst` messages at once, refilled at `rate` per second.
+#[derive(Debug)]
+pub struct TokenBucket {
+    rate: f64,
+    capacity: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl TokenBucket {
+    /// A full bucket.
+    pub fn new(rate: f64, burst: u32) -> TokenBucket {
+        let capacity = f64::from(burst.max(1));
+        TokenBucket {
+            rate: rate.max(0.0),
+            capacity,
+            tokens: capacity,
+            last: Instant::now(),
+        }
+    }
+
+    /// Takes one token at `now`; `false` when the bucket is empty.
+    pub fn take(&mut self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.capacity);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Slows down repeated executive authentication failures from one address: each failure
+/// doubles the delay before the next answer (from 250 ms up to 8 s); it is forgotten after
+/// 10 minutes without failures.
+#[derive(Debug, Default)]
+pub struct AuthThrottle {
+    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+}
+
+const FORGET_AFTER: Duration = Duration::from_secs(600);
+
+impl AuthThrottle {
+    /// Records a failure from `ip`; returns how long to wait before answering.
+    pub fn failed(&self, ip: IpAddr, now: Instant) -> Duration {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        failures.retain(|_, (_, last)| now.saturating_duration_since(*last) < FORGET_AFTER);
+        let entry = failures.entry(ip).or_insert((0, now));
+        entry.0 = entry.0.saturating_add(1);
+        entry.1 = now;
+        delay_for(entry.0)
+    }
+
+    /// The delay a new connection from `ip` waits before it is greeted.
+    pub fn penalty(&self, ip: IpAddr, now: Instant) -> Duration {
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        match failures.get(&ip) {
+            Some((count, last)) if now.saturating_duration_since(*last) < FORGET_AFTER => {
+                delay_for(*count)
+            }
+            _ => Duration::ZERO,
+        }
+    }
+
+    /// Forgets `ip`'s failures after a successful login.
+    pub fn succeeded(&self, ip: IpAddr) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&ip);
+    }
+}
+
+fn delay_for(failures: u32) -> Duration {
+    if failures == 0 {
+        return Duration::ZERO;
+    }
+    Duration::from_millis(250u64 << failures.saturating_sub(1).min(5))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_allows_a_burst_then_the_rate() {
+        let start = Instant::now();
+        let mut bucket = TokenBucket::new(2.0, 3);
+        assert!((0..3).all(|_| bucket.take(start)));
+        assert!(!bucket.take(start));
+        assert!(bucket.take(start + Duration::from_millis(500)));
+        assert!(!bucket.take(start + Duration::from_millis(500)));
+    }
+
+    #[test]
+    fn throttle_doubles_and_forgets() {
+        let throttle = AuthThrottle::default();
+        let ip: IpAddr = [127, 0, 0, 1].into();
+        let now = Instant::now();
+        assert_eq!(throttle.penalty(ip, now), Duration::ZERO);
+        assert_eq!(throttle.failed(ip, now), Duration::from_millis(250));
+        assert_eq!(throttle.failed(ip, now), Duration::from_millis(500));
+        assert_eq!(throttle.penalty(ip, now), Duration::from_millis(500));
+        for _ in 0..10 {
+            throttle.failed(ip, now);
+        }
+        assert_eq!(throttle.penalty(ip, now), Duration::from_secs(8));
+        assert_eq!(throttle.penalty(ip, now + FORGET_AFTER), Duration::ZERO);
+        throttle.succeeded(ip);
+        assert_eq!(throttle.penalty(ip, now), Duration::ZERO);
+    }
+}

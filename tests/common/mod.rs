@@ -1,0 +1,207 @@
+//! Test helpers: a server on free ports with a temporary database, and line clients whose
+//! every read is bounded by a timeout so that a hang fails fast.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use reclamos::console::Console;
+use reclamos::server::{Config, Server};
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+
+/// The executives' token used by every test server.
+pub const TOKEN: &str = "token-de-prueba";
+/// Jorge Sandoval's RUT (demo data).
+pub const JORGE: &str = "12.345.678-5";
+/// Jorge Sandoval's identity card serial (demo data).
+pub const JORGE_SERIAL: &str = "100200300";
+/// How long any single read may take before the test fails.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A server with its own temporary database and captured console.
+pub struct TestServer {
+    pub server: Server,
+    pub console: Console,
+    pub dir: TempDir,
+}
+
+impl TestServer {
+    /// Starts a server on free ports with a new database.
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a server, letting the test adjust the configuration.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::local(dir.path().join("reclamos.db"), TOKEN);
+        adjust(&mut config);
+        let console = Console::capture();
+        let server = Server::start(config, console.clone())
+            .await
+            .expect("server starts");
+        TestServer {
+            server,
+            console,
+            dir,
+        }
+    }
+
+    /// The customers' address.
+    pub fn customers(&self) -> SocketAddr {
+        self.server.customer_addr
+    }
+
+    /// The executives' address.
+    pub fn agents(&self) -> SocketAddr {
+        self.server.agent_addr
+    }
+
+    /// A customer connection past the greeting.
+    pub async fn customer(&self) -> TestClient {
+        let mut client = TestClient::connect(self.customers()).await;
+        client
+            .expect("Asistente: Hola! Bienvenido, Ingrese su RUT")
+            .await;
+        client
+    }
+
+    /// A customer logged in with `rut`, past the menu.
+    pub async fn logged_in(&self, rut: &str) -> TestClient {
+        let mut client = self.customer().await;
+        client.send(rut).await;
+        let greeting = client.recv().await;
+        assert!(
+            greeting.starts_with("Asistente: Hola "),
+            "unexpected greeting {greeting:?}"
+        );
+        client.expect_menu().await;
+        client
+    }
+
+    /// An executive logged in as `name`.
+    pub async fn agent(&self, name: &str) -> TestClient {
+        let mut client = TestClient::connect(self.agents()).await;
+        client
+            .expect("Sistema: Canal de ejecutivos. Ingrese su token de acceso.")
+            .await;
+        client.send(TOKEN).await;
+        client
+            .expect("Sistema: Token aceptado. Ingrese su nombre de ejecutivo.")
+            .await;
+        client.send(name).await;
+        let welcome = client.recv().await;
+        assert!(
+            welcome.starts_with(&format!("Sistema: Bienvenido {name}.")),
+            "{welcome:?}"
+        );
+        client
+    }
+
+    /// Waits until the console has printed `line` (console output may trail the socket).
+    pub async fn expect_console(&self, line: &str) {
+        let deadline = tokio::time::Instant::now() + READ_TIMEOUT;
+        while !self.console.lines().iter().any(|l| l == line) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "console never printed {line:?}; it printed {:#?}",
+                self.console.lines()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// A line client.
+pub struct TestClient {
+    lines: Lines<BufReader<OwnedReadHalf>>,
+    writer: OwnedWriteHalf,
+}
+
+impl TestClient {
+    /// Connects to `addr`.
+    pub async fn connect(addr: SocketAddr) -> TestClient {
+        let stream = TcpStream::connect(addr).await.expect("connect");
+        let (reader, writer) = stream.into_split();
+        TestClient {
+            lines: BufReader::new(reader).lines(),
+            writer,
+        }
+    }
+
+    /// Sends one line.
+    pub async fn send(&mut self, line: &str) {
+        self.send_raw(format!("{line}\n").as_bytes()).await;
+    }
+
+    /// Sends raw bytes.
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).await.expect("write");
+    }
+
+    /// Closes the write half.
+    pub async fn shutdown_write(&mut self) {
+        let _ = self.writer.shutdown().await;
+    }
+
+    /// The next line; fails the test on timeout or end of stream.
+    pub async fn recv(&mut self) -> String {
+        match tokio::time::timeout(READ_TIMEOUT, self.lines.next_line()).await {
+            Ok(Ok(Some(line))) => line,
+            Ok(Ok(None)) => panic!("connection closed while a line was expected"),
+            Ok(Err(err)) => panic!("read failed: {err}"),
+            Err(_) => panic!("no line within {READ_TIMEOUT:?}"),
+        }
+    }
+
+    /// The next line, `None` at end of stream.
+    pub async fn recv_or_eof(&mut self) -> Option<String> {
+        match tokio::time::timeout(READ_TIMEOUT, self.lines.next_line()).await {
+            Ok(Ok(line)) => line,
+            Ok(Err(_)) => None,
+            Err(_) => panic!("neither a line nor end of stream within {READ_TIMEOUT:?}"),
+        }
+    }
+
+    /// Asserts the next line.
+    pub async fn expect(&mut self, expected: &str) {
+        let line = self.recv().await;
+        assert_eq!(line, expected);
+    }
+
+    /// Reads lines until one satisfies `done`; returns all of them.
+    pub async fn recv_until(&mut self, done: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            let line = self.recv().await;
+            let finished = done(&line);
+            seen.push(line);
+            if finished {
+                return seen;
+            }
+        }
+    }
+
+    /// Reads until a line containing `needle`.
+    pub async fn recv_until_contains(&mut self, needle: &str) -> Vec<String> {
+        self.recv_until(|line| line.contains(needle)).await
+    }
+
+    /// Asserts the four menu lines.
+    pub async fn expect_menu(&mut self) {
+        self.expect("(1) Revisar atenciones anteriores.").await;
+        self.expect("(2) Reiniciar servicios.").await;
+        self.expect("(3) Contactar a un ejecutivo").await;
+        self.expect("(4) Salir").await;
+    }
+
+    /// Asserts that the server closes the connection next.
+    pub async fn expect_closed(&mut self) {
+        if let Some(line) = self.recv_or_eof().await {
+            panic!("expected the connection to close, got {line:?}");
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! The executives' side over real TCP: authentication, the brief's Ejemplo 2, the fair
+//! queue with n customers and m executives, executive commands and faults.
+
+mod common;
+
+use common::{TestClient, TestServer, JORGE};
+use reclamos::registry::RequestState;
+use reclamos::rut::Rut;
+
+/// Extracts the request number from "Sistema: Nuevo cliente: X (RUT ...), solicitud N."
+fn request_of(assigned: &str) -> u64 {
+    assigned
+        .rsplit("solicitud ")
+        .next()
+        .and_then(|n| n.trim_end_matches('.').parse().ok())
+        .unwrap_or_else(|| panic!("no request number in {assigned:?}"))
+}
+
+#[tokio::test]
+async fn wrong_token_is_refused_and_closed() {
+    let server = TestServer::start().await;
+    let mut agent = TestClient::connect(server.agents()).await;
+    agent.recv().await;
+    agent.send("not-the-token").await;
+    agent
+        .expect("Sistema: Token inválido. Conexión cerrada.")
+        .await;
+    agent.expect_closed().await;
+    // The customers' port never accepts the token as anything but a RUT attempt.
+    let mut customer = server.customer().await;
+    customer.send(common::TOKEN).await;
+    let line = customer.recv().await;
+    assert!(line.starts_with("Asistente: RUT inválido"), "{line}");
+}
+
+#[tokio::test]
+async fn ejemplo_2_queue_hand_off_and_chat() {
+    let server = TestServer::start().await;
+    let mut agent = server.agent("JuanPerez").await;
+    server
+        .expect_console("[SERVER] Ejecutivo JuanPerez conectado.")
+        .await;
+    let mut customer = server.logged_in(JORGE).await;
+    customer.send("3").await;
+    customer
+        .expect("Asistente: Estamos redirigiendo a un asistente, usted está número 1 en la fila.")
+        .await;
+    let line = customer.recv().await;
+    assert!(line.contains("Lo atiende el ejecutivo JuanPerez"), "{line}");
+    server
+        .expect_console("[SERVER] Cliente Jorge Sandoval redirigido a ejecutivo JuanPerez.")
+        .await;
+
+    let assigned = agent.recv().await;
+    assert!(
+        assigned.starts_with("Sistema: Nuevo cliente: Jorge Sandoval (RUT 12.345.678-5)"),
+        "{assigned}"
+    );
+    let request = request_of(&assigned);
+    let info = agent.recv_until_contains(":close termina").await;
+    assert!(
+        info.iter().any(|l| l.contains("123499 Cambio de Plan")),
+        "open requests shown: {info:#?}"
+    );
+
+    agent
+        .send("Hola soy Juan Perez, en que le puedo ayudar")
+        .await;
+    customer
+        .expect("JuanPerez: Hola soy Juan Perez, en que le puedo ayudar")
+        .await;
+    customer.send("Quiero cambiar mi plan").await;
+    agent.expect("Jorge Sandoval: Quiero cambiar mi plan").await;
+
+    // Full duplex: several lines from each side without waiting for answers.
+    for i in 0..3 {
+        agent.send(&format!("línea {i} del ejecutivo")).await;
+        customer.send(&format!("línea {i} del cliente")).await;
+    }
+    for i in 0..3 {
+        customer
+            .expect(&format!("JuanPerez: línea {i} del ejecutivo"))
+            .await;
+        agent
+            .expect(&format!("Jorge Sandoval: línea {i} del cliente"))
+            .await;
+    }
+
+    agent.send(":close").await;
+    agent
+        .expect("Sistema: Conversación con Jorge Sandoval finalizada.")
+        .await;
+    customer
+        .expect("Asistente: El ejecutivo JuanPerez finalizó la conversación.")
+        .await;
+    customer
+        .expect("Asistente: en qué más lo podemos ayudar.")
+        .await;
+    customer.expect_menu().await;
+
+    let transcript = server.server.services.registry.transcript(request).unwrap();
+    let said: Vec<(&str, &str)> = transcript
+        .iter()
+        .map(|l| (l.speaker.as_str(), l.text.as_str()))
+        .collect();
+    assert_eq!(
+        said[0],
+        ("JuanPerez", "Hola soy Juan Perez, en que le puedo ayudar")
+    );
+    assert_eq!(said[1], ("Jorge Sandoval", "Quiero cambiar mi plan"));
+    assert_eq!(said.len(), 8);
+}
+
+#[tokio::test]
+async fn executive_commands_edit_the_request() {
+    let server = TestServer::start().await;
+    let mut agent = server.agent("JuanPerez").await;
+    agent.send(":subject sin cliente").await;
+    agent
+        .expect("Sistema: :subject sin cliente: no tiene un cliente asignado.")
+        .await;
+
+    let mut customer = server.logged_in(JORGE).await;
+    customer.send("quiero hablar con un ejecutivo").await;
+    customer.recv_until_contains("Lo atiende").await;
+    let request = request_of(&agent.recv().await);
+    agent.recv_until_contains(":close termina").await;
+
+    agent.send(":subject Cobro duplicado en boleta").await;
+    agent
+        .expect(&format!(
+            "Sistema: Asunto de la solicitud {request}: Cobro duplicado en boleta."
+        ))
+        .await;
+    agent.send(":state pendiente").await;
+    agent.expect("Sistema: Uso: :state abierto|cerrado").await;
+    agent.send(":state cerrado").await;
+    agent
+        .expect(&format!(
+            "Sistema: Estado de la solicitud {request}: cerrado."
+        ))
+        .await;
+    agent.send(":history Se anuló el segundo cobro").await;
+    let line = agent.recv().await;
+    assert!(
+        line.starts_with(&format!(
+            "Sistema: Historial de la solicitud {request} actualizado"
+        )),
+        "{line}"
+    );
+    agent.send(":restart").await;
+    agent
+        .expect("Sistema: Servicios de Jorge Sandoval reiniciados.")
+        .await;
+    customer
+        .expect(
+            "Asistente: El ejecutivo JuanPerez reinició sus servicios (Internet, TV y Telefonía).",
+        )
+        .await;
+    server
+        .expect_console("[SERVER] Reinicio Servicios Cliente Jorge Sandoval.")
+        .await;
+    agent.send(":name JuanP").await;
+    agent.expect("Sistema: Ahora su nombre es JuanP.").await;
+    customer
+        .expect("Asistente: Su ejecutivo ahora se identifica como JuanP.")
+        .await;
+    agent.send("sigo aquí").await;
+    customer.expect("JuanP: sigo aquí").await;
+    agent.send(":bogus").await;
+    agent
+        .expect("Sistema: Comando desconocido :bogus. Escriba :help para ver los comandos.")
+        .await;
+    // A customer typing a command is just chatting.
+    customer.send(":state abierto").await;
+    agent.expect("Jorge Sandoval: :state abierto").await;
+
+    let stored = server
+        .server
+        .services
+        .registry
+        .request(request)
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.subject, "Cobro duplicado en boleta");
+    assert_eq!(stored.state, RequestState::Cerrado);
+    assert!(stored
+        .history
+        .iter()
+        .any(|h| h.author == "JuanPerez" && h.text == "Se anuló el segundo cobro"));
+    assert!(stored
+        .history
+        .iter()
+        .any(|h| h.text.contains("Reinicio de servicios")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twelve_customers_three_executives_fifo_with_positions() {
+    let server = TestServer::start().await;
+    let ruts: Vec<Rut> = server
+        .server
+        .services
+        .registry
+        .seed_load_customers(12)
+        .unwrap();
+    let mut customers = Vec::new();
+    // Queue all twelve, in order, before any executive connects.
+    for (i, rut) in ruts.iter().enumerate() {
+        let mut customer = server.logged_in(&rut.to_string()).await;
+        customer.send("3").await;
+        customer
+            .expect(&format!(
+                "Asistente: Estamos redirigiendo a un asistente, usted está número {} en la fila.",
+                i + 1
+            ))
+            .await;
+        customer
+            .recv_until_contains("no hay ejecutivos conectados")
+            .await;
+        customers.push(customer);
+    }
+    let mut agents = Vec::new();
+    for name in ["Ana", "Bruno", "Carla"] {
+        agents.push(server.agent(name).await);
+    }
+    let mut served_order = Vec::new();
+    // Serve in rounds: each executive takes one, closes, takes the next.
+    for _round in 0..4 {
+        for agent in agents.iter_mut() {
+            let assigned = agent
+                .recv_until(|l| l.starts_with("Sistema: Nuevo cliente:"))
+                .await;
+            let line = assigned.last().unwrap().clone();
+            let name = line["Sistema: Nuevo cliente: ".len()..]
+                .split(" (RUT")
+                .next()
+                .unwrap()
+                .to_string();
+            served_order.push(name.clone());
+            agent.recv_until_contains(":close termina").await;
+            agent.send(":close").await;
+            agent
+                .expect(&format!("Sistema: Conversación con {name} finalizada."))
+                .await;
+        }
+    }
+    let expected: Vec<String> = (1..=12).map(|i| format!("Cliente Carga {i}")).collect();
+    let mut sorted = served_order.clone();
+    sorted.sort_by_key(|n| n.rsplit(' ').next().unwrap().parse::<u32>().unwrap());
+    assert_eq!(sorted, expected, "everyone served once");
+    // FIFO: the k-th round serves customers 3k+1..=3k+3 (in any order among the three).
+    for (round, chunk) in served_order.chunks(3).enumerate() {
+        let mut numbers: Vec<u32> = chunk
+            .iter()
+            .map(|n| n.rsplit(' ').next().unwrap().parse().unwrap())
+            .collect();
+        numbers.sort();
+        let first = 3 * round as u32 + 1;
+        assert_eq!(numbers, vec![first, first + 1, first + 2]);
+    }
+    // The last customer saw every position from 11 (when the first executive took someone) down to 1.
+    let last = customers.last_mut().unwrap();
+    let lines = last.recv_until_contains("Lo atiende").await;
+    let positions: Vec<usize> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("Asistente: Usted está número "))
+        .map(|rest| rest.split(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(positions, (1..=11).rev().collect::<Vec<_>>(), "{lines:#?}");
+}
+
+#[tokio::test]
+async fn executive_disconnect_requeues_the_customer_at_the_head() {
+    let server = TestServer::start().await;
+    let ruts = server
+        .server
+        .services
+        .registry
+        .seed_load_customers(2)
+        .unwrap();
+    let mut agent = server.agent("JuanPerez").await;
+    let mut first = server.logged_in(&ruts[0].to_string()).await;
+    first.send("3").await;
+    first.recv_until_contains("Lo atiende").await;
+    let mut second = server.logged_in(&ruts[1].to_string()).await;
+    second.send("3").await;
+    second
+        .expect("Asistente: Estamos redirigiendo a un asistente, usted está número 1 en la fila.")
+        .await;
+    agent.recv_until_contains(":close termina").await;
+    drop(agent);
+    let line = first.recv().await;
+    assert!(line.contains("se desconectó"), "{line}");
+    first
+        .expect("Asistente: Usted está número 1 en la fila.")
+        .await;
+    second
+        .expect("Asistente: Usted está número 2 en la fila.")
+        .await;
+    server
+        .expect_console("[SERVER] Ejecutivo JuanPerez desconectado.")
+        .await;
+    let mut other = server.agent("Ana").await;
+    let assigned = other.recv().await;
+    assert!(
+        assigned.starts_with("Sistema: Nuevo cliente: Cliente Carga 1 "),
+        "{assigned}"
+    );
+    first
+        .recv_until_contains("Lo atiende el ejecutivo Ana")
+        .await;
+}
+
+#[tokio::test]
+async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
+    let server = TestServer::start().await;
+    let ruts = server
+        .server
+        .services
+        .registry
+        .seed_load_customers(2)
+        .unwrap();
+    let mut agent = server.agent("JuanPerez").await;
+    let mut first = server.logged_in(&ruts[0].to_string()).await;
+    first.send("3").await;
+    first.recv_until_contains("Lo atiende").await;
+    let request = request_of(&agent.recv().await);
+    agent.recv_until_contains(":close termina").await;
+    let mut second = server.logged_in(&ruts[1].to_string()).await;
+    second.send("3").await;
+    second.recv().await;
+    second.send("mi boleta viene con un cobro doble").await;
+    second.recv_until_contains("Guardamos su mensaje").await;
+    first.send("hola, me voy").await;
+    agent.expect("Cliente Carga 1: hola, me voy").await;
+    drop(first);
+    agent
+        .expect("Sistema: El cliente Cliente Carga 1 se desconectó.")
+        .await;
+    let assigned = agent.recv().await;
+    assert!(
+        assigned.starts_with("Sistema: Nuevo cliente: Cliente Carga 2 "),
+        "{assigned}"
+    );
+    let lines = agent.recv_until_contains(":close termina").await;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "  Cliente Carga 2: mi boleta viene con un cobro doble"),
+        "{lines:#?}"
+    );
+    let transcript = server.server.services.registry.transcript(request).unwrap();
+    assert_eq!(
+        transcript.last().map(|l| l.text.as_str()),
+        Some("hola, me voy")
+    );
+    server
+        .expect_console("[SERVER] Cliente Cliente Carga 1 desconectado.")
+        .await;
+}
