@@ -1,6 +1,29 @@
 //! Terminal front ends: `reclamos client` (customer) and `reclamos agent` (executive).
+//!
+//! Both connect, then either run an interactive terminal session (rustyline prompt, history,
+//! server lines printed above the prompt) when stdin and stdout are terminals, or a plain
+//! piped session for scripts:
+//! `printf '12.345.678-5\n4\n' | reclamos client`. The agent first performs the
+//! executives' login (token line, then name line) from PROTOCOL.md. Every line received is
+//! passed through [`crate::text::sanitize`] before it reaches the terminal.
+//!
+//! - [`connection`]: the socket (connect, bounded line reading, half-close).
+//! - `session`: the terminal and piped conversation loops.
 
+pub mod connection;
+mod session;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use thiserror::Error;
+
+use crate::auth;
+use crate::text::sanitize;
+use connection::{Connection, LineReader};
 
 /// Options of `reclamos client`.
 #[derive(Debug, clap::Args)]
@@ -22,14 +45,212 @@ pub struct AgentArgs {
     /// Executives' port.
     #[arg(long, default_value_t = 5556)]
     pub port: u16,
+    /// Executive name shown to customers (no spaces); defaults to $USER, else asked.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Access token; defaults to the token file the local server wrote.
+    #[arg(long, env = "RECLAMOS_AGENT_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Read the token from this file instead of the default location.
+    #[arg(long, value_name = "PATH", conflicts_with = "token")]
+    pub token_file: Option<PathBuf>,
 }
 
 /// Runs the customer client.
 pub fn main_customer(args: ClientArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet ({}:{})", args.host, args.port)
+    let conn = Connection::open(&args.host, args.port)?;
+    session::run(conn, is_interactive())
 }
 
 /// Runs the executive client.
 pub fn main_agent(args: AgentArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet ({}:{})", args.host, args.port)
+    let interactive = is_interactive();
+    let token = resolve_token(args.token.as_deref(), args.token_file.as_deref())?;
+    let name = match args.name {
+        Some(name) => validate_name(&name).map(|()| name)?,
+        None => default_name(interactive)?,
+    };
+    let mut conn = Connection::open(&args.host, args.port)?;
+    login(&mut conn, &token, &name)?;
+    session::run(conn, interactive)
+}
+
+/// Both ends are terminals: use the line editor.
+fn is_interactive() -> bool {
+    io::stdin().is_terminal() && io::stdout().is_terminal()
+}
+
+/// Why an executive name is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum NameError {
+    /// Nothing was given.
+    #[error("the executive name is empty")]
+    Empty,
+    /// Spaces, tabs or control characters would break the `<name>: text` lines.
+    #[error("the executive name {0:?} must not contain spaces or control characters (e.g. --name JuanPerez)")]
+    BadCharacter(String),
+    /// Longer than [`MAX_NAME_CHARS`].
+    #[error("the executive name is longer than {MAX_NAME_CHARS} characters")]
+    TooLong,
+}
+
+/// Longest accepted executive name, in characters.
+pub const MAX_NAME_CHARS: usize = 40;
+
+/// Checks an executive name: non-empty, at most [`MAX_NAME_CHARS`], no white space or
+/// control characters.
+pub fn validate_name(name: &str) -> Result<(), NameError> {
+    if name.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if name
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || sanitize(&c.to_string()) != c.to_string())
+    {
+        return Err(NameError::BadCharacter(name.escape_debug().to_string()));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(NameError::TooLong);
+    }
+    Ok(())
+}
+
+/// `$USER` when it is a valid name, else asks on the terminal.
+fn default_name(interactive: bool) -> anyhow::Result<String> {
+    if let Some(user) = std::env::var_os("USER").and_then(|u| u.into_string().ok()) {
+        if validate_name(&user).is_ok() {
+            return Ok(user);
+        }
+    }
+    if !interactive {
+        anyhow::bail!("no executive name: pass --name JuanPerez");
+    }
+    loop {
+        print!("Nombre de ejecutivo (sin espacios): ");
+        io::stdout().flush()?;
+        let mut line = String::new();
+        if io::stdin().read_line(&mut line)? == 0 {
+            anyhow::bail!("no executive name given");
+        }
+        let name = line.trim();
+        match validate_name(name) {
+            Ok(()) => return Ok(name.to_string()),
+            Err(err) => eprintln!("{err}"),
+        }
+    }
+}
+
+/// `--token` (or `RECLAMOS_AGENT_TOKEN`), else the token file (`--token-file` or the
+/// default location).
+fn resolve_token(token: Option<&str>, file: Option<&std::path::Path>) -> anyhow::Result<String> {
+    if let Some(token) = token {
+        let token = token.trim();
+        anyhow::ensure!(!token.is_empty(), "the token given is empty");
+        return Ok(token.to_string());
+    }
+    let path = file.map_or_else(auth::default_token_path, PathBuf::from);
+    if !path.exists() {
+        anyhow::bail!(
+            "no token file at {}: start the server on this machine first, or pass --token <T> \
+             (or set {})",
+            path.display(),
+            auth::TOKEN_ENV
+        );
+    }
+    let token = auth::read_token(&path)?;
+    anyhow::ensure!(
+        !token.is_empty(),
+        "the token file {} is empty",
+        path.display()
+    );
+    Ok(token)
+}
+
+/// How long each step of the executives' login may wait for the server.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The executives' login (PROTOCOL.md): wait for the greeting, send the token, wait for the
+/// answer, send the name. Server lines are shown; the token is not echoed.
+fn login(conn: &mut Connection, token: &str, name: &str) -> anyhow::Result<()> {
+    conn.writer.set_read_timeout(Some(LOGIN_TIMEOUT))?;
+    let greeting = expect_line(&mut conn.reader, "the executives' greeting")?;
+    println!("{}", sanitize(&greeting));
+    conn.writer.send_line(token).context("sending the token")?;
+    let answer = expect_line(&mut conn.reader, "the answer to the token")?;
+    println!("{}", sanitize(&answer));
+    if answer.contains("Token inválido") {
+        anyhow::bail!("the server rejected the token (check --token or the token file)");
+    }
+    conn.writer.send_line(name).context("sending the name")?;
+    conn.writer.set_read_timeout(None)?;
+    Ok(())
+}
+
+/// Reads one line during the login; the end of the stream or a timeout is an error.
+fn expect_line<R: io::BufRead>(reader: &mut LineReader<R>, what: &str) -> anyhow::Result<String> {
+    match reader.read_line() {
+        Ok(Some(line)) => Ok(line),
+        Ok(None) => anyhow::bail!("the server closed the connection while waiting for {what}"),
+        Err(err)
+            if matches!(
+                err.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            anyhow::bail!("timed out waiting for {what}")
+        }
+        Err(err) => Err(err).with_context(|| format!("waiting for {what}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_validation_table() {
+        let bad = || {
+            Some(std::mem::discriminant(&NameError::BadCharacter(
+                String::new(),
+            )))
+        };
+        let table: &[(&str, Option<std::mem::Discriminant<NameError>>)] = &[
+            ("JuanPerez", None),
+            ("juan.perez_2", None),
+            ("Ñandú", None),
+            ("", Some(std::mem::discriminant(&NameError::Empty))),
+            ("Juan Perez", bad()),
+            ("Juan\tPerez", bad()),
+            ("a\x1b[31m", bad()),
+            ("a\u{202E}b", bad()),
+            ("nl\n", bad()),
+            (
+                &"x".repeat(41),
+                Some(std::mem::discriminant(&NameError::TooLong)),
+            ),
+        ];
+        for (name, expected) in table {
+            let got = validate_name(name).err();
+            assert_eq!(
+                got.as_ref().map(std::mem::discriminant),
+                *expected,
+                "{name:?}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn token_precedence_and_missing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("agent.token");
+        std::fs::write(&file, "abc123\n").unwrap();
+        assert_eq!(resolve_token(Some(" t0k "), Some(&file)).unwrap(), "t0k");
+        assert_eq!(resolve_token(None, Some(&file)).unwrap(), "abc123");
+        let missing = dir.path().join("nope.token");
+        let err = format!("{:#}", resolve_token(None, Some(&missing)).unwrap_err());
+        assert!(
+            err.contains("no token file at") && err.contains("--token"),
+            "{err}"
+        );
+    }
 }

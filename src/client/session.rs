@@ -1,0 +1,181 @@
+//! The two ways of running a conversation once connected: an interactive terminal (line
+//! editor, history, incoming lines printed above the prompt) and plain pipes (scripts).
+
+use std::io::{self, BufRead, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use anyhow::Context;
+use rustyline::error::ReadlineError;
+use rustyline::{Config, DefaultEditor, ExternalPrinter};
+
+use super::connection::{is_disconnect, Connection, LineReader};
+use crate::text::sanitize;
+
+/// The prompt: what the user types stays on screen as `Yo: ...` once sent.
+const PROMPT: &str = "Yo: ";
+
+/// Runs the conversation on `conn` until the server closes it (or the user quits).
+pub fn run(conn: Connection, interactive: bool) -> anyhow::Result<ExitCode> {
+    if interactive {
+        run_terminal(conn)
+    } else {
+        run_piped(conn)
+    }
+}
+
+/// Piped mode: every stdin line is sent as is, end of input half-closes the socket, and
+/// server lines go to stdout (sanitised) until the server closes.
+fn run_piped(conn: Connection) -> anyhow::Result<ExitCode> {
+    let Connection {
+        mut reader,
+        mut writer,
+    } = conn;
+    // Sending runs on its own thread so the process ends when the server closes even if
+    // stdin never does.
+    thread::spawn(move || {
+        let mut stdin = LineReader::new(io::stdin().lock());
+        while let Ok(Some(line)) = stdin.read_line() {
+            if writer.send_line(&line).is_err() {
+                // The server is gone; the reading side reports how.
+                return;
+            }
+        }
+        let _ = writer.half_close();
+    });
+    let stdout = io::stdout();
+    loop {
+        match reader.read_line() {
+            Ok(Some(line)) => {
+                let mut out = stdout.lock();
+                if writeln!(out, "{}", sanitize(&line))
+                    .and_then(|()| out.flush())
+                    .is_err()
+                {
+                    // stdout closed (e.g. piped into `head`): nothing left to do.
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+            Ok(None) => return Ok(ExitCode::SUCCESS),
+            Err(err) if is_disconnect(&err) => return Ok(ExitCode::SUCCESS),
+            Err(err) => return Err(err).context("reading from the server"),
+        }
+    }
+}
+
+/// Terminal mode: a rustyline prompt; server lines are printed above it by the reading
+/// thread through rustyline's `ExternalPrinter`, so they never mangle the line being typed.
+///
+/// Ctrl-D on an empty line half-closes (the server sees the end of input, its remaining
+/// lines still print); Ctrl-C closes the connection and quits. When the server closes, the
+/// reading thread prints a notice and wakes the blocked `readline` by raising SIGINT, which
+/// rustyline turns into `ReadlineError::Interrupted` after restoring the terminal; the
+/// `server_closed` flag tells that apart from the user's Ctrl-C.
+fn run_terminal(conn: Connection) -> anyhow::Result<ExitCode> {
+    let Connection { reader, mut writer } = conn;
+    // Outside `readline` (rustyline installs its own handler while editing), SIGINT must not
+    // kill the process: it only sets this flag.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&interrupted))
+        .context("installing the Ctrl-C handler")?;
+    let config = Config::builder().auto_add_history(false).build();
+    let mut editor = DefaultEditor::with_config(config).context("starting the line editor")?;
+    let printer = editor
+        .create_external_printer()
+        .context("starting the line editor")?;
+    let server_closed = Arc::new(AtomicBool::new(false));
+    spawn_terminal_reader(reader, printer, Arc::clone(&server_closed));
+
+    loop {
+        if server_closed.load(Ordering::SeqCst) {
+            return Ok(ExitCode::SUCCESS);
+        }
+        match editor.readline(PROMPT) {
+            Ok(line) => {
+                if server_closed.load(Ordering::SeqCst) {
+                    return Ok(ExitCode::SUCCESS);
+                }
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let _ = editor.add_history_entry(line.as_str());
+                if writer.send_line(&line).is_err() {
+                    // The server went away; its reader thread reports it and wakes us.
+                    wait_for(&server_closed, &interrupted);
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+            Err(ReadlineError::Interrupted) => {
+                if server_closed.load(Ordering::SeqCst) {
+                    // rustyline left the now useless prompt line above the cursor: erase it.
+                    print!("\x1b[1A\x1b[2K");
+                    let _ = io::stdout().flush();
+                } else {
+                    // Exiting closes the socket; the reading thread dies with the process.
+                    println!("(sesión terminada)");
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            Err(ReadlineError::Eof) => {
+                let _ = writer.half_close();
+                println!("(fin de su entrada; esperando al servidor, Ctrl-C para salir)");
+                interrupted.store(false, Ordering::SeqCst);
+                wait_for(&server_closed, &interrupted);
+                return Ok(ExitCode::SUCCESS);
+            }
+            Err(err) => return Err(err).context("reading the terminal"),
+        }
+    }
+}
+
+/// Blocks until one of the flags is set.
+fn wait_for(a: &AtomicBool, b: &AtomicBool) {
+    while !a.load(Ordering::SeqCst) && !b.load(Ordering::SeqCst) {
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Prints server lines above the prompt; at the end of the stream prints a notice, sets
+/// `server_closed` and wakes the editor (see [`run_terminal`]).
+fn spawn_terminal_reader<R, P>(
+    mut reader: LineReader<R>,
+    mut printer: P,
+    server_closed: Arc<AtomicBool>,
+) where
+    R: BufRead + Send + 'static,
+    P: ExternalPrinter + Send + 'static,
+{
+    thread::spawn(move || {
+        let notice = loop {
+            match reader.read_line() {
+                Ok(Some(line)) => {
+                    // The newline matters when the editor is not active (the printer then
+                    // writes as is); while editing, rustyline adds none if one is there.
+                    if printer.print(format!("{}\n", sanitize(&line))).is_err() {
+                        break "(error de terminal)".to_string();
+                    }
+                }
+                Ok(None) => break "(el servidor cerró la conexión)".to_string(),
+                Err(err) if is_disconnect(&err) => {
+                    break "(el servidor cerró la conexión)".to_string()
+                }
+                Err(err) => break format!("(conexión perdida: {err})"),
+            }
+        };
+        // rustyline's printer queue holds one message: this call returns only once the
+        // previous line has been taken by the editor, so no server line is lost.
+        let _ = printer.print(notice + "\n");
+        server_closed.store(true, Ordering::SeqCst);
+        // Let the editor show the notice before it is interrupted.
+        thread::sleep(Duration::from_millis(100));
+        // Repeat in case the main thread was between two `readline` calls (where SIGINT
+        // only sets a flag) when the first one arrived; the process exits soon after.
+        loop {
+            let _ = signal_hook::low_level::raise(signal_hook::consts::SIGINT);
+            thread::sleep(Duration::from_millis(200));
+        }
+    });
+}
