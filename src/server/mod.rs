@@ -4,7 +4,8 @@
 //! task ([`connection`]) that frames lines ([`codec`]), enforces the limits ([`limits`]) and
 //! moves lines between the socket and its conversation. Shutdown is cooperative: a
 //! `CancellationToken` stops the accept loops and tells every connection to say goodbye,
-//! and a `TaskTracker` waits for them (bounded by a grace period).
+//! and a `TaskTracker` waits for them (bounded by a grace period). With `--tls-cert` and
+//! `--tls-key` both ports speak TLS; each connection's handshake runs in its own task.
 
 pub mod codec;
 mod connection;
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -69,9 +71,25 @@ pub struct ServerArgs {
     /// Seed N synthetic customers for `loadtest` (RUT numbers 50.000.000 + i, "Cliente Carga i").
     #[arg(long, default_value_t = 0)]
     pub demo_load_customers: usize,
+    /// Serve both ports over TLS with this PEM certificate chain (leaf first); needs
+    /// --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Limits.
     #[command(flatten)]
     pub limits: Limits,
+}
+
+/// The PEM files that turn TLS on for both ports.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// Certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// The certificate's private key.
+    pub key: PathBuf,
 }
 
 /// Everything the server needs to start.
@@ -99,6 +117,8 @@ pub struct Config {
     pub db_max_bytes: u64,
     /// Connection limits and timeouts.
     pub limits: Limits,
+    /// Serve both ports over TLS (`None`: plain TCP).
+    pub tls: Option<TlsFiles>,
 }
 
 impl Config {
@@ -120,6 +140,10 @@ impl Config {
             demo_load_customers: args.demo_load_customers,
             db_max_bytes: args.db_max_mib.saturating_mul(1024 * 1024),
             limits: args.limits,
+            tls: args
+                .tls_cert
+                .zip(args.tls_key)
+                .map(|(cert, key)| TlsFiles { cert, key }),
         }
     }
 
@@ -138,6 +162,7 @@ impl Config {
             demo_load_customers: 0,
             db_max_bytes: 0,
             limits: Limits::default(),
+            tls: None,
         }
     }
 }
@@ -157,6 +182,13 @@ pub struct Server {
 impl Server {
     /// Opens the registry, loads the classifier, binds both ports and starts serving.
     pub async fn start(config: Config, console: Console) -> anyhow::Result<Server> {
+        let tls = match &config.tls {
+            Some(files) => Some(TlsAcceptor::from(crate::tls::server_config(
+                &files.cert,
+                &files.key,
+            )?)),
+            None => None,
+        };
         let registry = Registry::open(&config.db)
             .with_context(|| format!("opening the database {}", config.db.display()))?;
         if config.demo_load_customers > 0 {
@@ -190,11 +222,12 @@ impl Server {
         let customer_addr = customers.local_addr()?;
         let agent_addr = agents.local_addr()?;
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(run(
+        let task = tokio::spawn(serve(
             customers,
             agents,
             services.clone(),
             config.limits,
+            tls,
             shutdown.clone().cancelled_owned(),
         ));
         Ok(Server {
@@ -224,9 +257,21 @@ pub async fn run(
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) {
+    serve(customers, agents, services, limits, None, shutdown).await;
+}
+
+/// [`run`], with TLS on both listeners when `tls` is given.
+async fn serve(
+    customers: TcpListener,
+    agents: TcpListener,
+    services: Services,
+    limits: Limits,
+    tls: Option<TlsAcceptor>,
+    shutdown: impl Future<Output = ()>,
+) {
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
-    let shared = Arc::new(connection::Shared::new(services, limits.clone()));
+    let shared = Arc::new(connection::Shared::new(services, limits.clone(), tls));
     tracker.spawn(accept_loop(
         customers,
         connection::Kind::Customer,
