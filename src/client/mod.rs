@@ -142,7 +142,10 @@ fn default_name(interactive: bool) -> anyhow::Result<String> {
 
 /// `--token` (or `RECLAMOS_AGENT_TOKEN`), else the token file (`--token-file` or the
 /// default location).
-fn resolve_token(token: Option<&str>, file: Option<&std::path::Path>) -> anyhow::Result<String> {
+pub(crate) fn resolve_token(
+    token: Option<&str>,
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<String> {
     if let Some(token) = token {
         let token = token.trim();
         anyhow::ensure!(!token.is_empty(), "the token given is empty");
