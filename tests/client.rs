@@ -337,5 +337,5 @@ fn agent_rejects_a_name_with_spaces_before_connecting() {
     );
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("must not contain spaces"), "{stderr}");
+    assert!(stderr.contains("(no spaces)"), "{stderr}");
 }

@@ -45,7 +45,8 @@ pub struct AgentArgs {
     /// Executives' port.
     #[arg(long, default_value_t = 5556)]
     pub port: u16,
-    /// Executive name shown to customers (no spaces); defaults to $USER, else asked.
+    /// Executive name shown to customers: one word of letters, digits, '.', '_' or '-';
+    /// defaults to $USER, else asked.
     #[arg(long)]
     pub name: Option<String>,
     /// Access token; defaults to the token file the local server wrote.
@@ -86,26 +87,29 @@ pub enum NameError {
     /// Nothing was given.
     #[error("the executive name is empty")]
     Empty,
-    /// Spaces, tabs or control characters would break the `<name>: text` lines.
-    #[error("the executive name {0:?} must not contain spaces or control characters (e.g. --name JuanPerez)")]
+    /// Spaces, control characters or punctuation would break the `<name>: text` lines.
+    #[error(
+        "the executive name {0:?} may only contain letters, digits, '.', '_' and '-' \
+         (no spaces), e.g. --name JuanPerez"
+    )]
     BadCharacter(String),
     /// Longer than [`MAX_NAME_CHARS`].
     #[error("the executive name is longer than {MAX_NAME_CHARS} characters")]
     TooLong,
 }
 
-/// Longest accepted executive name, in characters.
-pub const MAX_NAME_CHARS: usize = 40;
+/// Longest accepted executive name, in characters (the server's limit).
+pub const MAX_NAME_CHARS: usize = 32;
 
-/// Checks an executive name: non-empty, at most [`MAX_NAME_CHARS`], no white space or
-/// control characters.
+/// Checks an executive name with the server's rule (one word of letters, digits, `.`, `_`
+/// or `-`, at most [`MAX_NAME_CHARS`]), so a bad `--name` fails before connecting.
 pub fn validate_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
-    if name
+    if !name
         .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || sanitize(&c.to_string()) != c.to_string())
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
     {
         return Err(NameError::BadCharacter(name.escape_debug().to_string()));
     }
