@@ -142,6 +142,9 @@ const ECHO_EXCHANGES: usize = 5;
 /// Runs the load test. Exits with failure when any session failed.
 pub fn main(args: LoadtestArgs) -> anyhow::Result<ExitCode> {
     let nofile = raise_nofile_limit();
+    if let Some(limit) = nofile {
+        check_fd_budget(&args, limit)?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -161,6 +164,28 @@ pub fn main(args: LoadtestArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Fails early when the run needs more file descriptors than the process may open (each
+/// connection is one descriptor, two with `--spawn-server` where both ends live here).
+fn check_fd_budget(args: &LoadtestArgs, limit: u64) -> anyhow::Result<()> {
+    let connections = (args.customers + args.agents) as u64;
+    let needed = if args.spawn_server {
+        2 * connections
+    } else {
+        connections
+    } + 64;
+    anyhow::ensure!(
+        needed <= limit,
+        "this run needs about {needed} open files but the limit is {limit}: {}",
+        if args.spawn_server {
+            "run the server as its own process (reclamos server --demo-load-customers N) \
+             instead of --spawn-server, or raise the hard limit (ulimit -Hn)"
+        } else {
+            "raise the hard limit (ulimit -Hn) or use fewer --customers"
+        }
+    );
+    Ok(())
 }
 
 /// Raises the soft open-files limit to the hard limit (10,000 connections need more than
@@ -516,6 +541,21 @@ mod tests {
         for args in cases {
             assert!(validate(&args).is_err(), "{args:?}");
         }
+    }
+
+    #[test]
+    fn fd_budget_counts_both_ends_when_the_server_is_in_process() {
+        let args = LoadtestArgs {
+            customers: 10_000,
+            ..LoadtestArgs::default()
+        };
+        assert!(check_fd_budget(&args, 20_000).is_ok());
+        let spawned = LoadtestArgs {
+            spawn_server: true,
+            ..args
+        };
+        let err = check_fd_budget(&spawned, 20_000).unwrap_err().to_string();
+        assert!(err.contains("as its own process"), "{err}");
     }
 
     #[test]
