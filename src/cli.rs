@@ -16,7 +16,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the chat server (customers and executives).
-    Server(crate::server::ServerArgs),
+    Server(Box<crate::server::ServerArgs>),
     /// Connect to a server as a customer.
     Client(crate::client::ClientArgs),
     /// Connect to a server as an executive.

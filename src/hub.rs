@@ -421,7 +421,8 @@ impl Hub {
         self.send(Deliveries(out));
     }
 
-    /// An executive joins the pool; returns how many customers are waiting.
+    /// An executive joins the pool (the console says so before any assignment); returns how
+    /// many customers are waiting.
     pub fn agent_join(
         &self,
         session: SessionId,
@@ -446,6 +447,7 @@ impl Hub {
                     free_since,
                 },
             );
+            out.push(Delivery::Console(format!("Ejecutivo {name} conectado.")));
             self.dispatch(&mut state, &mut out);
             waiting
         };

@@ -25,7 +25,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Server(args) => reclamos::server::main(args),
+        Command::Server(args) => reclamos::server::main(*args),
         Command::Client(args) => reclamos::client::main_customer(args),
         Command::Agent(args) => reclamos::client::main_agent(args),
         Command::Requests(args) => reclamos::registry::cli::main(args),

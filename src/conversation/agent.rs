@@ -198,9 +198,6 @@ impl AgentConversation {
             .agent_join(self.session, name, self.outbox.clone())
         {
             Ok(waiting) => {
-                services
-                    .console
-                    .print(&format!("Ejecutivo {name} conectado."));
                 reply.system(format!(
                     "Bienvenido {name}. Escriba :help para ver los comandos. Clientes en espera: {waiting}."
                 ));

@@ -254,6 +254,20 @@ impl Registry {
         }
     }
 
+    /// Caps the database's size at about `max_bytes` (SQLite's `max_page_count`, never
+    /// below the current size). Writes that would grow it further fail with `SQLITE_FULL`,
+    /// exactly as on a full disk; reads keep working. Returns the cap in bytes.
+    pub fn limit_size(&self, max_bytes: u64) -> Result<u64, RegistryError> {
+        let conn = self.lock();
+        let page_size: u64 = conn.query_row("PRAGMA page_size", [], |row| row.get(0))?;
+        let pages = (max_bytes / page_size.max(1)).max(1);
+        let pages: u64 =
+            conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |row| {
+                row.get(0)
+            })?;
+        Ok(pages * page_size)
+    }
+
     /// The database file, `None` in memory.
     pub fn path(&self) -> Option<&Path> {
         self.shared.path.as_deref()

@@ -62,6 +62,10 @@ pub struct ServerArgs {
     /// serial number.
     #[arg(long)]
     pub no_second_factor: bool,
+    /// Cap the database at this many MiB: beyond it writes fail and customers get an
+    /// apology, while reads keep working (0: no cap).
+    #[arg(long, default_value_t = 0)]
+    pub db_max_mib: u64,
     /// Seed N synthetic customers for `loadtest` (RUT numbers 50.000.000 + i, "Cliente Carga i").
     #[arg(long, default_value_t = 0)]
     pub demo_load_customers: usize,
@@ -91,6 +95,8 @@ pub struct Config {
     pub policy: Policy,
     /// Synthetic customers to seed.
     pub demo_load_customers: usize,
+    /// Database size cap in bytes (0: none).
+    pub db_max_bytes: u64,
     /// Connection limits and timeouts.
     pub limits: Limits,
 }
@@ -112,6 +118,7 @@ impl Config {
                 ..Policy::default()
             },
             demo_load_customers: args.demo_load_customers,
+            db_max_bytes: args.db_max_mib.saturating_mul(1024 * 1024),
             limits: args.limits,
         }
     }
@@ -129,6 +136,7 @@ impl Config {
             agent_capacity: 1,
             policy: Policy::default(),
             demo_load_customers: 0,
+            db_max_bytes: 0,
             limits: Limits::default(),
         }
     }
@@ -155,6 +163,10 @@ impl Server {
             registry
                 .seed_load_customers(config.demo_load_customers)
                 .context("seeding the load-test customers")?;
+        }
+        if config.db_max_bytes > 0 {
+            let cap = registry.limit_size(config.db_max_bytes)?;
+            tracing::info!(cap, "database size capped");
         }
         let classifier = crate::nlu::load_classifier(config.intents.as_deref())?;
         let token = match &config.token {

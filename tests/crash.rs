@@ -1,0 +1,118 @@
+//! `kill -9` of the real server binary during activity: after a restart, every request
+//! acknowledged to a customer is in the registry.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::TestClient;
+use reclamos::registry::Registry;
+
+/// Starts `reclamos server` on free ports and returns it with the customers' address,
+/// read from its "[SERVER] Escuchando clientes en ..." line.
+fn spawn_server(dir: &std::path::Path) -> (Child, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reclamos"))
+        .args([
+            "server",
+            "--port",
+            "0",
+            "--agent-port",
+            "0",
+            "--demo-load-customers",
+            "20",
+            "--db",
+        ])
+        .arg(dir.join("crash.db"))
+        .env("RECLAMOS_TOKEN_FILE", dir.join("token"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("server binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut first = String::new();
+    BufReader::new(stdout).read_line(&mut first).unwrap();
+    let addr = first
+        .split("clientes en ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {first:?}"));
+    (child, addr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_loses_no_acknowledged_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, addr) = spawn_server(dir.path());
+    let (acks_tx, mut acks_rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut tasks = Vec::new();
+    for i in 1..=20u32 {
+        let acks = acks_tx.clone();
+        tasks.push(tokio::spawn(async move {
+            let rut = reclamos::rut::Rut::from_number(50_000_000 + i).unwrap();
+            let mut client = TestClient::connect(addr).await;
+            client.recv().await;
+            client.send(&rut.to_string()).await;
+            client.recv_until(|l| l == "(4) Salir").await;
+            // Restart again and again until the server dies under us.
+            loop {
+                client.send("2").await;
+                loop {
+                    let Some(line) = client.recv_or_eof().await else { return };
+                    if let Some(rest) = line.strip_prefix("Asistente: Listo: sus servicios fueron reiniciados. Registramos la solicitud ") {
+                        let id: u64 = rest.trim_end_matches('.').parse().unwrap();
+                        let _ = acks.send(id);
+                    }
+                    if line == "(4) Salir" {
+                        break;
+                    }
+                }
+            }
+        }));
+    }
+    drop(acks_tx);
+    // Let the customers get going, then kill the server without warning.
+    let mut acknowledged = Vec::new();
+    while acknowledged.len() < 200 {
+        match tokio::time::timeout(Duration::from_secs(20), acks_rx.recv()).await {
+            Ok(Some(id)) => acknowledged.push(id),
+            _ => break,
+        }
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+    for task in tasks {
+        let _ = task.await;
+    }
+    while let Ok(id) = acks_rx.try_recv() {
+        acknowledged.push(id);
+    }
+    assert!(
+        acknowledged.len() >= 200,
+        "only {} acknowledgements before the kill",
+        acknowledged.len()
+    );
+    let registry = Registry::open(&dir.path().join("crash.db")).unwrap();
+    for id in &acknowledged {
+        assert!(
+            registry.request(*id).unwrap().is_some(),
+            "acknowledged request {id} lost"
+        );
+    }
+    // And the restarted registry keeps numbering after them.
+    let max = acknowledged.iter().max().unwrap();
+    let rut = reclamos::rut::Rut::from_number(50_000_001).unwrap();
+    let next = registry
+        .create_request(
+            rut,
+            "después del reinicio",
+            reclamos::registry::RequestState::Abierto,
+            "test",
+            "x",
+        )
+        .unwrap();
+    assert!(next.id > *max);
+}

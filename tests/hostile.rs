@@ -1,0 +1,301 @@
+//! Hostile input and faults over real TCP. Each test also runs a well-behaved customer
+//! on another connection and checks that it completes a full session unaffected.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestClient, TestServer, JORGE};
+use reclamos::registry::RequestState;
+use reclamos::rut::Rut;
+
+/// A full, well-behaved session by a fresh load customer: login, list, restart, exit.
+async fn well_behaved_session(server: &TestServer, rut: Rut) {
+    let mut client = server.logged_in(&rut.to_string()).await;
+    client.send("1").await;
+    client.recv_until_contains("¿Cuál desea revisar?").await;
+    client.send("1").await;
+    client.recv_until(|l| l == "(4) Salir").await;
+    client.send("2").await;
+    client.recv_until(|l| l == "(4) Salir").await;
+    client.send("4").await;
+    client
+        .expect("Asistente: Gracias por contactarnos, que tenga un buen día.")
+        .await;
+    client.expect_closed().await;
+}
+
+fn load_rut(server: &TestServer, n: usize) -> Vec<Rut> {
+    server
+        .server
+        .services
+        .registry
+        .seed_load_customers(n)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn ten_megabyte_line_gets_an_error_and_a_close() {
+    let server = TestServer::start().await;
+    let ruts = load_rut(&server, 1);
+    let mut hostile = server.customer().await;
+    let big = vec![b'a'; 10 * 1024 * 1024];
+    // The server closes as soon as the limit is passed, so the write may fail midway.
+    let writer = tokio::spawn({
+        let mut raw = tokio::net::TcpStream::connect(server.customers())
+            .await
+            .unwrap();
+        async move {
+            use tokio::io::AsyncWriteExt;
+            let _ = raw.write_all(&big).await;
+            raw
+        }
+    });
+    hostile.send_raw(&vec![b'x'; 5000]).await;
+    let line = hostile.recv().await;
+    assert_eq!(
+        line,
+        "Asistente: Su mensaje supera el máximo de 4096 bytes por línea. Cerramos la conexión."
+    );
+    hostile.expect_closed().await;
+    well_behaved_session(&server, ruts[0]).await;
+    let _ = tokio::time::timeout(Duration::from_secs(10), writer).await;
+}
+
+#[tokio::test]
+async fn invalid_utf8_nul_telnet_and_noise_get_clear_answers() {
+    let server = TestServer::start().await;
+    let ruts = load_rut(&server, 1);
+    let mut client = server.customer().await;
+    // Telnet negotiation (IAC DO ECHO, IAC WILL SGA) before a valid RUT is ignored.
+    client.send_raw(&[255, 253, 1, 255, 251, 3]).await;
+    client.send_raw(b"\xff\xfe\x00garbage\x00\n").await;
+    let line = client.recv().await;
+    assert!(line.starts_with("Asistente: RUT inválido"), "{line}");
+    client
+        .send_raw(b"\xc3\x28\xa0\xa1 binary \x01\x02\x7f\r\n")
+        .await;
+    let line = client.recv().await;
+    assert!(line.starts_with("Asistente: RUT inválido"), "{line}");
+    client.send_raw(&[255, 253, 1]).await;
+    client.send(JORGE).await;
+    client
+        .expect("Asistente: Hola Jorge, en qué te podemos ayudar?")
+        .await;
+    client.expect_menu().await;
+    client.send_raw(b"\x00\x00\x00\n").await;
+    let line = client.recv().await;
+    assert!(line.starts_with("Asistente: No entendí"), "{line}");
+    client.expect_menu().await;
+    well_behaved_session(&server, ruts[0]).await;
+}
+
+#[tokio::test]
+async fn ansi_escapes_never_reach_the_executive_or_the_console() {
+    let server = TestServer::start().await;
+    let mut agent = server.agent("JuanPerez").await;
+    let mut customer = server.logged_in(JORGE).await;
+    customer.send("3").await;
+    customer.recv_until_contains("Lo atiende").await;
+    agent.recv_until_contains(":close termina").await;
+    customer
+        .send("\x1b[2J\x1b[31mrojo\x1b[0m\r[SERVER] Cliente falso desconectado.")
+        .await;
+    let line = agent.recv().await;
+    // Escape sequences are dropped, the carriage return that would let the text overwrite
+    // the line is replaced: the executive sees one plain line from the customer.
+    assert_eq!(
+        line,
+        "Jorge Sandoval: rojo\u{FFFD}[SERVER] Cliente falso desconectado."
+    );
+    assert!(server.console.lines().iter().all(|l| !l.contains("falso")));
+    agent.send("\x1b]0;titulo\x07hola").await;
+    let line = customer.recv().await;
+    assert_eq!(line, "JuanPerez: hola");
+}
+
+#[tokio::test]
+async fn flood_is_warned_then_disconnected_without_slowing_others() {
+    let server = TestServer::start_with(|config| {
+        config.limits.rate = 5.0;
+        config.limits.burst = 10;
+    })
+    .await;
+    let ruts = load_rut(&server, 1);
+    let mut flooder = server.logged_in(JORGE).await;
+    let flood: String = "9\n".repeat(200);
+    flooder.send_raw(flood.as_bytes()).await;
+    let mut lines = Vec::new();
+    while let Some(line) = flooder.recv_or_eof().await {
+        lines.push(line);
+    }
+    assert!(
+        lines.iter().any(|l| l.contains("demasiado rápido")),
+        "warned"
+    );
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("Asistente: Conexión cerrada por exceso de mensajes.")
+    );
+    well_behaved_session(&server, ruts[0]).await;
+    server
+        .expect_console("[SERVER] Cliente Jorge Sandoval desconectado.")
+        .await;
+}
+
+#[tokio::test]
+async fn connections_beyond_the_cap_are_refused_politely() {
+    let server = TestServer::start_with(|config| config.limits.max_connections = 2).await;
+    let _a = server.customer().await;
+    let _b = server.customer().await;
+    let mut refused = TestClient::connect(server.customers()).await;
+    let line = refused.recv().await;
+    assert!(line.contains("máximo de clientes"), "{line}");
+    refused.expect_closed().await;
+    drop(_a);
+    // The slot is released when the connection ends.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut c = TestClient::connect(server.customers()).await;
+        if c.recv().await == "Asistente: Hola! Bienvenido, Ingrese su RUT" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "slot never released"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn timeouts_say_why_before_closing_but_the_queue_is_not_idle() {
+    let server = TestServer::start_with(|config| {
+        config.limits.login_timeout = Duration::from_millis(300);
+        config.limits.idle_timeout = Duration::from_millis(600);
+    })
+    .await;
+    let mut silent = server.customer().await;
+    silent.expect("Asistente: Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.").await;
+    silent.expect_closed().await;
+
+    let mut idle = server.logged_in(JORGE).await;
+    idle.expect(
+        "Asistente: Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.",
+    )
+    .await;
+    idle.expect_closed().await;
+
+    let ruts = load_rut(&server, 1);
+    let mut waiting = server.logged_in(&ruts[0].to_string()).await;
+    waiting.send("3").await;
+    waiting
+        .recv_until_contains("no hay ejecutivos conectados")
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut agent = server.agent("JuanPerez").await;
+    waiting
+        .recv_until_contains("Lo atiende el ejecutivo JuanPerez")
+        .await;
+    agent.recv_until_contains(":close termina").await;
+}
+
+#[tokio::test]
+async fn a_customer_who_does_not_read_is_disconnected() {
+    let server = TestServer::start_with(|config| {
+        config.limits.write_timeout = Duration::from_millis(300);
+        config.limits.send_queue = 8;
+        config.limits.rate = 1_000_000.0;
+        config.limits.burst = 1_000_000;
+    })
+    .await;
+    let mut agent = server.agent("JuanPerez").await;
+    let mut customer = server.logged_in(JORGE).await;
+    customer.send("3").await;
+    customer.recv_until_contains("Lo atiende").await;
+    agent.recv_until_contains(":close termina").await;
+    // The customer stops reading; the executive keeps writing 4 KB lines.
+    let line = "x".repeat(4000);
+    for _ in 0..4000 {
+        agent.send(&line).await;
+    }
+    agent
+        .recv_until_contains("Sistema: El cliente Jorge Sandoval se desconectó.")
+        .await;
+    server
+        .expect_console("[SERVER] Cliente Jorge Sandoval desconectado.")
+        .await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_tells_everyone_and_finishes() {
+    let server = TestServer::start().await;
+    let mut customer = server.logged_in(JORGE).await;
+    let mut agent = server.agent("JuanPerez").await;
+    let started = std::time::Instant::now();
+    let TestServer {
+        server,
+        console,
+        dir: _dir,
+    } = server;
+    server.shutdown().await;
+    let grace = reclamos::server::Limits::default().shutdown_grace;
+    assert!(started.elapsed() < grace + Duration::from_secs(5));
+    let notice = "Asistente: El servicio se está cerrando por mantención. Por favor vuelva a conectarse en unos minutos.";
+    customer.expect(notice).await;
+    customer.expect_closed().await;
+    agent.expect(notice).await;
+    agent.expect_closed().await;
+    assert!(console
+        .lines()
+        .iter()
+        .any(|l| l == "[SERVER] Cliente Jorge Sandoval desconectado."));
+}
+
+#[tokio::test]
+async fn a_full_database_gets_an_apology_and_reads_keep_working() {
+    let server = TestServer::start().await;
+    let ruts = load_rut(&server, 1);
+    let registry = &server.server.services.registry;
+    // Cap the database at its current size, then fill every table (each has its own pages)
+    // with ever smaller rows until not even a tiny one fits.
+    registry.limit_size(0).unwrap();
+    let rut: Rut = JORGE.parse().unwrap();
+    for size in [2000, 200, 20, 1] {
+        let text = "x".repeat(size);
+        let mut rounds = 0;
+        while registry.append_history(124_578, "relleno", &text).is_ok()
+            | registry
+                .append_transcript(124_578, "relleno", &text)
+                .is_ok()
+            | registry
+                .create_request(rut, &text, RequestState::Abierto, "relleno", &text)
+                .is_ok()
+        {
+            rounds += 1;
+            assert!(rounds < 100_000, "the cap never applied");
+        }
+    }
+    let mut client = server.logged_in(JORGE).await;
+    client.send("2").await;
+    let lines = client.recv_until(|l| l == "(4) Salir").await;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Lo sentimos, tuvimos un problema técnico")),
+        "{lines:#?}"
+    );
+    assert!(server
+        .console
+        .lines()
+        .iter()
+        .all(|l| !l.contains("Reinicio Servicios")));
+    // Reads keep working.
+    client.send("1").await;
+    client.expect("Asistente: Estas son sus solicitudes:").await;
+    client.recv_until_contains("¿Cuál desea revisar?").await;
+    // Other customers are still served.
+    let mut other = server.logged_in(&ruts[0].to_string()).await;
+    other.send("4").await;
+    other.recv_until_contains("Gracias").await;
+}
