@@ -262,18 +262,31 @@ async fn resolve(host: &str, port: u16) -> anyhow::Result<SocketAddr> {
 
 /// Starts a reclamos server in this process (temporary database with the synthetic
 /// customers), runs the test against it and stops it.
+///
+/// The server gets its own runtime (its own worker threads), as if it were another process:
+/// sharing the load generator's scheduler would let thousands of simulated sessions delay
+/// the server's accept loop and distort what is measured.
 async fn run_spawned(args: &LoadtestArgs, progress: bool) -> anyhow::Result<Report> {
     let dir = TempDir::new()?;
     let token = crate::auth::generate_token();
     let mut config = crate::server::Config::local(dir.path.join("loadtest.db"), &token);
     config.demo_load_customers = args.first_customer + args.customers - 1;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("reclamos-server")
+        .enable_all()
+        .build()
+        .context("starting the server's runtime")?;
     let console = crate::console::Console::capture();
-    let server = crate::server::Server::start(config, console)
+    let server = runtime
+        .spawn(crate::server::Server::start(config, console))
         .await
+        .context("starting the in-process server")?
         .context("starting the in-process server")?;
     let (customers, agents) = (server.customer_addr, server.agent_addr);
     let result = run_bot(args, customers, agents, Some(token), progress).await;
-    server.shutdown().await;
+    let _ = runtime.spawn(server.shutdown()).await;
+    // Dropping a runtime may block, which is not allowed inside this async context.
+    runtime.shutdown_background();
     drop(dir);
     result
 }

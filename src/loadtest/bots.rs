@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use futures::{SinkExt, StreamExt};
 use rand::Rng;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio_util::codec::{FramedRead, FramedWrite, LinesCodec};
 use tokio_util::sync::CancellationToken;
@@ -633,10 +633,17 @@ async fn agent_loop(
     }
 }
 
+/// Listen backlog of the echo server (the kernel caps it at `net.core.somaxconn`).
+const ECHO_BACKLOG: u32 = 4096;
+
 /// Starts a bare line-echo server on a free port of 127.0.0.1 (the floor any line server
 /// can reach on this machine); it stops with `stop`.
 pub async fn start_echo_server(stop: CancellationToken) -> std::io::Result<SocketAddr> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    // A deep accept queue (tokio's `bind` uses 128): the floor should not include SYN
+    // retransmissions caused by a short backlog during a burst of connections.
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    let listener = socket.listen(ECHO_BACKLOG)?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
         loop {

@@ -285,8 +285,14 @@ impl fmt::Display for Report {
         if let Some(held) = self.held_connections {
             writeln!(f, "  held at once           {held}")?;
         }
-        write_latency(f, "connect + greeting", self.connect_ms)?;
-        write_latency(f, "bot round trip", self.rtt_ms)?;
+        let echo_target = self.target == "echo";
+        let (connect, rtt) = if echo_target {
+            ("connect", "echo round trip")
+        } else {
+            ("connect + greeting", "bot round trip")
+        };
+        write_latency(f, connect, self.connect_ms)?;
+        write_latency(f, rtt, self.rtt_ms)?;
         write_latency(f, "time to an executive", self.serve_ms)?;
         write_latency(f, "chat round trip", self.chat_rtt_ms)?;
         if !self.errors.is_empty() {
