@@ -81,8 +81,8 @@ pub struct LoadtestArgs {
     /// Executives' port.
     #[arg(long, default_value_t = 5556)]
     pub agent_port: u16,
-    /// Executives' access token (default: the local token file).
-    #[arg(long, env = "RECLAMOS_AGENT_TOKEN", hide_env_values = true)]
+    /// Executives' access token (else $RECLAMOS_AGENT_TOKEN, else the local token file).
+    #[arg(long)]
     pub token: Option<String>,
     /// Read the executives' token from this file.
     #[arg(long, value_name = "PATH", conflicts_with = "token")]

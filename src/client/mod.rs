@@ -49,8 +49,9 @@ pub struct AgentArgs {
     /// defaults to $USER, else asked.
     #[arg(long)]
     pub name: Option<String>,
-    /// Access token; defaults to the token file the local server wrote.
-    #[arg(long, env = "RECLAMOS_AGENT_TOKEN", hide_env_values = true)]
+    /// Access token (else $RECLAMOS_AGENT_TOKEN, else the token file the local server
+    /// wrote).
+    #[arg(long)]
     pub token: Option<String>,
     /// Read the token from this file instead of the default location.
     #[arg(long, value_name = "PATH", conflicts_with = "token")]
@@ -144,12 +145,18 @@ fn default_name(interactive: bool) -> anyhow::Result<String> {
     }
 }
 
-/// `--token` (or `RECLAMOS_AGENT_TOKEN`), else the token file (`--token-file` or the
-/// default location).
+/// The executives' token: `--token`, else `--token-file`, else `$RECLAMOS_AGENT_TOKEN`,
+/// else the default token file (the one a local server writes).
 pub(crate) fn resolve_token(
     token: Option<&str>,
     file: Option<&std::path::Path>,
 ) -> anyhow::Result<String> {
+    let from_env = std::env::var(auth::TOKEN_ENV).ok();
+    let token = token.or(if file.is_none() {
+        from_env.as_deref()
+    } else {
+        None
+    });
     if let Some(token) = token {
         let token = token.trim();
         anyhow::ensure!(!token.is_empty(), "the token given is empty");
