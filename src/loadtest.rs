@@ -49,7 +49,8 @@ pub struct LoadtestArgs {
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u8).range(0..=100))]
     pub chat_percent: u8,
     /// Most lines per second each simulated executive sends (the server's default limit is
-    /// 10 per second per connection; a real executive types far slower).
+    /// 10 per second per connection; a real executive types far slower). The chat round
+    /// trip includes this pacing.
     #[arg(long, default_value_t = 5.0)]
     pub agent_rate: f64,
     /// Spread the customers' starts evenly over this many milliseconds.
