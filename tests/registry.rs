@@ -93,7 +93,10 @@ fn demo_customer_jorge_sees_the_wifi_request_first() {
     assert!(wifi.sensitive);
     assert!(wifi.history.len() >= 2);
     assert!(wifi.history.windows(2).all(|w| w[0].at <= w[1].at));
-    assert!(wifi.history.iter().all(|h| !h.text.contains("estaesmiclave")));
+    assert!(wifi
+        .history
+        .iter()
+        .all(|h| !h.text.contains("estaesmiclave")));
     let plan = &requests[1];
     assert_eq!(plan.subject, "Cambio de Plan");
     assert_eq!(plan.state, RequestState::Abierto);
@@ -115,11 +118,23 @@ fn new_ids_continue_after_the_largest_and_survive_reopening() {
     let (_dir, path) = temp_db();
     let registry = Registry::open(&path).unwrap();
     let first = registry
-        .create_request(claudio(), "Sin señal de TV", RequestState::Abierto, "Asistente", "creada")
+        .create_request(
+            claudio(),
+            "Sin señal de TV",
+            RequestState::Abierto,
+            "Asistente",
+            "creada",
+        )
         .unwrap();
     assert_eq!(first.id, demo::MAX_DEMO_REQUEST + 1);
     let second = registry
-        .create_request(jorge(), "Internet lento", RequestState::Abierto, "Asistente", "creada")
+        .create_request(
+            jorge(),
+            "Internet lento",
+            RequestState::Abierto,
+            "Asistente",
+            "creada",
+        )
         .unwrap();
     assert_eq!(second.id, first.id + 1);
     drop(registry);
@@ -147,14 +162,22 @@ fn every_change_persists_across_close_and_reopen() {
         .unwrap();
     assert_eq!(created.created_at, created.updated_at);
     let id = created.id;
-    registry.set_subject(id, "Cambio de clave WiFi", "Asistente").unwrap();
-    registry.append_history(id, "Paula Rojas", "Clave cambiada").unwrap();
+    registry
+        .set_subject(id, "Cambio de clave WiFi", "Asistente")
+        .unwrap();
+    registry
+        .append_history(id, "Paula Rojas", "Clave cambiada")
+        .unwrap();
     registry
         .set_answer(id, "su nueva clave wifi es: otra", true, "Paula Rojas")
         .unwrap();
     registry.append_transcript(id, "Jorge", "hola").unwrap();
-    registry.append_transcript(id, "Paula Rojas", "hola Jorge").unwrap();
-    let closed = registry.set_state(id, RequestState::Cerrado, "Paula Rojas").unwrap();
+    registry
+        .append_transcript(id, "Paula Rojas", "hola Jorge")
+        .unwrap();
+    let closed = registry
+        .set_state(id, RequestState::Cerrado, "Paula Rojas")
+        .unwrap();
     drop(registry);
 
     let registry = Registry::open(&path).unwrap();
@@ -162,7 +185,10 @@ fn every_change_persists_across_close_and_reopen() {
     assert_eq!(request, closed);
     assert_eq!(request.subject, "Cambio de clave WiFi");
     assert_eq!(request.state, RequestState::Cerrado);
-    assert_eq!(request.answer.as_deref(), Some("su nueva clave wifi es: otra"));
+    assert_eq!(
+        request.answer.as_deref(),
+        Some("su nueva clave wifi es: otra")
+    );
     assert!(request.sensitive);
     assert!(request.updated_at >= request.created_at);
     let texts: Vec<&str> = request.history.iter().map(|h| h.text.as_str()).collect();
@@ -268,7 +294,10 @@ fn concurrent_appends_from_16_threads_lose_nothing() {
     let transcript = reopened.transcript(id).unwrap();
     assert_eq!(transcript.len(), THREADS * PER_THREAD);
     for texts in [
-        history[before..].iter().map(|h| h.text.as_str()).collect::<Vec<_>>(),
+        history[before..]
+            .iter()
+            .map(|h| h.text.as_str())
+            .collect::<Vec<_>>(),
         transcript.iter().map(|l| l.text.as_str()).collect(),
     ] {
         let unique: HashSet<&str> = texts.iter().copied().collect();
@@ -291,15 +320,19 @@ fn missing_requests_are_not_found() {
     let missing = 999_999;
     assert_eq!(registry.request(missing).unwrap(), None);
     assert_eq!(registry.request(u64::MAX).unwrap(), None);
-    let not_found = |result: Result<_, RegistryError>| {
-        matches!(result, Err(RegistryError::NotFound(id)) if id == missing)
-    };
-    assert!(not_found(registry.append_history(missing, "a", "b").map(drop)));
+    let not_found = |result: Result<_, RegistryError>| matches!(result, Err(RegistryError::NotFound(id)) if id == missing);
     assert!(not_found(
-        registry.set_state(missing, RequestState::Cerrado, "a").map(drop)
+        registry.append_history(missing, "a", "b").map(drop)
+    ));
+    assert!(not_found(
+        registry
+            .set_state(missing, RequestState::Cerrado, "a")
+            .map(drop)
     ));
     assert!(not_found(registry.set_subject(missing, "x", "a").map(drop)));
-    assert!(not_found(registry.set_answer(missing, "x", false, "a").map(drop)));
+    assert!(not_found(
+        registry.set_answer(missing, "x", false, "a").map(drop)
+    ));
     assert!(not_found(registry.append_transcript(missing, "a", "b")));
     assert!(not_found(registry.transcript(missing).map(drop)));
     assert!(matches!(
@@ -315,7 +348,10 @@ fn customers_register_once_and_requests_need_a_customer() {
     let err = registry
         .create_request(rut, "x", RequestState::Abierto, "a", "b")
         .unwrap_err();
-    assert!(matches!(err, RegistryError::UnknownCustomer(r) if r == rut), "{err}");
+    assert!(
+        matches!(err, RegistryError::UnknownCustomer(r) if r == rut),
+        "{err}"
+    );
 
     let customer = registry.register_customer(rut, "Ana Pérez").unwrap();
     assert_eq!(customer.id_serial, None);
@@ -329,7 +365,13 @@ fn customers_register_once_and_requests_need_a_customer() {
         Err(RegistryError::CustomerExists(_))
     ));
     let request = registry
-        .create_request(rut, "Cambio de Plan", RequestState::Abierto, "Asistente", "creada")
+        .create_request(
+            rut,
+            "Cambio de Plan",
+            RequestState::Abierto,
+            "Asistente",
+            "creada",
+        )
         .unwrap();
     assert_eq!(registry.requests_of(rut).unwrap(), [request]);
 }
@@ -338,7 +380,10 @@ fn customers_register_once_and_requests_need_a_customer() {
 fn list_filters_by_rut_and_state() {
     let registry = Registry::open_in_memory().unwrap();
     let every = all(&registry);
-    assert!(every.windows(2).all(|w| w[0].id < w[1].id), "ordered by number");
+    assert!(
+        every.windows(2).all(|w| w[0].id < w[1].id),
+        "ordered by number"
+    );
     let open = registry
         .list(&RequestFilter {
             state: Some(RequestState::Abierto),
@@ -356,7 +401,11 @@ fn list_filters_by_rut_and_state() {
     let ids: Vec<u64> = jorge_closed.iter().map(|r| r.id).collect();
     assert_eq!(ids, [WIFI_REQUEST]);
     assert_eq!(
-        every.iter().filter(|r| r.state == RequestState::Cerrado).count() + open.len(),
+        every
+            .iter()
+            .filter(|r| r.state == RequestState::Cerrado)
+            .count()
+            + open.len(),
         every.len()
     );
 }
@@ -415,7 +464,9 @@ fn read_only_handle_reads_live_data_and_refuses_writes() {
         reader
             .set_state(created.id, RequestState::Cerrado, "a")
             .map(drop),
-        reader.register_customer("7.654.321-6".parse().unwrap(), "x").map(drop),
+        reader
+            .register_customer("7.654.321-6".parse().unwrap(), "x")
+            .map(drop),
         reader.seed_load_customers(3).map(drop),
     ];
     for result in errors {
@@ -475,7 +526,13 @@ fn kill9_writer_child() {
     // Bounded so a parent that fails to kill it cannot leave it running for ever.
     for n in 0..1_000_000 {
         let request = registry
-            .create_request(jorge(), &format!("kill9 {n}"), RequestState::Abierto, "t", "creada")
+            .create_request(
+                jorge(),
+                &format!("kill9 {n}"),
+                RequestState::Abierto,
+                "t",
+                "creada",
+            )
             .unwrap();
         registry
             .append_history(request.id, "t", &format!("extra {n}"))
@@ -526,7 +583,10 @@ fn kill9_loses_no_committed_request() {
             Ok(pair) => acknowledged.push(pair),
             Err(err) => {
                 let _ = child.kill();
-                panic!("child stopped writing after {} ids: {err}", acknowledged.len());
+                panic!(
+                    "child stopped writing after {} ids: {err}",
+                    acknowledged.len()
+                );
             }
         }
     }
@@ -600,7 +660,11 @@ fn timing_figures() {
     println!(
         "registry ({} build), µs per operation over {N}: create_request {:.1}, \
          append_history {:.1}, append_transcript {:.1}, requests_of (2 requests) {:.1}",
-        if cfg!(debug_assertions) { "debug" } else { "release" },
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
         per(create),
         per(append),
         per(transcript),

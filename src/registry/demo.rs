@@ -293,8 +293,14 @@ mod tests {
         let mut ids = std::collections::HashSet::new();
         let mut ruts = std::collections::HashSet::new();
         for customer in demo_customers() {
-            assert!(Rut::from_number(customer.rut_number).is_some(), "{customer:?}");
-            assert!(ruts.insert(customer.rut_number), "duplicate RUT {customer:?}");
+            assert!(
+                Rut::from_number(customer.rut_number).is_some(),
+                "{customer:?}"
+            );
+            assert!(
+                ruts.insert(customer.rut_number),
+                "duplicate RUT {customer:?}"
+            );
             for request in customer.requests {
                 assert!(ids.insert(request.id), "duplicate id {}", request.id);
                 assert!(request.id <= MAX_DEMO_REQUEST);

@@ -160,7 +160,8 @@ mod tests {
     #[test]
     fn a_newer_schema_is_refused() {
         let mut conn = Connection::open_in_memory().unwrap();
-        conn.pragma_update(None, "user_version", LATEST + 1).unwrap();
+        conn.pragma_update(None, "user_version", LATEST + 1)
+            .unwrap();
         let err = migrate(&mut conn, Path::new("future.db")).unwrap_err();
         assert!(
             matches!(&err, RegistryError::Open { reason, .. } if reason.contains("newer")),
