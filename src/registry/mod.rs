@@ -177,7 +177,10 @@ struct Shared {
     /// `db.rs`): every method locks it, runs one short transaction and unlocks, and nothing
     /// awaits while it is held, so the lock is never held across an `.await` and contention
     /// is short. An async mutex would only add overhead. Callers in async code may call the
-    /// methods directly; a SQLite commit in WAL mode with `synchronous=NORMAL` does no fsync.
+    /// methods directly: a commit in WAL mode with `synchronous=NORMAL` does no fsync (tens
+    /// of microseconds; only the automatic checkpoint every ~1000 pages syncs). The one long
+    /// wait is another *process* holding the write lock, bounded by
+    /// [`schema::BUSY_TIMEOUT`].
     conn: Mutex<Connection>,
     /// Where the database lives (`None` in memory); for messages and `Debug`.
     path: Option<PathBuf>,
