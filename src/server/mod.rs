@@ -299,6 +299,7 @@ async fn accept_loop(
 /// `reclamos server`: runs until Ctrl-C or SIGTERM.
 pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    raise_open_files_limit(&args.limits);
     let runtime = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
     runtime.block_on(async move {
         let config = Config::from_args(args);
@@ -318,6 +319,24 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
         console.print("Servidor detenido.");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Each connection needs a file descriptor: raise the soft limit to the hard one and warn
+/// when even that cannot hold `--max-connections` on both ports.
+fn raise_open_files_limit(limits: &Limits) {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => {
+            let needed = 2 * limits.max_connections as u64 + 64;
+            if limit < needed {
+                tracing::warn!(
+                    limit,
+                    needed,
+                    "the open-files limit cannot hold --max-connections on both ports; raise `ulimit -Hn`"
+                );
+            }
+        }
+        Err(err) => tracing::warn!(cause = %err, "could not raise the open-files limit"),
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.
