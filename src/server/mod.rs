@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -181,10 +181,10 @@ impl Server {
             policy: config.policy.clone(),
             agent_token: Arc::from(token),
         };
-        let customers = TcpListener::bind(&config.customer_addr)
+        let customers = listen(&config.customer_addr)
             .await
             .with_context(|| format!("listening for customers on {}", config.customer_addr))?;
-        let agents = TcpListener::bind(&config.agent_addr)
+        let agents = listen(&config.agent_addr)
             .await
             .with_context(|| format!("listening for executives on {}", config.agent_addr))?;
         let customer_addr = customers.local_addr()?;
@@ -214,6 +214,24 @@ impl Server {
             tracing::error!(cause = %err, "server task failed");
         }
     }
+}
+
+/// The accept queue: mio's default of 128 overflows when thousands of customers connect at
+/// once (during an outage), and an overflowed connection is never greeted.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds `addr` (host:port, resolved) with a deep accept queue.
+async fn listen(addr: &str) -> std::io::Result<TcpListener> {
+    let mut last_error = None;
+    for addr in tokio::net::lookup_host(addr).await? {
+        let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(addr).and_then(|()| socket.listen(LISTEN_BACKLOG)) {
+            Ok(listener) => return Ok(listener),
+            Err(err) => last_error = Some(err),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| std::io::Error::other("no address to listen on")))
 }
 
 /// Serves both listeners until `shutdown` completes, then closes every connection.
