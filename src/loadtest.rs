@@ -63,6 +63,14 @@ pub struct LoadtestArgs {
     /// simultaneous connections; implies --concurrency = --customers).
     #[arg(long)]
     pub hold: bool,
+    /// With --hold: how long to keep everybody connected and idle at the menu before
+    /// saying goodbye.
+    #[arg(long, default_value_t = 0, requires = "hold")]
+    pub hold_ms: u64,
+    /// With --hold: the server's process id, to report its resident memory before the run
+    /// and while everybody is held (Linux /proc), and the memory per idle connection.
+    #[arg(long, requires = "hold")]
+    pub server_pid: Option<u32>,
     /// Longest wait for one answer before the session counts as failed.
     #[arg(long, default_value_t = 30_000)]
     pub timeout_ms: u64,
@@ -114,6 +122,8 @@ impl Default for LoadtestArgs {
             ramp_up_ms: 0,
             think_ms: 0,
             hold: false,
+            hold_ms: 0,
+            server_pid: None,
             timeout_ms: 30_000,
             serve_timeout_ms: 300_000,
             first_customer: 1,
@@ -187,6 +197,13 @@ fn check_fd_budget(args: &LoadtestArgs, limit: u64) -> anyhow::Result<()> {
         }
     );
     Ok(())
+}
+
+/// The resident memory of process `pid` in KiB (Linux `/proc/PID/status`, `VmRSS`).
+pub fn resident_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Raises the soft open-files limit to the hard limit (10,000 connections need more than
@@ -393,9 +410,15 @@ async fn run_bot(
         args.concurrency.unwrap_or(args.customers)
     };
     let permits = Arc::new(Semaphore::new(concurrency));
-    let hold = args
-        .hold
-        .then(|| Hold::new(args.customers, Arc::clone(&gauge)));
+    let rss_before = args.server_pid.and_then(resident_kib);
+    let hold = args.hold.then(|| {
+        Hold::new(
+            args.customers,
+            Arc::clone(&gauge),
+            Duration::from_millis(args.hold_ms),
+            args.server_pid,
+        )
+    });
     let done = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
     let stop_progress = CancellationToken::new();
@@ -465,7 +488,10 @@ async fn run_bot(
 
     let mut report = collector.report("bot", elapsed);
     report.peak_connections = gauge.peak();
-    report.held_connections = hold.map(|hold| hold.held());
+    report.held_connections = hold.as_ref().map(|hold| hold.held());
+    if let (Some(before), Some(held)) = (rss_before, hold.as_ref().and_then(|h| h.rss_held_kib())) {
+        report.server_rss_kib = Some((before, held));
+    }
     Ok(report)
 }
 

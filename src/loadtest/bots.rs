@@ -2,7 +2,7 @@
 //! them, and the bare echo server and client that give the physical floor.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -72,18 +72,37 @@ pub struct Hold {
     held: AtomicUsize,
     released: watch::Sender<bool>,
     gauge: Arc<Gauge>,
+    /// How long everybody stays held once all have arrived.
+    pause: Duration,
+    /// Whose memory to sample while everybody is held.
+    server_pid: Option<u32>,
+    rss_held_kib: AtomicU64,
 }
 
 impl Hold {
-    /// A rendezvous for `parties` customers.
-    pub fn new(parties: usize, gauge: Arc<Gauge>) -> Arc<Hold> {
+    /// A rendezvous for `parties` customers, released `pause` after the last arrives;
+    /// meanwhile the resident memory of `server_pid` is sampled.
+    pub fn new(
+        parties: usize,
+        gauge: Arc<Gauge>,
+        pause: Duration,
+        server_pid: Option<u32>,
+    ) -> Arc<Hold> {
         let (released, _) = watch::channel(parties == 0);
         Arc::new(Hold {
             remaining: AtomicUsize::new(parties),
             held: AtomicUsize::new(0),
             released,
             gauge,
+            pause,
+            server_pid,
+            rss_held_kib: AtomicU64::new(0),
         })
+    }
+
+    /// The server's resident memory while everybody was held, in KiB.
+    pub fn rss_held_kib(&self) -> Option<u64> {
+        Some(self.rss_held_kib.load(Ordering::SeqCst)).filter(|kib| *kib > 0)
     }
 
     /// Connections open when everybody had arrived.
@@ -99,10 +118,19 @@ impl Hold {
         }
     }
 
-    fn arrive(&self) {
+    fn arrive(self: &Arc<Self>) {
         if self.remaining.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.held.store(self.gauge.live(), Ordering::SeqCst);
-            self.released.send_replace(true);
+            let hold = Arc::clone(self);
+            tokio::spawn(async move {
+                // Let the server settle (answers in flight) before sampling its memory.
+                tokio::time::sleep(hold.pause / 2).await;
+                if let Some(kib) = hold.server_pid.and_then(crate::loadtest::resident_kib) {
+                    hold.rss_held_kib.store(kib, Ordering::SeqCst);
+                }
+                tokio::time::sleep(hold.pause - hold.pause / 2).await;
+                hold.released.send_replace(true);
+            });
         }
     }
 }
@@ -796,7 +824,7 @@ mod tests {
     #[tokio::test]
     async fn hold_releases_when_everybody_arrived_or_failed() {
         let gauge = Arc::new(Gauge::default());
-        let hold = Hold::new(3, Arc::clone(&gauge));
+        let hold = Hold::new(3, Arc::clone(&gauge), Duration::ZERO, None);
         let first = tokio::spawn(hold.ticket().wait());
         let second = tokio::spawn(hold.ticket().wait());
         tokio::task::yield_now().await;

@@ -191,6 +191,7 @@ impl Collector {
             error_examples: self.examples.iter().map(ToString::to_string).collect(),
             peak_connections: 0,
             held_connections: None,
+            server_rss_kib: None,
             nofile_limit: None,
             echo: None,
             rtt_ratio_p50: None,
@@ -234,6 +235,10 @@ pub struct Report {
     pub peak_connections: usize,
     /// With `--hold`: customers that were connected at the same time at the hold point.
     pub held_connections: Option<usize>,
+    /// With --hold --server-pid: the server's resident memory (KiB) before the run and
+    /// while everybody was held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_rss_kib: Option<(u64, u64)>,
     /// The process's open-files limit after raising it.
     pub nofile_limit: Option<u64>,
     /// The echo baseline (`--with-echo-baseline`).
@@ -284,6 +289,14 @@ impl fmt::Display for Report {
         writeln!(f, "  peak connections       {}", self.peak_connections)?;
         if let Some(held) = self.held_connections {
             writeln!(f, "  held at once           {held}")?;
+            if let Some((before, during)) = self.server_rss_kib {
+                let per = during.saturating_sub(before) as f64 * 1024.0 / held.max(1) as f64;
+                writeln!(
+                    f,
+                    "  server memory          {before} KiB before, {during} KiB held: {:.1} KiB per connection",
+                    per / 1024.0
+                )?;
+            }
         }
         let echo_target = self.target == "echo";
         let (connect, rtt) = if echo_target {
