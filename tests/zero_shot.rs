@@ -8,9 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use reclamos::nlu::select::{
-    self, ClassifierArgs, ClassifierMode, ModelWorker, WorkerOptions,
-};
+use reclamos::nlu::select::{self, ClassifierArgs, ClassifierMode, ModelWorker, WorkerOptions};
 use reclamos::nlu::zero_shot::fixture::{self, TinySpec};
 use reclamos::nlu::zero_shot::{
     HybridClassifier, HybridOptions, ModelError, ZeroShotClassifier, ZeroShotOptions,
@@ -57,7 +55,11 @@ fn tiny_bert_loads_and_scores_are_probabilities_over_the_menu() {
     assert_eq!(info.model_type, "bert");
     assert!(info.weights.ends_with("model.safetensors"));
     assert_eq!(
-        (info.labels.contradiction, info.labels.entailment, info.labels.count),
+        (
+            info.labels.contradiction,
+            info.labels.entailment,
+            info.labels.count
+        ),
         (0, 2, 3)
     );
     assert!(info.parameters > 10_000, "{} parameters", info.parameters);
@@ -66,7 +68,10 @@ fn tiny_bert_loads_and_scores_are_probabilities_over_the_menu() {
     for text in MESSAGES {
         let scores = model.score(text).unwrap();
         assert_distribution(&scores.intents);
-        assert!(scores.entailment.iter().all(|(_, p)| (0.0..=1.0).contains(p)));
+        assert!(scores
+            .entailment
+            .iter()
+            .all(|(_, p)| (0.0..=1.0).contains(p)));
         let prediction = model.classify(text);
         assert_distribution(&prediction.ranking);
         assert!(prediction
@@ -143,15 +148,18 @@ fn abstains_when_the_best_hypothesis_is_not_entailed() {
         clarify_margin: 0.0,
         ..ZeroShotOptions::default()
     };
-    let model = ZeroShotClassifier::load(dir.path(), &fixture::descriptions(), options.clone())
-        .unwrap();
+    let model =
+        ZeroShotClassifier::load(dir.path(), &fixture::descriptions(), options.clone()).unwrap();
     assert_eq!(model.classify("hola").decision, Decision::Fallback);
     let lenient = ZeroShotOptions {
         min_entailment: 0.0,
         ..options
     };
     let model = ZeroShotClassifier::load(dir.path(), &fixture::descriptions(), lenient).unwrap();
-    assert!(matches!(model.classify("hola").decision, Decision::Intent(_)));
+    assert!(matches!(
+        model.classify("hola").decision,
+        Decision::Intent(_)
+    ));
 }
 
 #[test]
@@ -184,15 +192,22 @@ fn tiny_xlm_roberta_loads_from_tokenizer_json() {
         ..TinySpec::default()
     };
     fixture::write_tiny_xlm_roberta(dir.path(), &spec).unwrap();
-    let model =
-        ZeroShotClassifier::load(dir.path(), &fixture::descriptions(), ZeroShotOptions::default())
-            .unwrap();
+    let model = ZeroShotClassifier::load(
+        dir.path(),
+        &fixture::descriptions(),
+        ZeroShotOptions::default(),
+    )
+    .unwrap();
     assert_eq!(model.info().model_type, "xlm-roberta");
     assert_eq!(model.info().labels.entailment, 0);
     let batch = model.score_batch(MESSAGES).unwrap();
     for (text, batched) in MESSAGES.iter().zip(&batch) {
         assert_distribution(&batched.intents);
-        assert_close(&batched.intents, &model.score_unbatched(text).unwrap().intents, 1e-5);
+        assert_close(
+            &batched.intents,
+            &model.score_unbatched(text).unwrap().intents,
+            1e-5,
+        );
     }
     assert!(batch.windows(2).any(|pair| pair[0] != pair[1]));
 }
@@ -217,12 +232,23 @@ fn missing_files_are_named() {
     let dir = tempfile::tempdir().unwrap();
     fixture::write_tiny_bert(dir.path(), &TinySpec::default()).unwrap();
 
-    std::fs::rename(dir.path().join("model.safetensors"), dir.path().join("moved")).unwrap();
+    std::fs::rename(
+        dir.path().join("model.safetensors"),
+        dir.path().join("moved"),
+    )
+    .unwrap();
     let message = load_error(dir.path());
-    assert!(message.contains("missing model file model.safetensors"), "{message}");
+    assert!(
+        message.contains("missing model file model.safetensors"),
+        "{message}"
+    );
     std::fs::write(dir.path().join("pytorch_model.bin"), b"pickle").unwrap();
     assert!(load_error(dir.path()).contains("convert it"));
-    std::fs::rename(dir.path().join("moved"), dir.path().join("model.safetensors")).unwrap();
+    std::fs::rename(
+        dir.path().join("moved"),
+        dir.path().join("model.safetensors"),
+    )
+    .unwrap();
 
     std::fs::remove_file(dir.path().join("vocab.txt")).unwrap();
     let message = load_error(dir.path());
@@ -230,7 +256,10 @@ fn missing_files_are_named() {
 
     std::fs::remove_file(dir.path().join("config.json")).unwrap();
     let message = load_error(dir.path());
-    assert!(message.contains("missing model file config.json"), "{message}");
+    assert!(
+        message.contains("missing model file config.json"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -243,7 +272,10 @@ fn corrupt_or_mismatched_weights_are_clear_errors() {
     let bytes = std::fs::read(&weights).unwrap();
     std::fs::write(&weights, &bytes[..bytes.len() / 2]).unwrap();
     let message = load_error(dir.path());
-    assert!(message.contains("not a valid safetensors file"), "{message}");
+    assert!(
+        message.contains("not a valid safetensors file"),
+        "{message}"
+    );
     // Garbage.
     std::fs::write(&weights, b"\xff\xff\xff\xff\xff\xff\xff\xffnot json").unwrap();
     assert!(load_error(dir.path()).contains("not a valid safetensors file"));
@@ -263,7 +295,11 @@ fn corrupt_or_mismatched_weights_are_clear_errors() {
     .err()
     .unwrap();
     match &err {
-        ModelError::ShapeMismatch { name, expected, found } => {
+        ModelError::ShapeMismatch {
+            name,
+            expected,
+            found,
+        } => {
             assert!(name.contains("intermediate.dense"), "{err}");
             assert_ne!(expected, found);
         }
@@ -295,7 +331,10 @@ fn bad_configs_are_explained() {
     config["id2label"] = serde_json::json!({"0": "LABEL_0", "1": "LABEL_1"});
     std::fs::write(&config_path, config.to_string()).unwrap();
     let message = load_error(dir.path());
-    assert!(message.contains("bad model config") && message.contains("NLI"), "{message}");
+    assert!(
+        message.contains("bad model config") && message.contains("NLI"),
+        "{message}"
+    );
 
     std::fs::write(&config_path, "{ not json").unwrap();
     assert!(load_error(dir.path()).contains("bad model config"));
@@ -358,7 +397,10 @@ fn hybrid_asks_the_model_only_when_yaml_is_unsure() {
     let hybrid = HybridClassifier::new(Arc::new(ScriptedYaml), counting.clone(), options);
 
     let confident = hybrid.classify("quiero hablar con un ejecutivo");
-    assert_eq!(confident, ScriptedYaml.classify("quiero hablar con un ejecutivo"));
+    assert_eq!(
+        confident,
+        ScriptedYaml.classify("quiero hablar con un ejecutivo")
+    );
     assert_eq!(counting.calls.load(Ordering::SeqCst), 0);
 
     // Low YAML confidence: the model is asked and the scores are combined.
@@ -374,9 +416,16 @@ fn hybrid_asks_the_model_only_when_yaml_is_unsure() {
             .unwrap()
     };
     for (intent, score) in &combined.ranking {
-        let yaml = if *intent == Intent::ReiniciarServicios { 0.55 } else { 0.0 };
+        let yaml = if *intent == Intent::ReiniciarServicios {
+            0.55
+        } else {
+            0.0
+        };
         let expected = 0.5 * model_score(*intent) + 0.5 * yaml;
-        assert!((score - expected).abs() < 1e-6, "{intent}: {score} vs {expected}");
+        assert!(
+            (score - expected).abs() < 1e-6,
+            "{intent}: {score} vs {expected}"
+        );
     }
 
     // YAML abstains: the model is asked too.
@@ -429,7 +478,9 @@ fn select_builds_the_model_from_cli_args() {
 
     // Too few descriptions: refused, or the YAML classifier with --model-optional.
     let few = &fixture::descriptions()[..1];
-    let err = select::build(&args, Arc::new(ScriptedYaml), few).err().unwrap();
+    let err = select::build(&args, Arc::new(ScriptedYaml), few)
+        .err()
+        .unwrap();
     assert!(format!("{err:#}").contains("at least 2 intents"), "{err:#}");
     let optional = ClassifierArgs {
         model_optional: true,
@@ -545,11 +596,14 @@ async fn worker_falls_back_to_yaml_when_saturated() {
 #[tokio::test]
 async fn worker_survives_a_model_panic() {
     let (model, _entered, release) = gate();
-    let worker = ModelWorker::spawn(model, Arc::new(ScriptedYaml), WorkerOptions::default())
-        .unwrap();
+    let worker =
+        ModelWorker::spawn(model, Arc::new(ScriptedYaml), WorkerOptions::default()).unwrap();
     release.send(()).unwrap();
     release.send(()).unwrap();
-    assert_eq!(worker.classify("panic").await, ScriptedYaml.classify("panic"));
+    assert_eq!(
+        worker.classify("panic").await,
+        ScriptedYaml.classify("panic")
+    );
     assert_eq!(worker.failed(), 1);
     assert_eq!(worker.classify("zzz").await.intent, Intent::Salir);
 }
@@ -571,7 +625,10 @@ async fn worker_runs_the_real_model_off_the_runtime() {
 
     // Confident YAML answers are given inline, the others go to the model threads.
     let confident = worker.classify("quiero hablar con un ejecutivo").await;
-    assert_eq!(confident.decision, Decision::Intent(Intent::ContactarEjecutivo));
+    assert_eq!(
+        confident.decision,
+        Decision::Intent(Intent::ContactarEjecutivo)
+    );
     assert_eq!(worker.answered(), 0);
     let tasks: Vec<_> = MESSAGES
         .iter()
@@ -583,5 +640,8 @@ async fn worker_runs_the_real_model_off_the_runtime() {
     for (text, task) in MESSAGES.iter().zip(tasks) {
         assert_eq!(task.await.unwrap(), direct.classify(text), "{text}");
     }
-    assert_eq!(worker.answered() + worker.saturated(), MESSAGES.len() as u64);
+    assert_eq!(
+        worker.answered() + worker.saturated(),
+        MESSAGES.len() as u64
+    );
 }

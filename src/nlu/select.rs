@@ -481,7 +481,16 @@ mod tests {
             model: Some(dir.path().join("nothing-here")),
             ..ClassifierArgs::default()
         };
-        let err = build(&args, Arc::clone(&yaml), &[]).err().unwrap();
+        let descriptions = [
+            (Intent::Salir, "terminar la conversación".to_string()),
+            (
+                Intent::ContactarEjecutivo,
+                "hablar con una persona".to_string(),
+            ),
+        ];
+        let err = build(&args, Arc::clone(&yaml), &descriptions)
+            .err()
+            .unwrap();
         let message = format!("{err:#}");
         if cfg!(feature = "zero-shot") {
             assert!(message.contains("config.json"), "{message}");
@@ -489,7 +498,7 @@ mod tests {
             assert!(message.contains(NOT_BUILT), "{message}");
         }
         args.model_optional = true;
-        let built = build(&args, Arc::clone(&yaml), &[]).unwrap();
+        let built = build(&args, Arc::clone(&yaml), &descriptions).unwrap();
         assert!(Arc::ptr_eq(&built, &yaml));
     }
 

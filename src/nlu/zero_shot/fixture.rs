@@ -59,10 +59,47 @@ impl Default for TinySpec {
 
 /// Words in the tiny vocabularies (besides special tokens).
 pub const WORDS: &[&str] = &[
-    "este", "mensaje", "trata", "de", "revisar", "mis", "atenciones", "anteriores", "reiniciar",
-    "servicios", "el", "la", "internet", "hablar", "con", "un", "ejecutivo", "persona", "salir",
-    "terminar", "conversación", "quiero", "no", "funciona", "mi", "solicitud", "reclamo", "estado",
-    "chao", "gracias", "hola", "módem", "wifi", "se", "cayó", "por", "favor", ".", ",", "?", "¿",
+    "este",
+    "mensaje",
+    "trata",
+    "de",
+    "revisar",
+    "mis",
+    "atenciones",
+    "anteriores",
+    "reiniciar",
+    "servicios",
+    "el",
+    "la",
+    "internet",
+    "hablar",
+    "con",
+    "un",
+    "ejecutivo",
+    "persona",
+    "salir",
+    "terminar",
+    "conversación",
+    "quiero",
+    "no",
+    "funciona",
+    "mi",
+    "solicitud",
+    "reclamo",
+    "estado",
+    "chao",
+    "gracias",
+    "hola",
+    "módem",
+    "wifi",
+    "se",
+    "cayó",
+    "por",
+    "favor",
+    ".",
+    ",",
+    "?",
+    "¿",
 ];
 
 /// Spanish descriptions of the four menu intents, as the YAML intents file carries them.
@@ -123,8 +160,16 @@ impl Tensors {
         let h = spec.hidden;
         let e = format!("{prefix}.embeddings");
         self.random(&format!("{e}.word_embeddings.weight"), &[vocab, h], 1.0);
-        self.random(&format!("{e}.position_embeddings.weight"), &[spec.positions, h], 0.3);
-        self.random(&format!("{e}.token_type_embeddings.weight"), &[types, h], 0.3);
+        self.random(
+            &format!("{e}.position_embeddings.weight"),
+            &[spec.positions, h],
+            0.3,
+        );
+        self.random(
+            &format!("{e}.token_type_embeddings.weight"),
+            &[types, h],
+            0.3,
+        );
         self.layer_norm(&format!("{e}.LayerNorm"), h);
         // A buffer some checkpoints carry; the loader must ignore it.
         let ids: Vec<u8> = (0..spec.positions as i64)
@@ -176,11 +221,16 @@ impl Tensors {
             })
             .collect::<io::Result<Vec<_>>>()?;
         safetensors::serialize_to_file(views, &None, path)
-            .map_err(|e| io::Error::new(io::ErrorKind::Other, e.to_string()))
+            .map_err(|e| io::Error::other(e.to_string()))
     }
 }
 
-fn config_json(spec: &TinySpec, model_type: &str, vocab: usize, extra: serde_json::Value) -> String {
+fn config_json(
+    spec: &TinySpec,
+    model_type: &str,
+    vocab: usize,
+    extra: serde_json::Value,
+) -> String {
     let id2label: serde_json::Map<String, serde_json::Value> = spec
         .labels
         .iter()

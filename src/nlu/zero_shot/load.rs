@@ -166,7 +166,9 @@ pub(crate) fn read_config(dir: &Path) -> Result<ModelConfig, ModelError> {
         Architecture::Roberta => positions - 2,
     };
     if max_tokens < 8 {
-        return Err(bad(format!("max_position_embeddings {positions} is too small")));
+        return Err(bad(format!(
+            "max_position_embeddings {positions} is too small"
+        )));
     }
 
     Ok(ModelConfig {

@@ -32,8 +32,8 @@ use tokenizers::Tokenizer;
 
 pub use self::error::ModelError;
 pub use self::hybrid::{HybridClassifier, HybridOptions};
-pub use self::load::NliLabels;
 use self::load::Network;
+pub use self::load::NliLabels;
 use super::{Classifier, Decision, Intent, Prediction};
 
 /// Default hypothesis template; `{}` is replaced by the intent's description.
@@ -178,7 +178,11 @@ impl ZeroShotClassifier {
     pub fn score_batch(&self, texts: &[&str]) -> Result<Vec<NliScores>, ModelError> {
         let pairs: Vec<(&str, &str)> = texts
             .iter()
-            .flat_map(|text| self.hypotheses.iter().map(move |(_, h)| (*text, h.as_str())))
+            .flat_map(|text| {
+                self.hypotheses
+                    .iter()
+                    .map(move |(_, h)| (*text, h.as_str()))
+            })
             .collect();
         let logits = self.forward(&pairs)?;
         Ok(logits
@@ -409,8 +413,14 @@ mod tests {
     fn decide_table() {
         use Intent::*;
         let cases: [(&[(Intent, f32)], Decision); 4] = [
-            (&[(Salir, 0.9), (ContactarEjecutivo, 0.1)], Decision::Intent(Salir)),
-            (&[(Salir, 0.3), (ContactarEjecutivo, 0.2)], Decision::Fallback),
+            (
+                &[(Salir, 0.9), (ContactarEjecutivo, 0.1)],
+                Decision::Intent(Salir),
+            ),
+            (
+                &[(Salir, 0.3), (ContactarEjecutivo, 0.2)],
+                Decision::Fallback,
+            ),
             (
                 &[(Salir, 0.52), (ContactarEjecutivo, 0.48)],
                 Decision::Clarify(Salir, ContactarEjecutivo),
@@ -427,10 +437,16 @@ mod tests {
     fn hypotheses_need_a_placeholder_and_two_intents() {
         let descriptions = vec![
             (Intent::Salir, "terminar la conversación".to_string()),
-            (Intent::ContactarEjecutivo, "hablar con una persona".to_string()),
+            (
+                Intent::ContactarEjecutivo,
+                "hablar con una persona".to_string(),
+            ),
         ];
         let built = hypotheses(&descriptions, DEFAULT_TEMPLATE).unwrap();
-        assert_eq!(built[0].1, "Este mensaje trata de terminar la conversación.");
+        assert_eq!(
+            built[0].1,
+            "Este mensaje trata de terminar la conversación."
+        );
         assert!(hypotheses(&descriptions, "sin marcador").is_err());
         assert!(hypotheses(&descriptions[..1], DEFAULT_TEMPLATE).is_err());
         let mut fallback = descriptions.clone();
