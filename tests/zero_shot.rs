@@ -645,3 +645,58 @@ async fn worker_runs_the_real_model_off_the_runtime() {
         MESSAGES.len() as u64
     );
 }
+
+/// Rewrites `model.safetensors` as rust-bert's `rust_model.ot` (tch `save_multi` format).
+fn convert_to_ot(dir: &Path) {
+    let bytes = std::fs::read(dir.join("model.safetensors")).unwrap();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let tensors: Vec<(String, tch::Tensor)> = file
+        .tensors()
+        .into_iter()
+        .filter(|(_, view)| view.dtype() == safetensors::Dtype::F32)
+        .map(|(name, view)| {
+            let shape: Vec<i64> = view.shape().iter().map(|&d| d as i64).collect();
+            let tensor = tch::Tensor::of_data_size(view.data(), &shape, tch::Kind::Float);
+            (name, tensor)
+        })
+        .collect();
+    tch::Tensor::save_multi(&tensors, dir.join("rust_model.ot")).unwrap();
+    std::fs::remove_file(dir.join("model.safetensors")).unwrap();
+}
+
+#[test]
+fn rust_model_ot_weights_load_like_safetensors() {
+    let dir = tempfile::tempdir().unwrap();
+    let from_safetensors = tiny_bert(dir.path(), &TinySpec::default());
+    convert_to_ot(dir.path());
+    let from_ot = ZeroShotClassifier::load(
+        dir.path(),
+        &fixture::descriptions(),
+        ZeroShotOptions::default(),
+    )
+    .unwrap();
+    assert!(from_ot.info().weights.ends_with("rust_model.ot"));
+    for text in MESSAGES {
+        assert_close(
+            &from_ot.score(text).unwrap().intents,
+            &from_safetensors.score(text).unwrap().intents,
+            1e-6,
+        );
+    }
+    assert!(from_ot.score_batch(&[]).unwrap().is_empty());
+
+    // A .ot file for a different shape names the tensor instead of broadcasting.
+    let config_path = dir.path().join("config.json");
+    let mut config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    config["intermediate_size"] = 48.into();
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    assert!(load_error(dir.path()).contains("intermediate.dense"));
+
+    std::fs::write(dir.path().join("rust_model.ot"), b"garbage").unwrap();
+    let message = load_error(dir.path());
+    assert!(
+        message.contains("not a valid rust_model.ot file"),
+        "{message}"
+    );
+}

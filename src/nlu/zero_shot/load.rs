@@ -303,10 +303,7 @@ pub(crate) fn read_network(
         load_safetensors(&store, &safetensors)?;
         safetensors
     } else if ot.is_file() {
-        store.load(&ot).map_err(|e| ModelError::Weights {
-            path: ot.clone(),
-            reason: e.to_string(),
-        })?;
+        load_ot(&store, &ot)?;
         ot
     } else {
         let hint = if dir.join("pytorch_model.bin").is_file() {
@@ -345,17 +342,61 @@ fn load_safetensors(store: &VarStore, path: &Path) -> Result<(), ModelError> {
         reason: format!("not a valid safetensors file: {e}"),
     })?;
     let tensors: HashMap<String, _> = file.tensors().into_iter().collect();
+    fill_store(store, path, |name| {
+        let view = tensors.get(name)?;
+        let shape: Vec<i64> = view.shape().iter().map(|&d| d as i64).collect();
+        let kind = match view.dtype() {
+            Dtype::F32 => Kind::Float,
+            Dtype::F16 => Kind::Half,
+            Dtype::BF16 => Kind::BFloat16,
+            Dtype::F64 => Kind::Double,
+            other => {
+                return Some(Err(ModelError::UnsupportedDtype {
+                    name: name.to_string(),
+                    dtype: format!("{other:?}"),
+                }))
+            }
+        };
+        Some(
+            Tensor::f_of_data_size(view.data(), &shape, kind).map_err(|e| ModelError::Weights {
+                path: path.to_path_buf(),
+                reason: format!("tensor {name}: {e}"),
+            }),
+        )
+    })
+}
+
+/// Copies every variable of `store` from rust-bert's `rust_model.ot` at `path`.
+fn load_ot(store: &VarStore, path: &Path) -> Result<(), ModelError> {
+    let tensors: HashMap<String, Tensor> = Tensor::load_multi(path)
+        .map_err(|e| ModelError::Weights {
+            path: path.to_path_buf(),
+            reason: format!("not a valid rust_model.ot file: {e}"),
+        })?
+        .into_iter()
+        .collect();
+    fill_store(store, path, |name| {
+        tensors.get(name).map(|t| Ok(t.shallow_clone()))
+    })
+}
+
+/// Copies every variable of `store` from the tensor `source` returns for its name (or
+/// its legacy LayerNorm name), checking shapes: `copy_` alone would broadcast.
+fn fill_store(
+    store: &VarStore,
+    path: &Path,
+    source: impl Fn(&str) -> Option<Result<Tensor, ModelError>>,
+) -> Result<(), ModelError> {
     let mut variables: Vec<(String, Tensor)> = store.variables().into_iter().collect();
     variables.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, mut variable) in variables {
-        let view = tensors
-            .get(&name)
-            .or_else(|| legacy_name(&name).and_then(|legacy| tensors.get(&legacy)))
+        let tensor = source(&name)
+            .or_else(|| legacy_name(&name).and_then(|legacy| source(&legacy)))
             .ok_or_else(|| ModelError::MissingTensor {
                 path: path.to_path_buf(),
                 name: name.clone(),
-            })?;
-        let found: Vec<i64> = view.shape().iter().map(|&d| d as i64).collect();
+            })??;
+        let found = tensor.size();
         let expected = variable.size();
         if found != expected {
             return Err(ModelError::ShapeMismatch {
@@ -364,25 +405,12 @@ fn load_safetensors(store: &VarStore, path: &Path) -> Result<(), ModelError> {
                 found,
             });
         }
-        let kind = match view.dtype() {
-            Dtype::F32 => Kind::Float,
-            Dtype::F16 => Kind::Half,
-            Dtype::BF16 => Kind::BFloat16,
-            Dtype::F64 => Kind::Double,
-            other => {
-                return Err(ModelError::UnsupportedDtype {
-                    name,
-                    dtype: format!("{other:?}"),
-                })
-            }
-        };
-        let source = Tensor::f_of_data_size(view.data(), &found, kind)
-            .and_then(|t| t.f_to_kind(variable.kind()))
-            .map_err(|e| ModelError::Weights {
-                path: path.to_path_buf(),
-                reason: format!("tensor {name}: {e}"),
-            })?;
-        tch::no_grad(|| variable.f_copy_(&source)).map_err(|e| ModelError::Weights {
+        tch::no_grad(|| {
+            tensor
+                .f_to_kind(variable.kind())
+                .and_then(|t| variable.f_copy_(&t))
+        })
+        .map_err(|e| ModelError::Weights {
             path: path.to_path_buf(),
             reason: format!("tensor {name}: {e}"),
         })?;

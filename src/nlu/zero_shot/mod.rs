@@ -176,6 +176,9 @@ impl ZeroShotClassifier {
 
     /// Scores several messages in ONE forward pass (messages × hypotheses rows).
     pub fn score_batch(&self, texts: &[&str]) -> Result<Vec<NliScores>, ModelError> {
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
         let pairs: Vec<(&str, &str)> = texts
             .iter()
             .flat_map(|text| {
