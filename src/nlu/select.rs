@@ -81,7 +81,9 @@ pub struct ClassifierArgs {
     #[arg(long, default_value_t = 16)]
     pub model_queue: usize,
 
-    /// Threads running the model (each message uses libtorch's own threads too).
+    /// Threads taking messages from the queue. One model runs one batch at a time (its
+    /// tensors sit behind a mutex), so more threads only overlap tokenisation; libtorch
+    /// parallelises each pass itself (--torch-threads).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub model_threads: u16,
 
