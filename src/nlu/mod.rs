@@ -6,6 +6,9 @@
 //! the optional zero-shot model) is behind them.
 
 pub mod eval;
+pub mod select;
+#[cfg(feature = "zero-shot")]
+pub mod zero_shot;
 
 use std::fmt;
 use std::path::Path;
