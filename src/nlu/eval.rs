@@ -289,6 +289,7 @@ pub fn main(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let cases = cases(&test);
     anyhow::ensure!(!cases.is_empty(), "{}: no test examples", args.file.display());
     let mut report = evaluate(classifier.as_ref(), &cases);
+    let mut typo_errors = Vec::new();
     if let Some(rate) = args.typos {
         anyhow::ensure!((0.0..=1.0).contains(&rate), "--typos must be in 0..=1");
         let noisy = evaluate(classifier.as_ref(), &with_typos(&cases, rate, args.seed));
@@ -299,11 +300,21 @@ pub fn main(args: EvalArgs) -> anyhow::Result<ExitCode> {
             accuracy: noisy.accuracy,
             drop_points: (report.accuracy - noisy.accuracy) * 100.0,
         });
+        typo_errors = noisy.errors;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", render_text(&report));
+        if !typo_errors.is_empty() {
+            println!("errors with typos ({}):", typo_errors.len());
+            for e in &typo_errors {
+                println!(
+                    "  {:<20} -> {:<20} {:.2} {:?}",
+                    e.expected, e.predicted, e.confidence, e.text
+                );
+            }
+        }
     }
     if let Some(dir) = &args.report {
         write_report_dir(dir, &report)

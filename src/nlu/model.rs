@@ -36,7 +36,7 @@ const FALLBACK: usize = 4;
 /// Words that negate a following desire verb.
 const NEGATORS: [&str; 5] = ["no", "ni", "nunca", "tampoco", "jamas"];
 /// Verbs whose negation means "not this" ("no quiero salir", "no necesito un ejecutivo").
-const DESIRE_WORDS: [&str; 20] = [
+const DESIRE_WORDS: [&str; 19] = [
     "quiero",
     "quisiera",
     "queria",
@@ -56,10 +56,18 @@ const DESIRE_WORDS: [&str; 20] = [
     "contactar",
     "esperar",
     "seguir",
-    "me",
+];
+/// Function words that are no evidence of what a clause asks for.
+const STOPWORDS: [&str; 34] = [
+    "que", "de", "la", "el", "los", "las", "un", "una", "y", "o", "a", "en", "con", "por",
+    "para", "mi", "mis", "me", "se", "lo", "le", "es", "al", "del", "no", "si", "ya", "po",
+    "pero", "nada", "mas", "solo", "tu", "te",
 ];
 /// Words that start a new clause which overrides the previous ones.
 const CONTRAST_WORDS: [&str; 6] = ["pero", "sino", "solo", "solamente", "mejor", "ahora"];
+
+/// Noisy copies of each training example (typo augmentation).
+const TYPO_COPIES: usize = 3;
 
 /// Feature namespaces (first byte of the hashed feature).
 const NS_WORD: u8 = b'w';
@@ -74,7 +82,7 @@ fn namespace_weight(ns: u8) -> f32 {
     match ns {
         NS_WORD => 1.0,
         NS_BIGRAM => 0.6,
-        NS_CHAR => 0.35,
+        NS_CHAR => 0.5,
         NS_KEYWORD => 1.2,
         _ => 0.8,
     }
@@ -139,6 +147,10 @@ pub(crate) struct Lexicon {
     keys: Vec<(String, String, u32)>,
     /// Phonetic key and its one-letter deletions -> indexes into `keys`.
     deletes: HashMap<String, Vec<u32>>,
+    /// Known words (by frequency) for spelling-level matching.
+    spellings: Vec<(String, u32)>,
+    /// Word and its one-letter deletions -> indexes into `spellings`.
+    spelling_deletes: HashMap<String, Vec<u32>>,
 }
 
 impl Lexicon {
@@ -224,6 +236,20 @@ impl Lexicon {
                 deletes.entry(d).or_default().push(i);
             }
         }
+        let mut spellings: Vec<(String, u32)> = counts
+            .iter()
+            .filter(|(w, _)| w.len() >= 3 && !w.bytes().any(|b| b.is_ascii_digit()))
+            .map(|(w, c)| (w.clone(), *c))
+            .collect();
+        spellings.sort();
+        let mut spelling_deletes: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, (word, _)) in spellings.iter().enumerate() {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            spelling_deletes.entry(word.clone()).or_default().push(i);
+            for d in one_deletions(word) {
+                spelling_deletes.entry(d).or_default().push(i);
+            }
+        }
         Lexicon {
             stemmer,
             words,
@@ -231,6 +257,8 @@ impl Lexicon {
             phonetic,
             keys,
             deletes,
+            spellings,
+            spelling_deletes,
         }
     }
 
@@ -257,8 +285,11 @@ impl Lexicon {
         self.stemmer.stem(token)
     }
 
-    /// The known word closest to an unknown token, if one is close enough.
-    fn correct(&self, token: &str) -> Option<&str> {
+    /// The known word closest to an unknown token, if one is close enough: same
+    /// phonetic key, else the fewest edits (on the spelling or on the phonetic key; one
+    /// edit for short words, two from eight letters, only a swap for three letters),
+    /// ties going to the more frequent word.
+    fn correct<'s>(&'s self, token: &str) -> Option<&'s str> {
         if token.len() < 3 {
             return None;
         }
@@ -266,37 +297,63 @@ impl Lexicon {
         if let Some(word) = self.phonetic.get(&key) {
             return Some(word);
         }
-        if token.len() < 4 || key.len() < 3 {
-            return None;
-        }
-        let max_distance = if token.len() >= 8 { 2 } else { 1 };
-        let mut best: Option<(usize, u32, &str)> = None;
-        let mut consider = |idx: &u32| {
-            let Some((k, word, count)) = self.keys.get(*idx as usize) else {
-                return;
-            };
-            let d = strsim::damerau_levenshtein(&key, k);
-            if d > max_distance {
-                return;
-            }
-            let better = match best {
-                None => true,
-                Some((bd, bc, bw)) => (d, u32::MAX - *count, word.as_str()) < (bd, u32::MAX - bc, bw),
-            };
-            if better {
-                best = Some((d, *count, word));
-            }
+        let max_distance = match token.len() {
+            0..=3 => 1,
+            4..=7 => 1,
+            _ => 2,
         };
-        if let Some(ids) = self.deletes.get(&key) {
-            ids.iter().for_each(&mut consider);
+        let swap_only = token.len() == 3;
+        let mut best: Option<(usize, u32, &'s str)> = None;
+        let accept = |a: &str, b: &str| -> Option<usize> {
+            if swap_only && (a.len() != b.len() || !same_letters(a, b)) {
+                return None;
+            }
+            let d = strsim::damerau_levenshtein(a, b);
+            (d <= max_distance).then_some(d)
+        };
+        for probe in std::iter::once(token.to_owned()).chain(one_deletions(token)) {
+            for &idx in self.spelling_deletes.get(&probe).into_iter().flatten() {
+                if let Some((word, count)) = self.spellings.get(idx as usize) {
+                    if let Some(d) = accept(token, word) {
+                        offer(&mut best, d, *count, word);
+                    }
+                }
+            }
         }
-        for d in one_deletions(&key) {
-            if let Some(ids) = self.deletes.get(&d) {
-                ids.iter().for_each(&mut consider);
+        if key.len() >= 3 && !swap_only {
+            for probe in std::iter::once(key.clone()).chain(one_deletions(&key)) {
+                for &idx in self.deletes.get(&probe).into_iter().flatten() {
+                    if let Some((k, word, count)) = self.keys.get(idx as usize) {
+                        if let Some(d) = accept(&key, k) {
+                            offer(&mut best, d, *count, word);
+                        }
+                    }
+                }
             }
         }
         best.map(|(_, _, w)| w)
     }
+}
+
+/// Keeps the better of two correction candidates: fewer edits, then more frequent,
+/// then alphabetical (for determinism).
+fn offer<'s>(best: &mut Option<(usize, u32, &'s str)>, d: usize, count: u32, word: &'s str) {
+    let better = match *best {
+        None => true,
+        Some((bd, bc, bw)) => (d, u32::MAX - count, word) < (bd, u32::MAX - bc, bw),
+    };
+    if better {
+        *best = Some((d, count, word));
+    }
+}
+
+/// Whether two words use the same letters (a swap, not a different letter).
+fn same_letters(a: &str, b: &str) -> bool {
+    let mut x: Vec<u8> = a.bytes().collect();
+    let mut y: Vec<u8> = b.bytes().collect();
+    x.sort_unstable();
+    y.sort_unstable();
+    x == y
 }
 
 /// Every string obtained by deleting one character of `word` (ASCII-safe: keys are
@@ -487,8 +544,17 @@ impl YamlClassifier {
                         .any(|n| self.desire.iter().any(|d| *d == n.stem))
             });
         }
-        // Drop negated clauses when the rest of the message carries evidence of its own.
-        let evidence = |c: &Clause| self.keyword_hits(c).next().is_some();
+        // Drop negated clauses when the rest of the message carries evidence of its own:
+        // a keyword, or a known content word.
+        let evidence = |c: &Clause| {
+            self.keyword_hits(c).next().is_some()
+                || c.tokens.iter().any(|t| {
+                    t.raw.len() >= 3
+                        && !STOPWORDS.contains(&t.raw)
+                        && (self.lexicon.words.contains_key(t.raw)
+                            || self.lexicon.correct(t.raw).is_some())
+                })
+        };
         if clauses.iter().any(|c| c.negated)
             && clauses.iter().any(|c| !c.negated && evidence(c))
         {
@@ -574,10 +640,12 @@ impl YamlClassifier {
             let mut raw = Vec::new();
             self.raw_features(example, &mut raw);
             docs.push((raw, class));
-            let noisy = add_typos(example, 0.06, &mut rng);
-            let mut raw = Vec::new();
-            self.raw_features(&noisy, &mut raw);
-            docs.push((raw, class));
+            for _ in 0..TYPO_COPIES {
+                let noisy = add_typos(example, 0.06, &mut rng);
+                let mut raw = Vec::new();
+                self.raw_features(&noisy, &mut raw);
+                docs.push((raw, class));
+            }
         }
         // Vocabulary, document frequencies and namespace weights.
         let mut df: Vec<u32> = Vec::new();
