@@ -200,7 +200,10 @@ pub fn parse(source: &str, file: &str) -> Result<TrainingData, IntentsError> {
     ] {
         if !(0.0..=1.0).contains(&value) {
             let line = line_of(source, name, "", 0);
-            return Err(invalid(line, format!("{name} must be in 0..=1, got {value}")));
+            return Err(invalid(
+                line,
+                format!("{name} must be in 0..=1, got {value}"),
+            ));
         }
     }
 
@@ -276,11 +279,17 @@ pub fn parse(source: &str, file: &str) -> Result<TrainingData, IntentsError> {
             });
         } else if let Some(name) = &item.lookup {
             cursor = line_of(source, "lookup:", name, cursor) + 1;
-            data.lookups.entry(name.clone()).or_default().extend(examples);
+            data.lookups
+                .entry(name.clone())
+                .or_default()
+                .extend(examples);
         } else {
             return Err(invalid(
                 0,
-                format!("nlu entry #{} has none of intent, synonym, regex, lookup", index + 1),
+                format!(
+                    "nlu entry #{} has none of intent, synonym, regex, lookup",
+                    index + 1
+                ),
             ));
         }
     }
@@ -358,7 +367,11 @@ mod tests {
         let data = parse(EMBEDDED_INTENTS, EMBEDDED_NAME).expect("embedded file parses");
         for intent in Intent::OPTIONS.into_iter().chain([Intent::Fallback]) {
             let entry = data.intent(intent).expect("intent present");
-            assert!(entry.examples.len() >= 80, "{intent}: {}", entry.examples.len());
+            assert!(
+                entry.examples.len() >= 80,
+                "{intent}: {}",
+                entry.examples.len()
+            );
             assert!(entry.description.is_some(), "{intent} has a description");
         }
         assert_eq!(data.synonyms.get("guifi").map(String::as_str), Some("wifi"));
@@ -369,7 +382,10 @@ mod tests {
     fn annotations_are_stripped() {
         let cases = [
             ("solicitud [124578](request_number)", "solicitud 124578"),
-            ("el [wifi]{\"entity\": \"servicio\"} no anda", "el wifi no anda"),
+            (
+                "el [wifi]{\"entity\": \"servicio\"} no anda",
+                "el wifi no anda",
+            ),
             ("sin [corchetes", "sin [corchetes"),
             ("[a] b", "[a] b"),
         ];

@@ -18,19 +18,47 @@ fn words(normalized: &str) -> impl Iterator<Item = &str> {
 }
 
 const YES: &[&str] = &[
-    "si", "sip", "sii", "sis", "claro", "dale", "ya", "ok", "oka", "okey", "okay", "bueno",
-    "obvio", "afirmativo", "correcto", "exacto", "exactamente", "perfecto", "vale", "listo",
-    "bacan", "confirmo", "confirmado", "efectivamente", "porsupuesto", "seguro", "yes", "yep",
-    "sipo", "sep", "simon", "va",
+    "si",
+    "sip",
+    "sii",
+    "sis",
+    "claro",
+    "dale",
+    "ya",
+    "ok",
+    "oka",
+    "okey",
+    "okay",
+    "bueno",
+    "obvio",
+    "afirmativo",
+    "correcto",
+    "exacto",
+    "exactamente",
+    "perfecto",
+    "vale",
+    "listo",
+    "bacan",
+    "confirmo",
+    "confirmado",
+    "efectivamente",
+    "porsupuesto",
+    "seguro",
+    "yes",
+    "yep",
+    "sipo",
+    "sep",
+    "simon",
+    "va",
 ];
 const NO: &[&str] = &[
     "no", "nop", "nope", "nel", "negativo", "nunca", "tampoco", "jamas", "nones", "noo", "na",
 ];
 /// Filler words that may follow a yes/no ("sí po", "no gracias").
 const FILLER: &[&str] = &[
-    "po", "pues", "gracias", "porfa", "por", "favor", "nomas", "mas", "bien", "eso", "es",
-    "señor", "senor", "senorita", "de", "acuerdo", "supuesto", "muchas", "que", "si", "ya",
-    "oye", "claro", "seguro", "dale", "bueno", "okay", "ok", "listo", "todo", "the", "mejor",
+    "po", "pues", "gracias", "porfa", "por", "favor", "nomas", "mas", "bien", "eso", "es", "señor",
+    "senor", "senorita", "de", "acuerdo", "supuesto", "muchas", "que", "si", "ya", "oye", "claro",
+    "seguro", "dale", "bueno", "okay", "ok", "listo", "todo", "the", "mejor",
 ];
 
 /// Reads a yes/no answer: "sí", "si po", "claro", "dale", "ya", "de acuerdo" -> `true`;
@@ -44,7 +72,14 @@ pub fn yes_no(input: &str) -> Option<bool> {
         return None;
     }
     // Uncertainty is neither.
-    let unsure = ["no se", "no lo se", "no estoy seguro", "tal vez", "quizas", "puede ser"];
+    let unsure = [
+        "no se",
+        "no lo se",
+        "no estoy seguro",
+        "tal vez",
+        "quizas",
+        "puede ser",
+    ];
     if unsure.iter().any(|u| contains_phrase(&joined, u)) {
         return None;
     }
@@ -62,7 +97,13 @@ pub fn yes_no(input: &str) -> Option<bool> {
     if negative_phrases.iter().any(|p| contains_phrase(&joined, p)) {
         return Some(false);
     }
-    let positive_phrases = ["de acuerdo", "por supuesto", "esta bien", "ta bien", "me parece"];
+    let positive_phrases = [
+        "de acuerdo",
+        "por supuesto",
+        "esta bien",
+        "ta bien",
+        "me parece",
+    ];
     let first = toks[0];
     let answer = if NO.contains(&first) {
         Some(false)
@@ -72,9 +113,9 @@ pub fn yes_no(input: &str) -> Option<bool> {
         None
     }?;
     // The rest must not contradict or add a new request ("si, pero quiero salir").
-    let rest_ok = toks[1..].iter().all(|t| {
-        FILLER.contains(t) || (answer && YES.contains(t)) || (!answer && NO.contains(t))
-    });
+    let rest_ok = toks[1..]
+        .iter()
+        .all(|t| FILLER.contains(t) || (answer && YES.contains(t)) || (!answer && NO.contains(t)));
     rest_ok.then_some(answer)
 }
 
@@ -129,10 +170,50 @@ pub fn request_number(input: &str) -> Option<u64> {
 
 /// Words that say nothing about which request is meant.
 const PICK_STOPWORDS: &[&str] = &[
-    "la", "el", "los", "las", "del", "de", "que", "con", "por", "para", "un", "una", "mi",
-    "mis", "me", "lo", "le", "en", "y", "o", "a", "al", "su", "sus", "es", "esa", "ese",
-    "esta", "este", "quiero", "ver", "solicitud", "reclamo", "ticket", "caso", "sobre",
-    "hice", "puse", "po", "porfa", "favor", "cual", "tema", "asunto",
+    "la",
+    "el",
+    "los",
+    "las",
+    "del",
+    "de",
+    "que",
+    "con",
+    "por",
+    "para",
+    "un",
+    "una",
+    "mi",
+    "mis",
+    "me",
+    "lo",
+    "le",
+    "en",
+    "y",
+    "o",
+    "a",
+    "al",
+    "su",
+    "sus",
+    "es",
+    "esa",
+    "ese",
+    "esta",
+    "este",
+    "quiero",
+    "ver",
+    "solicitud",
+    "reclamo",
+    "ticket",
+    "caso",
+    "sobre",
+    "hice",
+    "puse",
+    "po",
+    "porfa",
+    "favor",
+    "cual",
+    "tema",
+    "asunto",
 ];
 
 /// Picks a request by its description ("la del wifi" -> "Cambio de clave WiFi") among
@@ -255,10 +336,31 @@ pub fn is_cancel(input: &str) -> bool {
         }
         let negated = toks.iter().any(|t| matches!(*t, "no" | "ni" | "nunca"));
         let cues = [
-            "cancelar", "cancela", "cancelo", "cancelen", "cancelalo", "anular", "salir",
-            "salirme", "volver", "vuelvo", "regresar", "menu", "olvidalo", "olvidenlo",
-            "dejalo", "chao", "chau", "adios", "voy", "retiro", "basta", "deja", "desisto",
-            "aburri", "aburrio",
+            "cancelar",
+            "cancela",
+            "cancelo",
+            "cancelen",
+            "cancelalo",
+            "anular",
+            "salir",
+            "salirme",
+            "volver",
+            "vuelvo",
+            "regresar",
+            "menu",
+            "olvidalo",
+            "olvidenlo",
+            "dejalo",
+            "chao",
+            "chau",
+            "adios",
+            "voy",
+            "retiro",
+            "basta",
+            "deja",
+            "desisto",
+            "aburri",
+            "aburrio",
         ];
         let has_cue = toks.iter().any(|t| cues.contains(t))
             || contains_phrase(&joined, "me voy")
@@ -266,7 +368,14 @@ pub fn is_cancel(input: &str) -> bool {
         if has_cue && !negated {
             cancel = true;
         }
-        let wait_words = ["espero", "esperando", "esperar", "ejecutivo", "sigo", "aguardo"];
+        let wait_words = [
+            "espero",
+            "esperando",
+            "esperar",
+            "ejecutivo",
+            "sigo",
+            "aguardo",
+        ];
         if !negated && toks.iter().any(|t| wait_words.contains(t)) && !has_cue {
             keep_waiting = true;
         }
@@ -350,11 +459,18 @@ mod tests {
             ("esa", None),
         ];
         for (input, expected) in cases {
-            assert_eq!(pick_by_description(input, &subjects), expected, "input {input:?}");
+            assert_eq!(
+                pick_by_description(input, &subjects),
+                expected,
+                "input {input:?}"
+            );
         }
         let ambiguous = ["Internet lento", "Internet cortado"];
         assert_eq!(pick_by_description("la de internet", &ambiguous), None);
-        assert_eq!(pick_by_description("la del internet lento", &ambiguous), Some(0));
+        assert_eq!(
+            pick_by_description("la del internet lento", &ambiguous),
+            Some(0)
+        );
         assert_eq!(pick_by_description("la del wifi", &[]), None);
     }
 

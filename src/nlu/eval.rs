@@ -287,7 +287,11 @@ pub fn main(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let test = data::load(&args.file).context("reading the test file")?;
     let classifier = load_classifier(args.intents.as_deref()).context("loading the classifier")?;
     let cases = cases(&test);
-    anyhow::ensure!(!cases.is_empty(), "{}: no test examples", args.file.display());
+    anyhow::ensure!(
+        !cases.is_empty(),
+        "{}: no test examples",
+        args.file.display()
+    );
     let mut report = evaluate(classifier.as_ref(), &cases);
     let mut typo_errors = Vec::new();
     if let Some(rate) = args.typos {
@@ -440,7 +444,11 @@ pub fn write_report_dir(dir: &Path, report: &Report) -> anyhow::Result<()> {
         );
     }
     rasa.insert("accuracy".into(), report.accuracy.into());
-    let present: Vec<&Scores> = report.per_intent.values().filter(|s| s.support > 0).collect();
+    let present: Vec<&Scores> = report
+        .per_intent
+        .values()
+        .filter(|s| s.support > 0)
+        .collect();
     let n = present.len().max(1) as f64;
     let total = report.total.max(1) as f64;
     let avg = |f: fn(&Scores) -> f64| present.iter().map(|s| f(s)).sum::<f64>() / n;
@@ -480,8 +488,15 @@ pub fn write_report_dir(dir: &Path, report: &Report) -> anyhow::Result<()> {
             })
         })
         .collect();
-    fs::write(dir.join("errors.json"), serde_json::to_string_pretty(&errors)?)?;
+    fs::write(
+        dir.join("errors.json"),
+        serde_json::to_string_pretty(&errors)?,
+    )?;
     let png = fs::File::create(dir.join("intent_confusion_matrix.png"))?;
-    super::plot::confusion_png(labels, &report.confusion.matrix, std::io::BufWriter::new(png))?;
+    super::plot::confusion_png(
+        labels,
+        &report.confusion.matrix,
+        std::io::BufWriter::new(png),
+    )?;
     Ok(())
 }

@@ -10,6 +10,8 @@ pub mod entities;
 pub mod eval;
 pub mod model;
 mod plot;
+#[cfg(test)]
+mod tests;
 pub mod text;
 
 use std::fmt;

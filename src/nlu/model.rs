@@ -59,9 +59,9 @@ const DESIRE_WORDS: [&str; 19] = [
 ];
 /// Function words that are no evidence of what a clause asks for.
 const STOPWORDS: [&str; 34] = [
-    "que", "de", "la", "el", "los", "las", "un", "una", "y", "o", "a", "en", "con", "por",
-    "para", "mi", "mis", "me", "se", "lo", "le", "es", "al", "del", "no", "si", "ya", "po",
-    "pero", "nada", "mas", "solo", "tu", "te",
+    "que", "de", "la", "el", "los", "las", "un", "una", "y", "o", "a", "en", "con", "por", "para",
+    "mi", "mis", "me", "se", "lo", "le", "es", "al", "del", "no", "si", "ya", "po", "pero", "nada",
+    "mas", "solo", "tu", "te",
 ];
 /// Words that start a new clause which overrides the previous ones.
 const CONTRAST_WORDS: [&str; 6] = ["pero", "sino", "solo", "solamente", "mejor", "ahora"];
@@ -105,6 +105,9 @@ impl Hasher for IdentityHasher {
         self.0 = n;
     }
 }
+
+/// Hashed features with their weight and namespace, before vectorisation.
+type RawFeatures = Vec<(u64, f32, u8)>;
 
 type FeatureMap = HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>;
 
@@ -216,10 +219,8 @@ impl Lexicon {
                 *slot = (word.clone(), count);
             }
         }
-        let mut keys: Vec<(String, String, u32)> = by_key
-            .into_iter()
-            .map(|(k, (w, c))| (k, w, c))
-            .collect();
+        let mut keys: Vec<(String, String, u32)> =
+            by_key.into_iter().map(|(k, (w, c))| (k, w, c)).collect();
         keys.sort();
         let phonetic = keys
             .iter()
@@ -555,9 +556,7 @@ impl YamlClassifier {
                             || self.lexicon.correct(t.raw).is_some())
                 })
         };
-        if clauses.iter().any(|c| c.negated)
-            && clauses.iter().any(|c| !c.negated && evidence(c))
-        {
+        if clauses.iter().any(|c| c.negated) && clauses.iter().any(|c| !c.negated && evidence(c)) {
             clauses.retain(|c| !c.negated);
         }
         clauses
@@ -565,28 +564,24 @@ impl YamlClassifier {
 
     /// Keyword classes matched in a clause.
     fn keyword_hits<'c>(&'c self, clause: &'c Clause<'_>) -> impl Iterator<Item = usize> + 'c {
-        clause
-            .tokens
-            .iter()
-            .enumerate()
-            .flat_map(move |(i, t)| {
-                self.keywords
-                    .get(t.stem.as_ref())
-                    .into_iter()
-                    .flatten()
-                    .filter(move |(rest, _)| {
-                        rest.len() <= clause.tokens.len() - i - 1
-                            && rest
-                                .iter()
-                                .zip(&clause.tokens[i + 1..])
-                                .all(|(r, t)| *r == t.stem)
-                    })
-                    .map(|(_, class)| *class)
-            })
+        clause.tokens.iter().enumerate().flat_map(move |(i, t)| {
+            self.keywords
+                .get(t.stem.as_ref())
+                .into_iter()
+                .flatten()
+                .filter(move |(rest, _)| {
+                    rest.len() < clause.tokens.len() - i
+                        && rest
+                            .iter()
+                            .zip(&clause.tokens[i + 1..])
+                            .all(|(r, t)| *r == t.stem)
+                })
+                .map(|(_, class)| *class)
+        })
     }
 
     /// Hashed features of a message with their raw weights (duplicates not merged).
-    fn raw_features(&self, message: &str, out: &mut Vec<(u64, f32, u8)>) {
+    fn raw_features(&self, message: &str, out: &mut RawFeatures) {
         let normalized = text::normalize(message);
         let clauses = self.clauses(&normalized);
         for clause in &clauses {
@@ -632,7 +627,7 @@ impl YamlClassifier {
         let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed_cafe);
         // Training set: every example, plus one copy with random typos so the
         // character n-grams learn to tolerate them.
-        let mut docs: Vec<(Vec<(u64, f32, u8)>, usize)> = Vec::new();
+        let mut docs: Vec<(RawFeatures, usize)> = Vec::new();
         for (example, intent) in data.examples() {
             let Some(class) = CLASSES.iter().position(|c| *c == intent) else {
                 continue;
@@ -695,8 +690,8 @@ impl YamlClassifier {
             let lr = 0.8 / (1.0 + 0.15 * epoch as f32);
             for (x, y) in &vectors {
                 let p = self.probabilities(x);
-                for c in 0..NCLASS {
-                    let g = p[c] - if c == *y { 1.0 } else { 0.0 };
+                for (c, pc) in p.iter().enumerate() {
+                    let g = pc - if c == *y { 1.0 } else { 0.0 };
                     self.bias[c] -= lr * g;
                     for &(i, v) in x {
                         let w = &mut self.weights[i as usize * NCLASS + c];
@@ -727,8 +722,9 @@ impl YamlClassifier {
         z
     }
 
-    /// The decision for class probabilities.
-    fn decide(&self, p: &[f32; NCLASS]) -> Prediction {
+    /// The decision for class probabilities (the four options in menu order, then the
+    /// fallback class).
+    pub(crate) fn decide(&self, p: &[f32; NCLASS]) -> Prediction {
         let mut ranking: Vec<(Intent, f32)> = CLASSES[..FALLBACK]
             .iter()
             .copied()
@@ -777,7 +773,7 @@ impl Classifier for YamlClassifier {
 }
 
 /// Character 3- and 4-grams of a token padded with spaces.
-fn char_ngrams(token: &str, weight: f32, out: &mut Vec<(u64, f32, u8)>) {
+fn char_ngrams(token: &str, weight: f32, out: &mut RawFeatures) {
     let mut buf = [b' '; 34];
     let bytes = token.as_bytes();
     if bytes.len() > 32 || bytes.is_empty() {

@@ -50,7 +50,11 @@ fn text_width(text: &str, scale: usize) -> usize {
 }
 
 /// Renders `matrix[expected][predicted]` with `labels` as a PNG image.
-pub fn confusion_png(labels: &[String], matrix: &[Vec<u32>], out: impl Write) -> anyhow::Result<()> {
+pub fn confusion_png(
+    labels: &[String],
+    matrix: &[Vec<u32>],
+    out: impl Write,
+) -> anyhow::Result<()> {
     let n = labels.len();
     let scale = 2;
     let cell = 64;
@@ -63,11 +67,18 @@ pub fn confusion_png(labels: &[String], matrix: &[Vec<u32>], out: impl Write) ->
         + 20;
     let top = 80;
     let left = row_label_w;
-    let width = (left + n * cell + 20).max(text_width("ROWS: EXPECTED  COLUMNS: PREDICTED", scale) + 20);
+    let width =
+        (left + n * cell + 20).max(text_width("ROWS: EXPECTED  COLUMNS: PREDICTED", scale) + 20);
     let height = top + n * cell + 20;
     let mut canvas = Canvas::new(width, height);
     canvas.text(10, 10, "CONFUSION MATRIX", 3, [0, 0, 0]);
-    canvas.text(10, 40, "ROWS: EXPECTED  COLUMNS: PREDICTED", scale, [60, 60, 60]);
+    canvas.text(
+        10,
+        40,
+        "ROWS: EXPECTED  COLUMNS: PREDICTED",
+        scale,
+        [60, 60, 60],
+    );
     for (i, label) in labels.iter().enumerate() {
         let y = top + i * cell + cell / 2 - 7;
         canvas.text(10, y, &format!("{} {label}", i + 1), scale, [0, 0, 0]);
@@ -78,7 +89,11 @@ pub fn confusion_png(labels: &[String], matrix: &[Vec<u32>], out: impl Write) ->
     for (i, row) in matrix.iter().enumerate() {
         let total: u32 = row.iter().sum();
         for (j, &count) in row.iter().enumerate() {
-            let share = if total == 0 { 0.0 } else { f64::from(count) / f64::from(total) };
+            let share = if total == 0 {
+                0.0
+            } else {
+                f64::from(count) / f64::from(total)
+            };
             let shade = |full: f64| (255.0 - (255.0 - full) * share).round() as u8;
             let color = if i == j {
                 [shade(30.0), shade(110.0), shade(200.0)]
@@ -89,7 +104,11 @@ pub fn confusion_png(labels: &[String], matrix: &[Vec<u32>], out: impl Write) ->
             canvas.rect(x, y, cell, cell, [200, 200, 200]);
             canvas.rect(x + 1, y + 1, cell - 2, cell - 2, color);
             let text = count.to_string();
-            let ink = if share > 0.5 { [255, 255, 255] } else { [0, 0, 0] };
+            let ink = if share > 0.5 {
+                [255, 255, 255]
+            } else {
+                [0, 0, 0]
+            };
             canvas.text(
                 x + (cell - text_width(&text, scale)) / 2,
                 y + cell / 2 - 7,

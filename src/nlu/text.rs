@@ -51,7 +51,7 @@ pub fn normalize(text: &str) -> String {
             if !out.is_empty() && !out.ends_with(' ') {
                 out.push(' ');
             }
-            if !out.ends_with("| ") {
+            if !out.is_empty() && !out.ends_with("| ") {
                 out.push('|');
                 out.push(' ');
             }
@@ -146,7 +146,10 @@ mod tests {
             ("holaaaa", "hola"),
             ("Ejecutivoooo!!", "ejecutivo"),
             ("llamar al carro", "llamar al carro"),
-            ("no, quiero ver mis reclamos", "no | quiero ver mis reclamos"),
+            (
+                "no, quiero ver mis reclamos",
+                "no | quiero ver mis reclamos",
+            ),
             ("se me cayó el wi-fi...", "se me cayo el wi fi"),
             ("  muchos    espacios\t", "muchos espacios"),
             ("n° 124.578", "n 124578"),

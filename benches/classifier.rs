@@ -1,0 +1,31 @@
+//! Criterion benchmark: one `classify` call over the intents/test.yaml sentences.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use reclamos::nlu::{data, eval, load_classifier};
+
+fn classify(c: &mut Criterion) {
+    let classifier = load_classifier(None).expect("embedded classifier");
+    let test = data::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/intents/test.yaml"
+    )))
+    .expect("intents/test.yaml");
+    let sentences: Vec<String> = eval::cases(&test).into_iter().map(|c| c.text).collect();
+    let mut i = 0;
+    c.bench_function("classify (one test.yaml sentence)", |b| {
+        b.iter(|| {
+            i = (i + 1) % sentences.len();
+            classifier.classify(std::hint::black_box(&sentences[i]))
+        })
+    });
+    c.bench_function("load_classifier (train on embedded es.yaml)", |b| {
+        b.iter(|| load_classifier(None).expect("classifier"))
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20);
+    targets = classify
+}
+criterion_main!(benches);
