@@ -58,7 +58,9 @@ const NO: &[&str] = &[
 const FILLER: &[&str] = &[
     "po", "pues", "gracias", "porfa", "por", "favor", "nomas", "mas", "bien", "eso", "es", "señor",
     "senor", "senorita", "de", "acuerdo", "supuesto", "muchas", "que", "si", "ya", "oye", "claro",
-    "seguro", "dale", "bueno", "okay", "ok", "listo", "todo", "the", "mejor",
+    "seguro", "dale", "bueno", "okay", "ok", "listo", "todo", "mejor", "quiero", "necesito",
+    "ahora", "todavia", "hazlo", "hagalo", "al", "tiro", "altiro", "porfavor", "acepto", "gusto",
+    "momento", "aun", "obvio",
 ];
 
 /// Reads a yes/no answer: "sí", "si po", "claro", "dale", "ya", "de acuerdo" -> `true`;
@@ -93,6 +95,9 @@ pub fn yes_no(input: &str) -> Option<bool> {
         "ni ahi",
         "no gracias",
         "ya no",
+        "todavia no",
+        "aun no",
+        "ahora no",
     ];
     if negative_phrases.iter().any(|p| contains_phrase(&joined, p)) {
         return Some(false);
@@ -306,8 +311,9 @@ fn ordinal(toks: &[&str], len: usize) -> Option<usize> {
 /// un ejecutivo", nor "no quiero salir, sigo esperando".
 pub fn is_cancel(input: &str) -> bool {
     let norm = text::normalize(input);
-    // Judge each clause; a clause that negates leaving ("no quiero salir") cancels
-    // nothing, and "sigo esperando" keeps the wait.
+    // Judge each clause: a negated wait ("ya no quiero esperar", "no quiero hablar con
+    // un ejecutivo") cancels; a negated exit ("no quiero salir") and a plain wait
+    // ("sigo esperando") keep the customer in the queue.
     let mut cancel = false;
     let mut keep_waiting = false;
     for clause in norm.split(CLAUSE_BREAK) {
@@ -316,67 +322,28 @@ pub fn is_cancel(input: &str) -> bool {
             continue;
         }
         let joined = toks.join(" ");
-        let negated_wait = [
-            "no quiero esperar",
-            "no puedo esperar",
-            "no voy a esperar",
-            "no espero",
-            "no quiero seguir esperando",
-            "no sigo esperando",
-            "no esperare",
-            "ya no quiero",
-            "ya no",
-            "mejor no",
-            "no importa",
-            "no gracias",
-        ];
-        if negated_wait.iter().any(|p| contains_phrase(&joined, p)) {
-            cancel = true;
-            continue;
-        }
+        let phrases = ["ya no", "mejor no", "no importa", "no gracias", "me voy", "me aburri"];
         let negated = toks.iter().any(|t| matches!(*t, "no" | "ni" | "nunca"));
         let cues = [
-            "cancelar",
-            "cancela",
-            "cancelo",
-            "cancelen",
-            "cancelalo",
-            "anular",
-            "salir",
-            "salirme",
-            "volver",
-            "vuelvo",
-            "regresar",
-            "menu",
-            "olvidalo",
-            "olvidenlo",
-            "dejalo",
-            "chao",
-            "chau",
-            "adios",
-            "voy",
-            "retiro",
-            "basta",
-            "deja",
-            "desisto",
-            "aburri",
-            "aburrio",
+            "cancelar", "cancela", "cancelo", "cancelen", "cancelalo", "anular", "salir",
+            "salirme", "volver", "vuelvo", "regresar", "menu", "olvidalo", "olvidenlo",
+            "dejalo", "chao", "chau", "adios", "retiro", "basta", "desisto", "aburri",
         ];
-        let has_cue = toks.iter().any(|t| cues.contains(t))
-            || contains_phrase(&joined, "me voy")
-            || contains_phrase(&joined, "me aburri");
-        if has_cue && !negated {
-            cancel = true;
-        }
+        let has_cue = toks.iter().any(|t| cues.contains(t));
         let wait_words = [
-            "espero",
-            "esperando",
-            "esperar",
-            "ejecutivo",
-            "sigo",
-            "aguardo",
+            "espero", "esperando", "esperar", "ejecutivo", "ejecutiva", "sigo", "aguardo",
+            "hablar", "persona", "alguien",
         ];
-        if !negated && toks.iter().any(|t| wait_words.contains(t)) && !has_cue {
+        let has_wait = toks.iter().any(|t| wait_words.contains(t));
+        if phrases.iter().any(|p| contains_phrase(&joined, p)) {
+            cancel = true;
+        } else if negated && has_wait && !has_cue {
+            cancel = true;
+        } else if negated && has_cue {
+            keep_waiting = true;
+        } else if has_cue {
+            cancel = true;
+        } else if has_wait {
             keep_waiting = true;
         }
     }
@@ -399,6 +366,12 @@ mod tests {
             ("ya po", Some(true)),
             ("ok", Some(true)),
             ("de acuerdo", Some(true)),
+            ("sí, quiero", Some(true)),
+            ("si por favor", Some(true)),
+            ("dale al tiro", Some(true)),
+            ("no por ahora", Some(false)),
+            ("todavía no", Some(false)),
+            ("no, quiero salir", None),
             ("siii", Some(true)),
             ("no", Some(false)),
             ("nop", Some(false)),
@@ -490,6 +463,10 @@ mod tests {
             ("sigo esperando", false),
             ("hola?", false),
             ("cuánto falta", false),
+            ("ya no quiero hablar con un ejecutivo", true),
+            ("no quiero hablar con nadie, quiero volver al menú", true),
+            ("no quiero esperar, me voy", true),
+            ("no cancelar, espero", false),
         ];
         for (input, expected) in cases {
             assert_eq!(is_cancel(input), expected, "input {input:?}");
