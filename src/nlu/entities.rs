@@ -322,22 +322,55 @@ pub fn is_cancel(input: &str) -> bool {
             continue;
         }
         let joined = toks.join(" ");
-        let phrases = ["ya no", "mejor no", "no importa", "no gracias", "me voy", "me aburri"];
+        let phrases = [
+            "ya no",
+            "mejor no",
+            "no importa",
+            "no gracias",
+            "me voy",
+            "me aburri",
+        ];
         let negated = toks.iter().any(|t| matches!(*t, "no" | "ni" | "nunca"));
         let cues = [
-            "cancelar", "cancela", "cancelo", "cancelen", "cancelalo", "anular", "salir",
-            "salirme", "volver", "vuelvo", "regresar", "menu", "olvidalo", "olvidenlo",
-            "dejalo", "chao", "chau", "adios", "retiro", "basta", "desisto", "aburri",
+            "cancelar",
+            "cancela",
+            "cancelo",
+            "cancelen",
+            "cancelalo",
+            "anular",
+            "salir",
+            "salirme",
+            "volver",
+            "vuelvo",
+            "regresar",
+            "menu",
+            "olvidalo",
+            "olvidenlo",
+            "dejalo",
+            "chao",
+            "chau",
+            "adios",
+            "retiro",
+            "basta",
+            "desisto",
+            "aburri",
         ];
         let has_cue = toks.iter().any(|t| cues.contains(t));
         let wait_words = [
-            "espero", "esperando", "esperar", "ejecutivo", "ejecutiva", "sigo", "aguardo",
-            "hablar", "persona", "alguien",
+            "espero",
+            "esperando",
+            "esperar",
+            "ejecutivo",
+            "ejecutiva",
+            "sigo",
+            "aguardo",
+            "hablar",
+            "persona",
+            "alguien",
         ];
         let has_wait = toks.iter().any(|t| wait_words.contains(t));
-        if phrases.iter().any(|p| contains_phrase(&joined, p)) {
-            cancel = true;
-        } else if negated && has_wait && !has_cue {
+        if phrases.iter().any(|p| contains_phrase(&joined, p)) || (negated && has_wait && !has_cue)
+        {
             cancel = true;
         } else if negated && has_cue {
             keep_waiting = true;
