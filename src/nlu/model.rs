@@ -63,6 +63,10 @@ const STOPWORDS: [&str; 34] = [
     "mi", "mis", "me", "se", "lo", "le", "es", "al", "del", "no", "si", "ya", "po", "pero", "nada",
     "mas", "solo", "tu", "te",
 ];
+/// First-person wants; a second one in a clause starts a new clause.
+const WANT_WORDS: [&str; 8] = [
+    "quiero", "necesito", "quisiera", "deseo", "prefiero", "solicito", "busco", "kiero",
+];
 /// Words that start a new clause which overrides the previous ones.
 const CONTRAST_WORDS: [&str; 6] = ["pero", "sino", "solo", "solamente", "mejor", "ahora"];
 
@@ -492,6 +496,21 @@ impl YamlClassifier {
             let contrast = CONTRAST_WORDS.contains(&tok)
                 || (tok == "mas" && raw.get(i + 1) == Some(&"bien"))
                 || (tok == "en" && raw.get(i + 1) == Some(&"cambio"));
+            // "no quiero salir quiero ver mis reclamos": a second want starts a new
+            // clause even without punctuation.
+            let second_want = WANT_WORDS.contains(&tok)
+                && i > 0
+                && !NEGATORS.contains(&raw[i - 1])
+                && clauses
+                    .last()
+                    .is_some_and(|c| c.tokens.iter().any(|t| WANT_WORDS.contains(&t.raw)));
+            if second_want && clauses.last().is_some_and(|c| !c.tokens.is_empty()) {
+                clauses.push(Clause {
+                    tokens: Vec::new(),
+                    negated: false,
+                    weight: 1.0,
+                });
+            }
             if tok == CLAUSE_BREAK || contrast {
                 if contrast {
                     // Everything said before a contrast word counts less.

@@ -86,6 +86,19 @@ fn negation_and_contrast() {
             Intent::ContactarEjecutivo,
         ),
         ("no quiero hablar con nadie, me voy", Intent::Salir),
+        // Without punctuation: the second "quiero" starts a new clause.
+        (
+            "no quiero salir quiero ver mis reclamos",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "no quiero hablar con un ejecutivo quiero salir",
+            Intent::Salir,
+        ),
+        (
+            "no quiero reiniciar nada quiero hablar con una persona",
+            Intent::ContactarEjecutivo,
+        ),
         // Negated problems are still problems: no desire verb is negated here.
         ("no me funciona el internet", Intent::ReiniciarServicios),
         (
