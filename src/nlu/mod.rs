@@ -2,8 +2,15 @@
 //!
 //! The conversation only sees the [`Classifier`] trait and the small helpers below
 //! (yes/no answers, request numbers, picking a request by its description, cancelling).
-//! Everything else (YAML intents, normalisation, fuzzy matching, the statistical model,
-//! the optional zero-shot model) is behind them.
+//! Everything else is behind them:
+//! - [`data`]: the intents file (Rasa NLU format plus `option`, `description`,
+//!   `keywords` and a `reclamos:` thresholds block), parsed by one function;
+//! - [`text`]: normalisation (accents, case, punctuation, repeated letters) and the
+//!   phonetic key used for typo correction;
+//! - [`model`]: the default [`YamlClassifier`] (typo-tolerant lexicon, clause-level
+//!   negation, TF-IDF features, logistic regression trained at start-up);
+//! - [`entities`]: yes/no, request numbers, picking by description, cancelling;
+//! - [`eval`]: the `reclamos eval` command.
 
 pub mod data;
 pub mod entities;

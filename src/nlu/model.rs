@@ -2,7 +2,7 @@
 //! YAML examples, over TF-IDF weighted word stems, stem bigrams, character n-grams and
 //! keyword/regex/lookup evidence.
 //!
-//! The text goes through [`Lexicon`] first: normalisation, synonyms, typo correction
+//! The text goes through the lexicon first: normalisation, synonyms, typo correction
 //! (a phonetic key for Chilean spellings plus a symmetric-delete index, so correcting an
 //! unknown word costs a few hash look-ups, not a scan of the vocabulary) and Spanish
 //! stemming. Messages are split into clauses at punctuation and contrast words ("pero",
