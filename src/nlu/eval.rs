@@ -140,6 +140,8 @@ pub struct Report {
     pub errors: Vec<EvalError>,
     /// How many predictions were clarification requests.
     pub clarifications: usize,
+    /// The sentences answered with a clarification request (right or wrong).
+    pub clarified: Vec<EvalError>,
     /// Per-call latency.
     pub latency_us: Latency,
     /// Messages per second, single thread.
@@ -181,28 +183,29 @@ pub fn evaluate(classifier: &dyn Classifier, cases: &[Case]) -> Report {
     let mut matrix = vec![vec![0u32; LABELS.len()]; LABELS.len()];
     let mut errors = Vec::new();
     let mut latencies = Vec::with_capacity(cases.len());
-    let mut clarifications = 0;
+    let mut clarified = Vec::new();
     for case in cases {
         let start = Instant::now();
         let prediction = classifier.classify(&case.text);
         latencies.push(start.elapsed().as_secs_f64() * 1e6);
         let (predicted, decision) = match prediction.decision {
             Decision::Intent(i) => (i, i.name().to_owned()),
-            Decision::Clarify(a, b) => {
-                clarifications += 1;
-                (a, format!("clarify:{a}/{b}"))
-            }
+            Decision::Clarify(a, b) => (a, format!("clarify:{a}/{b}")),
             Decision::Fallback => (Intent::Fallback, "fallback".to_owned()),
         };
         matrix[label_index(case.expected)][label_index(predicted)] += 1;
+        let outcome = EvalError {
+            text: case.text.clone(),
+            expected: case.expected.name().to_owned(),
+            predicted: predicted.name().to_owned(),
+            confidence: prediction.confidence,
+            decision,
+        };
+        if matches!(prediction.decision, Decision::Clarify(..)) {
+            clarified.push(outcome.clone());
+        }
         if predicted != case.expected {
-            errors.push(EvalError {
-                text: case.text.clone(),
-                expected: case.expected.name().to_owned(),
-                predicted: predicted.name().to_owned(),
-                confidence: prediction.confidence,
-                decision,
-            });
+            errors.push(outcome);
         }
     }
     let total = cases.len();
@@ -251,7 +254,8 @@ pub fn evaluate(classifier: &dyn Classifier, cases: &[Case]) -> Report {
             matrix,
         },
         errors,
-        clarifications,
+        clarifications: clarified.len(),
+        clarified,
         latency_us: Latency {
             p50: pct(0.5),
             p99: pct(0.99),

@@ -63,6 +63,45 @@ const STOPWORDS: [&str; 34] = [
     "mi", "mis", "me", "se", "lo", "le", "es", "al", "del", "no", "si", "ya", "po", "pero", "nada",
     "mas", "solo", "tu", "te",
 ];
+/// Words that ask for something: wants and common imperatives.
+const REQUEST_WORDS: [&str; 30] = [
+    "quiero",
+    "necesito",
+    "quisiera",
+    "deseo",
+    "prefiero",
+    "solicito",
+    "busco",
+    "kiero",
+    "pasame",
+    "pasenme",
+    "paseme",
+    "comunicame",
+    "comuniquenme",
+    "comuniqueme",
+    "contactame",
+    "reinicien",
+    "reinicia",
+    "reinicie",
+    "resetea",
+    "reseteen",
+    "muestrame",
+    "muestreme",
+    "dame",
+    "deme",
+    "llamenme",
+    "ayudame",
+    "ayudenme",
+    "derivame",
+    "transfiereme",
+    "sacame",
+];
+/// Weight of clauses that only describe, when another clause asks.
+const DESCRIPTION_WEIGHT: f32 = 0.8;
+
+/// Confidence a part of a message needs to count as a second request.
+const MULTI_REQUEST_CONFIDENCE: f32 = 0.7;
+
 /// First-person wants; a second one in a clause starts a new clause.
 const WANT_WORDS: [&str; 8] = [
     "quiero", "necesito", "quisiera", "deseo", "prefiero", "solicito", "busco", "kiero",
@@ -340,6 +379,11 @@ impl Lexicon {
     }
 }
 
+/// Whether a normalised word looks like a Spanish infinitive ("hablar", "ver", "salir").
+fn is_infinitive(word: &str) -> bool {
+    word.len() >= 3 && (word.ends_with("ar") || word.ends_with("er") || word.ends_with("ir"))
+}
+
 /// Keeps the better of two correction candidates: fewer edits, then more frequent,
 /// then alphabetical (for determinism).
 fn offer<'s>(best: &mut Option<(usize, u32, &'s str)>, d: usize, count: u32, word: &'s str) {
@@ -373,6 +417,7 @@ fn one_deletions(word: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 /// One analysed token.
+#[derive(Clone)]
 struct Token<'a> {
     /// Normalised surface form.
     raw: &'a str,
@@ -381,6 +426,7 @@ struct Token<'a> {
 }
 
 /// A clause of the message.
+#[derive(Clone)]
 struct Clause<'a> {
     tokens: Vec<Token<'a>>,
     negated: bool,
@@ -564,6 +610,14 @@ impl YamlClassifier {
                         .any(|n| self.desire.iter().any(|d| *d == n.stem))
             });
         }
+        // A clause that asks for something outweighs clauses that describe the problem
+        // ("ya reinicié el modem y no funciona, pásame con alguien").
+        let asks = |c: &Clause| c.tokens.iter().any(|t| REQUEST_WORDS.contains(&t.raw));
+        if clauses.len() > 1 && clauses.iter().any(|c| asks(c) && !c.negated) {
+            for c in clauses.iter_mut().filter(|c| !asks(c)) {
+                c.weight *= DESCRIPTION_WEIGHT;
+            }
+        }
         // Drop negated clauses when the rest of the message carries evidence of its own:
         // a keyword, or a known content word.
         let evidence = |c: &Clause| {
@@ -603,7 +657,13 @@ impl YamlClassifier {
     fn raw_features(&self, message: &str, out: &mut RawFeatures) {
         let normalized = text::normalize(message);
         let clauses = self.clauses(&normalized);
-        for clause in &clauses {
+        self.clause_features(&clauses, out);
+        self.regex_features(message, out);
+    }
+
+    /// Word, bigram, lookup, character n-gram and keyword features of clauses.
+    fn clause_features(&self, clauses: &[Clause<'_>], out: &mut RawFeatures) {
+        for clause in clauses {
             let w = clause.weight;
             for (i, t) in clause.tokens.iter().enumerate() {
                 out.push((feature_hash(NS_WORD, &[t.stem.as_bytes()]), w, NS_WORD));
@@ -623,6 +683,10 @@ impl YamlClassifier {
                 out.push((feature_hash(NS_KEYWORD, &[&[class as u8]]), w, NS_KEYWORD));
             }
         }
+    }
+
+    /// Features of the YAML `- regex:` entries matching the raw message.
+    fn regex_features(&self, message: &str, out: &mut RawFeatures) {
         for (h, patterns) in &self.regexes {
             if patterns.iter().any(|p| p.is_match(message)) {
                 out.push((*h, 1.0, NS_REGEX));
@@ -630,16 +694,82 @@ impl YamlClassifier {
         }
     }
 
-    /// The sparse, L2-normalised feature vector of a message (known features only).
-    fn vectorize(&self, message: &str) -> Vec<(u32, f32)> {
-        let mut raw = Vec::with_capacity(64);
-        self.raw_features(message, &mut raw);
+    /// The sparse, L2-normalised vector of raw features (known features only).
+    fn vectorize(&self, raw: RawFeatures) -> Vec<(u32, f32)> {
         let mut v: Vec<(u32, f32)> = raw
             .into_iter()
             .filter_map(|(h, w, _)| self.features.get(&h).map(|&i| (i, w)))
             .collect();
         finish_vector(&mut v, &self.scale);
         v
+    }
+
+    /// A second, confident intent asked for in another part of the message ("reiniciar
+    /// el modem o hablar con alguien"), if any. Parts are the clauses further split at
+    /// "o", "además", "también", and at "y" before a want or an infinitive.
+    fn other_request(&self, clauses: &[Clause<'_>], top: Intent) -> Option<Intent> {
+        let mut parts: Vec<Clause<'_>> = Vec::new();
+        for clause in clauses {
+            let mut part = Clause {
+                tokens: Vec::new(),
+                negated: false,
+                weight: 1.0,
+            };
+            for (i, t) in clause.tokens.iter().enumerate() {
+                // "y" joins two requests only before a want or an infinitive ("y quiero
+                // salir", "y hablar con alguien"), not before a description ("ya
+                // reinicié y no funciona").
+                let next = clause.tokens.get(i + 1).map_or("", |n| n.raw);
+                let joins_requests = match t.raw {
+                    "o" | "ademas" | "tambien" => true,
+                    "y" | "e" => WANT_WORDS.contains(&next) || is_infinitive(next),
+                    _ => false,
+                };
+                if joins_requests {
+                    if !part.tokens.is_empty() {
+                        parts.push(std::mem::replace(
+                            &mut part,
+                            Clause {
+                                tokens: Vec::new(),
+                                negated: false,
+                                weight: 1.0,
+                            },
+                        ));
+                    }
+                } else {
+                    part.tokens.push(t.clone());
+                }
+            }
+            if !part.tokens.is_empty() {
+                parts.push(part);
+            }
+        }
+        if parts.len() < 2 {
+            return None;
+        }
+        parts.iter().find_map(|part| {
+            // Only parts that ask for something count: a want ("quiero ...") or an
+            // infinitive up front ("reiniciar el modem o hablar con alguien"), and they
+            // must name something (a keyword). "No tengo internet, quiero hablar con
+            // alguien" describes a problem and asks one thing.
+            let asks = part.tokens.iter().any(|t| WANT_WORDS.contains(&t.raw))
+                || part.tokens.iter().take(2).any(|t| is_infinitive(t.raw));
+            if !asks {
+                return None;
+            }
+            self.keyword_hits(part).next()?;
+            let mut raw = Vec::with_capacity(32);
+            self.clause_features(std::slice::from_ref(part), &mut raw);
+            let x = self.vectorize(raw);
+            let p = self.probabilities(&x);
+            let (best, pb) = p[..FALLBACK]
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))?;
+            let intent = CLASSES[best];
+            (intent != top && *pb >= MULTI_REQUEST_CONFIDENCE && *pb > p[FALLBACK])
+                .then_some(intent)
+        })
     }
 
     fn train(&mut self, data: &TrainingData) {
@@ -776,7 +906,12 @@ impl YamlClassifier {
 
 impl Classifier for YamlClassifier {
     fn classify(&self, text: &str) -> Prediction {
-        let x = self.vectorize(text);
+        let normalized = text::normalize(text);
+        let clauses = self.clauses(&normalized);
+        let mut raw = Vec::with_capacity(96);
+        self.clause_features(&clauses, &mut raw);
+        self.regex_features(text, &mut raw);
+        let x = self.vectorize(raw);
         if x.is_empty() {
             let ranking = Intent::OPTIONS.iter().map(|i| (*i, 0.0)).collect();
             return Prediction {
@@ -787,7 +922,14 @@ impl Classifier for YamlClassifier {
             };
         }
         let p = self.probabilities(&x);
-        self.decide(&p)
+        let mut prediction = self.decide(&p);
+        // Two requests in one message: ask which one first.
+        if let Decision::Intent(top) = prediction.decision {
+            if let Some(other) = self.other_request(&clauses, top) {
+                prediction.decision = Decision::Clarify(top, other);
+            }
+        }
+        prediction
     }
 }
 

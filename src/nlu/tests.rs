@@ -153,6 +153,41 @@ fn prediction_is_well_formed() {
 }
 
 #[test]
+fn two_requests_ask_for_clarification() {
+    let cases = [
+        (
+            "reiniciar el modem o hablar con alguien",
+            Some([Intent::ReiniciarServicios, Intent::ContactarEjecutivo]),
+        ),
+        (
+            "quiero ver mis reclamos y reiniciar el router",
+            Some([Intent::RevisarAtenciones, Intent::ReiniciarServicios]),
+        ),
+        // A problem description plus one request is one request.
+        ("no tengo internet, quiero hablar con una persona", None),
+        (
+            "ya reinicié el modem y no funciona, pásame con alguien",
+            None,
+        ),
+        ("quiero ver mis reclamos", None),
+    ];
+    for (text, expected) in cases {
+        let p = classifier().classify(text);
+        match (expected, p.decision) {
+            (Some(pair), Decision::Clarify(a, b)) => {
+                let mut got = [a, b];
+                let mut want = pair;
+                got.sort();
+                want.sort();
+                assert_eq!(got, want, "{text}");
+            }
+            (None, Decision::Intent(_)) => {}
+            _ => panic!("{text:?}: expected {expected:?}, got {p:?}"),
+        }
+    }
+}
+
+#[test]
 fn decision_rules_follow_thresholds() {
     let c = classifier();
     let t = c.thresholds();
