@@ -120,6 +120,59 @@ fn unit_interval(s: &str) -> Result<f32, String> {
     }
 }
 
+/// The classifiers a server or `eval` run uses, built from one intents file.
+pub struct Classifiers {
+    /// The YAML classifier (cheap; also the fallback when the model is saturated).
+    pub yaml: Arc<dyn Classifier>,
+    /// What `--classifier` selects, answering synchronously (blocks while the model runs).
+    pub selected: Arc<dyn Classifier>,
+    /// The same, for async callers: the model runs on its own threads behind a bounded
+    /// queue (inline when no model is in use).
+    pub worker: ModelWorker,
+}
+
+/// Loads the intents (`None`: the embedded `intents/es.yaml`) and builds the classifiers
+/// the arguments ask for; the intents' descriptions become the zero-shot hypotheses.
+pub fn load(
+    args: &ClassifierArgs,
+    intents: Option<&std::path::Path>,
+) -> anyhow::Result<Classifiers> {
+    let yaml = super::load_classifier(intents)?;
+    if args.classifier == ClassifierMode::Yaml {
+        return Ok(Classifiers {
+            selected: yaml.clone(),
+            worker: ModelWorker::inline(yaml.clone()),
+            yaml,
+        });
+    }
+    let data = super::load_training_data(intents)?;
+    let descriptions = descriptions(&data);
+    // One model, shared by the synchronous handle and the worker threads.
+    let Some(model) = build_model(args, &yaml, &descriptions)? else {
+        return Ok(Classifiers {
+            selected: yaml.clone(),
+            worker: ModelWorker::inline(yaml.clone()),
+            yaml,
+        });
+    };
+    let worker = ModelWorker::spawn(model.clone(), yaml.clone(), worker_options(args))
+        .context("starting the model threads")?;
+    Ok(Classifiers {
+        yaml,
+        selected: model,
+        worker,
+    })
+}
+
+/// Each menu intent's Spanish description, in menu order (intents without one are left
+/// out: the model cannot score them).
+pub fn descriptions(data: &super::data::TrainingData) -> Vec<(Intent, String)> {
+    Intent::OPTIONS
+        .iter()
+        .filter_map(|intent| Some((*intent, data.intent(*intent)?.description.clone()?)))
+        .collect()
+}
+
 /// Builds the classifier the arguments ask for. `yaml` is the YAML classifier and
 /// `descriptions` its per-intent descriptions (the zero-shot hypotheses).
 ///
@@ -143,16 +196,18 @@ pub fn build_worker(
 ) -> anyhow::Result<ModelWorker> {
     match build_model(args, &yaml, descriptions)? {
         None => Ok(ModelWorker::inline(yaml)),
-        Some(model) => {
-            let options = WorkerOptions {
-                threads: usize::from(args.model_threads),
-                queue: args.model_queue,
-                // In hybrid mode a confident YAML answer never needs to wait in the queue.
-                answer_confident_inline: (args.classifier == ClassifierMode::Hybrid)
-                    .then_some(args.hybrid_threshold),
-            };
-            ModelWorker::spawn(model, yaml, options).context("starting the model threads")
-        }
+        Some(model) => ModelWorker::spawn(model, yaml, worker_options(args))
+            .context("starting the model threads"),
+    }
+}
+
+fn worker_options(args: &ClassifierArgs) -> WorkerOptions {
+    WorkerOptions {
+        threads: usize::from(args.model_threads),
+        queue: args.model_queue,
+        // In hybrid mode a confident YAML answer never needs to wait in the queue.
+        answer_confident_inline: (args.classifier == ClassifierMode::Hybrid)
+            .then_some(args.hybrid_threshold),
     }
 }
 

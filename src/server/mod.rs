@@ -27,6 +27,7 @@ use crate::auth;
 use crate::console::Console;
 use crate::conversation::{Policy, Services};
 use crate::hub::Hub;
+use crate::nlu::select::{self, ClassifierArgs, ModelWorker};
 use crate::registry::Registry;
 pub use limits::Limits;
 
@@ -72,6 +73,9 @@ pub struct ServerArgs {
     /// Limits.
     #[command(flatten)]
     pub limits: Limits,
+    /// Classifier selection (the zero-shot model needs the `zero-shot` feature).
+    #[command(flatten)]
+    pub classifier: ClassifierArgs,
 }
 
 /// Everything the server needs to start.
@@ -99,6 +103,8 @@ pub struct Config {
     pub db_max_bytes: u64,
     /// Connection limits and timeouts.
     pub limits: Limits,
+    /// Which classifier answers free text.
+    pub classifier: ClassifierArgs,
 }
 
 impl Config {
@@ -120,6 +126,7 @@ impl Config {
             demo_load_customers: args.demo_load_customers,
             db_max_bytes: args.db_max_mib.saturating_mul(1024 * 1024),
             limits: args.limits,
+            classifier: args.classifier,
         }
     }
 
@@ -138,6 +145,7 @@ impl Config {
             demo_load_customers: 0,
             db_max_bytes: 0,
             limits: Limits::default(),
+            classifier: ClassifierArgs::default(),
         }
     }
 }
@@ -168,14 +176,14 @@ impl Server {
             let cap = registry.limit_size(config.db_max_bytes)?;
             tracing::info!(cap, "database size capped");
         }
-        let classifier = crate::nlu::load_classifier(config.intents.as_deref())?;
+        let classifiers = select::load(&config.classifier, config.intents.as_deref())?;
         let token = match &config.token {
             Some(token) => token.clone(),
             None => auth::load_or_create_token(&config.token_file)?,
         };
         let services = Services {
             registry,
-            classifier,
+            classifier: classifiers.yaml,
             hub: Hub::new(config.agent_capacity, console.clone()),
             console,
             policy: config.policy.clone(),
@@ -194,6 +202,7 @@ impl Server {
             customers,
             agents,
             services.clone(),
+            classifiers.worker,
             config.limits,
             shutdown.clone().cancelled_owned(),
         ));
@@ -246,12 +255,17 @@ pub async fn run(
     customers: TcpListener,
     agents: TcpListener,
     services: Services,
+    classifier: ModelWorker,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) {
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
-    let shared = Arc::new(connection::Shared::new(services, limits.clone()));
+    let shared = Arc::new(connection::Shared::new(
+        services,
+        classifier,
+        limits.clone(),
+    ));
     tracker.spawn(accept_loop(
         customers,
         connection::Kind::Customer,
