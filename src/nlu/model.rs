@@ -872,7 +872,10 @@ impl YamlClassifier {
     }
 
     /// The decision for class probabilities (the four options in menu order, then the
-    /// fallback class).
+    /// fallback class): abstain when the fallback class wins or no option reaches
+    /// `abstain_threshold` (confidence = 1 - best option's probability); clarify when the
+    /// two best options are closer than `clarify_margin`; else the best option with its
+    /// probability as confidence.
     pub(crate) fn decide(&self, p: &[f32; NCLASS]) -> Prediction {
         let mut ranking: Vec<(Intent, f32)> = CLASSES[..FALLBACK]
             .iter()
