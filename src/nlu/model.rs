@@ -7,8 +7,10 @@
 //! unknown word costs a few hash look-ups, not a scan of the vocabulary) and Spanish
 //! stemming. Messages are split into clauses at punctuation and contrast words ("pero",
 //! "sino", "solo", "mejor"); a clause whose desire verb is negated ("no quiero salir")
-//! is dropped when another clause carries evidence, and clauses before a contrast word
-//! weigh less.
+//! is dropped when another clause carries evidence, clauses before a contrast word
+//! weigh less, and so do clauses that only describe the problem when another one asks
+//! for something. A message asking for two options ("reiniciar el modem o hablar con
+//! alguien") gets a clarification.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -405,8 +407,7 @@ fn same_letters(a: &str, b: &str) -> bool {
     x == y
 }
 
-/// Every string obtained by deleting one character of `word` (ASCII-safe: keys are
-/// built from normalised text, non-ASCII letters are skipped).
+/// Every string obtained by deleting one character of `word` (on char boundaries).
 fn one_deletions(word: &str) -> impl Iterator<Item = String> + '_ {
     word.char_indices().map(move |(i, c)| {
         let mut s = String::with_capacity(word.len());
@@ -774,7 +775,7 @@ impl YamlClassifier {
 
     fn train(&mut self, data: &TrainingData) {
         let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed_cafe);
-        // Training set: every example, plus one copy with random typos so the
+        // Training set: every example, plus TYPO_COPIES copies with random typos so the
         // character n-grams learn to tolerate them.
         let mut docs: Vec<(RawFeatures, usize)> = Vec::new();
         for (example, intent) in data.examples() {
@@ -872,7 +873,10 @@ impl YamlClassifier {
     }
 
     /// The decision for class probabilities (the four options in menu order, then the
-    /// fallback class).
+    /// fallback class): abstain when the fallback class wins or no option reaches
+    /// `abstain_threshold` (confidence = 1 - best option's probability); clarify when the
+    /// two best options are closer than `clarify_margin`; else the best option with its
+    /// probability as confidence.
     pub(crate) fn decide(&self, p: &[f32; NCLASS]) -> Prediction {
         let mut ranking: Vec<(Intent, f32)> = CLASSES[..FALLBACK]
             .iter()
