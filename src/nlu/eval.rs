@@ -22,7 +22,7 @@ use anyhow::Context;
 use rand::SeedableRng;
 use serde::Serialize;
 
-use super::{data, load_classifier, model, Classifier, Decision, Intent};
+use super::{data, model, Classifier, Decision, Intent};
 
 /// Options of `reclamos eval`.
 #[derive(Debug, clap::Args)]
@@ -49,6 +49,10 @@ pub struct EvalArgs {
     /// Exit with a failure status when accuracy is below this (0..=1).
     #[arg(long, value_name = "X")]
     pub min_accuracy: Option<f64>,
+    /// Which classifier to measure (`--classifier zero-shot|hybrid --model DIR` compares the
+    /// model with the YAML classifier on the same file).
+    #[command(flatten)]
+    pub classifier: super::select::ClassifierArgs,
 }
 
 /// One labelled test sentence.
@@ -289,7 +293,9 @@ pub fn with_typos(cases: &[Case], rate: f64, seed: u64) -> Vec<Case> {
 /// Runs the evaluation.
 pub fn main(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let test = data::load(&args.file).context("reading the test file")?;
-    let classifier = load_classifier(args.intents.as_deref()).context("loading the classifier")?;
+    let classifier = super::select::load(&args.classifier, args.intents.as_deref())
+        .context("loading the classifier")?
+        .selected;
     let cases = cases(&test);
     anyhow::ensure!(
         !cases.is_empty(),
