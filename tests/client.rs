@@ -280,6 +280,25 @@ fn agent_reads_the_token_file_and_env() {
     let out = finish(child);
     assert!(out.status.success(), "{out:?}");
     assert_eq!(server.join().unwrap()[..2], ["from-env", "Ana"]);
+
+    // An explicit --token-file wins over the environment.
+    let (port, server) = fake_agent_server("from-file");
+    let mut child = spawn(
+        &[
+            "agent",
+            "--port",
+            &port.to_string(),
+            "--name",
+            "Ana",
+            "--token-file",
+            file.to_str().unwrap(),
+        ],
+        &[("RECLAMOS_AGENT_TOKEN", "from-env")],
+    );
+    drop(child.stdin.take());
+    let out = finish(child);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(server.join().unwrap()[..2], ["from-file", "Ana"]);
 }
 
 #[test]
@@ -337,5 +356,5 @@ fn agent_rejects_a_name_with_spaces_before_connecting() {
     );
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("must not contain spaces"), "{stderr}");
+    assert!(stderr.contains("(no spaces)"), "{stderr}");
 }

@@ -358,3 +358,51 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
         .expect_console("[SERVER] Cliente Cliente Carga 1 desconectado.")
         .await;
 }
+
+#[tokio::test]
+async fn an_executive_with_capacity_two_switches_between_customers() {
+    let server = TestServer::start_with(|config| config.agent_capacity = 2).await;
+    let ruts = server
+        .server
+        .services
+        .registry
+        .seed_load_customers(2)
+        .unwrap();
+    let mut agent = server.agent("Ana").await;
+    let mut first = server.logged_in(&ruts[0].to_string()).await;
+    first.send("3").await;
+    first
+        .recv_until_contains("Lo atiende el ejecutivo Ana")
+        .await;
+    agent.recv_until_contains(":close termina").await;
+    let mut second = server.logged_in(&ruts[1].to_string()).await;
+    second.send("3").await;
+    second
+        .recv_until_contains("Lo atiende el ejecutivo Ana")
+        .await;
+    let lines = agent.recv_until_contains(":close termina").await;
+    assert!(
+        lines.iter().any(|l| l.contains("Tiene 2 conversaciones")),
+        "{lines:#?}"
+    );
+    agent.send("para el primero").await;
+    first.expect("Ana: para el primero").await;
+    agent.send(":switch 2").await;
+    agent
+        .expect("Sistema: Ahora conversa con Cliente Carga 2.")
+        .await;
+    agent.send("para el segundo").await;
+    second.expect("Ana: para el segundo").await;
+    agent.send(":chats").await;
+    agent.expect("Sistema: Conversaciones actuales: 2.").await;
+    agent.recv().await;
+    let active = agent.recv().await;
+    assert!(
+        active.starts_with("  (2) Cliente Carga 2") && active.ends_with("(activa)"),
+        "{active}"
+    );
+    agent.send(":switch 3").await;
+    agent
+        .expect("Sistema: No tiene una conversación número 3 (ver :chats).")
+        .await;
+}

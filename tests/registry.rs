@@ -264,6 +264,7 @@ fn concurrent_appends_from_16_threads_lose_nothing() {
     let id = WIFI_REQUEST;
     let before = shared.request(id).unwrap().unwrap().history.len();
     let barrier = Barrier::new(THREADS);
+    let start = Instant::now();
     std::thread::scope(|scope| {
         for t in 0..THREADS {
             let (shared, path, barrier) = (&shared, &path, &barrier);
@@ -288,6 +289,18 @@ fn concurrent_appends_from_16_threads_lose_nothing() {
             });
         }
     });
+    let elapsed = start.elapsed();
+    println!(
+        "{THREADS} threads x {PER_THREAD} x (append_history + append_transcript): {:.1} ms, \
+         {:.0} writes/s ({} build)",
+        elapsed.as_secs_f64() * 1e3,
+        (2 * THREADS * PER_THREAD) as f64 / elapsed.as_secs_f64(),
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+    );
     let reopened = Registry::open(&path).unwrap();
     let history = reopened.request(id).unwrap().unwrap().history;
     assert_eq!(history.len(), before + THREADS * PER_THREAD);

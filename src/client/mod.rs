@@ -78,11 +78,13 @@ pub struct AgentArgs {
     /// Executives' port.
     #[arg(long, default_value_t = 5556)]
     pub port: u16,
-    /// Executive name shown to customers (no spaces); defaults to $USER, else asked.
+    /// Executive name shown to customers: one word of letters, digits, '.', '_' or '-';
+    /// defaults to $USER, else asked.
     #[arg(long)]
     pub name: Option<String>,
-    /// Access token; defaults to the token file the local server wrote.
-    #[arg(long, env = "RECLAMOS_AGENT_TOKEN", hide_env_values = true)]
+    /// Access token (else $RECLAMOS_AGENT_TOKEN, else the token file the local server
+    /// wrote).
+    #[arg(long)]
     pub token: Option<String>,
     /// Read the token from this file instead of the default location.
     #[arg(long, value_name = "PATH", conflicts_with = "token")]
@@ -124,26 +126,29 @@ pub enum NameError {
     /// Nothing was given.
     #[error("the executive name is empty")]
     Empty,
-    /// Spaces, tabs or control characters would break the `<name>: text` lines.
-    #[error("the executive name {0:?} must not contain spaces or control characters (e.g. --name JuanPerez)")]
+    /// Spaces, control characters or punctuation would break the `<name>: text` lines.
+    #[error(
+        "the executive name {0:?} may only contain letters, digits, '.', '_' and '-' \
+         (no spaces), e.g. --name JuanPerez"
+    )]
     BadCharacter(String),
     /// Longer than [`MAX_NAME_CHARS`].
     #[error("the executive name is longer than {MAX_NAME_CHARS} characters")]
     TooLong,
 }
 
-/// Longest accepted executive name, in characters.
-pub const MAX_NAME_CHARS: usize = 40;
+/// Longest accepted executive name, in characters (the server's limit).
+pub const MAX_NAME_CHARS: usize = 32;
 
-/// Checks an executive name: non-empty, at most [`MAX_NAME_CHARS`], no white space or
-/// control characters.
+/// Checks an executive name with the server's rule (one word of letters, digits, `.`, `_`
+/// or `-`, at most [`MAX_NAME_CHARS`]), so a bad `--name` fails before connecting.
 pub fn validate_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
-    if name
+    if !name
         .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || sanitize(&c.to_string()) != c.to_string())
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
     {
         return Err(NameError::BadCharacter(name.escape_debug().to_string()));
     }
@@ -178,9 +183,18 @@ fn default_name(interactive: bool) -> anyhow::Result<String> {
     }
 }
 
-/// `--token` (or `RECLAMOS_AGENT_TOKEN`), else the token file (`--token-file` or the
-/// default location).
-fn resolve_token(token: Option<&str>, file: Option<&std::path::Path>) -> anyhow::Result<String> {
+/// The executives' token: `--token`, else `--token-file`, else `$RECLAMOS_AGENT_TOKEN`,
+/// else the default token file (the one a local server writes).
+pub(crate) fn resolve_token(
+    token: Option<&str>,
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<String> {
+    let from_env = std::env::var(auth::TOKEN_ENV).ok();
+    let token = token.or(if file.is_none() {
+        from_env.as_deref()
+    } else {
+        None
+    });
     if let Some(token) = token {
         let token = token.trim();
         anyhow::ensure!(!token.is_empty(), "the token given is empty");

@@ -33,6 +33,10 @@ pub enum AgentCommand {
     Help,
     /// `:quit`: disconnect.
     Quit,
+    /// `:chats`: the executive's current conversations (with `--agent-capacity` above 1).
+    Chats,
+    /// `:switch <n>`: talk to the n-th current conversation.
+    Switch(usize),
 }
 
 /// Why a command line was not understood. Displays as the usage line to show.
@@ -46,7 +50,7 @@ pub enum CommandError {
     Unknown(String),
 }
 
-const HELP: [&str; 9] = [
+const HELP: [&str; 11] = [
     ":subject <descripción>  cambia el asunto de la solicitud",
     ":state abierto|cerrado  cambia el estado de la solicitud",
     ":history <texto>        agrega una entrada al historial",
@@ -55,6 +59,8 @@ const HELP: [&str; 9] = [
     ":queue                  muestra la fila de espera",
     ":close                  termina la conversación actual",
     ":quit                   se desconecta",
+    ":chats                  lista sus conversaciones actuales",
+    ":switch <n>             conversa con la n-ésima conversación actual",
     ":help                   muestra esta ayuda",
 ];
 
@@ -95,6 +101,13 @@ impl AgentCommand {
             "queue" => Ok(AgentCommand::Queue),
             "help" => Ok(AgentCommand::Help),
             "quit" => Ok(AgentCommand::Quit),
+            "chats" => Ok(AgentCommand::Chats),
+            "switch" => arg
+                .parse()
+                .ok()
+                .filter(|n| *n >= 1)
+                .map(AgentCommand::Switch)
+                .ok_or(CommandError::Usage(":switch <n> (ver :chats)")),
             other => Err(CommandError::Unknown(other.to_string())),
         }
     }
@@ -112,6 +125,8 @@ impl fmt::Display for AgentCommand {
             AgentCommand::Queue => f.write_str(":queue"),
             AgentCommand::Help => f.write_str(":help"),
             AgentCommand::Quit => f.write_str(":quit"),
+            AgentCommand::Chats => f.write_str(":chats"),
+            AgentCommand::Switch(n) => write!(f, ":switch {n}"),
         }
     }
 }
@@ -138,6 +153,8 @@ pub struct AgentConversation {
     session: SessionId,
     outbox: Outbox<AgentEvent>,
     phase: Phase,
+    /// The customer the executive's lines go to (the oldest current chat when unset).
+    active: Option<SessionId>,
 }
 
 impl AgentConversation {
@@ -151,6 +168,7 @@ impl AgentConversation {
             session,
             outbox: Outbox::new(events, kick),
             phase: Phase::AwaitToken,
+            active: None,
         }
     }
 
@@ -213,8 +231,15 @@ impl AgentConversation {
         }
     }
 
+    /// The conversation the executive is talking to: the one chosen with `:switch` while
+    /// it lasts, else the oldest.
     fn current(&self, services: &Services) -> Option<ChatInfo> {
-        services.hub.chats_of(self.session).into_iter().next()
+        let chats = services.hub.chats_of(self.session);
+        let active = self
+            .active
+            .and_then(|a| chats.iter().position(|c| c.customer == a));
+        let index = active.unwrap_or(0);
+        chats.into_iter().nth(index)
     }
 
     fn on_ready(&mut self, name: String, text: &str, services: &Services, reply: &mut Reply) {
@@ -271,6 +296,40 @@ impl AgentConversation {
             AgentCommand::Quit => {
                 reply.system("Hasta luego.");
                 self.phase = Phase::Closed;
+                return;
+            }
+            AgentCommand::Chats => {
+                let chats = services.hub.chats_of(self.session);
+                let current = self.current(services).map(|c| c.customer);
+                reply.system(format!("Conversaciones actuales: {}.", chats.len()));
+                for (i, chat) in chats.iter().enumerate() {
+                    let mark = if Some(chat.customer) == current {
+                        " (activa)"
+                    } else {
+                        ""
+                    };
+                    reply.line(format!(
+                        "  ({}) {} (RUT {}), solicitud {}{mark}",
+                        i + 1,
+                        chat.name,
+                        chat.rut,
+                        chat.request
+                    ));
+                }
+                return;
+            }
+            AgentCommand::Switch(n) => {
+                match services.hub.chats_of(self.session).into_iter().nth(n - 1) {
+                    Some(chat) => {
+                        self.active = Some(chat.customer);
+                        reply.system(format!("Ahora conversa con {}.", chat.name));
+                    }
+                    None => {
+                        reply.system(format!(
+                            "No tiene una conversación número {n} (ver :chats)."
+                        ));
+                    }
+                }
                 return;
             }
             AgentCommand::Name(new) => {
@@ -345,7 +404,9 @@ impl AgentConversation {
             AgentCommand::Help
             | AgentCommand::Queue
             | AgentCommand::Quit
-            | AgentCommand::Name(_) => {
+            | AgentCommand::Name(_)
+            | AgentCommand::Chats
+            | AgentCommand::Switch(_) => {
                 unreachable!("handled above")
             }
         };
@@ -391,6 +452,12 @@ impl AgentConversation {
                     for line in backlog {
                         reply.line(format!("  {}: {line}", chat.name));
                     }
+                }
+                let chats = services.hub.chats_of(self.session).len();
+                if chats > 1 {
+                    reply.system(format!(
+                        "Tiene {chats} conversaciones: :chats las lista y :switch <n> elige a quién escribe."
+                    ));
                 }
                 reply.system("Escriba para conversar; :close termina la conversación.");
             }
@@ -508,6 +575,8 @@ mod tests {
             AgentCommand::Queue,
             AgentCommand::Help,
             AgentCommand::Quit,
+            AgentCommand::Chats,
+            AgentCommand::Switch(2),
         ] {
             assert_eq!(AgentCommand::parse(&command.to_string()), Ok(command));
         }

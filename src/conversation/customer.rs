@@ -5,7 +5,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Reply, Services};
 use crate::hub::{CustomerEvent, HubError, Outbox, Routed, SessionId, Ticket};
-use crate::nlu::{self, Decision, Intent};
+use crate::nlu::{self, Decision, Intent, Prediction};
 use crate::registry::{Customer, Request, RequestId, RequestState};
 use crate::rut::Rut;
 use crate::text::sanitize;
@@ -59,6 +59,9 @@ pub struct CustomerConversation {
     login_attempts: u32,
     serial_attempts: u32,
     verified: bool,
+    /// A prediction computed ahead by the server (on the model's worker threads) for the
+    /// line being handled.
+    precomputed: Option<(String, Prediction)>,
 }
 
 const MENU: [&str; 4] = [
@@ -89,6 +92,7 @@ impl CustomerConversation {
             login_attempts: 0,
             serial_attempts: 0,
             verified: false,
+            precomputed: None,
         }
     }
 
@@ -109,6 +113,42 @@ impl CustomerConversation {
     /// Whether the conversation has ended.
     pub fn is_closed(&self) -> bool {
         self.phase == Phase::Closed
+    }
+
+    /// Whether handling `line` now would run the classifier (free text at the menu, in the
+    /// request list or in a clarification). The server then classifies it off the async
+    /// runtime when the classifier is expensive, and passes the result to
+    /// [`handle_line_classified`](Self::handle_line_classified).
+    pub fn wants_classification(&self, line: &str) -> bool {
+        let text = line.trim();
+        let free_text = !text.is_empty() && menu_number(text).is_none();
+        free_text
+            && matches!(
+                self.phase,
+                Phase::Menu | Phase::Clarify { .. } | Phase::Choosing { .. }
+            )
+    }
+
+    /// Like [`handle_line`](Self::handle_line), with the classifier's prediction for the
+    /// line already computed.
+    pub fn handle_line_classified(
+        &mut self,
+        line: &str,
+        prediction: Prediction,
+        services: &Services,
+    ) -> Reply {
+        self.precomputed = Some((line.trim().to_string(), prediction));
+        let reply = self.handle_line(line, services);
+        self.precomputed = None;
+        reply
+    }
+
+    /// Classifies free text, using the prediction computed ahead when there is one.
+    fn classify(&mut self, text: &str, services: &Services) -> Prediction {
+        match self.precomputed.take() {
+            Some((line, prediction)) if line == text => prediction,
+            _ => services.classifier.classify(text),
+        }
     }
 
     /// Handles one line from the customer.
@@ -340,7 +380,7 @@ impl CustomerConversation {
 
     /// Routes free text typed at the menu through the classifier.
     fn free_text(&mut self, text: &str, services: &Services, reply: &mut Reply) {
-        let prediction = services.classifier.classify(text);
+        let prediction = self.classify(text, services);
         if let Some(number) = nlu::request_number(text) {
             let about_requests = matches!(
                 prediction.decision,
@@ -507,7 +547,7 @@ impl CustomerConversation {
             return self.show_request(requests[index].0, services, reply);
         }
         // Perhaps they changed their mind ("mejor quiero hablar con un ejecutivo").
-        if let Decision::Intent(intent) = services.classifier.classify(text).decision {
+        if let Decision::Intent(intent) = self.classify(text, services).decision {
             if intent != Intent::RevisarAtenciones {
                 return self.choose(intent, services, reply);
             }

@@ -1,16 +1,512 @@
 //! `reclamos eval`: measures a classifier on a labelled YAML file.
+//!
+//! The test file uses the same Rasa NLU format as the training file; each example's
+//! label is its intent, and `nlu_fallback` examples must be abstained on.
+//!
+//! Scoring rules:
+//! - a `Decision::Fallback` is a prediction of `nlu_fallback`;
+//! - a `Decision::Clarify(a, b)` counts as predicting `a` (the conversation asks the
+//!   customer to confirm between `a` and `b`, so the best guess is what it offers
+//!   first); the number of clarifications is reported separately.
+//!
+//! [`evaluate`] takes any `&dyn Classifier`, so other classifiers can be measured with
+//! the same report.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use rand::SeedableRng;
+use serde::Serialize;
+
+use super::{data, model, Classifier, Decision, Intent};
 
 /// Options of `reclamos eval`.
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
     /// Labelled test file in Rasa NLU format.
     pub file: PathBuf,
+    /// Print one JSON object instead of the text report.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write Rasa-like report files (intent_report.json, errors.json,
+    /// intent_confusion_matrix.png) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Training file for the classifier (default: the embedded intents/es.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub intents: Option<PathBuf>,
+    /// Also evaluate with random character edits at this rate per letter, and report the
+    /// accuracy drop.
+    #[arg(long, value_name = "RATE")]
+    pub typos: Option<f64>,
+    /// Seed for `--typos`.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Exit with a failure status when accuracy is below this (0..=1).
+    #[arg(long, value_name = "X")]
+    pub min_accuracy: Option<f64>,
+    /// Which classifier to measure (`--classifier zero-shot|hybrid --model DIR` compares the
+    /// model with the YAML classifier on the same file).
+    #[command(flatten)]
+    pub classifier: super::select::ClassifierArgs,
+}
+
+/// One labelled test sentence.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// The sentence.
+    pub text: String,
+    /// The expected intent (`Fallback` for `nlu_fallback`).
+    pub expected: Intent,
+}
+
+/// Precision, recall, F1 and support of one intent.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Scores {
+    /// Share of predictions of the intent that were right.
+    pub precision: f64,
+    /// Share of the intent's sentences predicted as it.
+    pub recall: f64,
+    /// Harmonic mean of precision and recall.
+    pub f1: f64,
+    /// Number of test sentences of the intent.
+    pub support: usize,
+}
+
+/// A misclassified sentence.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalError {
+    /// The sentence.
+    pub text: String,
+    /// Its label.
+    pub expected: String,
+    /// What was predicted.
+    pub predicted: String,
+    /// The prediction's confidence.
+    pub confidence: f32,
+    /// The decision (`intent`, `clarify:a/b`, `fallback`).
+    pub decision: String,
+}
+
+/// The confusion matrix: `matrix[expected][predicted]` over `labels`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Confusion {
+    /// Intent names, in row/column order.
+    pub labels: Vec<String>,
+    /// Counts.
+    pub matrix: Vec<Vec<u32>>,
+}
+
+/// Latency of one `classify` call.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Latency {
+    /// Median, microseconds.
+    pub p50: f64,
+    /// 99th percentile, microseconds.
+    pub p99: f64,
+    /// Mean, microseconds.
+    pub mean: f64,
+}
+
+/// The accuracy under random typos.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct TypoRun {
+    /// Edit rate per letter.
+    pub rate: f64,
+    /// RNG seed.
+    pub seed: u64,
+    /// Accuracy on the clean text.
+    pub clean_accuracy: f64,
+    /// Accuracy with typos.
+    pub accuracy: f64,
+    /// `clean_accuracy - accuracy`, in percentage points.
+    pub drop_points: f64,
+}
+
+/// The result of an evaluation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Number of test sentences.
+    pub total: usize,
+    /// Share of sentences predicted right.
+    pub accuracy: f64,
+    /// Mean F1 over the intents present in labels or predictions.
+    pub macro_f1: f64,
+    /// Scores per intent name (`nlu_fallback` included).
+    pub per_intent: BTreeMap<String, Scores>,
+    /// Confusion matrix.
+    pub confusion: Confusion,
+    /// Misclassified sentences.
+    pub errors: Vec<EvalError>,
+    /// How many predictions were clarification requests.
+    pub clarifications: usize,
+    /// The sentences answered with a clarification request (right or wrong).
+    pub clarified: Vec<EvalError>,
+    /// Per-call latency.
+    pub latency_us: Latency,
+    /// Messages per second, single thread.
+    pub throughput_per_s: f64,
+    /// Typo robustness, with `--typos`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub typos: Option<TypoRun>,
+}
+
+/// The labelled cases of a parsed test file.
+pub fn cases(data: &data::TrainingData) -> Vec<Case> {
+    data.examples()
+        .map(|(text, expected)| Case {
+            text: text.to_owned(),
+            expected,
+        })
+        .collect()
+}
+
+const LABELS: [Intent; 5] = [
+    Intent::RevisarAtenciones,
+    Intent::ReiniciarServicios,
+    Intent::ContactarEjecutivo,
+    Intent::Salir,
+    Intent::Fallback,
+];
+
+fn label_index(intent: Intent) -> usize {
+    LABELS.iter().position(|l| *l == intent).unwrap_or(4)
+}
+
+/// Classifies every case once and scores the results (see the module docs for how
+/// clarifications and abstentions count).
+pub fn evaluate(classifier: &dyn Classifier, cases: &[Case]) -> Report {
+    // Warm up caches so the first timed call is not an outlier.
+    for case in cases.iter().take(16) {
+        let _ = classifier.classify(&case.text);
+    }
+    let mut matrix = vec![vec![0u32; LABELS.len()]; LABELS.len()];
+    let mut errors = Vec::new();
+    let mut latencies = Vec::with_capacity(cases.len());
+    let mut clarified = Vec::new();
+    for case in cases {
+        let start = Instant::now();
+        let prediction = classifier.classify(&case.text);
+        latencies.push(start.elapsed().as_secs_f64() * 1e6);
+        let (predicted, decision) = match prediction.decision {
+            Decision::Intent(i) => (i, i.name().to_owned()),
+            Decision::Clarify(a, b) => (a, format!("clarify:{a}/{b}")),
+            Decision::Fallback => (Intent::Fallback, "fallback".to_owned()),
+        };
+        matrix[label_index(case.expected)][label_index(predicted)] += 1;
+        let outcome = EvalError {
+            text: case.text.clone(),
+            expected: case.expected.name().to_owned(),
+            predicted: predicted.name().to_owned(),
+            confidence: prediction.confidence,
+            decision,
+        };
+        if matches!(prediction.decision, Decision::Clarify(..)) {
+            clarified.push(outcome.clone());
+        }
+        if predicted != case.expected {
+            errors.push(outcome);
+        }
+    }
+    let total = cases.len();
+    let correct: u32 = (0..LABELS.len()).map(|i| matrix[i][i]).sum();
+    let accuracy = ratio(f64::from(correct), total as f64);
+    let mut per_intent = BTreeMap::new();
+    let mut f1s = Vec::new();
+    for (i, label) in LABELS.iter().enumerate() {
+        let support: u32 = matrix[i].iter().sum();
+        let predicted: u32 = matrix.iter().map(|row| row[i]).sum();
+        let tp = f64::from(matrix[i][i]);
+        let precision = ratio(tp, f64::from(predicted));
+        let recall = ratio(tp, f64::from(support));
+        let f1 = ratio(2.0 * precision * recall, precision + recall);
+        if support > 0 || predicted > 0 {
+            f1s.push(f1);
+        }
+        per_intent.insert(
+            label.name().to_owned(),
+            Scores {
+                precision,
+                recall,
+                f1,
+                support: support as usize,
+            },
+        );
+    }
+    let macro_f1 = ratio(f1s.iter().sum(), f1s.len() as f64);
+    let total_us: f64 = latencies.iter().sum();
+    latencies.sort_by(f64::total_cmp);
+    let pct = |q: f64| {
+        if latencies.is_empty() {
+            0.0
+        } else {
+            let at = ((latencies.len() as f64 - 1.0) * q).round() as usize;
+            latencies[at.min(latencies.len() - 1)]
+        }
+    };
+    Report {
+        total,
+        accuracy,
+        macro_f1,
+        per_intent,
+        confusion: Confusion {
+            labels: LABELS.iter().map(|l| l.name().to_owned()).collect(),
+            matrix,
+        },
+        errors,
+        clarifications: clarified.len(),
+        clarified,
+        latency_us: Latency {
+            p50: pct(0.5),
+            p99: pct(0.99),
+            mean: ratio(total_us, total as f64),
+        },
+        throughput_per_s: ratio(total as f64, total_us / 1e6),
+        typos: None,
+    }
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        0.0
+    } else {
+        a / b
+    }
+}
+
+/// The cases with seeded random character edits applied.
+pub fn with_typos(cases: &[Case], rate: f64, seed: u64) -> Vec<Case> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    cases
+        .iter()
+        .map(|c| Case {
+            text: model::add_typos(&c.text, rate, &mut rng),
+            expected: c.expected,
+        })
+        .collect()
 }
 
 /// Runs the evaluation.
 pub fn main(args: EvalArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("eval is not implemented yet ({})", args.file.display())
+    let test = data::load(&args.file).context("reading the test file")?;
+    let classifier = super::select::load(&args.classifier, args.intents.as_deref())
+        .context("loading the classifier")?
+        .selected;
+    let cases = cases(&test);
+    anyhow::ensure!(
+        !cases.is_empty(),
+        "{}: no test examples",
+        args.file.display()
+    );
+    let mut report = evaluate(classifier.as_ref(), &cases);
+    let mut typo_errors = Vec::new();
+    if let Some(rate) = args.typos {
+        anyhow::ensure!((0.0..=1.0).contains(&rate), "--typos must be in 0..=1");
+        let noisy = evaluate(classifier.as_ref(), &with_typos(&cases, rate, args.seed));
+        report.typos = Some(TypoRun {
+            rate,
+            seed: args.seed,
+            clean_accuracy: report.accuracy,
+            accuracy: noisy.accuracy,
+            drop_points: (report.accuracy - noisy.accuracy) * 100.0,
+        });
+        typo_errors = noisy.errors;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", render_text(&report));
+        if !typo_errors.is_empty() {
+            println!("errors with typos ({}):", typo_errors.len());
+            for e in &typo_errors {
+                println!(
+                    "  {:<20} -> {:<20} {:.2} {:?}",
+                    e.expected, e.predicted, e.confidence, e.text
+                );
+            }
+        }
+    }
+    if let Some(dir) = &args.report {
+        write_report_dir(dir, &report)
+            .with_context(|| format!("writing the report to {}", dir.display()))?;
+        if !args.json {
+            println!("report written to {}", dir.display());
+        }
+    }
+    if let Some(min) = args.min_accuracy {
+        if report.accuracy < min {
+            eprintln!(
+                "accuracy {:.4} is below --min-accuracy {min:.4}",
+                report.accuracy
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The human-readable report.
+pub fn render_text(report: &Report) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "sentences: {}   accuracy: {:.2}%   macro-F1: {:.4}   clarifications: {}",
+        report.total,
+        report.accuracy * 100.0,
+        report.macro_f1,
+        report.clarifications
+    );
+    let _ = writeln!(
+        s,
+        "\n{:<22} {:>9} {:>9} {:>9} {:>8}",
+        "intent", "precision", "recall", "f1", "support"
+    );
+    for label in &report.confusion.labels {
+        if let Some(sc) = report.per_intent.get(label) {
+            let _ = writeln!(
+                s,
+                "{:<22} {:>9.3} {:>9.3} {:>9.3} {:>8}",
+                label, sc.precision, sc.recall, sc.f1, sc.support
+            );
+        }
+    }
+    let _ = writeln!(s, "\nconfusion (rows: expected, columns: predicted)");
+    let _ = write!(s, "{:<22}", "");
+    for i in 0..report.confusion.labels.len() {
+        let _ = write!(s, " {:>5}", i + 1);
+    }
+    let _ = writeln!(s);
+    for (i, (label, row)) in report
+        .confusion
+        .labels
+        .iter()
+        .zip(&report.confusion.matrix)
+        .enumerate()
+    {
+        let _ = write!(s, "{:<22}", format!("{} {label}", i + 1));
+        for count in row {
+            let _ = write!(s, " {count:>5}");
+        }
+        let _ = writeln!(s);
+    }
+    if !report.errors.is_empty() {
+        let _ = writeln!(s, "\nerrors ({}):", report.errors.len());
+        for e in &report.errors {
+            let _ = writeln!(
+                s,
+                "  {:<20} -> {:<20} {:.2} {:<40} {:?}",
+                e.expected, e.predicted, e.confidence, e.decision, e.text
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\nlatency: p50 {:.1} µs, p99 {:.1} µs, mean {:.1} µs; throughput {:.0} msg/s",
+        report.latency_us.p50,
+        report.latency_us.p99,
+        report.latency_us.mean,
+        report.throughput_per_s
+    );
+    if let Some(t) = report.typos {
+        let _ = writeln!(
+            s,
+            "typos (rate {}, seed {}): accuracy {:.2}% -> {:.2}% (drop {:.2} points)",
+            t.rate,
+            t.seed,
+            t.clean_accuracy * 100.0,
+            t.accuracy * 100.0,
+            t.drop_points
+        );
+    }
+    s
+}
+
+/// Writes `intent_report.json`, `errors.json` and `intent_confusion_matrix.png` in the
+/// layout of Rasa's `rasa test nlu` results.
+pub fn write_report_dir(dir: &Path, report: &Report) -> anyhow::Result<()> {
+    fs::create_dir_all(dir)?;
+    let mut rasa = serde_json::Map::new();
+    let labels = &report.confusion.labels;
+    for (i, label) in labels.iter().enumerate() {
+        let Some(sc) = report.per_intent.get(label) else {
+            continue;
+        };
+        let confused_with: serde_json::Map<String, serde_json::Value> = labels
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i && report.confusion.matrix[i][*j] > 0)
+            .map(|(j, other)| (other.clone(), report.confusion.matrix[i][j].into()))
+            .collect();
+        rasa.insert(
+            label.clone(),
+            serde_json::json!({
+                "precision": sc.precision,
+                "recall": sc.recall,
+                "f1-score": sc.f1,
+                "support": sc.support,
+                "confused_with": confused_with,
+            }),
+        );
+    }
+    rasa.insert("accuracy".into(), report.accuracy.into());
+    let present: Vec<&Scores> = report
+        .per_intent
+        .values()
+        .filter(|s| s.support > 0)
+        .collect();
+    let n = present.len().max(1) as f64;
+    let total = report.total.max(1) as f64;
+    let avg = |f: fn(&Scores) -> f64| present.iter().map(|s| f(s)).sum::<f64>() / n;
+    let wavg = |f: fn(&Scores) -> f64| {
+        present.iter().map(|s| f(s) * s.support as f64).sum::<f64>() / total
+    };
+    rasa.insert(
+        "macro avg".into(),
+        serde_json::json!({
+            "precision": avg(|s| s.precision),
+            "recall": avg(|s| s.recall),
+            "f1-score": avg(|s| s.f1),
+            "support": report.total,
+        }),
+    );
+    rasa.insert(
+        "weighted avg".into(),
+        serde_json::json!({
+            "precision": wavg(|s| s.precision),
+            "recall": wavg(|s| s.recall),
+            "f1-score": wavg(|s| s.f1),
+            "support": report.total,
+        }),
+    );
+    fs::write(
+        dir.join("intent_report.json"),
+        serde_json::to_string_pretty(&rasa)?,
+    )?;
+    let errors: Vec<serde_json::Value> = report
+        .errors
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "text": e.text,
+                "intent": e.expected,
+                "intent_prediction": {"name": e.predicted, "confidence": e.confidence},
+            })
+        })
+        .collect();
+    fs::write(
+        dir.join("errors.json"),
+        serde_json::to_string_pretty(&errors)?,
+    )?;
+    let png = fs::File::create(dir.join("intent_confusion_matrix.png"))?;
+    super::plot::confusion_png(
+        labels,
+        &report.confusion.matrix,
+        std::io::BufWriter::new(png),
+    )?;
+    Ok(())
 }

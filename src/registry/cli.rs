@@ -166,7 +166,7 @@ fn write_table(
             }
         }
     }
-    writeln!(out, "{} request(s)", requests.len())
+    writeln!(out, "total: {}", requests.len())
 }
 
 /// One request in `--json` output.

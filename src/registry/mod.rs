@@ -177,7 +177,10 @@ struct Shared {
     /// `db.rs`): every method locks it, runs one short transaction and unlocks, and nothing
     /// awaits while it is held, so the lock is never held across an `.await` and contention
     /// is short. An async mutex would only add overhead. Callers in async code may call the
-    /// methods directly; a SQLite commit in WAL mode with `synchronous=NORMAL` does no fsync.
+    /// methods directly: a commit in WAL mode with `synchronous=NORMAL` does no fsync (tens
+    /// of microseconds; only the automatic checkpoint every ~1000 pages syncs). The one long
+    /// wait is another *process* holding the write lock, bounded by
+    /// [`schema::BUSY_TIMEOUT`].
     conn: Mutex<Connection>,
     /// Where the database lives (`None` in memory); for messages and `Debug`.
     path: Option<PathBuf>,
@@ -273,13 +276,20 @@ impl Registry {
         self.shared.path.as_deref()
     }
 
-    /// Locks the connection. A panic while the lock was held cannot have left a transaction
-    /// half-applied (rusqlite's `Transaction` rolls back when dropped during unwinding), so
-    /// a poisoned lock is cleared and used instead of failing every later call.
+    /// Locks the connection. A poisoned lock (a panic while it was held) is cleared and the
+    /// connection reused instead of failing every later call: rusqlite's `Transaction`
+    /// rolls back when dropped during unwinding, and any transaction still open is rolled
+    /// back here, so no half-applied change survives the panic.
     fn lock(&self) -> MutexGuard<'_, Connection> {
         self.shared.conn.lock().unwrap_or_else(|poisoned| {
             self.shared.conn.clear_poison();
-            poisoned.into_inner()
+            let conn = poisoned.into_inner();
+            if !conn.is_autocommit() {
+                if let Err(err) = conn.execute_batch("ROLLBACK") {
+                    tracing::warn!(cause = %err, "rolling back after a panic failed");
+                }
+            }
+            conn
         })
     }
 
@@ -704,4 +714,155 @@ fn insert_history(
     )?
     .execute(params![id, at, author, text])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jorge() -> Rut {
+        Rut::from_number(demo::JORGE_RUT_NUMBER).unwrap()
+    }
+
+    #[test]
+    fn states_parse_in_any_case_and_display_in_spanish() {
+        let table = [
+            ("abierto", Some(RequestState::Abierto)),
+            (" Cerrado ", Some(RequestState::Cerrado)),
+            ("ABIERTO", Some(RequestState::Abierto)),
+            ("pendiente", None),
+            ("", None),
+        ];
+        for (text, expected) in table {
+            assert_eq!(text.parse::<RequestState>().ok(), expected, "{text:?}");
+        }
+        assert_eq!(RequestState::Cerrado.to_string(), "cerrado");
+        assert!(matches!(
+            "x".parse::<RequestState>(),
+            Err(RegistryError::BadState(s)) if s == "x"
+        ));
+    }
+
+    #[test]
+    fn a_panic_under_the_lock_does_not_break_the_registry() {
+        let registry = Registry::open_in_memory().unwrap();
+        let clone = registry.clone();
+        let panicked = std::thread::spawn(move || {
+            let conn = clone.lock();
+            // Start a write and die in the middle of it.
+            conn.execute_batch("BEGIN IMMEDIATE; DELETE FROM history;")
+                .unwrap();
+            panic!("simulated bug while holding the lock");
+        })
+        .join();
+        assert!(panicked.is_err());
+        assert!(registry.shared.conn.is_poisoned());
+        // The next call clears the poison and rolls back the transaction the panic left open.
+        let appended = registry
+            .append_history(demo::WIFI_REQUEST, "a", "b")
+            .unwrap();
+        assert!(!registry.shared.conn.is_poisoned());
+        assert_eq!(appended.history.last().unwrap().text, "b");
+        let request = registry.request(demo::WIFI_REQUEST).unwrap().unwrap();
+        assert!(
+            request.history.len() > 1,
+            "the half-done delete was rolled back"
+        );
+    }
+
+    #[test]
+    fn a_panic_inside_a_transaction_rolls_it_back() {
+        let registry = Registry::open_in_memory().unwrap();
+        let clone = registry.clone();
+        let panicked = std::thread::spawn(move || {
+            let _ = clone.write(|conn| {
+                conn.execute("DELETE FROM history", [])?;
+                panic!("simulated bug inside a transaction");
+                #[allow(unreachable_code)]
+                Ok(())
+            });
+        })
+        .join();
+        assert!(panicked.is_err());
+        let request = registry.request(demo::WIFI_REQUEST).unwrap().unwrap();
+        assert!(!request.history.is_empty(), "rolled back on unwind");
+        let appended = registry
+            .append_history(demo::WIFI_REQUEST, "a", "b")
+            .unwrap();
+        assert_eq!(appended.history.len(), request.history.len() + 1);
+    }
+
+    #[test]
+    fn a_full_database_is_an_sqlite_error_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open(&dir.path().join("full.db")).unwrap();
+        // Cap the file at its current size: the next pages cannot be allocated.
+        {
+            let conn = registry.lock();
+            let pages: i64 = conn
+                .query_row("PRAGMA page_count", [], |row| row.get(0))
+                .unwrap();
+            conn.pragma_update(None, "max_page_count", pages).unwrap();
+        }
+        let before = registry.request(demo::WIFI_REQUEST).unwrap().unwrap();
+        let text = "x".repeat(64 * 1024);
+        let err = registry
+            .append_history(demo::WIFI_REQUEST, "a", &text)
+            .unwrap_err();
+        assert!(
+            matches!(&err, RegistryError::Sqlite(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)),
+            "{err:?}"
+        );
+        assert_eq!(
+            registry.request(demo::WIFI_REQUEST).unwrap().unwrap(),
+            before
+        );
+        // Small writes that fit still work.
+        registry
+            .lock()
+            .pragma_update(None, "max_page_count", 1_000_000)
+            .unwrap();
+        registry
+            .append_history(demo::WIFI_REQUEST, "a", "b")
+            .unwrap();
+    }
+
+    #[test]
+    fn query_only_connection_refuses_writes_cleanly() {
+        let registry = Registry::open_in_memory().unwrap();
+        registry
+            .lock()
+            .pragma_update(None, "query_only", true)
+            .unwrap();
+        let err = registry
+            .create_request(jorge(), "x", RequestState::Abierto, "a", "b")
+            .unwrap_err();
+        assert!(
+            matches!(&err, RegistryError::Sqlite(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly)),
+            "{err:?}"
+        );
+        assert_eq!(registry.requests_of(jorge()).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_corrupt_row_is_an_error_not_a_panic() {
+        let registry = Registry::open_in_memory().unwrap();
+        registry
+            .lock()
+            .execute(
+                "INSERT INTO customers (rut, name) VALUES ('12345678-9', 'RUT malo')",
+                [],
+            )
+            .unwrap();
+        let err = registry.customers().unwrap_err();
+        assert!(matches!(err, RegistryError::Sqlite(_)), "{err:?}");
+    }
+
+    #[test]
+    fn debug_shows_the_path() {
+        let registry = Registry::open_in_memory().unwrap();
+        assert_eq!(format!("{registry:?}"), "Registry { path: None, .. }");
+    }
 }

@@ -23,6 +23,8 @@ use crate::conversation::{
     CUSTOMER_GREETING,
 };
 use crate::hub::{AgentEvent, CustomerEvent, SessionId};
+use crate::nlu::select::ModelWorker;
+use crate::nlu::Prediction;
 
 /// Which port a connection came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,15 +38,23 @@ pub enum Kind {
 /// State shared by every connection task.
 pub struct Shared {
     pub(super) services: Services,
+    /// Classifies free text off the runtime when the classifier is expensive (a model).
+    classifier: ModelWorker,
     pub(super) limits: Limits,
     throttle: AuthThrottle,
     tls: Option<TlsAcceptor>,
 }
 
 impl Shared {
-    pub(super) fn new(services: Services, limits: Limits, tls: Option<TlsAcceptor>) -> Shared {
+    pub(super) fn new(
+        services: Services,
+        classifier: ModelWorker,
+        limits: Limits,
+        tls: Option<TlsAcceptor>,
+    ) -> Shared {
         Shared {
             services,
+            classifier,
             limits,
             throttle: AuthThrottle::default(),
             tls,
@@ -62,6 +72,18 @@ trait Party {
     type Event: Send;
     fn greeting(&self) -> &'static str;
     fn handle_line(&mut self, line: &str, services: &Services) -> Reply;
+    /// Whether `line` is free text the classifier must read (only customers have any).
+    fn wants_classification(&self, _line: &str) -> bool {
+        false
+    }
+    fn handle_line_classified(
+        &mut self,
+        line: &str,
+        _prediction: Prediction,
+        services: &Services,
+    ) -> Reply {
+        self.handle_line(line, services)
+    }
     fn handle_event(&mut self, event: Self::Event, services: &Services) -> Reply;
     fn idle_timeout(&self, limits: &Limits) -> Option<Duration>;
     fn disconnected(&mut self, services: &Services);
@@ -77,6 +99,17 @@ impl Party for CustomerConversation {
     }
     fn handle_event(&mut self, event: CustomerEvent, services: &Services) -> Reply {
         CustomerConversation::handle_event(self, event, services)
+    }
+    fn wants_classification(&self, line: &str) -> bool {
+        CustomerConversation::wants_classification(self, line)
+    }
+    fn handle_line_classified(
+        &mut self,
+        line: &str,
+        prediction: Prediction,
+        services: &Services,
+    ) -> Reply {
+        CustomerConversation::handle_line_classified(self, line, prediction, services)
     }
     fn idle_timeout(&self, limits: &Limits) -> Option<Duration> {
         match self.idle() {
@@ -282,7 +315,14 @@ async fn drive<P: Party, S: Stream>(
                 Some(Ok(line)) => {
                     if bucket.take(Instant::now()) {
                         strikes = 0;
-                        guard.party.handle_line(&line, services)
+                        if shared.classifier.has_threads() && guard.party.wants_classification(&line) {
+                            // The model runs on its own threads; this task waits without
+                            // blocking the runtime (or gets the YAML answer when saturated).
+                            let prediction = shared.classifier.classify(line.trim()).await;
+                            guard.party.handle_line_classified(&line, prediction, services)
+                        } else {
+                            guard.party.handle_line(&line, services)
+                        }
                     } else {
                         strikes += 1;
                         if strikes > limits.burst {

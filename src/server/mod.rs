@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
@@ -29,6 +29,7 @@ use crate::auth;
 use crate::console::Console;
 use crate::conversation::{Policy, Services};
 use crate::hub::Hub;
+use crate::nlu::select::{self, ClassifierArgs, ModelWorker};
 use crate::registry::Registry;
 pub use limits::Limits;
 
@@ -81,6 +82,9 @@ pub struct ServerArgs {
     /// Limits.
     #[command(flatten)]
     pub limits: Limits,
+    /// Classifier selection (the zero-shot model needs the `zero-shot` feature).
+    #[command(flatten)]
+    pub classifier: ClassifierArgs,
 }
 
 /// The PEM files that turn TLS on for both ports.
@@ -117,6 +121,8 @@ pub struct Config {
     pub db_max_bytes: u64,
     /// Connection limits and timeouts.
     pub limits: Limits,
+    /// Which classifier answers free text.
+    pub classifier: ClassifierArgs,
     /// Serve both ports over TLS (`None`: plain TCP).
     pub tls: Option<TlsFiles>,
 }
@@ -140,6 +146,7 @@ impl Config {
             demo_load_customers: args.demo_load_customers,
             db_max_bytes: args.db_max_mib.saturating_mul(1024 * 1024),
             limits: args.limits,
+            classifier: args.classifier,
             tls: args
                 .tls_cert
                 .zip(args.tls_key)
@@ -162,6 +169,7 @@ impl Config {
             demo_load_customers: 0,
             db_max_bytes: 0,
             limits: Limits::default(),
+            classifier: ClassifierArgs::default(),
             tls: None,
         }
     }
@@ -200,23 +208,23 @@ impl Server {
             let cap = registry.limit_size(config.db_max_bytes)?;
             tracing::info!(cap, "database size capped");
         }
-        let classifier = crate::nlu::load_classifier(config.intents.as_deref())?;
+        let classifiers = select::load(&config.classifier, config.intents.as_deref())?;
         let token = match &config.token {
             Some(token) => token.clone(),
             None => auth::load_or_create_token(&config.token_file)?,
         };
         let services = Services {
             registry,
-            classifier,
+            classifier: classifiers.yaml,
             hub: Hub::new(config.agent_capacity, console.clone()),
             console,
             policy: config.policy.clone(),
             agent_token: Arc::from(token),
         };
-        let customers = TcpListener::bind(&config.customer_addr)
+        let customers = listen(&config.customer_addr)
             .await
             .with_context(|| format!("listening for customers on {}", config.customer_addr))?;
-        let agents = TcpListener::bind(&config.agent_addr)
+        let agents = listen(&config.agent_addr)
             .await
             .with_context(|| format!("listening for executives on {}", config.agent_addr))?;
         let customer_addr = customers.local_addr()?;
@@ -226,6 +234,7 @@ impl Server {
             customers,
             agents,
             services.clone(),
+            classifiers.worker,
             config.limits,
             tls,
             shutdown.clone().cancelled_owned(),
@@ -249,15 +258,44 @@ impl Server {
     }
 }
 
+/// The accept queue: mio's default of 128 overflows when thousands of customers connect at
+/// once (during an outage), and an overflowed connection is never greeted.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds `addr` (host:port, resolved) with a deep accept queue.
+async fn listen(addr: &str) -> std::io::Result<TcpListener> {
+    let mut last_error = None;
+    for addr in tokio::net::lookup_host(addr).await? {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket
+            .bind(addr)
+            .and_then(|()| socket.listen(LISTEN_BACKLOG))
+        {
+            Ok(listener) => return Ok(listener),
+            Err(err) => last_error = Some(err),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| std::io::Error::other("no address to listen on")))
+}
+
 /// Serves both listeners until `shutdown` completes, then closes every connection.
 pub async fn run(
     customers: TcpListener,
     agents: TcpListener,
     services: Services,
+    classifier: ModelWorker,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) {
-    serve(customers, agents, services, limits, None, shutdown).await;
+    serve(
+        customers, agents, services, classifier, limits, None, shutdown,
+    )
+    .await;
 }
 
 /// [`run`], with TLS on both listeners when `tls` is given.
@@ -265,13 +303,19 @@ async fn serve(
     customers: TcpListener,
     agents: TcpListener,
     services: Services,
+    classifier: ModelWorker,
     limits: Limits,
     tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) {
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
-    let shared = Arc::new(connection::Shared::new(services, limits.clone(), tls));
+    let shared = Arc::new(connection::Shared::new(
+        services,
+        classifier,
+        limits.clone(),
+        tls,
+    ));
     tracker.spawn(accept_loop(
         customers,
         connection::Kind::Customer,
@@ -344,6 +388,7 @@ async fn accept_loop(
 /// `reclamos server`: runs until Ctrl-C or SIGTERM.
 pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    raise_open_files_limit(&args.limits);
     let runtime = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
     runtime.block_on(async move {
         let config = Config::from_args(args);
@@ -363,6 +408,24 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
         console.print("Servidor detenido.");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Each connection needs a file descriptor: raise the soft limit to the hard one and warn
+/// when even that cannot hold `--max-connections` on both ports.
+fn raise_open_files_limit(limits: &Limits) {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => {
+            let needed = 2 * limits.max_connections as u64 + 64;
+            if limit < needed {
+                tracing::warn!(
+                    limit,
+                    needed,
+                    "the open-files limit cannot hold --max-connections on both ports; raise `ulimit -Hn`"
+                );
+            }
+        }
+        Err(err) => tracing::warn!(cause = %err, "could not raise the open-files limit"),
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -1,0 +1,508 @@
+//! Small extractors the conversation uses outside intent classification: yes/no answers,
+//! request numbers, picking a request by its description, and cancelling a wait.
+
+use std::sync::OnceLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+use super::text::{self, CLAUSE_BREAK};
+
+fn stemmer() -> &'static Stemmer {
+    static STEMMER: OnceLock<Stemmer> = OnceLock::new();
+    STEMMER.get_or_init(|| Stemmer::create(Algorithm::Spanish))
+}
+
+/// Words of a normalised text without clause breaks.
+fn words(normalized: &str) -> impl Iterator<Item = &str> {
+    text::tokens(normalized).filter(|t| *t != CLAUSE_BREAK)
+}
+
+const YES: &[&str] = &[
+    "si",
+    "sip",
+    "sii",
+    "sis",
+    "claro",
+    "dale",
+    "ya",
+    "ok",
+    "oka",
+    "okey",
+    "okay",
+    "bueno",
+    "obvio",
+    "afirmativo",
+    "correcto",
+    "exacto",
+    "exactamente",
+    "perfecto",
+    "vale",
+    "listo",
+    "bacan",
+    "confirmo",
+    "confirmado",
+    "efectivamente",
+    "porsupuesto",
+    "seguro",
+    "yes",
+    "yep",
+    "sipo",
+    "sep",
+    "simon",
+    "va",
+];
+const NO: &[&str] = &[
+    "no", "nop", "nope", "nel", "negativo", "nunca", "tampoco", "jamas", "nones", "noo", "na",
+];
+/// Filler words that may follow a yes/no ("sí po", "no gracias").
+const FILLER: &[&str] = &[
+    "po", "pues", "gracias", "porfa", "por", "favor", "nomas", "mas", "bien", "eso", "es", "señor",
+    "senor", "senorita", "de", "acuerdo", "supuesto", "muchas", "que", "si", "ya", "oye", "claro",
+    "seguro", "dale", "bueno", "okay", "ok", "listo", "todo", "mejor", "quiero", "necesito",
+    "ahora", "todavia", "hazlo", "hagalo", "al", "tiro", "altiro", "porfavor", "acepto", "gusto",
+    "momento", "aun", "obvio",
+];
+
+/// Reads a yes/no answer: "sí", "si po", "claro", "dale", "ya", "de acuerdo" -> `true`;
+/// "no", "nop", "para nada", "claro que no", "mejor no" -> `false`; anything else
+/// ("no sé", "el martes") -> `None`.
+pub fn yes_no(input: &str) -> Option<bool> {
+    let norm = text::normalize(input);
+    let toks: Vec<&str> = words(&norm).collect();
+    let joined = toks.join(" ");
+    if toks.is_empty() {
+        return None;
+    }
+    // Uncertainty is neither.
+    let unsure = [
+        "no se",
+        "no lo se",
+        "no estoy seguro",
+        "tal vez",
+        "quizas",
+        "puede ser",
+    ];
+    if unsure.iter().any(|u| contains_phrase(&joined, u)) {
+        return None;
+    }
+    let negative_phrases = [
+        "para nada",
+        "claro que no",
+        "mejor no",
+        "por ningun motivo",
+        "de ninguna manera",
+        "ni cagando",
+        "ni ahi",
+        "no gracias",
+        "ya no",
+        "todavia no",
+        "aun no",
+        "ahora no",
+    ];
+    if negative_phrases.iter().any(|p| contains_phrase(&joined, p)) {
+        return Some(false);
+    }
+    let positive_phrases = [
+        "de acuerdo",
+        "por supuesto",
+        "esta bien",
+        "ta bien",
+        "me parece",
+    ];
+    let first = toks[0];
+    let answer = if NO.contains(&first) {
+        Some(false)
+    } else if YES.contains(&first) || positive_phrases.iter().any(|p| joined.starts_with(p)) {
+        Some(true)
+    } else {
+        None
+    }?;
+    // The rest must not contradict or add a new request ("si, pero quiero salir").
+    let rest_ok = toks[1..]
+        .iter()
+        .all(|t| FILLER.contains(t) || (answer && YES.contains(t)) || (!answer && NO.contains(t)));
+    rest_ok.then_some(answer)
+}
+
+fn contains_phrase(haystack: &str, phrase: &str) -> bool {
+    haystack == phrase
+        || haystack.starts_with(&format!("{phrase} "))
+        || haystack.ends_with(&format!(" {phrase}"))
+        || haystack.contains(&format!(" {phrase} "))
+}
+
+/// Finds a request number in the text: "¿cómo va la solicitud 124578?", "ticket #124578",
+/// "n° 124.578". Digits written with thousands dots are joined; RUT-looking numbers
+/// ("12.345.678-5") are skipped. A number of 4 to 12 digits.
+pub fn request_number(input: &str) -> Option<u64> {
+    let bytes = input.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut digits = String::new();
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii_digit() {
+                digits.push(char::from(b));
+                i += 1;
+            } else if b == b'.'
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+                && bytes.get(i + 3).is_some_and(u8::is_ascii_digit)
+            {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        let preceded_by_letter = start > 0 && bytes[start - 1].is_ascii_alphabetic();
+        let rut_like = bytes.get(i) == Some(&b'-')
+            && bytes
+                .get(i + 1)
+                .is_some_and(|b| b.is_ascii_digit() || *b == b'k' || *b == b'K')
+            && input[start..i].contains('.');
+        if (4..=12).contains(&digits.len()) && !rut_like && !preceded_by_letter {
+            if let Ok(n) = digits.parse() {
+                return Some(n);
+            }
+        }
+    }
+    None
+}
+
+/// Words that say nothing about which request is meant.
+const PICK_STOPWORDS: &[&str] = &[
+    "la",
+    "el",
+    "los",
+    "las",
+    "del",
+    "de",
+    "que",
+    "con",
+    "por",
+    "para",
+    "un",
+    "una",
+    "mi",
+    "mis",
+    "me",
+    "lo",
+    "le",
+    "en",
+    "y",
+    "o",
+    "a",
+    "al",
+    "su",
+    "sus",
+    "es",
+    "esa",
+    "ese",
+    "esta",
+    "este",
+    "quiero",
+    "ver",
+    "solicitud",
+    "reclamo",
+    "ticket",
+    "caso",
+    "sobre",
+    "hice",
+    "puse",
+    "po",
+    "porfa",
+    "favor",
+    "cual",
+    "tema",
+    "asunto",
+];
+
+/// Picks a request by its description ("la del wifi" -> "Cambio de clave WiFi") among
+/// `subjects`: the index of the subject sharing the most content words (stemmed, typo
+/// tolerant), or by ordinal ("la primera", "la última"). `None` when nothing matches or
+/// two subjects match equally well.
+pub fn pick_by_description(input: &str, subjects: &[&str]) -> Option<usize> {
+    if subjects.is_empty() {
+        return None;
+    }
+    let norm = text::normalize(input);
+    let toks: Vec<&str> = words(&norm)
+        .filter(|t| !PICK_STOPWORDS.contains(t))
+        .collect();
+    if toks.is_empty() {
+        return None;
+    }
+    let stemmer = stemmer();
+    let query: Vec<String> = toks.iter().map(|t| stemmer.stem(t).into_owned()).collect();
+    let mut scores: Vec<f32> = Vec::with_capacity(subjects.len());
+    for subject in subjects {
+        let snorm = text::normalize(subject);
+        let sstems: Vec<String> = words(&snorm)
+            .filter(|t| !PICK_STOPWORDS.contains(t))
+            .map(|t| stemmer.stem(t).into_owned())
+            .collect();
+        let score: f32 = query
+            .iter()
+            .map(|q| {
+                sstems
+                    .iter()
+                    .map(|s| word_match(q, s))
+                    .fold(0.0f32, f32::max)
+            })
+            .sum();
+        scores.push(score);
+    }
+    let best = scores
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, s)| (i, *s))?;
+    if best.1 >= 0.5 {
+        let tied = scores
+            .iter()
+            .enumerate()
+            .any(|(i, s)| i != best.0 && (best.1 - s).abs() < 0.25);
+        return (!tied).then_some(best.0);
+    }
+    ordinal(&toks, subjects.len())
+}
+
+/// How well a query stem matches a subject stem: 1 exact, 0.8 prefix or one typo, 0.6
+/// two typos in long words, else 0.
+fn word_match(q: &str, s: &str) -> f32 {
+    if q == s {
+        return 1.0;
+    }
+    if q.len() >= 3 && s.len() >= 3 && (s.starts_with(q) || q.starts_with(s)) {
+        return 0.8;
+    }
+    if q.len() < 4 || s.len() < 4 {
+        return 0.0;
+    }
+    let qk = text::phonetic_key(q);
+    let sk = text::phonetic_key(s);
+    match strsim::damerau_levenshtein(&qk, &sk) {
+        0 | 1 => 0.8,
+        2 if qk.len() >= 7 => 0.6,
+        _ => 0.0,
+    }
+}
+
+/// "la primera" -> 0, "la segunda" -> 1, "la última" -> len - 1, "la 2" -> 1.
+fn ordinal(toks: &[&str], len: usize) -> Option<usize> {
+    let idx = toks.iter().find_map(|t| match *t {
+        "primera" | "primer" | "primero" | "1" | "uno" => Some(0),
+        "segunda" | "segundo" | "2" | "dos" => Some(1),
+        "tercera" | "tercero" | "3" | "tres" => Some(2),
+        "cuarta" | "cuarto" | "4" | "cuatro" => Some(3),
+        "quinta" | "quinto" | "5" | "cinco" => Some(4),
+        "ultima" | "ultimo" => len.checked_sub(1),
+        _ => None,
+    })?;
+    (idx < len).then_some(idx)
+}
+
+/// Whether a customer waiting for an executive asks to stop waiting: "cancelar", "mejor
+/// no", "ya no quiero esperar", "volver al menú", "salir", "me voy". Not "quiero hablar con
+/// un ejecutivo", nor "no quiero salir, sigo esperando".
+pub fn is_cancel(input: &str) -> bool {
+    let norm = text::normalize(input);
+    // Judge each clause: a negated wait ("ya no quiero esperar", "no quiero hablar con
+    // un ejecutivo") cancels; a negated exit ("no quiero salir") and a plain wait
+    // ("sigo esperando") keep the customer in the queue.
+    let mut cancel = false;
+    let mut keep_waiting = false;
+    for clause in norm.split(CLAUSE_BREAK) {
+        let toks: Vec<&str> = words(clause).collect();
+        if toks.is_empty() {
+            continue;
+        }
+        let joined = toks.join(" ");
+        let phrases = [
+            "ya no",
+            "mejor no",
+            "no importa",
+            "no gracias",
+            "me voy",
+            "me aburri",
+        ];
+        let negated = toks.iter().any(|t| matches!(*t, "no" | "ni" | "nunca"));
+        let cues = [
+            "cancelar",
+            "cancela",
+            "cancelo",
+            "cancelen",
+            "cancelalo",
+            "anular",
+            "salir",
+            "salirme",
+            "volver",
+            "vuelvo",
+            "regresar",
+            "menu",
+            "olvidalo",
+            "olvidenlo",
+            "dejalo",
+            "chao",
+            "chau",
+            "adios",
+            "retiro",
+            "basta",
+            "desisto",
+            "aburri",
+        ];
+        let has_cue = toks.iter().any(|t| cues.contains(t));
+        let wait_words = [
+            "espero",
+            "esperando",
+            "esperar",
+            "ejecutivo",
+            "ejecutiva",
+            "sigo",
+            "aguardo",
+            "hablar",
+            "persona",
+            "alguien",
+        ];
+        let has_wait = toks.iter().any(|t| wait_words.contains(t));
+        if phrases.iter().any(|p| contains_phrase(&joined, p)) || (negated && has_wait && !has_cue)
+        {
+            cancel = true;
+        } else if negated && has_cue {
+            keep_waiting = true;
+        } else if has_cue {
+            cancel = true;
+        } else if has_wait {
+            keep_waiting = true;
+        }
+    }
+    cancel && !keep_waiting
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yes_no_table() {
+        let cases = [
+            ("si", Some(true)),
+            ("sí", Some(true)),
+            ("Sí po", Some(true)),
+            ("claro", Some(true)),
+            ("dale", Some(true)),
+            ("ya", Some(true)),
+            ("ya po", Some(true)),
+            ("ok", Some(true)),
+            ("de acuerdo", Some(true)),
+            ("sí, quiero", Some(true)),
+            ("si por favor", Some(true)),
+            ("dale al tiro", Some(true)),
+            ("no por ahora", Some(false)),
+            ("todavía no", Some(false)),
+            ("no, quiero salir", None),
+            ("siii", Some(true)),
+            ("no", Some(false)),
+            ("nop", Some(false)),
+            ("No, gracias", Some(false)),
+            ("para nada", Some(false)),
+            ("claro que no", Some(false)),
+            ("mejor no", Some(false)),
+            ("nooo", Some(false)),
+            ("no sé", None),
+            ("quizás", None),
+            ("el martes", None),
+            ("si, pero quiero hablar con un ejecutivo", None),
+            ("", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(yes_no(input), expected, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn request_number_table() {
+        let cases = [
+            ("¿cómo va la solicitud 124578?", Some(124578)),
+            ("ticket #124578", Some(124578)),
+            ("n° 124.578", Some(124578)),
+            ("solicitud N°98765 por favor", Some(98765)),
+            ("mi rut es 12.345.678-5, solicitud 5566", Some(5566)),
+            ("la 2", None),
+            ("tengo 3 reclamos", None),
+            ("sin número", None),
+            ("abc12345", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(request_number(input), expected, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn pick_by_description_table() {
+        let subjects = [
+            "Cambio de clave WiFi",
+            "Cobro indebido en la boleta",
+            "Decodificador sin señal",
+            "Internet lento",
+        ];
+        let cases = [
+            ("la del wifi", Some(0)),
+            ("la de la clave", Some(0)),
+            ("la del wify", Some(0)),
+            ("el cobro de la boleta", Some(1)),
+            ("la del cobro indevido", Some(1)),
+            ("la del deco", Some(2)),
+            ("el decodificador", Some(2)),
+            ("la de internet", Some(3)),
+            ("la primera", Some(0)),
+            ("la última", Some(3)),
+            ("la del teléfono", None),
+            ("esa", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(
+                pick_by_description(input, &subjects),
+                expected,
+                "input {input:?}"
+            );
+        }
+        let ambiguous = ["Internet lento", "Internet cortado"];
+        assert_eq!(pick_by_description("la de internet", &ambiguous), None);
+        assert_eq!(
+            pick_by_description("la del internet lento", &ambiguous),
+            Some(0)
+        );
+        assert_eq!(pick_by_description("la del wifi", &[]), None);
+    }
+
+    #[test]
+    fn is_cancel_table() {
+        let cases = [
+            ("cancelar", true),
+            ("mejor no", true),
+            ("ya no quiero esperar", true),
+            ("volver al menú", true),
+            ("salir", true),
+            ("me voy", true),
+            ("olvídalo", true),
+            ("no quiero esperar más", true),
+            ("quiero hablar con un ejecutivo", false),
+            ("no quiero salir, sigo esperando", false),
+            ("sigo esperando", false),
+            ("hola?", false),
+            ("cuánto falta", false),
+            ("ya no quiero hablar con un ejecutivo", true),
+            ("no quiero hablar con nadie, quiero volver al menú", true),
+            ("no quiero esperar, me voy", true),
+            ("no cancelar, espero", false),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(is_cancel(input), expected, "input {input:?}");
+        }
+    }
+}

@@ -1,0 +1,1016 @@
+//! The default classifier: a multinomial logistic regression trained at start-up on the
+//! YAML examples, over TF-IDF weighted word stems, stem bigrams, character n-grams and
+//! keyword/regex/lookup evidence.
+//!
+//! The text goes through the lexicon first: normalisation, synonyms, typo correction
+//! (a phonetic key for Chilean spellings plus a symmetric-delete index, so correcting an
+//! unknown word costs a few hash look-ups, not a scan of the vocabulary) and Spanish
+//! stemming. Messages are split into clauses at punctuation and contrast words ("pero",
+//! "sino", "solo", "mejor"); a clause whose desire verb is negated ("no quiero salir")
+//! is dropped when another clause carries evidence, clauses before a contrast word
+//! weigh less, and so do clauses that only describe the problem when another one asks
+//! for something. A message asking for two options ("reiniciar el modem o hablar con
+//! alguien") gets a clarification.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rust_stemmers::{Algorithm, Stemmer};
+
+use super::data::{Thresholds, TrainingData};
+use super::text::{self, CLAUSE_BREAK};
+use super::{Classifier, Decision, Intent, Prediction};
+
+/// Classes of the model: the four options, then the fallback.
+const CLASSES: [Intent; 5] = [
+    Intent::RevisarAtenciones,
+    Intent::ReiniciarServicios,
+    Intent::ContactarEjecutivo,
+    Intent::Salir,
+    Intent::Fallback,
+];
+const NCLASS: usize = CLASSES.len();
+const FALLBACK: usize = 4;
+
+/// Words that negate a following desire verb.
+const NEGATORS: [&str; 5] = ["no", "ni", "nunca", "tampoco", "jamas"];
+/// Verbs whose negation means "not this" ("no quiero salir", "no necesito un ejecutivo").
+const DESIRE_WORDS: [&str; 19] = [
+    "quiero",
+    "quisiera",
+    "queria",
+    "necesito",
+    "deseo",
+    "busco",
+    "interesa",
+    "gustaria",
+    "pido",
+    "prefiero",
+    "salir",
+    "reiniciar",
+    "reinicien",
+    "hablar",
+    "ver",
+    "revisar",
+    "contactar",
+    "esperar",
+    "seguir",
+];
+/// Function words that are no evidence of what a clause asks for.
+const STOPWORDS: [&str; 34] = [
+    "que", "de", "la", "el", "los", "las", "un", "una", "y", "o", "a", "en", "con", "por", "para",
+    "mi", "mis", "me", "se", "lo", "le", "es", "al", "del", "no", "si", "ya", "po", "pero", "nada",
+    "mas", "solo", "tu", "te",
+];
+/// Words that ask for something: wants and common imperatives.
+const REQUEST_WORDS: [&str; 30] = [
+    "quiero",
+    "necesito",
+    "quisiera",
+    "deseo",
+    "prefiero",
+    "solicito",
+    "busco",
+    "kiero",
+    "pasame",
+    "pasenme",
+    "paseme",
+    "comunicame",
+    "comuniquenme",
+    "comuniqueme",
+    "contactame",
+    "reinicien",
+    "reinicia",
+    "reinicie",
+    "resetea",
+    "reseteen",
+    "muestrame",
+    "muestreme",
+    "dame",
+    "deme",
+    "llamenme",
+    "ayudame",
+    "ayudenme",
+    "derivame",
+    "transfiereme",
+    "sacame",
+];
+/// Weight of clauses that only describe, when another clause asks.
+const DESCRIPTION_WEIGHT: f32 = 0.8;
+
+/// Confidence a part of a message needs to count as a second request.
+const MULTI_REQUEST_CONFIDENCE: f32 = 0.7;
+
+/// First-person wants; a second one in a clause starts a new clause.
+const WANT_WORDS: [&str; 8] = [
+    "quiero", "necesito", "quisiera", "deseo", "prefiero", "solicito", "busco", "kiero",
+];
+/// Words that start a new clause which overrides the previous ones.
+const CONTRAST_WORDS: [&str; 6] = ["pero", "sino", "solo", "solamente", "mejor", "ahora"];
+
+/// Noisy copies of each training example (typo augmentation).
+const TYPO_COPIES: usize = 3;
+
+/// Feature namespaces (first byte of the hashed feature).
+const NS_WORD: u8 = b'w';
+const NS_BIGRAM: u8 = b'b';
+const NS_CHAR: u8 = b'c';
+const NS_KEYWORD: u8 = b'k';
+const NS_REGEX: u8 = b'r';
+const NS_LOOKUP: u8 = b'l';
+
+/// Per-namespace multipliers applied on top of TF-IDF.
+fn namespace_weight(ns: u8) -> f32 {
+    match ns {
+        NS_WORD => 1.0,
+        NS_BIGRAM => 0.6,
+        NS_CHAR => 0.5,
+        NS_KEYWORD => 1.2,
+        _ => 0.8,
+    }
+}
+
+/// A hasher for keys that already are 64-bit hashes.
+#[derive(Default)]
+struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Hashed features with their weight and namespace, before vectorisation.
+type RawFeatures = Vec<(u64, f32, u8)>;
+
+type FeatureMap = HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>;
+
+/// FNV-1a over a namespace byte and some byte slices.
+fn feature_hash(ns: u8, parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |b: u8| {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    };
+    eat(ns);
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            eat(0x1f);
+        }
+        for &b in *part {
+            eat(b);
+        }
+    }
+    h
+}
+
+/// What the lexicon knows about a word.
+#[derive(Debug, Clone)]
+struct WordInfo {
+    /// Stem of the word's canonical form (after synonyms).
+    stem: String,
+}
+
+/// Vocabulary, synonyms, typo correction and stemming.
+pub(crate) struct Lexicon {
+    stemmer: Stemmer,
+    /// Known normalised words (training examples, keywords, synonyms, lookups).
+    words: HashMap<String, WordInfo>,
+    /// Two-word synonym variants ("wi fi") -> canonical word.
+    phrases: HashMap<(String, String), String>,
+    /// Phonetic key -> the most frequent known word with that key.
+    phonetic: HashMap<String, String>,
+    /// Known phonetic keys and their best word and frequency.
+    keys: Vec<(String, String, u32)>,
+    /// Phonetic key and its one-letter deletions -> indexes into `keys`.
+    deletes: HashMap<String, Vec<u32>>,
+    /// Known words (by frequency) for spelling-level matching.
+    spellings: Vec<(String, u32)>,
+    /// Word and its one-letter deletions -> indexes into `spellings`.
+    spelling_deletes: HashMap<String, Vec<u32>>,
+}
+
+impl Lexicon {
+    fn new(data: &TrainingData) -> Lexicon {
+        let stemmer = Stemmer::create(Algorithm::Spanish);
+        let mut counts: HashMap<String, u32> = HashMap::new();
+        let add_text = |t: &str, counts: &mut HashMap<String, u32>| {
+            for tok in text::tokens(&text::normalize(t)) {
+                if tok != CLAUSE_BREAK {
+                    *counts.entry(tok.to_owned()).or_default() += 1;
+                }
+            }
+        };
+        for (example, _) in data.examples() {
+            add_text(example, &mut counts);
+        }
+        for entry in &data.intents {
+            for k in &entry.keywords {
+                add_text(k, &mut counts);
+            }
+        }
+        for values in data.lookups.values() {
+            for v in values {
+                add_text(v, &mut counts);
+            }
+        }
+        let mut single_synonyms: HashMap<String, String> = HashMap::new();
+        let mut phrases = HashMap::new();
+        for (variant, canonical) in &data.synonyms {
+            let canonical = text::normalize(canonical).replace(' ', "");
+            let variant = text::normalize(variant);
+            let parts: Vec<&str> = text::tokens(&variant).collect();
+            match parts.as_slice() {
+                [one] => {
+                    single_synonyms.insert((*one).to_owned(), canonical.clone());
+                }
+                [a, b] => {
+                    phrases.insert(((*a).to_owned(), (*b).to_owned()), canonical.clone());
+                }
+                _ => {}
+            }
+            *counts.entry(canonical).or_default() += 1;
+        }
+        for variant in single_synonyms.keys() {
+            counts.entry(variant.clone()).or_default();
+        }
+        let mut words = HashMap::new();
+        for word in counts.keys() {
+            let canonical = single_synonyms.get(word).unwrap_or(word);
+            let stem = stemmer.stem(canonical).into_owned();
+            words.insert(word.clone(), WordInfo { stem });
+        }
+        // Phonetic keys: most frequent word wins; ties broken alphabetically for
+        // determinism.
+        let mut by_key: HashMap<String, (String, u32)> = HashMap::new();
+        for (word, &count) in &counts {
+            if word.len() < 3 || word.bytes().any(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let key = text::phonetic_key(word);
+            let slot = by_key.entry(key).or_insert_with(|| (word.clone(), count));
+            if count > slot.1 || (count == slot.1 && *word < slot.0) {
+                *slot = (word.clone(), count);
+            }
+        }
+        let mut keys: Vec<(String, String, u32)> =
+            by_key.into_iter().map(|(k, (w, c))| (k, w, c)).collect();
+        keys.sort();
+        let phonetic = keys
+            .iter()
+            .map(|(k, w, _)| (k.clone(), w.clone()))
+            .collect();
+        let mut deletes: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, (key, _, _)) in keys.iter().enumerate() {
+            if key.len() < 3 {
+                continue;
+            }
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            deletes.entry(key.clone()).or_default().push(i);
+            for d in one_deletions(key) {
+                deletes.entry(d).or_default().push(i);
+            }
+        }
+        let mut spellings: Vec<(String, u32)> = counts
+            .iter()
+            .filter(|(w, _)| w.len() >= 3 && !w.bytes().any(|b| b.is_ascii_digit()))
+            .map(|(w, c)| (w.clone(), *c))
+            .collect();
+        spellings.sort();
+        let mut spelling_deletes: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, (word, _)) in spellings.iter().enumerate() {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            spelling_deletes.entry(word.clone()).or_default().push(i);
+            for d in one_deletions(word) {
+                spelling_deletes.entry(d).or_default().push(i);
+            }
+        }
+        Lexicon {
+            stemmer,
+            words,
+            phrases,
+            phonetic,
+            keys,
+            deletes,
+            spellings,
+            spelling_deletes,
+        }
+    }
+
+    /// The stem of a normalised token, after synonym mapping and typo correction.
+    fn stem<'a>(&'a self, token: &'a str) -> Cow<'a, str> {
+        if let Some(info) = self.words.get(token) {
+            return Cow::Borrowed(&info.stem);
+        }
+        if token.bytes().all(|b| b.is_ascii_digit()) {
+            return Cow::Borrowed(match token {
+                "1" => "uno",
+                "2" => "dos",
+                "3" => "tres",
+                "4" => "cuatr",
+                t if t.len() >= 4 => "#num",
+                _ => "#digit",
+            });
+        }
+        if let Some(word) = self.correct(token) {
+            if let Some(info) = self.words.get(word) {
+                return Cow::Borrowed(&info.stem);
+            }
+        }
+        self.stemmer.stem(token)
+    }
+
+    /// The known word closest to an unknown token, if one is close enough: same
+    /// phonetic key, else the fewest edits (on the spelling or on the phonetic key; one
+    /// edit for short words, two from eight letters, only a swap for three letters),
+    /// ties going to the more frequent word.
+    fn correct<'s>(&'s self, token: &str) -> Option<&'s str> {
+        if token.len() < 3 {
+            return None;
+        }
+        let key = text::phonetic_key(token);
+        if let Some(word) = self.phonetic.get(&key) {
+            return Some(word);
+        }
+        let max_distance = match token.len() {
+            0..=3 => 1,
+            4..=7 => 1,
+            _ => 2,
+        };
+        let swap_only = token.len() == 3;
+        let mut best: Option<(usize, u32, &'s str)> = None;
+        let accept = |a: &str, b: &str| -> Option<usize> {
+            if swap_only && (a.len() != b.len() || !same_letters(a, b)) {
+                return None;
+            }
+            let d = strsim::damerau_levenshtein(a, b);
+            (d <= max_distance).then_some(d)
+        };
+        for probe in std::iter::once(token.to_owned()).chain(one_deletions(token)) {
+            for &idx in self.spelling_deletes.get(&probe).into_iter().flatten() {
+                if let Some((word, count)) = self.spellings.get(idx as usize) {
+                    if let Some(d) = accept(token, word) {
+                        offer(&mut best, d, *count, word);
+                    }
+                }
+            }
+        }
+        if key.len() >= 3 && !swap_only {
+            for probe in std::iter::once(key.clone()).chain(one_deletions(&key)) {
+                for &idx in self.deletes.get(&probe).into_iter().flatten() {
+                    if let Some((k, word, count)) = self.keys.get(idx as usize) {
+                        if let Some(d) = accept(&key, k) {
+                            offer(&mut best, d, *count, word);
+                        }
+                    }
+                }
+            }
+        }
+        best.map(|(_, _, w)| w)
+    }
+}
+
+/// Whether a normalised word looks like a Spanish infinitive ("hablar", "ver", "salir").
+fn is_infinitive(word: &str) -> bool {
+    word.len() >= 3 && (word.ends_with("ar") || word.ends_with("er") || word.ends_with("ir"))
+}
+
+/// Keeps the better of two correction candidates: fewer edits, then more frequent,
+/// then alphabetical (for determinism).
+fn offer<'s>(best: &mut Option<(usize, u32, &'s str)>, d: usize, count: u32, word: &'s str) {
+    let better = match *best {
+        None => true,
+        Some((bd, bc, bw)) => (d, u32::MAX - count, word) < (bd, u32::MAX - bc, bw),
+    };
+    if better {
+        *best = Some((d, count, word));
+    }
+}
+
+/// Whether two words use the same letters (a swap, not a different letter).
+fn same_letters(a: &str, b: &str) -> bool {
+    let mut x: Vec<u8> = a.bytes().collect();
+    let mut y: Vec<u8> = b.bytes().collect();
+    x.sort_unstable();
+    y.sort_unstable();
+    x == y
+}
+
+/// Every string obtained by deleting one character of `word` (on char boundaries).
+fn one_deletions(word: &str) -> impl Iterator<Item = String> + '_ {
+    word.char_indices().map(move |(i, c)| {
+        let mut s = String::with_capacity(word.len());
+        s.push_str(&word[..i]);
+        s.push_str(&word[i + c.len_utf8()..]);
+        s
+    })
+}
+
+/// One analysed token.
+#[derive(Clone)]
+struct Token<'a> {
+    /// Normalised surface form.
+    raw: &'a str,
+    /// Stem after synonyms and correction.
+    stem: Cow<'a, str>,
+}
+
+/// A clause of the message.
+#[derive(Clone)]
+struct Clause<'a> {
+    tokens: Vec<Token<'a>>,
+    negated: bool,
+    weight: f32,
+}
+
+/// The YAML-trained classifier (see the module docs).
+pub struct YamlClassifier {
+    lexicon: Lexicon,
+    /// First keyword stem -> (remaining stems, class).
+    keywords: HashMap<String, Vec<(Vec<String>, usize)>>,
+    /// Stems of negatable desire verbs.
+    desire: Vec<String>,
+    regexes: Vec<(u64, Vec<regex::Regex>)>,
+    /// Stem -> lookup feature hashes.
+    lookups: HashMap<String, Vec<u64>>,
+    features: FeatureMap,
+    /// Per-feature IDF times namespace weight.
+    scale: Vec<f32>,
+    /// `features.len() * NCLASS` weights, feature-major.
+    weights: Vec<f32>,
+    bias: [f32; NCLASS],
+    thresholds: Thresholds,
+}
+
+impl YamlClassifier {
+    /// Trains a classifier on parsed training data (deterministic: same data, same
+    /// model).
+    pub fn new(data: &TrainingData) -> YamlClassifier {
+        let lexicon = Lexicon::new(data);
+        let stem_phrase = |phrase: &str| -> Vec<String> {
+            let norm = text::normalize(phrase);
+            text::tokens(&norm)
+                .filter(|t| *t != CLAUSE_BREAK)
+                .map(|t| lexicon.stem(t).into_owned())
+                .collect()
+        };
+        let mut keywords: HashMap<String, Vec<(Vec<String>, usize)>> = HashMap::new();
+        for entry in &data.intents {
+            let Some(class) = CLASSES.iter().position(|c| *c == entry.intent) else {
+                continue;
+            };
+            for k in &entry.keywords {
+                let mut stems = stem_phrase(k);
+                if stems.is_empty() {
+                    continue;
+                }
+                let first = stems.remove(0);
+                let list = keywords.entry(first).or_default();
+                if !list.contains(&(stems.clone(), class)) {
+                    list.push((stems, class));
+                }
+            }
+        }
+        let desire = DESIRE_WORDS
+            .iter()
+            .map(|w| lexicon.stemmer.stem(w).into_owned())
+            .collect();
+        let regexes = data
+            .regexes
+            .iter()
+            .map(|r| {
+                (
+                    feature_hash(NS_REGEX, &[r.name.as_bytes()]),
+                    r.patterns.clone(),
+                )
+            })
+            .collect();
+        let mut lookups: HashMap<String, Vec<u64>> = HashMap::new();
+        for (name, values) in &data.lookups {
+            let h = feature_hash(NS_LOOKUP, &[name.as_bytes()]);
+            for v in values {
+                for stem in stem_phrase(v) {
+                    let list = lookups.entry(stem).or_default();
+                    if !list.contains(&h) {
+                        list.push(h);
+                    }
+                }
+            }
+        }
+        let mut model = YamlClassifier {
+            lexicon,
+            keywords,
+            desire,
+            regexes,
+            lookups,
+            features: FeatureMap::default(),
+            scale: Vec::new(),
+            weights: Vec::new(),
+            bias: [0.0; NCLASS],
+            thresholds: data.thresholds,
+        };
+        model.train(data);
+        model
+    }
+
+    /// The decision thresholds in use.
+    pub fn thresholds(&self) -> Thresholds {
+        self.thresholds
+    }
+
+    /// Splits a normalised message into clauses and marks negated ones.
+    fn clauses<'a>(&'a self, normalized: &'a str) -> Vec<Clause<'a>> {
+        let mut clauses: Vec<Clause<'a>> = vec![Clause {
+            tokens: Vec::new(),
+            negated: false,
+            weight: 1.0,
+        }];
+        let raw: Vec<&str> = text::tokens(normalized).collect();
+        let mut i = 0;
+        while i < raw.len() {
+            let tok = raw[i];
+            let contrast = CONTRAST_WORDS.contains(&tok)
+                || (tok == "mas" && raw.get(i + 1) == Some(&"bien"))
+                || (tok == "en" && raw.get(i + 1) == Some(&"cambio"));
+            // "no quiero salir quiero ver mis reclamos": a second want starts a new
+            // clause even without punctuation.
+            let second_want = WANT_WORDS.contains(&tok)
+                && i > 0
+                && !NEGATORS.contains(&raw[i - 1])
+                && clauses
+                    .last()
+                    .is_some_and(|c| c.tokens.iter().any(|t| WANT_WORDS.contains(&t.raw)));
+            if second_want && clauses.last().is_some_and(|c| !c.tokens.is_empty()) {
+                clauses.push(Clause {
+                    tokens: Vec::new(),
+                    negated: false,
+                    weight: 1.0,
+                });
+            }
+            if tok == CLAUSE_BREAK || contrast {
+                if contrast {
+                    // Everything said before a contrast word counts less.
+                    for c in &mut clauses {
+                        c.weight = 0.6;
+                    }
+                }
+                if clauses.last().is_some_and(|c| !c.tokens.is_empty()) {
+                    clauses.push(Clause {
+                        tokens: Vec::new(),
+                        negated: false,
+                        weight: 1.0,
+                    });
+                }
+                if tok == CLAUSE_BREAK {
+                    i += 1;
+                    continue;
+                }
+            }
+            // Two-word synonyms ("wi fi" -> "wifi").
+            if let Some(next) = raw.get(i + 1) {
+                if let Some(canonical) = self
+                    .lexicon
+                    .phrases
+                    .get(&(tok.to_owned(), (*next).to_owned()))
+                {
+                    let stem = self.lexicon.stem(canonical).into_owned();
+                    if let Some(c) = clauses.last_mut() {
+                        c.tokens.push(Token {
+                            raw: tok,
+                            stem: Cow::Owned(stem),
+                        });
+                    }
+                    i += 2;
+                    continue;
+                }
+            }
+            let stem = self.lexicon.stem(tok);
+            if let Some(c) = clauses.last_mut() {
+                c.tokens.push(Token { raw: tok, stem });
+            }
+            i += 1;
+        }
+        clauses.retain(|c| !c.tokens.is_empty());
+        for clause in &mut clauses {
+            clause.negated = clause.tokens.iter().enumerate().any(|(j, t)| {
+                NEGATORS.contains(&t.raw)
+                    && clause.tokens[j + 1..]
+                        .iter()
+                        .take(3)
+                        .any(|n| self.desire.iter().any(|d| *d == n.stem))
+            });
+        }
+        // A clause that asks for something outweighs clauses that describe the problem
+        // ("ya reinicié el modem y no funciona, pásame con alguien").
+        let asks = |c: &Clause| c.tokens.iter().any(|t| REQUEST_WORDS.contains(&t.raw));
+        if clauses.len() > 1 && clauses.iter().any(|c| asks(c) && !c.negated) {
+            for c in clauses.iter_mut().filter(|c| !asks(c)) {
+                c.weight *= DESCRIPTION_WEIGHT;
+            }
+        }
+        // Drop negated clauses when the rest of the message carries evidence of its own:
+        // a keyword, or a known content word.
+        let evidence = |c: &Clause| {
+            self.keyword_hits(c).next().is_some()
+                || c.tokens.iter().any(|t| {
+                    t.raw.len() >= 3
+                        && !STOPWORDS.contains(&t.raw)
+                        && (self.lexicon.words.contains_key(t.raw)
+                            || self.lexicon.correct(t.raw).is_some())
+                })
+        };
+        if clauses.iter().any(|c| c.negated) && clauses.iter().any(|c| !c.negated && evidence(c)) {
+            clauses.retain(|c| !c.negated);
+        }
+        clauses
+    }
+
+    /// Keyword classes matched in a clause.
+    fn keyword_hits<'c>(&'c self, clause: &'c Clause<'_>) -> impl Iterator<Item = usize> + 'c {
+        clause.tokens.iter().enumerate().flat_map(move |(i, t)| {
+            self.keywords
+                .get(t.stem.as_ref())
+                .into_iter()
+                .flatten()
+                .filter(move |(rest, _)| {
+                    rest.len() < clause.tokens.len() - i
+                        && rest
+                            .iter()
+                            .zip(&clause.tokens[i + 1..])
+                            .all(|(r, t)| *r == t.stem)
+                })
+                .map(|(_, class)| *class)
+        })
+    }
+
+    /// Hashed features of a message with their raw weights (duplicates not merged).
+    fn raw_features(&self, message: &str, out: &mut RawFeatures) {
+        let normalized = text::normalize(message);
+        let clauses = self.clauses(&normalized);
+        self.clause_features(&clauses, out);
+        self.regex_features(message, out);
+    }
+
+    /// Word, bigram, lookup, character n-gram and keyword features of clauses.
+    fn clause_features(&self, clauses: &[Clause<'_>], out: &mut RawFeatures) {
+        for clause in clauses {
+            let w = clause.weight;
+            for (i, t) in clause.tokens.iter().enumerate() {
+                out.push((feature_hash(NS_WORD, &[t.stem.as_bytes()]), w, NS_WORD));
+                if let Some(next) = clause.tokens.get(i + 1) {
+                    out.push((
+                        feature_hash(NS_BIGRAM, &[t.stem.as_bytes(), next.stem.as_bytes()]),
+                        w,
+                        NS_BIGRAM,
+                    ));
+                }
+                if let Some(hs) = self.lookups.get(t.stem.as_ref()) {
+                    out.extend(hs.iter().map(|h| (*h, w, NS_LOOKUP)));
+                }
+                char_ngrams(t.raw, w, out);
+            }
+            for class in self.keyword_hits(clause) {
+                out.push((feature_hash(NS_KEYWORD, &[&[class as u8]]), w, NS_KEYWORD));
+            }
+        }
+    }
+
+    /// Features of the YAML `- regex:` entries matching the raw message.
+    fn regex_features(&self, message: &str, out: &mut RawFeatures) {
+        for (h, patterns) in &self.regexes {
+            if patterns.iter().any(|p| p.is_match(message)) {
+                out.push((*h, 1.0, NS_REGEX));
+            }
+        }
+    }
+
+    /// The sparse, L2-normalised vector of raw features (known features only).
+    fn vectorize(&self, raw: RawFeatures) -> Vec<(u32, f32)> {
+        let mut v: Vec<(u32, f32)> = raw
+            .into_iter()
+            .filter_map(|(h, w, _)| self.features.get(&h).map(|&i| (i, w)))
+            .collect();
+        finish_vector(&mut v, &self.scale);
+        v
+    }
+
+    /// A second, confident intent asked for in another part of the message ("reiniciar
+    /// el modem o hablar con alguien"), if any. Parts are the clauses further split at
+    /// "o", "además", "también", and at "y" before a want or an infinitive.
+    fn other_request(&self, clauses: &[Clause<'_>], top: Intent) -> Option<Intent> {
+        let mut parts: Vec<Clause<'_>> = Vec::new();
+        for clause in clauses {
+            let mut part = Clause {
+                tokens: Vec::new(),
+                negated: false,
+                weight: 1.0,
+            };
+            for (i, t) in clause.tokens.iter().enumerate() {
+                // "y" joins two requests only before a want or an infinitive ("y quiero
+                // salir", "y hablar con alguien"), not before a description ("ya
+                // reinicié y no funciona").
+                let next = clause.tokens.get(i + 1).map_or("", |n| n.raw);
+                let joins_requests = match t.raw {
+                    "o" | "ademas" | "tambien" => true,
+                    "y" | "e" => WANT_WORDS.contains(&next) || is_infinitive(next),
+                    _ => false,
+                };
+                if joins_requests {
+                    if !part.tokens.is_empty() {
+                        parts.push(std::mem::replace(
+                            &mut part,
+                            Clause {
+                                tokens: Vec::new(),
+                                negated: false,
+                                weight: 1.0,
+                            },
+                        ));
+                    }
+                } else {
+                    part.tokens.push(t.clone());
+                }
+            }
+            if !part.tokens.is_empty() {
+                parts.push(part);
+            }
+        }
+        if parts.len() < 2 {
+            return None;
+        }
+        parts.iter().find_map(|part| {
+            // Only parts that ask for something count: a want ("quiero ...") or an
+            // infinitive up front ("reiniciar el modem o hablar con alguien"), and they
+            // must name something (a keyword). "No tengo internet, quiero hablar con
+            // alguien" describes a problem and asks one thing.
+            let asks = part.tokens.iter().any(|t| WANT_WORDS.contains(&t.raw))
+                || part.tokens.iter().take(2).any(|t| is_infinitive(t.raw));
+            if !asks {
+                return None;
+            }
+            self.keyword_hits(part).next()?;
+            let mut raw = Vec::with_capacity(32);
+            self.clause_features(std::slice::from_ref(part), &mut raw);
+            let x = self.vectorize(raw);
+            let p = self.probabilities(&x);
+            let (best, pb) = p[..FALLBACK]
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))?;
+            let intent = CLASSES[best];
+            (intent != top && *pb >= MULTI_REQUEST_CONFIDENCE && *pb > p[FALLBACK])
+                .then_some(intent)
+        })
+    }
+
+    fn train(&mut self, data: &TrainingData) {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed_cafe);
+        // Training set: every example, plus TYPO_COPIES copies with random typos so the
+        // character n-grams learn to tolerate them.
+        let mut docs: Vec<(RawFeatures, usize)> = Vec::new();
+        for (example, intent) in data.examples() {
+            let Some(class) = CLASSES.iter().position(|c| *c == intent) else {
+                continue;
+            };
+            let mut raw = Vec::new();
+            self.raw_features(example, &mut raw);
+            docs.push((raw, class));
+            for _ in 0..TYPO_COPIES {
+                let noisy = add_typos(example, 0.06, &mut rng);
+                let mut raw = Vec::new();
+                self.raw_features(&noisy, &mut raw);
+                docs.push((raw, class));
+            }
+        }
+        // Vocabulary, document frequencies and namespace weights.
+        let mut df: Vec<u32> = Vec::new();
+        let mut ns_weight: Vec<f32> = Vec::new();
+        for (doc, _) in &docs {
+            let mut seen: Vec<u32> = Vec::with_capacity(doc.len());
+            for &(h, _, ns) in doc {
+                let next = u32::try_from(df.len()).unwrap_or(u32::MAX);
+                let idx = *self.features.entry(h).or_insert_with(|| {
+                    df.push(0);
+                    ns_weight.push(namespace_weight(ns));
+                    next
+                });
+                seen.push(idx);
+            }
+            seen.sort_unstable();
+            seen.dedup();
+            for i in seen {
+                df[i as usize] += 1;
+            }
+        }
+        let n = docs.len() as f32;
+        self.scale = df
+            .iter()
+            .zip(&ns_weight)
+            .map(|(&d, w)| (((n + 1.0) / (d as f32 + 1.0)).ln() + 1.0) * w)
+            .collect();
+        let mut vectors: Vec<(Vec<(u32, f32)>, usize)> = docs
+            .into_iter()
+            .map(|(raw, class)| {
+                let mut v: Vec<(u32, f32)> = raw
+                    .into_iter()
+                    .filter_map(|(h, w, _)| self.features.get(&h).map(|&i| (i, w)))
+                    .collect();
+                finish_vector(&mut v, &self.scale);
+                (v, class)
+            })
+            .collect();
+
+        let nfeat = df.len();
+        self.weights = vec![0.0; nfeat * NCLASS];
+        self.bias = [0.0; NCLASS];
+        let epochs = 40;
+        let lambda = 1e-4f32;
+        for epoch in 0..epochs {
+            vectors.shuffle(&mut rng);
+            let lr = 0.8 / (1.0 + 0.15 * epoch as f32);
+            for (x, y) in &vectors {
+                let p = self.probabilities(x);
+                for (c, pc) in p.iter().enumerate() {
+                    let g = pc - if c == *y { 1.0 } else { 0.0 };
+                    self.bias[c] -= lr * g;
+                    for &(i, v) in x {
+                        let w = &mut self.weights[i as usize * NCLASS + c];
+                        *w -= lr * (g * v + lambda * *w);
+                    }
+                }
+            }
+        }
+    }
+
+    fn probabilities(&self, x: &[(u32, f32)]) -> [f32; NCLASS] {
+        let mut z = self.bias;
+        for &(i, v) in x {
+            let row = &self.weights[i as usize * NCLASS..(i as usize + 1) * NCLASS];
+            for c in 0..NCLASS {
+                z[c] += row[c] * v;
+            }
+        }
+        let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0.0;
+        for zc in &mut z {
+            *zc = (*zc - max).exp();
+            sum += *zc;
+        }
+        for zc in &mut z {
+            *zc /= sum;
+        }
+        z
+    }
+
+    /// The decision for class probabilities (the four options in menu order, then the
+    /// fallback class): abstain when the fallback class wins or no option reaches
+    /// `abstain_threshold` (confidence = 1 - best option's probability); clarify when the
+    /// two best options are closer than `clarify_margin`; else the best option with its
+    /// probability as confidence.
+    pub(crate) fn decide(&self, p: &[f32; NCLASS]) -> Prediction {
+        let mut ranking: Vec<(Intent, f32)> = CLASSES[..FALLBACK]
+            .iter()
+            .copied()
+            .zip(p[..FALLBACK].iter().copied())
+            .collect();
+        ranking.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let (top, top_p) = ranking[0];
+        let (second, second_p) = ranking[1];
+        if p[FALLBACK] >= top_p || top_p < self.thresholds.abstain_threshold {
+            return Prediction {
+                intent: Intent::Fallback,
+                confidence: 1.0 - top_p,
+                ranking,
+                decision: Decision::Fallback,
+            };
+        }
+        let decision = if top_p - second_p < self.thresholds.clarify_margin {
+            Decision::Clarify(top, second)
+        } else {
+            Decision::Intent(top)
+        };
+        Prediction {
+            intent: top,
+            confidence: top_p,
+            ranking,
+            decision,
+        }
+    }
+}
+
+impl Classifier for YamlClassifier {
+    fn classify(&self, text: &str) -> Prediction {
+        let normalized = text::normalize(text);
+        let clauses = self.clauses(&normalized);
+        let mut raw = Vec::with_capacity(96);
+        self.clause_features(&clauses, &mut raw);
+        self.regex_features(text, &mut raw);
+        let x = self.vectorize(raw);
+        if x.is_empty() {
+            let ranking = Intent::OPTIONS.iter().map(|i| (*i, 0.0)).collect();
+            return Prediction {
+                intent: Intent::Fallback,
+                confidence: 1.0,
+                ranking,
+                decision: Decision::Fallback,
+            };
+        }
+        let p = self.probabilities(&x);
+        let mut prediction = self.decide(&p);
+        // Two requests in one message: ask which one first.
+        if let Decision::Intent(top) = prediction.decision {
+            if let Some(other) = self.other_request(&clauses, top) {
+                prediction.decision = Decision::Clarify(top, other);
+            }
+        }
+        prediction
+    }
+}
+
+/// Character 3- and 4-grams of a token padded with spaces.
+fn char_ngrams(token: &str, weight: f32, out: &mut RawFeatures) {
+    let mut buf = [b' '; 34];
+    let bytes = token.as_bytes();
+    if bytes.len() > 32 || bytes.is_empty() {
+        return;
+    }
+    buf[1..=bytes.len()].copy_from_slice(bytes);
+    let padded = &buf[..bytes.len() + 2];
+    for n in [3usize, 4] {
+        if padded.len() < n {
+            continue;
+        }
+        for window in padded.windows(n) {
+            out.push((feature_hash(NS_CHAR, &[window]), weight, NS_CHAR));
+        }
+    }
+}
+
+/// Merges duplicate features, applies sublinear TF times `scale`, L2-normalises.
+fn finish_vector(v: &mut Vec<(u32, f32)>, scale: &[f32]) {
+    v.sort_unstable_by_key(|(i, _)| *i);
+    let mut merged: Vec<(u32, f32)> = Vec::with_capacity(v.len());
+    for &(i, w) in v.iter() {
+        match merged.last_mut() {
+            Some((j, acc)) if *j == i => *acc += w,
+            _ => merged.push((i, w)),
+        }
+    }
+    let mut norm = 0.0;
+    for (i, w) in &mut merged {
+        *w = (1.0 + w.max(1e-3).ln().max(-1.0)).max(0.05) * scale[*i as usize];
+        norm += *w * *w;
+    }
+    let norm = norm.sqrt();
+    if norm > 0.0 {
+        for (_, w) in &mut merged {
+            *w /= norm;
+        }
+    }
+    *v = merged;
+}
+
+/// Applies random character edits (delete, insert, substitute, swap) to letters with
+/// probability `rate` each. Used for training augmentation and `eval --typos`.
+pub fn add_typos(text: &str, rate: f64, rng: &mut impl Rng) -> String {
+    const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_alphabetic() && rng.gen_bool(rate.clamp(0.0, 1.0)) {
+            let random = char::from(LETTERS[rng.gen_range(0..LETTERS.len())]);
+            match rng.gen_range(0..4) {
+                0 => {}
+                1 => {
+                    out.push(c);
+                    out.push(random);
+                }
+                2 => out.push(random),
+                _ => match chars.get(i + 1) {
+                    Some(&next) => {
+                        out.push(next);
+                        out.push(c);
+                        i += 1;
+                    }
+                    None => out.push(c),
+                },
+            }
+        } else {
+            out.push(c);
+        }
+        i += 1;
+    }
+    out
+}

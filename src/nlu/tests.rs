@@ -1,0 +1,357 @@
+//! Behaviour tests of the default classifier and of intents-file loading, on the real
+//! embedded training data and on real YAML files written to temp dirs.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use super::*;
+
+fn classifier() -> &'static YamlClassifier {
+    static CLASSIFIER: OnceLock<YamlClassifier> = OnceLock::new();
+    CLASSIFIER.get_or_init(|| {
+        let data = load_training_data(None).expect("embedded intents parse");
+        YamlClassifier::new(&data)
+    })
+}
+
+fn check(cases: &[(&str, Intent)]) {
+    let mut failures = Vec::new();
+    for (text, expected) in cases {
+        let p = classifier().classify(text);
+        if p.intent != *expected {
+            failures.push(format!("{text:?}: expected {expected}, got {p:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "misclassified:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn canonical_requests() {
+    check(&[
+        ("quiero ver mis reclamos", Intent::RevisarAtenciones),
+        ("¿cómo va la solicitud 124578?", Intent::RevisarAtenciones),
+        ("reiniciar servicios", Intent::ReiniciarServicios),
+        ("no tengo internet", Intent::ReiniciarServicios),
+        ("se me cayó el wifi", Intent::ReiniciarServicios),
+        ("quiero hablar con un ejecutivo", Intent::ContactarEjecutivo),
+        ("pásame con una persona", Intent::ContactarEjecutivo),
+        ("chao, gracias", Intent::Salir),
+        ("quiero salir", Intent::Salir),
+    ]);
+}
+
+#[test]
+fn normalisation_accents_case_and_repeated_letters() {
+    check(&[
+        (
+            "QUIERO HABLAR CON UN EJECUTIVO!!!",
+            Intent::ContactarEjecutivo,
+        ),
+        ("como va mi solicitud", Intent::RevisarAtenciones),
+        ("se me cayo el wifiiii", Intent::ReiniciarServicios),
+        ("chaaaaooo", Intent::Salir),
+        ("¿¿EN QUÉ ESTÁ MI RECLAMO??", Intent::RevisarAtenciones),
+    ]);
+}
+
+#[test]
+fn typos_and_phonetic_spellings() {
+    check(&[
+        ("kiero ablar con un ejecutibo", Intent::ContactarEjecutivo),
+        ("reinisiar servisios", Intent::ReiniciarServicios),
+        ("el interne no funka", Intent::ReiniciarServicios),
+        ("kiero ver mis reclamoz", Intent::RevisarAtenciones),
+        ("el guifi no anda", Intent::ReiniciarServicios),
+        ("quiero salri", Intent::Salir),
+    ]);
+}
+
+#[test]
+fn negation_and_contrast() {
+    check(&[
+        (
+            "no quiero salir, quiero ver mis reclamos",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "no necesito un ejecutivo, solo reinicien el modem",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "no quiero reiniciar nada, pásame con una persona",
+            Intent::ContactarEjecutivo,
+        ),
+        ("no quiero hablar con nadie, me voy", Intent::Salir),
+        // Without punctuation: the second "quiero" starts a new clause.
+        (
+            "no quiero salir quiero ver mis reclamos",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "no quiero hablar con un ejecutivo quiero salir",
+            Intent::Salir,
+        ),
+        (
+            "no quiero reiniciar nada quiero hablar con una persona",
+            Intent::ContactarEjecutivo,
+        ),
+        // Negated problems are still problems: no desire verb is negated here.
+        ("no me funciona el internet", Intent::ReiniciarServicios),
+        (
+            "no quiero hablar con una máquina",
+            Intent::ContactarEjecutivo,
+        ),
+    ]);
+}
+
+#[test]
+fn out_of_domain_and_greetings_abstain() {
+    check(&[
+        ("hola", Intent::Fallback),
+        ("buenas tardes", Intent::Fallback),
+        ("quiero reservar un hotel en la serena", Intent::Fallback),
+        ("cuánto tengo en la cuenta corriente", Intent::Fallback),
+        ("va a llover el fin de semana?", Intent::Fallback),
+        ("cuéntame un chiste", Intent::Fallback),
+        ("", Intent::Fallback),
+        ("!!!", Intent::Fallback),
+        ("qwertyuiop", Intent::Fallback),
+    ]);
+    let p = classifier().classify("hola");
+    assert_eq!(p.decision, Decision::Fallback);
+}
+
+#[test]
+fn prediction_is_well_formed() {
+    for text in [
+        "quiero ver mis reclamos",
+        "hola",
+        "xyz",
+        "no tengo internet",
+    ] {
+        let p = classifier().classify(text);
+        assert!((0.0..=1.0).contains(&p.confidence), "{text}: {p:?}");
+        assert_eq!(p.ranking.len(), 4, "{text}");
+        assert!(
+            p.ranking.windows(2).all(|w| w[0].1 >= w[1].1),
+            "{text}: sorted"
+        );
+        assert!(p.ranking.iter().all(|(i, _)| *i != Intent::Fallback));
+        match p.decision {
+            Decision::Intent(i) => assert_eq!(i, p.intent),
+            Decision::Clarify(a, b) => {
+                assert_eq!(a, p.intent);
+                assert_ne!(a, b);
+            }
+            Decision::Fallback => assert_eq!(p.intent, Intent::Fallback),
+        }
+    }
+}
+
+#[test]
+fn two_requests_ask_for_clarification() {
+    let cases = [
+        (
+            "reiniciar el modem o hablar con alguien",
+            Some([Intent::ReiniciarServicios, Intent::ContactarEjecutivo]),
+        ),
+        (
+            "quiero ver mis reclamos y reiniciar el router",
+            Some([Intent::RevisarAtenciones, Intent::ReiniciarServicios]),
+        ),
+        // A problem description plus one request is one request.
+        ("no tengo internet, quiero hablar con una persona", None),
+        (
+            "ya reinicié el modem y no funciona, pásame con alguien",
+            None,
+        ),
+        ("quiero ver mis reclamos", None),
+    ];
+    for (text, expected) in cases {
+        let p = classifier().classify(text);
+        match (expected, p.decision) {
+            (Some(pair), Decision::Clarify(a, b)) => {
+                let mut got = [a, b];
+                let mut want = pair;
+                got.sort();
+                want.sort();
+                assert_eq!(got, want, "{text}");
+            }
+            (None, Decision::Intent(_)) => {}
+            _ => panic!("{text:?}: expected {expected:?}, got {p:?}"),
+        }
+    }
+}
+
+#[test]
+fn decision_rules_follow_thresholds() {
+    let c = classifier();
+    let t = c.thresholds();
+    // Clear winner.
+    let p = c.decide(&[0.9, 0.04, 0.03, 0.02, 0.01]);
+    assert_eq!(p.decision, Decision::Intent(Intent::RevisarAtenciones));
+    // Two close options: clarify, best first.
+    let close = 0.5 - t.clarify_margin / 4.0;
+    let p = c.decide(&[0.0, close, 0.5, 0.0, 1.0 - 0.5 - close]);
+    assert_eq!(
+        p.decision,
+        Decision::Clarify(Intent::ContactarEjecutivo, Intent::ReiniciarServicios)
+    );
+    // Fallback class wins.
+    let p = c.decide(&[0.1, 0.1, 0.1, 0.1, 0.6]);
+    assert_eq!(p.decision, Decision::Fallback);
+    // No option reaches the abstain threshold.
+    let low = t.abstain_threshold - 0.05;
+    let p = c.decide(&[
+        low,
+        (1.0 - low) / 4.0,
+        (1.0 - low) / 4.0,
+        (1.0 - low) / 4.0,
+        (1.0 - low) / 4.0,
+    ]);
+    assert_eq!(p.decision, Decision::Fallback);
+}
+
+fn write_temp(contents: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("intents.yaml");
+    std::fs::write(&path, contents).expect("write yaml");
+    (dir, path)
+}
+
+const PLAIN_RASA: &str = r#"version: "3.1"
+nlu:
+- intent: revisar_atenciones
+  examples: |
+    - quiero ver mis reclamos
+    - estado de mi solicitud [124578](request_number)
+    - como va mi ticket
+- intent: reiniciar_servicios
+  examples: |
+    - reinicien el modem
+    - no tengo internet
+    - se cayo el wifi
+- intent: contactar_ejecutivo
+  examples: |
+    - quiero hablar con un ejecutivo
+    - pasame con una persona
+    - necesito un humano
+- intent: salir
+  examples: |
+    - chao
+    - quiero salir
+    - adios gracias
+"#;
+
+#[test]
+fn plain_rasa_file_loads_and_classifies() {
+    let (_dir, path) = write_temp(PLAIN_RASA);
+    let data = load_training_data(Some(&path)).expect("plain Rasa file loads");
+    assert_eq!(data.thresholds, Thresholds::default());
+    let examples = &data
+        .intent(Intent::RevisarAtenciones)
+        .expect("intent")
+        .examples;
+    assert!(examples.contains(&"estado de mi solicitud 124578".to_owned()));
+    let classifier = load_classifier(Some(&path)).expect("classifier builds");
+    assert_eq!(
+        classifier.classify("quiero hablar con un ejecutivo").intent,
+        Intent::ContactarEjecutivo
+    );
+    assert_eq!(
+        classifier.classify("reinicien el modem").intent,
+        Intent::ReiniciarServicios
+    );
+}
+
+#[test]
+fn thresholds_come_from_the_yaml() {
+    let with_margin =
+        format!("{PLAIN_RASA}reclamos:\n  abstain_threshold: 0.2\n  clarify_margin: 1.0\n");
+    let (_dir, path) = write_temp(&with_margin);
+    let data = load_training_data(Some(&path)).expect("loads");
+    assert_eq!(data.thresholds.clarify_margin, 1.0);
+    let classifier = YamlClassifier::new(&data);
+    // With a margin of 1.0 every confident answer becomes a clarification.
+    let p = classifier.classify("quiero hablar con un ejecutivo");
+    assert!(
+        matches!(p.decision, Decision::Clarify(Intent::ContactarEjecutivo, _)),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn malformed_yaml_names_file_and_line() {
+    let broken = "version: \"3.1\"\nnlu:\n- intent: salir\n  examples: |\n    - chao\n  - intent: [unclosed\n";
+    let (_dir, path) = write_temp(broken);
+    let err = load_training_data(Some(&path)).expect_err("malformed file fails");
+    let message = err.to_string();
+    assert!(message.contains("intents.yaml"), "{message}");
+    match err {
+        IntentsError::Syntax { line, .. } => assert!(line >= 5, "line {line}: {message}"),
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+}
+
+#[test]
+fn unknown_intent_is_rejected_with_its_line() {
+    let unknown = format!("{PLAIN_RASA}- intent: pedir_pizza\n  examples: |\n    - una pizza\n");
+    let (_dir, path) = write_temp(&unknown);
+    let err = load_training_data(Some(&path)).expect_err("unknown intent fails");
+    let message = err.to_string();
+    assert!(message.contains("pedir_pizza"), "{message}");
+    assert!(message.contains("intents.yaml:23:"), "{message}");
+}
+
+#[test]
+fn inconsistent_entries_are_rejected() {
+    let cases = [
+        (
+            "version: \"3.1\"\nnlu:\n- intent: salir\n  option: 2\n  examples: |\n    - chao\n",
+            "option 2",
+        ),
+        (
+            "version: \"3.1\"\nnlu:\n- intent: salir\n  examples: |\n    - chao\n- regex: broken\n  examples: |\n    - (unclosed\n",
+            "regex `broken`",
+        ),
+        (
+            "version: \"3.1\"\nnlu:\n- intent: salir\n  colour: red\n  examples: |\n    - chao\n",
+            "unknown field `colour`",
+        ),
+        ("version: \"3.1\"\nnlu: []\n", "no examples"),
+        (
+            "version: \"3.1\"\nreclamos:\n  abstain_threshold: 3\nnlu:\n- intent: salir\n  examples: |\n    - chao\n",
+            "abstain_threshold",
+        ),
+    ];
+    for (yaml, needle) in cases {
+        let (_dir, path) = write_temp(yaml);
+        let err = load_training_data(Some(&path)).expect_err(needle);
+        let message = err.to_string();
+        assert!(message.contains(needle), "{needle}: {message}");
+        assert!(message.contains("intents.yaml"), "{message}");
+    }
+}
+
+#[test]
+fn missing_file_is_an_error_naming_it() {
+    let err = load_training_data(Some(std::path::Path::new("/nonexistent/es.yaml")))
+        .expect_err("missing file");
+    assert!(err.to_string().contains("/nonexistent/es.yaml"));
+}
+
+#[test]
+fn intent_names_and_options_round_trip() {
+    for intent in Intent::OPTIONS {
+        assert_eq!(Intent::from_name(intent.name()), Some(intent));
+        let option = intent.option().expect("menu option");
+        assert_eq!(Intent::from_option(option), Some(intent));
+    }
+    assert_eq!(Intent::from_name("nlu_fallback"), Some(Intent::Fallback));
+    assert_eq!(Intent::from_option(0), None);
+    assert_eq!(Intent::from_option(5), None);
+}

@@ -1,0 +1,93 @@
+//! `reclamos loadtest` against the real server started in this process.
+
+mod common;
+
+use reclamos::loadtest::{self, LoadtestArgs};
+
+/// Spread the connections a little: the test machine is shared and small, and a burst of
+/// simultaneous connects is the server's accept queue's test, not this one's.
+fn gentle(customers: usize) -> LoadtestArgs {
+    LoadtestArgs {
+        customers,
+        concurrency: Some(50),
+        ramp_up_ms: 500,
+        spawn_server: true,
+        ..LoadtestArgs::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_customers_complete_their_sessions() {
+    let report = loadtest::run(&gentle(200), false).await.unwrap();
+    assert_eq!(report.sessions_failed, 0, "{report}");
+    assert_eq!(report.sessions_completed, 200, "{report}");
+    // RUT, list, detail, free text (and whatever brings it back to the menu), goodbye.
+    let rtt = report.rtt_ms.expect("round trips measured");
+    assert!(rtt.count >= 200 * 5, "{report}");
+    assert!(report.connect_ms.is_some());
+    assert!(report.errors.is_empty(), "{report}");
+    let json = serde_json::to_value(&report).unwrap();
+    for key in ["sessions_completed", "sessions_failed", "messages_per_s"] {
+        assert!(json.get(key).is_some(), "{key}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_are_served_by_simulated_executives() {
+    let args = LoadtestArgs {
+        agents: 3,
+        chat_percent: 50,
+        ..gentle(40)
+    };
+    let report = loadtest::run(&args, false).await.unwrap();
+    assert_eq!(report.sessions_failed, 0, "{report}");
+    assert_eq!(report.sessions_completed, 40, "{report}");
+    // Exactly half of the 40 customers chat.
+    assert_eq!(report.serve_ms.map(|p| p.count), Some(20), "{report}");
+    assert_eq!(report.chat_rtt_ms.map(|p| p.count), Some(20), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_keeps_every_customer_connected_at_once() {
+    let args = LoadtestArgs {
+        customers: 120,
+        hold: true,
+        ramp_up_ms: 500,
+        spawn_server: true,
+        ..LoadtestArgs::default()
+    };
+    let report = loadtest::run(&args, false).await.unwrap();
+    assert_eq!(report.sessions_failed, 0, "{report}");
+    assert_eq!(report.held_connections, Some(120), "{report}");
+    assert!(report.peak_connections >= 120, "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_customers_are_reported_as_login_failures() {
+    // A server without the synthetic customers: every login is refused.
+    let server = common::TestServer::start().await;
+    let args = LoadtestArgs {
+        customers: 10,
+        port: server.customers().port(),
+        agent_port: server.agents().port(),
+        ..LoadtestArgs::default()
+    };
+    let report = loadtest::run(&args, false).await.unwrap();
+    assert_eq!(report.sessions_completed, 0, "{report}");
+    assert_eq!(report.sessions_failed, 10, "{report}");
+    assert_eq!(report.errors.get("login rejected"), Some(&10), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echo_baseline_is_attached_with_ratios() {
+    let args = LoadtestArgs {
+        with_echo_baseline: true,
+        ..gentle(30)
+    };
+    let report = loadtest::run(&args, false).await.unwrap();
+    assert_eq!(report.sessions_failed, 0, "{report}");
+    let echo = report.echo.as_ref().expect("echo baseline");
+    assert_eq!(echo.target, "echo");
+    assert_eq!(echo.sessions_completed, 30);
+    assert!(report.rtt_ratio_p50.is_some() && report.rtt_ratio_p99.is_some());
+}

@@ -1,0 +1,124 @@
+//! `reclamos requests` as a process, on a database created through `Registry::open`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use reclamos::registry::demo::{PLAN_REQUEST, WIFI_ANSWER, WIFI_REQUEST};
+use reclamos::registry::{Registry, RequestState};
+
+fn requests(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_reclamos"))
+        .arg("requests")
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn request_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+        .collect()
+}
+
+#[test]
+fn lists_the_demo_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("reclamos.db");
+    let registry = Registry::open(&db).unwrap();
+    // Written while "the server" still holds the database open.
+    let jorge = "12.345.678-5".parse().unwrap();
+    registry
+        .create_request(
+            jorge,
+            "Sin señal de TV",
+            RequestState::Abierto,
+            "Asistente",
+            "x",
+        )
+        .unwrap();
+
+    let text = stdout(&requests(&db, &[]));
+    let lines = request_lines(&text);
+    let wifi = lines
+        .iter()
+        .find(|l| l.starts_with(&WIFI_REQUEST.to_string()))
+        .unwrap_or_else(|| panic!("no {WIFI_REQUEST} in:\n{text}"));
+    assert!(wifi.contains("12.345.678-5"), "{wifi}");
+    assert!(wifi.contains("Jorge Sandoval"), "{wifi}");
+    assert!(wifi.contains("cerrado"), "{wifi}");
+    assert!(wifi.contains("Cambio de clave WiFi"), "{wifi}");
+    assert!(text.contains("124579"), "the new request:\n{text}");
+    assert!(!text.contains(WIFI_ANSWER), "{text}");
+}
+
+#[test]
+fn filters_history_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("reclamos.db");
+    drop(Registry::open(&db).unwrap());
+
+    let text = stdout(&requests(
+        &db,
+        &["--rut", "123456785", "--state", "ABIERTO"],
+    ));
+    let lines = request_lines(&text);
+    assert_eq!(lines.len(), 1, "{text}");
+    assert!(lines[0].starts_with(&PLAN_REQUEST.to_string()), "{text}");
+
+    let text = stdout(&requests(&db, &["--rut", "12.345.678-5", "--history"]));
+    assert!(text.contains("Estado cambiado a cerrado"), "{text}");
+    assert!(text.contains("answer: (sensitive"), "{text}");
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&requests(&db, &["--json", "--rut", "12.345.678-5"]).stdout)
+            .unwrap();
+    let ids: Vec<u64> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [PLAN_REQUEST, WIFI_REQUEST]);
+    assert_eq!(json[1]["answer"], WIFI_ANSWER);
+    assert_eq!(json[1]["sensitive"], true);
+    assert_eq!(json[1]["name"], "Jorge Sandoval");
+    assert!(json[1]["history"].as_array().unwrap().len() >= 2);
+
+    let text = stdout(&requests(&db, &["--rut", "18.765.432-7"]));
+    assert!(text.contains("no requests match"), "{text}");
+}
+
+#[test]
+fn errors_are_clear_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.db");
+    let output = requests(&missing, &[]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(!missing.exists());
+
+    let db = dir.path().join("reclamos.db");
+    drop(Registry::open(&db).unwrap());
+    for (args, expected) in [
+        (["--rut", "12.345.678-9"], "debería ser 5"),
+        (["--state", "pendiente"], "use abierto or cerrado"),
+    ] {
+        let output = requests(&db, &args);
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
