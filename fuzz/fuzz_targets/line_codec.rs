@@ -41,10 +41,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    loop {
-        match codec.decode_eof(&mut buf) {
-            Ok(Some(line)) => check(&line),
-            Ok(None) | Err(_) => break,
-        }
+    while let Ok(Some(line)) = codec.decode_eof(&mut buf) {
+        check(&line);
     }
 });
