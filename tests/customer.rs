@@ -270,12 +270,7 @@ async fn registry_survives_a_server_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_customers_complete_sessions_concurrently() {
     let server = TestServer::start().await;
-    let ruts: Vec<Rut> = server
-        .server
-        .services
-        .registry
-        .seed_load_customers(25)
-        .unwrap();
+    let ruts: Vec<Rut> = server.load_customers(25);
     let addr = server.customers();
     let mut tasks = Vec::new();
     for rut in ruts.clone() {
