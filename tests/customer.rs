@@ -58,6 +58,9 @@ async fn ejemplo_1_consult_a_request_and_leave() {
     server
         .expect_console("[SERVER] Cliente Jorge Sandoval desconectado.")
         .await;
+    // Consulting the request was recorded (as an audit entry, not in its history).
+    let registry = &server.server.services.registry;
+    assert_eq!(registry.consultations(124_578).unwrap().len(), 1);
 }
 
 #[tokio::test]

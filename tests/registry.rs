@@ -721,3 +721,38 @@ fn background_checkpoints_move_the_wal_into_the_database() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// Consultations are an audit trail of their own: they never clutter the history the
+/// customer reads, and they survive a reopen.
+#[test]
+fn consultations_are_recorded_apart_from_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.db");
+    let registry = Registry::open(&path).unwrap();
+    let history_before = registry
+        .request(WIFI_REQUEST)
+        .unwrap()
+        .unwrap()
+        .history
+        .len();
+    registry.record_consultation(WIFI_REQUEST, "chat").unwrap();
+    registry.record_consultation(WIFI_REQUEST, "chat").unwrap();
+    assert!(matches!(
+        registry.record_consultation(999_999_999, "chat"),
+        Err(RegistryError::NotFound(999_999_999))
+    ));
+    drop(registry);
+    let registry = Registry::open(&path).unwrap();
+    let seen = registry.consultations(WIFI_REQUEST).unwrap();
+    assert_eq!(seen.len(), 2);
+    assert!(seen[0] <= seen[1]);
+    assert_eq!(
+        registry
+            .request(WIFI_REQUEST)
+            .unwrap()
+            .unwrap()
+            .history
+            .len(),
+        history_before
+    );
+}

@@ -589,11 +589,7 @@ impl CustomerConversation {
             }
         };
         describe(&request, reply);
-        if let Err(err) = services.registry.append_history(
-            id,
-            "Asistente",
-            "El cliente consultó la solicitud por chat.",
-        ) {
+        if let Err(err) = services.registry.record_consultation(id, "chat") {
             tracing::error!(cause = %err, request = id, "recording a consultation");
         }
         match request.answer {

@@ -257,6 +257,11 @@ impl Registry {
         if found != schema::LATEST {
             let reason = if found == 0 {
                 "not a reclamos database (no schema)".to_string()
+            } else if found < schema::LATEST {
+                format!(
+                    "schema version {found}, this program reads version {}: start the server once to upgrade it",
+                    schema::LATEST
+                )
             } else {
                 format!(
                     "schema version {found}, this program reads version {}",
@@ -518,6 +523,36 @@ impl Registry {
             }
             insert_history(conn, id, now, author, text)?;
             load_request(conn, id)?.ok_or(RegistryError::NotFound(id))
+        })
+    }
+
+    /// Records that the request was consulted (an audit entry, not part of its history):
+    /// one insert, committed before returning.
+    pub fn record_consultation(&self, id: RequestId, channel: &str) -> Result<(), RegistryError> {
+        self.write(|conn| {
+            conn.prepare_cached(
+                "INSERT INTO consultations (request_id, at, channel) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![sql_id(id)?, now_millis(), channel])
+            .map_err(|err| match err {
+                rusqlite::Error::SqliteFailure(e, _)
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    RegistryError::NotFound(id)
+                }
+                err => RegistryError::Sqlite(err),
+            })?;
+            Ok(())
+        })
+    }
+
+    /// When the request was consulted, oldest first.
+    pub fn consultations(&self, id: RequestId) -> Result<Vec<DateTime<Utc>>, RegistryError> {
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT at FROM consultations WHERE request_id = ?1 ORDER BY id")?;
+            let rows = stmt.query_map([sql_id(id)?], |row| time_from_sql(row, 0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
         })
     }
 

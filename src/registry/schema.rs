@@ -56,6 +56,17 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX transcript_by_request ON transcript (request_id, id);
     ",
+    // Version 2: customers consulting a request are recorded in an audit table of their own,
+    // so that the history a customer reads keeps only what happened to the request.
+    "
+    CREATE TABLE consultations (
+        id         INTEGER PRIMARY KEY,       -- append order
+        request_id INTEGER NOT NULL REFERENCES requests (id),
+        at         INTEGER NOT NULL,
+        channel    TEXT NOT NULL              -- where it was consulted, e.g. chat
+    ) STRICT;
+    CREATE INDEX consultations_by_request ON consultations (request_id, id);
+    ",
 ];
 
 /// The schema version this program writes and expects.
