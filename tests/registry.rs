@@ -735,15 +735,24 @@ fn consultations_are_recorded_apart_from_the_history() {
         .unwrap()
         .history
         .len();
-    registry.record_consultation(WIFI_REQUEST, "chat").unwrap();
-    registry.record_consultation(WIFI_REQUEST, "chat").unwrap();
-    assert!(matches!(
-        registry.record_consultation(999_999_999, "chat"),
-        Err(RegistryError::NotFound(999_999_999))
-    ));
+    registry.record_consultation(WIFI_REQUEST, "chat");
+    registry.record_consultation(WIFI_REQUEST, "chat");
+    // A consultation of a request that does not exist is skipped, not an error for the batch.
+    registry.record_consultation(999_999_999, "chat");
+    // Dropping the last handle (or the background thread, whichever holds it last) writes
+    // what is pending; a second process sees it.
     drop(registry);
+    let reader = Registry::open_read_only(&path).unwrap();
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    let seen = loop {
+        let seen = reader.consultations(WIFI_REQUEST).unwrap();
+        if seen.len() >= 2 || Instant::now() > deadline {
+            break seen;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    drop(reader);
     let registry = Registry::open(&path).unwrap();
-    let seen = registry.consultations(WIFI_REQUEST).unwrap();
     assert_eq!(seen.len(), 2);
     assert!(seen[0] <= seen[1]);
     assert_eq!(
@@ -755,4 +764,26 @@ fn consultations_are_recorded_apart_from_the_history() {
             .len(),
         history_before
     );
+}
+
+/// While the registry stays open, the background thread writes consultations on its own,
+/// so another process sees them without any further call on the writing handle.
+#[test]
+fn consultations_reach_the_file_while_the_registry_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit-open.db");
+    let registry = Registry::open(&path).unwrap();
+    for _ in 0..50 {
+        registry.record_consultation(PLAN_REQUEST, "chat");
+    }
+    let reader = Registry::open_read_only(&path).unwrap();
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    while reader.consultations(PLAN_REQUEST).unwrap().len() < 50 {
+        assert!(
+            Instant::now() < deadline,
+            "the background thread never wrote them"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    drop(registry);
 }

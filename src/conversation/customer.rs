@@ -589,9 +589,7 @@ impl CustomerConversation {
             }
         };
         describe(&request, reply);
-        if let Err(err) = services.registry.record_consultation(id, "chat") {
-            tracing::error!(cause = %err, request = id, "recording a consultation");
-        }
+        services.registry.record_consultation(id, "chat");
         match request.answer {
             Some(answer) if request.sensitive && self.needs_second_factor(services) => {
                 if self.serial_attempts >= services.policy.max_serial_attempts {
