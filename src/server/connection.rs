@@ -71,6 +71,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Stream for S {}
 /// What a connection task drives: a customer or an executive conversation.
 trait Party {
     type Event: Send;
+    /// Who speaks for the server on this port (`Asistente` to customers, `Sistema` to
+    /// executives).
+    const SPEAKER: &'static str;
     fn greeting(&self) -> &'static str;
     fn handle_line(&mut self, line: &str, services: &Services) -> Reply;
     /// Whether `line` is free text the classifier must read (only customers have any).
@@ -92,6 +95,7 @@ trait Party {
 
 impl Party for CustomerConversation {
     type Event = CustomerEvent;
+    const SPEAKER: &'static str = "Asistente";
     fn greeting(&self) -> &'static str {
         CUSTOMER_GREETING
     }
@@ -126,6 +130,7 @@ impl Party for CustomerConversation {
 
 impl Party for AgentConversation {
     type Event = AgentEvent;
+    const SPEAKER: &'static str = "Sistema";
     fn greeting(&self) -> &'static str {
         AGENT_GREETING
     }
@@ -283,6 +288,7 @@ async fn drive<P: Party, S: Stream>(
     let limits = &shared.limits;
     let services = &shared.services;
     let mut guard = Guard { party, services };
+    let notice = |text: &str| format!("{}: {text}", P::SPEAKER);
     let mut bucket = TokenBucket::new(limits.rate, limits.burst);
     let mut strikes = 0u32;
     if let Err(end) = send(framed, &[guard.party.greeting()], limits).await {
@@ -299,11 +305,11 @@ async fn drive<P: Party, S: Stream>(
         let reply = tokio::select! {
             biased;
             () = shutdown.cancelled() => {
-                let _ = send(framed, &[SHUTDOWN_NOTICE], limits).await;
+                let _ = send(framed, &[notice(SHUTDOWN_NOTICE)], limits).await;
                 return End::Shutdown;
             }
             () = kick.cancelled() => {
-                let _ = send(framed, &[SLOW_READER_NOTICE], limits).await;
+                let _ = send(framed, &[notice(SLOW_READER_NOTICE)], limits).await;
                 return End::SlowReader;
             }
             Some(event) = events.recv() => guard.party.handle_event(event, services),
@@ -311,7 +317,8 @@ async fn drive<P: Party, S: Stream>(
                 None => return End::ClientClosed,
                 Some(Err(LineError::TooLong(max))) => {
                     let notice = format!(
-                        "Asistente: Su mensaje supera el máximo de {max} bytes por línea. Cerramos la conexión."
+                        "{}: Su mensaje supera el máximo de {max} bytes por línea. Cerramos la conexión.",
+                        P::SPEAKER
                     );
                     let _ = send(framed, &[notice], limits).await;
                     return End::LineTooLong;
@@ -331,11 +338,11 @@ async fn drive<P: Party, S: Stream>(
                     } else {
                         strikes += 1;
                         if strikes > limits.burst {
-                            let _ = send(framed, &[FLOOD_CLOSE], limits).await;
+                            let _ = send(framed, &[notice(FLOOD_CLOSE)], limits).await;
                             return End::Flood;
                         }
                         if strikes == 1 {
-                            Reply { lines: vec![FLOOD_WARNING.to_string()], ..Reply::default() }
+                            Reply { lines: vec![notice(FLOOD_WARNING)], ..Reply::default() }
                         } else {
                             continue;
                         }
@@ -343,7 +350,7 @@ async fn drive<P: Party, S: Stream>(
                 }
             },
             () = idle_timer => {
-                let _ = send(framed, &[IDLE_NOTICE], limits).await;
+                let _ = send(framed, &[notice(IDLE_NOTICE)], limits).await;
                 return End::Idle;
             }
         };
@@ -362,14 +369,14 @@ async fn drive<P: Party, S: Stream>(
 }
 
 const SHUTDOWN_NOTICE: &str =
-    "Asistente: El servicio se está cerrando por mantención. Por favor vuelva a conectarse en unos minutos.";
+    "El servicio se está cerrando por mantención. Por favor vuelva a conectarse en unos minutos.";
 const SLOW_READER_NOTICE: &str =
-    "Asistente: Su conexión no está recibiendo los mensajes a tiempo. Cerramos la conexión.";
+    "Su conexión no está recibiendo los mensajes a tiempo. Cerramos la conexión.";
 const FLOOD_WARNING: &str =
-    "Asistente: Está enviando mensajes demasiado rápido; los que exceden el límite no se procesan. Si continúa, cerraremos la conexión.";
-const FLOOD_CLOSE: &str = "Asistente: Conexión cerrada por exceso de mensajes.";
+    "Está enviando mensajes demasiado rápido; los que exceden el límite no se procesan. Si continúa, cerraremos la conexión.";
+const FLOOD_CLOSE: &str = "Conexión cerrada por exceso de mensajes.";
 const IDLE_NOTICE: &str =
-    "Asistente: Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.";
+    "Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.";
 const BUSY_NOTICE: &str =
     "Asistente: En este momento estamos atendiendo al máximo de clientes. Por favor intente nuevamente en unos minutos.";
 
