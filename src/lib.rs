@@ -20,6 +20,8 @@
 //! - [`client`]: the terminal front ends for customers and executives.
 //! - [`loadtest`]: the load generator.
 
+#![warn(missing_docs)]
+
 pub mod auth;
 pub mod cli;
 pub mod client;
