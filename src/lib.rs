@@ -18,6 +18,7 @@
 //! - [`server`]: the only server code that touches sockets: listeners, one task per
 //!   connection, line framing, limits and shutdown.
 //! - [`client`]: the terminal front ends for customers and executives.
+//! - [`tls`]: optional TLS (rustls) settings for the server and the clients.
 //! - [`loadtest`]: the load generator.
 
 #![warn(missing_docs)]
@@ -34,3 +35,4 @@ pub mod registry;
 pub mod rut;
 pub mod server;
 pub mod text;
+pub mod tls;

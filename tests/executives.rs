@@ -406,3 +406,31 @@ async fn an_executive_with_capacity_two_switches_between_customers() {
         .expect("Sistema: No tiene una conversación número 3 (ver :chats).")
         .await;
 }
+
+#[tokio::test]
+async fn repeated_wrong_tokens_are_slowed_down() {
+    let server = TestServer::start().await;
+    let mut answered_after = Vec::new();
+    for _ in 0..3 {
+        let mut agent = TestClient::connect(server.agents()).await;
+        agent.recv().await;
+        let sent = std::time::Instant::now();
+        agent.send("adivinanza").await;
+        agent
+            .expect("Sistema: Token inválido. Conexión cerrada.")
+            .await;
+        answered_after.push(sent.elapsed());
+        agent.expect_closed().await;
+    }
+    // 250 ms, then 500 ms, then 1 s (lower bounds only: a slow machine can only add time).
+    assert!(
+        answered_after[1] >= std::time::Duration::from_millis(500),
+        "{answered_after:?}"
+    );
+    assert!(
+        answered_after[2] >= std::time::Duration::from_millis(1000),
+        "{answered_after:?}"
+    );
+    // The right token still works from the same address (after the penalty).
+    let _agent = server.agent("JuanPerez").await;
+}

@@ -684,3 +684,40 @@ fn timing_figures() {
         per(read)
     );
 }
+
+/// Automatic checkpoints are off on the writing connection; the background thread must
+/// still copy the WAL into the database file.
+#[test]
+fn background_checkpoints_move_the_wal_into_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ckpt.db");
+    let registry = Registry::open(&path).unwrap();
+    let before = std::fs::metadata(&path).unwrap().len();
+    let rut = reclamos::rut::Rut::from_number(12_345_678).unwrap();
+    let request = registry
+        .create_request(
+            rut,
+            "checkpoint",
+            reclamos::registry::RequestState::Abierto,
+            "test",
+            "x",
+        )
+        .unwrap();
+    for i in 0..2000 {
+        registry
+            .append_history(
+                request.id,
+                "test",
+                &format!("entrada {i} {}", "x".repeat(200)),
+            )
+            .unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::fs::metadata(&path).unwrap().len() <= before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the WAL was never checkpointed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

@@ -1,11 +1,22 @@
 //! The client's socket: connecting with a helpful error, reading bounded lines, sending
 //! lines, half-closing.
+//!
+//! With TLS the terminal code still reads and writes a plain blocking socket from two
+//! threads: a background relay thread owns the TLS session (tokio-rustls on a
+//! current-thread runtime) and copies bytes between it and one end of a local socket pair,
+//! whose other end is the [`Socket`] the client uses. Half-closing that socket makes the
+//! relay send TLS close_notify, so the server sees the end of input as over plain TCP.
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::rustls::ClientConfig;
 
 /// Longest server line the client keeps; the rest of a longer line is dropped and the kept
 /// part ends with `…`. The server's lines are short; this only bounds memory.
@@ -14,11 +25,88 @@ pub const MAX_SERVER_LINE: usize = 64 * 1024;
 /// How long connecting to one resolved address may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long the TLS handshake may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How to speak TLS to the server.
+#[derive(Debug, Clone)]
+pub struct TlsSettings {
+    /// Trusted roots and protocol settings ([`crate::tls::client_config`]).
+    pub config: Arc<ClientConfig>,
+    /// The name the server's certificate must carry.
+    pub server_name: ServerName<'static>,
+}
+
+/// The client's end of the connection: the TCP socket itself, or with TLS the local end of
+/// the relay's socket pair.
+#[derive(Debug)]
+pub enum Socket {
+    /// Plain TCP.
+    Tcp(TcpStream),
+    /// Bytes relayed through TLS by a background thread.
+    #[cfg(unix)]
+    Relay(UnixStream),
+}
+
+impl Socket {
+    fn try_clone(&self) -> io::Result<Socket> {
+        match self {
+            Socket::Tcp(stream) => stream.try_clone().map(Socket::Tcp),
+            #[cfg(unix)]
+            Socket::Relay(stream) => stream.try_clone().map(Socket::Relay),
+        }
+    }
+
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        match self {
+            Socket::Tcp(stream) => stream.shutdown(how),
+            #[cfg(unix)]
+            Socket::Relay(stream) => stream.shutdown(how),
+        }
+    }
+
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match self {
+            Socket::Tcp(stream) => stream.set_read_timeout(timeout),
+            #[cfg(unix)]
+            Socket::Relay(stream) => stream.set_read_timeout(timeout),
+        }
+    }
+}
+
+impl Read for Socket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Socket::Tcp(stream) => stream.read(buf),
+            #[cfg(unix)]
+            Socket::Relay(stream) => stream.read(buf),
+        }
+    }
+}
+
+impl Write for Socket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Socket::Tcp(stream) => stream.write(buf),
+            #[cfg(unix)]
+            Socket::Relay(stream) => stream.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Socket::Tcp(stream) => stream.flush(),
+            #[cfg(unix)]
+            Socket::Relay(stream) => stream.flush(),
+        }
+    }
+}
+
 /// A line-oriented connection to the server, split into a reading and a writing half so a
 /// background thread can print incoming lines while the user types.
 pub struct Connection {
     /// Incoming lines.
-    pub reader: LineReader<BufReader<TcpStream>>,
+    pub reader: LineReader<BufReader<Socket>>,
     /// Outgoing lines.
     pub writer: LineWriter,
 }
@@ -26,17 +114,105 @@ pub struct Connection {
 impl Connection {
     /// Connects to `host:port`. The error says what to do when nothing listens there.
     pub fn open(host: &str, port: u16) -> anyhow::Result<Connection> {
+        Connection::open_with(host, port, None)
+    }
+
+    /// Connects to `host:port`, over TLS when `tls` is given; the TLS handshake is complete
+    /// (the server's certificate verified) when this returns.
+    pub fn open_with(
+        host: &str,
+        port: u16,
+        tls: Option<&TlsSettings>,
+    ) -> anyhow::Result<Connection> {
         let stream = connect(host, port).with_context(|| {
             format!(
                 "could not connect to {host}:{port}: is the server running? (cargo run -- server)"
             )
         })?;
         let _ = stream.set_nodelay(true);
+        let stream = match tls {
+            None => Socket::Tcp(stream),
+            Some(tls) => start_tls_relay(stream, tls)
+                .with_context(|| format!("TLS with {host}:{port} failed"))?,
+        };
         let read_half = stream.try_clone().context("duplicating the socket")?;
         Ok(Connection {
             reader: LineReader::new(BufReader::new(read_half)),
             writer: LineWriter { stream },
         })
+    }
+}
+
+/// Completes the TLS handshake on `tcp`, then relays between TLS and a local socket pair on
+/// a background thread; returns the client's end of the pair.
+#[cfg(unix)]
+fn start_tls_relay(tcp: TcpStream, tls: &TlsSettings) -> anyhow::Result<Socket> {
+    let (ours, theirs) = UnixStream::pair().context("creating the TLS relay's socket pair")?;
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let config = tls.config.clone();
+    let name = tls.server_name.clone();
+    std::thread::Builder::new()
+        .name("tls-relay".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            match runtime {
+                Ok(runtime) => runtime.block_on(tls_relay(tcp, theirs, config, name, ready_tx)),
+                Err(err) => {
+                    let _ = ready_tx.send(Err(err));
+                }
+            }
+        })
+        .context("starting the TLS relay thread")?;
+    match ready_rx.recv() {
+        Ok(Ok(())) => Ok(Socket::Relay(ours)),
+        Ok(Err(err)) => Err(err).context(
+            "TLS handshake (does --tls-ca hold the server's certificate or its CA, and does \
+             --tls-server-name, by default --host, match a name in it?)",
+        ),
+        Err(_) => anyhow::bail!("the TLS relay thread stopped before the handshake"),
+    }
+}
+
+#[cfg(not(unix))]
+fn start_tls_relay(_tcp: TcpStream, _tls: &TlsSettings) -> anyhow::Result<Socket> {
+    anyhow::bail!("the TLS client needs a Unix system")
+}
+
+#[cfg(unix)]
+async fn tls_relay(
+    tcp: TcpStream,
+    local: UnixStream,
+    config: Arc<ClientConfig>,
+    name: ServerName<'static>,
+    ready: std::sync::mpsc::Sender<io::Result<()>>,
+) {
+    let setup = async {
+        tcp.set_nonblocking(true)?;
+        local.set_nonblocking(true)?;
+        let tcp = tokio::net::TcpStream::from_std(tcp)?;
+        let local = tokio::net::UnixStream::from_std(local)?;
+        let connector = tokio_rustls::TlsConnector::from(config);
+        let tls = tokio::time::timeout(HANDSHAKE_TIMEOUT, connector.connect(name, tcp))
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "the handshake timed out"))??;
+        Ok::<_, io::Error>((tls, local))
+    };
+    let (mut tls, mut local) = match setup.await {
+        Ok(pair) => {
+            let _ = ready.send(Ok(()));
+            pair
+        }
+        Err(err) => {
+            let _ = ready.send(Err(err));
+            return;
+        }
+    };
+    // Ends when both directions are done; an error (the server vanished without
+    // close_notify) drops both ends, which the client reads as the end of the stream.
+    if let Err(err) = tokio::io::copy_bidirectional(&mut local, &mut tls).await {
+        tracing::debug!(cause = %err, "TLS relay ended");
     }
 }
 
@@ -53,7 +229,7 @@ fn connect(host: &str, port: u16) -> io::Result<TcpStream> {
 
 /// The writing half: one line at a time, and shutdown.
 pub struct LineWriter {
-    stream: TcpStream,
+    stream: Socket,
 }
 
 impl LineWriter {

@@ -23,7 +23,7 @@ use thiserror::Error;
 
 use crate::auth;
 use crate::text::sanitize;
-use connection::{Connection, LineReader};
+use connection::{Connection, LineReader, TlsSettings};
 
 /// Options of `reclamos client`.
 #[derive(Debug, clap::Args)]
@@ -34,6 +34,39 @@ pub struct ClientArgs {
     /// Customers' port.
     #[arg(long, default_value_t = 5555)]
     pub port: u16,
+    /// TLS.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+/// TLS options of both clients.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TlsArgs {
+    /// Connect over TLS (the server runs with --tls-cert and --tls-key).
+    #[arg(long)]
+    pub tls: bool,
+    /// Trust this PEM certificate (the server's CA, or its self-signed certificate) instead
+    /// of the system's root certificates.
+    #[arg(long, value_name = "PEM", requires = "tls")]
+    pub tls_ca: Option<PathBuf>,
+    /// Name the server's certificate must carry (default: --host).
+    #[arg(long, value_name = "NAME", requires = "tls")]
+    pub tls_server_name: Option<String>,
+}
+
+impl TlsArgs {
+    /// The TLS settings for connecting to `host`, or `None` without `--tls`.
+    pub fn settings(&self, host: &str) -> anyhow::Result<Option<TlsSettings>> {
+        if !self.tls {
+            return Ok(None);
+        }
+        let config = crate::tls::client_config(self.tls_ca.as_deref())?;
+        let server_name = crate::tls::server_name(self.tls_server_name.as_deref().unwrap_or(host))?;
+        Ok(Some(TlsSettings {
+            config,
+            server_name,
+        }))
+    }
 }
 
 /// Options of `reclamos agent`.
@@ -56,11 +89,15 @@ pub struct AgentArgs {
     /// Read the token from this file instead of the default location.
     #[arg(long, value_name = "PATH", conflicts_with = "token")]
     pub token_file: Option<PathBuf>,
+    /// TLS.
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 /// Runs the customer client.
 pub fn main_customer(args: ClientArgs) -> anyhow::Result<ExitCode> {
-    let conn = Connection::open(&args.host, args.port)?;
+    let tls = args.tls.settings(&args.host)?;
+    let conn = Connection::open_with(&args.host, args.port, tls.as_ref())?;
     session::run(conn, is_interactive())
 }
 
@@ -72,7 +109,8 @@ pub fn main_agent(args: AgentArgs) -> anyhow::Result<ExitCode> {
         Some(name) => validate_name(&name).map(|()| name)?,
         None => default_name(interactive)?,
     };
-    let mut conn = Connection::open(&args.host, args.port)?;
+    let tls = args.tls.settings(&args.host)?;
+    let mut conn = Connection::open_with(&args.host, args.port, tls.as_ref())?;
     login(&mut conn, &token, &name)?;
     session::run(conn, interactive)
 }

@@ -65,8 +65,10 @@ const HELP: [&str; 11] = [
 ];
 
 impl AgentCommand {
-    /// Parses a line that starts with `:`.
+    /// Parses a line that starts with `:`. The line is sanitised first, so a command and
+    /// its arguments never carry control characters (they are echoed back and stored).
     pub fn parse(line: &str) -> Result<AgentCommand, CommandError> {
+        let line = sanitize(line);
         let line = line.trim();
         let body = line.strip_prefix(':').unwrap_or(line);
         let (name, arg) = match body.split_once(char::is_whitespace) {
@@ -106,7 +108,7 @@ impl AgentCommand {
                 .filter(|n| *n >= 1)
                 .map(AgentCommand::Switch)
                 .ok_or(CommandError::Usage(":switch <n> (ver :chats)")),
-            other => Err(CommandError::Unknown(sanitize(other).into_owned())),
+            other => Err(CommandError::Unknown(other.to_string())),
         }
     }
 }
@@ -536,6 +538,29 @@ mod tests {
             AgentCommand::parse(":name Juan Perez"),
             Err(CommandError::Usage(_))
         ));
+    }
+
+    #[test]
+    fn control_characters_never_survive_parsing() {
+        // Found by fuzz/customer_conversation on the executive's channel: the command
+        // is echoed in "<command>: no tiene un cliente asignado.", so NULs came back raw.
+        let table = [
+            (
+                ":subject Cobro\0\0 9",
+                AgentCommand::Subject("Cobro\u{FFFD}\u{FFFD} 9".into()),
+            ),
+            (":history a \x1b[0m", AgentCommand::History("a".into())),
+            (":restart\x1b[2J", AgentCommand::Restart),
+        ];
+        for (line, expected) in table {
+            assert_eq!(AgentCommand::parse(line), Ok(expected), "{line:?}");
+        }
+        assert_eq!(
+            AgentCommand::parse(":subject \x1b[31m"),
+            Err(CommandError::Usage(":subject <descripción>"))
+        );
+        let err = AgentCommand::parse(":ma\x07l").unwrap_err().to_string();
+        assert!(!err.chars().any(char::is_control), "{err:?}");
     }
 
     #[test]

@@ -186,6 +186,31 @@ struct Shared {
     path: Option<PathBuf>,
 }
 
+/// How often the background thread checkpoints the WAL.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Starts the thread that checkpoints the WAL of `path` (a `PASSIVE` checkpoint, which never
+/// waits for readers or writers) until the registry is dropped.
+fn spawn_checkpointer(path: &Path, registry: std::sync::Weak<Shared>) -> Result<(), RegistryError> {
+    let conn = Connection::open(path)?;
+    schema::configure(&conn)?;
+    std::thread::Builder::new()
+        .name("registry-checkpoint".into())
+        .spawn(move || {
+            while registry.strong_count() > 0 {
+                std::thread::sleep(CHECKPOINT_EVERY);
+                if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(cause = %err, "WAL checkpoint failed");
+                }
+            }
+        })
+        .map_err(|err| RegistryError::Open {
+            path: path.to_path_buf(),
+            reason: format!("starting the checkpoint thread: {err}"),
+        })?;
+    Ok(())
+}
+
 impl fmt::Debug for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Registry")
@@ -211,7 +236,13 @@ impl Registry {
         if created {
             tracing::info!(path = %path.display(), "created the registry with demo data");
         }
-        Ok(Registry::from_connection(conn, Some(path.to_path_buf())))
+        // Checkpoints copy the WAL back into the database and fsync: done inline they stall
+        // whichever request happens to trigger them, with the lock held. A thread with its
+        // own connection does them instead.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let registry = Registry::from_connection(conn, Some(path.to_path_buf()));
+        spawn_checkpointer(path, Arc::downgrade(&registry.shared))?;
+        Ok(registry)
     }
 
     /// Opens an existing database without ever writing to it or creating it (for

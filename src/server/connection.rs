@@ -1,13 +1,17 @@
-//! One task per connection: frames lines, enforces limits and timeouts, and moves lines
-//! between the socket and the connection's conversation.
+//! One task per connection: completes the TLS handshake when TLS is on, frames lines,
+//! enforces limits and timeouts, and moves lines between the socket and the connection's
+//! conversation. Everything after the handshake is generic over the byte stream, so plain
+//! TCP and TLS share one code path.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -38,18 +42,30 @@ pub struct Shared {
     classifier: ModelWorker,
     pub(super) limits: Limits,
     throttle: AuthThrottle,
+    tls: Option<TlsAcceptor>,
 }
 
 impl Shared {
-    pub(super) fn new(services: Services, classifier: ModelWorker, limits: Limits) -> Shared {
+    pub(super) fn new(
+        services: Services,
+        classifier: ModelWorker,
+        limits: Limits,
+        tls: Option<TlsAcceptor>,
+    ) -> Shared {
         Shared {
             services,
             classifier,
             limits,
             throttle: AuthThrottle::default(),
+            tls,
         }
     }
 }
+
+/// A connection's byte stream after the handshake: a `TcpStream` or a TLS stream over one.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> Stream for S {}
 
 /// What a connection task drives: a customer or an executive conversation.
 trait Party {
@@ -154,6 +170,28 @@ enum End {
     SlowReader,
     Shutdown,
     Io(std::io::Error),
+    TlsHandshake(std::io::Error),
+    TlsHandshakeTimeout,
+}
+
+/// Completes the server side of the TLS handshake, bounded by the login timeout so that a
+/// peer that never finishes it (or speaks plain text and waits) cannot hold the connection.
+async fn tls_handshake(
+    acceptor: &TlsAcceptor,
+    stream: TcpStream,
+    limits: &Limits,
+    shutdown: &CancellationToken,
+) -> Result<tokio_rustls::server::TlsStream<TcpStream>, End> {
+    tokio::select! {
+        () = shutdown.cancelled() => Err(End::Shutdown),
+        accepted = tokio::time::timeout(limits.login_timeout, acceptor.accept(stream)) => {
+            match accepted {
+                Ok(Ok(stream)) => Ok(stream),
+                Ok(Err(err)) => Err(End::TlsHandshake(err)),
+                Err(_) => Err(End::TlsHandshakeTimeout),
+            }
+        }
+    }
 }
 
 /// Serves one connection until it ends.
@@ -171,26 +209,18 @@ pub(super) async fn serve(
         if let Err(err) = stream.set_nodelay(true) {
             tracing::debug!(cause = %err, "set_nodelay");
         }
-        let framed = Framed::new(stream, LineCodec::new(shared.limits.max_line_length));
-        let kick = CancellationToken::new();
-        let end = match kind {
-            Kind::Customer => {
-                let (tx, rx) = mpsc::channel(shared.limits.send_queue);
-                let party = CustomerConversation::new(session, tx, kick.clone());
-                drive(party, rx, framed, peer, &shared, kick, shutdown).await
-            }
-            Kind::Agent => {
-                let penalty = shared.throttle.penalty(peer.ip(), Instant::now());
-                if !penalty.is_zero() {
-                    tokio::time::sleep(penalty).await;
+        let end = match &shared.tls {
+            None => converse(kind, session, stream, peer, &shared, shutdown).await,
+            Some(acceptor) => {
+                match tls_handshake(acceptor, stream, &shared.limits, &shutdown).await {
+                    Ok(stream) => converse(kind, session, stream, peer, &shared, shutdown).await,
+                    Err(end) => end,
                 }
-                let (tx, rx) = mpsc::channel(shared.limits.send_queue);
-                let party = AgentConversation::new(session, tx, kick.clone());
-                drive(party, rx, framed, peer, &shared, kick, shutdown).await
             }
         };
         match end {
             End::Io(err) => tracing::info!(cause = %err, "connection failed"),
+            End::TlsHandshake(err) => tracing::info!(cause = %err, "TLS handshake failed"),
             end => tracing::debug!(?end, "connection closed"),
         }
     }
@@ -198,12 +228,48 @@ pub(super) async fn serve(
     .await;
 }
 
-type Lines = Framed<TcpStream, LineCodec>;
+/// Runs the conversation of the port's kind on an established stream, then closes the
+/// stream cleanly (for TLS, with a close_notify alert).
+async fn converse<S: Stream>(
+    kind: Kind,
+    session: SessionId,
+    stream: S,
+    peer: SocketAddr,
+    shared: &Shared,
+    shutdown: CancellationToken,
+) -> End {
+    let mut framed = Framed::new(stream, LineCodec::new(shared.limits.max_line_length));
+    let kick = CancellationToken::new();
+    let end = match kind {
+        Kind::Customer => {
+            let (tx, rx) = mpsc::channel(shared.limits.send_queue);
+            let party = CustomerConversation::new(session, tx, kick.clone());
+            drive(party, rx, &mut framed, peer, shared, kick, shutdown).await
+        }
+        Kind::Agent => {
+            let penalty = shared.throttle.penalty(peer.ip(), Instant::now());
+            if !penalty.is_zero() {
+                tokio::time::sleep(penalty).await;
+            }
+            let (tx, rx) = mpsc::channel(shared.limits.send_queue);
+            let party = AgentConversation::new(session, tx, kick.clone());
+            drive(party, rx, &mut framed, peer, shared, kick, shutdown).await
+        }
+    };
+    // A peer that stopped reading or broke the stream gets no goodbye: it could only stall.
+    if !matches!(end, End::SlowReader | End::Io(_)) {
+        let _ =
+            tokio::time::timeout(shared.limits.write_timeout, framed.get_mut().shutdown()).await;
+    }
+    end
+}
 
-async fn drive<P: Party>(
+type Lines<S> = Framed<S, LineCodec>;
+
+async fn drive<P: Party, S: Stream>(
     party: P,
     mut events: mpsc::Receiver<P::Event>,
-    mut framed: Lines,
+    framed: &mut Lines<S>,
     peer: SocketAddr,
     shared: &Shared,
     kick: CancellationToken,
@@ -214,7 +280,7 @@ async fn drive<P: Party>(
     let mut guard = Guard { party, services };
     let mut bucket = TokenBucket::new(limits.rate, limits.burst);
     let mut strikes = 0u32;
-    if let Err(end) = send(&mut framed, &[guard.party.greeting()], limits).await {
+    if let Err(end) = send(framed, &[guard.party.greeting()], limits).await {
         return end;
     }
     loop {
@@ -228,11 +294,11 @@ async fn drive<P: Party>(
         let reply = tokio::select! {
             biased;
             () = shutdown.cancelled() => {
-                let _ = send(&mut framed, &[SHUTDOWN_NOTICE], limits).await;
+                let _ = send(framed, &[SHUTDOWN_NOTICE], limits).await;
                 return End::Shutdown;
             }
             () = kick.cancelled() => {
-                let _ = send(&mut framed, &[SLOW_READER_NOTICE], limits).await;
+                let _ = send(framed, &[SLOW_READER_NOTICE], limits).await;
                 return End::SlowReader;
             }
             Some(event) = events.recv() => guard.party.handle_event(event, services),
@@ -242,7 +308,7 @@ async fn drive<P: Party>(
                     let notice = format!(
                         "Asistente: Su mensaje supera el máximo de {max} bytes por línea. Cerramos la conexión."
                     );
-                    let _ = send(&mut framed, &[notice], limits).await;
+                    let _ = send(framed, &[notice], limits).await;
                     return End::LineTooLong;
                 }
                 Some(Err(LineError::Io(err))) => return End::Io(err),
@@ -260,7 +326,7 @@ async fn drive<P: Party>(
                     } else {
                         strikes += 1;
                         if strikes > limits.burst {
-                            let _ = send(&mut framed, &[FLOOD_CLOSE], limits).await;
+                            let _ = send(framed, &[FLOOD_CLOSE], limits).await;
                             return End::Flood;
                         }
                         if strikes == 1 {
@@ -272,7 +338,7 @@ async fn drive<P: Party>(
                 }
             },
             () = idle_timer => {
-                let _ = send(&mut framed, &[IDLE_NOTICE], limits).await;
+                let _ = send(framed, &[IDLE_NOTICE], limits).await;
                 return End::Idle;
             }
         };
@@ -281,7 +347,7 @@ async fn drive<P: Party>(
             tracing::warn!(?delay, "executive authentication failed");
             tokio::time::sleep(delay).await;
         }
-        if let Err(end) = send(&mut framed, &reply.lines, limits).await {
+        if let Err(end) = send(framed, &reply.lines, limits).await {
             return end;
         }
         if reply.close {
@@ -303,7 +369,11 @@ const BUSY_NOTICE: &str =
     "Asistente: En este momento estamos atendiendo al máximo de clientes. Por favor intente nuevamente en unos minutos.";
 
 /// Writes lines and flushes them, within the write timeout.
-async fn send<S: AsRef<str>>(framed: &mut Lines, lines: &[S], limits: &Limits) -> Result<(), End> {
+async fn send<L: AsRef<str>, S: Stream>(
+    framed: &mut Lines<S>,
+    lines: &[L],
+    limits: &Limits,
+) -> Result<(), End> {
     if lines.is_empty() {
         return Ok(());
     }
@@ -311,7 +381,7 @@ async fn send<S: AsRef<str>>(framed: &mut Lines, lines: &[S], limits: &Limits) -
         for line in lines {
             framed.feed(line.as_ref()).await?;
         }
-        SinkExt::<&str>::flush(framed).await
+        SinkExt::<&str>::flush(&mut *framed).await
     };
     match tokio::time::timeout(limits.write_timeout, write).await {
         Ok(Ok(())) => Ok(()),
@@ -321,9 +391,24 @@ async fn send<S: AsRef<str>>(framed: &mut Lines, lines: &[S], limits: &Limits) -
     }
 }
 
-/// Answers a connection beyond the limit with a polite line and closes it.
+/// Answers a connection beyond the limit with a polite line and closes it (over TLS when
+/// TLS is on, so the client can read it).
 pub(super) async fn refuse(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     tracing::warn!(%peer, "connection limit reached: refusing");
-    let mut framed = Framed::new(stream, LineCodec::new(shared.limits.max_line_length));
-    let _ = send(&mut framed, &[BUSY_NOTICE], &shared.limits).await;
+    let limits = &shared.limits;
+    match &shared.tls {
+        None => refuse_on(stream, limits).await,
+        Some(acceptor) => {
+            let handshake = tokio::time::timeout(limits.write_timeout, acceptor.accept(stream));
+            if let Ok(Ok(stream)) = handshake.await {
+                refuse_on(stream, limits).await;
+            }
+        }
+    }
+}
+
+async fn refuse_on<S: Stream>(stream: S, limits: &Limits) {
+    let mut framed = Framed::new(stream, LineCodec::new(limits.max_line_length));
+    let _ = send(&mut framed, &[BUSY_NOTICE], limits).await;
+    let _ = tokio::time::timeout(limits.write_timeout, framed.get_mut().shutdown()).await;
 }

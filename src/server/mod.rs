@@ -4,7 +4,8 @@
 //! task ([`connection`]) that frames lines ([`codec`]), enforces the limits ([`limits`]) and
 //! moves lines between the socket and its conversation. Shutdown is cooperative: a
 //! `CancellationToken` stops the accept loops and tells every connection to say goodbye,
-//! and a `TaskTracker` waits for them (bounded by a grace period).
+//! and a `TaskTracker` waits for them (bounded by a grace period). With `--tls-cert` and
+//! `--tls-key` both ports speak TLS; each connection's handshake runs in its own task.
 
 pub mod codec;
 mod connection;
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -70,12 +72,28 @@ pub struct ServerArgs {
     /// Seed N synthetic customers for `loadtest` (RUT numbers 50.000.000 + i, "Cliente Carga i").
     #[arg(long, default_value_t = 0)]
     pub demo_load_customers: usize,
+    /// Serve both ports over TLS with this PEM certificate chain (leaf first); needs
+    /// --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Limits.
     #[command(flatten)]
     pub limits: Limits,
     /// Classifier selection (the zero-shot model needs the `zero-shot` feature).
     #[command(flatten)]
     pub classifier: ClassifierArgs,
+}
+
+/// The PEM files that turn TLS on for both ports.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// Certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// The certificate's private key.
+    pub key: PathBuf,
 }
 
 /// Everything the server needs to start.
@@ -105,6 +123,8 @@ pub struct Config {
     pub limits: Limits,
     /// Which classifier answers free text.
     pub classifier: ClassifierArgs,
+    /// Serve both ports over TLS (`None`: plain TCP).
+    pub tls: Option<TlsFiles>,
 }
 
 impl Config {
@@ -127,6 +147,10 @@ impl Config {
             db_max_bytes: args.db_max_mib.saturating_mul(1024 * 1024),
             limits: args.limits,
             classifier: args.classifier,
+            tls: args
+                .tls_cert
+                .zip(args.tls_key)
+                .map(|(cert, key)| TlsFiles { cert, key }),
         }
     }
 
@@ -146,6 +170,7 @@ impl Config {
             db_max_bytes: 0,
             limits: Limits::default(),
             classifier: ClassifierArgs::default(),
+            tls: None,
         }
     }
 }
@@ -165,6 +190,13 @@ pub struct Server {
 impl Server {
     /// Opens the registry, loads the classifier, binds both ports and starts serving.
     pub async fn start(config: Config, console: Console) -> anyhow::Result<Server> {
+        let tls = match &config.tls {
+            Some(files) => Some(TlsAcceptor::from(crate::tls::server_config(
+                &files.cert,
+                &files.key,
+            )?)),
+            None => None,
+        };
         let registry = Registry::open(&config.db)
             .with_context(|| format!("opening the database {}", config.db.display()))?;
         if config.demo_load_customers > 0 {
@@ -198,12 +230,13 @@ impl Server {
         let customer_addr = customers.local_addr()?;
         let agent_addr = agents.local_addr()?;
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(run(
+        let task = tokio::spawn(serve(
             customers,
             agents,
             services.clone(),
             classifiers.worker,
             config.limits,
+            tls,
             shutdown.clone().cancelled_owned(),
         ));
         Ok(Server {
@@ -259,12 +292,29 @@ pub async fn run(
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) {
+    serve(
+        customers, agents, services, classifier, limits, None, shutdown,
+    )
+    .await;
+}
+
+/// [`run`], with TLS on both listeners when `tls` is given.
+async fn serve(
+    customers: TcpListener,
+    agents: TcpListener,
+    services: Services,
+    classifier: ModelWorker,
+    limits: Limits,
+    tls: Option<TlsAcceptor>,
+    shutdown: impl Future<Output = ()>,
+) {
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
     let shared = Arc::new(connection::Shared::new(
         services,
         classifier,
         limits.clone(),
+        tls,
     ));
     tracker.spawn(accept_loop(
         customers,
