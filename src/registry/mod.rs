@@ -178,9 +178,9 @@ struct Shared {
     /// awaits while it is held, so the lock is never held across an `.await` and contention
     /// is short. An async mutex would only add overhead. Callers in async code may call the
     /// methods directly: a commit in WAL mode with `synchronous=NORMAL` does no fsync (tens
-    /// of microseconds; only the automatic checkpoint every ~1000 pages syncs). The one long
-    /// wait is another *process* holding the write lock, bounded by
-    /// [`schema::BUSY_TIMEOUT`].
+    /// of microseconds; only checkpoints sync, and a background thread runs those, see
+    /// `spawn_checkpointer`). The one long wait is another *process* holding the write lock,
+    /// bounded by [`schema::BUSY_TIMEOUT`].
     conn: Mutex<Connection>,
     /// Where the database lives (`None` in memory); for messages and `Debug`.
     path: Option<PathBuf>,
