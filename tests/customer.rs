@@ -58,6 +58,9 @@ async fn ejemplo_1_consult_a_request_and_leave() {
     server
         .expect_console("[SERVER] Cliente Jorge Sandoval desconectado.")
         .await;
+    // Consulting the request was recorded (as an audit entry, not in its history).
+    let registry = &server.server.services.registry;
+    assert_eq!(registry.consultations(124_578).unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -270,12 +273,7 @@ async fn registry_survives_a_server_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_customers_complete_sessions_concurrently() {
     let server = TestServer::start().await;
-    let ruts: Vec<Rut> = server
-        .server
-        .services
-        .registry
-        .seed_load_customers(25)
-        .unwrap();
+    let ruts: Vec<Rut> = server.load_customers(25);
     let addr = server.customers();
     let mut tasks = Vec::new();
     for rut in ruts.clone() {

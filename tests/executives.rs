@@ -197,12 +197,7 @@ async fn executive_commands_edit_the_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twelve_customers_three_executives_fifo_with_positions() {
     let server = TestServer::start().await;
-    let ruts: Vec<Rut> = server
-        .server
-        .services
-        .registry
-        .seed_load_customers(12)
-        .unwrap();
+    let ruts: Vec<Rut> = server.load_customers(12);
     let mut customers = Vec::new();
     // Queue all twelve, in order, before any executive connects.
     for (i, rut) in ruts.iter().enumerate() {
@@ -272,12 +267,7 @@ async fn twelve_customers_three_executives_fifo_with_positions() {
 #[tokio::test]
 async fn executive_disconnect_requeues_the_customer_at_the_head() {
     let server = TestServer::start().await;
-    let ruts = server
-        .server
-        .services
-        .registry
-        .seed_load_customers(2)
-        .unwrap();
+    let ruts = server.load_customers(2);
     let mut agent = server.agent("JuanPerez").await;
     let mut first = server.logged_in(&ruts[0].to_string()).await;
     first.send("3").await;
@@ -314,12 +304,7 @@ async fn executive_disconnect_requeues_the_customer_at_the_head() {
 #[tokio::test]
 async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
     let server = TestServer::start().await;
-    let ruts = server
-        .server
-        .services
-        .registry
-        .seed_load_customers(2)
-        .unwrap();
+    let ruts = server.load_customers(2);
     let mut agent = server.agent("JuanPerez").await;
     let mut first = server.logged_in(&ruts[0].to_string()).await;
     first.send("3").await;
@@ -362,12 +347,7 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
 #[tokio::test]
 async fn an_executive_with_capacity_two_switches_between_customers() {
     let server = TestServer::start_with(|config| config.agent_capacity = 2).await;
-    let ruts = server
-        .server
-        .services
-        .registry
-        .seed_load_customers(2)
-        .unwrap();
+    let ruts = server.load_customers(2);
     let mut agent = server.agent("Ana").await;
     let mut first = server.logged_in(&ruts[0].to_string()).await;
     first.send("3").await;

@@ -721,3 +721,69 @@ fn background_checkpoints_move_the_wal_into_the_database() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// Consultations are an audit trail of their own: they never clutter the history the
+/// customer reads, and they survive a reopen.
+#[test]
+fn consultations_are_recorded_apart_from_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.db");
+    let registry = Registry::open(&path).unwrap();
+    let history_before = registry
+        .request(WIFI_REQUEST)
+        .unwrap()
+        .unwrap()
+        .history
+        .len();
+    registry.record_consultation(WIFI_REQUEST, "chat");
+    registry.record_consultation(WIFI_REQUEST, "chat");
+    // A consultation of a request that does not exist is skipped, not an error for the batch.
+    registry.record_consultation(999_999_999, "chat");
+    // Dropping the last handle (or the background thread, whichever holds it last) writes
+    // what is pending; a second process sees it.
+    drop(registry);
+    let reader = Registry::open_read_only(&path).unwrap();
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    let seen = loop {
+        let seen = reader.consultations(WIFI_REQUEST).unwrap();
+        if seen.len() >= 2 || Instant::now() > deadline {
+            break seen;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    drop(reader);
+    let registry = Registry::open(&path).unwrap();
+    assert_eq!(seen.len(), 2);
+    assert!(seen[0] <= seen[1]);
+    assert_eq!(
+        registry
+            .request(WIFI_REQUEST)
+            .unwrap()
+            .unwrap()
+            .history
+            .len(),
+        history_before
+    );
+}
+
+/// While the registry stays open, the background thread writes consultations on its own,
+/// so another process sees them without any further call on the writing handle.
+#[test]
+fn consultations_reach_the_file_while_the_registry_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit-open.db");
+    let registry = Registry::open(&path).unwrap();
+    for _ in 0..50 {
+        registry.record_consultation(PLAN_REQUEST, "chat");
+    }
+    let reader = Registry::open_read_only(&path).unwrap();
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    while reader.consultations(PLAN_REQUEST).unwrap().len() < 50 {
+        assert!(
+            Instant::now() < deadline,
+            "the background thread never wrote them"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    drop(registry);
+}

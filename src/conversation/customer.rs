@@ -311,9 +311,7 @@ impl CustomerConversation {
         ));
         self.customer = Some(customer);
         self.phase = Phase::Menu;
-        for line in MENU {
-            reply.line(line);
-        }
+        show_menu(reply);
     }
 
     fn on_name(&mut self, rut: Rut, text: &str, services: &Services, reply: &mut Reply) {
@@ -349,9 +347,7 @@ impl CustomerConversation {
         } else {
             reply.bot(MORE_HELP);
         }
-        for line in MENU {
-            reply.line(line);
-        }
+        show_menu(reply);
         self.phase = Phase::Menu;
     }
 
@@ -368,9 +364,7 @@ impl CustomerConversation {
                     reply.bot(format!(
                         "La opción {number} no existe. Elija un número del 1 al 4."
                     ));
-                    for line in MENU {
-                        reply.line(line);
-                    }
+                    show_menu(reply);
                     return;
                 }
             }
@@ -406,9 +400,7 @@ impl CustomerConversation {
             }
             Decision::Fallback => {
                 reply.bot("No entendí su mensaje. Puede escribir el número de una opción o contarme con sus palabras qué necesita.");
-                for line in MENU {
-                    reply.line(line);
-                }
+                show_menu(reply);
             }
         }
     }
@@ -429,9 +421,7 @@ impl CustomerConversation {
             Some(true) => self.choose(first, services, reply),
             Some(false) => {
                 reply.bot("Entendido. ¿En qué te podemos ayudar?");
-                for line in MENU {
-                    reply.line(line);
-                }
+                show_menu(reply);
             }
             None if text.is_empty() => {
                 reply.bot(format!(
@@ -599,13 +589,7 @@ impl CustomerConversation {
             }
         };
         describe(&request, reply);
-        if let Err(err) = services.registry.append_history(
-            id,
-            "Asistente",
-            "El cliente consultó la solicitud por chat.",
-        ) {
-            tracing::error!(cause = %err, request = id, "recording a consultation");
-        }
+        services.registry.record_consultation(id, "chat");
         match request.answer {
             Some(answer) if request.sensitive && self.needs_second_factor(services) => {
                 if self.serial_attempts >= services.policy.max_serial_attempts {
@@ -848,6 +832,13 @@ impl CustomerConversation {
         if let Err(err) = services.hub.customer_says(self.session, &text) {
             tracing::warn!(cause = %err, "routing a chat line");
         }
+    }
+}
+
+/// Writes the four menu lines.
+fn show_menu(reply: &mut Reply) {
+    for line in MENU {
+        reply.line(line);
     }
 }
 

@@ -178,29 +178,108 @@ struct Shared {
     /// awaits while it is held, so the lock is never held across an `.await` and contention
     /// is short. An async mutex would only add overhead. Callers in async code may call the
     /// methods directly: a commit in WAL mode with `synchronous=NORMAL` does no fsync (tens
-    /// of microseconds; only checkpoints sync, and a background thread runs those, see
-    /// `spawn_checkpointer`). The one long wait is another *process* holding the write lock,
-    /// bounded by [`schema::BUSY_TIMEOUT`].
+    /// of microseconds; checkpoints, which do, run on a background thread). The one long
+    /// wait is another *process* holding the write lock, bounded by
+    /// [`schema::BUSY_TIMEOUT`].
     conn: Mutex<Connection>,
     /// Where the database lives (`None` in memory); for messages and `Debug`.
     path: Option<PathBuf>,
+    /// Consultations not written yet: they are written in batches (one transaction for
+    /// many), see [`Registry::record_consultation`].
+    pending: Mutex<Vec<Consultation>>,
 }
 
-/// How often the background thread checkpoints the WAL.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+/// A consultation waiting to be written.
+struct Consultation {
+    request: RequestId,
+    at: i64,
+    channel: String,
+}
 
-/// Starts the thread that checkpoints the WAL of `path` (a `PASSIVE` checkpoint, which never
-/// waits for readers or writers) until the registry is dropped.
+impl Shared {
+    /// Locks the connection. A poisoned lock (a panic while it was held) is cleared and the
+    /// connection reused instead of failing every later call: rusqlite's `Transaction`
+    /// rolls back when dropped during unwinding, and any transaction still open is rolled
+    /// back here, so no half-applied change survives the panic.
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|poisoned| {
+            self.conn.clear_poison();
+            let conn = poisoned.into_inner();
+            if !conn.is_autocommit() {
+                if let Err(err) = conn.execute_batch("ROLLBACK") {
+                    tracing::warn!(cause = %err, "rolling back after a panic failed");
+                }
+            }
+            conn
+        })
+    }
+
+    /// Writes the pending consultations in one transaction. Consultations of requests that
+    /// do not exist are skipped; on a database error the batch is dropped (and logged):
+    /// it is an audit trail, and keeping it would grow memory while the disk is full.
+    fn flush_consultations(&self) {
+        let batch = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        if batch.is_empty() {
+            return;
+        }
+        let mut conn = self.lock();
+        let written = (|| -> Result<(), RegistryError> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO consultations (request_id, at, channel)
+                     SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM requests WHERE id = ?1)",
+                )?;
+                for consultation in &batch {
+                    insert.execute(params![
+                        sql_id(consultation.request)?,
+                        consultation.at,
+                        consultation.channel
+                    ])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })();
+        if let Err(err) = written {
+            tracing::error!(cause = %err, lost = batch.len(), "writing consultations");
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.flush_consultations();
+    }
+}
+
+/// How often the background thread writes the pending consultations.
+pub const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(25);
+
+/// How often (in flushes) the background thread checkpoints the WAL: every 0.5 s.
+const CHECKPOINT_EVERY_FLUSHES: u32 = 20;
+
+/// Starts the thread that writes pending consultations and checkpoints the WAL of `path` (a
+/// `PASSIVE` checkpoint, which never waits for readers or writers) until the registry is
+/// dropped.
 fn spawn_checkpointer(path: &Path, registry: std::sync::Weak<Shared>) -> Result<(), RegistryError> {
     let conn = Connection::open(path)?;
     schema::configure(&conn)?;
     std::thread::Builder::new()
-        .name("registry-checkpoint".into())
+        .name("registry-background".into())
         .spawn(move || {
-            while registry.strong_count() > 0 {
-                std::thread::sleep(CHECKPOINT_EVERY);
-                if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(cause = %err, "WAL checkpoint failed");
+            for round in 1u32.. {
+                std::thread::sleep(FLUSH_EVERY);
+                match registry.upgrade() {
+                    Some(shared) => shared.flush_consultations(),
+                    None => return,
+                }
+                if round % CHECKPOINT_EVERY_FLUSHES == 0 {
+                    if let Err(err) =
+                        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                    {
+                        tracing::warn!(cause = %err, "WAL checkpoint failed");
+                    }
                 }
             }
         })
@@ -257,6 +336,11 @@ impl Registry {
         if found != schema::LATEST {
             let reason = if found == 0 {
                 "not a reclamos database (no schema)".to_string()
+            } else if found < schema::LATEST {
+                format!(
+                    "schema version {found}, this program reads version {}: start the server once to upgrade it",
+                    schema::LATEST
+                )
             } else {
                 format!(
                     "schema version {found}, this program reads version {}",
@@ -284,6 +368,7 @@ impl Registry {
             shared: Arc::new(Shared {
                 conn: Mutex::new(conn),
                 path,
+                pending: Mutex::default(),
             }),
         }
     }
@@ -312,16 +397,7 @@ impl Registry {
     /// rolls back when dropped during unwinding, and any transaction still open is rolled
     /// back here, so no half-applied change survives the panic.
     fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.shared.conn.lock().unwrap_or_else(|poisoned| {
-            self.shared.conn.clear_poison();
-            let conn = poisoned.into_inner();
-            if !conn.is_autocommit() {
-                if let Err(err) = conn.execute_batch("ROLLBACK") {
-                    tracing::warn!(cause = %err, "rolling back after a panic failed");
-                }
-            }
-            conn
-        })
+        self.shared.lock()
     }
 
     /// Runs `f` in one `IMMEDIATE` transaction (the write lock is taken at `BEGIN`, so the
@@ -518,6 +594,36 @@ impl Registry {
             }
             insert_history(conn, id, now, author, text)?;
             load_request(conn, id)?.ok_or(RegistryError::NotFound(id))
+        })
+    }
+
+    /// Records that the request was consulted (an audit entry, not part of its history).
+    ///
+    /// Nothing is acknowledged to the customer for it, so it is written in batches: by the
+    /// background thread within [`FLUSH_EVERY`], before [`consultations`](Self::consultations)
+    /// reads, and when the last handle is dropped. A crash can lose the consultations of
+    /// that last moment, never a request or a history entry.
+    pub fn record_consultation(&self, id: RequestId, channel: &str) {
+        let consultation = Consultation {
+            request: id,
+            at: now_millis(),
+            channel: channel.to_string(),
+        };
+        self.shared
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(consultation);
+    }
+
+    /// When the request was consulted, oldest first.
+    pub fn consultations(&self, id: RequestId) -> Result<Vec<DateTime<Utc>>, RegistryError> {
+        self.shared.flush_consultations();
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT at FROM consultations WHERE request_id = ?1 ORDER BY id")?;
+            let rows = stmt.query_map([sql_id(id)?], |row| time_from_sql(row, 0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
         })
     }
 

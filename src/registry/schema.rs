@@ -56,6 +56,17 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX transcript_by_request ON transcript (request_id, id);
     ",
+    // Version 2: customers consulting a request are recorded in an audit table of their own,
+    // so that the history a customer reads keeps only what happened to the request.
+    "
+    CREATE TABLE consultations (
+        id         INTEGER PRIMARY KEY,       -- append order
+        request_id INTEGER NOT NULL REFERENCES requests (id),
+        at         INTEGER NOT NULL,
+        channel    TEXT NOT NULL              -- where it was consulted, e.g. chat
+    ) STRICT;
+    CREATE INDEX consultations_by_request ON consultations (request_id, id);
+    ",
 ];
 
 /// The schema version this program writes and expects.
@@ -145,7 +156,13 @@ mod tests {
         assert_eq!(version(&conn).unwrap(), LATEST);
         assert_eq!(
             table_names(&conn),
-            ["customers", "history", "requests", "transcript"]
+            [
+                "consultations",
+                "customers",
+                "history",
+                "requests",
+                "transcript"
+            ]
         );
         let customers: i64 = conn
             .query_row("SELECT count(*) FROM customers", [], |row| row.get(0))
@@ -155,6 +172,29 @@ mod tests {
             .query_row("SELECT count(*) FROM customers", [], |row| row.get(0))
             .unwrap();
         assert_eq!(customers, again, "demo data seeded twice");
+    }
+
+    #[test]
+    fn a_version_1_database_is_upgraded_and_keeps_its_data() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        configure(&conn).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO customers VALUES ('12345678-5', 'Jorge Sandoval', NULL);
+             INSERT INTO requests VALUES (7, '12345678-5', 'x', 'abierto', NULL, 0, 1, 1);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        assert!(
+            !migrate(&mut conn, Path::new(":memory:")).unwrap(),
+            "not a new database"
+        );
+        assert_eq!(version(&conn).unwrap(), LATEST);
+        assert!(table_names(&conn).contains(&"consultations".to_string()));
+        let requests: i64 = conn
+            .query_row("SELECT count(*) FROM requests", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(requests, 1, "existing data kept, no demo data added");
     }
 
     #[test]

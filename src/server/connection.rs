@@ -7,12 +7,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::BytesMut;
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
-use tokio_util::codec::Framed;
+use tokio_util::codec::{Framed, FramedParts};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -209,11 +210,15 @@ pub(super) async fn serve(
         if let Err(err) = stream.set_nodelay(true) {
             tracing::debug!(cause = %err, "set_nodelay");
         }
+        // Each kind of stream's conversation is boxed: an idle plain-TCP connection then
+        // holds a future of its own size, not one sized for the largest (TLS) variant.
         let end = match &shared.tls {
-            None => converse(kind, session, stream, peer, &shared, shutdown).await,
+            None => Box::pin(converse(kind, session, stream, peer, &shared, shutdown)).await,
             Some(acceptor) => {
                 match tls_handshake(acceptor, stream, &shared.limits, &shutdown).await {
-                    Ok(stream) => converse(kind, session, stream, peer, &shared, shutdown).await,
+                    Ok(stream) => {
+                        Box::pin(converse(kind, session, stream, peer, &shared, shutdown)).await
+                    }
                     Err(end) => end,
                 }
             }
@@ -238,7 +243,7 @@ async fn converse<S: Stream>(
     shared: &Shared,
     shutdown: CancellationToken,
 ) -> End {
-    let mut framed = Framed::new(stream, LineCodec::new(shared.limits.max_line_length));
+    let mut framed = framed(stream, shared.limits.max_line_length);
     let kick = CancellationToken::new();
     let end = match kind {
         Kind::Customer => {
@@ -407,8 +412,20 @@ pub(super) async fn refuse(stream: TcpStream, peer: SocketAddr, shared: Arc<Shar
     }
 }
 
+/// Initial size of each connection's read and write buffers. `Framed::new` starts both at
+/// 8 KiB, which would be most of an idle connection's memory; chat lines are short, and
+/// the buffers grow when a longer line or reply comes.
+const BUFFER_CAPACITY: usize = 512;
+
+fn framed<S: Stream>(stream: S, max_line_length: usize) -> Framed<S, LineCodec> {
+    let mut parts = FramedParts::new::<&str>(stream, LineCodec::new(max_line_length));
+    parts.read_buf = BytesMut::with_capacity(BUFFER_CAPACITY);
+    parts.write_buf = BytesMut::with_capacity(BUFFER_CAPACITY);
+    Framed::from_parts(parts)
+}
+
 async fn refuse_on<S: Stream>(stream: S, limits: &Limits) {
-    let mut framed = Framed::new(stream, LineCodec::new(limits.max_line_length));
+    let mut framed = framed(stream, limits.max_line_length);
     let _ = send(&mut framed, &[BUSY_NOTICE], limits).await;
     let _ = tokio::time::timeout(limits.write_timeout, framed.get_mut().shutdown()).await;
 }

@@ -50,6 +50,15 @@ impl TestServer {
         }
     }
 
+    /// Seeds `n` synthetic customers ("Cliente Carga 1".."n") and returns their RUTs.
+    pub fn load_customers(&self, n: usize) -> Vec<reclamos::rut::Rut> {
+        self.server
+            .services
+            .registry
+            .seed_load_customers(n)
+            .expect("seeding customers")
+    }
+
     /// The customers' address.
     pub fn customers(&self) -> SocketAddr {
         self.server.customer_addr
