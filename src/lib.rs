@@ -21,6 +21,8 @@
 //! - [`tls`]: optional TLS (rustls) settings for the server and the clients.
 //! - [`loadtest`]: the load generator.
 
+#![warn(missing_docs)]
+
 pub mod auth;
 pub mod cli;
 pub mod client;

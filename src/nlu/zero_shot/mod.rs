@@ -1,5 +1,5 @@
 //! Optional zero-shot intent classifier: a multilingual NLI model (rust-bert on libtorch)
-//! asked whether the customer's message entails "Este mensaje trata de <description>." for
+//! asked whether the customer's message entails `Este mensaje trata de <description>.` for
 //! each menu intent. Compiled only with the `zero-shot` cargo feature.
 //!
 //! - [`ZeroShotClassifier`] loads a Hugging Face model folder (see `models/README.md`) and
