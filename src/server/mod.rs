@@ -1,7 +1,7 @@
 //! The server: the only part of reclamos that touches sockets.
 //!
 //! Two listeners (customers, executives) accept connections; each connection gets one
-//! task ([`connection`]) that frames lines ([`codec`]), enforces the limits ([`limits`]) and
+//! task (the private `connection` module) that frames lines ([`codec`]), enforces the limits ([`limits`]) and
 //! moves lines between the socket and its conversation. Shutdown is cooperative: a
 //! `CancellationToken` stops the accept loops and tells every connection to say goodbye,
 //! and a `TaskTracker` waits for them (bounded by a grace period). With `--tls-cert` and
