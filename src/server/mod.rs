@@ -4,8 +4,9 @@
 //! task (the private `connection` module) that frames lines ([`codec`]), enforces the
 //! limits ([`limits`]) and moves lines between the socket and its conversation. Shutdown
 //! is cooperative: a `CancellationToken` stops the accept loops and tells every connection
-//! to say goodbye, and a `TaskTracker` waits for them (bounded by a grace period). With `--tls-cert` and
-//! `--tls-key` both ports speak TLS; each connection's handshake runs in its own task.
+//! to say goodbye, and a `TaskTracker` waits for them (bounded by a grace period). With
+//! `--tls-cert` and `--tls-key` both ports speak TLS; each connection's handshake runs in
+//! its own task.
 
 pub mod codec;
 mod connection;
