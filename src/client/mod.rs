@@ -4,8 +4,9 @@
 //! server lines printed above the prompt) when stdin and stdout are terminals, or a plain
 //! piped session for scripts:
 //! `printf '12.345.678-5\n4\n' | reclamos client`. The agent first performs the
-//! executives' login (token line, then name line) from PROTOCOL.md. Every line received is
-//! passed through [`crate::text::sanitize`] before it reaches the terminal.
+//! executives' login (token line, then name line) described in `docs/protocol.md`. Every
+//! line received is passed through [`crate::text::sanitize`] before it reaches the
+//! terminal.
 //!
 //! - [`connection`]: the socket (connect, bounded line reading, half-close).
 //! - `session`: the terminal and piped conversation loops.
@@ -221,7 +222,7 @@ pub(crate) fn resolve_token(
 /// How long each step of the executives' login may wait for the server.
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The executives' login (PROTOCOL.md): wait for the greeting, send the token, wait for the
+/// The executives' login (docs/protocol.md): wait for the greeting, send the token, wait for the
 /// answer, send the name. Server lines are shown; the token is not echoed.
 fn login(conn: &mut Connection, token: &str, name: &str) -> anyhow::Result<()> {
     conn.writer.set_read_timeout(Some(LOGIN_TIMEOUT))?;

@@ -169,7 +169,7 @@ struct LineConn {
     _open: GaugeGuard,
 }
 
-/// How the server announces that it drops lines sent too fast (PROTOCOL.md limits).
+/// How the server announces that it drops lines sent too fast (docs/protocol.md, limits).
 const RATE_LIMITED: &str = "Asistente: Está enviando mensajes demasiado rápido";
 
 /// Why a read did not give a line.
@@ -287,7 +287,7 @@ pub enum AnswerEnd {
     LoginRejected(String),
 }
 
-/// Recognises the last line of a bot answer (PROTOCOL.md); `None` for any other line.
+/// Recognises the last line of a bot answer (docs/protocol.md); `None` for any other line.
 pub fn answer_end(line: &str) -> Option<AnswerEnd> {
     let bot = line.strip_prefix("Asistente: ");
     match bot {
