@@ -27,7 +27,7 @@ pub const EMBEDDED_NAME: &str = "<embedded intents/es.yaml>";
 #[non_exhaustive]
 pub enum IntentsError {
     /// The file could not be read.
-    #[error("{file}: {source}")]
+    #[error("cannot read {file}")]
     Io {
         /// The file.
         file: String,

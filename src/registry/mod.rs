@@ -136,7 +136,7 @@ pub struct RequestFilter {
 #[derive(Debug, Error)]
 pub enum RegistryError {
     /// The database failed (full disk, read-only file, corruption...).
-    #[error("database error: {0}")]
+    #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
     /// No request with that number.
     #[error("request {0} does not exist")]
