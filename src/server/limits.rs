@@ -9,9 +9,12 @@ use std::time::{Duration, Instant};
 /// Limits and timeouts of every connection. All configurable from the command line.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Limits {
-    /// Maximum simultaneous connections per port; beyond it new ones are refused politely.
-    #[arg(long, default_value_t = 20_000)]
+    /// Maximum simultaneous customer connections; beyond it new ones are refused politely.
+    #[arg(long, default_value_t = 15_000)]
     pub max_connections: usize,
+    /// Maximum simultaneous connections on the executives' port.
+    #[arg(long, default_value_t = 500)]
+    pub max_agent_connections: usize,
     /// Maximum line length in bytes; a longer line closes the connection.
     #[arg(long, default_value_t = 4096)]
     pub max_line_length: usize,
@@ -45,7 +48,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            max_connections: 20_000,
+            max_connections: 15_000,
+            max_agent_connections: 500,
             max_line_length: 4096,
             send_queue: 256,
             write_timeout: Duration::from_secs(10),

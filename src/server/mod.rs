@@ -350,7 +350,11 @@ async fn accept_loop(
     shutdown: CancellationToken,
     tracker: TaskTracker,
 ) {
-    let permits = Arc::new(Semaphore::new(shared.limits.max_connections));
+    let cap = match kind {
+        connection::Kind::Customer => shared.limits.max_connections,
+        connection::Kind::Agent => shared.limits.max_agent_connections,
+    };
+    let permits = Arc::new(Semaphore::new(cap));
     let mut backoff = Duration::from_millis(5);
     loop {
         let accepted = tokio::select! {
@@ -411,22 +415,23 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Each connection needs a file descriptor: raise the soft limit to the hard one and warn
-/// when even that cannot hold `--max-connections` on both ports.
+/// Each connection needs a file descriptor: raise the soft limit as far as the connection
+/// caps need and warn when even the hard limit cannot hold them.
 fn raise_open_files_limit(limits: &Limits) {
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(limit) => {
-            let needed = 2 * limits.max_connections as u64 + 64;
-            if limit < needed {
-                tracing::warn!(
-                    limit,
-                    needed,
-                    "the open-files limit cannot hold --max-connections on both ports; raise `ulimit -Hn`"
-                );
-            }
-        }
-        Err(err) => tracing::warn!(cause = %err, "could not raise the open-files limit"),
+    let needed = (limits.max_connections + limits.max_agent_connections) as u64 + 64;
+    let limit = match rlimit::increase_nofile_limit(needed) {
+        Ok(limit) => limit,
+        Err(err) => return tracing::warn!(cause = %err, "could not raise the open-files limit"),
+    };
+    // A privileged server (root, or CAP_SYS_RESOURCE) may raise the hard limit itself.
+    if limit >= needed || rlimit::Resource::NOFILE.set(needed, needed).is_ok() {
+        return;
     }
+    tracing::warn!(
+        limit,
+        needed,
+        "the open-files limit cannot hold --max-connections plus --max-agent-connections; raise `ulimit -Hn`"
+    );
 }
 
 /// Completes on Ctrl-C or SIGTERM.
