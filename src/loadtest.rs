@@ -152,7 +152,8 @@ const ECHO_EXCHANGES: usize = 5;
 
 /// Runs the load test. Exits with failure when any session failed.
 pub fn main(args: LoadtestArgs) -> anyhow::Result<ExitCode> {
-    let nofile = raise_nofile_limit();
+    // 10,000 connections need far more than the usual 1,024 descriptors: as many as allowed.
+    let nofile = crate::server::limits::raise_open_files_limit(u64::MAX);
     if let Some(limit) = nofile {
         check_fd_budget(&args, limit)?;
     }
@@ -204,18 +205,6 @@ pub fn resident_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Raises the soft open-files limit to the hard limit (10,000 connections need more than
-/// the usual 1,024 descriptors); returns the new soft limit.
-pub fn raise_nofile_limit() -> Option<u64> {
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(limit) => Some(limit),
-        Err(err) => {
-            tracing::warn!(cause = %err, "could not raise the open-files limit");
-            None
-        }
-    }
 }
 
 /// Runs the load test described by `args` and returns its report (the library entry point;

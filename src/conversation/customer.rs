@@ -182,7 +182,7 @@ impl CustomerConversation {
     }
 
     /// Handles an event from the hub (queue moves, executive messages...).
-    pub fn handle_event(&mut self, event: CustomerEvent, services: &Services) -> Reply {
+    pub fn handle_event(&mut self, event: CustomerEvent, _services: &Services) -> Reply {
         let mut reply = Reply::default();
         let request = match &self.phase {
             Phase::Queued { request, .. } | Phase::Chatting { request, .. } => *request,
@@ -223,7 +223,6 @@ impl CustomerConversation {
                     request,
                     told_backlog: true,
                 };
-                let _ = services;
             }
         }
         reply
@@ -383,7 +382,7 @@ impl CustomerConversation {
                     | Decision::Clarify(..)
             );
             if about_requests {
-                return self.show_by_number(number, services, reply);
+                return self.show_request(number, services, reply);
             }
         }
         match prediction.decision {
@@ -546,30 +545,9 @@ impl CustomerConversation {
         self.phase = Phase::Choosing { requests };
     }
 
-    /// Shows a request named by its number anywhere in the conversation; a number that is
-    /// not the customer's gets the same answer as one that does not exist.
-    fn show_by_number(&mut self, number: RequestId, services: &Services, reply: &mut Reply) {
-        let Some(customer) = &self.customer else {
-            return;
-        };
-        match services.registry.request(number) {
-            Ok(Some(request)) if request.rut == customer.rut => {
-                self.show_request(number, services, reply)
-            }
-            Ok(_) => {
-                reply.bot(format!(
-                    "No encontramos la solicitud {number} entre sus solicitudes."
-                ));
-                self.menu(false, reply);
-            }
-            Err(err) => {
-                tracing::error!(cause = %err, "reading a request");
-                reply.bot(APOLOGY);
-                self.menu(false, reply);
-            }
-        }
-    }
-
+    /// Shows one of the customer's requests (chosen in the list or named by its number
+    /// anywhere in the conversation); a number that is not the customer's gets the same
+    /// answer as one that does not exist.
     fn show_request(&mut self, id: RequestId, services: &Services, reply: &mut Reply) {
         let Some(customer) = self.customer.clone() else {
             return;

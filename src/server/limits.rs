@@ -146,6 +146,23 @@ fn delay_for(failures: u32) -> Duration {
     Duration::from_millis(250u64 << failures.saturating_sub(1).min(5))
 }
 
+/// Raises the open-files soft limit towards `wanted` (each connection is a descriptor),
+/// and the hard limit too when the process is privileged (root or `CAP_SYS_RESOURCE`).
+/// Returns the soft limit now in force, `None` when it could not be read or raised.
+pub fn raise_open_files_limit(wanted: u64) -> Option<u64> {
+    let limit = match rlimit::increase_nofile_limit(wanted) {
+        Ok(limit) => limit,
+        Err(err) => {
+            tracing::warn!(cause = %err, "could not raise the open-files limit");
+            return None;
+        }
+    };
+    if limit < wanted && rlimit::Resource::NOFILE.set(wanted, wanted).is_ok() {
+        return Some(wanted);
+    }
+    Some(limit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

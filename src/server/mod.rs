@@ -415,23 +415,18 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Each connection needs a file descriptor: raise the soft limit as far as the connection
-/// caps need and warn when even the hard limit cannot hold them.
+/// Raises the open-files limit as far as the connection caps need, and warns when even
+/// the hard limit cannot hold them.
 fn raise_open_files_limit(limits: &Limits) {
     let needed = (limits.max_connections + limits.max_agent_connections) as u64 + 64;
-    let limit = match rlimit::increase_nofile_limit(needed) {
-        Ok(limit) => limit,
-        Err(err) => return tracing::warn!(cause = %err, "could not raise the open-files limit"),
-    };
-    // A privileged server (root, or CAP_SYS_RESOURCE) may raise the hard limit itself.
-    if limit >= needed || rlimit::Resource::NOFILE.set(needed, needed).is_ok() {
-        return;
+    match limits::raise_open_files_limit(needed) {
+        Some(limit) if limit < needed => tracing::warn!(
+            limit,
+            needed,
+            "the open-files limit cannot hold --max-connections plus --max-agent-connections; raise `ulimit -Hn`"
+        ),
+        _ => {}
     }
-    tracing::warn!(
-        limit,
-        needed,
-        "the open-files limit cannot hold --max-connections plus --max-agent-connections; raise `ulimit -Hn`"
-    );
 }
 
 /// Completes on Ctrl-C or SIGTERM.
