@@ -240,6 +240,21 @@ struct State {
     clock: u64,
 }
 
+impl State {
+    /// Takes `customer` off `agent`'s chats; an executive left with none is free from now
+    /// on (and so goes to the back of the longest-free order).
+    fn drop_chat(&mut self, agent: SessionId, customer: SessionId) -> Option<&AgentEntry> {
+        self.clock += 1;
+        let clock = self.clock;
+        let entry = self.agents.get_mut(&agent)?;
+        entry.chats.retain(|c| *c != customer);
+        if entry.chats.is_empty() {
+            entry.free_since = clock;
+        }
+        Some(entry)
+    }
+}
+
 enum Delivery {
     Customer(Outbox<CustomerEvent>, CustomerEvent),
     Agent(Outbox<AgentEvent>, AgentEvent),
@@ -545,19 +560,14 @@ impl Hub {
         let mut out = Vec::new();
         let chat = {
             let mut state = self.lock();
-            let entry = state.agents.get_mut(&agent).ok_or(HubError::UnknownAgent)?;
+            let entry = state.agents.get(&agent).ok_or(HubError::UnknownAgent)?;
             if !entry.chats.contains(&customer) {
                 return Err(HubError::NoCustomer);
             }
-            entry.chats.retain(|c| *c != customer);
-            let name = entry.name.clone();
-            if entry.chats.is_empty() {
-                state.clock += 1;
-                let clock = state.clock;
-                if let Some(entry) = state.agents.get_mut(&agent) {
-                    entry.free_since = clock;
-                }
-            }
+            let name = state
+                .drop_chat(agent, customer)
+                .map(|entry| entry.name.clone())
+                .ok_or(HubError::UnknownAgent)?;
             let customer = state
                 .customers
                 .remove(&customer)
@@ -651,13 +661,7 @@ impl Hub {
         disconnected: bool,
         out: &mut Vec<Delivery>,
     ) {
-        state.clock += 1;
-        let clock = state.clock;
-        if let Some(a) = state.agents.get_mut(&agent) {
-            a.chats.retain(|c| *c != entry.ticket.session);
-            if a.chats.is_empty() {
-                a.free_since = clock;
-            }
+        if let Some(a) = state.drop_chat(agent, entry.ticket.session) {
             out.push(Delivery::Agent(
                 a.outbox.clone(),
                 AgentEvent::CustomerLeft {
