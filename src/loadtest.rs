@@ -179,9 +179,11 @@ pub fn main(args: LoadtestArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Fails early when the run needs more file descriptors than the process may open (each
-/// connection is one descriptor, two with `--spawn-server` where both ends live here).
+/// connection open at once is one descriptor, two with `--spawn-server` where both ends
+/// live here; `--concurrency` bounds how many are open at once).
 fn check_fd_budget(args: &LoadtestArgs, limit: u64) -> anyhow::Result<()> {
-    let connections = (args.customers + args.agents) as u64;
+    let at_once = args.concurrency.map_or(args.customers, |c| c.min(args.customers));
+    let connections = (at_once + args.agents) as u64;
     let needed = if args.spawn_server {
         2 * connections
     } else {
@@ -585,6 +587,20 @@ mod tests {
         };
         let err = check_fd_budget(&spawned, 20_000).unwrap_err().to_string();
         assert!(err.contains("as its own process"), "{err}");
+    }
+
+    #[test]
+    fn fd_budget_counts_connections_open_at_once() {
+        let args = LoadtestArgs {
+            customers: 40_000,
+            ..LoadtestArgs::default()
+        };
+        assert!(check_fd_budget(&args, 20_000).is_err());
+        let bounded = LoadtestArgs {
+            concurrency: Some(2_600),
+            ..args
+        };
+        assert!(check_fd_budget(&bounded, 20_000).is_ok());
     }
 
     #[test]
