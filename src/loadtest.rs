@@ -182,7 +182,9 @@ pub fn main(args: LoadtestArgs) -> anyhow::Result<ExitCode> {
 /// connection open at once is one descriptor, two with `--spawn-server` where both ends
 /// live here; `--concurrency` bounds how many are open at once).
 fn check_fd_budget(args: &LoadtestArgs, limit: u64) -> anyhow::Result<()> {
-    let at_once = args.concurrency.map_or(args.customers, |c| c.min(args.customers));
+    let at_once = args
+        .concurrency
+        .map_or(args.customers, |c| c.min(args.customers));
     let connections = (at_once + args.agents) as u64;
     let needed = if args.spawn_server {
         2 * connections

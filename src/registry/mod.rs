@@ -2,8 +2,10 @@
 //! restarts (and `kill -9`).
 //!
 //! [`Registry`] is a cheap `Clone` handle. Its methods are synchronous and short: callers in
-//! async code call them directly (each is one small SQLite transaction on a WAL database).
+//! async code call them directly (each is one small SQLite transaction on a WAL database, or
+//! for the reads of every customer session, a lookup in memory).
 //!
+//! - `cache`: the customers and requests the server reads most, kept in memory.
 //! - [`schema`]: connection settings and the versioned migrations (`PRAGMA user_version`).
 //! - [`demo`]: the demo customers a new database starts with, and the load-test customers.
 //! - [`cli`]: `reclamos requests`, the operators' listing.
@@ -12,6 +14,7 @@
 //! the rowid, so new numbers continue after the largest), and the append-only `history` and
 //! `transcript`, whose own rowids give the order of the entries. Times are unix milliseconds.
 
+mod cache;
 pub mod cli;
 pub mod demo;
 pub mod schema;
@@ -21,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use cache::{Account, Cache};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Type;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior};
@@ -187,6 +191,9 @@ struct Shared {
     /// Consultations not written yet: they are written in batches (one transaction for
     /// many), see [`Registry::record_consultation`].
     pending: Mutex<Vec<Consultation>>,
+    /// Customers and their requests read recently (see `cache.rs`); `None` for a read-only
+    /// handle, which has no background thread to notice other processes' changes.
+    cache: Option<Cache>,
 }
 
 /// A consultation waiting to be written.
@@ -212,6 +219,28 @@ impl Shared {
             }
             conn
         })
+    }
+
+    /// Clears the cache when another connection committed to the database since `seen`
+    /// (SQLite's `PRAGMA data_version` of this connection, which only moves for other
+    /// connections' commits). On an error the cache is cleared too: it is only a copy.
+    fn notice_external_changes(&self, seen: &mut i64) {
+        let Some(cache) = &self.cache else {
+            return;
+        };
+        let conn = self.lock();
+        match data_version(&conn) {
+            Ok(version) if version == *seen => {}
+            Ok(version) => {
+                tracing::info!("the database was changed by another process: cache cleared");
+                cache.clear();
+                *seen = version;
+            }
+            Err(err) => {
+                tracing::warn!(cause = %err, "reading data_version: cache cleared");
+                cache.clear();
+            }
+        }
     }
 
     /// Writes the pending consultations in one transaction. Consultations of requests that
@@ -259,10 +288,15 @@ pub const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(25
 /// How often (in flushes) the background thread checkpoints the WAL: every 0.5 s.
 const CHECKPOINT_EVERY_FLUSHES: u32 = 20;
 
-/// Starts the thread that writes pending consultations and checkpoints the WAL of `path` (a
-/// `PASSIVE` checkpoint, which never waits for readers or writers) until the registry is
-/// dropped.
-fn spawn_checkpointer(path: &Path, registry: std::sync::Weak<Shared>) -> Result<(), RegistryError> {
+/// Starts the thread that writes pending consultations, notices other processes' changes
+/// (`seen` is the handle's `data_version` when it was opened) and checkpoints the WAL of
+/// `path` (a `PASSIVE` checkpoint, which never waits for readers or writers) until the
+/// registry is dropped.
+fn spawn_checkpointer(
+    path: &Path,
+    registry: std::sync::Weak<Shared>,
+    mut seen: i64,
+) -> Result<(), RegistryError> {
     let conn = Connection::open(path)?;
     schema::configure(&conn)?;
     std::thread::Builder::new()
@@ -271,7 +305,10 @@ fn spawn_checkpointer(path: &Path, registry: std::sync::Weak<Shared>) -> Result<
             for round in 1u32.. {
                 std::thread::sleep(FLUSH_EVERY);
                 match registry.upgrade() {
-                    Some(shared) => shared.flush_consultations(),
+                    Some(shared) => {
+                        shared.flush_consultations();
+                        shared.notice_external_changes(&mut seen);
+                    }
                     None => return,
                 }
                 if round % CHECKPOINT_EVERY_FLUSHES == 0 {
@@ -319,8 +356,10 @@ impl Registry {
         // whichever request happens to trigger them, with the lock held. A thread with its
         // own connection does them instead.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        let registry = Registry::from_connection(conn, Some(path.to_path_buf()));
-        spawn_checkpointer(path, Arc::downgrade(&registry.shared))?;
+        let seen = data_version(&conn)?;
+        let registry =
+            Registry::from_connection(conn, Some(path.to_path_buf()), Some(Cache::new()));
+        spawn_checkpointer(path, Arc::downgrade(&registry.shared), seen)?;
         Ok(registry)
     }
 
@@ -352,7 +391,11 @@ impl Registry {
                 reason,
             });
         }
-        Ok(Registry::from_connection(conn, Some(path.to_path_buf())))
+        Ok(Registry::from_connection(
+            conn,
+            Some(path.to_path_buf()),
+            None,
+        ))
     }
 
     /// An in-memory registry with the demo data, for tests.
@@ -360,15 +403,17 @@ impl Registry {
         let mut conn = Connection::open_in_memory()?;
         schema::configure(&conn)?;
         schema::migrate(&mut conn, Path::new(":memory:"))?;
-        Ok(Registry::from_connection(conn, None))
+        // Nobody else can open an in-memory database: the cache never goes stale.
+        Ok(Registry::from_connection(conn, None, Some(Cache::new())))
     }
 
-    fn from_connection(conn: Connection, path: Option<PathBuf>) -> Registry {
+    fn from_connection(conn: Connection, path: Option<PathBuf>, cache: Option<Cache>) -> Registry {
         Registry {
             shared: Arc::new(Shared {
                 conn: Mutex::new(conn),
                 path,
                 pending: Mutex::default(),
+                cache,
             }),
         }
     }
@@ -425,9 +470,41 @@ impl Registry {
         Ok(value)
     }
 
+    /// Drops the cached copy of `rut` (called by every write that changes the customer or
+    /// their requests, inside its transaction, so under the connection lock).
+    fn forget(&self, rut: Rut) {
+        if let Some(cache) = &self.shared.cache {
+            cache.forget(rut);
+        }
+    }
+
+    /// The customer with this RUT and their requests: from the cache, or read in one
+    /// transaction and cached (under the connection lock, so that no write can slip in
+    /// between the read and the insert).
+    fn account(&self, rut: Rut) -> Result<Arc<Account>, RegistryError> {
+        let cache = self.shared.cache.as_ref();
+        if let Some(account) = cache.and_then(|cache| cache.account(rut)) {
+            return Ok(account);
+        }
+        self.read(|conn| {
+            // Another task may have loaded it while this one waited for the lock.
+            if let Some(account) = cache.and_then(|cache| cache.account(rut)) {
+                return Ok(account);
+            }
+            let account = Arc::new(Account {
+                customer: load_customer(conn, rut)?,
+                requests: load_requests_of(conn, rut)?,
+            });
+            if let Some(cache) = cache {
+                cache.insert(rut, Arc::clone(&account));
+            }
+            Ok(account)
+        })
+    }
+
     /// The customer with this RUT.
     pub fn customer(&self, rut: Rut) -> Result<Option<Customer>, RegistryError> {
-        self.read(|conn| load_customer(conn, rut))
+        Ok(self.account(rut)?.customer.clone())
     }
 
     /// Every customer, by RUT number.
@@ -447,6 +524,7 @@ impl Registry {
             if load_customer(conn, rut)?.is_some() {
                 return Err(RegistryError::CustomerExists(rut));
             }
+            self.forget(rut);
             conn.prepare_cached(
                 "INSERT INTO customers (rut, name, id_serial) VALUES (?1, ?2, NULL)",
             )?
@@ -461,18 +539,23 @@ impl Registry {
 
     /// A customer's requests, oldest first.
     pub fn requests_of(&self, rut: Rut) -> Result<Vec<Request>, RegistryError> {
-        self.read(|conn| {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {REQUEST_COLUMNS} FROM requests WHERE rut = ?1 ORDER BY created_at, id"
-            ))?;
-            let rows = stmt.query_map([rut.compact()], request_from_row)?;
-            with_history(conn, rows.collect::<Result<_, _>>()?)
-        })
+        Ok(self.account(rut)?.requests.clone())
     }
 
     /// One request by number.
     pub fn request(&self, id: RequestId) -> Result<Option<Request>, RegistryError> {
-        self.read(|conn| load_request(conn, id))
+        let Some(cache) = &self.shared.cache else {
+            return self.read(|conn| load_request(conn, id));
+        };
+        let owner = match cache.owner(id) {
+            Some(owner) => owner,
+            None => match self.read(|conn| request_owner(conn, id))? {
+                Some(owner) => owner,
+                None => return Ok(None),
+            },
+        };
+        let account = self.account(owner)?;
+        Ok(account.requests.iter().find(|r| r.id == id).cloned())
     }
 
     /// Records a new request with a first history entry; returns it with its new number.
@@ -490,6 +573,7 @@ impl Registry {
             if load_customer(conn, rut)?.is_none() {
                 return Err(RegistryError::UnknownCustomer(rut));
             }
+            self.forget(rut);
             let now = now_millis();
             conn.prepare_cached(
                 "INSERT INTO requests (rut, subject, state, answer, sensitive, created_at, updated_at)
@@ -517,6 +601,7 @@ impl Registry {
             if current.subject == subject {
                 return Ok(current);
             }
+            self.forget(current.rut);
             let now = now_millis();
             conn.prepare_cached("UPDATE requests SET subject = ?2, updated_at = ?3 WHERE id = ?1")?
                 .execute(params![id, subject, now])?;
@@ -544,6 +629,7 @@ impl Registry {
             if current.state == state {
                 return Ok(current);
             }
+            self.forget(current.rut);
             let now = now_millis();
             conn.prepare_cached("UPDATE requests SET state = ?2, updated_at = ?3 WHERE id = ?1")?
                 .execute(params![id, state.to_string(), now])?;
@@ -573,7 +659,9 @@ impl Registry {
                 return Err(RegistryError::NotFound(id));
             }
             insert_history(conn, id, now, author, "Respuesta registrada")?;
-            load_request(conn, id)?.ok_or(RegistryError::NotFound(id))
+            let request = load_request(conn, id)?.ok_or(RegistryError::NotFound(id))?;
+            self.forget(request.rut);
+            Ok(request)
         })
     }
 
@@ -593,7 +681,9 @@ impl Registry {
                 return Err(RegistryError::NotFound(id));
             }
             insert_history(conn, id, now, author, text)?;
-            load_request(conn, id)?.ok_or(RegistryError::NotFound(id))
+            let request = load_request(conn, id)?.ok_or(RegistryError::NotFound(id))?;
+            self.forget(request.rut);
+            Ok(request)
         })
     }
 
@@ -712,6 +802,7 @@ impl Registry {
                     .execute(params![customer.rut.compact(), demo::LOAD_SUBJECT, now])?;
                     let id = from_sql_id(conn.last_insert_rowid())?;
                     insert_history(conn, id, now, "sistema", "Solicitud creada para la prueba de carga")?;
+                    self.forget(customer.rut);
                 }
                 ruts.push(customer.rut);
             }
@@ -790,6 +881,31 @@ fn load_customer(conn: &Connection, rut: Rut) -> Result<Option<Customer>, Regist
         .prepare_cached("SELECT rut, name, id_serial FROM customers WHERE rut = ?1")?
         .query_row([rut.compact()], customer_from_row)
         .optional()?)
+}
+
+/// A customer's requests, oldest first, with their histories.
+fn load_requests_of(conn: &Connection, rut: Rut) -> Result<Vec<Request>, RegistryError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM requests WHERE rut = ?1 ORDER BY created_at, id"
+    ))?;
+    let rows = stmt.query_map([rut.compact()], request_from_row)?;
+    with_history(conn, rows.collect::<Result<_, _>>()?)
+}
+
+/// Whose request `id` is (`None` when there is no such request).
+fn request_owner(conn: &Connection, id: RequestId) -> Result<Option<Rut>, RegistryError> {
+    let Ok(id) = i64::try_from(id) else {
+        return Ok(None);
+    };
+    Ok(conn
+        .prepare_cached("SELECT rut FROM requests WHERE id = ?1")?
+        .query_row([id], |row| rut_from_sql(row, 0))
+        .optional()?)
+}
+
+/// SQLite's counter of changes committed by *other* connections, as seen by `conn`.
+fn data_version(conn: &Connection) -> Result<i64, RegistryError> {
+    Ok(conn.query_row("PRAGMA data_version", [], |row| row.get(0))?)
 }
 
 fn request_exists(conn: &Connection, id: RequestId) -> Result<bool, RegistryError> {
@@ -878,6 +994,105 @@ mod tests {
             "x".parse::<RequestState>(),
             Err(RegistryError::BadState(s)) if s == "x"
         ));
+    }
+
+    fn cached(registry: &Registry) -> usize {
+        registry.shared.cache.as_ref().map_or(0, Cache::len)
+    }
+
+    #[test]
+    fn every_write_is_seen_by_the_next_read_of_a_cached_customer() {
+        let registry = Registry::open_in_memory().unwrap();
+        let rut = jorge();
+        let id = demo::WIFI_REQUEST;
+        // Each step caches the customer, changes something through one write method and
+        // checks that both read paths see it.
+        let before = registry.requests_of(rut).unwrap();
+        assert_eq!(cached(&registry), 1);
+        let created = registry
+            .create_request(
+                rut,
+                "Corte de fibra",
+                RequestState::Abierto,
+                "Asistente",
+                "x",
+            )
+            .unwrap();
+        let after = registry.requests_of(rut).unwrap();
+        assert_eq!(after.len(), before.len() + 1);
+        assert_eq!(registry.request(created.id).unwrap().unwrap(), created);
+
+        let steps: [&dyn Fn() -> Request; 4] = [
+            &|| registry.set_subject(id, "Clave WiFi nueva", "Ana").unwrap(),
+            &|| {
+                registry
+                    .set_state(id, RequestState::Abierto, "Ana")
+                    .unwrap()
+            },
+            &|| registry.set_answer(id, "clave: 1234", true, "Ana").unwrap(),
+            &|| {
+                registry
+                    .append_history(id, "Ana", "Llamó de nuevo")
+                    .unwrap()
+            },
+        ];
+        for step in steps {
+            let old = registry.request(id).unwrap().unwrap();
+            let new = step();
+            assert_ne!(old, new);
+            assert_eq!(registry.request(id).unwrap().unwrap(), new);
+            let listed = registry.requests_of(rut).unwrap();
+            assert_eq!(listed.iter().find(|r| r.id == id), Some(&new));
+        }
+
+        let newcomer = Rut::from_number(7_654_321).unwrap();
+        assert_eq!(registry.customer(newcomer).unwrap(), None);
+        registry.register_customer(newcomer, "Ana Pérez").unwrap();
+        assert_eq!(
+            registry.customer(newcomer).unwrap().unwrap().name,
+            "Ana Pérez"
+        );
+    }
+
+    #[test]
+    fn another_process_changes_are_seen_and_an_idle_cache_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shared.db");
+        let server = Registry::open(&path).unwrap();
+        let rut = jorge();
+        let count = server.requests_of(rut).unwrap().len();
+        // Several flush and checkpoint rounds without other writers clear nothing.
+        std::thread::sleep(FLUSH_EVERY * (CHECKPOINT_EVERY_FLUSHES + 4));
+        assert_eq!(cached(&server), 1);
+
+        // Another handle is another connection, as another process would be.
+        let other = Registry::open(&path).unwrap();
+        other
+            .create_request(rut, "Desde otro proceso", RequestState::Abierto, "x", "")
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while server.requests_of(rut).unwrap().len() == count {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the other connection's request never showed up"
+            );
+            std::thread::sleep(FLUSH_EVERY);
+        }
+        assert_eq!(server.requests_of(rut).unwrap().len(), count + 1);
+    }
+
+    #[test]
+    fn a_read_only_handle_caches_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ro.db");
+        let writer = Registry::open(&path).unwrap();
+        let reader = Registry::open_read_only(&path).unwrap();
+        let count = reader.requests_of(jorge()).unwrap().len();
+        writer
+            .create_request(jorge(), "Nueva", RequestState::Abierto, "x", "")
+            .unwrap();
+        assert_eq!(reader.requests_of(jorge()).unwrap().len(), count + 1);
+        assert_eq!(cached(&reader), 0);
     }
 
     #[test]
