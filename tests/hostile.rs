@@ -192,6 +192,33 @@ async fn timeouts_say_why_before_closing_but_the_queue_is_not_idle() {
 }
 
 #[tokio::test]
+async fn activity_keeps_postponing_the_idle_timeout() {
+    const IDLE: Duration = Duration::from_millis(800);
+    let server = TestServer::start_with(|config| config.limits.idle_timeout = IDLE).await;
+    let mut active = server.logged_in(JORGE).await;
+    // Three idle periods of activity: the timer armed at login fires while the customer is
+    // still active and must be moved, not close the connection.
+    let started = std::time::Instant::now();
+    while started.elapsed() < 3 * IDLE {
+        tokio::time::sleep(IDLE / 8).await;
+        active.send("menu").await;
+        let answer = active.recv_until(|l| l == "(4) Salir").await;
+        assert!(
+            !answer.iter().any(|l| l.contains("inactividad")),
+            "closed while active: {answer:?}"
+        );
+    }
+    let silent_from = std::time::Instant::now();
+    active
+        .expect(
+            "Asistente: Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.",
+        )
+        .await;
+    assert!(silent_from.elapsed() >= IDLE / 2, "closed too early");
+    active.expect_closed().await;
+}
+
+#[tokio::test]
 async fn a_customer_who_does_not_read_is_disconnected() {
     let server = TestServer::start_with(|config| {
         config.limits.write_timeout = Duration::from_millis(300);

@@ -294,25 +294,41 @@ async fn drive<P: Party, S: Stream>(
     if let Err(end) = send(framed, &[guard.party.greeting()], limits).await {
         return end;
     }
+    // The futures that outlive one message are made once: polling a fresh `cancelled()`
+    // (on a token every connection shares) or a fresh timer for every message would cost
+    // a shared lock or a timer-wheel update per message.
+    let shut_down = shutdown.cancelled();
+    let kicked = kick.cancelled();
+    // The idle timeout counts from the last activity. The timer is moved lazily: activity
+    // only moves the deadline, and when the timer fires before the deadline it is re-armed
+    // for it (at most once per timeout period instead of once per message).
+    let mut last_activity = tokio::time::Instant::now();
+    let idle_timer = tokio::time::sleep(FAR_FUTURE);
+    tokio::pin!(shut_down, kicked, idle_timer);
     loop {
-        let idle = guard.party.idle_timeout(limits);
-        let idle_timer = async move {
-            match idle {
-                Some(timeout) => tokio::time::sleep(timeout).await,
-                None => std::future::pending().await,
+        let idle_deadline = guard
+            .party
+            .idle_timeout(limits)
+            .map(|timeout| last_activity + timeout);
+        if let Some(deadline) = idle_deadline {
+            if idle_timer.deadline() > deadline {
+                idle_timer.as_mut().reset(deadline);
             }
-        };
+        }
         let reply = tokio::select! {
             biased;
-            () = shutdown.cancelled() => {
+            () = &mut shut_down => {
                 let _ = send(framed, &[notice(SHUTDOWN_NOTICE)], limits).await;
                 return End::Shutdown;
             }
-            () = kick.cancelled() => {
+            () = &mut kicked => {
                 let _ = send(framed, &[notice(SLOW_READER_NOTICE)], limits).await;
                 return End::SlowReader;
             }
-            Some(event) = events.recv() => guard.party.handle_event(event, services),
+            Some(event) = events.recv() => {
+                last_activity = tokio::time::Instant::now();
+                guard.party.handle_event(event, services)
+            }
             frame = framed.next() => match frame {
                 None => return End::ClientClosed,
                 Some(Err(LineError::TooLong(max))) => {
@@ -325,6 +341,7 @@ async fn drive<P: Party, S: Stream>(
                 }
                 Some(Err(LineError::Io(err))) => return End::Io(err),
                 Some(Ok(line)) => {
+                    last_activity = tokio::time::Instant::now();
                     if bucket.take(Instant::now()) {
                         strikes = 0;
                         if shared.classifier.has_threads() && guard.party.wants_classification(&line) {
@@ -349,9 +366,17 @@ async fn drive<P: Party, S: Stream>(
                     }
                 }
             },
-            () = idle_timer => {
-                let _ = send(framed, &[notice(IDLE_NOTICE)], limits).await;
-                return End::Idle;
+            () = &mut idle_timer, if idle_deadline.is_some() => {
+                match idle_deadline {
+                    Some(deadline) if tokio::time::Instant::now() < deadline => {
+                        idle_timer.as_mut().reset(deadline);
+                        continue;
+                    }
+                    _ => {
+                        let _ = send(framed, &[notice(IDLE_NOTICE)], limits).await;
+                        return End::Idle;
+                    }
+                }
             }
         };
         if reply.auth_failed {
@@ -367,6 +392,9 @@ async fn drive<P: Party, S: Stream>(
         }
     }
 }
+
+/// Where the idle timer waits while no timeout applies (a customer in the queue).
+const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 const SHUTDOWN_NOTICE: &str =
     "El servicio se está cerrando por mantención. Por favor vuelva a conectarse en unos minutos.";
