@@ -233,7 +233,11 @@ struct AgentEntry {
 
 #[derive(Debug, Default)]
 struct State {
+    /// Who holds each RUT.
     logged_in: HashMap<Rut, SessionId>,
+    /// The reverse of `logged_in` (a session holds at most one RUT), so that a
+    /// disconnection finds its RUT without scanning every logged-in customer.
+    rut_of: HashMap<SessionId, Rut>,
     customers: HashMap<SessionId, CustomerEntry>,
     queue: VecDeque<SessionId>,
     agents: HashMap<SessionId, AgentEntry>,
@@ -303,12 +307,18 @@ impl Hub {
         }
     }
 
-    /// Marks `rut` as logged in by `session`; refused when another session has it.
+    /// Marks `rut` as logged in by `session`; refused when another session has it. A
+    /// session holds one RUT: logging in with another releases the one it held.
     pub fn login(&self, rut: Rut, session: SessionId) -> Result<(), HubError> {
         let mut state = self.lock();
         match state.logged_in.get(&rut) {
             Some(other) if *other != session => Err(HubError::AlreadyLoggedIn(rut)),
             _ => {
+                if let Some(previous) = state.rut_of.insert(session, rut) {
+                    if previous != rut {
+                        state.logged_in.remove(&previous);
+                    }
+                }
                 state.logged_in.insert(rut, session);
                 Ok(())
             }
@@ -419,7 +429,9 @@ impl Hub {
         let mut out = Vec::new();
         {
             let mut state = self.lock();
-            state.logged_in.retain(|_, s| *s != session);
+            if let Some(rut) = state.rut_of.remove(&session) {
+                state.logged_in.remove(&rut);
+            }
             if let Some(entry) = state.customers.remove(&session) {
                 match entry.agent {
                     Some(agent) => {
@@ -743,5 +755,86 @@ fn chat_info(ticket: &Ticket) -> ChatInfo {
         name: ticket.name.clone(),
         rut: ticket.rut,
         request: ticket.request,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rut(number: u32) -> Rut {
+        Rut::from_number(number).expect("valid RUT number")
+    }
+
+    /// Entries in both login maps, which must always mirror each other.
+    fn logins(hub: &Hub) -> usize {
+        let state = hub.lock();
+        assert_eq!(state.logged_in.len(), state.rut_of.len());
+        for (rut, session) in &state.logged_in {
+            assert_eq!(state.rut_of.get(session), Some(rut));
+        }
+        state.logged_in.len()
+    }
+
+    #[test]
+    fn a_gone_customer_frees_their_rut() {
+        let hub = Hub::new(1, Console::capture());
+        let (first, second) = (SessionId(1), SessionId(2));
+        assert_eq!(hub.login(rut(12_345_678), first), Ok(()));
+        assert_eq!(
+            hub.login(rut(12_345_678), second),
+            Err(HubError::AlreadyLoggedIn(rut(12_345_678)))
+        );
+        hub.customer_gone(first);
+        assert_eq!(logins(&hub), 0);
+        assert_eq!(hub.login(rut(12_345_678), second), Ok(()));
+        assert_eq!(logins(&hub), 1);
+    }
+
+    #[test]
+    fn logging_in_again_with_the_same_rut_is_harmless() {
+        let hub = Hub::new(1, Console::capture());
+        let session = SessionId(1);
+        assert_eq!(hub.login(rut(12_345_678), session), Ok(()));
+        assert_eq!(hub.login(rut(12_345_678), session), Ok(()));
+        assert_eq!(logins(&hub), 1);
+        hub.customer_gone(session);
+        assert_eq!(logins(&hub), 0);
+        assert_eq!(hub.login(rut(12_345_678), SessionId(2)), Ok(()));
+    }
+
+    #[test]
+    fn a_second_login_keeps_only_the_new_rut() {
+        let hub = Hub::new(1, Console::capture());
+        let (first, second, third) = (SessionId(1), SessionId(2), SessionId(3));
+        assert_eq!(hub.login(rut(11_111_111), first), Ok(()));
+        assert_eq!(hub.login(rut(22_222_222), first), Ok(()));
+        assert_eq!(logins(&hub), 1);
+        // The first RUT is free again; the second is held.
+        assert_eq!(hub.login(rut(11_111_111), second), Ok(()));
+        assert_eq!(
+            hub.login(rut(22_222_222), third),
+            Err(HubError::AlreadyLoggedIn(rut(22_222_222)))
+        );
+        // The first session's disconnection frees its RUT and only its RUT.
+        hub.customer_gone(first);
+        assert_eq!(logins(&hub), 1);
+        assert_eq!(hub.login(rut(22_222_222), third), Ok(()));
+        assert_eq!(
+            hub.login(rut(11_111_111), third),
+            Err(HubError::AlreadyLoggedIn(rut(11_111_111)))
+        );
+    }
+
+    #[test]
+    fn a_session_that_never_logged_in_can_go() {
+        let hub = Hub::new(1, Console::capture());
+        assert_eq!(hub.login(rut(12_345_678), SessionId(1)), Ok(()));
+        hub.customer_gone(SessionId(2));
+        assert_eq!(logins(&hub), 1);
+        assert_eq!(
+            hub.login(rut(12_345_678), SessionId(3)),
+            Err(HubError::AlreadyLoggedIn(rut(12_345_678)))
+        );
     }
 }

@@ -395,24 +395,36 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     raise_open_files_limit(&args.limits);
     let runtime = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
-    runtime.block_on(async move {
-        let config = Config::from_args(args);
-        let token_file = config.token_file.clone();
-        let server = Server::start(config, Console::stdout()).await?;
-        let console = server.services.console.clone();
-        console.print(&format!(
-            "Escuchando clientes en {} y ejecutivos en {} (listo en {} ms).",
-            server.customer_addr,
-            server.agent_addr,
-            started.elapsed().as_millis()
-        ));
-        tracing::info!(token_file = %token_file.display(), "executives' token file");
-        shutdown_signal().await;
-        console.print("Cerrando el servidor...");
-        server.shutdown().await;
-        console.print("Servidor detenido.");
-        Ok(ExitCode::SUCCESS)
-    })
+    let console = Console::stdout();
+    let served = runtime.block_on(serve_until_signal(args, console.clone(), started));
+    // Connections still open after the grace period end with the runtime, printing their
+    // last lines; then every line waiting for the console thread is written before exit.
+    drop(runtime);
+    console.flush();
+    served
+}
+
+/// Starts the server, serves until Ctrl-C or SIGTERM and shuts it down.
+async fn serve_until_signal(
+    args: ServerArgs,
+    console: Console,
+    started: Instant,
+) -> anyhow::Result<ExitCode> {
+    let config = Config::from_args(args);
+    let token_file = config.token_file.clone();
+    let server = Server::start(config, console.clone()).await?;
+    console.print(&format!(
+        "Escuchando clientes en {} y ejecutivos en {} (listo en {} ms).",
+        server.customer_addr,
+        server.agent_addr,
+        started.elapsed().as_millis()
+    ));
+    tracing::info!(token_file = %token_file.display(), "executives' token file");
+    shutdown_signal().await;
+    console.print("Cerrando el servidor...");
+    server.shutdown().await;
+    console.print("Servidor detenido.");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Raises the open-files limit as far as the connection caps need, and warns when even
