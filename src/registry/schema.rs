@@ -92,8 +92,15 @@ pub fn configure_file(conn: &Connection) -> Result<(), RegistryError> {
         tracing::warn!(journal_mode = %mode, "SQLite refused WAL mode");
     }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // When the WAL restarts from its beginning, the file is cut back to this size instead
+    // of keeping the largest size it ever reached.
+    conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
     Ok(())
 }
+
+/// The size the `-wal` file is cut back to when it restarts, and beyond which the
+/// background thread makes sure it restarts (see `spawn_checkpointer` in the registry).
+pub const WAL_SIZE_LIMIT: u64 = if cfg!(test) { 1 << 20 } else { 32 << 20 };
 
 /// The schema version recorded in the file (0 for a new, empty database).
 pub fn version(conn: &Connection) -> Result<i64, RegistryError> {
