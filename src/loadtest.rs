@@ -186,7 +186,9 @@ fn check_fd_budget(args: &LoadtestArgs, limit: u64) -> anyhow::Result<()> {
         .concurrency
         .map_or(args.customers, |c| c.min(args.customers));
     let connections = (at_once + args.agents) as u64;
-    let needed = if args.spawn_server {
+    // The echo server always runs here, so its runs hold both ends of every connection.
+    let echo = args.echo_server || args.with_echo_baseline;
+    let needed = if args.spawn_server || echo {
         2 * connections
     } else {
         connections
@@ -197,6 +199,9 @@ fn check_fd_budget(args: &LoadtestArgs, limit: u64) -> anyhow::Result<()> {
         if args.spawn_server {
             "run the server as its own process (reclamos server --demo-load-customers N) \
              instead of --spawn-server, or raise the hard limit (ulimit -Hn)"
+        } else if echo {
+            "the echo server runs in this process: use a smaller --concurrency, or raise \
+             the hard limit (ulimit -Hn)"
         } else {
             "raise the hard limit (ulimit -Hn) or use fewer --customers"
         }
@@ -489,13 +494,40 @@ async fn run_bot(
 }
 
 /// The same shape of load against the in-process echo server.
+///
+/// The echo server gets its own runtime, as the bot server does with `--spawn-server` and
+/// as it has in its own process: on the load generator's runtime an echo could be answered
+/// by the very worker thread that sent the line, without the wake-up of another thread
+/// that every real server's answer costs, and the floor would be lower than any server
+/// can reach.
 async fn run_echo(args: &LoadtestArgs, progress: bool) -> anyhow::Result<Report> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("echo-server")
+        .enable_all()
+        .build()
+        .context("starting the echo server's runtime")?;
+    let stop = CancellationToken::new();
+    let addr = runtime
+        .spawn(bots::start_echo_server(stop.clone()))
+        .await
+        .context("starting the echo server")?
+        .context("starting the echo server")?;
+    let report = run_echo_clients(args, addr, progress, &stop).await;
+    stop.cancel();
+    // Dropping a runtime may block, which is not allowed inside this async context.
+    runtime.shutdown_background();
+    report
+}
+
+/// Runs the echo sessions against `addr`.
+async fn run_echo_clients(
+    args: &LoadtestArgs,
+    addr: SocketAddr,
+    progress: bool,
+    stop: &CancellationToken,
+) -> anyhow::Result<Report> {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    let stop = CancellationToken::new();
-    let addr = bots::start_echo_server(stop.clone())
-        .await
-        .context("starting the echo server")?;
     let gauge = Arc::new(Gauge::default());
     let permits = Arc::new(Semaphore::new(args.concurrency.unwrap_or(args.customers)));
     let timeout = Duration::from_millis(args.timeout_ms);
@@ -585,10 +617,16 @@ mod tests {
         assert!(check_fd_budget(&args, 20_000).is_ok());
         let spawned = LoadtestArgs {
             spawn_server: true,
-            ..args
+            ..args.clone()
         };
         let err = check_fd_budget(&spawned, 20_000).unwrap_err().to_string();
         assert!(err.contains("as its own process"), "{err}");
+        let with_echo = LoadtestArgs {
+            with_echo_baseline: true,
+            ..args
+        };
+        let err = check_fd_budget(&with_echo, 20_000).unwrap_err().to_string();
+        assert!(err.contains("echo server"), "{err}");
     }
 
     #[test]
