@@ -7,6 +7,12 @@ use clap::Parser;
 use reclamos::cli::{Cli, Command};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of the system allocator: about a tenth less server CPU per message and
+/// less memory per idle connection in the load test (README, "Performance"). Built without
+/// transparent huge pages, which would commit its arenas in 2 MiB steps.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
