@@ -14,15 +14,21 @@
 //!
 //! [`Registry`]: super::Registry
 
+use std::mem::size_of;
 use std::sync::Arc;
 
-use super::{Customer, Request, RequestId};
+use super::{Customer, HistoryEntry, Request, RequestId};
 use crate::rut::Rut;
 
-/// How many customers (with their requests) stay cached: more than the connections a server
-/// takes by default, so every logged-in customer fits. A customer with a few requests takes
-/// about 1 KiB.
-pub const CACHED_CUSTOMERS: usize = 20_000;
+/// How much the cached customers (with their requests and histories) may weigh, in bytes
+/// (estimated by [`Account::weight`]). A customer with a few requests weighs about 1 KiB,
+/// so every customer of a full server (15,000 connections by default) fits; one with a
+/// long record takes the room of many, and a record too large for the cache is simply
+/// read from SQLite each time.
+pub const CACHED_BYTES: u64 = 32 << 20;
+
+/// How many customers the cache expects to hold (sizes its tables).
+const EXPECTED_CUSTOMERS: usize = 20_000;
 
 /// How many request numbers remember their customer (16 bytes each).
 const CACHED_OWNERS: usize = 200_000;
@@ -33,13 +39,56 @@ const CACHED_OWNERS: usize = 200_000;
 pub(super) struct Account {
     pub customer: Option<Customer>,
     pub requests: Vec<Request>,
+    /// Estimated bytes in memory, computed once.
+    weight: u64,
 }
 
-/// Bounded maps from RUT to [`Account`] and from request number to RUT. Both evict the
-/// least useful entries when full (quick_cache's S3-FIFO), so memory stays bounded however
-/// many customers come.
+impl Account {
+    pub fn new(customer: Option<Customer>, requests: Vec<Request>) -> Account {
+        let customer_bytes = customer.as_ref().map_or(0, |c| {
+            c.name.len() + c.id_serial.as_ref().map_or(0, String::len)
+        });
+        let request_bytes: usize = requests
+            .iter()
+            .map(|r| {
+                size_of::<Request>()
+                    + r.subject.len()
+                    + r.answer.as_ref().map_or(0, String::len)
+                    + r.history
+                        .iter()
+                        .map(|h| size_of::<HistoryEntry>() + h.author.len() + h.text.len())
+                        .sum::<usize>()
+            })
+            .sum();
+        let weight = size_of::<Account>() + customer_bytes + request_bytes;
+        Account {
+            customer,
+            requests,
+            weight: weight as u64,
+        }
+    }
+
+    /// Estimated bytes in memory (what the cache's byte budget counts).
+    pub fn weight(&self) -> u64 {
+        self.weight
+    }
+}
+
+/// Weighs cached accounts by their estimated size.
+#[derive(Clone)]
+struct ByWeight;
+
+impl quick_cache::Weighter<Rut, Arc<Account>> for ByWeight {
+    fn weight(&self, _rut: &Rut, account: &Arc<Account>) -> u64 {
+        account.weight()
+    }
+}
+
+/// Bounded maps from RUT to [`Account`] (by bytes) and from request number to RUT (by
+/// count). Both evict the least useful entries when full (quick_cache's S3-FIFO), so memory
+/// stays bounded however many customers come, and however long their records are.
 pub(super) struct Cache {
-    accounts: quick_cache::sync::Cache<Rut, Arc<Account>>,
+    accounts: quick_cache::sync::Cache<Rut, Arc<Account>, ByWeight>,
     /// Whose each request is. A request never changes customer, so these entries are never
     /// stale; they are only dropped with everything else by [`Cache::clear`].
     owners: quick_cache::sync::Cache<RequestId, Rut>,
@@ -47,8 +96,13 @@ pub(super) struct Cache {
 
 impl Cache {
     pub fn new() -> Cache {
+        Cache::with_budget(CACHED_BYTES)
+    }
+
+    /// A cache whose accounts may weigh up to `bytes`.
+    fn with_budget(bytes: u64) -> Cache {
         Cache {
-            accounts: quick_cache::sync::Cache::new(CACHED_CUSTOMERS),
+            accounts: quick_cache::sync::Cache::with_weighter(EXPECTED_CUSTOMERS, bytes, ByWeight),
             owners: quick_cache::sync::Cache::new(CACHED_OWNERS),
         }
     }
@@ -84,5 +138,73 @@ impl Cache {
     #[cfg(test)]
     pub fn len(&self) -> usize {
         self.accounts.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::RequestState;
+    use chrono::Utc;
+
+    fn account(number: u32, history_entries: usize) -> (Rut, Arc<Account>) {
+        let rut = Rut::from_number(number).unwrap();
+        let history = (0..history_entries)
+            .map(|i| HistoryEntry {
+                at: Utc::now(),
+                author: "Asistente".into(),
+                text: format!("entrada {i} de una historia larga"),
+            })
+            .collect();
+        let request = Request {
+            id: u64::from(number),
+            rut,
+            subject: "Cambio de plan".into(),
+            state: RequestState::Abierto,
+            answer: None,
+            sensitive: false,
+            history,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        let customer = Customer {
+            rut,
+            name: "Cliente de Prueba".into(),
+            id_serial: None,
+        };
+        (rut, Arc::new(Account::new(Some(customer), vec![request])))
+    }
+
+    #[test]
+    fn weight_counts_the_text_of_every_history_entry() {
+        let (_, short) = account(1_000_001, 1);
+        let (_, long) = account(1_000_002, 100);
+        assert!(short.weight() > 0);
+        assert!(
+            long.weight() >= short.weight() + 99 * 30,
+            "{}",
+            long.weight()
+        );
+    }
+
+    #[test]
+    fn the_byte_budget_bounds_the_cache_and_a_record_too_large_is_not_kept() {
+        let budget = 64 << 10;
+        let cache = Cache::with_budget(budget);
+        for number in 1_000_000..1_002_000 {
+            let (rut, account) = account(number, 3);
+            cache.insert(rut, account);
+        }
+        assert!(
+            cache.accounts.weight() <= budget,
+            "{}",
+            cache.accounts.weight()
+        );
+        assert!(cache.len() > 0);
+
+        let (huge_rut, huge) = account(2_000_000, 5_000);
+        assert!(huge.weight() > budget);
+        cache.insert(huge_rut, huge);
+        assert!(cache.account(huge_rut).is_none());
     }
 }

@@ -523,10 +523,10 @@ impl Registry {
             if let Some(account) = cache.and_then(|cache| cache.account(rut)) {
                 return Ok(account);
             }
-            let account = Arc::new(Account {
-                customer: load_customer(conn, rut)?,
-                requests: load_requests_of(conn, rut)?,
-            });
+            let account = Arc::new(Account::new(
+                load_customer(conn, rut)?,
+                load_requests_of(conn, rut)?,
+            ));
             if let Some(cache) = cache {
                 cache.insert(rut, Arc::clone(&account));
             }
