@@ -4,8 +4,8 @@
 //! Tests capture them instead of printing.
 //!
 //! Connection tasks print from tokio worker threads, so printing must never wait for
-//! stdout: a dedicated thread ("console") writes the lines, in batches (one write and one
-//! flush for every line waiting). [`Console::print`] hands a line over through a bounded
+//! stdout: a dedicated thread ("console") writes the lines in batches, at most about every
+//! 10 ms (one write and one flush for all the lines waiting). [`Console::print`] hands a line over through a bounded
 //! channel without waiting; when stdout cannot keep up (a slow pipe, a paused terminal) and
 //! the channel is full, the line is dropped and counted, and the console says how many
 //! lines it omitted where they are missing. Call [`Console::flush`] before the process
