@@ -251,6 +251,7 @@ impl Shared {
         if batch.is_empty() {
             return;
         }
+        let started = std::time::Instant::now();
         let mut conn = self.lock();
         let written = (|| -> Result<(), RegistryError> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -270,8 +271,13 @@ impl Shared {
             tx.commit()?;
             Ok(())
         })();
-        if let Err(err) = written {
-            tracing::error!(cause = %err, lost = batch.len(), "writing consultations");
+        drop(conn);
+        match written {
+            // How long the lock was held (RUST_LOG=reclamos::registry=debug).
+            Ok(()) => {
+                tracing::debug!(rows = batch.len(), took = ?started.elapsed(), "consultations written")
+            }
+            Err(err) => tracing::error!(cause = %err, lost = batch.len(), "writing consultations"),
         }
     }
 }
