@@ -313,15 +313,13 @@ fn spawn_checkpointer(
         .spawn(move || {
             for round in 1u32.. {
                 std::thread::sleep(FLUSH_EVERY);
-                match registry.upgrade() {
-                    Some(shared) => {
-                        shared.flush_consultations();
-                        shared.notice_external_changes(&mut seen);
-                    }
-                    None => return,
-                }
+                let Some(shared) = registry.upgrade() else {
+                    return;
+                };
+                shared.flush_consultations();
+                shared.notice_external_changes(&mut seen);
                 if round % CHECKPOINT_EVERY_FLUSHES == 0 {
-                    checkpoint(&conn, &wal, &registry);
+                    checkpoint(&conn, &wal, &shared);
                 }
             }
         })
@@ -344,7 +342,7 @@ fn spawn_checkpointer(
 /// connection is locked: with no write in between it copies the little that came since the
 /// first one, and the next write restarts the WAL, which `journal_size_limit` then cuts
 /// back. Readers served from the cache never wait for it.
-fn checkpoint(conn: &Connection, wal: &Path, registry: &std::sync::Weak<Shared>) {
+fn checkpoint(conn: &Connection, wal: &Path, shared: &Shared) {
     let passive = || conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
     if let Err(err) = passive() {
         tracing::warn!(cause = %err, "WAL checkpoint failed");
@@ -354,9 +352,6 @@ fn checkpoint(conn: &Connection, wal: &Path, registry: &std::sync::Weak<Shared>)
     if size <= schema::WAL_SIZE_LIMIT {
         return;
     }
-    let Some(shared) = registry.upgrade() else {
-        return;
-    };
     let started = std::time::Instant::now();
     let _writers_wait = shared.lock();
     if let Err(err) = passive() {
