@@ -279,19 +279,13 @@ async fn resolve(host: &str, port: u16) -> anyhow::Result<SocketAddr> {
 /// Starts a reclamos server in this process (temporary database with the synthetic
 /// customers), runs the test against it and stops it.
 ///
-/// The server gets its own runtime (its own worker threads), as if it were another process:
-/// sharing the load generator's scheduler would let thousands of simulated sessions delay
-/// the server's accept loop and distort what is measured.
+/// The server gets its own runtime (see [`own_runtime`]).
 async fn run_spawned(args: &LoadtestArgs, progress: bool) -> anyhow::Result<Report> {
     let dir = TempDir::new()?;
     let token = crate::auth::generate_token();
     let mut config = crate::server::Config::local(dir.path.join("loadtest.db"), &token);
     config.demo_load_customers = args.first_customer + args.customers - 1;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .thread_name("reclamos-server")
-        .enable_all()
-        .build()
-        .context("starting the server's runtime")?;
+    let runtime = own_runtime("reclamos-server")?;
     let console = crate::console::Console::capture();
     let server = runtime
         .spawn(crate::server::Server::start(config, console))
@@ -305,6 +299,21 @@ async fn run_spawned(args: &LoadtestArgs, progress: bool) -> anyhow::Result<Repo
     runtime.shutdown_background();
     drop(dir);
     result
+}
+
+/// A runtime with its own worker threads (named `name`) for a server that runs in this
+/// process, so that it is scheduled as if it were another process. On the load
+/// generator's runtime, thousands of simulated sessions would delay the server's work,
+/// and an answer could come from the very worker thread that sent the line, without the
+/// wake-up of another thread that a real server's answer costs: either would distort what
+/// is measured. Stop it with `shutdown_background` (dropping a runtime may block, which is
+/// not allowed in async code).
+fn own_runtime(name: &str) -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .thread_name(name)
+        .enable_all()
+        .build()
+        .with_context(|| format!("starting the {name} runtime"))
 }
 
 /// A directory under the system's temporary directory, removed on drop.
@@ -493,19 +502,10 @@ async fn run_bot(
     Ok(report)
 }
 
-/// The same shape of load against the in-process echo server.
-///
-/// The echo server gets its own runtime, as the bot server does with `--spawn-server` and
-/// as it has in its own process: on the load generator's runtime an echo could be answered
-/// by the very worker thread that sent the line, without the wake-up of another thread
-/// that every real server's answer costs, and the floor would be lower than any server
-/// can reach.
+/// The same shape of load against the in-process echo server, on its own runtime (see
+/// [`own_runtime`]).
 async fn run_echo(args: &LoadtestArgs, progress: bool) -> anyhow::Result<Report> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .thread_name("echo-server")
-        .enable_all()
-        .build()
-        .context("starting the echo server's runtime")?;
+    let runtime = own_runtime("echo-server")?;
     let stop = CancellationToken::new();
     let addr = runtime
         .spawn(bots::start_echo_server(stop.clone()))
