@@ -1,0 +1,46 @@
+//! Cost of the registry's SQLite work on a real file in a temp dir: the writes a customer
+//! causes (a restart records a request) and the read of a customer who is not cached yet
+//! (every login of a customer not seen recently). These run on the connection tasks, so
+//! they add to the round trip of the message that causes them and delay the others.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use reclamos::registry::{demo, Registry, RequestState};
+use reclamos::rut::Rut;
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bench.db");
+    let registry = Registry::open(&path).expect("registry");
+    let jorge = Rut::from_number(demo::JORGE_RUT_NUMBER).expect("demo RUT");
+    let mut group = c.benchmark_group("registry");
+
+    group.bench_function("create_request (a restart)", |b| {
+        b.iter(|| {
+            registry
+                .create_request(
+                    jorge,
+                    "Reinicio de servicios",
+                    RequestState::Cerrado,
+                    "Asistente",
+                    "Reinicio remoto de Internet, TV y Telefonía completado.",
+                )
+                .expect("create_request")
+        })
+    });
+
+    // A read-only handle has no cache, so every call reads the customer from SQLite, as a
+    // login of a customer who is not cached does. Jorge has the demo requests plus the
+    // ones created above, so this is an upper bound for a customer's usual few requests.
+    let uncached = Registry::open_read_only(&path).expect("read-only registry");
+    let ana = Rut::from_number(demo::demo_customers()[1].rut_number).expect("demo RUT");
+    group.bench_function("customer, not cached (login)", |b| {
+        b.iter(|| uncached.customer(ana).expect("customer"))
+    });
+    group.bench_function("customer, cached", |b| {
+        b.iter(|| registry.customer(ana).expect("customer"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
