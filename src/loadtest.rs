@@ -59,6 +59,11 @@ pub struct LoadtestArgs {
     /// Mean pause before each line a simulated party sends (uniform in [t/2, 3t/2]).
     #[arg(long, default_value_t = 0)]
     pub think_ms: u64,
+    /// Extra times each customer lists its requests and goes back to the menu before
+    /// leaving (two round trips each): longer sessions, fewer logins and connections per
+    /// message. The echo baseline's sessions get as many extra round trips.
+    #[arg(long, default_value_t = 0)]
+    pub menu_rounds: usize,
     /// Keep every customer connected until all are, then say goodbye (measures N
     /// simultaneous connections; implies --concurrency = --customers).
     #[arg(long)]
@@ -121,6 +126,7 @@ impl Default for LoadtestArgs {
             agent_rate: 5.0,
             ramp_up_ms: 0,
             think_ms: 0,
+            menu_rounds: 0,
             hold: false,
             hold_ms: 0,
             server_pid: None,
@@ -147,8 +153,11 @@ fn chats(i: usize, percent: u8) -> bool {
     (i + 1) * p / 100 > i * p / 100
 }
 
-/// Round trips of one echo session: as many as a customer's (RUT, 1, 1, free text, 4).
-const ECHO_EXCHANGES: usize = 5;
+/// Round trips of one echo session: as many as a customer's (RUT, 1, 1, free text, 4),
+/// plus two for each of `--menu-rounds`.
+fn echo_exchanges(args: &LoadtestArgs) -> usize {
+    5 + 2 * args.menu_rounds
+}
 
 /// Runs the load test. Exits with failure when any session failed.
 pub fn main(args: LoadtestArgs) -> anyhow::Result<ExitCode> {
@@ -452,6 +461,7 @@ async fn run_bot(
             index,
             chat: args.agents > 0 && chats(i, args.chat_percent),
             think,
+            menu_rounds: args.menu_rounds,
             timeout,
             serve_timeout: Duration::from_millis(args.serve_timeout_ms),
             gauge: Arc::clone(&gauge),
@@ -533,6 +543,7 @@ async fn run_echo_clients(
     let timeout = Duration::from_millis(args.timeout_ms);
     let think = Duration::from_millis(args.think_ms);
     let ramp = Duration::from_millis(args.ramp_up_ms);
+    let exchanges = echo_exchanges(args);
     let done = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
     if progress {
@@ -554,7 +565,7 @@ async fn run_echo_clients(
         sessions.spawn(async move {
             tokio::time::sleep_until((start + offset).into()).await;
             let _permit = permits.acquire_owned().await;
-            let outcome = bots::run_echo_client(addr, ECHO_EXCHANGES, think, timeout, gauge).await;
+            let outcome = bots::run_echo_client(addr, exchanges, think, timeout, gauge).await;
             done.fetch_add(1, Ordering::SeqCst);
             if outcome.error.is_some() {
                 failed.fetch_add(1, Ordering::SeqCst);
@@ -655,15 +666,20 @@ mod tests {
 
     #[tokio::test]
     async fn echo_baseline_runs_every_exchange() {
-        let args = LoadtestArgs {
-            customers: 20,
-            echo_server: true,
-            ..LoadtestArgs::default()
-        };
-        let report = run(&args, false).await.unwrap();
-        assert_eq!(report.sessions_completed, 20, "{report}");
-        assert_eq!(report.sessions_failed, 0);
-        assert_eq!(report.rtt_ms.unwrap().count, 20 * ECHO_EXCHANGES as u64);
-        assert_eq!(report.messages_received, report.messages_sent);
+        for menu_rounds in [0, 3] {
+            let args = LoadtestArgs {
+                customers: 20,
+                echo_server: true,
+                menu_rounds,
+                ..LoadtestArgs::default()
+            };
+            let report = run(&args, false).await.unwrap();
+            assert_eq!(report.sessions_completed, 20, "{report}");
+            assert_eq!(report.sessions_failed, 0);
+            // A customer's five round trips, plus two per menu round.
+            let per_session = 5 + 2 * menu_rounds as u64;
+            assert_eq!(report.rtt_ms.unwrap().count, 20 * per_session);
+            assert_eq!(report.messages_received, report.messages_sent);
+        }
     }
 }

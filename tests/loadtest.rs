@@ -91,3 +91,18 @@ async fn echo_baseline_is_attached_with_ratios() {
     assert_eq!(echo.sessions_completed, 30);
     assert!(report.rtt_ratio_p50.is_some() && report.rtt_ratio_p99.is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn menu_rounds_add_two_round_trips_per_customer() {
+    let plain = loadtest::run(&gentle(40), false).await.unwrap();
+    let args = LoadtestArgs {
+        menu_rounds: 2,
+        ..gentle(40)
+    };
+    let longer = loadtest::run(&args, false).await.unwrap();
+    assert_eq!(longer.sessions_failed, 0, "{longer}");
+    assert_eq!(longer.sessions_completed, 40, "{longer}");
+    // Each round is "1" (the list) and "volver" (the menu): 2 rounds x 2 x 40 customers.
+    let count = |report: &loadtest::Report| report.rtt_ms.expect("round trips").count;
+    assert_eq!(count(&longer), count(&plain) + 160, "{plain}\n{longer}");
+}

@@ -345,6 +345,8 @@ pub struct CustomerPlan {
     pub chat: bool,
     /// Mean pause before each line (uniform in [t/2, 3t/2]).
     pub think: Duration,
+    /// Extra rounds of listing the requests and going back to the menu.
+    pub menu_rounds: usize,
     /// Longest wait for any one answer.
     pub timeout: Duration,
     /// Longest wait to be assigned an executive.
@@ -452,6 +454,11 @@ async fn customer_script(
     let text = FREE_TEXT[plan.index % FREE_TEXT.len()];
     let end = ask(conn, text, "free text", plan, outcome).await?;
     back_to_menu(conn, end, plan, outcome).await?;
+
+    for _ in 0..plan.menu_rounds {
+        let end = ask(conn, "1", "request list", plan, outcome).await?;
+        back_to_menu(conn, end, plan, outcome).await?;
+    }
 
     if plan.chat {
         chat_with_executive(conn, plan, outcome).await?;
