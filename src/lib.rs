@@ -20,6 +20,8 @@
 //! - [`client`]: the terminal front ends for customers and executives.
 //! - [`tls`]: optional TLS (rustls) settings for the server and the clients.
 //! - [`loadtest`]: the load generator.
+//! - [`latency`]: latency histograms for the load generator's report and the server's
+//!   statistics.
 
 #![warn(missing_docs)]
 
@@ -29,6 +31,7 @@ pub mod client;
 pub mod console;
 pub mod conversation;
 pub mod hub;
+pub mod latency;
 pub mod loadtest;
 pub mod nlu;
 pub mod registry;

@@ -302,7 +302,13 @@ async fn run_spawned(args: &LoadtestArgs, progress: bool) -> anyhow::Result<Repo
         .context("starting the in-process server")?
         .context("starting the in-process server")?;
     let (customers, agents) = (server.customer_addr, server.agent_addr);
-    let result = run_bot(args, customers, agents, Some(token), progress).await;
+    server.metrics.take();
+    let result = run_bot(args, customers, agents, Some(token), progress)
+        .await
+        .map(|mut report| {
+            report.server_answer_ms = server.metrics.take().answer_ms;
+            report
+        });
     let _ = runtime.spawn(server.shutdown()).await;
     // Dropping a runtime may block, which is not allowed inside this async context.
     runtime.shutdown_background();

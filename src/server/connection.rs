@@ -19,6 +19,7 @@ use tracing::Instrument;
 
 use super::codec::{LineCodec, LineError};
 use super::limits::{AuthThrottle, Limits, TokenBucket};
+use super::metrics::Metrics;
 use crate::conversation::{
     AgentConversation, CustomerConversation, Idle, Reply, Services, AGENT_GREETING,
     CUSTOMER_GREETING,
@@ -44,6 +45,7 @@ pub struct Shared {
     pub(super) limits: Limits,
     throttle: AuthThrottle,
     tls: Option<TlsAcceptor>,
+    pub(super) metrics: Arc<Metrics>,
 }
 
 impl Shared {
@@ -52,6 +54,7 @@ impl Shared {
         classifier: ModelWorker,
         limits: Limits,
         tls: Option<TlsAcceptor>,
+        metrics: Arc<Metrics>,
     ) -> Shared {
         Shared {
             services,
@@ -59,6 +62,7 @@ impl Shared {
             limits,
             throttle: AuthThrottle::default(),
             tls,
+            metrics,
         }
     }
 }
@@ -210,6 +214,7 @@ pub(super) async fn serve(
 ) {
     let session = SessionId::next();
     let span = tracing::info_span!("connection", %session, %peer, ?kind);
+    let _open = shared.metrics.connection();
     async move {
         tracing::debug!("accepted");
         if let Err(err) = stream.set_nodelay(true) {
@@ -315,6 +320,8 @@ async fn drive<P: Party, S: Stream>(
                 idle_timer.as_mut().reset(deadline);
             }
         }
+        // When the reply answers a line read now (not an event or a notice).
+        let mut line_read_at = None;
         let reply = tokio::select! {
             biased;
             () = &mut shut_down => {
@@ -342,8 +349,10 @@ async fn drive<P: Party, S: Stream>(
                 Some(Err(LineError::Io(err))) => return End::Io(err),
                 Some(Ok(line)) => {
                     last_activity = tokio::time::Instant::now();
-                    if bucket.take(Instant::now()) {
+                    let now = Instant::now();
+                    if bucket.take(now) {
                         strikes = 0;
+                        line_read_at = Some(now);
                         if shared.classifier.has_threads() && guard.party.wants_classification(&line) {
                             // The model runs on its own threads; this task waits without
                             // blocking the runtime (or gets the YAML answer when saturated).
@@ -386,6 +395,12 @@ async fn drive<P: Party, S: Stream>(
         }
         if let Err(end) = send(framed, &reply.lines, limits).await {
             return end;
+        }
+        // A failed executive login waited out its penalty: that is not answer time.
+        if let Some(read_at) =
+            line_read_at.filter(|_| !reply.lines.is_empty() && !reply.auth_failed)
+        {
+            shared.metrics.answered(read_at.elapsed());
         }
         if reply.close {
             return End::Finished;

@@ -11,6 +11,7 @@
 pub mod codec;
 mod connection;
 pub mod limits;
+pub mod metrics;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -33,6 +34,7 @@ use crate::hub::Hub;
 use crate::nlu::select::{self, ClassifierArgs, ModelWorker};
 use crate::registry::Registry;
 pub use limits::Limits;
+use metrics::Metrics;
 
 /// Options of `reclamos server`.
 #[derive(Debug, clap::Args)]
@@ -80,6 +82,10 @@ pub struct ServerArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Log connection counts and how long answers take (the server's own share of a round
+    /// trip) once per period; 0s turns it off.
+    #[arg(long, default_value = "1m", value_parser = humantime::parse_duration)]
+    pub stats_every: Duration,
     /// Limits.
     #[command(flatten)]
     pub limits: Limits,
@@ -122,6 +128,8 @@ pub struct Config {
     pub db_max_bytes: u64,
     /// Connection limits and timeouts.
     pub limits: Limits,
+    /// How often to log the server's statistics (zero: never).
+    pub stats_every: Duration,
     /// Which classifier answers free text.
     pub classifier: ClassifierArgs,
     /// Serve both ports over TLS (`None`: plain TCP).
@@ -147,6 +155,7 @@ impl Config {
             demo_load_customers: args.demo_load_customers,
             db_max_bytes: args.db_max_mib.saturating_mul(1024 * 1024),
             limits: args.limits,
+            stats_every: args.stats_every,
             classifier: args.classifier,
             tls: args
                 .tls_cert
@@ -170,6 +179,7 @@ impl Config {
             demo_load_customers: 0,
             db_max_bytes: 0,
             limits: Limits::default(),
+            stats_every: Duration::ZERO,
             classifier: ClassifierArgs::default(),
             tls: None,
         }
@@ -184,6 +194,8 @@ pub struct Server {
     pub agent_addr: SocketAddr,
     /// The services (registry, hub...) shared by the connections.
     pub services: Services,
+    /// Connection counts and answer times.
+    pub metrics: Arc<Metrics>,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<()>,
 }
@@ -231,19 +243,26 @@ impl Server {
         let customer_addr = customers.local_addr()?;
         let agent_addr = agents.local_addr()?;
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(serve(
-            customers,
-            agents,
+        let metrics = Arc::new(Metrics::default());
+        let shared = connection::Shared::new(
             services.clone(),
             classifiers.worker,
             config.limits,
             tls,
+            Arc::clone(&metrics),
+        );
+        let task = tokio::spawn(serve(
+            customers,
+            agents,
+            Arc::new(shared),
+            config.stats_every,
             shutdown.clone().cancelled_owned(),
         ));
         Ok(Server {
             customer_addr,
             agent_addr,
             services,
+            metrics,
             shutdown,
             task,
         })
@@ -293,30 +312,37 @@ pub async fn run(
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) {
+    let metrics = Arc::new(Metrics::default());
+    let shared = connection::Shared::new(services, classifier, limits, None, metrics);
     serve(
-        customers, agents, services, classifier, limits, None, shutdown,
+        customers,
+        agents,
+        Arc::new(shared),
+        Duration::ZERO,
+        shutdown,
     )
     .await;
 }
 
-/// [`run`], with TLS on both listeners when `tls` is given.
+/// Serves both listeners with `shared` until `shutdown` completes, then closes every
+/// connection; logs statistics every `stats_every` (never when zero).
 async fn serve(
     customers: TcpListener,
     agents: TcpListener,
-    services: Services,
-    classifier: ModelWorker,
-    limits: Limits,
-    tls: Option<TlsAcceptor>,
+    shared: Arc<connection::Shared>,
+    stats_every: Duration,
     shutdown: impl Future<Output = ()>,
 ) {
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
-    let shared = Arc::new(connection::Shared::new(
-        services,
-        classifier,
-        limits.clone(),
-        tls,
-    ));
+    let limits = shared.limits.clone();
+    if !stats_every.is_zero() {
+        tracker.spawn(metrics::log_every(
+            Arc::clone(&shared.metrics),
+            stats_every,
+            token.clone(),
+        ));
+    }
     tracker.spawn(accept_loop(
         customers,
         connection::Kind::Customer,
