@@ -15,6 +15,7 @@
 //! [`Registry`]: super::Registry
 
 use std::mem::size_of;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::{Customer, HistoryEntry, Request, RequestId};
@@ -92,6 +93,19 @@ pub(super) struct Cache {
     /// Whose each request is. A request never changes customer, so these entries are never
     /// stale; they are only dropped with everything else by [`Cache::clear`].
     owners: quick_cache::sync::Cache<RequestId, Rut>,
+    /// Customer lookups answered from memory.
+    hits: AtomicU64,
+    /// Customers read from SQLite to be cached.
+    loads: AtomicU64,
+}
+
+/// How a cache has served customer lookups since it was made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheCounts {
+    /// Lookups answered from memory.
+    pub hits: u64,
+    /// Customers read from SQLite (lookups the cache could not answer).
+    pub loads: u64,
 }
 
 impl Cache {
@@ -104,11 +118,17 @@ impl Cache {
         Cache {
             accounts: quick_cache::sync::Cache::with_weighter(EXPECTED_CUSTOMERS, bytes, ByWeight),
             owners: quick_cache::sync::Cache::new(CACHED_OWNERS),
+            hits: AtomicU64::new(0),
+            loads: AtomicU64::new(0),
         }
     }
 
     pub fn account(&self, rut: Rut) -> Option<Arc<Account>> {
-        self.accounts.get(&rut)
+        let found = self.accounts.get(&rut);
+        if found.is_some() {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+        }
+        found
     }
 
     pub fn owner(&self, id: RequestId) -> Option<Rut> {
@@ -117,6 +137,7 @@ impl Cache {
 
     /// Keeps `account`, just read from SQLite. The caller holds the connection lock.
     pub fn insert(&self, rut: Rut, account: Arc<Account>) {
+        self.loads.fetch_add(1, Ordering::Relaxed);
         for request in &account.requests {
             self.owners.insert(request.id, rut);
         }
@@ -126,6 +147,14 @@ impl Cache {
     /// Drops what is known of `rut`. The caller holds the connection lock.
     pub fn forget(&self, rut: Rut) {
         self.accounts.remove(&rut);
+    }
+
+    /// Lookups answered so far, from memory and from SQLite.
+    pub fn counts(&self) -> CacheCounts {
+        CacheCounts {
+            hits: self.hits.load(Ordering::Relaxed),
+            loads: self.loads.load(Ordering::Relaxed),
+        }
     }
 
     /// Drops everything (another process changed the database).

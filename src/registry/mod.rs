@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+pub use cache::CacheCounts;
 use cache::{Account, Cache};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Type;
@@ -533,6 +534,12 @@ impl Registry {
             }
             Ok(account)
         })
+    }
+
+    /// How the read cache has served customer lookups since the registry was opened
+    /// (`None` for a read-only handle, which has no cache).
+    pub fn cache_counts(&self) -> Option<CacheCounts> {
+        self.shared.cache.as_ref().map(Cache::counts)
     }
 
     /// The customer with this RUT.
@@ -1155,6 +1162,26 @@ mod tests {
             .unwrap();
         assert_eq!(reader.requests_of(jorge()).unwrap().len(), count + 1);
         assert_eq!(cached(&reader), 0);
+        assert_eq!(reader.cache_counts(), None);
+    }
+
+    #[test]
+    fn cache_counts_tell_lookups_from_memory_and_from_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open(&dir.path().join("counts.db")).unwrap();
+        let counts = |hits, loads| Some(CacheCounts { hits, loads });
+        assert_eq!(registry.cache_counts(), counts(0, 0));
+        registry.customer(jorge()).unwrap();
+        assert_eq!(registry.cache_counts(), counts(0, 1));
+        registry.customer(jorge()).unwrap();
+        registry.requests_of(jorge()).unwrap();
+        assert_eq!(registry.cache_counts(), counts(2, 1));
+        // A write forgets the customer: the next lookup reads SQLite again.
+        registry
+            .create_request(jorge(), "Nueva", RequestState::Abierto, "x", "")
+            .unwrap();
+        registry.customer(jorge()).unwrap();
+        assert_eq!(registry.cache_counts(), counts(2, 2));
     }
 
     #[test]

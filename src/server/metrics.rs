@@ -1,13 +1,15 @@
 //! What the server measures about itself: connections, and how long it takes to answer a
 //! line, from the line read off the socket to the answer handed to the kernel. Within a
 //! round trip that is the server's own share; the rest is the network and waiting to be
-//! scheduled. `--stats-every` logs a summary of each period.
+//! scheduled. `--stats-every` logs a summary of each period, with how many customer
+//! lookups the registry's cache answered and how many it had to read from SQLite.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::latency::{Latency, Percentiles};
+use crate::registry::Registry;
 
 /// Counters shared by every connection task.
 #[derive(Default)]
@@ -105,12 +107,14 @@ impl Drop for OpenConnection {
 /// Logs a summary every `every` until `stop` is cancelled.
 pub(super) async fn log_every(
     metrics: Arc<Metrics>,
+    registry: Registry,
     every: Duration,
     stop: tokio_util::sync::CancellationToken,
 ) {
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     metrics.take();
+    let mut cache_before = registry.cache_counts().unwrap_or_default();
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
@@ -120,6 +124,7 @@ pub(super) async fn log_every(
         let (p50, p99, max) = s
             .answer_ms
             .map_or((0.0, 0.0, 0.0), |p| (p.p50, p.p99, p.max));
+        let cache = registry.cache_counts().unwrap_or_default();
         tracing::info!(
             open = s.open,
             accepted = s.accepted,
@@ -127,15 +132,94 @@ pub(super) async fn log_every(
             answer_p50_ms = p50,
             answer_p99_ms = p99,
             answer_max_ms = max,
+            cache_hits = cache.hits - cache_before.hits,
+            cache_loads = cache.loads - cache_before.loads,
             "server statistics for the last {}",
             humantime::format_duration(every)
         );
+        cache_before = cache;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::demo;
+    use crate::rut::Rut;
+
+    /// Collects what a `fmt` subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+        }
+    }
+
+    #[tokio::test]
+    async fn each_period_is_logged_with_its_answers_and_cache_lookups() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        // A current-thread test: the logger below runs on this thread, under this
+        // subscriber.
+        let _default = tracing::subscriber::set_default(subscriber);
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::open(&dir.path().join("stats.db")).unwrap();
+        let metrics = Arc::new(Metrics::default());
+        let stop = tokio_util::sync::CancellationToken::new();
+        let logger = log_every(
+            Arc::clone(&metrics),
+            registry.clone(),
+            Duration::from_millis(50),
+            stop.clone(),
+        );
+        let activity = async {
+            // After the logger's first `take`: these belong to its first period.
+            tokio::task::yield_now().await;
+            let _open = metrics.connection();
+            metrics.answered(Duration::from_micros(250));
+            metrics.answered(Duration::from_micros(750));
+            let jorge = Rut::from_number(demo::JORGE_RUT_NUMBER).unwrap();
+            registry.customer(jorge).unwrap();
+            registry.customer(jorge).unwrap();
+            while !captured.text().contains("server statistics") {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            stop.cancel();
+        };
+        tokio::join!(logger, activity);
+
+        let text = captured.text();
+        let line = text
+            .lines()
+            .find(|line| line.contains("server statistics"))
+            .unwrap();
+        for field in [
+            "server statistics for the last 50ms",
+            "open=1",
+            "accepted=1",
+            "answer_max_ms=0.75",
+            "cache_hits=1",
+            "cache_loads=1",
+        ] {
+            assert!(line.contains(field), "{field} missing in {line}");
+        }
+    }
 
     #[test]
     fn a_period_counts_connections_and_answers_then_starts_again() {

@@ -339,6 +339,7 @@ async fn serve(
     if !stats_every.is_zero() {
         tracker.spawn(metrics::log_every(
             Arc::clone(&shared.metrics),
+            shared.services.registry.clone(),
             stats_every,
             token.clone(),
         ));
