@@ -74,16 +74,18 @@ impl Metrics {
 
     /// The summary since the previous call (or the start), and a new period begins.
     pub fn take(&self) -> Snapshot {
+        // The new histogram is allocated before the lock is taken.
+        let mut fresh = Period::default();
+        let mut period = self.lock();
+        // Read under the lock, so that two callers cannot interleave their periods.
         let accepted = self.accepted.load(Ordering::Relaxed);
-        let fresh = Period {
-            accepted_before: accepted,
-            ..Period::default()
-        };
-        let old = std::mem::replace(&mut *self.lock(), fresh);
+        fresh.accepted_before = accepted;
+        let old = std::mem::replace(&mut *period, fresh);
+        drop(period);
         Snapshot {
             period: old.since.elapsed(),
             open: self.open.load(Ordering::Relaxed),
-            accepted: accepted - old.accepted_before,
+            accepted: accepted.saturating_sub(old.accepted_before),
             answer_ms: old.latency.percentiles(),
         }
     }

@@ -335,7 +335,7 @@ async fn serve(
 ) {
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
-    let limits = shared.limits.clone();
+    let grace = shared.limits.shutdown_grace;
     if !stats_every.is_zero() {
         tracker.spawn(metrics::log_every(
             Arc::clone(&shared.metrics),
@@ -362,11 +362,8 @@ async fn serve(
     tracing::info!("shutting down");
     token.cancel();
     tracker.close();
-    if tokio::time::timeout(limits.shutdown_grace, tracker.wait())
-        .await
-        .is_err()
-    {
-        tracing::warn!(grace = ?limits.shutdown_grace, "connections still open after the grace period");
+    if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
+        tracing::warn!(?grace, "connections still open after the grace period");
     }
 }
 
