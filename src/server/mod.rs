@@ -82,8 +82,8 @@ pub struct ServerArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
-    /// Log connection counts and how long answers take (the server's own share of a round
-    /// trip) once per period; 0s turns it off.
+    /// Log connection counts, how long answers take (the server's own share of a round
+    /// trip) and how often the read cache answered, once per period; 0s turns it off.
     #[arg(long, default_value = "1m", value_parser = humantime::parse_duration)]
     pub stats_every: Duration,
     /// Limits.
