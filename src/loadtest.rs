@@ -111,6 +111,11 @@ pub struct LoadtestArgs {
     /// After the run, repeat it against the echo server and print the ratio bot/echo.
     #[arg(long, conflicts_with = "echo_server")]
     pub with_echo_baseline: bool,
+    /// With --echo-server or --with-echo-baseline: microseconds of CPU the echo server
+    /// spends, busy, on each line before answering it. Shows how the round trip on this
+    /// machine grows with a server's own work per message (README, "Performance").
+    #[arg(long, default_value_t = 0)]
+    pub echo_cpu_us: u64,
     /// Print the report as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -141,6 +146,7 @@ impl Default for LoadtestArgs {
             spawn_server: false,
             echo_server: false,
             with_echo_baseline: false,
+            echo_cpu_us: 0,
             json: false,
         }
     }
@@ -152,6 +158,9 @@ fn chats(i: usize, percent: u8) -> bool {
     let p = usize::from(percent);
     (i + 1) * p / 100 > i * p / 100
 }
+
+/// The most CPU the echo server may spend per line (`--echo-cpu-us`).
+const MAX_ECHO_CPU_US: u64 = 1_000_000;
 
 /// Round trips of one echo session: as many as a customer's (RUT, 1, 1, free text, 4),
 /// plus two for each of `--menu-rounds`.
@@ -268,6 +277,14 @@ fn validate(args: &LoadtestArgs) -> anyhow::Result<()> {
             "--hold keeps all customers connected at once: --concurrency must be at least --customers"
         );
     }
+    anyhow::ensure!(
+        args.echo_cpu_us == 0 || args.echo_server || args.with_echo_baseline,
+        "--echo-cpu-us sets the echo server's work: use it with --echo-server or --with-echo-baseline"
+    );
+    anyhow::ensure!(
+        args.echo_cpu_us <= MAX_ECHO_CPU_US,
+        "--echo-cpu-us is at most {MAX_ECHO_CPU_US} (one second per line)"
+    );
     let last = args.first_customer + args.customers - 1;
     anyhow::ensure!(
         crate::registry::demo::load_customer(last).is_some(),
@@ -524,7 +541,10 @@ async fn run_echo(args: &LoadtestArgs, progress: bool) -> anyhow::Result<Report>
     let runtime = own_runtime("echo-server")?;
     let stop = CancellationToken::new();
     let addr = runtime
-        .spawn(bots::start_echo_server(stop.clone()))
+        .spawn(bots::start_echo_server(
+            stop.clone(),
+            Duration::from_micros(args.echo_cpu_us),
+        ))
         .await
         .context("starting the echo server")?
         .context("starting the echo server")?;
@@ -589,6 +609,7 @@ async fn run_echo_clients(
     stop.cancel();
     let mut report = collector.report("echo", elapsed);
     report.peak_connections = gauge.peak();
+    report.echo_cpu_us = (args.echo_cpu_us > 0).then_some(args.echo_cpu_us);
     Ok(report)
 }
 
@@ -600,6 +621,12 @@ mod tests {
     fn validation_rejects_inconsistent_options() {
         let ok = LoadtestArgs::default();
         assert!(validate(&ok).is_ok());
+        let calibrated = LoadtestArgs {
+            echo_cpu_us: 20,
+            with_echo_baseline: true,
+            ..LoadtestArgs::default()
+        };
+        assert!(validate(&calibrated).is_ok());
         let cases = [
             LoadtestArgs {
                 customers: 0,
@@ -612,6 +639,15 @@ mod tests {
             },
             LoadtestArgs {
                 first_customer: 0,
+                ..LoadtestArgs::default()
+            },
+            LoadtestArgs {
+                echo_cpu_us: 20,
+                ..LoadtestArgs::default()
+            },
+            LoadtestArgs {
+                echo_cpu_us: MAX_ECHO_CPU_US + 1,
+                echo_server: true,
                 ..LoadtestArgs::default()
             },
             LoadtestArgs {

@@ -31,10 +31,24 @@ async fn two_hundred_customers_complete_their_sessions() {
     assert_eq!(server.count, rtt.count, "{report}");
     assert!(report.connect_ms.is_some());
     assert!(report.errors.is_empty(), "{report}");
+    // The same round trips by step, in session order: one login and one goodbye each.
+    let steps: Vec<(&str, u64)> = report
+        .rtt_by_step
+        .iter()
+        .map(|step| (step.step.as_str(), step.rtt_ms.count))
+        .collect();
+    assert_eq!(steps.first(), Some(&("login", 200)), "{report}");
+    assert!(steps.contains(&("request list", 200)), "{report}");
+    assert!(steps.contains(&("free text", 200)), "{report}");
+    assert!(steps.contains(&("goodbye", 200)), "{report}");
+    let by_step: u64 = steps.iter().map(|(_, count)| count).sum();
+    assert_eq!(by_step, rtt.count, "{report}");
     let json = serde_json::to_value(&report).unwrap();
     for key in ["sessions_completed", "sessions_failed", "messages_per_s"] {
         assert!(json.get(key).is_some(), "{key}");
     }
+    assert_eq!(json["rtt_by_step"][0]["step"], "login", "{json}");
+    assert_eq!(json["rtt_by_step"][0]["rtt_ms"]["count"], 200, "{json}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,6 +109,28 @@ async fn echo_baseline_is_attached_with_ratios() {
     assert_eq!(echo.target, "echo");
     assert_eq!(echo.sessions_completed, 30);
     assert!(report.rtt_ratio_p50.is_some() && report.rtt_ratio_p99.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echo_server_spends_the_cpu_it_is_given_on_every_line() {
+    let args = LoadtestArgs {
+        customers: 8,
+        echo_server: true,
+        echo_cpu_us: 3_000,
+        ..LoadtestArgs::default()
+    };
+    let report = loadtest::run(&args, false).await.unwrap();
+    assert_eq!(report.sessions_failed, 0, "{report}");
+    assert_eq!(report.echo_cpu_us, Some(3_000));
+    assert!(
+        report.to_string().contains("(3000 µs of CPU per line)"),
+        "{report}"
+    );
+    // The server spins 3 ms before each answer, so no round trip can be shorter (a lower
+    // bound: it holds however slow the machine is).
+    let rtt = report.rtt_ms.expect("round trips");
+    assert_eq!(rtt.count, 8 * 5, "{report}");
+    assert!(rtt.p50 >= 2.99, "{report}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

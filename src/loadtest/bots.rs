@@ -28,6 +28,9 @@ const FREE_TEXT: [&str; 4] = [
     "tengo una duda con mi boleta de este mes",
 ];
 
+/// The step an echo round trip is recorded under.
+const ECHO_STEP: &str = "echo";
+
 /// What a customer writes to the executive.
 const CHAT_LINE: &str = "Hola, me cobraron dos veces la boleta de este mes.";
 
@@ -380,7 +383,7 @@ async fn think(mean: Duration) {
 async fn ask(
     conn: &mut LineConn,
     line: &str,
-    step: &str,
+    step: &'static str,
     plan: &CustomerPlan,
     outcome: &mut SessionOutcome,
 ) -> Result<AnswerEnd, SessionError> {
@@ -388,7 +391,7 @@ async fn ask(
     let start = Instant::now();
     conn.send(line).await?;
     let end = conn.wait_for(step, plan.timeout, answer_end).await?;
-    outcome.rtts.push(start.elapsed());
+    outcome.rtts.push((step, start.elapsed()));
     Ok(end)
 }
 
@@ -672,8 +675,12 @@ async fn agent_loop(
 const ECHO_BACKLOG: u32 = 4096;
 
 /// Starts a bare line-echo server on a free port of 127.0.0.1 (the floor any line server
-/// can reach on this machine); it stops with `stop`.
-pub async fn start_echo_server(stop: CancellationToken) -> std::io::Result<SocketAddr> {
+/// can reach on this machine), which keeps its thread busy for `work` before answering
+/// each line (zero for the bare floor); it stops with `stop`.
+pub async fn start_echo_server(
+    stop: CancellationToken,
+    work: Duration,
+) -> std::io::Result<SocketAddr> {
     // A deep accept queue (tokio's `bind` uses 128): the floor should not include SYN
     // retransmissions caused by a short backlog during a burst of connections.
     let socket = TcpSocket::new_v4()?;
@@ -706,6 +713,7 @@ pub async fn start_echo_server(stop: CancellationToken) -> std::io::Result<Socke
                     };
                     match line {
                         Some(Ok(line)) => {
+                            burn(work);
                             if out.send(line).await.is_err() {
                                 return;
                             }
@@ -717,6 +725,15 @@ pub async fn start_echo_server(stop: CancellationToken) -> std::io::Result<Socke
         }
     });
     Ok(addr)
+}
+
+/// Keeps this thread busy for `work`: the echo server's stand-in for a server's own work
+/// on a line (`--echo-cpu-us`). Returns at once for zero.
+fn burn(work: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < work {
+        std::hint::spin_loop();
+    }
 }
 
 /// One echo session: connect, then `exchanges` lines each waited for, like a customer's
@@ -750,7 +767,7 @@ pub async fn run_echo_client(
             .wait_for("echo", timeout, |got| (got == line).then_some(()))
             .await
         {
-            Ok(()) => outcome.rtts.push(start.elapsed()),
+            Ok(()) => outcome.rtts.push((ECHO_STEP, start.elapsed())),
             Err(err) => {
                 outcome.error = Some(err);
                 break;

@@ -14,8 +14,9 @@ pub use crate::latency::{Latency, Percentiles};
 pub struct SessionOutcome {
     /// Time to connect and receive the greeting (or, for echo, to connect).
     pub connect: Option<Duration>,
-    /// Round trips to the bot: from sending a line to the last line of its answer.
-    pub rtts: Vec<Duration>,
+    /// Round trips to the bot, each with the step of the script it belongs to (`login`,
+    /// `request list`, ...): from sending a line to the last line of its answer.
+    pub rtts: Vec<(&'static str, Duration)>,
     /// From asking for an executive to being assigned one.
     pub served: Option<Duration>,
     /// Chat round trips through a (simulated) executive.
@@ -61,6 +62,8 @@ pub struct Collector {
     sent: u64,
     received: u64,
     rtt: Latency,
+    /// The same round trips by step, in the order the steps first came.
+    steps: Vec<(&'static str, Latency)>,
     connect: Latency,
     served: Latency,
     chat: Latency,
@@ -79,8 +82,9 @@ impl Collector {
         if let Some(connect) = outcome.connect {
             self.connect.record(connect);
         }
-        for rtt in outcome.rtts {
+        for (step, rtt) in outcome.rtts {
             self.rtt.record(rtt);
+            self.step(step).record(rtt);
         }
         if let Some(served) = outcome.served {
             self.served.record(served);
@@ -98,6 +102,17 @@ impl Collector {
                 }
             }
         }
+    }
+
+    fn step(&mut self, step: &'static str) -> &mut Latency {
+        let at = match self.steps.iter().position(|(name, _)| *name == step) {
+            Some(at) => at,
+            None => {
+                self.steps.push((step, Latency::default()));
+                self.steps.len() - 1
+            }
+        };
+        &mut self.steps[at].1
     }
 
     /// Lines sent and received so far by other simulated parties (executives).
@@ -127,10 +142,21 @@ impl Collector {
             messages_per_s: self.sent as f64 / secs,
             received_per_s: self.received as f64 / secs,
             rtt_ms: self.rtt.percentiles(),
+            rtt_by_step: self
+                .steps
+                .iter()
+                .filter_map(|(step, latency)| {
+                    latency.percentiles().map(|rtt_ms| StepRtt {
+                        step: (*step).to_string(),
+                        rtt_ms,
+                    })
+                })
+                .collect(),
             connect_ms: self.connect.percentiles(),
             serve_ms: self.served.percentiles(),
             chat_rtt_ms: self.chat.percentiles(),
             server_answer_ms: None,
+            echo_cpu_us: None,
             errors: self.errors.clone(),
             error_examples: self.examples.iter().map(ToString::to_string).collect(),
             peak_connections: 0,
@@ -165,6 +191,8 @@ pub struct Report {
     pub received_per_s: f64,
     /// Round trip to the bot: from sending a line to the end of the complete answer.
     pub rtt_ms: Option<Percentiles>,
+    /// The same round trips by step of the script, in the order of a session.
+    pub rtt_by_step: Vec<StepRtt>,
     /// Connecting and receiving the greeting.
     pub connect_ms: Option<Percentiles>,
     /// From choosing option 3 to being assigned an executive.
@@ -175,6 +203,9 @@ pub struct Report {
     /// to writing its answer (every answered line, executives' included).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_answer_ms: Option<Percentiles>,
+    /// For the echo server with `--echo-cpu-us`: the CPU it spent on each line, in µs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub echo_cpu_us: Option<u64>,
     /// Failures by kind.
     pub errors: BTreeMap<String, u64>,
     /// The first few failures in full.
@@ -195,6 +226,15 @@ pub struct Report {
     pub rtt_ratio_p50: Option<f64>,
     /// Bot p99 RTT divided by echo p99 RTT.
     pub rtt_ratio_p99: Option<f64>,
+}
+
+/// The round trips of one step of the customers' script (e.g. `login`).
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRtt {
+    /// The step, as named in error kinds (`timeout (login)`).
+    pub step: String,
+    /// Its round trips.
+    pub rtt_ms: Percentiles,
 }
 
 impl Report {
@@ -222,7 +262,11 @@ fn write_latency(f: &mut fmt::Formatter<'_>, label: &str, p: Option<Percentiles>
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "load test against the {} server", self.target)?;
+        write!(f, "load test against the {} server", self.target)?;
+        match self.echo_cpu_us {
+            Some(us) => writeln!(f, " ({us} µs of CPU per line)")?,
+            None => writeln!(f)?,
+        }
         writeln!(
             f,
             "  sessions               {} completed, {} failed",
@@ -254,6 +298,11 @@ impl fmt::Display for Report {
         };
         write_latency(f, connect, self.connect_ms)?;
         write_latency(f, rtt, self.rtt_ms)?;
+        if !echo_target {
+            for step in &self.rtt_by_step {
+                write_latency(f, &format!("  {}", step.step), Some(step.rtt_ms))?;
+            }
+        }
         write_latency(f, "server's share", self.server_answer_ms)?;
         write_latency(f, "time to an executive", self.serve_ms)?;
         write_latency(f, "chat round trip", self.chat_rtt_ms)?;
@@ -292,7 +341,11 @@ mod tests {
     fn collector_counts_completions_failures_and_kinds() {
         let mut collector = Collector::default();
         collector.add(SessionOutcome {
-            rtts: vec![Duration::from_millis(2)],
+            rtts: vec![
+                ("login", Duration::from_millis(2)),
+                ("request list", Duration::from_millis(4)),
+                ("login", Duration::from_millis(6)),
+            ],
             sent: 5,
             received: 20,
             ..SessionOutcome::default()
@@ -310,6 +363,16 @@ mod tests {
         assert_eq!(report.errors.get("timeout (menu)"), Some(&2));
         assert_eq!(report.messages_sent, 7);
         assert!((report.messages_per_s - 3.5).abs() < 1e-9);
+        assert_eq!(report.rtt_ms.unwrap().count, 3);
+        let steps: Vec<(&str, u64)> = report
+            .rtt_by_step
+            .iter()
+            .map(|s| (s.step.as_str(), s.rtt_ms.count))
+            .collect();
+        assert_eq!(steps, [("login", 2), ("request list", 1)]);
+        assert!((report.rtt_by_step[1].rtt_ms.p50 - 4.0).abs() < 0.01);
+        let text = report.to_string();
+        assert!(text.contains("    login "), "{text}");
         let json = serde_json::to_value(&report).unwrap();
         for key in ["sessions_completed", "sessions_failed", "messages_per_s"] {
             assert!(json.get(key).is_some(), "{key} missing in {json}");
