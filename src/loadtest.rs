@@ -7,8 +7,9 @@
 //! i from 1), lists its requests and opens one, types free text, optionally queues for an
 //! executive and chats, and says goodbye with `4`. The report gives sessions
 //! completed/failed, messages per second, the bot's round-trip latency (from sending a line
-//! to the last line of the complete answer, e.g. `(4) Salir`), the time to be served by an
-//! executive, and errors by kind.
+//! to the last line of the complete answer, e.g. `(4) Salir`) overall and by step of the
+//! script, the time to be served by an executive, and errors by kind. `--echo-cpu-us` gives
+//! the echo server some work per line, to see how the floor moves with a server's CPU.
 //!
 //! - `stats`: histograms, the [`Report`] and its text and JSON forms.
 //! - `bots`: the simulated customers, executives and the echo server.
