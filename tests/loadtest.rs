@@ -108,7 +108,9 @@ async fn echo_baseline_is_attached_with_ratios() {
     let echo = report.echo.as_ref().expect("echo baseline");
     assert_eq!(echo.target, "echo");
     assert_eq!(echo.sessions_completed, 30);
+    assert_eq!(echo.echo_cpu_us, None);
     assert!(report.rtt_ratio_p50.is_some() && report.rtt_ratio_p99.is_some());
+    assert!(!report.to_string().contains("µs of CPU"), "{report}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,6 +133,23 @@ async fn echo_server_spends_the_cpu_it_is_given_on_every_line() {
     let rtt = report.rtt_ms.expect("round trips");
     assert_eq!(rtt.count, 8 * 5, "{report}");
     assert!(rtt.p50 >= 2.99, "{report}");
+
+    // As a baseline, the ratio's report says the echo was not bare.
+    let args = LoadtestArgs {
+        with_echo_baseline: true,
+        echo_cpu_us: 3_000,
+        ..gentle(8)
+    };
+    let report = loadtest::run(&args, false).await.unwrap();
+    assert_eq!(
+        report.echo.as_ref().and_then(|echo| echo.echo_cpu_us),
+        Some(3_000)
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains("(the echo spent 3000 µs of CPU on each line)"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

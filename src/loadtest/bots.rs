@@ -730,6 +730,9 @@ pub async fn start_echo_server(
 /// Keeps this thread busy for `work`: the echo server's stand-in for a server's own work
 /// on a line (`--echo-cpu-us`). Returns at once for zero.
 fn burn(work: Duration) {
+    if work.is_zero() {
+        return;
+    }
     let start = Instant::now();
     while start.elapsed() < work {
         std::hint::spin_loop();

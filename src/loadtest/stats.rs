@@ -328,6 +328,9 @@ impl fmt::Display for Report {
             if let (Some(p50), Some(p99)) = (self.rtt_ratio_p50, self.rtt_ratio_p99) {
                 writeln!(f, "  bot / echo             p50 x{p50:.1}, p99 x{p99:.1}")?;
             }
+            if let Some(us) = echo.echo_cpu_us {
+                writeln!(f, "  (the echo spent {us} µs of CPU on each line)")?;
+            }
         }
         Ok(())
     }
