@@ -183,6 +183,17 @@ pub struct Ticket {
     pub outbox: Outbox<CustomerEvent>,
 }
 
+/// How busy the hub is at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Occupancy {
+    /// Customers waiting in the queue.
+    pub waiting: usize,
+    /// Executives connected.
+    pub executives: usize,
+    /// Customers chatting with an executive.
+    pub chats: usize,
+}
+
 /// What `enqueue` tells the customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Enqueued {
@@ -661,6 +672,17 @@ impl Hub {
     /// Executives connected now.
     pub fn agents_online(&self) -> usize {
         self.lock().agents.len()
+    }
+
+    /// How busy the queue and the executives are now, read under one lock (for the
+    /// server statistics).
+    pub fn occupancy(&self) -> Occupancy {
+        let state = self.lock();
+        Occupancy {
+            waiting: state.queue.len(),
+            executives: state.agents.len(),
+            chats: state.agents.values().map(|agent| agent.chats.len()).sum(),
+        }
     }
 
     /// Frees `agent` from the chat with `entry` (already removed from `customers`) and

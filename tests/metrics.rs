@@ -3,6 +3,7 @@
 mod common;
 
 use common::TestServer;
+use reclamos::hub::Occupancy;
 
 #[tokio::test]
 async fn connections_and_answered_lines_are_counted_per_period() {
@@ -41,4 +42,47 @@ async fn connections_and_answered_lines_are_counted_per_period() {
     }
     assert_eq!(period.open, 1, "{period:?}");
     assert_eq!(period.accepted, 0, "{period:?}");
+}
+
+#[tokio::test]
+async fn the_queue_for_executives_is_counted() {
+    let server = TestServer::start().await;
+    let hub = &server.server.services.hub;
+    assert_eq!(hub.occupancy(), Occupancy::default());
+
+    // One executive (one chat at a time): the first customer is served, the second waits.
+    let ruts = server.load_customers(2);
+    let mut agent = server.agent("Ana").await;
+    let mut first = server.logged_in(&ruts[0].to_string()).await;
+    first.send("3").await;
+    first.recv_until_contains("Lo atiende").await;
+    agent.recv_until_contains(":close termina").await;
+    let mut second = server.logged_in(&ruts[1].to_string()).await;
+    second.send("3").await;
+    second.recv_until_contains("número 1 en la fila").await;
+    let busy = Occupancy {
+        waiting: 1,
+        executives: 1,
+        chats: 1,
+    };
+    assert_eq!(hub.occupancy(), busy);
+
+    // The executive leaves: both customers wait, nobody chats.
+    drop(agent);
+    second.recv_until_contains("número 2 en la fila").await;
+    let mut occupancy = hub.occupancy();
+    for _ in 0..100 {
+        if occupancy.executives == 0 {
+            break;
+        }
+        // The server notices the close a moment after the customers are told.
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        occupancy = hub.occupancy();
+    }
+    let waiting = Occupancy {
+        waiting: 2,
+        executives: 0,
+        chats: 0,
+    };
+    assert_eq!(occupancy, waiting);
 }

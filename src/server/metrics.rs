@@ -2,12 +2,14 @@
 //! line, from the line read off the socket to the answer handed to the kernel. Within a
 //! round trip that is the server's own share; the rest is the network and waiting to be
 //! scheduled. `--stats-every` logs a summary of each period, with how many customer
-//! lookups the registry's cache answered and how many it had to read from SQLite.
+//! lookups the registry's cache answered and how many it had to read from SQLite, and how
+//! many customers wait for an executive at the end of the period.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::hub::Hub;
 use crate::latency::{Latency, Percentiles};
 use crate::registry::Registry;
 
@@ -110,6 +112,7 @@ impl Drop for OpenConnection {
 pub(super) async fn log_every(
     metrics: Arc<Metrics>,
     registry: Registry,
+    hub: Hub,
     every: Duration,
     stop: tokio_util::sync::CancellationToken,
 ) {
@@ -127,6 +130,7 @@ pub(super) async fn log_every(
             .answer_ms
             .map_or((0.0, 0.0, 0.0), |p| (p.p50, p.p99, p.max));
         let cache = registry.cache_counts().unwrap_or_default();
+        let hub = hub.occupancy();
         tracing::info!(
             open = s.open,
             accepted = s.accepted,
@@ -136,6 +140,9 @@ pub(super) async fn log_every(
             answer_max_ms = max,
             cache_hits = cache.hits - cache_before.hits,
             cache_loads = cache.loads - cache_before.loads,
+            waiting = hub.waiting,
+            executives = hub.executives,
+            chats = hub.chats,
             "server statistics for the last {}",
             humantime::format_duration(every)
         );
@@ -184,9 +191,11 @@ mod tests {
         let registry = Registry::open(&dir.path().join("stats.db")).unwrap();
         let metrics = Arc::new(Metrics::default());
         let stop = tokio_util::sync::CancellationToken::new();
+        let hub = Hub::new(1, crate::console::Console::capture());
         let logger = log_every(
             Arc::clone(&metrics),
             registry.clone(),
+            hub,
             Duration::from_millis(50),
             stop.clone(),
         );
@@ -218,6 +227,9 @@ mod tests {
             "answer_max_ms=0.75",
             "cache_hits=1",
             "cache_loads=1",
+            "waiting=0",
+            "executives=0",
+            "chats=0",
         ] {
             assert!(line.contains(field), "{field} missing in {line}");
         }

@@ -83,7 +83,8 @@ pub struct ServerArgs {
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
     /// Log connection counts, how long answers take (the server's own share of a round
-    /// trip) and how often the read cache answered, once per period; 0s turns it off.
+    /// trip), how often the read cache answered, and the customers waiting for an
+    /// executive, once per period; 0s turns it off.
     #[arg(long, default_value = "1m", value_parser = humantime::parse_duration)]
     pub stats_every: Duration,
     /// Limits.
@@ -340,6 +341,7 @@ async fn serve(
         tracker.spawn(metrics::log_every(
             Arc::clone(&shared.metrics),
             shared.services.registry.clone(),
+            shared.services.hub.clone(),
             stats_every,
             token.clone(),
         ));
