@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::TestServer;
+use common::{eventually, TestServer};
 use reclamos::hub::Occupancy;
 
 #[tokio::test]
@@ -31,15 +31,8 @@ async fn connections_and_answered_lines_are_counted_per_period() {
     jorge.send("4").await;
     jorge.recv_until_contains("Gracias").await;
     jorge.expect_closed().await;
-    let mut period = metrics.take();
-    for _ in 0..100 {
-        if period.open == 1 {
-            break;
-        }
-        // The server notices the close a moment after the client sees it.
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        period = metrics.take();
-    }
+    // The server notices the close a moment after the client sees it.
+    let period = eventually(|| metrics.take(), |period| period.open == 1).await;
     assert_eq!(period.open, 1, "{period:?}");
     assert_eq!(period.accepted, 0, "{period:?}");
 }
@@ -70,15 +63,8 @@ async fn the_queue_for_executives_is_counted() {
     // The executive leaves: both customers wait, nobody chats.
     drop(agent);
     second.recv_until_contains("número 2 en la fila").await;
-    let mut occupancy = hub.occupancy();
-    for _ in 0..100 {
-        if occupancy.executives == 0 {
-            break;
-        }
-        // The server notices the close a moment after the customers are told.
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        occupancy = hub.occupancy();
-    }
+    // The server notices the close a moment after the customers are told.
+    let occupancy = eventually(|| hub.occupancy(), |o| o.executives == 0).await;
     let waiting = Occupancy {
         waiting: 2,
         executives: 0,

@@ -21,6 +21,20 @@ pub const JORGE_SERIAL: &str = "100200300";
 /// How long any single read may take before the test fails.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Reads `read()` every 10 ms until `done` accepts the value or [`READ_TIMEOUT`] passes, and
+/// returns the last value read. For state the server updates a moment after a client sees
+/// the effect (a connection closed, an executive gone); the caller asserts on the result.
+pub async fn eventually<T>(mut read: impl FnMut() -> T, done: impl Fn(&T) -> bool) -> T {
+    let deadline = tokio::time::Instant::now() + READ_TIMEOUT;
+    loop {
+        let value = read();
+        if done(&value) || tokio::time::Instant::now() >= deadline {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// A server with its own temporary database and captured console.
 pub struct TestServer {
     pub server: Server,
