@@ -38,7 +38,7 @@ const FALLBACK: usize = 4;
 /// Words that negate a following desire verb.
 const NEGATORS: [&str; 5] = ["no", "ni", "nunca", "tampoco", "jamas"];
 /// Verbs whose negation means "not this" ("no quiero salir", "no necesito un ejecutivo").
-const DESIRE_WORDS: [&str; 19] = [
+const DESIRE_WORDS: [&str; 21] = [
     "quiero",
     "quisiera",
     "queria",
@@ -58,6 +58,9 @@ const DESIRE_WORDS: [&str; 19] = [
     "contactar",
     "esperar",
     "seguir",
+    // "no es necesario", "no hace falta"
+    "necesario",
+    "falta",
 ];
 /// Function words that are no evidence of what a clause asks for.
 const STOPWORDS: [&str; 34] = [
@@ -66,7 +69,7 @@ const STOPWORDS: [&str; 34] = [
     "mas", "solo", "tu", "te",
 ];
 /// Words that ask for something: wants and common imperatives.
-const REQUEST_WORDS: [&str; 30] = [
+const REQUEST_WORDS: [&str; 29] = [
     "quiero",
     "necesito",
     "quisiera",
@@ -84,7 +87,8 @@ const REQUEST_WORDS: [&str; 30] = [
     "contactame",
     "reinicien",
     "reinicia",
-    "reinicie",
+    // Not "reinicie": without its accent it is also "reinicié" (I restarted), which
+    // describes the problem ("ya reinicié el modem y no funciona").
     "resetea",
     "reseteen",
     "muestrame",
@@ -121,6 +125,9 @@ const NS_CHAR: u8 = b'c';
 const NS_KEYWORD: u8 = b'k';
 const NS_REGEX: u8 = b'r';
 const NS_LOOKUP: u8 = b'l';
+/// Any feature of a negated clause, re-hashed under this namespace (and, alone, the mark
+/// that the message has a negated clause).
+const NS_NEGATED: u8 = b'n';
 
 /// Per-namespace multipliers applied on top of TF-IDF.
 fn namespace_weight(ns: u8) -> f32 {
@@ -666,6 +673,7 @@ impl YamlClassifier {
     fn clause_features(&self, clauses: &[Clause<'_>], out: &mut RawFeatures) {
         for clause in clauses {
             let w = clause.weight;
+            let start = out.len();
             for (i, t) in clause.tokens.iter().enumerate() {
                 out.push((feature_hash(NS_WORD, &[t.stem.as_bytes()]), w, NS_WORD));
                 if let Some(next) = clause.tokens.get(i + 1) {
@@ -682,6 +690,17 @@ impl YamlClassifier {
             }
             for class in self.keyword_hits(clause) {
                 out.push((feature_hash(NS_KEYWORD, &[&[class as u8]]), w, NS_KEYWORD));
+            }
+            // A negated clause ("no quiero hablar con un ejecutivo") says what the customer
+            // does not want: its features live apart from the same words said plainly, so
+            // the model learns from negated examples what such a message asks for (an
+            // executive after "no quiero hablar con una máquina", nothing after "no
+            // quiero hablar con un ejecutivo").
+            if clause.negated {
+                for (h, _, _) in &mut out[start..] {
+                    *h = feature_hash(NS_NEGATED, &[&h.to_le_bytes()]);
+                }
+                out.push((feature_hash(NS_NEGATED, &[]), w, NS_NEGATED));
             }
         }
     }
@@ -749,11 +768,11 @@ impl YamlClassifier {
             return None;
         }
         parts.iter().find_map(|part| {
-            // Only parts that ask for something count: a want ("quiero ...") or an
-            // infinitive up front ("reiniciar el modem o hablar con alguien"), and they
-            // must name something (a keyword). "No tengo internet, quiero hablar con
-            // alguien" describes a problem and asks one thing.
-            let asks = part.tokens.iter().any(|t| WANT_WORDS.contains(&t.raw))
+            // Only parts that ask for something count: a want or a request ("quiero ...",
+            // "pásenme ...") or an infinitive up front ("reiniciar el modem o hablar con
+            // alguien"), and they must name something (a keyword). "No tengo internet,
+            // quiero hablar con alguien" describes a problem and asks one thing.
+            let asks = part.tokens.iter().any(|t| REQUEST_WORDS.contains(&t.raw))
                 || part.tokens.iter().take(2).any(|t| is_infinitive(t.raw));
             if !asks {
                 return None;

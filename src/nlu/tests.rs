@@ -109,6 +109,26 @@ fn negation_and_contrast() {
 }
 
 #[test]
+fn a_negated_wish_alone_asks_for_nothing() {
+    check(&[
+        ("no deseo hablar con ningún ejecutivo", Intent::Fallback),
+        ("ya no quiero un ejecutivo", Intent::Fallback),
+        ("no necesito reiniciar el internet", Intent::Fallback),
+        ("no reinicien nada por favor", Intent::Fallback),
+        ("no quiero revisar mis atenciones", Intent::Fallback),
+        ("no me quiero salir", Intent::Fallback),
+        // Not wanting the machine is wanting a person.
+        (
+            "no quiero seguir hablando con una máquina",
+            Intent::ContactarEjecutivo,
+        ),
+        // The same words said plainly keep their meaning.
+        ("quiero hablar con un ejecutivo", Intent::ContactarEjecutivo),
+        ("necesito reiniciar el internet", Intent::ReiniciarServicios),
+    ]);
+}
+
+#[test]
 fn out_of_domain_and_greetings_abstain() {
     check(&[
         ("hola", Intent::Fallback),
