@@ -4,6 +4,7 @@
 mod common;
 
 use common::{TestServer, JORGE, JORGE_SERIAL};
+use reclamos::rut::Rut;
 
 #[tokio::test]
 async fn each_option_by_writing() {
@@ -65,6 +66,46 @@ async fn negation_and_contrast_pick_the_wanted_option() {
     client
         .expect("Asistente: Reiniciando sus servicios (Internet, TV y Telefonía)...")
         .await;
+}
+
+#[tokio::test]
+async fn a_refused_option_is_not_taken_and_the_menu_comes_back() {
+    let server = TestServer::start().await;
+    let services = &server.server.services;
+    let jorge: Rut = JORGE.parse().unwrap();
+    let requests = services.registry.requests_of(jorge).unwrap().len();
+    let mut client = server.logged_in(JORGE).await;
+    client.send("no quiero hablar con un ejecutivo").await;
+    client
+        .expect("Asistente: Entendido. ¿En qué te podemos ayudar?")
+        .await;
+    client.expect_menu().await;
+    client.send("tampoco necesito reiniciar nada").await;
+    client
+        .expect("Asistente: Entendido. ¿En qué te podemos ayudar?")
+        .await;
+    client.expect_menu().await;
+    // Not a refusal: the customer gets help on how to ask.
+    client.send("no sé").await;
+    client
+        .expect("Asistente: No entendí su mensaje. Puede escribir el número de una opción o contarme con sus palabras qué necesita.")
+        .await;
+    client.expect_menu().await;
+    // Nothing was done on the customer's behalf: no restart, nobody queued.
+    assert_eq!(
+        services.registry.requests_of(jorge).unwrap().len(),
+        requests
+    );
+    assert_eq!(services.hub.occupancy().waiting, 0);
+    assert!(
+        !server
+            .console
+            .lines()
+            .iter()
+            .any(|l| l.contains("Reinicio")),
+        "{:?}",
+        server.console.lines()
+    );
 }
 
 #[tokio::test]

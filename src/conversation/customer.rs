@@ -73,6 +73,8 @@ const MENU: [&str; 4] = [
 
 const MORE_HELP: &str = "en qué más lo podemos ayudar.";
 const GOODBYE: &str = "Gracias por contactarnos, que tenga un buen día.";
+/// The answer to a "no" (to a question, or to an option the customer did not want).
+const DECLINED: &str = "Entendido. ¿En qué te podemos ayudar?";
 const APOLOGY: &str =
     "Lo sentimos, tuvimos un problema técnico y no pudimos completar su solicitud. Intente nuevamente más tarde.";
 
@@ -397,6 +399,12 @@ impl CustomerConversation {
                 ));
                 self.phase = Phase::Clarify { first, second };
             }
+            // "no quiero hablar con un ejecutivo" was understood: it asks for none of
+            // the options.
+            Decision::Fallback if nlu::declines(text) => {
+                reply.bot(DECLINED);
+                show_menu(reply);
+            }
             Decision::Fallback => {
                 reply.bot("No entendí su mensaje. Puede escribir el número de una opción o contarme con sus palabras qué necesita.");
                 show_menu(reply);
@@ -419,7 +427,7 @@ impl CustomerConversation {
         match nlu::yes_no(text) {
             Some(true) => self.choose(first, services, reply),
             Some(false) => {
-                reply.bot("Entendido. ¿En qué te podemos ayudar?");
+                reply.bot(DECLINED);
                 show_menu(reply);
             }
             None if text.is_empty() => {

@@ -124,6 +124,39 @@ pub fn yes_no(input: &str) -> Option<bool> {
     rest_ok.then_some(answer)
 }
 
+/// Wishes a leading "no" can turn down ("no quiero ...", "tampoco necesito ...").
+const WISHES: &[&str] = &[
+    "quiero",
+    "kiero",
+    "quisiera",
+    "queria",
+    "necesito",
+    "deseo",
+    "pido",
+    "busco",
+    "interesa",
+    "gustaria",
+    "hace",
+    "necesario",
+];
+
+/// Whether the message turns something down: a plain no ("no", "no gracias", "para
+/// nada") or a wish negated up front ("no quiero hablar con un ejecutivo", "tampoco
+/// necesito eso", "no hace falta"). Doubt and confusion ("no sé", "no entiendo") are not.
+pub fn declines(input: &str) -> bool {
+    if yes_no(input) == Some(false) {
+        return true;
+    }
+    let norm = text::normalize(input);
+    let toks: Vec<&str> = words(&norm).collect();
+    match toks.split_first() {
+        Some((first, rest)) if NO.contains(first) || *first == "ni" => {
+            rest.iter().take(3).any(|t| WISHES.contains(t))
+        }
+        _ => false,
+    }
+}
+
 fn contains_phrase(haystack: &str, phrase: &str) -> bool {
     haystack == phrase
         || haystack.starts_with(&format!("{phrase} "))
@@ -421,6 +454,29 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(yes_no(input), expected, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn declines_table() {
+        let cases = [
+            ("no", true),
+            ("No, gracias", true),
+            ("para nada", true),
+            ("no quiero hablar con un ejecutivo", true),
+            ("No me interesa", true),
+            ("tampoco necesito eso", true),
+            ("no hace falta", true),
+            ("no es necesario", true),
+            ("no sé", false),
+            ("no entiendo", false),
+            ("no me funciona el internet", false),
+            ("quiero hablar con un ejecutivo", false),
+            ("sí", false),
+            ("", false),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(declines(input), expected, "input {input:?}");
         }
     }
 

@@ -177,6 +177,11 @@ pub fn yes_no(text: &str) -> Option<bool> {
     entities::yes_no(text)
 }
 
+/// Whether the message turns something down ("no", "no quiero hablar con un ejecutivo").
+pub fn declines(text: &str) -> bool {
+    entities::declines(text)
+}
+
 /// Finds a request number written in the text ("¿cómo va la solicitud 124578?").
 pub fn request_number(text: &str) -> Option<u64> {
     entities::request_number(text)
