@@ -36,6 +36,28 @@ fn bench(c: &mut Criterion) {
     group.bench_function("customer, not cached (login)", |b| {
         b.iter(|| uncached.customer(ana).expect("customer"))
     });
+    // A customer with a longer record: 10 requests of 3 history entries each.
+    let camila = Rut::from_number(demo::demo_customers()[4].rut_number).expect("demo RUT");
+    for n in 0..10 {
+        let id = registry
+            .create_request(
+                camila,
+                "Consulta",
+                RequestState::Abierto,
+                "Asistente",
+                "creada",
+            )
+            .expect("create_request")
+            .id;
+        for entry in ["revisada", "respondida"] {
+            registry
+                .append_history(id, "Paula Rojas", &format!("{entry} {n}"))
+                .expect("append_history");
+        }
+    }
+    group.bench_function("customer with 10 requests, not cached (login)", |b| {
+        b.iter(|| uncached.customer(camila).expect("customer"))
+    });
     group.bench_function("customer, cached", |b| {
         b.iter(|| registry.customer(ana).expect("customer"))
     });

@@ -256,6 +256,81 @@ fn history_and_transcript_keep_append_order() {
 }
 
 #[test]
+fn a_customers_requests_come_back_each_with_its_own_history_in_order() {
+    let (_dir, path) = temp_db();
+    let registry = Registry::open(&path).unwrap();
+    // Camila Rojas starts with no requests.
+    let camila: Rut = "18.765.432-7".parse().unwrap();
+    let open = |subject: &str, first: &str| {
+        registry
+            .create_request(camila, subject, RequestState::Abierto, "Asistente", first)
+            .unwrap()
+            .id
+    };
+    let a = open("Primera", "a0");
+    let b = open("Segunda", "");
+    let c = open("Tercera", "c0");
+    // Entries of different requests interleave in the history table.
+    for n in 1..=3 {
+        registry
+            .append_history(c, "Paula", &format!("c{n}"))
+            .unwrap();
+        registry
+            .append_history(a, "Paula", &format!("a{n}"))
+            .unwrap();
+    }
+    let texts = |request: &reclamos::registry::Request| -> Vec<String> {
+        request.history.iter().map(|h| h.text.clone()).collect()
+    };
+    let expected = [
+        (a, "Primera", vec!["a0", "a1", "a2", "a3"]),
+        (b, "Segunda", vec![]),
+        (c, "Tercera", vec!["c0", "c1", "c2", "c3"]),
+    ];
+    // A read-only handle has no cache: each of these reads SQLite.
+    let reader = Registry::open_read_only(&path).unwrap();
+    for requests in [
+        reader.requests_of(camila).unwrap(),
+        reader
+            .list(&RequestFilter {
+                rut: Some(camila),
+                state: None,
+            })
+            .unwrap(),
+        registry.requests_of(camila).unwrap(),
+    ] {
+        let got: Vec<_> = requests
+            .iter()
+            .map(|r| (r.id, r.subject.as_str(), texts(r)))
+            .collect();
+        let want: Vec<_> = expected
+            .iter()
+            .map(|(id, subject, history)| {
+                (
+                    *id,
+                    *subject,
+                    history.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want);
+        assert!(requests.iter().all(|r| r.rut == camila));
+    }
+    for (id, _, history) in &expected {
+        let request = reader.request(*id).unwrap().unwrap();
+        assert_eq!(texts(&request), *history);
+        assert_eq!(request, registry.request(*id).unwrap().unwrap());
+    }
+    // A customer with no requests, and a RUT that is not a customer.
+    let nobody: Rut = "22.222.222-2".parse().unwrap();
+    assert!(reader.customer(nobody).unwrap().is_none());
+    assert!(reader.requests_of(nobody).unwrap().is_empty());
+    let pedro: Rut = "9.876.543-3".parse().unwrap();
+    assert_eq!(reader.customer(pedro).unwrap().unwrap().name, "Pedro Muñoz");
+    assert_eq!(reader.requests_of(pedro).unwrap().len(), 1);
+}
+
+#[test]
 fn concurrent_appends_from_16_threads_lose_nothing() {
     const THREADS: usize = 16;
     const PER_THREAD: usize = 50;

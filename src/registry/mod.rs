@@ -28,7 +28,7 @@ pub use cache::CacheCounts;
 use cache::{Account, Cache};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Type;
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row, Rows, TransactionBehavior};
 use thiserror::Error;
 
 use crate::rut::Rut;
@@ -512,28 +512,24 @@ impl Registry {
         }
     }
 
-    /// The customer with this RUT and their requests: from the cache, or read in one
-    /// transaction and cached (under the connection lock, so that no write can slip in
-    /// between the read and the insert).
+    /// The customer with this RUT and their requests: from the cache, or read with one
+    /// statement (a consistent snapshot by itself) and cached, under the connection lock so
+    /// that no write can slip in between the read and the insert.
     fn account(&self, rut: Rut) -> Result<Arc<Account>, RegistryError> {
         let cache = self.shared.cache.as_ref();
         if let Some(account) = cache.and_then(|cache| cache.account(rut)) {
             return Ok(account);
         }
-        self.read(|conn| {
-            // Another task may have loaded it while this one waited for the lock.
-            if let Some(account) = cache.and_then(|cache| cache.account(rut)) {
-                return Ok(account);
-            }
-            let account = Arc::new(Account::new(
-                load_customer(conn, rut)?,
-                load_requests_of(conn, rut)?,
-            ));
-            if let Some(cache) = cache {
-                cache.insert(rut, Arc::clone(&account));
-            }
-            Ok(account)
-        })
+        let conn = self.lock();
+        // Another task may have loaded it while this one waited for the lock.
+        if let Some(account) = cache.and_then(|cache| cache.account(rut)) {
+            return Ok(account);
+        }
+        let account = Arc::new(load_account(&conn, rut)?);
+        if let Some(cache) = cache {
+            cache.insert(rut, Arc::clone(&account));
+        }
+        Ok(account)
     }
 
     /// How the read cache has served customer lookups since the registry was opened
@@ -798,17 +794,17 @@ impl Registry {
 
     /// Every request matching the filter, by number.
     pub fn list(&self, filter: &RequestFilter) -> Result<Vec<Request>, RegistryError> {
-        self.read(|conn| {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {REQUEST_COLUMNS} FROM requests
-                 WHERE (?1 IS NULL OR rut = ?1) AND (?2 IS NULL OR state = ?2)
-                 ORDER BY id"
-            ))?;
-            let rut = filter.rut.map(Rut::compact);
-            let state = filter.state.map(|s| s.to_string());
-            let rows = stmt.query_map(params![rut, state], request_from_row)?;
-            with_history(conn, rows.collect::<Result<_, _>>()?)
-        })
+        let rut = filter.rut.map(Rut::compact);
+        let state = filter.state.map(|s| s.to_string());
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {REQUEST_COLUMNS}, {HISTORY_COLUMNS} FROM requests r
+             LEFT JOIN history h ON h.request_id = r.id
+             WHERE (?1 IS NULL OR r.rut = ?1) AND (?2 IS NULL OR r.state = ?2)
+             ORDER BY r.id, h.id"
+        ))?;
+        let rows = stmt.query(params![rut, state])?;
+        requests_from_rows(rows)
     }
 
     /// Creates the load-test customers 1 to `count` (see [`demo::load_customer`]: RUT
@@ -851,8 +847,19 @@ impl Registry {
     }
 }
 
-/// The columns `request_from_row` reads, in order.
-const REQUEST_COLUMNS: &str = "id, rut, subject, state, answer, sensitive, created_at, updated_at";
+/// The columns `request_from_row` reads, in order, of `requests` named `r`.
+const REQUEST_COLUMNS: &str =
+    "r.id, r.rut, r.subject, r.state, r.answer, r.sensitive, r.created_at, r.updated_at";
+
+/// The columns of a history entry that follow [`REQUEST_COLUMNS`] in a query of requests
+/// with their histories (`history` named `h`, left-joined: `NULL` for a request without one).
+const HISTORY_COLUMNS: &str = "h.at, h.author, h.text";
+
+/// How many columns [`REQUEST_COLUMNS`] has.
+const REQUEST_COLUMN_COUNT: usize = 8;
+
+/// How many columns `customer_from_row` reads.
+const CUSTOMER_COLUMN_COUNT: usize = 3;
 
 /// The current time, truncated to the millisecond precision the database stores (so a value
 /// returned by a write equals the value read back later).
@@ -898,22 +905,64 @@ fn customer_from_row(row: &Row<'_>) -> rusqlite::Result<Customer> {
     })
 }
 
-/// Reads a row of [`REQUEST_COLUMNS`]; the history is left empty.
-fn request_from_row(row: &Row<'_>) -> rusqlite::Result<Request> {
-    let state: String = row.get(3)?;
+/// Reads [`REQUEST_COLUMNS`] starting at column `base`; the history is left empty.
+fn request_from_row(row: &Row<'_>, base: usize) -> rusqlite::Result<Request> {
+    let state: String = row.get(base + 3)?;
     Ok(Request {
-        id: row.get(0)?,
-        rut: rut_from_sql(row, 1)?,
-        subject: row.get(2)?,
+        id: row.get(base)?,
+        rut: rut_from_sql(row, base + 1)?,
+        subject: row.get(base + 2)?,
         state: state
             .parse()
-            .map_err(|err| conversion_error(3, Type::Text, err))?,
-        answer: row.get(4)?,
-        sensitive: row.get(5)?,
+            .map_err(|err| conversion_error(base + 3, Type::Text, err))?,
+        answer: row.get(base + 4)?,
+        sensitive: row.get(base + 5)?,
         history: Vec::new(),
-        created_at: time_from_sql(row, 6)?,
-        updated_at: time_from_sql(row, 7)?,
+        created_at: time_from_sql(row, base + 6)?,
+        updated_at: time_from_sql(row, base + 7)?,
     })
+}
+
+/// Collects the rows of a query of [`REQUEST_COLUMNS`] followed by [`HISTORY_COLUMNS`],
+/// ordered so that each request's rows are together and its history in order: one request
+/// per run of rows, one history entry per row that has one.
+///
+/// One statement for the requests and all their histories: reading a customer with many
+/// requests costs one query, not one per request.
+fn requests_from_rows(mut rows: Rows<'_>) -> Result<Vec<Request>, RegistryError> {
+    let mut requests = Vec::new();
+    while let Some(row) = rows.next()? {
+        add_request_row(&mut requests, row, 0)?;
+    }
+    Ok(requests)
+}
+
+/// Adds one row of a query of requests with their histories (see [`requests_from_rows`])
+/// to `requests`. A row without a request (a customer with none, left-joined) adds
+/// nothing.
+fn add_request_row(
+    requests: &mut Vec<Request>,
+    row: &Row<'_>,
+    base: usize,
+) -> Result<(), RegistryError> {
+    let Some(id) = row.get::<_, Option<RequestId>>(base)? else {
+        return Ok(());
+    };
+    if requests.last().map_or(true, |last: &Request| last.id != id) {
+        requests.push(request_from_row(row, base)?);
+    }
+    let entry = base + REQUEST_COLUMN_COUNT;
+    if row.get_ref(entry)?.data_type() != Type::Null {
+        let history = HistoryEntry {
+            at: time_from_sql(row, entry)?,
+            author: row.get(entry + 1)?,
+            text: row.get(entry + 2)?,
+        };
+        if let Some(request) = requests.last_mut() {
+            request.history.push(history);
+        }
+    }
+    Ok(())
 }
 
 fn load_customer(conn: &Connection, rut: Rut) -> Result<Option<Customer>, RegistryError> {
@@ -923,13 +972,27 @@ fn load_customer(conn: &Connection, rut: Rut) -> Result<Option<Customer>, Regist
         .optional()?)
 }
 
-/// A customer's requests, oldest first, with their histories.
-fn load_requests_of(conn: &Connection, rut: Rut) -> Result<Vec<Request>, RegistryError> {
+/// The customer with this RUT (`None` when it is not one) and their requests, oldest
+/// first, with their histories, in one statement.
+fn load_account(conn: &Connection, rut: Rut) -> Result<Account, RegistryError> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {REQUEST_COLUMNS} FROM requests WHERE rut = ?1 ORDER BY created_at, id"
+        "SELECT c.rut, c.name, c.id_serial, {REQUEST_COLUMNS}, {HISTORY_COLUMNS}
+         FROM customers c
+         LEFT JOIN requests r ON r.rut = c.rut
+         LEFT JOIN history h ON h.request_id = r.id
+         WHERE c.rut = ?1
+         ORDER BY r.created_at, r.id, h.id"
     ))?;
-    let rows = stmt.query_map([rut.compact()], request_from_row)?;
-    with_history(conn, rows.collect::<Result<_, _>>()?)
+    let mut rows = stmt.query([rut.compact()])?;
+    let mut customer = None;
+    let mut requests = Vec::new();
+    while let Some(row) = rows.next()? {
+        if customer.is_none() {
+            customer = Some(customer_from_row(row)?);
+        }
+        add_request_row(&mut requests, row, CUSTOMER_COLUMN_COUNT)?;
+    }
+    Ok(Account::new(customer, requests))
 }
 
 /// Whose request `id` is (`None` when there is no such request).
@@ -962,36 +1025,14 @@ fn load_request(conn: &Connection, id: RequestId) -> Result<Option<Request>, Reg
     let Ok(id) = i64::try_from(id) else {
         return Ok(None);
     };
-    let request = conn
-        .prepare_cached(&format!(
-            "SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?1"
-        ))?
-        .query_row([id], request_from_row)
-        .optional()?;
-    match request {
-        Some(request) => Ok(with_history(conn, vec![request])?.pop()),
-        None => Ok(None),
-    }
-}
-
-/// Fills in each request's history, oldest first.
-fn with_history(
-    conn: &Connection,
-    mut requests: Vec<Request>,
-) -> Result<Vec<Request>, RegistryError> {
-    let mut stmt = conn
-        .prepare_cached("SELECT at, author, text FROM history WHERE request_id = ?1 ORDER BY id")?;
-    for request in &mut requests {
-        let rows = stmt.query_map([request.id], |row| {
-            Ok(HistoryEntry {
-                at: time_from_sql(row, 0)?,
-                author: row.get(1)?,
-                text: row.get(2)?,
-            })
-        })?;
-        request.history = rows.collect::<Result<_, _>>()?;
-    }
-    Ok(requests)
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {REQUEST_COLUMNS}, {HISTORY_COLUMNS} FROM requests r
+         LEFT JOIN history h ON h.request_id = r.id
+         WHERE r.id = ?1
+         ORDER BY h.id"
+    ))?;
+    let request = requests_from_rows(stmt.query([id])?)?.pop();
+    Ok(request)
 }
 
 /// Appends one history entry (the caller checked that the request exists).
