@@ -1,9 +1,7 @@
 //! Customers reach every option by writing naturally, over real TCP, with the real
 //! classifier built from the embedded intents.
 
-mod common;
-
-use common::{TestServer, JORGE, JORGE_SERIAL};
+use crate::common::{TestServer, JORGE, JORGE_SERIAL};
 use reclamos::rut::Rut;
 
 #[tokio::test]

@@ -1,8 +1,6 @@
 //! The server's own statistics (`--stats-every`), counted over real connections.
 
-mod common;
-
-use common::{eventually, TestServer};
+use crate::common::{eventually, TestServer};
 use reclamos::hub::Occupancy;
 
 #[tokio::test]

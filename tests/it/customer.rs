@@ -1,9 +1,9 @@
 //! The customer's side over real TCP: the brief's Ejemplo 1, login rules, the menu options,
 //! persistence and many customers at once.
 
-mod common;
+use crate::common;
 
-use common::{TestClient, TestServer, JORGE, JORGE_SERIAL};
+use crate::common::{TestClient, TestServer, JORGE, JORGE_SERIAL};
 use reclamos::registry::{Registry, RequestFilter, RequestState};
 use reclamos::rut::Rut;
 

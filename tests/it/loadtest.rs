@@ -1,6 +1,6 @@
 //! `reclamos loadtest` against the real server started in this process.
 
-mod common;
+use crate::common;
 
 use reclamos::loadtest::{self, LoadtestArgs};
 

@@ -1,11 +1,9 @@
 //! Hostile input and faults over real TCP. Each test also runs a well-behaved customer
 //! on another connection and checks that it completes a full session unaffected.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{TestClient, TestServer, JORGE};
+use crate::common::{TestClient, TestServer, JORGE};
 use reclamos::registry::RequestState;
 use reclamos::rut::Rut;
 

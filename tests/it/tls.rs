@@ -2,14 +2,12 @@
 //! (tokio-rustls) on 127.0.0.1, a plain client on the TLS port, and the `reclamos client`
 //! binary with `--tls --tls-ca`.
 
-mod common;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
-use common::{TestServer, JORGE, READ_TIMEOUT, TOKEN};
+use crate::common::{TestServer, JORGE, READ_TIMEOUT, TOKEN};
 use reclamos::server::TlsFiles;
 use tokio::io::{
     AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines, ReadHalf, WriteHalf,

@@ -1,14 +1,12 @@
 //! `kill -9` of the real server binary during activity: after a restart, every request
 //! acknowledged to a customer is in the registry.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::TestClient;
+use crate::common::TestClient;
 use reclamos::registry::Registry;
 
 /// Starts `reclamos server` on free ports and returns it with the customers' address,

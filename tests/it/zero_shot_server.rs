@@ -3,9 +3,9 @@
 //! either stops the start (required) or falls back to the YAML classifier (optional).
 #![cfg(feature = "zero-shot")]
 
-mod common;
+use crate::common;
 
-use common::{TestServer, JORGE};
+use crate::common::{TestServer, JORGE};
 use reclamos::nlu::select::ClassifierMode;
 use reclamos::nlu::zero_shot::fixture::{self, TinySpec};
 

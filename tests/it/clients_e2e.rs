@@ -1,12 +1,12 @@
 //! The real `reclamos client` and `reclamos agent` binaries, in piped mode, against a real
 //! server: the README's scripted sessions work end to end.
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{TestServer, JORGE, TOKEN};
+use crate::common::{TestServer, JORGE, TOKEN};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 

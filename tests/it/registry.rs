@@ -643,7 +643,12 @@ fn kill9_loses_no_committed_request() {
     let (_dir, path) = temp_db();
     Registry::open(&path).unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["kill9_writer_child", "--exact", "--ignored", "--nocapture"])
+        .args([
+            "registry::kill9_writer_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+        ])
         .args(["--test-threads", "1"])
         .env(KILL9_CHILD_DB, &path)
         .stdout(Stdio::piped())

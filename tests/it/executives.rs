@@ -1,9 +1,9 @@
 //! The executives' side over real TCP: authentication, the brief's Ejemplo 2, the fair
 //! queue with n customers and m executives, executive commands and faults.
 
-mod common;
+use crate::common;
 
-use common::{TestClient, TestServer, JORGE};
+use crate::common::{TestClient, TestServer, JORGE};
 use reclamos::registry::RequestState;
 use reclamos::rut::Rut;
 

@@ -1,0 +1,22 @@
+//! The integration tests, one crate with a module per feature (as ripgrep's `tests/`):
+//! one link of the library instead of one per file. Each module's doc says what it covers.
+
+mod common;
+
+mod client;
+mod clients_e2e;
+mod conversation;
+mod crash;
+mod customer;
+mod eval_cli;
+mod executives;
+mod free_text;
+mod hostile;
+mod informe_excerpts;
+mod loadtest;
+mod metrics;
+mod registry;
+mod requests_cli;
+mod tls;
+mod zero_shot;
+mod zero_shot_server;
