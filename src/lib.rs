@@ -6,7 +6,6 @@
 //!
 //! # Layout
 //! - [`auth`]: the executives' shared secret (token file).
-//! - [`cli`]: the command-line interface (clap derive) shared by every subcommand.
 //! - [`rut`]: parsing and validating Chilean RUTs (módulo 11).
 //! - [`nlu`]: the intent classifier (YAML intents, normalisation, fuzzy matching, a
 //!   statistical model, an optional zero-shot model) and the `eval` command.
@@ -19,20 +18,25 @@
 //!   connection, line framing, limits and shutdown.
 //! - [`client`]: the terminal front ends for customers and executives.
 //! - [`tls`]: optional TLS (rustls) settings for the server and the clients.
-//! - [`loadtest`]: the load generator.
-//! - [`latency`]: latency histograms for the load generator's report and the server's
-//!   statistics.
+//! - [`latency`]: latency histograms for the server's statistics and the load generator's
+//!   report.
+//!
+//! The `reclamos` binary (`src/main.rs` and its own modules under `src/cli/`, which are not
+//! part of this library) holds the edges: the command-line options of every subcommand, the
+//! signal handling, the text and file output of `eval --report` (with its PNG renderer) and
+//! the load generator (`reclamos loadtest`). The library takes plain configuration structs
+//! ([`server::Config`], [`server::Limits`], [`client::CustomerConfig`],
+//! [`nlu::eval::EvalOptions`], ...), each with an `impl Default` that holds the defaults the
+//! command line shows.
 
 #![warn(missing_docs)]
 
 pub mod auth;
-pub mod cli;
 pub mod client;
 pub mod console;
 pub mod conversation;
 pub mod hub;
 pub mod latency;
-pub mod loadtest;
 pub mod nlu;
 pub mod registry;
 pub mod rut;

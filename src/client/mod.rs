@@ -23,95 +23,105 @@ use anyhow::Context;
 use thiserror::Error;
 
 use crate::auth;
+use crate::server::{DEFAULT_AGENT_PORT, DEFAULT_CUSTOMER_PORT, DEFAULT_HOST};
 use crate::text::sanitize;
 use connection::{Connection, LineReader, TlsSettings};
 
-/// Options of `reclamos client`.
-#[derive(Debug, clap::Args)]
-pub struct ClientArgs {
+/// Where `reclamos client` connects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerConfig {
     /// Server host.
-    #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
     /// Customers' port.
-    #[arg(long, default_value_t = 5555)]
     pub port: u16,
-    /// TLS.
-    #[command(flatten)]
-    pub tls: TlsArgs,
+    /// Connect over TLS (`None`: plain TCP).
+    pub tls: Option<TlsOptions>,
 }
 
-/// TLS options of both clients.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct TlsArgs {
-    /// Connect over TLS (the server runs with --tls-cert and --tls-key).
-    #[arg(long)]
-    pub tls: bool,
-    /// Trust this PEM certificate (the server's CA, or its self-signed certificate) instead
-    /// of the system's root certificates.
-    #[arg(long, value_name = "PEM", requires = "tls")]
-    pub tls_ca: Option<PathBuf>,
-    /// Name the server's certificate must carry (default: --host).
-    #[arg(long, value_name = "NAME", requires = "tls")]
-    pub tls_server_name: Option<String>,
-}
-
-impl TlsArgs {
-    /// The TLS settings for connecting to `host`, or `None` without `--tls`.
-    pub fn settings(&self, host: &str) -> anyhow::Result<Option<TlsSettings>> {
-        if !self.tls {
-            return Ok(None);
+impl Default for CustomerConfig {
+    fn default() -> CustomerConfig {
+        CustomerConfig {
+            host: DEFAULT_HOST.to_string(),
+            port: DEFAULT_CUSTOMER_PORT,
+            tls: None,
         }
-        let config = crate::tls::client_config(self.tls_ca.as_deref())?;
-        let server_name = crate::tls::server_name(self.tls_server_name.as_deref().unwrap_or(host))?;
-        Ok(Some(TlsSettings {
-            config,
-            server_name,
-        }))
     }
 }
 
-/// Options of `reclamos agent`.
-#[derive(Debug, clap::Args)]
-pub struct AgentArgs {
+/// How `reclamos agent` connects and logs in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentConfig {
     /// Server host.
-    #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
     /// Executives' port.
-    #[arg(long, default_value_t = 5556)]
     pub port: u16,
-    /// Executive name shown to customers: one word of letters, digits, '.', '_' or '-';
-    /// defaults to $USER, else asked.
-    #[arg(long)]
+    /// Executive name shown to customers (`None`: $USER, else asked on the terminal).
     pub name: Option<String>,
-    /// Access token (else $RECLAMOS_AGENT_TOKEN, else the token file the local server
-    /// wrote).
-    #[arg(long)]
+    /// Access token (`None`: see [`resolve_token`]).
     pub token: Option<String>,
     /// Read the token from this file instead of the default location.
-    #[arg(long, value_name = "PATH", conflicts_with = "token")]
     pub token_file: Option<PathBuf>,
-    /// TLS.
-    #[command(flatten)]
-    pub tls: TlsArgs,
+    /// Connect over TLS (`None`: plain TCP).
+    pub tls: Option<TlsOptions>,
 }
 
-/// Runs the customer client.
-pub fn main_customer(args: ClientArgs) -> anyhow::Result<ExitCode> {
-    let tls = args.tls.settings(&args.host)?;
-    let conn = Connection::open_with(&args.host, args.port, tls.as_ref())?;
+impl Default for AgentConfig {
+    fn default() -> AgentConfig {
+        AgentConfig {
+            host: DEFAULT_HOST.to_string(),
+            port: DEFAULT_AGENT_PORT,
+            name: None,
+            token: None,
+            token_file: None,
+            tls: None,
+        }
+    }
+}
+
+/// TLS settings of both clients.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TlsOptions {
+    /// Trust this PEM certificate (the server's CA, or its self-signed certificate) instead
+    /// of the system's root certificates.
+    pub ca: Option<PathBuf>,
+    /// Name the server's certificate must carry (`None`: the host connected to).
+    pub server_name: Option<String>,
+}
+
+impl TlsOptions {
+    /// The TLS settings for connecting to `host`.
+    fn settings(&self, host: &str) -> anyhow::Result<TlsSettings> {
+        let config = crate::tls::client_config(self.ca.as_deref())?;
+        let server_name = crate::tls::server_name(self.server_name.as_deref().unwrap_or(host))?;
+        Ok(TlsSettings {
+            config,
+            server_name,
+        })
+    }
+}
+
+/// Connects to `host:port`, over TLS when `tls` is given.
+fn connect(host: &str, port: u16, tls: Option<&TlsOptions>) -> anyhow::Result<Connection> {
+    let tls = tls.map(|tls| tls.settings(host)).transpose()?;
+    Connection::open_with(host, port, tls.as_ref())
+}
+
+/// Runs the customer client until the server or the user ends the session.
+pub fn run_customer(config: &CustomerConfig) -> anyhow::Result<ExitCode> {
+    let conn = connect(&config.host, config.port, config.tls.as_ref())?;
     session::run(conn, is_interactive())
 }
 
-/// Runs the executive client.
-pub fn main_agent(args: AgentArgs) -> anyhow::Result<ExitCode> {
+/// Runs the executive client: logs in, then chats until the server or the user ends the
+/// session.
+pub fn run_agent(config: &AgentConfig) -> anyhow::Result<ExitCode> {
     let interactive = is_interactive();
-    let token = resolve_token(args.token.as_deref(), args.token_file.as_deref())?;
-    let name = match args.name {
-        Some(name) => validate_name(&name).map(|()| name)?,
+    let token = resolve_token(config.token.as_deref(), config.token_file.as_deref())?;
+    let name = match &config.name {
+        Some(name) => validate_name(name).map(|()| name.clone())?,
         None => default_name(interactive)?,
     };
-    let tls = args.tls.settings(&args.host)?;
-    let mut conn = Connection::open_with(&args.host, args.port, tls.as_ref())?;
+    let mut conn = connect(&config.host, config.port, config.tls.as_ref())?;
     login(&mut conn, &token, &name)?;
     session::run(conn, interactive)
 }
@@ -186,7 +196,7 @@ fn default_name(interactive: bool) -> anyhow::Result<String> {
 
 /// The executives' token: `--token`, else `--token-file`, else `$RECLAMOS_AGENT_TOKEN`,
 /// else the default token file (the one a local server writes).
-pub(crate) fn resolve_token(
+pub fn resolve_token(
     token: Option<&str>,
     file: Option<&std::path::Path>,
 ) -> anyhow::Result<String> {

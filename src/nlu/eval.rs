@@ -13,9 +13,7 @@
 //! the same report.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -24,35 +22,40 @@ use serde::Serialize;
 
 use super::{data, model, Classifier, Decision, Intent};
 
-/// Options of `reclamos eval`.
-#[derive(Debug, clap::Args)]
-pub struct EvalArgs {
+/// What to evaluate: the library side of `reclamos eval`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalOptions {
     /// Labelled test file in Rasa NLU format.
     pub file: PathBuf,
-    /// Print one JSON object instead of the text report.
-    #[arg(long)]
-    pub json: bool,
-    /// Also write Rasa-like report files (intent_report.json, errors.json,
-    /// intent_confusion_matrix.png) into this directory.
-    #[arg(long, value_name = "DIR")]
-    pub report: Option<PathBuf>,
-    /// Training file for the classifier (default: the embedded intents/es.yaml).
-    #[arg(long, value_name = "FILE")]
+    /// Training file for the classifier (`None`: the embedded intents/es.yaml).
     pub intents: Option<PathBuf>,
-    /// Also evaluate with random character edits at this rate per letter, and report the
-    /// accuracy drop.
-    #[arg(long, value_name = "RATE")]
+    /// Also evaluate with random character edits at this rate per letter (0..=1).
     pub typos: Option<f64>,
-    /// Seed for `--typos`.
-    #[arg(long, default_value_t = 42)]
+    /// Seed for the typos.
     pub seed: u64,
-    /// Exit with a failure status when accuracy is below this (0..=1).
-    #[arg(long, value_name = "X")]
-    pub min_accuracy: Option<f64>,
-    /// Which classifier to measure (`--classifier zero-shot|hybrid --model DIR` compares the
-    /// model with the YAML classifier on the same file).
-    #[command(flatten)]
+    /// Which classifier to measure.
     pub classifier: super::select::ClassifierArgs,
+}
+
+impl Default for EvalOptions {
+    fn default() -> EvalOptions {
+        EvalOptions {
+            file: PathBuf::from("intents/test.yaml"),
+            intents: None,
+            typos: None,
+            seed: 42,
+            classifier: super::select::ClassifierArgs::default(),
+        }
+    }
+}
+
+/// The result of [`run`]: the report, and the sentences misclassified with typos.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    /// The report (with [`Report::typos`] when typos were asked for).
+    pub report: Report,
+    /// The sentences misclassified once typos were added.
+    pub typo_errors: Vec<EvalError>,
 }
 
 /// One labelled test sentence.
@@ -290,63 +293,36 @@ pub fn with_typos(cases: &[Case], rate: f64, seed: u64) -> Vec<Case> {
         .collect()
 }
 
-/// Runs the evaluation.
-pub fn main(args: EvalArgs) -> anyhow::Result<ExitCode> {
-    let test = data::load(&args.file).context("reading the test file")?;
-    let classifier = super::select::load(&args.classifier, args.intents.as_deref())
+/// Loads the test file and the classifier and evaluates it (twice with typos).
+pub fn run(options: &EvalOptions) -> anyhow::Result<Evaluation> {
+    let test = data::load(&options.file).context("reading the test file")?;
+    let classifier = super::select::load(&options.classifier, options.intents.as_deref())
         .context("loading the classifier")?
         .selected;
     let cases = cases(&test);
     anyhow::ensure!(
         !cases.is_empty(),
         "{}: no test examples",
-        args.file.display()
+        options.file.display()
     );
     let mut report = evaluate(classifier.as_ref(), &cases);
     let mut typo_errors = Vec::new();
-    if let Some(rate) = args.typos {
+    if let Some(rate) = options.typos {
         anyhow::ensure!((0.0..=1.0).contains(&rate), "--typos must be in 0..=1");
-        let noisy = evaluate(classifier.as_ref(), &with_typos(&cases, rate, args.seed));
+        let noisy = evaluate(classifier.as_ref(), &with_typos(&cases, rate, options.seed));
         report.typos = Some(TypoRun {
             rate,
-            seed: args.seed,
+            seed: options.seed,
             clean_accuracy: report.accuracy,
             accuracy: noisy.accuracy,
             drop_points: (report.accuracy - noisy.accuracy) * 100.0,
         });
         typo_errors = noisy.errors;
     }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", render_text(&report));
-        if !typo_errors.is_empty() {
-            println!("errors with typos ({}):", typo_errors.len());
-            for e in &typo_errors {
-                println!(
-                    "  {:<20} -> {:<20} {:.2} {:?}",
-                    e.expected, e.predicted, e.confidence, e.text
-                );
-            }
-        }
-    }
-    if let Some(dir) = &args.report {
-        write_report_dir(dir, &report)
-            .with_context(|| format!("writing the report to {}", dir.display()))?;
-        if !args.json {
-            println!("report written to {}", dir.display());
-        }
-    }
-    if let Some(min) = args.min_accuracy {
-        if report.accuracy < min {
-            eprintln!(
-                "accuracy {:.4} is below --min-accuracy {min:.4}",
-                report.accuracy
-            );
-            return Ok(ExitCode::FAILURE);
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(Evaluation {
+        report,
+        typo_errors,
+    })
 }
 
 /// The human-readable report.
@@ -424,89 +400,4 @@ pub fn render_text(report: &Report) -> String {
         );
     }
     s
-}
-
-/// Writes `intent_report.json`, `errors.json` and `intent_confusion_matrix.png` in the
-/// layout of Rasa's `rasa test nlu` results.
-pub fn write_report_dir(dir: &Path, report: &Report) -> anyhow::Result<()> {
-    fs::create_dir_all(dir)?;
-    let mut rasa = serde_json::Map::new();
-    let labels = &report.confusion.labels;
-    for (i, label) in labels.iter().enumerate() {
-        let Some(sc) = report.per_intent.get(label) else {
-            continue;
-        };
-        let confused_with: serde_json::Map<String, serde_json::Value> = labels
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i && report.confusion.matrix[i][*j] > 0)
-            .map(|(j, other)| (other.clone(), report.confusion.matrix[i][j].into()))
-            .collect();
-        rasa.insert(
-            label.clone(),
-            serde_json::json!({
-                "precision": sc.precision,
-                "recall": sc.recall,
-                "f1-score": sc.f1,
-                "support": sc.support,
-                "confused_with": confused_with,
-            }),
-        );
-    }
-    rasa.insert("accuracy".into(), report.accuracy.into());
-    let present: Vec<&Scores> = report
-        .per_intent
-        .values()
-        .filter(|s| s.support > 0)
-        .collect();
-    let n = present.len().max(1) as f64;
-    let total = report.total.max(1) as f64;
-    let avg = |f: fn(&Scores) -> f64| present.iter().map(|s| f(s)).sum::<f64>() / n;
-    let wavg = |f: fn(&Scores) -> f64| {
-        present.iter().map(|s| f(s) * s.support as f64).sum::<f64>() / total
-    };
-    rasa.insert(
-        "macro avg".into(),
-        serde_json::json!({
-            "precision": avg(|s| s.precision),
-            "recall": avg(|s| s.recall),
-            "f1-score": avg(|s| s.f1),
-            "support": report.total,
-        }),
-    );
-    rasa.insert(
-        "weighted avg".into(),
-        serde_json::json!({
-            "precision": wavg(|s| s.precision),
-            "recall": wavg(|s| s.recall),
-            "f1-score": wavg(|s| s.f1),
-            "support": report.total,
-        }),
-    );
-    fs::write(
-        dir.join("intent_report.json"),
-        serde_json::to_string_pretty(&rasa)?,
-    )?;
-    let errors: Vec<serde_json::Value> = report
-        .errors
-        .iter()
-        .map(|e| {
-            serde_json::json!({
-                "text": e.text,
-                "intent": e.expected,
-                "intent_prediction": {"name": e.predicted, "confidence": e.confidence},
-            })
-        })
-        .collect();
-    fs::write(
-        dir.join("errors.json"),
-        serde_json::to_string_pretty(&errors)?,
-    )?;
-    let png = fs::File::create(dir.join("intent_confusion_matrix.png"))?;
-    super::plot::confusion_png(
-        labels,
-        &report.confusion.matrix,
-        std::io::BufWriter::new(png),
-    )?;
-    Ok(())
 }

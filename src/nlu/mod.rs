@@ -16,7 +16,6 @@ pub mod data;
 pub mod entities;
 pub mod eval;
 pub mod model;
-mod plot;
 pub mod select;
 #[cfg(test)]
 mod tests;

@@ -24,7 +24,7 @@ pub const NOT_BUILT: &str =
     "built without the zero-shot feature: rebuild with --features zero-shot";
 
 /// Which classifier answers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ClassifierMode {
     /// The YAML intents classifier only.
     #[default]
@@ -35,60 +35,49 @@ pub enum ClassifierMode {
     Hybrid,
 }
 
-/// Classifier options, flattened into the `server` and `eval` commands.
-#[derive(Debug, Clone, clap::Args)]
+/// Classifier options of the server and of `eval`. [`ClassifierArgs::default`] holds the
+/// defaults (the command line shows the same values).
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClassifierArgs {
     /// Which classifier answers free text.
-    #[arg(long = "classifier", value_enum, default_value_t = ClassifierMode::Yaml)]
     pub classifier: ClassifierMode,
 
     /// Zero-shot NLI model folder (config.json, tokenizer, model.safetensors); see
     /// models/README.md.
-    #[arg(long, value_name = "DIR")]
     pub model: Option<PathBuf>,
 
     /// If the model cannot be loaded, log a warning and use the YAML classifier instead of
     /// refusing to start.
-    #[arg(long)]
     pub model_optional: bool,
 
     /// Zero-shot: abstain when the best intent's score is below this.
-    #[arg(long, default_value_t = 0.5, value_parser = unit_interval)]
     pub zero_shot_threshold: f32,
 
     /// Zero-shot: abstain when the best hypothesis' own entailment probability is below
     /// this (0 turns it off).
-    #[arg(long, default_value_t = 0.5, value_parser = unit_interval)]
     pub min_entailment: f32,
 
     /// Zero-shot and hybrid: ask to clarify when the two best scores are closer than this.
-    #[arg(long, default_value_t = 0.1, value_parser = unit_interval)]
     pub clarify_margin: f32,
 
     /// Zero-shot hypothesis template; `{}` is replaced by the intent's description.
-    #[arg(long, default_value = "Este mensaje trata de {}.")]
     pub hypothesis_template: String,
 
     /// Hybrid: ask the model when the YAML confidence is below this.
-    #[arg(long, default_value_t = 0.7, value_parser = unit_interval)]
     pub hybrid_threshold: f32,
 
     /// Hybrid: weight of the model when combining with the YAML scores (0..1).
-    #[arg(long, default_value_t = 0.5, value_parser = unit_interval)]
     pub hybrid_weight: f32,
 
     /// Messages that may wait for the model; beyond this the YAML classifier answers.
-    #[arg(long, default_value_t = 16)]
     pub model_queue: usize,
 
     /// Threads taking messages from the queue. One model runs one batch at a time (its
     /// tensors sit behind a mutex), so more threads only overlap tokenisation; libtorch
     /// parallelises each pass itself (--torch-threads).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub model_threads: u16,
 
     /// libtorch intra-op threads (default: libtorch's choice, usually one per core).
-    #[arg(long)]
     pub torch_threads: Option<usize>,
 }
 
@@ -108,15 +97,6 @@ impl Default for ClassifierArgs {
             model_threads: 1,
             torch_threads: None,
         }
-    }
-}
-
-fn unit_interval(s: &str) -> Result<f32, String> {
-    let value: f32 = s.parse().map_err(|e| format!("{e}"))?;
-    if (0.0..=1.0).contains(&value) {
-        Ok(value)
-    } else {
-        Err(format!("{value} is not between 0 and 1"))
     }
 }
 
@@ -469,33 +449,6 @@ impl ModelWorker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        classifier: ClassifierArgs,
-    }
-
-    #[test]
-    fn args_parse_and_validate() {
-        use clap::CommandFactory;
-        Cli::command().debug_assert();
-        let cli = Cli::try_parse_from(["x"]).unwrap();
-        assert_eq!(cli.classifier.classifier, ClassifierMode::Yaml);
-        let cli =
-            Cli::try_parse_from(["x", "--classifier", "hybrid", "--hybrid-weight", "0.3"]).unwrap();
-        assert_eq!(cli.classifier.classifier, ClassifierMode::Hybrid);
-        assert_eq!(cli.classifier.hybrid_weight, 0.3);
-        assert!(Cli::try_parse_from(["x", "--hybrid-weight", "1.5"]).is_err());
-        assert!(Cli::try_parse_from(["x", "--classifier", "bert"]).is_err());
-        let defaults = ClassifierArgs::default();
-        assert_eq!(
-            format!("{defaults:?}"),
-            format!("{:?}", Cli::try_parse_from(["x"]).unwrap().classifier)
-        );
-    }
-
     struct Fixed(Intent);
 
     impl Classifier for Fixed {

@@ -6,38 +6,41 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::{Registry, Request, RequestFilter, RequestState};
+use super::{Registry, Request, RequestFilter};
 use crate::rut::Rut;
 
-/// Options of `reclamos requests`.
-#[derive(Debug, clap::Args)]
-pub struct RequestsArgs {
+/// What `reclamos requests` lists, and how.
+#[derive(Debug, Clone)]
+pub struct ListOptions {
     /// SQLite database file (opened read-only; it must exist).
-    #[arg(long, default_value = "reclamos.db")]
     pub db: PathBuf,
-    /// Only this customer's requests (any common form: 12.345.678-5, 123456785).
-    #[arg(long, value_name = "RUT")]
-    pub rut: Option<Rut>,
-    /// Only requests in this state: abierto or cerrado.
-    #[arg(long, value_name = "STATE")]
-    pub state: Option<RequestState>,
+    /// Which requests (by customer, by state).
+    pub filter: RequestFilter,
     /// Print each request's history under it.
-    #[arg(long)]
     pub history: bool,
     /// Print JSON (an array of requests, always with their history and answer) instead of
     /// a table.
-    #[arg(long)]
     pub json: bool,
 }
 
-/// Prints the requests.
-pub fn main(args: RequestsArgs) -> anyhow::Result<ExitCode> {
+impl Default for ListOptions {
+    fn default() -> ListOptions {
+        ListOptions {
+            db: PathBuf::from(crate::server::DEFAULT_DB),
+            filter: RequestFilter::default(),
+            history: false,
+            json: false,
+        }
+    }
+}
+
+/// Prints the requests on stdout.
+pub fn run(args: &ListOptions) -> anyhow::Result<()> {
     if !args.db.exists() {
         anyhow::bail!(
             "database {} does not exist (the server creates it on first start; pass --db to \
@@ -47,12 +50,8 @@ pub fn main(args: RequestsArgs) -> anyhow::Result<ExitCode> {
     }
     let registry = Registry::open_read_only(&args.db)
         .with_context(|| format!("opening {}", args.db.display()))?;
-    let filter = RequestFilter {
-        rut: args.rut,
-        state: args.state,
-    };
     let requests = registry
-        .list(&filter)
+        .list(&args.filter)
         .with_context(|| format!("reading requests from {}", args.db.display()))?;
     let names = customer_names(&registry, &requests)?;
     let mut out = io::stdout().lock();
@@ -67,7 +66,7 @@ pub fn main(args: RequestsArgs) -> anyhow::Result<ExitCode> {
         write_table(&mut out, &requests, &names, args.history)?;
     }
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Each request owner's name, looked up once per customer.

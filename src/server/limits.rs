@@ -6,42 +6,32 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Limits and timeouts of every connection. All configurable from the command line.
-#[derive(Debug, Clone, clap::Args)]
+/// Limits and timeouts of every connection. [`Limits::default`] holds the defaults (the
+/// server's command line shows the same values).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
     /// Maximum simultaneous customer connections; beyond it new ones are refused politely.
-    #[arg(long, default_value_t = 15_000)]
     pub max_connections: usize,
     /// Maximum simultaneous connections on the executives' port.
-    #[arg(long, default_value_t = 500)]
     pub max_agent_connections: usize,
     /// Maximum line length in bytes; a longer line closes the connection.
-    #[arg(long, default_value_t = 4096)]
     pub max_line_length: usize,
     /// Messages waiting to be delivered to one connection; a client that does not read is
     /// disconnected when they fill up.
-    #[arg(long, default_value_t = 256)]
     pub send_queue: usize,
     /// How long a write to a client may block before the client is considered stuck.
-    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
     pub write_timeout: Duration,
     /// Time allowed to log in (RUT, or the executives' token and name).
-    #[arg(long, default_value = "2m", value_parser = humantime::parse_duration)]
     pub login_timeout: Duration,
     /// Idle time after which a customer is disconnected (waiting in the queue does not count).
-    #[arg(long, default_value = "15m", value_parser = humantime::parse_duration)]
     pub idle_timeout: Duration,
     /// Idle time after which an executive is disconnected.
-    #[arg(long, default_value = "2h", value_parser = humantime::parse_duration)]
     pub agent_idle_timeout: Duration,
     /// Sustained messages per second allowed per connection.
-    #[arg(long, default_value_t = 10.0)]
     pub rate: f64,
     /// Burst of messages allowed per connection above the sustained rate.
-    #[arg(long, default_value_t = 30)]
     pub burst: u32,
     /// Time given to open connections to finish after Ctrl-C/SIGTERM.
-    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,
 }
 

@@ -16,7 +16,6 @@ pub mod metrics;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,69 +30,19 @@ use crate::auth;
 use crate::console::Console;
 use crate::conversation::{Policy, Services};
 use crate::hub::Hub;
-use crate::nlu::select::{self, ClassifierArgs, ModelWorker};
+use crate::nlu::select::{self, ClassifierArgs};
 use crate::registry::Registry;
 pub use limits::Limits;
 use metrics::Metrics;
 
-/// Options of `reclamos server`.
-#[derive(Debug, clap::Args)]
-pub struct ServerArgs {
-    /// Interface for customers.
-    #[arg(long, default_value = "127.0.0.1")]
-    pub host: String,
-    /// Port for customers.
-    #[arg(long, default_value_t = 5555)]
-    pub port: u16,
-    /// Interface for executives (defaults to --host).
-    #[arg(long)]
-    pub agent_host: Option<String>,
-    /// Port for executives.
-    #[arg(long, default_value_t = 5556)]
-    pub agent_port: u16,
-    /// SQLite database file (created with demo data on first start).
-    #[arg(long, default_value = "reclamos.db")]
-    pub db: PathBuf,
-    /// Intents file (Rasa NLU YAML); the embedded `intents/es.yaml` when absent.
-    #[arg(long)]
-    pub intents: Option<PathBuf>,
-    /// File holding the executives' token (created on first start, mode 0600).
-    /// Default: $RECLAMOS_TOKEN_FILE or ~/.local/share/reclamos/agent.token.
-    #[arg(long)]
-    pub token_file: Option<PathBuf>,
-    /// Customers an executive serves at the same time.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
-    pub agent_capacity: u16,
-    /// Show sensitive answers (such as WiFi keys) without asking for the identity card's
-    /// serial number.
-    #[arg(long)]
-    pub no_second_factor: bool,
-    /// Cap the database at this many MiB: beyond it writes fail and customers get an
-    /// apology, while reads keep working (0: no cap).
-    #[arg(long, default_value_t = 0)]
-    pub db_max_mib: u64,
-    /// Seed N synthetic customers for `loadtest` (RUT numbers 50.000.000 + i, "Cliente Carga i").
-    #[arg(long, default_value_t = 0)]
-    pub demo_load_customers: usize,
-    /// Serve both ports over TLS with this PEM certificate chain (leaf first); needs
-    /// --tls-key.
-    #[arg(long, value_name = "PEM", requires = "tls_key")]
-    pub tls_cert: Option<PathBuf>,
-    /// The PEM private key of --tls-cert.
-    #[arg(long, value_name = "PEM", requires = "tls_cert")]
-    pub tls_key: Option<PathBuf>,
-    /// Log connection counts, how long answers take (the server's own share of a round
-    /// trip), how often the read cache answered, and the customers waiting for an
-    /// executive, once per period; 0s turns it off.
-    #[arg(long, default_value = "1m", value_parser = humantime::parse_duration)]
-    pub stats_every: Duration,
-    /// Limits.
-    #[command(flatten)]
-    pub limits: Limits,
-    /// Classifier selection (the zero-shot model needs the `zero-shot` feature).
-    #[command(flatten)]
-    pub classifier: ClassifierArgs,
-}
+/// The customers' port when none is given.
+pub const DEFAULT_CUSTOMER_PORT: u16 = 5555;
+/// The executives' port when none is given.
+pub const DEFAULT_AGENT_PORT: u16 = 5556;
+/// The interface both ports listen on (and the clients connect to) when none is given.
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+/// The database file when none is given.
+pub const DEFAULT_DB: &str = "reclamos.db";
 
 /// The PEM files that turn TLS on for both ports.
 #[derive(Debug, Clone)]
@@ -137,44 +86,18 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
 }
 
-impl Config {
-    /// Builds the configuration from the command line.
-    pub fn from_args(args: ServerArgs) -> Config {
-        let agent_host = args.agent_host.unwrap_or_else(|| args.host.clone());
+/// The server's defaults, the ones `reclamos server` shows: both ports on [`DEFAULT_HOST`],
+/// `reclamos.db`, the token in [`auth::default_token_path`], one customer per executive,
+/// statistics off.
+impl Default for Config {
+    fn default() -> Config {
         Config {
-            customer_addr: format!("{}:{}", args.host, args.port),
-            agent_addr: format!("{}:{}", agent_host, args.agent_port),
-            db: args.db,
-            intents: args.intents,
-            token_file: args.token_file.unwrap_or_else(auth::default_token_path),
-            token: None,
-            agent_capacity: usize::from(args.agent_capacity),
-            policy: Policy {
-                second_factor: !args.no_second_factor,
-                ..Policy::default()
-            },
-            demo_load_customers: args.demo_load_customers,
-            db_max_bytes: args.db_max_mib.saturating_mul(1024 * 1024),
-            limits: args.limits,
-            stats_every: args.stats_every,
-            classifier: args.classifier,
-            tls: args
-                .tls_cert
-                .zip(args.tls_key)
-                .map(|(cert, key)| TlsFiles { cert, key }),
-        }
-    }
-
-    /// A configuration for tests and the load generator: free ports on 127.0.0.1, the given
-    /// database and token.
-    pub fn local(db: PathBuf, token: &str) -> Config {
-        Config {
-            customer_addr: "127.0.0.1:0".into(),
-            agent_addr: "127.0.0.1:0".into(),
-            db,
+            customer_addr: format!("{DEFAULT_HOST}:{DEFAULT_CUSTOMER_PORT}"),
+            agent_addr: format!("{DEFAULT_HOST}:{DEFAULT_AGENT_PORT}"),
+            db: PathBuf::from(DEFAULT_DB),
             intents: None,
-            token_file: PathBuf::new(),
-            token: Some(token.to_string()),
+            token_file: auth::default_token_path(),
+            token: None,
             agent_capacity: 1,
             policy: Policy::default(),
             demo_load_customers: 0,
@@ -183,6 +106,21 @@ impl Config {
             stats_every: Duration::ZERO,
             classifier: ClassifierArgs::default(),
             tls: None,
+        }
+    }
+}
+
+impl Config {
+    /// A configuration for tests and the load generator: free ports on 127.0.0.1, the given
+    /// database and token.
+    pub fn local(db: PathBuf, token: &str) -> Config {
+        Config {
+            customer_addr: "127.0.0.1:0".into(),
+            agent_addr: "127.0.0.1:0".into(),
+            db,
+            token_file: PathBuf::new(),
+            token: Some(token.to_string()),
+            ..Config::default()
         }
     }
 }
@@ -304,27 +242,6 @@ async fn listen(addr: &str) -> std::io::Result<TcpListener> {
     Err(last_error.unwrap_or_else(|| std::io::Error::other("no address to listen on")))
 }
 
-/// Serves both listeners until `shutdown` completes, then closes every connection.
-pub async fn run(
-    customers: TcpListener,
-    agents: TcpListener,
-    services: Services,
-    classifier: ModelWorker,
-    limits: Limits,
-    shutdown: impl Future<Output = ()>,
-) {
-    let metrics = Arc::new(Metrics::default());
-    let shared = connection::Shared::new(services, classifier, limits, None, metrics);
-    serve(
-        customers,
-        agents,
-        Arc::new(shared),
-        Duration::ZERO,
-        shutdown,
-    )
-    .await;
-}
-
 /// Serves both listeners with `shared` until `shutdown` completes, then closes every
 /// connection; logs statistics every `stats_every` (never when zero).
 async fn serve(
@@ -416,27 +333,14 @@ async fn accept_loop(
     }
 }
 
-/// `reclamos server`: runs until Ctrl-C or SIGTERM.
-pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
-    let started = Instant::now();
-    raise_open_files_limit(&args.limits);
-    let runtime = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
-    let console = Console::stdout();
-    let served = runtime.block_on(serve_until_signal(args, console.clone(), started));
-    // Connections still open after the grace period end with the runtime, printing their
-    // last lines; then every line waiting for the console thread is written before exit.
-    drop(runtime);
-    console.flush();
-    served
-}
-
-/// Starts the server, serves until Ctrl-C or SIGTERM and shuts it down.
-async fn serve_until_signal(
-    args: ServerArgs,
+/// Starts the server, serves until `shutdown` completes (`reclamos server` passes Ctrl-C or
+/// SIGTERM) and shuts it down, printing the start and the stop on `console`.
+pub async fn run(
+    config: Config,
     console: Console,
-    started: Instant,
-) -> anyhow::Result<ExitCode> {
-    let config = Config::from_args(args);
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
     let token_file = config.token_file.clone();
     let server = Server::start(config, console.clone()).await?;
     console.print(&format!(
@@ -446,51 +350,9 @@ async fn serve_until_signal(
         started.elapsed().as_millis()
     ));
     tracing::info!(token_file = %token_file.display(), "executives' token file");
-    shutdown_signal().await;
+    shutdown.await;
     console.print("Cerrando el servidor...");
     server.shutdown().await;
     console.print("Servidor detenido.");
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Raises the open-files limit as far as the connection caps need, and warns when even
-/// the hard limit cannot hold them.
-fn raise_open_files_limit(limits: &Limits) {
-    let needed = (limits.max_connections + limits.max_agent_connections) as u64 + 64;
-    match limits::raise_open_files_limit(needed) {
-        Some(limit) if limit < needed => tracing::warn!(
-            limit,
-            needed,
-            "the open-files limit cannot hold --max-connections plus --max-agent-connections; raise `ulimit -Hn`"
-        ),
-        _ => {}
-    }
-}
-
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(cause = %err, "listening for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(err) => {
-                tracing::error!(cause = %err, "listening for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
+    Ok(())
 }

@@ -1,168 +1,234 @@
-//! `reclamos loadtest` against the real server started in this process.
+//! `reclamos loadtest`, run as the real binary (the load generator is part of the binary,
+//! not of the library), mostly against the server it starts in its own process.
+
+use std::time::Duration;
+
+use serde_json::Value;
 
 use crate::common;
 
-use reclamos::loadtest::{self, LoadtestArgs};
+/// Generous bound so a hang fails the test instead of blocking it forever.
+const DEADLINE: Duration = Duration::from_secs(300);
+
+/// What a run printed, and whether it succeeded (it fails when any session failed).
+struct Run {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `reclamos loadtest ARGS`.
+async fn loadtest(args: &[&str]) -> Run {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_reclamos"));
+    cmd.arg("loadtest")
+        .args(args)
+        .env_remove("RECLAMOS_AGENT_TOKEN")
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(DEADLINE, cmd.output())
+        .await
+        .expect("reclamos loadtest hung")
+        .expect("run reclamos loadtest");
+    Run {
+        success: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `reclamos loadtest ARGS --json` and returns its report.
+async fn report(args: &[&str]) -> (bool, Value) {
+    let args: Vec<&str> = args.iter().copied().chain(["--json"]).collect();
+    let run = loadtest(&args).await;
+    let report = serde_json::from_str(&run.stdout).unwrap_or_else(|err| {
+        panic!(
+            "no JSON report ({err}):\n{}\nstderr:\n{}",
+            run.stdout, run.stderr
+        )
+    });
+    (run.success, report)
+}
+
+/// Runs `reclamos loadtest ARGS --json`, which must succeed, and returns its report.
+async fn successful_report(args: &[&str]) -> Value {
+    let (success, report) = report(args).await;
+    assert!(success, "{report:#}");
+    report
+}
 
 /// Spread the connections a little: the test machine is shared and small, and a burst of
 /// simultaneous connects is the server's accept queue's test, not this one's.
-fn gentle(customers: usize) -> LoadtestArgs {
-    LoadtestArgs {
-        customers,
-        concurrency: Some(50),
-        ramp_up_ms: 500,
-        spawn_server: true,
-        ..LoadtestArgs::default()
-    }
+fn gentle(customers: usize) -> Vec<String> {
+    [
+        "--spawn-server",
+        "--concurrency",
+        "50",
+        "--ramp-up-ms",
+        "500",
+        "--customers",
+        &customers.to_string(),
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+fn with<'a>(base: &'a [String], extra: &[&'a str]) -> Vec<&'a str> {
+    base.iter()
+        .map(String::as_str)
+        .chain(extra.iter().copied())
+        .collect()
+}
+
+fn count(percentiles: &Value) -> u64 {
+    percentiles["count"].as_u64().expect("a count")
+}
+
+#[tokio::test]
 async fn two_hundred_customers_complete_their_sessions() {
-    let report = loadtest::run(&gentle(200), false).await.unwrap();
-    assert_eq!(report.sessions_failed, 0, "{report}");
-    assert_eq!(report.sessions_completed, 200, "{report}");
+    let report = successful_report(&with(&gentle(200), &[])).await;
+    assert_eq!(report["sessions_failed"], 0, "{report:#}");
+    assert_eq!(report["sessions_completed"], 200, "{report:#}");
     // RUT, list, detail, free text (and whatever brings it back to the menu), goodbye.
-    let rtt = report.rtt_ms.expect("round trips measured");
-    assert!(rtt.count >= 200 * 5, "{report}");
+    let rtt = count(&report["rtt_ms"]);
+    assert!(rtt >= 200 * 5, "{report:#}");
     // The in-process server measured its answer to each of those lines. (Not compared
     // with the round trips sample by sample: the server's clock stops after its write
     // returns, which can be after the client has already read the answer.)
-    let server = report.server_answer_ms.expect("server's share measured");
-    assert_eq!(server.count, rtt.count, "{report}");
-    assert!(report.connect_ms.is_some());
-    assert!(report.errors.is_empty(), "{report}");
-    // The same round trips by step, in session order: one login and one goodbye each.
-    let steps: Vec<(&str, u64)> = report
-        .rtt_by_step
-        .iter()
-        .map(|step| (step.step.as_str(), step.rtt_ms.count))
-        .collect();
-    assert_eq!(steps.first(), Some(&("login", 200)), "{report}");
-    assert!(steps.contains(&("request list", 200)), "{report}");
-    assert!(steps.contains(&("free text", 200)), "{report}");
-    assert!(steps.contains(&("goodbye", 200)), "{report}");
-    let by_step: u64 = steps.iter().map(|(_, count)| count).sum();
-    assert_eq!(by_step, rtt.count, "{report}");
-    let json = serde_json::to_value(&report).unwrap();
-    for key in ["sessions_completed", "sessions_failed", "messages_per_s"] {
-        assert!(json.get(key).is_some(), "{key}");
+    assert_eq!(count(&report["server_answer_ms"]), rtt, "{report:#}");
+    assert!(report["connect_ms"].is_object(), "{report:#}");
+    assert_eq!(report["errors"], serde_json::json!({}), "{report:#}");
+    for key in ["messages_per_s", "messages_sent", "peak_connections"] {
+        assert!(report[key].is_number(), "{key}: {report:#}");
     }
-    assert_eq!(json["rtt_by_step"][0]["step"], "login", "{json}");
-    assert_eq!(json["rtt_by_step"][0]["rtt_ms"]["count"], 200, "{json}");
+    // The same round trips by step, in session order: one login and one goodbye each.
+    let steps: Vec<(&str, u64)> = report["rtt_by_step"]
+        .as_array()
+        .expect("rtt_by_step")
+        .iter()
+        .map(|step| (step["step"].as_str().expect("step"), count(&step["rtt_ms"])))
+        .collect();
+    assert_eq!(steps.first(), Some(&("login", 200)), "{report:#}");
+    assert!(steps.contains(&("request list", 200)), "{report:#}");
+    assert!(steps.contains(&("free text", 200)), "{report:#}");
+    assert!(steps.contains(&("goodbye", 200)), "{report:#}");
+    let by_step: u64 = steps.iter().map(|(_, count)| count).sum();
+    assert_eq!(by_step, rtt, "{report:#}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn customers_are_served_by_simulated_executives() {
-    let args = LoadtestArgs {
-        agents: 3,
-        chat_percent: 50,
-        ..gentle(40)
-    };
-    let report = loadtest::run(&args, false).await.unwrap();
-    assert_eq!(report.sessions_failed, 0, "{report}");
-    assert_eq!(report.sessions_completed, 40, "{report}");
+    let gentle = gentle(40);
+    let args = with(&gentle, &["--agents", "3", "--chat-percent", "50"]);
+    let report = successful_report(&args).await;
+    assert_eq!(report["sessions_failed"], 0, "{report:#}");
+    assert_eq!(report["sessions_completed"], 40, "{report:#}");
     // Exactly half of the 40 customers chat.
-    assert_eq!(report.serve_ms.map(|p| p.count), Some(20), "{report}");
-    assert_eq!(report.chat_rtt_ms.map(|p| p.count), Some(20), "{report}");
+    assert_eq!(count(&report["serve_ms"]), 20, "{report:#}");
+    assert_eq!(count(&report["chat_rtt_ms"]), 20, "{report:#}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn hold_keeps_every_customer_connected_at_once() {
-    let args = LoadtestArgs {
-        customers: 120,
-        hold: true,
-        ramp_up_ms: 500,
-        spawn_server: true,
-        ..LoadtestArgs::default()
-    };
-    let report = loadtest::run(&args, false).await.unwrap();
-    assert_eq!(report.sessions_failed, 0, "{report}");
-    assert_eq!(report.held_connections, Some(120), "{report}");
-    assert!(report.peak_connections >= 120, "{report}");
+    let report = successful_report(&[
+        "--spawn-server",
+        "--customers",
+        "120",
+        "--hold",
+        "--ramp-up-ms",
+        "500",
+    ])
+    .await;
+    assert_eq!(report["sessions_failed"], 0, "{report:#}");
+    assert_eq!(report["held_connections"], 120, "{report:#}");
+    assert!(
+        report["peak_connections"].as_u64().expect("peak") >= 120,
+        "{report:#}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_customers_are_reported_as_login_failures() {
     // A server without the synthetic customers: every login is refused.
     let server = common::TestServer::start().await;
-    let args = LoadtestArgs {
-        customers: 10,
-        port: server.customers().port(),
-        agent_port: server.agents().port(),
-        ..LoadtestArgs::default()
-    };
-    let report = loadtest::run(&args, false).await.unwrap();
-    assert_eq!(report.sessions_completed, 0, "{report}");
-    assert_eq!(report.sessions_failed, 10, "{report}");
-    assert_eq!(report.errors.get("login rejected"), Some(&10), "{report}");
+    let port = server.customers().port().to_string();
+    let agent_port = server.agents().port().to_string();
+    let (success, report) = report(&[
+        "--customers",
+        "10",
+        "--port",
+        &port,
+        "--agent-port",
+        &agent_port,
+    ])
+    .await;
+    assert!(!success, "failed sessions fail the run: {report:#}");
+    assert_eq!(report["sessions_completed"], 0, "{report:#}");
+    assert_eq!(report["sessions_failed"], 10, "{report:#}");
+    assert_eq!(report["errors"]["login rejected"], 10, "{report:#}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn echo_baseline_is_attached_with_ratios() {
-    let args = LoadtestArgs {
-        with_echo_baseline: true,
-        ..gentle(30)
-    };
-    let report = loadtest::run(&args, false).await.unwrap();
-    assert_eq!(report.sessions_failed, 0, "{report}");
-    let echo = report.echo.as_ref().expect("echo baseline");
-    assert_eq!(echo.target, "echo");
-    assert_eq!(echo.sessions_completed, 30);
-    assert_eq!(echo.echo_cpu_us, None);
-    assert!(report.rtt_ratio_p50.is_some() && report.rtt_ratio_p99.is_some());
-    assert!(!report.to_string().contains("µs of CPU"), "{report}");
+    let gentle = gentle(30);
+    let args = with(&gentle, &["--with-echo-baseline"]);
+    let report = successful_report(&args).await;
+    assert_eq!(report["sessions_failed"], 0, "{report:#}");
+    let echo = &report["echo"];
+    assert_eq!(echo["target"], "echo", "{report:#}");
+    assert_eq!(echo["sessions_completed"], 30, "{report:#}");
+    assert!(echo.get("echo_cpu_us").is_none(), "{report:#}");
+    assert!(report["rtt_ratio_p50"].is_number() && report["rtt_ratio_p99"].is_number());
+    // The text report does not claim the echo spent CPU.
+    let text = loadtest(&args).await;
+    assert!(text.success, "{}", text.stderr);
+    assert!(text.stdout.contains("bot / echo"), "{}", text.stdout);
+    assert!(!text.stdout.contains("µs of CPU"), "{}", text.stdout);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn echo_server_spends_the_cpu_it_is_given_on_every_line() {
-    let args = LoadtestArgs {
-        customers: 8,
-        echo_server: true,
-        echo_cpu_us: 3_000,
-        ..LoadtestArgs::default()
-    };
-    let report = loadtest::run(&args, false).await.unwrap();
-    assert_eq!(report.sessions_failed, 0, "{report}");
-    assert_eq!(report.echo_cpu_us, Some(3_000));
-    assert!(
-        report.to_string().contains("(3000 µs of CPU per line)"),
-        "{report}"
-    );
+    let args = ["--customers", "8", "--echo-server", "--echo-cpu-us", "3000"];
+    let report = successful_report(&args).await;
+    assert_eq!(report["sessions_failed"], 0, "{report:#}");
+    assert_eq!(report["echo_cpu_us"], 3_000, "{report:#}");
     // The server spins 3 ms before each answer, so no round trip can be shorter (a lower
     // bound: it holds however slow the machine is).
-    let rtt = report.rtt_ms.expect("round trips");
-    assert_eq!(rtt.count, 8 * 5, "{report}");
-    assert!(rtt.p50 >= 2.99, "{report}");
+    assert_eq!(count(&report["rtt_ms"]), 8 * 5, "{report:#}");
+    assert!(
+        report["rtt_ms"]["p50"].as_f64().expect("p50") >= 2.99,
+        "{report:#}"
+    );
+    let text = loadtest(&args).await;
+    assert!(text.success, "{}", text.stderr);
+    assert!(
+        text.stdout.contains("(3000 µs of CPU per line)"),
+        "{}",
+        text.stdout
+    );
 
     // As a baseline, the ratio's report says the echo was not bare.
-    let args = LoadtestArgs {
-        with_echo_baseline: true,
-        echo_cpu_us: 3_000,
-        ..gentle(8)
-    };
-    let report = loadtest::run(&args, false).await.unwrap();
-    assert_eq!(
-        report.echo.as_ref().and_then(|echo| echo.echo_cpu_us),
-        Some(3_000)
-    );
-    let text = report.to_string();
+    let gentle = gentle(8);
+    let args = with(&gentle, &["--with-echo-baseline", "--echo-cpu-us", "3000"]);
+    let text = loadtest(&args).await;
+    assert!(text.success, "{}", text.stderr);
     assert!(
-        text.contains("(the echo spent 3000 µs of CPU on each line)"),
-        "{text}"
+        text.stdout
+            .contains("(the echo spent 3000 µs of CPU on each line)"),
+        "{}",
+        text.stdout
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn menu_rounds_add_two_round_trips_per_customer() {
-    let plain = loadtest::run(&gentle(40), false).await.unwrap();
-    let args = LoadtestArgs {
-        menu_rounds: 2,
-        ..gentle(40)
-    };
-    let longer = loadtest::run(&args, false).await.unwrap();
-    assert_eq!(longer.sessions_failed, 0, "{longer}");
-    assert_eq!(longer.sessions_completed, 40, "{longer}");
+    let gentle = gentle(40);
+    let plain = successful_report(&with(&gentle, &[])).await;
+    let longer = successful_report(&with(&gentle, &["--menu-rounds", "2"])).await;
+    assert_eq!(longer["sessions_failed"], 0, "{longer:#}");
+    assert_eq!(longer["sessions_completed"], 40, "{longer:#}");
     // Each round is "1" (the list) and "volver" (the menu): 2 rounds x 2 x 40 customers.
-    let count = |report: &loadtest::Report| report.rtt_ms.expect("round trips").count;
-    assert_eq!(count(&longer), count(&plain) + 160, "{plain}\n{longer}");
+    assert_eq!(
+        count(&longer["rtt_ms"]),
+        count(&plain["rtt_ms"]) + 160,
+        "{plain:#}\n{longer:#}"
+    );
 }

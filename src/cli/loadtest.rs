@@ -24,11 +24,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use reclamos::server::{DEFAULT_AGENT_PORT, DEFAULT_CUSTOMER_PORT, DEFAULT_HOST};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-pub use stats::{Percentiles, Report};
+use stats::Report;
 
 use bots::{AgentPlan, CustomerPlan, Gauge, Hold};
 use stats::{Collector, SessionError};
@@ -88,13 +89,13 @@ pub struct LoadtestArgs {
     #[arg(long, default_value_t = 1)]
     pub first_customer: usize,
     /// Server host.
-    #[arg(long, default_value = "127.0.0.1")]
+    #[arg(long, default_value = DEFAULT_HOST)]
     pub host: String,
     /// Customers' port.
-    #[arg(long, default_value_t = 5555)]
+    #[arg(long, default_value_t = DEFAULT_CUSTOMER_PORT)]
     pub port: u16,
     /// Executives' port.
-    #[arg(long, default_value_t = 5556)]
+    #[arg(long, default_value_t = DEFAULT_AGENT_PORT)]
     pub agent_port: u16,
     /// Executives' access token (else $RECLAMOS_AGENT_TOKEN, else the local token file).
     #[arg(long)]
@@ -122,37 +123,6 @@ pub struct LoadtestArgs {
     pub json: bool,
 }
 
-impl Default for LoadtestArgs {
-    fn default() -> Self {
-        LoadtestArgs {
-            customers: 100,
-            concurrency: None,
-            agents: 0,
-            chat_percent: 10,
-            agent_rate: 5.0,
-            ramp_up_ms: 0,
-            think_ms: 0,
-            menu_rounds: 0,
-            hold: false,
-            hold_ms: 0,
-            server_pid: None,
-            timeout_ms: 30_000,
-            serve_timeout_ms: 300_000,
-            first_customer: 1,
-            host: "127.0.0.1".into(),
-            port: 5555,
-            agent_port: 5556,
-            token: None,
-            token_file: None,
-            spawn_server: false,
-            echo_server: false,
-            with_echo_baseline: false,
-            echo_cpu_us: 0,
-            json: false,
-        }
-    }
-}
-
 /// Whether customer `i` of the run chats: exactly `percent` % of every hundred customers,
 /// spread evenly (25 % means every fourth customer).
 fn chats(i: usize, percent: u8) -> bool {
@@ -172,7 +142,7 @@ fn echo_exchanges(args: &LoadtestArgs) -> usize {
 /// Runs the load test. Exits with failure when any session failed.
 pub fn main(args: LoadtestArgs) -> anyhow::Result<ExitCode> {
     // 10,000 connections need far more than the usual 1,024 descriptors: as many as allowed.
-    let nofile = crate::server::limits::raise_open_files_limit(u64::MAX);
+    let nofile = reclamos::server::limits::raise_open_files_limit(u64::MAX);
     if let Some(limit) = nofile {
         check_fd_budget(&args, limit)?;
     }
@@ -235,9 +205,9 @@ pub fn resident_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Runs the load test described by `args` and returns its report (the library entry point;
-/// `progress` prints a status line to stderr every two seconds).
-pub async fn run(args: &LoadtestArgs, progress: bool) -> anyhow::Result<Report> {
+/// Runs the load test described by `args` and returns its report (`progress` prints a
+/// status line to stderr every two seconds).
+async fn run(args: &LoadtestArgs, progress: bool) -> anyhow::Result<Report> {
     validate(args)?;
     if args.echo_server {
         return run_echo(args, progress).await;
@@ -248,7 +218,7 @@ pub async fn run(args: &LoadtestArgs, progress: bool) -> anyhow::Result<Report> 
         let customers = resolve(&args.host, args.port).await?;
         let agents = resolve(&args.host, args.agent_port).await?;
         let token = if args.agents > 0 {
-            Some(crate::client::resolve_token(
+            Some(reclamos::client::resolve_token(
                 args.token.as_deref(),
                 args.token_file.as_deref(),
             )?)
@@ -288,9 +258,9 @@ fn validate(args: &LoadtestArgs) -> anyhow::Result<()> {
     );
     let last = args.first_customer + args.customers - 1;
     anyhow::ensure!(
-        crate::registry::demo::load_customer(last).is_some(),
+        reclamos::registry::demo::load_customer(last).is_some(),
         "there are no synthetic customers beyond {}",
-        crate::registry::demo::MAX_LOAD_CUSTOMERS
+        reclamos::registry::demo::MAX_LOAD_CUSTOMERS
     );
     Ok(())
 }
@@ -309,13 +279,13 @@ async fn resolve(host: &str, port: u16) -> anyhow::Result<SocketAddr> {
 /// The server gets its own runtime (see [`own_runtime`]).
 async fn run_spawned(args: &LoadtestArgs, progress: bool) -> anyhow::Result<Report> {
     let dir = TempDir::new()?;
-    let token = crate::auth::generate_token();
-    let mut config = crate::server::Config::local(dir.path.join("loadtest.db"), &token);
+    let token = reclamos::auth::generate_token();
+    let mut config = reclamos::server::Config::local(dir.path.join("loadtest.db"), &token);
     config.demo_load_customers = args.first_customer + args.customers - 1;
     let runtime = own_runtime("reclamos-server")?;
-    let console = crate::console::Console::capture();
+    let console = reclamos::console::Console::capture();
     let server = runtime
-        .spawn(crate::server::Server::start(config, console))
+        .spawn(reclamos::server::Server::start(config, console))
         .await
         .context("starting the in-process server")?
         .context("starting the in-process server")?;
@@ -359,7 +329,7 @@ impl TempDir {
         let path = std::env::temp_dir().join(format!(
             "reclamos-loadtest-{}-{}",
             std::process::id(),
-            &crate::auth::generate_token()[..8]
+            &reclamos::auth::generate_token()[..8]
         ));
         std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
         Ok(TempDir { path })
@@ -477,7 +447,7 @@ async fn run_bot(
     let mut sessions = JoinSet::new();
     for i in 0..args.customers {
         let index = args.first_customer + i;
-        let customer = crate::registry::demo::load_customer(index)
+        let customer = reclamos::registry::demo::load_customer(index)
             .with_context(|| format!("no synthetic customer {index}"))?;
         let plan = CustomerPlan {
             addr: customer_addr,
@@ -618,43 +588,51 @@ async fn run_echo_clients(
 mod tests {
     use super::*;
 
+    /// The options with nothing given on the command line.
+    fn defaults() -> LoadtestArgs {
+        match crate::cli::tests::parse(&["loadtest"]).unwrap() {
+            crate::cli::Command::Loadtest(args) => *args,
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn validation_rejects_inconsistent_options() {
-        let ok = LoadtestArgs::default();
+        let ok = defaults();
         assert!(validate(&ok).is_ok());
         let calibrated = LoadtestArgs {
             echo_cpu_us: 20,
             with_echo_baseline: true,
-            ..LoadtestArgs::default()
+            ..defaults()
         };
         assert!(validate(&calibrated).is_ok());
         let cases = [
             LoadtestArgs {
                 customers: 0,
-                ..LoadtestArgs::default()
+                ..defaults()
             },
             LoadtestArgs {
                 hold: true,
                 concurrency: Some(10),
-                ..LoadtestArgs::default()
+                ..defaults()
             },
             LoadtestArgs {
                 first_customer: 0,
-                ..LoadtestArgs::default()
+                ..defaults()
             },
             LoadtestArgs {
                 echo_cpu_us: 20,
-                ..LoadtestArgs::default()
+                ..defaults()
             },
             LoadtestArgs {
                 echo_cpu_us: MAX_ECHO_CPU_US + 1,
                 echo_server: true,
-                ..LoadtestArgs::default()
+                ..defaults()
             },
             LoadtestArgs {
-                first_customer: crate::registry::demo::MAX_LOAD_CUSTOMERS,
+                first_customer: reclamos::registry::demo::MAX_LOAD_CUSTOMERS,
                 customers: 2,
-                ..LoadtestArgs::default()
+                ..defaults()
             },
         ];
         for args in cases {
@@ -666,7 +644,7 @@ mod tests {
     fn fd_budget_counts_both_ends_when_the_server_is_in_process() {
         let args = LoadtestArgs {
             customers: 10_000,
-            ..LoadtestArgs::default()
+            ..defaults()
         };
         assert!(check_fd_budget(&args, 20_000).is_ok());
         let spawned = LoadtestArgs {
@@ -687,7 +665,7 @@ mod tests {
     fn fd_budget_counts_connections_open_at_once() {
         let args = LoadtestArgs {
             customers: 40_000,
-            ..LoadtestArgs::default()
+            ..defaults()
         };
         assert!(check_fd_budget(&args, 20_000).is_err());
         let bounded = LoadtestArgs {
@@ -714,7 +692,7 @@ mod tests {
                 customers: 20,
                 echo_server: true,
                 menu_rounds,
-                ..LoadtestArgs::default()
+                ..defaults()
             };
             let report = run(&args, false).await.unwrap();
             assert_eq!(report.sessions_completed, 20, "{report}");

@@ -15,7 +15,7 @@ use tokio_util::codec::{FramedRead, FramedWrite, LinesCodec};
 use tokio_util::sync::CancellationToken;
 
 use super::stats::{SessionError, SessionOutcome};
-use crate::server::limits::TokenBucket;
+use reclamos::server::limits::TokenBucket;
 
 /// Longest line the load generator accepts from a server.
 const MAX_LINE: usize = 64 * 1024;
@@ -128,7 +128,7 @@ impl Hold {
             tokio::spawn(async move {
                 // Let the server settle (answers in flight) before sampling its memory.
                 tokio::time::sleep(hold.pause / 2).await;
-                if let Some(kib) = hold.server_pid.and_then(crate::loadtest::resident_kib) {
+                if let Some(kib) = hold.server_pid.and_then(super::resident_kib) {
                     hold.rss_held_kib.store(kib, Ordering::SeqCst);
                 }
                 tokio::time::sleep(hold.pause - hold.pause / 2).await;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use crate::latency::{Latency, Percentiles};
+pub use reclamos::latency::{Latency, Percentiles};
 
 /// What one simulated session measured.
 #[derive(Debug, Default)]

@@ -1,0 +1,44 @@
+//! `reclamos requests`: its options.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use reclamos::registry::cli::{self, ListOptions};
+use reclamos::registry::{RequestFilter, RequestState};
+use reclamos::rut::Rut;
+use reclamos::server::DEFAULT_DB;
+
+/// Options of `reclamos requests`.
+#[derive(Debug, clap::Args)]
+pub struct RequestsArgs {
+    /// SQLite database file (opened read-only; it must exist).
+    #[arg(long, default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+    /// Only this customer's requests (any common form: 12.345.678-5, 123456785).
+    #[arg(long, value_name = "RUT")]
+    pub rut: Option<Rut>,
+    /// Only requests in this state: abierto or cerrado.
+    #[arg(long, value_name = "STATE")]
+    pub state: Option<RequestState>,
+    /// Print each request's history under it.
+    #[arg(long)]
+    pub history: bool,
+    /// Print JSON (an array of requests, always with their history and answer) instead of
+    /// a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `reclamos requests`.
+pub fn main(args: RequestsArgs) -> anyhow::Result<ExitCode> {
+    cli::run(&ListOptions {
+        db: args.db,
+        filter: RequestFilter {
+            rut: args.rut,
+            state: args.state,
+        },
+        history: args.history,
+        json: args.json,
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,286 @@
+//! `reclamos server`: its options, and running the server until Ctrl-C or SIGTERM.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use reclamos::console::Console;
+use reclamos::conversation::Policy;
+use reclamos::server::{
+    self, Config, Limits, TlsFiles, DEFAULT_AGENT_PORT, DEFAULT_CUSTOMER_PORT, DEFAULT_DB,
+    DEFAULT_HOST,
+};
+
+use super::classifier::ClassifierFlags;
+
+const MIB: u64 = 1024 * 1024;
+
+/// Options of `reclamos server`.
+#[derive(Debug, clap::Args)]
+pub struct ServerArgs {
+    /// Interface for customers.
+    #[arg(long, default_value = DEFAULT_HOST)]
+    pub host: String,
+    /// Port for customers.
+    #[arg(long, default_value_t = DEFAULT_CUSTOMER_PORT)]
+    pub port: u16,
+    /// Interface for executives (defaults to --host).
+    #[arg(long)]
+    pub agent_host: Option<String>,
+    /// Port for executives.
+    #[arg(long, default_value_t = DEFAULT_AGENT_PORT)]
+    pub agent_port: u16,
+    /// SQLite database file (created with demo data on first start).
+    #[arg(long, default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+    /// Intents file (Rasa NLU YAML); the embedded `intents/es.yaml` when absent.
+    #[arg(long)]
+    pub intents: Option<PathBuf>,
+    /// File holding the executives' token (created on first start, mode 0600).
+    /// Default: $RECLAMOS_TOKEN_FILE or ~/.local/share/reclamos/agent.token.
+    #[arg(long)]
+    pub token_file: Option<PathBuf>,
+    /// Customers an executive serves at the same time.
+    #[arg(
+        long,
+        default_value_t = Config::default().agent_capacity,
+        value_parser = clap::builder::TypedValueParser::map(clap::value_parser!(u16).range(1..), usize::from)
+    )]
+    pub agent_capacity: usize,
+    /// Show sensitive answers (such as WiFi keys) without asking for the identity card's
+    /// serial number.
+    #[arg(long)]
+    pub no_second_factor: bool,
+    /// Cap the database at this many MiB: beyond it writes fail and customers get an
+    /// apology, while reads keep working (0: no cap).
+    #[arg(long, default_value_t = Config::default().db_max_bytes / MIB)]
+    pub db_max_mib: u64,
+    /// Seed N synthetic customers for `loadtest` (RUT numbers 50.000.000 + i, "Cliente Carga i").
+    #[arg(long, default_value_t = Config::default().demo_load_customers)]
+    pub demo_load_customers: usize,
+    /// Serve both ports over TLS with this PEM certificate chain (leaf first); needs
+    /// --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Log connection counts, how long answers take (the server's own share of a round
+    /// trip), how often the read cache answered, and the customers waiting for an
+    /// executive, once per period (e.g. 1m; off unless given).
+    #[arg(long, value_name = "PERIOD")]
+    pub stats_every: Option<humantime::Duration>,
+    /// Limits.
+    #[command(flatten)]
+    pub limits: LimitsArgs,
+    /// Classifier selection (the zero-shot model needs the `zero-shot` feature).
+    #[command(flatten)]
+    pub classifier: ClassifierFlags,
+}
+
+impl ServerArgs {
+    /// The server's configuration.
+    fn config(self) -> Config {
+        let defaults = Config::default();
+        let agent_host = self.agent_host.unwrap_or_else(|| self.host.clone());
+        Config {
+            customer_addr: format!("{}:{}", self.host, self.port),
+            agent_addr: format!("{}:{}", agent_host, self.agent_port),
+            db: self.db,
+            intents: self.intents,
+            token_file: self.token_file.unwrap_or(defaults.token_file),
+            token: defaults.token,
+            agent_capacity: self.agent_capacity,
+            policy: Policy {
+                second_factor: !self.no_second_factor,
+                ..defaults.policy
+            },
+            demo_load_customers: self.demo_load_customers,
+            db_max_bytes: self.db_max_mib.saturating_mul(MIB),
+            limits: self.limits.into(),
+            stats_every: self.stats_every.map_or(defaults.stats_every, Into::into),
+            classifier: self.classifier.into(),
+            tls: self
+                .tls_cert
+                .zip(self.tls_key)
+                .map(|(cert, key)| TlsFiles { cert, key }),
+        }
+    }
+}
+
+/// The library's defaults, which the attributes below show.
+fn limits() -> Limits {
+    Limits::default()
+}
+
+/// Connection limits and timeouts.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitsArgs {
+    /// Maximum simultaneous customer connections; beyond it new ones are refused politely.
+    #[arg(long, default_value_t = limits().max_connections)]
+    pub max_connections: usize,
+    /// Maximum simultaneous connections on the executives' port.
+    #[arg(long, default_value_t = limits().max_agent_connections)]
+    pub max_agent_connections: usize,
+    /// Maximum line length in bytes; a longer line closes the connection.
+    #[arg(long, default_value_t = limits().max_line_length)]
+    pub max_line_length: usize,
+    /// Messages waiting to be delivered to one connection; a client that does not read is
+    /// disconnected when they fill up.
+    #[arg(long, default_value_t = limits().send_queue)]
+    pub send_queue: usize,
+    /// How long a write to a client may block before the client is considered stuck.
+    #[arg(long, default_value_t = limits().write_timeout.into())]
+    pub write_timeout: humantime::Duration,
+    /// Time allowed to log in (RUT, or the executives' token and name).
+    #[arg(long, default_value_t = limits().login_timeout.into())]
+    pub login_timeout: humantime::Duration,
+    /// Idle time after which a customer is disconnected (waiting in the queue does not count).
+    #[arg(long, default_value_t = limits().idle_timeout.into())]
+    pub idle_timeout: humantime::Duration,
+    /// Idle time after which an executive is disconnected.
+    #[arg(long, default_value_t = limits().agent_idle_timeout.into())]
+    pub agent_idle_timeout: humantime::Duration,
+    /// Sustained messages per second allowed per connection.
+    #[arg(long, default_value_t = limits().rate)]
+    pub rate: f64,
+    /// Burst of messages allowed per connection above the sustained rate.
+    #[arg(long, default_value_t = limits().burst)]
+    pub burst: u32,
+    /// Time given to open connections to finish after Ctrl-C/SIGTERM.
+    #[arg(long, default_value_t = limits().shutdown_grace.into())]
+    pub shutdown_grace: humantime::Duration,
+}
+
+impl From<LimitsArgs> for Limits {
+    fn from(args: LimitsArgs) -> Limits {
+        Limits {
+            max_connections: args.max_connections,
+            max_agent_connections: args.max_agent_connections,
+            max_line_length: args.max_line_length,
+            send_queue: args.send_queue,
+            write_timeout: args.write_timeout.into(),
+            login_timeout: args.login_timeout.into(),
+            idle_timeout: args.idle_timeout.into(),
+            agent_idle_timeout: args.agent_idle_timeout.into(),
+            rate: args.rate,
+            burst: args.burst,
+            shutdown_grace: args.shutdown_grace.into(),
+        }
+    }
+}
+
+/// `reclamos server`: runs until Ctrl-C or SIGTERM.
+pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
+    let config = args.config();
+    raise_open_files_limit(&config.limits);
+    let runtime = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
+    let console = Console::stdout();
+    let served = runtime.block_on(server::run(config, console.clone(), shutdown_signal()));
+    // Connections still open after the grace period end with the runtime, printing their
+    // last lines; then every line waiting for the console thread is written before exit.
+    drop(runtime);
+    console.flush();
+    served.map(|()| ExitCode::SUCCESS)
+}
+
+/// Raises the open-files limit as far as the connection caps need, and warns when even
+/// the hard limit cannot hold them.
+fn raise_open_files_limit(limits: &Limits) {
+    let needed = (limits.max_connections + limits.max_agent_connections) as u64 + 64;
+    match server::limits::raise_open_files_limit(needed) {
+        Some(limit) if limit < needed => tracing::warn!(
+            limit,
+            needed,
+            "the open-files limit cannot hold --max-connections plus --max-agent-connections; raise `ulimit -Hn`"
+        ),
+        _ => {}
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(cause = %err, "listening for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(cause = %err, "listening for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::parse;
+    use super::super::Command;
+    use super::*;
+    use std::time::Duration;
+
+    fn config(args: &[&str]) -> Config {
+        let args: Vec<&str> = std::iter::once("server")
+            .chain(args.iter().copied())
+            .collect();
+        match parse(&args).unwrap() {
+            Command::Server(args) => args.config(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_options_give_the_library_defaults() {
+        let config = config(&[]);
+        let defaults = Config::default();
+        assert_eq!(config.customer_addr, defaults.customer_addr);
+        assert_eq!(config.agent_addr, defaults.agent_addr);
+        assert_eq!(config.db, defaults.db);
+        assert_eq!(config.agent_capacity, defaults.agent_capacity);
+        assert_eq!(config.policy.second_factor, defaults.policy.second_factor);
+        assert_eq!(config.db_max_bytes, defaults.db_max_bytes);
+        assert_eq!(config.limits, defaults.limits);
+        assert_eq!(config.classifier, defaults.classifier);
+        // Statistics are off unless asked for.
+        assert_eq!(config.stats_every, Duration::ZERO);
+        assert!(config.tls.is_none());
+    }
+
+    #[test]
+    fn options_reach_the_configuration() {
+        let config = config(&[
+            "--host",
+            "0.0.0.0",
+            "--agent-port",
+            "7000",
+            "--stats-every",
+            "1m",
+            "--idle-timeout",
+            "90s",
+            "--db-max-mib",
+            "2",
+            "--no-second-factor",
+        ]);
+        assert_eq!(config.customer_addr, "0.0.0.0:5555");
+        assert_eq!(config.agent_addr, "0.0.0.0:7000");
+        assert_eq!(config.stats_every, Duration::from_secs(60));
+        assert_eq!(config.limits.idle_timeout, Duration::from_secs(90));
+        assert_eq!(config.db_max_bytes, 2 * MIB);
+        assert!(!config.policy.second_factor);
+        assert!(parse(&["server", "--agent-capacity", "0"]).is_err());
+    }
+}
