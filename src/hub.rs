@@ -669,11 +669,6 @@ impl Hub {
             .collect()
     }
 
-    /// Executives connected now.
-    pub fn agents_online(&self) -> usize {
-        self.lock().agents.len()
-    }
-
     /// How busy the queue and the executives are now, read under one lock (for the
     /// server statistics).
     pub fn occupancy(&self) -> Occupancy {

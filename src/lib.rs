@@ -17,7 +17,7 @@
 //! - [`server`]: the only server code that touches sockets: listeners, one task per
 //!   connection, line framing, limits and shutdown.
 //! - [`client`]: the terminal front ends for customers and executives.
-//! - [`tls`]: optional TLS (rustls) settings for the server and the clients.
+//! - `tls`: optional TLS (rustls) settings for the server and the clients.
 //! - [`latency`]: latency histograms for the server's statistics and the load generator's
 //!   report.
 //!
@@ -41,5 +41,5 @@ pub mod nlu;
 pub mod registry;
 pub mod rut;
 pub mod server;
-pub mod text;
-pub mod tls;
+mod text;
+mod tls;

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 
 /// What replaces a control character that is not part of a recognised escape sequence.
-pub const REPLACEMENT: char = '\u{FFFD}';
+pub(crate) const REPLACEMENT: char = '\u{FFFD}';
 
 /// ESC (C0), the start of every 7-bit escape sequence.
 const ESC: char = '\u{1b}';
@@ -27,7 +27,7 @@ const BEL: char = '\u{7}';
 /// - tab and all printable text are kept.
 ///
 /// Borrows when there is nothing to change (the common case).
-pub fn sanitize(line: &str) -> Cow<'_, str> {
+pub(crate) fn sanitize(line: &str) -> Cow<'_, str> {
     if !line.chars().any(needs_care) {
         return Cow::Borrowed(line);
     }

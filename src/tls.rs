@@ -18,7 +18,7 @@ fn provider() -> Arc<CryptoProvider> {
 }
 
 /// Reads every certificate of a PEM file; an empty file is an error.
-pub fn load_certs(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+pub(crate) fn load_certs(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
     let certs = CertificateDer::pem_file_iter(path)
         .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
         .with_context(|| format!("reading certificates from {}", path.display()))?;
@@ -32,7 +32,7 @@ pub fn load_certs(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
 
 /// The server's TLS configuration: the certificate chain in `cert` (leaf first) and its
 /// private key in `key` (PKCS#8, PKCS#1 or SEC1 PEM). No client certificates.
-pub fn server_config(cert: &Path, key_path: &Path) -> anyhow::Result<Arc<ServerConfig>> {
+pub(crate) fn server_config(cert: &Path, key_path: &Path) -> anyhow::Result<Arc<ServerConfig>> {
     let certs = load_certs(cert)?;
     let key = PrivateKeyDer::from_pem_file(key_path)
         .with_context(|| format!("reading the private key from {}", key_path.display()))?;
@@ -53,7 +53,7 @@ pub fn server_config(cert: &Path, key_path: &Path) -> anyhow::Result<Arc<ServerC
 
 /// The clients' TLS configuration: trusts the certificates in `ca` when given (a private CA
 /// or the server's self-signed certificate), else the system's root certificates.
-pub fn client_config(ca: Option<&Path>) -> anyhow::Result<Arc<ClientConfig>> {
+pub(crate) fn client_config(ca: Option<&Path>) -> anyhow::Result<Arc<ClientConfig>> {
     let mut roots = RootCertStore::empty();
     match ca {
         Some(path) => {
@@ -84,7 +84,7 @@ pub fn client_config(ca: Option<&Path>) -> anyhow::Result<Arc<ClientConfig>> {
 }
 
 /// Parses the name the server's certificate must carry (a DNS name or an IP address).
-pub fn server_name(name: &str) -> anyhow::Result<ServerName<'static>> {
+pub(crate) fn server_name(name: &str) -> anyhow::Result<ServerName<'static>> {
     ServerName::try_from(name.to_string())
         .with_context(|| format!("{name:?} is not a valid TLS server name (DNS name or IP)"))
 }

@@ -20,7 +20,7 @@ use tokio_rustls::rustls::ClientConfig;
 
 /// Longest server line the client keeps; the rest of a longer line is dropped and the kept
 /// part ends with `…`. The server's lines are short; this only bounds memory.
-pub const MAX_SERVER_LINE: usize = 64 * 1024;
+pub(crate) const MAX_SERVER_LINE: usize = 64 * 1024;
 
 /// How long connecting to one resolved address may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -30,17 +30,17 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How to speak TLS to the server.
 #[derive(Debug, Clone)]
-pub struct TlsSettings {
+pub(crate) struct TlsSettings {
     /// Trusted roots and protocol settings ([`crate::tls::client_config`]).
-    pub config: Arc<ClientConfig>,
+    pub(crate) config: Arc<ClientConfig>,
     /// The name the server's certificate must carry.
-    pub server_name: ServerName<'static>,
+    pub(crate) server_name: ServerName<'static>,
 }
 
 /// The client's end of the connection: the TCP socket itself, or with TLS the local end of
 /// the relay's socket pair.
 #[derive(Debug)]
-pub enum Socket {
+pub(crate) enum Socket {
     /// Plain TCP.
     Tcp(TcpStream),
     /// Bytes relayed through TLS by a background thread.
@@ -104,22 +104,17 @@ impl Write for Socket {
 
 /// A line-oriented connection to the server, split into a reading and a writing half so a
 /// background thread can print incoming lines while the user types.
-pub struct Connection {
+pub(crate) struct Connection {
     /// Incoming lines.
-    pub reader: LineReader<BufReader<Socket>>,
+    pub(crate) reader: LineReader<BufReader<Socket>>,
     /// Outgoing lines.
-    pub writer: LineWriter,
+    pub(crate) writer: LineWriter,
 }
 
 impl Connection {
-    /// Connects to `host:port`. The error says what to do when nothing listens there.
-    pub fn open(host: &str, port: u16) -> anyhow::Result<Connection> {
-        Connection::open_with(host, port, None)
-    }
-
     /// Connects to `host:port`, over TLS when `tls` is given; the TLS handshake is complete
     /// (the server's certificate verified) when this returns.
-    pub fn open_with(
+    pub(crate) fn open_with(
         host: &str,
         port: u16,
         tls: Option<&TlsSettings>,
@@ -228,13 +223,13 @@ fn connect(host: &str, port: u16) -> io::Result<TcpStream> {
 }
 
 /// The writing half: one line at a time, and shutdown.
-pub struct LineWriter {
+pub(crate) struct LineWriter {
     stream: Socket,
 }
 
 impl LineWriter {
     /// Sends `line` followed by `\n`.
-    pub fn send_line(&mut self, line: &str) -> io::Result<()> {
+    pub(crate) fn send_line(&mut self, line: &str) -> io::Result<()> {
         let mut buf = Vec::with_capacity(line.len() + 1);
         buf.extend_from_slice(line.as_bytes());
         buf.push(b'\n');
@@ -242,27 +237,27 @@ impl LineWriter {
     }
 
     /// Closes the sending direction (the server reads end of input) but keeps receiving.
-    pub fn half_close(&self) -> io::Result<()> {
+    pub(crate) fn half_close(&self) -> io::Result<()> {
         self.stream.shutdown(Shutdown::Write)
     }
 
     /// Bounds how long a read on this socket may block (`None`: forever). Used during the
     /// executives' login so a silent server does not hang the client.
-    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+    pub(crate) fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.stream.set_read_timeout(timeout)
     }
 }
 
 /// Reads `\n`-terminated lines of at most [`MAX_SERVER_LINE`] bytes (a trailing `\r` is
 /// dropped, invalid UTF-8 is replaced).
-pub struct LineReader<R> {
+pub(crate) struct LineReader<R> {
     inner: R,
     max: usize,
 }
 
 impl<R: BufRead> LineReader<R> {
     /// Wraps a buffered reader with the default limit.
-    pub fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         LineReader {
             inner,
             max: MAX_SERVER_LINE,
@@ -270,7 +265,7 @@ impl<R: BufRead> LineReader<R> {
     }
 
     /// The next line, or `None` at the end of the stream.
-    pub fn read_line(&mut self) -> io::Result<Option<String>> {
+    pub(crate) fn read_line(&mut self) -> io::Result<Option<String>> {
         let mut line = Vec::new();
         let mut truncated = false;
         let mut saw_any = false;
@@ -314,7 +309,7 @@ impl<R: BufRead> LineReader<R> {
 
 /// True when a read error means the peer went away (reset, aborted), which the client
 /// treats like an orderly close.
-pub fn is_disconnect(err: &io::Error) -> bool {
+pub(crate) fn is_disconnect(err: &io::Error) -> bool {
     matches!(
         err.kind(),
         io::ErrorKind::ConnectionReset
@@ -363,7 +358,9 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         drop(listener);
-        let err = Connection::open("127.0.0.1", port).err().unwrap();
+        let err = Connection::open_with("127.0.0.1", port, None)
+            .err()
+            .unwrap();
         let text = format!("{err:#}");
         assert!(
             text.contains(&format!(

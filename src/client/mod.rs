@@ -5,13 +5,15 @@
 //! piped session for scripts:
 //! `printf '12.345.678-5\n4\n' | reclamos client`. The agent first performs the
 //! executives' login (token line, then name line) described in `docs/protocol.md`. Every
-//! line received is passed through [`crate::text::sanitize`] before it reaches the
+//! line received is passed through `text::sanitize` before it reaches the
 //! terminal.
 //!
-//! - [`connection`]: the socket (connect, bounded line reading, half-close).
+//! - `connection`: the socket (connect, bounded line reading, half-close).
 //! - `session`: the terminal and piped conversation loops.
 
-pub mod connection;
+#![warn(unreachable_pub)]
+
+mod connection;
 mod session;
 
 use std::io::{self, IsTerminal, Write};

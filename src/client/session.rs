@@ -19,7 +19,7 @@ use crate::text::sanitize;
 const PROMPT: &str = "Yo: ";
 
 /// Runs the conversation on `conn` until the server closes it (or the user quits).
-pub fn run(conn: Connection, interactive: bool) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(conn: Connection, interactive: bool) -> anyhow::Result<ExitCode> {
     if interactive {
         run_terminal(conn)
     } else {
