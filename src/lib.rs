@@ -8,8 +8,10 @@
 //! - [`auth`]: the executives' shared secret (token file).
 //! - [`rut`]: parsing and validating Chilean RUTs (módulo 11).
 //! - [`nlu`]: the intent classifier (YAML intents, normalisation, fuzzy matching, a
-//!   statistical model, an optional zero-shot model) and the `eval` command.
-//! - [`registry`]: the persistent request registry (SQLite) and its model types.
+//!   statistical model, an optional zero-shot model) and its evaluation on a labelled file
+//!   ([`nlu::eval`]).
+//! - [`registry`]: the persistent request registry (SQLite), its model types and the
+//!   operators' listing ([`registry::cli`]).
 //! - [`conversation`]: the sans-IO conversation logic: the customer state machine and the
 //!   executive commands, driven by lines and events, returning lines to send.
 //! - [`hub`]: the executives' pool and the customers' queue (plain Rust, no sockets).
@@ -18,6 +20,8 @@
 //!   connection, line framing, limits and shutdown.
 //! - [`client`]: the terminal front ends for customers and executives.
 //! - `tls`: optional TLS (rustls) settings for the server and the clients.
+//! - `text`: neutralising control characters before one user's text reaches another's
+//!   terminal.
 //! - [`latency`]: latency histograms for the server's statistics and the load generator's
 //!   report.
 //!
