@@ -11,6 +11,9 @@
 //! script, the time to be served by an executive, and errors by kind. `--echo-cpu-us` gives
 //! the echo server some work per line, to see how the floor moves with a server's CPU.
 //!
+//! Part of the binary, not of the library: the server and the tests that link the library
+//! do not carry it; `tests/it/loadtest.rs` runs it as the real binary.
+//!
 //! - `stats`: histograms, the [`Report`] and its text and JSON forms.
 //! - `bots`: the simulated customers, executives and the echo server.
 
