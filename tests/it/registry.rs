@@ -1,5 +1,7 @@
 //! The request registry on real SQLite files in temporary directories: creation and
 //! migrations, persistence, ordering, concurrency, failures and `kill -9` durability.
+//! Every call goes through the async `Registry` handle; the tests that take their registry
+//! from [`fresh`] use nothing but its API and are the first of the conformance suite.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,15 @@ fn jorge() -> Rut {
 
 fn claudio() -> Rut {
     "11.111.111-1".parse().unwrap()
+}
+
+/// A new registry with the demo data, for the tests that use nothing but its API: the
+/// seam of the conformance suite (issue 19 adds a PostgreSQL store; these tests then run
+/// against each store by taking it from here). The directory must outlive the registry.
+fn fresh() -> (tempfile::TempDir, Registry) {
+    let (dir, path) = temp_db();
+    let registry = Registry::open(&path).unwrap();
+    (dir, registry)
 }
 
 fn temp_db() -> (tempfile::TempDir, PathBuf) {
@@ -78,8 +89,7 @@ async fn demo_data_is_seeded_once() {
 
 #[tokio::test]
 async fn demo_customer_jorge_sees_the_wifi_request_first() {
-    let (_dir, path) = temp_db();
-    let registry = Registry::open(&path).unwrap();
+    let (_dir, registry) = fresh();
     let customer = registry.customer(jorge()).await.unwrap().unwrap();
     assert_eq!(customer.name, "Jorge Sandoval");
     assert_eq!(customer.first_name(), "Jorge");
@@ -229,7 +239,7 @@ async fn every_change_persists_across_close_and_reopen() {
 
 #[tokio::test]
 async fn setting_the_same_state_or_subject_adds_no_history() {
-    let registry = Registry::open_in_memory().unwrap();
+    let (_dir, registry) = fresh();
     let before = registry.request(PLAN_REQUEST).await.unwrap().unwrap();
     let same = registry
         .set_state(PLAN_REQUEST, RequestState::Abierto, "Asistente")
@@ -244,7 +254,7 @@ async fn setting_the_same_state_or_subject_adds_no_history() {
 
 #[tokio::test]
 async fn history_and_transcript_keep_append_order() {
-    let registry = Registry::open_in_memory().unwrap();
+    let (_dir, registry) = fresh();
     let id = registry
         .create_request(jorge(), "Orden", RequestState::Abierto, "a", "0")
         .await
@@ -441,7 +451,7 @@ async fn concurrent_appends_from_16_tasks_lose_nothing() {
 
 #[tokio::test]
 async fn missing_requests_are_not_found() {
-    let registry = Registry::open_in_memory().unwrap();
+    let (_dir, registry) = fresh();
     let missing = 999_999;
     assert_eq!(registry.request(missing).await.unwrap(), None);
     assert_eq!(registry.request(u64::MAX).await.unwrap(), None);
@@ -476,7 +486,7 @@ async fn missing_requests_are_not_found() {
 
 #[tokio::test]
 async fn customers_register_once_and_requests_need_a_customer() {
-    let registry = Registry::open_in_memory().unwrap();
+    let (_dir, registry) = fresh();
     let rut: Rut = "7.654.321-6".parse().unwrap();
     let err = registry
         .create_request(rut, "x", RequestState::Abierto, "a", "b")
@@ -513,7 +523,7 @@ async fn customers_register_once_and_requests_need_a_customer() {
 
 #[tokio::test]
 async fn list_filters_by_rut_and_state() {
-    let registry = Registry::open_in_memory().unwrap();
+    let (_dir, registry) = fresh();
     let every = all(&registry).await;
     assert!(
         every.windows(2).all(|w| w[0].id < w[1].id),
@@ -783,8 +793,7 @@ async fn kill9_loses_no_committed_request() {
 #[tokio::test]
 async fn timing_figures() {
     const N: usize = 500;
-    let (_dir, path) = temp_db();
-    let registry = Registry::open(&path).unwrap();
+    let (_dir, registry) = fresh();
     let start = Instant::now();
     let mut ids: Vec<u64> = Vec::with_capacity(N);
     for n in 0..N {
