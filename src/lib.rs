@@ -11,12 +11,14 @@
 //! - [`nlu`]: the intent classifier (YAML intents, normalisation, fuzzy matching, a
 //!   statistical model, an optional zero-shot model) and the `eval` command.
 //! - [`registry`]: the persistent request registry (SQLite) and its model types.
-//! - [`conversation`]: the sans-IO conversation logic: the customer state machine and the
-//!   executive commands, driven by lines and events, returning lines to send.
+//! - [`conversation`]: the sans-IO conversation logic: the customer and executive state
+//!   machines (`step(state, input) -> (state, effects)`), with no I/O of their own.
+//! - [`protocol`]: the message catalogue, every sentence the server sends, defined once.
 //! - [`hub`]: the executives' pool and the customers' queue (plain Rust, no sockets).
 //! - [`console`]: the `[SERVER] ...` lines the operators read.
 //! - [`server`]: the only server code that touches sockets: listeners, one task per
-//!   connection, line framing, limits and shutdown.
+//!   connection (the driver that carries out the conversations' effects), line framing,
+//!   limits and shutdown.
 //! - [`client`]: the terminal front ends for customers and executives.
 //! - [`tls`]: optional TLS (rustls) settings for the server and the clients.
 //! - [`loadtest`]: the load generator.
@@ -34,6 +36,7 @@ pub mod hub;
 pub mod latency;
 pub mod loadtest;
 pub mod nlu;
+pub mod protocol;
 pub mod registry;
 pub mod rut;
 pub mod server;
