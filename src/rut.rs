@@ -75,7 +75,7 @@ fn with_thousands(number: u32) -> String {
     let digits = number.to_string();
     let mut out = String::with_capacity(digits.len() + 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);

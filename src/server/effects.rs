@@ -37,8 +37,9 @@ impl Services {
 /// Runs one store operation. Failures are logged here, with their cause; the conversation
 /// only learns that the operation failed.
 ///
-/// This is the only function that calls the registry for the conversations: when the
-/// registry's methods become `async`, only its body changes.
+/// This is the only function that calls the registry for the conversations. The registry
+/// works on its own threads and bounds every operation ([`RegistryError::Timeout`]), so a
+/// stalled disk delays only the connection that waits here, and it gets an apology.
 pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResult {
     fn logged<T>(what: &'static str, result: Result<T, RegistryError>) -> Result<T, StoreFailed> {
         result.map_err(|err| {
@@ -47,18 +48,19 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
         })
     }
     match op {
-        StoreOp::FindCustomer(rut) => {
-            StoreResult::Customer(logged("looking up a customer", registry.customer(rut)))
-        }
+        StoreOp::FindCustomer(rut) => StoreResult::Customer(logged(
+            "looking up a customer",
+            registry.customer(rut).await,
+        )),
         StoreOp::RegisterCustomer { rut, name } => StoreResult::Registered(logged(
             "registering a customer",
-            registry.register_customer(rut, &name),
+            registry.register_customer(rut, &name).await,
         )),
         StoreOp::RequestsOf(rut) => {
-            StoreResult::Requests(logged("listing requests", registry.requests_of(rut)))
+            StoreResult::Requests(logged("listing requests", registry.requests_of(rut).await))
         }
         StoreOp::Request(id) => {
-            StoreResult::Request(logged("reading a request", registry.request(id)))
+            StoreResult::Request(logged("reading a request", registry.request(id).await))
         }
         StoreOp::CreateRequest {
             rut,
@@ -68,7 +70,9 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
             history,
         } => StoreResult::Changed(logged(
             "creating a request",
-            registry.create_request(rut, subject, state, author, history),
+            registry
+                .create_request(rut, subject, state, author, history)
+                .await,
         )),
         StoreOp::SetSubject {
             request,
@@ -76,7 +80,7 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
             author,
         } => StoreResult::Changed(logged(
             "changing a subject",
-            registry.set_subject(request, &subject, &author),
+            registry.set_subject(request, &subject, &author).await,
         )),
         StoreOp::SetState {
             request,
@@ -84,7 +88,7 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
             author,
         } => StoreResult::Changed(logged(
             "changing a state",
-            registry.set_state(request, state, &author),
+            registry.set_state(request, state, &author).await,
         )),
         StoreOp::AppendHistory {
             request,
@@ -92,7 +96,7 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
             text,
         } => StoreResult::Changed(logged(
             "appending to a history",
-            registry.append_history(request, &author, &text),
+            registry.append_history(request, &author, &text).await,
         )),
         StoreOp::AppendTranscript {
             request,
@@ -100,7 +104,7 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
             text,
         } => StoreResult::Done(logged(
             "recording a chat line",
-            registry.append_transcript(request, &speaker, &text),
+            registry.append_transcript(request, &speaker, &text).await,
         )),
         StoreOp::RecordConsultation { request, channel } => {
             registry.record_consultation(request, channel);

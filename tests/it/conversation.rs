@@ -182,7 +182,12 @@ fn login_answers_table() {
     // (line, store answer, hub answer, expected lines)
     let taken = to_customer::already_logged_in(jorge_rut());
     let unknown = to_customer::not_registered(jorge_rut());
-    type Case = (&'static str, Option<StoreResult>, Option<HubResult>, Vec<String>);
+    type Case = (
+        &'static str,
+        Option<StoreResult>,
+        Option<HubResult>,
+        Vec<String>,
+    );
     let cases: Vec<Case> = vec![
         ("", None, None, vec![to_customer::RUT_HINT.into()]),
         ("salir", None, None, vec![to_customer::GOODBYE.into()]),
