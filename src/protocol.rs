@@ -323,6 +323,10 @@ pub mod agent {
     pub const CHAT_HINT: &str = system!("Escriba para conversar; :close termina la conversación.");
     /// Marker: the start of [`welcome`].
     pub const WELCOME_START: &str = system!("Bienvenido ");
+    /// Marker: part of [`name_taken_at_login`] and [`name_taken`].
+    pub const NAME_TAKEN_MARK: &str = "ya está en uso";
+    /// Marker: the start of [`customer_disconnected`] and [`customer_ended`].
+    pub const CUSTOMER_LEFT_START: &str = system!("El cliente ");
     /// Usage of `:subject`.
     pub const USAGE_SUBJECT: &str = ":subject <descripción>";
     /// Usage of `:history`.
@@ -471,12 +475,12 @@ pub mod agent {
 
     /// A customer's connection ended.
     pub fn customer_disconnected(customer: &str) -> String {
-        format!("{SYSTEM}El cliente {customer} se desconectó.")
+        format!("{CUSTOMER_LEFT_START}{customer} se desconectó.")
     }
 
     /// A customer ended the chat.
     pub fn customer_ended(customer: &str) -> String {
-        format!("{SYSTEM}El cliente {customer} terminó la conversación.")
+        format!("{CUSTOMER_LEFT_START}{customer} terminó la conversación.")
     }
 
     /// A command line that needs an argument (or a valid one).
@@ -621,11 +625,18 @@ mod tests {
                 agent::NEW_CUSTOMER_START,
             ),
             (agent::welcome("Ana", 0), agent::WELCOME_START),
+            (agent::customer_ended("Ana"), agent::CUSTOMER_LEFT_START),
+            (
+                agent::customer_disconnected("Ana"),
+                agent::CUSTOMER_LEFT_START,
+            ),
         ];
         for (line, marker) in table {
             assert!(line.starts_with(marker), "{line:?} / {marker:?}");
         }
         assert!(customer::not_registered("1-9").contains(customer::NOT_REGISTERED_MARK));
+        assert!(agent::name_taken_at_login("Ana").contains(agent::NAME_TAKEN_MARK));
+        assert!(agent::name_taken("Ana").contains(agent::NAME_TAKEN_MARK));
         assert!(customer::ask_again("x", 2).ends_with(customer::ASK_AGAIN_END));
         assert!(
             notice::line(BOT_NAME, notice::FLOOD_WARNING).starts_with(notice::FLOOD_WARNING_START)

@@ -4,6 +4,7 @@
 use crate::common;
 
 use crate::common::{TestClient, TestServer, JORGE};
+use reclamos::protocol::{agent as to_agent, customer as to_customer, history as to_history};
 use reclamos::registry::RequestState;
 use reclamos::rut::Rut;
 
@@ -22,15 +23,13 @@ async fn wrong_token_is_refused_and_closed() {
     let mut agent = TestClient::connect(server.agents()).await;
     agent.recv().await;
     agent.send("not-the-token").await;
-    agent
-        .expect("Sistema: Token inválido. Conexión cerrada.")
-        .await;
+    agent.expect(to_agent::TOKEN_INVALID).await;
     agent.expect_closed().await;
     // The customers' port never accepts the token as anything but a RUT attempt.
     let mut customer = server.customer().await;
     customer.send(common::TOKEN).await;
     let line = customer.recv().await;
-    assert!(line.starts_with("Asistente: RUT inválido"), "{line}");
+    assert!(line.starts_with(to_customer::INVALID_RUT_START), "{line}");
 }
 
 #[tokio::test]
@@ -42,9 +41,7 @@ async fn ejemplo_2_queue_hand_off_and_chat() {
         .await;
     let mut customer = server.logged_in(JORGE).await;
     customer.send("3").await;
-    customer
-        .expect("Asistente: Estamos redirigiendo a un asistente, usted está número 1 en la fila.")
-        .await;
+    customer.expect(&to_customer::enqueued(1)).await;
     let line = customer.recv().await;
     assert!(line.contains("Lo atiende el ejecutivo JuanPerez"), "{line}");
     server
@@ -87,15 +84,9 @@ async fn ejemplo_2_queue_hand_off_and_chat() {
     }
 
     agent.send(":close").await;
-    agent
-        .expect("Sistema: Conversación con Jorge Sandoval finalizada.")
-        .await;
-    customer
-        .expect("Asistente: El ejecutivo JuanPerez finalizó la conversación.")
-        .await;
-    customer
-        .expect("Asistente: en qué más lo podemos ayudar.")
-        .await;
+    agent.expect(&to_agent::chat_closed("Jorge Sandoval")).await;
+    customer.expect(&to_customer::chat_ended("JuanPerez")).await;
+    customer.expect(to_customer::MORE_HELP).await;
     customer.expect_menu().await;
 
     let transcript = server
@@ -156,21 +147,17 @@ async fn executive_commands_edit_the_request() {
     );
     agent.send(":restart").await;
     agent
-        .expect("Sistema: Servicios de Jorge Sandoval reiniciados.")
+        .expect(&to_agent::services_restarted("Jorge Sandoval"))
         .await;
     customer
-        .expect(
-            "Asistente: El ejecutivo JuanPerez reinició sus servicios (Internet, TV y Telefonía).",
-        )
+        .expect(&to_customer::restarted_by("JuanPerez"))
         .await;
     server
         .expect_console("[SERVER] Reinicio Servicios Cliente Jorge Sandoval.")
         .await;
     agent.send(":name JuanP").await;
-    agent.expect("Sistema: Ahora su nombre es JuanP.").await;
-    customer
-        .expect("Asistente: Su ejecutivo ahora se identifica como JuanP.")
-        .await;
+    agent.expect(&to_agent::renamed("JuanP")).await;
+    customer.expect(&to_customer::agent_renamed("JuanP")).await;
     agent.send("sigo aquí").await;
     customer.expect("JuanP: sigo aquí").await;
     agent.send(":bogus").await;
@@ -198,7 +185,7 @@ async fn executive_commands_edit_the_request() {
     assert!(stored
         .history
         .iter()
-        .any(|h| h.text.contains("Reinicio de servicios")));
+        .any(|h| h.text.contains(to_history::RESTART_SUBJECT)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -230,10 +217,10 @@ async fn twelve_customers_three_executives_fifo_with_positions() {
     for _round in 0..4 {
         for agent in agents.iter_mut() {
             let assigned = agent
-                .recv_until(|l| l.starts_with("Sistema: Nuevo cliente:"))
+                .recv_until(|l| l.starts_with(to_agent::NEW_CUSTOMER_START))
                 .await;
             let line = assigned.last().unwrap().clone();
-            let name = line["Sistema: Nuevo cliente: ".len()..]
+            let name = line[to_agent::NEW_CUSTOMER_START.len()..]
                 .split(" (RUT")
                 .next()
                 .unwrap()
@@ -281,19 +268,13 @@ async fn executive_disconnect_requeues_the_customer_at_the_head() {
     first.recv_until_contains("Lo atiende").await;
     let mut second = server.logged_in(&ruts[1].to_string()).await;
     second.send("3").await;
-    second
-        .expect("Asistente: Estamos redirigiendo a un asistente, usted está número 1 en la fila.")
-        .await;
+    second.expect(&to_customer::enqueued(1)).await;
     agent.recv_until_contains(":close termina").await;
     drop(agent);
     let line = first.recv().await;
     assert!(line.contains("se desconectó"), "{line}");
-    first
-        .expect("Asistente: Usted está número 1 en la fila.")
-        .await;
-    second
-        .expect("Asistente: Usted está número 2 en la fila.")
-        .await;
+    first.expect(&to_customer::queue_position(1)).await;
+    second.expect(&to_customer::queue_position(2)).await;
     server
         .expect_console("[SERVER] Ejecutivo JuanPerez desconectado.")
         .await;
@@ -327,7 +308,7 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
     agent.expect("Cliente Carga 1: hola, me voy").await;
     drop(first);
     agent
-        .expect("Sistema: El cliente Cliente Carga 1 se desconectó.")
+        .expect(&to_agent::customer_disconnected("Cliente Carga 1"))
         .await;
     let assigned = agent.recv().await;
     assert!(
@@ -382,12 +363,12 @@ async fn an_executive_with_capacity_two_switches_between_customers() {
     first.expect("Ana: para el primero").await;
     agent.send(":switch 2").await;
     agent
-        .expect("Sistema: Ahora conversa con Cliente Carga 2.")
+        .expect(&to_agent::now_talking_to("Cliente Carga 2"))
         .await;
     agent.send("para el segundo").await;
     second.expect("Ana: para el segundo").await;
     agent.send(":chats").await;
-    agent.expect("Sistema: Conversaciones actuales: 2.").await;
+    agent.expect(&to_agent::chats_header(2)).await;
     agent.recv().await;
     let active = agent.recv().await;
     assert!(
@@ -395,9 +376,7 @@ async fn an_executive_with_capacity_two_switches_between_customers() {
         "{active}"
     );
     agent.send(":switch 3").await;
-    agent
-        .expect("Sistema: No tiene una conversación número 3 (ver :chats).")
-        .await;
+    agent.expect(&to_agent::no_chat_number(3)).await;
 }
 
 #[tokio::test]
@@ -409,9 +388,7 @@ async fn repeated_wrong_tokens_are_slowed_down() {
         agent.recv().await;
         let sent = std::time::Instant::now();
         agent.send("adivinanza").await;
-        agent
-            .expect("Sistema: Token inválido. Conexión cerrada.")
-            .await;
+        agent.expect(to_agent::TOKEN_INVALID).await;
         answered_after.push(sent.elapsed());
         agent.expect_closed().await;
     }
