@@ -650,17 +650,14 @@ mod tests {
             ),
             (
                 ":state pendiente",
-                Err(CommandError::Usage(":state abierto|cerrado")),
+                Err(CommandError::Usage(say::USAGE_STATE)),
             ),
-            (":state", Err(CommandError::Usage(":state abierto|cerrado"))),
+            (":state", Err(CommandError::Usage(say::USAGE_STATE))),
             (
                 ":history  llamó de nuevo ",
                 Ok(AgentCommand::History("llamó de nuevo".into())),
             ),
-            (
-                ":subject",
-                Err(CommandError::Usage(":subject <descripción>")),
-            ),
+            (":subject", Err(CommandError::Usage(say::USAGE_SUBJECT))),
             (
                 ":name JuanPerez",
                 Ok(AgentCommand::Name("JuanPerez".into())),
@@ -699,7 +696,7 @@ mod tests {
         }
         assert_eq!(
             AgentCommand::parse(":subject \x1b[31m"),
-            Err(CommandError::Usage(":subject <descripción>"))
+            Err(CommandError::Usage(say::USAGE_SUBJECT))
         );
         let err = AgentCommand::parse(":ma\x07l").unwrap_err().to_string();
         assert!(!err.chars().any(char::is_control), "{err:?}");
