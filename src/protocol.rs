@@ -229,9 +229,12 @@ pub mod customer {
         format!("{BOT}En este momento no hay ejecutivos conectados. Puede esperar o escribir \"cancelar\" para volver al menú; su solicitud {request} quedó registrada.")
     }
 
+    /// Marker: the start of [`left_queue`].
+    pub const LEFT_QUEUE_START: &str = bot!("Salió de la fila.");
+
     /// The customer left the queue.
     pub fn left_queue(request: impl Display) -> String {
-        format!("{BOT}Salió de la fila. Su solicitud {request} quedó registrada.")
+        format!("{LEFT_QUEUE_START} Su solicitud {request} quedó registrada.")
     }
 
     /// The customer ended the chat.
@@ -606,6 +609,7 @@ mod tests {
             (customer::hello("Ana"), customer::HELLO_START),
             (customer::assigned("Juan"), customer::ASSIGNED_START),
             (customer::enqueued(2), customer::ENQUEUED_START),
+            (customer::left_queue(9), customer::LEFT_QUEUE_START),
             (customer::invalid_rut("x"), customer::INVALID_RUT_START),
             (
                 customer::already_logged_in("1-9"),

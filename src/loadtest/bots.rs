@@ -513,7 +513,7 @@ async fn chat_with_executive(
     .await?;
     outcome.chat_rtts.push(start.elapsed());
     conn.wait_for("end of the chat", plan.timeout, |line| {
-        (line == "(4) Salir").then_some(())
+        (line == say::MENU_LAST).then_some(())
     })
     .await
 }

@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::common::{TestServer, JORGE, TOKEN};
-use reclamos::protocol::customer as to_customer;
+use reclamos::protocol::{agent as to_agent, customer as to_customer};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
@@ -77,7 +77,7 @@ async fn piped_agent_client_logs_in_and_chats_with_a_customer() {
     loop {
         if next(&mut agent_out)
             .await
-            .starts_with("Sistema: Bienvenido JuanPerez.")
+            .starts_with(&format!("{}JuanPerez.", to_agent::WELCOME_START))
         {
             break;
         }

@@ -50,7 +50,10 @@ async fn ejemplo_2_queue_hand_off_and_chat() {
 
     let assigned = agent.recv().await;
     assert!(
-        assigned.starts_with("Sistema: Nuevo cliente: Jorge Sandoval (RUT 12.345.678-5)"),
+        assigned.starts_with(&format!(
+            "{}Jorge Sandoval (RUT 12.345.678-5)",
+            to_agent::NEW_CUSTOMER_START
+        )),
         "{assigned}"
     );
     let request = request_of(&assigned);
@@ -114,7 +117,7 @@ async fn executive_commands_edit_the_request() {
     let mut agent = server.agent("JuanPerez").await;
     agent.send(":subject sin cliente").await;
     agent
-        .expect("Sistema: :subject sin cliente: no tiene un cliente asignado.")
+        .expect(&to_agent::needs_customer(":subject sin cliente"))
         .await;
 
     let mut customer = server.logged_in(JORGE).await;
@@ -228,9 +231,7 @@ async fn twelve_customers_three_executives_fifo_with_positions() {
             served_order.push(name.clone());
             agent.recv_until_contains(":close termina").await;
             agent.send(":close").await;
-            agent
-                .expect(&format!("Sistema: Conversación con {name} finalizada."))
-                .await;
+            agent.expect(&to_agent::chat_closed(&name)).await;
         }
     }
     let expected: Vec<String> = (1..=12).map(|i| format!("Cliente Carga {i}")).collect();
@@ -281,7 +282,7 @@ async fn executive_disconnect_requeues_the_customer_at_the_head() {
     let mut other = server.agent("Ana").await;
     let assigned = other.recv().await;
     assert!(
-        assigned.starts_with("Sistema: Nuevo cliente: Cliente Carga 1 "),
+        assigned.starts_with(&format!("{}Cliente Carga 1 ", to_agent::NEW_CUSTOMER_START)),
         "{assigned}"
     );
     first
@@ -312,7 +313,7 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
         .await;
     let assigned = agent.recv().await;
     assert!(
-        assigned.starts_with("Sistema: Nuevo cliente: Cliente Carga 2 "),
+        assigned.starts_with(&format!("{}Cliente Carga 2 ", to_agent::NEW_CUSTOMER_START)),
         "{assigned}"
     );
     let lines = agent.recv_until_contains(":close termina").await;

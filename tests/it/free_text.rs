@@ -34,7 +34,7 @@ async fn each_option_by_writing() {
         .await;
     client.send("ya no quiero esperar").await;
     let line = client.recv().await;
-    assert!(line.starts_with("Asistente: Salió de la fila."), "{line}");
+    assert!(line.starts_with(to_customer::LEFT_QUEUE_START), "{line}");
     client.recv_until(|l| l == to_customer::MENU_LAST).await;
 
     client.send("eso era todo, muchas gracias, chao").await;
@@ -99,14 +99,14 @@ async fn request_numbers_and_descriptions_choose_a_request() {
     let mut client = server.logged_in(JORGE).await;
     client.send("¿cómo va la solicitud 123499?").await;
     client
-        .expect("Asistente: Solicitud 123499: Cambio de Plan")
+        .expect(&to_customer::request_title(123499, "Cambio de Plan"))
         .await;
     client.recv_until(|l| l == to_customer::MENU_LAST).await;
     client.send("1").await;
     client.recv_until_contains("¿Cuál desea revisar?").await;
     client.send("la del wifi").await;
     client
-        .expect("Asistente: Solicitud 124578: Cambio de clave WiFi")
+        .expect(&to_customer::request_title(124578, "Cambio de clave WiFi"))
         .await;
     client.recv_until_contains("número de serie").await;
     client.send(JORGE_SERIAL).await;
@@ -124,14 +124,13 @@ async fn an_unsure_message_gets_a_question_answered_by_yes_no_or_a_number() {
         .await;
     let question = client.recv().await;
     assert!(
-        question.starts_with("Asistente: No estoy seguro de haber entendido. ¿Quiso decir ("),
+        question.starts_with(to_customer::CLARIFY_START),
         "{question}"
     );
     client.send("sí").await;
     let answer = client.recv().await;
     assert!(
-        answer.starts_with("Asistente: Reiniciando")
-            || answer.starts_with("Asistente: Estamos redirigiendo"),
+        answer == to_customer::RESTARTING || answer.starts_with(to_customer::ENQUEUED_START),
         "{answer}"
     );
 
@@ -145,8 +144,5 @@ async fn an_unsure_message_gets_a_question_answered_by_yes_no_or_a_number() {
     other.recv_until_contains("¿Quiso decir").await;
     other.send("3").await;
     let line = other.recv().await;
-    assert!(
-        line.starts_with("Asistente: Estamos redirigiendo a un asistente, usted está número "),
-        "{line}"
-    );
+    assert!(line.starts_with(to_customer::ENQUEUED_START), "{line}");
 }

@@ -156,7 +156,7 @@ async fn executives_port_is_tls_too() {
     agent.send("JuanPerez").await;
     let welcome = agent.recv().await;
     assert!(
-        welcome.starts_with("Sistema: Bienvenido JuanPerez."),
+        welcome.starts_with(&format!("{}JuanPerez.", to_agent::WELCOME_START)),
         "{welcome}"
     );
 }

@@ -23,7 +23,7 @@ async fn hybrid_server_routes_free_text() {
     // Unsure for the YAML classifier: asked to the model on its thread, then answered.
     client.send("zzzz qqqq wwww").await;
     let line = client.recv().await;
-    assert!(line.starts_with("Asistente: "), "{line}");
+    assert!(line.starts_with(reclamos::protocol::BOT), "{line}");
     client
         .recv_until(|l| l == to_customer::MENU_LAST || l.contains("¿Quiso decir"))
         .await;
