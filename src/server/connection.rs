@@ -215,6 +215,7 @@ impl<'a, P: Party> Conversation<'a, P> {
         framed: &mut Lines<S>,
     ) -> Result<Outcome, End> {
         let mut outcome = Outcome::default();
+        self.effects.clear();
         self.step(input);
         let mut next = 0;
         // Results append their effects at the end: a step asks for at most one result, as
@@ -260,6 +261,9 @@ impl<'a, P: Party> Conversation<'a, P> {
         if self.finished || self.party.is_none() {
             return;
         }
+        // Effects left by a step cut short (the socket failed while they ran) are dropped:
+        // the conversation is told it is disconnected instead.
+        self.effects.clear();
         self.step(Input::Disconnected);
         self.finished = true;
         let services = &self.shared.services;
