@@ -215,7 +215,7 @@ impl Hub {
     }
 
     /// Routes a line from a customer: to their executive, or to their backlog while waiting.
-    pub fn customer_says(&self, session: SessionId, text: &str) -> Result<Routed, HubError> {
+    pub fn customer_says(&self, session: SessionId, text: String) -> Result<Routed, HubError> {
         let mut out = Vec::new();
         let routed = {
             let mut state = self.lock();
@@ -225,7 +225,7 @@ impl Hub {
                 .ok_or(HubError::NotQueued)?;
             match entry.agent {
                 None => {
-                    entry.backlog.push(text.to_string());
+                    entry.backlog.push(text);
                     Routed::Backlog
                 }
                 Some(agent) => {
@@ -233,10 +233,7 @@ impl Hub {
                     let agent = state.agents.get(&agent).ok_or(HubError::NotChatting)?;
                     out.push(Delivery::Agent(
                         agent.outbox.clone(),
-                        AgentEvent::FromCustomer {
-                            chat,
-                            text: text.to_string(),
-                        },
+                        AgentEvent::FromCustomer { chat, text },
                     ));
                     Routed::Agent(agent.name.clone())
                 }
@@ -382,11 +379,11 @@ impl Hub {
         &self,
         agent: SessionId,
         customer: SessionId,
-        text: &str,
+        text: String,
     ) -> Result<ChatInfo, HubError> {
         self.to_customer(agent, customer, |name| CustomerEvent::FromAgent {
             agent: name.to_string(),
-            text: text.to_string(),
+            text,
         })
     }
 

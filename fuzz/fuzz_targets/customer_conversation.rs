@@ -309,7 +309,7 @@ fn run_hub(hub: &Hub, session: SessionId, reach: &Reach, op: HubOp) -> Option<Hu
                 outbox: outbox.clone(),
             }))
         }
-        HubOp::CustomerSays(text) => HubResult::Routed(hub.customer_says(session, &text)),
+        HubOp::CustomerSays(text) => HubResult::Routed(hub.customer_says(session, text)),
         HubOp::LeaveQueue => HubResult::LeftQueue(hub.leave_queue(session)),
         HubOp::CustomerEndsChat => HubResult::ChatEnded(hub.customer_ends_chat(session)),
         HubOp::CustomerGone => {
@@ -323,7 +323,7 @@ fn run_hub(hub: &Hub, session: SessionId, reach: &Reach, op: HubOp) -> Option<Hu
             HubResult::Joined(hub.agent_join(session, &name, outbox.clone()))
         }
         HubOp::AgentSays { customer, text } => {
-            HubResult::Said(hub.agent_says(session, customer, &text))
+            HubResult::Said(hub.agent_says(session, customer, text))
         }
         HubOp::AgentRestarted { customer } => {
             let _ = hub.agent_restarted(session, customer);

@@ -144,7 +144,7 @@ pub(crate) fn run_hub_op(
                 outbox: outbox.clone(),
             }))
         }
-        HubOp::CustomerSays(text) => HubResult::Routed(hub.customer_says(session, &text)),
+        HubOp::CustomerSays(text) => HubResult::Routed(hub.customer_says(session, text)),
         HubOp::LeaveQueue => HubResult::LeftQueue(hub.leave_queue(session)),
         HubOp::CustomerEndsChat => HubResult::ChatEnded(hub.customer_ends_chat(session)),
         HubOp::CustomerGone => {
@@ -159,7 +159,7 @@ pub(crate) fn run_hub_op(
             HubResult::Joined(hub.agent_join(session, &name, outbox.clone()))
         }
         HubOp::AgentSays { customer, text } => {
-            HubResult::Said(hub.agent_says(session, customer, &text))
+            HubResult::Said(hub.agent_says(session, customer, text))
         }
         HubOp::AgentRestarted { customer } => {
             // The customer may have left in between; the restart is recorded anyway.
