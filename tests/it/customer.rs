@@ -212,13 +212,7 @@ async fn other_customers_requests_are_invisible() {
         .send(&format!("¿cómo va la solicitud {}?", claudio.id))
         .await;
     let line = client.recv().await;
-    assert_eq!(
-        line,
-        format!(
-            "Asistente: No encontramos la solicitud {} entre sus solicitudes.",
-            claudio.id
-        )
-    );
+    assert_eq!(line, to_customer::request_not_found(claudio.id));
     client.send("1").await;
     client.recv_until_contains("¿Cuál desea revisar?").await;
     client.send(&claudio.id.to_string()).await;

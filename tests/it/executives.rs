@@ -128,24 +128,23 @@ async fn executive_commands_edit_the_request() {
 
     agent.send(":subject Cobro duplicado en boleta").await;
     agent
-        .expect(&format!(
-            "Sistema: Asunto de la solicitud {request}: Cobro duplicado en boleta."
-        ))
+        .expect(&to_agent::subject_set(request, "Cobro duplicado en boleta"))
         .await;
     agent.send(":state pendiente").await;
-    agent.expect("Sistema: Uso: :state abierto|cerrado").await;
-    agent.send(":state cerrado").await;
     agent
         .expect(&format!(
-            "Sistema: Estado de la solicitud {request}: cerrado."
+            "{}{}",
+            reclamos::protocol::SYSTEM,
+            to_agent::usage(to_agent::USAGE_STATE)
         ))
         .await;
+    agent.send(":state cerrado").await;
+    agent.expect(&to_agent::state_set(request, "cerrado")).await;
     agent.send(":history Se anuló el segundo cobro").await;
     let line = agent.recv().await;
     assert!(
-        line.starts_with(&format!(
-            "Sistema: Historial de la solicitud {request} actualizado"
-        )),
+        // Created, subject, state, and this entry.
+        line == to_agent::history_updated(request, 4),
         "{line}"
     );
     agent.send(":restart").await;
@@ -165,7 +164,11 @@ async fn executive_commands_edit_the_request() {
     customer.expect("JuanP: sigo aquí").await;
     agent.send(":bogus").await;
     agent
-        .expect("Sistema: Comando desconocido :bogus. Escriba :help para ver los comandos.")
+        .expect(&format!(
+            "{}{}",
+            reclamos::protocol::SYSTEM,
+            to_agent::unknown_command("bogus")
+        ))
         .await;
     // A customer typing a command is just chatting.
     customer.send(":state abierto").await;
@@ -200,12 +203,7 @@ async fn twelve_customers_three_executives_fifo_with_positions() {
     for (i, rut) in ruts.iter().enumerate() {
         let mut customer = server.logged_in(&rut.to_string()).await;
         customer.send("3").await;
-        customer
-            .expect(&format!(
-                "Asistente: Estamos redirigiendo a un asistente, usted está número {} en la fila.",
-                i + 1
-            ))
-            .await;
+        customer.expect(&to_customer::enqueued(i + 1)).await;
         customer
             .recv_until_contains("no hay ejecutivos conectados")
             .await;
