@@ -212,9 +212,13 @@ pub mod customer {
         format!("{BOT}El número de serie no coincide. Le quedan {left} intentos (o escriba \"volver\").")
     }
 
+    /// Marker: the start of [`restarted`] (the request number follows).
+    pub const RESTARTED_START: &str =
+        bot!("Listo: sus servicios fueron reiniciados. Registramos la solicitud ");
+
     /// Option 2 done.
     pub fn restarted(request: impl Display) -> String {
-        format!("{BOT}Listo: sus servicios fueron reiniciados. Registramos la solicitud {request}.")
+        format!("{RESTARTED_START}{request}.")
     }
 
     /// Option 3: in the queue.
@@ -242,9 +246,12 @@ pub mod customer {
         format!("{BOT}Terminó la conversación con el ejecutivo {agent}.")
     }
 
+    /// Marker: the start of [`queue_position`] (the position follows).
+    pub const QUEUE_POSITION_START: &str = bot!("Usted está número ");
+
     /// A new position in the queue.
     pub fn queue_position(position: usize) -> String {
-        format!("{BOT}Usted está número {position} en la fila.")
+        format!("{QUEUE_POSITION_START}{position} en la fila.")
     }
 
     /// An executive took the customer.
@@ -610,6 +617,8 @@ mod tests {
             (customer::assigned("Juan"), customer::ASSIGNED_START),
             (customer::enqueued(2), customer::ENQUEUED_START),
             (customer::left_queue(9), customer::LEFT_QUEUE_START),
+            (customer::restarted(9), customer::RESTARTED_START),
+            (customer::queue_position(2), customer::QUEUE_POSITION_START),
             (customer::invalid_rut("x"), customer::INVALID_RUT_START),
             (
                 customer::already_logged_in("1-9"),

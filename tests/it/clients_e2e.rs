@@ -47,7 +47,7 @@ async fn piped_customer_client_runs_a_whole_session() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines[0], to_customer::GREETING);
     assert_eq!(lines[1], to_customer::hello("Jorge"));
-    assert!(stdout.contains("Asistente: Listo: sus servicios fueron reiniciados."));
+    assert!(stdout.contains(to_customer::RESTARTED_START));
     assert!(lines.contains(&to_customer::GOODBYE));
     server
         .expect_console("[SERVER] Reinicio Servicios Cliente Jorge Sandoval.")

@@ -60,8 +60,10 @@ async fn kill_9_loses_no_acknowledged_request() {
             loop {
                 client.send("2").await;
                 loop {
-                    let Some(line) = client.recv_or_eof().await else { return };
-                    if let Some(rest) = line.strip_prefix("Asistente: Listo: sus servicios fueron reiniciados. Registramos la solicitud ") {
+                    let Some(line) = client.recv_or_eof().await else {
+                        return;
+                    };
+                    if let Some(rest) = line.strip_prefix(to_customer::RESTARTED_START) {
                         let id: u64 = rest.trim_end_matches('.').parse().unwrap();
                         let _ = acks.send(id);
                     }

@@ -251,7 +251,7 @@ async fn twelve_customers_three_executives_fifo_with_positions() {
     let lines = last.recv_until_contains("Lo atiende").await;
     let positions: Vec<usize> = lines
         .iter()
-        .filter_map(|l| l.strip_prefix("Asistente: Usted está número "))
+        .filter_map(|l| l.strip_prefix(to_customer::QUEUE_POSITION_START))
         .map(|rest| rest.split(' ').next().unwrap().parse().unwrap())
         .collect();
     assert_eq!(positions, (1..=11).rev().collect::<Vec<_>>(), "{lines:#?}");
