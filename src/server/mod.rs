@@ -10,6 +10,7 @@
 
 pub mod codec;
 mod connection;
+mod effects;
 pub mod limits;
 pub mod metrics;
 
@@ -28,10 +29,11 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth;
 use crate::console::Console;
-use crate::conversation::{Policy, Services};
+use crate::conversation::Policy;
 use crate::hub::Hub;
 use crate::nlu::select::{self, ClassifierArgs};
 use crate::registry::Registry;
+pub use effects::Services;
 pub use limits::Limits;
 use metrics::Metrics;
 
@@ -172,7 +174,6 @@ impl Server {
         };
         let services = Services {
             registry,
-            classifier: classifiers.yaml,
             hub: Hub::new(config.agent_capacity, console.clone()),
             console,
             policy: config.policy.clone(),

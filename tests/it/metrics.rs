@@ -2,6 +2,7 @@
 
 use crate::common::{eventually, TestServer};
 use reclamos::hub::Occupancy;
+use reclamos::protocol::customer as to_customer;
 
 #[tokio::test]
 async fn connections_and_answered_lines_are_counted_per_period() {
@@ -15,7 +16,7 @@ async fn connections_and_answered_lines_are_counted_per_period() {
     jorge.send("1").await;
     jorge.recv_until_contains("volver").await;
     jorge.send("volver").await;
-    jorge.recv_until_contains("(4) Salir").await;
+    jorge.recv_until_contains(to_customer::MENU_LAST).await;
     let _idle = server.customer().await;
 
     let period = metrics.take();

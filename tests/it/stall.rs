@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use reclamos::registry::demo;
 
 use crate::common::{TestClient, TestServer};
+use reclamos::protocol::customer as to_customer;
 
 /// The database the child process locks.
 const LOCK_DB: &str = "RECLAMOS_STALL_LOCK_DB";
@@ -97,7 +98,7 @@ async fn ask(
 }
 
 fn is_menu_end(line: &str) -> bool {
-    line == "(4) Salir"
+    line == to_customer::MENU_LAST
 }
 
 /// The request number a restart's answer tells, `None` when it apologised instead.
@@ -108,9 +109,7 @@ fn told_number(answer: &[String]) -> Option<u64> {
     });
     if told.is_none() {
         assert!(
-            answer
-                .iter()
-                .any(|l| l.starts_with("Asistente: Lo sentimos")),
+            answer.iter().any(|l| l == to_customer::APOLOGY),
             "neither a request number nor an apology: {answer:?}"
         );
     }
