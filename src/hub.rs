@@ -18,10 +18,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::console::Console;
 pub use crate::conversation::events::{
-    AgentEvent, ChatInfo, CustomerEvent, Enqueued, HubError, Routed, SessionId, Waiting,
+    AgentEvent, ChatInfo, CustomerEvent, Enqueued, HubError, Reason, RequestChange, Routed,
+    SessionId, Waiting,
 };
 use crate::protocol;
-use crate::registry::RequestId;
+use crate::registry::{RequestId, RequestState};
 use crate::rut::Rut;
 
 /// Where the hub delivers a party's events.
@@ -61,6 +62,8 @@ pub struct Ticket {
     pub rut: Rut,
     /// The request recorded for this contact.
     pub request: RequestId,
+    /// Why they came (the executive is told on hand-off).
+    pub reason: Reason,
     /// Where to reach them.
     pub outbox: Outbox<CustomerEvent>,
 }
@@ -82,6 +85,8 @@ struct CustomerEntry {
     backlog: Vec<String>,
     agent: Option<SessionId>,
     position: usize,
+    /// The executive who had them before a requeue.
+    previous_agent: Option<String>,
 }
 
 #[derive(Debug)]
@@ -202,6 +207,7 @@ impl Hub {
                     backlog: Vec::new(),
                     agent: None,
                     position,
+                    previous_agent: None,
                 },
             );
             self.dispatch(&mut state, &mut out);
@@ -353,6 +359,7 @@ impl Hub {
             for customer in agent.chats.iter().rev() {
                 if let Some(entry) = state.customers.get_mut(customer) {
                     entry.agent = None;
+                    entry.previous_agent = Some(agent.name.clone());
                     out.push(Delivery::Customer(
                         entry.ticket.outbox.clone(),
                         CustomerEvent::AgentLeft {
@@ -422,11 +429,28 @@ impl Hub {
         Ok(chat)
     }
 
-    /// The executive ends the chat with `customer`, who goes back to the bot.
+    /// Tells the customer their executive changed one of their requests.
+    pub fn agent_changed(
+        &self,
+        agent: SessionId,
+        customer: SessionId,
+        request: RequestId,
+        change: RequestChange,
+    ) -> Result<ChatInfo, HubError> {
+        self.to_customer(agent, customer, |name| CustomerEvent::RequestChanged {
+            agent: name.to_string(),
+            request,
+            change,
+        })
+    }
+
+    /// The executive ends the chat with `customer`, who goes back to the bot and is told
+    /// `request`'s number and state.
     pub fn agent_closes(
         &self,
         agent: SessionId,
         customer: SessionId,
+        request: Option<(RequestId, RequestState)>,
     ) -> Result<ChatInfo, HubError> {
         let mut out = Vec::new();
         let chat = {
@@ -445,7 +469,10 @@ impl Hub {
                 .ok_or(HubError::NoCustomer)?;
             out.push(Delivery::Customer(
                 customer.ticket.outbox.clone(),
-                CustomerEvent::ChatEnded { agent: name },
+                CustomerEvent::ChatEnded {
+                    agent: name,
+                    request,
+                },
             ));
             self.dispatch(&mut state, &mut out);
             chat_info(&customer.ticket)
@@ -588,6 +615,8 @@ impl Hub {
                 AgentEvent::Assigned {
                     chat,
                     backlog: std::mem::take(&mut customer.backlog),
+                    reason: customer.ticket.reason.clone(),
+                    previous_agent: customer.previous_agent.take(),
                 },
             ));
         }

@@ -274,9 +274,29 @@ pub mod customer {
         format!("{BOT}El ejecutivo {agent} reinició sus servicios (Internet, TV y Telefonía).")
     }
 
-    /// The executive ended the chat.
-    pub fn chat_ended(agent: &str) -> String {
-        format!("{BOT}El ejecutivo {agent} finalizó la conversación.")
+    /// Marker: the start of [`chat_ended`] (the executive's name follows).
+    pub const CHAT_ENDED_START: &str = bot!("El ejecutivo ");
+
+    /// The executive ended the chat; the request it was about and its state, when known.
+    pub fn chat_ended(agent: &str, request: Option<(u64, impl Display)>) -> String {
+        match request {
+            Some((id, state)) => format!(
+                "{BOT}El ejecutivo {agent} finalizó la conversación. Su solicitud {id} quedó en estado {state}."
+            ),
+            None => format!("{BOT}El ejecutivo {agent} finalizó la conversación."),
+        }
+    }
+
+    /// The executive changed the subject of one of the customer's requests.
+    pub fn subject_changed(agent: &str, request: impl Display, subject: &str) -> String {
+        format!(
+            "{BOT}El ejecutivo {agent} cambió el asunto de su solicitud {request} a «{subject}»."
+        )
+    }
+
+    /// The executive changed the state of one of the customer's requests.
+    pub fn state_changed(agent: &str, request: impl Display, state: impl Display) -> String {
+        format!("{BOT}El ejecutivo {agent} cambió el estado de su solicitud {request} a {state}.")
     }
 
     /// The executive disconnected.
@@ -304,7 +324,7 @@ pub mod agent {
     /// Before the command list.
     pub const COMMANDS: &str = system!("Comandos:");
     /// The command list shown by `:help` (each line is sent indented by two spaces).
-    pub const HELP: [&str; 11] = [
+    pub const HELP: [&str; 13] = [
         ":subject <descripción>  cambia el asunto de la solicitud",
         ":state abierto|cerrado  cambia el estado de la solicitud",
         ":history <texto>        agrega una entrada al historial",
@@ -315,6 +335,8 @@ pub mod agent {
         ":quit                   se desconecta",
         ":chats                  lista sus conversaciones actuales",
         ":switch <n>             conversa con la n-ésima conversación actual",
+        ":requests               lista las solicitudes del cliente",
+        ":open <n>               los comandos actúan sobre esa solicitud del cliente",
         ":help                   muestra esta ayuda",
     ];
     /// `:quit`.
@@ -348,6 +370,16 @@ pub mod agent {
         ":name <nombre> (una palabra de 1 a 32 letras, números, '.', '_' o '-')";
     /// Usage of `:state`.
     pub const USAGE_STATE: &str = ":state abierto|cerrado";
+    /// Usage of `:open`.
+    pub const USAGE_OPEN: &str = ":open <número de solicitud o posición en :requests>";
+    /// The customer chose option 3 by its number: no words of their own.
+    pub const REASON_MENU: &str = system!("Motivo: eligió la opción 3 del menú.");
+    /// Before the new customer's other open requests.
+    pub const OPEN_REQUESTS: &str = system!("Solicitudes abiertas del cliente:");
+    /// After `:requests`' list.
+    pub const OPEN_HINT: &str = system!(
+        ":open <n> elige la solicitud sobre la que actúan :subject, :state, :history y :close."
+    );
     /// Usage of `:switch`.
     pub const USAGE_SWITCH: &str = ":switch <n> (ver :chats)";
 
@@ -463,9 +495,62 @@ pub mod agent {
         format!("{NEW_CUSTOMER_START}{name} (RUT {rut}), solicitud {request}.")
     }
 
-    /// The new customer's other open requests.
-    pub fn open_requests(list: &str) -> String {
-        format!("{SYSTEM}Solicitudes abiertas: {list}.")
+    /// The customer's own words that led to the queue.
+    pub fn reason_words(words: &str) -> String {
+        format!("{SYSTEM}Motivo, en palabras del cliente: «{words}».")
+    }
+
+    /// The topic the bot understood.
+    pub fn reason_topic(topic: &str) -> String {
+        format!("{SYSTEM}Tema: {topic}.")
+    }
+
+    /// One of the new customer's other open requests.
+    pub fn open_request(
+        id: impl Display,
+        subject: &str,
+        state: impl Display,
+        created: impl Display,
+    ) -> String {
+        format!("  {id} {subject} ({state}, desde {created})")
+    }
+
+    /// Before the transcript of a requeued customer's chat with their previous executive.
+    pub fn previous_chat(agent: &str, lines: usize) -> String {
+        format!("{SYSTEM}Conversación anterior con el ejecutivo {agent} ({lines} mensajes):")
+    }
+
+    /// One line of a stored transcript.
+    pub fn transcript_line(at: impl Display, speaker: &str, text: &str) -> String {
+        format!("  {at} {speaker}: {text}")
+    }
+
+    /// `:requests`' first line.
+    pub fn requests_header(customer: &str, count: usize) -> String {
+        format!("{SYSTEM}Solicitudes de {customer}: {count}.")
+    }
+
+    /// One request in `:requests`.
+    pub fn request_item(
+        position: usize,
+        id: impl Display,
+        subject: &str,
+        state: impl Display,
+        created: impl Display,
+        current: bool,
+    ) -> String {
+        let mark = if current { " (actual)" } else { "" };
+        format!("  ({position}) {id} {subject}: {state}, {created}{mark}")
+    }
+
+    /// `:open` done.
+    pub fn now_acting_on(id: impl Display, subject: &str, state: impl Display) -> String {
+        format!("{SYSTEM}Los comandos actúan ahora sobre la solicitud {id} ({subject}, {state}).")
+    }
+
+    /// `:open` with a number that is not one of the customer's requests.
+    pub fn not_customers_request(customer: &str) -> String {
+        format!("{SYSTEM}Esa solicitud no es de {customer} (ver :requests).")
     }
 
     /// One line typed in the queue.
@@ -614,6 +699,10 @@ mod tests {
     fn markers_start_their_sentences() {
         let table = [
             (customer::hello("Ana"), customer::HELLO_START),
+            (
+                customer::chat_ended("Ana", Some((9, "cerrado"))),
+                customer::CHAT_ENDED_START,
+            ),
             (customer::assigned("Juan"), customer::ASSIGNED_START),
             (customer::enqueued(2), customer::ENQUEUED_START),
             (customer::left_queue(9), customer::LEFT_QUEUE_START),

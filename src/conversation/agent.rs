@@ -6,11 +6,11 @@ use std::fmt;
 
 use thiserror::Error;
 
-use super::events::{AgentEvent, ChatInfo, HubError, SessionId};
+use super::events::{AgentEvent, ChatInfo, HubError, Reason, RequestChange, SessionId};
 use super::{Context, Effect, Effects, HubOp, HubResult, Input, StoreOp, StoreResult};
 use crate::auth::token_matches;
 use crate::protocol::{self, agent as say, history};
-use crate::registry::{Request, RequestState};
+use crate::registry::{Request, RequestId, RequestState, TranscriptLine};
 use crate::text::sanitize;
 
 /// A command an executive types (lines starting with `:`).
@@ -38,6 +38,11 @@ pub enum AgentCommand {
     Chats,
     /// `:switch <n>`: talk to the n-th current conversation.
     Switch(usize),
+    /// `:requests`: the current customer's requests.
+    Requests,
+    /// `:open <n>`: the commands act on this request of the customer (its number, or its
+    /// position in the last `:requests`).
+    Open(u64),
 }
 
 /// Why a command line was not understood. Displays as the usage line to show.
@@ -87,6 +92,14 @@ impl AgentCommand {
             "help" => Ok(AgentCommand::Help),
             "quit" => Ok(AgentCommand::Quit),
             "chats" => Ok(AgentCommand::Chats),
+            "requests" => Ok(AgentCommand::Requests),
+            "open" => arg
+                .trim_start_matches('#')
+                .parse()
+                .ok()
+                .filter(|n| *n >= 1)
+                .map(AgentCommand::Open)
+                .ok_or(CommandError::Usage(say::USAGE_OPEN)),
             "switch" => arg
                 .parse()
                 .ok()
@@ -112,6 +125,8 @@ impl fmt::Display for AgentCommand {
             AgentCommand::Quit => f.write_str(":quit"),
             AgentCommand::Chats => f.write_str(":chats"),
             AgentCommand::Switch(n) => write!(f, ":switch {n}"),
+            AgentCommand::Requests => f.write_str(":requests"),
+            AgentCommand::Open(n) => write!(f, ":open {n}"),
         }
     }
 }
@@ -153,14 +168,28 @@ enum Wait {
     Queue,
     /// [`HubResult::Renamed`] for `:name`.
     Rename { new: String },
+    /// [`StoreResult::Changed`] for `:close`'s history entry (it tells the request's
+    /// state).
+    CloseRecorded { chat: ChatInfo },
     /// [`HubResult::Closed`] for `:close`.
     Close,
+    /// [`StoreResult::Requests`] for `:requests`.
+    Requests { chat: ChatInfo },
+    /// [`StoreResult::Request`] for `:open`.
+    Open { chat: ChatInfo },
     /// [`StoreResult::Changed`] for a command that edits the chat's request.
     Change { change: Change, chat: ChatInfo },
     /// [`StoreResult::Requests`]: the new customer's other requests.
     OpenRequests {
         chat: ChatInfo,
         backlog: Vec<String>,
+        previous_agent: Option<String>,
+    },
+    /// [`StoreResult::Transcript`]: the requeued customer's chat with `previous_agent`.
+    PreviousChat {
+        chat: ChatInfo,
+        backlog: Vec<String>,
+        previous_agent: String,
     },
 }
 
@@ -187,6 +216,11 @@ struct Desk {
     chats: Vec<ChatInfo>,
     /// The customer the executive's lines go to (the oldest current chat when unset).
     active: Option<SessionId>,
+    /// The request the commands act on per chat, when `:open` chose one other than the
+    /// hand-off's.
+    targets: Vec<(SessionId, RequestId)>,
+    /// The last `:requests` listing (whose, and the numbers in order), for `:open <n>`.
+    listed: Option<(SessionId, Vec<RequestId>)>,
 }
 
 impl Default for AgentConversation {
@@ -351,6 +385,9 @@ impl Desk {
             }
             AgentCommand::Quit => {
                 out.send(say::GOODBYE);
+                // Like every other way of leaving (the disconnection after this finds the
+                // conversation closed and prints nothing).
+                out.console(protocol::console::agent_disconnected(&name));
                 return Phase::Closed;
             }
             AgentCommand::Chats => {
@@ -387,7 +424,7 @@ impl Desk {
             out.send(say::needs_customer(&command));
             return Phase::Ready { name };
         };
-        let request = chat.request;
+        let request = self.target(&chat);
         let change = match command {
             AgentCommand::Subject(subject) => {
                 out.store(StoreOp::SetSubject {
@@ -422,15 +459,34 @@ impl Desk {
                 Change::Restart
             }
             AgentCommand::Close => {
-                out.record(StoreOp::AppendHistory {
+                if request != chat.request {
+                    out.record(StoreOp::AppendHistory {
+                        request: chat.request,
+                        author: Cow::Owned(name.clone()),
+                        text: Cow::Borrowed(history::AGENT_CLOSED),
+                    });
+                }
+                out.store(StoreOp::AppendHistory {
                     request,
                     author: Cow::Owned(name.clone()),
                     text: Cow::Borrowed(history::AGENT_CLOSED),
                 });
-                out.hub(HubOp::AgentCloses {
-                    customer: chat.customer,
-                });
-                return wait(name, Wait::Close);
+                return wait(name, Wait::CloseRecorded { chat });
+            }
+            AgentCommand::Requests => {
+                out.store(StoreOp::RequestsOf(chat.rut));
+                return wait(name, Wait::Requests { chat });
+            }
+            AgentCommand::Open(n) => {
+                let id = self
+                    .listed
+                    .as_ref()
+                    .filter(|(customer, _)| *customer == chat.customer)
+                    .and_then(|(_, ids)| usize::try_from(n).ok().and_then(|n| ids.get(n - 1)))
+                    .copied()
+                    .unwrap_or(n);
+                out.store(StoreOp::Request(id));
+                return wait(name, Wait::Open { chat });
             }
             AgentCommand::Help
             | AgentCommand::Queue
@@ -454,21 +510,135 @@ impl Desk {
                 }
                 Phase::Ready { name }
             }
-            (Wait::OpenRequests { chat, backlog }, StoreResult::Requests(found)) => {
+            (
+                Wait::OpenRequests {
+                    chat,
+                    backlog,
+                    previous_agent,
+                },
+                StoreResult::Requests(found),
+            ) => {
                 if let Ok(requests) = found {
                     open_requests(&chat, &requests, out);
                 }
+                if let Some(previous_agent) = previous_agent {
+                    out.store(StoreOp::Transcript(chat.request));
+                    return Phase::Pending {
+                        name,
+                        wait: Wait::PreviousChat {
+                            chat,
+                            backlog,
+                            previous_agent,
+                        },
+                    };
+                }
                 self.assigned_end(&chat, backlog, out);
+                Phase::Ready { name }
+            }
+            (
+                Wait::PreviousChat {
+                    chat,
+                    backlog,
+                    previous_agent,
+                },
+                StoreResult::Transcript(found),
+            ) => {
+                if let Ok(lines) = found {
+                    previous_chat(&previous_agent, &lines, out);
+                }
+                self.assigned_end(&chat, backlog, out);
+                Phase::Ready { name }
+            }
+            (Wait::CloseRecorded { chat }, StoreResult::Changed(changed)) => {
+                let request = changed.ok().map(|r| (r.id, r.state));
+                out.hub(HubOp::AgentCloses {
+                    customer: chat.customer,
+                    request,
+                });
+                Phase::Pending {
+                    name,
+                    wait: Wait::Close,
+                }
+            }
+            (Wait::Requests { chat }, StoreResult::Requests(found)) => {
+                match found {
+                    Ok(requests) => self.list_requests(&chat, &requests, out),
+                    Err(_) => out.send(say::STORE_FAILED),
+                }
+                Phase::Ready { name }
+            }
+            (Wait::Open { chat }, StoreResult::Request(found)) => {
+                match found {
+                    Ok(Some(request)) if request.rut == chat.rut => {
+                        self.targets.retain(|(c, _)| *c != chat.customer);
+                        if request.id != chat.request {
+                            self.targets.push((chat.customer, request.id));
+                        }
+                        out.send(say::now_acting_on(
+                            request.id,
+                            &request.subject,
+                            request.state,
+                        ));
+                    }
+                    Ok(_) => out.send(say::not_customers_request(&chat.name)),
+                    Err(_) => out.send(say::STORE_FAILED),
+                }
                 Phase::Ready { name }
             }
             (wait, _) => unexpected(Phase::Pending { name, wait }, "store result"),
         }
     }
 
+    /// The request the commands act on in `chat`: the one `:open` chose, else the
+    /// hand-off's.
+    fn target(&self, chat: &ChatInfo) -> RequestId {
+        self.targets
+            .iter()
+            .find(|(customer, _)| *customer == chat.customer)
+            .map_or(chat.request, |(_, request)| *request)
+    }
+
+    /// `:requests`: the customer's requests, open ones first, marking the one the commands
+    /// act on.
+    fn list_requests(&mut self, chat: &ChatInfo, requests: &[Request], out: &mut Effects) {
+        let target = self.target(chat);
+        let mut sorted: Vec<&Request> = requests.iter().collect();
+        sorted.sort_by_key(|r| (r.state != RequestState::Abierto, std::cmp::Reverse(r.id)));
+        out.send(say::requests_header(&chat.name, sorted.len()));
+        for (i, request) in sorted.iter().enumerate() {
+            out.send(say::request_item(
+                i + 1,
+                request.id,
+                &request.subject,
+                request.state,
+                request.created_at.format("%Y-%m-%d"),
+                request.id == target,
+            ));
+        }
+        if !sorted.is_empty() {
+            out.send(say::OPEN_HINT);
+        }
+        self.listed = Some((chat.customer, sorted.iter().map(|r| r.id).collect()));
+    }
+
     fn changed(&self, change: Change, chat: &ChatInfo, request: &Request, out: &mut Effects) {
         match change {
-            Change::Subject => out.send(say::subject_set(request.id, &request.subject)),
-            Change::State => out.send(say::state_set(request.id, request.state)),
+            Change::Subject => {
+                out.send(say::subject_set(request.id, &request.subject));
+                out.hub(HubOp::AgentChanged {
+                    customer: chat.customer,
+                    request: request.id,
+                    change: RequestChange::Subject(request.subject.clone()),
+                });
+            }
+            Change::State => {
+                out.send(say::state_set(request.id, request.state));
+                out.hub(HubOp::AgentChanged {
+                    customer: chat.customer,
+                    request: request.id,
+                    change: RequestChange::State(request.state),
+                });
+            }
             Change::History => out.send(say::history_updated(request.id, request.history.len())),
             Change::Restart => {
                 out.console(protocol::console::restart(&chat.name));
@@ -549,6 +719,10 @@ impl Desk {
     /// Takes a chat off the current ones.
     fn forget(&mut self, customer: SessionId) {
         self.chats.retain(|c| c.customer != customer);
+        self.targets.retain(|(c, _)| *c != customer);
+        if self.listed.as_ref().is_some_and(|(c, _)| *c == customer) {
+            self.listed = None;
+        }
         if self.active == Some(customer) {
             self.active = None;
         }
@@ -557,15 +731,25 @@ impl Desk {
     /// Handles an event from the hub.
     fn on_event(&mut self, phase: Phase, event: AgentEvent, out: &mut Effects) -> Phase {
         match event {
-            AgentEvent::Assigned { chat, backlog } => {
+            AgentEvent::Assigned {
+                chat,
+                backlog,
+                reason,
+                previous_agent,
+            } => {
                 out.send(say::new_customer(&chat.name, chat.rut, chat.request));
+                tell_reason(&reason, out);
                 self.chats.push(chat.clone());
                 match phase {
                     Phase::Ready { name } => {
                         out.store(StoreOp::RequestsOf(chat.rut));
                         Phase::Pending {
                             name,
-                            wait: Wait::OpenRequests { chat, backlog },
+                            wait: Wait::OpenRequests {
+                                chat,
+                                backlog,
+                                previous_agent,
+                            },
                         }
                     }
                     // Not expected (assignments come to executives in the pool, whose
@@ -608,17 +792,48 @@ impl Desk {
     }
 }
 
-/// The new customer's other open requests.
+/// Why the new customer came: their words and the topic the bot understood.
+fn tell_reason(reason: &Reason, out: &mut Effects) {
+    match &reason.words {
+        Some(words) => out.send(say::reason_words(words)),
+        None => out.send(say::REASON_MENU),
+    }
+    if let Some(topic) = &reason.topic {
+        out.send(say::reason_topic(topic));
+    }
+}
+
+/// The new customer's other open requests, with state and date.
 fn open_requests(chat: &ChatInfo, requests: &[Request], out: &mut Effects) {
-    let open: Vec<String> = requests
+    let open: Vec<&Request> = requests
         .iter()
         .filter(|r| r.state == RequestState::Abierto && r.id != chat.request)
-        .map(|r| format!("{} {}", r.id, r.subject))
         .collect();
     if open.is_empty() {
         out.send(say::NO_OTHER_OPEN);
-    } else {
-        out.send(say::open_requests(&open.join("; ")));
+        return;
+    }
+    out.send(say::OPEN_REQUESTS);
+    for r in open {
+        out.send(say::open_request(
+            r.id,
+            &r.subject,
+            r.state,
+            r.created_at.format("%Y-%m-%d"),
+        ));
+    }
+}
+
+/// The last lines of a requeued customer's chat with their previous executive.
+fn previous_chat(agent: &str, lines: &[TranscriptLine], out: &mut Effects) {
+    const SHOWN: usize = 30;
+    out.send(say::previous_chat(agent, lines.len()));
+    for line in &lines[lines.len().saturating_sub(SHOWN)..] {
+        out.send(say::transcript_line(
+            line.at.format("%H:%M"),
+            &line.speaker,
+            &line.text,
+        ));
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::events::{CustomerEvent, Routed};
+use super::events::{CustomerEvent, Reason, RequestChange, Routed};
 use super::{Context, Effect, Effects, HubOp, HubResult, Input, StoreFailed, StoreOp, StoreResult};
 use crate::nlu::{self, Decision, Intent, Prediction};
 use crate::protocol::{self, customer as say, history, BOT_NAME};
@@ -39,6 +39,8 @@ enum Phase {
     Clarify {
         first: Intent,
         second: Intent,
+        /// The words that raised the question (for an executive, if it leads to one).
+        words: String,
     },
     Queued {
         request: RequestId,
@@ -69,7 +71,7 @@ enum Pending {
     /// [`StoreOp::CreateRequest`] for option 2.
     Restart,
     /// [`StoreOp::CreateRequest`] for option 3.
-    Contact,
+    Contact { reason: Reason },
     /// [`HubOp::Enqueue`].
     Enqueue { request: RequestId },
     /// [`HubOp::LeaveQueue`].
@@ -222,9 +224,11 @@ impl Session {
             Phase::AwaitSerial { request, answer } => {
                 self.on_serial(request, answer, text, ctx, out)
             }
-            Phase::Clarify { first, second } => {
-                self.on_clarify(first, second, text, prediction, out)
-            }
+            Phase::Clarify {
+                first,
+                second,
+                words,
+            } => self.on_clarify(first, second, words, text, prediction, out),
             Phase::Queued {
                 request,
                 told_backlog,
@@ -351,7 +355,7 @@ impl Session {
         }
         if let Some(number) = menu_number(text) {
             return match Intent::from_option(number) {
-                Some(intent) => self.choose(intent, out),
+                Some(intent) => self.choose(intent, None, out),
                 None => {
                     out.send(say::no_such_option(number));
                     show_menu(out);
@@ -382,13 +386,17 @@ impl Session {
             }
         }
         match decision {
-            Decision::Intent(intent) => self.choose(intent, out),
+            Decision::Intent(intent) => self.choose(intent, Some(text), out),
             Decision::Clarify(first, second) => {
                 out.send(say::clarify(
                     (first.option().unwrap_or(0), first.label()),
                     (second.option().unwrap_or(0), second.label()),
                 ));
-                Phase::Clarify { first, second }
+                Phase::Clarify {
+                    first,
+                    second,
+                    words: text.to_string(),
+                }
             }
             // "no quiero hablar con un ejecutivo" was understood: it asks for none of
             // the options.
@@ -409,6 +417,7 @@ impl Session {
         &mut self,
         first: Intent,
         second: Intent,
+        words: String,
         text: &str,
         prediction: Option<&Prediction>,
         out: &mut Effects,
@@ -417,7 +426,7 @@ impl Session {
             return self.on_menu(text, prediction, out);
         }
         match nlu::yes_no(text) {
-            Some(true) => self.choose(first, out),
+            Some(true) => self.choose(first, Some(&words), out),
             Some(false) => {
                 out.send(say::DECLINED);
                 show_menu(out);
@@ -428,17 +437,29 @@ impl Session {
                     first.option().unwrap_or(0),
                     second.option().unwrap_or(0),
                 ));
-                Phase::Clarify { first, second }
+                Phase::Clarify {
+                    first,
+                    second,
+                    words,
+                }
             }
             None => self.free_text(text, prediction, out),
         }
     }
 
-    fn choose(&mut self, intent: Intent, out: &mut Effects) -> Phase {
+    /// Does what `intent` asks; `words` are the customer's own when they wrote it (not a
+    /// menu number).
+    fn choose(&mut self, intent: Intent, words: Option<&str>, out: &mut Effects) -> Phase {
         match intent {
             Intent::RevisarAtenciones => self.list_requests(out),
             Intent::ReiniciarServicios => self.restart_services(out),
-            Intent::ContactarEjecutivo => self.contact_agent(out),
+            Intent::ContactarEjecutivo => self.contact_agent(
+                Reason {
+                    words: words.map(|w| sanitize(w).into_owned()),
+                    topic: None,
+                },
+                out,
+            ),
             Intent::Salir => goodbye(out),
             Intent::Fallback => menu(out),
         }
@@ -494,7 +515,7 @@ impl Session {
             Choice::Classify => match decision(prediction) {
                 // Perhaps they changed their mind ("mejor quiero hablar con un ejecutivo").
                 Decision::Intent(intent) if intent != Intent::RevisarAtenciones => {
-                    return self.choose(intent, out);
+                    return self.choose(intent, Some(text), out);
                 }
                 _ => say::NOT_RECOGNISED,
             },
@@ -613,7 +634,7 @@ impl Session {
         out.send(say::RESTARTING);
         out.store(StoreOp::CreateRequest {
             rut: customer.rut,
-            subject: history::RESTART_SUBJECT,
+            subject: Cow::Borrowed(history::RESTART_SUBJECT),
             state: RequestState::Cerrado,
             author: BOT_NAME,
             history: history::RESTART_DONE,
@@ -634,22 +655,23 @@ impl Session {
 
     // --- option 3: an executive ------------------------------------------------------------
 
-    fn contact_agent(&mut self, out: &mut Effects) -> Phase {
+    fn contact_agent(&mut self, reason: Reason, out: &mut Effects) -> Phase {
         let Some(customer) = &self.customer else {
             return Phase::Menu;
         };
         out.store(StoreOp::CreateRequest {
             rut: customer.rut,
-            subject: history::CONTACT_SUBJECT,
+            subject: Cow::Borrowed(history::CONTACT_SUBJECT),
             state: RequestState::Abierto,
             author: BOT_NAME,
             history: history::CONTACT_ASKED,
         });
-        Phase::Pending(Pending::Contact)
+        Phase::Pending(Pending::Contact { reason })
     }
 
     fn on_contact_recorded(
         &mut self,
+        reason: Reason,
         created: Result<Request, StoreFailed>,
         out: &mut Effects,
     ) -> Phase {
@@ -659,6 +681,7 @@ impl Session {
                     name: customer.name.clone(),
                     rut: customer.rut,
                     request: request.id,
+                    reason,
                 });
                 Phase::Pending(Pending::Enqueue {
                     request: request.id,
@@ -755,8 +778,8 @@ impl Session {
                 self.on_request(id, found, ctx, out)
             }
             (Pending::Restart, StoreResult::Changed(created)) => self.on_restarted(created, out),
-            (Pending::Contact, StoreResult::Changed(created)) => {
-                self.on_contact_recorded(created, out)
+            (Pending::Contact { reason }, StoreResult::Changed(created)) => {
+                self.on_contact_recorded(reason, created, out)
             }
             (pending, _) => unexpected(Phase::Pending(pending), "store result"),
         }
@@ -883,9 +906,24 @@ impl Session {
                 out.send(say::restarted_by(&agent));
                 phase
             }
-            CustomerEvent::ChatEnded { agent } => {
-                out.send(say::chat_ended(&agent));
+            CustomerEvent::ChatEnded { agent, request } => {
+                out.send(say::chat_ended(&agent, request));
                 menu(out)
+            }
+            CustomerEvent::RequestChanged {
+                agent,
+                request,
+                change,
+            } => {
+                match change {
+                    RequestChange::Subject(subject) => {
+                        out.send(say::subject_changed(&agent, request, &subject));
+                    }
+                    RequestChange::State(state) => {
+                        out.send(say::state_changed(&agent, request, state));
+                    }
+                }
+                phase
             }
             CustomerEvent::AgentLeft { agent } => {
                 out.send(say::agent_left(&agent));

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use thiserror::Error;
 
-use crate::registry::RequestId;
+use crate::registry::{RequestId, RequestState};
 use crate::rut::Rut;
 
 /// Identifies one connection for its whole life.
@@ -60,12 +60,42 @@ pub enum CustomerEvent {
     ChatEnded {
         /// The executive's display name.
         agent: String,
+        /// The request the chat was about and its state, when the store said so.
+        request: Option<(RequestId, RequestState)>,
+    },
+    /// Their executive changed one of their requests.
+    RequestChanged {
+        /// The executive's display name.
+        agent: String,
+        /// Which request.
+        request: RequestId,
+        /// What changed.
+        change: RequestChange,
     },
     /// Their executive disconnected; they are back at the head of the queue.
     AgentLeft {
         /// The executive's display name.
         agent: String,
     },
+}
+
+/// A change an executive made to a customer's request, as the customer is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestChange {
+    /// A new subject.
+    Subject(String),
+    /// A new state.
+    State(RequestState),
+}
+
+/// Why a customer joined the queue: what the executive is told on hand-off.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reason {
+    /// The customer's own words that led to the queue (none for a menu number).
+    pub words: Option<String>,
+    /// What the bot understood the problem to be (a label such as "un cobro duplicado en
+    /// su boleta"), when it understood one.
+    pub topic: Option<String>,
 }
 
 /// Who a chat is with, as the executive sees it.
@@ -90,6 +120,11 @@ pub enum AgentEvent {
         chat: ChatInfo,
         /// Lines typed in the queue, oldest first.
         backlog: Vec<String>,
+        /// Why they came.
+        reason: Reason,
+        /// The executive who had them before, when they were requeued (that executive
+        /// disconnected).
+        previous_agent: Option<String>,
     },
     /// A line from one of their customers.
     FromCustomer {

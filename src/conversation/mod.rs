@@ -21,9 +21,9 @@ pub use agent::{AgentCommand, AgentConversation, CommandError};
 pub use customer::{CustomerConversation, Idle};
 
 use crate::nlu::Prediction;
-use crate::registry::{Customer, Request, RequestId, RequestState};
+use crate::registry::{Customer, Request, RequestId, RequestState, TranscriptLine};
 use crate::rut::Rut;
-use events::{ChatInfo, Enqueued, HubError, Routed, SessionId, Waiting};
+use events::{ChatInfo, Enqueued, HubError, Reason, RequestChange, Routed, SessionId, Waiting};
 
 /// What a conversation needs to decide, all of it pure data. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -123,12 +123,14 @@ pub enum StoreOp {
     RequestsOf(Rut),
     /// One request: [`StoreResult::Request`].
     Request(RequestId),
+    /// A request's chat transcript: [`StoreResult::Transcript`].
+    Transcript(RequestId),
     /// Record a new request: [`StoreResult::Changed`].
     CreateRequest {
         /// Whose.
         rut: Rut,
         /// Its subject.
-        subject: &'static str,
+        subject: Cow<'static, str>,
         /// Its state.
         state: RequestState,
         /// The author of its first history entry.
@@ -197,6 +199,8 @@ pub enum StoreResult {
     Requests(Result<Vec<Request>, StoreFailed>),
     /// For [`StoreOp::Request`].
     Request(Result<Option<Request>, StoreFailed>),
+    /// For [`StoreOp::Transcript`].
+    Transcript(Result<Vec<TranscriptLine>, StoreFailed>),
     /// For operations that change a request: the request after the change.
     Changed(Result<Request, StoreFailed>),
     /// For writes that return nothing.
@@ -217,6 +221,8 @@ pub enum HubOp {
         rut: Rut,
         /// The request recorded for this contact.
         request: RequestId,
+        /// Why they came (for the executive).
+        reason: Reason,
     },
     /// A line from the customer to their executive or backlog: [`HubResult::Routed`].
     CustomerSays(String),
@@ -244,6 +250,17 @@ pub enum HubOp {
     AgentCloses {
         /// The customer's session.
         customer: SessionId,
+        /// The request the chat was about and its state, to tell the customer.
+        request: Option<(RequestId, RequestState)>,
+    },
+    /// Tell the customer about a change to one of their requests (no result).
+    AgentChanged {
+        /// The customer's session.
+        customer: SessionId,
+        /// Which request.
+        request: RequestId,
+        /// What changed.
+        change: RequestChange,
     },
     /// Change the executive's display name: [`HubResult::Renamed`].
     AgentRename(String),
@@ -258,7 +275,10 @@ impl HubOp {
     pub fn has_result(&self) -> bool {
         !matches!(
             self,
-            HubOp::CustomerGone | HubOp::AgentGone | HubOp::AgentRestarted { .. }
+            HubOp::CustomerGone
+                | HubOp::AgentGone
+                | HubOp::AgentRestarted { .. }
+                | HubOp::AgentChanged { .. }
         )
     }
 }

@@ -62,6 +62,10 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
         StoreOp::Request(id) => {
             StoreResult::Request(logged("reading a request", registry.request(id).await))
         }
+        StoreOp::Transcript(id) => StoreResult::Transcript(logged(
+            "reading a transcript",
+            registry.transcript(id).await,
+        )),
         StoreOp::CreateRequest {
             rut,
             subject,
@@ -71,7 +75,7 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
         } => StoreResult::Changed(logged(
             "creating a request",
             registry
-                .create_request(rut, subject, state, author, history)
+                .create_request(rut, &subject, state, author, history)
                 .await,
         )),
         StoreOp::SetSubject {
@@ -131,7 +135,12 @@ pub(crate) fn run_hub_op(
 ) -> Option<HubResult> {
     let result = match op {
         HubOp::Login(rut) => HubResult::LoggedIn(hub.login(rut, session)),
-        HubOp::Enqueue { name, rut, request } => {
+        HubOp::Enqueue {
+            name,
+            rut,
+            request,
+            reason,
+        } => {
             let Reach::Customer(outbox) = reach else {
                 tracing::error!("an executive cannot join the customers' queue");
                 return None;
@@ -141,6 +150,7 @@ pub(crate) fn run_hub_op(
                 name,
                 rut,
                 request,
+                reason,
                 outbox: outbox.clone(),
             }))
         }
@@ -166,7 +176,18 @@ pub(crate) fn run_hub_op(
             let _ = hub.agent_restarted(session, customer);
             return None;
         }
-        HubOp::AgentCloses { customer } => HubResult::Closed(hub.agent_closes(session, customer)),
+        HubOp::AgentCloses { customer, request } => {
+            HubResult::Closed(hub.agent_closes(session, customer, request))
+        }
+        HubOp::AgentChanged {
+            customer,
+            request,
+            change,
+        } => {
+            // The customer may have left in between; the change is stored anyway.
+            let _ = hub.agent_changed(session, customer, request, change);
+            return None;
+        }
         HubOp::AgentRename(name) => HubResult::Renamed(hub.agent_rename(session, &name)),
         HubOp::Queue => HubResult::Queue(hub.queue()),
         HubOp::AgentGone => {

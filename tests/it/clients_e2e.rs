@@ -87,8 +87,17 @@ async fn piped_agent_client_logs_in_and_chats_with_a_customer() {
     customer
         .recv_until_contains("Lo atiende el ejecutivo JuanPerez")
         .await;
+    let mut request = 0;
     loop {
-        if next(&mut agent_out).await.contains(":close termina") {
+        let line = next(&mut agent_out).await;
+        if let Some(rest) = line.strip_prefix(to_agent::NEW_CUSTOMER_START) {
+            request = rest
+                .rsplit("solicitud ")
+                .next()
+                .and_then(|n| n.trim_end_matches('.').parse().ok())
+                .unwrap();
+        }
+        if line.contains(":close termina") {
             break;
         }
     }
@@ -102,6 +111,11 @@ async fn piped_agent_client_logs_in_and_chats_with_a_customer() {
     customer.send("gracias").await;
     assert_eq!(next(&mut agent_out).await, "Jorge Sandoval: gracias");
     agent_in.write_all(b":close\n").await.unwrap();
-    customer.expect(&to_customer::chat_ended("JuanPerez")).await;
+    customer
+        .expect(&to_customer::chat_ended(
+            "JuanPerez",
+            Some((request, "abierto")),
+        ))
+        .await;
     drop(agent_in);
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use reclamos::conversation::events::{
-    AgentEvent, ChatInfo, CustomerEvent, Enqueued, HubError, Routed, SessionId, Waiting,
+    AgentEvent, ChatInfo, CustomerEvent, Enqueued, HubError, Reason, Routed, SessionId, Waiting,
 };
 use reclamos::conversation::{
     AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, HubResult, Input,
@@ -367,7 +367,7 @@ fn restart_records_a_closed_request() {
             Effect::Send(Cow::Borrowed(to_customer::RESTARTING)),
             Effect::Store(StoreOp::CreateRequest {
                 rut: jorge_rut(),
-                subject: history::RESTART_SUBJECT,
+                subject: Cow::Borrowed(history::RESTART_SUBJECT),
                 state: RequestState::Cerrado,
                 author: protocol::BOT_NAME,
                 history: history::RESTART_DONE,
@@ -446,6 +446,7 @@ fn queue_and_chat() {
             name: "Jorge Sandoval".into(),
             rut: jorge_rut(),
             request: 9,
+            reason: Reason::default(),
         })]
     );
     bot.hub(HubResult::Enqueued(Enqueued {
@@ -645,6 +646,11 @@ fn the_executive_keeps_its_own_list_of_chats() {
     desk.step(Input::Event(AgentEvent::Assigned {
         chat: jorge.clone(),
         backlog: vec!["se me cortó internet".into()],
+        reason: Reason {
+            words: Some("quiero hablar con alguien".into()),
+            topic: Some("un cobro duplicado en su boleta".into()),
+        },
+        previous_agent: None,
     }));
     assert_eq!(
         desk.out.0,
@@ -653,6 +659,12 @@ fn the_executive_keeps_its_own_list_of_chats() {
                 "Jorge Sandoval",
                 jorge_rut(),
                 9
+            ))),
+            Effect::Send(Cow::Owned(to_agent::reason_words(
+                "quiero hablar con alguien"
+            ))),
+            Effect::Send(Cow::Owned(to_agent::reason_topic(
+                "un cobro duplicado en su boleta"
             ))),
             Effect::Store(StoreOp::RequestsOf(jorge_rut())),
         ]
@@ -665,7 +677,13 @@ fn the_executive_keeps_its_own_list_of_chats() {
     assert_eq!(
         desk.lines(),
         [
-            to_agent::open_requests("5 Boleta").as_str(),
+            to_agent::OPEN_REQUESTS,
+            &to_agent::open_request(
+                5,
+                "Boleta",
+                RequestState::Abierto,
+                Utc::now().format("%Y-%m-%d")
+            ),
             to_agent::WHILE_WAITING,
             "  Jorge Sandoval: se me cortó internet",
             to_agent::CHAT_HINT,
@@ -675,6 +693,8 @@ fn the_executive_keeps_its_own_list_of_chats() {
     desk.step(Input::Event(AgentEvent::Assigned {
         chat: ana.clone(),
         backlog: Vec::new(),
+        reason: Reason::default(),
+        previous_agent: None,
     }));
     desk.step(Input::Stored(StoreResult::Requests(Err(StoreFailed))));
     assert_eq!(
@@ -702,10 +722,24 @@ fn the_executive_keeps_its_own_list_of_chats() {
     );
     desk.line(":close");
     assert_eq!(
-        desk.out.0[1],
-        Effect::Hub(HubOp::AgentCloses {
-            customer: SessionId(11)
-        })
+        desk.out.0,
+        [Effect::Store(StoreOp::AppendHistory {
+            request: 12,
+            author: "JuanPerez".into(),
+            text: history::AGENT_CLOSED.into(),
+        })]
+    );
+    desk.step(Input::Stored(StoreResult::Changed(Ok(request(
+        12,
+        "Contacto con ejecutivo",
+        RequestState::Abierto,
+    )))));
+    assert_eq!(
+        desk.out.0,
+        [Effect::Hub(HubOp::AgentCloses {
+            customer: SessionId(11),
+            request: Some((12, RequestState::Abierto)),
+        })]
     );
     desk.step(Input::Hub(HubResult::Closed(Ok(ana))));
     assert_eq!(desk.lines(), [to_agent::chat_closed("Ana Rojas")]);
@@ -731,6 +765,8 @@ fn executive_commands_and_store_failures() {
     desk.step(Input::Event(AgentEvent::Assigned {
         chat: jorge,
         backlog: Vec::new(),
+        reason: Reason::default(),
+        previous_agent: None,
     }));
     desk.step(Input::Stored(StoreResult::Requests(Ok(Vec::new()))));
     assert_eq!(desk.lines(), [to_agent::NO_OTHER_OPEN, to_agent::CHAT_HINT]);
@@ -797,6 +833,7 @@ fn executive_commands_and_store_failures() {
         desk.out.0,
         [
             Effect::Send(Cow::Borrowed(to_agent::GOODBYE)),
+            Effect::Console("Ejecutivo JuanPerez desconectado.".into()),
             Effect::Close
         ]
     );

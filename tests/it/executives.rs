@@ -88,7 +88,12 @@ async fn ejemplo_2_queue_hand_off_and_chat() {
 
     agent.send(":close").await;
     agent.expect(&to_agent::chat_closed("Jorge Sandoval")).await;
-    customer.expect(&to_customer::chat_ended("JuanPerez")).await;
+    customer
+        .expect(&to_customer::chat_ended(
+            "JuanPerez",
+            Some((request, RequestState::Abierto)),
+        ))
+        .await;
     customer.expect(to_customer::MORE_HELP).await;
     customer.expect_menu().await;
 
@@ -130,6 +135,14 @@ async fn executive_commands_edit_the_request() {
     agent
         .expect(&to_agent::subject_set(request, "Cobro duplicado en boleta"))
         .await;
+    // The customer hears about changes to their request.
+    customer
+        .expect(&to_customer::subject_changed(
+            "JuanPerez",
+            request,
+            "Cobro duplicado en boleta",
+        ))
+        .await;
     agent.send(":state pendiente").await;
     agent
         .expect(&format!(
@@ -140,6 +153,9 @@ async fn executive_commands_edit_the_request() {
         .await;
     agent.send(":state cerrado").await;
     agent.expect(&to_agent::state_set(request, "cerrado")).await;
+    customer
+        .expect(&to_customer::state_changed("JuanPerez", request, "cerrado"))
+        .await;
     agent.send(":history Se anuló el segundo cobro").await;
     let line = agent.recv().await;
     assert!(

@@ -8,6 +8,7 @@ mod clients_e2e;
 mod conversation;
 mod crash;
 mod customer;
+mod desk;
 mod eval_cli;
 mod executives;
 mod free_text;

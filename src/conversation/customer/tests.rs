@@ -53,6 +53,7 @@ fn the_classifier_is_asked_only_when_its_answer_is_used() {
     let clarify = || Phase::Clarify {
         first: Intent::ReiniciarServicios,
         second: Intent::ContactarEjecutivo,
+        words: "algo".to_string(),
     };
     let table = [
         (Phase::AwaitRut, "quiero ver mis reclamos", false),

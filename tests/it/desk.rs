@@ -1,0 +1,218 @@
+//! The complaint desk over real TCP (issue 16): what the executive is told on hand-off
+//! (the customer's words, what they typed while waiting, their open requests with state
+//! and date, the previous executive's chat after a requeue), `:requests` and `:open`,
+//! the customer told about changes to their request and its state on `:close`, and
+//! `:quit` on the console.
+
+use chrono::Utc;
+
+use crate::common::{TestClient, TestServer, JORGE};
+use reclamos::protocol::{agent as to_agent, customer as to_customer};
+use reclamos::registry::demo::PLAN_REQUEST;
+use reclamos::registry::RequestState;
+
+/// Extracts the request number from "Sistema: Nuevo cliente: X (RUT ...), solicitud N."
+fn request_of(assigned: &str) -> u64 {
+    assert!(
+        assigned.starts_with(to_agent::NEW_CUSTOMER_START),
+        "{assigned}"
+    );
+    assigned
+        .rsplit("solicitud ")
+        .next()
+        .and_then(|n| n.trim_end_matches('.').parse().ok())
+        .unwrap_or_else(|| panic!("no request number in {assigned:?}"))
+}
+
+/// Reads an executive's lines up to the chat hint.
+async fn hand_off(agent: &mut TestClient) -> Vec<String> {
+    agent.recv_until(|line| line == to_agent::CHAT_HINT).await
+}
+
+#[tokio::test]
+async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request() {
+    let server = TestServer::start().await;
+    // No executive yet: the customer waits and writes.
+    let mut customer = server.logged_in(JORGE).await;
+    customer.send("quiero hablar con un ejecutivo").await;
+    customer.expect(&to_customer::enqueued(1)).await;
+    customer.recv().await; // no executives connected
+    customer.send("me cobraron dos veces la boleta").await;
+    customer.expect(to_customer::MESSAGE_KEPT).await;
+
+    let mut ana = server.agent("Ana").await;
+    let first = hand_off(&mut ana).await;
+    let request = request_of(&first[0]);
+    let today = Utc::now().format("%Y-%m-%d").to_string();
+    assert_eq!(
+        first[1..],
+        [
+            to_agent::reason_words("quiero hablar con un ejecutivo"),
+            to_agent::OPEN_REQUESTS.to_string(),
+            to_agent::open_request(
+                PLAN_REQUEST,
+                "Cambio de Plan",
+                RequestState::Abierto,
+                // The demo request's own creation date.
+                first[3]
+                    .rsplit("desde ")
+                    .next()
+                    .unwrap()
+                    .trim_end_matches(')')
+            ),
+            to_agent::WHILE_WAITING.to_string(),
+            to_agent::backlog_line("Jorge Sandoval", "me cobraron dos veces la boleta"),
+            to_agent::CHAT_HINT.to_string(),
+        ],
+        "{first:#?}"
+    );
+    assert!(first[3].contains("(abierto, desde 20"), "{}", first[3]);
+    customer
+        .recv_until_contains("Lo atiende el ejecutivo Ana")
+        .await;
+
+    // A short chat, then Ana leaves with :quit, like any other way of leaving.
+    ana.send("Hola, soy Ana, ¿en qué le ayudo?").await;
+    customer
+        .expect("Ana: Hola, soy Ana, ¿en qué le ayudo?")
+        .await;
+    customer.send("el cobro de noviembre salió dos veces").await;
+    ana.expect("Jorge Sandoval: el cobro de noviembre salió dos veces")
+        .await;
+    ana.send(":quit").await;
+    ana.expect(to_agent::GOODBYE).await;
+    ana.expect_closed().await;
+    server
+        .expect_console("[SERVER] Ejecutivo Ana desconectado.")
+        .await;
+    customer.expect(&to_customer::agent_left("Ana")).await;
+
+    // Bruno gets the same context plus Ana's chat.
+    let mut bruno = server.agent("Bruno").await;
+    let second = hand_off(&mut bruno).await;
+    assert_eq!(request_of(&second[0]), request);
+    assert_eq!(
+        second[1],
+        to_agent::reason_words("quiero hablar con un ejecutivo")
+    );
+    let previous = second
+        .iter()
+        .position(|l| l.starts_with(&to_agent::previous_chat("Ana", 3)))
+        .unwrap_or_else(|| panic!("no previous chat in {second:#?}"));
+    let said: Vec<&str> = second[previous + 1..]
+        .iter()
+        .map(|l| l.trim_start().split_once(' ').unwrap().1) // drop the time
+        .collect();
+    assert_eq!(
+        said[..3],
+        [
+            "Jorge Sandoval: me cobraron dos veces la boleta",
+            "Ana: Hola, soy Ana, ¿en qué le ayudo?",
+            "Jorge Sandoval: el cobro de noviembre salió dos veces",
+        ],
+        "{second:#?}"
+    );
+    customer
+        .recv_until_contains("Lo atiende el ejecutivo Bruno")
+        .await;
+
+    // :requests lists the customer's requests, open first; :open picks one.
+    bruno.send(":requests").await;
+    let listed = bruno.recv_until(|l| l == to_agent::OPEN_HINT).await;
+    assert_eq!(
+        listed[0],
+        to_agent::requests_header("Jorge Sandoval", listed.len() - 2)
+    );
+    assert!(listed.len() > 3, "{listed:#?}");
+    assert!(
+        listed.iter().any(|l| *l
+            == to_agent::request_item(
+                1,
+                request,
+                "Contacto con ejecutivo",
+                "abierto",
+                &today,
+                true
+            )),
+        "{listed:#?}"
+    );
+    let plan = listed
+        .iter()
+        .position(|l| l.contains(&format!("{PLAN_REQUEST} Cambio de Plan: abierto")))
+        .unwrap_or_else(|| panic!("{listed:#?}"));
+    bruno.send(":open 999999").await;
+    bruno
+        .expect(&to_agent::not_customers_request("Jorge Sandoval"))
+        .await;
+    // By position in the listing.
+    bruno.send(&format!(":open {plan}")).await;
+    bruno
+        .expect(&to_agent::now_acting_on(
+            PLAN_REQUEST,
+            "Cambio de Plan",
+            "abierto",
+        ))
+        .await;
+    bruno.send(":state cerrado").await;
+    bruno
+        .expect(&to_agent::state_set(PLAN_REQUEST, "cerrado"))
+        .await;
+    customer
+        .expect(&to_customer::state_changed(
+            "Bruno",
+            PLAN_REQUEST,
+            "cerrado",
+        ))
+        .await;
+    bruno.send(":close").await;
+    bruno.expect(&to_agent::chat_closed("Jorge Sandoval")).await;
+    customer
+        .expect(&to_customer::chat_ended(
+            "Bruno",
+            Some((PLAN_REQUEST, "cerrado")),
+        ))
+        .await;
+    customer.expect(to_customer::MORE_HELP).await;
+    customer.expect_menu().await;
+
+    let registry = &server.server.services.registry;
+    let plan = registry.request(PLAN_REQUEST).await.unwrap().unwrap();
+    assert_eq!(plan.state, RequestState::Cerrado);
+    assert_eq!(plan.history.last().unwrap().author, "Bruno");
+    let contact = registry.request(request).await.unwrap().unwrap();
+    assert_eq!(contact.subject, "Contacto con ejecutivo");
+}
+
+#[tokio::test]
+async fn option_three_by_number_says_so_and_close_tells_the_state() {
+    let server = TestServer::start().await;
+    let mut agent = server.agent("JuanPerez").await;
+    let mut customer = server.logged_in(JORGE).await;
+    customer.send("3").await;
+    customer.recv_until_contains("Lo atiende").await;
+    let lines = hand_off(&mut agent).await;
+    let request = request_of(&lines[0]);
+    assert_eq!(lines[1], to_agent::REASON_MENU);
+    agent.send(":subject Cambio de plan a 600 megas").await;
+    agent
+        .expect(&to_agent::subject_set(
+            request,
+            "Cambio de plan a 600 megas",
+        ))
+        .await;
+    customer
+        .expect(&to_customer::subject_changed(
+            "JuanPerez",
+            request,
+            "Cambio de plan a 600 megas",
+        ))
+        .await;
+    agent.send(":close").await;
+    agent.expect(&to_agent::chat_closed("Jorge Sandoval")).await;
+    customer
+        .expect(&to_customer::chat_ended(
+            "JuanPerez",
+            Some((request, "abierto")),
+        ))
+        .await;
+}
