@@ -36,7 +36,7 @@
 //! [`nlu::eval::EvalOptions`], ...), each with an `impl Default` that holds the defaults the
 //! command line shows.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 
 pub mod auth;
 pub mod client;
