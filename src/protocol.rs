@@ -170,9 +170,27 @@ pub mod customer {
     }
 
     /// One line of the list of requests (no speaker prefix).
-    pub fn request_item(position: usize, id: impl Display, subject: &str) -> String {
-        format!("({position}) Solicitud {id}: {subject}")
+    pub fn request_item(
+        position: usize,
+        id: impl Display,
+        subject: &str,
+        state: impl Display,
+        created: &str,
+    ) -> String {
+        format!("({position}) Solicitud {id}: {subject} ({state}, {created})")
     }
+
+    /// After the list: how many older closed requests are not shown.
+    pub fn older_requests(count: usize) -> String {
+        if count == 1 {
+            format!("{BOT}Tiene 1 solicitud cerrada más antigua: escriba \"ver anteriores\" para verla.")
+        } else {
+            format!("{BOT}Tiene {count} solicitudes cerradas más antiguas: escriba \"ver anteriores\" para verlas.")
+        }
+    }
+
+    /// "ver anteriores" when everything is shown already.
+    pub const NO_OLDER_REQUESTS: &str = bot!("No tiene otras solicitudes.");
 
     /// A choice in the list that was not understood, with `why`.
     pub fn ask_again(why: &str, count: usize) -> String {
@@ -238,7 +256,7 @@ pub mod customer {
 
     /// The customer left the queue.
     pub fn left_queue(request: impl Display) -> String {
-        format!("{LEFT_QUEUE_START} Su solicitud {request} quedó registrada.")
+        format!("{LEFT_QUEUE_START} Cerramos su solicitud {request}; puede volver a pedir un ejecutivo cuando quiera.")
     }
 
     /// The customer ended the chat.
@@ -669,10 +687,11 @@ pub mod history {
     pub const CONTACT_SUBJECT: &str = "Contacto con ejecutivo";
     /// History of the request option 3 records.
     pub const CONTACT_ASKED: &str = "El cliente pidió hablar con un ejecutivo.";
-    /// The customer's connection ended in the queue or a chat.
+    /// The customer's connection ended in the queue or a chat (in the queue, the request
+    /// is closed right after).
     pub const DISCONNECTED: &str = "El cliente se desconectó.";
-    /// The customer left the queue.
-    pub const LEFT_QUEUE: &str = "El cliente dejó la fila de espera.";
+    /// The customer left the queue (the request is closed right after).
+    pub const LEFT_QUEUE: &str = "El cliente dejó la fila de espera sin ser atendido.";
     /// The customer ended the chat.
     pub const ENDED_CHAT: &str = "El cliente terminó la conversación.";
     /// An executive restarted the services.

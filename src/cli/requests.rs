@@ -23,6 +23,9 @@ pub struct RequestsArgs {
     /// Print each request's history under it.
     #[arg(long)]
     pub history: bool,
+    /// Print each request's stored chat transcript under it (in JSON, as `transcript`).
+    #[arg(long)]
+    pub transcript: bool,
     /// Print JSON (an array of requests, always with their history and answer) instead of
     /// a table.
     #[arg(long)]
@@ -38,6 +41,7 @@ pub fn main(args: RequestsArgs) -> anyhow::Result<ExitCode> {
             state: args.state,
         },
         history: args.history,
+        transcript: args.transcript,
         json: args.json,
     })?;
     Ok(ExitCode::SUCCESS)

@@ -29,8 +29,11 @@ enum Phase {
         rut: Rut,
     },
     Menu,
+    /// In option 1's list: the customer's requests in the order listed, the first `shown`
+    /// of them on screen.
     Choosing {
-        requests: Vec<(RequestId, String)>,
+        requests: Vec<ListedRequest>,
+        shown: usize,
     },
     AwaitSerial {
         request: RequestId,
@@ -163,7 +166,7 @@ impl CustomerConversation {
             Phase::Clarify { .. } => {
                 !text.is_empty() && menu_number(text).is_none() && nlu::yes_no(text).is_none()
             }
-            Phase::Choosing { requests } => resolve_choice(requests, text) == Choice::Classify,
+            Phase::Choosing { requests, .. } => resolve_choice(requests, text) == Choice::Classify,
             _ => false,
         }
     }
@@ -220,7 +223,9 @@ impl Session {
             Phase::AwaitRut => self.on_rut(text, ctx, out),
             Phase::AwaitName { rut } => self.on_name(rut, text, out),
             Phase::Menu => self.on_menu(text, prediction, out),
-            Phase::Choosing { requests } => self.on_choice(requests, text, prediction, out),
+            Phase::Choosing { requests, shown } => {
+                self.on_choice(requests, shown, text, prediction, out)
+            }
             Phase::AwaitSerial { request, answer } => {
                 self.on_serial(request, answer, text, ctx, out)
             }
@@ -491,19 +496,45 @@ impl Session {
             out.send(say::NO_REQUESTS);
             return menu(out);
         }
+        // Open ones first, then closed ones, newest first in each; older closed ones wait
+        // behind "ver anteriores".
+        let mut requests = requests;
+        requests.sort_by_key(|r| {
+            (
+                r.state != RequestState::Abierto,
+                std::cmp::Reverse((r.created_at, r.id)),
+            )
+        });
+        let open = requests
+            .iter()
+            .filter(|r| r.state == RequestState::Abierto)
+            .count();
+        let shown = requests.len().min(open.max(SHOWN_REQUESTS));
         out.send(say::YOUR_REQUESTS);
-        for (i, request) in requests.iter().enumerate() {
-            out.send(say::request_item(i + 1, request.id, &request.subject));
+        let items: Vec<ListedRequest> = requests
+            .into_iter()
+            .map(|r| ListedRequest {
+                id: r.id,
+                subject: r.subject,
+                state: r.state,
+                created: r.created_at.format("%Y-%m-%d").to_string(),
+            })
+            .collect();
+        list_items(&items, 0..shown, out);
+        if shown < items.len() {
+            out.send(say::older_requests(items.len() - shown));
         }
         out.send(say::WHICH_REQUEST);
         Phase::Choosing {
-            requests: requests.into_iter().map(|r| (r.id, r.subject)).collect(),
+            requests: items,
+            shown,
         }
     }
 
     fn on_choice(
         &mut self,
-        requests: Vec<(RequestId, String)>,
+        requests: Vec<ListedRequest>,
+        shown: usize,
         text: &str,
         prediction: Option<&Prediction>,
         out: &mut Effects,
@@ -511,6 +542,16 @@ impl Session {
         let why = match resolve_choice(&requests, text) {
             Choice::Show(id) => return self.show_request(id, out),
             Choice::Menu => return menu(out),
+            Choice::Older => {
+                if shown < requests.len() {
+                    list_items(&requests, shown..requests.len(), out);
+                } else {
+                    out.send(say::NO_OLDER_REQUESTS);
+                }
+                out.send(say::WHICH_REQUEST);
+                let shown = requests.len();
+                return Phase::Choosing { requests, shown };
+            }
             Choice::AskAgain(why) => why,
             Choice::Classify => match decision(prediction) {
                 // Perhaps they changed their mind ("mejor quiero hablar con un ejecutivo").
@@ -521,7 +562,7 @@ impl Session {
             },
         };
         out.send(say::ask_again(why, requests.len()));
-        Phase::Choosing { requests }
+        Phase::Choosing { requests, shown }
     }
 
     /// Asks for one of the customer's requests (chosen in the list or named by its number
@@ -815,11 +856,7 @@ impl Session {
             ) => match left {
                 Ok(()) => {
                     out.send(say::left_queue(request));
-                    out.record(StoreOp::AppendHistory {
-                        request,
-                        author: Cow::Borrowed(BOT_NAME),
-                        text: Cow::Borrowed(history::LEFT_QUEUE),
-                    });
+                    close_abandoned(request, history::LEFT_QUEUE, out);
                     menu(out)
                 }
                 // An executive took them a moment ago: the assignment event is on its way.
@@ -939,30 +976,45 @@ impl Session {
     /// so on the console.
     fn disconnected(&mut self, phase: Phase, out: &mut Effects) -> Phase {
         out.hub(HubOp::CustomerGone);
-        let request = match phase {
+        match phase {
+            // Nobody took the request: it is closed, saying why.
             Phase::Queued { request, .. }
-            | Phase::Chatting { request, .. }
             | Phase::Pending(
                 Pending::Enqueue { request }
                 | Pending::LeaveQueue { request, .. }
-                | Pending::QueuedSays { request, .. }
-                | Pending::ChatSays { request, .. }
-                | Pending::EndChat { request, .. },
-            ) => Some(request),
-            _ => None,
-        };
-        if let Some(request) = request {
-            out.record(StoreOp::AppendHistory {
+                | Pending::QueuedSays { request, .. },
+            ) => close_abandoned(request, history::DISCONNECTED, out),
+            // An executive has it: it stays as the executive left it.
+            Phase::Chatting { request, .. }
+            | Phase::Pending(
+                Pending::ChatSays { request, .. } | Pending::EndChat { request, .. },
+            ) => out.record(StoreOp::AppendHistory {
                 request,
                 author: Cow::Borrowed(BOT_NAME),
                 text: Cow::Borrowed(history::DISCONNECTED),
-            });
+            }),
+            _ => {}
         }
         if let Some(customer) = &self.customer {
             out.console(protocol::console::customer_disconnected(&customer.name));
         }
         Phase::Closed
     }
+}
+
+/// Closes a contact request nobody took (the customer left the queue or disconnected in
+/// it), with a history line saying why.
+fn close_abandoned(request: RequestId, why: &'static str, out: &mut Effects) {
+    out.record(StoreOp::AppendHistory {
+        request,
+        author: Cow::Borrowed(BOT_NAME),
+        text: Cow::Borrowed(why),
+    });
+    out.record(StoreOp::SetState {
+        request,
+        state: RequestState::Cerrado,
+        author: BOT_NAME.to_string(),
+    });
 }
 
 fn find_customer(rut: Rut, out: &mut Effects) -> Phase {
@@ -1008,6 +1060,31 @@ fn describe(request: &Request, out: &mut Effects) {
     }
 }
 
+/// How many requests option 1 shows at first (more when more are open).
+const SHOWN_REQUESTS: usize = 5;
+
+/// One request in option 1's list.
+#[derive(Debug, Clone, PartialEq)]
+struct ListedRequest {
+    id: RequestId,
+    subject: String,
+    state: RequestState,
+    created: String,
+}
+
+/// Writes the list's items in `range` (positions count from 1 over the whole list).
+fn list_items(items: &[ListedRequest], range: std::ops::Range<usize>, out: &mut Effects) {
+    for (i, r) in items.iter().enumerate().take(range.end).skip(range.start) {
+        out.send(say::request_item(
+            i + 1,
+            r.id,
+            &r.subject,
+            r.state,
+            &r.created,
+        ));
+    }
+}
+
 /// What a line typed in the request list asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Choice {
@@ -1017,11 +1094,13 @@ enum Choice {
     AskAgain(&'static str),
     /// Back to the menu.
     Menu,
+    /// "ver anteriores": the older requests.
+    Older,
     /// Free text: the classifier decides (perhaps they changed their mind).
     Classify,
 }
 
-fn resolve_choice(requests: &[(RequestId, String)], text: &str) -> Choice {
+fn resolve_choice(requests: &[ListedRequest], text: &str) -> Choice {
     if let Ok(number) = text
         .trim_start_matches('(')
         .trim_end_matches([')', '.'])
@@ -1031,8 +1110,8 @@ fn resolve_choice(requests: &[(RequestId, String)], text: &str) -> Choice {
             .ok()
             .and_then(|n| n.checked_sub(1))
             .and_then(|i| requests.get(i));
-        return match by_position.or_else(|| requests.iter().find(|(id, _)| *id == number)) {
-            Some((id, _)) => Choice::Show(*id),
+        return match by_position.or_else(|| requests.iter().find(|r| r.id == number)) {
+            Some(r) => Choice::Show(r.id),
             None => Choice::AskAgain(say::NOT_AMONG_YOURS),
         };
     }
@@ -1042,17 +1121,17 @@ fn resolve_choice(requests: &[(RequestId, String)], text: &str) -> Choice {
     if nlu::is_cancel(text) || nlu::yes_no(text) == Some(false) {
         return Choice::Menu;
     }
+    if wants_older(text) {
+        return Choice::Older;
+    }
     if let Some(number) = nlu::request_number(text) {
-        if requests.iter().any(|(id, _)| *id == number) {
+        if requests.iter().any(|r| r.id == number) {
             return Choice::Show(number);
         }
     }
-    let subjects: Vec<&str> = requests
-        .iter()
-        .map(|(_, subject)| subject.as_str())
-        .collect();
+    let subjects: Vec<&str> = requests.iter().map(|r| r.subject.as_str()).collect();
     if let Some(index) = nlu::pick_by_description(text, &subjects) {
-        return Choice::Show(requests[index].0);
+        return Choice::Show(requests[index].id);
     }
     Choice::Classify
 }
@@ -1071,6 +1150,20 @@ fn menu_number(text: &str) -> Option<u8> {
         return None;
     }
     stripped.parse().ok()
+}
+
+/// "ver anteriores" and close variants in the request list.
+fn wants_older(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let older = words
+        .iter()
+        .any(|w| matches!(*w, "anteriores" | "antiguas" | "cerradas" | "viejas"));
+    let more = matches!(words.as_slice(), ["ver", "todas" | "mas" | "más"]);
+    (older && words.len() <= 4) || more
 }
 
 /// "salir" and friends before logging in.

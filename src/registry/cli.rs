@@ -11,7 +11,7 @@ use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::{Registry, Request, RequestFilter};
+use super::{Registry, Request, RequestFilter, RequestId, TranscriptLine};
 use crate::rut::Rut;
 
 /// What `reclamos requests` lists, and how.
@@ -23,6 +23,8 @@ pub struct ListOptions {
     pub filter: RequestFilter,
     /// Print each request's history under it.
     pub history: bool,
+    /// Print each request's stored chat transcript under it (in JSON, as `transcript`).
+    pub transcript: bool,
     /// Print JSON (an array of requests, always with their history and answer) instead of
     /// a table.
     pub json: bool,
@@ -34,6 +36,7 @@ impl Default for ListOptions {
             db: PathBuf::from(crate::server::DEFAULT_DB),
             filter: RequestFilter::default(),
             history: false,
+            transcript: false,
             json: false,
         }
     }
@@ -55,24 +58,34 @@ pub fn run(args: &ListOptions) -> anyhow::Result<()> {
         .enable_time()
         .build()
         .context("starting the runtime")?;
-    let (requests, names) = runtime.block_on(async {
+    let (requests, names, transcripts) = runtime.block_on(async {
         let requests = registry
             .list(&args.filter)
             .await
             .with_context(|| format!("reading requests from {}", args.db.display()))?;
         let names = customer_names(&registry, &requests).await?;
-        anyhow::Ok((requests, names))
+        let mut transcripts = HashMap::new();
+        if args.transcript {
+            for request in &requests {
+                let lines = registry
+                    .transcript(request.id)
+                    .await
+                    .with_context(|| format!("reading the transcript of {}", request.id))?;
+                transcripts.insert(request.id, lines);
+            }
+        }
+        anyhow::Ok((requests, names, transcripts))
     })?;
     let mut out = io::stdout().lock();
     if args.json {
         let rows: Vec<JsonRequest<'_>> = requests
             .iter()
-            .map(|r| JsonRequest::new(r, &names))
+            .map(|r| JsonRequest::new(r, &names, transcripts.get(&r.id)))
             .collect();
         serde_json::to_writer_pretty(&mut out, &rows).context("writing JSON")?;
         writeln!(out)?;
     } else {
-        write_table(&mut out, &requests, &names, args.history)?;
+        write_table(&mut out, &requests, &names, args.history, &transcripts)?;
     }
     out.flush()?;
     Ok(())
@@ -114,6 +127,7 @@ fn write_table(
     requests: &[Request],
     names: &HashMap<Rut, String>,
     history: bool,
+    transcripts: &HashMap<RequestId, Vec<TranscriptLine>>,
 ) -> io::Result<()> {
     if requests.is_empty() {
         return writeln!(out, "no requests match");
@@ -174,6 +188,22 @@ fn write_table(
                 (None, _) => {}
             }
         }
+        if let Some(lines) = transcripts.get(&request.id) {
+            if lines.is_empty() {
+                writeln!(out, "    chat: (none)")?;
+            } else {
+                writeln!(out, "    chat:")?;
+            }
+            for line in lines {
+                writeln!(
+                    out,
+                    "    {}  {}: {}",
+                    short_time(line.at),
+                    printable(&line.speaker),
+                    printable(&line.text)
+                )?;
+            }
+        }
     }
     writeln!(out, "total: {}", requests.len())
 }
@@ -191,6 +221,17 @@ struct JsonRequest<'a> {
     created_at: String,
     updated_at: String,
     history: Vec<JsonHistory<'a>>,
+    /// With `--transcript` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transcript: Option<Vec<JsonChatLine<'a>>>,
+}
+
+/// One chat line in `--json --transcript` output.
+#[derive(Serialize)]
+struct JsonChatLine<'a> {
+    at: String,
+    speaker: &'a str,
+    text: &'a str,
 }
 
 /// One history entry in `--json` output.
@@ -206,7 +247,11 @@ fn rfc3339(at: DateTime<Utc>) -> String {
 }
 
 impl<'a> JsonRequest<'a> {
-    fn new(request: &'a Request, names: &'a HashMap<Rut, String>) -> JsonRequest<'a> {
+    fn new(
+        request: &'a Request,
+        names: &'a HashMap<Rut, String>,
+        transcript: Option<&'a Vec<TranscriptLine>>,
+    ) -> JsonRequest<'a> {
         JsonRequest {
             id: request.id,
             rut: request.rut.to_string(),
@@ -226,6 +271,16 @@ impl<'a> JsonRequest<'a> {
                     text: &h.text,
                 })
                 .collect(),
+            transcript: transcript.map(|lines| {
+                lines
+                    .iter()
+                    .map(|l| JsonChatLine {
+                        at: rfc3339(l.at),
+                        speaker: &l.speaker,
+                        text: &l.text,
+                    })
+                    .collect()
+            }),
         }
     }
 }
@@ -240,7 +295,7 @@ mod tests {
         let requests = registry.list(&RequestFilter::default()).await.unwrap();
         let names = customer_names(&registry, &requests).await.unwrap();
         let mut out = Vec::new();
-        write_table(&mut out, &requests, &names, true).unwrap();
+        write_table(&mut out, &requests, &names, true, &HashMap::new()).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(!text.contains(crate::registry::demo::WIFI_ANSWER), "{text}");
         assert!(text.contains("answer: (sensitive"), "{text}");

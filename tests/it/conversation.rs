@@ -253,7 +253,13 @@ fn ejemplo_1_with_the_second_factor() {
         bot.lines(),
         [
             to_customer::YOUR_REQUESTS,
-            "(1) Solicitud 124578: Cambio de clave WiFi",
+            &to_customer::request_item(
+                1,
+                124_578,
+                "Cambio de clave WiFi",
+                RequestState::Cerrado,
+                &wifi().created_at.format("%Y-%m-%d").to_string()
+            ),
             to_customer::WHICH_REQUEST,
         ]
     );

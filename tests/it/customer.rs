@@ -19,16 +19,20 @@ async fn ejemplo_1_consult_a_request_and_leave() {
         .expect_console("[SERVER] Cliente Jorge Sandoval conectado.")
         .await;
 
+    // Issue 16 changed the list: open requests first, with state and date (the seed's
+    // transcript listed them oldest first, without either).
     client.send("1").await;
     client.expect(to_customer::YOUR_REQUESTS).await;
     client
-        .expect("(1) Solicitud 124578: Cambio de clave WiFi")
+        .expect("(1) Solicitud 123499: Cambio de Plan (abierto, 2025-04-14)")
         .await;
-    client.expect("(2) Solicitud 123499: Cambio de Plan").await;
+    client
+        .expect("(2) Solicitud 124578: Cambio de clave WiFi (cerrado, 2025-03-03)")
+        .await;
     let question = client.recv().await;
     assert!(question == to_customer::WHICH_REQUEST, "{question}");
 
-    client.send("1").await;
+    client.send("2").await;
     client
         .expect(&to_customer::request_title(124578, "Cambio de clave WiFi"))
         .await;
@@ -175,9 +179,19 @@ async fn contacting_an_executive_with_none_connected_is_honest_and_cancellable()
         .requests_of(rut)
         .await
         .unwrap();
-    assert!(requests
+    // Issue 16: a contact request nobody took is closed, saying why (it used to stay
+    // "abierto" forever).
+    let contact = requests
         .iter()
-        .any(|r| r.subject == to_history::CONTACT_SUBJECT && r.state == RequestState::Abierto));
+        .find(|r| r.subject == to_history::CONTACT_SUBJECT)
+        .expect("recorded");
+    assert_eq!(contact.state, RequestState::Cerrado);
+    let said: Vec<&str> = contact.history.iter().map(|h| h.text.as_str()).collect();
+    assert_eq!(
+        said[1..],
+        [to_history::LEFT_QUEUE, "Estado cambiado a cerrado"],
+        "{said:?}"
+    );
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@
 use chrono::Utc;
 
 use crate::common::{TestClient, TestServer, JORGE};
-use reclamos::protocol::{agent as to_agent, customer as to_customer};
+use reclamos::protocol::{agent as to_agent, customer as to_customer, history as to_history};
 use reclamos::registry::demo::PLAN_REQUEST;
 use reclamos::registry::RequestState;
 
@@ -213,6 +213,123 @@ async fn option_three_by_number_says_so_and_close_tells_the_state() {
         .expect(&to_customer::chat_ended(
             "JuanPerez",
             Some((request, "abierto")),
+        ))
+        .await;
+}
+
+#[tokio::test]
+async fn a_request_abandoned_in_the_queue_is_closed_and_a_restart_is_closed() {
+    let server = TestServer::start().await;
+    let registry = &server.server.services.registry;
+    let mut customer = server.logged_in(JORGE).await;
+    customer.send("3").await;
+    customer.expect(&to_customer::enqueued(1)).await;
+    customer.recv().await; // no executives connected
+    drop(customer);
+    let rut: reclamos::rut::Rut = JORGE.parse().unwrap();
+    // The disconnection is recorded after the connection task notices it.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    let contact = loop {
+        let requests = registry.requests_of(rut).await.unwrap();
+        let contact = requests
+            .into_iter()
+            .find(|r| r.subject == to_history::CONTACT_SUBJECT)
+            .expect("recorded");
+        if contact.state == RequestState::Cerrado || tokio::time::Instant::now() > deadline {
+            break contact;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(contact.state, RequestState::Cerrado);
+    let said: Vec<&str> = contact.history.iter().map(|h| h.text.as_str()).collect();
+    assert_eq!(
+        said[1..],
+        [to_history::DISCONNECTED, "Estado cambiado a cerrado"]
+    );
+
+    // A completed restart is recorded, already closed.
+    let mut customer = server.logged_in(JORGE).await;
+    customer.send("2").await;
+    customer.expect(to_customer::RESTARTING).await;
+    let done = customer.recv().await;
+    let id: u64 = done
+        .strip_prefix(to_customer::RESTARTED_START)
+        .and_then(|rest| rest.trim_end_matches('.').parse().ok())
+        .unwrap_or_else(|| panic!("{done}"));
+    let restart = registry.request(id).await.unwrap().unwrap();
+    assert_eq!(restart.state, RequestState::Cerrado);
+    assert_eq!(restart.subject, to_history::RESTART_SUBJECT);
+}
+
+#[tokio::test]
+async fn option_one_lists_open_requests_first_and_older_closed_ones_on_request() {
+    let server = TestServer::start().await;
+    let registry = &server.server.services.registry;
+    let rut: reclamos::rut::Rut = JORGE.parse().unwrap();
+    let mut closed = Vec::new();
+    for i in 0..5 {
+        let request = registry
+            .create_request(
+                rut,
+                &format!("Consulta cerrada {i}"),
+                RequestState::Cerrado,
+                "Asistente",
+                "Atendida",
+            )
+            .await
+            .unwrap();
+        closed.push(request.id);
+    }
+    let today = Utc::now().format("%Y-%m-%d").to_string();
+    let mut customer = server.logged_in(JORGE).await;
+    customer.send("1").await;
+    customer.expect(to_customer::YOUR_REQUESTS).await;
+    // The open one first, then the newest closed ones, five in all.
+    customer
+        .expect(&to_customer::request_item(
+            1,
+            PLAN_REQUEST,
+            "Cambio de Plan",
+            RequestState::Abierto,
+            "2025-04-14",
+        ))
+        .await;
+    for position in 2..=5 {
+        let line = customer.recv().await;
+        assert!(
+            line.starts_with(&format!("({position}) Solicitud "))
+                && line.ends_with(&format!("(cerrado, {today})")),
+            "{line}"
+        );
+    }
+    // The oldest of the new ones and the WiFi request wait behind "ver anteriores".
+    customer.expect(&to_customer::older_requests(2)).await;
+    customer.expect(to_customer::WHICH_REQUEST).await;
+    customer.send("ver anteriores").await;
+    customer
+        .expect(&to_customer::request_item(
+            6,
+            closed[0],
+            "Consulta cerrada 0",
+            RequestState::Cerrado,
+            &today,
+        ))
+        .await;
+    customer
+        .expect(&to_customer::request_item(
+            7,
+            reclamos::registry::demo::WIFI_REQUEST,
+            "Cambio de clave WiFi",
+            RequestState::Cerrado,
+            "2025-03-03",
+        ))
+        .await;
+    customer.expect(to_customer::WHICH_REQUEST).await;
+    customer.send("7").await;
+    customer
+        .expect(&to_customer::request_title(
+            reclamos::registry::demo::WIFI_REQUEST,
+            "Cambio de clave WiFi",
         ))
         .await;
 }

@@ -123,3 +123,67 @@ fn errors_are_clear_and_create_nothing() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+#[tokio::test]
+async fn transcript_shows_the_stored_chat() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("reclamos.db");
+    {
+        let registry = Registry::open(&db).unwrap();
+        registry
+            .append_transcript(PLAN_REQUEST, "Jorge Sandoval", "quiero el plan de 600")
+            .await
+            .unwrap();
+        registry
+            .append_transcript(PLAN_REQUEST, "JuanPerez", "listo, \x1b[31mcambiado")
+            .await
+            .unwrap();
+    }
+    let text = stdout(&requests(
+        &db,
+        &[
+            "--rut",
+            "12.345.678-5",
+            "--state",
+            "abierto",
+            "--transcript",
+        ],
+    ));
+    let chat: Vec<&str> = text
+        .lines()
+        .skip_while(|l| l.trim() != "chat:")
+        .skip(1)
+        .take_while(|l| l.starts_with("    "))
+        .map(|l| l.trim().split_once("  ").unwrap().1)
+        .collect();
+    assert_eq!(
+        chat,
+        [
+            "Jorge Sandoval: quiero el plan de 600",
+            "JuanPerez: listo, \u{FFFD}[31mcambiado"
+        ],
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(
+        &requests(
+            &db,
+            &[
+                "--json",
+                "--transcript",
+                "--rut",
+                "12.345.678-5",
+                "--state",
+                "abierto",
+            ],
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(json[0]["transcript"][0]["speaker"], "Jorge Sandoval");
+    assert_eq!(json[0]["transcript"][1]["text"], "listo, \x1b[31mcambiado");
+    // Without the flag, no transcript key.
+    let json: serde_json::Value =
+        serde_json::from_slice(&requests(&db, &["--json", "--state", "abierto"]).stdout).unwrap();
+    assert!(json.as_array().is_some_and(|a| !a.is_empty()));
+    assert!(json[0].get("transcript").is_none());
+}

@@ -44,11 +44,18 @@ fn in_phase(phase: Phase) -> CustomerConversation {
 
 #[test]
 fn the_classifier_is_asked_only_when_its_answer_is_used() {
+    let listed = |id, subject: &str| ListedRequest {
+        id,
+        subject: subject.to_string(),
+        state: RequestState::Abierto,
+        created: "2025-04-14".to_string(),
+    };
     let choosing = || Phase::Choosing {
         requests: vec![
-            (124_578, "Cambio de clave WiFi".to_string()),
-            (123_499, "Cambio de Plan".to_string()),
+            listed(124_578, "Cambio de clave WiFi"),
+            listed(123_499, "Cambio de Plan"),
         ],
+        shown: 2,
     };
     let clarify = || Phase::Clarify {
         first: Intent::ReiniciarServicios,
