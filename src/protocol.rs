@@ -141,6 +141,18 @@ pub mod customer {
         format!("{BOT}Ya hay una sesión activa con el RUT {rut}. Ciérrela antes de ingresar nuevamente, o ingrese otro RUT.")
     }
 
+    /// Words at the serial-number prompt that ask for nothing the bot can do.
+    pub const NOT_A_SERIAL: &str = bot!("Eso no parece un número de serie (no lo contamos como intento). Escríbalo tal como aparece en su cédula, por ejemplo 100200300, o escriba \"volver\" para ir al menú.");
+
+    /// A RUT typed at the menu: the customer is logged in already (`same`: with that RUT).
+    pub fn already_in_as(name: &str, same: bool) -> String {
+        if same {
+            format!("{BOT}Ya inició sesión como {name}.")
+        } else {
+            format!("{BOT}Ya inició sesión como {name}. Para usar otro RUT, salga con la opción 4 y vuelva a conectarse.")
+        }
+    }
+
     /// The greeting after logging in.
     pub fn hello(first_name: &str) -> String {
         format!("{BOT}Hola {first_name}, en qué te podemos ayudar?")

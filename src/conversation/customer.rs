@@ -69,6 +69,9 @@ enum Pending {
     Login { customer: Customer },
     /// [`StoreOp::RequestsOf`] for option 1.
     ListRequests,
+    /// [`StoreOp::RequestsOf`] for free text the classifier could not place: does it name
+    /// one of the customer's requests?
+    FindByTopic { text: String },
     /// [`StoreOp::Request`] for one request.
     ShowRequest { id: RequestId },
     /// [`StoreOp::CreateRequest`] for option 2.
@@ -162,7 +165,10 @@ impl CustomerConversation {
     pub fn wants_classification(&self, line: &str) -> bool {
         let text = line.trim();
         match &self.phase {
-            Phase::Menu => !text.is_empty() && menu_number(text).is_none(),
+            Phase::Menu => {
+                !text.is_empty() && menu_number(text).is_none() && menu_word(text).is_none()
+            }
+            Phase::AwaitSerial { .. } => !nlu::is_cancel(text) && !looks_like_serial(text),
             Phase::Clarify { .. } => {
                 !text.is_empty() && menu_number(text).is_none() && nlu::yes_no(text).is_none()
             }
@@ -227,7 +233,7 @@ impl Session {
                 self.on_choice(requests, shown, text, prediction, out)
             }
             Phase::AwaitSerial { request, answer } => {
-                self.on_serial(request, answer, text, ctx, out)
+                self.on_serial(request, answer, text, prediction, ctx, out)
             }
             Phase::Clarify {
                 first,
@@ -368,6 +374,27 @@ impl Session {
                 }
             };
         }
+        match menu_word(text) {
+            Some(MenuWord::Rut(rut)) => {
+                if let Some(customer) = &self.customer {
+                    out.send(say::already_in_as(&customer.name, rut == customer.rut));
+                }
+                show_menu(out);
+                return Phase::Menu;
+            }
+            Some(MenuWord::Greeting) => {
+                if let Some(customer) = &self.customer {
+                    out.send(say::hello(customer.first_name()));
+                }
+                show_menu(out);
+                return Phase::Menu;
+            }
+            Some(MenuWord::Back) => {
+                show_menu(out);
+                return Phase::Menu;
+            }
+            None => {}
+        }
         self.free_text(text, prediction, out)
     }
 
@@ -410,12 +437,46 @@ impl Session {
                 show_menu(out);
                 Phase::Menu
             }
-            Decision::Fallback => {
-                out.send(say::NOT_UNDERSTOOD);
-                show_menu(out);
-                Phase::Menu
+            // Perhaps it names one of their requests by its topic ("cuál es mi clave
+            // wifi"): only then is the store asked, for the lines the classifier could not
+            // place.
+            Decision::Fallback => match &self.customer {
+                Some(customer) => {
+                    out.store(StoreOp::RequestsOf(customer.rut));
+                    Phase::Pending(Pending::FindByTopic {
+                        text: text.to_string(),
+                    })
+                }
+                None => {
+                    out.send(say::NOT_UNDERSTOOD);
+                    show_menu(out);
+                    Phase::Menu
+                }
+            },
+        }
+    }
+
+    /// A request of the customer's whose subject the unplaced text names, else "no
+    /// entendí".
+    fn on_topic_lookup(
+        &mut self,
+        text: &str,
+        found: Result<Vec<Request>, StoreFailed>,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
+        if let Ok(requests) = found {
+            let subjects: Vec<&str> = requests.iter().map(|r| r.subject.as_str()).collect();
+            if let Some(index) = nlu::pick_by_description(text, &subjects) {
+                let request = requests.into_iter().nth(index);
+                if let Some(request) = request {
+                    return self.on_request(request.id, Ok(Some(request)), ctx, out);
+                }
             }
         }
+        out.send(say::NOT_UNDERSTOOD);
+        show_menu(out);
+        Phase::Menu
     }
 
     fn on_clarify(
@@ -636,11 +697,24 @@ impl Session {
         request: RequestId,
         answer: String,
         text: &str,
+        prediction: Option<&Prediction>,
         ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
         if nlu::is_cancel(text) {
             return menu(out);
+        }
+        // Words, not a serial number: understood, and no try is spent on them.
+        if !looks_like_serial(text) {
+            return match decision(prediction) {
+                Decision::Intent(intent) if intent != Intent::Fallback => {
+                    self.choose(intent, Some(text), out)
+                }
+                _ => {
+                    out.send(say::NOT_A_SERIAL);
+                    Phase::AwaitSerial { request, answer }
+                }
+            };
         }
         let expected = self
             .customer
@@ -815,6 +889,9 @@ impl Session {
                 self.on_registered(rut, registered, out)
             }
             (Pending::ListRequests, StoreResult::Requests(found)) => self.on_requests(found, out),
+            (Pending::FindByTopic { text }, StoreResult::Requests(found)) => {
+                self.on_topic_lookup(&text, found, ctx, out)
+            }
             (Pending::ShowRequest { id }, StoreResult::Request(found)) => {
                 self.on_request(id, found, ctx, out)
             }
@@ -1150,6 +1227,79 @@ fn menu_number(text: &str) -> Option<u8> {
         return None;
     }
     stripped.parse().ok()
+}
+
+/// A line at the menu answered without the classifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MenuWord {
+    /// A RUT (with its dash or dots, so a request number is never taken for one).
+    Rut(Rut),
+    /// A greeting alone ("hola", "buenas tardes").
+    Greeting,
+    /// "volver", "cancelar", "menú": just the menu again.
+    Back,
+}
+
+fn menu_word(text: &str) -> Option<MenuWord> {
+    let trimmed = text.trim();
+    if trimmed.contains(['-', '.']) && trimmed.chars().any(|c| c.is_ascii_digit()) {
+        if let Ok(rut) = trimmed.parse::<Rut>() {
+            return Some(MenuWord::Rut(rut));
+        }
+    }
+    let lower = trimmed.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let phrase = words.join(" ");
+    let greeting = matches!(
+        phrase.as_str(),
+        "hola"
+            | "holi"
+            | "ola"
+            | "buenas"
+            | "buenos dias"
+            | "buenos días"
+            | "buenas tardes"
+            | "buenas noches"
+            | "hola buenas"
+            | "hola buenos dias"
+            | "hola buenos días"
+            | "hola buenas tardes"
+            | "hola buenas noches"
+            | "alo"
+            | "aló"
+    );
+    if greeting {
+        return Some(MenuWord::Greeting);
+    }
+    let back = matches!(
+        phrase.as_str(),
+        "volver"
+            | "cancelar"
+            | "menu"
+            | "menú"
+            | "atras"
+            | "atrás"
+            | "volver al menu"
+            | "volver al menú"
+            | "inicio"
+            | "ver menu"
+            | "ver menú"
+            | "ver el menu"
+            | "ver el menú"
+    );
+    back.then_some(MenuWord::Back)
+}
+
+/// Whether a line at the serial-number prompt could be a serial number (else it is words
+/// to understand, and no try is spent on it).
+fn looks_like_serial(text: &str) -> bool {
+    let serial = normalise_serial(text);
+    text.split_whitespace().count() <= 3
+        && serial.chars().any(|c| c.is_ascii_digit())
+        && serial.len() <= 15
 }
 
 /// "ver anteriores" and close variants in the request list.

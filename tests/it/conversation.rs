@@ -433,8 +433,18 @@ fn free_text_follows_the_prediction() {
     bot.line("no");
     assert_eq!(bot.lines(), with_menu(&[to_customer::DECLINED]));
 
+    // Text the classifier cannot place is looked for among the customer's requests'
+    // topics (issue 16) before "no entendí".
     bot.classified("asdf qwerty", Decision::Fallback);
+    assert_eq!(bot.out.0, [Effect::Store(StoreOp::RequestsOf(jorge_rut()))]);
+    bot.stored(StoreResult::Requests(Ok(vec![wifi()])));
     assert_eq!(bot.lines(), with_menu(&[to_customer::NOT_UNDERSTOOD]));
+    bot.classified("cuál es mi clave wifi", Decision::Fallback);
+    bot.stored(StoreResult::Requests(Ok(vec![wifi()])));
+    assert_eq!(
+        bot.lines()[0],
+        "Asistente: Solicitud 124578: Cambio de clave WiFi"
+    );
 }
 
 #[test]

@@ -333,3 +333,49 @@ async fn option_one_lists_open_requests_first_and_older_closed_ones_on_request()
         ))
         .await;
 }
+
+#[tokio::test]
+async fn small_dialogue_bugs_at_the_menu_and_the_serial_prompt() {
+    let server = TestServer::start().await;
+    let mut customer = server.logged_in(JORGE).await;
+    // A valid RUT at the menu is a RUT, not a wish for an executive.
+    customer.send("12.345.678-5").await;
+    customer
+        .expect(&to_customer::already_in_as("Jorge Sandoval", true))
+        .await;
+    customer.expect_menu().await;
+    customer.send("11.111.111-1").await;
+    customer
+        .expect(&to_customer::already_in_as("Jorge Sandoval", false))
+        .await;
+    customer.expect_menu().await;
+    // A greeting gets a greeting; "volver" and "cancelar" just show the menu.
+    customer.send("hola").await;
+    customer.expect(&to_customer::hello("Jorge")).await;
+    customer.expect_menu().await;
+    for back in ["volver", "Cancelar"] {
+        customer.send(back).await;
+        customer.expect_menu().await;
+    }
+    // A request named by its topic from the menu, as inside the list.
+    customer.send("¿qué pasa con el cambio de plan?").await;
+    customer
+        .expect(&to_customer::request_title(PLAN_REQUEST, "Cambio de Plan"))
+        .await;
+    customer.recv_until(|l| l == to_customer::MENU_LAST).await;
+    customer.send("cuál es mi clave wifi").await;
+    customer
+        .expect(&to_customer::request_title(
+            reclamos::registry::demo::WIFI_REQUEST,
+            "Cambio de clave WiFi",
+        ))
+        .await;
+    customer.recv_until(|l| l == to_customer::ASK_SERIAL).await;
+    // Words at the serial prompt are understood and spend no try.
+    customer.send("no sé dónde está ese número").await;
+    customer.expect(to_customer::NOT_A_SERIAL).await;
+    customer.send("999").await;
+    customer.expect(&to_customer::serial_mismatch(2)).await;
+    customer.send("mejor quiero hablar con una persona").await;
+    customer.expect(&to_customer::enqueued(1)).await;
+}
