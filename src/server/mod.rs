@@ -7,6 +7,11 @@
 //! to say goodbye, and a `TaskTracker` waits for them (bounded by a grace period). With
 //! `--tls-cert` and `--tls-key` both ports speak TLS; each connection's handshake runs in
 //! its own task.
+//!
+//! Before a connection gets its task it passes its port's door: a PROXY header is read
+//! first when it comes from a configured load balancer ([`proxy`]), then [`admission`]
+//! checks the port's caps and the client address's limits, spending from the per-address
+//! [`budget`]s; a refused connection gets one line in its port's voice and is closed.
 
 pub mod admission;
 pub mod budget;
