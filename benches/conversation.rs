@@ -1,74 +1,175 @@
-//! Cost of the conversation engine per customer message, without any network: the bot's
-//! share of a round trip. Uses a real SQLite file in a temp dir and the default classifier.
+//! Cost of the conversation engine per customer message, without any I/O: the customer
+//! state machine stepped through whole exchanges, with the store's and the hub's answers
+//! fed back as the driver would (canned, in memory) and the default classifier run where
+//! the state asks for a prediction. The registry's own cost is `benches/registry.rs`.
 
 use std::sync::Arc;
 
+use chrono::Utc;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use reclamos::console::Console;
-use reclamos::conversation::{CustomerConversation, Policy, Services};
-use reclamos::hub::{Hub, SessionId};
-use reclamos::registry::Registry;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
+use reclamos::conversation::events::CustomerEvent;
+use reclamos::conversation::{
+    Context, CustomerConversation, Effect, Effects, HubResult, Input, Policy, StoreOp, StoreResult,
+};
+use reclamos::nlu::Classifier;
+use reclamos::registry::{Customer, HistoryEntry, Request, RequestState};
+use reclamos::rut::Rut;
 
-fn services(dir: &tempfile::TempDir) -> Services {
-    let console = Console::capture();
-    Services {
-        registry: Registry::open(&dir.path().join("bench.db")).expect("registry"),
-        classifier: reclamos::nlu::load_classifier(None).expect("classifier"),
-        hub: Hub::new(1, console.clone()),
-        console,
-        policy: Policy::default(),
-        agent_token: Arc::from("bench"),
+/// Answers the store and hub operations a step asks for, like the driver, from memory.
+struct Engine {
+    ctx: Context,
+    classifier: Arc<dyn Classifier>,
+    customer: Customer,
+    requests: Vec<Request>,
+    out: Effects,
+}
+
+impl Engine {
+    fn new() -> Engine {
+        let rut: Rut = "12.345.678-5".parse().expect("RUT");
+        let now = Utc::now();
+        let request = |id, subject: &str| Request {
+            id,
+            rut,
+            subject: subject.into(),
+            state: RequestState::Cerrado,
+            answer: None,
+            sensitive: false,
+            history: vec![HistoryEntry {
+                at: now,
+                author: "Asistente".into(),
+                text: "Solicitud registrada".into(),
+            }],
+            created_at: now,
+            updated_at: now,
+        };
+        Engine {
+            ctx: Context {
+                policy: Policy::default(),
+                agent_token: Arc::from("bench"),
+            },
+            classifier: reclamos::nlu::load_classifier(None).expect("classifier"),
+            customer: Customer {
+                rut,
+                name: "Jorge Sandoval".into(),
+                id_serial: Some("100200300".into()),
+            },
+            requests: vec![
+                request(124_578, "Cambio de clave WiFi"),
+                request(124_579, "Cobro duplicado"),
+            ],
+            out: Effects::new(),
+        }
+    }
+
+    /// One line through the engine, with every result fed back; returns the lines sent.
+    fn line(&mut self, conv: CustomerConversation, text: &str) -> (CustomerConversation, usize) {
+        let prediction = conv
+            .wants_classification(text)
+            .then(|| self.classifier.classify(text.trim()));
+        self.out.clear();
+        let mut conv = conv.step(Input::Line { text, prediction }, &self.ctx, &mut self.out);
+        let mut next = 0;
+        while next < self.out.0.len() {
+            let input: Option<Input<'_, CustomerEvent>> = match &self.out.0[next] {
+                Effect::Store(op) => Some(Input::Stored(self.store(op))),
+                Effect::Hub(op) => op.has_result().then(|| Input::Hub(self.hub(op))),
+                _ => None,
+            };
+            next += 1;
+            if let Some(input) = input {
+                let mut more = Effects::new();
+                conv = conv.step(input, &self.ctx, &mut more);
+                self.out.0.append(&mut more.0);
+            }
+        }
+        let sent = self.out.lines().count();
+        (conv, sent)
+    }
+
+    fn store(&self, op: &StoreOp) -> StoreResult {
+        match op {
+            StoreOp::FindCustomer(_) => StoreResult::Customer(Ok(Some(self.customer.clone()))),
+            StoreOp::RequestsOf(_) => StoreResult::Requests(Ok(self.requests.clone())),
+            StoreOp::Request(id) => {
+                StoreResult::Request(Ok(self.requests.iter().find(|r| r.id == *id).cloned()))
+            }
+            StoreOp::CreateRequest { .. } => StoreResult::Changed(Ok(self.requests[0].clone())),
+            other => panic!("not in this bench: {other:?}"),
+        }
+    }
+
+    fn hub(&self, op: &reclamos::conversation::HubOp) -> HubResult {
+        match op {
+            reclamos::conversation::HubOp::Login(_) => HubResult::LoggedIn(Ok(())),
+            other => panic!("not in this bench: {other:?}"),
+        }
+    }
+
+    fn logged_in(&mut self) -> CustomerConversation {
+        self.line(CustomerConversation::new(), "12.345.678-5").0
     }
 }
 
-fn logged_in(services: &Services) -> CustomerConversation {
-    let (tx, rx) = mpsc::channel(16);
-    std::mem::forget(rx);
-    let mut conv = CustomerConversation::new(SessionId::next(), tx, CancellationToken::new());
-    conv.handle_line("12.345.678-5", services);
-    conv
-}
-
 fn bench(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let services = services(&dir);
+    let mut engine = Engine::new();
     let mut group = c.benchmark_group("conversation");
 
     group.bench_function("login", |b| {
         b.iter_batched(
-            || {
-                let (tx, rx) = mpsc::channel(16);
-                std::mem::forget(rx);
-                CustomerConversation::new(SessionId::next(), tx, CancellationToken::new())
-            },
-            |mut conv| {
-                let reply = conv.handle_line("12.345.678-5", &services);
-                conv.disconnected(&services);
-                reply
-            },
+            CustomerConversation::new,
+            |conv| engine.line(conv, "12.345.678-5"),
             BatchSize::SmallInput,
         )
     });
 
-    let mut conv = logged_in(&services);
+    let mut conv = Some(engine.logged_in());
+    let mut run = |engine: &mut Engine, lines: &[&str]| {
+        let mut sent = 0;
+        for line in lines {
+            let (next, n) = engine.line(conv.take().expect("conversation"), line);
+            conv = Some(next);
+            sent += n;
+        }
+        sent
+    };
     group.bench_function("menu_1_list_then_back", |b| {
-        b.iter(|| {
-            let list = conv.handle_line("1", &services);
-            let back = conv.handle_line("volver", &services);
-            (list, back)
-        })
+        b.iter(|| run(&mut engine, &["1", "volver"]))
     });
     group.bench_function("free_text_unrecognised", |b| {
-        b.iter(|| conv.handle_line("asdf qwerty zxcv", &services))
+        b.iter(|| run(&mut engine, &["asdf qwerty zxcv"]))
     });
     group.bench_function("free_text_list_requests", |b| {
         b.iter(|| {
-            let list = conv.handle_line("quiero ver mis reclamos anteriores", &services);
-            let back = conv.handle_line("volver", &services);
-            (list, back)
+            run(
+                &mut engine,
+                &["quiero ver mis reclamos anteriores", "volver"],
+            )
         })
+    });
+    group.bench_function("session", |b| {
+        b.iter_batched(
+            CustomerConversation::new,
+            |conv| {
+                let mut conv = conv;
+                let mut sent = 0;
+                for line in [
+                    "12.345.678-5",
+                    "1",
+                    "2",
+                    "quiero ver mis reclamos anteriores",
+                    "la del cobro",
+                    "asdf qwerty zxcv",
+                    "4",
+                ] {
+                    let (next, n) = engine.line(conv, line);
+                    conv = next;
+                    sent += n;
+                }
+                sent
+            },
+            BatchSize::SmallInput,
+        )
     });
     group.finish();
 }

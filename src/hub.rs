@@ -11,35 +11,18 @@
 //! that has been free the longest gets the next customer.
 
 use std::collections::{HashMap, VecDeque};
-use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use thiserror::Error;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::console::Console;
+pub use crate::conversation::events::{
+    AgentEvent, ChatInfo, CustomerEvent, Enqueued, HubError, Routed, SessionId, Waiting,
+};
+use crate::protocol;
 use crate::registry::RequestId;
 use crate::rut::Rut;
-
-/// Identifies one connection for its whole life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SessionId(pub u64);
-
-impl SessionId {
-    /// A new id, unique in this process.
-    pub fn next() -> SessionId {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        SessionId(NEXT.fetch_add(1, Ordering::Relaxed))
-    }
-}
-
-impl fmt::Display for SessionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "s{}", self.0)
-    }
-}
 
 /// Where the hub delivers a party's events.
 #[derive(Debug, Clone)]
@@ -67,107 +50,6 @@ impl<E> Outbox<E> {
     }
 }
 
-/// What a waiting or chatting customer is told.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CustomerEvent {
-    /// Their (new) position in the queue, from 1.
-    QueuePosition(usize),
-    /// An executive took them.
-    Assigned {
-        /// The executive's display name.
-        agent: String,
-    },
-    /// A line from their executive.
-    FromAgent {
-        /// The executive's display name.
-        agent: String,
-        /// What they wrote.
-        text: String,
-    },
-    /// Their executive changed display name.
-    AgentRenamed {
-        /// The new name.
-        agent: String,
-    },
-    /// Their executive restarted their services.
-    ServicesRestarted {
-        /// The executive's display name.
-        agent: String,
-    },
-    /// Their executive ended the conversation.
-    ChatEnded {
-        /// The executive's display name.
-        agent: String,
-    },
-    /// Their executive disconnected; they are back at the head of the queue.
-    AgentLeft {
-        /// The executive's display name.
-        agent: String,
-    },
-}
-
-/// Who a chat is with, as the executive sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChatInfo {
-    /// The customer's session.
-    pub customer: SessionId,
-    /// The customer's full name.
-    pub name: String,
-    /// The customer's RUT.
-    pub rut: Rut,
-    /// The request created when the customer asked for an executive.
-    pub request: RequestId,
-}
-
-/// What an executive is told.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AgentEvent {
-    /// A customer was assigned, with what they wrote while waiting.
-    Assigned {
-        /// The customer.
-        chat: ChatInfo,
-        /// Lines typed in the queue, oldest first.
-        backlog: Vec<String>,
-    },
-    /// A line from one of their customers.
-    FromCustomer {
-        /// The customer.
-        chat: ChatInfo,
-        /// What they wrote.
-        text: String,
-    },
-    /// A customer of theirs left the chat (by choice or by disconnecting).
-    CustomerLeft {
-        /// The customer.
-        chat: ChatInfo,
-        /// Whether the connection was lost (rather than the customer ending the chat).
-        disconnected: bool,
-    },
-}
-
-/// Why a hub operation was refused.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum HubError {
-    /// The RUT already has a live session.
-    #[error("RUT {0} already has a live session")]
-    AlreadyLoggedIn(Rut),
-    /// The customer is not waiting in the queue.
-    #[error("not waiting in the queue")]
-    NotQueued,
-    /// The customer is not chatting with an executive.
-    #[error("not chatting with an executive")]
-    NotChatting,
-    /// The executive has no current customer.
-    #[error("no current customer")]
-    NoCustomer,
-    /// Another connected executive already uses that name.
-    #[error("name {0} is taken")]
-    NameTaken(String),
-    /// The session is not a known executive.
-    #[error("unknown executive session")]
-    UnknownAgent,
-}
-
 /// A customer joining the queue.
 #[derive(Debug, Clone)]
 pub struct Ticket {
@@ -192,37 +74,6 @@ pub struct Occupancy {
     pub executives: usize,
     /// Customers chatting with an executive.
     pub chats: usize,
-}
-
-/// What `enqueue` tells the customer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Enqueued {
-    /// Position in the queue on arrival, from 1 (an executive may take them at once).
-    pub position: usize,
-    /// Executives connected right now.
-    pub agents_online: usize,
-}
-
-/// Where a customer's line went.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Routed {
-    /// Kept for the executive who takes them.
-    Backlog,
-    /// Delivered to this executive.
-    Agent(String),
-}
-
-/// A queue entry as `:queue` shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Waiting {
-    /// Position from 1.
-    pub position: usize,
-    /// Customer name.
-    pub name: String,
-    /// RUT.
-    pub rut: Rut,
-    /// Lines typed while waiting.
-    pub backlog_len: usize,
 }
 
 #[derive(Debug)]
@@ -364,7 +215,7 @@ impl Hub {
     }
 
     /// Routes a line from a customer: to their executive, or to their backlog while waiting.
-    pub fn customer_says(&self, session: SessionId, text: &str) -> Result<Routed, HubError> {
+    pub fn customer_says(&self, session: SessionId, text: String) -> Result<Routed, HubError> {
         let mut out = Vec::new();
         let routed = {
             let mut state = self.lock();
@@ -374,7 +225,7 @@ impl Hub {
                 .ok_or(HubError::NotQueued)?;
             match entry.agent {
                 None => {
-                    entry.backlog.push(text.to_string());
+                    entry.backlog.push(text);
                     Routed::Backlog
                 }
                 Some(agent) => {
@@ -382,10 +233,7 @@ impl Hub {
                     let agent = state.agents.get(&agent).ok_or(HubError::NotChatting)?;
                     out.push(Delivery::Agent(
                         agent.outbox.clone(),
-                        AgentEvent::FromCustomer {
-                            chat,
-                            text: text.to_string(),
-                        },
+                        AgentEvent::FromCustomer { chat, text },
                     ));
                     Routed::Agent(agent.name.clone())
                 }
@@ -485,7 +333,7 @@ impl Hub {
                     free_since,
                 },
             );
-            out.push(Delivery::Console(format!("Ejecutivo {name} conectado.")));
+            out.push(Delivery::Console(protocol::console::agent_connected(name)));
             self.dispatch(&mut state, &mut out);
             waiting
         };
@@ -531,11 +379,11 @@ impl Hub {
         &self,
         agent: SessionId,
         customer: SessionId,
-        text: &str,
+        text: String,
     ) -> Result<ChatInfo, HubError> {
         self.to_customer(agent, customer, |name| CustomerEvent::FromAgent {
             agent: name.to_string(),
-            text: text.to_string(),
+            text,
         })
     }
 
@@ -725,9 +573,9 @@ impl Hub {
             customer.position = 0;
             agent.chats.push(customer_id);
             let chat = chat_info(&customer.ticket);
-            out.push(Delivery::Console(format!(
-                "Cliente {} redirigido a ejecutivo {}.",
-                customer.ticket.name, agent.name
+            out.push(Delivery::Console(protocol::console::assigned(
+                &customer.ticket.name,
+                &agent.name,
             )));
             out.push(Delivery::Customer(
                 customer.ticket.outbox.clone(),

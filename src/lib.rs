@@ -10,14 +10,17 @@
 //! - [`nlu`]: the intent classifier (YAML intents, normalisation, fuzzy matching, a
 //!   statistical model, an optional zero-shot model) and its evaluation on a labelled file
 //!   ([`nlu::eval`]).
-//! - [`registry`]: the persistent request registry (SQLite), its model types and the
-//!   operators' listing ([`registry::cli`]).
-//! - [`conversation`]: the sans-IO conversation logic: the customer state machine and the
-//!   executive commands, driven by lines and events, returning lines to send.
+//! - [`registry`]: the persistent request registry (an async interface in front of SQLite
+//!   working on its own threads), its model types and the operators' listing
+//!   ([`registry::cli`]).
+//! - [`conversation`]: the sans-IO conversation logic: the customer and executive state
+//!   machines (`step(state, input) -> (state, effects)`), with no I/O of their own.
+//! - [`protocol`]: the message catalogue, every sentence the server sends, defined once.
 //! - [`hub`]: the executives' pool and the customers' queue (plain Rust, no sockets).
 //! - [`console`]: the `[SERVER] ...` lines the operators read.
 //! - [`server`]: the only server code that touches sockets: listeners, one task per
-//!   connection, line framing, limits and shutdown.
+//!   connection (the driver that carries out the conversations' effects), line framing,
+//!   limits and shutdown.
 //! - [`client`]: the terminal front ends for customers and executives.
 //! - `tls`: optional TLS (rustls) settings for the server and the clients.
 //! - `text`: neutralising control characters before one user's text reaches another's
@@ -45,6 +48,7 @@ pub mod hub;
 pub mod latency;
 pub mod names;
 pub mod nlu;
+pub mod protocol;
 pub mod registry;
 pub mod rut;
 pub mod server;

@@ -243,7 +243,7 @@ fn login(conn: &mut Connection, token: &str, name: &str) -> anyhow::Result<()> {
     conn.writer.send_line(token).context("sending the token")?;
     let answer = expect_line(&mut conn.reader, "the answer to the token")?;
     println!("{}", sanitize(&answer));
-    if answer.contains("Token inválido") {
+    if answer == crate::protocol::agent::TOKEN_INVALID {
         anyhow::bail!("the server rejected the token (check --token or the token file)");
     }
     conn.writer.send_line(name).context("sending the name")?;

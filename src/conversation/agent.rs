@@ -1,15 +1,16 @@
 //! The executive's side: authentication, the chat with the current customer and the
 //! commands that edit the customer's request.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use thiserror::Error;
-use tokio_util::sync::CancellationToken;
 
-use super::{Reply, Services};
+use super::events::{AgentEvent, ChatInfo, HubError, SessionId};
+use super::{Context, Effect, Effects, HubOp, HubResult, Input, StoreOp, StoreResult};
 use crate::auth::token_matches;
-use crate::hub::{AgentEvent, ChatInfo, HubError, Outbox, SessionId};
-use crate::registry::{RegistryError, RequestState};
+use crate::protocol::{self, agent as say, history};
+use crate::registry::{Request, RequestState};
 use crate::text::sanitize;
 
 /// A command an executive types (lines starting with `:`).
@@ -43,26 +44,12 @@ pub enum AgentCommand {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CommandError {
     /// The command needs an argument.
-    #[error("Uso: {0}")]
+    #[error("{}", say::usage(.0))]
     Usage(&'static str),
     /// No such command.
-    #[error("Comando desconocido :{0}. Escriba :help para ver los comandos.")]
+    #[error("{}", say::unknown_command(.0))]
     Unknown(String),
 }
-
-const HELP: [&str; 11] = [
-    ":subject <descripción>  cambia el asunto de la solicitud",
-    ":state abierto|cerrado  cambia el estado de la solicitud",
-    ":history <texto>        agrega una entrada al historial",
-    ":name <nombre>          cambia su nombre visible",
-    ":restart                reinicia los servicios del cliente",
-    ":queue                  muestra la fila de espera",
-    ":close                  termina la conversación actual",
-    ":quit                   se desconecta",
-    ":chats                  lista sus conversaciones actuales",
-    ":switch <n>             conversa con la n-ésima conversación actual",
-    ":help                   muestra esta ayuda",
-];
 
 impl AgentCommand {
     /// Parses a line that starts with `:`. The line is sanitised first, so a command and
@@ -83,19 +70,17 @@ impl AgentCommand {
             }
         };
         match name.to_lowercase().as_str() {
-            "subject" => needs(":subject <descripción>").map(AgentCommand::Subject),
-            "history" => needs(":history <texto>").map(AgentCommand::History),
+            "subject" => needs(say::USAGE_SUBJECT).map(AgentCommand::Subject),
+            "history" => needs(say::USAGE_HISTORY).map(AgentCommand::History),
             "name" => {
-                let name = needs(":name <nombre>")?;
-                valid_agent_name(&name).ok_or(CommandError::Usage(
-                    ":name <nombre> (una palabra de 1 a 32 letras, números, '.', '_' o '-')",
-                ))?;
+                let name = needs(say::USAGE_NAME)?;
+                valid_agent_name(&name).ok_or(CommandError::Usage(say::USAGE_NAME_INVALID))?;
                 Ok(AgentCommand::Name(name))
             }
             "state" => arg
                 .parse()
                 .map(AgentCommand::State)
-                .map_err(|_| CommandError::Usage(":state abierto|cerrado")),
+                .map_err(|_| CommandError::Usage(say::USAGE_STATE)),
             "restart" => Ok(AgentCommand::Restart),
             "close" => Ok(AgentCommand::Close),
             "queue" => Ok(AgentCommand::Queue),
@@ -107,7 +92,7 @@ impl AgentCommand {
                 .ok()
                 .filter(|n| *n >= 1)
                 .map(AgentCommand::Switch)
-                .ok_or(CommandError::Usage(":switch <n> (ver :chats)")),
+                .ok_or(CommandError::Usage(say::USAGE_SWITCH)),
             other => Err(CommandError::Unknown(other.to_string())),
         }
     }
@@ -144,347 +129,504 @@ pub(crate) fn valid_agent_name(name: &str) -> Option<&str> {
 enum Phase {
     AwaitToken,
     AwaitName,
-    Ready { name: String },
+    /// Waiting for [`HubOp::AgentJoin`] under `name`.
+    Joining {
+        name: String,
+    },
+    Ready {
+        name: String,
+    },
+    /// Logged in as `name`, waiting for the result of a store or hub operation.
+    Pending {
+        name: String,
+        wait: Wait,
+    },
     Closed,
 }
 
+/// What a logged-in executive's conversation waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Wait {
+    /// [`HubResult::Said`] for a chat line.
+    Said,
+    /// [`HubResult::Queue`] for `:queue`.
+    Queue,
+    /// [`HubResult::Renamed`] for `:name`.
+    Rename { new: String },
+    /// [`HubResult::Closed`] for `:close`.
+    Close,
+    /// [`StoreResult::Changed`] for a command that edits the chat's request.
+    Change { change: Change, chat: ChatInfo },
+    /// [`StoreResult::Requests`]: the new customer's other requests.
+    OpenRequests {
+        chat: ChatInfo,
+        backlog: Vec<String>,
+    },
+}
+
+/// A command that edits the current chat's request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Subject,
+    State,
+    History,
+    Restart,
+}
+
 /// One executive's conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentConversation {
-    session: SessionId,
-    outbox: Outbox<AgentEvent>,
     phase: Phase,
+    desk: Desk,
+}
+
+/// What the conversation knows about the executive's chats across phases.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Desk {
+    /// The executive's current chats, oldest first (kept from hub events and results).
+    chats: Vec<ChatInfo>,
     /// The customer the executive's lines go to (the oldest current chat when unset).
     active: Option<SessionId>,
 }
 
+impl Default for AgentConversation {
+    fn default() -> Self {
+        AgentConversation::new()
+    }
+}
+
 impl AgentConversation {
-    /// A new executive conversation; hub events go to `events`.
-    pub fn new(
-        session: SessionId,
-        events: tokio::sync::mpsc::Sender<AgentEvent>,
-        kick: CancellationToken,
-    ) -> AgentConversation {
+    /// A new executive conversation, waiting for the token (the greeting is
+    /// [`protocol::agent::GREETING`]).
+    pub fn new() -> AgentConversation {
         AgentConversation {
-            session,
-            outbox: Outbox::new(events, kick),
             phase: Phase::AwaitToken,
-            active: None,
+            desk: Desk::default(),
         }
     }
 
     /// The executive's display name once logged in.
     pub fn name(&self) -> Option<&str> {
         match &self.phase {
-            Phase::Ready { name } => Some(name),
+            Phase::Ready { name } | Phase::Pending { name, .. } => Some(name),
             _ => None,
         }
     }
 
     /// Whether the executive has authenticated.
     pub fn is_authenticated(&self) -> bool {
-        matches!(self.phase, Phase::AwaitName | Phase::Ready { .. })
+        !matches!(self.phase, Phase::AwaitToken | Phase::Closed)
     }
 
-    /// Handles one line from the executive.
-    pub fn handle_line(&mut self, line: &str, services: &Services) -> Reply {
-        let mut reply = Reply::default();
-        let text = line.trim();
-        match self.phase.clone() {
+    /// Whether the conversation has ended.
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    /// Whether the conversation waits for a store or hub result.
+    pub fn is_pending(&self) -> bool {
+        matches!(self.phase, Phase::Joining { .. } | Phase::Pending { .. })
+    }
+
+    /// The executive's current chats, oldest first.
+    pub fn chats(&self) -> &[ChatInfo] {
+        &self.desk.chats
+    }
+
+    /// Handles one input; pushes the effects to carry out in `out` and returns the next
+    /// state.
+    pub fn step(
+        self,
+        input: Input<'_, AgentEvent>,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> AgentConversation {
+        let AgentConversation { phase, mut desk } = self;
+        let closing = !matches!(input, Input::Disconnected);
+        let phase = match input {
+            Input::Line { text, .. } => desk.on_line(phase, text.trim(), ctx, out),
+            Input::Event(event) => desk.on_event(phase, event, out),
+            Input::Stored(result) => desk.on_stored(phase, result, out),
+            Input::Hub(result) => desk.on_hub(phase, result, out),
+            Input::Disconnected => {
+                out.hub(HubOp::AgentGone);
+                if let Phase::Ready { name } | Phase::Pending { name, .. } = &phase {
+                    out.console(protocol::console::agent_disconnected(name));
+                }
+                Phase::Closed
+            }
+        };
+        if closing && phase == Phase::Closed {
+            out.push(Effect::Close);
+        }
+        AgentConversation { phase, desk }
+    }
+}
+
+impl Desk {
+    fn on_line(&mut self, phase: Phase, text: &str, ctx: &Context, out: &mut Effects) -> Phase {
+        match phase {
             Phase::AwaitToken => {
-                if token_matches(&services.agent_token, text) {
-                    reply.system("Token aceptado. Ingrese su nombre de ejecutivo.");
-                    self.phase = Phase::AwaitName;
+                if token_matches(&ctx.agent_token, text) {
+                    out.send(say::TOKEN_ACCEPTED);
+                    Phase::AwaitName
                 } else {
-                    reply.system("Token inválido. Conexión cerrada.");
-                    reply.auth_failed = true;
-                    self.phase = Phase::Closed;
+                    out.send(say::TOKEN_INVALID);
+                    out.push(Effect::AuthFailed);
+                    Phase::Closed
                 }
             }
-            Phase::AwaitName => self.on_name(text, services, &mut reply),
-            Phase::Ready { name } => self.on_ready(name, text, services, &mut reply),
-            Phase::Closed => {}
-        }
-        reply.close |= self.phase == Phase::Closed;
-        reply
-    }
-
-    fn on_name(&mut self, text: &str, services: &Services, reply: &mut Reply) {
-        let Some(name) = valid_agent_name(text) else {
-            reply.system("Nombre inválido: una palabra de 1 a 32 letras, números, '.', '_' o '-'. Ingrese su nombre.");
-            return;
-        };
-        match services
-            .hub
-            .agent_join(self.session, name, self.outbox.clone())
-        {
-            Ok(waiting) => {
-                reply.system(format!(
-                    "Bienvenido {name}. Escriba :help para ver los comandos. Clientes en espera: {waiting}."
-                ));
-                self.phase = Phase::Ready {
-                    name: name.to_string(),
-                };
-            }
-            Err(_) => {
-                reply.system(format!("El nombre {name} ya está en uso. Ingrese otro."));
-            }
+            Phase::AwaitName => match valid_agent_name(text) {
+                Some(name) => {
+                    out.hub(HubOp::AgentJoin(name.to_string()));
+                    Phase::Joining {
+                        name: name.to_string(),
+                    }
+                }
+                None => {
+                    out.send(say::INVALID_NAME);
+                    Phase::AwaitName
+                }
+            },
+            Phase::Ready { name } => self.on_ready(name, text, out),
+            phase @ (Phase::Joining { .. } | Phase::Pending { .. }) => unexpected(phase, "line"),
+            Phase::Closed => Phase::Closed,
         }
     }
 
     /// The conversation the executive is talking to: the one chosen with `:switch` while
     /// it lasts, else the oldest.
-    fn current(&self, services: &Services) -> Option<ChatInfo> {
-        let chats = services.hub.chats_of(self.session);
-        let active = self
-            .active
-            .and_then(|a| chats.iter().position(|c| c.customer == a));
-        let index = active.unwrap_or(0);
-        chats.into_iter().nth(index)
+    fn current(&self) -> Option<&ChatInfo> {
+        self.active
+            .and_then(|a| self.chats.iter().find(|c| c.customer == a))
+            .or_else(|| self.chats.first())
     }
 
-    fn on_ready(&mut self, name: String, text: &str, services: &Services, reply: &mut Reply) {
+    fn on_ready(&mut self, name: String, text: &str, out: &mut Effects) -> Phase {
         if text.is_empty() {
-            return;
+            return Phase::Ready { name };
         }
         if text.starts_with(':') {
-            match AgentCommand::parse(text) {
-                Ok(command) => self.run(command, name, services, reply),
+            return match AgentCommand::parse(text) {
+                Ok(command) => self.run(command, name, out),
                 Err(err) => {
-                    reply.system(err.to_string());
+                    out.send(format!("{}{err}", protocol::SYSTEM));
+                    Phase::Ready { name }
                 }
-            }
-            return;
+            };
         }
-        let Some(chat) = self.current(services) else {
-            reply.system(
-                "No tiene un cliente asignado; su mensaje no se envió. (:queue muestra la fila)",
-            );
-            return;
+        let Some(chat) = self.current() else {
+            out.send(say::NO_CUSTOMER);
+            return Phase::Ready { name };
         };
-        let text = sanitize(text);
-        if let Err(err) = services
-            .registry
-            .append_transcript(chat.request, &name, &text)
-        {
-            tracing::error!(cause = %err, request = chat.request, "recording a chat line");
-        }
-        if let Err(err) = services.hub.agent_says(self.session, chat.customer, &text) {
-            reply.system(format!("No se pudo enviar el mensaje: {err}."));
+        let text = sanitize(text).into_owned();
+        out.record(StoreOp::AppendTranscript {
+            request: chat.request,
+            speaker: name.clone(),
+            text: text.clone(),
+        });
+        out.hub(HubOp::AgentSays {
+            customer: chat.customer,
+            text,
+        });
+        Phase::Pending {
+            name,
+            wait: Wait::Said,
         }
     }
 
-    fn run(&mut self, command: AgentCommand, name: String, services: &Services, reply: &mut Reply) {
+    fn run(&mut self, command: AgentCommand, name: String, out: &mut Effects) -> Phase {
+        let wait = |name, wait| Phase::Pending { name, wait };
         match command {
             AgentCommand::Help => {
-                reply.system("Comandos:");
-                for line in HELP {
-                    reply.line(format!("  {line}"));
+                out.send(say::COMMANDS);
+                for line in say::HELP {
+                    out.send(say::help_line(line));
                 }
-                return;
+                return Phase::Ready { name };
             }
             AgentCommand::Queue => {
-                let queue = services.hub.queue();
-                reply.system(format!("Clientes en espera: {}.", queue.len()));
-                for waiting in queue {
-                    reply.line(format!(
-                        "  ({}) {} (RUT {}), {} mensajes",
-                        waiting.position, waiting.name, waiting.rut, waiting.backlog_len
-                    ));
-                }
-                return;
+                out.hub(HubOp::Queue);
+                return wait(name, Wait::Queue);
             }
             AgentCommand::Quit => {
-                reply.system("Hasta luego.");
-                self.phase = Phase::Closed;
-                return;
+                out.send(say::GOODBYE);
+                return Phase::Closed;
             }
             AgentCommand::Chats => {
-                let chats = services.hub.chats_of(self.session);
-                let current = self.current(services).map(|c| c.customer);
-                reply.system(format!("Conversaciones actuales: {}.", chats.len()));
-                for (i, chat) in chats.iter().enumerate() {
-                    let mark = if Some(chat.customer) == current {
-                        " (activa)"
-                    } else {
-                        ""
-                    };
-                    reply.line(format!(
-                        "  ({}) {} (RUT {}), solicitud {}{mark}",
+                let current = self.current().map(|c| c.customer);
+                out.send(say::chats_header(self.chats.len()));
+                for (i, chat) in self.chats.iter().enumerate() {
+                    out.send(say::chat_item(
                         i + 1,
-                        chat.name,
+                        &chat.name,
                         chat.rut,
-                        chat.request
+                        chat.request,
+                        Some(chat.customer) == current,
                     ));
                 }
-                return;
+                return Phase::Ready { name };
             }
             AgentCommand::Switch(n) => {
-                match services.hub.chats_of(self.session).into_iter().nth(n - 1) {
+                match self.chats.get(n - 1) {
                     Some(chat) => {
                         self.active = Some(chat.customer);
-                        reply.system(format!("Ahora conversa con {}.", chat.name));
+                        out.send(say::now_talking_to(&chat.name));
                     }
-                    None => {
-                        reply.system(format!(
-                            "No tiene una conversación número {n} (ver :chats)."
-                        ));
-                    }
+                    None => out.send(say::no_chat_number(n)),
                 }
-                return;
+                return Phase::Ready { name };
             }
             AgentCommand::Name(new) => {
-                match services.hub.agent_rename(self.session, &new) {
-                    Ok(()) => {
-                        services
-                            .console
-                            .print(&format!("Ejecutivo {name} ahora se llama {new}."));
-                        reply.system(format!("Ahora su nombre es {new}."));
-                        self.phase = Phase::Ready { name: new };
-                    }
-                    Err(HubError::NameTaken(_)) => {
-                        reply.system(format!("El nombre {new} ya está en uso."));
-                    }
-                    Err(err) => {
-                        reply.system(format!("No se pudo cambiar el nombre: {err}."));
-                    }
-                }
-                return;
+                out.hub(HubOp::AgentRename(new.clone()));
+                return wait(name, Wait::Rename { new });
             }
             _ => {}
         }
-        let Some(chat) = self.current(services) else {
-            reply.system(format!("{command}: no tiene un cliente asignado."));
-            return;
+        let Some(chat) = self.current().cloned() else {
+            out.send(say::needs_customer(&command));
+            return Phase::Ready { name };
         };
-        let registry = &services.registry;
-        let result: Result<String, RegistryError> = match command {
+        let request = chat.request;
+        let change = match command {
             AgentCommand::Subject(subject) => {
-                let subject = sanitize(&subject);
-                registry
-                    .set_subject(chat.request, &subject, &name)
-                    .map(|r| format!("Asunto de la solicitud {}: {}.", r.id, r.subject))
+                out.store(StoreOp::SetSubject {
+                    request,
+                    subject: sanitize(&subject).into_owned(),
+                    author: name.clone(),
+                });
+                Change::Subject
             }
-            AgentCommand::State(state) => registry
-                .set_state(chat.request, state, &name)
-                .map(|r| format!("Estado de la solicitud {}: {}.", r.id, r.state)),
-            AgentCommand::History(text) => registry
-                .append_history(chat.request, &name, &sanitize(&text))
-                .map(|r| {
-                    format!(
-                        "Historial de la solicitud {} actualizado ({} entradas).",
-                        r.id,
-                        r.history.len()
-                    )
-                }),
-            AgentCommand::Restart => registry
-                .append_history(
-                    chat.request,
-                    &name,
-                    "Reinicio de servicios (Internet, TV y Telefonía) hecho por el ejecutivo.",
-                )
-                .map(|_| {
-                    services
-                        .console
-                        .print(&format!("Reinicio Servicios Cliente {}.", chat.name));
-                    // The customer may have left in between; the restart is recorded anyway.
-                    let _ = services.hub.agent_restarted(self.session, chat.customer);
-                    format!("Servicios de {} reiniciados.", chat.name)
-                }),
+            AgentCommand::State(state) => {
+                out.store(StoreOp::SetState {
+                    request,
+                    state,
+                    author: name.clone(),
+                });
+                Change::State
+            }
+            AgentCommand::History(text) => {
+                out.store(StoreOp::AppendHistory {
+                    request,
+                    author: Cow::Owned(name.clone()),
+                    text: Cow::Owned(sanitize(&text).into_owned()),
+                });
+                Change::History
+            }
+            AgentCommand::Restart => {
+                out.store(StoreOp::AppendHistory {
+                    request,
+                    author: Cow::Owned(name.clone()),
+                    text: Cow::Borrowed(history::AGENT_RESTART),
+                });
+                Change::Restart
+            }
             AgentCommand::Close => {
-                let _ = registry.append_history(
-                    chat.request,
-                    &name,
-                    "Conversación finalizada por el ejecutivo.",
-                );
-                match services.hub.agent_closes(self.session, chat.customer) {
-                    Ok(chat) => Ok(format!("Conversación con {} finalizada.", chat.name)),
-                    Err(err) => Ok(format!("No se pudo cerrar la conversación: {err}.")),
-                }
+                out.record(StoreOp::AppendHistory {
+                    request,
+                    author: Cow::Owned(name.clone()),
+                    text: Cow::Borrowed(history::AGENT_CLOSED),
+                });
+                out.hub(HubOp::AgentCloses {
+                    customer: chat.customer,
+                });
+                return wait(name, Wait::Close);
             }
             AgentCommand::Help
             | AgentCommand::Queue
             | AgentCommand::Quit
             | AgentCommand::Name(_)
             | AgentCommand::Chats
-            | AgentCommand::Switch(_) => {
-                unreachable!("handled above")
-            }
+            | AgentCommand::Switch(_) => unreachable!("handled above"),
         };
-        match result {
-            Ok(text) => {
-                reply.system(text);
+        wait(name, Wait::Change { change, chat })
+    }
+
+    fn on_stored(&mut self, phase: Phase, result: StoreResult, out: &mut Effects) -> Phase {
+        let Phase::Pending { name, wait } = phase else {
+            return unexpected(phase, "store result");
+        };
+        match (wait, result) {
+            (Wait::Change { change, chat }, StoreResult::Changed(changed)) => {
+                match changed {
+                    Ok(request) => self.changed(change, &chat, &request, out),
+                    Err(_) => out.send(say::STORE_FAILED),
+                }
+                Phase::Ready { name }
             }
-            Err(err) => {
-                tracing::error!(cause = %err, request = chat.request, "executive command");
-                reply.system("No se pudo guardar el cambio por un problema de la base de datos. Intente nuevamente.");
+            (Wait::OpenRequests { chat, backlog }, StoreResult::Requests(found)) => {
+                if let Ok(requests) = found {
+                    open_requests(&chat, &requests, out);
+                }
+                self.assigned_end(&chat, backlog, out);
+                Phase::Ready { name }
             }
+            (wait, _) => unexpected(Phase::Pending { name, wait }, "store result"),
+        }
+    }
+
+    fn changed(&self, change: Change, chat: &ChatInfo, request: &Request, out: &mut Effects) {
+        match change {
+            Change::Subject => out.send(say::subject_set(request.id, &request.subject)),
+            Change::State => out.send(say::state_set(request.id, request.state)),
+            Change::History => out.send(say::history_updated(request.id, request.history.len())),
+            Change::Restart => {
+                out.console(protocol::console::restart(&chat.name));
+                // The customer may have left in between; the restart is recorded anyway.
+                out.hub(HubOp::AgentRestarted {
+                    customer: chat.customer,
+                });
+                out.send(say::services_restarted(&chat.name));
+            }
+        }
+    }
+
+    fn on_hub(&mut self, phase: Phase, result: HubResult, out: &mut Effects) -> Phase {
+        if let Phase::Joining { name } = phase {
+            return match result {
+                HubResult::Joined(Ok(waiting)) => {
+                    out.send(say::welcome(&name, waiting));
+                    Phase::Ready { name }
+                }
+                HubResult::Joined(Err(_)) => {
+                    out.send(say::name_taken_at_login(&name));
+                    Phase::AwaitName
+                }
+                _ => unexpected(Phase::Joining { name }, "hub result"),
+            };
+        }
+        let Phase::Pending { name, wait } = phase else {
+            return unexpected(phase, "hub result");
+        };
+        match (wait, result) {
+            (Wait::Said, HubResult::Said(said)) => {
+                if let Err(err) = said {
+                    out.send(say::not_sent(err));
+                }
+                Phase::Ready { name }
+            }
+            (Wait::Queue, HubResult::Queue(queue)) => {
+                out.send(say::queue_header(queue.len()));
+                for waiting in queue {
+                    out.send(say::queue_item(
+                        waiting.position,
+                        &waiting.name,
+                        waiting.rut,
+                        waiting.backlog_len,
+                    ));
+                }
+                Phase::Ready { name }
+            }
+            (Wait::Rename { new }, HubResult::Renamed(renamed)) => match renamed {
+                Ok(()) => {
+                    out.console(protocol::console::agent_renamed(&name, &new));
+                    out.send(say::renamed(&new));
+                    Phase::Ready { name: new }
+                }
+                Err(HubError::NameTaken(_)) => {
+                    out.send(say::name_taken(&new));
+                    Phase::Ready { name }
+                }
+                Err(err) => {
+                    out.send(say::rename_failed(err));
+                    Phase::Ready { name }
+                }
+            },
+            (Wait::Close, HubResult::Closed(closed)) => {
+                match closed {
+                    Ok(chat) => {
+                        self.forget(chat.customer);
+                        out.send(say::chat_closed(&chat.name));
+                    }
+                    Err(err) => out.send(say::close_failed(err)),
+                }
+                Phase::Ready { name }
+            }
+            (wait, _) => unexpected(Phase::Pending { name, wait }, "hub result"),
+        }
+    }
+
+    /// Takes a chat off the current ones.
+    fn forget(&mut self, customer: SessionId) {
+        self.chats.retain(|c| c.customer != customer);
+        if self.active == Some(customer) {
+            self.active = None;
         }
     }
 
     /// Handles an event from the hub.
-    pub fn handle_event(&mut self, event: AgentEvent, services: &Services) -> Reply {
-        let mut reply = Reply::default();
+    fn on_event(&mut self, phase: Phase, event: AgentEvent, out: &mut Effects) -> Phase {
         match event {
             AgentEvent::Assigned { chat, backlog } => {
-                reply.system(format!(
-                    "Nuevo cliente: {} (RUT {}), solicitud {}.",
-                    chat.name, chat.rut, chat.request
-                ));
-                match services.registry.requests_of(chat.rut) {
-                    Ok(requests) => {
-                        let open: Vec<String> = requests
-                            .iter()
-                            .filter(|r| r.state == RequestState::Abierto && r.id != chat.request)
-                            .map(|r| format!("{} {}", r.id, r.subject))
-                            .collect();
-                        if open.is_empty() {
-                            reply.system("El cliente no tiene otras solicitudes abiertas.");
-                        } else {
-                            reply.system(format!("Solicitudes abiertas: {}.", open.join("; ")));
+                out.send(say::new_customer(&chat.name, chat.rut, chat.request));
+                self.chats.push(chat.clone());
+                match phase {
+                    Phase::Ready { name } => {
+                        out.store(StoreOp::RequestsOf(chat.rut));
+                        Phase::Pending {
+                            name,
+                            wait: Wait::OpenRequests { chat, backlog },
                         }
                     }
-                    Err(err) => {
-                        tracing::error!(cause = %err, "listing requests for an executive");
+                    // Not expected (assignments come to executives in the pool, whose
+                    // results are fed back at once): no lookup then.
+                    phase => {
+                        self.assigned_end(&chat, backlog, out);
+                        phase
                     }
                 }
-                if !backlog.is_empty() {
-                    reply.system("Mientras esperaba, el cliente escribió:");
-                    for line in backlog {
-                        reply.line(format!("  {}: {line}", chat.name));
-                    }
-                }
-                let chats = services.hub.chats_of(self.session).len();
-                if chats > 1 {
-                    reply.system(format!(
-                        "Tiene {chats} conversaciones: :chats las lista y :switch <n> elige a quién escribe."
-                    ));
-                }
-                reply.system("Escriba para conversar; :close termina la conversación.");
             }
             AgentEvent::FromCustomer { chat, text } => {
-                reply.line(format!("{}: {text}", chat.name));
+                out.send(say::from_customer(&chat.name, &text));
+                phase
             }
             AgentEvent::CustomerLeft { chat, disconnected } => {
+                self.forget(chat.customer);
                 if disconnected {
-                    reply.system(format!("El cliente {} se desconectó.", chat.name));
+                    out.send(say::customer_disconnected(&chat.name));
                 } else {
-                    reply.system(format!("El cliente {} terminó la conversación.", chat.name));
+                    out.send(say::customer_ended(&chat.name));
                 }
+                phase
             }
         }
-        reply
     }
 
-    /// The connection ended: leaves the pool (customers go back to the head of the queue).
-    pub fn disconnected(&mut self, services: &Services) {
-        services.hub.agent_gone(self.session);
-        if let Phase::Ready { name } = &self.phase {
-            services
-                .console
-                .print(&format!("Ejecutivo {name} desconectado."));
+    /// The lines about a new customer after their other open requests.
+    fn assigned_end(&self, chat: &ChatInfo, backlog: Vec<String>, out: &mut Effects) {
+        if !backlog.is_empty() {
+            out.send(say::WHILE_WAITING);
+            for line in backlog {
+                out.send(say::backlog_line(&chat.name, &line));
+            }
         }
-        self.phase = Phase::Closed;
+        let chats = self.chats.len();
+        if chats > 1 {
+            out.send(say::many_chats(chats));
+        }
+        out.send(say::CHAT_HINT);
     }
+}
+
+/// The new customer's other open requests.
+fn open_requests(chat: &ChatInfo, requests: &[Request], out: &mut Effects) {
+    let open: Vec<String> = requests
+        .iter()
+        .filter(|r| r.state == RequestState::Abierto && r.id != chat.request)
+        .map(|r| format!("{} {}", r.id, r.subject))
+        .collect();
+    if open.is_empty() {
+        out.send(say::NO_OTHER_OPEN);
+    } else {
+        out.send(say::open_requests(&open.join("; ")));
+    }
+}
+
+/// An input the phase cannot take (the driver feeds results only to pending states): it is
+/// dropped.
+fn unexpected(phase: Phase, what: &str) -> Phase {
+    tracing::warn!(?phase, what, "input not expected in this phase");
+    phase
 }
 
 #[cfg(test)]
@@ -508,17 +650,14 @@ mod tests {
             ),
             (
                 ":state pendiente",
-                Err(CommandError::Usage(":state abierto|cerrado")),
+                Err(CommandError::Usage(say::USAGE_STATE)),
             ),
-            (":state", Err(CommandError::Usage(":state abierto|cerrado"))),
+            (":state", Err(CommandError::Usage(say::USAGE_STATE))),
             (
                 ":history  llamó de nuevo ",
                 Ok(AgentCommand::History("llamó de nuevo".into())),
             ),
-            (
-                ":subject",
-                Err(CommandError::Usage(":subject <descripción>")),
-            ),
+            (":subject", Err(CommandError::Usage(say::USAGE_SUBJECT))),
             (
                 ":name JuanPerez",
                 Ok(AgentCommand::Name("JuanPerez".into())),
@@ -557,7 +696,7 @@ mod tests {
         }
         assert_eq!(
             AgentCommand::parse(":subject \x1b[31m"),
-            Err(CommandError::Usage(":subject <descripción>"))
+            Err(CommandError::Usage(say::USAGE_SUBJECT))
         );
         let err = AgentCommand::parse(":ma\x07l").unwrap_err().to_string();
         assert!(!err.chars().any(char::is_control), "{err:?}");

@@ -1,11 +1,12 @@
 //! The customer's conversation with the bot: login by RUT, the menu, the request list, the
-//! queue for an executive and the live chat.
+//! queue for an executive and the live chat, as a state machine.
 
-use tokio_util::sync::CancellationToken;
+use std::borrow::Cow;
 
-use super::{Reply, Services};
-use crate::hub::{CustomerEvent, HubError, Outbox, Routed, SessionId, Ticket};
+use super::events::{CustomerEvent, Routed};
+use super::{Context, Effect, Effects, HubOp, HubResult, Input, StoreFailed, StoreOp, StoreResult};
 use crate::nlu::{self, Decision, Intent, Prediction};
+use crate::protocol::{self, customer as say, history, BOT_NAME};
 use crate::registry::{Customer, Request, RequestId, RequestState};
 use crate::rut::Rut;
 use crate::text::sanitize;
@@ -47,67 +48,95 @@ enum Phase {
         request: RequestId,
         agent: String,
     },
+    /// Waiting for the result of a store or hub operation.
+    Pending(Pending),
     Closed,
 }
 
-/// One customer's conversation.
-pub struct CustomerConversation {
-    session: SessionId,
-    outbox: Outbox<CustomerEvent>,
-    phase: Phase,
+/// What a pending conversation waits for, and what it needs to go on.
+#[derive(Debug, Clone, PartialEq)]
+enum Pending {
+    /// [`StoreOp::FindCustomer`] for a RUT typed at login.
+    FindCustomer { rut: Rut },
+    /// [`StoreOp::RegisterCustomer`].
+    Register { rut: Rut },
+    /// [`HubOp::Login`] for a customer found in the store.
+    Login { customer: Customer },
+    /// [`StoreOp::RequestsOf`] for option 1.
+    ListRequests,
+    /// [`StoreOp::Request`] for one request.
+    ShowRequest { id: RequestId },
+    /// [`StoreOp::CreateRequest`] for option 2.
+    Restart,
+    /// [`StoreOp::CreateRequest`] for option 3.
+    Contact,
+    /// [`HubOp::Enqueue`].
+    Enqueue { request: RequestId },
+    /// [`HubOp::LeaveQueue`].
+    LeaveQueue {
+        request: RequestId,
+        told_backlog: bool,
+    },
+    /// [`HubOp::CustomerSays`] from the queue.
+    QueuedSays {
+        request: RequestId,
+        told_backlog: bool,
+    },
+    /// [`HubOp::CustomerSays`] in a chat.
+    ChatSays { request: RequestId, agent: String },
+    /// [`HubOp::CustomerEndsChat`].
+    EndChat { request: RequestId, agent: String },
+}
+
+/// What the conversation knows about its customer across phases.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Session {
     customer: Option<Customer>,
     login_attempts: u32,
     serial_attempts: u32,
     verified: bool,
-    /// A prediction computed ahead by the server (on the model's worker threads) for the
-    /// line being handled.
-    precomputed: Option<(String, Prediction)>,
 }
 
-const MENU: [&str; 4] = [
-    "(1) Revisar atenciones anteriores.",
-    "(2) Reiniciar servicios.",
-    "(3) Contactar a un ejecutivo",
-    "(4) Salir",
-];
+/// One customer's conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerConversation {
+    phase: Phase,
+    session: Session,
+}
 
-const MORE_HELP: &str = "en qué más lo podemos ayudar.";
-const GOODBYE: &str = "Gracias por contactarnos, que tenga un buen día.";
-/// The answer to a "no" (to a question, or to an option the customer did not want).
-const DECLINED: &str = "Entendido. ¿En qué te podemos ayudar?";
-const APOLOGY: &str =
-    "Lo sentimos, tuvimos un problema técnico y no pudimos completar su solicitud. Intente nuevamente más tarde.";
+impl Default for CustomerConversation {
+    fn default() -> Self {
+        CustomerConversation::new()
+    }
+}
 
 impl CustomerConversation {
-    /// A new conversation for `session`; hub events for it go to `events`, and `kick`
-    /// is cancelled when it cannot keep up with them.
-    pub fn new(
-        session: SessionId,
-        events: tokio::sync::mpsc::Sender<CustomerEvent>,
-        kick: CancellationToken,
-    ) -> CustomerConversation {
+    /// A new conversation, waiting for the RUT (the greeting is
+    /// [`protocol::customer::GREETING`]).
+    pub fn new() -> CustomerConversation {
         CustomerConversation {
-            session,
-            outbox: Outbox::new(events, kick),
             phase: Phase::AwaitRut,
-            customer: None,
-            login_attempts: 0,
-            serial_attempts: 0,
-            verified: false,
-            precomputed: None,
+            session: Session::default(),
         }
     }
 
     /// The logged-in customer, if any.
     pub fn customer(&self) -> Option<&Customer> {
-        self.customer.as_ref()
+        self.session.customer.as_ref()
     }
 
     /// How the server should time out this conversation now.
     pub fn idle(&self) -> Idle {
-        match self.phase {
-            Phase::AwaitRut | Phase::AwaitName { .. } => Idle::Login,
-            Phase::Queued { .. } => Idle::Waiting,
+        match &self.phase {
+            Phase::AwaitRut
+            | Phase::AwaitName { .. }
+            | Phase::Pending(
+                Pending::FindCustomer { .. } | Pending::Register { .. } | Pending::Login { .. },
+            ) => Idle::Login,
+            Phase::Queued { .. }
+            | Phase::Pending(
+                Pending::Enqueue { .. } | Pending::LeaveQueue { .. } | Pending::QueuedSays { .. },
+            ) => Idle::Waiting,
             _ => Idle::Active,
         }
     }
@@ -117,297 +146,261 @@ impl CustomerConversation {
         self.phase == Phase::Closed
     }
 
-    /// Whether handling `line` now would run the classifier (free text at the menu, in the
-    /// request list or in a clarification). The server then classifies it off the async
-    /// runtime when the classifier is expensive, and passes the result to
-    /// [`handle_line_classified`](Self::handle_line_classified).
+    /// Whether the conversation waits for a store or hub result.
+    pub fn is_pending(&self) -> bool {
+        matches!(self.phase, Phase::Pending(_))
+    }
+
+    /// Whether handling `line` now would use the classifier's prediction (free text at the
+    /// menu, in a clarification, or in the request list when nothing else matched). The
+    /// driver then classifies `line.trim()` and passes the prediction with the line.
     pub fn wants_classification(&self, line: &str) -> bool {
         let text = line.trim();
-        let free_text = !text.is_empty() && menu_number(text).is_none();
-        free_text
-            && matches!(
-                self.phase,
-                Phase::Menu | Phase::Clarify { .. } | Phase::Choosing { .. }
-            )
-    }
-
-    /// Like [`handle_line`](Self::handle_line), with the classifier's prediction for the
-    /// line already computed.
-    pub fn handle_line_classified(
-        &mut self,
-        line: &str,
-        prediction: Prediction,
-        services: &Services,
-    ) -> Reply {
-        self.precomputed = Some((line.trim().to_string(), prediction));
-        let reply = self.handle_line(line, services);
-        self.precomputed = None;
-        reply
-    }
-
-    /// Classifies free text, using the prediction computed ahead when there is one.
-    fn classify(&mut self, text: &str, services: &Services) -> Prediction {
-        match self.precomputed.take() {
-            Some((line, prediction)) if line == text => prediction,
-            _ => services.classifier.classify(text),
+        match &self.phase {
+            Phase::Menu => !text.is_empty() && menu_number(text).is_none(),
+            Phase::Clarify { .. } => {
+                !text.is_empty() && menu_number(text).is_none() && nlu::yes_no(text).is_none()
+            }
+            Phase::Choosing { requests } => resolve_choice(requests, text) == Choice::Classify,
+            _ => false,
         }
     }
 
-    /// Handles one line from the customer.
-    pub fn handle_line(&mut self, line: &str, services: &Services) -> Reply {
-        let mut reply = Reply::default();
-        let text = line.trim();
-        match std::mem::replace(&mut self.phase, Phase::Closed) {
-            Phase::AwaitRut => self.on_rut(text, services, &mut reply),
-            Phase::AwaitName { rut } => self.on_name(rut, text, services, &mut reply),
-            Phase::Menu => self.on_menu(text, services, &mut reply),
-            Phase::Choosing { requests } => self.on_choice(requests, text, services, &mut reply),
+    /// Handles one input; pushes the effects to carry out in `out` and returns the next
+    /// state.
+    pub fn step(
+        self,
+        input: Input<'_, CustomerEvent>,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> CustomerConversation {
+        let CustomerConversation { phase, mut session } = self;
+        let closing = !matches!(input, Input::Disconnected);
+        let phase = match input {
+            Input::Line { text, prediction } => {
+                session.on_line(phase, text.trim(), prediction.as_ref(), ctx, out)
+            }
+            Input::Event(event) => session.on_event(phase, event, out),
+            Input::Stored(result) => match phase {
+                Phase::Pending(pending) => session.on_stored(pending, result, ctx, out),
+                phase => unexpected(phase, "store result"),
+            },
+            Input::Hub(result) => match phase {
+                Phase::Pending(pending) => session.on_hub(pending, result, ctx, out),
+                phase => unexpected(phase, "hub result"),
+            },
+            Input::Disconnected => session.disconnected(phase, out),
+        };
+        if closing && phase == Phase::Closed {
+            out.push(Effect::Close);
+        }
+        CustomerConversation { phase, session }
+    }
+}
+
+/// An input the phase cannot take (the driver feeds results only to pending states): it is
+/// dropped.
+fn unexpected(phase: Phase, what: &str) -> Phase {
+    tracing::warn!(?phase, what, "input not expected in this phase");
+    phase
+}
+
+impl Session {
+    fn on_line(
+        &mut self,
+        phase: Phase,
+        text: &str,
+        prediction: Option<&Prediction>,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
+        match phase {
+            Phase::AwaitRut => self.on_rut(text, ctx, out),
+            Phase::AwaitName { rut } => self.on_name(rut, text, out),
+            Phase::Menu => self.on_menu(text, prediction, out),
+            Phase::Choosing { requests } => self.on_choice(requests, text, prediction, out),
             Phase::AwaitSerial { request, answer } => {
-                self.on_serial(request, answer, text, services, &mut reply)
+                self.on_serial(request, answer, text, ctx, out)
             }
             Phase::Clarify { first, second } => {
-                self.on_clarify(first, second, text, services, &mut reply)
+                self.on_clarify(first, second, text, prediction, out)
             }
             Phase::Queued {
                 request,
                 told_backlog,
-            } => self.on_queued(request, told_backlog, text, services, &mut reply),
-            Phase::Chatting { request, agent } => {
-                self.on_chat(request, agent, text, services, &mut reply)
-            }
-            Phase::Closed => reply.close = true,
-        }
-        if self.phase == Phase::Closed {
-            reply.close = true;
-        }
-        reply
-    }
-
-    /// Handles an event from the hub (queue moves, executive messages...).
-    pub fn handle_event(&mut self, event: CustomerEvent, _services: &Services) -> Reply {
-        let mut reply = Reply::default();
-        let request = match &self.phase {
-            Phase::Queued { request, .. } | Phase::Chatting { request, .. } => *request,
-            // Stale event for a conversation that already left the queue or the chat.
-            _ => return reply,
-        };
-        match event {
-            CustomerEvent::QueuePosition(position) => {
-                reply.bot(format!("Usted está número {position} en la fila."));
-            }
-            CustomerEvent::Assigned { agent } => {
-                reply.bot(format!(
-                    "Lo atiende el ejecutivo {agent}. Escriba \"salir\" para terminar la conversación."
-                ));
-                self.phase = Phase::Chatting { request, agent };
-            }
-            CustomerEvent::FromAgent { agent, text } => {
-                reply.line(format!("{agent}: {text}"));
-            }
-            CustomerEvent::AgentRenamed { agent } => {
-                reply.bot(format!("Su ejecutivo ahora se identifica como {agent}."));
-                self.phase = Phase::Chatting { request, agent };
-            }
-            CustomerEvent::ServicesRestarted { agent } => {
-                reply.bot(format!(
-                    "El ejecutivo {agent} reinició sus servicios (Internet, TV y Telefonía)."
-                ));
-            }
-            CustomerEvent::ChatEnded { agent } => {
-                reply.bot(format!("El ejecutivo {agent} finalizó la conversación."));
-                self.menu(false, &mut reply);
-            }
-            CustomerEvent::AgentLeft { agent } => {
-                reply.bot(format!(
-                    "El ejecutivo {agent} se desconectó. Lo dejamos primero en la fila para el próximo ejecutivo."
-                ));
-                self.phase = Phase::Queued {
-                    request,
-                    told_backlog: true,
-                };
+            } => self.on_queued(request, told_backlog, text, out),
+            Phase::Chatting { request, agent } => self.on_chat(request, agent, text, out),
+            phase @ Phase::Pending(_) => unexpected(phase, "line"),
+            Phase::Closed => {
+                out.push(Effect::Close);
+                Phase::Closed
             }
         }
-        reply
-    }
-
-    /// The connection ended: leaves the hub and prints the console line.
-    pub fn disconnected(&mut self, services: &Services) {
-        services.hub.customer_gone(self.session);
-        if let Phase::Queued { request, .. } | Phase::Chatting { request, .. } = self.phase {
-            if let Err(err) =
-                services
-                    .registry
-                    .append_history(request, "Asistente", "El cliente se desconectó.")
-            {
-                tracing::error!(cause = %err, request, "recording a disconnection");
-            }
-        }
-        if let Some(customer) = &self.customer {
-            services
-                .console
-                .print(&format!("Cliente {} desconectado.", customer.name));
-        }
-        self.phase = Phase::Closed;
     }
 
     // --- login ---------------------------------------------------------------------------
 
-    fn on_rut(&mut self, text: &str, services: &Services, reply: &mut Reply) {
-        self.phase = Phase::AwaitRut;
+    fn on_rut(&mut self, text: &str, ctx: &Context, out: &mut Effects) -> Phase {
         if text.is_empty() {
-            reply.bot("Ingrese su RUT, por ejemplo 12.345.678-5.");
-            return;
+            out.send(say::RUT_HINT);
+            return Phase::AwaitRut;
         }
         if wants_out(text) {
-            return self.goodbye(reply);
+            return goodbye(out);
         }
         match text.parse::<Rut>() {
-            Ok(rut) => self.login(rut, services, reply),
+            Ok(rut) => find_customer(rut, out),
             Err(err) => {
-                reply.bot(format!("RUT inválido: {err}. Intente nuevamente."));
-                self.failed_attempt(services, reply);
+                out.send(say::invalid_rut(err));
+                self.failed_attempt(Phase::AwaitRut, ctx, out)
             }
         }
     }
 
-    fn failed_attempt(&mut self, services: &Services, reply: &mut Reply) {
+    /// Counts an invalid or unknown RUT: `next`, or closed after too many.
+    fn failed_attempt(&mut self, next: Phase, ctx: &Context, out: &mut Effects) -> Phase {
         self.login_attempts += 1;
-        if self.login_attempts >= services.policy.max_login_attempts {
-            reply.bot("Demasiados intentos fallidos. Por seguridad cerramos la conexión.");
-            self.phase = Phase::Closed;
+        if self.login_attempts >= ctx.policy.max_login_attempts {
+            out.send(say::TOO_MANY_ATTEMPTS);
+            return Phase::Closed;
         }
+        next
     }
 
-    fn login(&mut self, rut: Rut, services: &Services, reply: &mut Reply) {
-        let customer = match services.registry.customer(rut) {
-            Ok(customer) => customer,
-            Err(err) => {
-                tracing::error!(cause = %err, "looking up a customer");
-                reply.bot(APOLOGY);
-                return;
+    fn on_found(
+        &mut self,
+        rut: Rut,
+        found: Result<Option<Customer>, StoreFailed>,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
+        match found {
+            Err(StoreFailed) => {
+                out.send(say::APOLOGY);
+                Phase::AwaitRut
             }
-        };
-        let Some(customer) = customer else {
-            reply.bot(format!(
-                "El RUT {rut} no está registrado como cliente. Si desea registrarse, escriba su nombre completo; o ingrese otro RUT."
-            ));
-            self.phase = Phase::AwaitName { rut };
-            self.failed_attempt(services, reply);
-            return;
-        };
-        if let Err(HubError::AlreadyLoggedIn(_)) = services.hub.login(rut, self.session) {
-            reply.bot(format!(
-                "Ya hay una sesión activa con el RUT {rut}. Ciérrela antes de ingresar nuevamente, o ingrese otro RUT."
-            ));
-            self.phase = Phase::AwaitRut;
-            self.failed_attempt(services, reply);
-            return;
+            Ok(None) => {
+                out.send(say::not_registered(rut));
+                self.failed_attempt(Phase::AwaitName { rut }, ctx, out)
+            }
+            Ok(Some(customer)) => {
+                out.hub(HubOp::Login(customer.rut));
+                Phase::Pending(Pending::Login { customer })
+            }
         }
-        services
-            .console
-            .print(&format!("Cliente {} conectado.", customer.name));
-        reply.bot(format!(
-            "Hola {}, en qué te podemos ayudar?",
-            customer.first_name()
-        ));
-        self.customer = Some(customer);
-        self.phase = Phase::Menu;
-        show_menu(reply);
     }
 
-    fn on_name(&mut self, rut: Rut, text: &str, services: &Services, reply: &mut Reply) {
-        if let Ok(other) = text.parse::<Rut>() {
-            return self.login(other, services, reply);
+    fn on_login(
+        &mut self,
+        customer: Customer,
+        result: Result<(), super::events::HubError>,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
+        if result.is_err() {
+            out.send(say::already_logged_in(customer.rut));
+            return self.failed_attempt(Phase::AwaitRut, ctx, out);
         }
-        self.phase = Phase::AwaitName { rut };
+        out.console(protocol::console::customer_connected(&customer.name));
+        out.send(say::hello(customer.first_name()));
+        self.customer = Some(customer);
+        show_menu(out);
+        Phase::Menu
+    }
+
+    fn on_name(&mut self, rut: Rut, text: &str, out: &mut Effects) -> Phase {
+        if let Ok(other) = text.parse::<Rut>() {
+            return find_customer(other, out);
+        }
         if wants_out(text) {
-            return self.goodbye(reply);
+            return goodbye(out);
         }
         let Some(name) = valid_name(text) else {
-            reply.bot("Escriba su nombre completo (solo letras), o ingrese otro RUT.");
-            return;
+            out.send(say::NAME_HINT);
+            return Phase::AwaitName { rut };
         };
-        match services.registry.register_customer(rut, &name) {
-            Ok(_) => {
-                reply.bot(format!("Lo registramos como cliente con el RUT {rut}."));
-                self.login(rut, services, reply);
+        out.store(StoreOp::RegisterCustomer { rut, name });
+        Phase::Pending(Pending::Register { rut })
+    }
+
+    fn on_registered(
+        &mut self,
+        rut: Rut,
+        registered: Result<Customer, StoreFailed>,
+        out: &mut Effects,
+    ) -> Phase {
+        match registered {
+            Ok(customer) => {
+                out.send(say::registered(rut));
+                out.hub(HubOp::Login(customer.rut));
+                Phase::Pending(Pending::Login { customer })
             }
-            Err(err) => {
-                tracing::error!(cause = %err, "registering a customer");
-                reply.bot(APOLOGY);
+            Err(StoreFailed) => {
+                out.send(say::APOLOGY);
+                Phase::AwaitName { rut }
             }
         }
     }
 
     // --- the menu ------------------------------------------------------------------------
 
-    fn menu(&mut self, first: bool, reply: &mut Reply) {
-        if first {
-            let name = self.customer.as_ref().map_or("", |c| c.first_name());
-            reply.bot(format!("Hola {name}, en qué te podemos ayudar?"));
-        } else {
-            reply.bot(MORE_HELP);
-        }
-        show_menu(reply);
-        self.phase = Phase::Menu;
-    }
-
-    fn on_menu(&mut self, text: &str, services: &Services, reply: &mut Reply) {
-        self.phase = Phase::Menu;
+    fn on_menu(&mut self, text: &str, prediction: Option<&Prediction>, out: &mut Effects) -> Phase {
         if text.is_empty() {
-            reply.bot("No recibí ningún mensaje. Escriba el número de una opción (1 a 4) o cuénteme qué necesita.");
-            return;
+            out.send(say::EMPTY_AT_MENU);
+            return Phase::Menu;
         }
         if let Some(number) = menu_number(text) {
-            match Intent::from_option(number) {
-                Some(intent) => return self.choose(intent, services, reply),
+            return match Intent::from_option(number) {
+                Some(intent) => self.choose(intent, out),
                 None => {
-                    reply.bot(format!(
-                        "La opción {number} no existe. Elija un número del 1 al 4."
-                    ));
-                    show_menu(reply);
-                    return;
+                    out.send(say::no_such_option(number));
+                    show_menu(out);
+                    Phase::Menu
                 }
-            }
+            };
         }
-        self.free_text(text, services, reply);
+        self.free_text(text, prediction, out)
     }
 
-    /// Routes free text typed at the menu through the classifier.
-    fn free_text(&mut self, text: &str, services: &Services, reply: &mut Reply) {
-        let prediction = self.classify(text, services);
+    /// Routes free text typed at the menu by the classifier's prediction.
+    fn free_text(
+        &mut self,
+        text: &str,
+        prediction: Option<&Prediction>,
+        out: &mut Effects,
+    ) -> Phase {
+        let decision = decision(prediction);
         if let Some(number) = nlu::request_number(text) {
             let about_requests = matches!(
-                prediction.decision,
+                decision,
                 Decision::Intent(Intent::RevisarAtenciones)
                     | Decision::Fallback
                     | Decision::Clarify(..)
             );
             if about_requests {
-                return self.show_request(number, services, reply);
+                return self.show_request(number, out);
             }
         }
-        match prediction.decision {
-            Decision::Intent(intent) => self.choose(intent, services, reply),
+        match decision {
+            Decision::Intent(intent) => self.choose(intent, out),
             Decision::Clarify(first, second) => {
-                reply.bot(format!(
-                    "No estoy seguro de haber entendido. ¿Quiso decir ({}) {} o ({}) {}?",
-                    first.option().unwrap_or(0),
-                    first.label(),
-                    second.option().unwrap_or(0),
-                    second.label()
+                out.send(say::clarify(
+                    (first.option().unwrap_or(0), first.label()),
+                    (second.option().unwrap_or(0), second.label()),
                 ));
-                self.phase = Phase::Clarify { first, second };
+                Phase::Clarify { first, second }
             }
             // "no quiero hablar con un ejecutivo" was understood: it asks for none of
             // the options.
             Decision::Fallback if nlu::declines(text) => {
-                reply.bot(DECLINED);
-                show_menu(reply);
+                out.send(say::DECLINED);
+                show_menu(out);
+                Phase::Menu
             }
             Decision::Fallback => {
-                reply.bot("No entendí su mensaje. Puede escribir el número de una opción o contarme con sus palabras qué necesita.");
-                show_menu(reply);
+                out.send(say::NOT_UNDERSTOOD);
+                show_menu(out);
+                Phase::Menu
             }
         }
     }
@@ -417,193 +410,163 @@ impl CustomerConversation {
         first: Intent,
         second: Intent,
         text: &str,
-        services: &Services,
-        reply: &mut Reply,
-    ) {
-        self.phase = Phase::Menu;
+        prediction: Option<&Prediction>,
+        out: &mut Effects,
+    ) -> Phase {
         if menu_number(text).is_some() {
-            return self.on_menu(text, services, reply);
+            return self.on_menu(text, prediction, out);
         }
         match nlu::yes_no(text) {
-            Some(true) => self.choose(first, services, reply),
+            Some(true) => self.choose(first, out),
             Some(false) => {
-                reply.bot(DECLINED);
-                show_menu(reply);
+                out.send(say::DECLINED);
+                show_menu(out);
+                Phase::Menu
             }
             None if text.is_empty() => {
-                reply.bot(format!(
-                    "Responda sí o no, o escriba {} o {}.",
+                out.send(say::yes_no(
                     first.option().unwrap_or(0),
-                    second.option().unwrap_or(0)
+                    second.option().unwrap_or(0),
                 ));
-                self.phase = Phase::Clarify { first, second };
+                Phase::Clarify { first, second }
             }
-            None => self.free_text(text, services, reply),
+            None => self.free_text(text, prediction, out),
         }
     }
 
-    fn choose(&mut self, intent: Intent, services: &Services, reply: &mut Reply) {
+    fn choose(&mut self, intent: Intent, out: &mut Effects) -> Phase {
         match intent {
-            Intent::RevisarAtenciones => self.list_requests(services, reply),
-            Intent::ReiniciarServicios => self.restart_services(services, reply),
-            Intent::ContactarEjecutivo => self.contact_agent(services, reply),
-            Intent::Salir => self.goodbye(reply),
-            Intent::Fallback => self.menu(false, reply),
+            Intent::RevisarAtenciones => self.list_requests(out),
+            Intent::ReiniciarServicios => self.restart_services(out),
+            Intent::ContactarEjecutivo => self.contact_agent(out),
+            Intent::Salir => goodbye(out),
+            Intent::Fallback => menu(out),
         }
-    }
-
-    fn goodbye(&mut self, reply: &mut Reply) {
-        reply.bot(GOODBYE);
-        self.phase = Phase::Closed;
     }
 
     // --- option 1: earlier requests --------------------------------------------------------
 
-    fn list_requests(&mut self, services: &Services, reply: &mut Reply) {
+    fn list_requests(&mut self, out: &mut Effects) -> Phase {
         let Some(customer) = &self.customer else {
-            return;
+            return Phase::Menu;
         };
-        let requests = match services.registry.requests_of(customer.rut) {
+        out.store(StoreOp::RequestsOf(customer.rut));
+        Phase::Pending(Pending::ListRequests)
+    }
+
+    fn on_requests(
+        &mut self,
+        found: Result<Vec<Request>, StoreFailed>,
+        out: &mut Effects,
+    ) -> Phase {
+        let requests = match found {
             Ok(requests) => requests,
-            Err(err) => {
-                tracing::error!(cause = %err, "listing requests");
-                reply.bot(APOLOGY);
-                return self.menu(false, reply);
+            Err(StoreFailed) => {
+                out.send(say::APOLOGY);
+                return menu(out);
             }
         };
         if requests.is_empty() {
-            reply.bot("No tiene solicitudes registradas.");
-            return self.menu(false, reply);
+            out.send(say::NO_REQUESTS);
+            return menu(out);
         }
-        reply.bot("Estas son sus solicitudes:");
+        out.send(say::YOUR_REQUESTS);
         for (i, request) in requests.iter().enumerate() {
-            reply.line(format!(
-                "({}) Solicitud {}: {}",
-                i + 1,
-                request.id,
-                request.subject
-            ));
+            out.send(say::request_item(i + 1, request.id, &request.subject));
         }
-        reply.bot(
-            "¿Cuál desea revisar? Escriba su posición o el número de solicitud (o \"volver\").",
-        );
-        self.phase = Phase::Choosing {
+        out.send(say::WHICH_REQUEST);
+        Phase::Choosing {
             requests: requests.into_iter().map(|r| (r.id, r.subject)).collect(),
-        };
+        }
     }
 
     fn on_choice(
         &mut self,
         requests: Vec<(RequestId, String)>,
         text: &str,
-        services: &Services,
-        reply: &mut Reply,
-    ) {
-        let ask_again = |reply: &mut Reply, why: &str| {
-            reply.bot(format!(
-                "{why} Escriba la posición (1 a {}) o el número de solicitud, o \"volver\" para ir al menú.",
-                requests.len()
-            ));
+        prediction: Option<&Prediction>,
+        out: &mut Effects,
+    ) -> Phase {
+        let why = match resolve_choice(&requests, text) {
+            Choice::Show(id) => return self.show_request(id, out),
+            Choice::Menu => return menu(out),
+            Choice::AskAgain(why) => why,
+            Choice::Classify => match decision(prediction) {
+                // Perhaps they changed their mind ("mejor quiero hablar con un ejecutivo").
+                Decision::Intent(intent) if intent != Intent::RevisarAtenciones => {
+                    return self.choose(intent, out);
+                }
+                _ => say::NOT_RECOGNISED,
+            },
         };
-        if let Ok(number) = text
-            .trim_start_matches('(')
-            .trim_end_matches([')', '.'])
-            .parse::<u64>()
-        {
-            let by_position = usize::try_from(number)
-                .ok()
-                .and_then(|n| n.checked_sub(1))
-                .and_then(|i| requests.get(i));
-            if let Some((id, _)) =
-                by_position.or_else(|| requests.iter().find(|(id, _)| *id == number))
-            {
-                return self.show_request(*id, services, reply);
-            }
-            ask_again(reply, "No encontramos esa solicitud entre las suyas.");
-            self.phase = Phase::Choosing { requests };
-            return;
-        }
-        if text.is_empty() {
-            ask_again(reply, "No recibí ningún mensaje.");
-            self.phase = Phase::Choosing { requests };
-            return;
-        }
-        if nlu::is_cancel(text) || nlu::yes_no(text) == Some(false) {
-            return self.menu(false, reply);
-        }
-        if let Some(number) = nlu::request_number(text) {
-            if requests.iter().any(|(id, _)| *id == number) {
-                return self.show_request(number, services, reply);
-            }
-        }
-        let subjects: Vec<&str> = requests
-            .iter()
-            .map(|(_, subject)| subject.as_str())
-            .collect();
-        if let Some(index) = nlu::pick_by_description(text, &subjects) {
-            return self.show_request(requests[index].0, services, reply);
-        }
-        // Perhaps they changed their mind ("mejor quiero hablar con un ejecutivo").
-        if let Decision::Intent(intent) = self.classify(text, services).decision {
-            if intent != Intent::RevisarAtenciones {
-                return self.choose(intent, services, reply);
-            }
-        }
-        ask_again(reply, "No reconocí cuál solicitud busca.");
-        self.phase = Phase::Choosing { requests };
+        out.send(say::ask_again(why, requests.len()));
+        Phase::Choosing { requests }
     }
 
-    /// Shows one of the customer's requests (chosen in the list or named by its number
-    /// anywhere in the conversation); a number that is not the customer's gets the same
-    /// answer as one that does not exist.
-    fn show_request(&mut self, id: RequestId, services: &Services, reply: &mut Reply) {
-        let Some(customer) = self.customer.clone() else {
-            return;
+    /// Asks for one of the customer's requests (chosen in the list or named by its number
+    /// anywhere in the conversation).
+    fn show_request(&mut self, id: RequestId, out: &mut Effects) -> Phase {
+        if self.customer.is_none() {
+            return Phase::Menu;
+        }
+        out.store(StoreOp::Request(id));
+        Phase::Pending(Pending::ShowRequest { id })
+    }
+
+    /// Shows the request; a number that is not the customer's gets the same answer as one
+    /// that does not exist.
+    fn on_request(
+        &mut self,
+        id: RequestId,
+        found: Result<Option<Request>, StoreFailed>,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
+        let Some(customer) = &self.customer else {
+            return Phase::Menu;
         };
-        let request = match services.registry.request(id) {
+        let request = match found {
             Ok(Some(request)) if request.rut == customer.rut => request,
             Ok(_) => {
-                reply.bot(format!(
-                    "No encontramos la solicitud {id} entre sus solicitudes."
-                ));
-                return self.menu(false, reply);
+                out.send(say::request_not_found(id));
+                return menu(out);
             }
-            Err(err) => {
-                tracing::error!(cause = %err, "reading a request");
-                reply.bot(APOLOGY);
-                return self.menu(false, reply);
+            Err(StoreFailed) => {
+                out.send(say::APOLOGY);
+                return menu(out);
             }
         };
-        describe(&request, reply);
-        services.registry.record_consultation(id, "chat");
+        describe(&request, out);
+        out.record(StoreOp::RecordConsultation {
+            request: id,
+            channel: "chat",
+        });
         match request.answer {
-            Some(answer) if request.sensitive && self.needs_second_factor(services) => {
-                if self.serial_attempts >= services.policy.max_serial_attempts {
-                    reply.bot("Por seguridad no podemos mostrar la respuesta en esta sesión. Contacte a un ejecutivo.");
-                    return self.menu(false, reply);
+            Some(answer) if request.sensitive && self.needs_second_factor(ctx) => {
+                if self.serial_attempts >= ctx.policy.max_serial_attempts {
+                    out.send(say::SECOND_FACTOR_LOCKED);
+                    return menu(out);
                 }
-                reply.bot(
-                    "Para ver la respuesta, ingrese el número de serie de su cédula de identidad.",
-                );
-                self.phase = Phase::AwaitSerial {
+                out.send(say::ASK_SERIAL);
+                Phase::AwaitSerial {
                     request: id,
                     answer,
-                };
+                }
             }
             Some(answer) => {
-                reply.bot(answer);
-                self.menu(false, reply);
+                out.send(say::bot(&answer));
+                menu(out)
             }
-            None => self.menu(false, reply),
+            None => menu(out),
         }
     }
 
-    fn needs_second_factor(&self, services: &Services) -> bool {
+    fn needs_second_factor(&self, ctx: &Context) -> bool {
         let has_serial = self
             .customer
             .as_ref()
             .is_some_and(|c| c.id_serial.is_some());
-        services.policy.second_factor && has_serial && !self.verified
+        ctx.policy.second_factor && has_serial && !self.verified
     }
 
     fn on_serial(
@@ -611,11 +574,11 @@ impl CustomerConversation {
         request: RequestId,
         answer: String,
         text: &str,
-        services: &Services,
-        reply: &mut Reply,
-    ) {
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
         if nlu::is_cancel(text) {
-            return self.menu(false, reply);
+            return menu(out);
         }
         let expected = self
             .customer
@@ -624,96 +587,87 @@ impl CustomerConversation {
             .map(normalise_serial);
         if expected.is_some_and(|expected| expected == normalise_serial(text)) {
             self.verified = true;
-            reply.bot(answer);
-            return self.menu(false, reply);
+            out.send(say::bot(&answer));
+            return menu(out);
         }
         self.serial_attempts += 1;
-        let left = services
+        let left = ctx
             .policy
             .max_serial_attempts
             .saturating_sub(self.serial_attempts);
         if left == 0 {
             tracing::warn!(request, "second factor locked after wrong serial numbers");
-            reply.bot("El número de serie no coincide. Por seguridad no mostraremos la respuesta en esta sesión.");
-            return self.menu(false, reply);
+            out.send(say::SERIAL_LOCKED_NOW);
+            return menu(out);
         }
-        reply.bot(format!(
-            "El número de serie no coincide. Le quedan {left} intentos (o escriba \"volver\")."
-        ));
-        self.phase = Phase::AwaitSerial { request, answer };
+        out.send(say::serial_mismatch(left));
+        Phase::AwaitSerial { request, answer }
     }
 
     // --- option 2: restart -----------------------------------------------------------------
 
-    fn restart_services(&mut self, services: &Services, reply: &mut Reply) {
+    fn restart_services(&mut self, out: &mut Effects) -> Phase {
         let Some(customer) = &self.customer else {
-            return;
+            return Phase::Menu;
         };
-        reply.bot("Reiniciando sus servicios (Internet, TV y Telefonía)...");
-        match services.registry.create_request(
-            customer.rut,
-            "Reinicio de servicios",
-            RequestState::Cerrado,
-            "Asistente",
-            "Reinicio remoto de Internet, TV y Telefonía completado.",
-        ) {
-            Ok(request) => {
-                services
-                    .console
-                    .print(&format!("Reinicio Servicios Cliente {}.", customer.name));
-                reply.bot(format!(
-                    "Listo: sus servicios fueron reiniciados. Registramos la solicitud {}.",
-                    request.id
-                ));
+        out.send(say::RESTARTING);
+        out.store(StoreOp::CreateRequest {
+            rut: customer.rut,
+            subject: history::RESTART_SUBJECT,
+            state: RequestState::Cerrado,
+            author: BOT_NAME,
+            history: history::RESTART_DONE,
+        });
+        Phase::Pending(Pending::Restart)
+    }
+
+    fn on_restarted(&mut self, created: Result<Request, StoreFailed>, out: &mut Effects) -> Phase {
+        match (created, &self.customer) {
+            (Ok(request), Some(customer)) => {
+                out.console(protocol::console::restart(&customer.name));
+                out.send(say::restarted(request.id));
             }
-            Err(err) => {
-                tracing::error!(cause = %err, "recording a restart");
-                reply.bot(APOLOGY);
-            }
+            _ => out.send(say::APOLOGY),
         }
-        self.menu(false, reply);
+        menu(out)
     }
 
     // --- option 3: an executive ------------------------------------------------------------
 
-    fn contact_agent(&mut self, services: &Services, reply: &mut Reply) {
-        let Some(customer) = self.customer.clone() else {
-            return;
+    fn contact_agent(&mut self, out: &mut Effects) -> Phase {
+        let Some(customer) = &self.customer else {
+            return Phase::Menu;
         };
-        let request = match services.registry.create_request(
-            customer.rut,
-            "Contacto con ejecutivo",
-            RequestState::Abierto,
-            "Asistente",
-            "El cliente pidió hablar con un ejecutivo.",
-        ) {
-            Ok(request) => request,
-            Err(err) => {
-                tracing::error!(cause = %err, "recording a contact request");
-                reply.bot(APOLOGY);
-                return self.menu(false, reply);
-            }
-        };
-        self.phase = Phase::Queued {
-            request: request.id,
-            told_backlog: false,
-        };
-        let enqueued = services.hub.enqueue(Ticket {
-            session: self.session,
-            name: customer.name.clone(),
+        out.store(StoreOp::CreateRequest {
             rut: customer.rut,
-            request: request.id,
-            outbox: self.outbox.clone(),
+            subject: history::CONTACT_SUBJECT,
+            state: RequestState::Abierto,
+            author: BOT_NAME,
+            history: history::CONTACT_ASKED,
         });
-        reply.bot(format!(
-            "Estamos redirigiendo a un asistente, usted está número {} en la fila.",
-            enqueued.position
-        ));
-        if enqueued.agents_online == 0 {
-            reply.bot(format!(
-                "En este momento no hay ejecutivos conectados. Puede esperar o escribir \"cancelar\" para volver al menú; su solicitud {} quedó registrada.",
-                request.id
-            ));
+        Phase::Pending(Pending::Contact)
+    }
+
+    fn on_contact_recorded(
+        &mut self,
+        created: Result<Request, StoreFailed>,
+        out: &mut Effects,
+    ) -> Phase {
+        match (created, &self.customer) {
+            (Ok(request), Some(customer)) => {
+                out.hub(HubOp::Enqueue {
+                    name: customer.name.clone(),
+                    rut: customer.rut,
+                    request: request.id,
+                });
+                Phase::Pending(Pending::Enqueue {
+                    request: request.id,
+                })
+            }
+            _ => {
+                out.send(say::APOLOGY);
+                menu(out)
+            }
         }
     }
 
@@ -722,58 +676,42 @@ impl CustomerConversation {
         request: RequestId,
         told_backlog: bool,
         text: &str,
-        services: &Services,
-        reply: &mut Reply,
-    ) {
-        self.phase = Phase::Queued {
-            request,
-            told_backlog,
-        };
+        out: &mut Effects,
+    ) -> Phase {
         if text.is_empty() {
-            return;
+            return Phase::Queued {
+                request,
+                told_backlog,
+            };
         }
         if nlu::is_cancel(text) || text == "4" {
-            match services.hub.leave_queue(self.session) {
-                Ok(()) => {
-                    reply.bot(format!(
-                        "Salió de la fila. Su solicitud {request} quedó registrada."
-                    ));
-                    if let Err(err) = services.registry.append_history(
-                        request,
-                        "Asistente",
-                        "El cliente dejó la fila de espera.",
-                    ) {
-                        tracing::error!(cause = %err, request, "recording leaving the queue");
-                    }
-                    return self.menu(false, reply);
-                }
-                // An executive took them a moment ago: the assignment event is on its way.
-                Err(_) => {
-                    reply.bot("Un ejecutivo acaba de tomar su conversación.");
-                    return;
-                }
-            }
+            out.hub(HubOp::LeaveQueue);
+            return Phase::Pending(Pending::LeaveQueue {
+                request,
+                told_backlog,
+            });
         }
-        let name = self
+        self.say_to_agent(request, text, out);
+        Phase::Pending(Pending::QueuedSays {
+            request,
+            told_backlog,
+        })
+    }
+
+    /// Records a line for the executive and routes it through the hub.
+    fn say_to_agent(&self, request: RequestId, text: &str, out: &mut Effects) {
+        let speaker = self
             .customer
             .as_ref()
             .map_or("Cliente", |c| c.name.as_str())
             .to_string();
-        let text = sanitize(text);
-        if let Err(err) = services.registry.append_transcript(request, &name, &text) {
-            tracing::error!(cause = %err, request, "recording a queued message");
-        }
-        match services.hub.customer_says(self.session, &text) {
-            Ok(Routed::Backlog) if !told_backlog => {
-                reply.bot("Guardamos su mensaje: el ejecutivo lo leerá apenas lo atienda.");
-                self.phase = Phase::Queued {
-                    request,
-                    told_backlog: true,
-                };
-            }
-            Ok(_) => {}
-            Err(err) => tracing::warn!(cause = %err, "routing a queued message"),
-        }
+        let text = sanitize(text).into_owned();
+        out.record(StoreOp::AppendTranscript {
+            request,
+            speaker,
+            text: text.clone(),
+        });
+        out.hub(HubOp::CustomerSays(text));
     }
 
     // --- the live chat ---------------------------------------------------------------------
@@ -783,64 +721,302 @@ impl CustomerConversation {
         request: RequestId,
         agent: String,
         text: &str,
-        services: &Services,
-        reply: &mut Reply,
-    ) {
-        self.phase = Phase::Chatting {
-            request,
-            agent: agent.clone(),
-        };
+        out: &mut Effects,
+    ) -> Phase {
         if text.is_empty() {
-            return;
+            return Phase::Chatting { request, agent };
         }
         if is_leave_chat(text) {
-            if services.hub.customer_ends_chat(self.session).is_ok() {
-                if let Err(err) = services.registry.append_history(
+            out.hub(HubOp::CustomerEndsChat);
+            return Phase::Pending(Pending::EndChat { request, agent });
+        }
+        self.say_to_agent(request, text, out);
+        Phase::Pending(Pending::ChatSays { request, agent })
+    }
+
+    // --- results ---------------------------------------------------------------------------
+
+    fn on_stored(
+        &mut self,
+        pending: Pending,
+        result: StoreResult,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
+        match (pending, result) {
+            (Pending::FindCustomer { rut }, StoreResult::Customer(found)) => {
+                self.on_found(rut, found, ctx, out)
+            }
+            (Pending::Register { rut }, StoreResult::Registered(registered)) => {
+                self.on_registered(rut, registered, out)
+            }
+            (Pending::ListRequests, StoreResult::Requests(found)) => self.on_requests(found, out),
+            (Pending::ShowRequest { id }, StoreResult::Request(found)) => {
+                self.on_request(id, found, ctx, out)
+            }
+            (Pending::Restart, StoreResult::Changed(created)) => self.on_restarted(created, out),
+            (Pending::Contact, StoreResult::Changed(created)) => {
+                self.on_contact_recorded(created, out)
+            }
+            (pending, _) => unexpected(Phase::Pending(pending), "store result"),
+        }
+    }
+
+    fn on_hub(
+        &mut self,
+        pending: Pending,
+        result: HubResult,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
+        match (pending, result) {
+            (Pending::Login { customer }, HubResult::LoggedIn(result)) => {
+                self.on_login(customer, result, ctx, out)
+            }
+            (Pending::Enqueue { request }, HubResult::Enqueued(enqueued)) => {
+                out.send(say::enqueued(enqueued.position));
+                if enqueued.agents_online == 0 {
+                    out.send(say::no_agents(request));
+                }
+                Phase::Queued {
                     request,
-                    "Asistente",
-                    "El cliente terminó la conversación.",
-                ) {
-                    tracing::error!(cause = %err, request, "recording the end of a chat");
+                    told_backlog: false,
                 }
             }
-            reply.bot(format!("Terminó la conversación con el ejecutivo {agent}."));
-            return self.menu(false, reply);
+            (
+                Pending::LeaveQueue {
+                    request,
+                    told_backlog,
+                },
+                HubResult::LeftQueue(left),
+            ) => match left {
+                Ok(()) => {
+                    out.send(say::left_queue(request));
+                    out.record(StoreOp::AppendHistory {
+                        request,
+                        author: Cow::Borrowed(BOT_NAME),
+                        text: Cow::Borrowed(history::LEFT_QUEUE),
+                    });
+                    menu(out)
+                }
+                // An executive took them a moment ago: the assignment event is on its way.
+                Err(_) => {
+                    out.send(say::JUST_TAKEN);
+                    Phase::Queued {
+                        request,
+                        told_backlog,
+                    }
+                }
+            },
+            (
+                Pending::QueuedSays {
+                    request,
+                    told_backlog,
+                },
+                HubResult::Routed(routed),
+            ) => match routed {
+                Ok(Routed::Backlog) if !told_backlog => {
+                    out.send(say::MESSAGE_KEPT);
+                    Phase::Queued {
+                        request,
+                        told_backlog: true,
+                    }
+                }
+                Ok(_) => Phase::Queued {
+                    request,
+                    told_backlog,
+                },
+                Err(err) => {
+                    tracing::warn!(cause = %err, "routing a queued message");
+                    Phase::Queued {
+                        request,
+                        told_backlog,
+                    }
+                }
+            },
+            (Pending::ChatSays { request, agent }, HubResult::Routed(routed)) => {
+                if let Err(err) = routed {
+                    tracing::warn!(cause = %err, "routing a chat line");
+                }
+                Phase::Chatting { request, agent }
+            }
+            (Pending::EndChat { request, agent }, HubResult::ChatEnded(ended)) => {
+                if ended.is_ok() {
+                    out.record(StoreOp::AppendHistory {
+                        request,
+                        author: Cow::Borrowed(BOT_NAME),
+                        text: Cow::Borrowed(history::ENDED_CHAT),
+                    });
+                }
+                out.send(say::chat_left(&agent));
+                menu(out)
+            }
+            (pending, _) => unexpected(Phase::Pending(pending), "hub result"),
         }
-        let name = self
-            .customer
-            .as_ref()
-            .map_or("Cliente", |c| c.name.as_str())
-            .to_string();
-        let text = sanitize(text);
-        if let Err(err) = services.registry.append_transcript(request, &name, &text) {
-            tracing::error!(cause = %err, request, "recording a chat line");
+    }
+
+    /// Handles an event from the hub (queue moves, executive messages...).
+    fn on_event(&mut self, phase: Phase, event: CustomerEvent, out: &mut Effects) -> Phase {
+        let request = match &phase {
+            Phase::Queued { request, .. } | Phase::Chatting { request, .. } => *request,
+            // Stale event for a conversation that already left the queue or the chat.
+            _ => return phase,
+        };
+        match event {
+            CustomerEvent::QueuePosition(position) => {
+                out.send(say::queue_position(position));
+                phase
+            }
+            CustomerEvent::Assigned { agent } => {
+                out.send(say::assigned(&agent));
+                Phase::Chatting { request, agent }
+            }
+            CustomerEvent::FromAgent { agent, text } => {
+                out.send(say::from_agent(&agent, &text));
+                phase
+            }
+            CustomerEvent::AgentRenamed { agent } => {
+                out.send(say::agent_renamed(&agent));
+                Phase::Chatting { request, agent }
+            }
+            CustomerEvent::ServicesRestarted { agent } => {
+                out.send(say::restarted_by(&agent));
+                phase
+            }
+            CustomerEvent::ChatEnded { agent } => {
+                out.send(say::chat_ended(&agent));
+                menu(out)
+            }
+            CustomerEvent::AgentLeft { agent } => {
+                out.send(say::agent_left(&agent));
+                Phase::Queued {
+                    request,
+                    told_backlog: true,
+                }
+            }
         }
-        if let Err(err) = services.hub.customer_says(self.session, &text) {
-            tracing::warn!(cause = %err, "routing a chat line");
+    }
+
+    /// The connection ended: leave the hub, record it when in the queue or a chat, and say
+    /// so on the console.
+    fn disconnected(&mut self, phase: Phase, out: &mut Effects) -> Phase {
+        out.hub(HubOp::CustomerGone);
+        let request = match phase {
+            Phase::Queued { request, .. }
+            | Phase::Chatting { request, .. }
+            | Phase::Pending(
+                Pending::Enqueue { request }
+                | Pending::LeaveQueue { request, .. }
+                | Pending::QueuedSays { request, .. }
+                | Pending::ChatSays { request, .. }
+                | Pending::EndChat { request, .. },
+            ) => Some(request),
+            _ => None,
+        };
+        if let Some(request) = request {
+            out.record(StoreOp::AppendHistory {
+                request,
+                author: Cow::Borrowed(BOT_NAME),
+                text: Cow::Borrowed(history::DISCONNECTED),
+            });
         }
+        if let Some(customer) = &self.customer {
+            out.console(protocol::console::customer_disconnected(&customer.name));
+        }
+        Phase::Closed
     }
 }
 
+fn find_customer(rut: Rut, out: &mut Effects) -> Phase {
+    out.store(StoreOp::FindCustomer(rut));
+    Phase::Pending(Pending::FindCustomer { rut })
+}
+
+fn goodbye(out: &mut Effects) -> Phase {
+    out.send(say::GOODBYE);
+    Phase::Closed
+}
+
+/// "en qué más lo podemos ayudar" and the menu.
+fn menu(out: &mut Effects) -> Phase {
+    out.send(say::MORE_HELP);
+    show_menu(out);
+    Phase::Menu
+}
+
+/// The prediction's decision; without a prediction, the classifier abstains.
+fn decision(prediction: Option<&Prediction>) -> Decision {
+    prediction.map_or(Decision::Fallback, |p| p.decision)
+}
+
 /// Writes the four menu lines.
-fn show_menu(reply: &mut Reply) {
-    for line in MENU {
-        reply.line(line);
+fn show_menu(out: &mut Effects) {
+    for line in say::MENU {
+        out.send(line);
     }
 }
 
 /// Writes a request's details.
-fn describe(request: &Request, reply: &mut Reply) {
-    reply.bot(format!("Solicitud {}: {}", request.id, request.subject));
-    reply.line(format!("Estado: {}", request.state));
-    reply.line("Historial:");
+fn describe(request: &Request, out: &mut Effects) {
+    out.send(say::request_title(request.id, &request.subject));
+    out.send(say::request_state(request.state));
+    out.send(say::HISTORY_HEADER);
     for entry in &request.history {
-        reply.line(format!(
-            "  - {} {}: {}",
+        out.send(say::history_entry(
             entry.at.format("%Y-%m-%d %H:%M"),
-            entry.author,
-            entry.text
+            &entry.author,
+            &entry.text,
         ));
     }
+}
+
+/// What a line typed in the request list asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Choice {
+    /// One of the listed requests.
+    Show(RequestId),
+    /// Nothing usable: ask again, saying why.
+    AskAgain(&'static str),
+    /// Back to the menu.
+    Menu,
+    /// Free text: the classifier decides (perhaps they changed their mind).
+    Classify,
+}
+
+fn resolve_choice(requests: &[(RequestId, String)], text: &str) -> Choice {
+    if let Ok(number) = text
+        .trim_start_matches('(')
+        .trim_end_matches([')', '.'])
+        .parse::<u64>()
+    {
+        let by_position = usize::try_from(number)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| requests.get(i));
+        return match by_position.or_else(|| requests.iter().find(|(id, _)| *id == number)) {
+            Some((id, _)) => Choice::Show(*id),
+            None => Choice::AskAgain(say::NOT_AMONG_YOURS),
+        };
+    }
+    if text.is_empty() {
+        return Choice::AskAgain(say::NOTHING_RECEIVED);
+    }
+    if nlu::is_cancel(text) || nlu::yes_no(text) == Some(false) {
+        return Choice::Menu;
+    }
+    if let Some(number) = nlu::request_number(text) {
+        if requests.iter().any(|(id, _)| *id == number) {
+            return Choice::Show(number);
+        }
+    }
+    let subjects: Vec<&str> = requests
+        .iter()
+        .map(|(_, subject)| subject.as_str())
+        .collect();
+    if let Some(index) = nlu::pick_by_description(text, &subjects) {
+        return Choice::Show(requests[index].0);
+    }
+    Choice::Classify
 }
 
 /// A menu choice written as a number: `3`, `3.`, `(3)`, `opción 3`.
@@ -893,41 +1069,4 @@ fn normalise_serial(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn menu_numbers() {
-        for (text, expected) in [
-            ("1", Some(1)),
-            ("3.", Some(3)),
-            ("(2)", Some(2)),
-            ("opción 4", Some(4)),
-            ("7", Some(7)),
-            ("124578", None),
-            ("hola", None),
-        ] {
-            assert_eq!(menu_number(text), expected, "{text}");
-        }
-    }
-
-    #[test]
-    fn names() {
-        assert_eq!(
-            valid_name("  Ana   María Pérez "),
-            Some("Ana María Pérez".into())
-        );
-        assert_eq!(valid_name("x"), None);
-        assert_eq!(valid_name("Robert'); DROP TABLE--"), None);
-        assert_eq!(valid_name("\u{1b}[2J"), None);
-    }
-
-    #[test]
-    fn serials_ignore_punctuation() {
-        assert_eq!(
-            normalise_serial("100.200.300"),
-            normalise_serial("100200300")
-        );
-        assert_eq!(normalise_serial("a-12 3"), "A123");
-    }
-}
+mod tests;

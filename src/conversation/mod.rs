@@ -1,37 +1,36 @@
 //! The sans-IO conversation logic: what the bot and the executives' channel answer.
 //!
-//! A conversation is fed the lines its party sends and the [hub](crate::hub) events meant
-//! for it, and returns a [`Reply`]: the lines to send back and whether to close. It never
-//! touches a socket, so tests drive it directly; the [server](crate::server) only moves
-//! lines between sockets and conversations.
+//! A conversation is a state machine: [`CustomerConversation::step`] and
+//! [`AgentConversation::step`] take the state by value and one [`Input`] (a line with the
+//! classifier's prediction when the state asked for one, a hub event, the result of a store
+//! or hub operation, the disconnection) and return the next state, pushing [`Effect`]s:
+//! lines to send, store and hub operations as plain data, console lines, close. Nothing
+//! here touches a socket, a database, a channel or a clock; the connection task (the
+//! driver, in the server) carries the effects out and feeds their results back. A state
+//! that waits for a result is an explicit pending state, so each result goes where it
+//! belongs.
 
 mod agent;
 mod customer;
+pub mod events;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 pub use agent::{AgentCommand, AgentConversation, CommandError};
 pub use customer::{CustomerConversation, Idle};
 
-use crate::console::Console;
-use crate::hub::Hub;
-use crate::nlu::Classifier;
-use crate::registry::Registry;
+use crate::nlu::Prediction;
+use crate::registry::{Customer, Request, RequestId, RequestState};
+use crate::rut::Rut;
+use events::{ChatInfo, Enqueued, HubError, Routed, SessionId, Waiting};
 
-/// What a conversation needs from the rest of the server. Cheap to clone.
-#[derive(Clone)]
-pub struct Services {
-    /// The request registry.
-    pub registry: Registry,
-    /// The free-text classifier.
-    pub classifier: Arc<dyn Classifier>,
-    /// The executives' pool and the queue.
-    pub hub: Hub,
-    /// Where `[SERVER]` lines go.
-    pub console: Console,
+/// What a conversation needs to decide, all of it pure data. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Context {
     /// Security policy.
     pub policy: Policy,
-    /// The executives' shared secret.
+    /// The executives' shared secret (compared in constant time).
     pub agent_token: Arc<str>,
 }
 
@@ -56,34 +55,288 @@ impl Default for Policy {
     }
 }
 
-/// What to send back after one input.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Reply {
-    /// Lines to send, in order.
-    pub lines: Vec<String>,
-    /// Close the connection after sending them.
-    pub close: bool,
-    /// An executive presented a wrong token (the server slows repeated failures down).
-    pub auth_failed: bool,
+/// One input to a conversation. `E` is the hub's event type for the party.
+#[derive(Debug)]
+pub enum Input<'a, E> {
+    /// A line the party typed, with the classifier's prediction when
+    /// `wants_classification` asked for one.
+    Line {
+        /// The line as received.
+        text: &'a str,
+        /// The prediction for `text.trim()`.
+        prediction: Option<Prediction>,
+    },
+    /// An event from the hub.
+    Event(E),
+    /// The result of the pending [`Effect::Store`].
+    Stored(StoreResult),
+    /// The result of the pending [`Effect::Hub`] (only for operations that have one).
+    Hub(HubResult),
+    /// The connection ended (for any reason): leave the hub, record it.
+    Disconnected,
 }
 
-impl Reply {
-    fn line(&mut self, line: impl Into<String>) -> &mut Reply {
-        self.lines.push(line.into());
-        self
-    }
-
-    fn bot(&mut self, text: impl AsRef<str>) -> &mut Reply {
-        self.line(format!("Asistente: {}", text.as_ref()))
-    }
-
-    fn system(&mut self, text: impl AsRef<str>) -> &mut Reply {
-        self.line(format!("Sistema: {}", text.as_ref()))
+impl<'a, E> Input<'a, E> {
+    /// A line without a prediction.
+    pub fn line(text: &'a str) -> Input<'a, E> {
+        Input::Line {
+            text,
+            prediction: None,
+        }
     }
 }
 
-/// The first line a customer receives.
-pub const CUSTOMER_GREETING: &str = "Asistente: Hola! Bienvenido, Ingrese su RUT";
+/// Something the driver must do for a conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send this line to the party.
+    Send(Cow<'static, str>),
+    /// Run a store operation and feed its result back as [`Input::Stored`].
+    Store(StoreOp),
+    /// Run a store write nobody waits on: its result is not fed back (a failure is logged).
+    /// Writes run in the order they were asked for.
+    Record(StoreOp),
+    /// Run a hub operation; when [`HubOp::has_result`], feed the result back as
+    /// [`Input::Hub`] before any other input.
+    Hub(HubOp),
+    /// Print a `[SERVER]` line on the console.
+    Console(String),
+    /// Close the connection after sending what is queued.
+    Close,
+    /// An executive presented a wrong token (the driver slows repeated failures down).
+    AuthFailed,
+}
 
-/// The first line an executive receives.
-pub const AGENT_GREETING: &str = "Sistema: Canal de ejecutivos. Ingrese su token de acceso.";
+/// A store operation, as plain data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreOp {
+    /// Look up a customer: [`StoreResult::Customer`].
+    FindCustomer(Rut),
+    /// Register a customer: [`StoreResult::Registered`].
+    RegisterCustomer {
+        /// Their RUT.
+        rut: Rut,
+        /// Their full name.
+        name: String,
+    },
+    /// A customer's requests: [`StoreResult::Requests`].
+    RequestsOf(Rut),
+    /// One request: [`StoreResult::Request`].
+    Request(RequestId),
+    /// Record a new request: [`StoreResult::Changed`].
+    CreateRequest {
+        /// Whose.
+        rut: Rut,
+        /// Its subject.
+        subject: &'static str,
+        /// Its state.
+        state: RequestState,
+        /// The author of its first history entry.
+        author: &'static str,
+        /// Its first history entry.
+        history: &'static str,
+    },
+    /// Change a request's subject: [`StoreResult::Changed`].
+    SetSubject {
+        /// Which request.
+        request: RequestId,
+        /// The new subject.
+        subject: String,
+        /// Who changed it.
+        author: String,
+    },
+    /// Change a request's state: [`StoreResult::Changed`].
+    SetState {
+        /// Which request.
+        request: RequestId,
+        /// The new state.
+        state: RequestState,
+        /// Who changed it.
+        author: String,
+    },
+    /// Append a history entry: [`StoreResult::Changed`].
+    AppendHistory {
+        /// Which request.
+        request: RequestId,
+        /// Who writes it.
+        author: Cow<'static, str>,
+        /// What happened.
+        text: Cow<'static, str>,
+    },
+    /// Append a chat line to a request's transcript: [`StoreResult::Done`].
+    AppendTranscript {
+        /// Which request.
+        request: RequestId,
+        /// Who said it.
+        speaker: String,
+        /// What was said.
+        text: String,
+    },
+    /// Audit a consultation of a request: [`StoreResult::Done`].
+    RecordConsultation {
+        /// Which request.
+        request: RequestId,
+        /// Through which channel (`chat`).
+        channel: &'static str,
+    },
+}
+
+/// The store did not do what was asked (it failed, or did not answer in time). The driver
+/// logs the cause; the conversation only apologises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreFailed;
+
+/// The result of a [`StoreOp`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreResult {
+    /// For [`StoreOp::FindCustomer`].
+    Customer(Result<Option<Customer>, StoreFailed>),
+    /// For [`StoreOp::RegisterCustomer`].
+    Registered(Result<Customer, StoreFailed>),
+    /// For [`StoreOp::RequestsOf`].
+    Requests(Result<Vec<Request>, StoreFailed>),
+    /// For [`StoreOp::Request`].
+    Request(Result<Option<Request>, StoreFailed>),
+    /// For operations that change a request: the request after the change.
+    Changed(Result<Request, StoreFailed>),
+    /// For writes that return nothing.
+    Done(Result<(), StoreFailed>),
+}
+
+/// A hub operation, as plain data. The driver adds the party's session (and, to join the
+/// queue or the pool, where to reach it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HubOp {
+    /// Hold this RUT for the session: [`HubResult::LoggedIn`].
+    Login(Rut),
+    /// Join the queue: [`HubResult::Enqueued`].
+    Enqueue {
+        /// The customer's full name.
+        name: String,
+        /// Their RUT.
+        rut: Rut,
+        /// The request recorded for this contact.
+        request: RequestId,
+    },
+    /// A line from the customer to their executive or backlog: [`HubResult::Routed`].
+    CustomerSays(String),
+    /// Leave the queue: [`HubResult::LeftQueue`].
+    LeaveQueue,
+    /// End the chat with the executive: [`HubResult::ChatEnded`].
+    CustomerEndsChat,
+    /// The customer's connection ended (no result).
+    CustomerGone,
+    /// Join the executives' pool under this name: [`HubResult::Joined`].
+    AgentJoin(String),
+    /// A line from the executive to a customer: [`HubResult::Said`].
+    AgentSays {
+        /// The customer's session.
+        customer: SessionId,
+        /// What to say.
+        text: String,
+    },
+    /// Tell the customer their services were restarted (no result).
+    AgentRestarted {
+        /// The customer's session.
+        customer: SessionId,
+    },
+    /// End the chat with a customer: [`HubResult::Closed`].
+    AgentCloses {
+        /// The customer's session.
+        customer: SessionId,
+    },
+    /// Change the executive's display name: [`HubResult::Renamed`].
+    AgentRename(String),
+    /// Who is waiting: [`HubResult::Queue`].
+    Queue,
+    /// The executive's connection ended (no result).
+    AgentGone,
+}
+
+impl HubOp {
+    /// Whether the driver feeds a [`HubResult`] back for this operation.
+    pub fn has_result(&self) -> bool {
+        !matches!(
+            self,
+            HubOp::CustomerGone | HubOp::AgentGone | HubOp::AgentRestarted { .. }
+        )
+    }
+}
+
+/// The result of a [`HubOp`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HubResult {
+    /// For [`HubOp::Login`].
+    LoggedIn(Result<(), HubError>),
+    /// For [`HubOp::Enqueue`].
+    Enqueued(Enqueued),
+    /// For [`HubOp::CustomerSays`].
+    Routed(Result<Routed, HubError>),
+    /// For [`HubOp::LeaveQueue`].
+    LeftQueue(Result<(), HubError>),
+    /// For [`HubOp::CustomerEndsChat`].
+    ChatEnded(Result<(), HubError>),
+    /// For [`HubOp::AgentJoin`]: how many customers wait.
+    Joined(Result<usize, HubError>),
+    /// For [`HubOp::AgentSays`].
+    Said(Result<ChatInfo, HubError>),
+    /// For [`HubOp::AgentCloses`]: the chat that ended.
+    Closed(Result<ChatInfo, HubError>),
+    /// For [`HubOp::AgentRename`].
+    Renamed(Result<(), HubError>),
+    /// For [`HubOp::Queue`].
+    Queue(Vec<Waiting>),
+}
+
+/// The effects of one step, pushed in order (a buffer the driver reuses).
+#[derive(Debug, Default)]
+pub struct Effects(pub Vec<Effect>);
+
+impl Effects {
+    /// An empty buffer.
+    pub fn new() -> Effects {
+        Effects(Vec::with_capacity(8))
+    }
+
+    fn push(&mut self, effect: Effect) {
+        self.0.push(effect);
+    }
+
+    fn send(&mut self, line: impl Into<Cow<'static, str>>) {
+        self.push(Effect::Send(line.into()));
+    }
+
+    fn store(&mut self, op: StoreOp) {
+        self.push(Effect::Store(op));
+    }
+
+    fn record(&mut self, op: StoreOp) {
+        self.push(Effect::Record(op));
+    }
+
+    fn hub(&mut self, op: HubOp) {
+        self.push(Effect::Hub(op));
+    }
+
+    fn console(&mut self, line: String) {
+        self.push(Effect::Console(line));
+    }
+
+    /// The lines to send, in order (for tests and tools).
+    pub fn lines(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().filter_map(|effect| match effect {
+            Effect::Send(line) => Some(line.as_ref()),
+            _ => None,
+        })
+    }
+
+    /// Whether the effects close the connection.
+    pub fn closes(&self) -> bool {
+        self.0.contains(&Effect::Close)
+    }
+
+    /// Empties the buffer, keeping its allocation.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}

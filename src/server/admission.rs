@@ -19,21 +19,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::budget::{address_key, Budgets, Port, Refusal};
 use super::limits::Limits;
-
-/// The customers' notice when the logged-in cap (or the pre-login cap) is full.
-pub const CUSTOMERS_BUSY: &str =
-    "Asistente: En este momento estamos atendiendo al máximo de clientes. Por favor intente nuevamente en unos minutos.";
-/// The executives' notice when their port is full.
-pub const EXECUTIVES_BUSY: &str =
-    "Sistema: El canal de ejecutivos no admite más conexiones en este momento. Intente nuevamente en unos minutos.";
-/// The customers' notice when their address holds too many connections that have not
-/// logged in.
-pub const CUSTOMERS_ADDRESS_FULL: &str =
-    "Asistente: Hay demasiadas conexiones abiertas desde su dirección. Por favor intente nuevamente en unos minutos.";
-/// The executives' notice when their address holds too many connections that have not
-/// logged in.
-pub const EXECUTIVES_ADDRESS_FULL: &str =
-    "Sistema: Hay demasiadas conexiones abiertas desde su dirección. Intente nuevamente en unos minutos.";
+use crate::protocol::{self, notice};
 
 /// Why a connection was not admitted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,17 +39,15 @@ impl Denied {
     /// The line to send before closing, in the voice of the port (`Asistente` for
     /// customers, `Sistema` for executives).
     pub fn notice(&self, port: Port) -> String {
+        let speaker = match port {
+            Port::Customers => protocol::BOT_NAME,
+            Port::Executives => protocol::SYSTEM_NAME,
+        };
         match (self, port) {
-            (Denied::Busy, Port::Customers) => CUSTOMERS_BUSY.to_string(),
-            (Denied::Busy, Port::Executives) => EXECUTIVES_BUSY.to_string(),
-            (Denied::AddressFull, Port::Customers) => CUSTOMERS_ADDRESS_FULL.to_string(),
-            (Denied::AddressFull, Port::Executives) => EXECUTIVES_ADDRESS_FULL.to_string(),
-            (Denied::Budget(refusal), Port::Customers) => {
-                format!("Asistente: {}", refusal.notice())
-            }
-            (Denied::Budget(refusal), Port::Executives) => {
-                format!("Sistema: {}", refusal.notice())
-            }
+            (Denied::Busy, Port::Customers) => notice::BUSY.to_string(),
+            (Denied::Busy, Port::Executives) => notice::AGENTS_BUSY.to_string(),
+            (Denied::AddressFull, _) => notice::line(speaker, notice::ADDRESS_FULL),
+            (Denied::Budget(refusal), _) => notice::line(speaker, &refusal.notice()),
         }
     }
 }
@@ -327,9 +311,13 @@ mod tests {
         drop(customers.admit(ONE).unwrap());
         let denied = customers.admit(ONE).unwrap_err();
         assert!(matches!(denied, Denied::Budget(_)), "{denied:?}");
-        assert!(denied
-            .notice(Port::Customers)
-            .starts_with("Asistente: Hay demasiadas conexiones nuevas"));
+        assert_eq!(
+            denied.notice(Port::Customers),
+            format!(
+                "Asistente: {} Por favor intente nuevamente en 30 minutos.",
+                notice::TOO_MANY_CONNECTIONS
+            )
+        );
         assert!(customers.admit(TWO).is_ok());
         let executive = executives.admit(ONE).unwrap();
         drop(executive);

@@ -25,6 +25,7 @@ use governor::state::keyed::DashMapStateStore;
 use governor::{Quota, RateLimiter};
 
 use super::limits::Limits;
+use crate::protocol::notice;
 
 /// Above this many keys in one limiter a check prunes the stale ones itself instead of
 /// waiting for the next [`Budgets::housekeep`] (a key costs about 50 bytes).
@@ -156,19 +157,14 @@ impl Refusal {
     /// The sentence to send the client (Spanish, without the speaker's prefix): what was
     /// refused and when to try again, in whole minutes (at least one).
     pub fn notice(&self) -> String {
-        let minutes = self.retry_after.as_secs().div_ceil(60).max(1);
-        let when = if minutes == 1 {
-            "en un minuto".to_string()
-        } else {
-            format!("en {minutes} minutos")
-        };
+        let minutes = self.retry_after.as_secs().div_ceil(60);
         let what = match self.spent {
-            Spent::Connections(_) => "Hay demasiadas conexiones nuevas desde su dirección.",
-            Spent::Logins => "Hay demasiados intentos de ingreso desde su dirección.",
-            Spent::Registrations => "Hay demasiados registros nuevos desde su dirección.",
-            Spent::TokenAttempts => "Hay demasiados intentos de token desde su dirección.",
+            Spent::Connections(_) => notice::TOO_MANY_CONNECTIONS,
+            Spent::Logins => notice::TOO_MANY_LOGINS,
+            Spent::Registrations => notice::TOO_MANY_REGISTRATIONS,
+            Spent::TokenAttempts => notice::TOO_MANY_TOKENS,
         };
-        format!("{what} Por favor intente nuevamente {when}.")
+        format!("{what} {}", notice::try_again_in(minutes))
     }
 }
 

@@ -3,6 +3,7 @@
 //! conversation. Everything after the handshake is generic over the byte stream, so plain
 //! TCP and TLS share one code path.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,15 +19,16 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::codec::{LineCodec, LineError};
+use super::effects::{run_hub_op, run_store_op, Reach, Services};
 use super::limits::{AuthThrottle, Limits, TokenBucket};
 use super::metrics::Metrics;
+use crate::conversation::events::{AgentEvent, CustomerEvent, SessionId};
 use crate::conversation::{
-    AgentConversation, CustomerConversation, Idle, Reply, Services, AGENT_GREETING,
-    CUSTOMER_GREETING,
+    AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, Idle, Input,
 };
-use crate::hub::{AgentEvent, CustomerEvent, SessionId};
+use crate::hub::Outbox;
 use crate::nlu::select::ModelWorker;
-use crate::nlu::Prediction;
+use crate::protocol;
 
 /// Which port a connection came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +42,8 @@ pub enum Kind {
 /// State shared by every connection task.
 pub struct Shared {
     pub(super) services: Services,
+    /// What the conversations decide with.
+    context: Context,
     /// Classifies free text off the runtime when the classifier is expensive (a model).
     classifier: ModelWorker,
     pub(super) limits: Limits,
@@ -57,6 +61,7 @@ impl Shared {
         metrics: Arc<Metrics>,
     ) -> Shared {
         Shared {
+            context: services.context(),
             services,
             classifier,
             limits,
@@ -73,52 +78,38 @@ trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<S: AsyncRead + AsyncWrite + Unpin + Send> Stream for S {}
 
 /// What a connection task drives: a customer or an executive conversation.
-trait Party {
+trait Party: Sized + Send {
     type Event: Send;
     /// Who speaks for the server on this port (`Asistente` to customers, `Sistema` to
     /// executives).
     const SPEAKER: &'static str;
-    fn greeting(&self) -> &'static str;
-    fn handle_line(&mut self, line: &str, services: &Services) -> Reply;
+    /// The first line the party receives.
+    const GREETING: &'static str;
+    fn new() -> Self;
+    fn step(self, input: Input<'_, Self::Event>, ctx: &Context, out: &mut Effects) -> Self;
     /// Whether `line` is free text the classifier must read (only customers have any).
     fn wants_classification(&self, _line: &str) -> bool {
         false
     }
-    fn handle_line_classified(
-        &mut self,
-        line: &str,
-        _prediction: Prediction,
-        services: &Services,
-    ) -> Reply {
-        self.handle_line(line, services)
-    }
-    fn handle_event(&mut self, event: Self::Event, services: &Services) -> Reply;
     fn idle_timeout(&self, limits: &Limits) -> Option<Duration>;
-    fn disconnected(&mut self, services: &Services);
+    /// How the hub reaches the party.
+    fn reach(outbox: Outbox<Self::Event>) -> Reach;
+    /// The hub operation that forgets the party (when its conversation was lost).
+    fn gone() -> HubOp;
 }
 
 impl Party for CustomerConversation {
     type Event = CustomerEvent;
-    const SPEAKER: &'static str = "Asistente";
-    fn greeting(&self) -> &'static str {
-        CUSTOMER_GREETING
+    const SPEAKER: &'static str = protocol::BOT_NAME;
+    const GREETING: &'static str = protocol::customer::GREETING;
+    fn new() -> Self {
+        CustomerConversation::new()
     }
-    fn handle_line(&mut self, line: &str, services: &Services) -> Reply {
-        CustomerConversation::handle_line(self, line, services)
-    }
-    fn handle_event(&mut self, event: CustomerEvent, services: &Services) -> Reply {
-        CustomerConversation::handle_event(self, event, services)
+    fn step(self, input: Input<'_, CustomerEvent>, ctx: &Context, out: &mut Effects) -> Self {
+        CustomerConversation::step(self, input, ctx, out)
     }
     fn wants_classification(&self, line: &str) -> bool {
         CustomerConversation::wants_classification(self, line)
-    }
-    fn handle_line_classified(
-        &mut self,
-        line: &str,
-        prediction: Prediction,
-        services: &Services,
-    ) -> Reply {
-        CustomerConversation::handle_line_classified(self, line, prediction, services)
     }
     fn idle_timeout(&self, limits: &Limits) -> Option<Duration> {
         match self.idle() {
@@ -127,22 +118,23 @@ impl Party for CustomerConversation {
             Idle::Waiting => None,
         }
     }
-    fn disconnected(&mut self, services: &Services) {
-        CustomerConversation::disconnected(self, services);
+    fn reach(outbox: Outbox<CustomerEvent>) -> Reach {
+        Reach::Customer(outbox)
+    }
+    fn gone() -> HubOp {
+        HubOp::CustomerGone
     }
 }
 
 impl Party for AgentConversation {
     type Event = AgentEvent;
-    const SPEAKER: &'static str = "Sistema";
-    fn greeting(&self) -> &'static str {
-        AGENT_GREETING
+    const SPEAKER: &'static str = protocol::SYSTEM_NAME;
+    const GREETING: &'static str = protocol::agent::GREETING;
+    fn new() -> Self {
+        AgentConversation::new()
     }
-    fn handle_line(&mut self, line: &str, services: &Services) -> Reply {
-        AgentConversation::handle_line(self, line, services)
-    }
-    fn handle_event(&mut self, event: AgentEvent, services: &Services) -> Reply {
-        AgentConversation::handle_event(self, event, services)
+    fn step(self, input: Input<'_, AgentEvent>, ctx: &Context, out: &mut Effects) -> Self {
+        AgentConversation::step(self, input, ctx, out)
     }
     fn idle_timeout(&self, limits: &Limits) -> Option<Duration> {
         if self.name().is_some() {
@@ -151,21 +143,178 @@ impl Party for AgentConversation {
             Some(limits.login_timeout)
         }
     }
-    fn disconnected(&mut self, services: &Services) {
-        AgentConversation::disconnected(self, services);
+    fn reach(outbox: Outbox<AgentEvent>) -> Reach {
+        Reach::Agent(outbox)
+    }
+    fn gone() -> HubOp {
+        HubOp::AgentGone
     }
 }
 
-/// Calls `disconnected` however the task ends (return, `?`, panic), so that a vanished
-/// party never stays in the queue or the pool.
-struct Guard<'a, P: Party> {
-    party: P,
-    services: &'a Services,
+/// One connection's conversation and what carries out its effects.
+///
+/// [`finish`](Self::finish) feeds the conversation [`Input::Disconnected`] and carries out
+/// the clean-up it asks for. When the task ends without it (a panic, or the task dropped at
+/// shutdown), `Drop` does the same synchronously for the hub and the console and spawns
+/// the store writes, so a vanished party never stays in the queue or the pool.
+struct Conversation<'a, P: Party> {
+    /// `None` only while a step runs (and after `finish`).
+    party: Option<P>,
+    session: SessionId,
+    reach: Reach,
+    shared: &'a Shared,
+    /// The effects of the step being carried out (reused between steps).
+    effects: Effects,
+    /// Lines waiting to be sent (reused between steps).
+    lines: Vec<Cow<'static, str>>,
+    /// The clean-up ran.
+    finished: bool,
 }
 
-impl<P: Party> Drop for Guard<'_, P> {
+/// What one input's effects asked of the connection, besides the lines.
+#[derive(Debug, Default, Clone, Copy)]
+struct Outcome {
+    close: bool,
+    auth_failed: bool,
+}
+
+impl<'a, P: Party> Conversation<'a, P> {
+    fn new(session: SessionId, outbox: Outbox<P::Event>, shared: &'a Shared) -> Self {
+        Conversation {
+            party: Some(P::new()),
+            session,
+            reach: P::reach(outbox),
+            shared,
+            effects: Effects::new(),
+            lines: Vec::with_capacity(8),
+            finished: false,
+        }
+    }
+
+    fn party(&self) -> &P {
+        self.party
+            .as_ref()
+            .expect("the conversation is present between steps")
+    }
+
+    /// Steps the conversation with `input`, collecting its effects in `self.effects`.
+    fn step(&mut self, input: Input<'_, P::Event>) {
+        let party = self
+            .party
+            .take()
+            .expect("the conversation is present between steps");
+        self.party = Some(party.step(input, &self.shared.context, &mut self.effects));
+    }
+
+    /// Feeds `input` and carries out every effect, feeding store and hub results back in
+    /// order. Lines are queued in `self.lines` (sent before waiting on the store, so the
+    /// party reads what was said so far).
+    async fn apply<S: Stream>(
+        &mut self,
+        input: Input<'_, P::Event>,
+        framed: &mut Lines<S>,
+    ) -> Result<Outcome, End> {
+        let mut outcome = Outcome::default();
+        self.effects.clear();
+        self.step(input);
+        let mut next = 0;
+        // Results append their effects at the end: a step asks for at most one result, as
+        // its last effect, so this is the order the conversation meant.
+        while next < self.effects.0.len() {
+            let effect = std::mem::replace(&mut self.effects.0[next], Effect::Close);
+            next += 1;
+            match effect {
+                Effect::Send(line) => self.lines.push(line),
+                Effect::Console(line) => self.shared.services.console.print(&line),
+                Effect::Close => outcome.close = true,
+                Effect::AuthFailed => outcome.auth_failed = true,
+                Effect::Hub(op) => {
+                    let hub = &self.shared.services.hub;
+                    if let Some(result) = run_hub_op(hub, self.session, &self.reach, op) {
+                        self.step(Input::Hub(result));
+                    }
+                }
+                Effect::Store(op) => {
+                    self.flush(framed).await?;
+                    let result = run_store_op(&self.shared.services.registry, op).await;
+                    self.step(Input::Stored(result));
+                }
+                Effect::Record(op) => {
+                    run_store_op(&self.shared.services.registry, op).await;
+                }
+            }
+        }
+        self.effects.clear();
+        Ok(outcome)
+    }
+
+    /// Sends the queued lines.
+    async fn flush<S: Stream>(&mut self, framed: &mut Lines<S>) -> Result<(), End> {
+        let sent = send(framed, &self.lines, &self.shared.limits).await;
+        self.lines.clear();
+        sent
+    }
+
+    /// The connection ended: carries out the conversation's clean-up (no line is sent).
+    /// The hub and the console first, synchronously; then the store writes.
+    async fn finish(&mut self) {
+        if self.finished || self.party.is_none() {
+            return;
+        }
+        // Effects left by a step cut short (the socket failed while they ran) are dropped:
+        // the conversation is told it is disconnected instead.
+        self.effects.clear();
+        self.step(Input::Disconnected);
+        self.finished = true;
+        let services = &self.shared.services;
+        let mut writes = Vec::new();
+        for effect in self.effects.0.drain(..) {
+            match effect {
+                // Leaving has no result to feed back.
+                Effect::Hub(op) => {
+                    let _ = run_hub_op(&services.hub, self.session, &self.reach, op);
+                }
+                Effect::Console(line) => services.console.print(&line),
+                Effect::Store(op) | Effect::Record(op) => writes.push(op),
+                Effect::Send(_) | Effect::Close | Effect::AuthFailed => {}
+            }
+        }
+        for op in writes {
+            run_store_op(&services.registry, op).await;
+        }
+    }
+}
+
+impl<P: Party> Drop for Conversation<'_, P> {
     fn drop(&mut self) {
-        self.party.disconnected(self.services);
+        let services = &self.shared.services;
+        if self.finished {
+            return;
+        }
+        let Some(party) = self.party.take() else {
+            // Lost in the middle of a step (a panic): at least leave the hub.
+            let _ = run_hub_op(&services.hub, self.session, &self.reach, P::gone());
+            return;
+        };
+        let mut effects = Effects::new();
+        let _ = party.step(Input::Disconnected, &self.shared.context, &mut effects);
+        for effect in effects.0 {
+            match effect {
+                Effect::Hub(op) => {
+                    let _ = run_hub_op(&services.hub, self.session, &self.reach, op);
+                }
+                Effect::Console(line) => services.console.print(&line),
+                Effect::Store(op) | Effect::Record(op) => {
+                    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                        let registry = services.registry.clone();
+                        runtime.spawn(async move {
+                            run_store_op(&registry, op).await;
+                        });
+                    }
+                }
+                Effect::Send(_) | Effect::Close | Effect::AuthFailed => {}
+            }
+        }
     }
 }
 
@@ -258,8 +407,9 @@ async fn converse<S: Stream>(
     let end = match kind {
         Kind::Customer => {
             let (tx, rx) = mpsc::channel(shared.limits.send_queue);
-            let party = CustomerConversation::new(session, tx, kick.clone());
-            drive(party, rx, &mut framed, peer, shared, kick, shutdown).await
+            let outbox = Outbox::new(tx, kick.clone());
+            let conversation = Conversation::<CustomerConversation>::new(session, outbox, shared);
+            drive(conversation, rx, &mut framed, peer, kick, shutdown).await
         }
         Kind::Agent => {
             let penalty = shared.throttle.penalty(peer.ip(), Instant::now());
@@ -267,8 +417,9 @@ async fn converse<S: Stream>(
                 tokio::time::sleep(penalty).await;
             }
             let (tx, rx) = mpsc::channel(shared.limits.send_queue);
-            let party = AgentConversation::new(session, tx, kick.clone());
-            drive(party, rx, &mut framed, peer, shared, kick, shutdown).await
+            let outbox = Outbox::new(tx, kick.clone());
+            let conversation = Conversation::<AgentConversation>::new(session, outbox, shared);
+            drive(conversation, rx, &mut framed, peer, kick, shutdown).await
         }
     };
     // A peer that stopped reading or broke the stream gets no goodbye: it could only stall.
@@ -281,22 +432,34 @@ async fn converse<S: Stream>(
 
 type Lines<S> = Framed<S, LineCodec>;
 
+/// Drives one conversation until the connection ends, then carries out its clean-up.
 async fn drive<P: Party, S: Stream>(
-    party: P,
-    mut events: mpsc::Receiver<P::Event>,
+    mut conversation: Conversation<'_, P>,
+    events: mpsc::Receiver<P::Event>,
     framed: &mut Lines<S>,
     peer: SocketAddr,
-    shared: &Shared,
     kick: CancellationToken,
     shutdown: CancellationToken,
 ) -> End {
+    let end = serve_lines(&mut conversation, events, framed, peer, kick, shutdown).await;
+    conversation.finish().await;
+    end
+}
+
+async fn serve_lines<P: Party, S: Stream>(
+    conversation: &mut Conversation<'_, P>,
+    mut events: mpsc::Receiver<P::Event>,
+    framed: &mut Lines<S>,
+    peer: SocketAddr,
+    kick: CancellationToken,
+    shutdown: CancellationToken,
+) -> End {
+    let shared = conversation.shared;
     let limits = &shared.limits;
-    let services = &shared.services;
-    let mut guard = Guard { party, services };
-    let notice = |text: &str| format!("{}: {text}", P::SPEAKER);
+    let notice = |text: &str| protocol::notice::line(P::SPEAKER, text);
     let mut bucket = TokenBucket::new(limits.rate, limits.burst);
     let mut strikes = 0u32;
-    if let Err(end) = send(framed, &[guard.party.greeting()], limits).await {
+    if let Err(end) = send(framed, &[P::GREETING], limits).await {
         return end;
     }
     // The futures that outlive one message are made once: polling a fresh `cancelled()`
@@ -311,8 +474,8 @@ async fn drive<P: Party, S: Stream>(
     let idle_timer = tokio::time::sleep(FAR_FUTURE);
     tokio::pin!(shut_down, kicked, idle_timer);
     loop {
-        let idle_deadline = guard
-            .party
+        let idle_deadline = conversation
+            .party()
             .idle_timeout(limits)
             .map(|timeout| last_activity + timeout);
         if let Some(deadline) = idle_deadline {
@@ -322,28 +485,24 @@ async fn drive<P: Party, S: Stream>(
         }
         // When the reply answers a line read now (not an event or a notice).
         let mut line_read_at = None;
-        let reply = tokio::select! {
+        let applied = tokio::select! {
             biased;
             () = &mut shut_down => {
-                let _ = send(framed, &[notice(SHUTDOWN_NOTICE)], limits).await;
+                let _ = send(framed, &[notice(protocol::notice::SHUTDOWN)], limits).await;
                 return End::Shutdown;
             }
             () = &mut kicked => {
-                let _ = send(framed, &[notice(SLOW_READER_NOTICE)], limits).await;
+                let _ = send(framed, &[notice(protocol::notice::SLOW_READER)], limits).await;
                 return End::SlowReader;
             }
             Some(event) = events.recv() => {
                 last_activity = tokio::time::Instant::now();
-                guard.party.handle_event(event, services)
+                conversation.apply(Input::Event(event), framed).await
             }
             frame = framed.next() => match frame {
                 None => return End::ClientClosed,
                 Some(Err(LineError::TooLong(max))) => {
-                    let notice = format!(
-                        "{}: Su mensaje supera el máximo de {max} bytes por línea. Cerramos la conexión.",
-                        P::SPEAKER
-                    );
-                    let _ = send(framed, &[notice], limits).await;
+                    let _ = send(framed, &[notice(&protocol::notice::too_long(max))], limits).await;
                     return End::LineTooLong;
                 }
                 Some(Err(LineError::Io(err))) => return End::Io(err),
@@ -353,22 +512,26 @@ async fn drive<P: Party, S: Stream>(
                     if bucket.take(now) {
                         strikes = 0;
                         line_read_at = Some(now);
-                        if shared.classifier.has_threads() && guard.party.wants_classification(&line) {
-                            // The model runs on its own threads; this task waits without
-                            // blocking the runtime (or gets the YAML answer when saturated).
-                            let prediction = shared.classifier.classify(line.trim()).await;
-                            guard.party.handle_line_classified(&line, prediction, services)
+                        // One path for every classifier: the YAML one answers inline, the
+                        // model on its own threads while this task waits without blocking
+                        // the runtime (or the YAML answer when the model is saturated).
+                        let prediction = if conversation.party().wants_classification(&line) {
+                            Some(shared.classifier.classify(line.trim()).await)
                         } else {
-                            guard.party.handle_line(&line, services)
-                        }
+                            None
+                        };
+                        conversation
+                            .apply(Input::Line { text: &line, prediction }, framed)
+                            .await
                     } else {
                         strikes += 1;
                         if strikes > limits.burst {
-                            let _ = send(framed, &[notice(FLOOD_CLOSE)], limits).await;
+                            let _ = send(framed, &[notice(protocol::notice::FLOOD_CLOSE)], limits).await;
                             return End::Flood;
                         }
                         if strikes == 1 {
-                            Reply { lines: vec![notice(FLOOD_WARNING)], ..Reply::default() }
+                            conversation.lines.push(Cow::Owned(notice(protocol::notice::FLOOD_WARNING)));
+                            Ok(Outcome::default())
                         } else {
                             continue;
                         }
@@ -382,27 +545,30 @@ async fn drive<P: Party, S: Stream>(
                         continue;
                     }
                     _ => {
-                        let _ = send(framed, &[notice(IDLE_NOTICE)], limits).await;
+                        let _ = send(framed, &[notice(protocol::notice::IDLE)], limits).await;
                         return End::Idle;
                     }
                 }
             }
         };
-        if reply.auth_failed {
+        let outcome = match applied {
+            Ok(outcome) => outcome,
+            Err(end) => return end,
+        };
+        if outcome.auth_failed {
             let delay = shared.throttle.failed(peer.ip(), Instant::now());
             tracing::warn!(?delay, "executive authentication failed");
             tokio::time::sleep(delay).await;
         }
-        if let Err(end) = send(framed, &reply.lines, limits).await {
+        let answered = !conversation.lines.is_empty();
+        if let Err(end) = conversation.flush(framed).await {
             return end;
         }
         // A failed executive login waited out its penalty: that is not answer time.
-        if let Some(read_at) =
-            line_read_at.filter(|_| !reply.lines.is_empty() && !reply.auth_failed)
-        {
+        if let Some(read_at) = line_read_at.filter(|_| answered && !outcome.auth_failed) {
             shared.metrics.answered(read_at.elapsed());
         }
-        if reply.close {
+        if outcome.close {
             return End::Finished;
         }
     }
@@ -410,18 +576,6 @@ async fn drive<P: Party, S: Stream>(
 
 /// Where the idle timer waits while no timeout applies (a customer in the queue).
 const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
-
-const SHUTDOWN_NOTICE: &str =
-    "El servicio se está cerrando por mantención. Por favor vuelva a conectarse en unos minutos.";
-const SLOW_READER_NOTICE: &str =
-    "Su conexión no está recibiendo los mensajes a tiempo. Cerramos la conexión.";
-const FLOOD_WARNING: &str =
-    "Está enviando mensajes demasiado rápido; los que exceden el límite no se procesan. Si continúa, cerraremos la conexión.";
-const FLOOD_CLOSE: &str = "Conexión cerrada por exceso de mensajes.";
-const IDLE_NOTICE: &str =
-    "Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.";
-const BUSY_NOTICE: &str =
-    "Asistente: En este momento estamos atendiendo al máximo de clientes. Por favor intente nuevamente en unos minutos.";
 
 /// Writes lines and flushes them, within the write timeout.
 async fn send<L: AsRef<str>, S: Stream>(
@@ -476,6 +630,6 @@ fn framed<S: Stream>(stream: S, max_line_length: usize) -> Framed<S, LineCodec> 
 
 async fn refuse_on<S: Stream>(stream: S, limits: &Limits) {
     let mut framed = framed(stream, limits.max_line_length);
-    let _ = send(&mut framed, &[BUSY_NOTICE], limits).await;
+    let _ = send(&mut framed, &[protocol::notice::BUSY], limits).await;
     let _ = tokio::time::timeout(limits.write_timeout, framed.get_mut().shutdown()).await;
 }

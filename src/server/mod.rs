@@ -17,6 +17,7 @@ pub mod admission;
 pub mod budget;
 pub mod codec;
 mod connection;
+mod effects;
 pub mod limits;
 pub mod metrics;
 pub mod proxy;
@@ -36,12 +37,13 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth;
 use crate::console::Console;
-use crate::conversation::{Policy, Services};
+use crate::conversation::Policy;
 use crate::hub::Hub;
 use crate::nlu::select::{self, ClassifierArgs};
 use crate::registry::Registry;
 use admission::{Denied, Gate};
 use budget::{Budgets, Port};
+pub use effects::Services;
 pub use limits::Limits;
 use metrics::Metrics;
 use proxy::Proxies;
@@ -163,15 +165,20 @@ impl Server {
             )?)),
             None => None,
         };
-        let registry = Registry::open(&config.db)
+        // Opening migrates the schema: synchronous work, kept off the runtime's workers.
+        let db = config.db.clone();
+        let registry = tokio::task::spawn_blocking(move || Registry::open(&db))
+            .await
+            .context("opening the database")?
             .with_context(|| format!("opening the database {}", config.db.display()))?;
         if config.demo_load_customers > 0 {
             registry
                 .seed_load_customers(config.demo_load_customers)
+                .await
                 .context("seeding the load-test customers")?;
         }
         if config.db_max_bytes > 0 {
-            let cap = registry.limit_size(config.db_max_bytes)?;
+            let cap = registry.limit_size(config.db_max_bytes).await?;
             tracing::info!(cap, "database size capped");
         }
         let classifiers = select::load(&config.classifier, config.intents.as_deref())?;
@@ -181,7 +188,6 @@ impl Server {
         };
         let services = Services {
             registry,
-            classifier: classifiers.yaml,
             hub: Hub::new(config.agent_capacity, console.clone()),
             console,
             policy: config.policy.clone(),
@@ -427,7 +433,7 @@ async fn admit(
         return;
     };
     match (&denied, door.kind) {
-        // LEAD: the same sentence as `admission::CUSTOMERS_BUSY`; once connection.rs is
+        // LEAD: the same line as `Denied::Busy.notice(Port::Customers)`; once connection.rs is
         // rewritten, drop `connection::refuse` and its `BUSY_NOTICE` and use
         // `admission::refuse` here too.
         (Denied::Busy, connection::Kind::Customer) => {

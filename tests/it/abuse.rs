@@ -6,14 +6,20 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::common::{TestClient, TestServer, JORGE, TOKEN};
+use reclamos::protocol::{agent, customer, notice};
 use reclamos::rut::Rut;
 
 const ATTACKER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1));
 const HONEST: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 const PROXY: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3));
 
-const CUSTOMER_GREETING: &str = "Asistente: Hola! Bienvenido, Ingrese su RUT";
-const AGENT_GREETING: &str = "Sistema: Canal de ejecutivos. Ingrese su token de acceso.";
+const CUSTOMER_GREETING: &str = customer::GREETING;
+const AGENT_GREETING: &str = agent::GREETING;
+
+/// `text` as the bot or the executives' channel says it.
+fn bot(text: &str) -> String {
+    notice::line(reclamos::protocol::BOT_NAME, text)
+}
 
 /// Opens `n` connections from `source` and reads each one's first line: returns the
 /// connections that were greeted (still open) and how many were refused.
@@ -43,16 +49,14 @@ async fn session_from(server: &TestServer, source: IpAddr, rut: Rut) {
     client.expect(CUSTOMER_GREETING).await;
     client.send(&rut.to_string()).await;
     let hello = client.recv().await;
-    assert!(hello.starts_with("Asistente: Hola "), "{hello:?}");
+    assert!(hello.starts_with(customer::HELLO_START), "{hello:?}");
     client.expect_menu().await;
     client.send("1").await;
     client.recv_until_contains("¿Cuál desea revisar?").await;
     client.send("1").await;
-    client.recv_until(|l| l == "(4) Salir").await;
+    client.recv_until(|l| l == customer::MENU_LAST).await;
     client.send("4").await;
-    client
-        .expect("Asistente: Gracias por contactarnos, que tenga un buen día.")
-        .await;
+    client.expect(customer::GOODBYE).await;
     client.expect_closed().await;
 }
 
@@ -64,16 +68,14 @@ async fn idle_connections_from_one_address_do_not_lock_customers_out() {
     const SLOTS: usize = 200;
     const HOSTILE: usize = 300;
     let server = TestServer::start_with(|config| config.limits.max_connections = SLOTS).await;
-    let ruts = server.load_customers(1);
+    let ruts = server.load_customers(1).await;
     let (held, refusals) =
         open_idle(server.customers(), ATTACKER, HOSTILE, CUSTOMER_GREETING).await;
     session_from(&server, HONEST, ruts[0]).await;
     let per_address = reclamos::server::Limits::default().max_pre_login_per_address;
     assert_eq!(held.len(), per_address, "{:?}", refusals.first());
     assert!(
-        refusals
-            .iter()
-            .all(|l| l.starts_with("Asistente: Hay demasiadas conexiones")),
+        refusals.iter().all(|l| *l == bot(notice::ADDRESS_FULL)),
         "{:?}",
         refusals.first()
     );
@@ -91,18 +93,18 @@ async fn idle_connections_do_not_fill_the_executives_port() {
     let mut agent = TestClient::connect_from(server.agents(), HONEST).await;
     agent.expect(AGENT_GREETING).await;
     agent.send(TOKEN).await;
-    agent
-        .expect("Sistema: Token aceptado. Ingrese su nombre de ejecutivo.")
-        .await;
+    agent.expect(agent::TOKEN_ACCEPTED).await;
     agent.send("JuanPerez").await;
     let welcome = agent.recv().await;
     assert!(
-        welcome.starts_with("Sistema: Bienvenido JuanPerez."),
+        welcome.starts_with(&format!("{}JuanPerez.", agent::WELCOME_START)),
         "{welcome:?}"
     );
     assert!(held.len() < SLOTS, "{}", held.len());
     assert!(
-        refusals.iter().all(|l| l.starts_with("Sistema: ")),
+        refusals
+            .iter()
+            .all(|l| l.starts_with(reclamos::protocol::SYSTEM)),
         "{:?}",
         refusals.first()
     );
@@ -116,7 +118,7 @@ async fn the_executives_port_refuses_in_its_own_voice() {
     let _agent = server.agent("JuanPerez").await;
     let mut refused = TestClient::connect_from(server.agents(), HONEST).await;
     let line = refused.recv().await;
-    assert!(line.starts_with("Sistema: "), "{line:?}");
+    assert_eq!(line, notice::AGENTS_BUSY);
     assert!(!line.contains("clientes"), "{line:?}");
     refused.expect_closed().await;
 }
@@ -136,7 +138,11 @@ async fn new_connections_spend_a_per_address_budget() {
     let line = refused.recv().await;
     assert_eq!(
         line,
-        "Asistente: Hay demasiadas conexiones nuevas desde su dirección. Por favor intente nuevamente en 12 minutos."
+        bot(&format!(
+            "{} {}",
+            notice::TOO_MANY_CONNECTIONS,
+            notice::try_again_in(12)
+        ))
     );
     refused.expect_closed().await;
     // The executives' port and other addresses have budgets of their own.
@@ -169,10 +175,7 @@ async fn proxy_protocol_from_configured_proxies_names_the_real_client() {
         .send_raw(b"PROXY TCP4 192.0.2.7 127.0.0.1 51001 5555\r\n")
         .await;
     let line = second.recv().await;
-    assert!(
-        line.starts_with("Asistente: Hay demasiadas conexiones abiertas"),
-        "{line:?}"
-    );
+    assert_eq!(line, bot(notice::ADDRESS_FULL));
     second.expect_closed().await;
     // Another client through the same proxy, v2 this time, is greeted and served, with
     // the bytes that followed the header.
@@ -187,9 +190,7 @@ async fn proxy_protocol_from_configured_proxies_names_the_real_client() {
     let mut third = TestClient::connect_from(addr, PROXY).await;
     third.send_raw(&header).await;
     third.expect(CUSTOMER_GREETING).await;
-    third
-        .expect("Asistente: Hola Jorge, en qué te podemos ayudar?")
-        .await;
+    third.expect(&customer::hello("Jorge")).await;
     // From the proxy without a header: closed without a word.
     let mut bare = TestClient::connect_from(addr, PROXY).await;
     bare.send(JORGE).await;
@@ -201,7 +202,7 @@ async fn proxy_protocol_from_configured_proxies_names_the_real_client() {
         .send_raw(b"PROXY TCP4 192.0.2.9 127.0.0.1 51000 5555\r\n")
         .await;
     let line = direct.recv().await;
-    assert!(line.starts_with("Asistente: RUT inválido"), "{line:?}");
+    assert!(line.starts_with(customer::INVALID_RUT_START), "{line:?}");
     drop(first);
 }
 

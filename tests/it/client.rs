@@ -1,6 +1,7 @@
 //! The terminal clients in piped mode (no TTY), run as the real binary against small fake
 //! line servers on 127.0.0.1:0.
 
+use reclamos::protocol::{agent as to_agent, customer as to_customer};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Output, Stdio};
@@ -90,16 +91,12 @@ fn stdout_lines(out: &Output) -> Vec<String> {
 #[test]
 fn customer_script_sends_each_line_and_prints_server_lines() {
     let (port, server) = fake_server(|mut reader, mut stream| {
-        writeln!(stream, "Asistente: Hola! Bienvenido, Ingrese su RUT").unwrap();
+        writeln!(stream, "{}", to_customer::GREETING).unwrap();
         let mut got = Vec::new();
         while let Some(line) = read_line(&mut reader) {
             got.push(line.clone());
             if line == "4" {
-                writeln!(
-                    stream,
-                    "Asistente: Gracias por contactarnos, que tenga un buen día."
-                )
-                .unwrap();
+                writeln!(stream, "{}", to_customer::GOODBYE).unwrap();
                 break;
             }
             write!(stream, "Asistente: recibí {line}\r\n").unwrap();
@@ -115,10 +112,10 @@ fn customer_script_sends_each_line_and_prints_server_lines() {
     assert_eq!(
         stdout_lines(&out),
         [
-            "Asistente: Hola! Bienvenido, Ingrese su RUT",
+            to_customer::GREETING,
             "Asistente: recibí 12.345.678-5",
             "Asistente: recibí hola",
-            "Asistente: Gracias por contactarnos, que tenga un buen día.",
+            to_customer::GOODBYE,
         ]
     );
 }
@@ -194,29 +191,21 @@ fn connection_refused_is_explained() {
 fn fake_agent_server(token: &'static str) -> (u16, JoinHandle<Vec<String>>) {
     fake_server(move |mut reader, mut stream| {
         let mut got = Vec::new();
-        writeln!(
-            stream,
-            "Sistema: Canal de ejecutivos. Ingrese su token de acceso."
-        )
-        .unwrap();
+        writeln!(stream, "{}", to_agent::GREETING).unwrap();
         let presented = read_line(&mut reader).unwrap_or_default();
         got.push(presented.clone());
         if presented != token {
-            writeln!(stream, "Sistema: Token inválido. Conexión cerrada.").unwrap();
+            writeln!(stream, "{}", to_agent::TOKEN_INVALID).unwrap();
             return got;
         }
-        writeln!(
-            stream,
-            "Sistema: Token aceptado. Ingrese su nombre de ejecutivo."
-        )
-        .unwrap();
+        writeln!(stream, "{}", to_agent::TOKEN_ACCEPTED).unwrap();
         let name = read_line(&mut reader).unwrap_or_default();
         got.push(name.clone());
         writeln!(stream, "Sistema: Bienvenido {name}. Clientes en espera: 0.").unwrap();
         while let Some(line) = read_line(&mut reader) {
             got.push(line.clone());
             if line == ":quit" {
-                writeln!(stream, "Sistema: Hasta luego.").unwrap();
+                writeln!(stream, "{}", to_agent::GOODBYE).unwrap();
                 break;
             }
         }

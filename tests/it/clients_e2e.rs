@@ -7,6 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::common::{TestServer, JORGE, TOKEN};
+use reclamos::protocol::{agent as to_agent, customer as to_customer};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
@@ -44,10 +45,10 @@ async fn piped_customer_client_runs_a_whole_session() {
     assert!(output.status.success(), "{output:?}");
     let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines[0], "Asistente: Hola! Bienvenido, Ingrese su RUT");
-    assert_eq!(lines[1], "Asistente: Hola Jorge, en qué te podemos ayudar?");
-    assert!(stdout.contains("Asistente: Listo: sus servicios fueron reiniciados."));
-    assert!(lines.contains(&"Asistente: Gracias por contactarnos, que tenga un buen día."));
+    assert_eq!(lines[0], to_customer::GREETING);
+    assert_eq!(lines[1], to_customer::hello("Jorge"));
+    assert!(stdout.contains(to_customer::RESTARTED_START));
+    assert!(lines.contains(&to_customer::GOODBYE));
     server
         .expect_console("[SERVER] Reinicio Servicios Cliente Jorge Sandoval.")
         .await;
@@ -76,7 +77,7 @@ async fn piped_agent_client_logs_in_and_chats_with_a_customer() {
     loop {
         if next(&mut agent_out)
             .await
-            .starts_with("Sistema: Bienvenido JuanPerez.")
+            .starts_with(&format!("{}JuanPerez.", to_agent::WELCOME_START))
         {
             break;
         }
@@ -101,8 +102,6 @@ async fn piped_agent_client_logs_in_and_chats_with_a_customer() {
     customer.send("gracias").await;
     assert_eq!(next(&mut agent_out).await, "Jorge Sandoval: gracias");
     agent_in.write_all(b":close\n").await.unwrap();
-    customer
-        .expect("Asistente: El ejecutivo JuanPerez finalizó la conversación.")
-        .await;
+    customer.expect(&to_customer::chat_ended("JuanPerez")).await;
     drop(agent_in);
 }

@@ -1,205 +1,818 @@
-//! The conversation logic driven without any socket: lines in, replies out, hub events
-//! through plain channels.
+//! The conversation state machines driven by hand, with no file, socket or runtime: feed
+//! inputs (lines, store and hub results, hub events), assert the effects.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use reclamos::console::Console;
-use reclamos::conversation::{AgentConversation, CustomerConversation, Policy, Reply, Services};
-use reclamos::hub::{AgentEvent, CustomerEvent, Hub, SessionId};
-use reclamos::registry::Registry;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
+use chrono::Utc;
+use reclamos::conversation::events::{
+    AgentEvent, ChatInfo, CustomerEvent, Enqueued, HubError, Routed, SessionId, Waiting,
+};
+use reclamos::conversation::{
+    AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, HubResult, Input,
+    Policy, StoreFailed, StoreOp, StoreResult,
+};
+use reclamos::nlu::{Classifier, Decision, Intent, Prediction};
+use reclamos::protocol::{self, agent as to_agent, customer as to_customer, history};
+use reclamos::registry::{Customer, HistoryEntry, Request, RequestState};
+use reclamos::rut::Rut;
 
 const TOKEN: &str = "secreto";
 
-fn services(dir: &tempfile::TempDir) -> Services {
-    let console = Console::capture();
-    Services {
-        registry: Registry::open(&dir.path().join("r.db")).unwrap(),
-        classifier: reclamos::nlu::load_classifier(None).unwrap(),
-        hub: Hub::new(1, console.clone()),
-        console,
+fn ctx() -> Context {
+    Context {
         policy: Policy::default(),
         agent_token: Arc::from(TOKEN),
     }
 }
 
-fn customer() -> (CustomerConversation, mpsc::Receiver<CustomerEvent>) {
-    let (tx, rx) = mpsc::channel(16);
-    (
-        CustomerConversation::new(SessionId::next(), tx, CancellationToken::new()),
-        rx,
-    )
+fn jorge_rut() -> Rut {
+    "12.345.678-5".parse().unwrap()
 }
 
-fn agent() -> (AgentConversation, mpsc::Receiver<AgentEvent>) {
-    let (tx, rx) = mpsc::channel(16);
-    (
-        AgentConversation::new(SessionId::next(), tx, CancellationToken::new()),
-        rx,
-    )
+fn jorge() -> Customer {
+    Customer {
+        rut: jorge_rut(),
+        name: "Jorge Sandoval".into(),
+        id_serial: Some("100200300".into()),
+    }
 }
 
-fn lines(reply: &Reply) -> Vec<&str> {
-    reply.lines.iter().map(String::as_str).collect()
+fn request(id: u64, subject: &str, state: RequestState) -> Request {
+    let now = Utc::now();
+    Request {
+        id,
+        rut: jorge_rut(),
+        subject: subject.into(),
+        state,
+        answer: None,
+        sensitive: false,
+        history: vec![HistoryEntry {
+            at: now,
+            author: "Asistente".into(),
+            text: "Creada".into(),
+        }],
+        created_at: now,
+        updated_at: now,
+    }
 }
 
-const MENU: [&str; 4] = [
-    "(1) Revisar atenciones anteriores.",
-    "(2) Reiniciar servicios.",
-    "(3) Contactar a un ejecutivo",
-    "(4) Salir",
-];
-
-#[test]
-fn ejemplo_1_as_a_state_machine() {
-    let dir = tempfile::tempdir().unwrap();
-    let services = services(&dir);
-    let (mut conv, _events) = customer();
-    let reply = conv.handle_line("12.345.678-5", &services);
-    let mut expected = vec!["Asistente: Hola Jorge, en qué te podemos ayudar?"];
-    expected.extend(MENU);
-    assert_eq!(lines(&reply), expected);
-    assert_eq!(
-        services.console.lines(),
-        ["[SERVER] Cliente Jorge Sandoval conectado."]
-    );
-
-    let reply = conv.handle_line("1", &services);
-    assert_eq!(reply.lines[1], "(1) Solicitud 124578: Cambio de clave WiFi");
-    let reply = conv.handle_line("1", &services);
-    assert_eq!(
-        reply.lines[0],
-        "Asistente: Solicitud 124578: Cambio de clave WiFi"
-    );
-    assert_eq!(
-        reply.lines.last().unwrap(),
-        "Asistente: Para ver la respuesta, ingrese el número de serie de su cédula de identidad."
-    );
-    let reply = conv.handle_line("999", &services);
-    assert!(reply.lines[0].contains("no coincide"), "{reply:?}");
-    let reply = conv.handle_line("100.200.300", &services);
-    assert_eq!(
-        reply.lines[0],
-        "Asistente: su nueva clave wifi es: estaesmiclave"
-    );
-    assert_eq!(reply.lines[1], "Asistente: en qué más lo podemos ayudar.");
-
-    let reply = conv.handle_line("4", &services);
-    assert_eq!(
-        lines(&reply),
-        ["Asistente: Gracias por contactarnos, que tenga un buen día."]
-    );
-    assert!(reply.close);
-    conv.disconnected(&services);
-    assert_eq!(
-        services.console.lines().last().unwrap(),
-        "[SERVER] Cliente Jorge Sandoval desconectado."
-    );
+fn wifi() -> Request {
+    Request {
+        answer: Some("su nueva clave wifi es: estaesmiclave".into()),
+        sensitive: true,
+        ..request(124_578, "Cambio de clave WiFi", RequestState::Cerrado)
+    }
 }
 
-#[test]
-fn second_factor_locks_after_wrong_answers_and_can_be_disabled() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut services = services(&dir);
-    let (mut conv, _events) = customer();
-    conv.handle_line("12345678-5", &services);
-    for attempt in 0..3 {
-        conv.handle_line("1", &services);
-        let reply = conv.handle_line("124578", &services);
-        if attempt == 0 {
-            assert!(reply.lines.last().unwrap().contains("número de serie"));
-            for _ in 0..3 {
-                conv.handle_line("000", &services);
-            }
-        } else {
-            assert!(
-                reply
-                    .lines
-                    .iter()
-                    .any(|l| l.contains("Por seguridad no podemos mostrar")),
-                "{reply:?}"
-            );
-            assert!(!reply.lines.iter().any(|l| l.contains("estaesmiclave")));
+/// Steps a customer conversation and keeps the effects of the last step.
+struct Bot {
+    conv: Option<CustomerConversation>,
+    ctx: Context,
+    out: Effects,
+}
+
+impl Bot {
+    fn new() -> Bot {
+        Bot::with(ctx())
+    }
+
+    fn with(ctx: Context) -> Bot {
+        Bot {
+            conv: Some(CustomerConversation::new()),
+            ctx,
+            out: Effects::new(),
         }
     }
-    services.policy.second_factor = false;
-    let (mut open, _events) = customer();
-    services.hub.customer_gone(SessionId(0));
-    conv.disconnected(&services);
-    open.handle_line("12345678-5", &services);
-    open.handle_line("1", &services);
-    let reply = open.handle_line("1", &services);
-    assert!(reply
-        .lines
-        .iter()
-        .any(|l| l == "Asistente: su nueva clave wifi es: estaesmiclave"));
+
+    fn step(&mut self, input: Input<'_, CustomerEvent>) -> &Effects {
+        self.out.clear();
+        let conv = self.conv.take().unwrap();
+        self.conv = Some(conv.step(input, &self.ctx, &mut self.out));
+        &self.out
+    }
+
+    fn conv(&self) -> &CustomerConversation {
+        self.conv.as_ref().unwrap()
+    }
+
+    /// A line; when the state wants a prediction, the classifier abstains.
+    fn line(&mut self, text: &str) -> &Effects {
+        if self.conv().wants_classification(text) {
+            return self.classified(text, Decision::Fallback);
+        }
+        self.step(Input::line(text))
+    }
+
+    fn classified(&mut self, text: &str, decision: Decision) -> &Effects {
+        assert!(self.conv().wants_classification(text), "{text:?}");
+        let prediction = prediction(decision);
+        self.step(Input::Line {
+            text,
+            prediction: Some(prediction),
+        })
+    }
+
+    fn stored(&mut self, result: StoreResult) -> &Effects {
+        assert!(self.conv().is_pending());
+        self.step(Input::Stored(result))
+    }
+
+    fn hub(&mut self, result: HubResult) -> &Effects {
+        assert!(self.conv().is_pending());
+        self.step(Input::Hub(result))
+    }
+
+    fn lines(&self) -> Vec<&str> {
+        self.out.lines().collect()
+    }
+
+    /// Logs Jorge in and returns the effects of the last step.
+    fn logged_in() -> Bot {
+        let mut bot = Bot::new();
+        bot.line("12.345.678-5");
+        bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
+        bot.hub(HubResult::LoggedIn(Ok(())));
+        bot
+    }
 }
 
-#[tokio::test]
-async fn queue_and_chat_through_the_hub_without_sockets() {
-    let dir = tempfile::tempdir().unwrap();
-    let services = services(&dir);
-    let (mut jorge, mut jorge_events) = customer();
-    jorge.handle_line("12.345.678-5", &services);
-    let reply = jorge.handle_line("3", &services);
-    assert_eq!(
-        reply.lines[0],
-        "Asistente: Estamos redirigiendo a un asistente, usted está número 1 en la fila."
-    );
-    let reply = jorge.handle_line("se me cortó internet ayer", &services);
-    assert!(reply.lines[0].contains("Guardamos su mensaje"));
-
-    let (mut juan, mut juan_events) = agent();
-    assert_eq!(
-        lines(&juan.handle_line(TOKEN, &services)),
-        ["Sistema: Token aceptado. Ingrese su nombre de ejecutivo."]
-    );
-    let reply = juan.handle_line("JuanPerez", &services);
-    assert_eq!(reply.lines[0], "Sistema: Bienvenido JuanPerez. Escriba :help para ver los comandos. Clientes en espera: 1.");
-
-    let event = juan_events.recv().await.unwrap();
-    let AgentEvent::Assigned { backlog, chat } = &event else {
-        panic!("{event:?}")
+fn prediction(decision: Decision) -> Prediction {
+    let intent = match decision {
+        Decision::Intent(intent) | Decision::Clarify(intent, _) => intent,
+        Decision::Fallback => Intent::Fallback,
     };
-    assert_eq!(backlog, &["se me cortó internet ayer"]);
-    assert_eq!(chat.name, "Jorge Sandoval");
-    let reply = juan.handle_event(event, &services);
-    assert!(reply
-        .lines
-        .iter()
-        .any(|l| l == "  Jorge Sandoval: se me cortó internet ayer"));
+    Prediction {
+        intent,
+        confidence: 0.9,
+        ranking: Vec::new(),
+        decision,
+    }
+}
 
-    let event = jorge_events.recv().await.unwrap();
+fn with_menu<'a>(first: &'a [&'a str]) -> Vec<&'a str> {
+    let mut lines = first.to_vec();
+    lines.extend(to_customer::MENU);
+    lines
+}
+
+#[test]
+fn login_asks_the_store_then_the_hub() {
+    let mut bot = Bot::new();
     assert_eq!(
-        event,
-        CustomerEvent::Assigned {
-            agent: "JuanPerez".into()
+        bot.line("12.345.678-5").0,
+        [Effect::Store(StoreOp::FindCustomer(jorge_rut()))]
+    );
+    assert_eq!(
+        bot.stored(StoreResult::Customer(Ok(Some(jorge())))).0,
+        [Effect::Hub(HubOp::Login(jorge_rut()))]
+    );
+    bot.hub(HubResult::LoggedIn(Ok(())));
+    assert_eq!(
+        bot.out.0[0],
+        Effect::Console("Cliente Jorge Sandoval conectado.".into())
+    );
+    let hello = to_customer::hello("Jorge");
+    assert_eq!(bot.lines(), with_menu(&[&hello]));
+    assert_eq!(bot.conv().customer(), Some(&jorge()));
+}
+
+#[test]
+fn login_answers_table() {
+    // (line, store answer, hub answer, expected lines)
+    let taken = to_customer::already_logged_in(jorge_rut());
+    let unknown = to_customer::not_registered(jorge_rut());
+    type Case = (
+        &'static str,
+        Option<StoreResult>,
+        Option<HubResult>,
+        Vec<String>,
+    );
+    let cases: Vec<Case> = vec![
+        ("", None, None, vec![to_customer::RUT_HINT.into()]),
+        ("salir", None, None, vec![to_customer::GOODBYE.into()]),
+        (
+            "12.345.678-5",
+            Some(StoreResult::Customer(Err(StoreFailed))),
+            None,
+            vec![to_customer::APOLOGY.into()],
+        ),
+        (
+            "12.345.678-5",
+            Some(StoreResult::Customer(Ok(None))),
+            None,
+            vec![unknown],
+        ),
+        (
+            "12.345.678-5",
+            Some(StoreResult::Customer(Ok(Some(jorge())))),
+            Some(HubResult::LoggedIn(Err(HubError::AlreadyLoggedIn(
+                jorge_rut(),
+            )))),
+            vec![taken],
+        ),
+    ];
+    for (line, stored, hub, expected) in cases {
+        let mut bot = Bot::new();
+        bot.line(line);
+        if let Some(result) = stored {
+            bot.stored(result);
         }
-    );
-    jorge.handle_event(event, &services);
-    juan.handle_line("Hola soy Juan Perez, en que le puedo ayudar", &services);
-    let event = jorge_events.recv().await.unwrap();
+        if let Some(result) = hub {
+            bot.hub(result);
+        }
+        assert_eq!(bot.lines(), expected, "{line:?}");
+        assert!(!bot.conv().is_pending(), "{line:?}");
+    }
+    let mut bot = Bot::new();
+    assert!(bot.line("no soy un rut").0[0] != Effect::Close);
+    assert!(bot.lines()[0].starts_with(to_customer::INVALID_RUT_START));
+}
+
+#[test]
+fn too_many_bad_ruts_close_the_connection() {
+    let mut bot = Bot::new();
+    for _ in 0..4 {
+        assert!(!bot.line("xyz").closes());
+    }
+    let out = bot.line("xyz");
+    assert!(out.closes());
+    assert_eq!(bot.lines()[1], to_customer::TOO_MANY_ATTEMPTS);
+    assert!(bot.conv().is_closed());
+}
+
+#[test]
+fn ejemplo_1_with_the_second_factor() {
+    let mut bot = Bot::logged_in();
     assert_eq!(
-        lines(&jorge.handle_event(event, &services)),
-        ["JuanPerez: Hola soy Juan Perez, en que le puedo ayudar"]
+        bot.line("1").0,
+        [Effect::Store(StoreOp::RequestsOf(jorge_rut()))]
     );
+    bot.stored(StoreResult::Requests(Ok(vec![wifi()])));
     assert_eq!(
-        services.console.lines(),
+        bot.lines(),
         [
-            "[SERVER] Cliente Jorge Sandoval conectado.",
-            "[SERVER] Ejecutivo JuanPerez conectado.",
-            "[SERVER] Cliente Jorge Sandoval redirigido a ejecutivo JuanPerez.",
+            to_customer::YOUR_REQUESTS,
+            "(1) Solicitud 124578: Cambio de clave WiFi",
+            to_customer::WHICH_REQUEST,
+        ]
+    );
+    assert_eq!(bot.line("1").0, [Effect::Store(StoreOp::Request(124_578))]);
+    bot.stored(StoreResult::Request(Ok(Some(wifi()))));
+    assert_eq!(
+        bot.lines()[0],
+        "Asistente: Solicitud 124578: Cambio de clave WiFi"
+    );
+    assert_eq!(bot.lines().last(), Some(&to_customer::ASK_SERIAL));
+    assert!(bot
+        .out
+        .0
+        .contains(&Effect::Record(StoreOp::RecordConsultation {
+            request: 124_578,
+            channel: "chat",
+        })));
+    bot.line("999");
+    assert_eq!(bot.lines(), [to_customer::serial_mismatch(2)]);
+    bot.line("100.200.300");
+    assert_eq!(
+        bot.lines(),
+        with_menu(&[
+            "Asistente: su nueva clave wifi es: estaesmiclave",
+            to_customer::MORE_HELP
+        ])
+    );
+    let out = bot.line("4");
+    assert!(out.closes());
+    assert_eq!(bot.lines(), [to_customer::GOODBYE]);
+    bot.step(Input::Disconnected);
+    assert_eq!(
+        bot.out.0,
+        [
+            Effect::Hub(HubOp::CustomerGone),
+            Effect::Console("Cliente Jorge Sandoval desconectado.".into()),
         ]
     );
 }
 
 #[test]
+fn the_second_factor_locks_and_can_be_disabled() {
+    let mut bot = Bot::logged_in();
+    for attempt in 0..2 {
+        bot.line("124578");
+        bot.stored(StoreResult::Request(Ok(Some(wifi()))));
+        if attempt == 0 {
+            for _ in 0..3 {
+                bot.line("000");
+            }
+            assert_eq!(bot.lines()[0], to_customer::SERIAL_LOCKED_NOW);
+        } else {
+            assert!(bot.lines().contains(&to_customer::SECOND_FACTOR_LOCKED));
+            assert!(!bot.lines().iter().any(|l| l.contains("estaesmiclave")));
+        }
+    }
+    let mut open = Bot::with(Context {
+        policy: Policy {
+            second_factor: false,
+            ..Policy::default()
+        },
+        ..ctx()
+    });
+    open.line("12345678-5");
+    open.stored(StoreResult::Customer(Ok(Some(jorge()))));
+    open.hub(HubResult::LoggedIn(Ok(())));
+    open.line("124578");
+    open.stored(StoreResult::Request(Ok(Some(wifi()))));
+    assert!(open
+        .lines()
+        .contains(&"Asistente: su nueva clave wifi es: estaesmiclave"));
+}
+
+#[test]
+fn store_failures_get_the_apology_and_the_menu() {
+    let apology = with_menu(&[to_customer::APOLOGY, to_customer::MORE_HELP]);
+    let restart_apology = with_menu(&[
+        to_customer::RESTARTING,
+        to_customer::APOLOGY,
+        to_customer::MORE_HELP,
+    ]);
+    let cases: [(&str, StoreResult, &[&str]); 4] = [
+        ("1", StoreResult::Requests(Err(StoreFailed)), &apology),
+        ("124578", StoreResult::Request(Err(StoreFailed)), &apology),
+        ("3", StoreResult::Changed(Err(StoreFailed)), &apology),
+        ("2", StoreResult::Changed(Err(StoreFailed)), &[]),
+    ];
+    for (line, failure, expected) in cases {
+        let mut bot = Bot::logged_in();
+        bot.line(line);
+        let said_before: Vec<String> = bot.lines().iter().map(|l| l.to_string()).collect();
+        bot.stored(failure);
+        let mut all: Vec<&str> = said_before.iter().map(String::as_str).collect();
+        all.extend(bot.lines());
+        let expected = if expected.is_empty() {
+            &restart_apology[..]
+        } else {
+            expected
+        };
+        assert_eq!(all, expected, "{line:?}");
+        assert!(!bot.conv().is_pending());
+    }
+}
+
+#[test]
+fn restart_records_a_closed_request() {
+    let mut bot = Bot::logged_in();
+    assert_eq!(
+        bot.line("2").0,
+        [
+            Effect::Send(Cow::Borrowed(to_customer::RESTARTING)),
+            Effect::Store(StoreOp::CreateRequest {
+                rut: jorge_rut(),
+                subject: history::RESTART_SUBJECT,
+                state: RequestState::Cerrado,
+                author: protocol::BOT_NAME,
+                history: history::RESTART_DONE,
+            }),
+        ]
+    );
+    bot.stored(StoreResult::Changed(Ok(request(
+        7,
+        history::RESTART_SUBJECT,
+        RequestState::Cerrado,
+    ))));
+    assert_eq!(
+        bot.out.0[0],
+        Effect::Console("Reinicio Servicios Cliente Jorge Sandoval.".into())
+    );
+    assert_eq!(bot.lines()[0], to_customer::restarted(7));
+}
+
+#[test]
+fn free_text_follows_the_prediction() {
+    let mut bot = Bot::logged_in();
+    assert!(!bot.conv().wants_classification("2"));
+    assert!(!bot.conv().wants_classification("  "));
+    bot.classified(
+        "quiero ver mis reclamos",
+        Decision::Intent(Intent::RevisarAtenciones),
+    );
+    assert_eq!(bot.out.0, [Effect::Store(StoreOp::RequestsOf(jorge_rut()))]);
+    bot.stored(StoreResult::Requests(Ok(vec![wifi()])));
+    // In the list, a number or a description needs no classifier; a change of mind does.
+    assert!(!bot.conv().wants_classification("volver"));
+    assert!(!bot.conv().wants_classification("la del wifi"));
+    bot.classified(
+        "mejor hablar con un ejecutivo",
+        Decision::Intent(Intent::ContactarEjecutivo),
+    );
+    assert!(matches!(
+        bot.out.0[..],
+        [Effect::Store(StoreOp::CreateRequest { .. })]
+    ));
+
+    let mut bot = Bot::logged_in();
+    bot.classified(
+        "algo raro",
+        Decision::Clarify(Intent::ReiniciarServicios, Intent::ContactarEjecutivo),
+    );
+    assert_eq!(
+        bot.lines(),
+        [to_customer::clarify(
+            (2, Intent::ReiniciarServicios.label()),
+            (3, Intent::ContactarEjecutivo.label())
+        )]
+    );
+    assert!(!bot.conv().wants_classification("sí"));
+    bot.line("");
+    assert_eq!(bot.lines(), [to_customer::yes_no(2, 3)]);
+    bot.line("no");
+    assert_eq!(bot.lines(), with_menu(&[to_customer::DECLINED]));
+
+    bot.classified("asdf qwerty", Decision::Fallback);
+    assert_eq!(bot.lines(), with_menu(&[to_customer::NOT_UNDERSTOOD]));
+}
+
+#[test]
+fn queue_and_chat() {
+    let mut bot = Bot::logged_in();
+    bot.line("3");
+    bot.stored(StoreResult::Changed(Ok(request(
+        9,
+        history::CONTACT_SUBJECT,
+        RequestState::Abierto,
+    ))));
+    assert_eq!(
+        bot.out.0,
+        [Effect::Hub(HubOp::Enqueue {
+            name: "Jorge Sandoval".into(),
+            rut: jorge_rut(),
+            request: 9,
+        })]
+    );
+    bot.hub(HubResult::Enqueued(Enqueued {
+        position: 1,
+        agents_online: 0,
+    }));
+    assert_eq!(
+        bot.lines(),
+        [to_customer::enqueued(1), to_customer::no_agents(9)]
+    );
+    assert!(!bot.conv().wants_classification("hola"));
+
+    // The first line kept for the executive is acknowledged once.
+    for told in [true, false] {
+        bot.line("se me cortó internet");
+        assert_eq!(
+            bot.out.0,
+            [
+                Effect::Record(StoreOp::AppendTranscript {
+                    request: 9,
+                    speaker: "Jorge Sandoval".into(),
+                    text: "se me cortó internet".into(),
+                }),
+                Effect::Hub(HubOp::CustomerSays("se me cortó internet".into())),
+            ]
+        );
+        bot.hub(HubResult::Routed(Ok(Routed::Backlog)));
+        let expected: &[&str] = if told {
+            &[to_customer::MESSAGE_KEPT]
+        } else {
+            &[]
+        };
+        assert_eq!(bot.lines(), expected);
+    }
+
+    bot.step(Input::Event(CustomerEvent::Assigned {
+        agent: "JuanPerez".into(),
+    }));
+    assert_eq!(bot.lines(), [to_customer::assigned("JuanPerez")]);
+    bot.step(Input::Event(CustomerEvent::FromAgent {
+        agent: "JuanPerez".into(),
+        text: "Hola".into(),
+    }));
+    assert_eq!(bot.lines(), ["JuanPerez: Hola"]);
+    bot.line("salir");
+    assert_eq!(bot.out.0, [Effect::Hub(HubOp::CustomerEndsChat)]);
+    bot.hub(HubResult::ChatEnded(Ok(())));
+    assert_eq!(
+        bot.out.0[0],
+        Effect::Record(StoreOp::AppendHistory {
+            request: 9,
+            author: Cow::Borrowed("Asistente"),
+            text: Cow::Borrowed(history::ENDED_CHAT),
+        })
+    );
+    assert_eq!(
+        bot.lines(),
+        with_menu(&[&to_customer::chat_left("JuanPerez"), to_customer::MORE_HELP])
+    );
+}
+
+#[test]
+fn leaving_the_queue_races_with_an_assignment() {
+    let mut bot = Bot::logged_in();
+    bot.line("3");
+    bot.stored(StoreResult::Changed(Ok(request(
+        9,
+        history::CONTACT_SUBJECT,
+        RequestState::Abierto,
+    ))));
+    bot.hub(HubResult::Enqueued(Enqueued {
+        position: 1,
+        agents_online: 1,
+    }));
+    bot.line("cancelar");
+    assert_eq!(bot.out.0, [Effect::Hub(HubOp::LeaveQueue)]);
+    bot.hub(HubResult::LeftQueue(Err(HubError::NotQueued)));
+    assert_eq!(bot.lines(), [to_customer::JUST_TAKEN]);
+    // Disconnecting while queued records it.
+    bot.step(Input::Disconnected);
+    assert_eq!(
+        bot.out.0[..2],
+        [
+            Effect::Hub(HubOp::CustomerGone),
+            Effect::Record(StoreOp::AppendHistory {
+                request: 9,
+                author: Cow::Borrowed("Asistente"),
+                text: Cow::Borrowed(history::DISCONNECTED),
+            }),
+        ]
+    );
+}
+
+#[test]
+fn stale_events_are_ignored() {
+    let mut bot = Bot::logged_in();
+    bot.step(Input::Event(CustomerEvent::QueuePosition(3)));
+    assert!(bot.out.0.is_empty());
+    assert!(!bot.conv().is_pending());
+}
+
+/// Steps an executive conversation.
+struct Desk {
+    conv: Option<AgentConversation>,
+    ctx: Context,
+    out: Effects,
+}
+
+impl Desk {
+    fn new() -> Desk {
+        Desk {
+            conv: Some(AgentConversation::new()),
+            ctx: ctx(),
+            out: Effects::new(),
+        }
+    }
+
+    fn step(&mut self, input: Input<'_, AgentEvent>) -> &Effects {
+        self.out.clear();
+        let conv = self.conv.take().unwrap();
+        self.conv = Some(conv.step(input, &self.ctx, &mut self.out));
+        &self.out
+    }
+
+    fn line(&mut self, text: &str) -> &Effects {
+        self.step(Input::line(text))
+    }
+
+    fn lines(&self) -> Vec<&str> {
+        self.out.lines().collect()
+    }
+
+    fn conv(&self) -> &AgentConversation {
+        self.conv.as_ref().unwrap()
+    }
+
+    fn logged_in() -> Desk {
+        let mut desk = Desk::new();
+        desk.line(TOKEN);
+        desk.line("JuanPerez");
+        desk.step(Input::Hub(HubResult::Joined(Ok(0))));
+        desk
+    }
+}
+
+fn chat(session: u64, name: &str, request: u64) -> ChatInfo {
+    ChatInfo {
+        customer: SessionId(session),
+        name: name.into(),
+        rut: jorge_rut(),
+        request,
+    }
+}
+
+#[test]
 fn wrong_token_closes_and_is_flagged() {
-    let dir = tempfile::tempdir().unwrap();
-    let services = services(&dir);
-    let (mut juan, _events) = agent();
-    let reply = juan.handle_line("adivinanza", &services);
-    assert!(reply.close && reply.auth_failed);
-    assert!(!juan.is_authenticated());
+    let mut desk = Desk::new();
+    assert_eq!(
+        desk.line("adivinanza").0,
+        [
+            Effect::Send(Cow::Borrowed(to_agent::TOKEN_INVALID)),
+            Effect::AuthFailed,
+            Effect::Close,
+        ]
+    );
+    assert!(!desk.conv().is_authenticated());
+}
+
+#[test]
+fn executive_login() {
+    let mut desk = Desk::new();
+    desk.line(TOKEN);
+    assert_eq!(desk.lines(), [to_agent::TOKEN_ACCEPTED]);
+    desk.line("Juan Perez");
+    assert_eq!(desk.lines(), [to_agent::INVALID_NAME]);
+    assert_eq!(
+        desk.line("JuanPerez").0,
+        [Effect::Hub(HubOp::AgentJoin("JuanPerez".into()))]
+    );
+    desk.step(Input::Hub(HubResult::Joined(Err(HubError::NameTaken(
+        "JuanPerez".into(),
+    )))));
+    assert_eq!(desk.lines(), [to_agent::name_taken_at_login("JuanPerez")]);
+    desk.line("JuanPerez");
+    desk.step(Input::Hub(HubResult::Joined(Ok(2))));
+    assert_eq!(desk.lines(), [to_agent::welcome("JuanPerez", 2)]);
+    assert_eq!(desk.conv().name(), Some("JuanPerez"));
+}
+
+#[test]
+fn the_executive_keeps_its_own_list_of_chats() {
+    let mut desk = Desk::logged_in();
+    desk.line("hola");
+    assert_eq!(desk.lines(), [to_agent::NO_CUSTOMER]);
+
+    let jorge = chat(10, "Jorge Sandoval", 9);
+    desk.step(Input::Event(AgentEvent::Assigned {
+        chat: jorge.clone(),
+        backlog: vec!["se me cortó internet".into()],
+    }));
+    assert_eq!(
+        desk.out.0,
+        [
+            Effect::Send(Cow::Owned(to_agent::new_customer(
+                "Jorge Sandoval",
+                jorge_rut(),
+                9
+            ))),
+            Effect::Store(StoreOp::RequestsOf(jorge_rut())),
+        ]
+    );
+    desk.step(Input::Stored(StoreResult::Requests(Ok(vec![
+        request(9, "Contacto con ejecutivo", RequestState::Abierto),
+        request(5, "Boleta", RequestState::Abierto),
+        request(4, "Antigua", RequestState::Cerrado),
+    ]))));
+    assert_eq!(
+        desk.lines(),
+        [
+            to_agent::open_requests("5 Boleta").as_str(),
+            to_agent::WHILE_WAITING,
+            "  Jorge Sandoval: se me cortó internet",
+            to_agent::CHAT_HINT,
+        ]
+    );
+    let ana = chat(11, "Ana Rojas", 12);
+    desk.step(Input::Event(AgentEvent::Assigned {
+        chat: ana.clone(),
+        backlog: Vec::new(),
+    }));
+    desk.step(Input::Stored(StoreResult::Requests(Err(StoreFailed))));
+    assert_eq!(
+        desk.lines(),
+        [to_agent::many_chats(2).as_str(), to_agent::CHAT_HINT]
+    );
+    assert_eq!(desk.conv().chats(), [jorge.clone(), ana.clone()]);
+
+    // Lines go to the oldest chat until :switch.
+    desk.line("buenas");
+    assert_eq!(
+        desk.out.0[1],
+        Effect::Hub(HubOp::AgentSays {
+            customer: SessionId(10),
+            text: "buenas".into()
+        })
+    );
+    desk.step(Input::Hub(HubResult::Said(Ok(jorge.clone()))));
+    desk.line(":switch 2");
+    assert_eq!(desk.lines(), [to_agent::now_talking_to("Ana Rojas")]);
+    desk.line(":chats");
+    assert_eq!(
+        desk.lines()[2],
+        to_agent::chat_item(2, "Ana Rojas", jorge_rut(), 12, true)
+    );
+    desk.line(":close");
+    assert_eq!(
+        desk.out.0[1],
+        Effect::Hub(HubOp::AgentCloses {
+            customer: SessionId(11)
+        })
+    );
+    desk.step(Input::Hub(HubResult::Closed(Ok(ana))));
+    assert_eq!(desk.lines(), [to_agent::chat_closed("Ana Rojas")]);
+    assert_eq!(desk.conv().chats(), std::slice::from_ref(&jorge));
+
+    desk.step(Input::Event(AgentEvent::CustomerLeft {
+        chat: jorge,
+        disconnected: true,
+    }));
+    assert_eq!(
+        desk.lines(),
+        [to_agent::customer_disconnected("Jorge Sandoval")]
+    );
+    assert!(desk.conv().chats().is_empty());
+    desk.line(":restart");
+    assert_eq!(desk.lines(), [to_agent::needs_customer(":restart")]);
+}
+
+#[test]
+fn executive_commands_and_store_failures() {
+    let mut desk = Desk::logged_in();
+    let jorge = chat(10, "Jorge Sandoval", 9);
+    desk.step(Input::Event(AgentEvent::Assigned {
+        chat: jorge,
+        backlog: Vec::new(),
+    }));
+    desk.step(Input::Stored(StoreResult::Requests(Ok(Vec::new()))));
+    assert_eq!(desk.lines(), [to_agent::NO_OTHER_OPEN, to_agent::CHAT_HINT]);
+
+    desk.line(":restart");
+    desk.step(Input::Stored(StoreResult::Changed(Ok(request(
+        9,
+        "Contacto con ejecutivo",
+        RequestState::Abierto,
+    )))));
+    assert_eq!(
+        desk.out.0,
+        [
+            Effect::Console("Reinicio Servicios Cliente Jorge Sandoval.".into()),
+            Effect::Hub(HubOp::AgentRestarted {
+                customer: SessionId(10)
+            }),
+            Effect::Send(Cow::Owned(to_agent::services_restarted("Jorge Sandoval"))),
+        ]
+    );
+    desk.line(":state cerrado");
+    assert_eq!(
+        desk.out.0,
+        [Effect::Store(StoreOp::SetState {
+            request: 9,
+            state: RequestState::Cerrado,
+            author: "JuanPerez".into(),
+        })]
+    );
+    desk.step(Input::Stored(StoreResult::Changed(Err(StoreFailed))));
+    assert_eq!(desk.lines(), [to_agent::STORE_FAILED]);
+
+    desk.line(":queue");
+    desk.step(Input::Hub(HubResult::Queue(vec![Waiting {
+        position: 1,
+        name: "Ana Rojas".into(),
+        rut: jorge_rut(),
+        backlog_len: 2,
+    }])));
+    assert_eq!(
+        desk.lines(),
+        [
+            to_agent::queue_header(1),
+            to_agent::queue_item(1, "Ana Rojas", jorge_rut(), 2)
+        ]
+    );
+    desk.line(":name Juan");
+    desk.step(Input::Hub(HubResult::Renamed(Ok(()))));
+    assert_eq!(
+        desk.out.0[0],
+        Effect::Console("Ejecutivo JuanPerez ahora se llama Juan.".into())
+    );
+    desk.step(Input::Disconnected);
+    assert_eq!(
+        desk.out.0,
+        [
+            Effect::Hub(HubOp::AgentGone),
+            Effect::Console("Ejecutivo Juan desconectado.".into()),
+        ]
+    );
+    let mut desk = Desk::logged_in();
+    desk.line(":quit");
+    assert_eq!(
+        desk.out.0,
+        [
+            Effect::Send(Cow::Borrowed(to_agent::GOODBYE)),
+            Effect::Close
+        ]
+    );
+}
+
+#[test]
+fn the_default_classifier_routes_ejemplo_2() {
+    // The driver's job, done by hand: classify when asked, pass the prediction along.
+    let classifier: Arc<dyn Classifier> = reclamos::nlu::load_classifier(None).unwrap();
+    let mut bot = Bot::logged_in();
+    let line = "necesito que me reinicien el servicio de internet";
+    assert!(bot.conv().wants_classification(line));
+    let prediction = classifier.classify(line.trim());
+    bot.step(Input::Line {
+        text: line,
+        prediction: Some(prediction),
+    });
+    assert_eq!(bot.lines(), [to_customer::RESTARTING]);
 }

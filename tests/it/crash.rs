@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::common::TestClient;
+use reclamos::protocol::customer as to_customer;
 use reclamos::registry::Registry;
 
 /// Starts `reclamos server` on free ports and returns it with the customers' address,
@@ -54,17 +55,19 @@ async fn kill_9_loses_no_acknowledged_request() {
             let mut client = TestClient::connect(addr).await;
             client.recv().await;
             client.send(&rut.to_string()).await;
-            client.recv_until(|l| l == "(4) Salir").await;
+            client.recv_until(|l| l == to_customer::MENU_LAST).await;
             // Restart again and again until the server dies under us.
             loop {
                 client.send("2").await;
                 loop {
-                    let Some(line) = client.recv_or_eof().await else { return };
-                    if let Some(rest) = line.strip_prefix("Asistente: Listo: sus servicios fueron reiniciados. Registramos la solicitud ") {
+                    let Some(line) = client.recv_or_eof().await else {
+                        return;
+                    };
+                    if let Some(rest) = line.strip_prefix(to_customer::RESTARTED_START) {
                         let id: u64 = rest.trim_end_matches('.').parse().unwrap();
                         let _ = acks.send(id);
                     }
-                    if line == "(4) Salir" {
+                    if line == to_customer::MENU_LAST {
                         break;
                     }
                 }
@@ -96,7 +99,7 @@ async fn kill_9_loses_no_acknowledged_request() {
     let registry = Registry::open(&dir.path().join("crash.db")).unwrap();
     for id in &acknowledged {
         assert!(
-            registry.request(*id).unwrap().is_some(),
+            registry.request(*id).await.unwrap().is_some(),
             "acknowledged request {id} lost"
         );
     }
@@ -111,6 +114,7 @@ async fn kill_9_loses_no_acknowledged_request() {
             "test",
             "x",
         )
+        .await
         .unwrap();
     assert!(next.id > *max);
 }

@@ -4,6 +4,7 @@
 use crate::common;
 
 use crate::common::{TestClient, TestServer, JORGE};
+use reclamos::protocol::{agent as to_agent, customer as to_customer, history as to_history};
 use reclamos::registry::RequestState;
 use reclamos::rut::Rut;
 
@@ -22,15 +23,13 @@ async fn wrong_token_is_refused_and_closed() {
     let mut agent = TestClient::connect(server.agents()).await;
     agent.recv().await;
     agent.send("not-the-token").await;
-    agent
-        .expect("Sistema: Token inválido. Conexión cerrada.")
-        .await;
+    agent.expect(to_agent::TOKEN_INVALID).await;
     agent.expect_closed().await;
     // The customers' port never accepts the token as anything but a RUT attempt.
     let mut customer = server.customer().await;
     customer.send(common::TOKEN).await;
     let line = customer.recv().await;
-    assert!(line.starts_with("Asistente: RUT inválido"), "{line}");
+    assert!(line.starts_with(to_customer::INVALID_RUT_START), "{line}");
 }
 
 #[tokio::test]
@@ -42,9 +41,7 @@ async fn ejemplo_2_queue_hand_off_and_chat() {
         .await;
     let mut customer = server.logged_in(JORGE).await;
     customer.send("3").await;
-    customer
-        .expect("Asistente: Estamos redirigiendo a un asistente, usted está número 1 en la fila.")
-        .await;
+    customer.expect(&to_customer::enqueued(1)).await;
     let line = customer.recv().await;
     assert!(line.contains("Lo atiende el ejecutivo JuanPerez"), "{line}");
     server
@@ -53,7 +50,10 @@ async fn ejemplo_2_queue_hand_off_and_chat() {
 
     let assigned = agent.recv().await;
     assert!(
-        assigned.starts_with("Sistema: Nuevo cliente: Jorge Sandoval (RUT 12.345.678-5)"),
+        assigned.starts_with(&format!(
+            "{}Jorge Sandoval (RUT 12.345.678-5)",
+            to_agent::NEW_CUSTOMER_START
+        )),
         "{assigned}"
     );
     let request = request_of(&assigned);
@@ -87,18 +87,18 @@ async fn ejemplo_2_queue_hand_off_and_chat() {
     }
 
     agent.send(":close").await;
-    agent
-        .expect("Sistema: Conversación con Jorge Sandoval finalizada.")
-        .await;
-    customer
-        .expect("Asistente: El ejecutivo JuanPerez finalizó la conversación.")
-        .await;
-    customer
-        .expect("Asistente: en qué más lo podemos ayudar.")
-        .await;
+    agent.expect(&to_agent::chat_closed("Jorge Sandoval")).await;
+    customer.expect(&to_customer::chat_ended("JuanPerez")).await;
+    customer.expect(to_customer::MORE_HELP).await;
     customer.expect_menu().await;
 
-    let transcript = server.server.services.registry.transcript(request).unwrap();
+    let transcript = server
+        .server
+        .services
+        .registry
+        .transcript(request)
+        .await
+        .unwrap();
     let said: Vec<(&str, &str)> = transcript
         .iter()
         .map(|l| (l.speaker.as_str(), l.text.as_str()))
@@ -117,7 +117,7 @@ async fn executive_commands_edit_the_request() {
     let mut agent = server.agent("JuanPerez").await;
     agent.send(":subject sin cliente").await;
     agent
-        .expect("Sistema: :subject sin cliente: no tiene un cliente asignado.")
+        .expect(&to_agent::needs_customer(":subject sin cliente"))
         .await;
 
     let mut customer = server.logged_in(JORGE).await;
@@ -128,48 +128,47 @@ async fn executive_commands_edit_the_request() {
 
     agent.send(":subject Cobro duplicado en boleta").await;
     agent
-        .expect(&format!(
-            "Sistema: Asunto de la solicitud {request}: Cobro duplicado en boleta."
-        ))
+        .expect(&to_agent::subject_set(request, "Cobro duplicado en boleta"))
         .await;
     agent.send(":state pendiente").await;
-    agent.expect("Sistema: Uso: :state abierto|cerrado").await;
-    agent.send(":state cerrado").await;
     agent
         .expect(&format!(
-            "Sistema: Estado de la solicitud {request}: cerrado."
+            "{}{}",
+            reclamos::protocol::SYSTEM,
+            to_agent::usage(to_agent::USAGE_STATE)
         ))
         .await;
+    agent.send(":state cerrado").await;
+    agent.expect(&to_agent::state_set(request, "cerrado")).await;
     agent.send(":history Se anuló el segundo cobro").await;
     let line = agent.recv().await;
     assert!(
-        line.starts_with(&format!(
-            "Sistema: Historial de la solicitud {request} actualizado"
-        )),
+        // Created, subject, state, and this entry.
+        line == to_agent::history_updated(request, 4),
         "{line}"
     );
     agent.send(":restart").await;
     agent
-        .expect("Sistema: Servicios de Jorge Sandoval reiniciados.")
+        .expect(&to_agent::services_restarted("Jorge Sandoval"))
         .await;
     customer
-        .expect(
-            "Asistente: El ejecutivo JuanPerez reinició sus servicios (Internet, TV y Telefonía).",
-        )
+        .expect(&to_customer::restarted_by("JuanPerez"))
         .await;
     server
         .expect_console("[SERVER] Reinicio Servicios Cliente Jorge Sandoval.")
         .await;
     agent.send(":name JuanP").await;
-    agent.expect("Sistema: Ahora su nombre es JuanP.").await;
-    customer
-        .expect("Asistente: Su ejecutivo ahora se identifica como JuanP.")
-        .await;
+    agent.expect(&to_agent::renamed("JuanP")).await;
+    customer.expect(&to_customer::agent_renamed("JuanP")).await;
     agent.send("sigo aquí").await;
     customer.expect("JuanP: sigo aquí").await;
     agent.send(":bogus").await;
     agent
-        .expect("Sistema: Comando desconocido :bogus. Escriba :help para ver los comandos.")
+        .expect(&format!(
+            "{}{}",
+            reclamos::protocol::SYSTEM,
+            to_agent::unknown_command("bogus")
+        ))
         .await;
     // A customer typing a command is just chatting.
     customer.send(":state abierto").await;
@@ -180,6 +179,7 @@ async fn executive_commands_edit_the_request() {
         .services
         .registry
         .request(request)
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(stored.subject, "Cobro duplicado en boleta");
@@ -191,24 +191,19 @@ async fn executive_commands_edit_the_request() {
     assert!(stored
         .history
         .iter()
-        .any(|h| h.text.contains("Reinicio de servicios")));
+        .any(|h| h.text.contains(to_history::RESTART_SUBJECT)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twelve_customers_three_executives_fifo_with_positions() {
     let server = TestServer::start().await;
-    let ruts: Vec<Rut> = server.load_customers(12);
+    let ruts: Vec<Rut> = server.load_customers(12).await;
     let mut customers = Vec::new();
     // Queue all twelve, in order, before any executive connects.
     for (i, rut) in ruts.iter().enumerate() {
         let mut customer = server.logged_in(&rut.to_string()).await;
         customer.send("3").await;
-        customer
-            .expect(&format!(
-                "Asistente: Estamos redirigiendo a un asistente, usted está número {} en la fila.",
-                i + 1
-            ))
-            .await;
+        customer.expect(&to_customer::enqueued(i + 1)).await;
         customer
             .recv_until_contains("no hay ejecutivos conectados")
             .await;
@@ -223,10 +218,10 @@ async fn twelve_customers_three_executives_fifo_with_positions() {
     for _round in 0..4 {
         for agent in agents.iter_mut() {
             let assigned = agent
-                .recv_until(|l| l.starts_with("Sistema: Nuevo cliente:"))
+                .recv_until(|l| l.starts_with(to_agent::NEW_CUSTOMER_START))
                 .await;
             let line = assigned.last().unwrap().clone();
-            let name = line["Sistema: Nuevo cliente: ".len()..]
+            let name = line[to_agent::NEW_CUSTOMER_START.len()..]
                 .split(" (RUT")
                 .next()
                 .unwrap()
@@ -234,9 +229,7 @@ async fn twelve_customers_three_executives_fifo_with_positions() {
             served_order.push(name.clone());
             agent.recv_until_contains(":close termina").await;
             agent.send(":close").await;
-            agent
-                .expect(&format!("Sistema: Conversación con {name} finalizada."))
-                .await;
+            agent.expect(&to_agent::chat_closed(&name)).await;
         }
     }
     let expected: Vec<String> = (1..=12).map(|i| format!("Cliente Carga {i}")).collect();
@@ -258,7 +251,7 @@ async fn twelve_customers_three_executives_fifo_with_positions() {
     let lines = last.recv_until_contains("Lo atiende").await;
     let positions: Vec<usize> = lines
         .iter()
-        .filter_map(|l| l.strip_prefix("Asistente: Usted está número "))
+        .filter_map(|l| l.strip_prefix(to_customer::QUEUE_POSITION_START))
         .map(|rest| rest.split(' ').next().unwrap().parse().unwrap())
         .collect();
     assert_eq!(positions, (1..=11).rev().collect::<Vec<_>>(), "{lines:#?}");
@@ -267,33 +260,27 @@ async fn twelve_customers_three_executives_fifo_with_positions() {
 #[tokio::test]
 async fn executive_disconnect_requeues_the_customer_at_the_head() {
     let server = TestServer::start().await;
-    let ruts = server.load_customers(2);
+    let ruts = server.load_customers(2).await;
     let mut agent = server.agent("JuanPerez").await;
     let mut first = server.logged_in(&ruts[0].to_string()).await;
     first.send("3").await;
     first.recv_until_contains("Lo atiende").await;
     let mut second = server.logged_in(&ruts[1].to_string()).await;
     second.send("3").await;
-    second
-        .expect("Asistente: Estamos redirigiendo a un asistente, usted está número 1 en la fila.")
-        .await;
+    second.expect(&to_customer::enqueued(1)).await;
     agent.recv_until_contains(":close termina").await;
     drop(agent);
     let line = first.recv().await;
     assert!(line.contains("se desconectó"), "{line}");
-    first
-        .expect("Asistente: Usted está número 1 en la fila.")
-        .await;
-    second
-        .expect("Asistente: Usted está número 2 en la fila.")
-        .await;
+    first.expect(&to_customer::queue_position(1)).await;
+    second.expect(&to_customer::queue_position(2)).await;
     server
         .expect_console("[SERVER] Ejecutivo JuanPerez desconectado.")
         .await;
     let mut other = server.agent("Ana").await;
     let assigned = other.recv().await;
     assert!(
-        assigned.starts_with("Sistema: Nuevo cliente: Cliente Carga 1 "),
+        assigned.starts_with(&format!("{}Cliente Carga 1 ", to_agent::NEW_CUSTOMER_START)),
         "{assigned}"
     );
     first
@@ -304,7 +291,7 @@ async fn executive_disconnect_requeues_the_customer_at_the_head() {
 #[tokio::test]
 async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
     let server = TestServer::start().await;
-    let ruts = server.load_customers(2);
+    let ruts = server.load_customers(2).await;
     let mut agent = server.agent("JuanPerez").await;
     let mut first = server.logged_in(&ruts[0].to_string()).await;
     first.send("3").await;
@@ -320,11 +307,11 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
     agent.expect("Cliente Carga 1: hola, me voy").await;
     drop(first);
     agent
-        .expect("Sistema: El cliente Cliente Carga 1 se desconectó.")
+        .expect(&to_agent::customer_disconnected("Cliente Carga 1"))
         .await;
     let assigned = agent.recv().await;
     assert!(
-        assigned.starts_with("Sistema: Nuevo cliente: Cliente Carga 2 "),
+        assigned.starts_with(&format!("{}Cliente Carga 2 ", to_agent::NEW_CUSTOMER_START)),
         "{assigned}"
     );
     let lines = agent.recv_until_contains(":close termina").await;
@@ -334,7 +321,13 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
             .any(|l| l == "  Cliente Carga 2: mi boleta viene con un cobro doble"),
         "{lines:#?}"
     );
-    let transcript = server.server.services.registry.transcript(request).unwrap();
+    let transcript = server
+        .server
+        .services
+        .registry
+        .transcript(request)
+        .await
+        .unwrap();
     assert_eq!(
         transcript.last().map(|l| l.text.as_str()),
         Some("hola, me voy")
@@ -347,7 +340,7 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
 #[tokio::test]
 async fn an_executive_with_capacity_two_switches_between_customers() {
     let server = TestServer::start_with(|config| config.agent_capacity = 2).await;
-    let ruts = server.load_customers(2);
+    let ruts = server.load_customers(2).await;
     let mut agent = server.agent("Ana").await;
     let mut first = server.logged_in(&ruts[0].to_string()).await;
     first.send("3").await;
@@ -369,12 +362,12 @@ async fn an_executive_with_capacity_two_switches_between_customers() {
     first.expect("Ana: para el primero").await;
     agent.send(":switch 2").await;
     agent
-        .expect("Sistema: Ahora conversa con Cliente Carga 2.")
+        .expect(&to_agent::now_talking_to("Cliente Carga 2"))
         .await;
     agent.send("para el segundo").await;
     second.expect("Ana: para el segundo").await;
     agent.send(":chats").await;
-    agent.expect("Sistema: Conversaciones actuales: 2.").await;
+    agent.expect(&to_agent::chats_header(2)).await;
     agent.recv().await;
     let active = agent.recv().await;
     assert!(
@@ -382,9 +375,7 @@ async fn an_executive_with_capacity_two_switches_between_customers() {
         "{active}"
     );
     agent.send(":switch 3").await;
-    agent
-        .expect("Sistema: No tiene una conversación número 3 (ver :chats).")
-        .await;
+    agent.expect(&to_agent::no_chat_number(3)).await;
 }
 
 #[tokio::test]
@@ -396,9 +387,7 @@ async fn repeated_wrong_tokens_are_slowed_down() {
         agent.recv().await;
         let sent = std::time::Instant::now();
         agent.send("adivinanza").await;
-        agent
-            .expect("Sistema: Token inválido. Conexión cerrada.")
-            .await;
+        agent.expect(to_agent::TOKEN_INVALID).await;
         answered_after.push(sent.elapsed());
         agent.expect_closed().await;
     }

@@ -2,6 +2,7 @@
 //! classifier built from the embedded intents.
 
 use crate::common::{TestServer, JORGE, JORGE_SERIAL};
+use reclamos::protocol::customer as to_customer;
 use reclamos::rut::Rut;
 
 #[tokio::test]
@@ -12,38 +13,32 @@ async fn each_option_by_writing() {
     client
         .send("oiga, quiero revisar mis reclamos anteriores")
         .await;
-    client.expect("Asistente: Estas son sus solicitudes:").await;
+    client.expect(to_customer::YOUR_REQUESTS).await;
     client.recv_until_contains("¿Cuál desea revisar?").await;
     client.send("mejor no, vuelvo al menú").await;
-    client.recv_until(|l| l == "(4) Salir").await;
+    client.recv_until(|l| l == to_customer::MENU_LAST).await;
 
     client
         .send("se me cayó el internet, pueden reiniciar el modem?")
         .await;
-    client
-        .expect("Asistente: Reiniciando sus servicios (Internet, TV y Telefonía)...")
-        .await;
-    client.recv_until(|l| l == "(4) Salir").await;
+    client.expect(to_customer::RESTARTING).await;
+    client.recv_until(|l| l == to_customer::MENU_LAST).await;
     server
         .expect_console("[SERVER] Reinicio Servicios Cliente Jorge Sandoval.")
         .await;
 
     client.send("kiero ablar con un ejecutibo").await;
-    client
-        .expect("Asistente: Estamos redirigiendo a un asistente, usted está número 1 en la fila.")
-        .await;
+    client.expect(&to_customer::enqueued(1)).await;
     client
         .recv_until_contains("no hay ejecutivos conectados")
         .await;
     client.send("ya no quiero esperar").await;
     let line = client.recv().await;
-    assert!(line.starts_with("Asistente: Salió de la fila."), "{line}");
-    client.recv_until(|l| l == "(4) Salir").await;
+    assert!(line.starts_with(to_customer::LEFT_QUEUE_START), "{line}");
+    client.recv_until(|l| l == to_customer::MENU_LAST).await;
 
     client.send("eso era todo, muchas gracias, chao").await;
-    client
-        .expect("Asistente: Gracias por contactarnos, que tenga un buen día.")
-        .await;
+    client.expect(to_customer::GOODBYE).await;
     client.expect_closed().await;
 }
 
@@ -54,16 +49,14 @@ async fn negation_and_contrast_pick_the_wanted_option() {
     client
         .send("no quiero salir, quiero ver mis reclamos")
         .await;
-    client.expect("Asistente: Estas son sus solicitudes:").await;
+    client.expect(to_customer::YOUR_REQUESTS).await;
     client.recv_until_contains("¿Cuál desea revisar?").await;
     client.send("volver").await;
-    client.recv_until(|l| l == "(4) Salir").await;
+    client.recv_until(|l| l == to_customer::MENU_LAST).await;
     client
         .send("no necesito un ejecutivo, solo reinicien el modem")
         .await;
-    client
-        .expect("Asistente: Reiniciando sus servicios (Internet, TV y Telefonía)...")
-        .await;
+    client.expect(to_customer::RESTARTING).await;
 }
 
 #[tokio::test]
@@ -71,27 +64,21 @@ async fn a_refused_option_is_not_taken_and_the_menu_comes_back() {
     let server = TestServer::start().await;
     let services = &server.server.services;
     let jorge: Rut = JORGE.parse().unwrap();
-    let requests = services.registry.requests_of(jorge).unwrap().len();
+    let requests = services.registry.requests_of(jorge).await.unwrap().len();
     let mut client = server.logged_in(JORGE).await;
     client.send("no quiero hablar con un ejecutivo").await;
-    client
-        .expect("Asistente: Entendido. ¿En qué te podemos ayudar?")
-        .await;
+    client.expect(to_customer::DECLINED).await;
     client.expect_menu().await;
     client.send("tampoco necesito reiniciar nada").await;
-    client
-        .expect("Asistente: Entendido. ¿En qué te podemos ayudar?")
-        .await;
+    client.expect(to_customer::DECLINED).await;
     client.expect_menu().await;
     // Not a refusal: the customer gets help on how to ask.
     client.send("no sé").await;
-    client
-        .expect("Asistente: No entendí su mensaje. Puede escribir el número de una opción o contarme con sus palabras qué necesita.")
-        .await;
+    client.expect(to_customer::NOT_UNDERSTOOD).await;
     client.expect_menu().await;
     // Nothing was done on the customer's behalf: no restart, nobody queued.
     assert_eq!(
-        services.registry.requests_of(jorge).unwrap().len(),
+        services.registry.requests_of(jorge).await.unwrap().len(),
         requests
     );
     assert_eq!(services.hub.occupancy().waiting, 0);
@@ -112,14 +99,14 @@ async fn request_numbers_and_descriptions_choose_a_request() {
     let mut client = server.logged_in(JORGE).await;
     client.send("¿cómo va la solicitud 123499?").await;
     client
-        .expect("Asistente: Solicitud 123499: Cambio de Plan")
+        .expect(&to_customer::request_title(123499, "Cambio de Plan"))
         .await;
-    client.recv_until(|l| l == "(4) Salir").await;
+    client.recv_until(|l| l == to_customer::MENU_LAST).await;
     client.send("1").await;
     client.recv_until_contains("¿Cuál desea revisar?").await;
     client.send("la del wifi").await;
     client
-        .expect("Asistente: Solicitud 124578: Cambio de clave WiFi")
+        .expect(&to_customer::request_title(124578, "Cambio de clave WiFi"))
         .await;
     client.recv_until_contains("número de serie").await;
     client.send(JORGE_SERIAL).await;
@@ -137,14 +124,13 @@ async fn an_unsure_message_gets_a_question_answered_by_yes_no_or_a_number() {
         .await;
     let question = client.recv().await;
     assert!(
-        question.starts_with("Asistente: No estoy seguro de haber entendido. ¿Quiso decir ("),
+        question.starts_with(to_customer::CLARIFY_START),
         "{question}"
     );
     client.send("sí").await;
     let answer = client.recv().await;
     assert!(
-        answer.starts_with("Asistente: Reiniciando")
-            || answer.starts_with("Asistente: Estamos redirigiendo"),
+        answer == to_customer::RESTARTING || answer.starts_with(to_customer::ENQUEUED_START),
         "{answer}"
     );
 
@@ -152,16 +138,11 @@ async fn an_unsure_message_gets_a_question_answered_by_yes_no_or_a_number() {
     other.send("reinicien el modem o pásenme con alguien").await;
     other.recv_until_contains("¿Quiso decir").await;
     other.send("no").await;
-    other
-        .expect("Asistente: Entendido. ¿En qué te podemos ayudar?")
-        .await;
+    other.expect(to_customer::DECLINED).await;
     other.expect_menu().await;
     other.send("reinicien el modem o pásenme con alguien").await;
     other.recv_until_contains("¿Quiso decir").await;
     other.send("3").await;
     let line = other.recv().await;
-    assert!(
-        line.starts_with("Asistente: Estamos redirigiendo a un asistente, usted está número "),
-        "{line}"
-    );
+    assert!(line.starts_with(to_customer::ENQUEUED_START), "{line}");
 }

@@ -4,6 +4,9 @@
 use std::time::Duration;
 
 use crate::common::{TestClient, TestServer, JORGE};
+use reclamos::protocol::{
+    agent as to_agent, customer as to_customer, notice, BOT_NAME, SYSTEM_NAME,
+};
 use reclamos::registry::RequestState;
 use reclamos::rut::Rut;
 
@@ -13,20 +16,18 @@ async fn well_behaved_session(server: &TestServer, rut: Rut) {
     client.send("1").await;
     client.recv_until_contains("¿Cuál desea revisar?").await;
     client.send("1").await;
-    client.recv_until(|l| l == "(4) Salir").await;
+    client.recv_until(|l| l == to_customer::MENU_LAST).await;
     client.send("2").await;
-    client.recv_until(|l| l == "(4) Salir").await;
+    client.recv_until(|l| l == to_customer::MENU_LAST).await;
     client.send("4").await;
-    client
-        .expect("Asistente: Gracias por contactarnos, que tenga un buen día.")
-        .await;
+    client.expect(to_customer::GOODBYE).await;
     client.expect_closed().await;
 }
 
 #[tokio::test]
 async fn ten_megabyte_line_gets_an_error_and_a_close() {
     let server = TestServer::start().await;
-    let ruts = server.load_customers(1);
+    let ruts = server.load_customers(1).await;
     let mut hostile = server.customer().await;
     let big = vec![b'a'; 10 * 1024 * 1024];
     // The server closes as soon as the limit is passed, so the write may fail midway.
@@ -42,10 +43,7 @@ async fn ten_megabyte_line_gets_an_error_and_a_close() {
     });
     hostile.send_raw(&vec![b'x'; 5000]).await;
     let line = hostile.recv().await;
-    assert_eq!(
-        line,
-        "Asistente: Su mensaje supera el máximo de 4096 bytes por línea. Cerramos la conexión."
-    );
+    assert_eq!(line, notice::line(BOT_NAME, &notice::too_long(4096)));
     hostile.expect_closed().await;
     well_behaved_session(&server, ruts[0]).await;
     let _ = tokio::time::timeout(Duration::from_secs(10), writer).await;
@@ -54,27 +52,25 @@ async fn ten_megabyte_line_gets_an_error_and_a_close() {
 #[tokio::test]
 async fn invalid_utf8_nul_telnet_and_noise_get_clear_answers() {
     let server = TestServer::start().await;
-    let ruts = server.load_customers(1);
+    let ruts = server.load_customers(1).await;
     let mut client = server.customer().await;
     // Telnet negotiation (IAC DO ECHO, IAC WILL SGA) before a valid RUT is ignored.
     client.send_raw(&[255, 253, 1, 255, 251, 3]).await;
     client.send_raw(b"\xff\xfe\x00garbage\x00\n").await;
     let line = client.recv().await;
-    assert!(line.starts_with("Asistente: RUT inválido"), "{line}");
+    assert!(line.starts_with(to_customer::INVALID_RUT_START), "{line}");
     client
         .send_raw(b"\xc3\x28\xa0\xa1 binary \x01\x02\x7f\r\n")
         .await;
     let line = client.recv().await;
-    assert!(line.starts_with("Asistente: RUT inválido"), "{line}");
+    assert!(line.starts_with(to_customer::INVALID_RUT_START), "{line}");
     client.send_raw(&[255, 253, 1]).await;
     client.send(JORGE).await;
-    client
-        .expect("Asistente: Hola Jorge, en qué te podemos ayudar?")
-        .await;
+    client.expect(&to_customer::hello("Jorge")).await;
     client.expect_menu().await;
     client.send_raw(b"\x00\x00\x00\n").await;
     let line = client.recv().await;
-    assert!(line.starts_with("Asistente: No entendí"), "{line}");
+    assert_eq!(line, to_customer::NOT_UNDERSTOOD);
     client.expect_menu().await;
     well_behaved_session(&server, ruts[0]).await;
 }
@@ -110,7 +106,7 @@ async fn flood_is_warned_then_disconnected_without_slowing_others() {
         config.limits.burst = 10;
     })
     .await;
-    let ruts = server.load_customers(1);
+    let ruts = server.load_customers(1).await;
     let mut flooder = server.logged_in(JORGE).await;
     let flood: String = "9\n".repeat(200);
     flooder.send_raw(flood.as_bytes()).await;
@@ -119,12 +115,14 @@ async fn flood_is_warned_then_disconnected_without_slowing_others() {
         lines.push(line);
     }
     assert!(
-        lines.iter().any(|l| l.contains("demasiado rápido")),
+        lines
+            .iter()
+            .any(|l| l.starts_with(notice::FLOOD_WARNING_START)),
         "warned"
     );
     assert_eq!(
-        lines.last().map(String::as_str),
-        Some("Asistente: Conexión cerrada por exceso de mensajes.")
+        lines.last(),
+        Some(&notice::line(BOT_NAME, notice::FLOOD_CLOSE))
     );
     well_behaved_session(&server, ruts[0]).await;
     server
@@ -146,7 +144,7 @@ async fn connections_beyond_the_cap_are_refused_politely() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
         let mut c = TestClient::connect(server.customers()).await;
-        if c.recv().await == "Asistente: Hola! Bienvenido, Ingrese su RUT" {
+        if c.recv().await == to_customer::GREETING {
             break;
         }
         assert!(
@@ -165,17 +163,14 @@ async fn timeouts_say_why_before_closing_but_the_queue_is_not_idle() {
     })
     .await;
     let mut silent = server.customer().await;
-    silent.expect("Asistente: Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.").await;
+    silent.expect(&notice::line(BOT_NAME, notice::IDLE)).await;
     silent.expect_closed().await;
 
     let mut idle = server.logged_in(JORGE).await;
-    idle.expect(
-        "Asistente: Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.",
-    )
-    .await;
+    idle.expect(&notice::line(BOT_NAME, notice::IDLE)).await;
     idle.expect_closed().await;
 
-    let ruts = server.load_customers(1);
+    let ruts = server.load_customers(1).await;
     let mut waiting = server.logged_in(&ruts[0].to_string()).await;
     waiting.send("3").await;
     waiting
@@ -200,18 +195,14 @@ async fn activity_keeps_postponing_the_idle_timeout() {
     while started.elapsed() < 3 * IDLE {
         tokio::time::sleep(IDLE / 8).await;
         active.send("menu").await;
-        let answer = active.recv_until(|l| l == "(4) Salir").await;
+        let answer = active.recv_until(|l| l == to_customer::MENU_LAST).await;
         assert!(
             !answer.iter().any(|l| l.contains("inactividad")),
             "closed while active: {answer:?}"
         );
     }
     let silent_from = std::time::Instant::now();
-    active
-        .expect(
-            "Asistente: Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.",
-        )
-        .await;
+    active.expect(&notice::line(BOT_NAME, notice::IDLE)).await;
     assert!(silent_from.elapsed() >= IDLE / 2, "closed too early");
     active.expect_closed().await;
 }
@@ -236,7 +227,7 @@ async fn a_customer_who_does_not_read_is_disconnected() {
         agent.send(&line).await;
     }
     agent
-        .recv_until_contains("Sistema: El cliente Jorge Sandoval se desconectó.")
+        .recv_until_contains(&to_agent::customer_disconnected("Jorge Sandoval"))
         .await;
     server
         .expect_console("[SERVER] Cliente Jorge Sandoval desconectado.")
@@ -257,12 +248,12 @@ async fn graceful_shutdown_tells_everyone_and_finishes() {
     server.shutdown().await;
     let grace = reclamos::server::Limits::default().shutdown_grace;
     assert!(started.elapsed() < grace + Duration::from_secs(5));
-    let notice = "Asistente: El servicio se está cerrando por mantención. Por favor vuelva a conectarse en unos minutos.";
-    customer.expect(notice).await;
+    let shutdown = notice::line(BOT_NAME, notice::SHUTDOWN);
+    customer.expect(&shutdown).await;
     customer.expect_closed().await;
     // Executives hear it from "Sistema", as everything the server tells them.
     agent
-        .expect(&notice.replacen("Asistente:", "Sistema:", 1))
+        .expect(&notice::line(SYSTEM_NAME, notice::SHUTDOWN))
         .await;
     agent.expect_closed().await;
     assert!(console
@@ -274,21 +265,26 @@ async fn graceful_shutdown_tells_everyone_and_finishes() {
 #[tokio::test]
 async fn a_full_database_gets_an_apology_and_reads_keep_working() {
     let server = TestServer::start().await;
-    let ruts = server.load_customers(1);
+    let ruts = server.load_customers(1).await;
     let registry = &server.server.services.registry;
     // Cap the database at its current size, then fill every table (each has its own pages)
     // with ever smaller rows until not even a tiny one fits.
-    registry.limit_size(0).unwrap();
+    registry.limit_size(0).await.unwrap();
     let rut: Rut = JORGE.parse().unwrap();
     for size in [2000, 200, 20, 1] {
         let text = "x".repeat(size);
         let mut rounds = 0;
-        while registry.append_history(124_578, "relleno", &text).is_ok()
+        while registry
+            .append_history(124_578, "relleno", &text)
+            .await
+            .is_ok()
             | registry
                 .append_transcript(124_578, "relleno", &text)
+                .await
                 .is_ok()
             | registry
                 .create_request(rut, &text, RequestState::Abierto, "relleno", &text)
+                .await
                 .is_ok()
         {
             rounds += 1;
@@ -297,7 +293,7 @@ async fn a_full_database_gets_an_apology_and_reads_keep_working() {
     }
     let mut client = server.logged_in(JORGE).await;
     client.send("2").await;
-    let lines = client.recv_until(|l| l == "(4) Salir").await;
+    let lines = client.recv_until(|l| l == to_customer::MENU_LAST).await;
     assert!(
         lines
             .iter()
@@ -311,7 +307,7 @@ async fn a_full_database_gets_an_apology_and_reads_keep_working() {
         .all(|l| !l.contains("Reinicio Servicios")));
     // Reads keep working.
     client.send("1").await;
-    client.expect("Asistente: Estas son sus solicitudes:").await;
+    client.expect(to_customer::YOUR_REQUESTS).await;
     client.recv_until_contains("¿Cuál desea revisar?").await;
     // Other customers are still served.
     let mut other = server.logged_in(&ruts[0].to_string()).await;

@@ -2,6 +2,7 @@
 
 use crate::common::{eventually, TestServer};
 use reclamos::hub::Occupancy;
+use reclamos::protocol::customer as to_customer;
 
 #[tokio::test]
 async fn connections_and_answered_lines_are_counted_per_period() {
@@ -15,7 +16,7 @@ async fn connections_and_answered_lines_are_counted_per_period() {
     jorge.send("1").await;
     jorge.recv_until_contains("volver").await;
     jorge.send("volver").await;
-    jorge.recv_until_contains("(4) Salir").await;
+    jorge.recv_until_contains(to_customer::MENU_LAST).await;
     let _idle = server.customer().await;
 
     let period = metrics.take();
@@ -42,7 +43,7 @@ async fn the_queue_for_executives_is_counted() {
     assert_eq!(hub.occupancy(), Occupancy::default());
 
     // One executive (one chat at a time): the first customer is served, the second waits.
-    let ruts = server.load_customers(2);
+    let ruts = server.load_customers(2).await;
     let mut agent = server.agent("Ana").await;
     let mut first = server.logged_in(&ruts[0].to_string()).await;
     first.send("3").await;

@@ -8,6 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use crate::common::{TestServer, JORGE, READ_TIMEOUT, TOKEN};
+use reclamos::protocol::{agent as to_agent, customer as to_customer};
 use reclamos::server::TlsFiles;
 use tokio::io::{
     AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines, ReadHalf, WriteHalf,
@@ -121,18 +122,18 @@ impl TlsClient {
 
     async fn expect_menu(&mut self) {
         for line in [
-            "(1) Revisar atenciones anteriores.",
-            "(2) Reiniciar servicios.",
-            "(3) Contactar a un ejecutivo",
-            "(4) Salir",
+            to_customer::MENU[0],
+            to_customer::MENU[1],
+            to_customer::MENU[2],
+            to_customer::MENU_LAST,
         ] {
             self.expect(line).await;
         }
     }
 }
 
-const GREETING: &str = "Asistente: Hola! Bienvenido, Ingrese su RUT";
-const GOODBYE: &str = "Asistente: Gracias por contactarnos, que tenga un buen día.";
+const GREETING: &str = to_customer::GREETING;
+const GOODBYE: &str = to_customer::GOODBYE;
 
 #[tokio::test]
 async fn customer_logs_in_and_leaves_over_tls() {
@@ -140,9 +141,7 @@ async fn customer_logs_in_and_leaves_over_tls() {
     let mut client = TlsClient::connect(server.customers(), &cert.cert).await;
     client.expect(GREETING).await;
     client.send(JORGE).await;
-    client
-        .expect("Asistente: Hola Jorge, en qué te podemos ayudar?")
-        .await;
+    client.expect(&to_customer::hello("Jorge")).await;
     client.expect_menu().await;
     client.send("4").await;
     client.expect(GOODBYE).await;
@@ -160,17 +159,13 @@ async fn customer_logs_in_and_leaves_over_tls() {
 async fn executives_port_is_tls_too() {
     let (server, cert) = tls_server().await;
     let mut agent = TlsClient::connect(server.agents(), &cert.cert).await;
-    agent
-        .expect("Sistema: Canal de ejecutivos. Ingrese su token de acceso.")
-        .await;
+    agent.expect(to_agent::GREETING).await;
     agent.send(TOKEN).await;
-    agent
-        .expect("Sistema: Token aceptado. Ingrese su nombre de ejecutivo.")
-        .await;
+    agent.expect(to_agent::TOKEN_ACCEPTED).await;
     agent.send("JuanPerez").await;
     let welcome = agent.recv().await;
     assert!(
-        welcome.starts_with("Sistema: Bienvenido JuanPerez."),
+        welcome.starts_with(&format!("{}JuanPerez.", to_agent::WELCOME_START)),
         "{welcome}"
     );
 }
@@ -184,7 +179,7 @@ async fn a_full_executives_port_refuses_over_tls_in_the_executives_voice() {
         .await;
     let mut refused = TlsClient::connect(server.agents(), &cert.cert).await;
     refused
-        .expect(reclamos::server::admission::EXECUTIVES_BUSY)
+        .expect(reclamos::protocol::notice::AGENTS_BUSY)
         .await;
 }
 
@@ -219,8 +214,7 @@ async fn plain_and_silent_clients_on_the_tls_port_do_not_disturb_tls_clients() {
 
     // And the first TLS client goes on unharmed.
     tls.send(JORGE).await;
-    tls.expect("Asistente: Hola Jorge, en qué te podemos ayudar?")
-        .await;
+    tls.expect(&to_customer::hello("Jorge")).await;
     tls.expect_menu().await;
     tls.send("4").await;
     tls.expect(GOODBYE).await;
@@ -272,7 +266,7 @@ async fn client_binary_speaks_tls_with_a_given_ca() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.first(), Some(&GREETING), "{stdout}");
     assert!(
-        lines.contains(&"Asistente: Hola Jorge, en qué te podemos ayudar?"),
+        lines.contains(&to_customer::hello("Jorge").as_str()),
         "{stdout}"
     );
     assert_eq!(lines.last(), Some(&GOODBYE), "{stdout}");

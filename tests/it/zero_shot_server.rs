@@ -8,6 +8,7 @@ use crate::common;
 use crate::common::{TestServer, JORGE};
 use reclamos::nlu::select::ClassifierMode;
 use reclamos::nlu::zero_shot::fixture::{self, TinySpec};
+use reclamos::protocol::customer as to_customer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hybrid_server_routes_free_text() {
@@ -22,13 +23,13 @@ async fn hybrid_server_routes_free_text() {
     // Unsure for the YAML classifier: asked to the model on its thread, then answered.
     client.send("zzzz qqqq wwww").await;
     let line = client.recv().await;
-    assert!(line.starts_with("Asistente: "), "{line}");
+    assert!(line.starts_with(reclamos::protocol::BOT), "{line}");
     client
-        .recv_until(|l| l == "(4) Salir" || l.contains("¿Quiso decir"))
+        .recv_until(|l| l == to_customer::MENU_LAST || l.contains("¿Quiso decir"))
         .await;
     // Confident for the YAML classifier: answered inline.
     client.send("quiero ver mis reclamos anteriores").await;
-    client.expect("Asistente: Estas son sus solicitudes:").await;
+    client.expect(to_customer::YOUR_REQUESTS).await;
 }
 
 #[tokio::test]
@@ -50,9 +51,7 @@ async fn a_missing_model_stops_the_start_unless_optional() {
     let mut client = common::TestClient::connect(server.customer_addr).await;
     client.recv().await;
     client.send(JORGE).await;
-    client.recv_until(|l| l == "(4) Salir").await;
+    client.recv_until(|l| l == to_customer::MENU_LAST).await;
     client.send("quiero hablar con un ejecutivo").await;
-    client
-        .expect("Asistente: Estamos redirigiendo a un asistente, usted está número 1 en la fila.")
-        .await;
+    client.expect(&to_customer::enqueued(1)).await;
 }

@@ -15,6 +15,7 @@ use tokio_util::codec::{FramedRead, FramedWrite, LinesCodec};
 use tokio_util::sync::CancellationToken;
 
 use super::stats::{SessionError, SessionOutcome};
+use reclamos::protocol::{self, agent as to_agent, customer as say};
 use reclamos::server::limits::TokenBucket;
 
 /// Longest line the load generator accepts from a server.
@@ -173,7 +174,7 @@ struct LineConn {
 }
 
 /// How the server announces that it drops lines sent too fast (docs/protocol.md, limits).
-const RATE_LIMITED: &str = "Asistente: Está enviando mensajes demasiado rápido";
+const RATE_LIMITED: &str = protocol::notice::FLOOD_WARNING_START;
 
 /// Why a read did not give a line.
 enum ReadError {
@@ -292,41 +293,37 @@ pub enum AnswerEnd {
 
 /// Recognises the last line of a bot answer (docs/protocol.md); `None` for any other line.
 pub fn answer_end(line: &str) -> Option<AnswerEnd> {
-    let bot = line.strip_prefix("Asistente: ");
-    match bot {
-        None if line == "(4) Salir" => Some(AnswerEnd::Menu),
-        None => None,
-        Some(text) if text.starts_with("¿Cuál desea revisar?") => Some(AnswerEnd::Choosing),
-        Some(text) if text.contains("\"volver\" para ir al menú") => Some(AnswerEnd::Choosing),
-        Some(text)
-            if text.starts_with("No estoy seguro de haber entendido")
-                || text.starts_with("Responda sí o no") =>
-        {
-            Some(AnswerEnd::Clarify)
-        }
-        Some(text)
-            if text.starts_with("Para ver la respuesta, ingrese el número de serie")
-                || text.starts_with("El número de serie no coincide. Le quedan") =>
-        {
-            Some(AnswerEnd::Serial)
-        }
-        Some(text) if text.starts_with("Estamos redirigiendo") => Some(AnswerEnd::Queued),
-        Some(text) if text.starts_with("Gracias por contactarnos") => Some(AnswerEnd::Goodbye),
-        Some(text)
-            if text.starts_with("RUT inválido")
-                || text.contains("no está registrado")
-                || text.starts_with("Ya hay una sesión activa")
-                || text.starts_with("Ingrese su RUT") =>
-        {
-            Some(AnswerEnd::LoginRejected(line.to_string()))
-        }
-        Some(_) => None,
+    if line == say::MENU_LAST {
+        return Some(AnswerEnd::Menu);
     }
+    if !line.starts_with(protocol::BOT) {
+        return None;
+    }
+    let end = if line == say::WHICH_REQUEST || line.ends_with(say::ASK_AGAIN_END) {
+        AnswerEnd::Choosing
+    } else if line.starts_with(say::CLARIFY_START) || line.starts_with(say::YES_NO_START) {
+        AnswerEnd::Clarify
+    } else if line == say::ASK_SERIAL || line.starts_with(say::SERIAL_MISMATCH_START) {
+        AnswerEnd::Serial
+    } else if line.starts_with(say::ENQUEUED_START) {
+        AnswerEnd::Queued
+    } else if line == say::GOODBYE {
+        AnswerEnd::Goodbye
+    } else if line.starts_with(say::INVALID_RUT_START)
+        || line.contains(say::NOT_REGISTERED_MARK)
+        || line.starts_with(say::ALREADY_LOGGED_IN_START)
+        || line == say::RUT_HINT
+    {
+        AnswerEnd::LoginRejected(line.to_string())
+    } else {
+        return None;
+    };
+    Some(end)
 }
 
 /// The executive's name in "Asistente: Lo atiende el ejecutivo X. Escriba ...".
 pub fn assigned_agent(line: &str) -> Option<String> {
-    let rest = line.strip_prefix("Asistente: Lo atiende el ejecutivo ")?;
+    let rest = line.strip_prefix(say::ASSIGNED_START)?;
     let name = rest
         .split(". ")
         .next()
@@ -433,8 +430,7 @@ async fn customer_script(
         .map_err(|err| SessionError::new("connect", err.to_string()))?;
     let conn = slot.insert(conn);
     conn.wait_for("greeting", plan.timeout, |line| {
-        line.starts_with("Asistente: Hola! Bienvenido")
-            .then_some(())
+        (line == say::GREETING).then_some(())
     })
     .await?;
     outcome.connect = Some(start.elapsed());
@@ -517,7 +513,7 @@ async fn chat_with_executive(
     .await?;
     outcome.chat_rtts.push(start.elapsed());
     conn.wait_for("end of the chat", plan.timeout, |line| {
-        (line == "(4) Salir").then_some(())
+        (line == say::MENU_LAST).then_some(())
     })
     .await
 }
@@ -589,18 +585,15 @@ pub async fn run_agent(
 }
 
 async fn agent_login(conn: &mut LineConn, plan: &AgentPlan) -> Result<(), SessionError> {
-    let starts = |prefix: &'static str| move |line: &str| line.starts_with(prefix).then_some(());
-    conn.wait_for(
-        "executive greeting",
-        plan.timeout,
-        starts("Sistema: Canal de ejecutivos"),
-    )
+    conn.wait_for("executive greeting", plan.timeout, |line| {
+        (line == to_agent::GREETING).then_some(())
+    })
     .await?;
     conn.send(&plan.token).await?;
     let accepted = conn
         .wait_for("token answer", plan.timeout, |line| {
-            line.starts_with("Sistema: Token")
-                .then(|| line.contains("aceptado"))
+            (line == to_agent::TOKEN_ACCEPTED || line == to_agent::TOKEN_INVALID)
+                .then(|| line == to_agent::TOKEN_ACCEPTED)
         })
         .await?;
     if !accepted {
@@ -612,8 +605,8 @@ async fn agent_login(conn: &mut LineConn, plan: &AgentPlan) -> Result<(), Sessio
     conn.send(&plan.name).await?;
     let welcomed = conn
         .wait_for("executive welcome", plan.timeout, |line| {
-            (line.starts_with("Sistema: Bienvenido") || line.contains("ya está en uso"))
-                .then(|| line.starts_with("Sistema: Bienvenido"))
+            let welcome = line.starts_with(to_agent::WELCOME_START);
+            (welcome || line.contains(to_agent::NAME_TAKEN_MARK)).then_some(welcome)
         })
         .await?;
     if !welcomed {
@@ -643,7 +636,7 @@ async fn agent_loop(
         if line.starts_with(RATE_LIMITED) {
             return Err(SessionError::new("executive rate limited", line));
         }
-        if let Some(rest) = line.strip_prefix("Sistema: Nuevo cliente: ") {
+        if let Some(rest) = line.strip_prefix(to_agent::NEW_CUSTOMER_START) {
             let name = rest.split(" (RUT").next().unwrap_or(rest).to_string();
             customer = Some(name);
             think(plan.think).await;
@@ -664,7 +657,7 @@ async fn agent_loop(
             conn.send(":close").await?;
             customer = None;
             *served += 1;
-        } else if line.starts_with("Sistema: El cliente ") {
+        } else if line.starts_with(to_agent::CUSTOMER_LEFT_START) {
             // They left or disconnected before we answered.
             customer = None;
         }
@@ -788,64 +781,41 @@ mod tests {
 
     #[test]
     fn answer_end_table() {
-        let table: &[(&str, Option<AnswerEnd>)] = &[
-            ("(4) Salir", Some(AnswerEnd::Menu)),
-            ("(3) Contactar a un ejecutivo", None),
-            ("Asistente: Hola Jorge, en qué te podemos ayudar?", None),
+        let rejected = say::not_registered("50.000.001-5");
+        let table: Vec<(String, Option<AnswerEnd>)> = vec![
+            (say::MENU_LAST.into(), Some(AnswerEnd::Menu)),
+            (say::MENU[2].into(), None),
+            (say::hello("Jorge"), None),
+            (say::WHICH_REQUEST.into(), Some(AnswerEnd::Choosing)),
             (
-                "Asistente: ¿Cuál desea revisar? Escriba su posición o el número de solicitud (o \"volver\").",
+                say::ask_again(say::NOT_RECOGNISED, 2),
                 Some(AnswerEnd::Choosing),
             ),
-            (
-                "Asistente: No reconocí cuál solicitud busca. Escriba la posición (1 a 2) o el número de solicitud, o \"volver\" para ir al menú.",
-                Some(AnswerEnd::Choosing),
-            ),
-            (
-                "Asistente: No estoy seguro de haber entendido. ¿Quiso decir (1) a o (2) b?",
-                Some(AnswerEnd::Clarify),
-            ),
-            (
-                "Asistente: Para ver la respuesta, ingrese el número de serie de su cédula de identidad.",
-                Some(AnswerEnd::Serial),
-            ),
-            (
-                "Asistente: Estamos redirigiendo a un asistente, usted está número 1 en la fila.",
-                Some(AnswerEnd::Queued),
-            ),
-            (
-                "Asistente: Gracias por contactarnos, que tenga un buen día.",
-                Some(AnswerEnd::Goodbye),
-            ),
-            (
-                "Asistente: El RUT 50.000.001-5 no está registrado como cliente.",
-                Some(AnswerEnd::LoginRejected(
-                    "Asistente: El RUT 50.000.001-5 no está registrado como cliente.".into(),
-                )),
-            ),
-            ("JuanPerez: (4) Salir", None),
+            (say::clarify((1, "a"), (2, "b")), Some(AnswerEnd::Clarify)),
+            (say::yes_no(1, 2), Some(AnswerEnd::Clarify)),
+            (say::ASK_SERIAL.into(), Some(AnswerEnd::Serial)),
+            (say::serial_mismatch(2), Some(AnswerEnd::Serial)),
+            (say::enqueued(1), Some(AnswerEnd::Queued)),
+            (say::GOODBYE.into(), Some(AnswerEnd::Goodbye)),
+            (rejected.clone(), Some(AnswerEnd::LoginRejected(rejected))),
+            (format!("JuanPerez: {}", say::MENU_LAST), None),
         ];
         for (line, expected) in table {
-            assert_eq!(answer_end(line), *expected, "{line}");
+            assert_eq!(answer_end(&line), expected, "{line}");
         }
     }
 
     #[test]
     fn assigned_agent_names() {
         assert_eq!(
-            assigned_agent(
-                "Asistente: Lo atiende el ejecutivo JuanPerez. Escriba \"salir\" para terminar la conversación."
-            )
-            .as_deref(),
+            assigned_agent(&say::assigned("JuanPerez")).as_deref(),
             Some("JuanPerez")
         );
         assert_eq!(
-            assigned_agent("Asistente: Lo atiende el ejecutivo J.Perez.").as_deref(),
+            assigned_agent(&say::assigned("J.Perez")).as_deref(),
             Some("J.Perez")
         );
-        assert_eq!(
-            assigned_agent("Asistente: Usted está número 2 en la fila."),
-            None
-        );
+        assert_eq!(assigned_agent(&say::queue_position(2)), None);
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use reclamos::console::Console;
+use reclamos::protocol::{agent as to_agent, customer as to_customer};
 use reclamos::server::{Config, Server};
 use tempfile::TempDir;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
@@ -65,11 +66,12 @@ impl TestServer {
     }
 
     /// Seeds `n` synthetic customers ("Cliente Carga 1".."n") and returns their RUTs.
-    pub fn load_customers(&self, n: usize) -> Vec<reclamos::rut::Rut> {
+    pub async fn load_customers(&self, n: usize) -> Vec<reclamos::rut::Rut> {
         self.server
             .services
             .registry
             .seed_load_customers(n)
+            .await
             .expect("seeding customers")
     }
 
@@ -86,9 +88,7 @@ impl TestServer {
     /// A customer connection past the greeting.
     pub async fn customer(&self) -> TestClient {
         let mut client = TestClient::connect(self.customers()).await;
-        client
-            .expect("Asistente: Hola! Bienvenido, Ingrese su RUT")
-            .await;
+        client.expect(to_customer::GREETING).await;
         client
     }
 
@@ -98,7 +98,7 @@ impl TestServer {
         client.send(rut).await;
         let greeting = client.recv().await;
         assert!(
-            greeting.starts_with("Asistente: Hola "),
+            greeting.starts_with(to_customer::HELLO_START),
             "unexpected greeting {greeting:?}"
         );
         client.expect_menu().await;
@@ -108,17 +108,13 @@ impl TestServer {
     /// An executive logged in as `name`.
     pub async fn agent(&self, name: &str) -> TestClient {
         let mut client = TestClient::connect(self.agents()).await;
-        client
-            .expect("Sistema: Canal de ejecutivos. Ingrese su token de acceso.")
-            .await;
+        client.expect(to_agent::GREETING).await;
         client.send(TOKEN).await;
-        client
-            .expect("Sistema: Token aceptado. Ingrese su nombre de ejecutivo.")
-            .await;
+        client.expect(to_agent::TOKEN_ACCEPTED).await;
         client.send(name).await;
         let welcome = client.recv().await;
         assert!(
-            welcome.starts_with(&format!("Sistema: Bienvenido {name}.")),
+            welcome.starts_with(&format!("{}{name}.", to_agent::WELCOME_START)),
             "{welcome:?}"
         );
         client
@@ -234,10 +230,9 @@ impl TestClient {
 
     /// Asserts the four menu lines.
     pub async fn expect_menu(&mut self) {
-        self.expect("(1) Revisar atenciones anteriores.").await;
-        self.expect("(2) Reiniciar servicios.").await;
-        self.expect("(3) Contactar a un ejecutivo").await;
-        self.expect("(4) Salir").await;
+        for line in to_customer::MENU {
+            self.expect(line).await;
+        }
     }
 
     /// Asserts that the server closes the connection next.

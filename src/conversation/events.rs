@@ -1,0 +1,162 @@
+//! What the hub and the conversations tell each other, as plain data: session ids, the
+//! events the hub delivers to customers and executives, and the answers of hub operations.
+//! No channels here, so the sans-IO conversations can name them; [`crate::hub`] re-exports
+//! them.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use thiserror::Error;
+
+use crate::registry::RequestId;
+use crate::rut::Rut;
+
+/// Identifies one connection for its whole life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId(pub u64);
+
+impl SessionId {
+    /// A new id, unique in this process.
+    pub fn next() -> SessionId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        SessionId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "s{}", self.0)
+    }
+}
+
+/// What a waiting or chatting customer is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerEvent {
+    /// Their (new) position in the queue, from 1.
+    QueuePosition(usize),
+    /// An executive took them.
+    Assigned {
+        /// The executive's display name.
+        agent: String,
+    },
+    /// A line from their executive.
+    FromAgent {
+        /// The executive's display name.
+        agent: String,
+        /// What they wrote.
+        text: String,
+    },
+    /// Their executive changed display name.
+    AgentRenamed {
+        /// The new name.
+        agent: String,
+    },
+    /// Their executive restarted their services.
+    ServicesRestarted {
+        /// The executive's display name.
+        agent: String,
+    },
+    /// Their executive ended the conversation.
+    ChatEnded {
+        /// The executive's display name.
+        agent: String,
+    },
+    /// Their executive disconnected; they are back at the head of the queue.
+    AgentLeft {
+        /// The executive's display name.
+        agent: String,
+    },
+}
+
+/// Who a chat is with, as the executive sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatInfo {
+    /// The customer's session.
+    pub customer: SessionId,
+    /// The customer's full name.
+    pub name: String,
+    /// The customer's RUT.
+    pub rut: Rut,
+    /// The request created when the customer asked for an executive.
+    pub request: RequestId,
+}
+
+/// What an executive is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentEvent {
+    /// A customer was assigned, with what they wrote while waiting.
+    Assigned {
+        /// The customer.
+        chat: ChatInfo,
+        /// Lines typed in the queue, oldest first.
+        backlog: Vec<String>,
+    },
+    /// A line from one of their customers.
+    FromCustomer {
+        /// The customer.
+        chat: ChatInfo,
+        /// What they wrote.
+        text: String,
+    },
+    /// A customer of theirs left the chat (by choice or by disconnecting).
+    CustomerLeft {
+        /// The customer.
+        chat: ChatInfo,
+        /// Whether the connection was lost (rather than the customer ending the chat).
+        disconnected: bool,
+    },
+}
+
+/// Why a hub operation was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum HubError {
+    /// The RUT already has a live session.
+    #[error("RUT {0} already has a live session")]
+    AlreadyLoggedIn(Rut),
+    /// The customer is not waiting in the queue.
+    #[error("not waiting in the queue")]
+    NotQueued,
+    /// The customer is not chatting with an executive.
+    #[error("not chatting with an executive")]
+    NotChatting,
+    /// The executive has no current customer.
+    #[error("no current customer")]
+    NoCustomer,
+    /// Another connected executive already uses that name.
+    #[error("name {0} is taken")]
+    NameTaken(String),
+    /// The session is not a known executive.
+    #[error("unknown executive session")]
+    UnknownAgent,
+}
+
+/// What `enqueue` tells the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Enqueued {
+    /// Position in the queue on arrival, from 1 (an executive may take them at once).
+    pub position: usize,
+    /// Executives connected right now.
+    pub agents_online: usize,
+}
+
+/// Where a customer's line went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Routed {
+    /// Kept for the executive who takes them.
+    Backlog,
+    /// Delivered to this executive.
+    Agent(String),
+}
+
+/// A queue entry as `:queue` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    /// Position from 1.
+    pub position: usize,
+    /// Customer name.
+    pub name: String,
+    /// RUT.
+    pub rut: Rut,
+    /// Lines typed while waiting.
+    pub backlog_len: usize,
+}

@@ -1,0 +1,681 @@
+//! The message catalogue: every sentence the server sends to customers and executives,
+//! defined once.
+//!
+//! Fixed sentences are `&'static str` constants that already carry their speaker's prefix
+//! (no allocation to send them); sentences with a value in them are small functions
+//! returning the whole line. The clients, the load generator and the tests match on these
+//! definitions (or on the markers below) instead of typing the prose again, so rewording an
+//! answer here changes it everywhere.
+//!
+//! Submodules: [`customer`] (what the bot says), [`agent`] (what the executives' channel
+//! says), [`notice`] (the connection layer's notices, on either port), [`console`] (the
+//! `[SERVER]` lines) and [`history`] (entries the bot writes in a request's history, which
+//! customers and executives read back).
+
+use std::fmt::Display;
+
+/// Prefixes `text` (a literal) with the bot's speaker prefix at compile time.
+macro_rules! bot {
+    ($text:literal) => {
+        concat!("Asistente: ", $text)
+    };
+}
+
+/// Prefixes `text` (a literal) with the executives' channel's speaker prefix at compile
+/// time.
+macro_rules! system {
+    ($text:literal) => {
+        concat!("Sistema: ", $text)
+    };
+}
+
+/// Who speaks for the server on the customers' port.
+pub const BOT_NAME: &str = "Asistente";
+/// Who speaks for the server on the executives' port.
+pub const SYSTEM_NAME: &str = "Sistema";
+/// Prefix of every line the bot says to a customer.
+pub const BOT: &str = bot!("");
+/// Prefix of every line the server says to an executive.
+pub const SYSTEM: &str = system!("");
+
+/// What the bot says to customers.
+pub mod customer {
+    use super::Display;
+    use super::BOT;
+
+    /// The first line a customer receives.
+    pub const GREETING: &str = bot!("Hola! Bienvenido, Ingrese su RUT");
+    /// The menu, one line per option, without a speaker prefix.
+    pub const MENU: [&str; 4] = [
+        "(1) Revisar atenciones anteriores.",
+        "(2) Reiniciar servicios.",
+        "(3) Contactar a un ejecutivo",
+        MENU_LAST,
+    ];
+    /// The menu's last line: a client that sees it knows the bot waits for a choice.
+    pub const MENU_LAST: &str = "(4) Salir";
+    /// Before the menu again, after an answer.
+    pub const MORE_HELP: &str = bot!("en qué más lo podemos ayudar.");
+    /// The goodbye before the connection closes.
+    pub const GOODBYE: &str = bot!("Gracias por contactarnos, que tenga un buen día.");
+    /// The answer to a "no" (to a question, or to an option the customer did not want).
+    pub const DECLINED: &str = bot!("Entendido. ¿En qué te podemos ayudar?");
+    /// A store operation failed or took too long.
+    pub const APOLOGY: &str = bot!("Lo sentimos, tuvimos un problema técnico y no pudimos completar su solicitud. Intente nuevamente más tarde.");
+    /// An empty line before logging in.
+    pub const RUT_HINT: &str = bot!("Ingrese su RUT, por ejemplo 12.345.678-5.");
+    /// Too many invalid or unknown RUTs: the connection closes.
+    pub const TOO_MANY_ATTEMPTS: &str =
+        bot!("Demasiados intentos fallidos. Por seguridad cerramos la conexión.");
+    /// An invalid name while registering.
+    pub const NAME_HINT: &str =
+        bot!("Escriba su nombre completo (solo letras), o ingrese otro RUT.");
+    /// An empty line at the menu.
+    pub const EMPTY_AT_MENU: &str = bot!("No recibí ningún mensaje. Escriba el número de una opción (1 a 4) o cuénteme qué necesita.");
+    /// Free text the classifier could not place.
+    pub const NOT_UNDERSTOOD: &str = bot!("No entendí su mensaje. Puede escribir el número de una opción o contarme con sus palabras qué necesita.");
+    /// Marker: the start of a clarification question.
+    pub const CLARIFY_START: &str = bot!("No estoy seguro de haber entendido");
+    /// Marker: the start of the answer to an empty line in a clarification.
+    pub const YES_NO_START: &str = bot!("Responda sí o no");
+    /// Option 1 with no requests.
+    pub const NO_REQUESTS: &str = bot!("No tiene solicitudes registradas.");
+    /// Before the list of requests.
+    pub const YOUR_REQUESTS: &str = bot!("Estas son sus solicitudes:");
+    /// After the list of requests.
+    pub const WHICH_REQUEST: &str =
+        bot!("¿Cuál desea revisar? Escriba su posición o el número de solicitud (o \"volver\").");
+    /// Why a choice in the list was not understood: a number not in it.
+    pub const NOT_AMONG_YOURS: &str = "No encontramos esa solicitud entre las suyas.";
+    /// Why a choice in the list was not understood: an empty line.
+    pub const NOTHING_RECEIVED: &str = "No recibí ningún mensaje.";
+    /// Why a choice in the list was not understood: text that names none.
+    pub const NOT_RECOGNISED: &str = "No reconocí cuál solicitud busca.";
+    /// Marker: the end of [`ask_again`]'s line.
+    pub const ASK_AGAIN_END: &str = "o \"volver\" para ir al menú.";
+    /// The second factor is locked for this session.
+    pub const SECOND_FACTOR_LOCKED: &str = bot!(
+        "Por seguridad no podemos mostrar la respuesta en esta sesión. Contacte a un ejecutivo."
+    );
+    /// Asks for the identity card's serial number.
+    pub const ASK_SERIAL: &str =
+        bot!("Para ver la respuesta, ingrese el número de serie de su cédula de identidad.");
+    /// The last wrong serial number.
+    pub const SERIAL_LOCKED_NOW: &str = bot!(
+        "El número de serie no coincide. Por seguridad no mostraremos la respuesta en esta sesión."
+    );
+    /// Marker: the start of [`serial_mismatch`].
+    pub const SERIAL_MISMATCH_START: &str = bot!("El número de serie no coincide. Le quedan");
+    /// Option 2 starts.
+    pub const RESTARTING: &str = bot!("Reiniciando sus servicios (Internet, TV y Telefonía)...");
+    /// Marker: the start of [`enqueued`].
+    pub const ENQUEUED_START: &str = bot!("Estamos redirigiendo a un asistente");
+    /// The customer asked to leave the queue just as an executive took them.
+    pub const JUST_TAKEN: &str = bot!("Un ejecutivo acaba de tomar su conversación.");
+    /// The first line typed in the queue was kept for the executive.
+    pub const MESSAGE_KEPT: &str =
+        bot!("Guardamos su mensaje: el ejecutivo lo leerá apenas lo atienda.");
+    /// Marker: the start of [`assigned`] (the executive's name follows).
+    pub const ASSIGNED_START: &str = bot!("Lo atiende el ejecutivo ");
+    /// Marker: the start of [`invalid_rut`].
+    pub const INVALID_RUT_START: &str = bot!("RUT inválido");
+    /// Marker: part of [`not_registered`].
+    pub const NOT_REGISTERED_MARK: &str = "no está registrado";
+    /// Marker: the start of [`already_logged_in`].
+    pub const ALREADY_LOGGED_IN_START: &str = bot!("Ya hay una sesión activa");
+    /// Marker: the start of [`hello`].
+    pub const HELLO_START: &str = bot!("Hola ");
+
+    /// An invalid RUT.
+    pub fn invalid_rut(err: impl Display) -> String {
+        format!("{BOT}RUT inválido: {err}. Intente nuevamente.")
+    }
+
+    /// A valid RUT that is not a customer's.
+    pub fn not_registered(rut: impl Display) -> String {
+        format!("{BOT}El RUT {rut} no está registrado como cliente. Si desea registrarse, escriba su nombre completo; o ingrese otro RUT.")
+    }
+
+    /// The RUT has a live session elsewhere.
+    pub fn already_logged_in(rut: impl Display) -> String {
+        format!("{BOT}Ya hay una sesión activa con el RUT {rut}. Ciérrela antes de ingresar nuevamente, o ingrese otro RUT.")
+    }
+
+    /// The greeting after logging in.
+    pub fn hello(first_name: &str) -> String {
+        format!("{BOT}Hola {first_name}, en qué te podemos ayudar?")
+    }
+
+    /// A new customer was registered.
+    pub fn registered(rut: impl Display) -> String {
+        format!("{BOT}Lo registramos como cliente con el RUT {rut}.")
+    }
+
+    /// A menu number out of range.
+    pub fn no_such_option(number: u8) -> String {
+        format!("{BOT}La opción {number} no existe. Elija un número del 1 al 4.")
+    }
+
+    /// Asks which of two options the customer meant.
+    pub fn clarify(first: (u8, &str), second: (u8, &str)) -> String {
+        format!(
+            "{BOT}No estoy seguro de haber entendido. ¿Quiso decir ({}) {} o ({}) {}?",
+            first.0, first.1, second.0, second.1
+        )
+    }
+
+    /// The answer to an empty line in a clarification.
+    pub fn yes_no(first: u8, second: u8) -> String {
+        format!("{BOT}Responda sí o no, o escriba {first} o {second}.")
+    }
+
+    /// One line of the list of requests (no speaker prefix).
+    pub fn request_item(position: usize, id: impl Display, subject: &str) -> String {
+        format!("({position}) Solicitud {id}: {subject}")
+    }
+
+    /// A choice in the list that was not understood, with `why`.
+    pub fn ask_again(why: &str, count: usize) -> String {
+        format!("{BOT}{why} Escriba la posición (1 a {count}) o el número de solicitud, {ASK_AGAIN_END}")
+    }
+
+    /// A request number that is not one of the customer's.
+    pub fn request_not_found(id: impl Display) -> String {
+        format!("{BOT}No encontramos la solicitud {id} entre sus solicitudes.")
+    }
+
+    /// The first line of a request's details.
+    pub fn request_title(id: impl Display, subject: &str) -> String {
+        format!("{BOT}Solicitud {id}: {subject}")
+    }
+
+    /// A request's state (no speaker prefix).
+    pub fn request_state(state: impl Display) -> String {
+        format!("Estado: {state}")
+    }
+
+    /// Before a request's history entries (no speaker prefix).
+    pub const HISTORY_HEADER: &str = "Historial:";
+
+    /// One history entry (no speaker prefix).
+    pub fn history_entry(at: impl Display, author: &str, text: &str) -> String {
+        format!("  - {at} {author}: {text}")
+    }
+
+    /// Anything the bot says that is not in this catalogue (a request's stored answer).
+    pub fn bot(text: &str) -> String {
+        format!("{BOT}{text}")
+    }
+
+    /// A wrong serial number, with attempts left.
+    pub fn serial_mismatch(left: u32) -> String {
+        format!("{BOT}El número de serie no coincide. Le quedan {left} intentos (o escriba \"volver\").")
+    }
+
+    /// Marker: the start of [`restarted`] (the request number follows).
+    pub const RESTARTED_START: &str =
+        bot!("Listo: sus servicios fueron reiniciados. Registramos la solicitud ");
+
+    /// Option 2 done.
+    pub fn restarted(request: impl Display) -> String {
+        format!("{RESTARTED_START}{request}.")
+    }
+
+    /// Option 3: in the queue.
+    pub fn enqueued(position: usize) -> String {
+        format!(
+            "{BOT}Estamos redirigiendo a un asistente, usted está número {position} en la fila."
+        )
+    }
+
+    /// Option 3 with no executive connected.
+    pub fn no_agents(request: impl Display) -> String {
+        format!("{BOT}En este momento no hay ejecutivos conectados. Puede esperar o escribir \"cancelar\" para volver al menú; su solicitud {request} quedó registrada.")
+    }
+
+    /// Marker: the start of [`left_queue`].
+    pub const LEFT_QUEUE_START: &str = bot!("Salió de la fila.");
+
+    /// The customer left the queue.
+    pub fn left_queue(request: impl Display) -> String {
+        format!("{LEFT_QUEUE_START} Su solicitud {request} quedó registrada.")
+    }
+
+    /// The customer ended the chat.
+    pub fn chat_left(agent: &str) -> String {
+        format!("{BOT}Terminó la conversación con el ejecutivo {agent}.")
+    }
+
+    /// Marker: the start of [`queue_position`] (the position follows).
+    pub const QUEUE_POSITION_START: &str = bot!("Usted está número ");
+
+    /// A new position in the queue.
+    pub fn queue_position(position: usize) -> String {
+        format!("{QUEUE_POSITION_START}{position} en la fila.")
+    }
+
+    /// An executive took the customer.
+    pub fn assigned(agent: &str) -> String {
+        format!("{ASSIGNED_START}{agent}. Escriba \"salir\" para terminar la conversación.")
+    }
+
+    /// A line from the executive (no bot prefix: the executive speaks).
+    pub fn from_agent(agent: &str, text: &str) -> String {
+        format!("{agent}: {text}")
+    }
+
+    /// The executive changed display name.
+    pub fn agent_renamed(agent: &str) -> String {
+        format!("{BOT}Su ejecutivo ahora se identifica como {agent}.")
+    }
+
+    /// The executive restarted the customer's services.
+    pub fn restarted_by(agent: &str) -> String {
+        format!("{BOT}El ejecutivo {agent} reinició sus servicios (Internet, TV y Telefonía).")
+    }
+
+    /// The executive ended the chat.
+    pub fn chat_ended(agent: &str) -> String {
+        format!("{BOT}El ejecutivo {agent} finalizó la conversación.")
+    }
+
+    /// The executive disconnected.
+    pub fn agent_left(agent: &str) -> String {
+        format!("{BOT}El ejecutivo {agent} se desconectó. Lo dejamos primero en la fila para el próximo ejecutivo.")
+    }
+}
+
+/// What the executives' channel says.
+pub mod agent {
+    use super::Display;
+    use super::SYSTEM;
+
+    /// The first line an executive receives.
+    pub const GREETING: &str = system!("Canal de ejecutivos. Ingrese su token de acceso.");
+    /// The token was right.
+    pub const TOKEN_ACCEPTED: &str = system!("Token aceptado. Ingrese su nombre de ejecutivo.");
+    /// The token was wrong: the connection closes.
+    pub const TOKEN_INVALID: &str = system!("Token inválido. Conexión cerrada.");
+    /// An invalid display name at login.
+    pub const INVALID_NAME: &str = system!("Nombre inválido: una palabra de 1 a 32 letras, números, '.', '_' o '-'. Ingrese su nombre.");
+    /// A chat line with no customer to send it to.
+    pub const NO_CUSTOMER: &str =
+        system!("No tiene un cliente asignado; su mensaje no se envió. (:queue muestra la fila)");
+    /// Before the command list.
+    pub const COMMANDS: &str = system!("Comandos:");
+    /// The command list shown by `:help` (each line is sent indented by two spaces).
+    pub const HELP: [&str; 11] = [
+        ":subject <descripción>  cambia el asunto de la solicitud",
+        ":state abierto|cerrado  cambia el estado de la solicitud",
+        ":history <texto>        agrega una entrada al historial",
+        ":name <nombre>          cambia su nombre visible",
+        ":restart                reinicia los servicios del cliente",
+        ":queue                  muestra la fila de espera",
+        ":close                  termina la conversación actual",
+        ":quit                   se desconecta",
+        ":chats                  lista sus conversaciones actuales",
+        ":switch <n>             conversa con la n-ésima conversación actual",
+        ":help                   muestra esta ayuda",
+    ];
+    /// `:quit`.
+    pub const GOODBYE: &str = system!("Hasta luego.");
+    /// A command's change could not be stored.
+    pub const STORE_FAILED: &str = system!(
+        "No se pudo guardar el cambio por un problema de la base de datos. Intente nuevamente."
+    );
+    /// Marker: the start of [`new_customer`].
+    pub const NEW_CUSTOMER_START: &str = system!("Nuevo cliente: ");
+    /// The customer has no other open request.
+    pub const NO_OTHER_OPEN: &str = system!("El cliente no tiene otras solicitudes abiertas.");
+    /// Before the lines typed in the queue.
+    pub const WHILE_WAITING: &str = system!("Mientras esperaba, el cliente escribió:");
+    /// The last line about a new customer.
+    pub const CHAT_HINT: &str = system!("Escriba para conversar; :close termina la conversación.");
+    /// Marker: the start of [`welcome`].
+    pub const WELCOME_START: &str = system!("Bienvenido ");
+    /// Marker: part of [`name_taken_at_login`] and [`name_taken`].
+    pub const NAME_TAKEN_MARK: &str = "ya está en uso";
+    /// Marker: the start of [`customer_disconnected`] and [`customer_ended`].
+    pub const CUSTOMER_LEFT_START: &str = system!("El cliente ");
+    /// Usage of `:subject`.
+    pub const USAGE_SUBJECT: &str = ":subject <descripción>";
+    /// Usage of `:history`.
+    pub const USAGE_HISTORY: &str = ":history <texto>";
+    /// Usage of `:name`.
+    pub const USAGE_NAME: &str = ":name <nombre>";
+    /// Usage of `:name` with an invalid name.
+    pub const USAGE_NAME_INVALID: &str =
+        ":name <nombre> (una palabra de 1 a 32 letras, números, '.', '_' o '-')";
+    /// Usage of `:state`.
+    pub const USAGE_STATE: &str = ":state abierto|cerrado";
+    /// Usage of `:switch`.
+    pub const USAGE_SWITCH: &str = ":switch <n> (ver :chats)";
+
+    /// Logged in.
+    pub fn welcome(name: &str, waiting: usize) -> String {
+        format!("{WELCOME_START}{name}. Escriba :help para ver los comandos. Clientes en espera: {waiting}.")
+    }
+
+    /// The name chosen at login is taken.
+    pub fn name_taken_at_login(name: &str) -> String {
+        format!("{SYSTEM}El nombre {name} ya está en uso. Ingrese otro.")
+    }
+
+    /// A chat line the hub refused.
+    pub fn not_sent(err: impl Display) -> String {
+        format!("{SYSTEM}No se pudo enviar el mensaje: {err}.")
+    }
+
+    /// A line of the command list.
+    pub fn help_line(line: &str) -> String {
+        format!("  {line}")
+    }
+
+    /// `:queue`'s first line.
+    pub fn queue_header(waiting: usize) -> String {
+        format!("{SYSTEM}Clientes en espera: {waiting}.")
+    }
+
+    /// One waiting customer in `:queue`.
+    pub fn queue_item(position: usize, name: &str, rut: impl Display, messages: usize) -> String {
+        format!("  ({position}) {name} (RUT {rut}), {messages} mensajes")
+    }
+
+    /// `:chats`' first line.
+    pub fn chats_header(chats: usize) -> String {
+        format!("{SYSTEM}Conversaciones actuales: {chats}.")
+    }
+
+    /// One current conversation in `:chats`.
+    pub fn chat_item(
+        position: usize,
+        name: &str,
+        rut: impl Display,
+        request: impl Display,
+        active: bool,
+    ) -> String {
+        let mark = if active { " (activa)" } else { "" };
+        format!("  ({position}) {name} (RUT {rut}), solicitud {request}{mark}")
+    }
+
+    /// `:switch` done.
+    pub fn now_talking_to(name: &str) -> String {
+        format!("{SYSTEM}Ahora conversa con {name}.")
+    }
+
+    /// `:switch` to a conversation that does not exist.
+    pub fn no_chat_number(n: usize) -> String {
+        format!("{SYSTEM}No tiene una conversación número {n} (ver :chats).")
+    }
+
+    /// `:name` done.
+    pub fn renamed(name: &str) -> String {
+        format!("{SYSTEM}Ahora su nombre es {name}.")
+    }
+
+    /// `:name` with a name in use.
+    pub fn name_taken(name: &str) -> String {
+        format!("{SYSTEM}El nombre {name} ya está en uso.")
+    }
+
+    /// `:name` refused for another reason.
+    pub fn rename_failed(err: impl Display) -> String {
+        format!("{SYSTEM}No se pudo cambiar el nombre: {err}.")
+    }
+
+    /// A command that needs a customer, without one.
+    pub fn needs_customer(command: impl Display) -> String {
+        format!("{SYSTEM}{command}: no tiene un cliente asignado.")
+    }
+
+    /// `:subject` done.
+    pub fn subject_set(request: impl Display, subject: &str) -> String {
+        format!("{SYSTEM}Asunto de la solicitud {request}: {subject}.")
+    }
+
+    /// `:state` done.
+    pub fn state_set(request: impl Display, state: impl Display) -> String {
+        format!("{SYSTEM}Estado de la solicitud {request}: {state}.")
+    }
+
+    /// `:history` done.
+    pub fn history_updated(request: impl Display, entries: usize) -> String {
+        format!("{SYSTEM}Historial de la solicitud {request} actualizado ({entries} entradas).")
+    }
+
+    /// `:restart` done.
+    pub fn services_restarted(customer: &str) -> String {
+        format!("{SYSTEM}Servicios de {customer} reiniciados.")
+    }
+
+    /// `:close` done.
+    pub fn chat_closed(customer: &str) -> String {
+        format!("{SYSTEM}Conversación con {customer} finalizada.")
+    }
+
+    /// `:close` refused.
+    pub fn close_failed(err: impl Display) -> String {
+        format!("{SYSTEM}No se pudo cerrar la conversación: {err}.")
+    }
+
+    /// A customer was assigned.
+    pub fn new_customer(name: &str, rut: impl Display, request: impl Display) -> String {
+        format!("{NEW_CUSTOMER_START}{name} (RUT {rut}), solicitud {request}.")
+    }
+
+    /// The new customer's other open requests.
+    pub fn open_requests(list: &str) -> String {
+        format!("{SYSTEM}Solicitudes abiertas: {list}.")
+    }
+
+    /// One line typed in the queue.
+    pub fn backlog_line(customer: &str, line: &str) -> String {
+        format!("  {customer}: {line}")
+    }
+
+    /// The executive has several conversations now.
+    pub fn many_chats(chats: usize) -> String {
+        format!("{SYSTEM}Tiene {chats} conversaciones: :chats las lista y :switch <n> elige a quién escribe.")
+    }
+
+    /// A line from a customer (no prefix: the customer speaks).
+    pub fn from_customer(customer: &str, text: &str) -> String {
+        format!("{customer}: {text}")
+    }
+
+    /// A customer's connection ended.
+    pub fn customer_disconnected(customer: &str) -> String {
+        format!("{CUSTOMER_LEFT_START}{customer} se desconectó.")
+    }
+
+    /// A customer ended the chat.
+    pub fn customer_ended(customer: &str) -> String {
+        format!("{CUSTOMER_LEFT_START}{customer} terminó la conversación.")
+    }
+
+    /// A command line that needs an argument (or a valid one).
+    pub fn usage(usage: &str) -> String {
+        format!("Uso: {usage}")
+    }
+
+    /// An unknown command.
+    pub fn unknown_command(name: &str) -> String {
+        format!("Comando desconocido :{name}. Escriba :help para ver los comandos.")
+    }
+}
+
+/// The connection layer's notices, said by the port's speaker (see [`notice::line`]).
+pub mod notice {
+    /// The server is shutting down.
+    pub const SHUTDOWN: &str =
+        "El servicio se está cerrando por mantención. Por favor vuelva a conectarse en unos minutos.";
+    /// The party does not read what is sent to it.
+    pub const SLOW_READER: &str =
+        "Su conexión no está recibiendo los mensajes a tiempo. Cerramos la conexión.";
+    /// Too many lines too fast (the first time).
+    pub const FLOOD_WARNING: &str =
+        "Está enviando mensajes demasiado rápido; los que exceden el límite no se procesan. Si continúa, cerraremos la conexión.";
+    /// Too many lines too fast, again: the connection closes.
+    pub const FLOOD_CLOSE: &str = "Conexión cerrada por exceso de mensajes.";
+    /// Idle too long.
+    pub const IDLE: &str =
+        "Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.";
+    /// A customer beyond the connection limit (the whole line).
+    pub const BUSY: &str = bot!("En este momento estamos atendiendo al máximo de clientes. Por favor intente nuevamente en unos minutos.");
+    /// An executive beyond the executives' port's connection limit (the whole line).
+    pub const AGENTS_BUSY: &str = system!("El canal de ejecutivos no admite más conexiones en este momento. Intente nuevamente en unos minutos.");
+    /// One address holds too many connections that have not logged in.
+    pub const ADDRESS_FULL: &str =
+        "Hay demasiadas conexiones abiertas desde su dirección. Por favor intente nuevamente en unos minutos.";
+    /// One address opened too many connections lately (followed by [`try_again_in`]).
+    pub const TOO_MANY_CONNECTIONS: &str = "Hay demasiadas conexiones nuevas desde su dirección.";
+    /// One address typed too many RUTs lately (followed by [`try_again_in`]).
+    pub const TOO_MANY_LOGINS: &str = "Hay demasiados intentos de ingreso desde su dirección.";
+    /// One address registered too many customers lately (followed by [`try_again_in`]).
+    pub const TOO_MANY_REGISTRATIONS: &str = "Hay demasiados registros nuevos desde su dirección.";
+    /// One address tried too many executive tokens lately (followed by [`try_again_in`]).
+    pub const TOO_MANY_TOKENS: &str = "Hay demasiados intentos de token desde su dirección.";
+    /// Marker: the start of every per-address refusal.
+    pub const PER_ADDRESS_START: &str = "Hay demasiad";
+
+    /// When to try again after a per-address refusal, in whole minutes (at least one).
+    pub fn try_again_in(minutes: u64) -> String {
+        match minutes {
+            0 | 1 => "Por favor intente nuevamente en un minuto.".to_string(),
+            n => format!("Por favor intente nuevamente en {n} minutos."),
+        }
+    }
+    /// Marker: the start of the flood warning as the bot says it.
+    pub const FLOOD_WARNING_START: &str = bot!("Está enviando mensajes demasiado rápido");
+
+    /// A line longer than the limit: the connection closes.
+    pub fn too_long(max: usize) -> String {
+        format!("Su mensaje supera el máximo de {max} bytes por línea. Cerramos la conexión.")
+    }
+
+    /// `text` as said by `speaker` (`Asistente` or `Sistema`).
+    pub fn line(speaker: &str, text: &str) -> String {
+        format!("{speaker}: {text}")
+    }
+}
+
+/// The `[SERVER]` lines the operators read (the console adds the prefix).
+pub mod console {
+    /// A customer logged in.
+    pub fn customer_connected(name: &str) -> String {
+        format!("Cliente {name} conectado.")
+    }
+
+    /// A logged-in customer's connection ended.
+    pub fn customer_disconnected(name: &str) -> String {
+        format!("Cliente {name} desconectado.")
+    }
+
+    /// Services restarted (by the bot or by an executive).
+    pub fn restart(customer: &str) -> String {
+        format!("Reinicio Servicios Cliente {customer}.")
+    }
+
+    /// An executive logged in.
+    pub fn agent_connected(name: &str) -> String {
+        format!("Ejecutivo {name} conectado.")
+    }
+
+    /// An executive's connection ended.
+    pub fn agent_disconnected(name: &str) -> String {
+        format!("Ejecutivo {name} desconectado.")
+    }
+
+    /// An executive changed display name.
+    pub fn agent_renamed(old: &str, new: &str) -> String {
+        format!("Ejecutivo {old} ahora se llama {new}.")
+    }
+
+    /// A customer was assigned to an executive.
+    pub fn assigned(customer: &str, agent: &str) -> String {
+        format!("Cliente {customer} redirigido a ejecutivo {agent}.")
+    }
+}
+
+/// What the bot writes in requests' histories (and the subjects it gives them).
+pub mod history {
+    /// Subject of the request option 2 records.
+    pub const RESTART_SUBJECT: &str = "Reinicio de servicios";
+    /// History of the request option 2 records.
+    pub const RESTART_DONE: &str = "Reinicio remoto de Internet, TV y Telefonía completado.";
+    /// Subject of the request option 3 records.
+    pub const CONTACT_SUBJECT: &str = "Contacto con ejecutivo";
+    /// History of the request option 3 records.
+    pub const CONTACT_ASKED: &str = "El cliente pidió hablar con un ejecutivo.";
+    /// The customer's connection ended in the queue or a chat.
+    pub const DISCONNECTED: &str = "El cliente se desconectó.";
+    /// The customer left the queue.
+    pub const LEFT_QUEUE: &str = "El cliente dejó la fila de espera.";
+    /// The customer ended the chat.
+    pub const ENDED_CHAT: &str = "El cliente terminó la conversación.";
+    /// An executive restarted the services.
+    pub const AGENT_RESTART: &str =
+        "Reinicio de servicios (Internet, TV y Telefonía) hecho por el ejecutivo.";
+    /// An executive ended the chat.
+    pub const AGENT_CLOSED: &str = "Conversación finalizada por el ejecutivo.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_the_speakers() {
+        assert_eq!(BOT, format!("{BOT_NAME}: "));
+        assert_eq!(SYSTEM, format!("{SYSTEM_NAME}: "));
+        assert!(customer::GREETING.starts_with(BOT));
+        assert!(agent::GREETING.starts_with(SYSTEM));
+        assert_eq!(customer::MENU[3], customer::MENU_LAST);
+    }
+
+    #[test]
+    fn markers_start_their_sentences() {
+        let table = [
+            (customer::hello("Ana"), customer::HELLO_START),
+            (customer::assigned("Juan"), customer::ASSIGNED_START),
+            (customer::enqueued(2), customer::ENQUEUED_START),
+            (customer::left_queue(9), customer::LEFT_QUEUE_START),
+            (customer::restarted(9), customer::RESTARTED_START),
+            (customer::queue_position(2), customer::QUEUE_POSITION_START),
+            (customer::invalid_rut("x"), customer::INVALID_RUT_START),
+            (
+                customer::already_logged_in("1-9"),
+                customer::ALREADY_LOGGED_IN_START,
+            ),
+            (
+                customer::serial_mismatch(2),
+                customer::SERIAL_MISMATCH_START,
+            ),
+            (
+                customer::clarify((1, "a"), (2, "b")),
+                customer::CLARIFY_START,
+            ),
+            (customer::yes_no(1, 2), customer::YES_NO_START),
+            (
+                agent::new_customer("Ana", "1-9", 3),
+                agent::NEW_CUSTOMER_START,
+            ),
+            (agent::welcome("Ana", 0), agent::WELCOME_START),
+            (agent::customer_ended("Ana"), agent::CUSTOMER_LEFT_START),
+            (
+                agent::customer_disconnected("Ana"),
+                agent::CUSTOMER_LEFT_START,
+            ),
+        ];
+        for (line, marker) in table {
+            assert!(line.starts_with(marker), "{line:?} / {marker:?}");
+        }
+        assert!(customer::not_registered("1-9").contains(customer::NOT_REGISTERED_MARK));
+        assert!(agent::name_taken_at_login("Ana").contains(agent::NAME_TAKEN_MARK));
+        assert!(agent::name_taken("Ana").contains(agent::NAME_TAKEN_MARK));
+        assert!(customer::ask_again("x", 2).ends_with(customer::ASK_AGAIN_END));
+        assert!(
+            notice::line(BOT_NAME, notice::FLOOD_WARNING).starts_with(notice::FLOOD_WARNING_START)
+        );
+    }
+}

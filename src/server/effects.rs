@@ -1,0 +1,178 @@
+//! Carries out the conversations' store and hub operations: the one place where a
+//! [`StoreOp`] meets the registry and a [`HubOp`] meets the hub.
+
+use std::sync::Arc;
+
+use crate::console::Console;
+use crate::conversation::events::{AgentEvent, CustomerEvent, SessionId};
+use crate::conversation::{Context, HubOp, HubResult, Policy, StoreFailed, StoreOp, StoreResult};
+use crate::hub::{Hub, Outbox, Ticket};
+use crate::registry::{Registry, RegistryError};
+
+/// What the connections share to carry out their effects. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    /// The request registry.
+    pub registry: Registry,
+    /// The executives' pool and the queue.
+    pub hub: Hub,
+    /// Where `[SERVER]` lines go.
+    pub console: Console,
+    /// Security policy.
+    pub policy: Policy,
+    /// The executives' shared secret.
+    pub agent_token: Arc<str>,
+}
+
+impl Services {
+    /// The pure part the conversations decide with.
+    pub fn context(&self) -> Context {
+        Context {
+            policy: self.policy.clone(),
+            agent_token: Arc::clone(&self.agent_token),
+        }
+    }
+}
+
+/// Runs one store operation. Failures are logged here, with their cause; the conversation
+/// only learns that the operation failed.
+///
+/// This is the only function that calls the registry for the conversations. The registry
+/// works on its own threads and bounds every operation ([`RegistryError::Timeout`]), so a
+/// stalled disk delays only the connection that waits here, and it gets an apology.
+pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResult {
+    fn logged<T>(what: &'static str, result: Result<T, RegistryError>) -> Result<T, StoreFailed> {
+        result.map_err(|err| {
+            tracing::error!(cause = %err, what, "store operation failed");
+            StoreFailed
+        })
+    }
+    match op {
+        StoreOp::FindCustomer(rut) => StoreResult::Customer(logged(
+            "looking up a customer",
+            registry.customer(rut).await,
+        )),
+        StoreOp::RegisterCustomer { rut, name } => StoreResult::Registered(logged(
+            "registering a customer",
+            registry.register_customer(rut, &name).await,
+        )),
+        StoreOp::RequestsOf(rut) => {
+            StoreResult::Requests(logged("listing requests", registry.requests_of(rut).await))
+        }
+        StoreOp::Request(id) => {
+            StoreResult::Request(logged("reading a request", registry.request(id).await))
+        }
+        StoreOp::CreateRequest {
+            rut,
+            subject,
+            state,
+            author,
+            history,
+        } => StoreResult::Changed(logged(
+            "creating a request",
+            registry
+                .create_request(rut, subject, state, author, history)
+                .await,
+        )),
+        StoreOp::SetSubject {
+            request,
+            subject,
+            author,
+        } => StoreResult::Changed(logged(
+            "changing a subject",
+            registry.set_subject(request, &subject, &author).await,
+        )),
+        StoreOp::SetState {
+            request,
+            state,
+            author,
+        } => StoreResult::Changed(logged(
+            "changing a state",
+            registry.set_state(request, state, &author).await,
+        )),
+        StoreOp::AppendHistory {
+            request,
+            author,
+            text,
+        } => StoreResult::Changed(logged(
+            "appending to a history",
+            registry.append_history(request, &author, &text).await,
+        )),
+        StoreOp::AppendTranscript {
+            request,
+            speaker,
+            text,
+        } => StoreResult::Done(logged(
+            "recording a chat line",
+            registry.append_transcript(request, &speaker, &text).await,
+        )),
+        StoreOp::RecordConsultation { request, channel } => {
+            registry.record_consultation(request, channel);
+            StoreResult::Done(Ok(()))
+        }
+    }
+}
+
+/// Where the hub reaches a connection's party.
+pub(crate) enum Reach {
+    /// A customer's events.
+    Customer(Outbox<CustomerEvent>),
+    /// An executive's events.
+    Agent(Outbox<AgentEvent>),
+}
+
+/// Runs one hub operation for `session` (sync: the hub only holds a short in-memory
+/// lock). Returns the result to feed back when the operation has one.
+pub(crate) fn run_hub_op(
+    hub: &Hub,
+    session: SessionId,
+    reach: &Reach,
+    op: HubOp,
+) -> Option<HubResult> {
+    let result = match op {
+        HubOp::Login(rut) => HubResult::LoggedIn(hub.login(rut, session)),
+        HubOp::Enqueue { name, rut, request } => {
+            let Reach::Customer(outbox) = reach else {
+                tracing::error!("an executive cannot join the customers' queue");
+                return None;
+            };
+            HubResult::Enqueued(hub.enqueue(Ticket {
+                session,
+                name,
+                rut,
+                request,
+                outbox: outbox.clone(),
+            }))
+        }
+        HubOp::CustomerSays(text) => HubResult::Routed(hub.customer_says(session, text)),
+        HubOp::LeaveQueue => HubResult::LeftQueue(hub.leave_queue(session)),
+        HubOp::CustomerEndsChat => HubResult::ChatEnded(hub.customer_ends_chat(session)),
+        HubOp::CustomerGone => {
+            hub.customer_gone(session);
+            return None;
+        }
+        HubOp::AgentJoin(name) => {
+            let Reach::Agent(outbox) = reach else {
+                tracing::error!("a customer cannot join the executives' pool");
+                return None;
+            };
+            HubResult::Joined(hub.agent_join(session, &name, outbox.clone()))
+        }
+        HubOp::AgentSays { customer, text } => {
+            HubResult::Said(hub.agent_says(session, customer, text))
+        }
+        HubOp::AgentRestarted { customer } => {
+            // The customer may have left in between; the restart is recorded anyway.
+            let _ = hub.agent_restarted(session, customer);
+            return None;
+        }
+        HubOp::AgentCloses { customer } => HubResult::Closed(hub.agent_closes(session, customer)),
+        HubOp::AgentRename(name) => HubResult::Renamed(hub.agent_rename(session, &name)),
+        HubOp::Queue => HubResult::Queue(hub.queue()),
+        HubOp::AgentGone => {
+            hub.agent_gone(session);
+            return None;
+        }
+    };
+    Some(result)
+}
