@@ -649,7 +649,7 @@ pub struct CrossValidation {
     pub at_fitted_settings: Report,
 }
 
-/// Utility of one decision, used to choose thresholds on folds: a right answer +1, a
+/// Utility of one decision, used to break ties between thresholds on folds: a right answer +1, a
 /// clarification that offers the right option +0.5, an abstention on a real request 0,
 /// a wrong answer (acting on what the customer did not ask) -1.
 fn utility(prediction: &Prediction, expected: Intent) -> f64 {
@@ -665,8 +665,8 @@ fn utility(prediction: &Prediction, expected: Intent) -> f64 {
 /// K-fold cross-validation over a training file: stratified folds (seeded shuffle per
 /// intent), one model per fold trained on the other folds, every example scored once by
 /// the model that did not see it. On those held-out scores it fits the softmax
-/// temperature (least negative log-likelihood) and then the thresholds (most total
-/// [`utility`] over a grid).
+/// temperature (least negative log-likelihood) and then the thresholds over a grid (most
+/// right decisions, ties broken by total [`utility`]).
 pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossValidation {
     use rand::seq::SliceRandom;
     let k = k.max(2);
@@ -765,12 +765,14 @@ pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossVa
         t *= 1.03;
     }
 
-    // Thresholds: most total utility on the held-out folds at that temperature.
+    // Thresholds: most right decisions on the held-out folds at that temperature (a
+    // clarification counts as its first option), ties broken by total utility (which
+    // is what sets the clarification margin).
     let mut fitted = Thresholds {
         temperature,
         ..file_settings
     };
-    let mut best_utility = f64::NEG_INFINITY;
+    let mut best = (0usize, f64::NEG_INFINITY);
     for a in 0..=12 {
         let abstain_threshold = 0.25 + 0.05 * a as f32;
         for m in 0..=10 {
@@ -780,14 +782,19 @@ pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossVa
                 clarify_margin,
                 temperature,
             };
-            let total: f64 = predict(&settings)
-                .0
+            let predictions = predict(&settings).0;
+            let right = predictions
+                .iter()
+                .zip(&cases)
+                .filter(|(p, c)| p.intent == c.expected)
+                .count();
+            let total: f64 = predictions
                 .iter()
                 .zip(&cases)
                 .map(|(p, c)| utility(p, c.expected))
                 .sum();
-            if total > best_utility + 1e-9 {
-                best_utility = total;
+            if right > best.0 || (right == best.0 && total > best.1 + 1e-9) {
+                best = (right, total);
                 fitted = settings;
             }
         }

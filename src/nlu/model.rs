@@ -579,12 +579,12 @@ impl YamlClassifier {
             // "no quiero hablar con nadie reinicien el router": after a negation, a
             // request that is not itself negated starts a new clause.
             // Not when the request is the negated wish's object ("no quiero que me
-            // reinicien"): the word before it must not be "que" or a pronoun, and the
-            // negation must be at least three words back.
+            // reinicien"): the word before it must not be "que" or a pronoun, nor a
+            // negation.
             let after_negation = (REQUEST_WORDS.contains(&tok) || WANT_WORDS.contains(&tok))
                 && i > 0
                 && !OBJECT_LINKS.contains(&raw[i - 1])
-                && !raw[i.saturating_sub(3)..i]
+                && !raw[i.saturating_sub(2)..i]
                     .iter()
                     .any(|t| NEGATORS.contains(t))
                 && clauses
