@@ -662,53 +662,61 @@ fn utility(prediction: &Prediction, expected: Intent) -> f64 {
     }
 }
 
-/// K-fold cross-validation over a training file: stratified folds (seeded shuffle per
-/// intent), one model per fold trained on the other folds, every example scored once by
-/// the model that did not see it. On those held-out scores it fits the softmax
+/// Times the K-fold split is repeated with a fresh shuffle (the scores pool all of them,
+/// so every example counts this many times; fitting on more splits steadies the fitted
+/// values).
+pub const CV_REPEATS: usize = 3;
+
+/// Repeated K-fold cross-validation over a training file: stratified folds (seeded
+/// shuffle per intent), one model per fold trained on the other folds, every example
+/// scored once per repetition by a model that did not see it. On those held-out scores it fits the softmax
 /// temperature (least negative log-likelihood) and then the thresholds over a grid (most
 /// right decisions, ties broken by total [`utility`]).
 pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossValidation {
     use rand::seq::SliceRandom;
     let k = k.max(2);
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    // fold[i][j]: fold of example j of intent entry i.
-    let folds_of: Vec<Vec<usize>> = data
-        .intents
-        .iter()
-        .map(|entry| {
-            let mut order: Vec<usize> = (0..entry.examples.len()).collect();
-            order.shuffle(&mut rng);
-            let mut fold = vec![0; order.len()];
-            for (rank, &j) in order.iter().enumerate() {
-                fold[j] = rank % k;
-            }
-            fold
-        })
-        .collect();
     let mut cases = Vec::new();
     let mut models = Vec::new();
     let mut case_fold = Vec::new();
-    for f in 0..k {
-        let mut train = data.clone();
-        for (entry, folds) in train.intents.iter_mut().zip(&folds_of) {
-            let kept = entry
-                .examples
-                .iter()
-                .zip(folds)
-                .filter(|(_, fold)| **fold != f)
-                .map(|(e, _)| e.clone())
-                .collect();
-            entry.examples = kept;
-        }
-        models.push(YamlClassifier::new(&train));
-        for (entry, folds) in data.intents.iter().zip(&folds_of) {
-            for (example, fold) in entry.examples.iter().zip(folds) {
-                if *fold == f {
-                    cases.push(Case {
-                        text: example.clone(),
-                        expected: entry.intent,
-                    });
-                    case_fold.push(f);
+    for _ in 0..CV_REPEATS {
+        // fold[i][j]: fold of example j of intent entry i.
+        let folds_of: Vec<Vec<usize>> = data
+            .intents
+            .iter()
+            .map(|entry| {
+                let mut order: Vec<usize> = (0..entry.examples.len()).collect();
+                order.shuffle(&mut rng);
+                let mut fold = vec![0; order.len()];
+                for (rank, &j) in order.iter().enumerate() {
+                    fold[j] = rank % k;
+                }
+                fold
+            })
+            .collect();
+        for f in 0..k {
+            let mut train = data.clone();
+            for (entry, folds) in train.intents.iter_mut().zip(&folds_of) {
+                let kept = entry
+                    .examples
+                    .iter()
+                    .zip(folds)
+                    .filter(|(_, fold)| **fold != f)
+                    .map(|(e, _)| e.clone())
+                    .collect();
+                entry.examples = kept;
+            }
+            let model = models.len();
+            models.push(YamlClassifier::new(&train));
+            for (entry, folds) in data.intents.iter().zip(&folds_of) {
+                for (example, fold) in entry.examples.iter().zip(folds) {
+                    if *fold == f {
+                        cases.push(Case {
+                            text: example.clone(),
+                            expected: entry.intent,
+                        });
+                        case_fold.push(model);
+                    }
                 }
             }
         }
@@ -818,7 +826,7 @@ pub fn render_cv_text(cv: &CrossValidation) -> String {
     let f = cv.file_settings;
     let _ = writeln!(
         s,
-        "{}-fold cross-validation, held-out folds at the file's settings (temperature {:.3}, abstain_threshold {:.2}, clarify_margin {:.2}):\n",
+        "{}-fold cross-validation x {CV_REPEATS} shuffles, held-out folds at the file's settings (temperature {:.3}, abstain_threshold {:.2}, clarify_margin {:.2}):\n",
         cv.folds, f.temperature, f.abstain_threshold, f.clarify_margin
     );
     s.push_str(&render_text(&cv.at_file_settings));

@@ -565,7 +565,10 @@ impl YamlClassifier {
         let mut i = 0;
         while i < raw.len() {
             let tok = raw[i];
-            let contrast = CONTRAST_WORDS.contains(&tok)
+            // A contrast word that ends the message contrasts nothing ("quiero salir
+            // ahora").
+            let ends = raw.get(i + 1).is_none_or(|n| *n == CLAUSE_BREAK);
+            let contrast = (CONTRAST_WORDS.contains(&tok) && !ends)
                 || (tok == "mas" && raw.get(i + 1) == Some(&"bien"))
                 || (tok == "en" && raw.get(i + 1) == Some(&"cambio"));
             // "no quiero salir quiero ver mis reclamos": a second want starts a new
