@@ -388,7 +388,9 @@ pub fn main(args: EvalArgs) -> anyhow::Result<ExitCode> {
         let accuracy = cv.at_file_settings.accuracy;
         if let Some(min) = args.min_accuracy {
             if accuracy < min {
-                eprintln!("cross-validated accuracy {accuracy:.4} is below --min-accuracy {min:.4}");
+                eprintln!(
+                    "cross-validated accuracy {accuracy:.4} is below --min-accuracy {min:.4}"
+                );
                 return Ok(ExitCode::FAILURE);
             }
         }
@@ -623,11 +625,7 @@ pub fn write_report_dir(dir: &Path, report: &Report) -> anyhow::Result<()> {
         .map(|b| (b.mean_confidence, b.accuracy, b.count))
         .collect();
     let png = fs::File::create(dir.join("reliability_diagram.png"))?;
-    super::plot::reliability_png(
-        &bins,
-        report.calibration.ece,
-        std::io::BufWriter::new(png),
-    )?;
+    super::plot::reliability_png(&bins, report.calibration.ece, std::io::BufWriter::new(png))?;
     Ok(())
 }
 

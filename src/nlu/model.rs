@@ -978,35 +978,35 @@ impl YamlClassifier {
 /// two best options are closer than `clarify_margin`; else the best option with its
 /// probability as confidence.
 pub(crate) fn decide(p: &[f32; NCLASS], thresholds: &Thresholds) -> Prediction {
-        let mut ranking: Vec<(Intent, f32)> = CLASSES[..FALLBACK]
-            .iter()
-            .copied()
-            .zip(p[..FALLBACK].iter().copied())
-            .collect();
-        ranking.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let (top, top_p) = ranking[0];
-        let (second, second_p) = ranking[1];
-        if p[FALLBACK] >= top_p || top_p < thresholds.abstain_threshold {
-            return Prediction {
-                intent: Intent::Fallback,
-                confidence: 1.0 - top_p,
-                ranking,
-                decision: Decision::Fallback,
-                topic: None,
-            };
-        }
-        let decision = if top_p - second_p < thresholds.clarify_margin {
-            Decision::Clarify(top, second)
-        } else {
-            Decision::Intent(top)
-        };
-        Prediction {
-            intent: top,
-            confidence: top_p,
+    let mut ranking: Vec<(Intent, f32)> = CLASSES[..FALLBACK]
+        .iter()
+        .copied()
+        .zip(p[..FALLBACK].iter().copied())
+        .collect();
+    ranking.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let (top, top_p) = ranking[0];
+    let (second, second_p) = ranking[1];
+    if p[FALLBACK] >= top_p || top_p < thresholds.abstain_threshold {
+        return Prediction {
+            intent: Intent::Fallback,
+            confidence: 1.0 - top_p,
             ranking,
-            decision,
+            decision: Decision::Fallback,
             topic: None,
-        }
+        };
+    }
+    let decision = if top_p - second_p < thresholds.clarify_margin {
+        Decision::Clarify(top, second)
+    } else {
+        Decision::Intent(top)
+    };
+    Prediction {
+        intent: top,
+        confidence: top_p,
+        ranking,
+        decision,
+        topic: None,
+    }
 }
 
 impl Classifier for YamlClassifier {
