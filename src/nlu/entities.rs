@@ -673,6 +673,12 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
                 ),
             ),
             (
+                Topic::CargoDesconocido,
+                format!(
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|nunca (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\bque es este (cobro|cargo)\b"
+                ),
+            ),
+            (
                 Topic::Portabilidad,
                 r"\bport(abilidad|arme|arse|ar|o|ando)\b|llevarme (el|mi) (numero|fono)|cambiarme de (compania|empresa)|\bme cambio de (compania|empresa)".to_owned(),
             ),
@@ -686,7 +692,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::CambioPlan,
-                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul)\w* (\w+ ){0,3}plan\b|\bplan (mas|menos) (barato|caro|megas)|\bmas megas\b|\bplan de \d+ megas\b".to_owned(),
+                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul)\w* (\w+ ){0,3}plan\b|\bplan (mas|menos) (barato|caro|megas)|\bmas megas\b|\bplan de \d+ megas\b|\btitular\w*".to_owned(),
             ),
             (
                 Topic::VisitaTecnica,
@@ -695,12 +701,6 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::ReinicioFallido,
                 r"\b(reinici|resete|desenchuf|apague|reset)\w*\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo|nada|igual|mismo)\b|\bno (me )?(sirvio|funciono|resulto) (el |la )?(reinicio|reset)".to_owned(),
-            ),
-            (
-                Topic::CargoDesconocido,
-                format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|nunca (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\bque es este (cobro|cargo)\b"
-                ),
             ),
             (
                 Topic::Deuda,

@@ -667,9 +667,10 @@ pub const CV_REPEATS: usize = 3;
 
 /// Repeated K-fold cross-validation over a training file: stratified folds (seeded
 /// shuffle per intent), one model per fold trained on the other folds, every example
-/// scored once per repetition by a model that did not see it. On those held-out scores it fits the softmax
-/// temperature (least negative log-likelihood) and then the thresholds over a grid (most
-/// right decisions, ties broken by total [`utility`]).
+/// scored once per repetition by a model that did not see it. On those held-out scores
+/// it fits the softmax temperature (least negative log-likelihood) and then the
+/// thresholds over a grid (most right decisions, ties broken by a utility that makes a
+/// wrong action cost more than an abstention).
 pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossValidation {
     use rand::seq::SliceRandom;
     let k = k.max(2);
