@@ -153,6 +153,31 @@ pub mod customer {
         }
     }
 
+    /// A restart asked for in words the classifier is not sure of.
+    pub const CONFIRM_RESTART: &str = bot!("Entiendo que quiere reiniciar sus servicios (Internet, TV y Telefonía). ¿Los reinicio ahora? (sí/no)");
+    /// An empty line when a yes or a no is expected.
+    pub const YES_OR_NO: &str = bot!("Responda sí o no, por favor.");
+    /// Marker: the start of [`confirm_contact`].
+    pub const CONFIRM_CONTACT_START: &str = bot!("Entiendo: ");
+
+    /// A complaint understood: said back, with the offer of an executive.
+    pub fn confirm_contact(topic: &str) -> String {
+        format!("{CONFIRM_CONTACT_START}{topic}. ¿Lo comunico con un ejecutivo? (sí/no)")
+    }
+
+    /// Two wishes, done one after the other.
+    pub fn both_in_order(first: &str, second: &str) -> String {
+        format!("{BOT}De acuerdo: primero «{first}» y luego «{second}».")
+    }
+
+    /// Two wishes that cannot be done together: which first?
+    pub fn which_first(first: (u8, &str), second: (u8, &str)) -> String {
+        format!(
+            "{BOT}Hagámoslo por partes. ¿Qué prefiere primero: ({}) {} o ({}) {}?",
+            first.0, first.1, second.0, second.1
+        )
+    }
+
     /// The greeting after logging in.
     pub fn hello(first_name: &str) -> String {
         format!("{BOT}Hola {first_name}, en qué te podemos ayudar?")

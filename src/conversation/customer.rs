@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::events::{CustomerEvent, Reason, RequestChange, Routed};
 use super::{Context, Effect, Effects, HubOp, HubResult, Input, StoreFailed, StoreOp, StoreResult};
-use crate::nlu::{self, Decision, Intent, Prediction};
+use crate::nlu::{self, Decision, Intent, Prediction, Topic};
 use crate::protocol::{self, customer as say, history, BOT_NAME};
 use crate::registry::{Customer, Request, RequestId, RequestState};
 use crate::rut::Rut;
@@ -45,6 +45,12 @@ enum Phase {
         /// The words that raised the question (for an executive, if it leads to one).
         words: String,
     },
+    /// Asked to confirm `plan` (a complaint for an executive, a restart) before doing it.
+    Confirm {
+        plan: Plan,
+        /// The words that led here.
+        words: String,
+    },
     Queued {
         request: RequestId,
         told_backlog: bool,
@@ -58,6 +64,18 @@ enum Phase {
     Closed,
 }
 
+/// Something the bot does only after a "sí".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    /// Hand a complaint about `topic` to an executive.
+    Contact(Topic),
+    /// Restart the services.
+    Restart,
+}
+
+/// A restart asked for in free text below this confidence is confirmed first.
+const RESTART_CONFIDENCE: f32 = 0.8;
+
 /// What a pending conversation waits for, and what it needs to go on.
 #[derive(Debug, Clone, PartialEq)]
 enum Pending {
@@ -69,6 +87,8 @@ enum Pending {
     Login { customer: Customer },
     /// [`StoreOp::RequestsOf`] for option 1.
     ListRequests,
+    /// [`StoreOp::RequestsOf`] for a complaint: does it name one of their requests?
+    Complaint { topic: Topic, words: String },
     /// [`StoreOp::RequestsOf`] for free text the classifier could not place: does it name
     /// one of the customer's requests?
     FindByTopic { text: String },
@@ -103,6 +123,10 @@ struct Session {
     login_attempts: u32,
     serial_attempts: u32,
     verified: bool,
+    /// The last thing done was a restart (so "sigo igual" means it did not help).
+    just_restarted: bool,
+    /// What to do once the restart under way is done ("primero reinicien y después...").
+    then: Option<(Intent, String)>,
 }
 
 /// One customer's conversation.
@@ -169,8 +193,11 @@ impl CustomerConversation {
                 !text.is_empty() && menu_number(text).is_none() && menu_word(text).is_none()
             }
             Phase::AwaitSerial { .. } => !nlu::is_cancel(text) && !looks_like_serial(text),
-            Phase::Clarify { .. } => {
-                !text.is_empty() && menu_number(text).is_none() && nlu::yes_no(text).is_none()
+            Phase::Clarify { .. } | Phase::Confirm { .. } => {
+                !text.is_empty()
+                    && menu_number(text).is_none()
+                    && nlu::yes_no(text).is_none()
+                    && !is_both(text)
             }
             Phase::Choosing { requests, .. } => resolve_choice(requests, text) == Choice::Classify,
             _ => false,
@@ -240,6 +267,7 @@ impl Session {
                 second,
                 words,
             } => self.on_clarify(first, second, words, text, prediction, out),
+            Phase::Confirm { plan, words } => self.on_confirm(plan, words, text, prediction, out),
             Phase::Queued {
                 request,
                 told_backlog,
@@ -365,6 +393,7 @@ impl Session {
             return Phase::Menu;
         }
         if let Some(number) = menu_number(text) {
+            self.just_restarted = false;
             return match Intent::from_option(number) {
                 Some(intent) => self.choose(intent, None, out),
                 None => {
@@ -405,6 +434,10 @@ impl Session {
         prediction: Option<&Prediction>,
         out: &mut Effects,
     ) -> Phase {
+        if let Some((first, second)) = in_order(text) {
+            self.just_restarted = false;
+            return self.both(first, second, text, out);
+        }
         let decision = decision(prediction);
         if let Some(number) = nlu::request_number(text) {
             let about_requests = matches!(
@@ -418,7 +451,7 @@ impl Session {
             }
         }
         match decision {
-            Decision::Intent(intent) => self.choose(intent, Some(text), out),
+            Decision::Intent(intent) => self.decide(intent, text, prediction, out),
             Decision::Clarify(first, second) => {
                 out.send(say::clarify(
                     (first.option().unwrap_or(0), first.label()),
@@ -479,6 +512,99 @@ impl Session {
         Phase::Menu
     }
 
+    /// Acts on a confident free-text intent, confirming first what needs it: a complaint
+    /// (said back as its topic), a restart the classifier is not sure of, a second restart
+    /// right after one ("sigo igual"); two wishes in order are both done.
+    fn decide(
+        &mut self,
+        intent: Intent,
+        text: &str,
+        prediction: Option<&Prediction>,
+        out: &mut Effects,
+    ) -> Phase {
+        let after_restart = std::mem::take(&mut self.just_restarted);
+        let topic = prediction.and_then(|p| p.topic);
+        let confidence = prediction.map_or(0.0, |p| p.confidence);
+        let not_helped = topic == Some(Topic::ReinicioFallido)
+            || intent == Intent::ReiniciarServicios
+            || still_the_same(text);
+        if after_restart && not_helped {
+            return confirm(Plan::Contact(Topic::ReinicioFallido), text, out);
+        }
+        match (intent, topic) {
+            // Does it name one of their requests ("¿qué pasa con el cambio de plan?")? Then
+            // that request is shown before the offer.
+            (Intent::ContactarEjecutivo, Some(topic)) => match &self.customer {
+                Some(customer) => {
+                    out.store(StoreOp::RequestsOf(customer.rut));
+                    Phase::Pending(Pending::Complaint {
+                        topic,
+                        words: text.to_string(),
+                    })
+                }
+                None => confirm(Plan::Contact(topic), text, out),
+            },
+            (Intent::ReiniciarServicios, _) if confidence < RESTART_CONFIDENCE => {
+                confirm(Plan::Restart, text, out)
+            }
+            _ => self.choose(intent, Some(text), out),
+        }
+    }
+
+    /// Two wishes, one after the other: a restart first (it is quick), then the other one;
+    /// other pairs are asked about.
+    fn both(&mut self, first: Intent, second: Intent, text: &str, out: &mut Effects) -> Phase {
+        let other = match (first, second) {
+            (Intent::ReiniciarServicios, other) | (other, Intent::ReiniciarServicios) => other,
+            _ => {
+                out.send(say::which_first(
+                    (first.option().unwrap_or(0), first.label()),
+                    (second.option().unwrap_or(0), second.label()),
+                ));
+                return Phase::Clarify {
+                    first,
+                    second,
+                    words: text.to_string(),
+                };
+            }
+        };
+        out.send(say::both_in_order(
+            Intent::ReiniciarServicios.label(),
+            other.label(),
+        ));
+        self.then = Some((other, text.to_string()));
+        self.restart_services(out)
+    }
+
+    fn on_confirm(
+        &mut self,
+        plan: Plan,
+        words: String,
+        text: &str,
+        prediction: Option<&Prediction>,
+        out: &mut Effects,
+    ) -> Phase {
+        if menu_number(text).is_some() {
+            return self.on_menu(text, prediction, out);
+        }
+        match nlu::yes_no(text) {
+            Some(true) => match plan {
+                Plan::Contact(topic) => self.contact_about(Some(topic), &words, out),
+                Plan::Restart => self.restart_services(out),
+            },
+            Some(false) => {
+                out.send(say::DECLINED);
+                show_menu(out);
+                Phase::Menu
+            }
+            None if text.is_empty() => {
+                out.send(say::YES_OR_NO);
+                Phase::Confirm { plan, words }
+            }
+            None => self.free_text(text, prediction, out),
+        }
+    }
+
     fn on_clarify(
         &mut self,
         first: Intent,
@@ -490,6 +616,9 @@ impl Session {
     ) -> Phase {
         if menu_number(text).is_some() {
             return self.on_menu(text, prediction, out);
+        }
+        if is_both(text) {
+            return self.both(first, second, &words, out);
         }
         match nlu::yes_no(text) {
             Some(true) => self.choose(first, Some(&words), out),
@@ -519,13 +648,14 @@ impl Session {
         match intent {
             Intent::RevisarAtenciones => self.list_requests(out),
             Intent::ReiniciarServicios => self.restart_services(out),
-            Intent::ContactarEjecutivo => self.contact_agent(
-                Reason {
-                    words: words.map(|w| sanitize(w).into_owned()),
-                    topic: None,
-                },
-                out,
-            ),
+            Intent::ContactarEjecutivo => match words {
+                Some(words) => self.contact_about(None, words, out),
+                None => self.contact_agent(
+                    Reason::default(),
+                    Cow::Borrowed(history::CONTACT_SUBJECT),
+                    out,
+                ),
+            },
             Intent::Salir => goodbye(out),
             Intent::Fallback => menu(out),
         }
@@ -765,18 +895,41 @@ impl Session {
             }
             _ => out.send(say::APOLOGY),
         }
+        if let Some((next, words)) = self.then.take() {
+            return self.choose(next, Some(&words), out);
+        }
+        self.just_restarted = true;
         menu(out)
     }
 
     // --- option 3: an executive ------------------------------------------------------------
 
-    fn contact_agent(&mut self, reason: Reason, out: &mut Effects) -> Phase {
+    /// Option 3 from the customer's own words, about `topic` when one was understood (the
+    /// request's subject is then the topic).
+    fn contact_about(&mut self, topic: Option<Topic>, words: &str, out: &mut Effects) -> Phase {
+        let subject = match topic {
+            Some(topic) => Cow::Owned(topic_subject(topic)),
+            None => Cow::Borrowed(history::CONTACT_SUBJECT),
+        };
+        let reason = Reason {
+            words: Some(sanitize(words).into_owned()),
+            topic: topic.map(|t| t.label().to_string()),
+        };
+        self.contact_agent(reason, subject, out)
+    }
+
+    fn contact_agent(
+        &mut self,
+        reason: Reason,
+        subject: Cow<'static, str>,
+        out: &mut Effects,
+    ) -> Phase {
         let Some(customer) = &self.customer else {
             return Phase::Menu;
         };
         out.store(StoreOp::CreateRequest {
             rut: customer.rut,
-            subject: Cow::Borrowed(history::CONTACT_SUBJECT),
+            subject,
             state: RequestState::Abierto,
             author: BOT_NAME,
             history: history::CONTACT_ASKED,
@@ -889,6 +1042,22 @@ impl Session {
                 self.on_registered(rut, registered, out)
             }
             (Pending::ListRequests, StoreResult::Requests(found)) => self.on_requests(found, out),
+            (Pending::Complaint { topic, words }, StoreResult::Requests(found)) => {
+                if let Ok(requests) = found {
+                    let subjects: Vec<&str> =
+                        requests.iter().map(|r| r.subject.as_str()).collect();
+                    if let Some(request) = nlu::pick_by_description(&words, &subjects)
+                        .and_then(|i| requests.get(i))
+                    {
+                        describe(request, out);
+                        out.record(StoreOp::RecordConsultation {
+                            request: request.id,
+                            channel: "chat",
+                        });
+                    }
+                }
+                confirm(Plan::Contact(topic), &words, out)
+            }
             (Pending::FindByTopic { text }, StoreResult::Requests(found)) => {
                 self.on_topic_lookup(&text, found, ctx, out)
             }
@@ -1227,6 +1396,119 @@ fn menu_number(text: &str) -> Option<u8> {
         return None;
     }
     stripped.parse().ok()
+}
+
+/// Asks to confirm `plan`.
+fn confirm(plan: Plan, words: &str, out: &mut Effects) -> Phase {
+    match plan {
+        Plan::Contact(topic) => out.send(say::confirm_contact(topic.label())),
+        Plan::Restart => out.send(say::CONFIRM_RESTART),
+    }
+    Phase::Confirm {
+        plan,
+        words: words.to_string(),
+    }
+}
+
+/// A request subject from a topic's label: "un cobro duplicado en su boleta" -> "Cobro
+/// duplicado en su boleta".
+fn topic_subject(topic: Topic) -> String {
+    let label = topic.label();
+    let bare = ["un ", "una ", "la ", "el "]
+        .iter()
+        .find_map(|article| label.strip_prefix(article))
+        .unwrap_or(label);
+    let mut chars = bare.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// "sigo igual", "no funcionó": said right after a restart, it did not help.
+fn still_the_same(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    [
+        "igual",
+        "no funcion",
+        "no sirvi",
+        "no resultó",
+        "no resulto",
+        "no result",
+        "sigue sin",
+        "sigo sin",
+        "no pasó nada",
+        "no paso nada",
+        "nada cambió",
+        "nada cambio",
+    ]
+    .iter()
+    .any(|cue| lower.contains(cue))
+}
+
+/// "las dos", "ambas": both options of a two-option question.
+fn is_both(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    matches!(
+        words.as_slice(),
+        ["ambas" | "ambos"]
+            | ["las" | "los", "dos" | "2"]
+            | ["las" | "los", "dos" | "2", "cosas" | "opciones"]
+            | ["ambas" | "ambos", "cosas" | "opciones"]
+            | ["quiero" | "las" | "hagan", "ambas" | "ambos"]
+            | ["quiero", "las" | "los", "dos" | "2"]
+    )
+}
+
+/// Two wishes joined by "y después", "y luego"... ("primero reinicien y después quiero
+/// hablar con alguien"): the menu options of each part, in order, when each names one.
+fn in_order(text: &str) -> Option<(Intent, Intent)> {
+    let lower = text.to_lowercase();
+    const THEN: [&str; 8] = [
+        " y después ",
+        " y despues ",
+        " y luego ",
+        ", después ",
+        ", despues ",
+        ", luego ",
+        " y de ahí ",
+        " y de ahi ",
+    ];
+    let (first, second) = THEN.iter().find_map(|then| lower.split_once(then))?;
+    let cue = |clause: &str| -> Option<Intent> {
+        let restart = ["reinici", "resete", "reset"];
+        let person = [
+            "hablar con",
+            "ejecutiv",
+            "una persona",
+            "alguien",
+            "humano",
+            "agente",
+            "operador",
+            "supervisor",
+        ];
+        let list = [
+            "mis solicitudes",
+            "mis reclamos",
+            "mis atenciones",
+            "revisar",
+        ];
+        let restart = restart.iter().any(|c| clause.contains(c));
+        let person = person.iter().any(|c| clause.contains(c));
+        let list = list.iter().any(|c| clause.contains(c));
+        match (restart, person, list) {
+            (true, false, false) => Some(Intent::ReiniciarServicios),
+            (false, true, false) => Some(Intent::ContactarEjecutivo),
+            (false, false, true) => Some(Intent::RevisarAtenciones),
+            _ => None,
+        }
+    };
+    let (a, b) = (cue(first)?, cue(second)?);
+    (a != b).then_some((a, b))
 }
 
 /// A line at the menu answered without the classifier.

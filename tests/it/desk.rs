@@ -362,7 +362,12 @@ async fn small_dialogue_bugs_at_the_menu_and_the_serial_prompt() {
     customer
         .expect(&to_customer::request_title(PLAN_REQUEST, "Cambio de Plan"))
         .await;
-    customer.recv_until(|l| l == to_customer::MENU_LAST).await;
+    // A complaint about it: the request first, then the offer of an executive.
+    let confirm = to_customer::confirm_contact(reclamos::nlu::Topic::CambioPlan.label());
+    customer.recv_until(|l| l == confirm).await;
+    customer.send("no").await;
+    customer.expect(to_customer::DECLINED).await;
+    customer.expect_menu().await;
     customer.send("cuál es mi clave wifi").await;
     customer
         .expect(&to_customer::request_title(
