@@ -1044,10 +1044,15 @@ impl Session {
             (Pending::ListRequests, StoreResult::Requests(found)) => self.on_requests(found, out),
             (Pending::Complaint { topic, words }, StoreResult::Requests(found)) => {
                 if let Ok(requests) = found {
-                    let subjects: Vec<&str> =
-                        requests.iter().map(|r| r.subject.as_str()).collect();
-                    if let Some(request) = nlu::pick_by_description(&words, &subjects)
-                        .and_then(|i| requests.get(i))
+                    // The newest request on the same topic, open ones first.
+                    let same = |r: &&Request| nlu::complaint_topic(&r.subject) == Some(topic);
+                    let open = requests
+                        .iter()
+                        .filter(same)
+                        .filter(|r| r.state == RequestState::Abierto)
+                        .max_by_key(|r| r.created_at);
+                    if let Some(request) =
+                        open.or_else(|| requests.iter().filter(same).max_by_key(|r| r.created_at))
                     {
                         describe(request, out);
                         out.record(StoreOp::RecordConsultation {
