@@ -119,10 +119,10 @@ fn limits() -> Limits {
 /// Connection limits and timeouts.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LimitsArgs {
-    /// Maximum simultaneous customer connections; beyond it new ones are refused politely.
+    /// Maximum simultaneous logged-in customers; beyond it new ones are refused politely.
     #[arg(long, default_value_t = limits().max_connections)]
     pub max_connections: usize,
-    /// Maximum simultaneous connections on the executives' port.
+    /// Maximum simultaneous logged-in executives.
     #[arg(long, default_value_t = limits().max_agent_connections)]
     pub max_agent_connections: usize,
     /// Maximum simultaneous customer connections that have not logged in yet; they do not

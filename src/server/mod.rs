@@ -41,7 +41,7 @@ use crate::conversation::Policy;
 use crate::hub::Hub;
 use crate::nlu::select::{self, ClassifierArgs};
 use crate::registry::Registry;
-use admission::{Denied, Gate};
+use admission::Gate;
 use budget::{Budgets, Port};
 pub use effects::Services;
 pub use limits::Limits;
@@ -203,8 +203,6 @@ impl Server {
         let agent_addr = agents.local_addr()?;
         let shutdown = CancellationToken::new();
         let metrics = Arc::new(Metrics::default());
-        // LEAD: the driver needs `budgets` for `check_login`, `check_registration` and
-        // `check_token`; pass it into `connection::Shared`.
         let budgets = Arc::new(Budgets::new(&config.limits));
         let shared = connection::Shared::new(
             services.clone(),
@@ -212,6 +210,7 @@ impl Server {
             config.limits,
             tls.clone(),
             Arc::clone(&metrics),
+            Arc::clone(&budgets),
         );
         let task = tokio::spawn(serve(
             customers,
@@ -415,35 +414,19 @@ async fn admit(
         peer
     };
     let denied = match door.gate.admit(client.ip()) {
-        // LEAD: until the driver swaps the pre-login permit for a logged-in one at login
-        // (`PreLoginPermit::promote`), the connection also holds a logged-in slot from the
-        // start, as before: the pre-login caps then bound every connection of the port.
-        Ok(permit) => match permit.reserve_logged_in() {
-            Some(logged_in) => {
-                connection::serve(door.kind, stream, client, shared, shutdown).await;
-                drop((permit, logged_in));
-                return;
-            }
-            None => Denied::Busy,
-        },
+        // The driver swaps the pre-login permit for a logged-in one at login.
+        Ok(permit) => {
+            connection::serve(door.kind, stream, client, permit, shared, shutdown).await;
+            return;
+        }
         Err(denied) => denied,
     };
     let Ok(_refusing) = Arc::clone(&door.refusing).try_acquire_owned() else {
         tracing::debug!(%client, "refused without a notice: too many refusals at once");
         return;
     };
-    match (&denied, door.kind) {
-        // LEAD: the same line as `Denied::Busy.notice(Port::Customers)`; once connection.rs is
-        // rewritten, drop `connection::refuse` and its `BUSY_NOTICE` and use
-        // `admission::refuse` here too.
-        (Denied::Busy, connection::Kind::Customer) => {
-            connection::refuse(stream, client, shared).await;
-        }
-        _ => {
-            let notice = denied.notice(door.gate.port());
-            admission::refuse(stream, client, &notice, door.tls.clone(), &door.limits).await;
-        }
-    }
+    let notice = denied.notice(door.gate.port());
+    admission::refuse(stream, client, &notice, door.tls.clone(), &door.limits).await;
 }
 
 /// Drops the budgets' stale keys every [`budget::HOUSEKEEPING_PERIOD`] until `shutdown`.
