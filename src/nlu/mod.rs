@@ -19,6 +19,7 @@ pub mod entities;
 pub mod eval;
 pub mod model;
 pub mod review;
+pub mod review_cli;
 pub mod select;
 #[cfg(test)]
 mod tests;

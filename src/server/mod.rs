@@ -32,7 +32,7 @@ use crate::console::Console;
 use crate::conversation::Policy;
 use crate::hub::Hub;
 use crate::nlu::select::{self, ClassifierArgs};
-use crate::registry::Registry;
+use crate::registry::{InboxRetention, Registry};
 pub use effects::Services;
 pub use limits::Limits;
 use metrics::Metrics;
@@ -78,6 +78,8 @@ pub struct Config {
     pub demo_load_customers: usize,
     /// Database size cap in bytes (0: none).
     pub db_max_bytes: u64,
+    /// How much of the NLU inbox (messages kept for `reclamos nlu review`) the store keeps.
+    pub inbox_retention: InboxRetention,
     /// Connection limits and timeouts.
     pub limits: Limits,
     /// How often to log the server's statistics (zero: never).
@@ -104,6 +106,7 @@ impl Default for Config {
             policy: Policy::default(),
             demo_load_customers: 0,
             db_max_bytes: 0,
+            inbox_retention: InboxRetention::default(),
             limits: Limits::default(),
             stats_every: Duration::ZERO,
             classifier: ClassifierArgs::default(),
@@ -156,7 +159,8 @@ impl Server {
         let registry = tokio::task::spawn_blocking(move || Registry::open(&db))
             .await
             .context("opening the database")?
-            .with_context(|| format!("opening the database {}", config.db.display()))?;
+            .with_context(|| format!("opening the database {}", config.db.display()))?
+            .with_inbox_retention(config.inbox_retention);
         if config.demo_load_customers > 0 {
             registry
                 .seed_load_customers(config.demo_load_customers)
