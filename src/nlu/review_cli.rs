@@ -121,12 +121,12 @@ fn ask(input: &mut dyn BufRead, output: &mut dyn Write, in_group: bool) -> io::R
             return Ok(Key::Quit);
         };
         match parse_key(key, in_group) {
-            Some(key) => {
-                writeln!(output)?;
-                return Ok(key);
+            Some(parsed) => {
+                writeln!(output, "{key}")?;
+                return Ok(parsed);
             }
             None => {
-                writeln!(output)?;
+                writeln!(output, "{key}")?;
                 writeln!(
                     output,
                     "{HELP}{}",

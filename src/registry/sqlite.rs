@@ -1680,4 +1680,61 @@ mod tests {
         assert!(all[2].reviewed_at.is_some());
         assert!((all[1].confidence - 0.3).abs() < 1e-6);
     }
+
+    /// Figures for the report: `cargo test --lib inbox_cost -- --ignored --nocapture`.
+    #[tokio::test(flavor = "multi_thread")]
+    #[ignore = "a measurement, not a check"]
+    async fn inbox_cost() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = file(&dir.path().join("inbox.db"));
+        let retention = InboxRetention::default();
+        let n = 12_000;
+        let started = Instant::now();
+        for i in 0..n {
+            let text = format!("mensaje de prueba número {i} sobre el pack {}", i % 97);
+            store
+                .keep_inbox_message(miss(&text), retention)
+                .await
+                .unwrap();
+        }
+        let took = started.elapsed();
+        println!(
+            "{n} inserts with retention {} rows: {:?} ({:.1} per ms)",
+            retention.max_rows,
+            took,
+            n as f64 / took.as_secs_f64() / 1000.0
+        );
+        let started = Instant::now();
+        let kept = store.inbox(false).await.unwrap();
+        println!("listing {} kept: {:?}", kept.len(), started.elapsed());
+        assert_eq!(kept.len(), retention.max_rows);
+        let texts: Vec<&str> = kept.iter().map(|e| e.text.as_str()).collect();
+        for size in [1_000, 10_000] {
+            let started = Instant::now();
+            let groups = crate::nlu::review::group(&texts[..size], 0.5);
+            println!(
+                "grouping {size}: {} groups in {:?}",
+                groups.len(),
+                started.elapsed()
+            );
+        }
+        // The worst case: messages sharing almost no words, so nearly every one starts a
+        // group and is compared with every group before it.
+        let diverse: Vec<String> = (0..2_000u64)
+            .map(|i| {
+                (0..6u64)
+                    .map(|w| format!("w{}", (i * 7919 + w * 104_729) % 5_003))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let diverse: Vec<&str> = diverse.iter().map(String::as_str).collect();
+        let started = Instant::now();
+        let groups = crate::nlu::review::group(&diverse, 0.5);
+        println!(
+            "grouping 2000 diverse: {} groups in {:?}",
+            groups.len(),
+            started.elapsed()
+        );
+    }
 }
