@@ -919,7 +919,7 @@ impl Store for SqliteStore {
                 message.predicted.name(),
                 f64::from(message.confidence)
             ])?;
-            prune_inbox(conn, now, retention)
+            prune_inbox(conn, now, conn.last_insert_rowid(), retention)
         })
         .await
     }
@@ -959,24 +959,23 @@ impl Store for SqliteStore {
         self.path.as_deref()
     }
 }
-/// Drops the inbox rows `retention` no longer allows at `now`: older than its age, then
-/// the oldest (smallest ids) beyond its count. Both deletions use an index (`at`, the
-/// rowid), so the cost does not grow with the inbox.
+/// Drops the inbox rows `retention` no longer allows at `now`, after inserting row
+/// `newest`: older than its age, then the oldest beyond its count. Ids only grow and rows
+/// only leave from the old end, so keeping the ids above `newest - max_rows` keeps at most
+/// `max_rows` rows, the newest. Both deletions are range deletions on an index (`at`, the
+/// rowid): the cost is that of the rows dropped, not of the inbox's size.
 fn prune_inbox(
     conn: &Connection,
     now: i64,
+    newest: i64,
     retention: InboxRetention,
 ) -> Result<(), RegistryError> {
     let max_age = i64::try_from(retention.max_age.as_millis()).unwrap_or(i64::MAX);
     conn.prepare_cached("DELETE FROM nlu_inbox WHERE at < ?1")?
         .execute([now.saturating_sub(max_age)])?;
     let max_rows = i64::try_from(retention.max_rows).unwrap_or(i64::MAX);
-    // The id of the newest row beyond the count: it and every older row go.
-    conn.prepare_cached(
-        "DELETE FROM nlu_inbox WHERE id <=
-         (SELECT id FROM nlu_inbox ORDER BY id DESC LIMIT 1 OFFSET ?1)",
-    )?
-    .execute([max_rows])?;
+    conn.prepare_cached("DELETE FROM nlu_inbox WHERE id <= ?1")?
+        .execute([newest.saturating_sub(max_rows)])?;
     Ok(())
 }
 
