@@ -484,20 +484,6 @@ impl Hub {
         Ok(())
     }
 
-    /// The executive's current chats, oldest first.
-    pub fn chats_of(&self, agent: SessionId) -> Vec<ChatInfo> {
-        let state = self.lock();
-        let Some(agent) = state.agents.get(&agent) else {
-            return Vec::new();
-        };
-        agent
-            .chats
-            .iter()
-            .filter_map(|c| state.customers.get(c))
-            .map(|c| chat_info(&c.ticket))
-            .collect()
-    }
-
     /// Who is waiting, in order.
     pub fn queue(&self) -> Vec<Waiting> {
         let state = self.lock();

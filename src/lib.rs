@@ -25,6 +25,8 @@
 //! - `tls`: optional TLS (rustls) settings for the server and the clients.
 //! - `text`: neutralising control characters before one user's text reaches another's
 //!   terminal.
+//! - [`names`]: comparing names people choose (case, accents, look-alikes) and the names
+//!   reserved for the server's voices.
 //! - [`latency`]: latency histograms for the server's statistics and the load generator's
 //!   report.
 //!
@@ -36,7 +38,7 @@
 //! [`nlu::eval::EvalOptions`], ...), each with an `impl Default` that holds the defaults the
 //! command line shows.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 
 pub mod auth;
 pub mod client;
@@ -44,6 +46,7 @@ pub mod console;
 pub mod conversation;
 pub mod hub;
 pub mod latency;
+pub mod names;
 pub mod nlu;
 pub mod protocol;
 pub mod registry;

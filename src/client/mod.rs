@@ -22,9 +22,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use thiserror::Error;
 
 use crate::auth;
+pub use crate::conversation::{validate_name, NameError, MAX_NAME_CHARS};
 use crate::server::{DEFAULT_AGENT_PORT, DEFAULT_CUSTOMER_PORT, DEFAULT_HOST};
 use crate::text::sanitize;
 use connection::{Connection, LineReader, TlsSettings};
@@ -131,44 +131,6 @@ pub fn run_agent(config: &AgentConfig) -> anyhow::Result<ExitCode> {
 /// Both ends are terminals: use the line editor.
 fn is_interactive() -> bool {
     io::stdin().is_terminal() && io::stdout().is_terminal()
-}
-
-/// Why an executive name is refused.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum NameError {
-    /// Nothing was given.
-    #[error("the executive name is empty")]
-    Empty,
-    /// Spaces, control characters or punctuation would break the `<name>: text` lines.
-    #[error(
-        "the executive name {0:?} may only contain letters, digits, '.', '_' and '-' \
-         (no spaces), e.g. --name JuanPerez"
-    )]
-    BadCharacter(String),
-    /// Longer than [`MAX_NAME_CHARS`].
-    #[error("the executive name is longer than {MAX_NAME_CHARS} characters")]
-    TooLong,
-}
-
-/// Longest accepted executive name, in characters (the server's limit).
-pub const MAX_NAME_CHARS: usize = 32;
-
-/// Checks an executive name with the server's rule (one word of letters, digits, `.`, `_`
-/// or `-`, at most [`MAX_NAME_CHARS`]), so a bad `--name` fails before connecting.
-pub fn validate_name(name: &str) -> Result<(), NameError> {
-    if name.is_empty() {
-        return Err(NameError::Empty);
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
-    {
-        return Err(NameError::BadCharacter(name.escape_debug().to_string()));
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(NameError::TooLong);
-    }
-    Ok(())
 }
 
 /// `$USER` when it is a valid name, else asks on the terminal.

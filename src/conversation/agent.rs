@@ -116,13 +116,48 @@ impl fmt::Display for AgentCommand {
     }
 }
 
-/// Executive display names: one word of 1 to 32 letters, digits, `.`, `_` or `-`.
-pub(crate) fn valid_agent_name(name: &str) -> Option<&str> {
-    let ok = (1..=32).contains(&name.chars().count())
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    ok.then_some(name)
+/// Why an executive name is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum NameError {
+    /// Nothing was given.
+    #[error("the executive name is empty")]
+    Empty,
+    /// Spaces, control characters or punctuation would break the `<name>: text` lines.
+    #[error(
+        "the executive name {0:?} may only contain letters, digits, '.', '_' and '-' \
+         (no spaces), e.g. --name JuanPerez"
+    )]
+    BadCharacter(String),
+    /// Longer than [`MAX_NAME_CHARS`].
+    #[error("the executive name is longer than {MAX_NAME_CHARS} characters")]
+    TooLong,
+}
+
+/// Longest accepted executive name, in characters (the server's limit).
+pub const MAX_NAME_CHARS: usize = 32;
+
+/// Checks an executive display name: one word of letters, digits, `.`, `_` or `-`, at most
+/// [`MAX_NAME_CHARS`]. The one definition of the rule: the server applies it to `:name`
+/// and the name step, the agent client to `--name` before connecting.
+pub fn validate_name(name: &str) -> Result<(), NameError> {
+    if name.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(NameError::BadCharacter(name.escape_debug().to_string()));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(NameError::TooLong);
+    }
+    Ok(())
+}
+
+/// [`validate_name`] as a filter.
+fn valid_agent_name(name: &str) -> Option<&str> {
+    validate_name(name).ok().map(|()| name)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

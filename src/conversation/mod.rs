@@ -17,7 +17,9 @@ pub mod events;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-pub use agent::{AgentCommand, AgentConversation, CommandError};
+pub use agent::{
+    validate_name, AgentCommand, AgentConversation, CommandError, NameError, MAX_NAME_CHARS,
+};
 pub use customer::{CustomerConversation, Idle};
 
 use crate::nlu::Prediction;

@@ -29,7 +29,7 @@ use crate::rut::Rut;
 /// so every customer of a full server (15,000 connections by default) fits; one with a
 /// long record takes the room of many, and a record too large for the cache is simply
 /// read from SQLite each time.
-pub const CACHED_BYTES: u64 = 32 << 20;
+pub(super) const CACHED_BYTES: u64 = 32 << 20;
 
 /// How many customers the cache expects to hold (sizes its tables).
 const EXPECTED_CUSTOMERS: usize = 20_000;
@@ -52,7 +52,7 @@ pub(super) struct Account {
 }
 
 impl Account {
-    pub fn new(customer: Option<Customer>, requests: Vec<Request>) -> Account {
+    pub(super) fn new(customer: Option<Customer>, requests: Vec<Request>) -> Account {
         let customer_bytes = customer.as_ref().map_or(0, |c| {
             c.name.len() + c.id_serial.as_ref().map_or(0, String::len)
         });
@@ -77,7 +77,7 @@ impl Account {
     }
 
     /// Estimated bytes in memory (what the cache's byte budget counts).
-    pub fn weight(&self) -> u64 {
+    pub(super) fn weight(&self) -> u64 {
         self.weight
     }
 }
@@ -119,7 +119,7 @@ pub struct CacheCounts {
 }
 
 impl Cache {
-    pub fn new() -> Cache {
+    pub(super) fn new() -> Cache {
         Cache::with_budget(CACHED_BYTES)
     }
 
@@ -144,11 +144,11 @@ impl Cache {
 
     /// The generation of `rut`'s stripe: note it before reading the database for
     /// [`insert_if_current`](Self::insert_if_current).
-    pub fn generation(&self, rut: Rut) -> u64 {
+    pub(super) fn generation(&self, rut: Rut) -> u64 {
         *self.stripe(rut)
     }
 
-    pub fn account(&self, rut: Rut) -> Option<Arc<Account>> {
+    pub(super) fn account(&self, rut: Rut) -> Option<Arc<Account>> {
         let found = self.accounts.get(&rut);
         if found.is_some() {
             self.hits.fetch_add(1, Ordering::Relaxed);
@@ -156,14 +156,19 @@ impl Cache {
         found
     }
 
-    pub fn owner(&self, id: RequestId) -> Option<Rut> {
+    pub(super) fn owner(&self, id: RequestId) -> Option<Rut> {
         self.owners.get(&id)
     }
 
     /// Keeps `account`, read from the database after [`generation`](Self::generation)
     /// returned `generation`, unless a change to its stripe committed since (the copy may
     /// then be older than it). Returns whether it was kept.
-    pub fn insert_if_current(&self, rut: Rut, generation: u64, account: Arc<Account>) -> bool {
+    pub(super) fn insert_if_current(
+        &self,
+        rut: Rut,
+        generation: u64,
+        account: Arc<Account>,
+    ) -> bool {
         self.loads.fetch_add(1, Ordering::Relaxed);
         let current = self.stripe(rut);
         if *current != generation {
@@ -177,14 +182,14 @@ impl Cache {
     }
 
     /// Drops what is known of `rut`, after a change to it committed.
-    pub fn forget(&self, rut: Rut) {
+    pub(super) fn forget(&self, rut: Rut) {
         let mut generation = self.stripe(rut);
         *generation += 1;
         self.accounts.remove(&rut);
     }
 
     /// Lookups answered so far, from memory and from SQLite.
-    pub fn counts(&self) -> CacheCounts {
+    pub(super) fn counts(&self) -> CacheCounts {
         CacheCounts {
             hits: self.hits.load(Ordering::Relaxed),
             loads: self.loads.load(Ordering::Relaxed),
@@ -192,7 +197,7 @@ impl Cache {
     }
 
     /// Drops everything (another process changed the database).
-    pub fn clear(&self) {
+    pub(super) fn clear(&self) {
         let mut stripes: Vec<_> = self
             .generations
             .iter()
@@ -207,7 +212,7 @@ impl Cache {
 
     /// How many customers are cached.
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.accounts.len()
     }
 }

@@ -129,7 +129,7 @@ fn thread_error(path: &Path, what: &str, err: std::io::Error) -> RegistryError {
 
 impl SqliteStore {
     /// See [`Registry::open`](super::Registry::open).
-    pub fn open(path: &Path, config: StoreConfig) -> Result<SqliteStore, RegistryError> {
+    pub(super) fn open(path: &Path, config: StoreConfig) -> Result<SqliteStore, RegistryError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|err| RegistryError::Open {
                 path: path.to_path_buf(),
@@ -161,7 +161,10 @@ impl SqliteStore {
     }
 
     /// See [`Registry::open_read_only`](super::Registry::open_read_only).
-    pub fn open_read_only(path: &Path, config: StoreConfig) -> Result<SqliteStore, RegistryError> {
+    pub(super) fn open_read_only(
+        path: &Path,
+        config: StoreConfig,
+    ) -> Result<SqliteStore, RegistryError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
         schema::configure(&conn)?;
@@ -189,7 +192,7 @@ impl SqliteStore {
     }
 
     /// See [`Registry::open_in_memory`](super::Registry::open_in_memory).
-    pub fn open_in_memory(config: StoreConfig) -> Result<SqliteStore, RegistryError> {
+    pub(super) fn open_in_memory(config: StoreConfig) -> Result<SqliteStore, RegistryError> {
         let mut conn = Connection::open_in_memory()?;
         schema::configure(&conn)?;
         schema::migrate(&mut conn, Path::new(":memory:"))?;

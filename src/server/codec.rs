@@ -90,7 +90,7 @@ const SB: u8 = 250;
 const SE: u8 = 240;
 
 /// Removes telnet commands (`IAC ...`), which a telnet client sends when it connects.
-pub fn strip_telnet(bytes: &[u8]) -> Cow<'_, [u8]> {
+pub(crate) fn strip_telnet(bytes: &[u8]) -> Cow<'_, [u8]> {
     if !bytes.contains(&IAC) {
         return Cow::Borrowed(bytes);
     }

@@ -32,7 +32,7 @@ use crate::protocol;
 
 /// Which port a connection came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(super) enum Kind {
     /// The customers' port.
     Customer,
     /// The executives' port.
@@ -40,7 +40,7 @@ pub enum Kind {
 }
 
 /// State shared by every connection task.
-pub struct Shared {
+pub(super) struct Shared {
     pub(super) services: Services,
     /// What the conversations decide with.
     context: Context,

@@ -55,7 +55,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Lines answered per second during the period.
-    pub fn lines_per_s(&self) -> f64 {
+    pub(crate) fn lines_per_s(&self) -> f64 {
         let lines = self.answer_ms.map_or(0, |p| p.count);
         lines as f64 / self.period.as_secs_f64().max(f64::EPSILON)
     }
