@@ -135,10 +135,11 @@ fn predicted(intent: Intent, confidence: f32, decision: Decision) -> Prediction 
         confidence,
         ranking: Vec::new(),
         decision,
+        topic: None,
     }
 }
 
-/// Sends `text` with `prediction`, answers a pending store operation with `result`.
+/// Sends `text` with `prediction`.
 fn say_line(
     conv: CustomerConversation,
     text: &str,
