@@ -7,6 +7,7 @@ use anyhow::Context;
 use ipnet::IpNet;
 use reclamos::console::Console;
 use reclamos::conversation::Policy;
+use reclamos::registry::InboxRetention;
 use reclamos::server::budget::Budget;
 use reclamos::server::proxy;
 use reclamos::server::{
@@ -58,6 +59,13 @@ pub struct ServerArgs {
     /// apology, while reads keep working (0: no cap).
     #[arg(long, default_value_t = Config::default().db_max_bytes / MIB)]
     pub db_max_mib: u64,
+    /// Keep at most this many messages for `reclamos nlu review` (fallbacks,
+    /// clarifications, corrections); the oldest go first (0: keep none).
+    #[arg(long, value_name = "N", default_value_t = Config::default().inbox_retention.max_rows)]
+    pub inbox_max_rows: usize,
+    /// Drop messages kept for `reclamos nlu review` after this long (e.g. 30days, 12h).
+    #[arg(long, value_name = "AGE", default_value_t = Config::default().inbox_retention.max_age.into())]
+    pub inbox_max_age: humantime::Duration,
     /// Seed N synthetic customers for `loadtest` (RUT numbers 50.000.000 + i, "Cliente Carga i").
     #[arg(long, default_value_t = Config::default().demo_load_customers)]
     pub demo_load_customers: usize,
@@ -100,6 +108,10 @@ impl ServerArgs {
             },
             demo_load_customers: self.demo_load_customers,
             db_max_bytes: self.db_max_mib.saturating_mul(MIB),
+            inbox_retention: InboxRetention {
+                max_rows: self.inbox_max_rows,
+                max_age: self.inbox_max_age.into(),
+            },
             limits: self.limits.into(),
             stats_every: self.stats_every.map_or(defaults.stats_every, Into::into),
             classifier: self.classifier.into(),
@@ -297,6 +309,7 @@ mod tests {
         assert_eq!(config.agent_capacity, defaults.agent_capacity);
         assert_eq!(config.policy.second_factor, defaults.policy.second_factor);
         assert_eq!(config.db_max_bytes, defaults.db_max_bytes);
+        assert_eq!(config.inbox_retention, defaults.inbox_retention);
         assert_eq!(config.limits, defaults.limits);
         assert_eq!(config.classifier, defaults.classifier);
         // Statistics are off unless asked for.
@@ -318,6 +331,10 @@ mod tests {
             "--db-max-mib",
             "2",
             "--no-second-factor",
+            "--inbox-max-rows",
+            "50",
+            "--inbox-max-age",
+            "2days",
             "--address-logins",
             "5/10m",
             "--address-registrations",
@@ -326,6 +343,11 @@ mod tests {
             "10.0.0.0/8",
             "127.0.0.3",
         ]);
+        assert_eq!(config.inbox_retention.max_rows, 50);
+        assert_eq!(
+            config.inbox_retention.max_age,
+            Duration::from_secs(2 * 24 * 3600)
+        );
         assert_eq!(
             config.limits.address_logins,
             Budget::every(5, Duration::from_secs(600))

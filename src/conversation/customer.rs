@@ -5,9 +5,10 @@ use std::borrow::Cow;
 
 use super::events::{CustomerEvent, Routed};
 use super::{Context, Effect, Effects, HubOp, HubResult, Input, StoreFailed, StoreOp, StoreResult};
+use crate::nlu::review;
 use crate::nlu::{self, Decision, Intent, Prediction};
 use crate::protocol::{self, customer as say, history, BOT_NAME};
-use crate::registry::{Customer, Request, RequestId, RequestState};
+use crate::registry::{Customer, InboxMessage, InboxOutcome, Request, RequestId, RequestState};
 use crate::rut::Rut;
 use crate::text::sanitize;
 
@@ -95,6 +96,9 @@ struct Session {
     login_attempts: u32,
     serial_attempts: u32,
     verified: bool,
+    /// The free-text message the bot just acted on, kept for the inbox if the customer's
+    /// next line corrects it ("no, quise decir ..."); cleared by any other line.
+    acted_on: Option<InboxMessage>,
 }
 
 /// One customer's conversation.
@@ -214,6 +218,11 @@ impl Session {
         ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
+        if let Some(message) = self.acted_on.take() {
+            if review::is_correction(text) {
+                out.record(StoreOp::KeepInboxMessage(message));
+            }
+        }
         match phase {
             Phase::AwaitRut => self.on_rut(text, ctx, out),
             Phase::AwaitName { rut } => self.on_name(rut, text, out),
@@ -382,8 +391,12 @@ impl Session {
             }
         }
         match decision {
-            Decision::Intent(intent) => self.choose(intent, out),
+            Decision::Intent(intent) => {
+                self.acted_on = inbox_message(text, prediction, InboxOutcome::Correction);
+                self.choose(intent, out)
+            }
             Decision::Clarify(first, second) => {
+                keep_for_review(text, prediction, InboxOutcome::Clarify, out);
                 out.send(say::clarify(
                     (first.option().unwrap_or(0), first.label()),
                     (second.option().unwrap_or(0), second.label()),
@@ -398,6 +411,7 @@ impl Session {
                 Phase::Menu
             }
             Decision::Fallback => {
+                keep_for_review(text, prediction, InboxOutcome::Fallback, out);
                 out.send(say::NOT_UNDERSTOOD);
                 show_menu(out);
                 Phase::Menu
@@ -942,6 +956,33 @@ fn menu(out: &mut Effects) -> Phase {
     out.send(say::MORE_HELP);
     show_menu(out);
     Phase::Menu
+}
+
+/// What the NLU inbox keeps of a free-text message: its text (RUTs masked) and the
+/// prediction, nothing about the customer.
+fn inbox_message(
+    text: &str,
+    prediction: Option<&Prediction>,
+    outcome: InboxOutcome,
+) -> Option<InboxMessage> {
+    Some(InboxMessage {
+        text: review::inbox_text(text)?,
+        outcome,
+        predicted: prediction.map_or(Intent::Fallback, |p| p.intent),
+        confidence: prediction.map_or(0.0, |p| p.confidence),
+    })
+}
+
+/// Keeps a message the classifier did not handle well for `reclamos nlu review`.
+fn keep_for_review(
+    text: &str,
+    prediction: Option<&Prediction>,
+    outcome: InboxOutcome,
+    out: &mut Effects,
+) {
+    if let Some(message) = inbox_message(text, prediction, outcome) {
+        out.record(StoreOp::KeepInboxMessage(message));
+    }
 }
 
 /// The prediction's decision; without a prediction, the classifier abstains.

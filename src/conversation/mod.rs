@@ -23,7 +23,7 @@ pub use agent::{
 pub use customer::{CustomerConversation, Idle};
 
 use crate::nlu::Prediction;
-use crate::registry::{Customer, Request, RequestId, RequestState};
+use crate::registry::{Customer, InboxMessage, Request, RequestId, RequestState};
 use crate::rut::Rut;
 use events::{ChatInfo, Enqueued, HubError, Routed, SessionId, Waiting};
 
@@ -174,6 +174,9 @@ pub enum StoreOp {
         /// What was said.
         text: String,
     },
+    /// Keep a free-text message the classifier did not handle well in the NLU inbox (no
+    /// customer data in it): [`StoreResult::Done`].
+    KeepInboxMessage(InboxMessage),
     /// Audit a consultation of a request: [`StoreResult::Done`].
     RecordConsultation {
         /// Which request.

@@ -12,6 +12,7 @@
 //! - [`schema`]: connection settings and the versioned migrations (`PRAGMA user_version`).
 //! - [`demo`]: the demo customers a new database starts with, and the load-test customers.
 //! - [`cli`]: `reclamos requests`, the operators' listing.
+//! - [`inbox`]: the NLU inbox, free-text messages kept for `reclamos nlu review`.
 //!
 //! The tables: `customers` (RUT in compact form as key), `requests` (the request number is
 //! the rowid, so new numbers continue after the largest), and the append-only `history` and
@@ -20,6 +21,7 @@
 mod cache;
 pub mod cli;
 pub mod demo;
+pub mod inbox;
 pub mod schema;
 mod sqlite;
 
@@ -33,6 +35,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 pub use cache::CacheCounts;
 use chrono::{DateTime, Utc};
+pub use inbox::{InboxEntry, InboxMessage, InboxOutcome, InboxRetention, Review};
 use thiserror::Error;
 
 use crate::rut::Rut;
@@ -298,6 +301,27 @@ pub trait Store: Send + Sync + 'static {
     async fn seed_load_customers(&self, count: usize) -> Result<Vec<Rut>, RegistryError>;
     /// See [`Registry::limit_size`]; [`RegistryError::Unsupported`] where it makes no sense.
     async fn limit_size(&self, max_bytes: u64) -> Result<u64, RegistryError>;
+    /// Keeps a message in the NLU inbox, then drops what `retention` no longer allows
+    /// (older than its age, then the oldest beyond its count), in one transaction.
+    async fn keep_inbox_message(
+        &self,
+        message: InboxMessage,
+        retention: InboxRetention,
+    ) -> Result<(), RegistryError> {
+        let _ = (message, retention);
+        Err(RegistryError::Unsupported("the NLU inbox"))
+    }
+    /// The kept messages, oldest first; reviewed ones only with `include_reviewed`.
+    async fn inbox(&self, include_reviewed: bool) -> Result<Vec<InboxEntry>, RegistryError> {
+        let _ = include_reviewed;
+        Err(RegistryError::Unsupported("the NLU inbox"))
+    }
+    /// Marks messages reviewed (now), with the operator's label; returns how many of them
+    /// were still kept (others were dropped by retention meanwhile).
+    async fn mark_reviewed(&self, reviews: Vec<Review>) -> Result<usize, RegistryError> {
+        let _ = reviews;
+        Err(RegistryError::Unsupported("the NLU inbox"))
+    }
     /// How the read cache has served lookups (`None` without a cache).
     fn cache_counts(&self) -> Option<CacheCounts>;
     /// The database file (`None` in memory or on a database server).
@@ -313,6 +337,7 @@ pub trait Store: Send + Sync + 'static {
 pub struct Registry {
     store: Arc<dyn Store>,
     op_timeout: Duration,
+    retention: InboxRetention,
 }
 
 impl fmt::Debug for Registry {
@@ -329,7 +354,34 @@ impl Registry {
         Registry {
             store: Arc::new(store),
             op_timeout,
+            retention: InboxRetention::default(),
         }
+    }
+
+    /// This handle with another retention for the NLU inbox (see
+    /// [`keep_inbox_message`](Self::keep_inbox_message)).
+    pub fn with_inbox_retention(mut self, retention: InboxRetention) -> Registry {
+        self.retention = retention;
+        self
+    }
+
+    /// Keeps a free-text message the classifier did not handle well in the NLU inbox (no
+    /// customer data: see [`inbox`]); the store then drops what this handle's retention
+    /// no longer allows, oldest first.
+    pub async fn keep_inbox_message(&self, message: InboxMessage) -> Result<(), RegistryError> {
+        self.bounded(self.store.keep_inbox_message(message, self.retention))
+            .await
+    }
+
+    /// The kept messages, oldest first; reviewed ones only with `include_reviewed`.
+    pub async fn inbox(&self, include_reviewed: bool) -> Result<Vec<InboxEntry>, RegistryError> {
+        self.bounded(self.store.inbox(include_reviewed)).await
+    }
+
+    /// Marks kept messages reviewed, with the operator's label (`None`: skipped). Returns
+    /// how many were still kept.
+    pub async fn mark_reviewed(&self, reviews: Vec<Review>) -> Result<usize, RegistryError> {
+        self.bounded(self.store.mark_reviewed(reviews)).await
     }
 
     /// Opens (creating if needed) the SQLite database at `path`: WAL mode, migrations, and

@@ -40,7 +40,7 @@ use crate::console::Console;
 use crate::conversation::Policy;
 use crate::hub::Hub;
 use crate::nlu::select::{self, ClassifierArgs};
-use crate::registry::Registry;
+use crate::registry::{InboxRetention, Registry};
 use admission::Gate;
 use budget::{Budgets, Port};
 pub use effects::Services;
@@ -89,6 +89,8 @@ pub struct Config {
     pub demo_load_customers: usize,
     /// Database size cap in bytes (0: none).
     pub db_max_bytes: u64,
+    /// How much of the NLU inbox (messages kept for `reclamos nlu review`) the store keeps.
+    pub inbox_retention: InboxRetention,
     /// Connection limits and timeouts.
     pub limits: Limits,
     /// How often to log the server's statistics (zero: never).
@@ -115,6 +117,7 @@ impl Default for Config {
             policy: Policy::default(),
             demo_load_customers: 0,
             db_max_bytes: 0,
+            inbox_retention: InboxRetention::default(),
             limits: Limits::default(),
             stats_every: Duration::ZERO,
             classifier: ClassifierArgs::default(),
@@ -170,7 +173,8 @@ impl Server {
         let registry = tokio::task::spawn_blocking(move || Registry::open(&db))
             .await
             .context("opening the database")?
-            .with_context(|| format!("opening the database {}", config.db.display()))?;
+            .with_context(|| format!("opening the database {}", config.db.display()))?
+            .with_inbox_retention(config.inbox_retention);
         if config.demo_load_customers > 0 {
             registry
                 .seed_load_customers(config.demo_load_customers)

@@ -16,6 +16,7 @@ mod hostile;
 mod informe_excerpts;
 mod loadtest;
 mod metrics;
+mod nlu_review;
 mod registry;
 mod requests_cli;
 mod stall;
