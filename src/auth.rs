@@ -32,9 +32,15 @@ pub fn default_token_path() -> PathBuf {
 }
 
 /// Reads the token at `path`, or creates it (owner-only permissions) when it does not exist.
+/// An existing file that others may read or write (say, mode 0644 after a copy) is put back
+/// to 0600 with a warning; when that fails (the file belongs to someone else) the server
+/// refuses to start rather than use a secret others can read.
 pub fn load_or_create_token(path: &Path) -> anyhow::Result<String> {
     match fs::read_to_string(path) {
-        Ok(token) if !token.trim().is_empty() => return Ok(token.trim().to_string()),
+        Ok(token) if !token.trim().is_empty() => {
+            restrict_to_owner(path)?;
+            return Ok(token.trim().to_string());
+        }
         Ok(_) => {}
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
         Err(err) => return Err(err).with_context(|| format!("reading token {}", path.display())),
@@ -55,6 +61,39 @@ pub fn load_or_create_token(path: &Path) -> anyhow::Result<String> {
         .with_context(|| format!("creating token {}", path.display()))?;
     writeln!(file, "{token}").with_context(|| format!("writing token {}", path.display()))?;
     Ok(token)
+}
+
+/// Puts `path` back to mode 0600 when its group or others have any permission.
+#[cfg(unix)]
+fn restrict_to_owner(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(path)
+        .with_context(|| format!("reading the permissions of token {}", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 == 0 {
+        return Ok(());
+    }
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).with_context(|| {
+        format!(
+            "the executives' token {} has mode {:o}, which lets other users read it, and it \
+             could not be changed to 0600; fix it with `chmod 600 {}` or remove the file",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )
+    })?;
+    tracing::warn!(
+        path = %path.display(),
+        was = format!("{:o}", mode & 0o777),
+        "the executives' token file was readable by others; its mode is now 0600"
+    );
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_path: &Path) -> anyhow::Result<()> {
+    Ok(())
 }
 
 /// Reads an existing token file (the agent client's side).
@@ -102,6 +141,27 @@ mod tests {
             let mode = fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_existing_token_readable_by_others_is_forced_to_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        for wide in [0o644, 0o640, 0o604, 0o666, 0o660, 0o707] {
+            let path = dir.path().join(format!("token-{wide:o}"));
+            fs::write(&path, "secreto\n").unwrap();
+            fs::set_permissions(&path, fs::Permissions::from_mode(wide)).unwrap();
+            assert_eq!(load_or_create_token(&path).unwrap(), "secreto");
+            assert_eq!(mode(&path), 0o600, "from {wide:o}");
+        }
+        // Already strict enough: left alone.
+        let path = dir.path().join("token-400");
+        fs::write(&path, "secreto\n").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o400)).unwrap();
+        assert_eq!(load_or_create_token(&path).unwrap(), "secreto");
+        assert_eq!(mode(&path), 0o400);
     }
 
     #[test]

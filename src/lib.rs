@@ -27,6 +27,8 @@
 //! - `tls`: optional TLS (rustls) settings for the server and the clients.
 //! - `text`: neutralising control characters before one user's text reaches another's
 //!   terminal.
+//! - [`names`]: comparing names people choose (case, accents, look-alikes) and the names
+//!   reserved for the server's voices.
 //! - [`latency`]: latency histograms for the server's statistics and the load generator's
 //!   report.
 //!
@@ -46,6 +48,7 @@ pub mod console;
 pub mod conversation;
 pub mod hub;
 pub mod latency;
+pub mod names;
 pub mod nlu;
 pub mod protocol;
 pub mod registry;

@@ -522,6 +522,29 @@ pub mod notice {
         "Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.";
     /// A customer beyond the connection limit (the whole line).
     pub const BUSY: &str = bot!("En este momento estamos atendiendo al máximo de clientes. Por favor intente nuevamente en unos minutos.");
+    /// An executive beyond the executives' port's connection limit (the whole line).
+    pub const AGENTS_BUSY: &str = system!("El canal de ejecutivos no admite más conexiones en este momento. Intente nuevamente en unos minutos.");
+    /// One address holds too many connections that have not logged in.
+    pub const ADDRESS_FULL: &str =
+        "Hay demasiadas conexiones abiertas desde su dirección. Por favor intente nuevamente en unos minutos.";
+    /// One address opened too many connections lately (followed by [`try_again_in`]).
+    pub const TOO_MANY_CONNECTIONS: &str = "Hay demasiadas conexiones nuevas desde su dirección.";
+    /// One address typed too many RUTs lately (followed by [`try_again_in`]).
+    pub const TOO_MANY_LOGINS: &str = "Hay demasiados intentos de ingreso desde su dirección.";
+    /// One address registered too many customers lately (followed by [`try_again_in`]).
+    pub const TOO_MANY_REGISTRATIONS: &str = "Hay demasiados registros nuevos desde su dirección.";
+    /// One address tried too many executive tokens lately (followed by [`try_again_in`]).
+    pub const TOO_MANY_TOKENS: &str = "Hay demasiados intentos de token desde su dirección.";
+    /// Marker: the start of every per-address refusal.
+    pub const PER_ADDRESS_START: &str = "Hay demasiad";
+
+    /// When to try again after a per-address refusal, in whole minutes (at least one).
+    pub fn try_again_in(minutes: u64) -> String {
+        match minutes {
+            0 | 1 => "Por favor intente nuevamente en un minuto.".to_string(),
+            n => format!("Por favor intente nuevamente en {n} minutos."),
+        }
+    }
     /// Marker: the start of the flood warning as the bot says it.
     pub const FLOOD_WARNING_START: &str = bot!("Está enviando mensajes demasiado rápido");
 

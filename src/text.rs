@@ -22,8 +22,13 @@ const BEL: char = '\u{7}';
 ///   titles and hyperlinks, DCS/SOS/PM/APC strings, two-character `ESC x` sequences, and
 ///   their 8-bit C1 forms) are removed entirely, so `\x1b[31mrojo\x1b[0m` shows `rojo`;
 /// - every other C0 control (including CR, LF and a lone or unterminated ESC), DEL and C1
-///   control becomes U+FFFD, as do the Unicode bidirectional overrides and isolates, which
-///   can make a line read differently from what was sent;
+///   control becomes U+FFFD, as do every Unicode bidirectional formatting character
+///   (embeddings, overrides, isolates and the marks LRM, RLM and ALM), which can make a
+///   line read differently from what was sent, and the line and paragraph separators
+///   U+2028 and U+2029, which some terminals and clients break lines at;
+/// - invisible characters (zero-width space, joiners, word joiner, invisible operators,
+///   the byte-order mark, the Mongolian vowel separator) are removed: they let two
+///   different texts look the same;
 /// - tab and all printable text are kept.
 ///
 /// Borrows when there is nothing to change (the common case).
@@ -41,6 +46,10 @@ pub(crate) fn sanitize(line: &str) -> Cow<'_, str> {
             i += 1;
             continue;
         }
+        if is_invisible(c) {
+            i += 1;
+            continue;
+        }
         match escape_sequence_len(&chars[i..]) {
             Some(len) => i += len,
             None => {
@@ -52,15 +61,33 @@ pub(crate) fn sanitize(line: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// True for characters that [`sanitize`] must look at: controls other than tab and the
-/// bidirectional formatting characters.
+/// True for characters that [`sanitize`] must look at: controls other than tab, the
+/// bidirectional formatting characters, the line and paragraph separators and the
+/// invisible characters.
 fn needs_care(c: char) -> bool {
-    (c.is_control() && c != '\t') || is_bidi_control(c)
+    (c.is_control() && c != '\t')
+        || is_bidi_control(c)
+        || matches!(c, '\u{2028}' | '\u{2029}')
+        || is_invisible(c)
 }
 
-/// U+202A..U+202E (embeddings and overrides) and U+2066..U+2069 (isolates).
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+/// The bidirectional formatting characters: U+202A..U+202E (embeddings and overrides),
+/// U+2066..U+2069 (isolates), and the marks U+200E (LRM), U+200F (RLM), U+061C (ALM).
+pub(crate) fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
+}
+
+/// Characters that show nothing: U+200B zero-width space, U+200C/U+200D zero-width
+/// (non-)joiner, U+2060 word joiner, U+2061..U+2064 invisible operators, U+FEFF byte-order
+/// mark (zero-width no-break space) and U+180E Mongolian vowel separator.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{180E}'
+    )
 }
 
 /// If `chars` starts with a complete escape sequence, its length in chars.
@@ -179,6 +206,32 @@ mod tests {
             ("c1 nel", "a\u{85}b", "a\u{FFFD}b"),
             ("bidi override", "abc\u{202E}fed", "abc\u{FFFD}fed"),
             ("bidi isolate", "\u{2067}x\u{2069}", "\u{FFFD}x\u{FFFD}"),
+            ("bidi embedding", "a\u{202A}b\u{202C}", "a\u{FFFD}b\u{FFFD}"),
+            ("left-to-right mark", "a\u{200E}b", "a\u{FFFD}b"),
+            ("right-to-left mark", "a\u{200F}b", "a\u{FFFD}b"),
+            ("arabic letter mark", "a\u{061C}b", "a\u{FFFD}b"),
+            ("first strong isolate", "\u{2068}x", "\u{FFFD}x"),
+            (
+                "line separator",
+                "Juan\u{2028}Sistema: hola",
+                "Juan\u{FFFD}Sistema: hola",
+            ),
+            ("paragraph separator", "a\u{2029}b", "a\u{FFFD}b"),
+            ("zero-width space", "Sis\u{200B}tema", "Sistema"),
+            ("zero-width non-joiner", "a\u{200C}b", "ab"),
+            ("zero-width joiner", "a\u{200D}b", "ab"),
+            ("word joiner", "a\u{2060}b", "ab"),
+            ("invisible times", "a\u{2062}b", "ab"),
+            ("byte-order mark", "\u{FEFF}hola", "hola"),
+            ("mongolian vowel separator", "a\u{180E}b", "ab"),
+            ("only invisible", "\u{200B}\u{FEFF}", ""),
+            (
+                "invisible inside an escape",
+                "\x1b[31\u{200B}mx",
+                "\u{FFFD}[31mx",
+            ),
+            ("accents and ñ kept", "José Muñoz", "José Muñoz"),
+            ("emoji kept", "gracias 👍", "gracias 👍"),
         ];
         for (name, input, expected) in table {
             assert_eq!(sanitize(input), *expected, "{name}");
@@ -205,6 +258,27 @@ mod tests {
                     "{input:?} -> {out:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn output_never_contains_invisible_or_direction_characters() {
+        // The General Punctuation block and the other spots where these characters live.
+        let ranges = [
+            0x0600u32..0x0700,
+            0x1800..0x1900,
+            0x2000..0x2070,
+            0xFE00..0xFF00,
+        ];
+        for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
+            let input = format!("x{c}y");
+            let out = sanitize(&input);
+            assert!(
+                !out.chars().any(|c| is_invisible(c)
+                    || is_bidi_control(c)
+                    || matches!(c, '\u{2028}' | '\u{2029}')),
+                "{input:?} -> {out:?}"
+            );
         }
     }
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use reclamos::nlu::data;
 use reclamos::nlu::eval::{self, EvalOptions, Report, Scores};
 
 use super::classifier::ClassifierFlags;
@@ -34,6 +35,10 @@ pub struct EvalArgs {
     /// Seed for `--typos`.
     #[arg(long, default_value_t = EvalOptions::default().seed)]
     pub seed: u64,
+    /// K-fold cross-validation over FILE as a training file: reports the same metrics on
+    /// the held-out folds, and fits the temperature and thresholds on them.
+    #[arg(long, value_name = "K")]
+    pub cv: Option<usize>,
     /// Exit with a failure status when accuracy is below this (0..=1).
     #[arg(long, value_name = "X")]
     pub min_accuracy: Option<f64>,
@@ -45,6 +50,9 @@ pub struct EvalArgs {
 
 /// `reclamos eval`: prints the report, writes the report files, checks `--min-accuracy`.
 pub fn main(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    if let Some(k) = args.cv {
+        return cross_validate(&args, k);
+    }
     let evaluation = eval::run(&EvalOptions {
         file: args.file,
         intents: args.intents,
@@ -80,6 +88,30 @@ pub fn main(args: EvalArgs) -> anyhow::Result<ExitCode> {
                 "accuracy {:.4} is below --min-accuracy {min:.4}",
                 report.accuracy
             );
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `reclamos eval --cv K`: cross-validation over the file as training data.
+fn cross_validate(args: &EvalArgs, k: usize) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!((2..=50).contains(&k), "--cv must be in 2..=50");
+    let training = data::load(&args.file).context("reading the training file")?;
+    let cv = eval::cross_validate(&training, k, args.seed);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&cv)?);
+    } else {
+        print!("{}", eval::render_cv_text(&cv));
+    }
+    if let Some(dir) = &args.report {
+        write_report_dir(dir, &cv.at_fitted_settings)
+            .with_context(|| format!("writing the report to {}", dir.display()))?;
+    }
+    let accuracy = cv.at_file_settings.accuracy;
+    if let Some(min) = args.min_accuracy {
+        if accuracy < min {
+            eprintln!("cross-validated accuracy {accuracy:.4} is below --min-accuracy {min:.4}");
             return Ok(ExitCode::FAILURE);
         }
     }
@@ -168,5 +200,13 @@ fn write_report_dir(dir: &Path, report: &Report) -> anyhow::Result<()> {
         &report.confusion.matrix,
         std::io::BufWriter::new(png),
     )?;
+    let bins: Vec<(f64, f64, usize)> = report
+        .calibration
+        .bins
+        .iter()
+        .map(|b| (b.mean_confidence, b.accuracy, b.count))
+        .collect();
+    let png = fs::File::create(dir.join("reliability_diagram.png"))?;
+    plot::reliability_png(&bins, report.calibration.ece, std::io::BufWriter::new(png))?;
     Ok(())
 }

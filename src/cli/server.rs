@@ -4,8 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use ipnet::IpNet;
 use reclamos::console::Console;
 use reclamos::conversation::Policy;
+use reclamos::server::budget::Budget;
+use reclamos::server::proxy;
 use reclamos::server::{
     self, Config, Limits, TlsFiles, DEFAULT_AGENT_PORT, DEFAULT_CUSTOMER_PORT, DEFAULT_DB,
     DEFAULT_HOST,
@@ -122,6 +125,38 @@ pub struct LimitsArgs {
     /// Maximum simultaneous connections on the executives' port.
     #[arg(long, default_value_t = limits().max_agent_connections)]
     pub max_agent_connections: usize,
+    /// Maximum simultaneous customer connections that have not logged in yet; they do not
+    /// take the slots of --max-connections.
+    #[arg(long, default_value_t = limits().max_pre_login_connections)]
+    pub max_pre_login_connections: usize,
+    /// Maximum simultaneous executive connections that have not logged in yet.
+    #[arg(long, default_value_t = limits().max_agent_pre_login_connections)]
+    pub max_agent_pre_login_connections: usize,
+    /// Connections one client address may hold on one port before logging in.
+    #[arg(long, default_value_t = limits().max_pre_login_per_address)]
+    pub max_pre_login_per_address: usize,
+    /// New connections one client address may open on each port, as N/PERIOD (N at once,
+    /// refilled over PERIOD) or off.
+    #[arg(long, value_name = "N/PERIOD", default_value_t = limits().address_connections)]
+    pub address_connections: Budget,
+    /// Login attempts (RUTs typed) one client address may make, as N/PERIOD or off.
+    #[arg(long, value_name = "N/PERIOD", default_value_t = limits().address_logins)]
+    pub address_logins: Budget,
+    /// New customer registrations one client address may make, as N/PERIOD or off.
+    #[arg(long, value_name = "N/PERIOD", default_value_t = limits().address_registrations)]
+    pub address_registrations: Budget,
+    /// Executive token attempts one client address may make, as N/PERIOD or off.
+    #[arg(long, value_name = "N/PERIOD", default_value_t = limits().address_token_attempts)]
+    pub address_token_attempts: Budget,
+    /// Load balancers (addresses or networks such as 10.0.0.0/8) whose connections start
+    /// with a PROXY protocol header (v1 or v2) naming the real client, whom the
+    /// per-address limits then count. A connection from them without a valid header is
+    /// closed; from anywhere else a PROXY header is not interpreted.
+    #[arg(long, value_name = "IP/CIDR", num_args = 1.., value_parser = proxy::parse_network)]
+    pub proxy_from: Vec<IpNet>,
+    /// Time a connection from a --proxy-from address has to send its PROXY header.
+    #[arg(long, default_value_t = limits().proxy_header_timeout.into())]
+    pub proxy_header_timeout: humantime::Duration,
     /// Maximum line length in bytes; a longer line closes the connection.
     #[arg(long, default_value_t = limits().max_line_length)]
     pub max_line_length: usize,
@@ -157,6 +192,15 @@ impl From<LimitsArgs> for Limits {
         Limits {
             max_connections: args.max_connections,
             max_agent_connections: args.max_agent_connections,
+            max_pre_login_connections: args.max_pre_login_connections,
+            max_agent_pre_login_connections: args.max_agent_pre_login_connections,
+            max_pre_login_per_address: args.max_pre_login_per_address,
+            address_connections: args.address_connections,
+            address_logins: args.address_logins,
+            address_registrations: args.address_registrations,
+            address_token_attempts: args.address_token_attempts,
+            proxy_from: args.proxy_from,
+            proxy_header_timeout: args.proxy_header_timeout.into(),
             max_line_length: args.max_line_length,
             send_queue: args.send_queue,
             write_timeout: args.write_timeout.into(),
@@ -274,7 +318,28 @@ mod tests {
             "--db-max-mib",
             "2",
             "--no-second-factor",
+            "--address-logins",
+            "5/10m",
+            "--address-registrations",
+            "off",
+            "--proxy-from",
+            "10.0.0.0/8",
+            "127.0.0.3",
         ]);
+        assert_eq!(
+            config.limits.address_logins,
+            Budget::every(5, Duration::from_secs(600))
+        );
+        assert_eq!(config.limits.address_registrations, Budget::Off);
+        assert_eq!(
+            config.limits.proxy_from,
+            vec![
+                "10.0.0.0/8".parse::<IpNet>().unwrap(),
+                "127.0.0.3/32".parse::<IpNet>().unwrap()
+            ]
+        );
+        assert!(parse(&["server", "--address-logins", "0/1m"]).is_err());
+        assert!(parse(&["server", "--proxy-from", "nope"]).is_err());
         assert_eq!(config.customer_addr, "0.0.0.0:5555");
         assert_eq!(config.agent_addr, "0.0.0.0:7000");
         assert_eq!(config.stats_every, Duration::from_secs(60));

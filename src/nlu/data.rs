@@ -72,13 +72,16 @@ pub enum IntentsError {
 }
 
 /// Decision thresholds (`reclamos:` block).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Thresholds {
     /// Below this confidence the classifier abstains (`nlu_fallback`).
     pub abstain_threshold: f32,
     /// When the two best options are closer than this, ask the customer to choose.
     pub clarify_margin: f32,
+    /// Softmax temperature applied to the model's scores (calibration fitted on folds by
+    /// `reclamos eval --cv K`; 1.0 = uncalibrated).
+    pub temperature: f32,
 }
 
 impl Default for Thresholds {
@@ -86,6 +89,7 @@ impl Default for Thresholds {
         Thresholds {
             abstain_threshold: 0.45,
             clarify_margin: 0.12,
+            temperature: 1.0,
         }
     }
 }
@@ -205,6 +209,16 @@ pub fn parse(source: &str, file: &str) -> Result<TrainingData, IntentsError> {
                 format!("{name} must be in 0..=1, got {value}"),
             ));
         }
+    }
+    if !(0.05..=20.0).contains(&thresholds.temperature) {
+        let line = line_of(source, "temperature", "", 0);
+        return Err(invalid(
+            line,
+            format!(
+                "temperature must be in 0.05..=20, got {}",
+                thresholds.temperature
+            ),
+        ));
     }
 
     let mut data = TrainingData {

@@ -562,3 +562,181 @@ mod tests {
         }
     }
 }
+
+/// What a complaint or account change is about, when a message asking for an executive
+/// (`contactar_ejecutivo`) names it. The conversation can show [`Topic::label`] to
+/// confirm ("Entiendo: un cobro duplicado en su boleta.") and use it as the request's
+/// subject. See `intents/README.md` for the labelling policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Topic {
+    /// The same charge billed twice.
+    CobroDuplicado,
+    /// A charge the customer does not recognise or never contracted.
+    CargoDesconocido,
+    /// What the customer owes, or a debt they dispute.
+    Deuda,
+    /// Any other dispute about the bill (too high, price raised).
+    Boleta,
+    /// Changing the plan (up, down, another plan).
+    CambioPlan,
+    /// Cancelling the service or the contract.
+    Baja,
+    /// Taking the number to another company.
+    Portabilidad,
+    /// Moving the service to another address.
+    Traslado,
+    /// A technician who never came or a bad technical visit.
+    VisitaTecnica,
+    /// Bad service: lasting or recurring failures, slower than contracted.
+    MalaCalidad,
+    /// A restart that did not solve the problem.
+    ReinicioFallido,
+    /// An urgent plea for help.
+    Urgencia,
+}
+
+impl Topic {
+    /// Every topic, in declaration order.
+    pub const ALL: [Topic; 12] = [
+        Topic::CobroDuplicado,
+        Topic::CargoDesconocido,
+        Topic::Deuda,
+        Topic::Boleta,
+        Topic::CambioPlan,
+        Topic::Baja,
+        Topic::Portabilidad,
+        Topic::Traslado,
+        Topic::VisitaTecnica,
+        Topic::MalaCalidad,
+        Topic::ReinicioFallido,
+        Topic::Urgencia,
+    ];
+
+    /// The topic's name in the labelling guide (`cobro_duplicado`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Topic::CobroDuplicado => "cobro_duplicado",
+            Topic::CargoDesconocido => "cargo_desconocido",
+            Topic::Deuda => "deuda",
+            Topic::Boleta => "boleta",
+            Topic::CambioPlan => "cambio_plan",
+            Topic::Baja => "baja",
+            Topic::Portabilidad => "portabilidad",
+            Topic::Traslado => "traslado",
+            Topic::VisitaTecnica => "visita_tecnica",
+            Topic::MalaCalidad => "mala_calidad",
+            Topic::ReinicioFallido => "reinicio_fallido",
+            Topic::Urgencia => "urgencia",
+        }
+    }
+
+    /// Parses a topic name.
+    pub fn from_name(name: &str) -> Option<Topic> {
+        Topic::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// A Spanish noun phrase a customer reads: "Entiendo: {label}."
+    pub fn label(self) -> &'static str {
+        match self {
+            Topic::CobroDuplicado => "un cobro duplicado en su boleta",
+            Topic::CargoDesconocido => "un cargo que no reconoce en su cuenta",
+            Topic::Deuda => "una consulta por el monto que adeuda",
+            Topic::Boleta => "un reclamo por el cobro de su boleta",
+            Topic::CambioPlan => "un cambio de plan",
+            Topic::Baja => "dar de baja su servicio",
+            Topic::Portabilidad => "la portabilidad de su número",
+            Topic::Traslado => "el traslado de su servicio a otra dirección",
+            Topic::VisitaTecnica => "un problema con la visita técnica",
+            Topic::MalaCalidad => "la mala calidad de su servicio",
+            Topic::ReinicioFallido => "un reinicio que no solucionó el problema",
+            Topic::Urgencia => "una solicitud urgente de ayuda",
+        }
+    }
+}
+
+impl std::fmt::Display for Topic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Topic rules over normalised text, most specific first.
+fn topic_rules() -> &'static [(Topic, regex::Regex)] {
+    static RULES: OnceLock<Vec<(Topic, regex::Regex)>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        let billing = r"(cobr|carg|boleta|cuenta|factur|pag|descont)";
+        let rules: [(Topic, String); 12] = [
+            (
+                Topic::CobroDuplicado,
+                format!(
+                    r"{billing}\w*\b.*\b(dos veces|2 veces|doble|duplicad\w*|repetid\w*)|\b(doble|duplic\w*)\b.*{billing}"
+                ),
+            ),
+            (
+                Topic::CargoDesconocido,
+                format!(
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|nunca (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\bque es este (cobro|cargo)\b"
+                ),
+            ),
+            (
+                Topic::Portabilidad,
+                r"\bport(abilidad|arme|arse|ar|o|ando)\b|llevarme (el|mi) (numero|fono)|cambiarme de (compania|empresa)|\bme cambio de (compania|empresa)".to_owned(),
+            ),
+            (
+                Topic::Baja,
+                r"\bde baja\b|\bdarme de baja|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\bdesafili|\bdarse de baja".to_owned(),
+            ),
+            (
+                Topic::Traslado,
+                r"\btrasla\w*|\bmudanza\b|\bmud(o|e|ar|arme)\b|\botra direccion\b|\bcambio de (domicilio|direccion)\b|\bcambie de casa\b".to_owned(),
+            ),
+            (
+                Topic::CambioPlan,
+                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul)\w* (\w+ ){0,3}plan\b|\bplan (mas|menos) (barato|caro|megas)|\bmas megas\b|\bplan de \d+ megas\b|\btitular\w*".to_owned(),
+            ),
+            (
+                Topic::VisitaTecnica,
+                r"\btecnic\w*\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|esperando|espere|dejo|peor|mal)\b|\b(esperando|espere) (al|el|a un|un) tecnic|\bvisita tecnica\b|\bplantad\w* con".to_owned(),
+            ),
+            (
+                Topic::ReinicioFallido,
+                r"\b(reinici|resete|desenchuf|apague|reset)\w*\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo|nada|igual|mismo)\b|\bno (me )?(sirvio|funciono|resulto) (el |la )?(reinicio|reset)".to_owned(),
+            ),
+            (
+                Topic::Deuda,
+                r"\bdeud\w*|\bcuanto (le )?debo\b|\b(le )?debo a ustedes|\badeud\w*|\bcuanto tengo que pagar\b|\bponerme al dia\b|\bestando al dia\b|\bmoros\w*".to_owned(),
+            ),
+            (
+                Topic::Boleta,
+                format!(
+                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b"
+                ),
+            ),
+            (
+                Topic::MalaCalidad,
+                r"\bpesim\w*|\bmalisim\w*|\bbasura\b|\bcada rato\b|\btodo el (rato|dia)\b|\bhace \w+ (dias|semanas|meses)\b|\bllevo \w+ (dias|semanas|meses)\b|\bdesde el (lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b|\bme llegan\b|\bmala calidad\b|\bmal servicio\b|\bnadie me (soluciona|resuelve|ayuda)".to_owned(),
+            ),
+            (
+                Topic::Urgencia,
+                r"\burgen\w*|\bemergencia\b|\bauxilio\b|\bsocorro\b|\bes grave\b".to_owned(),
+            ),
+        ];
+        rules
+            .into_iter()
+            .map(|(topic, pattern)| {
+                let re = regex::Regex::new(&pattern).expect("topic patterns are valid");
+                (topic, re)
+            })
+            .collect()
+    })
+}
+
+/// The topic of a complaint or account change named in the text ("me cobraron dos veces
+/// la boleta" -> `CobroDuplicado`), or `None` when it names none of them.
+pub fn complaint_topic(input: &str) -> Option<Topic> {
+    let normalized = text::normalize(input).replace(" | ", " ").replace('|', " ");
+    topic_rules()
+        .iter()
+        .find(|(_, re)| re.is_match(&normalized))
+        .map(|(topic, _)| *topic)
+}

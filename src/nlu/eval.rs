@@ -20,7 +20,7 @@ use anyhow::Context;
 use rand::SeedableRng;
 use serde::Serialize;
 
-use super::{data, model, Classifier, Decision, Intent};
+use super::{data, model, Classifier, Decision, Intent, Prediction, Thresholds, YamlClassifier};
 
 /// What to evaluate: the library side of `reclamos eval`.
 #[derive(Debug, Clone, PartialEq)]
@@ -130,6 +130,69 @@ pub struct TypoRun {
     pub drop_points: f64,
 }
 
+/// One bin of the reliability diagram.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct CalibrationBin {
+    /// Lower edge of the bin's confidence range.
+    pub lower: f64,
+    /// Upper edge.
+    pub upper: f64,
+    /// Predictions whose confidence falls in the bin.
+    pub count: usize,
+    /// Their mean confidence.
+    pub mean_confidence: f64,
+    /// The share of them that were right.
+    pub accuracy: f64,
+}
+
+/// How well confidences match accuracy: the confidence of each decision (the chosen
+/// option's probability, or for an abstention one minus the best option's) against
+/// whether the decision was right.
+#[derive(Debug, Clone, Serialize)]
+pub struct Calibration {
+    /// Expected calibration error over 10 equal-width bins: the count-weighted mean of
+    /// |accuracy - mean confidence|.
+    pub ece: f64,
+    /// The bins.
+    pub bins: Vec<CalibrationBin>,
+}
+
+/// Number of equal-width confidence bins.
+const CALIBRATION_BINS: usize = 10;
+
+/// The calibration of `(confidence, right)` pairs.
+pub fn calibration(outcomes: &[(f32, bool)]) -> Calibration {
+    let mut bins: Vec<CalibrationBin> = (0..CALIBRATION_BINS)
+        .map(|i| CalibrationBin {
+            lower: i as f64 / CALIBRATION_BINS as f64,
+            upper: (i + 1) as f64 / CALIBRATION_BINS as f64,
+            count: 0,
+            mean_confidence: 0.0,
+            accuracy: 0.0,
+        })
+        .collect();
+    for &(confidence, right) in outcomes {
+        let c = f64::from(confidence).clamp(0.0, 1.0);
+        let at = ((c * CALIBRATION_BINS as f64) as usize).min(CALIBRATION_BINS - 1);
+        let bin = &mut bins[at];
+        bin.count += 1;
+        bin.mean_confidence += c;
+        bin.accuracy += if right { 1.0 } else { 0.0 };
+    }
+    let mut ece = 0.0;
+    for bin in &mut bins {
+        if bin.count > 0 {
+            bin.mean_confidence /= bin.count as f64;
+            bin.accuracy /= bin.count as f64;
+            ece += bin.count as f64 * (bin.accuracy - bin.mean_confidence).abs();
+        }
+    }
+    Calibration {
+        ece: ratio(ece, outcomes.len() as f64),
+        bins,
+    }
+}
+
 /// The result of an evaluation.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -153,6 +216,8 @@ pub struct Report {
     pub latency_us: Latency,
     /// Messages per second, single thread.
     pub throughput_per_s: f64,
+    /// Calibration of the decisions' confidences.
+    pub calibration: Calibration,
     /// Typo robustness, with `--typos`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub typos: Option<TypoRun>,
@@ -187,14 +252,23 @@ pub fn evaluate(classifier: &dyn Classifier, cases: &[Case]) -> Report {
     for case in cases.iter().take(16) {
         let _ = classifier.classify(&case.text);
     }
-    let mut matrix = vec![vec![0u32; LABELS.len()]; LABELS.len()];
-    let mut errors = Vec::new();
     let mut latencies = Vec::with_capacity(cases.len());
-    let mut clarified = Vec::new();
+    let mut predictions = Vec::with_capacity(cases.len());
     for case in cases {
         let start = Instant::now();
-        let prediction = classifier.classify(&case.text);
+        predictions.push(classifier.classify(&case.text));
         latencies.push(start.elapsed().as_secs_f64() * 1e6);
+    }
+    score(cases, &predictions, latencies)
+}
+
+/// Scores predictions made for `cases` (in the same order), with their latencies.
+pub fn score(cases: &[Case], predictions: &[Prediction], mut latencies: Vec<f64>) -> Report {
+    let mut matrix = vec![vec![0u32; LABELS.len()]; LABELS.len()];
+    let mut errors = Vec::new();
+    let mut clarified = Vec::new();
+    let mut outcomes = Vec::with_capacity(cases.len());
+    for (case, prediction) in cases.iter().zip(predictions) {
         let (predicted, decision) = match prediction.decision {
             Decision::Intent(i) => (i, i.name().to_owned()),
             Decision::Clarify(a, b) => (a, format!("clarify:{a}/{b}")),
@@ -211,6 +285,7 @@ pub fn evaluate(classifier: &dyn Classifier, cases: &[Case]) -> Report {
         if matches!(prediction.decision, Decision::Clarify(..)) {
             clarified.push(outcome.clone());
         }
+        outcomes.push((prediction.confidence, predicted == case.expected));
         if predicted != case.expected {
             errors.push(outcome);
         }
@@ -269,6 +344,7 @@ pub fn evaluate(classifier: &dyn Classifier, cases: &[Case]) -> Report {
             mean: ratio(total_us, total as f64),
         },
         throughput_per_s: ratio(total as f64, total_us / 1e6),
+        calibration: calibration(&outcomes),
         typos: None,
     }
 }
@@ -388,6 +464,12 @@ pub fn render_text(report: &Report) -> String {
         report.latency_us.mean,
         report.throughput_per_s
     );
+    let _ = writeln!(
+        s,
+        "calibration error (ECE, {} bins): {:.4}",
+        report.calibration.bins.len(),
+        report.calibration.ece
+    );
     if let Some(t) = report.typos {
         let _ = writeln!(
             s,
@@ -399,5 +481,230 @@ pub fn render_text(report: &Report) -> String {
             t.drop_points
         );
     }
+    s
+}
+
+/// The result of `eval --cv K`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrossValidation {
+    /// Number of folds.
+    pub folds: usize,
+    /// The held-out folds scored at the training file's own settings.
+    pub at_file_settings: Report,
+    /// The file's settings.
+    pub file_settings: Thresholds,
+    /// Expected calibration error of the held-out folds with temperature 1 (no
+    /// calibration) at the file's thresholds.
+    pub uncalibrated_ece: f64,
+    /// Temperature and thresholds fitted on the held-out folds.
+    pub fitted: Thresholds,
+    /// The held-out folds scored at the fitted settings.
+    pub at_fitted_settings: Report,
+}
+
+/// Utility of one decision, used to break ties between thresholds on folds: a right answer +1, a
+/// clarification that offers the right option +0.5, an abstention on a real request 0,
+/// a wrong answer (acting on what the customer did not ask) -1.
+fn utility(prediction: &Prediction, expected: Intent) -> f64 {
+    match prediction.decision {
+        Decision::Intent(i) if i == expected => 1.0,
+        Decision::Fallback if expected == Intent::Fallback => 1.0,
+        Decision::Clarify(a, b) if a == expected || b == expected => 0.5,
+        Decision::Fallback => 0.0,
+        _ => -1.0,
+    }
+}
+
+/// Times the K-fold split is repeated with a fresh shuffle (the scores pool all of them,
+/// so every example counts this many times; fitting on more splits steadies the fitted
+/// values).
+pub const CV_REPEATS: usize = 3;
+
+/// Repeated K-fold cross-validation over a training file: stratified folds (seeded
+/// shuffle per intent), one model per fold trained on the other folds, every example
+/// scored once per repetition by a model that did not see it. On those held-out scores
+/// it fits the softmax temperature (least negative log-likelihood) and then the
+/// thresholds over a grid (most right decisions, ties broken by a utility that makes a
+/// wrong action cost more than an abstention).
+pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossValidation {
+    use rand::seq::SliceRandom;
+    let k = k.max(2);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut cases = Vec::new();
+    let mut models = Vec::new();
+    let mut case_fold = Vec::new();
+    for _ in 0..CV_REPEATS {
+        // fold[i][j]: fold of example j of intent entry i.
+        let folds_of: Vec<Vec<usize>> = data
+            .intents
+            .iter()
+            .map(|entry| {
+                let mut order: Vec<usize> = (0..entry.examples.len()).collect();
+                order.shuffle(&mut rng);
+                let mut fold = vec![0; order.len()];
+                for (rank, &j) in order.iter().enumerate() {
+                    fold[j] = rank % k;
+                }
+                fold
+            })
+            .collect();
+        for f in 0..k {
+            let mut train = data.clone();
+            for (entry, folds) in train.intents.iter_mut().zip(&folds_of) {
+                let kept = entry
+                    .examples
+                    .iter()
+                    .zip(folds)
+                    .filter(|(_, fold)| **fold != f)
+                    .map(|(e, _)| e.clone())
+                    .collect();
+                entry.examples = kept;
+            }
+            let model = models.len();
+            models.push(YamlClassifier::new(&train));
+            for (entry, folds) in data.intents.iter().zip(&folds_of) {
+                for (example, fold) in entry.examples.iter().zip(folds) {
+                    if *fold == f {
+                        cases.push(Case {
+                            text: example.clone(),
+                            expected: entry.intent,
+                        });
+                        case_fold.push(model);
+                    }
+                }
+            }
+        }
+    }
+    let predict = |settings: &Thresholds| -> (Vec<Prediction>, Vec<f64>) {
+        let mut latencies = Vec::with_capacity(cases.len());
+        let predictions = cases
+            .iter()
+            .zip(&case_fold)
+            .map(|(case, &f)| {
+                let start = Instant::now();
+                let p = models[f].classify_with(&case.text, settings);
+                latencies.push(start.elapsed().as_secs_f64() * 1e6);
+                p
+            })
+            .collect();
+        (predictions, latencies)
+    };
+    let file_settings = data.thresholds;
+    let (predictions, latencies) = predict(&file_settings);
+    let at_file_settings = score(&cases, &predictions, latencies);
+    let uncalibrated = Thresholds {
+        temperature: 1.0,
+        ..file_settings
+    };
+    let uncalibrated_ece = score(&cases, &predict(&uncalibrated).0, Vec::new())
+        .calibration
+        .ece;
+
+    // Temperature: least negative log-likelihood of the true class on held-out logits.
+    let logits: Vec<([f32; 5], usize)> = cases
+        .iter()
+        .zip(&case_fold)
+        .filter_map(|(case, &f)| {
+            let z = models[f].logits(&case.text)?;
+            Some((z, label_index(case.expected)))
+        })
+        .collect();
+    let nll = |t: f32| -> f64 {
+        logits
+            .iter()
+            .map(|(z, y)| -f64::from(model::softmax(*z, t)[*y].max(1e-9)).ln())
+            .sum()
+    };
+    let mut temperature = 1.0f32;
+    let mut best_nll = nll(1.0);
+    let mut t = 0.25f32;
+    while t <= 5.0 {
+        let v = nll(t);
+        if v < best_nll {
+            best_nll = v;
+            temperature = t;
+        }
+        t *= 1.03;
+    }
+
+    // Thresholds: most right decisions on the held-out folds at that temperature (a
+    // clarification counts as its first option), ties broken by total utility (which
+    // is what sets the clarification margin).
+    let mut fitted = Thresholds {
+        temperature,
+        ..file_settings
+    };
+    let mut best = (0usize, f64::NEG_INFINITY);
+    for a in 0..=12 {
+        let abstain_threshold = 0.25 + 0.05 * a as f32;
+        for m in 0..=10 {
+            let clarify_margin = 0.03 * m as f32;
+            let settings = Thresholds {
+                abstain_threshold,
+                clarify_margin,
+                temperature,
+            };
+            let predictions = predict(&settings).0;
+            let right = predictions
+                .iter()
+                .zip(&cases)
+                .filter(|(p, c)| p.intent == c.expected)
+                .count();
+            let total: f64 = predictions
+                .iter()
+                .zip(&cases)
+                .map(|(p, c)| utility(p, c.expected))
+                .sum();
+            if right > best.0 || (right == best.0 && total > best.1 + 1e-9) {
+                best = (right, total);
+                fitted = settings;
+            }
+        }
+    }
+    let (predictions, latencies) = predict(&fitted);
+    let at_fitted_settings = score(&cases, &predictions, latencies);
+    CrossValidation {
+        folds: k,
+        at_file_settings,
+        file_settings,
+        uncalibrated_ece,
+        fitted,
+        at_fitted_settings,
+    }
+}
+
+/// The human-readable cross-validation report.
+pub fn render_cv_text(cv: &CrossValidation) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let f = cv.file_settings;
+    let _ = writeln!(
+        s,
+        "{}-fold cross-validation x {CV_REPEATS} shuffles, held-out folds at the file's settings (temperature {:.3}, abstain_threshold {:.2}, clarify_margin {:.2}):\n",
+        cv.folds, f.temperature, f.abstain_threshold, f.clarify_margin
+    );
+    s.push_str(&render_text(&cv.at_file_settings));
+    let g = cv.fitted;
+    let _ = writeln!(
+        s,
+        "\nfitted on the folds: temperature {:.3}, abstain_threshold {:.2}, clarify_margin {:.2}",
+        g.temperature, g.abstain_threshold, g.clarify_margin
+    );
+    let _ = writeln!(
+        s,
+        "calibration error (ECE): {:.4} uncalibrated (temperature 1), {:.4} at the file's settings, {:.4} fitted",
+        cv.uncalibrated_ece, cv.at_file_settings.calibration.ece, cv.at_fitted_settings.calibration.ece
+    );
+    let r = &cv.at_fitted_settings;
+    let oos = r.per_intent.get(Intent::Fallback.name());
+    let _ = writeln!(
+        s,
+        "at the fitted settings: accuracy {:.2}%, macro-F1 {:.4}, out-of-scope precision {:.3} recall {:.3}, clarifications {}",
+        r.accuracy * 100.0,
+        r.macro_f1,
+        oos.map_or(0.0, |o| o.precision),
+        oos.map_or(0.0, |o| o.recall),
+        r.clarifications
+    );
     s
 }

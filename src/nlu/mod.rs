@@ -28,6 +28,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 pub use data::{IntentsError, Thresholds, TrainingData};
+pub use entities::Topic;
 pub use model::YamlClassifier;
 
 /// The four menu options plus abstention. Names match the YAML intent names.
@@ -131,6 +132,25 @@ pub struct Prediction {
     pub ranking: Vec<(Intent, f32)>,
     /// What the conversation should do.
     pub decision: Decision,
+    /// The complaint's topic when the message asks for an executive about a named
+    /// problem ("me cobraron dos veces" -> [`Topic::CobroDuplicado`]); `None` otherwise.
+    pub topic: Option<Topic>,
+}
+
+impl Prediction {
+    /// Sets `topic` from `text` when the decision involves `contactar_ejecutivo` (an
+    /// executive, or a clarification offering one); clears it otherwise.
+    pub fn with_topic(mut self, text: &str) -> Prediction {
+        let contact = Intent::ContactarEjecutivo;
+        self.topic = match self.decision {
+            Decision::Intent(i) if i == contact => entities::complaint_topic(text),
+            Decision::Clarify(a, b) if a == contact || b == contact => {
+                entities::complaint_topic(text)
+            }
+            _ => None,
+        };
+        self
+    }
 }
 
 /// Maps a free-text message onto the menu. Implementations are cheap to call concurrently.
@@ -190,6 +210,11 @@ pub fn request_number(text: &str) -> Option<u64> {
 /// best match, or `None` when nothing matches clearly.
 pub fn pick_by_description(text: &str, subjects: &[&str]) -> Option<usize> {
     entities::pick_by_description(text, subjects)
+}
+
+/// The topic of a complaint named in the text (see [`Topic`]), whatever the intent.
+pub fn complaint_topic(text: &str) -> Option<Topic> {
+    entities::complaint_topic(text)
 }
 
 /// Whether a customer waiting for an executive asks to stop waiting ("cancelar",

@@ -38,7 +38,7 @@ const FALLBACK: usize = 4;
 /// Words that negate a following desire verb.
 const NEGATORS: [&str; 5] = ["no", "ni", "nunca", "tampoco", "jamas"];
 /// Verbs whose negation means "not this" ("no quiero salir", "no necesito un ejecutivo").
-const DESIRE_WORDS: [&str; 21] = [
+const DESIRE_WORDS: &[&str] = &[
     "quiero",
     "quisiera",
     "queria",
@@ -61,6 +61,19 @@ const DESIRE_WORDS: [&str; 21] = [
     // "no es necesario", "no hace falta"
     "necesario",
     "falta",
+    // Other service actions: "no me corten el internet", "no me apaguen el modem",
+    // "no reseteen nada", "no me toquen el router".
+    "corten",
+    "cortar",
+    "apaguen",
+    "apagar",
+    "reseteen",
+    "resetear",
+    "resetees",
+    "reinicies",
+    "toquen",
+    "desconecten",
+    "desconectar",
 ];
 /// Function words that are no evidence of what a clause asks for.
 const STOPWORDS: [&str; 34] = [
@@ -111,6 +124,11 @@ const MULTI_REQUEST_CONFIDENCE: f32 = 0.7;
 /// First-person wants; a second one in a clause starts a new clause.
 const WANT_WORDS: [&str; 8] = [
     "quiero", "necesito", "quisiera", "deseo", "prefiero", "solicito", "busco", "kiero",
+];
+/// Words that make a following verb the object of the previous one ("no quiero que me
+/// reinicien").
+const OBJECT_LINKS: [&str; 12] = [
+    "que", "q", "k", "me", "se", "te", "le", "lo", "la", "les", "nos", "ustedes",
 ];
 /// Words that start a new clause which overrides the previous ones.
 const CONTRAST_WORDS: [&str; 6] = ["pero", "sino", "solo", "solamente", "mejor", "ahora"];
@@ -547,7 +565,10 @@ impl YamlClassifier {
         let mut i = 0;
         while i < raw.len() {
             let tok = raw[i];
-            let contrast = CONTRAST_WORDS.contains(&tok)
+            // A contrast word that ends the message contrasts nothing ("quiero salir
+            // ahora").
+            let ends = raw.get(i + 1).is_none_or(|n| *n == CLAUSE_BREAK);
+            let contrast = (CONTRAST_WORDS.contains(&tok) && !ends)
                 || (tok == "mas" && raw.get(i + 1) == Some(&"bien"))
                 || (tok == "en" && raw.get(i + 1) == Some(&"cambio"));
             // "no quiero salir quiero ver mis reclamos": a second want starts a new
@@ -558,7 +579,23 @@ impl YamlClassifier {
                 && clauses
                     .last()
                     .is_some_and(|c| c.tokens.iter().any(|t| WANT_WORDS.contains(&t.raw)));
-            if second_want && clauses.last().is_some_and(|c| !c.tokens.is_empty()) {
+            // "no quiero hablar con nadie reinicien el router": after a negation, a
+            // request that is not itself negated starts a new clause.
+            // Not when the request is the negated wish's object ("no quiero que me
+            // reinicien"): the word before it must not be "que" or a pronoun, nor a
+            // negation.
+            let after_negation = (REQUEST_WORDS.contains(&tok) || WANT_WORDS.contains(&tok))
+                && i > 0
+                && !OBJECT_LINKS.contains(&raw[i - 1])
+                && !raw[i.saturating_sub(2)..i]
+                    .iter()
+                    .any(|t| NEGATORS.contains(t))
+                && clauses
+                    .last()
+                    .is_some_and(|c| c.tokens.iter().any(|t| NEGATORS.contains(&t.raw)));
+            if (second_want || after_negation)
+                && clauses.last().is_some_and(|c| !c.tokens.is_empty())
+            {
                 clauses.push(Clause {
                     tokens: Vec::new(),
                     negated: false,
@@ -871,7 +908,12 @@ impl YamlClassifier {
         }
     }
 
+    /// Uncalibrated class probabilities (temperature 1), as trained.
     fn probabilities(&self, x: &[(u32, f32)]) -> [f32; NCLASS] {
+        softmax(self.logits_of(x), 1.0)
+    }
+
+    fn logits_of(&self, x: &[(u32, f32)]) -> [f32; NCLASS] {
         let mut z = self.bias;
         for &(i, v) in x {
             let row = &self.weights[i as usize * NCLASS..(i as usize + 1) * NCLASS];
@@ -879,56 +921,29 @@ impl YamlClassifier {
                 z[c] += row[c] * v;
             }
         }
-        let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let mut sum = 0.0;
-        for zc in &mut z {
-            *zc = (*zc - max).exp();
-            sum += *zc;
-        }
-        for zc in &mut z {
-            *zc /= sum;
-        }
         z
     }
 
-    /// The decision for class probabilities (the four options in menu order, then the
-    /// fallback class): abstain when the fallback class wins or no option reaches
-    /// `abstain_threshold` (confidence = 1 - best option's probability); clarify when the
-    /// two best options are closer than `clarify_margin`; else the best option with its
-    /// probability as confidence.
+    /// The decision for class probabilities with this model's thresholds (see [`decide`]).
+    #[cfg(test)]
     pub(crate) fn decide(&self, p: &[f32; NCLASS]) -> Prediction {
-        let mut ranking: Vec<(Intent, f32)> = CLASSES[..FALLBACK]
-            .iter()
-            .copied()
-            .zip(p[..FALLBACK].iter().copied())
-            .collect();
-        ranking.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let (top, top_p) = ranking[0];
-        let (second, second_p) = ranking[1];
-        if p[FALLBACK] >= top_p || top_p < self.thresholds.abstain_threshold {
-            return Prediction {
-                intent: Intent::Fallback,
-                confidence: 1.0 - top_p,
-                ranking,
-                decision: Decision::Fallback,
-            };
-        }
-        let decision = if top_p - second_p < self.thresholds.clarify_margin {
-            Decision::Clarify(top, second)
-        } else {
-            Decision::Intent(top)
-        };
-        Prediction {
-            intent: top,
-            confidence: top_p,
-            ranking,
-            decision,
-        }
+        decide(p, &self.thresholds)
     }
-}
 
-impl Classifier for YamlClassifier {
-    fn classify(&self, text: &str) -> Prediction {
+    /// The class scores (logits, before the softmax) of a message, in the order of the
+    /// four options then the fallback; `None` when no known feature fires.
+    pub(crate) fn logits(&self, text: &str) -> Option<[f32; NCLASS]> {
+        let normalized = text::normalize(text);
+        let clauses = self.clauses(&normalized);
+        let mut raw = Vec::with_capacity(96);
+        self.clause_features(&clauses, &mut raw);
+        self.regex_features(text, &mut raw);
+        let x = self.vectorize(raw);
+        (!x.is_empty()).then(|| self.logits_of(&x))
+    }
+
+    /// Classifies with other thresholds and temperature (for tuning on folds).
+    pub fn classify_with(&self, text: &str, thresholds: &Thresholds) -> Prediction {
         let normalized = text::normalize(text);
         let clauses = self.clauses(&normalized);
         let mut raw = Vec::with_capacity(96);
@@ -942,18 +957,77 @@ impl Classifier for YamlClassifier {
                 confidence: 1.0,
                 ranking,
                 decision: Decision::Fallback,
+                topic: None,
             };
         }
-        let p = self.probabilities(&x);
-        let mut prediction = self.decide(&p);
+        let p = softmax(self.logits_of(&x), thresholds.temperature);
+        let mut prediction = decide(&p, thresholds);
         // Two requests in one message: ask which one first.
         if let Decision::Intent(top) = prediction.decision {
             if let Some(other) = self.other_request(&clauses, top) {
                 prediction.decision = Decision::Clarify(top, other);
             }
         }
-        prediction
+        prediction.with_topic(text)
     }
+}
+
+/// The decision for class probabilities (the four options in menu order, then the
+/// fallback class): abstain when the fallback class wins or no option reaches
+/// `abstain_threshold` (confidence = 1 - best option's probability); clarify when the
+/// two best options are closer than `clarify_margin`; else the best option with its
+/// probability as confidence.
+pub(crate) fn decide(p: &[f32; NCLASS], thresholds: &Thresholds) -> Prediction {
+    let mut ranking: Vec<(Intent, f32)> = CLASSES[..FALLBACK]
+        .iter()
+        .copied()
+        .zip(p[..FALLBACK].iter().copied())
+        .collect();
+    ranking.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let (top, top_p) = ranking[0];
+    let (second, second_p) = ranking[1];
+    if p[FALLBACK] >= top_p || top_p < thresholds.abstain_threshold {
+        return Prediction {
+            intent: Intent::Fallback,
+            confidence: 1.0 - top_p,
+            ranking,
+            decision: Decision::Fallback,
+            topic: None,
+        };
+    }
+    let decision = if top_p - second_p < thresholds.clarify_margin {
+        Decision::Clarify(top, second)
+    } else {
+        Decision::Intent(top)
+    };
+    Prediction {
+        intent: top,
+        confidence: top_p,
+        ranking,
+        decision,
+        topic: None,
+    }
+}
+
+impl Classifier for YamlClassifier {
+    fn classify(&self, text: &str) -> Prediction {
+        self.classify_with(text, &self.thresholds)
+    }
+}
+
+/// Softmax of logits divided by a temperature.
+pub(crate) fn softmax(mut z: [f32; NCLASS], temperature: f32) -> [f32; NCLASS] {
+    let t = if temperature > 0.0 { temperature } else { 1.0 };
+    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for zc in &mut z {
+        *zc = ((*zc - max) / t).exp();
+        sum += *zc;
+    }
+    for zc in &mut z {
+        *zc /= sum;
+    }
+    z
 }
 
 /// Character 3- and 4-grams of a token padded with spaces.

@@ -458,6 +458,7 @@ mod tests {
                 confidence: 1.0,
                 ranking: vec![(self.0, 1.0)],
                 decision: super::super::Decision::Intent(self.0),
+                topic: None,
             }
         }
     }

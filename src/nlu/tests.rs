@@ -375,3 +375,131 @@ fn intent_names_and_options_round_trip() {
     assert_eq!(Intent::from_option(0), None);
     assert_eq!(Intent::from_option(5), None);
 }
+
+#[test]
+fn complaints_reach_an_executive_with_their_topic() {
+    let cases = [
+        (
+            "me cobraron dos veces el plan este mes",
+            Topic::CobroDuplicado,
+        ),
+        (
+            "tengo un cargo que no reconozco en la boleta",
+            Topic::CargoDesconocido,
+        ),
+        ("me dicen que tengo una deuda pero pague todo", Topic::Deuda),
+        ("quiero cambiarme a un plan mas barato", Topic::CambioPlan),
+        ("quiero dar de baja el cable", Topic::Baja),
+        (
+            "quiero la portabilidad a otra compañia",
+            Topic::Portabilidad,
+        ),
+        ("el tecnico nunca llego ayer", Topic::VisitaTecnica),
+        (
+            "ya reinicie el router y sigue sin funcionar",
+            Topic::ReinicioFallido,
+        ),
+        ("AYUDA URGENTE", Topic::Urgencia),
+    ];
+    let mut failures = Vec::new();
+    for (text, topic) in cases {
+        let p = classifier().classify(text);
+        if p.intent != Intent::ContactarEjecutivo || p.topic != Some(topic) {
+            failures.push(format!("{text:?}: expected {topic}, got {p:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // No topic when the decision is not about an executive.
+    assert_eq!(classifier().classify("no tengo internet").topic, None);
+    assert_eq!(classifier().classify("hola").topic, None);
+}
+
+#[test]
+fn complaint_topics_by_rule() {
+    let cases = [
+        (
+            "Me llegó la boleta cobrada DOBLE",
+            Some(Topic::CobroDuplicado),
+        ),
+        (
+            "que es este cobro de 5 lucas?",
+            Some(Topic::CargoDesconocido),
+        ),
+        ("cuanto le debo a ustedes", Some(Topic::Deuda)),
+        ("la cuenta vino carisima", Some(Topic::Boleta)),
+        ("quiero subir mi plan", Some(Topic::CambioPlan)),
+        ("quiero cancelar el contrato", Some(Topic::Baja)),
+        ("me quiero portar", Some(Topic::Portabilidad)),
+        ("necesito trasladar el servicio", Some(Topic::Traslado)),
+        (
+            "me dejaron plantado con la visita tecnica",
+            Some(Topic::VisitaTecnica),
+        ),
+        ("el internet anda pesimo", Some(Topic::MalaCalidad)),
+        ("el reinicio no me sirvio", Some(Topic::ReinicioFallido)),
+        ("es una emergencia", Some(Topic::Urgencia)),
+        ("quiero hablar con un ejecutivo", None),
+        ("hola", None),
+    ];
+    for (text, topic) in cases {
+        assert_eq!(complaint_topic(text), topic, "{text:?}");
+    }
+    for topic in Topic::ALL {
+        assert_eq!(Topic::from_name(topic.name()), Some(topic));
+        assert!(!topic.label().is_empty());
+    }
+}
+
+#[test]
+fn service_words_alone_and_negated_actions_ask_for_nothing() {
+    check(&[
+        ("internet", Intent::Fallback),
+        ("el modem", Intent::Fallback),
+        ("decodificador", Intent::Fallback),
+        ("no me corten el internet", Intent::Fallback),
+        ("no me apaguen el router porfa", Intent::Fallback),
+        ("no reseteen el deco", Intent::Fallback),
+        ("cuanto cuesta el plan de fibra de 1 giga", Intent::Fallback),
+        ("donde queda la oficina mas cercana", Intent::Fallback),
+    ]);
+}
+
+#[test]
+fn negation_without_a_comma_and_a_trailing_contrast_word() {
+    check(&[
+        (
+            "no quiero hablar con nadie reinicien el wifi",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "no me reinicien nada pasenme con alguien",
+            Intent::ContactarEjecutivo,
+        ),
+        ("quiero salir ahora", Intent::Salir),
+    ]);
+}
+
+#[test]
+fn earlier_requests_by_other_names_and_formal_goodbyes() {
+    check(&[
+        ("en que va mi tramite", Intent::RevisarAtenciones),
+        ("como va la orden que pedi", Intent::RevisarAtenciones),
+        ("que me llame un supervisor", Intent::ContactarEjecutivo),
+        ("atentamente", Intent::Salir),
+    ]);
+}
+
+#[test]
+fn calibration_error_measures_the_gap_between_confidence_and_accuracy() {
+    let mut calibrated = vec![(0.85f32, true); 17];
+    calibrated.extend([(0.85f32, false); 3]);
+    let c = eval::calibration(&calibrated);
+    assert!(c.ece < 1e-6, "{}", c.ece);
+    assert_eq!(c.bins[8].count, 20);
+    let overconfident = eval::calibration(&[(0.95, false), (0.95, true)]);
+    assert!(
+        (overconfident.ece - 0.45).abs() < 1e-6,
+        "{}",
+        overconfident.ece
+    );
+}

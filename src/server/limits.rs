@@ -6,6 +6,10 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use ipnet::IpNet;
+
+use super::budget::Budget;
+
 /// Limits and timeouts of every connection. [`Limits::default`] holds the defaults (the
 /// server's command line shows the same values).
 #[derive(Debug, Clone, PartialEq)]
@@ -14,6 +18,26 @@ pub struct Limits {
     pub max_connections: usize,
     /// Maximum simultaneous connections on the executives' port.
     pub max_agent_connections: usize,
+    /// Maximum simultaneous customer connections that have not logged in yet; they do not
+    /// take the slots of `max_connections`.
+    pub max_pre_login_connections: usize,
+    /// Maximum simultaneous executive connections that have not logged in yet.
+    pub max_agent_pre_login_connections: usize,
+    /// Connections one address may hold on one port before logging in.
+    pub max_pre_login_per_address: usize,
+    /// New connections one address may open on each port.
+    pub address_connections: Budget,
+    /// Login attempts (RUTs typed) one address may make.
+    pub address_logins: Budget,
+    /// New customer registrations one address may make.
+    pub address_registrations: Budget,
+    /// Executive token attempts one address may make.
+    pub address_token_attempts: Budget,
+    /// Load balancers whose connections start with a PROXY protocol header (v1 or v2)
+    /// naming the real client; the per-address limits then apply to that client.
+    pub proxy_from: Vec<IpNet>,
+    /// Time a connection from a proxy has to send its PROXY header.
+    pub proxy_header_timeout: Duration,
     /// Maximum line length in bytes; a longer line closes the connection.
     pub max_line_length: usize,
     /// Messages waiting to be delivered to one connection; a client that does not read is
@@ -40,6 +64,15 @@ impl Default for Limits {
         Limits {
             max_connections: 15_000,
             max_agent_connections: 500,
+            max_pre_login_connections: 1000,
+            max_agent_pre_login_connections: 50,
+            max_pre_login_per_address: 32,
+            address_connections: Budget::every(120, Duration::from_secs(60)),
+            address_logins: Budget::every(30, Duration::from_secs(60)),
+            address_registrations: Budget::every(10, Duration::from_secs(3600)),
+            address_token_attempts: Budget::every(10, Duration::from_secs(600)),
+            proxy_from: Vec::new(),
+            proxy_header_timeout: Duration::from_secs(5),
             max_line_length: 4096,
             send_queue: 256,
             write_timeout: Duration::from_secs(10),
@@ -84,6 +117,21 @@ impl TokenBucket {
             true
         } else {
             false
+        }
+    }
+}
+
+impl Limits {
+    /// These limits without any per-address limit (budgets off, no cap per address): for
+    /// a load generator that opens thousands of connections from one address.
+    pub fn without_address_limits(self) -> Limits {
+        Limits {
+            max_pre_login_per_address: usize::MAX,
+            address_connections: Budget::Off,
+            address_logins: Budget::Off,
+            address_registrations: Budget::Off,
+            address_token_attempts: Budget::Off,
+            ..self
         }
     }
 }

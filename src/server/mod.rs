@@ -11,12 +11,20 @@
 //! to say goodbye, and a `TaskTracker` waits for them (bounded by a grace period). With
 //! `--tls-cert` and `--tls-key` both ports speak TLS; each connection's handshake runs in
 //! its own task.
+//!
+//! Before a connection gets its task it passes its port's door: a PROXY header is read
+//! first when it comes from a configured load balancer ([`proxy`]), then [`admission`]
+//! checks the port's caps and the client address's limits, spending from the per-address
+//! [`budget`]s; a refused connection gets one line in its port's voice and is closed.
 
+pub mod admission;
+pub mod budget;
 pub mod codec;
 mod connection;
 mod effects;
 pub mod limits;
 pub mod metrics;
+pub mod proxy;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -25,7 +33,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use tokio::net::{TcpListener, TcpSocket};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
@@ -37,9 +45,12 @@ use crate::conversation::Policy;
 use crate::hub::Hub;
 use crate::nlu::select::{self, ClassifierArgs};
 use crate::registry::Registry;
+use admission::{Denied, Gate};
+use budget::{Budgets, Port};
 pub use effects::Services;
 pub use limits::Limits;
 use metrics::Metrics;
+use proxy::Proxies;
 
 /// The customers' port when none is given.
 pub const DEFAULT_CUSTOMER_PORT: u16 = 5555;
@@ -141,6 +152,9 @@ pub struct Server {
     pub services: Services,
     /// Connection counts and answer times.
     pub metrics: Arc<Metrics>,
+    /// The per-address budgets (logins, registrations, token attempts are spent by the
+    /// conversations; new connections by the accept loops).
+    pub budgets: Arc<Budgets>,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<()>,
 }
@@ -193,17 +207,22 @@ impl Server {
         let agent_addr = agents.local_addr()?;
         let shutdown = CancellationToken::new();
         let metrics = Arc::new(Metrics::default());
+        // LEAD: the driver needs `budgets` for `check_login`, `check_registration` and
+        // `check_token`; pass it into `connection::Shared`.
+        let budgets = Arc::new(Budgets::new(&config.limits));
         let shared = connection::Shared::new(
             services.clone(),
             classifiers.worker,
             config.limits,
-            tls,
+            tls.clone(),
             Arc::clone(&metrics),
         );
         let task = tokio::spawn(serve(
             customers,
             agents,
             Arc::new(shared),
+            Arc::clone(&budgets),
+            tls,
             config.stats_every,
             shutdown.clone().cancelled_owned(),
         ));
@@ -212,6 +231,7 @@ impl Server {
             agent_addr,
             services,
             metrics,
+            budgets,
             shutdown,
             task,
         })
@@ -258,6 +278,8 @@ async fn serve(
     customers: TcpListener,
     agents: TcpListener,
     shared: Arc<connection::Shared>,
+    budgets: Arc<Budgets>,
+    tls: Option<TlsAcceptor>,
     stats_every: Duration,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -273,20 +295,20 @@ async fn serve(
             token.clone(),
         ));
     }
-    tracker.spawn(accept_loop(
-        customers,
-        connection::Kind::Customer,
-        shared.clone(),
-        token.clone(),
-        tracker.clone(),
-    ));
-    tracker.spawn(accept_loop(
-        agents,
-        connection::Kind::Agent,
-        shared,
-        token.clone(),
-        tracker.clone(),
-    ));
+    tracker.spawn(housekeep(Arc::clone(&budgets), token.clone()));
+    for (listener, kind) in [
+        (customers, connection::Kind::Customer),
+        (agents, connection::Kind::Agent),
+    ] {
+        let door = Door::new(kind, &shared.limits, Arc::clone(&budgets), tls.clone());
+        tracker.spawn(accept_loop(
+            listener,
+            Arc::new(door),
+            Arc::clone(&shared),
+            token.clone(),
+            tracker.clone(),
+        ));
+    }
     shutdown.await;
     tracing::info!("shutting down");
     token.cancel();
@@ -296,18 +318,52 @@ async fn serve(
     }
 }
 
+/// One port's door: its gate (caps and per-address limits), the proxies whose connections
+/// carry a PROXY header, and what a refusal needs.
+struct Door {
+    kind: connection::Kind,
+    gate: Gate,
+    proxies: Proxies,
+    tls: Option<TlsAcceptor>,
+    limits: Limits,
+    /// Refusals being written: beyond [`MAX_REFUSING`] a refused connection is closed
+    /// without a word, so that a flood of refused connections costs no more than that.
+    refusing: Arc<Semaphore>,
+}
+
+/// Refused connections answered at once (each bounded by the write timeout).
+const MAX_REFUSING: usize = 256;
+
+impl Door {
+    fn new(
+        kind: connection::Kind,
+        limits: &Limits,
+        budgets: Arc<Budgets>,
+        tls: Option<TlsAcceptor>,
+    ) -> Door {
+        let port = match kind {
+            connection::Kind::Customer => Port::Customers,
+            connection::Kind::Agent => Port::Executives,
+        };
+        Door {
+            kind,
+            gate: Gate::new(port, limits, budgets),
+            proxies: Proxies::new(limits.proxy_from.clone()),
+            tls,
+            limits: limits.clone(),
+            refusing: Arc::new(Semaphore::new(MAX_REFUSING)),
+        }
+    }
+}
+
 async fn accept_loop(
     listener: TcpListener,
-    kind: connection::Kind,
+    door: Arc<Door>,
     shared: Arc<connection::Shared>,
     shutdown: CancellationToken,
     tracker: TaskTracker,
 ) {
-    let cap = match kind {
-        connection::Kind::Customer => shared.limits.max_connections,
-        connection::Kind::Agent => shared.limits.max_agent_connections,
-    };
-    let permits = Arc::new(Semaphore::new(cap));
+    let kind = door.kind;
     let mut backoff = Duration::from_millis(5);
     loop {
         let accepted = tokio::select! {
@@ -327,17 +383,83 @@ async fn accept_loop(
                 continue;
             }
         };
-        let shared = shared.clone();
-        let shutdown = shutdown.clone();
-        match permits.clone().try_acquire_owned() {
-            Ok(permit) => {
-                tracker.spawn(async move {
-                    connection::serve(kind, stream, peer, shared, shutdown).await;
-                    drop(permit);
-                });
+        tracker.spawn(admit(
+            stream,
+            peer,
+            Arc::clone(&door),
+            Arc::clone(&shared),
+            shutdown.clone(),
+        ));
+    }
+}
+
+/// Reads the PROXY header when `peer` is a configured proxy, then admits the client (or
+/// refuses it with a notice in its port's voice) and serves it.
+async fn admit(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    door: Arc<Door>,
+    shared: Arc<connection::Shared>,
+    shutdown: CancellationToken,
+) {
+    let client = if door.proxies.contains(peer.ip()) {
+        let header = proxy::read_header(&mut stream, peer, door.limits.proxy_header_timeout);
+        let header = tokio::select! {
+            () = shutdown.cancelled() => return,
+            header = header => header,
+        };
+        match header {
+            Ok(client) => client,
+            Err(err) => {
+                tracing::warn!(%peer, cause = %err, "connection from a proxy closed");
+                return;
             }
-            Err(_) => {
-                tracker.spawn(connection::refuse(stream, peer, shared));
+        }
+    } else {
+        peer
+    };
+    let denied = match door.gate.admit(client.ip()) {
+        // LEAD: until the driver swaps the pre-login permit for a logged-in one at login
+        // (`PreLoginPermit::promote`), the connection also holds a logged-in slot from the
+        // start, as before: the pre-login caps then bound every connection of the port.
+        Ok(permit) => match permit.reserve_logged_in() {
+            Some(logged_in) => {
+                connection::serve(door.kind, stream, client, shared, shutdown).await;
+                drop((permit, logged_in));
+                return;
+            }
+            None => Denied::Busy,
+        },
+        Err(denied) => denied,
+    };
+    let Ok(_refusing) = Arc::clone(&door.refusing).try_acquire_owned() else {
+        tracing::debug!(%client, "refused without a notice: too many refusals at once");
+        return;
+    };
+    match (&denied, door.kind) {
+        // LEAD: the same line as `Denied::Busy.notice(Port::Customers)`; once connection.rs is
+        // rewritten, drop `connection::refuse` and its `BUSY_NOTICE` and use
+        // `admission::refuse` here too.
+        (Denied::Busy, connection::Kind::Customer) => {
+            connection::refuse(stream, client, shared).await;
+        }
+        _ => {
+            let notice = denied.notice(door.gate.port());
+            admission::refuse(stream, client, &notice, door.tls.clone(), &door.limits).await;
+        }
+    }
+}
+
+/// Drops the budgets' stale keys every [`budget::HOUSEKEEPING_PERIOD`] until `shutdown`.
+async fn housekeep(budgets: Arc<Budgets>, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(budget::HOUSEKEEPING_PERIOD);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = every.tick() => {
+                let tracked = budgets.housekeep();
+                tracing::trace!(tracked, "per-address budgets pruned");
             }
         }
     }

@@ -147,6 +147,7 @@ fn prediction(decision: Decision) -> Prediction {
         confidence: 0.9,
         ranking: Vec::new(),
         decision,
+        topic: None,
     }
 }
 

@@ -126,6 +126,110 @@ fn eval_report_dir_writes_rasa_files_and_png() {
     assert!(errors.is_array());
     let png = std::fs::read(dir.path().join("intent_confusion_matrix.png")).expect("png");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let png = std::fs::read(dir.path().join("reliability_diagram.png")).expect("reliability png");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("calibration error (ECE"), "{stdout}");
+}
+
+/// A small training file, so cross-validation stays quick in debug builds.
+const SMALL_INTENTS: &str = r#"version: "3.1"
+reclamos:
+  abstain_threshold: 0.45
+  clarify_margin: 0.12
+nlu:
+- intent: revisar_atenciones
+  examples: |
+    - ver mis reclamos
+    - como va mi solicitud
+    - estado de mi ticket
+    - que paso con mi reclamo
+    - quiero revisar mis solicitudes
+    - en que va mi caso
+- intent: reiniciar_servicios
+  examples: |
+    - reiniciar el modem
+    - no tengo internet
+    - se cayo el wifi
+    - reinicien el router
+    - la tele no tiene señal
+    - el internet no funciona
+- intent: contactar_ejecutivo
+  examples: |
+    - hablar con un ejecutivo
+    - quiero una persona
+    - pasame con alguien
+    - me cobraron dos veces
+    - quiero dar de baja el servicio
+    - el tecnico nunca llego
+- intent: salir
+  examples: |
+    - chao
+    - adios gracias
+    - quiero salir
+    - hasta luego
+    - eso es todo
+    - me voy
+- intent: nlu_fallback
+  examples: |
+    - hola
+    - que hora es
+    - cuanto cuesta la fibra
+    - donde queda la sucursal
+    - internet
+    - cuentame un chiste
+"#;
+
+#[test]
+fn eval_cv_fits_temperature_and_thresholds_on_folds() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("small.yaml");
+    std::fs::write(&file, SMALL_INTENTS).expect("write intents");
+    let out = reclamos()
+        .args(["eval", "--cv", "3", "--json"])
+        .arg(&file)
+        .output()
+        .expect("run reclamos");
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cv: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(cv["folds"].as_u64(), Some(3));
+    // Every example is held out once per repetition of the split.
+    let held_out = cv["at_file_settings"]["total"].as_u64().expect("total");
+    assert_eq!(held_out, 30 * reclamos::nlu::eval::CV_REPEATS as u64);
+    assert_eq!(
+        cv["file_settings"]["abstain_threshold"].as_f64(),
+        Some(0.45)
+    );
+    let fitted = &cv["fitted"];
+    let t = fitted["temperature"].as_f64().expect("temperature");
+    assert!((0.25..=5.0).contains(&t), "{t}");
+    let a = fitted["abstain_threshold"].as_f64().expect("abstain");
+    assert!((0.25..=0.85).contains(&a), "{a}");
+    for report in ["at_file_settings", "at_fitted_settings"] {
+        let ece = cv[report]["calibration"]["ece"].as_f64().expect("ece");
+        assert!((0.0..=1.0).contains(&ece), "{report}: {ece}");
+        let bins = cv[report]["calibration"]["bins"].as_array().expect("bins");
+        let counted: u64 = bins
+            .iter()
+            .map(|b| b["count"].as_u64().expect("count"))
+            .sum();
+        assert_eq!(counted, held_out);
+    }
+
+    let text = reclamos()
+        .args(["eval", "--cv", "3"])
+        .arg(&file)
+        .output()
+        .expect("run reclamos");
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        stdout.contains("fitted on the folds: temperature"),
+        "{stdout}"
+    );
 }
 
 #[test]

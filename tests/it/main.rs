@@ -3,6 +3,7 @@
 
 mod common;
 
+mod abuse;
 mod client;
 mod clients_e2e;
 mod conversation;

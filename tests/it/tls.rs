@@ -40,13 +40,22 @@ fn self_signed(dir: &Path, name: &str) -> Cert {
 }
 
 async fn tls_server() -> (TestServer, Cert) {
+    tls_server_with(|_| {}).await
+}
+
+/// A TLS server, letting the test adjust the configuration.
+async fn tls_server_with(adjust: impl FnOnce(&mut reclamos::server::Config)) -> (TestServer, Cert) {
     let certs = tempfile::tempdir().unwrap();
     let cert = self_signed(certs.path(), "server");
     let files = TlsFiles {
         cert: cert.cert.clone(),
         key: cert.key.clone(),
     };
-    let server = TestServer::start_with(move |config| config.tls = Some(files)).await;
+    let server = TestServer::start_with(move |config| {
+        config.tls = Some(files);
+        adjust(config);
+    })
+    .await;
     // Keep the PEM files next to the database so they live as long as the server.
     let kept = Cert {
         cert: server.dir.path().join("server.crt.pem"),
@@ -159,6 +168,19 @@ async fn executives_port_is_tls_too() {
         welcome.starts_with(&format!("{}JuanPerez.", to_agent::WELCOME_START)),
         "{welcome}"
     );
+}
+
+#[tokio::test]
+async fn a_full_executives_port_refuses_over_tls_in_the_executives_voice() {
+    let (server, cert) = tls_server_with(|config| config.limits.max_agent_connections = 1).await;
+    let mut agent = TlsClient::connect(server.agents(), &cert.cert).await;
+    agent
+        .expect("Sistema: Canal de ejecutivos. Ingrese su token de acceso.")
+        .await;
+    let mut refused = TlsClient::connect(server.agents(), &cert.cert).await;
+    refused
+        .expect(reclamos::protocol::notice::AGENTS_BUSY)
+        .await;
 }
 
 #[tokio::test]

@@ -364,6 +364,7 @@ impl Classifier for ScriptedYaml {
                 vec![(intent, confidence)]
             },
             decision,
+            topic: None,
         }
     }
 }
@@ -508,6 +509,7 @@ impl Classifier for Gate {
             confidence: 0.99,
             ranking: vec![(Intent::Salir, 0.99)],
             decision: Decision::Intent(Intent::Salir),
+            topic: None,
         }
     }
 }

@@ -127,6 +127,57 @@ pub fn confusion_png(
     Ok(())
 }
 
+/// Renders a reliability diagram: per confidence bin `(mean confidence, accuracy,
+/// count)`, a bar at the bin's accuracy over the diagonal of perfect calibration.
+pub fn reliability_png(
+    bins: &[(f64, f64, usize)],
+    ece: f64,
+    out: impl Write,
+) -> anyhow::Result<()> {
+    let (left, top, side) = (60usize, 80usize, 400usize);
+    let mut canvas = Canvas::new(left + side + 30, top + side + 50);
+    canvas.text(10, 10, "RELIABILITY DIAGRAM", 3, [0, 0, 0]);
+    let subtitle = format!("BARS: ACCURACY PER CONFIDENCE BIN  ECE {ece:.3}");
+    canvas.text(10, 44, &subtitle, 2, [60, 60, 60]);
+    canvas.rect(left, top, side, side, [235, 235, 235]);
+    let n = bins.len().max(1);
+    let bar = side / n;
+    for (i, &(_, accuracy, count)) in bins.iter().enumerate() {
+        let h = (accuracy.clamp(0.0, 1.0) * side as f64).round() as usize;
+        let color = if count == 0 {
+            [235, 235, 235]
+        } else {
+            [30, 110, 200]
+        };
+        canvas.rect(left + i * bar + 1, top + side - h, bar - 2, h, color);
+    }
+    // The diagonal (perfect calibration), dotted.
+    for d in (0..side).step_by(3) {
+        canvas.rect(left + d, top + side - d - 1, 2, 2, [210, 60, 50]);
+    }
+    canvas.text(left - 12, top + side + 10, "0", 2, [0, 0, 0]);
+    canvas.text(left + side - 12, top + side + 10, "1", 2, [0, 0, 0]);
+    canvas.text(
+        left + side / 2 - 60,
+        top + side + 30,
+        "CONFIDENCE",
+        2,
+        [0, 0, 0],
+    );
+    canvas.text(10, top, "1", 2, [0, 0, 0]);
+    let mut encoder = png::Encoder::new(
+        out,
+        u32::try_from(canvas.width)?,
+        u32::try_from(canvas.height)?,
+    );
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(&canvas.pixels)?;
+    writer.finish()?;
+    Ok(())
+}
+
 /// The 5x7 glyph of a character (rows top to bottom, bit 4 = leftmost dot). Letters are
 /// drawn upper-case; unknown characters as a hollow box.
 fn glyph(c: char) -> [u8; 7] {

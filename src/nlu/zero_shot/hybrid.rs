@@ -104,14 +104,14 @@ impl Classifier for HybridClassifier {
     fn classify(&self, text: &str) -> Prediction {
         match self.options.mode {
             ClassifierMode::Yaml => self.yaml.classify(text),
-            ClassifierMode::ZeroShot => self.model.classify(text),
+            ClassifierMode::ZeroShot => self.model.classify(text).with_topic(text),
             ClassifierMode::Hybrid => {
                 let yaml = self.yaml.classify(text);
                 if !self.is_unsure(&yaml) {
                     return yaml;
                 }
                 let model = self.model.classify(text);
-                self.combine(&yaml, &model)
+                self.combine(&yaml, &model).with_topic(text)
             }
         }
     }

@@ -377,6 +377,7 @@ pub(crate) fn fallback_prediction() -> Prediction {
         confidence: 0.0,
         ranking: Vec::new(),
         decision: Decision::Fallback,
+        topic: None,
     }
 }
 
@@ -405,6 +406,7 @@ pub(crate) fn decide(mut ranking: Vec<(Intent, f32)>, threshold: f32, margin: f3
         confidence: score,
         ranking,
         decision,
+        topic: None,
     }
 }
 

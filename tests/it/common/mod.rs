@@ -151,6 +151,25 @@ impl TestClient {
         }
     }
 
+    /// Connects to `addr` from the local address `source` (another loopback address such
+    /// as 127.0.0.2 stands for another client machine).
+    pub async fn connect_from(addr: SocketAddr, source: std::net::IpAddr) -> TestClient {
+        let socket = match source {
+            std::net::IpAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+            std::net::IpAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+        }
+        .expect("socket");
+        socket
+            .bind(SocketAddr::new(source, 0))
+            .expect("bind the source address");
+        let stream = socket.connect(addr).await.expect("connect");
+        let (reader, writer) = stream.into_split();
+        TestClient {
+            lines: BufReader::new(reader).lines(),
+            writer,
+        }
+    }
+
     /// Sends one line.
     pub async fn send(&mut self, line: &str) {
         self.send_raw(format!("{line}\n").as_bytes()).await;
