@@ -7,7 +7,8 @@
 //! [`RegistryError::Timeout`], and nobody else waits for it.
 //!
 //! - [`Store`]: the interface every backend implements (today SQLite, see `sqlite.rs`).
-//! - `sqlite`: the SQLite store: one writer thread, reader threads, the read cache.
+//! - `sqlite`: the SQLite store: one writer thread fed by a bounded queue, reader threads, a
+//!   background thread for checkpoints and chores, the read cache.
 //! - `cache`: the customers and requests the server reads most, kept in memory.
 //! - [`schema`]: connection settings and the versioned migrations (`PRAGMA user_version`).
 //! - [`demo`]: the demo customers a new database starts with, and the load-test customers.
@@ -15,8 +16,9 @@
 //! - [`inbox`]: the NLU inbox, free-text messages kept for `reclamos nlu review`.
 //!
 //! The tables: `customers` (RUT in compact form as key), `requests` (the request number is
-//! the rowid, so new numbers continue after the largest), and the append-only `history` and
-//! `transcript`, whose own rowids give the order of the entries. Times are unix milliseconds.
+//! the rowid, so new numbers continue after the largest), the append-only `history` and
+//! `transcript`, whose own rowids give the order of the entries, and `consultations` (when
+//! each request was consulted, an audit trail). Times are unix milliseconds.
 
 mod cache;
 pub mod cli;

@@ -1,12 +1,16 @@
 //! The server: the only part of reclamos that touches sockets.
 //!
-//! Two listeners (customers, executives) accept connections; each connection gets one
-//! task (the private `connection` module) that frames lines ([`codec`]), enforces the
-//! limits ([`limits`]) and moves lines between the socket and its conversation. Shutdown
-//! is cooperative: a `CancellationToken` stops the accept loops and tells every connection
-//! to say goodbye, and a `TaskTracker` waits for them (bounded by a grace period). With
-//! `--tls-cert` and `--tls-key` both ports speak TLS; each connection's handshake runs in
-//! its own task.
+//! Two listeners (customers, executives) accept connections. Each admitted connection gets
+//! one task (the private `connection` module), the driver of its conversation: it frames
+//! lines ([`codec`]), enforces the limits ([`limits`]), asks the classifier about free text,
+//! feeds each input to the conversation's `step` and carries out the effects it returns:
+//! lines to the socket, console lines, and store and hub operations (run by the private
+//! `effects` module, with [`Services`]) whose results it feeds back.
+//! [`metrics`] counts connections and answer times, logged only when asked
+//! (`Config::stats_every`). Shutdown is cooperative: a `CancellationToken` stops the accept
+//! loops and tells every connection to say goodbye, and a `TaskTracker` waits for them
+//! (bounded by a grace period). With `--tls-cert` and `--tls-key` both ports speak TLS; each
+//! connection's handshake runs in its own task.
 //!
 //! Before a connection gets its task it passes its port's door: a PROXY header is read
 //! first when it comes from a configured load balancer ([`proxy`]), then [`admission`]
