@@ -17,6 +17,7 @@
 mod cache;
 pub mod cli;
 pub mod demo;
+pub mod postgres;
 pub mod schema;
 
 use std::fmt;
@@ -143,6 +144,13 @@ pub enum RegistryError {
     /// The database failed (full disk, read-only file, corruption...).
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    /// The PostgreSQL server failed or could not be reached.
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// The PostgreSQL database cannot be used (bad connection string, no schema, a schema
+    /// newer than this program).
+    #[error("cannot use the database: {0}")]
+    Database(String),
     /// No request with that number.
     #[error("request {0} does not exist")]
     NotFound(RequestId),

@@ -15,6 +15,7 @@ mod hostile;
 mod informe_excerpts;
 mod loadtest;
 mod metrics;
+mod pg;
 mod registry;
 mod requests_cli;
 mod tls;
