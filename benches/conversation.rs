@@ -23,17 +23,23 @@ fn services(dir: &tempfile::TempDir) -> Services {
     }
 }
 
-fn logged_in(services: &Services) -> CustomerConversation {
+fn logged_in(rt: &tokio::runtime::Runtime, services: &Services) -> CustomerConversation {
     let (tx, rx) = mpsc::channel(16);
     std::mem::forget(rx);
     let mut conv = CustomerConversation::new(SessionId::next(), tx, CancellationToken::new());
-    conv.handle_line("12.345.678-5", services);
+    rt.block_on(conv.handle_line("12.345.678-5", services));
     conv
 }
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let services = services(&dir);
+    // The registry answers from its own threads; a current-thread runtime waits for it.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    let _entered = rt.enter();
     let mut group = c.benchmark_group("conversation");
 
     group.bench_function("login", |b| {
@@ -44,7 +50,7 @@ fn bench(c: &mut Criterion) {
                 CustomerConversation::new(SessionId::next(), tx, CancellationToken::new())
             },
             |mut conv| {
-                let reply = conv.handle_line("12.345.678-5", &services);
+                let reply = rt.block_on(conv.handle_line("12.345.678-5", &services));
                 conv.disconnected(&services);
                 reply
             },
@@ -52,21 +58,22 @@ fn bench(c: &mut Criterion) {
         )
     });
 
-    let mut conv = logged_in(&services);
+    let mut conv = logged_in(&rt, &services);
     group.bench_function("menu_1_list_then_back", |b| {
         b.iter(|| {
-            let list = conv.handle_line("1", &services);
-            let back = conv.handle_line("volver", &services);
+            let list = rt.block_on(conv.handle_line("1", &services));
+            let back = rt.block_on(conv.handle_line("volver", &services));
             (list, back)
         })
     });
     group.bench_function("free_text_unrecognised", |b| {
-        b.iter(|| conv.handle_line("asdf qwerty zxcv", &services))
+        b.iter(|| rt.block_on(conv.handle_line("asdf qwerty zxcv", &services)))
     });
     group.bench_function("free_text_list_requests", |b| {
         b.iter(|| {
-            let list = conv.handle_line("quiero ver mis reclamos anteriores", &services);
-            let back = conv.handle_line("volver", &services);
+            let list =
+                rt.block_on(conv.handle_line("quiero ver mis reclamos anteriores", &services));
+            let back = rt.block_on(conv.handle_line("volver", &services));
             (list, back)
         })
     });

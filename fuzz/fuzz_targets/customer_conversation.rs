@@ -39,8 +39,21 @@ fn check(who: &str, input: &str, reply: &Reply) {
     }
 }
 
+/// The registry answers from its own threads; a current-thread runtime waits for it.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime")
+    })
+}
+
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
+    let rt = runtime();
+    let _entered = rt.enter();
     let console = Console::capture();
     let services = Services {
         registry: Registry::open_in_memory().expect("in-memory registry"),
@@ -60,7 +73,7 @@ fuzz_target!(|data: &[u8]| {
     for line in text.split('\n').take(200) {
         if let Some(line) = line.strip_prefix('@') {
             if agent_open {
-                let reply = agent.handle_line(line, &services);
+                let reply = rt.block_on(agent.handle_line(line, &services));
                 check("agent", line, &reply);
                 if reply.close {
                     agent.disconnected(&services);
@@ -68,7 +81,7 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         } else if customer_open {
-            let reply = customer.handle_line(line, &services);
+            let reply = rt.block_on(customer.handle_line(line, &services));
             check("customer", line, &reply);
             if reply.close {
                 customer.disconnected(&services);
@@ -81,7 +94,7 @@ fuzz_target!(|data: &[u8]| {
             check("customer (event)", line, &reply);
         }
         while let Ok(event) = agent_rx.try_recv() {
-            let reply = agent.handle_event(event, &services);
+            let reply = rt.block_on(agent.handle_event(event, &services));
             check("agent (event)", line, &reply);
         }
     }

@@ -186,7 +186,7 @@ impl AgentConversation {
     }
 
     /// Handles one line from the executive.
-    pub fn handle_line(&mut self, line: &str, services: &Services) -> Reply {
+    pub async fn handle_line(&mut self, line: &str, services: &Services) -> Reply {
         let mut reply = Reply::default();
         let text = line.trim();
         match self.phase.clone() {
@@ -201,7 +201,7 @@ impl AgentConversation {
                 }
             }
             Phase::AwaitName => self.on_name(text, services, &mut reply),
-            Phase::Ready { name } => self.on_ready(name, text, services, &mut reply),
+            Phase::Ready { name } => self.on_ready(name, text, services, &mut reply).await,
             Phase::Closed => {}
         }
         reply.close |= self.phase == Phase::Closed;
@@ -242,13 +242,13 @@ impl AgentConversation {
         chats.into_iter().nth(index)
     }
 
-    fn on_ready(&mut self, name: String, text: &str, services: &Services, reply: &mut Reply) {
+    async fn on_ready(&mut self, name: String, text: &str, services: &Services, reply: &mut Reply) {
         if text.is_empty() {
             return;
         }
         if text.starts_with(':') {
             match AgentCommand::parse(text) {
-                Ok(command) => self.run(command, name, services, reply),
+                Ok(command) => self.run(command, name, services, reply).await,
                 Err(err) => {
                     reply.system(err.to_string());
                 }
@@ -265,6 +265,7 @@ impl AgentConversation {
         if let Err(err) = services
             .registry
             .append_transcript(chat.request, &name, &text)
+            .await
         {
             tracing::error!(cause = %err, request = chat.request, "recording a chat line");
         }
@@ -273,7 +274,13 @@ impl AgentConversation {
         }
     }
 
-    fn run(&mut self, command: AgentCommand, name: String, services: &Services, reply: &mut Reply) {
+    async fn run(
+        &mut self,
+        command: AgentCommand,
+        name: String,
+        services: &Services,
+        reply: &mut Reply,
+    ) {
         match command {
             AgentCommand::Help => {
                 reply.system("Comandos:");
@@ -362,13 +369,16 @@ impl AgentConversation {
                 let subject = sanitize(&subject);
                 registry
                     .set_subject(chat.request, &subject, &name)
+                    .await
                     .map(|r| format!("Asunto de la solicitud {}: {}.", r.id, r.subject))
             }
             AgentCommand::State(state) => registry
                 .set_state(chat.request, state, &name)
+                .await
                 .map(|r| format!("Estado de la solicitud {}: {}.", r.id, r.state)),
             AgentCommand::History(text) => registry
                 .append_history(chat.request, &name, &sanitize(&text))
+                .await
                 .map(|r| {
                     format!(
                         "Historial de la solicitud {} actualizado ({} entradas).",
@@ -382,6 +392,7 @@ impl AgentConversation {
                     &name,
                     "Reinicio de servicios (Internet, TV y Telefonía) hecho por el ejecutivo.",
                 )
+                .await
                 .map(|_| {
                     services
                         .console
@@ -391,11 +402,13 @@ impl AgentConversation {
                     format!("Servicios de {} reiniciados.", chat.name)
                 }),
             AgentCommand::Close => {
-                let _ = registry.append_history(
-                    chat.request,
-                    &name,
-                    "Conversación finalizada por el ejecutivo.",
-                );
+                let _ = registry
+                    .append_history(
+                        chat.request,
+                        &name,
+                        "Conversación finalizada por el ejecutivo.",
+                    )
+                    .await;
                 match services.hub.agent_closes(self.session, chat.customer) {
                     Ok(chat) => Ok(format!("Conversación con {} finalizada.", chat.name)),
                     Err(err) => Ok(format!("No se pudo cerrar la conversación: {err}.")),
@@ -422,7 +435,7 @@ impl AgentConversation {
     }
 
     /// Handles an event from the hub.
-    pub fn handle_event(&mut self, event: AgentEvent, services: &Services) -> Reply {
+    pub async fn handle_event(&mut self, event: AgentEvent, services: &Services) -> Reply {
         let mut reply = Reply::default();
         match event {
             AgentEvent::Assigned { chat, backlog } => {
@@ -430,7 +443,7 @@ impl AgentConversation {
                     "Nuevo cliente: {} (RUT {}), solicitud {}.",
                     chat.name, chat.rut, chat.request
                 ));
-                match services.registry.requests_of(chat.rut) {
+                match services.registry.requests_of(chat.rut).await {
                     Ok(requests) => {
                         let open: Vec<String> = requests
                             .iter()

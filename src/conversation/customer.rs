@@ -133,14 +133,14 @@ impl CustomerConversation {
 
     /// Like [`handle_line`](Self::handle_line), with the classifier's prediction for the
     /// line already computed.
-    pub fn handle_line_classified(
+    pub async fn handle_line_classified(
         &mut self,
         line: &str,
         prediction: Prediction,
         services: &Services,
     ) -> Reply {
         self.precomputed = Some((line.trim().to_string(), prediction));
-        let reply = self.handle_line(line, services);
+        let reply = self.handle_line(line, services).await;
         self.precomputed = None;
         reply
     }
@@ -154,26 +154,33 @@ impl CustomerConversation {
     }
 
     /// Handles one line from the customer.
-    pub fn handle_line(&mut self, line: &str, services: &Services) -> Reply {
+    pub async fn handle_line(&mut self, line: &str, services: &Services) -> Reply {
         let mut reply = Reply::default();
         let text = line.trim();
         match std::mem::replace(&mut self.phase, Phase::Closed) {
-            Phase::AwaitRut => self.on_rut(text, services, &mut reply),
-            Phase::AwaitName { rut } => self.on_name(rut, text, services, &mut reply),
-            Phase::Menu => self.on_menu(text, services, &mut reply),
-            Phase::Choosing { requests } => self.on_choice(requests, text, services, &mut reply),
+            Phase::AwaitRut => self.on_rut(text, services, &mut reply).await,
+            Phase::AwaitName { rut } => self.on_name(rut, text, services, &mut reply).await,
+            Phase::Menu => self.on_menu(text, services, &mut reply).await,
+            Phase::Choosing { requests } => {
+                self.on_choice(requests, text, services, &mut reply).await
+            }
             Phase::AwaitSerial { request, answer } => {
                 self.on_serial(request, answer, text, services, &mut reply)
             }
             Phase::Clarify { first, second } => {
                 self.on_clarify(first, second, text, services, &mut reply)
+                    .await
             }
             Phase::Queued {
                 request,
                 told_backlog,
-            } => self.on_queued(request, told_backlog, text, services, &mut reply),
+            } => {
+                self.on_queued(request, told_backlog, text, services, &mut reply)
+                    .await
+            }
             Phase::Chatting { request, agent } => {
                 self.on_chat(request, agent, text, services, &mut reply)
+                    .await
             }
             Phase::Closed => reply.close = true,
         }
@@ -234,12 +241,20 @@ impl CustomerConversation {
     pub fn disconnected(&mut self, services: &Services) {
         services.hub.customer_gone(self.session);
         if let Phase::Queued { request, .. } | Phase::Chatting { request, .. } = self.phase {
-            if let Err(err) =
-                services
-                    .registry
+            // Called when the connection's task ends (possibly from a `Drop`): the history
+            // entry is written by a task of its own.
+            let registry = services.registry.clone();
+            let record = async move {
+                if let Err(err) = registry
                     .append_history(request, "Asistente", "El cliente se desconectó.")
-            {
-                tracing::error!(cause = %err, request, "recording a disconnection");
+                    .await
+                {
+                    tracing::error!(cause = %err, request, "recording a disconnection");
+                }
+            };
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => drop(runtime.spawn(record)),
+                Err(_) => tracing::error!(request, "disconnection not recorded: no runtime"),
             }
         }
         if let Some(customer) = &self.customer {
@@ -252,7 +267,7 @@ impl CustomerConversation {
 
     // --- login ---------------------------------------------------------------------------
 
-    fn on_rut(&mut self, text: &str, services: &Services, reply: &mut Reply) {
+    async fn on_rut(&mut self, text: &str, services: &Services, reply: &mut Reply) {
         self.phase = Phase::AwaitRut;
         if text.is_empty() {
             reply.bot("Ingrese su RUT, por ejemplo 12.345.678-5.");
@@ -262,7 +277,7 @@ impl CustomerConversation {
             return self.goodbye(reply);
         }
         match text.parse::<Rut>() {
-            Ok(rut) => self.login(rut, services, reply),
+            Ok(rut) => self.login(rut, services, reply).await,
             Err(err) => {
                 reply.bot(format!("RUT inválido: {err}. Intente nuevamente."));
                 self.failed_attempt(services, reply);
@@ -278,8 +293,8 @@ impl CustomerConversation {
         }
     }
 
-    fn login(&mut self, rut: Rut, services: &Services, reply: &mut Reply) {
-        let customer = match services.registry.customer(rut) {
+    async fn login(&mut self, rut: Rut, services: &Services, reply: &mut Reply) {
+        let customer = match services.registry.customer(rut).await {
             Ok(customer) => customer,
             Err(err) => {
                 tracing::error!(cause = %err, "looking up a customer");
@@ -315,9 +330,9 @@ impl CustomerConversation {
         show_menu(reply);
     }
 
-    fn on_name(&mut self, rut: Rut, text: &str, services: &Services, reply: &mut Reply) {
+    async fn on_name(&mut self, rut: Rut, text: &str, services: &Services, reply: &mut Reply) {
         if let Ok(other) = text.parse::<Rut>() {
-            return self.login(other, services, reply);
+            return self.login(other, services, reply).await;
         }
         self.phase = Phase::AwaitName { rut };
         if wants_out(text) {
@@ -327,10 +342,10 @@ impl CustomerConversation {
             reply.bot("Escriba su nombre completo (solo letras), o ingrese otro RUT.");
             return;
         };
-        match services.registry.register_customer(rut, &name) {
+        match services.registry.register_customer(rut, &name).await {
             Ok(_) => {
                 reply.bot(format!("Lo registramos como cliente con el RUT {rut}."));
-                self.login(rut, services, reply);
+                self.login(rut, services, reply).await;
             }
             Err(err) => {
                 tracing::error!(cause = %err, "registering a customer");
@@ -352,7 +367,7 @@ impl CustomerConversation {
         self.phase = Phase::Menu;
     }
 
-    fn on_menu(&mut self, text: &str, services: &Services, reply: &mut Reply) {
+    async fn on_menu(&mut self, text: &str, services: &Services, reply: &mut Reply) {
         self.phase = Phase::Menu;
         if text.is_empty() {
             reply.bot("No recibí ningún mensaje. Escriba el número de una opción (1 a 4) o cuénteme qué necesita.");
@@ -360,7 +375,7 @@ impl CustomerConversation {
         }
         if let Some(number) = menu_number(text) {
             match Intent::from_option(number) {
-                Some(intent) => return self.choose(intent, services, reply),
+                Some(intent) => return self.choose(intent, services, reply).await,
                 None => {
                     reply.bot(format!(
                         "La opción {number} no existe. Elija un número del 1 al 4."
@@ -370,11 +385,11 @@ impl CustomerConversation {
                 }
             }
         }
-        self.free_text(text, services, reply);
+        self.free_text(text, services, reply).await;
     }
 
     /// Routes free text typed at the menu through the classifier.
-    fn free_text(&mut self, text: &str, services: &Services, reply: &mut Reply) {
+    async fn free_text(&mut self, text: &str, services: &Services, reply: &mut Reply) {
         let prediction = self.classify(text, services);
         if let Some(number) = nlu::request_number(text) {
             let about_requests = matches!(
@@ -384,11 +399,11 @@ impl CustomerConversation {
                     | Decision::Clarify(..)
             );
             if about_requests {
-                return self.show_request(number, services, reply);
+                return self.show_request(number, services, reply).await;
             }
         }
         match prediction.decision {
-            Decision::Intent(intent) => self.choose(intent, services, reply),
+            Decision::Intent(intent) => self.choose(intent, services, reply).await,
             Decision::Clarify(first, second) => {
                 reply.bot(format!(
                     "No estoy seguro de haber entendido. ¿Quiso decir ({}) {} o ({}) {}?",
@@ -412,7 +427,7 @@ impl CustomerConversation {
         }
     }
 
-    fn on_clarify(
+    async fn on_clarify(
         &mut self,
         first: Intent,
         second: Intent,
@@ -422,10 +437,10 @@ impl CustomerConversation {
     ) {
         self.phase = Phase::Menu;
         if menu_number(text).is_some() {
-            return self.on_menu(text, services, reply);
+            return self.on_menu(text, services, reply).await;
         }
         match nlu::yes_no(text) {
-            Some(true) => self.choose(first, services, reply),
+            Some(true) => self.choose(first, services, reply).await,
             Some(false) => {
                 reply.bot(DECLINED);
                 show_menu(reply);
@@ -438,15 +453,15 @@ impl CustomerConversation {
                 ));
                 self.phase = Phase::Clarify { first, second };
             }
-            None => self.free_text(text, services, reply),
+            None => self.free_text(text, services, reply).await,
         }
     }
 
-    fn choose(&mut self, intent: Intent, services: &Services, reply: &mut Reply) {
+    async fn choose(&mut self, intent: Intent, services: &Services, reply: &mut Reply) {
         match intent {
-            Intent::RevisarAtenciones => self.list_requests(services, reply),
-            Intent::ReiniciarServicios => self.restart_services(services, reply),
-            Intent::ContactarEjecutivo => self.contact_agent(services, reply),
+            Intent::RevisarAtenciones => self.list_requests(services, reply).await,
+            Intent::ReiniciarServicios => self.restart_services(services, reply).await,
+            Intent::ContactarEjecutivo => self.contact_agent(services, reply).await,
             Intent::Salir => self.goodbye(reply),
             Intent::Fallback => self.menu(false, reply),
         }
@@ -459,11 +474,11 @@ impl CustomerConversation {
 
     // --- option 1: earlier requests --------------------------------------------------------
 
-    fn list_requests(&mut self, services: &Services, reply: &mut Reply) {
+    async fn list_requests(&mut self, services: &Services, reply: &mut Reply) {
         let Some(customer) = &self.customer else {
             return;
         };
-        let requests = match services.registry.requests_of(customer.rut) {
+        let requests = match services.registry.requests_of(customer.rut).await {
             Ok(requests) => requests,
             Err(err) => {
                 tracing::error!(cause = %err, "listing requests");
@@ -492,7 +507,7 @@ impl CustomerConversation {
         };
     }
 
-    fn on_choice(
+    async fn on_choice(
         &mut self,
         requests: Vec<(RequestId, String)>,
         text: &str,
@@ -517,7 +532,7 @@ impl CustomerConversation {
             if let Some((id, _)) =
                 by_position.or_else(|| requests.iter().find(|(id, _)| *id == number))
             {
-                return self.show_request(*id, services, reply);
+                return self.show_request(*id, services, reply).await;
             }
             ask_again(reply, "No encontramos esa solicitud entre las suyas.");
             self.phase = Phase::Choosing { requests };
@@ -533,7 +548,7 @@ impl CustomerConversation {
         }
         if let Some(number) = nlu::request_number(text) {
             if requests.iter().any(|(id, _)| *id == number) {
-                return self.show_request(number, services, reply);
+                return self.show_request(number, services, reply).await;
             }
         }
         let subjects: Vec<&str> = requests
@@ -541,12 +556,12 @@ impl CustomerConversation {
             .map(|(_, subject)| subject.as_str())
             .collect();
         if let Some(index) = nlu::pick_by_description(text, &subjects) {
-            return self.show_request(requests[index].0, services, reply);
+            return self.show_request(requests[index].0, services, reply).await;
         }
         // Perhaps they changed their mind ("mejor quiero hablar con un ejecutivo").
         if let Decision::Intent(intent) = self.classify(text, services).decision {
             if intent != Intent::RevisarAtenciones {
-                return self.choose(intent, services, reply);
+                return self.choose(intent, services, reply).await;
             }
         }
         ask_again(reply, "No reconocí cuál solicitud busca.");
@@ -556,11 +571,11 @@ impl CustomerConversation {
     /// Shows one of the customer's requests (chosen in the list or named by its number
     /// anywhere in the conversation); a number that is not the customer's gets the same
     /// answer as one that does not exist.
-    fn show_request(&mut self, id: RequestId, services: &Services, reply: &mut Reply) {
+    async fn show_request(&mut self, id: RequestId, services: &Services, reply: &mut Reply) {
         let Some(customer) = self.customer.clone() else {
             return;
         };
-        let request = match services.registry.request(id) {
+        let request = match services.registry.request(id).await {
             Ok(Some(request)) if request.rut == customer.rut => request,
             Ok(_) => {
                 reply.bot(format!(
@@ -645,18 +660,22 @@ impl CustomerConversation {
 
     // --- option 2: restart -----------------------------------------------------------------
 
-    fn restart_services(&mut self, services: &Services, reply: &mut Reply) {
+    async fn restart_services(&mut self, services: &Services, reply: &mut Reply) {
         let Some(customer) = &self.customer else {
             return;
         };
         reply.bot("Reiniciando sus servicios (Internet, TV y Telefonía)...");
-        match services.registry.create_request(
-            customer.rut,
-            "Reinicio de servicios",
-            RequestState::Cerrado,
-            "Asistente",
-            "Reinicio remoto de Internet, TV y Telefonía completado.",
-        ) {
+        match services
+            .registry
+            .create_request(
+                customer.rut,
+                "Reinicio de servicios",
+                RequestState::Cerrado,
+                "Asistente",
+                "Reinicio remoto de Internet, TV y Telefonía completado.",
+            )
+            .await
+        {
             Ok(request) => {
                 services
                     .console
@@ -676,17 +695,21 @@ impl CustomerConversation {
 
     // --- option 3: an executive ------------------------------------------------------------
 
-    fn contact_agent(&mut self, services: &Services, reply: &mut Reply) {
+    async fn contact_agent(&mut self, services: &Services, reply: &mut Reply) {
         let Some(customer) = self.customer.clone() else {
             return;
         };
-        let request = match services.registry.create_request(
-            customer.rut,
-            "Contacto con ejecutivo",
-            RequestState::Abierto,
-            "Asistente",
-            "El cliente pidió hablar con un ejecutivo.",
-        ) {
+        let request = match services
+            .registry
+            .create_request(
+                customer.rut,
+                "Contacto con ejecutivo",
+                RequestState::Abierto,
+                "Asistente",
+                "El cliente pidió hablar con un ejecutivo.",
+            )
+            .await
+        {
             Ok(request) => request,
             Err(err) => {
                 tracing::error!(cause = %err, "recording a contact request");
@@ -717,7 +740,7 @@ impl CustomerConversation {
         }
     }
 
-    fn on_queued(
+    async fn on_queued(
         &mut self,
         request: RequestId,
         told_backlog: bool,
@@ -738,11 +761,11 @@ impl CustomerConversation {
                     reply.bot(format!(
                         "Salió de la fila. Su solicitud {request} quedó registrada."
                     ));
-                    if let Err(err) = services.registry.append_history(
-                        request,
-                        "Asistente",
-                        "El cliente dejó la fila de espera.",
-                    ) {
+                    if let Err(err) = services
+                        .registry
+                        .append_history(request, "Asistente", "El cliente dejó la fila de espera.")
+                        .await
+                    {
                         tracing::error!(cause = %err, request, "recording leaving the queue");
                     }
                     return self.menu(false, reply);
@@ -760,7 +783,11 @@ impl CustomerConversation {
             .map_or("Cliente", |c| c.name.as_str())
             .to_string();
         let text = sanitize(text);
-        if let Err(err) = services.registry.append_transcript(request, &name, &text) {
+        if let Err(err) = services
+            .registry
+            .append_transcript(request, &name, &text)
+            .await
+        {
             tracing::error!(cause = %err, request, "recording a queued message");
         }
         match services.hub.customer_says(self.session, &text) {
@@ -778,7 +805,7 @@ impl CustomerConversation {
 
     // --- the live chat ---------------------------------------------------------------------
 
-    fn on_chat(
+    async fn on_chat(
         &mut self,
         request: RequestId,
         agent: String,
@@ -795,11 +822,11 @@ impl CustomerConversation {
         }
         if is_leave_chat(text) {
             if services.hub.customer_ends_chat(self.session).is_ok() {
-                if let Err(err) = services.registry.append_history(
-                    request,
-                    "Asistente",
-                    "El cliente terminó la conversación.",
-                ) {
+                if let Err(err) = services
+                    .registry
+                    .append_history(request, "Asistente", "El cliente terminó la conversación.")
+                    .await
+                {
                     tracing::error!(cause = %err, request, "recording the end of a chat");
                 }
             }
@@ -812,7 +839,11 @@ impl CustomerConversation {
             .map_or("Cliente", |c| c.name.as_str())
             .to_string();
         let text = sanitize(text);
-        if let Err(err) = services.registry.append_transcript(request, &name, &text) {
+        if let Err(err) = services
+            .registry
+            .append_transcript(request, &name, &text)
+            .await
+        {
             tracing::error!(cause = %err, request, "recording a chat line");
         }
         if let Err(err) = services.hub.customer_says(self.session, &text) {

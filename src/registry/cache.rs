@@ -2,21 +2,24 @@
 //! and their requests) kept in memory, so that those reads take neither the connection's
 //! lock nor SQLite's file locks.
 //!
-//! Coherence, within this process: every change goes through a [`Registry`] write method,
-//! which forgets the customer it touches while it holds the connection lock, and a miss is
-//! loaded from SQLite and inserted under that same lock. So a read never returns anything
-//! older than the last change that completed before the read started.
+//! Coherence, within this process, without a lock around the database: every change goes
+//! through the store's writer, which after its commit (and before answering) calls
+//! [`Cache::forget`] for each customer it touched. That bumps the customer's *generation*.
+//! A miss notes the generation before it reads the database and inserts what it read only
+//! if the generation has not moved since ([`Cache::insert_if_current`]); the check and the
+//! insert, like the bump and the removal, happen under one short in-memory lock per stripe
+//! of customers. So a read that raced a commit never caches the copy from before it, and a
+//! read never returns anything older than the last change that completed before the read
+//! started.
 //!
 //! Changes by another process writing the same file (which the product never does: the
 //! server is the only writer, `reclamos requests` only reads) are still noticed: the
-//! registry's background thread compares SQLite's `PRAGMA data_version` every
+//! store's writer compares SQLite's `PRAGMA data_version` every
 //! [`FLUSH_EVERY`](super::FLUSH_EVERY) and clears the cache when it moved.
-//!
-//! [`Registry`]: super::Registry
 
 use std::mem::size_of;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{Customer, HistoryEntry, Request, RequestId};
 use crate::rut::Rut;
@@ -33,6 +36,10 @@ const EXPECTED_CUSTOMERS: usize = 20_000;
 
 /// How many request numbers remember their customer (16 bytes each).
 const CACHED_OWNERS: usize = 200_000;
+
+/// How many generation counters the customers share (by RUT number): a write to one
+/// customer only keeps a concurrent miss of the customers of its stripe from being cached.
+const STRIPES: usize = 64;
 
 /// A RUT as the registry knows it: the customer (`None` when the RUT is not a customer) and
 /// their requests, oldest first, with their histories.
@@ -97,6 +104,9 @@ pub(super) struct Cache {
     hits: AtomicU64,
     /// Customers read from SQLite to be cached.
     loads: AtomicU64,
+    /// One generation counter per stripe of customers, moved by every change to one of
+    /// them; also the lock under which entries are inserted and removed.
+    generations: Box<[Mutex<u64>]>,
 }
 
 /// How a cache has served customer lookups since it was made.
@@ -120,7 +130,22 @@ impl Cache {
             owners: quick_cache::sync::Cache::new(CACHED_OWNERS),
             hits: AtomicU64::new(0),
             loads: AtomicU64::new(0),
+            generations: (0..STRIPES).map(|_| Mutex::new(0)).collect(),
         }
+    }
+
+    fn stripe(&self, rut: Rut) -> MutexGuard<'_, u64> {
+        let index = rut.number() as usize % STRIPES;
+        // Only counters are behind these locks: a panic cannot leave one half-changed.
+        self.generations[index]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The generation of `rut`'s stripe: note it before reading the database for
+    /// [`insert_if_current`](Self::insert_if_current).
+    pub fn generation(&self, rut: Rut) -> u64 {
+        *self.stripe(rut)
     }
 
     pub fn account(&self, rut: Rut) -> Option<Arc<Account>> {
@@ -135,17 +160,26 @@ impl Cache {
         self.owners.get(&id)
     }
 
-    /// Keeps `account`, just read from SQLite. The caller holds the connection lock.
-    pub fn insert(&self, rut: Rut, account: Arc<Account>) {
+    /// Keeps `account`, read from the database after [`generation`](Self::generation)
+    /// returned `generation`, unless a change to its stripe committed since (the copy may
+    /// then be older than it). Returns whether it was kept.
+    pub fn insert_if_current(&self, rut: Rut, generation: u64, account: Arc<Account>) -> bool {
         self.loads.fetch_add(1, Ordering::Relaxed);
+        let current = self.stripe(rut);
+        if *current != generation {
+            return false;
+        }
         for request in &account.requests {
             self.owners.insert(request.id, rut);
         }
         self.accounts.insert(rut, account);
+        true
     }
 
-    /// Drops what is known of `rut`. The caller holds the connection lock.
+    /// Drops what is known of `rut`, after a change to it committed.
     pub fn forget(&self, rut: Rut) {
+        let mut generation = self.stripe(rut);
+        *generation += 1;
         self.accounts.remove(&rut);
     }
 
@@ -159,6 +193,14 @@ impl Cache {
 
     /// Drops everything (another process changed the database).
     pub fn clear(&self) {
+        let mut stripes: Vec<_> = self
+            .generations
+            .iter()
+            .map(|g| g.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+            .collect();
+        for generation in &mut stripes {
+            **generation += 1;
+        }
         self.accounts.clear();
         self.owners.clear();
     }
@@ -205,6 +247,25 @@ mod tests {
     }
 
     #[test]
+    fn a_read_that_raced_a_change_is_not_cached() {
+        let cache = Cache::new();
+        let (rut, old) = account(1_000_003, 1);
+        let before = cache.generation(rut);
+        // A change to the customer commits while the miss reads the database.
+        cache.forget(rut);
+        assert!(!cache.insert_if_current(rut, before, old));
+        assert!(cache.account(rut).is_none());
+        let (_, fresh) = account(1_000_003, 2);
+        assert!(cache.insert_if_current(rut, cache.generation(rut), fresh));
+        assert!(cache.account(rut).is_some());
+        // Clearing moves every generation too.
+        let before = cache.generation(rut);
+        cache.clear();
+        let (_, stale) = account(1_000_003, 1);
+        assert!(!cache.insert_if_current(rut, before, stale));
+    }
+
+    #[test]
     fn weight_counts_the_text_of_every_history_entry() {
         let (_, short) = account(1_000_001, 1);
         let (_, long) = account(1_000_002, 100);
@@ -222,7 +283,7 @@ mod tests {
         let cache = Cache::with_budget(budget);
         for number in 1_000_000..1_002_000 {
             let (rut, account) = account(number, 3);
-            cache.insert(rut, account);
+            cache.insert_if_current(rut, cache.generation(rut), account);
         }
         assert!(
             cache.accounts.weight() <= budget,
@@ -233,7 +294,7 @@ mod tests {
 
         let (huge_rut, huge) = account(2_000_000, 5_000);
         assert!(huge.weight() > budget);
-        cache.insert(huge_rut, huge);
+        cache.insert_if_current(huge_rut, cache.generation(huge_rut), huge);
         assert!(cache.account(huge_rut).is_none());
     }
 }

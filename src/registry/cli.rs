@@ -50,10 +50,19 @@ pub fn run(args: &ListOptions) -> anyhow::Result<()> {
     }
     let registry = Registry::open_read_only(&args.db)
         .with_context(|| format!("opening {}", args.db.display()))?;
-    let requests = registry
-        .list(&args.filter)
-        .with_context(|| format!("reading requests from {}", args.db.display()))?;
-    let names = customer_names(&registry, &requests)?;
+    // The registry answers through its own thread; a small runtime waits for it.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .context("starting the runtime")?;
+    let (requests, names) = runtime.block_on(async {
+        let requests = registry
+            .list(&args.filter)
+            .await
+            .with_context(|| format!("reading requests from {}", args.db.display()))?;
+        let names = customer_names(&registry, &requests).await?;
+        anyhow::Ok((requests, names))
+    })?;
     let mut out = io::stdout().lock();
     if args.json {
         let rows: Vec<JsonRequest<'_>> = requests
@@ -70,7 +79,7 @@ pub fn run(args: &ListOptions) -> anyhow::Result<()> {
 }
 
 /// Each request owner's name, looked up once per customer.
-fn customer_names(
+async fn customer_names(
     registry: &Registry,
     requests: &[Request],
 ) -> anyhow::Result<HashMap<Rut, String>> {
@@ -79,6 +88,7 @@ fn customer_names(
         if let std::collections::hash_map::Entry::Vacant(entry) = names.entry(request.rut) {
             let customer = registry
                 .customer(request.rut)
+                .await
                 .with_context(|| format!("reading customer {}", request.rut))?;
             entry.insert(customer.map_or_else(String::new, |c| c.name));
         }
@@ -224,11 +234,11 @@ impl<'a> JsonRequest<'a> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn table_aligns_accented_names_and_hides_sensitive_answers() {
+    #[tokio::test]
+    async fn table_aligns_accented_names_and_hides_sensitive_answers() {
         let registry = Registry::open_in_memory().unwrap();
-        let requests = registry.list(&RequestFilter::default()).unwrap();
-        let names = customer_names(&registry, &requests).unwrap();
+        let requests = registry.list(&RequestFilter::default()).await.unwrap();
+        let names = customer_names(&registry, &requests).await.unwrap();
         let mut out = Vec::new();
         write_table(&mut out, &requests, &names, true).unwrap();
         let text = String::from_utf8(out).unwrap();

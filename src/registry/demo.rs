@@ -270,7 +270,7 @@ pub(super) fn seed(conn: &Connection) -> Result<(), RegistryError> {
                 updated,
             ])?;
             for (at, author, text) in request.history {
-                super::insert_history(conn, request.id, demo_time(at)?, author, text)?;
+                super::sqlite::insert_history(conn, request.id, demo_time(at)?, author, text)?;
             }
         }
     }

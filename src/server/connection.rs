@@ -3,6 +3,7 @@
 //! conversation. Everything after the handshake is generic over the byte stream, so plain
 //! TCP and TLS share one code path.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -79,7 +80,11 @@ trait Party {
     /// executives).
     const SPEAKER: &'static str;
     fn greeting(&self) -> &'static str;
-    fn handle_line(&mut self, line: &str, services: &Services) -> Reply;
+    fn handle_line(
+        &mut self,
+        line: &str,
+        services: &Services,
+    ) -> impl Future<Output = Reply> + Send;
     /// Whether `line` is free text the classifier must read (only customers have any).
     fn wants_classification(&self, _line: &str) -> bool {
         false
@@ -89,10 +94,14 @@ trait Party {
         line: &str,
         _prediction: Prediction,
         services: &Services,
-    ) -> Reply {
+    ) -> impl Future<Output = Reply> + Send {
         self.handle_line(line, services)
     }
-    fn handle_event(&mut self, event: Self::Event, services: &Services) -> Reply;
+    fn handle_event(
+        &mut self,
+        event: Self::Event,
+        services: &Services,
+    ) -> impl Future<Output = Reply> + Send;
     fn idle_timeout(&self, limits: &Limits) -> Option<Duration>;
     fn disconnected(&mut self, services: &Services);
 }
@@ -103,22 +112,22 @@ impl Party for CustomerConversation {
     fn greeting(&self) -> &'static str {
         CUSTOMER_GREETING
     }
-    fn handle_line(&mut self, line: &str, services: &Services) -> Reply {
-        CustomerConversation::handle_line(self, line, services)
+    async fn handle_line(&mut self, line: &str, services: &Services) -> Reply {
+        CustomerConversation::handle_line(self, line, services).await
     }
-    fn handle_event(&mut self, event: CustomerEvent, services: &Services) -> Reply {
+    async fn handle_event(&mut self, event: CustomerEvent, services: &Services) -> Reply {
         CustomerConversation::handle_event(self, event, services)
     }
     fn wants_classification(&self, line: &str) -> bool {
         CustomerConversation::wants_classification(self, line)
     }
-    fn handle_line_classified(
+    async fn handle_line_classified(
         &mut self,
         line: &str,
         prediction: Prediction,
         services: &Services,
     ) -> Reply {
-        CustomerConversation::handle_line_classified(self, line, prediction, services)
+        CustomerConversation::handle_line_classified(self, line, prediction, services).await
     }
     fn idle_timeout(&self, limits: &Limits) -> Option<Duration> {
         match self.idle() {
@@ -138,11 +147,11 @@ impl Party for AgentConversation {
     fn greeting(&self) -> &'static str {
         AGENT_GREETING
     }
-    fn handle_line(&mut self, line: &str, services: &Services) -> Reply {
-        AgentConversation::handle_line(self, line, services)
+    async fn handle_line(&mut self, line: &str, services: &Services) -> Reply {
+        AgentConversation::handle_line(self, line, services).await
     }
-    fn handle_event(&mut self, event: AgentEvent, services: &Services) -> Reply {
-        AgentConversation::handle_event(self, event, services)
+    async fn handle_event(&mut self, event: AgentEvent, services: &Services) -> Reply {
+        AgentConversation::handle_event(self, event, services).await
     }
     fn idle_timeout(&self, limits: &Limits) -> Option<Duration> {
         if self.name().is_some() {
@@ -334,7 +343,7 @@ async fn drive<P: Party, S: Stream>(
             }
             Some(event) = events.recv() => {
                 last_activity = tokio::time::Instant::now();
-                guard.party.handle_event(event, services)
+                guard.party.handle_event(event, services).await
             }
             frame = framed.next() => match frame {
                 None => return End::ClientClosed,
@@ -357,9 +366,9 @@ async fn drive<P: Party, S: Stream>(
                             // The model runs on its own threads; this task waits without
                             // blocking the runtime (or gets the YAML answer when saturated).
                             let prediction = shared.classifier.classify(line.trim()).await;
-                            guard.party.handle_line_classified(&line, prediction, services)
+                            guard.party.handle_line_classified(&line, prediction, services).await
                         } else {
-                            guard.party.handle_line(&line, services)
+                            guard.party.handle_line(&line, services).await
                         }
                     } else {
                         strikes += 1;

@@ -206,8 +206,8 @@ mod tests {
             metrics.answered(Duration::from_micros(250));
             metrics.answered(Duration::from_micros(750));
             let jorge = Rut::from_number(demo::JORGE_RUT_NUMBER).unwrap();
-            registry.customer(jorge).unwrap();
-            registry.customer(jorge).unwrap();
+            registry.customer(jorge).await.unwrap();
+            registry.customer(jorge).await.unwrap();
             while !captured.text().contains("server statistics") {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }

@@ -149,15 +149,20 @@ impl Server {
             )?)),
             None => None,
         };
-        let registry = Registry::open(&config.db)
+        // Opening migrates the schema: synchronous work, kept off the runtime's workers.
+        let db = config.db.clone();
+        let registry = tokio::task::spawn_blocking(move || Registry::open(&db))
+            .await
+            .context("opening the database")?
             .with_context(|| format!("opening the database {}", config.db.display()))?;
         if config.demo_load_customers > 0 {
             registry
                 .seed_load_customers(config.demo_load_customers)
+                .await
                 .context("seeding the load-test customers")?;
         }
         if config.db_max_bytes > 0 {
-            let cap = registry.limit_size(config.db_max_bytes)?;
+            let cap = registry.limit_size(config.db_max_bytes).await?;
             tracing::info!(cap, "database size capped");
         }
         let classifiers = select::load(&config.classifier, config.intents.as_deref())?;

@@ -51,12 +51,12 @@ const MENU: [&str; 4] = [
     "(4) Salir",
 ];
 
-#[test]
-fn ejemplo_1_as_a_state_machine() {
+#[tokio::test]
+async fn ejemplo_1_as_a_state_machine() {
     let dir = tempfile::tempdir().unwrap();
     let services = services(&dir);
     let (mut conv, _events) = customer();
-    let reply = conv.handle_line("12.345.678-5", &services);
+    let reply = conv.handle_line("12.345.678-5", &services).await;
     let mut expected = vec!["Asistente: Hola Jorge, en qué te podemos ayudar?"];
     expected.extend(MENU);
     assert_eq!(lines(&reply), expected);
@@ -65,9 +65,9 @@ fn ejemplo_1_as_a_state_machine() {
         ["[SERVER] Cliente Jorge Sandoval conectado."]
     );
 
-    let reply = conv.handle_line("1", &services);
+    let reply = conv.handle_line("1", &services).await;
     assert_eq!(reply.lines[1], "(1) Solicitud 124578: Cambio de clave WiFi");
-    let reply = conv.handle_line("1", &services);
+    let reply = conv.handle_line("1", &services).await;
     assert_eq!(
         reply.lines[0],
         "Asistente: Solicitud 124578: Cambio de clave WiFi"
@@ -76,16 +76,16 @@ fn ejemplo_1_as_a_state_machine() {
         reply.lines.last().unwrap(),
         "Asistente: Para ver la respuesta, ingrese el número de serie de su cédula de identidad."
     );
-    let reply = conv.handle_line("999", &services);
+    let reply = conv.handle_line("999", &services).await;
     assert!(reply.lines[0].contains("no coincide"), "{reply:?}");
-    let reply = conv.handle_line("100.200.300", &services);
+    let reply = conv.handle_line("100.200.300", &services).await;
     assert_eq!(
         reply.lines[0],
         "Asistente: su nueva clave wifi es: estaesmiclave"
     );
     assert_eq!(reply.lines[1], "Asistente: en qué más lo podemos ayudar.");
 
-    let reply = conv.handle_line("4", &services);
+    let reply = conv.handle_line("4", &services).await;
     assert_eq!(
         lines(&reply),
         ["Asistente: Gracias por contactarnos, que tenga un buen día."]
@@ -98,19 +98,19 @@ fn ejemplo_1_as_a_state_machine() {
     );
 }
 
-#[test]
-fn second_factor_locks_after_wrong_answers_and_can_be_disabled() {
+#[tokio::test]
+async fn second_factor_locks_after_wrong_answers_and_can_be_disabled() {
     let dir = tempfile::tempdir().unwrap();
     let mut services = services(&dir);
     let (mut conv, _events) = customer();
-    conv.handle_line("12345678-5", &services);
+    conv.handle_line("12345678-5", &services).await;
     for attempt in 0..3 {
-        conv.handle_line("1", &services);
-        let reply = conv.handle_line("124578", &services);
+        conv.handle_line("1", &services).await;
+        let reply = conv.handle_line("124578", &services).await;
         if attempt == 0 {
             assert!(reply.lines.last().unwrap().contains("número de serie"));
             for _ in 0..3 {
-                conv.handle_line("000", &services);
+                conv.handle_line("000", &services).await;
             }
         } else {
             assert!(
@@ -127,9 +127,9 @@ fn second_factor_locks_after_wrong_answers_and_can_be_disabled() {
     let (mut open, _events) = customer();
     services.hub.customer_gone(SessionId(0));
     conv.disconnected(&services);
-    open.handle_line("12345678-5", &services);
-    open.handle_line("1", &services);
-    let reply = open.handle_line("1", &services);
+    open.handle_line("12345678-5", &services).await;
+    open.handle_line("1", &services).await;
+    let reply = open.handle_line("1", &services).await;
     assert!(reply
         .lines
         .iter()
@@ -141,21 +141,23 @@ async fn queue_and_chat_through_the_hub_without_sockets() {
     let dir = tempfile::tempdir().unwrap();
     let services = services(&dir);
     let (mut jorge, mut jorge_events) = customer();
-    jorge.handle_line("12.345.678-5", &services);
-    let reply = jorge.handle_line("3", &services);
+    jorge.handle_line("12.345.678-5", &services).await;
+    let reply = jorge.handle_line("3", &services).await;
     assert_eq!(
         reply.lines[0],
         "Asistente: Estamos redirigiendo a un asistente, usted está número 1 en la fila."
     );
-    let reply = jorge.handle_line("se me cortó internet ayer", &services);
+    let reply = jorge
+        .handle_line("se me cortó internet ayer", &services)
+        .await;
     assert!(reply.lines[0].contains("Guardamos su mensaje"));
 
     let (mut juan, mut juan_events) = agent();
     assert_eq!(
-        lines(&juan.handle_line(TOKEN, &services)),
+        lines(&juan.handle_line(TOKEN, &services).await),
         ["Sistema: Token aceptado. Ingrese su nombre de ejecutivo."]
     );
-    let reply = juan.handle_line("JuanPerez", &services);
+    let reply = juan.handle_line("JuanPerez", &services).await;
     assert_eq!(reply.lines[0], "Sistema: Bienvenido JuanPerez. Escriba :help para ver los comandos. Clientes en espera: 1.");
 
     let event = juan_events.recv().await.unwrap();
@@ -164,7 +166,7 @@ async fn queue_and_chat_through_the_hub_without_sockets() {
     };
     assert_eq!(backlog, &["se me cortó internet ayer"]);
     assert_eq!(chat.name, "Jorge Sandoval");
-    let reply = juan.handle_event(event, &services);
+    let reply = juan.handle_event(event, &services).await;
     assert!(reply
         .lines
         .iter()
@@ -178,7 +180,8 @@ async fn queue_and_chat_through_the_hub_without_sockets() {
         }
     );
     jorge.handle_event(event, &services);
-    juan.handle_line("Hola soy Juan Perez, en que le puedo ayudar", &services);
+    juan.handle_line("Hola soy Juan Perez, en que le puedo ayudar", &services)
+        .await;
     let event = jorge_events.recv().await.unwrap();
     assert_eq!(
         lines(&jorge.handle_event(event, &services)),
@@ -194,12 +197,12 @@ async fn queue_and_chat_through_the_hub_without_sockets() {
     );
 }
 
-#[test]
-fn wrong_token_closes_and_is_flagged() {
+#[tokio::test]
+async fn wrong_token_closes_and_is_flagged() {
     let dir = tempfile::tempdir().unwrap();
     let services = services(&dir);
     let (mut juan, _events) = agent();
-    let reply = juan.handle_line("adivinanza", &services);
+    let reply = juan.handle_line("adivinanza", &services).await;
     assert!(reply.close && reply.auth_failed);
     assert!(!juan.is_authenticated());
 }

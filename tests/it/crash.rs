@@ -96,7 +96,7 @@ async fn kill_9_loses_no_acknowledged_request() {
     let registry = Registry::open(&dir.path().join("crash.db")).unwrap();
     for id in &acknowledged {
         assert!(
-            registry.request(*id).unwrap().is_some(),
+            registry.request(*id).await.unwrap().is_some(),
             "acknowledged request {id} lost"
         );
     }
@@ -111,6 +111,7 @@ async fn kill_9_loses_no_acknowledged_request() {
             "test",
             "x",
         )
+        .await
         .unwrap();
     assert!(next.id > *max);
 }

@@ -60,7 +60,7 @@ async fn ejemplo_1_consult_a_request_and_leave() {
         .await;
     // Consulting the request was recorded (as an audit entry, not in its history).
     let registry = &server.server.services.registry;
-    assert_eq!(registry.consultations(124_578).unwrap().len(), 1);
+    assert_eq!(registry.consultations(124_578).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -103,6 +103,7 @@ async fn unknown_rut_can_register_and_gets_the_menu() {
         .services
         .registry
         .customer(rut)
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(customer.name, "Ana María Pérez");
@@ -156,6 +157,7 @@ async fn restart_records_a_request_and_prints_the_console_line() {
         .services
         .registry
         .request(id)
+        .await
         .unwrap()
         .expect("recorded");
     assert_eq!(request.subject, "Reinicio de servicios");
@@ -180,7 +182,13 @@ async fn contacting_an_executive_with_none_connected_is_honest_and_cancellable()
         .await;
     client.expect_menu().await;
     let rut: Rut = JORGE.parse().unwrap();
-    let requests = server.server.services.registry.requests_of(rut).unwrap();
+    let requests = server
+        .server
+        .services
+        .registry
+        .requests_of(rut)
+        .await
+        .unwrap();
     assert!(requests
         .iter()
         .any(|r| r.subject == "Contacto con ejecutivo" && r.state == RequestState::Abierto));
@@ -210,6 +218,7 @@ async fn other_customers_requests_are_invisible() {
     let registry = &server.server.services.registry;
     let claudio = registry
         .list(&RequestFilter::default())
+        .await
         .unwrap()
         .into_iter()
         .find(|r| r.rut != JORGE.parse().unwrap())
@@ -265,6 +274,7 @@ async fn registry_survives_a_server_restart() {
     let registry = Registry::open(&db).unwrap();
     let request = registry
         .request(id)
+        .await
         .unwrap()
         .expect("request survives the restart");
     assert_eq!(request.subject, "Reinicio de servicios");
@@ -273,7 +283,7 @@ async fn registry_survives_a_server_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_customers_complete_sessions_concurrently() {
     let server = TestServer::start().await;
-    let ruts: Vec<Rut> = server.load_customers(25);
+    let ruts: Vec<Rut> = server.load_customers(25).await;
     let addr = server.customers();
     let mut tasks = Vec::new();
     for rut in ruts.clone() {
@@ -302,6 +312,7 @@ async fn many_customers_complete_sessions_concurrently() {
             .services
             .registry
             .requests_of(rut)
+            .await
             .unwrap()
             .into_iter()
             .filter(|r| r.subject == "Reinicio de servicios")

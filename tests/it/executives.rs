@@ -98,7 +98,13 @@ async fn ejemplo_2_queue_hand_off_and_chat() {
         .await;
     customer.expect_menu().await;
 
-    let transcript = server.server.services.registry.transcript(request).unwrap();
+    let transcript = server
+        .server
+        .services
+        .registry
+        .transcript(request)
+        .await
+        .unwrap();
     let said: Vec<(&str, &str)> = transcript
         .iter()
         .map(|l| (l.speaker.as_str(), l.text.as_str()))
@@ -180,6 +186,7 @@ async fn executive_commands_edit_the_request() {
         .services
         .registry
         .request(request)
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(stored.subject, "Cobro duplicado en boleta");
@@ -197,7 +204,7 @@ async fn executive_commands_edit_the_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twelve_customers_three_executives_fifo_with_positions() {
     let server = TestServer::start().await;
-    let ruts: Vec<Rut> = server.load_customers(12);
+    let ruts: Vec<Rut> = server.load_customers(12).await;
     let mut customers = Vec::new();
     // Queue all twelve, in order, before any executive connects.
     for (i, rut) in ruts.iter().enumerate() {
@@ -267,7 +274,7 @@ async fn twelve_customers_three_executives_fifo_with_positions() {
 #[tokio::test]
 async fn executive_disconnect_requeues_the_customer_at_the_head() {
     let server = TestServer::start().await;
-    let ruts = server.load_customers(2);
+    let ruts = server.load_customers(2).await;
     let mut agent = server.agent("JuanPerez").await;
     let mut first = server.logged_in(&ruts[0].to_string()).await;
     first.send("3").await;
@@ -304,7 +311,7 @@ async fn executive_disconnect_requeues_the_customer_at_the_head() {
 #[tokio::test]
 async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
     let server = TestServer::start().await;
-    let ruts = server.load_customers(2);
+    let ruts = server.load_customers(2).await;
     let mut agent = server.agent("JuanPerez").await;
     let mut first = server.logged_in(&ruts[0].to_string()).await;
     first.send("3").await;
@@ -334,7 +341,13 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
             .any(|l| l == "  Cliente Carga 2: mi boleta viene con un cobro doble"),
         "{lines:#?}"
     );
-    let transcript = server.server.services.registry.transcript(request).unwrap();
+    let transcript = server
+        .server
+        .services
+        .registry
+        .transcript(request)
+        .await
+        .unwrap();
     assert_eq!(
         transcript.last().map(|l| l.text.as_str()),
         Some("hola, me voy")
@@ -347,7 +360,7 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
 #[tokio::test]
 async fn an_executive_with_capacity_two_switches_between_customers() {
     let server = TestServer::start_with(|config| config.agent_capacity = 2).await;
-    let ruts = server.load_customers(2);
+    let ruts = server.load_customers(2).await;
     let mut agent = server.agent("Ana").await;
     let mut first = server.logged_in(&ruts[0].to_string()).await;
     first.send("3").await;

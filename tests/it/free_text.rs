@@ -71,7 +71,7 @@ async fn a_refused_option_is_not_taken_and_the_menu_comes_back() {
     let server = TestServer::start().await;
     let services = &server.server.services;
     let jorge: Rut = JORGE.parse().unwrap();
-    let requests = services.registry.requests_of(jorge).unwrap().len();
+    let requests = services.registry.requests_of(jorge).await.unwrap().len();
     let mut client = server.logged_in(JORGE).await;
     client.send("no quiero hablar con un ejecutivo").await;
     client
@@ -91,7 +91,7 @@ async fn a_refused_option_is_not_taken_and_the_menu_comes_back() {
     client.expect_menu().await;
     // Nothing was done on the customer's behalf: no restart, nobody queued.
     assert_eq!(
-        services.registry.requests_of(jorge).unwrap().len(),
+        services.registry.requests_of(jorge).await.unwrap().len(),
         requests
     );
     assert_eq!(services.hub.occupancy().waiting, 0);

@@ -26,7 +26,7 @@ async fn well_behaved_session(server: &TestServer, rut: Rut) {
 #[tokio::test]
 async fn ten_megabyte_line_gets_an_error_and_a_close() {
     let server = TestServer::start().await;
-    let ruts = server.load_customers(1);
+    let ruts = server.load_customers(1).await;
     let mut hostile = server.customer().await;
     let big = vec![b'a'; 10 * 1024 * 1024];
     // The server closes as soon as the limit is passed, so the write may fail midway.
@@ -54,7 +54,7 @@ async fn ten_megabyte_line_gets_an_error_and_a_close() {
 #[tokio::test]
 async fn invalid_utf8_nul_telnet_and_noise_get_clear_answers() {
     let server = TestServer::start().await;
-    let ruts = server.load_customers(1);
+    let ruts = server.load_customers(1).await;
     let mut client = server.customer().await;
     // Telnet negotiation (IAC DO ECHO, IAC WILL SGA) before a valid RUT is ignored.
     client.send_raw(&[255, 253, 1, 255, 251, 3]).await;
@@ -110,7 +110,7 @@ async fn flood_is_warned_then_disconnected_without_slowing_others() {
         config.limits.burst = 10;
     })
     .await;
-    let ruts = server.load_customers(1);
+    let ruts = server.load_customers(1).await;
     let mut flooder = server.logged_in(JORGE).await;
     let flood: String = "9\n".repeat(200);
     flooder.send_raw(flood.as_bytes()).await;
@@ -175,7 +175,7 @@ async fn timeouts_say_why_before_closing_but_the_queue_is_not_idle() {
     .await;
     idle.expect_closed().await;
 
-    let ruts = server.load_customers(1);
+    let ruts = server.load_customers(1).await;
     let mut waiting = server.logged_in(&ruts[0].to_string()).await;
     waiting.send("3").await;
     waiting
@@ -274,21 +274,26 @@ async fn graceful_shutdown_tells_everyone_and_finishes() {
 #[tokio::test]
 async fn a_full_database_gets_an_apology_and_reads_keep_working() {
     let server = TestServer::start().await;
-    let ruts = server.load_customers(1);
+    let ruts = server.load_customers(1).await;
     let registry = &server.server.services.registry;
     // Cap the database at its current size, then fill every table (each has its own pages)
     // with ever smaller rows until not even a tiny one fits.
-    registry.limit_size(0).unwrap();
+    registry.limit_size(0).await.unwrap();
     let rut: Rut = JORGE.parse().unwrap();
     for size in [2000, 200, 20, 1] {
         let text = "x".repeat(size);
         let mut rounds = 0;
-        while registry.append_history(124_578, "relleno", &text).is_ok()
+        while registry
+            .append_history(124_578, "relleno", &text)
+            .await
+            .is_ok()
             | registry
                 .append_transcript(124_578, "relleno", &text)
+                .await
                 .is_ok()
             | registry
                 .create_request(rut, &text, RequestState::Abierto, "relleno", &text)
+                .await
                 .is_ok()
         {
             rounds += 1;

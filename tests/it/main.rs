@@ -18,6 +18,7 @@ mod metrics;
 mod pg;
 mod registry;
 mod requests_cli;
+mod stall;
 mod tls;
 mod zero_shot;
 mod zero_shot_server;

@@ -42,7 +42,7 @@ async fn the_queue_for_executives_is_counted() {
     assert_eq!(hub.occupancy(), Occupancy::default());
 
     // One executive (one chat at a time): the first customer is served, the second waits.
-    let ruts = server.load_customers(2);
+    let ruts = server.load_customers(2).await;
     let mut agent = server.agent("Ana").await;
     let mut first = server.logged_in(&ruts[0].to_string()).await;
     first.send("3").await;

@@ -3,8 +3,10 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Barrier;
+use std::sync::Arc;
+
 use std::time::Instant;
+use tokio::sync::Barrier;
 
 use reclamos::registry::demo::{self, JORGE_ID_SERIAL, PLAN_REQUEST, WIFI_ANSWER, WIFI_REQUEST};
 use reclamos::registry::{Registry, RegistryError, RequestFilter, RequestState};
@@ -25,16 +27,16 @@ fn temp_db() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-fn all(registry: &Registry) -> Vec<reclamos::registry::Request> {
-    registry.list(&RequestFilter::default()).unwrap()
+async fn all(registry: &Registry) -> Vec<reclamos::registry::Request> {
+    registry.list(&RequestFilter::default()).await.unwrap()
 }
 
 fn is_sqlite(err: &RegistryError, code: ErrorCode) -> bool {
     matches!(err, RegistryError::Sqlite(e) if e.sqlite_error_code() == Some(code))
 }
 
-#[test]
-fn open_creates_the_file_its_directory_and_wal_mode() {
+#[tokio::test]
+async fn open_creates_the_file_its_directory_and_wal_mode() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/data/reclamos.db");
     let registry = Registry::open(&path).unwrap();
@@ -52,12 +54,12 @@ fn open_creates_the_file_its_directory_and_wal_mode() {
     assert_eq!(version, reclamos::registry::schema::LATEST);
 }
 
-#[test]
-fn demo_data_is_seeded_once() {
+#[tokio::test]
+async fn demo_data_is_seeded_once() {
     let (_dir, path) = temp_db();
     let first = Registry::open(&path).unwrap();
-    let requests = all(&first).len();
-    let customers = first.customers().unwrap().len();
+    let requests = all(&first).await.len();
+    let customers = first.customers().await.unwrap().len();
     let expected: usize = demo::demo_customers()
         .iter()
         .map(|c| c.requests.len())
@@ -67,23 +69,23 @@ fn demo_data_is_seeded_once() {
 
     // A second handle while the first is open, then a reopen after closing both.
     let second = Registry::open(&path).unwrap();
-    assert_eq!(all(&second).len(), requests);
+    assert_eq!(all(&second).await.len(), requests);
     drop((first, second));
     let reopened = Registry::open(&path).unwrap();
-    assert_eq!(all(&reopened).len(), requests);
-    assert_eq!(reopened.customers().unwrap().len(), customers);
+    assert_eq!(all(&reopened).await.len(), requests);
+    assert_eq!(reopened.customers().await.unwrap().len(), customers);
 }
 
-#[test]
-fn demo_customer_jorge_sees_the_wifi_request_first() {
+#[tokio::test]
+async fn demo_customer_jorge_sees_the_wifi_request_first() {
     let (_dir, path) = temp_db();
     let registry = Registry::open(&path).unwrap();
-    let customer = registry.customer(jorge()).unwrap().unwrap();
+    let customer = registry.customer(jorge()).await.unwrap().unwrap();
     assert_eq!(customer.name, "Jorge Sandoval");
     assert_eq!(customer.first_name(), "Jorge");
     assert_eq!(customer.id_serial.as_deref(), Some(JORGE_ID_SERIAL));
 
-    let requests = registry.requests_of(jorge()).unwrap();
+    let requests = registry.requests_of(jorge()).await.unwrap();
     let ids: Vec<u64> = requests.iter().map(|r| r.id).collect();
     assert_eq!(ids, [WIFI_REQUEST, PLAN_REQUEST]);
     let wifi = &requests[0];
@@ -105,16 +107,17 @@ fn demo_customer_jorge_sees_the_wifi_request_first() {
     assert!(!plan.history.is_empty());
 
     let nobody: Rut = "18.765.432-7".parse().unwrap();
-    assert!(registry.customer(nobody).unwrap().is_some());
-    assert!(registry.requests_of(nobody).unwrap().is_empty());
+    assert!(registry.customer(nobody).await.unwrap().is_some());
+    assert!(registry.requests_of(nobody).await.unwrap().is_empty());
     assert!(registry
         .customer("7.654.321-6".parse().unwrap())
+        .await
         .unwrap()
         .is_none());
 }
 
-#[test]
-fn new_ids_continue_after_the_largest_and_survive_reopening() {
+#[tokio::test]
+async fn new_ids_continue_after_the_largest_and_survive_reopening() {
     let (_dir, path) = temp_db();
     let registry = Registry::open(&path).unwrap();
     let first = registry
@@ -125,6 +128,7 @@ fn new_ids_continue_after_the_largest_and_survive_reopening() {
             "Asistente",
             "creada",
         )
+        .await
         .unwrap();
     assert_eq!(first.id, demo::MAX_DEMO_REQUEST + 1);
     let second = registry
@@ -135,20 +139,22 @@ fn new_ids_continue_after_the_largest_and_survive_reopening() {
             "Asistente",
             "creada",
         )
+        .await
         .unwrap();
     assert_eq!(second.id, first.id + 1);
     drop(registry);
     let registry = Registry::open(&path).unwrap();
     let third = registry
         .create_request(jorge(), "Otro", RequestState::Abierto, "Asistente", "")
+        .await
         .unwrap();
     assert_eq!(third.id, second.id + 1);
     assert!(third.history.is_empty(), "empty history text adds no entry");
-    assert_eq!(registry.request(first.id).unwrap(), Some(first));
+    assert_eq!(registry.request(first.id).await.unwrap(), Some(first));
 }
 
-#[test]
-fn every_change_persists_across_close_and_reopen() {
+#[tokio::test]
+async fn every_change_persists_across_close_and_reopen() {
     let (_dir, path) = temp_db();
     let registry = Registry::open(&path).unwrap();
     let created = registry
@@ -159,29 +165,38 @@ fn every_change_persists_across_close_and_reopen() {
             "Asistente",
             "Solicitud creada desde el chat",
         )
+        .await
         .unwrap();
     assert_eq!(created.created_at, created.updated_at);
     let id = created.id;
     registry
         .set_subject(id, "Cambio de clave WiFi", "Asistente")
+        .await
         .unwrap();
     registry
         .append_history(id, "Paula Rojas", "Clave cambiada")
+        .await
         .unwrap();
     registry
         .set_answer(id, "su nueva clave wifi es: otra", true, "Paula Rojas")
+        .await
         .unwrap();
-    registry.append_transcript(id, "Jorge", "hola").unwrap();
+    registry
+        .append_transcript(id, "Jorge", "hola")
+        .await
+        .unwrap();
     registry
         .append_transcript(id, "Paula Rojas", "hola Jorge")
+        .await
         .unwrap();
     let closed = registry
         .set_state(id, RequestState::Cerrado, "Paula Rojas")
+        .await
         .unwrap();
     drop(registry);
 
     let registry = Registry::open(&path).unwrap();
-    let request = registry.request(id).unwrap().unwrap();
+    let request = registry.request(id).await.unwrap().unwrap();
     assert_eq!(request, closed);
     assert_eq!(request.subject, "Cambio de clave WiFi");
     assert_eq!(request.state, RequestState::Cerrado);
@@ -204,7 +219,7 @@ fn every_change_persists_across_close_and_reopen() {
     );
     let authors: Vec<&str> = request.history.iter().map(|h| h.author.as_str()).collect();
     assert_eq!(authors[2], "Paula Rojas");
-    let transcript = registry.transcript(id).unwrap();
+    let transcript = registry.transcript(id).await.unwrap();
     let lines: Vec<(&str, &str)> = transcript
         .iter()
         .map(|l| (l.speaker.as_str(), l.text.as_str()))
@@ -212,32 +227,42 @@ fn every_change_persists_across_close_and_reopen() {
     assert_eq!(lines, [("Jorge", "hola"), ("Paula Rojas", "hola Jorge")]);
 }
 
-#[test]
-fn setting_the_same_state_or_subject_adds_no_history() {
+#[tokio::test]
+async fn setting_the_same_state_or_subject_adds_no_history() {
     let registry = Registry::open_in_memory().unwrap();
-    let before = registry.request(PLAN_REQUEST).unwrap().unwrap();
+    let before = registry.request(PLAN_REQUEST).await.unwrap().unwrap();
     let same = registry
         .set_state(PLAN_REQUEST, RequestState::Abierto, "Asistente")
+        .await
         .unwrap();
     let same = registry
         .set_subject(same.id, &same.subject.clone(), "Asistente")
+        .await
         .unwrap();
     assert_eq!(same, before);
 }
 
-#[test]
-fn history_and_transcript_keep_append_order() {
+#[tokio::test]
+async fn history_and_transcript_keep_append_order() {
     let registry = Registry::open_in_memory().unwrap();
     let id = registry
         .create_request(jorge(), "Orden", RequestState::Abierto, "a", "0")
+        .await
         .unwrap()
         .id;
     for n in 1..=30 {
-        registry.append_history(id, "a", &n.to_string()).unwrap();
-        registry.append_transcript(id, "b", &n.to_string()).unwrap();
+        registry
+            .append_history(id, "a", &n.to_string())
+            .await
+            .unwrap();
+        registry
+            .append_transcript(id, "b", &n.to_string())
+            .await
+            .unwrap();
     }
     let history: Vec<String> = registry
         .request(id)
+        .await
         .unwrap()
         .unwrap()
         .history
@@ -248,6 +273,7 @@ fn history_and_transcript_keep_append_order() {
     assert_eq!(history, expected);
     let transcript: Vec<String> = registry
         .transcript(id)
+        .await
         .unwrap()
         .into_iter()
         .map(|l| l.text)
@@ -255,28 +281,31 @@ fn history_and_transcript_keep_append_order() {
     assert_eq!(transcript, expected[1..]);
 }
 
-#[test]
-fn a_customers_requests_come_back_each_with_its_own_history_in_order() {
+#[tokio::test]
+async fn a_customers_requests_come_back_each_with_its_own_history_in_order() {
     let (_dir, path) = temp_db();
     let registry = Registry::open(&path).unwrap();
     // Camila Rojas starts with no requests.
     let camila: Rut = "18.765.432-7".parse().unwrap();
-    let open = |subject: &str, first: &str| {
+    let open = async |subject: &str, first: &str| {
         registry
             .create_request(camila, subject, RequestState::Abierto, "Asistente", first)
+            .await
             .unwrap()
             .id
     };
-    let a = open("Primera", "a0");
-    let b = open("Segunda", "");
-    let c = open("Tercera", "c0");
+    let a = open("Primera", "a0").await;
+    let b = open("Segunda", "").await;
+    let c = open("Tercera", "c0").await;
     // Entries of different requests interleave in the history table.
     for n in 1..=3 {
         registry
             .append_history(c, "Paula", &format!("c{n}"))
+            .await
             .unwrap();
         registry
             .append_history(a, "Paula", &format!("a{n}"))
+            .await
             .unwrap();
     }
     let texts = |request: &reclamos::registry::Request| -> Vec<String> {
@@ -290,14 +319,15 @@ fn a_customers_requests_come_back_each_with_its_own_history_in_order() {
     // A read-only handle has no cache: each of these reads SQLite.
     let reader = Registry::open_read_only(&path).unwrap();
     for requests in [
-        reader.requests_of(camila).unwrap(),
+        reader.requests_of(camila).await.unwrap(),
         reader
             .list(&RequestFilter {
                 rut: Some(camila),
                 state: None,
             })
+            .await
             .unwrap(),
-        registry.requests_of(camila).unwrap(),
+        registry.requests_of(camila).await.unwrap(),
     ] {
         let got: Vec<_> = requests
             .iter()
@@ -317,53 +347,60 @@ fn a_customers_requests_come_back_each_with_its_own_history_in_order() {
         assert!(requests.iter().all(|r| r.rut == camila));
     }
     for (id, _, history) in &expected {
-        let request = reader.request(*id).unwrap().unwrap();
+        let request = reader.request(*id).await.unwrap().unwrap();
         assert_eq!(texts(&request), *history);
-        assert_eq!(request, registry.request(*id).unwrap().unwrap());
+        assert_eq!(request, registry.request(*id).await.unwrap().unwrap());
     }
     // A customer with no requests, and a RUT that is not a customer.
     let nobody: Rut = "22.222.222-2".parse().unwrap();
-    assert!(reader.customer(nobody).unwrap().is_none());
-    assert!(reader.requests_of(nobody).unwrap().is_empty());
+    assert!(reader.customer(nobody).await.unwrap().is_none());
+    assert!(reader.requests_of(nobody).await.unwrap().is_empty());
     let pedro: Rut = "9.876.543-3".parse().unwrap();
-    assert_eq!(reader.customer(pedro).unwrap().unwrap().name, "Pedro Muñoz");
-    assert_eq!(reader.requests_of(pedro).unwrap().len(), 1);
+    assert_eq!(
+        reader.customer(pedro).await.unwrap().unwrap().name,
+        "Pedro Muñoz"
+    );
+    assert_eq!(reader.requests_of(pedro).await.unwrap().len(), 1);
 }
 
-#[test]
-fn concurrent_appends_from_16_threads_lose_nothing() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_appends_from_16_tasks_lose_nothing() {
     const THREADS: usize = 16;
     const PER_THREAD: usize = 50;
     let (_dir, path) = temp_db();
     let shared = Registry::open(&path).unwrap();
     let id = WIFI_REQUEST;
-    let before = shared.request(id).unwrap().unwrap().history.len();
-    let barrier = Barrier::new(THREADS);
+    let before = shared.request(id).await.unwrap().unwrap().history.len();
+    let barrier = Arc::new(Barrier::new(THREADS));
     let start = Instant::now();
-    std::thread::scope(|scope| {
-        for t in 0..THREADS {
-            let (shared, path, barrier) = (&shared, &path, &barrier);
-            scope.spawn(move || {
-                // Even threads share one handle (one connection behind the mutex); odd
-                // threads open their own connection, so SQLite's file locking and the busy
-                // timeout are exercised too.
+    let tasks: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (shared, path, barrier) = (shared.clone(), path.clone(), Arc::clone(&barrier));
+            tokio::spawn(async move {
+                // Even tasks share one handle (one writer thread); odd tasks open their own
+                // store, so SQLite's file locking and the busy timeout are exercised too.
                 let registry = if t % 2 == 0 {
-                    shared.clone()
+                    shared
                 } else {
-                    Registry::open(path).unwrap()
+                    Registry::open(&path).unwrap()
                 };
-                barrier.wait();
+                barrier.wait().await;
                 for n in 0..PER_THREAD {
                     registry
                         .append_history(id, &format!("hilo {t}"), &format!("{t}:{n}"))
+                        .await
                         .unwrap();
                     registry
                         .append_transcript(id, &format!("hilo {t}"), &format!("{t}:{n}"))
+                        .await
                         .unwrap();
                 }
-            });
-        }
-    });
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
     let elapsed = start.elapsed();
     println!(
         "{THREADS} threads x {PER_THREAD} x (append_history + append_transcript): {:.1} ms, \
@@ -377,9 +414,9 @@ fn concurrent_appends_from_16_threads_lose_nothing() {
         },
     );
     let reopened = Registry::open(&path).unwrap();
-    let history = reopened.request(id).unwrap().unwrap().history;
+    let history = reopened.request(id).await.unwrap().unwrap().history;
     assert_eq!(history.len(), before + THREADS * PER_THREAD);
-    let transcript = reopened.transcript(id).unwrap();
+    let transcript = reopened.transcript(id).await.unwrap();
     assert_eq!(transcript.len(), THREADS * PER_THREAD);
     for texts in [
         history[before..]
@@ -402,54 +439,63 @@ fn concurrent_appends_from_16_threads_lose_nothing() {
     }
 }
 
-#[test]
-fn missing_requests_are_not_found() {
+#[tokio::test]
+async fn missing_requests_are_not_found() {
     let registry = Registry::open_in_memory().unwrap();
     let missing = 999_999;
-    assert_eq!(registry.request(missing).unwrap(), None);
-    assert_eq!(registry.request(u64::MAX).unwrap(), None);
+    assert_eq!(registry.request(missing).await.unwrap(), None);
+    assert_eq!(registry.request(u64::MAX).await.unwrap(), None);
     let not_found = |result: Result<_, RegistryError>| matches!(result, Err(RegistryError::NotFound(id)) if id == missing);
     assert!(not_found(
-        registry.append_history(missing, "a", "b").map(drop)
+        registry.append_history(missing, "a", "b").await.map(drop)
     ));
     assert!(not_found(
         registry
             .set_state(missing, RequestState::Cerrado, "a")
+            .await
             .map(drop)
     ));
-    assert!(not_found(registry.set_subject(missing, "x", "a").map(drop)));
     assert!(not_found(
-        registry.set_answer(missing, "x", false, "a").map(drop)
+        registry.set_subject(missing, "x", "a").await.map(drop)
     ));
-    assert!(not_found(registry.append_transcript(missing, "a", "b")));
-    assert!(not_found(registry.transcript(missing).map(drop)));
+    assert!(not_found(
+        registry
+            .set_answer(missing, "x", false, "a")
+            .await
+            .map(drop)
+    ));
+    assert!(not_found(
+        registry.append_transcript(missing, "a", "b").await
+    ));
+    assert!(not_found(registry.transcript(missing).await.map(drop)));
     assert!(matches!(
-        registry.append_history(u64::MAX, "a", "b"),
+        registry.append_history(u64::MAX, "a", "b").await,
         Err(RegistryError::NotFound(u64::MAX))
     ));
 }
 
-#[test]
-fn customers_register_once_and_requests_need_a_customer() {
+#[tokio::test]
+async fn customers_register_once_and_requests_need_a_customer() {
     let registry = Registry::open_in_memory().unwrap();
     let rut: Rut = "7.654.321-6".parse().unwrap();
     let err = registry
         .create_request(rut, "x", RequestState::Abierto, "a", "b")
+        .await
         .unwrap_err();
     assert!(
         matches!(err, RegistryError::UnknownCustomer(r) if r == rut),
         "{err}"
     );
 
-    let customer = registry.register_customer(rut, "Ana Pérez").unwrap();
+    let customer = registry.register_customer(rut, "Ana Pérez").await.unwrap();
     assert_eq!(customer.id_serial, None);
-    assert_eq!(registry.customer(rut).unwrap(), Some(customer));
+    assert_eq!(registry.customer(rut).await.unwrap(), Some(customer));
     assert!(matches!(
-        registry.register_customer(rut, "Otra"),
+        registry.register_customer(rut, "Otra").await,
         Err(RegistryError::CustomerExists(r)) if r == rut
     ));
     assert!(matches!(
-        registry.register_customer(jorge(), "Jorge"),
+        registry.register_customer(jorge(), "Jorge").await,
         Err(RegistryError::CustomerExists(_))
     ));
     let request = registry
@@ -460,14 +506,15 @@ fn customers_register_once_and_requests_need_a_customer() {
             "Asistente",
             "creada",
         )
+        .await
         .unwrap();
-    assert_eq!(registry.requests_of(rut).unwrap(), [request]);
+    assert_eq!(registry.requests_of(rut).await.unwrap(), [request]);
 }
 
-#[test]
-fn list_filters_by_rut_and_state() {
+#[tokio::test]
+async fn list_filters_by_rut_and_state() {
     let registry = Registry::open_in_memory().unwrap();
-    let every = all(&registry);
+    let every = all(&registry).await;
     assert!(
         every.windows(2).all(|w| w[0].id < w[1].id),
         "ordered by number"
@@ -477,6 +524,7 @@ fn list_filters_by_rut_and_state() {
             state: Some(RequestState::Abierto),
             ..RequestFilter::default()
         })
+        .await
         .unwrap();
     assert!(!open.is_empty());
     assert!(open.iter().all(|r| r.state == RequestState::Abierto));
@@ -485,6 +533,7 @@ fn list_filters_by_rut_and_state() {
             rut: Some(jorge()),
             state: Some(RequestState::Cerrado),
         })
+        .await
         .unwrap();
     let ids: Vec<u64> = jorge_closed.iter().map(|r| r.id).collect();
     assert_eq!(ids, [WIFI_REQUEST]);
@@ -498,76 +547,85 @@ fn list_filters_by_rut_and_state() {
     );
 }
 
-#[test]
-fn load_customers_are_seeded_idempotently() {
+#[tokio::test]
+async fn load_customers_are_seeded_idempotently() {
     let (_dir, path) = temp_db();
     let registry = Registry::open(&path).unwrap();
-    let before = all(&registry).len();
-    let ruts = registry.seed_load_customers(100).unwrap();
+    let before = all(&registry).await.len();
+    let ruts = registry.seed_load_customers(100).await.unwrap();
     assert_eq!(ruts.len(), 100);
     assert_eq!(ruts[0].to_string(), "50.000.001-5");
     assert_eq!(
-        registry.customer(ruts[99]).unwrap().unwrap().name,
+        registry.customer(ruts[99]).await.unwrap().unwrap().name,
         "Cliente Carga 100"
     );
-    assert_eq!(all(&registry).len(), before + 100);
-    let requests = registry.requests_of(ruts[41]).unwrap();
+    assert_eq!(all(&registry).await.len(), before + 100);
+    let requests = registry.requests_of(ruts[41]).await.unwrap();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].subject, demo::LOAD_SUBJECT);
 
     // Again, and larger, after a reopen: only the missing ones are added.
     drop(registry);
     let registry = Registry::open(&path).unwrap();
-    assert_eq!(registry.seed_load_customers(100).unwrap(), ruts);
-    assert_eq!(all(&registry).len(), before + 100);
-    let more = registry.seed_load_customers(150).unwrap();
+    assert_eq!(registry.seed_load_customers(100).await.unwrap(), ruts);
+    assert_eq!(all(&registry).await.len(), before + 100);
+    let more = registry.seed_load_customers(150).await.unwrap();
     assert_eq!(&more[..100], &ruts[..]);
-    assert_eq!(all(&registry).len(), before + 150);
+    assert_eq!(all(&registry).await.len(), before + 150);
     assert!(matches!(
-        registry.seed_load_customers(demo::MAX_LOAD_CUSTOMERS + 1),
+        registry
+            .seed_load_customers(demo::MAX_LOAD_CUSTOMERS + 1)
+            .await,
         Err(RegistryError::TooManyLoadCustomers(_))
     ));
 }
 
-#[test]
-fn read_only_handle_reads_live_data_and_refuses_writes() {
+#[tokio::test]
+async fn read_only_handle_reads_live_data_and_refuses_writes() {
     let (_dir, path) = temp_db();
     let writer = Registry::open(&path).unwrap();
     let reader = Registry::open_read_only(&path).unwrap();
-    assert!(reader.request(WIFI_REQUEST).unwrap().is_some());
+    assert!(reader.request(WIFI_REQUEST).await.unwrap().is_some());
 
     // A write through the writer is visible to the reader (WAL: readers see commits).
     let created = writer
         .create_request(jorge(), "Nueva", RequestState::Abierto, "a", "b")
+        .await
         .unwrap();
-    assert_eq!(reader.request(created.id).unwrap(), Some(created.clone()));
+    assert_eq!(
+        reader.request(created.id).await.unwrap(),
+        Some(created.clone())
+    );
 
     // Every kind of write fails with SQLITE_READONLY, not a panic, and nothing changes.
     let errors = [
         reader
             .create_request(jorge(), "x", RequestState::Abierto, "a", "b")
+            .await
             .map(drop),
-        reader.append_history(created.id, "a", "b").map(drop),
-        reader.append_transcript(created.id, "a", "b"),
+        reader.append_history(created.id, "a", "b").await.map(drop),
+        reader.append_transcript(created.id, "a", "b").await,
         reader
             .set_state(created.id, RequestState::Cerrado, "a")
+            .await
             .map(drop),
         reader
             .register_customer("7.654.321-6".parse().unwrap(), "x")
+            .await
             .map(drop),
-        reader.seed_load_customers(3).map(drop),
+        reader.seed_load_customers(3).await.map(drop),
     ];
     for result in errors {
         let err = result.unwrap_err();
         assert!(is_sqlite(&err, ErrorCode::ReadOnly), "{err:?}");
     }
-    assert_eq!(writer.request(created.id).unwrap(), Some(created));
+    assert_eq!(writer.request(created.id).await.unwrap(), Some(created));
     // The handle still works after the failures.
-    assert!(reader.customer(jorge()).unwrap().is_some());
+    assert!(reader.customer(jorge()).await.unwrap().is_some());
 }
 
-#[test]
-fn read_only_open_never_creates_a_database() {
+#[tokio::test]
+async fn read_only_open_never_creates_a_database() {
     let (dir, path) = temp_db();
     let err = Registry::open_read_only(&path).unwrap_err();
     assert!(is_sqlite(&err, ErrorCode::CannotOpen), "{err:?}");
@@ -580,16 +638,16 @@ fn read_only_open_never_creates_a_database() {
     assert!(matches!(err, RegistryError::Open { .. }), "{err:?}");
 }
 
-#[test]
-fn a_file_that_is_not_a_database_is_an_error() {
+#[tokio::test]
+async fn a_file_that_is_not_a_database_is_an_error() {
     let (_dir, path) = temp_db();
     std::fs::write(&path, vec![b'x'; 8192]).unwrap();
     let err = Registry::open(&path).unwrap_err();
     assert!(is_sqlite(&err, ErrorCode::NotADatabase), "{err:?}");
 }
 
-#[test]
-fn a_database_in_an_uncreatable_directory_is_an_error() {
+#[tokio::test]
+async fn a_database_in_an_uncreatable_directory_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let blocker = dir.path().join("file");
     std::fs::write(&blocker, "not a directory").unwrap();
@@ -602,9 +660,9 @@ const KILL9_CHILD_DB: &str = "RECLAMOS_KILL9_CHILD_DB";
 
 /// The child half of `kill9_loses_no_committed_request`: writes requests forever, printing
 /// `ID <id> <n>` after each commit. Ignored unless that test spawns it.
-#[test]
+#[tokio::test]
 #[ignore = "child process of kill9_loses_no_committed_request"]
-fn kill9_writer_child() {
+async fn kill9_writer_child() {
     use std::io::Write;
     let Some(path) = std::env::var_os(KILL9_CHILD_DB) else {
         return;
@@ -621,9 +679,11 @@ fn kill9_writer_child() {
                 "t",
                 "creada",
             )
+            .await
             .unwrap();
         registry
             .append_history(request.id, "t", &format!("extra {n}"))
+            .await
             .unwrap();
         writeln!(out, "ID {} {n}", request.id).unwrap();
         out.flush().unwrap();
@@ -631,8 +691,8 @@ fn kill9_writer_child() {
 }
 
 #[cfg(unix)]
-#[test]
-fn kill9_loses_no_committed_request() {
+#[tokio::test]
+async fn kill9_loses_no_committed_request() {
     use std::io::BufRead;
     use std::os::unix::process::ExitStatusExt;
     use std::process::{Command, Stdio};
@@ -694,6 +754,7 @@ fn kill9_loses_no_committed_request() {
     for &(id, n) in &acknowledged {
         let request = registry
             .request(id)
+            .await
             .unwrap()
             .unwrap_or_else(|| panic!("acknowledged request {id} lost"));
         assert_eq!(request.subject, format!("kill9 {n}"));
@@ -704,6 +765,7 @@ fn kill9_loses_no_committed_request() {
     }
     let written = registry
         .list(&RequestFilter::default())
+        .await
         .unwrap()
         .into_iter()
         .filter(|r| r.subject.starts_with("kill9 "))
@@ -718,37 +780,40 @@ fn kill9_loses_no_committed_request() {
 
 /// Prints rough per-operation costs on a file database (not asserted: timing depends on the
 /// machine and on the build profile).
-#[test]
-fn timing_figures() {
+#[tokio::test]
+async fn timing_figures() {
     const N: usize = 500;
     let (_dir, path) = temp_db();
     let registry = Registry::open(&path).unwrap();
     let start = Instant::now();
-    let ids: Vec<u64> = (0..N)
-        .map(|n| {
-            registry
-                .create_request(jorge(), &format!("t{n}"), RequestState::Abierto, "a", "b")
-                .unwrap()
-                .id
-        })
-        .collect();
+    let mut ids: Vec<u64> = Vec::with_capacity(N);
+    for n in 0..N {
+        let created = registry
+            .create_request(jorge(), &format!("t{n}"), RequestState::Abierto, "a", "b")
+            .await
+            .unwrap();
+        ids.push(created.id);
+    }
     let create = start.elapsed();
     let start = Instant::now();
     for (n, id) in ids.iter().enumerate() {
-        registry.append_history(*id, "a", &n.to_string()).unwrap();
+        registry
+            .append_history(*id, "a", &n.to_string())
+            .await
+            .unwrap();
     }
     let append = start.elapsed();
     let start = Instant::now();
     for id in &ids {
-        registry.append_transcript(*id, "a", "hola").unwrap();
+        registry.append_transcript(*id, "a", "hola").await.unwrap();
     }
     let transcript = start.elapsed();
     let start = Instant::now();
     for _ in 0..N {
-        assert_eq!(registry.requests_of(claudio()).unwrap().len(), 2);
+        assert_eq!(registry.requests_of(claudio()).await.unwrap().len(), 2);
     }
     let read = start.elapsed();
-    assert_eq!(registry.requests_of(jorge()).unwrap().len(), N + 2);
+    assert_eq!(registry.requests_of(jorge()).await.unwrap().len(), N + 2);
     let per = |d: std::time::Duration| d.as_secs_f64() * 1e6 / N as f64;
     println!(
         "registry ({} build), µs per operation over {N}: create_request {:.1}, \
@@ -767,8 +832,8 @@ fn timing_figures() {
 
 /// Automatic checkpoints are off on the writing connection; the background thread must
 /// still copy the WAL into the database file.
-#[test]
-fn background_checkpoints_move_the_wal_into_the_database() {
+#[tokio::test]
+async fn background_checkpoints_move_the_wal_into_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ckpt.db");
     let registry = Registry::open(&path).unwrap();
@@ -782,6 +847,7 @@ fn background_checkpoints_move_the_wal_into_the_database() {
             "test",
             "x",
         )
+        .await
         .unwrap();
     for i in 0..2000 {
         registry
@@ -790,6 +856,7 @@ fn background_checkpoints_move_the_wal_into_the_database() {
                 "test",
                 &format!("entrada {i} {}", "x".repeat(200)),
             )
+            .await
             .unwrap();
     }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -804,13 +871,14 @@ fn background_checkpoints_move_the_wal_into_the_database() {
 
 /// Consultations are an audit trail of their own: they never clutter the history the
 /// customer reads, and they survive a reopen.
-#[test]
-fn consultations_are_recorded_apart_from_the_history() {
+#[tokio::test]
+async fn consultations_are_recorded_apart_from_the_history() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("audit.db");
     let registry = Registry::open(&path).unwrap();
     let history_before = registry
         .request(WIFI_REQUEST)
+        .await
         .unwrap()
         .unwrap()
         .history
@@ -825,7 +893,7 @@ fn consultations_are_recorded_apart_from_the_history() {
     let reader = Registry::open_read_only(&path).unwrap();
     let deadline = Instant::now() + std::time::Duration::from_secs(10);
     let seen = loop {
-        let seen = reader.consultations(WIFI_REQUEST).unwrap();
+        let seen = reader.consultations(WIFI_REQUEST).await.unwrap();
         if seen.len() >= 2 || Instant::now() > deadline {
             break seen;
         }
@@ -838,6 +906,7 @@ fn consultations_are_recorded_apart_from_the_history() {
     assert_eq!(
         registry
             .request(WIFI_REQUEST)
+            .await
             .unwrap()
             .unwrap()
             .history
@@ -848,8 +917,8 @@ fn consultations_are_recorded_apart_from_the_history() {
 
 /// While the registry stays open, the background thread writes consultations on its own,
 /// so another process sees them without any further call on the writing handle.
-#[test]
-fn consultations_reach_the_file_while_the_registry_is_open() {
+#[tokio::test]
+async fn consultations_reach_the_file_while_the_registry_is_open() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("audit-open.db");
     let registry = Registry::open(&path).unwrap();
@@ -858,7 +927,7 @@ fn consultations_reach_the_file_while_the_registry_is_open() {
     }
     let reader = Registry::open_read_only(&path).unwrap();
     let deadline = Instant::now() + std::time::Duration::from_secs(10);
-    while reader.consultations(PLAN_REQUEST).unwrap().len() < 50 {
+    while reader.consultations(PLAN_REQUEST).await.unwrap().len() < 50 {
         assert!(
             Instant::now() < deadline,
             "the background thread never wrote them"

@@ -32,8 +32,8 @@ fn request_lines(text: &str) -> Vec<&str> {
         .collect()
 }
 
-#[test]
-fn lists_the_demo_requests() {
+#[tokio::test]
+async fn lists_the_demo_requests() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("reclamos.db");
     let registry = Registry::open(&db).unwrap();
@@ -47,6 +47,7 @@ fn lists_the_demo_requests() {
             "Asistente",
             "x",
         )
+        .await
         .unwrap();
 
     let text = stdout(&requests(&db, &[]));

@@ -65,11 +65,12 @@ impl TestServer {
     }
 
     /// Seeds `n` synthetic customers ("Cliente Carga 1".."n") and returns their RUTs.
-    pub fn load_customers(&self, n: usize) -> Vec<reclamos::rut::Rut> {
+    pub async fn load_customers(&self, n: usize) -> Vec<reclamos::rut::Rut> {
         self.server
             .services
             .registry
             .seed_load_customers(n)
+            .await
             .expect("seeding customers")
     }
 
