@@ -5,6 +5,7 @@ mod common;
 
 mod client;
 mod clients_e2e;
+mod conformance;
 mod conversation;
 mod crash;
 mod customer;

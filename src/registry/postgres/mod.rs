@@ -2,8 +2,14 @@
 //! share (see `docs/deployment.md`).
 //!
 //! - [`schema`]: the versioned migrations, applied under an advisory lock.
+//! - `store`: the store itself (pool, prepared statements, idempotent creation, the change
+//!   poller that keeps the read cache fresh).
 
 pub mod schema;
+mod store;
+
+pub(crate) use store::PgStore;
+pub use store::POLL_EVERY;
 
 use std::str::FromStr;
 
