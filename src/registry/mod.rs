@@ -452,7 +452,20 @@ impl Registry {
     pub async fn open_postgres(url: &str, config: StoreConfig) -> Result<Registry, RegistryError> {
         let op_timeout = config.op_timeout;
         Ok(Registry::new(
-            postgres::PgStore::open(url, &config).await?,
+            postgres::PgStore::open(url, &config, true).await?,
+            op_timeout,
+        ))
+    }
+
+    /// Connects to an existing PostgreSQL registry without creating or migrating anything
+    /// (for `reclamos requests`): fails unless its schema is at this program's version.
+    pub async fn open_postgres_existing(
+        url: &str,
+        config: StoreConfig,
+    ) -> Result<Registry, RegistryError> {
+        let op_timeout = config.op_timeout;
+        Ok(Registry::new(
+            postgres::PgStore::open(url, &config, false).await?,
             op_timeout,
         ))
     }

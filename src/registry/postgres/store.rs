@@ -112,7 +112,13 @@ fn is_connection_error(err: &RegistryError) -> bool {
 impl PgStore {
     /// Connects to `url`, migrates the schema (under the advisory lock) and starts the
     /// background task (change poller and consultation writer) on the current runtime.
-    pub async fn open(url: &str, config: &StoreConfig) -> Result<PgStore, RegistryError> {
+    /// With `migrate` false (`reclamos requests`), nothing is created: the schema must
+    /// already be at this program's version.
+    pub async fn open(
+        url: &str,
+        config: &StoreConfig,
+        migrate: bool,
+    ) -> Result<PgStore, RegistryError> {
         let mut pg_config = super::parse_url(url)?;
         let options = pg_config.get_options().unwrap_or("").to_string();
         pg_config
@@ -124,7 +130,20 @@ impl PgStore {
         let driver = tokio::spawn(async move {
             let _ = connection.await;
         });
-        let created = schema::migrate(&mut client).await?;
+        let created = if migrate {
+            schema::migrate(&mut client).await?
+        } else {
+            let found = schema::version(&client).await?;
+            if found != schema::LATEST {
+                return Err(RegistryError::Database(format!(
+                    "{} has no reclamos tables at version {} (found {found}); start the \
+                     server on it once to create them",
+                    super::redact(url),
+                    schema::LATEST
+                )));
+            }
+            false
+        };
         drop(client);
         driver.abort();
         if created {
