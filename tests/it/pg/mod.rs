@@ -26,7 +26,9 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+mod faults;
 mod migrations;
+pub mod proxy;
 
 /// The line a PostgreSQL test prints when it cannot run.
 pub const SKIPPED: &str = "skipped: no PostgreSQL (set RECLAMOS_TEST_PG or install postgresql)";
@@ -246,6 +248,20 @@ impl TestDb {
             schema,
             admin: server.url.clone(),
         })
+    }
+
+    /// The server's address (for a proxy in front of it).
+    pub async fn upstream(&self) -> std::net::SocketAddr {
+        let after_at = self
+            .url
+            .split_once('@')
+            .map_or(self.url.as_str(), |(_, rest)| rest);
+        let host_port = after_at.split(['/', '?']).next().unwrap_or(after_at);
+        tokio::net::lookup_host(host_port)
+            .await
+            .unwrap_or_else(|err| panic!("resolving {host_port}: {err}"))
+            .next()
+            .expect("an address")
     }
 
     /// A connection to this schema.

@@ -1,0 +1,164 @@
+//! The PostgreSQL store when things go wrong or happen elsewhere: an ambiguous commit, a
+//! change made by another node, and the database going away while customers chat.
+
+use std::time::{Duration, Instant};
+
+use reclamos::registry::{Location, Registry, RequestFilter, RequestState};
+use reclamos::rut::Rut;
+
+use super::proxy::Proxy;
+use super::TestDb;
+use crate::common::{TestServer, JORGE};
+use crate::conformance::test_config;
+
+fn jorge() -> Rut {
+    JORGE.parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_whose_answer_is_lost_creates_one_request_not_two() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let proxy = Proxy::start(db.upstream().await).await;
+    let registry = Registry::open_postgres(&proxy.url(&db.url), test_config())
+        .await
+        .unwrap();
+    proxy.cut_after_next_commit();
+    let created = registry
+        .create_request(
+            jorge(),
+            "Commit ambiguo",
+            RequestState::Abierto,
+            "Asistente",
+            "creada",
+        )
+        .await
+        .expect("the retry finds the committed request");
+    assert!(proxy.commit_was_cut(), "the proxy never cut a commit");
+    let direct = Registry::open_postgres(&db.url, test_config())
+        .await
+        .unwrap();
+    let mine: Vec<_> = direct
+        .list(&RequestFilter {
+            rut: Some(jorge()),
+            state: None,
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.subject == "Commit ambiguo")
+        .collect();
+    assert_eq!(mine.len(), 1, "a duplicate request: {mine:?}");
+    assert_eq!(mine[0], created);
+    assert_eq!(created.history.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_nodes_change_reaches_this_nodes_cache_within_the_poll_bound() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let this = Registry::open_postgres(&db.url, test_config())
+        .await
+        .unwrap();
+    let other = Registry::open_postgres(&db.url, test_config())
+        .await
+        .unwrap();
+    let count = this.requests_of(jorge()).await.unwrap().len();
+    let hits = this.cache_counts().unwrap().hits;
+    this.requests_of(jorge()).await.unwrap();
+    assert_eq!(
+        this.cache_counts().unwrap().hits,
+        hits + 1,
+        "served from the cache"
+    );
+
+    other
+        .create_request(jorge(), "Desde otro nodo", RequestState::Abierto, "x", "y")
+        .await
+        .unwrap();
+    let committed = Instant::now();
+    let bound = reclamos::registry::postgres::POLL_EVERY + Duration::from_secs(2);
+    loop {
+        let now = this.requests_of(jorge()).await.unwrap().len();
+        if now == count + 1 {
+            break;
+        }
+        assert!(
+            committed.elapsed() < bound,
+            "the other node's request was not seen within {bound:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    println!("another node's change seen after {:?}", committed.elapsed());
+}
+
+/// Reads lines until one contains `needle` or the menu's last line comes; returns the lines.
+async fn answer(client: &mut crate::common::TestClient) -> Vec<String> {
+    client.recv_until(|line| line == "(4) Salir").await
+}
+
+fn request_number(lines: &[String]) -> Option<u64> {
+    lines.iter().find_map(|line| {
+        let (_, rest) = line.split_once("Registramos la solicitud ")?;
+        rest.trim_end_matches('.').parse().ok()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_apologises_while_postgres_is_away_and_recovers_by_itself() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let proxy = Proxy::start(db.upstream().await).await;
+    let url = proxy.url(&db.url);
+    let server = TestServer::start_with(|config| config.db = Location::Postgres(url)).await;
+    let mut customer = server.logged_in(JORGE).await;
+    customer.send("2").await;
+    let before = request_number(&answer(&mut customer).await).expect("a restart before the outage");
+
+    proxy.set_down(true);
+    // What needs no store is still answered.
+    customer.send("zzkq wvvx").await;
+    let lines = answer(&mut customer).await;
+    assert!(
+        lines.iter().any(|l| l.starts_with("Asistente: No entendí")),
+        "{lines:?}"
+    );
+    // What needs the store gets the apology, in bounded time.
+    let asked = Instant::now();
+    customer.send("2").await;
+    let lines = answer(&mut customer).await;
+    assert!(
+        lines.iter().any(|l| l.contains("problema técnico")) && request_number(&lines).is_none(),
+        "{lines:?}"
+    );
+    println!("apology after {:?} with PostgreSQL away", asked.elapsed());
+
+    // PostgreSQL is back: the same server recovers without a restart.
+    proxy.set_down(false);
+    let back = Instant::now();
+    let after = loop {
+        customer.send("2").await;
+        if let Some(id) = request_number(&answer(&mut customer).await) {
+            break id;
+        }
+        assert!(back.elapsed() < Duration::from_secs(20), "never recovered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    println!(
+        "first restart recorded {:?} after PostgreSQL came back",
+        back.elapsed()
+    );
+    assert!(after > before);
+    let direct = Registry::open_postgres(&db.url, test_config())
+        .await
+        .unwrap();
+    for id in [before, after] {
+        assert!(
+            direct.request(id).await.unwrap().is_some(),
+            "request {id} lost"
+        );
+    }
+}
