@@ -162,3 +162,80 @@ async fn the_bot_apologises_while_postgres_is_away_and_recovers_by_itself() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exhausted_pool_times_out_within_the_budget_without_blocking_the_runtime() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let budget = Duration::from_secs(1);
+    let config = reclamos::registry::StoreConfig {
+        pool_size: 1,
+        op_timeout: budget,
+        ..test_config()
+    };
+    let registry = Registry::open_postgres(&db.url, config).await.unwrap();
+    // Another session locks a request: a change to it holds the pool's only connection.
+    let mut other = db.client().await;
+    let lock = other.transaction().await.unwrap();
+    lock.execute(
+        "SELECT 1 FROM requests WHERE id = $1 FOR UPDATE",
+        &[&(reclamos::registry::demo::PLAN_REQUEST as i64)],
+    )
+    .await
+    .unwrap();
+    let started = Instant::now();
+    let ticks = tokio::spawn(async {
+        let mut ticks = 0;
+        let mut interval = tokio::time::interval(Duration::from_millis(50));
+        let until = Instant::now() + Duration::from_secs(1);
+        while Instant::now() < until {
+            interval.tick().await;
+            ticks += 1;
+        }
+        ticks
+    });
+    let (stuck, waiting) = tokio::join!(
+        registry.set_state(
+            reclamos::registry::demo::PLAN_REQUEST,
+            RequestState::Cerrado,
+            "Ana"
+        ),
+        async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            registry.customers().await
+        }
+    );
+    let took = started.elapsed();
+    assert!(
+        matches!(stuck, Err(ref e) if e.is_unavailable()),
+        "{stuck:?}"
+    );
+    assert!(
+        matches!(waiting, Err(ref e) if e.is_unavailable()),
+        "{waiting:?}"
+    );
+    assert!(took < budget * 2 + Duration::from_secs(1), "took {took:?}");
+    assert!(ticks.await.unwrap() >= 10, "the runtime stalled");
+    // Once the lock is gone the registry works again.
+    lock.rollback().await.unwrap();
+    let closed = async {
+        loop {
+            match registry
+                .set_state(
+                    reclamos::registry::demo::PLAN_REQUEST,
+                    RequestState::Cerrado,
+                    "Ana",
+                )
+                .await
+            {
+                Ok(request) => break request,
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    };
+    let closed = tokio::time::timeout(Duration::from_secs(10), closed)
+        .await
+        .expect("the registry recovers");
+    assert_eq!(closed.state, RequestState::Cerrado);
+}
