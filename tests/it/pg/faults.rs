@@ -239,3 +239,50 @@ async fn an_exhausted_pool_times_out_within_the_budget_without_blocking_the_runt
         .expect("the registry recovers");
     assert_eq!(closed.state, RequestState::Cerrado);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_postgres_restart_while_customers_chat_loses_nothing() {
+    let Some(pg) = tokio::task::block_in_place(super::OwnServer::start) else {
+        return;
+    };
+    let url = pg.url.clone();
+    let server = TestServer::start_with(|config| config.db = Location::Postgres(url)).await;
+    let mut customer = server.logged_in(JORGE).await;
+    customer.send("2").await;
+    let before = request_number(&answer(&mut customer).await).expect("a restart before");
+
+    tokio::task::block_in_place(|| pg.stop());
+    customer.send("zzkq wvvx").await;
+    let lines = answer(&mut customer).await;
+    assert!(
+        lines.iter().any(|l| l.starts_with("Asistente: No entendí")),
+        "{lines:?}"
+    );
+    customer.send("2").await;
+    let lines = answer(&mut customer).await;
+    assert!(
+        lines.iter().any(|l| l.contains("problema técnico")) && request_number(&lines).is_none(),
+        "{lines:?}"
+    );
+
+    tokio::task::block_in_place(|| pg.restart());
+    let back = Instant::now();
+    let after = loop {
+        customer.send("2").await;
+        if let Some(id) = request_number(&answer(&mut customer).await) {
+            break id;
+        }
+        assert!(back.elapsed() < Duration::from_secs(20), "never recovered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    println!("recovered {:?} after PostgreSQL restarted", back.elapsed());
+    let direct = Registry::open_postgres(&pg.url, test_config())
+        .await
+        .unwrap();
+    for id in [before, after] {
+        assert!(
+            direct.request(id).await.unwrap().is_some(),
+            "request {id} lost"
+        );
+    }
+}

@@ -105,7 +105,8 @@ fn free_port() -> u16 {
     listener.local_addr().expect("local address").port()
 }
 
-fn start_private(bin: &Path) -> Server {
+/// A new temporary directory owned by the server's user, with a fresh cluster in `data`.
+fn init_cluster(bin: &Path) -> PathBuf {
     let root = tempfile::Builder::new()
         .prefix("reclamos-pg-")
         .tempdir()
@@ -119,7 +120,6 @@ fn start_private(bin: &Path) -> Server {
             .expect("chown");
         assert!(status.success(), "chown postgres {}", root.display());
     }
-    let data = root.join("data");
     let out = as_server_user(&bin.join("initdb"))
         .args([
             "--auth=trust",
@@ -128,7 +128,7 @@ fn start_private(bin: &Path) -> Server {
             "--locale=C",
             "-D",
         ])
-        .arg(&data)
+        .arg(root.join("data"))
         .output()
         .expect("running initdb");
     assert!(
@@ -136,6 +136,12 @@ fn start_private(bin: &Path) -> Server {
         "initdb failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    root
+}
+
+fn start_private(bin: &Path) -> Server {
+    let root = init_cluster(bin);
+    let data = root.join("data");
     let port = free_port();
     let log = root.join("postgres.log");
     // fsync off: the tests kill reclamos, never the machine; a private throw-away server
@@ -213,6 +219,83 @@ fn server() -> Option<&'static Server> {
             Some(start_private(&bin))
         })
         .as_ref()
+}
+
+/// A PostgreSQL server of one test's own, which it may stop and start again (the shared
+/// server must keep running for the other tests). Stopped and deleted when dropped; unlike
+/// the shared server, a test process killed outright leaves it running.
+pub struct OwnServer {
+    /// Its connection string.
+    pub url: String,
+    root: PathBuf,
+    bin: PathBuf,
+    port: u16,
+}
+
+impl OwnServer {
+    /// Starts one, or returns `None` (after printing [`SKIPPED`]) without binaries.
+    pub fn start() -> Option<OwnServer> {
+        let Some(bin) = bin_dir() else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{SKIPPED}: CI must install PostgreSQL"
+            );
+            println!("{SKIPPED}");
+            return None;
+        };
+        let root = init_cluster(&bin);
+        let port = free_port();
+        let server = OwnServer {
+            url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+            root,
+            bin,
+            port,
+        };
+        server.pg_ctl(&["start"]);
+        Some(server)
+    }
+
+    fn pg_ctl(&self, args: &[&str]) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.root.display()
+        );
+        let out = as_server_user(&self.bin.join("pg_ctl"))
+            .args(args)
+            .args(["-w", "-D"])
+            .arg(self.root.join("data"))
+            .arg("-l")
+            .arg(self.root.join("postgres.log"))
+            .args(["-o", &options])
+            .output()
+            .expect("running pg_ctl");
+        assert!(
+            out.status.success(),
+            "pg_ctl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Stops the server (fast shutdown: open connections are cut).
+    pub fn stop(&self) {
+        self.pg_ctl(&["stop", "-m", "fast"]);
+    }
+
+    /// Starts it again after [`stop`](Self::stop).
+    pub fn restart(&self) {
+        self.pg_ctl(&["start"]);
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = as_server_user(&self.bin.join("pg_ctl"))
+            .args(["stop", "-m", "immediate", "-D"])
+            .arg(self.root.join("data"))
+            .output();
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
 }
 
 /// One test's PostgreSQL schema; dropped (with everything in it) when this is dropped.
