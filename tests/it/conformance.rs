@@ -47,10 +47,13 @@ impl Place {
     }
 }
 
-/// Small pools: many tests run at once on one server.
+/// Small pools (many tests run at once on one server), and a generous time budget: these
+/// tests are about what is stored, and a server given in `RECLAMOS_TEST_PG` may fsync every
+/// commit on a disk shared with the other tests.
 pub fn test_config() -> StoreConfig {
     StoreConfig {
         pool_size: 4,
+        op_timeout: std::time::Duration::from_secs(20),
         ..StoreConfig::default()
     }
 }

@@ -6,10 +6,12 @@
 //!   only after its `COMMIT` returned, so a request number told to a customer is on the
 //!   server's disk.
 //! - **Ambiguous commits**: a request is created with a random idempotency key
-//!   (`requests.op_key`, unique). When the connection fails during the operation (its
-//!   `COMMIT` included, when nobody can tell whether it committed), the operation runs once
-//!   more on a fresh connection with the same key: `INSERT ... ON CONFLICT (op_key) DO
-//!   NOTHING` then finds the request the first attempt created instead of making a second.
+//!   (`requests.op_key`, unique). When the connection fails during its `COMMIT` (nobody can
+//!   tell whether it committed), the operation runs once more on a fresh connection with the
+//!   same key: `INSERT ... ON CONFLICT (op_key) DO NOTHING` then finds the request the first
+//!   attempt created instead of making a second. Operations that a second run would repeat
+//!   (appending a history line) are not run again after an unknown outcome: the caller gets
+//!   the error. Any write whose connection failed before `COMMIT` runs once more.
 //! - **Never blocking a runtime worker**: tokio-postgres is async; a caller waiting for a
 //!   connection (pool exhausted) waits on a future, bounded by the registry's time budget.
 //! - **Other nodes' changes**: every write transaction adds a row to `changes` naming the
@@ -192,9 +194,13 @@ impl PgStore {
     }
 
     /// Runs `op` in one transaction, committed before it returns; forgets the customers it
-    /// touched. When the connection fails, runs it once more on a fresh one (`op` must be
-    /// safe to repeat: the creating operations carry an idempotency key).
-    async fn write<T, F>(&self, op: F) -> Result<T, RegistryError>
+    /// touched. When the connection fails before `COMMIT` was sent, nothing happened and
+    /// `op` runs once more on a fresh connection. When it fails during `COMMIT` (the outcome
+    /// unknown), `op` runs again only if `repeat` says running it twice changes nothing more
+    /// than once (the creating operations carry an idempotency key; setting a subject or a
+    /// state to the value it has is a no-op); otherwise the caller gets the error (and the
+    /// customer an apology), since an appended line would be appended twice.
+    async fn write<T, F>(&self, repeat: Repeat, op: F) -> Result<T, RegistryError>
     where
         F: for<'a> Fn(
                 &'a deadpool_postgres::Transaction<'a>,
@@ -205,15 +211,19 @@ impl PgStore {
         T: Send,
     {
         match self.write_once(&op).await {
-            Err(err) if is_connection_error(&err) => {
-                tracing::warn!(cause = %err, "PostgreSQL connection failed during a write: retrying once");
-                self.write_once(&op).await
+            Err(Failure { err, at_commit }) if is_connection_error(&err) => {
+                if at_commit && repeat == Repeat::Never {
+                    tracing::error!(cause = %err, "PostgreSQL connection lost during COMMIT: outcome unknown");
+                    return Err(err);
+                }
+                tracing::warn!(cause = %err, at_commit, "PostgreSQL connection failed during a write: retrying once");
+                self.write_once(&op).await.map_err(|failure| failure.err)
             }
-            other => other,
+            other => other.map_err(|failure| failure.err),
         }
     }
 
-    async fn write_once<T, F>(&self, op: &F) -> Result<T, RegistryError>
+    async fn write_once<T, F>(&self, op: &F) -> Result<T, Failure>
     where
         F: for<'a> Fn(
                 &'a deadpool_postgres::Transaction<'a>,
@@ -223,21 +233,49 @@ impl PgStore {
             + Sync,
         T: Send,
     {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let (value, touched) = op(&tx).await?;
+        let before = |err: RegistryError| Failure {
+            err,
+            at_commit: false,
+        };
+        let mut client = self.client().await.map_err(before)?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|err| before(err.into()))?;
+        let (value, touched) = op(&tx).await.map_err(before)?;
         for rut in &touched {
             let insert = tx
                 .prepare_cached("INSERT INTO changes (rut) VALUES ($1)")
-                .await?;
-            tx.execute(&insert, &[&rut.compact()]).await?;
+                .await
+                .map_err(|err| before(err.into()))?;
+            tx.execute(&insert, &[&rut.compact()])
+                .await
+                .map_err(|err| before(err.into()))?;
         }
-        tx.commit().await?;
+        tx.commit().await.map_err(|err| Failure {
+            err: err.into(),
+            at_commit: true,
+        })?;
         for rut in touched {
             self.shared.cache.forget(rut);
         }
         Ok(value)
     }
+}
+
+/// Whether a write may run a second time after its `COMMIT`'s outcome was lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repeat {
+    /// Running it twice has the effect of running it once.
+    Safe,
+    /// A second run would change something again (append a line...).
+    Never,
+}
+
+/// A failed write attempt: the error, and whether it came from the `COMMIT` itself.
+struct Failure {
+    err: RegistryError,
+    at_commit: bool,
 }
 
 /// The source of other nodes' changes (today a poll of `changes`; a notification later).
@@ -378,7 +416,7 @@ impl Store for PgStore {
 
     async fn register_customer(&self, rut: Rut, name: &str) -> Result<Customer, RegistryError> {
         let name = name.to_string();
-        self.write(move |tx| {
+        self.write(Repeat::Never, move |tx| {
             let name = name.clone();
             Box::pin(async move {
                 let name = name.as_str();
@@ -443,7 +481,7 @@ impl Store for PgStore {
     ) -> Result<Request, RegistryError> {
         let subject = subject.to_string();
         let author = author.to_string();
-        self.write(move |tx| {
+        self.write(Repeat::Safe, move |tx| {
             let subject = subject.clone();
             let author = author.clone();
             Box::pin(async move {
@@ -478,7 +516,7 @@ impl Store for PgStore {
         author: &str,
     ) -> Result<Request, RegistryError> {
         let author = author.to_string();
-        self.write(move |tx| {
+        self.write(Repeat::Safe, move |tx| {
             let author = author.clone();
             Box::pin(async move {
                 let author = author.as_str();
@@ -511,7 +549,7 @@ impl Store for PgStore {
     ) -> Result<Request, RegistryError> {
         let answer = answer.to_string();
         let author = author.to_string();
-        self.write(move |tx| {
+        self.write(Repeat::Never, move |tx| {
             let answer = answer.clone();
             let author = author.clone();
             Box::pin(async move {
@@ -549,7 +587,7 @@ impl Store for PgStore {
     ) -> Result<Request, RegistryError> {
         let author = author.to_string();
         let text = text.to_string();
-        self.write(move |tx| {
+        self.write(Repeat::Never, move |tx| {
             let author = author.clone();
             let text = text.clone();
             Box::pin(async move {
@@ -675,7 +713,7 @@ impl Store for PgStore {
                 .push(demo::load_customer(i).ok_or(RegistryError::TooManyLoadCustomers(count))?);
         }
         let customers = Arc::new(customers);
-        self.write(move |tx| {
+        self.write(Repeat::Safe, move |tx| {
             let customers = Arc::clone(&customers);
             Box::pin(async move {
                 let now = now_millis();
@@ -746,7 +784,7 @@ impl PgStore {
         let subject = subject.to_string();
         let author = author.to_string();
         let history = history.to_string();
-        self.write(move |tx| {
+        self.write(Repeat::Safe, move |tx| {
             let key = key.clone();
             let subject = subject.clone();
             let author = author.clone();

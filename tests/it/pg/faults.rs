@@ -54,6 +54,30 @@ async fn a_commit_whose_answer_is_lost_creates_one_request_not_two() {
     assert_eq!(created.history.len(), 1);
 }
 
+/// Appending a history line is not run again after an unknown outcome (it would append the
+/// line twice): the caller hears of the failure, and the line is there once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_append_whose_commit_answer_is_lost_is_not_repeated() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let proxy = Proxy::start(db.upstream().await).await;
+    let registry = Registry::open_postgres(&proxy.url(&db.url), test_config())
+        .await
+        .unwrap();
+    let id = reclamos::registry::demo::PLAN_REQUEST;
+    proxy.cut_after_next_commit();
+    let result = registry.append_history(id, "Ana", "Una sola vez").await;
+    assert!(proxy.commit_was_cut(), "the proxy never cut a commit");
+    assert!(result.is_err(), "{result:?}");
+    let direct = Registry::open_postgres(&db.url, test_config())
+        .await
+        .unwrap();
+    let history = direct.request(id).await.unwrap().unwrap().history;
+    let copies = history.iter().filter(|h| h.text == "Una sola vez").count();
+    assert_eq!(copies, 1, "{history:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_nodes_change_reaches_this_nodes_cache_within_the_poll_bound() {
     let Some(db) = TestDb::new().await else {
