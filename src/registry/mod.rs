@@ -492,6 +492,11 @@ impl Registry {
         &self,
         operation: impl Future<Output = Result<T, RegistryError>>,
     ) -> Result<T, RegistryError> {
+        // An answer ready at once (a read from the cache) needs no timer.
+        let mut operation = std::pin::pin!(operation);
+        if let std::task::Poll::Ready(result) = futures::poll!(operation.as_mut()) {
+            return result;
+        }
         match tokio::time::timeout(self.op_timeout, operation).await {
             Ok(result) => result,
             Err(_) => Err(RegistryError::Timeout(self.op_timeout)),

@@ -11,8 +11,10 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::{demo, RegistryError};
 
-/// How long a connection waits for another process's write lock before failing with
-/// `SQLITE_BUSY` (the server and `reclamos requests` may share the file).
+/// How long a connection waits for another process's lock before failing with
+/// `SQLITE_BUSY` (the server and `reclamos requests` may share the file). The store's
+/// writer cuts it, for each write, to what is left of the operation's time budget
+/// ([`OP_TIMEOUT`](super::OP_TIMEOUT)).
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One SQL batch per schema version: entry `i` upgrades version `i` to version `i + 1`.
@@ -99,7 +101,7 @@ pub fn configure_file(conn: &Connection) -> Result<(), RegistryError> {
 }
 
 /// The size the `-wal` file is cut back to when it restarts, and beyond which the
-/// background thread makes sure it restarts (see `spawn_checkpointer` in the registry).
+/// background thread makes sure it restarts (see `checkpoint` in `sqlite.rs`).
 pub const WAL_SIZE_LIMIT: u64 = if cfg!(test) { 1 << 20 } else { 32 << 20 };
 
 /// The schema version recorded in the file (0 for a new, empty database).
