@@ -623,3 +623,48 @@ pub async fn load_customers_are_seeded_idempotently(place: &Place) {
         Err(RegistryError::TooManyLoadCustomers(_))
     ));
 }
+
+/// Prints the latency of a restart's commit (`create_request`, what a customer waits for
+/// before hearing the request number), p50 and p99 over 300 in a row, on each store. Not
+/// asserted (timing depends on the machine); run with `--ignored --nocapture`, and with
+/// `RECLAMOS_TEST_PG` naming a server with its production settings (the private test server
+/// runs with `fsync=off`).
+async fn commit_latency_figures(place: &Place, store: &str) {
+    const N: usize = 300;
+    let registry = place.open().await;
+    let mut took = Vec::with_capacity(N);
+    for n in 0..N {
+        let start = Instant::now();
+        registry
+            .create_request(
+                jorge(),
+                &format!("t{n}"),
+                RequestState::Abierto,
+                "Asistente",
+                "x",
+            )
+            .await
+            .unwrap();
+        took.push(start.elapsed());
+    }
+    took.sort();
+    println!(
+        "{store}: create_request p50 {:.2} ms, p99 {:.2} ms over {N}",
+        took[N / 2].as_secs_f64() * 1e3,
+        took[N * 99 / 100].as_secs_f64() * 1e3
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "prints figures"]
+async fn commit_latency_on_sqlite() {
+    commit_latency_figures(&Place::sqlite(), "SQLite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "prints figures"]
+async fn commit_latency_on_postgres() {
+    if let Some(place) = Place::postgres().await {
+        commit_latency_figures(&place, "PostgreSQL").await;
+    }
+}
