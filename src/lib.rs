@@ -10,7 +10,7 @@
 //! - [`nlu`]: the intent classifier (YAML intents, normalisation, fuzzy matching, a
 //!   statistical model, an optional zero-shot model) and its evaluation on a labelled file
 //!   ([`nlu::eval`]).
-//! - [`registry`]: the persistent request registry (SQLite), its model types and the
+//! - [`registry`]: the persistent request registry (SQLite or PostgreSQL), its model types and the
 //!   operators' listing ([`registry::cli`]).
 //! - [`conversation`]: the sans-IO conversation logic: the customer state machine and the
 //!   executive commands, driven by lines and events, returning lines to send.

@@ -1,13 +1,16 @@
-//! The request registry: every request a customer makes, kept in SQLite so that it survives
-//! restarts (and `kill -9`).
+//! The request registry: every request a customer makes, kept in SQLite (the default) or in
+//! PostgreSQL so that it survives restarts (and `kill -9`).
 //!
 //! [`Registry`] is a cheap `Clone` handle in front of a [`Store`]: every method is `async`,
 //! and none runs storage work on the caller's thread. Each operation is bounded in time
 //! ([`StoreConfig::op_timeout`]): a store that does not answer in time gets the caller a
 //! [`RegistryError::Timeout`], and nobody else waits for it.
 //!
-//! - [`Store`]: the interface every backend implements (today SQLite, see `sqlite.rs`).
+//! - [`Store`]: the interface every backend implements (SQLite and PostgreSQL).
+//! - [`Location`]: where the registry lives (`--db`: a file path or a `postgres://` URL).
 //! - `sqlite`: the SQLite store: one writer thread, reader threads, the read cache.
+//! - [`postgres`]: the PostgreSQL store: a pool per node, its migrations, the read cache kept
+//!   fresh by polling for other nodes' changes.
 //! - `cache`: the customers and requests the server reads most, kept in memory.
 //! - [`schema`]: connection settings and the versioned migrations (`PRAGMA user_version`).
 //! - [`demo`]: the demo customers a new database starts with, and the load-test customers.

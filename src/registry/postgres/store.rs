@@ -84,8 +84,21 @@ pub(crate) struct PgStore {
 }
 
 impl Drop for PgStore {
+    /// Stops the background task and, when consultations are still waiting and a runtime is
+    /// at hand, writes them from a last task (best effort: a runtime shutting down may not
+    /// run it; consultations are an audit trail, never acknowledged to anybody).
     fn drop(&mut self) {
         self.background.abort();
+        let waiting = !self
+            .shared
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty();
+        if let (true, Ok(runtime)) = (waiting, tokio::runtime::Handle::try_current()) {
+            let shared = Arc::clone(&self.shared);
+            runtime.spawn(async move { flush_consultations(&shared).await });
+        }
     }
 }
 
