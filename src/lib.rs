@@ -12,7 +12,8 @@
 //!   ([`nlu::eval`]).
 //! - [`registry`]: the persistent request registry: [`registry::Registry`], an async handle
 //!   bounding every operation in time, in front of the [`registry::Store`] trait, which the
-//!   SQLite store implements on threads of its own; its model types and the operators'
+//!   SQLite store implements on threads of its own and the PostgreSQL store over a
+//!   connection pool; its model types and the operators'
 //!   listing ([`registry::cli`]).
 //! - [`conversation`]: the sans-IO conversation logic: the customer and executive state
 //!   machines (`step(state, input) -> (state, effects)`), with no I/O of their own, and

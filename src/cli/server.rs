@@ -1,6 +1,8 @@
 //! `reclamos server`: its options, and running the server until Ctrl-C or SIGTERM.
 
 use std::path::PathBuf;
+
+use reclamos::registry::Location;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -34,9 +36,14 @@ pub struct ServerArgs {
     /// Port for executives.
     #[arg(long, default_value_t = DEFAULT_AGENT_PORT)]
     pub agent_port: u16,
-    /// SQLite database file (created with demo data on first start).
-    #[arg(long, default_value = DEFAULT_DB)]
-    pub db: PathBuf,
+    /// Where the registry lives: an SQLite file (created with demo data on first start) or a
+    /// PostgreSQL connection string, postgres://user@host:5432/dbname (its tables are created
+    /// with demo data when the database has none).
+    #[arg(long, env = "RECLAMOS_DB", default_value = DEFAULT_DB, value_name = "FILE|URL")]
+    pub db: Location,
+    /// PostgreSQL: connections in this node's pool.
+    #[arg(long, default_value_t = Config::default().db_pool)]
+    pub db_pool: usize,
     /// Intents file (Rasa NLU YAML); the embedded `intents/es.yaml` when absent.
     #[arg(long)]
     pub intents: Option<PathBuf>,
@@ -98,6 +105,7 @@ impl ServerArgs {
             customer_addr: format!("{}:{}", self.host, self.port),
             agent_addr: format!("{}:{}", agent_host, self.agent_port),
             db: self.db,
+            db_pool: self.db_pool,
             intents: self.intents,
             token_file: self.token_file.unwrap_or(defaults.token_file),
             token: defaults.token,

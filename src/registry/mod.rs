@@ -1,14 +1,18 @@
-//! The request registry: every request a customer makes, kept in SQLite so that it survives
-//! restarts (and `kill -9`).
+//! The request registry: every request a customer makes, kept in SQLite (the default) or in
+//! PostgreSQL so that it survives restarts (and `kill -9`).
 //!
 //! [`Registry`] is a cheap `Clone` handle in front of a [`Store`]: every method is `async`,
 //! and none runs storage work on the caller's thread. Each operation is bounded in time
 //! ([`StoreConfig::op_timeout`]): a store that does not answer in time gets the caller a
 //! [`RegistryError::Timeout`], and nobody else waits for it.
 //!
-//! - [`Store`]: the interface every backend implements (today SQLite, see `sqlite.rs`).
+//! - [`Store`]: the interface every backend implements (SQLite and PostgreSQL).
+//! - [`Location`]: where the registry lives (`--db`: a file path or a `postgres://` URL).
 //! - `sqlite`: the SQLite store: one writer thread fed by a bounded queue, reader threads, a
 //!   background thread for checkpoints and chores, the read cache.
+//! - [`postgres`]: the PostgreSQL store: a pool per node, its migrations, the read cache kept
+//!   fresh by polling for other nodes' changes.
+//! - [`inbox`]: the NLU inbox's types (messages kept for `reclamos nlu review`).
 //! - `cache`: the customers and requests the server reads most, kept in memory.
 //! - [`schema`]: connection settings and the versioned migrations (`PRAGMA user_version`).
 //! - [`demo`]: the demo customers a new database starts with, and the load-test customers.
@@ -24,6 +28,7 @@ mod cache;
 pub mod cli;
 pub mod demo;
 pub mod inbox;
+pub mod postgres;
 pub mod schema;
 mod sqlite;
 
@@ -152,6 +157,13 @@ pub enum RegistryError {
     /// The database failed (full disk, read-only file, corruption...).
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    /// The PostgreSQL server failed or could not be reached.
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// The PostgreSQL database cannot be used (bad connection string, no schema, a schema
+    /// newer than this program).
+    #[error("cannot use the database: {0}")]
+    Database(String),
     /// No request with that number.
     #[error("request {0} does not exist")]
     NotFound(RequestId),
@@ -215,6 +227,9 @@ pub struct StoreConfig {
     /// Operations that may wait for the writer; a caller finding the queue full waits for
     /// room within its time budget.
     pub queue: usize,
+    /// PostgreSQL: connections in this node's pool (a caller finding all of them busy waits
+    /// within its time budget).
+    pub pool_size: usize,
 }
 
 impl Default for StoreConfig {
@@ -223,6 +238,70 @@ impl Default for StoreConfig {
             op_timeout: OP_TIMEOUT,
             readers: 2,
             queue: 1024,
+            pool_size: 16,
+        }
+    }
+}
+
+/// Where the registry lives: an SQLite file (the default) or a PostgreSQL database, told
+/// apart once, where the option is read: `postgres://` and `postgresql://` connection strings
+/// name PostgreSQL, anything else is a file path.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    /// An SQLite database file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection string, e.g. `postgres://reclamos@db:5432/reclamos`.
+    Postgres(String),
+}
+
+impl Location {
+    /// Reads a `--db` value.
+    pub fn parse(text: &str) -> Location {
+        if postgres::is_url(text) {
+            Location::Postgres(text.to_string())
+        } else {
+            Location::Sqlite(PathBuf::from(text))
+        }
+    }
+}
+
+impl FromStr for Location {
+    type Err = std::convert::Infallible;
+    fn from_str(text: &str) -> Result<Location, Self::Err> {
+        Ok(Location::parse(text))
+    }
+}
+
+impl From<PathBuf> for Location {
+    fn from(path: PathBuf) -> Location {
+        Location::Sqlite(path)
+    }
+}
+
+impl From<&Path> for Location {
+    fn from(path: &Path) -> Location {
+        Location::Sqlite(path.to_path_buf())
+    }
+}
+
+/// Shows the file path, or the connection string without its password.
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Sqlite(path) => write!(f, "{}", path.display()),
+            Location::Postgres(url) => f.write_str(&postgres::redact(url)),
+        }
+    }
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Location::Postgres(url) => f
+                .debug_tuple("Postgres")
+                .field(&postgres::redact(url))
+                .finish(),
         }
     }
 }
@@ -423,6 +502,47 @@ impl Registry {
             sqlite::SqliteStore::open_in_memory(config)?,
             op_timeout,
         ))
+    }
+
+    /// Connects to the PostgreSQL database at `url` (a `postgres://` connection string),
+    /// migrates its schema under an advisory lock (demo customers on first creation) and
+    /// starts the store's background task on the current runtime.
+    pub async fn open_postgres(url: &str, config: StoreConfig) -> Result<Registry, RegistryError> {
+        let op_timeout = config.op_timeout;
+        Ok(Registry::new(
+            postgres::PgStore::open(url, &config, true).await?,
+            op_timeout,
+        ))
+    }
+
+    /// Connects to an existing PostgreSQL registry without creating or migrating anything
+    /// (for `reclamos requests`): fails unless its schema is at this program's version.
+    pub async fn open_postgres_existing(
+        url: &str,
+        config: StoreConfig,
+    ) -> Result<Registry, RegistryError> {
+        let op_timeout = config.op_timeout;
+        Ok(Registry::new(
+            postgres::PgStore::open(url, &config, false).await?,
+            op_timeout,
+        ))
+    }
+
+    /// Opens the registry wherever `location` says: an SQLite file (opened on a blocking
+    /// thread: it migrates the schema) or a PostgreSQL database.
+    pub async fn open_at(
+        location: &Location,
+        config: StoreConfig,
+    ) -> Result<Registry, RegistryError> {
+        match location {
+            Location::Sqlite(path) => {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || Registry::open_with(&path, config))
+                    .await
+                    .map_err(|_| RegistryError::Unavailable)?
+            }
+            Location::Postgres(url) => Registry::open_postgres(url, config).await,
+        }
     }
 
     /// Runs `operation` within the time budget.

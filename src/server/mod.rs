@@ -44,7 +44,7 @@ use crate::console::Console;
 use crate::conversation::Policy;
 use crate::hub::Hub;
 use crate::nlu::select::{self, ClassifierArgs};
-use crate::registry::{InboxRetention, Registry};
+use crate::registry::{InboxRetention, Location, Registry, StoreConfig};
 use admission::Gate;
 use budget::{Budgets, Port};
 pub use effects::Services;
@@ -77,8 +77,10 @@ pub struct Config {
     pub customer_addr: String,
     /// Executives' listening address.
     pub agent_addr: String,
-    /// Database file.
-    pub db: PathBuf,
+    /// Where the registry lives: an SQLite file or a PostgreSQL connection string.
+    pub db: Location,
+    /// PostgreSQL: connections in this node's pool.
+    pub db_pool: usize,
     /// Intents file, or the embedded one.
     pub intents: Option<PathBuf>,
     /// Where the executives' token lives.
@@ -113,7 +115,8 @@ impl Default for Config {
         Config {
             customer_addr: format!("{DEFAULT_HOST}:{DEFAULT_CUSTOMER_PORT}"),
             agent_addr: format!("{DEFAULT_HOST}:{DEFAULT_AGENT_PORT}"),
-            db: PathBuf::from(DEFAULT_DB),
+            db: Location::Sqlite(PathBuf::from(DEFAULT_DB)),
+            db_pool: StoreConfig::default().pool_size,
             intents: None,
             token_file: auth::default_token_path(),
             token: None,
@@ -133,11 +136,11 @@ impl Default for Config {
 impl Config {
     /// A configuration for tests and the load generator: free ports on 127.0.0.1, the given
     /// database and token.
-    pub fn local(db: PathBuf, token: &str) -> Config {
+    pub fn local(db: impl Into<Location>, token: &str) -> Config {
         Config {
             customer_addr: "127.0.0.1:0".into(),
             agent_addr: "127.0.0.1:0".into(),
-            db,
+            db: db.into(),
             token_file: PathBuf::new(),
             token: Some(token.to_string()),
             ..Config::default()
@@ -172,12 +175,14 @@ impl Server {
             )?)),
             None => None,
         };
-        // Opening migrates the schema: synchronous work, kept off the runtime's workers.
-        let db = config.db.clone();
-        let registry = tokio::task::spawn_blocking(move || Registry::open(&db))
+        // Opening migrates the schema (SQLite: on a blocking thread, off the workers).
+        let store_config = StoreConfig {
+            pool_size: config.db_pool,
+            ..StoreConfig::default()
+        };
+        let registry = Registry::open_at(&config.db, store_config)
             .await
-            .context("opening the database")?
-            .with_context(|| format!("opening the database {}", config.db.display()))?
+            .with_context(|| format!("opening the database {}", config.db))?
             .with_inbox_retention(config.inbox_retention);
         if config.demo_load_customers > 0 {
             registry

@@ -74,7 +74,7 @@ async fn a_fallback_is_labelled_in_nlu_review_and_understood_after_a_reload() {
     let start = |db: &Path, intents: &Path| {
         let (db, intents) = (db.to_path_buf(), intents.to_path_buf());
         TestServer::start_with(move |config| {
-            config.db = db;
+            config.db = db.into();
             config.intents = Some(intents);
         })
     };
