@@ -10,17 +10,20 @@
 //! - [`nlu`]: the intent classifier (YAML intents, normalisation, fuzzy matching, a
 //!   statistical model, an optional zero-shot model) and its evaluation on a labelled file
 //!   ([`nlu::eval`]).
-//! - [`registry`]: the persistent request registry (an async interface in front of SQLite
-//!   working on its own threads), its model types and the operators' listing
-//!   ([`registry::cli`]).
+//! - [`registry`]: the persistent request registry: [`registry::Registry`], an async handle
+//!   bounding every operation in time, in front of the [`registry::Store`] trait, which the
+//!   SQLite store implements on threads of its own and the PostgreSQL store over a
+//!   connection pool; its model types and the operators'
+//!   listing ([`registry::cli`]).
 //! - [`conversation`]: the sans-IO conversation logic: the customer and executive state
-//!   machines (`step(state, input) -> (state, effects)`), with no I/O of their own.
+//!   machines (`step(state, input) -> (state, effects)`), with no I/O of their own, and
+//!   what they and the hub tell each other ([`conversation::events`]).
 //! - [`protocol`]: the message catalogue, every sentence the server sends, defined once.
 //! - [`hub`]: the executives' pool and the customers' queue (plain Rust, no sockets).
 //! - [`console`]: the `[SERVER] ...` lines the operators read.
 //! - [`server`]: the only server code that touches sockets: listeners, one task per
 //!   connection (the driver that carries out the conversations' effects), line framing,
-//!   limits and shutdown.
+//!   limits, statistics (off by default) and shutdown.
 //! - [`client`]: the terminal front ends for customers and executives.
 //! - `tls`: optional TLS (rustls) settings for the server and the clients.
 //! - `text`: neutralising control characters before one user's text reaches another's

@@ -49,7 +49,7 @@ pub fn same_name(a: &str, b: &str) -> bool {
 }
 
 /// Whether `name` is one of [`RESERVED`], starts with one as a word ("Sistema Central",
-/// "[SERVER] x"), or has no letter or digit at all (it would show as nothing, or as
+/// "\[SERVER\] x"), or has no letter or digit at all (it would show as nothing, or as
 /// punctuation that could pass for the server's markers).
 pub fn is_reserved(name: &str) -> bool {
     let whole = fold(name);

@@ -110,6 +110,10 @@ pub struct LoadtestArgs {
     /// seeded with the synthetic customers, instead of using --host/--port.
     #[arg(long, conflicts_with = "echo_server")]
     pub spawn_server: bool,
+    /// With --spawn-server: the spawned server's registry instead of a temporary SQLite
+    /// file, e.g. postgres://user@host:5432/dbname.
+    #[arg(long, value_name = "FILE|URL", requires = "spawn_server")]
+    pub spawn_db: Option<reclamos::registry::Location>,
     /// Measure against a bare in-process line-echo server instead (the physical floor).
     #[arg(long)]
     pub echo_server: bool,
@@ -283,7 +287,11 @@ async fn resolve(host: &str, port: u16) -> anyhow::Result<SocketAddr> {
 async fn run_spawned(args: &LoadtestArgs, progress: bool) -> anyhow::Result<Report> {
     let dir = TempDir::new()?;
     let token = reclamos::auth::generate_token();
-    let mut config = reclamos::server::Config::local(dir.path.join("loadtest.db"), &token);
+    let db = args
+        .spawn_db
+        .clone()
+        .unwrap_or_else(|| dir.path.join("loadtest.db").into());
+    let mut config = reclamos::server::Config::local(db, &token);
     // Every bot connects from this one address: per-address limits would refuse most.
     config.limits = config.limits.without_address_limits();
     config.demo_load_customers = args.first_customer + args.customers - 1;

@@ -8,6 +8,7 @@ mod classifier;
 mod client;
 mod eval;
 mod loadtest;
+mod nlu;
 mod requests;
 mod server;
 
@@ -39,6 +40,8 @@ pub enum Command {
     Eval(Box<eval::EvalArgs>),
     /// Generate load against a server and print latency and throughput figures.
     Loadtest(Box<loadtest::LoadtestArgs>),
+    /// Learn from real traffic: review and export the messages the bot did not understand.
+    Nlu(nlu::NluArgs),
 }
 
 /// Runs a subcommand.
@@ -50,6 +53,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Requests(args) => requests::main(args),
         Command::Eval(args) => eval::main(*args),
         Command::Loadtest(args) => loadtest::main(*args),
+        Command::Nlu(args) => nlu::main(args),
     }
 }
 

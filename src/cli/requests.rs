@@ -1,19 +1,19 @@
 //! `reclamos requests`: its options.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use reclamos::registry::cli::{self, ListOptions};
-use reclamos::registry::{RequestFilter, RequestState};
+use reclamos::registry::{Location, RequestFilter, RequestState};
 use reclamos::rut::Rut;
 use reclamos::server::DEFAULT_DB;
 
 /// Options of `reclamos requests`.
 #[derive(Debug, clap::Args)]
 pub struct RequestsArgs {
-    /// SQLite database file (opened read-only; it must exist).
-    #[arg(long, default_value = DEFAULT_DB)]
-    pub db: PathBuf,
+    /// The registry: an SQLite file (opened read-only; it must exist) or a PostgreSQL
+    /// connection string (postgres://user@host:5432/dbname; never migrated from here).
+    #[arg(long, env = "RECLAMOS_DB", default_value = DEFAULT_DB, value_name = "FILE|URL")]
+    pub db: Location,
     /// Only this customer's requests (any common form: 12.345.678-5, 123456785).
     #[arg(long, value_name = "RUT")]
     pub rut: Option<Rut>,

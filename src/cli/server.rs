@@ -1,12 +1,15 @@
 //! `reclamos server`: its options, and running the server until Ctrl-C or SIGTERM.
 
 use std::path::PathBuf;
+
+use reclamos::registry::Location;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use ipnet::IpNet;
 use reclamos::console::Console;
 use reclamos::conversation::Policy;
+use reclamos::registry::InboxRetention;
 use reclamos::server::budget::Budget;
 use reclamos::server::proxy;
 use reclamos::server::{
@@ -33,9 +36,14 @@ pub struct ServerArgs {
     /// Port for executives.
     #[arg(long, default_value_t = DEFAULT_AGENT_PORT)]
     pub agent_port: u16,
-    /// SQLite database file (created with demo data on first start).
-    #[arg(long, default_value = DEFAULT_DB)]
-    pub db: PathBuf,
+    /// Where the registry lives: an SQLite file (created with demo data on first start) or a
+    /// PostgreSQL connection string, postgres://user@host:5432/dbname (its tables are created
+    /// with demo data when the database has none).
+    #[arg(long, env = "RECLAMOS_DB", default_value = DEFAULT_DB, value_name = "FILE|URL")]
+    pub db: Location,
+    /// PostgreSQL: connections in this node's pool.
+    #[arg(long, default_value_t = Config::default().db_pool)]
+    pub db_pool: usize,
     /// Intents file (Rasa NLU YAML); the embedded `intents/es.yaml` when absent.
     #[arg(long)]
     pub intents: Option<PathBuf>,
@@ -58,6 +66,13 @@ pub struct ServerArgs {
     /// apology, while reads keep working (0: no cap).
     #[arg(long, default_value_t = Config::default().db_max_bytes / MIB)]
     pub db_max_mib: u64,
+    /// Keep at most this many messages for `reclamos nlu review` (fallbacks,
+    /// clarifications, corrections); the oldest go first (0: keep none).
+    #[arg(long, value_name = "N", default_value_t = Config::default().inbox_retention.max_rows)]
+    pub inbox_max_rows: usize,
+    /// Drop messages kept for `reclamos nlu review` after this long (e.g. 30days, 12h).
+    #[arg(long, value_name = "AGE", default_value_t = Config::default().inbox_retention.max_age.into())]
+    pub inbox_max_age: humantime::Duration,
     /// Seed N synthetic customers for `loadtest` (RUT numbers 50.000.000 + i, "Cliente Carga i").
     #[arg(long, default_value_t = Config::default().demo_load_customers)]
     pub demo_load_customers: usize,
@@ -90,6 +105,7 @@ impl ServerArgs {
             customer_addr: format!("{}:{}", self.host, self.port),
             agent_addr: format!("{}:{}", agent_host, self.agent_port),
             db: self.db,
+            db_pool: self.db_pool,
             intents: self.intents,
             token_file: self.token_file.unwrap_or(defaults.token_file),
             token: defaults.token,
@@ -100,6 +116,10 @@ impl ServerArgs {
             },
             demo_load_customers: self.demo_load_customers,
             db_max_bytes: self.db_max_mib.saturating_mul(MIB),
+            inbox_retention: InboxRetention {
+                max_rows: self.inbox_max_rows,
+                max_age: self.inbox_max_age.into(),
+            },
             limits: self.limits.into(),
             stats_every: self.stats_every.map_or(defaults.stats_every, Into::into),
             classifier: self.classifier.into(),
@@ -119,10 +139,10 @@ fn limits() -> Limits {
 /// Connection limits and timeouts.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LimitsArgs {
-    /// Maximum simultaneous customer connections; beyond it new ones are refused politely.
+    /// Maximum simultaneous logged-in customers; beyond it new ones are refused politely.
     #[arg(long, default_value_t = limits().max_connections)]
     pub max_connections: usize,
-    /// Maximum simultaneous connections on the executives' port.
+    /// Maximum simultaneous logged-in executives.
     #[arg(long, default_value_t = limits().max_agent_connections)]
     pub max_agent_connections: usize,
     /// Maximum simultaneous customer connections that have not logged in yet; they do not
@@ -297,6 +317,7 @@ mod tests {
         assert_eq!(config.agent_capacity, defaults.agent_capacity);
         assert_eq!(config.policy.second_factor, defaults.policy.second_factor);
         assert_eq!(config.db_max_bytes, defaults.db_max_bytes);
+        assert_eq!(config.inbox_retention, defaults.inbox_retention);
         assert_eq!(config.limits, defaults.limits);
         assert_eq!(config.classifier, defaults.classifier);
         // Statistics are off unless asked for.
@@ -318,6 +339,10 @@ mod tests {
             "--db-max-mib",
             "2",
             "--no-second-factor",
+            "--inbox-max-rows",
+            "50",
+            "--inbox-max-age",
+            "2days",
             "--address-logins",
             "5/10m",
             "--address-registrations",
@@ -326,6 +351,11 @@ mod tests {
             "10.0.0.0/8",
             "127.0.0.3",
         ]);
+        assert_eq!(config.inbox_retention.max_rows, 50);
+        assert_eq!(
+            config.inbox_retention.max_age,
+            Duration::from_secs(2 * 24 * 3600)
+        );
         assert_eq!(
             config.limits.address_logins,
             Budget::every(5, Duration::from_secs(600))

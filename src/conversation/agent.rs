@@ -282,6 +282,11 @@ impl AgentConversation {
         }
     }
 
+    /// Whether the next line is taken as the executives' token.
+    pub fn awaits_token(&self) -> bool {
+        matches!(self.phase, Phase::AwaitToken)
+    }
+
     /// Whether the executive has authenticated.
     pub fn is_authenticated(&self) -> bool {
         !matches!(self.phase, Phase::AwaitToken | Phase::Closed)

@@ -5,9 +5,10 @@ use std::borrow::Cow;
 
 use super::events::{CustomerEvent, Reason, RequestChange, Routed};
 use super::{Context, Effect, Effects, HubOp, HubResult, Input, StoreFailed, StoreOp, StoreResult};
+use crate::nlu::review;
 use crate::nlu::{self, Decision, Intent, Prediction, Topic};
 use crate::protocol::{self, customer as say, history, BOT_NAME};
-use crate::registry::{Customer, Request, RequestId, RequestState};
+use crate::registry::{Customer, InboxMessage, InboxOutcome, Request, RequestId, RequestState};
 use crate::rut::Rut;
 use crate::text::sanitize;
 
@@ -127,6 +128,9 @@ struct Session {
     just_restarted: bool,
     /// What to do once the restart under way is done ("primero reinicien y después...").
     then: Option<(Intent, String)>,
+    /// The free-text message the bot just acted on, kept for the inbox if the customer's
+    /// next line corrects it ("no, quise decir ..."); cleared by any other line.
+    acted_on: Option<InboxMessage>,
 }
 
 /// One customer's conversation.
@@ -252,6 +256,11 @@ impl Session {
         ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
+        if let Some(message) = self.acted_on.take() {
+            if review::is_correction(text) {
+                out.record(StoreOp::KeepInboxMessage(message));
+            }
+        }
         match phase {
             Phase::AwaitRut => self.on_rut(text, ctx, out),
             Phase::AwaitName { rut } => self.on_name(rut, text, out),
@@ -451,8 +460,12 @@ impl Session {
             }
         }
         match decision {
-            Decision::Intent(intent) => self.decide(intent, text, prediction, out),
+            Decision::Intent(intent) => {
+                self.acted_on = inbox_message(text, prediction, InboxOutcome::Correction);
+                self.decide(intent, text, prediction, out)
+            }
             Decision::Clarify(first, second) => {
+                keep_for_review(text, prediction, InboxOutcome::Clarify, out);
                 out.send(say::clarify(
                     (first.option().unwrap_or(0), first.label()),
                     (second.option().unwrap_or(0), second.label()),
@@ -475,12 +488,14 @@ impl Session {
             // place.
             Decision::Fallback => match &self.customer {
                 Some(customer) => {
+                    keep_for_review(text, prediction, InboxOutcome::Fallback, out);
                     out.store(StoreOp::RequestsOf(customer.rut));
                     Phase::Pending(Pending::FindByTopic {
                         text: text.to_string(),
                     })
                 }
                 None => {
+                    keep_for_review(text, prediction, InboxOutcome::Fallback, out);
                     out.send(say::NOT_UNDERSTOOD);
                     show_menu(out);
                     Phase::Menu
@@ -1283,6 +1298,33 @@ fn menu(out: &mut Effects) -> Phase {
     out.send(say::MORE_HELP);
     show_menu(out);
     Phase::Menu
+}
+
+/// What the NLU inbox keeps of a free-text message: its text (RUTs masked) and the
+/// prediction, nothing about the customer.
+fn inbox_message(
+    text: &str,
+    prediction: Option<&Prediction>,
+    outcome: InboxOutcome,
+) -> Option<InboxMessage> {
+    Some(InboxMessage {
+        text: review::inbox_text(text)?,
+        outcome,
+        predicted: prediction.map_or(Intent::Fallback, |p| p.intent),
+        confidence: prediction.map_or(0.0, |p| p.confidence),
+    })
+}
+
+/// Keeps a message the classifier did not handle well for `reclamos nlu review`.
+fn keep_for_review(
+    text: &str,
+    prediction: Option<&Prediction>,
+    outcome: InboxOutcome,
+    out: &mut Effects,
+) {
+    if let Some(message) = inbox_message(text, prediction, outcome) {
+        out.record(StoreOp::KeepInboxMessage(message));
+    }
 }
 
 /// The prediction's decision; without a prediction, the classifier abstains.

@@ -23,7 +23,7 @@ pub use agent::{
 pub use customer::{CustomerConversation, Idle};
 
 use crate::nlu::Prediction;
-use crate::registry::{Customer, Request, RequestId, RequestState, TranscriptLine};
+use crate::registry::{Customer, InboxMessage, Request, RequestId, RequestState, TranscriptLine};
 use crate::rut::Rut;
 use events::{ChatInfo, Enqueued, HubError, Reason, RequestChange, Routed, SessionId, Waiting};
 
@@ -176,6 +176,9 @@ pub enum StoreOp {
         /// What was said.
         text: String,
     },
+    /// Keep a free-text message the classifier did not handle well in the NLU inbox (no
+    /// customer data in it): [`StoreResult::Done`].
+    KeepInboxMessage(InboxMessage),
     /// Audit a consultation of a request: [`StoreResult::Done`].
     RecordConsultation {
         /// Which request.

@@ -10,12 +10,16 @@
 //! - [`model`]: the default [`YamlClassifier`] (typo-tolerant lexicon, clause-level
 //!   negation, TF-IDF features, logistic regression trained at start-up);
 //! - [`entities`]: yes/no, request numbers, picking by description, cancelling;
-//! - [`eval`]: the `reclamos eval` command.
+//! - [`eval`]: the `reclamos eval` command;
+//! - [`review`]: learning from real traffic (the inbox's grouping, corrections, adding
+//!   labelled sentences to an intents file).
 
 pub mod data;
 pub mod entities;
 pub mod eval;
 pub mod model;
+pub mod review;
+pub mod review_cli;
 pub mod select;
 #[cfg(test)]
 mod tests;

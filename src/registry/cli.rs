@@ -11,14 +11,15 @@ use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::{Registry, Request, RequestFilter, RequestId, TranscriptLine};
+use super::{Location, Registry, Request, RequestFilter, RequestId, StoreConfig, TranscriptLine};
 use crate::rut::Rut;
 
 /// What `reclamos requests` lists, and how.
 #[derive(Debug, Clone)]
 pub struct ListOptions {
-    /// SQLite database file (opened read-only; it must exist).
-    pub db: PathBuf,
+    /// The registry: an SQLite file (opened read-only; it must exist) or an existing
+    /// PostgreSQL database.
+    pub db: Location,
     /// Which requests (by customer, by state).
     pub filter: RequestFilter,
     /// Print each request's history under it.
@@ -33,7 +34,7 @@ pub struct ListOptions {
 impl Default for ListOptions {
     fn default() -> ListOptions {
         ListOptions {
-            db: PathBuf::from(crate::server::DEFAULT_DB),
+            db: Location::Sqlite(PathBuf::from(crate::server::DEFAULT_DB)),
             filter: RequestFilter::default(),
             history: false,
             transcript: false,
@@ -44,25 +45,32 @@ impl Default for ListOptions {
 
 /// Prints the requests on stdout.
 pub fn run(args: &ListOptions) -> anyhow::Result<()> {
-    if !args.db.exists() {
-        anyhow::bail!(
-            "database {} does not exist (the server creates it on first start; pass --db to \
-             choose another file)",
-            args.db.display()
-        );
+    if let Location::Sqlite(path) = &args.db {
+        if !path.exists() {
+            anyhow::bail!(
+                "database {} does not exist (the server creates it on first start; pass --db to \
+                 choose another file)",
+                path.display()
+            );
+        }
     }
-    let registry = Registry::open_read_only(&args.db)
-        .with_context(|| format!("opening {}", args.db.display()))?;
-    // The registry answers through its own thread; a small runtime waits for it.
+    // The registry answers through its own thread or connection; a small runtime waits.
     let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
+        .enable_all()
         .build()
         .context("starting the runtime")?;
     let (requests, names, transcripts) = runtime.block_on(async {
+        let registry = match &args.db {
+            Location::Sqlite(path) => Registry::open_read_only(path),
+            Location::Postgres(url) => {
+                Registry::open_postgres_existing(url, StoreConfig::default()).await
+            }
+        }
+        .with_context(|| format!("opening {}", args.db))?;
         let requests = registry
             .list(&args.filter)
             .await
-            .with_context(|| format!("reading requests from {}", args.db.display()))?;
+            .with_context(|| format!("reading requests from {}", args.db))?;
         let names = customer_names(&registry, &requests).await?;
         let mut transcripts = HashMap::new();
         if args.transcript {

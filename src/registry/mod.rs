@@ -1,25 +1,34 @@
-//! The request registry: every request a customer makes, kept in SQLite so that it survives
-//! restarts (and `kill -9`).
+//! The request registry: every request a customer makes, kept in SQLite (the default) or in
+//! PostgreSQL so that it survives restarts (and `kill -9`).
 //!
 //! [`Registry`] is a cheap `Clone` handle in front of a [`Store`]: every method is `async`,
 //! and none runs storage work on the caller's thread. Each operation is bounded in time
 //! ([`StoreConfig::op_timeout`]): a store that does not answer in time gets the caller a
 //! [`RegistryError::Timeout`], and nobody else waits for it.
 //!
-//! - [`Store`]: the interface every backend implements (today SQLite, see `sqlite.rs`).
-//! - `sqlite`: the SQLite store: one writer thread, reader threads, the read cache.
+//! - [`Store`]: the interface every backend implements (SQLite and PostgreSQL).
+//! - [`Location`]: where the registry lives (`--db`: a file path or a `postgres://` URL).
+//! - `sqlite`: the SQLite store: one writer thread fed by a bounded queue, reader threads, a
+//!   background thread for checkpoints and chores, the read cache.
+//! - [`postgres`]: the PostgreSQL store: a pool per node, its migrations, the read cache kept
+//!   fresh by polling for other nodes' changes.
+//! - [`inbox`]: the NLU inbox's types (messages kept for `reclamos nlu review`).
 //! - `cache`: the customers and requests the server reads most, kept in memory.
 //! - [`schema`]: connection settings and the versioned migrations (`PRAGMA user_version`).
 //! - [`demo`]: the demo customers a new database starts with, and the load-test customers.
 //! - [`cli`]: `reclamos requests`, the operators' listing.
+//! - [`inbox`]: the NLU inbox, free-text messages kept for `reclamos nlu review`.
 //!
 //! The tables: `customers` (RUT in compact form as key), `requests` (the request number is
-//! the rowid, so new numbers continue after the largest), and the append-only `history` and
-//! `transcript`, whose own rowids give the order of the entries. Times are unix milliseconds.
+//! the rowid, so new numbers continue after the largest), the append-only `history` and
+//! `transcript`, whose own rowids give the order of the entries, and `consultations` (when
+//! each request was consulted, an audit trail). Times are unix milliseconds.
 
 mod cache;
 pub mod cli;
 pub mod demo;
+pub mod inbox;
+pub mod postgres;
 pub mod schema;
 mod sqlite;
 
@@ -33,6 +42,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 pub use cache::CacheCounts;
 use chrono::{DateTime, Utc};
+pub use inbox::{InboxEntry, InboxMessage, InboxOutcome, InboxRetention, Review};
 use thiserror::Error;
 
 use crate::rut::Rut;
@@ -147,6 +157,13 @@ pub enum RegistryError {
     /// The database failed (full disk, read-only file, corruption...).
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    /// The PostgreSQL server failed or could not be reached.
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// The PostgreSQL database cannot be used (bad connection string, no schema, a schema
+    /// newer than this program).
+    #[error("cannot use the database: {0}")]
+    Database(String),
     /// No request with that number.
     #[error("request {0} does not exist")]
     NotFound(RequestId),
@@ -210,6 +227,9 @@ pub struct StoreConfig {
     /// Operations that may wait for the writer; a caller finding the queue full waits for
     /// room within its time budget.
     pub queue: usize,
+    /// PostgreSQL: connections in this node's pool (a caller finding all of them busy waits
+    /// within its time budget).
+    pub pool_size: usize,
 }
 
 impl Default for StoreConfig {
@@ -218,6 +238,70 @@ impl Default for StoreConfig {
             op_timeout: OP_TIMEOUT,
             readers: 2,
             queue: 1024,
+            pool_size: 16,
+        }
+    }
+}
+
+/// Where the registry lives: an SQLite file (the default) or a PostgreSQL database, told
+/// apart once, where the option is read: `postgres://` and `postgresql://` connection strings
+/// name PostgreSQL, anything else is a file path.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    /// An SQLite database file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection string, e.g. `postgres://reclamos@db:5432/reclamos`.
+    Postgres(String),
+}
+
+impl Location {
+    /// Reads a `--db` value.
+    pub fn parse(text: &str) -> Location {
+        if postgres::is_url(text) {
+            Location::Postgres(text.to_string())
+        } else {
+            Location::Sqlite(PathBuf::from(text))
+        }
+    }
+}
+
+impl FromStr for Location {
+    type Err = std::convert::Infallible;
+    fn from_str(text: &str) -> Result<Location, Self::Err> {
+        Ok(Location::parse(text))
+    }
+}
+
+impl From<PathBuf> for Location {
+    fn from(path: PathBuf) -> Location {
+        Location::Sqlite(path)
+    }
+}
+
+impl From<&Path> for Location {
+    fn from(path: &Path) -> Location {
+        Location::Sqlite(path.to_path_buf())
+    }
+}
+
+/// Shows the file path, or the connection string without its password.
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Sqlite(path) => write!(f, "{}", path.display()),
+            Location::Postgres(url) => f.write_str(&postgres::redact(url)),
+        }
+    }
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            Location::Postgres(url) => f
+                .debug_tuple("Postgres")
+                .field(&postgres::redact(url))
+                .finish(),
         }
     }
 }
@@ -298,6 +382,27 @@ pub trait Store: Send + Sync + 'static {
     async fn seed_load_customers(&self, count: usize) -> Result<Vec<Rut>, RegistryError>;
     /// See [`Registry::limit_size`]; [`RegistryError::Unsupported`] where it makes no sense.
     async fn limit_size(&self, max_bytes: u64) -> Result<u64, RegistryError>;
+    /// Keeps a message in the NLU inbox, then drops what `retention` no longer allows
+    /// (older than its age, then the oldest beyond its count), in one transaction.
+    async fn keep_inbox_message(
+        &self,
+        message: InboxMessage,
+        retention: InboxRetention,
+    ) -> Result<(), RegistryError> {
+        let _ = (message, retention);
+        Err(RegistryError::Unsupported("the NLU inbox"))
+    }
+    /// The kept messages, oldest first; reviewed ones only with `include_reviewed`.
+    async fn inbox(&self, include_reviewed: bool) -> Result<Vec<InboxEntry>, RegistryError> {
+        let _ = include_reviewed;
+        Err(RegistryError::Unsupported("the NLU inbox"))
+    }
+    /// Marks messages reviewed (now), with the operator's label; returns how many of them
+    /// were still kept (others were dropped by retention meanwhile).
+    async fn mark_reviewed(&self, reviews: Vec<Review>) -> Result<usize, RegistryError> {
+        let _ = reviews;
+        Err(RegistryError::Unsupported("the NLU inbox"))
+    }
     /// How the read cache has served lookups (`None` without a cache).
     fn cache_counts(&self) -> Option<CacheCounts>;
     /// The database file (`None` in memory or on a database server).
@@ -313,6 +418,7 @@ pub trait Store: Send + Sync + 'static {
 pub struct Registry {
     store: Arc<dyn Store>,
     op_timeout: Duration,
+    retention: InboxRetention,
 }
 
 impl fmt::Debug for Registry {
@@ -329,7 +435,34 @@ impl Registry {
         Registry {
             store: Arc::new(store),
             op_timeout,
+            retention: InboxRetention::default(),
         }
+    }
+
+    /// This handle with another retention for the NLU inbox (see
+    /// [`keep_inbox_message`](Self::keep_inbox_message)).
+    pub fn with_inbox_retention(mut self, retention: InboxRetention) -> Registry {
+        self.retention = retention;
+        self
+    }
+
+    /// Keeps a free-text message the classifier did not handle well in the NLU inbox (no
+    /// customer data: see [`inbox`]); the store then drops what this handle's retention
+    /// no longer allows, oldest first.
+    pub async fn keep_inbox_message(&self, message: InboxMessage) -> Result<(), RegistryError> {
+        self.bounded(self.store.keep_inbox_message(message, self.retention))
+            .await
+    }
+
+    /// The kept messages, oldest first; reviewed ones only with `include_reviewed`.
+    pub async fn inbox(&self, include_reviewed: bool) -> Result<Vec<InboxEntry>, RegistryError> {
+        self.bounded(self.store.inbox(include_reviewed)).await
+    }
+
+    /// Marks kept messages reviewed, with the operator's label (`None`: skipped). Returns
+    /// how many were still kept.
+    pub async fn mark_reviewed(&self, reviews: Vec<Review>) -> Result<usize, RegistryError> {
+        self.bounded(self.store.mark_reviewed(reviews)).await
     }
 
     /// Opens (creating if needed) the SQLite database at `path`: WAL mode, migrations, and
@@ -369,6 +502,47 @@ impl Registry {
             sqlite::SqliteStore::open_in_memory(config)?,
             op_timeout,
         ))
+    }
+
+    /// Connects to the PostgreSQL database at `url` (a `postgres://` connection string),
+    /// migrates its schema under an advisory lock (demo customers on first creation) and
+    /// starts the store's background task on the current runtime.
+    pub async fn open_postgres(url: &str, config: StoreConfig) -> Result<Registry, RegistryError> {
+        let op_timeout = config.op_timeout;
+        Ok(Registry::new(
+            postgres::PgStore::open(url, &config, true).await?,
+            op_timeout,
+        ))
+    }
+
+    /// Connects to an existing PostgreSQL registry without creating or migrating anything
+    /// (for `reclamos requests`): fails unless its schema is at this program's version.
+    pub async fn open_postgres_existing(
+        url: &str,
+        config: StoreConfig,
+    ) -> Result<Registry, RegistryError> {
+        let op_timeout = config.op_timeout;
+        Ok(Registry::new(
+            postgres::PgStore::open(url, &config, false).await?,
+            op_timeout,
+        ))
+    }
+
+    /// Opens the registry wherever `location` says: an SQLite file (opened on a blocking
+    /// thread: it migrates the schema) or a PostgreSQL database.
+    pub async fn open_at(
+        location: &Location,
+        config: StoreConfig,
+    ) -> Result<Registry, RegistryError> {
+        match location {
+            Location::Sqlite(path) => {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || Registry::open_with(&path, config))
+                    .await
+                    .map_err(|_| RegistryError::Unavailable)?
+            }
+            Location::Postgres(url) => Registry::open_postgres(url, config).await,
+        }
     }
 
     /// Runs `operation` within the time budget.

@@ -69,6 +69,22 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX consultations_by_request ON consultations (request_id, id);
     ",
+    // Version 3: the NLU inbox (`inbox.rs`): free-text messages the classifier fell back
+    // on, asked to clarify, or got corrected on, kept for review. No customer column on
+    // purpose. Retention deletes by `at` and by `id` (insertion order).
+    "
+    CREATE TABLE nlu_inbox (
+        id          INTEGER PRIMARY KEY,      -- insertion order
+        at          INTEGER NOT NULL,
+        text        TEXT NOT NULL,
+        outcome     TEXT NOT NULL CHECK (outcome IN ('fallback', 'clarify', 'correction')),
+        predicted   TEXT NOT NULL,            -- intent name, e.g. nlu_fallback
+        confidence  REAL NOT NULL,
+        reviewed_at INTEGER,                  -- NULL until an operator reviewed it
+        label       TEXT                      -- the intent given; NULL if skipped
+    ) STRICT;
+    CREATE INDEX nlu_inbox_by_at ON nlu_inbox (at);
+    ",
 ];
 
 /// The schema version this program writes and expects.
@@ -169,6 +185,7 @@ mod tests {
                 "consultations",
                 "customers",
                 "history",
+                "nlu_inbox",
                 "requests",
                 "transcript"
             ]

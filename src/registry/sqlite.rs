@@ -32,9 +32,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::cache::{Account, Cache, CacheCounts};
 use super::{
-    demo, schema, Customer, HistoryEntry, RegistryError, Request, RequestFilter, RequestId,
-    RequestState, Store, StoreConfig, TranscriptLine, FLUSH_EVERY,
+    demo, schema, Customer, HistoryEntry, InboxEntry, InboxMessage, InboxRetention, RegistryError,
+    Request, RequestFilter, RequestId, RequestState, Review, Store, StoreConfig, TranscriptLine,
+    FLUSH_EVERY,
 };
+use crate::nlu::Intent;
 use crate::rut::Rut;
 
 /// How often (in flushes) the background thread checkpoints the WAL: every 0.5 s.
@@ -902,6 +904,56 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn keep_inbox_message(
+        &self,
+        message: InboxMessage,
+        retention: InboxRetention,
+    ) -> Result<(), RegistryError> {
+        self.write(self.budget(), move |conn, _| {
+            let now = now_millis();
+            conn.prepare_cached(
+                "INSERT INTO nlu_inbox (at, text, outcome, predicted, confidence)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                now,
+                message.text,
+                message.outcome.name(),
+                message.predicted.name(),
+                f64::from(message.confidence)
+            ])?;
+            prune_inbox(conn, now, conn.last_insert_rowid(), retention)
+        })
+        .await
+    }
+
+    async fn inbox(&self, include_reviewed: bool) -> Result<Vec<InboxEntry>, RegistryError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, at, text, outcome, predicted, confidence, reviewed_at, label
+                 FROM nlu_inbox WHERE ?1 OR reviewed_at IS NULL ORDER BY id",
+            )?;
+            let rows = stmt.query_map([include_reviewed], inbox_entry_from_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn mark_reviewed(&self, reviews: Vec<Review>) -> Result<usize, RegistryError> {
+        self.write(self.budget(), move |conn, _| {
+            let now = now_millis();
+            let mut update = conn.prepare_cached(
+                "UPDATE nlu_inbox SET reviewed_at = ?2, label = ?3 WHERE id = ?1",
+            )?;
+            let mut kept = 0;
+            for review in &reviews {
+                kept += update.execute(params![review.id, now, review.label.map(Intent::name)])?;
+            }
+            Ok(kept)
+        })
+        .await
+    }
+
     fn cache_counts(&self) -> Option<CacheCounts> {
         self.cache.as_deref().map(Cache::counts)
     }
@@ -910,6 +962,57 @@ impl Store for SqliteStore {
         self.path.as_deref()
     }
 }
+/// Drops the inbox rows `retention` no longer allows at `now`, after inserting row
+/// `newest`: older than its age, then the oldest beyond its count. Ids only grow and rows
+/// only leave from the old end, so keeping the ids above `newest - max_rows` keeps at most
+/// `max_rows` rows, the newest. Both deletions are range deletions on an index (`at`, the
+/// rowid): the cost is that of the rows dropped, not of the inbox's size.
+fn prune_inbox(
+    conn: &Connection,
+    now: i64,
+    newest: i64,
+    retention: InboxRetention,
+) -> Result<(), RegistryError> {
+    let max_age = i64::try_from(retention.max_age.as_millis()).unwrap_or(i64::MAX);
+    conn.prepare_cached("DELETE FROM nlu_inbox WHERE at < ?1")?
+        .execute([now.saturating_sub(max_age)])?;
+    let max_rows = i64::try_from(retention.max_rows).unwrap_or(i64::MAX);
+    conn.prepare_cached("DELETE FROM nlu_inbox WHERE id <= ?1")?
+        .execute([newest.saturating_sub(max_rows)])?;
+    Ok(())
+}
+
+fn inbox_entry_from_row(row: &Row<'_>) -> rusqlite::Result<InboxEntry> {
+    let outcome: String = row.get(3)?;
+    let predicted: String = row.get(4)?;
+    let label: Option<String> = row.get(7)?;
+    let intent = |column: usize, name: &str| {
+        Intent::from_name(name).ok_or_else(|| {
+            conversion_error(
+                column,
+                Type::Text,
+                std::io::Error::other(format!("unknown intent {name:?}")),
+            )
+        })
+    };
+    let reviewed_at = match row.get::<_, Option<i64>>(6)? {
+        Some(_) => Some(time_from_sql(row, 6)?),
+        None => None,
+    };
+    Ok(InboxEntry {
+        id: row.get(0)?,
+        at: time_from_sql(row, 1)?,
+        text: row.get(2)?,
+        outcome: outcome
+            .parse()
+            .map_err(|err: String| conversion_error(3, Type::Text, std::io::Error::other(err)))?,
+        predicted: intent(4, &predicted)?,
+        confidence: row.get::<_, f64>(5)? as f32,
+        reviewed_at,
+        label: label.as_deref().map(|name| intent(7, name)).transpose()?,
+    })
+}
+
 /// The columns `request_from_row` reads, in order, of `requests` named `r`.
 const REQUEST_COLUMNS: &str =
     "r.id, r.rut, r.subject, r.state, r.answer, r.sensitive, r.created_at, r.updated_at";
@@ -1470,5 +1573,170 @@ mod tests {
     fn debug_shows_the_path() {
         let registry = crate::registry::Registry::open_in_memory().unwrap();
         assert_eq!(format!("{registry:?}"), "Registry { path: None, .. }");
+    }
+
+    fn miss(text: &str) -> InboxMessage {
+        InboxMessage {
+            text: text.to_string(),
+            outcome: crate::registry::InboxOutcome::Fallback,
+            predicted: Intent::Fallback,
+            confidence: 0.3,
+        }
+    }
+
+    fn texts(entries: &[InboxEntry]) -> Vec<&str> {
+        entries.iter().map(|e| e.text.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn the_inbox_keeps_at_most_max_rows_dropping_the_oldest() {
+        let store = memory();
+        let retention = InboxRetention {
+            max_rows: 3,
+            ..InboxRetention::default()
+        };
+        for text in ["uno", "dos", "tres", "cuatro", "cinco"] {
+            store
+                .keep_inbox_message(miss(text), retention)
+                .await
+                .unwrap();
+        }
+        let kept = store.inbox(true).await.unwrap();
+        assert_eq!(texts(&kept), ["tres", "cuatro", "cinco"]);
+        // Zero rows: nothing is kept at all.
+        let none = InboxRetention {
+            max_rows: 0,
+            ..retention
+        };
+        store.keep_inbox_message(miss("seis"), none).await.unwrap();
+        assert!(store.inbox(true).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_inbox_drops_messages_older_than_max_age() {
+        let store = memory();
+        let day = 24 * 3600 * 1000;
+        // Two rows written 10 and 2 days ago (the clock is not ours to move).
+        store
+            .on_writer(move |conn| {
+                let now = now_millis();
+                for (text, age) in [("viejo", 10 * day), ("reciente", 2 * day)] {
+                    conn.execute(
+                        "INSERT INTO nlu_inbox (at, text, outcome, predicted, confidence)
+                         VALUES (?1, ?2, 'clarify', 'salir', 0.5)",
+                        params![now - age, text],
+                    )?;
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let retention = InboxRetention {
+            max_rows: 100,
+            max_age: Duration::from_secs(7 * 24 * 3600),
+        };
+        store
+            .keep_inbox_message(miss("nuevo"), retention)
+            .await
+            .unwrap();
+        let kept = store.inbox(true).await.unwrap();
+        assert_eq!(texts(&kept), ["reciente", "nuevo"]);
+        assert_eq!(kept[0].outcome, crate::registry::InboxOutcome::Clarify);
+        assert_eq!(kept[0].predicted, Intent::Salir);
+    }
+
+    #[tokio::test]
+    async fn reviewed_messages_leave_the_pending_list_with_their_label() {
+        let store = memory();
+        let retention = InboxRetention::default();
+        for text in ["a", "b", "c"] {
+            store
+                .keep_inbox_message(miss(text), retention)
+                .await
+                .unwrap();
+        }
+        let pending = store.inbox(false).await.unwrap();
+        assert_eq!(texts(&pending), ["a", "b", "c"]);
+        assert!(pending.iter().all(|e| e.reviewed_at.is_none()));
+        let reviews = vec![
+            Review {
+                id: pending[0].id,
+                label: Some(Intent::ContactarEjecutivo),
+            },
+            Review {
+                id: pending[2].id,
+                label: None,
+            },
+            // Dropped by retention meanwhile: not counted.
+            Review {
+                id: 999,
+                label: None,
+            },
+        ];
+        assert_eq!(store.mark_reviewed(reviews).await.unwrap(), 2);
+        assert_eq!(texts(&store.inbox(false).await.unwrap()), ["b"]);
+        let all = store.inbox(true).await.unwrap();
+        assert_eq!(all[0].label, Some(Intent::ContactarEjecutivo));
+        assert!(all[0].reviewed_at.is_some());
+        assert_eq!(all[2].label, None);
+        assert!(all[2].reviewed_at.is_some());
+        assert!((all[1].confidence - 0.3).abs() < 1e-6);
+    }
+
+    /// Figures for the report: `cargo test --lib inbox_cost -- --ignored --nocapture`.
+    #[tokio::test(flavor = "multi_thread")]
+    #[ignore = "a measurement, not a check"]
+    async fn inbox_cost() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = file(&dir.path().join("inbox.db"));
+        let retention = InboxRetention::default();
+        let n = 12_000;
+        let started = Instant::now();
+        for i in 0..n {
+            let text = format!("mensaje de prueba número {i} sobre el pack {}", i % 97);
+            store
+                .keep_inbox_message(miss(&text), retention)
+                .await
+                .unwrap();
+        }
+        let took = started.elapsed();
+        println!(
+            "{n} inserts with retention {} rows: {:?} ({:.1} per ms)",
+            retention.max_rows,
+            took,
+            n as f64 / took.as_secs_f64() / 1000.0
+        );
+        let started = Instant::now();
+        let kept = store.inbox(false).await.unwrap();
+        println!("listing {} kept: {:?}", kept.len(), started.elapsed());
+        assert_eq!(kept.len(), retention.max_rows);
+        let texts: Vec<&str> = kept.iter().map(|e| e.text.as_str()).collect();
+        for size in [1_000, 10_000] {
+            let started = Instant::now();
+            let groups = crate::nlu::review::group(&texts[..size], 0.5);
+            println!(
+                "grouping {size}: {} groups in {:?}",
+                groups.len(),
+                started.elapsed()
+            );
+        }
+        // The worst case: messages sharing almost no words, so nearly every one starts a
+        // group and is compared with every group before it.
+        let diverse: Vec<String> = (0..2_000u64)
+            .map(|i| {
+                (0..6u64)
+                    .map(|w| format!("w{}", (i * 7919 + w * 104_729) % 5_003))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let diverse: Vec<&str> = diverse.iter().map(String::as_str).collect();
+        let started = Instant::now();
+        let groups = crate::nlu::review::group(&diverse, 0.5);
+        println!(
+            "grouping 2000 diverse: {} groups in {:?}",
+            groups.len(),
+            started.elapsed()
+        );
     }
 }

@@ -137,15 +137,6 @@ pub struct LoggedInPermit {
 }
 
 impl PreLoginPermit {
-    /// Takes a logged-in slot as well, keeping the pre-login one: the accept loop's stopgap
-    /// until the driver calls [`PreLoginPermit::promote`] at login.
-    pub(super) fn reserve_logged_in(&self) -> Option<LoggedInPermit> {
-        Arc::clone(&self.logged_in)
-            .try_acquire_owned()
-            .ok()
-            .map(|permit| LoggedInPermit { _permit: permit })
-    }
-
     /// Swaps the pre-login slots for a logged-in slot (the driver calls it when the login
     /// succeeds). When the logged-in cap filled up meanwhile, gives the pre-login permit
     /// back so the driver can send the busy notice and close.

@@ -4,7 +4,7 @@
 //! TCP and TLS share one code path.
 
 use std::borrow::Cow;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,13 +18,16 @@ use tokio_util::codec::{Framed, FramedParts};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use super::admission::{LoggedInPermit, PreLoginPermit};
+use super::budget::{Budgets, Refusal};
 use super::codec::{LineCodec, LineError};
 use super::effects::{run_hub_op, run_store_op, Reach, Services};
 use super::limits::{AuthThrottle, Limits, TokenBucket};
 use super::metrics::Metrics;
 use crate::conversation::events::{AgentEvent, CustomerEvent, SessionId};
 use crate::conversation::{
-    AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, Idle, Input,
+    AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, HubResult, Idle,
+    Input, StoreOp,
 };
 use crate::hub::Outbox;
 use crate::nlu::select::ModelWorker;
@@ -48,6 +51,8 @@ pub(super) struct Shared {
     classifier: ModelWorker,
     pub(super) limits: Limits,
     throttle: AuthThrottle,
+    /// Per-address budgets of logins, registrations and token attempts.
+    budgets: Arc<Budgets>,
     tls: Option<TlsAcceptor>,
     pub(super) metrics: Arc<Metrics>,
 }
@@ -59,6 +64,7 @@ impl Shared {
         limits: Limits,
         tls: Option<TlsAcceptor>,
         metrics: Arc<Metrics>,
+        budgets: Arc<Budgets>,
     ) -> Shared {
         Shared {
             context: services.context(),
@@ -66,6 +72,7 @@ impl Shared {
             classifier,
             limits,
             throttle: AuthThrottle::default(),
+            budgets,
             tls,
             metrics,
         }
@@ -92,6 +99,13 @@ trait Party: Sized + Send {
         false
     }
     fn idle_timeout(&self, limits: &Limits) -> Option<Duration>;
+    /// Whether the next line is a guess at the executives' token (spends the address's
+    /// token budget).
+    fn awaits_token(&self) -> bool {
+        false
+    }
+    /// The line that refuses a login when the port's logged-in cap is full.
+    const BUSY: &'static str;
     /// How the hub reaches the party.
     fn reach(outbox: Outbox<Self::Event>) -> Reach;
     /// The hub operation that forgets the party (when its conversation was lost).
@@ -102,6 +116,7 @@ impl Party for CustomerConversation {
     type Event = CustomerEvent;
     const SPEAKER: &'static str = protocol::BOT_NAME;
     const GREETING: &'static str = protocol::customer::GREETING;
+    const BUSY: &'static str = protocol::notice::BUSY;
     fn new() -> Self {
         CustomerConversation::new()
     }
@@ -130,6 +145,7 @@ impl Party for AgentConversation {
     type Event = AgentEvent;
     const SPEAKER: &'static str = protocol::SYSTEM_NAME;
     const GREETING: &'static str = protocol::agent::GREETING;
+    const BUSY: &'static str = protocol::notice::AGENTS_BUSY;
     fn new() -> Self {
         AgentConversation::new()
     }
@@ -142,6 +158,9 @@ impl Party for AgentConversation {
         } else {
             Some(limits.login_timeout)
         }
+    }
+    fn awaits_token(&self) -> bool {
+        AgentConversation::awaits_token(self)
     }
     fn reach(outbox: Outbox<AgentEvent>) -> Reach {
         Reach::Agent(outbox)
@@ -163,12 +182,45 @@ struct Conversation<'a, P: Party> {
     session: SessionId,
     reach: Reach,
     shared: &'a Shared,
+    /// The client's address (after a PROXY header): what the per-address budgets count.
+    client: IpAddr,
+    /// The connection's place in the port's caps.
+    slot: Slot,
     /// The effects of the step being carried out (reused between steps).
     effects: Effects,
     /// Lines waiting to be sent (reused between steps).
     lines: Vec<Cow<'static, str>>,
     /// The clean-up ran.
     finished: bool,
+}
+
+/// A connection's place in its port's caps: a pre-login slot until the login succeeds,
+/// then a logged-in one (see `admission`). Dropping it gives the slot back.
+#[derive(Debug)]
+struct Slot {
+    pre_login: Option<PreLoginPermit>,
+    logged_in: Option<LoggedInPermit>,
+}
+
+impl Slot {
+    /// At login: swaps the pre-login slot for a logged-in one (once; a second login of the
+    /// same connection keeps its slot). `false` when the logged-in cap filled up in the
+    /// meantime: the connection must then be refused.
+    fn promote(&mut self) -> bool {
+        let Some(permit) = self.pre_login.take() else {
+            return true;
+        };
+        match permit.promote() {
+            Ok(logged_in) => {
+                self.logged_in = Some(logged_in);
+                true
+            }
+            Err(permit) => {
+                self.pre_login = Some(permit);
+                false
+            }
+        }
+    }
 }
 
 /// What one input's effects asked of the connection, besides the lines.
@@ -179,12 +231,23 @@ struct Outcome {
 }
 
 impl<'a, P: Party> Conversation<'a, P> {
-    fn new(session: SessionId, outbox: Outbox<P::Event>, shared: &'a Shared) -> Self {
+    fn new(
+        session: SessionId,
+        outbox: Outbox<P::Event>,
+        shared: &'a Shared,
+        client: IpAddr,
+        permit: PreLoginPermit,
+    ) -> Self {
         Conversation {
             party: Some(P::new()),
             session,
             reach: P::reach(outbox),
             shared,
+            client,
+            slot: Slot {
+                pre_login: Some(permit),
+                logged_in: None,
+            },
             effects: Effects::new(),
             lines: Vec::with_capacity(8),
             finished: false,
@@ -231,10 +294,26 @@ impl<'a, P: Party> Conversation<'a, P> {
                 Effect::Hub(op) => {
                     let hub = &self.shared.services.hub;
                     if let Some(result) = run_hub_op(hub, self.session, &self.reach, op) {
+                        let logged_in = matches!(
+                            result,
+                            HubResult::LoggedIn(Ok(())) | HubResult::Joined(Ok(_))
+                        );
                         self.step(Input::Hub(result));
+                        if logged_in && !self.slot.promote() {
+                            // The logged-in cap filled up while this one logged in.
+                            self.lines.push(Cow::Borrowed(P::BUSY));
+                            outcome.close = true;
+                            break;
+                        }
                     }
                 }
                 Effect::Store(op) => {
+                    if let Some(refusal) = self.over_budget(&op) {
+                        let line = protocol::notice::line(P::SPEAKER, &refusal.notice());
+                        self.lines.push(Cow::Owned(line));
+                        outcome.close = true;
+                        break;
+                    }
                     self.flush(framed).await?;
                     let result = run_store_op(&self.shared.services.registry, op).await;
                     self.step(Input::Stored(result));
@@ -246,6 +325,17 @@ impl<'a, P: Party> Conversation<'a, P> {
         }
         self.effects.clear();
         Ok(outcome)
+    }
+
+    /// The per-address budget `op` would spend, when it is spent: logins (a RUT looked up)
+    /// and registrations.
+    fn over_budget(&self, op: &StoreOp) -> Option<Refusal> {
+        let budgets = &self.shared.budgets;
+        match op {
+            StoreOp::FindCustomer(_) => budgets.check_login(self.client).err(),
+            StoreOp::RegisterCustomer { .. } => budgets.check_registration(self.client).err(),
+            _ => None,
+        }
     }
 
     /// Sends the queued lines.
@@ -322,6 +412,8 @@ impl<P: Party> Drop for Conversation<'_, P> {
 #[derive(Debug)]
 enum End {
     ClientClosed,
+    /// The address spent a budget (token attempts).
+    Budget,
     Finished,
     LineTooLong,
     Flood,
@@ -358,6 +450,7 @@ pub(super) async fn serve(
     kind: Kind,
     stream: TcpStream,
     peer: SocketAddr,
+    permit: PreLoginPermit,
     shared: Arc<Shared>,
     shutdown: CancellationToken,
 ) {
@@ -372,11 +465,19 @@ pub(super) async fn serve(
         // Each kind of stream's conversation is boxed: an idle plain-TCP connection then
         // holds a future of its own size, not one sized for the largest (TLS) variant.
         let end = match &shared.tls {
-            None => Box::pin(converse(kind, session, stream, peer, &shared, shutdown)).await,
+            None => {
+                Box::pin(converse(
+                    kind, session, stream, peer, permit, &shared, shutdown,
+                ))
+                .await
+            }
             Some(acceptor) => {
                 match tls_handshake(acceptor, stream, &shared.limits, &shutdown).await {
                     Ok(stream) => {
-                        Box::pin(converse(kind, session, stream, peer, &shared, shutdown)).await
+                        Box::pin(converse(
+                            kind, session, stream, peer, permit, &shared, shutdown,
+                        ))
+                        .await
                     }
                     Err(end) => end,
                 }
@@ -399,6 +500,7 @@ async fn converse<S: Stream>(
     session: SessionId,
     stream: S,
     peer: SocketAddr,
+    permit: PreLoginPermit,
     shared: &Shared,
     shutdown: CancellationToken,
 ) -> End {
@@ -408,7 +510,13 @@ async fn converse<S: Stream>(
         Kind::Customer => {
             let (tx, rx) = mpsc::channel(shared.limits.send_queue);
             let outbox = Outbox::new(tx, kick.clone());
-            let conversation = Conversation::<CustomerConversation>::new(session, outbox, shared);
+            let conversation = Conversation::<CustomerConversation>::new(
+                session,
+                outbox,
+                shared,
+                peer.ip(),
+                permit,
+            );
             drive(conversation, rx, &mut framed, peer, kick, shutdown).await
         }
         Kind::Agent => {
@@ -418,7 +526,8 @@ async fn converse<S: Stream>(
             }
             let (tx, rx) = mpsc::channel(shared.limits.send_queue);
             let outbox = Outbox::new(tx, kick.clone());
-            let conversation = Conversation::<AgentConversation>::new(session, outbox, shared);
+            let conversation =
+                Conversation::<AgentConversation>::new(session, outbox, shared, peer.ip(), permit);
             drive(conversation, rx, &mut framed, peer, kick, shutdown).await
         }
     };
@@ -509,6 +618,12 @@ async fn serve_lines<P: Party, S: Stream>(
                 Some(Ok(line)) => {
                     last_activity = tokio::time::Instant::now();
                     let now = Instant::now();
+                    if conversation.party().awaits_token() {
+                        if let Err(refusal) = shared.budgets.check_token(conversation.client) {
+                            let _ = send(framed, &[notice(&refusal.notice())], limits).await;
+                            return End::Budget;
+                        }
+                    }
                     if bucket.take(now) {
                         strikes = 0;
                         line_read_at = Some(now);
@@ -600,22 +715,6 @@ async fn send<L: AsRef<str>, S: Stream>(
     }
 }
 
-/// Answers a connection beyond the limit with a polite line and closes it (over TLS when
-/// TLS is on, so the client can read it).
-pub(super) async fn refuse(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
-    tracing::warn!(%peer, "connection limit reached: refusing");
-    let limits = &shared.limits;
-    match &shared.tls {
-        None => refuse_on(stream, limits).await,
-        Some(acceptor) => {
-            let handshake = tokio::time::timeout(limits.write_timeout, acceptor.accept(stream));
-            if let Ok(Ok(stream)) = handshake.await {
-                refuse_on(stream, limits).await;
-            }
-        }
-    }
-}
-
 /// Initial size of each connection's read and write buffers. `Framed::new` starts both at
 /// 8 KiB, which would be most of an idle connection's memory; chat lines are short, and
 /// the buffers grow when a longer line or reply comes.
@@ -626,10 +725,4 @@ fn framed<S: Stream>(stream: S, max_line_length: usize) -> Framed<S, LineCodec> 
     parts.read_buf = BytesMut::with_capacity(BUFFER_CAPACITY);
     parts.write_buf = BytesMut::with_capacity(BUFFER_CAPACITY);
     Framed::from_parts(parts)
-}
-
-async fn refuse_on<S: Stream>(stream: S, limits: &Limits) {
-    let mut framed = framed(stream, limits.max_line_length);
-    let _ = send(&mut framed, &[protocol::notice::BUSY], limits).await;
-    let _ = tokio::time::timeout(limits.write_timeout, framed.get_mut().shutdown()).await;
 }

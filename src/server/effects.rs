@@ -110,6 +110,10 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
             "recording a chat line",
             registry.append_transcript(request, &speaker, &text).await,
         )),
+        StoreOp::KeepInboxMessage(message) => StoreResult::Done(logged(
+            "keeping a message for review",
+            registry.keep_inbox_message(message).await,
+        )),
         StoreOp::RecordConsultation { request, channel } => {
             registry.record_consultation(request, channel);
             StoreResult::Done(Ok(()))

@@ -14,9 +14,9 @@ use super::budget::Budget;
 /// server's command line shows the same values).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
-    /// Maximum simultaneous customer connections; beyond it new ones are refused politely.
+    /// Maximum simultaneous logged-in customers; beyond it new ones are refused politely.
     pub max_connections: usize,
-    /// Maximum simultaneous connections on the executives' port.
+    /// Maximum simultaneous logged-in executives.
     pub max_agent_connections: usize,
     /// Maximum simultaneous customer connections that have not logged in yet; they do not
     /// take the slots of `max_connections`.

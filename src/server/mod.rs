@@ -1,12 +1,16 @@
 //! The server: the only part of reclamos that touches sockets.
 //!
-//! Two listeners (customers, executives) accept connections; each connection gets one
-//! task (the private `connection` module) that frames lines ([`codec`]), enforces the
-//! limits ([`limits`]) and moves lines between the socket and its conversation. Shutdown
-//! is cooperative: a `CancellationToken` stops the accept loops and tells every connection
-//! to say goodbye, and a `TaskTracker` waits for them (bounded by a grace period). With
-//! `--tls-cert` and `--tls-key` both ports speak TLS; each connection's handshake runs in
-//! its own task.
+//! Two listeners (customers, executives) accept connections. Each admitted connection gets
+//! one task (the private `connection` module), the driver of its conversation: it frames
+//! lines ([`codec`]), enforces the limits ([`limits`]), asks the classifier about free text,
+//! feeds each input to the conversation's `step` and carries out the effects it returns:
+//! lines to the socket, console lines, and store and hub operations (run by the private
+//! `effects` module, with [`Services`]) whose results it feeds back.
+//! [`metrics`] counts connections and answer times, logged only when asked
+//! (`Config::stats_every`). Shutdown is cooperative: a `CancellationToken` stops the accept
+//! loops and tells every connection to say goodbye, and a `TaskTracker` waits for them
+//! (bounded by a grace period). With `--tls-cert` and `--tls-key` both ports speak TLS; each
+//! connection's handshake runs in its own task.
 //!
 //! Before a connection gets its task it passes its port's door: a PROXY header is read
 //! first when it comes from a configured load balancer ([`proxy`]), then [`admission`]
@@ -40,8 +44,8 @@ use crate::console::Console;
 use crate::conversation::Policy;
 use crate::hub::Hub;
 use crate::nlu::select::{self, ClassifierArgs};
-use crate::registry::Registry;
-use admission::{Denied, Gate};
+use crate::registry::{InboxRetention, Location, Registry, StoreConfig};
+use admission::Gate;
 use budget::{Budgets, Port};
 pub use effects::Services;
 pub use limits::Limits;
@@ -73,8 +77,10 @@ pub struct Config {
     pub customer_addr: String,
     /// Executives' listening address.
     pub agent_addr: String,
-    /// Database file.
-    pub db: PathBuf,
+    /// Where the registry lives: an SQLite file or a PostgreSQL connection string.
+    pub db: Location,
+    /// PostgreSQL: connections in this node's pool.
+    pub db_pool: usize,
     /// Intents file, or the embedded one.
     pub intents: Option<PathBuf>,
     /// Where the executives' token lives.
@@ -89,6 +95,8 @@ pub struct Config {
     pub demo_load_customers: usize,
     /// Database size cap in bytes (0: none).
     pub db_max_bytes: u64,
+    /// How much of the NLU inbox (messages kept for `reclamos nlu review`) the store keeps.
+    pub inbox_retention: InboxRetention,
     /// Connection limits and timeouts.
     pub limits: Limits,
     /// How often to log the server's statistics (zero: never).
@@ -107,7 +115,8 @@ impl Default for Config {
         Config {
             customer_addr: format!("{DEFAULT_HOST}:{DEFAULT_CUSTOMER_PORT}"),
             agent_addr: format!("{DEFAULT_HOST}:{DEFAULT_AGENT_PORT}"),
-            db: PathBuf::from(DEFAULT_DB),
+            db: Location::Sqlite(PathBuf::from(DEFAULT_DB)),
+            db_pool: StoreConfig::default().pool_size,
             intents: None,
             token_file: auth::default_token_path(),
             token: None,
@@ -115,6 +124,7 @@ impl Default for Config {
             policy: Policy::default(),
             demo_load_customers: 0,
             db_max_bytes: 0,
+            inbox_retention: InboxRetention::default(),
             limits: Limits::default(),
             stats_every: Duration::ZERO,
             classifier: ClassifierArgs::default(),
@@ -126,11 +136,11 @@ impl Default for Config {
 impl Config {
     /// A configuration for tests and the load generator: free ports on 127.0.0.1, the given
     /// database and token.
-    pub fn local(db: PathBuf, token: &str) -> Config {
+    pub fn local(db: impl Into<Location>, token: &str) -> Config {
         Config {
             customer_addr: "127.0.0.1:0".into(),
             agent_addr: "127.0.0.1:0".into(),
-            db,
+            db: db.into(),
             token_file: PathBuf::new(),
             token: Some(token.to_string()),
             ..Config::default()
@@ -165,12 +175,15 @@ impl Server {
             )?)),
             None => None,
         };
-        // Opening migrates the schema: synchronous work, kept off the runtime's workers.
-        let db = config.db.clone();
-        let registry = tokio::task::spawn_blocking(move || Registry::open(&db))
+        // Opening migrates the schema (SQLite: on a blocking thread, off the workers).
+        let store_config = StoreConfig {
+            pool_size: config.db_pool,
+            ..StoreConfig::default()
+        };
+        let registry = Registry::open_at(&config.db, store_config)
             .await
-            .context("opening the database")?
-            .with_context(|| format!("opening the database {}", config.db.display()))?;
+            .with_context(|| format!("opening the database {}", config.db))?
+            .with_inbox_retention(config.inbox_retention);
         if config.demo_load_customers > 0 {
             registry
                 .seed_load_customers(config.demo_load_customers)
@@ -203,8 +216,6 @@ impl Server {
         let agent_addr = agents.local_addr()?;
         let shutdown = CancellationToken::new();
         let metrics = Arc::new(Metrics::default());
-        // LEAD: the driver needs `budgets` for `check_login`, `check_registration` and
-        // `check_token`; pass it into `connection::Shared`.
         let budgets = Arc::new(Budgets::new(&config.limits));
         let shared = connection::Shared::new(
             services.clone(),
@@ -212,6 +223,7 @@ impl Server {
             config.limits,
             tls.clone(),
             Arc::clone(&metrics),
+            Arc::clone(&budgets),
         );
         let task = tokio::spawn(serve(
             customers,
@@ -415,35 +427,19 @@ async fn admit(
         peer
     };
     let denied = match door.gate.admit(client.ip()) {
-        // LEAD: until the driver swaps the pre-login permit for a logged-in one at login
-        // (`PreLoginPermit::promote`), the connection also holds a logged-in slot from the
-        // start, as before: the pre-login caps then bound every connection of the port.
-        Ok(permit) => match permit.reserve_logged_in() {
-            Some(logged_in) => {
-                connection::serve(door.kind, stream, client, shared, shutdown).await;
-                drop((permit, logged_in));
-                return;
-            }
-            None => Denied::Busy,
-        },
+        // The driver swaps the pre-login permit for a logged-in one at login.
+        Ok(permit) => {
+            connection::serve(door.kind, stream, client, permit, shared, shutdown).await;
+            return;
+        }
         Err(denied) => denied,
     };
     let Ok(_refusing) = Arc::clone(&door.refusing).try_acquire_owned() else {
         tracing::debug!(%client, "refused without a notice: too many refusals at once");
         return;
     };
-    match (&denied, door.kind) {
-        // LEAD: the same line as `Denied::Busy.notice(Port::Customers)`; once connection.rs is
-        // rewritten, drop `connection::refuse` and its `BUSY_NOTICE` and use
-        // `admission::refuse` here too.
-        (Denied::Busy, connection::Kind::Customer) => {
-            connection::refuse(stream, client, shared).await;
-        }
-        _ => {
-            let notice = denied.notice(door.gate.port());
-            admission::refuse(stream, client, &notice, door.tls.clone(), &door.limits).await;
-        }
-    }
+    let notice = denied.notice(door.gate.port());
+    admission::refuse(stream, client, &notice, door.tls.clone(), &door.limits).await;
 }
 
 /// Drops the budgets' stale keys every [`budget::HOUSEKEEPING_PERIOD`] until `shutdown`.

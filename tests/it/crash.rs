@@ -1,5 +1,5 @@
 //! `kill -9` of the real server binary during activity: after a restart, every request
-//! acknowledged to a customer is in the registry.
+//! acknowledged to a customer is in the registry, on SQLite and on PostgreSQL.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use crate::common::TestClient;
 use reclamos::protocol::customer as to_customer;
-use reclamos::registry::Registry;
+use reclamos::registry::{Location, Registry, StoreConfig};
 
 /// Starts `reclamos server` on free ports and returns it with the customers' address,
 /// read from its "[SERVER] Escuchando clientes en ..." line.
-fn spawn_server(dir: &std::path::Path) -> (Child, SocketAddr) {
+fn spawn_server(dir: &std::path::Path, db: &str) -> (Child, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_reclamos"))
         .args([
             "server",
@@ -23,8 +23,8 @@ fn spawn_server(dir: &std::path::Path) -> (Child, SocketAddr) {
             "--demo-load-customers",
             "20",
             "--db",
+            db,
         ])
-        .arg(dir.join("crash.db"))
         .env("RECLAMOS_TOKEN_FILE", dir.join("token"))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -45,7 +45,23 @@ fn spawn_server(dir: &std::path::Path) -> (Child, SocketAddr) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_loses_no_acknowledged_request() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, addr) = spawn_server(dir.path());
+    let db = dir.path().join("crash.db");
+    kill_9_during_restarts(dir.path(), db.to_str().unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_loses_no_acknowledged_request_on_postgres() {
+    let Some(pg) = crate::pg::TestDb::new().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    kill_9_during_restarts(dir.path(), &pg.url).await;
+}
+
+/// Customers ask for restarts until the server is killed; then every request number they
+/// were told is in the registry at `db`, and new numbers continue after them.
+async fn kill_9_during_restarts(dir: &std::path::Path, db: &str) {
+    let (mut child, addr) = spawn_server(dir, db);
     let (acks_tx, mut acks_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut tasks = Vec::new();
     for i in 1..=20u32 {
@@ -96,7 +112,9 @@ async fn kill_9_loses_no_acknowledged_request() {
         "only {} acknowledgements before the kill",
         acknowledged.len()
     );
-    let registry = Registry::open(&dir.path().join("crash.db")).unwrap();
+    let registry = Registry::open_at(&Location::parse(db), StoreConfig::default())
+        .await
+        .unwrap();
     for id in &acknowledged {
         assert!(
             registry.request(*id).await.unwrap().is_some(),

@@ -487,7 +487,7 @@ fn both_options_of_a_question_are_done_in_order() {
     };
     let mut out = Effects::new();
     let mut conv = CustomerConversation::new();
-    let mut step = |conv: CustomerConversation, input: Input<'_, _>, out: &mut Effects| {
+    let step = |conv: CustomerConversation, input: Input<'_, _>, out: &mut Effects| {
         out.clear();
         conv.step(input, &ctx, out)
     };

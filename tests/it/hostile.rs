@@ -131,8 +131,29 @@ async fn flood_is_warned_then_disconnected_without_slowing_others() {
 }
 
 #[tokio::test]
-async fn connections_beyond_the_cap_are_refused_politely() {
-    let server = TestServer::start_with(|config| config.limits.max_connections = 2).await;
+async fn logged_in_customers_beyond_the_cap_are_refused_politely() {
+    let server = TestServer::start_with(|config| config.limits.max_connections = 1).await;
+    // Not logged in yet: the connection holds a pre-login slot, not a customer's.
+    let mut waiting = server.customer().await;
+    let _jorge = server.logged_in(JORGE).await;
+    // The logged-in cap is full: a new connection is refused at once...
+    let mut refused = TestClient::connect(server.customers()).await;
+    let line = refused.recv().await;
+    assert!(line.contains("máximo de clientes"), "{line}");
+    refused.expect_closed().await;
+    // ...and one that was waiting at the RUT prompt is refused when it logs in.
+    let ruts = server.load_customers(1).await;
+    waiting.send(&ruts[0].to_string()).await;
+    let lines = waiting
+        .recv_until(|l| l.contains("máximo de clientes"))
+        .await;
+    assert!(!lines.is_empty());
+    waiting.expect_closed().await;
+}
+
+#[tokio::test]
+async fn connections_beyond_the_pre_login_cap_are_refused_politely() {
+    let server = TestServer::start_with(|config| config.limits.max_pre_login_connections = 2).await;
     let _a = server.customer().await;
     let _b = server.customer().await;
     let mut refused = TestClient::connect(server.customers()).await;

@@ -1,4 +1,5 @@
-//! `reclamos requests` as a process, on a database created through `Registry::open`.
+//! `reclamos requests` as a process, on a database created through `Registry::open` (SQLite)
+//! or `Registry::open_postgres`.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -186,4 +187,59 @@ async fn transcript_shows_the_stored_chat() {
         serde_json::from_slice(&requests(&db, &["--json", "--state", "abierto"]).stdout).unwrap();
     assert!(json.as_array().is_some_and(|a| !a.is_empty()));
     assert!(json[0].get("transcript").is_none());
+}
+
+/// The same listing from a PostgreSQL database (through `$RECLAMOS_DB`), and a clear refusal
+/// of a database the server never created (the listing never creates tables), which does
+/// not show the connection string's password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_a_postgres_registry_as_json_and_never_creates_one() {
+    let Some(pg) = crate::pg::TestDb::new().await else {
+        return;
+    };
+    // The test server trusts local connections: the password is never checked, only shown.
+    let url = pg.url.replacen("@", ":secreto@", 1);
+    let list = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_reclamos"))
+            .arg("requests")
+            .args(args)
+            .env("RECLAMOS_DB", &url)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap()
+    };
+    let refused = list(&[]);
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("no reclamos tables"), "{message}");
+    assert!(
+        message.contains(":***@") && !message.contains("secreto"),
+        "{message}"
+    );
+
+    let registry = Registry::open_postgres(&pg.url, crate::conformance::test_config())
+        .await
+        .unwrap();
+    let created = registry
+        .create_request(
+            "12.345.678-5".parse().unwrap(),
+            "Desde PostgreSQL",
+            RequestState::Abierto,
+            "Asistente",
+            "creada",
+        )
+        .await
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&stdout(&list(&["--json"]))).unwrap();
+    let rows = json.as_array().unwrap();
+    let ids: Vec<u64> = rows.iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    assert!(ids.contains(&WIFI_REQUEST) && ids.contains(&PLAN_REQUEST));
+    let mine = rows
+        .iter()
+        .find(|r| r["id"].as_u64() == Some(created.id))
+        .expect("the new request is listed");
+    assert_eq!(mine["subject"], "Desde PostgreSQL");
+    assert_eq!(mine["name"], "Jorge Sandoval");
+    let table = stdout(&list(&["--rut", "12.345.678-5"]));
+    assert_eq!(request_lines(&table).len(), 3, "{table}");
 }

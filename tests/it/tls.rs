@@ -172,7 +172,8 @@ async fn executives_port_is_tls_too() {
 
 #[tokio::test]
 async fn a_full_executives_port_refuses_over_tls_in_the_executives_voice() {
-    let (server, cert) = tls_server_with(|config| config.limits.max_agent_connections = 1).await;
+    let (server, cert) =
+        tls_server_with(|config| config.limits.max_agent_pre_login_connections = 1).await;
     let mut agent = TlsClient::connect(server.agents(), &cert.cert).await;
     agent
         .expect("Sistema: Canal de ejecutivos. Ingrese su token de acceso.")

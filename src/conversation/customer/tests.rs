@@ -113,3 +113,182 @@ fn results_reach_only_pending_states() {
     assert_eq!(conv.phase, Phase::Menu);
     assert!(out.0.is_empty());
 }
+
+// --- the NLU inbox -------------------------------------------------------------------------
+
+fn ctx() -> Context {
+    Context {
+        policy: crate::conversation::Policy::default(),
+        agent_token: std::sync::Arc::from("t"),
+    }
+}
+
+fn logged_in() -> CustomerConversation {
+    CustomerConversation {
+        phase: Phase::Menu,
+        session: Session {
+            customer: Some(Customer {
+                rut: "12.345.678-5".parse().unwrap(),
+                name: "Jorge Sandoval".into(),
+                id_serial: None,
+            }),
+            ..Session::default()
+        },
+    }
+}
+
+fn predicted(intent: Intent, confidence: f32, decision: Decision) -> Prediction {
+    Prediction {
+        intent,
+        confidence,
+        ranking: Vec::new(),
+        decision,
+        topic: None,
+    }
+}
+
+/// Sends `text` with `prediction`.
+fn say_line(
+    conv: CustomerConversation,
+    text: &str,
+    prediction: Option<Prediction>,
+    out: &mut Effects,
+) -> CustomerConversation {
+    conv.step(Input::Line { text, prediction }, &ctx(), out)
+}
+
+fn kept(out: &Effects) -> Vec<&InboxMessage> {
+    out.0
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Record(StoreOp::KeepInboxMessage(message)) => Some(message),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_fallback_and_a_clarification_are_kept_without_customer_data() {
+    let mut out = Effects::new();
+    let conv = say_line(
+        logged_in(),
+        "  cuánto sale el pack de fútbol, mi rut es 12.345.678-5 ",
+        Some(predicted(
+            Intent::ReiniciarServicios,
+            0.3,
+            Decision::Fallback,
+        )),
+        &mut out,
+    );
+    assert_eq!(
+        kept(&out),
+        [&InboxMessage {
+            text: "cuánto sale el pack de fútbol, mi rut es <rut>".into(),
+            outcome: InboxOutcome::Fallback,
+            predicted: Intent::ReiniciarServicios,
+            confidence: 0.3,
+        }]
+    );
+    // Unplaced text makes the conversation look for a request of theirs with that topic;
+    // with none, the answer is "no entendí".
+    assert!(matches!(
+        conv.phase,
+        Phase::Pending(Pending::FindByTopic { .. })
+    ));
+    let conv = conv.step(
+        Input::Stored(StoreResult::Requests(Ok(Vec::new()))),
+        &ctx(),
+        &mut out,
+    );
+    assert!(out.lines().any(|l| l == say::NOT_UNDERSTOOD));
+    assert_eq!(conv.phase, Phase::Menu);
+    let mut out = Effects::new();
+    let clarify = Decision::Clarify(Intent::ReiniciarServicios, Intent::ContactarEjecutivo);
+    let conv = say_line(
+        conv,
+        "no me anda nada",
+        Some(predicted(Intent::ReiniciarServicios, 0.5, clarify)),
+        &mut out,
+    );
+    assert_eq!(kept(&out).len(), 1);
+    assert_eq!(kept(&out)[0].outcome, InboxOutcome::Clarify);
+    assert!(matches!(conv.phase, Phase::Clarify { .. }));
+    // "no quiero nada" was understood (declined): not kept; nor is a menu number.
+    let mut out = Effects::new();
+    let conv = say_line(
+        in_phase(Phase::Menu),
+        "no quiero hablar con nadie",
+        Some(predicted(Intent::Fallback, 0.9, Decision::Fallback)),
+        &mut out,
+    );
+    let conv = say_line(conv, "7", None, &mut out);
+    assert!(kept(&out).is_empty());
+    assert_eq!(conv.phase, Phase::Menu);
+}
+
+#[test]
+fn a_correction_right_after_the_bot_acted_keeps_the_misunderstood_message() {
+    let restart = || {
+        Some(predicted(
+            Intent::ReiniciarServicios,
+            0.93,
+            Decision::Intent(Intent::ReiniciarServicios),
+        ))
+    };
+    let mut out = Effects::new();
+    let conv = say_line(logged_in(), "se me cortó la luz", restart(), &mut out);
+    assert!(
+        kept(&out).is_empty(),
+        "acting on a prediction keeps nothing yet"
+    );
+    assert_eq!(conv.phase, Phase::Pending(Pending::Restart));
+    let conv = conv.step(
+        Input::Stored(StoreResult::Changed(Err(StoreFailed))),
+        &ctx(),
+        &mut out,
+    );
+    assert_eq!(conv.phase, Phase::Menu);
+    let mut out = Effects::new();
+    let conv = say_line(conv, "No, quise decir hablar con alguien", None, &mut out);
+    // (The correction itself fell back here, as it has no prediction: kept as well.)
+    assert_eq!(
+        kept(&out)[..1],
+        [&InboxMessage {
+            text: "se me cortó la luz".into(),
+            outcome: InboxOutcome::Correction,
+            predicted: Intent::ReiniciarServicios,
+            confidence: 0.93,
+        }]
+    );
+    assert_eq!(kept(&out)[1].outcome, InboxOutcome::Fallback);
+    // Only the very next line counts, and only a correction phrase.
+    let mut out = Effects::new();
+    let conv = say_line(conv, "no era eso", None, &mut out);
+    assert!(kept(&out)
+        .iter()
+        .all(|m| m.outcome != InboxOutcome::Correction));
+    let mut out = Effects::new();
+    let conv = say_line(conv, "se me cortó la luz", restart(), &mut out);
+    let conv = conv.step(
+        Input::Stored(StoreResult::Changed(Err(StoreFailed))),
+        &ctx(),
+        &mut out,
+    );
+    let conv = say_line(conv, "gracias", None, &mut out);
+    let _ = say_line(conv, "no era eso", None, &mut out);
+    assert!(kept(&out)
+        .iter()
+        .all(|m| m.outcome != InboxOutcome::Correction));
+    // A menu number is the customer's own choice: correcting it keeps nothing.
+    let mut out = Effects::new();
+    let conv = say_line(logged_in(), "2", None, &mut out);
+    let conv = conv.step(
+        Input::Stored(StoreResult::Changed(Err(StoreFailed))),
+        &ctx(),
+        &mut out,
+    );
+    let _ = say_line(conv, "no era eso", None, &mut out);
+    assert!(kept(&out)
+        .iter()
+        .all(|m| m.outcome != InboxOutcome::Correction));
+}

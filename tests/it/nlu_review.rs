@@ -1,0 +1,141 @@
+//! Learning from real traffic, end to end over TCP: a customer's message the classifier
+//! falls back on is kept, shows up in `reclamos nlu review` (the real binary, keys piped
+//! on stdin), is labelled, lands in the intents file, and after a restart with that file
+//! (`--intents`) the same message reaches the labelled option.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use reclamos::nlu::{data, load_classifier, Decision, Intent};
+use reclamos::protocol::customer as say;
+
+use crate::common::{TestServer, JORGE};
+
+/// Requests in wording the training file lacks; the test uses the first one the
+/// classifier really falls back on with the intents file as it is.
+const CANDIDATES: &[&str] = &[
+    "en qué quedó lo del traslado del medidor",
+    "necesito saber si avanzó mi trámite de traslado",
+    "el formulario azul del trámite zeta",
+];
+
+fn reclamos(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reclamos"))
+        .args(args)
+        .env("RUST_LOG", "off")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("reclamos starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("keys written");
+    let output = child.wait_with_output().expect("reclamos ends");
+    assert!(
+        output.status.success(),
+        "reclamos {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// `reclamos nlu export --json [--all]`, parsed.
+fn export(db: &Path, all: bool) -> Vec<serde_json::Value> {
+    let db = db.to_str().unwrap();
+    let mut args = vec!["nlu", "export", "--json", "--db", db];
+    if all {
+        args.push("--all");
+    }
+    let output = reclamos(&args, "");
+    serde_json::from_slice(&output.stdout).expect("export prints a JSON array")
+}
+
+#[tokio::test]
+async fn a_fallback_is_labelled_in_nlu_review_and_understood_after_a_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("reclamos.db");
+    let intents = dir.path().join("intents.yaml");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("intents/es.yaml"),
+        &intents,
+    )
+    .unwrap();
+    let classifier = load_classifier(Some(&intents)).unwrap();
+    let message = *CANDIDATES
+        .iter()
+        .find(|c| classifier.classify(c).decision == Decision::Fallback)
+        .expect("one of the candidates falls back today; pick new ones if none does");
+
+    let start = |db: &Path, intents: &Path| {
+        let (db, intents) = (db.to_path_buf(), intents.to_path_buf());
+        TestServer::start_with(move |config| {
+            config.db = db.into();
+            config.intents = Some(intents);
+        })
+    };
+
+    // 1. The customer's message falls back, and is kept without the customer.
+    let server = start(&db, &intents).await;
+    let mut customer = server.logged_in(JORGE).await;
+    customer.send(message).await;
+    customer.expect(say::NOT_UNDERSTOOD).await;
+    customer.expect_menu().await;
+    let pending = export(&db, false);
+    assert_eq!(pending.len(), 1, "{pending:#?}");
+    assert_eq!(pending[0]["text"], message);
+    assert_eq!(pending[0]["outcome"], "fallback");
+    let shown = serde_json::to_string(&pending).unwrap();
+    for private in ["Jorge", "Sandoval", "12.345.678", "12345678"] {
+        assert!(!shown.contains(private), "{private} kept: {shown}");
+    }
+
+    // 2. An operator labels it with one key (1: revisar_atenciones) while the server runs.
+    let args: Vec<String> = vec![
+        "nlu".into(),
+        "review".into(),
+        "--db".into(),
+        db.to_str().unwrap().into(),
+        "--intents".into(),
+        intents.to_str().unwrap().into(),
+    ];
+    let review = move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        reclamos(&args, "1\n")
+    };
+    let reviewed = tokio::task::spawn_blocking(review.clone()).await.unwrap();
+    let screen = String::from_utf8_lossy(&reviewed.stdout);
+    assert!(screen.contains(message), "the message is listed: {screen}");
+    assert!(screen.contains("1 labelled (1 added"), "{screen}");
+
+    // 3. The file holds it under revisar_atenciones and still loads; the inbox has nothing
+    //    left to review, and remembers the label.
+    let data = data::load(&intents).expect("the intents file still loads");
+    let examples = &data.intent(Intent::RevisarAtenciones).unwrap().examples;
+    assert!(examples.iter().any(|e| e == message), "not added");
+    assert!(export(&db, false).is_empty());
+    let all = export(&db, true);
+    assert_eq!(all[0]["label"], "revisar_atenciones");
+    // Reviewing again finds nothing, and leaves the file alone.
+    let before = std::fs::read_to_string(&intents).unwrap();
+    let again = tokio::task::spawn_blocking(review).await.unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to review"));
+    assert_eq!(std::fs::read_to_string(&intents).unwrap(), before);
+    drop(customer);
+    server.server.shutdown().await;
+
+    // 4. Restarted with the updated intents file, the same message reaches option 1.
+    let server = start(&db, &intents).await;
+    let mut customer = server.logged_in(JORGE).await;
+    customer.send(message).await;
+    customer.expect(say::YOUR_REQUESTS).await;
+    assert!(
+        export(&db, false).is_empty(),
+        "an understood message is not kept"
+    );
+    server.server.shutdown().await;
+}
