@@ -398,7 +398,9 @@ async fn complaints_reach_a_person_with_their_reason_and_side_effects_are_safe()
     customer.expect(&to_customer::confirm_contact(topic)).await;
     customer.send("sí").await;
     customer.expect(&to_customer::enqueued(1)).await;
-    customer.recv_until_contains("Lo atiende el ejecutivo").await;
+    customer
+        .recv_until_contains("Lo atiende el ejecutivo")
+        .await;
     let lines = hand_off(&mut agent).await;
     let request = request_of(&lines[0]);
     assert_eq!(
@@ -462,7 +464,9 @@ async fn complaints_reach_a_person_with_their_reason_and_side_effects_are_safe()
     let done = customer.recv().await;
     assert!(done.starts_with(to_customer::RESTARTED_START), "{done}");
     customer.expect(&to_customer::enqueued(1)).await;
-    customer.recv_until_contains("Lo atiende el ejecutivo").await;
+    customer
+        .recv_until_contains("Lo atiende el ejecutivo")
+        .await;
     let lines = hand_off(&mut agent).await;
     assert_eq!(
         lines[1],
@@ -521,7 +525,11 @@ fn both_options_of_a_question_are_done_in_order() {
         },
         &mut out,
     );
-    assert!(out.lines().next().unwrap().starts_with(to_customer::CLARIFY_START));
+    assert!(out
+        .lines()
+        .next()
+        .unwrap()
+        .starts_with(to_customer::CLARIFY_START));
     assert!(!conv.wants_classification("las dos"));
     conv = step(conv, Input::line("las dos"), &mut out);
     assert_eq!(
