@@ -21,6 +21,7 @@ pub use crate::conversation::events::{
     AgentEvent, ChatInfo, CustomerEvent, Enqueued, HubError, Reason, RequestChange, Routed,
     SessionId, Waiting,
 };
+use crate::names;
 use crate::protocol;
 use crate::registry::{RequestId, RequestState};
 use crate::rut::Rut;
@@ -92,6 +93,9 @@ struct CustomerEntry {
 #[derive(Debug)]
 struct AgentEntry {
     name: String,
+    /// `names::fold(name)`: names are unique by this key, so a look-alike of a colleague
+    /// online is refused.
+    key: String,
     outbox: Outbox<AgentEvent>,
     chats: Vec<SessionId>,
     /// When it last became free, as a sequence number: the longest-free goes first.
@@ -323,8 +327,9 @@ impl Hub {
     ) -> Result<usize, HubError> {
         let mut out = Vec::new();
         let waiting = {
+            let key = names::fold(name);
             let mut state = self.lock();
-            if state.agents.values().any(|a| a.name == name) {
+            if state.agents.values().any(|a| a.key == key) {
                 return Err(HubError::NameTaken(name.to_string()));
             }
             state.clock += 1;
@@ -334,6 +339,7 @@ impl Hub {
                 session,
                 AgentEntry {
                     name: name.to_string(),
+                    key,
                     outbox,
                     chats: Vec::new(),
                     free_since,
@@ -485,16 +491,18 @@ impl Hub {
     pub fn agent_rename(&self, agent: SessionId, name: &str) -> Result<(), HubError> {
         let mut out = Vec::new();
         {
+            let key = names::fold(name);
             let mut state = self.lock();
             if state
                 .agents
                 .iter()
-                .any(|(id, a)| *id != agent && a.name == name)
+                .any(|(id, a)| *id != agent && a.key == key)
             {
                 return Err(HubError::NameTaken(name.to_string()));
             }
             let entry = state.agents.get_mut(&agent).ok_or(HubError::UnknownAgent)?;
             entry.name = name.to_string();
+            entry.key = key;
             let chats = entry.chats.clone();
             for customer in chats {
                 if let Some(c) = state.customers.get(&customer) {
@@ -716,5 +724,32 @@ mod tests {
             hub.login(rut(12_345_678), SessionId(3)),
             Err(HubError::AlreadyLoggedIn(rut(12_345_678)))
         );
+    }
+
+    fn agent_outbox() -> Outbox<AgentEvent> {
+        let (tx, _rx) = mpsc::channel(8);
+        Outbox::new(tx, CancellationToken::new())
+    }
+
+    #[test]
+    fn executive_names_are_unique_ignoring_case_accents_and_look_alikes() {
+        let hub = Hub::new(1, Console::capture());
+        let (juan, other) = (SessionId(1), SessionId(2));
+        assert_eq!(hub.agent_join(juan, "JuanPerez", agent_outbox()), Ok(0));
+        for look_alike in ["juanperez", "JuanPérez", "Juan.Perez", "JuanPеrez"] {
+            assert_eq!(
+                hub.agent_join(other, look_alike, agent_outbox()),
+                Err(HubError::NameTaken(look_alike.to_string())),
+                "{look_alike}"
+            );
+        }
+        assert_eq!(hub.agent_join(other, "Ana", agent_outbox()), Ok(0));
+        assert_eq!(
+            hub.agent_rename(other, "JUANPEREZ"),
+            Err(HubError::NameTaken("JUANPEREZ".to_string()))
+        );
+        // Their own name in other letters is theirs to take.
+        assert_eq!(hub.agent_rename(juan, "Juan.Pérez"), Ok(()));
+        assert_eq!(hub.agent_rename(other, "JuanPerez2"), Ok(()));
     }
 }

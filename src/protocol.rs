@@ -67,6 +67,8 @@ pub mod customer {
     /// Too many invalid or unknown RUTs: the connection closes.
     pub const TOO_MANY_ATTEMPTS: &str =
         bot!("Demasiados intentos fallidos. Por seguridad cerramos la conexión.");
+    /// A name the server's voices use (or a look-alike of one) while registering.
+    pub const NAME_RESERVED: &str = bot!("Ese nombre está reservado para el sistema. Escriba su nombre completo, o ingrese otro RUT.");
     /// An invalid name while registering.
     pub const NAME_HINT: &str =
         bot!("Escriba su nombre completo (solo letras), o ingrese otro RUT.");
@@ -441,6 +443,12 @@ pub mod agent {
     /// Logged in.
     pub fn welcome(name: &str, waiting: usize) -> String {
         format!("{WELCOME_START}{name}. Escriba :help para ver los comandos. Clientes en espera: {waiting}.")
+    }
+
+    /// A name that is one of the server's voices or a look-alike of one (at login or with
+    /// `:name`).
+    pub fn name_reserved(name: &str) -> String {
+        format!("{SYSTEM}El nombre {name} está reservado para el sistema. Elija otro.")
     }
 
     /// The name chosen at login is taken.

@@ -9,6 +9,7 @@ use thiserror::Error;
 use super::events::{AgentEvent, ChatInfo, HubError, Reason, RequestChange, SessionId};
 use super::{Context, Effect, Effects, HubOp, HubResult, Input, StoreOp, StoreResult};
 use crate::auth::token_matches;
+use crate::names;
 use crate::protocol::{self, agent as say, history};
 use crate::registry::{Request, RequestId, RequestState, TranscriptLine};
 use crate::text::sanitize;
@@ -146,14 +147,18 @@ pub enum NameError {
     /// Longer than [`MAX_NAME_CHARS`].
     #[error("the executive name is longer than {MAX_NAME_CHARS} characters")]
     TooLong,
+    /// One of the server's voices or a look-alike of one ([`names::is_reserved`]).
+    #[error("the executive name {0:?} is reserved for the server (\"Sistema\", \"Asistente\", ...)")]
+    Reserved(String),
 }
 
 /// Longest accepted executive name, in characters (the server's limit).
 pub const MAX_NAME_CHARS: usize = 32;
 
 /// Checks an executive display name: one word of letters, digits, `.`, `_` or `-`, at most
-/// [`MAX_NAME_CHARS`]. The one definition of the rule: the server applies it to `:name`
-/// and the name step, the agent client to `--name` before connecting.
+/// [`MAX_NAME_CHARS`], and not one of the server's voices ([`names::is_reserved`]). The one
+/// definition of the rule: the server applies it to `:name` and the name step, the agent
+/// client to `--name` before connecting.
 pub fn validate_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
@@ -167,12 +172,19 @@ pub fn validate_name(name: &str) -> Result<(), NameError> {
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(NameError::TooLong);
     }
+    if names::is_reserved(name) {
+        return Err(NameError::Reserved(name.to_string()));
+    }
     Ok(())
 }
 
-/// [`validate_name`] as a filter.
+/// [`validate_name`] as a filter (a reserved name passes: the caller refuses it with its
+/// own sentence).
 fn valid_agent_name(name: &str) -> Option<&str> {
-    validate_name(name).ok().map(|()| name)
+    match validate_name(name) {
+        Ok(()) | Err(NameError::Reserved(_)) => Some(name),
+        Err(_) => None,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -351,6 +363,10 @@ impl Desk {
                 }
             }
             Phase::AwaitName => match valid_agent_name(text) {
+                Some(name) if names::is_reserved(name) => {
+                    out.send(say::name_reserved(name));
+                    Phase::AwaitName
+                }
                 Some(name) => {
                     out.hub(HubOp::AgentJoin(name.to_string()));
                     Phase::Joining {
@@ -452,6 +468,10 @@ impl Desk {
                     }
                     None => out.send(say::no_chat_number(n)),
                 }
+                return Phase::Ready { name };
+            }
+            AgentCommand::Name(new) if names::is_reserved(&new) => {
+                out.send(say::name_reserved(&new));
                 return Phase::Ready { name };
             }
             AgentCommand::Name(new) => {
@@ -974,5 +994,44 @@ mod tests {
         ] {
             assert_eq!(AgentCommand::parse(&command.to_string()), Ok(command));
         }
+    }
+
+    fn ctx() -> Context {
+        Context {
+            policy: crate::conversation::Policy::default(),
+            agent_token: std::sync::Arc::from("t"),
+        }
+    }
+
+    #[test]
+    fn reserved_names_are_refused_at_login_and_with_name() {
+        let mut conv = AgentConversation {
+            phase: Phase::AwaitName,
+            desk: Desk::default(),
+        };
+        for name in ["Sistema", "Asistente", "ASISTENTE", "Sístema", "SERVER"] {
+            let mut out = Effects::new();
+            conv = conv.step(Input::Line { text: name, prediction: None }, &ctx(), &mut out);
+            assert_eq!(out.lines().collect::<Vec<_>>(), [say::name_reserved(name)]);
+            assert_eq!(conv.phase, Phase::AwaitName);
+        }
+        let mut out = Effects::new();
+        conv.phase = Phase::Ready {
+            name: "Ana".into(),
+        };
+        let conv = conv.step(
+            Input::Line { text: ":name Asistente", prediction: None },
+            &ctx(),
+            &mut out,
+        );
+        assert_eq!(
+            out.lines().collect::<Vec<_>>(),
+            [say::name_reserved("Asistente")]
+        );
+        assert_eq!(conv.name(), Some("Ana"));
+        assert!(matches!(
+            validate_name("Asistente"),
+            Err(NameError::Reserved(_))
+        ));
     }
 }

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use super::events::{CustomerEvent, Reason, RequestChange, Routed};
 use super::{Context, Effect, Effects, HubOp, HubResult, Input, StoreFailed, StoreOp, StoreResult};
+use crate::names;
 use crate::nlu::review;
 use crate::nlu::{self, Decision, Intent, Prediction, Topic};
 use crate::protocol::{self, customer as say, history, BOT_NAME};
@@ -371,6 +372,12 @@ impl Session {
             out.send(say::NAME_HINT);
             return Phase::AwaitName { rut };
         };
+        // The customer's name prefixes every line of theirs an executive reads: it must not
+        // pass for the server's voice.
+        if names::is_reserved(&name) {
+            out.send(say::NAME_RESERVED);
+            return Phase::AwaitName { rut };
+        }
         out.store(StoreOp::RegisterCustomer { rut, name });
         Phase::Pending(Pending::Register { rut })
     }

@@ -15,6 +15,7 @@ mod eval_cli;
 mod executives;
 mod free_text;
 mod hostile;
+mod impersonation;
 mod informe_excerpts;
 mod loadtest;
 mod metrics;

@@ -292,3 +292,22 @@ fn a_correction_right_after_the_bot_acted_keeps_the_misunderstood_message() {
         .iter()
         .all(|m| m.outcome != InboxOutcome::Correction));
 }
+
+#[test]
+fn a_reserved_name_is_not_registered() {
+    let rut: Rut = "12.345.678-5".parse().unwrap();
+    let mut conv = in_phase(Phase::AwaitName { rut });
+    for name in ["Sistema", "sístema", "Asistente Virtual", "SERVER"] {
+        let mut out = Effects::new();
+        conv = say_line(conv, name, None, &mut out);
+        assert_eq!(out.lines().collect::<Vec<_>>(), [say::NAME_RESERVED], "{name}");
+        assert_eq!(conv.phase, Phase::AwaitName { rut }, "{name}");
+    }
+    let mut out = Effects::new();
+    let conv = say_line(conv, "Juan Sistemas", None, &mut out);
+    assert_eq!(conv.phase, Phase::Pending(Pending::Register { rut }));
+    assert!(out.0.contains(&Effect::Store(StoreOp::RegisterCustomer {
+        rut,
+        name: "Juan Sistemas".into()
+    })));
+}
