@@ -665,6 +665,9 @@ pub mod notice {
         "Está enviando mensajes demasiado rápido; los que exceden el límite no se procesan. Si continúa, cerraremos la conexión.";
     /// Too many lines too fast, again: the connection closes.
     pub const FLOOD_CLOSE: &str = "Conexión cerrada por exceso de mensajes.";
+    /// Not logged in within the login deadline (counted from the connection's start).
+    pub const LOGIN_DEADLINE: &str =
+        "No completó el ingreso dentro del tiempo permitido. Cerramos la conexión; puede volver a conectarse cuando quiera.";
     /// Idle too long.
     pub const IDLE: &str =
         "Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.";

@@ -187,7 +187,8 @@ pub struct LimitsArgs {
     /// How long a write to a client may block before the client is considered stuck.
     #[arg(long, default_value_t = limits().write_timeout.into())]
     pub write_timeout: humantime::Duration,
-    /// Time allowed to log in (RUT, or the executives' token and name).
+    /// Time allowed to log in (RUT, or the executives' token and name), counted from the
+    /// connection's start: no input extends it.
     #[arg(long, default_value_t = limits().login_timeout.into())]
     pub login_timeout: humantime::Duration,
     /// Idle time after which a customer is disconnected (waiting in the queue does not count).

@@ -98,7 +98,8 @@ trait Party: Sized + Send {
     fn wants_classification(&self, _line: &str) -> bool {
         false
     }
-    fn idle_timeout(&self, limits: &Limits) -> Option<Duration>;
+    /// What closes the connection when it stays quiet in its current state.
+    fn timer(&self, limits: &Limits) -> Timer;
     /// Whether the next line is a guess at the executives' token (spends the address's
     /// token budget).
     fn awaits_token(&self) -> bool {
@@ -126,11 +127,11 @@ impl Party for CustomerConversation {
     fn wants_classification(&self, line: &str) -> bool {
         CustomerConversation::wants_classification(self, line)
     }
-    fn idle_timeout(&self, limits: &Limits) -> Option<Duration> {
+    fn timer(&self, limits: &Limits) -> Timer {
         match self.idle() {
-            Idle::Login => Some(limits.login_timeout),
-            Idle::Active => Some(limits.idle_timeout),
-            Idle::Waiting => None,
+            Idle::Login => Timer::Login,
+            Idle::Active => Timer::Idle(limits.idle_timeout),
+            Idle::Waiting => Timer::None,
         }
     }
     fn reach(outbox: Outbox<CustomerEvent>) -> Reach {
@@ -152,11 +153,11 @@ impl Party for AgentConversation {
     fn step(self, input: Input<'_, AgentEvent>, ctx: &Context, out: &mut Effects) -> Self {
         AgentConversation::step(self, input, ctx, out)
     }
-    fn idle_timeout(&self, limits: &Limits) -> Option<Duration> {
+    fn timer(&self, limits: &Limits) -> Timer {
         if self.name().is_some() {
-            Some(limits.agent_idle_timeout)
+            Timer::Idle(limits.agent_idle_timeout)
         } else {
-            Some(limits.login_timeout)
+            Timer::Login
         }
     }
     fn awaits_token(&self) -> bool {
@@ -168,6 +169,19 @@ impl Party for AgentConversation {
     fn gone() -> HubOp {
         HubOp::AgentGone
     }
+}
+
+/// What closes a quiet connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timer {
+    /// Not logged in yet: the login deadline, `--login-timeout` after the connection was
+    /// accepted. Absolute: no input moves it (empty lines, invalid RUTs or names), so a
+    /// connection cannot hold a pre-login slot by trickling lines.
+    Login,
+    /// Logged in: this long without activity.
+    Idle(Duration),
+    /// Nothing (a customer waiting in the queue).
+    None,
 }
 
 /// One connection's conversation and what carries out its effects.
@@ -418,6 +432,8 @@ enum End {
     LineTooLong,
     Flood,
     Idle,
+    /// Not logged in by the login deadline.
+    LoginDeadline,
     SlowReader,
     Shutdown,
     Io(std::io::Error),
@@ -454,6 +470,8 @@ pub(super) async fn serve(
     shared: Arc<Shared>,
     shutdown: CancellationToken,
 ) {
+    // The login deadline counts from here: a TLS handshake's time is part of it.
+    let accepted = tokio::time::Instant::now();
     let session = SessionId::next();
     let span = tracing::info_span!("connection", %session, %peer, ?kind);
     let _open = shared.metrics.connection();
@@ -467,7 +485,7 @@ pub(super) async fn serve(
         let end = match &shared.tls {
             None => {
                 Box::pin(converse(
-                    kind, session, stream, peer, permit, &shared, shutdown,
+                    kind, session, stream, peer, permit, &shared, shutdown, accepted,
                 ))
                 .await
             }
@@ -475,7 +493,7 @@ pub(super) async fn serve(
                 match tls_handshake(acceptor, stream, &shared.limits, &shutdown).await {
                     Ok(stream) => {
                         Box::pin(converse(
-                            kind, session, stream, peer, permit, &shared, shutdown,
+                            kind, session, stream, peer, permit, &shared, shutdown, accepted,
                         ))
                         .await
                     }
@@ -503,6 +521,7 @@ async fn converse<S: Stream>(
     permit: PreLoginPermit,
     shared: &Shared,
     shutdown: CancellationToken,
+    accepted: tokio::time::Instant,
 ) -> End {
     let mut framed = framed(stream, shared.limits.max_line_length);
     let kick = CancellationToken::new();
@@ -517,7 +536,7 @@ async fn converse<S: Stream>(
                 peer.ip(),
                 permit,
             );
-            drive(conversation, rx, &mut framed, peer, kick, shutdown).await
+            drive(conversation, rx, &mut framed, peer, kick, shutdown, accepted).await
         }
         Kind::Agent => {
             let penalty = shared.throttle.penalty(peer.ip(), Instant::now());
@@ -528,7 +547,7 @@ async fn converse<S: Stream>(
             let outbox = Outbox::new(tx, kick.clone());
             let conversation =
                 Conversation::<AgentConversation>::new(session, outbox, shared, peer.ip(), permit);
-            drive(conversation, rx, &mut framed, peer, kick, shutdown).await
+            drive(conversation, rx, &mut framed, peer, kick, shutdown, accepted).await
         }
     };
     // A peer that stopped reading or broke the stream gets no goodbye: it could only stall.
@@ -549,8 +568,18 @@ async fn drive<P: Party, S: Stream>(
     peer: SocketAddr,
     kick: CancellationToken,
     shutdown: CancellationToken,
+    accepted: tokio::time::Instant,
 ) -> End {
-    let end = serve_lines(&mut conversation, events, framed, peer, kick, shutdown).await;
+    let end = serve_lines(
+        &mut conversation,
+        events,
+        framed,
+        peer,
+        kick,
+        shutdown,
+        accepted,
+    )
+    .await;
     conversation.finish().await;
     end
 }
@@ -562,6 +591,7 @@ async fn serve_lines<P: Party, S: Stream>(
     peer: SocketAddr,
     kick: CancellationToken,
     shutdown: CancellationToken,
+    accepted: tokio::time::Instant,
 ) -> End {
     let shared = conversation.shared;
     let limits = &shared.limits;
@@ -576,17 +606,21 @@ async fn serve_lines<P: Party, S: Stream>(
     // a shared lock or a timer-wheel update per message.
     let shut_down = shutdown.cancelled();
     let kicked = kick.cancelled();
-    // The idle timeout counts from the last activity. The timer is moved lazily: activity
-    // only moves the deadline, and when the timer fires before the deadline it is re-armed
-    // for it (at most once per timeout period instead of once per message).
+    // The login deadline is fixed at the connection's start. The idle timeout counts from
+    // the last activity. The timer is moved lazily: activity only moves the deadline, and
+    // when the timer fires before the deadline it is re-armed for it (at most once per
+    // timeout period instead of once per message).
+    let login_deadline = accepted + limits.login_timeout;
     let mut last_activity = tokio::time::Instant::now();
     let idle_timer = tokio::time::sleep(FAR_FUTURE);
     tokio::pin!(shut_down, kicked, idle_timer);
     loop {
-        let idle_deadline = conversation
-            .party()
-            .idle_timeout(limits)
-            .map(|timeout| last_activity + timeout);
+        let timer = conversation.party().timer(limits);
+        let idle_deadline = match timer {
+            Timer::Login => Some(login_deadline),
+            Timer::Idle(timeout) => Some(last_activity + timeout),
+            Timer::None => None,
+        };
         if let Some(deadline) = idle_deadline {
             if idle_timer.deadline() > deadline {
                 idle_timer.as_mut().reset(deadline);
@@ -658,6 +692,10 @@ async fn serve_lines<P: Party, S: Stream>(
                     Some(deadline) if tokio::time::Instant::now() < deadline => {
                         idle_timer.as_mut().reset(deadline);
                         continue;
+                    }
+                    _ if timer == Timer::Login => {
+                        let _ = send(framed, &[notice(protocol::notice::LOGIN_DEADLINE)], limits).await;
+                        return End::LoginDeadline;
                     }
                     _ => {
                         let _ = send(framed, &[notice(protocol::notice::IDLE)], limits).await;

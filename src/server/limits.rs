@@ -45,7 +45,8 @@ pub struct Limits {
     pub send_queue: usize,
     /// How long a write to a client may block before the client is considered stuck.
     pub write_timeout: Duration,
-    /// Time allowed to log in (RUT, or the executives' token and name).
+    /// Time allowed to log in (RUT, or the executives' token and name), counted from the
+    /// connection's start: no input extends it (an absolute deadline).
     pub login_timeout: Duration,
     /// Idle time after which a customer is disconnected (waiting in the queue does not count).
     pub idle_timeout: Duration,

@@ -179,12 +179,14 @@ async fn connections_beyond_the_pre_login_cap_are_refused_politely() {
 #[tokio::test]
 async fn timeouts_say_why_before_closing_but_the_queue_is_not_idle() {
     let server = TestServer::start_with(|config| {
-        config.limits.login_timeout = Duration::from_millis(300);
+        config.limits.login_timeout = Duration::from_millis(1000);
         config.limits.idle_timeout = Duration::from_millis(600);
     })
     .await;
     let mut silent = server.customer().await;
-    silent.expect(&notice::line(BOT_NAME, notice::IDLE)).await;
+    silent
+        .expect(&notice::line(BOT_NAME, notice::LOGIN_DEADLINE))
+        .await;
     silent.expect_closed().await;
 
     let mut idle = server.logged_in(JORGE).await;

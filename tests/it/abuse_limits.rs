@@ -1,0 +1,85 @@
+//! Abuse resistance after the door (issue 18): the absolute login deadline.
+
+use std::time::Duration;
+
+use crate::common::{TestClient, TestServer, JORGE, TOKEN};
+use reclamos::protocol::{agent, customer, notice, BOT_NAME, SYSTEM_NAME};
+
+/// An upper bound for anything these tests wait for: far above the deadlines they set.
+const GENEROUS: Duration = Duration::from_secs(30);
+
+/// Sends `line` every `every` and reads each answer until the server says `last` and
+/// closes; fails if that takes longer than [`GENEROUS`] (a deadline that input extends
+/// would never come). Returns how many lines were sent.
+async fn trickle_until_closed(
+    client: &mut TestClient,
+    line: &str,
+    every: Duration,
+    answer: &str,
+    last: &str,
+) -> usize {
+    let started = tokio::time::Instant::now();
+    let mut sent = 0;
+    loop {
+        assert!(
+            started.elapsed() < GENEROUS,
+            "still open after {sent} lines: input extends the login deadline"
+        );
+        client.send(line).await;
+        sent += 1;
+        let got = client.recv().await;
+        if got == last {
+            client.expect_closed().await;
+            return sent;
+        }
+        assert_eq!(got, answer);
+        // The deadline may fall while waiting here: the notice is then the next line.
+        if let Ok(got) = tokio::time::timeout(every, client.recv()).await {
+            assert_eq!(got, last);
+            client.expect_closed().await;
+            return sent;
+        }
+    }
+}
+
+/// Attack 1's leftover: empty lines (or invalid names) every 200 ms do not keep a
+/// connection that never logs in past the login deadline, on either port; it is told why
+/// before it is closed.
+#[tokio::test]
+async fn trickled_input_does_not_extend_the_login_deadline() {
+    const DEADLINE: Duration = Duration::from_secs(1);
+    const EVERY: Duration = Duration::from_millis(200);
+    let server =
+        TestServer::start_with(|config| config.limits.login_timeout = DEADLINE).await;
+
+    let mut customer = server.customer().await;
+    let sent = trickle_until_closed(
+        &mut customer,
+        "",
+        EVERY,
+        customer::RUT_HINT,
+        &notice::line(BOT_NAME, notice::LOGIN_DEADLINE),
+    )
+    .await;
+    assert!(sent >= 2, "closed after {sent} lines");
+
+    let mut executive = TestClient::connect(server.agents()).await;
+    executive.expect(agent::GREETING).await;
+    executive.send(TOKEN).await;
+    executive.expect(agent::TOKEN_ACCEPTED).await;
+    trickle_until_closed(
+        &mut executive,
+        "nombre con espacios",
+        EVERY,
+        agent::INVALID_NAME,
+        &notice::line(SYSTEM_NAME, notice::LOGIN_DEADLINE),
+    )
+    .await;
+
+    // Logged in in time, the connection is not bound by the login deadline any more.
+    let mut jorge = server.logged_in(JORGE).await;
+    tokio::time::sleep(DEADLINE + DEADLINE / 2).await;
+    jorge.send("menu").await;
+    let answer = jorge.recv_until(|l| l == customer::MENU_LAST).await;
+    assert!(!answer.iter().any(|l| l.contains(notice::LOGIN_DEADLINE)));
+}
