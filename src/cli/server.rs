@@ -203,6 +203,13 @@ pub struct LimitsArgs {
     /// Burst of messages allowed per connection above the sustained rate.
     #[arg(long, default_value_t = limits().burst)]
     pub burst: u32,
+    /// Sustained messages per second allowed per executive connection.
+    #[arg(long, default_value_t = limits().agent_rate)]
+    pub agent_rate: f64,
+    /// Burst of messages allowed per executive connection above --agent-rate (a pasted
+    /// block of lines).
+    #[arg(long, default_value_t = limits().agent_burst)]
+    pub agent_burst: u32,
     /// Time given to open connections to finish after Ctrl-C/SIGTERM.
     #[arg(long, default_value_t = limits().shutdown_grace.into())]
     pub shutdown_grace: humantime::Duration,
@@ -230,6 +237,8 @@ impl From<LimitsArgs> for Limits {
             agent_idle_timeout: args.agent_idle_timeout.into(),
             rate: args.rate,
             burst: args.burst,
+            agent_rate: args.agent_rate,
+            agent_burst: args.agent_burst,
             shutdown_grace: args.shutdown_grace.into(),
         }
     }

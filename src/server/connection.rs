@@ -100,6 +100,8 @@ trait Party: Sized + Send {
     }
     /// What closes the connection when it stays quiet in its current state.
     fn timer(&self, limits: &Limits) -> Timer;
+    /// The party's line budget: sustained lines per second and burst.
+    fn rate(limits: &Limits) -> (f64, u32);
     /// Whether the next line is a guess at the executives' token (spends the address's
     /// token budget).
     fn awaits_token(&self) -> bool {
@@ -127,6 +129,9 @@ impl Party for CustomerConversation {
     fn wants_classification(&self, line: &str) -> bool {
         CustomerConversation::wants_classification(self, line)
     }
+    fn rate(limits: &Limits) -> (f64, u32) {
+        (limits.rate, limits.burst)
+    }
     fn timer(&self, limits: &Limits) -> Timer {
         match self.idle() {
             Idle::Login => Timer::Login,
@@ -152,6 +157,9 @@ impl Party for AgentConversation {
     }
     fn step(self, input: Input<'_, AgentEvent>, ctx: &Context, out: &mut Effects) -> Self {
         AgentConversation::step(self, input, ctx, out)
+    }
+    fn rate(limits: &Limits) -> (f64, u32) {
+        (limits.agent_rate, limits.agent_burst)
     }
     fn timer(&self, limits: &Limits) -> Timer {
         if self.name().is_some() {
@@ -596,7 +604,8 @@ async fn serve_lines<P: Party, S: Stream>(
     let shared = conversation.shared;
     let limits = &shared.limits;
     let notice = |text: &str| protocol::notice::line(P::SPEAKER, text);
-    let mut bucket = TokenBucket::new(limits.rate, limits.burst);
+    let (rate, burst) = P::rate(limits);
+    let mut bucket = TokenBucket::new(rate, burst);
     let mut strikes = 0u32;
     if let Err(end) = send(framed, &[P::GREETING], limits).await {
         return end;
@@ -674,7 +683,7 @@ async fn serve_lines<P: Party, S: Stream>(
                             .await
                     } else {
                         strikes += 1;
-                        if strikes > limits.burst {
+                        if strikes > burst {
                             let _ = send(framed, &[notice(protocol::notice::FLOOD_CLOSE)], limits).await;
                             return End::Flood;
                         }

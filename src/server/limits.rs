@@ -56,6 +56,11 @@ pub struct Limits {
     pub rate: f64,
     /// Burst of messages allowed per connection above the sustained rate.
     pub burst: u32,
+    /// Sustained messages per second allowed per executive connection (executives paste
+    /// notes and answers: a higher budget than customers').
+    pub agent_rate: f64,
+    /// Burst of messages allowed per executive connection above `agent_rate`.
+    pub agent_burst: u32,
     /// Time given to open connections to finish after Ctrl-C/SIGTERM.
     pub shutdown_grace: Duration,
 }
@@ -82,6 +87,8 @@ impl Default for Limits {
             agent_idle_timeout: Duration::from_secs(2 * 3600),
             rate: 10.0,
             burst: 30,
+            agent_rate: 50.0,
+            agent_burst: 300,
             shutdown_grace: Duration::from_secs(5),
         }
     }

@@ -1,4 +1,5 @@
-//! Abuse resistance after the door (issue 18): the absolute login deadline.
+//! Abuse resistance after the door (issue 18): the absolute login deadline and
+//! executives' own line budget.
 
 use std::time::Duration;
 
@@ -82,4 +83,34 @@ async fn trickled_input_does_not_extend_the_login_deadline() {
     jorge.send("menu").await;
     let answer = jorge.recv_until(|l| l == customer::MENU_LAST).await;
     assert!(!answer.iter().any(|l| l.contains(notice::LOGIN_DEADLINE)));
+}
+
+/// Executives have their own line budget: a paste of 65 lines in the chat neither warns
+/// nor disconnects the executive (before: the 31st line was dropped with a warning and the
+/// flood rule disconnected them, and their customer went back to the queue).
+#[tokio::test]
+async fn an_executive_pasting_65_lines_is_not_disconnected() {
+    const PASTED: usize = 65;
+    let server = TestServer::start().await;
+    let mut executive = server.agent("JuanPerez").await;
+    let mut jorge = server.logged_in(JORGE).await;
+    jorge.send("3").await;
+    jorge.recv_until_contains("Lo atiende el ejecutivo").await;
+    executive.recv_until(|l| l == agent::CHAT_HINT).await;
+
+    let paste: String = (1..=PASTED)
+        .map(|i| format!("línea {i} de la respuesta\n"))
+        .collect();
+    executive.send_raw(paste.as_bytes()).await;
+    for i in 1..=PASTED {
+        jorge
+            .expect(&customer::from_agent(
+                "JuanPerez",
+                &format!("línea {i} de la respuesta"),
+            ))
+            .await;
+    }
+    executive.send(":chats").await;
+    let first = executive.recv().await;
+    assert_eq!(first, agent::chats_header(1), "warned or refused");
 }
