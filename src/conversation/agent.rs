@@ -148,7 +148,9 @@ pub enum NameError {
     #[error("the executive name is longer than {MAX_NAME_CHARS} characters")]
     TooLong,
     /// One of the server's voices or a look-alike of one ([`names::is_reserved`]).
-    #[error("the executive name {0:?} is reserved for the server (\"Sistema\", \"Asistente\", ...)")]
+    #[error(
+        "the executive name {0:?} is reserved for the server (\"Sistema\", \"Asistente\", ...)"
+    )]
     Reserved(String),
 }
 
@@ -1011,16 +1013,24 @@ mod tests {
         };
         for name in ["Sistema", "Asistente", "ASISTENTE", "Sístema", "SERVER"] {
             let mut out = Effects::new();
-            conv = conv.step(Input::Line { text: name, prediction: None }, &ctx(), &mut out);
+            conv = conv.step(
+                Input::Line {
+                    text: name,
+                    prediction: None,
+                },
+                &ctx(),
+                &mut out,
+            );
             assert_eq!(out.lines().collect::<Vec<_>>(), [say::name_reserved(name)]);
             assert_eq!(conv.phase, Phase::AwaitName);
         }
         let mut out = Effects::new();
-        conv.phase = Phase::Ready {
-            name: "Ana".into(),
-        };
+        conv.phase = Phase::Ready { name: "Ana".into() };
         let conv = conv.step(
-            Input::Line { text: ":name Asistente", prediction: None },
+            Input::Line {
+                text: ":name Asistente",
+                prediction: None,
+            },
             &ctx(),
             &mut out,
         );

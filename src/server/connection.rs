@@ -544,7 +544,16 @@ async fn converse<S: Stream>(
                 peer.ip(),
                 permit,
             );
-            drive(conversation, rx, &mut framed, peer, kick, shutdown, accepted).await
+            drive(
+                conversation,
+                rx,
+                &mut framed,
+                peer,
+                kick,
+                shutdown,
+                accepted,
+            )
+            .await
         }
         Kind::Agent => {
             let penalty = shared.throttle.penalty(peer.ip(), Instant::now());
@@ -555,7 +564,16 @@ async fn converse<S: Stream>(
             let outbox = Outbox::new(tx, kick.clone());
             let conversation =
                 Conversation::<AgentConversation>::new(session, outbox, shared, peer.ip(), permit);
-            drive(conversation, rx, &mut framed, peer, kick, shutdown, accepted).await
+            drive(
+                conversation,
+                rx,
+                &mut framed,
+                peer,
+                kick,
+                shutdown,
+                accepted,
+            )
+            .await
         }
     };
     // A peer that stopped reading or broke the stream gets no goodbye: it could only stall.

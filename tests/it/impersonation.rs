@@ -18,7 +18,13 @@ async fn a_customer_cannot_register_as_the_system_nor_forge_its_lines() {
     client.send(&rut.to_string()).await;
     let line = client.recv().await;
     assert!(line.contains(customer::NOT_REGISTERED_MARK), "{line}");
-    for name in ["Sistema", "SISTEMA", "Sístema", "Sіstema", "Asistente Virtual"] {
+    for name in [
+        "Sistema",
+        "SISTEMA",
+        "Sístema",
+        "Sіstema",
+        "Asistente Virtual",
+    ] {
         client.send(name).await;
         client.expect(customer::NAME_RESERVED).await;
     }
