@@ -117,6 +117,8 @@ pub mod customer {
     /// The first line typed in the queue was kept for the executive.
     pub const MESSAGE_KEPT: &str =
         bot!("Guardamos su mensaje: el ejecutivo lo leerá apenas lo atienda.");
+    /// The waiting customer's lines reached the backlog's bound: later ones are not kept.
+    pub const BACKLOG_FULL: &str = bot!("Ya guardamos todos los mensajes que el ejecutivo puede leer al atenderlo; los que escriba desde ahora mientras espera no se guardarán. Podrá contarle el resto apenas lo atienda.");
     /// Marker: the start of [`assigned`] (the executive's name follows).
     pub const ASSIGNED_START: &str = bot!("Lo atiende el ejecutivo ");
     /// Marker: the start of [`invalid_rut`].

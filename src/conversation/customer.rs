@@ -132,6 +132,18 @@ struct Session {
     /// The free-text message the bot just acted on, kept for the inbox if the customer's
     /// next line corrects it ("no, quise decir ..."); cleared by any other line.
     acted_on: Option<InboxMessage>,
+    /// What the customer left for the executive during this stay in the queue.
+    backlog: Backlog,
+}
+
+/// Lines a waiting customer left for the executive during one stay in the queue, counted
+/// against [`Policy`](super::Policy)'s bounds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Backlog {
+    lines: usize,
+    bytes: usize,
+    /// The customer was told that later lines are not kept.
+    told_full: bool,
 }
 
 /// One customer's conversation.
@@ -281,7 +293,7 @@ impl Session {
             Phase::Queued {
                 request,
                 told_backlog,
-            } => self.on_queued(request, told_backlog, text, out),
+            } => self.on_queued(request, told_backlog, text, ctx, out),
             Phase::Chatting { request, agent } => self.on_chat(request, agent, text, out),
             phase @ Phase::Pending(_) => unexpected(phase, "line"),
             Phase::Closed => {
@@ -989,6 +1001,7 @@ impl Session {
         request: RequestId,
         told_backlog: bool,
         text: &str,
+        ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
         if text.is_empty() {
@@ -1004,6 +1017,24 @@ impl Session {
                 told_backlog,
             });
         }
+        // The backlog is bounded in lines and bytes: a customer typing while they wait
+        // cannot grow the server's memory, the database or the executive's hand-off.
+        let policy = &ctx.policy;
+        let backlog = &mut self.backlog;
+        if backlog.lines >= policy.max_backlog_lines
+            || backlog.bytes + text.len() > policy.max_backlog_bytes
+        {
+            if !backlog.told_full {
+                backlog.told_full = true;
+                out.send(say::BACKLOG_FULL);
+            }
+            return Phase::Queued {
+                request,
+                told_backlog,
+            };
+        }
+        backlog.lines += 1;
+        backlog.bytes += text.len();
         self.say_to_agent(request, text, out);
         Phase::Pending(Pending::QueuedSays {
             request,
@@ -1115,6 +1146,7 @@ impl Session {
                 if enqueued.agents_online == 0 {
                     out.send(say::no_agents(request));
                 }
+                self.backlog = Backlog::default();
                 Phase::Queued {
                     request,
                     told_backlog: false,
@@ -1237,6 +1269,8 @@ impl Session {
             }
             CustomerEvent::AgentLeft { agent } => {
                 out.send(say::agent_left(&agent));
+                // A new stay in the queue: the previous executive read what was kept.
+                self.backlog = Backlog::default();
                 Phase::Queued {
                     request,
                     told_backlog: true,

@@ -45,6 +45,11 @@ pub struct Policy {
     pub max_serial_attempts: u32,
     /// Invalid or unknown RUTs allowed before the connection is closed.
     pub max_login_attempts: u32,
+    /// Lines a waiting customer may leave for the executive (per stay in the queue); later
+    /// ones are neither kept in memory nor stored, and the customer is told once.
+    pub max_backlog_lines: usize,
+    /// Bytes of those lines, in all.
+    pub max_backlog_bytes: usize,
 }
 
 impl Default for Policy {
@@ -53,6 +58,8 @@ impl Default for Policy {
             second_factor: true,
             max_serial_attempts: 3,
             max_login_attempts: 5,
+            max_backlog_lines: 20,
+            max_backlog_bytes: 8 * 1024,
         }
     }
 }

@@ -1,5 +1,5 @@
-//! Abuse resistance after the door (issue 18): the absolute login deadline and
-//! executives' own line budget.
+//! Abuse resistance after the door (issue 18): the absolute login deadline, executives'
+//! own line budget, and the bounded backlog of a waiting customer.
 
 use std::time::Duration;
 
@@ -50,8 +50,7 @@ async fn trickle_until_closed(
 async fn trickled_input_does_not_extend_the_login_deadline() {
     const DEADLINE: Duration = Duration::from_secs(1);
     const EVERY: Duration = Duration::from_millis(200);
-    let server =
-        TestServer::start_with(|config| config.limits.login_timeout = DEADLINE).await;
+    let server = TestServer::start_with(|config| config.limits.login_timeout = DEADLINE).await;
 
     let mut customer = server.customer().await;
     let sent = trickle_until_closed(
@@ -113,4 +112,80 @@ async fn an_executive_pasting_65_lines_is_not_disconnected() {
     executive.send(":chats").await;
     let first = executive.recv().await;
     assert_eq!(first, agent::chats_header(1), "warned or refused");
+}
+
+/// The request number in a hand-off's first line.
+fn request_of(new_customer: &str) -> u64 {
+    new_customer
+        .rsplit("solicitud ")
+        .next()
+        .and_then(|n| n.trim_end_matches('.').parse().ok())
+        .unwrap_or_else(|| panic!("no request number in {new_customer:?}"))
+}
+
+/// A waiting customer floods the queue, then an executive takes them: logs in, waits
+/// with no executive online, types `lines`, and returns the customer, the lines the
+/// executive's hand-off showed as typed in the queue, and the request's stored transcript
+/// length.
+async fn flood_the_wait(server: &TestServer, lines: &[String]) -> (TestClient, usize, usize) {
+    let mut jorge = server.logged_in(JORGE).await;
+    jorge.send("3").await;
+    jorge
+        .recv_until_contains("no hay ejecutivos conectados")
+        .await;
+    for line in lines {
+        jorge.send(line).await;
+    }
+    jorge.expect(customer::MESSAGE_KEPT).await;
+    jorge.expect(customer::BACKLOG_FULL).await;
+    let mut executive = server.agent("JuanPerez").await;
+    let hand_off = executive.recv_until(|l| l == agent::CHAT_HINT).await;
+    let request = request_of(&hand_off[0]);
+    let shown = hand_off
+        .iter()
+        .filter(|l| {
+            lines
+                .iter()
+                .any(|typed| **l == agent::backlog_line("Jorge Sandoval", typed))
+        })
+        .count();
+    let stored = server
+        .server
+        .services
+        .registry
+        .transcript(request)
+        .await
+        .expect("transcript")
+        .len();
+    jorge.recv_until_contains("Lo atiende el ejecutivo").await;
+    (jorge, shown, stored)
+}
+
+/// Attack 2, per customer: what a waiting customer types is kept up to 20 lines; the
+/// rest is neither kept in memory nor stored, the customer is told once, and the
+/// executive's hand-off shows at most that (before: every line, 804 KB at once).
+#[tokio::test]
+async fn a_waiting_customers_backlog_is_bounded_in_lines() {
+    let server = TestServer::start().await;
+    let max = reclamos::conversation::Policy::default().max_backlog_lines;
+    let lines: Vec<String> = (1..=max + 10)
+        .map(|i| format!("mensaje {i} mientras espero"))
+        .collect();
+    let (_jorge, shown, stored) = flood_the_wait(&server, &lines).await;
+    assert_eq!(shown, max);
+    assert_eq!(stored, max);
+}
+
+/// The same bound in bytes: 1 KB lines stop at 8 KB.
+#[tokio::test]
+async fn a_waiting_customers_backlog_is_bounded_in_bytes() {
+    let server = TestServer::start().await;
+    let policy = reclamos::conversation::Policy::default();
+    let line = "x".repeat(1000);
+    let lines: Vec<String> = (0..15).map(|i| format!("{i:02}{line}")).collect();
+    let (_jorge, shown, stored) = flood_the_wait(&server, &lines).await;
+    let fit = policy.max_backlog_bytes / lines[0].len();
+    assert!(fit < policy.max_backlog_lines);
+    assert_eq!(shown, fit);
+    assert_eq!(stored, fit);
 }

@@ -300,7 +300,11 @@ fn a_reserved_name_is_not_registered() {
     for name in ["Sistema", "sístema", "Asistente Virtual", "SERVER"] {
         let mut out = Effects::new();
         conv = say_line(conv, name, None, &mut out);
-        assert_eq!(out.lines().collect::<Vec<_>>(), [say::NAME_RESERVED], "{name}");
+        assert_eq!(
+            out.lines().collect::<Vec<_>>(),
+            [say::NAME_RESERVED],
+            "{name}"
+        );
         assert_eq!(conv.phase, Phase::AwaitName { rut }, "{name}");
     }
     let mut out = Effects::new();
@@ -310,4 +314,63 @@ fn a_reserved_name_is_not_registered() {
         rut,
         name: "Juan Sistemas".into()
     })));
+}
+
+#[test]
+fn a_waiting_customer_backlog_is_bounded_in_lines_and_bytes() {
+    let policy = crate::conversation::Policy {
+        max_backlog_lines: 3,
+        max_backlog_bytes: 100,
+        ..crate::conversation::Policy::default()
+    };
+    let ctx = Context { policy, ..ctx() };
+    let queued = || {
+        let mut conv = logged_in();
+        conv.phase = Phase::Queued {
+            request: 7,
+            told_backlog: true,
+        };
+        conv
+    };
+    // Counts the stored lines and the notices over `lines`.
+    let run = |lines: &[&str]| {
+        let mut conv = queued();
+        let (mut stored, mut told) = (0, 0);
+        for line in lines {
+            let mut out = Effects::new();
+            conv = conv.step(
+                Input::Line {
+                    text: line,
+                    prediction: None,
+                },
+                &ctx,
+                &mut out,
+            );
+            if matches!(conv.phase, Phase::Pending(Pending::QueuedSays { .. })) {
+                conv = conv.step(
+                    Input::Hub(HubResult::Routed(Ok(Routed::Backlog))),
+                    &ctx,
+                    &mut out,
+                );
+            }
+            stored += out
+                .0
+                .iter()
+                .filter(|e| matches!(e, Effect::Record(StoreOp::AppendTranscript { .. })))
+                .count();
+            told += out.lines().filter(|l| *l == say::BACKLOG_FULL).count();
+            assert!(
+                matches!(conv.phase, Phase::Queued { .. }),
+                "{:?}",
+                conv.phase
+            );
+        }
+        (stored, told)
+    };
+    assert_eq!(
+        run(&["uno", "dos", "tres", "cuatro", "cinco", "seis"]),
+        (3, 1)
+    );
+    let long = "x".repeat(60);
+    assert_eq!(run(&[&long, &long, "corto"]), (2, 1));
 }
