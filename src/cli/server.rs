@@ -62,6 +62,13 @@ pub struct ServerArgs {
     /// serial number.
     #[arg(long)]
     pub no_second_factor: bool,
+    /// Lines a waiting customer may leave for the executive during one stay in the queue;
+    /// later ones are not kept (the customer is told once).
+    #[arg(long, value_name = "LINES", default_value_t = Config::default().policy.max_backlog_lines)]
+    pub max_waiting_lines: usize,
+    /// Bytes of those lines, in all.
+    #[arg(long, value_name = "BYTES", default_value_t = Config::default().policy.max_backlog_bytes)]
+    pub max_waiting_bytes: usize,
     /// Cap the database at this many MiB: beyond it writes fail and customers get an
     /// apology, while reads keep working (0: no cap).
     #[arg(long, default_value_t = Config::default().db_max_bytes / MIB)]
@@ -112,6 +119,8 @@ impl ServerArgs {
             agent_capacity: self.agent_capacity,
             policy: Policy {
                 second_factor: !self.no_second_factor,
+                max_backlog_lines: self.max_waiting_lines,
+                max_backlog_bytes: self.max_waiting_bytes,
                 ..defaults.policy
             },
             demo_load_customers: self.demo_load_customers,
