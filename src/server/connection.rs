@@ -479,7 +479,10 @@ pub(super) async fn serve(
     shutdown: CancellationToken,
 ) {
     // The login deadline counts from here: a TLS handshake's time is part of it.
-    let accepted = tokio::time::Instant::now();
+    let arrival = Arrival {
+        peer,
+        accepted: tokio::time::Instant::now(),
+    };
     let session = SessionId::next();
     let span = tracing::info_span!("connection", %session, %peer, ?kind);
     let _open = shared.metrics.connection();
@@ -493,7 +496,7 @@ pub(super) async fn serve(
         let end = match &shared.tls {
             None => {
                 Box::pin(converse(
-                    kind, session, stream, peer, permit, &shared, shutdown, accepted,
+                    kind, session, stream, arrival, permit, &shared, shutdown,
                 ))
                 .await
             }
@@ -501,7 +504,7 @@ pub(super) async fn serve(
                 match tls_handshake(acceptor, stream, &shared.limits, &shutdown).await {
                     Ok(stream) => {
                         Box::pin(converse(
-                            kind, session, stream, peer, permit, &shared, shutdown, accepted,
+                            kind, session, stream, arrival, permit, &shared, shutdown,
                         ))
                         .await
                     }
@@ -519,18 +522,26 @@ pub(super) async fn serve(
     .await;
 }
 
+/// Who connected, and when: the login deadline counts from `accepted`.
+#[derive(Debug, Clone, Copy)]
+struct Arrival {
+    /// The client's address (after a PROXY header).
+    peer: SocketAddr,
+    accepted: tokio::time::Instant,
+}
+
 /// Runs the conversation of the port's kind on an established stream, then closes the
 /// stream cleanly (for TLS, with a close_notify alert).
 async fn converse<S: Stream>(
     kind: Kind,
     session: SessionId,
     stream: S,
-    peer: SocketAddr,
+    arrival: Arrival,
     permit: PreLoginPermit,
     shared: &Shared,
     shutdown: CancellationToken,
-    accepted: tokio::time::Instant,
 ) -> End {
+    let Arrival { peer, accepted } = arrival;
     let mut framed = framed(stream, shared.limits.max_line_length);
     let kick = CancellationToken::new();
     let end = match kind {
