@@ -106,6 +106,15 @@ pub mod customer {
     pub const SERIAL_LOCKED_NOW: &str = bot!(
         "El número de serie no coincide. Por seguridad no mostraremos la respuesta en esta sesión."
     );
+    /// Marker: the start of [`serial_locked_for`].
+    pub const SERIAL_LOCKED_START: &str =
+        bot!("Por seguridad, la verificación con el número de serie está bloqueada");
+
+    /// Too many wrong serials for this RUT (in any session): locked for `minutes`.
+    pub fn serial_locked_for(minutes: u64) -> String {
+        let unit = if minutes == 1 { "minuto" } else { "minutos" };
+        format!("{SERIAL_LOCKED_START} por {minutes} {unit} tras varios intentos fallidos. Puede contactar a un ejecutivo.")
+    }
     /// Marker: the start of [`serial_mismatch`].
     pub const SERIAL_MISMATCH_START: &str = bot!("El número de serie no coincide. Le quedan");
     /// Option 2 starts.

@@ -9,7 +9,10 @@ use crate::names;
 use crate::nlu::review;
 use crate::nlu::{self, Decision, Intent, Prediction, Topic};
 use crate::protocol::{self, customer as say, history, BOT_NAME};
-use crate::registry::{Customer, InboxMessage, InboxOutcome, Request, RequestId, RequestState};
+use crate::registry::{
+    Customer, InboxMessage, InboxOutcome, Request, RequestId, RequestState, SerialFailures,
+    SerialLockout,
+};
 use crate::rut::Rut;
 use crate::text::sanitize;
 
@@ -96,6 +99,10 @@ enum Pending {
     FindByTopic { text: String },
     /// [`StoreOp::Request`] for one request.
     ShowRequest { id: RequestId },
+    /// [`StoreOp::SerialFailures`] before asking for the serial of `request`.
+    SerialCheck { request: RequestId, answer: String },
+    /// [`StoreOp::SerialFailed`] after a wrong serial for `request`.
+    SerialFailed { request: RequestId, answer: String },
     /// [`StoreOp::CreateRequest`] for option 2.
     Restart,
     /// [`StoreOp::CreateRequest`] for option 3.
@@ -834,11 +841,13 @@ impl Session {
                     out.send(say::SECOND_FACTOR_LOCKED);
                     return menu(out);
                 }
-                out.send(say::ASK_SERIAL);
-                Phase::AwaitSerial {
+                // Wrong serials are counted per RUT in the store: reconnecting does not
+                // reset them.
+                out.store(StoreOp::SerialFailures(customer.rut));
+                Phase::Pending(Pending::SerialCheck {
                     request: id,
                     answer,
-                }
+                })
             }
             Some(answer) => {
                 out.send(say::bot(&answer));
@@ -887,21 +896,82 @@ impl Session {
             .map(normalise_serial);
         if expected.is_some_and(|expected| expected == normalise_serial(text)) {
             self.verified = true;
+            if let Some(customer) = &self.customer {
+                out.record(StoreOp::SerialPassed(customer.rut));
+            }
             out.send(say::bot(&answer));
             return menu(out);
         }
+        let Some(rut) = self.customer.as_ref().map(|c| c.rut) else {
+            return Phase::Menu;
+        };
         self.serial_attempts += 1;
-        let left = ctx
-            .policy
-            .max_serial_attempts
-            .saturating_sub(self.serial_attempts);
-        if left == 0 {
-            tracing::warn!(request, "second factor locked after wrong serial numbers");
-            out.send(say::SERIAL_LOCKED_NOW);
-            return menu(out);
+        out.store(StoreOp::SerialFailed {
+            rut,
+            lockout: SerialLockout {
+                every: ctx.policy.max_serial_attempts,
+                base: ctx.policy.serial_lockout,
+            },
+        });
+        Phase::Pending(Pending::SerialFailed { request, answer })
+    }
+
+    /// The RUT's wrong serials, before asking for one: locked out, or asked.
+    fn on_serial_check(
+        &mut self,
+        request: RequestId,
+        answer: String,
+        failures: Result<SerialFailures, StoreFailed>,
+        out: &mut Effects,
+    ) -> Phase {
+        match failures {
+            Ok(failures) if !failures.locked_for.is_zero() => {
+                out.send(say::serial_locked_for(whole_minutes(failures.locked_for)));
+                menu(out)
+            }
+            Ok(_) => {
+                out.send(say::ASK_SERIAL);
+                Phase::AwaitSerial { request, answer }
+            }
+            // Unknown: the secret stays locked.
+            Err(StoreFailed) => {
+                out.send(say::APOLOGY);
+                menu(out)
+            }
         }
-        out.send(say::serial_mismatch(left));
-        Phase::AwaitSerial { request, answer }
+    }
+
+    /// A wrong serial was counted: tries left in this round, or locked out.
+    fn on_serial_failed(
+        &mut self,
+        request: RequestId,
+        answer: String,
+        failures: Result<SerialFailures, StoreFailed>,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
+        let every = ctx.policy.max_serial_attempts.max(1);
+        let session_left = every.saturating_sub(self.serial_attempts);
+        match failures {
+            Ok(failures) if !failures.locked_for.is_zero() => {
+                tracing::warn!(request, "second factor locked after wrong serial numbers");
+                out.send(say::serial_locked_for(whole_minutes(failures.locked_for)));
+                menu(out)
+            }
+            Ok(failures) if session_left > 0 => {
+                let left = (every - failures.count % every).min(session_left);
+                out.send(say::serial_mismatch(left));
+                Phase::AwaitSerial { request, answer }
+            }
+            Ok(_) => {
+                out.send(say::SERIAL_LOCKED_NOW);
+                menu(out)
+            }
+            Err(StoreFailed) => {
+                out.send(say::APOLOGY);
+                menu(out)
+            }
+        }
     }
 
     // --- option 2: restart -----------------------------------------------------------------
@@ -1121,6 +1191,12 @@ impl Session {
             }
             (Pending::ShowRequest { id }, StoreResult::Request(found)) => {
                 self.on_request(id, found, ctx, out)
+            }
+            (Pending::SerialCheck { request, answer }, StoreResult::SerialFailures(failures)) => {
+                self.on_serial_check(request, answer, failures, out)
+            }
+            (Pending::SerialFailed { request, answer }, StoreResult::SerialFailures(failures)) => {
+                self.on_serial_failed(request, answer, failures, ctx, out)
             }
             (Pending::Restart, StoreResult::Changed(created)) => self.on_restarted(created, out),
             (Pending::Contact { reason }, StoreResult::Changed(created)) => {
@@ -1710,6 +1786,11 @@ fn valid_name(text: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.'));
     ok.then_some(name)
+}
+
+/// `duration` in whole minutes, rounded up (at least one).
+fn whole_minutes(duration: std::time::Duration) -> u64 {
+    duration.as_secs().div_ceil(60).max(1)
 }
 
 fn normalise_serial(text: &str) -> String {

@@ -16,6 +16,7 @@ pub mod events;
 
 use std::borrow::Cow;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use agent::{
     validate_name, AgentCommand, AgentConversation, CommandError, NameError, MAX_NAME_CHARS,
@@ -23,7 +24,10 @@ pub use agent::{
 pub use customer::{CustomerConversation, Idle};
 
 use crate::nlu::Prediction;
-use crate::registry::{Customer, InboxMessage, Request, RequestId, RequestState, TranscriptLine};
+use crate::registry::{
+    Customer, InboxMessage, Request, RequestId, RequestState, SerialFailures, SerialLockout,
+    TranscriptLine,
+};
 use crate::rut::Rut;
 use events::{ChatInfo, Enqueued, HubError, Reason, RequestChange, Routed, SessionId, Waiting};
 
@@ -41,8 +45,13 @@ pub struct Context {
 pub struct Policy {
     /// Ask for the identity card's serial number before showing sensitive answers.
     pub second_factor: bool,
-    /// Wrong serial numbers allowed per session before sensitive data is locked.
+    /// Wrong serial numbers allowed per session before sensitive data is locked; also the
+    /// wrong ones, counted per RUT across sessions, after which the store locks the second
+    /// factor for a while (see `serial_lockout`).
     pub max_serial_attempts: u32,
+    /// The first lock-out of a RUT's second factor after `max_serial_attempts` wrong serials
+    /// (doubled for each further round, up to a day).
+    pub serial_lockout: Duration,
     /// Invalid or unknown RUTs allowed before the connection is closed.
     pub max_login_attempts: u32,
     /// Lines a waiting customer may leave for the executive (per stay in the queue); later
@@ -57,6 +66,7 @@ impl Default for Policy {
         Policy {
             second_factor: true,
             max_serial_attempts: 3,
+            serial_lockout: Duration::from_secs(60),
             max_login_attempts: 5,
             max_backlog_lines: 20,
             max_backlog_bytes: 8 * 1024,
@@ -186,6 +196,18 @@ pub enum StoreOp {
     /// Keep a free-text message the classifier did not handle well in the NLU inbox (no
     /// customer data in it): [`StoreResult::Done`].
     KeepInboxMessage(InboxMessage),
+    /// The wrong serials counted for a RUT: [`StoreResult::SerialFailures`].
+    SerialFailures(Rut),
+    /// Count a wrong serial for a RUT (and lock its second factor when `lockout` says
+    /// so): [`StoreResult::SerialFailures`].
+    SerialFailed {
+        /// Whose.
+        rut: Rut,
+        /// When and for how long the second factor locks.
+        lockout: SerialLockout,
+    },
+    /// A right serial: forget the RUT's wrong ones ([`StoreResult::Done`]).
+    SerialPassed(Rut),
     /// Audit a consultation of a request: [`StoreResult::Done`].
     RecordConsultation {
         /// Which request.
@@ -217,6 +239,8 @@ pub enum StoreResult {
     Changed(Result<Request, StoreFailed>),
     /// For writes that return nothing.
     Done(Result<(), StoreFailed>),
+    /// For [`StoreOp::SerialFailures`] and [`StoreOp::SerialFailed`].
+    SerialFailures(Result<SerialFailures, StoreFailed>),
 }
 
 /// A hub operation, as plain data. The driver adds the party's session (and, to join the

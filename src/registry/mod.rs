@@ -79,6 +79,52 @@ impl FromStr for RequestState {
     }
 }
 
+/// Wrong identity-card serials counted for one RUT, across connections and restarts (the
+/// second factor cannot be guessed by reconnecting).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SerialFailures {
+    /// Wrong serials since the last right one.
+    pub count: u32,
+    /// How long the second factor stays locked from now (zero: not locked).
+    pub locked_for: Duration,
+}
+
+/// How wrong serials lock the second factor: after every `every` wrong ones, for `base`,
+/// doubled for each further round, up to [`MAX_SERIAL_LOCKOUT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SerialLockout {
+    /// Wrong serials per round.
+    pub every: u32,
+    /// The first round's lock-out.
+    pub base: Duration,
+}
+
+/// The longest lock-out of the second factor.
+pub const MAX_SERIAL_LOCKOUT: Duration = Duration::from_secs(24 * 3600);
+
+impl SerialLockout {
+    /// The lock-out that starts at the `count`-th wrong serial (zero between rounds).
+    pub fn after(&self, count: u32) -> Duration {
+        let every = self.every.max(1);
+        if count == 0 || !count.is_multiple_of(every) {
+            return Duration::ZERO;
+        }
+        let doublings = (count / every - 1).min(20);
+        self.base
+            .saturating_mul(1 << doublings)
+            .min(MAX_SERIAL_LOCKOUT)
+    }
+}
+
+/// [`SerialFailures`] from a stored row: `count` wrong serials, locked until `until` (ms
+/// since the epoch), seen at `now`.
+pub(crate) fn serial_failures_at(count: i64, until: i64, now: i64) -> SerialFailures {
+    SerialFailures {
+        count: u32::try_from(count).unwrap_or(u32::MAX),
+        locked_for: Duration::from_millis(u64::try_from(until.saturating_sub(now)).unwrap_or(0)),
+    }
+}
+
 /// A customer of the company.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Customer {
@@ -403,6 +449,17 @@ pub trait Store: Send + Sync + 'static {
         let _ = reviews;
         Err(RegistryError::Unsupported("the NLU inbox"))
     }
+    /// The wrong serials counted for `rut` and the lock-out in force.
+    async fn serial_failures(&self, rut: Rut) -> Result<SerialFailures, RegistryError>;
+    /// Counts a wrong serial for `rut` and starts the lock-out `lockout` asks for; returns
+    /// the count and the lock-out now in force.
+    async fn serial_failed(
+        &self,
+        rut: Rut,
+        lockout: SerialLockout,
+    ) -> Result<SerialFailures, RegistryError>;
+    /// A right serial for `rut`: forgets its wrong ones.
+    async fn serial_passed(&self, rut: Rut) -> Result<(), RegistryError>;
     /// How the read cache has served lookups (`None` without a cache).
     fn cache_counts(&self) -> Option<CacheCounts>;
     /// The database file (`None` in memory or on a database server).
@@ -452,6 +509,26 @@ impl Registry {
     pub async fn keep_inbox_message(&self, message: InboxMessage) -> Result<(), RegistryError> {
         self.bounded(self.store.keep_inbox_message(message, self.retention))
             .await
+    }
+
+    /// The wrong serials counted for `rut` and the lock-out in force.
+    pub async fn serial_failures(&self, rut: Rut) -> Result<SerialFailures, RegistryError> {
+        self.bounded(self.store.serial_failures(rut)).await
+    }
+
+    /// Counts a wrong serial for `rut` (durably); returns the count and the lock-out now in
+    /// force.
+    pub async fn serial_failed(
+        &self,
+        rut: Rut,
+        lockout: SerialLockout,
+    ) -> Result<SerialFailures, RegistryError> {
+        self.bounded(self.store.serial_failed(rut, lockout)).await
+    }
+
+    /// A right serial for `rut`: forgets its wrong ones.
+    pub async fn serial_passed(&self, rut: Rut) -> Result<(), RegistryError> {
+        self.bounded(self.store.serial_passed(rut)).await
     }
 
     /// The kept messages, oldest first; reviewed ones only with `include_reviewed`.
@@ -723,6 +800,31 @@ pub const FLUSH_EVERY: Duration = Duration::from_millis(25);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serial_lockouts_start_every_round_and_double() {
+        let lockout = SerialLockout {
+            every: 3,
+            base: Duration::from_secs(60),
+        };
+        let minutes = |count| lockout.after(count).as_secs() / 60;
+        let table = [
+            (0, 0),
+            (1, 0),
+            (2, 0),
+            (3, 1),
+            (4, 0),
+            (5, 0),
+            (6, 2),
+            (9, 4),
+            (12, 8),
+        ];
+        for (count, expected) in table {
+            assert_eq!(minutes(count), expected, "after {count}");
+        }
+        assert_eq!(lockout.after(3 * 40), MAX_SERIAL_LOCKOUT);
+        assert_eq!(lockout.after(u32::MAX), MAX_SERIAL_LOCKOUT);
+    }
 
     #[test]
     fn states_parse_in_any_case_and_display_in_spanish() {

@@ -85,6 +85,15 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX nlu_inbox_by_at ON nlu_inbox (at);
     ",
+    // Version 4: wrong identity-card serials per RUT (issue 18), so that reconnecting does
+    // not reset them; `locked_until` in milliseconds since the epoch (0: not locked).
+    "
+    CREATE TABLE serial_failures (
+        rut          TEXT PRIMARY KEY NOT NULL,  -- compact form, e.g. 12345678-5
+        count        INTEGER NOT NULL,
+        locked_until INTEGER NOT NULL
+    ) STRICT;
+    ",
 ];
 
 /// The schema version this program writes and expects.
@@ -187,6 +196,7 @@ mod tests {
                 "history",
                 "nlu_inbox",
                 "requests",
+                "serial_failures",
                 "transcript"
             ]
         );

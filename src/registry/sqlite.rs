@@ -32,9 +32,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::cache::{Account, Cache, CacheCounts};
 use super::{
-    demo, schema, Customer, HistoryEntry, InboxEntry, InboxMessage, InboxRetention, RegistryError,
-    Request, RequestFilter, RequestId, RequestState, Review, Store, StoreConfig, TranscriptLine,
-    FLUSH_EVERY,
+    demo, schema, serial_failures_at, Customer, HistoryEntry, InboxEntry, InboxMessage,
+    InboxRetention, RegistryError, Request, RequestFilter, RequestId, RequestState, Review,
+    SerialFailures, SerialLockout, Store, StoreConfig, TranscriptLine, FLUSH_EVERY,
 };
 use crate::nlu::Intent;
 use crate::rut::Rut;
@@ -923,6 +923,57 @@ impl Store for SqliteStore {
                 f64::from(message.confidence)
             ])?;
             prune_inbox(conn, now, conn.last_insert_rowid(), retention)
+        })
+        .await
+    }
+
+    async fn serial_failures(&self, rut: Rut) -> Result<SerialFailures, RegistryError> {
+        self.read(move |conn| {
+            let row: Option<(i64, i64)> = conn
+                .prepare_cached("SELECT count, locked_until FROM serial_failures WHERE rut = ?1")?
+                .query_row([rut.compact()], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()?;
+            Ok(row.map_or_else(SerialFailures::default, |(count, until)| {
+                serial_failures_at(count, until, now_millis())
+            }))
+        })
+        .await
+    }
+
+    async fn serial_failed(
+        &self,
+        rut: Rut,
+        lockout: SerialLockout,
+    ) -> Result<SerialFailures, RegistryError> {
+        self.write(self.budget(), move |conn, _| {
+            let now = now_millis();
+            let count: i64 = conn
+                .prepare_cached(
+                    "INSERT INTO serial_failures (rut, count, locked_until) VALUES (?1, 1, 0)
+                     ON CONFLICT (rut) DO UPDATE SET count = count + 1
+                     RETURNING count",
+                )?
+                .query_row([rut.compact()], |row| row.get(0))?;
+            let lock = lockout.after(u32::try_from(count).unwrap_or(u32::MAX));
+            if !lock.is_zero() {
+                let until = now.saturating_add(i64::try_from(lock.as_millis()).unwrap_or(i64::MAX));
+                conn.prepare_cached("UPDATE serial_failures SET locked_until = ?2 WHERE rut = ?1")?
+                    .execute(params![rut.compact(), until])?;
+                return Ok(serial_failures_at(count, until, now));
+            }
+            let until: i64 = conn
+                .prepare_cached("SELECT locked_until FROM serial_failures WHERE rut = ?1")?
+                .query_row([rut.compact()], |row| row.get(0))?;
+            Ok(serial_failures_at(count, until, now))
+        })
+        .await
+    }
+
+    async fn serial_passed(&self, rut: Rut) -> Result<(), RegistryError> {
+        self.write(self.budget(), move |conn, _| {
+            conn.prepare_cached("DELETE FROM serial_failures WHERE rut = ?1")?
+                .execute([rut.compact()])?;
+            Ok(())
         })
         .await
     }

@@ -114,6 +114,18 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
             "keeping a message for review",
             registry.keep_inbox_message(message).await,
         )),
+        StoreOp::SerialFailures(rut) => StoreResult::SerialFailures(logged(
+            "reading wrong serials",
+            registry.serial_failures(rut).await,
+        )),
+        StoreOp::SerialFailed { rut, lockout } => StoreResult::SerialFailures(logged(
+            "counting a wrong serial",
+            registry.serial_failed(rut, lockout).await,
+        )),
+        StoreOp::SerialPassed(rut) => StoreResult::Done(logged(
+            "forgetting wrong serials",
+            registry.serial_passed(rut).await,
+        )),
         StoreOp::RecordConsultation { request, channel } => {
             registry.record_consultation(request, channel);
             StoreResult::Done(Ok(()))

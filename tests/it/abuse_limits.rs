@@ -189,3 +189,47 @@ async fn a_waiting_customers_backlog_is_bounded_in_bytes() {
     assert_eq!(shown, fit);
     assert_eq!(stored, fit);
 }
+
+/// Asks for the WiFi request (sensitive) and returns the first line after its details.
+async fn ask_for_the_wifi_key(jorge: &mut TestClient) -> String {
+    jorge
+        .send(&reclamos::registry::demo::WIFI_REQUEST.to_string())
+        .await;
+    jorge
+        .recv_until(|l| l == customer::ASK_SERIAL || l.starts_with(customer::SERIAL_LOCKED_START))
+        .await
+        .pop()
+        .expect("a line")
+}
+
+/// Attack 5: wrong serials are counted per RUT in the store, so reconnecting does not
+/// give new tries: after three wrong ones the next session is not even asked (before: a
+/// new connection had three new tries, 601 guesses in 0.23 s).
+#[tokio::test]
+async fn the_serial_cannot_be_guessed_across_reconnections() {
+    let server = TestServer::start().await;
+    let mut jorge = server.logged_in(JORGE).await;
+    assert_eq!(ask_for_the_wifi_key(&mut jorge).await, customer::ASK_SERIAL);
+    jorge.send("111111111").await;
+    jorge.expect(&customer::serial_mismatch(2)).await;
+    jorge.send("222222222").await;
+    jorge.expect(&customer::serial_mismatch(1)).await;
+    jorge.send("333333333").await;
+    jorge.expect(&customer::serial_locked_for(1)).await;
+    jorge.expect(customer::MORE_HELP).await;
+    jorge.expect_menu().await;
+    jorge.send("4").await;
+    jorge.expect(customer::GOODBYE).await;
+    jorge.expect_closed().await;
+
+    for _ in 0..3 {
+        let mut again = server.logged_in(JORGE).await;
+        let line = ask_for_the_wifi_key(&mut again).await;
+        assert_eq!(line, customer::serial_locked_for(1));
+        again.expect(customer::MORE_HELP).await;
+        again.expect_menu().await;
+        again.send("4").await;
+        again.expect(customer::GOODBYE).await;
+        again.expect_closed().await;
+    }
+}

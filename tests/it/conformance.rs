@@ -98,6 +98,7 @@ conformance!(
     list_filters_by_rut_and_state,
     load_customers_are_seeded_idempotently,
     the_nlu_inbox_keeps_reviews_and_bounds_its_rows,
+    wrong_serials_are_counted_per_rut_and_survive_reopening,
 );
 
 fn jorge() -> Rut {
@@ -521,6 +522,44 @@ pub async fn missing_requests_are_not_found(place: &Place) {
         registry.append_history(u64::MAX, "a", "b").await,
         Err(RegistryError::NotFound(u64::MAX))
     ));
+}
+
+pub async fn wrong_serials_are_counted_per_rut_and_survive_reopening(place: &Place) {
+    use reclamos::registry::{SerialFailures, SerialLockout};
+    use std::time::Duration;
+    let lockout = SerialLockout {
+        every: 3,
+        base: Duration::from_secs(60),
+    };
+    let registry = place.open().await;
+    assert_eq!(
+        registry.serial_failures(jorge()).await.unwrap(),
+        SerialFailures::default()
+    );
+    for count in 1..=2 {
+        let failures = registry.serial_failed(jorge(), lockout).await.unwrap();
+        assert_eq!(failures.count, count);
+        assert!(failures.locked_for.is_zero());
+    }
+    let locked = registry.serial_failed(jorge(), lockout).await.unwrap();
+    assert_eq!(locked.count, 3);
+    assert!(locked.locked_for > Duration::from_secs(50), "{locked:?}");
+    // Another RUT is not affected; a new handle (a restart) sees the same.
+    assert_eq!(
+        registry.serial_failures(claudio()).await.unwrap(),
+        SerialFailures::default()
+    );
+    drop(registry);
+    let reopened = place.open().await;
+    let seen = reopened.serial_failures(jorge()).await.unwrap();
+    assert_eq!(seen.count, 3);
+    assert!(seen.locked_for > Duration::from_secs(50), "{seen:?}");
+    // A right serial forgets them.
+    reopened.serial_passed(jorge()).await.unwrap();
+    assert_eq!(
+        reopened.serial_failures(jorge()).await.unwrap(),
+        SerialFailures::default()
+    );
 }
 
 pub async fn customers_register_once_and_requests_need_a_customer(place: &Place) {

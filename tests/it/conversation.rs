@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::Utc;
 use reclamos::conversation::events::{
@@ -14,7 +15,7 @@ use reclamos::conversation::{
 };
 use reclamos::nlu::{Classifier, Decision, Intent, Prediction};
 use reclamos::protocol::{self, agent as to_agent, customer as to_customer, history};
-use reclamos::registry::{Customer, HistoryEntry, Request, RequestState};
+use reclamos::registry::{Customer, HistoryEntry, Request, RequestState, SerialFailures};
 use reclamos::rut::Rut;
 
 const TOKEN: &str = "secreto";
@@ -270,7 +271,6 @@ fn ejemplo_1_with_the_second_factor() {
         bot.lines()[0],
         "Asistente: Solicitud 124578: Cambio de clave WiFi"
     );
-    assert_eq!(bot.lines().last(), Some(&to_customer::ASK_SERIAL));
     assert!(bot
         .out
         .0
@@ -278,9 +278,28 @@ fn ejemplo_1_with_the_second_factor() {
             request: 124_578,
             channel: "chat",
         })));
+    // Wrong serials are counted per RUT in the store: asked first, then the serial.
+    assert_eq!(
+        bot.out.0.last(),
+        Some(&Effect::Store(StoreOp::SerialFailures(jorge_rut())))
+    );
+    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures::default())));
+    assert_eq!(bot.lines(), [to_customer::ASK_SERIAL]);
     bot.line("999");
+    assert!(matches!(
+        bot.out.0.as_slice(),
+        [Effect::Store(StoreOp::SerialFailed { rut, .. })] if *rut == jorge_rut()
+    ));
+    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
+        count: 1,
+        locked_for: Duration::ZERO,
+    })));
     assert_eq!(bot.lines(), [to_customer::serial_mismatch(2)]);
     bot.line("100.200.300");
+    assert!(bot
+        .out
+        .0
+        .contains(&Effect::Record(StoreOp::SerialPassed(jorge_rut()))));
     assert_eq!(
         bot.lines(),
         with_menu(&[
@@ -308,10 +327,20 @@ fn the_second_factor_locks_and_can_be_disabled() {
         bot.line("124578");
         bot.stored(StoreResult::Request(Ok(Some(wifi()))));
         if attempt == 0 {
-            for _ in 0..3 {
+            bot.stored(StoreResult::SerialFailures(Ok(SerialFailures::default())));
+            for count in 1..=3 {
                 bot.line("000");
+                let locked_for = if count == 3 {
+                    Duration::from_secs(60)
+                } else {
+                    Duration::ZERO
+                };
+                bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
+                    count,
+                    locked_for,
+                })));
             }
-            assert_eq!(bot.lines()[0], to_customer::SERIAL_LOCKED_NOW);
+            assert_eq!(bot.lines()[0], to_customer::serial_locked_for(1));
         } else {
             assert!(bot.lines().contains(&to_customer::SECOND_FACTOR_LOCKED));
             assert!(!bot.lines().iter().any(|l| l.contains("estaesmiclave")));
@@ -332,6 +361,44 @@ fn the_second_factor_locks_and_can_be_disabled() {
     assert!(open
         .lines()
         .contains(&"Asistente: su nueva clave wifi es: estaesmiclave"));
+}
+
+/// Wrong serials of earlier sessions count: a RUT the store says is locked out is not
+/// asked for its serial, and a store that cannot tell keeps the secret locked.
+#[test]
+fn a_locked_rut_is_not_asked_for_its_serial_in_a_new_session() {
+    for (failures, expected) in [
+        (
+            Ok(SerialFailures {
+                count: 6,
+                locked_for: Duration::from_secs(90),
+            }),
+            to_customer::serial_locked_for(2),
+        ),
+        (Err(StoreFailed), to_customer::APOLOGY.to_string()),
+    ] {
+        let mut bot = Bot::logged_in();
+        bot.line("124578");
+        bot.stored(StoreResult::Request(Ok(Some(wifi()))));
+        bot.stored(StoreResult::SerialFailures(failures));
+        assert_eq!(bot.lines()[0], expected);
+        assert!(!bot.lines().contains(&to_customer::ASK_SERIAL));
+        assert!(!bot.lines().iter().any(|l| l.contains("estaesmiclave")));
+    }
+    // Two wrong serials in an earlier session: one try left in this round.
+    let mut bot = Bot::logged_in();
+    bot.line("124578");
+    bot.stored(StoreResult::Request(Ok(Some(wifi()))));
+    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
+        count: 2,
+        locked_for: Duration::ZERO,
+    })));
+    bot.line("000");
+    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
+        count: 3,
+        locked_for: Duration::from_secs(60),
+    })));
+    assert_eq!(bot.lines()[0], to_customer::serial_locked_for(1));
 }
 
 #[test]

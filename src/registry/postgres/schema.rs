@@ -93,6 +93,14 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX nlu_inbox_by_at ON nlu_inbox (at);
     ",
+    // Version 4: wrong identity-card serials per RUT (as in SQLite).
+    "
+    CREATE TABLE serial_failures (
+        rut          TEXT PRIMARY KEY NOT NULL,
+        count        BIGINT NOT NULL,
+        locked_until BIGINT NOT NULL           -- milliseconds since the epoch; 0: not locked
+    );
+    ",
 ];
 
 /// The schema version this program writes and expects.

@@ -36,9 +36,9 @@ use super::schema;
 use crate::nlu::Intent;
 use crate::registry::cache::{Account, Cache, CacheCounts};
 use crate::registry::{
-    demo, Customer, HistoryEntry, InboxEntry, InboxMessage, InboxRetention, RegistryError, Request,
-    RequestFilter, RequestId, RequestState, Review, Store, StoreConfig, TranscriptLine,
-    FLUSH_EVERY,
+    demo, serial_failures_at, Customer, HistoryEntry, InboxEntry, InboxMessage, InboxRetention,
+    RegistryError, Request, RequestFilter, RequestId, RequestState, Review, SerialFailures,
+    SerialLockout, Store, StoreConfig, TranscriptLine, FLUSH_EVERY,
 };
 use crate::rut::Rut;
 
@@ -863,6 +863,61 @@ impl Store for PgStore {
                 .await?;
         }
         Ok(usize::try_from(kept).unwrap_or(usize::MAX))
+    }
+
+    async fn serial_failures(&self, rut: Rut) -> Result<SerialFailures, RegistryError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT count, locked_until FROM serial_failures WHERE rut = $1")
+            .await?;
+        Ok(
+            match client.query_opt(&statement, &[&rut.compact()]).await? {
+                Some(row) => serial_failures_at(row.try_get(0)?, row.try_get(1)?, now_millis()),
+                None => SerialFailures::default(),
+            },
+        )
+    }
+
+    async fn serial_failed(
+        &self,
+        rut: Rut,
+        lockout: SerialLockout,
+    ) -> Result<SerialFailures, RegistryError> {
+        let now = now_millis();
+        let client = self.client().await?;
+        // One statement per step, each atomic: the count goes up, then the lock-out its
+        // new value asks for (a concurrent failure can only lengthen it).
+        let count_up = client
+            .prepare_cached(
+                "INSERT INTO serial_failures (rut, count, locked_until) VALUES ($1, 1, 0)
+                 ON CONFLICT (rut) DO UPDATE SET count = serial_failures.count + 1
+                 RETURNING count, locked_until",
+            )
+            .await?;
+        let row = client.query_one(&count_up, &[&rut.compact()]).await?;
+        let count: i64 = row.try_get(0)?;
+        let mut until: i64 = row.try_get(1)?;
+        let lock = lockout.after(u32::try_from(count).unwrap_or(u32::MAX));
+        if !lock.is_zero() {
+            until = now.saturating_add(i64::try_from(lock.as_millis()).unwrap_or(i64::MAX));
+            let lock_out = client
+                .prepare_cached(
+                    "UPDATE serial_failures SET locked_until = GREATEST(locked_until, $2)
+                     WHERE rut = $1",
+                )
+                .await?;
+            client.execute(&lock_out, &[&rut.compact(), &until]).await?;
+        }
+        Ok(serial_failures_at(count, until, now))
+    }
+
+    async fn serial_passed(&self, rut: Rut) -> Result<(), RegistryError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("DELETE FROM serial_failures WHERE rut = $1")
+            .await?;
+        client.execute(&statement, &[&rut.compact()]).await?;
+        Ok(())
     }
 
     fn cache_counts(&self) -> Option<CacheCounts> {

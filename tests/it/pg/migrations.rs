@@ -49,6 +49,7 @@ async fn concurrent_migrators_create_one_set_of_tables_and_one_demo() {
             "nlu_inbox",
             "reclamos_schema",
             "requests",
+            "serial_failures",
             "transcript"
         ]
     );
