@@ -637,6 +637,12 @@ pub mod agent {
         format!("{SYSTEM}Tiene {chats} conversaciones: :chats las lista y :switch <n> elige a quién escribe.")
     }
 
+    /// How a customer whose stored name is reserved (registered before such names were
+    /// refused) is shown to executives.
+    pub fn unnamed_customer(rut: impl Display) -> String {
+        format!("Cliente {rut}")
+    }
+
     /// A line from a customer (no prefix: the customer speaks).
     pub fn from_customer(customer: &str, text: &str) -> String {
         format!("{customer}: {text}")

@@ -1050,7 +1050,7 @@ impl Session {
         match (created, &self.customer) {
             (Ok(request), Some(customer)) => {
                 out.hub(HubOp::Enqueue {
-                    name: customer.name.clone(),
+                    name: name_for_executive(customer),
                     rut: customer.rut,
                     request: request.id,
                     reason,
@@ -1114,11 +1114,9 @@ impl Session {
 
     /// Records a line for the executive and routes it through the hub.
     fn say_to_agent(&self, request: RequestId, text: &str, out: &mut Effects) {
-        let speaker = self
-            .customer
-            .as_ref()
-            .map_or("Cliente", |c| c.name.as_str())
-            .to_string();
+        let Some(speaker) = self.customer.as_ref().map(name_for_executive) else {
+            return;
+        };
         let text = sanitize(text).into_owned();
         out.record(StoreOp::AppendTranscript {
             request,
@@ -1786,6 +1784,16 @@ fn valid_name(text: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.'));
     ok.then_some(name)
+}
+
+/// The name that prefixes the customer's lines on the executive's screen: their own, unless
+/// it passes for the server's voice (registered before reserved names were refused).
+fn name_for_executive(customer: &Customer) -> String {
+    if names::is_reserved(&customer.name) {
+        protocol::agent::unnamed_customer(customer.rut)
+    } else {
+        customer.name.clone()
+    }
 }
 
 /// `duration` in whole minutes, rounded up (at least one).

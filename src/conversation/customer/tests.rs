@@ -374,3 +374,38 @@ fn a_waiting_customer_backlog_is_bounded_in_lines_and_bytes() {
     let long = "x".repeat(60);
     assert_eq!(run(&[&long, &long, "corto"]), (2, 1));
 }
+
+#[test]
+fn a_stored_reserved_name_does_not_reach_the_executive() {
+    let mut conv = logged_in();
+    let rut = conv.session.customer.as_ref().unwrap().rut;
+    conv.session.customer.as_mut().unwrap().name = "Sistema".into();
+    conv.phase = Phase::Pending(Pending::Contact {
+        reason: Reason::default(),
+    });
+    let mut out = Effects::new();
+    let now = chrono::Utc::now();
+    conv.step(
+        Input::Stored(StoreResult::Changed(Ok(Request {
+            id: 9,
+            rut,
+            subject: "Contacto con ejecutivo".into(),
+            state: RequestState::Abierto,
+            answer: None,
+            sensitive: false,
+            history: Vec::new(),
+            created_at: now,
+            updated_at: now,
+        }))),
+        &ctx(),
+        &mut out,
+    );
+    assert!(
+        out.0.iter().any(|e| matches!(
+            e,
+            Effect::Hub(HubOp::Enqueue { name, .. }) if *name == protocol::agent::unnamed_customer(rut)
+        )),
+        "{:?}",
+        out.0
+    );
+}
