@@ -294,10 +294,8 @@ impl<'a, P: Party> Conversation<'a, P> {
                 Effect::Hub(op) => {
                     let hub = &self.shared.services.hub;
                     if let Some(result) = run_hub_op(hub, self.session, &self.reach, op) {
-                        let logged_in = matches!(
-                            result,
-                            HubResult::LoggedIn(Ok(())) | HubResult::Joined(Ok(_))
-                        );
+                        let logged_in =
+                            matches!(result, HubResult::LoggedIn(_) | HubResult::Joined(Ok(_)));
                         self.step(Input::Hub(result));
                         if logged_in && !self.slot.promote() {
                             // The logged-in cap filled up while this one logged in.

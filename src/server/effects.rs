@@ -138,7 +138,13 @@ pub(crate) fn run_hub_op(
     op: HubOp,
 ) -> Option<HubResult> {
     let result = match op {
-        HubOp::Login(rut) => HubResult::LoggedIn(hub.login(rut, session)),
+        HubOp::Login(rut) => {
+            let Reach::Customer(outbox) = reach else {
+                tracing::error!("an executive cannot log in as a customer");
+                return None;
+            };
+            HubResult::LoggedIn(hub.login(rut, session, outbox.clone()))
+        }
         HubOp::Enqueue {
             name,
             rut,
