@@ -133,6 +133,10 @@ struct State {
     clock: u64,
     /// Recent hand-offs, for the estimated wait.
     waits: WaitStats,
+    /// Sessions taken over and not gone yet, with the request whose place they lost (the
+    /// notice is repeated to them when they go, in case their connection ended before
+    /// reading it).
+    taken_over: HashMap<SessionId, Option<RequestId>>,
 }
 
 impl State {
@@ -276,12 +280,12 @@ impl Hub {
                 }
             }
         }
+        let kept = takeover.queued.map(|place| place.request);
+        state.taken_over.insert(old, kept);
         if let Some(outbox) = old_outbox {
             out.push(Delivery::Customer(
                 outbox,
-                CustomerEvent::TakenOver {
-                    kept: takeover.queued.map(|place| place.request),
-                },
+                CustomerEvent::TakenOver { kept },
             ));
         }
         takeover
@@ -401,12 +405,19 @@ impl Hub {
         Ok(())
     }
 
-    /// The customer's connection ended: forget them wherever they were.
-    pub fn customer_gone(&self, session: SessionId) {
+    /// The customer's connection ended: forget them wherever they were. When the session
+    /// had been taken over, returns the takeover notice again: a connection that ended
+    /// just as it was taken over may not have read it, and its clean-up must not undo what
+    /// the new session kept.
+    pub fn customer_gone(&self, session: SessionId) -> Option<CustomerEvent> {
         let now = Instant::now();
         let mut out = Vec::new();
-        {
+        let notice = {
             let mut state = self.lock();
+            let notice = state
+                .taken_over
+                .remove(&session)
+                .map(|kept| CustomerEvent::TakenOver { kept });
             if let Some(holder) = state.rut_of.remove(&session) {
                 if state.logged_in.get(&holder.rut) == Some(&session) {
                     state.logged_in.remove(&holder.rut);
@@ -424,8 +435,10 @@ impl Hub {
                     }
                 }
             }
-        }
+            notice
+        };
         self.send(Deliveries(out));
+        notice
     }
 
     /// An executive joins the pool (the console says so before any assignment); returns how
@@ -840,8 +853,13 @@ mod tests {
             [CustomerEvent::TakenOver { kept: None }]
         );
         assert_eq!(logins(&hub), 1);
-        // The old session's clean-up does not free the RUT the new one holds.
-        hub.customer_gone(first);
+        // The old session's clean-up does not free the RUT the new one holds, and hears the
+        // notice again (once) in case its connection ended before reading it.
+        assert_eq!(
+            hub.customer_gone(first),
+            Some(CustomerEvent::TakenOver { kept: None })
+        );
+        assert_eq!(hub.customer_gone(first), None);
         assert_eq!(logins(&hub), 1);
         assert_eq!(login(&hub, 12_345_678, second), None);
         hub.customer_gone(second);
@@ -917,7 +935,10 @@ mod tests {
         );
         assert_eq!(names_waiting(&hub), ["Cliente 1", "Cliente 2", "Cliente 3"]);
         // The old session's clean-up leaves the kept place alone.
-        hub.customer_gone(SessionId(2));
+        assert_eq!(
+            hub.customer_gone(SessionId(2)),
+            Some(CustomerEvent::TakenOver { kept: Some(2) })
+        );
         assert_eq!(hub.queue().len(), 3);
         assert_eq!(
             hub.customer_says(SessionId(12), "sigo aquí".into()),
