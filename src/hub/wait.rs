@@ -77,8 +77,11 @@ mod tests {
         Duration::from_secs(s)
     }
 
-    /// Stats with one sample per `(waited, position, executives)`, all recorded at `at`.
-    fn stats(at: Instant, samples: &[(u64, usize, usize)]) -> WaitStats {
+    /// One hand-off: seconds waited, position on joining, executives online.
+    type HandOff = (u64, usize, usize);
+
+    /// Stats with one sample per hand-off, all recorded at `at`.
+    fn stats(at: Instant, samples: &[HandOff]) -> WaitStats {
         let mut stats = WaitStats::default();
         for &(waited, position, executives) in samples {
             stats.record(at, secs(waited), position, executives);
@@ -89,7 +92,7 @@ mod tests {
     #[test]
     fn too_little_data_is_said_so() {
         let now = Instant::now();
-        let table: [(&[(u64, usize, usize)], usize, usize); 4] = [
+        let table: [(&[HandOff], usize, usize); 4] = [
             (&[], 1, 1),
             (&[(60, 1, 1), (60, 1, 1)], 1, 1),
             // Enough samples, but nobody online to serve.
