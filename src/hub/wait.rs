@@ -51,18 +51,18 @@ impl WaitStats {
     /// online: [`WaitEstimate::TooLittleData`] with fewer than [`MIN_SAMPLES`] recent
     /// hand-offs or no executive online.
     pub fn estimate(&self, now: Instant, position: usize, executives: usize) -> WaitEstimate {
-        let recent: Vec<Duration> = self
+        // Runs under the hub's lock: one pass, no allocation.
+        let (count, total) = self
             .samples
             .iter()
             .filter(|s| now.saturating_duration_since(s.at) <= MAX_AGE)
-            .map(|s| s.per_place)
-            .collect();
-        if recent.len() < MIN_SAMPLES || executives == 0 {
+            .fold((0u32, Duration::ZERO), |(n, sum), s| {
+                (n + 1, sum.saturating_add(s.per_place))
+            });
+        if (count as usize) < MIN_SAMPLES || executives == 0 {
             return WaitEstimate::TooLittleData;
         }
-        // At most WINDOW samples: the counts fit in u32.
-        let count = u32::try_from(recent.len()).unwrap_or(u32::MAX);
-        let mean = recent.iter().sum::<Duration>() / count;
+        let mean = total / count;
         let position = u32::try_from(position.max(1)).unwrap_or(u32::MAX);
         let executives = u32::try_from(executives).unwrap_or(u32::MAX);
         WaitEstimate::About(mean.saturating_mul(position) / executives)
