@@ -24,5 +24,6 @@ mod registry;
 mod requests_cli;
 mod stall;
 mod tls;
+mod waiting;
 mod zero_shot;
 mod zero_shot_server;
