@@ -233,3 +233,40 @@ async fn the_serial_cannot_be_guessed_across_reconnections() {
         again.expect_closed().await;
     }
 }
+
+/// Taking the session over from another connection does not reset the waiting bound:
+/// the new connection inherits the lines already kept.
+#[tokio::test]
+async fn a_takeover_does_not_reset_the_waiting_bound() {
+    let server = TestServer::start().await;
+    let max = reclamos::conversation::Policy::default().max_backlog_lines;
+    let mut first = server.logged_in(JORGE).await;
+    first.send("3").await;
+    first
+        .recv_until_contains("no hay ejecutivos conectados")
+        .await;
+    // One line beyond the bound: its notice says every earlier line was handled.
+    let lines: Vec<String> = (1..=max + 1)
+        .map(|i| format!("primera conexión {i}"))
+        .collect();
+    for line in &lines {
+        first.send(line).await;
+    }
+    first.expect(customer::MESSAGE_KEPT).await;
+    first.expect(customer::BACKLOG_FULL).await;
+
+    let mut second = server.customer().await;
+    second.send(JORGE).await;
+    second.recv_until(|l| l == customer::still_queued(1)).await;
+    second.send("segunda conexión").await;
+    second.expect(customer::BACKLOG_FULL).await;
+
+    let mut executive = server.agent("JuanPerez").await;
+    let hand_off = executive.recv_until(|l| l == agent::CHAT_HINT).await;
+    let shown: Vec<&String> = hand_off
+        .iter()
+        .filter(|l| l.starts_with("  Jorge Sandoval: "))
+        .collect();
+    assert_eq!(shown.len(), max, "{hand_off:#?}");
+    assert!(!hand_off.iter().any(|l| l.contains("segunda conexión")));
+}

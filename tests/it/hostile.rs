@@ -235,8 +235,8 @@ async fn a_customer_who_does_not_read_is_disconnected() {
     let server = TestServer::start_with(|config| {
         config.limits.write_timeout = Duration::from_millis(300);
         config.limits.send_queue = 8;
-        config.limits.rate = 1_000_000.0;
-        config.limits.burst = 1_000_000;
+        config.limits.agent_rate = 1_000_000.0;
+        config.limits.agent_burst = 1_000_000;
     })
     .await;
     let mut agent = server.agent("JuanPerez").await;
