@@ -25,7 +25,7 @@ pub struct HybridOptions {
 impl Default for HybridOptions {
     /// The defaults of `reclamos server --classifier hybrid`.
     fn default() -> Self {
-        crate::nlu::ClassifierArgs {
+        crate::nlu::select::ClassifierArgs {
             classifier: ClassifierMode::Hybrid,
             ..Default::default()
         }

@@ -62,7 +62,7 @@ pub struct ZeroShotOptions {
 }
 
 impl Default for ZeroShotOptions {
-    /// The defaults of `reclamos server` (see [`ClassifierArgs`](crate::nlu::ClassifierArgs)).
+    /// The defaults of `reclamos server` (see [`ClassifierArgs`](crate::nlu::select::ClassifierArgs)).
     fn default() -> Self {
         super::select::ClassifierArgs::default().zero_shot_options()
     }
