@@ -207,12 +207,9 @@ fn write_lines<W: Write>(rx: &Receiver<Message>, omitted: &AtomicU64, mut out: W
 
 /// Appends the console line saying `omitted` lines were dropped (nothing for 0).
 fn push_notice(buf: &mut Vec<u8>, omitted: u64) {
-    match omitted {
-        0 => {}
-        1 => buf.extend_from_slice(format!("{PREFIX}(1 línea de consola omitida)\n").as_bytes()),
-        n => {
-            buf.extend_from_slice(format!("{PREFIX}({n} líneas de consola omitidas)\n").as_bytes())
-        }
+    if omitted > 0 {
+        let line = crate::protocol::console::lines_dropped(omitted);
+        buf.extend_from_slice(format!("{PREFIX}{line}\n").as_bytes());
     }
 }
 
