@@ -11,6 +11,7 @@ mod conversation;
 mod crash;
 mod customer;
 mod desk;
+mod docs;
 mod eval_cli;
 mod executives;
 mod free_text;
