@@ -364,6 +364,7 @@ pub mod customer {
 pub mod agent {
     use super::Display;
     use super::SYSTEM;
+    use crate::conversation::events::HubError;
 
     /// The first line an executive receives.
     pub const GREETING: &str = system!("Canal de ejecutivos. Ingrese su token de acceso.");
@@ -446,6 +447,20 @@ pub mod agent {
     /// The name chosen at login is taken.
     pub fn name_taken_at_login(name: &str) -> String {
         format!("{SYSTEM}El nombre {name} ya está en uso. Ingrese otro.")
+    }
+
+    /// Why the hub refused an executive's operation, as the executive reads it (after
+    /// [`not_sent`], [`rename_failed`] or [`close_failed`]). The error's own `Display` is
+    /// English, for the logs.
+    pub fn hub_refusal(err: &HubError) -> String {
+        match err {
+            HubError::AlreadyLoggedIn(rut) => format!("el RUT {rut} ya tiene una sesión activa"),
+            HubError::NotQueued => "el cliente no está en la fila".to_string(),
+            HubError::NotChatting => "el cliente ya no está conversando con usted".to_string(),
+            HubError::NoCustomer => "no tiene un cliente asignado".to_string(),
+            HubError::NameTaken(name) => format!("el nombre {name} ya está en uso"),
+            HubError::UnknownAgent => "su sesión de ejecutivo no está registrada".to_string(),
+        }
     }
 
     /// A chat line the hub refused.

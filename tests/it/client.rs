@@ -1,6 +1,7 @@
 //! The terminal clients in piped mode (no TTY), run as the real binary against small fake
 //! line servers on 127.0.0.1:0.
 
+use reclamos::client::{messages, NameError};
 use reclamos::protocol::{agent as to_agent, customer as to_customer};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -180,9 +181,7 @@ fn connection_refused_is_explained() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains(&format!(
-            "could not connect to 127.0.0.1:{port}: is the server running? (cargo run -- server)"
-        )),
+        stderr.contains(&messages::could_not_connect("127.0.0.1", port)),
         "{stderr}"
     );
 }
@@ -308,7 +307,7 @@ fn agent_with_a_wrong_token_fails_clearly() {
     assert!(!out.status.success());
     assert_eq!(server.join().unwrap(), ["wrong"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("rejected the token"), "{stderr}");
+    assert!(stderr.contains(messages::TOKEN_REJECTED), "{stderr}");
 }
 
 #[test]
@@ -324,7 +323,7 @@ fn agent_without_token_file_suggests_token_option() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("no token file at") && stderr.contains("--token"),
+        stderr.contains(messages::NO_TOKEN_FILE_START) && stderr.contains("--token"),
         "{stderr}"
     );
 }
@@ -345,5 +344,6 @@ fn agent_rejects_a_name_with_spaces_before_connecting() {
     );
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("(no spaces)"), "{stderr}");
+    let refusal = NameError::BadCharacter("Juan Perez".into()).to_string();
+    assert!(stderr.contains(&refusal), "{stderr}");
 }

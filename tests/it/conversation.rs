@@ -706,7 +706,7 @@ fn the_executive_keeps_its_own_list_of_chats() {
                 Utc::now().format("%Y-%m-%d")
             ),
             to_agent::WHILE_WAITING,
-            "  Jorge Sandoval: se me cortó internet",
+            &to_agent::backlog_line("Jorge Sandoval", "se me cortó internet"),
             to_agent::CHAT_HINT,
         ]
     );
@@ -734,6 +734,12 @@ fn the_executive_keeps_its_own_list_of_chats() {
         })
     );
     desk.step(Input::Hub(HubResult::Said(Ok(jorge.clone()))));
+    // A line the hub refuses is explained in the executive's language, not the log's.
+    desk.line("¿sigue ahí?");
+    desk.step(Input::Hub(HubResult::Said(Err(HubError::NotChatting))));
+    let refusal = to_agent::hub_refusal(&HubError::NotChatting);
+    assert_eq!(desk.lines(), [to_agent::not_sent(&refusal)]);
+    assert_ne!(refusal, HubError::NotChatting.to_string());
     desk.line(":switch 2");
     assert_eq!(desk.lines(), [to_agent::now_talking_to("Ana Rojas")]);
     desk.line(":chats");
