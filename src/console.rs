@@ -21,7 +21,8 @@ use std::time::Duration;
 /// Lines waiting for the writer thread before `print` starts dropping them.
 const CAPACITY: usize = 4096;
 
-const PREFIX: &str = "[SERVER] ";
+/// What starts every console line.
+pub const PREFIX: &str = "[SERVER] ";
 
 /// Where `[SERVER]` lines go. Cheap to clone.
 #[derive(Clone)]

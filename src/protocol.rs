@@ -283,9 +283,12 @@ pub mod customer {
         )
     }
 
+    /// Marker: the start of [`no_agents`].
+    pub const NO_AGENTS_START: &str = bot!("En este momento no hay ejecutivos conectados.");
+
     /// Option 3 with no executive connected.
     pub fn no_agents(request: impl Display) -> String {
-        format!("{BOT}En este momento no hay ejecutivos conectados. Puede esperar o escribir \"cancelar\" para volver al menú; su solicitud {request} quedó registrada.")
+        format!("{NO_AGENTS_START} Puede esperar o escribir \"cancelar\" para volver al menú; su solicitud {request} quedó registrada.")
     }
 
     /// Marker: the start of [`left_queue`].
@@ -822,6 +825,7 @@ mod tests {
             ),
             (customer::assigned("Juan"), customer::ASSIGNED_START),
             (customer::enqueued(2), customer::ENQUEUED_START),
+            (customer::no_agents(9), customer::NO_AGENTS_START),
             (customer::left_queue(9), customer::LEFT_QUEUE_START),
             (customer::restarted(9), customer::RESTARTED_START),
             (customer::queue_position(2), customer::QUEUE_POSITION_START),

@@ -14,6 +14,7 @@ use reclamos::conversation::{
 };
 use reclamos::nlu::{Classifier, Decision, Intent, Prediction};
 use reclamos::protocol::{self, agent as to_agent, customer as to_customer, history};
+use reclamos::registry::demo::{WIFI_ANSWER, WIFI_REQUEST};
 use reclamos::registry::{Customer, HistoryEntry, Request, RequestState};
 use reclamos::rut::Rut;
 
@@ -49,7 +50,7 @@ fn request(id: u64, subject: &str, state: RequestState) -> Request {
         sensitive: false,
         history: vec![HistoryEntry {
             at: now,
-            author: "Asistente".into(),
+            author: protocol::BOT_NAME.into(),
             text: "Creada".into(),
         }],
         created_at: now,
@@ -59,7 +60,7 @@ fn request(id: u64, subject: &str, state: RequestState) -> Request {
 
 fn wifi() -> Request {
     Request {
-        answer: Some("su nueva clave wifi es: estaesmiclave".into()),
+        answer: Some(WIFI_ANSWER.into()),
         sensitive: true,
         ..request(124_578, "Cambio de clave WiFi", RequestState::Cerrado)
     }
@@ -268,7 +269,7 @@ fn ejemplo_1_with_the_second_factor() {
     bot.stored(StoreResult::Request(Ok(Some(wifi()))));
     assert_eq!(
         bot.lines()[0],
-        "Asistente: Solicitud 124578: Cambio de clave WiFi"
+        to_customer::request_title(WIFI_REQUEST, "Cambio de clave WiFi")
     );
     assert_eq!(bot.lines().last(), Some(&to_customer::ASK_SERIAL));
     assert!(bot
@@ -283,10 +284,7 @@ fn ejemplo_1_with_the_second_factor() {
     bot.line("100.200.300");
     assert_eq!(
         bot.lines(),
-        with_menu(&[
-            "Asistente: su nueva clave wifi es: estaesmiclave",
-            to_customer::MORE_HELP
-        ])
+        with_menu(&[&to_customer::bot(WIFI_ANSWER), to_customer::MORE_HELP])
     );
     let out = bot.line("4");
     assert!(out.closes());
@@ -331,7 +329,7 @@ fn the_second_factor_locks_and_can_be_disabled() {
     open.stored(StoreResult::Request(Ok(Some(wifi()))));
     assert!(open
         .lines()
-        .contains(&"Asistente: su nueva clave wifi es: estaesmiclave"));
+        .contains(&to_customer::bot(WIFI_ANSWER).as_str()));
 }
 
 #[test]
@@ -448,7 +446,7 @@ fn free_text_follows_the_prediction() {
     bot.stored(StoreResult::Requests(Ok(vec![wifi()])));
     assert_eq!(
         bot.lines()[0],
-        "Asistente: Solicitud 124578: Cambio de clave WiFi"
+        to_customer::request_title(WIFI_REQUEST, "Cambio de clave WiFi")
     );
 }
 

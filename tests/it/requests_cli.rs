@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use reclamos::registry::cli;
 use reclamos::registry::demo::{PLAN_REQUEST, WIFI_ANSWER, WIFI_REQUEST};
 use reclamos::registry::{Registry, RequestState};
+use reclamos::rut::Rut;
 
 fn requests(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_reclamos"))
@@ -118,14 +119,16 @@ fn errors_are_clear_and_create_nothing() {
 
     let db = dir.path().join("reclamos.db");
     drop(Registry::open(&db).unwrap());
+    let wrong_rut = "12.345.678-9".parse::<Rut>().unwrap_err().to_string();
+    let wrong_state = "pendiente".parse::<RequestState>().unwrap_err().to_string();
     for (args, expected) in [
-        (["--rut", "12.345.678-9"], "debería ser 5"),
-        (["--state", "pendiente"], "use abierto or cerrado"),
+        (["--rut", "12.345.678-9"], wrong_rut),
+        (["--state", "pendiente"], wrong_state),
     ] {
         let output = requests(&db, &args);
         assert!(!output.status.success(), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(stderr.contains(&expected), "{args:?}: {stderr}");
     }
 }
 
