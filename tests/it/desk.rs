@@ -76,11 +76,17 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
     // A short chat, then Ana leaves with :quit, like any other way of leaving.
     ana.send("Hola, soy Ana, ¿en qué le ayudo?").await;
     customer
-        .expect("Ana: Hola, soy Ana, ¿en qué le ayudo?")
+        .expect(&to_customer::from_agent(
+            "Ana",
+            "Hola, soy Ana, ¿en qué le ayudo?",
+        ))
         .await;
     customer.send("el cobro de noviembre salió dos veces").await;
-    ana.expect("Jorge Sandoval: el cobro de noviembre salió dos veces")
-        .await;
+    ana.expect(&to_agent::from_customer(
+        "Jorge Sandoval",
+        "el cobro de noviembre salió dos veces",
+    ))
+    .await;
     ana.send(":quit").await;
     ana.expect(to_agent::GOODBYE).await;
     ana.expect_closed().await;
