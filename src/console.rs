@@ -247,14 +247,16 @@ mod tests {
         }
     }
 
+    /// The omitted-lines notice for `count`, as the console prints it.
+    fn notice(count: u64) -> String {
+        format!("{PREFIX}{}", crate::protocol::console::lines_dropped(count))
+    }
+
     /// The count in an omitted-lines notice.
     fn omitted(line: &str) -> Option<u64> {
-        let rest = line.strip_prefix("[SERVER] (")?;
-        let (count, text) = rest.split_once(' ')?;
-        match text {
-            "línea de consola omitida)" | "líneas de consola omitidas)" => count.parse().ok(),
-            _ => None,
-        }
+        let rest = line.strip_prefix(PREFIX)?.strip_prefix('(')?;
+        let count: u64 = rest.split_once(' ')?.0.parse().ok()?;
+        (*line == notice(count)).then_some(count)
     }
 
     /// Runs `f` on another thread and fails if it does not finish in time.
@@ -404,7 +406,7 @@ mod tests {
         drop(open);
         console.flush();
         let mut expected: Vec<String> = (0..=8).map(|i| format!("[SERVER] {i}")).collect();
-        expected.push("[SERVER] (12 líneas de consola omitidas)".into());
+        expected.push(notice(12));
         assert_eq!(out.lines(), expected);
         // Reported once: the next line comes alone.
         console.print("21");
@@ -434,7 +436,7 @@ mod tests {
                 "[SERVER] 0",
                 "[SERVER] 1",
                 "[SERVER] 2",
-                "[SERVER] (3 líneas de consola omitidas)",
+                &notice(3),
                 "[SERVER] 6",
             ]
         );
