@@ -84,7 +84,7 @@ async fn unknown_rut_can_register_and_gets_the_menu() {
     assert!(line.contains(to_customer::NOT_REGISTERED_MARK), "{line}");
     client.send("Ana María Pérez").await;
     let registered = client.recv().await;
-    assert_eq!(registered, to_customer::registered(&rut));
+    assert_eq!(registered, to_customer::registered(rut));
     client.expect(&to_customer::hello("Ana")).await;
     client.expect_menu().await;
     client.send("1").await;
