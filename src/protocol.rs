@@ -868,8 +868,11 @@ mod tests {
 
     /// The seed's own sentences, kept word for word (the first version of the product
     /// said them; they mix registers and lack opening marks, and stay as they are).
-    const SEED: [&str; 6] = [
+    const SEED: [&str; 9] = [
         "Hola! Bienvenido, Ingrese su RUT",
+        "(1) Revisar atenciones anteriores.",
+        "(2) Reiniciar servicios.",
+        "(3) Contactar a un ejecutivo",
         "Hola {first_name}, en qué te podemos ayudar?",
         "en qué más lo podemos ayudar.",
         "Gracias por contactarnos, que tenga un buen día.",
@@ -906,7 +909,7 @@ mod tests {
     ];
 
     /// The string literals of the catalogue's source (outside this test module and
-    /// comments), with `{...}` placeholders removed and escapes left as written.
+    /// comments), escapes left as written.
     fn catalogue_literals() -> Vec<String> {
         let source = include_str!("protocol.rs");
         let source = &source[..source.find("#[cfg(test)]").expect("test module")];

@@ -23,13 +23,12 @@
 //! A block of `[SERVER]` lines is the console of the transcript just above it, once its
 //! parties have disconnected (the customer first).
 
-use std::collections::HashMap;
-
 use crate::common::{eventually, TestClient, TestServer, JORGE, TOKEN};
+use reclamos::console::PREFIX;
 use reclamos::protocol::{agent as to_agent, console as to_console, customer as to_customer};
 
 /// Who says or types a line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Party {
     Customer,
     Executive,
@@ -85,7 +84,7 @@ fn is_transcript(block: &Block) -> bool {
 
 /// Whether a block shows the server's console.
 fn is_console(block: &Block) -> bool {
-    !block.text.is_empty() && block.text.iter().all(|line| line.starts_with("[SERVER] "))
+    !block.text.is_empty() && block.text.iter().all(|line| line.starts_with(PREFIX))
 }
 
 /// A line's party prefix (if any) and the rest.
@@ -148,10 +147,8 @@ async fn replay(document: &str, block: &Block) -> Replay {
     let server = TestServer::start().await;
     let steps = steps(block);
     let mut parties: Vec<(Party, TestClient)> = Vec::new();
-    let mut first_lines: HashMap<Party, &Step> = HashMap::new();
     for step in &steps {
         let (Step::Send(party, _) | Step::Expect(party, _)) = step;
-        first_lines.entry(*party).or_insert(step);
         if parties.iter().any(|(p, _)| p == party) {
             continue;
         }
@@ -159,7 +156,8 @@ async fn replay(document: &str, block: &Block) -> Replay {
             Party::Customer => to_customer::GREETING,
             Party::Executive => to_agent::GREETING,
         };
-        let from_scratch = first_lines[party] == &Step::Expect(*party, greeting.to_string());
+        // The party's first line: its greeting, or something said or typed after logging in.
+        let from_scratch = *step == Step::Expect(*party, greeting.to_string());
         let client = match (party, from_scratch) {
             (Party::Customer, true) => TestClient::connect(server.customers()).await,
             (Party::Executive, true) => TestClient::connect(server.agents()).await,
@@ -196,7 +194,7 @@ async fn check_console(document: &str, block: &Block, replay: Replay) {
     let documented_start = to_console::listening("127.0.0.1:5555", "127.0.0.1:5556", 38);
     assert_eq!(
         start,
-        &format!("[SERVER] {documented_start}"),
+        &format!("{PREFIX}{documented_start}"),
         "{document}:{}: the console's start line",
         block.line
     );
