@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use super::review::{self, Appended};
 use super::{data, Intent};
+use crate::registry::cli::{printable, require_existing};
 use crate::registry::{InboxEntry, Registry, Review};
 
 /// The intents file `reclamos nlu review` adds to when none is given.
@@ -165,13 +166,6 @@ fn ask(input: &mut dyn BufRead, output: &mut dyn Write, in_group: bool) -> io::R
     }
 }
 
-/// Text typed by customers, made safe for an operator's terminal.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect()
-}
-
 fn describe(entry: &InboxEntry) -> String {
     format!(
         "{}  [{} -> {} {:.2}, {}]",
@@ -239,17 +233,6 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("iniciando el runtime")
 }
 
-fn require_db(db: &Path) -> anyhow::Result<()> {
-    if !db.exists() {
-        anyhow::bail!(
-            "la base de datos {} no existe (el servidor la crea al iniciar por primera vez; \
-             use --db para elegir otro archivo)",
-            db.display()
-        );
-    }
-    Ok(())
-}
-
 /// Writes `text` to `path` through a temporary file in the same directory, renamed over
 /// it: a crash leaves the old file or the new one, never half of one.
 fn replace_file(path: &Path, text: &str) -> anyhow::Result<()> {
@@ -274,7 +257,7 @@ pub fn run_review(
     input: &mut dyn BufRead,
     output: &mut dyn Write,
 ) -> anyhow::Result<ReviewSummary> {
-    require_db(&options.db)?;
+    require_existing(&options.db)?;
     let file = options.intents.display().to_string();
     let source =
         std::fs::read_to_string(&options.intents).with_context(|| format!("leyendo {file}"))?;
@@ -375,7 +358,7 @@ impl<'a> JsonEntry<'a> {
 
 /// Runs `reclamos nlu export`, printing on `output`.
 pub fn run_export(options: &ExportOptions, output: &mut dyn Write) -> anyhow::Result<()> {
-    require_db(&options.db)?;
+    require_existing(&options.db)?;
     let registry = Registry::open_read_only(&options.db)
         .with_context(|| format!("abriendo {}", options.db.display()))?;
     let entries = runtime()?

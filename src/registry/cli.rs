@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -67,16 +67,23 @@ impl Default for ListOptions {
     }
 }
 
+/// Refuses an SQLite file that does not exist: the operators' commands read the server's
+/// database and never create one.
+pub fn require_existing(path: &Path) -> anyhow::Result<()> {
+    if !path.exists() {
+        anyhow::bail!(
+            "la base de datos {} no existe (el servidor la crea al iniciar por primera vez; \
+             use --db para elegir otro archivo)",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 /// Prints the requests on stdout.
 pub fn run(args: &ListOptions) -> anyhow::Result<()> {
     if let Location::Sqlite(path) = &args.db {
-        if !path.exists() {
-            anyhow::bail!(
-                "la base de datos {} no existe (el servidor la crea al iniciar por primera vez; \
-                 use --db para elegir otro archivo)",
-                path.display()
-            );
-        }
+        require_existing(path)?;
     }
     // The registry answers through its own thread or connection; a small runtime waits.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -142,7 +149,7 @@ async fn customer_names(
 
 /// Text typed by customers, made safe for an operator's terminal: control characters
 /// (ANSI escapes, NUL, new lines) become `�`.
-fn printable(text: &str) -> String {
+pub(crate) fn printable(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
         .collect()
