@@ -9,21 +9,32 @@
 //!
 //! Fairness: customers are served first come, first served; among free executives, the one
 //! that has been free the longest gets the next customer.
+//!
+//! A RUT has one session: a login with a RUT another session holds takes that session over
+//! (the old connection is told and closes). A place in the queue moves to the new session;
+//! a chat with an executive ends as if the customer had disconnected.
+//!
+//! Every hand-off of a customer who waited is timed ([`wait::WaitStats`]), so that a
+//! customer joining the queue is told an estimated wait.
+
+pub mod wait;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::console::Console;
 pub use crate::conversation::events::{
-    AgentEvent, ChatInfo, CustomerEvent, Enqueued, HubError, Reason, RequestChange, Routed,
-    SessionId, Waiting,
+    AgentEvent, ChatInfo, CustomerEvent, Enqueued, HubError, KeptPlace, Reason, RequestChange,
+    Routed, SessionId, Takeover, WaitEstimate, Waiting,
 };
 use crate::protocol;
 use crate::registry::{RequestId, RequestState};
 use crate::rut::Rut;
+use wait::WaitStats;
 
 /// Where the hub delivers a party's events.
 #[derive(Debug, Clone)]
@@ -87,6 +98,17 @@ struct CustomerEntry {
     position: usize,
     /// The executive who had them before a requeue.
     previous_agent: Option<String>,
+    /// When they started waiting and at which position, when they did not get an
+    /// executive at once (their hand-off is then a sample of the wait).
+    waiting_since: Option<(Instant, usize)>,
+}
+
+/// A logged-in customer session.
+#[derive(Debug)]
+struct Holder {
+    rut: Rut,
+    /// Where to tell the session it was taken over.
+    outbox: Outbox<CustomerEvent>,
 }
 
 #[derive(Debug)]
@@ -104,11 +126,17 @@ struct State {
     logged_in: HashMap<Rut, SessionId>,
     /// The reverse of `logged_in` (a session holds at most one RUT), so that a
     /// disconnection finds its RUT without scanning every logged-in customer.
-    rut_of: HashMap<SessionId, Rut>,
+    rut_of: HashMap<SessionId, Holder>,
     customers: HashMap<SessionId, CustomerEntry>,
     queue: VecDeque<SessionId>,
     agents: HashMap<SessionId, AgentEntry>,
     clock: u64,
+    /// Recent hand-offs, for the estimated wait.
+    waits: WaitStats,
+    /// Sessions taken over and not gone yet, with the request whose place they lost (the
+    /// notice is repeated to them when they go, in case their connection ended before
+    /// reading it).
+    taken_over: HashMap<SessionId, Option<RequestId>>,
 }
 
 impl State {
@@ -174,27 +202,100 @@ impl Hub {
         }
     }
 
-    /// Marks `rut` as logged in by `session`; refused when another session has it. A
-    /// session holds one RUT: logging in with another releases the one it held.
-    pub fn login(&self, rut: Rut, session: SessionId) -> Result<(), HubError> {
-        let mut state = self.lock();
-        match state.logged_in.get(&rut) {
-            Some(other) if *other != session => Err(HubError::AlreadyLoggedIn(rut)),
-            _ => {
-                if let Some(previous) = state.rut_of.insert(session, rut) {
-                    if previous != rut {
-                        state.logged_in.remove(&previous);
-                    }
+    /// Marks `rut` as logged in by `session`, reached through `outbox`. A session holds
+    /// one RUT: logging in with another releases the one it held.
+    ///
+    /// When another session holds `rut`, this one takes it over: the old session is told
+    /// ([`CustomerEvent::TakenOver`]) and closes; its place in the queue moves to `session`,
+    /// its chat with an executive ends as a disconnection would. The answer says what was
+    /// taken over. (Logging in proves no more than knowing the RUT, as before: secrets stay
+    /// behind the identity card's serial number, asked again on the new session.)
+    pub fn login(
+        &self,
+        rut: Rut,
+        session: SessionId,
+        outbox: Outbox<CustomerEvent>,
+    ) -> Option<Takeover> {
+        let now = Instant::now();
+        let mut out = Vec::new();
+        let takeover = {
+            let mut state = self.lock();
+            let holder = state.logged_in.insert(rut, session);
+            let mine = Holder {
+                rut,
+                outbox: outbox.clone(),
+            };
+            if let Some(previous) = state.rut_of.insert(session, mine) {
+                if previous.rut != rut && state.logged_in.get(&previous.rut) == Some(&session) {
+                    state.logged_in.remove(&previous.rut);
                 }
-                state.logged_in.insert(rut, session);
-                Ok(())
             }
-        }
+            match holder {
+                Some(old) if old != session => {
+                    Some(self.take_over(&mut state, old, session, &outbox, now, &mut out))
+                }
+                _ => None,
+            }
+        };
+        self.send(Deliveries(out));
+        takeover
     }
 
-    /// Puts a customer at the back of the queue and serves whoever can be served.
+    /// Moves what session `old` had to session `new` (which now holds its RUT) and tells
+    /// `old`.
+    fn take_over(
+        &self,
+        state: &mut State,
+        old: SessionId,
+        new: SessionId,
+        outbox: &Outbox<CustomerEvent>,
+        now: Instant,
+        out: &mut Vec<Delivery>,
+    ) -> Takeover {
+        let old_outbox = state.rut_of.remove(&old).map(|holder| holder.outbox);
+        let mut takeover = Takeover::default();
+        if let Some(mut entry) = state.customers.remove(&old) {
+            match entry.agent {
+                // Waiting: the new session keeps the place (nobody else moves).
+                None => {
+                    entry.ticket.session = new;
+                    entry.ticket.outbox = outbox.clone();
+                    let index = state.queue.iter().position(|s| *s == old);
+                    if let Some(i) = index {
+                        state.queue[i] = new;
+                    }
+                    let position = index.map_or(entry.position, |i| i + 1);
+                    takeover.queued = Some(KeptPlace {
+                        request: entry.ticket.request,
+                        position,
+                    });
+                    state.customers.insert(new, entry);
+                }
+                // Chatting: the chat ends as if the customer had disconnected (the new
+                // connection has not proved more than knowing the RUT).
+                Some(agent) => {
+                    takeover.ended_chat = state.agents.get(&agent).map(|a| a.name.clone());
+                    self.release(state, agent, &entry, true, out);
+                    self.dispatch(state, out, now);
+                }
+            }
+        }
+        let kept = takeover.queued.map(|place| place.request);
+        state.taken_over.insert(old, kept);
+        if let Some(outbox) = old_outbox {
+            out.push(Delivery::Customer(
+                outbox,
+                CustomerEvent::TakenOver { kept },
+            ));
+        }
+        takeover
+    }
+
+    /// Puts a customer at the back of the queue and serves whoever can be served; the
+    /// answer carries the estimated wait when they were not served at once.
     pub fn enqueue(&self, ticket: Ticket) -> Enqueued {
         let session = ticket.session;
+        let now = Instant::now();
         let mut out = Vec::new();
         let result = {
             let mut state = self.lock();
@@ -208,12 +309,27 @@ impl Hub {
                     agent: None,
                     position,
                     previous_agent: None,
+                    waiting_since: None,
                 },
             );
-            self.dispatch(&mut state, &mut out);
+            self.dispatch(&mut state, &mut out, now);
+            let agents_online = state.agents.len();
+            let waiting = state
+                .customers
+                .get_mut(&session)
+                .filter(|entry| entry.agent.is_none())
+                .map(|entry| {
+                    entry.waiting_since = Some((now, entry.position));
+                    entry.position
+                });
             Enqueued {
                 position,
-                agents_online: state.agents.len(),
+                agents_online,
+                served: waiting.is_none(),
+                wait: match waiting {
+                    Some(now_at) => state.waits.estimate(now, now_at, agents_online),
+                    None => WaitEstimate::TooLittleData,
+                },
             }
         };
         self.send(Deliveries(out));
@@ -283,25 +399,35 @@ impl Hub {
                 .remove(&session)
                 .ok_or(HubError::NotChatting)?;
             self.release(&mut state, agent, &entry, false, &mut out);
-            self.dispatch(&mut state, &mut out);
+            self.dispatch(&mut state, &mut out, Instant::now());
         }
         self.send(Deliveries(out));
         Ok(())
     }
 
-    /// The customer's connection ended: forget them wherever they were.
-    pub fn customer_gone(&self, session: SessionId) {
+    /// The customer's connection ended: forget them wherever they were. When the session
+    /// had been taken over, returns the takeover notice again: a connection that ended
+    /// just as it was taken over may not have read it, and its clean-up must not undo what
+    /// the new session kept.
+    pub fn customer_gone(&self, session: SessionId) -> Option<CustomerEvent> {
+        let now = Instant::now();
         let mut out = Vec::new();
-        {
+        let notice = {
             let mut state = self.lock();
-            if let Some(rut) = state.rut_of.remove(&session) {
-                state.logged_in.remove(&rut);
+            let notice = state
+                .taken_over
+                .remove(&session)
+                .map(|kept| CustomerEvent::TakenOver { kept });
+            if let Some(holder) = state.rut_of.remove(&session) {
+                if state.logged_in.get(&holder.rut) == Some(&session) {
+                    state.logged_in.remove(&holder.rut);
+                }
             }
             if let Some(entry) = state.customers.remove(&session) {
                 match entry.agent {
                     Some(agent) => {
                         self.release(&mut state, agent, &entry, true, &mut out);
-                        self.dispatch(&mut state, &mut out);
+                        self.dispatch(&mut state, &mut out, now);
                     }
                     None => {
                         state.queue.retain(|s| *s != session);
@@ -309,8 +435,10 @@ impl Hub {
                     }
                 }
             }
-        }
+            notice
+        };
         self.send(Deliveries(out));
+        notice
     }
 
     /// An executive joins the pool (the console says so before any assignment); returns how
@@ -340,15 +468,17 @@ impl Hub {
                 },
             );
             out.push(Delivery::Console(protocol::console::agent_connected(name)));
-            self.dispatch(&mut state, &mut out);
+            self.dispatch(&mut state, &mut out, Instant::now());
             waiting
         };
         self.send(Deliveries(out));
         Ok(waiting)
     }
 
-    /// An executive's connection ended: their customers go back to the head of the queue.
+    /// An executive's connection ended: their customers go back to the head of the queue
+    /// (the customers behind them are told why they moved back).
     pub fn agent_gone(&self, session: SessionId) {
+        let now = Instant::now();
         let mut out = Vec::new();
         {
             let mut state = self.lock();
@@ -376,7 +506,15 @@ impl Hub {
                 }
             }
             renumber(&mut state, &mut out);
-            self.dispatch(&mut state, &mut out);
+            self.dispatch(&mut state, &mut out, now);
+            // Those still waiting wait again, from their new place.
+            for customer in &agent.chats {
+                if let Some(entry) = state.customers.get_mut(customer) {
+                    if entry.agent.is_none() {
+                        entry.waiting_since = Some((now, entry.position));
+                    }
+                }
+            }
         }
         self.send(Deliveries(out));
     }
@@ -474,7 +612,7 @@ impl Hub {
                     request,
                 },
             ));
-            self.dispatch(&mut state, &mut out);
+            self.dispatch(&mut state, &mut out, Instant::now());
             chat_info(&customer.ticket)
         };
         self.send(Deliveries(out));
@@ -563,8 +701,10 @@ impl Hub {
     }
 
     /// Assigns waiting customers to free executives (first come, first served; the
-    /// executive free the longest first), then announces the new queue positions.
-    fn dispatch(&self, state: &mut State, out: &mut Vec<Delivery>) {
+    /// executive free the longest first), then announces the new queue positions. Each
+    /// hand-off of a customer who waited is a sample of the wait (`now` is its time).
+    fn dispatch(&self, state: &mut State, out: &mut Vec<Delivery>, now: Instant) {
+        let executives = state.agents.len();
         while !state.queue.is_empty() {
             let free = state
                 .agents
@@ -584,6 +724,10 @@ impl Hub {
             };
             customer.agent = Some(agent_id);
             customer.position = 0;
+            if let Some((since, position)) = customer.waiting_since.take() {
+                let waited = now.saturating_duration_since(since);
+                state.waits.record(now, waited, position, executives);
+            }
             agent.chats.push(customer_id);
             let chat = chat_info(&customer.ticket);
             out.push(Delivery::Console(protocol::console::assigned(
@@ -610,7 +754,8 @@ impl Hub {
     }
 }
 
-/// Announces each waiting customer's position when it changed.
+/// Announces each waiting customer's position when it changed; a customer who moved back
+/// (only customers requeued ahead of them do that) is told why.
 fn renumber(state: &mut State, out: &mut Vec<Delivery>) {
     let State {
         queue, customers, ..
@@ -619,11 +764,13 @@ fn renumber(state: &mut State, out: &mut Vec<Delivery>) {
         if let Some(entry) = customers.get_mut(session) {
             let position = i + 1;
             if entry.position != position {
+                let event = if entry.position != 0 && position > entry.position {
+                    CustomerEvent::MovedBack(position)
+                } else {
+                    CustomerEvent::QueuePosition(position)
+                };
                 entry.position = position;
-                out.push(Delivery::Customer(
-                    entry.ticket.outbox.clone(),
-                    CustomerEvent::QueuePosition(position),
-                ));
+                out.push(Delivery::Customer(entry.ticket.outbox.clone(), event));
             }
         }
     }
@@ -646,75 +793,290 @@ mod tests {
         Rut::from_number(number).expect("valid RUT number")
     }
 
+    /// A party's outbox and what it receives.
+    fn party<E>() -> (Outbox<E>, mpsc::Receiver<E>) {
+        let (tx, rx) = mpsc::channel(64);
+        (Outbox::new(tx, CancellationToken::new()), rx)
+    }
+
+    /// Everything delivered to `rx` so far.
+    fn received<E>(rx: &mut mpsc::Receiver<E>) -> Vec<E> {
+        std::iter::from_fn(|| rx.try_recv().ok()).collect()
+    }
+
+    /// The RUT of test customer `id`.
+    fn customer_rut(id: u64) -> Rut {
+        rut(10_000_000 + u32::try_from(id).unwrap())
+    }
+
+    /// Logs `session` in with `rut`, dropping its events.
+    fn login(hub: &Hub, number: u32, session: SessionId) -> Option<Takeover> {
+        hub.login(rut(number), session, party().0)
+    }
+
+    /// A customer (session `id`, RUT `id`, request `id`) joining the queue.
+    fn ticket(id: u64, outbox: Outbox<CustomerEvent>) -> Ticket {
+        Ticket {
+            session: SessionId(id),
+            name: format!("Cliente {id}"),
+            rut: customer_rut(id),
+            request: id,
+            reason: Reason::default(),
+            outbox,
+        }
+    }
+
     /// Entries in both login maps, which must always mirror each other.
     fn logins(hub: &Hub) -> usize {
         let state = hub.lock();
         assert_eq!(state.logged_in.len(), state.rut_of.len());
         for (rut, session) in &state.logged_in {
-            assert_eq!(state.rut_of.get(session), Some(rut));
+            assert_eq!(state.rut_of.get(session).map(|h| h.rut), Some(*rut));
         }
         state.logged_in.len()
     }
 
+    fn names_waiting(hub: &Hub) -> Vec<String> {
+        hub.queue().into_iter().map(|w| w.name).collect()
+    }
+
     #[test]
-    fn a_gone_customer_frees_their_rut() {
+    fn a_second_login_takes_the_session_over() {
         let hub = Hub::new(1, Console::capture());
         let (first, second) = (SessionId(1), SessionId(2));
-        assert_eq!(hub.login(rut(12_345_678), first), Ok(()));
+        let (outbox, mut told) = party();
+        assert_eq!(hub.login(rut(12_345_678), first, outbox), None);
+        // Nothing to carry over from a session at the menu.
+        assert_eq!(login(&hub, 12_345_678, second), Some(Takeover::default()));
         assert_eq!(
-            hub.login(rut(12_345_678), second),
-            Err(HubError::AlreadyLoggedIn(rut(12_345_678)))
+            received(&mut told),
+            [CustomerEvent::TakenOver { kept: None }]
         );
-        hub.customer_gone(first);
-        assert_eq!(logins(&hub), 0);
-        assert_eq!(hub.login(rut(12_345_678), second), Ok(()));
         assert_eq!(logins(&hub), 1);
+        // The old session's clean-up does not free the RUT the new one holds, and hears the
+        // notice again (once) in case its connection ended before reading it.
+        assert_eq!(
+            hub.customer_gone(first),
+            Some(CustomerEvent::TakenOver { kept: None })
+        );
+        assert_eq!(hub.customer_gone(first), None);
+        assert_eq!(logins(&hub), 1);
+        assert_eq!(login(&hub, 12_345_678, second), None);
+        hub.customer_gone(second);
+        assert_eq!(logins(&hub), 0);
+        assert_eq!(login(&hub, 12_345_678, first), None);
     }
 
     #[test]
     fn logging_in_again_with_the_same_rut_is_harmless() {
         let hub = Hub::new(1, Console::capture());
         let session = SessionId(1);
-        assert_eq!(hub.login(rut(12_345_678), session), Ok(()));
-        assert_eq!(hub.login(rut(12_345_678), session), Ok(()));
+        assert_eq!(login(&hub, 12_345_678, session), None);
+        assert_eq!(login(&hub, 12_345_678, session), None);
         assert_eq!(logins(&hub), 1);
         hub.customer_gone(session);
         assert_eq!(logins(&hub), 0);
-        assert_eq!(hub.login(rut(12_345_678), SessionId(2)), Ok(()));
     }
 
     #[test]
     fn a_second_login_keeps_only_the_new_rut() {
         let hub = Hub::new(1, Console::capture());
         let (first, second, third) = (SessionId(1), SessionId(2), SessionId(3));
-        assert_eq!(hub.login(rut(11_111_111), first), Ok(()));
-        assert_eq!(hub.login(rut(22_222_222), first), Ok(()));
+        assert_eq!(login(&hub, 11_111_111, first), None);
+        assert_eq!(login(&hub, 22_222_222, first), None);
         assert_eq!(logins(&hub), 1);
-        // The first RUT is free again; the second is held.
-        assert_eq!(hub.login(rut(11_111_111), second), Ok(()));
-        assert_eq!(
-            hub.login(rut(22_222_222), third),
-            Err(HubError::AlreadyLoggedIn(rut(22_222_222)))
-        );
+        // The first RUT is free again.
+        assert_eq!(login(&hub, 11_111_111, second), None);
+        assert_eq!(logins(&hub), 2);
         // The first session's disconnection frees its RUT and only its RUT.
         hub.customer_gone(first);
         assert_eq!(logins(&hub), 1);
-        assert_eq!(hub.login(rut(22_222_222), third), Ok(()));
-        assert_eq!(
-            hub.login(rut(11_111_111), third),
-            Err(HubError::AlreadyLoggedIn(rut(11_111_111)))
-        );
+        assert_eq!(login(&hub, 22_222_222, third), None);
+        assert_eq!(logins(&hub), 2);
     }
 
     #[test]
     fn a_session_that_never_logged_in_can_go() {
         let hub = Hub::new(1, Console::capture());
-        assert_eq!(hub.login(rut(12_345_678), SessionId(1)), Ok(()));
+        assert_eq!(login(&hub, 12_345_678, SessionId(1)), None);
         hub.customer_gone(SessionId(2));
         assert_eq!(logins(&hub), 1);
+    }
+
+    #[test]
+    fn a_takeover_keeps_the_place_in_the_queue() {
+        let hub = Hub::new(1, Console::capture());
+        let mut old = Vec::new();
+        for id in 1..=3 {
+            let (outbox, rx) = party();
+            assert_eq!(
+                hub.login(customer_rut(id), SessionId(id), outbox.clone()),
+                None
+            );
+            hub.enqueue(ticket(id, outbox));
+            old.push(rx);
+        }
+        // Customer 2 logs in again on session 12.
+        let (outbox, mut new) = party();
+        let takeover = hub.login(customer_rut(2), SessionId(12), outbox);
         assert_eq!(
-            hub.login(rut(12_345_678), SessionId(3)),
-            Err(HubError::AlreadyLoggedIn(rut(12_345_678)))
+            takeover,
+            Some(Takeover {
+                queued: Some(KeptPlace {
+                    request: 2,
+                    position: 2
+                }),
+                ended_chat: None,
+            })
+        );
+        assert_eq!(
+            received(&mut old[1]),
+            [CustomerEvent::TakenOver { kept: Some(2) }]
+        );
+        assert_eq!(names_waiting(&hub), ["Cliente 1", "Cliente 2", "Cliente 3"]);
+        // The old session's clean-up leaves the kept place alone.
+        assert_eq!(
+            hub.customer_gone(SessionId(2)),
+            Some(CustomerEvent::TakenOver { kept: Some(2) })
+        );
+        assert_eq!(hub.queue().len(), 3);
+        assert_eq!(
+            hub.customer_says(SessionId(12), "sigo aquí".into()),
+            Ok(Routed::Backlog)
+        );
+        // The queue moves: the new session hears about it, then gets the executive.
+        let (agent, mut agent_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", agent).unwrap();
+        assert_eq!(received(&mut new), [CustomerEvent::QueuePosition(1)]);
+        hub.agent_closes(SessionId(100), SessionId(1), None)
+            .unwrap();
+        assert_eq!(
+            received(&mut new),
+            [CustomerEvent::Assigned {
+                agent: "Ana".into()
+            }]
+        );
+        let assigned: Vec<_> = received(&mut agent_rx)
+            .into_iter()
+            .filter_map(|event| match event {
+                AgentEvent::Assigned { chat, backlog, .. } => Some((chat.customer, backlog)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            assigned,
+            [
+                (SessionId(1), vec![]),
+                (SessionId(12), vec!["sigo aquí".to_string()])
+            ]
+        );
+    }
+
+    #[test]
+    fn a_takeover_ends_a_chat_like_a_disconnection() {
+        let hub = Hub::new(1, Console::capture());
+        let (agent, mut agent_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", agent).unwrap();
+        let (outbox, mut old) = party();
+        hub.login(customer_rut(1), SessionId(1), outbox.clone());
+        assert!(hub.enqueue(ticket(1, outbox)).served);
+        received(&mut agent_rx);
+        received(&mut old);
+        let takeover = hub.login(customer_rut(1), SessionId(11), party().0);
+        assert_eq!(
+            takeover,
+            Some(Takeover {
+                queued: None,
+                ended_chat: Some("Ana".into()),
+            })
+        );
+        assert_eq!(
+            received(&mut old),
+            [CustomerEvent::TakenOver { kept: None }]
+        );
+        let left = received(&mut agent_rx);
+        assert!(
+            matches!(
+                left.as_slice(),
+                [AgentEvent::CustomerLeft {
+                    disconnected: true,
+                    ..
+                }]
+            ),
+            "{left:?}"
+        );
+        assert_eq!(hub.occupancy().chats, 0);
+    }
+
+    #[test]
+    fn customers_behind_a_requeue_are_told_why_they_moved_back() {
+        let hub = Hub::new(1, Console::capture());
+        let (agent, _agent_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", agent).unwrap();
+        let (first, mut first_rx) = party();
+        let (second, mut second_rx) = party();
+        assert!(hub.enqueue(ticket(1, first)).served);
+        let enqueued = hub.enqueue(ticket(2, second));
+        assert_eq!((enqueued.position, enqueued.served), (1, false));
+        received(&mut first_rx);
+        hub.agent_gone(SessionId(100));
+        assert_eq!(
+            received(&mut first_rx),
+            [
+                CustomerEvent::AgentLeft {
+                    agent: "Ana".into()
+                },
+                CustomerEvent::QueuePosition(1)
+            ]
+        );
+        assert_eq!(received(&mut second_rx), [CustomerEvent::MovedBack(2)]);
+        // Moving forward again is a plain new position.
+        hub.leave_queue(SessionId(1)).unwrap();
+        assert_eq!(received(&mut second_rx), [CustomerEvent::QueuePosition(1)]);
+    }
+
+    #[test]
+    fn only_customers_who_waited_time_the_queue() {
+        let hub = Hub::new(1, Console::capture());
+        let (agent, _agent_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", agent).unwrap();
+        // Served at once: no estimate is given and no sample taken.
+        let served = hub.enqueue(ticket(1, party().0));
+        assert!(served.served);
+        hub.agent_closes(SessionId(100), SessionId(1), None)
+            .unwrap();
+        // Three customers wait behind customer 2, with no data yet.
+        assert!(hub.enqueue(ticket(2, party().0)).served);
+        for id in 3..=5 {
+            let enqueued = hub.enqueue(ticket(id, party().0));
+            assert_eq!(
+                (enqueued.served, enqueued.wait, enqueued.agents_online),
+                (false, WaitEstimate::TooLittleData, 1),
+                "{id}"
+            );
+        }
+        // Two hand-offs of waiting customers are not enough.
+        for id in 2..=3 {
+            hub.agent_closes(SessionId(100), SessionId(id), None)
+                .unwrap();
+        }
+        let enqueued = hub.enqueue(ticket(6, party().0));
+        assert_eq!(enqueued.wait, WaitEstimate::TooLittleData);
+        // The third is.
+        hub.agent_closes(SessionId(100), SessionId(4), None)
+            .unwrap();
+        let enqueued = hub.enqueue(ticket(7, party().0));
+        assert_eq!(enqueued.position, 2);
+        assert!(
+            matches!(enqueued.wait, WaitEstimate::About(_)),
+            "{enqueued:?}"
+        );
+        // With nobody online there is nothing to estimate.
+        hub.agent_gone(SessionId(100));
+        let enqueued = hub.enqueue(ticket(8, party().0));
+        assert_eq!(
+            (enqueued.agents_online, enqueued.wait),
+            (0, WaitEstimate::TooLittleData)
         );
     }
 }

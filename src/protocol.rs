@@ -121,8 +121,6 @@ pub mod customer {
     pub const INVALID_RUT_START: &str = bot!("RUT inválido");
     /// Marker: part of [`not_registered`].
     pub const NOT_REGISTERED_MARK: &str = "no está registrado";
-    /// Marker: the start of [`already_logged_in`].
-    pub const ALREADY_LOGGED_IN_START: &str = bot!("Ya hay una sesión activa");
     /// Marker: the start of [`hello`].
     pub const HELLO_START: &str = bot!("Hola ");
 
@@ -136,9 +134,21 @@ pub mod customer {
         format!("{BOT}El RUT {rut} no está registrado como cliente. Si desea registrarse, escriba su nombre completo; o ingrese otro RUT.")
     }
 
-    /// The RUT has a live session elsewhere.
-    pub fn already_logged_in(rut: impl Display) -> String {
-        format!("{BOT}Ya hay una sesión activa con el RUT {rut}. Ciérrela antes de ingresar nuevamente, o ingrese otro RUT.")
+    /// To the old connection when the customer's RUT logged in on another one, which
+    /// takes the session over (this connection closes next).
+    pub const TAKEN_OVER: &str = bot!("Se inició sesión con su RUT desde otra conexión, que continúa su atención. Cerramos esta conexión.");
+    /// To the new connection that took a session over (after [`hello`]).
+    pub const SESSION_RESUMED: &str =
+        bot!("Retomamos su sesión: cerramos la conexión anterior con su RUT.");
+
+    /// After a takeover: the old connection's place in the queue is kept.
+    pub fn still_queued(position: usize) -> String {
+        format!("{BOT}Conserva su lugar en la fila: usted está número {position}. Puede escribir \"cancelar\" para volver al menú.")
+    }
+
+    /// After a takeover: the old connection's chat with an executive ended.
+    pub fn chat_cut(agent: &str) -> String {
+        format!("{BOT}Su conversación con el ejecutivo {agent} terminó al cerrarse la conexión anterior. Si lo necesita, pida de nuevo un ejecutivo con la opción 3.")
     }
 
     /// Words at the serial-number prompt that ask for nothing the bot can do.
@@ -286,6 +296,24 @@ pub mod customer {
     /// Marker: the start of [`no_agents`].
     pub const NO_AGENTS_START: &str = bot!("En este momento no hay ejecutivos conectados.");
 
+    /// Marker: the start of [`wait_estimate`].
+    pub const WAIT_ESTIMATE_START: &str = bot!("Tiempo de espera estimado: ");
+    /// After [`enqueued`], with executives online but too few recent hand-offs to estimate
+    /// the wait.
+    pub const WAIT_UNKNOWN: &str = bot!("Aún no tenemos datos suficientes para estimar la espera.");
+
+    /// After [`enqueued`]: the estimated wait, from recent hand-offs (under a minute, or in
+    /// whole minutes, rounded).
+    pub fn wait_estimate(wait: std::time::Duration) -> String {
+        let seconds = wait.as_secs();
+        let how_long = match (seconds + 30) / 60 {
+            _ if seconds < 60 => "menos de un minuto".to_string(),
+            1 => "alrededor de un minuto".to_string(),
+            minutes => format!("unos {minutes} minutos"),
+        };
+        format!("{WAIT_ESTIMATE_START}{how_long}, según las últimas atenciones.")
+    }
+
     /// Option 3 with no executive connected.
     pub fn no_agents(request: impl Display) -> String {
         format!("{NO_AGENTS_START} Puede esperar o escribir \"cancelar\" para volver al menú; su solicitud {request} quedó registrada.")
@@ -355,6 +383,12 @@ pub mod customer {
     /// The executive changed the state of one of the customer's requests.
     pub fn state_changed(agent: &str, request: impl Display, state: impl Display) -> String {
         format!("{BOT}El ejecutivo {agent} cambió el estado de su solicitud {request} a {state}.")
+    }
+
+    /// The customer's position grew: customers of an executive who disconnected went back
+    /// to the head of the queue.
+    pub fn moved_back(position: usize) -> String {
+        format!("{BOT}Un ejecutivo se desconectó y los clientes que atendía volvieron a la fila delante de usted: ahora está número {position} en la fila.")
     }
 
     /// The executive disconnected.
@@ -457,7 +491,6 @@ pub mod agent {
     /// English, for the logs.
     pub fn hub_refusal(err: &HubError) -> String {
         match err {
-            HubError::AlreadyLoggedIn(rut) => format!("el RUT {rut} ya tiene una sesión activa"),
             HubError::NotQueued => "el cliente no está en la fila".to_string(),
             HubError::NotChatting => "el cliente ya no está conversando con usted".to_string(),
             HubError::NoCustomer => "no tiene un cliente asignado".to_string(),
@@ -751,6 +784,14 @@ pub mod console {
         format!("Ejecutivo {old} ahora se llama {new}.")
     }
 
+    /// A customer logged in on a new connection and took over the session of an older
+    /// one, which was closed.
+    pub fn session_taken_over(name: &str) -> String {
+        format!(
+            "Cliente {name} retomó su sesión desde una nueva conexión; la anterior fue cerrada."
+        )
+    }
+
     /// A customer was assigned to an executive.
     pub fn assigned(customer: &str, agent: &str) -> String {
         format!("Cliente {customer} redirigido a ejecutivo {agent}.")
@@ -795,6 +836,9 @@ pub mod history {
     pub const LEFT_QUEUE: &str = "El cliente dejó la fila de espera sin ser atendido.";
     /// The customer ended the chat.
     pub const ENDED_CHAT: &str = "El cliente terminó la conversación.";
+    /// The customer logged in on another connection while in the queue or a chat, and
+    /// the old connection was closed (a wait that was not kept is closed right after).
+    pub const TAKEN_OVER: &str = "El cliente retomó su sesión desde otra conexión.";
     /// An executive restarted the services.
     pub const AGENT_RESTART: &str =
         "Reinicio de servicios (Internet, TV y Telefonía) hecho por el ejecutivo.";
@@ -816,6 +860,28 @@ mod tests {
     }
 
     #[test]
+    fn waits_are_said_in_rounded_minutes() {
+        let table = [
+            (0, "menos de un minuto"),
+            (59, "menos de un minuto"),
+            (60, "alrededor de un minuto"),
+            (89, "alrededor de un minuto"),
+            (90, "unos 2 minutos"),
+            (600, "unos 10 minutos"),
+            (3 * 3600, "unos 180 minutos"),
+        ];
+        for (seconds, said) in table {
+            assert_eq!(
+                customer::wait_estimate(std::time::Duration::from_secs(seconds)),
+                format!(
+                    "{}{said}, según las últimas atenciones.",
+                    customer::WAIT_ESTIMATE_START
+                )
+            );
+        }
+    }
+
+    #[test]
     fn markers_start_their_sentences() {
         let table = [
             (customer::hello("Ana"), customer::HELLO_START),
@@ -831,8 +897,8 @@ mod tests {
             (customer::queue_position(2), customer::QUEUE_POSITION_START),
             (customer::invalid_rut("x"), customer::INVALID_RUT_START),
             (
-                customer::already_logged_in("1-9"),
-                customer::ALREADY_LOGGED_IN_START,
+                customer::wait_estimate(std::time::Duration::from_secs(600)),
+                customer::WAIT_ESTIMATE_START,
             ),
             (
                 customer::serial_mismatch(2),

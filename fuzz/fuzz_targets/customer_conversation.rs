@@ -296,7 +296,12 @@ impl<P: Party> Side<P> {
 
 fn run_hub(hub: &Hub, session: SessionId, reach: &Reach, op: HubOp) -> Option<HubResult> {
     Some(match op {
-        HubOp::Login(rut) => HubResult::LoggedIn(hub.login(rut, session)),
+        HubOp::Login(rut) => {
+            let Reach::Customer(outbox) = reach else {
+                panic!("an executive logged in as a customer")
+            };
+            HubResult::LoggedIn(hub.login(rut, session, outbox.clone()))
+        }
         HubOp::Enqueue { name, rut, request } => {
             let Reach::Customer(outbox) = reach else {
                 panic!("an executive enqueued")

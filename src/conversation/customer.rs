@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::events::{CustomerEvent, Reason, RequestChange, Routed};
+use super::events::{CustomerEvent, Reason, RequestChange, Routed, Takeover, WaitEstimate};
 use super::{Context, Effect, Effects, HubOp, HubResult, Input, StoreFailed, StoreOp, StoreResult};
 use crate::nlu::review;
 use crate::nlu::{self, Decision, Intent, Prediction, Topic};
@@ -131,6 +131,8 @@ struct Session {
     /// The free-text message the bot just acted on, kept for the inbox if the customer's
     /// next line corrects it ("no, quise decir ..."); cleared by any other line.
     acted_on: Option<InboxMessage>,
+    /// Another connection took this session over (this one closes quietly).
+    taken_over: bool,
 }
 
 /// One customer's conversation.
@@ -228,7 +230,7 @@ impl CustomerConversation {
                 phase => unexpected(phase, "store result"),
             },
             Input::Hub(result) => match phase {
-                Phase::Pending(pending) => session.on_hub(pending, result, ctx, out),
+                Phase::Pending(pending) => session.on_hub(pending, result, out),
                 phase => unexpected(phase, "hub result"),
             },
             Input::Disconnected => session.disconnected(phase, out),
@@ -342,20 +344,36 @@ impl Session {
         }
     }
 
+    /// Logged in; when the RUT had a session on another connection, this one took it over
+    /// (a place in the queue goes on here; the identity card's serial number is asked
+    /// again before any secret, as on any new session).
     fn on_login(
         &mut self,
         customer: Customer,
-        result: Result<(), super::events::HubError>,
-        ctx: &Context,
+        takeover: Option<Takeover>,
         out: &mut Effects,
     ) -> Phase {
-        if result.is_err() {
-            out.send(say::already_logged_in(customer.rut));
-            return self.failed_attempt(Phase::AwaitRut, ctx, out);
-        }
-        out.console(protocol::console::customer_connected(&customer.name));
+        let Some(takeover) = takeover else {
+            out.console(protocol::console::customer_connected(&customer.name));
+            out.send(say::hello(customer.first_name()));
+            self.customer = Some(customer);
+            show_menu(out);
+            return Phase::Menu;
+        };
+        out.console(protocol::console::session_taken_over(&customer.name));
         out.send(say::hello(customer.first_name()));
+        out.send(say::SESSION_RESUMED);
         self.customer = Some(customer);
+        if let Some(place) = takeover.queued {
+            out.send(say::still_queued(place.position));
+            return Phase::Queued {
+                request: place.request,
+                told_backlog: false,
+            };
+        }
+        if let Some(agent) = takeover.ended_chat {
+            out.send(say::chat_cut(&agent));
+        }
         show_menu(out);
         Phase::Menu
     }
@@ -1092,21 +1110,20 @@ impl Session {
         }
     }
 
-    fn on_hub(
-        &mut self,
-        pending: Pending,
-        result: HubResult,
-        ctx: &Context,
-        out: &mut Effects,
-    ) -> Phase {
+    fn on_hub(&mut self, pending: Pending, result: HubResult, out: &mut Effects) -> Phase {
         match (pending, result) {
-            (Pending::Login { customer }, HubResult::LoggedIn(result)) => {
-                self.on_login(customer, result, ctx, out)
+            (Pending::Login { customer }, HubResult::LoggedIn(takeover)) => {
+                self.on_login(customer, takeover, out)
             }
             (Pending::Enqueue { request }, HubResult::Enqueued(enqueued)) => {
                 out.send(say::enqueued(enqueued.position));
                 if enqueued.agents_online == 0 {
                     out.send(say::no_agents(request));
+                } else if !enqueued.served {
+                    match enqueued.wait {
+                        WaitEstimate::About(wait) => out.send(say::wait_estimate(wait)),
+                        WaitEstimate::TooLittleData => out.send(say::WAIT_UNKNOWN),
+                    }
                 }
                 Phase::Queued {
                     request,
@@ -1183,6 +1200,9 @@ impl Session {
 
     /// Handles an event from the hub (queue moves, executive messages...).
     fn on_event(&mut self, phase: Phase, event: CustomerEvent, out: &mut Effects) -> Phase {
+        if let CustomerEvent::TakenOver { kept } = event {
+            return self.on_taken_over(phase, kept, out);
+        }
         let request = match &phase {
             Phase::Queued { request, .. } | Phase::Chatting { request, .. } => *request,
             // Stale event for a conversation that already left the queue or the chat.
@@ -1193,6 +1213,12 @@ impl Session {
                 out.send(say::queue_position(position));
                 phase
             }
+            CustomerEvent::MovedBack(position) => {
+                out.send(say::moved_back(position));
+                phase
+            }
+            // Handled above.
+            CustomerEvent::TakenOver { .. } => phase,
             CustomerEvent::Assigned { agent } => {
                 out.send(say::assigned(&agent));
                 Phase::Chatting { request, agent }
@@ -1238,33 +1264,53 @@ impl Session {
         }
     }
 
-    /// The connection ended: leave the hub, record it when in the queue or a chat, and say
-    /// so on the console.
-    fn disconnected(&mut self, phase: Phase, out: &mut Effects) -> Phase {
-        out.hub(HubOp::CustomerGone);
+    /// Another connection logged in with this RUT and took the session over: say so and
+    /// close. A place in the queue the new connection kept (`kept`) is left alone;
+    /// anything else is left as a disconnection would leave it (the hub already ended a
+    /// chat). The new connection's console line tells the operators.
+    fn on_taken_over(&mut self, phase: Phase, kept: Option<RequestId>, out: &mut Effects) -> Phase {
+        out.send(say::TAKEN_OVER);
+        self.taken_over = true;
         match phase {
-            // Nobody took the request: it is closed, saying why.
-            Phase::Queued { request, .. }
-            | Phase::Pending(
-                Pending::Enqueue { request }
-                | Pending::LeaveQueue { request, .. }
-                | Pending::QueuedSays { request, .. },
-            ) => close_abandoned(request, history::DISCONNECTED, out),
-            // An executive has it: it stays as the executive left it.
-            Phase::Chatting { request, .. }
-            | Phase::Pending(
-                Pending::ChatSays { request, .. } | Pending::EndChat { request, .. },
-            ) => out.record(StoreOp::AppendHistory {
-                request,
-                author: Cow::Borrowed(BOT_NAME),
-                text: Cow::Borrowed(history::DISCONNECTED),
-            }),
-            _ => {}
+            Phase::Queued { request, .. } if Some(request) == kept => {}
+            phase => leave(phase, history::TAKEN_OVER, out),
         }
-        if let Some(customer) = &self.customer {
+        Phase::Closed
+    }
+
+    /// The connection ended: leave the hub, record it when in the queue or a chat, and say
+    /// so on the console (unless another connection took the session over).
+    fn disconnected(&mut self, phase: Phase, out: &mut Effects) -> Phase {
+        leave(phase, history::DISCONNECTED, out);
+        if let Some(customer) = self.customer.as_ref().filter(|_| !self.taken_over) {
             out.console(protocol::console::customer_disconnected(&customer.name));
         }
         Phase::Closed
+    }
+}
+
+/// Leaves the hub (harmless when not in it) and records `why` on a request in the queue
+/// or a chat.
+fn leave(phase: Phase, why: &'static str, out: &mut Effects) {
+    out.hub(HubOp::CustomerGone);
+    match phase {
+        // Nobody took the request: it is closed, saying why.
+        Phase::Queued { request, .. }
+        | Phase::Pending(
+            Pending::Enqueue { request }
+            | Pending::LeaveQueue { request, .. }
+            | Pending::QueuedSays { request, .. },
+        ) => close_abandoned(request, why, out),
+        // An executive has it: it stays as the executive left it.
+        Phase::Chatting { request, .. }
+        | Phase::Pending(Pending::ChatSays { request, .. } | Pending::EndChat { request, .. }) => {
+            out.record(StoreOp::AppendHistory {
+                request,
+                author: Cow::Borrowed(BOT_NAME),
+                text: Cow::Borrowed(why),
+            })
+        }
+        _ => {}
     }
 }
 

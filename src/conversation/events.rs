@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use thiserror::Error;
 
@@ -34,6 +35,15 @@ impl fmt::Display for SessionId {
 pub enum CustomerEvent {
     /// Their (new) position in the queue, from 1.
     QueuePosition(usize),
+    /// Their position grew (from 1): customers whose executive disconnected went back to
+    /// the head of the queue, ahead of them.
+    MovedBack(usize),
+    /// Their RUT logged in on another connection, which took this session over: this
+    /// connection closes. The hub already moved or ended what the session had.
+    TakenOver {
+        /// The request whose place in the queue moved to the new connection, if any.
+        kept: Option<RequestId>,
+    },
     /// An executive took them.
     Assigned {
         /// The executive's display name.
@@ -142,12 +152,29 @@ pub enum AgentEvent {
     },
 }
 
+/// What a login took over from the session that held the RUT before (that session is
+/// told and closes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Takeover {
+    /// The old session was waiting in the queue: the new one keeps its place.
+    pub queued: Option<KeptPlace>,
+    /// The old session was chatting with this executive: that chat ended (the executive
+    /// was told the customer disconnected).
+    pub ended_chat: Option<String>,
+}
+
+/// A place in the queue kept across a takeover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeptPlace {
+    /// The contact request of the wait.
+    pub request: RequestId,
+    /// Position in the queue, from 1.
+    pub position: usize,
+}
+
 /// Why a hub operation was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum HubError {
-    /// The RUT already has a live session.
-    #[error("RUT {0} already has a live session")]
-    AlreadyLoggedIn(Rut),
     /// The customer is not waiting in the queue.
     #[error("not waiting in the queue")]
     NotQueued,
@@ -172,6 +199,19 @@ pub struct Enqueued {
     pub position: usize,
     /// Executives connected right now.
     pub agents_online: usize,
+    /// An executive took them at once (the assignment event follows).
+    pub served: bool,
+    /// How long they may wait, from recent hand-offs.
+    pub wait: WaitEstimate,
+}
+
+/// An estimated wait in the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitEstimate {
+    /// Too few recent hand-offs, or no executive online.
+    TooLittleData,
+    /// About this long.
+    About(Duration),
 }
 
 /// Where a customer's line went.

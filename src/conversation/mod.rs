@@ -25,7 +25,9 @@ pub use customer::{CustomerConversation, Idle};
 use crate::nlu::Prediction;
 use crate::registry::{Customer, InboxMessage, Request, RequestId, RequestState, TranscriptLine};
 use crate::rut::Rut;
-use events::{ChatInfo, Enqueued, HubError, Reason, RequestChange, Routed, SessionId, Waiting};
+use events::{
+    ChatInfo, Enqueued, HubError, Reason, RequestChange, Routed, SessionId, Takeover, Waiting,
+};
 
 /// What a conversation needs to decide, all of it pure data. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -216,7 +218,8 @@ pub enum StoreResult {
 /// queue or the pool, where to reach it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HubOp {
-    /// Hold this RUT for the session: [`HubResult::LoggedIn`].
+    /// Hold this RUT for the session, taking it over from another session that holds it:
+    /// [`HubResult::LoggedIn`].
     Login(Rut),
     /// Join the queue: [`HubResult::Enqueued`].
     Enqueue {
@@ -291,8 +294,9 @@ impl HubOp {
 /// The result of a [`HubOp`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HubResult {
-    /// For [`HubOp::Login`].
-    LoggedIn(Result<(), HubError>),
+    /// For [`HubOp::Login`]: what was taken over from another session, if one held the
+    /// RUT.
+    LoggedIn(Option<Takeover>),
     /// For [`HubOp::Enqueue`].
     Enqueued(Enqueued),
     /// For [`HubOp::CustomerSays`].

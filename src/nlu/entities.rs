@@ -157,11 +157,14 @@ pub fn declines(input: &str) -> bool {
     }
 }
 
+/// Whether `phrase` occurs in `haystack` as whole words: bounded by spaces or the ends.
+/// Runs on every line at the menu, so it allocates nothing.
 fn contains_phrase(haystack: &str, phrase: &str) -> bool {
-    haystack == phrase
-        || haystack.starts_with(&format!("{phrase} "))
-        || haystack.ends_with(&format!(" {phrase}"))
-        || haystack.contains(&format!(" {phrase} "))
+    let bytes = haystack.as_bytes();
+    haystack.match_indices(phrase).any(|(start, _)| {
+        let end = start + phrase.len();
+        (start == 0 || bytes[start - 1] == b' ') && (end == bytes.len() || bytes[end] == b' ')
+    })
 }
 
 /// Finds a request number in the text: "¿cómo va la solicitud 124578?", "ticket #124578",
@@ -418,6 +421,28 @@ pub fn is_cancel(input: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn phrases_match_whole_words_only() {
+        for (haystack, phrase, expected) in [
+            ("volver", "volver", true),
+            ("quiero volver", "volver", true),
+            ("volver al menu", "volver", true),
+            ("ya quiero volver al menu", "volver", true),
+            ("revolver", "volver", false),
+            ("volverlo", "volver", false),
+            ("revolver volver", "volver", true),
+            ("no quiero nada", "no quiero", true),
+            ("no quieroo", "no quiero", false),
+            ("", "volver", false),
+        ] {
+            assert_eq!(
+                super::contains_phrase(haystack, phrase),
+                expected,
+                "{haystack:?} / {phrase:?}"
+            );
+        }
+    }
     use super::*;
 
     #[test]

@@ -358,7 +358,7 @@ fn ratio(a: f64, b: f64) -> f64 {
 }
 
 /// The cases with seeded random character edits applied.
-pub fn with_typos(cases: &[Case], rate: f64, seed: u64) -> Vec<Case> {
+fn with_typos(cases: &[Case], rate: f64, seed: u64) -> Vec<Case> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     cases
         .iter()

@@ -20,6 +20,9 @@ use tokio::sync::oneshot;
 use super::{Classifier, Intent, Prediction};
 
 /// Message the user sees when the model is requested from a build without it.
+/// The zero-shot hypothesis template: `{}` is replaced by each intent's description.
+pub const DEFAULT_TEMPLATE: &str = "Este mensaje trata de {}.";
+
 pub const NOT_BUILT: &str =
     "built without the zero-shot feature: rebuild with --features zero-shot";
 
@@ -90,7 +93,7 @@ impl Default for ClassifierArgs {
             zero_shot_threshold: 0.5,
             min_entailment: 0.5,
             clarify_margin: 0.1,
-            hypothesis_template: "Este mensaje trata de {}.".into(),
+            hypothesis_template: DEFAULT_TEMPLATE.into(),
             hybrid_threshold: 0.7,
             hybrid_weight: 0.5,
             model_queue: 16,
@@ -234,17 +237,9 @@ fn load_model(
     yaml: &Arc<dyn Classifier>,
     descriptions: &[(Intent, String)],
 ) -> anyhow::Result<Arc<dyn Classifier>> {
-    use super::zero_shot::{HybridClassifier, HybridOptions, ZeroShotClassifier, ZeroShotOptions};
+    use super::zero_shot::{HybridClassifier, ZeroShotClassifier};
 
-    let options = ZeroShotOptions {
-        template: args.hypothesis_template.clone(),
-        threshold: args.zero_shot_threshold,
-        clarify_margin: args.clarify_margin,
-        min_entailment: args.min_entailment,
-        torch_threads: args.torch_threads,
-        ..ZeroShotOptions::default()
-    };
-    let model = ZeroShotClassifier::load(dir, descriptions, options)
+    let model = ZeroShotClassifier::load(dir, descriptions, args.zero_shot_options())
         .with_context(|| format!("loading the zero-shot model {}", dir.display()))?;
     let info = model.info();
     tracing::info!(
@@ -254,18 +249,38 @@ fn load_model(
         load_ms = info.load_time.as_millis() as u64,
         "zero-shot model loaded"
     );
-    let options = HybridOptions {
-        mode: args.classifier,
-        unsure_below: args.hybrid_threshold,
-        model_weight: args.hybrid_weight,
-        threshold: args.zero_shot_threshold,
-        clarify_margin: args.clarify_margin,
-    };
     Ok(Arc::new(HybridClassifier::new(
         Arc::clone(yaml),
         Arc::new(model),
-        options,
+        args.hybrid_options(),
     )))
+}
+
+#[cfg(feature = "zero-shot")]
+impl ClassifierArgs {
+    /// The model's tuning these arguments ask for; with the defaults, the defaults of
+    /// [`ZeroShotOptions`](super::zero_shot::ZeroShotOptions) (defined once, here).
+    pub(crate) fn zero_shot_options(&self) -> super::zero_shot::ZeroShotOptions {
+        super::zero_shot::ZeroShotOptions {
+            template: self.hypothesis_template.clone(),
+            threshold: self.zero_shot_threshold,
+            clarify_margin: self.clarify_margin,
+            min_entailment: self.min_entailment,
+            max_tokens: super::zero_shot::MAX_TOKENS,
+            torch_threads: self.torch_threads,
+        }
+    }
+
+    /// The routing between the YAML classifier and the model these arguments ask for.
+    pub(crate) fn hybrid_options(&self) -> super::zero_shot::HybridOptions {
+        super::zero_shot::HybridOptions {
+            mode: self.classifier,
+            unsure_below: self.hybrid_threshold,
+            model_weight: self.hybrid_weight,
+            threshold: self.zero_shot_threshold,
+            clarify_margin: self.clarify_margin,
+        }
+    }
 }
 
 #[cfg(not(feature = "zero-shot"))]

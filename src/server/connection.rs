@@ -29,7 +29,7 @@ use crate::conversation::{
     AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, HubResult, Idle,
     Input, StoreOp,
 };
-use crate::hub::Outbox;
+use crate::hub::{Hub, Outbox};
 use crate::nlu::select::ModelWorker;
 use crate::protocol;
 
@@ -110,6 +110,13 @@ trait Party: Sized + Send {
     fn reach(outbox: Outbox<Self::Event>) -> Reach;
     /// The hub operation that forgets the party (when its conversation was lost).
     fn gone() -> HubOp;
+    /// At the end of the connection, before the conversation hears it: an event the hub
+    /// sent that the party must still hear although its connection may have ended before
+    /// reading it (a customer's takeover notice). Leaves the hub when that is needed to
+    /// know.
+    fn last_notice(_hub: &Hub, _session: SessionId) -> Option<Self::Event> {
+        None
+    }
 }
 
 impl Party for CustomerConversation {
@@ -138,6 +145,11 @@ impl Party for CustomerConversation {
     }
     fn gone() -> HubOp {
         HubOp::CustomerGone
+    }
+    fn last_notice(hub: &Hub, session: SessionId) -> Option<CustomerEvent> {
+        // Leaving first closes the window in which a takeover could still happen: after
+        // this, the session holds nothing to take over.
+        hub.customer_gone(session)
     }
 }
 
@@ -294,10 +306,8 @@ impl<'a, P: Party> Conversation<'a, P> {
                 Effect::Hub(op) => {
                     let hub = &self.shared.services.hub;
                     if let Some(result) = run_hub_op(hub, self.session, &self.reach, op) {
-                        let logged_in = matches!(
-                            result,
-                            HubResult::LoggedIn(Ok(())) | HubResult::Joined(Ok(_))
-                        );
+                        let logged_in =
+                            matches!(result, HubResult::LoggedIn(_) | HubResult::Joined(Ok(_)));
                         self.step(Input::Hub(result));
                         if logged_in && !self.slot.promote() {
                             // The logged-in cap filled up while this one logged in.
@@ -354,6 +364,9 @@ impl<'a, P: Party> Conversation<'a, P> {
         // Effects left by a step cut short (the socket failed while they ran) are dropped:
         // the conversation is told it is disconnected instead.
         self.effects.clear();
+        if let Some(event) = P::last_notice(&self.shared.services.hub, self.session) {
+            self.step(Input::Event(event));
+        }
         self.step(Input::Disconnected);
         self.finished = true;
         let services = &self.shared.services;

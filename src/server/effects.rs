@@ -138,7 +138,13 @@ pub(crate) fn run_hub_op(
     op: HubOp,
 ) -> Option<HubResult> {
     let result = match op {
-        HubOp::Login(rut) => HubResult::LoggedIn(hub.login(rut, session)),
+        HubOp::Login(rut) => {
+            let Reach::Customer(outbox) = reach else {
+                tracing::error!("an executive cannot log in as a customer");
+                return None;
+            };
+            HubResult::LoggedIn(hub.login(rut, session, outbox.clone()))
+        }
         HubOp::Enqueue {
             name,
             rut,
@@ -162,7 +168,8 @@ pub(crate) fn run_hub_op(
         HubOp::LeaveQueue => HubResult::LeftQueue(hub.leave_queue(session)),
         HubOp::CustomerEndsChat => HubResult::ChatEnded(hub.customer_ends_chat(session)),
         HubOp::CustomerGone => {
-            hub.customer_gone(session);
+            // A takeover notice it repeats is for the driver's last clean-up (`finish`).
+            let _ = hub.customer_gone(session);
             return None;
         }
         HubOp::AgentJoin(name) => {

@@ -3,10 +3,12 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::Utc;
 use reclamos::conversation::events::{
-    AgentEvent, ChatInfo, CustomerEvent, Enqueued, HubError, Reason, Routed, SessionId, Waiting,
+    AgentEvent, ChatInfo, CustomerEvent, Enqueued, HubError, KeptPlace, Reason, Routed, SessionId,
+    Takeover, WaitEstimate, Waiting,
 };
 use reclamos::conversation::{
     AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, HubResult, Input,
@@ -133,7 +135,7 @@ impl Bot {
         let mut bot = Bot::new();
         bot.line("12.345.678-5");
         bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
-        bot.hub(HubResult::LoggedIn(Ok(())));
+        bot.hub(HubResult::LoggedIn(None));
         bot
     }
 }
@@ -169,7 +171,7 @@ fn login_asks_the_store_then_the_hub() {
         bot.stored(StoreResult::Customer(Ok(Some(jorge())))).0,
         [Effect::Hub(HubOp::Login(jorge_rut()))]
     );
-    bot.hub(HubResult::LoggedIn(Ok(())));
+    bot.hub(HubResult::LoggedIn(None));
     assert_eq!(
         bot.out.0[0],
         Effect::Console("Cliente Jorge Sandoval conectado.".into())
@@ -182,7 +184,6 @@ fn login_asks_the_store_then_the_hub() {
 #[test]
 fn login_answers_table() {
     // (line, store answer, hub answer, expected lines)
-    let taken = to_customer::already_logged_in(jorge_rut());
     let unknown = to_customer::not_registered(jorge_rut());
     type Case = (
         &'static str,
@@ -208,10 +209,14 @@ fn login_answers_table() {
         (
             "12.345.678-5",
             Some(StoreResult::Customer(Ok(Some(jorge())))),
-            Some(HubResult::LoggedIn(Err(HubError::AlreadyLoggedIn(
-                jorge_rut(),
-            )))),
-            vec![taken],
+            Some(HubResult::LoggedIn(Some(Takeover::default()))),
+            [
+                to_customer::hello("Jorge"),
+                to_customer::SESSION_RESUMED.to_string(),
+            ]
+            .into_iter()
+            .chain(to_customer::MENU.map(String::from))
+            .collect(),
         ),
     ];
     for (line, stored, hub, expected) in cases {
@@ -324,7 +329,7 @@ fn the_second_factor_locks_and_can_be_disabled() {
     });
     open.line("12345678-5");
     open.stored(StoreResult::Customer(Ok(Some(jorge()))));
-    open.hub(HubResult::LoggedIn(Ok(())));
+    open.hub(HubResult::LoggedIn(None));
     open.line("124578");
     open.stored(StoreResult::Request(Ok(Some(wifi()))));
     assert!(open
@@ -471,6 +476,8 @@ fn queue_and_chat() {
     bot.hub(HubResult::Enqueued(Enqueued {
         position: 1,
         agents_online: 0,
+        served: false,
+        wait: WaitEstimate::TooLittleData,
     }));
     assert_eq!(
         bot.lines(),
@@ -539,7 +546,16 @@ fn leaving_the_queue_races_with_an_assignment() {
     bot.hub(HubResult::Enqueued(Enqueued {
         position: 1,
         agents_online: 1,
+        served: false,
+        wait: WaitEstimate::About(Duration::from_secs(300)),
     }));
+    assert_eq!(
+        bot.lines(),
+        [
+            to_customer::enqueued(1),
+            to_customer::wait_estimate(Duration::from_secs(300))
+        ]
+    );
     bot.line("cancelar");
     assert_eq!(bot.out.0, [Effect::Hub(HubOp::LeaveQueue)]);
     bot.hub(HubResult::LeftQueue(Err(HubError::NotQueued)));
@@ -556,6 +572,210 @@ fn leaving_the_queue_races_with_an_assignment() {
                 text: Cow::Borrowed(history::DISCONNECTED),
             }),
         ]
+    );
+}
+
+/// Jorge in the queue for request 9, with `agents_online` executives.
+fn queued(enqueued: Enqueued) -> Bot {
+    let mut bot = Bot::logged_in();
+    bot.line("3");
+    bot.stored(StoreResult::Changed(Ok(request(
+        9,
+        history::CONTACT_SUBJECT,
+        RequestState::Abierto,
+    ))));
+    bot.hub(HubResult::Enqueued(enqueued));
+    bot
+}
+
+#[test]
+fn the_queue_line_is_followed_by_the_estimated_wait() {
+    let minutes = Duration::from_secs(420);
+    // (executives online, served at once, estimate, lines after the seed sentence)
+    let table = [
+        (
+            0,
+            false,
+            WaitEstimate::TooLittleData,
+            vec![to_customer::no_agents(9)],
+        ),
+        (
+            2,
+            false,
+            WaitEstimate::TooLittleData,
+            vec![to_customer::WAIT_UNKNOWN.to_string()],
+        ),
+        (
+            2,
+            false,
+            WaitEstimate::About(minutes),
+            vec![to_customer::wait_estimate(minutes)],
+        ),
+        // Taken at once: the executive's line follows, no estimate.
+        (2, true, WaitEstimate::TooLittleData, vec![]),
+    ];
+    for (agents_online, served, wait, after) in table {
+        let bot = queued(Enqueued {
+            position: 3,
+            agents_online,
+            served,
+            wait,
+        });
+        let mut expected = vec![to_customer::enqueued(3)];
+        expected.extend(after);
+        assert_eq!(bot.lines(), expected, "{agents_online} {served} {wait:?}");
+    }
+    assert_eq!(
+        to_customer::enqueued(3),
+        "Asistente: Estamos redirigiendo a un asistente, usted está número 3 en la fila.",
+        "the seed's sentence, word for word"
+    );
+}
+
+#[test]
+fn moving_back_in_line_is_explained() {
+    let mut bot = queued(Enqueued {
+        position: 1,
+        agents_online: 1,
+        served: false,
+        wait: WaitEstimate::TooLittleData,
+    });
+    bot.step(Input::Event(CustomerEvent::MovedBack(3)));
+    assert_eq!(bot.lines(), [to_customer::moved_back(3)]);
+    bot.step(Input::Event(CustomerEvent::QueuePosition(2)));
+    assert_eq!(bot.lines(), [to_customer::queue_position(2)]);
+}
+
+#[test]
+fn a_login_that_takes_a_session_over_says_what_it_kept() {
+    let hello = to_customer::hello("Jorge");
+    let still = to_customer::still_queued(4);
+    let cut = to_customer::chat_cut("Ana");
+    let kept = Takeover {
+        queued: Some(KeptPlace {
+            request: 9,
+            position: 4,
+        }),
+        ended_chat: None,
+    };
+    let ended = Takeover {
+        queued: None,
+        ended_chat: Some("Ana".into()),
+    };
+    let plain = [hello.as_str(), to_customer::SESSION_RESUMED];
+    let cut_short = [hello.as_str(), to_customer::SESSION_RESUMED, &cut];
+    let table: [(Takeover, Vec<&str>); 3] = [
+        (Takeover::default(), with_menu(&plain)),
+        (kept, vec![&hello, to_customer::SESSION_RESUMED, &still]),
+        (ended, with_menu(&cut_short)),
+    ];
+    for (takeover, expected) in table {
+        let mut bot = Bot::new();
+        bot.line("12.345.678-5");
+        bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
+        bot.hub(HubResult::LoggedIn(Some(takeover.clone())));
+        assert_eq!(bot.lines(), expected, "{takeover:?}");
+        assert_eq!(
+            bot.out.0[0],
+            Effect::Console(protocol::console::session_taken_over("Jorge Sandoval")),
+            "{takeover:?}"
+        );
+        // The session is a new one: secrets still need the serial number.
+        if takeover.queued.is_none() {
+            bot.line("1");
+            bot.stored(StoreResult::Requests(Ok(vec![wifi()])));
+            bot.line("1");
+            bot.stored(StoreResult::Request(Ok(Some(wifi()))));
+            assert_eq!(bot.lines().last(), Some(&to_customer::ASK_SERIAL));
+        }
+    }
+    // A kept place goes on waiting: the executive's hand-off reaches the new session.
+    let mut bot = Bot::new();
+    bot.line("12.345.678-5");
+    bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
+    bot.hub(HubResult::LoggedIn(Some(Takeover {
+        queued: Some(KeptPlace {
+            request: 9,
+            position: 1,
+        }),
+        ended_chat: None,
+    })));
+    bot.step(Input::Event(CustomerEvent::Assigned {
+        agent: "Ana".into(),
+    }));
+    assert_eq!(bot.lines(), [to_customer::assigned("Ana")]);
+}
+
+#[test]
+fn a_session_taken_over_says_so_and_closes() {
+    let closed_abandoned = |why: &'static str| {
+        vec![
+            Effect::Hub(HubOp::CustomerGone),
+            Effect::Record(StoreOp::AppendHistory {
+                request: 9,
+                author: Cow::Borrowed("Asistente"),
+                text: Cow::Borrowed(why),
+            }),
+            Effect::Record(StoreOp::SetState {
+                request: 9,
+                state: RequestState::Cerrado,
+                author: "Asistente".into(),
+            }),
+        ]
+    };
+    let waiting = || {
+        queued(Enqueued {
+            position: 1,
+            agents_online: 0,
+            served: false,
+            wait: WaitEstimate::TooLittleData,
+        })
+    };
+    let told = Effect::Send(Cow::Borrowed(to_customer::TAKEN_OVER));
+
+    // In the queue, its place kept by the new session: nothing to record.
+    let mut bot = waiting();
+    bot.step(Input::Event(CustomerEvent::TakenOver { kept: Some(9) }));
+    assert_eq!(bot.out.0, [told.clone(), Effect::Close]);
+    assert!(bot.conv().is_closed());
+    // Its disconnection afterwards prints nothing: the new session's console line said it.
+    bot.step(Input::Disconnected);
+    assert_eq!(bot.out.0, [Effect::Hub(HubOp::CustomerGone)]);
+
+    // In the queue with a place not kept (another wait): closed like an abandoned one.
+    let mut bot = waiting();
+    bot.step(Input::Event(CustomerEvent::TakenOver { kept: None }));
+    let mut expected = vec![told.clone()];
+    expected.extend(closed_abandoned(history::TAKEN_OVER));
+    expected.push(Effect::Close);
+    assert_eq!(bot.out.0, expected);
+
+    // In a chat: the history says so (the hub already told the executive).
+    let mut bot = waiting();
+    bot.step(Input::Event(CustomerEvent::Assigned {
+        agent: "Ana".into(),
+    }));
+    bot.step(Input::Event(CustomerEvent::TakenOver { kept: None }));
+    assert_eq!(
+        bot.out.0,
+        [
+            told.clone(),
+            Effect::Hub(HubOp::CustomerGone),
+            Effect::Record(StoreOp::AppendHistory {
+                request: 9,
+                author: Cow::Borrowed("Asistente"),
+                text: Cow::Borrowed(history::TAKEN_OVER),
+            }),
+            Effect::Close,
+        ]
+    );
+
+    // At the menu.
+    let mut bot = Bot::logged_in();
+    bot.step(Input::Event(CustomerEvent::TakenOver { kept: None }));
+    assert_eq!(
+        bot.out.0,
+        [told, Effect::Hub(HubOp::CustomerGone), Effect::Close]
     );
 }
 

@@ -101,32 +101,6 @@ async fn unknown_rut_can_register_and_gets_the_menu() {
 }
 
 #[tokio::test]
-async fn second_login_with_the_same_rut_is_refused_and_the_first_is_untouched() {
-    let server = TestServer::start().await;
-    let mut first = server.logged_in(JORGE).await;
-    let mut second = server.customer().await;
-    second.send(JORGE).await;
-    let line = second.recv().await;
-    assert!(
-        line.starts_with(to_customer::ALREADY_LOGGED_IN_START),
-        "{line}"
-    );
-    first.send("1").await;
-    first.expect(to_customer::YOUR_REQUESTS).await;
-    // Once the first leaves, the RUT can log in again.
-    first.send("volver").await;
-    first.recv_until(|l| l == to_customer::MENU_LAST).await;
-    first.send("4").await;
-    first.recv_until_contains(to_customer::GOODBYE).await;
-    first.expect_closed().await;
-    server
-        .expect_console(&to_console::customer_disconnected("Jorge Sandoval"))
-        .await;
-    second.send(JORGE).await;
-    second.expect(&to_customer::hello("Jorge")).await;
-}
-
-#[tokio::test]
 async fn restart_records_a_request_and_prints_the_console_line() {
     let server = TestServer::start().await;
     let mut client = server.logged_in(JORGE).await;

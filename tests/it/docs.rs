@@ -3,13 +3,15 @@
 //! TCP on a new server with its own new database, and the server's lines must equal the
 //! documented ones.
 //!
-//! A transcript line is `[customer]  ` or `[executive] ` (optional, both 12 characters wide,
-//! so that indented server lines keep their indentation) followed by what the client
-//! sends (`> text` or `C: text`) or what the server says (`S: text`, or any other text).
-//! Lines without a party belong to the customer, or to the executive when the block's first
-//! server line is the executives' channel's. A party whose first line is its port's greeting
-//! connects from scratch; any other starts logged in (the customer as Jorge Sandoval at the
-//! menu, the executive as JuanPerez), in the order the parties first appear. Each party's
+//! A transcript line is a party, `[label]` padded with spaces to 12 characters (optional;
+//! the padding keeps indented server lines indented), followed by what the client sends
+//! (`> text` or `C: text`) or what the server says (`S: text`, or any other text). Each
+//! label is one connection: `[executive]` on the executives' port, any other (`[customer]`,
+//! `[old]`, ...) on the customers'. Lines without a party belong to `customer`, or to
+//! `executive` when the block's first server line is the executives' channel's. A party
+//! whose first line is its port's greeting connects from scratch; any other starts logged in
+//! (a customer as Jorge Sandoval at the menu, the executive as JuanPerez), in the order the
+//! parties first appear. Each party's
 //! lines are checked in their own order (the two connections are independent streams);
 //! lines the server sends after a party's last documented line are not read.
 //!
@@ -27,11 +29,33 @@ use crate::common::{eventually, TestClient, TestServer, JORGE, TOKEN};
 use reclamos::console::PREFIX;
 use reclamos::protocol::{agent as to_agent, console as to_console, customer as to_customer};
 
-/// Who says or types a line.
+/// Which port a connection is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Party {
-    Customer,
-    Executive,
+enum Port {
+    Customers,
+    Executives,
+}
+
+/// Who says or types a line: one connection, named by its label in the transcript
+/// (`executive` is on the executives' port, any other label on the customers').
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Party(String);
+
+impl Party {
+    fn of(port: Port) -> Party {
+        Party(match port {
+            Port::Customers => "customer".into(),
+            Port::Executives => "executive".into(),
+        })
+    }
+
+    fn port(&self) -> Port {
+        if self.0 == "executive" {
+            Port::Executives
+        } else {
+            Port::Customers
+        }
+    }
 }
 
 /// One line of a transcript.
@@ -87,27 +111,32 @@ fn is_console(block: &Block) -> bool {
     !block.text.is_empty() && block.text.iter().all(|line| line.starts_with(PREFIX))
 }
 
+/// Width of a party prefix: `[label]` padded with spaces, so that indented server lines
+/// keep their indentation.
+const PARTY_WIDTH: usize = 12;
+
 /// A line's party prefix (if any) and the rest.
 fn body_of(line: &str) -> (Option<Party>, &str) {
-    for (prefix, party) in [
-        ("[customer]  ", Party::Customer),
-        ("[executive] ", Party::Executive),
-    ] {
-        if let Some(rest) = line.strip_prefix(prefix) {
-            return (Some(party), rest);
-        }
-    }
-    (None, line)
+    let Some((label, rest)) = line
+        .strip_prefix('[')
+        .and_then(|rest| rest.split_once(']'))
+        .filter(|(label, rest)| !label.is_empty() && rest.starts_with(' '))
+    else {
+        return (None, line);
+    };
+    let padding = PARTY_WIDTH.saturating_sub(label.len() + 2).max(1);
+    let body = rest.get(padding..).unwrap_or("");
+    (Some(Party(label.to_string())), body)
 }
 
 /// Whose port's speaker says `line`, when the server says it as `Asistente` or `Sistema`.
-fn speaker_of(line: &str) -> Option<Party> {
+fn speaker_of(line: &str) -> Option<Port> {
     let body = body_of(line).1;
     let said = body.strip_prefix("S: ").unwrap_or(body);
     if said.starts_with(reclamos::protocol::BOT) {
-        Some(Party::Customer)
+        Some(Port::Customers)
     } else if said.starts_with(reclamos::protocol::SYSTEM) {
-        Some(Party::Executive)
+        Some(Port::Executives)
     } else {
         None
     }
@@ -119,13 +148,13 @@ fn steps(block: &Block) -> Vec<Step> {
         .text
         .iter()
         .find_map(|line| speaker_of(line))
-        .unwrap_or(Party::Customer);
+        .unwrap_or(Port::Customers);
     block
         .text
         .iter()
         .map(|line| {
             let (party, body) = body_of(line);
-            let party = party.unwrap_or(default);
+            let party = party.unwrap_or_else(|| Party::of(default));
             if let Some(input) = body.strip_prefix("> ").or_else(|| body.strip_prefix("C: ")) {
                 Step::Send(party, input.replace("<token>", TOKEN))
             } else {
@@ -152,26 +181,26 @@ async fn replay(document: &str, block: &Block) -> Replay {
         if parties.iter().any(|(p, _)| p == party) {
             continue;
         }
-        let greeting = match party {
-            Party::Customer => to_customer::GREETING,
-            Party::Executive => to_agent::GREETING,
+        let greeting = match party.port() {
+            Port::Customers => to_customer::GREETING,
+            Port::Executives => to_agent::GREETING,
         };
         // The party's first line: its greeting, or something said or typed after logging in.
-        let from_scratch = *step == Step::Expect(*party, greeting.to_string());
-        let client = match (party, from_scratch) {
-            (Party::Customer, true) => TestClient::connect(server.customers()).await,
-            (Party::Executive, true) => TestClient::connect(server.agents()).await,
-            (Party::Customer, false) => server.logged_in(JORGE).await,
-            (Party::Executive, false) => server.agent("JuanPerez").await,
+        let from_scratch = *step == Step::Expect(party.clone(), greeting.to_string());
+        let client = match (party.port(), from_scratch) {
+            (Port::Customers, true) => TestClient::connect(server.customers()).await,
+            (Port::Executives, true) => TestClient::connect(server.agents()).await,
+            (Port::Customers, false) => server.logged_in(JORGE).await,
+            (Port::Executives, false) => server.agent("JuanPerez").await,
         };
-        parties.push((*party, client));
+        parties.push((party.clone(), client));
     }
     for (n, step) in steps.iter().enumerate() {
         let at = format!("{document}:{}", block.line + n + 1);
         match step {
-            Step::Send(party, text) => client(&mut parties, *party).send(text).await,
+            Step::Send(party, text) => client(&mut parties, party).send(text).await,
             Step::Expect(party, text) => {
-                let got = client(&mut parties, *party).recv().await;
+                let got = client(&mut parties, party).recv().await;
                 assert_eq!(&got, text, "{at}: the server said otherwise");
             }
         }
@@ -179,10 +208,10 @@ async fn replay(document: &str, block: &Block) -> Replay {
     Replay { server, parties }
 }
 
-fn client(parties: &mut [(Party, TestClient)], party: Party) -> &mut TestClient {
+fn client<'a>(parties: &'a mut [(Party, TestClient)], party: &Party) -> &'a mut TestClient {
     &mut parties
         .iter_mut()
-        .find(|(p, _)| *p == party)
+        .find(|(p, _)| p == party)
         .expect("every party connects first")
         .1
 }
@@ -253,7 +282,7 @@ fn the_readme_stays_a_front_door() {
 
 #[tokio::test]
 async fn the_protocol_document_is_what_the_server_says() {
-    assert!(check_document("docs/protocol.md").await >= 4);
+    assert!(check_document("docs/protocol.md").await >= 5);
 }
 
 #[test]
@@ -264,22 +293,26 @@ fn transcript_lines_parse_by_party_and_direction() {
             "Sistema: Canal de ejecutivos. Ingrese su token de acceso.",
             "C: <token>",
             "[customer]  > 3",
-            "[customer]  Asistente: Hola",
+            "[customer]    123499 Cambio de Plan",
+            "[old]       S: Asistente: Hola",
             "S: Sistema: Hola",
         ]
         .map(String::from)
         .to_vec(),
     };
+    let party = |label: &str| Party(label.to_string());
     assert_eq!(
         steps(&block),
         [
-            Step::Expect(Party::Executive, to_agent::GREETING.to_string()),
-            Step::Send(Party::Executive, TOKEN.to_string()),
-            Step::Send(Party::Customer, "3".to_string()),
-            Step::Expect(Party::Customer, "Asistente: Hola".to_string()),
-            Step::Expect(Party::Executive, "Sistema: Hola".to_string()),
+            Step::Expect(party("executive"), to_agent::GREETING.to_string()),
+            Step::Send(party("executive"), TOKEN.to_string()),
+            Step::Send(party("customer"), "3".to_string()),
+            Step::Expect(party("customer"), "  123499 Cambio de Plan".to_string()),
+            Step::Expect(party("old"), "Asistente: Hola".to_string()),
+            Step::Expect(party("executive"), "Sistema: Hola".to_string()),
         ]
     );
+    assert_eq!(party("old").port(), Port::Customers);
     let plain = plain_blocks("```sh\nAsistente: x\n```\n\n```\nAsistente: y\n```\n");
     assert_eq!(plain.len(), 1);
     assert_eq!(plain[0].line, 5);

@@ -294,11 +294,12 @@ async fn executive_disconnect_requeues_the_customer_at_the_head() {
     let mut second = server.logged_in(&ruts[1].to_string()).await;
     second.send("3").await;
     second.expect(&to_customer::enqueued(1)).await;
+    second.expect(to_customer::WAIT_UNKNOWN).await;
     agent.recv_until_contains(to_agent::CHAT_HINT).await;
     drop(agent);
     first.expect(&to_customer::agent_left("JuanPerez")).await;
     first.expect(&to_customer::queue_position(1)).await;
-    second.expect(&to_customer::queue_position(2)).await;
+    second.expect(&to_customer::moved_back(2)).await;
     server
         .expect_console(&to_console::agent_disconnected("JuanPerez"))
         .await;

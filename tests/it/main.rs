@@ -25,5 +25,6 @@ mod registry;
 mod requests_cli;
 mod stall;
 mod tls;
+mod waiting;
 mod zero_shot;
 mod zero_shot_server;

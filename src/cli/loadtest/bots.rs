@@ -311,7 +311,6 @@ pub fn answer_end(line: &str) -> Option<AnswerEnd> {
         AnswerEnd::Goodbye
     } else if line.starts_with(say::INVALID_RUT_START)
         || line.contains(say::NOT_REGISTERED_MARK)
-        || line.starts_with(say::ALREADY_LOGGED_IN_START)
         || line == say::RUT_HINT
     {
         AnswerEnd::LoginRejected(line.to_string())

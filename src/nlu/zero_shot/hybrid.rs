@@ -23,14 +23,13 @@ pub struct HybridOptions {
 }
 
 impl Default for HybridOptions {
+    /// The defaults of `reclamos server --classifier hybrid`.
     fn default() -> Self {
-        HybridOptions {
-            mode: ClassifierMode::Hybrid,
-            unsure_below: 0.7,
-            model_weight: 0.5,
-            threshold: 0.5,
-            clarify_margin: 0.1,
+        crate::nlu::select::ClassifierArgs {
+            classifier: ClassifierMode::Hybrid,
+            ..Default::default()
         }
+        .hybrid_options()
     }
 }
 

@@ -37,7 +37,11 @@ pub use self::load::NliLabels;
 use super::{Classifier, Decision, Intent, Prediction};
 
 /// Default hypothesis template; `{}` is replaced by the intent's description.
-pub const DEFAULT_TEMPLATE: &str = "Este mensaje trata de {}.";
+pub use super::select::DEFAULT_TEMPLATE;
+
+/// Longest input in tokens (premise + hypothesis) unless [`ZeroShotOptions::max_tokens`]
+/// says otherwise.
+pub const MAX_TOKENS: usize = 128;
 
 /// Tuning of [`ZeroShotClassifier`].
 #[derive(Debug, Clone, PartialEq)]
@@ -58,15 +62,9 @@ pub struct ZeroShotOptions {
 }
 
 impl Default for ZeroShotOptions {
+    /// The defaults of `reclamos server` (see [`ClassifierArgs`](crate::nlu::select::ClassifierArgs)).
     fn default() -> Self {
-        ZeroShotOptions {
-            template: DEFAULT_TEMPLATE.to_string(),
-            threshold: 0.5,
-            clarify_margin: 0.1,
-            min_entailment: 0.5,
-            max_tokens: 128,
-            torch_threads: None,
-        }
+        super::select::ClassifierArgs::default().zero_shot_options()
     }
 }
 
@@ -205,7 +203,7 @@ impl ZeroShotClassifier {
     }
 
     /// Classifies one message, reporting model errors instead of abstaining.
-    pub fn try_classify(&self, text: &str) -> Result<Prediction, ModelError> {
+    fn try_classify(&self, text: &str) -> Result<Prediction, ModelError> {
         Ok(self.decide(&self.score(text)?))
     }
 

@@ -1,0 +1,264 @@
+//! Waiting for an executive over real TCP (issue 16, item 7): the queue line's estimated
+//! wait with and without recent hand-offs, a customer moved back in line told why, and a
+//! second login with the same RUT taking the session over (the old connection told and
+//! closed; a place in the queue kept; a chat ended as a disconnection; the identity
+//! card's serial still asked before a secret).
+
+use crate::common::{TestClient, TestServer, JORGE, JORGE_SERIAL};
+use reclamos::protocol::{agent as to_agent, console, customer as to_customer};
+use reclamos::registry::RequestState;
+
+/// The RUT of Jorge's WiFi request, whose answer is a secret.
+const WIFI_REQUEST: u64 = 124_578;
+const WIFI_ANSWER: &str = "Asistente: su nueva clave wifi es: estaesmiclave";
+
+/// Reads an executive's lines up to the chat hint; returns the customer's name.
+async fn hand_off(agent: &mut TestClient) -> String {
+    let lines = agent.recv_until(|l| l == to_agent::CHAT_HINT).await;
+    let first = lines
+        .iter()
+        .find_map(|l| l.strip_prefix(to_agent::NEW_CUSTOMER_START))
+        .unwrap_or_else(|| panic!("no new customer in {lines:#?}"));
+    first.split(" (RUT").next().unwrap().to_string()
+}
+
+/// Closes the executive's current chat with `name`.
+async fn close(agent: &mut TestClient, name: &str) {
+    agent.send(":close").await;
+    agent.expect(&to_agent::chat_closed(name)).await;
+}
+
+#[tokio::test]
+async fn the_queue_line_gives_an_estimate_once_there_are_hand_offs() {
+    let server = TestServer::start().await;
+    let ruts = server.load_customers(5).await;
+    let mut ana = server.agent("Ana").await;
+    // The first is served at once: no estimate, the executive's line follows.
+    let mut served = server.logged_in(&ruts[0].to_string()).await;
+    served.send("3").await;
+    served.expect(&to_customer::enqueued(1)).await;
+    served.expect(&to_customer::assigned("Ana")).await;
+    // Three wait behind, with no hand-off timed yet: said honestly.
+    let mut waiting = Vec::new();
+    for (i, rut) in ruts[1..4].iter().enumerate() {
+        let mut customer = server.logged_in(&rut.to_string()).await;
+        customer.send("3").await;
+        customer.expect(&to_customer::enqueued(i + 1)).await;
+        customer.expect(to_customer::WAIT_UNKNOWN).await;
+        waiting.push(customer);
+    }
+    // Three hand-offs of customers who waited.
+    let mut name = hand_off(&mut ana).await;
+    for customer in &mut waiting {
+        close(&mut ana, &name).await;
+        customer
+            .recv_until_contains(to_customer::ASSIGNED_START)
+            .await;
+        name = hand_off(&mut ana).await;
+    }
+    // The next one hears an estimate from them.
+    let mut last = server.logged_in(&ruts[4].to_string()).await;
+    last.send("3").await;
+    last.expect(&to_customer::enqueued(1)).await;
+    let estimate = last.recv().await;
+    assert!(
+        estimate.starts_with(to_customer::WAIT_ESTIMATE_START),
+        "{estimate}"
+    );
+    // With nobody online, the line says so (no estimate).
+    ana.send(":quit").await;
+    ana.expect(to_agent::GOODBYE).await;
+    ana.expect_closed().await;
+    server
+        .expect_console(&format!("[SERVER] {}", console::agent_disconnected("Ana")))
+        .await;
+    let mut alone = server.logged_in(JORGE).await;
+    alone.send("3").await;
+    let lines = alone
+        .recv_until(|l| l.contains("no hay ejecutivos conectados"))
+        .await;
+    assert_eq!(lines[0], to_customer::enqueued(3), "{lines:#?}");
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+}
+
+#[tokio::test]
+async fn a_customer_moved_back_in_line_is_told_why() {
+    let server = TestServer::start().await;
+    let ruts = server.load_customers(3).await;
+    let mut ana = server.agent("Ana").await;
+    let mut chatting = server.logged_in(&ruts[0].to_string()).await;
+    chatting.send("3").await;
+    chatting
+        .recv_until_contains(to_customer::ASSIGNED_START)
+        .await;
+    hand_off(&mut ana).await;
+    let mut second = server.logged_in(&ruts[1].to_string()).await;
+    second.send("3").await;
+    second.expect(&to_customer::enqueued(1)).await;
+    second.expect(to_customer::WAIT_UNKNOWN).await;
+    let mut third = server.logged_in(&ruts[2].to_string()).await;
+    third.send("3").await;
+    third.expect(&to_customer::enqueued(2)).await;
+    third.expect(to_customer::WAIT_UNKNOWN).await;
+    // Ana's connection drops: her customer goes back to the head, the others move back.
+    drop(ana);
+    chatting.expect(&to_customer::agent_left("Ana")).await;
+    chatting.expect(&to_customer::queue_position(1)).await;
+    second.expect(&to_customer::moved_back(2)).await;
+    third.expect(&to_customer::moved_back(3)).await;
+    // Moving forward again is just the number.
+    chatting.send("cancelar").await;
+    chatting
+        .recv_until_contains(to_customer::LEFT_QUEUE_START)
+        .await;
+    second.expect(&to_customer::queue_position(1)).await;
+    third.expect(&to_customer::queue_position(2)).await;
+}
+
+/// Asks for the WiFi request and expects the serial-number prompt.
+async fn ask_for_the_wifi_key(customer: &mut TestClient) {
+    customer.send("1").await;
+    customer
+        .recv_until(|l| l == to_customer::WHICH_REQUEST)
+        .await;
+    customer.send(&WIFI_REQUEST.to_string()).await;
+    customer.recv_until(|l| l == to_customer::ASK_SERIAL).await;
+}
+
+#[tokio::test]
+async fn a_second_login_takes_the_session_over_and_the_serial_is_asked_again() {
+    let server = TestServer::start().await;
+    let mut old = server.logged_in(JORGE).await;
+    // The old session proved the serial number.
+    ask_for_the_wifi_key(&mut old).await;
+    old.send(JORGE_SERIAL).await;
+    old.expect(WIFI_ANSWER).await;
+    old.recv_until(|l| l == to_customer::MENU_LAST).await;
+
+    let mut new = server.customer().await;
+    new.send(JORGE).await;
+    new.expect(&to_customer::hello("Jorge")).await;
+    new.expect(to_customer::SESSION_RESUMED).await;
+    new.expect_menu().await;
+    old.expect(to_customer::TAKEN_OVER).await;
+    old.expect_closed().await;
+    server
+        .expect_console(&format!(
+            "[SERVER] {}",
+            console::session_taken_over("Jorge Sandoval")
+        ))
+        .await;
+
+    // The new connection works, and the secret still needs the serial number.
+    ask_for_the_wifi_key(&mut new).await;
+    new.send(JORGE_SERIAL).await;
+    new.expect(WIFI_ANSWER).await;
+    new.recv_until(|l| l == to_customer::MENU_LAST).await;
+    new.send("4").await;
+    new.expect(to_customer::GOODBYE).await;
+    new.expect_closed().await;
+    server
+        .expect_console(&format!(
+            "[SERVER] {}",
+            console::customer_disconnected("Jorge Sandoval")
+        ))
+        .await;
+    // The old connection's end printed no "desconectado" of its own.
+    let disconnected = format!(
+        "[SERVER] {}",
+        console::customer_disconnected("Jorge Sandoval")
+    );
+    let lines = server.console.lines();
+    assert_eq!(
+        lines.iter().filter(|l| **l == disconnected).count(),
+        1,
+        "{lines:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_takeover_in_the_queue_keeps_the_place() {
+    let server = TestServer::start().await;
+    let ruts = server.load_customers(1).await;
+    let mut ahead = server.logged_in(&ruts[0].to_string()).await;
+    ahead.send("3").await;
+    ahead
+        .recv_until_contains("no hay ejecutivos conectados")
+        .await;
+    let mut old = server.logged_in(JORGE).await;
+    old.send("3").await;
+    old.expect(&to_customer::enqueued(2)).await;
+    old.recv_until_contains("no hay ejecutivos conectados")
+        .await;
+    old.send("me cobraron dos veces").await;
+    old.expect(to_customer::MESSAGE_KEPT).await;
+
+    let mut new = server.customer().await;
+    new.send(JORGE).await;
+    new.expect(&to_customer::hello("Jorge")).await;
+    new.expect(to_customer::SESSION_RESUMED).await;
+    new.expect(&to_customer::still_queued(2)).await;
+    old.expect(to_customer::TAKEN_OVER).await;
+    old.expect_closed().await;
+
+    // The queue moves for the new connection; the executive gets what the old one typed.
+    let mut ana = server.agent("Ana").await;
+    assert_eq!(hand_off(&mut ana).await, "Cliente Carga 1");
+    new.expect(&to_customer::queue_position(1)).await;
+    close(&mut ana, "Cliente Carga 1").await;
+    let lines = ana.recv_until(|l| l == to_agent::CHAT_HINT).await;
+    assert!(
+        lines[0].starts_with(&format!("{}Jorge Sandoval ", to_agent::NEW_CUSTOMER_START)),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.contains(&to_agent::backlog_line(
+            "Jorge Sandoval",
+            "me cobraron dos veces"
+        )),
+        "{lines:#?}"
+    );
+    new.expect(&to_customer::assigned("Ana")).await;
+    ana.send("Hola Jorge").await;
+    new.expect("Ana: Hola Jorge").await;
+    // The contact request stayed open through the takeover.
+    let request: u64 = lines[0]
+        .rsplit("solicitud ")
+        .next()
+        .and_then(|n| n.trim_end_matches('.').parse().ok())
+        .unwrap();
+    let stored = server
+        .server
+        .services
+        .registry
+        .request(request)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.state, RequestState::Abierto);
+}
+
+#[tokio::test]
+async fn a_takeover_in_a_chat_ends_it_as_a_disconnection() {
+    let server = TestServer::start().await;
+    let mut ana = server.agent("Ana").await;
+    let mut old = server.logged_in(JORGE).await;
+    old.send("3").await;
+    old.recv_until_contains(to_customer::ASSIGNED_START).await;
+    hand_off(&mut ana).await;
+
+    let mut new = server.customer().await;
+    new.send(JORGE).await;
+    new.expect(&to_customer::hello("Jorge")).await;
+    new.expect(to_customer::SESSION_RESUMED).await;
+    new.expect(&to_customer::chat_cut("Ana")).await;
+    new.expect_menu().await;
+    old.expect(to_customer::TAKEN_OVER).await;
+    old.expect_closed().await;
+    ana.expect(&to_agent::customer_disconnected("Jorge Sandoval"))
+        .await;
+    // The new session can ask again, and Ana is free for it.
+    new.send("3").await;
+    new.expect(&to_customer::enqueued(1)).await;
+    new.expect(&to_customer::assigned("Ana")).await;
+}
