@@ -19,10 +19,10 @@ use tokio::sync::oneshot;
 
 use super::{Classifier, Intent, Prediction};
 
-/// Message the user sees when the model is requested from a build without it.
 /// The zero-shot hypothesis template: `{}` is replaced by each intent's description.
 pub const DEFAULT_TEMPLATE: &str = "Este mensaje trata de {}.";
 
+/// Message the user sees when the model is requested from a build without it.
 pub const NOT_BUILT: &str =
     "built without the zero-shot feature: rebuild with --features zero-shot";
 
