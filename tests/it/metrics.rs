@@ -62,7 +62,7 @@ async fn the_queue_for_executives_is_counted() {
     // The executive leaves: both customers wait, nobody chats.
     drop(agent);
     second
-        .recv_until_contains(&to_customer::queue_position(2))
+        .recv_until_contains(&to_customer::moved_back(2))
         .await;
     // The server notices the close a moment after the customers are told.
     let occupancy = eventually(|| hub.occupancy(), |o| o.executives == 0).await;
