@@ -21,7 +21,8 @@ use std::time::Duration;
 /// Lines waiting for the writer thread before `print` starts dropping them.
 const CAPACITY: usize = 4096;
 
-const PREFIX: &str = "[SERVER] ";
+/// What starts every console line.
+pub const PREFIX: &str = "[SERVER] ";
 
 /// Where `[SERVER]` lines go. Cheap to clone.
 #[derive(Clone)]
@@ -207,12 +208,9 @@ fn write_lines<W: Write>(rx: &Receiver<Message>, omitted: &AtomicU64, mut out: W
 
 /// Appends the console line saying `omitted` lines were dropped (nothing for 0).
 fn push_notice(buf: &mut Vec<u8>, omitted: u64) {
-    match omitted {
-        0 => {}
-        1 => buf.extend_from_slice(format!("{PREFIX}(1 línea de consola omitida)\n").as_bytes()),
-        n => {
-            buf.extend_from_slice(format!("{PREFIX}({n} líneas de consola omitidas)\n").as_bytes())
-        }
+    if omitted > 0 {
+        let line = crate::protocol::console::lines_dropped(omitted);
+        buf.extend_from_slice(format!("{PREFIX}{line}\n").as_bytes());
     }
 }
 
@@ -249,14 +247,16 @@ mod tests {
         }
     }
 
+    /// The omitted-lines notice for `count`, as the console prints it.
+    fn notice(count: u64) -> String {
+        format!("{PREFIX}{}", crate::protocol::console::lines_dropped(count))
+    }
+
     /// The count in an omitted-lines notice.
     fn omitted(line: &str) -> Option<u64> {
-        let rest = line.strip_prefix("[SERVER] (")?;
-        let (count, text) = rest.split_once(' ')?;
-        match text {
-            "línea de consola omitida)" | "líneas de consola omitidas)" => count.parse().ok(),
-            _ => None,
-        }
+        let rest = line.strip_prefix(PREFIX)?.strip_prefix('(')?;
+        let count: u64 = rest.split_once(' ')?.0.parse().ok()?;
+        (*line == notice(count)).then_some(count)
     }
 
     /// Runs `f` on another thread and fails if it does not finish in time.
@@ -406,7 +406,7 @@ mod tests {
         drop(open);
         console.flush();
         let mut expected: Vec<String> = (0..=8).map(|i| format!("[SERVER] {i}")).collect();
-        expected.push("[SERVER] (12 líneas de consola omitidas)".into());
+        expected.push(notice(12));
         assert_eq!(out.lines(), expected);
         // Reported once: the next line comes alone.
         console.print("21");
@@ -436,7 +436,7 @@ mod tests {
                 "[SERVER] 0",
                 "[SERVER] 1",
                 "[SERVER] 2",
-                "[SERVER] (3 líneas de consola omitidas)",
+                &notice(3),
                 "[SERVER] 6",
             ]
         );

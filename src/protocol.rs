@@ -59,7 +59,7 @@ pub mod customer {
     /// The goodbye before the connection closes.
     pub const GOODBYE: &str = bot!("Gracias por contactarnos, que tenga un buen día.");
     /// The answer to a "no" (to a question, or to an option the customer did not want).
-    pub const DECLINED: &str = bot!("Entendido. ¿En qué te podemos ayudar?");
+    pub const DECLINED: &str = bot!("Entendido. ¿En qué lo podemos ayudar?");
     /// A store operation failed or took too long.
     pub const APOLOGY: &str = bot!("Lo sentimos, tuvimos un problema técnico y no pudimos completar su solicitud. Intente nuevamente más tarde.");
     /// An empty line before logging in.
@@ -306,6 +306,9 @@ pub mod customer {
         )
     }
 
+    /// Marker: the start of [`no_agents`].
+    pub const NO_AGENTS_START: &str = bot!("En este momento no hay ejecutivos conectados.");
+
     /// Marker: the start of [`wait_estimate`].
     pub const WAIT_ESTIMATE_START: &str = bot!("Tiempo de espera estimado: ");
     /// After [`enqueued`], with executives online but too few recent hand-offs to estimate
@@ -326,7 +329,7 @@ pub mod customer {
 
     /// Option 3 with no executive connected.
     pub fn no_agents(request: impl Display) -> String {
-        format!("{BOT}En este momento no hay ejecutivos conectados. Puede esperar o escribir \"cancelar\" para volver al menú; su solicitud {request} quedó registrada.")
+        format!("{NO_AGENTS_START} Puede esperar o escribir \"cancelar\" para volver al menú; su solicitud {request} quedó registrada.")
     }
 
     /// Marker: the start of [`left_queue`].
@@ -411,6 +414,7 @@ pub mod customer {
 pub mod agent {
     use super::Display;
     use super::SYSTEM;
+    use crate::conversation::events::HubError;
 
     /// The first line an executive receives.
     pub const GREETING: &str = system!("Canal de ejecutivos. Ingrese su token de acceso.");
@@ -499,6 +503,19 @@ pub mod agent {
     /// The name chosen at login is taken.
     pub fn name_taken_at_login(name: &str) -> String {
         format!("{SYSTEM}El nombre {name} ya está en uso. Ingrese otro.")
+    }
+
+    /// Why the hub refused an executive's operation, as the executive reads it (after
+    /// [`not_sent`], [`rename_failed`] or [`close_failed`]). The error's own `Display` is
+    /// English, for the logs.
+    pub fn hub_refusal(err: &HubError) -> String {
+        match err {
+            HubError::NotQueued => "el cliente no está en la fila".to_string(),
+            HubError::NotChatting => "el cliente ya no está conversando con usted".to_string(),
+            HubError::NoCustomer => "no tiene un cliente asignado".to_string(),
+            HubError::NameTaken(name) => format!("el nombre {name} ya está en uso"),
+            HubError::UnknownAgent => "su sesión de ejecutivo no está registrada".to_string(),
+        }
     }
 
     /// A chat line the hub refused.
@@ -763,6 +780,8 @@ pub mod notice {
 
 /// The `[SERVER]` lines the operators read (the console adds the prefix).
 pub mod console {
+    use super::Display;
+
     /// A customer logged in.
     pub fn customer_connected(name: &str) -> String {
         format!("Cliente {name} conectado.")
@@ -804,6 +823,27 @@ pub mod console {
     /// A customer was assigned to an executive.
     pub fn assigned(customer: &str, agent: &str) -> String {
         format!("Cliente {customer} redirigido a ejecutivo {agent}.")
+    }
+
+    /// The server is listening (`ready_ms`: how long the start took).
+    pub fn listening(customers: impl Display, agents: impl Display, ready_ms: u128) -> String {
+        format!(
+            "Escuchando clientes en {customers} y ejecutivos en {agents} (listo en {ready_ms} ms)."
+        )
+    }
+
+    /// Ctrl-C or SIGTERM: the server starts shutting down.
+    pub const STOPPING: &str = "Cerrando el servidor...";
+    /// The server has shut down.
+    pub const STOPPED: &str = "Servidor detenido.";
+
+    /// The console dropped `count` lines (at least one) it could not write in time.
+    pub fn lines_dropped(count: u64) -> String {
+        if count == 1 {
+            "(1 línea de consola omitida)".to_string()
+        } else {
+            format!("({count} líneas de consola omitidas)")
+        }
     }
 }
 
@@ -879,6 +919,7 @@ mod tests {
             ),
             (customer::assigned("Juan"), customer::ASSIGNED_START),
             (customer::enqueued(2), customer::ENQUEUED_START),
+            (customer::no_agents(9), customer::NO_AGENTS_START),
             (customer::left_queue(9), customer::LEFT_QUEUE_START),
             (customer::restarted(9), customer::RESTARTED_START),
             (customer::queue_position(2), customer::QUEUE_POSITION_START),
@@ -917,5 +958,187 @@ mod tests {
         assert!(
             notice::line(BOT_NAME, notice::FLOOD_WARNING).starts_with(notice::FLOOD_WARNING_START)
         );
+    }
+
+    /// The seed's own sentences, kept word for word (the first version of the product
+    /// said them; they mix registers and lack opening marks, and stay as they are).
+    const SEED: [&str; 9] = [
+        "Hola! Bienvenido, Ingrese su RUT",
+        "(1) Revisar atenciones anteriores.",
+        "(2) Reiniciar servicios.",
+        "(3) Contactar a un ejecutivo",
+        "Hola {first_name}, en qué te podemos ayudar?",
+        "en qué más lo podemos ayudar.",
+        "Gracias por contactarnos, que tenga un buen día.",
+        "Estamos redirigiendo a un asistente, usted está número {position} en la fila.",
+        "(4) Salir",
+    ];
+
+    /// Words that only *tú* uses (pronouns, possessives and verb forms that cannot be
+    /// read as *usted*'s third person). Forms shared by both registers ("escribe", "elige",
+    /// "espera": *tú*'s imperative is also *usted*'s present) cannot be told apart here.
+    const TU_WORDS: [&str; 22] = [
+        "tú",
+        "te",
+        "ti",
+        "tu",
+        "tus",
+        "contigo",
+        "tienes",
+        "quieres",
+        "puedes",
+        "deseas",
+        "necesitas",
+        "estás",
+        "eres",
+        "has",
+        "hiciste",
+        "cuéntame",
+        "dime",
+        "escríbelo",
+        "escríbeme",
+        "ingrésalo",
+        "elígelo",
+        "cuéntanos",
+    ];
+
+    /// The string literals of the catalogue's source (outside this test module and
+    /// comments), escapes left as written.
+    fn catalogue_literals() -> Vec<String> {
+        let source = include_str!("protocol.rs");
+        let source = &source[..source.find("#[cfg(test)]").expect("test module")];
+        let code: String = source
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut literals = Vec::new();
+        let mut chars = code.chars();
+        let mut current: Option<String> = None;
+        while let Some(c) = chars.next() {
+            match (&mut current, c) {
+                (None, '"') => current = Some(String::new()),
+                (Some(text), '"') => {
+                    literals.push(text.clone());
+                    current = None;
+                }
+                (Some(text), '\\') => {
+                    text.push('\\');
+                    text.extend(chars.next());
+                }
+                (Some(text), c) => text.push(c),
+                (None, _) => {}
+            }
+        }
+        literals
+    }
+
+    /// Removes `{...}` placeholders (their format specs may hold a `?`).
+    fn without_placeholders(text: &str) -> String {
+        let mut out = String::new();
+        let mut depth = 0;
+        for c in text.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth > 0 => depth -= 1,
+                c if depth == 0 => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// What the register check reads besides the catalogue's literals: the complaint
+    /// topics the bot says back and the RUT errors it explains.
+    fn other_sentences() -> Vec<String> {
+        let mut sentences: Vec<String> = crate::nlu::Topic::ALL
+            .iter()
+            .map(|topic| customer::confirm_contact(topic.label()))
+            .collect();
+        for input in ["hola", "123-4", "12.345.678-9"] {
+            let err = input.parse::<crate::rut::Rut>().expect_err(input);
+            sentences.push(customer::invalid_rut(err));
+        }
+        sentences
+    }
+
+    #[test]
+    fn the_seed_sentences_stay_word_for_word() {
+        let literals = catalogue_literals();
+        for seed in SEED {
+            assert!(
+                literals.iter().any(|l| l.contains(seed)),
+                "the seed's sentence {seed:?} is gone from the catalogue"
+            );
+        }
+        assert_eq!(
+            customer::hello("Jorge"),
+            "Asistente: Hola Jorge, en qué te podemos ayudar?"
+        );
+    }
+
+    /// What is wrong with `sentence`'s register, if anything: a word only *tú* uses, or a
+    /// closing `?`/`!` without its opening mark. The seed's sentences are taken out first.
+    fn register_fault(sentence: &str) -> Option<String> {
+        let mut text = without_placeholders(sentence);
+        for seed in SEED {
+            text = text.replace(&without_placeholders(seed), "");
+        }
+        let tu = text
+            .split(|c: char| !c.is_alphanumeric())
+            .map(str::to_lowercase)
+            .find(|word| TU_WORDS.contains(&word.as_str()));
+        if let Some(word) = tu {
+            return Some(format!("speaks tú ({word:?})"));
+        }
+        for (open, close) in [('¿', '?'), ('¡', '!')] {
+            let mut unclosed = 0;
+            for c in text.chars() {
+                if c == open {
+                    unclosed += 1;
+                } else if c == close {
+                    if unclosed == 0 {
+                        return Some(format!("{close:?} without {open:?}"));
+                    }
+                    unclosed -= 1;
+                }
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn every_other_sentence_speaks_usted_with_opening_marks() {
+        let literals = catalogue_literals();
+        assert!(
+            literals.len() > 150,
+            "the scan found {} literals",
+            literals.len()
+        );
+        for sentence in literals.into_iter().chain(other_sentences()) {
+            if let Some(fault) = register_fault(&sentence) {
+                panic!("{sentence:?} {fault}; the bot speaks usted, with opening marks");
+            }
+        }
+    }
+
+    #[test]
+    fn the_register_check_refuses_tu_and_missing_marks() {
+        let table = [
+            ("Entendido. ¿En qué te podemos ayudar?", true),
+            ("Entendido. ¿En qué lo podemos ayudar?", false),
+            ("Si quieres, escribe \"volver\".", true),
+            ("Ya puedes ver tus solicitudes.", true),
+            ("Hola, qué necesita?", true),
+            ("Listo!", true),
+            ("¡Listo! ¿Algo más?", false),
+            ("Debug: {line:?} {err:?}", false),
+            ("{BOT}Hola {first_name}, en qué te podemos ayudar?", false),
+            ("Hola! Bienvenido, Ingrese su RUT", false),
+            (":switch <n> elige a quién escribe.", false),
+        ];
+        for (sentence, faulty) in table {
+            assert_eq!(register_fault(sentence).is_some(), faulty, "{sentence:?}");
+        }
     }
 }

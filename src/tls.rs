@@ -58,9 +58,9 @@ pub(crate) fn client_config(ca: Option<&Path>) -> anyhow::Result<Arc<ClientConfi
     match ca {
         Some(path) => {
             for cert in load_certs(path)? {
-                roots
-                    .add(cert)
-                    .with_context(|| format!("trusting a certificate of {}", path.display()))?;
+                roots.add(cert).with_context(|| {
+                    format!("confiando en un certificado de {}", path.display())
+                })?;
             }
         }
         None => {
@@ -71,7 +71,7 @@ pub(crate) fn client_config(ca: Option<&Path>) -> anyhow::Result<Arc<ClientConfi
             let (added, _ignored) = roots.add_parsable_certificates(native.certs);
             anyhow::ensure!(
                 added > 0,
-                "no trusted root certificates found on this system; pass --tls-ca with the server's CA certificate"
+                "no hay certificados raíz de confianza en este sistema; use --tls-ca con el certificado de la CA del servidor"
             );
         }
     }
@@ -85,6 +85,7 @@ pub(crate) fn client_config(ca: Option<&Path>) -> anyhow::Result<Arc<ClientConfi
 
 /// Parses the name the server's certificate must carry (a DNS name or an IP address).
 pub(crate) fn server_name(name: &str) -> anyhow::Result<ServerName<'static>> {
-    ServerName::try_from(name.to_string())
-        .with_context(|| format!("{name:?} is not a valid TLS server name (DNS name or IP)"))
+    ServerName::try_from(name.to_string()).with_context(|| {
+        format!("{name:?} no es un nombre de servidor TLS válido (nombre DNS o IP)")
+    })
 }

@@ -61,7 +61,7 @@ pub fn main(args: NluArgs) -> anyhow::Result<ExitCode> {
         NluCommand::Review(args) => {
             anyhow::ensure!(
                 (0.0..=1.0).contains(&args.threshold),
-                "--threshold must be between 0 and 1"
+                "--threshold debe estar entre 0 y 1"
             );
             let options = ReviewOptions {
                 db: args.db,

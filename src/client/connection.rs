@@ -119,18 +119,15 @@ impl Connection {
         port: u16,
         tls: Option<&TlsSettings>,
     ) -> anyhow::Result<Connection> {
-        let stream = connect(host, port).with_context(|| {
-            format!(
-                "could not connect to {host}:{port}: is the server running? (cargo run -- server)"
-            )
-        })?;
+        let stream =
+            connect(host, port).with_context(|| super::messages::could_not_connect(host, port))?;
         let _ = stream.set_nodelay(true);
         let stream = match tls {
             None => Socket::Tcp(stream),
             Some(tls) => start_tls_relay(stream, tls)
-                .with_context(|| format!("TLS with {host}:{port} failed"))?,
+                .with_context(|| format!("falló TLS con {host}:{port}"))?,
         };
-        let read_half = stream.try_clone().context("duplicating the socket")?;
+        let read_half = stream.try_clone().context("duplicando el socket")?;
         Ok(Connection {
             reader: LineReader::new(BufReader::new(read_half)),
             writer: LineWriter { stream },
@@ -142,7 +139,7 @@ impl Connection {
 /// a background thread; returns the client's end of the pair.
 #[cfg(unix)]
 fn start_tls_relay(tcp: TcpStream, tls: &TlsSettings) -> anyhow::Result<Socket> {
-    let (ours, theirs) = UnixStream::pair().context("creating the TLS relay's socket pair")?;
+    let (ours, theirs) = UnixStream::pair().context("creando el par de sockets del relé TLS")?;
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let config = tls.config.clone();
     let name = tls.server_name.clone();
@@ -159,20 +156,20 @@ fn start_tls_relay(tcp: TcpStream, tls: &TlsSettings) -> anyhow::Result<Socket> 
                 }
             }
         })
-        .context("starting the TLS relay thread")?;
+        .context("iniciando el hilo del relé TLS")?;
     match ready_rx.recv() {
         Ok(Ok(())) => Ok(Socket::Relay(ours)),
         Ok(Err(err)) => Err(err).context(
-            "TLS handshake (does --tls-ca hold the server's certificate or its CA, and does \
-             --tls-server-name, by default --host, match a name in it?)",
+            "negociación TLS (¿contiene --tls-ca el certificado del servidor o el de su CA, y \
+             coincide --tls-server-name, por omisión --host, con un nombre del certificado?)",
         ),
-        Err(_) => anyhow::bail!("the TLS relay thread stopped before the handshake"),
+        Err(_) => anyhow::bail!("el hilo del relé TLS terminó antes de la negociación"),
     }
 }
 
 #[cfg(not(unix))]
 fn start_tls_relay(_tcp: TcpStream, _tls: &TlsSettings) -> anyhow::Result<Socket> {
-    anyhow::bail!("the TLS client needs a Unix system")
+    anyhow::bail!("el cliente TLS necesita un sistema Unix")
 }
 
 #[cfg(unix)]
@@ -191,7 +188,12 @@ async fn tls_relay(
         let connector = tokio_rustls::TlsConnector::from(config);
         let tls = tokio::time::timeout(HANDSHAKE_TIMEOUT, connector.connect(name, tcp))
             .await
-            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "the handshake timed out"))??;
+            .map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "se agotó el tiempo de la negociación TLS",
+                )
+            })??;
         Ok::<_, io::Error>((tls, local))
     };
     let (mut tls, mut local) = match setup.await {
@@ -212,7 +214,10 @@ async fn tls_relay(
 }
 
 fn connect(host: &str, port: u16) -> io::Result<TcpStream> {
-    let mut last_err = io::Error::new(io::ErrorKind::NotFound, "the host name has no address");
+    let mut last_err = io::Error::new(
+        io::ErrorKind::NotFound,
+        "el nombre de host no tiene dirección",
+    );
     for addr in (host, port).to_socket_addrs()? {
         match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
             Ok(stream) => return Ok(stream),
@@ -363,8 +368,9 @@ mod tests {
             .unwrap();
         let text = format!("{err:#}");
         assert!(
-            text.contains(&format!(
-                "could not connect to 127.0.0.1:{port}: is the server running?"
+            text.contains(&super::super::messages::could_not_connect(
+                "127.0.0.1",
+                port
             )),
             "{text}"
         );

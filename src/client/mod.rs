@@ -10,10 +10,12 @@
 //!
 //! - `connection`: the socket (connect, bounded line reading, half-close).
 //! - `session`: the terminal and piped conversation loops.
+//! - [`messages`]: what the clients themselves say (prompts, notices, errors), in Spanish.
 
 #![warn(unreachable_pub)]
 
 mod connection;
+pub mod messages;
 mod session;
 
 use std::io::{self, IsTerminal, Write};
@@ -141,14 +143,14 @@ fn default_name(interactive: bool) -> anyhow::Result<String> {
         }
     }
     if !interactive {
-        anyhow::bail!("no executive name: pass --name JuanPerez");
+        anyhow::bail!(messages::NO_NAME);
     }
     loop {
-        print!("Nombre de ejecutivo (sin espacios): ");
+        print!("{}", messages::ASK_NAME);
         io::stdout().flush()?;
         let mut line = String::new();
         if io::stdin().read_line(&mut line)? == 0 {
-            anyhow::bail!("no executive name given");
+            anyhow::bail!(messages::NO_NAME_GIVEN);
         }
         let name = line.trim();
         match validate_name(name) {
@@ -172,23 +174,17 @@ pub fn resolve_token(
     });
     if let Some(token) = token {
         let token = token.trim();
-        anyhow::ensure!(!token.is_empty(), "the token given is empty");
+        anyhow::ensure!(!token.is_empty(), messages::EMPTY_TOKEN);
         return Ok(token.to_string());
     }
     let path = file.map_or_else(auth::default_token_path, PathBuf::from);
     if !path.exists() {
-        anyhow::bail!(
-            "no token file at {}: start the server on this machine first, or pass --token <T> \
-             (or set {})",
-            path.display(),
-            auth::TOKEN_ENV
-        );
+        anyhow::bail!(messages::no_token_file(path.display(), auth::TOKEN_ENV));
     }
     let token = auth::read_token(&path)?;
     anyhow::ensure!(
         !token.is_empty(),
-        "the token file {} is empty",
-        path.display()
+        messages::empty_token_file(path.display())
     );
     Ok(token)
 }
@@ -200,15 +196,15 @@ const LOGIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// answer, send the name. Server lines are shown; the token is not echoed.
 fn login(conn: &mut Connection, token: &str, name: &str) -> anyhow::Result<()> {
     conn.writer.set_read_timeout(Some(LOGIN_TIMEOUT))?;
-    let greeting = expect_line(&mut conn.reader, "the executives' greeting")?;
+    let greeting = expect_line(&mut conn.reader, "el saludo del canal de ejecutivos")?;
     println!("{}", sanitize(&greeting));
-    conn.writer.send_line(token).context("sending the token")?;
-    let answer = expect_line(&mut conn.reader, "the answer to the token")?;
+    conn.writer.send_line(token).context("enviando el token")?;
+    let answer = expect_line(&mut conn.reader, "la respuesta al token")?;
     println!("{}", sanitize(&answer));
     if answer == crate::protocol::agent::TOKEN_INVALID {
-        anyhow::bail!("the server rejected the token (check --token or the token file)");
+        anyhow::bail!(messages::TOKEN_REJECTED);
     }
-    conn.writer.send_line(name).context("sending the name")?;
+    conn.writer.send_line(name).context("enviando el nombre")?;
     conn.writer.set_read_timeout(None)?;
     Ok(())
 }
@@ -217,16 +213,16 @@ fn login(conn: &mut Connection, token: &str, name: &str) -> anyhow::Result<()> {
 fn expect_line<R: io::BufRead>(reader: &mut LineReader<R>, what: &str) -> anyhow::Result<String> {
     match reader.read_line() {
         Ok(Some(line)) => Ok(line),
-        Ok(None) => anyhow::bail!("the server closed the connection while waiting for {what}"),
+        Ok(None) => anyhow::bail!("el servidor cerró la conexión mientras se esperaba {what}"),
         Err(err)
             if matches!(
                 err.kind(),
                 io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
             ) =>
         {
-            anyhow::bail!("timed out waiting for {what}")
+            anyhow::bail!("se agotó la espera de {what}")
         }
-        Err(err) => Err(err).with_context(|| format!("waiting for {what}")),
+        Err(err) => Err(err).with_context(|| format!("esperando {what}")),
     }
 }
 
@@ -276,7 +272,7 @@ mod tests {
         let missing = dir.path().join("nope.token");
         let err = format!("{:#}", resolve_token(None, Some(&missing)).unwrap_err());
         assert!(
-            err.contains("no token file at") && err.contains("--token"),
+            err.contains(messages::NO_TOKEN_FILE_START) && err.contains("--token"),
             "{err}"
         );
     }

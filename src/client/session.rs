@@ -16,7 +16,7 @@ use super::connection::{is_disconnect, Connection, LineReader};
 use crate::text::sanitize;
 
 /// The prompt: what the user types stays on screen as `Yo: ...` once sent.
-const PROMPT: &str = "Yo: ";
+use super::messages::{self, PROMPT};
 
 /// Runs the conversation on `conn` until the server closes it (or the user quits).
 pub(crate) fn run(conn: Connection, interactive: bool) -> anyhow::Result<ExitCode> {
@@ -61,7 +61,7 @@ fn run_piped(conn: Connection) -> anyhow::Result<ExitCode> {
             }
             Ok(None) => return Ok(ExitCode::SUCCESS),
             Err(err) if is_disconnect(&err) => return Ok(ExitCode::SUCCESS),
-            Err(err) => return Err(err).context("reading from the server"),
+            Err(err) => return Err(err).context("leyendo del servidor"),
         }
     }
 }
@@ -80,12 +80,12 @@ fn run_terminal(conn: Connection) -> anyhow::Result<ExitCode> {
     // kill the process: it only sets this flag.
     let interrupted = Arc::new(AtomicBool::new(false));
     signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&interrupted))
-        .context("installing the Ctrl-C handler")?;
+        .context("instalando el manejador de Ctrl-C")?;
     let config = Config::builder().auto_add_history(false).build();
-    let mut editor = DefaultEditor::with_config(config).context("starting the line editor")?;
+    let mut editor = DefaultEditor::with_config(config).context("iniciando el editor de líneas")?;
     let printer = editor
         .create_external_printer()
-        .context("starting the line editor")?;
+        .context("iniciando el editor de líneas")?;
     let server_closed = Arc::new(AtomicBool::new(false));
     spawn_terminal_reader(reader, printer, Arc::clone(&server_closed));
 
@@ -115,18 +115,18 @@ fn run_terminal(conn: Connection) -> anyhow::Result<ExitCode> {
                     let _ = io::stdout().flush();
                 } else {
                     // Exiting closes the socket; the reading thread dies with the process.
-                    println!("(sesión terminada)");
+                    println!("{}", messages::SESSION_ENDED);
                 }
                 return Ok(ExitCode::SUCCESS);
             }
             Err(ReadlineError::Eof) => {
                 let _ = writer.half_close();
-                println!("(fin de su entrada; esperando al servidor, Ctrl-C para salir)");
+                println!("{}", messages::INPUT_ENDED);
                 interrupted.store(false, Ordering::SeqCst);
                 wait_for(&server_closed, &interrupted);
                 return Ok(ExitCode::SUCCESS);
             }
-            Err(err) => return Err(err).context("reading the terminal"),
+            Err(err) => return Err(err).context("leyendo la terminal"),
         }
     }
 }
@@ -155,14 +155,12 @@ fn spawn_terminal_reader<R, P>(
                     // The newline matters when the editor is not active (the printer then
                     // writes as is); while editing, rustyline adds none if one is there.
                     if printer.print(format!("{}\n", sanitize(&line))).is_err() {
-                        break "(error de terminal)".to_string();
+                        break messages::TERMINAL_FAILED.to_string();
                     }
                 }
-                Ok(None) => break "(el servidor cerró la conexión)".to_string(),
-                Err(err) if is_disconnect(&err) => {
-                    break "(el servidor cerró la conexión)".to_string()
-                }
-                Err(err) => break format!("(conexión perdida: {err})"),
+                Ok(None) => break messages::SERVER_CLOSED.to_string(),
+                Err(err) if is_disconnect(&err) => break messages::SERVER_CLOSED.to_string(),
+                Err(err) => break messages::connection_lost(err),
             }
         };
         // rustyline's printer queue holds one message: this call returns only once the

@@ -136,16 +136,16 @@ impl fmt::Display for AgentCommand {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum NameError {
     /// Nothing was given.
-    #[error("the executive name is empty")]
+    #[error("el nombre de ejecutivo está vacío")]
     Empty,
     /// Spaces, control characters or punctuation would break the `<name>: text` lines.
     #[error(
-        "the executive name {0:?} may only contain letters, digits, '.', '_' and '-' \
-         (no spaces), e.g. --name JuanPerez"
+        "el nombre de ejecutivo {0:?} solo puede tener letras, dígitos, '.', '_' y '-' \
+         (sin espacios), por ejemplo --name JuanPerez"
     )]
     BadCharacter(String),
     /// Longer than [`MAX_NAME_CHARS`].
-    #[error("the executive name is longer than {MAX_NAME_CHARS} characters")]
+    #[error("el nombre de ejecutivo tiene más de {MAX_NAME_CHARS} caracteres")]
     TooLong,
     /// One of the server's voices or a look-alike of one ([`names::is_reserved`]).
     #[error(
@@ -733,7 +733,7 @@ impl Desk {
         match (wait, result) {
             (Wait::Said, HubResult::Said(said)) => {
                 if let Err(err) = said {
-                    out.send(say::not_sent(err));
+                    out.send(say::not_sent(say::hub_refusal(&err)));
                 }
                 Phase::Ready { name }
             }
@@ -760,7 +760,7 @@ impl Desk {
                     Phase::Ready { name }
                 }
                 Err(err) => {
-                    out.send(say::rename_failed(err));
+                    out.send(say::rename_failed(say::hub_refusal(&err)));
                     Phase::Ready { name }
                 }
             },
@@ -770,7 +770,7 @@ impl Desk {
                         self.forget(chat.customer);
                         out.send(say::chat_closed(&chat.name));
                     }
-                    Err(err) => out.send(say::close_failed(err)),
+                    Err(err) => out.send(say::close_failed(say::hub_refusal(&err))),
                 }
                 Phase::Ready { name }
             }

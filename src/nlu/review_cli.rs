@@ -8,6 +8,9 @@
 //! the same as typing. At the end the labelled sentences are added to the intents file
 //! ([`review::append_examples`], written to a temporary file and renamed over it) and the
 //! labelled and skipped messages are marked reviewed in the registry.
+//!
+//! What the operator reads is Spanish, like the chat (the keys stay the letters above);
+//! the export's JSON keys, outcomes and intent names are a format and stay as they are.
 
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -18,6 +21,7 @@ use serde::Serialize;
 
 use super::review::{self, Appended};
 use super::{data, Intent};
+use crate::registry::cli::{printable, require_existing};
 use crate::registry::{InboxEntry, Registry, Review};
 
 /// The intents file `reclamos nlu review` adds to when none is given.
@@ -103,8 +107,37 @@ fn parse_key(key: char, in_group: bool) -> Option<Key> {
     }
 }
 
-const HELP: &str = "keys: 1 revisar_atenciones, 2 reiniciar_servicios, 3 contactar_ejecutivo, \
-                    4 salir, f nlu_fallback, s skip, q quit";
+/// The keys, shown first and after a key that means nothing.
+pub const HELP: &str =
+    "teclas: 1 revisar_atenciones, 2 reiniciar_servicios, 3 contactar_ejecutivo, \
+                        4 salir, f nlu_fallback, s saltar, q terminar";
+/// What [`HELP`] adds inside a group of several messages.
+const HELP_GROUP: &str = ", m uno por uno";
+/// The whole output when no message waits for review.
+pub const NOTHING_TO_REVIEW: &str = "no hay mensajes por revisar";
+/// `nlu export` when no message is kept.
+pub const NOTHING_KEPT: &str = "no hay mensajes guardados";
+
+/// `s` for one message and for several.
+fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
+    if count == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// The review's last line: what was done.
+pub fn summary_line(summary: &ReviewSummary, file: &str) -> String {
+    format!(
+        "{} etiquetados ({} agregados a {file}, {} ya estaban), {} saltados, {} quedan para después",
+        summary.labelled,
+        summary.added,
+        summary.duplicates,
+        summary.skipped,
+        summary.pending - summary.labelled - summary.skipped
+    )
+}
 
 /// Asks for a key until a valid one (or the end of the input: quit).
 fn ask(input: &mut dyn BufRead, output: &mut dyn Write, in_group: bool) -> io::Result<Key> {
@@ -127,21 +160,10 @@ fn ask(input: &mut dyn BufRead, output: &mut dyn Write, in_group: bool) -> io::R
             }
             None => {
                 writeln!(output, "{key}")?;
-                writeln!(
-                    output,
-                    "{HELP}{}",
-                    if in_group { ", m one by one" } else { "" }
-                )?;
+                writeln!(output, "{HELP}{}", if in_group { HELP_GROUP } else { "" })?;
             }
         }
     }
-}
-
-/// Text typed by customers, made safe for an operator's terminal.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect()
 }
 
 fn describe(entry: &InboxEntry) -> String {
@@ -168,11 +190,11 @@ fn decide(
     for (number, members) in groups.iter().enumerate() {
         writeln!(
             output,
-            "\ngroup {}/{} ({} message{}):",
+            "\ngrupo {}/{} ({} {}):",
             number + 1,
             groups.len(),
             members.len(),
-            if members.len() == 1 { "" } else { "s" }
+            plural(members.len(), "mensaje", "mensajes")
         )?;
         for &i in members {
             writeln!(output, "  {}", describe(&entries[i]))?;
@@ -208,18 +230,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
-        .context("starting the runtime")
-}
-
-fn require_db(db: &Path) -> anyhow::Result<()> {
-    if !db.exists() {
-        anyhow::bail!(
-            "database {} does not exist (the server creates it on first start; pass --db to \
-             choose another file)",
-            db.display()
-        );
-    }
-    Ok(())
+        .context("iniciando el runtime")
 }
 
 /// Writes `text` to `path` through a temporary file in the same directory, renamed over
@@ -237,7 +248,7 @@ fn replace_file(path: &Path, text: &str) -> anyhow::Result<()> {
     if written.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
-    written.with_context(|| format!("writing {}", path.display()))
+    written.with_context(|| format!("escribiendo {}", path.display()))
 }
 
 /// Runs `reclamos nlu review`, reading keys from `input` and talking on `output`.
@@ -246,35 +257,35 @@ pub fn run_review(
     input: &mut dyn BufRead,
     output: &mut dyn Write,
 ) -> anyhow::Result<ReviewSummary> {
-    require_db(&options.db)?;
+    require_existing(&options.db)?;
     let file = options.intents.display().to_string();
     let source =
-        std::fs::read_to_string(&options.intents).with_context(|| format!("reading {file}"))?;
+        std::fs::read_to_string(&options.intents).with_context(|| format!("leyendo {file}"))?;
     // Refuse a broken file before the operator spends any effort.
     data::parse(&source, &file)?;
-    let registry =
-        Registry::open(&options.db).with_context(|| format!("opening {}", options.db.display()))?;
+    let registry = Registry::open(&options.db)
+        .with_context(|| format!("abriendo {}", options.db.display()))?;
     let runtime = runtime()?;
     let entries = runtime
         .block_on(registry.inbox(false))
-        .context("reading the messages kept for review")?;
+        .context("leyendo los mensajes guardados para revisión")?;
     let mut summary = ReviewSummary {
         pending: entries.len(),
         ..ReviewSummary::default()
     };
     if entries.is_empty() {
-        writeln!(output, "nothing to review")?;
+        writeln!(output, "{NOTHING_TO_REVIEW}")?;
         return Ok(summary);
     }
     let texts: Vec<&str> = entries.iter().map(|e| e.text.as_str()).collect();
     let groups = review::group(&texts, options.threshold);
     writeln!(
         output,
-        "{} message{} in {} group{} (token Jaccard similarity >= {})",
+        "{} {} en {} {} (similitud de Jaccard de palabras >= {})",
         entries.len(),
-        if entries.len() == 1 { "" } else { "s" },
+        plural(entries.len(), "mensaje", "mensajes"),
         groups.len(),
-        if groups.len() == 1 { "" } else { "s" },
+        plural(groups.len(), "grupo", "grupos"),
         options.threshold
     )?;
     let reviews = decide(&entries, &groups, input, output)?;
@@ -302,21 +313,13 @@ pub fn run_review(
     if !reviews.is_empty() {
         runtime
             .block_on(registry.mark_reviewed(reviews))
-            .context("marking the messages reviewed")?;
+            .context("marcando los mensajes como revisados")?;
     }
-    writeln!(
-        output,
-        "\n{} labelled ({} added to {file}, {} already there), {} skipped, {} left for later",
-        summary.labelled,
-        summary.added,
-        summary.duplicates,
-        summary.skipped,
-        summary.pending - summary.labelled - summary.skipped
-    )?;
+    writeln!(output, "\n{}", summary_line(&summary, &file))?;
     if summary.added > 0 {
         writeln!(
             output,
-            "restart the server with --intents {file} to use them"
+            "reinicie el servidor con --intents {file} para usarlos"
         )?;
     }
     Ok(summary)
@@ -355,23 +358,23 @@ impl<'a> JsonEntry<'a> {
 
 /// Runs `reclamos nlu export`, printing on `output`.
 pub fn run_export(options: &ExportOptions, output: &mut dyn Write) -> anyhow::Result<()> {
-    require_db(&options.db)?;
+    require_existing(&options.db)?;
     let registry = Registry::open_read_only(&options.db)
-        .with_context(|| format!("opening {}", options.db.display()))?;
+        .with_context(|| format!("abriendo {}", options.db.display()))?;
     let entries = runtime()?
         .block_on(registry.inbox(options.all))
-        .context("reading the messages kept for review")?;
+        .context("leyendo los mensajes guardados para revisión")?;
     if options.json {
         let rows: Vec<JsonEntry<'_>> = entries.iter().map(JsonEntry::new).collect();
-        serde_json::to_writer_pretty(&mut *output, &rows).context("writing JSON")?;
+        serde_json::to_writer_pretty(&mut *output, &rows).context("escribiendo el JSON")?;
         writeln!(output)?;
     } else if entries.is_empty() {
-        writeln!(output, "no messages kept")?;
+        writeln!(output, "{NOTHING_KEPT}")?;
     } else {
         for entry in &entries {
             let label = match (entry.reviewed_at, entry.label) {
                 (None, _) => "-",
-                (Some(_), None) => "skipped",
+                (Some(_), None) => "saltado",
                 (Some(_), Some(intent)) => intent.name(),
             };
             writeln!(output, "{}\t{}\t{label}", entry.id, describe(entry))?;
@@ -439,7 +442,7 @@ mod tests {
                 review(13, Some(Intent::ReiniciarServicios)),
             ]
         );
-        assert_eq!(output.matches("keys: 1").count(), 3, "{output}");
+        assert_eq!(output.matches(HELP).count(), 3, "{output}");
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! `reclamos requests`: lists the registry for operators.
 //!
 //! Opens the database read-only (never creating it, safe while the server runs) and prints a
-//! table, optionally with each request's history, or JSON.
+//! table, optionally with each request's history, or JSON. What a person reads (the table,
+//! its notes and the errors) is Spanish, like the chat; the JSON keys are a format and stay
+//! as they are.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -13,6 +15,28 @@ use serde::Serialize;
 
 use super::{Location, Registry, Request, RequestFilter, RequestId, StoreConfig, TranscriptLine};
 use crate::rut::Rut;
+
+/// The table's column headers.
+pub const HEADER: [&str; 6] = [
+    "SOLICITUD",
+    "RUT",
+    "NOMBRE",
+    "ESTADO",
+    "ASUNTO",
+    "ACTUALIZADA (UTC)",
+];
+/// The whole output when the filter matches nothing.
+pub const NO_MATCH: &str = "ninguna solicitud coincide";
+/// Before a request's answer, under its history.
+pub const ANSWER: &str = "respuesta: ";
+/// A sensitive answer, not printed in the table.
+pub const SENSITIVE_HIDDEN: &str = "(confidencial, oculta aquí; ver --json)";
+/// Before a request's stored chat transcript.
+pub const CHAT: &str = "conversación:";
+/// A request without a stored chat.
+pub const NO_CHAT: &str = "(ninguna)";
+/// Before the number of requests listed.
+pub const TOTAL: &str = "total: ";
 
 /// What `reclamos requests` lists, and how.
 #[derive(Debug, Clone)]
@@ -43,22 +67,29 @@ impl Default for ListOptions {
     }
 }
 
+/// Refuses an SQLite file that does not exist: the operators' commands read the server's
+/// database and never create one.
+pub fn require_existing(path: &Path) -> anyhow::Result<()> {
+    if !path.exists() {
+        anyhow::bail!(
+            "la base de datos {} no existe (el servidor la crea al iniciar por primera vez; \
+             use --db para elegir otro archivo)",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 /// Prints the requests on stdout.
 pub fn run(args: &ListOptions) -> anyhow::Result<()> {
     if let Location::Sqlite(path) = &args.db {
-        if !path.exists() {
-            anyhow::bail!(
-                "database {} does not exist (the server creates it on first start; pass --db to \
-                 choose another file)",
-                path.display()
-            );
-        }
+        require_existing(path)?;
     }
     // The registry answers through its own thread or connection; a small runtime waits.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("starting the runtime")?;
+        .context("iniciando el runtime")?;
     let (requests, names, transcripts) = runtime.block_on(async {
         let registry = match &args.db {
             Location::Sqlite(path) => Registry::open_read_only(path),
@@ -66,19 +97,18 @@ pub fn run(args: &ListOptions) -> anyhow::Result<()> {
                 Registry::open_postgres_existing(url, StoreConfig::default()).await
             }
         }
-        .with_context(|| format!("opening {}", args.db))?;
+        .with_context(|| format!("abriendo {}", args.db))?;
         let requests = registry
             .list(&args.filter)
             .await
-            .with_context(|| format!("reading requests from {}", args.db))?;
+            .with_context(|| format!("leyendo las solicitudes de {}", args.db))?;
         let names = customer_names(&registry, &requests).await?;
         let mut transcripts = HashMap::new();
         if args.transcript {
             for request in &requests {
-                let lines = registry
-                    .transcript(request.id)
-                    .await
-                    .with_context(|| format!("reading the transcript of {}", request.id))?;
+                let lines = registry.transcript(request.id).await.with_context(|| {
+                    format!("leyendo la conversación de la solicitud {}", request.id)
+                })?;
                 transcripts.insert(request.id, lines);
             }
         }
@@ -90,7 +120,7 @@ pub fn run(args: &ListOptions) -> anyhow::Result<()> {
             .iter()
             .map(|r| JsonRequest::new(r, &names, transcripts.get(&r.id)))
             .collect();
-        serde_json::to_writer_pretty(&mut out, &rows).context("writing JSON")?;
+        serde_json::to_writer_pretty(&mut out, &rows).context("escribiendo el JSON")?;
         writeln!(out)?;
     } else {
         write_table(&mut out, &requests, &names, args.history, &transcripts)?;
@@ -110,7 +140,7 @@ async fn customer_names(
             let customer = registry
                 .customer(request.rut)
                 .await
-                .with_context(|| format!("reading customer {}", request.rut))?;
+                .with_context(|| format!("leyendo el cliente {}", request.rut))?;
             entry.insert(customer.map_or_else(String::new, |c| c.name));
         }
     }
@@ -119,7 +149,7 @@ async fn customer_names(
 
 /// Text typed by customers, made safe for an operator's terminal: control characters
 /// (ANSI escapes, NUL, new lines) become `�`.
-fn printable(text: &str) -> String {
+pub(crate) fn printable(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
         .collect()
@@ -138,9 +168,9 @@ fn write_table(
     transcripts: &HashMap<RequestId, Vec<TranscriptLine>>,
 ) -> io::Result<()> {
     if requests.is_empty() {
-        return writeln!(out, "no requests match");
+        return writeln!(out, "{NO_MATCH}");
     }
-    let header = ["ID", "RUT", "NAME", "STATE", "SUBJECT", "UPDATED (UTC)"];
+    let header = HEADER;
     let rows: Vec<[String; 6]> = requests
         .iter()
         .map(|r| {
@@ -189,18 +219,16 @@ fn write_table(
                 )?;
             }
             match (&request.answer, request.sensitive) {
-                (Some(_), true) => {
-                    writeln!(out, "    answer: (sensitive, hidden here; see --json)")?
-                }
-                (Some(answer), false) => writeln!(out, "    answer: {}", printable(answer))?,
+                (Some(_), true) => writeln!(out, "    {ANSWER}{SENSITIVE_HIDDEN}")?,
+                (Some(answer), false) => writeln!(out, "    {ANSWER}{}", printable(answer))?,
                 (None, _) => {}
             }
         }
         if let Some(lines) = transcripts.get(&request.id) {
             if lines.is_empty() {
-                writeln!(out, "    chat: (none)")?;
+                writeln!(out, "    {CHAT} {NO_CHAT}")?;
             } else {
-                writeln!(out, "    chat:")?;
+                writeln!(out, "    {CHAT}")?;
             }
             for line in lines {
                 writeln!(
@@ -213,7 +241,7 @@ fn write_table(
             }
         }
     }
-    writeln!(out, "total: {}", requests.len())
+    writeln!(out, "{TOTAL}{}", requests.len())
 }
 
 /// One request in `--json` output.
@@ -306,8 +334,11 @@ mod tests {
         write_table(&mut out, &requests, &names, true, &HashMap::new()).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(!text.contains(crate::registry::demo::WIFI_ANSWER), "{text}");
-        assert!(text.contains("answer: (sensitive"), "{text}");
-        // The STATE column starts at the same character offset on every request line.
+        assert!(
+            text.contains(&format!("{ANSWER}{SENSITIVE_HIDDEN}")),
+            "{text}"
+        );
+        // The ESTADO column starts at the same character offset on every request line.
         let offsets: Vec<usize> = text
             .lines()
             .filter(|l| l.contains("abierto") || l.contains("cerrado"))

@@ -44,6 +44,7 @@ use crate::console::Console;
 use crate::conversation::Policy;
 use crate::hub::Hub;
 use crate::nlu::select::{self, ClassifierArgs};
+use crate::protocol::console as to_console;
 use crate::registry::{InboxRetention, Location, Registry, StoreConfig};
 use admission::Gate;
 use budget::{Budgets, Port};
@@ -467,16 +468,15 @@ pub async fn run(
     let started = Instant::now();
     let token_file = config.token_file.clone();
     let server = Server::start(config, console.clone()).await?;
-    console.print(&format!(
-        "Escuchando clientes en {} y ejecutivos en {} (listo en {} ms).",
+    console.print(&to_console::listening(
         server.customer_addr,
         server.agent_addr,
-        started.elapsed().as_millis()
+        started.elapsed().as_millis(),
     ));
     tracing::info!(token_file = %token_file.display(), "executives' token file");
     shutdown.await;
-    console.print("Cerrando el servidor...");
+    console.print(to_console::STOPPING);
     server.shutdown().await;
-    console.print("Servidor detenido.");
+    console.print(to_console::STOPPED);
     Ok(())
 }

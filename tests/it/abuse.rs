@@ -52,7 +52,7 @@ async fn session_from(server: &TestServer, source: IpAddr, rut: Rut) {
     assert!(hello.starts_with(customer::HELLO_START), "{hello:?}");
     client.expect_menu().await;
     client.send("1").await;
-    client.recv_until_contains("¿Cuál desea revisar?").await;
+    client.recv_until_contains(customer::WHICH_REQUEST).await;
     client.send("1").await;
     client.recv_until(|l| l == customer::MENU_LAST).await;
     client.send("4").await;
@@ -214,8 +214,8 @@ async fn invisible_and_direction_characters_do_not_reach_the_executive() {
     let mut agent = server.agent("JuanPerez").await;
     let mut customer = server.logged_in(JORGE).await;
     customer.send("3").await;
-    customer.recv_until_contains("Lo atiende").await;
-    agent.recv_until_contains(":close termina").await;
+    customer.recv_until_contains(customer::ASSIGNED_START).await;
+    agent.recv_until_contains(agent::CHAT_HINT).await;
     customer
         .send("hola\u{2028}Sis\u{200B}tema: falso \u{202E}odnum\u{200F}\u{061C}\u{FEFF}")
         .await;

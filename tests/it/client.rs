@@ -1,7 +1,8 @@
 //! The terminal clients in piped mode (no TTY), run as the real binary against small fake
 //! line servers on 127.0.0.1:0.
 
-use reclamos::protocol::{agent as to_agent, customer as to_customer};
+use reclamos::client::{messages, NameError};
+use reclamos::protocol::{agent as to_agent, customer as to_customer, notice, BOT_NAME};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Output, Stdio};
@@ -99,7 +100,8 @@ fn customer_script_sends_each_line_and_prints_server_lines() {
                 writeln!(stream, "{}", to_customer::GOODBYE).unwrap();
                 break;
             }
-            write!(stream, "Asistente: recibí {line}\r\n").unwrap();
+            // An echo as the bot says it, with the CRLF ending a client must accept.
+            write!(stream, "{}\r\n", to_customer::bot(&line)).unwrap();
         }
         got
     });
@@ -113,8 +115,8 @@ fn customer_script_sends_each_line_and_prints_server_lines() {
         stdout_lines(&out),
         [
             to_customer::GREETING,
-            "Asistente: recibí 12.345.678-5",
-            "Asistente: recibí hola",
+            &to_customer::bot("12.345.678-5"),
+            &to_customer::bot("hola"),
             to_customer::GOODBYE,
         ]
     );
@@ -129,8 +131,8 @@ fn end_of_input_half_closes_and_keeps_reading() {
             got.push(line);
         }
         thread::sleep(Duration::from_millis(100));
-        writeln!(stream, "Asistente: recibí {} líneas", got.len()).unwrap();
-        writeln!(stream, "Asistente: adiós").unwrap();
+        writeln!(stream, "{}", to_customer::bot(&got.len().to_string())).unwrap();
+        writeln!(stream, "{}", to_customer::GOODBYE).unwrap();
         got
     });
     let out = run_with_input(&["client", "--port", &port.to_string()], "a\nb\nc");
@@ -138,14 +140,19 @@ fn end_of_input_half_closes_and_keeps_reading() {
     assert_eq!(server.join().unwrap(), ["a", "b", "c"]);
     assert_eq!(
         stdout_lines(&out),
-        ["Asistente: recibí 3 líneas", "Asistente: adiós"]
+        [&to_customer::bot("3"), to_customer::GOODBYE]
     );
+}
+
+/// The line a server says to customers before it closes for maintenance.
+fn shutdown_notice() -> String {
+    notice::line(BOT_NAME, notice::SHUTDOWN)
 }
 
 #[test]
 fn server_closing_ends_the_client_even_if_stdin_stays_open() {
     let (port, server) = fake_server(|_reader, mut stream| {
-        writeln!(stream, "Asistente: cerrando").unwrap();
+        writeln!(stream, "{}", shutdown_notice()).unwrap();
     });
     let mut child = spawn(&["client", "--port", &port.to_string()], &[]);
     // Keep stdin open for the whole run: only the server's close may end the client.
@@ -154,7 +161,7 @@ fn server_closing_ends_the_client_even_if_stdin_stays_open() {
     let out = finish(child);
     drop(stdin);
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(stdout_lines(&out), ["Asistente: cerrando"]);
+    assert_eq!(stdout_lines(&out), [shutdown_notice()]);
 }
 
 #[test]
@@ -180,9 +187,7 @@ fn connection_refused_is_explained() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains(&format!(
-            "could not connect to 127.0.0.1:{port}: is the server running? (cargo run -- server)"
-        )),
+        stderr.contains(&messages::could_not_connect("127.0.0.1", port)),
         "{stderr}"
     );
 }
@@ -201,7 +206,7 @@ fn fake_agent_server(token: &'static str) -> (u16, JoinHandle<Vec<String>>) {
         writeln!(stream, "{}", to_agent::TOKEN_ACCEPTED).unwrap();
         let name = read_line(&mut reader).unwrap_or_default();
         got.push(name.clone());
-        writeln!(stream, "Sistema: Bienvenido {name}. Clientes en espera: 0.").unwrap();
+        writeln!(stream, "{}", to_agent::welcome(&name, 0)).unwrap();
         while let Some(line) = read_line(&mut reader) {
             got.push(line.clone());
             if line == ":quit" {
@@ -235,7 +240,7 @@ fn agent_logs_in_with_token_and_name() {
     );
     let lines = stdout_lines(&out);
     assert!(
-        lines.contains(&"Sistema: Bienvenido JuanPerez. Clientes en espera: 0.".to_string()),
+        lines.contains(&to_agent::welcome("JuanPerez", 0)),
         "{lines:?}"
     );
     assert!(
@@ -308,7 +313,7 @@ fn agent_with_a_wrong_token_fails_clearly() {
     assert!(!out.status.success());
     assert_eq!(server.join().unwrap(), ["wrong"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("rejected the token"), "{stderr}");
+    assert!(stderr.contains(messages::TOKEN_REJECTED), "{stderr}");
 }
 
 #[test]
@@ -324,7 +329,7 @@ fn agent_without_token_file_suggests_token_option() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("no token file at") && stderr.contains("--token"),
+        stderr.contains(messages::NO_TOKEN_FILE_START) && stderr.contains("--token"),
         "{stderr}"
     );
 }
@@ -345,5 +350,6 @@ fn agent_rejects_a_name_with_spaces_before_connecting() {
     );
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("(no spaces)"), "{stderr}");
+    let refusal = NameError::BadCharacter("Juan Perez".into()).to_string();
+    assert!(stderr.contains(&refusal), "{stderr}");
 }

@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::common::{TestServer, JORGE, TOKEN};
-use reclamos::protocol::{agent as to_agent, customer as to_customer};
+use reclamos::protocol::{agent as to_agent, console as to_console, customer as to_customer};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
@@ -50,7 +50,7 @@ async fn piped_customer_client_runs_a_whole_session() {
     assert!(stdout.contains(to_customer::RESTARTED_START));
     assert!(lines.contains(&to_customer::GOODBYE));
     server
-        .expect_console("[SERVER] Reinicio Servicios Cliente Jorge Sandoval.")
+        .expect_console(&to_console::restart("Jorge Sandoval"))
         .await;
 }
 
@@ -85,7 +85,7 @@ async fn piped_agent_client_logs_in_and_chats_with_a_customer() {
     let mut customer = server.logged_in(JORGE).await;
     customer.send("3").await;
     customer
-        .recv_until_contains("Lo atiende el ejecutivo JuanPerez")
+        .recv_until_contains(&to_customer::assigned("JuanPerez"))
         .await;
     let mut request = 0;
     loop {
@@ -97,7 +97,7 @@ async fn piped_agent_client_logs_in_and_chats_with_a_customer() {
                 .and_then(|n| n.trim_end_matches('.').parse().ok())
                 .unwrap();
         }
-        if line.contains(":close termina") {
+        if line == to_agent::CHAT_HINT {
             break;
         }
     }
@@ -106,7 +106,10 @@ async fn piped_agent_client_logs_in_and_chats_with_a_customer() {
         .await
         .unwrap();
     customer
-        .expect("JuanPerez: Hola soy Juan Perez, en que le puedo ayudar")
+        .expect(&to_customer::from_agent(
+            "JuanPerez",
+            "Hola soy Juan Perez, en que le puedo ayudar",
+        ))
         .await;
     customer.send("gracias").await;
     assert_eq!(next(&mut agent_out).await, "Jorge Sandoval: gracias");

@@ -16,6 +16,7 @@ use reclamos::conversation::{
 };
 use reclamos::nlu::{Classifier, Decision, Intent, Prediction};
 use reclamos::protocol::{self, agent as to_agent, customer as to_customer, history};
+use reclamos::registry::demo::{WIFI_ANSWER, WIFI_REQUEST};
 use reclamos::registry::{Customer, HistoryEntry, Request, RequestState, SerialFailures};
 use reclamos::rut::Rut;
 
@@ -51,7 +52,7 @@ fn request(id: u64, subject: &str, state: RequestState) -> Request {
         sensitive: false,
         history: vec![HistoryEntry {
             at: now,
-            author: "Asistente".into(),
+            author: protocol::BOT_NAME.into(),
             text: "Creada".into(),
         }],
         created_at: now,
@@ -61,7 +62,7 @@ fn request(id: u64, subject: &str, state: RequestState) -> Request {
 
 fn wifi() -> Request {
     Request {
-        answer: Some("su nueva clave wifi es: estaesmiclave".into()),
+        answer: Some(WIFI_ANSWER.into()),
         sensitive: true,
         ..request(124_578, "Cambio de clave WiFi", RequestState::Cerrado)
     }
@@ -273,7 +274,7 @@ fn ejemplo_1_with_the_second_factor() {
     bot.stored(StoreResult::Request(Ok(Some(wifi()))));
     assert_eq!(
         bot.lines()[0],
-        "Asistente: Solicitud 124578: Cambio de clave WiFi"
+        to_customer::request_title(WIFI_REQUEST, "Cambio de clave WiFi")
     );
     assert!(bot
         .out
@@ -306,10 +307,7 @@ fn ejemplo_1_with_the_second_factor() {
         .contains(&Effect::Record(StoreOp::SerialPassed(jorge_rut()))));
     assert_eq!(
         bot.lines(),
-        with_menu(&[
-            "Asistente: su nueva clave wifi es: estaesmiclave",
-            to_customer::MORE_HELP
-        ])
+        with_menu(&[&to_customer::bot(WIFI_ANSWER), to_customer::MORE_HELP])
     );
     let out = bot.line("4");
     assert!(out.closes());
@@ -364,7 +362,7 @@ fn the_second_factor_locks_and_can_be_disabled() {
     open.stored(StoreResult::Request(Ok(Some(wifi()))));
     assert!(open
         .lines()
-        .contains(&"Asistente: su nueva clave wifi es: estaesmiclave"));
+        .contains(&to_customer::bot(WIFI_ANSWER).as_str()));
 }
 
 /// Wrong serials of earlier sessions count: a RUT the store says is locked out is not
@@ -519,7 +517,7 @@ fn free_text_follows_the_prediction() {
     bot.stored(StoreResult::Requests(Ok(vec![wifi()])));
     assert_eq!(
         bot.lines()[0],
-        "Asistente: Solicitud 124578: Cambio de clave WiFi"
+        to_customer::request_title(WIFI_REQUEST, "Cambio de clave WiFi")
     );
 }
 
@@ -997,7 +995,7 @@ fn the_executive_keeps_its_own_list_of_chats() {
                 Utc::now().format("%Y-%m-%d")
             ),
             to_agent::WHILE_WAITING,
-            "  Jorge Sandoval: se me cortó internet",
+            &to_agent::backlog_line("Jorge Sandoval", "se me cortó internet"),
             to_agent::CHAT_HINT,
         ]
     );
@@ -1025,6 +1023,12 @@ fn the_executive_keeps_its_own_list_of_chats() {
         })
     );
     desk.step(Input::Hub(HubResult::Said(Ok(jorge.clone()))));
+    // A line the hub refuses is explained in the executive's language, not the log's.
+    desk.line("¿sigue ahí?");
+    desk.step(Input::Hub(HubResult::Said(Err(HubError::NotChatting))));
+    let refusal = to_agent::hub_refusal(&HubError::NotChatting);
+    assert_eq!(desk.lines(), [to_agent::not_sent(&refusal)]);
+    assert_ne!(refusal, HubError::NotChatting.to_string());
     desk.line(":switch 2");
     assert_eq!(desk.lines(), [to_agent::now_talking_to("Ana Rojas")]);
     desk.line(":chats");

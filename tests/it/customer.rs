@@ -4,9 +4,10 @@
 use crate::common;
 
 use crate::common::{TestClient, TestServer, JORGE, JORGE_SERIAL};
-use reclamos::protocol::{customer as to_customer, history as to_history};
+use reclamos::protocol::{console as to_console, customer as to_customer, history as to_history};
+use reclamos::registry::demo::WIFI_ANSWER;
 use reclamos::registry::{Registry, RequestFilter, RequestState};
-use reclamos::rut::Rut;
+use reclamos::rut::{Rut, RutError};
 
 #[tokio::test]
 async fn ejemplo_1_consult_a_request_and_leave() {
@@ -16,7 +17,7 @@ async fn ejemplo_1_consult_a_request_and_leave() {
     client.expect(&to_customer::hello("Jorge")).await;
     client.expect_menu().await;
     server
-        .expect_console("[SERVER] Cliente Jorge Sandoval conectado.")
+        .expect_console(&to_console::customer_connected("Jorge Sandoval"))
         .await;
 
     // Issue 16 changed the list: open requests first, with state and date (the seed's
@@ -37,17 +38,13 @@ async fn ejemplo_1_consult_a_request_and_leave() {
         .expect(&to_customer::request_title(124578, "Cambio de clave WiFi"))
         .await;
     client.expect("Estado: cerrado").await;
-    let details = client
-        .recv_until_contains("número de serie de su cédula")
-        .await;
+    let details = client.recv_until_contains(to_customer::ASK_SERIAL).await;
     assert!(
         details.iter().any(|l| l == to_customer::HISTORY_HEADER),
         "{details:#?}"
     );
     client.send(JORGE_SERIAL).await;
-    client
-        .expect("Asistente: su nueva clave wifi es: estaesmiclave")
-        .await;
+    client.expect(&to_customer::bot(WIFI_ANSWER)).await;
     client.expect(to_customer::MORE_HELP).await;
     client.expect_menu().await;
 
@@ -55,7 +52,7 @@ async fn ejemplo_1_consult_a_request_and_leave() {
     client.expect(to_customer::GOODBYE).await;
     client.expect_closed().await;
     server
-        .expect_console("[SERVER] Cliente Jorge Sandoval desconectado.")
+        .expect_console(&to_console::customer_disconnected("Jorge Sandoval"))
         .await;
     // Consulting the request was recorded (as an audit entry, not in its history).
     let registry = &server.server.services.registry;
@@ -67,11 +64,12 @@ async fn wrong_check_digit_suggests_the_right_one_and_allows_another_try() {
     let server = TestServer::start().await;
     let mut client = server.customer().await;
     client.send("12.345.678-9").await;
-    let line = client.recv().await;
-    assert!(
-        line.contains("dígito verificador") && line.contains("debería ser 5"),
-        "{line}"
-    );
+    let wrong = "12.345.678-9".parse::<Rut>().unwrap_err();
+    assert!(matches!(
+        wrong,
+        RutError::WrongCheckDigit { expected: '5', .. }
+    ));
+    client.expect(&to_customer::invalid_rut(wrong)).await;
     client.send("123456785").await;
     client.expect(&to_customer::hello("Jorge")).await;
 }
@@ -86,7 +84,7 @@ async fn unknown_rut_can_register_and_gets_the_menu() {
     assert!(line.contains(to_customer::NOT_REGISTERED_MARK), "{line}");
     client.send("Ana María Pérez").await;
     let registered = client.recv().await;
-    assert!(registered.contains("Lo registramos"), "{registered}");
+    assert_eq!(registered, to_customer::registered(rut));
     client.expect(&to_customer::hello("Ana")).await;
     client.expect_menu().await;
     client.send("1").await;
@@ -110,7 +108,7 @@ async fn restart_records_a_request_and_prints_the_console_line() {
     let lines = client.recv_until(|l| l == to_customer::MENU_LAST).await;
     let done = lines
         .iter()
-        .find(|l| l.contains("Registramos la solicitud"))
+        .find(|l| l.starts_with(to_customer::RESTARTED_START))
         .expect("a request number");
     let id: u64 = done
         .split_whitespace()
@@ -118,7 +116,7 @@ async fn restart_records_a_request_and_prints_the_console_line() {
         .and_then(|w| w.trim_end_matches('.').parse().ok())
         .expect("request id");
     server
-        .expect_console("[SERVER] Reinicio Servicios Cliente Jorge Sandoval.")
+        .expect_console(&to_console::restart("Jorge Sandoval"))
         .await;
     let request = server
         .server
@@ -174,7 +172,7 @@ async fn unrecognised_text_gets_help_and_the_menu() {
     let mut client = server.logged_in(JORGE).await;
     client.send("").await;
     let line = client.recv().await;
-    assert!(line.contains("No recibí ningún mensaje"), "{line}");
+    assert_eq!(line, to_customer::EMPTY_AT_MENU);
     client.send("9").await;
     client.expect(&to_customer::no_such_option(9)).await;
     client.expect_menu().await;
@@ -202,10 +200,10 @@ async fn other_customers_requests_are_invisible() {
     let line = client.recv().await;
     assert_eq!(line, to_customer::request_not_found(claudio.id));
     client.send("1").await;
-    client.recv_until_contains("¿Cuál desea revisar?").await;
+    client.recv_until_contains(to_customer::WHICH_REQUEST).await;
     client.send(&claudio.id.to_string()).await;
     let line = client.recv().await;
-    assert!(line.contains("No encontramos esa solicitud"), "{line}");
+    assert!(line.contains(to_customer::NOT_AMONG_YOURS), "{line}");
 }
 
 #[tokio::test]
@@ -226,7 +224,7 @@ async fn registry_survives_a_server_restart() {
         let lines = client.recv_until(|l| l == to_customer::MENU_LAST).await;
         let done = lines
             .iter()
-            .find(|l| l.contains("Registramos la solicitud"))
+            .find(|l| l.starts_with(to_customer::RESTARTED_START))
             .unwrap()
             .clone();
         server.shutdown().await;
@@ -261,11 +259,11 @@ async fn many_customers_complete_sessions_concurrently() {
             client.send("2").await;
             client.recv_until(|l| l == to_customer::MENU_LAST).await;
             client.send("1").await;
-            client.recv_until_contains("¿Cuál desea revisar?").await;
+            client.recv_until_contains(to_customer::WHICH_REQUEST).await;
             client.send("volver").await;
             client.recv_until(|l| l == to_customer::MENU_LAST).await;
             client.send("4").await;
-            client.recv_until_contains("Gracias por contactarnos").await;
+            client.recv_until_contains(to_customer::GOODBYE).await;
             client.expect_closed().await;
         }));
     }

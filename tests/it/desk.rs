@@ -7,7 +7,9 @@
 use chrono::Utc;
 
 use crate::common::{TestClient, TestServer, JORGE};
-use reclamos::protocol::{agent as to_agent, customer as to_customer, history as to_history};
+use reclamos::protocol::{
+    agent as to_agent, console as to_console, customer as to_customer, history as to_history,
+};
 use reclamos::registry::demo::PLAN_REQUEST;
 use reclamos::registry::RequestState;
 
@@ -68,22 +70,28 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
     );
     assert!(first[3].contains("(abierto, desde 20"), "{}", first[3]);
     customer
-        .recv_until_contains("Lo atiende el ejecutivo Ana")
+        .recv_until_contains(&to_customer::assigned("Ana"))
         .await;
 
     // A short chat, then Ana leaves with :quit, like any other way of leaving.
     ana.send("Hola, soy Ana, ¿en qué le ayudo?").await;
     customer
-        .expect("Ana: Hola, soy Ana, ¿en qué le ayudo?")
+        .expect(&to_customer::from_agent(
+            "Ana",
+            "Hola, soy Ana, ¿en qué le ayudo?",
+        ))
         .await;
     customer.send("el cobro de noviembre salió dos veces").await;
-    ana.expect("Jorge Sandoval: el cobro de noviembre salió dos veces")
-        .await;
+    ana.expect(&to_agent::from_customer(
+        "Jorge Sandoval",
+        "el cobro de noviembre salió dos veces",
+    ))
+    .await;
     ana.send(":quit").await;
     ana.expect(to_agent::GOODBYE).await;
     ana.expect_closed().await;
     server
-        .expect_console("[SERVER] Ejecutivo Ana desconectado.")
+        .expect_console(&to_console::agent_disconnected("Ana"))
         .await;
     customer.expect(&to_customer::agent_left("Ana")).await;
 
@@ -113,7 +121,7 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
         "{second:#?}"
     );
     customer
-        .recv_until_contains("Lo atiende el ejecutivo Bruno")
+        .recv_until_contains(&to_customer::assigned("Bruno"))
         .await;
 
     // :requests lists the customer's requests, open first; :open picks one.
@@ -189,7 +197,9 @@ async fn option_three_by_number_says_so_and_close_tells_the_state() {
     let mut agent = server.agent("JuanPerez").await;
     let mut customer = server.logged_in(JORGE).await;
     customer.send("3").await;
-    customer.recv_until_contains("Lo atiende").await;
+    customer
+        .recv_until_contains(to_customer::ASSIGNED_START)
+        .await;
     let lines = hand_off(&mut agent).await;
     let request = request_of(&lines[0]);
     assert_eq!(lines[1], to_agent::REASON_MENU);
@@ -399,7 +409,7 @@ async fn complaints_reach_a_person_with_their_reason_and_side_effects_are_safe()
     customer.send("sí").await;
     customer.expect(&to_customer::enqueued(1)).await;
     customer
-        .recv_until_contains("Lo atiende el ejecutivo")
+        .recv_until_contains(to_customer::ASSIGNED_START)
         .await;
     let lines = hand_off(&mut agent).await;
     let request = request_of(&lines[0]);
@@ -465,7 +475,7 @@ async fn complaints_reach_a_person_with_their_reason_and_side_effects_are_safe()
     assert!(done.starts_with(to_customer::RESTARTED_START), "{done}");
     customer.expect(&to_customer::enqueued(1)).await;
     customer
-        .recv_until_contains("Lo atiende el ejecutivo")
+        .recv_until_contains(to_customer::ASSIGNED_START)
         .await;
     let lines = hand_off(&mut agent).await;
     assert_eq!(

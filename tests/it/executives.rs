@@ -4,7 +4,9 @@
 use crate::common;
 
 use crate::common::{TestClient, TestServer, JORGE};
-use reclamos::protocol::{agent as to_agent, customer as to_customer, history as to_history};
+use reclamos::protocol::{
+    agent as to_agent, console as to_console, customer as to_customer, history as to_history,
+};
 use reclamos::registry::RequestState;
 use reclamos::rut::Rut;
 
@@ -37,15 +39,15 @@ async fn ejemplo_2_queue_hand_off_and_chat() {
     let server = TestServer::start().await;
     let mut agent = server.agent("JuanPerez").await;
     server
-        .expect_console("[SERVER] Ejecutivo JuanPerez conectado.")
+        .expect_console(&to_console::agent_connected("JuanPerez"))
         .await;
     let mut customer = server.logged_in(JORGE).await;
     customer.send("3").await;
     customer.expect(&to_customer::enqueued(1)).await;
     let line = customer.recv().await;
-    assert!(line.contains("Lo atiende el ejecutivo JuanPerez"), "{line}");
+    assert_eq!(line, to_customer::assigned("JuanPerez"));
     server
-        .expect_console("[SERVER] Cliente Jorge Sandoval redirigido a ejecutivo JuanPerez.")
+        .expect_console(&to_console::assigned("Jorge Sandoval", "JuanPerez"))
         .await;
 
     let assigned = agent.recv().await;
@@ -57,7 +59,7 @@ async fn ejemplo_2_queue_hand_off_and_chat() {
         "{assigned}"
     );
     let request = request_of(&assigned);
-    let info = agent.recv_until_contains(":close termina").await;
+    let info = agent.recv_until_contains(to_agent::CHAT_HINT).await;
     assert!(
         info.iter().any(|l| l.contains("123499 Cambio de Plan")),
         "open requests shown: {info:#?}"
@@ -78,11 +80,15 @@ async fn ejemplo_2_queue_hand_off_and_chat() {
         customer.send(&format!("línea {i} del cliente")).await;
     }
     for i in 0..3 {
+        let (from_agent, from_customer) = (
+            format!("línea {i} del ejecutivo"),
+            format!("línea {i} del cliente"),
+        );
         customer
-            .expect(&format!("JuanPerez: línea {i} del ejecutivo"))
+            .expect(&to_customer::from_agent("JuanPerez", &from_agent))
             .await;
         agent
-            .expect(&format!("Jorge Sandoval: línea {i} del cliente"))
+            .expect(&to_agent::from_customer("Jorge Sandoval", &from_customer))
             .await;
     }
 
@@ -127,9 +133,11 @@ async fn executive_commands_edit_the_request() {
 
     let mut customer = server.logged_in(JORGE).await;
     customer.send("quiero hablar con un ejecutivo").await;
-    customer.recv_until_contains("Lo atiende").await;
+    customer
+        .recv_until_contains(to_customer::ASSIGNED_START)
+        .await;
     let request = request_of(&agent.recv().await);
-    agent.recv_until_contains(":close termina").await;
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
 
     agent.send(":subject Cobro duplicado en boleta").await;
     agent
@@ -171,13 +179,15 @@ async fn executive_commands_edit_the_request() {
         .expect(&to_customer::restarted_by("JuanPerez"))
         .await;
     server
-        .expect_console("[SERVER] Reinicio Servicios Cliente Jorge Sandoval.")
+        .expect_console(&to_console::restart("Jorge Sandoval"))
         .await;
     agent.send(":name JuanP").await;
     agent.expect(&to_agent::renamed("JuanP")).await;
     customer.expect(&to_customer::agent_renamed("JuanP")).await;
     agent.send("sigo aquí").await;
-    customer.expect("JuanP: sigo aquí").await;
+    customer
+        .expect(&to_customer::from_agent("JuanP", "sigo aquí"))
+        .await;
     agent.send(":bogus").await;
     agent
         .expect(&format!(
@@ -221,7 +231,7 @@ async fn twelve_customers_three_executives_fifo_with_positions() {
         customer.send("3").await;
         customer.expect(&to_customer::enqueued(i + 1)).await;
         customer
-            .recv_until_contains("no hay ejecutivos conectados")
+            .recv_until_contains(to_customer::NO_AGENTS_START)
             .await;
         customers.push(customer);
     }
@@ -243,7 +253,7 @@ async fn twelve_customers_three_executives_fifo_with_positions() {
                 .unwrap()
                 .to_string();
             served_order.push(name.clone());
-            agent.recv_until_contains(":close termina").await;
+            agent.recv_until_contains(to_agent::CHAT_HINT).await;
             agent.send(":close").await;
             agent.expect(&to_agent::chat_closed(&name)).await;
         }
@@ -264,7 +274,7 @@ async fn twelve_customers_three_executives_fifo_with_positions() {
     }
     // The last customer saw every position from 11 (when the first executive took someone) down to 1.
     let last = customers.last_mut().unwrap();
-    let lines = last.recv_until_contains("Lo atiende").await;
+    let lines = last.recv_until_contains(to_customer::ASSIGNED_START).await;
     let positions: Vec<usize> = lines
         .iter()
         .filter_map(|l| l.strip_prefix(to_customer::QUEUE_POSITION_START))
@@ -280,19 +290,18 @@ async fn executive_disconnect_requeues_the_customer_at_the_head() {
     let mut agent = server.agent("JuanPerez").await;
     let mut first = server.logged_in(&ruts[0].to_string()).await;
     first.send("3").await;
-    first.recv_until_contains("Lo atiende").await;
+    first.recv_until_contains(to_customer::ASSIGNED_START).await;
     let mut second = server.logged_in(&ruts[1].to_string()).await;
     second.send("3").await;
     second.expect(&to_customer::enqueued(1)).await;
     second.expect(to_customer::WAIT_UNKNOWN).await;
-    agent.recv_until_contains(":close termina").await;
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
     drop(agent);
-    let line = first.recv().await;
-    assert!(line.contains("se desconectó"), "{line}");
+    first.expect(&to_customer::agent_left("JuanPerez")).await;
     first.expect(&to_customer::queue_position(1)).await;
     second.expect(&to_customer::moved_back(2)).await;
     server
-        .expect_console("[SERVER] Ejecutivo JuanPerez desconectado.")
+        .expect_console(&to_console::agent_disconnected("JuanPerez"))
         .await;
     let mut other = server.agent("Ana").await;
     let assigned = other.recv().await;
@@ -301,7 +310,7 @@ async fn executive_disconnect_requeues_the_customer_at_the_head() {
         "{assigned}"
     );
     first
-        .recv_until_contains("Lo atiende el ejecutivo Ana")
+        .recv_until_contains(&to_customer::assigned("Ana"))
         .await;
 }
 
@@ -312,14 +321,14 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
     let mut agent = server.agent("JuanPerez").await;
     let mut first = server.logged_in(&ruts[0].to_string()).await;
     first.send("3").await;
-    first.recv_until_contains("Lo atiende").await;
+    first.recv_until_contains(to_customer::ASSIGNED_START).await;
     let request = request_of(&agent.recv().await);
-    agent.recv_until_contains(":close termina").await;
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
     let mut second = server.logged_in(&ruts[1].to_string()).await;
     second.send("3").await;
     second.recv().await;
     second.send("mi boleta viene con un cobro doble").await;
-    second.recv_until_contains("Guardamos su mensaje").await;
+    second.recv_until_contains(to_customer::MESSAGE_KEPT).await;
     first.send("hola, me voy").await;
     agent.expect("Cliente Carga 1: hola, me voy").await;
     drop(first);
@@ -331,7 +340,7 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
         assigned.starts_with(&format!("{}Cliente Carga 2 ", to_agent::NEW_CUSTOMER_START)),
         "{assigned}"
     );
-    let lines = agent.recv_until_contains(":close termina").await;
+    let lines = agent.recv_until_contains(to_agent::CHAT_HINT).await;
     assert!(
         lines
             .iter()
@@ -350,7 +359,7 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
         Some("hola, me voy")
     );
     server
-        .expect_console("[SERVER] Cliente Cliente Carga 1 desconectado.")
+        .expect_console(&to_console::customer_disconnected("Cliente Carga 1"))
         .await;
 }
 
@@ -362,17 +371,17 @@ async fn an_executive_with_capacity_two_switches_between_customers() {
     let mut first = server.logged_in(&ruts[0].to_string()).await;
     first.send("3").await;
     first
-        .recv_until_contains("Lo atiende el ejecutivo Ana")
+        .recv_until_contains(&to_customer::assigned("Ana"))
         .await;
-    agent.recv_until_contains(":close termina").await;
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
     let mut second = server.logged_in(&ruts[1].to_string()).await;
     second.send("3").await;
     second
-        .recv_until_contains("Lo atiende el ejecutivo Ana")
+        .recv_until_contains(&to_customer::assigned("Ana"))
         .await;
-    let lines = agent.recv_until_contains(":close termina").await;
+    let lines = agent.recv_until_contains(to_agent::CHAT_HINT).await;
     assert!(
-        lines.iter().any(|l| l.contains("Tiene 2 conversaciones")),
+        lines.iter().any(|l| *l == to_agent::many_chats(2)),
         "{lines:#?}"
     );
     agent.send("para el primero").await;

@@ -2,7 +2,8 @@
 //! classifier built from the embedded intents.
 
 use crate::common::{TestServer, JORGE, JORGE_SERIAL};
-use reclamos::protocol::customer as to_customer;
+use reclamos::protocol::{console as to_console, customer as to_customer};
+use reclamos::registry::demo::WIFI_ANSWER;
 use reclamos::rut::Rut;
 
 #[tokio::test]
@@ -14,7 +15,7 @@ async fn each_option_by_writing() {
         .send("oiga, quiero revisar mis reclamos anteriores")
         .await;
     client.expect(to_customer::YOUR_REQUESTS).await;
-    client.recv_until_contains("¿Cuál desea revisar?").await;
+    client.recv_until_contains(to_customer::WHICH_REQUEST).await;
     client.send("mejor no, vuelvo al menú").await;
     client.recv_until(|l| l == to_customer::MENU_LAST).await;
 
@@ -24,13 +25,13 @@ async fn each_option_by_writing() {
     client.expect(to_customer::RESTARTING).await;
     client.recv_until(|l| l == to_customer::MENU_LAST).await;
     server
-        .expect_console("[SERVER] Reinicio Servicios Cliente Jorge Sandoval.")
+        .expect_console(&to_console::restart("Jorge Sandoval"))
         .await;
 
     client.send("kiero ablar con un ejecutibo").await;
     client.expect(&to_customer::enqueued(1)).await;
     client
-        .recv_until_contains("no hay ejecutivos conectados")
+        .recv_until_contains(to_customer::NO_AGENTS_START)
         .await;
     client.send("ya no quiero esperar").await;
     let line = client.recv().await;
@@ -50,7 +51,7 @@ async fn negation_and_contrast_pick_the_wanted_option() {
         .send("no quiero salir, quiero ver mis reclamos")
         .await;
     client.expect(to_customer::YOUR_REQUESTS).await;
-    client.recv_until_contains("¿Cuál desea revisar?").await;
+    client.recv_until_contains(to_customer::WHICH_REQUEST).await;
     client.send("volver").await;
     client.recv_until(|l| l == to_customer::MENU_LAST).await;
     client
@@ -87,7 +88,7 @@ async fn a_refused_option_is_not_taken_and_the_menu_comes_back() {
             .console
             .lines()
             .iter()
-            .any(|l| l.contains("Reinicio")),
+            .any(|l| l.contains(&to_console::restart("Jorge Sandoval"))),
         "{:?}",
         server.console.lines()
     );
@@ -103,16 +104,14 @@ async fn request_numbers_and_descriptions_choose_a_request() {
         .await;
     client.recv_until(|l| l == to_customer::MENU_LAST).await;
     client.send("1").await;
-    client.recv_until_contains("¿Cuál desea revisar?").await;
+    client.recv_until_contains(to_customer::WHICH_REQUEST).await;
     client.send("la del wifi").await;
     client
         .expect(&to_customer::request_title(124578, "Cambio de clave WiFi"))
         .await;
-    client.recv_until_contains("número de serie").await;
+    client.recv_until_contains(to_customer::ASK_SERIAL).await;
     client.send(JORGE_SERIAL).await;
-    client
-        .expect("Asistente: su nueva clave wifi es: estaesmiclave")
-        .await;
+    client.expect(&to_customer::bot(WIFI_ANSWER)).await;
 }
 
 #[tokio::test]
@@ -136,12 +135,12 @@ async fn an_unsure_message_gets_a_question_answered_by_yes_no_or_a_number() {
 
     let mut other = server.logged_in("11.111.111-1").await;
     other.send("reinicien el modem o pásenme con alguien").await;
-    other.recv_until_contains("¿Quiso decir").await;
+    other.recv_until_contains(to_customer::CLARIFY_START).await;
     other.send("no").await;
     other.expect(to_customer::DECLINED).await;
     other.expect_menu().await;
     other.send("reinicien el modem o pásenme con alguien").await;
-    other.recv_until_contains("¿Quiso decir").await;
+    other.recv_until_contains(to_customer::CLARIFY_START).await;
     other.send("3").await;
     let line = other.recv().await;
     assert!(line.starts_with(to_customer::ENQUEUED_START), "{line}");

@@ -4,8 +4,10 @@
 use std::time::Duration;
 
 use crate::common::{TestClient, TestServer, JORGE};
+use reclamos::console::PREFIX;
 use reclamos::protocol::{
-    agent as to_agent, customer as to_customer, notice, BOT_NAME, SYSTEM_NAME,
+    agent as to_agent, console as to_console, customer as to_customer, notice, BOT_NAME,
+    SYSTEM_NAME,
 };
 use reclamos::registry::RequestState;
 use reclamos::rut::Rut;
@@ -14,7 +16,7 @@ use reclamos::rut::Rut;
 async fn well_behaved_session(server: &TestServer, rut: Rut) {
     let mut client = server.logged_in(&rut.to_string()).await;
     client.send("1").await;
-    client.recv_until_contains("¿Cuál desea revisar?").await;
+    client.recv_until_contains(to_customer::WHICH_REQUEST).await;
     client.send("1").await;
     client.recv_until(|l| l == to_customer::MENU_LAST).await;
     client.send("2").await;
@@ -81,8 +83,10 @@ async fn ansi_escapes_never_reach_the_executive_or_the_console() {
     let mut agent = server.agent("JuanPerez").await;
     let mut customer = server.logged_in(JORGE).await;
     customer.send("3").await;
-    customer.recv_until_contains("Lo atiende").await;
-    agent.recv_until_contains(":close termina").await;
+    customer
+        .recv_until_contains(to_customer::ASSIGNED_START)
+        .await;
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
     customer
         .send("\x1b[2J\x1b[31mrojo\x1b[0m\r[SERVER] Cliente falso desconectado.")
         .await;
@@ -126,7 +130,7 @@ async fn flood_is_warned_then_disconnected_without_slowing_others() {
     );
     well_behaved_session(&server, ruts[0]).await;
     server
-        .expect_console("[SERVER] Cliente Jorge Sandoval desconectado.")
+        .expect_console(&to_console::customer_disconnected("Jorge Sandoval"))
         .await;
 }
 
@@ -139,14 +143,12 @@ async fn logged_in_customers_beyond_the_cap_are_refused_politely() {
     // The logged-in cap is full: a new connection is refused at once...
     let mut refused = TestClient::connect(server.customers()).await;
     let line = refused.recv().await;
-    assert!(line.contains("máximo de clientes"), "{line}");
+    assert_eq!(line, notice::BUSY);
     refused.expect_closed().await;
     // ...and one that was waiting at the RUT prompt is refused when it logs in.
     let ruts = server.load_customers(1).await;
     waiting.send(&ruts[0].to_string()).await;
-    let lines = waiting
-        .recv_until(|l| l.contains("máximo de clientes"))
-        .await;
+    let lines = waiting.recv_until(|l| l == notice::BUSY).await;
     assert!(!lines.is_empty());
     waiting.expect_closed().await;
 }
@@ -158,7 +160,7 @@ async fn connections_beyond_the_pre_login_cap_are_refused_politely() {
     let _b = server.customer().await;
     let mut refused = TestClient::connect(server.customers()).await;
     let line = refused.recv().await;
-    assert!(line.contains("máximo de clientes"), "{line}");
+    assert_eq!(line, notice::BUSY);
     refused.expect_closed().await;
     drop(_a);
     // The slot is released when the connection ends.
@@ -197,14 +199,14 @@ async fn timeouts_say_why_before_closing_but_the_queue_is_not_idle() {
     let mut waiting = server.logged_in(&ruts[0].to_string()).await;
     waiting.send("3").await;
     waiting
-        .recv_until_contains("no hay ejecutivos conectados")
+        .recv_until_contains(to_customer::NO_AGENTS_START)
         .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let mut agent = server.agent("JuanPerez").await;
     waiting
-        .recv_until_contains("Lo atiende el ejecutivo JuanPerez")
+        .recv_until_contains(&to_customer::assigned("JuanPerez"))
         .await;
-    agent.recv_until_contains(":close termina").await;
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
 }
 
 #[tokio::test]
@@ -242,8 +244,10 @@ async fn a_customer_who_does_not_read_is_disconnected() {
     let mut agent = server.agent("JuanPerez").await;
     let mut customer = server.logged_in(JORGE).await;
     customer.send("3").await;
-    customer.recv_until_contains("Lo atiende").await;
-    agent.recv_until_contains(":close termina").await;
+    customer
+        .recv_until_contains(to_customer::ASSIGNED_START)
+        .await;
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
     // The customer stops reading; the executive keeps writing 4 KB lines.
     let line = "x".repeat(4000);
     for _ in 0..4000 {
@@ -253,7 +257,7 @@ async fn a_customer_who_does_not_read_is_disconnected() {
         .recv_until_contains(&to_agent::customer_disconnected("Jorge Sandoval"))
         .await;
     server
-        .expect_console("[SERVER] Cliente Jorge Sandoval desconectado.")
+        .expect_console(&to_console::customer_disconnected("Jorge Sandoval"))
         .await;
 }
 
@@ -279,10 +283,11 @@ async fn graceful_shutdown_tells_everyone_and_finishes() {
         .expect(&notice::line(SYSTEM_NAME, notice::SHUTDOWN))
         .await;
     agent.expect_closed().await;
-    assert!(console
-        .lines()
-        .iter()
-        .any(|l| l == "[SERVER] Cliente Jorge Sandoval desconectado."));
+    assert!(console.lines().iter().any(|l| *l
+        == format!(
+            "{PREFIX}{}",
+            to_console::customer_disconnected("Jorge Sandoval")
+        )));
 }
 
 #[tokio::test]
@@ -318,22 +323,20 @@ async fn a_full_database_gets_an_apology_and_reads_keep_working() {
     client.send("2").await;
     let lines = client.recv_until(|l| l == to_customer::MENU_LAST).await;
     assert!(
-        lines
-            .iter()
-            .any(|l| l.contains("Lo sentimos, tuvimos un problema técnico")),
+        lines.iter().any(|l| l == to_customer::APOLOGY),
         "{lines:#?}"
     );
     assert!(server
         .console
         .lines()
         .iter()
-        .all(|l| !l.contains("Reinicio Servicios")));
+        .all(|l| !l.contains(&to_console::restart("Jorge Sandoval"))));
     // Reads keep working.
     client.send("1").await;
     client.expect(to_customer::YOUR_REQUESTS).await;
-    client.recv_until_contains("¿Cuál desea revisar?").await;
+    client.recv_until_contains(to_customer::WHICH_REQUEST).await;
     // Other customers are still served.
     let mut other = server.logged_in(&ruts[0].to_string()).await;
     other.send("4").await;
-    other.recv_until_contains("Gracias").await;
+    other.recv_until_contains(to_customer::GOODBYE).await;
 }

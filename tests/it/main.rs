@@ -12,6 +12,7 @@ mod conversation;
 mod crash;
 mod customer;
 mod desk;
+mod docs;
 mod eval_cli;
 mod executives;
 mod free_text;

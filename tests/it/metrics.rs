@@ -2,7 +2,7 @@
 
 use crate::common::{eventually, TestServer};
 use reclamos::hub::Occupancy;
-use reclamos::protocol::customer as to_customer;
+use reclamos::protocol::{agent as to_agent, customer as to_customer};
 
 #[tokio::test]
 async fn connections_and_answered_lines_are_counted_per_period() {
@@ -14,7 +14,7 @@ async fn connections_and_answered_lines_are_counted_per_period() {
     // one idle connection.
     let mut jorge = server.logged_in("12.345.678-5").await;
     jorge.send("1").await;
-    jorge.recv_until_contains("volver").await;
+    jorge.recv_until_contains(to_customer::WHICH_REQUEST).await;
     jorge.send("volver").await;
     jorge.recv_until_contains(to_customer::MENU_LAST).await;
     let _idle = server.customer().await;
@@ -28,7 +28,7 @@ async fn connections_and_answered_lines_are_counted_per_period() {
 
     // Saying goodbye is answered too; the closed connection is no longer open.
     jorge.send("4").await;
-    jorge.recv_until_contains("Gracias").await;
+    jorge.recv_until_contains(to_customer::GOODBYE).await;
     jorge.expect_closed().await;
     // The server notices the close a moment after the client sees it.
     let period = eventually(|| metrics.take(), |period| period.open == 1).await;
@@ -47,11 +47,11 @@ async fn the_queue_for_executives_is_counted() {
     let mut agent = server.agent("Ana").await;
     let mut first = server.logged_in(&ruts[0].to_string()).await;
     first.send("3").await;
-    first.recv_until_contains("Lo atiende").await;
-    agent.recv_until_contains(":close termina").await;
+    first.recv_until_contains(to_customer::ASSIGNED_START).await;
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
     let mut second = server.logged_in(&ruts[1].to_string()).await;
     second.send("3").await;
-    second.recv_until_contains("número 1 en la fila").await;
+    second.recv_until_contains(&to_customer::enqueued(1)).await;
     let busy = Occupancy {
         waiting: 1,
         executives: 1,
@@ -61,7 +61,9 @@ async fn the_queue_for_executives_is_counted() {
 
     // The executive leaves: both customers wait, nobody chats.
     drop(agent);
-    second.recv_until_contains("número 2 en la fila").await;
+    second
+        .recv_until_contains(&to_customer::moved_back(2))
+        .await;
     // The server notices the close a moment after the customers are told.
     let occupancy = eventually(|| hub.occupancy(), |o| o.executives == 0).await;
     let waiting = Occupancy {

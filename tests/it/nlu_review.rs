@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use reclamos::nlu::review_cli::{self, ReviewSummary};
 use reclamos::nlu::{data, load_classifier, Decision, Intent};
 use reclamos::protocol::customer as say;
 
@@ -110,7 +111,16 @@ async fn a_fallback_is_labelled_in_nlu_review_and_understood_after_a_reload() {
     let reviewed = tokio::task::spawn_blocking(review.clone()).await.unwrap();
     let screen = String::from_utf8_lossy(&reviewed.stdout);
     assert!(screen.contains(message), "the message is listed: {screen}");
-    assert!(screen.contains("1 labelled (1 added"), "{screen}");
+    let done = ReviewSummary {
+        pending: 1,
+        labelled: 1,
+        added: 1,
+        ..ReviewSummary::default()
+    };
+    assert!(
+        screen.contains(&review_cli::summary_line(&done, intents.to_str().unwrap())),
+        "{screen}"
+    );
 
     // 3. The file holds it under revisar_atenciones and still loads; the inbox has nothing
     //    left to review, and remembers the label.
@@ -123,7 +133,7 @@ async fn a_fallback_is_labelled_in_nlu_review_and_understood_after_a_reload() {
     // Reviewing again finds nothing, and leaves the file alone.
     let before = std::fs::read_to_string(&intents).unwrap();
     let again = tokio::task::spawn_blocking(review).await.unwrap();
-    assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to review"));
+    assert!(String::from_utf8_lossy(&again.stdout).contains(review_cli::NOTHING_TO_REVIEW));
     assert_eq!(std::fs::read_to_string(&intents).unwrap(), before);
     drop(customer);
     server.server.shutdown().await;

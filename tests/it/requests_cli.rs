@@ -4,8 +4,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use reclamos::registry::cli;
 use reclamos::registry::demo::{PLAN_REQUEST, WIFI_ANSWER, WIFI_REQUEST};
 use reclamos::registry::{Registry, RequestState};
+use reclamos::rut::Rut;
 
 fn requests(db: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_reclamos"))
@@ -81,7 +83,10 @@ fn filters_history_and_json() {
 
     let text = stdout(&requests(&db, &["--rut", "12.345.678-5", "--history"]));
     assert!(text.contains("Estado cambiado a cerrado"), "{text}");
-    assert!(text.contains("answer: (sensitive"), "{text}");
+    assert!(
+        text.contains(&format!("{}{}", cli::ANSWER, cli::SENSITIVE_HIDDEN)),
+        "{text}"
+    );
 
     let json: serde_json::Value =
         serde_json::from_slice(&requests(&db, &["--json", "--rut", "12.345.678-5"]).stdout)
@@ -99,7 +104,7 @@ fn filters_history_and_json() {
     assert!(json[1]["history"].as_array().unwrap().len() >= 2);
 
     let text = stdout(&requests(&db, &["--rut", "18.765.432-7"]));
-    assert!(text.contains("no requests match"), "{text}");
+    assert!(text.contains(cli::NO_MATCH), "{text}");
 }
 
 #[test]
@@ -109,19 +114,21 @@ fn errors_are_clear_and_create_nothing() {
     let output = requests(&missing, &[]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(stderr.contains("no existe"), "{stderr}");
     assert!(!missing.exists());
 
     let db = dir.path().join("reclamos.db");
     drop(Registry::open(&db).unwrap());
+    let wrong_rut = "12.345.678-9".parse::<Rut>().unwrap_err().to_string();
+    let wrong_state = "pendiente".parse::<RequestState>().unwrap_err().to_string();
     for (args, expected) in [
-        (["--rut", "12.345.678-9"], "debería ser 5"),
-        (["--state", "pendiente"], "use abierto or cerrado"),
+        (["--rut", "12.345.678-9"], wrong_rut),
+        (["--state", "pendiente"], wrong_state),
     ] {
         let output = requests(&db, &args);
         assert!(!output.status.success(), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(stderr.contains(&expected), "{args:?}: {stderr}");
     }
 }
 
@@ -152,7 +159,7 @@ async fn transcript_shows_the_stored_chat() {
     ));
     let chat: Vec<&str> = text
         .lines()
-        .skip_while(|l| l.trim() != "chat:")
+        .skip_while(|l| l.trim() != cli::CHAT)
         .skip(1)
         .take_while(|l| l.starts_with("    "))
         .map(|l| l.trim().split_once("  ").unwrap().1)

@@ -104,7 +104,7 @@ fn is_menu_end(line: &str) -> bool {
 /// The request number a restart's answer tells, `None` when it apologised instead.
 fn told_number(answer: &[String]) -> Option<u64> {
     let told = answer.iter().find_map(|line| {
-        let (_, rest) = line.split_once("Registramos la solicitud ")?;
+        let rest = line.strip_prefix(to_customer::RESTARTED_START)?;
         rest.trim_end_matches('.').parse().ok()
     });
     if told.is_none() {
@@ -152,7 +152,7 @@ async fn a_locked_database_stalls_only_the_customers_who_write() {
     let mut rounds = 0;
     let started = Instant::now();
     while released.try_recv().is_err() && started.elapsed() < HELD * 2 {
-        let (list, took) = ask(&mut reader, "1", |l| l.contains("¿Cuál desea revisar?")).await;
+        let (list, took) = ask(&mut reader, "1", |l| l.contains(to_customer::WHICH_REQUEST)).await;
         assert!(
             list.iter().any(|l| l.contains(demo::LOAD_SUBJECT)),
             "{list:?}"

@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use crate::common::{TestServer, JORGE, READ_TIMEOUT, TOKEN};
-use reclamos::protocol::{agent as to_agent, customer as to_customer};
+use reclamos::protocol::{agent as to_agent, console as to_console, customer as to_customer};
 use reclamos::server::TlsFiles;
 use tokio::io::{
     AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines, ReadHalf, WriteHalf,
@@ -151,7 +151,7 @@ async fn customer_logs_in_and_leaves_over_tls() {
         .expect("end of stream in time");
     assert!(matches!(end, Ok(None)), "{end:?}");
     server
-        .expect_console("[SERVER] Cliente Jorge Sandoval desconectado.")
+        .expect_console(&to_console::customer_disconnected("Jorge Sandoval"))
         .await;
 }
 
@@ -175,9 +175,7 @@ async fn a_full_executives_port_refuses_over_tls_in_the_executives_voice() {
     let (server, cert) =
         tls_server_with(|config| config.limits.max_agent_pre_login_connections = 1).await;
     let mut agent = TlsClient::connect(server.agents(), &cert.cert).await;
-    agent
-        .expect("Sistema: Canal de ejecutivos. Ingrese su token de acceso.")
-        .await;
+    agent.expect(to_agent::GREETING).await;
     let mut refused = TlsClient::connect(server.agents(), &cert.cert).await;
     refused
         .expect(reclamos::protocol::notice::AGENTS_BUSY)
@@ -292,7 +290,7 @@ async fn client_binary_refuses_an_untrusted_certificate() {
     assert!(!out.status.success(), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("TLS"), "{stderr}");
-    assert!(stderr.to_lowercase().contains("certificate"), "{stderr}");
+    assert!(stderr.contains("certificado"), "{stderr}");
     assert!(out.stdout.is_empty(), "{out:?}");
 }
 

@@ -5,6 +5,7 @@
 //! card's serial still asked before a secret).
 
 use crate::common::{TestClient, TestServer, JORGE, JORGE_SERIAL};
+use reclamos::console::PREFIX;
 use reclamos::protocol::{agent as to_agent, console, customer as to_customer};
 use reclamos::registry::RequestState;
 
@@ -70,7 +71,7 @@ async fn the_queue_line_gives_an_estimate_once_there_are_hand_offs() {
     ana.expect(to_agent::GOODBYE).await;
     ana.expect_closed().await;
     server
-        .expect_console(&format!("[SERVER] {}", console::agent_disconnected("Ana")))
+        .expect_console(&console::agent_disconnected("Ana"))
         .await;
     let mut alone = server.logged_in(JORGE).await;
     alone.send("3").await;
@@ -143,10 +144,7 @@ async fn a_second_login_takes_the_session_over_and_the_serial_is_asked_again() {
     old.expect(to_customer::TAKEN_OVER).await;
     old.expect_closed().await;
     server
-        .expect_console(&format!(
-            "[SERVER] {}",
-            console::session_taken_over("Jorge Sandoval")
-        ))
+        .expect_console(&console::session_taken_over("Jorge Sandoval"))
         .await;
 
     // The new connection works, and the secret still needs the serial number.
@@ -158,14 +156,11 @@ async fn a_second_login_takes_the_session_over_and_the_serial_is_asked_again() {
     new.expect(to_customer::GOODBYE).await;
     new.expect_closed().await;
     server
-        .expect_console(&format!(
-            "[SERVER] {}",
-            console::customer_disconnected("Jorge Sandoval")
-        ))
+        .expect_console(&console::customer_disconnected("Jorge Sandoval"))
         .await;
     // The old connection's end printed no "desconectado" of its own.
     let disconnected = format!(
-        "[SERVER] {}",
+        "{PREFIX}{}",
         console::customer_disconnected("Jorge Sandoval")
     );
     let lines = server.console.lines();
@@ -183,13 +178,12 @@ async fn a_takeover_in_the_queue_keeps_the_place() {
     let mut ahead = server.logged_in(&ruts[0].to_string()).await;
     ahead.send("3").await;
     ahead
-        .recv_until_contains("no hay ejecutivos conectados")
+        .recv_until_contains(to_customer::NO_AGENTS_START)
         .await;
     let mut old = server.logged_in(JORGE).await;
     old.send("3").await;
     old.expect(&to_customer::enqueued(2)).await;
-    old.recv_until_contains("no hay ejecutivos conectados")
-        .await;
+    old.recv_until_contains(to_customer::NO_AGENTS_START).await;
     old.send("me cobraron dos veces").await;
     old.expect(to_customer::MESSAGE_KEPT).await;
 

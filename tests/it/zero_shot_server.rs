@@ -25,7 +25,7 @@ async fn hybrid_server_routes_free_text() {
     let line = client.recv().await;
     assert!(line.starts_with(reclamos::protocol::BOT), "{line}");
     client
-        .recv_until(|l| l == to_customer::MENU_LAST || l.contains("¿Quiso decir"))
+        .recv_until(|l| l == to_customer::MENU_LAST || l.starts_with(to_customer::CLARIFY_START))
         .await;
     // Confident for the YAML classifier: answered inline.
     client.send("quiero ver mis reclamos anteriores").await;

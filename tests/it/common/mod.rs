@@ -120,8 +120,11 @@ impl TestServer {
         client
     }
 
-    /// Waits until the console has printed `line` (console output may trail the socket).
-    pub async fn expect_console(&self, line: &str) {
+    /// Waits until the console has printed `message` (a sentence of
+    /// `reclamos::protocol::console`, which the console prefixes with `[SERVER] `); console
+    /// output may trail the socket.
+    pub async fn expect_console(&self, message: &str) {
+        let line = &format!("{}{message}", reclamos::console::PREFIX);
         let deadline = tokio::time::Instant::now() + READ_TIMEOUT;
         while !self.console.lines().iter().any(|l| l == line) {
             assert!(

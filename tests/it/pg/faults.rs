@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use reclamos::protocol::customer as to_customer;
 use reclamos::registry::{Location, Registry, RequestFilter, RequestState};
 use reclamos::rut::Rut;
 
@@ -125,7 +126,7 @@ async fn answer(client: &mut crate::common::TestClient) -> Vec<String> {
 
 fn request_number(lines: &[String]) -> Option<u64> {
     lines.iter().find_map(|line| {
-        let (_, rest) = line.split_once("Registramos la solicitud ")?;
+        let rest = line.strip_prefix(to_customer::RESTARTED_START)?;
         rest.trim_end_matches('.').parse().ok()
     })
 }
@@ -147,7 +148,7 @@ async fn the_bot_apologises_while_postgres_is_away_and_recovers_by_itself() {
     customer.send("zzkq wvvx").await;
     let lines = answer(&mut customer).await;
     assert!(
-        lines.iter().any(|l| l.starts_with("Asistente: No entendí")),
+        lines.iter().any(|l| *l == to_customer::NOT_UNDERSTOOD),
         "{lines:?}"
     );
     // What needs the store gets the apology, in bounded time.
@@ -155,7 +156,7 @@ async fn the_bot_apologises_while_postgres_is_away_and_recovers_by_itself() {
     customer.send("2").await;
     let lines = answer(&mut customer).await;
     assert!(
-        lines.iter().any(|l| l.contains("problema técnico")) && request_number(&lines).is_none(),
+        lines.iter().any(|l| *l == to_customer::APOLOGY) && request_number(&lines).is_none(),
         "{lines:?}"
     );
     println!("apology after {:?} with PostgreSQL away", asked.elapsed());
@@ -279,13 +280,13 @@ async fn a_real_postgres_restart_while_customers_chat_loses_nothing() {
     customer.send("zzkq wvvx").await;
     let lines = answer(&mut customer).await;
     assert!(
-        lines.iter().any(|l| l.starts_with("Asistente: No entendí")),
+        lines.iter().any(|l| *l == to_customer::NOT_UNDERSTOOD),
         "{lines:?}"
     );
     customer.send("2").await;
     let lines = answer(&mut customer).await;
     assert!(
-        lines.iter().any(|l| l.contains("problema técnico")) && request_number(&lines).is_none(),
+        lines.iter().any(|l| *l == to_customer::APOLOGY) && request_number(&lines).is_none(),
         "{lines:?}"
     );
 
