@@ -17,13 +17,14 @@ use libfuzzer_sys::fuzz_target;
 use reclamos::console::Console;
 use reclamos::conversation::events::SessionId;
 use reclamos::conversation::{
-    AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, HubResult, Input,
-    Policy, StoreOp, StoreResult,
+    AgentConversation, Context, CustomerConversation, Effect, Effects, Input, Policy, StoreOp,
+    StoreResult,
 };
-use reclamos::hub::{Hub, Outbox, Ticket};
+use reclamos::hub::{Hub, Outbox};
 use reclamos::nlu::Classifier;
-use reclamos::registry::{Customer, HistoryEntry, Request, RequestState};
+use reclamos::registry::{Customer, HistoryEntry, Request, RequestState, SerialFailures};
 use reclamos::rut::Rut;
+use reclamos::server::{run_hub_op, Reach};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -41,6 +42,7 @@ fn classifier() -> Arc<dyn Classifier> {
 struct Store {
     customers: HashMap<Rut, Customer>,
     requests: Vec<Request>,
+    wrong_serials: HashMap<Rut, u32>,
 }
 
 impl Store {
@@ -50,6 +52,7 @@ impl Store {
         let mut store = Store {
             customers: HashMap::new(),
             requests: Vec::new(),
+            wrong_serials: HashMap::new(),
         };
         store.customers.insert(
             jorge,
@@ -159,16 +162,28 @@ impl Store {
                 author,
                 text,
             } => self.history(request, &author, &text),
-            StoreOp::AppendTranscript { .. } | StoreOp::RecordConsultation { .. } => {
+            StoreOp::Transcript(_) => StoreResult::Transcript(Ok(Vec::new())),
+            StoreOp::SerialFailures(rut) => StoreResult::SerialFailures(Ok(SerialFailures {
+                count: self.wrong_serials.get(&rut).copied().unwrap_or(0),
+                ..SerialFailures::default()
+            })),
+            StoreOp::SerialFailed { rut, .. } => {
+                let count = self.wrong_serials.entry(rut).or_insert(0);
+                *count += 1;
+                StoreResult::SerialFailures(Ok(SerialFailures {
+                    count: *count,
+                    ..SerialFailures::default()
+                }))
+            }
+            StoreOp::SerialPassed(rut) => {
+                self.wrong_serials.remove(&rut);
                 StoreResult::Done(Ok(()))
             }
+            StoreOp::AppendTranscript { .. }
+            | StoreOp::RecordConsultation { .. }
+            | StoreOp::KeepInboxMessage(_) => StoreResult::Done(Ok(())),
         }
     }
-}
-
-enum Reach {
-    Customer(Outbox<reclamos::hub::CustomerEvent>),
-    Agent(Outbox<reclamos::hub::AgentEvent>),
 }
 
 /// A conversation of either kind, as the driver sees it.
@@ -237,7 +252,7 @@ impl<P: Party> Side<P> {
                     None
                 }
                 Effect::Hub(op) => {
-                    run_hub(&world.hub, self.session, &self.reach, op).map(Input::Hub)
+                    run_hub_op(&world.hub, self.session, &self.reach, op).map(Input::Hub)
                 }
                 Effect::Console(line) => {
                     check("console", &line);
@@ -281,7 +296,7 @@ impl<P: Party> Side<P> {
         for effect in out.0 {
             match effect {
                 Effect::Hub(op) => {
-                    let _ = run_hub(&world.hub, self.session, &self.reach, op);
+                    let _ = run_hub_op(&world.hub, self.session, &self.reach, op);
                 }
                 Effect::Store(op) | Effect::Record(op) => {
                     world.store.run(op);
@@ -292,56 +307,6 @@ impl<P: Party> Side<P> {
             }
         }
     }
-}
-
-fn run_hub(hub: &Hub, session: SessionId, reach: &Reach, op: HubOp) -> Option<HubResult> {
-    Some(match op {
-        HubOp::Login(rut) => {
-            let Reach::Customer(outbox) = reach else {
-                panic!("an executive logged in as a customer")
-            };
-            HubResult::LoggedIn(hub.login(rut, session, outbox.clone()))
-        }
-        HubOp::Enqueue { name, rut, request } => {
-            let Reach::Customer(outbox) = reach else {
-                panic!("an executive enqueued")
-            };
-            HubResult::Enqueued(hub.enqueue(Ticket {
-                session,
-                name,
-                rut,
-                request,
-                outbox: outbox.clone(),
-            }))
-        }
-        HubOp::CustomerSays(text) => HubResult::Routed(hub.customer_says(session, text)),
-        HubOp::LeaveQueue => HubResult::LeftQueue(hub.leave_queue(session)),
-        HubOp::CustomerEndsChat => HubResult::ChatEnded(hub.customer_ends_chat(session)),
-        HubOp::CustomerGone => {
-            hub.customer_gone(session);
-            return None;
-        }
-        HubOp::AgentJoin(name) => {
-            let Reach::Agent(outbox) = reach else {
-                panic!("a customer joined the pool")
-            };
-            HubResult::Joined(hub.agent_join(session, &name, outbox.clone()))
-        }
-        HubOp::AgentSays { customer, text } => {
-            HubResult::Said(hub.agent_says(session, customer, text))
-        }
-        HubOp::AgentRestarted { customer } => {
-            let _ = hub.agent_restarted(session, customer);
-            return None;
-        }
-        HubOp::AgentCloses { customer } => HubResult::Closed(hub.agent_closes(session, customer)),
-        HubOp::AgentRename(name) => HubResult::Renamed(hub.agent_rename(session, &name)),
-        HubOp::Queue => HubResult::Queue(hub.queue()),
-        HubOp::AgentGone => {
-            hub.agent_gone(session);
-            return None;
-        }
-    })
 }
 
 fn check(who: &str, line: &str) {

@@ -134,7 +134,7 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
 }
 
 /// Where the hub reaches a connection's party.
-pub(crate) enum Reach {
+pub enum Reach {
     /// A customer's events.
     Customer(Outbox<CustomerEvent>),
     /// An executive's events.
@@ -143,7 +143,7 @@ pub(crate) enum Reach {
 
 /// Runs one hub operation for `session` (sync: the hub only holds a short in-memory
 /// lock). Returns the result to feed back when the operation has one.
-pub(crate) fn run_hub_op(
+pub fn run_hub_op(
     hub: &Hub,
     session: SessionId,
     reach: &Reach,

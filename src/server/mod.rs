@@ -48,7 +48,7 @@ use crate::protocol::console as to_console;
 use crate::registry::{InboxRetention, Location, Registry, StoreConfig};
 use admission::Gate;
 use budget::{Budgets, Port};
-pub use effects::Services;
+pub use effects::{run_hub_op, Reach, Services};
 pub use limits::Limits;
 use metrics::Metrics;
 use proxy::Proxies;
