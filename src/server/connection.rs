@@ -282,8 +282,10 @@ impl<'a, P: Party> Conversation<'a, P> {
                 pre_login: Some(permit),
                 logged_in: None,
             },
-            effects: Effects::new(),
-            lines: Vec::with_capacity(8),
+            // Both start and stay empty between inputs: an idle connection keeps no buffer
+            // (a few allocations per answer cost less than holding them on every connection).
+            effects: Effects(Vec::new()),
+            lines: Vec::new(),
             finished: false,
         }
     }
@@ -355,7 +357,7 @@ impl<'a, P: Party> Conversation<'a, P> {
                 }
             }
         }
-        self.effects.clear();
+        self.effects.0 = Vec::new();
         Ok(outcome)
     }
 
@@ -373,7 +375,7 @@ impl<'a, P: Party> Conversation<'a, P> {
     /// Sends the queued lines.
     async fn flush<S: Stream>(&mut self, framed: &mut Lines<S>) -> Result<(), End> {
         let sent = send(framed, &self.lines, &self.shared.limits).await;
-        self.lines.clear();
+        self.lines = Vec::new();
         sent
     }
 
@@ -630,7 +632,7 @@ async fn drive<P: Party, S: Stream>(
         accepted,
     )
     .await;
-    conversation.finish().await;
+    Box::pin(conversation.finish()).await;
     end
 }
 
@@ -691,7 +693,7 @@ async fn serve_lines<P: Party, S: Stream>(
             }
             Some(event) = events.recv() => {
                 last_activity = tokio::time::Instant::now();
-                conversation.apply(Input::Event(event), framed).await
+                Box::pin(conversation.apply(Input::Event(event), framed)).await
             }
             frame = framed.next() => match frame {
                 None => return End::ClientClosed,
@@ -716,12 +718,13 @@ async fn serve_lines<P: Party, S: Stream>(
                         // model on its own threads while this task waits without blocking
                         // the runtime (or the YAML answer when the model is saturated).
                         let prediction = if conversation.party().wants_classification(&line) {
-                            Some(shared.classifier.classify(line.trim()).await)
+                            Some(Box::pin(shared.classifier.classify(line.trim())).await)
                         } else {
                             None
                         };
-                        conversation
-                            .apply(Input::Line { text: &line, prediction }, framed)
+                        // Boxed, like every await that is not the wait itself: an idle
+                        // connection's task then holds only what waiting needs.
+                        Box::pin(conversation.apply(Input::Line { text: &line, prediction }, framed))
                             .await
                     } else {
                         strikes += 1;

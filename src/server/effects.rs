@@ -143,12 +143,7 @@ pub enum Reach {
 
 /// Runs one hub operation for `session` (sync: the hub only holds a short in-memory
 /// lock). Returns the result to feed back when the operation has one.
-pub fn run_hub_op(
-    hub: &Hub,
-    session: SessionId,
-    reach: &Reach,
-    op: HubOp,
-) -> Option<HubResult> {
+pub fn run_hub_op(hub: &Hub, session: SessionId, reach: &Reach, op: HubOp) -> Option<HubResult> {
     let result = match op {
         HubOp::Login(rut) => {
             let Reach::Customer(outbox) = reach else {
