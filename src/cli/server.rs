@@ -9,7 +9,7 @@ use anyhow::Context;
 use ipnet::IpNet;
 use reclamos::console::Console;
 use reclamos::conversation::Policy;
-use reclamos::registry::InboxRetention;
+use reclamos::registry::{InboxRetention, SqliteSync};
 use reclamos::server::budget::Budget;
 use reclamos::server::proxy;
 use reclamos::server::{
@@ -44,6 +44,11 @@ pub struct ServerArgs {
     /// PostgreSQL: connections in this node's pool.
     #[arg(long, default_value_t = Config::default().db_pool)]
     pub db_pool: usize,
+    /// SQLite: `normal` acknowledges a commit once it is in the operating system (a crash of
+    /// reclamos loses nothing; a power loss can lose the last commits), `full` once it is on
+    /// the disk (one fsync per commit).
+    #[arg(long, value_name = "normal|full", default_value_t = Config::default().sqlite_sync)]
+    pub sqlite_sync: SqliteSync,
     /// Intents file (Rasa NLU YAML); the embedded `intents/es.yaml` when absent.
     #[arg(long)]
     pub intents: Option<PathBuf>,
@@ -113,6 +118,7 @@ impl ServerArgs {
             agent_addr: format!("{}:{}", agent_host, self.agent_port),
             db: self.db,
             db_pool: self.db_pool,
+            sqlite_sync: self.sqlite_sync,
             intents: self.intents,
             token_file: self.token_file.unwrap_or(defaults.token_file),
             token: defaults.token,

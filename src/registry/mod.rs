@@ -276,6 +276,51 @@ pub struct StoreConfig {
     /// PostgreSQL: connections in this node's pool (a caller finding all of them busy waits
     /// within its time budget).
     pub pool_size: usize,
+    /// SQLite: when a commit counts as done (see [`SqliteSync`]).
+    pub sqlite_sync: SqliteSync,
+}
+
+/// When an SQLite commit returns, and so when a customer is told a request number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    /// `synchronous=NORMAL` in WAL mode: a crash of reclamos loses nothing acknowledged; a
+    /// power loss or kernel crash can lose the last commits (never corrupts the file).
+    #[default]
+    Normal,
+    /// `synchronous=FULL`: every commit is on the disk before it is acknowledged (one
+    /// `fsync` per commit: fewer writes per second).
+    Full,
+}
+
+impl std::fmt::Display for SqliteSync {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SqliteSync::Normal => "normal",
+            SqliteSync::Full => "full",
+        })
+    }
+}
+
+impl std::str::FromStr for SqliteSync {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<SqliteSync, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "normal" => Ok(SqliteSync::Normal),
+            "full" => Ok(SqliteSync::Full),
+            other => Err(format!("{other:?} is not normal or full")),
+        }
+    }
+}
+
+impl SqliteSync {
+    /// The value of SQLite's `synchronous` pragma.
+    pub fn pragma(self) -> &'static str {
+        match self {
+            SqliteSync::Normal => "NORMAL",
+            SqliteSync::Full => "FULL",
+        }
+    }
 }
 
 impl Default for StoreConfig {
@@ -285,6 +330,7 @@ impl Default for StoreConfig {
             readers: 2,
             queue: 1024,
             pool_size: 16,
+            sqlite_sync: SqliteSync::Normal,
         }
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-use super::{demo, RegistryError};
+use super::{demo, RegistryError, SqliteSync};
 
 /// How long a connection waits for another process's lock before failing with
 /// `SQLITE_BUSY` (the server and `reclamos requests` may share the file). The store's
@@ -107,18 +107,18 @@ pub fn configure(conn: &Connection) -> Result<(), RegistryError> {
     Ok(())
 }
 
-/// Settings for a read-write database file: WAL journal and `synchronous=NORMAL`.
+/// Settings for a read-write database file: WAL journal and `synchronous` as `sync` says.
 ///
-/// In WAL mode with `synchronous=NORMAL` a commit appends to the `-wal` file without an
-/// fsync; the data is then in the OS page cache, so it survives the process crashing or
-/// being killed with `kill -9` (only a power loss or kernel crash can lose the last
-/// commits, never corrupt the file).
-pub fn configure_file(conn: &Connection) -> Result<(), RegistryError> {
+/// In WAL mode with `synchronous=NORMAL` (the default) a commit appends to the `-wal` file
+/// without an fsync; the data is then in the OS page cache, so it survives the process
+/// crashing or being killed with `kill -9` (only a power loss or kernel crash can lose the
+/// last commits, never corrupt the file). `--sqlite-sync full` adds the fsync per commit.
+pub fn configure_file(conn: &Connection, sync: SqliteSync) -> Result<(), RegistryError> {
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!(journal_mode = %mode, "SQLite refused WAL mode");
     }
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "synchronous", sync.pragma())?;
     // When the WAL restarts from its beginning, the file is cut back to this size instead
     // of keeping the largest size it ever reached.
     conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
@@ -180,6 +180,21 @@ mod tests {
             .unwrap();
         let names = stmt.query_map([], |row| row.get(0)).unwrap();
         names.collect::<Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn the_file_is_synchronous_as_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        for (sync, expected) in [(SqliteSync::Normal, 1), (SqliteSync::Full, 2)] {
+            let conn = Connection::open(dir.path().join(format!("{sync}.db"))).unwrap();
+            configure_file(&conn, sync).unwrap();
+            let level: i64 = conn
+                .query_row("PRAGMA synchronous", [], |row| row.get(0))
+                .unwrap();
+            assert_eq!(level, expected, "{sync}");
+        }
+        assert_eq!("FULL".parse::<SqliteSync>(), Ok(SqliteSync::Full));
+        assert!("fast".parse::<SqliteSync>().is_err());
     }
 
     #[test]

@@ -138,7 +138,7 @@ impl SqliteStore {
         }
         let mut conn = Connection::open(path)?;
         schema::configure(&conn)?;
-        schema::configure_file(&conn)?;
+        schema::configure_file(&conn, config.sqlite_sync)?;
         let created = schema::migrate(&mut conn, path)?;
         if created {
             tracing::info!(path = %path.display(), "created the registry with demo data");

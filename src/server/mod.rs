@@ -45,7 +45,7 @@ use crate::conversation::Policy;
 use crate::hub::Hub;
 use crate::nlu::select::{self, ClassifierArgs};
 use crate::protocol::console as to_console;
-use crate::registry::{InboxRetention, Location, Registry, StoreConfig};
+use crate::registry::{InboxRetention, Location, Registry, SqliteSync, StoreConfig};
 use admission::Gate;
 use budget::{Budgets, Port};
 pub use effects::{run_hub_op, Reach, Services};
@@ -82,6 +82,8 @@ pub struct Config {
     pub db: Location,
     /// PostgreSQL: connections in this node's pool.
     pub db_pool: usize,
+    /// SQLite: when a commit counts as done.
+    pub sqlite_sync: SqliteSync,
     /// Intents file, or the embedded one.
     pub intents: Option<PathBuf>,
     /// Where the executives' token lives.
@@ -118,6 +120,7 @@ impl Default for Config {
             agent_addr: format!("{DEFAULT_HOST}:{DEFAULT_AGENT_PORT}"),
             db: Location::Sqlite(PathBuf::from(DEFAULT_DB)),
             db_pool: StoreConfig::default().pool_size,
+            sqlite_sync: StoreConfig::default().sqlite_sync,
             intents: None,
             token_file: auth::default_token_path(),
             token: None,
@@ -179,6 +182,7 @@ impl Server {
         // Opening migrates the schema (SQLite: on a blocking thread, off the workers).
         let store_config = StoreConfig {
             pool_size: config.db_pool,
+            sqlite_sync: config.sqlite_sync,
             ..StoreConfig::default()
         };
         let registry = Registry::open_at(&config.db, store_config)
