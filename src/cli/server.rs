@@ -262,6 +262,11 @@ impl From<LimitsArgs> for Limits {
 /// `reclamos server`: runs until Ctrl-C or SIGTERM.
 pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
     let config = args.config();
+    // Held until the server stops (the operating system releases it if the process dies).
+    let _only_server = match &config.db {
+        Location::Sqlite(path) => Some(lock_sqlite_file(path)?),
+        Location::Postgres(_) => None,
+    };
     raise_open_files_limit(&config.limits);
     let runtime = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
     let console = Console::stdout();
@@ -271,6 +276,35 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
     drop(runtime);
     console.flush();
     served.map(|()| ExitCode::SUCCESS)
+}
+
+/// Takes an exclusive advisory lock (`flock`) on the SQLite file, so that a second server
+/// on the same file is refused at start instead of both accepting the same customer. It does
+/// not touch SQLite's own locks (POSIX record locks, independent of `flock` on Linux), so
+/// `reclamos requests` and `nlu review` still read the file while the server runs.
+fn lock_sqlite_file(path: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating directory {}", parent.display()))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another reclamos server is using {}: one SQLite file serves one server \
+             (several nodes share a PostgreSQL database, see docs/deployment.md)",
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(err)) => {
+            Err(err).with_context(|| format!("locking {}", path.display()))
+        }
+    }
 }
 
 /// Raises the open-files limit as far as the connection caps need, and warns when even

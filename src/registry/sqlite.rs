@@ -127,6 +127,27 @@ fn thread_error(path: &Path, what: &str, err: std::io::Error) -> RegistryError {
     }
 }
 
+/// Refuses a damaged file at start (`PRAGMA quick_check`: every page and index entry is
+/// well formed), so that a corrupt database is an error the operator sees at once, not an
+/// apology to every customer later. It reads the whole file once: 23–34 ms for a 10 MB
+/// database of 40,000 customers on this project's VM (measured with Python's sqlite3).
+fn check_integrity(conn: &Connection, path: &Path) -> Result<(), RegistryError> {
+    let mut stmt = conn.prepare("PRAGMA quick_check(5)")?;
+    let problems: Vec<String> = stmt
+        .query_map([], |row| row.get::<_, String>(0))?
+        .collect::<Result<_, _>>()?;
+    if problems.len() == 1 && problems[0] == "ok" {
+        return Ok(());
+    }
+    Err(RegistryError::Open {
+        path: path.to_path_buf(),
+        reason: format!(
+            "the database file is damaged ({}); restore it from a backup (docs/deployment.md)",
+            problems.join("; ")
+        ),
+    })
+}
+
 impl SqliteStore {
     /// See [`Registry::open`](super::Registry::open).
     pub(super) fn open(path: &Path, config: StoreConfig) -> Result<SqliteStore, RegistryError> {
@@ -139,6 +160,7 @@ impl SqliteStore {
         let mut conn = Connection::open(path)?;
         schema::configure(&conn)?;
         schema::configure_file(&conn, config.sqlite_sync)?;
+        check_integrity(&conn, path)?;
         let created = schema::migrate(&mut conn, path)?;
         if created {
             tracing::info!(path = %path.display(), "created the registry with demo data");

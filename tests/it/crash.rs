@@ -136,3 +136,56 @@ async fn kill_9_during_restarts(dir: &std::path::Path, db: &str) {
         .unwrap();
     assert!(next.id > *max);
 }
+
+/// A second server on the same SQLite file is refused at start with a message pointing to
+/// PostgreSQL, while the first keeps serving; `reclamos requests` still reads the file; once
+/// the first is killed, a new server starts on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_on_one_sqlite_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    let db = db.to_str().unwrap();
+    let (mut first, addr) = spawn_server(dir.path(), db);
+    let mut second = Command::new(env!("CARGO_BIN_EXE_reclamos"))
+        .args(["server", "--port", "0", "--agent-port", "0", "--db", db])
+        .env("RECLAMOS_TOKEN_FILE", dir.path().join("token"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("server binary runs");
+    // Without the lock it would start and serve: give it 30 s to give up, then fail.
+    let mut waited = Duration::ZERO;
+    let status = loop {
+        if let Some(status) = second.try_wait().unwrap() {
+            break status;
+        }
+        if waited > Duration::from_secs(30) {
+            second.kill().unwrap();
+            first.kill().unwrap();
+            panic!("the second server started on the same file");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += Duration::from_millis(50);
+    };
+    assert!(!status.success());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut second.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(
+        stderr.contains("another reclamos server is using") && stderr.contains("PostgreSQL"),
+        "{stderr}"
+    );
+    // The first one still serves, and the file can still be read.
+    let mut client = TestClient::connect(addr).await;
+    client.expect(to_customer::GREETING).await;
+    let listing = Command::new(env!("CARGO_BIN_EXE_reclamos"))
+        .args(["requests", "--db", db, "--json"])
+        .output()
+        .expect("requests runs");
+    assert!(listing.status.success(), "{listing:?}");
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let (mut again, _) = spawn_server(dir.path(), db);
+    again.kill().unwrap();
+    again.wait().unwrap();
+}

@@ -114,6 +114,39 @@ async fn a_file_that_is_not_a_database_is_an_error() {
     assert!(is_sqlite(&err, ErrorCode::NotADatabase), "{err:?}");
 }
 
+/// A database whose pages were damaged (here: garbage over every page but the first) is
+/// refused when the server opens it, with a message saying so, instead of starting and
+/// then apologising to every customer.
+#[tokio::test]
+async fn a_damaged_database_is_refused_at_start_with_a_clear_message() {
+    let (_dir, path) = temp_db();
+    {
+        let registry = Registry::open(&path).unwrap();
+        registry.seed_load_customers(2_000).await.unwrap();
+    }
+    assert!(
+        !path.with_extension("db-wal").exists()
+            || std::fs::metadata(path.with_extension("db-wal"))
+                .unwrap()
+                .len()
+                == 0,
+        "the WAL was folded back on close"
+    );
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page = 4096;
+    assert!(bytes.len() > 4 * page, "{} bytes", bytes.len());
+    for (i, byte) in bytes[page..].iter_mut().enumerate() {
+        *byte = (i as u8).wrapping_mul(31).wrapping_add(7);
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let err = Registry::open(&path).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("damaged") || is_sqlite(&err, ErrorCode::DatabaseCorrupt),
+        "{err:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_database_in_an_uncreatable_directory_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
