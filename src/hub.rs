@@ -764,8 +764,21 @@ impl Hub {
     }
 }
 
-/// Announces each waiting customer's position when it changed; a customer who moved back
-/// (only customers requeued ahead of them do that) is told why.
+/// Every waiting customer is told their position when it is one of the last
+/// [`TELL_EVERY_MOVE_FROM`] places; further back, only on multiples of [`TELL_EVERY`]
+/// places. A customer at 200 does not want 199 lines as the queue drains, and telling every
+/// waiting customer of every move costs the server a line per customer per move.
+pub const TELL_EVERY_MOVE_FROM: usize = 5;
+/// See [`TELL_EVERY_MOVE_FROM`].
+pub const TELL_EVERY: usize = 10;
+
+/// Whether a customer who moved forward to `position` is told it.
+fn worth_telling(position: usize) -> bool {
+    position <= TELL_EVERY_MOVE_FROM || position.is_multiple_of(TELL_EVERY)
+}
+
+/// Announces waiting customers' new positions (see [`worth_telling`]); a customer who
+/// moved back (only customers requeued ahead of them do that) is always told, and why.
 fn renumber(state: &mut State, out: &mut Vec<Delivery>) {
     let State {
         queue, customers, ..
@@ -773,15 +786,19 @@ fn renumber(state: &mut State, out: &mut Vec<Delivery>) {
     for (i, session) in queue.iter().enumerate() {
         if let Some(entry) = customers.get_mut(session) {
             let position = i + 1;
-            if entry.position != position {
-                let event = if entry.position != 0 && position > entry.position {
-                    CustomerEvent::MovedBack(position)
-                } else {
-                    CustomerEvent::QueuePosition(position)
-                };
-                entry.position = position;
-                out.push(Delivery::Customer(entry.ticket.outbox.clone(), event));
+            if entry.position == position {
+                continue;
             }
+            let event = if entry.position != 0 && position > entry.position {
+                CustomerEvent::MovedBack(position)
+            } else if entry.position == 0 || worth_telling(position) {
+                CustomerEvent::QueuePosition(position)
+            } else {
+                entry.position = position;
+                continue;
+            };
+            entry.position = position;
+            out.push(Delivery::Customer(entry.ticket.outbox.clone(), event));
         }
     }
 }
@@ -1045,6 +1062,28 @@ mod tests {
         // Moving forward again is a plain new position.
         hub.leave_queue(SessionId(1)).unwrap();
         assert_eq!(received(&mut second_rx), [CustomerEvent::QueuePosition(1)]);
+    }
+
+    #[test]
+    fn far_back_in_a_long_queue_only_every_tenth_place_is_announced() {
+        let hub = Hub::new(1, Console::capture());
+        let mut last = None;
+        for id in 1..=25 {
+            let (outbox, rx) = party();
+            assert_eq!(hub.enqueue(ticket(id, outbox)).position, id as usize);
+            last = Some(rx);
+        }
+        let mut last = last.unwrap();
+        // The front leaves one by one: the 25th hears 20, 10 and each of the last five.
+        for id in 1..=24 {
+            hub.leave_queue(SessionId(id)).unwrap();
+        }
+        let told: Vec<CustomerEvent> = received(&mut last);
+        let expected: Vec<CustomerEvent> = [20, 10, 5, 4, 3, 2, 1]
+            .into_iter()
+            .map(CustomerEvent::QueuePosition)
+            .collect();
+        assert_eq!(told, expected);
     }
 
     #[test]

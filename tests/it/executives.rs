@@ -272,7 +272,8 @@ async fn twelve_customers_three_executives_fifo_with_positions() {
         let first = 3 * round as u32 + 1;
         assert_eq!(numbers, vec![first, first + 1, first + 2]);
     }
-    // The last customer saw every position from 11 (when the first executive took someone) down to 1.
+    // The last customer (12th) was told 10 (a multiple of ten) and then every place from 5
+    // down to 1 (hub::TELL_EVERY, hub::TELL_EVERY_MOVE_FROM); 11 and 9 to 6 were skipped.
     let last = customers.last_mut().unwrap();
     let lines = last.recv_until_contains(to_customer::ASSIGNED_START).await;
     let positions: Vec<usize> = lines
@@ -280,7 +281,7 @@ async fn twelve_customers_three_executives_fifo_with_positions() {
         .filter_map(|l| l.strip_prefix(to_customer::QUEUE_POSITION_START))
         .map(|rest| rest.split(' ').next().unwrap().parse().unwrap())
         .collect();
-    assert_eq!(positions, (1..=11).rev().collect::<Vec<_>>(), "{lines:#?}");
+    assert_eq!(positions, [10, 5, 4, 3, 2, 1], "{lines:#?}");
 }
 
 #[tokio::test]
