@@ -69,6 +69,12 @@ pub struct LoadtestArgs {
     /// message. The echo baseline's sessions get as many extra round trips.
     #[arg(long, default_value_t = 0)]
     pub menu_rounds: usize,
+    /// What the simulated customers type at the menu, one sentence per customer in turn
+    /// (repeat the option for several); by default four sentences: a restart, the request
+    /// list, another restart and a billing question that goes to an executive. Comparing
+    /// builds whose classifiers differ needs sentences both treat alike.
+    #[arg(long = "free-text", value_name = "TEXT")]
+    pub free_text: Vec<String>,
     /// Keep every customer connected until all are, then say goodbye (measures N
     /// simultaneous connections; implies --concurrency = --customers).
     #[arg(long)]
@@ -455,6 +461,17 @@ async fn run_bot(
         );
     }
 
+    let free_text: Vec<Arc<str>> = if args.free_text.is_empty() {
+        bots::FREE_TEXT
+            .iter()
+            .map(|&text| Arc::from(text))
+            .collect()
+    } else {
+        args.free_text
+            .iter()
+            .map(|text| Arc::from(text.as_str()))
+            .collect()
+    };
     let start = Instant::now();
     let ramp = Duration::from_millis(args.ramp_up_ms);
     let mut sessions = JoinSet::new();
@@ -465,10 +482,10 @@ async fn run_bot(
         let plan = CustomerPlan {
             addr: customer_addr,
             rut: customer.rut.to_string(),
-            index,
             chat: args.agents > 0 && chats(i, args.chat_percent),
             think,
             menu_rounds: args.menu_rounds,
+            free_text: Arc::clone(&free_text[index % free_text.len()]),
             timeout,
             serve_timeout: Duration::from_millis(args.serve_timeout_ms),
             gauge: Arc::clone(&gauge),

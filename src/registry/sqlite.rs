@@ -83,8 +83,10 @@ pub(super) struct SqliteStore {
     path: Option<PathBuf>,
     /// The writer's queue (`None` only while dropping).
     writer: Option<mpsc::Sender<Job>>,
-    /// The readers' shared queue (`None`: reads go to the writer).
-    readers: Option<mpsc::Sender<Job>>,
+    /// The readers' shared queue (`None`: reads go to the writer). A `flume` channel: each
+    /// job wakes exactly one idle reader (readers sharing a tokio receiver behind a mutex
+    /// woke a second one for every read, to take the mutex).
+    readers: Option<flume::Sender<Job>>,
     /// `None` for a read-only handle, which has no background thread to notice other
     /// processes' changes.
     cache: Option<Arc<Cache>>,
@@ -249,10 +251,9 @@ impl SqliteStore {
         let readers = if readers.is_empty() {
             None
         } else {
-            let (sender, queue) = mpsc::channel(config.queue.max(1));
-            let queue = Arc::new(Mutex::new(queue));
+            let (sender, queue) = flume::bounded(config.queue.max(1));
             for (index, conn) in readers.into_iter().enumerate() {
-                let queue = Arc::clone(&queue);
+                let queue = queue.clone();
                 std::thread::Builder::new()
                     .name(format!("registry-reader-{index}"))
                     .spawn(move || reader_loop(conn, &queue))
@@ -327,14 +328,17 @@ impl SqliteStore {
             })();
             let _ = reply.send(result);
         });
-        let queue = match &self.readers {
-            Some(readers) => readers,
-            None => self.writer()?,
-        };
-        queue
-            .send(Job::Run(work))
-            .await
-            .map_err(|_| RegistryError::Unavailable)?;
+        match &self.readers {
+            Some(readers) => readers
+                .send_async(Job::Run(work))
+                .await
+                .map_err(|_| RegistryError::Unavailable)?,
+            None => self
+                .writer()?
+                .send(Job::Run(work))
+                .await
+                .map_err(|_| RegistryError::Unavailable)?,
+        }
         answer.await.map_err(|_| RegistryError::Unavailable)?
     }
 
@@ -447,18 +451,12 @@ fn writer_loop(mut conn: Connection, mut queue: mpsc::Receiver<Job>, mut context
     flush_consultations(&mut conn, &context.pending, schema::BUSY_TIMEOUT);
 }
 
-fn reader_loop(mut conn: Connection, queue: &Mutex<mpsc::Receiver<Job>>) {
-    loop {
-        // The lock is held while this thread waits for a job: the other readers wait for
-        // the lock instead of the queue, which is the same.
-        let job = queue
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .blocking_recv();
+fn reader_loop(mut conn: Connection, queue: &flume::Receiver<Job>) {
+    // Ends when every sender is gone (the store was dropped).
+    while let Ok(job) = queue.recv() {
         match job {
-            Some(Job::Run(work)) => run(&mut conn, work),
-            Some(Job::Chores { .. }) => {}
-            None => return,
+            Job::Run(work) => run(&mut conn, work),
+            Job::Chores { .. } => {}
         }
     }
 }

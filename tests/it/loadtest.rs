@@ -232,3 +232,24 @@ async fn menu_rounds_add_two_round_trips_per_customer() {
         "{plain:#}\n{longer:#}"
     );
 }
+
+#[tokio::test]
+async fn free_text_option_sets_what_customers_type() {
+    let gentle = gentle(40);
+    // Not understood: the menu again, so each session is RUT, list, detail, the free
+    // text and goodbye.
+    let unknown = successful_report(&with(
+        &gentle,
+        &["--free-text", "cuál es la capital de francia"],
+    ))
+    .await;
+    assert_eq!(count(&unknown["rtt_ms"]), 40 * 5, "{unknown:#}");
+    // Asking for a person queues the customer, who then writes "cancelar": one more.
+    let queued = successful_report(&with(
+        &gentle,
+        &["--free-text", "quiero hablar con un ejecutivo"],
+    ))
+    .await;
+    assert_eq!(queued["sessions_failed"], 0, "{queued:#}");
+    assert_eq!(count(&queued["rtt_ms"]), 40 * 6, "{queued:#}");
+}

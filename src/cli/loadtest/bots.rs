@@ -21,8 +21,9 @@ use reclamos::server::limits::TokenBucket;
 /// Longest line the load generator accepts from a server.
 const MAX_LINE: usize = 64 * 1024;
 
-/// Free text the simulated customers type at the menu (one per customer, in turn).
-const FREE_TEXT: [&str; 4] = [
+/// Free text the simulated customers type at the menu (one per customer, in turn) unless
+/// `--free-text` says otherwise.
+pub const FREE_TEXT: [&str; 4] = [
     "no me funciona el internet desde ayer",
     "quiero saber el estado de mis solicitudes",
     "la television se ve pixelada, pueden reiniciar el servicio?",
@@ -338,14 +339,14 @@ pub struct CustomerPlan {
     pub addr: SocketAddr,
     /// The RUT to log in with.
     pub rut: String,
-    /// Position in the run (chooses the free text).
-    pub index: usize,
     /// Queue for an executive and chat.
     pub chat: bool,
     /// Mean pause before each line (uniform in [t/2, 3t/2]).
     pub think: Duration,
     /// Extra rounds of listing the requests and going back to the menu.
     pub menu_rounds: usize,
+    /// What the customer types at the menu.
+    pub free_text: Arc<str>,
     /// Longest wait for any one answer.
     pub timeout: Duration,
     /// Longest wait to be assigned an executive.
@@ -449,8 +450,7 @@ async fn customer_script(
     back_to_menu(conn, end, plan, outcome).await?;
 
     // Free text through the classifier.
-    let text = FREE_TEXT[plan.index % FREE_TEXT.len()];
-    let end = ask(conn, text, "free text", plan, outcome).await?;
+    let end = ask(conn, &plan.free_text, "free text", plan, outcome).await?;
     back_to_menu(conn, end, plan, outcome).await?;
 
     for _ in 0..plan.menu_rounds {
