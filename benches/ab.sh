@@ -6,7 +6,10 @@
 # Usage: OLD=path/to/old-reclamos NEW=path/to/new-reclamos benches/ab.sh ROUNDS SCENARIO...
 # Scenarios: startup, menu (--menu-rounds 10), m0 and m30 (--menu-rounds 0 and 30: their
 # difference is the marginal cost of a menu round trip), s9k, s20k, hold (10,000 idle
-# connections), echo (the floor). Output: one JSON line per run in $OUT (the load
+# connections), echo (the floor); e9k and e20k are s9k and s20k on equal work: both builds
+# driven by the new build's load generator with free texts both classifiers treat alike
+# (three restarts or lists and one sentence neither understands), where s9k/s20k run each
+# build's own generator, whose billing question the new build sends to an executive. Output: one JSON line per run in $OUT (the load
 # generator's report plus the server's CPU seconds from /proc), logs in $WORK/runs/.
 # The new build is started with the per-address limits off (every simulated customer comes
 # from 127.0.0.1); set NEW_IS_OLD_STYLE=1 when the new build predates those options.
@@ -93,9 +96,21 @@ run() { # build scenario round
     m0) args="--customers 4000 --concurrency 1000 --think-ms 100 --ramp-up-ms 1000 --menu-rounds 0" ;;
     m30) args="--customers 4000 --concurrency 1000 --think-ms 100 --ramp-up-ms 1000 --menu-rounds 30" ;;
     menu) args="--customers 4000 --concurrency 1000 --think-ms 100 --ramp-up-ms 1000 --menu-rounds 10" ;;
+    e9k) args="--customers 10000 --concurrency 1000 --think-ms 100 --ramp-up-ms 1000" ;;
+    e20k) args="--customers 40000 --concurrency 2200 --think-ms 100 --ramp-up-ms 1000" ;;
     hold) args="--customers 10000 --hold --hold-ms 3000 --server-pid $pid --ramp-up-ms 4000" ;;
   esac
-  local json=$($(bin $b) loadtest --port $PORT --agent-port $APORT $args --json 2> "$RUNS/$b-$s-$r.err" | python3 -c "import json,sys; print(json.dumps(json.load(sys.stdin)))")
+  local driver=$(bin $b)
+  local equal=()
+  case $s in
+    e9k|e20k)
+      driver=$NEW
+      equal=(--free-text "no me funciona el internet desde ayer"
+        --free-text "quiero saber el estado de mis solicitudes"
+        --free-text "la television se ve pixelada, pueden reiniciar el servicio?"
+        --free-text "cuál es la capital de francia") ;;
+  esac
+  local json=$($driver loadtest --port $PORT --agent-port $APORT $args "${equal[@]}" --json 2> "$RUNS/$b-$s-$r.err" | python3 -c "import json,sys; print(json.dumps(json.load(sys.stdin)))")
   local c1=$(cpu_s $pid)
   kill $pid; wait $pid 2>/dev/null
   echo "{\"build\":\"$b\",\"scenario\":\"$s\",\"round\":$r,\"load\":$load,\"server_cpu_s\":$(echo "$c1 - $c0" | bc),\"report\":${json:-null}}" >> $OUT
