@@ -179,6 +179,12 @@ impl Server {
             )?)),
             None => None,
         };
+        // The classifier trains on a blocking thread while the registry opens (the two are
+        // most of the start-up time, and neither needs the other).
+        let training = {
+            let (args, intents) = (config.classifier.clone(), config.intents.clone());
+            tokio::task::spawn_blocking(move || select::load(&args, intents.as_deref()))
+        };
         // Opening migrates the schema (SQLite: on a blocking thread, off the workers).
         let store_config = StoreConfig {
             pool_size: config.db_pool,
@@ -199,7 +205,7 @@ impl Server {
             let cap = registry.limit_size(config.db_max_bytes).await?;
             tracing::info!(cap, "database size capped");
         }
-        let classifiers = select::load(&config.classifier, config.intents.as_deref())?;
+        let classifiers = training.await.context("loading the classifier")??;
         let token = match &config.token {
             Some(token) => token.clone(),
             None => auth::load_or_create_token(&config.token_file)?,
