@@ -117,6 +117,10 @@ impl Store {
                 .cloned()
                 .collect())),
             StoreOp::Request(id) => StoreResult::Request(Ok(self.find(id).map(|r| r.clone()))),
+            StoreOp::RequestOf { rut, request } => StoreResult::Request(Ok(self
+                .find(request)
+                .filter(|r| r.rut == rut)
+                .map(|r| r.clone()))),
             StoreOp::CreateRequest {
                 rut,
                 subject,

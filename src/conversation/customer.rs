@@ -97,7 +97,7 @@ enum Pending {
     /// [`StoreOp::RequestsOf`] for free text the classifier could not place: does it name
     /// one of the customer's requests?
     FindByTopic { text: String },
-    /// [`StoreOp::Request`] for one request.
+    /// [`StoreOp::RequestOf`] for one of the customer's requests.
     ShowRequest { id: RequestId },
     /// [`StoreOp::SerialFailures`] before asking for the serial of `request`.
     SerialCheck { request: RequestId, answer: String },
@@ -824,10 +824,12 @@ impl Session {
     /// Asks for one of the customer's requests (chosen in the list or named by its number
     /// anywhere in the conversation).
     fn show_request(&mut self, id: RequestId, out: &mut Effects) -> Phase {
-        if self.customer.is_none() {
+        let Some(rut) = self.customer.as_ref().map(|c| c.rut) else {
             return Phase::Menu;
-        }
-        out.store(StoreOp::Request(id));
+        };
+        // The owner is part of the query: another customer's number and a missing one take
+        // the same path in the store and get the same sentence.
+        out.store(StoreOp::RequestOf { rut, request: id });
         Phase::Pending(Pending::ShowRequest { id })
     }
 
@@ -844,6 +846,8 @@ impl Session {
             return Phase::Menu;
         };
         let request = match found {
+            // (The store already left out other customers' requests; the check stays as a
+            // second guard.)
             Ok(Some(request)) if request.rut == customer.rut => request,
             Ok(_) => {
                 out.send(say::request_not_found(id));

@@ -144,6 +144,14 @@ pub enum StoreOp {
     RequestsOf(Rut),
     /// One request: [`StoreResult::Request`].
     Request(RequestId),
+    /// One of a customer's requests ([`StoreResult::Request`]): another customer's number
+    /// comes back as `None`, like a missing one, through the same query.
+    RequestOf {
+        /// Whose.
+        rut: Rut,
+        /// Which.
+        request: RequestId,
+    },
     /// A request's chat transcript: [`StoreResult::Transcript`].
     Transcript(RequestId),
     /// Record a new request: [`StoreResult::Changed`].
@@ -233,7 +241,7 @@ pub enum StoreResult {
     Registered(Result<Customer, StoreFailed>),
     /// For [`StoreOp::RequestsOf`].
     Requests(Result<Vec<Request>, StoreFailed>),
-    /// For [`StoreOp::Request`].
+    /// For [`StoreOp::Request`] and [`StoreOp::RequestOf`].
     Request(Result<Option<Request>, StoreFailed>),
     /// For [`StoreOp::Transcript`].
     Transcript(Result<Vec<TranscriptLine>, StoreFailed>),

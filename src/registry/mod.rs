@@ -417,6 +417,10 @@ pub trait Store: Send + Sync + 'static {
     async fn requests_of(&self, rut: Rut) -> Result<Vec<Request>, RegistryError>;
     /// One request by number.
     async fn request(&self, id: RequestId) -> Result<Option<Request>, RegistryError>;
+    /// One of `rut`'s requests by number: `None` both when the number does not exist and
+    /// when it is another customer's, found the same way (the owner is part of the lookup,
+    /// so the two cases take one path).
+    async fn request_of(&self, rut: Rut, id: RequestId) -> Result<Option<Request>, RegistryError>;
     /// See [`Registry::create_request`].
     async fn create_request(
         &self,
@@ -725,6 +729,16 @@ impl Registry {
     /// One request by number.
     pub async fn request(&self, id: RequestId) -> Result<Option<Request>, RegistryError> {
         self.bounded(self.store.request(id)).await
+    }
+
+    /// One of `rut`'s requests by number; another customer's number is answered exactly
+    /// like a missing one (`None`, through the same lookup).
+    pub async fn request_of(
+        &self,
+        rut: Rut,
+        id: RequestId,
+    ) -> Result<Option<Request>, RegistryError> {
+        self.bounded(self.store.request_of(rut, id)).await
     }
 
     /// Records a new request with a first history entry; returns it with its new number,

@@ -660,6 +660,16 @@ impl Store for SqliteStore {
         Ok(account.requests.iter().find(|r| r.id == id).cloned())
     }
 
+    async fn request_of(&self, rut: Rut, id: RequestId) -> Result<Option<Request>, RegistryError> {
+        // The customer's own requests are searched: a number that is someone else's is not
+        // among them, exactly like one that does not exist (no lookup of its owner).
+        if self.cache.is_none() {
+            return self.read(move |conn| load_request_of(conn, rut, id)).await;
+        }
+        let account = self.account(rut).await?;
+        Ok(account.requests.iter().find(|r| r.id == id).cloned())
+    }
+
     async fn create_request(
         &self,
         rut: Rut,
@@ -1271,6 +1281,26 @@ fn load_request(conn: &Connection, id: RequestId) -> Result<Option<Request>, Reg
          ORDER BY h.id"
     ))?;
     let request = requests_from_rows(stmt.query([id])?)?.pop();
+    Ok(request)
+}
+
+/// One of `rut`'s requests: the owner is part of the query, so another customer's number
+/// and a missing one are the same empty answer.
+fn load_request_of(
+    conn: &Connection,
+    rut: Rut,
+    id: RequestId,
+) -> Result<Option<Request>, RegistryError> {
+    let Ok(id) = i64::try_from(id) else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {REQUEST_COLUMNS}, {HISTORY_COLUMNS} FROM requests r
+         LEFT JOIN history h ON h.request_id = r.id
+         WHERE r.id = ?1 AND r.rut = ?2
+         ORDER BY h.id"
+    ))?;
+    let request = requests_from_rows(stmt.query(params![id, rut.compact()])?)?.pop();
     Ok(request)
 }
 

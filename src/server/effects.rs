@@ -62,6 +62,10 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
         StoreOp::Request(id) => {
             StoreResult::Request(logged("reading a request", registry.request(id).await))
         }
+        StoreOp::RequestOf { rut, request } => StoreResult::Request(logged(
+            "reading a customer's request",
+            registry.request_of(rut, request).await,
+        )),
         StoreOp::Transcript(id) => StoreResult::Transcript(logged(
             "reading a transcript",
             registry.transcript(id).await,

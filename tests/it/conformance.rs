@@ -99,6 +99,7 @@ conformance!(
     load_customers_are_seeded_idempotently,
     the_nlu_inbox_keeps_reviews_and_bounds_its_rows,
     wrong_serials_are_counted_per_rut_and_survive_reopening,
+    a_request_by_number_is_found_only_for_its_owner,
 );
 
 fn jorge() -> Rut {
@@ -559,6 +560,36 @@ pub async fn wrong_serials_are_counted_per_rut_and_survive_reopening(place: &Pla
     assert_eq!(
         reopened.serial_failures(jorge()).await.unwrap(),
         SerialFailures::default()
+    );
+}
+
+pub async fn a_request_by_number_is_found_only_for_its_owner(place: &Place) {
+    let registry = place.open().await;
+    let requests = all(&registry).await;
+    let own = requests.iter().find(|r| r.rut == jorge()).expect("Jorge's");
+    let foreign = requests
+        .iter()
+        .find(|r| r.rut != jorge())
+        .expect("another's");
+    let missing = requests.iter().map(|r| r.id).max().unwrap() + 1;
+    assert_eq!(
+        registry.request_of(jorge(), own.id).await.unwrap().as_ref(),
+        Some(own)
+    );
+    assert_eq!(
+        registry.request_of(jorge(), foreign.id).await.unwrap(),
+        None
+    );
+    assert_eq!(registry.request_of(jorge(), missing).await.unwrap(), None);
+    assert_eq!(registry.request_of(jorge(), u64::MAX).await.unwrap(), None);
+    // Its owner finds it.
+    assert_eq!(
+        registry
+            .request_of(foreign.rut, foreign.id)
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(foreign)
     );
 }
 

@@ -270,7 +270,13 @@ fn ejemplo_1_with_the_second_factor() {
             to_customer::WHICH_REQUEST,
         ]
     );
-    assert_eq!(bot.line("1").0, [Effect::Store(StoreOp::Request(124_578))]);
+    assert_eq!(
+        bot.line("1").0,
+        [Effect::Store(StoreOp::RequestOf {
+            rut: jorge_rut(),
+            request: 124_578
+        })]
+    );
     bot.stored(StoreResult::Request(Ok(Some(wifi()))));
     assert_eq!(
         bot.lines()[0],

@@ -475,6 +475,13 @@ impl Store for PgStore {
         Ok(account.requests.iter().find(|r| r.id == id).cloned())
     }
 
+    async fn request_of(&self, rut: Rut, id: RequestId) -> Result<Option<Request>, RegistryError> {
+        // The customer's own requests (cached once they logged in): another customer's
+        // number is not among them, exactly like a missing one.
+        let account = self.account(rut).await?;
+        Ok(account.requests.iter().find(|r| r.id == id).cloned())
+    }
+
     async fn create_request(
         &self,
         rut: Rut,
