@@ -422,6 +422,19 @@ pub mod agent {
     pub const TOKEN_ACCEPTED: &str = system!("Token aceptado. Ingrese su nombre de ejecutivo.");
     /// The token was wrong: the connection closes.
     pub const TOKEN_INVALID: &str = system!("Token inválido. Conexión cerrada.");
+    /// Marker: the start of [`tokens_locked_for`].
+    pub const TOKENS_LOCKED_START: &str = system!(
+        "Demasiados tokens incorrectos en este servidor: el ingreso de ejecutivos está bloqueado"
+    );
+    /// Too many wrong tokens on this server (from any address): every login, with any
+    /// token, is refused for `minutes`; the connection closes.
+    pub fn tokens_locked_for(minutes: u64) -> String {
+        let unit = if minutes == 1 { "minuto" } else { "minutos" };
+        format!("{TOKENS_LOCKED_START} por {minutes} {unit}. Conexión cerrada; intente nuevamente cuando termine el bloqueo.")
+    }
+    /// The lock-out of the executives' login could not be checked (the database failed):
+    /// the connection closes.
+    pub const TOKEN_UNCHECKED: &str = system!("No se pudo verificar el ingreso por un problema de la base de datos. Conexión cerrada; intente nuevamente.");
     /// An invalid display name at login.
     pub const INVALID_NAME: &str = system!("Nombre inválido: una palabra de 1 a 32 letras, números, '.', '_' o '-'. Ingrese su nombre.");
     /// A chat line with no customer to send it to.
@@ -921,6 +934,7 @@ mod tests {
             (customer::enqueued(2), customer::ENQUEUED_START),
             (customer::no_agents(9), customer::NO_AGENTS_START),
             (customer::left_queue(9), customer::LEFT_QUEUE_START),
+            (agent::tokens_locked_for(2), agent::TOKENS_LOCKED_START),
             (customer::restarted(9), customer::RESTARTED_START),
             (customer::queue_position(2), customer::QUEUE_POSITION_START),
             (customer::invalid_rut("x"), customer::INVALID_RUT_START),

@@ -192,6 +192,10 @@ fn valid_agent_name(name: &str) -> Option<&str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
     AwaitToken,
+    /// A right token: waiting for [`StoreOp::TokenFailures`] (is the login locked?).
+    TokenCheck,
+    /// A wrong token: waiting for [`StoreOp::TokenFailed`].
+    TokenCounted,
     AwaitName,
     /// Waiting for [`HubOp::AgentJoin`] under `name`.
     Joining {
@@ -303,7 +307,10 @@ impl AgentConversation {
 
     /// Whether the executive has authenticated.
     pub fn is_authenticated(&self) -> bool {
-        !matches!(self.phase, Phase::AwaitToken | Phase::Closed)
+        !matches!(
+            self.phase,
+            Phase::AwaitToken | Phase::TokenCheck | Phase::TokenCounted | Phase::Closed
+        )
     }
 
     /// Whether the conversation has ended.
@@ -313,7 +320,10 @@ impl AgentConversation {
 
     /// Whether the conversation waits for a store or hub result.
     pub fn is_pending(&self) -> bool {
-        matches!(self.phase, Phase::Joining { .. } | Phase::Pending { .. })
+        matches!(
+            self.phase,
+            Phase::Joining { .. } | Phase::Pending { .. } | Phase::TokenCheck | Phase::TokenCounted
+        )
     }
 
     /// The executive's current chats, oldest first.
@@ -354,14 +364,17 @@ impl AgentConversation {
 impl Desk {
     fn on_line(&mut self, phase: Phase, text: &str, ctx: &Context, out: &mut Effects) -> Phase {
         match phase {
+            // Wrong tokens are counted for the whole server in the store, so reconnecting
+            // (from any address) does not reset them; while the login is locked every
+            // token, right or wrong, gets the same refusal.
             Phase::AwaitToken => {
                 if token_matches(&ctx.agent_token, text) {
-                    out.send(say::TOKEN_ACCEPTED);
-                    Phase::AwaitName
+                    out.store(StoreOp::TokenFailures);
+                    Phase::TokenCheck
                 } else {
-                    out.send(say::TOKEN_INVALID);
                     out.push(Effect::AuthFailed);
-                    Phase::Closed
+                    out.store(StoreOp::TokenFailed(ctx.policy.token_lockout));
+                    Phase::TokenCounted
                 }
             }
             Phase::AwaitName => match valid_agent_name(text) {
@@ -381,8 +394,47 @@ impl Desk {
                 }
             },
             Phase::Ready { name } => self.on_ready(name, text, out),
-            phase @ (Phase::Joining { .. } | Phase::Pending { .. }) => unexpected(phase, "line"),
+            phase @ (Phase::Joining { .. }
+            | Phase::Pending { .. }
+            | Phase::TokenCheck
+            | Phase::TokenCounted) => unexpected(phase, "line"),
             Phase::Closed => Phase::Closed,
+        }
+    }
+
+    /// The server's wrong tokens, after a token was typed: in, or refused.
+    fn on_token(&mut self, right: bool, failures: StoreResult, out: &mut Effects) -> Phase {
+        let StoreResult::TokenFailures(failures) = failures else {
+            let phase = if right {
+                Phase::TokenCheck
+            } else {
+                Phase::TokenCounted
+            };
+            return unexpected(phase, "store result");
+        };
+        match failures {
+            Ok(failures) if !failures.locked_for.is_zero() => {
+                out.send(say::tokens_locked_for(whole_minutes(failures.locked_for)));
+                Phase::Closed
+            }
+            Ok(_) if right => {
+                out.record(StoreOp::TokenPassed);
+                out.send(say::TOKEN_ACCEPTED);
+                Phase::AwaitName
+            }
+            Ok(_) => {
+                out.send(say::TOKEN_INVALID);
+                Phase::Closed
+            }
+            // Unknown: the login stays shut.
+            Err(_) => {
+                out.send(if right {
+                    say::TOKEN_UNCHECKED
+                } else {
+                    say::TOKEN_INVALID
+                });
+                Phase::Closed
+            }
         }
     }
 
@@ -561,6 +613,11 @@ impl Desk {
     }
 
     fn on_stored(&mut self, phase: Phase, result: StoreResult, out: &mut Effects) -> Phase {
+        match phase {
+            Phase::TokenCheck => return self.on_token(true, result, out),
+            Phase::TokenCounted => return self.on_token(false, result, out),
+            _ => {}
+        }
         let Phase::Pending { name, wait } = phase else {
             return unexpected(phase, "store result");
         };
@@ -901,6 +958,11 @@ fn previous_chat(agent: &str, lines: &[TranscriptLine], out: &mut Effects) {
 
 /// An input the phase cannot take (the driver feeds results only to pending states): it is
 /// dropped.
+/// `duration` in whole minutes, rounded up (at least one).
+fn whole_minutes(duration: std::time::Duration) -> u64 {
+    duration.as_secs().div_ceil(60).max(1)
+}
+
 fn unexpected(phase: Phase, what: &str) -> Phase {
     tracing::warn!(?phase, what, "input not expected in this phase");
     phase

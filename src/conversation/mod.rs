@@ -26,7 +26,7 @@ pub use customer::{CustomerConversation, Idle};
 use crate::nlu::Prediction;
 use crate::registry::{
     Customer, InboxMessage, Request, RequestId, RequestState, SerialFailures, SerialLockout,
-    TranscriptLine,
+    TokenFailures, TokenLockout, TranscriptLine,
 };
 use crate::rut::Rut;
 use events::{
@@ -61,6 +61,9 @@ pub struct Policy {
     pub max_backlog_lines: usize,
     /// Bytes of those lines, in all.
     pub max_backlog_bytes: usize,
+    /// How wrong executives' tokens, counted for the whole server, lock the executives'
+    /// login.
+    pub token_lockout: TokenLockout,
 }
 
 impl Default for Policy {
@@ -72,6 +75,7 @@ impl Default for Policy {
             max_login_attempts: 5,
             max_backlog_lines: 20,
             max_backlog_bytes: 8 * 1024,
+            token_lockout: TokenLockout::default(),
         }
     }
 }
@@ -124,7 +128,8 @@ pub enum Effect {
     Console(String),
     /// Close the connection after sending what is queued.
     Close,
-    /// An executive presented a wrong token (the driver slows repeated failures down).
+    /// An executive presented a wrong token (the driver logs it; the store counts it for
+    /// the whole server through [`StoreOp::TokenFailed`]).
     AuthFailed,
 }
 
@@ -218,6 +223,13 @@ pub enum StoreOp {
     },
     /// A right serial: forget the RUT's wrong ones ([`StoreResult::Done`]).
     SerialPassed(Rut),
+    /// The wrong executives' tokens counted for the server: [`StoreResult::TokenFailures`].
+    TokenFailures,
+    /// Count a wrong executives' token (unless the login is locked, and lock it when
+    /// `lockout` says so): [`StoreResult::TokenFailures`].
+    TokenFailed(TokenLockout),
+    /// A right token outside a lock-out: forget the wrong ones ([`StoreResult::Done`]).
+    TokenPassed,
     /// Audit a consultation of a request: [`StoreResult::Done`].
     RecordConsultation {
         /// Which request.
@@ -251,6 +263,8 @@ pub enum StoreResult {
     Done(Result<(), StoreFailed>),
     /// For [`StoreOp::SerialFailures`] and [`StoreOp::SerialFailed`].
     SerialFailures(Result<SerialFailures, StoreFailed>),
+    /// For [`StoreOp::TokenFailures`] and [`StoreOp::TokenFailed`].
+    TokenFailures(Result<TokenFailures, StoreFailed>),
 }
 
 /// A hub operation, as plain data. The driver adds the party's session (and, to join the

@@ -34,7 +34,8 @@ use super::cache::{Account, Cache, CacheCounts};
 use super::{
     demo, schema, serial_failures_at, Customer, HistoryEntry, InboxEntry, InboxMessage,
     InboxRetention, RegistryError, Request, RequestFilter, RequestId, RequestState, Review,
-    SerialFailures, SerialLockout, Store, StoreConfig, TranscriptLine, FLUSH_EVERY,
+    SerialFailures, SerialLockout, Store, StoreConfig, TokenFailures, TokenLockout, TranscriptLine,
+    FLUSH_EVERY,
 };
 use crate::nlu::Intent;
 use crate::rut::Rut;
@@ -1005,6 +1006,59 @@ impl Store for SqliteStore {
         self.write(self.budget(), move |conn, _| {
             conn.prepare_cached("DELETE FROM serial_failures WHERE rut = ?1")?
                 .execute([rut.compact()])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn token_failures(&self) -> Result<TokenFailures, RegistryError> {
+        self.read(move |conn| {
+            let row: Option<(i64, i64)> = conn
+                .prepare_cached("SELECT count, locked_until FROM token_failures WHERE id = 1")?
+                .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()?;
+            Ok(row.map_or_else(TokenFailures::default, |(count, until)| {
+                serial_failures_at(count, until, now_millis())
+            }))
+        })
+        .await
+    }
+
+    async fn token_failed(&self, lockout: TokenLockout) -> Result<TokenFailures, RegistryError> {
+        self.write(self.budget(), move |conn, _| {
+            let now = now_millis();
+            // Counted only outside a lock-out (a guess during one is not even checked).
+            let counted: Option<i64> = conn
+                .prepare_cached(
+                    "INSERT INTO token_failures (id, count, locked_until) VALUES (1, 1, 0)
+                     ON CONFLICT (id) DO UPDATE SET count = count + 1 WHERE locked_until <= ?1
+                     RETURNING count",
+                )?
+                .query_row([now], |row| row.get(0))
+                .optional()?;
+            if let Some(count) = counted {
+                let lock = lockout.after(u32::try_from(count).unwrap_or(u32::MAX));
+                if !lock.is_zero() {
+                    let until =
+                        now.saturating_add(i64::try_from(lock.as_millis()).unwrap_or(i64::MAX));
+                    conn.prepare_cached(
+                        "UPDATE token_failures SET locked_until = ?1 WHERE id = 1",
+                    )?
+                    .execute([until])?;
+                }
+            }
+            let (count, until): (i64, i64) = conn
+                .prepare_cached("SELECT count, locked_until FROM token_failures WHERE id = 1")?
+                .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            Ok(serial_failures_at(count, until, now))
+        })
+        .await
+    }
+
+    async fn token_passed(&self) -> Result<(), RegistryError> {
+        self.write(self.budget(), move |conn, _| {
+            conn.prepare_cached("DELETE FROM token_failures WHERE id = 1")?
+                .execute([])?;
             Ok(())
         })
         .await

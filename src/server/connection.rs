@@ -22,7 +22,7 @@ use super::admission::{LoggedInPermit, PreLoginPermit};
 use super::budget::{Budgets, Refusal};
 use super::codec::{LineCodec, LineError};
 use super::effects::{run_hub_op, run_store_op, Reach, Services};
-use super::limits::{AuthThrottle, Limits, TokenBucket};
+use super::limits::{Limits, TokenBucket};
 use super::metrics::Metrics;
 use crate::conversation::events::{AgentEvent, CustomerEvent, SessionId};
 use crate::conversation::{
@@ -50,7 +50,6 @@ pub(super) struct Shared {
     /// Classifies free text off the runtime when the classifier is expensive (a model).
     classifier: ModelWorker,
     pub(super) limits: Limits,
-    throttle: AuthThrottle,
     /// Per-address budgets of logins, registrations and token attempts.
     budgets: Arc<Budgets>,
     tls: Option<TlsAcceptor>,
@@ -71,7 +70,6 @@ impl Shared {
             services,
             classifier,
             limits,
-            throttle: AuthThrottle::default(),
             budgets,
             tls,
             metrics,
@@ -582,10 +580,6 @@ async fn converse<S: Stream>(
             .await
         }
         Kind::Agent => {
-            let penalty = shared.throttle.penalty(peer.ip(), Instant::now());
-            if !penalty.is_zero() {
-                tokio::time::sleep(penalty).await;
-            }
             let (tx, rx) = mpsc::channel(shared.limits.send_queue);
             let outbox = Outbox::new(tx, kick.clone());
             let conversation =
@@ -763,16 +757,13 @@ async fn serve_lines<P: Party, S: Stream>(
             Err(end) => return end,
         };
         if outcome.auth_failed {
-            let delay = shared.throttle.failed(peer.ip(), Instant::now());
-            tracing::warn!(?delay, "executive authentication failed");
-            tokio::time::sleep(delay).await;
+            tracing::warn!(%peer, "executive authentication failed");
         }
         let answered = !conversation.lines.is_empty();
         if let Err(end) = conversation.flush(framed).await {
             return end;
         }
-        // A failed executive login waited out its penalty: that is not answer time.
-        if let Some(read_at) = line_read_at.filter(|_| answered && !outcome.auth_failed) {
+        if let Some(read_at) = line_read_at.filter(|_| answered) {
             shared.metrics.answered(read_at.elapsed());
         }
         if outcome.close {

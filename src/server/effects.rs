@@ -130,6 +130,18 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
             "forgetting wrong serials",
             registry.serial_passed(rut).await,
         )),
+        StoreOp::TokenFailures => StoreResult::TokenFailures(logged(
+            "reading wrong tokens",
+            registry.token_failures().await,
+        )),
+        StoreOp::TokenFailed(lockout) => StoreResult::TokenFailures(logged(
+            "counting a wrong token",
+            registry.token_failed(lockout).await,
+        )),
+        StoreOp::TokenPassed => StoreResult::Done(logged(
+            "forgetting wrong tokens",
+            registry.token_passed().await,
+        )),
         StoreOp::RecordConsultation { request, channel } => {
             registry.record_consultation(request, channel);
             StoreResult::Done(Ok(()))

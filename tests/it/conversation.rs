@@ -17,7 +17,9 @@ use reclamos::conversation::{
 use reclamos::nlu::{Classifier, Decision, Intent, Prediction};
 use reclamos::protocol::{self, agent as to_agent, customer as to_customer, history};
 use reclamos::registry::demo::{WIFI_ANSWER, WIFI_REQUEST};
-use reclamos::registry::{Customer, HistoryEntry, Request, RequestState, SerialFailures};
+use reclamos::registry::{
+    Customer, HistoryEntry, Request, RequestState, SerialFailures, TokenFailures, TokenLockout,
+};
 use reclamos::rut::Rut;
 
 const TOKEN: &str = "secreto";
@@ -899,9 +901,18 @@ impl Desk {
         self.conv.as_ref().unwrap()
     }
 
-    fn logged_in() -> Desk {
+    /// Past the token (the server's wrong tokens are not locking it).
+    fn token_accepted() -> Desk {
         let mut desk = Desk::new();
-        desk.line(TOKEN);
+        assert_eq!(desk.line(TOKEN).0, [Effect::Store(StoreOp::TokenFailures)]);
+        desk.step(Input::Stored(StoreResult::TokenFailures(Ok(
+            TokenFailures::default(),
+        ))));
+        desk
+    }
+
+    fn logged_in() -> Desk {
+        let mut desk = Desk::token_accepted();
         desk.line("JuanPerez");
         desk.step(Input::Hub(HubResult::Joined(Ok(0))));
         desk
@@ -918,13 +929,26 @@ fn chat(session: u64, name: &str, request: u64) -> ChatInfo {
 }
 
 #[test]
-fn wrong_token_closes_and_is_flagged() {
+fn wrong_token_is_counted_for_the_server_then_closes() {
     let mut desk = Desk::new();
     assert_eq!(
         desk.line("adivinanza").0,
         [
-            Effect::Send(Cow::Borrowed(to_agent::TOKEN_INVALID)),
             Effect::AuthFailed,
+            Effect::Store(StoreOp::TokenFailed(TokenLockout::default())),
+        ]
+    );
+    assert!(desk.conv().is_pending());
+    assert_eq!(
+        desk.step(Input::Stored(StoreResult::TokenFailures(Ok(
+            TokenFailures {
+                count: 1,
+                locked_for: Duration::ZERO,
+            }
+        ))))
+        .0,
+        [
+            Effect::Send(Cow::Borrowed(to_agent::TOKEN_INVALID)),
             Effect::Close,
         ]
     );
@@ -932,10 +956,46 @@ fn wrong_token_closes_and_is_flagged() {
 }
 
 #[test]
+fn a_locked_login_refuses_right_and_wrong_tokens_alike() {
+    let locked = || {
+        StoreResult::TokenFailures(Ok(TokenFailures {
+            count: 5,
+            locked_for: Duration::from_secs(90),
+        }))
+    };
+    let mut answers = Vec::new();
+    for token in [TOKEN, "adivinanza"] {
+        let mut desk = Desk::new();
+        desk.line(token);
+        desk.step(Input::Stored(locked()));
+        answers.push(desk.lines().join("\n"));
+        assert!(desk.out.0.contains(&Effect::Close));
+        assert!(!desk.out.0.contains(&Effect::Record(StoreOp::TokenPassed)));
+    }
+    assert_eq!(
+        answers,
+        [
+            to_agent::tokens_locked_for(2),
+            to_agent::tokens_locked_for(2)
+        ]
+    );
+    // The lock-out unknown (the store failed): the right token does not get in either.
+    let mut desk = Desk::new();
+    desk.line(TOKEN);
+    desk.step(Input::Stored(StoreResult::TokenFailures(Err(StoreFailed))));
+    assert_eq!(desk.lines(), [to_agent::TOKEN_UNCHECKED]);
+    assert!(!desk.conv().is_authenticated());
+}
+
+#[test]
 fn executive_login() {
     let mut desk = Desk::new();
     desk.line(TOKEN);
+    desk.step(Input::Stored(StoreResult::TokenFailures(Ok(
+        TokenFailures::default(),
+    ))));
     assert_eq!(desk.lines(), [to_agent::TOKEN_ACCEPTED]);
+    assert!(desk.out.0.contains(&Effect::Record(StoreOp::TokenPassed)));
     desk.line("Juan Perez");
     assert_eq!(desk.lines(), [to_agent::INVALID_NAME]);
     assert_eq!(
