@@ -126,6 +126,14 @@ pub mod customer {
     /// The first line typed in the queue was kept for the executive.
     pub const MESSAGE_KEPT: &str =
         bot!("Guardamos su mensaje: el ejecutivo lo leerá apenas lo atienda.");
+    /// Marker: the start of [`queue_idle`].
+    pub const QUEUE_IDLE_START: &str = bot!("Lleva");
+    /// The customer waited `minutes` in the queue without writing and nobody took them:
+    /// their contact request is closed and they are back at the menu.
+    pub fn queue_idle(minutes: u64, request: impl Display) -> String {
+        let unit = if minutes == 1 { "minuto" } else { "minutos" };
+        format!("{QUEUE_IDLE_START} {minutes} {unit} esperando sin escribir y ningún ejecutivo pudo atenderlo, así que cerramos su solicitud {request}. Si aún necesita ayuda, elija 3 para volver a pedir un ejecutivo.")
+    }
     /// The waiting customer's lines reached the backlog's bound: later ones are not kept.
     pub const BACKLOG_FULL: &str = bot!("Ya guardamos todos los mensajes que el ejecutivo puede leer al atenderlo; los que escriba desde ahora mientras espera no se guardarán. Podrá contarle el resto apenas lo atienda.");
     /// Marker: the start of [`assigned`] (the executive's name follows).
@@ -875,6 +883,10 @@ pub mod history {
     pub const DISCONNECTED: &str = "El cliente se desconectó.";
     /// The customer left the queue (the request is closed right after).
     pub const LEFT_QUEUE: &str = "El cliente dejó la fila de espera sin ser atendido.";
+    /// The customer waited in the queue past the idle limit without writing and nobody
+    /// took them (the request is closed right after).
+    pub const QUEUE_IDLE: &str =
+        "El cliente esperó en la fila sin escribir más del tiempo límite y nadie lo atendió.";
     /// The customer ended the chat.
     pub const ENDED_CHAT: &str = "El cliente terminó la conversación.";
     /// The customer logged in on another connection while in the queue or a chat, and
@@ -934,6 +946,7 @@ mod tests {
             (customer::enqueued(2), customer::ENQUEUED_START),
             (customer::no_agents(9), customer::NO_AGENTS_START),
             (customer::left_queue(9), customer::LEFT_QUEUE_START),
+            (customer::queue_idle(30, 9), customer::QUEUE_IDLE_START),
             (agent::tokens_locked_for(2), agent::TOKENS_LOCKED_START),
             (customer::restarted(9), customer::RESTARTED_START),
             (customer::queue_position(2), customer::QUEUE_POSITION_START),

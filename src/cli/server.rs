@@ -212,6 +212,10 @@ pub struct LimitsArgs {
     /// Idle time after which an executive is disconnected.
     #[arg(long, default_value_t = limits().agent_idle_timeout.into())]
     pub agent_idle_timeout: humantime::Duration,
+    /// Time a customer may wait in the queue without writing while no executive takes
+    /// them; then their contact request is closed, they are told and back at the menu.
+    #[arg(long, default_value_t = limits().queue_idle_timeout.into())]
+    pub queue_idle_timeout: humantime::Duration,
     /// Sustained messages per second allowed per connection.
     #[arg(long, default_value_t = limits().rate)]
     pub rate: f64,
@@ -250,6 +254,7 @@ impl From<LimitsArgs> for Limits {
             login_timeout: args.login_timeout.into(),
             idle_timeout: args.idle_timeout.into(),
             agent_idle_timeout: args.agent_idle_timeout.into(),
+            queue_idle_timeout: args.queue_idle_timeout.into(),
             rate: args.rate,
             burst: args.burst,
             agent_rate: args.agent_rate,

@@ -346,6 +346,8 @@ impl AgentConversation {
             Input::Event(event) => desk.on_event(phase, event, out),
             Input::Stored(result) => desk.on_stored(phase, result, out),
             Input::Hub(result) => desk.on_hub(phase, result, out),
+            // Only customers wait in the queue.
+            Input::QueueIdle { .. } => phase,
             Input::Disconnected => {
                 out.hub(HubOp::AgentGone);
                 if let Phase::Ready { name } | Phase::Pending { name, .. } = &phase {

@@ -109,10 +109,12 @@ enum Pending {
     Contact { reason: Reason },
     /// [`HubOp::Enqueue`].
     Enqueue { request: RequestId },
-    /// [`HubOp::LeaveQueue`].
+    /// [`HubOp::LeaveQueue`]: asked by the customer, or after `idle` (the queue's idle
+    /// limit) without a word.
     LeaveQueue {
         request: RequestId,
         told_backlog: bool,
+        idle: Option<std::time::Duration>,
     },
     /// [`HubOp::CustomerSays`] from the queue.
     QueuedSays {
@@ -253,6 +255,7 @@ impl CustomerConversation {
                 Phase::Pending(pending) => session.on_hub(pending, result, out),
                 phase => unexpected(phase, "hub result"),
             },
+            Input::QueueIdle { waited } => session.on_queue_idle(phase, waited, out),
             Input::Disconnected => session.disconnected(phase, out),
         };
         if closing && phase == Phase::Closed {
@@ -1113,6 +1116,7 @@ impl Session {
             return Phase::Pending(Pending::LeaveQueue {
                 request,
                 told_backlog,
+                idle: None,
             });
         }
         // The backlog is bounded in lines and bytes: a customer typing while they wait
@@ -1138,6 +1142,33 @@ impl Session {
             request,
             told_backlog,
         })
+    }
+
+    /// The customer waited `waited` in the queue without writing and nobody took them:
+    /// leave the queue and close the contact request (back to the menu: the customer who
+    /// comes back to the screen reads why and can ask again; the ordinary idle timeout
+    /// closes the connection of one who left).
+    fn on_queue_idle(
+        &mut self,
+        phase: Phase,
+        waited: std::time::Duration,
+        out: &mut Effects,
+    ) -> Phase {
+        match phase {
+            Phase::Queued {
+                request,
+                told_backlog,
+            } => {
+                out.hub(HubOp::LeaveQueue);
+                Phase::Pending(Pending::LeaveQueue {
+                    request,
+                    told_backlog,
+                    idle: Some(waited),
+                })
+            }
+            // Taken by an executive (or left) in the meantime.
+            phase => phase,
+        }
     }
 
     /// Records a line for the executive and routes it through the hub.
@@ -1257,12 +1288,18 @@ impl Session {
                 Pending::LeaveQueue {
                     request,
                     told_backlog,
+                    idle,
                 },
                 HubResult::LeftQueue(left),
             ) => match left {
                 Ok(()) => {
-                    out.send(say::left_queue(request));
-                    close_abandoned(request, history::LEFT_QUEUE, out);
+                    if let Some(waited) = idle {
+                        out.send(say::queue_idle(whole_minutes(waited), request));
+                        close_abandoned(request, history::QUEUE_IDLE, out);
+                    } else {
+                        out.send(say::left_queue(request));
+                        close_abandoned(request, history::LEFT_QUEUE, out);
+                    }
                     menu(out)
                 }
                 // An executive took them a moment ago: the assignment event is on its way.

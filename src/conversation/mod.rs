@@ -97,6 +97,12 @@ pub enum Input<'a, E> {
     Stored(StoreResult),
     /// The result of the pending [`Effect::Hub`] (only for operations that have one).
     Hub(HubResult),
+    /// A customer waited in the queue for the queue's idle limit without writing and
+    /// nobody took them (the driver's timer; other parties ignore it).
+    QueueIdle {
+        /// The limit, to tell the customer.
+        waited: Duration,
+    },
     /// The connection ended (for any reason): leave the hub, record it.
     Disconnected,
 }

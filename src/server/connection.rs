@@ -141,7 +141,7 @@ impl Party for CustomerConversation {
         match self.idle() {
             Idle::Login => Timer::Login,
             Idle::Active => Timer::Idle(limits.idle_timeout),
-            Idle::Waiting => Timer::None,
+            Idle::Waiting => Timer::Queue(limits.queue_idle_timeout),
         }
     }
     fn reach(outbox: Outbox<CustomerEvent>) -> Reach {
@@ -198,8 +198,9 @@ enum Timer {
     Login,
     /// Logged in: this long without activity.
     Idle(Duration),
-    /// Nothing (a customer waiting in the queue).
-    None,
+    /// A customer waiting in the queue: this long without writing since they joined it
+    /// (or wrote last) makes them leave it (they are told, the connection stays).
+    Queue(Duration),
 }
 
 /// One connection's conversation and what carries out its effects.
@@ -659,14 +660,23 @@ async fn serve_lines<P: Party, S: Stream>(
     // timeout period instead of once per message).
     let login_deadline = accepted + limits.login_timeout;
     let mut last_activity = tokio::time::Instant::now();
+    // The queue's idle limit counts from the later of joining the queue and the last line
+    // the customer wrote (events, such as moves in the queue, do not count).
+    let mut last_line = last_activity;
+    let mut waiting_since = None;
     let idle_timer = tokio::time::sleep(FAR_FUTURE);
     tokio::pin!(shut_down, kicked, idle_timer);
     loop {
         let timer = conversation.party().timer(limits);
+        if matches!(timer, Timer::Queue(_)) {
+            waiting_since.get_or_insert_with(tokio::time::Instant::now);
+        } else {
+            waiting_since = None;
+        }
         let idle_deadline = match timer {
             Timer::Login => Some(login_deadline),
             Timer::Idle(timeout) => Some(last_activity + timeout),
-            Timer::None => None,
+            Timer::Queue(timeout) => waiting_since.map(|since| since.max(last_line) + timeout),
         };
         if let Some(deadline) = idle_deadline {
             if idle_timer.deadline() > deadline {
@@ -698,6 +708,7 @@ async fn serve_lines<P: Party, S: Stream>(
                 Some(Err(LineError::Io(err))) => return End::Io(err),
                 Some(Ok(line)) => {
                     last_activity = tokio::time::Instant::now();
+                    last_line = last_activity;
                     let now = Instant::now();
                     if conversation.party().awaits_token() {
                         if let Err(refusal) = shared.budgets.check_token(conversation.client) {
@@ -745,6 +756,14 @@ async fn serve_lines<P: Party, S: Stream>(
                         let _ = send(framed, &[notice(protocol::notice::LOGIN_DEADLINE)], limits).await;
                         return End::LoginDeadline;
                     }
+                    _ if matches!(timer, Timer::Queue(_)) => {
+                        let Timer::Queue(waited) = timer else { unreachable!() };
+                        // The customer gets a fresh idle period to read why they left (and,
+                        // should an executive have taken them a moment ago, a fresh wait).
+                        last_activity = tokio::time::Instant::now();
+                        waiting_since = Some(last_activity);
+                        Box::pin(conversation.apply(Input::QueueIdle { waited }, framed)).await
+                    }
                     _ => {
                         let _ = send(framed, &[notice(protocol::notice::IDLE)], limits).await;
                         return End::Idle;
@@ -772,7 +791,7 @@ async fn serve_lines<P: Party, S: Stream>(
     }
 }
 
-/// Where the idle timer waits while no timeout applies (a customer in the queue).
+/// Where the idle timer waits while no timeout applies.
 const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// Writes lines and flushes them, within the write timeout.

@@ -47,6 +47,9 @@ pub struct Limits {
     pub login_timeout: Duration,
     /// Idle time after which a customer is disconnected (waiting in the queue does not count).
     pub idle_timeout: Duration,
+    /// Time a customer may wait in the queue without writing while no executive takes them:
+    /// then they are told, their contact request is closed and they are back at the menu.
+    pub queue_idle_timeout: Duration,
     /// Idle time after which an executive is disconnected.
     pub agent_idle_timeout: Duration,
     /// Sustained messages per second allowed per connection.
@@ -81,6 +84,7 @@ impl Default for Limits {
             write_timeout: Duration::from_secs(10),
             login_timeout: Duration::from_secs(120),
             idle_timeout: Duration::from_secs(15 * 60),
+            queue_idle_timeout: Duration::from_secs(30 * 60),
             agent_idle_timeout: Duration::from_secs(2 * 3600),
             rate: 10.0,
             burst: 30,

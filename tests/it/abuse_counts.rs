@@ -1,12 +1,13 @@
 //! Abuse resistance, the rest of issue 18: wrong executives' tokens counted for the whole
-//! server and kept across reconnections and restarts.
+//! server and kept across reconnections and restarts, and the queue's idle limit.
 
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::common::{TestClient, TOKEN};
-use reclamos::protocol::agent as to_agent;
-use reclamos::registry::TokenLockout;
+use crate::common::{TestClient, TestServer, JORGE, TOKEN};
+use reclamos::protocol::{agent as to_agent, customer as to_customer, history as to_history};
+use reclamos::registry::{RequestFilter, RequestState, TokenLockout};
+use reclamos::rut::Rut;
 use reclamos::server::budget::Budget;
 use reclamos::server::{Config, Server};
 
@@ -98,4 +99,60 @@ async fn wrong_tokens_lock_the_whole_server_across_reconnections_and_restarts() 
     let (_client, answer) = try_token(&server, loopback(8), "adivinanza").await;
     assert_eq!(answer, to_agent::TOKEN_INVALID);
     server.shutdown().await;
+}
+
+/// The newest request of `rut`.
+async fn newest_request(server: &TestServer, rut: Rut) -> reclamos::registry::Request {
+    server
+        .server
+        .services
+        .registry
+        .list(&RequestFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.rut == rut)
+        .max_by_key(|r| r.id)
+        .expect("a request")
+}
+
+/// A customer who waits without writing while nobody takes them leaves the queue after
+/// the queue's idle limit: told why, their contact request closed with a history entry,
+/// back at the menu with the connection open (before: they waited forever).
+#[tokio::test]
+async fn a_silent_customer_nobody_takes_leaves_the_queue_after_the_idle_limit() {
+    let server = TestServer::start_with(|config| {
+        config.limits.queue_idle_timeout = Duration::from_secs(2);
+    })
+    .await;
+    let jorge_rut: Rut = JORGE.parse().unwrap();
+    let mut jorge = server.logged_in(JORGE).await;
+    jorge.send("3").await;
+    jorge.expect(&to_customer::enqueued(1)).await;
+    let request = newest_request(&server, jorge_rut).await;
+    assert_eq!(request.subject, to_history::CONTACT_SUBJECT);
+    jorge.expect(&to_customer::no_agents(request.id)).await;
+
+    // Nothing is typed: the limit passes (the read waits up to 10 s for it).
+    jorge.expect(&to_customer::queue_idle(1, request.id)).await;
+    jorge.expect(to_customer::MORE_HELP).await;
+    jorge.expect_menu().await;
+
+    let closed = newest_request(&server, jorge_rut).await;
+    assert_eq!(closed.id, request.id);
+    assert_eq!(closed.state, RequestState::Cerrado);
+    assert!(
+        closed
+            .history
+            .iter()
+            .any(|entry| entry.text == to_history::QUEUE_IDLE),
+        "{:#?}",
+        closed.history
+    );
+    // Nobody is left waiting: an executive who logs in finds an empty queue.
+    let _executive = server.agent("JuanPerez").await;
+    // The customer's connection is still theirs.
+    jorge.send("4").await;
+    jorge.expect(to_customer::GOODBYE).await;
+    jorge.expect_closed().await;
 }

@@ -706,6 +706,53 @@ fn the_queue_line_is_followed_by_the_estimated_wait() {
     );
 }
 
+/// The queue's idle limit (the driver's timer) makes a waiting customer leave the queue:
+/// told why, the request closed like an abandoned one but saying why, back at the menu.
+#[test]
+fn the_queue_idle_limit_leaves_the_queue_and_closes_the_request() {
+    let waited = Duration::from_secs(30 * 60);
+    let mut bot = queued(Enqueued {
+        position: 1,
+        agents_online: 0,
+        served: false,
+        wait: WaitEstimate::TooLittleData,
+    });
+    bot.step(Input::QueueIdle { waited });
+    assert_eq!(bot.out.0, [Effect::Hub(HubOp::LeaveQueue)]);
+    bot.hub(HubResult::LeftQueue(Ok(())));
+    assert_eq!(
+        bot.out.0[1..3],
+        [
+            Effect::Record(StoreOp::AppendHistory {
+                request: 9,
+                author: Cow::Borrowed("Asistente"),
+                text: Cow::Borrowed(history::QUEUE_IDLE),
+            }),
+            Effect::Record(StoreOp::SetState {
+                request: 9,
+                state: RequestState::Cerrado,
+                author: "Asistente".into(),
+            }),
+        ]
+    );
+    assert_eq!(
+        bot.lines(),
+        with_menu(&[&to_customer::queue_idle(30, 9), to_customer::MORE_HELP])
+    );
+    // Anywhere but the queue (taken a moment ago, say) it is ignored.
+    let mut chatting = queued(Enqueued {
+        position: 1,
+        agents_online: 1,
+        served: true,
+        wait: WaitEstimate::TooLittleData,
+    });
+    chatting.step(Input::Event(CustomerEvent::Assigned {
+        agent: "JuanPerez".into(),
+    }));
+    chatting.step(Input::QueueIdle { waited });
+    assert!(chatting.out.0.is_empty());
+}
+
 #[test]
 fn moving_back_in_line_is_explained() {
     let mut bot = queued(Enqueued {
