@@ -126,6 +126,9 @@ pub mod customer {
     /// The first line typed in the queue was kept for the executive.
     pub const MESSAGE_KEPT: &str =
         bot!("Guardamos su mensaje: el ejecutivo lo leerá apenas lo atienda.");
+    /// The customer's chat lines reached the bound the request's record keeps: they still
+    /// reach the executive, later ones are not kept (said once per request).
+    pub const TRANSCRIPT_FULL: &str = bot!("El ejecutivo sigue recibiendo sus mensajes, pero esta conversación ya llegó al máximo de líneas que guardamos en el registro de su solicitud: las siguientes no quedarán guardadas.");
     /// Marker: the start of [`queue_idle`].
     pub const QUEUE_IDLE_START: &str = bot!("Lleva");
     /// The customer waited `minutes` in the queue without writing and nobody took them:
@@ -443,6 +446,9 @@ pub mod agent {
     /// The lock-out of the executives' login could not be checked (the database failed):
     /// the connection closes.
     pub const TOKEN_UNCHECKED: &str = system!("No se pudo verificar el ingreso por un problema de la base de datos. Conexión cerrada; intente nuevamente.");
+    /// The chat's request keeps no more of the executive's lines (they are still
+    /// delivered); said once per request.
+    pub const TRANSCRIPT_FULL: &str = system!("Esta conversación llegó al máximo de líneas suyas que se guardan en el registro de la solicitud: el cliente sigue recibiendo sus mensajes, pero los siguientes no se guardan.");
     /// An invalid display name at login.
     pub const INVALID_NAME: &str = system!("Nombre inválido: una palabra de 1 a 32 letras, números, '.', '_' o '-'. Ingrese su nombre.");
     /// A chat line with no customer to send it to.

@@ -67,6 +67,10 @@ pub struct ServerArgs {
     /// serial number.
     #[arg(long)]
     pub no_second_factor: bool,
+    /// Chat lines each party keeps in a request's transcript during a live chat; later ones
+    /// still reach the other party but are not stored (the party is told once).
+    #[arg(long, value_name = "LINES", default_value_t = Config::default().policy.max_transcript_lines)]
+    pub max_transcript_lines: usize,
     /// Lines a waiting customer may leave for the executive during one stay in the queue;
     /// later ones are not kept (the customer is told once).
     #[arg(long, value_name = "LINES", default_value_t = Config::default().policy.max_backlog_lines)]
@@ -127,6 +131,7 @@ impl ServerArgs {
                 second_factor: !self.no_second_factor,
                 max_backlog_lines: self.max_waiting_lines,
                 max_backlog_bytes: self.max_waiting_bytes,
+                max_transcript_lines: self.max_transcript_lines,
                 ..defaults.policy
             },
             demo_load_customers: self.demo_load_customers,

@@ -274,6 +274,18 @@ struct Desk {
     targets: Vec<(SessionId, RequestId)>,
     /// The last `:requests` listing (whose, and the numbers in order), for `:open <n>`.
     listed: Option<(SessionId, Vec<RequestId>)>,
+    /// Lines of the executive's kept in each current chat's transcript, and whether the
+    /// executive was told that later ones are not kept.
+    kept: Vec<(RequestId, usize, bool)>,
+}
+
+/// Whether a chat line is kept in the request's transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Yes,
+    /// Not kept, and the first such line: say so.
+    NoTellOnce,
+    No,
 }
 
 impl Default for AgentConversation {
@@ -395,7 +407,7 @@ impl Desk {
                     Phase::AwaitName
                 }
             },
-            Phase::Ready { name } => self.on_ready(name, text, out),
+            Phase::Ready { name } => self.on_ready(name, text, ctx, out),
             phase @ (Phase::Joining { .. }
             | Phase::Pending { .. }
             | Phase::TokenCheck
@@ -440,6 +452,31 @@ impl Desk {
         }
     }
 
+    /// Counts a line of the executive's for `request`'s transcript against `max`.
+    fn keep_line(&mut self, request: RequestId, max: usize) -> Keep {
+        // Only the current chats are remembered (ended ones are forgotten).
+        let chats = &self.chats;
+        self.kept
+            .retain(|(r, ..)| *r == request || chats.iter().any(|c| c.request == *r));
+        let index = match self.kept.iter().position(|(r, ..)| *r == request) {
+            Some(index) => index,
+            None => {
+                self.kept.push((request, 0, false));
+                self.kept.len() - 1
+            }
+        };
+        let (_, lines, told) = &mut self.kept[index];
+        if *lines < max {
+            *lines += 1;
+            Keep::Yes
+        } else if !*told {
+            *told = true;
+            Keep::NoTellOnce
+        } else {
+            Keep::No
+        }
+    }
+
     /// The conversation the executive is talking to: the one chosen with `:switch` while
     /// it lasts, else the oldest.
     fn current(&self) -> Option<&ChatInfo> {
@@ -448,7 +485,7 @@ impl Desk {
             .or_else(|| self.chats.first())
     }
 
-    fn on_ready(&mut self, name: String, text: &str, out: &mut Effects) -> Phase {
+    fn on_ready(&mut self, name: String, text: &str, ctx: &Context, out: &mut Effects) -> Phase {
         if text.is_empty() {
             return Phase::Ready { name };
         }
@@ -465,16 +502,20 @@ impl Desk {
             out.send(say::NO_CUSTOMER);
             return Phase::Ready { name };
         };
+        let (request, customer) = (chat.request, chat.customer);
         let text = sanitize(text).into_owned();
-        out.record(StoreOp::AppendTranscript {
-            request: chat.request,
-            speaker: name.clone(),
-            text: text.clone(),
-        });
-        out.hub(HubOp::AgentSays {
-            customer: chat.customer,
-            text,
-        });
+        // The request's transcript keeps a bounded number of the executive's lines; later
+        // ones still reach the customer, and the executive is told once.
+        match self.keep_line(request, ctx.policy.max_transcript_lines) {
+            Keep::Yes => out.record(StoreOp::AppendTranscript {
+                request,
+                speaker: name.clone(),
+                text: text.clone(),
+            }),
+            Keep::NoTellOnce => out.send(say::TRANSCRIPT_FULL),
+            Keep::No => {}
+        }
+        out.hub(HubOp::AgentSays { customer, text });
         Phase::Pending {
             name,
             wait: Wait::Said,

@@ -145,6 +145,19 @@ struct Session {
     taken_over: bool,
     /// What the customer left for the executive during this stay in the queue.
     backlog: Backlog,
+    /// The customer's chat lines kept in the current chat's transcript.
+    transcript: TranscriptCount,
+}
+
+/// The customer's lines kept in one request's transcript during the live chat, counted
+/// against [`Policy::max_transcript_lines`](super::Policy::max_transcript_lines).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct TranscriptCount {
+    /// The request counted (another one starts the count again).
+    request: Option<RequestId>,
+    lines: usize,
+    /// The customer was told that later lines are not kept.
+    told_full: bool,
 }
 
 /// Lines a waiting customer left for the executive during one stay in the queue, counted
@@ -306,7 +319,7 @@ impl Session {
                 request,
                 told_backlog,
             } => self.on_queued(request, told_backlog, text, ctx, out),
-            Phase::Chatting { request, agent } => self.on_chat(request, agent, text, out),
+            Phase::Chatting { request, agent } => self.on_chat(request, agent, text, ctx, out),
             phase @ Phase::Pending(_) => unexpected(phase, "line"),
             Phase::Closed => {
                 out.push(Effect::Close);
@@ -1192,6 +1205,7 @@ impl Session {
         request: RequestId,
         agent: String,
         text: &str,
+        ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
         if text.is_empty() {
@@ -1201,6 +1215,25 @@ impl Session {
             out.hub(HubOp::CustomerEndsChat);
             return Phase::Pending(Pending::EndChat { request, agent });
         }
+        // The request's transcript keeps a bounded number of the customer's chat lines
+        // (like the backlog in the queue); later ones still reach the executive, and the
+        // customer is told once.
+        let kept = &mut self.transcript;
+        if kept.request != Some(request) {
+            *kept = TranscriptCount {
+                request: Some(request),
+                ..TranscriptCount::default()
+            };
+        }
+        if kept.lines >= ctx.policy.max_transcript_lines {
+            if !kept.told_full {
+                kept.told_full = true;
+                out.send(say::TRANSCRIPT_FULL);
+            }
+            out.hub(HubOp::CustomerSays(sanitize(text).into_owned()));
+            return Phase::Pending(Pending::ChatSays { request, agent });
+        }
+        kept.lines += 1;
         self.say_to_agent(request, text, out);
         Phase::Pending(Pending::ChatSays { request, agent })
     }

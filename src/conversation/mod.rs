@@ -61,6 +61,9 @@ pub struct Policy {
     pub max_backlog_lines: usize,
     /// Bytes of those lines, in all.
     pub max_backlog_bytes: usize,
+    /// Chat lines each party's connection keeps in a request's transcript; later ones are
+    /// still delivered but not stored, and the party is told once.
+    pub max_transcript_lines: usize,
     /// How wrong executives' tokens, counted for the whole server, lock the executives'
     /// login.
     pub token_lockout: TokenLockout,
@@ -75,6 +78,7 @@ impl Default for Policy {
             max_login_attempts: 5,
             max_backlog_lines: 20,
             max_backlog_bytes: 8 * 1024,
+            max_transcript_lines: 500,
             token_lockout: TokenLockout::default(),
         }
     }

@@ -1,5 +1,6 @@
 //! Abuse resistance, the rest of issue 18: wrong executives' tokens counted for the whole
-//! server and kept across reconnections and restarts, and the queue's idle limit.
+//! server and kept across reconnections and restarts, the queue's idle limit, and the cap
+//! on the transcript lines a live chat keeps.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -155,4 +156,65 @@ async fn a_silent_customer_nobody_takes_leaves_the_queue_after_the_idle_limit() 
     jorge.send("4").await;
     jorge.expect(to_customer::GOODBYE).await;
     jorge.expect_closed().await;
+}
+
+/// During a live chat each party's lines kept in the request's transcript are capped:
+/// every line still reaches the other party, each party is told once, and the transcript
+/// holds at most the cap from each (before: every line was kept).
+#[tokio::test]
+async fn a_live_chat_keeps_a_bounded_transcript_and_says_so_once() {
+    const CAP: usize = 3;
+    let server = TestServer::start_with(|config| {
+        config.policy.max_transcript_lines = CAP;
+    })
+    .await;
+    let mut executive = server.agent("JuanPerez").await;
+    let mut jorge = server.logged_in(JORGE).await;
+    jorge.send("3").await;
+    jorge.expect(&to_customer::enqueued(1)).await;
+    jorge.expect(&to_customer::assigned("JuanPerez")).await;
+    executive.recv_until(|l| l == to_agent::CHAT_HINT).await;
+    let request = newest_request(&server, JORGE.parse().unwrap()).await.id;
+
+    let sent = CAP + 3;
+    for i in 1..=sent {
+        let line = format!("mensaje {i} del cliente");
+        jorge.send(&line).await;
+        executive
+            .expect(&to_agent::from_customer("Jorge Sandoval", &line))
+            .await;
+        if i == CAP + 1 {
+            jorge.expect(to_customer::TRANSCRIPT_FULL).await;
+        }
+    }
+    for i in 1..=sent {
+        let line = format!("respuesta {i} del ejecutivo");
+        executive.send(&line).await;
+        if i == CAP + 1 {
+            executive.expect(to_agent::TRANSCRIPT_FULL).await;
+        }
+        jorge
+            .expect(&to_customer::from_agent("JuanPerez", &line))
+            .await;
+    }
+    // Told once each: the next lines from both sides are the other party's only.
+    jorge.send("una más").await;
+    executive
+        .expect(&to_agent::from_customer("Jorge Sandoval", "una más"))
+        .await;
+    executive.send("otra más").await;
+    jorge
+        .expect(&to_customer::from_agent("JuanPerez", "otra más"))
+        .await;
+
+    let transcript = server
+        .server
+        .services
+        .registry
+        .transcript(request)
+        .await
+        .unwrap();
+    let from = |speaker: &str| transcript.iter().filter(|l| l.speaker == speaker).count();
+    assert_eq!(from("Jorge Sandoval"), CAP, "{transcript:#?}");
+    assert_eq!(from("JuanPerez"), CAP, "{transcript:#?}");
 }
