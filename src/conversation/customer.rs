@@ -23,7 +23,8 @@ pub enum Idle {
     Login,
     /// Talking to the bot or an executive.
     Active,
-    /// Waiting in the executives' queue: never timed out.
+    /// Waiting in the executives' queue: only the queue's own idle limit (time without
+    /// writing while nobody takes them), which leads back to the menu.
     Waiting,
 }
 

@@ -791,7 +791,7 @@ async fn serve_lines<P: Party, S: Stream>(
     }
 }
 
-/// Where the idle timer waits while no timeout applies.
+/// Where the idle timer starts (it is moved to the first deadline lazily).
 const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// Writes lines and flushes them, within the write timeout.
