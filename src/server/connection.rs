@@ -660,8 +660,8 @@ async fn serve_lines<P: Party, S: Stream>(
     // timeout period instead of once per message).
     let login_deadline = accepted + limits.login_timeout;
     let mut last_activity = tokio::time::Instant::now();
-    // The queue's idle limit counts from the later of joining the queue and the last line
-    // the customer wrote (events, such as moves in the queue, do not count).
+    // The queue's idle limit counts from the later of joining the queue and the last
+    // non-empty line the customer wrote (events, such as moves in the queue, do not count).
     let mut last_line = last_activity;
     let mut waiting_since = None;
     let idle_timer = tokio::time::sleep(FAR_FUTURE);
@@ -708,7 +708,10 @@ async fn serve_lines<P: Party, S: Stream>(
                 Some(Err(LineError::Io(err))) => return End::Io(err),
                 Some(Ok(line)) => {
                     last_activity = tokio::time::Instant::now();
-                    last_line = last_activity;
+                    // An empty line says nothing: it does not hold a place in the queue.
+                    if !line.trim().is_empty() {
+                        last_line = last_activity;
+                    }
                     let now = Instant::now();
                     if conversation.party().awaits_token() {
                         if let Err(refusal) = shared.budgets.check_token(conversation.client) {

@@ -158,6 +158,35 @@ async fn a_silent_customer_nobody_takes_leaves_the_queue_after_the_idle_limit() 
     jorge.expect_closed().await;
 }
 
+/// Empty lines say nothing: sending one every second does not hold a place in the queue
+/// (before this, any line reset the queue's idle limit).
+#[tokio::test]
+async fn empty_lines_do_not_hold_a_place_in_the_queue() {
+    let server = TestServer::start_with(|config| {
+        config.limits.queue_idle_timeout = Duration::from_secs(2);
+    })
+    .await;
+    let mut jorge = server.logged_in(JORGE).await;
+    jorge.send("3").await;
+    jorge.expect(&to_customer::enqueued(1)).await;
+    let request = newest_request(&server, JORGE.parse().unwrap()).await;
+    jorge.expect(&to_customer::no_agents(request.id)).await;
+    let started = tokio::time::Instant::now();
+    let notice = loop {
+        assert!(
+            started.elapsed() < GENEROUS,
+            "empty lines held the place in the queue"
+        );
+        jorge.send("").await;
+        // Nothing answers an empty line in the queue: the only line that can come is the
+        // idle limit's.
+        if let Ok(line) = tokio::time::timeout(Duration::from_secs(1), jorge.recv()).await {
+            break line;
+        }
+    };
+    assert_eq!(notice, to_customer::queue_idle(1, request.id));
+}
+
 /// During a live chat each party's lines kept in the request's transcript are capped:
 /// every line still reaches the other party, each party is told once, and the transcript
 /// holds at most the cap from each (before: every line was kept).
