@@ -750,24 +750,23 @@ async fn serve_lines<P: Party, S: Stream>(
                 }
             },
             () = &mut idle_timer, if idle_deadline.is_some() => {
-                match idle_deadline {
-                    Some(deadline) if tokio::time::Instant::now() < deadline => {
+                match (idle_deadline, timer) {
+                    (Some(deadline), _) if tokio::time::Instant::now() < deadline => {
                         idle_timer.as_mut().reset(deadline);
                         continue;
                     }
-                    _ if timer == Timer::Login => {
+                    (_, Timer::Login) => {
                         let _ = send(framed, &[notice(protocol::notice::LOGIN_DEADLINE)], limits).await;
                         return End::LoginDeadline;
                     }
-                    _ if matches!(timer, Timer::Queue(_)) => {
-                        let Timer::Queue(waited) = timer else { unreachable!() };
+                    (_, Timer::Queue(waited)) => {
                         // The customer gets a fresh idle period to read why they left (and,
                         // should an executive have taken them a moment ago, a fresh wait).
                         last_activity = tokio::time::Instant::now();
                         waiting_since = Some(last_activity);
                         Box::pin(conversation.apply(Input::QueueIdle { waited }, framed)).await
                     }
-                    _ => {
+                    (_, Timer::Idle(_)) => {
                         let _ = send(framed, &[notice(protocol::notice::IDLE)], limits).await;
                         return End::Idle;
                     }
