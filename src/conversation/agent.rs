@@ -7,7 +7,9 @@ use std::fmt;
 use thiserror::Error;
 
 use super::events::{AgentEvent, ChatInfo, HubError, Reason, RequestChange, SessionId};
-use super::{Context, Effect, Effects, HubOp, HubResult, Input, StoreOp, StoreResult};
+use super::{
+    whole_minutes, Context, Effect, Effects, HubOp, HubResult, Input, StoreOp, StoreResult,
+};
 use crate::auth::token_matches;
 use crate::names;
 use crate::protocol::{self, agent as say, history};
@@ -1001,11 +1003,6 @@ fn previous_chat(agent: &str, lines: &[TranscriptLine], out: &mut Effects) {
 
 /// An input the phase cannot take (the driver feeds results only to pending states): it is
 /// dropped.
-/// `duration` in whole minutes, rounded up (at least one).
-fn whole_minutes(duration: std::time::Duration) -> u64 {
-    duration.as_secs().div_ceil(60).max(1)
-}
-
 fn unexpected(phase: Phase, what: &str) -> Phase {
     tracing::warn!(?phase, what, "input not expected in this phase");
     phase

@@ -4,7 +4,10 @@
 use std::borrow::Cow;
 
 use super::events::{CustomerEvent, Reason, RequestChange, Routed, Takeover, WaitEstimate};
-use super::{Context, Effect, Effects, HubOp, HubResult, Input, StoreFailed, StoreOp, StoreResult};
+use super::{
+    whole_minutes, Context, Effect, Effects, HubOp, HubResult, Input, StoreFailed, StoreOp,
+    StoreResult,
+};
 use crate::names;
 use crate::nlu::review;
 use crate::nlu::{self, Decision, Intent, Prediction, Topic};
@@ -1921,11 +1924,6 @@ fn name_for_executive(customer: &Customer) -> String {
     } else {
         customer.name.clone()
     }
-}
-
-/// `duration` in whole minutes, rounded up (at least one).
-fn whole_minutes(duration: std::time::Duration) -> u64 {
-    duration.as_secs().div_ceil(60).max(1)
 }
 
 fn normalise_serial(text: &str) -> String {

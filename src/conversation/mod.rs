@@ -33,6 +33,12 @@ use events::{
     ChatInfo, Enqueued, HubError, Reason, RequestChange, Routed, SessionId, Takeover, Waiting,
 };
 
+/// `duration` in whole minutes, rounded up (at least one): how the conversations tell a
+/// lock-out or a wait.
+fn whole_minutes(duration: Duration) -> u64 {
+    duration.as_secs().div_ceil(60).max(1)
+}
+
 /// What a conversation needs to decide, all of it pure data. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Context {
