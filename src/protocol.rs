@@ -126,6 +126,17 @@ pub mod customer {
     /// The first line typed in the queue was kept for the executive.
     pub const MESSAGE_KEPT: &str =
         bot!("Guardamos su mensaje: el ejecutivo lo leerá apenas lo atienda.");
+    /// The customer's chat lines reached the bound the request's record keeps: they still
+    /// reach the executive, later ones are not kept (said once per request).
+    pub const TRANSCRIPT_FULL: &str = bot!("El ejecutivo sigue recibiendo sus mensajes, pero esta conversación ya llegó al máximo de líneas que guardamos en el registro de su solicitud: las siguientes no quedarán guardadas.");
+    /// Marker: the start of [`queue_idle`].
+    pub const QUEUE_IDLE_START: &str = bot!("Lleva");
+    /// The customer waited `minutes` in the queue without writing and nobody took them:
+    /// their contact request is closed and they are back at the menu.
+    pub fn queue_idle(minutes: u64, request: impl Display) -> String {
+        let unit = if minutes == 1 { "minuto" } else { "minutos" };
+        format!("{QUEUE_IDLE_START} {minutes} {unit} esperando sin escribir y ningún ejecutivo pudo atenderlo, así que cerramos su solicitud {request}. Si aún necesita ayuda, elija 3 para volver a pedir un ejecutivo.")
+    }
     /// The waiting customer's lines reached the backlog's bound: later ones are not kept.
     pub const BACKLOG_FULL: &str = bot!("Ya guardamos todos los mensajes que el ejecutivo puede leer al atenderlo; los que escriba desde ahora mientras espera no se guardarán. Podrá contarle el resto apenas lo atienda.");
     /// Marker: the start of [`assigned`] (the executive's name follows).
@@ -422,6 +433,22 @@ pub mod agent {
     pub const TOKEN_ACCEPTED: &str = system!("Token aceptado. Ingrese su nombre de ejecutivo.");
     /// The token was wrong: the connection closes.
     pub const TOKEN_INVALID: &str = system!("Token inválido. Conexión cerrada.");
+    /// Marker: the start of [`tokens_locked_for`].
+    pub const TOKENS_LOCKED_START: &str = system!(
+        "Demasiados tokens incorrectos en este servidor: el ingreso de ejecutivos está bloqueado"
+    );
+    /// Too many wrong tokens on this server (from any address): every login, with any
+    /// token, is refused for `minutes`; the connection closes.
+    pub fn tokens_locked_for(minutes: u64) -> String {
+        let unit = if minutes == 1 { "minuto" } else { "minutos" };
+        format!("{TOKENS_LOCKED_START} por {minutes} {unit}. Conexión cerrada; intente nuevamente cuando termine el bloqueo.")
+    }
+    /// The lock-out of the executives' login could not be checked (the database failed):
+    /// the connection closes.
+    pub const TOKEN_UNCHECKED: &str = system!("No se pudo verificar el ingreso por un problema de la base de datos. Conexión cerrada; intente nuevamente.");
+    /// The chat's request keeps no more of the executive's lines (they are still
+    /// delivered); said once per request.
+    pub const TRANSCRIPT_FULL: &str = system!("Esta conversación llegó al máximo de líneas suyas que se guardan en el registro de la solicitud: el cliente sigue recibiendo sus mensajes, pero los siguientes no se guardan.");
     /// An invalid display name at login.
     pub const INVALID_NAME: &str = system!("Nombre inválido: una palabra de 1 a 32 letras, números, '.', '_' o '-'. Ingrese su nombre.");
     /// A chat line with no customer to send it to.
@@ -862,6 +889,10 @@ pub mod history {
     pub const DISCONNECTED: &str = "El cliente se desconectó.";
     /// The customer left the queue (the request is closed right after).
     pub const LEFT_QUEUE: &str = "El cliente dejó la fila de espera sin ser atendido.";
+    /// The customer waited in the queue past the idle limit without writing and nobody
+    /// took them (the request is closed right after).
+    pub const QUEUE_IDLE: &str =
+        "El cliente esperó en la fila sin escribir más del tiempo límite y nadie lo atendió.";
     /// The customer ended the chat.
     pub const ENDED_CHAT: &str = "El cliente terminó la conversación.";
     /// The customer logged in on another connection while in the queue or a chat, and
@@ -921,6 +952,8 @@ mod tests {
             (customer::enqueued(2), customer::ENQUEUED_START),
             (customer::no_agents(9), customer::NO_AGENTS_START),
             (customer::left_queue(9), customer::LEFT_QUEUE_START),
+            (customer::queue_idle(30, 9), customer::QUEUE_IDLE_START),
+            (agent::tokens_locked_for(2), agent::TOKENS_LOCKED_START),
             (customer::restarted(9), customer::RESTARTED_START),
             (customer::queue_position(2), customer::QUEUE_POSITION_START),
             (customer::invalid_rut("x"), customer::INVALID_RUT_START),

@@ -67,6 +67,10 @@ pub struct ServerArgs {
     /// serial number.
     #[arg(long)]
     pub no_second_factor: bool,
+    /// Chat lines each party keeps in a request's transcript during a live chat; later ones
+    /// still reach the other party but are not stored (the party is told once).
+    #[arg(long, value_name = "LINES", default_value_t = Config::default().policy.max_transcript_lines)]
+    pub max_transcript_lines: usize,
     /// Lines a waiting customer may leave for the executive during one stay in the queue;
     /// later ones are not kept (the customer is told once).
     #[arg(long, value_name = "LINES", default_value_t = Config::default().policy.max_backlog_lines)]
@@ -127,6 +131,7 @@ impl ServerArgs {
                 second_factor: !self.no_second_factor,
                 max_backlog_lines: self.max_waiting_lines,
                 max_backlog_bytes: self.max_waiting_bytes,
+                max_transcript_lines: self.max_transcript_lines,
                 ..defaults.policy
             },
             demo_load_customers: self.demo_load_customers,
@@ -212,6 +217,10 @@ pub struct LimitsArgs {
     /// Idle time after which an executive is disconnected.
     #[arg(long, default_value_t = limits().agent_idle_timeout.into())]
     pub agent_idle_timeout: humantime::Duration,
+    /// Time a customer may wait in the queue without writing while no executive takes
+    /// them; then their contact request is closed, they are told and back at the menu.
+    #[arg(long, default_value_t = limits().queue_idle_timeout.into())]
+    pub queue_idle_timeout: humantime::Duration,
     /// Sustained messages per second allowed per connection.
     #[arg(long, default_value_t = limits().rate)]
     pub rate: f64,
@@ -250,6 +259,7 @@ impl From<LimitsArgs> for Limits {
             login_timeout: args.login_timeout.into(),
             idle_timeout: args.idle_timeout.into(),
             agent_idle_timeout: args.agent_idle_timeout.into(),
+            queue_idle_timeout: args.queue_idle_timeout.into(),
             rate: args.rate,
             burst: args.burst,
             agent_rate: args.agent_rate,

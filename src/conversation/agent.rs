@@ -7,7 +7,9 @@ use std::fmt;
 use thiserror::Error;
 
 use super::events::{AgentEvent, ChatInfo, HubError, Reason, RequestChange, SessionId};
-use super::{Context, Effect, Effects, HubOp, HubResult, Input, StoreOp, StoreResult};
+use super::{
+    whole_minutes, Context, Effect, Effects, HubOp, HubResult, Input, StoreOp, StoreResult,
+};
 use crate::auth::token_matches;
 use crate::names;
 use crate::protocol::{self, agent as say, history};
@@ -192,6 +194,10 @@ fn valid_agent_name(name: &str) -> Option<&str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
     AwaitToken,
+    /// A right token: waiting for [`StoreOp::TokenFailures`] (is the login locked?).
+    TokenCheck,
+    /// A wrong token: waiting for [`StoreOp::TokenFailed`].
+    TokenCounted,
     AwaitName,
     /// Waiting for [`HubOp::AgentJoin`] under `name`.
     Joining {
@@ -270,6 +276,18 @@ struct Desk {
     targets: Vec<(SessionId, RequestId)>,
     /// The last `:requests` listing (whose, and the numbers in order), for `:open <n>`.
     listed: Option<(SessionId, Vec<RequestId>)>,
+    /// Lines of the executive's kept in each current chat's transcript, and whether the
+    /// executive was told that later ones are not kept.
+    kept: Vec<(RequestId, usize, bool)>,
+}
+
+/// Whether a chat line is kept in the request's transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Yes,
+    /// Not kept, and the first such line: say so.
+    NoTellOnce,
+    No,
 }
 
 impl Default for AgentConversation {
@@ -303,7 +321,10 @@ impl AgentConversation {
 
     /// Whether the executive has authenticated.
     pub fn is_authenticated(&self) -> bool {
-        !matches!(self.phase, Phase::AwaitToken | Phase::Closed)
+        !matches!(
+            self.phase,
+            Phase::AwaitToken | Phase::TokenCheck | Phase::TokenCounted | Phase::Closed
+        )
     }
 
     /// Whether the conversation has ended.
@@ -313,7 +334,10 @@ impl AgentConversation {
 
     /// Whether the conversation waits for a store or hub result.
     pub fn is_pending(&self) -> bool {
-        matches!(self.phase, Phase::Joining { .. } | Phase::Pending { .. })
+        matches!(
+            self.phase,
+            Phase::Joining { .. } | Phase::Pending { .. } | Phase::TokenCheck | Phase::TokenCounted
+        )
     }
 
     /// The executive's current chats, oldest first.
@@ -336,6 +360,8 @@ impl AgentConversation {
             Input::Event(event) => desk.on_event(phase, event, out),
             Input::Stored(result) => desk.on_stored(phase, result, out),
             Input::Hub(result) => desk.on_hub(phase, result, out),
+            // Only customers wait in the queue.
+            Input::QueueIdle { .. } => phase,
             Input::Disconnected => {
                 out.hub(HubOp::AgentGone);
                 if let Phase::Ready { name } | Phase::Pending { name, .. } = &phase {
@@ -354,14 +380,17 @@ impl AgentConversation {
 impl Desk {
     fn on_line(&mut self, phase: Phase, text: &str, ctx: &Context, out: &mut Effects) -> Phase {
         match phase {
+            // Wrong tokens are counted for the whole server in the store, so reconnecting
+            // (from any address) does not reset them; while the login is locked every
+            // token, right or wrong, gets the same refusal.
             Phase::AwaitToken => {
                 if token_matches(&ctx.agent_token, text) {
-                    out.send(say::TOKEN_ACCEPTED);
-                    Phase::AwaitName
+                    out.store(StoreOp::TokenFailures);
+                    Phase::TokenCheck
                 } else {
-                    out.send(say::TOKEN_INVALID);
                     out.push(Effect::AuthFailed);
-                    Phase::Closed
+                    out.store(StoreOp::TokenFailed(ctx.policy.token_lockout));
+                    Phase::TokenCounted
                 }
             }
             Phase::AwaitName => match valid_agent_name(text) {
@@ -380,9 +409,73 @@ impl Desk {
                     Phase::AwaitName
                 }
             },
-            Phase::Ready { name } => self.on_ready(name, text, out),
-            phase @ (Phase::Joining { .. } | Phase::Pending { .. }) => unexpected(phase, "line"),
+            Phase::Ready { name } => self.on_ready(name, text, ctx, out),
+            phase @ (Phase::Joining { .. }
+            | Phase::Pending { .. }
+            | Phase::TokenCheck
+            | Phase::TokenCounted) => unexpected(phase, "line"),
             Phase::Closed => Phase::Closed,
+        }
+    }
+
+    /// The server's wrong tokens, after a token was typed: in, or refused.
+    fn on_token(&mut self, right: bool, failures: StoreResult, out: &mut Effects) -> Phase {
+        let StoreResult::TokenFailures(failures) = failures else {
+            let phase = if right {
+                Phase::TokenCheck
+            } else {
+                Phase::TokenCounted
+            };
+            return unexpected(phase, "store result");
+        };
+        match failures {
+            Ok(failures) if !failures.locked_for.is_zero() => {
+                out.send(say::tokens_locked_for(whole_minutes(failures.locked_for)));
+                Phase::Closed
+            }
+            Ok(_) if right => {
+                out.record(StoreOp::TokenPassed);
+                out.send(say::TOKEN_ACCEPTED);
+                Phase::AwaitName
+            }
+            Ok(_) => {
+                out.send(say::TOKEN_INVALID);
+                Phase::Closed
+            }
+            // Unknown: the login stays shut.
+            Err(_) => {
+                out.send(if right {
+                    say::TOKEN_UNCHECKED
+                } else {
+                    say::TOKEN_INVALID
+                });
+                Phase::Closed
+            }
+        }
+    }
+
+    /// Counts a line of the executive's for `request`'s transcript against `max`.
+    fn keep_line(&mut self, request: RequestId, max: usize) -> Keep {
+        // Only the current chats are remembered (ended ones are forgotten).
+        let chats = &self.chats;
+        self.kept
+            .retain(|(r, ..)| *r == request || chats.iter().any(|c| c.request == *r));
+        let index = match self.kept.iter().position(|(r, ..)| *r == request) {
+            Some(index) => index,
+            None => {
+                self.kept.push((request, 0, false));
+                self.kept.len() - 1
+            }
+        };
+        let (_, lines, told) = &mut self.kept[index];
+        if *lines < max {
+            *lines += 1;
+            Keep::Yes
+        } else if !*told {
+            *told = true;
+            Keep::NoTellOnce
+        } else {
+            Keep::No
         }
     }
 
@@ -394,7 +487,7 @@ impl Desk {
             .or_else(|| self.chats.first())
     }
 
-    fn on_ready(&mut self, name: String, text: &str, out: &mut Effects) -> Phase {
+    fn on_ready(&mut self, name: String, text: &str, ctx: &Context, out: &mut Effects) -> Phase {
         if text.is_empty() {
             return Phase::Ready { name };
         }
@@ -411,16 +504,20 @@ impl Desk {
             out.send(say::NO_CUSTOMER);
             return Phase::Ready { name };
         };
+        let (request, customer) = (chat.request, chat.customer);
         let text = sanitize(text).into_owned();
-        out.record(StoreOp::AppendTranscript {
-            request: chat.request,
-            speaker: name.clone(),
-            text: text.clone(),
-        });
-        out.hub(HubOp::AgentSays {
-            customer: chat.customer,
-            text,
-        });
+        // The request's transcript keeps a bounded number of the executive's lines; later
+        // ones still reach the customer, and the executive is told once.
+        match self.keep_line(request, ctx.policy.max_transcript_lines) {
+            Keep::Yes => out.record(StoreOp::AppendTranscript {
+                request,
+                speaker: name.clone(),
+                text: text.clone(),
+            }),
+            Keep::NoTellOnce => out.send(say::TRANSCRIPT_FULL),
+            Keep::No => {}
+        }
+        out.hub(HubOp::AgentSays { customer, text });
         Phase::Pending {
             name,
             wait: Wait::Said,
@@ -561,6 +658,11 @@ impl Desk {
     }
 
     fn on_stored(&mut self, phase: Phase, result: StoreResult, out: &mut Effects) -> Phase {
+        match phase {
+            Phase::TokenCheck => return self.on_token(true, result, out),
+            Phase::TokenCounted => return self.on_token(false, result, out),
+            _ => {}
+        }
         let Phase::Pending { name, wait } = phase else {
             return unexpected(phase, "store result");
         };

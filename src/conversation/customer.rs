@@ -4,7 +4,10 @@
 use std::borrow::Cow;
 
 use super::events::{CustomerEvent, Reason, RequestChange, Routed, Takeover, WaitEstimate};
-use super::{Context, Effect, Effects, HubOp, HubResult, Input, StoreFailed, StoreOp, StoreResult};
+use super::{
+    whole_minutes, Context, Effect, Effects, HubOp, HubResult, Input, StoreFailed, StoreOp,
+    StoreResult,
+};
 use crate::names;
 use crate::nlu::review;
 use crate::nlu::{self, Decision, Intent, Prediction, Topic};
@@ -23,7 +26,8 @@ pub enum Idle {
     Login,
     /// Talking to the bot or an executive.
     Active,
-    /// Waiting in the executives' queue: never timed out.
+    /// Waiting in the executives' queue: only the queue's own idle limit (time without
+    /// writing while nobody takes them), which leads back to the menu.
     Waiting,
 }
 
@@ -97,7 +101,7 @@ enum Pending {
     /// [`StoreOp::RequestsOf`] for free text the classifier could not place: does it name
     /// one of the customer's requests?
     FindByTopic { text: String },
-    /// [`StoreOp::Request`] for one request.
+    /// [`StoreOp::RequestOf`] for one of the customer's requests.
     ShowRequest { id: RequestId },
     /// [`StoreOp::SerialFailures`] before asking for the serial of `request`.
     SerialCheck { request: RequestId, answer: String },
@@ -109,10 +113,12 @@ enum Pending {
     Contact { reason: Reason },
     /// [`HubOp::Enqueue`].
     Enqueue { request: RequestId },
-    /// [`HubOp::LeaveQueue`].
+    /// [`HubOp::LeaveQueue`]: asked by the customer, or after `idle` (the queue's idle
+    /// limit) without a word.
     LeaveQueue {
         request: RequestId,
         told_backlog: bool,
+        idle: Option<std::time::Duration>,
     },
     /// [`HubOp::CustomerSays`] from the queue.
     QueuedSays {
@@ -143,6 +149,19 @@ struct Session {
     taken_over: bool,
     /// What the customer left for the executive during this stay in the queue.
     backlog: Backlog,
+    /// The customer's chat lines kept in the current chat's transcript.
+    transcript: TranscriptCount,
+}
+
+/// The customer's lines kept in one request's transcript during the live chat, counted
+/// against [`Policy::max_transcript_lines`](super::Policy::max_transcript_lines).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct TranscriptCount {
+    /// The request counted (another one starts the count again).
+    request: Option<RequestId>,
+    lines: usize,
+    /// The customer was told that later lines are not kept.
+    told_full: bool,
 }
 
 /// Lines a waiting customer left for the executive during one stay in the queue, counted
@@ -253,6 +272,7 @@ impl CustomerConversation {
                 Phase::Pending(pending) => session.on_hub(pending, result, out),
                 phase => unexpected(phase, "hub result"),
             },
+            Input::QueueIdle { waited } => session.on_queue_idle(phase, waited, out),
             Input::Disconnected => session.disconnected(phase, out),
         };
         if closing && phase == Phase::Closed {
@@ -303,7 +323,7 @@ impl Session {
                 request,
                 told_backlog,
             } => self.on_queued(request, told_backlog, text, ctx, out),
-            Phase::Chatting { request, agent } => self.on_chat(request, agent, text, out),
+            Phase::Chatting { request, agent } => self.on_chat(request, agent, text, ctx, out),
             phase @ Phase::Pending(_) => unexpected(phase, "line"),
             Phase::Closed => {
                 out.push(Effect::Close);
@@ -824,10 +844,12 @@ impl Session {
     /// Asks for one of the customer's requests (chosen in the list or named by its number
     /// anywhere in the conversation).
     fn show_request(&mut self, id: RequestId, out: &mut Effects) -> Phase {
-        if self.customer.is_none() {
+        let Some(rut) = self.customer.as_ref().map(|c| c.rut) else {
             return Phase::Menu;
-        }
-        out.store(StoreOp::Request(id));
+        };
+        // The owner is part of the query: another customer's number and a missing one take
+        // the same path in the store and get the same sentence.
+        out.store(StoreOp::RequestOf { rut, request: id });
         Phase::Pending(Pending::ShowRequest { id })
     }
 
@@ -844,6 +866,8 @@ impl Session {
             return Phase::Menu;
         };
         let request = match found {
+            // (The store already left out other customers' requests; the check stays as a
+            // second guard.)
             Ok(Some(request)) if request.rut == customer.rut => request,
             Ok(_) => {
                 out.send(say::request_not_found(id));
@@ -1109,6 +1133,7 @@ impl Session {
             return Phase::Pending(Pending::LeaveQueue {
                 request,
                 told_backlog,
+                idle: None,
             });
         }
         // The backlog is bounded in lines and bytes: a customer typing while they wait
@@ -1136,6 +1161,33 @@ impl Session {
         })
     }
 
+    /// The customer waited `waited` in the queue without writing and nobody took them:
+    /// leave the queue and close the contact request (back to the menu: the customer who
+    /// comes back to the screen reads why and can ask again; the ordinary idle timeout
+    /// closes the connection of one who left).
+    fn on_queue_idle(
+        &mut self,
+        phase: Phase,
+        waited: std::time::Duration,
+        out: &mut Effects,
+    ) -> Phase {
+        match phase {
+            Phase::Queued {
+                request,
+                told_backlog,
+            } => {
+                out.hub(HubOp::LeaveQueue);
+                Phase::Pending(Pending::LeaveQueue {
+                    request,
+                    told_backlog,
+                    idle: Some(waited),
+                })
+            }
+            // Taken by an executive (or left) in the meantime.
+            phase => phase,
+        }
+    }
+
     /// Records a line for the executive and routes it through the hub.
     fn say_to_agent(&self, request: RequestId, text: &str, out: &mut Effects) {
         let Some(speaker) = self.customer.as_ref().map(name_for_executive) else {
@@ -1157,6 +1209,7 @@ impl Session {
         request: RequestId,
         agent: String,
         text: &str,
+        ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
         if text.is_empty() {
@@ -1166,6 +1219,25 @@ impl Session {
             out.hub(HubOp::CustomerEndsChat);
             return Phase::Pending(Pending::EndChat { request, agent });
         }
+        // The request's transcript keeps a bounded number of the customer's chat lines
+        // (like the backlog in the queue); later ones still reach the executive, and the
+        // customer is told once.
+        let kept = &mut self.transcript;
+        if kept.request != Some(request) {
+            *kept = TranscriptCount {
+                request: Some(request),
+                ..TranscriptCount::default()
+            };
+        }
+        if kept.lines >= ctx.policy.max_transcript_lines {
+            if !kept.told_full {
+                kept.told_full = true;
+                out.send(say::TRANSCRIPT_FULL);
+            }
+            out.hub(HubOp::CustomerSays(sanitize(text).into_owned()));
+            return Phase::Pending(Pending::ChatSays { request, agent });
+        }
+        kept.lines += 1;
         self.say_to_agent(request, text, out);
         Phase::Pending(Pending::ChatSays { request, agent })
     }
@@ -1253,12 +1325,18 @@ impl Session {
                 Pending::LeaveQueue {
                     request,
                     told_backlog,
+                    idle,
                 },
                 HubResult::LeftQueue(left),
             ) => match left {
                 Ok(()) => {
-                    out.send(say::left_queue(request));
-                    close_abandoned(request, history::LEFT_QUEUE, out);
+                    if let Some(waited) = idle {
+                        out.send(say::queue_idle(whole_minutes(waited), request));
+                        close_abandoned(request, history::QUEUE_IDLE, out);
+                    } else {
+                        out.send(say::left_queue(request));
+                        close_abandoned(request, history::LEFT_QUEUE, out);
+                    }
                     menu(out)
                 }
                 // An executive took them a moment ago: the assignment event is on its way.
@@ -1846,11 +1924,6 @@ fn name_for_executive(customer: &Customer) -> String {
     } else {
         customer.name.clone()
     }
-}
-
-/// `duration` in whole minutes, rounded up (at least one).
-fn whole_minutes(duration: std::time::Duration) -> u64 {
-    duration.as_secs().div_ceil(60).max(1)
 }
 
 fn normalise_serial(text: &str) -> String {

@@ -26,12 +26,18 @@ pub use customer::{CustomerConversation, Idle};
 use crate::nlu::Prediction;
 use crate::registry::{
     Customer, InboxMessage, Request, RequestId, RequestState, SerialFailures, SerialLockout,
-    TranscriptLine,
+    TokenFailures, TokenLockout, TranscriptLine,
 };
 use crate::rut::Rut;
 use events::{
     ChatInfo, Enqueued, HubError, Reason, RequestChange, Routed, SessionId, Takeover, Waiting,
 };
+
+/// `duration` in whole minutes, rounded up (at least one): how the conversations tell a
+/// lock-out or a wait.
+fn whole_minutes(duration: Duration) -> u64 {
+    duration.as_secs().div_ceil(60).max(1)
+}
 
 /// What a conversation needs to decide, all of it pure data. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -61,6 +67,12 @@ pub struct Policy {
     pub max_backlog_lines: usize,
     /// Bytes of those lines, in all.
     pub max_backlog_bytes: usize,
+    /// Chat lines each party's connection keeps in a request's transcript; later ones are
+    /// still delivered but not stored, and the party is told once.
+    pub max_transcript_lines: usize,
+    /// How wrong executives' tokens, counted for the whole server, lock the executives'
+    /// login.
+    pub token_lockout: TokenLockout,
 }
 
 impl Default for Policy {
@@ -72,6 +84,8 @@ impl Default for Policy {
             max_login_attempts: 5,
             max_backlog_lines: 20,
             max_backlog_bytes: 8 * 1024,
+            max_transcript_lines: 500,
+            token_lockout: TokenLockout::default(),
         }
     }
 }
@@ -93,6 +107,12 @@ pub enum Input<'a, E> {
     Stored(StoreResult),
     /// The result of the pending [`Effect::Hub`] (only for operations that have one).
     Hub(HubResult),
+    /// A customer waited in the queue for the queue's idle limit without writing and
+    /// nobody took them (the driver's timer; other parties ignore it).
+    QueueIdle {
+        /// The limit, to tell the customer.
+        waited: Duration,
+    },
     /// The connection ended (for any reason): leave the hub, record it.
     Disconnected,
 }
@@ -124,7 +144,8 @@ pub enum Effect {
     Console(String),
     /// Close the connection after sending what is queued.
     Close,
-    /// An executive presented a wrong token (the driver slows repeated failures down).
+    /// An executive presented a wrong token (the driver logs it; the store counts it for
+    /// the whole server through [`StoreOp::TokenFailed`]).
     AuthFailed,
 }
 
@@ -144,6 +165,14 @@ pub enum StoreOp {
     RequestsOf(Rut),
     /// One request: [`StoreResult::Request`].
     Request(RequestId),
+    /// One of a customer's requests ([`StoreResult::Request`]): another customer's number
+    /// comes back as `None`, like a missing one, through the same query.
+    RequestOf {
+        /// Whose.
+        rut: Rut,
+        /// Which.
+        request: RequestId,
+    },
     /// A request's chat transcript: [`StoreResult::Transcript`].
     Transcript(RequestId),
     /// Record a new request: [`StoreResult::Changed`].
@@ -210,6 +239,13 @@ pub enum StoreOp {
     },
     /// A right serial: forget the RUT's wrong ones ([`StoreResult::Done`]).
     SerialPassed(Rut),
+    /// The wrong executives' tokens counted for the server: [`StoreResult::TokenFailures`].
+    TokenFailures,
+    /// Count a wrong executives' token (unless the login is locked, and lock it when
+    /// `lockout` says so): [`StoreResult::TokenFailures`].
+    TokenFailed(TokenLockout),
+    /// A right token outside a lock-out: forget the wrong ones ([`StoreResult::Done`]).
+    TokenPassed,
     /// Audit a consultation of a request: [`StoreResult::Done`].
     RecordConsultation {
         /// Which request.
@@ -233,7 +269,7 @@ pub enum StoreResult {
     Registered(Result<Customer, StoreFailed>),
     /// For [`StoreOp::RequestsOf`].
     Requests(Result<Vec<Request>, StoreFailed>),
-    /// For [`StoreOp::Request`].
+    /// For [`StoreOp::Request`] and [`StoreOp::RequestOf`].
     Request(Result<Option<Request>, StoreFailed>),
     /// For [`StoreOp::Transcript`].
     Transcript(Result<Vec<TranscriptLine>, StoreFailed>),
@@ -243,6 +279,8 @@ pub enum StoreResult {
     Done(Result<(), StoreFailed>),
     /// For [`StoreOp::SerialFailures`] and [`StoreOp::SerialFailed`].
     SerialFailures(Result<SerialFailures, StoreFailed>),
+    /// For [`StoreOp::TokenFailures`] and [`StoreOp::TokenFailed`].
+    TokenFailures(Result<TokenFailures, StoreFailed>),
 }
 
 /// A hub operation, as plain data. The driver adds the party's session (and, to join the

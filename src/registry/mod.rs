@@ -105,14 +105,54 @@ pub const MAX_SERIAL_LOCKOUT: Duration = Duration::from_secs(24 * 3600);
 impl SerialLockout {
     /// The lock-out that starts at the `count`-th wrong serial (zero between rounds).
     pub fn after(&self, count: u32) -> Duration {
-        let every = self.every.max(1);
-        if count == 0 || !count.is_multiple_of(every) {
-            return Duration::ZERO;
+        growing_lockout(self.every, self.base, MAX_SERIAL_LOCKOUT, count)
+    }
+}
+
+/// The lock-out that starts at the `count`-th wrong attempt: zero between rounds of
+/// `every`; `base` at the end of the first round, doubled for each further one, up to `max`.
+fn growing_lockout(every: u32, base: Duration, max: Duration, count: u32) -> Duration {
+    let every = every.max(1);
+    if count == 0 || !count.is_multiple_of(every) {
+        return Duration::ZERO;
+    }
+    let doublings = (count / every - 1).min(20);
+    base.saturating_mul(1 << doublings).min(max)
+}
+
+/// Wrong executives' tokens counted for the whole server (every address, every node on
+/// one PostgreSQL database), across connections and restarts; the same shape as
+/// [`SerialFailures`].
+pub type TokenFailures = SerialFailures;
+
+/// How wrong executives' tokens lock the executives' login for the whole server: after
+/// every `every` wrong ones, for `base`, doubled for each further round, up to
+/// [`MAX_TOKEN_LOCKOUT`]. Short on purpose: while it lasts honest executives cannot log in
+/// either (see docs/deployment.md#limits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenLockout {
+    /// Wrong tokens per round.
+    pub every: u32,
+    /// The first round's lock-out.
+    pub base: Duration,
+}
+
+/// The longest lock-out of the executives' login.
+pub const MAX_TOKEN_LOCKOUT: Duration = Duration::from_secs(15 * 60);
+
+impl TokenLockout {
+    /// The lock-out that starts at the `count`-th wrong token (zero between rounds).
+    pub fn after(&self, count: u32) -> Duration {
+        growing_lockout(self.every, self.base, MAX_TOKEN_LOCKOUT, count)
+    }
+}
+
+impl Default for TokenLockout {
+    fn default() -> TokenLockout {
+        TokenLockout {
+            every: 5,
+            base: Duration::from_secs(60),
         }
-        let doublings = (count / every - 1).min(20);
-        self.base
-            .saturating_mul(1 << doublings)
-            .min(MAX_SERIAL_LOCKOUT)
     }
 }
 
@@ -417,6 +457,10 @@ pub trait Store: Send + Sync + 'static {
     async fn requests_of(&self, rut: Rut) -> Result<Vec<Request>, RegistryError>;
     /// One request by number.
     async fn request(&self, id: RequestId) -> Result<Option<Request>, RegistryError>;
+    /// One of `rut`'s requests by number: `None` both when the number does not exist and
+    /// when it is another customer's, found the same way (the owner is part of the lookup,
+    /// so the two cases take one path).
+    async fn request_of(&self, rut: Rut, id: RequestId) -> Result<Option<Request>, RegistryError>;
     /// See [`Registry::create_request`].
     async fn create_request(
         &self,
@@ -506,6 +550,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<SerialFailures, RegistryError>;
     /// A right serial for `rut`: forgets its wrong ones.
     async fn serial_passed(&self, rut: Rut) -> Result<(), RegistryError>;
+    /// The wrong executives' tokens counted for the server and the lock-out in force.
+    async fn token_failures(&self) -> Result<TokenFailures, RegistryError>;
+    /// Counts a wrong executives' token and starts the lock-out `lockout` asks for, unless
+    /// a lock-out is in force (a guess during one is not checked, so not counted); returns
+    /// the count and the lock-out now in force. Atomic across nodes.
+    async fn token_failed(&self, lockout: TokenLockout) -> Result<TokenFailures, RegistryError>;
+    /// A right token outside a lock-out: forgets the wrong ones.
+    async fn token_passed(&self) -> Result<(), RegistryError>;
     /// How the read cache has served lookups (`None` without a cache).
     fn cache_counts(&self) -> Option<CacheCounts>;
     /// The database file (`None` in memory or on a database server).
@@ -575,6 +627,25 @@ impl Registry {
     /// A right serial for `rut`: forgets its wrong ones.
     pub async fn serial_passed(&self, rut: Rut) -> Result<(), RegistryError> {
         self.bounded(self.store.serial_passed(rut)).await
+    }
+
+    /// The wrong executives' tokens counted for the server and the lock-out in force.
+    pub async fn token_failures(&self) -> Result<TokenFailures, RegistryError> {
+        self.bounded(self.store.token_failures()).await
+    }
+
+    /// Counts a wrong executives' token (durably, for the whole server) unless a lock-out
+    /// is in force; returns the count and the lock-out now in force.
+    pub async fn token_failed(
+        &self,
+        lockout: TokenLockout,
+    ) -> Result<TokenFailures, RegistryError> {
+        self.bounded(self.store.token_failed(lockout)).await
+    }
+
+    /// A right token: forgets the wrong ones.
+    pub async fn token_passed(&self) -> Result<(), RegistryError> {
+        self.bounded(self.store.token_passed()).await
     }
 
     /// The kept messages, oldest first; reviewed ones only with `include_reviewed`.
@@ -727,6 +798,16 @@ impl Registry {
         self.bounded(self.store.request(id)).await
     }
 
+    /// One of `rut`'s requests by number; another customer's number is answered exactly
+    /// like a missing one (`None`, through the same lookup).
+    pub async fn request_of(
+        &self,
+        rut: Rut,
+        id: RequestId,
+    ) -> Result<Option<Request>, RegistryError> {
+        self.bounded(self.store.request_of(rut, id)).await
+    }
+
     /// Records a new request with a first history entry; returns it with its new number,
     /// after its commit. An empty `history` text adds no entry. The RUT must be a
     /// registered customer ([`RegistryError::UnknownCustomer`] otherwise).
@@ -870,6 +951,18 @@ mod tests {
         }
         assert_eq!(lockout.after(3 * 40), MAX_SERIAL_LOCKOUT);
         assert_eq!(lockout.after(u32::MAX), MAX_SERIAL_LOCKOUT);
+    }
+
+    #[test]
+    fn token_lockouts_are_short_and_double_up_to_a_quarter_of_an_hour() {
+        let lockout = TokenLockout::default();
+        assert_eq!((lockout.every, lockout.base), (5, Duration::from_secs(60)));
+        let minutes = |count| lockout.after(count).as_secs() / 60;
+        let table = [(4, 0), (5, 1), (6, 0), (10, 2), (15, 4), (20, 8), (25, 15)];
+        for (count, expected) in table {
+            assert_eq!(minutes(count), expected, "after {count}");
+        }
+        assert_eq!(lockout.after(u32::MAX), MAX_TOKEN_LOCKOUT);
     }
 
     #[test]

@@ -94,6 +94,15 @@ pub const MIGRATIONS: &[&str] = &[
         locked_until INTEGER NOT NULL
     ) STRICT;
     ",
+    // Version 5: wrong executives' tokens for the whole server (issue 18), one row, so that
+    // reconnecting (from any address) does not reset them.
+    "
+    CREATE TABLE token_failures (
+        id           INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+        count        INTEGER NOT NULL,
+        locked_until INTEGER NOT NULL          -- ms since the epoch (0: not locked)
+    ) STRICT;
+    ",
 ];
 
 /// The schema version this program writes and expects.
@@ -212,6 +221,7 @@ mod tests {
                 "nlu_inbox",
                 "requests",
                 "serial_failures",
+                "token_failures",
                 "transcript"
             ]
         );

@@ -34,7 +34,8 @@ use super::cache::{Account, Cache, CacheCounts};
 use super::{
     demo, schema, serial_failures_at, Customer, HistoryEntry, InboxEntry, InboxMessage,
     InboxRetention, RegistryError, Request, RequestFilter, RequestId, RequestState, Review,
-    SerialFailures, SerialLockout, Store, StoreConfig, TranscriptLine, FLUSH_EVERY,
+    SerialFailures, SerialLockout, Store, StoreConfig, TokenFailures, TokenLockout, TranscriptLine,
+    FLUSH_EVERY,
 };
 use crate::nlu::Intent;
 use crate::rut::Rut;
@@ -658,6 +659,16 @@ impl Store for SqliteStore {
         Ok(account.requests.iter().find(|r| r.id == id).cloned())
     }
 
+    async fn request_of(&self, rut: Rut, id: RequestId) -> Result<Option<Request>, RegistryError> {
+        // The customer's own requests are searched: a number that is someone else's is not
+        // among them, exactly like one that does not exist (no lookup of its owner).
+        if self.cache.is_none() {
+            return self.read(move |conn| load_request_of(conn, rut, id)).await;
+        }
+        let account = self.account(rut).await?;
+        Ok(account.requests.iter().find(|r| r.id == id).cloned())
+    }
+
     async fn create_request(
         &self,
         rut: Rut,
@@ -998,6 +1009,59 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn token_failures(&self) -> Result<TokenFailures, RegistryError> {
+        self.read(move |conn| {
+            let row: Option<(i64, i64)> = conn
+                .prepare_cached("SELECT count, locked_until FROM token_failures WHERE id = 1")?
+                .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()?;
+            Ok(row.map_or_else(TokenFailures::default, |(count, until)| {
+                serial_failures_at(count, until, now_millis())
+            }))
+        })
+        .await
+    }
+
+    async fn token_failed(&self, lockout: TokenLockout) -> Result<TokenFailures, RegistryError> {
+        self.write(self.budget(), move |conn, _| {
+            let now = now_millis();
+            // Counted only outside a lock-out (a guess during one is not even checked).
+            let counted: Option<i64> = conn
+                .prepare_cached(
+                    "INSERT INTO token_failures (id, count, locked_until) VALUES (1, 1, 0)
+                     ON CONFLICT (id) DO UPDATE SET count = count + 1 WHERE locked_until <= ?1
+                     RETURNING count",
+                )?
+                .query_row([now], |row| row.get(0))
+                .optional()?;
+            if let Some(count) = counted {
+                let lock = lockout.after(u32::try_from(count).unwrap_or(u32::MAX));
+                if !lock.is_zero() {
+                    let until =
+                        now.saturating_add(i64::try_from(lock.as_millis()).unwrap_or(i64::MAX));
+                    conn.prepare_cached(
+                        "UPDATE token_failures SET locked_until = ?1 WHERE id = 1",
+                    )?
+                    .execute([until])?;
+                }
+            }
+            let (count, until): (i64, i64) = conn
+                .prepare_cached("SELECT count, locked_until FROM token_failures WHERE id = 1")?
+                .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            Ok(serial_failures_at(count, until, now))
+        })
+        .await
+    }
+
+    async fn token_passed(&self) -> Result<(), RegistryError> {
+        self.write(self.budget(), move |conn, _| {
+            conn.prepare_cached("DELETE FROM token_failures WHERE id = 1")?
+                .execute([])?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn inbox(&self, include_reviewed: bool) -> Result<Vec<InboxEntry>, RegistryError> {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
@@ -1269,6 +1333,26 @@ fn load_request(conn: &Connection, id: RequestId) -> Result<Option<Request>, Reg
          ORDER BY h.id"
     ))?;
     let request = requests_from_rows(stmt.query([id])?)?.pop();
+    Ok(request)
+}
+
+/// One of `rut`'s requests: the owner is part of the query, so another customer's number
+/// and a missing one are the same empty answer.
+fn load_request_of(
+    conn: &Connection,
+    rut: Rut,
+    id: RequestId,
+) -> Result<Option<Request>, RegistryError> {
+    let Ok(id) = i64::try_from(id) else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {REQUEST_COLUMNS}, {HISTORY_COLUMNS} FROM requests r
+         LEFT JOIN history h ON h.request_id = r.id
+         WHERE r.id = ?1 AND r.rut = ?2
+         ORDER BY h.id"
+    ))?;
+    let request = requests_from_rows(stmt.query(params![id, rut.compact()])?)?.pop();
     Ok(request)
 }
 

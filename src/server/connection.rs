@@ -22,7 +22,7 @@ use super::admission::{LoggedInPermit, PreLoginPermit};
 use super::budget::{Budgets, Refusal};
 use super::codec::{LineCodec, LineError};
 use super::effects::{run_hub_op, run_store_op, Reach, Services};
-use super::limits::{AuthThrottle, Limits, TokenBucket};
+use super::limits::{Limits, TokenBucket};
 use super::metrics::Metrics;
 use crate::conversation::events::{AgentEvent, CustomerEvent, SessionId};
 use crate::conversation::{
@@ -50,7 +50,6 @@ pub(super) struct Shared {
     /// Classifies free text off the runtime when the classifier is expensive (a model).
     classifier: ModelWorker,
     pub(super) limits: Limits,
-    throttle: AuthThrottle,
     /// Per-address budgets of logins, registrations and token attempts.
     budgets: Arc<Budgets>,
     tls: Option<TlsAcceptor>,
@@ -71,7 +70,6 @@ impl Shared {
             services,
             classifier,
             limits,
-            throttle: AuthThrottle::default(),
             budgets,
             tls,
             metrics,
@@ -143,7 +141,7 @@ impl Party for CustomerConversation {
         match self.idle() {
             Idle::Login => Timer::Login,
             Idle::Active => Timer::Idle(limits.idle_timeout),
-            Idle::Waiting => Timer::None,
+            Idle::Waiting => Timer::Queue(limits.queue_idle_timeout),
         }
     }
     fn reach(outbox: Outbox<CustomerEvent>) -> Reach {
@@ -200,8 +198,9 @@ enum Timer {
     Login,
     /// Logged in: this long without activity.
     Idle(Duration),
-    /// Nothing (a customer waiting in the queue).
-    None,
+    /// A customer waiting in the queue: this long without writing since they joined it
+    /// (or wrote last) makes them leave it (they are told, the connection stays).
+    Queue(Duration),
 }
 
 /// One connection's conversation and what carries out its effects.
@@ -582,10 +581,6 @@ async fn converse<S: Stream>(
             .await
         }
         Kind::Agent => {
-            let penalty = shared.throttle.penalty(peer.ip(), Instant::now());
-            if !penalty.is_zero() {
-                tokio::time::sleep(penalty).await;
-            }
             let (tx, rx) = mpsc::channel(shared.limits.send_queue);
             let outbox = Outbox::new(tx, kick.clone());
             let conversation =
@@ -665,14 +660,23 @@ async fn serve_lines<P: Party, S: Stream>(
     // timeout period instead of once per message).
     let login_deadline = accepted + limits.login_timeout;
     let mut last_activity = tokio::time::Instant::now();
+    // The queue's idle limit counts from the later of joining the queue and the last
+    // non-empty line the customer wrote (events, such as moves in the queue, do not count).
+    let mut last_line = last_activity;
+    let mut waiting_since = None;
     let idle_timer = tokio::time::sleep(FAR_FUTURE);
     tokio::pin!(shut_down, kicked, idle_timer);
     loop {
         let timer = conversation.party().timer(limits);
+        if matches!(timer, Timer::Queue(_)) {
+            waiting_since.get_or_insert_with(tokio::time::Instant::now);
+        } else {
+            waiting_since = None;
+        }
         let idle_deadline = match timer {
             Timer::Login => Some(login_deadline),
             Timer::Idle(timeout) => Some(last_activity + timeout),
-            Timer::None => None,
+            Timer::Queue(timeout) => waiting_since.map(|since| since.max(last_line) + timeout),
         };
         if let Some(deadline) = idle_deadline {
             if idle_timer.deadline() > deadline {
@@ -704,6 +708,10 @@ async fn serve_lines<P: Party, S: Stream>(
                 Some(Err(LineError::Io(err))) => return End::Io(err),
                 Some(Ok(line)) => {
                     last_activity = tokio::time::Instant::now();
+                    // An empty line says nothing: it does not hold a place in the queue.
+                    if !line.trim().is_empty() {
+                        last_line = last_activity;
+                    }
                     let now = Instant::now();
                     if conversation.party().awaits_token() {
                         if let Err(refusal) = shared.budgets.check_token(conversation.client) {
@@ -742,16 +750,23 @@ async fn serve_lines<P: Party, S: Stream>(
                 }
             },
             () = &mut idle_timer, if idle_deadline.is_some() => {
-                match idle_deadline {
-                    Some(deadline) if tokio::time::Instant::now() < deadline => {
+                match (idle_deadline, timer) {
+                    (Some(deadline), _) if tokio::time::Instant::now() < deadline => {
                         idle_timer.as_mut().reset(deadline);
                         continue;
                     }
-                    _ if timer == Timer::Login => {
+                    (_, Timer::Login) => {
                         let _ = send(framed, &[notice(protocol::notice::LOGIN_DEADLINE)], limits).await;
                         return End::LoginDeadline;
                     }
-                    _ => {
+                    (_, Timer::Queue(waited)) => {
+                        // The customer gets a fresh idle period to read why they left (and,
+                        // should an executive have taken them a moment ago, a fresh wait).
+                        last_activity = tokio::time::Instant::now();
+                        waiting_since = Some(last_activity);
+                        Box::pin(conversation.apply(Input::QueueIdle { waited }, framed)).await
+                    }
+                    (_, Timer::Idle(_)) => {
                         let _ = send(framed, &[notice(protocol::notice::IDLE)], limits).await;
                         return End::Idle;
                     }
@@ -763,16 +778,13 @@ async fn serve_lines<P: Party, S: Stream>(
             Err(end) => return end,
         };
         if outcome.auth_failed {
-            let delay = shared.throttle.failed(peer.ip(), Instant::now());
-            tracing::warn!(?delay, "executive authentication failed");
-            tokio::time::sleep(delay).await;
+            tracing::warn!(%peer, "executive authentication failed");
         }
         let answered = !conversation.lines.is_empty();
         if let Err(end) = conversation.flush(framed).await {
             return end;
         }
-        // A failed executive login waited out its penalty: that is not answer time.
-        if let Some(read_at) = line_read_at.filter(|_| answered && !outcome.auth_failed) {
+        if let Some(read_at) = line_read_at.filter(|_| answered) {
             shared.metrics.answered(read_at.elapsed());
         }
         if outcome.close {
@@ -781,7 +793,7 @@ async fn serve_lines<P: Party, S: Stream>(
     }
 }
 
-/// Where the idle timer waits while no timeout applies (a customer in the queue).
+/// Where the idle timer starts (it is moved to the first deadline lazily).
 const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// Writes lines and flushes them, within the write timeout.

@@ -62,6 +62,10 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
         StoreOp::Request(id) => {
             StoreResult::Request(logged("reading a request", registry.request(id).await))
         }
+        StoreOp::RequestOf { rut, request } => StoreResult::Request(logged(
+            "reading a customer's request",
+            registry.request_of(rut, request).await,
+        )),
         StoreOp::Transcript(id) => StoreResult::Transcript(logged(
             "reading a transcript",
             registry.transcript(id).await,
@@ -125,6 +129,18 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
         StoreOp::SerialPassed(rut) => StoreResult::Done(logged(
             "forgetting wrong serials",
             registry.serial_passed(rut).await,
+        )),
+        StoreOp::TokenFailures => StoreResult::TokenFailures(logged(
+            "reading wrong tokens",
+            registry.token_failures().await,
+        )),
+        StoreOp::TokenFailed(lockout) => StoreResult::TokenFailures(logged(
+            "counting a wrong token",
+            registry.token_failed(lockout).await,
+        )),
+        StoreOp::TokenPassed => StoreResult::Done(logged(
+            "forgetting wrong tokens",
+            registry.token_passed().await,
         )),
         StoreOp::RecordConsultation { request, channel } => {
             registry.record_consultation(request, channel);

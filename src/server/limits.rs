@@ -1,9 +1,6 @@
-//! Connection limits, the per-connection message rate limiter and the executives'
-//! authentication throttle.
+//! Connection limits and the per-connection message rate limiter. (Wrong executives'
+//! tokens are counted for the whole server in the store: see `StoreOp::TokenFailed`.)
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use ipnet::IpNet;
@@ -50,6 +47,9 @@ pub struct Limits {
     pub login_timeout: Duration,
     /// Idle time after which a customer is disconnected (waiting in the queue does not count).
     pub idle_timeout: Duration,
+    /// Time a customer may wait in the queue without writing while no executive takes them:
+    /// then they are told, their contact request is closed and they are back at the menu.
+    pub queue_idle_timeout: Duration,
     /// Idle time after which an executive is disconnected.
     pub agent_idle_timeout: Duration,
     /// Sustained messages per second allowed per connection.
@@ -84,6 +84,7 @@ impl Default for Limits {
             write_timeout: Duration::from_secs(10),
             login_timeout: Duration::from_secs(120),
             idle_timeout: Duration::from_secs(15 * 60),
+            queue_idle_timeout: Duration::from_secs(30 * 60),
             agent_idle_timeout: Duration::from_secs(2 * 3600),
             rate: 10.0,
             burst: 30,
@@ -144,54 +145,6 @@ impl Limits {
     }
 }
 
-/// Slows down repeated executive authentication failures from one address: each failure
-/// doubles the delay before the next answer (from 250 ms up to 8 s); it is forgotten after
-/// 10 minutes without failures.
-#[derive(Debug, Default)]
-pub struct AuthThrottle {
-    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
-}
-
-const FORGET_AFTER: Duration = Duration::from_secs(600);
-
-impl AuthThrottle {
-    /// Records a failure from `ip`; returns how long to wait before answering.
-    pub fn failed(&self, ip: IpAddr, now: Instant) -> Duration {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        failures.retain(|_, (_, last)| now.saturating_duration_since(*last) < FORGET_AFTER);
-        let entry = failures.entry(ip).or_insert((0, now));
-        entry.0 = entry.0.saturating_add(1);
-        entry.1 = now;
-        delay_for(entry.0)
-    }
-
-    /// The delay a new connection from `ip` waits before it is greeted.
-    pub fn penalty(&self, ip: IpAddr, now: Instant) -> Duration {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        match failures.get(&ip) {
-            Some((count, last)) if now.saturating_duration_since(*last) < FORGET_AFTER => {
-                delay_for(*count)
-            }
-            _ => Duration::ZERO,
-        }
-    }
-
-    /// Forgets `ip`'s failures after a successful login.
-    pub fn succeeded(&self, ip: IpAddr) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&ip);
-    }
-}
-
-fn delay_for(failures: u32) -> Duration {
-    if failures == 0 {
-        return Duration::ZERO;
-    }
-    Duration::from_millis(250u64 << failures.saturating_sub(1).min(5))
-}
-
 /// Raises the open-files soft limit towards `wanted` (each connection is a descriptor),
 /// and the hard limit too when the process is privileged (root or `CAP_SYS_RESOURCE`).
 /// Returns the soft limit now in force, `None` when it could not be read or raised.
@@ -221,23 +174,5 @@ mod tests {
         assert!(!bucket.take(start));
         assert!(bucket.take(start + Duration::from_millis(500)));
         assert!(!bucket.take(start + Duration::from_millis(500)));
-    }
-
-    #[test]
-    fn throttle_doubles_and_forgets() {
-        let throttle = AuthThrottle::default();
-        let ip: IpAddr = [127, 0, 0, 1].into();
-        let now = Instant::now();
-        assert_eq!(throttle.penalty(ip, now), Duration::ZERO);
-        assert_eq!(throttle.failed(ip, now), Duration::from_millis(250));
-        assert_eq!(throttle.failed(ip, now), Duration::from_millis(500));
-        assert_eq!(throttle.penalty(ip, now), Duration::from_millis(500));
-        for _ in 0..10 {
-            throttle.failed(ip, now);
-        }
-        assert_eq!(throttle.penalty(ip, now), Duration::from_secs(8));
-        assert_eq!(throttle.penalty(ip, now + FORGET_AFTER), Duration::ZERO);
-        throttle.succeeded(ip);
-        assert_eq!(throttle.penalty(ip, now), Duration::ZERO);
     }
 }

@@ -99,6 +99,8 @@ conformance!(
     load_customers_are_seeded_idempotently,
     the_nlu_inbox_keeps_reviews_and_bounds_its_rows,
     wrong_serials_are_counted_per_rut_and_survive_reopening,
+    wrong_tokens_are_counted_for_the_server_and_survive_reopening,
+    a_request_by_number_is_found_only_for_its_owner,
 );
 
 fn jorge() -> Rut {
@@ -559,6 +561,74 @@ pub async fn wrong_serials_are_counted_per_rut_and_survive_reopening(place: &Pla
     assert_eq!(
         reopened.serial_failures(jorge()).await.unwrap(),
         SerialFailures::default()
+    );
+}
+
+pub async fn wrong_tokens_are_counted_for_the_server_and_survive_reopening(place: &Place) {
+    use reclamos::registry::{TokenFailures, TokenLockout};
+    use std::time::Duration;
+    let lockout = TokenLockout {
+        every: 3,
+        base: Duration::from_secs(60),
+    };
+    let registry = place.open().await;
+    assert_eq!(
+        registry.token_failures().await.unwrap(),
+        TokenFailures::default()
+    );
+    for count in 1..=2 {
+        let failures = registry.token_failed(lockout).await.unwrap();
+        assert_eq!(failures.count, count);
+        assert!(failures.locked_for.is_zero());
+    }
+    let locked = registry.token_failed(lockout).await.unwrap();
+    assert_eq!(locked.count, 3);
+    assert!(locked.locked_for > Duration::from_secs(50), "{locked:?}");
+    // A guess during the lock-out is not checked, so not counted.
+    let during = registry.token_failed(lockout).await.unwrap();
+    assert_eq!(during.count, 3);
+    assert!(during.locked_for > Duration::from_secs(50), "{during:?}");
+    // A new handle (a restart, or another node) sees the same.
+    drop(registry);
+    let reopened = place.open().await;
+    let seen = reopened.token_failures().await.unwrap();
+    assert_eq!(seen.count, 3);
+    assert!(seen.locked_for > Duration::from_secs(50), "{seen:?}");
+    // A right token (outside a lock-out) forgets them.
+    reopened.token_passed().await.unwrap();
+    assert_eq!(
+        reopened.token_failures().await.unwrap(),
+        TokenFailures::default()
+    );
+}
+
+pub async fn a_request_by_number_is_found_only_for_its_owner(place: &Place) {
+    let registry = place.open().await;
+    let requests = all(&registry).await;
+    let own = requests.iter().find(|r| r.rut == jorge()).expect("Jorge's");
+    let foreign = requests
+        .iter()
+        .find(|r| r.rut != jorge())
+        .expect("another's");
+    let missing = requests.iter().map(|r| r.id).max().unwrap() + 1;
+    assert_eq!(
+        registry.request_of(jorge(), own.id).await.unwrap().as_ref(),
+        Some(own)
+    );
+    assert_eq!(
+        registry.request_of(jorge(), foreign.id).await.unwrap(),
+        None
+    );
+    assert_eq!(registry.request_of(jorge(), missing).await.unwrap(), None);
+    assert_eq!(registry.request_of(jorge(), u64::MAX).await.unwrap(), None);
+    // Its owner finds it.
+    assert_eq!(
+        registry
+            .request_of(foreign.rut, foreign.id)
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(foreign)
     );
 }
 

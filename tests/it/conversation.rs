@@ -17,7 +17,9 @@ use reclamos::conversation::{
 use reclamos::nlu::{Classifier, Decision, Intent, Prediction};
 use reclamos::protocol::{self, agent as to_agent, customer as to_customer, history};
 use reclamos::registry::demo::{WIFI_ANSWER, WIFI_REQUEST};
-use reclamos::registry::{Customer, HistoryEntry, Request, RequestState, SerialFailures};
+use reclamos::registry::{
+    Customer, HistoryEntry, Request, RequestState, SerialFailures, TokenFailures, TokenLockout,
+};
 use reclamos::rut::Rut;
 
 const TOKEN: &str = "secreto";
@@ -270,7 +272,13 @@ fn ejemplo_1_with_the_second_factor() {
             to_customer::WHICH_REQUEST,
         ]
     );
-    assert_eq!(bot.line("1").0, [Effect::Store(StoreOp::Request(124_578))]);
+    assert_eq!(
+        bot.line("1").0,
+        [Effect::Store(StoreOp::RequestOf {
+            rut: jorge_rut(),
+            request: 124_578
+        })]
+    );
     bot.stored(StoreResult::Request(Ok(Some(wifi()))));
     assert_eq!(
         bot.lines()[0],
@@ -698,6 +706,53 @@ fn the_queue_line_is_followed_by_the_estimated_wait() {
     );
 }
 
+/// The queue's idle limit (the driver's timer) makes a waiting customer leave the queue:
+/// told why, the request closed like an abandoned one but saying why, back at the menu.
+#[test]
+fn the_queue_idle_limit_leaves_the_queue_and_closes_the_request() {
+    let waited = Duration::from_secs(30 * 60);
+    let mut bot = queued(Enqueued {
+        position: 1,
+        agents_online: 0,
+        served: false,
+        wait: WaitEstimate::TooLittleData,
+    });
+    bot.step(Input::QueueIdle { waited });
+    assert_eq!(bot.out.0, [Effect::Hub(HubOp::LeaveQueue)]);
+    bot.hub(HubResult::LeftQueue(Ok(())));
+    assert_eq!(
+        bot.out.0[1..3],
+        [
+            Effect::Record(StoreOp::AppendHistory {
+                request: 9,
+                author: Cow::Borrowed("Asistente"),
+                text: Cow::Borrowed(history::QUEUE_IDLE),
+            }),
+            Effect::Record(StoreOp::SetState {
+                request: 9,
+                state: RequestState::Cerrado,
+                author: "Asistente".into(),
+            }),
+        ]
+    );
+    assert_eq!(
+        bot.lines(),
+        with_menu(&[&to_customer::queue_idle(30, 9), to_customer::MORE_HELP])
+    );
+    // Anywhere but the queue (taken a moment ago, say) it is ignored.
+    let mut chatting = queued(Enqueued {
+        position: 1,
+        agents_online: 1,
+        served: true,
+        wait: WaitEstimate::TooLittleData,
+    });
+    chatting.step(Input::Event(CustomerEvent::Assigned {
+        agent: "JuanPerez".into(),
+    }));
+    chatting.step(Input::QueueIdle { waited });
+    assert!(chatting.out.0.is_empty());
+}
+
 #[test]
 fn moving_back_in_line_is_explained() {
     let mut bot = queued(Enqueued {
@@ -893,9 +948,18 @@ impl Desk {
         self.conv.as_ref().unwrap()
     }
 
-    fn logged_in() -> Desk {
+    /// Past the token (the server's wrong tokens are not locking it).
+    fn token_accepted() -> Desk {
         let mut desk = Desk::new();
-        desk.line(TOKEN);
+        assert_eq!(desk.line(TOKEN).0, [Effect::Store(StoreOp::TokenFailures)]);
+        desk.step(Input::Stored(StoreResult::TokenFailures(Ok(
+            TokenFailures::default(),
+        ))));
+        desk
+    }
+
+    fn logged_in() -> Desk {
+        let mut desk = Desk::token_accepted();
         desk.line("JuanPerez");
         desk.step(Input::Hub(HubResult::Joined(Ok(0))));
         desk
@@ -912,13 +976,26 @@ fn chat(session: u64, name: &str, request: u64) -> ChatInfo {
 }
 
 #[test]
-fn wrong_token_closes_and_is_flagged() {
+fn wrong_token_is_counted_for_the_server_then_closes() {
     let mut desk = Desk::new();
     assert_eq!(
         desk.line("adivinanza").0,
         [
-            Effect::Send(Cow::Borrowed(to_agent::TOKEN_INVALID)),
             Effect::AuthFailed,
+            Effect::Store(StoreOp::TokenFailed(TokenLockout::default())),
+        ]
+    );
+    assert!(desk.conv().is_pending());
+    assert_eq!(
+        desk.step(Input::Stored(StoreResult::TokenFailures(Ok(
+            TokenFailures {
+                count: 1,
+                locked_for: Duration::ZERO,
+            }
+        ))))
+        .0,
+        [
+            Effect::Send(Cow::Borrowed(to_agent::TOKEN_INVALID)),
             Effect::Close,
         ]
     );
@@ -926,10 +1003,46 @@ fn wrong_token_closes_and_is_flagged() {
 }
 
 #[test]
+fn a_locked_login_refuses_right_and_wrong_tokens_alike() {
+    let locked = || {
+        StoreResult::TokenFailures(Ok(TokenFailures {
+            count: 5,
+            locked_for: Duration::from_secs(90),
+        }))
+    };
+    let mut answers = Vec::new();
+    for token in [TOKEN, "adivinanza"] {
+        let mut desk = Desk::new();
+        desk.line(token);
+        desk.step(Input::Stored(locked()));
+        answers.push(desk.lines().join("\n"));
+        assert!(desk.out.0.contains(&Effect::Close));
+        assert!(!desk.out.0.contains(&Effect::Record(StoreOp::TokenPassed)));
+    }
+    assert_eq!(
+        answers,
+        [
+            to_agent::tokens_locked_for(2),
+            to_agent::tokens_locked_for(2)
+        ]
+    );
+    // The lock-out unknown (the store failed): the right token does not get in either.
+    let mut desk = Desk::new();
+    desk.line(TOKEN);
+    desk.step(Input::Stored(StoreResult::TokenFailures(Err(StoreFailed))));
+    assert_eq!(desk.lines(), [to_agent::TOKEN_UNCHECKED]);
+    assert!(!desk.conv().is_authenticated());
+}
+
+#[test]
 fn executive_login() {
     let mut desk = Desk::new();
     desk.line(TOKEN);
+    desk.step(Input::Stored(StoreResult::TokenFailures(Ok(
+        TokenFailures::default(),
+    ))));
     assert_eq!(desk.lines(), [to_agent::TOKEN_ACCEPTED]);
+    assert!(desk.out.0.contains(&Effect::Record(StoreOp::TokenPassed)));
     desk.line("Juan Perez");
     assert_eq!(desk.lines(), [to_agent::INVALID_NAME]);
     assert_eq!(

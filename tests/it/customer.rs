@@ -206,6 +206,57 @@ async fn other_customers_requests_are_invisible() {
     assert!(line.contains(to_customer::NOT_AMONG_YOURS), "{line}");
 }
 
+/// Issue 18, equal answers: a number that is another customer's and one that does not
+/// exist get byte-identical answers, and the store does the same work for both (the same
+/// lookups in its cache: the owner of a foreign number is never looked up).
+#[tokio::test]
+async fn another_customers_request_and_a_missing_one_take_the_same_path() {
+    let server = TestServer::start().await;
+    let registry = &server.server.services.registry;
+    let jorge: Rut = JORGE.parse().unwrap();
+    let all = registry.list(&RequestFilter::default()).await.unwrap();
+    let claudio = all
+        .iter()
+        .find(|r| r.rut != jorge)
+        .expect("someone else's request")
+        .rut;
+    // The number the next request will get: missing for now, Claudio's later.
+    let next = all.iter().map(|r| r.id).max().unwrap() + 1;
+    let mut client = server.logged_in(JORGE).await;
+    let ask = format!("¿cómo va la solicitud {next}?");
+    let counts = || registry.cache_counts().expect("SQLite has a cache");
+
+    let before = counts();
+    client.send(&ask).await;
+    let missing = client.recv_until(|l| l == to_customer::MENU_LAST).await;
+    let after = counts();
+    let missing_work = (after.hits - before.hits, after.loads - before.loads);
+
+    let created = registry
+        .create_request(
+            claudio,
+            "Otro reclamo",
+            RequestState::Abierto,
+            "Asistente",
+            "x",
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.id, next, "the number asked for is now Claudio's");
+    let before = counts();
+    client.send(&ask).await;
+    let foreign = client.recv_until(|l| l == to_customer::MENU_LAST).await;
+    let after = counts();
+    let foreign_work = (after.hits - before.hits, after.loads - before.loads);
+
+    assert_eq!(foreign, missing, "the answers differ");
+    assert_eq!(missing[0], to_customer::request_not_found(next));
+    assert_eq!(
+        foreign_work, missing_work,
+        "the store did different work (cache hits, loads) for a foreign number"
+    );
+}
+
 #[tokio::test]
 async fn registry_survives_a_server_restart() {
     let dir = tempfile::tempdir().unwrap();

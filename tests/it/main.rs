@@ -4,6 +4,7 @@
 mod common;
 
 mod abuse;
+mod abuse_counts;
 mod abuse_limits;
 mod client;
 mod clients_e2e;

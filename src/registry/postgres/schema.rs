@@ -101,6 +101,14 @@ pub const MIGRATIONS: &[&str] = &[
         locked_until BIGINT NOT NULL           -- milliseconds since the epoch; 0: not locked
     );
     ",
+    // Version 5: wrong executives' tokens for the whole deployment, one row (as in SQLite).
+    "
+    CREATE TABLE token_failures (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        count        BIGINT NOT NULL,
+        locked_until BIGINT NOT NULL           -- milliseconds since the epoch; 0: not locked
+    );
+    ",
 ];
 
 /// The schema version this program writes and expects.

@@ -38,7 +38,7 @@ use crate::registry::cache::{Account, Cache, CacheCounts};
 use crate::registry::{
     demo, serial_failures_at, Customer, HistoryEntry, InboxEntry, InboxMessage, InboxRetention,
     RegistryError, Request, RequestFilter, RequestId, RequestState, Review, SerialFailures,
-    SerialLockout, Store, StoreConfig, TranscriptLine, FLUSH_EVERY,
+    SerialLockout, Store, StoreConfig, TokenFailures, TokenLockout, TranscriptLine, FLUSH_EVERY,
 };
 use crate::rut::Rut;
 
@@ -472,6 +472,13 @@ impl Store for PgStore {
             }
         };
         let account = self.account(owner).await?;
+        Ok(account.requests.iter().find(|r| r.id == id).cloned())
+    }
+
+    async fn request_of(&self, rut: Rut, id: RequestId) -> Result<Option<Request>, RegistryError> {
+        // The customer's own requests (cached once they logged in): another customer's
+        // number is not among them, exactly like a missing one.
+        let account = self.account(rut).await?;
         Ok(account.requests.iter().find(|r| r.id == id).cloned())
     }
 
@@ -917,6 +924,61 @@ impl Store for PgStore {
             .prepare_cached("DELETE FROM serial_failures WHERE rut = $1")
             .await?;
         client.execute(&statement, &[&rut.compact()]).await?;
+        Ok(())
+    }
+
+    async fn token_failures(&self) -> Result<TokenFailures, RegistryError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT count, locked_until FROM token_failures WHERE id = 1")
+            .await?;
+        Ok(match client.query_opt(&statement, &[]).await? {
+            Some(row) => serial_failures_at(row.try_get(0)?, row.try_get(1)?, now_millis()),
+            None => TokenFailures::default(),
+        })
+    }
+
+    async fn token_failed(&self, lockout: TokenLockout) -> Result<TokenFailures, RegistryError> {
+        let now = now_millis();
+        let client = self.client().await?;
+        // One statement per step, each atomic across nodes: the count goes up unless a
+        // lock-out is in force (a guess during one is not checked, so not counted), then
+        // the lock-out its new value asks for (a concurrent failure can only lengthen it).
+        let count_up = client
+            .prepare_cached(
+                "INSERT INTO token_failures (id, count, locked_until) VALUES (1, 1, 0)
+                 ON CONFLICT (id) DO UPDATE SET count = token_failures.count + 1
+                 WHERE token_failures.locked_until <= $1
+                 RETURNING count, locked_until",
+            )
+            .await?;
+        if let Some(row) = client.query_opt(&count_up, &[&now]).await? {
+            let count: i64 = row.try_get(0)?;
+            let lock = lockout.after(u32::try_from(count).unwrap_or(u32::MAX));
+            if !lock.is_zero() {
+                let until = now.saturating_add(i64::try_from(lock.as_millis()).unwrap_or(i64::MAX));
+                let lock_out = client
+                    .prepare_cached(
+                        "UPDATE token_failures SET locked_until = GREATEST(locked_until, $1)
+                         WHERE id = 1",
+                    )
+                    .await?;
+                client.execute(&lock_out, &[&until]).await?;
+            }
+        }
+        let current = client
+            .prepare_cached("SELECT count, locked_until FROM token_failures WHERE id = 1")
+            .await?;
+        let row = client.query_one(&current, &[]).await?;
+        Ok(serial_failures_at(row.try_get(0)?, row.try_get(1)?, now))
+    }
+
+    async fn token_passed(&self) -> Result<(), RegistryError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("DELETE FROM token_failures WHERE id = 1")
+            .await?;
+        client.execute(&statement, &[]).await?;
         Ok(())
     }
 

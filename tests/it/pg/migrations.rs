@@ -50,6 +50,7 @@ async fn concurrent_migrators_create_one_set_of_tables_and_one_demo() {
             "reclamos_schema",
             "requests",
             "serial_failures",
+            "token_failures",
             "transcript"
         ]
     );
