@@ -141,6 +141,12 @@ const CHAR_NGRAMS: std::ops::RangeInclusive<usize> = 2..=5;
 /// 1).
 const CHAR_CHANNEL_NORM: f32 = 1.0;
 
+/// Passes of stochastic gradient descent over the training set.
+const EPOCHS: usize = 20;
+/// Examples whose own class already has probability above `1 - SKIP_LEARNT` are not
+/// updated in that pass.
+const SKIP_LEARNT: f32 = 1e-3;
+
 /// Noisy copies of each training example (typo augmentation).
 const TYPO_COPIES: usize = 3;
 
@@ -904,13 +910,17 @@ impl YamlClassifier {
         let nfeat = df.len();
         self.weights = vec![0.0; nfeat * NCLASS];
         self.bias = [0.0; NCLASS];
-        let epochs = 40;
         let lambda = 1e-4f32;
-        for epoch in 0..epochs {
+        for epoch in 0..EPOCHS {
             vectors.shuffle(&mut rng);
             let lr = 0.8 / (1.0 + 0.15 * epoch as f32);
             for (x, y) in &vectors {
                 let p = self.probabilities(x);
+                // An example already learnt leaves a gradient too small to matter: skip
+                // its update (most of them after a few epochs, which halves training).
+                if p[*y] > 1.0 - SKIP_LEARNT {
+                    continue;
+                }
                 for (c, pc) in p.iter().enumerate() {
                     let g = pc - if c == *y { 1.0 } else { 0.0 };
                     self.bias[c] -= lr * g;
