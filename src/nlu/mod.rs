@@ -167,7 +167,7 @@ pub trait Classifier: Send + Sync {
 /// `intents/es.yaml` when `path` is `None`.
 ///
 /// The embedded classifier is trained once per process and shared (training takes
-/// about 0.1 s in release builds, more in debug builds and tests).
+/// about 0.2 s in release builds, more in debug builds and tests).
 pub fn load_classifier(path: Option<&Path>) -> anyhow::Result<Arc<dyn Classifier>> {
     static EMBEDDED: OnceLock<Arc<YamlClassifier>> = OnceLock::new();
     match path {

@@ -1,6 +1,8 @@
 //! The default classifier: a multinomial logistic regression trained at start-up on the
-//! YAML examples, over TF-IDF weighted word stems, stem bigrams, character n-grams and
-//! keyword/regex/lookup evidence.
+//! YAML examples, over two TF-IDF channels, each L2-normalised on its own: word stems,
+//! stem bigrams and keyword/regex/lookup evidence; and character 2- to 5-grams of each
+//! normalised word, padded at the word's boundaries (the channel that copes with typos
+//! and word forms the lexicon does not know).
 //!
 //! The text goes through the lexicon first: normalisation, synonyms, typo correction
 //! (a phonetic key for Chilean spellings plus a symmetric-delete index, so correcting an
@@ -133,6 +135,18 @@ const OBJECT_LINKS: [&str; 12] = [
 /// Words that start a new clause which overrides the previous ones.
 const CONTRAST_WORDS: [&str; 6] = ["pero", "sino", "solo", "solamente", "mejor", "ahora"];
 
+/// Lengths of the character n-grams (the character channel).
+const CHAR_NGRAMS: std::ops::RangeInclusive<usize> = 2..=5;
+/// L2 norm of the character channel in a message's vector (the other features have norm
+/// 1).
+const CHAR_CHANNEL_NORM: f32 = 1.0;
+
+/// Passes of stochastic gradient descent over the training set.
+const EPOCHS: usize = 20;
+/// Examples whose own class already has probability above `1 - SKIP_LEARNT` are not
+/// updated in that pass.
+const SKIP_LEARNT: f32 = 1e-3;
+
 /// Noisy copies of each training example (typo augmentation).
 const TYPO_COPIES: usize = 3;
 
@@ -152,7 +166,8 @@ fn namespace_weight(ns: u8) -> f32 {
     match ns {
         NS_WORD => 1.0,
         NS_BIGRAM => 0.6,
-        NS_CHAR => 0.5,
+        // The character channel is normalised on its own (see `finish_vector`).
+        NS_CHAR => 1.0,
         NS_KEYWORD => 1.2,
         _ => 0.8,
     }
@@ -472,6 +487,8 @@ pub struct YamlClassifier {
     features: FeatureMap,
     /// Per-feature IDF times namespace weight.
     scale: Vec<f32>,
+    /// Whether each feature belongs to the character n-gram channel.
+    char_channel: Vec<bool>,
     /// `features.len() * NCLASS` weights, feature-major.
     weights: Vec<f32>,
     bias: [f32; NCLASS],
@@ -541,6 +558,7 @@ impl YamlClassifier {
             lookups,
             features: FeatureMap::default(),
             scale: Vec::new(),
+            char_channel: Vec::new(),
             weights: Vec::new(),
             bias: [0.0; NCLASS],
             thresholds: data.thresholds,
@@ -757,7 +775,7 @@ impl YamlClassifier {
             .into_iter()
             .filter_map(|(h, w, _)| self.features.get(&h).map(|&i| (i, w)))
             .collect();
-        finish_vector(&mut v, &self.scale);
+        finish_vector(&mut v, &self.scale, &self.char_channel);
         v
     }
 
@@ -851,6 +869,7 @@ impl YamlClassifier {
         // Vocabulary, document frequencies and namespace weights.
         let mut df: Vec<u32> = Vec::new();
         let mut ns_weight: Vec<f32> = Vec::new();
+        let mut char_channel: Vec<bool> = Vec::new();
         for (doc, _) in &docs {
             let mut seen: Vec<u32> = Vec::with_capacity(doc.len());
             for &(h, _, ns) in doc {
@@ -858,6 +877,7 @@ impl YamlClassifier {
                 let idx = *self.features.entry(h).or_insert_with(|| {
                     df.push(0);
                     ns_weight.push(namespace_weight(ns));
+                    char_channel.push(ns == NS_CHAR);
                     next
                 });
                 seen.push(idx);
@@ -874,6 +894,7 @@ impl YamlClassifier {
             .zip(&ns_weight)
             .map(|(&d, w)| (((n + 1.0) / (d as f32 + 1.0)).ln() + 1.0) * w)
             .collect();
+        self.char_channel = char_channel;
         let mut vectors: Vec<(Vec<(u32, f32)>, usize)> = docs
             .into_iter()
             .map(|(raw, class)| {
@@ -881,7 +902,7 @@ impl YamlClassifier {
                     .into_iter()
                     .filter_map(|(h, w, _)| self.features.get(&h).map(|&i| (i, w)))
                     .collect();
-                finish_vector(&mut v, &self.scale);
+                finish_vector(&mut v, &self.scale, &self.char_channel);
                 (v, class)
             })
             .collect();
@@ -889,13 +910,17 @@ impl YamlClassifier {
         let nfeat = df.len();
         self.weights = vec![0.0; nfeat * NCLASS];
         self.bias = [0.0; NCLASS];
-        let epochs = 40;
         let lambda = 1e-4f32;
-        for epoch in 0..epochs {
+        for epoch in 0..EPOCHS {
             vectors.shuffle(&mut rng);
             let lr = 0.8 / (1.0 + 0.15 * epoch as f32);
             for (x, y) in &vectors {
                 let p = self.probabilities(x);
+                // An example already learnt leaves a gradient too small to matter: skip
+                // its update (most of them after a few epochs, which halves training).
+                if p[*y] > 1.0 - SKIP_LEARNT {
+                    continue;
+                }
                 let mut g = p;
                 g[*y] -= 1.0;
                 for (bias, gc) in self.bias.iter_mut().zip(&g) {
@@ -1037,7 +1062,10 @@ pub(crate) fn softmax(mut z: [f32; NCLASS], temperature: f32) -> [f32; NCLASS] {
     z
 }
 
-/// Character 3- and 4-grams of a token padded with spaces.
+/// Character 2- to 5-grams of a token padded with one space on each side (word-boundary
+/// aware, like scikit-learn's `char_wb` analyser): " ho", "hol", "ola ", ... The token is
+/// the normalised surface form (no accents, lower case, repeated letters squeezed), so
+/// these features see typos and word forms the lexicon does not know.
 fn char_ngrams(token: &str, weight: f32, out: &mut RawFeatures) {
     let mut buf = [b' '; 34];
     let bytes = token.as_bytes();
@@ -1046,7 +1074,7 @@ fn char_ngrams(token: &str, weight: f32, out: &mut RawFeatures) {
     }
     buf[1..=bytes.len()].copy_from_slice(bytes);
     let padded = &buf[..bytes.len() + 2];
-    for n in [3usize, 4] {
+    for n in CHAR_NGRAMS {
         if padded.len() < n {
             continue;
         }
@@ -1056,8 +1084,12 @@ fn char_ngrams(token: &str, weight: f32, out: &mut RawFeatures) {
     }
 }
 
-/// Merges duplicate features, applies sublinear TF times `scale`, L2-normalises.
-fn finish_vector(v: &mut Vec<(u32, f32)>, scale: &[f32]) {
+/// Merges duplicate features, applies sublinear TF times `scale`, and L2-normalises the
+/// two channels separately: the character n-grams (`char_channel[i]`) to
+/// `CHAR_CHANNEL_NORM`, everything else (words, bigrams, keywords, lookups, regexes) to
+/// 1, as scikit-learn's `FeatureUnion` of two TF-IDF vectorisers does. However many
+/// n-grams a long word brings, they cannot drown the word features, nor the reverse.
+fn finish_vector(v: &mut Vec<(u32, f32)>, scale: &[f32], char_channel: &[bool]) {
     v.sort_unstable_by_key(|(i, _)| *i);
     let mut merged: Vec<(u32, f32)> = Vec::with_capacity(v.len());
     for &(i, w) in v.iter() {
@@ -1066,15 +1098,16 @@ fn finish_vector(v: &mut Vec<(u32, f32)>, scale: &[f32]) {
             _ => merged.push((i, w)),
         }
     }
-    let mut norm = 0.0;
+    let mut norm = [0.0f32; 2];
     for (i, w) in &mut merged {
         *w = (1.0 + w.max(1e-3).ln().max(-1.0)).max(0.05) * scale[*i as usize];
-        norm += *w * *w;
+        norm[usize::from(char_channel[*i as usize])] += *w * *w;
     }
-    let norm = norm.sqrt();
-    if norm > 0.0 {
-        for (_, w) in &mut merged {
-            *w /= norm;
+    let norm = [norm[0].sqrt(), norm[1].sqrt() / CHAR_CHANNEL_NORM];
+    for (i, w) in &mut merged {
+        let n = norm[usize::from(char_channel[*i as usize])];
+        if n > 0.0 {
+            *w /= n;
         }
     }
     *v = merged;
