@@ -16,6 +16,15 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Gives the operating system back the memory that start-up freed: training the classifier
+/// on its own thread leaves ~16 MB that mimalloc would otherwise keep for seconds or until
+/// some later allocation happens to purge it (resident memory 38–41 MB instead of 22–25 MB
+/// after start).
+pub(crate) fn release_freed_memory() {
+    // SAFETY: mi_collect has no preconditions; it only walks mimalloc's own free lists.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     tracing_subscriber::fmt()

@@ -280,7 +280,12 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
     raise_open_files_limit(&config.limits);
     let runtime = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
     let console = Console::stdout();
-    let served = runtime.block_on(server::run(config, console.clone(), shutdown_signal()));
+    // `run` awaits this once the server listens: start-up's freed memory goes back first.
+    let after_start = async {
+        crate::release_freed_memory();
+        shutdown_signal().await
+    };
+    let served = runtime.block_on(server::run(config, console.clone(), after_start));
     // Connections still open after the grace period end with the runtime, printing their
     // last lines; then every line waiting for the console thread is written before exit.
     drop(runtime);
