@@ -515,7 +515,9 @@ pub(super) async fn serve(
                 .await
             }
             Some(acceptor) => {
-                match tls_handshake(acceptor, stream, &shared.limits, &shutdown).await {
+                // Boxed too: the handshake's state (a rustls connection) would otherwise
+                // be part of every plain-TCP connection's task.
+                match Box::pin(tls_handshake(acceptor, stream, &shared.limits, &shutdown)).await {
                     Ok(stream) => {
                         Box::pin(converse(
                             kind, session, stream, arrival, permit, &shared, shutdown,

@@ -434,7 +434,13 @@ async fn admit(
     shutdown: CancellationToken,
 ) {
     let client = if door.proxies.contains(peer.ip()) {
-        let header = proxy::read_header(&mut stream, peer, door.limits.proxy_header_timeout);
+        // Boxed here and below (like the conversation in `connection::serve`): a rare
+        // path's future would otherwise size every connection's task for itself.
+        let header = Box::pin(proxy::read_header(
+            &mut stream,
+            peer,
+            door.limits.proxy_header_timeout,
+        ));
         let header = tokio::select! {
             () = shutdown.cancelled() => return,
             header = header => header,
@@ -462,7 +468,14 @@ async fn admit(
         return;
     };
     let notice = denied.notice(door.gate.port());
-    admission::refuse(stream, client, &notice, door.tls.clone(), &door.limits).await;
+    Box::pin(admission::refuse(
+        stream,
+        client,
+        &notice,
+        door.tls.clone(),
+        &door.limits,
+    ))
+    .await;
 }
 
 /// Drops the budgets' stale keys every [`budget::HOUSEKEEPING_PERIOD`] until `shutdown`.
