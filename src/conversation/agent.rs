@@ -8,7 +8,8 @@ use thiserror::Error;
 
 use super::events::{AgentEvent, ChatInfo, HubError, Reason, RequestChange, SessionId};
 use super::{
-    whole_minutes, Context, Effect, Effects, HubOp, HubResult, Input, StoreOp, StoreResult,
+    whole_minutes, Context, Effect, Effects, HubOp, HubResult, Input, Keep, StoreOp, StoreResult,
+    TranscriptCount,
 };
 use crate::auth::token_matches;
 use crate::names;
@@ -278,16 +279,7 @@ struct Desk {
     listed: Option<(SessionId, Vec<RequestId>)>,
     /// Lines of the executive's kept in each current chat's transcript, and whether the
     /// executive was told that later ones are not kept.
-    kept: Vec<(RequestId, usize, bool)>,
-}
-
-/// Whether a chat line is kept in the request's transcript.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Keep {
-    Yes,
-    /// Not kept, and the first such line: say so.
-    NoTellOnce,
-    No,
+    kept: Vec<TranscriptCount>,
 }
 
 impl Default for AgentConversation {
@@ -458,25 +450,17 @@ impl Desk {
     fn keep_line(&mut self, request: RequestId, max: usize) -> Keep {
         // Only the current chats are remembered (ended ones are forgotten).
         let chats = &self.chats;
-        self.kept
-            .retain(|(r, ..)| *r == request || chats.iter().any(|c| c.request == *r));
-        let index = match self.kept.iter().position(|(r, ..)| *r == request) {
+        self.kept.retain(|count| {
+            count.request == request || chats.iter().any(|c| c.request == count.request)
+        });
+        let index = match self.kept.iter().position(|count| count.request == request) {
             Some(index) => index,
             None => {
-                self.kept.push((request, 0, false));
+                self.kept.push(TranscriptCount::new(request));
                 self.kept.len() - 1
             }
         };
-        let (_, lines, told) = &mut self.kept[index];
-        if *lines < max {
-            *lines += 1;
-            Keep::Yes
-        } else if !*told {
-            *told = true;
-            Keep::NoTellOnce
-        } else {
-            Keep::No
-        }
+        self.kept[index].keep(max)
     }
 
     /// The conversation the executive is talking to: the one chosen with `:switch` while

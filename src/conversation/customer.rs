@@ -5,8 +5,8 @@ use std::borrow::Cow;
 
 use super::events::{CustomerEvent, Reason, RequestChange, Routed, Takeover, WaitEstimate};
 use super::{
-    whole_minutes, Context, Effect, Effects, HubOp, HubResult, Input, StoreFailed, StoreOp,
-    StoreResult,
+    whole_minutes, Context, Effect, Effects, HubOp, HubResult, Input, Keep, StoreFailed, StoreOp,
+    StoreResult, TranscriptCount,
 };
 use crate::names;
 use crate::nlu::review;
@@ -150,18 +150,7 @@ struct Session {
     /// What the customer left for the executive during this stay in the queue.
     backlog: Backlog,
     /// The customer's chat lines kept in the current chat's transcript.
-    transcript: TranscriptCount,
-}
-
-/// The customer's lines kept in one request's transcript during the live chat, counted
-/// against [`Policy::max_transcript_lines`](super::Policy::max_transcript_lines).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct TranscriptCount {
-    /// The request counted (another one starts the count again).
-    request: Option<RequestId>,
-    lines: usize,
-    /// The customer was told that later lines are not kept.
-    told_full: bool,
+    transcript: Option<TranscriptCount>,
 }
 
 /// Lines a waiting customer left for the executive during one stay in the queue, counted
@@ -1222,23 +1211,25 @@ impl Session {
         // The request's transcript keeps a bounded number of the customer's chat lines
         // (like the backlog in the queue); later ones still reach the executive, and the
         // customer is told once.
-        let kept = &mut self.transcript;
-        if kept.request != Some(request) {
-            *kept = TranscriptCount {
-                request: Some(request),
-                ..TranscriptCount::default()
-            };
+        if self
+            .transcript
+            .is_some_and(|count| count.request != request)
+        {
+            self.transcript = None;
         }
-        if kept.lines >= ctx.policy.max_transcript_lines {
-            if !kept.told_full {
-                kept.told_full = true;
-                out.send(say::TRANSCRIPT_FULL);
+        let keep = self
+            .transcript
+            .get_or_insert_with(|| TranscriptCount::new(request))
+            .keep(ctx.policy.max_transcript_lines);
+        match keep {
+            Keep::Yes => self.say_to_agent(request, text, out),
+            Keep::NoTellOnce | Keep::No => {
+                if keep == Keep::NoTellOnce {
+                    out.send(say::TRANSCRIPT_FULL);
+                }
+                out.hub(HubOp::CustomerSays(sanitize(text).into_owned()));
             }
-            out.hub(HubOp::CustomerSays(sanitize(text).into_owned()));
-            return Phase::Pending(Pending::ChatSays { request, agent });
         }
-        kept.lines += 1;
-        self.say_to_agent(request, text, out);
         Phase::Pending(Pending::ChatSays { request, agent })
     }
 

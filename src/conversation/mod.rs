@@ -39,6 +39,51 @@ fn whole_minutes(duration: Duration) -> u64 {
     duration.as_secs().div_ceil(60).max(1)
 }
 
+/// A party's lines kept in one request's transcript during a live chat, counted against
+/// [`Policy::max_transcript_lines`]: later lines still reach the other party but not the
+/// store, and the party is told once. The customer keeps one (its current chat), an
+/// executive one per current chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TranscriptCount {
+    /// The request counted.
+    request: RequestId,
+    lines: usize,
+    /// The party was told that later lines are not kept.
+    told_full: bool,
+}
+
+/// Whether a chat line is kept in the request's transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Yes,
+    /// Not kept, and the first such line: say so.
+    NoTellOnce,
+    No,
+}
+
+impl TranscriptCount {
+    fn new(request: RequestId) -> TranscriptCount {
+        TranscriptCount {
+            request,
+            lines: 0,
+            told_full: false,
+        }
+    }
+
+    /// Counts one more line against `max`.
+    fn keep(&mut self, max: usize) -> Keep {
+        if self.lines < max {
+            self.lines += 1;
+            Keep::Yes
+        } else if !self.told_full {
+            self.told_full = true;
+            Keep::NoTellOnce
+        } else {
+            Keep::No
+        }
+    }
+}
+
 /// What a conversation needs to decide, all of it pure data. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Context {
