@@ -165,6 +165,11 @@ pub(crate) fn serial_failures_at(count: i64, until: i64, now: i64) -> SerialFail
     }
 }
 
+/// When a lock-out of `lock` starting at `now` ends, as stored (ms since the epoch).
+pub(crate) fn locked_until(now: i64, lock: Duration) -> i64 {
+    now.saturating_add(i64::try_from(lock.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// A customer of the company.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Customer {

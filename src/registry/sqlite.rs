@@ -32,10 +32,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::cache::{Account, Cache, CacheCounts};
 use super::{
-    demo, schema, serial_failures_at, Customer, HistoryEntry, InboxEntry, InboxMessage,
-    InboxRetention, RegistryError, Request, RequestFilter, RequestId, RequestState, Review,
-    SerialFailures, SerialLockout, Store, StoreConfig, TokenFailures, TokenLockout, TranscriptLine,
-    FLUSH_EVERY,
+    demo, locked_until, schema, serial_failures_at, Customer, HistoryEntry, InboxEntry,
+    InboxMessage, InboxRetention, RegistryError, Request, RequestFilter, RequestId, RequestState,
+    Review, SerialFailures, SerialLockout, Store, StoreConfig, TokenFailures, TokenLockout,
+    TranscriptLine, FLUSH_EVERY,
 };
 use crate::nlu::Intent;
 use crate::rut::Rut;
@@ -987,7 +987,7 @@ impl Store for SqliteStore {
                 .query_row([rut.compact()], |row| row.get(0))?;
             let lock = lockout.after(u32::try_from(count).unwrap_or(u32::MAX));
             if !lock.is_zero() {
-                let until = now.saturating_add(i64::try_from(lock.as_millis()).unwrap_or(i64::MAX));
+                let until = locked_until(now, lock);
                 conn.prepare_cached("UPDATE serial_failures SET locked_until = ?2 WHERE rut = ?1")?
                     .execute(params![rut.compact(), until])?;
                 return Ok(serial_failures_at(count, until, now));
@@ -1010,16 +1010,8 @@ impl Store for SqliteStore {
     }
 
     async fn token_failures(&self) -> Result<TokenFailures, RegistryError> {
-        self.read(move |conn| {
-            let row: Option<(i64, i64)> = conn
-                .prepare_cached("SELECT count, locked_until FROM token_failures WHERE id = 1")?
-                .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
-                .optional()?;
-            Ok(row.map_or_else(TokenFailures::default, |(count, until)| {
-                serial_failures_at(count, until, now_millis())
-            }))
-        })
-        .await
+        self.read(move |conn| load_token_failures(conn, now_millis()))
+            .await
     }
 
     async fn token_failed(&self, lockout: TokenLockout) -> Result<TokenFailures, RegistryError> {
@@ -1037,18 +1029,14 @@ impl Store for SqliteStore {
             if let Some(count) = counted {
                 let lock = lockout.after(u32::try_from(count).unwrap_or(u32::MAX));
                 if !lock.is_zero() {
-                    let until =
-                        now.saturating_add(i64::try_from(lock.as_millis()).unwrap_or(i64::MAX));
+                    let until = locked_until(now, lock);
                     conn.prepare_cached(
                         "UPDATE token_failures SET locked_until = ?1 WHERE id = 1",
                     )?
                     .execute([until])?;
                 }
             }
-            let (count, until): (i64, i64) = conn
-                .prepare_cached("SELECT count, locked_until FROM token_failures WHERE id = 1")?
-                .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))?;
-            Ok(serial_failures_at(count, until, now))
+            load_token_failures(conn, now)
         })
         .await
     }
@@ -1334,6 +1322,17 @@ fn load_request(conn: &Connection, id: RequestId) -> Result<Option<Request>, Reg
     ))?;
     let request = requests_from_rows(stmt.query([id])?)?.pop();
     Ok(request)
+}
+
+/// The server's wrong executives' tokens and the lock-out in force at `now`.
+fn load_token_failures(conn: &Connection, now: i64) -> Result<TokenFailures, RegistryError> {
+    let row: Option<(i64, i64)> = conn
+        .prepare_cached("SELECT count, locked_until FROM token_failures WHERE id = 1")?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    Ok(row.map_or_else(TokenFailures::default, |(count, until)| {
+        serial_failures_at(count, until, now)
+    }))
 }
 
 /// One of `rut`'s requests: the owner is part of the query, so another customer's number

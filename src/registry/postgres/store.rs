@@ -36,9 +36,10 @@ use super::schema;
 use crate::nlu::Intent;
 use crate::registry::cache::{Account, Cache, CacheCounts};
 use crate::registry::{
-    demo, serial_failures_at, Customer, HistoryEntry, InboxEntry, InboxMessage, InboxRetention,
-    RegistryError, Request, RequestFilter, RequestId, RequestState, Review, SerialFailures,
-    SerialLockout, Store, StoreConfig, TokenFailures, TokenLockout, TranscriptLine, FLUSH_EVERY,
+    demo, locked_until, serial_failures_at, Customer, HistoryEntry, InboxEntry, InboxMessage,
+    InboxRetention, RegistryError, Request, RequestFilter, RequestId, RequestState, Review,
+    SerialFailures, SerialLockout, Store, StoreConfig, TokenFailures, TokenLockout, TranscriptLine,
+    FLUSH_EVERY,
 };
 use crate::rut::Rut;
 
@@ -906,7 +907,7 @@ impl Store for PgStore {
         let mut until: i64 = row.try_get(1)?;
         let lock = lockout.after(u32::try_from(count).unwrap_or(u32::MAX));
         if !lock.is_zero() {
-            until = now.saturating_add(i64::try_from(lock.as_millis()).unwrap_or(i64::MAX));
+            until = locked_until(now, lock);
             let lock_out = client
                 .prepare_cached(
                     "UPDATE serial_failures SET locked_until = GREATEST(locked_until, $2)
@@ -929,13 +930,7 @@ impl Store for PgStore {
 
     async fn token_failures(&self) -> Result<TokenFailures, RegistryError> {
         let client = self.client().await?;
-        let statement = client
-            .prepare_cached("SELECT count, locked_until FROM token_failures WHERE id = 1")
-            .await?;
-        Ok(match client.query_opt(&statement, &[]).await? {
-            Some(row) => serial_failures_at(row.try_get(0)?, row.try_get(1)?, now_millis()),
-            None => TokenFailures::default(),
-        })
+        load_token_failures(&client, now_millis()).await
     }
 
     async fn token_failed(&self, lockout: TokenLockout) -> Result<TokenFailures, RegistryError> {
@@ -956,7 +951,7 @@ impl Store for PgStore {
             let count: i64 = row.try_get(0)?;
             let lock = lockout.after(u32::try_from(count).unwrap_or(u32::MAX));
             if !lock.is_zero() {
-                let until = now.saturating_add(i64::try_from(lock.as_millis()).unwrap_or(i64::MAX));
+                let until = locked_until(now, lock);
                 let lock_out = client
                     .prepare_cached(
                         "UPDATE token_failures SET locked_until = GREATEST(locked_until, $1)
@@ -966,11 +961,7 @@ impl Store for PgStore {
                 client.execute(&lock_out, &[&until]).await?;
             }
         }
-        let current = client
-            .prepare_cached("SELECT count, locked_until FROM token_failures WHERE id = 1")
-            .await?;
-        let row = client.query_one(&current, &[]).await?;
-        Ok(serial_failures_at(row.try_get(0)?, row.try_get(1)?, now))
+        load_token_failures(&client, now).await
     }
 
     async fn token_passed(&self) -> Result<(), RegistryError> {
@@ -1144,6 +1135,20 @@ fn requests_from_rows(rows: &[Row], base: usize) -> Result<Vec<Request>, Registr
 
 /// The customer with this RUT (`None` when it is not one) and their requests, oldest first,
 /// with their histories, in one statement.
+/// The server's wrong executives' tokens and the lock-out in force at `now`.
+async fn load_token_failures(
+    client: &impl GenericClient,
+    now: i64,
+) -> Result<TokenFailures, RegistryError> {
+    let statement = client
+        .prepare_cached("SELECT count, locked_until FROM token_failures WHERE id = 1")
+        .await?;
+    Ok(match client.query_opt(&statement, &[]).await? {
+        Some(row) => serial_failures_at(row.try_get(0)?, row.try_get(1)?, now),
+        None => TokenFailures::default(),
+    })
+}
+
 async fn load_account(client: &impl GenericClient, rut: Rut) -> Result<Account, RegistryError> {
     let statement = client
         .prepare_cached(&format!(
