@@ -105,9 +105,7 @@ async fn wrong_tokens_lock_the_whole_server_across_reconnections_and_restarts() 
 /// The newest request of `rut`.
 async fn newest_request(server: &TestServer, rut: Rut) -> reclamos::registry::Request {
     server
-        .server
-        .services
-        .registry
+        .registry()
         .list(&RequestFilter::default())
         .await
         .unwrap()
@@ -236,13 +234,7 @@ async fn a_live_chat_keeps_a_bounded_transcript_and_says_so_once() {
         .expect(&to_customer::from_agent("JuanPerez", "otra más"))
         .await;
 
-    let transcript = server
-        .server
-        .services
-        .registry
-        .transcript(request)
-        .await
-        .unwrap();
+    let transcript = server.registry().transcript(request).await.unwrap();
     let from = |speaker: &str| transcript.iter().filter(|l| l.speaker == speaker).count();
     assert_eq!(from("Jorge Sandoval"), CAP, "{transcript:#?}");
     assert_eq!(from("JuanPerez"), CAP, "{transcript:#?}");

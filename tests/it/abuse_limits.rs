@@ -150,9 +150,7 @@ async fn flood_the_wait(server: &TestServer, lines: &[String]) -> (TestClient, u
         })
         .count();
     let stored = server
-        .server
-        .services
-        .registry
+        .registry()
         .transcript(request)
         .await
         .expect("transcript")

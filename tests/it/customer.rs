@@ -55,7 +55,7 @@ async fn ejemplo_1_consult_a_request_and_leave() {
         .expect_console(&to_console::customer_disconnected("Jorge Sandoval"))
         .await;
     // Consulting the request was recorded (as an audit entry, not in its history).
-    let registry = &server.server.services.registry;
+    let registry = &server.registry();
     assert_eq!(registry.consultations(124_578).await.unwrap().len(), 1);
 }
 
@@ -89,14 +89,7 @@ async fn unknown_rut_can_register_and_gets_the_menu() {
     client.expect_menu().await;
     client.send("1").await;
     client.expect(to_customer::NO_REQUESTS).await;
-    let customer = server
-        .server
-        .services
-        .registry
-        .customer(rut)
-        .await
-        .unwrap()
-        .unwrap();
+    let customer = server.registry().customer(rut).await.unwrap().unwrap();
     assert_eq!(customer.name, "Ana María Pérez");
 }
 
@@ -119,9 +112,7 @@ async fn restart_records_a_request_and_prints_the_console_line() {
         .expect_console(&to_console::restart("Jorge Sandoval"))
         .await;
     let request = server
-        .server
-        .services
-        .registry
+        .registry()
         .request(id)
         .await
         .unwrap()
@@ -144,13 +135,7 @@ async fn contacting_an_executive_with_none_connected_is_honest_and_cancellable()
     client.expect(to_customer::MORE_HELP).await;
     client.expect_menu().await;
     let rut: Rut = JORGE.parse().unwrap();
-    let requests = server
-        .server
-        .services
-        .registry
-        .requests_of(rut)
-        .await
-        .unwrap();
+    let requests = server.registry().requests_of(rut).await.unwrap();
     // Issue 16: a contact request nobody took is closed, saying why (it used to stay
     // "abierto" forever).
     let contact = requests
@@ -185,7 +170,7 @@ async fn unrecognised_text_gets_help_and_the_menu() {
 #[tokio::test]
 async fn other_customers_requests_are_invisible() {
     let server = TestServer::start().await;
-    let registry = &server.server.services.registry;
+    let registry = &server.registry();
     let claudio = registry
         .list(&RequestFilter::default())
         .await
@@ -212,7 +197,7 @@ async fn other_customers_requests_are_invisible() {
 #[tokio::test]
 async fn another_customers_request_and_a_missing_one_take_the_same_path() {
     let server = TestServer::start().await;
-    let registry = &server.server.services.registry;
+    let registry = &server.registry();
     let jorge: Rut = JORGE.parse().unwrap();
     let all = registry.list(&RequestFilter::default()).await.unwrap();
     let claudio = all
@@ -323,9 +308,7 @@ async fn many_customers_complete_sessions_concurrently() {
     }
     for rut in ruts {
         let restarts = server
-            .server
-            .services
-            .registry
+            .registry()
             .requests_of(rut)
             .await
             .unwrap()

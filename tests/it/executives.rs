@@ -103,13 +103,7 @@ async fn ejemplo_2_queue_hand_off_and_chat() {
     customer.expect(to_customer::MORE_HELP).await;
     customer.expect_menu().await;
 
-    let transcript = server
-        .server
-        .services
-        .registry
-        .transcript(request)
-        .await
-        .unwrap();
+    let transcript = server.registry().transcript(request).await.unwrap();
     let said: Vec<(&str, &str)> = transcript
         .iter()
         .map(|l| (l.speaker.as_str(), l.text.as_str()))
@@ -200,14 +194,7 @@ async fn executive_commands_edit_the_request() {
     customer.send(":state abierto").await;
     agent.expect("Jorge Sandoval: :state abierto").await;
 
-    let stored = server
-        .server
-        .services
-        .registry
-        .request(request)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = server.registry().request(request).await.unwrap().unwrap();
     assert_eq!(stored.subject, "Cobro duplicado en boleta");
     assert_eq!(stored.state, RequestState::Cerrado);
     assert!(stored
@@ -348,13 +335,7 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
             .any(|l| l == "  Cliente Carga 2: mi boleta viene con un cobro doble"),
         "{lines:#?}"
     );
-    let transcript = server
-        .server
-        .services
-        .registry
-        .transcript(request)
-        .await
-        .unwrap();
+    let transcript = server.registry().transcript(request).await.unwrap();
     assert_eq!(
         transcript.last().map(|l| l.text.as_str()),
         Some("hola, me voy")

@@ -221,14 +221,7 @@ async fn a_takeover_in_the_queue_keeps_the_place() {
         .next()
         .and_then(|n| n.trim_end_matches('.').parse().ok())
         .unwrap();
-    let stored = server
-        .server
-        .services
-        .registry
-        .request(request)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = server.registry().request(request).await.unwrap().unwrap();
     assert_eq!(stored.state, RequestState::Abierto);
 }
 

@@ -44,6 +44,11 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// The server's registry, to check what it stored.
+    pub fn registry(&self) -> &reclamos::registry::Registry {
+        &self.server.services.registry
+    }
+
     /// Starts a server on free ports with a new database.
     pub async fn start() -> TestServer {
         Self::start_with(|_| {}).await
