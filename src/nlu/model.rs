@@ -150,6 +150,9 @@ const SKIP_LEARNT: f32 = 1e-3;
 /// Noisy copies of each training example (typo augmentation).
 const TYPO_COPIES: usize = 3;
 
+/// At most this many threads compute the training examples' features.
+const TRAINING_THREADS: usize = 4;
+
 /// Feature namespaces (first byte of the hashed feature).
 const NS_WORD: u8 = b'w';
 const NS_BIGRAM: u8 = b'b';
@@ -850,29 +853,31 @@ impl YamlClassifier {
     fn train(&mut self, data: &TrainingData) {
         let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed_cafe);
         // Training set: every example, plus TYPO_COPIES copies with random typos so the
-        // character n-grams learn to tolerate them.
-        let mut docs: Vec<(RawFeatures, usize)> = Vec::new();
+        // character n-grams learn to tolerate them. The texts come first, in one sequence
+        // of random draws; their features are then computed on several threads (the
+        // largest part of training after the epochs), in the same order.
+        let mut texts: Vec<(Cow<'_, str>, usize)> = Vec::new();
         for (example, intent) in data.examples() {
             let Some(class) = CLASSES.iter().position(|c| *c == intent) else {
                 continue;
             };
-            let mut raw = Vec::new();
-            self.raw_features(example, &mut raw);
-            docs.push((raw, class));
+            texts.push((Cow::Borrowed(example), class));
             for _ in 0..TYPO_COPIES {
-                let noisy = add_typos(example, 0.06, &mut rng);
-                let mut raw = Vec::new();
-                self.raw_features(&noisy, &mut raw);
-                docs.push((raw, class));
+                texts.push((Cow::Owned(add_typos(example, 0.06, &mut rng)), class));
             }
         }
-        // Vocabulary, document frequencies and namespace weights.
+        let docs = self.raw_features_of_all(&texts);
+        // Vocabulary, document frequencies and namespace weights, turning each document's
+        // hashes into feature indexes on the way.
         let mut df: Vec<u32> = Vec::new();
         let mut ns_weight: Vec<f32> = Vec::new();
         let mut char_channel: Vec<bool> = Vec::new();
-        for (doc, _) in &docs {
-            let mut seen: Vec<u32> = Vec::with_capacity(doc.len());
-            for &(h, _, ns) in doc {
+        let mut seen: Vec<u32> = Vec::new();
+        let mut indexed: Vec<(Vec<(u32, f32)>, usize)> = Vec::with_capacity(docs.len());
+        for (doc, class) in docs {
+            seen.clear();
+            let mut v = Vec::with_capacity(doc.len());
+            for (h, w, ns) in doc {
                 let next = u32::try_from(df.len()).unwrap_or(u32::MAX);
                 let idx = *self.features.entry(h).or_insert_with(|| {
                     df.push(0);
@@ -881,31 +886,26 @@ impl YamlClassifier {
                     next
                 });
                 seen.push(idx);
+                v.push((idx, w));
             }
             seen.sort_unstable();
             seen.dedup();
-            for i in seen {
+            for &i in &seen {
                 df[i as usize] += 1;
             }
+            indexed.push((v, class));
         }
-        let n = docs.len() as f32;
+        let n = indexed.len() as f32;
         self.scale = df
             .iter()
             .zip(&ns_weight)
             .map(|(&d, w)| (((n + 1.0) / (d as f32 + 1.0)).ln() + 1.0) * w)
             .collect();
         self.char_channel = char_channel;
-        let mut vectors: Vec<(Vec<(u32, f32)>, usize)> = docs
-            .into_iter()
-            .map(|(raw, class)| {
-                let mut v: Vec<(u32, f32)> = raw
-                    .into_iter()
-                    .filter_map(|(h, w, _)| self.features.get(&h).map(|&i| (i, w)))
-                    .collect();
-                finish_vector(&mut v, &self.scale, &self.char_channel);
-                (v, class)
-            })
-            .collect();
+        let mut vectors = indexed;
+        for (v, _) in &mut vectors {
+            finish_vector(v, &self.scale, &self.char_channel);
+        }
 
         let nfeat = df.len();
         self.weights = vec![0.0; nfeat * NCLASS];
@@ -938,6 +938,41 @@ impl YamlClassifier {
                 }
             }
         }
+    }
+
+    /// The raw features of each text, with its class, in order: computed on up to
+    /// `TRAINING_THREADS` threads (each takes a contiguous share).
+    fn raw_features_of_all(&self, texts: &[(Cow<'_, str>, usize)]) -> Vec<(RawFeatures, usize)> {
+        let featurize = |share: &[(Cow<'_, str>, usize)]| -> Vec<(RawFeatures, usize)> {
+            share
+                .iter()
+                .map(|(text, class)| {
+                    let mut raw = Vec::new();
+                    self.raw_features(text, &mut raw);
+                    (raw, *class)
+                })
+                .collect()
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, TRAINING_THREADS);
+        if threads == 1 || texts.len() < 2 * threads {
+            return featurize(texts);
+        }
+        let share = texts.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = texts
+                .chunks(share)
+                .map(|chunk| scope.spawn(move || featurize(chunk)))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|handle| match handle.join() {
+                    Ok(docs) => docs,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        })
     }
 
     /// Uncalibrated class probabilities (temperature 1), as trained.
