@@ -12,10 +12,10 @@ use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use anyhow::{bail, Context};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Notify};
 
 use super::{Classifier, Intent, Prediction};
 
@@ -315,6 +315,118 @@ impl Default for WorkerOptions {
     }
 }
 
+/// A classifier that may still be training. The server listens while the YAML classifier
+/// trains (most of its start-up time): logins and menu numbers need no classifier, and the
+/// rare free-text message that comes first waits for it (at most the training time).
+#[derive(Clone)]
+struct Trained(Arc<TrainedSlot>);
+
+/// Where a classifier in training lands.
+pub struct TrainedSlot {
+    classifier: OnceLock<Arc<dyn Classifier>>,
+    ready: Notify,
+}
+
+impl TrainedSlot {
+    /// Hands over the trained classifier and wakes whoever waits for it (only the first
+    /// call counts).
+    fn fill(&self, classifier: Arc<dyn Classifier>) {
+        let _ = self.classifier.set(classifier);
+        self.ready.notify_waiters();
+    }
+}
+
+impl Trained {
+    fn now(classifier: Arc<dyn Classifier>) -> Trained {
+        Trained(Arc::new(TrainedSlot {
+            classifier: OnceLock::from(classifier),
+            ready: Notify::new(),
+        }))
+    }
+
+    fn later() -> (Trained, Arc<TrainedSlot>) {
+        let slot = Arc::new(TrainedSlot {
+            classifier: OnceLock::new(),
+            ready: Notify::new(),
+        });
+        (Trained(Arc::clone(&slot)), slot)
+    }
+
+    async fn get(&self) -> &Arc<dyn Classifier> {
+        loop {
+            if let Some(classifier) = self.0.classifier.get() {
+                return classifier;
+            }
+            // Registered before the second look, so a `fill` in between is not missed.
+            let ready = self.0.ready.notified();
+            tokio::pin!(ready);
+            ready.as_mut().enable();
+            if let Some(classifier) = self.0.classifier.get() {
+                return classifier;
+            }
+            ready.await;
+        }
+    }
+}
+
+/// A classifier whose training failed: every message is "not understood", so customers
+/// still have the menu's numbers.
+struct Untrained;
+
+impl Classifier for Untrained {
+    fn classify(&self, _text: &str) -> Prediction {
+        Prediction::not_understood()
+    }
+}
+
+/// Starts loading the server's classifier on a thread of its own, and answers once the
+/// server may listen: with the YAML classifier (the default) as soon as the intents file
+/// is parsed and valid, training going on meanwhile (see [`Trained`]); with a model, once
+/// everything is loaded. A bad intents file or model is an error here, before listening.
+pub fn start_loading(
+    args: ClassifierArgs,
+    intents: Option<PathBuf>,
+) -> std::io::Result<oneshot::Receiver<anyhow::Result<ModelWorker>>> {
+    let (done, loaded) = oneshot::channel();
+    // A thread that ends with training, not one of the blocking pool's, which idle on
+    // for 10 s with their allocator heaps.
+    std::thread::Builder::new()
+        .name("classifier-training".into())
+        .spawn(move || {
+            if args.classifier != ClassifierMode::Yaml {
+                let _ = done.send(load(&args, intents.as_deref()).map(|c| c.worker));
+                return;
+            }
+            let data = match super::load_training_data(intents.as_deref()) {
+                Ok(data) => data,
+                Err(err) => {
+                    let _ = done.send(Err(err.into()));
+                    return;
+                }
+            };
+            let (worker, slot) = ModelWorker::inline_when_trained();
+            let _ = done.send(Ok(worker));
+            let started = std::time::Instant::now();
+            match std::panic::catch_unwind(|| super::train(&data, intents.as_deref())) {
+                Ok(classifier) => {
+                    tracing::info!(
+                        training_ms = started.elapsed().as_millis() as u64,
+                        examples = data.examples().count(),
+                        "classifier trained"
+                    );
+                    slot.fill(classifier);
+                }
+                Err(_) => {
+                    tracing::error!(
+                        "training the classifier failed: free text is not understood, menu numbers work"
+                    );
+                    slot.fill(Arc::new(Untrained));
+                }
+            }
+        })?;
+    Ok(loaded)
+}
+
 struct Job {
     text: String,
     reply: oneshot::Sender<Prediction>,
@@ -333,7 +445,7 @@ struct Counters {
 #[derive(Clone)]
 pub struct ModelWorker {
     sender: Option<SyncSender<Job>>,
-    fallback: Arc<dyn Classifier>,
+    fallback: Trained,
     counters: Arc<Counters>,
     inline_below: Option<f32>,
 }
@@ -344,10 +456,28 @@ impl ModelWorker {
     pub fn inline(classifier: Arc<dyn Classifier>) -> ModelWorker {
         ModelWorker {
             sender: None,
-            fallback: classifier,
+            fallback: Trained::now(classifier),
             counters: Arc::default(),
             inline_below: None,
         }
+    }
+
+    /// A worker without threads whose classifier is still training: messages wait for it
+    /// (see [`Trained`]). The returned slot receives it.
+    fn inline_when_trained() -> (ModelWorker, Arc<TrainedSlot>) {
+        let (fallback, slot) = Trained::later();
+        let worker = ModelWorker {
+            sender: None,
+            fallback,
+            counters: Arc::default(),
+            inline_below: None,
+        };
+        (worker, slot)
+    }
+
+    /// Waits until the classifier is trained (at once unless it is still training).
+    pub async fn trained(&self) {
+        self.fallback.get().await;
     }
 
     /// Starts `options.threads` threads classifying with `model`. `fallback` answers when
@@ -395,7 +525,7 @@ impl ModelWorker {
         }
         Ok(ModelWorker {
             sender: Some(sender),
-            fallback,
+            fallback: Trained::now(fallback),
             counters,
             inline_below: options.answer_confident_inline,
         })
@@ -404,11 +534,12 @@ impl ModelWorker {
     /// Classifies `text` on the worker threads; answers with the fallback classifier at
     /// once when the queue is full, and when the model panics.
     pub async fn classify(&self, text: &str) -> Prediction {
+        let fallback = self.fallback.get().await;
         let Some(sender) = &self.sender else {
-            return self.fallback.classify(text);
+            return fallback.classify(text);
         };
         if let Some(unsure_below) = self.inline_below {
-            let prediction = self.fallback.classify(text);
+            let prediction = fallback.classify(text);
             if matches!(prediction.decision, super::Decision::Intent(_))
                 && prediction.confidence >= unsure_below
             {
@@ -426,12 +557,12 @@ impl ModelWorker {
             Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) => {
                 self.counters.pending.fetch_sub(1, Ordering::Relaxed);
                 self.counters.saturated.fetch_add(1, Ordering::Relaxed);
-                return self.fallback.classify(&job.text);
+                return fallback.classify(&job.text);
             }
         }
         match answer.await {
             Ok(prediction) => prediction,
-            Err(_) => self.fallback.classify(text),
+            Err(_) => fallback.classify(text),
         }
     }
 
@@ -534,5 +665,64 @@ mod tests {
         assert!(!worker.has_threads());
         assert_eq!(worker.classify("chao").await.intent, Intent::Salir);
         assert_eq!(worker.saturated(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_message_waits_for_the_classifier_in_training_then_gets_its_answer() {
+        let (worker, slot) = ModelWorker::inline_when_trained();
+        let asking = tokio::spawn({
+            let worker = worker.clone();
+            async move { worker.classify("chao").await.intent }
+        });
+        // Let the asker run until it waits.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            !asking.is_finished(),
+            "answered before the classifier was trained"
+        );
+        slot.fill(Arc::new(Fixed(Intent::Salir)));
+        assert_eq!(asking.await.unwrap(), Intent::Salir);
+        // Later messages find it at once; a second fill changes nothing.
+        slot.fill(Arc::new(Fixed(Intent::ReiniciarServicios)));
+        assert_eq!(worker.classify("chao").await.intent, Intent::Salir);
+        worker.trained().await;
+    }
+
+    #[tokio::test]
+    async fn loading_for_the_server_refuses_a_bad_intents_file_before_listening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.yaml");
+        std::fs::write(&path, "version: \"3.1\"\nnlu:\n  - intent: [\n").unwrap();
+        let loaded = start_loading(ClassifierArgs::default(), Some(path.clone()));
+        let err = loaded
+            .unwrap()
+            .await
+            .unwrap()
+            .err()
+            .expect("a bad file is an error");
+        assert!(format!("{err:#}").contains("bad.yaml"), "{err:#}");
+    }
+
+    #[tokio::test]
+    async fn loading_for_the_server_answers_before_training_and_classifies_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mini.yaml");
+        std::fs::write(
+            &path,
+            "version: \"3.1\"\nnlu:\n  - intent: salir\n    examples: |\n      - chao\n      - adios\n      - me voy\n  - intent: reiniciar_servicios\n    examples: |\n      - reinicien el modem\n      - reiniciar internet\n      - se cayo el wifi\n",
+        )
+        .unwrap();
+        let worker = start_loading(ClassifierArgs::default(), Some(path))
+            .unwrap()
+            .await
+            .unwrap()
+            .unwrap();
+        worker.trained().await;
+        assert_eq!(
+            worker.classify("reinicien el modem").await.intent,
+            Intent::ReiniciarServicios
+        );
     }
 }

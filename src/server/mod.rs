@@ -43,7 +43,7 @@ use crate::auth;
 use crate::console::Console;
 use crate::conversation::Policy;
 use crate::hub::Hub;
-use crate::nlu::select::{self, ClassifierArgs};
+use crate::nlu::select::{self, ClassifierArgs, ModelWorker};
 use crate::protocol::console as to_console;
 use crate::registry::{InboxRetention, Location, Registry, SqliteSync, StoreConfig};
 use admission::Gate;
@@ -165,6 +165,8 @@ pub struct Server {
     /// The per-address budgets (logins, registrations, token attempts are spent by the
     /// conversations; new connections by the accept loops).
     pub budgets: Arc<Budgets>,
+    /// Classifies customers' free text (the YAML classifier may still be training).
+    classifier: ModelWorker,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<()>,
 }
@@ -179,23 +181,11 @@ impl Server {
             )?)),
             None => None,
         };
-        // The classifier trains on its own thread while the registry opens (the two are
-        // most of the start-up time, and neither needs the other). A thread that ends with
-        // training, not one of the blocking pool's, which idle on for 10 s with their
-        // allocator heaps: training frees ~16 MB, which stayed resident (38–41 MB after
-        // start) until the binary's `release_freed_memory` asked mimalloc for it once the
-        // server listens (21.7 MB).
-        let training = {
-            let (args, intents) = (config.classifier.clone(), config.intents.clone());
-            let (done, trained) = tokio::sync::oneshot::channel();
-            std::thread::Builder::new()
-                .name("classifier-training".into())
-                .spawn(move || {
-                    let _ = done.send(select::load(&args, intents.as_deref()));
-                })
-                .context("starting the classifier's training thread")?;
-            trained
-        };
+        // The classifier loads on its own thread while the registry opens (the two are
+        // most of the start-up time, and neither needs the other); the YAML classifier's
+        // training goes on after the server listens (see `select::start_loading`).
+        let classifier = select::start_loading(config.classifier.clone(), config.intents.clone())
+            .context("starting the classifier's training thread")?;
         // Opening migrates the schema (SQLite: on a blocking thread, off the workers).
         let store_config = StoreConfig {
             pool_size: config.db_pool,
@@ -216,7 +206,7 @@ impl Server {
             let cap = registry.limit_size(config.db_max_bytes).await?;
             tracing::info!(cap, "database size capped");
         }
-        let classifiers = training
+        let classifier = classifier
             .await
             .context("the classifier's training thread failed")??;
         let token = match &config.token {
@@ -243,7 +233,7 @@ impl Server {
         let budgets = Arc::new(Budgets::new(&config.limits));
         let shared = connection::Shared::new(
             services.clone(),
-            classifiers.worker,
+            classifier.clone(),
             config.limits,
             tls.clone(),
             Arc::clone(&metrics),
@@ -264,9 +254,16 @@ impl Server {
             services,
             metrics,
             budgets,
+            classifier,
             shutdown,
             task,
         })
+    }
+
+    /// Waits until the classifier is trained: the server listens before (see
+    /// `select::start_loading`).
+    pub async fn classifier_trained(&self) {
+        self.classifier.trained().await;
     }
 
     /// Stops accepting, says goodbye to every connection and waits for them (bounded by
@@ -510,6 +507,8 @@ pub async fn run(
         started.elapsed().as_millis(),
     ));
     tracing::info!(token_file = %token_file.display(), "executives' token file");
+    // `shutdown` may start by giving start-up's freed memory back: training's too.
+    server.classifier_trained().await;
     shutdown.await;
     console.print(to_console::STOPPING);
     server.shutdown().await;

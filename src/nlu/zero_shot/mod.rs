@@ -314,7 +314,7 @@ impl Classifier for ZeroShotClassifier {
             Ok(prediction) => prediction,
             Err(err) => {
                 tracing::warn!(cause = %err, "zero-shot classification failed; abstaining");
-                fallback_prediction()
+                Prediction::not_understood()
             }
         }
     }
@@ -369,16 +369,6 @@ fn softmax(values: &[f32]) -> Vec<f32> {
 }
 
 /// The abstaining prediction used when no classifier could answer.
-pub(crate) fn fallback_prediction() -> Prediction {
-    Prediction {
-        intent: Intent::Fallback,
-        confidence: 0.0,
-        ranking: Vec::new(),
-        decision: Decision::Fallback,
-        topic: None,
-    }
-}
-
 /// Sorts `ranking` best first and decides: fallback below `threshold`, clarify when the
 /// runner-up is within `margin`, else the best intent. For a fallback, `confidence` is the
 /// best option's score.
@@ -386,7 +376,7 @@ pub(crate) fn decide(mut ranking: Vec<(Intent, f32)>, threshold: f32, margin: f3
     ranking.retain(|(intent, _)| *intent != Intent::Fallback);
     ranking.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let Some(&(best, score)) = ranking.first() else {
-        return fallback_prediction();
+        return Prediction::not_understood();
     };
     let decision = match ranking.get(1) {
         _ if score < threshold => Decision::Fallback,
