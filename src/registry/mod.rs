@@ -524,7 +524,8 @@ pub trait Store: Send + Sync + 'static {
     /// See [`Registry::limit_size`]; [`RegistryError::Unsupported`] where it makes no sense.
     async fn limit_size(&self, max_bytes: u64) -> Result<u64, RegistryError>;
     /// Keeps a message in the NLU inbox, then drops what `retention` no longer allows
-    /// (older than its age, then the oldest beyond its count), in one transaction.
+    /// (older than its age, then the oldest beyond its count), in one transaction. A
+    /// store may write it a moment later, in a batch; [`inbox`](Self::inbox) sees it.
     async fn keep_inbox_message(
         &self,
         message: InboxMessage,
@@ -609,6 +610,10 @@ impl Registry {
     /// Keeps a free-text message the classifier did not handle well in the NLU inbox (no
     /// customer data: see [`inbox`]); the store then drops what this handle's retention
     /// no longer allows, oldest first.
+    ///
+    /// Nothing is acknowledged to the customer for it: the SQLite store writes it with the
+    /// consultations (see [`record_consultation`](Self::record_consultation)), within
+    /// [`FLUSH_EVERY`]; a crash can lose the messages of that last moment.
     pub async fn keep_inbox_message(&self, message: InboxMessage) -> Result<(), RegistryError> {
         self.bounded(self.store.keep_inbox_message(message, self.retention))
             .await

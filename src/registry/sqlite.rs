@@ -6,8 +6,8 @@
 //!   transaction, waiting for another process's write lock at most until the caller's time
 //!   budget runs out; a write whose caller already gave up is skipped (not started) or
 //!   rolled back (not yet committed). After the commit, and before answering, it forgets the
-//!   touched customers in the read cache. It also writes the pending consultations in
-//!   batches and watches `PRAGMA data_version` for other processes' changes.
+//!   touched customers in the read cache. It also writes the pending consultations and NLU
+//!   inbox messages in batches and watches `PRAGMA data_version` for other processes' changes.
 //! - **Reader threads**, each with its own connection, answer the reads the cache cannot:
 //!   in WAL mode a reader never waits for a writer, so a stalled write (another process
 //!   holding the write lock) does not hold up the list of a customer's requests.
@@ -43,14 +43,15 @@ use crate::rut::Rut;
 /// How often (in flushes) the background thread checkpoints the WAL: every 0.5 s.
 const CHECKPOINT_EVERY_FLUSHES: u32 = 20;
 
-/// How long a batch of consultations waits for another process's write lock before it is
+/// How long a batch of pending rows waits for another process's write lock before it is
 /// put back for the next round: the writer must not stall customers' writes for an audit
 /// trail.
-const CONSULTATIONS_BUSY_WAIT: Duration = Duration::from_millis(50);
+const PENDING_BUSY_WAIT: Duration = Duration::from_millis(50);
 
-/// At most this many consultations wait to be written; beyond, the oldest are dropped (and
-/// logged), so a database locked for long cannot grow memory without bound.
-const MAX_PENDING_CONSULTATIONS: usize = 100_000;
+/// At most this many consultations, and as many inbox messages, wait to be written; beyond,
+/// the oldest are dropped (and logged), so a database locked for long cannot grow memory
+/// without bound.
+const MAX_PENDING: usize = 100_000;
 
 /// The time budget of [`SqliteStore::seed_load_customers`] (one large transaction at
 /// start-up, not a customer waiting).
@@ -63,7 +64,7 @@ type Work = Box<dyn FnOnce(&mut Connection) + Send>;
 enum Job {
     /// An operation for a caller.
     Run(Work),
-    /// The writer's periodic chores: write the pending consultations, notice other
+    /// The writer's periodic chores: write the pending rows, notice other
     /// processes' changes and, when `catch_up_wal`, checkpoint with writes held back.
     Chores { catch_up_wal: bool },
 }
@@ -73,6 +74,26 @@ struct Consultation {
     request: RequestId,
     at: i64,
     channel: String,
+}
+
+/// A message for the NLU inbox waiting to be written, with the retention to apply after.
+struct InboxRow {
+    message: InboxMessage,
+    at: i64,
+    retention: InboxRetention,
+}
+
+/// Rows nobody waits for, written in batches by the writer (see [`flush_pending`]).
+#[derive(Default)]
+struct Pending {
+    consultations: Vec<Consultation>,
+    inbox: Vec<InboxRow>,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.consultations.is_empty() && self.inbox.is_empty()
+    }
 }
 
 /// Customers whose cached copy a write changed: forgotten after its commit.
@@ -91,8 +112,9 @@ pub(super) struct SqliteStore {
     /// `None` for a read-only handle, which has no background thread to notice other
     /// processes' changes.
     cache: Option<Arc<Cache>>,
-    /// Consultations not written yet, see [`Store::record_consultation`].
-    pending: Arc<Mutex<Vec<Consultation>>>,
+    /// Consultations and inbox messages not written yet, see
+    /// [`Store::record_consultation`] and [`Store::keep_inbox_message`].
+    pending: Arc<Mutex<Pending>>,
     /// Whether chores are already queued for the writer (at most one at a time).
     chores_queued: Arc<AtomicBool>,
     writer_thread: Option<JoinHandle<()>>,
@@ -102,7 +124,7 @@ pub(super) struct SqliteStore {
 
 impl Drop for SqliteStore {
     /// Closes the queues and waits for the writer to finish what was queued and to write the
-    /// pending consultations (it ends once the queue is closed and empty).
+    /// pending rows (it ends once the queue is closed and empty).
     fn drop(&mut self) {
         self.writer = None;
         self.readers = None;
@@ -117,7 +139,7 @@ impl Drop for SqliteStore {
 /// What the writer thread needs besides its connection.
 struct WriterContext {
     cache: Option<Arc<Cache>>,
-    pending: Arc<Mutex<Vec<Consultation>>>,
+    pending: Arc<Mutex<Pending>>,
     chores_queued: Arc<AtomicBool>,
     /// The connection's `data_version` when last compared.
     seen: i64,
@@ -235,7 +257,7 @@ impl SqliteStore {
     ) -> Result<SqliteStore, RegistryError> {
         let shown = path.unwrap_or(Path::new(":memory:"));
         let cache = cache.map(Arc::new);
-        let pending = Arc::new(Mutex::new(Vec::new()));
+        let pending = Arc::new(Mutex::new(Pending::default()));
         let chores_queued = Arc::new(AtomicBool::new(false));
         let seen = data_version(&conn)?;
         let context = WriterContext {
@@ -440,7 +462,7 @@ fn writer_loop(mut conn: Connection, mut queue: mpsc::Receiver<Job>, mut context
             Job::Run(work) => run(&mut conn, work),
             Job::Chores { catch_up_wal } => {
                 context.chores_queued.store(false, Ordering::Release);
-                flush_consultations(&mut conn, &context.pending, CONSULTATIONS_BUSY_WAIT);
+                flush_pending(&mut conn, &context.pending, PENDING_BUSY_WAIT);
                 notice_external_changes(&conn, &mut context);
                 if catch_up_wal {
                     catch_up(&conn);
@@ -449,7 +471,7 @@ fn writer_loop(mut conn: Connection, mut queue: mpsc::Receiver<Job>, mut context
         }
     }
     // Every handle is gone: write what is left.
-    flush_consultations(&mut conn, &context.pending, schema::BUSY_TIMEOUT);
+    flush_pending(&mut conn, &context.pending, schema::BUSY_TIMEOUT);
 }
 
 fn reader_loop(mut conn: Connection, queue: &flume::Receiver<Job>) {
@@ -483,17 +505,19 @@ fn notice_external_changes(conn: &Connection, context: &mut WriterContext) {
     }
 }
 
-/// Writes the pending consultations in one transaction. Consultations of requests that do
-/// not exist are skipped. When another process holds the write lock longer than `wait`, the
-/// batch is put back for the next round; on another database error it is dropped (and
-/// logged): it is an audit trail, and keeping it would grow memory while the disk is full.
-fn flush_consultations(conn: &mut Connection, pending: &Mutex<Vec<Consultation>>, wait: Duration) {
+/// Writes the pending consultations and inbox messages in one transaction, then drops the
+/// inbox rows the newest message's retention no longer allows. Consultations of requests
+/// that do not exist are skipped. When another process holds the write lock longer than
+/// `wait`, the batch is put back for the next round; on another database error it is
+/// dropped (and logged): neither is acknowledged to anybody, and keeping them would grow
+/// memory while the disk is full.
+fn flush_pending(conn: &mut Connection, pending: &Mutex<Pending>, wait: Duration) {
     let batch = std::mem::take(&mut *pending.lock().unwrap_or_else(|e| e.into_inner()));
     if batch.is_empty() {
         return;
     }
     let started = Instant::now();
-    let written = (|| -> Result<(), rusqlite::Error> {
+    let written = (|| -> Result<(), RegistryError> {
         conn.busy_timeout(wait)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
@@ -501,7 +525,7 @@ fn flush_consultations(conn: &mut Connection, pending: &Mutex<Vec<Consultation>>
                 "INSERT INTO consultations (request_id, at, channel)
                  SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM requests WHERE id = ?1)",
             )?;
-            for consultation in &batch {
+            for consultation in &batch.consultations {
                 // Numbers beyond i64::MAX cannot exist: skipped like any missing request.
                 let Ok(id) = i64::try_from(consultation.request) else {
                     continue;
@@ -509,28 +533,61 @@ fn flush_consultations(conn: &mut Connection, pending: &Mutex<Vec<Consultation>>
                 insert.execute(params![id, consultation.at, consultation.channel])?;
             }
         }
-        tx.commit()
+        if let Some(last) = batch.inbox.last() {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO nlu_inbox (at, text, outcome, predicted, confidence)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for row in &batch.inbox {
+                let message = &row.message;
+                insert.execute(params![
+                    row.at,
+                    message.text,
+                    message.outcome.name(),
+                    message.predicted.name(),
+                    f64::from(message.confidence)
+                ])?;
+            }
+            prune_inbox(&tx, now_millis(), tx.last_insert_rowid(), last.retention)?;
+        }
+        tx.commit()?;
+        Ok(())
     })();
+    let busy = |err: &RegistryError| {
+        matches!(err, RegistryError::Sqlite(e)
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy))
+    };
     match written {
         // How long the writer was busy with it (RUST_LOG=reclamos::registry=debug).
-        Ok(()) => {
-            tracing::debug!(rows = batch.len(), took = ?started.elapsed(), "consultations written")
-        }
-        Err(err) if err.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => {
+        Ok(()) => tracing::debug!(
+            consultations = batch.consultations.len(),
+            inbox = batch.inbox.len(),
+            took = ?started.elapsed(),
+            "pending rows written"
+        ),
+        Err(err) if busy(&err) => {
             let mut pending = pending.lock().unwrap_or_else(|e| e.into_inner());
             let newer = std::mem::replace(&mut *pending, batch);
-            pending.extend(newer);
-            let excess = pending.len().saturating_sub(MAX_PENDING_CONSULTATIONS);
-            if excess > 0 {
-                pending.drain(..excess);
-                tracing::error!(
-                    lost = excess,
-                    "the database stayed locked: consultations dropped"
-                );
+            pending.consultations.extend(newer.consultations);
+            pending.inbox.extend(newer.inbox);
+            let lost = keep_newest(&mut pending.consultations) + keep_newest(&mut pending.inbox);
+            if lost > 0 {
+                tracing::error!(lost, "the database stayed locked: pending rows dropped");
             }
         }
-        Err(err) => tracing::error!(cause = %err, lost = batch.len(), "writing consultations"),
+        Err(err) => tracing::error!(
+            cause = %err,
+            lost = batch.consultations.len() + batch.inbox.len(),
+            "writing pending rows"
+        ),
     }
+}
+
+/// Drops the oldest rows beyond [`MAX_PENDING`]; returns how many.
+fn keep_newest<T>(rows: &mut Vec<T>) -> usize {
+    let excess = rows.len().saturating_sub(MAX_PENDING);
+    rows.drain(..excess);
+    excess
 }
 
 /// Starts the thread that checkpoints the WAL of `path` with its own connection (a
@@ -810,10 +867,9 @@ impl Store for SqliteStore {
             at: now_millis(),
             channel: channel.to_string(),
         };
-        self.pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(consultation);
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.consultations.push(consultation);
+        keep_newest(&mut pending.consultations);
     }
 
     async fn consultations(&self, id: RequestId) -> Result<Vec<DateTime<Utc>>, RegistryError> {
@@ -821,7 +877,7 @@ impl Store for SqliteStore {
         let pending = Arc::clone(&self.pending);
         let budget = self.budget();
         self.on_writer(move |conn| {
-            flush_consultations(conn, &pending, budget);
+            flush_pending(conn, &pending, budget);
             let mut stmt = conn
                 .prepare_cached("SELECT at FROM consultations WHERE request_id = ?1 ORDER BY id")?;
             let rows = stmt.query_map([sql_id(id)?], |row| time_from_sql(row, 0))?;
@@ -935,27 +991,22 @@ impl Store for SqliteStore {
         .await
     }
 
+    /// Never waits: the message is written with the consultations (see
+    /// [`flush_pending`]), within [`FLUSH_EVERY`].
     async fn keep_inbox_message(
         &self,
         message: InboxMessage,
         retention: InboxRetention,
     ) -> Result<(), RegistryError> {
-        self.write(self.budget(), move |conn, _| {
-            let now = now_millis();
-            conn.prepare_cached(
-                "INSERT INTO nlu_inbox (at, text, outcome, predicted, confidence)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![
-                now,
-                message.text,
-                message.outcome.name(),
-                message.predicted.name(),
-                f64::from(message.confidence)
-            ])?;
-            prune_inbox(conn, now, conn.last_insert_rowid(), retention)
-        })
-        .await
+        let row = InboxRow {
+            message,
+            at: now_millis(),
+            retention,
+        };
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.inbox.push(row);
+        keep_newest(&mut pending.inbox);
+        Ok(())
     }
 
     async fn serial_failures(&self, rut: Rut) -> Result<SerialFailures, RegistryError> {
@@ -1051,7 +1102,11 @@ impl Store for SqliteStore {
     }
 
     async fn inbox(&self, include_reviewed: bool) -> Result<Vec<InboxEntry>, RegistryError> {
-        self.read(move |conn| {
+        // On the writer: it writes what is pending first, then reads.
+        let pending = Arc::clone(&self.pending);
+        let budget = self.budget();
+        self.on_writer(move |conn| {
+            flush_pending(conn, &pending, budget);
             let mut stmt = conn.prepare_cached(
                 "SELECT id, at, text, outcome, predicted, confidence, reviewed_at, label
                  FROM nlu_inbox WHERE ?1 OR reviewed_at IS NULL ORDER BY id",
@@ -1837,6 +1892,32 @@ mod tests {
         assert!((all[1].confidence - 0.3).abs() < 1e-6);
     }
 
+    #[tokio::test]
+    async fn inbox_messages_are_written_in_the_background_without_a_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inbox.db");
+        let store = file(&path);
+        for text in ["uno", "dos"] {
+            store
+                .keep_inbox_message(miss(text), InboxRetention::default())
+                .await
+                .unwrap();
+        }
+        // Another connection, as `reclamos nlu export` has, sees them within a moment.
+        let other = Connection::open(&path).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let count = loop {
+            let count: i64 = other
+                .query_row("SELECT count(*) FROM nlu_inbox", [], |row| row.get(0))
+                .unwrap();
+            if count == 2 || Instant::now() > deadline {
+                break count;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        assert_eq!(count, 2);
+    }
+
     /// Figures for the report: `cargo test --lib inbox_cost -- --ignored --nocapture`.
     #[tokio::test(flavor = "multi_thread")]
     #[ignore = "a measurement, not a check"]
@@ -1855,7 +1936,7 @@ mod tests {
         }
         let took = started.elapsed();
         println!(
-            "{n} inserts with retention {} rows: {:?} ({:.1} per ms)",
+            "{n} messages kept (queued, written in batches) with retention {} rows: {:?} ({:.1} per ms)",
             retention.max_rows,
             took,
             n as f64 / took.as_secs_f64() / 1000.0

@@ -11,7 +11,7 @@ use reclamos::nlu::review_cli::{self, ReviewSummary};
 use reclamos::nlu::{data, load_classifier, Decision, Intent};
 use reclamos::protocol::customer as say;
 
-use crate::common::{TestServer, JORGE};
+use crate::common::{eventually, TestServer, JORGE};
 
 /// Requests in wording the training file lacks; the test uses the first one the
 /// classifier really falls back on with the intents file as it is.
@@ -89,7 +89,8 @@ async fn a_fallback_is_labelled_in_nlu_review_and_understood_after_a_reload() {
     customer.send(message).await;
     customer.expect(say::NOT_UNDERSTOOD).await;
     customer.expect_menu().await;
-    let pending = export(&db, false);
+    // Nobody waits for it: the server writes it within a moment, in a batch.
+    let pending = eventually(|| export(&db, false), |rows| !rows.is_empty()).await;
     assert_eq!(pending.len(), 1, "{pending:#?}");
     assert_eq!(pending[0]["text"], message);
     assert_eq!(pending[0]["outcome"], "fallback");
