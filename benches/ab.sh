@@ -12,7 +12,8 @@
 # build's own generator, whose billing question the new build sends to an executive. Output: one JSON line per run in $OUT (the load
 # generator's report plus the server's CPU seconds from /proc), logs in $WORK/runs/.
 # The new build is started with the per-address limits off (every simulated customer comes
-# from 127.0.0.1); set NEW_IS_OLD_STYLE=1 when the new build predates those options.
+# from 127.0.0.1); set NEW_IS_OLD_STYLE=1 when the new build predates those options, and
+# OLD_IS_NEW_STYLE=1 when the old build has them too.
 set -u
 ulimit -n 65536 2>/dev/null || ulimit -n 20000
 WORK=${WORK:-/tmp/reclamos-ab}
@@ -27,7 +28,7 @@ PORT=17100
 APORT=17101
 
 flags() { # extra server flags per build
-  if [ "$1" = new ] && [ -z "${NEW_IS_OLD_STYLE:-}" ]; then
+  if { [ "$1" = new ] && [ -z "${NEW_IS_OLD_STYLE:-}" ]; } || { [ "$1" = old ] && [ -n "${OLD_IS_NEW_STYLE:-}" ]; }; then
     echo "--max-pre-login-connections 20000 --max-pre-login-per-address 100000 --address-connections off --address-logins off --address-registrations off"
   fi
 }

@@ -586,7 +586,7 @@ impl Hub {
         self.to_customer(agent, customer, |name| CustomerEvent::RequestChanged {
             agent: name.to_string(),
             request,
-            change,
+            change: Box::new(change),
         })
     }
 

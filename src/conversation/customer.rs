@@ -1432,7 +1432,7 @@ impl Session {
                 request,
                 change,
             } => {
-                match change {
+                match *change {
                     RequestChange::Subject(subject) => {
                         out.send(say::subject_changed(&agent, request, &subject));
                     }
