@@ -368,7 +368,9 @@ async fn small_dialogue_bugs_at_the_menu_and_the_serial_prompt() {
         customer.expect_menu().await;
     }
     // A request named by its topic from the menu, as inside the list.
-    customer.send("¿qué pasa con el cambio de plan?").await;
+    customer
+        .send("¿qué pasa con el cambio de plan? quiero reclamar")
+        .await;
     customer
         .expect(&to_customer::request_title(PLAN_REQUEST, "Cambio de Plan"))
         .await;
