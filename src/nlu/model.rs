@@ -199,6 +199,11 @@ type RawFeatures = Vec<(u64, f32, u8)>;
 
 type FeatureMap = HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>;
 
+/// A text's hash, for an order and seeds that do not depend on where the text is.
+fn text_hash(text: &str) -> u64 {
+    feature_hash(0, &[text.as_bytes()])
+}
+
 /// FNV-1a over a namespace byte and some byte slices.
 fn feature_hash(ns: u8, parts: &[&[u8]]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -853,19 +858,25 @@ impl YamlClassifier {
     fn train(&mut self, data: &TrainingData) {
         let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed_cafe);
         // Training set: every example, plus TYPO_COPIES copies with random typos so the
-        // character n-grams learn to tolerate them. The texts come first, in one sequence
-        // of random draws; their features are then computed on several threads (the
-        // largest part of training after the epochs), in the same order.
+        // character n-grams learn to tolerate them. The model must not depend on the order
+        // of the file (`nlu review` appends to it; with one stream of random draws, and
+        // the epochs' shuffles starting from the file's order, reordering the same
+        // examples moved real-es accuracy between 89.3% and 92.7%): each example's typos
+        // come from a seed of its own text, and the texts are put in an order of their
+        // own (by hash) before anything else. Their features are then computed on several
+        // threads (the largest part of training after the epochs), in that order.
         let mut texts: Vec<(Cow<'_, str>, usize)> = Vec::new();
         for (example, intent) in data.examples() {
             let Some(class) = CLASSES.iter().position(|c| *c == intent) else {
                 continue;
             };
             texts.push((Cow::Borrowed(example), class));
+            let mut typos = rand::rngs::StdRng::seed_from_u64(text_hash(example));
             for _ in 0..TYPO_COPIES {
-                texts.push((Cow::Owned(add_typos(example, 0.06, &mut rng)), class));
+                texts.push((Cow::Owned(add_typos(example, 0.06, &mut typos)), class));
             }
         }
+        texts.sort_by_cached_key(|(text, class)| (text_hash(text), *class, text.clone()));
         let docs = self.raw_features_of_all(&texts);
         // Vocabulary, document frequencies and namespace weights, turning each document's
         // hashes into feature indexes on the way.
