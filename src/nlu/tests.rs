@@ -503,3 +503,45 @@ fn calibration_error_measures_the_gap_between_confidence_and_accuracy() {
         overconfident.ece
     );
 }
+
+/// `PLAIN_RASA` with its intents, and the examples inside each, in reverse order.
+fn reversed_plain_rasa() -> String {
+    let mut blocks: Vec<Vec<&str>> = Vec::new();
+    for line in PLAIN_RASA.lines().skip(2) {
+        if line.starts_with("- intent:") {
+            blocks.push(vec![line]);
+        } else if let Some(block) = blocks.last_mut() {
+            block.push(line);
+        }
+    }
+    let mut out = String::from("version: \"3.1\"\nnlu:\n");
+    for block in blocks.iter().rev() {
+        let (head, examples) = block.split_at(2);
+        for line in head.iter().chain(examples.iter().rev()) {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn the_same_examples_in_another_order_train_the_same_model() {
+    let reversed = reversed_plain_rasa();
+    assert_ne!(reversed, PLAIN_RASA);
+    let (_a, forward) = write_temp(PLAIN_RASA);
+    let (_b, backward) = write_temp(&reversed);
+    let forward = YamlClassifier::new(&load_training_data(Some(&forward)).unwrap());
+    let backward = YamlClassifier::new(&load_training_data(Some(&backward)).unwrap());
+    for text in [
+        "quiero hablar con un ejecutivo",
+        "se me cayo el internet",
+        "como va mi ticket 124578",
+        "chao gracias",
+        "cuanto cuesta la fibra",
+    ] {
+        let (a, b) = (forward.classify(text), backward.classify(text));
+        assert_eq!(a.ranking, b.ranking, "{text}");
+        assert_eq!(a.decision, b.decision, "{text}");
+    }
+}
