@@ -181,8 +181,8 @@ pub trait Classifier: Send + Sync {
 /// about 0.1 s in release builds, more in debug builds and tests).
 pub fn load_classifier(path: Option<&Path>) -> anyhow::Result<Arc<dyn Classifier>> {
     if path.is_none() {
-        if let Some(classifier) = EMBEDDED.get() {
-            return Ok(classifier.clone());
+        if let Some(classifier) = embedded_if_trained() {
+            return Ok(classifier);
         }
     }
     let data = load_training_data(path)?;
@@ -191,6 +191,13 @@ pub fn load_classifier(path: Option<&Path>) -> anyhow::Result<Arc<dyn Classifier
 
 /// The embedded classifier, once trained.
 static EMBEDDED: OnceLock<Arc<YamlClassifier>> = OnceLock::new();
+
+/// The embedded classifier if this process already trained it (nothing to parse again).
+pub(crate) fn embedded_if_trained() -> Option<Arc<dyn Classifier>> {
+    EMBEDDED
+        .get()
+        .map(|classifier| Arc::clone(classifier) as Arc<dyn Classifier>)
+}
 
 /// Trains the YAML classifier on `data`, parsed from `path` (`None`: the embedded file,
 /// whose classifier is trained once per process).

@@ -397,6 +397,10 @@ pub fn start_loading(
                 let _ = done.send(load(&args, intents.as_deref()).map(|c| c.worker));
                 return;
             }
+            if let Some(trained) = intents.is_none().then(super::embedded_if_trained).flatten() {
+                let _ = done.send(Ok(ModelWorker::inline(trained)));
+                return;
+            }
             let data = match super::load_training_data(intents.as_deref()) {
                 Ok(data) => data,
                 Err(err) => {
