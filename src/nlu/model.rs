@@ -876,7 +876,8 @@ impl YamlClassifier {
                 texts.push((Cow::Owned(add_typos(example, 0.06, &mut typos)), class));
             }
         }
-        texts.sort_by_cached_key(|(text, class)| (text_hash(text), *class, text.clone()));
+        // A stable sort: texts with the same key are the same text (identical features).
+        texts.sort_by_cached_key(|(text, class)| (text_hash(text), *class));
         let docs = self.raw_features_of_all(&texts);
         // Vocabulary, document frequencies and namespace weights, turning each document's
         // hashes into feature indexes on the way.
