@@ -243,8 +243,8 @@ pub struct Waiting {
 }
 #[cfg(test)]
 mod tests {
-    /// Every connection's event queue (a tokio `mpsc` channel) allocates its first block of
-    /// 32 slots when it is made, so each byte of `CustomerEvent` is 32 bytes of every idle
+    /// Every connection's event queue (the server's bounded channel) allocates its first
+    /// block of 32 slots when it is made, so each byte of `CustomerEvent` is 32 bytes of every idle
     /// customer's memory: `RequestChanged` with its change inline made it 56 bytes (+256
     /// bytes per connection, measured as 17.3 -> 17.6 KiB per idle connection).
     #[test]

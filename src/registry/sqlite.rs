@@ -429,9 +429,14 @@ fn write_now<T, R>(
     Ok(value)
 }
 
+/// Whether SQLite gave up waiting for another connection's lock ("database is locked").
+fn is_busy(err: &rusqlite::Error) -> bool {
+    err.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+}
+
 /// SQLite's "database is locked" after waiting all of `budget` is a timeout of the store.
 fn busy_as_timeout(err: rusqlite::Error, budget: Duration) -> RegistryError {
-    if err.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) {
+    if is_busy(&err) {
         RegistryError::Timeout(budget)
     } else {
         err.into()
@@ -553,10 +558,6 @@ fn flush_pending(conn: &mut Connection, pending: &Mutex<Pending>, wait: Duration
         tx.commit()?;
         Ok(())
     })();
-    let busy = |err: &RegistryError| {
-        matches!(err, RegistryError::Sqlite(e)
-            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy))
-    };
     match written {
         // How long the writer was busy with it (RUST_LOG=reclamos::registry=debug).
         Ok(()) => tracing::debug!(
@@ -565,7 +566,7 @@ fn flush_pending(conn: &mut Connection, pending: &Mutex<Pending>, wait: Duration
             took = ?started.elapsed(),
             "pending rows written"
         ),
-        Err(err) if busy(&err) => {
+        Err(RegistryError::Sqlite(err)) if is_busy(&err) => {
             let mut pending = pending.lock().unwrap_or_else(|e| e.into_inner());
             let newer = std::mem::replace(&mut *pending, batch);
             pending.consultations.extend(newer.consultations);

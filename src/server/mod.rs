@@ -519,7 +519,6 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nlu::select::ModelWorker;
 
     /// Every connection's task holds `admit`'s future for as long as the connection lives.
     /// The futures of the rare paths (the PROXY header, the TLS handshake, a refusal) made

@@ -55,7 +55,7 @@ async fn ejemplo_1_consult_a_request_and_leave() {
         .expect_console(&to_console::customer_disconnected("Jorge Sandoval"))
         .await;
     // Consulting the request was recorded (as an audit entry, not in its history).
-    let registry = &server.registry();
+    let registry = server.registry();
     assert_eq!(registry.consultations(124_578).await.unwrap().len(), 1);
 }
 
@@ -170,7 +170,7 @@ async fn unrecognised_text_gets_help_and_the_menu() {
 #[tokio::test]
 async fn other_customers_requests_are_invisible() {
     let server = TestServer::start().await;
-    let registry = &server.registry();
+    let registry = server.registry();
     let claudio = registry
         .list(&RequestFilter::default())
         .await
@@ -197,7 +197,7 @@ async fn other_customers_requests_are_invisible() {
 #[tokio::test]
 async fn another_customers_request_and_a_missing_one_take_the_same_path() {
     let server = TestServer::start().await;
-    let registry = &server.registry();
+    let registry = server.registry();
     let jorge: Rut = JORGE.parse().unwrap();
     let all = registry.list(&RequestFilter::default()).await.unwrap();
     let claudio = all

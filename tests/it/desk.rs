@@ -183,7 +183,7 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
     customer.expect(to_customer::MORE_HELP).await;
     customer.expect_menu().await;
 
-    let registry = &server.registry();
+    let registry = server.registry();
     let plan = registry.request(PLAN_REQUEST).await.unwrap().unwrap();
     assert_eq!(plan.state, RequestState::Cerrado);
     assert_eq!(plan.history.last().unwrap().author, "Bruno");
@@ -230,7 +230,7 @@ async fn option_three_by_number_says_so_and_close_tells_the_state() {
 #[tokio::test]
 async fn a_request_abandoned_in_the_queue_is_closed_and_a_restart_is_closed() {
     let server = TestServer::start().await;
-    let registry = &server.registry();
+    let registry = server.registry();
     let mut customer = server.logged_in(JORGE).await;
     customer.send("3").await;
     customer.expect(&to_customer::enqueued(1)).await;
@@ -274,7 +274,7 @@ async fn a_request_abandoned_in_the_queue_is_closed_and_a_restart_is_closed() {
 #[tokio::test]
 async fn option_one_lists_open_requests_first_and_older_closed_ones_on_request() {
     let server = TestServer::start().await;
-    let registry = &server.registry();
+    let registry = server.registry();
     let rut: reclamos::rut::Rut = JORGE.parse().unwrap();
     let mut closed = Vec::new();
     for i in 0..5 {
@@ -400,7 +400,7 @@ async fn small_dialogue_bugs_at_the_menu_and_the_serial_prompt() {
 #[tokio::test]
 async fn complaints_reach_a_person_with_their_reason_and_side_effects_are_safe() {
     let server = TestServer::start().await;
-    let registry = &server.registry();
+    let registry = server.registry();
     let mut agent = server.agent("JuanPerez").await;
     let mut customer = server.logged_in(JORGE).await;
 

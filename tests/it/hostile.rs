@@ -294,7 +294,7 @@ async fn graceful_shutdown_tells_everyone_and_finishes() {
 async fn a_full_database_gets_an_apology_and_reads_keep_working() {
     let server = TestServer::start().await;
     let ruts = server.load_customers(1).await;
-    let registry = &server.registry();
+    let registry = server.registry();
     // Cap the database at its current size, then fill every table (each has its own pages)
     // with ever smaller rows until not even a tiny one fits.
     registry.limit_size(0).await.unwrap();

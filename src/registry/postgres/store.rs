@@ -1133,8 +1133,6 @@ fn requests_from_rows(rows: &[Row], base: usize) -> Result<Vec<Request>, Registr
     Ok(requests)
 }
 
-/// The customer with this RUT (`None` when it is not one) and their requests, oldest first,
-/// with their histories, in one statement.
 /// The server's wrong executives' tokens and the lock-out in force at `now`.
 async fn load_token_failures(
     client: &impl GenericClient,
@@ -1149,6 +1147,8 @@ async fn load_token_failures(
     })
 }
 
+/// The customer with this RUT (`None` when it is not one) and their requests, oldest first,
+/// with their histories, in one statement.
 async fn load_account(client: &impl GenericClient, rut: Rut) -> Result<Account, RegistryError> {
     let statement = client
         .prepare_cached(&format!(
