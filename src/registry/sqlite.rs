@@ -8,9 +8,12 @@
 //!   rolled back (not yet committed). After the commit, and before answering, it forgets the
 //!   touched customers in the read cache. It also writes the pending consultations and NLU
 //!   inbox messages in batches and watches `PRAGMA data_version` for other processes' changes.
-//! - **Reader threads**, each with its own connection, answer the reads the cache cannot:
-//!   in WAL mode a reader never waits for a writer, so a stalled write (another process
-//!   holding the write lock) does not hold up the list of a customer's requests.
+//! - The reads the cache cannot answer go to the writer while it has no write queued or
+//!   running ([`WriterGate`]): its page cache is warm, where a reader's is emptied by every
+//!   commit of the writer (SQLite drops a connection's cache whenever the database changed).
+//! - **Reader threads**, each with its own connection, answer the other reads, and the
+//!   scans: in WAL mode a reader never waits for a writer, so a stalled write (another
+//!   process holding the write lock) does not hold up the list of a customer's requests.
 //! - The **read cache** (`cache.rs`) answers most reads in memory, on the caller's task.
 //! - A **background thread** checkpoints the WAL with its own connection and asks the
 //!   writer for its periodic chores.
@@ -19,7 +22,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -62,11 +65,80 @@ const SEED_BUDGET: Duration = Duration::from_secs(120);
 type Work = Box<dyn FnOnce(&mut Connection) + Send>;
 
 enum Job {
-    /// An operation for a caller.
-    Run(Work),
+    /// A read for a caller.
+    Read(Work),
+    /// Any other operation for a caller (counted by the [`WriterGate`] on the writer).
+    Write(Work),
     /// The writer's periodic chores: write the pending rows, notice other
     /// processes' changes and, when `catch_up_wal`, checkpoint with writes held back.
+    /// Counted by the [`WriterGate`] like a write.
     Chores { catch_up_wal: bool },
+}
+
+/// Which thread may answer a read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// A point read (one customer, one request): the writer when it is idle, else a reader.
+    Point,
+    /// A read of many rows (lists, transcripts): always a reader, so that it never delays
+    /// a write.
+    Scan,
+}
+
+/// Lets a point read run on the writer only when it cannot land behind a write: a write
+/// may wait seconds for another process's lock, and the read must not wait with it.
+///
+/// Every write and chore is counted from before it is queued until it has run; a read goes
+/// to the writer only when the count is zero. Both check-or-count and queueing happen
+/// under one short lock, so no write can slip into the queue between a read's check and
+/// the read itself.
+#[derive(Default)]
+struct WriterGate {
+    /// Writes and chores queued for the writer or running on it.
+    writes: AtomicUsize,
+    /// Held while queueing a job together with its check or count (never across `.await`).
+    queueing: Mutex<()>,
+}
+
+impl WriterGate {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.queueing.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues a write or chore through `permit`, counted.
+    fn queue_write(&self, permit: mpsc::Permit<'_, Job>, job: Job) {
+        let _queueing = self.lock();
+        self.writes.fetch_add(1, Ordering::AcqRel);
+        permit.send(job);
+    }
+
+    /// Queues a chore when there is room, counted; gives it back when there is none.
+    fn try_queue_chore(&self, writer: &mpsc::Sender<Job>, job: Job) -> Result<(), Job> {
+        let _queueing = self.lock();
+        match writer.try_reserve() {
+            Ok(permit) => {
+                self.writes.fetch_add(1, Ordering::AcqRel);
+                permit.send(job);
+                Ok(())
+            }
+            Err(_) => Err(job),
+        }
+    }
+
+    /// Queues a read on the writer when no write is queued or running and there is room;
+    /// gives it back otherwise.
+    fn try_queue_read(&self, writer: &mpsc::Sender<Job>, job: Job) -> Result<(), Job> {
+        let _queueing = self.lock();
+        if self.writes.load(Ordering::Acquire) != 0 {
+            return Err(job);
+        }
+        writer.try_send(job).map_err(|err| err.into_inner())
+    }
+
+    /// A counted write or chore has run.
+    fn done(&self) {
+        self.writes.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// A consultation waiting to be written.
@@ -117,6 +189,8 @@ pub(super) struct SqliteStore {
     pending: Arc<Mutex<Pending>>,
     /// Whether chores are already queued for the writer (at most one at a time).
     chores_queued: Arc<AtomicBool>,
+    /// Whether the writer may take a point read now.
+    gate: Arc<WriterGate>,
     writer_thread: Option<JoinHandle<()>>,
     /// See [`StoreConfig::op_timeout`].
     op_timeout: Duration,
@@ -141,6 +215,7 @@ struct WriterContext {
     cache: Option<Arc<Cache>>,
     pending: Arc<Mutex<Pending>>,
     chores_queued: Arc<AtomicBool>,
+    gate: Arc<WriterGate>,
     /// The connection's `data_version` when last compared.
     seen: i64,
 }
@@ -259,11 +334,13 @@ impl SqliteStore {
         let cache = cache.map(Arc::new);
         let pending = Arc::new(Mutex::new(Pending::default()));
         let chores_queued = Arc::new(AtomicBool::new(false));
+        let gate = Arc::new(WriterGate::default());
         let seen = data_version(&conn)?;
         let context = WriterContext {
             cache: cache.clone(),
             pending: Arc::clone(&pending),
             chores_queued: Arc::clone(&chores_queued),
+            gate: Arc::clone(&gate),
             seen,
         };
         let (writer, queue) = mpsc::channel(config.queue.max(1));
@@ -291,6 +368,7 @@ impl SqliteStore {
             cache,
             pending,
             chores_queued,
+            gate,
             writer_thread: Some(writer_thread),
             op_timeout: config.op_timeout,
         })
@@ -325,17 +403,27 @@ impl SqliteStore {
             let result = write_now(conn, deadline, &reply, cache.as_deref(), f);
             let _ = reply.send(result);
         });
-        self.writer()?
-            .send(Job::Run(work))
-            .await
-            .map_err(|_| RegistryError::Unavailable)?;
+        self.queue_write(work).await?;
         answer.await.map_err(|_| RegistryError::Unavailable)?
     }
 
-    /// Runs `f` in one read transaction (a consistent snapshot) on a reader thread, or on
-    /// the writer's when there are no readers. Not run when the caller gave up before.
+    /// Queues `work` for the writer as a write, waiting for room in its queue.
+    async fn queue_write(&self, work: Work) -> Result<(), RegistryError> {
+        let permit = self
+            .writer()?
+            .reserve()
+            .await
+            .map_err(|_| RegistryError::Unavailable)?;
+        self.gate.queue_write(permit, Job::Write(work));
+        Ok(())
+    }
+
+    /// Runs `f` in one read transaction (a consistent snapshot): a point read on the writer
+    /// when it has no write to do (see [`WriterGate`]), else on a reader thread; on the
+    /// writer when there are no readers. Not run when the caller gave up before.
     async fn read<T: Send + 'static>(
         &self,
+        reach: Reach,
         f: impl FnOnce(&Connection) -> Result<T, RegistryError> + Send + 'static,
     ) -> Result<T, RegistryError> {
         let (reply, answer) = oneshot::channel();
@@ -351,14 +439,24 @@ impl SqliteStore {
             })();
             let _ = reply.send(result);
         });
+        let job = Job::Read(work);
         match &self.readers {
-            Some(readers) => readers
-                .send_async(Job::Run(work))
-                .await
-                .map_err(|_| RegistryError::Unavailable)?,
+            Some(readers) => {
+                let job = match reach {
+                    // Given back when the writer is busy (or its queue full).
+                    Reach::Point => self.gate.try_queue_read(self.writer()?, job).err(),
+                    Reach::Scan => Some(job),
+                };
+                if let Some(job) = job {
+                    readers
+                        .send_async(job)
+                        .await
+                        .map_err(|_| RegistryError::Unavailable)?;
+                }
+            }
             None => self
                 .writer()?
-                .send(Job::Run(work))
+                .send(job)
                 .await
                 .map_err(|_| RegistryError::Unavailable)?,
         }
@@ -374,10 +472,7 @@ impl SqliteStore {
         let work: Work = Box::new(move |conn| {
             let _ = reply.send(f(conn));
         });
-        self.writer()?
-            .send(Job::Run(work))
-            .await
-            .map_err(|_| RegistryError::Unavailable)?;
+        self.queue_write(work).await?;
         answer.await.map_err(|_| RegistryError::Unavailable)?
     }
 
@@ -387,14 +482,18 @@ impl SqliteStore {
     async fn account(&self, rut: Rut) -> Result<Arc<Account>, RegistryError> {
         let Some(cache) = &self.cache else {
             return Ok(Arc::new(
-                self.read(move |conn| load_account(conn, rut)).await?,
+                self.read(Reach::Point, move |conn| load_account(conn, rut))
+                    .await?,
             ));
         };
         if let Some(account) = cache.account(rut) {
             return Ok(account);
         }
         let generation = cache.generation(rut);
-        let account = Arc::new(self.read(move |conn| load_account(conn, rut)).await?);
+        let account = Arc::new(
+            self.read(Reach::Point, move |conn| load_account(conn, rut))
+                .await?,
+        );
         cache.insert_if_current(rut, generation, Arc::clone(&account));
         Ok(account)
     }
@@ -464,7 +563,11 @@ fn run(conn: &mut Connection, work: Work) {
 fn writer_loop(mut conn: Connection, mut queue: mpsc::Receiver<Job>, mut context: WriterContext) {
     while let Some(job) = queue.blocking_recv() {
         match job {
-            Job::Run(work) => run(&mut conn, work),
+            Job::Read(work) => run(&mut conn, work),
+            Job::Write(work) => {
+                run(&mut conn, work);
+                context.gate.done();
+            }
             Job::Chores { catch_up_wal } => {
                 context.chores_queued.store(false, Ordering::Release);
                 flush_pending(&mut conn, &context.pending, PENDING_BUSY_WAIT);
@@ -472,6 +575,7 @@ fn writer_loop(mut conn: Connection, mut queue: mpsc::Receiver<Job>, mut context
                 if catch_up_wal {
                     catch_up(&conn);
                 }
+                context.gate.done();
             }
         }
     }
@@ -483,7 +587,7 @@ fn reader_loop(mut conn: Connection, queue: &flume::Receiver<Job>) {
     // Ends when every sender is gone (the store was dropped).
     while let Ok(job) = queue.recv() {
         match job {
-            Job::Run(work) => run(&mut conn, work),
+            Job::Read(work) | Job::Write(work) => run(&mut conn, work),
             Job::Chores { .. } => {}
         }
     }
@@ -607,6 +711,7 @@ fn spawn_background(
         return Ok(());
     };
     let chores_queued = Arc::clone(&store.chores_queued);
+    let gate = Arc::clone(&store.gate);
     std::thread::Builder::new()
         .name("registry-background".into())
         .spawn(move || {
@@ -622,7 +727,10 @@ fn spawn_background(
                 if chores_queued.swap(true, Ordering::AcqRel) && !catch_up_wal {
                     continue;
                 }
-                if writer.try_send(Job::Chores { catch_up_wal }).is_err() {
+                if gate
+                    .try_queue_chore(&writer, Job::Chores { catch_up_wal })
+                    .is_err()
+                {
                     // The queue is full (the writer is stalled): next round.
                     chores_queued.store(false, Ordering::Release);
                 }
@@ -668,7 +776,7 @@ impl Store for SqliteStore {
     }
 
     async fn customers(&self) -> Result<Vec<Customer>, RegistryError> {
-        self.read(|conn| {
+        self.read(Reach::Scan, |conn| {
             let mut stmt = conn.prepare_cached("SELECT rut, name, id_serial FROM customers")?;
             let rows = stmt.query_map([], customer_from_row)?;
             let mut customers = rows.collect::<Result<Vec<_>, _>>()?;
@@ -704,11 +812,16 @@ impl Store for SqliteStore {
 
     async fn request(&self, id: RequestId) -> Result<Option<Request>, RegistryError> {
         let Some(cache) = &self.cache else {
-            return self.read(move |conn| load_request(conn, id)).await;
+            return self
+                .read(Reach::Point, move |conn| load_request(conn, id))
+                .await;
         };
         let owner = match cache.owner(id) {
             Some(owner) => owner,
-            None => match self.read(move |conn| request_owner(conn, id)).await? {
+            None => match self
+                .read(Reach::Point, move |conn| request_owner(conn, id))
+                .await?
+            {
                 Some(owner) => owner,
                 None => return Ok(None),
             },
@@ -721,7 +834,9 @@ impl Store for SqliteStore {
         // The customer's own requests are searched: a number that is someone else's is not
         // among them, exactly like one that does not exist (no lookup of its owner).
         if self.cache.is_none() {
-            return self.read(move |conn| load_request_of(conn, rut, id)).await;
+            return self
+                .read(Reach::Point, move |conn| load_request_of(conn, rut, id))
+                .await;
         }
         let account = self.account(rut).await?;
         Ok(account.requests.iter().find(|r| r.id == id).cloned())
@@ -908,7 +1023,7 @@ impl Store for SqliteStore {
     }
 
     async fn transcript(&self, id: RequestId) -> Result<Vec<TranscriptLine>, RegistryError> {
-        self.read(move |conn| {
+        self.read(Reach::Scan, move |conn| {
             if !request_exists(conn, id)? {
                 return Err(RegistryError::NotFound(id));
             }
@@ -930,7 +1045,7 @@ impl Store for SqliteStore {
     async fn list(&self, filter: &RequestFilter) -> Result<Vec<Request>, RegistryError> {
         let rut = filter.rut.map(Rut::compact);
         let state = filter.state.map(|s| s.to_string());
-        self.read(move |conn| {
+        self.read(Reach::Scan, move |conn| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {REQUEST_COLUMNS}, {HISTORY_COLUMNS} FROM requests r
                  LEFT JOIN history h ON h.request_id = r.id
@@ -1011,7 +1126,7 @@ impl Store for SqliteStore {
     }
 
     async fn serial_failures(&self, rut: Rut) -> Result<SerialFailures, RegistryError> {
-        self.read(move |conn| {
+        self.read(Reach::Point, move |conn| {
             let row: Option<(i64, i64)> = conn
                 .prepare_cached("SELECT count, locked_until FROM serial_failures WHERE rut = ?1")?
                 .query_row([rut.compact()], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -1062,8 +1177,10 @@ impl Store for SqliteStore {
     }
 
     async fn token_failures(&self) -> Result<TokenFailures, RegistryError> {
-        self.read(move |conn| load_token_failures(conn, now_millis()))
-            .await
+        self.read(Reach::Point, move |conn| {
+            load_token_failures(conn, now_millis())
+        })
+        .await
     }
 
     async fn token_failed(&self, lockout: TokenLockout) -> Result<TokenFailures, RegistryError> {
@@ -1712,6 +1829,62 @@ mod tests {
             .collect();
         assert_eq!(subjects.len(), before + 1, "{subjects:?}");
         assert_eq!(subjects.last().map(String::as_str), Some("Después"));
+    }
+
+    /// The thread that answered a read of `reach`, or `None` after 30 s without an answer.
+    async fn answered_by(store: &SqliteStore, reach: Reach) -> Option<String> {
+        let name = store.read(reach, |_| {
+            Ok(std::thread::current().name().map(String::from))
+        });
+        let name = tokio::time::timeout(Duration::from_secs(30), name)
+            .await
+            .ok()?;
+        Some(name.unwrap().unwrap_or_default())
+    }
+
+    #[tokio::test]
+    async fn point_reads_go_to_an_idle_writer_and_never_wait_behind_a_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = file(&dir.path().join("gate.db"));
+        let writer = Some("registry-writer".to_string());
+        let by_reader = |name: &Option<String>| {
+            name.as_deref()
+                .is_some_and(|name| name.starts_with("registry-reader-"))
+        };
+        assert_eq!(answered_by(&store, Reach::Point).await, writer);
+        let scan = answered_by(&store, Reach::Scan).await;
+        assert!(by_reader(&scan), "{scan:?}");
+
+        // A write that does not end until told to (as one waiting for another process's
+        // lock): point reads go to the readers meanwhile.
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let stalled = store.on_writer(move |_| {
+            started_tx.send(()).unwrap();
+            release_rx.recv().unwrap();
+            Ok(())
+        });
+        let reads = async {
+            tokio::task::spawn_blocking(move || started_rx.recv().unwrap())
+                .await
+                .unwrap();
+            let during = answered_by(&store, Reach::Point).await;
+            let customer = tokio::time::timeout(
+                Duration::from_secs(30),
+                store.customer("11111111-1".parse().unwrap()),
+            )
+            .await;
+            release_tx.send(()).unwrap();
+            (during, customer)
+        };
+        let (stalled, (during, customer)) = tokio::join!(stalled, reads);
+        stalled.unwrap();
+        assert!(by_reader(&during), "{during:?}");
+        customer
+            .expect("the customer's read waited behind the write")
+            .unwrap();
+        // Once it is done, the writer takes point reads again.
+        assert_eq!(answered_by(&store, Reach::Point).await, writer);
     }
 
     #[tokio::test]
