@@ -8,12 +8,16 @@
 //!   rolled back (not yet committed). After the commit, and before answering, it forgets the
 //!   touched customers in the read cache. It also writes the pending consultations and NLU
 //!   inbox messages in batches and watches `PRAGMA data_version` for other processes' changes.
-//! - The reads the cache cannot answer go to the writer while it has no write queued or
-//!   running ([`WriterGate`]): its page cache is warm, where a reader's is emptied by every
-//!   commit of the writer (SQLite drops a connection's cache whenever the database changed).
-//! - **Reader threads**, each with its own connection, answer the other reads, and the
-//!   scans: in WAL mode a reader never waits for a writer, so a stalled write (another
-//!   process holding the write lock) does not hold up the list of a customer's requests.
+//! - The point reads the cache cannot answer (one customer, one request) go to the writer
+//!   too, when it is idle or has only a few young writes to do ([`WriterGate`]): its page
+//!   cache is warm, where a reader's is emptied by every commit of the writer (SQLite drops
+//!   a connection's cache whenever the database changed). One that waits there
+//!   [`HEDGE_AFTER`] is offered to the readers as well, so a write that waits for a lock or
+//!   a disk never holds a read up for longer.
+//! - **Reader threads**, each with its own connection, answer the scans (lists, transcripts)
+//!   and the point reads the writer cannot take: in WAL mode a reader never waits for a
+//!   writer, so a stalled write (another process holding the write lock) does not hold up
+//!   the list of a customer's requests.
 //! - The **read cache** (`cache.rs`) answers most reads in memory, on the caller's task.
 //! - A **background thread** checkpoints the WAL with its own connection and asks the
 //!   writer for its periodic chores.
@@ -22,7 +26,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -85,24 +89,61 @@ enum Reach {
     Scan,
 }
 
-/// Lets a point read run on the writer only when it cannot land behind a write: a write
-/// may wait seconds for another process's lock, and the read must not wait with it.
+/// A point read that waits this long behind writes on the writer is also offered to the
+/// readers (the first thread to take it runs it). Also how long a write may have been running
+/// before point reads stop queueing behind it: a write may wait seconds for another
+/// process's lock, or for a stalled disk, and reads must not wait with it.
+const HEDGE_AFTER: Duration = Duration::from_millis(2);
+
+/// A point read queues behind at most this many writes on the writer (a write takes about
+/// 0.1 ms); beyond, it goes to a reader at once.
+const MAX_WRITES_AHEAD: usize = 4;
+
+/// Where [`WriterGate::try_queue_read`] put a read.
+enum Queued {
+    /// On an idle writer: it runs next.
+    Next,
+    /// On the writer, behind writes: offer it to a reader too after [`HEDGE_AFTER`].
+    BehindWrites,
+}
+
+/// Decides which point reads the writer takes, so that none waits long behind a write.
 ///
-/// Every write and chore is counted from before it is queued until it has run; a read goes
-/// to the writer only when the count is zero. Both check-or-count and queueing happen
-/// under one short lock, so no write can slip into the queue between a read's check and
-/// the read itself.
-#[derive(Default)]
+/// Every write and chore is counted from before it is queued until it has run, and the
+/// writer notes when the one it runs started. A point read goes to the writer when the
+/// count is zero, or small and the running write is young; both check-or-count and
+/// queueing happen under one short lock, so no write slips in between a read's check and
+/// the read.
 struct WriterGate {
     /// Writes and chores queued for the writer or running on it.
     writes: AtomicUsize,
+    /// When the write or chore running on the writer started, in microseconds since
+    /// `epoch` (0: none is running).
+    running_since: AtomicU64,
+    epoch: Instant,
     /// Held while queueing a job together with its check or count (never across `.await`).
     queueing: Mutex<()>,
 }
 
 impl WriterGate {
+    fn new() -> WriterGate {
+        WriterGate {
+            writes: AtomicUsize::new(0),
+            running_since: AtomicU64::new(0),
+            epoch: Instant::now(),
+            queueing: Mutex::new(()),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
         self.queueing.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn now(&self) -> u64 {
+        // At least 1: 0 means "none running".
+        u64::try_from(self.epoch.elapsed().as_micros())
+            .unwrap_or(u64::MAX)
+            .max(1)
     }
 
     /// Queues a write or chore through `permit`, counted.
@@ -125,20 +166,51 @@ impl WriterGate {
         }
     }
 
-    /// Queues a read on the writer when no write is queued or running and there is room;
-    /// gives it back otherwise.
-    fn try_queue_read(&self, writer: &mpsc::Sender<Job>, job: Job) -> Result<(), Job> {
+    /// Queues a point read on the writer when it is idle, or has a few writes to do and
+    /// the running one is young, and there is room; gives it back otherwise.
+    fn try_queue_read(&self, writer: &mpsc::Sender<Job>, job: Job) -> Result<Queued, Job> {
         let _queueing = self.lock();
-        if self.writes.load(Ordering::Acquire) != 0 {
-            return Err(job);
-        }
-        writer.try_send(job).map_err(|err| err.into_inner())
+        let queued = match self.writes.load(Ordering::Acquire) {
+            0 => Queued::Next,
+            n if n <= MAX_WRITES_AHEAD && !self.running_longer_than(HEDGE_AFTER) => {
+                Queued::BehindWrites
+            }
+            _ => return Err(job),
+        };
+        writer.try_send(job).map_err(|err| err.into_inner())?;
+        Ok(queued)
+    }
+
+    fn running_longer_than(&self, limit: Duration) -> bool {
+        let since = self.running_since.load(Ordering::Acquire);
+        since != 0 && self.now().saturating_sub(since) > limit.as_micros() as u64
+    }
+
+    /// The writer starts a counted write or chore.
+    fn started(&self) {
+        self.running_since.store(self.now(), Ordering::Release);
     }
 
     /// A counted write or chore has run.
     fn done(&self) {
+        self.running_since.store(0, Ordering::Release);
         self.writes.fetch_sub(1, Ordering::AcqRel);
     }
+}
+
+/// A read's work, for whichever thread takes it first (the writer, or a reader when the
+/// writer is slow to get to it).
+type SharedWork = Arc<Mutex<Option<Work>>>;
+
+/// A job that runs `shared`'s work unless another thread took it already.
+fn take_and_run(shared: &SharedWork) -> Job {
+    let shared = Arc::clone(shared);
+    Job::Read(Box::new(move |conn| {
+        let work = shared.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(work) = work {
+            work(conn);
+        }
+    }))
 }
 
 /// A consultation waiting to be written.
@@ -334,7 +406,7 @@ impl SqliteStore {
         let cache = cache.map(Arc::new);
         let pending = Arc::new(Mutex::new(Pending::default()));
         let chores_queued = Arc::new(AtomicBool::new(false));
-        let gate = Arc::new(WriterGate::default());
+        let gate = Arc::new(WriterGate::new());
         let seen = data_version(&conn)?;
         let context = WriterContext {
             cache: cache.clone(),
@@ -418,15 +490,17 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Runs `f` in one read transaction (a consistent snapshot): a point read on the writer
-    /// when it has no write to do (see [`WriterGate`]), else on a reader thread; on the
-    /// writer when there are no readers. Not run when the caller gave up before.
+    /// Runs `f` in one read transaction (a consistent snapshot). A point read runs on the
+    /// writer when it has no write to do, or a few young ones (see [`WriterGate`]): when it
+    /// has waited [`HEDGE_AFTER`] there, a reader may take it too. Other reads run on a
+    /// reader thread; all on the writer when there are no readers. Not run when the caller
+    /// gave up before.
     async fn read<T: Send + 'static>(
         &self,
         reach: Reach,
         f: impl FnOnce(&Connection) -> Result<T, RegistryError> + Send + 'static,
     ) -> Result<T, RegistryError> {
-        let (reply, answer) = oneshot::channel();
+        let (reply, mut answer) = oneshot::channel();
         let work: Work = Box::new(move |conn| {
             if reply.is_closed() {
                 return;
@@ -439,27 +513,40 @@ impl SqliteStore {
             })();
             let _ = reply.send(result);
         });
-        let job = Job::Read(work);
-        match &self.readers {
-            Some(readers) => {
-                let job = match reach {
-                    // Given back when the writer is busy (or its queue full).
-                    Reach::Point => self.gate.try_queue_read(self.writer()?, job).err(),
-                    Reach::Scan => Some(job),
-                };
-                if let Some(job) = job {
-                    readers
-                        .send_async(job)
-                        .await
-                        .map_err(|_| RegistryError::Unavailable)?;
+        let Some(readers) = &self.readers else {
+            self.writer()?
+                .send(Job::Read(work))
+                .await
+                .map_err(|_| RegistryError::Unavailable)?;
+            return answer.await.map_err(|_| RegistryError::Unavailable)?;
+        };
+        let to_reader = match reach {
+            Reach::Scan => Job::Read(work),
+            Reach::Point => {
+                let shared: SharedWork = Arc::new(Mutex::new(Some(work)));
+                match self
+                    .gate
+                    .try_queue_read(self.writer()?, take_and_run(&shared))
+                {
+                    Ok(Queued::Next) => {
+                        return answer.await.map_err(|_| RegistryError::Unavailable)?;
+                    }
+                    Ok(Queued::BehindWrites) => {
+                        match tokio::time::timeout(HEDGE_AFTER, &mut answer).await {
+                            Ok(answered) => {
+                                return answered.map_err(|_| RegistryError::Unavailable)?;
+                            }
+                            Err(_) => take_and_run(&shared),
+                        }
+                    }
+                    Err(_) => take_and_run(&shared),
                 }
             }
-            None => self
-                .writer()?
-                .send(job)
-                .await
-                .map_err(|_| RegistryError::Unavailable)?,
-        }
+        };
+        readers
+            .send_async(to_reader)
+            .await
+            .map_err(|_| RegistryError::Unavailable)?;
         answer.await.map_err(|_| RegistryError::Unavailable)?
     }
 
@@ -565,10 +652,12 @@ fn writer_loop(mut conn: Connection, mut queue: mpsc::Receiver<Job>, mut context
         match job {
             Job::Read(work) => run(&mut conn, work),
             Job::Write(work) => {
+                context.gate.started();
                 run(&mut conn, work);
                 context.gate.done();
             }
             Job::Chores { catch_up_wal } => {
+                context.gate.started();
                 context.chores_queued.store(false, Ordering::Release);
                 flush_pending(&mut conn, &context.pending, PENDING_BUSY_WAIT);
                 notice_external_changes(&conn, &mut context);
@@ -1831,6 +1920,46 @@ mod tests {
         assert_eq!(subjects.last().map(String::as_str), Some("Después"));
     }
 
+    #[test]
+    fn the_gate_queues_point_reads_behind_a_few_young_writes_only() {
+        let (writer, _queue) = mpsc::channel(16);
+        let gate = WriterGate::new();
+        let read = || Job::Read(Box::new(|_| {}));
+        let queued = |result: Result<Queued, Job>| match result {
+            Ok(Queued::Next) => "next",
+            Ok(Queued::BehindWrites) => "behind writes",
+            Err(_) => "refused",
+        };
+        assert_eq!(queued(gate.try_queue_read(&writer, read())), "next");
+        let write = || Job::Write(Box::new(|_| {}));
+        gate.queue_write(writer.try_reserve().unwrap(), write());
+        assert_eq!(
+            queued(gate.try_queue_read(&writer, read())),
+            "behind writes"
+        );
+        // The writer starts the write: young, reads still queue behind it...
+        gate.started();
+        assert_eq!(
+            queued(gate.try_queue_read(&writer, read())),
+            "behind writes"
+        );
+        // ...until it has run longer than HEDGE_AFTER (as one waiting for a lock).
+        std::thread::sleep(HEDGE_AFTER * 2);
+        assert_eq!(queued(gate.try_queue_read(&writer, read())), "refused");
+        gate.done();
+        assert_eq!(queued(gate.try_queue_read(&writer, read())), "next");
+        // Nor behind more than MAX_WRITES_AHEAD writes.
+        for _ in 0..=MAX_WRITES_AHEAD {
+            gate.queue_write(writer.try_reserve().unwrap(), write());
+        }
+        assert_eq!(queued(gate.try_queue_read(&writer, read())), "refused");
+        // A full queue refuses too.
+        let (full, _queue) = mpsc::channel(1);
+        full.try_send(read()).ok().unwrap();
+        let idle = WriterGate::new();
+        assert_eq!(queued(idle.try_queue_read(&full, read())), "refused");
+    }
+
     /// The thread that answered a read of `reach`, or `None` after 30 s without an answer.
     async fn answered_by(store: &SqliteStore, reach: Reach) -> Option<String> {
         let name = store.read(reach, |_| {
@@ -1856,7 +1985,8 @@ mod tests {
         assert!(by_reader(&scan), "{scan:?}");
 
         // A write that does not end until told to (as one waiting for another process's
-        // lock): point reads go to the readers meanwhile.
+        // lock): point reads go to the readers meanwhile (queued behind it while it is
+        // young, then taken by a reader after HEDGE_AFTER; or at once when it is older).
         let (started_tx, started_rx) = std::sync::mpsc::channel();
         let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
         let stalled = store.on_writer(move |_| {
