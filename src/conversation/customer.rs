@@ -1665,7 +1665,8 @@ fn resolve_choice(requests: &[ListedRequest], text: &str) -> Choice {
     Choice::Classify
 }
 
-/// A menu choice written as a number: `3`, `3.`, `(3)`, `opción 3`.
+/// A menu choice written as a number: `3`, `3.`, `(3)`, `opción 3`; or in words, as a
+/// whole message: `la tres`, `opción cuatro`, `la cuarta opción`, `el número 2 porfa`.
 fn menu_number(text: &str) -> Option<u8> {
     let lower = text.to_lowercase();
     let stripped = lower
@@ -1675,10 +1676,40 @@ fn menu_number(text: &str) -> Option<u8> {
         .trim_start_matches('(')
         .trim_end_matches(['.', ')'])
         .trim();
-    if stripped.len() > 2 {
-        return None;
+    if stripped.len() <= 2 {
+        if let Ok(number) = stripped.parse() {
+            return Some(number);
+        }
     }
-    stripped.parse().ok()
+    menu_number_in_words(&lower)
+}
+
+/// See [`menu_number`]: one number or ordinal, with only articles, "opción", "número" and
+/// courtesy words around it.
+fn menu_number_in_words(lower: &str) -> Option<u8> {
+    let mut number = None;
+    for word in lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let this = match word {
+            "1" | "uno" | "primera" | "primero" | "primer" => Some(1),
+            "2" | "dos" | "segunda" | "segundo" => Some(2),
+            "3" | "tres" | "tercera" | "tercero" | "tercer" => Some(3),
+            "4" | "cuatro" | "cuarta" | "cuarto" => Some(4),
+            "5" | "cinco" | "quinta" | "quinto" => Some(5),
+            "la" | "el" | "opcion" | "opción" | "numero" | "número" | "nro" | "n" | "por"
+            | "favor" | "porfa" | "plis" | "pls" | "gracias" | "quiero" | "elijo" => None,
+            _ => return None,
+        };
+        if this.is_some() {
+            if number.is_some() {
+                return None;
+            }
+            number = this;
+        }
+    }
+    number
 }
 
 /// Asks to confirm `plan`.
