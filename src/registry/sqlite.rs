@@ -82,15 +82,16 @@ enum Job {
 /// Which thread may answer a read.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Reach {
-    /// A point read (one customer, one request): the writer when it is idle, else a reader.
+    /// A point read (one customer, one request): the writer when it is idle or has only a
+    /// few young writes to do (see [`WriterGate`]), else a reader.
     Point,
     /// A read of many rows (lists, transcripts): always a reader, so that it never delays
     /// a write.
     Scan,
 }
 
-/// A point read that waits this long behind writes on the writer is also offered to the
-/// readers (the first thread to take it runs it). Also how long a write may have been running
+/// A point read still waiting on the writer after this long is also offered to the readers
+/// (the first thread to take it runs it). Also how long a write may have been running
 /// before point reads stop queueing behind it: a write may wait seconds for another
 /// process's lock, or for a stalled disk, and reads must not wait with it.
 const HEDGE_AFTER: Duration = Duration::from_millis(2);
@@ -98,14 +99,6 @@ const HEDGE_AFTER: Duration = Duration::from_millis(2);
 /// A point read queues behind at most this many writes on the writer (a write takes about
 /// 0.1 ms); beyond, it goes to a reader at once.
 const MAX_WRITES_AHEAD: usize = 4;
-
-/// Where [`WriterGate::try_queue_read`] put a read.
-enum Queued {
-    /// On an idle writer: it runs next.
-    Next,
-    /// On the writer, behind writes: offer it to a reader too after [`HEDGE_AFTER`].
-    BehindWrites,
-}
 
 /// Decides which point reads the writer takes, so that none waits long behind a write.
 ///
@@ -168,22 +161,20 @@ impl WriterGate {
 
     /// Queues a point read on the writer when it is idle, or has a few writes to do and
     /// the running one is young, and there is room; gives it back otherwise.
-    fn try_queue_read(&self, writer: &mpsc::Sender<Job>, job: Job) -> Result<Queued, Job> {
-        let _queueing = self.lock();
-        let queued = match self.writes.load(Ordering::Acquire) {
-            0 => Queued::Next,
-            n if n <= MAX_WRITES_AHEAD && !self.running_longer_than(HEDGE_AFTER) => {
-                Queued::BehindWrites
-            }
-            _ => return Err(job),
-        };
-        writer.try_send(job).map_err(|err| err.into_inner())?;
-        Ok(queued)
+    fn try_queue_read(&self, writer: &mpsc::Sender<Job>, job: Job) -> Result<(), Job> {
+        self.try_queue_read_at(writer, job, self.now())
     }
 
-    fn running_longer_than(&self, limit: Duration) -> bool {
+    /// [`WriterGate::try_queue_read`] at `now` (microseconds since `epoch`).
+    fn try_queue_read_at(&self, writer: &mpsc::Sender<Job>, job: Job, now: u64) -> Result<(), Job> {
+        let _queueing = self.lock();
+        let writes = self.writes.load(Ordering::Acquire);
         let since = self.running_since.load(Ordering::Acquire);
-        since != 0 && self.now().saturating_sub(since) > limit.as_micros() as u64
+        let old = since != 0 && now.saturating_sub(since) > HEDGE_AFTER.as_micros() as u64;
+        if writes > MAX_WRITES_AHEAD || (writes > 0 && old) {
+            return Err(job);
+        }
+        writer.try_send(job).map_err(|err| err.into_inner())
     }
 
     /// The writer starts a counted write or chore.
@@ -492,9 +483,9 @@ impl SqliteStore {
 
     /// Runs `f` in one read transaction (a consistent snapshot). A point read runs on the
     /// writer when it has no write to do, or a few young ones (see [`WriterGate`]): when it
-    /// has waited [`HEDGE_AFTER`] there, a reader may take it too. Other reads run on a
-    /// reader thread; all on the writer when there are no readers. Not run when the caller
-    /// gave up before.
+    /// has waited [`HEDGE_AFTER`] there (behind writes, or other reads), a reader may take
+    /// it too. Scans run on a reader thread; everything on the writer when there are no
+    /// readers. Not run when the caller gave up before.
     async fn read<T: Send + 'static>(
         &self,
         reach: Reach,
@@ -520,33 +511,42 @@ impl SqliteStore {
                 .map_err(|_| RegistryError::Unavailable)?;
             return answer.await.map_err(|_| RegistryError::Unavailable)?;
         };
-        let to_reader = match reach {
-            Reach::Scan => Job::Read(work),
-            Reach::Point => {
-                let shared: SharedWork = Arc::new(Mutex::new(Some(work)));
-                match self
-                    .gate
-                    .try_queue_read(self.writer()?, take_and_run(&shared))
-                {
-                    Ok(Queued::Next) => {
-                        return answer.await.map_err(|_| RegistryError::Unavailable)?;
-                    }
-                    Ok(Queued::BehindWrites) => {
-                        match tokio::time::timeout(HEDGE_AFTER, &mut answer).await {
-                            Ok(answered) => {
-                                return answered.map_err(|_| RegistryError::Unavailable)?;
-                            }
-                            Err(_) => take_and_run(&shared),
+        let shared: SharedWork = match reach {
+            Reach::Scan => {
+                readers
+                    .send_async(Job::Read(work))
+                    .await
+                    .map_err(|_| RegistryError::Unavailable)?;
+                return answer.await.map_err(|_| RegistryError::Unavailable)?;
+            }
+            Reach::Point => Arc::new(Mutex::new(Some(work))),
+        };
+        if self
+            .gate
+            .try_queue_read(self.writer()?, take_and_run(&shared))
+            .is_ok()
+        {
+            match tokio::time::timeout(HEDGE_AFTER, &mut answer).await {
+                Ok(answered) => return answered.map_err(|_| RegistryError::Unavailable)?,
+                Err(_) => {
+                    // Still waiting on the writer: offer it to the readers too, unless the
+                    // writer answers while the readers' queue has no room.
+                    tokio::select! {
+                        answered = &mut answer => {
+                            return answered.map_err(|_| RegistryError::Unavailable)?;
+                        }
+                        sent = readers.send_async(take_and_run(&shared)) => {
+                            sent.map_err(|_| RegistryError::Unavailable)?;
                         }
                     }
-                    Err(_) => take_and_run(&shared),
                 }
             }
-        };
-        readers
-            .send_async(to_reader)
-            .await
-            .map_err(|_| RegistryError::Unavailable)?;
+        } else {
+            readers
+                .send_async(take_and_run(&shared))
+                .await
+                .map_err(|_| RegistryError::Unavailable)?;
+        }
         answer.await.map_err(|_| RegistryError::Unavailable)?
     }
 
@@ -563,9 +563,9 @@ impl SqliteStore {
         answer.await.map_err(|_| RegistryError::Unavailable)?
     }
 
-    /// The customer with this RUT and their requests: from the cache, or read by a reader
-    /// with one statement (a consistent snapshot by itself) and cached unless a change to
-    /// the customer committed meanwhile.
+    /// The customer with this RUT and their requests: from the cache, or read (a point
+    /// read, see [`SqliteStore::read`]) with one statement (a consistent snapshot by
+    /// itself) and cached unless a change to the customer committed meanwhile.
     async fn account(&self, rut: Rut) -> Result<Arc<Account>, RegistryError> {
         let Some(cache) = &self.cache else {
             return Ok(Arc::new(
@@ -650,7 +650,13 @@ fn run(conn: &mut Connection, work: Work) {
 fn writer_loop(mut conn: Connection, mut queue: mpsc::Receiver<Job>, mut context: WriterContext) {
     while let Some(job) = queue.blocking_recv() {
         match job {
-            Job::Read(work) => run(&mut conn, work),
+            Job::Read(work) => {
+                // As patient as a reader's connection (a write leaves its own budget).
+                if let Err(err) = conn.busy_timeout(schema::BUSY_TIMEOUT) {
+                    tracing::warn!(cause = %err, "setting the busy timeout for a read");
+                }
+                run(&mut conn, work);
+            }
             Job::Write(work) => {
                 context.gate.started();
                 run(&mut conn, work);
@@ -659,10 +665,16 @@ fn writer_loop(mut conn: Connection, mut queue: mpsc::Receiver<Job>, mut context
             Job::Chores { catch_up_wal } => {
                 context.gate.started();
                 context.chores_queued.store(false, Ordering::Release);
-                flush_pending(&mut conn, &context.pending, PENDING_BUSY_WAIT);
-                notice_external_changes(&conn, &mut context);
-                if catch_up_wal {
-                    catch_up(&conn);
+                let chores = catch_unwind(AssertUnwindSafe(|| {
+                    flush_pending(&mut conn, &context.pending, PENDING_BUSY_WAIT);
+                    notice_external_changes(&conn, &mut context);
+                    if catch_up_wal {
+                        catch_up(&conn);
+                    }
+                }));
+                if chores.is_err() {
+                    tracing::error!("the registry's chores panicked; rolled back");
+                    roll_back_leftovers(&conn);
                 }
                 context.gate.done();
             }
@@ -1925,39 +1937,34 @@ mod tests {
         let (writer, _queue) = mpsc::channel(16);
         let gate = WriterGate::new();
         let read = || Job::Read(Box::new(|_| {}));
-        let queued = |result: Result<Queued, Job>| match result {
-            Ok(Queued::Next) => "next",
-            Ok(Queued::BehindWrites) => "behind writes",
-            Err(_) => "refused",
-        };
-        assert_eq!(queued(gate.try_queue_read(&writer, read())), "next");
         let write = || Job::Write(Box::new(|_| {}));
+        // Times in microseconds since the gate's epoch.
+        let t0 = 1_000_000;
+        let young = t0 + 100;
+        let old = t0 + u64::try_from(HEDGE_AFTER.as_micros()).unwrap() + 1;
+        let queued = |now: u64| gate.try_queue_read_at(&writer, read(), now).is_ok();
+        assert!(queued(t0), "an idle writer takes a point read");
         gate.queue_write(writer.try_reserve().unwrap(), write());
-        assert_eq!(
-            queued(gate.try_queue_read(&writer, read())),
-            "behind writes"
+        assert!(queued(t0), "behind a write not started yet");
+        gate.running_since.store(t0, Ordering::Release);
+        assert!(queued(young), "behind a write that started 0.1 ms ago");
+        assert!(
+            !queued(old),
+            "not behind one running longer than HEDGE_AFTER"
         );
-        // The writer starts the write: young, reads still queue behind it...
-        gate.started();
-        assert_eq!(
-            queued(gate.try_queue_read(&writer, read())),
-            "behind writes"
-        );
-        // ...until it has run longer than HEDGE_AFTER (as one waiting for a lock).
-        std::thread::sleep(HEDGE_AFTER * 2);
-        assert_eq!(queued(gate.try_queue_read(&writer, read())), "refused");
         gate.done();
-        assert_eq!(queued(gate.try_queue_read(&writer, read())), "next");
-        // Nor behind more than MAX_WRITES_AHEAD writes.
+        assert!(queued(old), "idle again");
         for _ in 0..=MAX_WRITES_AHEAD {
             gate.queue_write(writer.try_reserve().unwrap(), write());
         }
-        assert_eq!(queued(gate.try_queue_read(&writer, read())), "refused");
-        // A full queue refuses too.
+        assert!(!queued(t0), "not behind more than MAX_WRITES_AHEAD writes");
         let (full, _queue) = mpsc::channel(1);
         full.try_send(read()).ok().unwrap();
         let idle = WriterGate::new();
-        assert_eq!(queued(idle.try_queue_read(&full, read())), "refused");
+        assert!(
+            idle.try_queue_read_at(&full, read(), t0).is_err(),
+            "a full queue refuses"
+        );
     }
 
     /// The thread that answered a read of `reach`, or `None` after 30 s without an answer.
@@ -1971,22 +1978,35 @@ mod tests {
         Some(name.unwrap().unwrap_or_default())
     }
 
-    #[tokio::test]
-    async fn point_reads_go_to_an_idle_writer_and_never_wait_behind_a_write() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = file(&dir.path().join("gate.db"));
-        let writer = Some("registry-writer".to_string());
-        let by_reader = |name: &Option<String>| {
-            name.as_deref()
-                .is_some_and(|name| name.starts_with("registry-reader-"))
-        };
-        assert_eq!(answered_by(&store, Reach::Point).await, writer);
-        let scan = answered_by(&store, Reach::Scan).await;
-        assert!(by_reader(&scan), "{scan:?}");
+    /// Whether a point read, sent while the writer has nothing to do, is answered by the
+    /// writer. The background thread queues chores every 25 ms: a read that lands behind
+    /// a slow one may go to a reader, so this tries a few times.
+    async fn idle_writer_answers(store: &SqliteStore) -> bool {
+        for _ in 0..20 {
+            for _ in 0..1000 {
+                if store.gate.writes.load(Ordering::Acquire) == 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            if answered_by(store, Reach::Point).await.as_deref() == Some("registry-writer") {
+                return true;
+            }
+        }
+        false
+    }
 
-        // A write that does not end until told to (as one waiting for another process's
-        // lock): point reads go to the readers meanwhile (queued behind it while it is
-        // young, then taken by a reader after HEDGE_AFTER; or at once when it is older).
+    fn by_reader(name: &Option<String>) -> bool {
+        name.as_deref()
+            .is_some_and(|name| name.starts_with("registry-reader-"))
+    }
+
+    /// Runs a job on the writer that does not end until `release` is sent (as a write
+    /// waiting for another process's lock), and `during` once it has started.
+    async fn while_the_writer_is_stalled<T>(
+        store: &SqliteStore,
+        during: impl std::future::Future<Output = T>,
+    ) -> T {
         let (started_tx, started_rx) = std::sync::mpsc::channel();
         let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
         let stalled = store.on_writer(move |_| {
@@ -1994,27 +2014,73 @@ mod tests {
             release_rx.recv().unwrap();
             Ok(())
         });
-        let reads = async {
+        let rest = async {
             tokio::task::spawn_blocking(move || started_rx.recv().unwrap())
                 .await
                 .unwrap();
+            let value = during.await;
+            release_tx.send(()).unwrap();
+            value
+        };
+        let (stalled, value) = tokio::join!(stalled, rest);
+        stalled.unwrap();
+        value
+    }
+
+    #[tokio::test]
+    async fn point_reads_go_to_an_idle_writer_and_never_wait_behind_a_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = file(&dir.path().join("gate.db"));
+        assert!(idle_writer_answers(&store).await);
+        let scan = answered_by(&store, Reach::Scan).await;
+        assert!(by_reader(&scan), "{scan:?}");
+
+        // While the writer is stalled, point reads go to the readers (queued behind the
+        // stalled job while it is young, then taken by a reader after HEDGE_AFTER; or at
+        // once when it is older).
+        let (during, customer) = while_the_writer_is_stalled(&store, async {
             let during = answered_by(&store, Reach::Point).await;
             let customer = tokio::time::timeout(
                 Duration::from_secs(30),
                 store.customer("11111111-1".parse().unwrap()),
             )
             .await;
-            release_tx.send(()).unwrap();
             (during, customer)
-        };
-        let (stalled, (during, customer)) = tokio::join!(stalled, reads);
-        stalled.unwrap();
+        })
+        .await;
         assert!(by_reader(&during), "{during:?}");
         customer
             .expect("the customer's read waited behind the write")
             .unwrap();
         // Once it is done, the writer takes point reads again.
-        assert_eq!(answered_by(&store, Reach::Point).await, writer);
+        assert!(idle_writer_answers(&store).await);
+    }
+
+    #[tokio::test]
+    async fn a_read_waiting_behind_a_stalled_write_is_run_once_by_a_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = file(&dir.path().join("hedge.db"));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&runs);
+        let answer = while_the_writer_is_stalled(&store, async {
+            // The stalled job looks as if it had just started: the read queues behind it
+            // on the writer, and only the hedge can get it answered.
+            store
+                .gate
+                .running_since
+                .store(u64::MAX / 2, Ordering::Release);
+            let read = store.read(Reach::Point, move |_| {
+                counted.fetch_add(1, Ordering::AcqRel);
+                Ok(std::thread::current().name().map(String::from))
+            });
+            tokio::time::timeout(Duration::from_secs(30), read).await
+        })
+        .await;
+        let answered_by = answer.expect("nobody took the read").unwrap();
+        assert!(by_reader(&answered_by), "{answered_by:?}");
+        // The writer, released, reaches the read's copy in its queue: it must not run it.
+        store.on_writer(|_| Ok(())).await.unwrap();
+        assert_eq!(runs.load(Ordering::Acquire), 1);
     }
 
     #[tokio::test]
