@@ -1693,14 +1693,9 @@ fn menu_number_in_words(lower: &str) -> Option<u8> {
         .filter(|w| !w.is_empty())
     {
         let this = match word {
-            "1" | "uno" | "primera" | "primero" | "primer" => Some(1),
-            "2" | "dos" | "segunda" | "segundo" => Some(2),
-            "3" | "tres" | "tercera" | "tercero" | "tercer" => Some(3),
-            "4" | "cuatro" | "cuarta" | "cuarto" => Some(4),
-            "5" | "cinco" | "quinta" | "quinto" => Some(5),
             "la" | "el" | "opcion" | "opción" | "numero" | "número" | "nro" | "n" | "por"
             | "favor" | "porfa" | "plis" | "pls" | "gracias" | "quiero" | "elijo" => None,
-            _ => return None,
+            word => Some(nlu::entities::number_word(word)?),
         };
         if this.is_some() {
             if number.is_some() {

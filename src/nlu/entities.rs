@@ -331,15 +331,22 @@ fn word_match(q: &str, s: &str) -> f32 {
 /// "la primera" -> 0, "la segunda" -> 1, "la última" -> len - 1, "la 2" -> 1.
 fn ordinal(toks: &[&str], len: usize) -> Option<usize> {
     let idx = toks.iter().find_map(|t| match *t {
-        "primera" | "primer" | "primero" | "1" | "uno" => Some(0),
-        "segunda" | "segundo" | "2" | "dos" => Some(1),
-        "tercera" | "tercero" | "3" | "tres" => Some(2),
-        "cuarta" | "cuarto" | "4" | "cuatro" => Some(3),
-        "quinta" | "quinto" | "5" | "cinco" => Some(4),
         "ultima" | "ultimo" => len.checked_sub(1),
-        _ => None,
+        t => number_word(t).map(|n| usize::from(n) - 1),
     })?;
     (idx < len).then_some(idx)
+}
+
+/// One to five as a digit, a word or an ordinal: "2", "dos", "segunda", "segundo" -> 2.
+pub fn number_word(word: &str) -> Option<u8> {
+    match word {
+        "primera" | "primer" | "primero" | "1" | "uno" => Some(1),
+        "segunda" | "segundo" | "2" | "dos" => Some(2),
+        "tercera" | "tercero" | "3" | "tres" => Some(3),
+        "cuarta" | "cuarto" | "4" | "cuatro" => Some(4),
+        "quinta" | "quinto" | "5" | "cinco" => Some(5),
+        _ => None,
+    }
 }
 
 /// Whether a customer waiting for an executive asks to stop waiting: "cancelar", "mejor
