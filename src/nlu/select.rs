@@ -382,7 +382,8 @@ impl Classifier for Untrained {
 /// Starts loading the server's classifier on a thread of its own, and answers once the
 /// server may listen: with the YAML classifier (the default) as soon as the intents file
 /// is parsed and valid, training going on meanwhile (a free-text message that comes first
-/// waits for it); with a model, once everything is loaded. A bad intents file or model is an error here, before listening.
+/// waits for it); with a model, once everything is loaded. A bad intents file or model is
+/// an error here, before listening.
 pub fn start_loading(
     args: ClassifierArgs,
     intents: Option<PathBuf>,

@@ -146,19 +146,6 @@ impl WriterGate {
         permit.send(job);
     }
 
-    /// Queues a chore when there is room, counted; gives it back when there is none.
-    fn try_queue_chore(&self, writer: &mpsc::Sender<Job>, job: Job) -> Result<(), Job> {
-        let _queueing = self.lock();
-        match writer.try_reserve() {
-            Ok(permit) => {
-                self.writes.fetch_add(1, Ordering::AcqRel);
-                permit.send(job);
-                Ok(())
-            }
-            Err(_) => Err(job),
-        }
-    }
-
     /// Queues a point read on the writer when it is idle, or has a few writes to do and
     /// the running one is young, and there is room; gives it back otherwise.
     fn try_queue_read(&self, writer: &mpsc::Sender<Job>, job: Job) -> Result<(), Job> {
@@ -511,39 +498,35 @@ impl SqliteStore {
                 .map_err(|_| RegistryError::Unavailable)?;
             return answer.await.map_err(|_| RegistryError::Unavailable)?;
         };
-        let shared: SharedWork = match reach {
-            Reach::Scan => {
-                readers
-                    .send_async(Job::Read(work))
-                    .await
-                    .map_err(|_| RegistryError::Unavailable)?;
-                return answer.await.map_err(|_| RegistryError::Unavailable)?;
-            }
-            Reach::Point => Arc::new(Mutex::new(Some(work))),
-        };
-        if self
-            .gate
-            .try_queue_read(self.writer()?, take_and_run(&shared))
-            .is_ok()
-        {
-            match tokio::time::timeout(HEDGE_AFTER, &mut answer).await {
-                Ok(answered) => return answered.map_err(|_| RegistryError::Unavailable)?,
-                Err(_) => {
-                    // Still waiting on the writer: offer it to the readers too, unless the
-                    // writer answers while the readers' queue has no room.
-                    tokio::select! {
-                        answered = &mut answer => {
-                            return answered.map_err(|_| RegistryError::Unavailable)?;
-                        }
-                        sent = readers.send_async(take_and_run(&shared)) => {
-                            sent.map_err(|_| RegistryError::Unavailable)?;
-                        }
-                    }
+        let for_readers = match reach {
+            Reach::Scan => Some(Job::Read(work)),
+            Reach::Point => {
+                let shared: SharedWork = Arc::new(Mutex::new(Some(work)));
+                match self
+                    .gate
+                    .try_queue_read(self.writer()?, take_and_run(&shared))
+                {
+                    Err(refused) => Some(refused),
+                    Ok(()) => match tokio::time::timeout(HEDGE_AFTER, &mut answer).await {
+                        Ok(answered) => return answered.map_err(|_| RegistryError::Unavailable)?,
+                        // Still waiting on the writer: offer it to the readers too, unless
+                        // the writer answers while the readers' queue has no room.
+                        Err(_) => tokio::select! {
+                            answered = &mut answer => {
+                                return answered.map_err(|_| RegistryError::Unavailable)?;
+                            }
+                            sent = readers.send_async(take_and_run(&shared)) => {
+                                sent.map_err(|_| RegistryError::Unavailable)?;
+                                None
+                            }
+                        },
+                    },
                 }
             }
-        } else {
+        };
+        if let Some(job) = for_readers {
             readers
-                .send_async(take_and_run(&shared))
+                .send_async(job)
                 .await
                 .map_err(|_| RegistryError::Unavailable)?;
         }
@@ -828,12 +811,11 @@ fn spawn_background(
                 if chores_queued.swap(true, Ordering::AcqRel) && !catch_up_wal {
                     continue;
                 }
-                if gate
-                    .try_queue_chore(&writer, Job::Chores { catch_up_wal })
-                    .is_err()
-                {
+                let room = writer.try_reserve();
+                match room {
+                    Ok(permit) => gate.queue_write(permit, Job::Chores { catch_up_wal }),
                     // The queue is full (the writer is stalled): next round.
-                    chores_queued.store(false, Ordering::Release);
+                    Err(_) => chores_queued.store(false, Ordering::Release),
                 }
             }
         })
