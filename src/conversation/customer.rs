@@ -224,12 +224,12 @@ impl CustomerConversation {
         let text = line.trim();
         match &self.phase {
             Phase::Menu => {
-                !text.is_empty() && menu_number(text).is_none() && menu_word(text).is_none()
+                !text.is_empty() && nlu::menu_number(text).is_none() && menu_word(text).is_none()
             }
             Phase::AwaitSerial { .. } => !nlu::is_cancel(text) && !looks_like_serial(text),
             Phase::Clarify { .. } | Phase::Confirm { .. } => {
                 !text.is_empty()
-                    && menu_number(text).is_none()
+                    && nlu::menu_number(text).is_none()
                     && nlu::yes_no(text).is_none()
                     && !is_both(text)
             }
@@ -460,7 +460,7 @@ impl Session {
             out.send(say::EMPTY_AT_MENU);
             return Phase::Menu;
         }
-        if let Some(number) = menu_number(text) {
+        if let Some(number) = nlu::menu_number(text) {
             self.just_restarted = false;
             return match Intent::from_option(number) {
                 Some(intent) => self.choose(intent, None, out),
@@ -658,7 +658,7 @@ impl Session {
         prediction: Option<&Prediction>,
         out: &mut Effects,
     ) -> Phase {
-        if menu_number(text).is_some() {
+        if nlu::menu_number(text).is_some() {
             return self.on_menu(text, prediction, out);
         }
         match nlu::yes_no(text) {
@@ -688,7 +688,7 @@ impl Session {
         prediction: Option<&Prediction>,
         out: &mut Effects,
     ) -> Phase {
-        if menu_number(text).is_some() {
+        if nlu::menu_number(text).is_some() {
             return self.on_menu(text, prediction, out);
         }
         if is_both(text) {
@@ -1663,48 +1663,6 @@ fn resolve_choice(requests: &[ListedRequest], text: &str) -> Choice {
         return Choice::Show(requests[index].id);
     }
     Choice::Classify
-}
-
-/// A menu choice written as a number: `3`, `3.`, `(3)`, `opción 3`; or in words, as a
-/// whole message: `la tres`, `opción cuatro`, `la cuarta opción`, `el número 2 porfa`.
-fn menu_number(text: &str) -> Option<u8> {
-    let lower = text.to_lowercase();
-    let stripped = lower
-        .trim_start_matches("opcion")
-        .trim_start_matches("opción")
-        .trim()
-        .trim_start_matches('(')
-        .trim_end_matches(['.', ')'])
-        .trim();
-    if stripped.len() <= 2 {
-        if let Ok(number) = stripped.parse() {
-            return Some(number);
-        }
-    }
-    menu_number_in_words(&lower)
-}
-
-/// See [`menu_number`]: one number or ordinal, with only articles, "opción", "número" and
-/// courtesy words around it.
-fn menu_number_in_words(lower: &str) -> Option<u8> {
-    let mut number = None;
-    for word in lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        let this = match word {
-            "la" | "el" | "opcion" | "opción" | "numero" | "número" | "nro" | "n" | "por"
-            | "favor" | "porfa" | "plis" | "pls" | "gracias" | "quiero" | "elijo" => None,
-            word => Some(nlu::entities::number_word(word)?),
-        };
-        if this.is_some() {
-            if number.is_some() {
-                return None;
-            }
-            number = this;
-        }
-    }
-    number
 }
 
 /// Asks to confirm `plan`.

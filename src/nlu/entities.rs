@@ -349,6 +349,48 @@ pub fn number_word(word: &str) -> Option<u8> {
     }
 }
 
+/// A menu choice written as a number: `3`, `3.`, `(3)`, `opción 3`; or in words, as a
+/// whole message: `la tres`, `opción cuatro`, `la cuarta opción`, `el número 2 porfa`.
+pub fn menu_number(text: &str) -> Option<u8> {
+    let lower = text.to_lowercase();
+    let stripped = lower
+        .trim_start_matches("opcion")
+        .trim_start_matches("opción")
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(['.', ')'])
+        .trim();
+    if stripped.len() <= 2 {
+        if let Ok(number) = stripped.parse() {
+            return Some(number);
+        }
+    }
+    menu_number_in_words(&lower)
+}
+
+/// See [`menu_number`]: one number or ordinal, with only articles, "opción", "número" and
+/// courtesy words around it.
+fn menu_number_in_words(lower: &str) -> Option<u8> {
+    let mut number = None;
+    for word in lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let this = match word {
+            "la" | "el" | "opcion" | "opción" | "numero" | "número" | "nro" | "n" | "por"
+            | "favor" | "porfa" | "plis" | "pls" | "gracias" | "quiero" | "elijo" => None,
+            word => Some(number_word(word)?),
+        };
+        if this.is_some() {
+            if number.is_some() {
+                return None;
+            }
+            number = this;
+        }
+    }
+    number
+}
+
 /// Whether a customer waiting for an executive asks to stop waiting: "cancelar", "mejor
 /// no", "ya no quiero esperar", "volver al menú", "salir", "me voy". Not "quiero hablar con
 /// un ejecutivo", nor "no quiero salir, sigo esperando".

@@ -4,6 +4,9 @@
 //! label is its intent, and `nlu_fallback` examples must be abstained on.
 //!
 //! Scoring rules:
+//! - a message the menu reads as an option number ("2", "la dos", "opción cuatro") is that
+//!   option before any classifier sees it, as in the conversation
+//!   ([`Prediction::menu_choice`]);
 //! - a `Decision::Fallback` is a prediction of `nlu_fallback`;
 //! - a `Decision::Clarify(a, b)` counts as predicting `a` (the conversation asks the
 //!   customer to confirm between `a` and `b`, so the best guess is what it offers
@@ -256,7 +259,9 @@ pub fn evaluate(classifier: &dyn Classifier, cases: &[Case]) -> Report {
     let mut predictions = Vec::with_capacity(cases.len());
     for case in cases {
         let start = Instant::now();
-        predictions.push(classifier.classify(&case.text));
+        predictions.push(
+            Prediction::menu_choice(&case.text).unwrap_or_else(|| classifier.classify(&case.text)),
+        );
         latencies.push(start.elapsed().as_secs_f64() * 1e6);
     }
     score(cases, &predictions, latencies)
@@ -582,7 +587,8 @@ pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossVa
             .zip(&case_fold)
             .map(|(case, &f)| {
                 let start = Instant::now();
-                let p = models[f].classify_with(&case.text, settings);
+                let p = Prediction::menu_choice(&case.text)
+                    .unwrap_or_else(|| models[f].classify_with(&case.text, settings));
                 latencies.push(start.elapsed().as_secs_f64() * 1e6);
                 p
             })

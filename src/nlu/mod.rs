@@ -9,7 +9,8 @@
 //!   phonetic key used for typo correction;
 //! - [`model`]: the default [`YamlClassifier`] (typo-tolerant lexicon, clause-level
 //!   negation, TF-IDF features, logistic regression trained at start-up);
-//! - [`entities`]: yes/no, request numbers, picking by description, cancelling;
+//! - [`entities`]: menu numbers, yes/no, request numbers, picking by description,
+//!   cancelling;
 //! - [`eval`]: the `reclamos eval` command;
 //! - [`review`]: learning from real traffic (the inbox's grouping, corrections, adding
 //!   labelled sentences to an intents file).
@@ -32,7 +33,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 pub use data::{IntentsError, Thresholds, TrainingData};
-pub use entities::Topic;
+pub use entities::{menu_number, Topic};
 pub use model::YamlClassifier;
 
 /// The four menu options plus abstention. Names match the YAML intent names.
@@ -151,6 +152,20 @@ impl Prediction {
             decision: Decision::Fallback,
             topic: None,
         }
+    }
+
+    /// What the menu does with `text` before any classifier: a menu number ("2", "la
+    /// dos", "opción cuatro") is that option, with full confidence; `None` for anything
+    /// else, and for a number that is no option.
+    pub fn menu_choice(text: &str) -> Option<Prediction> {
+        let intent = Intent::from_option(menu_number(text)?)?;
+        Some(Prediction {
+            intent,
+            confidence: 1.0,
+            ranking: vec![(intent, 1.0)],
+            decision: Decision::Intent(intent),
+            topic: None,
+        })
     }
 
     /// Sets `topic` from `text` when the decision involves `contactar_ejecutivo` (an

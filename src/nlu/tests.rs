@@ -490,6 +490,30 @@ fn earlier_requests_by_other_names_and_formal_goodbyes() {
 }
 
 #[test]
+fn eval_reads_menu_numbers_before_the_classifier() {
+    struct Abstains;
+    impl Classifier for Abstains {
+        fn classify(&self, _: &str) -> Prediction {
+            Prediction::not_understood()
+        }
+    }
+    let case = |text: &str, expected| eval::Case {
+        text: text.to_owned(),
+        expected,
+    };
+    let cases = [
+        case("la dos", Intent::ReiniciarServicios),
+        case("opción cuatro", Intent::Salir),
+        case("quiero la 1", Intent::RevisarAtenciones),
+        case("quiero hablar con alguien", Intent::ContactarEjecutivo),
+        case("la siete", Intent::Fallback),
+    ];
+    let report = eval::evaluate(&Abstains, &cases);
+    let missed: Vec<&str> = report.errors.iter().map(|e| e.text.as_str()).collect();
+    assert_eq!(missed, ["quiero hablar con alguien"]);
+}
+
+#[test]
 fn calibration_error_measures_the_gap_between_confidence_and_accuracy() {
     let mut calibrated = vec![(0.85f32, true); 17];
     calibrated.extend([(0.85f32, false); 3]);

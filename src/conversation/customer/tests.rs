@@ -25,7 +25,7 @@ fn menu_numbers() {
         ("quiero", None),
         ("quiero una", None),
     ] {
-        assert_eq!(menu_number(text), expected, "{text}");
+        assert_eq!(nlu::menu_number(text), expected, "{text}");
     }
 }
 
