@@ -45,7 +45,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("score_unbatched (4 passes)", |b| {
         b.iter(|| model.score_unbatched(MESSAGE))
     });
-    let batch: Vec<&str> = std::iter::repeat(MESSAGE).take(8).collect();
+    let batch: Vec<&str> = std::iter::repeat_n(MESSAGE, 8).collect();
     group.throughput(Throughput::Elements(8));
     group.bench_function("classify_batch of 8 messages (1 pass)", |b| {
         b.iter(|| model.classify_batch(&batch))
