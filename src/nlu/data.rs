@@ -82,6 +82,9 @@ pub struct Thresholds {
     /// Softmax temperature applied to the model's scores (calibration fitted on folds by
     /// `reclamos eval --cv K`; 1.0 = uncalibrated).
     pub temperature: f32,
+    /// Added to the fallback class's score before the softmax (fitted on folds by
+    /// `reclamos eval --cv K`): above 0 the classifier abstains more often.
+    pub fallback_bias: f32,
 }
 
 impl Default for Thresholds {
@@ -90,6 +93,7 @@ impl Default for Thresholds {
             abstain_threshold: 0.45,
             clarify_margin: 0.12,
             temperature: 1.0,
+            fallback_bias: 0.0,
         }
     }
 }
@@ -217,6 +221,17 @@ pub fn parse(source: &str, file: &str) -> Result<TrainingData, IntentsError> {
             format!(
                 "temperature must be in 0.05..=20, got {}",
                 thresholds.temperature
+            ),
+        ));
+    }
+
+    if !(-5.0..=5.0).contains(&thresholds.fallback_bias) {
+        let line = line_of(source, "fallback_bias", "", 0);
+        return Err(invalid(
+            line,
+            format!(
+                "fallback_bias must be in -5..=5, got {}",
+                thresholds.fallback_bias
             ),
         ));
     }

@@ -598,22 +598,41 @@ pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossVa
     let file_settings = data.thresholds;
     let (predictions, latencies) = predict(&file_settings);
     let at_file_settings = score(&cases, &predictions, latencies);
+    // Each held-out message scored once, then decided under every setting tried below.
+    let scored: Vec<Option<model::Scored>> = cases
+        .iter()
+        .zip(&case_fold)
+        .map(|(case, &f)| {
+            Prediction::menu_choice(&case.text)
+                .is_none()
+                .then(|| models[f].scored(&case.text))
+        })
+        .collect();
+    let decide_all = |settings: &Thresholds| -> Vec<Prediction> {
+        cases
+            .iter()
+            .zip(&scored)
+            .map(|(case, s)| match s {
+                Some(s) => s.decide(settings),
+                None => {
+                    Prediction::menu_choice(&case.text).unwrap_or_else(Prediction::not_understood)
+                }
+            })
+            .collect()
+    };
     let uncalibrated = Thresholds {
         temperature: 1.0,
         ..file_settings
     };
-    let uncalibrated_ece = score(&cases, &predict(&uncalibrated).0, Vec::new())
+    let uncalibrated_ece = score(&cases, &decide_all(&uncalibrated), Vec::new())
         .calibration
         .ece;
 
     // Temperature: least negative log-likelihood of the true class on held-out logits.
     let logits: Vec<([f32; 5], usize)> = cases
         .iter()
-        .zip(&case_fold)
-        .filter_map(|(case, &f)| {
-            let z = models[f].logits(&case.text)?;
-            Some((z, label_index(case.expected)))
-        })
+        .zip(&scored)
+        .filter_map(|(case, s)| Some((s.as_ref()?.logits?, label_index(case.expected))))
         .collect();
     let nll = |t: f32| -> f64 {
         logits
@@ -633,37 +652,41 @@ pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossVa
         t *= 1.03;
     }
 
-    // Thresholds: most right decisions on the held-out folds at that temperature (a
-    // clarification counts as its first option), ties broken by total utility (which
-    // is what sets the clarification margin).
+    // Fallback bias and thresholds: most right decisions on the held-out folds at that
+    // temperature (a clarification counts as its first option), ties broken by total
+    // utility (which is what sets the clarification margin).
     let mut fitted = Thresholds {
         temperature,
         ..file_settings
     };
     let mut best = (0usize, f64::NEG_INFINITY);
-    for a in 0..=12 {
-        let abstain_threshold = 0.25 + 0.05 * a as f32;
-        for m in 0..=10 {
-            let clarify_margin = 0.03 * m as f32;
-            let settings = Thresholds {
-                abstain_threshold,
-                clarify_margin,
-                temperature,
-            };
-            let predictions = predict(&settings).0;
-            let right = predictions
-                .iter()
-                .zip(&cases)
-                .filter(|(p, c)| p.intent == c.expected)
-                .count();
-            let total: f64 = predictions
-                .iter()
-                .zip(&cases)
-                .map(|(p, c)| utility(p, c.expected))
-                .sum();
-            if right > best.0 || (right == best.0 && total > best.1 + 1e-9) {
-                best = (right, total);
-                fitted = settings;
+    for b in -4..=12 {
+        let fallback_bias = 0.1 * b as f32;
+        for a in 0..=12 {
+            let abstain_threshold = 0.25 + 0.05 * a as f32;
+            for m in 0..=10 {
+                let clarify_margin = 0.03 * m as f32;
+                let settings = Thresholds {
+                    abstain_threshold,
+                    clarify_margin,
+                    temperature,
+                    fallback_bias,
+                };
+                let predictions = decide_all(&settings);
+                let right = predictions
+                    .iter()
+                    .zip(&cases)
+                    .filter(|(p, c)| p.intent == c.expected)
+                    .count();
+                let total: f64 = predictions
+                    .iter()
+                    .zip(&cases)
+                    .map(|(p, c)| utility(p, c.expected))
+                    .sum();
+                if right > best.0 || (right == best.0 && total > best.1 + 1e-9) {
+                    best = (right, total);
+                    fitted = settings;
+                }
             }
         }
     }
@@ -686,15 +709,15 @@ pub fn render_cv_text(cv: &CrossValidation) -> String {
     let f = cv.file_settings;
     let _ = writeln!(
         s,
-        "{}-fold cross-validation x {CV_REPEATS} shuffles, held-out folds at the file's settings (temperature {:.3}, abstain_threshold {:.2}, clarify_margin {:.2}):\n",
-        cv.folds, f.temperature, f.abstain_threshold, f.clarify_margin
+        "{}-fold cross-validation x {CV_REPEATS} shuffles, held-out folds at the file's settings (temperature {:.3}, fallback_bias {:.1}, abstain_threshold {:.2}, clarify_margin {:.2}):\n",
+        cv.folds, f.temperature, f.fallback_bias, f.abstain_threshold, f.clarify_margin
     );
     s.push_str(&render_text(&cv.at_file_settings));
     let g = cv.fitted;
     let _ = writeln!(
         s,
-        "\nfitted on the folds: temperature {:.3}, abstain_threshold {:.2}, clarify_margin {:.2}",
-        g.temperature, g.abstain_threshold, g.clarify_margin
+        "\nfitted on the folds: temperature {:.3}, fallback_bias {:.1}, abstain_threshold {:.2}, clarify_margin {:.2}",
+        g.temperature, g.fallback_bias, g.abstain_threshold, g.clarify_margin
     );
     let _ = writeln!(
         s,

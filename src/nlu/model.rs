@@ -1009,18 +1009,6 @@ impl YamlClassifier {
         decide(p, &self.thresholds)
     }
 
-    /// The class scores (logits, before the softmax) of a message, in the order of the
-    /// four options then the fallback; `None` when no known feature fires.
-    pub(crate) fn logits(&self, text: &str) -> Option<[f32; NCLASS]> {
-        let normalized = text::normalize(text);
-        let clauses = self.clauses(&normalized);
-        let mut raw = Vec::with_capacity(96);
-        self.clause_features(&clauses, &mut raw);
-        self.regex_features(text, &mut raw);
-        let x = self.vectorize(raw);
-        (!x.is_empty()).then(|| self.logits_of(&x))
-    }
-
     /// Classifies with other thresholds and temperature (for tuning on folds).
     pub fn classify_with(&self, text: &str, thresholds: &Thresholds) -> Prediction {
         let normalized = text::normalize(text);
@@ -1029,26 +1017,82 @@ impl YamlClassifier {
         self.clause_features(&clauses, &mut raw);
         self.regex_features(text, &mut raw);
         let x = self.vectorize(raw);
+        let logits = (!x.is_empty()).then(|| self.logits_of(&x));
+        decide_logits(logits, thresholds, |top| self.other_request(&clauses, top)).with_topic(text)
+    }
+
+    /// What [`classify_with`](Self::classify_with) needs of a message besides the
+    /// thresholds, so that cross-validation scores each held-out message once and decides
+    /// it under many settings ([`Scored::decide`]).
+    pub(crate) fn scored(&self, text: &str) -> Scored {
+        let normalized = text::normalize(text);
+        let clauses = self.clauses(&normalized);
+        let mut raw = Vec::with_capacity(96);
+        self.clause_features(&clauses, &mut raw);
+        self.regex_features(text, &mut raw);
+        let x = self.vectorize(raw);
         if x.is_empty() {
-            let ranking = Intent::OPTIONS.iter().map(|i| (*i, 0.0)).collect();
-            return Prediction {
-                intent: Intent::Fallback,
-                confidence: 1.0,
-                ranking,
-                decision: Decision::Fallback,
-                topic: None,
+            return Scored {
+                logits: None,
+                others: [None; FALLBACK],
             };
         }
-        let p = softmax(self.logits_of(&x), thresholds.temperature);
-        let mut prediction = decide(&p, thresholds);
-        // Two requests in one message: ask which one first.
-        if let Decision::Intent(top) = prediction.decision {
-            if let Some(other) = self.other_request(&clauses, top) {
-                prediction.decision = Decision::Clarify(top, other);
-            }
+        Scored {
+            logits: Some(self.logits_of(&x)),
+            others: std::array::from_fn(|c| self.other_request(&clauses, CLASSES[c])),
         }
-        prediction.with_topic(text)
     }
+}
+
+/// A message's class scores, and the other option it asks for beside each possible best
+/// one (see [`YamlClassifier::scored`]).
+pub(crate) struct Scored {
+    pub(crate) logits: Option<[f32; NCLASS]>,
+    others: [Option<Intent>; FALLBACK],
+}
+
+impl Scored {
+    /// The prediction [`YamlClassifier::classify_with`] makes at `thresholds`, without the
+    /// complaint's topic.
+    pub(crate) fn decide(&self, thresholds: &Thresholds) -> Prediction {
+        decide_logits(self.logits, thresholds, |top| {
+            CLASSES
+                .iter()
+                .position(|c| *c == top)
+                .and_then(|c| self.others[c])
+        })
+    }
+}
+
+/// The decision for a message's logits (`None`: no known feature fired): the fallback
+/// bias and the temperature applied, then [`decide`]; a confident option becomes a
+/// clarification when `other` names a second request in the message ("reiniciar el modem
+/// o hablar con alguien").
+fn decide_logits(
+    logits: Option<[f32; NCLASS]>,
+    thresholds: &Thresholds,
+    other: impl FnOnce(Intent) -> Option<Intent>,
+) -> Prediction {
+    let Some(mut z) = logits else {
+        let ranking = Intent::OPTIONS.iter().map(|i| (*i, 0.0)).collect();
+        return Prediction {
+            intent: Intent::Fallback,
+            confidence: 1.0,
+            ranking,
+            decision: Decision::Fallback,
+            topic: None,
+        };
+    };
+    z[FALLBACK] += thresholds.fallback_bias;
+    let p = softmax(z, thresholds.temperature);
+    let mut prediction = decide(&p, thresholds);
+    // Two requests in one message: ask which one first.
+    if let Decision::Intent(top) = prediction.decision {
+        if let Some(other) = other(top) {
+            prediction.decision = Decision::Clarify(top, other);
+        }
+    }
+    prediction
 }
 
 /// The decision for class probabilities (the four options in menu order, then the

@@ -347,6 +347,10 @@ fn inconsistent_entries_are_rejected() {
             "version: \"3.1\"\nreclamos:\n  abstain_threshold: 3\nnlu:\n- intent: salir\n  examples: |\n    - chao\n",
             "abstain_threshold",
         ),
+        (
+            "version: \"3.1\"\nreclamos:\n  fallback_bias: 9\nnlu:\n- intent: salir\n  examples: |\n    - chao\n",
+            "fallback_bias",
+        ),
     ];
     for (yaml, needle) in cases {
         let (_dir, path) = write_temp(yaml);
@@ -548,6 +552,78 @@ fn eval_reads_menu_numbers_before_the_classifier() {
     let report = eval::evaluate(&Abstains, &cases);
     let missed: Vec<&str> = report.errors.iter().map(|e| e.text.as_str()).collect();
     assert_eq!(missed, ["quiero hablar con alguien"]);
+}
+
+#[test]
+fn the_fallback_bias_makes_the_classifier_abstain_more() {
+    let c = classifier();
+    let at = |fallback_bias| Thresholds {
+        fallback_bias,
+        ..c.thresholds()
+    };
+    let texts = [
+        "no tengo internet",
+        "quiero hablar con un ejecutivo",
+        "el deco no prende hace rato",
+        "chao gracias",
+    ];
+    for text in texts {
+        assert_ne!(
+            c.classify_with(text, &at(0.0)).intent,
+            Intent::Fallback,
+            "{text}"
+        );
+        assert_eq!(
+            c.classify_with(text, &at(30.0)).intent,
+            Intent::Fallback,
+            "{text}"
+        );
+    }
+    let abstentions = |bias| {
+        test_sentences()
+            .iter()
+            .filter(|text| c.classify_with(text, &at(bias)).intent == Intent::Fallback)
+            .count()
+    };
+    assert!(abstentions(-1.0) < abstentions(0.0) && abstentions(0.0) < abstentions(1.0));
+}
+
+#[test]
+fn a_message_scored_once_is_decided_as_classify_decides_it() {
+    // Cross-validation scores each held-out message once and decides it under many
+    // settings; that must be the classifier's own decision at each setting.
+    let c = classifier();
+    let two_requests = [
+        "reiniciar el modem o hablar con alguien",
+        "quiero ver mis reclamos y reiniciar el router",
+        "reinicien el wifi y pasenme con un ejecutivo",
+    ];
+    let texts = test_sentences()
+        .into_iter()
+        .chain(two_requests.map(String::from));
+    for text in texts {
+        let scored = c.scored(&text);
+        for (fallback_bias, abstain_threshold, clarify_margin) in
+            [(0.0, 0.5, 0.3), (0.8, 0.25, 0.21), (-0.5, 0.7, 0.0)]
+        {
+            let settings = Thresholds {
+                fallback_bias,
+                abstain_threshold,
+                clarify_margin,
+                ..c.thresholds()
+            };
+            let mut expected = c.classify_with(&text, &settings);
+            expected.topic = None;
+            assert_eq!(scored.decide(&settings), expected, "{text}");
+        }
+    }
+}
+
+/// The sentences of `intents/test.yaml`.
+fn test_sentences() -> Vec<String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("intents/test.yaml");
+    let data = load_training_data(Some(&path)).expect("test.yaml parses");
+    data.examples().map(|(text, _)| text.to_owned()).collect()
 }
 
 #[test]
