@@ -202,38 +202,39 @@ pub fn parse(source: &str, file: &str) -> Result<TrainingData, IntentsError> {
         message,
     };
     let thresholds = raw.reclamos.unwrap_or_default();
-    for (name, value) in [
-        ("abstain_threshold", thresholds.abstain_threshold),
-        ("clarify_margin", thresholds.clarify_margin),
+    for (name, value, range, shown) in [
+        (
+            "abstain_threshold",
+            thresholds.abstain_threshold,
+            0.0..=1.0,
+            "0..=1",
+        ),
+        (
+            "clarify_margin",
+            thresholds.clarify_margin,
+            0.0..=1.0,
+            "0..=1",
+        ),
+        (
+            "temperature",
+            thresholds.temperature,
+            0.05..=20.0,
+            "0.05..=20",
+        ),
+        (
+            "fallback_bias",
+            thresholds.fallback_bias,
+            -5.0..=5.0,
+            "-5..=5",
+        ),
     ] {
-        if !(0.0..=1.0).contains(&value) {
+        if !range.contains(&value) {
             let line = line_of(source, name, "", 0);
             return Err(invalid(
                 line,
-                format!("{name} must be in 0..=1, got {value}"),
+                format!("{name} must be in {shown}, got {value}"),
             ));
         }
-    }
-    if !(0.05..=20.0).contains(&thresholds.temperature) {
-        let line = line_of(source, "temperature", "", 0);
-        return Err(invalid(
-            line,
-            format!(
-                "temperature must be in 0.05..=20, got {}",
-                thresholds.temperature
-            ),
-        ));
-    }
-
-    if !(-5.0..=5.0).contains(&thresholds.fallback_bias) {
-        let line = line_of(source, "fallback_bias", "", 0);
-        return Err(invalid(
-            line,
-            format!(
-                "fallback_bias must be in -5..=5, got {}",
-                thresholds.fallback_bias
-            ),
-        ));
     }
 
     let mut data = TrainingData {
