@@ -36,7 +36,7 @@ pub struct EvalArgs {
     #[arg(long, default_value_t = EvalOptions::default().seed)]
     pub seed: u64,
     /// K-fold cross-validation over FILE as a training file: reports the same metrics on
-    /// the held-out folds, and fits the temperature and thresholds on them.
+    /// the held-out folds, and fits the temperature, fallback bias and thresholds on them.
     #[arg(long, value_name = "K")]
     pub cv: Option<usize>,
     /// Exit with a failure status when accuracy is below this (0..=1).

@@ -5,7 +5,8 @@
 //! - per intent entry: `option` (menu number, must match the intent), `description`
 //!   (one Spanish sentence describing the intent, usable as a zero-shot hypothesis) and
 //!   `keywords` (words or short phrases that are strong evidence for the intent);
-//! - a top-level `reclamos:` block with `abstain_threshold` and `clarify_margin`.
+//! - a top-level `reclamos:` block with the decision settings: `temperature`,
+//!   `fallback_bias`, `abstain_threshold` and `clarify_margin` (see [`Thresholds`]).
 //!
 //! [`parse`] is the one loading function; [`load`] reads a file and calls it.
 
@@ -202,37 +203,18 @@ pub fn parse(source: &str, file: &str) -> Result<TrainingData, IntentsError> {
         message,
     };
     let thresholds = raw.reclamos.unwrap_or_default();
-    for (name, value, range, shown) in [
-        (
-            "abstain_threshold",
-            thresholds.abstain_threshold,
-            0.0..=1.0,
-            "0..=1",
-        ),
-        (
-            "clarify_margin",
-            thresholds.clarify_margin,
-            0.0..=1.0,
-            "0..=1",
-        ),
-        (
-            "temperature",
-            thresholds.temperature,
-            0.05..=20.0,
-            "0.05..=20",
-        ),
-        (
-            "fallback_bias",
-            thresholds.fallback_bias,
-            -5.0..=5.0,
-            "-5..=5",
-        ),
+    for (name, value, range) in [
+        ("abstain_threshold", thresholds.abstain_threshold, 0.0..=1.0),
+        ("clarify_margin", thresholds.clarify_margin, 0.0..=1.0),
+        ("temperature", thresholds.temperature, 0.05..=20.0),
+        ("fallback_bias", thresholds.fallback_bias, -5.0..=5.0),
     ] {
         if !range.contains(&value) {
             let line = line_of(source, name, "", 0);
+            let (low, high) = range.into_inner();
             return Err(invalid(
                 line,
-                format!("{name} must be in {shown}, got {value}"),
+                format!("{name} must be in {low}..={high}, got {value}"),
             ));
         }
     }

@@ -501,7 +501,7 @@ pub struct CrossValidation {
     /// Expected calibration error of the held-out folds with temperature 1 (no
     /// calibration) at the file's thresholds.
     pub uncalibrated_ece: f64,
-    /// Temperature and thresholds fitted on the held-out folds.
+    /// Temperature, fallback bias and thresholds fitted on the held-out folds.
     pub fitted: Thresholds,
     /// The held-out folds scored at the fitted settings.
     pub at_fitted_settings: Report,
@@ -525,12 +525,39 @@ fn utility(prediction: &Prediction, expected: Intent) -> f64 {
 /// values).
 pub const CV_REPEATS: usize = 3;
 
+/// The softmax temperature (0.25 to 5, in steps of 3 %) of least negative log-likelihood
+/// of the true classes, with `fallback_bias` added to the fallback class's logit.
+fn fit_temperature(logits: &[([f32; 5], usize)], fallback_bias: f32) -> f32 {
+    let nll = |t: f32| -> f64 {
+        logits
+            .iter()
+            .map(|(z, y)| {
+                let mut z = *z;
+                z[label_index(Intent::Fallback)] += fallback_bias;
+                -f64::from(model::softmax(z, t)[*y].max(1e-9)).ln()
+            })
+            .sum()
+    };
+    let mut temperature = 1.0f32;
+    let mut best_nll = nll(1.0);
+    let mut t = 0.25f32;
+    while t <= 5.0 {
+        let v = nll(t);
+        if v < best_nll {
+            best_nll = v;
+            temperature = t;
+        }
+        t *= 1.03;
+    }
+    temperature
+}
+
 /// Repeated K-fold cross-validation over a training file: stratified folds (seeded
 /// shuffle per intent), one model per fold trained on the other folds, every example
 /// scored once per repetition by a model that did not see it. On those held-out scores
-/// it fits the softmax temperature (least negative log-likelihood) and then the
-/// thresholds over a grid (most right decisions, ties broken by a utility that makes a
-/// wrong action cost more than an abstention).
+/// it fits, over a grid, the fallback bias and the thresholds (most right decisions, ties
+/// broken by a utility that makes a wrong action cost more than an abstention), with the
+/// temperature of least negative log-likelihood at each bias.
 pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossValidation {
     use rand::seq::SliceRandom;
     let k = k.max(2);
@@ -598,25 +625,22 @@ pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossVa
     let file_settings = data.thresholds;
     let (predictions, latencies) = predict(&file_settings);
     let at_file_settings = score(&cases, &predictions, latencies);
-    // Each held-out message scored once, then decided under every setting tried below.
-    let scored: Vec<Option<model::Scored>> = cases
+    // Each held-out message scored once (or answered by the menu rule), then decided under
+    // every setting tried below.
+    let scored: Vec<Result<model::Scored, Prediction>> = cases
         .iter()
         .zip(&case_fold)
-        .map(|(case, &f)| {
-            Prediction::menu_choice(&case.text)
-                .is_none()
-                .then(|| models[f].scored(&case.text))
+        .map(|(case, &f)| match Prediction::menu_choice(&case.text) {
+            Some(p) => Err(p),
+            None => Ok(models[f].scored(&case.text)),
         })
         .collect();
     let decide_all = |settings: &Thresholds| -> Vec<Prediction> {
-        cases
+        scored
             .iter()
-            .zip(&scored)
-            .map(|(case, s)| match s {
-                Some(s) => s.decide(settings),
-                None => {
-                    Prediction::menu_choice(&case.text).unwrap_or_else(Prediction::not_understood)
-                }
+            .map(|s| match s {
+                Ok(s) => s.decide(settings),
+                Err(p) => p.clone(),
             })
             .collect()
     };
@@ -628,40 +652,22 @@ pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossVa
         .calibration
         .ece;
 
-    // Temperature: least negative log-likelihood of the true class on held-out logits.
+    // Held-out logits and true classes, for the temperature.
     let logits: Vec<([f32; 5], usize)> = cases
         .iter()
         .zip(&scored)
-        .filter_map(|(case, s)| Some((s.as_ref()?.logits?, label_index(case.expected))))
+        .filter_map(|(case, s)| Some((s.as_ref().ok()?.logits?, label_index(case.expected))))
         .collect();
-    let nll = |t: f32| -> f64 {
-        logits
-            .iter()
-            .map(|(z, y)| -f64::from(model::softmax(*z, t)[*y].max(1e-9)).ln())
-            .sum()
-    };
-    let mut temperature = 1.0f32;
-    let mut best_nll = nll(1.0);
-    let mut t = 0.25f32;
-    while t <= 5.0 {
-        let v = nll(t);
-        if v < best_nll {
-            best_nll = v;
-            temperature = t;
-        }
-        t *= 1.03;
-    }
-
-    // Fallback bias and thresholds: most right decisions on the held-out folds at that
-    // temperature (a clarification counts as its first option), ties broken by total
+    // For each fallback bias: the temperature of least negative log-likelihood of the true
+    // class on the biased held-out logits (so confidences mean what they say at that
+    // bias), then the thresholds. The bias and thresholds kept are those with the most
+    // right decisions (a clarification counts as its first option), ties broken by total
     // utility (which is what sets the clarification margin).
-    let mut fitted = Thresholds {
-        temperature,
-        ..file_settings
-    };
+    let mut fitted = file_settings;
     let mut best = (0usize, f64::NEG_INFINITY);
     for b in -4..=12 {
         let fallback_bias = 0.1 * b as f32;
+        let temperature = fit_temperature(&logits, fallback_bias);
         for a in 0..=12 {
             let abstain_threshold = 0.25 + 0.05 * a as f32;
             for m in 0..=10 {
@@ -709,7 +715,7 @@ pub fn render_cv_text(cv: &CrossValidation) -> String {
     let f = cv.file_settings;
     let _ = writeln!(
         s,
-        "{}-fold cross-validation x {CV_REPEATS} shuffles, held-out folds at the file's settings (temperature {:.3}, fallback_bias {:.1}, abstain_threshold {:.2}, clarify_margin {:.2}):\n",
+        "{}-fold cross-validation x {CV_REPEATS} shuffles, held-out folds at the file's settings (temperature {:.3}, fallback_bias {:.2}, abstain_threshold {:.2}, clarify_margin {:.2}):\n",
         cv.folds, f.temperature, f.fallback_bias, f.abstain_threshold, f.clarify_margin
     );
     s.push_str(&render_text(&cv.at_file_settings));

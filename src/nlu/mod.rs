@@ -155,10 +155,13 @@ impl Prediction {
     }
 
     /// What the menu does with `text` before any classifier: a menu number ("2", "la
-    /// dos", "opción cuatro") is that option, with full confidence; `None` for anything
-    /// else, and for a number that is no option.
+    /// dos", "opción cuatro") is that option, with full confidence; a number that is no
+    /// option ("5", "la quinta") gets the menu again, which is an abstention; `None` for
+    /// anything else.
     pub fn menu_choice(text: &str) -> Option<Prediction> {
-        let intent = Intent::from_option(menu_number(text)?)?;
+        let Some(intent) = Intent::from_option(menu_number(text)?) else {
+            return Some(Prediction::not_understood());
+        };
         Some(Prediction {
             intent,
             confidence: 1.0,

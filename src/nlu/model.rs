@@ -1009,7 +1009,8 @@ impl YamlClassifier {
         decide(p, &self.thresholds)
     }
 
-    /// Classifies with other thresholds and temperature (for tuning on folds).
+    /// Classifies with other settings (temperature, fallback bias, thresholds) than the
+    /// intents file's.
     pub fn classify_with(&self, text: &str, thresholds: &Thresholds) -> Prediction {
         let normalized = text::normalize(text);
         let clauses = self.clauses(&normalized);

@@ -209,6 +209,9 @@ fn eval_cv_fits_temperature_and_thresholds_on_folds() {
     assert!((0.25..=5.0).contains(&t), "{t}");
     let a = fitted["abstain_threshold"].as_f64().expect("abstain");
     assert!((0.25..=0.85).contains(&a), "{a}");
+    assert_eq!(cv["file_settings"]["fallback_bias"].as_f64(), Some(0.0));
+    let b = fitted["fallback_bias"].as_f64().expect("fallback_bias");
+    assert!((-0.41..=1.21).contains(&b), "{b}");
     for report in ["at_file_settings", "at_fitted_settings"] {
         let ece = cv[report]["calibration"]["ece"].as_f64().expect("ece");
         assert!((0.0..=1.0).contains(&ece), "{report}: {ece}");

@@ -1,35 +1,6 @@
 use super::*;
 
 #[test]
-fn menu_numbers() {
-    for (text, expected) in [
-        ("1", Some(1)),
-        ("3.", Some(3)),
-        ("(2)", Some(2)),
-        ("opción 4", Some(4)),
-        ("7", Some(7)),
-        ("124578", None),
-        ("hola", None),
-        ("la cuatro", Some(4)),
-        ("Opción cuatro", Some(4)),
-        ("la cuarta opción", Some(4)),
-        ("la tercera", Some(3)),
-        ("el número 2 porfa", Some(2)),
-        ("quiero la uno", Some(1)),
-        ("la quinta", Some(5)),
-        ("uno o dos", None),
-        ("la dos y la tres", None),
-        ("tengo dos problemas", None),
-        ("quiero hablar con una persona", None),
-        ("la primera vez que llamo", None),
-        ("quiero", None),
-        ("quiero una", None),
-    ] {
-        assert_eq!(nlu::menu_number(text), expected, "{text}");
-    }
-}
-
-#[test]
 fn names() {
     assert_eq!(
         valid_name("  Ana   María Pérez "),
