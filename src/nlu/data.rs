@@ -210,7 +210,15 @@ pub fn parse(source: &str, file: &str) -> Result<TrainingData, IntentsError> {
         ("fallback_bias", thresholds.fallback_bias, -5.0..=5.0),
     ] {
         if !range.contains(&value) {
-            let line = line_of(source, name, "", 0);
+            // The line that sets it, not a comment that names it.
+            let line = source
+                .lines()
+                .position(|l| {
+                    l.trim_start()
+                        .strip_prefix(name)
+                        .is_some_and(|rest| rest.starts_with(':'))
+                })
+                .map_or(0, |i| i + 1);
             let (low, high) = range.into_inner();
             return Err(invalid(
                 line,

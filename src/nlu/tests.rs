@@ -351,6 +351,11 @@ fn inconsistent_entries_are_rejected() {
             "version: \"3.1\"\nreclamos:\n  fallback_bias: 9\nnlu:\n- intent: salir\n  examples: |\n    - chao\n",
             "fallback_bias",
         ),
+        (
+            // The error names the line that sets the value, not the comment before it.
+            "version: \"3.1\"\nreclamos:\n  # temperature: scores are divided by it\n  temperature: 50\nnlu:\n- intent: salir\n  examples: |\n    - chao\n",
+            "intents.yaml:4: temperature",
+        ),
     ];
     for (yaml, needle) in cases {
         let (_dir, path) = write_temp(yaml);
