@@ -724,12 +724,20 @@ impl YamlClassifier {
         })
     }
 
-    /// Hashed features of a message with their raw weights (duplicates not merged).
-    fn raw_features(&self, message: &str, out: &mut RawFeatures) {
+    /// The hashed features of a message with their raw weights (duplicates not merged),
+    /// passed to `f` with the message's clauses: what training and every prediction start
+    /// from.
+    fn with_raw_features<R>(
+        &self,
+        message: &str,
+        f: impl FnOnce(&[Clause<'_>], RawFeatures) -> R,
+    ) -> R {
         let normalized = text::normalize(message);
         let clauses = self.clauses(&normalized);
-        self.clause_features(&clauses, out);
-        self.regex_features(message, out);
+        let mut raw = Vec::with_capacity(96);
+        self.clause_features(&clauses, &mut raw);
+        self.regex_features(message, &mut raw);
+        f(&clauses, raw)
     }
 
     /// Word, bigram, lookup, character n-gram and keyword features of clauses.
@@ -958,11 +966,7 @@ impl YamlClassifier {
         let featurize = |share: &[(Cow<'_, str>, usize)]| -> Vec<(RawFeatures, usize)> {
             share
                 .iter()
-                .map(|(text, class)| {
-                    let mut raw = Vec::new();
-                    self.raw_features(text, &mut raw);
-                    (raw, *class)
-                })
+                .map(|(text, class)| (self.with_raw_features(text, |_, raw| raw), *class))
                 .collect()
         };
         let threads = std::thread::available_parallelism()
@@ -1012,36 +1016,31 @@ impl YamlClassifier {
     /// Classifies with other settings (temperature, fallback bias, thresholds) than the
     /// intents file's.
     pub fn classify_with(&self, text: &str, thresholds: &Thresholds) -> Prediction {
-        let normalized = text::normalize(text);
-        let clauses = self.clauses(&normalized);
-        let mut raw = Vec::with_capacity(96);
-        self.clause_features(&clauses, &mut raw);
-        self.regex_features(text, &mut raw);
-        let x = self.vectorize(raw);
-        let logits = (!x.is_empty()).then(|| self.logits_of(&x));
-        decide_logits(logits, thresholds, |top| self.other_request(&clauses, top)).with_topic(text)
+        self.with_raw_features(text, |clauses, raw| {
+            let x = self.vectorize(raw);
+            let logits = (!x.is_empty()).then(|| self.logits_of(&x));
+            decide_logits(logits, thresholds, |top| self.other_request(clauses, top))
+        })
+        .with_topic(text)
     }
 
     /// What [`classify_with`](Self::classify_with) needs of a message besides the
     /// thresholds, so that cross-validation scores each held-out message once and decides
     /// it under many settings ([`Scored::decide`]).
     pub(crate) fn scored(&self, text: &str) -> Scored {
-        let normalized = text::normalize(text);
-        let clauses = self.clauses(&normalized);
-        let mut raw = Vec::with_capacity(96);
-        self.clause_features(&clauses, &mut raw);
-        self.regex_features(text, &mut raw);
-        let x = self.vectorize(raw);
-        if x.is_empty() {
-            return Scored {
-                logits: None,
-                others: [None; FALLBACK],
-            };
-        }
-        Scored {
-            logits: Some(self.logits_of(&x)),
-            others: std::array::from_fn(|c| self.other_request(&clauses, CLASSES[c])),
-        }
+        self.with_raw_features(text, |clauses, raw| {
+            let x = self.vectorize(raw);
+            if x.is_empty() {
+                return Scored {
+                    logits: None,
+                    others: [None; FALLBACK],
+                };
+            }
+            Scored {
+                logits: Some(self.logits_of(&x)),
+                others: std::array::from_fn(|c| self.other_request(clauses, CLASSES[c])),
+            }
+        })
     }
 }
 
