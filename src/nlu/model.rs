@@ -199,6 +199,10 @@ type RawFeatures = Vec<(u64, f32, u8)>;
 
 type FeatureMap = HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>;
 
+/// The lexicon's and the keyword tables' maps: built once from the intents file, so a
+/// fixed, fast hasher (foldhash) instead of SipHash, which guards against hash flooding.
+type StrMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
 /// A text's hash, for an order and seeds that do not depend on where the text is.
 fn text_hash(text: &str) -> u64 {
     feature_hash(0, &[text.as_bytes()])
@@ -234,26 +238,26 @@ struct WordInfo {
 pub(crate) struct Lexicon {
     stemmer: Stemmer,
     /// Known normalised words (training examples, keywords, synonyms, lookups).
-    words: HashMap<String, WordInfo>,
+    words: StrMap<String, WordInfo>,
     /// Two-word synonym variants ("wi fi") -> canonical word.
-    phrases: HashMap<(String, String), String>,
+    phrases: StrMap<(String, String), String>,
     /// Phonetic key -> the most frequent known word with that key.
-    phonetic: HashMap<String, String>,
+    phonetic: StrMap<String, String>,
     /// Known phonetic keys and their best word and frequency.
     keys: Vec<(String, String, u32)>,
     /// Phonetic key and its one-letter deletions -> indexes into `keys`.
-    deletes: HashMap<String, Vec<u32>>,
+    deletes: StrMap<String, Vec<u32>>,
     /// Known words (by frequency) for spelling-level matching.
     spellings: Vec<(String, u32)>,
     /// Word and its one-letter deletions -> indexes into `spellings`.
-    spelling_deletes: HashMap<String, Vec<u32>>,
+    spelling_deletes: StrMap<String, Vec<u32>>,
 }
 
 impl Lexicon {
     fn new(data: &TrainingData) -> Lexicon {
         let stemmer = Stemmer::create(Algorithm::Spanish);
-        let mut counts: HashMap<String, u32> = HashMap::new();
-        let add_text = |t: &str, counts: &mut HashMap<String, u32>| {
+        let mut counts: StrMap<String, u32> = StrMap::default();
+        let add_text = |t: &str, counts: &mut StrMap<String, u32>| {
             for tok in text::tokens(&text::normalize(t)) {
                 if tok != CLAUSE_BREAK {
                     *counts.entry(tok.to_owned()).or_default() += 1;
@@ -273,8 +277,8 @@ impl Lexicon {
                 add_text(v, &mut counts);
             }
         }
-        let mut single_synonyms: HashMap<String, String> = HashMap::new();
-        let mut phrases = HashMap::new();
+        let mut single_synonyms: StrMap<String, String> = StrMap::default();
+        let mut phrases = StrMap::default();
         for (variant, canonical) in &data.synonyms {
             let canonical = text::normalize(canonical).replace(' ', "");
             let variant = text::normalize(variant);
@@ -293,7 +297,7 @@ impl Lexicon {
         for variant in single_synonyms.keys() {
             counts.entry(variant.clone()).or_default();
         }
-        let mut words = HashMap::new();
+        let mut words = StrMap::default();
         for word in counts.keys() {
             let canonical = single_synonyms.get(word).unwrap_or(word);
             let stem = stemmer.stem(canonical).into_owned();
@@ -301,7 +305,7 @@ impl Lexicon {
         }
         // Phonetic keys: most frequent word wins; ties broken alphabetically for
         // determinism.
-        let mut by_key: HashMap<String, (String, u32)> = HashMap::new();
+        let mut by_key: StrMap<String, (String, u32)> = StrMap::default();
         for (word, &count) in &counts {
             if word.len() < 3 || word.bytes().any(|b| b.is_ascii_digit()) {
                 continue;
@@ -319,7 +323,7 @@ impl Lexicon {
             .iter()
             .map(|(k, w, _)| (k.clone(), w.clone()))
             .collect();
-        let mut deletes: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut deletes: StrMap<String, Vec<u32>> = StrMap::default();
         for (i, (key, _, _)) in keys.iter().enumerate() {
             if key.len() < 3 {
                 continue;
@@ -336,7 +340,7 @@ impl Lexicon {
             .map(|(w, c)| (w.clone(), *c))
             .collect();
         spellings.sort();
-        let mut spelling_deletes: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut spelling_deletes: StrMap<String, Vec<u32>> = StrMap::default();
         for (i, (word, _)) in spellings.iter().enumerate() {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
             spelling_deletes.entry(word.clone()).or_default().push(i);
@@ -486,12 +490,12 @@ struct Clause<'a> {
 pub struct YamlClassifier {
     lexicon: Lexicon,
     /// First keyword stem -> (remaining stems, class).
-    keywords: HashMap<String, Vec<(Vec<String>, usize)>>,
+    keywords: StrMap<String, Vec<(Vec<String>, usize)>>,
     /// Stems of negatable desire verbs.
     desire: Vec<String>,
     regexes: Vec<(u64, Vec<regex::Regex>)>,
     /// Stem -> lookup feature hashes.
-    lookups: HashMap<String, Vec<u64>>,
+    lookups: StrMap<String, Vec<u64>>,
     features: FeatureMap,
     /// Per-feature IDF times namespace weight.
     scale: Vec<f32>,
@@ -515,7 +519,7 @@ impl YamlClassifier {
                 .map(|t| lexicon.stem(t).into_owned())
                 .collect()
         };
-        let mut keywords: HashMap<String, Vec<(Vec<String>, usize)>> = HashMap::new();
+        let mut keywords: StrMap<String, Vec<(Vec<String>, usize)>> = StrMap::default();
         for entry in &data.intents {
             let Some(class) = CLASSES.iter().position(|c| *c == entry.intent) else {
                 continue;
@@ -546,7 +550,7 @@ impl YamlClassifier {
                 )
             })
             .collect();
-        let mut lookups: HashMap<String, Vec<u64>> = HashMap::new();
+        let mut lookups: StrMap<String, Vec<u64>> = StrMap::default();
         for (name, values) in &data.lookups {
             let h = feature_hash(NS_LOOKUP, &[name.as_bytes()]);
             for v in values {
@@ -582,12 +586,13 @@ impl YamlClassifier {
 
     /// Splits a normalised message into clauses and marks negated ones.
     fn clauses<'a>(&'a self, normalized: &'a str) -> Vec<Clause<'a>> {
+        let raw: Vec<&str> = text::tokens(normalized).collect();
         let mut clauses: Vec<Clause<'a>> = vec![Clause {
-            tokens: Vec::new(),
+            // Room for the whole message: most are one clause.
+            tokens: Vec::with_capacity(raw.len()),
             negated: false,
             weight: 1.0,
         }];
-        let raw: Vec<&str> = text::tokens(normalized).collect();
         let mut i = 0;
         while i < raw.len() {
             let tok = raw[i];
@@ -734,7 +739,9 @@ impl YamlClassifier {
     ) -> R {
         let normalized = text::normalize(message);
         let clauses = self.clauses(&normalized);
-        let mut raw = Vec::with_capacity(96);
+        // Room for a typical message's features (a word brings a dozen or more character
+        // n-grams besides its word, bigram and look-up features).
+        let mut raw = Vec::with_capacity(256);
         self.clause_features(&clauses, &mut raw);
         self.regex_features(message, &mut raw);
         f(&clauses, raw)
@@ -1181,9 +1188,18 @@ fn char_ngrams(token: &str, weight: f32, out: &mut RawFeatures) {
 /// 1, as scikit-learn's `FeatureUnion` of two TF-IDF vectorisers does. However many
 /// n-grams a long word brings, they cannot drown the word features, nor the reverse.
 fn finish_vector(v: &mut Vec<(u32, f32)>, scale: &[f32], char_channel: &[bool]) {
-    v.sort_unstable_by_key(|(i, _)| *i);
+    // Sorted as plain integers, which is faster than sorting pairs by key: by index, then
+    // by the weight's bits (which only orders one index's weights for summing).
+    let mut keyed: Vec<u64> = v
+        .iter()
+        .map(|&(i, w)| (u64::from(i) << 32) | u64::from(w.to_bits()))
+        .collect();
+    keyed.sort_unstable();
     let mut merged: Vec<(u32, f32)> = Vec::with_capacity(v.len());
-    for &(i, w) in v.iter() {
+    for (i, w) in keyed
+        .into_iter()
+        .map(|k| ((k >> 32) as u32, f32::from_bits(k as u32)))
+    {
         match merged.last_mut() {
             Some((j, acc)) if *j == i => *acc += w,
             _ => merged.push((i, w)),
