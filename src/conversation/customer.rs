@@ -144,7 +144,7 @@ struct Session {
     then: Option<(Intent, String)>,
     /// The free-text message the bot just acted on, kept for the inbox if the customer's
     /// next line corrects it ("no, quise decir ..."); cleared by any other line.
-    acted_on: Option<InboxMessage>,
+    acted_on: Option<ActedOn>,
     /// Another connection took this session over (this one closes quietly).
     taken_over: bool,
     /// What the customer left for the executive during this stay in the queue.
@@ -287,9 +287,17 @@ impl Session {
         ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
-        if let Some(message) = self.acted_on.take() {
+        if let Some(acted) = self.acted_on.take() {
             if review::is_correction(text) {
-                out.record(StoreOp::KeepInboxMessage(message));
+                let message = inbox_message(
+                    &acted.text,
+                    acted.predicted,
+                    acted.confidence,
+                    InboxOutcome::Correction,
+                );
+                if let Some(message) = message {
+                    out.record(StoreOp::KeepInboxMessage(message));
+                }
             }
         }
         match phase {
@@ -520,7 +528,11 @@ impl Session {
         }
         match decision {
             Decision::Intent(intent) => {
-                self.acted_on = inbox_message(text, prediction, InboxOutcome::Correction);
+                self.acted_on = Some(ActedOn {
+                    text: text.to_string(),
+                    predicted: prediction.map_or(Intent::Fallback, |p| p.intent),
+                    confidence: prediction.map_or(0.0, |p| p.confidence),
+                });
                 self.decide(intent, text, prediction, out)
             }
             Decision::Clarify(first, second) => {
@@ -1540,15 +1552,26 @@ fn menu(out: &mut Effects) -> Phase {
 /// prediction, nothing about the customer.
 fn inbox_message(
     text: &str,
-    prediction: Option<&Prediction>,
+    predicted: Intent,
+    confidence: f32,
     outcome: InboxOutcome,
 ) -> Option<InboxMessage> {
     Some(InboxMessage {
         text: review::inbox_text(text)?,
         outcome,
-        predicted: prediction.map_or(Intent::Fallback, |p| p.intent),
-        confidence: prediction.map_or(0.0, |p| p.confidence),
+        predicted,
+        confidence,
     })
+}
+
+/// A free-text message the bot acted on, as the inbox would keep it if the next line
+/// corrects it; its text is masked ([`review::inbox_text`]) only then, not for every
+/// message acted on.
+#[derive(Debug, Clone, PartialEq)]
+struct ActedOn {
+    text: String,
+    predicted: Intent,
+    confidence: f32,
 }
 
 /// Keeps a message the classifier did not handle well for `reclamos nlu review`.
@@ -1558,7 +1581,9 @@ fn keep_for_review(
     outcome: InboxOutcome,
     out: &mut Effects,
 ) {
-    if let Some(message) = inbox_message(text, prediction, outcome) {
+    let predicted = prediction.map_or(Intent::Fallback, |p| p.intent);
+    let confidence = prediction.map_or(0.0, |p| p.confidence);
+    if let Some(message) = inbox_message(text, predicted, confidence, outcome) {
         out.record(StoreOp::KeepInboxMessage(message));
     }
 }
@@ -1745,6 +1770,14 @@ fn in_order(text: &str) -> Option<(Intent, Intent)> {
         " y de ahí ",
         " y de ahi ",
     ];
+    // Each of them names "después", "luego" or "de ahí": three searches rule most
+    // messages out before eight.
+    if !["despu", "luego", "de ah"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return None;
+    }
     let (first, second) = THEN.iter().find_map(|then| lower.split_once(then))?;
     let cue = |clause: &str| -> Option<Intent> {
         let restart = ["reinici", "resete", "reset"];

@@ -353,9 +353,16 @@ pub fn number_word(word: &str) -> Option<u8> {
 /// whole message: `la tres`, `opción cuatro`, `la cuarta opción`, `el número 2 porfa`.
 pub fn menu_number(text: &str) -> Option<u8> {
     let lower = text.to_lowercase();
-    let stripped = lower
-        .trim_start_matches("opcion")
-        .trim_start_matches("opción")
+    // `strip_prefix` in a loop: `trim_start_matches` with a string pattern builds a
+    // substring searcher on every call, and this runs for every line.
+    let mut stripped = lower.as_str();
+    while let Some(rest) = stripped.strip_prefix("opcion") {
+        stripped = rest;
+    }
+    while let Some(rest) = stripped.strip_prefix("opción") {
+        stripped = rest;
+    }
+    let stripped = stripped
         .trim()
         .trim_start_matches('(')
         .trim_end_matches(['.', ')'])

@@ -51,21 +51,28 @@ pub const MAX_INBOX_TEXT: usize = 500;
 /// RUTs (`12.345.678-5`, with a valid check digit) replaced, at most [`MAX_INBOX_TEXT`]
 /// characters. `None` when nothing is left.
 pub fn inbox_text(text: &str) -> Option<String> {
-    let words: Vec<String> = text
+    // One buffer for the words joined by single spaces (the server calls this for every
+    // free-text message it acts on).
+    let mut joined = String::with_capacity(text.len());
+    let words = text
         .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty())
-        .map(|word| {
-            let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
-            if bare.contains('-') && bare.parse::<crate::rut::Rut>().is_ok() {
-                word.replace(bare, "<rut>")
-            } else {
-                word.chars().filter(|c| !is_line_break(*c)).collect()
-            }
-        })
-        .collect();
-    let joined = words.join(" ");
-    let kept: String = joined.chars().take(MAX_INBOX_TEXT).collect();
-    let kept = kept.trim();
+        .filter(|w| !w.is_empty());
+    for (i, word) in words.enumerate() {
+        if i > 0 {
+            joined.push(' ');
+        }
+        let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+        if bare.contains('-') && bare.parse::<crate::rut::Rut>().is_ok() {
+            joined.push_str(&word.replace(bare, "<rut>"));
+        } else {
+            joined.extend(word.chars().filter(|c| !is_line_break(*c)));
+        }
+    }
+    let end = joined
+        .char_indices()
+        .nth(MAX_INBOX_TEXT)
+        .map_or(joined.len(), |(at, _)| at);
+    let kept = joined[..end].trim();
     (!kept.is_empty()).then(|| kept.to_string())
 }
 
