@@ -212,6 +212,32 @@ fn a_fallback_and_a_clarification_are_kept_without_customer_data() {
 }
 
 #[test]
+fn a_corrected_message_reaches_the_inbox_with_its_rut_masked() {
+    // The message acted on is kept as typed until the next line; masked when kept.
+    let restart = Some(predicted(
+        Intent::ReiniciarServicios,
+        0.9,
+        Decision::Intent(Intent::ReiniciarServicios),
+    ));
+    let mut out = Effects::new();
+    let conv = say_line(
+        logged_in(),
+        "soy 12.345.678-5 y se me cortó la luz",
+        restart,
+        &mut out,
+    );
+    let conv = conv.step(
+        Input::Stored(StoreResult::Changed(Err(StoreFailed))),
+        &ctx(),
+        &mut out,
+    );
+    let mut out = Effects::new();
+    say_line(conv, "no, quise decir otra cosa", None, &mut out);
+    assert_eq!(kept(&out)[0].outcome, InboxOutcome::Correction);
+    assert_eq!(kept(&out)[0].text, "soy <rut> y se me cortó la luz");
+}
+
+#[test]
 fn a_correction_right_after_the_bot_acted_keeps_the_misunderstood_message() {
     let restart = || {
         Some(predicted(
