@@ -1188,21 +1188,28 @@ fn char_ngrams(token: &str, weight: f32, out: &mut RawFeatures) {
 /// 1, as scikit-learn's `FeatureUnion` of two TF-IDF vectorisers does. However many
 /// n-grams a long word brings, they cannot drown the word features, nor the reverse.
 fn finish_vector(v: &mut Vec<(u32, f32)>, scale: &[f32], char_channel: &[bool]) {
-    // Sorted as plain integers, which is faster than sorting pairs by key: by index, then
-    // by the weight's bits (which only orders one index's weights for summing).
-    let mut keyed: Vec<u64> = v
-        .iter()
-        .map(|&(i, w)| (u64::from(i) << 32) | u64::from(w.to_bits()))
-        .collect();
-    keyed.sort_unstable();
+    // Duplicates merged in order of first appearance through a small open-addressing
+    // table (positions in `merged`), which is cheaper than sorting the features.
+    let bits = (v.len() * 2).max(8).next_power_of_two().trailing_zeros();
+    let mask = (1usize << bits) - 1;
+    let mut slots = vec![u32::MAX; mask + 1];
     let mut merged: Vec<(u32, f32)> = Vec::with_capacity(v.len());
-    for (i, w) in keyed
-        .into_iter()
-        .map(|k| ((k >> 32) as u32, f32::from_bits(k as u32)))
-    {
-        match merged.last_mut() {
-            Some((j, acc)) if *j == i => *acc += w,
-            _ => merged.push((i, w)),
+    for &(i, w) in v.iter() {
+        // Fibonacci hashing: the top bits of the index times 2^64 / φ.
+        let mut at = (u64::from(i).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize;
+        loop {
+            match slots[at] {
+                u32::MAX => {
+                    slots[at] = merged.len() as u32;
+                    merged.push((i, w));
+                    break;
+                }
+                k if merged[k as usize].0 == i => {
+                    merged[k as usize].1 += w;
+                    break;
+                }
+                _ => at = (at + 1) & mask,
+            }
         }
     }
     let mut norm = [0.0f32; 2];
