@@ -280,10 +280,17 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
     raise_open_files_limit(&config.limits);
     let runtime = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
     let console = Console::stdout();
+    // Ctrl-C and SIGTERM are caught from before the server listens: one that comes while it
+    // starts (or trains the classifier) stops it cleanly once it is up, instead of killing
+    // the process with the signal's default action.
+    let signal = {
+        let _runtime = runtime.enter();
+        shutdown_signal()
+    };
     // `run` awaits this once the server listens: start-up's freed memory goes back first.
     let after_start = async {
         crate::release_freed_memory();
-        shutdown_signal().await
+        signal.await
     };
     let served = runtime.block_on(server::run(config, console.clone(), after_start));
     // Connections still open after the grace period end with the runtime, printing their
@@ -336,31 +343,38 @@ fn raise_open_files_limit(limits: &Limits) {
     }
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(cause = %err, "listening for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
+/// Catches Ctrl-C and SIGTERM from now on on Unix (elsewhere, Ctrl-C once polled); call
+/// inside a runtime. The future completes on the first of them.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        // Registered here, not when the future is first polled.
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            let (mut interrupt, mut terminate) = match (interrupt, terminate) {
+                (Ok(interrupt), Ok(terminate)) => (interrupt, terminate),
+                (Err(err), _) | (_, Err(err)) => {
+                    tracing::error!(cause = %err, "listening for Ctrl-C and SIGTERM");
+                    return std::future::pending().await;
+                }
+            };
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(err) => {
-                tracing::error!(cause = %err, "listening for SIGTERM");
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let ctrl_c = tokio::signal::ctrl_c();
+        async move {
+            if let Err(err) = ctrl_c.await {
+                tracing::error!(cause = %err, "listening for Ctrl-C");
                 std::future::pending::<()>().await;
             }
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
     }
 }
 

@@ -42,6 +42,42 @@ fn spawn_server(dir: &std::path::Path, db: &str) -> (Child, SocketAddr) {
     (child, addr)
 }
 
+/// SIGTERM as soon as the server listens (while it still trains its classifier) stops it
+/// cleanly: exit code 0 and its goodbye on the console, not death by the signal.
+#[cfg(unix)]
+#[test]
+fn sigterm_during_start_up_stops_the_server_cleanly() {
+    use reclamos::protocol::console as to_console;
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("term.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reclamos"))
+        .args(["server", "--port", "0", "--agent-port", "0", "--db"])
+        .arg(&db)
+        .env("RECLAMOS_TOKEN_FILE", dir.path().join("token"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("server binary starts");
+    let mut console = BufReader::new(child.stdout.take().unwrap());
+    let mut listening = String::new();
+    console.read_line(&mut listening).unwrap();
+    assert!(listening.contains("clientes en"), "{listening:?}");
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    console.read_to_string(&mut rest).unwrap();
+    assert!(
+        status.success(),
+        "{status:?}; console after listening: {rest:?}"
+    );
+    assert!(rest.contains(to_console::STOPPED), "{rest:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_loses_no_acknowledged_request() {
     let dir = tempfile::tempdir().unwrap();
