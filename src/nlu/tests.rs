@@ -520,18 +520,23 @@ fn complaints_about_other_businesses_are_out_of_scope() {
         "la clínica me cobró un examen que no me hicieron",
         "la bencinera me cobró dos veces",
     ];
-    let accepted: Vec<String> = complaints
+    assert_at_most(4, "accepted", &complaints, |p| p.intent != Intent::Fallback);
+}
+
+/// Asserts that at most `max` of `texts` get a prediction `counted` picks, listing them.
+fn assert_at_most(max: usize, what: &str, texts: &[&str], counted: impl Fn(&Prediction) -> bool) {
+    let picked: Vec<String> = texts
         .iter()
         .map(|text| (text, classifier().classify(text)))
-        .filter(|(_, p)| p.intent != Intent::Fallback)
-        .map(|(text, p)| format!("{text:?}: {}", p.intent))
+        .filter(|(_, p)| counted(p))
+        .map(|(text, p)| format!("{text:?}: {} {:.2}", p.intent, p.confidence))
         .collect();
     assert!(
-        accepted.len() <= 4,
-        "{} of {} accepted:\n{}",
-        accepted.len(),
-        complaints.len(),
-        accepted.join("\n")
+        picked.len() <= max,
+        "{} of {} {what}:\n{}",
+        picked.len(),
+        texts.len(),
+        picked.join("\n")
     );
 }
 
@@ -555,19 +560,9 @@ fn in_scope_messages_with_words_other_businesses_also_use_are_not_abstained() {
         "no se ve ningun canal de cine",
         "se corto la electricidad y el modem no prende",
     ];
-    let abstained: Vec<String> = messages
-        .iter()
-        .map(|text| (text, classifier().classify(text)))
-        .filter(|(_, p)| p.intent == Intent::Fallback)
-        .map(|(text, p)| format!("{text:?}: {:.2}", p.confidence))
-        .collect();
-    assert!(
-        abstained.len() <= 1,
-        "{} of {} abstained on:\n{}",
-        abstained.len(),
-        messages.len(),
-        abstained.join("\n")
-    );
+    assert_at_most(1, "abstained on", &messages, |p| {
+        p.intent == Intent::Fallback
+    });
 }
 
 #[test]
