@@ -286,6 +286,9 @@ pub enum AnswerEnd {
     Serial,
     /// Put in the executives' queue.
     Queued,
+    /// Leaving the queue came a moment too late: an executive took the conversation
+    /// (the assignment follows).
+    JustTaken,
     /// Said goodbye (the server closes next).
     Goodbye,
     /// The RUT was not accepted (the line says why).
@@ -308,6 +311,8 @@ pub fn answer_end(line: &str) -> Option<AnswerEnd> {
         AnswerEnd::Serial
     } else if line.starts_with(say::ENQUEUED_START) {
         AnswerEnd::Queued
+    } else if line == say::JUST_TAKEN {
+        AnswerEnd::JustTaken
     } else if line == say::GOODBYE {
         AnswerEnd::Goodbye
     } else if line.starts_with(say::INVALID_RUT_START)
@@ -409,6 +414,14 @@ async fn back_to_menu(
             AnswerEnd::Choosing | AnswerEnd::Serial => "volver",
             AnswerEnd::Clarify => "no",
             AnswerEnd::Queued => "cancelar",
+            // Taken before the "cancelar" arrived: chat until the executive closes, as a
+            // customer would.
+            AnswerEnd::JustTaken => {
+                let agent = conn
+                    .wait_for("taken by an executive", plan.timeout, assigned_agent)
+                    .await?;
+                return chat_until_closed(conn, &agent, plan, outcome).await;
+            }
             AnswerEnd::Goodbye | AnswerEnd::LoginRejected(_) => {
                 return Err(unexpected("back to the menu", &end))
             }
@@ -498,11 +511,31 @@ async fn chat_with_executive(
         )
         .await?;
     outcome.served = Some(start.elapsed());
+    chat_until_closed(conn, &agent, plan, outcome).await
+}
+
+/// In a chat with `agent`: waits for their greeting, sends one line, waits for their answer
+/// and for the menu that follows their closing the chat. Back at the menu at once when the
+/// chat ends before the greeting.
+async fn chat_until_closed(
+    conn: &mut LineConn,
+    agent: &str,
+    plan: &CustomerPlan,
+    outcome: &mut SessionOutcome,
+) -> Result<(), SessionError> {
     let prefix = format!("{agent}: ");
-    conn.wait_for("executive's greeting", plan.timeout, |line| {
-        line.starts_with(&prefix).then_some(())
-    })
-    .await?;
+    let greeted = conn
+        .wait_for("executive's greeting", plan.timeout, |line| {
+            if line.starts_with(&prefix) {
+                Some(true)
+            } else {
+                (line == say::MENU_LAST).then_some(false)
+            }
+        })
+        .await?;
+    if !greeted {
+        return Ok(());
+    }
     think(plan.think).await;
     let start = Instant::now();
     conn.send(CHAT_LINE).await?;
@@ -795,6 +828,8 @@ mod tests {
             (say::ASK_SERIAL.into(), Some(AnswerEnd::Serial)),
             (say::serial_mismatch(2), Some(AnswerEnd::Serial)),
             (say::enqueued(1), Some(AnswerEnd::Queued)),
+            (say::JUST_TAKEN.into(), Some(AnswerEnd::JustTaken)),
+            (say::assigned("JuanPerez"), None),
             (say::GOODBYE.into(), Some(AnswerEnd::Goodbye)),
             (rejected.clone(), Some(AnswerEnd::LoginRejected(rejected))),
             (format!("JuanPerez: {}", say::MENU_LAST), None),
@@ -815,6 +850,54 @@ mod tests {
             Some("J.Perez")
         );
         assert_eq!(assigned_agent(&say::queue_position(2)), None);
+    }
+
+    /// A customer's "cancelar" that reaches the queue just after an executive took them
+    /// gets "just taken", then the assignment: the simulated customer chats until the
+    /// executive closes, instead of waiting for a menu that does not come.
+    #[tokio::test]
+    async fn a_cancel_that_loses_the_race_with_an_executive_ends_in_a_chat() {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (read, mut write) = stream.into_split();
+            let mut lines = tokio::io::BufReader::new(read).lines();
+            let mut heard = Vec::new();
+            let cancel = lines.next_line().await.unwrap().unwrap();
+            let taken = format!(
+                "{}\n{}\nAna: Hola, ¿en qué le ayudo?\n",
+                say::JUST_TAKEN,
+                say::assigned("Ana")
+            );
+            write.write_all(taken.as_bytes()).await.unwrap();
+            heard.push(cancel);
+            let chat = lines.next_line().await.unwrap().unwrap();
+            let closed = format!("Ana: Entendido.\n{}\n", say::MENU.join("\n"));
+            write.write_all(closed.as_bytes()).await.unwrap();
+            heard.push(chat);
+            heard
+        });
+        let gauge = Arc::new(Gauge::default());
+        let plan = CustomerPlan {
+            addr,
+            rut: String::new(),
+            chat: false,
+            think: Duration::ZERO,
+            menu_rounds: 0,
+            free_text: Arc::from(""),
+            timeout: Duration::from_secs(30),
+            serve_timeout: Duration::from_secs(30),
+            gauge: Arc::clone(&gauge),
+        };
+        let mut conn = LineConn::connect(addr, &gauge).await.unwrap();
+        let mut outcome = SessionOutcome::default();
+        back_to_menu(&mut conn, AnswerEnd::Queued, &plan, &mut outcome)
+            .await
+            .expect("back at the menu");
+        assert_eq!(server.await.unwrap(), ["cancelar", CHAT_LINE]);
+        assert_eq!(outcome.chat_rtts.len(), 1);
     }
 
     #[tokio::test]
