@@ -210,15 +210,7 @@ pub fn parse(source: &str, file: &str) -> Result<TrainingData, IntentsError> {
         ("fallback_bias", thresholds.fallback_bias, -5.0..=5.0),
     ] {
         if !range.contains(&value) {
-            // The line that sets it, not a comment that names it.
-            let line = source
-                .lines()
-                .position(|l| {
-                    l.trim_start()
-                        .strip_prefix(name)
-                        .is_some_and(|rest| rest.starts_with(':'))
-                })
-                .map_or(0, |i| i + 1);
+            let line = line_of(source, &format!("{name}:"), "", 0);
             let (low, high) = range.into_inner();
             return Err(invalid(
                 line,
@@ -365,12 +357,13 @@ fn strip_annotations(text: &str) -> String {
 }
 
 /// The 1-based line, at or after line `from`, holding `key` followed by `value` (0 if
-/// not found).
+/// not found). Comment lines are skipped: the line that sets a key, not one that names it.
 fn line_of(source: &str, key: &str, value: &str, from: usize) -> usize {
     source
         .lines()
         .enumerate()
         .skip(from.saturating_sub(1))
+        .filter(|(_, line)| !line.trim_start().starts_with('#'))
         .find(|(_, line)| {
             line.find(key)
                 .is_some_and(|at| line[at + key.len()..].contains(value))
