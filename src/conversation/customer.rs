@@ -528,10 +528,11 @@ impl Session {
         }
         match decision {
             Decision::Intent(intent) => {
+                let (predicted, confidence) = inbox_prediction(prediction);
                 self.acted_on = Some(ActedOn {
                     text: text.to_string(),
-                    predicted: prediction.map_or(Intent::Fallback, |p| p.intent),
-                    confidence: prediction.map_or(0.0, |p| p.confidence),
+                    predicted,
+                    confidence,
                 });
                 self.decide(intent, text, prediction, out)
             }
@@ -1564,6 +1565,12 @@ fn inbox_message(
     })
 }
 
+/// What the inbox records of a prediction: its intent and confidence (without one, the
+/// classifier abstained).
+fn inbox_prediction(prediction: Option<&Prediction>) -> (Intent, f32) {
+    prediction.map_or((Intent::Fallback, 0.0), |p| (p.intent, p.confidence))
+}
+
 /// A free-text message the bot acted on, as the inbox would keep it if the next line
 /// corrects it; its text is masked ([`review::inbox_text`]) only then, not for every
 /// message acted on.
@@ -1581,8 +1588,7 @@ fn keep_for_review(
     outcome: InboxOutcome,
     out: &mut Effects,
 ) {
-    let predicted = prediction.map_or(Intent::Fallback, |p| p.intent);
-    let confidence = prediction.map_or(0.0, |p| p.confidence);
+    let (predicted, confidence) = inbox_prediction(prediction);
     if let Some(message) = inbox_message(text, predicted, confidence, outcome) {
         out.record(StoreOp::KeepInboxMessage(message));
     }
@@ -1756,26 +1762,27 @@ fn is_both(text: &str) -> bool {
     )
 }
 
+/// What joins two wishes in order, for [`in_order`].
+const THEN: [&str; 8] = [
+    " y después ",
+    " y despues ",
+    " y luego ",
+    ", después ",
+    ", despues ",
+    ", luego ",
+    " y de ahí ",
+    " y de ahi ",
+];
+
+/// Every one of [`THEN`] holds one of these (a test checks it).
+const THEN_CUES: [&str; 3] = ["despu", "luego", "de ah"];
+
 /// Two wishes joined by "y después", "y luego"... ("primero reinicien y después quiero
 /// hablar con alguien"): the menu options of each part, in order, when each names one.
 fn in_order(text: &str) -> Option<(Intent, Intent)> {
     let lower = text.to_lowercase();
-    const THEN: [&str; 8] = [
-        " y después ",
-        " y despues ",
-        " y luego ",
-        ", después ",
-        ", despues ",
-        ", luego ",
-        " y de ahí ",
-        " y de ahi ",
-    ];
-    // Each of them names "después", "luego" or "de ahí": three searches rule most
-    // messages out before eight.
-    if !["despu", "luego", "de ah"]
-        .iter()
-        .any(|w| lower.contains(w))
-    {
+    // Three searches rule most messages out before eight.
+    if !THEN_CUES.iter().any(|w| lower.contains(w)) {
         return None;
     }
     let (first, second) = THEN.iter().find_map(|then| lower.split_once(then))?;

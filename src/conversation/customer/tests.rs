@@ -1,6 +1,13 @@
 use super::*;
 
 #[test]
+fn every_then_phrase_holds_a_cue_of_the_quick_check() {
+    for then in THEN {
+        assert!(THEN_CUES.iter().any(|cue| then.contains(cue)), "{then:?}");
+    }
+}
+
+#[test]
 fn names() {
     assert_eq!(
         valid_name("  Ana   María Pérez "),
