@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 use crate::common::TestClient;
@@ -13,6 +13,15 @@ use reclamos::registry::{Location, Registry, StoreConfig};
 /// Starts `reclamos server` on free ports and returns it with the customers' address,
 /// read from its "[SERVER] Escuchando clientes en ..." line.
 fn spawn_server(dir: &std::path::Path, db: &str) -> (Child, SocketAddr) {
+    let (child, _console, addr) = spawn_server_with_console(dir, db);
+    (child, addr)
+}
+
+/// [`spawn_server`], also returning the console after the line with the address.
+fn spawn_server_with_console(
+    dir: &std::path::Path,
+    db: &str,
+) -> (Child, BufReader<ChildStdout>, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_reclamos"))
         .args([
             "server",
@@ -30,16 +39,16 @@ fn spawn_server(dir: &std::path::Path, db: &str) -> (Child, SocketAddr) {
         .stdout(Stdio::piped())
         .spawn()
         .expect("server binary starts");
-    let stdout = child.stdout.take().unwrap();
+    let mut console = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
-    BufReader::new(stdout).read_line(&mut first).unwrap();
+    console.read_line(&mut first).unwrap();
     let addr = first
         .split("clientes en ")
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|addr| addr.parse().ok())
         .unwrap_or_else(|| panic!("no address in {first:?}"));
-    (child, addr)
+    (child, console, addr)
 }
 
 /// SIGTERM as soon as the server listens (while it still trains its classifier) stops it
@@ -51,18 +60,8 @@ fn sigterm_during_start_up_stops_the_server_cleanly() {
     use std::io::Read;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("term.db");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reclamos"))
-        .args(["server", "--port", "0", "--agent-port", "0", "--db"])
-        .arg(&db)
-        .env("RECLAMOS_TOKEN_FILE", dir.path().join("token"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("server binary starts");
-    let mut console = BufReader::new(child.stdout.take().unwrap());
-    let mut listening = String::new();
-    console.read_line(&mut listening).unwrap();
-    assert!(listening.contains("clientes en"), "{listening:?}");
+    let (mut child, mut console, _addr) =
+        spawn_server_with_console(dir.path(), db.to_str().unwrap());
     let sent = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
