@@ -553,12 +553,49 @@ fn fit_temperature(logits: &[([f32; 5], usize)], fallback_bias: f32) -> f32 {
     temperature
 }
 
+/// The cell of a 3-D grid of (right decisions, utility) whose neighbourhood (itself and
+/// one step either way on each axis, clipped at the edges) has the most right decisions on
+/// average, ties broken by the mean utility. A setting whose neighbours do as well sits on
+/// a plateau, and a plateau holds on new data where a lone peak of the folds' noise does
+/// not: picking the single best cell made the fitted bias jump from 0.9 to 0.2 when 31
+/// examples were added to a file of 2,253.
+pub(super) fn plateau_top(grid: &[(usize, f64)], dims: [usize; 3]) -> [usize; 3] {
+    let at = |i: usize, j: usize, k: usize| (i * dims[1] + j) * dims[2] + k;
+    let around = |x: usize, len: usize| x.saturating_sub(1)..=(x + 1).min(len - 1);
+    let mut best = ([0; 3], f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for i in 0..dims[0] {
+        for j in 0..dims[1] {
+            for k in 0..dims[2] {
+                let (mut right, mut total, mut n) = (0.0, 0.0, 0.0);
+                for ni in around(i, dims[0]) {
+                    for nj in around(j, dims[1]) {
+                        for nk in around(k, dims[2]) {
+                            let (r, t) = grid[at(ni, nj, nk)];
+                            right += r as f64;
+                            total += t;
+                            n += 1.0;
+                        }
+                    }
+                }
+                let (right, total) = (right / n, total / n);
+                if right > best.1 + 1e-9
+                    || ((right - best.1).abs() <= 1e-9 && total > best.2 + 1e-9)
+                {
+                    best = ([i, j, k], right, total);
+                }
+            }
+        }
+    }
+    best.0
+}
+
 /// Repeated K-fold cross-validation over a training file: stratified folds (seeded
 /// shuffle per intent), one model per fold trained on the other folds, every example
 /// scored once per repetition by a model that did not see it. On those held-out scores
-/// it fits, over a grid, the fallback bias and the thresholds (most right decisions, ties
-/// broken by a utility that makes a wrong action cost more than an abstention), with the
-/// temperature of least negative log-likelihood at each bias.
+/// it fits, over a grid, the fallback bias and the thresholds (most right decisions on
+/// average over each setting's neighbours in the grid, ties broken by a utility that makes
+/// a wrong action cost more than an abstention), with the temperature of least negative
+/// log-likelihood at each bias.
 pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossValidation {
     use rand::seq::SliceRandom;
     let k = k.max(2);
@@ -658,25 +695,28 @@ pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossVa
         .collect();
     // For each fallback bias: the temperature of least negative log-likelihood of the true
     // class on the biased held-out logits (so confidences mean what they say at that
-    // bias), then the thresholds. The bias and thresholds kept are those with the most
-    // right decisions (a clarification counts as its first option), ties broken by total
-    // utility (which is what sets the clarification margin).
-    let mut fitted = file_settings;
-    let mut best = (0usize, f64::NEG_INFINITY);
-    for b in -4..=12 {
-        let fallback_bias = 0.1 * b as f32;
-        let temperature = fit_temperature(&logits, fallback_bias);
-        for a in 0..=12 {
-            let abstain_threshold = 0.25 + 0.05 * a as f32;
-            for m in 0..=10 {
-                let clarify_margin = 0.03 * m as f32;
-                let settings = Thresholds {
-                    abstain_threshold,
-                    clarify_margin,
-                    temperature,
-                    fallback_bias,
-                };
-                let predictions = decide_all(&settings);
+    // bias), then the thresholds. The bias and thresholds kept are those whose
+    // neighbourhood in the grid has the most right decisions (a clarification counts as
+    // its first option), ties broken by total utility (which is what sets the
+    // clarification margin): see `plateau_top`.
+    const BIASES: usize = 17;
+    const ABSTAINS: usize = 13;
+    const MARGINS: usize = 11;
+    let setting = |b: usize, a: usize, m: usize, temperature: f32| Thresholds {
+        fallback_bias: 0.1 * (b as f32 - 4.0),
+        abstain_threshold: 0.25 + 0.05 * a as f32,
+        clarify_margin: 0.03 * m as f32,
+        temperature,
+    };
+    let temperatures: Vec<f32> = (0..BIASES)
+        .map(|b| fit_temperature(&logits, setting(b, 0, 0, 1.0).fallback_bias))
+        .collect();
+    // (right decisions, utility) of every setting of the grid.
+    let mut grid = Vec::with_capacity(BIASES * ABSTAINS * MARGINS);
+    for (b, &temperature) in temperatures.iter().enumerate() {
+        for a in 0..ABSTAINS {
+            for m in 0..MARGINS {
+                let predictions = decide_all(&setting(b, a, m, temperature));
                 let right = predictions
                     .iter()
                     .zip(&cases)
@@ -687,13 +727,12 @@ pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossVa
                     .zip(&cases)
                     .map(|(p, c)| utility(p, c.expected))
                     .sum();
-                if right > best.0 || (right == best.0 && total > best.1 + 1e-9) {
-                    best = (right, total);
-                    fitted = settings;
-                }
+                grid.push((right, total));
             }
         }
     }
+    let [b, a, m] = plateau_top(&grid, [BIASES, ABSTAINS, MARGINS]);
+    let fitted = setting(b, a, m, temperatures[b]);
     // Classifying costs the same at any settings: the timings are the file settings' run.
     let at_fitted_settings = score(&cases, &decide_all(&fitted), latencies);
     CrossValidation {

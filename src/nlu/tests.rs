@@ -735,3 +735,33 @@ fn the_same_examples_in_another_order_train_the_same_model() {
         assert_eq!(a.decision, b.decision, "{text}");
     }
 }
+
+#[test]
+fn the_fitted_setting_is_the_top_of_a_plateau_not_a_lone_peak() {
+    // A 5 x 5 x 5 grid of (right decisions, utility): one lone cell with 100 right, a
+    // 3 x 3 x 3 block with 90 around (3, 3, 3), 50 everywhere else.
+    let dims = [5, 5, 5];
+    let mut grid = vec![(50usize, 0.0f64); 125];
+    let at = |i: usize, j: usize, k: usize| (i * 5 + j) * 5 + k;
+    for i in 2..=4 {
+        for j in 2..=4 {
+            for k in 2..=4 {
+                grid[at(i, j, k)] = (90, 0.0);
+            }
+        }
+    }
+    grid[at(0, 0, 0)] = (100, 0.0);
+    assert_eq!(eval::plateau_top(&grid, dims), [3, 3, 3]);
+    // On an even plateau the utility breaks the tie: its best neighbourhood is the
+    // middle of the 3 x 3 block where wrong actions are fewest.
+    let mut flat = vec![(70usize, 0.0f64); 125];
+    for i in 1..=3 {
+        for j in 1..=3 {
+            for k in 0..5 {
+                flat[at(i, j, k)].1 = 10.0;
+            }
+        }
+    }
+    let [i, j, _] = eval::plateau_top(&flat, dims);
+    assert_eq!((i, j), (2, 2));
+}
