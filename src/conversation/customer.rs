@@ -1829,6 +1829,45 @@ enum MenuWord {
     Back,
 }
 
+/// Greetings alone, lowercased, words separated by one space.
+const GREETINGS: &[&str] = &[
+    "hola",
+    "holi",
+    "ola",
+    "buenas",
+    "buenos dias",
+    "buenos días",
+    "buenas tardes",
+    "buenas noches",
+    "hola buenas",
+    "hola buenos dias",
+    "hola buenos días",
+    "hola buenas tardes",
+    "hola buenas noches",
+    "alo",
+    "aló",
+];
+
+/// Ways back to the menu, lowercased, words separated by one space.
+const BACK_TO_MENU: &[&str] = &[
+    "volver",
+    "cancelar",
+    "menu",
+    "menú",
+    "atras",
+    "atrás",
+    "volver al menu",
+    "volver al menú",
+    "inicio",
+    "ver menu",
+    "ver menú",
+    "ver el menu",
+    "ver el menú",
+];
+
+/// The most words a greeting or a way back to the menu has ("hola buenas tardes").
+const MENU_WORD_MAX_WORDS: usize = 3;
+
 fn menu_word(text: &str) -> Option<MenuWord> {
     let trimmed = text.trim();
     if trimmed.contains(['-', '.']) && trimmed.chars().any(|c| c.is_ascii_digit()) {
@@ -1836,50 +1875,26 @@ fn menu_word(text: &str) -> Option<MenuWord> {
             return Some(MenuWord::Rut(rut));
         }
     }
+    // Every menu word is at most three words long: longer lines (most free text, which
+    // comes here twice) are ruled out without building anything.
+    let mut words = trimmed
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty());
+    if words.nth(MENU_WORD_MAX_WORDS).is_some() {
+        return None;
+    }
     let lower = trimmed.to_lowercase();
     let words: Vec<&str> = lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
     let phrase = words.join(" ");
-    let greeting = matches!(
-        phrase.as_str(),
-        "hola"
-            | "holi"
-            | "ola"
-            | "buenas"
-            | "buenos dias"
-            | "buenos días"
-            | "buenas tardes"
-            | "buenas noches"
-            | "hola buenas"
-            | "hola buenos dias"
-            | "hola buenos días"
-            | "hola buenas tardes"
-            | "hola buenas noches"
-            | "alo"
-            | "aló"
-    );
-    if greeting {
+    if GREETINGS.contains(&phrase.as_str()) {
         return Some(MenuWord::Greeting);
     }
-    let back = matches!(
-        phrase.as_str(),
-        "volver"
-            | "cancelar"
-            | "menu"
-            | "menú"
-            | "atras"
-            | "atrás"
-            | "volver al menu"
-            | "volver al menú"
-            | "inicio"
-            | "ver menu"
-            | "ver menú"
-            | "ver el menu"
-            | "ver el menú"
-    );
-    back.then_some(MenuWord::Back)
+    BACK_TO_MENU
+        .contains(&phrase.as_str())
+        .then_some(MenuWord::Back)
 }
 
 /// Whether a line at the serial-number prompt could be a serial number (else it is words

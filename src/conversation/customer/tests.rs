@@ -8,6 +8,22 @@ fn every_then_phrase_holds_a_cue_of_the_quick_check() {
 }
 
 #[test]
+fn menu_words_are_found_in_any_case_and_punctuation_and_longer_lines_are_not() {
+    for phrase in GREETINGS.iter().chain(BACK_TO_MENU) {
+        assert!(
+            phrase.split(' ').count() <= MENU_WORD_MAX_WORDS,
+            "{phrase:?} has more words than the quick check lets through"
+        );
+        let typed = format!("  {}!! ", phrase.to_uppercase().replace(' ', ", "));
+        assert!(menu_word(&typed).is_some(), "{typed:?}");
+    }
+    assert_eq!(menu_word("Hola, buenas tardes"), Some(MenuWord::Greeting));
+    assert_eq!(menu_word("volver al menú"), Some(MenuWord::Back));
+    assert_eq!(menu_word("hola buenas tardes amigo"), None);
+    assert_eq!(menu_word("quiero volver al menu ahora"), None);
+}
+
+#[test]
 fn names() {
     assert_eq!(
         valid_name("  Ana   María Pérez "),
