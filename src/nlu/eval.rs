@@ -557,7 +557,7 @@ fn fit_temperature(logits: &[([f32; 5], usize)], fallback_bias: f32) -> f32 {
 /// one step either way on each axis, clipped at the edges) has the most right decisions on
 /// average, ties broken by the mean utility. A setting whose neighbours do as well sits on
 /// a plateau, and a plateau holds on new data where a lone peak of the folds' noise does
-/// not: picking the single best cell made the fitted bias jump from 0.9 to 0.2 when 31
+/// not: picking the single best cell made the fitted bias jump from 0.9 to 0.2 when 26
 /// examples were added to a file of 2,253.
 pub(super) fn plateau_top(grid: &[(usize, f64)], dims: [usize; 3]) -> [usize; 3] {
     let at = |i: usize, j: usize, k: usize| (i * dims[1] + j) * dims[2] + k;
