@@ -553,9 +553,10 @@ fn fit_temperature(logits: &[([f32; 5], usize)], fallback_bias: f32) -> f32 {
     temperature
 }
 
-/// The cell of a 3-D grid of (right decisions, utility) whose neighbourhood (itself and
-/// one step either way on each axis, clipped at the edges) has the most right decisions on
-/// average, ties broken by the mean utility. A setting whose neighbours do as well sits on
+/// The cell of a 3-D grid of (right decisions, utility), stored with the last axis
+/// varying fastest (cell `[i, j, k]` at `(i * dims[1] + j) * dims[2] + k`), whose
+/// neighbourhood (itself and one step either way on each axis, clipped at the edges) has
+/// the most right decisions on average, ties broken by the mean utility. A setting whose neighbours do as well sits on
 /// a plateau, and a plateau holds on new data where a lone peak of the folds' noise does
 /// not: picking the single best cell made the fitted bias jump from 0.9 to 0.2 when 26
 /// examples were added to a file of 2,253.
@@ -702,16 +703,17 @@ pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossVa
     const BIASES: usize = 17;
     const ABSTAINS: usize = 13;
     const MARGINS: usize = 11;
+    let bias = |b: usize| 0.1 * (b as f32 - 4.0);
     let setting = |b: usize, a: usize, m: usize, temperature: f32| Thresholds {
-        fallback_bias: 0.1 * (b as f32 - 4.0),
+        fallback_bias: bias(b),
         abstain_threshold: 0.25 + 0.05 * a as f32,
         clarify_margin: 0.03 * m as f32,
         temperature,
     };
     let temperatures: Vec<f32> = (0..BIASES)
-        .map(|b| fit_temperature(&logits, setting(b, 0, 0, 1.0).fallback_bias))
+        .map(|b| fit_temperature(&logits, bias(b)))
         .collect();
-    // (right decisions, utility) of every setting of the grid.
+    // (right decisions, utility) of every setting of the grid, in `plateau_top`'s order.
     let mut grid = Vec::with_capacity(BIASES * ABSTAINS * MARGINS);
     for (b, &temperature) in temperatures.iter().enumerate() {
         for a in 0..ABSTAINS {
