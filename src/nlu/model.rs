@@ -433,6 +433,19 @@ impl Lexicon {
     }
 }
 
+/// Whether `raw[i]` is the want of a cleft ("lo que necesito es ...", "lo unico q
+/// quiero"): it names the real wish, so it contrasts with what came before ("no me
+/// reinicien el modem lo q necesito es que revisen el cobro"). Not when nothing follows
+/// it, nor after "todo" ("eso es todo lo que necesito" closes the chat).
+fn is_cleft_want(raw: &[&str], i: usize) -> bool {
+    WANT_WORDS.contains(&raw[i])
+        && i >= 2
+        && ["que", "q", "k"].contains(&raw[i - 1])
+        && ["lo", "unico"].contains(&raw[i - 2])
+        && (i < 3 || raw[i - 3] != "todo")
+        && raw.get(i + 1).is_some_and(|next| *next != CLAUSE_BREAK)
+}
+
 /// Whether a normalised word looks like a Spanish infinitive ("hablar", "ver", "salir").
 fn is_infinitive(word: &str) -> bool {
     word.len() >= 3 && (word.ends_with("ar") || word.ends_with("er") || word.ends_with("ir"))
@@ -601,7 +614,8 @@ impl YamlClassifier {
             let ends = raw.get(i + 1).is_none_or(|n| *n == CLAUSE_BREAK);
             let contrast = (CONTRAST_WORDS.contains(&tok) && !ends)
                 || (tok == "mas" && raw.get(i + 1) == Some(&"bien"))
-                || (tok == "en" && raw.get(i + 1) == Some(&"cambio"));
+                || (tok == "en" && raw.get(i + 1) == Some(&"cambio"))
+                || is_cleft_want(&raw, i);
             // "no quiero salir quiero ver mis reclamos": a second want starts a new
             // clause even without punctuation.
             let second_want = WANT_WORDS.contains(&tok)

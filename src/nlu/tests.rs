@@ -99,6 +99,17 @@ fn negation_and_contrast() {
             "no quiero reiniciar nada quiero hablar con una persona",
             Intent::ContactarEjecutivo,
         ),
+        // A cleft names the real wish after a negation, without punctuation; "todo lo
+        // que necesito" is no cleft.
+        (
+            "no me corten el internet lo que quiero es saber en que va mi reclamo",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "no reseteen el router lo unico q necesito es que alguien revise mi boleta",
+            Intent::ContactarEjecutivo,
+        ),
+        ("eso es todo lo que necesito", Intent::Salir),
         // Negated problems are still problems: no desire verb is negated here.
         ("no me funciona el internet", Intent::ReiniciarServicios),
         (
