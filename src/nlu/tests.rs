@@ -419,6 +419,10 @@ fn complaints_reach_an_executive_with_their_topic() {
             "ya reinicie el router y sigue sin funcionar",
             Topic::ReinicioFallido,
         ),
+        (
+            "me reiniciaron el modem hace un rato y sigo sin internet",
+            Topic::ReinicioFallido,
+        ),
         ("AYUDA URGENTE", Topic::Urgencia),
     ];
     let mut failures = Vec::new();
