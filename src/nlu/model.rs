@@ -8,7 +8,7 @@
 //! (a phonetic key for Chilean spellings plus a symmetric-delete index, so correcting an
 //! unknown word costs a few hash look-ups, not a scan of the vocabulary) and Spanish
 //! stemming. Messages are split into clauses at punctuation and contrast words ("pero",
-//! "sino", "solo", "mejor"); a clause whose desire verb is negated ("no quiero salir")
+//! "sino", "solo", "mejor"); a clause whose wish is negated ("no quiero salir")
 //! is dropped when another clause carries evidence, clauses before a contrast word
 //! weigh less, and so do clauses that only describe the problem when another one asks
 //! for something. A message asking for two options ("reiniciar el modem o hablar con
@@ -39,7 +39,8 @@ const FALLBACK: usize = 4;
 
 /// Words that negate a following desire verb.
 const NEGATORS: [&str; 5] = ["no", "ni", "nunca", "tampoco", "jamas"];
-/// Verbs whose negation means "not this" ("no quiero salir", "no necesito un ejecutivo").
+/// Wants whose negation means "not this" ("no quiero salir", "no necesito un ejecutivo"),
+/// in any form (matched by stem).
 const DESIRE_WORDS: &[&str] = &[
     "quiero",
     "quisiera",
@@ -51,31 +52,43 @@ const DESIRE_WORDS: &[&str] = &[
     "gustaria",
     "pido",
     "prefiero",
-    "salir",
-    "reiniciar",
-    "reinicien",
-    "hablar",
-    "ver",
-    "revisar",
-    "contactar",
-    "esperar",
-    "seguir",
     // "no es necesario", "no hace falta"
     "necesario",
     "falta",
-    // Other service actions: "no me corten el internet", "no me apaguen el modem",
-    // "no reseteen nada", "no me toquen el router".
+];
+/// Actions whose negation means "not this" only as an infinitive or an imperative ("no
+/// me corten el internet", "no reseteen nada", "no quiero salir"), so matched by the
+/// exact word: their other forms describe a fault ("no sale imagen", "el modem no se
+/// reinicia", "el deco no se apaga").
+const ACTION_WISHES: &[&str] = &[
+    "salir",
+    "reiniciar",
+    "reinicien",
+    "reinicies",
+    "hablar",
+    "hablen",
+    "ver",
+    "revisar",
+    "revisen",
+    "contactar",
+    "contacten",
+    "esperar",
+    "seguir",
     "corten",
     "cortar",
+    "cortes",
     "apaguen",
     "apagar",
+    "apagues",
     "reseteen",
     "resetear",
     "resetees",
-    "reinicies",
     "toquen",
+    "toques",
+    "tocar",
     "desconecten",
     "desconectar",
+    "desconectes",
 ];
 /// Function words that are no evidence of what a clause asks for.
 const STOPWORDS: [&str; 34] = [
@@ -694,10 +707,9 @@ impl YamlClassifier {
         for clause in &mut clauses {
             clause.negated = clause.tokens.iter().enumerate().any(|(j, t)| {
                 NEGATORS.contains(&t.raw)
-                    && clause.tokens[j + 1..]
-                        .iter()
-                        .take(3)
-                        .any(|n| self.desire.iter().any(|d| *d == n.stem))
+                    && clause.tokens[j + 1..].iter().take(3).any(|n| {
+                        ACTION_WISHES.contains(&n.raw) || self.desire.iter().any(|d| *d == n.stem)
+                    })
             });
         }
         // A clause that asks for something outweighs clauses that describe the problem

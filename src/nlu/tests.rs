@@ -112,6 +112,14 @@ fn negation_and_contrast() {
         ("eso es todo lo que necesito", Intent::Salir),
         // Negated problems are still problems: no desire verb is negated here.
         ("no me funciona el internet", Intent::ReiniciarServicios),
+        // Nor is an action verb in a form that describes a fault ("salir", "reiniciar"
+        // and "apagar" are wishes only as infinitives and imperatives).
+        ("no sale imagen en la tele", Intent::ReiniciarServicios),
+        ("no se reinicia el modem", Intent::ReiniciarServicios),
+        (
+            "en la tele no sale ningun canal",
+            Intent::ReiniciarServicios,
+        ),
         (
             "no quiero hablar con una máquina",
             Intent::ContactarEjecutivo,
