@@ -54,7 +54,8 @@ impl TestServer {
         Self::start_with(|_| {}).await
     }
 
-    /// Starts a server, letting the test adjust the configuration.
+    /// Starts a server, letting the test adjust the configuration, and waits until its
+    /// classifier is trained.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::local(dir.path().join("reclamos.db"), TOKEN);
@@ -63,6 +64,10 @@ impl TestServer {
         let server = Server::start(config, console.clone())
             .await
             .expect("server starts");
+        // The server listens while its classifier trains, and a free-text message waits
+        // for the training: seconds in a debug build on a busy machine, which must not
+        // count against a test's read timeout.
+        server.classifier_trained().await;
         TestServer {
             server,
             console,
