@@ -556,10 +556,10 @@ fn fit_temperature(logits: &[([f32; 5], usize)], fallback_bias: f32) -> f32 {
 /// The cell of a 3-D grid of (right decisions, utility), stored with the last axis
 /// varying fastest (cell `[i, j, k]` at `(i * dims[1] + j) * dims[2] + k`), whose
 /// neighbourhood (itself and one step either way on each axis, clipped at the edges) has
-/// the most right decisions on average, ties broken by the mean utility. A setting whose neighbours do as well sits on
-/// a plateau, and a plateau holds on new data where a lone peak of the folds' noise does
-/// not: picking the single best cell made the fitted bias jump from 0.9 to 0.2 when 26
-/// examples were added to a file of 2,253.
+/// the most right decisions on average, ties broken by the mean utility. A setting whose
+/// neighbours do as well sits on a plateau, and a plateau holds on new data where a lone
+/// peak of the folds' noise does not: picking the single best cell made the fitted bias
+/// jump from 0.9 to 0.2 when 26 examples were added to a file of 2,253.
 pub(super) fn plateau_top(grid: &[(usize, f64)], dims: [usize; 3]) -> [usize; 3] {
     let at = |i: usize, j: usize, k: usize| (i * dims[1] + j) * dims[2] + k;
     let around = |x: usize, len: usize| x.saturating_sub(1)..=(x + 1).min(len - 1);

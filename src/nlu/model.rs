@@ -37,7 +37,7 @@ const CLASSES: [Intent; 5] = [
 const NCLASS: usize = CLASSES.len();
 const FALLBACK: usize = 4;
 
-/// Words that negate a following desire verb.
+/// Words that negate a following wish (a want or an action, see below).
 const NEGATORS: [&str; 5] = ["no", "ni", "nunca", "tampoco", "jamas"];
 /// Wants whose negation means "not this" ("no quiero salir", "no necesito un ejecutivo"),
 /// in any form (matched by stem).
