@@ -398,9 +398,49 @@ fn menu_number_in_words(lower: &str) -> Option<u8> {
     number
 }
 
+/// What a customer's "cancelar", "salir" or "ya no quiero" can be about besides the wait:
+/// the matter they wait to talk about ("quiero cancelar mi plan", "salir de esta compañía").
+const SERVICE_OBJECTS: [&str; 32] = [
+    "plan",
+    "planes",
+    "servicio",
+    "servicios",
+    "contrato",
+    "boleta",
+    "boletas",
+    "cuenta",
+    "internet",
+    "wifi",
+    "fibra",
+    "tv",
+    "tele",
+    "television",
+    "cable",
+    "telefono",
+    "fijo",
+    "movil",
+    "celular",
+    "linea",
+    "compania",
+    "empresa",
+    "pack",
+    "suscripcion",
+    "deuda",
+    "cobro",
+    "cargo",
+    "equipo",
+    "modem",
+    "router",
+    "deco",
+    "decodificador",
+];
+
 /// Whether a customer waiting for an executive asks to stop waiting: "cancelar", "mejor
 /// no", "ya no quiero esperar", "volver al menú", "salir", "me voy". Not "quiero hablar con
-/// un ejecutivo", nor "no quiero salir, sigo esperando".
+/// un ejecutivo", nor "no quiero salir, sigo esperando", nor what they wait to talk about:
+/// a clause about a complaint or a service ("quiero cancelar mi plan", "salir de esta
+/// compañía", "volver a tener internet") neither leaves nor stays: it goes to the executive
+/// with the rest of what they write.
 pub fn is_cancel(input: &str) -> bool {
     let norm = text::normalize(input);
     // Judge each clause: a negated wait ("ya no quiero esperar", "no quiero hablar con
@@ -447,7 +487,26 @@ pub fn is_cancel(input: &str) -> bool {
             "desisto",
             "aburri",
         ];
-        let has_cue = toks.iter().any(|t| cues.contains(t));
+        // "volver a tener ..." is "again", not "back".
+        let again = |i: usize| {
+            toks.get(i + 1) == Some(&"a")
+                && toks
+                    .get(i + 2)
+                    .is_some_and(|n| ["ar", "er", "ir"].iter().any(|e| n.ends_with(e)))
+        };
+        let has_cue = toks
+            .iter()
+            .enumerate()
+            .any(|(i, t)| cues.contains(t) && !again(i));
+        // A cue or "no quiero" with a service after it names the matter, not the wait.
+        let about_service = (0..toks.len())
+            .find(|&i| {
+                cues.contains(&toks[i]) || (toks[i] == "no" && toks.get(i + 1) == Some(&"quiero"))
+            })
+            .is_some_and(|i| toks[i + 1..].iter().any(|t| SERVICE_OBJECTS.contains(t)));
+        if about_service || complaint_topic(clause).is_some() {
+            continue;
+        }
         let wait_words = [
             "espero",
             "esperando",
@@ -666,6 +725,24 @@ mod tests {
             ("no quiero hablar con nadie, quiero volver al menú", true),
             ("no quiero esperar, me voy", true),
             ("no cancelar, espero", false),
+            // What the customer waits to talk about, not a wish to leave the queue.
+            ("quiero cancelar mi plan", false),
+            ("cancelar el servicio", false),
+            ("cancelar la boleta", false),
+            ("quiero salir de esta compañía", false),
+            ("quiero volver a tener internet", false),
+            ("cancelar el contrato", false),
+            ("ya no quiero el plan", false),
+            // Leaving, said in many ways.
+            ("cancelar la espera", true),
+            ("quiero salir de la fila", true),
+            ("me aburrí de esperar, chao", true),
+            ("volver", true),
+            ("cancela todo", true),
+            (
+                "ya no quiero esperar, no tengo internet hace 3 días y nadie me atiende",
+                true,
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(is_cancel(input), expected, "input {input:?}");

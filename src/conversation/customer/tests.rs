@@ -443,3 +443,39 @@ fn a_stored_reserved_name_does_not_reach_the_executive() {
         out.0
     );
 }
+
+#[test]
+fn a_waiting_customer_who_names_a_cancellation_stays_in_the_queue() {
+    // "quiero cancelar mi plan" is what they wait to talk about: it goes to the executive.
+    // "cancelar" alone leaves the queue.
+    for (line, leaves) in [
+        ("quiero cancelar mi plan", false),
+        ("quiero salir de esta compañía", false),
+        ("cancelar", true),
+        ("ya no quiero esperar", true),
+    ] {
+        let mut conv = logged_in();
+        conv.phase = Phase::Queued {
+            request: 7,
+            told_backlog: false,
+        };
+        let mut out = Effects::new();
+        conv = say_line(conv, line, None, &mut out);
+        let left = out
+            .0
+            .iter()
+            .any(|e| matches!(e, Effect::Hub(HubOp::LeaveQueue)));
+        let forwarded = out
+            .0
+            .iter()
+            .any(|e| matches!(e, Effect::Hub(HubOp::CustomerSays(text)) if text == line));
+        assert_eq!((left, forwarded), (leaves, !leaves), "{line:?}");
+        if !leaves {
+            assert!(
+                matches!(conv.phase, Phase::Pending(Pending::QueuedSays { .. })),
+                "{line:?}: {:?}",
+                conv.phase
+            );
+        }
+    }
+}
