@@ -1549,7 +1549,8 @@ fn menu(out: &mut Effects) -> Phase {
     Phase::Menu
 }
 
-/// What the NLU inbox keeps of a free-text message: its text (RUTs masked) and the
+/// What the NLU inbox keeps of a free-text message: its text (RUTs, e-mails and long
+/// numbers masked) and the
 /// prediction, nothing about the customer.
 fn inbox_message(
     text: &str,

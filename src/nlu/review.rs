@@ -47,26 +47,49 @@ pub fn is_correction(text: &str) -> bool {
 /// The longest text the inbox keeps, in characters (longer messages are cut).
 pub const MAX_INBOX_TEXT: usize = 500;
 
-/// The text the inbox keeps for a customer's message: one line, control characters and
-/// RUTs (`12.345.678-5`, with a valid check digit) replaced, at most [`MAX_INBOX_TEXT`]
-/// characters. `None` when nothing is left.
+/// The text the inbox keeps for a customer's message: one line, control characters
+/// replaced, at most [`MAX_INBOX_TEXT`] characters, and what could identify someone
+/// masked: RUTs (`12.345.678-5`, with a valid check digit) as `<rut>`, e-mail addresses as
+/// `<email>`, and numbers of 7 digits or more, even split by spaces or signs (phones,
+/// identity-card serials, RUTs mistyped: "+56 9 1234 5678") as `<number>`. Request numbers
+/// (6 digits) stay. `None` when nothing is left.
 pub fn inbox_text(text: &str) -> Option<String> {
     // One buffer for the words joined by single spaces (the server calls this for every
     // free-text message it acts on).
     let mut joined = String::with_capacity(text.len());
-    let words = text
+    let words: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty());
-    for (i, word) in words.enumerate() {
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut i = 0;
+    while i < words.len() {
         if i > 0 {
             joined.push(' ');
         }
+        let word = words[i];
         let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+        // A run of number-like words ("+56", "9", "1234-5678"): masked as one when its
+        // digits make a long number.
+        let run = words[i..].iter().take_while(|w| is_number_like(w)).count();
+        let digits: usize = words[i..i + run]
+            .iter()
+            .map(|w| w.chars().filter(char::is_ascii_digit).count())
+            .sum();
         if bare.contains('-') && bare.parse::<crate::rut::Rut>().is_ok() {
             joined.push_str(&word.replace(bare, "<rut>"));
+        } else if run > 0 && digits >= 7 {
+            joined.push_str("<number>");
+            // The punctuation that ended the run ("5678," keeps its comma).
+            let last = words[i + run - 1];
+            joined.push_str(&last[last.trim_end_matches([',', ';', ':', '.', '!', '?']).len()..]);
+            i += run;
+            continue;
+        } else if bare.contains('@') && bare.rsplit('@').next().is_some_and(|d| d.contains('.')) {
+            joined.push_str(&word.replace(bare, "<email>"));
         } else {
             joined.extend(word.chars().filter(|c| !is_line_break(*c)));
         }
+        i += 1;
     }
     let end = joined
         .char_indices()
@@ -74,6 +97,16 @@ pub fn inbox_text(text: &str) -> Option<String> {
         .map_or(joined.len(), |(at, _)| at);
     let kept = joined[..end].trim();
     (!kept.is_empty()).then(|| kept.to_string())
+}
+
+/// A word made of digits and the signs written between them ("+56", "(2)", "1234-5678",
+/// "12.345.678-k"), with at least one digit; punctuation after it is allowed ("5678,").
+fn is_number_like(word: &str) -> bool {
+    let word = word.trim_end_matches([',', ';', ':', '.', '!', '?']);
+    word.chars().any(|c| c.is_ascii_digit())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | '(' | ')' | 'k' | 'K'))
 }
 
 /// Characters YAML (or a terminal) may take as the end of a line.
@@ -457,10 +490,23 @@ mod tests {
             inbox_text("mi rut es 12.345.678-5, ayuda").as_deref(),
             Some("mi rut es <rut>, ayuda")
         );
-        // An invalid check digit is not a RUT; a request number is not one either.
+        // A RUT with a wrong check digit is still a long number; a request number stays.
         assert_eq!(
             inbox_text("12.345.678-9 y la 124578").as_deref(),
-            Some("12.345.678-9 y la 124578")
+            Some("<number> y la 124578")
+        );
+        assert_eq!(
+            inbox_text("llamenme al +56 9 1234 5678, o al 22345678. gracias").as_deref(),
+            Some("llamenme al <number>, o al <number>. gracias")
+        );
+        assert_eq!(
+            inbox_text("mi correo es juan.perez@gmail.com.").as_deref(),
+            Some("mi correo es <email>.")
+        );
+        // Short numbers and a lone "@" are not personal data.
+        assert_eq!(
+            inbox_text("me llegaron 2 boletas de $35.990 a las 10 @ casa").as_deref(),
+            Some("me llegaron 2 boletas de $35.990 a las 10 @ casa")
         );
         assert_eq!(
             inbox_text("  hola\r\n\tmundo\u{1b}[31m ").as_deref(),

@@ -2,9 +2,10 @@
 //! operator can label them (`reclamos nlu review`) and the intents file can learn from real
 //! traffic.
 //!
-//! A kept message carries its text (RUT-shaped numbers masked), how the conversation
-//! ended up ([`InboxOutcome`]), the classifier's best intent and confidence, and the time.
-//! Nothing identifies the customer: no RUT, no name, no session. Retention is bounded
+//! A kept message carries its text (RUTs, e-mails and long numbers masked), how the
+//! conversation ended up ([`InboxOutcome`]), the classifier's best intent and confidence,
+//! and the time: no RUT, name or session of the customer (a name or an address they typed
+//! stays in the text). Retention is bounded
 //! ([`InboxRetention`]) and enforced by the store on every insert: rows older than the
 //! maximum age go, then the oldest rows beyond the maximum count.
 
@@ -60,7 +61,8 @@ impl FromStr for InboxOutcome {
 /// A message to keep (what the conversation hands the store).
 #[derive(Debug, Clone, PartialEq)]
 pub struct InboxMessage {
-    /// What the customer wrote (trimmed, control characters and RUTs removed).
+    /// What the customer wrote ([`crate::nlu::review::inbox_text`]: one line, RUTs, e-mails
+    /// and long numbers masked).
     pub text: String,
     /// How it ended up.
     pub outcome: InboxOutcome,
