@@ -21,6 +21,9 @@ pub enum RutError {
     /// The number part is too short or too long.
     #[error("el RUT debe tener entre 7 y 8 dígitos antes del dígito verificador")]
     BadLength,
+    /// A number written with thousands dots and no check digit ("12.345.678").
+    #[error("falta el dígito verificador: escriba el RUT completo, con guion, como 12.345.678-5")]
+    MissingCheckDigit,
     /// The check digit does not match the number.
     #[error("el dígito verificador no corresponde: para {number} debería ser {expected}")]
     WrongCheckDigit {
@@ -103,6 +106,13 @@ impl FromStr for Rut {
         if dashes > 1 || body.len() < 2 {
             return Err(RutError::Malformed);
         }
+        // "12.345.678": dots that group the whole number in thousands, and nothing after.
+        let grouped = text
+            .rsplit_once('.')
+            .is_some_and(|(_, last)| last.len() == 3 && last.bytes().all(|b| b.is_ascii_digit()));
+        if dashes == 0 && grouped && (7..=8).contains(&body.len()) {
+            return Err(RutError::MissingCheckDigit);
+        }
         let (number, dv) = body.split_at(body.len() - 1);
         if number.contains('K') {
             return Err(RutError::Malformed);
@@ -180,6 +190,19 @@ mod tests {
             }
         );
         assert!(err.to_string().contains("debería ser 5"));
+    }
+
+    #[test]
+    fn a_number_without_its_check_digit_is_told_so() {
+        for text in ["12.345.678", "9.876.543", " 12.345.678 "] {
+            assert_eq!(
+                text.parse::<Rut>(),
+                Err(RutError::MissingCheckDigit),
+                "{text}"
+            );
+        }
+        // Without dots, the last digit is the check digit: "123456785" is a whole RUT.
+        assert!("123456785".parse::<Rut>().is_ok());
     }
 
     #[test]

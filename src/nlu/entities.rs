@@ -169,7 +169,8 @@ fn contains_phrase(haystack: &str, phrase: &str) -> bool {
 
 /// Finds a request number in the text: "¿cómo va la solicitud 124578?", "ticket #124578",
 /// "n° 124.578". Digits written with thousands dots are joined; RUT-looking numbers
-/// ("12.345.678-5") are skipped. A number of 4 to 12 digits.
+/// ("12.345.678-5") and phone numbers ("+56912345678", "9 1234 5678") are skipped. A number
+/// of 4 to 12 digits.
 pub fn request_number(input: &str) -> Option<u64> {
     let bytes = input.as_bytes();
     let mut i = 0;
@@ -200,6 +201,19 @@ pub fn request_number(input: &str) -> Option<u64> {
                 .get(i + 1)
                 .is_some_and(|b| b.is_ascii_digit() || *b == b'k' || *b == b'K')
             && input[start..i].contains('.');
+        // A phone number: after "+" ("+56912345678"), or digit groups split by spaces or
+        // dashes ("9 1234 5678", "2 2345-6789"). All its groups are skipped.
+        let split = |at: usize| {
+            matches!(bytes.get(at), Some(b' ' | b'-'))
+                && bytes.get(at + 1).is_some_and(u8::is_ascii_digit)
+        };
+        let phone = (start > 0 && bytes[start - 1] == b'+') || (!rut_like && split(i));
+        if phone {
+            while split(i) || bytes.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            continue;
+        }
         if (4..=12).contains(&digits.len()) && !rut_like && !preceded_by_letter {
             if let Ok(n) = digits.parse() {
                 return Some(n);
@@ -661,6 +675,10 @@ mod tests {
             ("tengo 3 reclamos", None),
             ("sin número", None),
             ("abc12345", None),
+            // Phone numbers are not request numbers.
+            ("mi fono es +56912345678", None),
+            ("llamenme al 9 1234 5678", None),
+            ("al 2 2345-6789 o por la solicitud 124578", Some(124578)),
         ];
         for (input, expected) in cases {
             assert_eq!(request_number(input), expected, "input {input:?}");
