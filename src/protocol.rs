@@ -116,7 +116,7 @@ pub mod customer {
         format!("{SERIAL_LOCKED_START} por {minutes} {unit} tras varios intentos fallidos. Puede contactar a un ejecutivo.")
     }
     /// Marker: the start of [`serial_mismatch`].
-    pub const SERIAL_MISMATCH_START: &str = bot!("El número de serie no coincide. Le quedan");
+    pub const SERIAL_MISMATCH_START: &str = bot!("El número de serie no coincide.");
     /// Option 2 starts.
     pub const RESTARTING: &str = bot!("Reiniciando sus servicios (Internet, TV y Telefonía)...");
     /// Marker: the start of [`enqueued`].
@@ -298,7 +298,12 @@ pub mod customer {
 
     /// A wrong serial number, with attempts left.
     pub fn serial_mismatch(left: u32) -> String {
-        format!("{BOT}El número de serie no coincide. Le quedan {left} intentos (o escriba \"volver\").")
+        let left = if left == 1 {
+            "Le queda 1 intento".to_string()
+        } else {
+            format!("Le quedan {left} intentos")
+        };
+        format!("{SERIAL_MISMATCH_START} {left} (o escriba \"volver\").")
     }
 
     /// Marker: the start of [`restarted`] (the request number follows).
@@ -529,7 +534,7 @@ pub mod agent {
 
     /// The name chosen at login is taken.
     pub fn name_taken_at_login(name: &str) -> String {
-        format!("{SYSTEM}El nombre {name} ya está en uso. Ingrese otro.")
+        format!("{SYSTEM}El nombre {name} ya está en uso. Elija otro.")
     }
 
     /// Why the hub refused an executive's operation, as the executive reads it (after
@@ -916,6 +921,12 @@ mod tests {
         assert!(customer::GREETING.starts_with(BOT));
         assert!(agent::GREETING.starts_with(SYSTEM));
         assert_eq!(customer::MENU[3], customer::MENU_LAST);
+    }
+
+    #[test]
+    fn attempts_left_agree_in_number() {
+        assert!(customer::serial_mismatch(1).contains("Le queda 1 intento ("));
+        assert!(customer::serial_mismatch(2).contains("Le quedan 2 intentos ("));
     }
 
     #[test]
