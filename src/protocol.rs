@@ -189,6 +189,10 @@ pub mod customer {
 
     /// A restart asked for in words the classifier is not sure of.
     pub const CONFIRM_RESTART: &str = bot!("Entiendo que quiere reiniciar sus servicios (Internet, TV y Telefonía). ¿Los reinicio ahora? (sí/no)");
+    /// A wish for an executive in words the classifier is not sure of, with no complaint
+    /// named.
+    pub const CONFIRM_AGENT: &str =
+        bot!("Entiendo que quiere hablar con un ejecutivo. ¿Lo comunico ahora? (sí/no)");
     /// An empty line when a yes or a no is expected.
     pub const YES_OR_NO: &str = bot!("Responda sí o no, por favor.");
     /// Marker: the start of [`confirm_contact`].

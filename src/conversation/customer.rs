@@ -78,12 +78,18 @@ enum Phase {
 enum Plan {
     /// Hand a complaint about `topic` to an executive.
     Contact(Topic),
+    /// Put the customer in the queue for an executive (no complaint named).
+    Agent,
     /// Restart the services.
     Restart,
 }
 
 /// A restart asked for in free text below this confidence is confirmed first.
 const RESTART_CONFIDENCE: f32 = 0.8;
+/// So is an executive asked for in free text with no complaint named: waiting in the queue
+/// opens a request and takes an executive's time ("café con leche" read as a wish for an
+/// executive with 0.65 went straight to the queue).
+const AGENT_CONFIDENCE: f32 = 0.8;
 
 /// What a pending conversation waits for, and what it needs to go on.
 #[derive(Debug, Clone, PartialEq)]
@@ -600,7 +606,8 @@ impl Session {
     }
 
     /// Acts on a confident free-text intent, confirming first what needs it: a complaint
-    /// (said back as its topic), a restart the classifier is not sure of, a second restart
+    /// (said back as its topic), a restart or an executive the classifier is not sure of
+    /// (below 0.8), a second restart
     /// right after one ("sigo igual"); two wishes in order are both done.
     fn decide(
         &mut self,
@@ -633,6 +640,9 @@ impl Session {
             },
             (Intent::ReiniciarServicios, _) if confidence < RESTART_CONFIDENCE => {
                 confirm(Plan::Restart, text, out)
+            }
+            (Intent::ContactarEjecutivo, None) if confidence < AGENT_CONFIDENCE => {
+                confirm(Plan::Agent, text, out)
             }
             _ => self.choose(intent, Some(text), out),
         }
@@ -677,6 +687,7 @@ impl Session {
         match nlu::yes_no(text) {
             Some(true) => match plan {
                 Plan::Contact(topic) => self.contact_about(Some(topic), &words, out),
+                Plan::Agent => self.contact_about(None, &words, out),
                 Plan::Restart => self.restart_services(out),
             },
             Some(false) => {
@@ -1701,6 +1712,7 @@ fn resolve_choice(requests: &[ListedRequest], text: &str) -> Choice {
 fn confirm(plan: Plan, words: &str, out: &mut Effects) -> Phase {
     match plan {
         Plan::Contact(topic) => out.send(say::confirm_contact(topic.label())),
+        Plan::Agent => out.send(say::CONFIRM_AGENT),
         Plan::Restart => out.send(say::CONFIRM_RESTART),
     }
     Phase::Confirm {

@@ -459,6 +459,7 @@ fn complaint_topics_by_rule() {
         ),
         ("cuanto le debo a ustedes", Some(Topic::Deuda)),
         ("la cuenta vino carisima", Some(Topic::Boleta)),
+        ("me cobraron de más", Some(Topic::Boleta)),
         ("quiero subir mi plan", Some(Topic::CambioPlan)),
         ("quiero cancelar el contrato", Some(Topic::Baja)),
         ("me quiero portar", Some(Topic::Portabilidad)),

@@ -479,3 +479,38 @@ fn a_waiting_customer_who_names_a_cancellation_stays_in_the_queue() {
         }
     }
 }
+
+#[test]
+fn an_unsure_wish_for_an_executive_is_confirmed_before_the_queue() {
+    let ask = |confidence: f32| {
+        let mut out = Effects::new();
+        let conv = say_line(
+            logged_in(),
+            "café con leche",
+            Some(predicted(
+                Intent::ContactarEjecutivo,
+                confidence,
+                Decision::Intent(Intent::ContactarEjecutivo),
+            )),
+            &mut out,
+        );
+        let asked = out.lines().any(|l| l == say::CONFIRM_AGENT);
+        let stored = out.0.iter().any(|e| matches!(e, Effect::Store(_)));
+        (conv, asked, stored)
+    };
+    // Sure: straight to the request and the queue, as option 3.
+    let (_, asked, stored) = ask(0.95);
+    assert_eq!((asked, stored), (false, true));
+    // Unsure: asked first; "no" goes back to the menu, "sí" records the request.
+    let (conv, asked, stored) = ask(0.65);
+    assert_eq!((asked, stored), (true, false));
+    assert!(matches!(conv.phase, Phase::Confirm { .. }));
+    let mut out = Effects::new();
+    let declined = say_line(conv.clone(), "no", None, &mut out);
+    assert_eq!(declined.phase, Phase::Menu);
+    assert!(out.lines().any(|l| l == say::DECLINED));
+    let mut out = Effects::new();
+    let accepted = say_line(conv, "sí", None, &mut out);
+    assert!(out.0.iter().any(|e| matches!(e, Effect::Store(_))));
+    assert!(matches!(accepted.phase, Phase::Pending(_)));
+}
