@@ -25,13 +25,25 @@ pub(crate) fn release_freed_memory() {
     unsafe { libmimalloc_sys::mi_collect(true) }
 }
 
+/// Log lines queued for stderr at most; beyond them, new lines are dropped.
+const LOG_QUEUE_LINES: usize = 4096;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // Log lines go to stderr from a thread of their own through a bounded queue that drops
+    // lines when full: a reader that stops reading (a paused terminal, a full pipe) must not
+    // block the runtime's workers, which log refused connections and failed operations.
+    // The guard flushes what is queued when `main` returns.
+    let (stderr, _flush_logs) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .thread_name("reclamos-log")
+        .finish(std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(stderr)
         // Colours only on a terminal: redirected logs stay plain text.
         .with_ansi(std::io::stderr().is_terminal())
         .init();

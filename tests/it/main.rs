@@ -27,6 +27,7 @@ mod pg;
 mod registry;
 mod requests_cli;
 mod stall;
+mod stderr;
 mod tls;
 mod waiting;
 mod zero_shot;

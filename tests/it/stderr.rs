@@ -1,0 +1,87 @@
+//! The diagnostics on stderr never stall the server: a log reader that stops reading (a
+//! paused terminal, a full pipe) costs log lines, not connections.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpSocket, TcpStream};
+
+use reclamos::protocol::customer as to_customer;
+
+/// Connects from `from` (any loopback address) to `to`, within `limit`.
+async fn connect_from(from: [u8; 4], to: SocketAddr, limit: Duration) -> Option<TcpStream> {
+    let socket = TcpSocket::new_v4().ok()?;
+    socket
+        .bind(SocketAddr::from((from, 0)))
+        .expect("bind a loopback address");
+    tokio::time::timeout(limit, socket.connect(to))
+        .await
+        .ok()?
+        .ok()
+}
+
+#[tokio::test]
+async fn an_unread_stderr_stalls_no_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("stderr.db");
+    // Every connection from 127.0.0.2 beyond the first is refused, and each refusal logs a
+    // warning: far more than a pipe holds (64 KiB) when nobody reads it.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reclamos"))
+        .args(["server", "--port", "0", "--agent-port", "0", "--db"])
+        .arg(&db)
+        .args(["--max-pre-login-per-address", "1"])
+        .args(["--address-connections", "off"])
+        .env("RECLAMOS_TOKEN_FILE", dir.path().join("token"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("server binary starts");
+    // Held, never read.
+    let _stderr = child.stderr.take().unwrap();
+    let mut console = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    console.read_line(&mut first).unwrap();
+    let addr: SocketAddr = first
+        .split("clientes en ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {first:?}"));
+
+    let _held = connect_from([127, 0, 0, 2], addr, Duration::from_secs(10))
+        .await
+        .expect("the first connection is admitted");
+    let flood = Instant::now();
+    let mut refused = 0;
+    while refused < 3_000 && flood.elapsed() < Duration::from_secs(20) {
+        match connect_from([127, 0, 0, 2], addr, Duration::from_secs(1)).await {
+            Some(stream) => {
+                refused += 1;
+                drop(stream);
+            }
+            // The server no longer accepts: the flood has done its part.
+            None => break,
+        }
+    }
+
+    // A customer from another address is greeted as usual.
+    let mut customer = connect_from([127, 0, 0, 1], addr, Duration::from_secs(10))
+        .await
+        .unwrap_or_else(|| panic!("no connection after {refused} refusals"));
+    let mut greeting = vec![0u8; 256];
+    let read = tokio::time::timeout(Duration::from_secs(10), customer.read(&mut greeting))
+        .await
+        .unwrap_or_else(|_| panic!("no greeting within 10 s after {refused} refusals"))
+        .unwrap();
+    let greeting = String::from_utf8_lossy(&greeting[..read]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        greeting.starts_with(to_customer::GREETING),
+        "{greeting:?} after {refused} refusals"
+    );
+}
