@@ -21,7 +21,7 @@ use tracing::Instrument;
 use super::admission::{LoggedInPermit, PreLoginPermit};
 use super::budget::{Budgets, Refusal};
 use super::codec::{LineCodec, LineError};
-use super::effects::{run_hub_op, run_store_op, Reach, Services};
+use super::effects::{run_hub_op, run_store_op, Reach, Recorder, Services};
 use super::limits::{Limits, TokenBucket};
 use super::metrics::Metrics;
 use crate::conversation::events::{AgentEvent, CustomerEvent, SessionId};
@@ -225,6 +225,8 @@ struct Conversation<'a, P: Party> {
     lines: Vec<Cow<'static, str>>,
     /// The clean-up ran.
     finished: bool,
+    /// Runs the writes nobody waits on, in order, off the conversation's path.
+    recorder: Recorder,
 }
 
 /// A connection's place in its port's caps: a pre-login slot until the login succeeds,
@@ -286,6 +288,7 @@ impl<'a, P: Party> Conversation<'a, P> {
             effects: Effects(Vec::new()),
             lines: Vec::new(),
             finished: false,
+            recorder: Recorder::new(),
         }
     }
 
@@ -306,7 +309,9 @@ impl<'a, P: Party> Conversation<'a, P> {
 
     /// Feeds `input` and carries out every effect, feeding store and hub results back in
     /// order. Lines are queued in `self.lines` (sent before waiting on the store, so the
-    /// party reads what was said so far).
+    /// party reads what was said so far). Writes nobody waits on ([`Effect::Record`]) go to the
+    /// connection's [`Recorder`], which runs them in order while the conversation goes on;
+    /// a store operation whose result it waits for runs after them.
     async fn apply<S: Stream>(
         &mut self,
         input: Input<'_, P::Event>,
@@ -348,11 +353,16 @@ impl<'a, P: Party> Conversation<'a, P> {
                         break;
                     }
                     self.flush(framed).await?;
+                    // Earlier writes first: the operation may read what they wrote.
+                    let registry = &self.shared.services.registry;
+                    self.recorder.written(registry).await;
                     let result = run_store_op(&self.shared.services.registry, op).await;
                     self.step(Input::Stored(result));
                 }
                 Effect::Record(op) => {
-                    run_store_op(&self.shared.services.registry, op).await;
+                    self.recorder
+                        .record(&self.shared.services.registry, op)
+                        .await;
                 }
             }
         }
@@ -405,9 +415,12 @@ impl<'a, P: Party> Conversation<'a, P> {
                 Effect::Send(_) | Effect::Close | Effect::AuthFailed => {}
             }
         }
+        // After the writes still queued, in order; the connection ends once all ran (a
+        // shutdown waits for its connections, so none is lost then).
         for op in writes {
-            run_store_op(&services.registry, op).await;
+            self.recorder.record(&services.registry, op).await;
         }
+        self.recorder.written(&services.registry).await;
     }
 }
 

@@ -9,6 +9,85 @@ use crate::conversation::{Context, HubOp, HubResult, Policy, StoreFailed, StoreO
 use crate::hub::{Hub, Outbox, Ticket};
 use crate::registry::{Registry, RegistryError};
 
+/// Store writes queued by one connection at most before it waits for room
+/// ([`Recorder::record`]).
+const RECORDS_AHEAD: usize = 64;
+
+/// What a [`Recorder`] queue carries.
+enum Recorded {
+    Op(StoreOp),
+    /// Answered once every write queued before it ran.
+    Barrier(tokio::sync::oneshot::Sender<()>),
+}
+
+/// One connection's store writes that nobody waits on ([`crate::conversation::Effect::Record`]:
+/// transcripts, histories, consultations), run in their order by a task of their own, so a
+/// slow or stalled store delays them and not the conversation: a chat line reaches the
+/// other party while its transcript waits for the store. The task runs only while writes
+/// are queued (an idle connection keeps no task), and the queue is bounded: a connection
+/// with [`RECORDS_AHEAD`] writes queued waits for room.
+pub(crate) struct Recorder {
+    queue: Option<(flume::Sender<Recorded>, flume::Receiver<Recorded>)>,
+    /// Writes and barriers queued and not yet done; the task ends when it reaches zero.
+    pending: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Recorder {
+    pub(crate) fn new() -> Recorder {
+        Recorder {
+            queue: None,
+            pending: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+        }
+    }
+
+    /// Queues `op` behind the connection's earlier writes.
+    pub(crate) async fn record(&mut self, registry: &Registry, op: StoreOp) {
+        self.push(registry, Recorded::Op(op)).await;
+    }
+
+    /// Returns once every write queued so far has run (or given up): what a store
+    /// operation whose result the conversation waits for does first, since it may read
+    /// what they wrote.
+    pub(crate) async fn written(&mut self, registry: &Registry) {
+        if self.pending.load(std::sync::atomic::Ordering::Acquire) == 0 {
+            return;
+        }
+        let (done, wait) = tokio::sync::oneshot::channel();
+        self.push(registry, Recorded::Barrier(done)).await;
+        let _ = wait.await;
+    }
+
+    async fn push(&mut self, registry: &Registry, item: Recorded) {
+        use std::sync::atomic::Ordering;
+        let (sender, receiver) = self
+            .queue
+            .get_or_insert_with(|| flume::bounded(RECORDS_AHEAD));
+        let before = self.pending.fetch_add(1, Ordering::AcqRel);
+        // The receiver lives here too, so the queue cannot be closed.
+        let _ = sender.send_async(item).await;
+        if before == 0 {
+            // No task is running (the last one ended at zero): start one.
+            let (receiver, pending, registry) =
+                (receiver.clone(), self.pending.clone(), registry.clone());
+            tokio::spawn(async move {
+                while let Ok(item) = receiver.recv_async().await {
+                    match item {
+                        Recorded::Op(op) => {
+                            run_store_op(&registry, op).await;
+                        }
+                        Recorded::Barrier(done) => {
+                            let _ = done.send(());
+                        }
+                    }
+                    if pending.fetch_sub(1, Ordering::AcqRel) == 1 {
+                        break;
+                    }
+                }
+            });
+        }
+    }
+}
+
 /// What the connections share to carry out their effects. Cheap to clone.
 #[derive(Clone)]
 pub struct Services {

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::common::{TestClient, TestServer, JORGE, TOKEN};
+use crate::common::{eventually_async, TestClient, TestServer, JORGE, TOKEN};
 use reclamos::protocol::{agent as to_agent, customer as to_customer, history as to_history};
 use reclamos::registry::{RequestFilter, RequestState, TokenLockout};
 use reclamos::rut::Rut;
@@ -137,7 +137,11 @@ async fn a_silent_customer_nobody_takes_leaves_the_queue_after_the_idle_limit() 
     jorge.expect(to_customer::MORE_HELP).await;
     jorge.expect_menu().await;
 
-    let closed = newest_request(&server, jorge_rut).await;
+    let closed = eventually_async(
+        || newest_request(&server, jorge_rut),
+        |r| r.state == RequestState::Cerrado,
+    )
+    .await;
     assert_eq!(closed.id, request.id);
     assert_eq!(closed.state, RequestState::Cerrado);
     assert!(

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::common::{TestClient, TestServer, JORGE, TOKEN};
+use crate::common::{eventually_async, TestClient, TestServer, JORGE, TOKEN};
 use reclamos::protocol::{agent, customer, notice, BOT_NAME, SYSTEM_NAME};
 
 /// An upper bound for anything these tests wait for: far above the deadlines they set.
@@ -149,12 +149,20 @@ async fn flood_the_wait(server: &TestServer, lines: &[String]) -> (TestClient, u
                 .any(|typed| **l == agent::backlog_line("Jorge Sandoval", typed))
         })
         .count();
-    let stored = server
-        .registry()
-        .transcript(request)
-        .await
-        .expect("transcript")
-        .len();
+    // Kept lines are written without waiting: read once as many are stored as the
+    // hand-off showed (more would stay more).
+    let stored = eventually_async(
+        || async {
+            server
+                .registry()
+                .transcript(request)
+                .await
+                .expect("transcript")
+                .len()
+        },
+        |n| *n >= shown,
+    )
+    .await;
     jorge.recv_until_contains("Lo atiende el ejecutivo").await;
     (jorge, shown, stored)
 }

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use crate::common::{TestClient, TestServer, JORGE};
+use crate::common::{eventually_async, TestClient, TestServer, JORGE};
 use reclamos::protocol::{
     agent as to_agent, console as to_console, customer as to_customer, history as to_history,
 };
@@ -103,7 +103,11 @@ async fn ejemplo_2_queue_hand_off_and_chat() {
     customer.expect(to_customer::MORE_HELP).await;
     customer.expect_menu().await;
 
-    let transcript = server.registry().transcript(request).await.unwrap();
+    let transcript = eventually_async(
+        || async { server.registry().transcript(request).await.unwrap() },
+        |t| t.len() >= 8,
+    )
+    .await;
     let said: Vec<(&str, &str)> = transcript
         .iter()
         .map(|l| (l.speaker.as_str(), l.text.as_str()))
@@ -194,7 +198,11 @@ async fn executive_commands_edit_the_request() {
     customer.send(":state abierto").await;
     agent.expect("Jorge Sandoval: :state abierto").await;
 
-    let stored = server.registry().request(request).await.unwrap().unwrap();
+    let stored = eventually_async(
+        || async { server.registry().request(request).await.unwrap().unwrap() },
+        |r| r.state == RequestState::Cerrado,
+    )
+    .await;
     assert_eq!(stored.subject, "Cobro duplicado en boleta");
     assert_eq!(stored.state, RequestState::Cerrado);
     assert!(stored
@@ -335,7 +343,11 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
             .any(|l| l == "  Cliente Carga 2: mi boleta viene con un cobro doble"),
         "{lines:#?}"
     );
-    let transcript = server.registry().transcript(request).await.unwrap();
+    let transcript = eventually_async(
+        || async { server.registry().transcript(request).await.unwrap() },
+        |t| t.last().map(|l| l.text.as_str()) == Some("hola, me voy"),
+    )
+    .await;
     assert_eq!(
         transcript.last().map(|l| l.text.as_str()),
         Some("hola, me voy")

@@ -209,3 +209,55 @@ async fn a_locked_database_stalls_only_the_customers_who_write() {
         );
     }
 }
+
+/// A live chat goes on while another process holds the write lock: each line reaches the
+/// other party at once (its transcript is written when the store can), instead of after
+/// the store's time budget (3 s a line before the transcript writes ran after delivery).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_chat_goes_on_while_the_database_is_locked() {
+    use reclamos::protocol::agent as to_agent;
+    let server = TestServer::start().await;
+    let db = server.dir.path().join("reclamos.db");
+    let mut agent = server.agent("Ana").await;
+    let mut customer = server.logged_in("12.345.678-5").await;
+    customer.send("3").await;
+    customer
+        .recv_until(|l| l == to_customer::assigned("Ana"))
+        .await;
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
+
+    let (mut child, released) = hold_write_lock(&db);
+    let mut slowest = Duration::ZERO;
+    let mut lines = 0;
+    let started = Instant::now();
+    while released.try_recv().is_err() && started.elapsed() < HELD * 2 && lines < 6 {
+        let sent = Instant::now();
+        customer.send(&format!("línea {lines} del cliente")).await;
+        agent
+            .expect(&to_agent::from_customer(
+                "Jorge Sandoval",
+                &format!("línea {lines} del cliente"),
+            ))
+            .await;
+        slowest = slowest.max(sent.elapsed());
+        let sent = Instant::now();
+        agent.send(&format!("línea {lines} de Ana")).await;
+        customer
+            .expect(&to_customer::from_agent(
+                "Ana",
+                &format!("línea {lines} de Ana"),
+            ))
+            .await;
+        slowest = slowest.max(sent.elapsed());
+        lines += 1;
+        tokio::time::sleep(PACE).await;
+    }
+    assert!(child.wait().unwrap().success());
+    assert!(lines > 0);
+    assert!(
+        slowest < READ_ANSWER_BOUND,
+        "a chat line took {slowest:?} to reach the other party while the database was \
+         locked ({lines} lines each way)"
+    );
+}

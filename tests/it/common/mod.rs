@@ -36,6 +36,23 @@ pub async fn eventually<T>(mut read: impl FnMut() -> T, done: impl Fn(&T) -> boo
     }
 }
 
+/// [`eventually`] for an async read, such as the registry's: for what a connection writes
+/// without waiting (transcripts, histories, a request closed on leaving the queue), which
+/// the store may commit a moment after the client reads the answer.
+pub async fn eventually_async<T, F: std::future::Future<Output = T>>(
+    mut read: impl FnMut() -> F,
+    done: impl Fn(&T) -> bool,
+) -> T {
+    let deadline = tokio::time::Instant::now() + READ_TIMEOUT;
+    loop {
+        let value = read().await;
+        if done(&value) || tokio::time::Instant::now() >= deadline {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// A server with its own temporary database and captured console.
 pub struct TestServer {
     pub server: Server,
