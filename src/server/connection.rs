@@ -26,8 +26,7 @@ use super::limits::{Limits, TokenBucket};
 use super::metrics::Metrics;
 use crate::conversation::events::{AgentEvent, CustomerEvent, SessionId};
 use crate::conversation::{
-    AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, HubResult, Idle,
-    Input, StoreOp,
+    AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, Idle, Input, StoreOp,
 };
 use crate::hub::{Hub, Outbox};
 use crate::nlu::select::ModelWorker;
@@ -332,17 +331,19 @@ impl<'a, P: Party> Conversation<'a, P> {
                 Effect::Close => outcome.close = true,
                 Effect::AuthFailed => outcome.auth_failed = true,
                 Effect::Hub(op) => {
+                    // A login takes its logged-in slot before it touches the hub: one
+                    // refused for a full cap must not take over a session of the same
+                    // RUT, nor be handed a waiting customer.
+                    let login = matches!(op, HubOp::Login(_) | HubOp::AgentJoin(_));
+                    if login && !self.slot.promote() {
+                        // The logged-in cap filled up while this one logged in.
+                        self.lines.push(Cow::Borrowed(P::BUSY));
+                        outcome.close = true;
+                        break;
+                    }
                     let hub = &self.shared.services.hub;
                     if let Some(result) = run_hub_op(hub, self.session, &self.reach, op) {
-                        let logged_in =
-                            matches!(result, HubResult::LoggedIn(_) | HubResult::Joined(Ok(_)));
                         self.step(Input::Hub(result));
-                        if logged_in && !self.slot.promote() {
-                            // The logged-in cap filled up while this one logged in.
-                            self.lines.push(Cow::Borrowed(P::BUSY));
-                            outcome.close = true;
-                            break;
-                        }
                     }
                 }
                 Effect::Store(op) => {

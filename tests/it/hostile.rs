@@ -153,6 +153,21 @@ async fn logged_in_customers_beyond_the_cap_are_refused_politely() {
     waiting.expect_closed().await;
 }
 
+/// A login refused for a full cap does not touch the session of its RUT: before, it took
+/// the session over (the customer there was closed) and was refused only afterwards.
+#[tokio::test]
+async fn a_login_refused_for_a_full_cap_leaves_the_same_ruts_session_alone() {
+    let server = TestServer::start_with(|config| config.limits.max_connections = 1).await;
+    let mut second = server.customer().await;
+    let mut jorge = server.logged_in(JORGE).await;
+    second.send(JORGE).await;
+    second.recv_until(|l| l == notice::BUSY).await;
+    second.expect_closed().await;
+    jorge.send("1").await;
+    let answer = jorge.recv_until_contains(to_customer::WHICH_REQUEST).await;
+    assert!(answer.iter().any(|l| l.contains("124578")), "{answer:#?}");
+}
+
 #[tokio::test]
 async fn connections_beyond_the_pre_login_cap_are_refused_politely() {
     let server = TestServer::start_with(|config| config.limits.max_pre_login_connections = 2).await;
