@@ -140,9 +140,26 @@ const WISHES: &[&str] = &[
     "necesario",
 ];
 
+/// Requests of an action that, negated up front, turn it down ("no reinicien", "no me
+/// corten el servicio").
+const ACTIONS_TURNED_DOWN: &[&str] = &[
+    "reinicien",
+    "reinicies",
+    "reseteen",
+    "resetees",
+    "apaguen",
+    "corten",
+    "desconecten",
+    "toquen",
+    "pasen",
+    "comuniquen",
+    "transfieran",
+    "deriven",
+];
+
 /// Whether the message turns something down: a plain no ("no", "no gracias", "para
-/// nada") or a wish negated up front ("no quiero hablar con un ejecutivo", "tampoco
-/// necesito eso", "no hace falta"). Doubt and confusion ("no sé", "no entiendo") are not.
+/// nada") or a wish or an action negated up front ("no quiero hablar con un ejecutivo",
+/// "tampoco necesito eso", "no hace falta", "no me reinicien nada"). Doubt and confusion ("no sé", "no entiendo") are not.
 pub fn declines(input: &str) -> bool {
     if yes_no(input) == Some(false) {
         return true;
@@ -151,7 +168,9 @@ pub fn declines(input: &str) -> bool {
     let toks: Vec<&str> = words(&norm).collect();
     match toks.split_first() {
         Some((first, rest)) if NO.contains(first) || *first == "ni" => {
-            rest.iter().take(3).any(|t| WISHES.contains(t))
+            rest.iter()
+                .take(3)
+                .any(|t| WISHES.contains(t) || ACTIONS_TURNED_DOWN.contains(t))
         }
         _ => false,
     }
@@ -651,6 +670,10 @@ mod tests {
             ("tampoco necesito eso", true),
             ("no hace falta", true),
             ("no es necesario", true),
+            ("no reinicien", true),
+            ("no me reinicien nada", true),
+            ("no, no me pasen con nadie", true),
+            ("no me reinicia el modem", false),
             ("no sé", false),
             ("no entiendo", false),
             ("no me funciona el internet", false),
