@@ -167,11 +167,10 @@ pub fn declines(input: &str) -> bool {
     let norm = text::normalize(input);
     let toks: Vec<&str> = words(&norm).collect();
     match toks.split_first() {
-        Some((first, rest)) if NO.contains(first) || *first == "ni" => {
-            rest.iter()
-                .take(3)
-                .any(|t| WISHES.contains(t) || ACTIONS_TURNED_DOWN.contains(t))
-        }
+        Some((first, rest)) if NO.contains(first) || *first == "ni" => rest
+            .iter()
+            .take(3)
+            .any(|t| WISHES.contains(t) || ACTIONS_TURNED_DOWN.contains(t)),
         _ => false,
     }
 }

@@ -58,6 +58,12 @@ const CHANGES_KEPT: &str = "10 minutes";
 /// oldest are dropped and logged.
 const MAX_PENDING_CONSULTATIONS: usize = 100_000;
 
+/// The background task's bound on each of its rounds' statements (a flush, a poll, a
+/// prune): a server that stops answering without closing the connection (a network
+/// partition; TCP keepalive would notice only after hours) fails the poll, which clears
+/// the cache, instead of hanging the task.
+const BACKGROUND_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// The columns `request_from_row` reads, in order, of `requests` named `r`.
 const REQUEST_COLUMNS: &str =
     "r.id, r.rut, r.subject, r.state, r.answer, r.sensitive, r.created_at, r.updated_at";
@@ -78,6 +84,8 @@ struct Shared {
     pool: Pool,
     cache: Cache,
     pending: Mutex<Vec<Consultation>>,
+    /// Consultations not kept because `pending` was full, not yet logged.
+    dropped: std::sync::atomic::AtomicUsize,
 }
 
 /// The PostgreSQL store.
@@ -185,6 +193,7 @@ impl PgStore {
             pool,
             cache: Cache::new(),
             pending: Mutex::new(Vec::new()),
+            dropped: std::sync::atomic::AtomicUsize::new(0),
         });
         let horizon = ChangeFeed::horizon(&shared).await?;
         let background = tokio::spawn(background(Arc::downgrade(&shared), horizon));
@@ -337,8 +346,19 @@ async fn background(shared: Weak<Shared>, mut horizon: String) {
             return;
         };
         flush_consultations(&shared).await;
+        let dropped = shared.dropped.swap(0, std::sync::atomic::Ordering::Relaxed);
+        if dropped > 0 {
+            tracing::error!(
+                lost = dropped,
+                "too many consultations waiting: newest dropped"
+            );
+        }
         if round % polls_every == 0 {
-            match ChangeFeed::poll(&shared, &horizon).await {
+            let polled =
+                tokio::time::timeout(BACKGROUND_TIMEOUT, ChangeFeed::poll(&shared, &horizon))
+                    .await
+                    .unwrap_or(Err(RegistryError::Timeout(BACKGROUND_TIMEOUT)));
+            match polled {
                 Ok((ruts, next)) => {
                     for rut in ruts.iter().filter_map(|r| r.parse::<Rut>().ok()) {
                         shared.cache.forget(rut);
@@ -352,12 +372,18 @@ async fn background(shared: Weak<Shared>, mut horizon: String) {
             }
         }
         if round % (polls_every * 300) == 0 {
-            if let Ok(client) = shared.pool.get().await {
+            let prune = async {
+                let client = shared.pool.get().await.map_err(pool_error)?;
                 let sql =
                     format!("DELETE FROM changes WHERE at < now() - interval '{CHANGES_KEPT}'");
-                if let Err(err) = client.batch_execute(&sql).await {
-                    tracing::warn!(cause = %err, "pruning old changes");
-                }
+                client.batch_execute(&sql).await?;
+                Ok::<_, RegistryError>(())
+            };
+            let pruned = tokio::time::timeout(BACKGROUND_TIMEOUT, prune)
+                .await
+                .unwrap_or(Err(RegistryError::Timeout(BACKGROUND_TIMEOUT)));
+            if let Err(err) = pruned {
+                tracing::warn!(cause = %err, "pruning old changes");
             }
         }
     }
@@ -385,8 +411,10 @@ async fn flush_consultations(shared: &Shared) {
             .await?;
         client.execute(&statement, &[&ids, &ats, &channels]).await?;
         Ok::<_, RegistryError>(())
-    }
-    .await;
+    };
+    let written = tokio::time::timeout(BACKGROUND_TIMEOUT, written)
+        .await
+        .unwrap_or(Err(RegistryError::Timeout(BACKGROUND_TIMEOUT)));
     if let Err(err) = written {
         tracing::warn!(cause = %err, rows = batch.len(), "writing consultations: kept for later");
         let mut pending = shared.pending.lock().unwrap_or_else(|e| e.into_inner());
@@ -643,11 +671,19 @@ impl Store for PgStore {
             at: now_millis(),
             channel: channel.to_string(),
         };
-        self.shared
+        let mut pending = self
+            .shared
             .pending
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(consultation);
+            .unwrap_or_else(|e| e.into_inner());
+        if pending.len() < MAX_PENDING_CONSULTATIONS {
+            pending.push(consultation);
+        } else {
+            // The server away for long: counted, logged by the background task.
+            self.shared
+                .dropped
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     async fn consultations(&self, id: RequestId) -> Result<Vec<DateTime<Utc>>, RegistryError> {

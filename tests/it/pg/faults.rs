@@ -119,6 +119,50 @@ async fn another_nodes_change_reaches_this_nodes_cache_within_the_poll_bound() {
     println!("another node's change seen after {:?}", committed.elapsed());
 }
 
+/// A silent partition (PostgreSQL stops answering and no connection closes): within the
+/// poll's bound plus the background task's statement timeout the node drops its cache, so
+/// a customer's request list gets the apology instead of a copy nobody can refresh (before:
+/// the poll hung, the cache was served for as long as the partition lasted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_partition_clears_the_cache_instead_of_serving_stale_copies() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let proxy = Proxy::start(db.upstream().await).await;
+    let url = proxy.url(&db.url);
+    let server = TestServer::start_with(|config| config.db = Location::Postgres(url)).await;
+    let mut customer = server.logged_in(JORGE).await;
+    customer.send("1").await;
+    let list = customer
+        .recv_until_contains(to_customer::WHICH_REQUEST)
+        .await;
+    assert!(list.iter().any(|l| l.contains("123499")), "{list:?}");
+    customer.send("volver").await;
+    answer(&mut customer).await;
+
+    proxy.set_frozen(true);
+    let frozen = Instant::now();
+    loop {
+        customer.send("1").await;
+        let lines = customer
+            .recv_until(|l| l.contains(to_customer::WHICH_REQUEST) || l == "(4) Salir")
+            .await;
+        if lines.iter().any(|l| *l == to_customer::APOLOGY) {
+            break;
+        }
+        assert!(
+            frozen.elapsed() < Duration::from_secs(15),
+            "the cached list was still served {:?} into the partition",
+            frozen.elapsed()
+        );
+        customer.send("volver").await;
+        answer(&mut customer).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    println!("cache dropped {:?} into the partition", frozen.elapsed());
+    proxy.set_frozen(false);
+}
+
 /// Reads lines until one contains `needle` or the menu's last line comes; returns the lines.
 async fn answer(client: &mut crate::common::TestClient) -> Vec<String> {
     client.recv_until(|line| line == "(4) Salir").await

@@ -1,6 +1,7 @@
 //! A TCP proxy in front of the tests' PostgreSQL that can play the server going away: refuse
 //! every connection and cut the open ones, or cut one connection right after it forwarded a
-//! `COMMIT` (the server commits, the client never hears it: an ambiguous commit).
+//! `COMMIT` (the server commits, the client never hears it: an ambiguous commit), or go
+//! silent (a network partition: connections stay open and nothing passes).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,6 +18,8 @@ struct State {
     cut_next_commit: AtomicBool,
     /// Moved to cut every open connection.
     cut: watch::Sender<u64>,
+    /// While `true`, nothing is forwarded and new connections hang.
+    frozen: watch::Sender<bool>,
 }
 
 /// A running proxy; it stops with the test's runtime.
@@ -36,6 +39,7 @@ impl Proxy {
             down: AtomicBool::new(false),
             cut_next_commit: AtomicBool::new(false),
             cut: watch::channel(0).0,
+            frozen: watch::channel(false).0,
         });
         let shared = Arc::clone(&state);
         tokio::spawn(async move {
@@ -65,6 +69,12 @@ impl Proxy {
         }
     }
 
+    /// A silent partition (`true`): connections stay open, nothing passes either way,
+    /// new ones are accepted and hang; or the end of it (`false`).
+    pub fn set_frozen(&self, frozen: bool) {
+        self.state.frozen.send_replace(frozen);
+    }
+
     /// The next connection to send a `COMMIT` is cut after the server got it and before
     /// the client hears the answer.
     pub fn cut_after_next_commit(&self) {
@@ -77,7 +87,13 @@ impl Proxy {
     }
 }
 
+/// Returns once the proxy is not frozen.
+async fn thawed(frozen: &mut watch::Receiver<bool>) {
+    let _ = frozen.wait_for(|frozen| !*frozen).await;
+}
+
 async fn pipe(client: TcpStream, state: Arc<State>) {
+    thawed(&mut state.frozen.subscribe()).await;
     let Ok(server) = TcpStream::connect(state.upstream).await else {
         return;
     };
@@ -85,10 +101,12 @@ async fn pipe(client: TcpStream, state: Arc<State>) {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     let mute = AtomicBool::new(false);
+    let (mut frozen_up, mut frozen_down) = (state.frozen.subscribe(), state.frozen.subscribe());
     let up = async {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
             let n = client_read.read(&mut buf).await?;
+            thawed(&mut frozen_up).await;
             if n == 0 {
                 return Ok::<_, std::io::Error>(());
             }
@@ -109,6 +127,7 @@ async fn pipe(client: TcpStream, state: Arc<State>) {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
             let n = server_read.read(&mut buf).await?;
+            thawed(&mut frozen_down).await;
             if n == 0 || mute.load(Ordering::SeqCst) {
                 return Ok::<_, std::io::Error>(());
             }
