@@ -20,24 +20,27 @@ enum Recorded {
     Barrier(tokio::sync::oneshot::Sender<()>),
 }
 
+/// A [`Recorder`]'s queue, shared with the task that empties it.
+struct RecordQueue {
+    /// What is waiting, and whether a task is emptying it.
+    items: std::sync::Mutex<(std::collections::VecDeque<Recorded>, bool)>,
+    /// Room for [`RECORDS_AHEAD`] queued items.
+    room: tokio::sync::Semaphore,
+}
+
 /// One connection's store writes that nobody waits on ([`crate::conversation::Effect::Record`]:
 /// transcripts, histories, consultations), run in their order by a task of their own, so a
 /// slow or stalled store delays them and not the conversation: a chat line reaches the
 /// other party while its transcript waits for the store. The task runs only while writes
-/// are queued (an idle connection keeps no task), and the queue is bounded: a connection
-/// with [`RECORDS_AHEAD`] writes queued waits for room.
+/// are queued, and an idle connection keeps an empty queue (no task, no buffer); a
+/// connection with [`RECORDS_AHEAD`] writes queued waits for room.
 pub(crate) struct Recorder {
-    queue: Option<(flume::Sender<Recorded>, flume::Receiver<Recorded>)>,
-    /// Writes and barriers queued and not yet done; the task ends when it reaches zero.
-    pending: Arc<std::sync::atomic::AtomicUsize>,
+    queue: Option<Arc<RecordQueue>>,
 }
 
 impl Recorder {
     pub(crate) fn new() -> Recorder {
-        Recorder {
-            queue: None,
-            pending: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
-        }
+        Recorder { queue: None }
     }
 
     /// Queues `op` behind the connection's earlier writes.
@@ -49,7 +52,11 @@ impl Recorder {
     /// operation whose result the conversation waits for does first, since it may read
     /// what they wrote.
     pub(crate) async fn written(&mut self, registry: &Registry) {
-        if self.pending.load(std::sync::atomic::Ordering::Acquire) == 0 {
+        let idle = self.queue.as_ref().is_none_or(|queue| {
+            let items = queue.items.lock().unwrap_or_else(|e| e.into_inner());
+            !items.1
+        });
+        if idle {
             return;
         }
         let (done, wait) = tokio::sync::oneshot::channel();
@@ -58,30 +65,45 @@ impl Recorder {
     }
 
     async fn push(&mut self, registry: &Registry, item: Recorded) {
-        use std::sync::atomic::Ordering;
-        let (sender, receiver) = self
-            .queue
-            .get_or_insert_with(|| flume::bounded(RECORDS_AHEAD));
-        let before = self.pending.fetch_add(1, Ordering::AcqRel);
-        // The receiver lives here too, so the queue cannot be closed.
-        let _ = sender.send_async(item).await;
-        if before == 0 {
-            // No task is running (the last one ended at zero): start one.
-            let (receiver, pending, registry) =
-                (receiver.clone(), self.pending.clone(), registry.clone());
+        let queue = self.queue.get_or_insert_with(|| {
+            Arc::new(RecordQueue {
+                items: std::sync::Mutex::new((std::collections::VecDeque::new(), false)),
+                room: tokio::sync::Semaphore::new(RECORDS_AHEAD),
+            })
+        });
+        // The semaphore is never closed; the task gives the permit back once the item ran.
+        if let Ok(permit) = queue.room.acquire().await {
+            permit.forget();
+        }
+        let start = {
+            let mut items = queue.items.lock().unwrap_or_else(|e| e.into_inner());
+            items.0.push_back(item);
+            !std::mem::replace(&mut items.1, true)
+        };
+        if start {
+            let (queue, registry) = (Arc::clone(queue), registry.clone());
             tokio::spawn(async move {
-                while let Ok(item) = receiver.recv_async().await {
-                    match item {
-                        Recorded::Op(op) => {
+                loop {
+                    let next = {
+                        let mut items = queue.items.lock().unwrap_or_else(|e| e.into_inner());
+                        let next = items.0.pop_front();
+                        if next.is_none() {
+                            // Done: nothing kept while the connection is idle.
+                            items.1 = false;
+                            items.0 = std::collections::VecDeque::new();
+                        }
+                        next
+                    };
+                    match next {
+                        Some(Recorded::Op(op)) => {
                             run_store_op(&registry, op).await;
                         }
-                        Recorded::Barrier(done) => {
+                        Some(Recorded::Barrier(done)) => {
                             let _ = done.send(());
                         }
+                        None => break,
                     }
-                    if pending.fetch_sub(1, Ordering::AcqRel) == 1 {
-                        break;
-                    }
+                    queue.room.add_permits(1);
                 }
             });
         }
