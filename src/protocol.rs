@@ -189,6 +189,11 @@ pub mod customer {
 
     /// A restart asked for in words the classifier is not sure of.
     pub const CONFIRM_RESTART: &str = bot!("Entiendo que quiere reiniciar sus servicios (Internet, TV y Telefonía). ¿Los reinicio ahora? (sí/no)");
+    /// A restart asked for after `count` restarts in the same session: none is done (the
+    /// offer of an executive follows).
+    pub fn restarts_done(count: u32) -> String {
+        format!("{BOT}Ya reiniciamos sus servicios {count} veces en esta conversación.")
+    }
     /// A wish for an executive in words the classifier is not sure of, with no complaint
     /// named.
     pub const CONFIRM_AGENT: &str =

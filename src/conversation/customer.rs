@@ -84,6 +84,9 @@ enum Plan {
     Restart,
 }
 
+/// Restarts one session may do; the next request for one offers an executive instead.
+pub const MAX_RESTARTS: u32 = 3;
+
 /// A restart asked for in free text below this confidence is confirmed first.
 const RESTART_CONFIDENCE: f32 = 0.8;
 /// So is an executive asked for in free text with no complaint named: waiting in the queue
@@ -146,6 +149,8 @@ struct Session {
     verified: bool,
     /// The last thing done was a restart (so "sigo igual" means it did not help).
     just_restarted: bool,
+    /// Restarts done in this session (each one records a request).
+    restarts: u32,
     /// What to do once the restart under way is done ("primero reinicien y después...").
     then: Option<(Intent, String)>,
     /// The free-text message the bot just acted on, kept for the inbox if the customer's
@@ -1041,6 +1046,14 @@ impl Session {
         let Some(customer) = &self.customer else {
             return Phase::Menu;
         };
+        // Restarts that did not help call for a person, not one more request of the same.
+        if self.restarts >= MAX_RESTARTS {
+            out.send(say::restarts_done(self.restarts));
+            if let Some((next, words)) = self.then.take() {
+                return self.choose(next, Some(&words), out);
+            }
+            return confirm(Plan::Contact(Topic::ReinicioFallido), "", out);
+        }
         out.send(say::RESTARTING);
         out.store(StoreOp::CreateRequest {
             rut: customer.rut,
@@ -1057,6 +1070,7 @@ impl Session {
             (Ok(request), Some(customer)) => {
                 out.console(protocol::console::restart(&customer.name));
                 out.send(say::restarted(request.id));
+                self.restarts += 1;
             }
             _ => out.send(say::APOLOGY),
         }
@@ -1077,7 +1091,7 @@ impl Session {
             None => Cow::Borrowed(history::CONTACT_SUBJECT),
         };
         let reason = Reason {
-            words: Some(sanitize(words).into_owned()),
+            words: (!words.is_empty()).then(|| sanitize(words).into_owned()),
             topic: topic.map(|t| t.label().to_string()),
         };
         self.contact_agent(reason, subject, out)

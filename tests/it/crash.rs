@@ -33,6 +33,11 @@ fn spawn_server_with_console(
             "20",
             "--db",
             db,
+            // Every simulated customer logs in again and again from 127.0.0.1.
+            "--address-connections",
+            "off",
+            "--address-logins",
+            "off",
         ])
         .env("RECLAMOS_TOKEN_FILE", dir.join("token"))
         .env("RUST_LOG", "warn")
@@ -103,25 +108,32 @@ async fn kill_9_during_restarts(dir: &std::path::Path, db: &str) {
         let acks = acks_tx.clone();
         tasks.push(tokio::spawn(async move {
             let rut = reclamos::rut::Rut::from_number(50_000_000 + i).unwrap();
-            let mut client = TestClient::connect(addr).await;
-            client.recv().await;
-            client.send(&rut.to_string()).await;
-            client.recv_until(|l| l == to_customer::MENU_LAST).await;
-            // Restart again and again until the server dies under us.
+            // Restart again and again until the server dies under us: as many times as a
+            // session may, then in a new session.
             loop {
-                client.send("2").await;
-                loop {
-                    let Some(line) = client.recv_or_eof().await else {
-                        return;
-                    };
-                    if let Some(rest) = line.strip_prefix(to_customer::RESTARTED_START) {
-                        let id: u64 = rest.trim_end_matches('.').parse().unwrap();
-                        let _ = acks.send(id);
-                    }
-                    if line == to_customer::MENU_LAST {
-                        break;
+                let mut client = TestClient::connect(addr).await;
+                if client.recv_or_eof().await.is_none() {
+                    return;
+                }
+                client.send(&rut.to_string()).await;
+                client.recv_until(|l| l == to_customer::MENU_LAST).await;
+                for _ in 0..reclamos::conversation::MAX_RESTARTS {
+                    client.send("2").await;
+                    loop {
+                        let Some(line) = client.recv_or_eof().await else {
+                            return;
+                        };
+                        if let Some(rest) = line.strip_prefix(to_customer::RESTARTED_START) {
+                            let id: u64 = rest.trim_end_matches('.').parse().unwrap();
+                            let _ = acks.send(id);
+                        }
+                        if line == to_customer::MENU_LAST {
+                            break;
+                        }
                     }
                 }
+                client.send("4").await;
+                while client.recv_or_eof().await.is_some() {}
             }
         }));
     }

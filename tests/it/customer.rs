@@ -135,7 +135,17 @@ async fn contacting_an_executive_with_none_connected_is_honest_and_cancellable()
     client.expect(to_customer::MORE_HELP).await;
     client.expect_menu().await;
     let rut: Rut = JORGE.parse().unwrap();
-    let requests = server.registry().requests_of(rut).await.unwrap();
+    let contact_closed = |requests: &Vec<reclamos::registry::Request>| {
+        requests
+            .iter()
+            .any(|r| r.subject == to_history::CONTACT_SUBJECT && r.state == RequestState::Cerrado)
+    };
+    // Written without waiting, a moment after the answer.
+    let requests = crate::common::eventually_async(
+        || async { server.registry().requests_of(rut).await.unwrap() },
+        contact_closed,
+    )
+    .await;
     // Issue 16: a contact request nobody took is closed, saying why (it used to stay
     // "abierto" forever).
     let contact = requests

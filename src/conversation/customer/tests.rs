@@ -514,3 +514,53 @@ fn an_unsure_wish_for_an_executive_is_confirmed_before_the_queue() {
     assert!(out.0.iter().any(|e| matches!(e, Effect::Store(_))));
     assert!(matches!(accepted.phase, Phase::Pending(_)));
 }
+
+#[test]
+fn a_fourth_restart_in_a_session_offers_an_executive_instead() {
+    let mut conv = logged_in();
+    let rut = conv.session.customer.as_ref().unwrap().rut;
+    let now = chrono::Utc::now();
+    let restarted = |id| {
+        Input::Stored(StoreResult::Changed(Ok(Request {
+            id,
+            rut,
+            subject: "Reinicio de servicios".into(),
+            state: RequestState::Cerrado,
+            answer: None,
+            sensitive: false,
+            history: Vec::new(),
+            created_at: now,
+            updated_at: now,
+        })))
+    };
+    for id in 1..=MAX_RESTARTS {
+        let mut out = Effects::new();
+        conv = say_line(conv, "2", None, &mut out);
+        assert!(out.lines().any(|l| l == say::RESTARTING), "restart {id}");
+        conv = conv.step(restarted(u64::from(id)), &ctx(), &mut out);
+        assert!(out.lines().any(|l| l == say::restarted(id)));
+    }
+    let mut out = Effects::new();
+    conv = say_line(conv, "2", None, &mut out);
+    assert!(!out.lines().any(|l| l == say::RESTARTING));
+    assert!(!out.0.iter().any(|e| matches!(e, Effect::Store(_))));
+    assert!(out.lines().any(|l| l == say::restarts_done(MAX_RESTARTS)));
+    assert!(matches!(
+        conv.phase,
+        Phase::Confirm {
+            plan: Plan::Contact(Topic::ReinicioFallido),
+            ..
+        }
+    ));
+    // "sí": an executive, with the topic and no words of the customer's.
+    let mut out = Effects::new();
+    let conv = say_line(conv, "sí", None, &mut out);
+    assert!(matches!(
+        conv.phase,
+        Phase::Pending(Pending::Contact { .. })
+    ));
+    assert!(matches!(
+        &conv.phase,
+        Phase::Pending(Pending::Contact { reason }) if reason.words.is_none()
+    ));
+}
