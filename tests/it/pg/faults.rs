@@ -119,18 +119,25 @@ async fn another_nodes_change_reaches_this_nodes_cache_within_the_poll_bound() {
     println!("another node's change seen after {:?}", committed.elapsed());
 }
 
+/// A test database, a proxy in front of it and a server that reaches it through the proxy;
+/// `None` (the test is skipped) without PostgreSQL.
+async fn server_behind_a_proxy() -> Option<(TestDb, Proxy, TestServer)> {
+    let db = TestDb::new().await?;
+    let proxy = Proxy::start(db.upstream().await).await;
+    let url = proxy.url(&db.url);
+    let server = TestServer::start_with(|config| config.db = Location::Postgres(url)).await;
+    Some((db, proxy, server))
+}
+
 /// A silent partition (PostgreSQL stops answering and no connection closes): within the
 /// poll's bound plus the background task's statement timeout the node drops its cache, so
 /// a customer's request list gets the apology instead of a copy nobody can refresh (before:
 /// the poll hung, the cache was served for as long as the partition lasted).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_partition_clears_the_cache_instead_of_serving_stale_copies() {
-    let Some(db) = TestDb::new().await else {
+    let Some((_db, proxy, server)) = server_behind_a_proxy().await else {
         return;
     };
-    let proxy = Proxy::start(db.upstream().await).await;
-    let url = proxy.url(&db.url);
-    let server = TestServer::start_with(|config| config.db = Location::Postgres(url)).await;
     let mut customer = server.logged_in(JORGE).await;
     customer.send("1").await;
     let list = customer
@@ -177,12 +184,9 @@ fn request_number(lines: &[String]) -> Option<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bot_apologises_while_postgres_is_away_and_recovers_by_itself() {
-    let Some(db) = TestDb::new().await else {
+    let Some((db, proxy, server)) = server_behind_a_proxy().await else {
         return;
     };
-    let proxy = Proxy::start(db.upstream().await).await;
-    let url = proxy.url(&db.url);
-    let server = TestServer::start_with(|config| config.db = Location::Postgres(url)).await;
     let mut customer = server.logged_in(JORGE).await;
     customer.send("2").await;
     let before = request_number(&answer(&mut customer).await).expect("a restart before the outage");
