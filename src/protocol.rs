@@ -757,7 +757,7 @@ pub mod agent {
 
     /// An unknown command.
     pub fn unknown_command(name: &str) -> String {
-        format!("Comando desconocido :{name}. Escriba :help para ver los comandos.")
+        format!("Comando desconocido :{name}. Escriba :help para ver los comandos; para enviar un texto que empieza con «:», escriba «::».")
     }
 }
 

@@ -475,7 +475,17 @@ impl Desk {
         if text.is_empty() {
             return Phase::Ready { name };
         }
-        if text.starts_with(':') {
+        // A command is ':' and a letter; "::" sends the rest as text (":D gracias"), and
+        // so does ':' before anything else (":)", ": hola").
+        let (text, escaped) = match text.strip_prefix(':') {
+            Some(rest) if rest.starts_with(':') => (rest, true),
+            _ => (text, false),
+        };
+        let command = text
+            .strip_prefix(':')
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(char::is_alphabetic);
+        if command && !escaped {
             return match AgentCommand::parse(text) {
                 Ok(command) => self.run(command, name, out),
                 Err(err) => {

@@ -194,6 +194,12 @@ async fn executive_commands_edit_the_request() {
             to_agent::unknown_command("bogus")
         ))
         .await;
+    // ':' before anything but a letter is text, and "::" sends a line that starts with
+    // ':' ("Comando desconocido :)" before).
+    agent.send(":)").await;
+    customer.expect("JuanP: :)").await;
+    agent.send("::D gracias").await;
+    customer.expect("JuanP: :D gracias").await;
     // A customer typing a command is just chatting.
     customer.send(":state abierto").await;
     agent.expect("Jorge Sandoval: :state abierto").await;
