@@ -288,6 +288,11 @@ pub enum RegistryError {
     /// The store is not running (its thread ended, or an operation crashed it).
     #[error("the registry is unavailable")]
     Unavailable,
+    /// The SQLite file was deleted or replaced while the server ran (`rm reclamos.db`, a
+    /// restore over it): writes are refused, since what they committed would be lost with
+    /// the unlinked file. Restore the file, or restart the server.
+    #[error("the database file {} was deleted or replaced while the server ran", .0.display())]
+    FileGone(PathBuf),
     /// The store cannot do this (e.g. cap its size).
     #[error("not supported by this store: {0}")]
     Unsupported(&'static str),
@@ -297,7 +302,10 @@ impl RegistryError {
     /// Whether the store was merely slow or absent (worth an apology and a later retry),
     /// as opposed to refusing the operation.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, RegistryError::Timeout(_) | RegistryError::Unavailable)
+        matches!(
+            self,
+            RegistryError::Timeout(_) | RegistryError::Unavailable | RegistryError::FileGone(_)
+        )
     }
 }
 

@@ -244,6 +244,9 @@ pub(super) struct SqliteStore {
     writer_thread: Option<JoinHandle<()>>,
     /// See [`StoreConfig::op_timeout`].
     op_timeout: Duration,
+    /// The file was deleted or replaced under the server (the background thread checks):
+    /// writes are refused with [`RegistryError::FileGone`].
+    file_gone: Arc<AtomicBool>,
 }
 
 impl Drop for SqliteStore {
@@ -421,6 +424,7 @@ impl SqliteStore {
             gate,
             writer_thread: Some(writer_thread),
             op_timeout: config.op_timeout,
+            file_gone: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -443,6 +447,10 @@ impl SqliteStore {
         budget: Duration,
         f: impl FnOnce(&Connection, &mut Touched) -> Result<T, RegistryError> + Send + 'static,
     ) -> Result<T, RegistryError> {
+        if self.file_gone.load(Ordering::Acquire) {
+            let path = self.path.clone().unwrap_or_default();
+            return Err(RegistryError::FileGone(path));
+        }
         let (reply, answer) = oneshot::channel();
         let cache = self.cache.clone();
         let deadline = Instant::now() + budget;
@@ -796,6 +804,8 @@ fn spawn_background(
     };
     let chores_queued = Arc::clone(&store.chores_queued);
     let gate = Arc::clone(&store.gate);
+    let file_gone = Arc::clone(&store.file_gone);
+    let (file, identity) = (path.to_path_buf(), file_identity(path));
     std::thread::Builder::new()
         .name("registry-background".into())
         .spawn(move || {
@@ -807,6 +817,17 @@ fn spawn_background(
                 let mut catch_up_wal = false;
                 if round % CHECKPOINT_EVERY_FLUSHES == 0 {
                     catch_up_wal = checkpoint(&conn, &wal);
+                    if identity.is_some()
+                        && file_identity(&file) != identity
+                        && !file_gone.swap(true, Ordering::AcqRel)
+                    {
+                        tracing::error!(
+                            path = %file.display(),
+                            "the database file was deleted or replaced while the server ran: \
+                             writes are refused (customers get an apology) until it is restored \
+                             or the server restarts"
+                        );
+                    }
                 }
                 if chores_queued.swap(true, Ordering::AcqRel) && !catch_up_wal {
                     continue;
@@ -821,6 +842,21 @@ fn spawn_background(
         })
         .map_err(|err| thread_error(path, "checkpoint", err))?;
     Ok(())
+}
+
+/// The file's device and inode (`None` when it cannot be read, or off Unix): a file deleted
+/// or replaced under the server has none, or others.
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
 }
 
 /// Copies the WAL back into the database without stopping anybody (`PASSIVE`); returns

@@ -9,7 +9,7 @@ use reclamos::protocol::{
     agent as to_agent, console as to_console, customer as to_customer, notice, BOT_NAME,
     SYSTEM_NAME,
 };
-use reclamos::registry::RequestState;
+use reclamos::registry::{RegistryError, RequestState};
 use reclamos::rut::Rut;
 
 /// A full, well-behaved session by a fresh load customer: login, list, restart, exit.
@@ -303,6 +303,44 @@ async fn graceful_shutdown_tells_everyone_and_finishes() {
             "{PREFIX}{}",
             to_console::customer_disconnected("Jorge Sandoval")
         )));
+}
+
+/// The database file deleted under a running server (`rm reclamos.db`): writes are refused
+/// with the apology, since a number told then would live only in the unlinked file and be
+/// lost with it (before: "Registramos la solicitud N", gone at the next start).
+#[cfg(unix)]
+#[tokio::test]
+async fn a_deleted_database_file_refuses_writes_instead_of_losing_them() {
+    let server = TestServer::start().await;
+    let mut jorge = server.logged_in(JORGE).await;
+    let db = server.dir.path().join("reclamos.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = db.clone().into_os_string();
+        file.push(suffix);
+        let _ = std::fs::remove_file(file);
+    }
+    // The background thread looks at the file every 0.5 s.
+    let refused = crate::common::eventually_async(
+        || server.registry().append_history(124_578, "prueba", "x"),
+        |r| matches!(r, Err(RegistryError::FileGone(_))),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(RegistryError::FileGone(_))),
+        "{refused:?}"
+    );
+    jorge.send("2").await;
+    let answer = jorge.recv_until(|l| l == to_customer::MENU_LAST).await;
+    assert!(
+        answer.iter().any(|l| l == to_customer::APOLOGY),
+        "{answer:?}"
+    );
+    assert!(
+        !answer
+            .iter()
+            .any(|l| l.starts_with(to_customer::RESTARTED_START)),
+        "{answer:?}"
+    );
 }
 
 #[tokio::test]
