@@ -708,6 +708,11 @@ impl Desk {
                 Phase::Ready { name }
             }
             (Wait::CloseRecorded { chat }, StoreResult::Changed(changed)) => {
+                // The chat ends all the same; the executive learns its history entry is
+                // missing.
+                if changed.is_err() {
+                    out.send(say::STORE_FAILED);
+                }
                 let request = changed.ok().map(|r| (r.id, r.state));
                 out.hub(HubOp::AgentCloses {
                     customer: chat.customer,
@@ -1138,6 +1143,41 @@ mod tests {
         assert!(matches!(
             validate_name("Asistente"),
             Err(NameError::Reserved(_))
+        ));
+    }
+
+    #[test]
+    fn a_close_whose_history_entry_failed_says_so_and_still_ends_the_chat() {
+        let chat = ChatInfo {
+            customer: SessionId(7),
+            name: "Jorge Sandoval".into(),
+            rut: "12.345.678-5".parse().unwrap(),
+            request: 9,
+        };
+        let conv = AgentConversation {
+            phase: Phase::Pending {
+                name: "Ana".into(),
+                wait: Wait::CloseRecorded { chat },
+            },
+            desk: Desk::default(),
+        };
+        let mut out = Effects::new();
+        let conv = conv.step(
+            Input::Stored(StoreResult::Changed(Err(crate::conversation::StoreFailed))),
+            &ctx(),
+            &mut out,
+        );
+        assert!(out.lines().any(|l| l == say::STORE_FAILED));
+        assert!(out
+            .0
+            .iter()
+            .any(|e| matches!(e, Effect::Hub(HubOp::AgentCloses { request: None, .. }))));
+        assert!(matches!(
+            conv.phase,
+            Phase::Pending {
+                wait: Wait::Close,
+                ..
+            }
         ));
     }
 }
