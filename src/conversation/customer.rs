@@ -612,8 +612,8 @@ impl Session {
 
     /// Acts on a confident free-text intent, confirming first what needs it: a complaint
     /// (said back as its topic), a restart or an executive the classifier is not sure of
-    /// (below 0.8), a second restart
-    /// right after one ("sigo igual"); two wishes in order are both done.
+    /// (below 0.8), a second restart right after one ("sigo igual"); two wishes in order
+    /// are both done.
     fn decide(
         &mut self,
         intent: Intent,
@@ -1575,8 +1575,7 @@ fn menu(out: &mut Effects) -> Phase {
 }
 
 /// What the NLU inbox keeps of a free-text message: its text (RUTs, e-mails and long
-/// numbers masked) and the
-/// prediction, nothing about the customer.
+/// numbers masked) and the prediction, nothing about the customer.
 fn inbox_message(
     text: &str,
     predicted: Intent,

@@ -159,7 +159,8 @@ const ACTIONS_TURNED_DOWN: &[&str] = &[
 
 /// Whether the message turns something down: a plain no ("no", "no gracias", "para
 /// nada") or a wish or an action negated up front ("no quiero hablar con un ejecutivo",
-/// "tampoco necesito eso", "no hace falta", "no me reinicien nada"). Doubt and confusion ("no sé", "no entiendo") are not.
+/// "tampoco necesito eso", "no hace falta", "no me reinicien nada"). Doubt and confusion
+/// ("no sé", "no entiendo") are not.
 pub fn declines(input: &str) -> bool {
     if yes_no(input) == Some(false) {
         return true;

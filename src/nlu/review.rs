@@ -81,7 +81,7 @@ pub fn inbox_text(text: &str) -> Option<String> {
             joined.push_str("<number>");
             // The punctuation that ended the run ("5678," keeps its comma).
             let last = words[i + run - 1];
-            joined.push_str(&last[last.trim_end_matches([',', ';', ':', '.', '!', '?']).len()..]);
+            joined.push_str(&last[last.trim_end_matches(TRAILING_PUNCTUATION).len()..]);
             i += run;
             continue;
         } else if bare.contains('@') && bare.rsplit('@').next().is_some_and(|d| d.contains('.')) {
@@ -99,10 +99,13 @@ pub fn inbox_text(text: &str) -> Option<String> {
     (!kept.is_empty()).then(|| kept.to_string())
 }
 
+/// Punctuation that may end a word without being part of it ("5678,").
+const TRAILING_PUNCTUATION: [char; 6] = [',', ';', ':', '.', '!', '?'];
+
 /// A word made of digits and the signs written between them ("+56", "(2)", "1234-5678",
 /// "12.345.678-k"), with at least one digit; punctuation after it is allowed ("5678,").
 fn is_number_like(word: &str) -> bool {
-    let word = word.trim_end_matches([',', ';', ':', '.', '!', '?']);
+    let word = word.trim_end_matches(TRAILING_PUNCTUATION);
     word.chars().any(|c| c.is_ascii_digit())
         && word
             .chars()

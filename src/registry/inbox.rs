@@ -5,9 +5,9 @@
 //! A kept message carries its text (RUTs, e-mails and long numbers masked), how the
 //! conversation ended up ([`InboxOutcome`]), the classifier's best intent and confidence,
 //! and the time: no RUT, name or session of the customer (a name or an address they typed
-//! stays in the text). Retention is bounded
-//! ([`InboxRetention`]) and enforced by the store on every insert: rows older than the
-//! maximum age go, then the oldest rows beyond the maximum count.
+//! stays in the text). Retention is bounded ([`InboxRetention`]) and enforced by the store
+//! on every insert: rows older than the maximum age go, then the oldest rows beyond the
+//! maximum count.
 
 use std::fmt;
 use std::str::FromStr;

@@ -308,9 +308,9 @@ impl<'a, P: Party> Conversation<'a, P> {
 
     /// Feeds `input` and carries out every effect, feeding store and hub results back in
     /// order. Lines are queued in `self.lines` (sent before waiting on the store, so the
-    /// party reads what was said so far). Writes nobody waits on ([`Effect::Record`]) go to the
-    /// connection's [`Recorder`], which runs them in order while the conversation goes on;
-    /// a store operation whose result it waits for runs after them.
+    /// party reads what was said so far). Writes nobody waits on ([`Effect::Record`]) go to
+    /// the connection's [`Recorder`], which runs them in order while the conversation goes
+    /// on; a store operation whose result it waits for runs after them.
     async fn apply<S: Stream>(
         &mut self,
         input: Input<'_, P::Event>,
@@ -357,7 +357,7 @@ impl<'a, P: Party> Conversation<'a, P> {
                     // Earlier writes first: the operation may read what they wrote.
                     let registry = &self.shared.services.registry;
                     self.recorder.written(registry).await;
-                    let result = run_store_op(&self.shared.services.registry, op).await;
+                    let result = run_store_op(registry, op).await;
                     self.step(Input::Stored(result));
                 }
                 Effect::Record(op) => {

@@ -354,11 +354,7 @@ async fn background(shared: Weak<Shared>, mut horizon: String) {
             );
         }
         if round % polls_every == 0 {
-            let polled =
-                tokio::time::timeout(BACKGROUND_TIMEOUT, ChangeFeed::poll(&shared, &horizon))
-                    .await
-                    .unwrap_or(Err(RegistryError::Timeout(BACKGROUND_TIMEOUT)));
-            match polled {
+            match within_background_timeout(ChangeFeed::poll(&shared, &horizon)).await {
                 Ok((ruts, next)) => {
                     for rut in ruts.iter().filter_map(|r| r.parse::<Rut>().ok()) {
                         shared.cache.forget(rut);
@@ -379,14 +375,20 @@ async fn background(shared: Weak<Shared>, mut horizon: String) {
                 client.batch_execute(&sql).await?;
                 Ok::<_, RegistryError>(())
             };
-            let pruned = tokio::time::timeout(BACKGROUND_TIMEOUT, prune)
-                .await
-                .unwrap_or(Err(RegistryError::Timeout(BACKGROUND_TIMEOUT)));
-            if let Err(err) = pruned {
+            if let Err(err) = within_background_timeout(prune).await {
                 tracing::warn!(cause = %err, "pruning old changes");
             }
         }
     }
+}
+
+/// `statement`'s result, or [`RegistryError::Timeout`] after [`BACKGROUND_TIMEOUT`].
+async fn within_background_timeout<T>(
+    statement: impl std::future::Future<Output = Result<T, RegistryError>>,
+) -> Result<T, RegistryError> {
+    tokio::time::timeout(BACKGROUND_TIMEOUT, statement)
+        .await
+        .unwrap_or(Err(RegistryError::Timeout(BACKGROUND_TIMEOUT)))
 }
 
 /// Writes the pending consultations in one statement; on failure puts them back (bounded).
@@ -412,10 +414,7 @@ async fn flush_consultations(shared: &Shared) {
         client.execute(&statement, &[&ids, &ats, &channels]).await?;
         Ok::<_, RegistryError>(())
     };
-    let written = tokio::time::timeout(BACKGROUND_TIMEOUT, written)
-        .await
-        .unwrap_or(Err(RegistryError::Timeout(BACKGROUND_TIMEOUT)));
-    if let Err(err) = written {
+    if let Err(err) = within_background_timeout(written).await {
         tracing::warn!(cause = %err, rows = batch.len(), "writing consultations: kept for later");
         let mut pending = shared.pending.lock().unwrap_or_else(|e| e.into_inner());
         let mut batch = batch;
