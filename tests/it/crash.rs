@@ -47,13 +47,7 @@ fn spawn_server_with_console(
     let mut console = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     console.read_line(&mut first).unwrap();
-    let addr = first
-        .split("clientes en ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|addr| addr.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {first:?}"));
-    (child, console, addr)
+    (child, console, crate::common::customers_address(&first))
 }
 
 /// SIGTERM as soon as the server listens (while it still trains its classifier) stops it

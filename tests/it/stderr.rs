@@ -45,12 +45,7 @@ async fn an_unread_stderr_stalls_no_connection() {
     let mut console = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     console.read_line(&mut first).unwrap();
-    let addr: SocketAddr = first
-        .split("clientes en ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|addr| addr.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {first:?}"));
+    let addr = crate::common::customers_address(&first);
 
     let _held = connect_from([127, 0, 0, 2], addr, Duration::from_secs(10))
         .await

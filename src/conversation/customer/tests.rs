@@ -165,6 +165,22 @@ fn say_line(
     conv.step(Input::Line { text, prediction }, &ctx(), out)
 }
 
+/// A request as the store returns it after creating or changing it, with no history.
+fn stored_request(id: u64, rut: Rut, subject: &str, state: RequestState) -> Request {
+    let now = chrono::Utc::now();
+    Request {
+        id,
+        rut,
+        subject: subject.into(),
+        state,
+        answer: None,
+        sensitive: false,
+        history: Vec::new(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
 fn kept(out: &Effects) -> Vec<&InboxMessage> {
     out.0
         .iter()
@@ -418,19 +434,13 @@ fn a_stored_reserved_name_does_not_reach_the_executive() {
         reason: Reason::default(),
     });
     let mut out = Effects::new();
-    let now = chrono::Utc::now();
     conv.step(
-        Input::Stored(StoreResult::Changed(Ok(Request {
-            id: 9,
+        Input::Stored(StoreResult::Changed(Ok(stored_request(
+            9,
             rut,
-            subject: "Contacto con ejecutivo".into(),
-            state: RequestState::Abierto,
-            answer: None,
-            sensitive: false,
-            history: Vec::new(),
-            created_at: now,
-            updated_at: now,
-        }))),
+            "Contacto con ejecutivo",
+            RequestState::Abierto,
+        )))),
         &ctx(),
         &mut out,
     );
@@ -519,19 +529,13 @@ fn an_unsure_wish_for_an_executive_is_confirmed_before_the_queue() {
 fn a_fourth_restart_in_a_session_offers_an_executive_instead() {
     let mut conv = logged_in();
     let rut = conv.session.customer.as_ref().unwrap().rut;
-    let now = chrono::Utc::now();
     let restarted = |id| {
-        Input::Stored(StoreResult::Changed(Ok(Request {
+        Input::Stored(StoreResult::Changed(Ok(stored_request(
             id,
             rut,
-            subject: "Reinicio de servicios".into(),
-            state: RequestState::Cerrado,
-            answer: None,
-            sensitive: false,
-            history: Vec::new(),
-            created_at: now,
-            updated_at: now,
-        })))
+            "Reinicio de servicios",
+            RequestState::Cerrado,
+        ))))
     };
     for id in 1..=MAX_RESTARTS {
         let mut out = Effects::new();

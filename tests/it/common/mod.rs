@@ -53,6 +53,17 @@ pub async fn eventually_async<T, F: std::future::Future<Output = T>>(
     }
 }
 
+/// The customers' address in the server binary's first console line ("[SERVER] Escuchando
+/// clientes en ADDR y ejecutivos en ...").
+pub fn customers_address(console_line: &str) -> SocketAddr {
+    console_line
+        .split("clientes en ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {console_line:?}"))
+}
+
 /// A server with its own temporary database and captured console.
 pub struct TestServer {
     pub server: Server,
