@@ -478,7 +478,7 @@ pub mod agent {
         ":name <nombre>          cambia su nombre visible",
         ":restart                reinicia los servicios del cliente",
         ":queue                  muestra la fila de espera",
-        ":close                  termina la conversación actual",
+        ":close                  termina la conversación actual (también si el cliente se fue)",
         ":quit                   se desconecta",
         ":chats                  lista sus conversaciones actuales",
         ":switch <n>             conversa con la n-ésima conversación actual",
@@ -591,9 +591,11 @@ pub mod agent {
         rut: impl Display,
         request: impl Display,
         active: bool,
+        left: bool,
     ) -> String {
-        let mark = if active { " (activa)" } else { "" };
-        format!("  ({position}) {name} (RUT {rut}), solicitud {request}{mark}")
+        let active = if active { " (activa)" } else { "" };
+        let left = if left { " (el cliente se fue)" } else { "" };
+        format!("  ({position}) {name} (RUT {rut}), solicitud {request}{active}{left}")
     }
 
     /// `:switch` done.
@@ -748,6 +750,23 @@ pub mod agent {
     /// A customer ended the chat.
     pub fn customer_ended(customer: &str) -> String {
         format!("{CUSTOMER_LEFT_START}{customer} terminó la conversación.")
+    }
+
+    /// After a customer left: their chat stays on the desk so the executive can finish
+    /// the request.
+    pub fn wrap_up(request: impl Display) -> String {
+        format!("{SYSTEM}La solicitud {request} sigue en :chats: puede anotarla (:history, :state) y terminar con :close.")
+    }
+
+    /// A chat line to a customer who has left.
+    pub fn customer_gone(customer: &str) -> String {
+        format!("{SYSTEM}{customer} ya no está en la conversación; su mensaje no se envió. :close la termina.")
+    }
+
+    /// Too many ended chats kept: the oldest leaves the desk (its request stays as it
+    /// was).
+    pub fn ended_chat_dropped(customer: &str, request: impl Display) -> String {
+        format!("{SYSTEM}Se quitó de :chats la conversación terminada con {customer} (solicitud {request}).")
     }
 
     /// A command line that needs an argument (or a valid one).

@@ -227,8 +227,8 @@ enum Wait {
     /// [`StoreResult::Changed`] for `:close`'s history entry (it tells the request's
     /// state).
     CloseRecorded { chat: ChatInfo },
-    /// [`HubResult::Closed`] for `:close`.
-    Close,
+    /// [`HubResult::Closed`] for `:close` of `chat`.
+    Close { chat: ChatInfo },
     /// [`StoreResult::Requests`] for `:requests`.
     Requests { chat: ChatInfo },
     /// [`StoreResult::Request`] for `:open`.
@@ -280,7 +280,14 @@ struct Desk {
     /// Lines of the executive's kept in each current chat's transcript, and whether the
     /// executive was told that later ones are not kept.
     kept: Vec<TranscriptCount>,
+    /// The customers of `chats` who have left, oldest first: their chats stay so that the
+    /// executive can note and close the request (at most [`MAX_ENDED_CHATS`]).
+    ended: Vec<SessionId>,
 }
+
+/// Ended chats an executive keeps on the desk until `:close`; past this the oldest is
+/// dropped (its request stays as it was).
+const MAX_ENDED_CHATS: usize = 8;
 
 impl Default for AgentConversation {
     fn default() -> Self {
@@ -464,11 +471,17 @@ impl Desk {
     }
 
     /// The conversation the executive is talking to: the one chosen with `:switch` while
-    /// it lasts, else the oldest.
+    /// it lasts, else the oldest whose customer is still there, else the oldest ended one.
     fn current(&self) -> Option<&ChatInfo> {
         self.active
             .and_then(|a| self.chats.iter().find(|c| c.customer == a))
+            .or_else(|| self.chats.iter().find(|c| !self.has_left(c.customer)))
             .or_else(|| self.chats.first())
+    }
+
+    /// Whether `customer`'s chat is one whose customer has left.
+    fn has_left(&self, customer: SessionId) -> bool {
+        self.ended.contains(&customer)
     }
 
     fn on_ready(&mut self, name: String, text: &str, ctx: &Context, out: &mut Effects) -> Phase {
@@ -498,6 +511,10 @@ impl Desk {
             out.send(say::NO_CUSTOMER);
             return Phase::Ready { name };
         };
+        if self.has_left(chat.customer) {
+            out.send(say::customer_gone(&chat.name));
+            return Phase::Ready { name };
+        }
         let (request, customer) = (chat.request, chat.customer);
         let text = sanitize(text).into_owned();
         // The request's transcript keeps a bounded number of the executive's lines; later
@@ -549,6 +566,7 @@ impl Desk {
                         chat.rut,
                         chat.request,
                         Some(chat.customer) == current,
+                        self.has_left(chat.customer),
                     ));
                 }
                 return Phase::Ready { name };
@@ -713,6 +731,12 @@ impl Desk {
                 if changed.is_err() {
                     out.send(say::STORE_FAILED);
                 }
+                // The customer has gone: nobody to tell.
+                if self.has_left(chat.customer) {
+                    self.forget(chat.customer);
+                    out.send(say::chat_closed(&chat.name));
+                    return Phase::Ready { name };
+                }
                 let request = changed.ok().map(|r| (r.id, r.state));
                 out.hub(HubOp::AgentCloses {
                     customer: chat.customer,
@@ -720,7 +744,7 @@ impl Desk {
                 });
                 Phase::Pending {
                     name,
-                    wait: Wait::Close,
+                    wait: Wait::Close { chat },
                 }
             }
             (Wait::Requests { chat }, StoreResult::Requests(found)) => {
@@ -865,9 +889,11 @@ impl Desk {
                     Phase::Ready { name }
                 }
             },
-            (Wait::Close, HubResult::Closed(closed)) => {
+            (Wait::Close { chat }, HubResult::Closed(closed)) => {
                 match closed {
-                    Ok(chat) => {
+                    // `NoCustomer`: the customer left after the history entry was written
+                    // (the notice of it comes after this result); the close is done.
+                    Ok(_) | Err(HubError::NoCustomer) => {
                         self.forget(chat.customer);
                         out.send(say::chat_closed(&chat.name));
                     }
@@ -882,6 +908,7 @@ impl Desk {
     /// Takes a chat off the current ones.
     fn forget(&mut self, customer: SessionId) {
         self.chats.retain(|c| c.customer != customer);
+        self.ended.retain(|c| *c != customer);
         self.targets.retain(|(c, _)| *c != customer);
         if self.listed.as_ref().is_some_and(|(c, _)| *c == customer) {
             self.listed = None;
@@ -928,14 +955,38 @@ impl Desk {
                 phase
             }
             AgentEvent::CustomerLeft { chat, disconnected } => {
-                self.forget(chat.customer);
                 if disconnected {
                     out.send(say::customer_disconnected(&chat.name));
                 } else {
                     out.send(say::customer_ended(&chat.name));
                 }
+                self.customer_left(&chat, out);
                 phase
             }
+        }
+    }
+
+    /// Keeps a chat whose customer left on the desk, so its request can still be noted
+    /// and closed; the oldest ended chat goes past [`MAX_ENDED_CHATS`].
+    fn customer_left(&mut self, chat: &ChatInfo, out: &mut Effects) {
+        if !self.chats.iter().any(|c| c.customer == chat.customer) {
+            return;
+        }
+        if self.active == Some(chat.customer) {
+            // Lines go to a customer who is still there, if any.
+            self.active = None;
+        }
+        self.ended.push(chat.customer);
+        out.send(say::wrap_up(self.target(chat)));
+        if self.ended.len() > MAX_ENDED_CHATS {
+            let oldest = self.ended[0];
+            if let Some(dropped) = self.chats.iter().find(|c| c.customer == oldest).cloned() {
+                out.send(say::ended_chat_dropped(
+                    &dropped.name,
+                    self.target(&dropped),
+                ));
+            }
+            self.forget(oldest);
         }
     }
 
@@ -947,7 +998,7 @@ impl Desk {
                 out.send(say::backlog_line(&chat.name, &line));
             }
         }
-        let chats = self.chats.len();
+        let chats = self.chats.len().saturating_sub(self.ended.len());
         if chats > 1 {
             out.send(say::many_chats(chats));
         }
@@ -1175,9 +1226,94 @@ mod tests {
         assert!(matches!(
             conv.phase,
             Phase::Pending {
-                wait: Wait::Close,
+                wait: Wait::Close { .. },
                 ..
             }
         ));
+    }
+
+    fn chat(n: u64) -> ChatInfo {
+        ChatInfo {
+            customer: SessionId(n),
+            name: format!("Cliente {n}"),
+            rut: "12.345.678-5".parse().unwrap(),
+            request: n,
+        }
+    }
+
+    #[test]
+    fn ended_chats_stay_until_closed_and_the_oldest_goes_past_the_cap() {
+        let mut conv = AgentConversation {
+            phase: Phase::Ready { name: "Ana".into() },
+            desk: Desk::default(),
+        };
+        let total = MAX_ENDED_CHATS as u64 + 1;
+        for n in 1..=total {
+            conv.desk.chats.push(chat(n));
+        }
+        let mut lines = Vec::new();
+        for n in 1..=total {
+            let mut out = Effects::new();
+            conv = conv.step(
+                Input::Event(AgentEvent::CustomerLeft {
+                    chat: chat(n),
+                    disconnected: false,
+                }),
+                &ctx(),
+                &mut out,
+            );
+            lines = out.lines().map(str::to_string).collect();
+        }
+        assert_eq!(
+            lines,
+            [
+                say::customer_ended(&format!("Cliente {total}")),
+                say::wrap_up(total),
+                say::ended_chat_dropped("Cliente 1", 1),
+            ]
+        );
+        assert_eq!(conv.desk.chats.len(), MAX_ENDED_CHATS);
+        assert_eq!(conv.desk.ended.len(), MAX_ENDED_CHATS);
+        assert_eq!(conv.desk.current(), Some(&chat(2)));
+    }
+
+    #[test]
+    fn a_close_that_crosses_the_customers_leaving_still_closes() {
+        let conv = AgentConversation {
+            phase: Phase::Pending {
+                name: "Ana".into(),
+                wait: Wait::Close { chat: chat(4) },
+            },
+            desk: Desk {
+                chats: vec![chat(4)],
+                ..Desk::default()
+            },
+        };
+        let mut out = Effects::new();
+        let conv = conv.step(
+            Input::Hub(HubResult::Closed(Err(HubError::NoCustomer))),
+            &ctx(),
+            &mut out,
+        );
+        assert_eq!(
+            out.lines().collect::<Vec<_>>(),
+            [say::chat_closed("Cliente 4")]
+        );
+        assert!(conv.desk.chats.is_empty());
+        // The notice of the leaving, which comes after, only tells.
+        let mut out = Effects::new();
+        let conv = conv.step(
+            Input::Event(AgentEvent::CustomerLeft {
+                chat: chat(4),
+                disconnected: true,
+            }),
+            &ctx(),
+            &mut out,
+        );
+        assert_eq!(
+            out.lines().collect::<Vec<_>>(),
+            [say::customer_disconnected("Cliente 4")]
+        );
+        assert!(conv.desk.chats.is_empty());
     }
 }

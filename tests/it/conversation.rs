@@ -1147,7 +1147,7 @@ fn the_executive_keeps_its_own_list_of_chats() {
     desk.line(":chats");
     assert_eq!(
         desk.lines()[2],
-        to_agent::chat_item(2, "Ana Rojas", jorge_rut(), 12, true)
+        to_agent::chat_item(2, "Ana Rojas", jorge_rut(), 12, true, false)
     );
     desk.line(":close");
     assert_eq!(
@@ -1174,13 +1174,57 @@ fn the_executive_keeps_its_own_list_of_chats() {
     assert_eq!(desk.lines(), [to_agent::chat_closed("Ana Rojas")]);
     assert_eq!(desk.conv().chats(), std::slice::from_ref(&jorge));
 
+    // A customer who leaves stays on the desk until :close, so the executive can still
+    // note and close the request; lines to them are refused.
     desk.step(Input::Event(AgentEvent::CustomerLeft {
-        chat: jorge,
+        chat: jorge.clone(),
         disconnected: true,
     }));
     assert_eq!(
         desk.lines(),
-        [to_agent::customer_disconnected("Jorge Sandoval")]
+        [
+            to_agent::customer_disconnected("Jorge Sandoval"),
+            to_agent::wrap_up(9)
+        ]
+    );
+    assert_eq!(desk.conv().chats(), std::slice::from_ref(&jorge));
+    desk.line("¿sigue ahí?");
+    assert_eq!(desk.lines(), [to_agent::customer_gone("Jorge Sandoval")]);
+    desk.line(":chats");
+    assert_eq!(
+        desk.lines()[1],
+        to_agent::chat_item(1, "Jorge Sandoval", jorge_rut(), 9, true, true)
+    );
+    desk.line(":state cerrado");
+    assert_eq!(
+        desk.out.0,
+        [Effect::Store(StoreOp::SetState {
+            request: 9,
+            state: RequestState::Cerrado,
+            author: "JuanPerez".into(),
+        })]
+    );
+    desk.step(Input::Stored(StoreResult::Changed(Ok(request(
+        9,
+        "Contacto con ejecutivo",
+        RequestState::Cerrado,
+    )))));
+    assert_eq!(
+        desk.lines()[0],
+        to_agent::state_set(9, RequestState::Cerrado)
+    );
+    desk.line(":close");
+    desk.step(Input::Stored(StoreResult::Changed(Ok(request(
+        9,
+        "Contacto con ejecutivo",
+        RequestState::Cerrado,
+    )))));
+    // Nobody to tell: no hub operation.
+    assert_eq!(
+        desk.out.0,
+        [Effect::Send(Cow::Owned(to_agent::chat_closed(
+            "Jorge Sandoval"
+        )))]
     );
     assert!(desk.conv().chats().is_empty());
     desk.line(":restart");

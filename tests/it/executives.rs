@@ -337,6 +337,7 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
     agent
         .expect(&to_agent::customer_disconnected("Cliente Carga 1"))
         .await;
+    agent.expect(&to_agent::wrap_up(request)).await;
     let assigned = agent.recv().await;
     assert!(
         assigned.starts_with(&format!("{}Cliente Carga 2 ", to_agent::NEW_CUSTOMER_START)),
@@ -361,6 +362,41 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
     server
         .expect_console(&to_console::customer_disconnected("Cliente Carga 1"))
         .await;
+
+    // The request of the customer who left can still be finished, while lines go to the
+    // customer who is there.
+    agent.send("hola, lo atiendo").await;
+    second
+        .recv_until_contains("JuanPerez: hola, lo atiendo")
+        .await;
+    agent.send(":switch 1").await;
+    agent
+        .expect(&to_agent::now_talking_to("Cliente Carga 1"))
+        .await;
+    agent.send("¿sigue ahí?").await;
+    agent
+        .expect(&to_agent::customer_gone("Cliente Carga 1"))
+        .await;
+    agent.send(":state cerrado").await;
+    agent
+        .expect(&to_agent::state_set(request, RequestState::Cerrado))
+        .await;
+    agent.send(":close").await;
+    agent
+        .expect(&to_agent::chat_closed("Cliente Carga 1"))
+        .await;
+    let stored = server.registry().request(request).await.unwrap().unwrap();
+    assert_eq!(stored.state, RequestState::Cerrado);
+    assert!(
+        stored
+            .history
+            .iter()
+            .any(|h| h.text == to_history::AGENT_CLOSED),
+        "{:#?}",
+        stored.history
+    );
+    agent.send("sigo con usted").await;
+    second.expect("JuanPerez: sigo con usted").await;
 }
 
 #[tokio::test]
