@@ -15,6 +15,8 @@
 # from 127.0.0.1); set NEW_IS_OLD_STYLE=1 when the new build predates those options, and
 # OLD_IS_NEW_STYLE=1 when the old build has them too.
 set -u
+# Each run starts on a fresh file (builds before --create-db ignore this).
+export RECLAMOS_CREATE_DB=1
 ulimit -n 65536 2>/dev/null || ulimit -n 20000
 WORK=${WORK:-/tmp/reclamos-ab}
 OLD=${OLD:?set OLD to the old build's binary}

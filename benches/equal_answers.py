@@ -6,7 +6,7 @@ binary, n = sys.argv[1], int(sys.argv[2])
 d = tempfile.mkdtemp()
 db = os.path.join(d, "r.db")
 port = 47000 + os.getpid() % 1000
-env = dict(os.environ, RECLAMOS_TOKEN_FILE=os.path.join(d, "t"))
+env = dict(os.environ, RECLAMOS_TOKEN_FILE=os.path.join(d, "t"), RECLAMOS_CREATE_DB="1")
 srv = subprocess.Popen([binary, "server", "--db", db, "--port", str(port), "--agent-port", str(port + 1),
                         "--rate", "100000", "--burst", "100000"], env=env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -892,6 +892,14 @@ pub mod console {
         )
     }
 
+    /// Marker: the start of [`new_database`].
+    pub const NEW_DATABASE_START: &str = "Base de datos nueva en ";
+
+    /// The SQLite file did not exist: a new registry with the demo customers is made.
+    pub fn new_database(path: impl Display) -> String {
+        format!("{NEW_DATABASE_START}{path}, con los clientes de demostración.")
+    }
+
     /// Ctrl-C or SIGTERM: the server starts shutting down.
     pub const STOPPING: &str = "Cerrando el servidor...";
     /// The server has shut down.

@@ -1,6 +1,6 @@
 //! `reclamos server`: its options, and running the server until Ctrl-C or SIGTERM.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use reclamos::registry::Location;
 use std::process::ExitCode;
@@ -9,6 +9,7 @@ use anyhow::Context;
 use ipnet::IpNet;
 use reclamos::console::Console;
 use reclamos::conversation::Policy;
+use reclamos::protocol::console as to_console;
 use reclamos::registry::{InboxRetention, SqliteSync};
 use reclamos::server::budget::Budget;
 use reclamos::server::proxy;
@@ -41,6 +42,11 @@ pub struct ServerArgs {
     /// with demo data when the database has none).
     #[arg(long, env = "RECLAMOS_DB", default_value = DEFAULT_DB, value_name = "FILE|URL")]
     pub db: Location,
+    /// SQLite: create the file (with demo data) if it does not exist. Without it only the
+    /// default file is created, so that a mistyped --db is refused instead of starting on
+    /// an empty registry.
+    #[arg(long, env = "RECLAMOS_CREATE_DB", value_parser = clap::builder::BoolishValueParser::new())]
+    pub create_db: bool,
     /// PostgreSQL: connections in this node's pool.
     #[arg(long, default_value_t = Config::default().db_pool)]
     pub db_pool: usize,
@@ -271,15 +277,21 @@ impl From<LimitsArgs> for Limits {
 
 /// `reclamos server`: runs until Ctrl-C or SIGTERM.
 pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
+    let create_db = args.create_db;
     let config = args.config();
+    let console = Console::stdout();
     // Held until the server stops (the operating system releases it if the process dies).
     let _only_server = match &config.db {
-        Location::Sqlite(path) => Some(lock_sqlite_file(path)?),
+        Location::Sqlite(path) => {
+            if new_sqlite_file(path, create_db)? {
+                console.print(&to_console::new_database(path.display()));
+            }
+            Some(lock_sqlite_file(path)?)
+        }
         Location::Postgres(_) => None,
     };
     raise_open_files_limit(&config.limits);
     let runtime = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
-    let console = Console::stdout();
     // Ctrl-C and SIGTERM are caught from before the server listens: one that comes while it
     // starts (or trains the classifier) stops it cleanly once it is up, instead of killing
     // the process with the signal's default action.
@@ -300,11 +312,32 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
     served.map(|()| ExitCode::SUCCESS)
 }
 
+/// Whether the SQLite file at `path` is to be created. A missing file is created only at
+/// the default path (the quick start) or with `--create-db`: anywhere else it is more
+/// likely a typo than a new deployment, and starting on an empty registry would look like
+/// the old one was lost.
+fn new_sqlite_file(path: &Path, create: bool) -> anyhow::Result<bool> {
+    let exists = path
+        .try_exists()
+        .with_context(|| format!("checking {}", path.display()))?;
+    if exists {
+        return Ok(false);
+    }
+    if !create && path != Path::new(DEFAULT_DB) {
+        anyhow::bail!(
+            "the database file {} does not exist; check the path, or start once with \
+             --create-db to create a new registry there (with demo data)",
+            path.display()
+        );
+    }
+    Ok(true)
+}
+
 /// Takes an exclusive advisory lock (`flock`) on the SQLite file, so that a second server
 /// on the same file is refused at start instead of both accepting the same customer. It does
 /// not touch SQLite's own locks (POSIX record locks, independent of `flock` on Linux), so
 /// `reclamos requests` and `nlu review` still read the file while the server runs.
-fn lock_sqlite_file(path: &std::path::Path) -> anyhow::Result<std::fs::File> {
+fn lock_sqlite_file(path: &Path) -> anyhow::Result<std::fs::File> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating directory {}", parent.display()))?;

@@ -1,5 +1,6 @@
-//! `kill -9` of the real server binary during activity: after a restart, every request
-//! acknowledged to a customer is in the registry, on SQLite and on PostgreSQL.
+//! The real server binary and its database: after a `kill -9` during activity every request
+//! acknowledged to a customer is in the registry (on SQLite and on PostgreSQL); one SQLite
+//! file serves one server; a missing file is created only when that is meant.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -7,6 +8,8 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 use crate::common::TestClient;
+use reclamos::console::PREFIX;
+use reclamos::protocol::console as to_console;
 use reclamos::protocol::customer as to_customer;
 use reclamos::registry::{Location, Registry, StoreConfig};
 
@@ -33,6 +36,7 @@ fn spawn_server_with_console(
             "20",
             "--db",
             db,
+            "--create-db",
             // Every simulated customer logs in again and again from 127.0.0.1.
             "--address-connections",
             "off",
@@ -45,9 +49,76 @@ fn spawn_server_with_console(
         .spawn()
         .expect("server binary starts");
     let mut console = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    console.read_line(&mut first).unwrap();
-    (child, console, crate::common::customers_address(&first))
+    let addr = crate::common::customers_address(&mut console);
+    (child, console, addr)
+}
+
+/// `reclamos server` with `args` in `dir`, until it exits (it is expected to refuse).
+fn refused_server(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_reclamos"))
+        .arg("server")
+        .args(args)
+        .current_dir(dir)
+        .env("RECLAMOS_TOKEN_FILE", dir.join("token"))
+        .env_remove("RECLAMOS_DB")
+        .env_remove("RECLAMOS_CREATE_DB")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("server binary runs")
+}
+
+/// A mistyped `--db` must not start an empty registry that looks like the old one was
+/// lost: a missing file is created only at the default path or with `--create-db`, and
+/// the console says when one is.
+#[test]
+fn a_missing_database_file_is_created_only_at_the_default_path_or_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("reclamso.db");
+    let refused = refused_server(
+        dir.path(),
+        &[
+            "--port",
+            "0",
+            "--agent-port",
+            "0",
+            "--db",
+            typo.to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("reclamso.db does not exist") && stderr.contains("--create-db"),
+        "{stderr}"
+    );
+    assert!(!typo.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    // The quick start: no --db, in a fresh directory.
+    for (start, says_new) in [(1, true), (2, false)] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_reclamos"))
+            .args(["server", "--port", "0", "--agent-port", "0"])
+            .current_dir(dir.path())
+            .env("RECLAMOS_TOKEN_FILE", dir.path().join("token"))
+            .env_remove("RECLAMOS_DB")
+            .env_remove("RECLAMOS_CREATE_DB")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("server binary starts");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let new = format!(
+            "{PREFIX}{}\n",
+            to_console::new_database(reclamos::server::DEFAULT_DB)
+        );
+        assert_eq!(first == new, says_new, "start {start}: {first:?}");
+        assert!(dir.path().join(reclamos::server::DEFAULT_DB).exists());
+    }
 }
 
 /// SIGTERM as soon as the server listens (while it still trains its classifier) stops it
@@ -55,7 +126,6 @@ fn spawn_server_with_console(
 #[cfg(unix)]
 #[test]
 fn sigterm_during_start_up_stops_the_server_cleanly() {
-    use reclamos::protocol::console as to_console;
     use std::io::Read;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("term.db");

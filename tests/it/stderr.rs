@@ -1,7 +1,7 @@
 //! The diagnostics on stderr never stall the server: a log reader that stops reading (a
 //! paused terminal, a full pipe) costs log lines, not connections.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -32,6 +32,7 @@ async fn an_unread_stderr_stalls_no_connection() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_reclamos"))
         .args(["server", "--port", "0", "--agent-port", "0", "--db"])
         .arg(&db)
+        .arg("--create-db")
         .args(["--max-pre-login-per-address", "1"])
         .args(["--address-connections", "off"])
         .env("RECLAMOS_TOKEN_FILE", dir.path().join("token"))
@@ -43,9 +44,7 @@ async fn an_unread_stderr_stalls_no_connection() {
     // Held, never read.
     let _stderr = child.stderr.take().unwrap();
     let mut console = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    console.read_line(&mut first).unwrap();
-    let addr = crate::common::customers_address(&first);
+    let addr = crate::common::customers_address(&mut console);
 
     let _held = connect_from([127, 0, 0, 2], addr, Duration::from_secs(10))
         .await

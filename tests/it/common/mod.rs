@@ -53,15 +53,28 @@ pub async fn eventually_async<T, F: std::future::Future<Output = T>>(
     }
 }
 
-/// The customers' address in the server binary's first console line ("[SERVER] Escuchando
-/// clientes en ADDR y ejecutivos en ...").
-pub fn customers_address(console_line: &str) -> SocketAddr {
-    console_line
-        .split("clientes en ")
+/// Reads the server binary's console up to its "[SERVER] Escuchando clientes en ADDR y
+/// ejecutivos en ..." line and returns the customers' address. Only the line saying that a
+/// new database was made may come before it.
+pub fn customers_address(console: &mut impl std::io::BufRead) -> SocketAddr {
+    let new_database = format!(
+        "{}{}",
+        reclamos::console::PREFIX,
+        reclamos::protocol::console::NEW_DATABASE_START
+    );
+    let mut line = String::new();
+    loop {
+        line.clear();
+        console.read_line(&mut line).expect("console readable");
+        if !line.starts_with(&new_database) {
+            break;
+        }
+    }
+    line.split("clientes en ")
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|addr| addr.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {console_line:?}"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
 }
 
 /// A server with its own temporary database and captured console.
