@@ -21,7 +21,7 @@ use std::mem::size_of;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{Customer, HistoryEntry, Request, RequestId};
+use super::{Customer, HistoryEntry, Request, RequestId, ACCOUNT_REQUESTS};
 use crate::rut::Rut;
 
 /// How much the cached customers (with their requests and histories) may weigh, in bytes
@@ -42,7 +42,8 @@ const CACHED_OWNERS: usize = 200_000;
 const STRIPES: usize = 64;
 
 /// A RUT as the registry knows it: the customer (`None` when the RUT is not a customer) and
-/// their requests, oldest first, with their histories.
+/// their requests, oldest first, with their histories: the open ones and the most recent,
+/// at most [`ACCOUNT_REQUESTS`].
 #[derive(Debug)]
 pub(super) struct Account {
     pub customer: Option<Customer>,
@@ -52,6 +53,22 @@ pub(super) struct Account {
 }
 
 impl Account {
+    /// Whether `requests` may leave some of the customer's out (it reached
+    /// [`ACCOUNT_REQUESTS`]): a number not among them must be looked up on its own.
+    pub(super) fn may_omit(&self) -> bool {
+        self.requests.len() >= ACCOUNT_REQUESTS
+    }
+
+    /// The customer's request `id`, when it is among those loaded; `Err(())` when it may
+    /// be one of those left out.
+    pub(super) fn find(&self, id: RequestId) -> Result<Option<Request>, ()> {
+        match self.requests.iter().find(|r| r.id == id) {
+            Some(request) => Ok(Some(request.clone())),
+            None if self.may_omit() => Err(()),
+            None => Ok(None),
+        }
+    }
+
     pub(super) fn new(customer: Option<Customer>, requests: Vec<Request>) -> Account {
         let customer_bytes = customer.as_ref().map_or(0, |c| {
             c.name.len() + c.id_serial.as_ref().map_or(0, String::len)

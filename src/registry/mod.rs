@@ -309,6 +309,12 @@ impl RegistryError {
     }
 }
 
+/// How many of a customer's requests are read (and cached) with the customer: the open ones
+/// first, then the most recent. A record of thousands (years of restarts, or a script)
+/// would otherwise be read whole on each cache miss and weigh on the cache; an older
+/// request is still found by its number.
+pub const ACCOUNT_REQUESTS: usize = 200;
+
 /// How long one registry operation may take, queueing included, before the caller gets
 /// [`RegistryError::Timeout`]: 3 s. Long enough to ride out a checkpoint's fsync or a
 /// short burst of writes from another process; short enough that a customer waiting for a
@@ -466,7 +472,8 @@ pub trait Store: Send + Sync + 'static {
     async fn customers(&self) -> Result<Vec<Customer>, RegistryError>;
     /// Registers a new customer (no identity-card serial).
     async fn register_customer(&self, rut: Rut, name: &str) -> Result<Customer, RegistryError>;
-    /// A customer's requests, oldest first, each with its history.
+    /// A customer's requests, oldest first, each with its history: the open ones first and
+    /// then the most recent, at most [`ACCOUNT_REQUESTS`].
     async fn requests_of(&self, rut: Rut) -> Result<Vec<Request>, RegistryError>;
     /// One request by number.
     async fn request(&self, id: RequestId) -> Result<Option<Request>, RegistryError>;
@@ -806,7 +813,8 @@ impl Registry {
         self.bounded(self.store.register_customer(rut, name)).await
     }
 
-    /// A customer's requests, oldest first.
+    /// A customer's requests, oldest first: the open ones and the most recent, at most
+    /// [`ACCOUNT_REQUESTS`].
     pub async fn requests_of(&self, rut: Rut) -> Result<Vec<Request>, RegistryError> {
         self.bounded(self.store.requests_of(rut)).await
     }

@@ -42,7 +42,7 @@ use super::{
     demo, locked_until, schema, serial_failures_at, Customer, HistoryEntry, InboxEntry,
     InboxMessage, InboxRetention, RegistryError, Request, RequestFilter, RequestId, RequestState,
     Review, SerialFailures, SerialLockout, Store, StoreConfig, TokenFailures, TokenLockout,
-    TranscriptLine, FLUSH_EVERY,
+    TranscriptLine, ACCOUNT_REQUESTS, FLUSH_EVERY,
 };
 use crate::nlu::Intent;
 use crate::rut::Rut;
@@ -945,8 +945,13 @@ impl Store for SqliteStore {
                 None => return Ok(None),
             },
         };
-        let account = self.account(owner).await?;
-        Ok(account.requests.iter().find(|r| r.id == id).cloned())
+        match self.account(owner).await?.find(id) {
+            Ok(found) => Ok(found),
+            Err(()) => {
+                self.read(Reach::Point, move |conn| load_request(conn, id))
+                    .await
+            }
+        }
     }
 
     async fn request_of(&self, rut: Rut, id: RequestId) -> Result<Option<Request>, RegistryError> {
@@ -957,8 +962,13 @@ impl Store for SqliteStore {
                 .read(Reach::Point, move |conn| load_request_of(conn, rut, id))
                 .await;
         }
-        let account = self.account(rut).await?;
-        Ok(account.requests.iter().find(|r| r.id == id).cloned())
+        match self.account(rut).await?.find(id) {
+            Ok(found) => Ok(found),
+            Err(()) => {
+                self.read(Reach::Point, move |conn| load_request_of(conn, rut, id))
+                    .await
+            }
+        }
     }
 
     async fn create_request(
@@ -1559,7 +1569,10 @@ fn load_account(conn: &Connection, rut: Rut) -> Result<Account, RegistryError> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT c.rut, c.name, c.id_serial, {REQUEST_COLUMNS}, {HISTORY_COLUMNS}
          FROM customers c
-         LEFT JOIN requests r ON r.rut = c.rut
+         LEFT JOIN requests r ON r.rut = c.rut AND r.id IN (
+             SELECT id FROM requests WHERE rut = ?1
+             ORDER BY state = 'abierto' DESC, created_at DESC, id DESC
+             LIMIT {ACCOUNT_REQUESTS})
          LEFT JOIN history h ON h.request_id = r.id
          WHERE c.rut = ?1
          ORDER BY r.created_at, r.id, h.id"

@@ -11,7 +11,9 @@ use std::time::Instant;
 use tokio::sync::Barrier;
 
 use reclamos::registry::demo::{self, JORGE_ID_SERIAL, PLAN_REQUEST, WIFI_ANSWER, WIFI_REQUEST};
-use reclamos::registry::{Registry, RegistryError, RequestFilter, RequestState, StoreConfig};
+use reclamos::registry::{
+    Registry, RegistryError, RequestFilter, RequestState, StoreConfig, ACCOUNT_REQUESTS,
+};
 use reclamos::rut::Rut;
 
 use crate::pg::TestDb;
@@ -101,6 +103,7 @@ conformance!(
     wrong_serials_are_counted_per_rut_and_survive_reopening,
     wrong_tokens_are_counted_for_the_server_and_survive_reopening,
     a_request_by_number_is_found_only_for_its_owner,
+    a_long_record_is_read_as_its_open_and_latest_requests,
 );
 
 fn jorge() -> Rut {
@@ -846,4 +849,57 @@ pub async fn the_nlu_inbox_keeps_reviews_and_bounds_its_rows(place: &Place) {
     assert!(every[0].reviewed_at.is_some() && every[1].reviewed_at.is_some());
     assert_eq!(every[1].label, None);
     assert!(every[2].reviewed_at.is_none());
+}
+
+/// A customer with more requests than [`ACCOUNT_REQUESTS`] is read as their open requests
+/// and the most recent ones (not whole on every cache miss); an older one is still found by
+/// its number, and only by its owner.
+pub async fn a_long_record_is_read_as_its_open_and_latest_requests(place: &Place) {
+    let registry = place.open().await;
+    let create = |subject: String, state| {
+        let registry = &registry;
+        async move {
+            registry
+                .create_request(claudio(), &subject, state, "Asistente", "creada")
+                .await
+                .unwrap()
+                .id
+        }
+    };
+    let mut open: Vec<u64> = registry
+        .requests_of(claudio())
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.state == RequestState::Abierto)
+        .map(|r| r.id)
+        .collect();
+    open.push(create("Abierta hace tiempo".into(), RequestState::Abierto).await);
+    let mut closed = Vec::new();
+    for i in 0..ACCOUNT_REQUESTS {
+        closed.push(create(format!("Reinicio {i}"), RequestState::Cerrado).await);
+    }
+
+    let ids: Vec<u64> = registry
+        .requests_of(claudio())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    let mut expected = open.clone();
+    expected.extend(&closed[closed.len() - (ACCOUNT_REQUESTS - open.len())..]);
+    expected.sort_unstable();
+    assert_eq!(ids, expected);
+
+    let oldest = closed[0];
+    assert!(!ids.contains(&oldest));
+    let found = registry.request(oldest).await.unwrap().unwrap();
+    assert_eq!(found.subject, "Reinicio 0");
+    assert_eq!(found.history.len(), 1);
+    assert_eq!(
+        registry.request_of(claudio(), oldest).await.unwrap(),
+        Some(found)
+    );
+    assert_eq!(registry.request_of(jorge(), oldest).await.unwrap(), None);
 }

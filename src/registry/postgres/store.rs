@@ -39,7 +39,7 @@ use crate::registry::{
     demo, locked_until, serial_failures_at, Customer, HistoryEntry, InboxEntry, InboxMessage,
     InboxRetention, RegistryError, Request, RequestFilter, RequestId, RequestState, Review,
     SerialFailures, SerialLockout, Store, StoreConfig, TokenFailures, TokenLockout, TranscriptLine,
-    FLUSH_EVERY,
+    ACCOUNT_REQUESTS, FLUSH_EVERY,
 };
 use crate::rut::Rut;
 
@@ -499,15 +499,22 @@ impl Store for PgStore {
                 }
             }
         };
-        let account = self.account(owner).await?;
-        Ok(account.requests.iter().find(|r| r.id == id).cloned())
+        match self.account(owner).await?.find(id) {
+            Ok(found) => Ok(found),
+            Err(()) => load_request(&self.client().await?, id).await,
+        }
     }
 
     async fn request_of(&self, rut: Rut, id: RequestId) -> Result<Option<Request>, RegistryError> {
         // The customer's own requests (cached once they logged in): another customer's
         // number is not among them, exactly like a missing one.
-        let account = self.account(rut).await?;
-        Ok(account.requests.iter().find(|r| r.id == id).cloned())
+        match self.account(rut).await?.find(id) {
+            Ok(found) => Ok(found),
+            // An older request: read on its own, answered only if it is the customer's.
+            Err(()) => Ok(load_request(&self.client().await?, id)
+                .await?
+                .filter(|r| r.rut == rut)),
+        }
     }
 
     async fn create_request(
@@ -1189,7 +1196,10 @@ async fn load_account(client: &impl GenericClient, rut: Rut) -> Result<Account, 
         .prepare_cached(&format!(
             "SELECT c.rut, c.name, c.id_serial, {REQUEST_COLUMNS}, {HISTORY_COLUMNS}
              FROM customers c
-             LEFT JOIN requests r ON r.rut = c.rut
+             LEFT JOIN requests r ON r.rut = c.rut AND r.id IN (
+                 SELECT id FROM requests WHERE rut = $1
+                 ORDER BY state = 'abierto' DESC, created_at DESC, id DESC
+                 LIMIT {ACCOUNT_REQUESTS})
              LEFT JOIN history h ON h.request_id = r.id
              WHERE c.rut = $1
              ORDER BY r.created_at, r.id, h.id"
