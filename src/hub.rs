@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 use crate::console::Console;
 pub use crate::conversation::events::{
     AgentEvent, ChatInfo, CustomerEvent, Enqueued, HubError, KeptPlace, Reason, RequestChange,
-    Routed, SessionId, Takeover, WaitEstimate, Waiting,
+    Routed, SessionId, Takeover, WaitEstimate, Waiting, WaitingLines,
 };
 use crate::names;
 use crate::protocol;
@@ -94,7 +94,7 @@ pub struct Occupancy {
 #[derive(Debug)]
 struct CustomerEntry {
     ticket: Ticket,
-    backlog: Vec<String>,
+    backlog: WaitingLines,
     agent: Option<SessionId>,
     position: usize,
     /// The executive who had them before a requeue.
@@ -272,8 +272,8 @@ impl Hub {
                     takeover.queued = Some(KeptPlace {
                         request: entry.ticket.request,
                         position,
-                        backlog_lines: entry.backlog.len(),
-                        backlog_bytes: entry.backlog.iter().map(String::len).sum(),
+                        backlog_lines: entry.backlog.lines.len(),
+                        backlog_bytes: entry.backlog.lines.iter().map(String::len).sum(),
                     });
                     state.customers.insert(new, entry);
                 }
@@ -311,7 +311,7 @@ impl Hub {
                 session,
                 CustomerEntry {
                     ticket,
-                    backlog: Vec::new(),
+                    backlog: WaitingLines::default(),
                     agent: None,
                     position,
                     previous_agent: None,
@@ -342,6 +342,17 @@ impl Hub {
         result
     }
 
+    /// Notes that a waiting customer typed more than the queue keeps (see
+    /// [`WaitingLines::cut`]); nothing when they are not waiting.
+    pub fn backlog_cut(&self, session: SessionId) {
+        let mut state = self.lock();
+        if let Some(entry) = state.customers.get_mut(&session) {
+            if entry.agent.is_none() {
+                entry.backlog.cut = true;
+            }
+        }
+    }
+
     /// Routes a line from a customer: to their executive, or to their backlog while waiting.
     pub fn customer_says(&self, session: SessionId, text: String) -> Result<Routed, HubError> {
         let mut out = Vec::new();
@@ -353,7 +364,7 @@ impl Hub {
                 .ok_or(HubError::NotQueued)?;
             match entry.agent {
                 None => {
-                    entry.backlog.push(text);
+                    entry.backlog.lines.push(text);
                     Routed::Backlog
                 }
                 Some(agent) => {
@@ -672,7 +683,7 @@ impl Hub {
                     position: i + 1,
                     name: c.ticket.name.clone(),
                     rut: c.ticket.rut,
-                    backlog_len: c.backlog.len(),
+                    backlog_len: c.backlog.lines.len(),
                 })
             })
             .collect()
@@ -988,7 +999,7 @@ mod tests {
         let assigned: Vec<_> = received(&mut agent_rx)
             .into_iter()
             .filter_map(|event| match event {
-                AgentEvent::Assigned { chat, backlog, .. } => Some((chat.customer, backlog)),
+                AgentEvent::Assigned { chat, backlog, .. } => Some((chat.customer, backlog.lines)),
                 _ => None,
             })
             .collect();

@@ -498,6 +498,8 @@ pub mod agent {
     pub const NO_OTHER_OPEN: &str = system!("El cliente no tiene otras solicitudes abiertas.");
     /// Before the lines typed in the queue.
     pub const WHILE_WAITING: &str = system!("Mientras esperaba, el cliente escribió:");
+    /// After them, when the customer typed more than the queue keeps.
+    pub const BACKLOG_CUT: &str = system!("El cliente escribió más mientras esperaba, pero la fila guarda solo lo anterior: pídale que repita lo que falte.");
     /// The last line about a new customer.
     pub const CHAT_HINT: &str = system!("Escriba para conversar; :close termina la conversación.");
     /// Marker: the start of [`welcome`].

@@ -6,7 +6,9 @@ use std::fmt;
 
 use thiserror::Error;
 
-use super::events::{AgentEvent, ChatInfo, HubError, Reason, RequestChange, SessionId};
+use super::events::{
+    AgentEvent, ChatInfo, HubError, Reason, RequestChange, SessionId, WaitingLines,
+};
 use super::{
     whole_minutes, Context, Effect, Effects, HubOp, HubResult, Input, Keep, StoreOp, StoreResult,
     TranscriptCount,
@@ -238,13 +240,13 @@ enum Wait {
     /// [`StoreResult::Requests`]: the new customer's other requests.
     OpenRequests {
         chat: ChatInfo,
-        backlog: Vec<String>,
+        backlog: WaitingLines,
         previous_agent: Option<String>,
     },
     /// [`StoreResult::Transcript`]: the requeued customer's chat with `previous_agent`.
     PreviousChat {
         chat: ChatInfo,
-        backlog: Vec<String>,
+        backlog: WaitingLines,
         previous_agent: String,
     },
 }
@@ -991,12 +993,15 @@ impl Desk {
     }
 
     /// The lines about a new customer after their other open requests.
-    fn assigned_end(&self, chat: &ChatInfo, backlog: Vec<String>, out: &mut Effects) {
-        if !backlog.is_empty() {
+    fn assigned_end(&self, chat: &ChatInfo, backlog: WaitingLines, out: &mut Effects) {
+        if !backlog.lines.is_empty() {
             out.send(say::WHILE_WAITING);
-            for line in backlog {
+            for line in backlog.lines {
                 out.send(say::backlog_line(&chat.name, &line));
             }
+        }
+        if backlog.cut {
+            out.send(say::BACKLOG_CUT);
         }
         let chats = self.chats.len().saturating_sub(self.ended.len());
         if chats > 1 {

@@ -1173,6 +1173,7 @@ impl Session {
             if !backlog.told_full {
                 backlog.told_full = true;
                 out.send(say::BACKLOG_FULL);
+                out.hub(HubOp::BacklogCut);
             }
             return Phase::Queued {
                 request,

@@ -122,6 +122,15 @@ pub struct ChatInfo {
     pub request: RequestId,
 }
 
+/// What a customer typed while waiting, as the executive who takes them gets it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WaitingLines {
+    /// The lines kept, oldest first.
+    pub lines: Vec<String>,
+    /// Whether the customer typed more than the queue keeps (the rest was not kept).
+    pub cut: bool,
+}
+
 /// What an executive is told.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AgentEvent {
@@ -129,8 +138,8 @@ pub enum AgentEvent {
     Assigned {
         /// The customer.
         chat: ChatInfo,
-        /// Lines typed in the queue, oldest first.
-        backlog: Vec<String>,
+        /// What they typed in the queue.
+        backlog: WaitingLines,
         /// Why they came.
         reason: Reason,
         /// The executive who had them before, when they were requeued (that executive

@@ -354,6 +354,9 @@ pub enum HubOp {
     CustomerEndsChat,
     /// The customer's connection ended (no result).
     CustomerGone,
+    /// The customer typed more in the queue than it keeps; the executive who takes them is
+    /// told (no result).
+    BacklogCut,
     /// Join the executives' pool under this name: [`HubResult::Joined`].
     AgentJoin(String),
     /// A line from the executive to a customer: [`HubResult::Said`].
@@ -398,6 +401,7 @@ impl HubOp {
         !matches!(
             self,
             HubOp::CustomerGone
+                | HubOp::BacklogCut
                 | HubOp::AgentGone
                 | HubOp::AgentRestarted { .. }
                 | HubOp::AgentChanged { .. }

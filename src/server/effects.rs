@@ -291,6 +291,10 @@ pub fn run_hub_op(hub: &Hub, session: SessionId, reach: &Reach, op: HubOp) -> Op
         HubOp::CustomerSays(text) => HubResult::Routed(hub.customer_says(session, text)),
         HubOp::LeaveQueue => HubResult::LeftQueue(hub.leave_queue(session)),
         HubOp::CustomerEndsChat => HubResult::ChatEnded(hub.customer_ends_chat(session)),
+        HubOp::BacklogCut => {
+            hub.backlog_cut(session);
+            return None;
+        }
         HubOp::CustomerGone => {
             // A takeover notice it repeats is for the driver's last clean-up (`finish`).
             let _ = hub.customer_gone(session);

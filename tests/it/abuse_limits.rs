@@ -141,6 +141,11 @@ async fn flood_the_wait(server: &TestServer, lines: &[String]) -> (TestClient, u
     let mut executive = server.agent("JuanPerez").await;
     let hand_off = executive.recv_until(|l| l == agent::CHAT_HINT).await;
     let request = request_of(&hand_off[0]);
+    // The executive learns that the customer typed more than what is shown.
+    assert!(
+        hand_off.iter().any(|l| l == agent::BACKLOG_CUT),
+        "{hand_off:#?}"
+    );
     let shown = hand_off
         .iter()
         .filter(|l| {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use reclamos::conversation::events::{
     AgentEvent, ChatInfo, CustomerEvent, Enqueued, HubError, KeptPlace, Reason, Routed, SessionId,
-    Takeover, WaitEstimate, Waiting,
+    Takeover, WaitEstimate, Waiting, WaitingLines,
 };
 use reclamos::conversation::{
     AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, HubResult, Input,
@@ -1068,7 +1068,10 @@ fn the_executive_keeps_its_own_list_of_chats() {
     let jorge = chat(10, "Jorge Sandoval", 9);
     desk.step(Input::Event(AgentEvent::Assigned {
         chat: jorge.clone(),
-        backlog: vec!["se me cortó internet".into()],
+        backlog: WaitingLines {
+            lines: vec!["se me cortó internet".into()],
+            cut: false,
+        },
         reason: Reason {
             words: Some("quiero hablar con alguien".into()),
             topic: Some("un cobro duplicado en su boleta".into()),
@@ -1115,7 +1118,7 @@ fn the_executive_keeps_its_own_list_of_chats() {
     let ana = chat(11, "Ana Rojas", 12);
     desk.step(Input::Event(AgentEvent::Assigned {
         chat: ana.clone(),
-        backlog: Vec::new(),
+        backlog: WaitingLines::default(),
         reason: Reason::default(),
         previous_agent: None,
     }));
@@ -1237,7 +1240,7 @@ fn executive_commands_and_store_failures() {
     let jorge = chat(10, "Jorge Sandoval", 9);
     desk.step(Input::Event(AgentEvent::Assigned {
         chat: jorge,
-        backlog: Vec::new(),
+        backlog: WaitingLines::default(),
         reason: Reason::default(),
         previous_agent: None,
     }));
