@@ -902,6 +902,14 @@ pub mod console {
         format!("{NEW_DATABASE_START}{path}, con los clientes de demostración.")
     }
 
+    /// The `count`-th wrong executives' token in a row locked their login for `minutes`.
+    pub fn tokens_locked(count: u32, minutes: u64) -> String {
+        let unit = if minutes == 1 { "minuto" } else { "minutos" };
+        format!(
+            "Ingreso de ejecutivos bloqueado por {minutes} {unit} tras {count} tokens incorrectos."
+        )
+    }
+
     /// Ctrl-C or SIGTERM: the server starts shutting down.
     pub const STOPPING: &str = "Cerrando el servidor...";
     /// The server has shut down.

@@ -359,7 +359,7 @@ impl AgentConversation {
         let phase = match input {
             Input::Line { text, .. } => desk.on_line(phase, text.trim(), ctx, out),
             Input::Event(event) => desk.on_event(phase, event, out),
-            Input::Stored(result) => desk.on_stored(phase, result, out),
+            Input::Stored(result) => desk.on_stored(phase, result, ctx, out),
             Input::Hub(result) => desk.on_hub(phase, result, out),
             // Only customers wait in the queue.
             Input::QueueIdle { .. } => phase,
@@ -420,7 +420,13 @@ impl Desk {
     }
 
     /// The server's wrong tokens, after a token was typed: in, or refused.
-    fn on_token(&mut self, right: bool, failures: StoreResult, out: &mut Effects) -> Phase {
+    fn on_token(
+        &mut self,
+        right: bool,
+        failures: StoreResult,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
         let StoreResult::TokenFailures(failures) = failures else {
             let phase = if right {
                 Phase::TokenCheck
@@ -431,7 +437,12 @@ impl Desk {
         };
         match failures {
             Ok(failures) if !failures.locked_for.is_zero() => {
-                out.send(say::tokens_locked_for(whole_minutes(failures.locked_for)));
+                let minutes = whole_minutes(failures.locked_for);
+                // The operators learn of a lock-out once, from the token that started it.
+                if !right && ctx.policy.token_lockout.began_with(&failures) {
+                    out.console(protocol::console::tokens_locked(failures.count, minutes));
+                }
+                out.send(say::tokens_locked_for(minutes));
                 Phase::Closed
             }
             Ok(_) if right => {
@@ -671,10 +682,16 @@ impl Desk {
         wait(name, Wait::Change { change, chat })
     }
 
-    fn on_stored(&mut self, phase: Phase, result: StoreResult, out: &mut Effects) -> Phase {
+    fn on_stored(
+        &mut self,
+        phase: Phase,
+        result: StoreResult,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
         match phase {
-            Phase::TokenCheck => return self.on_token(true, result, out),
-            Phase::TokenCounted => return self.on_token(false, result, out),
+            Phase::TokenCheck => return self.on_token(true, result, ctx, out),
+            Phase::TokenCounted => return self.on_token(false, result, ctx, out),
             _ => {}
         }
         let Phase::Pending { name, wait } = phase else {

@@ -145,6 +145,15 @@ impl TokenLockout {
     pub fn after(&self, count: u32) -> Duration {
         growing_lockout(self.every, self.base, MAX_TOKEN_LOCKOUT, count)
     }
+
+    /// Whether `failures`, as [`Registry::token_failed`] returned them, show a lock-out
+    /// that this very failure started. The store computes the lock-out's end and the time
+    /// left from one clock reading, so the time left is then the whole lock-out; a guess
+    /// refused during an older one is not counted and sees less (a guess in the same
+    /// millisecond would pass for a start too).
+    pub fn began_with(&self, failures: &TokenFailures) -> bool {
+        !failures.locked_for.is_zero() && failures.locked_for == self.after(failures.count)
+    }
 }
 
 impl Default for TokenLockout {

@@ -587,10 +587,14 @@ pub async fn wrong_tokens_are_counted_for_the_server_and_survive_reopening(place
     let locked = registry.token_failed(lockout).await.unwrap();
     assert_eq!(locked.count, 3);
     assert!(locked.locked_for > Duration::from_secs(50), "{locked:?}");
-    // A guess during the lock-out is not checked, so not counted.
+    assert!(lockout.began_with(&locked), "{locked:?}");
+    // A guess during the lock-out is not checked, so not counted (nor taken for the start
+    // of another one, a millisecond or more later).
+    tokio::time::sleep(Duration::from_millis(2)).await;
     let during = registry.token_failed(lockout).await.unwrap();
     assert_eq!(during.count, 3);
     assert!(during.locked_for > Duration::from_secs(50), "{during:?}");
+    assert!(!lockout.began_with(&during), "{during:?}");
     // A new handle (a restart, or another node) sees the same.
     drop(registry);
     let reopened = place.open().await;

@@ -463,4 +463,14 @@ async fn repeated_wrong_tokens_lock_the_executives_login() {
     agent.send(common::TOKEN).await;
     agent.expect(&to_agent::tokens_locked_for(1)).await;
     agent.expect_closed().await;
+    // The operators read it once, from the token that started it.
+    let locked = to_console::tokens_locked(every, 1);
+    server.expect_console(&locked).await;
+    let times = server
+        .console
+        .lines()
+        .iter()
+        .filter(|l| l.ends_with(&locked))
+        .count();
+    assert_eq!(times, 1);
 }
