@@ -103,8 +103,9 @@ enum Pending {
     Register { rut: Rut },
     /// [`HubOp::Login`] for a customer found in the store.
     Login { customer: Customer },
-    /// [`StoreOp::RequestsOf`] for option 1.
-    ListRequests,
+    /// [`StoreOp::RequestsOf`] for option 1; `words` when the customer wrote it (they may
+    /// name one request).
+    ListRequests { words: Option<String> },
     /// [`StoreOp::RequestsOf`] for a complaint: does it name one of their requests?
     Complaint { topic: Topic, words: String },
     /// [`StoreOp::RequestsOf`] for free text the classifier could not place: does it name
@@ -749,7 +750,7 @@ impl Session {
     /// menu number).
     fn choose(&mut self, intent: Intent, words: Option<&str>, out: &mut Effects) -> Phase {
         match intent {
-            Intent::RevisarAtenciones => self.list_requests(out),
+            Intent::RevisarAtenciones => self.list_requests(words, out),
             Intent::ReiniciarServicios => self.restart_services(out),
             Intent::ContactarEjecutivo => match words {
                 Some(words) => self.contact_about(None, words, out),
@@ -766,17 +767,22 @@ impl Session {
 
     // --- option 1: earlier requests --------------------------------------------------------
 
-    fn list_requests(&mut self, out: &mut Effects) -> Phase {
+    fn list_requests(&mut self, words: Option<&str>, out: &mut Effects) -> Phase {
         let Some(customer) = &self.customer else {
             return Phase::Menu;
         };
         out.store(StoreOp::RequestsOf(customer.rut));
-        Phase::Pending(Pending::ListRequests)
+        Phase::Pending(Pending::ListRequests {
+            words: words.map(str::to_string),
+        })
     }
 
+    /// The customer's requests, or the one their words name ("¿cómo va lo de la tele?").
     fn on_requests(
         &mut self,
         found: Result<Vec<Request>, StoreFailed>,
+        words: Option<&str>,
+        ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
         let requests = match found {
@@ -789,6 +795,13 @@ impl Session {
         if requests.is_empty() {
             out.send(say::NO_REQUESTS);
             return menu(out);
+        }
+        let subjects: Vec<&str> = requests.iter().map(|r| r.subject.as_str()).collect();
+        let named = words.and_then(|words| nlu::pick_by_subject(words, &subjects));
+        if let Some(index) = named {
+            let mut requests = requests;
+            let request = requests.swap_remove(index);
+            return self.on_request(request.id, Ok(Some(request)), ctx, out);
         }
         // Open ones first, then closed ones, newest first in each; older closed ones wait
         // behind "ver anteriores".
@@ -1288,7 +1301,9 @@ impl Session {
             (Pending::Register { rut }, StoreResult::Registered(registered)) => {
                 self.on_registered(rut, registered, out)
             }
-            (Pending::ListRequests, StoreResult::Requests(found)) => self.on_requests(found, out),
+            (Pending::ListRequests { words }, StoreResult::Requests(found)) => {
+                self.on_requests(found, words.as_deref(), ctx, out)
+            }
             (Pending::Complaint { topic, words }, StoreResult::Requests(found)) => {
                 if let Ok(requests) = found {
                     // The newest request on the same topic, open ones first.

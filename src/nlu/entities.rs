@@ -295,49 +295,114 @@ const PICK_STOPWORDS: &[&str] = &[
 /// tolerant), or by ordinal ("la primera", "la última"). `None` when nothing matches or
 /// two subjects match equally well.
 pub fn pick_by_description(input: &str, subjects: &[&str]) -> Option<usize> {
-    if subjects.is_empty() {
-        return None;
-    }
     let norm = text::normalize(input);
     let toks: Vec<&str> = words(&norm)
         .filter(|t| !PICK_STOPWORDS.contains(t))
         .collect();
-    if toks.is_empty() {
+    match best_subject(&toks, subjects, 0.5) {
+        Some(Pick { index, tied }) => (!tied).then_some(index),
+        None => ordinal(&toks, subjects.len()),
+    }
+}
+
+/// Words of a question about one's requests that do not say which request is meant.
+const ASKING_WORDS: &[&str] = &[
+    "como",
+    "va",
+    "van",
+    "anda",
+    "esta",
+    "estan",
+    "quedo",
+    "paso",
+    "pasa",
+    "estado",
+    "ya",
+    "hay",
+    "alguna",
+    "novedad",
+    "novedades",
+    "solicitudes",
+    "reclamos",
+    "casos",
+    "atenciones",
+    "atencion",
+    "anteriores",
+    "revisar",
+    "mostrar",
+    "muestrame",
+    "saber",
+    "consultar",
+    "hola",
+];
+
+/// A request named by its subject in a message that asks about the requests ("¿cómo va
+/// lo de la tele?" -> "Sin señal de TV"): [`pick_by_description`] without ordinals (no
+/// list has been shown to count in), leaving out the words that ask about requests in
+/// general, and only on a whole word's match (or one typo) with a single subject.
+pub fn pick_by_subject(input: &str, subjects: &[&str]) -> Option<usize> {
+    let norm = text::normalize(input);
+    let toks: Vec<&str> = words(&norm)
+        .filter(|t| !PICK_STOPWORDS.contains(t) && !ASKING_WORDS.contains(t))
+        .collect();
+    best_subject(&toks, subjects, 0.8)
+        .filter(|pick| !pick.tied)
+        .map(|pick| pick.index)
+}
+
+/// Other names customers give a service, as written in subjects.
+fn service_synonym(word: &str) -> &str {
+    match word {
+        "tele" | "television" | "teve" | "cable" => "tv",
+        "fono" | "telefonia" => "telefono",
+        word => word,
+    }
+}
+
+/// The subject that shares the most query words, when it scores at least `min`.
+struct Pick {
+    index: usize,
+    /// Another subject scores within 0.25 of it.
+    tied: bool,
+}
+
+/// The subject sharing the most query words, if it scores at least `min`.
+fn best_subject(toks: &[&str], subjects: &[&str], min: f32) -> Option<Pick> {
+    if toks.is_empty() || subjects.is_empty() {
         return None;
     }
     let stemmer = stemmer();
-    let query: Vec<String> = toks.iter().map(|t| stemmer.stem(t).into_owned()).collect();
-    let mut scores: Vec<f32> = Vec::with_capacity(subjects.len());
-    for subject in subjects {
-        let snorm = text::normalize(subject);
-        let sstems: Vec<String> = words(&snorm)
-            .filter(|t| !PICK_STOPWORDS.contains(t))
-            .map(|t| stemmer.stem(t).into_owned())
-            .collect();
-        let score: f32 = query
-            .iter()
-            .map(|q| {
-                sstems
-                    .iter()
-                    .map(|s| word_match(q, s))
-                    .fold(0.0f32, f32::max)
-            })
-            .sum();
-        scores.push(score);
-    }
-    let best = scores
+    let stem = |t: &str| stemmer.stem(service_synonym(t)).into_owned();
+    let query: Vec<String> = toks.iter().map(|t| stem(t)).collect();
+    let scores: Vec<f32> = subjects
+        .iter()
+        .map(|subject| {
+            let snorm = text::normalize(subject);
+            let sstems: Vec<String> = words(&snorm)
+                .filter(|t| !PICK_STOPWORDS.contains(t))
+                .map(stem)
+                .collect();
+            query
+                .iter()
+                .map(|q| {
+                    sstems
+                        .iter()
+                        .map(|s| word_match(q, s))
+                        .fold(0.0f32, f32::max)
+                })
+                .sum()
+        })
+        .collect();
+    let (best, score) = scores
         .iter()
         .enumerate()
         .max_by(|a, b| a.1.total_cmp(b.1))
         .map(|(i, s)| (i, *s))?;
-    if best.1 >= 0.5 {
-        let tied = scores
-            .iter()
-            .enumerate()
-            .any(|(i, s)| i != best.0 && (best.1 - s).abs() < 0.25);
-        return (!tied).then_some(best.0);
-    }
-    ordinal(&toks, subjects.len())
+    let tied = scores
+        .iter()
+        .enumerate()
+        .any(|(i, s)| i != best && (score - s).abs() < 0.25);
+    (score >= min).then_some(Pick { index: best, tied })
 }
 
 /// How well a query stem matches a subject stem: 1 exact, 0.8 prefix or one typo, 0.6
@@ -744,6 +809,40 @@ mod tests {
             Some(0)
         );
         assert_eq!(pick_by_description("la del wifi", &[]), None);
+    }
+
+    #[test]
+    fn pick_by_subject_table() {
+        // Subjects the bot and executives write.
+        let subjects = [
+            "Cambio de clave WiFi",
+            "Cambio de plan",
+            "Sin señal de TV",
+            "Reinicio de servicios",
+            "Contacto con ejecutivo",
+            "Reclamo por el cobro de su boleta",
+        ];
+        let cases = [
+            ("cómo va mi reclamo de la tele", Some(2)),
+            ("que pasó con lo de la televisión", Some(2)),
+            ("en qué quedó mi reclamo de la boleta", Some(5)),
+            ("como va lo del plan", Some(1)),
+            ("ya esta lista la clave del wifi?", Some(0)),
+            // Asking about the requests in general: the list.
+            ("quiero ver mis solicitudes", None),
+            ("cómo van mis reclamos", None),
+            ("estado de mis atenciones anteriores", None),
+            ("revisar atenciones", None),
+            ("hay alguna novedad de mis casos?", None),
+            // No ordinals before a list was shown.
+            ("la primera", None),
+            ("la última solicitud", None),
+            // Two subjects equally named.
+            ("cómo va el cambio", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(pick_by_subject(input, &subjects), expected, "{input:?}");
+        }
     }
 
     #[test]

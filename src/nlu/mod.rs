@@ -258,6 +258,12 @@ pub fn pick_by_description(text: &str, subjects: &[&str]) -> Option<usize> {
     entities::pick_by_description(text, subjects)
 }
 
+/// A request the text asks about by its subject ("¿cómo va lo de la tele?"), without
+/// ordinals; `None` when it asks about the requests in general or nothing matches clearly.
+pub fn pick_by_subject(text: &str, subjects: &[&str]) -> Option<usize> {
+    entities::pick_by_subject(text, subjects)
+}
+
 /// The topic of a complaint named in the text (see [`Topic`]), whatever the intent.
 pub fn complaint_topic(text: &str) -> Option<Topic> {
     entities::complaint_topic(text)

@@ -114,6 +114,24 @@ async fn request_numbers_and_descriptions_choose_a_request() {
     client.expect(&to_customer::bot(WIFI_ANSWER)).await;
 }
 
+/// Asking about one request by what it was about opens it; asking about the requests in
+/// general lists them.
+#[tokio::test]
+async fn asking_how_a_request_is_going_by_its_subject_opens_it() {
+    let server = TestServer::start().await;
+    let mut client = server.logged_in(JORGE).await;
+    client
+        .send("hola, en qué quedó lo del cambio de plan?")
+        .await;
+    client
+        .expect(&to_customer::request_title(123499, "Cambio de Plan"))
+        .await;
+    client.recv_until(|l| l == to_customer::MENU_LAST).await;
+    client.send("cómo van mis reclamos?").await;
+    client.expect(to_customer::YOUR_REQUESTS).await;
+    client.recv_until_contains(to_customer::WHICH_REQUEST).await;
+}
+
 #[tokio::test]
 async fn an_unsure_message_gets_a_question_answered_by_yes_no_or_a_number() {
     let server = TestServer::start().await;
