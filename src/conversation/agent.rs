@@ -988,7 +988,7 @@ impl Desk {
     /// Keeps a chat whose customer left on the desk, so its request can still be noted
     /// and closed; the oldest ended chat goes past [`MAX_ENDED_CHATS`].
     fn customer_left(&mut self, chat: &ChatInfo, out: &mut Effects) {
-        if !self.chats.iter().any(|c| c.customer == chat.customer) {
+        if self.has_left(chat.customer) || !self.chats.iter().any(|c| c.customer == chat.customer) {
             return;
         }
         if self.active == Some(chat.customer) {
