@@ -765,6 +765,21 @@ pub mod agent {
         format!("{SYSTEM}{customer} ya no está en la conversación; su mensaje no se envió. :close la termina.")
     }
 
+    /// A new customer arrived while the commands act on an ended chat.
+    pub fn still_on_ended(
+        ended: &str,
+        request: impl Display,
+        position: usize,
+        customer: &str,
+    ) -> String {
+        format!("{SYSTEM}Sus comandos siguen en la conversación terminada con {ended} (solicitud {request}): termínela con :close, o escriba :switch {position} para hablar con {customer}.")
+    }
+
+    /// After a `:close`, the commands act on an ended chat.
+    pub fn now_on_ended(customer: &str, request: impl Display) -> String {
+        format!("{SYSTEM}Sus comandos actúan ahora sobre la conversación terminada con {customer} (solicitud {request}).")
+    }
+
     /// Too many ended chats kept: the oldest leaves the desk (its request stays as it
     /// was).
     pub fn ended_chat_dropped(customer: &str, request: impl Display) -> String {

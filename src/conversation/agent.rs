@@ -754,6 +754,7 @@ impl Desk {
                 if self.has_left(chat.customer) {
                     self.forget(chat.customer);
                     out.send(say::chat_closed(&chat.name));
+                    self.tell_current(out);
                     return Phase::Ready { name };
                 }
                 let request = changed.ok().map(|r| (r.id, r.state));
@@ -915,6 +916,7 @@ impl Desk {
                     Ok(_) | Err(HubError::NoCustomer) => {
                         self.forget(chat.customer);
                         out.send(say::chat_closed(&chat.name));
+                        self.tell_current(out);
                     }
                     Err(err) => out.send(say::close_failed(say::hub_refusal(&err))),
                 }
@@ -946,6 +948,11 @@ impl Desk {
                 reason,
                 previous_agent,
             } => {
+                // The same connection back after ending its chat ("salir", then 3): its
+                // ended chat gives way to the new one.
+                if self.has_left(chat.customer) {
+                    self.drop_ended(chat.customer, out);
+                }
                 out.send(say::new_customer(&chat.name, chat.rut, chat.request));
                 tell_reason(&reason, out);
                 self.chats.push(chat.clone());
@@ -991,21 +998,35 @@ impl Desk {
         if self.has_left(chat.customer) || !self.chats.iter().any(|c| c.customer == chat.customer) {
             return;
         }
-        if self.active == Some(chat.customer) {
-            // Lines go to a customer who is still there, if any.
-            self.active = None;
+        // The commands stay on the chat the executive was acting on, though it ended,
+        // until :close or :switch: a note meant for its request must not land on the next
+        // customer's.
+        if self.current().map(|c| c.customer) == Some(chat.customer) {
+            self.active = Some(chat.customer);
         }
         self.ended.push(chat.customer);
         out.send(say::wrap_up(self.target(chat)));
         if self.ended.len() > MAX_ENDED_CHATS {
-            let oldest = self.ended[0];
-            if let Some(dropped) = self.chats.iter().find(|c| c.customer == oldest).cloned() {
-                out.send(say::ended_chat_dropped(
-                    &dropped.name,
-                    self.target(&dropped),
-                ));
+            self.drop_ended(self.ended[0], out);
+        }
+    }
+
+    /// Takes an ended chat off the desk, saying so.
+    fn drop_ended(&mut self, customer: SessionId, out: &mut Effects) {
+        if let Some(dropped) = self.chats.iter().find(|c| c.customer == customer) {
+            out.send(say::ended_chat_dropped(&dropped.name, self.target(dropped)));
+        }
+        self.forget(customer);
+    }
+
+    /// After a chat was closed: whom the executive's lines and commands now go to.
+    fn tell_current(&self, out: &mut Effects) {
+        match self.current() {
+            Some(chat) if self.has_left(chat.customer) => {
+                out.send(say::now_on_ended(&chat.name, self.target(chat)));
             }
-            self.forget(oldest);
+            Some(chat) => out.send(say::now_talking_to(&chat.name)),
+            None => {}
         }
     }
 
@@ -1023,6 +1044,15 @@ impl Desk {
         let chats = self.chats.len().saturating_sub(self.ended.len());
         if chats > 1 {
             out.send(say::many_chats(chats));
+        }
+        if let Some(ended) = self.current().filter(|c| self.has_left(c.customer)) {
+            let position = self.chats.iter().position(|c| c.customer == chat.customer);
+            out.send(say::still_on_ended(
+                &ended.name,
+                self.target(ended),
+                position.map_or(1, |p| p + 1),
+                &chat.name,
+            ));
         }
         out.send(say::CHAT_HINT);
     }

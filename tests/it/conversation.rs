@@ -1174,7 +1174,13 @@ fn the_executive_keeps_its_own_list_of_chats() {
         })]
     );
     desk.step(Input::Hub(HubResult::Closed(Ok(ana))));
-    assert_eq!(desk.lines(), [to_agent::chat_closed("Ana Rojas")]);
+    assert_eq!(
+        desk.lines(),
+        [
+            to_agent::chat_closed("Ana Rojas"),
+            to_agent::now_talking_to("Jorge Sandoval")
+        ]
+    );
     assert_eq!(desk.conv().chats(), std::slice::from_ref(&jorge));
 
     // A customer who leaves stays on the desk until :close, so the executive can still

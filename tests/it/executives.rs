@@ -363,19 +363,24 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
         .expect_console(&to_console::customer_disconnected("Cliente Carga 1"))
         .await;
 
-    // The request of the customer who left can still be finished, while lines go to the
-    // customer who is there.
-    agent.send("hola, lo atiendo").await;
-    second
-        .recv_until_contains("JuanPerez: hola, lo atiendo")
-        .await;
-    agent.send(":switch 1").await;
-    agent
-        .expect(&to_agent::now_talking_to("Cliente Carga 1"))
-        .await;
+    // The commands stay on the chat that ended until it is closed: a note meant for its
+    // request must not land on the new customer's.
+    assert!(
+        lines.contains(&to_agent::still_on_ended(
+            "Cliente Carga 1",
+            request,
+            2,
+            "Cliente Carga 2"
+        )),
+        "{lines:#?}"
+    );
     agent.send("¿sigue ahí?").await;
     agent
         .expect(&to_agent::customer_gone("Cliente Carga 1"))
+        .await;
+    agent.send(":history no alcanzó a dejar su teléfono").await;
+    agent
+        .recv_until_contains(&format!("solicitud {request} actualizado"))
         .await;
     agent.send(":state cerrado").await;
     agent
@@ -385,18 +390,55 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
     agent
         .expect(&to_agent::chat_closed("Cliente Carga 1"))
         .await;
+    agent
+        .expect(&to_agent::now_talking_to("Cliente Carga 2"))
+        .await;
     let stored = server.registry().request(request).await.unwrap().unwrap();
     assert_eq!(stored.state, RequestState::Cerrado);
-    assert!(
-        stored
-            .history
-            .iter()
-            .any(|h| h.text == to_history::AGENT_CLOSED),
-        "{:#?}",
-        stored.history
-    );
-    agent.send("sigo con usted").await;
-    second.expect("JuanPerez: sigo con usted").await;
+    for note in ["no alcanzó a dejar su teléfono", to_history::AGENT_CLOSED] {
+        assert!(
+            stored.history.iter().any(|h| h.text == note),
+            "{:#?}",
+            stored.history
+        );
+    }
+    // Now the lines go to the customer who is there.
+    agent.send("hola, lo atiendo").await;
+    second
+        .recv_until_contains("JuanPerez: hola, lo atiendo")
+        .await;
+}
+
+/// A customer who ends the chat and asks again on the same connection gets a live chat:
+/// the ended one gives way to it.
+#[tokio::test]
+async fn a_customer_who_asks_again_after_ending_the_chat_is_live_again() {
+    let server = TestServer::start().await;
+    let mut agent = server.agent("JuanPerez").await;
+    let mut jorge = server.logged_in(JORGE).await;
+    jorge.send("3").await;
+    jorge.recv_until_contains(to_customer::ASSIGNED_START).await;
+    let first = request_of(&agent.recv().await);
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
+    jorge.send("salir").await;
+    jorge.recv_until(|l| l == to_customer::MENU_LAST).await;
+    agent
+        .expect(&to_agent::customer_ended("Jorge Sandoval"))
+        .await;
+    agent.expect(&to_agent::wrap_up(first)).await;
+    jorge.send("3").await;
+    jorge.recv_until_contains(to_customer::ASSIGNED_START).await;
+    agent
+        .expect(&to_agent::ended_chat_dropped("Jorge Sandoval", first))
+        .await;
+    let second = request_of(&agent.recv().await);
+    assert_ne!(first, second);
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
+    agent.send("hola de nuevo").await;
+    jorge.expect("JuanPerez: hola de nuevo").await;
+    agent.send(":close").await;
+    agent.expect(&to_agent::chat_closed("Jorge Sandoval")).await;
+    jorge.recv_until_contains("finalizó la conversación").await;
 }
 
 #[tokio::test]

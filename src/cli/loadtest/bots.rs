@@ -690,7 +690,9 @@ async fn agent_loop(
             customer = None;
             *served += 1;
         } else if line.starts_with(to_agent::CUSTOMER_LEFT_START) {
-            // They left or disconnected before we answered.
+            // They left or disconnected before we answered: the ended chat stays on the
+            // desk (and the commands on it) until it is closed.
+            conn.send(":close").await?;
             customer = None;
         }
     }
