@@ -87,6 +87,9 @@ pub struct SerialFailures {
     pub count: u32,
     /// How long the second factor stays locked from now (zero: not locked).
     pub locked_for: Duration,
+    /// Whether the call that returned this counted a wrong attempt (a read counts none,
+    /// and a wrong executives' token during a lock-out is not counted).
+    pub counted: bool,
 }
 
 /// How wrong serials lock the second factor: after every `every` wrong ones, for `base`,
@@ -147,12 +150,10 @@ impl TokenLockout {
     }
 
     /// Whether `failures`, as [`Registry::token_failed`] returned them, show a lock-out
-    /// that this very failure started. The store computes the lock-out's end and the time
-    /// left from one clock reading, so the time left is then the whole lock-out; a guess
-    /// refused during an older one is not counted and sees less (a guess in the same
-    /// millisecond would pass for a start too).
+    /// that this very failure started: it was counted (so no lock-out was in force) and
+    /// one is in force now.
     pub fn began_with(&self, failures: &TokenFailures) -> bool {
-        !failures.locked_for.is_zero() && failures.locked_for == self.after(failures.count)
+        failures.counted && !failures.locked_for.is_zero()
     }
 }
 
@@ -171,6 +172,7 @@ pub(crate) fn serial_failures_at(count: i64, until: i64, now: i64) -> SerialFail
     SerialFailures {
         count: u32::try_from(count).unwrap_or(u32::MAX),
         locked_for: Duration::from_millis(u64::try_from(until.saturating_sub(now)).unwrap_or(0)),
+        counted: false,
     }
 }
 

@@ -1286,12 +1286,18 @@ impl Store for SqliteStore {
                 let until = locked_until(now, lock);
                 conn.prepare_cached("UPDATE serial_failures SET locked_until = ?2 WHERE rut = ?1")?
                     .execute(params![rut.compact(), until])?;
-                return Ok(serial_failures_at(count, until, now));
+                return Ok(SerialFailures {
+                    counted: true,
+                    ..serial_failures_at(count, until, now)
+                });
             }
             let until: i64 = conn
                 .prepare_cached("SELECT locked_until FROM serial_failures WHERE rut = ?1")?
                 .query_row([rut.compact()], |row| row.get(0))?;
-            Ok(serial_failures_at(count, until, now))
+            Ok(SerialFailures {
+                counted: true,
+                ..serial_failures_at(count, until, now)
+            })
         })
         .await
     }
@@ -1334,7 +1340,10 @@ impl Store for SqliteStore {
                     .execute([until])?;
                 }
             }
-            load_token_failures(conn, now)
+            Ok(TokenFailures {
+                counted: counted.is_some(),
+                ..load_token_failures(conn, now)?
+            })
         })
         .await
     }

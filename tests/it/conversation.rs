@@ -306,6 +306,7 @@ fn ejemplo_1_with_the_second_factor() {
     bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
         count: 1,
         locked_for: Duration::ZERO,
+        counted: true,
     })));
     assert_eq!(bot.lines(), [to_customer::serial_mismatch(2)]);
     bot.line("100.200.300");
@@ -348,6 +349,7 @@ fn the_second_factor_locks_and_can_be_disabled() {
                 bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
                     count,
                     locked_for,
+                    counted: true,
                 })));
             }
             assert_eq!(bot.lines()[0], to_customer::serial_locked_for(1));
@@ -382,6 +384,7 @@ fn a_locked_rut_is_not_asked_for_its_serial_in_a_new_session() {
             Ok(SerialFailures {
                 count: 6,
                 locked_for: Duration::from_secs(90),
+                counted: true,
             }),
             to_customer::serial_locked_for(2),
         ),
@@ -402,11 +405,13 @@ fn a_locked_rut_is_not_asked_for_its_serial_in_a_new_session() {
     bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
         count: 2,
         locked_for: Duration::ZERO,
+        counted: true,
     })));
     bot.line("000");
     bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
         count: 3,
         locked_for: Duration::from_secs(60),
+        counted: true,
     })));
     assert_eq!(bot.lines()[0], to_customer::serial_locked_for(1));
 }
@@ -991,6 +996,7 @@ fn wrong_token_is_counted_for_the_server_then_closes() {
             TokenFailures {
                 count: 1,
                 locked_for: Duration::ZERO,
+                counted: true,
             }
         ))))
         .0,
@@ -1005,9 +1011,11 @@ fn wrong_token_is_counted_for_the_server_then_closes() {
 #[test]
 fn a_locked_login_refuses_right_and_wrong_tokens_alike() {
     let locked = || {
+        // A lock-out already in force: this token was not counted.
         StoreResult::TokenFailures(Ok(TokenFailures {
             count: 5,
             locked_for: Duration::from_secs(90),
+            counted: false,
         }))
     };
     let mut answers = Vec::new();

@@ -958,7 +958,10 @@ impl Store for PgStore {
                 .await?;
             client.execute(&lock_out, &[&rut.compact(), &until]).await?;
         }
-        Ok(serial_failures_at(count, until, now))
+        Ok(SerialFailures {
+            counted: true,
+            ..serial_failures_at(count, until, now)
+        })
     }
 
     async fn serial_passed(&self, rut: Rut) -> Result<(), RegistryError> {
@@ -976,34 +979,43 @@ impl Store for PgStore {
     }
 
     async fn token_failed(&self, lockout: TokenLockout) -> Result<TokenFailures, RegistryError> {
-        let now = now_millis();
-        let client = self.client().await?;
-        // One statement per step, each atomic across nodes: the count goes up unless a
-        // lock-out is in force (a guess during one is not checked, so not counted), then
-        // the lock-out its new value asks for (a concurrent failure can only lengthen it).
-        let count_up = client
-            .prepare_cached(
-                "INSERT INTO token_failures (id, count, locked_until) VALUES (1, 1, 0)
-                 ON CONFLICT (id) DO UPDATE SET count = token_failures.count + 1
-                 WHERE token_failures.locked_until <= $1
-                 RETURNING count, locked_until",
-            )
-            .await?;
-        if let Some(row) = client.query_opt(&count_up, &[&now]).await? {
-            let count: i64 = row.try_get(0)?;
-            let lock = lockout.after(u32::try_from(count).unwrap_or(u32::MAX));
-            if !lock.is_zero() {
-                let until = locked_until(now, lock);
-                let lock_out = client
+        // One transaction: the count goes up unless a lock-out is in force (a guess during
+        // one is not checked, so not counted), then the lock-out its new value asks for.
+        // The first statement locks the row until the commit, so a concurrent failure on
+        // any node waits and then sees the lock-out: a burst of wrong tokens counts up to
+        // the round's end, not past it. Not repeated: a second run would count twice.
+        self.write(Repeat::Never, move |tx| {
+            Box::pin(async move {
+                let now = now_millis();
+                let count_up = tx
                     .prepare_cached(
-                        "UPDATE token_failures SET locked_until = GREATEST(locked_until, $1)
-                         WHERE id = 1",
+                        "INSERT INTO token_failures (id, count, locked_until) VALUES (1, 1, 0)
+                         ON CONFLICT (id) DO UPDATE SET count = token_failures.count + 1
+                         WHERE token_failures.locked_until <= $1
+                         RETURNING count",
                     )
                     .await?;
-                client.execute(&lock_out, &[&until]).await?;
-            }
-        }
-        load_token_failures(&client, now).await
+                let counted = tx.query_opt(&count_up, &[&now]).await?;
+                if let Some(row) = &counted {
+                    let count: i64 = row.try_get(0)?;
+                    let lock = lockout.after(u32::try_from(count).unwrap_or(u32::MAX));
+                    if !lock.is_zero() {
+                        let lock_out = tx
+                            .prepare_cached(
+                                "UPDATE token_failures SET locked_until = $1 WHERE id = 1",
+                            )
+                            .await?;
+                        tx.execute(&lock_out, &[&locked_until(now, lock)]).await?;
+                    }
+                }
+                let failures = TokenFailures {
+                    counted: counted.is_some(),
+                    ..load_token_failures(tx, now).await?
+                };
+                Ok((failures, Vec::new()))
+            })
+        })
+        .await
     }
 
     async fn token_passed(&self) -> Result<(), RegistryError> {
