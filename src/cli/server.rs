@@ -45,7 +45,7 @@ pub struct ServerArgs {
     /// SQLite: create the file (with demo data) if it does not exist. Without it only the
     /// default file is created, so that a mistyped --db is refused instead of starting on
     /// an empty registry.
-    #[arg(long, env = "RECLAMOS_CREATE_DB", value_parser = clap::builder::BoolishValueParser::new())]
+    #[arg(long, env = "RECLAMOS_CREATE_DB", value_parser = clap::builder::FalseyValueParser::new())]
     pub create_db: bool,
     /// PostgreSQL: connections in this node's pool.
     #[arg(long, default_value_t = Config::default().db_pool)]
@@ -317,13 +317,13 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
 /// likely a typo than a new deployment, and starting on an empty registry would look like
 /// the old one was lost.
 fn new_sqlite_file(path: &Path, create: bool) -> anyhow::Result<bool> {
-    let exists = path
-        .try_exists()
-        .with_context(|| format!("checking {}", path.display()))?;
-    if exists {
-        return Ok(false);
+    match std::fs::metadata(path) {
+        // An empty file (`touch`) is made a registry as a missing one would be.
+        Ok(file) => return Ok(file.len() == 0),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => return Err(err).with_context(|| format!("checking {}", path.display())),
     }
-    if !create && path != Path::new(DEFAULT_DB) {
+    if !create && !is_default_db(path) {
         anyhow::bail!(
             "the database file {} does not exist; check the path, or start once with \
              --create-db to create a new registry there (with demo data)",
@@ -331,6 +331,17 @@ fn new_sqlite_file(path: &Path, create: bool) -> anyhow::Result<bool> {
         );
     }
     Ok(true)
+}
+
+/// Whether `path` names the default database file in the working directory
+/// (`reclamos.db`, `./reclamos.db`, or its absolute path).
+fn is_default_db(path: &Path) -> bool {
+    let relative: PathBuf = path
+        .components()
+        .filter(|c| *c != std::path::Component::CurDir)
+        .collect();
+    relative == Path::new(DEFAULT_DB)
+        || std::env::current_dir().is_ok_and(|dir| path == dir.join(DEFAULT_DB))
 }
 
 /// Takes an exclusive advisory lock (`flock`) on the SQLite file, so that a second server
@@ -498,5 +509,37 @@ mod tests {
         assert_eq!(config.db_max_bytes, 2 * MIB);
         assert!(!config.policy.second_factor);
         assert!(parse(&["server", "--agent-capacity", "0"]).is_err());
+    }
+
+    #[test]
+    fn the_default_database_is_recognised_however_it_is_written() {
+        for path in ["reclamos.db", "./reclamos.db", "././reclamos.db"] {
+            assert!(is_default_db(Path::new(path)), "{path}");
+        }
+        let absolute = std::env::current_dir().unwrap().join(DEFAULT_DB);
+        assert!(is_default_db(&absolute));
+        for path in [
+            "otra.db",
+            "datos/reclamos.db",
+            "/reclamos.db",
+            "reclamos.db.bak",
+        ] {
+            assert!(!is_default_db(Path::new(path)), "{path}");
+        }
+    }
+
+    #[test]
+    fn a_missing_or_empty_file_is_new_and_needs_asking_for_outside_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("reclamso.db");
+        let refused = new_sqlite_file(&missing, false).unwrap_err().to_string();
+        assert!(refused.contains("--create-db"), "{refused}");
+        assert!(new_sqlite_file(&missing, true).unwrap());
+        assert!(!missing.exists());
+        let empty = dir.path().join("empty.db");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(new_sqlite_file(&empty, false).unwrap());
+        std::fs::write(&empty, b"SQLite format 3\0").unwrap();
+        assert!(!new_sqlite_file(&empty, false).unwrap());
     }
 }

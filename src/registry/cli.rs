@@ -72,8 +72,8 @@ impl Default for ListOptions {
 pub fn require_existing(path: &Path) -> anyhow::Result<()> {
     if !path.exists() {
         anyhow::bail!(
-            "la base de datos {} no existe (el servidor la crea al iniciar por primera vez; \
-             use --db para elegir otro archivo)",
+            "la base de datos {} no existe (el servidor crea reclamos.db al iniciar, u otro \
+             archivo con --create-db; use --db para elegir otro archivo)",
             path.display()
         );
     }

@@ -93,6 +93,16 @@ fn a_missing_database_file_is_created_only_at_the_default_path_or_when_asked() {
     );
     assert!(!typo.exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // An empty RECLAMOS_CREATE_DB (set and blank in a service file) means no, not an error.
+    let blank = Command::new(env!("CARGO_BIN_EXE_reclamos"))
+        .args(["server", "--port", "0", "--agent-port", "0", "--db"])
+        .arg(&typo)
+        .env("RECLAMOS_CREATE_DB", "")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("server binary runs");
+    let stderr = String::from_utf8_lossy(&blank.stderr);
+    assert!(stderr.contains("--create-db") && !typo.exists(), "{stderr}");
 
     // The quick start: no --db, in a fresh directory.
     for (start, says_new) in [(1, true), (2, false)] {
@@ -106,10 +116,15 @@ fn a_missing_database_file_is_created_only_at_the_default_path_or_when_asked() {
             .stdout(Stdio::piped())
             .spawn()
             .expect("server binary starts");
+        let mut console = BufReader::new(child.stdout.take().unwrap());
         let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
+        console.read_line(&mut first).unwrap();
+        if says_new {
+            // Up and listening: the registry is written.
+            let mut listening = String::new();
+            console.read_line(&mut listening).unwrap();
+            crate::common::customers_address(&mut listening.as_bytes());
+        }
         child.kill().unwrap();
         child.wait().unwrap();
         let new = format!(
