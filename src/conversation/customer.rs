@@ -601,7 +601,11 @@ impl Session {
             let subjects: Vec<&str> = requests.iter().map(|r| r.subject.as_str()).collect();
             if let Some(index) = nlu::pick_by_description(text, &subjects) {
                 let request = requests.into_iter().nth(index);
-                if let Some(request) = request {
+                // "quiero una nueva clave wifi" is not a question about the closed request
+                // that gave the old one.
+                let wanted = request
+                    .filter(|r| r.state == RequestState::Abierto || !nlu::asks_for_new(text));
+                if let Some(request) = wanted {
                     return self.on_request(request.id, Ok(Some(request)), ctx, out);
                 }
             }
@@ -632,8 +636,13 @@ impl Session {
             return confirm(Plan::Contact(Topic::ReinicioFallido), text, out);
         }
         match (intent, topic) {
-            // Does it name one of their requests ("¿qué pasa con el cambio de plan?")? Then
-            // that request is shown before the offer.
+            // Asked for a person in so many words: to the queue, with the topic (the
+            // executive sees the customer's open requests).
+            (Intent::ContactarEjecutivo, Some(topic)) if nlu::names_a_person(text) => {
+                self.contact_about(Some(topic), text, out)
+            }
+            // Is one of their requests on the topic still open ("¿qué pasa con el cambio
+            // de plan?")? Then it is shown before the offer.
             (Intent::ContactarEjecutivo, Some(topic)) => match &self.customer {
                 Some(customer) => {
                     out.store(StoreOp::RequestsOf(customer.rut));
@@ -1306,16 +1315,24 @@ impl Session {
             }
             (Pending::Complaint { topic, words }, StoreResult::Requests(found)) => {
                 if let Ok(requests) = found {
-                    // The newest request on the same topic, open ones first.
+                    // The newest request on the same topic, open ones first; a closed one
+                    // only if the complaint is not about something new ("me cobraron doble
+                    // otra vez" is not answered by how the last time ended).
                     let same = |r: &&Request| nlu::complaint_topic(&r.subject) == Some(topic);
                     let open = requests
                         .iter()
                         .filter(same)
                         .filter(|r| r.state == RequestState::Abierto)
                         .max_by_key(|r| r.created_at);
-                    if let Some(request) =
-                        open.or_else(|| requests.iter().filter(same).max_by_key(|r| r.created_at))
-                    {
+                    let closed = || {
+                        let again = nlu::asks_for_new(&words);
+                        requests
+                            .iter()
+                            .filter(same)
+                            .filter(|_| !again)
+                            .max_by_key(|r| r.created_at)
+                    };
+                    if let Some(request) = open.or_else(closed) {
                         describe(request, out);
                         out.record(StoreOp::RecordConsultation {
                             request: request.id,

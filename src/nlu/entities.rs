@@ -176,6 +176,41 @@ pub fn declines(input: &str) -> bool {
     }
 }
 
+/// Words that name a person to talk to.
+const PERSON_WORDS: &[&str] = &[
+    "ejecutivo",
+    "ejecutiva",
+    "ejecutivos",
+    "persona",
+    "humano",
+    "humana",
+    "alguien",
+    "supervisor",
+    "supervisora",
+    "operador",
+    "operadora",
+    "agente",
+];
+
+/// Whether the message names a person to talk to ("comuníqueme con un ejecutivo por lo del
+/// plan"), and does not turn one down ([`declines`]).
+pub fn names_a_person(input: &str) -> bool {
+    let norm = text::normalize(input);
+    words(&norm).any(|t| PERSON_WORDS.contains(&t)) && !declines(input)
+}
+
+/// Words that ask for something new or again ("una nueva clave", "otra vez"), rather than
+/// about something asked before.
+const NEW_WORDS: &[&str] = &["nueva", "nuevo", "otra", "otro", "cambiar", "denuevo"];
+
+/// Whether the message asks for something new or again, so that an earlier request it
+/// resembles is not what it wants ("quiero una nueva clave wifi", "me cobraron doble otra
+/// vez").
+pub fn asks_for_new(input: &str) -> bool {
+    let norm = text::normalize(input);
+    words(&norm).any(|t| NEW_WORDS.contains(&t)) || contains_phrase(&norm, "de nuevo")
+}
+
 /// Whether `phrase` occurs in `haystack` as whole words: bounded by spaces or the ends.
 /// Runs on every line at the menu, so it allocates nothing.
 fn contains_phrase(haystack: &str, phrase: &str) -> bool {
@@ -809,6 +844,32 @@ mod tests {
             Some(0)
         );
         assert_eq!(pick_by_description("la del wifi", &[]), None);
+    }
+
+    #[test]
+    fn person_and_new_request_cues() {
+        for (input, person) in [
+            (
+                "me pueden comunicar con un ejecutivo por lo del cambio de plan",
+                true,
+            ),
+            ("quiero hablar con alguien por la boleta", true),
+            ("páseme con una persona", true),
+            ("no quiero hablar con un ejecutivo", false),
+            ("me cobraron doble", false),
+        ] {
+            assert_eq!(names_a_person(input), person, "{input:?}");
+        }
+        for (input, new) in [
+            ("quiero una nueva clave wifi", true),
+            ("quiero cambiar la clave del wifi", true),
+            ("me cobraron doble otra vez", true),
+            ("de nuevo sin internet", true),
+            ("cuál es mi clave wifi", false),
+            ("me cobraron doble", false),
+        ] {
+            assert_eq!(asks_for_new(input), new, "{input:?}");
+        }
     }
 
     #[test]

@@ -264,6 +264,16 @@ pub fn pick_by_subject(text: &str, subjects: &[&str]) -> Option<usize> {
     entities::pick_by_subject(text, subjects)
 }
 
+/// Whether the message names a person to talk to and does not turn one down.
+pub fn names_a_person(text: &str) -> bool {
+    entities::names_a_person(text)
+}
+
+/// Whether the message asks for something new or again ("una nueva clave", "otra vez").
+pub fn asks_for_new(text: &str) -> bool {
+    entities::asks_for_new(text)
+}
+
 /// The topic of a complaint named in the text (see [`Topic`]), whatever the intent.
 pub fn complaint_topic(text: &str) -> Option<Topic> {
     entities::complaint_topic(text)

@@ -163,3 +163,31 @@ async fn an_unsure_message_gets_a_question_answered_by_yes_no_or_a_number() {
     let line = other.recv().await;
     assert!(line.starts_with(to_customer::ENQUEUED_START), "{line}");
 }
+
+/// A request for something new is not answered with the closed request it resembles (the
+/// old WiFi key), a complaint "again" is not answered with how the last one ended, and a
+/// complaint that asks for a person in so many words goes to the queue.
+#[tokio::test]
+async fn new_wishes_and_explicit_asks_are_not_answered_with_old_requests() {
+    let server = TestServer::start().await;
+    let mut jorge = server.logged_in(JORGE).await;
+    jorge.send("quiero cambiar la clave del wifi").await;
+    let answer = jorge.recv().await;
+    assert_eq!(answer, to_customer::NOT_UNDERSTOOD);
+    jorge.recv_until(|l| l == to_customer::MENU_LAST).await;
+    jorge
+        .send("me pueden comunicar con un ejecutivo por lo del cambio de plan")
+        .await;
+    jorge.expect(&to_customer::enqueued(1)).await;
+
+    let claudio: Rut = "11.111.111-1".parse().unwrap();
+    let mut claudio = server.logged_in(&claudio.to_string()).await;
+    claudio
+        .send("me cobraron doble otra vez en la boleta")
+        .await;
+    let answer = claudio.recv().await;
+    assert!(
+        answer.starts_with(to_customer::CONFIRM_CONTACT_START),
+        "{answer}"
+    );
+}
