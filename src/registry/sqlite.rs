@@ -1575,27 +1575,78 @@ fn load_customer(conn: &Connection, rut: Rut) -> Result<Option<Customer>, Regist
 /// The customer with this RUT (`None` when it is not one) and their requests, oldest
 /// first, with their histories, in one statement.
 fn load_account(conn: &Connection, rut: Rut) -> Result<Account, RegistryError> {
+    // Newest first, so that the read stops after ACCOUNT_REQUESTS requests; the index
+    // gives that order without a sort, and a short record costs what it did when read
+    // whole.
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT c.rut, c.name, c.id_serial, {REQUEST_COLUMNS}, {HISTORY_COLUMNS}
          FROM customers c
-         LEFT JOIN requests r ON r.rut = c.rut AND r.id IN (
-             SELECT id FROM requests WHERE rut = ?1
-             ORDER BY state = 'abierto' DESC, created_at DESC, id DESC
-             LIMIT {ACCOUNT_REQUESTS})
+         LEFT JOIN requests r ON r.rut = c.rut
          LEFT JOIN history h ON h.request_id = r.id
          WHERE c.rut = ?1
-         ORDER BY r.created_at, r.id, h.id"
+         ORDER BY r.created_at DESC, r.id DESC, h.id"
     ))?;
     let mut rows = stmt.query([rut.compact()])?;
     let mut customer = None;
-    let mut requests = Vec::new();
+    let mut requests: Vec<Request> = Vec::new();
     while let Some(row) = rows.next()? {
         if customer.is_none() {
             customer = Some(customer_from_row(row)?);
         }
+        let id = row.get::<_, Option<RequestId>>(CUSTOMER_COLUMN_COUNT)?;
+        if requests.len() == ACCOUNT_REQUESTS && id != requests.last().map(|r| r.id) {
+            break;
+        }
         add_request_row(&mut requests, row, CUSTOMER_COLUMN_COUNT)?;
     }
+    if requests.len() == ACCOUNT_REQUESTS {
+        // The read stopped: open requests older than those read come first.
+        let oldest = requests
+            .last()
+            .map(|r| (r.created_at.timestamp_millis(), r.id));
+        if let Some((at, id)) = oldest {
+            let older_open = load_older_open(conn, rut, at, id)?;
+            requests = open_first(requests, older_open);
+        }
+    }
+    requests.reverse();
     Ok(Account::new(customer, requests))
+}
+
+/// `rut`'s open requests older than (`at`, `id`), newest first, at most
+/// [`ACCOUNT_REQUESTS`].
+fn load_older_open(
+    conn: &Connection,
+    rut: Rut,
+    at: i64,
+    id: RequestId,
+) -> Result<Vec<Request>, RegistryError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {REQUEST_COLUMNS}, {HISTORY_COLUMNS} FROM requests r
+         LEFT JOIN history h ON h.request_id = r.id
+         WHERE r.id IN (
+             SELECT id FROM requests
+             WHERE rut = ?1 AND state = 'abierto' AND (created_at, id) < (?2, ?3)
+             ORDER BY created_at DESC, id DESC
+             LIMIT {ACCOUNT_REQUESTS})
+         ORDER BY r.created_at DESC, r.id DESC, h.id"
+    ))?;
+    let requests = requests_from_rows(stmt.query(params![rut.compact(), at, id])?)?;
+    Ok(requests)
+}
+
+/// At most [`ACCOUNT_REQUESTS`] of `recent` and `older_open` (both newest first): the open
+/// ones first, then the most recent closed ones; newest first.
+fn open_first(recent: Vec<Request>, older_open: Vec<Request>) -> Vec<Request> {
+    let (mut open, closed): (Vec<Request>, Vec<Request>) = recent
+        .into_iter()
+        .chain(older_open)
+        .partition(|r| r.state == RequestState::Abierto);
+    open.truncate(ACCOUNT_REQUESTS);
+    let room = ACCOUNT_REQUESTS - open.len();
+    open.extend(closed.into_iter().take(room));
+    open.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
+    open
 }
 
 /// Whose request `id` is (`None` when there is no such request).
