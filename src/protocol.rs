@@ -488,6 +488,17 @@ pub mod agent {
     ];
     /// `:quit`.
     pub const GOODBYE: &str = system!("Hasta luego.");
+
+    /// `:quit` with chats whose customers left still on the desk.
+    pub fn ended_left_open(chats: usize) -> String {
+        if chats == 1 {
+            format!(
+                "{SYSTEM}Queda 1 conversación terminada sin :close; su solicitud queda como está."
+            )
+        } else {
+            format!("{SYSTEM}Quedan {chats} conversaciones terminadas sin :close; sus solicitudes quedan como están.")
+        }
+    }
     /// A command's change could not be stored.
     pub const STORE_FAILED: &str = system!(
         "No se pudo guardar el cambio por un problema de la base de datos. Intente nuevamente."
@@ -500,6 +511,9 @@ pub mod agent {
     pub const WHILE_WAITING: &str = system!("Mientras esperaba, el cliente escribió:");
     /// After them, when the customer typed more than the queue keeps.
     pub const BACKLOG_CUT: &str = system!("El cliente escribió más mientras esperaba, pero la fila guarda solo lo anterior: pídale que repita lo que falte.");
+    /// The customer typed while waiting and the queue kept none of it
+    /// (`--max-waiting-lines 0`).
+    pub const BACKLOG_NONE_KEPT: &str = system!("El cliente escribió mientras esperaba, pero la fila no guarda mensajes: pídale que le cuente de nuevo.");
     /// The last line about a new customer.
     pub const CHAT_HINT: &str = system!("Escriba para conversar; :close termina la conversación.");
     /// Marker: the start of [`welcome`].

@@ -563,6 +563,9 @@ impl Desk {
                 return wait(name, Wait::Queue);
             }
             AgentCommand::Quit => {
+                if !self.ended.is_empty() {
+                    out.send(say::ended_left_open(self.ended.len()));
+                }
                 out.send(say::GOODBYE);
                 // Like every other way of leaving (the disconnection after this finds the
                 // conversation closed and prints nothing).
@@ -1032,14 +1035,17 @@ impl Desk {
 
     /// The lines about a new customer after their other open requests.
     fn assigned_end(&self, chat: &ChatInfo, backlog: WaitingLines, out: &mut Effects) {
-        if !backlog.lines.is_empty() {
+        let kept = !backlog.lines.is_empty();
+        if kept {
             out.send(say::WHILE_WAITING);
             for line in backlog.lines {
                 out.send(say::backlog_line(&chat.name, &line));
             }
         }
-        if backlog.cut {
-            out.send(say::BACKLOG_CUT);
+        match (backlog.cut, kept) {
+            (true, true) => out.send(say::BACKLOG_CUT),
+            (true, false) => out.send(say::BACKLOG_NONE_KEPT),
+            (false, _) => {}
         }
         let chats = self.chats.len().saturating_sub(self.ended.len());
         if chats > 1 {
@@ -1367,5 +1373,42 @@ mod tests {
             [say::customer_disconnected("Cliente 4")]
         );
         assert!(conv.desk.chats.is_empty());
+    }
+
+    #[test]
+    fn quitting_with_ended_chats_says_they_stay_as_they_are() {
+        let conv = AgentConversation {
+            phase: Phase::Ready { name: "Ana".into() },
+            desk: Desk {
+                chats: vec![chat(1), chat(2)],
+                ended: vec![SessionId(1), SessionId(2)],
+                ..Desk::default()
+            },
+        };
+        let mut out = Effects::new();
+        conv.step(
+            Input::Line {
+                text: ":quit",
+                prediction: None,
+            },
+            &ctx(),
+            &mut out,
+        );
+        assert_eq!(
+            out.lines().collect::<Vec<_>>(),
+            [say::ended_left_open(2).as_str(), say::GOODBYE]
+        );
+    }
+
+    #[test]
+    fn a_hand_off_says_when_the_queue_kept_none_of_what_was_typed() {
+        for (lines, expected) in [
+            (vec!["hola".to_string()], say::BACKLOG_CUT),
+            (Vec::new(), say::BACKLOG_NONE_KEPT),
+        ] {
+            let mut out = Effects::new();
+            Desk::default().assigned_end(&chat(3), WaitingLines { lines, cut: true }, &mut out);
+            assert!(out.lines().any(|l| l == expected));
+        }
     }
 }
