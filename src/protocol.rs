@@ -714,6 +714,11 @@ pub mod agent {
         format!("{SYSTEM}Solicitudes de {customer}: {count}.")
     }
 
+    /// `:requests` for a customer with more requests than are read with them.
+    pub fn requests_header_latest(customer: &str, count: usize) -> String {
+        format!("{SYSTEM}Solicitudes de {customer}: las {count} abiertas y más recientes (las anteriores, con :open <número>).")
+    }
+
     /// One request in `:requests`.
     pub fn request_item(
         position: usize,

@@ -16,7 +16,7 @@ use super::{
 use crate::auth::token_matches;
 use crate::names;
 use crate::protocol::{self, agent as say, history};
-use crate::registry::{Request, RequestId, RequestState, TranscriptLine};
+use crate::registry::{Request, RequestId, RequestState, TranscriptLine, ACCOUNT_REQUESTS};
 use crate::text::sanitize;
 
 /// A command an executive types (lines starting with `:`).
@@ -589,6 +589,10 @@ impl Desk {
             }
             AgentCommand::Switch(n) => {
                 match self.chats.get(n - 1) {
+                    Some(chat) if self.has_left(chat.customer) => {
+                        self.active = Some(chat.customer);
+                        out.send(say::now_on_ended(&chat.name, self.target(chat)));
+                    }
                     Some(chat) => {
                         self.active = Some(chat.customer);
                         out.send(say::now_talking_to(&chat.name));
@@ -753,11 +757,15 @@ impl Desk {
                 if changed.is_err() {
                     out.send(say::STORE_FAILED);
                 }
-                // The customer has gone: nobody to tell.
-                if self.has_left(chat.customer) {
-                    self.forget(chat.customer);
-                    out.send(say::chat_closed(&chat.name));
-                    self.tell_current(out);
+                // The customer has gone (or came back on the same connection into a new
+                // chat, which this close is not about): nobody to tell.
+                let live = self.chats.contains(&chat) && !self.has_left(chat.customer);
+                if !live {
+                    if self.chats.contains(&chat) {
+                        self.closed(&chat, out);
+                    } else {
+                        out.send(say::chat_closed(&chat.name));
+                    }
                     return Phase::Ready { name };
                 }
                 let request = changed.ok().map(|r| (r.id, r.state));
@@ -814,7 +822,11 @@ impl Desk {
         let target = self.target(chat);
         let mut sorted: Vec<&Request> = requests.iter().collect();
         sorted.sort_by_key(|r| (r.state != RequestState::Abierto, std::cmp::Reverse(r.id)));
-        out.send(say::requests_header(&chat.name, sorted.len()));
+        out.send(if sorted.len() >= ACCOUNT_REQUESTS {
+            say::requests_header_latest(&chat.name, sorted.len())
+        } else {
+            say::requests_header(&chat.name, sorted.len())
+        });
         for (i, request) in sorted.iter().enumerate() {
             out.send(say::request_item(
                 i + 1,
@@ -916,11 +928,7 @@ impl Desk {
                 match closed {
                     // `NoCustomer`: the customer left after the history entry was written
                     // (the notice of it comes after this result); the close is done.
-                    Ok(_) | Err(HubError::NoCustomer) => {
-                        self.forget(chat.customer);
-                        out.send(say::chat_closed(&chat.name));
-                        self.tell_current(out);
-                    }
+                    Ok(_) | Err(HubError::NoCustomer) => self.closed(&chat, out),
                     Err(err) => out.send(say::close_failed(say::hub_refusal(&err))),
                 }
                 Phase::Ready { name }
@@ -953,12 +961,18 @@ impl Desk {
             } => {
                 // The same connection back after ending its chat ("salir", then 3): its
                 // ended chat gives way to the new one.
-                if self.has_left(chat.customer) {
-                    self.drop_ended(chat.customer, out);
+                let returning = self.has_left(chat.customer);
+                let was_active = returning && self.active == Some(chat.customer);
+                if returning {
+                    self.drop_ended(chat.customer, false, out);
                 }
                 out.send(say::new_customer(&chat.name, chat.rut, chat.request));
                 tell_reason(&reason, out);
                 self.chats.push(chat.clone());
+                if was_active {
+                    // The commands stay with the same person, now in the new chat.
+                    self.active = Some(chat.customer);
+                }
                 match phase {
                     Phase::Ready { name } => {
                         out.store(StoreOp::RequestsOf(chat.rut));
@@ -1010,27 +1024,43 @@ impl Desk {
         self.ended.push(chat.customer);
         out.send(say::wrap_up(self.target(chat)));
         if self.ended.len() > MAX_ENDED_CHATS {
-            self.drop_ended(self.ended[0], out);
+            self.drop_ended(self.ended[0], true, out);
         }
     }
 
     /// Takes an ended chat off the desk, saying so.
-    fn drop_ended(&mut self, customer: SessionId, out: &mut Effects) {
+    /// Takes an ended chat off the desk, saying so; when the commands acted on it, they
+    /// move on with a line saying where (`retarget`), or stay for the caller to place.
+    fn drop_ended(&mut self, customer: SessionId, retarget: bool, out: &mut Effects) {
         if let Some(dropped) = self.chats.iter().find(|c| c.customer == customer) {
             out.send(say::ended_chat_dropped(&dropped.name, self.target(dropped)));
         }
+        let was_active = self.active == Some(customer);
         self.forget(customer);
+        if was_active && retarget {
+            self.tell_current(out);
+        }
     }
 
-    /// After a chat was closed: whom the executive's lines and commands now go to.
-    fn tell_current(&self, out: &mut Effects) {
-        match self.current() {
-            Some(chat) if self.has_left(chat.customer) => {
-                out.send(say::now_on_ended(&chat.name, self.target(chat)));
-            }
-            Some(chat) => out.send(say::now_talking_to(&chat.name)),
-            None => {}
+    /// After the chat the commands acted on left the desk: whom the executive's lines and
+    /// commands go to now, held there (a customer assigned next does not take them over).
+    fn tell_current(&mut self, out: &mut Effects) {
+        let Some(chat) = self.current() else {
+            return;
+        };
+        if self.has_left(chat.customer) {
+            out.send(say::now_on_ended(&chat.name, self.target(chat)));
+        } else {
+            out.send(say::now_talking_to(&chat.name));
         }
+        self.active = Some(chat.customer);
+    }
+
+    /// `chat`'s conversation was closed with `:close`.
+    fn closed(&mut self, chat: &ChatInfo, out: &mut Effects) {
+        self.forget(chat.customer);
+        out.send(say::chat_closed(&chat.name));
+        self.tell_current(out);
     }
 
     /// The lines about a new customer after their other open requests.
@@ -1266,9 +1296,12 @@ mod tests {
         let conv = AgentConversation {
             phase: Phase::Pending {
                 name: "Ana".into(),
-                wait: Wait::CloseRecorded { chat },
+                wait: Wait::CloseRecorded { chat: chat.clone() },
             },
-            desk: Desk::default(),
+            desk: Desk {
+                chats: vec![chat],
+                ..Desk::default()
+            },
         };
         let mut out = Effects::new();
         let conv = conv.step(
@@ -1328,6 +1361,8 @@ mod tests {
                 say::customer_ended(&format!("Cliente {total}")),
                 say::wrap_up(total),
                 say::ended_chat_dropped("Cliente 1", 1),
+                // The commands acted on the dropped one: they move on, saying where.
+                say::now_on_ended("Cliente 2", 2),
             ]
         );
         assert_eq!(conv.desk.chats.len(), MAX_ENDED_CHATS);
@@ -1410,5 +1445,65 @@ mod tests {
             Desk::default().assigned_end(&chat(3), WaitingLines { lines, cut: true }, &mut out);
             assert!(out.lines().any(|l| l == expected));
         }
+    }
+
+    #[test]
+    fn after_a_close_the_commands_stay_on_the_ended_chat_they_were_told_of() {
+        // Chat 1 live (the commands act on it), chat 2's customer has left.
+        let mut conv = AgentConversation {
+            phase: Phase::Ready { name: "Ana".into() },
+            desk: Desk {
+                chats: vec![chat(1), chat(2)],
+                ended: vec![SessionId(2)],
+                active: Some(SessionId(1)),
+                ..Desk::default()
+            },
+        };
+        let mut out = Effects::new();
+        conv.phase = Phase::Pending {
+            name: "Ana".into(),
+            wait: Wait::Close { chat: chat(1) },
+        };
+        conv = conv.step(Input::Hub(HubResult::Closed(Ok(chat(1)))), &ctx(), &mut out);
+        assert_eq!(
+            out.lines().collect::<Vec<_>>(),
+            [
+                say::chat_closed("Cliente 1"),
+                say::now_on_ended("Cliente 2", 2)
+            ]
+        );
+        // A customer assigned now does not take the commands over.
+        conv.desk.chats.push(chat(3));
+        assert_eq!(conv.desk.current(), Some(&chat(2)));
+    }
+
+    #[test]
+    fn a_late_close_result_does_not_end_the_same_connections_new_chat() {
+        // :close of request 4 was pending; the customer left and came back on the same
+        // connection into request 40.
+        let mut again = chat(4);
+        again.request = 40;
+        let conv = AgentConversation {
+            phase: Phase::Pending {
+                name: "Ana".into(),
+                wait: Wait::CloseRecorded { chat: chat(4) },
+            },
+            desk: Desk {
+                chats: vec![again.clone()],
+                ..Desk::default()
+            },
+        };
+        let mut out = Effects::new();
+        let conv = conv.step(
+            Input::Stored(StoreResult::Changed(Err(crate::conversation::StoreFailed))),
+            &ctx(),
+            &mut out,
+        );
+        assert!(
+            !out.0.iter().any(|e| matches!(e, Effect::Hub(_))),
+            "{:?}",
+            out.0
+        );
+        assert_eq!(conv.desk.chats, [again]);
     }
 }
