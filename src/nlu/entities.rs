@@ -192,11 +192,28 @@ const PERSON_WORDS: &[&str] = &[
     "agente",
 ];
 
-/// Whether the message names a person to talk to ("comuníqueme con un ejecutivo por lo del
-/// plan"), and does not turn one down ([`declines`]).
+/// Beginnings of the verbs that ask to be put through ("hablar", "comuníqueme", "páseme",
+/// "transfiéranme", "contactar", "derívenme", "que me llame").
+const CONTACT_VERBS: &[&str] = &[
+    "habl", "comunic", "pasar", "pase", "pasam", "transfi", "contact", "deriv", "llam",
+];
+
+/// Whether the message asks to be put through to a person ("comuníqueme con un ejecutivo
+/// por lo del plan"): a contact verb at most four words before a person word, not negated
+/// in the three words before it ("no quiero hablar con un ejecutivo"). A person named
+/// otherwise ("alguien usó mi cuenta") is not an ask.
 pub fn names_a_person(input: &str) -> bool {
     let norm = text::normalize(input);
-    words(&norm).any(|t| PERSON_WORDS.contains(&t)) && !declines(input)
+    let toks: Vec<&str> = words(&norm).collect();
+    toks.iter().enumerate().any(|(i, t)| {
+        PERSON_WORDS.contains(t)
+            && (i.saturating_sub(4)..i).any(|v| {
+                CONTACT_VERBS.iter().any(|verb| toks[v].starts_with(verb))
+                    && !toks[v.saturating_sub(3)..v]
+                        .iter()
+                        .any(|w| NO.contains(w) || matches!(*w, "ni" | "tampoco" | "sin"))
+            })
+    })
 }
 
 /// Words that ask for something new or again ("una nueva clave", "otra vez"), rather than
@@ -346,7 +363,6 @@ const ASKING_WORDS: &[&str] = &[
     "va",
     "van",
     "anda",
-    "esta",
     "estan",
     "quedo",
     "paso",
@@ -856,6 +872,12 @@ mod tests {
             ("quiero hablar con alguien por la boleta", true),
             ("páseme con una persona", true),
             ("no quiero hablar con un ejecutivo", false),
+            (
+                "gracias, pero no quiero hablar con un ejecutivo, ¿y mi plan?",
+                false,
+            ),
+            ("alguien usó mi cuenta y me cobraron doble", false),
+            ("la persona que vino no arregló nada", false),
             ("me cobraron doble", false),
         ] {
             assert_eq!(names_a_person(input), person, "{input:?}");
