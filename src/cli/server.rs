@@ -283,10 +283,12 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
     // Held until the server stops (the operating system releases it if the process dies).
     let _only_server = match &config.db {
         Location::Sqlite(path) => {
-            if new_sqlite_file(path, create_db)? {
+            let new = new_sqlite_file(path, create_db)?;
+            let lock = lock_sqlite_file(path)?;
+            if new {
                 console.print(&to_console::new_database(path.display()));
             }
-            Some(lock_sqlite_file(path)?)
+            Some(lock)
         }
         Location::Postgres(_) => None,
     };
@@ -318,8 +320,9 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
 /// the old one was lost.
 fn new_sqlite_file(path: &Path, create: bool) -> anyhow::Result<bool> {
     match std::fs::metadata(path) {
-        // An empty file (`touch`) is made a registry as a missing one would be.
-        Ok(file) => return Ok(file.len() == 0),
+        // An empty file (`touch`) is made a registry as a missing one would be, unless its
+        // write-ahead log holds what a killed server wrote before its first checkpoint.
+        Ok(file) => return Ok(file.len() == 0 && !has_wal(path)),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
         Err(err) => return Err(err).with_context(|| format!("checking {}", path.display())),
     }
@@ -331,6 +334,13 @@ fn new_sqlite_file(path: &Path, create: bool) -> anyhow::Result<bool> {
         );
     }
     Ok(true)
+}
+
+/// Whether the SQLite file at `path` has a non-empty write-ahead log next to it.
+fn has_wal(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(wal).is_ok_and(|wal| wal.len() > 0)
 }
 
 /// Whether `path` names the default database file in the working directory
@@ -539,6 +549,9 @@ mod tests {
         let empty = dir.path().join("empty.db");
         std::fs::write(&empty, b"").unwrap();
         assert!(new_sqlite_file(&empty, false).unwrap());
+        // Empty, but a killed server's writes wait in its log.
+        std::fs::write(dir.path().join("empty.db-wal"), b"WAL").unwrap();
+        assert!(!new_sqlite_file(&empty, false).unwrap());
         std::fs::write(&empty, b"SQLite format 3\0").unwrap();
         assert!(!new_sqlite_file(&empty, false).unwrap());
     }

@@ -25,6 +25,8 @@ fn spawn_server_with_console(
     dir: &std::path::Path,
     db: &str,
 ) -> (Child, BufReader<ChildStdout>, SocketAddr) {
+    // A new SQLite file is announced; a restart on it must not be.
+    let new = !db.contains("://") && !std::path::Path::new(db).exists();
     let mut child = Command::new(env!("CARGO_BIN_EXE_reclamos"))
         .args([
             "server",
@@ -49,7 +51,7 @@ fn spawn_server_with_console(
         .spawn()
         .expect("server binary starts");
     let mut console = BufReader::new(child.stdout.take().unwrap());
-    let addr = crate::common::customers_address(&mut console);
+    let addr = crate::common::customers_address(&mut console, new);
     (child, console, addr)
 }
 
@@ -102,7 +104,10 @@ fn a_missing_database_file_is_created_only_at_the_default_path_or_when_asked() {
         .output()
         .expect("server binary runs");
     let stderr = String::from_utf8_lossy(&blank.stderr);
-    assert!(stderr.contains("--create-db") && !typo.exists(), "{stderr}");
+    assert!(
+        stderr.contains("reclamso.db does not exist") && !typo.exists(),
+        "{stderr}"
+    );
 
     // The quick start: no --db, in a fresh directory.
     for (start, says_new) in [(1, true), (2, false)] {
@@ -123,7 +128,7 @@ fn a_missing_database_file_is_created_only_at_the_default_path_or_when_asked() {
             // Up and listening: the registry is written.
             let mut listening = String::new();
             console.read_line(&mut listening).unwrap();
-            crate::common::customers_address(&mut listening.as_bytes());
+            crate::common::customers_address(&mut listening.as_bytes(), false);
         }
         child.kill().unwrap();
         child.wait().unwrap();

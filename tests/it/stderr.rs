@@ -44,7 +44,7 @@ async fn an_unread_stderr_stalls_no_connection() {
     // Held, never read.
     let _stderr = child.stderr.take().unwrap();
     let mut console = BufReader::new(child.stdout.take().unwrap());
-    let addr = crate::common::customers_address(&mut console);
+    let addr = crate::common::customers_address(&mut console, true);
 
     let _held = connect_from([127, 0, 0, 2], addr, Duration::from_secs(10))
         .await

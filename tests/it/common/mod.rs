@@ -54,21 +54,20 @@ pub async fn eventually_async<T, F: std::future::Future<Output = T>>(
 }
 
 /// Reads the server binary's console up to its "[SERVER] Escuchando clientes en ADDR y
-/// ejecutivos en ..." line and returns the customers' address. Only the line saying that a
-/// new database was made may come before it.
-pub fn customers_address(console: &mut impl std::io::BufRead) -> SocketAddr {
-    let new_database = format!(
+/// ejecutivos en ..." line and returns the customers' address. The line saying that a new
+/// database was made must come before it exactly when `new_database`.
+pub fn customers_address(console: &mut impl std::io::BufRead, new_database: bool) -> SocketAddr {
+    let created = format!(
         "{}{}",
         reclamos::console::PREFIX,
         reclamos::protocol::console::NEW_DATABASE_START
     );
     let mut line = String::new();
-    loop {
+    console.read_line(&mut line).expect("console readable");
+    assert_eq!(line.starts_with(&created), new_database, "{line:?}");
+    if new_database {
         line.clear();
         console.read_line(&mut line).expect("console readable");
-        if !line.starts_with(&new_database) {
-            break;
-        }
     }
     line.split("clientes en ")
         .nth(1)
