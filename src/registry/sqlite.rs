@@ -555,8 +555,8 @@ impl SqliteStore {
     }
 
     /// The customer with this RUT and their requests: from the cache, or read (a point
-    /// read, see [`SqliteStore::read`]) with one statement (a consistent snapshot by
-    /// itself) and cached unless a change to the customer committed meanwhile.
+    /// read, see [`SqliteStore::read`], in one read transaction) and cached unless a
+    /// change to the customer committed meanwhile.
     async fn account(&self, rut: Rut) -> Result<Arc<Account>, RegistryError> {
         let Some(cache) = &self.cache else {
             return Ok(Arc::new(
@@ -1573,7 +1573,8 @@ fn load_customer(conn: &Connection, rut: Rut) -> Result<Option<Customer>, Regist
 }
 
 /// The customer with this RUT (`None` when it is not one) and their requests, oldest
-/// first, with their histories, in one statement.
+/// first, with their histories: one statement, and a second one only for a customer with
+/// [`ACCOUNT_REQUESTS`] or more.
 fn load_account(conn: &Connection, rut: Rut) -> Result<Account, RegistryError> {
     // Newest first, so that the read stops after ACCOUNT_REQUESTS requests; the index
     // gives that order without a sort, and a short record costs what it did when read
