@@ -137,6 +137,11 @@ pub mod customer {
         let unit = if minutes == 1 { "minuto" } else { "minutos" };
         format!("{QUEUE_IDLE_START} {minutes} {unit} esperando sin escribir y ningún ejecutivo pudo atenderlo, así que cerramos su solicitud {request}. Si aún necesita ayuda, elija 3 para volver a pedir un ejecutivo.")
     }
+    /// [`queue_idle`], when the request could not be closed.
+    pub fn queue_idle_unclosed(minutes: u64, request: impl Display) -> String {
+        let unit = if minutes == 1 { "minuto" } else { "minutos" };
+        format!("{QUEUE_IDLE_START} {minutes} {unit} esperando sin escribir y ningún ejecutivo pudo atenderlo, así que salió de la fila. No pudimos cerrar su solicitud {request} por un problema técnico, así que queda abierta. Si aún necesita ayuda, elija 3 para volver a pedir un ejecutivo.")
+    }
     /// The waiting customer's lines reached the backlog's bound: later ones are not kept.
     pub const BACKLOG_FULL: &str = bot!("Ya guardamos todos los mensajes que el ejecutivo puede leer al atenderlo; los que escriba desde ahora mientras espera no se guardarán. Podrá contarle el resto apenas lo atienda.");
     /// Marker: the start of [`assigned`] (the executive's name follows).
@@ -363,6 +368,11 @@ pub mod customer {
     /// The customer left the queue.
     pub fn left_queue(request: impl Display) -> String {
         format!("{LEFT_QUEUE_START} Cerramos su solicitud {request}; puede volver a pedir un ejecutivo cuando quiera.")
+    }
+
+    /// The customer left the queue, and the request could not be closed.
+    pub fn left_queue_unclosed(request: impl Display) -> String {
+        format!("{LEFT_QUEUE_START} No pudimos cerrar su solicitud {request} por un problema técnico, así que queda abierta; puede volver a pedir un ejecutivo cuando quiera.")
     }
 
     /// The customer ended the chat.

@@ -130,6 +130,12 @@ enum Pending {
         told_backlog: bool,
         idle: Option<std::time::Duration>,
     },
+    /// [`StoreOp::SetState`] closing the contact request the customer left in the queue
+    /// (after `idle` without a word, or by asking): the customer is told once it is done.
+    CloseAbandoned {
+        request: RequestId,
+        idle: Option<std::time::Duration>,
+    },
     /// [`HubOp::CustomerSays`] from the queue.
     QueuedSays {
         request: RequestId,
@@ -1355,6 +1361,19 @@ impl Session {
                 self.on_serial_failed(request, answer, failures, ctx, out)
             }
             (Pending::Restart, StoreResult::Changed(created)) => self.on_restarted(created, out),
+            (Pending::CloseAbandoned { request, idle }, StoreResult::Changed(closed)) => {
+                match (idle, closed.is_ok()) {
+                    (Some(waited), true) => {
+                        out.send(say::queue_idle(whole_minutes(waited), request));
+                    }
+                    (None, true) => out.send(say::left_queue(request)),
+                    (Some(waited), false) => {
+                        out.send(say::queue_idle_unclosed(whole_minutes(waited), request));
+                    }
+                    (None, false) => out.send(say::left_queue_unclosed(request)),
+                }
+                menu(out)
+            }
             (Pending::Contact { reason }, StoreResult::Changed(created)) => {
                 self.on_contact_recorded(reason, created, out)
             }
@@ -1391,15 +1410,20 @@ impl Session {
                 },
                 HubResult::LeftQueue(left),
             ) => match left {
+                // The request is closed before the customer is told it is.
                 Ok(()) => {
-                    if let Some(waited) = idle {
-                        out.send(say::queue_idle(whole_minutes(waited), request));
-                        close_abandoned(request, history::QUEUE_IDLE, out);
+                    let why = if idle.is_some() {
+                        history::QUEUE_IDLE
                     } else {
-                        out.send(say::left_queue(request));
-                        close_abandoned(request, history::LEFT_QUEUE, out);
-                    }
-                    menu(out)
+                        history::LEFT_QUEUE
+                    };
+                    out.record(StoreOp::AppendHistory {
+                        request,
+                        author: Cow::Borrowed(BOT_NAME),
+                        text: Cow::Borrowed(why),
+                    });
+                    out.store(close_request(request));
+                    Phase::Pending(Pending::CloseAbandoned { request, idle })
                 }
                 // An executive took them a moment ago: the assignment event is on its way.
                 Err(_) => {
@@ -1583,11 +1607,16 @@ fn close_abandoned(request: RequestId, why: &'static str, out: &mut Effects) {
         author: Cow::Borrowed(BOT_NAME),
         text: Cow::Borrowed(why),
     });
-    out.record(StoreOp::SetState {
+    out.record(close_request(request));
+}
+
+/// The bot closes `request`.
+fn close_request(request: RequestId) -> StoreOp {
+    StoreOp::SetState {
         request,
         state: RequestState::Cerrado,
         author: BOT_NAME.to_string(),
-    });
+    }
 }
 
 fn find_customer(rut: Rut, out: &mut Effects) -> Phase {

@@ -716,33 +716,53 @@ fn the_queue_line_is_followed_by_the_estimated_wait() {
 #[test]
 fn the_queue_idle_limit_leaves_the_queue_and_closes_the_request() {
     let waited = Duration::from_secs(30 * 60);
-    let mut bot = queued(Enqueued {
-        position: 1,
-        agents_online: 0,
-        served: false,
-        wait: WaitEstimate::TooLittleData,
-    });
-    bot.step(Input::QueueIdle { waited });
-    assert_eq!(bot.out.0, [Effect::Hub(HubOp::LeaveQueue)]);
+    let idle = || {
+        let mut bot = queued(Enqueued {
+            position: 1,
+            agents_online: 0,
+            served: false,
+            wait: WaitEstimate::TooLittleData,
+        });
+        bot.step(Input::QueueIdle { waited });
+        assert_eq!(bot.out.0, [Effect::Hub(HubOp::LeaveQueue)]);
+        bot
+    };
+    let (mut bot, mut failing) = (idle(), idle());
+    // The request is closed first; the customer is told once it is.
     bot.hub(HubResult::LeftQueue(Ok(())));
     assert_eq!(
-        bot.out.0[1..3],
+        bot.out.0,
         [
             Effect::Record(StoreOp::AppendHistory {
                 request: 9,
                 author: Cow::Borrowed("Asistente"),
                 text: Cow::Borrowed(history::QUEUE_IDLE),
             }),
-            Effect::Record(StoreOp::SetState {
+            Effect::Store(StoreOp::SetState {
                 request: 9,
                 state: RequestState::Cerrado,
                 author: "Asistente".into(),
             }),
         ]
     );
+    bot.stored(StoreResult::Changed(Ok(request(
+        9,
+        "Contacto con ejecutivo",
+        RequestState::Cerrado,
+    ))));
     assert_eq!(
         bot.lines(),
         with_menu(&[&to_customer::queue_idle(30, 9), to_customer::MORE_HELP])
+    );
+    // A close that failed is not told as done.
+    failing.hub(HubResult::LeftQueue(Ok(())));
+    failing.stored(StoreResult::Changed(Err(StoreFailed)));
+    assert_eq!(
+        failing.lines(),
+        with_menu(&[
+            &to_customer::queue_idle_unclosed(30, 9),
+            to_customer::MORE_HELP
+        ])
     );
     // Anywhere but the queue (taken a moment ago, say) it is ignored.
     let mut chatting = queued(Enqueued {

@@ -313,6 +313,13 @@ async fn graceful_shutdown_tells_everyone_and_finishes() {
 async fn a_deleted_database_file_refuses_writes_instead_of_losing_them() {
     let server = TestServer::start().await;
     let mut jorge = server.logged_in(JORGE).await;
+    // Another customer waits in the queue (no executive connected).
+    let ruts = server.load_customers(1).await;
+    let mut waiting = server.logged_in(&ruts[0].to_string()).await;
+    waiting.send("3").await;
+    waiting
+        .recv_until_contains("no hay ejecutivos conectados")
+        .await;
     let db = server.dir.path().join("reclamos.db");
     for suffix in ["", "-wal", "-shm"] {
         let mut file = db.clone().into_os_string();
@@ -340,6 +347,13 @@ async fn a_deleted_database_file_refuses_writes_instead_of_losing_them() {
             .iter()
             .any(|l| l.starts_with(to_customer::RESTARTED_START)),
         "{answer:?}"
+    );
+    // Leaving the queue now cannot close the request: the customer is not told it is.
+    waiting.send("cancelar").await;
+    let line = waiting.recv().await;
+    assert!(
+        line.starts_with(to_customer::LEFT_QUEUE_START) && line.contains("queda abierta"),
+        "{line}"
     );
 }
 
