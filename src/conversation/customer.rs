@@ -1417,11 +1417,7 @@ impl Session {
                     } else {
                         history::LEFT_QUEUE
                     };
-                    out.record(StoreOp::AppendHistory {
-                        request,
-                        author: Cow::Borrowed(BOT_NAME),
-                        text: Cow::Borrowed(why),
-                    });
+                    out.record(bot_note(request, why));
                     out.store(close_request(request));
                     Phase::Pending(Pending::CloseAbandoned { request, idle })
                 }
@@ -1468,11 +1464,7 @@ impl Session {
             }
             (Pending::EndChat { request, agent }, HubResult::ChatEnded(ended)) => {
                 if ended.is_ok() {
-                    out.record(StoreOp::AppendHistory {
-                        request,
-                        author: Cow::Borrowed(BOT_NAME),
-                        text: Cow::Borrowed(history::ENDED_CHAT),
-                    });
+                    out.record(bot_note(request, history::ENDED_CHAT));
                 }
                 out.send(say::chat_left(&agent));
                 menu(out)
@@ -1589,11 +1581,7 @@ fn leave(phase: Phase, why: &'static str, out: &mut Effects) {
         // An executive has it: it stays as the executive left it.
         Phase::Chatting { request, .. }
         | Phase::Pending(Pending::ChatSays { request, .. } | Pending::EndChat { request, .. }) => {
-            out.record(StoreOp::AppendHistory {
-                request,
-                author: Cow::Borrowed(BOT_NAME),
-                text: Cow::Borrowed(why),
-            })
+            out.record(bot_note(request, why))
         }
         _ => {}
     }
@@ -1602,12 +1590,17 @@ fn leave(phase: Phase, why: &'static str, out: &mut Effects) {
 /// Closes a contact request nobody took (the customer left the queue or disconnected in
 /// it), with a history line saying why.
 fn close_abandoned(request: RequestId, why: &'static str, out: &mut Effects) {
-    out.record(StoreOp::AppendHistory {
+    out.record(bot_note(request, why));
+    out.record(close_request(request));
+}
+
+/// The bot writes `why` in `request`'s history.
+fn bot_note(request: RequestId, why: &'static str) -> StoreOp {
+    StoreOp::AppendHistory {
         request,
         author: Cow::Borrowed(BOT_NAME),
         text: Cow::Borrowed(why),
-    });
-    out.record(close_request(request));
+    }
 }
 
 /// The bot closes `request`.
