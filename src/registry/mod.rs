@@ -176,6 +176,14 @@ pub(crate) fn serial_failures_at(count: i64, until: i64, now: i64) -> SerialFail
     }
 }
 
+/// [`serial_failures_at`] for a call that counted a wrong attempt.
+pub(crate) fn counted_failures_at(count: i64, until: i64, now: i64) -> SerialFailures {
+    SerialFailures {
+        counted: true,
+        ..serial_failures_at(count, until, now)
+    }
+}
+
 /// When a lock-out of `lock` starting at `now` ends, as stored (ms since the epoch).
 pub(crate) fn locked_until(now: i64, lock: Duration) -> i64 {
     now.saturating_add(i64::try_from(lock.as_millis()).unwrap_or(i64::MAX))

@@ -39,10 +39,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::cache::{Account, Cache, CacheCounts};
 use super::{
-    demo, locked_until, schema, serial_failures_at, Customer, HistoryEntry, InboxEntry,
-    InboxMessage, InboxRetention, RegistryError, Request, RequestFilter, RequestId, RequestState,
-    Review, SerialFailures, SerialLockout, Store, StoreConfig, TokenFailures, TokenLockout,
-    TranscriptLine, ACCOUNT_REQUESTS, FLUSH_EVERY,
+    counted_failures_at, demo, locked_until, schema, serial_failures_at, Customer, HistoryEntry,
+    InboxEntry, InboxMessage, InboxRetention, RegistryError, Request, RequestFilter, RequestId,
+    RequestState, Review, SerialFailures, SerialLockout, Store, StoreConfig, TokenFailures,
+    TokenLockout, TranscriptLine, ACCOUNT_REQUESTS, FLUSH_EVERY,
 };
 use crate::nlu::Intent;
 use crate::rut::Rut;
@@ -1286,18 +1286,12 @@ impl Store for SqliteStore {
                 let until = locked_until(now, lock);
                 conn.prepare_cached("UPDATE serial_failures SET locked_until = ?2 WHERE rut = ?1")?
                     .execute(params![rut.compact(), until])?;
-                return Ok(SerialFailures {
-                    counted: true,
-                    ..serial_failures_at(count, until, now)
-                });
+                return Ok(counted_failures_at(count, until, now));
             }
             let until: i64 = conn
                 .prepare_cached("SELECT locked_until FROM serial_failures WHERE rut = ?1")?
                 .query_row([rut.compact()], |row| row.get(0))?;
-            Ok(SerialFailures {
-                counted: true,
-                ..serial_failures_at(count, until, now)
-            })
+            Ok(counted_failures_at(count, until, now))
         })
         .await
     }

@@ -36,10 +36,10 @@ use super::schema;
 use crate::nlu::Intent;
 use crate::registry::cache::{Account, Cache, CacheCounts};
 use crate::registry::{
-    demo, locked_until, serial_failures_at, Customer, HistoryEntry, InboxEntry, InboxMessage,
-    InboxRetention, RegistryError, Request, RequestFilter, RequestId, RequestState, Review,
-    SerialFailures, SerialLockout, Store, StoreConfig, TokenFailures, TokenLockout, TranscriptLine,
-    ACCOUNT_REQUESTS, FLUSH_EVERY,
+    counted_failures_at, demo, locked_until, serial_failures_at, Customer, HistoryEntry,
+    InboxEntry, InboxMessage, InboxRetention, RegistryError, Request, RequestFilter, RequestId,
+    RequestState, Review, SerialFailures, SerialLockout, Store, StoreConfig, TokenFailures,
+    TokenLockout, TranscriptLine, ACCOUNT_REQUESTS, FLUSH_EVERY,
 };
 use crate::rut::Rut;
 
@@ -958,10 +958,7 @@ impl Store for PgStore {
                 .await?;
             client.execute(&lock_out, &[&rut.compact(), &until]).await?;
         }
-        Ok(SerialFailures {
-            counted: true,
-            ..serial_failures_at(count, until, now)
-        })
+        Ok(counted_failures_at(count, until, now))
     }
 
     async fn serial_passed(&self, rut: Rut) -> Result<(), RegistryError> {
