@@ -589,13 +589,9 @@ impl Desk {
             }
             AgentCommand::Switch(n) => {
                 match self.chats.get(n - 1) {
-                    Some(chat) if self.has_left(chat.customer) => {
-                        self.active = Some(chat.customer);
-                        out.send(say::now_on_ended(&chat.name, self.target(chat)));
-                    }
                     Some(chat) => {
+                        self.announce(chat, out);
                         self.active = Some(chat.customer);
-                        out.send(say::now_talking_to(&chat.name));
                     }
                     None => out.send(say::no_chat_number(n)),
                 }
@@ -1048,12 +1044,17 @@ impl Desk {
         let Some(chat) = self.current() else {
             return;
         };
+        self.announce(chat, out);
+        self.active = Some(chat.customer);
+    }
+
+    /// Tells the executive that their lines and commands now go to `chat`.
+    fn announce(&self, chat: &ChatInfo, out: &mut Effects) {
         if self.has_left(chat.customer) {
             out.send(say::now_on_ended(&chat.name, self.target(chat)));
         } else {
             out.send(say::now_talking_to(&chat.name));
         }
-        self.active = Some(chat.customer);
     }
 
     /// `chat`'s conversation was closed with `:close`.
