@@ -28,8 +28,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::console::Console;
 pub use crate::conversation::events::{
-    AgentEvent, ChatInfo, CustomerEvent, Enqueued, HubError, KeptPlace, Reason, RequestChange,
-    Routed, SessionId, Takeover, WaitEstimate, Waiting, WaitingLines,
+    AgentEvent, ChatElsewhere, ChatInfo, CustomerEvent, Enqueued, HubError, KeptPlace, OpenChat,
+    Reason, RequestChange, ResumedChat, Routed, SessionId, Takeover, WaitEstimate, Waiting,
+    WaitingLines,
 };
 use crate::names;
 use crate::protocol;
@@ -93,7 +94,12 @@ pub struct Occupancy {
 
 #[derive(Debug)]
 struct CustomerEntry {
+    /// `ticket.session` is the key the executives know the chat by; it stays when the chat
+    /// moves to a new connection of the customer (see `owner`).
     ticket: Ticket,
+    /// The session whose connection the entry belongs to: `ticket.session`, or the newer
+    /// session the chat was resumed on (reached through [`State::resumed`]).
+    owner: SessionId,
     backlog: WaitingLines,
     agent: Option<SessionId>,
     position: usize,
@@ -141,9 +147,35 @@ struct State {
     /// notice is repeated to them when they go, in case their connection ended before
     /// reading it).
     taken_over: HashMap<SessionId, Option<RequestId>>,
+    /// Sessions that resumed another session's chat, with the key the chat keeps (the
+    /// executives' desks know it by that key). Removed when the session goes.
+    resumed: HashMap<SessionId, SessionId>,
 }
 
 impl State {
+    /// The key of the entry `session` owns in `customers`: its own, or the chat it resumed.
+    fn key_of(&self, session: SessionId) -> Option<SessionId> {
+        let owns = |key: SessionId| {
+            self.customers
+                .get(&key)
+                .is_some_and(|entry| entry.owner == session)
+        };
+        if owns(session) {
+            return Some(session);
+        }
+        self.resumed.get(&session).copied().filter(|key| owns(*key))
+    }
+
+    /// The chat another session holding `rut` is in, if any.
+    fn chat_elsewhere(&self, rut: Rut, session: SessionId) -> Option<ChatElsewhere> {
+        let old = *self.logged_in.get(&rut).filter(|old| **old != session)?;
+        let entry = self.customers.get(&self.key_of(old)?)?;
+        let agent = self.agents.get(&entry.agent?)?;
+        Some(ChatElsewhere {
+            agent: agent.name.clone(),
+        })
+    }
+
     /// Takes `customer` off `agent`'s chats; an executive left with none is free from now
     /// on (and so goes to the back of the longest-free order).
     fn drop_chat(&mut self, agent: SessionId, customer: SessionId) -> Option<&AgentEntry> {
@@ -210,20 +242,27 @@ impl Hub {
     /// one RUT: logging in with another releases the one it held.
     ///
     /// When another session holds `rut`, this one takes it over: the old session is told
-    /// ([`CustomerEvent::TakenOver`]) and closes; its place in the queue moves to `session`,
-    /// its chat with an executive ends as a disconnection would. The answer says what was
-    /// taken over. (Logging in proves no more than knowing the RUT, as before: secrets stay
-    /// behind the identity card's serial number, asked again on the new session.)
+    /// ([`CustomerEvent::TakenOver`]) and closes; its place in the queue moves to `session`;
+    /// its chat with an executive goes as `chat` says. With [`OpenChat::Ask`] a chat is not
+    /// touched and the login is refused ([`ChatElsewhere`]): logging in proves no more than
+    /// knowing the RUT, so the new connection proves who it is before it asks again with
+    /// [`OpenChat::Resume`] (or gives the chat up with [`OpenChat::End`]).
     pub fn login(
         &self,
         rut: Rut,
         session: SessionId,
         outbox: Outbox<CustomerEvent>,
-    ) -> Option<Takeover> {
+        chat: OpenChat,
+    ) -> Result<Option<Takeover>, ChatElsewhere> {
         let now = Instant::now();
         let mut out = Vec::new();
         let takeover = {
             let mut state = self.lock();
+            if chat == OpenChat::Ask {
+                if let Some(elsewhere) = state.chat_elsewhere(rut, session) {
+                    return Err(elsewhere);
+                }
+            }
             let holder = state.logged_in.insert(rut, session);
             let mine = Holder {
                 rut,
@@ -236,35 +275,42 @@ impl Hub {
             }
             match holder {
                 Some(old) if old != session => {
-                    Some(self.take_over(&mut state, old, session, &outbox, now, &mut out))
+                    Some(self.take_over(&mut state, old, session, &outbox, chat, now, &mut out))
                 }
                 _ => None,
             }
         };
         self.send(Deliveries(out));
-        takeover
+        Ok(takeover)
     }
 
     /// Moves what session `old` had to session `new` (which now holds its RUT) and tells
     /// `old`.
+    #[allow(clippy::too_many_arguments)]
     fn take_over(
         &self,
         state: &mut State,
         old: SessionId,
         new: SessionId,
         outbox: &Outbox<CustomerEvent>,
+        chat: OpenChat,
         now: Instant,
         out: &mut Vec<Delivery>,
     ) -> Takeover {
         let old_outbox = state.rut_of.remove(&old).map(|holder| holder.outbox);
         let mut takeover = Takeover::default();
-        if let Some(mut entry) = state.customers.remove(&old) {
-            match entry.agent {
-                // Waiting: the new session keeps the place (nobody else moves).
-                None => {
+        let key = state.key_of(old);
+        state.resumed.remove(&old);
+        let agent = key.and_then(|key| state.customers.get(&key)?.agent);
+        match (key, agent) {
+            (None, _) => {}
+            // Waiting: the new session keeps the place (nobody else moves).
+            (Some(key), None) => {
+                if let Some(mut entry) = state.customers.remove(&key) {
                     entry.ticket.session = new;
                     entry.ticket.outbox = outbox.clone();
-                    let index = state.queue.iter().position(|s| *s == old);
+                    entry.owner = new;
+                    let index = state.queue.iter().position(|s| *s == key);
                     if let Some(i) = index {
                         state.queue[i] = new;
                     }
@@ -277,9 +323,30 @@ impl Hub {
                     });
                     state.customers.insert(new, entry);
                 }
-                // Chatting: the chat ends as if the customer had disconnected (the new
-                // connection has not proved more than knowing the RUT).
-                Some(agent) => {
+            }
+            // Chatting, and the new connection proved who it is: the chat goes on there,
+            // under the key the executive knows it by.
+            (Some(key), Some(agent)) if chat == OpenChat::Resume => {
+                if let Some(entry) = state.customers.get_mut(&key) {
+                    entry.owner = new;
+                    entry.ticket.outbox = outbox.clone();
+                    let chat = chat_info(&entry.ticket);
+                    if let Some(agent) = state.agents.get(&agent) {
+                        takeover.resumed_chat = Some(ResumedChat {
+                            agent: agent.name.clone(),
+                            request: chat.request,
+                        });
+                        out.push(Delivery::Agent(
+                            agent.outbox.clone(),
+                            AgentEvent::CustomerReturned { chat },
+                        ));
+                    }
+                    state.resumed.insert(new, key);
+                }
+            }
+            // Chatting: the chat ends as if the customer had disconnected.
+            (Some(key), Some(agent)) => {
+                if let Some(entry) = state.customers.remove(&key) {
                     takeover.ended_chat = state.agents.get(&agent).map(|a| a.name.clone());
                     self.release(state, agent, &entry, true, out);
                     self.dispatch(state, out, now);
@@ -311,6 +378,7 @@ impl Hub {
                 session,
                 CustomerEntry {
                     ticket,
+                    owner: session,
                     backlog: WaitingLines::default(),
                     agent: None,
                     position,
@@ -346,7 +414,8 @@ impl Hub {
     /// [`WaitingLines::cut`]); nothing when they are not waiting.
     pub fn backlog_cut(&self, session: SessionId) {
         let mut state = self.lock();
-        if let Some(entry) = state.customers.get_mut(&session) {
+        let key = state.key_of(session);
+        if let Some(entry) = key.and_then(|key| state.customers.get_mut(&key)) {
             if entry.agent.is_none() {
                 entry.backlog.cut = true;
             }
@@ -358,10 +427,8 @@ impl Hub {
         let mut out = Vec::new();
         let routed = {
             let mut state = self.lock();
-            let entry = state
-                .customers
-                .get_mut(&session)
-                .ok_or(HubError::NotQueued)?;
+            let key = state.key_of(session).ok_or(HubError::NotQueued)?;
+            let entry = state.customers.get_mut(&key).ok_or(HubError::NotQueued)?;
             match entry.agent {
                 None => {
                     entry.backlog.lines.push(text);
@@ -388,13 +455,14 @@ impl Hub {
         let mut out = Vec::new();
         {
             let mut state = self.lock();
-            match state.customers.get(&session) {
+            let key = state.key_of(session).ok_or(HubError::NotQueued)?;
+            match state.customers.get(&key) {
                 Some(entry) if entry.agent.is_none() => {}
                 Some(_) => return Err(HubError::NotQueued),
                 None => return Err(HubError::NotQueued),
             }
-            state.customers.remove(&session);
-            state.queue.retain(|s| *s != session);
+            state.customers.remove(&key);
+            state.queue.retain(|s| *s != key);
             renumber(&mut state, &mut out);
         }
         self.send(Deliveries(out));
@@ -406,15 +474,13 @@ impl Hub {
         let mut out = Vec::new();
         {
             let mut state = self.lock();
+            let key = state.key_of(session).ok_or(HubError::NotChatting)?;
             let agent = state
                 .customers
-                .get(&session)
+                .get(&key)
                 .and_then(|c| c.agent)
                 .ok_or(HubError::NotChatting)?;
-            let entry = state
-                .customers
-                .remove(&session)
-                .ok_or(HubError::NotChatting)?;
+            let entry = state.customers.remove(&key).ok_or(HubError::NotChatting)?;
             self.release(&mut state, agent, &entry, false, &mut out);
             self.dispatch(&mut state, &mut out, Instant::now());
         }
@@ -440,14 +506,19 @@ impl Hub {
                     state.logged_in.remove(&holder.rut);
                 }
             }
-            if let Some(entry) = state.customers.remove(&session) {
+            // Only what this session owns: a chat it handed to a newer connection of the
+            // customer stays with that one.
+            let key = state.key_of(session);
+            state.resumed.remove(&session);
+            if let Some(entry) = key.and_then(|key| state.customers.remove(&key)) {
                 match entry.agent {
                     Some(agent) => {
                         self.release(&mut state, agent, &entry, true, &mut out);
                         self.dispatch(&mut state, &mut out, now);
                     }
                     None => {
-                        state.queue.retain(|s| *s != session);
+                        let key = entry.ticket.session;
+                        state.queue.retain(|s| *s != key);
                         renumber(&mut state, &mut out);
                     }
                 }
@@ -849,7 +920,8 @@ mod tests {
 
     /// Logs `session` in with `rut`, dropping its events.
     fn login(hub: &Hub, number: u32, session: SessionId) -> Option<Takeover> {
-        hub.login(rut(number), session, party().0)
+        hub.login(rut(number), session, party().0, OpenChat::Ask)
+            .unwrap()
     }
 
     /// A customer (session `id`, RUT `id`, request `id`) joining the queue.
@@ -883,7 +955,10 @@ mod tests {
         let hub = Hub::new(1, Console::capture());
         let (first, second) = (SessionId(1), SessionId(2));
         let (outbox, mut told) = party();
-        assert_eq!(hub.login(rut(12_345_678), first, outbox), None);
+        assert_eq!(
+            hub.login(rut(12_345_678), first, outbox, OpenChat::Ask),
+            Ok(None)
+        );
         // Nothing to carry over from a session at the menu.
         assert_eq!(login(&hub, 12_345_678, second), Some(Takeover::default()));
         assert_eq!(
@@ -948,15 +1023,22 @@ mod tests {
         for id in 1..=3 {
             let (outbox, rx) = party();
             assert_eq!(
-                hub.login(customer_rut(id), SessionId(id), outbox.clone()),
-                None
+                hub.login(
+                    customer_rut(id),
+                    SessionId(id),
+                    outbox.clone(),
+                    OpenChat::Ask
+                ),
+                Ok(None)
             );
             hub.enqueue(ticket(id, outbox));
             old.push(rx);
         }
         // Customer 2 logs in again on session 12.
         let (outbox, mut new) = party();
-        let takeover = hub.login(customer_rut(2), SessionId(12), outbox);
+        let takeover = hub
+            .login(customer_rut(2), SessionId(12), outbox, OpenChat::Ask)
+            .unwrap();
         assert_eq!(
             takeover,
             Some(Takeover {
@@ -967,6 +1049,7 @@ mod tests {
                     backlog_bytes: 0,
                 }),
                 ended_chat: None,
+                resumed_chat: None,
             })
         );
         assert_eq!(
@@ -1018,16 +1101,20 @@ mod tests {
         let (agent, mut agent_rx) = party();
         hub.agent_join(SessionId(100), "Ana", agent).unwrap();
         let (outbox, mut old) = party();
-        hub.login(customer_rut(1), SessionId(1), outbox.clone());
+        hub.login(customer_rut(1), SessionId(1), outbox.clone(), OpenChat::Ask)
+            .unwrap();
         assert!(hub.enqueue(ticket(1, outbox)).served);
         received(&mut agent_rx);
         received(&mut old);
-        let takeover = hub.login(customer_rut(1), SessionId(11), party().0);
+        let takeover = hub
+            .login(customer_rut(1), SessionId(11), party().0, OpenChat::End)
+            .unwrap();
         assert_eq!(
             takeover,
             Some(Takeover {
                 queued: None,
                 ended_chat: Some("Ana".into()),
+                resumed_chat: None,
             })
         );
         assert_eq!(
@@ -1046,6 +1133,149 @@ mod tests {
             "{left:?}"
         );
         assert_eq!(hub.occupancy().chats, 0);
+    }
+
+    /// Customer 1 (session 1) chatting with Ana (session 100).
+    fn chatting() -> (
+        Hub,
+        mpsc::Receiver<AgentEvent>,
+        mpsc::Receiver<CustomerEvent>,
+    ) {
+        let hub = Hub::new(1, Console::capture());
+        let (agent, mut agent_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", agent).unwrap();
+        let (outbox, mut customer_rx) = party();
+        hub.login(customer_rut(1), SessionId(1), outbox.clone(), OpenChat::Ask)
+            .unwrap();
+        assert!(hub.enqueue(ticket(1, outbox)).served);
+        received(&mut agent_rx);
+        received(&mut customer_rx);
+        (hub, agent_rx, customer_rx)
+    }
+
+    #[test]
+    fn a_login_that_asks_first_leaves_a_chat_alone() {
+        let (hub, mut agent_rx, mut old) = chatting();
+        let (outbox, mut new) = party();
+        assert_eq!(
+            hub.login(customer_rut(1), SessionId(11), outbox, OpenChat::Ask),
+            Err(ChatElsewhere {
+                agent: "Ana".into()
+            })
+        );
+        assert!(received(&mut old).is_empty());
+        assert!(received(&mut new).is_empty());
+        // The chat goes on as before, on the old connection.
+        hub.customer_says(SessionId(1), "sigo aquí".into()).unwrap();
+        let said = received(&mut agent_rx);
+        assert!(
+            matches!(said.as_slice(), [AgentEvent::FromCustomer { chat, .. }] if chat.customer == SessionId(1)),
+            "{said:?}"
+        );
+        assert_eq!(
+            hub.customer_says(SessionId(11), "hola".into()),
+            Err(HubError::NotQueued)
+        );
+    }
+
+    #[test]
+    fn a_resumed_chat_goes_on_in_the_new_session_under_the_same_key() {
+        let (hub, mut agent_rx, mut old) = chatting();
+        let (outbox, mut new) = party();
+        let takeover = hub
+            .login(customer_rut(1), SessionId(11), outbox, OpenChat::Resume)
+            .unwrap();
+        let resumed = Some(ResumedChat {
+            agent: "Ana".into(),
+            request: 1,
+        });
+        assert_eq!(
+            takeover,
+            Some(Takeover {
+                queued: None,
+                ended_chat: None,
+                resumed_chat: resumed.clone(),
+            })
+        );
+        assert_eq!(
+            received(&mut old),
+            [CustomerEvent::TakenOver { kept: None }]
+        );
+        let told = received(&mut agent_rx);
+        assert!(
+            matches!(told.as_slice(), [AgentEvent::CustomerReturned { chat }] if chat.customer == SessionId(1)),
+            "{told:?}"
+        );
+        // The old connection's clean-up leaves the chat to the new one.
+        assert_eq!(
+            hub.customer_gone(SessionId(1)),
+            Some(CustomerEvent::TakenOver { kept: None })
+        );
+        assert!(received(&mut agent_rx).is_empty());
+        assert_eq!(hub.occupancy().chats, 1);
+        // Both ways, under the key Ana knows.
+        hub.customer_says(SessionId(11), "volví".into()).unwrap();
+        let said = received(&mut agent_rx);
+        assert!(
+            matches!(said.as_slice(), [AgentEvent::FromCustomer { chat, text }] if chat.customer == SessionId(1) && text == "volví"),
+            "{said:?}"
+        );
+        hub.agent_says(SessionId(100), SessionId(1), "qué bueno".into())
+            .unwrap();
+        assert_eq!(
+            received(&mut new),
+            [CustomerEvent::FromAgent {
+                agent: "Ana".into(),
+                text: "qué bueno".into()
+            }]
+        );
+        // A third connection resumes it again; the second one's going then ends nothing.
+        let (outbox, mut third) = party();
+        let again = hub
+            .login(customer_rut(1), SessionId(21), outbox, OpenChat::Resume)
+            .unwrap();
+        assert_eq!(again.and_then(|t| t.resumed_chat), resumed);
+        assert_eq!(
+            received(&mut new),
+            [CustomerEvent::TakenOver { kept: None }]
+        );
+        hub.customer_gone(SessionId(11));
+        received(&mut agent_rx);
+        assert_eq!(hub.occupancy().chats, 1);
+        // The owner's going ends the chat as a disconnection.
+        hub.customer_gone(SessionId(21));
+        let left = received(&mut agent_rx);
+        assert!(
+            matches!(left.as_slice(), [AgentEvent::CustomerLeft { chat, disconnected: true }] if chat.customer == SessionId(1)),
+            "{left:?}"
+        );
+        assert_eq!(hub.occupancy().chats, 0);
+        assert!(received(&mut third).is_empty());
+    }
+
+    #[test]
+    fn a_resumed_chat_requeued_by_its_executive_leaving_keeps_its_place() {
+        let (hub, mut agent_rx, _old) = chatting();
+        let (outbox, mut new) = party();
+        hub.login(customer_rut(1), SessionId(11), outbox, OpenChat::Resume)
+            .unwrap();
+        received(&mut agent_rx);
+        hub.agent_gone(SessionId(100));
+        assert_eq!(
+            received(&mut new),
+            [
+                CustomerEvent::AgentLeft {
+                    agent: "Ana".into()
+                },
+                CustomerEvent::QueuePosition(1)
+            ]
+        );
+        assert_eq!(
+            hub.customer_says(SessionId(11), "sigo".into()),
+            Ok(Routed::Backlog)
+        );
+        hub.leave_queue(SessionId(11)).unwrap();
+        assert_eq!(hub.occupancy().waiting, 0);
     }
 
     #[test]

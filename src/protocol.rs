@@ -170,6 +170,17 @@ pub mod customer {
     pub const SESSION_RESUMED: &str =
         bot!("Retomamos su sesión: cerramos la conexión anterior con su RUT.");
 
+    /// At login: the RUT is chatting with `agent` on another connection; it goes on here
+    /// only after the identity card's serial number.
+    pub fn chat_elsewhere(agent: &str) -> String {
+        format!("{BOT}Su conversación con el ejecutivo {agent} sigue abierta en otra conexión. Para continuarla aquí, ingrese el número de serie de su cédula de identidad. Si escribe \"volver\", esa conversación termina y verá el menú.")
+    }
+
+    /// The chat of the old connection goes on in this one.
+    pub fn chat_resumed(agent: &str) -> String {
+        format!("{BOT}Retomó su conversación con el ejecutivo {agent}; los mensajes anteriores quedaron en la otra conexión. Escriba \"salir\" para terminar la conversación.")
+    }
+
     /// After a takeover: the old connection's place in the queue is kept.
     pub fn still_queued(position: usize) -> String {
         format!("{BOT}Conserva su lugar en la fila: usted está número {position}. Puede escribir \"cancelar\" para volver al menú.")
@@ -778,6 +789,12 @@ pub mod agent {
         format!("{CUSTOMER_LEFT_START}{customer} se desconectó.")
     }
 
+    /// A customer logged in again on another connection, proved who they are, and goes on
+    /// with the chat there (not [`CUSTOMER_LEFT_START`]: nobody left).
+    pub fn customer_returned(customer: &str) -> String {
+        format!("{SYSTEM}{customer} se conectó de nuevo desde otra conexión y confirmó su identidad: la conversación sigue allí. Lo que usted escribió antes de este aviso le llegó a la conexión anterior.")
+    }
+
     /// A customer ended the chat.
     pub fn customer_ended(customer: &str) -> String {
         format!("{CUSTOMER_LEFT_START}{customer} terminó la conversación.")
@@ -916,6 +933,11 @@ pub mod console {
     /// An executive changed display name.
     pub fn agent_renamed(old: &str, new: &str) -> String {
         format!("Ejecutivo {old} ahora se llama {new}.")
+    }
+
+    /// A customer took their chat over to a new connection (after [`session_taken_over`]).
+    pub fn chat_resumed(name: &str, agent: &str) -> String {
+        format!("Cliente {name} retomó su conversación con el ejecutivo {agent} desde una nueva conexión.")
     }
 
     /// A customer logged in on a new connection and took over the session of an older

@@ -993,6 +993,10 @@ impl Desk {
                 out.send(say::from_customer(&chat.name, &text));
                 phase
             }
+            AgentEvent::CustomerReturned { chat } => {
+                out.send(say::customer_returned(&chat.name));
+                phase
+            }
             AgentEvent::CustomerLeft { chat, disconnected } => {
                 if disconnected {
                     out.send(say::customer_disconnected(&chat.name));

@@ -3,7 +3,9 @@
 
 use std::borrow::Cow;
 
-use super::events::{CustomerEvent, Reason, RequestChange, Routed, Takeover, WaitEstimate};
+use super::events::{
+    CustomerEvent, OpenChat, Reason, RequestChange, Routed, Takeover, WaitEstimate,
+};
 use super::{
     whole_minutes, Context, Effect, Effects, HubOp, HubResult, Input, Keep, StoreFailed, StoreOp,
     StoreResult, TranscriptCount,
@@ -47,6 +49,12 @@ enum Phase {
     AwaitSerial {
         request: RequestId,
         answer: String,
+    },
+    /// Logging in: the RUT is chatting with `agent` on another connection, which goes on
+    /// here once the identity card's serial number proves who this is.
+    AwaitResume {
+        customer: Customer,
+        agent: String,
     },
     Clarify {
         first: Intent,
@@ -101,8 +109,16 @@ enum Pending {
     FindCustomer { rut: Rut },
     /// [`StoreOp::RegisterCustomer`].
     Register { rut: Rut },
-    /// [`HubOp::Login`] for a customer found in the store.
-    Login { customer: Customer },
+    /// [`HubOp::Login`] for a customer found in the store; `agent` when they were told
+    /// that their chat with that executive is on another connection.
+    Login {
+        customer: Customer,
+        agent: Option<String>,
+    },
+    /// [`StoreOp::SerialFailures`] before asking for the serial that resumes a chat.
+    ResumeCheck { customer: Customer, agent: String },
+    /// [`StoreOp::SerialFailed`] after a wrong serial at [`Phase::AwaitResume`].
+    ResumeFailed { customer: Customer, agent: String },
     /// [`StoreOp::RequestsOf`] for option 1; `words` when the customer wrote it (they may
     /// name one request).
     ListRequests { words: Option<String> },
@@ -214,8 +230,13 @@ impl CustomerConversation {
         match &self.phase {
             Phase::AwaitRut
             | Phase::AwaitName { .. }
+            | Phase::AwaitResume { .. }
             | Phase::Pending(
-                Pending::FindCustomer { .. } | Pending::Register { .. } | Pending::Login { .. },
+                Pending::FindCustomer { .. }
+                | Pending::Register { .. }
+                | Pending::Login { .. }
+                | Pending::ResumeCheck { .. }
+                | Pending::ResumeFailed { .. },
             ) => Idle::Login,
             Phase::Queued { .. }
             | Phase::Pending(
@@ -328,6 +349,9 @@ impl Session {
             Phase::AwaitSerial { request, answer } => {
                 self.on_serial(request, answer, text, prediction, ctx, out)
             }
+            Phase::AwaitResume { customer, agent } => {
+                self.on_resume_serial(customer, agent, text, ctx, out)
+            }
             Phase::Clarify {
                 first,
                 second,
@@ -392,32 +416,44 @@ impl Session {
                 out.send(say::not_registered(rut));
                 self.failed_attempt(Phase::AwaitName { rut }, ctx, out)
             }
-            Ok(Some(customer)) => {
-                out.hub(HubOp::Login(customer.rut));
-                Phase::Pending(Pending::Login { customer })
-            }
+            Ok(Some(customer)) => login(customer, ctx, out),
         }
     }
 
     /// Logged in; when the RUT had a session on another connection, this one took it over
     /// (a place in the queue goes on here; the identity card's serial number is asked
     /// again before any secret, as on any new session).
+    /// `told` is the executive this connection was told the customer chats with elsewhere
+    /// (that chat may have ended since).
     fn on_login(
         &mut self,
         customer: Customer,
         takeover: Option<Takeover>,
+        told: Option<String>,
         out: &mut Effects,
     ) -> Phase {
         let Some(takeover) = takeover else {
             out.console(protocol::console::customer_connected(&customer.name));
             out.send(say::hello(customer.first_name()));
             self.customer = Some(customer);
+            if let Some(agent) = told {
+                out.send(say::chat_cut(&agent));
+            }
             show_menu(out);
             return Phase::Menu;
         };
         out.console(protocol::console::session_taken_over(&customer.name));
         out.send(say::hello(customer.first_name()));
         out.send(say::SESSION_RESUMED);
+        if let Some(chat) = takeover.resumed_chat {
+            out.console(protocol::console::chat_resumed(&customer.name, &chat.agent));
+            out.send(say::chat_resumed(&chat.agent));
+            self.customer = Some(customer);
+            return Phase::Chatting {
+                request: chat.request,
+                agent: chat.agent,
+            };
+        }
         self.customer = Some(customer);
         if let Some(place) = takeover.queued {
             out.send(say::still_queued(place.position));
@@ -432,11 +468,118 @@ impl Session {
                 told_backlog: false,
             };
         }
-        if let Some(agent) = takeover.ended_chat {
+        if let Some(agent) = takeover.ended_chat.or(told) {
             out.send(say::chat_cut(&agent));
         }
         show_menu(out);
         Phase::Menu
+    }
+
+    // --- a chat on another connection --------------------------------------------------
+
+    /// The RUT is chatting on another connection: ask for the serial that moves the chat
+    /// here, unless this RUT's serials are locked.
+    fn on_resume_check(
+        &mut self,
+        customer: Customer,
+        agent: String,
+        failures: Result<SerialFailures, StoreFailed>,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
+        match failures {
+            Ok(failures) if !failures.locked_for.is_zero() => {
+                out.send(say::serial_locked_for(whole_minutes(failures.locked_for)));
+                give_up_chat(customer, agent, out)
+            }
+            Ok(_) if self.serial_attempts < ctx.policy.max_serial_attempts => {
+                out.send(say::chat_elsewhere(&agent));
+                Phase::AwaitResume { customer, agent }
+            }
+            Ok(_) => {
+                out.send(say::SECOND_FACTOR_LOCKED);
+                give_up_chat(customer, agent, out)
+            }
+            // Unknown: the chat stays locked.
+            Err(StoreFailed) => {
+                out.send(say::APOLOGY);
+                give_up_chat(customer, agent, out)
+            }
+        }
+    }
+
+    /// A line at [`Phase::AwaitResume`]: the serial that resumes the chat, or "volver".
+    fn on_resume_serial(
+        &mut self,
+        customer: Customer,
+        agent: String,
+        text: &str,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
+        if nlu::is_cancel(text) || nlu::yes_no(text) == Some(false) {
+            return give_up_chat(customer, agent, out);
+        }
+        if !looks_like_serial(text) {
+            out.send(say::NOT_A_SERIAL);
+            return Phase::AwaitResume { customer, agent };
+        }
+        let expected = customer.id_serial.as_deref().map(normalise_serial);
+        if expected.is_some_and(|expected| expected == normalise_serial(text)) {
+            self.verified = true;
+            out.record(StoreOp::SerialPassed(customer.rut));
+            out.hub(HubOp::Login {
+                rut: customer.rut,
+                chat: OpenChat::Resume,
+            });
+            return Phase::Pending(Pending::Login {
+                customer,
+                agent: Some(agent),
+            });
+        }
+        self.serial_attempts += 1;
+        out.store(StoreOp::SerialFailed {
+            rut: customer.rut,
+            lockout: SerialLockout {
+                every: ctx.policy.max_serial_attempts,
+                base: ctx.policy.serial_lockout,
+            },
+        });
+        Phase::Pending(Pending::ResumeFailed { customer, agent })
+    }
+
+    /// A wrong serial at [`Phase::AwaitResume`] was counted: tries left, or the chat on
+    /// the other connection ends and this one logs in.
+    fn on_resume_failed(
+        &mut self,
+        customer: Customer,
+        agent: String,
+        failures: Result<SerialFailures, StoreFailed>,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
+        let every = ctx.policy.max_serial_attempts.max(1);
+        let session_left = every.saturating_sub(self.serial_attempts);
+        match failures {
+            Ok(failures) if !failures.locked_for.is_zero() => {
+                tracing::warn!("second factor locked after wrong serial numbers");
+                out.send(say::serial_locked_for(whole_minutes(failures.locked_for)));
+                give_up_chat(customer, agent, out)
+            }
+            Ok(failures) if session_left > 0 => {
+                let left = (every - failures.count % every).min(session_left);
+                out.send(say::serial_mismatch(left));
+                Phase::AwaitResume { customer, agent }
+            }
+            Ok(_) => {
+                out.send(say::SECOND_FACTOR_LOCKED);
+                give_up_chat(customer, agent, out)
+            }
+            Err(StoreFailed) => {
+                out.send(say::APOLOGY);
+                give_up_chat(customer, agent, out)
+            }
+        }
     }
 
     fn on_name(&mut self, rut: Rut, text: &str, out: &mut Effects) -> Phase {
@@ -464,13 +607,13 @@ impl Session {
         &mut self,
         rut: Rut,
         registered: Result<Customer, StoreFailed>,
+        ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
         match registered {
             Ok(customer) => {
                 out.send(say::registered(rut));
-                out.hub(HubOp::Login(customer.rut));
-                Phase::Pending(Pending::Login { customer })
+                login(customer, ctx, out)
             }
             Err(StoreFailed) => {
                 out.send(say::APOLOGY);
@@ -1314,7 +1457,7 @@ impl Session {
                 self.on_found(rut, found, ctx, out)
             }
             (Pending::Register { rut }, StoreResult::Registered(registered)) => {
-                self.on_registered(rut, registered, out)
+                self.on_registered(rut, registered, ctx, out)
             }
             (Pending::ListRequests { words }, StoreResult::Requests(found)) => {
                 self.on_requests(found, words.as_deref(), ctx, out)
@@ -1354,6 +1497,12 @@ impl Session {
             (Pending::ShowRequest { id }, StoreResult::Request(found)) => {
                 self.on_request(id, found, ctx, out)
             }
+            (Pending::ResumeCheck { customer, agent }, StoreResult::SerialFailures(failures)) => {
+                self.on_resume_check(customer, agent, failures, ctx, out)
+            }
+            (Pending::ResumeFailed { customer, agent }, StoreResult::SerialFailures(failures)) => {
+                self.on_resume_failed(customer, agent, failures, ctx, out)
+            }
             (Pending::SerialCheck { request, answer }, StoreResult::SerialFailures(failures)) => {
                 self.on_serial_check(request, answer, failures, out)
             }
@@ -1383,8 +1532,17 @@ impl Session {
 
     fn on_hub(&mut self, pending: Pending, result: HubResult, out: &mut Effects) -> Phase {
         match (pending, result) {
-            (Pending::Login { customer }, HubResult::LoggedIn(takeover)) => {
-                self.on_login(customer, takeover, out)
+            (Pending::Login { customer, agent }, HubResult::LoggedIn(Ok(takeover))) => {
+                self.on_login(customer, takeover, agent, out)
+            }
+            // Asked first and the RUT is chatting elsewhere: wrong serials are counted per
+            // RUT in the store, so they are read before asking for one.
+            (Pending::Login { customer, .. }, HubResult::LoggedIn(Err(elsewhere))) => {
+                out.store(StoreOp::SerialFailures(customer.rut));
+                Phase::Pending(Pending::ResumeCheck {
+                    customer,
+                    agent: elsewhere.agent,
+                })
             }
             (Pending::Enqueue { request }, HubResult::Enqueued(enqueued)) => {
                 out.send(say::enqueued(enqueued.position));
@@ -1610,6 +1768,38 @@ fn close_request(request: RequestId) -> StoreOp {
         state: RequestState::Cerrado,
         author: BOT_NAME.to_string(),
     }
+}
+
+/// Logs `customer` in. A chat of theirs on another connection is asked about first when
+/// the serial number can prove who this is; with the second factor off it simply moves
+/// here (the RUT is all anyone is asked then), and without a serial on file it ends.
+fn login(customer: Customer, ctx: &Context, out: &mut Effects) -> Phase {
+    let chat = match (ctx.policy.second_factor, customer.id_serial.is_some()) {
+        (false, _) => OpenChat::Resume,
+        (true, true) => OpenChat::Ask,
+        (true, false) => OpenChat::End,
+    };
+    out.hub(HubOp::Login {
+        rut: customer.rut,
+        chat,
+    });
+    Phase::Pending(Pending::Login {
+        customer,
+        agent: None,
+    })
+}
+
+/// Logs in without the chat on the other connection, which ends as a disconnection would
+/// (the login then says so).
+fn give_up_chat(customer: Customer, agent: String, out: &mut Effects) -> Phase {
+    out.hub(HubOp::Login {
+        rut: customer.rut,
+        chat: OpenChat::End,
+    });
+    Phase::Pending(Pending::Login {
+        customer,
+        agent: Some(agent),
+    })
 }
 
 fn find_customer(rut: Rut, out: &mut Effects) -> Phase {

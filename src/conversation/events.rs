@@ -153,6 +153,12 @@ pub enum AgentEvent {
         /// What they wrote.
         text: String,
     },
+    /// A customer of theirs logged in again on another connection, proved it is them, and
+    /// goes on with the chat there (same chat, same request).
+    CustomerReturned {
+        /// The customer.
+        chat: ChatInfo,
+    },
     /// A customer of theirs left the chat (by choice or by disconnecting).
     CustomerLeft {
         /// The customer.
@@ -171,6 +177,38 @@ pub struct Takeover {
     /// The old session was chatting with this executive: that chat ended (the executive
     /// was told the customer disconnected).
     pub ended_chat: Option<String>,
+    /// The old session was chatting: the chat goes on in the new one (the login asked for
+    /// it with [`OpenChat::Resume`]).
+    pub resumed_chat: Option<ResumedChat>,
+}
+
+/// A chat that moved to a new connection of the same customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResumedChat {
+    /// The executive's display name.
+    pub agent: String,
+    /// The request the chat is about.
+    pub request: RequestId,
+}
+
+/// What a login does with a chat that another session of the same RUT is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenChat {
+    /// Take nothing over yet: the login is refused with [`ChatElsewhere`], so that the new
+    /// connection can prove who it is before it gets the chat.
+    Ask,
+    /// Move the chat to the new session (the customer proved who they are, or nothing
+    /// more than the RUT is asked of anyone).
+    Resume,
+    /// End the chat as a disconnection would.
+    End,
+}
+
+/// A login asked with [`OpenChat::Ask`] found the RUT chatting on another connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatElsewhere {
+    /// The executive's display name.
+    pub agent: String,
 }
 
 /// A place in the queue kept across a takeover.

@@ -30,7 +30,8 @@ use crate::registry::{
 };
 use crate::rut::Rut;
 use events::{
-    ChatInfo, Enqueued, HubError, Reason, RequestChange, Routed, SessionId, Takeover, Waiting,
+    ChatElsewhere, ChatInfo, Enqueued, HubError, OpenChat, Reason, RequestChange, Routed,
+    SessionId, Takeover, Waiting,
 };
 
 /// `duration` in whole minutes, rounded up (at least one): how the conversations tell a
@@ -332,9 +333,14 @@ pub enum StoreResult {
 /// queue or the pool, where to reach it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HubOp {
-    /// Hold this RUT for the session, taking it over from another session that holds it:
-    /// [`HubResult::LoggedIn`].
-    Login(Rut),
+    /// Hold this RUT for the session, taking it over from another session that holds it
+    /// (`chat` says what becomes of that session's chat): [`HubResult::LoggedIn`].
+    Login {
+        /// The customer's RUT.
+        rut: Rut,
+        /// What to do with a chat the RUT is in elsewhere.
+        chat: OpenChat,
+    },
     /// Join the queue: [`HubResult::Enqueued`].
     Enqueue {
         /// The customer's full name.
@@ -413,8 +419,8 @@ impl HubOp {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HubResult {
     /// For [`HubOp::Login`]: what was taken over from another session, if one held the
-    /// RUT.
-    LoggedIn(Option<Takeover>),
+    /// RUT; refused when asked with [`OpenChat::Ask`] and that session is chatting.
+    LoggedIn(Result<Option<Takeover>, ChatElsewhere>),
     /// For [`HubOp::Enqueue`].
     Enqueued(Enqueued),
     /// For [`HubOp::CustomerSays`].

@@ -334,7 +334,7 @@ impl<'a, P: Party> Conversation<'a, P> {
                     // A login takes its logged-in slot before it touches the hub: one
                     // refused for a full cap must not take over a session of the same
                     // RUT, nor be handed a waiting customer.
-                    let login = matches!(op, HubOp::Login(_) | HubOp::AgentJoin(_));
+                    let login = matches!(op, HubOp::Login { .. } | HubOp::AgentJoin(_));
                     if login && !self.slot.promote() {
                         // The logged-in cap filled up while this one logged in.
                         self.lines.push(Cow::Borrowed(P::BUSY));

@@ -262,12 +262,12 @@ pub enum Reach {
 /// lock). Returns the result to feed back when the operation has one.
 pub fn run_hub_op(hub: &Hub, session: SessionId, reach: &Reach, op: HubOp) -> Option<HubResult> {
     let result = match op {
-        HubOp::Login(rut) => {
+        HubOp::Login { rut, chat } => {
             let Reach::Customer(outbox) = reach else {
                 tracing::error!("an executive cannot log in as a customer");
                 return None;
             };
-            HubResult::LoggedIn(hub.login(rut, session, outbox.clone()))
+            HubResult::LoggedIn(hub.login(rut, session, outbox.clone(), chat))
         }
         HubOp::Enqueue {
             name,

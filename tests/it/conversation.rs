@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use chrono::Utc;
 use reclamos::conversation::events::{
-    AgentEvent, ChatInfo, CustomerEvent, Enqueued, HubError, KeptPlace, Reason, Routed, SessionId,
-    Takeover, WaitEstimate, Waiting, WaitingLines,
+    AgentEvent, ChatElsewhere, ChatInfo, CustomerEvent, Enqueued, HubError, KeptPlace, OpenChat,
+    Reason, ResumedChat, Routed, SessionId, Takeover, WaitEstimate, Waiting, WaitingLines,
 };
 use reclamos::conversation::{
-    AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, HubResult, Input,
-    Policy, StoreFailed, StoreOp, StoreResult,
+    AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, HubResult, Idle,
+    Input, Policy, StoreFailed, StoreOp, StoreResult,
 };
 use reclamos::nlu::{Classifier, Decision, Intent, Prediction};
 use reclamos::protocol::{self, agent as to_agent, customer as to_customer, history};
@@ -137,7 +137,7 @@ impl Bot {
         let mut bot = Bot::new();
         bot.line("12.345.678-5");
         bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
-        bot.hub(HubResult::LoggedIn(None));
+        bot.hub(HubResult::LoggedIn(Ok(None)));
         bot
     }
 }
@@ -171,9 +171,12 @@ fn login_asks_the_store_then_the_hub() {
     );
     assert_eq!(
         bot.stored(StoreResult::Customer(Ok(Some(jorge())))).0,
-        [Effect::Hub(HubOp::Login(jorge_rut()))]
+        [Effect::Hub(HubOp::Login {
+            rut: jorge_rut(),
+            chat: OpenChat::Ask
+        })]
     );
-    bot.hub(HubResult::LoggedIn(None));
+    bot.hub(HubResult::LoggedIn(Ok(None)));
     assert_eq!(
         bot.out.0[0],
         Effect::Console("Cliente Jorge Sandoval conectado.".into())
@@ -211,7 +214,7 @@ fn login_answers_table() {
         (
             "12.345.678-5",
             Some(StoreResult::Customer(Ok(Some(jorge())))),
-            Some(HubResult::LoggedIn(Some(Takeover::default()))),
+            Some(HubResult::LoggedIn(Ok(Some(Takeover::default())))),
             [
                 to_customer::hello("Jorge"),
                 to_customer::SESSION_RESUMED.to_string(),
@@ -367,7 +370,7 @@ fn the_second_factor_locks_and_can_be_disabled() {
     });
     open.line("12345678-5");
     open.stored(StoreResult::Customer(Ok(Some(jorge()))));
-    open.hub(HubResult::LoggedIn(None));
+    open.hub(HubResult::LoggedIn(Ok(None)));
     open.line("124578");
     open.stored(StoreResult::Request(Ok(Some(wifi()))));
     assert!(open
@@ -805,10 +808,12 @@ fn a_login_that_takes_a_session_over_says_what_it_kept() {
             backlog_bytes: 0,
         }),
         ended_chat: None,
+        resumed_chat: None,
     };
     let ended = Takeover {
         queued: None,
         ended_chat: Some("Ana".into()),
+        resumed_chat: None,
     };
     let plain = [hello.as_str(), to_customer::SESSION_RESUMED];
     let cut_short = [hello.as_str(), to_customer::SESSION_RESUMED, &cut];
@@ -821,7 +826,7 @@ fn a_login_that_takes_a_session_over_says_what_it_kept() {
         let mut bot = Bot::new();
         bot.line("12.345.678-5");
         bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
-        bot.hub(HubResult::LoggedIn(Some(takeover.clone())));
+        bot.hub(HubResult::LoggedIn(Ok(Some(takeover.clone()))));
         assert_eq!(bot.lines(), expected, "{takeover:?}");
         assert_eq!(
             bot.out.0[0],
@@ -842,7 +847,7 @@ fn a_login_that_takes_a_session_over_says_what_it_kept() {
     let mut bot = Bot::new();
     bot.line("12.345.678-5");
     bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
-    bot.hub(HubResult::LoggedIn(Some(Takeover {
+    bot.hub(HubResult::LoggedIn(Ok(Some(Takeover {
         queued: Some(KeptPlace {
             request: 9,
             position: 1,
@@ -850,11 +855,194 @@ fn a_login_that_takes_a_session_over_says_what_it_kept() {
             backlog_bytes: 0,
         }),
         ended_chat: None,
-    })));
+        resumed_chat: None,
+    }))));
     bot.step(Input::Event(CustomerEvent::Assigned {
         agent: "Ana".into(),
     }));
     assert_eq!(bot.lines(), [to_customer::assigned("Ana")]);
+}
+
+/// Jorge's login finds him chatting with Ana on another connection: asked for the serial.
+fn chatting_elsewhere() -> Bot {
+    let mut bot = Bot::new();
+    bot.line("12.345.678-5");
+    bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
+    bot.hub(HubResult::LoggedIn(Err(ChatElsewhere {
+        agent: "Ana".into(),
+    })));
+    assert_eq!(
+        bot.out.0,
+        [Effect::Store(StoreOp::SerialFailures(jorge_rut()))]
+    );
+    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures::default())));
+    assert_eq!(bot.lines(), [to_customer::chat_elsewhere("Ana")]);
+    // Still logging in: no customer yet, and the login's idle limit.
+    assert!(bot.conv().customer().is_none());
+    assert_eq!(bot.conv().idle(), Idle::Login);
+    bot
+}
+
+fn login_op(chat: OpenChat) -> Effect {
+    Effect::Hub(HubOp::Login {
+        rut: jorge_rut(),
+        chat,
+    })
+}
+
+#[test]
+fn a_chat_on_another_connection_moves_here_after_the_serial() {
+    let mut bot = chatting_elsewhere();
+    bot.line("hola?");
+    assert_eq!(bot.lines(), [to_customer::NOT_A_SERIAL]);
+    bot.line("999888777");
+    assert!(matches!(
+        bot.out.0.as_slice(),
+        [Effect::Store(StoreOp::SerialFailed { rut, .. })] if *rut == jorge_rut()
+    ));
+    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
+        count: 1,
+        locked_for: Duration::ZERO,
+        counted: true,
+    })));
+    assert_eq!(bot.lines(), [to_customer::serial_mismatch(2)]);
+    bot.line("100.200.300");
+    assert_eq!(
+        bot.out.0,
+        [
+            Effect::Record(StoreOp::SerialPassed(jorge_rut())),
+            login_op(OpenChat::Resume)
+        ]
+    );
+    bot.hub(HubResult::LoggedIn(Ok(Some(Takeover {
+        resumed_chat: Some(ResumedChat {
+            agent: "Ana".into(),
+            request: 9,
+        }),
+        ..Takeover::default()
+    }))));
+    let hello = to_customer::hello("Jorge");
+    let resumed = to_customer::chat_resumed("Ana");
+    assert_eq!(
+        bot.lines(),
+        [hello.as_str(), to_customer::SESSION_RESUMED, &resumed]
+    );
+    let console: Vec<_> = bot
+        .out
+        .0
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Console(line) => Some(line.as_ref()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        console,
+        [
+            protocol::console::session_taken_over("Jorge Sandoval"),
+            protocol::console::chat_resumed("Jorge Sandoval", "Ana")
+        ]
+    );
+    // The chat goes on: lines go to Ana, hers come here.
+    bot.line("sigo sin internet");
+    assert_eq!(
+        bot.out.0.last(),
+        Some(&Effect::Hub(HubOp::CustomerSays(
+            "sigo sin internet".into()
+        )))
+    );
+    bot.hub(HubResult::Routed(Ok(Routed::Agent("Ana".into()))));
+    bot.step(Input::Event(CustomerEvent::FromAgent {
+        agent: "Ana".into(),
+        text: "lo reviso".into(),
+    }));
+    assert_eq!(bot.lines(), [to_customer::from_agent("Ana", "lo reviso")]);
+}
+
+#[test]
+fn a_chat_on_another_connection_ends_when_the_customer_does_not_prove_who_they_are() {
+    let hello = to_customer::hello("Jorge");
+    let cut = to_customer::chat_cut("Ana");
+    let ended = Takeover {
+        ended_chat: Some("Ana".into()),
+        ..Takeover::default()
+    };
+    // "volver", "no", or the session's last wrong serial: logged in without the chat.
+    let last_wrong = |bot: &mut Bot| {
+        for count in 1..=3 {
+            bot.line("999888777");
+            bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
+                count,
+                locked_for: Duration::ZERO,
+                counted: true,
+            })));
+        }
+        assert_eq!(bot.lines()[0], to_customer::SECOND_FACTOR_LOCKED);
+    };
+    let locked = |bot: &mut Bot| {
+        bot.line("999888777");
+        bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
+            count: 3,
+            locked_for: Duration::from_secs(60),
+            counted: true,
+        })));
+        assert_eq!(bot.lines()[0], to_customer::serial_locked_for(1));
+    };
+    type GiveUp<'a> = &'a dyn Fn(&mut Bot);
+    let ways: [(&str, GiveUp); 4] = [
+        ("volver", &|bot| {
+            bot.line("volver");
+        }),
+        ("no", &|bot| {
+            bot.line("no");
+        }),
+        ("three wrong serials", &last_wrong),
+        ("locked", &locked),
+    ];
+    for (way, give_up) in ways {
+        let mut bot = chatting_elsewhere();
+        give_up(&mut bot);
+        assert_eq!(bot.out.0.last(), Some(&login_op(OpenChat::End)), "{way}");
+        bot.hub(HubResult::LoggedIn(Ok(Some(ended.clone()))));
+        assert_eq!(
+            bot.lines(),
+            with_menu(&[&hello, to_customer::SESSION_RESUMED, &cut]),
+            "{way}"
+        );
+    }
+    // The chat ended on its own meanwhile (the other connection dropped): said all the
+    // same.
+    let mut bot = chatting_elsewhere();
+    bot.line("volver");
+    bot.hub(HubResult::LoggedIn(Ok(None)));
+    assert_eq!(bot.lines(), with_menu(&[&hello, &cut]));
+}
+
+#[test]
+fn a_login_asks_about_a_chat_elsewhere_only_when_the_serial_can_prove_who_it_is() {
+    let nobody_serial = Customer {
+        id_serial: None,
+        ..jorge()
+    };
+    let open = Context {
+        policy: Policy {
+            second_factor: false,
+            ..Policy::default()
+        },
+        ..ctx()
+    };
+    let table = [
+        (ctx(), jorge(), OpenChat::Ask),
+        (ctx(), nobody_serial.clone(), OpenChat::End),
+        (open.clone(), jorge(), OpenChat::Resume),
+        (open, nobody_serial, OpenChat::Resume),
+    ];
+    for (ctx, customer, chat) in table {
+        let mut bot = Bot::with(ctx);
+        bot.line("12.345.678-5");
+        bot.stored(StoreResult::Customer(Ok(Some(customer.clone()))));
+        assert_eq!(bot.out.0, [login_op(chat)], "{customer:?}");
+    }
 }
 
 #[test]

@@ -518,7 +518,7 @@ fn both_options_of_a_question_are_done_in_order() {
         Input::Stored(StoreResult::Customer(Ok(Some(jorge)))),
         &mut out,
     );
-    conv = step(conv, Input::Hub(HubResult::LoggedIn(None)), &mut out);
+    conv = step(conv, Input::Hub(HubResult::LoggedIn(Ok(None))), &mut out);
     let prediction = Prediction {
         intent: Intent::ReiniciarServicios,
         confidence: 0.5,

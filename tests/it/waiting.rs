@@ -226,7 +226,7 @@ async fn a_takeover_in_the_queue_keeps_the_place() {
 }
 
 #[tokio::test]
-async fn a_takeover_in_a_chat_ends_it_as_a_disconnection() {
+async fn a_takeover_in_a_chat_that_gives_it_up_ends_it_as_a_disconnection() {
     let server = TestServer::start().await;
     let mut ana = server.agent("Ana").await;
     let mut old = server.logged_in(JORGE).await;
@@ -236,6 +236,11 @@ async fn a_takeover_in_a_chat_ends_it_as_a_disconnection() {
 
     let mut new = server.customer().await;
     new.send(JORGE).await;
+    new.expect(&to_customer::chat_elsewhere("Ana")).await;
+    // Not proving who it is: the chat goes on on the old connection meanwhile.
+    old.send("¿sigue ahí?").await;
+    ana.expect("Jorge Sandoval: ¿sigue ahí?").await;
+    new.send("volver").await;
     new.expect(&to_customer::hello("Jorge")).await;
     new.expect(to_customer::SESSION_RESUMED).await;
     new.expect(&to_customer::chat_cut("Ana")).await;
@@ -248,4 +253,56 @@ async fn a_takeover_in_a_chat_ends_it_as_a_disconnection() {
     new.send("3").await;
     new.expect(&to_customer::enqueued(1)).await;
     new.expect(&to_customer::assigned("Ana")).await;
+}
+
+#[tokio::test]
+async fn a_chat_moves_to_a_new_connection_after_the_serial() {
+    let server = TestServer::start().await;
+    let mut ana = server.agent("Ana").await;
+    let mut old = server.logged_in(JORGE).await;
+    old.send("3").await;
+    old.recv_until_contains(to_customer::ASSIGNED_START).await;
+    let lines = ana.recv_until(|l| l == to_agent::CHAT_HINT).await;
+    let request: u64 = lines[0]
+        .rsplit("solicitud ")
+        .next()
+        .and_then(|n| n.trim_end_matches('.').parse().ok())
+        .unwrap_or_else(|| panic!("no request in {lines:#?}"));
+    ana.send("Hola Jorge").await;
+    old.expect("Ana: Hola Jorge").await;
+
+    // Jorge's connection hangs; he logs in again from elsewhere.
+    let mut new = server.customer().await;
+    new.send(JORGE).await;
+    new.expect(&to_customer::chat_elsewhere("Ana")).await;
+    new.send("111222333").await;
+    new.expect(&to_customer::serial_mismatch(2)).await;
+    new.send(JORGE_SERIAL).await;
+    new.expect(&to_customer::hello("Jorge")).await;
+    new.expect(to_customer::SESSION_RESUMED).await;
+    new.expect(&to_customer::chat_resumed("Ana")).await;
+    old.expect(to_customer::TAKEN_OVER).await;
+    old.expect_closed().await;
+    ana.expect(&to_agent::customer_returned("Jorge Sandoval"))
+        .await;
+
+    // The same chat, both ways; the old connection's end did not end it.
+    new.send("sigo sin internet").await;
+    ana.expect("Jorge Sandoval: sigo sin internet").await;
+    ana.send("Lo reviso").await;
+    new.expect("Ana: Lo reviso").await;
+    ana.send(":chats").await;
+    let chats = ana.recv_until_contains("Jorge Sandoval").await;
+    assert!(
+        !chats.iter().any(|l| l.contains("(el cliente se fue)")),
+        "{chats:#?}"
+    );
+    // Ana closes it; the customer on the new connection hears it.
+    ana.send(":close").await;
+    new.recv_until_contains(to_customer::CHAT_ENDED_START).await;
+    let menu_end = to_customer::MENU[to_customer::MENU.len() - 1];
+    new.recv_until(|l| l == menu_end).await;
+    let transcript = server.registry().transcript(request).await.unwrap();
+    let said: Vec<&str> = transcript.iter().map(|l| l.text.as_str()).collect();
+    assert!(said.contains(&"sigo sin internet"), "{said:?}");
 }

@@ -117,7 +117,7 @@ fn results_reach_only_pending_states() {
     );
     assert_eq!(conv.phase, Phase::Menu);
     assert!(out.0.is_empty());
-    let conv = conv.step(Input::Hub(HubResult::LoggedIn(None)), &ctx, &mut out);
+    let conv = conv.step(Input::Hub(HubResult::LoggedIn(Ok(None))), &ctx, &mut out);
     assert_eq!(conv.phase, Phase::Menu);
     assert!(out.0.is_empty());
 }
