@@ -1176,6 +1176,12 @@ mod tests {
             hub.customer_says(SessionId(11), "hola".into()),
             Err(HubError::NotQueued)
         );
+        // The asking connection going (its login deadline, a hang-up) ends nothing.
+        assert_eq!(hub.customer_gone(SessionId(11)), None);
+        assert!(received(&mut agent_rx).is_empty());
+        assert!(received(&mut old).is_empty());
+        assert_eq!(hub.occupancy().chats, 1);
+        hub.customer_says(SessionId(1), "sigo".into()).unwrap();
     }
 
     #[test]
@@ -1239,8 +1245,13 @@ mod tests {
             received(&mut new),
             [CustomerEvent::TakenOver { kept: None }]
         );
+        let told = received(&mut agent_rx);
+        assert!(
+            matches!(told.as_slice(), [AgentEvent::CustomerReturned { .. }]),
+            "{told:?}"
+        );
         hub.customer_gone(SessionId(11));
-        received(&mut agent_rx);
+        assert!(received(&mut agent_rx).is_empty());
         assert_eq!(hub.occupancy().chats, 1);
         // The owner's going ends the chat as a disconnection.
         hub.customer_gone(SessionId(21));

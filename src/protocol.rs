@@ -170,10 +170,15 @@ pub mod customer {
     pub const SESSION_RESUMED: &str =
         bot!("Retomamos su sesión: cerramos la conexión anterior con su RUT.");
 
-    /// At login: the RUT is chatting with `agent` on another connection; it goes on here
-    /// only after the identity card's serial number.
-    pub fn chat_elsewhere(agent: &str) -> String {
-        format!("{BOT}Su conversación con el ejecutivo {agent} sigue abierta en otra conexión. Para continuarla aquí, ingrese el número de serie de su cédula de identidad. Si escribe \"volver\", esa conversación termina y verá el menú.")
+    /// At login: the RUT is chatting on another connection; it goes on here only after the
+    /// identity card's serial number (the executive is not named: whoever typed the RUT has
+    /// proved nothing yet).
+    pub const CHAT_ELSEWHERE: &str = bot!("Su conversación con un ejecutivo sigue abierta en otra conexión. Para continuarla aquí, ingrese el número de serie de su cédula de identidad. Si escribe \"volver\", esa conversación termina y verá el menú.");
+
+    /// A chat on another connection ended: given up at login, or ended by other means
+    /// while the serial number was typed.
+    pub fn chat_over(agent: &str) -> String {
+        format!("{BOT}Su conversación con el ejecutivo {agent} terminó. Si lo necesita, pida de nuevo un ejecutivo con la opción 3.")
     }
 
     /// The chat of the old connection goes on in this one.

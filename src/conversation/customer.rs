@@ -109,12 +109,8 @@ enum Pending {
     FindCustomer { rut: Rut },
     /// [`StoreOp::RegisterCustomer`].
     Register { rut: Rut },
-    /// [`HubOp::Login`] for a customer found in the store; `agent` when they were told
-    /// that their chat with that executive is on another connection.
-    Login {
-        customer: Customer,
-        agent: Option<String>,
-    },
+    /// [`HubOp::Login`] for a customer found in the store.
+    Login { customer: Customer, chat: ChatNote },
     /// [`StoreOp::SerialFailures`] before asking for the serial that resumes a chat.
     ResumeCheck { customer: Customer, agent: String },
     /// [`StoreOp::SerialFailed`] after a wrong serial at [`Phase::AwaitResume`].
@@ -161,6 +157,18 @@ enum Pending {
     ChatSays { request: RequestId, agent: String },
     /// [`HubOp::CustomerEndsChat`].
     EndChat { request: RequestId, agent: String },
+}
+
+/// What a login was told about a chat of the customer's on another connection.
+#[derive(Debug, Clone, PartialEq)]
+enum ChatNote {
+    /// Nothing.
+    None,
+    /// The customer proved who they are to take over the chat with this executive.
+    Resuming(String),
+    /// The customer gave the chat up, or could not prove who they are, and was told it
+    /// ends.
+    GaveUp,
 }
 
 /// What the conversation knows about its customer across phases.
@@ -423,21 +431,21 @@ impl Session {
     /// Logged in; when the RUT had a session on another connection, this one took it over
     /// (a place in the queue goes on here; the identity card's serial number is asked
     /// again before any secret, as on any new session).
-    /// `told` is the executive this connection was told the customer chats with elsewhere
-    /// (that chat may have ended since).
+    /// `chat` is what this connection was told about a chat on another one (which may
+    /// have ended since).
     fn on_login(
         &mut self,
         customer: Customer,
         takeover: Option<Takeover>,
-        told: Option<String>,
+        chat: ChatNote,
         out: &mut Effects,
     ) -> Phase {
         let Some(takeover) = takeover else {
             out.console(protocol::console::customer_connected(&customer.name));
             out.send(say::hello(customer.first_name()));
             self.customer = Some(customer);
-            if let Some(agent) = told {
-                out.send(say::chat_cut(&agent));
+            if let ChatNote::Resuming(agent) = chat {
+                out.send(say::chat_over(&agent));
             }
             show_menu(out);
             return Phase::Menu;
@@ -468,8 +476,11 @@ impl Session {
                 told_backlog: false,
             };
         }
-        if let Some(agent) = takeover.ended_chat.or(told) {
-            out.send(say::chat_cut(&agent));
+        match (chat, takeover.ended_chat) {
+            // The chat ended by other means while the serial was typed.
+            (ChatNote::Resuming(agent), _) => out.send(say::chat_over(&agent)),
+            (ChatNote::None, Some(agent)) => out.send(say::chat_cut(&agent)),
+            (ChatNote::GaveUp, _) | (ChatNote::None, None) => {}
         }
         show_menu(out);
         Phase::Menu
@@ -490,20 +501,20 @@ impl Session {
         match failures {
             Ok(failures) if !failures.locked_for.is_zero() => {
                 out.send(say::serial_locked_for(whole_minutes(failures.locked_for)));
-                give_up_chat(customer, agent, out)
+                give_up_chat(customer, &agent, out)
             }
             Ok(_) if self.serial_attempts < ctx.policy.max_serial_attempts => {
-                out.send(say::chat_elsewhere(&agent));
+                out.send(say::CHAT_ELSEWHERE);
                 Phase::AwaitResume { customer, agent }
             }
             Ok(_) => {
-                out.send(say::SECOND_FACTOR_LOCKED);
-                give_up_chat(customer, agent, out)
+                out.send(say::SERIAL_MISMATCH_START);
+                give_up_chat(customer, &agent, out)
             }
-            // Unknown: the chat stays locked.
+            // Unknown: nothing is taken over, nothing ends; the customer may try again.
             Err(StoreFailed) => {
                 out.send(say::APOLOGY);
-                give_up_chat(customer, agent, out)
+                Phase::AwaitRut
             }
         }
     }
@@ -518,7 +529,7 @@ impl Session {
         out: &mut Effects,
     ) -> Phase {
         if nlu::is_cancel(text) || nlu::yes_no(text) == Some(false) {
-            return give_up_chat(customer, agent, out);
+            return give_up_chat(customer, &agent, out);
         }
         if !looks_like_serial(text) {
             out.send(say::NOT_A_SERIAL);
@@ -534,7 +545,7 @@ impl Session {
             });
             return Phase::Pending(Pending::Login {
                 customer,
-                agent: Some(agent),
+                chat: ChatNote::Resuming(agent),
             });
         }
         self.serial_attempts += 1;
@@ -564,7 +575,7 @@ impl Session {
             Ok(failures) if !failures.locked_for.is_zero() => {
                 tracing::warn!("second factor locked after wrong serial numbers");
                 out.send(say::serial_locked_for(whole_minutes(failures.locked_for)));
-                give_up_chat(customer, agent, out)
+                give_up_chat(customer, &agent, out)
             }
             Ok(failures) if session_left > 0 => {
                 let left = (every - failures.count % every).min(session_left);
@@ -572,12 +583,12 @@ impl Session {
                 Phase::AwaitResume { customer, agent }
             }
             Ok(_) => {
-                out.send(say::SECOND_FACTOR_LOCKED);
-                give_up_chat(customer, agent, out)
+                out.send(say::SERIAL_MISMATCH_START);
+                give_up_chat(customer, &agent, out)
             }
             Err(StoreFailed) => {
                 out.send(say::APOLOGY);
-                give_up_chat(customer, agent, out)
+                Phase::AwaitRut
             }
         }
     }
@@ -1532,8 +1543,8 @@ impl Session {
 
     fn on_hub(&mut self, pending: Pending, result: HubResult, out: &mut Effects) -> Phase {
         match (pending, result) {
-            (Pending::Login { customer, agent }, HubResult::LoggedIn(Ok(takeover))) => {
-                self.on_login(customer, takeover, agent, out)
+            (Pending::Login { customer, chat }, HubResult::LoggedIn(Ok(takeover))) => {
+                self.on_login(customer, takeover, chat, out)
             }
             // Asked first and the RUT is chatting elsewhere: wrong serials are counted per
             // RUT in the store, so they are read before asking for one.
@@ -1771,13 +1782,14 @@ fn close_request(request: RequestId) -> StoreOp {
 }
 
 /// Logs `customer` in. A chat of theirs on another connection is asked about first when
-/// the serial number can prove who this is; with the second factor off it simply moves
-/// here (the RUT is all anyone is asked then), and without a serial on file it ends.
+/// the identity card's serial number can prove who this is; otherwise (no serial on file,
+/// or the second factor off) the login proves no more than the RUT, and the chat ends as a
+/// disconnection would.
 fn login(customer: Customer, ctx: &Context, out: &mut Effects) -> Phase {
-    let chat = match (ctx.policy.second_factor, customer.id_serial.is_some()) {
-        (false, _) => OpenChat::Resume,
-        (true, true) => OpenChat::Ask,
-        (true, false) => OpenChat::End,
+    let chat = if ctx.policy.second_factor && customer.id_serial.is_some() {
+        OpenChat::Ask
+    } else {
+        OpenChat::End
     };
     out.hub(HubOp::Login {
         rut: customer.rut,
@@ -1785,20 +1797,21 @@ fn login(customer: Customer, ctx: &Context, out: &mut Effects) -> Phase {
     });
     Phase::Pending(Pending::Login {
         customer,
-        agent: None,
+        chat: ChatNote::None,
     })
 }
 
-/// Logs in without the chat on the other connection, which ends as a disconnection would
-/// (the login then says so).
-fn give_up_chat(customer: Customer, agent: String, out: &mut Effects) -> Phase {
+/// Logs in without the chat with `agent` on the other connection, which ends as a
+/// disconnection would; the customer is told so here.
+fn give_up_chat(customer: Customer, agent: &str, out: &mut Effects) -> Phase {
+    out.send(say::chat_over(agent));
     out.hub(HubOp::Login {
         rut: customer.rut,
         chat: OpenChat::End,
     });
     Phase::Pending(Pending::Login {
         customer,
-        agent: Some(agent),
+        chat: ChatNote::GaveUp,
     })
 }
 

@@ -876,7 +876,7 @@ fn chatting_elsewhere() -> Bot {
         [Effect::Store(StoreOp::SerialFailures(jorge_rut()))]
     );
     bot.stored(StoreResult::SerialFailures(Ok(SerialFailures::default())));
-    assert_eq!(bot.lines(), [to_customer::chat_elsewhere("Ana")]);
+    assert_eq!(bot.lines(), [to_customer::CHAT_ELSEWHERE]);
     // Still logging in: no customer yet, and the login's idle limit.
     assert!(bot.conv().customer().is_none());
     assert_eq!(bot.conv().idle(), Idle::Login);
@@ -962,7 +962,7 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
 #[test]
 fn a_chat_on_another_connection_ends_when_the_customer_does_not_prove_who_they_are() {
     let hello = to_customer::hello("Jorge");
-    let cut = to_customer::chat_cut("Ana");
+    let over = to_customer::chat_over("Ana");
     let ended = Takeover {
         ended_chat: Some("Ana".into()),
         ..Takeover::default()
@@ -977,7 +977,7 @@ fn a_chat_on_another_connection_ends_when_the_customer_does_not_prove_who_they_a
                 counted: true,
             })));
         }
-        assert_eq!(bot.lines()[0], to_customer::SECOND_FACTOR_LOCKED);
+        assert_eq!(bot.lines()[0], to_customer::SERIAL_MISMATCH_START);
     };
     let locked = |bot: &mut Bot| {
         bot.line("999888777");
@@ -1002,24 +1002,58 @@ fn a_chat_on_another_connection_ends_when_the_customer_does_not_prove_who_they_a
     for (way, give_up) in ways {
         let mut bot = chatting_elsewhere();
         give_up(&mut bot);
+        assert_eq!(bot.lines().last(), Some(&over.as_str()), "{way}");
         assert_eq!(bot.out.0.last(), Some(&login_op(OpenChat::End)), "{way}");
         bot.hub(HubResult::LoggedIn(Ok(Some(ended.clone()))));
         assert_eq!(
             bot.lines(),
-            with_menu(&[&hello, to_customer::SESSION_RESUMED, &cut]),
+            with_menu(&[&hello, to_customer::SESSION_RESUMED]),
             "{way}"
         );
     }
-    // The chat ended on its own meanwhile (the other connection dropped): said all the
-    // same.
+    // The chat ended by other means while the serial was typed: said so.
     let mut bot = chatting_elsewhere();
-    bot.line("volver");
+    bot.line("100200300");
     bot.hub(HubResult::LoggedIn(Ok(None)));
-    assert_eq!(bot.lines(), with_menu(&[&hello, &cut]));
+    assert_eq!(bot.lines(), with_menu(&[&hello, &over]));
+}
+
+#[test]
+fn a_store_fault_while_resuming_takes_nothing_over_and_ends_nothing() {
+    // Reading the wrong serials fails: no login, back to the RUT prompt.
+    let mut bot = Bot::new();
+    bot.line("12.345.678-5");
+    bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
+    bot.hub(HubResult::LoggedIn(Err(ChatElsewhere {
+        agent: "Ana".into(),
+    })));
+    bot.stored(StoreResult::SerialFailures(Err(StoreFailed)));
+    assert_eq!(
+        bot.out.0,
+        [Effect::Send(Cow::Borrowed(to_customer::APOLOGY))]
+    );
+    bot.line("12.345.678-5");
+    assert_eq!(
+        bot.out.0,
+        [Effect::Store(StoreOp::FindCustomer(jorge_rut()))]
+    );
+    // Counting a wrong one fails: the same.
+    let mut bot = chatting_elsewhere();
+    bot.line("999888777");
+    bot.stored(StoreResult::SerialFailures(Err(StoreFailed)));
+    assert_eq!(
+        bot.out.0,
+        [Effect::Send(Cow::Borrowed(to_customer::APOLOGY))]
+    );
+    assert_eq!(bot.conv().idle(), Idle::Login);
+    // Leaving there leaves the hub alone but for this connection's own going.
+    bot.step(Input::Disconnected);
+    assert_eq!(bot.out.0, [Effect::Hub(HubOp::CustomerGone)]);
 }
 
 #[test]
 fn a_login_asks_about_a_chat_elsewhere_only_when_the_serial_can_prove_who_it_is() {
+    // Otherwise the chat ends: a login that proves no more than the RUT never gets it.
     let nobody_serial = Customer {
         id_serial: None,
         ..jorge()
@@ -1034,8 +1068,8 @@ fn a_login_asks_about_a_chat_elsewhere_only_when_the_serial_can_prove_who_it_is(
     let table = [
         (ctx(), jorge(), OpenChat::Ask),
         (ctx(), nobody_serial.clone(), OpenChat::End),
-        (open.clone(), jorge(), OpenChat::Resume),
-        (open, nobody_serial, OpenChat::Resume),
+        (open.clone(), jorge(), OpenChat::End),
+        (open, nobody_serial, OpenChat::End),
     ];
     for (ctx, customer, chat) in table {
         let mut bot = Bot::with(ctx);

@@ -236,14 +236,14 @@ async fn a_takeover_in_a_chat_that_gives_it_up_ends_it_as_a_disconnection() {
 
     let mut new = server.customer().await;
     new.send(JORGE).await;
-    new.expect(&to_customer::chat_elsewhere("Ana")).await;
+    new.expect(to_customer::CHAT_ELSEWHERE).await;
     // Not proving who it is: the chat goes on on the old connection meanwhile.
     old.send("¿sigue ahí?").await;
     ana.expect("Jorge Sandoval: ¿sigue ahí?").await;
     new.send("volver").await;
+    new.expect(&to_customer::chat_over("Ana")).await;
     new.expect(&to_customer::hello("Jorge")).await;
     new.expect(to_customer::SESSION_RESUMED).await;
-    new.expect(&to_customer::chat_cut("Ana")).await;
     new.expect_menu().await;
     old.expect(to_customer::TAKEN_OVER).await;
     old.expect_closed().await;
@@ -274,7 +274,7 @@ async fn a_chat_moves_to_a_new_connection_after_the_serial() {
     // Jorge's connection hangs; he logs in again from elsewhere.
     let mut new = server.customer().await;
     new.send(JORGE).await;
-    new.expect(&to_customer::chat_elsewhere("Ana")).await;
+    new.expect(to_customer::CHAT_ELSEWHERE).await;
     new.send("111222333").await;
     new.expect(&to_customer::serial_mismatch(2)).await;
     new.send(JORGE_SERIAL).await;
