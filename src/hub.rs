@@ -108,6 +108,9 @@ struct CustomerEntry {
     /// When they started waiting and at which position, when they did not get an
     /// executive at once (their hand-off is then a sample of the wait).
     waiting_since: Option<(Instant, usize)>,
+    /// The customer's lines routed to an executive for this request (see
+    /// [`ResumedChat::chat_lines`]).
+    chat_lines: usize,
 }
 
 /// A logged-in customer session.
@@ -335,6 +338,7 @@ impl Hub {
                         takeover.resumed_chat = Some(ResumedChat {
                             agent: agent.name.clone(),
                             request: chat.request,
+                            chat_lines: entry.chat_lines,
                         });
                         out.push(Delivery::Agent(
                             agent.outbox.clone(),
@@ -384,6 +388,7 @@ impl Hub {
                     position,
                     previous_agent: None,
                     waiting_since: None,
+                    chat_lines: 0,
                 },
             );
             self.dispatch(&mut state, &mut out, now);
@@ -435,6 +440,7 @@ impl Hub {
                     Routed::Backlog
                 }
                 Some(agent) => {
+                    entry.chat_lines += 1;
                     let chat = chat_info(&entry.ticket);
                     let agent = state.agents.get(&agent).ok_or(HubError::NotChatting)?;
                     out.push(Delivery::Agent(
@@ -1191,16 +1197,19 @@ mod tests {
         let takeover = hub
             .login(customer_rut(1), SessionId(11), outbox, OpenChat::Resume)
             .unwrap();
-        let resumed = Some(ResumedChat {
-            agent: "Ana".into(),
-            request: 1,
-        });
+        let resumed = |chat_lines| {
+            Some(ResumedChat {
+                agent: "Ana".into(),
+                request: 1,
+                chat_lines,
+            })
+        };
         assert_eq!(
             takeover,
             Some(Takeover {
                 queued: None,
                 ended_chat: None,
-                resumed_chat: resumed.clone(),
+                resumed_chat: resumed(0),
             })
         );
         assert_eq!(
@@ -1240,7 +1249,8 @@ mod tests {
         let again = hub
             .login(customer_rut(1), SessionId(21), outbox, OpenChat::Resume)
             .unwrap();
-        assert_eq!(again.and_then(|t| t.resumed_chat), resumed);
+        // The line sent from session 11 counts for the transcript's bound.
+        assert_eq!(again.and_then(|t| t.resumed_chat), resumed(1));
         assert_eq!(
             received(&mut new),
             [CustomerEvent::TakenOver { kept: None }]

@@ -457,6 +457,8 @@ impl Session {
             out.console(protocol::console::chat_resumed(&customer.name, &chat.agent));
             out.send(say::chat_resumed(&chat.agent));
             self.customer = Some(customer);
+            // The transcript's bound counts the lines sent from the old connection too.
+            self.transcript = Some(TranscriptCount::carried(chat.request, chat.chat_lines));
             return Phase::Chatting {
                 request: chat.request,
                 agent: chat.agent,

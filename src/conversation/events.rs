@@ -189,6 +189,9 @@ pub struct ResumedChat {
     pub agent: String,
     /// The request the chat is about.
     pub request: RequestId,
+    /// The customer's lines that reached the executive for this request so far (they count
+    /// against the transcript's bound on the new connection too).
+    pub chat_lines: usize,
 }
 
 /// What a login does with a chat that another session of the same RUT is in.

@@ -71,6 +71,17 @@ impl TranscriptCount {
         }
     }
 
+    /// The count of a chat that moved from another connection, with `lines` of the
+    /// customer's already sent (telling again that later ones are not kept is right: this
+    /// connection was not told).
+    fn carried(request: RequestId, lines: usize) -> TranscriptCount {
+        TranscriptCount {
+            request,
+            lines,
+            told_full: false,
+        }
+    }
+
     /// Counts one more line against `max`.
     fn keep(&mut self, max: usize) -> Keep {
         if self.lines < max {

@@ -918,6 +918,7 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
         resumed_chat: Some(ResumedChat {
             agent: "Ana".into(),
             request: 9,
+            chat_lines: 1,
         }),
         ..Takeover::default()
     }))));
@@ -946,10 +947,15 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
     // The chat goes on: lines go to Ana, hers come here.
     bot.line("sigo sin internet");
     assert_eq!(
-        bot.out.0.last(),
-        Some(&Effect::Hub(HubOp::CustomerSays(
-            "sigo sin internet".into()
-        )))
+        bot.out.0,
+        [
+            Effect::Record(StoreOp::AppendTranscript {
+                request: 9,
+                speaker: "Jorge Sandoval".into(),
+                text: "sigo sin internet".into()
+            }),
+            Effect::Hub(HubOp::CustomerSays("sigo sin internet".into()))
+        ]
     );
     bot.hub(HubResult::Routed(Ok(Routed::Agent("Ana".into()))));
     bot.step(Input::Event(CustomerEvent::FromAgent {
@@ -1016,6 +1022,37 @@ fn a_chat_on_another_connection_ends_when_the_customer_does_not_prove_who_they_a
     bot.line("100200300");
     bot.hub(HubResult::LoggedIn(Ok(None)));
     assert_eq!(bot.lines(), with_menu(&[&hello, &over]));
+}
+
+#[test]
+fn a_resumed_chat_keeps_counting_the_transcript_bound() {
+    let ctx = Context {
+        policy: Policy {
+            max_transcript_lines: 2,
+            ..Policy::default()
+        },
+        ..ctx()
+    };
+    let mut bot = Bot::with(ctx);
+    bot.line("12.345.678-5");
+    bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
+    bot.hub(HubResult::LoggedIn(Ok(Some(Takeover {
+        resumed_chat: Some(ResumedChat {
+            agent: "Ana".into(),
+            request: 9,
+            chat_lines: 2,
+        }),
+        ..Takeover::default()
+    }))));
+    // Two lines were kept from the old connection: this one is not, and it says so once.
+    bot.line("sigo aquí");
+    assert_eq!(
+        bot.out.0,
+        [
+            Effect::Send(Cow::Borrowed(to_customer::TRANSCRIPT_FULL)),
+            Effect::Hub(HubOp::CustomerSays("sigo aquí".into()))
+        ]
+    );
 }
 
 #[test]
