@@ -149,7 +149,7 @@ struct State {
     /// Sessions taken over and not gone yet, with the request whose place they lost (the
     /// notice is repeated to them when they go, in case their connection ended before
     /// reading it).
-    taken_over: HashMap<SessionId, Option<RequestId>>,
+    taken_over: HashMap<SessionId, (Option<RequestId>, bool)>,
     /// Sessions that resumed another session's chat, with the key the chat keeps (the
     /// executives' desks know it by that key). Removed when the session goes.
     resumed: HashMap<SessionId, SessionId>,
@@ -358,11 +358,12 @@ impl Hub {
             }
         }
         let kept = takeover.queued.map(|place| place.request);
-        state.taken_over.insert(old, kept);
+        let chat_moved = takeover.resumed_chat.is_some();
+        state.taken_over.insert(old, (kept, chat_moved));
         if let Some(outbox) = old_outbox {
             out.push(Delivery::Customer(
                 outbox,
-                CustomerEvent::TakenOver { kept },
+                CustomerEvent::TakenOver { kept, chat_moved },
             ));
         }
         takeover
@@ -506,7 +507,7 @@ impl Hub {
             let notice = state
                 .taken_over
                 .remove(&session)
-                .map(|kept| CustomerEvent::TakenOver { kept });
+                .map(|(kept, chat_moved)| CustomerEvent::TakenOver { kept, chat_moved });
             if let Some(holder) = state.rut_of.remove(&session) {
                 if state.logged_in.get(&holder.rut) == Some(&session) {
                     state.logged_in.remove(&holder.rut);
@@ -969,14 +970,20 @@ mod tests {
         assert_eq!(login(&hub, 12_345_678, second), Some(Takeover::default()));
         assert_eq!(
             received(&mut told),
-            [CustomerEvent::TakenOver { kept: None }]
+            [CustomerEvent::TakenOver {
+                kept: None,
+                chat_moved: false
+            }]
         );
         assert_eq!(logins(&hub), 1);
         // The old session's clean-up does not free the RUT the new one holds, and hears the
         // notice again (once) in case its connection ended before reading it.
         assert_eq!(
             hub.customer_gone(first),
-            Some(CustomerEvent::TakenOver { kept: None })
+            Some(CustomerEvent::TakenOver {
+                kept: None,
+                chat_moved: false
+            })
         );
         assert_eq!(hub.customer_gone(first), None);
         assert_eq!(logins(&hub), 1);
@@ -1060,13 +1067,19 @@ mod tests {
         );
         assert_eq!(
             received(&mut old[1]),
-            [CustomerEvent::TakenOver { kept: Some(2) }]
+            [CustomerEvent::TakenOver {
+                kept: Some(2),
+                chat_moved: false
+            }]
         );
         assert_eq!(names_waiting(&hub), ["Cliente 1", "Cliente 2", "Cliente 3"]);
         // The old session's clean-up leaves the kept place alone.
         assert_eq!(
             hub.customer_gone(SessionId(2)),
-            Some(CustomerEvent::TakenOver { kept: Some(2) })
+            Some(CustomerEvent::TakenOver {
+                kept: Some(2),
+                chat_moved: false
+            })
         );
         assert_eq!(hub.queue().len(), 3);
         assert_eq!(
@@ -1125,7 +1138,10 @@ mod tests {
         );
         assert_eq!(
             received(&mut old),
-            [CustomerEvent::TakenOver { kept: None }]
+            [CustomerEvent::TakenOver {
+                kept: None,
+                chat_moved: false
+            }]
         );
         let left = received(&mut agent_rx);
         assert!(
@@ -1214,7 +1230,10 @@ mod tests {
         );
         assert_eq!(
             received(&mut old),
-            [CustomerEvent::TakenOver { kept: None }]
+            [CustomerEvent::TakenOver {
+                kept: None,
+                chat_moved: true
+            }]
         );
         let told = received(&mut agent_rx);
         assert!(
@@ -1224,7 +1243,10 @@ mod tests {
         // The old connection's clean-up leaves the chat to the new one.
         assert_eq!(
             hub.customer_gone(SessionId(1)),
-            Some(CustomerEvent::TakenOver { kept: None })
+            Some(CustomerEvent::TakenOver {
+                kept: None,
+                chat_moved: true
+            })
         );
         assert!(received(&mut agent_rx).is_empty());
         assert_eq!(hub.occupancy().chats, 1);
@@ -1253,7 +1275,10 @@ mod tests {
         assert_eq!(again.and_then(|t| t.resumed_chat), resumed(1));
         assert_eq!(
             received(&mut new),
-            [CustomerEvent::TakenOver { kept: None }]
+            [CustomerEvent::TakenOver {
+                kept: None,
+                chat_moved: true
+            }]
         );
         let told = received(&mut agent_rx);
         assert!(

@@ -166,6 +166,9 @@ pub mod customer {
     /// To the old connection when the customer's RUT logged in on another one, which
     /// takes the session over (this connection closes next).
     pub const TAKEN_OVER: &str = bot!("Se inició sesión con su RUT desde otra conexión, que continúa su atención. Cerramos esta conexión.");
+    /// To the old connection when a login that could not prove more than the RUT took the
+    /// session over and ended its chat (this connection closes next).
+    pub const TAKEN_OVER_CHAT_ENDED: &str = bot!("Se inició sesión con su RUT desde otra conexión y su conversación con el ejecutivo terminó. Cerramos esta conexión.");
     /// To the new connection that took a session over (after [`hello`]).
     pub const SESSION_RESUMED: &str =
         bot!("Retomamos su sesión: cerramos la conexión anterior con su RUT.");
@@ -173,10 +176,16 @@ pub mod customer {
     /// At login: the RUT is chatting on another connection; it goes on here only after the
     /// identity card's serial number (the executive is not named: whoever typed the RUT has
     /// proved nothing yet).
-    pub const CHAT_ELSEWHERE: &str = bot!("Su conversación con un ejecutivo sigue abierta en otra conexión. Para continuarla aquí, ingrese el número de serie de su cédula de identidad. Si escribe \"volver\", esa conversación termina y verá el menú.");
+    pub const CHAT_ELSEWHERE: &str = bot!("Su conversación con un ejecutivo sigue abierta en otra conexión. Para continuarla aquí, ingrese el número de serie de su cédula de identidad, o escriba \"volver\" para dejarla donde está.");
 
-    /// A chat on another connection ended: given up at login, or ended by other means
-    /// while the serial number was typed.
+    /// At [`CHAT_ELSEWHERE`], "volver": nothing is taken over (the login starts again).
+    pub const RESUME_DECLINED: &str = bot!("No iniciamos sesión en esta conexión: su conversación con un ejecutivo sigue abierta en la otra. Puede terminarla allí escribiendo \"salir\", o ingresar de nuevo su RUT y el número de serie de su cédula para continuarla aquí.");
+    /// At [`CHAT_ELSEWHERE`], the serial number could not be proved (wrong ones, or locked):
+    /// the chat stays on the other connection and this one closes.
+    pub const RESUME_REFUSED: &str = bot!("Sin el número de serie no podemos continuar aquí su conversación, que sigue abierta en la otra conexión. Cerramos esta conexión.");
+
+    /// A chat on another connection ended by other means while the serial number was
+    /// typed.
     pub fn chat_over(agent: &str) -> String {
         format!("{BOT}Su conversación con el ejecutivo {agent} terminó. Si lo necesita, pida de nuevo un ejecutivo con la opción 3.")
     }
@@ -940,6 +949,12 @@ pub mod console {
         format!("Ejecutivo {old} ahora se llama {new}.")
     }
 
+    /// A new connection with a customer's RUT did not prove who it is (declined, wrong
+    /// serials, or locked): the chat goes on on the old connection.
+    pub fn resume_declined(name: &str) -> String {
+        format!("Cliente {name}: una nueva conexión con su RUT no confirmó su identidad; su conversación sigue en la conexión anterior.")
+    }
+
     /// A customer took their chat over to a new connection (after [`session_taken_over`]).
     pub fn chat_resumed(name: &str, agent: &str) -> String {
         format!("Cliente {name} retomó su conversación con el ejecutivo {agent} desde una nueva conexión.")
@@ -1020,6 +1035,12 @@ pub mod history {
     /// The customer logged in on another connection while in the queue or a chat, and
     /// the old connection was closed (a wait that was not kept is closed right after).
     pub const TAKEN_OVER: &str = "El cliente retomó su sesión desde otra conexión.";
+    /// The customer's chat moved to a new connection of theirs (after the serial number).
+    pub const CHAT_RESUMED: &str = "El cliente retomó la conversación desde otra conexión.";
+    /// A login with the customer's RUT that could prove no more than the RUT ended the
+    /// chat.
+    pub const TAKEN_OVER_CHAT_ENDED: &str =
+        "La conversación terminó: se inició sesión con el RUT del cliente desde otra conexión.";
     /// An executive restarted the services.
     pub const AGENT_RESTART: &str =
         "Reinicio de servicios (Internet, TV y Telefonía) hecho por el ejecutivo.";

@@ -166,9 +166,6 @@ enum ChatNote {
     None,
     /// The customer proved who they are to take over the chat with this executive.
     Resuming(String),
-    /// The customer gave the chat up, or could not prove who they are, and was told it
-    /// ends.
-    GaveUp,
 }
 
 /// What the conversation knows about its customer across phases.
@@ -482,13 +479,16 @@ impl Session {
             // The chat ended by other means while the serial was typed.
             (ChatNote::Resuming(agent), _) => out.send(say::chat_over(&agent)),
             (ChatNote::None, Some(agent)) => out.send(say::chat_cut(&agent)),
-            (ChatNote::GaveUp, _) | (ChatNote::None, None) => {}
+            (ChatNote::None, None) => {}
         }
         show_menu(out);
         Phase::Menu
     }
 
     // --- a chat on another connection --------------------------------------------------
+    //
+    // Nothing ends that chat without the serial: whoever typed the RUT may not be the
+    // customer. Declining or failing leaves it where it is, on the other connection.
 
     /// The RUT is chatting on another connection: ask for the serial that moves the chat
     /// here, unless this RUT's serials are locked.
@@ -503,17 +503,14 @@ impl Session {
         match failures {
             Ok(failures) if !failures.locked_for.is_zero() => {
                 out.send(say::serial_locked_for(whole_minutes(failures.locked_for)));
-                give_up_chat(customer, &agent, out)
+                refuse_resume(&customer, out)
             }
             Ok(_) if self.serial_attempts < ctx.policy.max_serial_attempts => {
                 out.send(say::CHAT_ELSEWHERE);
                 Phase::AwaitResume { customer, agent }
             }
-            Ok(_) => {
-                out.send(say::SERIAL_MISMATCH_START);
-                give_up_chat(customer, &agent, out)
-            }
-            // Unknown: nothing is taken over, nothing ends; the customer may try again.
+            Ok(_) => refuse_resume(&customer, out),
+            // Unknown: nothing is taken over; the customer may try again.
             Err(StoreFailed) => {
                 out.send(say::APOLOGY);
                 Phase::AwaitRut
@@ -531,7 +528,9 @@ impl Session {
         out: &mut Effects,
     ) -> Phase {
         if nlu::is_cancel(text) || nlu::yes_no(text) == Some(false) {
-            return give_up_chat(customer, &agent, out);
+            out.console(protocol::console::resume_declined(&customer.name));
+            out.send(say::RESUME_DECLINED);
+            return Phase::AwaitRut;
         }
         if !looks_like_serial(text) {
             out.send(say::NOT_A_SERIAL);
@@ -561,8 +560,8 @@ impl Session {
         Phase::Pending(Pending::ResumeFailed { customer, agent })
     }
 
-    /// A wrong serial at [`Phase::AwaitResume`] was counted: tries left, or the chat on
-    /// the other connection ends and this one logs in.
+    /// A wrong serial at [`Phase::AwaitResume`] was counted: tries left, or this
+    /// connection closes and the chat stays where it is.
     fn on_resume_failed(
         &mut self,
         customer: Customer,
@@ -577,7 +576,7 @@ impl Session {
             Ok(failures) if !failures.locked_for.is_zero() => {
                 tracing::warn!("second factor locked after wrong serial numbers");
                 out.send(say::serial_locked_for(whole_minutes(failures.locked_for)));
-                give_up_chat(customer, &agent, out)
+                refuse_resume(&customer, out)
             }
             Ok(failures) if session_left > 0 => {
                 let left = (every - failures.count % every).min(session_left);
@@ -586,7 +585,7 @@ impl Session {
             }
             Ok(_) => {
                 out.send(say::SERIAL_MISMATCH_START);
-                give_up_chat(customer, &agent, out)
+                refuse_resume(&customer, out)
             }
             Err(StoreFailed) => {
                 out.send(say::APOLOGY);
@@ -1646,8 +1645,8 @@ impl Session {
 
     /// Handles an event from the hub (queue moves, executive messages...).
     fn on_event(&mut self, phase: Phase, event: CustomerEvent, out: &mut Effects) -> Phase {
-        if let CustomerEvent::TakenOver { kept } = event {
-            return self.on_taken_over(phase, kept, out);
+        if let CustomerEvent::TakenOver { kept, chat_moved } = event {
+            return self.on_taken_over(phase, kept, chat_moved, out);
         }
         let request = match &phase {
             Phase::Queued { request, .. } | Phase::Chatting { request, .. } => *request,
@@ -1713,15 +1712,37 @@ impl Session {
     }
 
     /// Another connection logged in with this RUT and took the session over: say so and
-    /// close. A place in the queue the new connection kept (`kept`) is left alone;
-    /// anything else is left as a disconnection would leave it (the hub already ended a
-    /// chat). The new connection's console line tells the operators.
-    fn on_taken_over(&mut self, phase: Phase, kept: Option<RequestId>, out: &mut Effects) -> Phase {
-        out.send(say::TAKEN_OVER);
+    /// close. A place in the queue the new connection kept (`kept`) is left alone, and so
+    /// is a chat it took over (`chat_moved`); anything else is left as a disconnection
+    /// would leave it (the hub already ended a chat). The new connection's console line
+    /// tells the operators.
+    fn on_taken_over(
+        &mut self,
+        phase: Phase,
+        kept: Option<RequestId>,
+        chat_moved: bool,
+        out: &mut Effects,
+    ) -> Phase {
         self.taken_over = true;
+        let chatting = matches!(
+            phase,
+            Phase::Chatting { .. }
+                | Phase::Pending(Pending::ChatSays { .. } | Pending::EndChat { .. })
+        );
         match phase {
-            Phase::Queued { request, .. } if Some(request) == kept => {}
-            phase => leave(phase, history::TAKEN_OVER, out),
+            Phase::Queued { request, .. } if Some(request) == kept => out.send(say::TAKEN_OVER),
+            phase if chatting && chat_moved => {
+                out.send(say::TAKEN_OVER);
+                leave(phase, history::CHAT_RESUMED, out);
+            }
+            phase if chatting => {
+                out.send(say::TAKEN_OVER_CHAT_ENDED);
+                leave(phase, history::TAKEN_OVER_CHAT_ENDED, out);
+            }
+            phase => {
+                out.send(say::TAKEN_OVER);
+                leave(phase, history::TAKEN_OVER, out);
+            }
         }
         Phase::Closed
     }
@@ -1803,18 +1824,12 @@ fn login(customer: Customer, ctx: &Context, out: &mut Effects) -> Phase {
     })
 }
 
-/// Logs in without the chat with `agent` on the other connection, which ends as a
-/// disconnection would; the customer is told so here.
-fn give_up_chat(customer: Customer, agent: &str, out: &mut Effects) -> Phase {
-    out.send(say::chat_over(agent));
-    out.hub(HubOp::Login {
-        rut: customer.rut,
-        chat: OpenChat::End,
-    });
-    Phase::Pending(Pending::Login {
-        customer,
-        chat: ChatNote::GaveUp,
-    })
+/// The customer cannot prove who they are now: the chat stays on the other connection and
+/// this one closes (trying again costs a new connection, and the serials stay counted).
+fn refuse_resume(customer: &Customer, out: &mut Effects) -> Phase {
+    out.console(protocol::console::resume_declined(&customer.name));
+    out.send(say::RESUME_REFUSED);
+    Phase::Closed
 }
 
 fn find_customer(rut: Rut, out: &mut Effects) -> Phase {

@@ -43,6 +43,9 @@ pub enum CustomerEvent {
     TakenOver {
         /// The request whose place in the queue moved to the new connection, if any.
         kept: Option<RequestId>,
+        /// The session's chat with an executive moved to the new connection (otherwise a
+        /// chat it had ended as a disconnection).
+        chat_moved: bool,
     },
     /// An executive took them.
     Assigned {

@@ -966,57 +966,75 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
 }
 
 #[test]
-fn a_chat_on_another_connection_ends_when_the_customer_does_not_prove_who_they_are() {
+fn a_chat_on_another_connection_stays_there_unless_the_customer_proves_who_they_are() {
     let hello = to_customer::hello("Jorge");
     let over = to_customer::chat_over("Ana");
-    let ended = Takeover {
-        ended_chat: Some("Ana".into()),
-        ..Takeover::default()
+    let no_hub = |bot: &Bot, way: &str| {
+        assert!(
+            !bot.out.0.iter().any(|e| matches!(e, Effect::Hub(_))),
+            "{way}: {:?}",
+            bot.out.0
+        );
     };
-    // "volver", "no", or the session's last wrong serial: logged in without the chat.
-    let last_wrong = |bot: &mut Bot| {
-        for count in 1..=3 {
-            bot.line("999888777");
-            bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
-                count,
-                locked_for: Duration::ZERO,
-                counted: true,
-            })));
-        }
-        assert_eq!(bot.lines()[0], to_customer::SERIAL_MISMATCH_START);
-    };
-    let locked = |bot: &mut Bot| {
-        bot.line("999888777");
-        bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
-            count: 3,
-            locked_for: Duration::from_secs(60),
-            counted: true,
-        })));
-        assert_eq!(bot.lines()[0], to_customer::serial_locked_for(1));
-    };
-    type GiveUp<'a> = &'a dyn Fn(&mut Bot);
-    let ways: [(&str, GiveUp); 4] = [
-        ("volver", &|bot| {
-            bot.line("volver");
-        }),
-        ("no", &|bot| {
-            bot.line("no");
-        }),
-        ("three wrong serials", &last_wrong),
-        ("locked", &locked),
-    ];
-    for (way, give_up) in ways {
+    let refused = protocol::console::resume_declined("Jorge Sandoval");
+    // "volver" or "no": nothing is taken over, and the login starts again.
+    for way in ["volver", "no"] {
         let mut bot = chatting_elsewhere();
-        give_up(&mut bot);
-        assert_eq!(bot.lines().last(), Some(&over.as_str()), "{way}");
-        assert_eq!(bot.out.0.last(), Some(&login_op(OpenChat::End)), "{way}");
-        bot.hub(HubResult::LoggedIn(Ok(Some(ended.clone()))));
+        bot.line(way);
+        assert_eq!(bot.lines(), [to_customer::RESUME_DECLINED], "{way}");
+        assert!(bot.out.0.contains(&Effect::Console(refused.clone())));
+        no_hub(&bot, way);
+        bot.line("12.345.678-5");
         assert_eq!(
-            bot.lines(),
-            with_menu(&[&hello, to_customer::SESSION_RESUMED]),
+            bot.out.0,
+            [Effect::Store(StoreOp::FindCustomer(jorge_rut()))],
             "{way}"
         );
     }
+    // The session's last wrong serial, or a lock-out: this connection closes.
+    let mut bot = chatting_elsewhere();
+    for count in 1..=3 {
+        bot.line("999888777");
+        bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
+            count,
+            locked_for: Duration::ZERO,
+            counted: true,
+        })));
+    }
+    assert_eq!(
+        bot.lines(),
+        [
+            to_customer::SERIAL_MISMATCH_START,
+            to_customer::RESUME_REFUSED
+        ]
+    );
+    assert_eq!(bot.out.0.last(), Some(&Effect::Close));
+    no_hub(&bot, "three wrong");
+    let mut bot = chatting_elsewhere();
+    bot.line("999888777");
+    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
+        count: 3,
+        locked_for: Duration::from_secs(60),
+        counted: true,
+    })));
+    let locked = to_customer::serial_locked_for(1);
+    assert_eq!(bot.lines(), [locked.as_str(), to_customer::RESUME_REFUSED]);
+    assert_eq!(bot.out.0.last(), Some(&Effect::Close));
+    no_hub(&bot, "locked");
+    // Locked before any try: not even asked.
+    let mut bot = Bot::new();
+    bot.line("12.345.678-5");
+    bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
+    bot.hub(HubResult::LoggedIn(Err(ChatElsewhere {
+        agent: "Ana".into(),
+    })));
+    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
+        count: 3,
+        locked_for: Duration::from_secs(60),
+        counted: false,
+    })));
+    assert_eq!(bot.lines(), [locked.as_str(), to_customer::RESUME_REFUSED]);
+    no_hub(&bot, "locked first");
     // The chat ended by other means while the serial was typed: said so.
     let mut bot = chatting_elsewhere();
     bot.line("100200300");
@@ -1145,7 +1163,10 @@ fn a_session_taken_over_says_so_and_closes() {
 
     // In the queue, its place kept by the new session: nothing to record.
     let mut bot = waiting();
-    bot.step(Input::Event(CustomerEvent::TakenOver { kept: Some(9) }));
+    bot.step(Input::Event(CustomerEvent::TakenOver {
+        kept: Some(9),
+        chat_moved: false,
+    }));
     assert_eq!(bot.out.0, [told.clone(), Effect::Close]);
     assert!(bot.conv().is_closed());
     // Its disconnection afterwards prints nothing: the new session's console line said it.
@@ -1154,35 +1175,54 @@ fn a_session_taken_over_says_so_and_closes() {
 
     // In the queue with a place not kept (another wait): closed like an abandoned one.
     let mut bot = waiting();
-    bot.step(Input::Event(CustomerEvent::TakenOver { kept: None }));
+    bot.step(Input::Event(CustomerEvent::TakenOver {
+        kept: None,
+        chat_moved: false,
+    }));
     let mut expected = vec![told.clone()];
     expected.extend(closed_abandoned(history::TAKEN_OVER));
     expected.push(Effect::Close);
     assert_eq!(bot.out.0, expected);
 
-    // In a chat: the history says so (the hub already told the executive).
-    let mut bot = waiting();
-    bot.step(Input::Event(CustomerEvent::Assigned {
-        agent: "Ana".into(),
-    }));
-    bot.step(Input::Event(CustomerEvent::TakenOver { kept: None }));
-    assert_eq!(
-        bot.out.0,
-        [
-            told.clone(),
-            Effect::Hub(HubOp::CustomerGone),
-            Effect::Record(StoreOp::AppendHistory {
-                request: 9,
-                author: Cow::Borrowed("Asistente"),
-                text: Cow::Borrowed(history::TAKEN_OVER),
-            }),
-            Effect::Close,
-        ]
-    );
+    // In a chat: the history says whether it moved or ended (the hub already told the
+    // executive), and so does this connection.
+    for (chat_moved, said, note) in [
+        (true, to_customer::TAKEN_OVER, history::CHAT_RESUMED),
+        (
+            false,
+            to_customer::TAKEN_OVER_CHAT_ENDED,
+            history::TAKEN_OVER_CHAT_ENDED,
+        ),
+    ] {
+        let mut bot = waiting();
+        bot.step(Input::Event(CustomerEvent::Assigned {
+            agent: "Ana".into(),
+        }));
+        bot.step(Input::Event(CustomerEvent::TakenOver {
+            kept: None,
+            chat_moved,
+        }));
+        assert_eq!(
+            bot.out.0,
+            [
+                Effect::Send(Cow::Borrowed(said)),
+                Effect::Hub(HubOp::CustomerGone),
+                Effect::Record(StoreOp::AppendHistory {
+                    request: 9,
+                    author: Cow::Borrowed("Asistente"),
+                    text: Cow::Borrowed(note),
+                }),
+                Effect::Close,
+            ]
+        );
+    }
 
     // At the menu.
     let mut bot = Bot::logged_in();
-    bot.step(Input::Event(CustomerEvent::TakenOver { kept: None }));
+    bot.step(Input::Event(CustomerEvent::TakenOver {
+        kept: None,
+        chat_moved: false,
+    }));
     assert_eq!(
         bot.out.0,
         [told, Effect::Hub(HubOp::CustomerGone), Effect::Close]

@@ -4,10 +4,11 @@
 //! closed; a place in the queue kept; a chat ended as a disconnection; the identity
 //! card's serial still asked before a secret).
 
-use crate::common::{TestClient, TestServer, JORGE, JORGE_SERIAL};
+use crate::common::{eventually_async, TestClient, TestServer, JORGE, JORGE_SERIAL};
 use reclamos::console::PREFIX;
-use reclamos::protocol::{agent as to_agent, console, customer as to_customer};
+use reclamos::protocol::{agent as to_agent, console, customer as to_customer, history};
 use reclamos::registry::RequestState;
+use reclamos::rut::Rut;
 
 /// The RUT of Jorge's WiFi request, whose answer is a secret.
 const WIFI_REQUEST: u64 = 124_578;
@@ -226,7 +227,7 @@ async fn a_takeover_in_the_queue_keeps_the_place() {
 }
 
 #[tokio::test]
-async fn a_takeover_in_a_chat_that_gives_it_up_ends_it_as_a_disconnection() {
+async fn a_login_that_does_not_prove_who_it_is_leaves_the_chat_where_it_is() {
     let server = TestServer::start().await;
     let mut ana = server.agent("Ana").await;
     let mut old = server.logged_in(JORGE).await;
@@ -237,22 +238,83 @@ async fn a_takeover_in_a_chat_that_gives_it_up_ends_it_as_a_disconnection() {
     let mut new = server.customer().await;
     new.send(JORGE).await;
     new.expect(to_customer::CHAT_ELSEWHERE).await;
-    // Not proving who it is: the chat goes on on the old connection meanwhile.
+    // Meanwhile the chat goes on on the old connection.
     old.send("¿sigue ahí?").await;
     ana.expect("Jorge Sandoval: ¿sigue ahí?").await;
     new.send("volver").await;
-    new.expect(&to_customer::chat_over("Ana")).await;
-    new.expect(&to_customer::hello("Jorge")).await;
-    new.expect(to_customer::SESSION_RESUMED).await;
-    new.expect_menu().await;
-    old.expect(to_customer::TAKEN_OVER).await;
-    old.expect_closed().await;
-    ana.expect(&to_agent::customer_disconnected("Jorge Sandoval"))
+    new.expect(to_customer::RESUME_DECLINED).await;
+    server
+        .expect_console(&console::resume_declined("Jorge Sandoval"))
         .await;
-    // The new session can ask again, and Ana is free for it.
-    new.send("3").await;
-    new.expect(&to_customer::enqueued(1)).await;
-    new.expect(&to_customer::assigned("Ana")).await;
+    // Three wrong serials close that connection; the chat is untouched.
+    new.send(JORGE).await;
+    new.expect(to_customer::CHAT_ELSEWHERE).await;
+    for left in [2, 1] {
+        new.send("111222333").await;
+        new.expect(&to_customer::serial_mismatch(left)).await;
+    }
+    new.send("111222333").await;
+    new.expect(&to_customer::serial_locked_for(1)).await;
+    new.expect(to_customer::RESUME_REFUSED).await;
+    new.expect_closed().await;
+    ana.send("Sí, aquí estoy").await;
+    old.expect("Ana: Sí, aquí estoy").await;
+    old.send("gracias").await;
+    ana.expect("Jorge Sandoval: gracias").await;
+}
+
+#[tokio::test]
+async fn a_customer_with_no_serial_on_file_cannot_take_a_chat_over_and_it_ends() {
+    let server = TestServer::start().await;
+    let mut ana = server.agent("Ana").await;
+    let rut = Rut::from_number(15_000_001).unwrap();
+    let mut old = server.customer().await;
+    old.send(&rut.to_string()).await;
+    old.recv_until_contains(to_customer::NOT_REGISTERED_MARK)
+        .await;
+    old.send("Ana María Pérez").await;
+    old.expect(&to_customer::registered(rut)).await;
+    old.expect(&to_customer::hello("Ana")).await;
+    old.expect_menu().await;
+    old.send("3").await;
+    old.recv_until_contains(to_customer::ASSIGNED_START).await;
+    let lines = ana.recv_until(|l| l == to_agent::CHAT_HINT).await;
+    let request: u64 = lines[0]
+        .rsplit("solicitud ")
+        .next()
+        .and_then(|n| n.trim_end_matches('.').parse().ok())
+        .unwrap_or_else(|| panic!("no request in {lines:#?}"));
+
+    let mut new = server.customer().await;
+    new.send(&rut.to_string()).await;
+    new.expect(&to_customer::hello("Ana")).await;
+    new.expect(to_customer::SESSION_RESUMED).await;
+    new.expect(&to_customer::chat_cut("Ana")).await;
+    new.expect_menu().await;
+    old.expect(to_customer::TAKEN_OVER_CHAT_ENDED).await;
+    old.expect_closed().await;
+    ana.expect(&to_agent::customer_disconnected("Ana María Pérez"))
+        .await;
+    let notes = eventually_async(
+        || async {
+            let request = server.registry().request(request).await.unwrap().unwrap();
+            request
+                .history
+                .into_iter()
+                .map(|entry| entry.text)
+                .collect::<Vec<_>>()
+        },
+        |notes| notes.iter().any(|t| t == history::TAKEN_OVER_CHAT_ENDED),
+    )
+    .await;
+    assert!(
+        notes.iter().any(|t| t == history::TAKEN_OVER_CHAT_ENDED),
+        "{notes:#?}"
+    );
+    assert!(
+        !notes.iter().any(|t| t == history::TAKEN_OVER),
+        "{notes:#?}"
+    );
 }
 
 #[tokio::test]
@@ -305,4 +367,13 @@ async fn a_chat_moves_to_a_new_connection_after_the_serial() {
     let transcript = server.registry().transcript(request).await.unwrap();
     let said: Vec<&str> = transcript.iter().map(|l| l.text.as_str()).collect();
     assert!(said.contains(&"sigo sin internet"), "{said:?}");
+    let stored = server.registry().request(request).await.unwrap().unwrap();
+    assert!(
+        stored
+            .history
+            .iter()
+            .any(|e| e.text == history::CHAT_RESUMED),
+        "{:#?}",
+        stored.history
+    );
 }
