@@ -644,9 +644,15 @@ pub mod agent {
         active: bool,
         left: bool,
     ) -> String {
-        let active = if active { " (activa)" } else { "" };
-        let left = if left { " (el cliente se fue)" } else { "" };
-        format!("  ({position}) {name} (RUT {rut}), solicitud {request}{active}{left}")
+        // The chat the commands act on is "activa" unless its customer left: then it is
+        // only the current one ("activa" beside "se fue" read as a contradiction).
+        let mark = match (active, left) {
+            (true, false) => " (activa)",
+            (true, true) => " (actual; el cliente se fue)",
+            (false, true) => " (el cliente se fue)",
+            (false, false) => "",
+        };
+        format!("  ({position}) {name} (RUT {rut}), solicitud {request}{mark}")
     }
 
     /// `:switch` done.
@@ -1051,6 +1057,15 @@ pub mod history {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chat_item_never_calls_an_ended_chat_active() {
+        let item = |active, left| agent::chat_item(1, "Jorge", "12.345.678-5", 7, active, left);
+        assert!(item(true, false).ends_with("solicitud 7 (activa)"));
+        assert!(item(true, true).ends_with("solicitud 7 (actual; el cliente se fue)"));
+        assert!(item(false, true).ends_with("solicitud 7 (el cliente se fue)"));
+        assert!(item(false, false).ends_with("solicitud 7"));
+    }
 
     #[test]
     fn prefixes_are_the_speakers() {

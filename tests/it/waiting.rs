@@ -356,7 +356,7 @@ async fn a_chat_moves_to_a_new_connection_after_the_serial() {
     ana.send(":chats").await;
     let chats = ana.recv_until_contains("Jorge Sandoval").await;
     assert!(
-        !chats.iter().any(|l| l.contains("(el cliente se fue)")),
+        !chats.iter().any(|l| l.contains("el cliente se fue")),
         "{chats:#?}"
     );
     // Ana closes it; the customer on the new connection hears it.
