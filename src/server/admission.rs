@@ -141,10 +141,17 @@ impl PreLoginPermit {
     /// succeeds). When the logged-in cap filled up meanwhile, gives the pre-login permit
     /// back so the driver can send the busy notice and close.
     pub fn promote(self) -> Result<LoggedInPermit, PreLoginPermit> {
-        match Arc::clone(&self.logged_in).try_acquire_owned() {
-            Ok(permit) => Ok(LoggedInPermit { _permit: permit }),
-            Err(_) => Err(self),
+        match self.logged_in_permit() {
+            Some(permit) => Ok(permit),
+            None => Err(self),
         }
+    }
+
+    /// A logged-in slot taken while this permit is still held (for a login that may yet be
+    /// refused and go on as a pre-login connection); `None` when the cap is full.
+    pub fn logged_in_permit(&self) -> Option<LoggedInPermit> {
+        let permit = Arc::clone(&self.logged_in).try_acquire_owned().ok()?;
+        Some(LoggedInPermit { _permit: permit })
     }
 }
 

@@ -24,9 +24,10 @@ use super::codec::{LineCodec, LineError};
 use super::effects::{run_hub_op, run_store_op, Reach, Recorder, Services};
 use super::limits::{Limits, TokenBucket};
 use super::metrics::Metrics;
-use crate::conversation::events::{AgentEvent, CustomerEvent, SessionId};
+use crate::conversation::events::{AgentEvent, CustomerEvent, OpenChat, SessionId};
 use crate::conversation::{
-    AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, Idle, Input, StoreOp,
+    AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, HubResult, Idle,
+    Input, StoreOp,
 };
 use crate::hub::{Hub, Outbox};
 use crate::nlu::select::ModelWorker;
@@ -237,22 +238,33 @@ struct Slot {
 }
 
 impl Slot {
-    /// At login: swaps the pre-login slot for a logged-in one (once; a second login of the
-    /// same connection keeps its slot). `false` when the logged-in cap filled up in the
+    /// At login: takes a logged-in slot (once; a second login of the same connection keeps
+    /// it) and gives the pre-login one back, unless `tentative` (the login may yet be
+    /// refused: [`Slot::settle`] decides). `false` when the logged-in cap filled up in the
     /// meantime: the connection must then be refused.
-    fn promote(&mut self) -> bool {
-        let Some(permit) = self.pre_login.take() else {
-            return true;
-        };
-        match permit.promote() {
-            Ok(logged_in) => {
-                self.logged_in = Some(logged_in);
-                true
+    fn promote(&mut self, tentative: bool) -> bool {
+        if self.logged_in.is_none() {
+            let Some(pre_login) = &self.pre_login else {
+                return true;
+            };
+            match pre_login.logged_in_permit() {
+                Some(permit) => self.logged_in = Some(permit),
+                None => return false,
             }
-            Err(permit) => {
-                self.pre_login = Some(permit);
-                false
-            }
+        }
+        if !tentative {
+            self.pre_login = None;
+        }
+        true
+    }
+
+    /// After a tentative login: keeps the logged-in slot when it succeeded, or goes back to
+    /// the pre-login one (a connection asked to prove who it is has not logged in).
+    fn settle(&mut self, logged_in: bool) {
+        if logged_in {
+            self.pre_login = None;
+        } else if self.pre_login.is_some() {
+            self.logged_in = None;
         }
     }
 }
@@ -335,14 +347,28 @@ impl<'a, P: Party> Conversation<'a, P> {
                     // refused for a full cap must not take over a session of the same
                     // RUT, nor be handed a waiting customer.
                     let login = matches!(op, HubOp::Login { .. } | HubOp::AgentJoin(_));
-                    if login && !self.slot.promote() {
+                    // A login that asks first may be refused (the RUT chats elsewhere): it
+                    // keeps its pre-login slot until the hub answers.
+                    let tentative = matches!(
+                        op,
+                        HubOp::Login {
+                            chat: OpenChat::Ask,
+                            ..
+                        }
+                    );
+                    if login && !self.slot.promote(tentative) {
                         // The logged-in cap filled up while this one logged in.
                         self.lines.push(Cow::Borrowed(P::BUSY));
                         outcome.close = true;
                         break;
                     }
                     let hub = &self.shared.services.hub;
-                    if let Some(result) = run_hub_op(hub, self.session, &self.reach, op) {
+                    let result = run_hub_op(hub, self.session, &self.reach, op);
+                    if tentative {
+                        let refused = matches!(result, Some(HubResult::LoggedIn(Err(_))));
+                        self.slot.settle(!refused);
+                    }
+                    if let Some(result) = result {
                         self.step(Input::Hub(result));
                     }
                 }

@@ -225,3 +225,36 @@ async fn invisible_and_direction_characters_do_not_reach_the_executive() {
         "Jorge Sandoval: hola\u{FFFD}Sistema: falso \u{FFFD}odnum\u{FFFD}\u{FFFD}"
     );
 }
+
+/// A connection asked to prove who it is before taking over a live chat has not logged in:
+/// it keeps its address's pre-login slot until it does.
+#[tokio::test]
+async fn a_connection_at_the_resume_prompt_still_holds_a_pre_login_slot() {
+    let server = TestServer::start_with(|config| {
+        config.limits.max_pre_login_per_address = 1;
+    })
+    .await;
+    let mut ana = server.agent("Ana").await;
+    let mut old = server.logged_in(JORGE).await;
+    old.send("3").await;
+    old.recv_until_contains(customer::ASSIGNED_START).await;
+    ana.recv_until(|l| l == agent::CHAT_HINT).await;
+
+    let addr = server.customers();
+    let mut prompted = TestClient::connect_from(addr, HONEST).await;
+    prompted.expect(CUSTOMER_GREETING).await;
+    prompted.send(JORGE).await;
+    prompted.expect(customer::CHAT_ELSEWHERE).await;
+    let mut second = TestClient::connect_from(addr, HONEST).await;
+    assert_eq!(second.recv().await, bot(notice::ADDRESS_FULL));
+    second.expect_closed().await;
+    // Declined, then proved: logged in, the slot goes back to the address.
+    prompted.send("volver").await;
+    prompted.expect(customer::RESUME_DECLINED).await;
+    prompted.send(JORGE).await;
+    prompted.expect(customer::CHAT_ELSEWHERE).await;
+    prompted.send(crate::common::JORGE_SERIAL).await;
+    prompted.expect(&customer::hello("Jorge")).await;
+    let mut third = TestClient::connect_from(addr, HONEST).await;
+    third.expect(CUSTOMER_GREETING).await;
+}
