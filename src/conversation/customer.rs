@@ -427,7 +427,8 @@ impl Session {
 
     /// Logged in; when the RUT had a session on another connection, this one took it over
     /// (a place in the queue goes on here; the identity card's serial number is asked
-    /// again before any secret, as on any new session).
+    /// again before any secret, as on any new session; a chat moves here only after it).
+    ///
     /// `chat` is what this connection was told about a chat on another one (which may
     /// have ended since).
     fn on_login(
