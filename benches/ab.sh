@@ -89,7 +89,10 @@ run() { # build scenario round
       echo "{\"build\":\"echo\",\"scenario\":\"$s\",\"round\":$r,\"load\":$load,\"report\":$json}" >> $OUT
       return ;;
   esac
-  cp "$(template $b)" $db
+  local t=$(template $b)
+  cp "$t" $db
+  # A template whose server was stopped before its checkpoint keeps its rows in the WAL.
+  if [ -s "$t-wal" ]; then cp "$t-wal" "$db-wal"; fi
   local pid=$(start $b $db)
   # Start-up's own work is measured by the startup scenario: the new build trains its
   # classifier after it listens, which would count in the load's CPU and the baseline RSS.
