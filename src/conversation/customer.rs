@@ -168,6 +168,19 @@ enum ChatNote {
     Resuming(String),
 }
 
+/// What a counted wrong serial leaves (see `Session::after_wrong_serial`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AfterWrongSerial {
+    /// Tries left in this session.
+    TryAgain,
+    /// None left in this session.
+    NoTriesLeft,
+    /// The RUT is locked out.
+    Locked,
+    /// The store could not count it.
+    Unknown,
+}
+
 /// What the conversation knows about its customer across phases.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Session {
@@ -550,14 +563,7 @@ impl Session {
                 chat: ChatNote::Resuming(agent),
             });
         }
-        self.serial_attempts += 1;
-        out.store(StoreOp::SerialFailed {
-            rut: customer.rut,
-            lockout: SerialLockout {
-                every: ctx.policy.max_serial_attempts,
-                base: ctx.policy.serial_lockout,
-            },
-        });
+        self.wrong_serial(customer.rut, ctx, out);
         Phase::Pending(Pending::ResumeFailed { customer, agent })
     }
 
@@ -571,27 +577,15 @@ impl Session {
         ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
-        let every = ctx.policy.max_serial_attempts.max(1);
-        let session_left = every.saturating_sub(self.serial_attempts);
-        match failures {
-            Ok(failures) if !failures.locked_for.is_zero() => {
-                tracing::warn!("second factor locked after wrong serial numbers");
-                out.send(say::serial_locked_for(whole_minutes(failures.locked_for)));
-                refuse_resume(&customer, out)
-            }
-            Ok(failures) if session_left > 0 => {
-                let left = (every - failures.count % every).min(session_left);
-                out.send(say::serial_mismatch(left));
-                Phase::AwaitResume { customer, agent }
-            }
-            Ok(_) => {
+        match self.after_wrong_serial(failures, ctx, out) {
+            AfterWrongSerial::TryAgain => Phase::AwaitResume { customer, agent },
+            AfterWrongSerial::NoTriesLeft => {
                 out.send(say::SERIAL_MISMATCH_START);
                 refuse_resume(&customer, out)
             }
-            Err(StoreFailed) => {
-                out.send(say::APOLOGY);
-                Phase::AwaitRut
-            }
+            AfterWrongSerial::Locked => refuse_resume(&customer, out),
+            // Nothing is taken over; the customer may try again.
+            AfterWrongSerial::Unknown => Phase::AwaitRut,
         }
     }
 
@@ -1155,14 +1149,7 @@ impl Session {
         let Some(rut) = self.customer.as_ref().map(|c| c.rut) else {
             return Phase::Menu;
         };
-        self.serial_attempts += 1;
-        out.store(StoreOp::SerialFailed {
-            rut,
-            lockout: SerialLockout {
-                every: ctx.policy.max_serial_attempts,
-                base: ctx.policy.serial_lockout,
-            },
-        });
+        self.wrong_serial(rut, ctx, out);
         Phase::Pending(Pending::SerialFailed { request, answer })
     }
 
@@ -1200,26 +1187,53 @@ impl Session {
         ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
+        match self.after_wrong_serial(failures, ctx, out) {
+            AfterWrongSerial::TryAgain => Phase::AwaitSerial { request, answer },
+            AfterWrongSerial::NoTriesLeft => {
+                out.send(say::SERIAL_LOCKED_NOW);
+                menu(out)
+            }
+            AfterWrongSerial::Locked | AfterWrongSerial::Unknown => menu(out),
+        }
+    }
+
+    /// Counts a wrong serial for `rut` (in the store, so reconnecting does not reset it).
+    fn wrong_serial(&mut self, rut: Rut, ctx: &Context, out: &mut Effects) {
+        self.serial_attempts += 1;
+        out.store(StoreOp::SerialFailed {
+            rut,
+            lockout: SerialLockout {
+                every: ctx.policy.max_serial_attempts,
+                base: ctx.policy.serial_lockout,
+            },
+        });
+    }
+
+    /// What a counted wrong serial leaves: tries left, a lock-out or a store fault (each
+    /// said here), or none left in this session (the caller says what that costs).
+    fn after_wrong_serial(
+        &self,
+        failures: Result<SerialFailures, StoreFailed>,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> AfterWrongSerial {
         let every = ctx.policy.max_serial_attempts.max(1);
         let session_left = every.saturating_sub(self.serial_attempts);
         match failures {
             Ok(failures) if !failures.locked_for.is_zero() => {
-                tracing::warn!(request, "second factor locked after wrong serial numbers");
+                tracing::warn!("second factor locked after wrong serial numbers");
                 out.send(say::serial_locked_for(whole_minutes(failures.locked_for)));
-                menu(out)
+                AfterWrongSerial::Locked
             }
             Ok(failures) if session_left > 0 => {
                 let left = (every - failures.count % every).min(session_left);
                 out.send(say::serial_mismatch(left));
-                Phase::AwaitSerial { request, answer }
+                AfterWrongSerial::TryAgain
             }
-            Ok(_) => {
-                out.send(say::SERIAL_LOCKED_NOW);
-                menu(out)
-            }
+            Ok(_) => AfterWrongSerial::NoTriesLeft,
             Err(StoreFailed) => {
                 out.send(say::APOLOGY);
-                menu(out)
+                AfterWrongSerial::Unknown
             }
         }
     }
