@@ -6,25 +6,12 @@
 
 use chrono::Utc;
 
-use crate::common::{TestClient, TestServer, JORGE};
+use crate::common::{request_of, TestClient, TestServer, JORGE};
 use reclamos::protocol::{
     agent as to_agent, console as to_console, customer as to_customer, history as to_history,
 };
 use reclamos::registry::demo::PLAN_REQUEST;
 use reclamos::registry::RequestState;
-
-/// Extracts the request number from "Sistema: Nuevo cliente: X (RUT ...), solicitud N."
-fn request_of(assigned: &str) -> u64 {
-    assert!(
-        assigned.starts_with(to_agent::NEW_CUSTOMER_START),
-        "{assigned}"
-    );
-    assigned
-        .rsplit("solicitud ")
-        .next()
-        .and_then(|n| n.trim_end_matches('.').parse().ok())
-        .unwrap_or_else(|| panic!("no request number in {assigned:?}"))
-}
 
 /// Reads an executive's lines up to the chat hint.
 async fn hand_off(agent: &mut TestClient) -> Vec<String> {

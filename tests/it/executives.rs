@@ -3,21 +3,12 @@
 
 use crate::common;
 
-use crate::common::{eventually_async, TestClient, TestServer, JORGE};
+use crate::common::{eventually_async, request_of, TestClient, TestServer, JORGE};
 use reclamos::protocol::{
     agent as to_agent, console as to_console, customer as to_customer, history as to_history,
 };
 use reclamos::registry::RequestState;
 use reclamos::rut::Rut;
-
-/// Extracts the request number from "Sistema: Nuevo cliente: X (RUT ...), solicitud N."
-fn request_of(assigned: &str) -> u64 {
-    assigned
-        .rsplit("solicitud ")
-        .next()
-        .and_then(|n| n.trim_end_matches('.').parse().ok())
-        .unwrap_or_else(|| panic!("no request number in {assigned:?}"))
-}
 
 #[tokio::test]
 async fn wrong_token_is_refused_and_closed() {

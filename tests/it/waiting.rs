@@ -4,7 +4,7 @@
 //! closed; a place in the queue kept; a chat ended as a disconnection; the identity
 //! card's serial still asked before a secret).
 
-use crate::common::{eventually_async, TestClient, TestServer, JORGE, JORGE_SERIAL};
+use crate::common::{eventually_async, request_of, TestClient, TestServer, JORGE, JORGE_SERIAL};
 use reclamos::console::PREFIX;
 use reclamos::protocol::{agent as to_agent, console, customer as to_customer, history};
 use reclamos::registry::RequestState;
@@ -22,6 +22,12 @@ async fn hand_off(agent: &mut TestClient) -> String {
         .find_map(|l| l.strip_prefix(to_agent::NEW_CUSTOMER_START))
         .unwrap_or_else(|| panic!("no new customer in {lines:#?}"));
     first.split(" (RUT").next().unwrap().to_string()
+}
+
+/// Reads an executive's lines up to the chat hint; returns the hand-off's request number.
+async fn handed_off_request(agent: &mut TestClient) -> u64 {
+    let lines = agent.recv_until(|l| l == to_agent::CHAT_HINT).await;
+    request_of(&lines[0])
 }
 
 /// Closes the executive's current chat with `name`.
@@ -278,12 +284,7 @@ async fn a_customer_with_no_serial_on_file_cannot_take_a_chat_over_and_it_ends()
     old.expect_menu().await;
     old.send("3").await;
     old.recv_until_contains(to_customer::ASSIGNED_START).await;
-    let lines = ana.recv_until(|l| l == to_agent::CHAT_HINT).await;
-    let request: u64 = lines[0]
-        .rsplit("solicitud ")
-        .next()
-        .and_then(|n| n.trim_end_matches('.').parse().ok())
-        .unwrap_or_else(|| panic!("no request in {lines:#?}"));
+    let request = handed_off_request(&mut ana).await;
 
     let mut new = server.customer().await;
     new.send(&rut.to_string()).await;
@@ -324,12 +325,7 @@ async fn a_chat_moves_to_a_new_connection_after_the_serial() {
     let mut old = server.logged_in(JORGE).await;
     old.send("3").await;
     old.recv_until_contains(to_customer::ASSIGNED_START).await;
-    let lines = ana.recv_until(|l| l == to_agent::CHAT_HINT).await;
-    let request: u64 = lines[0]
-        .rsplit("solicitud ")
-        .next()
-        .and_then(|n| n.trim_end_matches('.').parse().ok())
-        .unwrap_or_else(|| panic!("no request in {lines:#?}"));
+    let request = handed_off_request(&mut ana).await;
     ana.send("Hola Jorge").await;
     old.expect("Ana: Hola Jorge").await;
 

@@ -295,3 +295,16 @@ impl TestClient {
         }
     }
 }
+
+/// Extracts the request number from "Sistema: Nuevo cliente: X (RUT ...), solicitud N."
+pub fn request_of(assigned: &str) -> u64 {
+    assert!(
+        assigned.starts_with(reclamos::protocol::agent::NEW_CUSTOMER_START),
+        "{assigned}"
+    );
+    assigned
+        .rsplit("solicitud ")
+        .next()
+        .and_then(|n| n.trim_end_matches('.').parse().ok())
+        .unwrap_or_else(|| panic!("no request number in {assigned:?}"))
+}
