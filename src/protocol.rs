@@ -184,6 +184,10 @@ pub mod customer {
     /// the chat stays on the other connection and this one closes.
     pub const RESUME_REFUSED: &str = bot!("Sin el número de serie no podemos continuar aquí su conversación, que sigue abierta en la otra conexión. Cerramos esta conexión.");
 
+    /// The chat on the other connection ended while this one was asked for the serial (to
+    /// someone who has not proved who they are: the executive is not named).
+    pub const CHAT_ENDED_ELSEWHERE: &str = bot!("Su conversación con un ejecutivo en la otra conexión ya terminó. Si lo necesita, pida de nuevo un ejecutivo con la opción 3.");
+
     /// A chat on another connection ended by other means while the serial number was
     /// typed.
     pub fn chat_over(agent: &str) -> String {
@@ -953,6 +957,12 @@ pub mod console {
     /// An executive changed display name.
     pub fn agent_renamed(old: &str, new: &str) -> String {
         format!("Ejecutivo {old} ahora se llama {new}.")
+    }
+
+    /// A login that could prove no more than the RUT took the session over and ended its
+    /// chat (after [`session_taken_over`]).
+    pub fn chat_ended_by_login(name: &str, agent: &str) -> String {
+        format!("Cliente {name}: su conversación con el ejecutivo {agent} terminó al iniciar sesión desde una nueva conexión.")
     }
 
     /// A new connection with a customer's RUT did not prove who it is (declined, wrong

@@ -166,6 +166,21 @@ enum ChatNote {
     None,
     /// The customer proved who they are to take over the chat with this executive.
     Resuming(String),
+    /// The prompt for the serial is about to end (`then`): asked again whether the chat
+    /// with `agent` is still on the other connection, since it may have ended meanwhile
+    /// (then this connection simply logs in).
+    Recheck { agent: String, then: PromptEnd },
+}
+
+/// Why the prompt for the serial that resumes a chat ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PromptEnd {
+    /// "volver": the RUT is asked again.
+    Declined,
+    /// A wrong serial with tries left: asked again.
+    Retry,
+    /// No tries left, or locked out: this connection closes.
+    Refused,
 }
 
 /// What a counted wrong serial leaves (see `Session::after_wrong_serial`).
@@ -455,17 +470,15 @@ impl Session {
             out.console(protocol::console::customer_connected(&customer.name));
             out.send(say::hello(customer.first_name()));
             self.customer = Some(customer);
-            if let ChatNote::Resuming(agent) = chat {
-                out.send(say::chat_over(&agent));
-            }
+            tell_chat_ended(chat, out);
             show_menu(out);
             return Phase::Menu;
         };
         out.console(protocol::console::session_taken_over(&customer.name));
-        out.send(say::hello(customer.first_name()));
-        out.send(say::SESSION_RESUMED);
         if let Some(chat) = takeover.resumed_chat {
+            // Back in the middle of a chat: no "en qué te podemos ayudar?".
             out.console(protocol::console::chat_resumed(&customer.name, &chat.agent));
+            out.send(say::SESSION_RESUMED);
             out.send(say::chat_resumed(&chat.agent));
             self.customer = Some(customer);
             // The transcript's bound counts the lines sent from the old connection too.
@@ -474,6 +487,14 @@ impl Session {
                 request: chat.request,
                 agent: chat.agent,
             };
+        }
+        out.send(say::hello(customer.first_name()));
+        out.send(say::SESSION_RESUMED);
+        if let Some(agent) = &takeover.ended_chat {
+            out.console(protocol::console::chat_ended_by_login(
+                &customer.name,
+                agent,
+            ));
         }
         self.customer = Some(customer);
         if let Some(place) = takeover.queued {
@@ -490,10 +511,8 @@ impl Session {
             };
         }
         match (chat, takeover.ended_chat) {
-            // The chat ended by other means while the serial was typed.
-            (ChatNote::Resuming(agent), _) => out.send(say::chat_over(&agent)),
             (ChatNote::None, Some(agent)) => out.send(say::chat_cut(&agent)),
-            (ChatNote::None, None) => {}
+            (chat, _) => tell_chat_ended(chat, out),
         }
         show_menu(out);
         Phase::Menu
@@ -542,11 +561,10 @@ impl Session {
         out: &mut Effects,
     ) -> Phase {
         if nlu::is_cancel(text) || nlu::yes_no(text) == Some(false) {
-            out.console(protocol::console::resume_declined(&customer.name));
-            out.send(say::RESUME_DECLINED);
-            return Phase::AwaitRut;
+            return recheck(customer, agent, PromptEnd::Declined, out);
         }
-        if !looks_like_serial(text) {
+        // The RUT again is not a wrong serial.
+        if !looks_like_serial(text) || text.parse::<Rut>() == Ok(customer.rut) {
             out.send(say::NOT_A_SERIAL);
             return Phase::AwaitResume { customer, agent };
         }
@@ -578,12 +596,12 @@ impl Session {
         out: &mut Effects,
     ) -> Phase {
         match self.after_wrong_serial(failures, ctx, out) {
-            AfterWrongSerial::TryAgain => Phase::AwaitResume { customer, agent },
+            AfterWrongSerial::TryAgain => recheck(customer, agent, PromptEnd::Retry, out),
             AfterWrongSerial::NoTriesLeft => {
                 out.send(say::SERIAL_MISMATCH_START);
-                refuse_resume(&customer, out)
+                recheck(customer, agent, PromptEnd::Refused, out)
             }
-            AfterWrongSerial::Locked => refuse_resume(&customer, out),
+            AfterWrongSerial::Locked => recheck(customer, agent, PromptEnd::Refused, out),
             // Nothing is taken over; the customer may try again.
             AfterWrongSerial::Unknown => Phase::AwaitRut,
         }
@@ -1562,6 +1580,22 @@ impl Session {
             (Pending::Login { customer, chat }, HubResult::LoggedIn(Ok(takeover))) => {
                 self.on_login(customer, takeover, chat, out)
             }
+            // The chat is still on the other connection when the prompt ends.
+            (
+                Pending::Login {
+                    customer,
+                    chat: ChatNote::Recheck { agent, then },
+                },
+                HubResult::LoggedIn(Err(_)),
+            ) => match then {
+                PromptEnd::Retry => Phase::AwaitResume { customer, agent },
+                PromptEnd::Declined => {
+                    out.console(protocol::console::resume_declined(&customer.name));
+                    out.send(say::RESUME_DECLINED);
+                    Phase::AwaitRut
+                }
+                PromptEnd::Refused => refuse_resume(&customer, out),
+            },
             // Asked first and the RUT is chatting elsewhere: wrong serials are counted per
             // RUT in the store, so they are read before asking for one.
             (Pending::Login { customer, .. }, HubResult::LoggedIn(Err(elsewhere))) => {
@@ -1837,6 +1871,29 @@ fn login(customer: Customer, ctx: &Context, out: &mut Effects) -> Phase {
         customer,
         chat: ChatNote::None,
     })
+}
+
+/// Before the prompt for the serial ends (`then`): is the chat still on the other
+/// connection? If it ended meanwhile, this connection just logs in (nothing to take over).
+fn recheck(customer: Customer, agent: String, then: PromptEnd, out: &mut Effects) -> Phase {
+    out.hub(HubOp::Login {
+        rut: customer.rut,
+        chat: OpenChat::Ask,
+    });
+    Phase::Pending(Pending::Login {
+        customer,
+        chat: ChatNote::Recheck { agent, then },
+    })
+}
+
+/// After a login: a chat this connection was told of that ended meanwhile.
+fn tell_chat_ended(chat: ChatNote, out: &mut Effects) {
+    match chat {
+        // Proved who they are: the executive may be named.
+        ChatNote::Resuming(agent) => out.send(say::chat_over(&agent)),
+        ChatNote::Recheck { .. } => out.send(say::CHAT_ENDED_ELSEWHERE),
+        ChatNote::None => {}
+    }
 }
 
 /// The customer cannot prove who they are now: the chat stays on the other connection and

@@ -895,6 +895,9 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
     let mut bot = chatting_elsewhere();
     bot.line("hola?");
     assert_eq!(bot.lines(), [to_customer::NOT_A_SERIAL]);
+    // The RUT again is not counted as a wrong serial.
+    bot.line("12.345.678-5");
+    assert_eq!(bot.lines(), [to_customer::NOT_A_SERIAL]);
     bot.line("999888777");
     assert!(matches!(
         bot.out.0.as_slice(),
@@ -906,6 +909,12 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
         counted: true,
     })));
     assert_eq!(bot.lines(), [to_customer::serial_mismatch(2)]);
+    // Is the chat still there? Yes: asked again.
+    assert_eq!(bot.out.0.last(), Some(&login_op(OpenChat::Ask)));
+    bot.hub(HubResult::LoggedIn(Err(ChatElsewhere {
+        agent: "Ana".into(),
+    })));
+    assert!(bot.out.0.is_empty());
     bot.line("100.200.300");
     assert_eq!(
         bot.out.0,
@@ -922,12 +931,9 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
         }),
         ..Takeover::default()
     }))));
-    let hello = to_customer::hello("Jorge");
+    // Back in the middle of a chat: no greeting that asks what they need.
     let resumed = to_customer::chat_resumed("Ana");
-    assert_eq!(
-        bot.lines(),
-        [hello.as_str(), to_customer::SESSION_RESUMED, &resumed]
-    );
+    assert_eq!(bot.lines(), [to_customer::SESSION_RESUMED, &resumed]);
     let console: Vec<_> = bot
         .out
         .0
@@ -969,21 +975,30 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
 fn a_chat_on_another_connection_stays_there_unless_the_customer_proves_who_they_are() {
     let hello = to_customer::hello("Jorge");
     let over = to_customer::chat_over("Ana");
-    let no_hub = |bot: &Bot, way: &str| {
-        assert!(
-            !bot.out.0.iter().any(|e| matches!(e, Effect::Hub(_))),
-            "{way}: {:?}",
-            bot.out.0
-        );
+    // The only hub operation is asking again (never one that takes the chat).
+    let asks_again = |bot: &Bot, way: &str| {
+        let hub: Vec<_> = bot
+            .out
+            .0
+            .iter()
+            .filter(|e| matches!(e, Effect::Hub(_)))
+            .collect();
+        assert_eq!(hub, [&login_op(OpenChat::Ask)], "{way}");
     };
-    let refused = protocol::console::resume_declined("Jorge Sandoval");
+    let still_there = || {
+        HubResult::LoggedIn(Err(ChatElsewhere {
+            agent: "Ana".into(),
+        }))
+    };
+    let refused = Effect::Console(protocol::console::resume_declined("Jorge Sandoval"));
     // "volver" or "no": nothing is taken over, and the login starts again.
     for way in ["volver", "no"] {
         let mut bot = chatting_elsewhere();
         bot.line(way);
+        asks_again(&bot, way);
+        bot.hub(still_there());
         assert_eq!(bot.lines(), [to_customer::RESUME_DECLINED], "{way}");
-        assert!(bot.out.0.contains(&Effect::Console(refused.clone())));
-        no_hub(&bot, way);
+        assert!(bot.out.0.contains(&refused), "{way}");
         bot.line("12.345.678-5");
         assert_eq!(
             bot.out.0,
@@ -1000,16 +1015,11 @@ fn a_chat_on_another_connection_stays_there_unless_the_customer_proves_who_they_
             locked_for: Duration::ZERO,
             counted: true,
         })));
+        asks_again(&bot, "wrong");
+        bot.hub(still_there());
     }
-    assert_eq!(
-        bot.lines(),
-        [
-            to_customer::SERIAL_MISMATCH_START,
-            to_customer::RESUME_REFUSED
-        ]
-    );
+    assert_eq!(bot.lines(), [to_customer::RESUME_REFUSED]);
     assert_eq!(bot.out.0.last(), Some(&Effect::Close));
-    no_hub(&bot, "three wrong");
     let mut bot = chatting_elsewhere();
     bot.line("999888777");
     bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
@@ -1018,24 +1028,43 @@ fn a_chat_on_another_connection_stays_there_unless_the_customer_proves_who_they_
         counted: true,
     })));
     let locked = to_customer::serial_locked_for(1);
-    assert_eq!(bot.lines(), [locked.as_str(), to_customer::RESUME_REFUSED]);
+    assert_eq!(bot.lines(), [locked.as_str()]);
+    bot.hub(still_there());
+    assert_eq!(bot.lines(), [to_customer::RESUME_REFUSED]);
     assert_eq!(bot.out.0.last(), Some(&Effect::Close));
-    no_hub(&bot, "locked");
     // Locked before any try: not even asked.
     let mut bot = Bot::new();
     bot.line("12.345.678-5");
     bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
-    bot.hub(HubResult::LoggedIn(Err(ChatElsewhere {
-        agent: "Ana".into(),
-    })));
+    bot.hub(still_there());
     bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
         count: 3,
         locked_for: Duration::from_secs(60),
         counted: false,
     })));
     assert_eq!(bot.lines(), [locked.as_str(), to_customer::RESUME_REFUSED]);
-    no_hub(&bot, "locked first");
-    // The chat ended by other means while the serial was typed: said so.
+    // The chat ended meanwhile (the other connection dropped, the executive closed it):
+    // declining or failing then just logs in, saying so without naming the executive.
+    let mut bot = chatting_elsewhere();
+    bot.line("volver");
+    bot.hub(HubResult::LoggedIn(Ok(None)));
+    assert_eq!(
+        bot.lines(),
+        with_menu(&[&hello, to_customer::CHAT_ENDED_ELSEWHERE])
+    );
+    let mut bot = chatting_elsewhere();
+    bot.line("999888777");
+    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
+        count: 1,
+        locked_for: Duration::ZERO,
+        counted: true,
+    })));
+    bot.hub(HubResult::LoggedIn(Ok(None)));
+    assert_eq!(
+        bot.lines(),
+        with_menu(&[&hello, to_customer::CHAT_ENDED_ELSEWHERE])
+    );
+    // Proved, and the chat ended meanwhile: said so, naming the executive.
     let mut bot = chatting_elsewhere();
     bot.line("100200300");
     bot.hub(HubResult::LoggedIn(Ok(None)));

@@ -296,6 +296,9 @@ async fn a_customer_with_no_serial_on_file_cannot_take_a_chat_over_and_it_ends()
     old.expect_closed().await;
     ana.expect(&to_agent::customer_disconnected("Ana María Pérez"))
         .await;
+    server
+        .expect_console(&console::chat_ended_by_login("Ana María Pérez", "Ana"))
+        .await;
     let notes = eventually_async(
         || async {
             let request = server.registry().request(request).await.unwrap().unwrap();
@@ -336,7 +339,6 @@ async fn a_chat_moves_to_a_new_connection_after_the_serial() {
     new.send("111222333").await;
     new.expect(&to_customer::serial_mismatch(2)).await;
     new.send(JORGE_SERIAL).await;
-    new.expect(&to_customer::hello("Jorge")).await;
     new.expect(to_customer::SESSION_RESUMED).await;
     new.expect(&to_customer::chat_resumed("Ana")).await;
     old.expect(to_customer::TAKEN_OVER).await;
@@ -372,4 +374,30 @@ async fn a_chat_moves_to_a_new_connection_after_the_serial() {
         "{:#?}",
         stored.history
     );
+}
+
+#[tokio::test]
+async fn a_chat_that_ends_during_the_prompt_lets_the_new_connection_in() {
+    let server = TestServer::start().await;
+    let mut ana = server.agent("Ana").await;
+    let mut old = server.logged_in(JORGE).await;
+    old.send("3").await;
+    old.recv_until_contains(to_customer::ASSIGNED_START).await;
+    handed_off_request(&mut ana).await;
+
+    let mut new = server.customer().await;
+    new.send(JORGE).await;
+    new.expect(to_customer::CHAT_ELSEWHERE).await;
+    // The hung connection finally drops: the chat ends as a disconnection.
+    drop(old);
+    ana.expect(&to_agent::customer_disconnected("Jorge Sandoval"))
+        .await;
+    // A wrong serial now costs nothing more: nothing is left to protect.
+    new.send("111222333").await;
+    new.expect(&to_customer::serial_mismatch(2)).await;
+    new.expect(&to_customer::hello("Jorge")).await;
+    new.expect(to_customer::CHAT_ENDED_ELSEWHERE).await;
+    new.expect_menu().await;
+    new.send("3").await;
+    new.expect(&to_customer::enqueued(1)).await;
 }
