@@ -178,6 +178,9 @@ pub mod customer {
     /// proved nothing yet).
     pub const CHAT_ELSEWHERE: &str = bot!("Su conversación con un ejecutivo sigue abierta en otra conexión. Para continuarla aquí, ingrese el número de serie de su cédula de identidad, o escriba \"volver\" para dejarla donde está.");
 
+    /// Words at [`CHAT_ELSEWHERE`] that are not a serial number ("volver" there does not
+    /// lead to the menu, as [`NOT_A_SERIAL`] says elsewhere).
+    pub const RESUME_NOT_A_SERIAL: &str = bot!("Eso no parece un número de serie (no lo contamos como intento). Escríbalo tal como aparece en su cédula, por ejemplo 100200300, o escriba \"volver\" para dejar la conversación donde está.");
     /// At [`CHAT_ELSEWHERE`], "volver": nothing is taken over (the login starts again).
     pub const RESUME_DECLINED: &str = bot!("No iniciamos sesión en esta conexión: su conversación con un ejecutivo sigue abierta en la otra. Puede terminarla allí escribiendo \"salir\", o ingresar de nuevo su RUT y el número de serie de su cédula para continuarla aquí.");
     /// At [`CHAT_ELSEWHERE`], the serial number could not be proved (wrong ones, or locked):

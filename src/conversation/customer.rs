@@ -565,7 +565,7 @@ impl Session {
         }
         // The RUT again is not a wrong serial.
         if !looks_like_serial(text) || text.parse::<Rut>() == Ok(customer.rut) {
-            out.send(say::NOT_A_SERIAL);
+            out.send(say::RESUME_NOT_A_SERIAL);
             return Phase::AwaitResume { customer, agent };
         }
         let expected = customer.id_serial.as_deref().map(normalise_serial);

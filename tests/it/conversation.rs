@@ -894,10 +894,10 @@ fn login_op(chat: OpenChat) -> Effect {
 fn a_chat_on_another_connection_moves_here_after_the_serial() {
     let mut bot = chatting_elsewhere();
     bot.line("hola?");
-    assert_eq!(bot.lines(), [to_customer::NOT_A_SERIAL]);
+    assert_eq!(bot.lines(), [to_customer::RESUME_NOT_A_SERIAL]);
     // The RUT again is not counted as a wrong serial.
     bot.line("12.345.678-5");
-    assert_eq!(bot.lines(), [to_customer::NOT_A_SERIAL]);
+    assert_eq!(bot.lines(), [to_customer::RESUME_NOT_A_SERIAL]);
     bot.line("999888777");
     assert!(matches!(
         bot.out.0.as_slice(),
