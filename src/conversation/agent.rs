@@ -753,15 +753,15 @@ impl Desk {
                 if changed.is_err() {
                     out.send(say::STORE_FAILED);
                 }
-                // The customer has gone (or came back on the same connection into a new
-                // chat, which this close is not about): nobody to tell.
-                let live = self.chats.contains(&chat) && !self.has_left(chat.customer);
-                if !live {
-                    if self.chats.contains(&chat) {
-                        self.closed(&chat, out);
-                    } else {
-                        out.send(say::chat_closed(&chat.name));
-                    }
+                // The customer has gone, or came back on the same connection into a new
+                // chat, which this close is not about (that chat is not on the desk): nobody
+                // to tell.
+                if !self.chats.contains(&chat) {
+                    out.send(say::chat_closed(&chat.name));
+                    return Phase::Ready { name };
+                }
+                if self.has_left(chat.customer) {
+                    self.closed(&chat, out);
                     return Phase::Ready { name };
                 }
                 let request = changed.ok().map(|r| (r.id, r.state));
@@ -1028,7 +1028,6 @@ impl Desk {
         }
     }
 
-    /// Takes an ended chat off the desk, saying so.
     /// Takes an ended chat off the desk, saying so; when the commands acted on it, they
     /// move on with a line saying where (`retarget`), or stay for the caller to place.
     fn drop_ended(&mut self, customer: SessionId, retarget: bool, out: &mut Effects) {

@@ -568,8 +568,7 @@ impl Session {
             out.send(say::RESUME_NOT_A_SERIAL);
             return Phase::AwaitResume { customer, agent };
         }
-        let expected = customer.id_serial.as_deref().map(normalise_serial);
-        if expected.is_some_and(|expected| expected == normalise_serial(text)) {
+        if serial_matches(&customer, text) {
             self.verified = true;
             out.record(StoreOp::SerialPassed(customer.rut));
             out.hub(HubOp::Login {
@@ -1151,16 +1150,9 @@ impl Session {
                 }
             };
         }
-        let expected = self
-            .customer
-            .as_ref()
-            .and_then(|c| c.id_serial.as_deref())
-            .map(normalise_serial);
-        if expected.is_some_and(|expected| expected == normalise_serial(text)) {
+        if let Some(customer) = self.customer.as_ref().filter(|c| serial_matches(c, text)) {
+            out.record(StoreOp::SerialPassed(customer.rut));
             self.verified = true;
-            if let Some(customer) = &self.customer {
-                out.record(StoreOp::SerialPassed(customer.rut));
-            }
             out.send(say::bot(&answer));
             return menu(out);
         }
@@ -2327,6 +2319,15 @@ fn name_for_executive(customer: &Customer) -> String {
     } else {
         customer.name.clone()
     }
+}
+
+/// Whether `text` is `customer`'s identity card serial (written with or without dots,
+/// dashes or spaces).
+fn serial_matches(customer: &Customer, text: &str) -> bool {
+    customer
+        .id_serial
+        .as_deref()
+        .is_some_and(|serial| normalise_serial(serial) == normalise_serial(text))
 }
 
 fn normalise_serial(text: &str) -> String {
