@@ -306,11 +306,7 @@ fn ejemplo_1_with_the_second_factor() {
         bot.out.0.as_slice(),
         [Effect::Store(StoreOp::SerialFailed { rut, .. })] if *rut == jorge_rut()
     ));
-    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
-        count: 1,
-        locked_for: Duration::ZERO,
-        counted: true,
-    })));
+    bot.stored(counted(1, Duration::ZERO));
     assert_eq!(bot.lines(), [to_customer::serial_mismatch(2)]);
     bot.line("100.200.300");
     assert!(bot
@@ -349,11 +345,7 @@ fn the_second_factor_locks_and_can_be_disabled() {
                 } else {
                     Duration::ZERO
                 };
-                bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
-                    count,
-                    locked_for,
-                    counted: true,
-                })));
+                bot.stored(counted(count, locked_for));
             }
             assert_eq!(bot.lines()[0], to_customer::serial_locked_for(1));
         } else {
@@ -405,17 +397,9 @@ fn a_locked_rut_is_not_asked_for_its_serial_in_a_new_session() {
     let mut bot = Bot::logged_in();
     bot.line("124578");
     bot.stored(StoreResult::Request(Ok(Some(wifi()))));
-    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
-        count: 2,
-        locked_for: Duration::ZERO,
-        counted: true,
-    })));
+    bot.stored(counted(2, Duration::ZERO));
     bot.line("000");
-    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
-        count: 3,
-        locked_for: Duration::from_secs(60),
-        counted: true,
-    })));
+    bot.stored(counted(3, Duration::from_secs(60)));
     assert_eq!(bot.lines()[0], to_customer::serial_locked_for(1));
 }
 
@@ -883,6 +867,16 @@ fn chatting_elsewhere() -> Bot {
     bot
 }
 
+/// The store's answer to a counted wrong serial: `count` since the last right one, locked
+/// for `locked_for`.
+fn counted(count: u32, locked_for: Duration) -> StoreResult {
+    StoreResult::SerialFailures(Ok(SerialFailures {
+        count,
+        locked_for,
+        counted: true,
+    }))
+}
+
 fn login_op(chat: OpenChat) -> Effect {
     Effect::Hub(HubOp::Login {
         rut: jorge_rut(),
@@ -903,11 +897,7 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
         bot.out.0.as_slice(),
         [Effect::Store(StoreOp::SerialFailed { rut, .. })] if *rut == jorge_rut()
     ));
-    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
-        count: 1,
-        locked_for: Duration::ZERO,
-        counted: true,
-    })));
+    bot.stored(counted(1, Duration::ZERO));
     assert_eq!(bot.lines(), [to_customer::serial_mismatch(2)]);
     // Is the chat still there? Yes: asked again.
     assert_eq!(bot.out.0.last(), Some(&login_op(OpenChat::Ask)));
@@ -1010,11 +1000,7 @@ fn a_chat_on_another_connection_stays_there_unless_the_customer_proves_who_they_
     let mut bot = chatting_elsewhere();
     for count in 1..=3 {
         bot.line("999888777");
-        bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
-            count,
-            locked_for: Duration::ZERO,
-            counted: true,
-        })));
+        bot.stored(counted(count, Duration::ZERO));
         asks_again(&bot, "wrong");
         bot.hub(still_there());
     }
@@ -1022,11 +1008,7 @@ fn a_chat_on_another_connection_stays_there_unless_the_customer_proves_who_they_
     assert_eq!(bot.out.0.last(), Some(&Effect::Close));
     let mut bot = chatting_elsewhere();
     bot.line("999888777");
-    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
-        count: 3,
-        locked_for: Duration::from_secs(60),
-        counted: true,
-    })));
+    bot.stored(counted(3, Duration::from_secs(60)));
     let locked = to_customer::serial_locked_for(1);
     assert_eq!(bot.lines(), [locked.as_str()]);
     bot.hub(still_there());
@@ -1054,11 +1036,7 @@ fn a_chat_on_another_connection_stays_there_unless_the_customer_proves_who_they_
     );
     let mut bot = chatting_elsewhere();
     bot.line("999888777");
-    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures {
-        count: 1,
-        locked_for: Duration::ZERO,
-        counted: true,
-    })));
+    bot.stored(counted(1, Duration::ZERO));
     bot.hub(HubResult::LoggedIn(Ok(None)));
     assert_eq!(
         bot.lines(),
