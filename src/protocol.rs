@@ -197,10 +197,26 @@ pub mod customer {
         format!("{BOT}Su conversación con el ejecutivo {agent} terminó. Si lo necesita, pida de nuevo un ejecutivo con la opción 3.")
     }
 
-    /// The chat of the old connection goes on in this one.
+    /// The chat of the old connection goes on in this one (after its last lines, see
+    /// [`chat_so_far`]).
     pub fn chat_resumed(agent: &str) -> String {
-        format!("{BOT}Retomó su conversación con el ejecutivo {agent}; los mensajes anteriores quedaron en la otra conexión. Escriba \"salir\" para terminar la conversación.")
+        format!("{BOT}Retomó su conversación con el ejecutivo {agent}. Escriba \"salir\" para terminar la conversación.")
     }
+
+    /// Before [`chat_resumed`]: the last `shown` of the `total` lines kept in the chat's
+    /// transcript follow, each as [`earlier_line`] (the old connection may not have shown
+    /// them).
+    pub fn chat_so_far(shown: usize, total: usize) -> String {
+        format!("{BOT}Lo último de su conversación ({shown} de {total} mensajes):")
+    }
+
+    /// One line of [`chat_so_far`].
+    pub fn earlier_line(speaker: &str, text: &str) -> String {
+        format!("  {speaker}: {text}")
+    }
+
+    /// Instead of [`chat_so_far`] when the transcript could not be read.
+    pub const CHAT_SO_FAR_UNAVAILABLE: &str = bot!("No pudimos mostrarle los mensajes anteriores de la conversación; quedaron en la otra conexión.");
 
     /// After a takeover: the old connection's place in the queue is kept.
     pub fn still_queued(position: usize) -> String {
@@ -972,6 +988,12 @@ pub mod console {
     /// serials, or locked): the chat goes on on the old connection.
     pub fn resume_declined(name: &str) -> String {
         format!("Cliente {name}: una nueva conexión con su RUT no confirmó su identidad; su conversación sigue en la conexión anterior.")
+    }
+
+    /// A new connection with a customer's RUT closed (or ran out of time to log in) at the
+    /// prompt for the serial: the chat goes on on the old connection.
+    pub fn resume_abandoned(name: &str) -> String {
+        format!("Cliente {name}: una nueva conexión con su RUT se cerró sin confirmar su identidad; su conversación sigue en la conexión anterior.")
     }
 
     /// A customer took their chat over to a new connection (after [`session_taken_over`]).

@@ -16,7 +16,7 @@ use crate::nlu::{self, Decision, Intent, Prediction, Topic};
 use crate::protocol::{self, customer as say, history, BOT_NAME};
 use crate::registry::{
     Customer, InboxMessage, InboxOutcome, Request, RequestId, RequestState, SerialFailures,
-    SerialLockout,
+    SerialLockout, TranscriptLine,
 };
 use crate::rut::Rut;
 use crate::text::sanitize;
@@ -157,6 +157,9 @@ enum Pending {
     ChatSays { request: RequestId, agent: String },
     /// [`HubOp::CustomerEndsChat`].
     EndChat { request: RequestId, agent: String },
+    /// [`StoreOp::Transcript`] of a chat that just moved here: its last lines are shown
+    /// before it goes on.
+    ResumedChat { request: RequestId, agent: String },
 }
 
 /// What a login was told about a chat of the customer's on another connection.
@@ -479,14 +482,15 @@ impl Session {
             // Back in the middle of a chat: no "en qué te podemos ayudar?".
             out.console(protocol::console::chat_resumed(&customer.name, &chat.agent));
             out.send(say::SESSION_RESUMED);
-            out.send(say::chat_resumed(&chat.agent));
             self.customer = Some(customer);
             // The transcript's bound counts the lines sent from the old connection too.
             self.transcript = Some(TranscriptCount::carried(chat.request, chat.chat_lines));
-            return Phase::Chatting {
+            // What the old connection may not have shown: the chat's last lines.
+            out.store(StoreOp::Transcript(chat.request));
+            return Phase::Pending(Pending::ResumedChat {
                 request: chat.request,
                 agent: chat.agent,
-            };
+            });
         }
         out.send(say::hello(customer.first_name()));
         out.send(say::SESSION_RESUMED);
@@ -1563,6 +1567,14 @@ impl Session {
             (Pending::Contact { reason }, StoreResult::Changed(created)) => {
                 self.on_contact_recorded(reason, created, out)
             }
+            (Pending::ResumedChat { request, agent }, StoreResult::Transcript(found)) => {
+                match found {
+                    Ok(lines) => chat_so_far(&lines, out),
+                    Err(StoreFailed) => out.send(say::CHAT_SO_FAR_UNAVAILABLE),
+                }
+                out.send(say::chat_resumed(&agent));
+                Phase::Chatting { request, agent }
+            }
             (pending, _) => unexpected(Phase::Pending(pending), "store result"),
         }
     }
@@ -1768,7 +1780,11 @@ impl Session {
         let chatting = matches!(
             phase,
             Phase::Chatting { .. }
-                | Phase::Pending(Pending::ChatSays { .. } | Pending::EndChat { .. })
+                | Phase::Pending(
+                    Pending::ChatSays { .. }
+                        | Pending::EndChat { .. }
+                        | Pending::ResumedChat { .. }
+                )
         );
         match phase {
             Phase::Queued { request, .. } if Some(request) == kept => out.send(say::TAKEN_OVER),
@@ -1791,11 +1807,29 @@ impl Session {
     /// The connection ended: leave the hub, record it when in the queue or a chat, and say
     /// so on the console (unless another connection took the session over).
     fn disconnected(&mut self, phase: Phase, out: &mut Effects) -> Phase {
+        // Gone at the prompt for the serial (closed, or the login deadline).
+        if let Phase::AwaitResume { customer, .. } = &phase {
+            out.console(protocol::console::resume_abandoned(&customer.name));
+        }
         leave(phase, history::DISCONNECTED, out);
         if let Some(customer) = self.customer.as_ref().filter(|_| !self.taken_over) {
             out.console(protocol::console::customer_disconnected(&customer.name));
         }
         Phase::Closed
+    }
+}
+
+/// The last lines of a chat that moved to this connection (none when its transcript is
+/// empty).
+fn chat_so_far(lines: &[TranscriptLine], out: &mut Effects) {
+    const SHOWN: usize = 10;
+    let shown = &lines[lines.len().saturating_sub(SHOWN)..];
+    if shown.is_empty() {
+        return;
+    }
+    out.send(say::chat_so_far(shown.len(), lines.len()));
+    for line in shown {
+        out.send(say::earlier_line(&line.speaker, &line.text));
     }
 }
 
@@ -1813,9 +1847,11 @@ fn leave(phase: Phase, why: &'static str, out: &mut Effects) {
         ) => close_abandoned(request, why, out),
         // An executive has it: it stays as the executive left it.
         Phase::Chatting { request, .. }
-        | Phase::Pending(Pending::ChatSays { request, .. } | Pending::EndChat { request, .. }) => {
-            out.record(bot_note(request, why))
-        }
+        | Phase::Pending(
+            Pending::ChatSays { request, .. }
+            | Pending::EndChat { request, .. }
+            | Pending::ResumedChat { request, .. },
+        ) => out.record(bot_note(request, why)),
         _ => {}
     }
 }

@@ -19,6 +19,7 @@ use reclamos::protocol::{self, agent as to_agent, customer as to_customer, histo
 use reclamos::registry::demo::{WIFI_ANSWER, WIFI_REQUEST};
 use reclamos::registry::{
     Customer, HistoryEntry, Request, RequestState, SerialFailures, TokenFailures, TokenLockout,
+    TranscriptLine,
 };
 use reclamos::rut::Rut;
 
@@ -130,6 +131,18 @@ impl Bot {
 
     fn lines(&self) -> Vec<&str> {
         self.out.lines().collect()
+    }
+
+    /// The console lines of the last step.
+    fn console(&self) -> Vec<&str> {
+        self.out
+            .0
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Console(line) => Some(line.as_ref()),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Logs Jorge in and returns the effects of the last step.
@@ -921,18 +934,11 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
         }),
         ..Takeover::default()
     }))));
-    // Back in the middle of a chat: no greeting that asks what they need.
-    let resumed = to_customer::chat_resumed("Ana");
-    assert_eq!(bot.lines(), [to_customer::SESSION_RESUMED, &resumed]);
-    let console: Vec<_> = bot
-        .out
-        .0
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Console(line) => Some(line.as_ref()),
-            _ => None,
-        })
-        .collect();
+    // Back in the middle of a chat: no greeting that asks what they need. The chat's
+    // transcript is read to show its last lines first.
+    assert_eq!(bot.lines(), [to_customer::SESSION_RESUMED]);
+    assert!(bot.out.0.contains(&Effect::Store(StoreOp::Transcript(9))));
+    let console = bot.console();
     assert_eq!(
         console,
         [
@@ -940,6 +946,24 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
             protocol::console::chat_resumed("Jorge Sandoval", "Ana")
         ]
     );
+    let line = |n: usize| TranscriptLine {
+        at: Utc::now(),
+        speaker: if n.is_multiple_of(2) {
+            "Ana"
+        } else {
+            "Jorge Sandoval"
+        }
+        .into(),
+        text: format!("mensaje {n}"),
+    };
+    bot.stored(StoreResult::Transcript(Ok((1..=12).map(line).collect())));
+    let mut expected = vec![to_customer::chat_so_far(10, 12)];
+    expected.extend((3..=12).map(|n| {
+        let line = line(n);
+        to_customer::earlier_line(&line.speaker, &line.text)
+    }));
+    expected.push(to_customer::chat_resumed("Ana"));
+    assert_eq!(bot.lines(), expected);
     // The chat goes on: lines go to Ana, hers come here.
     bot.line("sigo sin internet");
     assert_eq!(
@@ -959,6 +983,58 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
         text: "lo reviso".into(),
     }));
     assert_eq!(bot.lines(), [to_customer::from_agent("Ana", "lo reviso")]);
+}
+
+#[test]
+fn leaving_the_serial_prompt_is_said_on_the_console_and_leaves_the_chat_alone() {
+    let mut bot = chatting_elsewhere();
+    bot.step(Input::Disconnected);
+    let console = bot.console();
+    assert_eq!(
+        console,
+        [protocol::console::resume_abandoned("Jorge Sandoval")]
+    );
+    // Nothing is recorded on the chat's request (this connection never had it).
+    assert!(!bot
+        .out
+        .0
+        .iter()
+        .any(|e| matches!(e, Effect::Record(_) | Effect::Store(_))));
+}
+
+#[test]
+fn a_resumed_chat_goes_on_whatever_its_transcript_read_gives() {
+    let resumed = to_customer::chat_resumed("Ana");
+    let cases = [
+        (
+            StoreResult::Transcript(Ok(Vec::new())),
+            vec![resumed.as_str()],
+        ),
+        (
+            StoreResult::Transcript(Err(StoreFailed)),
+            vec![to_customer::CHAT_SO_FAR_UNAVAILABLE, &resumed],
+        ),
+    ];
+    for (read, said) in cases {
+        let mut bot = chatting_elsewhere();
+        bot.line("100200300");
+        bot.hub(HubResult::LoggedIn(Ok(Some(Takeover {
+            resumed_chat: Some(ResumedChat {
+                agent: "Ana".into(),
+                request: 9,
+                chat_lines: 0,
+            }),
+            ..Takeover::default()
+        }))));
+        bot.stored(read);
+        assert_eq!(bot.lines(), said);
+        // In the chat: the next line goes to Ana.
+        bot.line("hola");
+        assert_eq!(
+            bot.out.0.last(),
+            Some(&Effect::Hub(HubOp::CustomerSays("hola".into())))
+        );
+    }
 }
 
 #[test]
@@ -1069,6 +1145,7 @@ fn a_resumed_chat_keeps_counting_the_transcript_bound() {
         }),
         ..Takeover::default()
     }))));
+    bot.stored(StoreResult::Transcript(Ok(Vec::new())));
     // Two lines were kept from the old connection: this one is not, and it says so once.
     bot.line("sigo aquí");
     assert_eq!(

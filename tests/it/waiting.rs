@@ -6,7 +6,11 @@
 
 use crate::common::{eventually_async, request_of, TestClient, TestServer, JORGE, JORGE_SERIAL};
 use reclamos::console::PREFIX;
-use reclamos::protocol::{agent as to_agent, console, customer as to_customer, history};
+use std::time::Duration;
+
+use reclamos::protocol::{
+    agent as to_agent, console, customer as to_customer, history, notice, BOT_NAME,
+};
 use reclamos::registry::RequestState;
 use reclamos::rut::Rut;
 
@@ -270,6 +274,33 @@ async fn a_login_that_does_not_prove_who_it_is_leaves_the_chat_where_it_is() {
 }
 
 #[tokio::test]
+async fn the_console_says_when_the_login_deadline_ends_the_serial_prompt() {
+    let server = TestServer::start_with(|config| {
+        config.limits.login_timeout = Duration::from_secs(3);
+    })
+    .await;
+    let mut ana = server.agent("Ana").await;
+    let mut old = server.logged_in(JORGE).await;
+    old.send("3").await;
+    old.recv_until_contains(to_customer::ASSIGNED_START).await;
+    hand_off(&mut ana).await;
+
+    let mut new = server.customer().await;
+    new.send(JORGE).await;
+    new.expect(to_customer::CHAT_ELSEWHERE).await;
+    // Nobody types the serial: the connection is still logging in, so its deadline ends it.
+    new.expect(&notice::line(BOT_NAME, notice::LOGIN_DEADLINE))
+        .await;
+    new.expect_closed().await;
+    server
+        .expect_console(&console::resume_abandoned("Jorge Sandoval"))
+        .await;
+    // The chat goes on where it was.
+    ana.send("¿Sigue ahí?").await;
+    old.expect("Ana: ¿Sigue ahí?").await;
+}
+
+#[tokio::test]
 async fn a_customer_with_no_serial_on_file_cannot_take_a_chat_over_and_it_ends() {
     let server = TestServer::start().await;
     let mut ana = server.agent("Ana").await;
@@ -332,14 +363,41 @@ async fn a_chat_moves_to_a_new_connection_after_the_serial() {
     ana.send("Hola Jorge").await;
     old.expect("Ana: Hola Jorge").await;
 
+    old.send("no tengo internet").await;
+    ana.expect("Jorge Sandoval: no tengo internet").await;
+
     // Jorge's connection hangs; he logs in again from elsewhere.
     let mut new = server.customer().await;
     new.send(JORGE).await;
     new.expect(to_customer::CHAT_ELSEWHERE).await;
+    // What Ana writes meanwhile reaches only the hung connection.
+    ana.send("¿Probó desenchufar el módem?").await;
+    old.expect("Ana: ¿Probó desenchufar el módem?").await;
     new.send("111222333").await;
     new.expect(&to_customer::serial_mismatch(2)).await;
+    // Each side's transcript lines are written in the background; the customer types
+    // the serial after they are in.
+    eventually_async(
+        || async { server.registry().transcript(request).await.unwrap().len() },
+        |lines| *lines == 3,
+    )
+    .await;
     new.send(JORGE_SERIAL).await;
     new.expect(to_customer::SESSION_RESUMED).await;
+    // The chat's last lines, which the hung connection may not have shown.
+    new.expect(&to_customer::chat_so_far(3, 3)).await;
+    new.expect(&to_customer::earlier_line("Ana", "Hola Jorge"))
+        .await;
+    new.expect(&to_customer::earlier_line(
+        "Jorge Sandoval",
+        "no tengo internet",
+    ))
+    .await;
+    new.expect(&to_customer::earlier_line(
+        "Ana",
+        "¿Probó desenchufar el módem?",
+    ))
+    .await;
     new.expect(&to_customer::chat_resumed("Ana")).await;
     old.expect(to_customer::TAKEN_OVER).await;
     old.expect_closed().await;
