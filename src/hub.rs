@@ -287,6 +287,15 @@ impl Hub {
         Ok(takeover)
     }
 
+    /// Whether a session other than `session` holds `rut` (a login with it would take
+    /// that session over).
+    pub fn held_elsewhere(&self, rut: Rut, session: SessionId) -> bool {
+        self.lock()
+            .logged_in
+            .get(&rut)
+            .is_some_and(|holder| *holder != session)
+    }
+
     /// Moves what session `old` had to session `new` (which now holds its RUT) and tells
     /// `old`.
     #[allow(clippy::too_many_arguments)]

@@ -907,6 +907,9 @@ pub mod notice {
         "Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.";
     /// A customer beyond the connection limit (the whole line).
     pub const BUSY: &str = bot!("En este momento estamos atendiendo al máximo de clientes. Por favor intente nuevamente en unos minutos.");
+    /// After the greeting, when every customer's slot is taken: only a login that takes
+    /// over the RUT's session on another connection gets in (the whole line).
+    pub const FULL: &str = bot!("En este momento estamos atendiendo al máximo de clientes. Si tiene una sesión abierta en otra conexión, ingrese su RUT para continuarla aquí; si no, por favor intente nuevamente en unos minutos.");
     /// An executive beyond the executives' port's connection limit (the whole line).
     pub const AGENTS_BUSY: &str = system!("El canal de ejecutivos no admite más conexiones en este momento. Intente nuevamente en unos minutos.");
     /// One address holds too many connections that have not logged in.

@@ -7,6 +7,10 @@
 //! then the (smaller) pre-login cap, never the slots of logged-in customers. At login the
 //! driver swaps it for a [`LoggedInPermit`] with [`PreLoginPermit::promote`], which gives
 //! the pre-login slots back.
+//!
+//! A full logged-in cap refuses executives at once. Customers still get in (within the
+//! pre-login caps) and are told it is full: one whose session hangs on another connection
+//! can take it over, which needs no new slot since that connection closes.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -90,11 +94,13 @@ impl Gate {
     }
 
     /// Admits a new connection from `ip` (the real client's, after a PROXY header), or
-    /// says why not. Checks, in order: a full logged-in cap (no point logging in), the
-    /// address's pre-login slots, its connection budget, the pre-login cap. A refused
-    /// connection spends no slot; only one that passed the slot check spends budget.
+    /// says why not. Checks, in order: a full logged-in cap on the executives' port (no
+    /// point logging in; a customer may still take over their own session, see
+    /// [`PreLoginPermit::logged_in_full`]), the address's pre-login slots, its connection
+    /// budget, the pre-login cap. A refused connection spends no slot; only one that passed
+    /// the slot check spends budget.
     pub fn admit(&self, ip: IpAddr) -> Result<PreLoginPermit, Denied> {
-        if self.logged_in.available_permits() == 0 {
+        if self.port == Port::Executives && self.logged_in.available_permits() == 0 {
             return Err(Denied::Busy);
         }
         let slot = self.per_address.take(ip).ok_or(Denied::AddressFull)?;
@@ -144,6 +150,25 @@ impl PreLoginPermit {
         match self.logged_in_permit() {
             Some(permit) => Ok(permit),
             None => Err(self),
+        }
+    }
+
+    /// Whether every logged-in slot of the port is taken now (a login then gets in only by
+    /// taking over a session of its own).
+    pub fn logged_in_full(&self) -> bool {
+        self.logged_in.available_permits() == 0
+    }
+
+    /// A place in line for the next logged-in slot that frees up, ahead of any later
+    /// [`logged_in_permit`](Self::logged_in_permit) (the semaphore is fair). `None` if the
+    /// port is shutting down.
+    pub fn next_logged_in_permit(
+        &self,
+    ) -> impl std::future::Future<Output = Option<LoggedInPermit>> + Send + 'static {
+        let logged_in = Arc::clone(&self.logged_in);
+        async move {
+            let permit = logged_in.acquire_owned().await.ok()?;
+            Some(LoggedInPermit { _permit: permit })
         }
     }
 
@@ -286,14 +311,51 @@ mod tests {
         let second = gate.admit(TWO).unwrap().promote().unwrap();
         // Promotion gave the pre-login slots back.
         assert_eq!(gate.pre_login_count(), 0);
-        // Logged-in cap full: the door says so at once, and a promotion that lost the race
-        // gets its pre-login permit back.
-        assert_eq!(gate.admit(TWO).unwrap_err(), Denied::Busy);
+        // Logged-in cap full: a customer still gets in (it may take over its own session)
+        // and is told; a promotion gets its pre-login permit back.
+        let full = gate.admit(TWO).unwrap();
+        assert!(full.logged_in_full());
+        let full = full.promote().unwrap_err();
+        drop(full);
         drop(first);
         let late = gate.admit(TWO).unwrap();
         let racer = gate.admit(ONE).unwrap().promote().unwrap();
         let late = late.promote().unwrap_err();
         drop((late, racer, second));
+    }
+
+    #[test]
+    fn a_place_in_line_gets_the_next_free_slot_before_any_later_login() {
+        use futures::FutureExt;
+        let limits = Limits {
+            max_connections: 1,
+            ..Limits::default()
+        };
+        let gate = gate(&limits, Port::Customers);
+        let held = gate.admit(ONE).unwrap().promote().unwrap();
+        let taking_over = gate.admit(TWO).unwrap();
+        let mut line = Box::pin(taking_over.next_logged_in_permit());
+        assert!(line.as_mut().now_or_never().is_none());
+        drop(held);
+        // The freed slot is the one in line's, not a login's that comes after.
+        let late = gate.admit(ONE).unwrap();
+        assert!(late.logged_in_permit().is_none());
+        assert!(line.now_or_never().flatten().is_some());
+    }
+
+    #[test]
+    fn a_full_logged_in_cap_refuses_executives_at_the_door() {
+        let limits = Limits {
+            max_agent_connections: 1,
+            ..Limits::default()
+        };
+        let gate = gate(&limits, Port::Executives);
+        let first = gate.admit(ONE).unwrap();
+        assert!(!first.logged_in_full());
+        let first = first.promote().unwrap();
+        assert_eq!(gate.admit(ONE).unwrap_err(), Denied::Busy);
+        drop(first);
+        assert!(gate.admit(ONE).is_ok());
     }
 
     #[test]

@@ -4,12 +4,14 @@
 //! TCP and TLS share one code path.
 
 use std::borrow::Cow;
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use futures::{SinkExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -107,6 +109,9 @@ trait Party: Sized + Send {
     }
     /// The line that refuses a login when the port's logged-in cap is full.
     const BUSY: &'static str;
+    /// The line after the greeting when the port's logged-in cap is full at the
+    /// connection's start (a port whose door refuses such connections has none).
+    const FULL: Option<&'static str> = None;
     /// How the hub reaches the party.
     fn reach(outbox: Outbox<Self::Event>) -> Reach;
     /// The hub operation that forgets the party (when its conversation was lost).
@@ -125,6 +130,7 @@ impl Party for CustomerConversation {
     const SPEAKER: &'static str = protocol::BOT_NAME;
     const GREETING: &'static str = protocol::customer::GREETING;
     const BUSY: &'static str = protocol::notice::BUSY;
+    const FULL: Option<&'static str> = Some(protocol::notice::FULL);
     fn new() -> Self {
         CustomerConversation::new()
     }
@@ -231,10 +237,30 @@ struct Conversation<'a, P: Party> {
 
 /// A connection's place in its port's caps: a pre-login slot until the login succeeds,
 /// then a logged-in one (see `admission`). Dropping it gives the slot back.
-#[derive(Debug)]
+///
+/// A customer who logs in while the logged-in cap is full gets in only by taking over
+/// their session on another connection, which closes and frees its slot. Before the
+/// takeover this connection takes its place in line for that slot (`queued`), so no other
+/// login can take it; until it comes ([`Slot::catch_up`]) the connection stays on its
+/// pre-login slot.
 struct Slot {
     pre_login: Option<PreLoginPermit>,
     logged_in: Option<LoggedInPermit>,
+    /// In line for a logged-in slot (a takeover at a full cap).
+    queued: Option<QueuedSlot>,
+}
+
+/// A place in line for a logged-in slot ([`PreLoginPermit::next_logged_in_permit`]).
+type QueuedSlot = Pin<Box<dyn Future<Output = Option<LoggedInPermit>> + Send>>;
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slot")
+            .field("pre_login", &self.pre_login)
+            .field("logged_in", &self.logged_in)
+            .field("queued", &self.queued.is_some())
+            .finish()
+    }
 }
 
 impl Slot {
@@ -259,12 +285,47 @@ impl Slot {
     }
 
     /// After a tentative login: keeps the logged-in slot when it succeeded, or goes back to
-    /// the pre-login one (a connection asked to prove who it is has not logged in).
+    /// the pre-login one (a connection asked to prove who it is has not logged in). A
+    /// takeover at a full cap has no logged-in slot: it keeps the pre-login one.
     fn settle(&mut self, logged_in: bool) {
         if logged_in {
-            self.pre_login = None;
+            if self.logged_in.is_some() {
+                self.pre_login = None;
+            }
         } else if self.pre_login.is_some() {
             self.logged_in = None;
+        }
+    }
+
+    /// Whether the port's logged-in cap was full when this connection still held only its
+    /// pre-login slot.
+    fn logged_in_full(&self) -> bool {
+        self.logged_in.is_none() && self.pre_login.as_ref().is_some_and(|p| p.logged_in_full())
+    }
+
+    /// Takes a place in line for the next logged-in slot (before a takeover at a full
+    /// cap: the connection taken over frees one when it closes).
+    fn queue(&mut self) {
+        let Some(pre_login) = &self.pre_login else {
+            return;
+        };
+        self.queued = Some(Box::pin(pre_login.next_logged_in_permit()));
+        // The first poll is what puts it in line.
+        self.catch_up();
+    }
+
+    /// Swaps the pre-login slot for the logged-in one this connection is in line for, once
+    /// it has come.
+    fn catch_up(&mut self) {
+        let Some(queued) = &mut self.queued else {
+            return;
+        };
+        if let Some(permit) = queued.as_mut().now_or_never() {
+            self.queued = None;
+            if permit.is_some() {
+                self.logged_in = permit;
+                self.pre_login = None;
+            }
         }
     }
 }
@@ -293,6 +354,7 @@ impl<'a, P: Party> Conversation<'a, P> {
             slot: Slot {
                 pre_login: Some(permit),
                 logged_in: None,
+                queued: None,
             },
             // Both start and stay empty between inputs: an idle connection keeps no buffer
             // (a few allocations per answer cost less than holding them on every connection).
@@ -330,6 +392,7 @@ impl<'a, P: Party> Conversation<'a, P> {
     ) -> Result<Outcome, End> {
         let mut outcome = Outcome::default();
         self.effects.clear();
+        self.slot.catch_up();
         self.step(input);
         let mut next = 0;
         // Results append their effects at the end: a step asks for at most one result, as
@@ -345,7 +408,8 @@ impl<'a, P: Party> Conversation<'a, P> {
                 Effect::Hub(op) => {
                     // A login takes its logged-in slot before it touches the hub: one
                     // refused for a full cap must not take over a session of the same
-                    // RUT, nor be handed a waiting customer.
+                    // RUT, nor be handed a waiting customer (the one exception, a takeover
+                    // at a full cap, is below).
                     let login = matches!(op, HubOp::Login { .. } | HubOp::AgentJoin(_));
                     // A login that asks first may be refused (the RUT chats elsewhere): it
                     // keeps its pre-login slot until the hub answers.
@@ -356,17 +420,33 @@ impl<'a, P: Party> Conversation<'a, P> {
                             ..
                         }
                     );
-                    if login && !self.slot.promote(tentative) {
-                        // The logged-in cap filled up while this one logged in.
-                        self.lines.push(Cow::Borrowed(P::BUSY));
-                        outcome.close = true;
-                        break;
-                    }
                     let hub = &self.shared.services.hub;
+                    // The logged-in cap is full: only a customer taking over their own
+                    // session on another connection gets in (that one closes, freeing its
+                    // slot); anyone else is refused.
+                    let without_slot = login && !self.slot.promote(tentative);
+                    let takes_over = || {
+                        matches!(
+                            &op,
+                            HubOp::Login { rut, .. } if hub.held_elsewhere(*rut, self.session)
+                        )
+                    };
+                    if without_slot {
+                        if !takes_over() {
+                            self.lines.push(Cow::Borrowed(P::BUSY));
+                            outcome.close = true;
+                            break;
+                        }
+                        self.slot.queue();
+                    }
                     let result = run_hub_op(hub, self.session, &self.reach, op);
+                    let refused = matches!(result, Some(HubResult::LoggedIn(Err(_))));
                     if tentative {
-                        let refused = matches!(result, Some(HubResult::LoggedIn(Err(_))));
                         self.slot.settle(!refused);
+                    }
+                    if refused {
+                        // Nothing was taken over: nothing frees a slot for this one.
+                        self.slot.queued = None;
                     }
                     if let Some(result) = result {
                         self.step(Input::Hub(result));
@@ -688,7 +768,9 @@ async fn serve_lines<P: Party, S: Stream>(
     let (rate, burst) = P::rate(limits);
     let mut bucket = TokenBucket::new(rate, burst);
     let mut strikes = 0u32;
-    if let Err(end) = send(framed, &[P::GREETING], limits).await {
+    let full = P::FULL.filter(|_| conversation.slot.logged_in_full());
+    let greeting: Vec<&str> = std::iter::once(P::GREETING).chain(full).collect();
+    if let Err(end) = send(framed, &greeting, limits).await {
         return end;
     }
     // The futures that outlive one message are made once: polling a fresh `cancelled()`

@@ -137,35 +137,49 @@ async fn flood_is_warned_then_disconnected_without_slowing_others() {
 #[tokio::test]
 async fn logged_in_customers_beyond_the_cap_are_refused_politely() {
     let server = TestServer::start_with(|config| config.limits.max_connections = 1).await;
+    let ruts = server.load_customers(2).await;
     // Not logged in yet: the connection holds a pre-login slot, not a customer's.
     let mut waiting = server.customer().await;
     let _jorge = server.logged_in(JORGE).await;
-    // The logged-in cap is full: a new connection is refused at once...
+    // The logged-in cap is full: a new connection is told so after the greeting, and
+    // refused when its RUT has no session to take over...
     let mut refused = TestClient::connect(server.customers()).await;
-    let line = refused.recv().await;
-    assert_eq!(line, notice::BUSY);
+    refused.expect(to_customer::GREETING).await;
+    refused.expect(notice::FULL).await;
+    refused.send(&ruts[1].to_string()).await;
+    refused.expect(notice::BUSY).await;
     refused.expect_closed().await;
-    // ...and one that was waiting at the RUT prompt is refused when it logs in.
-    let ruts = server.load_customers(1).await;
+    // ...and so is one that was waiting at the RUT prompt when it logs in.
     waiting.send(&ruts[0].to_string()).await;
     let lines = waiting.recv_until(|l| l == notice::BUSY).await;
     assert!(!lines.is_empty());
     waiting.expect_closed().await;
 }
 
-/// A login refused for a full cap does not touch the session of its RUT: before, it took
-/// the session over (the customer there was closed) and was refused only afterwards.
+/// At a full cap a customer still takes over their own session on another connection
+/// (which closes, so no slot is added); the cap then holds for everyone else.
 #[tokio::test]
-async fn a_login_refused_for_a_full_cap_leaves_the_same_ruts_session_alone() {
+async fn a_full_cap_lets_a_customer_take_over_their_own_session() {
     let server = TestServer::start_with(|config| config.limits.max_connections = 1).await;
+    let ruts = server.load_customers(1).await;
     let mut second = server.customer().await;
     let mut jorge = server.logged_in(JORGE).await;
     second.send(JORGE).await;
-    second.recv_until(|l| l == notice::BUSY).await;
-    second.expect_closed().await;
-    jorge.send("1").await;
-    let answer = jorge.recv_until_contains(to_customer::WHICH_REQUEST).await;
+    second.expect(&to_customer::hello("Jorge")).await;
+    second.expect(to_customer::SESSION_RESUMED).await;
+    second.expect_menu().await;
+    jorge.expect(to_customer::TAKEN_OVER).await;
+    jorge.expect_closed().await;
+    second.send("1").await;
+    let answer = second.recv_until_contains(to_customer::WHICH_REQUEST).await;
     assert!(answer.iter().any(|l| l.contains("124578")), "{answer:#?}");
+    // The slot the old connection freed is the new one's: the cap is still full.
+    let mut other = TestClient::connect(server.customers()).await;
+    other.expect(to_customer::GREETING).await;
+    other.expect(notice::FULL).await;
+    other.send(&ruts[0].to_string()).await;
+    other.expect(notice::BUSY).await;
+    other.expect_closed().await;
 }
 
 #[tokio::test]

@@ -273,6 +273,39 @@ async fn a_login_that_does_not_prove_who_it_is_leaves_the_chat_where_it_is() {
     ana.expect("Jorge Sandoval: gracias").await;
 }
 
+/// The customer whose connection hangs in a chat gets it back even when every customer
+/// slot is taken: the hung connection's slot becomes the new one's.
+#[tokio::test]
+async fn a_chat_moves_to_a_new_connection_at_a_full_cap() {
+    let server = TestServer::start_with(|config| config.limits.max_connections = 1).await;
+    let ruts = server.load_customers(1).await;
+    let mut ana = server.agent("Ana").await;
+    let mut old = server.logged_in(JORGE).await;
+    old.send("3").await;
+    old.recv_until_contains(to_customer::ASSIGNED_START).await;
+    hand_off(&mut ana).await;
+
+    let mut new = server.customer().await;
+    new.expect(notice::FULL).await;
+    new.send(JORGE).await;
+    new.expect(to_customer::CHAT_ELSEWHERE).await;
+    new.send(JORGE_SERIAL).await;
+    new.expect(to_customer::SESSION_RESUMED).await;
+    new.expect(&to_customer::chat_resumed("Ana")).await;
+    old.expect(to_customer::TAKEN_OVER).await;
+    old.expect_closed().await;
+    ana.expect(&to_agent::customer_returned("Jorge Sandoval"))
+        .await;
+    new.send("sigo sin internet").await;
+    ana.expect("Jorge Sandoval: sigo sin internet").await;
+    // Still full for anyone else.
+    let mut other = server.customer().await;
+    other.expect(notice::FULL).await;
+    other.send(&ruts[0].to_string()).await;
+    other.expect(notice::BUSY).await;
+    other.expect_closed().await;
+}
+
 #[tokio::test]
 async fn the_console_says_when_the_login_deadline_ends_the_serial_prompt() {
     let server = TestServer::start_with(|config| {
