@@ -169,6 +169,13 @@ impl State {
         self.resumed.get(&session).copied().filter(|key| owns(*key))
     }
 
+    /// Whether a session other than `session` holds `rut`.
+    fn held_elsewhere(&self, rut: Rut, session: SessionId) -> bool {
+        self.logged_in
+            .get(&rut)
+            .is_some_and(|holder| *holder != session)
+    }
+
     /// The chat another session holding `rut` is in, if any.
     fn chat_elsewhere(&self, rut: Rut, session: SessionId) -> Option<ChatElsewhere> {
         let old = *self.logged_in.get(&rut).filter(|old| **old != session)?;
@@ -257,13 +264,41 @@ impl Hub {
         outbox: Outbox<CustomerEvent>,
         chat: OpenChat,
     ) -> Result<Option<Takeover>, ChatElsewhere> {
+        self.login_when(rut, session, outbox, chat, false)
+            .unwrap_or(Ok(None))
+    }
+
+    /// [`login`](Self::login), only when another session holds `rut` (checked under the
+    /// same lock): a login at a full connection cap, which gets in by taking that session's
+    /// place. `None` when there is nothing to take over.
+    pub fn login_taking_over(
+        &self,
+        rut: Rut,
+        session: SessionId,
+        outbox: Outbox<CustomerEvent>,
+        chat: OpenChat,
+    ) -> Option<Result<Option<Takeover>, ChatElsewhere>> {
+        self.login_when(rut, session, outbox, chat, true)
+    }
+
+    fn login_when(
+        &self,
+        rut: Rut,
+        session: SessionId,
+        outbox: Outbox<CustomerEvent>,
+        chat: OpenChat,
+        taking_over_only: bool,
+    ) -> Option<Result<Option<Takeover>, ChatElsewhere>> {
         let now = Instant::now();
         let mut out = Vec::new();
         let takeover = {
             let mut state = self.lock();
+            if taking_over_only && !state.held_elsewhere(rut, session) {
+                return None;
+            }
             if chat == OpenChat::Ask {
                 if let Some(elsewhere) = state.chat_elsewhere(rut, session) {
-                    return Err(elsewhere);
+                    return Some(Err(elsewhere));
                 }
             }
             let holder = state.logged_in.insert(rut, session);
@@ -284,16 +319,13 @@ impl Hub {
             }
         };
         self.send(Deliveries(out));
-        Ok(takeover)
+        Some(Ok(takeover))
     }
 
-    /// Whether a session other than `session` holds `rut` (a login with it would take
-    /// that session over).
+    /// Whether a session other than `session` holds `rut` now (a login with it would take
+    /// that session over; [`login_taking_over`](Self::login_taking_over) decides).
     pub fn held_elsewhere(&self, rut: Rut, session: SessionId) -> bool {
-        self.lock()
-            .logged_in
-            .get(&rut)
-            .is_some_and(|holder| *holder != session)
+        self.lock().held_elsewhere(rut, session)
     }
 
     /// Moves what session `old` had to session `new` (which now holds its RUT) and tells
@@ -1182,6 +1214,32 @@ mod tests {
         received(&mut agent_rx);
         received(&mut customer_rx);
         (hub, agent_rx, customer_rx)
+    }
+
+    #[test]
+    fn a_takeover_only_login_gets_in_only_in_another_sessions_place() {
+        let hub = Hub::new(1, Console::capture());
+        let (outbox, _rx) = party();
+        // Nobody holds the RUT: refused, and it is not logged in afterwards.
+        assert_eq!(
+            hub.login_taking_over(customer_rut(1), SessionId(1), outbox.clone(), OpenChat::Ask),
+            None
+        );
+        assert!(!hub.held_elsewhere(customer_rut(1), SessionId(2)));
+        hub.login(customer_rut(1), SessionId(1), outbox, OpenChat::Ask)
+            .unwrap();
+        // Its own session is nothing to take over.
+        let (mine, _mine_rx) = party();
+        assert_eq!(
+            hub.login_taking_over(customer_rut(1), SessionId(1), mine, OpenChat::Ask),
+            None
+        );
+        // Another session's is.
+        let (outbox, _new_rx) = party();
+        let taken = hub.login_taking_over(customer_rut(1), SessionId(2), outbox, OpenChat::Ask);
+        assert_eq!(taken, Some(Ok(Some(Takeover::default()))));
+        assert!(hub.held_elsewhere(customer_rut(1), SessionId(1)));
+        assert!(!hub.held_elsewhere(customer_rut(1), SessionId(2)));
     }
 
     #[test]

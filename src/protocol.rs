@@ -994,9 +994,10 @@ pub mod console {
     }
 
     /// A new connection with a customer's RUT closed (or ran out of time to log in) at the
-    /// prompt for the serial: the chat goes on on the old connection.
+    /// prompt for the serial: it took nothing over (the chat may have ended meanwhile by
+    /// other means, so where it is is not said).
     pub fn resume_abandoned(name: &str) -> String {
-        format!("Cliente {name}: una nueva conexión con su RUT se cerró sin confirmar su identidad; su conversación sigue en la conexión anterior.")
+        format!("Cliente {name}: una nueva conexión con su RUT se cerró antes de confirmar su identidad y no tomó su conversación.")
     }
 
     /// A customer took their chat over to a new connection (after [`session_taken_over`]).

@@ -10,7 +10,9 @@
 //!
 //! A full logged-in cap refuses executives at once. Customers still get in (within the
 //! pre-login caps) and are told it is full: one whose session hangs on another connection
-//! can take it over, which needs no new slot since that connection closes.
+//! can take it over. That adds no logged-in connection: the new one waits in line
+//! ([`PreLoginPermit::next_logged_in_permit`]) for the slot the old one frees when it
+//! closes, on its pre-login slot meanwhile.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -28,7 +30,7 @@ use crate::protocol::{self, notice};
 /// Why a connection was not admitted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
-    /// The port's logged-in cap or pre-login cap is full.
+    /// The port's pre-login cap is full, or (executives' port) its logged-in cap.
     #[error("the port is full")]
     Busy,
     /// The address already holds its share of pre-login slots.
@@ -160,8 +162,8 @@ impl PreLoginPermit {
     }
 
     /// A place in line for the next logged-in slot that frees up, ahead of any later
-    /// [`logged_in_permit`](Self::logged_in_permit) (the semaphore is fair). `None` if the
-    /// port is shutting down.
+    /// [`logged_in_permit`](Self::logged_in_permit) (the semaphore is fair; the first poll
+    /// takes the place). `None` only if the semaphore were closed, which it never is.
     pub fn next_logged_in_permit(
         &self,
     ) -> impl std::future::Future<Output = Option<LoggedInPermit>> + Send + 'static {

@@ -23,7 +23,7 @@ use tracing::Instrument;
 use super::admission::{LoggedInPermit, PreLoginPermit};
 use super::budget::{Budgets, Refusal};
 use super::codec::{LineCodec, LineError};
-use super::effects::{run_hub_op, run_store_op, Reach, Recorder, Services};
+use super::effects::{run_hub_op, run_store_op, run_takeover_login, Reach, Recorder, Services};
 use super::limits::{Limits, TokenBucket};
 use super::metrics::Metrics;
 use crate::conversation::events::{AgentEvent, CustomerEvent, OpenChat, SessionId};
@@ -306,6 +306,7 @@ impl Slot {
     /// Takes a place in line for the next logged-in slot (before a takeover at a full
     /// cap: the connection taken over frees one when it closes).
     fn queue(&mut self) {
+        debug_assert!(self.logged_in.is_none() && self.queued.is_none());
         let Some(pre_login) = &self.pre_login else {
             return;
         };
@@ -314,18 +315,29 @@ impl Slot {
         self.catch_up();
     }
 
-    /// Swaps the pre-login slot for the logged-in one this connection is in line for, once
-    /// it has come.
+    /// Swaps the pre-login slot for the logged-in one this connection is in line for, if it
+    /// has come.
     fn catch_up(&mut self) {
-        let Some(queued) = &mut self.queued else {
-            return;
-        };
-        if let Some(permit) = queued.as_mut().now_or_never() {
-            self.queued = None;
-            if permit.is_some() {
-                self.logged_in = permit;
-                self.pre_login = None;
-            }
+        if let Some(permit) = self.queued.as_mut().and_then(|q| q.as_mut().now_or_never()) {
+            self.arrived(permit);
+        }
+    }
+
+    /// The logged-in slot this connection was in line for has come.
+    fn arrived(&mut self, permit: Option<LoggedInPermit>) {
+        self.queued = None;
+        if permit.is_some() {
+            self.logged_in = permit;
+            self.pre_login = None;
+        }
+    }
+
+    /// Waits for the logged-in slot this connection is in line for (never, when it is in
+    /// no line).
+    async fn next(&mut self) -> Option<LoggedInPermit> {
+        match &mut self.queued {
+            Some(queued) => queued.as_mut().await,
+            None => std::future::pending().await,
         }
     }
 }
@@ -392,7 +404,6 @@ impl<'a, P: Party> Conversation<'a, P> {
     ) -> Result<Outcome, End> {
         let mut outcome = Outcome::default();
         self.effects.clear();
-        self.slot.catch_up();
         self.step(input);
         let mut next = 0;
         // Results append their effects at the end: a step asks for at most one result, as
@@ -421,25 +432,22 @@ impl<'a, P: Party> Conversation<'a, P> {
                         }
                     );
                     let hub = &self.shared.services.hub;
-                    // The logged-in cap is full: only a customer taking over their own
-                    // session on another connection gets in (that one closes, freeing its
-                    // slot); anyone else is refused.
-                    let without_slot = login && !self.slot.promote(tentative);
-                    let takes_over = || {
-                        matches!(
-                            &op,
-                            HubOp::Login { rut, .. } if hub.held_elsewhere(*rut, self.session)
-                        )
-                    };
-                    if without_slot {
-                        if !takes_over() {
+                    let result = if login && !self.slot.promote(tentative) {
+                        // The logged-in cap is full: only a customer taking over their own
+                        // session on another connection gets in. In line first for the slot
+                        // that connection frees when it closes, so no other login takes it.
+                        self.slot.queue();
+                        let result = run_takeover_login(hub, self.session, &self.reach, &op);
+                        if result.is_none() {
+                            self.slot.queued = None;
                             self.lines.push(Cow::Borrowed(P::BUSY));
                             outcome.close = true;
                             break;
                         }
-                        self.slot.queue();
-                    }
-                    let result = run_hub_op(hub, self.session, &self.reach, op);
+                        result
+                    } else {
+                        run_hub_op(hub, self.session, &self.reach, op)
+                    };
                     let refused = matches!(result, Some(HubResult::LoggedIn(Err(_))));
                     if tentative {
                         self.slot.settle(!refused);
@@ -453,6 +461,11 @@ impl<'a, P: Party> Conversation<'a, P> {
                     }
                 }
                 Effect::Store(op) => {
+                    if self.refused_at_full_cap(&op) {
+                        self.lines.push(Cow::Borrowed(P::BUSY));
+                        outcome.close = true;
+                        break;
+                    }
                     if let Some(refusal) = self.over_budget(&op) {
                         let line = protocol::notice::line(P::SPEAKER, &refusal.notice());
                         self.lines.push(Cow::Owned(line));
@@ -475,6 +488,17 @@ impl<'a, P: Party> Conversation<'a, P> {
         }
         self.effects.0 = Vec::new();
         Ok(outcome)
+    }
+
+    /// Whether `op` looks a RUT up (or registers one) while the logged-in cap is full and no
+    /// other connection holds that RUT: such a login could take nothing over, so it is
+    /// refused before any store work (the hub decides for certain at the login itself).
+    fn refused_at_full_cap(&self, op: &StoreOp) -> bool {
+        let rut = match op {
+            StoreOp::FindCustomer(rut) | StoreOp::RegisterCustomer { rut, .. } => *rut,
+            _ => return false,
+        };
+        self.slot.logged_in_full() && !self.shared.services.hub.held_elsewhere(rut, self.session)
     }
 
     /// The per-address budget `op` would spend, when it is spent: logins (a RUT looked up)
@@ -768,9 +792,11 @@ async fn serve_lines<P: Party, S: Stream>(
     let (rate, burst) = P::rate(limits);
     let mut bucket = TokenBucket::new(rate, burst);
     let mut strikes = 0u32;
+    // At a full logged-in cap, the greeting says so (when the port admits anyone then).
     let full = P::FULL.filter(|_| conversation.slot.logged_in_full());
-    let greeting: Vec<&str> = std::iter::once(P::GREETING).chain(full).collect();
-    if let Err(end) = send(framed, &greeting, limits).await {
+    let greeting = [P::GREETING, full.unwrap_or_default()];
+    let lines = if full.is_some() { 2 } else { 1 };
+    if let Err(end) = send(framed, &greeting[..lines], limits).await {
         return end;
     }
     // The futures that outlive one message are made once: polling a fresh `cancelled()`
@@ -818,6 +844,11 @@ async fn serve_lines<P: Party, S: Stream>(
             () = &mut kicked => {
                 let _ = send(framed, &[notice(protocol::notice::SLOW_READER)], limits).await;
                 return End::SlowReader;
+            }
+            // A takeover at a full cap: the slot the connection taken over freed.
+            permit = conversation.slot.next(), if conversation.slot.queued.is_some() => {
+                conversation.slot.arrived(permit);
+                continue;
             }
             Some(event) = events.recv() => {
                 last_activity = tokio::time::Instant::now();

@@ -258,6 +258,22 @@ pub enum Reach {
     Agent(Outbox<AgentEvent>),
 }
 
+/// A customer's [`HubOp::Login`] at a full logged-in cap: it gets in only by taking over the
+/// RUT's session on another connection ([`Hub::login_taking_over`]). `None` when there is
+/// none (or `op` is not a customer's login): the login is refused.
+pub(super) fn run_takeover_login(
+    hub: &Hub,
+    session: SessionId,
+    reach: &Reach,
+    op: &HubOp,
+) -> Option<HubResult> {
+    let (HubOp::Login { rut, chat }, Reach::Customer(outbox)) = (op, reach) else {
+        return None;
+    };
+    hub.login_taking_over(*rut, session, outbox.clone(), *chat)
+        .map(HubResult::LoggedIn)
+}
+
 /// Runs one hub operation for `session` (sync: the hub only holds a short in-memory
 /// lock). Returns the result to feed back when the operation has one.
 pub fn run_hub_op(hub: &Hub, session: SessionId, reach: &Reach, op: HubOp) -> Option<HubResult> {

@@ -258,3 +258,35 @@ async fn a_connection_at_the_resume_prompt_still_holds_a_pre_login_slot() {
     let mut third = TestClient::connect_from(addr, HONEST).await;
     third.expect(CUSTOMER_GREETING).await;
 }
+
+/// A takeover at a full logged-in cap waits on its pre-login slot for the slot of the
+/// connection it took over, and gives the pre-login one back as soon as that comes (not at
+/// its next line): the address can open a connection again.
+#[tokio::test]
+async fn a_takeover_at_a_full_cap_gives_its_pre_login_slot_back() {
+    let server = TestServer::start_with(|config| {
+        config.limits.max_connections = 1;
+        config.limits.max_pre_login_per_address = 1;
+    })
+    .await;
+    let mut old = server.logged_in(JORGE).await;
+    let addr = server.customers();
+    let mut new = TestClient::connect_from(addr, HONEST).await;
+    new.expect(CUSTOMER_GREETING).await;
+    new.expect(notice::FULL).await;
+    new.send(JORGE).await;
+    new.expect(&customer::hello("Jorge")).await;
+    new.expect(customer::SESSION_RESUMED).await;
+    new.expect_menu().await;
+    old.expect(customer::TAKEN_OVER).await;
+    old.expect_closed().await;
+    let first_line = crate::common::eventually_async(
+        || async {
+            let mut next = TestClient::connect_from(addr, HONEST).await;
+            next.recv().await
+        },
+        |line| line == CUSTOMER_GREETING,
+    )
+    .await;
+    assert_eq!(first_line, CUSTOMER_GREETING);
+}

@@ -149,6 +149,16 @@ async fn logged_in_customers_beyond_the_cap_are_refused_politely() {
     refused.send(&ruts[1].to_string()).await;
     refused.expect(notice::BUSY).await;
     refused.expect_closed().await;
+    // A RUT that is not a customer could take nothing over: refused as soon as it is typed,
+    // before the prompt to register.
+    let mut stranger = TestClient::connect(server.customers()).await;
+    stranger.expect(to_customer::GREETING).await;
+    stranger.expect(notice::FULL).await;
+    stranger
+        .send(&Rut::from_number(15_000_001).unwrap().to_string())
+        .await;
+    stranger.expect(notice::BUSY).await;
+    stranger.expect_closed().await;
     // ...and so is one that was waiting at the RUT prompt when it logs in.
     waiting.send(&ruts[0].to_string()).await;
     let lines = waiting.recv_until(|l| l == notice::BUSY).await;
