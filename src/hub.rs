@@ -28,9 +28,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::console::Console;
 pub use crate::conversation::events::{
-    AgentEvent, ChatElsewhere, ChatInfo, CustomerEvent, Enqueued, HubError, KeptPlace, OpenChat,
-    Reason, RequestChange, ResumedChat, Routed, SessionId, Takeover, WaitEstimate, Waiting,
-    WaitingLines,
+    AgentEvent, ChatElsewhere, ChatInfo, ChatLine, CustomerEvent, Enqueued, HubError, KeptPlace,
+    OpenChat, Reason, RequestChange, ResumedChat, Routed, SessionId, Takeover, WaitEstimate,
+    Waiting, WaitingLines,
 };
 use crate::names;
 use crate::protocol;
@@ -111,6 +111,25 @@ struct CustomerEntry {
     /// The customer's lines routed to an executive for this request (see
     /// [`ResumedChat::chat_lines`]).
     chat_lines: usize,
+    /// The last [`RECENT_LINES`] lines routed in the chat, both ways (see
+    /// [`ResumedChat::recent`]).
+    recent: VecDeque<ChatLine>,
+}
+
+/// Chat lines the hub keeps per chat for a customer who resumes it on a new connection.
+const RECENT_LINES: usize = 10;
+
+impl CustomerEntry {
+    /// Keeps a routed chat line among the last [`RECENT_LINES`].
+    fn remember(&mut self, speaker: String, text: &str) {
+        if self.recent.len() == RECENT_LINES {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(ChatLine {
+            speaker,
+            text: text.to_string(),
+        });
+    }
 }
 
 /// A logged-in customer session.
@@ -380,6 +399,7 @@ impl Hub {
                             agent: agent.name.clone(),
                             request: chat.request,
                             chat_lines: entry.chat_lines,
+                            recent: entry.recent.iter().cloned().collect(),
                         });
                         out.push(Delivery::Agent(
                             agent.outbox.clone(),
@@ -431,6 +451,7 @@ impl Hub {
                     previous_agent: None,
                     waiting_since: None,
                     chat_lines: 0,
+                    recent: VecDeque::new(),
                 },
             );
             self.dispatch(&mut state, &mut out, now);
@@ -483,6 +504,7 @@ impl Hub {
                 }
                 Some(agent) => {
                     entry.chat_lines += 1;
+                    entry.remember(entry.ticket.name.clone(), &text);
                     let chat = chat_info(&entry.ticket);
                     let agent = state.agents.get(&agent).ok_or(HubError::NotChatting)?;
                     out.push(Delivery::Agent(
@@ -664,9 +686,12 @@ impl Hub {
         customer: SessionId,
         text: String,
     ) -> Result<ChatInfo, HubError> {
-        self.to_customer(agent, customer, |name| CustomerEvent::FromAgent {
-            agent: name.to_string(),
-            text,
+        let line = text.clone();
+        self.to_customer(agent, customer, Some(&line), |name| {
+            CustomerEvent::FromAgent {
+                agent: name.to_string(),
+                text,
+            }
         })
     }
 
@@ -676,25 +701,37 @@ impl Hub {
         agent: SessionId,
         customer: SessionId,
     ) -> Result<ChatInfo, HubError> {
-        self.to_customer(agent, customer, |name| CustomerEvent::ServicesRestarted {
-            agent: name.to_string(),
+        self.to_customer(agent, customer, None, |name| {
+            CustomerEvent::ServicesRestarted {
+                agent: name.to_string(),
+            }
         })
     }
 
+    /// Sends the event `event` makes of the executive's name to their customer; `line`, a
+    /// chat line, is kept among the chat's recent lines.
     fn to_customer(
         &self,
         agent: SessionId,
         customer: SessionId,
+        line: Option<&str>,
         event: impl FnOnce(&str) -> CustomerEvent,
     ) -> Result<ChatInfo, HubError> {
         let mut out = Vec::new();
         let chat = {
-            let state = self.lock();
+            let mut state = self.lock();
+            let state = &mut *state;
             let agent = state.agents.get(&agent).ok_or(HubError::UnknownAgent)?;
             if !agent.chats.contains(&customer) {
                 return Err(HubError::NoCustomer);
             }
-            let entry = state.customers.get(&customer).ok_or(HubError::NoCustomer)?;
+            let entry = state
+                .customers
+                .get_mut(&customer)
+                .ok_or(HubError::NoCustomer)?;
+            if let Some(line) = line {
+                entry.remember(agent.name.clone(), line);
+            }
             out.push(Delivery::Customer(
                 entry.ticket.outbox.clone(),
                 event(&agent.name),
@@ -713,10 +750,12 @@ impl Hub {
         request: RequestId,
         change: RequestChange,
     ) -> Result<ChatInfo, HubError> {
-        self.to_customer(agent, customer, |name| CustomerEvent::RequestChanged {
-            agent: name.to_string(),
-            request,
-            change: Box::new(change),
+        self.to_customer(agent, customer, None, |name| {
+            CustomerEvent::RequestChanged {
+                agent: name.to_string(),
+                request,
+                change: Box::new(change),
+            }
         })
     }
 
@@ -1217,6 +1256,42 @@ mod tests {
     }
 
     #[test]
+    fn a_chat_keeps_only_its_last_lines_for_a_resume() {
+        let (hub, _agent_rx, _old) = chatting();
+        for n in 0..8 {
+            hub.customer_says(SessionId(1), format!("cliente {n}"))
+                .unwrap();
+            hub.agent_says(SessionId(100), SessionId(1), format!("ana {n}"))
+                .unwrap();
+        }
+        // A restart notice is not a chat line.
+        hub.agent_restarted(SessionId(100), SessionId(1)).unwrap();
+        let (outbox, _new) = party();
+        let chat = hub
+            .login(customer_rut(1), SessionId(11), outbox, OpenChat::Resume)
+            .unwrap()
+            .and_then(|t| t.resumed_chat)
+            .unwrap();
+        let recent: Vec<_> = chat.recent.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            recent,
+            [
+                "cliente 3",
+                "ana 3",
+                "cliente 4",
+                "ana 4",
+                "cliente 5",
+                "ana 5",
+                "cliente 6",
+                "ana 6",
+                "cliente 7",
+                "ana 7"
+            ]
+        );
+        assert_eq!(chat.chat_lines, 8);
+    }
+
+    #[test]
     fn a_takeover_only_login_gets_in_only_in_another_sessions_place() {
         let hub = Hub::new(1, Console::capture());
         let (outbox, _rx) = party();
@@ -1280,11 +1355,18 @@ mod tests {
         let takeover = hub
             .login(customer_rut(1), SessionId(11), outbox, OpenChat::Resume)
             .unwrap();
-        let resumed = |chat_lines| {
+        let resumed = |chat_lines, recent: &[(&str, &str)]| {
             Some(ResumedChat {
                 agent: "Ana".into(),
                 request: 1,
                 chat_lines,
+                recent: recent
+                    .iter()
+                    .map(|(speaker, text)| ChatLine {
+                        speaker: speaker.to_string(),
+                        text: text.to_string(),
+                    })
+                    .collect(),
             })
         };
         assert_eq!(
@@ -1292,7 +1374,7 @@ mod tests {
             Some(Takeover {
                 queued: None,
                 ended_chat: None,
-                resumed_chat: resumed(0),
+                resumed_chat: resumed(0, &[]),
             })
         );
         assert_eq!(
@@ -1338,8 +1420,12 @@ mod tests {
         let again = hub
             .login(customer_rut(1), SessionId(21), outbox, OpenChat::Resume)
             .unwrap();
-        // The line sent from session 11 counts for the transcript's bound.
-        assert_eq!(again.and_then(|t| t.resumed_chat), resumed(1));
+        // The line sent from session 11 counts for the transcript's bound, and the chat's
+        // lines both ways are the new connection's to show.
+        assert_eq!(
+            again.and_then(|t| t.resumed_chat),
+            resumed(1, &[("Cliente 1", "volví"), ("Ana", "qué bueno")])
+        );
         assert_eq!(
             received(&mut new),
             [CustomerEvent::TakenOver {

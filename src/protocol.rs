@@ -181,8 +181,9 @@ pub mod customer {
     /// Words at [`CHAT_ELSEWHERE`] that are not a serial number ("volver" there does not
     /// lead to the menu, as [`NOT_A_SERIAL`] says elsewhere).
     pub const RESUME_NOT_A_SERIAL: &str = bot!("Eso no parece un número de serie (no lo contamos como intento). Escríbalo tal como aparece en su cédula, por ejemplo 100200300, o escriba \"volver\" para dejar la conversación donde está.");
-    /// At [`CHAT_ELSEWHERE`], "volver": nothing is taken over (the login starts again).
-    pub const RESUME_DECLINED: &str = bot!("No iniciamos sesión en esta conexión: su conversación con un ejecutivo sigue abierta en la otra. Puede terminarla allí escribiendo \"salir\", o ingresar de nuevo su RUT y el número de serie de su cédula para continuarla aquí.");
+    /// At [`CHAT_ELSEWHERE`], "volver": nothing is asked or taken over (the login starts
+    /// again; the chat may have ended meanwhile, so it is not said to be open).
+    pub const RESUME_DECLINED: &str = bot!("No iniciamos sesión en esta conexión y dejamos la otra como estaba. Si quiere continuar aquí, ingrese de nuevo su RUT.");
     /// At [`CHAT_ELSEWHERE`], the serial number could not be proved (wrong ones, or locked):
     /// the chat stays on the other connection and this one closes.
     pub const RESUME_REFUSED: &str = bot!("Sin el número de serie no podemos continuar aquí su conversación, que sigue abierta en la otra conexión. Cerramos esta conexión.");
@@ -198,25 +199,19 @@ pub mod customer {
     }
 
     /// The chat of the old connection goes on in this one (after its last lines, see
-    /// [`chat_so_far`]).
+    /// [`CHAT_SO_FAR`]).
     pub fn chat_resumed(agent: &str) -> String {
         format!("{BOT}Retomó su conversación con el ejecutivo {agent}. Escriba \"salir\" para terminar la conversación.")
     }
 
-    /// Before [`chat_resumed`]: the last `shown` of the `total` lines kept in the chat's
-    /// transcript follow, each as [`earlier_line`] (the old connection may not have shown
-    /// them).
-    pub fn chat_so_far(shown: usize, total: usize) -> String {
-        format!("{BOT}Lo último de su conversación ({shown} de {total} mensajes):")
-    }
+    /// Before [`chat_resumed`]: the chat's last lines follow, each as [`earlier_line`] (the
+    /// old connection may not have shown them).
+    pub const CHAT_SO_FAR: &str = bot!("Lo último de su conversación:");
 
-    /// One line of [`chat_so_far`].
+    /// One line of [`CHAT_SO_FAR`].
     pub fn earlier_line(speaker: &str, text: &str) -> String {
         format!("  {speaker}: {text}")
     }
-
-    /// Instead of [`chat_so_far`] when the transcript could not be read.
-    pub const CHAT_SO_FAR_UNAVAILABLE: &str = bot!("No pudimos mostrarle los mensajes anteriores de la conversación; quedaron en la otra conexión.");
 
     /// After a takeover: the old connection's place in the queue is kept.
     pub fn still_queued(position: usize) -> String {
@@ -988,9 +983,9 @@ pub mod console {
     }
 
     /// A new connection with a customer's RUT did not prove who it is (declined, wrong
-    /// serials, or locked): the chat goes on on the old connection.
+    /// serials, or locked) and took nothing over.
     pub fn resume_declined(name: &str) -> String {
-        format!("Cliente {name}: una nueva conexión con su RUT no confirmó su identidad; su conversación sigue en la conexión anterior.")
+        format!("Cliente {name}: una nueva conexión con su RUT no confirmó su identidad y no tomó su conversación.")
     }
 
     /// A new connection with a customer's RUT closed (or ran out of time to log in) at the

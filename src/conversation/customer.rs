@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::events::{
-    CustomerEvent, OpenChat, Reason, RequestChange, Routed, Takeover, WaitEstimate,
+    ChatLine, CustomerEvent, OpenChat, Reason, RequestChange, Routed, Takeover, WaitEstimate,
 };
 use super::{
     whole_minutes, Context, Effect, Effects, HubOp, HubResult, Input, Keep, StoreFailed, StoreOp,
@@ -16,7 +16,7 @@ use crate::nlu::{self, Decision, Intent, Prediction, Topic};
 use crate::protocol::{self, customer as say, history, BOT_NAME};
 use crate::registry::{
     Customer, InboxMessage, InboxOutcome, Request, RequestId, RequestState, SerialFailures,
-    SerialLockout, TranscriptLine,
+    SerialLockout,
 };
 use crate::rut::Rut;
 use crate::text::sanitize;
@@ -157,9 +157,6 @@ enum Pending {
     ChatSays { request: RequestId, agent: String },
     /// [`HubOp::CustomerEndsChat`].
     EndChat { request: RequestId, agent: String },
-    /// [`StoreOp::Transcript`] of a chat that just moved here: its last lines are shown
-    /// before it goes on.
-    ResumedChat { request: RequestId, agent: String },
 }
 
 /// What a login was told about a chat of the customer's on another connection.
@@ -169,34 +166,39 @@ enum ChatNote {
     None,
     /// The customer proved who they are to take over the chat with this executive.
     Resuming(String),
-    /// The prompt for the serial is about to end (`then`): asked again whether the chat
-    /// with `agent` is still on the other connection, since it may have ended meanwhile
-    /// (then this connection simply logs in).
-    Recheck { agent: String, then: PromptEnd },
-}
-
-/// Why the prompt for the serial that resumes a chat ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PromptEnd {
-    /// "volver": the RUT is asked again.
-    Declined,
-    /// A wrong serial with tries left: asked again.
-    Retry,
-    /// No tries left, or locked out: this connection closes.
-    Refused,
+    /// A wrong serial was typed (`wrong`, not said yet): asked again whether the chat with
+    /// `agent` is still on the other connection, since it may have ended meanwhile (then
+    /// this connection simply logs in, and the wrong serial protects nothing to mention).
+    Recheck {
+        agent: String,
+        wrong: AfterWrongSerial,
+    },
 }
 
 /// What a counted wrong serial leaves (see `Session::after_wrong_serial`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum AfterWrongSerial {
-    /// Tries left in this session.
-    TryAgain,
+    /// `left` tries left in this session.
+    TryAgain { left: u32 },
     /// None left in this session.
     NoTriesLeft,
-    /// The RUT is locked out.
-    Locked,
+    /// The RUT is locked out for `minutes`.
+    Locked { minutes: u64 },
     /// The store could not count it.
     Unknown,
+}
+
+impl AfterWrongSerial {
+    /// Says it: tries left, the lock-out, or the store fault (no tries left is the
+    /// caller's to say).
+    fn tell(self, out: &mut Effects) {
+        match self {
+            AfterWrongSerial::TryAgain { left } => out.send(say::serial_mismatch(left)),
+            AfterWrongSerial::Locked { minutes } => out.send(say::serial_locked_for(minutes)),
+            AfterWrongSerial::Unknown => out.send(say::APOLOGY),
+            AfterWrongSerial::NoTriesLeft => {}
+        }
+    }
 }
 
 /// What the conversation knows about its customer across phases.
@@ -486,11 +488,12 @@ impl Session {
             // The transcript's bound counts the lines sent from the old connection too.
             self.transcript = Some(TranscriptCount::carried(chat.request, chat.chat_lines));
             // What the old connection may not have shown: the chat's last lines.
-            out.store(StoreOp::Transcript(chat.request));
-            return Phase::Pending(Pending::ResumedChat {
+            chat_so_far(&chat.recent, out);
+            out.send(say::chat_resumed(&chat.agent));
+            return Phase::Chatting {
                 request: chat.request,
                 agent: chat.agent,
-            });
+            };
         }
         out.send(say::hello(customer.first_name()));
         out.send(say::SESSION_RESUMED);
@@ -564,8 +567,11 @@ impl Session {
         ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
+        // Nothing is asked or taken: whatever the other connection has stays as it is.
         if nlu::is_cancel(text) || nlu::yes_no(text) == Some(false) {
-            return recheck(customer, agent, PromptEnd::Declined, out);
+            out.console(protocol::console::resume_declined(&customer.name));
+            out.send(say::RESUME_DECLINED);
+            return Phase::AwaitRut;
         }
         // The RUT again is not a wrong serial.
         if !looks_like_serial(text) || text.parse::<Rut>() == Ok(customer.rut) {
@@ -598,15 +604,13 @@ impl Session {
         ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
-        match self.after_wrong_serial(failures, ctx, out) {
-            AfterWrongSerial::TryAgain => recheck(customer, agent, PromptEnd::Retry, out),
-            AfterWrongSerial::NoTriesLeft => {
-                out.send(say::SERIAL_MISMATCH_START);
-                recheck(customer, agent, PromptEnd::Refused, out)
-            }
-            AfterWrongSerial::Locked => recheck(customer, agent, PromptEnd::Refused, out),
+        match self.after_wrong_serial(failures, ctx) {
             // Nothing is taken over; the customer may try again.
-            AfterWrongSerial::Unknown => Phase::AwaitRut,
+            AfterWrongSerial::Unknown => {
+                AfterWrongSerial::Unknown.tell(out);
+                Phase::AwaitRut
+            }
+            wrong => recheck(customer, agent, wrong, out),
         }
     }
 
@@ -1201,13 +1205,15 @@ impl Session {
         ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
-        match self.after_wrong_serial(failures, ctx, out) {
-            AfterWrongSerial::TryAgain => Phase::AwaitSerial { request, answer },
+        let wrong = self.after_wrong_serial(failures, ctx);
+        wrong.tell(out);
+        match wrong {
+            AfterWrongSerial::TryAgain { .. } => Phase::AwaitSerial { request, answer },
             AfterWrongSerial::NoTriesLeft => {
                 out.send(say::SERIAL_LOCKED_NOW);
                 menu(out)
             }
-            AfterWrongSerial::Locked | AfterWrongSerial::Unknown => menu(out),
+            AfterWrongSerial::Locked { .. } | AfterWrongSerial::Unknown => menu(out),
         }
     }
 
@@ -1223,32 +1229,27 @@ impl Session {
         });
     }
 
-    /// What a counted wrong serial leaves: tries left, a lock-out or a store fault (each
-    /// said here), or none left in this session (the caller says what that costs).
+    /// What a counted wrong serial leaves: tries left, a lock-out, a store fault, or none
+    /// left in this session (the caller says it, [`AfterWrongSerial::tell`]).
     fn after_wrong_serial(
         &self,
         failures: Result<SerialFailures, StoreFailed>,
         ctx: &Context,
-        out: &mut Effects,
     ) -> AfterWrongSerial {
         let every = ctx.policy.max_serial_attempts.max(1);
         let session_left = every.saturating_sub(self.serial_attempts);
         match failures {
             Ok(failures) if !failures.locked_for.is_zero() => {
                 tracing::warn!("second factor locked after wrong serial numbers");
-                out.send(say::serial_locked_for(whole_minutes(failures.locked_for)));
-                AfterWrongSerial::Locked
+                AfterWrongSerial::Locked {
+                    minutes: whole_minutes(failures.locked_for),
+                }
             }
-            Ok(failures) if session_left > 0 => {
-                let left = (every - failures.count % every).min(session_left);
-                out.send(say::serial_mismatch(left));
-                AfterWrongSerial::TryAgain
-            }
+            Ok(failures) if session_left > 0 => AfterWrongSerial::TryAgain {
+                left: (every - failures.count % every).min(session_left),
+            },
             Ok(_) => AfterWrongSerial::NoTriesLeft,
-            Err(StoreFailed) => {
-                out.send(say::APOLOGY);
-                AfterWrongSerial::Unknown
-            }
+            Err(StoreFailed) => AfterWrongSerial::Unknown,
         }
     }
 
@@ -1567,14 +1568,6 @@ impl Session {
             (Pending::Contact { reason }, StoreResult::Changed(created)) => {
                 self.on_contact_recorded(reason, created, out)
             }
-            (Pending::ResumedChat { request, agent }, StoreResult::Transcript(found)) => {
-                match found {
-                    Ok(lines) => chat_so_far(&lines, out),
-                    Err(StoreFailed) => out.send(say::CHAT_SO_FAR_UNAVAILABLE),
-                }
-                out.send(say::chat_resumed(&agent));
-                Phase::Chatting { request, agent }
-            }
             (pending, _) => unexpected(Phase::Pending(pending), "store result"),
         }
     }
@@ -1588,18 +1581,22 @@ impl Session {
             (
                 Pending::Login {
                     customer,
-                    chat: ChatNote::Recheck { agent, then },
+                    chat: ChatNote::Recheck { agent, wrong },
                 },
                 HubResult::LoggedIn(Err(_)),
-            ) => match then {
-                PromptEnd::Retry => Phase::AwaitResume { customer, agent },
-                PromptEnd::Declined => {
-                    out.console(protocol::console::resume_declined(&customer.name));
-                    out.send(say::RESUME_DECLINED);
-                    Phase::AwaitRut
+            ) => {
+                wrong.tell(out);
+                match wrong {
+                    AfterWrongSerial::TryAgain { .. } => Phase::AwaitResume { customer, agent },
+                    AfterWrongSerial::NoTriesLeft => {
+                        out.send(say::SERIAL_MISMATCH_START);
+                        refuse_resume(&customer, out)
+                    }
+                    AfterWrongSerial::Locked { .. } | AfterWrongSerial::Unknown => {
+                        refuse_resume(&customer, out)
+                    }
                 }
-                PromptEnd::Refused => refuse_resume(&customer, out),
-            },
+            }
             // Asked first and the RUT is chatting elsewhere: wrong serials are counted per
             // RUT in the store, so they are read before asking for one.
             (Pending::Login { customer, .. }, HubResult::LoggedIn(Err(elsewhere))) => {
@@ -1780,11 +1777,7 @@ impl Session {
         let chatting = matches!(
             phase,
             Phase::Chatting { .. }
-                | Phase::Pending(
-                    Pending::ChatSays { .. }
-                        | Pending::EndChat { .. }
-                        | Pending::ResumedChat { .. }
-                )
+                | Phase::Pending(Pending::ChatSays { .. } | Pending::EndChat { .. })
         );
         match phase {
             Phase::Queued { request, .. } if Some(request) == kept => out.send(say::TAKEN_OVER),
@@ -1819,16 +1812,13 @@ impl Session {
     }
 }
 
-/// The last lines of a chat that moved to this connection (none when its transcript is
-/// empty).
-fn chat_so_far(lines: &[TranscriptLine], out: &mut Effects) {
-    const SHOWN: usize = 10;
-    let shown = &lines[lines.len().saturating_sub(SHOWN)..];
-    if shown.is_empty() {
+/// The last lines of a chat that moved to this connection (nothing when none was written).
+fn chat_so_far(lines: &[ChatLine], out: &mut Effects) {
+    if lines.is_empty() {
         return;
     }
-    out.send(say::chat_so_far(shown.len(), lines.len()));
-    for line in shown {
+    out.send(say::CHAT_SO_FAR);
+    for line in lines {
         out.send(say::earlier_line(&line.speaker, &line.text));
     }
 }
@@ -1847,11 +1837,9 @@ fn leave(phase: Phase, why: &'static str, out: &mut Effects) {
         ) => close_abandoned(request, why, out),
         // An executive has it: it stays as the executive left it.
         Phase::Chatting { request, .. }
-        | Phase::Pending(
-            Pending::ChatSays { request, .. }
-            | Pending::EndChat { request, .. }
-            | Pending::ResumedChat { request, .. },
-        ) => out.record(bot_note(request, why)),
+        | Phase::Pending(Pending::ChatSays { request, .. } | Pending::EndChat { request, .. }) => {
+            out.record(bot_note(request, why))
+        }
         _ => {}
     }
 }
@@ -1901,16 +1889,16 @@ fn login(customer: Customer, ctx: &Context, out: &mut Effects) -> Phase {
     })
 }
 
-/// Before the prompt for the serial ends (`then`): is the chat still on the other
-/// connection? If it ended meanwhile, this connection just logs in (nothing to take over).
-fn recheck(customer: Customer, agent: String, then: PromptEnd, out: &mut Effects) -> Phase {
+/// After a wrong serial (`wrong`, said once the answer comes): is the chat still on the
+/// other connection? If it ended meanwhile, this connection just logs in.
+fn recheck(customer: Customer, agent: String, wrong: AfterWrongSerial, out: &mut Effects) -> Phase {
     out.hub(HubOp::Login {
         rut: customer.rut,
         chat: OpenChat::Ask,
     });
     Phase::Pending(Pending::Login {
         customer,
-        chat: ChatNote::Recheck { agent, then },
+        chat: ChatNote::Recheck { agent, wrong },
     })
 }
 

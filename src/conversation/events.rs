@@ -195,6 +195,19 @@ pub struct ResumedChat {
     /// The customer's lines that reached the executive for this request so far (they count
     /// against the transcript's bound on the new connection too).
     pub chat_lines: usize,
+    /// The chat's last lines, both ways, oldest first (the old connection may not have
+    /// shown them): exactly those routed before the move, since later ones go to the new
+    /// connection.
+    pub recent: Vec<ChatLine>,
+}
+
+/// One line of a live chat, as the hub routed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatLine {
+    /// Who wrote it: the customer's name as the executive reads it, or the executive's.
+    pub speaker: String,
+    /// What they wrote.
+    pub text: String,
 }
 
 /// What a login does with a chat that another session of the same RUT is in.

@@ -439,6 +439,7 @@ impl<'a, P: Party> Conversation<'a, P> {
                         self.slot.queue();
                         let result = run_takeover_login(hub, self.session, &self.reach, &op);
                         if result.is_none() {
+                            tracing::warn!("login refused: every logged-in slot is taken");
                             self.slot.queued = None;
                             self.lines.push(Cow::Borrowed(P::BUSY));
                             outcome.close = true;
@@ -462,6 +463,7 @@ impl<'a, P: Party> Conversation<'a, P> {
                 }
                 Effect::Store(op) => {
                     if self.refused_at_full_cap(&op) {
+                        tracing::warn!("login refused: every logged-in slot is taken");
                         self.lines.push(Cow::Borrowed(P::BUSY));
                         outcome.close = true;
                         break;

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use reclamos::conversation::events::{
-    AgentEvent, ChatElsewhere, ChatInfo, CustomerEvent, Enqueued, HubError, KeptPlace, OpenChat,
-    Reason, ResumedChat, Routed, SessionId, Takeover, WaitEstimate, Waiting, WaitingLines,
+    AgentEvent, ChatElsewhere, ChatInfo, ChatLine, CustomerEvent, Enqueued, HubError, KeptPlace,
+    OpenChat, Reason, ResumedChat, Routed, SessionId, Takeover, WaitEstimate, Waiting,
+    WaitingLines,
 };
 use reclamos::conversation::{
     AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, HubResult, Idle,
@@ -19,7 +20,6 @@ use reclamos::protocol::{self, agent as to_agent, customer as to_customer, histo
 use reclamos::registry::demo::{WIFI_ANSWER, WIFI_REQUEST};
 use reclamos::registry::{
     Customer, HistoryEntry, Request, RequestState, SerialFailures, TokenFailures, TokenLockout,
-    TranscriptLine,
 };
 use reclamos::rut::Rut;
 
@@ -911,13 +911,14 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
         [Effect::Store(StoreOp::SerialFailed { rut, .. })] if *rut == jorge_rut()
     ));
     bot.stored(counted(1, Duration::ZERO));
-    assert_eq!(bot.lines(), [to_customer::serial_mismatch(2)]);
-    // Is the chat still there? Yes: asked again.
+    // Is the chat still there? Asked again before the wrong serial is said.
+    assert!(bot.lines().is_empty());
     assert_eq!(bot.out.0.last(), Some(&login_op(OpenChat::Ask)));
     bot.hub(HubResult::LoggedIn(Err(ChatElsewhere {
         agent: "Ana".into(),
     })));
-    assert!(bot.out.0.is_empty());
+    assert_eq!(bot.lines(), [to_customer::serial_mismatch(2)]);
+    assert_eq!(bot.out.0.len(), 1);
     bot.line("100.200.300");
     assert_eq!(
         bot.out.0,
@@ -926,18 +927,34 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
             login_op(OpenChat::Resume)
         ]
     );
+    let line = |speaker: &str, text: &str| ChatLine {
+        speaker: speaker.into(),
+        text: text.into(),
+    };
     bot.hub(HubResult::LoggedIn(Ok(Some(Takeover {
         resumed_chat: Some(ResumedChat {
             agent: "Ana".into(),
             request: 9,
             chat_lines: 1,
+            recent: vec![
+                line("Jorge Sandoval", "no tengo internet"),
+                line("Ana", "¿probó reiniciar?"),
+            ],
         }),
         ..Takeover::default()
     }))));
-    // Back in the middle of a chat: no greeting that asks what they need. The chat's
-    // transcript is read to show its last lines first.
-    assert_eq!(bot.lines(), [to_customer::SESSION_RESUMED]);
-    assert!(bot.out.0.contains(&Effect::Store(StoreOp::Transcript(9))));
+    // Back in the middle of a chat: no greeting that asks what they need; first the chat's
+    // last lines, which the old connection may not have shown.
+    assert_eq!(
+        bot.lines(),
+        [
+            to_customer::SESSION_RESUMED,
+            to_customer::CHAT_SO_FAR,
+            &to_customer::earlier_line("Jorge Sandoval", "no tengo internet"),
+            &to_customer::earlier_line("Ana", "¿probó reiniciar?"),
+            &to_customer::chat_resumed("Ana"),
+        ]
+    );
     let console = bot.console();
     assert_eq!(
         console,
@@ -946,24 +963,6 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
             protocol::console::chat_resumed("Jorge Sandoval", "Ana")
         ]
     );
-    let line = |n: usize| TranscriptLine {
-        at: Utc::now(),
-        speaker: if n.is_multiple_of(2) {
-            "Ana"
-        } else {
-            "Jorge Sandoval"
-        }
-        .into(),
-        text: format!("mensaje {n}"),
-    };
-    bot.stored(StoreResult::Transcript(Ok((1..=12).map(line).collect())));
-    let mut expected = vec![to_customer::chat_so_far(10, 12)];
-    expected.extend((3..=12).map(|n| {
-        let line = line(n);
-        to_customer::earlier_line(&line.speaker, &line.text)
-    }));
-    expected.push(to_customer::chat_resumed("Ana"));
-    assert_eq!(bot.lines(), expected);
     // The chat goes on: lines go to Ana, hers come here.
     bot.line("sigo sin internet");
     assert_eq!(
@@ -1003,38 +1002,31 @@ fn leaving_the_serial_prompt_is_said_on_the_console_and_leaves_the_chat_alone() 
 }
 
 #[test]
-fn a_resumed_chat_goes_on_whatever_its_transcript_read_gives() {
-    let resumed = to_customer::chat_resumed("Ana");
-    let cases = [
-        (
-            StoreResult::Transcript(Ok(Vec::new())),
-            vec![resumed.as_str()],
-        ),
-        (
-            StoreResult::Transcript(Err(StoreFailed)),
-            vec![to_customer::CHAT_SO_FAR_UNAVAILABLE, &resumed],
-        ),
-    ];
-    for (read, said) in cases {
-        let mut bot = chatting_elsewhere();
-        bot.line("100200300");
-        bot.hub(HubResult::LoggedIn(Ok(Some(Takeover {
-            resumed_chat: Some(ResumedChat {
-                agent: "Ana".into(),
-                request: 9,
-                chat_lines: 0,
-            }),
-            ..Takeover::default()
-        }))));
-        bot.stored(read);
-        assert_eq!(bot.lines(), said);
-        // In the chat: the next line goes to Ana.
-        bot.line("hola");
-        assert_eq!(
-            bot.out.0.last(),
-            Some(&Effect::Hub(HubOp::CustomerSays("hola".into())))
-        );
-    }
+fn a_resumed_chat_with_no_lines_yet_shows_none() {
+    let mut bot = chatting_elsewhere();
+    bot.line("100200300");
+    bot.hub(HubResult::LoggedIn(Ok(Some(Takeover {
+        resumed_chat: Some(ResumedChat {
+            agent: "Ana".into(),
+            request: 9,
+            chat_lines: 0,
+            recent: Vec::new(),
+        }),
+        ..Takeover::default()
+    }))));
+    assert_eq!(
+        bot.lines(),
+        [
+            to_customer::SESSION_RESUMED,
+            &to_customer::chat_resumed("Ana")
+        ]
+    );
+    // In the chat: the next line goes to Ana.
+    bot.line("hola");
+    assert_eq!(
+        bot.out.0.last(),
+        Some(&Effect::Hub(HubOp::CustomerSays("hola".into())))
+    );
 }
 
 #[test]
@@ -1057,12 +1049,14 @@ fn a_chat_on_another_connection_stays_there_unless_the_customer_proves_who_they_
         }))
     };
     let refused = Effect::Console(protocol::console::resume_declined("Jorge Sandoval"));
-    // "volver" or "no": nothing is taken over, and the login starts again.
+    // "volver" or "no": nothing is asked or taken over, and the login starts again.
     for way in ["volver", "no"] {
         let mut bot = chatting_elsewhere();
         bot.line(way);
-        asks_again(&bot, way);
-        bot.hub(still_there());
+        assert!(
+            !bot.out.0.iter().any(|e| matches!(e, Effect::Hub(_))),
+            "{way}"
+        );
         assert_eq!(bot.lines(), [to_customer::RESUME_DECLINED], "{way}");
         assert!(bot.out.0.contains(&refused), "{way}");
         bot.line("12.345.678-5");
@@ -1080,15 +1074,21 @@ fn a_chat_on_another_connection_stays_there_unless_the_customer_proves_who_they_
         asks_again(&bot, "wrong");
         bot.hub(still_there());
     }
-    assert_eq!(bot.lines(), [to_customer::RESUME_REFUSED]);
+    assert_eq!(
+        bot.lines(),
+        [
+            to_customer::SERIAL_MISMATCH_START,
+            to_customer::RESUME_REFUSED
+        ]
+    );
     assert_eq!(bot.out.0.last(), Some(&Effect::Close));
     let mut bot = chatting_elsewhere();
     bot.line("999888777");
     bot.stored(counted(3, Duration::from_secs(60)));
     let locked = to_customer::serial_locked_for(1);
-    assert_eq!(bot.lines(), [locked.as_str()]);
+    assert!(bot.lines().is_empty());
     bot.hub(still_there());
-    assert_eq!(bot.lines(), [to_customer::RESUME_REFUSED]);
+    assert_eq!(bot.lines(), [locked.as_str(), to_customer::RESUME_REFUSED]);
     assert_eq!(bot.out.0.last(), Some(&Effect::Close));
     // Locked before any try: not even asked.
     let mut bot = Bot::new();
@@ -1102,22 +1102,19 @@ fn a_chat_on_another_connection_stays_there_unless_the_customer_proves_who_they_
     })));
     assert_eq!(bot.lines(), [locked.as_str(), to_customer::RESUME_REFUSED]);
     // The chat ended meanwhile (the other connection dropped, the executive closed it):
-    // declining or failing then just logs in, saying so without naming the executive.
-    let mut bot = chatting_elsewhere();
-    bot.line("volver");
-    bot.hub(HubResult::LoggedIn(Ok(None)));
-    assert_eq!(
-        bot.lines(),
-        with_menu(&[&hello, to_customer::CHAT_ENDED_ELSEWHERE])
-    );
-    let mut bot = chatting_elsewhere();
-    bot.line("999888777");
-    bot.stored(counted(1, Duration::ZERO));
-    bot.hub(HubResult::LoggedIn(Ok(None)));
-    assert_eq!(
-        bot.lines(),
-        with_menu(&[&hello, to_customer::CHAT_ENDED_ELSEWHERE])
-    );
+    // a wrong serial then just logs in, saying so without naming the executive (and
+    // without a "wrong serial" line just before a login).
+    for (count, locked_for) in [(1, Duration::ZERO), (3, Duration::from_secs(60))] {
+        let mut bot = chatting_elsewhere();
+        bot.line("999888777");
+        bot.stored(counted(count, locked_for));
+        bot.hub(HubResult::LoggedIn(Ok(None)));
+        assert_eq!(
+            bot.lines(),
+            with_menu(&[&hello, to_customer::CHAT_ENDED_ELSEWHERE]),
+            "{count}"
+        );
+    }
     // Proved, and the chat ended meanwhile: said so, naming the executive.
     let mut bot = chatting_elsewhere();
     bot.line("100200300");
@@ -1142,10 +1139,10 @@ fn a_resumed_chat_keeps_counting_the_transcript_bound() {
             agent: "Ana".into(),
             request: 9,
             chat_lines: 2,
+            recent: Vec::new(),
         }),
         ..Takeover::default()
     }))));
-    bot.stored(StoreResult::Transcript(Ok(Vec::new())));
     // Two lines were kept from the old connection: this one is not, and it says so once.
     bot.line("sigo aquí");
     assert_eq!(
