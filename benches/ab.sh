@@ -6,7 +6,8 @@
 # Usage: OLD=path/to/old-reclamos NEW=path/to/new-reclamos benches/ab.sh ROUNDS SCENARIO...
 # Scenarios: startup, menu (--menu-rounds 10), m0 and m30 (--menu-rounds 0 and 30: their
 # difference is the marginal cost of a menu round trip), s9k, s20k, hold (10,000 idle
-# connections), echo (the floor); e9k and e20k are s9k and s20k on equal work: both builds
+# connections), echo (the floor), chat (40 executives, half the customers chat; the new
+# build's generator drives both); e9k and e20k are s9k and s20k on equal work: both builds
 # driven by the new build's load generator with free texts both classifiers treat alike
 # (three restarts or lists and one sentence neither understands), where s9k/s20k run each
 # build's own generator, whose billing question the new build sends to an executive. Output: one JSON line per run in $OUT (the load
@@ -31,7 +32,7 @@ APORT=17101
 
 flags() { # extra server flags per build
   if { [ "$1" = new ] && [ -z "${NEW_IS_OLD_STYLE:-}" ]; } || { [ "$1" = old ] && [ -n "${OLD_IS_NEW_STYLE:-}" ]; }; then
-    echo "--max-pre-login-connections 20000 --max-pre-login-per-address 100000 --address-connections off --address-logins off --address-registrations off"
+    echo "--max-pre-login-connections 20000 --max-pre-login-per-address 100000 --address-connections off --address-logins off --address-registrations off --address-token-attempts off"
   fi
 }
 bin() { if [ "$1" = old ]; then echo $OLD; else echo $NEW; fi; }
@@ -108,10 +109,12 @@ run() { # build scenario round
     e9k) args="--customers 10000 --concurrency 1000 --think-ms 100 --ramp-up-ms 1000" ;;
     e20k) args="--customers 40000 --concurrency 2200 --think-ms 100 --ramp-up-ms 1000" ;;
     hold) args="--customers 10000 --hold --hold-ms 3000 --server-pid $pid --ramp-up-ms 4000" ;;
+    chat) args="--customers 3000 --concurrency 600 --think-ms 100 --ramp-up-ms 1000 --agents 40 --chat-percent 50 --agent-rate 10 --token-file $WORK/token" ;;
   esac
   local driver=$(bin $b)
   local equal=()
   case $s in
+    chat) driver=$NEW ;;
     e9k|e20k)
       driver=$NEW
       equal=(--free-text "no me funciona el internet desde ayer"
