@@ -40,6 +40,25 @@ async fn close(agent: &mut TestClient, name: &str) {
     agent.expect(&to_agent::chat_closed(name)).await;
 }
 
+/// Jorge logged in and handed to Ana: her connection, his, and the chat's request.
+async fn jorge_chatting_with_ana(server: &TestServer) -> (TestClient, TestClient, u64) {
+    let mut ana = server.agent("Ana").await;
+    let mut jorge = server.logged_in(JORGE).await;
+    jorge.send("3").await;
+    jorge.recv_until_contains(to_customer::ASSIGNED_START).await;
+    let request = handed_off_request(&mut ana).await;
+    (ana, jorge, request)
+}
+
+/// A new connection that typed Jorge's RUT while his chat is on another one: asked for
+/// the serial.
+async fn at_the_serial_prompt(server: &TestServer) -> TestClient {
+    let mut new = server.customer().await;
+    new.send(JORGE).await;
+    new.expect(to_customer::CHAT_ELSEWHERE).await;
+    new
+}
+
 #[tokio::test]
 async fn the_queue_line_gives_an_estimate_once_there_are_hand_offs() {
     let server = TestServer::start().await;
@@ -239,15 +258,9 @@ async fn a_takeover_in_the_queue_keeps_the_place() {
 #[tokio::test]
 async fn a_login_that_does_not_prove_who_it_is_leaves_the_chat_where_it_is() {
     let server = TestServer::start().await;
-    let mut ana = server.agent("Ana").await;
-    let mut old = server.logged_in(JORGE).await;
-    old.send("3").await;
-    old.recv_until_contains(to_customer::ASSIGNED_START).await;
-    hand_off(&mut ana).await;
+    let (mut ana, mut old, _) = jorge_chatting_with_ana(&server).await;
 
-    let mut new = server.customer().await;
-    new.send(JORGE).await;
-    new.expect(to_customer::CHAT_ELSEWHERE).await;
+    let mut new = at_the_serial_prompt(&server).await;
     // Meanwhile the chat goes on on the old connection.
     old.send("¿sigue ahí?").await;
     ana.expect("Jorge Sandoval: ¿sigue ahí?").await;
@@ -278,15 +291,9 @@ async fn a_login_that_does_not_prove_who_it_is_leaves_the_chat_where_it_is() {
 #[tokio::test]
 async fn declining_after_the_chat_ended_leaves_the_other_connection_alone() {
     let server = TestServer::start().await;
-    let mut ana = server.agent("Ana").await;
-    let mut old = server.logged_in(JORGE).await;
-    old.send("3").await;
-    old.recv_until_contains(to_customer::ASSIGNED_START).await;
-    hand_off(&mut ana).await;
+    let (mut ana, mut old, _) = jorge_chatting_with_ana(&server).await;
 
-    let mut new = server.customer().await;
-    new.send(JORGE).await;
-    new.expect(to_customer::CHAT_ELSEWHERE).await;
+    let mut new = at_the_serial_prompt(&server).await;
     close(&mut ana, "Jorge Sandoval").await;
     old.recv_until(|l| l == to_customer::MENU_LAST).await;
     new.send("volver").await;
@@ -302,11 +309,7 @@ async fn declining_after_the_chat_ended_leaves_the_other_connection_alone() {
 async fn a_chat_moves_to_a_new_connection_at_a_full_cap() {
     let server = TestServer::start_with(|config| config.limits.max_connections = 1).await;
     let ruts = server.load_customers(1).await;
-    let mut ana = server.agent("Ana").await;
-    let mut old = server.logged_in(JORGE).await;
-    old.send("3").await;
-    old.recv_until_contains(to_customer::ASSIGNED_START).await;
-    hand_off(&mut ana).await;
+    let (mut ana, mut old, _) = jorge_chatting_with_ana(&server).await;
 
     let mut new = server.customer().await;
     new.expect(notice::FULL).await;
@@ -335,15 +338,9 @@ async fn the_console_says_when_the_login_deadline_ends_the_serial_prompt() {
         config.limits.login_timeout = Duration::from_secs(3);
     })
     .await;
-    let mut ana = server.agent("Ana").await;
-    let mut old = server.logged_in(JORGE).await;
-    old.send("3").await;
-    old.recv_until_contains(to_customer::ASSIGNED_START).await;
-    hand_off(&mut ana).await;
+    let (mut ana, mut old, _) = jorge_chatting_with_ana(&server).await;
 
-    let mut new = server.customer().await;
-    new.send(JORGE).await;
-    new.expect(to_customer::CHAT_ELSEWHERE).await;
+    let mut new = at_the_serial_prompt(&server).await;
     // Nobody types the serial: the connection is still logging in, so its deadline ends it.
     new.expect(&notice::line(BOT_NAME, notice::LOGIN_DEADLINE))
         .await;
@@ -411,11 +408,7 @@ async fn a_customer_with_no_serial_on_file_cannot_take_a_chat_over_and_it_ends()
 #[tokio::test]
 async fn a_chat_moves_to_a_new_connection_after_the_serial() {
     let server = TestServer::start().await;
-    let mut ana = server.agent("Ana").await;
-    let mut old = server.logged_in(JORGE).await;
-    old.send("3").await;
-    old.recv_until_contains(to_customer::ASSIGNED_START).await;
-    let request = handed_off_request(&mut ana).await;
+    let (mut ana, mut old, request) = jorge_chatting_with_ana(&server).await;
     ana.send("Hola Jorge").await;
     old.expect("Ana: Hola Jorge").await;
 
@@ -423,9 +416,7 @@ async fn a_chat_moves_to_a_new_connection_after_the_serial() {
     ana.expect("Jorge Sandoval: no tengo internet").await;
 
     // Jorge's connection hangs; he logs in again from elsewhere.
-    let mut new = server.customer().await;
-    new.send(JORGE).await;
-    new.expect(to_customer::CHAT_ELSEWHERE).await;
+    let mut new = at_the_serial_prompt(&server).await;
     // What Ana writes meanwhile reaches only the hung connection.
     ana.send("¿Probó desenchufar el módem?").await;
     old.expect("Ana: ¿Probó desenchufar el módem?").await;
@@ -486,15 +477,9 @@ async fn a_chat_moves_to_a_new_connection_after_the_serial() {
 #[tokio::test]
 async fn a_chat_that_ends_during_the_prompt_lets_the_new_connection_in() {
     let server = TestServer::start().await;
-    let mut ana = server.agent("Ana").await;
-    let mut old = server.logged_in(JORGE).await;
-    old.send("3").await;
-    old.recv_until_contains(to_customer::ASSIGNED_START).await;
-    handed_off_request(&mut ana).await;
+    let (mut ana, old, _) = jorge_chatting_with_ana(&server).await;
 
-    let mut new = server.customer().await;
-    new.send(JORGE).await;
-    new.expect(to_customer::CHAT_ELSEWHERE).await;
+    let mut new = at_the_serial_prompt(&server).await;
     // The hung connection finally drops: the chat ends as a disconnection.
     drop(old);
     ana.expect(&to_agent::customer_disconnected("Jorge Sandoval"))
