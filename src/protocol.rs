@@ -830,7 +830,7 @@ pub mod agent {
     /// A customer logged in again on another connection, proved who they are, and goes on
     /// with the chat there (not [`CUSTOMER_LEFT_START`]: nobody left).
     pub fn customer_returned(customer: &str) -> String {
-        format!("{SYSTEM}{customer} se conectó de nuevo desde otra conexión y confirmó su identidad: la conversación sigue allí. Lo que usted escribió antes de este aviso le llegó a la conexión anterior.")
+        format!("{SYSTEM}{customer} se conectó de nuevo desde otra conexión y confirmó su identidad: la conversación sigue allí. Al retomarla se le mostraron los últimos mensajes de la conversación (hasta 10).")
     }
 
     /// A customer ended the chat.
