@@ -166,13 +166,11 @@ enum ChatNote {
     None,
     /// The customer proved who they are to take over the chat with this executive.
     Resuming(String),
-    /// A wrong serial was typed (`wrong`, not said yet): asked again whether the chat with
-    /// `agent` is still on the other connection, since it may have ended meanwhile (then
-    /// this connection simply logs in, and the wrong serial protects nothing to mention).
-    Recheck {
-        agent: String,
-        wrong: AfterWrongSerial,
-    },
+    /// A wrong serial was typed: asked again whether the chat with `agent` is still on the
+    /// other connection before it is counted and said, since the chat may have ended
+    /// meanwhile (then this connection simply logs in: the serial protected nothing, and
+    /// being logged in anyway tells nothing about it).
+    Recheck { agent: String },
 }
 
 /// What a counted wrong serial leaves (see `Session::after_wrong_serial`).
@@ -335,7 +333,7 @@ impl CustomerConversation {
                 phase => unexpected(phase, "store result"),
             },
             Input::Hub(result) => match phase {
-                Phase::Pending(pending) => session.on_hub(pending, result, out),
+                Phase::Pending(pending) => session.on_hub(pending, result, ctx, out),
                 phase => unexpected(phase, "hub result"),
             },
             Input::QueueIdle { waited } => session.on_queue_idle(phase, waited, out),
@@ -388,7 +386,7 @@ impl Session {
                 self.on_serial(request, answer, text, prediction, ctx, out)
             }
             Phase::AwaitResume { customer, agent } => {
-                self.on_resume_serial(customer, agent, text, ctx, out)
+                self.on_resume_serial(customer, agent, text, out)
             }
             Phase::Clarify {
                 first,
@@ -564,7 +562,6 @@ impl Session {
         customer: Customer,
         agent: String,
         text: &str,
-        ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
         // Nothing is asked or taken: whatever the other connection has stays as it is.
@@ -590,12 +587,12 @@ impl Session {
                 chat: ChatNote::Resuming(agent),
             });
         }
-        self.wrong_serial(customer.rut, ctx, out);
-        Phase::Pending(Pending::ResumeFailed { customer, agent })
+        recheck(customer, agent, out)
     }
 
-    /// A wrong serial at [`Phase::AwaitResume`] was counted: tries left, or this
-    /// connection closes and the chat stays where it is.
+    /// A wrong serial at [`Phase::AwaitResume`], with the chat still on the other
+    /// connection, was counted: tries left, or this connection closes and the chat stays
+    /// where it is.
     fn on_resume_failed(
         &mut self,
         customer: Customer,
@@ -604,13 +601,17 @@ impl Session {
         ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
-        match self.after_wrong_serial(failures, ctx) {
-            // Nothing is taken over; the customer may try again.
-            AfterWrongSerial::Unknown => {
-                AfterWrongSerial::Unknown.tell(out);
-                Phase::AwaitRut
+        let wrong = self.after_wrong_serial(failures, ctx);
+        wrong.tell(out);
+        match wrong {
+            AfterWrongSerial::TryAgain { .. } => Phase::AwaitResume { customer, agent },
+            AfterWrongSerial::NoTriesLeft => {
+                out.send(say::SERIAL_MISMATCH_START);
+                refuse_resume(&customer, out)
             }
-            wrong => recheck(customer, agent, wrong, out),
+            AfterWrongSerial::Locked { .. } => refuse_resume(&customer, out),
+            // Nothing is taken over; the customer may try again.
+            AfterWrongSerial::Unknown => Phase::AwaitRut,
         }
     }
 
@@ -1572,30 +1573,28 @@ impl Session {
         }
     }
 
-    fn on_hub(&mut self, pending: Pending, result: HubResult, out: &mut Effects) -> Phase {
+    fn on_hub(
+        &mut self,
+        pending: Pending,
+        result: HubResult,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
         match (pending, result) {
             (Pending::Login { customer, chat }, HubResult::LoggedIn(Ok(takeover))) => {
                 self.on_login(customer, takeover, chat, out)
             }
             // The chat is still on the other connection when the prompt ends.
+            // Still there: the wrong serial counts.
             (
                 Pending::Login {
                     customer,
-                    chat: ChatNote::Recheck { agent, wrong },
+                    chat: ChatNote::Recheck { agent },
                 },
                 HubResult::LoggedIn(Err(_)),
             ) => {
-                wrong.tell(out);
-                match wrong {
-                    AfterWrongSerial::TryAgain { .. } => Phase::AwaitResume { customer, agent },
-                    AfterWrongSerial::NoTriesLeft => {
-                        out.send(say::SERIAL_MISMATCH_START);
-                        refuse_resume(&customer, out)
-                    }
-                    AfterWrongSerial::Locked { .. } | AfterWrongSerial::Unknown => {
-                        refuse_resume(&customer, out)
-                    }
-                }
+                self.wrong_serial(customer.rut, ctx, out);
+                Phase::Pending(Pending::ResumeFailed { customer, agent })
             }
             // Asked first and the RUT is chatting elsewhere: wrong serials are counted per
             // RUT in the store, so they are read before asking for one.
@@ -1889,16 +1888,16 @@ fn login(customer: Customer, ctx: &Context, out: &mut Effects) -> Phase {
     })
 }
 
-/// After a wrong serial (`wrong`, said once the answer comes): is the chat still on the
-/// other connection? If it ended meanwhile, this connection just logs in.
-fn recheck(customer: Customer, agent: String, wrong: AfterWrongSerial, out: &mut Effects) -> Phase {
+/// After a wrong serial, before it is counted: is the chat still on the other connection?
+/// If it ended meanwhile, this connection just logs in.
+fn recheck(customer: Customer, agent: String, out: &mut Effects) -> Phase {
     out.hub(HubOp::Login {
         rut: customer.rut,
         chat: OpenChat::Ask,
     });
     Phase::Pending(Pending::Login {
         customer,
-        chat: ChatNote::Recheck { agent, wrong },
+        chat: ChatNote::Recheck { agent },
     })
 }
 

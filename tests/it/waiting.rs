@@ -484,11 +484,14 @@ async fn a_chat_that_ends_during_the_prompt_lets_the_new_connection_in() {
     drop(old);
     ana.expect(&to_agent::customer_disconnected("Jorge Sandoval"))
         .await;
-    // A wrong serial now just logs in: nothing is left to protect.
+    // A wrong serial now just logs in: nothing is left to protect, so it is not counted.
     new.send("111222333").await;
     new.expect(&to_customer::hello("Jorge")).await;
     new.expect(to_customer::CHAT_ENDED_ELSEWHERE).await;
     new.expect_menu().await;
     new.send("3").await;
     new.expect(&to_customer::enqueued(1)).await;
+    let jorge: Rut = JORGE.parse().unwrap();
+    let failures = server.registry().serial_failures(jorge).await.unwrap();
+    assert_eq!(failures.count, 0);
 }
