@@ -121,15 +121,24 @@ const RECENT_LINES: usize = 10;
 
 impl CustomerEntry {
     /// Keeps a routed chat line among the last [`RECENT_LINES`].
-    fn remember(&mut self, speaker: String, text: &str) {
-        if self.recent.len() == RECENT_LINES {
-            self.recent.pop_front();
-        }
-        self.recent.push_back(ChatLine {
-            speaker,
-            text: text.to_string(),
-        });
+    fn remember(&mut self, speaker: String, text: String) {
+        keep_recent(&mut self.recent, speaker, text);
     }
+
+    /// Keeps the lines left while waiting, at the hand-off that routes them.
+    fn remember_backlog(&mut self) {
+        for line in &self.backlog.lines {
+            keep_recent(&mut self.recent, self.ticket.name.clone(), line.clone());
+        }
+    }
+}
+
+/// Adds a line to a chat's recent lines, forgetting the oldest beyond [`RECENT_LINES`].
+fn keep_recent(recent: &mut VecDeque<ChatLine>, speaker: String, text: String) {
+    if recent.len() == RECENT_LINES {
+        recent.pop_front();
+    }
+    recent.push_back(ChatLine { speaker, text });
 }
 
 /// A logged-in customer session.
@@ -496,6 +505,7 @@ impl Hub {
         let routed = {
             let mut state = self.lock();
             let key = state.key_of(session).ok_or(HubError::NotQueued)?;
+            let state = &mut *state;
             let entry = state.customers.get_mut(&key).ok_or(HubError::NotQueued)?;
             match entry.agent {
                 None => {
@@ -503,10 +513,11 @@ impl Hub {
                     Routed::Backlog
                 }
                 Some(agent) => {
-                    entry.chat_lines += 1;
-                    entry.remember(entry.ticket.name.clone(), &text);
-                    let chat = chat_info(&entry.ticket);
                     let agent = state.agents.get(&agent).ok_or(HubError::NotChatting)?;
+                    // Counted and kept only once it has somewhere to go.
+                    entry.chat_lines += 1;
+                    entry.remember(entry.ticket.name.clone(), text.clone());
+                    let chat = chat_info(&entry.ticket);
                     out.push(Delivery::Agent(
                         agent.outbox.clone(),
                         AgentEvent::FromCustomer { chat, text },
@@ -687,7 +698,7 @@ impl Hub {
         text: String,
     ) -> Result<ChatInfo, HubError> {
         let line = text.clone();
-        self.to_customer(agent, customer, Some(&line), |name| {
+        self.to_customer(agent, customer, Some(line), |name| {
             CustomerEvent::FromAgent {
                 agent: name.to_string(),
                 text,
@@ -714,7 +725,7 @@ impl Hub {
         &self,
         agent: SessionId,
         customer: SessionId,
-        line: Option<&str>,
+        line: Option<String>,
         event: impl FnOnce(&str) -> CustomerEvent,
     ) -> Result<ChatInfo, HubError> {
         let mut out = Vec::new();
@@ -919,6 +930,8 @@ impl Hub {
                     agent: agent.name.clone(),
                 },
             ));
+            // What they wrote while waiting is part of the chat from now on.
+            customer.remember_backlog();
             out.push(Delivery::Agent(
                 agent.outbox.clone(),
                 AgentEvent::Assigned {
@@ -1289,6 +1302,41 @@ mod tests {
             ]
         );
         assert_eq!(chat.chat_lines, 8);
+    }
+
+    #[test]
+    fn lines_left_while_waiting_are_part_of_the_recap() {
+        let hub = Hub::new(1, Console::capture());
+        let (outbox, _old) = party();
+        hub.login(customer_rut(1), SessionId(1), outbox.clone(), OpenChat::Ask)
+            .unwrap();
+        assert!(!hub.enqueue(ticket(1, outbox)).served);
+        assert_eq!(
+            hub.customer_says(SessionId(1), "sigo sin internet".into()),
+            Ok(Routed::Backlog)
+        );
+        let (agent, _agent_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", agent).unwrap();
+        hub.agent_says(SessionId(100), SessionId(1), "veo su mensaje".into())
+            .unwrap();
+        let (outbox, _new) = party();
+        let chat = hub
+            .login(customer_rut(1), SessionId(11), outbox, OpenChat::Resume)
+            .unwrap()
+            .and_then(|t| t.resumed_chat)
+            .unwrap();
+        let recent: Vec<_> = chat
+            .recent
+            .iter()
+            .map(|l| (l.speaker.as_str(), l.text.as_str()))
+            .collect();
+        assert_eq!(
+            recent,
+            [
+                ("Cliente 1", "sigo sin internet"),
+                ("Ana", "veo su mensaje")
+            ]
+        );
     }
 
     #[test]
