@@ -241,8 +241,8 @@ struct Conversation<'a, P: Party> {
 /// A customer who logs in while the logged-in cap is full gets in only by taking over
 /// their session on another connection, which closes and frees its slot. Before the
 /// takeover this connection takes its place in line for that slot (`queued`), so no other
-/// login can take it; until it comes ([`Slot::catch_up`]) the connection stays on its
-/// pre-login slot.
+/// login can take it; until it comes ([`Slot::arrived`], from the driver's loop) the
+/// connection stays on its pre-login slot.
 struct Slot {
     pre_login: Option<PreLoginPermit>,
     logged_in: Option<LoggedInPermit>,
@@ -304,22 +304,27 @@ impl Slot {
     }
 
     /// Takes a place in line for the next logged-in slot (before a takeover at a full
-    /// cap: the connection taken over frees one when it closes).
-    fn queue(&mut self) {
+    /// cap: the connection taken over frees one when it closes). `true` when one was free
+    /// after all: it is taken as [`Slot::promote`] would take it.
+    fn queue(&mut self, tentative: bool) -> bool {
         debug_assert!(self.logged_in.is_none() && self.queued.is_none());
         let Some(pre_login) = &self.pre_login else {
-            return;
+            return false;
         };
-        self.queued = Some(Box::pin(pre_login.next_logged_in_permit()));
+        let mut queued: QueuedSlot = Box::pin(pre_login.next_logged_in_permit());
         // The first poll is what puts it in line.
-        self.catch_up();
-    }
-
-    /// Swaps the pre-login slot for the logged-in one this connection is in line for, if it
-    /// has come.
-    fn catch_up(&mut self) {
-        if let Some(permit) = self.queued.as_mut().and_then(|q| q.as_mut().now_or_never()) {
-            self.arrived(permit);
+        match queued.as_mut().now_or_never() {
+            Some(permit) => {
+                self.logged_in = permit;
+                if !tentative && self.logged_in.is_some() {
+                    self.pre_login = None;
+                }
+                self.logged_in.is_some()
+            }
+            None => {
+                self.queued = Some(queued);
+                false
+            }
         }
     }
 
@@ -432,23 +437,23 @@ impl<'a, P: Party> Conversation<'a, P> {
                         }
                     );
                     let hub = &self.shared.services.hub;
-                    let result = if login && !self.slot.promote(tentative) {
-                        // The logged-in cap is full: only a customer taking over their own
-                        // session on another connection gets in. In line first for the slot
-                        // that connection frees when it closes, so no other login takes it.
-                        self.slot.queue();
-                        let result = run_takeover_login(hub, self.session, &self.reach, &op);
-                        if result.is_none() {
-                            tracing::warn!("login refused: every logged-in slot is taken");
-                            self.slot.queued = None;
-                            self.lines.push(Cow::Borrowed(P::BUSY));
-                            outcome.close = true;
-                            break;
-                        }
-                        result
-                    } else {
-                        run_hub_op(hub, self.session, &self.reach, op)
-                    };
+                    // The logged-in cap is full: only a customer taking over their own
+                    // session on another connection gets in. In line first for the slot that
+                    // connection frees when it closes, so no other login takes it.
+                    let result =
+                        if login && !self.slot.promote(tentative) && !self.slot.queue(tentative) {
+                            let result = run_takeover_login(hub, self.session, &self.reach, &op);
+                            if result.is_none() {
+                                tracing::warn!("login refused: every logged-in slot is taken");
+                                self.slot.queued = None;
+                                self.lines.push(Cow::Borrowed(P::BUSY));
+                                outcome.close = true;
+                                break;
+                            }
+                            result
+                        } else {
+                            run_hub_op(hub, self.session, &self.reach, op)
+                        };
                     let refused = matches!(result, Some(HubResult::LoggedIn(Err(_))));
                     if tentative {
                         self.slot.settle(!refused);
