@@ -1584,8 +1584,7 @@ impl Session {
             (Pending::Login { customer, chat }, HubResult::LoggedIn(Ok(takeover))) => {
                 self.on_login(customer, takeover, chat, out)
             }
-            // The chat is still on the other connection when the prompt ends.
-            // Still there: the wrong serial counts.
+            // A wrong serial, and the chat is still on the other connection: it counts.
             (
                 Pending::Login {
                     customer,
