@@ -1268,6 +1268,15 @@ mod tests {
         (hub, agent_rx, customer_rx)
     }
 
+    /// Customer 1's chat, resumed by session 11.
+    fn resume(hub: &Hub) -> ResumedChat {
+        let (outbox, _new) = party();
+        hub.login(customer_rut(1), SessionId(11), outbox, OpenChat::Resume)
+            .unwrap()
+            .and_then(|t| t.resumed_chat)
+            .unwrap()
+    }
+
     #[test]
     fn a_chat_keeps_only_its_last_lines_for_a_resume() {
         let (hub, _agent_rx, _old) = chatting();
@@ -1279,12 +1288,7 @@ mod tests {
         }
         // A restart notice is not a chat line.
         hub.agent_restarted(SessionId(100), SessionId(1)).unwrap();
-        let (outbox, _new) = party();
-        let chat = hub
-            .login(customer_rut(1), SessionId(11), outbox, OpenChat::Resume)
-            .unwrap()
-            .and_then(|t| t.resumed_chat)
-            .unwrap();
+        let chat = resume(&hub);
         let recent: Vec<_> = chat.recent.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(
             recent,
@@ -1319,12 +1323,7 @@ mod tests {
         hub.agent_join(SessionId(100), "Ana", agent).unwrap();
         hub.agent_says(SessionId(100), SessionId(1), "veo su mensaje".into())
             .unwrap();
-        let (outbox, _new) = party();
-        let chat = hub
-            .login(customer_rut(1), SessionId(11), outbox, OpenChat::Resume)
-            .unwrap()
-            .and_then(|t| t.resumed_chat)
-            .unwrap();
+        let chat = resume(&hub);
         let recent: Vec<_> = chat
             .recent
             .iter()
