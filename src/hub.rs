@@ -412,7 +412,10 @@ impl Hub {
                         });
                         out.push(Delivery::Agent(
                             agent.outbox.clone(),
-                            AgentEvent::CustomerReturned { chat },
+                            AgentEvent::CustomerReturned {
+                                chat,
+                                shown: entry.recent.len(),
+                            },
                         ));
                     }
                     state.resumed.insert(new, key);
@@ -1433,7 +1436,7 @@ mod tests {
         );
         let told = received(&mut agent_rx);
         assert!(
-            matches!(told.as_slice(), [AgentEvent::CustomerReturned { chat }] if chat.customer == SessionId(1)),
+            matches!(told.as_slice(), [AgentEvent::CustomerReturned { chat, shown: 0 }] if chat.customer == SessionId(1)),
             "{told:?}"
         );
         // The old connection's clean-up leaves the chat to the new one.

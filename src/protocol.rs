@@ -828,9 +828,17 @@ pub mod agent {
     }
 
     /// A customer logged in again on another connection, proved who they are, and goes on
-    /// with the chat there (not [`CUSTOMER_LEFT_START`]: nobody left).
-    pub fn customer_returned(customer: &str) -> String {
-        format!("{SYSTEM}{customer} se conectó de nuevo desde otra conexión y confirmó su identidad: la conversación sigue allí. Al retomarla se le mostraron los últimos mensajes de la conversación (hasta 10).")
+    /// with the chat there (not [`CUSTOMER_LEFT_START`]: nobody left), having been shown the
+    /// chat's last `shown` lines.
+    pub fn customer_returned(customer: &str, shown: usize) -> String {
+        let shown = match shown {
+            0 => String::new(),
+            1 => " Al retomarla se le mostró el último mensaje de la conversación.".to_string(),
+            n => format!(
+                " Al retomarla se le mostraron los últimos {n} mensajes de la conversación."
+            ),
+        };
+        format!("{SYSTEM}{customer} se conectó de nuevo desde otra conexión y confirmó su identidad: la conversación sigue allí.{shown}")
     }
 
     /// A customer ended the chat.

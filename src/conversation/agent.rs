@@ -993,8 +993,8 @@ impl Desk {
                 out.send(say::from_customer(&chat.name, &text));
                 phase
             }
-            AgentEvent::CustomerReturned { chat } => {
-                out.send(say::customer_returned(&chat.name));
+            AgentEvent::CustomerReturned { chat, shown } => {
+                out.send(say::customer_returned(&chat.name, shown));
                 phase
             }
             AgentEvent::CustomerLeft { chat, disconnected } => {

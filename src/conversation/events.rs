@@ -161,6 +161,8 @@ pub enum AgentEvent {
     CustomerReturned {
         /// The customer.
         chat: ChatInfo,
+        /// The chat's last lines the customer was shown on the new connection.
+        shown: usize,
     },
     /// A customer of theirs left the chat (by choice or by disconnecting).
     CustomerLeft {

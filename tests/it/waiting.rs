@@ -320,7 +320,7 @@ async fn a_chat_moves_to_a_new_connection_at_a_full_cap() {
     new.expect(&to_customer::chat_resumed("Ana")).await;
     old.expect(to_customer::TAKEN_OVER).await;
     old.expect_closed().await;
-    ana.expect(&to_agent::customer_returned("Jorge Sandoval"))
+    ana.expect(&to_agent::customer_returned("Jorge Sandoval", 0))
         .await;
     new.send("sigo sin internet").await;
     ana.expect("Jorge Sandoval: sigo sin internet").await;
@@ -441,7 +441,7 @@ async fn a_chat_moves_to_a_new_connection_after_the_serial() {
     new.expect(&to_customer::chat_resumed("Ana")).await;
     old.expect(to_customer::TAKEN_OVER).await;
     old.expect_closed().await;
-    ana.expect(&to_agent::customer_returned("Jorge Sandoval"))
+    ana.expect(&to_agent::customer_returned("Jorge Sandoval", 3))
         .await;
 
     // The same chat, both ways; the old connection's end did not end it.
