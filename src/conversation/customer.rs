@@ -176,27 +176,14 @@ enum ChatNote {
 /// What a counted wrong serial leaves (see `Session::after_wrong_serial`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum AfterWrongSerial {
-    /// `left` tries left in this session.
-    TryAgain { left: u32 },
+    /// Tries left in this session.
+    TryAgain,
     /// None left in this session.
     NoTriesLeft,
-    /// The RUT is locked out for `minutes`.
-    Locked { minutes: u64 },
+    /// The RUT is locked out.
+    Locked,
     /// The store could not count it.
     Unknown,
-}
-
-impl AfterWrongSerial {
-    /// Says it: tries left, the lock-out, or the store fault (no tries left is the
-    /// caller's to say).
-    fn tell(self, out: &mut Effects) {
-        match self {
-            AfterWrongSerial::TryAgain { left } => out.send(say::serial_mismatch(left)),
-            AfterWrongSerial::Locked { minutes } => out.send(say::serial_locked_for(minutes)),
-            AfterWrongSerial::Unknown => out.send(say::APOLOGY),
-            AfterWrongSerial::NoTriesLeft => {}
-        }
-    }
 }
 
 /// What the conversation knows about its customer across phases.
@@ -601,15 +588,13 @@ impl Session {
         ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
-        let wrong = self.after_wrong_serial(failures, ctx);
-        wrong.tell(out);
-        match wrong {
-            AfterWrongSerial::TryAgain { .. } => Phase::AwaitResume { customer, agent },
+        match self.after_wrong_serial(failures, ctx, out) {
+            AfterWrongSerial::TryAgain => Phase::AwaitResume { customer, agent },
             AfterWrongSerial::NoTriesLeft => {
                 out.send(say::SERIAL_MISMATCH_START);
                 refuse_resume(&customer, out)
             }
-            AfterWrongSerial::Locked { .. } => refuse_resume(&customer, out),
+            AfterWrongSerial::Locked => refuse_resume(&customer, out),
             // Nothing is taken over; the customer may try again.
             AfterWrongSerial::Unknown => Phase::AwaitRut,
         }
@@ -1206,15 +1191,13 @@ impl Session {
         ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
-        let wrong = self.after_wrong_serial(failures, ctx);
-        wrong.tell(out);
-        match wrong {
-            AfterWrongSerial::TryAgain { .. } => Phase::AwaitSerial { request, answer },
+        match self.after_wrong_serial(failures, ctx, out) {
+            AfterWrongSerial::TryAgain => Phase::AwaitSerial { request, answer },
             AfterWrongSerial::NoTriesLeft => {
                 out.send(say::SERIAL_LOCKED_NOW);
                 menu(out)
             }
-            AfterWrongSerial::Locked { .. } | AfterWrongSerial::Unknown => menu(out),
+            AfterWrongSerial::Locked | AfterWrongSerial::Unknown => menu(out),
         }
     }
 
@@ -1230,27 +1213,32 @@ impl Session {
         });
     }
 
-    /// What a counted wrong serial leaves: tries left, a lock-out, a store fault, or none
-    /// left in this session (the caller says it, [`AfterWrongSerial::tell`]).
+    /// What a counted wrong serial leaves: tries left, a lock-out or a store fault (each
+    /// said here), or none left in this session (the caller says what that costs).
     fn after_wrong_serial(
         &self,
         failures: Result<SerialFailures, StoreFailed>,
         ctx: &Context,
+        out: &mut Effects,
     ) -> AfterWrongSerial {
         let every = ctx.policy.max_serial_attempts.max(1);
         let session_left = every.saturating_sub(self.serial_attempts);
         match failures {
             Ok(failures) if !failures.locked_for.is_zero() => {
                 tracing::warn!("second factor locked after wrong serial numbers");
-                AfterWrongSerial::Locked {
-                    minutes: whole_minutes(failures.locked_for),
-                }
+                out.send(say::serial_locked_for(whole_minutes(failures.locked_for)));
+                AfterWrongSerial::Locked
             }
-            Ok(failures) if session_left > 0 => AfterWrongSerial::TryAgain {
-                left: (every - failures.count % every).min(session_left),
-            },
+            Ok(failures) if session_left > 0 => {
+                let left = (every - failures.count % every).min(session_left);
+                out.send(say::serial_mismatch(left));
+                AfterWrongSerial::TryAgain
+            }
             Ok(_) => AfterWrongSerial::NoTriesLeft,
-            Err(StoreFailed) => AfterWrongSerial::Unknown,
+            Err(StoreFailed) => {
+                out.send(say::APOLOGY);
+                AfterWrongSerial::Unknown
+            }
         }
     }
 
