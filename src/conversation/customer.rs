@@ -565,14 +565,7 @@ impl Session {
         if serial_matches(&customer, text) {
             self.verified = true;
             out.record(StoreOp::SerialPassed(customer.rut));
-            out.hub(HubOp::Login {
-                rut: customer.rut,
-                chat: OpenChat::Resume,
-            });
-            return Phase::Pending(Pending::Login {
-                customer,
-                chat: ChatNote::Resuming(agent),
-            });
+            return hub_login(customer, OpenChat::Resume, ChatNote::Resuming(agent), out);
         }
         recheck(customer, agent, out)
     }
@@ -1865,26 +1858,25 @@ fn login(customer: Customer, ctx: &Context, out: &mut Effects) -> Phase {
     } else {
         OpenChat::End
     };
+    hub_login(customer, chat, ChatNote::None, out)
+}
+
+/// After a wrong serial, before it is counted: is the chat still on the other connection?
+/// If it ended meanwhile, this connection just logs in.
+fn recheck(customer: Customer, agent: String, out: &mut Effects) -> Phase {
+    hub_login(customer, OpenChat::Ask, ChatNote::Recheck { agent }, out)
+}
+
+/// Asks the hub to log `customer` in (`chat`: what to do with a chat on another
+/// connection) and waits for its answer, remembering `note`.
+fn hub_login(customer: Customer, chat: OpenChat, note: ChatNote, out: &mut Effects) -> Phase {
     out.hub(HubOp::Login {
         rut: customer.rut,
         chat,
     });
     Phase::Pending(Pending::Login {
         customer,
-        chat: ChatNote::None,
-    })
-}
-
-/// After a wrong serial, before it is counted: is the chat still on the other connection?
-/// If it ended meanwhile, this connection just logs in.
-fn recheck(customer: Customer, agent: String, out: &mut Effects) -> Phase {
-    out.hub(HubOp::Login {
-        rut: customer.rut,
-        chat: OpenChat::Ask,
-    });
-    Phase::Pending(Pending::Login {
-        customer,
-        chat: ChatNote::Recheck { agent },
+        chat: note,
     })
 }
 
