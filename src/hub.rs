@@ -197,16 +197,17 @@ impl State {
         self.resumed.get(&session).copied().filter(|key| owns(*key))
     }
 
-    /// Whether a session other than `session` holds `rut`.
-    fn held_elsewhere(&self, rut: Rut, session: SessionId) -> bool {
+    /// The session other than `session` that holds `rut`, if any.
+    fn holder_elsewhere(&self, rut: Rut, session: SessionId) -> Option<SessionId> {
         self.logged_in
             .get(&rut)
-            .is_some_and(|holder| *holder != session)
+            .copied()
+            .filter(|holder| *holder != session)
     }
 
     /// The chat another session holding `rut` is in, if any.
     fn chat_elsewhere(&self, rut: Rut, session: SessionId) -> Option<ChatElsewhere> {
-        let old = *self.logged_in.get(&rut).filter(|old| **old != session)?;
+        let old = self.holder_elsewhere(rut, session)?;
         let entry = self.customers.get(&self.key_of(old)?)?;
         let agent = self.agents.get(&entry.agent?)?;
         Some(ChatElsewhere {
@@ -321,7 +322,7 @@ impl Hub {
         let mut out = Vec::new();
         let takeover = {
             let mut state = self.lock();
-            if taking_over_only && !state.held_elsewhere(rut, session) {
+            if taking_over_only && state.holder_elsewhere(rut, session).is_none() {
                 return None;
             }
             if chat == OpenChat::Ask {
@@ -353,7 +354,7 @@ impl Hub {
     /// Whether a session other than `session` holds `rut` now (a login with it would take
     /// that session over; [`login_taking_over`](Self::login_taking_over) decides).
     pub fn held_elsewhere(&self, rut: Rut, session: SessionId) -> bool {
-        self.lock().held_elsewhere(rut, session)
+        self.lock().holder_elsewhere(rut, session).is_some()
     }
 
     /// Moves what session `old` had to session `new` (which now holds its RUT) and tells
