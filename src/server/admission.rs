@@ -15,7 +15,7 @@
 //! closes, on its pre-login slot meanwhile.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncWrite, AsyncWriteExt};
@@ -239,12 +239,10 @@ impl Drop for AddressSlot {
 /// the client can read it; every step is bounded by the write timeout.
 pub(crate) async fn refuse(
     stream: TcpStream,
-    peer: SocketAddr,
     notice: &str,
     tls: Option<TlsAcceptor>,
     limits: &Limits,
 ) {
-    tracing::warn!(%peer, %notice, "connection refused");
     let timeout = limits.write_timeout;
     match tls {
         None => say_and_close(stream, notice, limits).await,

@@ -26,6 +26,7 @@ use super::codec::{LineCodec, LineError};
 use super::effects::{run_hub_op, run_store_op, run_takeover_login, Reach, Recorder, Services};
 use super::limits::{Limits, TokenBucket};
 use super::metrics::Metrics;
+use super::warn_throttle::WarnThrottle;
 use crate::conversation::events::{AgentEvent, CustomerEvent, OpenChat, SessionId};
 use crate::conversation::{
     AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, HubResult, Idle,
@@ -56,6 +57,9 @@ pub(super) struct Shared {
     budgets: Arc<Budgets>,
     tls: Option<TlsAcceptor>,
     pub(super) metrics: Arc<Metrics>,
+    /// Warnings a client can cause at will, each kind at most once a second.
+    full_cap_log: WarnThrottle,
+    auth_failure_log: WarnThrottle,
 }
 
 impl Shared {
@@ -75,6 +79,8 @@ impl Shared {
             budgets,
             tls,
             metrics,
+            full_cap_log: WarnThrottle::new(),
+            auth_failure_log: WarnThrottle::new(),
         }
     }
 }
@@ -444,7 +450,7 @@ impl<'a, P: Party> Conversation<'a, P> {
                         if login && !self.slot.promote(tentative) && !self.slot.queue(tentative) {
                             let result = run_takeover_login(hub, self.session, &self.reach, &op);
                             if result.is_none() {
-                                tracing::warn!("login refused: every logged-in slot is taken");
+                                self.warn_full_cap();
                                 self.slot.queued = None;
                                 self.lines.push(Cow::Borrowed(P::BUSY));
                                 outcome.close = true;
@@ -468,7 +474,7 @@ impl<'a, P: Party> Conversation<'a, P> {
                 }
                 Effect::Store(op) => {
                     if self.refused_at_full_cap(&op) {
-                        tracing::warn!("login refused: every logged-in slot is taken");
+                        self.warn_full_cap();
                         self.lines.push(Cow::Borrowed(P::BUSY));
                         outcome.close = true;
                         break;
@@ -510,6 +516,12 @@ impl<'a, P: Party> Conversation<'a, P> {
 
     /// The per-address budget `op` would spend, when it is spent: logins (a RUT looked up)
     /// and registrations.
+    fn warn_full_cap(&self) {
+        if let Some(suppressed) = self.shared.full_cap_log.admit() {
+            tracing::warn!(suppressed, "login refused: every logged-in slot is taken");
+        }
+    }
+
     fn over_budget(&self, op: &StoreOp) -> Option<Refusal> {
         let budgets = &self.shared.budgets;
         match op {
@@ -940,7 +952,9 @@ async fn serve_lines<P: Party, S: Stream>(
             Err(end) => return end,
         };
         if outcome.auth_failed {
-            tracing::warn!(%peer, "executive authentication failed");
+            if let Some(suppressed) = shared.auth_failure_log.admit() {
+                tracing::warn!(%peer, suppressed, "executive authentication failed");
+            }
         }
         let answered = !conversation.lines.is_empty();
         if let Err(end) = conversation.flush(framed).await {

@@ -25,6 +25,7 @@ mod effects;
 pub mod limits;
 pub mod metrics;
 pub mod proxy;
+mod warn_throttle;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -52,6 +53,7 @@ pub use effects::{run_hub_op, Reach, Services};
 pub use limits::Limits;
 use metrics::Metrics;
 use proxy::Proxies;
+use warn_throttle::WarnThrottle;
 
 /// The customers' port when none is given.
 pub const DEFAULT_CUSTOMER_PORT: u16 = 5555;
@@ -358,6 +360,9 @@ struct Door {
     /// Refusals being written: beyond [`MAX_REFUSING`] a refused connection is closed
     /// without a word, so that a flood of refused connections costs no more than that.
     refusing: Arc<Semaphore>,
+    /// The warning for a refused connection, at most one a second (a flood of connections
+    /// must not flood the log).
+    refusal_log: WarnThrottle,
 }
 
 /// Refused connections answered at once (each bounded by the write timeout).
@@ -381,6 +386,7 @@ impl Door {
             tls,
             limits: limits.clone(),
             refusing: Arc::new(Semaphore::new(MAX_REFUSING)),
+            refusal_log: WarnThrottle::new(),
         }
     }
 }
@@ -466,9 +472,11 @@ async fn admit(
         return;
     };
     let notice = denied.notice(door.gate.port());
+    if let Some(suppressed) = door.refusal_log.admit() {
+        tracing::warn!(%client, %notice, suppressed, "connection refused");
+    }
     Box::pin(admission::refuse(
         stream,
-        client,
         &notice,
         door.tls.clone(),
         &door.limits,
