@@ -4,6 +4,7 @@
 mod plot;
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -61,17 +62,19 @@ pub fn main(args: EvalArgs) -> anyhow::Result<ExitCode> {
         classifier: args.classifier.into(),
     })?;
     let report = &evaluation.report;
+    let mut out = super::stdout();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(report)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(report)?)?;
     } else {
-        print!("{}", eval::render_text(report));
+        write!(out, "{}", eval::render_text(report))?;
         if !evaluation.typo_errors.is_empty() {
-            println!("errors with typos ({}):", evaluation.typo_errors.len());
+            writeln!(out, "errors with typos ({}):", evaluation.typo_errors.len())?;
             for e in &evaluation.typo_errors {
-                println!(
+                writeln!(
+                    out,
                     "  {:<20} -> {:<20} {:.2} {:?}",
                     e.expected, e.predicted, e.confidence, e.text
-                );
+                )?;
             }
         }
     }
@@ -79,7 +82,7 @@ pub fn main(args: EvalArgs) -> anyhow::Result<ExitCode> {
         write_report_dir(dir, report)
             .with_context(|| format!("writing the report to {}", dir.display()))?;
         if !args.json {
-            println!("report written to {}", dir.display());
+            writeln!(out, "report written to {}", dir.display())?;
         }
     }
     if let Some(min) = args.min_accuracy {
@@ -99,10 +102,11 @@ fn cross_validate(args: &EvalArgs, k: usize) -> anyhow::Result<ExitCode> {
     anyhow::ensure!((2..=50).contains(&k), "--cv must be in 2..=50");
     let training = data::load(&args.file).context("reading the training file")?;
     let cv = eval::cross_validate(&training, k, args.seed);
+    let mut out = super::stdout();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&cv)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&cv)?)?;
     } else {
-        print!("{}", eval::render_cv_text(&cv));
+        write!(out, "{}", eval::render_cv_text(&cv))?;
     }
     if let Some(dir) = &args.report {
         write_report_dir(dir, &cv.at_fitted_settings)

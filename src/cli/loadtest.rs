@@ -20,6 +20,7 @@
 mod bots;
 mod stats;
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -165,12 +166,13 @@ pub fn main(args: LoadtestArgs) -> anyhow::Result<ExitCode> {
         .context("starting the async runtime")?;
     let mut report = runtime.block_on(run(&args, true))?;
     report.nofile_limit = nofile;
+    let mut out = super::stdout();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print!("{report}");
+        write!(out, "{report}")?;
         if let Some(limit) = nofile {
-            println!("  open-files limit       {limit}");
+            writeln!(out, "  open-files limit       {limit}")?;
         }
     }
     Ok(if report.sessions_failed == 0 {

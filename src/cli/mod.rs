@@ -12,6 +12,7 @@ mod nlu;
 mod requests;
 mod server;
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +43,49 @@ pub enum Command {
     Loadtest(Box<loadtest::LoadtestArgs>),
     /// Learn from real traffic: review and export the messages the bot did not understand.
     Nlu(nlu::NluArgs),
+}
+
+/// Standard output for a subcommand's results. When its reader closes the pipe early
+/// (`reclamos eval FILE | head -1`), writes fail with [`StdoutClosed`] inside the
+/// `io::Error`, on which `main` ends quietly, as Unix filters do.
+pub struct Output(io::StdoutLock<'static>);
+
+/// The locked standard output (see [`Output`]).
+pub fn stdout() -> Output {
+    Output(io::stdout().lock())
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf).map_err(reader_gone)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush().map_err(reader_gone)
+    }
+}
+
+fn reader_gone(err: io::Error) -> io::Error {
+    if err.kind() == io::ErrorKind::BrokenPipe {
+        io::Error::new(io::ErrorKind::BrokenPipe, StdoutClosed)
+    } else {
+        err
+    }
+}
+
+/// The reader of standard output closed it before everything was written.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed by its reader")]
+pub struct StdoutClosed;
+
+/// Whether `err` is (or was caused by) [`StdoutClosed`].
+pub fn stdout_closed(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::get_ref)
+            .is_some_and(|inner| inner.is::<StdoutClosed>())
+    })
 }
 
 /// Runs a subcommand.

@@ -68,11 +68,7 @@ pub fn main(args: NluArgs) -> anyhow::Result<ExitCode> {
                 intents: args.intents,
                 threshold: args.threshold,
             };
-            review_cli::run_review(
-                &options,
-                &mut std::io::stdin().lock(),
-                &mut std::io::stdout().lock(),
-            )?;
+            review_cli::run_review(&options, &mut std::io::stdin().lock(), &mut super::stdout())?;
         }
         NluCommand::Export(args) => {
             let options = ExportOptions {
@@ -80,7 +76,7 @@ pub fn main(args: NluArgs) -> anyhow::Result<ExitCode> {
                 all: args.all,
                 json: args.json,
             };
-            review_cli::run_export(&options, &mut std::io::stdout().lock())?;
+            review_cli::run_export(&options, &mut super::stdout())?;
         }
     }
     Ok(ExitCode::SUCCESS)

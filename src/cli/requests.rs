@@ -34,15 +34,18 @@ pub struct RequestsArgs {
 
 /// `reclamos requests`.
 pub fn main(args: RequestsArgs) -> anyhow::Result<ExitCode> {
-    cli::run(&ListOptions {
-        db: args.db,
-        filter: RequestFilter {
-            rut: args.rut,
-            state: args.state,
+    cli::run(
+        &ListOptions {
+            db: args.db,
+            filter: RequestFilter {
+                rut: args.rut,
+                state: args.state,
+            },
+            history: args.history,
+            transcript: args.transcript,
+            json: args.json,
         },
-        history: args.history,
-        transcript: args.transcript,
-        json: args.json,
-    })?;
+        &mut super::stdout(),
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -80,8 +80,8 @@ pub fn require_existing(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Prints the requests on stdout.
-pub fn run(args: &ListOptions) -> anyhow::Result<()> {
+/// Writes the requests to `out` (the command's standard output).
+pub fn run(args: &ListOptions, out: &mut dyn Write) -> anyhow::Result<()> {
     if let Location::Sqlite(path) = &args.db {
         require_existing(path)?;
     }
@@ -114,16 +114,17 @@ pub fn run(args: &ListOptions) -> anyhow::Result<()> {
         }
         anyhow::Ok((requests, names, transcripts))
     })?;
-    let mut out = io::stdout().lock();
     if args.json {
         let rows: Vec<JsonRequest<'_>> = requests
             .iter()
             .map(|r| JsonRequest::new(r, &names, transcripts.get(&r.id)))
             .collect();
-        serde_json::to_writer_pretty(&mut out, &rows).context("escribiendo el JSON")?;
-        writeln!(out)?;
+        // Serialised first, so that a failed write stays an `io::Error` the caller can tell
+        // apart (a reader that closed the pipe), not one wrapped in serde_json's.
+        let json = serde_json::to_string_pretty(&rows).context("escribiendo el JSON")?;
+        writeln!(out, "{json}")?;
     } else {
-        write_table(&mut out, &requests, &names, args.history, &transcripts)?;
+        write_table(out, &requests, &names, args.history, &transcripts)?;
     }
     out.flush()?;
     Ok(())
@@ -161,7 +162,7 @@ fn short_time(at: DateTime<Utc>) -> String {
 
 /// Writes the table: one line per request, its history indented under it when asked.
 fn write_table(
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
     requests: &[Request],
     names: &HashMap<Rut, String>,
     history: bool,

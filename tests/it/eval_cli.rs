@@ -273,3 +273,36 @@ fn eval_with_custom_training_file() {
     assert!(stderr.contains("unknown intent `pedir_pizza`"), "{stderr}");
     assert!(stderr.contains("train.yaml:7"), "{stderr}");
 }
+
+/// A reader that closes the pipe before the report is written (`reclamos eval FILE | head
+/// -1`, `| true`) ends the command quietly, with success, as with any Unix filter: no
+/// panic, no error line.
+#[test]
+fn eval_into_a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("small.yaml");
+    std::fs::write(&file, SMALL_INTENTS).expect("write intents");
+    let file = file.to_str().expect("UTF-8 path");
+    for args in [
+        &["eval", file, "--intents", file][..],
+        &["eval", file, "--intents", file, "--json"],
+        &["eval", "--cv", "2", file],
+    ] {
+        let mut child = reclamos()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run reclamos");
+        // Closed before the classifier has trained: the first write finds no reader.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait for reclamos");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "{args:?}: {:?}, stderr: {stderr}",
+            out.status
+        );
+        assert!(stderr.is_empty(), "{args:?}: stderr: {stderr}");
+    }
+}

@@ -250,3 +250,32 @@ async fn lists_a_postgres_registry_as_json_and_never_creates_one() {
     let table = stdout(&list(&["--rut", "12.345.678-5"]));
     assert_eq!(request_lines(&table).len(), 3, "{table}");
 }
+
+/// `reclamos requests | head -1` (a reader that closes the pipe early): the command ends
+/// quietly, with success, not with "error: Broken pipe".
+#[tokio::test]
+async fn a_closed_pipe_ends_the_listing_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("reclamos.db");
+    drop(Registry::open(&db).unwrap());
+    for json in [false, true] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_reclamos"))
+            .arg("requests")
+            .arg("--db")
+            .arg(&db)
+            .args(json.then_some("--json"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "json {json}: {:?}, {stderr}",
+            out.status
+        );
+        assert!(stderr.is_empty(), "json {json}: {stderr}");
+    }
+}
