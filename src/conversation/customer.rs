@@ -293,6 +293,7 @@ impl CustomerConversation {
                 !text.is_empty()
                     && nlu::menu_number(text).is_none()
                     && nlu::yes_no(text).is_none()
+                    && !drops_the_question(text)
                     && !is_both(text)
             }
             Phase::Choosing { requests, .. } => resolve_choice(requests, text) == Choice::Classify,
@@ -859,7 +860,7 @@ impl Session {
         if nlu::menu_number(text).is_some() {
             return self.on_menu(text, prediction, out);
         }
-        match nlu::yes_no(text) {
+        match nlu::yes_no(text).or(drops_the_question(text).then_some(false)) {
             Some(true) => match plan {
                 Plan::Contact(topic) => self.contact_about(Some(topic), &words, out),
                 Plan::Agent => self.contact_about(None, &words, out),
@@ -893,7 +894,7 @@ impl Session {
         if is_both(text) {
             return self.both(first, second, &words, out);
         }
-        match nlu::yes_no(text) {
+        match nlu::yes_no(text).or(drops_the_question(text).then_some(false)) {
             Some(true) => self.choose(first, Some(&words), out),
             Some(false) => {
                 out.send(say::DECLINED);
@@ -2262,6 +2263,14 @@ fn menu_word(text: &str) -> Option<MenuWord> {
     BACK_TO_MENU
         .contains(&phrase.as_str())
         .then_some(MenuWord::Back)
+}
+
+/// Whether a line at a yes/no question turns it down without a "no": a way back to the
+/// menu ("volver", "cancelar") or another way of dropping the matter ("olvídalo", "déjalo",
+/// "no importa"), but not a goodbye ("chao"), which is understood as one. Not "cancelar el
+/// plan", which is a request of its own.
+fn drops_the_question(text: &str) -> bool {
+    matches!(menu_word(text), Some(MenuWord::Back)) || (nlu::is_cancel(text) && !wants_out(text))
 }
 
 /// Whether a line at the serial-number prompt could be a serial number (else it is words

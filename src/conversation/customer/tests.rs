@@ -525,6 +525,51 @@ fn an_unsure_wish_for_an_executive_is_confirmed_before_the_queue() {
     assert!(matches!(accepted.phase, Phase::Pending(_)));
 }
 
+/// "cancelar", "volver" or "olvídalo" at "¿Lo comunico con un ejecutivo?" turn it down:
+/// they were read as free text, and "cancelar" (cancelling a service) as a wish for an
+/// executive, so the customer was queued. A goodbye still says goodbye; "cancelar el
+/// plan" is still a request of its own.
+#[test]
+fn a_way_back_at_a_yes_no_question_turns_it_down() {
+    let confirm = || {
+        let mut out = Effects::new();
+        let conv = say_line(
+            logged_in(),
+            "me cobraron dos veces",
+            Some(predicted(
+                Intent::ContactarEjecutivo,
+                0.65,
+                Decision::Intent(Intent::ContactarEjecutivo),
+            )),
+            &mut out,
+        );
+        assert!(matches!(conv.phase, Phase::Confirm { .. }));
+        conv
+    };
+    for text in [
+        "cancelar",
+        "volver",
+        "Menú",
+        "olvídalo",
+        "mejor déjalo",
+        "no importa",
+    ] {
+        let conv = confirm();
+        assert!(!conv.wants_classification(text), "{text}");
+        let mut out = Effects::new();
+        let after = say_line(conv, text, None, &mut out);
+        assert_eq!(after.phase, Phase::Menu, "{text}");
+        assert!(out.lines().any(|l| l == say::DECLINED), "{text}");
+        assert!(
+            !out.0.iter().any(|e| matches!(e, Effect::Store(_))),
+            "{text}"
+        );
+    }
+    for text in ["chao", "cancelar el plan"] {
+        assert!(confirm().wants_classification(text), "{text}");
+    }
+}
+
 #[test]
 fn a_fourth_restart_in_a_session_offers_an_executive_instead() {
     let mut conv = logged_in();
