@@ -645,7 +645,10 @@ pub mod agent {
 
     /// One waiting customer in `:queue`.
     pub fn queue_item(position: usize, name: &str, rut: impl Display, messages: usize) -> String {
-        format!("  ({position}) {name} (RUT {rut}), {messages} mensajes")
+        format!(
+            "  ({position}) {name} (RUT {rut}), {}",
+            super::messages_count(messages)
+        )
     }
 
     /// `:chats`' first line.
@@ -760,7 +763,10 @@ pub mod agent {
 
     /// Before the transcript of a requeued customer's chat with their previous executive.
     pub fn previous_chat(agent: &str, lines: usize) -> String {
-        format!("{SYSTEM}Conversación anterior con el ejecutivo {agent} ({lines} mensajes):")
+        format!(
+            "{SYSTEM}Conversación anterior con el ejecutivo {agent} ({}):",
+            super::messages_count(lines)
+        )
     }
 
     /// One line of a stored transcript.
@@ -1094,6 +1100,15 @@ pub mod history {
         "Reinicio de servicios (Internet, TV y Telefonía) hecho por el ejecutivo.";
     /// An executive ended the chat.
     pub const AGENT_CLOSED: &str = "Conversación finalizada por el ejecutivo.";
+}
+
+/// "1 mensaje", "2 mensajes".
+fn messages_count(n: usize) -> String {
+    if n == 1 {
+        "1 mensaje".to_string()
+    } else {
+        format!("{n} mensajes")
+    }
 }
 
 #[cfg(test)]
