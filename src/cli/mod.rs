@@ -136,4 +136,55 @@ mod tests {
             assert!(help.contains(shown), "{shown} missing from:\n{help}");
         }
     }
+
+    /// Values that would break every connection (a send queue of 0 panicked on each one; a
+    /// zero timeout closed each at once) are refused on the command line, naming the option.
+    #[test]
+    fn limits_that_would_break_every_connection_are_refused() {
+        for (option, value) in [
+            ("--send-queue", "0"),
+            ("--max-connections", "0"),
+            ("--max-pre-login-connections", "0"),
+            ("--max-pre-login-per-address", "0"),
+            ("--db-pool", "0"),
+            ("--max-line-length", "10"),
+            ("--idle-timeout", "0s"),
+            ("--login-timeout", "0s"),
+            ("--write-timeout", "0s"),
+            ("--queue-idle-timeout", "0s"),
+            ("--rate", "0"),
+            ("--rate", "NaN"),
+            ("--agent-rate", "inf"),
+            ("--burst", "0"),
+        ] {
+            let err = parse(&["server", option, value]).expect_err(option);
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{option}"
+            );
+            assert!(err.to_string().contains(option), "{option}: {err}");
+        }
+        for (option, value) in [
+            ("--send-queue", "1"),
+            ("--max-line-length", "64"),
+            ("--idle-timeout", "1s"),
+            ("--rate", "0.5"),
+        ] {
+            assert!(
+                parse(&["server", option, value]).is_ok(),
+                "{option} {value}"
+            );
+        }
+        for value in ["98", "-1", "NaN"] {
+            let arg = format!("--min-accuracy={value}");
+            let err = parse(&["eval", "f.yaml", &arg]).expect_err(value);
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{value}"
+            );
+        }
+        assert!(parse(&["eval", "f.yaml", "--min-accuracy", "0.97"]).is_ok());
+    }
 }

@@ -28,13 +28,13 @@ pub struct ServerArgs {
     /// Interface for customers.
     #[arg(long, default_value = DEFAULT_HOST)]
     pub host: String,
-    /// Port for customers.
+    /// Port for customers (0: any free port, shown on the console at start).
     #[arg(long, default_value_t = DEFAULT_CUSTOMER_PORT)]
     pub port: u16,
     /// Interface for executives (defaults to --host).
     #[arg(long)]
     pub agent_host: Option<String>,
-    /// Port for executives.
+    /// Port for executives (0: any free port, shown on the console at start).
     #[arg(long, default_value_t = DEFAULT_AGENT_PORT)]
     pub agent_port: u16,
     /// Where the registry lives: an SQLite file (created with demo data on first start) or a
@@ -48,7 +48,7 @@ pub struct ServerArgs {
     #[arg(long, env = "RECLAMOS_CREATE_DB", value_parser = clap::builder::FalseyValueParser::new())]
     pub create_db: bool,
     /// PostgreSQL: connections in this node's pool.
-    #[arg(long, default_value_t = Config::default().db_pool)]
+    #[arg(long, default_value_t = Config::default().db_pool, value_parser = at_least_one)]
     pub db_pool: usize,
     /// SQLite: `normal` acknowledges a commit once it is in the operating system (a crash of
     /// reclamos loses nothing; a power loss can lose the last commits), `full` once it is on
@@ -157,6 +157,44 @@ impl ServerArgs {
     }
 }
 
+/// A count of at least one (a zero cap or queue would refuse or break every connection).
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+/// The shortest --max-line-length: a RUT, a name or a sentence must fit.
+const MIN_LINE_LENGTH: usize = 64;
+
+fn line_length(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n < MIN_LINE_LENGTH => Err(format!("must be at least {MIN_LINE_LENGTH} bytes")),
+        Ok(n) => Ok(n),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+/// Messages per second: a finite number above zero.
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        Ok(_) => Err("must be a number above 0, e.g. 5 or 0.5".to_string()),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
+/// A timeout above zero (zero would end every connection at once).
+fn positive_duration(text: &str) -> Result<humantime::Duration, String> {
+    match text.parse::<humantime::Duration>() {
+        Ok(d) if !std::time::Duration::from(d).is_zero() => Ok(d),
+        Ok(_) => Err("must be longer than 0, e.g. 30s or 5m".to_string()),
+        Err(err) => Err(err.to_string()),
+    }
+}
+
 /// The library's defaults, which the attributes below show.
 fn limits() -> Limits {
     Limits::default()
@@ -166,20 +204,20 @@ fn limits() -> Limits {
 #[derive(Debug, Clone, clap::Args)]
 pub struct LimitsArgs {
     /// Maximum simultaneous logged-in customers; beyond it new ones are refused politely.
-    #[arg(long, default_value_t = limits().max_connections)]
+    #[arg(long, default_value_t = limits().max_connections, value_parser = at_least_one)]
     pub max_connections: usize,
     /// Maximum simultaneous logged-in executives.
-    #[arg(long, default_value_t = limits().max_agent_connections)]
+    #[arg(long, default_value_t = limits().max_agent_connections, value_parser = at_least_one)]
     pub max_agent_connections: usize,
     /// Maximum simultaneous customer connections that have not logged in yet; they do not
     /// take the slots of --max-connections.
-    #[arg(long, default_value_t = limits().max_pre_login_connections)]
+    #[arg(long, default_value_t = limits().max_pre_login_connections, value_parser = at_least_one)]
     pub max_pre_login_connections: usize,
     /// Maximum simultaneous executive connections that have not logged in yet.
-    #[arg(long, default_value_t = limits().max_agent_pre_login_connections)]
+    #[arg(long, default_value_t = limits().max_agent_pre_login_connections, value_parser = at_least_one)]
     pub max_agent_pre_login_connections: usize,
     /// Connections one client address may hold on one port before logging in.
-    #[arg(long, default_value_t = limits().max_pre_login_per_address)]
+    #[arg(long, default_value_t = limits().max_pre_login_per_address, value_parser = at_least_one)]
     pub max_pre_login_per_address: usize,
     /// New connections one client address may open on each port, as N/PERIOD (N at once,
     /// refilled over PERIOD) or off.
@@ -201,44 +239,44 @@ pub struct LimitsArgs {
     #[arg(long, value_name = "IP/CIDR", num_args = 1.., value_parser = proxy::parse_network)]
     pub proxy_from: Vec<IpNet>,
     /// Time a connection from a --proxy-from address has to send its PROXY header.
-    #[arg(long, default_value_t = limits().proxy_header_timeout.into())]
+    #[arg(long, default_value_t = limits().proxy_header_timeout.into(), value_parser = positive_duration)]
     pub proxy_header_timeout: humantime::Duration,
     /// Maximum line length in bytes; a longer line closes the connection.
-    #[arg(long, default_value_t = limits().max_line_length)]
+    #[arg(long, default_value_t = limits().max_line_length, value_parser = line_length)]
     pub max_line_length: usize,
     /// Messages waiting to be delivered to one connection; a client that does not read is
     /// disconnected when they fill up.
-    #[arg(long, default_value_t = limits().send_queue)]
+    #[arg(long, default_value_t = limits().send_queue, value_parser = at_least_one)]
     pub send_queue: usize,
     /// How long a write to a client may block before the client is considered stuck.
-    #[arg(long, default_value_t = limits().write_timeout.into())]
+    #[arg(long, default_value_t = limits().write_timeout.into(), value_parser = positive_duration)]
     pub write_timeout: humantime::Duration,
     /// Time allowed to log in (RUT, or the executives' token and name), counted from the
     /// connection's start: no input extends it.
-    #[arg(long, default_value_t = limits().login_timeout.into())]
+    #[arg(long, default_value_t = limits().login_timeout.into(), value_parser = positive_duration)]
     pub login_timeout: humantime::Duration,
     /// Idle time after which a customer is disconnected (waiting in the queue does not count).
-    #[arg(long, default_value_t = limits().idle_timeout.into())]
+    #[arg(long, default_value_t = limits().idle_timeout.into(), value_parser = positive_duration)]
     pub idle_timeout: humantime::Duration,
     /// Idle time after which an executive is disconnected.
-    #[arg(long, default_value_t = limits().agent_idle_timeout.into())]
+    #[arg(long, default_value_t = limits().agent_idle_timeout.into(), value_parser = positive_duration)]
     pub agent_idle_timeout: humantime::Duration,
     /// Time a customer may wait in the queue without writing while no executive takes
     /// them; then their contact request is closed, they are told and back at the menu.
-    #[arg(long, default_value_t = limits().queue_idle_timeout.into())]
+    #[arg(long, default_value_t = limits().queue_idle_timeout.into(), value_parser = positive_duration)]
     pub queue_idle_timeout: humantime::Duration,
     /// Sustained messages per second allowed per connection.
-    #[arg(long, default_value_t = limits().rate)]
+    #[arg(long, default_value_t = limits().rate, value_parser = positive_rate)]
     pub rate: f64,
     /// Burst of messages allowed per connection above the sustained rate.
-    #[arg(long, default_value_t = limits().burst)]
+    #[arg(long, default_value_t = limits().burst, value_parser = clap::value_parser!(u32).range(1..))]
     pub burst: u32,
     /// Sustained messages per second allowed per executive connection.
-    #[arg(long, default_value_t = limits().agent_rate)]
+    #[arg(long, default_value_t = limits().agent_rate, value_parser = positive_rate)]
     pub agent_rate: f64,
     /// Burst of messages allowed per executive connection above --agent-rate (a pasted
     /// block of lines).
-    #[arg(long, default_value_t = limits().agent_burst)]
+    #[arg(long, default_value_t = limits().agent_burst, value_parser = clap::value_parser!(u32).range(1..))]
     pub agent_burst: u32,
     /// Time given to open connections to finish after Ctrl-C/SIGTERM.
     #[arg(long, default_value_t = limits().shutdown_grace.into())]
