@@ -496,6 +496,8 @@ pub mod agent {
 
     /// The first line an executive receives.
     pub const GREETING: &str = system!("Canal de ejecutivos. Ingrese su token de acceso.");
+    /// An empty line where the token was expected: asked again, not counted as a wrong one.
+    pub const TOKEN_EMPTY: &str = system!("No recibimos ningún token. Ingrese su token de acceso.");
     /// The token was right.
     pub const TOKEN_ACCEPTED: &str = system!("Token aceptado. Ingrese su nombre de ejecutivo.");
     /// The token was wrong: the connection closes.

@@ -385,6 +385,12 @@ impl Desk {
             // (from any address) does not reset them; while the login is locked every
             // token, right or wrong, gets the same refusal.
             Phase::AwaitToken => {
+                // An Enter pressed by mistake is no guess at the token: it must not count
+                // toward the lock-out, which shuts every executive out.
+                if text.trim().is_empty() {
+                    out.send(say::TOKEN_EMPTY);
+                    return Phase::AwaitToken;
+                }
                 if token_matches(&ctx.agent_token, text) {
                     out.store(StoreOp::TokenFailures);
                     Phase::TokenCheck

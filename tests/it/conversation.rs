@@ -1410,6 +1410,23 @@ fn wrong_token_is_counted_for_the_server_then_closes() {
     assert!(!desk.conv().is_authenticated());
 }
 
+/// An empty line at the token prompt (an Enter pressed by mistake) is asked again: it is
+/// not counted toward the server-wide lock-out and does not close the connection.
+#[test]
+fn an_empty_token_is_asked_again_and_not_counted() {
+    let mut desk = Desk::new();
+    for empty in ["", "   "] {
+        assert_eq!(
+            desk.line(empty).0,
+            [Effect::Send(Cow::Borrowed(to_agent::TOKEN_EMPTY))],
+            "{empty:?}"
+        );
+        assert!(!desk.conv().is_pending());
+        assert!(!desk.conv().is_authenticated());
+    }
+    assert_eq!(desk.line(TOKEN).0, [Effect::Store(StoreOp::TokenFailures)]);
+}
+
 #[test]
 fn a_locked_login_refuses_right_and_wrong_tokens_alike() {
     let locked = || {
