@@ -1069,6 +1069,8 @@ pub mod console {
 
 /// What the bot writes in requests' histories (and the subjects it gives them).
 pub mod history {
+    use std::borrow::Cow;
+
     /// Subject of the request option 2 records.
     pub const RESTART_SUBJECT: &str = "Reinicio de servicios";
     /// History of the request option 2 records.
@@ -1077,6 +1079,16 @@ pub mod history {
     pub const CONTACT_SUBJECT: &str = "Contacto con ejecutivo";
     /// History of the request option 3 records.
     pub const CONTACT_ASKED: &str = "El cliente pidió hablar con un ejecutivo.";
+    /// History of a request for an executive, with the customer's own words when they
+    /// wrote them (a complaint in free text), so that whoever reads the request later knows
+    /// what it was about.
+    pub fn contact_asked(words: Option<&str>) -> Cow<'static, str> {
+        match words {
+            Some(words) => Cow::Owned(format!("{CONTACT_ASKED} En sus palabras: «{words}».")),
+            None => Cow::Borrowed(CONTACT_ASKED),
+        }
+    }
+
     /// The customer's connection ended in the queue or a chat (in the queue, the request
     /// is closed right after).
     pub const DISCONNECTED: &str = "El cliente se desconectó.";

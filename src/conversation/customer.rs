@@ -1256,7 +1256,7 @@ impl Session {
             subject: Cow::Borrowed(history::RESTART_SUBJECT),
             state: RequestState::Cerrado,
             author: BOT_NAME,
-            history: history::RESTART_DONE,
+            history: Cow::Borrowed(history::RESTART_DONE),
         });
         Phase::Pending(Pending::Restart)
     }
@@ -1307,7 +1307,7 @@ impl Session {
             subject,
             state: RequestState::Abierto,
             author: BOT_NAME,
-            history: history::CONTACT_ASKED,
+            history: history::contact_asked(reason.words.as_deref()),
         });
         Phase::Pending(Pending::Contact { reason })
     }

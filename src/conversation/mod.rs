@@ -243,7 +243,7 @@ pub enum StoreOp {
         /// The author of its first history entry.
         author: &'static str,
         /// Its first history entry.
-        history: &'static str,
+        history: Cow<'static, str>,
     },
     /// Change a request's subject: [`StoreResult::Changed`].
     SetSubject {

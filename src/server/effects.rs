@@ -180,7 +180,7 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
         } => StoreResult::Changed(logged(
             "creating a request",
             registry
-                .create_request(rut, &subject, state, author, history)
+                .create_request(rut, &subject, state, author, &history)
                 .await,
         )),
         StoreOp::SetSubject {

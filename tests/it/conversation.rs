@@ -459,7 +459,7 @@ fn restart_records_a_closed_request() {
                 subject: Cow::Borrowed(history::RESTART_SUBJECT),
                 state: RequestState::Cerrado,
                 author: protocol::BOT_NAME,
-                history: history::RESTART_DONE,
+                history: Cow::Borrowed(history::RESTART_DONE),
             }),
         ]
     );

@@ -411,6 +411,14 @@ async fn complaints_reach_a_person_with_their_reason_and_side_effects_are_safe()
     );
     let stored = registry.request(request).await.unwrap().unwrap();
     assert_eq!(stored.subject, "Cobro duplicado en su boleta");
+    // The customer's words stay with the request, for whoever reads it later.
+    assert_eq!(
+        stored.history[0].text,
+        to_history::contact_asked(Some("me cobraron dos veces la boleta"))
+    );
+    assert!(stored.history[0]
+        .text
+        .contains("«me cobraron dos veces la boleta»"));
     agent.send(":close").await;
     agent.expect(&to_agent::chat_closed("Jorge Sandoval")).await;
     customer.recv_until(|l| l == to_customer::MENU_LAST).await;
