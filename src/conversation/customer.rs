@@ -148,10 +148,12 @@ enum Pending {
         request: RequestId,
         idle: Option<std::time::Duration>,
     },
-    /// [`HubOp::CustomerSays`] from the queue.
+    /// [`HubOp::CustomerSays`] from the queue; `asks`: the line asks something ("¿cuánto
+    /// falta?"), which gets an answer even after the first line's.
     QueuedSays {
         request: RequestId,
         told_backlog: bool,
+        asks: bool,
     },
     /// [`HubOp::CustomerSays`] in a chat.
     ChatSays { request: RequestId, agent: String },
@@ -1382,6 +1384,7 @@ impl Session {
         Phase::Pending(Pending::QueuedSays {
             request,
             told_backlog,
+            asks: text.contains('?'),
         })
     }
 
@@ -1634,6 +1637,7 @@ impl Session {
                 Pending::QueuedSays {
                     request,
                     told_backlog,
+                    asks,
                 },
                 HubResult::Routed(routed),
             ) => match routed {
@@ -1642,6 +1646,15 @@ impl Session {
                     Phase::Queued {
                         request,
                         told_backlog: true,
+                    }
+                }
+                // A question while waiting ("¿cuánto falta?", "¿hay alguien?") is not left
+                // unanswered: nobody but the bot is there yet.
+                Ok(Routed::Backlog) if asks => {
+                    out.send(say::STILL_WAITING);
+                    Phase::Queued {
+                        request,
+                        told_backlog,
                     }
                 }
                 Ok(_) => Phase::Queued {
@@ -2029,7 +2042,7 @@ enum Choice {
 
 fn resolve_choice(requests: &[ListedRequest], text: &str) -> Choice {
     if let Ok(number) = text
-        .trim_start_matches('(')
+        .trim_start_matches(['(', '#'])
         .trim_end_matches([')', '.'])
         .parse::<u64>()
     {
@@ -2055,6 +2068,11 @@ fn resolve_choice(requests: &[ListedRequest], text: &str) -> Choice {
         if requests.iter().any(|r| r.id == number) {
             return Choice::Show(number);
         }
+    }
+    // Numbers and signs alone that are neither a position nor one of the numbers ("-1",
+    // "1 2", "2.5", a RUT): no request of theirs, and no words for the classifier either.
+    if text.chars().any(|c| c.is_ascii_digit()) && !text.chars().any(char::is_alphabetic) {
+        return Choice::AskAgain(say::NOT_AMONG_YOURS);
     }
     let subjects: Vec<&str> = requests.iter().map(|r| r.subject.as_str()).collect();
     if let Some(index) = nlu::pick_by_description(text, &subjects) {

@@ -479,10 +479,15 @@ fn word_match(q: &str, s: &str) -> f32 {
 
 /// "la primera" -> 0, "la segunda" -> 1, "la última" -> len - 1, "la 2" -> 1.
 fn ordinal(toks: &[&str], len: usize) -> Option<usize> {
-    let idx = toks.iter().find_map(|t| match *t {
+    let mut named = toks.iter().filter_map(|t| match *t {
         "ultima" | "ultimo" => len.checked_sub(1),
         t => number_word(t).map(|n| usize::from(n) - 1),
-    })?;
+    });
+    let idx = named.next()?;
+    // Two different ones ("la primera o la segunda") name none.
+    if named.any(|other| other != idx) {
+        return None;
+    }
     (idx < len).then_some(idx)
 }
 

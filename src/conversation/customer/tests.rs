@@ -425,6 +425,42 @@ fn a_waiting_customer_backlog_is_bounded_in_lines_and_bytes() {
     assert_eq!(run(&[&long, &long, "corto"]), (2, 1));
 }
 
+/// In the queue the first line is acknowledged (kept for the executive); later lines are
+/// kept quietly, but a question ("¿cuánto falta?") gets an answer: a black-box test found
+/// it unanswered.
+#[test]
+fn a_question_in_the_queue_is_answered_after_the_first_line() {
+    let mut conv = logged_in();
+    conv.phase = Phase::Queued {
+        request: 7,
+        told_backlog: false,
+    };
+    let mut said = Vec::new();
+    for line in ["hola", "es por la boleta", "¿cuánto falta?", "ok"] {
+        let mut out = Effects::new();
+        conv = say_line(conv, line, None, &mut out);
+        assert!(matches!(
+            conv.phase,
+            Phase::Pending(Pending::QueuedSays { .. })
+        ));
+        conv = conv.step(
+            Input::Hub(HubResult::Routed(Ok(Routed::Backlog))),
+            &ctx(),
+            &mut out,
+        );
+        said.push(out.lines().map(str::to_string).collect::<Vec<_>>());
+    }
+    assert_eq!(
+        said,
+        [
+            vec![say::MESSAGE_KEPT.to_string()],
+            vec![],
+            vec![say::STILL_WAITING.to_string()],
+            vec![],
+        ]
+    );
+}
+
 #[test]
 fn a_stored_reserved_name_does_not_reach_the_executive() {
     let mut conv = logged_in();
@@ -612,4 +648,45 @@ fn a_fourth_restart_in_a_session_offers_an_executive_instead() {
         &conv.phase,
         Phase::Pending(Pending::Contact { reason }) if reason.words.is_none()
     ));
+}
+
+/// Numbers that are neither a position in the list nor one of the customer's request
+/// numbers are asked again (a black-box test saw "-1", "1 2" and a RUT open the first
+/// request, and "2.5" queue the customer for an executive); positions written as words or
+/// with their usual marks still pick.
+#[test]
+fn only_a_position_or_a_request_number_picks_from_the_list() {
+    let listed = |id, subject: &str| ListedRequest {
+        id,
+        subject: subject.to_string(),
+        state: RequestState::Abierto,
+        created: "2025-04-14".to_string(),
+    };
+    let requests = vec![
+        listed(124_578, "Cambio de clave WiFi"),
+        listed(123_499, "Cambio de Plan"),
+    ];
+    for text in ["-1", "1 2", "11.111.111", "2.5", "0", "3"] {
+        assert_eq!(
+            resolve_choice(&requests, text),
+            Choice::AskAgain(say::NOT_AMONG_YOURS),
+            "{text}"
+        );
+    }
+    for (text, id) in [
+        ("1", 124_578),
+        ("2.", 123_499),
+        ("(2)", 123_499),
+        ("#1", 124_578),
+        ("la 1", 124_578),
+        ("la segunda", 123_499),
+        ("124.578", 124_578),
+        ("la solicitud 123499", 123_499),
+    ] {
+        assert_eq!(resolve_choice(&requests, text), Choice::Show(id), "{text}");
+    }
+    assert_ne!(
+        resolve_choice(&requests, "la primera o la segunda"),
+        Choice::Show(124_578)
+    );
 }
