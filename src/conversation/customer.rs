@@ -2336,9 +2336,64 @@ fn valid_name(text: &str) -> Option<String> {
         && name.chars().any(char::is_alphabetic)
         && name
             .chars()
-            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.'));
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.'))
+        && name.split(' ').count() <= MAX_NAME_WORDS
+        && !name
+            .split([' ', '\'', '-', '.'])
+            .any(|word| NOT_IN_NAMES.contains(&nlu::text::normalize(word).trim()));
     ok.then_some(name)
 }
+
+/// The most words a name has ("María de los Ángeles Pérez González" has six).
+const MAX_NAME_WORDS: usize = 7;
+
+/// Words of a greeting or a sentence that no name has, normalised (lowercase, no accents):
+/// a customer asked for their name who writes "hola" or "me cobraron dos veces" is asked
+/// again instead of being registered under it ("de", "del", "la", "los" stay: "María de
+/// la Luz").
+const NOT_IN_NAMES: &[&str] = &[
+    "hola",
+    "ola",
+    "buenas",
+    "buenos",
+    "dias",
+    "tardes",
+    "noches",
+    "gracias",
+    "me",
+    "mi",
+    "mis",
+    "yo",
+    "quiero",
+    "quisiera",
+    "necesito",
+    "tengo",
+    "tiene",
+    "no",
+    "si",
+    "que",
+    "por",
+    "favor",
+    "porfa",
+    "para",
+    "con",
+    "es",
+    "un",
+    "una",
+    "el",
+    "ayuda",
+    "reclamo",
+    "internet",
+    "servicio",
+    "plan",
+    "boleta",
+    "cobro",
+    "cobraron",
+    "ejecutivo",
+    "salir",
+    "menu",
+    "volver",
+];
 
 /// The name that prefixes the customer's lines on the executive's screen: their own, unless
 /// it passes for the server's voice (registered before reserved names were refused).

@@ -32,6 +32,27 @@ fn names() {
     assert_eq!(valid_name("x"), None);
     assert_eq!(valid_name("Robert'); DROP TABLE--"), None);
     assert_eq!(valid_name("\u{1b}[2J"), None);
+    // Names with particles, hyphens and apostrophes.
+    for name in [
+        "María de los Ángeles Pérez González",
+        "Luz del Carmen O'Ryan",
+        "José-Miguel Ñúñez",
+        "Jorge",
+    ] {
+        assert_eq!(valid_name(name).as_deref(), Some(name));
+    }
+    // A greeting or a sentence typed at the name prompt is not a name (a black-box test
+    // registered "hola" and "me cobraron dos veces").
+    for text in [
+        "hola",
+        "Buenas tardes",
+        "me cobraron dos veces",
+        "quiero hablar con un ejecutivo",
+        "no tengo internet",
+        "uno dos tres cuatro cinco seis siete ocho",
+    ] {
+        assert_eq!(valid_name(text), None, "{text}");
+    }
 }
 
 #[test]
