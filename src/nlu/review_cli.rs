@@ -234,14 +234,17 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// Writes `text` to `path` through a temporary file in the same directory, renamed over
-/// it: a crash leaves the old file or the new one, never half of one.
+/// it: a crash leaves the old file or the new one, never half of one. The new file keeps
+/// the old one's permissions.
 fn replace_file(path: &Path, text: &str) -> anyhow::Result<()> {
     let mut temp = path.as_os_str().to_owned();
     temp.push(".reclamos-tmp");
     let temp = PathBuf::from(temp);
     let written = (|| -> io::Result<()> {
+        let permissions = std::fs::metadata(path)?.permissions();
         let mut file = std::fs::File::create(&temp)?;
         file.write_all(text.as_bytes())?;
+        file.set_permissions(permissions)?;
         file.sync_all()?;
         std::fs::rename(&temp, path)
     })();
@@ -261,8 +264,13 @@ pub fn run_review(
     let file = options.intents.display().to_string();
     let source =
         std::fs::read_to_string(&options.intents).with_context(|| format!("leyendo {file}"))?;
-    // Refuse a broken file before the operator spends any effort.
+    // Refuse a broken file, or one this user may not write (the rename would replace it
+    // anyway where the directory allows), before the operator spends any effort.
     data::parse(&source, &file)?;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&options.intents)
+        .with_context(|| format!("{file} no se puede escribir"))?;
     let registry = Registry::open(&options.db)
         .with_context(|| format!("abriendo {}", options.db.display()))?;
     let runtime = runtime()?;

@@ -4,6 +4,7 @@
 //! (`--intents`) the same message reaches the labelled option.
 
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -69,6 +70,8 @@ async fn a_fallback_is_labelled_in_nlu_review_and_understood_after_a_reload() {
         &intents,
     )
     .unwrap();
+    // Not the umask's default: the rewritten file must keep the operator's permissions.
+    std::fs::set_permissions(&intents, std::fs::Permissions::from_mode(0o640)).unwrap();
     let classifier = load_classifier(Some(&intents)).unwrap();
     let message = *CANDIDATES
         .iter()
@@ -129,6 +132,8 @@ async fn a_fallback_is_labelled_in_nlu_review_and_understood_after_a_reload() {
     // 3. The file holds it under revisar_atenciones and still loads; the inbox has nothing
     //    left to review, and remembers the label.
     let data = data::load(&intents).expect("the intents file still loads");
+    let mode = std::fs::metadata(&intents).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640, "the file kept its permissions: {mode:o}");
     let examples = &data.intent(Intent::RevisarAtenciones).unwrap().examples;
     assert!(examples.iter().any(|e| e == message), "not added");
     assert!(export(&db, false).is_empty());
