@@ -318,6 +318,12 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
     let create_db = args.create_db;
     let config = args.config();
     let console = Console::stdout();
+    // A database file this start creates, removed again if the server fails before it
+    // listens (intents that do not load, a port in use): a failed start leaves nothing.
+    let creating = match &config.db {
+        Location::Sqlite(path) if !path.exists() => Some(path.clone()),
+        _ => None,
+    };
     // Held until the server stops (the operating system releases it if the process dies).
     let _only_server = match &config.db {
         Location::Sqlite(path) => {
@@ -340,11 +346,16 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
         shutdown_signal()
     };
     // `run` awaits this once the server listens: start-up's freed memory goes back first.
+    let listening = std::sync::atomic::AtomicBool::new(false);
     let after_start = async {
+        listening.store(true, std::sync::atomic::Ordering::Relaxed);
         crate::release_freed_memory();
         signal.await
     };
     let served = runtime.block_on(server::run(config, console.clone(), after_start));
+    if let Some(path) = creating.filter(|_| served.is_err() && !listening.into_inner()) {
+        remove_database_files(&path);
+    }
     // Connections still open after the grace period end with the runtime, printing their
     // last lines; then every line waiting for the console thread is written before exit.
     drop(runtime);
@@ -372,6 +383,16 @@ fn new_sqlite_file(path: &Path, create: bool) -> anyhow::Result<bool> {
         );
     }
     Ok(true)
+}
+
+/// Removes the SQLite file at `path` and its write-ahead log and shared-memory files
+/// (those that exist).
+fn remove_database_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let _ = std::fs::remove_file(file);
+    }
 }
 
 /// Whether the SQLite file at `path` has a non-empty write-ahead log next to it.

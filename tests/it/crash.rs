@@ -320,3 +320,45 @@ async fn a_second_server_on_one_sqlite_file_is_refused() {
     again.kill().unwrap();
     again.wait().unwrap();
 }
+
+/// A start that fails before the server listens (an intents file that does not load, a
+/// port in use) leaves no database it created behind; one that existed stays.
+#[tokio::test]
+async fn a_failed_start_leaves_no_new_database_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nuevo.db");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_port = busy.local_addr().unwrap().port().to_string();
+    let start = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_reclamos"))
+            .args(["server", "--create-db", "--db"])
+            .arg(&db)
+            .args(extra)
+            .env("RECLAMOS_TOKEN_FILE", dir.path().join("token"))
+            .env("RUST_LOG", "off")
+            .output()
+            .expect("server binary runs")
+    };
+    let missing = dir.path().join("no-existe.yaml");
+    let missing = missing.to_str().unwrap();
+    for extra in [
+        &["--port", "0", "--agent-port", "0", "--intents", missing][..],
+        &["--port", &busy_port, "--agent-port", "0"],
+    ] {
+        let failed = start(extra);
+        let stderr = String::from_utf8_lossy(&failed.stderr);
+        assert!(!failed.status.success(), "{extra:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{extra:?}: {stderr}");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|name| name.to_string_lossy().starts_with("nuevo.db"))
+            .collect();
+        assert!(left.is_empty(), "{extra:?} left {left:?}");
+    }
+    // A registry that was there before the failed start is kept.
+    drop(Registry::open(&db).unwrap());
+    let failed = start(&["--port", &busy_port, "--agent-port", "0"]);
+    assert!(!failed.status.success());
+    assert!(db.exists());
+}
