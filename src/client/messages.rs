@@ -22,11 +22,10 @@ pub fn connection_lost(err: impl Display) -> String {
     format!("(conexión perdida: {err})")
 }
 
-/// Nothing listens at `host:port`.
+/// Nothing listens at `host:port` (or the name does not resolve): the error's cause
+/// follows.
 pub fn could_not_connect(host: &str, port: u16) -> String {
-    format!(
-        "no se pudo conectar a {host}:{port}: ¿está corriendo el servidor? (cargo run -- server)"
-    )
+    format!("no se pudo conectar a {host}:{port} (¿está corriendo `reclamos server`?)")
 }
 
 /// No executive name, and no terminal to ask for one.
