@@ -49,9 +49,6 @@ fn main() -> ExitCode {
         .init();
     match cli::run(cli.command) {
         Ok(code) => code,
-        // The reader of our output went away (`reclamos eval FILE | head -1`): what it
-        // wanted was written, as with any Unix filter.
-        Err(err) if cli::stdout_closed(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE

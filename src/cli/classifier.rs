@@ -58,16 +58,16 @@ pub struct ClassifierFlags {
     pub model_optional: bool,
 
     /// Zero-shot: abstain when the best intent's score is below this.
-    #[arg(long, default_value_t = defaults().zero_shot_threshold, value_parser = unit_interval)]
+    #[arg(long, default_value_t = defaults().zero_shot_threshold, value_parser = super::unit_interval::<f32>)]
     pub zero_shot_threshold: f32,
 
     /// Zero-shot: abstain when the best hypothesis' own entailment probability is below
     /// this (0 turns it off).
-    #[arg(long, default_value_t = defaults().min_entailment, value_parser = unit_interval)]
+    #[arg(long, default_value_t = defaults().min_entailment, value_parser = super::unit_interval::<f32>)]
     pub min_entailment: f32,
 
     /// Zero-shot and hybrid: ask to clarify when the two best scores are closer than this.
-    #[arg(long, default_value_t = defaults().clarify_margin, value_parser = unit_interval)]
+    #[arg(long, default_value_t = defaults().clarify_margin, value_parser = super::unit_interval::<f32>)]
     pub clarify_margin: f32,
 
     /// Zero-shot hypothesis template; `{}` is replaced by the intent's description.
@@ -75,11 +75,11 @@ pub struct ClassifierFlags {
     pub hypothesis_template: String,
 
     /// Hybrid: ask the model when the YAML confidence is below this.
-    #[arg(long, default_value_t = defaults().hybrid_threshold, value_parser = unit_interval)]
+    #[arg(long, default_value_t = defaults().hybrid_threshold, value_parser = super::unit_interval::<f32>)]
     pub hybrid_threshold: f32,
 
     /// Hybrid: weight of the model when combining with the YAML scores (0..1).
-    #[arg(long, default_value_t = defaults().hybrid_weight, value_parser = unit_interval)]
+    #[arg(long, default_value_t = defaults().hybrid_weight, value_parser = super::unit_interval::<f32>)]
     pub hybrid_weight: f32,
 
     /// Messages that may wait for the model; beyond this the YAML classifier answers.
@@ -117,15 +117,6 @@ impl From<ClassifierFlags> for ClassifierArgs {
             model_threads: flags.model_threads,
             torch_threads: flags.torch_threads,
         }
-    }
-}
-
-fn unit_interval(s: &str) -> Result<f32, String> {
-    let value: f32 = s.parse().map_err(|e| format!("{e}"))?;
-    if (0.0..=1.0).contains(&value) {
-        Ok(value)
-    } else {
-        Err(format!("{value} is not between 0 and 1"))
     }
 }
 

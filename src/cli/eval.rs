@@ -41,21 +41,12 @@ pub struct EvalArgs {
     #[arg(long, value_name = "K")]
     pub cv: Option<usize>,
     /// Exit with a failure status when accuracy is below this (0..=1).
-    #[arg(long, value_name = "X", value_parser = fraction)]
+    #[arg(long, value_name = "X", value_parser = super::unit_interval::<f64>)]
     pub min_accuracy: Option<f64>,
     /// Which classifier to measure (`--classifier zero-shot|hybrid --model DIR` compares the
     /// model with the YAML classifier on the same file).
     #[command(flatten)]
     pub classifier: ClassifierFlags,
-}
-
-/// A share between 0 and 1 (`--min-accuracy 98` would fail every run, `NaN` pass every one).
-fn fraction(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
-        Ok(_) => Err("must be between 0 and 1, e.g. 0.97".to_string()),
-        Err(err) => Err(err.to_string()),
-    }
 }
 
 /// `reclamos eval`: prints the report, writes the report files, checks `--min-accuracy`.

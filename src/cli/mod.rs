@@ -46,46 +46,65 @@ pub enum Command {
 }
 
 /// Standard output for a subcommand's results. When its reader closes the pipe early
-/// (`reclamos eval FILE | head -1`), writes fail with [`StdoutClosed`] inside the
-/// `io::Error`, on which `main` ends quietly, as Unix filters do.
-pub struct Output(io::StdoutLock<'static>);
+/// (`reclamos eval FILE | head -1`), the rest of the output is discarded and the command
+/// goes on: its report files are written, its gate (`--min-accuracy`) checked, and its
+/// exit status is its own, with no panic and no error line.
+pub struct Output {
+    out: io::StdoutLock<'static>,
+    reader_gone: bool,
+}
 
 /// The locked standard output (see [`Output`]).
 pub fn stdout() -> Output {
-    Output(io::stdout().lock())
+    Output {
+        out: io::stdout().lock(),
+        reader_gone: false,
+    }
+}
+
+impl Output {
+    fn discard_if_gone<T>(&mut self, result: io::Result<T>, gone: T) -> io::Result<T> {
+        match result {
+            Err(err) if err.kind() == io::ErrorKind::BrokenPipe => {
+                self.reader_gone = true;
+                Ok(gone)
+            }
+            other => other,
+        }
+    }
 }
 
 impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf).map_err(reader_gone)
+        if self.reader_gone {
+            return Ok(buf.len());
+        }
+        let written = self.out.write(buf);
+        self.discard_if_gone(written, buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.0.flush().map_err(reader_gone)
+        if self.reader_gone {
+            return Ok(());
+        }
+        let flushed = self.out.flush();
+        self.discard_if_gone(flushed, ())
     }
 }
 
-fn reader_gone(err: io::Error) -> io::Error {
-    if err.kind() == io::ErrorKind::BrokenPipe {
-        io::Error::new(io::ErrorKind::BrokenPipe, StdoutClosed)
+/// A share between 0 and 1 (`--threshold`, `--min-accuracy`): `98` would fail every run,
+/// `NaN` pass every one.
+pub(crate) fn unit_interval<T>(text: &str) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + From<f32> + std::fmt::Display,
+    T::Err: std::fmt::Display,
+{
+    let value: T = text.parse().map_err(|e| format!("{e}"))?;
+    if (T::from(0.0)..=T::from(1.0)).contains(&value) {
+        Ok(value)
     } else {
-        err
+        Err(format!("{value} is not between 0 and 1"))
     }
-}
-
-/// The reader of standard output closed it before everything was written.
-#[derive(Debug, thiserror::Error)]
-#[error("standard output was closed by its reader")]
-pub struct StdoutClosed;
-
-/// Whether `err` is (or was caused by) [`StdoutClosed`].
-pub fn stdout_closed(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<io::Error>()
-            .and_then(io::Error::get_ref)
-            .is_some_and(|inner| inner.is::<StdoutClosed>())
-    })
 }
 
 /// Runs a subcommand.

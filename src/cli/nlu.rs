@@ -68,7 +68,13 @@ pub fn main(args: NluArgs) -> anyhow::Result<ExitCode> {
                 intents: args.intents,
                 threshold: args.threshold,
             };
-            review_cli::run_review(&options, &mut std::io::stdin().lock(), &mut super::stdout())?;
+            // Not `super::stdout()`: an operator whose screen went away is not labelling
+            // any more, and the error says so.
+            review_cli::run_review(
+                &options,
+                &mut std::io::stdin().lock(),
+                &mut std::io::stdout().lock(),
+            )?;
         }
         NluCommand::Export(args) => {
             let options = ExportOptions {

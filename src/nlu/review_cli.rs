@@ -374,10 +374,8 @@ pub fn run_export(options: &ExportOptions, output: &mut dyn Write) -> anyhow::Re
         .context("leyendo los mensajes guardados para revisión")?;
     if options.json {
         let rows: Vec<JsonEntry<'_>> = entries.iter().map(JsonEntry::new).collect();
-        // Serialised first, so that a failed write stays an `io::Error` (see `reclamos
-        // requests`).
-        let json = serde_json::to_string_pretty(&rows).context("escribiendo el JSON")?;
-        writeln!(output, "{json}")?;
+        serde_json::to_writer_pretty(&mut *output, &rows).context("escribiendo el JSON")?;
+        writeln!(output)?;
     } else if entries.is_empty() {
         writeln!(output, "{NOTHING_KEPT}")?;
     } else {

@@ -119,10 +119,8 @@ pub fn run(args: &ListOptions, out: &mut dyn Write) -> anyhow::Result<()> {
             .iter()
             .map(|r| JsonRequest::new(r, &names, transcripts.get(&r.id)))
             .collect();
-        // Serialised first, so that a failed write stays an `io::Error` the caller can tell
-        // apart (a reader that closed the pipe), not one wrapped in serde_json's.
-        let json = serde_json::to_string_pretty(&rows).context("escribiendo el JSON")?;
-        writeln!(out, "{json}")?;
+        serde_json::to_writer_pretty(&mut *out, &rows).context("escribiendo el JSON")?;
+        writeln!(out)?;
     } else {
         write_table(out, &requests, &names, args.history, &transcripts)?;
     }

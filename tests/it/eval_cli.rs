@@ -275,18 +275,21 @@ fn eval_with_custom_training_file() {
 }
 
 /// A reader that closes the pipe before the report is written (`reclamos eval FILE | head
-/// -1`, `| true`) ends the command quietly, with success, as with any Unix filter: no
-/// panic, no error line.
+/// -1`, `| true`) costs the rest of the text, nothing else: no panic, no error line, the
+/// report files are still written and the exit status is the command's own.
 #[test]
 fn eval_into_a_closed_pipe_ends_quietly() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("small.yaml");
     std::fs::write(&file, SMALL_INTENTS).expect("write intents");
+    let report = dir.path().join("report");
     let file = file.to_str().expect("UTF-8 path");
+    let report_arg = report.to_str().expect("UTF-8 path");
     for args in [
         &["eval", file, "--intents", file][..],
         &["eval", file, "--intents", file, "--json"],
         &["eval", "--cv", "2", file],
+        &["eval", file, "--intents", file, "--report", report_arg],
     ] {
         let mut child = reclamos()
             .args(args)
@@ -305,4 +308,5 @@ fn eval_into_a_closed_pipe_ends_quietly() {
         );
         assert!(stderr.is_empty(), "{args:?}: stderr: {stderr}");
     }
+    assert!(report.join("intent_report.json").exists());
 }
