@@ -1384,7 +1384,7 @@ impl Session {
         Phase::Pending(Pending::QueuedSays {
             request,
             told_backlog,
-            asks: text.contains('?'),
+            asks: text.contains(['?', '¿']),
         })
     }
 
@@ -2043,7 +2043,7 @@ enum Choice {
 fn resolve_choice(requests: &[ListedRequest], text: &str) -> Choice {
     if let Ok(number) = text
         .trim_start_matches(['(', '#'])
-        .trim_end_matches([')', '.'])
+        .trim_end_matches([')', '.', ',', '!', ' '])
         .parse::<u64>()
     {
         let by_position = usize::try_from(number)
@@ -2284,12 +2284,35 @@ fn menu_word(text: &str) -> Option<MenuWord> {
 }
 
 /// Whether a line at a yes/no question turns it down without a "no": a way back to the
-/// menu ("volver", "cancelar") or another way of dropping the matter ("olvídalo", "déjalo",
-/// "no importa"), but not a goodbye ("chao"), which is understood as one. Not "cancelar el
-/// plan", which is a request of its own.
+/// menu ("volver", "cancelar") or a short way of dropping the matter ("olvídalo", "no
+/// importa"). Anything longer ("cancelar el plan", "no me sirve el bot, quiero hablar con
+/// alguien") and goodbyes ("chao") are left to the classifier.
 fn drops_the_question(text: &str) -> bool {
-    matches!(menu_word(text), Some(MenuWord::Back)) || (nlu::is_cancel(text) && !wants_out(text))
+    if matches!(menu_word(text), Some(MenuWord::Back)) {
+        return true;
+    }
+    let normalized = nlu::text::normalize(text);
+    let phrase = normalized
+        .split_whitespace()
+        .filter(|w| *w != "|")
+        .collect::<Vec<_>>()
+        .join(" ");
+    DROP_PHRASES.contains(&phrase.as_str())
 }
+
+/// Short ways of dropping a question, normalised (lowercase, no accents).
+const DROP_PHRASES: &[&str] = &[
+    "olvidalo",
+    "olvidelo",
+    "dejalo",
+    "dejelo",
+    "mejor dejalo",
+    "dejalo asi",
+    "no importa",
+    "cancela",
+    "cancelalo",
+    "anular",
+];
 
 /// Whether a line at the serial-number prompt could be a serial number (else it is words
 /// to understand, and no try is spent on it).
@@ -2337,15 +2360,26 @@ fn valid_name(text: &str) -> Option<String> {
         && name
             .chars()
             .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.'))
-        && name.split(' ').count() <= MAX_NAME_WORDS
+        && name
+            .split(' ')
+            .filter(|word| !NAME_PARTICLES.contains(&word.to_lowercase().as_str()))
+            .count()
+            <= MAX_NAME_WORDS
         && !name
             .split([' ', '\'', '-', '.'])
             .any(|word| NOT_IN_NAMES.contains(&nlu::text::normalize(word).trim()));
     ok.then_some(name)
 }
 
-/// The most words a name has ("María de los Ángeles Pérez González" has six).
+/// The most words a name has, particles aside ("José Miguel de la Cruz Pérez González"
+/// counts five).
 const MAX_NAME_WORDS: usize = 7;
+
+/// Words inside names that do not count toward [`MAX_NAME_WORDS`].
+const NAME_PARTICLES: &[&str] = &[
+    "de", "del", "la", "las", "los", "y", "e", "san", "santa", "van", "von", "da", "di", "do",
+    "dos", "das",
+];
 
 /// Words of a greeting or a sentence that no name has, normalised (lowercase, no accents):
 /// a customer asked for their name who writes "hola" or "me cobraron dos veces" is asked
@@ -2353,12 +2387,8 @@ const MAX_NAME_WORDS: usize = 7;
 /// la Luz").
 const NOT_IN_NAMES: &[&str] = &[
     "hola",
-    "ola",
     "buenas",
     "buenos",
-    "dias",
-    "tardes",
-    "noches",
     "gracias",
     "me",
     "mi",
@@ -2378,9 +2408,6 @@ const NOT_IN_NAMES: &[&str] = &[
     "para",
     "con",
     "es",
-    "un",
-    "una",
-    "el",
     "ayuda",
     "reclamo",
     "internet",

@@ -353,7 +353,11 @@ pub fn pick_by_description(input: &str, subjects: &[&str]) -> Option<usize> {
         .collect();
     match best_subject(&toks, subjects, 0.5) {
         Some(Pick { index, tied }) => (!tied).then_some(index),
-        None => ordinal(&toks, subjects.len()),
+        None => {
+            // "la primera o la segunda": alternatives ("o", "y" are stop words above).
+            let alternatives = words(&norm).any(|t| matches!(t, "o" | "u" | "y" | "e"));
+            ordinal(&toks, subjects.len(), alternatives)
+        }
     }
 }
 
@@ -478,14 +482,15 @@ fn word_match(q: &str, s: &str) -> f32 {
 }
 
 /// "la primera" -> 0, "la segunda" -> 1, "la última" -> len - 1, "la 2" -> 1.
-fn ordinal(toks: &[&str], len: usize) -> Option<usize> {
+fn ordinal(toks: &[&str], len: usize, alternatives: bool) -> Option<usize> {
     let mut named = toks.iter().filter_map(|t| match *t {
         "ultima" | "ultimo" => len.checked_sub(1),
         t => number_word(t).map(|n| usize::from(n) - 1),
     });
     let idx = named.next()?;
-    // Two different ones ("la primera o la segunda") name none.
-    if named.any(|other| other != idx) {
+    // Two different ones offered as alternatives ("la primera o la segunda") name none;
+    // "la primera de las dos" still names the first.
+    if alternatives && named.any(|other| other != idx) {
         return None;
     }
     (idx < len).then_some(idx)

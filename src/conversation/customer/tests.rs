@@ -36,6 +36,9 @@ fn names() {
     for name in [
         "María de los Ángeles Pérez González",
         "Luz del Carmen O'Ryan",
+        "José Miguel de la Cruz Pérez González",
+        "María de los Ángeles Fernández de la Cruz",
+        "Ana Dias",
         "José-Miguel Ñúñez",
         "Jorge",
     ] {
@@ -49,7 +52,7 @@ fn names() {
         "me cobraron dos veces",
         "quiero hablar con un ejecutivo",
         "no tengo internet",
-        "uno dos tres cuatro cinco seis siete ocho",
+        "uno dos tres cuatro cinco seis siete ocho nueve",
     ] {
         assert_eq!(valid_name(text), None, "{text}");
     }
@@ -457,7 +460,13 @@ fn a_question_in_the_queue_is_answered_after_the_first_line() {
         told_backlog: false,
     };
     let mut said = Vec::new();
-    for line in ["hola", "es por la boleta", "¿cuánto falta?", "ok"] {
+    for line in [
+        "hola",
+        "es por la boleta",
+        "¿cuánto falta?",
+        "ok",
+        "¿hay alguien",
+    ] {
         let mut out = Effects::new();
         conv = say_line(conv, line, None, &mut out);
         assert!(matches!(
@@ -478,6 +487,7 @@ fn a_question_in_the_queue_is_answered_after_the_first_line() {
             vec![],
             vec![say::STILL_WAITING.to_string()],
             vec![],
+            vec![say::STILL_WAITING.to_string()],
         ]
     );
 }
@@ -622,7 +632,18 @@ fn a_way_back_at_a_yes_no_question_turns_it_down() {
             "{text}"
         );
     }
-    for text in ["chao", "cancelar el plan"] {
+    // Longer lines, goodbyes and wishes are still read as such (a review found
+    // "quiero hablar con una persona no con un bot" read as a way back).
+    for text in [
+        "chao",
+        "Chao!",
+        "adiós, gracias",
+        "me voy",
+        "cancelar el plan",
+        "no me sirve el bot quiero hablar con alguien",
+        "quiero hablar con una persona no con un bot",
+        "sí, pero no quiero esperar mucho",
+    ] {
         assert!(confirm().wants_classification(text), "{text}");
     }
 }
@@ -706,8 +727,13 @@ fn only_a_position_or_a_request_number_picks_from_the_list() {
     ] {
         assert_eq!(resolve_choice(&requests, text), Choice::Show(id), "{text}");
     }
-    assert_ne!(
+    assert!(!matches!(
         resolve_choice(&requests, "la primera o la segunda"),
+        Choice::Show(_)
+    ));
+    assert_eq!(
+        resolve_choice(&requests, "la primera de las dos"),
         Choice::Show(124_578)
     );
+    assert_eq!(resolve_choice(&requests, "2!"), Choice::Show(123_499));
 }
