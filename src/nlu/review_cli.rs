@@ -233,18 +233,33 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("iniciando el runtime")
 }
 
+/// The temporary file [`replace_file`] writes beside `path`.
+fn temp_path(path: &Path) -> PathBuf {
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(".reclamos-tmp");
+    PathBuf::from(temp)
+}
+
+/// Whether [`replace_file`] could replace `path`: this user may write the file, and create
+/// the temporary file beside it (which is removed again).
+fn check_replaceable(path: &Path) -> io::Result<()> {
+    std::fs::OpenOptions::new().append(true).open(path)?;
+    let temp = temp_path(path);
+    std::fs::File::create(&temp)?;
+    std::fs::remove_file(&temp)
+}
+
 /// Writes `text` to `path` through a temporary file in the same directory, renamed over
 /// it: a crash leaves the old file or the new one, never half of one. The new file keeps
 /// the old one's permissions.
 fn replace_file(path: &Path, text: &str) -> anyhow::Result<()> {
-    let mut temp = path.as_os_str().to_owned();
-    temp.push(".reclamos-tmp");
-    let temp = PathBuf::from(temp);
+    let temp = temp_path(path);
     let written = (|| -> io::Result<()> {
         let permissions = std::fs::metadata(path)?.permissions();
         let mut file = std::fs::File::create(&temp)?;
-        file.write_all(text.as_bytes())?;
+        // Before any content: a private file's text never sits under wider permissions.
         file.set_permissions(permissions)?;
+        file.write_all(text.as_bytes())?;
         file.sync_all()?;
         std::fs::rename(&temp, path)
     })();
@@ -267,10 +282,7 @@ pub fn run_review(
     // Refuse a broken file, or one this user may not write (the rename would replace it
     // anyway where the directory allows), before the operator spends any effort.
     data::parse(&source, &file)?;
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&options.intents)
-        .with_context(|| format!("{file} no se puede escribir"))?;
+    check_replaceable(&options.intents).with_context(|| format!("{file} no se puede escribir"))?;
     let registry = Registry::open(&options.db)
         .with_context(|| format!("abriendo {}", options.db.display()))?;
     let runtime = runtime()?;
