@@ -166,7 +166,7 @@ mod tests {
             ("--max-pre-login-connections", "0"),
             ("--max-pre-login-per-address", "0"),
             ("--db-pool", "0"),
-            ("--max-line-length", "10"),
+            ("--max-line-length", "100"),
             ("--idle-timeout", "0s"),
             ("--login-timeout", "0s"),
             ("--write-timeout", "0s"),
@@ -186,7 +186,7 @@ mod tests {
         }
         for (option, value) in [
             ("--send-queue", "1"),
-            ("--max-line-length", "64"),
+            ("--max-line-length", "256"),
             ("--idle-timeout", "1s"),
             ("--rate", "0.5"),
         ] {

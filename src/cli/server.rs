@@ -166,8 +166,9 @@ fn at_least_one(text: &str) -> Result<usize, String> {
     }
 }
 
-/// The shortest --max-line-length: a RUT, a name or a sentence must fit.
-const MIN_LINE_LENGTH: usize = 64;
+/// The shortest --max-line-length: a RUT, an 80-letter name, a sentence and the generated
+/// 64-digit executives' token with a CRLF must fit.
+const MIN_LINE_LENGTH: usize = 256;
 
 fn line_length(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
@@ -318,19 +319,22 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
     let create_db = args.create_db;
     let config = args.config();
     let console = Console::stdout();
-    // A database file this start creates, removed again if the server fails before it
-    // listens (intents that do not load, a port in use): a failed start leaves nothing.
-    let creating = match &config.db {
-        Location::Sqlite(path) if !path.exists() => Some(path.clone()),
-        _ => None,
-    };
     // Held until the server stops (the operating system releases it if the process dies).
+    // A registry this start makes is undone if the server fails before it listens
+    // (intents that do not load, a port in use): a failed start leaves things as they were.
+    let mut undo = None;
     let _only_server = match &config.db {
         Location::Sqlite(path) => {
             let new = new_sqlite_file(path, create_db)?;
-            let lock = lock_sqlite_file(path)?;
+            let sidecars = sidecars(path).filter(|s| s.exists()).collect();
+            let (lock, created) = lock_sqlite_file(path)?;
             if new {
                 console.print(&to_console::new_database(path.display()));
+                undo = Some(NewRegistry {
+                    path: path.clone(),
+                    created,
+                    sidecars,
+                });
             }
             Some(lock)
         }
@@ -353,8 +357,10 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
         signal.await
     };
     let served = runtime.block_on(server::run(config, console.clone(), after_start));
-    if let Some(path) = creating.filter(|_| served.is_err() && !listening.into_inner()) {
-        remove_database_files(&path);
+    if let (Some(undo), Some(lock)) = (undo, &_only_server) {
+        if served.is_err() && !listening.into_inner() {
+            undo.undo(lock);
+        }
     }
     // Connections still open after the grace period end with the runtime, printing their
     // last lines; then every line waiting for the console thread is written before exit.
@@ -385,14 +391,46 @@ fn new_sqlite_file(path: &Path, create: bool) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-/// Removes the SQLite file at `path` and its write-ahead log and shared-memory files
-/// (those that exist).
-fn remove_database_files(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
+/// A registry file this start made (or filled, when it was empty).
+struct NewRegistry {
+    path: PathBuf,
+    /// This start created the file (else it was there, empty).
+    created: bool,
+    /// Write-ahead log and shared-memory files that were there before.
+    sidecars: Vec<PathBuf>,
+}
+
+impl NewRegistry {
+    /// Puts things back as they were: the file removed (or emptied again), with the
+    /// sidecar files this start made; only while `path` is still the file `lock` holds.
+    fn undo(self, lock: &std::fs::File) {
+        use std::os::unix::fs::MetadataExt;
+        let same =
+            |a: &std::fs::Metadata, b: &std::fs::Metadata| a.dev() == b.dev() && a.ino() == b.ino();
+        let (Ok(held), Ok(there)) = (lock.metadata(), std::fs::metadata(&self.path)) else {
+            return;
+        };
+        if !same(&held, &there) {
+            return;
+        }
+        for sidecar in sidecars(&self.path).filter(|s| !self.sidecars.contains(s)) {
+            let _ = std::fs::remove_file(sidecar);
+        }
+        let _ = if self.created {
+            std::fs::remove_file(&self.path)
+        } else {
+            lock.set_len(0)
+        };
+    }
+}
+
+/// The write-ahead log and shared-memory files SQLite keeps beside `path`.
+fn sidecars(path: &Path) -> impl Iterator<Item = PathBuf> + '_ {
+    ["-wal", "-shm"].into_iter().map(move |suffix| {
         let mut file = path.as_os_str().to_owned();
         file.push(suffix);
-        let _ = std::fs::remove_file(file);
-    }
+        PathBuf::from(file)
+    })
 }
 
 /// Whether the SQLite file at `path` has a non-empty write-ahead log next to it.
@@ -416,21 +454,28 @@ fn is_default_db(path: &Path) -> bool {
 /// Takes an exclusive advisory lock (`flock`) on the SQLite file, so that a second server
 /// on the same file is refused at start instead of both accepting the same customer. It does
 /// not touch SQLite's own locks (POSIX record locks, independent of `flock` on Linux), so
-/// `reclamos requests` and `nlu review` still read the file while the server runs.
-fn lock_sqlite_file(path: &Path) -> anyhow::Result<std::fs::File> {
+/// `reclamos requests` and `nlu review` still read the file while the server runs. Also
+/// says whether it created the file.
+fn lock_sqlite_file(path: &Path) -> anyhow::Result<(std::fs::File, bool)> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating directory {}", parent.display()))?;
     }
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .with_context(|| format!("opening {}", path.display()))?;
+    let open = |create_new: bool| {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(create_new)
+            .open(path)
+    };
+    let (file, created) = match open(true) {
+        Ok(file) => (Ok(file), true),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => (open(false), false),
+        Err(err) => (Err(err), true),
+    };
+    let file = file.with_context(|| format!("opening {}", path.display()))?;
     match file.try_lock() {
-        Ok(()) => Ok(file),
+        Ok(()) => Ok((file, created)),
         Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
             "another reclamos server is using {}: one SQLite file serves one server \
              (several nodes share a PostgreSQL database, see docs/deployment.md)",

@@ -95,6 +95,45 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// Refuses values that would break every connection (a send queue of 0 panics in each
+    /// connection task; a zero timeout closes each at once; a zero cap refuses everyone).
+    /// `Server::start` checks it; the command line refuses the same values earlier, naming
+    /// the option.
+    pub fn check(&self) -> Result<(), String> {
+        let counts = [
+            ("max_connections", self.max_connections),
+            ("max_agent_connections", self.max_agent_connections),
+            ("max_pre_login_connections", self.max_pre_login_connections),
+            ("max_agent_pre_login_connections", self.max_agent_pre_login_connections),
+            ("max_pre_login_per_address", self.max_pre_login_per_address),
+            ("max_line_length", self.max_line_length),
+            ("send_queue", self.send_queue),
+            ("burst", self.burst as usize),
+            ("agent_burst", self.agent_burst as usize),
+        ];
+        let timeouts = [
+            ("proxy_header_timeout", self.proxy_header_timeout),
+            ("write_timeout", self.write_timeout),
+            ("login_timeout", self.login_timeout),
+            ("idle_timeout", self.idle_timeout),
+            ("queue_idle_timeout", self.queue_idle_timeout),
+            ("agent_idle_timeout", self.agent_idle_timeout),
+        ];
+        let rates = [("rate", self.rate), ("agent_rate", self.agent_rate)];
+        if let Some((name, _)) = counts.iter().find(|(_, n)| *n == 0) {
+            return Err(format!("{name} must be at least 1"));
+        }
+        if let Some((name, _)) = timeouts.iter().find(|(_, t)| t.is_zero()) {
+            return Err(format!("{name} must be longer than 0"));
+        }
+        if let Some((name, _)) = rates.iter().find(|(_, r)| !(r.is_finite() && *r > 0.0)) {
+            return Err(format!("{name} must be a number above 0"));
+        }
+        Ok(())
+    }
+}
+
 /// A token bucket: `burst` messages at once, refilled at `rate` per second.
 #[derive(Debug)]
 pub struct TokenBucket {
@@ -165,6 +204,22 @@ pub fn raise_open_files_limit(wanted: u64) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_that_would_break_every_connection_are_refused() {
+        assert_eq!(Limits::default().check(), Ok(()));
+        let broken: [fn(&mut Limits); 4] = [
+            |l| l.send_queue = 0,
+            |l| l.idle_timeout = Duration::ZERO,
+            |l| l.rate = f64::NAN,
+            |l| l.max_connections = 0,
+        ];
+        for (i, breaks) in broken.iter().enumerate() {
+            let mut limits = Limits::default();
+            breaks(&mut limits);
+            assert!(limits.check().is_err(), "case {i}");
+        }
+    }
 
     #[test]
     fn bucket_allows_a_burst_then_the_rate() {

@@ -322,7 +322,8 @@ async fn a_second_server_on_one_sqlite_file_is_refused() {
 }
 
 /// A start that fails before the server listens (an intents file that does not load, a
-/// port in use) leaves no database it created behind; one that existed stays.
+/// port in use) leaves no database it created behind, an empty file it filled empty again,
+/// and one that existed as it was.
 #[tokio::test]
 async fn a_failed_start_leaves_no_new_database_behind() {
     let dir = tempfile::tempdir().unwrap();
@@ -356,6 +357,12 @@ async fn a_failed_start_leaves_no_new_database_behind() {
             .collect();
         assert!(left.is_empty(), "{extra:?} left {left:?}");
     }
+    // An empty file (`touch`, made a registry as a missing one would be) is left empty.
+    std::fs::File::create(&db).unwrap();
+    let failed = start(&["--port", &busy_port, "--agent-port", "0"]);
+    assert!(!failed.status.success());
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "emptied again");
+    std::fs::remove_file(&db).unwrap();
     // A registry that was there before the failed start is kept.
     drop(Registry::open(&db).unwrap());
     let failed = start(&["--port", &busy_port, "--agent-port", "0"]);
