@@ -514,14 +514,15 @@ impl<'a, P: Party> Conversation<'a, P> {
         self.slot.logged_in_full() && !self.shared.services.hub.held_elsewhere(rut, self.session)
     }
 
-    /// The per-address budget `op` would spend, when it is spent: logins (a RUT looked up)
-    /// and registrations.
+    /// Logs a customer's login refused at a full logged-in cap (throttled).
     fn warn_full_cap(&self) {
         if let Some(suppressed) = self.shared.full_cap_log.admit() {
             tracing::warn!(suppressed, "login refused: every logged-in slot is taken");
         }
     }
 
+    /// The per-address budget `op` would spend, when it is spent: logins (a RUT looked up)
+    /// and registrations.
     fn over_budget(&self, op: &StoreOp) -> Option<Refusal> {
         let budgets = &self.shared.budgets;
         match op {

@@ -47,7 +47,7 @@ use crate::hub::Hub;
 use crate::nlu::select::{self, ClassifierArgs, ModelWorker};
 use crate::protocol::console as to_console;
 use crate::registry::{InboxRetention, Location, Registry, SqliteSync, StoreConfig};
-use admission::Gate;
+use admission::{Denied, Gate};
 use budget::{Budgets, Port};
 pub use effects::{run_hub_op, Reach, Services};
 pub use limits::Limits;
@@ -176,6 +176,10 @@ pub struct Server {
 impl Server {
     /// Opens the registry, loads the classifier, binds both ports and starts serving.
     pub async fn start(config: Config, console: Console) -> anyhow::Result<Server> {
+        config
+            .limits
+            .check()
+            .map_err(|err| anyhow::anyhow!("invalid limits: {err}"))?;
         let tls = match &config.tls {
             Some(files) => Some(TlsAcceptor::from(crate::tls::server_config(
                 &files.cert,
@@ -360,9 +364,11 @@ struct Door {
     /// Refusals being written: beyond [`MAX_REFUSING`] a refused connection is closed
     /// without a word, so that a flood of refused connections costs no more than that.
     refusing: Arc<Semaphore>,
-    /// The warning for a refused connection, at most one a second (a flood of connections
-    /// must not flood the log).
-    refusal_log: WarnThrottle,
+    /// The warning for a refused connection, at most one a second for each reason (a
+    /// flood of connections must not flood the log, and one from a single address must
+    /// not hide that the port is full): [`Denied::Busy`], [`Denied::AddressFull`],
+    /// [`Denied::Budget`].
+    refusal_log: [WarnThrottle; 3],
 }
 
 /// Refused connections answered at once (each bounded by the write timeout).
@@ -386,7 +392,7 @@ impl Door {
             tls,
             limits: limits.clone(),
             refusing: Arc::new(Semaphore::new(MAX_REFUSING)),
-            refusal_log: WarnThrottle::new(),
+            refusal_log: std::array::from_fn(|_| WarnThrottle::new()),
         }
     }
 }
@@ -472,8 +478,13 @@ async fn admit(
         return;
     };
     let notice = denied.notice(door.gate.port());
-    if let Some(suppressed) = door.refusal_log.admit() {
-        tracing::warn!(%client, %notice, suppressed, "connection refused");
+    let reason = match denied {
+        Denied::Busy => 0,
+        Denied::AddressFull => 1,
+        Denied::Budget(_) => 2,
+    };
+    if let Some(suppressed) = door.refusal_log[reason].admit() {
+        tracing::warn!(%client, %notice, cause = %denied, suppressed, "connection refused");
     }
     Box::pin(admission::refuse(
         stream,

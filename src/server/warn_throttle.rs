@@ -2,7 +2,8 @@
 //! wrong executive token), logged at most once per interval for each kind. The ones in
 //! between are counted, and the next warning that gets through says how many it stands for
 //! (`suppressed`), so a flood of connections costs one log line a second, not one per
-//! connection, and loses no count.
+//! connection. The count of the last ones held back shows only with the next warning of
+//! their kind, whenever that comes.
 //!
 //! The interval is a direct (unkeyed) GCRA rate limiter from `governor`, as the per-address
 //! budgets use; the count is an atomic. No lock.

@@ -47,11 +47,11 @@ async fn an_unread_stderr_stalls_no_connection() {
     let addr = crate::common::customers_address(&mut console, true);
 
     let flood = Instant::now();
-    let mut refused = 0;
-    while refused < 3_000 && flood.elapsed() < Duration::from_secs(20) {
+    let mut opened = 0;
+    while opened < 3_000 && flood.elapsed() < Duration::from_secs(20) {
         match connect_from([127, 0, 0, 2], addr, Duration::from_secs(1)).await {
             Some(stream) => {
-                refused += 1;
+                opened += 1;
                 drop(stream);
             }
             // The server no longer accepts: the flood has done its part.
@@ -62,17 +62,17 @@ async fn an_unread_stderr_stalls_no_connection() {
     // A customer from another address is greeted as usual.
     let mut customer = connect_from([127, 0, 0, 1], addr, Duration::from_secs(10))
         .await
-        .unwrap_or_else(|| panic!("no connection after {refused} refusals"));
+        .unwrap_or_else(|| panic!("no connection after {opened} others"));
     let mut greeting = vec![0u8; 256];
     let read = tokio::time::timeout(Duration::from_secs(10), customer.read(&mut greeting))
         .await
-        .unwrap_or_else(|_| panic!("no greeting within 10 s after {refused} refusals"))
+        .unwrap_or_else(|_| panic!("no greeting within 10 s after {opened} others"))
         .unwrap();
     let greeting = String::from_utf8_lossy(&greeting[..read]);
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(
         greeting.starts_with(to_customer::GREETING),
-        "{greeting:?} after {refused} refusals"
+        "{greeting:?} after {opened} others"
     );
 }
