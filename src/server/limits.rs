@@ -105,7 +105,10 @@ impl Limits {
             ("max_connections", self.max_connections),
             ("max_agent_connections", self.max_agent_connections),
             ("max_pre_login_connections", self.max_pre_login_connections),
-            ("max_agent_pre_login_connections", self.max_agent_pre_login_connections),
+            (
+                "max_agent_pre_login_connections",
+                self.max_agent_pre_login_connections,
+            ),
             ("max_pre_login_per_address", self.max_pre_login_per_address),
             ("max_line_length", self.max_line_length),
             ("send_queue", self.send_queue),
