@@ -888,7 +888,8 @@ async fn serve_lines<P: Party, S: Stream>(
                         last_line = last_activity;
                     }
                     let now = Instant::now();
-                    if conversation.party().awaits_token() {
+                    // An empty line is no token attempt (the conversation asks again).
+                    if conversation.party().awaits_token() && !line.trim().is_empty() {
                         if let Err(refusal) = shared.budgets.check_token(conversation.client) {
                             let _ = send(framed, &[notice(&refusal.notice())], limits).await;
                             return End::Budget;

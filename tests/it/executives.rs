@@ -25,6 +25,21 @@ async fn wrong_token_is_refused_and_closed() {
     assert!(line.starts_with(to_customer::INVALID_RUT_START), "{line}");
 }
 
+/// Empty lines at the token prompt are asked again, spend no token attempt of the
+/// address's budget (10 per 10 minutes by default) and close nothing.
+#[tokio::test]
+async fn empty_lines_at_the_token_prompt_spend_no_attempt() {
+    let server = TestServer::start().await;
+    let mut agent = TestClient::connect(server.agents()).await;
+    agent.expect(to_agent::GREETING).await;
+    for _ in 0..12 {
+        agent.send("").await;
+        agent.expect(to_agent::TOKEN_EMPTY).await;
+    }
+    agent.send(common::TOKEN).await;
+    agent.expect(to_agent::TOKEN_ACCEPTED).await;
+}
+
 #[tokio::test]
 async fn ejemplo_2_queue_hand_off_and_chat() {
     let server = TestServer::start().await;
