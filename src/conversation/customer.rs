@@ -1384,7 +1384,7 @@ impl Session {
         Phase::Pending(Pending::QueuedSays {
             request,
             told_backlog,
-            asks: text.contains(['?', '¿']),
+            asks: asks_about_the_wait(text),
         })
     }
 
@@ -2298,6 +2298,24 @@ fn drops_the_question(text: &str) -> bool {
         .collect::<Vec<_>>()
         .join(" ");
     DROP_PHRASES.contains(&phrase.as_str())
+}
+
+/// Whether a line typed in the queue asks something ("¿cuánto falta?", "cuanto falta",
+/// "hay alguien"): a question mark, or the way such questions start.
+fn asks_about_the_wait(text: &str) -> bool {
+    if text.contains(['?', '¿']) {
+        return true;
+    }
+    let normalized = nlu::text::normalize(text);
+    [
+        "cuanto ",
+        "cuando ",
+        "hay alguien",
+        "falta mucho",
+        "sigo en la fila",
+    ]
+    .iter()
+    .any(|start| normalized.starts_with(start))
 }
 
 /// Short ways of dropping a question, normalised (lowercase, no accents).

@@ -466,6 +466,8 @@ fn a_question_in_the_queue_is_answered_after_the_first_line() {
         "¿cuánto falta?",
         "ok",
         "¿hay alguien",
+        "cuanto falta",
+        "es urgente",
     ] {
         let mut out = Effects::new();
         conv = say_line(conv, line, None, &mut out);
@@ -488,6 +490,8 @@ fn a_question_in_the_queue_is_answered_after_the_first_line() {
             vec![say::STILL_WAITING.to_string()],
             vec![],
             vec![say::STILL_WAITING.to_string()],
+            vec![say::STILL_WAITING.to_string()],
+            vec![],
         ]
     );
 }
