@@ -141,7 +141,7 @@ impl Store {
                     created_at: now,
                     updated_at: now,
                 });
-                self.history(id, author, history)
+                self.history(id, author, &history)
             }
             StoreOp::SetSubject {
                 request, subject, ..
