@@ -862,7 +862,15 @@ impl Session {
         if nlu::menu_number(text).is_some() {
             return self.on_menu(text, prediction, out);
         }
-        match nlu::yes_no(text).or(drops_the_question(text).then_some(false)) {
+        // Asked "¿Lo comunico con un ejecutivo?", a wish for a person in other words
+        // ("quiero hablar con una persona") is a yes: the request keeps the complaint and
+        // its topic, not this second line.
+        let wants_person = matches!(plan, Plan::Contact(_) | Plan::Agent)
+            && decision(prediction) == Decision::Intent(Intent::ContactarEjecutivo);
+        let answer = nlu::yes_no(text)
+            .or(drops_the_question(text).then_some(false))
+            .or(wants_person.then_some(true));
+        match answer {
             Some(true) => match plan {
                 Plan::Contact(topic) => self.contact_about(Some(topic), &words, out),
                 Plan::Agent => self.contact_about(None, &words, out),

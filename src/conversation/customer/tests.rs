@@ -652,6 +652,45 @@ fn a_way_back_at_a_yes_no_question_turns_it_down() {
     }
 }
 
+/// "quiero hablar con una persona" at "¿Lo comunico con un ejecutivo?" is a yes to the
+/// complaint asked about: the request keeps its topic and the customer's first words (a
+/// re-test found them replaced by the second line).
+#[test]
+fn a_wish_for_a_person_at_the_confirmation_keeps_the_complaint() {
+    let mut conv = logged_in();
+    conv.phase = Phase::Confirm {
+        plan: Plan::Contact(Topic::CobroDuplicado),
+        words: "me cobraron dos veces".to_string(),
+    };
+    let mut out = Effects::new();
+    let conv = say_line(
+        conv,
+        "quiero hablar con una persona",
+        Some(predicted(
+            Intent::ContactarEjecutivo,
+            0.95,
+            Decision::Intent(Intent::ContactarEjecutivo),
+        )),
+        &mut out,
+    );
+    assert!(matches!(
+        conv.phase,
+        Phase::Pending(Pending::Contact { .. })
+    ));
+    let created = out.0.iter().find_map(|e| match e {
+        Effect::Store(StoreOp::CreateRequest {
+            subject, history, ..
+        }) => Some((subject.to_string(), history.to_string())),
+        _ => None,
+    });
+    let (subject, history) = created.expect("a request");
+    assert_eq!(subject, "Cobro duplicado en su boleta");
+    assert_eq!(
+        history,
+        history::contact_asked(Some("me cobraron dos veces"))
+    );
+}
+
 #[test]
 fn a_fourth_restart_in_a_session_offers_an_executive_instead() {
     let mut conv = logged_in();
