@@ -291,21 +291,9 @@ fn eval_into_a_closed_pipe_ends_quietly() {
         &["eval", "--cv", "2", file],
         &["eval", file, "--intents", file, "--report", report_arg],
     ] {
-        let mut child = reclamos()
-            .args(args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("run reclamos");
         // Closed before the classifier has trained: the first write finds no reader.
-        drop(child.stdout.take());
-        let out = child.wait_with_output().expect("wait for reclamos");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "{args:?}: {:?}, stderr: {stderr}",
-            out.status
-        );
+        let (status, stderr) = crate::common::into_closed_pipe(reclamos().args(args));
+        assert!(status.success(), "{args:?}: {status:?}, stderr: {stderr}");
         assert!(stderr.is_empty(), "{args:?}: stderr: {stderr}");
     }
     assert!(report.join("intent_report.json").exists());

@@ -259,23 +259,14 @@ async fn a_closed_pipe_ends_the_listing_quietly() {
     let db = dir.path().join("reclamos.db");
     drop(Registry::open(&db).unwrap());
     for json in [false, true] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_reclamos"))
-            .arg("requests")
-            .arg("--db")
-            .arg(&db)
-            .args(json.then_some("--json"))
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "json {json}: {:?}, {stderr}",
-            out.status
+        let (status, stderr) = crate::common::into_closed_pipe(
+            Command::new(env!("CARGO_BIN_EXE_reclamos"))
+                .arg("requests")
+                .arg("--db")
+                .arg(&db)
+                .args(json.then_some("--json")),
         );
+        assert!(status.success(), "json {json}: {status:?}, {stderr}");
         assert!(stderr.is_empty(), "json {json}: {stderr}");
     }
 }

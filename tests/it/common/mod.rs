@@ -296,6 +296,23 @@ impl TestClient {
     }
 }
 
+/// Runs `command` with its standard output closed before it writes anything (`| head -1`
+/// that has already read its line), and returns how it ended and what it said on stderr.
+pub fn into_closed_pipe(command: &mut std::process::Command) -> (std::process::ExitStatus, String) {
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    // Closed at once: the command's first write finds no reader.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("the command ends");
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Extracts the request number from "Sistema: Nuevo cliente: X (RUT ...), solicitud N."
 pub fn request_of(assigned: &str) -> u64 {
     assert!(
