@@ -12,6 +12,7 @@ use reclamos::conversation::Policy;
 use reclamos::protocol::console as to_console;
 use reclamos::registry::{InboxRetention, SqliteSync};
 use reclamos::server::budget::Budget;
+use reclamos::server::limits::MIN_LINE_LENGTH;
 use reclamos::server::proxy;
 use reclamos::server::{
     self, Config, Limits, TlsFiles, DEFAULT_AGENT_PORT, DEFAULT_CUSTOMER_PORT, DEFAULT_DB,
@@ -166,10 +167,7 @@ fn at_least_one(text: &str) -> Result<usize, String> {
     }
 }
 
-/// The shortest --max-line-length: a RUT, an 80-letter name, a sentence and the generated
-/// 64-digit executives' token with a CRLF must fit.
-const MIN_LINE_LENGTH: usize = 256;
-
+/// At least [`MIN_LINE_LENGTH`] bytes.
 fn line_length(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(n) if n < MIN_LINE_LENGTH => Err(format!("must be at least {MIN_LINE_LENGTH} bytes")),
@@ -323,7 +321,7 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
     // A registry this start makes is undone if the server fails before it listens
     // (intents that do not load, a port in use): a failed start leaves things as they were.
     let mut undo = None;
-    let _only_server = match &config.db {
+    let db_lock = match &config.db {
         Location::Sqlite(path) => {
             let new = new_sqlite_file(path, create_db)?;
             let sidecars = sidecars(path).filter(|s| s.exists()).collect();
@@ -357,7 +355,7 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
         signal.await
     };
     let served = runtime.block_on(server::run(config, console.clone(), after_start));
-    if let (Some(undo), Some(lock)) = (undo, &_only_server) {
+    if let (Some(undo), Some(lock)) = (undo, &db_lock) {
         if served.is_err() && !listening.into_inner() {
             undo.undo(lock);
         }
@@ -424,7 +422,7 @@ impl NewRegistry {
     }
 }
 
-/// The write-ahead log and shared-memory files SQLite keeps beside `path`.
+/// The write-ahead log and shared-memory files SQLite keeps beside `path`, in that order.
 fn sidecars(path: &Path) -> impl Iterator<Item = PathBuf> + '_ {
     ["-wal", "-shm"].into_iter().map(move |suffix| {
         let mut file = path.as_os_str().to_owned();
@@ -435,9 +433,9 @@ fn sidecars(path: &Path) -> impl Iterator<Item = PathBuf> + '_ {
 
 /// Whether the SQLite file at `path` has a non-empty write-ahead log next to it.
 fn has_wal(path: &Path) -> bool {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    std::fs::metadata(wal).is_ok_and(|wal| wal.len() > 0)
+    sidecars(path)
+        .next()
+        .is_some_and(|wal| std::fs::metadata(wal).is_ok_and(|wal| wal.len() > 0))
 }
 
 /// Whether `path` names the default database file in the working directory

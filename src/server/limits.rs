@@ -95,6 +95,10 @@ impl Default for Limits {
     }
 }
 
+/// The shortest `max_line_length`: a RUT, an 80-letter name, a sentence and the generated
+/// 64-digit executives' token with a CRLF must fit.
+pub const MIN_LINE_LENGTH: usize = 256;
+
 impl Limits {
     /// Refuses values that would break every connection (a send queue of 0 panics in each
     /// connection task; a zero timeout closes each at once; a zero cap refuses everyone).
@@ -110,7 +114,6 @@ impl Limits {
                 self.max_agent_pre_login_connections,
             ),
             ("max_pre_login_per_address", self.max_pre_login_per_address),
-            ("max_line_length", self.max_line_length),
             ("send_queue", self.send_queue),
             ("burst", self.burst as usize),
             ("agent_burst", self.agent_burst as usize),
@@ -126,6 +129,11 @@ impl Limits {
         let rates = [("rate", self.rate), ("agent_rate", self.agent_rate)];
         if let Some((name, _)) = counts.iter().find(|(_, n)| *n == 0) {
             return Err(format!("{name} must be at least 1"));
+        }
+        if self.max_line_length < MIN_LINE_LENGTH {
+            return Err(format!(
+                "max_line_length must be at least {MIN_LINE_LENGTH}"
+            ));
         }
         if let Some((name, _)) = timeouts.iter().find(|(_, t)| t.is_zero()) {
             return Err(format!("{name} must be longer than 0"));
@@ -211,8 +219,9 @@ mod tests {
     #[test]
     fn limits_that_would_break_every_connection_are_refused() {
         assert_eq!(Limits::default().check(), Ok(()));
-        let broken: [fn(&mut Limits); 4] = [
+        let broken: [fn(&mut Limits); 5] = [
             |l| l.send_queue = 0,
+            |l| l.max_line_length = MIN_LINE_LENGTH - 1,
             |l| l.idle_timeout = Duration::ZERO,
             |l| l.rate = f64::NAN,
             |l| l.max_connections = 0,
