@@ -1120,10 +1120,15 @@ pub mod history {
 
 /// "1 mensaje", "2 mensajes".
 fn messages_count(n: usize) -> String {
-    if n == 1 {
-        "1 mensaje".to_string()
+    format!("{n} {}", plural(n, "mensaje", "mensajes"))
+}
+
+/// `one` for a count of 1, else `many`.
+pub(crate) fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
+    if count == 1 {
+        one
     } else {
-        format!("{n} mensajes")
+        many
     }
 }
 

@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use super::review::{self, Appended};
 use super::{data, Intent};
+use crate::protocol::plural;
 use crate::registry::cli::{printable, require_existing};
 use crate::registry::{InboxEntry, Registry, Review};
 
@@ -117,15 +118,6 @@ const HELP_GROUP: &str = ", m uno por uno";
 pub const NOTHING_TO_REVIEW: &str = "no hay mensajes por revisar";
 /// `nlu export` when no message is kept.
 pub const NOTHING_KEPT: &str = "no hay mensajes guardados";
-
-/// `s` for one message and for several.
-fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
-    if count == 1 {
-        one
-    } else {
-        many
-    }
-}
 
 /// The review's last line: what was done.
 pub fn summary_line(summary: &ReviewSummary, file: &str) -> String {
