@@ -2308,6 +2308,20 @@ fn drops_the_question(text: &str) -> bool {
     DROP_PHRASES.contains(&phrase.as_str())
 }
 
+/// Short ways of dropping a question, normalised (lowercase, no accents).
+const DROP_PHRASES: &[&str] = &[
+    "olvidalo",
+    "olvidelo",
+    "dejalo",
+    "dejelo",
+    "mejor dejalo",
+    "dejalo asi",
+    "no importa",
+    "cancela",
+    "cancelalo",
+    "anular",
+];
+
 /// Whether a line typed in the queue asks something ("¿cuánto falta?", "cuanto falta",
 /// "hay alguien"): a question mark, or the way such questions start.
 fn asks_about_the_wait(text: &str) -> bool {
@@ -2325,20 +2339,6 @@ fn asks_about_the_wait(text: &str) -> bool {
     .iter()
     .any(|start| normalized.starts_with(start))
 }
-
-/// Short ways of dropping a question, normalised (lowercase, no accents).
-const DROP_PHRASES: &[&str] = &[
-    "olvidalo",
-    "olvidelo",
-    "dejalo",
-    "dejelo",
-    "mejor dejalo",
-    "dejalo asi",
-    "no importa",
-    "cancela",
-    "cancelalo",
-    "anular",
-];
 
 /// Whether a line at the serial-number prompt could be a serial number (else it is words
 /// to understand, and no try is spent on it).
