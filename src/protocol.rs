@@ -1031,6 +1031,53 @@ pub mod console {
         format!("Cliente {customer} redirigido a ejecutivo {agent}.")
     }
 
+    /// A customer joined the queue for an executive with `request` (`position`: 1 is
+    /// next).
+    pub fn queued(customer: &str, request: impl Display, position: usize) -> String {
+        format!(
+            "Cliente {customer} en la fila de espera, posición {position} (solicitud {request})."
+        )
+    }
+
+    /// A customer left the queue without being served (`idle`: they waited past the idle
+    /// limit without writing); the request is being closed.
+    pub fn left_queue(customer: &str, request: impl Display, idle: bool) -> String {
+        let how = if idle {
+            "por inactividad"
+        } else {
+            "por su cuenta"
+        };
+        format!("Cliente {customer} dejó la fila de espera {how} (solicitud {request}).")
+    }
+
+    /// A customer ended their chat with an executive.
+    pub fn customer_ended_chat(customer: &str, agent: &str) -> String {
+        format!("Cliente {customer} terminó su conversación con el ejecutivo {agent}.")
+    }
+
+    /// An executive closed their chat with a customer (`:close`).
+    pub fn agent_closed_chat(agent: &str, customer: &str) -> String {
+        format!("Ejecutivo {agent} cerró la conversación con el cliente {customer}.")
+    }
+
+    /// An executive's connection ended mid-chat: the customer is back at the head of the
+    /// queue.
+    pub fn requeued(customer: &str, agent: &str) -> String {
+        format!(
+            "Cliente {customer} vuelve a la fila de espera: el ejecutivo {agent} se desconectó."
+        )
+    }
+
+    /// An executive changed a request's subject (`:subject`).
+    pub fn subject_changed(agent: &str, request: impl Display, subject: &str) -> String {
+        format!("Ejecutivo {agent} cambió el asunto de la solicitud {request} a «{subject}».")
+    }
+
+    /// An executive changed a request's state (`:state`).
+    pub fn state_changed(agent: &str, request: impl Display, state: impl Display) -> String {
+        format!("Ejecutivo {agent} cambió el estado de la solicitud {request} a {state}.")
+    }
+
     /// The server is listening (`ready_ms`: how long the start took).
     pub fn listening(customers: impl Display, agents: impl Display, ready_ms: u128) -> String {
         format!(
@@ -1116,6 +1163,10 @@ pub mod history {
         "Reinicio de servicios (Internet, TV y Telefonía) hecho por el ejecutivo.";
     /// An executive ended the chat.
     pub const AGENT_CLOSED: &str = "Conversación finalizada por el ejecutivo.";
+    /// The executive's connection ended mid-chat and the customer went back to the queue.
+    pub fn agent_left(agent: &str) -> String {
+        format!("El ejecutivo {agent} se desconectó; el cliente volvió a la fila de espera.")
+    }
 }
 
 /// "1 mensaje", "2 mensajes".

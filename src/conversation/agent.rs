@@ -709,7 +709,7 @@ impl Desk {
         match (wait, result) {
             (Wait::Change { change, chat }, StoreResult::Changed(changed)) => {
                 match changed {
-                    Ok(request) => self.changed(change, &chat, &request, out),
+                    Ok(request) => self.changed(&name, change, &chat, &request, out),
                     Err(_) => out.send(say::STORE_FAILED),
                 }
                 Phase::Ready { name }
@@ -845,9 +845,21 @@ impl Desk {
         self.listed = Some((chat.customer, sorted.iter().map(|r| r.id).collect()));
     }
 
-    fn changed(&self, change: Change, chat: &ChatInfo, request: &Request, out: &mut Effects) {
+    fn changed(
+        &self,
+        agent: &str,
+        change: Change,
+        chat: &ChatInfo,
+        request: &Request,
+        out: &mut Effects,
+    ) {
         match change {
             Change::Subject => {
+                out.console(protocol::console::subject_changed(
+                    agent,
+                    request.id,
+                    &request.subject,
+                ));
                 out.send(say::subject_set(request.id, &request.subject));
                 out.hub(HubOp::AgentChanged {
                     customer: chat.customer,
@@ -856,6 +868,11 @@ impl Desk {
                 });
             }
             Change::State => {
+                out.console(protocol::console::state_changed(
+                    agent,
+                    request.id,
+                    request.state,
+                ));
                 out.send(say::state_set(request.id, request.state));
                 out.hub(HubOp::AgentChanged {
                     customer: chat.customer,
@@ -930,7 +947,11 @@ impl Desk {
                 match closed {
                     // `NoCustomer`: the customer left after the history entry was written
                     // (the notice of it comes after this result); the close is done.
-                    Ok(_) | Err(HubError::NoCustomer) => self.closed(&chat, out),
+                    Ok(_) => {
+                        out.console(protocol::console::agent_closed_chat(&name, &chat.name));
+                        self.closed(&chat, out);
+                    }
+                    Err(HubError::NoCustomer) => self.closed(&chat, out),
                     Err(err) => out.send(say::close_failed(say::hub_refusal(&err))),
                 }
                 Phase::Ready { name }

@@ -1598,6 +1598,14 @@ impl Session {
                 })
             }
             (Pending::Enqueue { request }, HubResult::Enqueued(enqueued)) => {
+                // Served at once: the hub's hand-off line says it all.
+                if let Some(customer) = self.customer.as_ref().filter(|_| !enqueued.served) {
+                    out.console(protocol::console::queued(
+                        &customer.name,
+                        request,
+                        enqueued.position,
+                    ));
+                }
                 out.send(say::enqueued(enqueued.position));
                 if enqueued.agents_online == 0 {
                     out.send(say::no_agents(request));
@@ -1630,6 +1638,13 @@ impl Session {
                     };
                     out.record(bot_note(request, why));
                     out.store(close_request(request));
+                    if let Some(customer) = &self.customer {
+                        out.console(protocol::console::left_queue(
+                            &customer.name,
+                            request,
+                            idle.is_some(),
+                        ));
+                    }
                     Phase::Pending(Pending::CloseAbandoned { request, idle })
                 }
                 // An executive took them a moment ago: the assignment event is on its way.
@@ -1686,6 +1701,12 @@ impl Session {
             (Pending::EndChat { request, agent }, HubResult::ChatEnded(ended)) => {
                 if ended.is_ok() {
                     out.record(bot_note(request, history::ENDED_CHAT));
+                    if let Some(customer) = &self.customer {
+                        out.console(protocol::console::customer_ended_chat(
+                            &customer.name,
+                            &agent,
+                        ));
+                    }
                 }
                 out.send(say::chat_left(&agent));
                 menu(out)
@@ -1751,6 +1772,14 @@ impl Session {
                 phase
             }
             CustomerEvent::AgentLeft { agent } => {
+                out.record(StoreOp::AppendHistory {
+                    request,
+                    author: Cow::Borrowed(BOT_NAME),
+                    text: Cow::Owned(history::agent_left(&agent)),
+                });
+                if let Some(customer) = &self.customer {
+                    out.console(protocol::console::requeued(&customer.name, &agent));
+                }
                 out.send(say::agent_left(&agent));
                 // A new stay in the queue: the previous executive read what was kept.
                 self.backlog = Backlog::default();

@@ -16,7 +16,9 @@ use reclamos::conversation::{
     Input, Policy, StoreFailed, StoreOp, StoreResult,
 };
 use reclamos::nlu::{Classifier, Decision, Intent, Prediction};
-use reclamos::protocol::{self, agent as to_agent, customer as to_customer, history};
+use reclamos::protocol::{
+    self, agent as to_agent, console as to_console, customer as to_customer, history,
+};
 use reclamos::registry::demo::{WIFI_ANSWER, WIFI_REQUEST};
 use reclamos::registry::{
     Customer, HistoryEntry, Request, RequestState, SerialFailures, TokenFailures, TokenLockout,
@@ -135,14 +137,7 @@ impl Bot {
 
     /// The console lines of the last step.
     fn console(&self) -> Vec<&str> {
-        self.out
-            .0
-            .iter()
-            .filter_map(|e| match e {
-                Effect::Console(line) => Some(line.as_ref()),
-                _ => None,
-            })
-            .collect()
+        console_lines(&self.out)
     }
 
     /// Logs Jorge in and returns the effects of the last step.
@@ -153,6 +148,17 @@ impl Bot {
         bot.hub(HubResult::LoggedIn(Ok(None)));
         bot
     }
+}
+
+/// The console lines among `out`.
+fn console_lines(out: &Effects) -> Vec<&str> {
+    out.0
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Console(line) => Some(line.as_ref()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn prediction(decision: Decision) -> Prediction {
@@ -562,6 +568,11 @@ fn queue_and_chat() {
         bot.lines(),
         [to_customer::enqueued(1), to_customer::no_agents(9)]
     );
+    assert_eq!(
+        bot.console(),
+        [to_console::queued("Jorge Sandoval", 9, 1)],
+        "the operators see who waits"
+    );
     assert!(!bot.conv().wants_classification("hola"));
 
     // The first line kept for the executive is acknowledged once.
@@ -611,6 +622,57 @@ fn queue_and_chat() {
         bot.lines(),
         with_menu(&[&to_customer::chat_left("JuanPerez"), to_customer::MORE_HELP])
     );
+    assert_eq!(
+        bot.console(),
+        [to_console::customer_ended_chat(
+            "Jorge Sandoval",
+            "JuanPerez"
+        )]
+    );
+}
+
+/// Served at once, the hub's hand-off line is the only console line: no "in the queue"
+/// line for a wait that never was.
+#[test]
+fn a_customer_served_at_once_is_not_said_to_wait() {
+    let bot = queued(Enqueued {
+        position: 1,
+        agents_online: 1,
+        served: true,
+        wait: WaitEstimate::TooLittleData,
+    });
+    assert_eq!(bot.console(), Vec::<&str>::new());
+}
+
+/// An executive who disconnects mid-chat sends the customer back to the queue: the
+/// request's history and the console say so (before, neither did).
+#[test]
+fn an_executive_leaving_mid_chat_is_recorded_and_told() {
+    let mut bot = queued(Enqueued {
+        position: 1,
+        agents_online: 1,
+        served: true,
+        wait: WaitEstimate::TooLittleData,
+    });
+    bot.step(Input::Event(CustomerEvent::Assigned {
+        agent: "JuanPerez".into(),
+    }));
+    bot.step(Input::Event(CustomerEvent::AgentLeft {
+        agent: "JuanPerez".into(),
+    }));
+    assert_eq!(
+        bot.out.0[0],
+        Effect::Record(StoreOp::AppendHistory {
+            request: 9,
+            author: Cow::Borrowed("Asistente"),
+            text: Cow::Owned(history::agent_left("JuanPerez")),
+        })
+    );
+    assert_eq!(
+        bot.console(),
+        [to_console::requeued("Jorge Sandoval", "JuanPerez")]
+    );
+    assert_eq!(bot.lines(), [to_customer::agent_left("JuanPerez")]);
 }
 
 #[test]
@@ -743,6 +805,7 @@ fn the_queue_idle_limit_leaves_the_queue_and_closes_the_request() {
                 state: RequestState::Cerrado,
                 author: "Asistente".into(),
             }),
+            Effect::Console(to_console::left_queue("Jorge Sandoval", 9, true)),
         ]
     );
     bot.stored(StoreResult::Changed(Ok(request(
@@ -1351,6 +1414,11 @@ impl Desk {
         self.out.lines().collect()
     }
 
+    /// The console lines of the last step.
+    fn console(&self) -> Vec<&str> {
+        console_lines(&self.out)
+    }
+
     fn conv(&self) -> &AgentConversation {
         self.conv.as_ref().unwrap()
     }
@@ -1602,6 +1670,10 @@ fn the_executive_keeps_its_own_list_of_chats() {
     );
     desk.step(Input::Hub(HubResult::Closed(Ok(ana))));
     assert_eq!(
+        desk.console(),
+        [to_console::agent_closed_chat("JuanPerez", "Ana Rojas")]
+    );
+    assert_eq!(
         desk.lines(),
         [
             to_agent::chat_closed("Ana Rojas"),
@@ -1707,6 +1779,36 @@ fn executive_commands_and_store_failures() {
     );
     desk.step(Input::Stored(StoreResult::Changed(Err(StoreFailed))));
     assert_eq!(desk.lines(), [to_agent::STORE_FAILED]);
+    assert_eq!(desk.console(), Vec::<&str>::new(), "nothing changed");
+    // Changes that were made are on the console.
+    desk.line(":state cerrado");
+    desk.step(Input::Stored(StoreResult::Changed(Ok(request(
+        9,
+        "Contacto con ejecutivo",
+        RequestState::Cerrado,
+    )))));
+    assert_eq!(
+        desk.console(),
+        [to_console::state_changed(
+            "JuanPerez",
+            9,
+            RequestState::Cerrado
+        )]
+    );
+    desk.line(":subject Boleta duplicada");
+    desk.step(Input::Stored(StoreResult::Changed(Ok(request(
+        9,
+        "Boleta duplicada",
+        RequestState::Cerrado,
+    )))));
+    assert_eq!(
+        desk.console(),
+        [to_console::subject_changed(
+            "JuanPerez",
+            9,
+            "Boleta duplicada"
+        )]
+    );
 
     desk.line(":queue");
     desk.step(Input::Hub(HubResult::Queue(vec![Waiting {
