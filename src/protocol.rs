@@ -69,9 +69,16 @@ pub mod customer {
         bot!("Demasiados intentos fallidos. Por seguridad cerramos la conexión.");
     /// A name the server's voices use (or a look-alike of one) while registering.
     pub const NAME_RESERVED: &str = bot!("Ese nombre está reservado para el sistema. Escriba su nombre completo, o ingrese otro RUT.");
-    /// An invalid name while registering.
+    /// A name with digits or symbols while registering.
     pub const NAME_HINT: &str =
         bot!("Escriba su nombre completo (solo letras), o ingrese otro RUT.");
+    /// A name with more words than a name has while registering.
+    pub const NAME_TOO_LONG: &str = bot!(
+        "Ese nombre es demasiado largo: escriba su nombre y sus apellidos, o ingrese otro RUT."
+    );
+    /// A greeting or a sentence at the name prompt ("me cobraron dos veces"): the
+    /// customer is told why the bot cannot help yet.
+    pub const NAME_NOT_A_SENTENCE: &str = bot!("Para atenderlo primero necesito registrarlo: escriba solo su nombre completo (por ejemplo, Ana María Pérez), o ingrese otro RUT.");
     /// An empty line at the menu.
     pub const EMPTY_AT_MENU: &str = bot!("No recibí ningún mensaje. Escriba el número de una opción (1 a 4) o cuénteme qué necesita.");
     /// Free text the classifier could not place.

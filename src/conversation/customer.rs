@@ -603,9 +603,16 @@ impl Session {
         if wants_out(text) {
             return goodbye(out);
         }
-        let Some(name) = valid_name(text) else {
-            out.send(say::NAME_HINT);
-            return Phase::AwaitName { rut };
+        let name = match valid_name(text) {
+            Ok(name) => name,
+            Err(refused) => {
+                out.send(match refused {
+                    BadName::NotLetters => say::NAME_HINT,
+                    BadName::TooLong => say::NAME_TOO_LONG,
+                    BadName::Sentence => say::NAME_NOT_A_SENTENCE,
+                });
+                return Phase::AwaitName { rut };
+            }
         };
         // The customer's name prefixes every line of theirs an executive reads: it must not
         // pass for the server's voice.
@@ -2408,22 +2415,44 @@ fn is_leave_chat(text: &str) -> bool {
     )
 }
 
-fn valid_name(text: &str) -> Option<String> {
+/// Why a line typed at the name prompt is not a name (each gets its own answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BadName {
+    /// Too short, or digits or symbols in it.
+    NotLetters,
+    /// More words (particles aside) or characters than a name has.
+    TooLong,
+    /// A greeting or a sentence ("hola", "me cobraron dos veces").
+    Sentence,
+}
+
+/// The name in `text` with its spaces collapsed, or why it is not one.
+fn valid_name(text: &str) -> Result<String, BadName> {
     let name = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let ok = (2..=80).contains(&name.chars().count())
+    let letters = name.chars().count() >= 2
         && name.chars().any(char::is_alphabetic)
         && name
             .chars()
-            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.'))
-        && name
-            .split(' ')
-            .filter(|word| !NAME_PARTICLES.contains(&word.to_lowercase().as_str()))
-            .count()
-            <= MAX_NAME_WORDS
-        && !name
-            .split([' ', '\'', '-', '.'])
-            .any(|word| NOT_IN_NAMES.contains(&nlu::text::normalize(word).trim()));
-    ok.then_some(name)
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.'));
+    let sentence = || {
+        name.split([' ', '\'', '-', '.'])
+            .any(|word| NOT_IN_NAMES.contains(&nlu::text::normalize(word).trim()))
+    };
+    let words = name
+        .split(' ')
+        .filter(|word| !NAME_PARTICLES.contains(&word.to_lowercase().as_str()))
+        .count();
+    // A sentence is told so even with a digit or too many words in it ("me cobraron 2
+    // veces"): what it lacks is not letters but a name.
+    if sentence() {
+        Err(BadName::Sentence)
+    } else if !letters {
+        Err(BadName::NotLetters)
+    } else if words > MAX_NAME_WORDS || name.chars().count() > 80 {
+        Err(BadName::TooLong)
+    } else {
+        Ok(name)
+    }
 }
 
 /// The most words a name has, particles aside ("José Miguel de la Cruz Pérez González"

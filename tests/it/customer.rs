@@ -82,6 +82,19 @@ async fn unknown_rut_can_register_and_gets_the_menu() {
     client.send(&rut.to_string()).await;
     let line = client.recv().await;
     assert!(line.contains(to_customer::NOT_REGISTERED_MARK), "{line}");
+    // Each refusal says why, and keeps the prompt.
+    for (typed, answer) in [
+        ("me cobraron 2 veces", to_customer::NAME_NOT_A_SENTENCE),
+        ("Ana 2", to_customer::NAME_HINT),
+        (
+            "Ana Beatriz Carla Daniela Elena Fernanda Gabriela Pérez",
+            to_customer::NAME_TOO_LONG,
+        ),
+    ] {
+        client.send(typed).await;
+        client.expect(answer).await;
+    }
+    assert!(server.registry().customer(rut).await.unwrap().is_none());
     client.send("Ana María Pérez").await;
     let registered = client.recv().await;
     assert_eq!(registered, to_customer::registered(rut));

@@ -27,11 +27,20 @@ fn menu_words_are_found_in_any_case_and_punctuation_and_longer_lines_are_not() {
 fn names() {
     assert_eq!(
         valid_name("  Ana   María Pérez "),
-        Some("Ana María Pérez".into())
+        Ok("Ana María Pérez".into())
     );
-    assert_eq!(valid_name("x"), None);
-    assert_eq!(valid_name("Robert'); DROP TABLE--"), None);
-    assert_eq!(valid_name("\u{1b}[2J"), None);
+    assert_eq!(valid_name("x"), Err(BadName::NotLetters));
+    assert_eq!(
+        valid_name("Robert'); DROP TABLE--"),
+        Err(BadName::NotLetters)
+    );
+    assert_eq!(valid_name("\u{1b}[2J"), Err(BadName::NotLetters));
+    assert_eq!(valid_name("12.345.678"), Err(BadName::NotLetters));
+    assert_eq!(
+        valid_name("Ana Beatriz Carla Daniela Elena Fernanda Gabriela Pérez"),
+        Err(BadName::TooLong)
+    );
+    assert_eq!(valid_name(&"Ana ".repeat(21)), Err(BadName::TooLong));
     // Names with particles, hyphens and apostrophes.
     for name in [
         "María de los Ángeles Pérez González",
@@ -42,7 +51,7 @@ fn names() {
         "José-Miguel Ñúñez",
         "Jorge",
     ] {
-        assert_eq!(valid_name(name).as_deref(), Some(name));
+        assert_eq!(valid_name(name).as_deref(), Ok(name));
     }
     // A greeting or a sentence typed at the name prompt is not a name (a black-box test
     // registered "hola" and "me cobraron dos veces").
@@ -52,9 +61,10 @@ fn names() {
         "me cobraron dos veces",
         "quiero hablar con un ejecutivo",
         "no tengo internet",
-        "uno dos tres cuatro cinco seis siete ocho nueve",
+        "me cobraron 2 veces la boleta",
+        "hola, necesito ayuda con mi plan de internet porque no funciona desde ayer",
     ] {
-        assert_eq!(valid_name(text), None, "{text}");
+        assert_eq!(valid_name(text), Err(BadName::Sentence), "{text}");
     }
 }
 
