@@ -327,7 +327,6 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
             let sidecars = sidecars(path).filter(|s| s.exists()).collect();
             let (lock, created) = lock_sqlite_file(path)?;
             if new {
-                console.print(&to_console::new_database(path.display()));
                 undo = Some(NewRegistry {
                     path: path.clone(),
                     created,
@@ -347,16 +346,27 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
         let _runtime = runtime.enter();
         shutdown_signal()
     };
+    // Said only once the server listens: a start that fails removes the new registry.
+    let mut listening = false;
+    let on_listening = || {
+        listening = true;
+        if let Some(new) = &undo {
+            console.print(&to_console::new_database(new.path.display()));
+        }
+    };
     // `run` awaits this once the server listens: start-up's freed memory goes back first.
-    let listening = std::sync::atomic::AtomicBool::new(false);
     let after_start = async {
-        listening.store(true, std::sync::atomic::Ordering::Relaxed);
         crate::release_freed_memory();
         signal.await
     };
-    let served = runtime.block_on(server::run(config, console.clone(), after_start));
+    let served = runtime.block_on(server::run(
+        config,
+        console.clone(),
+        on_listening,
+        after_start,
+    ));
     if let (Some(undo), Some(lock)) = (undo, &db_lock) {
-        if served.is_err() && !listening.into_inner() {
+        if served.is_err() && !listening {
             undo.undo(lock);
         }
     }

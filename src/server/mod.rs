@@ -511,15 +511,19 @@ async fn housekeep(budgets: Arc<Budgets>, shutdown: CancellationToken) {
 }
 
 /// Starts the server, serves until `shutdown` completes (`reclamos server` passes Ctrl-C or
-/// SIGTERM) and shuts it down, printing the start and the stop on `console`.
+/// SIGTERM) and shuts it down, printing the start and the stop on `console`. `listening`
+/// runs once the server listens, before the start's console line (not at all when the start
+/// fails).
 pub async fn run(
     config: Config,
     console: Console,
+    listening: impl FnOnce(),
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let token_file = config.token_file.clone();
     let server = Server::start(config, console.clone()).await?;
+    listening();
     console.print(&to_console::listening(
         server.customer_addr,
         server.agent_addr,

@@ -350,6 +350,12 @@ async fn a_failed_start_leaves_no_new_database_behind() {
         let stderr = String::from_utf8_lossy(&failed.stderr);
         assert!(!failed.status.success(), "{extra:?}: {stderr}");
         assert!(stderr.starts_with("error: "), "{extra:?}: {stderr}");
+        // Nor does the console announce a registry that is not left behind.
+        let stdout = String::from_utf8_lossy(&failed.stdout);
+        assert!(
+            !stdout.contains(to_console::NEW_DATABASE_START),
+            "{extra:?}: {stdout}"
+        );
         let left: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())
