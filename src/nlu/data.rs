@@ -36,7 +36,7 @@ pub enum IntentsError {
         source: std::io::Error,
     },
     /// The YAML is malformed or does not have the expected shape.
-    #[error("{file}:{line}:{column}: {message}")]
+    #[error("{file}{}: {message}", at(*line, *column))]
     Syntax {
         /// The file.
         file: String,
@@ -61,7 +61,7 @@ pub enum IntentsError {
     },
     /// An entry is well-formed YAML but inconsistent (bad option number, bad regex,
     /// threshold out of range, no examples at all...).
-    #[error("{file}:{line}: {message}")]
+    #[error("{file}{}: {message}", at(*line, 0))]
     Invalid {
         /// The file.
         file: String,
@@ -70,6 +70,16 @@ pub enum IntentsError {
         /// What is wrong.
         message: String,
     },
+}
+
+/// `:line:column`, `:line`, or nothing when the place is unknown (0): an error about the
+/// whole file is not said to be at line 0.
+fn at(line: usize, column: usize) -> String {
+    match (line, column) {
+        (0, _) => String::new(),
+        (line, 0) => format!(":{line}"),
+        (line, column) => format!(":{line}:{column}"),
+    }
 }
 
 /// Decision thresholds (`reclamos:` block).

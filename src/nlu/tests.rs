@@ -361,7 +361,8 @@ fn inconsistent_entries_are_rejected() {
             "version: \"3.1\"\nnlu:\n- intent: salir\n  colour: red\n  examples: |\n    - chao\n",
             "unknown field `colour`",
         ),
-        ("version: \"3.1\"\nnlu: []\n", "no examples"),
+        // About the whole file: no line 0.
+        ("version: \"3.1\"\nnlu: []\n", "intents.yaml: no examples"),
         (
             "version: \"3.1\"\nreclamos:\n  abstain_threshold: 3\nnlu:\n- intent: salir\n  examples: |\n    - chao\n",
             "abstain_threshold",
