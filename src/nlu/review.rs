@@ -12,7 +12,8 @@
 //!   in an intents file, de-duplicated against every intent after normalisation, and checks
 //!   that the result still loads with [`super::data::parse`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 
 use super::data::{self, TrainingData};
 use super::text::{normalize, tokens, CLAUSE_BREAK};
@@ -244,8 +245,23 @@ pub struct Appended {
     pub text: String,
     /// The sentences added, with their intent, as written to the file.
     pub added: Vec<(Intent, String)>,
-    /// The sentences left out because the file (or an earlier addition) already had them.
+    /// The sentences left out because the file (or an earlier addition) already had them
+    /// under the same intent.
     pub duplicates: Vec<(Intent, String)>,
+    /// The sentences left out because the file (or an earlier addition) has them under
+    /// another intent: the file is not changed, and the operator is told.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// A labelled sentence the intents file already holds under another intent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// The sentence, as cleaned.
+    pub sentence: String,
+    /// The intent the operator gave it.
+    pub labelled: Intent,
+    /// The intent the file (or an earlier addition) has it under, which stays.
+    pub kept: Intent,
 }
 
 /// Why labelled sentences could not be added to an intents file.
@@ -280,17 +296,33 @@ pub fn append_examples(
     labelled: &[(Intent, String)],
 ) -> Result<Appended, AppendError> {
     let before = data::parse(source, file).map_err(AppendError::Invalid)?;
-    let mut known: HashSet<String> = before.examples().map(|(e, _)| key(e)).collect();
+    let mut known: HashMap<String, Intent> = before
+        .examples()
+        .map(|(e, intent)| (key(e), intent))
+        .collect();
     let mut appended = Appended::default();
     for (intent, sentence) in labelled {
         let Some(clean) = clean_sentence(sentence) else {
             continue;
         };
         let k = key(&clean);
-        if k.is_empty() || !known.insert(k) {
+        if k.is_empty() {
             appended.duplicates.push((*intent, clean));
-        } else {
-            appended.added.push((*intent, clean));
+            continue;
+        }
+        match known.entry(k) {
+            Entry::Occupied(kept) if kept.get() == intent => {
+                appended.duplicates.push((*intent, clean));
+            }
+            Entry::Occupied(kept) => appended.conflicts.push(Conflict {
+                sentence: clean,
+                labelled: *intent,
+                kept: *kept.get(),
+            }),
+            Entry::Vacant(new) => {
+                new.insert(*intent);
+                appended.added.push((*intent, clean));
+            }
         }
     }
     let mut lines: Vec<String> = source.lines().map(str::to_string).collect();
@@ -708,7 +740,33 @@ nlu:
         )
         .unwrap();
         assert_eq!(result.added, labelled(&[(Intent::Salir, "chao")]));
-        assert_eq!(result.duplicates.len(), 3);
+        assert_eq!(
+            result.duplicates,
+            labelled(&[
+                (Intent::RevisarAtenciones, "ver mis reclamos"),
+                (Intent::Salir, "Chaooo."),
+            ])
+        );
+        // Under another intent: not added, and said.
+        assert_eq!(
+            result.conflicts,
+            [Conflict {
+                sentence: "¡Hablar con un EJECUTIVO!".into(),
+                labelled: Intent::Fallback,
+                kept: Intent::ContactarEjecutivo,
+            }]
+        );
+        let twice = append_examples(
+            SMALL,
+            "small.yaml",
+            &labelled(&[
+                (Intent::Salir, "nos vemos"),
+                (Intent::Fallback, "Nos vemos!"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(twice.added, labelled(&[(Intent::Salir, "nos vemos")]));
+        assert_eq!(twice.conflicts[0].kept, Intent::Salir, "{twice:?}");
         // Appending the same again adds nothing and leaves the text as it was.
         let again = append_examples(
             &result.text,

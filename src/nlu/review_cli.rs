@@ -19,7 +19,7 @@ use anyhow::Context;
 use chrono::SecondsFormat;
 use serde::Serialize;
 
-use super::review::{self, Appended};
+use super::review::{self, Appended, Conflict};
 use super::{data, Intent};
 use crate::protocol::plural;
 use crate::registry::cli::{printable, require_existing};
@@ -71,8 +71,10 @@ pub struct ReviewSummary {
     pub skipped: usize,
     /// Sentences added to the intents file.
     pub added: usize,
-    /// Labelled sentences the file already had (after normalisation).
+    /// Labelled sentences the file already had (after normalisation) under that intent.
     pub duplicates: usize,
+    /// Labelled sentences the file already had under another intent (left there).
+    pub conflicts: usize,
 }
 
 /// One decision read from the operator.
@@ -121,13 +123,28 @@ pub const NOTHING_KEPT: &str = "no hay mensajes guardados";
 
 /// The review's last line: what was done.
 pub fn summary_line(summary: &ReviewSummary, file: &str) -> String {
+    let conflicts = match summary.conflicts {
+        0 => String::new(),
+        n => format!(", {n} con otra intención"),
+    };
     format!(
-        "{} etiquetados ({} agregados a {file}, {} ya estaban), {} saltados, {} quedan para después",
+        "{} etiquetados ({} agregados a {file}, {} ya estaban{conflicts}), {} saltados, {} quedan para después",
         summary.labelled,
         summary.added,
         summary.duplicates,
         summary.skipped,
         summary.pending - summary.labelled - summary.skipped
+    )
+}
+
+/// A labelled sentence the file has under another intent: it stays there, and the inbox
+/// records the file's intent.
+pub fn conflict_line(conflict: &Conflict, file: &str) -> String {
+    format!(
+        "«{}» ya está en {file} como {}: no se agregó como {} (si la etiqueta del archivo está mal, corríjala a mano)",
+        conflict.sentence,
+        conflict.kept.name(),
+        conflict.labelled.name()
     )
 }
 
@@ -300,7 +317,7 @@ pub fn run_review(
         plural(groups.len(), "grupo", "grupos"),
         options.threshold
     )?;
-    let reviews = decide(&entries, &groups, input, output)?;
+    let mut reviews = decide(&entries, &groups, input, output)?;
     let labelled: Vec<(Intent, String)> = reviews
         .iter()
         .filter_map(|r| {
@@ -315,12 +332,33 @@ pub fn run_review(
             text,
             added,
             duplicates,
+            conflicts,
         } = review::append_examples(&source, &file, &labelled)?;
         if !added.is_empty() {
             replace_file(&options.intents, &text)?;
         }
         summary.added = added.len();
         summary.duplicates = duplicates.len();
+        summary.conflicts = conflicts.len();
+        if !conflicts.is_empty() {
+            writeln!(output)?;
+        }
+        for conflict in &conflicts {
+            writeln!(output, "{}", conflict_line(conflict, &file))?;
+            // The inbox records what the classifier learns: the file's intent.
+            let conflicting = review::key(&conflict.sentence);
+            for r in reviews
+                .iter_mut()
+                .filter(|r| r.label == Some(conflict.labelled))
+            {
+                if entries
+                    .iter()
+                    .any(|e| e.id == r.id && review::key(&e.text) == conflicting)
+                {
+                    r.label = Some(conflict.kept);
+                }
+            }
+        }
     }
     if !reviews.is_empty() {
         runtime

@@ -8,6 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use reclamos::nlu::review::Conflict;
 use reclamos::nlu::review_cli::{self, ReviewSummary};
 use reclamos::nlu::{data, load_classifier, Decision, Intent};
 use reclamos::protocol::customer as say;
@@ -157,4 +158,73 @@ async fn a_fallback_is_labelled_in_nlu_review_and_understood_after_a_reload() {
         "an understood message is not kept"
     );
     server.server.shutdown().await;
+}
+
+/// A message labelled with an intent other than the one the intents file already gives
+/// it is not added, the operator is told which intent stays, and the inbox records that
+/// one (before, the file kept one intent and the inbox another, without a word).
+#[tokio::test]
+async fn a_label_that_contradicts_the_file_is_said_and_not_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("reclamos.db");
+    let intents = dir.path().join("intents.yaml");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("intents/es.yaml"),
+        &intents,
+    )
+    .unwrap();
+    // An out-of-scope example of the file itself: the bot falls back on it, so it is kept.
+    let data = data::load(&intents).unwrap();
+    let classifier = load_classifier(Some(&intents)).unwrap();
+    let message = data
+        .intent(Intent::Fallback)
+        .unwrap()
+        .examples
+        .iter()
+        .find(|e| e.len() > 20 && classifier.classify(e).decision == Decision::Fallback)
+        .expect("an out-of-scope example the classifier falls back on")
+        .clone();
+    let server = {
+        let (db, intents) = (db.clone(), intents.clone());
+        TestServer::start_with(move |config| {
+            config.db = db.into();
+            config.intents = Some(intents);
+        })
+        .await
+    };
+    let mut customer = server.logged_in(JORGE).await;
+    customer.send(&message).await;
+    customer.expect(say::NOT_UNDERSTOOD).await;
+    eventually(|| export(&db, false), |rows| !rows.is_empty()).await;
+    drop(customer);
+    server.server.shutdown().await;
+
+    let before = std::fs::read_to_string(&intents).unwrap();
+    let (db_arg, intents_arg) = (db.to_str().unwrap(), intents.to_str().unwrap());
+    let reviewed = reclamos(
+        &["nlu", "review", "--db", db_arg, "--intents", intents_arg],
+        "2\n",
+    );
+    let screen = String::from_utf8_lossy(&reviewed.stdout);
+    let conflict = review_cli::conflict_line(
+        &Conflict {
+            sentence: message.clone(),
+            labelled: Intent::ReiniciarServicios,
+            kept: Intent::Fallback,
+        },
+        intents_arg,
+    );
+    assert!(screen.contains(&conflict), "{screen}");
+    let done = ReviewSummary {
+        pending: 1,
+        labelled: 1,
+        conflicts: 1,
+        ..ReviewSummary::default()
+    };
+    assert!(
+        screen.contains(&review_cli::summary_line(&done, intents_arg)),
+        "{screen}"
+    );
+    assert_eq!(std::fs::read_to_string(&intents).unwrap(), before);
+    assert_eq!(export(&db, true)[0]["label"], "nlu_fallback");
 }
