@@ -83,6 +83,17 @@ impl Shared {
             auth_failure_log: WarnThrottle::new(),
         }
     }
+
+    /// Logs the throttled warnings that no later warning of their kind reported (the
+    /// server's housekeeping calls it).
+    pub(super) fn report_held_back_warnings(&self) {
+        if let Some(suppressed) = self.full_cap_log.take_held_back() {
+            tracing::warn!(suppressed, "logins refused: every logged-in slot is taken");
+        }
+        if let Some(suppressed) = self.auth_failure_log.take_held_back() {
+            tracing::warn!(suppressed, "executive authentications failed");
+        }
+    }
 }
 
 /// A connection's byte stream after the handshake: a `TcpStream` or a TLS stream over one.
@@ -515,6 +526,7 @@ impl<'a, P: Party> Conversation<'a, P> {
     }
 
     /// Logs a customer's login refused at a full logged-in cap (throttled).
+    /// ([`Shared::report_held_back_warnings`] reports the last ones held back.)
     fn warn_full_cap(&self) {
         if let Some(suppressed) = self.shared.full_cap_log.admit() {
             tracing::warn!(suppressed, "login refused: every logged-in slot is taken");

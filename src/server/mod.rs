@@ -330,15 +330,24 @@ async fn serve(
             token.clone(),
         ));
     }
-    tracker.spawn(housekeep(Arc::clone(&budgets), token.clone()));
-    for (listener, kind) in [
-        (customers, connection::Kind::Customer),
-        (agents, connection::Kind::Agent),
-    ] {
-        let door = Door::new(kind, &shared.limits, Arc::clone(&budgets), tls.clone());
+    let doors = [connection::Kind::Customer, connection::Kind::Agent].map(|kind| {
+        Arc::new(Door::new(
+            kind,
+            &shared.limits,
+            Arc::clone(&budgets),
+            tls.clone(),
+        ))
+    });
+    tracker.spawn(housekeep(
+        Arc::clone(&budgets),
+        doors.clone(),
+        Arc::clone(&shared),
+        token.clone(),
+    ));
+    for (listener, door) in [customers, agents].into_iter().zip(doors) {
         tracker.spawn(accept_loop(
             listener,
-            Arc::new(door),
+            door,
             Arc::clone(&shared),
             token.clone(),
             tracker.clone(),
@@ -370,6 +379,13 @@ struct Door {
     /// [`Denied::Budget`].
     refusal_log: [WarnThrottle; 3],
 }
+
+/// What [`Door::refusal_log`]'s throttles are for, in their order.
+const REFUSAL_CAUSES: [&str; 3] = [
+    "every connection slot is taken",
+    "this address has all the connections it may have",
+    "this address has spent its connection budget",
+];
 
 /// Refused connections answered at once (each bounded by the write timeout).
 const MAX_REFUSING: usize = 256;
@@ -478,6 +494,7 @@ async fn admit(
         return;
     };
     let notice = denied.notice(door.gate.port());
+    // The order of `REFUSAL_CAUSES`.
     let reason = match denied {
         Denied::Busy => 0,
         Denied::AddressFull => 1,
@@ -495,8 +512,14 @@ async fn admit(
     .await;
 }
 
-/// Drops the budgets' stale keys every [`budget::HOUSEKEEPING_PERIOD`] until `shutdown`.
-async fn housekeep(budgets: Arc<Budgets>, shutdown: CancellationToken) {
+/// Every [`budget::HOUSEKEEPING_PERIOD`] until `shutdown`: drops the budgets' stale keys,
+/// and logs the throttled warnings that no later warning of their kind reported.
+async fn housekeep(
+    budgets: Arc<Budgets>,
+    doors: [Arc<Door>; 2],
+    shared: Arc<connection::Shared>,
+    shutdown: CancellationToken,
+) {
     let mut every = tokio::time::interval(budget::HOUSEKEEPING_PERIOD);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -505,6 +528,15 @@ async fn housekeep(budgets: Arc<Budgets>, shutdown: CancellationToken) {
             _ = every.tick() => {
                 let tracked = budgets.housekeep();
                 tracing::trace!(tracked, "per-address budgets pruned");
+                for door in &doors {
+                    for (throttle, cause) in door.refusal_log.iter().zip(REFUSAL_CAUSES) {
+                        if let Some(suppressed) = throttle.take_held_back() {
+                            let port = door.gate.port();
+                            tracing::warn!(?port, cause, suppressed, "connections refused");
+                        }
+                    }
+                }
+                shared.report_held_back_warnings();
             }
         }
     }

@@ -2,8 +2,8 @@
 //! wrong executive token), logged at most once per interval for each kind. The ones in
 //! between are counted, and the next warning that gets through says how many it stands for
 //! (`suppressed`), so a flood of connections costs one log line a second, not one per
-//! connection. The count of the last ones held back shows only with the next warning of
-//! their kind, whenever that comes.
+//! connection. The count of the last ones held back, when no warning of their kind follows,
+//! is logged by the server's housekeeping, every 10 s ([`WarnThrottle::take_held_back`]).
 //!
 //! The interval is a direct (unkeyed) GCRA rate limiter from `governor`, as the per-address
 //! budgets use; the count is an atomic. No lock.
@@ -60,6 +60,16 @@ impl<C: Clock> WarnThrottle<C> {
             }
         }
     }
+
+    /// The warnings held back that no later warning has reported, once the interval since
+    /// the last one logged is over (a line saying so takes that warning's place); `None`
+    /// when there are none, or while a warning of the kind may still come and carry them.
+    pub(crate) fn take_held_back(&self) -> Option<u64> {
+        if self.suppressed.load(Ordering::Relaxed) == 0 || self.limiter.check().is_err() {
+            return None;
+        }
+        Some(self.suppressed.swap(0, Ordering::Relaxed)).filter(|&n| n > 0)
+    }
 }
 
 #[cfg(test)]
@@ -92,5 +102,29 @@ mod tests {
             "no burst saved up over a quiet spell"
         );
         assert_eq!(throttle.admit(), None);
+    }
+
+    #[test]
+    fn the_last_ones_held_back_are_reported_without_a_later_warning() {
+        let clock = FakeRelativeClock::default();
+        let throttle = WarnThrottle::with_clock(clock.clone());
+        assert_eq!(throttle.take_held_back(), None, "nothing held back");
+        assert_eq!(throttle.admit(), Some(0));
+        for _ in 0..3 {
+            assert_eq!(throttle.admit(), None);
+        }
+        assert_eq!(
+            throttle.take_held_back(),
+            None,
+            "a warning may still carry them"
+        );
+        clock.advance(WARN_INTERVAL);
+        assert_eq!(throttle.take_held_back(), Some(3));
+        assert_eq!(throttle.take_held_back(), None, "reported once");
+        // The report took the interval's place: the next warning waits for its turn, and
+        // carries only what came after the report.
+        assert_eq!(throttle.admit(), None);
+        clock.advance(WARN_INTERVAL);
+        assert_eq!(throttle.admit(), Some(1));
     }
 }

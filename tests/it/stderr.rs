@@ -76,3 +76,59 @@ async fn an_unread_stderr_stalls_no_connection() {
         "{greeting:?} after {opened} others"
     );
 }
+
+/// Throttled warnings are not lost when no later one comes: the count held back after the
+/// last warning logged is reported on its own (by the server's housekeeping, every 10 s).
+#[tokio::test]
+async fn warnings_held_back_are_reported_without_a_later_one() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("held.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reclamos"))
+        .args(["server", "--port", "0", "--agent-port", "0", "--db"])
+        .arg(&db)
+        .arg("--create-db")
+        .args(["--address-connections", "1/1h"])
+        .env("RECLAMOS_TOKEN_FILE", dir.path().join("token"))
+        .env("RUST_LOG", "reclamos=warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("server binary starts");
+    let mut console = BufReader::new(child.stdout.take().unwrap());
+    let addr = crate::common::customers_address(&mut console, true);
+    // The first connection spends the address's budget; the next three are refused, one
+    // warning logged and two held back.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let stream = connect_from([127, 0, 0, 1], addr, Duration::from_secs(10)).await;
+        held.push(stream.expect("connected (refused ones are told why, then closed)"));
+    }
+    let (lines, seen) = std::sync::mpsc::channel();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let mut log = Vec::new();
+    let reported = loop {
+        match seen.recv_timeout(Duration::from_secs(30)) {
+            Ok(line) if line.contains("suppressed=2") => break Some(line),
+            Ok(line) => log.push(line),
+            Err(_) => break None,
+        }
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let refused = log
+        .iter()
+        .filter(|l| l.contains("connection refused"))
+        .count();
+    assert_eq!(refused, 1, "{log:#?}");
+    let reported = reported.unwrap_or_else(|| panic!("no report of the two held back: {log:#?}"));
+    assert!(reported.contains("connections refused"), "{reported}");
+    assert!(reported.contains("connection budget"), "{reported}");
+}
