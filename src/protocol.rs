@@ -1168,6 +1168,9 @@ pub mod history {
     /// An executive restarted the services.
     pub const AGENT_RESTART: &str =
         "Reinicio de servicios (Internet, TV y Telefonía) hecho por el ejecutivo.";
+    /// An executive took the request's customer from the queue (written under the
+    /// executive's name).
+    pub const AGENT_TOOK: &str = "El ejecutivo tomó la solicitud desde la fila de espera.";
     /// An executive ended the chat.
     pub const AGENT_CLOSED: &str = "Conversación finalizada por el ejecutivo.";
     /// The executive's connection ended mid-chat and the customer went back to the queue.

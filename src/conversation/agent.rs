@@ -217,6 +217,16 @@ enum Phase {
     Closed,
 }
 
+impl Phase {
+    /// The executive's display name once logged in.
+    fn name(&self) -> Option<&str> {
+        match self {
+            Phase::Ready { name } | Phase::Pending { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+}
+
 /// What a logged-in executive's conversation waits for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Wait {
@@ -309,10 +319,7 @@ impl AgentConversation {
 
     /// The executive's display name once logged in.
     pub fn name(&self) -> Option<&str> {
-        match &self.phase {
-            Phase::Ready { name } | Phase::Pending { name, .. } => Some(name),
-            _ => None,
-        }
+        self.phase.name()
     }
 
     /// Whether the next line is taken as the executives' token.
@@ -991,6 +998,15 @@ impl Desk {
                 }
                 out.send(say::new_customer(&chat.name, chat.rut, chat.request));
                 tell_reason(&reason, out);
+                // Who took it, in the request's history (before anything the executive
+                // writes there: this connection's writes run in order).
+                if let Some(name) = phase.name() {
+                    out.record(StoreOp::AppendHistory {
+                        request: chat.request,
+                        author: Cow::Owned(name.to_owned()),
+                        text: Cow::Borrowed(history::AGENT_TOOK),
+                    });
+                }
                 self.chats.push(chat.clone());
                 if was_active {
                     // The commands stay with the same person, now in the new chat.

@@ -1587,6 +1587,12 @@ fn the_executive_keeps_its_own_list_of_chats() {
             Effect::Send(Cow::Owned(to_agent::reason_topic(
                 "un cobro duplicado en su boleta"
             ))),
+            // Who took the request, in its history.
+            Effect::Record(StoreOp::AppendHistory {
+                request: 9,
+                author: "JuanPerez".into(),
+                text: history::AGENT_TOOK.into(),
+            }),
             Effect::Store(StoreOp::RequestsOf(jorge_rut())),
         ]
     );

@@ -171,8 +171,8 @@ async fn executive_commands_edit_the_request() {
     agent.send(":history Se anuló el segundo cobro").await;
     let line = agent.recv().await;
     assert!(
-        // Created, subject, state, and this entry.
-        line == to_agent::history_updated(request, 4),
+        // Created, taken by the executive, subject, state, and this entry.
+        line == to_agent::history_updated(request, 5),
         "{line}"
     );
     agent.send(":restart").await;
