@@ -1107,8 +1107,8 @@ impl Session {
                     out.send(say::SECOND_FACTOR_LOCKED);
                     return menu(out);
                 }
-                // Wrong serials are counted per RUT in the store: reconnecting does not
-                // reset them.
+                // Wrong serials are counted per RUT (and address) in the store:
+                // reconnecting does not reset them.
                 out.store(StoreOp::SerialFailures(customer.rut));
                 Phase::Pending(Pending::SerialCheck {
                     request: id,

@@ -34,6 +34,7 @@ mod sqlite;
 
 use std::fmt;
 use std::future::Future;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -79,8 +80,9 @@ impl FromStr for RequestState {
     }
 }
 
-/// Wrong identity-card serials counted for one RUT, across connections and restarts (the
-/// second factor cannot be guessed by reconnecting).
+/// Wrong identity-card serials counted for one RUT from one client address, across
+/// connections and restarts (the second factor cannot be guessed by reconnecting, and a
+/// stranger who knows a RUT locks out only their own address, not its owner).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SerialFailures {
     /// Wrong serials since the last right one.
@@ -104,6 +106,11 @@ pub struct SerialLockout {
 
 /// The longest lock-out of the second factor.
 pub const MAX_SERIAL_LOCKOUT: Duration = Duration::from_secs(24 * 3600);
+
+/// How long the wrong serials of a RUT from an address are remembered after the last one
+/// and after the lock-out they caused: then the rounds start over (and the stores drop the
+/// row, so that the table does not grow with every address that ever tried).
+pub const SERIAL_FAILURES_KEPT: Duration = MAX_SERIAL_LOCKOUT;
 
 impl SerialLockout {
     /// The lock-out that starts at the `count`-th wrong serial (zero between rounds).
@@ -182,6 +189,12 @@ pub(crate) fn counted_failures_at(count: i64, until: i64, now: i64) -> SerialFai
         counted: true,
         ..serial_failures_at(count, until, now)
     }
+}
+
+/// The stored rows of wrong serials whose last failure and lock-out both ended before this
+/// (ms since the epoch) are forgotten at `now` ([`SERIAL_FAILURES_KEPT`]).
+pub(crate) fn serial_failures_forgotten_before(now: i64) -> i64 {
+    now.saturating_sub(i64::try_from(SERIAL_FAILURES_KEPT.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// When a lock-out of `lock` starting at `now` ends, as stored (ms since the epoch).
@@ -579,17 +592,24 @@ pub trait Store: Send + Sync + 'static {
         let _ = reviews;
         Err(RegistryError::Unsupported("the NLU inbox"))
     }
-    /// The wrong serials counted for `rut` and the lock-out in force.
-    async fn serial_failures(&self, rut: Rut) -> Result<SerialFailures, RegistryError>;
-    /// Counts a wrong serial for `rut` and starts the lock-out `lockout` asks for; returns
-    /// the count and the lock-out now in force.
+    /// The wrong serials counted for `rut` from the client address `from` and the lock-out
+    /// in force.
+    async fn serial_failures(
+        &self,
+        rut: Rut,
+        from: IpAddr,
+    ) -> Result<SerialFailures, RegistryError>;
+    /// Counts a wrong serial for `rut` from `from` and starts the lock-out `lockout` asks
+    /// for; returns the count and the lock-out now in force. Drops the counts that
+    /// [`SERIAL_FAILURES_KEPT`] no longer keeps.
     async fn serial_failed(
         &self,
         rut: Rut,
+        from: IpAddr,
         lockout: SerialLockout,
     ) -> Result<SerialFailures, RegistryError>;
-    /// A right serial for `rut`: forgets its wrong ones.
-    async fn serial_passed(&self, rut: Rut) -> Result<(), RegistryError>;
+    /// A right serial for `rut` from `from`: forgets the wrong ones from there.
+    async fn serial_passed(&self, rut: Rut, from: IpAddr) -> Result<(), RegistryError>;
     /// The wrong executives' tokens counted for the server and the lock-out in force.
     async fn token_failures(&self) -> Result<TokenFailures, RegistryError>;
     /// Counts a wrong executives' token and starts the lock-out `lockout` asks for, unless
@@ -653,24 +673,32 @@ impl Registry {
             .await
     }
 
-    /// The wrong serials counted for `rut` and the lock-out in force.
-    pub async fn serial_failures(&self, rut: Rut) -> Result<SerialFailures, RegistryError> {
-        self.bounded(self.store.serial_failures(rut)).await
+    /// The wrong serials counted for `rut` from the client address `from` (the server
+    /// passes the key the per-address budgets use: IPv6 by its /64 network) and the
+    /// lock-out in force.
+    pub async fn serial_failures(
+        &self,
+        rut: Rut,
+        from: IpAddr,
+    ) -> Result<SerialFailures, RegistryError> {
+        self.bounded(self.store.serial_failures(rut, from)).await
     }
 
-    /// Counts a wrong serial for `rut` (durably); returns the count and the lock-out now in
-    /// force.
+    /// Counts a wrong serial for `rut` from `from` (durably); returns the count and the
+    /// lock-out now in force.
     pub async fn serial_failed(
         &self,
         rut: Rut,
+        from: IpAddr,
         lockout: SerialLockout,
     ) -> Result<SerialFailures, RegistryError> {
-        self.bounded(self.store.serial_failed(rut, lockout)).await
+        self.bounded(self.store.serial_failed(rut, from, lockout))
+            .await
     }
 
-    /// A right serial for `rut`: forgets its wrong ones.
-    pub async fn serial_passed(&self, rut: Rut) -> Result<(), RegistryError> {
-        self.bounded(self.store.serial_passed(rut)).await
+    /// A right serial for `rut` from `from`: forgets the wrong ones from there.
+    pub async fn serial_passed(&self, rut: Rut, from: IpAddr) -> Result<(), RegistryError> {
+        self.bounded(self.store.serial_passed(rut, from)).await
     }
 
     /// The wrong executives' tokens counted for the server and the lock-out in force.

@@ -103,6 +103,22 @@ pub const MIGRATIONS: &[&str] = &[
         locked_until INTEGER NOT NULL          -- ms since the epoch (0: not locked)
     ) STRICT;
     ",
+    // Version 6: wrong serials per RUT *and client address*: counted per RUT alone, anyone
+    // who knew a RUT could keep its owner's second factor locked. Rows are dropped a day
+    // after their last failure and lock-out (`SERIAL_FAILURES_KEPT`). The counts of version
+    // 5 are not carried over (they name no address): lock-outs in force end at the upgrade.
+    "
+    DROP TABLE serial_failures;
+    CREATE TABLE serial_failures (
+        rut          TEXT NOT NULL,            -- compact form, e.g. 12345678-5
+        address      TEXT NOT NULL,            -- the client's address (IPv6: its /64)
+        count        INTEGER NOT NULL,
+        locked_until INTEGER NOT NULL,         -- ms since the epoch (0: not locked)
+        last_at      INTEGER NOT NULL,         -- ms since the epoch of the last failure
+        PRIMARY KEY (rut, address)
+    ) STRICT;
+    CREATE INDEX serial_failures_by_last ON serial_failures (last_at);
+    ",
 ];
 
 /// The schema version this program writes and expects.
@@ -256,6 +272,37 @@ mod tests {
             .query_row("SELECT count(*) FROM requests", [], |row| row.get(0))
             .unwrap();
         assert_eq!(requests, 1, "existing data kept, no demo data added");
+    }
+
+    /// Version 6 counts wrong serials per RUT and address: the per-RUT counts of version 5
+    /// name no address and are not carried over.
+    #[test]
+    fn version_6_counts_serials_per_address_and_drops_the_old_counts() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        configure(&conn).unwrap();
+        for step in &MIGRATIONS[..5] {
+            conn.execute_batch(step).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO serial_failures VALUES ('12345678-5', 3, 9999999999999);
+             PRAGMA user_version = 5;",
+        )
+        .unwrap();
+        assert!(!migrate(&mut conn, Path::new(":memory:")).unwrap());
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM serial_failures", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(rows, 0);
+        conn.execute(
+            "INSERT INTO serial_failures VALUES ('12345678-5', '192.0.2.1', 1, 0, 0)",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO serial_failures VALUES ('12345678-5', '192.0.2.2', 1, 0, 0)",
+            [],
+        )
+        .expect("the same RUT from another address is another row");
     }
 
     #[test]

@@ -24,6 +24,7 @@
 //!
 //! An in-memory database has one connection: its reads go to the writer thread too.
 
+use std::net::IpAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -39,10 +40,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::cache::{Account, Cache, CacheCounts};
 use super::{
-    counted_failures_at, demo, locked_until, schema, serial_failures_at, Customer, HistoryEntry,
-    InboxEntry, InboxMessage, InboxRetention, RegistryError, Request, RequestFilter, RequestId,
-    RequestState, Review, SerialFailures, SerialLockout, Store, StoreConfig, TokenFailures,
-    TokenLockout, TranscriptLine, ACCOUNT_REQUESTS, FLUSH_EVERY,
+    counted_failures_at, demo, locked_until, schema, serial_failures_at,
+    serial_failures_forgotten_before, Customer, HistoryEntry, InboxEntry, InboxMessage,
+    InboxRetention, RegistryError, Request, RequestFilter, RequestId, RequestState, Review,
+    SerialFailures, SerialLockout, Store, StoreConfig, TokenFailures, TokenLockout, TranscriptLine,
+    ACCOUNT_REQUESTS, FLUSH_EVERY,
 };
 use crate::nlu::Intent;
 use crate::rut::Rut;
@@ -1254,11 +1256,20 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn serial_failures(&self, rut: Rut) -> Result<SerialFailures, RegistryError> {
+    async fn serial_failures(
+        &self,
+        rut: Rut,
+        from: IpAddr,
+    ) -> Result<SerialFailures, RegistryError> {
         self.read(Reach::Point, move |conn| {
             let row: Option<(i64, i64)> = conn
-                .prepare_cached("SELECT count, locked_until FROM serial_failures WHERE rut = ?1")?
-                .query_row([rut.compact()], |row| Ok((row.get(0)?, row.get(1)?)))
+                .prepare_cached(
+                    "SELECT count, locked_until FROM serial_failures
+                     WHERE rut = ?1 AND address = ?2",
+                )?
+                .query_row(params![rut.compact(), from.to_string()], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
                 .optional()?;
             Ok(row.map_or_else(SerialFailures::default, |(count, until)| {
                 serial_failures_at(count, until, now_millis())
@@ -1270,36 +1281,45 @@ impl Store for SqliteStore {
     async fn serial_failed(
         &self,
         rut: Rut,
+        from: IpAddr,
         lockout: SerialLockout,
     ) -> Result<SerialFailures, RegistryError> {
         self.write(self.budget(), move |conn, _| {
             let now = now_millis();
-            let count: i64 = conn
+            let forgotten = serial_failures_forgotten_before(now);
+            conn.prepare_cached(
+                "DELETE FROM serial_failures WHERE last_at < ?1 AND locked_until < ?1",
+            )?
+            .execute([forgotten])?;
+            let (rut, from) = (rut.compact(), from.to_string());
+            let (count, until): (i64, i64) = conn
                 .prepare_cached(
-                    "INSERT INTO serial_failures (rut, count, locked_until) VALUES (?1, 1, 0)
-                     ON CONFLICT (rut) DO UPDATE SET count = count + 1
-                     RETURNING count",
+                    "INSERT INTO serial_failures (rut, address, count, locked_until, last_at)
+                     VALUES (?1, ?2, 1, 0, ?3)
+                     ON CONFLICT (rut, address) DO UPDATE SET count = count + 1, last_at = ?3
+                     RETURNING count, locked_until",
                 )?
-                .query_row([rut.compact()], |row| row.get(0))?;
+                .query_row(params![rut, from, now], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })?;
             let lock = lockout.after(u32::try_from(count).unwrap_or(u32::MAX));
-            if !lock.is_zero() {
-                let until = locked_until(now, lock);
-                conn.prepare_cached("UPDATE serial_failures SET locked_until = ?2 WHERE rut = ?1")?
-                    .execute(params![rut.compact(), until])?;
+            if lock.is_zero() {
                 return Ok(counted_failures_at(count, until, now));
             }
-            let until: i64 = conn
-                .prepare_cached("SELECT locked_until FROM serial_failures WHERE rut = ?1")?
-                .query_row([rut.compact()], |row| row.get(0))?;
+            let until = locked_until(now, lock);
+            conn.prepare_cached(
+                "UPDATE serial_failures SET locked_until = ?3 WHERE rut = ?1 AND address = ?2",
+            )?
+            .execute(params![rut, from, until])?;
             Ok(counted_failures_at(count, until, now))
         })
         .await
     }
 
-    async fn serial_passed(&self, rut: Rut) -> Result<(), RegistryError> {
+    async fn serial_passed(&self, rut: Rut, from: IpAddr) -> Result<(), RegistryError> {
         self.write(self.budget(), move |conn, _| {
-            conn.prepare_cached("DELETE FROM serial_failures WHERE rut = ?1")?
-                .execute([rut.compact()])?;
+            conn.prepare_cached("DELETE FROM serial_failures WHERE rut = ?1 AND address = ?2")?
+                .execute(params![rut.compact(), from.to_string()])?;
             Ok(())
         })
         .await
@@ -1828,6 +1848,50 @@ mod tests {
         for reader in readers {
             reader.await.unwrap();
         }
+    }
+
+    /// The table of wrong serials, keyed by RUT and address, does not grow with every
+    /// address that ever tried: a row a day past its last failure and its lock-out goes
+    /// with the next failure counted; a younger one, or one still locked, stays.
+    #[tokio::test]
+    async fn wrong_serials_are_forgotten_a_day_after_their_last_failure_and_lock_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("serials.db");
+        let store = file(&path);
+        let lockout = SerialLockout {
+            every: 3,
+            base: Duration::from_secs(60),
+        };
+        let here: IpAddr = "192.0.2.1".parse().unwrap();
+        store.serial_failed(jorge(), here, lockout).await.unwrap();
+        let now = now_millis();
+        let day = i64::try_from(crate::registry::SERIAL_FAILURES_KEPT.as_millis()).unwrap();
+        let other = Connection::open(&path).unwrap();
+        schema::configure(&other).unwrap();
+        // (address, last failure, locked until)
+        for (address, last, until) in [
+            ("192.0.2.2", now - day - 1000, 0),
+            ("192.0.2.3", now - day + 60_000, 0),
+            ("192.0.2.4", now - 2 * day, now + 60_000),
+        ] {
+            other
+                .execute(
+                    "INSERT INTO serial_failures VALUES ('12345678-5', ?1, 3, ?2, ?3)",
+                    params![address, until, last],
+                )
+                .unwrap();
+        }
+        drop(other);
+        store.serial_failed(jorge(), here, lockout).await.unwrap();
+        let count = |address: &str| {
+            let store = &store;
+            let address: IpAddr = address.parse().unwrap();
+            async move { store.serial_failures(jorge(), address).await.unwrap().count }
+        };
+        assert_eq!(count("192.0.2.1").await, 2);
+        assert_eq!(count("192.0.2.2").await, 0, "forgotten");
+        assert_eq!(count("192.0.2.3").await, 3, "not a day old yet");
+        assert_eq!(count("192.0.2.4").await, 3, "still locked");
     }
 
     #[tokio::test]

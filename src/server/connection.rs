@@ -395,7 +395,7 @@ impl<'a, P: Party> Conversation<'a, P> {
             effects: Effects(Vec::new()),
             lines: Vec::new(),
             finished: false,
-            recorder: Recorder::new(),
+            recorder: Recorder::new(client),
         }
     }
 
@@ -500,7 +500,7 @@ impl<'a, P: Party> Conversation<'a, P> {
                     // Earlier writes first: the operation may read what they wrote.
                     let registry = &self.shared.services.registry;
                     self.recorder.written(registry).await;
-                    let result = run_store_op(registry, op).await;
+                    let result = run_store_op(registry, op, self.client).await;
                     self.step(Input::Stored(result));
                 }
                 Effect::Record(op) => {
@@ -608,9 +608,9 @@ impl<P: Party> Drop for Conversation<'_, P> {
                 Effect::Console(line) => services.console.print(&line),
                 Effect::Store(op) | Effect::Record(op) => {
                     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                        let registry = services.registry.clone();
+                        let (registry, client) = (services.registry.clone(), self.client);
                         runtime.spawn(async move {
-                            run_store_op(&registry, op).await;
+                            run_store_op(&registry, op, client).await;
                         });
                     }
                 }

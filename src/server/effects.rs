@@ -1,8 +1,10 @@
 //! Carries out the conversations' store and hub operations: the one place where a
 //! [`StoreOp`] meets the registry and a [`HubOp`] meets the hub.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
+use super::budget::address_key;
 use crate::console::Console;
 use crate::conversation::events::{AgentEvent, CustomerEvent, SessionId};
 use crate::conversation::{Context, HubOp, HubResult, Policy, StoreFailed, StoreOp, StoreResult};
@@ -36,11 +38,16 @@ struct RecordQueue {
 /// connection with [`RECORDS_AHEAD`] writes queued waits for room.
 pub(crate) struct Recorder {
     queue: Option<Arc<RecordQueue>>,
+    /// The connection's client address (for [`run_store_op`]).
+    client: IpAddr,
 }
 
 impl Recorder {
-    pub(crate) fn new() -> Recorder {
-        Recorder { queue: None }
+    pub(crate) fn new(client: IpAddr) -> Recorder {
+        Recorder {
+            queue: None,
+            client,
+        }
     }
 
     /// Queues `op` behind the connection's earlier writes.
@@ -81,7 +88,7 @@ impl Recorder {
             !std::mem::replace(&mut items.1, true)
         };
         if start {
-            let (queue, registry) = (Arc::clone(queue), registry.clone());
+            let (queue, registry, client) = (Arc::clone(queue), registry.clone(), self.client);
             tokio::spawn(async move {
                 loop {
                     let next = {
@@ -96,7 +103,7 @@ impl Recorder {
                     };
                     match next {
                         Some(Recorded::Op(op)) => {
-                            run_store_op(&registry, op).await;
+                            run_store_op(&registry, op, client).await;
                         }
                         Some(Recorded::Barrier(done)) => {
                             let _ = done.send(());
@@ -141,7 +148,10 @@ impl Services {
 /// This is the only function that calls the registry for the conversations. The registry
 /// works on its own threads and bounds every operation ([`RegistryError::Timeout`]), so a
 /// stalled disk delays only the connection that waits here, and it gets an apology.
-pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResult {
+///
+/// `client` is the connection's client address (after a PROXY header): wrong serials are
+/// counted per RUT and address, keyed as the per-address budgets key it.
+pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp, client: IpAddr) -> StoreResult {
     fn logged<T>(what: &'static str, result: Result<T, RegistryError>) -> Result<T, StoreFailed> {
         result.map_err(|err| {
             tracing::error!(cause = %err, what, "store operation failed");
@@ -221,15 +231,17 @@ pub(crate) async fn run_store_op(registry: &Registry, op: StoreOp) -> StoreResul
         )),
         StoreOp::SerialFailures(rut) => StoreResult::SerialFailures(logged(
             "reading wrong serials",
-            registry.serial_failures(rut).await,
+            registry.serial_failures(rut, address_key(client)).await,
         )),
         StoreOp::SerialFailed { rut, lockout } => StoreResult::SerialFailures(logged(
             "counting a wrong serial",
-            registry.serial_failed(rut, lockout).await,
+            registry
+                .serial_failed(rut, address_key(client), lockout)
+                .await,
         )),
         StoreOp::SerialPassed(rut) => StoreResult::Done(logged(
             "forgetting wrong serials",
-            registry.serial_passed(rut).await,
+            registry.serial_passed(rut, address_key(client)).await,
         )),
         StoreOp::TokenFailures => StoreResult::TokenFailures(logged(
             "reading wrong tokens",

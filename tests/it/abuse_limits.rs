@@ -245,6 +245,56 @@ async fn the_serial_cannot_be_guessed_across_reconnections() {
     }
 }
 
+/// Wrong serials lock the second factor for the address they came from, not for the RUT:
+/// a stranger who knows Jorge's RUT and guesses from 127.0.0.2 locks out only 127.0.0.2,
+/// and Jorge, from 127.0.0.1, still sees his WiFi key with his serial (before, three
+/// wrong guesses a day kept his key locked for as long as the stranger cared to).
+#[tokio::test]
+async fn a_stranger_guessing_the_serial_does_not_lock_its_owner_out() {
+    let server = TestServer::start().await;
+    let stranger = || async {
+        let mut client = TestClient::connect_from(server.customers(), [127, 0, 0, 2].into()).await;
+        client.expect(customer::GREETING).await;
+        client.send(JORGE).await;
+        client.recv_until_contains(customer::HELLO_START).await;
+        client.expect_menu().await;
+        client
+    };
+    let mut guesser = stranger().await;
+    assert_eq!(
+        ask_for_the_wifi_key(&mut guesser).await,
+        customer::ASK_SERIAL
+    );
+    for guess in ["111111111", "222222222", "333333333"] {
+        guesser.send(guess).await;
+    }
+    guesser.expect(&customer::serial_mismatch(2)).await;
+    guesser.expect(&customer::serial_mismatch(1)).await;
+    guesser.expect(&customer::serial_locked_for(1)).await;
+    drop(guesser);
+    let mut again = stranger().await;
+    assert_eq!(
+        ask_for_the_wifi_key(&mut again).await,
+        customer::serial_locked_for(1),
+        "still locked for the stranger's address"
+    );
+    drop(again);
+
+    let mut jorge = server.logged_in(JORGE).await;
+    assert_eq!(ask_for_the_wifi_key(&mut jorge).await, customer::ASK_SERIAL);
+    jorge.send("100200300").await;
+    jorge
+        .expect(&customer::bot(reclamos::registry::demo::WIFI_ANSWER))
+        .await;
+    drop(jorge);
+    // The owner's right serial does not give the stranger new tries.
+    let mut later = stranger().await;
+    assert_eq!(
+        ask_for_the_wifi_key(&mut later).await,
+        customer::serial_locked_for(1)
+    );
+}
+
 /// Taking the session over from another connection does not reset the waiting bound:
 /// the new connection inherits the lines already kept.
 #[tokio::test]

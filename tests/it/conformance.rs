@@ -100,7 +100,7 @@ conformance!(
     list_filters_by_rut_and_state,
     load_customers_are_seeded_idempotently,
     the_nlu_inbox_keeps_reviews_and_bounds_its_rows,
-    wrong_serials_are_counted_per_rut_and_survive_reopening,
+    wrong_serials_are_counted_per_rut_and_address_and_survive_reopening,
     wrong_tokens_are_counted_for_the_server_and_survive_reopening,
     a_request_by_number_is_found_only_for_its_owner,
     a_long_record_is_read_as_its_open_and_latest_requests,
@@ -529,40 +529,68 @@ pub async fn missing_requests_are_not_found(place: &Place) {
     ));
 }
 
-pub async fn wrong_serials_are_counted_per_rut_and_survive_reopening(place: &Place) {
+pub async fn wrong_serials_are_counted_per_rut_and_address_and_survive_reopening(place: &Place) {
     use reclamos::registry::{SerialFailures, SerialLockout};
+    use std::net::IpAddr;
     use std::time::Duration;
     let lockout = SerialLockout {
         every: 3,
         base: Duration::from_secs(60),
     };
+    let (here, there): (IpAddr, IpAddr) =
+        ("192.0.2.7".parse().unwrap(), "2001:db8::".parse().unwrap());
     let registry = place.open().await;
     assert_eq!(
-        registry.serial_failures(jorge()).await.unwrap(),
+        registry.serial_failures(jorge(), here).await.unwrap(),
         SerialFailures::default()
     );
     for count in 1..=2 {
-        let failures = registry.serial_failed(jorge(), lockout).await.unwrap();
+        let failures = registry
+            .serial_failed(jorge(), here, lockout)
+            .await
+            .unwrap();
         assert_eq!(failures.count, count);
         assert!(failures.locked_for.is_zero());
     }
-    let locked = registry.serial_failed(jorge(), lockout).await.unwrap();
+    let locked = registry
+        .serial_failed(jorge(), here, lockout)
+        .await
+        .unwrap();
     assert_eq!(locked.count, 3);
     assert!(locked.locked_for > Duration::from_secs(50), "{locked:?}");
-    // Another RUT is not affected; a new handle (a restart) sees the same.
+    // Another RUT is not affected, nor the same RUT from another address (whoever knows a
+    // RUT cannot lock its owner out); a new handle (a restart) sees the same.
     assert_eq!(
-        registry.serial_failures(claudio()).await.unwrap(),
+        registry.serial_failures(claudio(), here).await.unwrap(),
         SerialFailures::default()
     );
+    assert_eq!(
+        registry.serial_failures(jorge(), there).await.unwrap(),
+        SerialFailures::default()
+    );
+    let elsewhere = registry
+        .serial_failed(jorge(), there, lockout)
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.count, 1, "counted apart");
     drop(registry);
     let reopened = place.open().await;
-    let seen = reopened.serial_failures(jorge()).await.unwrap();
+    let seen = reopened.serial_failures(jorge(), here).await.unwrap();
     assert_eq!(seen.count, 3);
     assert!(seen.locked_for > Duration::from_secs(50), "{seen:?}");
-    // A right serial forgets them.
-    reopened.serial_passed(jorge()).await.unwrap();
+    // A right serial forgets the wrong ones from its address only.
+    reopened.serial_passed(jorge(), there).await.unwrap();
     assert_eq!(
-        reopened.serial_failures(jorge()).await.unwrap(),
+        reopened.serial_failures(jorge(), there).await.unwrap(),
+        SerialFailures::default()
+    );
+    assert_eq!(
+        reopened.serial_failures(jorge(), here).await.unwrap().count,
+        3
+    );
+    reopened.serial_passed(jorge(), here).await.unwrap();
+    assert_eq!(
+        reopened.serial_failures(jorge(), here).await.unwrap(),
         SerialFailures::default()
     );
 }

@@ -492,6 +492,11 @@ async fn a_chat_that_ends_during_the_prompt_lets_the_new_connection_in() {
     new.send("3").await;
     new.expect(&to_customer::enqueued(1)).await;
     let jorge: Rut = JORGE.parse().unwrap();
-    let failures = server.registry().serial_failures(jorge).await.unwrap();
+    let loopback = std::net::IpAddr::from([127, 0, 0, 1]);
+    let failures = server
+        .registry()
+        .serial_failures(jorge, loopback)
+        .await
+        .unwrap();
     assert_eq!(failures.count, 0);
 }

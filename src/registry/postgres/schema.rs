@@ -109,6 +109,19 @@ pub const MIGRATIONS: &[&str] = &[
         locked_until BIGINT NOT NULL           -- milliseconds since the epoch; 0: not locked
     );
     ",
+    // Version 6: wrong serials per RUT and client address (as in SQLite).
+    "
+    DROP TABLE serial_failures;
+    CREATE TABLE serial_failures (
+        rut          TEXT NOT NULL,
+        address      TEXT NOT NULL,            -- the client's address (IPv6: its /64)
+        count        BIGINT NOT NULL,
+        locked_until BIGINT NOT NULL,          -- milliseconds since the epoch; 0: not locked
+        last_at      BIGINT NOT NULL,          -- milliseconds since the epoch
+        PRIMARY KEY (rut, address)
+    );
+    CREATE INDEX serial_failures_by_last ON serial_failures (last_at);
+    ",
 ];
 
 /// The schema version this program writes and expects.

@@ -23,6 +23,7 @@
 //!   whole cache (reads then go to the database, or fail while it is away). The cluster
 //!   issue can replace the poll by `LISTEN`/`NOTIFY` behind the same [`ChangeFeed`] seam.
 
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -36,10 +37,10 @@ use super::schema;
 use crate::nlu::Intent;
 use crate::registry::cache::{Account, Cache, CacheCounts};
 use crate::registry::{
-    counted_failures_at, demo, locked_until, serial_failures_at, Customer, HistoryEntry,
-    InboxEntry, InboxMessage, InboxRetention, RegistryError, Request, RequestFilter, RequestId,
-    RequestState, Review, SerialFailures, SerialLockout, Store, StoreConfig, TokenFailures,
-    TokenLockout, TranscriptLine, ACCOUNT_REQUESTS, FLUSH_EVERY,
+    counted_failures_at, demo, locked_until, serial_failures_at, serial_failures_forgotten_before,
+    Customer, HistoryEntry, InboxEntry, InboxMessage, InboxRetention, RegistryError, Request,
+    RequestFilter, RequestId, RequestState, Review, SerialFailures, SerialLockout, Store,
+    StoreConfig, TokenFailures, TokenLockout, TranscriptLine, ACCOUNT_REQUESTS, FLUSH_EVERY,
 };
 use crate::rut::Rut;
 
@@ -915,13 +916,22 @@ impl Store for PgStore {
         Ok(usize::try_from(kept).unwrap_or(usize::MAX))
     }
 
-    async fn serial_failures(&self, rut: Rut) -> Result<SerialFailures, RegistryError> {
+    async fn serial_failures(
+        &self,
+        rut: Rut,
+        from: IpAddr,
+    ) -> Result<SerialFailures, RegistryError> {
         let client = self.client().await?;
         let statement = client
-            .prepare_cached("SELECT count, locked_until FROM serial_failures WHERE rut = $1")
+            .prepare_cached(
+                "SELECT count, locked_until FROM serial_failures WHERE rut = $1 AND address = $2",
+            )
             .await?;
         Ok(
-            match client.query_opt(&statement, &[&rut.compact()]).await? {
+            match client
+                .query_opt(&statement, &[&rut.compact(), &from.to_string()])
+                .await?
+            {
                 Some(row) => serial_failures_at(row.try_get(0)?, row.try_get(1)?, now_millis()),
                 None => SerialFailures::default(),
             },
@@ -931,20 +941,30 @@ impl Store for PgStore {
     async fn serial_failed(
         &self,
         rut: Rut,
+        from: IpAddr,
         lockout: SerialLockout,
     ) -> Result<SerialFailures, RegistryError> {
         let now = now_millis();
+        let (rut, from) = (rut.compact(), from.to_string());
         let client = self.client().await?;
+        let forget = client
+            .prepare_cached("DELETE FROM serial_failures WHERE last_at < $1 AND locked_until < $1")
+            .await?;
+        client
+            .execute(&forget, &[&serial_failures_forgotten_before(now)])
+            .await?;
         // One statement per step, each atomic: the count goes up, then the lock-out its
         // new value asks for (a concurrent failure can only lengthen it).
         let count_up = client
             .prepare_cached(
-                "INSERT INTO serial_failures (rut, count, locked_until) VALUES ($1, 1, 0)
-                 ON CONFLICT (rut) DO UPDATE SET count = serial_failures.count + 1
+                "INSERT INTO serial_failures (rut, address, count, locked_until, last_at)
+                 VALUES ($1, $2, 1, 0, $3)
+                 ON CONFLICT (rut, address)
+                 DO UPDATE SET count = serial_failures.count + 1, last_at = $3
                  RETURNING count, locked_until",
             )
             .await?;
-        let row = client.query_one(&count_up, &[&rut.compact()]).await?;
+        let row = client.query_one(&count_up, &[&rut, &from, &now]).await?;
         let count: i64 = row.try_get(0)?;
         let mut until: i64 = row.try_get(1)?;
         let lock = lockout.after(u32::try_from(count).unwrap_or(u32::MAX));
@@ -952,21 +972,23 @@ impl Store for PgStore {
             until = locked_until(now, lock);
             let lock_out = client
                 .prepare_cached(
-                    "UPDATE serial_failures SET locked_until = GREATEST(locked_until, $2)
-                     WHERE rut = $1",
+                    "UPDATE serial_failures SET locked_until = GREATEST(locked_until, $3)
+                     WHERE rut = $1 AND address = $2",
                 )
                 .await?;
-            client.execute(&lock_out, &[&rut.compact(), &until]).await?;
+            client.execute(&lock_out, &[&rut, &from, &until]).await?;
         }
         Ok(counted_failures_at(count, until, now))
     }
 
-    async fn serial_passed(&self, rut: Rut) -> Result<(), RegistryError> {
+    async fn serial_passed(&self, rut: Rut, from: IpAddr) -> Result<(), RegistryError> {
         let client = self.client().await?;
         let statement = client
-            .prepare_cached("DELETE FROM serial_failures WHERE rut = $1")
+            .prepare_cached("DELETE FROM serial_failures WHERE rut = $1 AND address = $2")
             .await?;
-        client.execute(&statement, &[&rut.compact()]).await?;
+        client
+            .execute(&statement, &[&rut.compact(), &from.to_string()])
+            .await?;
         Ok(())
     }
 
