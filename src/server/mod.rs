@@ -380,11 +380,12 @@ struct Door {
     refusal_log: [WarnThrottle; 3],
 }
 
-/// What [`Door::refusal_log`]'s throttles are for, in their order.
+/// What [`Door::refusal_log`]'s throttles are for, in their order (as [`Denied`] says it;
+/// a budget's refusal names its budget).
 const REFUSAL_CAUSES: [&str; 3] = [
-    "every connection slot is taken",
-    "this address has all the connections it may have",
-    "this address has spent its connection budget",
+    "the port is full",
+    "too many connections from this address are not logged in",
+    "a per-address budget ran out",
 ];
 
 /// Refused connections answered at once (each bounded by the write timeout).
@@ -574,6 +575,12 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_held_back_refusals_are_named_as_the_refusals_are() {
+        assert_eq!(REFUSAL_CAUSES[0], Denied::Busy.to_string());
+        assert_eq!(REFUSAL_CAUSES[1], Denied::AddressFull.to_string());
+    }
 
     /// Every connection's task holds `admit`'s future for as long as the connection lives.
     /// The futures of the rare paths (the PROXY header, the TLS handshake, a refusal) made

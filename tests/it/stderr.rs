@@ -130,5 +130,5 @@ async fn warnings_held_back_are_reported_without_a_later_one() {
     assert_eq!(refused, 1, "{log:#?}");
     let reported = reported.unwrap_or_else(|| panic!("no report of the two held back: {log:#?}"));
     assert!(reported.contains("connections refused"), "{reported}");
-    assert!(reported.contains("connection budget"), "{reported}");
+    assert!(reported.contains("budget ran out"), "{reported}");
 }
