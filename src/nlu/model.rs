@@ -90,6 +90,12 @@ const ACTION_WISHES: &[&str] = &[
     "desconectar",
     "desconectes",
 ];
+/// Words between a negator and the wish it negates that do not count toward its reach of
+/// three words: pronouns and the "ir a" future ("no me lo vayan a cortar").
+const NEGATION_REACH_SKIPS: &[&str] = &[
+    "me", "te", "le", "les", "lo", "la", "los", "las", "nos", "se", "vayan", "vaya", "vayas",
+    "van", "vas", "a",
+];
 /// Function words that are no evidence of what a clause asks for.
 const STOPWORDS: [&str; 34] = [
     "que", "de", "la", "el", "los", "las", "un", "una", "y", "o", "a", "en", "con", "por", "para",
@@ -707,9 +713,14 @@ impl YamlClassifier {
         for clause in &mut clauses {
             clause.negated = clause.tokens.iter().enumerate().any(|(j, t)| {
                 NEGATORS.contains(&t.raw)
-                    && clause.tokens[j + 1..].iter().take(3).any(|n| {
-                        ACTION_WISHES.contains(&n.raw) || self.desire.iter().any(|d| *d == n.stem)
-                    })
+                    && clause.tokens[j + 1..]
+                        .iter()
+                        .filter(|n| !NEGATION_REACH_SKIPS.contains(&n.raw))
+                        .take(3)
+                        .any(|n| {
+                            ACTION_WISHES.contains(&n.raw)
+                                || self.desire.iter().any(|d| *d == n.stem)
+                        })
             });
         }
         // A clause that asks for something outweighs clauses that describe the problem

@@ -493,6 +493,10 @@ fn service_words_alone_and_negated_actions_ask_for_nothing() {
         ("no me corten el internet", Intent::Fallback),
         ("no me apaguen el router porfa", Intent::Fallback),
         ("no reseteen el deco", Intent::Fallback),
+        // The "ir a" future between the negation and the wish (four blind probe sets had
+        // "no me vayan a cortar ...").
+        ("no nos vayan a desconectar el cable", Intent::Fallback),
+        ("ojo que no me lo vayan a apagar", Intent::Fallback),
         ("cuanto cuesta el plan de fibra de 1 giga", Intent::Fallback),
         ("donde queda la oficina mas cercana", Intent::Fallback),
     ]);
@@ -508,6 +512,10 @@ fn negation_without_a_comma_and_a_trailing_contrast_word() {
         (
             "no me reinicien nada pasenme con alguien",
             Intent::ContactarEjecutivo,
+        ),
+        (
+            "no me vayan a cortar nada, reinicien el modem no mas",
+            Intent::ReiniciarServicios,
         ),
         ("quiero salir ahora", Intent::Salir),
     ]);
