@@ -2434,17 +2434,16 @@ fn valid_name(text: &str) -> Result<String, BadName> {
         && name
             .chars()
             .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.'));
-    let sentence = || {
-        name.split([' ', '\'', '-', '.'])
-            .any(|word| NOT_IN_NAMES.contains(&nlu::text::normalize(word).trim()))
-    };
+    let sentence = name
+        .split([' ', '\'', '-', '.'])
+        .any(|word| NOT_IN_NAMES.contains(&nlu::text::normalize(word).trim()));
     let words = name
         .split(' ')
         .filter(|word| !NAME_PARTICLES.contains(&word.to_lowercase().as_str()))
         .count();
     // A sentence is told so even with a digit or too many words in it ("me cobraron 2
     // veces"): what it lacks is not letters but a name.
-    if sentence() {
+    if sentence {
         Err(BadName::Sentence)
     } else if !letters {
         Err(BadName::NotLetters)
