@@ -475,6 +475,12 @@ impl Hub {
                 .filter(|entry| entry.agent.is_none())
                 .map(|entry| {
                     entry.waiting_since = Some((now, entry.position));
+                    // Served at once, the hand-off's line says it all.
+                    out.push(Delivery::Console(protocol::console::queued(
+                        &entry.ticket.name,
+                        entry.ticket.request,
+                        entry.position,
+                    )));
                     entry.position
                 });
             Enqueued {
@@ -566,6 +572,13 @@ impl Hub {
                 .and_then(|c| c.agent)
                 .ok_or(HubError::NotChatting)?;
             let entry = state.customers.remove(&key).ok_or(HubError::NotChatting)?;
+            // Before the hand-off it may allow: the console tells them in their order.
+            if let Some(a) = state.agents.get(&agent) {
+                out.push(Delivery::Console(protocol::console::customer_ended_chat(
+                    &entry.ticket.name,
+                    &a.name,
+                )));
+            }
             self.release(&mut state, agent, &entry, false, &mut out);
             self.dispatch(&mut state, &mut out, Instant::now());
         }
@@ -660,6 +673,16 @@ impl Hub {
             let Some(agent) = state.agents.remove(&session) else {
                 return;
             };
+            // The console first, in the order they were assigned (before the hand-offs the
+            // requeue may allow).
+            for customer in &agent.chats {
+                if let Some(entry) = state.customers.get(customer) {
+                    out.push(Delivery::Console(protocol::console::requeued(
+                        &entry.ticket.name,
+                        &agent.name,
+                    )));
+                }
+            }
             // Requeue in the order they were assigned, ahead of everyone waiting.
             for customer in agent.chats.iter().rev() {
                 if let Some(entry) = state.customers.get_mut(customer) {
@@ -797,6 +820,11 @@ impl Hub {
                 .customers
                 .remove(&customer)
                 .ok_or(HubError::NoCustomer)?;
+            // Before the hand-off it may allow: the console tells them in their order.
+            out.push(Delivery::Console(protocol::console::agent_closed_chat(
+                &name,
+                &customer.ticket.name,
+            )));
             out.push(Delivery::Customer(
                 customer.ticket.outbox.clone(),
                 CustomerEvent::ChatEnded {
@@ -1088,6 +1116,52 @@ mod tests {
         hub.customer_gone(second);
         assert_eq!(logins(&hub), 0);
         assert_eq!(login(&hub, 12_345_678, first), None);
+    }
+
+    /// The console tells the queue's and the chats' events in the order they happen: a
+    /// close, an end or an executive leaving comes before the hand-off it allows (a black-box
+    /// test saw "redirigido" first, as if an executive of capacity 1 had two customers).
+    #[test]
+    fn the_console_says_the_cause_before_the_hand_off_it_allows() {
+        let console = Console::capture();
+        let hub = Hub::new(1, console.clone());
+        let (ana, _ana_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", ana).unwrap();
+        let mut customers = Vec::new();
+        for id in 1..=4 {
+            let (outbox, rx) = party();
+            customers.push(rx);
+            hub.enqueue(ticket(id, outbox));
+        }
+        hub.agent_closes(SessionId(100), SessionId(1), None)
+            .unwrap();
+        hub.customer_ends_chat(SessionId(2)).unwrap();
+        let (eva, _eva_rx) = party();
+        hub.agent_join(SessionId(101), "Eva", eva).unwrap();
+        hub.agent_gone(SessionId(100));
+        let lines: Vec<String> = console
+            .lines()
+            .into_iter()
+            .map(|l| l.trim_start_matches(crate::console::PREFIX).to_string())
+            .collect();
+        let name = |id: u64| format!("Cliente {id}");
+        assert_eq!(
+            lines,
+            [
+                protocol::console::agent_connected("Ana"),
+                protocol::console::assigned(&name(1), "Ana"),
+                protocol::console::queued(&name(2), 2, 1),
+                protocol::console::queued(&name(3), 3, 2),
+                protocol::console::queued(&name(4), 4, 3),
+                protocol::console::agent_closed_chat("Ana", &name(1)),
+                protocol::console::assigned(&name(2), "Ana"),
+                protocol::console::customer_ended_chat(&name(2), "Ana"),
+                protocol::console::assigned(&name(3), "Ana"),
+                protocol::console::agent_connected("Eva"),
+                protocol::console::assigned(&name(4), "Eva"),
+                protocol::console::requeued(&name(3), "Ana"),
+            ]
+        );
     }
 
     #[test]

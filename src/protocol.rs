@@ -1046,13 +1046,23 @@ pub mod console {
         )
     }
 
-    /// A customer left the queue without being served (`idle`: they waited past the idle
-    /// limit without writing); the request is being closed.
-    pub fn left_queue(customer: &str, request: impl Display, idle: bool) -> String {
-        let how = if idle {
-            "por inactividad"
-        } else {
-            "por su cuenta"
+    /// How a customer left the queue without being served.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum QueueExit {
+        /// They asked to ("cancelar").
+        Asked,
+        /// They waited past the idle limit without writing.
+        Idle,
+        /// Their connection ended.
+        Disconnected,
+    }
+
+    /// A customer left the queue without being served; the request is being closed.
+    pub fn left_queue(customer: &str, request: impl Display, how: QueueExit) -> String {
+        let how = match how {
+            QueueExit::Asked => "por su cuenta",
+            QueueExit::Idle => "por inactividad",
+            QueueExit::Disconnected => "al desconectarse",
         };
         format!("Cliente {customer} dejó la fila de espera {how} (solicitud {request}).")
     }

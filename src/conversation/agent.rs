@@ -371,10 +371,12 @@ impl AgentConversation {
             // Only customers wait in the queue.
             Input::QueueIdle { .. } => phase,
             Input::Disconnected => {
-                out.hub(HubOp::AgentGone);
-                if let Phase::Ready { name } | Phase::Pending { name, .. } = &phase {
+                // The console before the hub, which requeues the executive's customers
+                // (and may hand them to others) with lines of its own.
+                if let Some(name) = phase.name() {
                     out.console(protocol::console::agent_disconnected(name));
                 }
+                out.hub(HubOp::AgentGone);
                 Phase::Closed
             }
         };
@@ -774,6 +776,7 @@ impl Desk {
                     return Phase::Ready { name };
                 }
                 if self.has_left(chat.customer) {
+                    out.console(protocol::console::agent_closed_chat(&name, &chat.name));
                     self.closed(&chat, out);
                     return Phase::Ready { name };
                 }
@@ -954,11 +957,9 @@ impl Desk {
                 match closed {
                     // `NoCustomer`: the customer left after the history entry was written
                     // (the notice of it comes after this result); the close is done.
-                    Ok(_) => {
-                        out.console(protocol::console::agent_closed_chat(&name, &chat.name));
-                        self.closed(&chat, out);
-                    }
-                    Err(HubError::NoCustomer) => self.closed(&chat, out),
+                    // The hub said it on the console (before the hand-off the close may
+                    // allow).
+                    Ok(_) | Err(HubError::NoCustomer) => self.closed(&chat, out),
                     Err(err) => out.send(say::close_failed(say::hub_refusal(&err))),
                 }
                 Phase::Ready { name }

@@ -13,6 +13,7 @@ use super::{
 use crate::names;
 use crate::nlu::review;
 use crate::nlu::{self, Decision, Intent, Prediction, Topic};
+use crate::protocol::console::QueueExit;
 use crate::protocol::{self, customer as say, history, BOT_NAME};
 use crate::registry::{
     Customer, InboxMessage, InboxOutcome, Request, RequestId, RequestState, SerialFailures,
@@ -1605,14 +1606,6 @@ impl Session {
                 })
             }
             (Pending::Enqueue { request }, HubResult::Enqueued(enqueued)) => {
-                // Served at once: the hub's hand-off line says it all.
-                if let Some(customer) = self.customer.as_ref().filter(|_| !enqueued.served) {
-                    out.console(protocol::console::queued(
-                        &customer.name,
-                        request,
-                        enqueued.position,
-                    ));
-                }
                 out.send(say::enqueued(enqueued.position));
                 if enqueued.agents_online == 0 {
                     out.send(say::no_agents(request));
@@ -1646,11 +1639,11 @@ impl Session {
                     out.record(bot_note(request, why));
                     out.store(close_request(request));
                     if let Some(customer) = &self.customer {
-                        out.console(protocol::console::left_queue(
-                            &customer.name,
-                            request,
-                            idle.is_some(),
-                        ));
+                        let how = match idle {
+                            Some(_) => QueueExit::Idle,
+                            None => QueueExit::Asked,
+                        };
+                        out.console(protocol::console::left_queue(&customer.name, request, how));
                     }
                     Phase::Pending(Pending::CloseAbandoned { request, idle })
                 }
@@ -1708,12 +1701,6 @@ impl Session {
             (Pending::EndChat { request, agent }, HubResult::ChatEnded(ended)) => {
                 if ended.is_ok() {
                     out.record(bot_note(request, history::ENDED_CHAT));
-                    if let Some(customer) = &self.customer {
-                        out.console(protocol::console::customer_ended_chat(
-                            &customer.name,
-                            &agent,
-                        ));
-                    }
                 }
                 out.send(say::chat_left(&agent));
                 menu(out)
@@ -1784,9 +1771,6 @@ impl Session {
                     author: Cow::Borrowed(BOT_NAME),
                     text: Cow::Owned(history::agent_left(&agent)),
                 });
-                if let Some(customer) = &self.customer {
-                    out.console(protocol::console::requeued(&customer.name, &agent));
-                }
                 out.send(say::agent_left(&agent));
                 // A new stay in the queue: the previous executive read what was kept.
                 self.backlog = Backlog::default();
@@ -1841,10 +1825,19 @@ impl Session {
         if let Phase::AwaitResume { customer, .. } = &phase {
             out.console(protocol::console::resume_abandoned(&customer.name));
         }
-        leave(phase, history::DISCONNECTED, out);
+        // The console before the hub: leaving a chat may hand the executive the next
+        // customer, whose line must come after this one's.
         if let Some(customer) = self.customer.as_ref().filter(|_| !self.taken_over) {
+            if let Some(request) = waiting_request(&phase) {
+                out.console(protocol::console::left_queue(
+                    &customer.name,
+                    request,
+                    QueueExit::Disconnected,
+                ));
+            }
             out.console(protocol::console::customer_disconnected(&customer.name));
         }
+        leave(phase, history::DISCONNECTED, out);
         Phase::Closed
     }
 }
@@ -1860,18 +1853,29 @@ fn chat_so_far(lines: &[ChatLine], out: &mut Effects) {
     }
 }
 
-/// Leaves the hub (harmless when not in it) and records `why` on a request in the queue
-/// or a chat.
-fn leave(phase: Phase, why: &'static str, out: &mut Effects) {
-    out.hub(HubOp::CustomerGone);
+/// The contact request of a customer waiting in the queue (or about to).
+fn waiting_request(phase: &Phase) -> Option<RequestId> {
     match phase {
-        // Nobody took the request: it is closed, saying why.
         Phase::Queued { request, .. }
         | Phase::Pending(
             Pending::Enqueue { request }
             | Pending::LeaveQueue { request, .. }
             | Pending::QueuedSays { request, .. },
-        ) => close_abandoned(request, why, out),
+        ) => Some(*request),
+        _ => None,
+    }
+}
+
+/// Leaves the hub (harmless when not in it) and records `why` on a request in the queue
+/// or a chat.
+fn leave(phase: Phase, why: &'static str, out: &mut Effects) {
+    out.hub(HubOp::CustomerGone);
+    if let Some(request) = waiting_request(&phase) {
+        // Nobody took the request: it is closed, saying why.
+        close_abandoned(request, why, out);
+        return;
+    }
+    match phase {
         // An executive has it: it stays as the executive left it.
         Phase::Chatting { request, .. }
         | Phase::Pending(Pending::ChatSays { request, .. } | Pending::EndChat { request, .. }) => {
