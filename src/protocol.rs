@@ -69,12 +69,12 @@ pub mod customer {
         bot!("Demasiados intentos fallidos. Por seguridad cerramos la conexión.");
     /// A name the server's voices use (or a look-alike of one) while registering.
     pub const NAME_RESERVED: &str = bot!("Ese nombre está reservado para el sistema. Escriba su nombre completo, o ingrese otro RUT.");
-    /// A name with digits or symbols while registering.
+    /// A name with digits or symbols, or fewer than two letters, while registering.
     pub const NAME_HINT: &str =
-        bot!("Escriba su nombre completo (solo letras), o ingrese otro RUT.");
+        bot!("Escriba su nombre completo (nombre y apellido, solo letras), o ingrese otro RUT.");
     /// A name with more words than a name has while registering.
     pub const NAME_TOO_LONG: &str = bot!(
-        "Ese nombre es demasiado largo: escriba su nombre y sus apellidos, o ingrese otro RUT."
+        "Ese nombre tiene demasiadas palabras: escriba solo su nombre y sus apellidos, o ingrese otro RUT."
     );
     /// A greeting or a sentence at the name prompt ("me cobraron dos veces"): the
     /// customer is told why the bot cannot help yet.

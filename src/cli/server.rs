@@ -367,6 +367,7 @@ pub fn main(args: ServerArgs) -> anyhow::Result<ExitCode> {
     ));
     if let (Some(undo), Some(lock)) = (undo, &db_lock) {
         if served.is_err() && !listening {
+            tracing::info!(path = %undo.path.display(), "removing the new registry: the server did not start");
             undo.undo(lock);
         }
     }

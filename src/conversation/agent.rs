@@ -1177,6 +1177,10 @@ fn open_requests(chat: &ChatInfo, requests: &[Request], out: &mut Effects) {
 /// The last lines of a requeued customer's chat with their previous executive.
 fn previous_chat(agent: &str, lines: &[TranscriptLine], out: &mut Effects) {
     const SHOWN: usize = 30;
+    // Nothing was said: no header over nothing.
+    if lines.is_empty() {
+        return;
+    }
     out.send(say::previous_chat(agent, lines.len()));
     for line in &lines[lines.len().saturating_sub(SHOWN)..] {
         out.send(say::transcript_line(

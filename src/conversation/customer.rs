@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::events::{
     ChatLine, CustomerEvent, OpenChat, Reason, RequestChange, Routed, Takeover, WaitEstimate,
 };
@@ -2430,11 +2432,16 @@ enum BadName {
     Sentence,
 }
 
-/// The name in `text` with its spaces collapsed, or why it is not one.
+/// The name in `text` (composed: an accent typed as a separate mark joins its letter) with
+/// its spaces collapsed, or why it is not one.
 fn valid_name(text: &str) -> Result<String, BadName> {
-    let name = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let letters = name.chars().count() >= 2
-        && name.chars().any(char::is_alphabetic)
+    let name = text
+        .nfc()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let letters = name.chars().filter(|c| c.is_alphabetic()).count() >= 2
         && name
             .chars()
             .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '-' | '.'));
@@ -2473,6 +2480,9 @@ const NAME_PARTICLES: &[&str] = &[
 /// again instead of being registered under it ("de", "del", "la", "los" stay: "María de
 /// la Luz").
 const NOT_IN_NAMES: &[&str] = &[
+    // The console's words ("Cliente Juan Pérez desconectado conectado.").
+    "conectado",
+    "desconectado",
     "hola",
     "buenas",
     "buenos",

@@ -113,7 +113,8 @@ fn parse_key(key: char, in_group: bool) -> Option<Key> {
 /// The keys, shown first and after a key that means nothing.
 pub const HELP: &str =
     "teclas: 1 revisar_atenciones, 2 reiniciar_servicios, 3 contactar_ejecutivo, \
-                        4 salir, f nlu_fallback, s saltar, q terminar";
+                        4 salir, f nlu_fallback, s saltar (no se vuelve a mostrar), \
+                        q terminar (lo no visto queda para después)";
 /// What [`HELP`] adds inside a group of several messages.
 const HELP_GROUP: &str = ", m uno por uno";
 /// The whole output when no message waits for review.

@@ -145,7 +145,7 @@ pub enum Spent {
 
 /// A budget ran out for an address: what, and when the next attempt may succeed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("{spent:?} budget spent for this address; retry after {retry_after:?}")]
+#[error("{spent:?} budget spent for this address; retry after {}s", retry_after.as_secs_f64().ceil())]
 pub struct Refusal {
     /// The budget that ran out.
     pub spent: Spent,

@@ -22,6 +22,7 @@ use reclamos::protocol::{
 use reclamos::registry::demo::{WIFI_ANSWER, WIFI_REQUEST};
 use reclamos::registry::{
     Customer, HistoryEntry, Request, RequestState, SerialFailures, TokenFailures, TokenLockout,
+    TranscriptLine,
 };
 use reclamos::rut::Rut;
 
@@ -1725,6 +1726,40 @@ fn the_executive_keeps_its_own_list_of_chats() {
     assert!(desk.conv().chats().is_empty());
     desk.line(":restart");
     assert_eq!(desk.lines(), [to_agent::needs_customer(":restart")]);
+}
+
+/// A customer requeued by an executive who left is handed over with that chat's last
+/// lines; when nothing was said there is no header over nothing (a black-box test saw
+/// "Conversación anterior con el ejecutivo Fito (0 mensajes):" and nothing under it).
+#[test]
+fn a_previous_chat_is_shown_only_when_something_was_said() {
+    for (said, header) in [(0, false), (2, true)] {
+        let mut desk = Desk::logged_in();
+        desk.step(Input::Event(AgentEvent::Assigned {
+            chat: chat(10, "Jorge Sandoval", 9),
+            backlog: WaitingLines::default(),
+            reason: Reason::default(),
+            previous_agent: Some("Fito".into()),
+        }));
+        desk.step(Input::Stored(StoreResult::Requests(Ok(Vec::new()))));
+        assert_eq!(
+            desk.out.0.last(),
+            Some(&Effect::Store(StoreOp::Transcript(9)))
+        );
+        let lines = (0..said)
+            .map(|i| TranscriptLine {
+                at: Utc::now(),
+                speaker: "Fito".into(),
+                text: format!("línea {i}"),
+            })
+            .collect();
+        desk.step(Input::Stored(StoreResult::Transcript(Ok(lines))));
+        let shown = desk
+            .lines()
+            .contains(&to_agent::previous_chat("Fito", said).as_str());
+        assert_eq!(shown, header, "{said} lines: {:?}", desk.lines());
+        assert!(desk.lines().contains(&to_agent::CHAT_HINT));
+    }
 }
 
 #[test]

@@ -36,6 +36,18 @@ fn names() {
     );
     assert_eq!(valid_name("\u{1b}[2J"), Err(BadName::NotLetters));
     assert_eq!(valid_name("12.345.678"), Err(BadName::NotLetters));
+    // Two letters at least; punctuation alone does not make a name.
+    assert_eq!(valid_name("J."), Err(BadName::NotLetters));
+    assert_eq!(valid_name("O'"), Err(BadName::NotLetters));
+    // An accent typed as a separate mark (e + U+0301) is the accented letter.
+    assert_eq!(
+        valid_name("Jose\u{301} Pe\u{301}rez"),
+        Ok("José Pérez".into())
+    );
+    assert_eq!(
+        valid_name("Juan Pérez desconectado"),
+        Err(BadName::Sentence)
+    );
     assert_eq!(
         valid_name("Ana Beatriz Carla Daniela Elena Fernanda Gabriela Pérez"),
         Err(BadName::TooLong)
