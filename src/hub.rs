@@ -684,6 +684,7 @@ impl Hub {
                 }
             }
             // Requeue in the order they were assigned, ahead of everyone waiting.
+            let agents_online = state.agents.len();
             for customer in agent.chats.iter().rev() {
                 if let Some(entry) = state.customers.get_mut(customer) {
                     entry.agent = None;
@@ -692,6 +693,7 @@ impl Hub {
                         entry.ticket.outbox.clone(),
                         CustomerEvent::AgentLeft {
                             agent: agent.name.clone(),
+                            agents_online,
                         },
                     ));
                     state.queue.push_front(*customer);
@@ -1589,7 +1591,8 @@ mod tests {
             received(&mut new),
             [
                 CustomerEvent::AgentLeft {
-                    agent: "Ana".into()
+                    agent: "Ana".into(),
+                    agents_online: 0,
                 },
                 CustomerEvent::QueuePosition(1)
             ]
@@ -1618,7 +1621,8 @@ mod tests {
             received(&mut first_rx),
             [
                 CustomerEvent::AgentLeft {
-                    agent: "Ana".into()
+                    agent: "Ana".into(),
+                    agents_online: 0,
                 },
                 CustomerEvent::QueuePosition(1)
             ]

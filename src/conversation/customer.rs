@@ -1767,13 +1767,20 @@ impl Session {
                 }
                 phase
             }
-            CustomerEvent::AgentLeft { agent } => {
+            CustomerEvent::AgentLeft {
+                agent,
+                agents_online,
+            } => {
                 out.record(StoreOp::AppendHistory {
                     request,
                     author: Cow::Borrowed(BOT_NAME),
                     text: Cow::Owned(history::agent_left(&agent)),
                 });
                 out.send(say::agent_left(&agent));
+                // Nobody left to take them: said as on joining, with the way out.
+                if agents_online == 0 {
+                    out.send(say::no_agents(request));
+                }
                 // A new stay in the queue: the previous executive read what was kept.
                 self.backlog = Backlog::default();
                 Phase::Queued {

@@ -90,6 +90,8 @@ pub enum CustomerEvent {
     AgentLeft {
         /// The executive's display name.
         agent: String,
+        /// Executives still connected (none: the customer is told, as on joining).
+        agents_online: usize,
     },
 }
 

@@ -636,6 +636,7 @@ fn an_executive_leaving_mid_chat_is_recorded_and_told() {
     }));
     bot.step(Input::Event(CustomerEvent::AgentLeft {
         agent: "JuanPerez".into(),
+        agents_online: 1,
     }));
     assert_eq!(
         bot.out.0[0],
@@ -646,6 +647,19 @@ fn an_executive_leaving_mid_chat_is_recorded_and_told() {
         })
     );
     assert_eq!(bot.lines(), [to_customer::agent_left("JuanPerez")]);
+    // The last executive leaving: the customer hears that nobody is connected, and how
+    // to leave, as on joining (a black-box test heard only "primero en la fila").
+    bot.step(Input::Event(CustomerEvent::Assigned {
+        agent: "Ana".into(),
+    }));
+    bot.step(Input::Event(CustomerEvent::AgentLeft {
+        agent: "Ana".into(),
+        agents_online: 0,
+    }));
+    assert_eq!(
+        bot.lines(),
+        [to_customer::agent_left("Ana"), to_customer::no_agents(9)]
+    );
 }
 
 #[test]

@@ -306,6 +306,9 @@ async fn executive_disconnect_requeues_the_customer_at_the_head() {
     agent.recv_until_contains(to_agent::CHAT_HINT).await;
     drop(agent);
     first.expect(&to_customer::agent_left("JuanPerez")).await;
+    // The last executive left: the customer hears it, as on joining.
+    let nobody = first.recv().await;
+    assert!(nobody.starts_with(to_customer::NO_AGENTS_START), "{nobody}");
     first.expect(&to_customer::queue_position(1)).await;
     second.expect(&to_customer::moved_back(2)).await;
     server
