@@ -291,7 +291,9 @@ impl CustomerConversation {
         let text = line.trim();
         match &self.phase {
             Phase::Menu => {
-                !text.is_empty() && nlu::menu_number(text).is_none() && menu_word(text).is_none()
+                text.chars().any(char::is_alphabetic)
+                    && nlu::menu_number(text).is_none()
+                    && menu_word(text).is_none()
             }
             Phase::AwaitSerial { .. } => !nlu::is_cancel(text) && !looks_like_serial(text),
             Phase::Clarify { .. } | Phase::Confirm { .. } => {
@@ -684,6 +686,17 @@ impl Session {
                 return Phase::Menu;
             }
             None => {}
+        }
+        // Digits and signs without a word are not free text: a request's number, or
+        // nothing the bot can act on ("2 2", "2222" asked for an executive).
+        if !text.chars().any(char::is_alphabetic) {
+            self.just_restarted = false;
+            if let Some(number) = nlu::request_number(text) {
+                return self.show_request(number, out);
+            }
+            out.send(say::NOT_UNDERSTOOD);
+            show_menu(out);
+            return Phase::Menu;
         }
         self.free_text(text, prediction, out)
     }

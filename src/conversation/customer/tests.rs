@@ -121,7 +121,8 @@ fn the_classifier_is_asked_only_when_its_answer_is_used() {
         (Phase::Menu, "quiero ver mis reclamos", true),
         (Phase::Menu, "  3. ", false),
         (Phase::Menu, "", false),
-        (Phase::Menu, "124578", true),
+        // A bare number is a request's: no classifier needed.
+        (Phase::Menu, "124578", false),
         (clarify(), "sí", false),
         (clarify(), "2", false),
         (clarify(), "mejor hablar con alguien", true),
@@ -761,6 +762,35 @@ fn a_fourth_restart_in_a_session_offers_an_executive_instead() {
 /// numbers are asked again (a black-box test saw "-1", "1 2" and a RUT open the first
 /// request, and "2.5" queue the customer for an executive); positions written as words or
 /// with their usual marks still pick.
+/// Digits and signs without a word at the menu are a request's number or nothing: "2 2"
+/// and "2222" asked for an executive (a black-box test), by way of the classifier.
+#[test]
+fn digits_without_words_at_the_menu_are_not_free_text() {
+    for text in ["2 2", "2 3", "22 22", "...", "👍", "2-2"] {
+        let bot = logged_in();
+        assert!(!bot.wants_classification(text), "{text}");
+        let mut out = Effects::new();
+        let bot = say_line(bot, text, None, &mut out);
+        assert!(
+            out.lines().next() == Some(say::NOT_UNDERSTOOD),
+            "{text}: {:?}",
+            out.0
+        );
+        assert!(matches!(bot.phase, Phase::Menu), "{text}");
+    }
+    // Four digits or more are a request's number, looked up among the customer's own.
+    let bot = logged_in();
+    let mut out = Effects::new();
+    say_line(bot, "2222", None, &mut out);
+    assert!(
+        out.0
+            .iter()
+            .any(|e| matches!(e, Effect::Store(StoreOp::RequestOf { request: 2222, .. }))),
+        "{:?}",
+        out.0
+    );
+}
+
 #[test]
 fn only_a_position_or_a_request_number_picks_from_the_list() {
     let listed = |id, subject: &str| ListedRequest {
