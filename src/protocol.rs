@@ -727,6 +727,11 @@ pub mod agent {
         format!("{SYSTEM}Estado de la solicitud {request}: {state}.")
     }
 
+    /// `:state` to the state the request already has: nothing changes, nobody is told.
+    pub fn state_unchanged(request: impl Display, state: impl Display) -> String {
+        format!("{SYSTEM}La solicitud {request} ya está en estado {state}; no cambió nada.")
+    }
+
     /// `:history` done.
     pub fn history_updated(request: impl Display, entries: usize) -> String {
         format!("{SYSTEM}Historial de la solicitud {request} actualizado ({entries} entradas).")

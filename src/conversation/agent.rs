@@ -247,6 +247,13 @@ enum Wait {
     Open { chat: ChatInfo },
     /// [`StoreResult::Changed`] for a command that edits the chat's request.
     Change { change: Change, chat: ChatInfo },
+    /// [`StoreResult::Request`] for `:state`: the request's state now, since setting the
+    /// same state again changes nothing and is not announced.
+    StateCheck {
+        request: RequestId,
+        state: RequestState,
+        chat: ChatInfo,
+    },
     /// [`StoreResult::Requests`]: the new customer's other requests.
     OpenRequests {
         chat: ChatInfo,
@@ -637,12 +644,15 @@ impl Desk {
                 Change::Subject
             }
             AgentCommand::State(state) => {
-                out.store(StoreOp::SetState {
-                    request,
-                    state,
-                    author: name.clone(),
-                });
-                Change::State
+                out.store(StoreOp::Request(request));
+                return wait(
+                    name,
+                    Wait::StateCheck {
+                        request,
+                        state,
+                        chat,
+                    },
+                );
             }
             AgentCommand::History(text) => {
                 out.store(StoreOp::AppendHistory {
@@ -797,6 +807,37 @@ impl Desk {
                 }
                 Phase::Ready { name }
             }
+            (
+                Wait::StateCheck {
+                    request,
+                    state,
+                    chat,
+                },
+                StoreResult::Request(found),
+            ) => match found {
+                Ok(Some(current)) if current.state == state => {
+                    out.send(say::state_unchanged(request, state));
+                    Phase::Ready { name }
+                }
+                Ok(_) => {
+                    out.store(StoreOp::SetState {
+                        request,
+                        state,
+                        author: name.clone(),
+                    });
+                    Phase::Pending {
+                        name,
+                        wait: Wait::Change {
+                            change: Change::State,
+                            chat,
+                        },
+                    }
+                }
+                Err(_) => {
+                    out.send(say::STORE_FAILED);
+                    Phase::Ready { name }
+                }
+            },
             (Wait::Open { chat }, StoreResult::Request(found)) => {
                 match found {
                     Ok(Some(request)) if request.rut == chat.rut => {

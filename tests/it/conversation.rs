@@ -1705,6 +1705,13 @@ fn the_executive_keeps_its_own_list_of_chats() {
         to_agent::chat_item(1, "Jorge Sandoval", jorge_rut(), 9, true, true)
     );
     desk.line(":state cerrado");
+    // The request's state is read first: the same state again changes nothing.
+    assert_eq!(desk.out.0, [Effect::Store(StoreOp::Request(9))]);
+    desk.step(Input::Stored(StoreResult::Request(Ok(Some(request(
+        9,
+        "Contacto con ejecutivo",
+        RequestState::Abierto,
+    ))))));
     assert_eq!(
         desk.out.0,
         [Effect::Store(StoreOp::SetState {
@@ -1805,7 +1812,19 @@ fn executive_commands_and_store_failures() {
             Effect::Send(Cow::Owned(to_agent::services_restarted("Jorge Sandoval"))),
         ]
     );
+    let open = || {
+        Input::Stored(StoreResult::Request(Ok(Some(request(
+            9,
+            "Contacto con ejecutivo",
+            RequestState::Abierto,
+        )))))
+    };
+    // A store that cannot read the request: the apology, nothing changed.
     desk.line(":state cerrado");
+    desk.step(Input::Stored(StoreResult::Request(Err(StoreFailed))));
+    assert_eq!(desk.lines(), [to_agent::STORE_FAILED]);
+    desk.line(":state cerrado");
+    desk.step(open());
     assert_eq!(
         desk.out.0,
         [Effect::Store(StoreOp::SetState {
@@ -1817,8 +1836,20 @@ fn executive_commands_and_store_failures() {
     desk.step(Input::Stored(StoreResult::Changed(Err(StoreFailed))));
     assert_eq!(desk.lines(), [to_agent::STORE_FAILED]);
     assert_eq!(desk.console(), Vec::<&str>::new(), "nothing changed");
+    // The state it already has: said, not announced to the customer nor the console (a
+    // black-box test saw every repeat announced as a change the history never had).
+    desk.line(":state abierto");
+    desk.step(open());
+    assert_eq!(
+        desk.out.0,
+        [Effect::Send(Cow::Owned(to_agent::state_unchanged(
+            9,
+            RequestState::Abierto
+        )))]
+    );
     // Changes that were made are on the console.
     desk.line(":state cerrado");
+    desk.step(open());
     desk.step(Input::Stored(StoreResult::Changed(Ok(request(
         9,
         "Contacto con ejecutivo",
