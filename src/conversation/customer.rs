@@ -125,7 +125,12 @@ enum Pending {
     Complaint { topic: Topic, words: String },
     /// [`StoreOp::RequestsOf`] for free text the classifier could not place: does it name
     /// one of the customer's requests?
-    FindByTopic { text: String },
+    FindByTopic {
+        text: String,
+        /// The message as the inbox keeps it, if no request matches (one that does was
+        /// understood after all).
+        unplaced: Option<InboxMessage>,
+    },
     /// [`StoreOp::RequestOf`] for one of the customer's requests.
     ShowRequest { id: RequestId },
     /// [`StoreOp::SerialFailures`] before asking for the serial of `request`.
@@ -758,10 +763,16 @@ impl Session {
             // place.
             Decision::Fallback => match &self.customer {
                 Some(customer) => {
-                    keep_for_review(text, prediction, InboxOutcome::Fallback, out);
+                    let (predicted, confidence) = inbox_prediction(prediction);
                     out.store(StoreOp::RequestsOf(customer.rut));
                     Phase::Pending(Pending::FindByTopic {
                         text: text.to_string(),
+                        unplaced: inbox_message(
+                            text,
+                            predicted,
+                            confidence,
+                            InboxOutcome::Fallback,
+                        ),
                     })
                 }
                 None => {
@@ -779,6 +790,7 @@ impl Session {
     fn on_topic_lookup(
         &mut self,
         text: &str,
+        unplaced: Option<InboxMessage>,
         found: Result<Vec<Request>, StoreFailed>,
         ctx: &Context,
         out: &mut Effects,
@@ -795,6 +807,10 @@ impl Session {
                     return self.on_request(request.id, Ok(Some(request)), ctx, out);
                 }
             }
+        }
+        // Not understood after all: kept for review.
+        if let Some(message) = unplaced {
+            out.record(StoreOp::KeepInboxMessage(message));
         }
         out.send(say::NOT_UNDERSTOOD);
         show_menu(out);
@@ -1550,8 +1566,8 @@ impl Session {
                 }
                 confirm(Plan::Contact(topic), &words, out)
             }
-            (Pending::FindByTopic { text }, StoreResult::Requests(found)) => {
-                self.on_topic_lookup(&text, found, ctx, out)
+            (Pending::FindByTopic { text, unplaced }, StoreResult::Requests(found)) => {
+                self.on_topic_lookup(&text, unplaced, found, ctx, out)
             }
             (Pending::ShowRequest { id }, StoreResult::Request(found)) => {
                 self.on_request(id, found, ctx, out)
