@@ -1163,6 +1163,9 @@ pub mod history {
     /// The customer's connection ended in the queue or a chat (in the queue, the request
     /// is closed right after).
     pub const DISCONNECTED: &str = "El cliente se desconectó.";
+    /// The server stopped while the customer was in the queue or a chat (in the queue,
+    /// the request is closed right after).
+    pub const SERVER_STOPPED: &str = "El servidor se detuvo y cerró la conexión del cliente.";
     /// The customer left the queue (the request is closed right after).
     pub const LEFT_QUEUE: &str = "El cliente dejó la fila de espera sin ser atendido.";
     /// The customer waited in the queue past the idle limit without writing and nobody

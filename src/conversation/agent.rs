@@ -369,7 +369,7 @@ impl AgentConversation {
         out: &mut Effects,
     ) -> AgentConversation {
         let AgentConversation { phase, mut desk } = self;
-        let closing = !matches!(input, Input::Disconnected);
+        let closing = !matches!(input, Input::Disconnected | Input::ServerStopped);
         let phase = match input {
             Input::Line { text, .. } => desk.on_line(phase, text.trim(), ctx, out),
             Input::Event(event) => desk.on_event(phase, event, out),
@@ -377,7 +377,7 @@ impl AgentConversation {
             Input::Hub(result) => desk.on_hub(phase, result, out),
             // Only customers wait in the queue.
             Input::QueueIdle { .. } => phase,
-            Input::Disconnected => {
+            Input::Disconnected | Input::ServerStopped => {
                 // The console before the hub, which requeues the executive's customers
                 // (and may hand them to others) with lines of its own.
                 if let Some(name) = phase.name() {

@@ -322,7 +322,7 @@ impl CustomerConversation {
         out: &mut Effects,
     ) -> CustomerConversation {
         let CustomerConversation { phase, mut session } = self;
-        let closing = !matches!(input, Input::Disconnected);
+        let closing = !matches!(input, Input::Disconnected | Input::ServerStopped);
         let phase = match input {
             Input::Line { text, prediction } => {
                 session.on_line(phase, text.trim(), prediction.as_ref(), ctx, out)
@@ -337,7 +337,8 @@ impl CustomerConversation {
                 phase => unexpected(phase, "hub result"),
             },
             Input::QueueIdle { waited } => session.on_queue_idle(phase, waited, out),
-            Input::Disconnected => session.disconnected(phase, out),
+            Input::Disconnected => session.disconnected(phase, history::DISCONNECTED, out),
+            Input::ServerStopped => session.disconnected(phase, history::SERVER_STOPPED, out),
         };
         if closing && phase == Phase::Closed {
             out.push(Effect::Close);
@@ -1856,9 +1857,9 @@ impl Session {
         Phase::Closed
     }
 
-    /// The connection ended: leave the hub, record it when in the queue or a chat, and say
-    /// so on the console (unless another connection took the session over).
-    fn disconnected(&mut self, phase: Phase, out: &mut Effects) -> Phase {
+    /// The connection ended: leave the hub, record `why` when in the queue or a chat, and
+    /// say so on the console (unless another connection took the session over).
+    fn disconnected(&mut self, phase: Phase, why: &'static str, out: &mut Effects) -> Phase {
         // Gone at the prompt for the serial (closed, or the login deadline).
         if let Phase::AwaitResume { customer, .. } = &phase {
             out.console(protocol::console::resume_abandoned(&customer.name));
@@ -1875,7 +1876,7 @@ impl Session {
             }
             out.console(protocol::console::customer_disconnected(&customer.name));
         }
-        leave(phase, history::DISCONNECTED, out);
+        leave(phase, why, out);
         Phase::Closed
     }
 }

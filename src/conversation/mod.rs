@@ -170,8 +170,12 @@ pub enum Input<'a, E> {
         /// The limit, to tell the customer.
         waited: Duration,
     },
-    /// The connection ended (for any reason): leave the hub, record it.
+    /// The connection ended (for any reason but the server's stop): leave the hub, record
+    /// it.
     Disconnected,
+    /// The server stopped and closed the connection: as [`Input::Disconnected`], but the
+    /// request's history says the server stopped, not that the customer left.
+    ServerStopped,
 }
 
 impl<'a, E> Input<'a, E> {

@@ -551,9 +551,10 @@ impl<'a, P: Party> Conversation<'a, P> {
         sent
     }
 
-    /// The connection ended: carries out the conversation's clean-up (no line is sent).
+    /// The connection ended (`server_stopped`: the server's stop ended it): carries out the
+    /// conversation's clean-up (no line is sent).
     /// The hub and the console first, synchronously; then the store writes.
-    async fn finish(&mut self) {
+    async fn finish(&mut self, server_stopped: bool) {
         if self.finished || self.party.is_none() {
             return;
         }
@@ -563,7 +564,11 @@ impl<'a, P: Party> Conversation<'a, P> {
         if let Some(event) = P::last_notice(&self.shared.services.hub, self.session) {
             self.step(Input::Event(event));
         }
-        self.step(Input::Disconnected);
+        self.step(if server_stopped {
+            Input::ServerStopped
+        } else {
+            Input::Disconnected
+        });
         self.finished = true;
         let services = &self.shared.services;
         let mut writes = Vec::new();
@@ -805,7 +810,7 @@ async fn drive<P: Party, S: Stream>(
         accepted,
     )
     .await;
-    Box::pin(conversation.finish()).await;
+    Box::pin(conversation.finish(matches!(end, End::Shutdown))).await;
     end
 }
 

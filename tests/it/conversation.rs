@@ -719,6 +719,37 @@ fn leaving_the_queue_races_with_an_assignment() {
     );
 }
 
+/// The server's stop is recorded as the server's, not as the customer leaving (a
+/// black-box test read "El cliente se desconectó." on requests the shutdown ended).
+#[test]
+fn the_servers_stop_is_recorded_as_such() {
+    let mut waiting = queued(Enqueued {
+        position: 1,
+        agents_online: 0,
+        served: false,
+        wait: WaitEstimate::TooLittleData,
+    });
+    waiting.step(Input::ServerStopped);
+    let note = Effect::Record(StoreOp::AppendHistory {
+        request: 9,
+        author: Cow::Borrowed("Asistente"),
+        text: Cow::Borrowed(history::SERVER_STOPPED),
+    });
+    assert!(waiting.out.0.contains(&note), "{:?}", waiting.out.0);
+    assert!(!waiting.out.closes(), "the connection is already closing");
+    let mut chatting = queued(Enqueued {
+        position: 1,
+        agents_online: 1,
+        served: true,
+        wait: WaitEstimate::TooLittleData,
+    });
+    chatting.step(Input::Event(CustomerEvent::Assigned {
+        agent: "Ana".into(),
+    }));
+    chatting.step(Input::ServerStopped);
+    assert!(chatting.out.0.contains(&note), "{:?}", chatting.out.0);
+}
+
 /// Jorge in the queue for request 9, with `agents_online` executives.
 fn queued(enqueued: Enqueued) -> Bot {
     let mut bot = Bot::logged_in();

@@ -503,3 +503,29 @@ async fn a_chat_that_ends_during_the_prompt_lets_the_new_connection_in() {
         .unwrap();
     assert_eq!(failures.count, 0);
 }
+
+/// A server that stops ends a chat it had: the request's history says the server stopped,
+/// after what was said, and nothing says the customer left (over TCP, with the store's
+/// writes done by the time `shutdown` returns).
+#[tokio::test]
+async fn a_chat_the_server_stops_is_recorded_as_the_servers_stop() {
+    let server = TestServer::start().await;
+    let (mut ana, mut jorge, request) = jorge_chatting_with_ana(&server).await;
+    jorge.send("hola, sigue cortado").await;
+    ana.expect(&to_agent::from_customer(
+        "Jorge Sandoval",
+        "hola, sigue cortado",
+    ))
+    .await;
+    let registry = server.registry().clone();
+    server.server.shutdown().await;
+    let stored = registry.request(request).await.unwrap().unwrap();
+    let texts: Vec<&str> = stored.history.iter().map(|h| h.text.as_str()).collect();
+    assert!(texts.contains(&history::SERVER_STOPPED), "{texts:#?}");
+    assert!(!texts.contains(&history::DISCONNECTED), "{texts:#?}");
+    assert_eq!(
+        stored.state,
+        RequestState::Abierto,
+        "left as the executive left it"
+    );
+}
