@@ -598,11 +598,13 @@ impl Desk {
                 let current = self.current().map(|c| c.customer);
                 out.send(say::chats_header(self.chats.len()));
                 for (i, chat) in self.chats.iter().enumerate() {
+                    // The request the commands act on (`:open` may have chosen another),
+                    // as every other line about the chat names it.
                     out.send(say::chat_item(
                         i + 1,
                         &chat.name,
                         chat.rut,
-                        chat.request,
+                        self.target(chat),
                         Some(chat.customer) == current,
                         self.has_left(chat.customer),
                     ));

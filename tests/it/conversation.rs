@@ -1824,6 +1824,31 @@ fn a_previous_chat_is_shown_only_when_something_was_said() {
     }
 }
 
+/// `:chats` names the request the commands act on, the one `:open` chose, as the other
+/// lines about the chat do (a black-box test saw `:chats` name the hand-off's request
+/// while "sigue en :chats" named the opened one).
+#[test]
+fn the_chat_list_names_the_request_the_commands_act_on() {
+    let mut desk = Desk::logged_in();
+    desk.step(Input::Event(AgentEvent::Assigned {
+        chat: chat(10, "Jorge Sandoval", 9),
+        backlog: WaitingLines::default(),
+        reason: Reason::default(),
+        previous_agent: None,
+    }));
+    desk.step(Input::Stored(StoreResult::Requests(Ok(Vec::new()))));
+    desk.line(":open 5");
+    assert_eq!(desk.out.0, [Effect::Store(StoreOp::Request(5))]);
+    let mut boleta = request(5, "Boleta", RequestState::Abierto);
+    boleta.rut = jorge_rut();
+    desk.step(Input::Stored(StoreResult::Request(Ok(Some(boleta)))));
+    desk.line(":chats");
+    assert_eq!(
+        desk.lines()[1],
+        to_agent::chat_item(1, "Jorge Sandoval", jorge_rut(), 5, true, false)
+    );
+}
+
 #[test]
 fn executive_commands_and_store_failures() {
     let mut desk = Desk::logged_in();
