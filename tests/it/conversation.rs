@@ -635,15 +635,7 @@ fn queue_and_chat() {
 /// request's history says so (before, it did not; the hub's console line is in its tests).
 #[test]
 fn an_executive_leaving_mid_chat_is_recorded_and_told() {
-    let mut bot = queued(Enqueued {
-        position: 1,
-        agents_online: 1,
-        served: true,
-        wait: WaitEstimate::TooLittleData,
-    });
-    bot.step(Input::Event(CustomerEvent::Assigned {
-        agent: "JuanPerez".into(),
-    }));
+    let mut bot = chatting_with("JuanPerez");
     bot.step(Input::Event(CustomerEvent::AgentLeft {
         agent: "JuanPerez".into(),
         agents_online: 1,
@@ -737,17 +729,23 @@ fn the_servers_stop_is_recorded_as_such() {
     });
     assert!(waiting.out.0.contains(&note), "{:?}", waiting.out.0);
     assert!(!waiting.out.closes(), "the connection is already closing");
-    let mut chatting = queued(Enqueued {
+    let mut chatting = chatting_with("Ana");
+    chatting.step(Input::ServerStopped);
+    assert!(chatting.out.0.contains(&note), "{:?}", chatting.out.0);
+}
+
+/// Jorge served at once for request 9, chatting with `agent`.
+fn chatting_with(agent: &str) -> Bot {
+    let mut bot = queued(Enqueued {
         position: 1,
         agents_online: 1,
         served: true,
         wait: WaitEstimate::TooLittleData,
     });
-    chatting.step(Input::Event(CustomerEvent::Assigned {
-        agent: "Ana".into(),
+    bot.step(Input::Event(CustomerEvent::Assigned {
+        agent: agent.into(),
     }));
-    chatting.step(Input::ServerStopped);
-    assert!(chatting.out.0.contains(&note), "{:?}", chatting.out.0);
+    bot
 }
 
 /// Jorge in the queue for request 9, with `agents_online` executives.

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use reclamos::nlu::review::Conflict;
@@ -61,8 +61,8 @@ fn export(db: &Path, all: bool) -> Vec<serde_json::Value> {
     serde_json::from_slice(&output.stdout).expect("export prints a JSON array")
 }
 
-#[tokio::test]
-async fn a_fallback_is_labelled_in_nlu_review_and_understood_after_a_reload() {
+/// A temporary directory with a database path and a copy of `intents/es.yaml`.
+fn scratch() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("reclamos.db");
     let intents = dir.path().join("intents.yaml");
@@ -71,6 +71,12 @@ async fn a_fallback_is_labelled_in_nlu_review_and_understood_after_a_reload() {
         &intents,
     )
     .unwrap();
+    (dir, db, intents)
+}
+
+#[tokio::test]
+async fn a_fallback_is_labelled_in_nlu_review_and_understood_after_a_reload() {
+    let (_dir, db, intents) = scratch();
     // Not the umask's default: the rewritten file must keep the operator's permissions.
     std::fs::set_permissions(&intents, std::fs::Permissions::from_mode(0o640)).unwrap();
     let classifier = load_classifier(Some(&intents)).unwrap();
@@ -165,14 +171,7 @@ async fn a_fallback_is_labelled_in_nlu_review_and_understood_after_a_reload() {
 /// one (before, the file kept one intent and the inbox another, without a word).
 #[tokio::test]
 async fn a_label_that_contradicts_the_file_is_said_and_not_added() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("reclamos.db");
-    let intents = dir.path().join("intents.yaml");
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("intents/es.yaml"),
-        &intents,
-    )
-    .unwrap();
+    let (_dir, db, intents) = scratch();
     // An out-of-scope example of the file itself: the bot falls back on it, so it is kept.
     let data = data::load(&intents).unwrap();
     let classifier = load_classifier(Some(&intents)).unwrap();
