@@ -591,8 +591,17 @@ impl Hub {
     /// just as it was taken over may not have read it, and its clean-up must not undo what
     /// the new session kept.
     pub fn customer_gone(&self, session: SessionId) -> Option<CustomerEvent> {
+        self.customer_gone_announced(session).0
+    }
+
+    /// [`customer_gone`](Self::customer_gone), also saying whether the hub held the
+    /// customer in the queue or a chat: then it has printed the console's lines about the
+    /// departure (in the queue: leaving it; then the disconnection), before the hand-off
+    /// the departure may allow, and the conversation must not print them again.
+    pub fn customer_gone_announced(&self, session: SessionId) -> (Option<CustomerEvent>, bool) {
         let now = Instant::now();
         let mut out = Vec::new();
+        let mut announced = false;
         let notice = {
             let mut state = self.lock();
             let notice = state
@@ -609,12 +618,25 @@ impl Hub {
             let key = state.key_of(session);
             state.resumed.remove(&session);
             if let Some(entry) = key.and_then(|key| state.customers.remove(&key)) {
+                announced = true;
+                let name = &entry.ticket.name;
                 match entry.agent {
                     Some(agent) => {
+                        out.push(Delivery::Console(protocol::console::customer_disconnected(
+                            name,
+                        )));
                         self.release(&mut state, agent, &entry, true, &mut out);
                         self.dispatch(&mut state, &mut out, now);
                     }
                     None => {
+                        out.push(Delivery::Console(protocol::console::left_queue(
+                            name,
+                            entry.ticket.request,
+                            protocol::console::QueueExit::Disconnected,
+                        )));
+                        out.push(Delivery::Console(protocol::console::customer_disconnected(
+                            name,
+                        )));
                         let key = entry.ticket.session;
                         state.queue.retain(|s| *s != key);
                         renumber(&mut state, &mut out);
@@ -624,7 +646,7 @@ impl Hub {
             notice
         };
         self.send(Deliveries(out));
-        notice
+        (notice, announced)
     }
 
     /// An executive joins the pool (the console says so before any assignment); returns how
@@ -1121,8 +1143,9 @@ mod tests {
     }
 
     /// The console tells the queue's and the chats' events in the order they happen: a
-    /// close, an end or an executive leaving comes before the hand-off it allows (a black-box
-    /// test saw "redirigido" first, as if an executive of capacity 1 had two customers).
+    /// close, an end, a disconnection or an executive leaving comes before the hand-off it
+    /// allows (black-box tests saw "redirigido" first, as if an executive of capacity 1
+    /// had two customers).
     #[test]
     fn the_console_says_the_cause_before_the_hand_off_it_allows() {
         let console = Console::capture();
@@ -1141,6 +1164,12 @@ mod tests {
         let (eva, _eva_rx) = party();
         hub.agent_join(SessionId(101), "Eva", eva).unwrap();
         hub.agent_gone(SessionId(100));
+        // A customer's connection ends mid-chat, then another's in the queue.
+        assert!(hub.customer_gone_announced(SessionId(4)).1);
+        let (outbox, _rx) = party();
+        hub.enqueue(ticket(5, outbox));
+        assert!(hub.customer_gone_announced(SessionId(5)).1);
+        assert!(!hub.customer_gone_announced(SessionId(6)).1, "held nothing");
         let lines: Vec<String> = console
             .lines()
             .into_iter()
@@ -1162,6 +1191,15 @@ mod tests {
                 protocol::console::agent_connected("Eva"),
                 protocol::console::assigned(&name(4), "Eva"),
                 protocol::console::requeued(&name(3), "Ana"),
+                protocol::console::customer_disconnected(&name(4)),
+                protocol::console::assigned(&name(3), "Eva"),
+                protocol::console::queued(&name(5), 5, 1),
+                protocol::console::left_queue(
+                    &name(5),
+                    5,
+                    protocol::console::QueueExit::Disconnected
+                ),
+                protocol::console::customer_disconnected(&name(5)),
             ]
         );
     }

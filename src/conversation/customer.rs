@@ -214,6 +214,9 @@ struct Session {
     acted_on: Option<ActedOn>,
     /// Another connection took this session over (this one closes quietly).
     taken_over: bool,
+    /// The hub held the customer in the queue or a chat when the connection ended, and
+    /// printed the departure's console lines itself (before the hand-off it allowed).
+    departure_announced: bool,
     /// What the customer left for the executive during this stay in the queue.
     backlog: Backlog,
     /// The customer's chat lines kept in the current chat's transcript.
@@ -277,6 +280,13 @@ impl CustomerConversation {
             ) => Idle::Waiting,
             _ => Idle::Active,
         }
+    }
+
+    /// The driver left the hub for this connection, and the hub printed the departure's
+    /// console lines (`Hub::customer_gone_announced`): the disconnection that follows
+    /// prints none.
+    pub fn departure_announced(&mut self) {
+        self.session.departure_announced = true;
     }
 
     /// Whether the conversation has ended.
@@ -1811,11 +1821,13 @@ impl Session {
                 if agents_online == 0 {
                     out.send(say::no_agents(request));
                 }
-                // A new stay in the queue: the previous executive read what was kept.
+                // A new stay in the queue: the previous executive read what was kept, and
+                // the first line of this stay is acknowledged as on any other (a black-box
+                // test's "hola" after a requeue got no answer at all).
                 self.backlog = Backlog::default();
                 Phase::Queued {
                     request,
-                    told_backlog: true,
+                    told_backlog: false,
                 }
             }
         }
@@ -1865,8 +1877,10 @@ impl Session {
             out.console(protocol::console::resume_abandoned(&customer.name));
         }
         // The console before the hub: leaving a chat may hand the executive the next
-        // customer, whose line must come after this one's.
-        if let Some(customer) = self.customer.as_ref().filter(|_| !self.taken_over) {
+        // customer, whose line must come after this one's. (When the driver left the hub
+        // first, the hub printed them.)
+        let quiet = self.taken_over || self.departure_announced;
+        if let Some(customer) = self.customer.as_ref().filter(|_| !quiet) {
             if let Some(request) = waiting_request(&phase) {
                 out.console(protocol::console::left_queue(
                     &customer.name,
@@ -2520,6 +2534,14 @@ const NOT_IN_NAMES: &[&str] = &[
     // The console's words ("Cliente Juan Pérez desconectado conectado.").
     "conectado",
     "desconectado",
+    "conecto",
+    "desconecto",
+    "cerro",
+    "cliente",
+    "ejecutivo",
+    "conversacion",
+    "redirigido",
+    "solicitud",
     "hola",
     "buenas",
     "buenos",

@@ -137,7 +137,7 @@ trait Party: Sized + Send {
     /// sent that the party must still hear although its connection may have ended before
     /// reading it (a customer's takeover notice). Leaves the hub when that is needed to
     /// know.
-    fn last_notice(_hub: &Hub, _session: SessionId) -> Option<Self::Event> {
+    fn last_notice(&mut self, _hub: &Hub, _session: SessionId) -> Option<Self::Event> {
         None
     }
 }
@@ -173,10 +173,15 @@ impl Party for CustomerConversation {
     fn gone() -> HubOp {
         HubOp::CustomerGone
     }
-    fn last_notice(hub: &Hub, session: SessionId) -> Option<CustomerEvent> {
+    fn last_notice(&mut self, hub: &Hub, session: SessionId) -> Option<CustomerEvent> {
         // Leaving first closes the window in which a takeover could still happen: after
-        // this, the session holds nothing to take over.
-        hub.customer_gone(session)
+        // this, the session holds nothing to take over. The hub says on the console that
+        // a customer it held in the queue or a chat left, before the hand-off it allows.
+        let (notice, announced) = hub.customer_gone_announced(session);
+        if announced {
+            self.departure_announced();
+        }
+        notice
     }
 }
 
@@ -561,7 +566,11 @@ impl<'a, P: Party> Conversation<'a, P> {
         // Effects left by a step cut short (the socket failed while they ran) are dropped:
         // the conversation is told it is disconnected instead.
         self.effects.clear();
-        if let Some(event) = P::last_notice(&self.shared.services.hub, self.session) {
+        let notice = self
+            .party
+            .as_mut()
+            .and_then(|party| party.last_notice(&self.shared.services.hub, self.session));
+        if let Some(event) = notice {
             self.step(Input::Event(event));
         }
         self.step(if server_stopped {
@@ -604,6 +613,12 @@ impl<P: Party> Drop for Conversation<'_, P> {
             return;
         };
         let mut effects = Effects::new();
+        // As `finish` does: leave the hub first (it prints a departure from the queue or
+        // a chat before the hand-off it allows).
+        let mut party = party;
+        if let Some(event) = party.last_notice(&services.hub, self.session) {
+            party = party.step(Input::Event(event), &self.shared.context, &mut effects);
+        }
         let _ = party.step(Input::Disconnected, &self.shared.context, &mut effects);
         for effect in effects.0 {
             match effect {

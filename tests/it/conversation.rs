@@ -649,6 +649,10 @@ fn an_executive_leaving_mid_chat_is_recorded_and_told() {
         })
     );
     assert_eq!(bot.lines(), [to_customer::agent_left("JuanPerez")]);
+    // Back in the queue, the first line kept is acknowledged as on any stay.
+    bot.line("sigo aquí");
+    bot.hub(HubResult::Routed(Ok(Routed::Backlog)));
+    assert_eq!(bot.lines(), [to_customer::MESSAGE_KEPT]);
     // The last executive leaving: the customer hears that nobody is connected, and how
     // to leave, as on joining (a black-box test heard only "primero en la fila").
     bot.step(Input::Event(CustomerEvent::Assigned {

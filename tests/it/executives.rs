@@ -525,3 +525,38 @@ async fn repeated_wrong_tokens_lock_the_executives_login() {
         .count();
     assert_eq!(times, 1);
 }
+
+/// Over TCP: a customer whose connection ends mid-chat is said to leave before the
+/// executive is handed the next customer (a black-box test saw the hand-off first in every
+/// run).
+#[tokio::test]
+async fn a_disconnection_mid_chat_is_on_the_console_before_the_next_hand_off() {
+    let server = TestServer::start().await;
+    let ruts = server.load_customers(2).await;
+    let mut agent = server.agent("Eva").await;
+    let mut first = server.logged_in(&ruts[0].to_string()).await;
+    first.send("3").await;
+    first.recv_until_contains(to_customer::ASSIGNED_START).await;
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
+    let mut second = server.logged_in(&ruts[1].to_string()).await;
+    second.send("3").await;
+    second.expect(&to_customer::enqueued(1)).await;
+    drop(first);
+    second
+        .recv_until_contains(to_customer::ASSIGNED_START)
+        .await;
+    let handed = to_console::assigned("Cliente Carga 2", "Eva");
+    server.expect_console(&handed).await;
+    let lines = server.console.lines();
+    let at = |message: &str| {
+        let line = format!("{}{message}", reclamos::console::PREFIX);
+        lines
+            .iter()
+            .position(|l| *l == line)
+            .unwrap_or_else(|| panic!("{line:?} not in {lines:#?}"))
+    };
+    assert!(
+        at(&to_console::customer_disconnected("Cliente Carga 1")) < at(&handed),
+        "{lines:#?}"
+    );
+}

@@ -44,10 +44,18 @@ fn names() {
         valid_name("Jose\u{301} Pe\u{301}rez"),
         Ok("José Pérez".into())
     );
-    assert_eq!(
-        valid_name("Juan Pérez desconectado"),
-        Err(BadName::Sentence)
-    );
+    for console_like in [
+        "Juan Pérez desconectado",
+        "Juan Pérez se desconectó",
+        "Ana Soto cerró la conversación",
+        "Cliente Juan Soto",
+    ] {
+        assert_eq!(
+            valid_name(console_like),
+            Err(BadName::Sentence),
+            "{console_like}"
+        );
+    }
     assert_eq!(
         valid_name("Ana Beatriz Carla Daniela Elena Fernanda Gabriela Pérez"),
         Err(BadName::TooLong)
