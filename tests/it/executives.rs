@@ -532,15 +532,7 @@ async fn repeated_wrong_tokens_lock_the_executives_login() {
 #[tokio::test]
 async fn a_disconnection_mid_chat_is_on_the_console_before_the_next_hand_off() {
     let server = TestServer::start().await;
-    let ruts = server.load_customers(2).await;
-    let mut agent = server.agent("Eva").await;
-    let mut first = server.logged_in(&ruts[0].to_string()).await;
-    first.send("3").await;
-    first.recv_until_contains(to_customer::ASSIGNED_START).await;
-    agent.recv_until_contains(to_agent::CHAT_HINT).await;
-    let mut second = server.logged_in(&ruts[1].to_string()).await;
-    second.send("3").await;
-    second.expect(&to_customer::enqueued(1)).await;
+    let (_agent, first, mut second) = server.one_served_one_waiting("Eva").await;
     drop(first);
     second
         .recv_until_contains(to_customer::ASSIGNED_START)

@@ -2,7 +2,7 @@
 
 use crate::common::{eventually, TestServer};
 use reclamos::hub::Occupancy;
-use reclamos::protocol::{agent as to_agent, customer as to_customer};
+use reclamos::protocol::customer as to_customer;
 
 #[tokio::test]
 async fn connections_and_answered_lines_are_counted_per_period() {
@@ -43,15 +43,7 @@ async fn the_queue_for_executives_is_counted() {
     assert_eq!(hub.occupancy(), Occupancy::default());
 
     // One executive (one chat at a time): the first customer is served, the second waits.
-    let ruts = server.load_customers(2).await;
-    let mut agent = server.agent("Ana").await;
-    let mut first = server.logged_in(&ruts[0].to_string()).await;
-    first.send("3").await;
-    first.recv_until_contains(to_customer::ASSIGNED_START).await;
-    agent.recv_until_contains(to_agent::CHAT_HINT).await;
-    let mut second = server.logged_in(&ruts[1].to_string()).await;
-    second.send("3").await;
-    second.recv_until_contains(&to_customer::enqueued(1)).await;
+    let (agent, _first, mut second) = server.one_served_one_waiting("Ana").await;
     let busy = Occupancy {
         waiting: 1,
         executives: 1,

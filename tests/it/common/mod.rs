@@ -155,6 +155,25 @@ impl TestServer {
         client
     }
 
+    /// An executive `agent` (one chat at a time) chatting with a load customer ("Cliente
+    /// Carga 1"), and a second one ("Cliente Carga 2") waiting first in line: the
+    /// executive's, the first's and the second's connections, each past those lines.
+    pub async fn one_served_one_waiting(
+        &self,
+        agent: &str,
+    ) -> (TestClient, TestClient, TestClient) {
+        let ruts = self.load_customers(2).await;
+        let mut executive = self.agent(agent).await;
+        let mut first = self.logged_in(&ruts[0].to_string()).await;
+        first.send("3").await;
+        first.recv_until_contains(to_customer::ASSIGNED_START).await;
+        executive.recv_until_contains(to_agent::CHAT_HINT).await;
+        let mut second = self.logged_in(&ruts[1].to_string()).await;
+        second.send("3").await;
+        second.recv_until_contains(&to_customer::enqueued(1)).await;
+        (executive, first, second)
+    }
+
     /// An executive logged in as `name`.
     pub async fn agent(&self, name: &str) -> TestClient {
         let mut client = TestClient::connect(self.agents()).await;
