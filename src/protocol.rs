@@ -493,7 +493,7 @@ pub mod customer {
 
     /// The executive disconnected.
     pub fn agent_left(agent: &str) -> String {
-        format!("{BOT}El ejecutivo {agent} se desconectó. Lo dejamos primero en la fila para el próximo ejecutivo.")
+        format!("{BOT}El ejecutivo {agent} se desconectó. Lo devolvimos a la fila, delante de quienes esperaban, para el próximo ejecutivo.")
     }
 }
 
@@ -1189,6 +1189,16 @@ pub mod history {
     /// An executive took the request's customer from the queue (written under the
     /// executive's name).
     pub const AGENT_TOOK: &str = "El ejecutivo tomó la solicitud desde la fila de espera.";
+    /// [`AGENT_TOOK`], after `previous` disconnected mid-chat (the requeue's own entry,
+    /// written by another connection, may land before or after this one).
+    pub fn agent_took(previous: Option<&str>) -> Cow<'static, str> {
+        match previous {
+            Some(previous) => Cow::Owned(format!(
+                "El ejecutivo tomó la solicitud desde la fila de espera, tras la desconexión del ejecutivo {previous}."
+            )),
+            None => Cow::Borrowed(AGENT_TOOK),
+        }
+    }
     /// An executive ended the chat.
     pub const AGENT_CLOSED: &str = "Conversación finalizada por el ejecutivo.";
     /// The executive's connection ended mid-chat and the customer went back to the queue.

@@ -769,7 +769,8 @@ impl Desk {
                 StoreResult::Transcript(found),
             ) => {
                 if let Ok(lines) = found {
-                    previous_chat(&previous_agent, &lines, out);
+                    let lines = without_waiting_lines(&lines, &chat.name, &backlog.lines);
+                    previous_chat(&previous_agent, lines, out);
                 }
                 self.assigned_end(&chat, backlog, out);
                 Phase::Ready { name }
@@ -1048,7 +1049,7 @@ impl Desk {
                     out.record(StoreOp::AppendHistory {
                         request: chat.request,
                         author: Cow::Owned(name.to_owned()),
-                        text: Cow::Borrowed(history::AGENT_TOOK),
+                        text: history::agent_took(previous_agent.as_deref()),
                     });
                 }
                 self.chats.push(chat.clone());
@@ -1214,6 +1215,29 @@ fn open_requests(chat: &ChatInfo, requests: &[Request], out: &mut Effects) {
             r.state,
             r.created_at.format("%Y-%m-%d"),
         ));
+    }
+}
+
+/// A requeued customer's transcript without its last lines when they are the ones the
+/// customer typed back in the queue: those are shown apart, under "Mientras esperaba", and
+/// the previous executive never read them (a black-box test saw them twice).
+fn without_waiting_lines<'a>(
+    lines: &'a [TranscriptLine],
+    customer: &str,
+    waiting: &[String],
+) -> &'a [TranscriptLine] {
+    let Some(start) = lines.len().checked_sub(waiting.len()) else {
+        return lines;
+    };
+    let (before, tail) = lines.split_at(start);
+    let typed_back_in_line = tail
+        .iter()
+        .zip(waiting)
+        .all(|(line, kept)| line.speaker == customer && line.text == *kept);
+    if typed_back_in_line {
+        before
+    } else {
+        lines
     }
 }
 

@@ -1851,6 +1851,47 @@ fn the_chat_list_names_the_request_the_commands_act_on() {
     );
 }
 
+/// Lines a requeued customer typed back in the queue are shown once, under "Mientras
+/// esperaba", not also as part of the previous executive's chat, who never read them; the
+/// history entry of the hand-off names the executive who left.
+#[test]
+fn a_requeued_customers_waiting_lines_are_shown_once() {
+    let mut desk = Desk::logged_in();
+    desk.step(Input::Event(AgentEvent::Assigned {
+        chat: chat(10, "Jorge Sandoval", 9),
+        backlog: WaitingLines {
+            lines: vec!["sigo aquí".into()],
+            cut: false,
+        },
+        reason: Reason::default(),
+        previous_agent: Some("Fito".into()),
+    }));
+    assert!(desk.out.0.contains(&Effect::Record(StoreOp::AppendHistory {
+        request: 9,
+        author: "JuanPerez".into(),
+        text: history::agent_took(Some("Fito")),
+    })));
+    desk.step(Input::Stored(StoreResult::Requests(Ok(Vec::new()))));
+    let line = |speaker: &str, text: &str| TranscriptLine {
+        at: Utc::now(),
+        speaker: speaker.into(),
+        text: text.into(),
+    };
+    desk.step(Input::Stored(StoreResult::Transcript(Ok(vec![
+        line("Fito", "hola, reviso su caso"),
+        line("Jorge Sandoval", "sigo aquí"),
+    ]))));
+    let lines = desk.lines();
+    assert!(
+        lines.contains(&to_agent::previous_chat("Fito", 1).as_str()),
+        "{lines:#?}"
+    );
+    let shown = |text: &str| lines.iter().filter(|l| l.contains(text)).count();
+    assert_eq!(shown("sigo aquí"), 1, "{lines:#?}");
+    assert_eq!(shown("hola, reviso su caso"), 1, "{lines:#?}");
+    assert!(lines.contains(&to_agent::WHILE_WAITING), "{lines:#?}");
+}
+
 #[test]
 fn executive_commands_and_store_failures() {
     let mut desk = Desk::logged_in();
