@@ -90,12 +90,32 @@ const ACTION_WISHES: &[&str] = &[
     "desconectar",
     "desconectes",
 ];
-/// Words between a negator and the wish it negates that do not count toward its reach of
-/// three words: pronouns and the "ir a" future ("no me lo vayan a cortar").
-const NEGATION_REACH_SKIPS: &[&str] = &[
-    "me", "te", "le", "les", "lo", "la", "los", "las", "nos", "se", "vayan", "vaya", "vayas",
-    "van", "vas", "a",
+/// Pronouns right after a negator ("no me lo corten"): they do not count toward the
+/// negation's reach.
+const CLITICS: &[&str] = &[
+    "me", "te", "le", "les", "lo", "la", "los", "las", "nos", "se",
 ];
+/// Forms of "ir" that, followed by "a", make the "ir a" future ("no me vayan a cortar"):
+/// the pair does not count toward the negation's reach either.
+const IR_A: &[&str] = &["vayan", "vaya", "vayas", "van", "vas"];
+
+/// The words a negator at the start of `after` reaches: three, after the pronouns right
+/// behind it and an "ir a" future ("no me lo vayan a cortar el cable" reaches "cortar").
+/// Only right behind it: an article further on is no pronoun ("no me llega la boleta, me
+/// gustaría hablar con alguien" negates nothing).
+fn negation_reach<'t, 'a>(after: &'t [Token<'a>]) -> &'t [Token<'a>] {
+    let mut start = after
+        .iter()
+        .take_while(|t| CLITICS.contains(&t.raw))
+        .count();
+    if after.get(start).is_some_and(|t| IR_A.contains(&t.raw))
+        && after.get(start + 1).is_some_and(|t| t.raw == "a")
+    {
+        start += 2;
+    }
+    let start = start.min(after.len());
+    &after[start..(start + 3).min(after.len())]
+}
 /// Function words that are no evidence of what a clause asks for.
 const STOPWORDS: [&str; 34] = [
     "que", "de", "la", "el", "los", "las", "un", "una", "y", "o", "a", "en", "con", "por", "para",
@@ -713,14 +733,9 @@ impl YamlClassifier {
         for clause in &mut clauses {
             clause.negated = clause.tokens.iter().enumerate().any(|(j, t)| {
                 NEGATORS.contains(&t.raw)
-                    && clause.tokens[j + 1..]
-                        .iter()
-                        .filter(|n| !NEGATION_REACH_SKIPS.contains(&n.raw))
-                        .take(3)
-                        .any(|n| {
-                            ACTION_WISHES.contains(&n.raw)
-                                || self.desire.iter().any(|d| *d == n.stem)
-                        })
+                    && negation_reach(&clause.tokens[j + 1..]).iter().any(|n| {
+                        ACTION_WISHES.contains(&n.raw) || self.desire.iter().any(|d| *d == n.stem)
+                    })
             });
         }
         // A clause that asks for something outweighs clauses that describe the problem

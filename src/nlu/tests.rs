@@ -517,6 +517,12 @@ fn negation_without_a_comma_and_a_trailing_contrast_word() {
             "no me vayan a cortar nada, reinicien el modem no mas",
             Intent::ReiniciarServicios,
         ),
+        // Only the pronouns right behind the negation are skipped: an article further on
+        // does not carry it to a wish (a review found the first skip list negated this).
+        (
+            "no me llega la boleta me gustaria hablar con alguien",
+            Intent::ContactarEjecutivo,
+        ),
         ("quiero salir ahora", Intent::Salir),
     ]);
 }
