@@ -1001,8 +1001,8 @@ impl Desk {
                 match closed {
                     // `NoCustomer`: the customer left after the history entry was written
                     // (the notice of it comes after this result); the close is done.
-                    // The hub said it on the console (before the hand-off the close may
-                    // allow).
+                    // `Ok`: the hub said it on the console, before the hand-off the close
+                    // may allow. (`NoCustomer`: the customer's departure line says it.)
                     Ok(_) | Err(HubError::NoCustomer) => self.closed(&chat, out),
                     Err(err) => out.send(say::close_failed(say::hub_refusal(&err))),
                 }

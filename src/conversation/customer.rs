@@ -1678,8 +1678,8 @@ impl Session {
                     } else {
                         history::LEFT_QUEUE
                     };
-                    out.record(bot_note(request, why));
-                    out.store(close_request(request));
+                    // The console before the store: a step's store operation is its last
+                    // effect.
                     if let Some(customer) = &self.customer {
                         let how = match idle {
                             Some(_) => QueueExit::Idle,
@@ -1687,6 +1687,8 @@ impl Session {
                         };
                         out.console(protocol::console::left_queue(&customer.name, request, how));
                     }
+                    out.record(bot_note(request, why));
+                    out.store(close_request(request));
                     Phase::Pending(Pending::CloseAbandoned { request, idle })
                 }
                 // An executive took them a moment ago: the assignment event is on its way.
@@ -2536,7 +2538,6 @@ const NOT_IN_NAMES: &[&str] = &[
     "desconectado",
     "conecto",
     "desconecto",
-    "cerro",
     "cliente",
     "ejecutivo",
     "conversacion",

@@ -831,6 +831,11 @@ fn the_queue_idle_limit_leaves_the_queue_and_closes_the_request() {
     assert_eq!(
         bot.out.0,
         [
+            Effect::Console(to_console::left_queue(
+                "Jorge Sandoval",
+                9,
+                to_console::QueueExit::Idle,
+            )),
             Effect::Record(StoreOp::AppendHistory {
                 request: 9,
                 author: Cow::Borrowed("Asistente"),
@@ -841,11 +846,6 @@ fn the_queue_idle_limit_leaves_the_queue_and_closes_the_request() {
                 state: RequestState::Cerrado,
                 author: "Asistente".into(),
             }),
-            Effect::Console(to_console::left_queue(
-                "Jorge Sandoval",
-                9,
-                to_console::QueueExit::Idle,
-            )),
         ]
     );
     bot.stored(StoreResult::Changed(Ok(request(

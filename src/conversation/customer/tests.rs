@@ -47,7 +47,7 @@ fn names() {
     for console_like in [
         "Juan Pérez desconectado",
         "Juan Pérez se desconectó",
-        "Ana Soto cerró la conversación",
+        "Ana Soto cerró la conversación con el cliente",
         "Cliente Juan Soto",
     ] {
         assert_eq!(
@@ -67,6 +67,7 @@ fn names() {
         "Luz del Carmen O'Ryan",
         "José Miguel de la Cruz Pérez González",
         "María de los Ángeles Fernández de la Cruz",
+        "María del Cerro",
         "Ana Dias",
         "José-Miguel Ñúñez",
         "Jorge",
