@@ -369,7 +369,7 @@ impl AgentConversation {
         out: &mut Effects,
     ) -> AgentConversation {
         let AgentConversation { phase, mut desk } = self;
-        let closing = !matches!(input, Input::Disconnected | Input::ServerStopped);
+        let closing = !input.ends_the_connection();
         let phase = match input {
             Input::Line { text, .. } => desk.on_line(phase, text.trim(), ctx, out),
             Input::Event(event) => desk.on_event(phase, event, out),
@@ -999,10 +999,10 @@ impl Desk {
             },
             (Wait::Close { chat }, HubResult::Closed(closed)) => {
                 match closed {
-                    // `NoCustomer`: the customer left after the history entry was written
-                    // (the notice of it comes after this result); the close is done.
                     // `Ok`: the hub said it on the console, before the hand-off the close
-                    // may allow. (`NoCustomer`: the customer's departure line says it.)
+                    // may allow. `NoCustomer`: the customer left after the history entry
+                    // was written (the notice of it comes after this result, and the
+                    // departure's console line says it); the close is done.
                     Ok(_) | Err(HubError::NoCustomer) => self.closed(&chat, out),
                     Err(err) => out.send(say::close_failed(say::hub_refusal(&err))),
                 }

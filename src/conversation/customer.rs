@@ -332,7 +332,7 @@ impl CustomerConversation {
         out: &mut Effects,
     ) -> CustomerConversation {
         let CustomerConversation { phase, mut session } = self;
-        let closing = !matches!(input, Input::Disconnected | Input::ServerStopped);
+        let closing = !input.ends_the_connection();
         let phase = match input {
             Input::Line { text, prediction } => {
                 session.on_line(phase, text.trim(), prediction.as_ref(), ctx, out)
@@ -774,16 +774,10 @@ impl Session {
             // place.
             Decision::Fallback => match &self.customer {
                 Some(customer) => {
-                    let (predicted, confidence) = inbox_prediction(prediction);
                     out.store(StoreOp::RequestsOf(customer.rut));
                     Phase::Pending(Pending::FindByTopic {
                         text: text.to_string(),
-                        unplaced: inbox_message(
-                            text,
-                            predicted,
-                            confidence,
-                            InboxOutcome::Fallback,
-                        ),
+                        unplaced: for_review(text, prediction, InboxOutcome::Fallback),
                     })
                 }
                 None => {
@@ -1813,11 +1807,7 @@ impl Session {
                 agent,
                 agents_online,
             } => {
-                out.record(StoreOp::AppendHistory {
-                    request,
-                    author: Cow::Borrowed(BOT_NAME),
-                    text: Cow::Owned(history::agent_left(&agent)),
-                });
+                out.record(bot_note(request, history::agent_left(&agent)));
                 out.send(say::agent_left(&agent));
                 // Nobody left to take them: said as on joining, with the way out.
                 if agents_online == 0 {
@@ -1948,11 +1938,11 @@ fn close_abandoned(request: RequestId, why: &'static str, out: &mut Effects) {
 }
 
 /// The bot writes `why` in `request`'s history.
-fn bot_note(request: RequestId, why: &'static str) -> StoreOp {
+fn bot_note(request: RequestId, why: impl Into<Cow<'static, str>>) -> StoreOp {
     StoreOp::AppendHistory {
         request,
         author: Cow::Borrowed(BOT_NAME),
-        text: Cow::Borrowed(why),
+        text: why.into(),
     }
 }
 
@@ -2071,10 +2061,19 @@ fn keep_for_review(
     outcome: InboxOutcome,
     out: &mut Effects,
 ) {
-    let (predicted, confidence) = inbox_prediction(prediction);
-    if let Some(message) = inbox_message(text, predicted, confidence, outcome) {
+    if let Some(message) = for_review(text, prediction, outcome) {
         out.record(StoreOp::KeepInboxMessage(message));
     }
+}
+
+/// A message as `reclamos nlu review` keeps it, with the prediction it got.
+fn for_review(
+    text: &str,
+    prediction: Option<&Prediction>,
+    outcome: InboxOutcome,
+) -> Option<InboxMessage> {
+    let (predicted, confidence) = inbox_prediction(prediction);
+    inbox_message(text, predicted, confidence, outcome)
 }
 
 /// The prediction's decision; without a prediction, the classifier abstains.

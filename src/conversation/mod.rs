@@ -179,6 +179,12 @@ pub enum Input<'a, E> {
 }
 
 impl<'a, E> Input<'a, E> {
+    /// Whether the connection has already ended ([`Input::Disconnected`],
+    /// [`Input::ServerStopped`]): nothing closes it again.
+    pub fn ends_the_connection(&self) -> bool {
+        matches!(self, Input::Disconnected | Input::ServerStopped)
+    }
+
     /// A line without a prediction.
     pub fn line(text: &'a str) -> Input<'a, E> {
         Input::Line {

@@ -113,7 +113,6 @@ fn negation_reach<'t, 'a>(after: &'t [Token<'a>]) -> &'t [Token<'a>] {
     {
         start += 2;
     }
-    let start = start.min(after.len());
     &after[start..(start + 3).min(after.len())]
 }
 /// Function words that are no evidence of what a clause asks for.

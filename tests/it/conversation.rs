@@ -868,15 +868,7 @@ fn the_queue_idle_limit_leaves_the_queue_and_closes_the_request() {
         ])
     );
     // Anywhere but the queue (taken a moment ago, say) it is ignored.
-    let mut chatting = queued(Enqueued {
-        position: 1,
-        agents_online: 1,
-        served: true,
-        wait: WaitEstimate::TooLittleData,
-    });
-    chatting.step(Input::Event(CustomerEvent::Assigned {
-        agent: "JuanPerez".into(),
-    }));
+    let mut chatting = chatting_with("JuanPerez");
     chatting.step(Input::QueueIdle { waited });
     assert!(chatting.out.0.is_empty());
 }
