@@ -181,6 +181,9 @@ struct State {
     /// Sessions that resumed another session's chat, with the key the chat keeps (the
     /// executives' desks know it by that key). Removed when the session goes.
     resumed: HashMap<SessionId, SessionId>,
+    /// The server is stopping ([`Hub::stop`]): nobody is handed to an executive, and an
+    /// executive's customers are not requeued (every connection is closing).
+    stopping: bool,
 }
 
 impl State {
@@ -628,18 +631,32 @@ impl Hub {
                         self.release(&mut state, agent, &entry, true, &mut out);
                         self.dispatch(&mut state, &mut out, now);
                     }
+                    // Waiting (a customer whose executive left during a stop was not
+                    // requeued: only the disconnection is said of them).
+                    None if state.stopping && !state.queue.contains(&entry.ticket.session) => {
+                        out.push(Delivery::Console(protocol::console::customer_disconnected(
+                            name,
+                        )));
+                    }
                     None => {
+                        let how = if state.stopping {
+                            protocol::console::QueueExit::ServerStopped
+                        } else {
+                            protocol::console::QueueExit::Disconnected
+                        };
                         out.push(Delivery::Console(protocol::console::left_queue(
                             name,
                             entry.ticket.request,
-                            protocol::console::QueueExit::Disconnected,
+                            how,
                         )));
                         out.push(Delivery::Console(protocol::console::customer_disconnected(
                             name,
                         )));
                         let key = entry.ticket.session;
                         state.queue.retain(|s| *s != key);
-                        renumber(&mut state, &mut out);
+                        if !state.stopping {
+                            renumber(&mut state, &mut out);
+                        }
                     }
                 }
             }
@@ -647,6 +664,14 @@ impl Hub {
         };
         self.send(Deliveries(out));
         (notice, announced)
+    }
+
+    /// The server is stopping: from now on nobody is handed to an executive, and the
+    /// customers of an executive who leaves are not requeued (their connections are
+    /// closing too). The console then says of a waiting customer that they left the queue
+    /// because the server stopped.
+    pub fn stop(&self) {
+        self.lock().stopping = true;
     }
 
     /// An executive joins the pool (the console says so before any assignment); returns how
@@ -695,6 +720,17 @@ impl Hub {
             let Some(agent) = state.agents.remove(&session) else {
                 return;
             };
+            if state.stopping {
+                // Their customers' connections are closing too: they are not requeued,
+                // and each one's departure says so.
+                for customer in &agent.chats {
+                    if let Some(entry) = state.customers.get_mut(customer) {
+                        entry.agent = None;
+                        entry.previous_agent = Some(agent.name.clone());
+                    }
+                }
+                return;
+            }
             // The console first, in the order they were assigned (before the hand-offs the
             // requeue may allow).
             for customer in &agent.chats {
@@ -950,6 +986,9 @@ impl Hub {
     /// executive free the longest first), then announces the new queue positions. Each
     /// hand-off of a customer who waited is a sample of the wait (`now` is its time).
     fn dispatch(&self, state: &mut State, out: &mut Vec<Delivery>, now: Instant) {
+        if state.stopping {
+            return;
+        }
         let executives = state.agents.len();
         while !state.queue.is_empty() {
             let free = state
@@ -1202,6 +1241,55 @@ mod tests {
                 protocol::console::customer_disconnected(&name(5)),
             ]
         );
+    }
+
+    /// While the server stops, every connection closes in no set order: nobody is handed
+    /// to an executive or requeued, nobody is told a new place in the queue, and the
+    /// console says why each waiting customer left (a black-box test saw "vuelve a la fila"
+    /// and "dejó la fila de espera al desconectarse" during a stop).
+    #[test]
+    fn a_stopping_hub_hands_off_and_requeues_nobody() {
+        let console = Console::capture();
+        let hub = Hub::new(1, console.clone());
+        let (ana, mut ana_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", ana).unwrap();
+        let mut customers = Vec::new();
+        for id in 1..=3 {
+            let (outbox, rx) = party();
+            customers.push(rx);
+            hub.enqueue(ticket(id, outbox));
+        }
+        let before = console.lines().len();
+        for rx in &mut customers {
+            received(rx);
+        }
+        received(&mut ana_rx);
+        hub.stop();
+        // Ana leaves first: her customer is not requeued and hears nothing from the hub.
+        hub.agent_gone(SessionId(100));
+        assert!(received(&mut customers[0]).is_empty());
+        // The first in the queue leaves: the one behind is not told a new place.
+        assert!(hub.customer_gone_announced(SessionId(2)).1);
+        assert!(received(&mut customers[2]).is_empty());
+        assert!(hub.customer_gone_announced(SessionId(1)).1);
+        assert!(hub.customer_gone_announced(SessionId(3)).1);
+        let lines: Vec<String> = console.lines()[before..]
+            .iter()
+            .map(|l| l.trim_start_matches(crate::console::PREFIX).to_string())
+            .collect();
+        let name = |id: u64| format!("Cliente {id}");
+        let stopped = protocol::console::QueueExit::ServerStopped;
+        assert_eq!(
+            lines,
+            [
+                protocol::console::left_queue(&name(2), 2, stopped),
+                protocol::console::customer_disconnected(&name(2)),
+                protocol::console::customer_disconnected(&name(1)),
+                protocol::console::left_queue(&name(3), 3, stopped),
+                protocol::console::customer_disconnected(&name(3)),
+            ]
+        );
+        assert!(hub.queue().is_empty());
     }
 
     #[test]

@@ -1060,6 +1060,8 @@ pub mod console {
         Idle,
         /// Their connection ended.
         Disconnected,
+        /// The server stopped.
+        ServerStopped,
     }
 
     /// A customer left the queue without being served; the request is being closed.
@@ -1068,6 +1070,7 @@ pub mod console {
             QueueExit::Asked => "por su cuenta",
             QueueExit::Idle => "por inactividad",
             QueueExit::Disconnected => "al desconectarse",
+            QueueExit::ServerStopped => "al detenerse el servidor",
         };
         format!("Cliente {customer} dejó la fila de espera {how} (solicitud {request}).")
     }

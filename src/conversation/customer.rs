@@ -347,8 +347,8 @@ impl CustomerConversation {
                 phase => unexpected(phase, "hub result"),
             },
             Input::QueueIdle { waited } => session.on_queue_idle(phase, waited, out),
-            Input::Disconnected => session.disconnected(phase, history::DISCONNECTED, out),
-            Input::ServerStopped => session.disconnected(phase, history::SERVER_STOPPED, out),
+            Input::Disconnected => session.disconnected(phase, QueueExit::Disconnected, out),
+            Input::ServerStopped => session.disconnected(phase, QueueExit::ServerStopped, out),
         };
         if closing && phase == Phase::Closed {
             out.push(Effect::Close);
@@ -1861,9 +1861,14 @@ impl Session {
         Phase::Closed
     }
 
-    /// The connection ended: leave the hub, record `why` when in the queue or a chat, and
-    /// say so on the console (unless another connection took the session over).
-    fn disconnected(&mut self, phase: Phase, why: &'static str, out: &mut Effects) -> Phase {
+    /// The connection ended (`how`: on its own, or by the server's stop): leave the hub,
+    /// record why when in the queue or a chat, and say so on the console (unless another
+    /// connection took the session over, or the hub said it).
+    fn disconnected(&mut self, phase: Phase, how: QueueExit, out: &mut Effects) -> Phase {
+        let why = match how {
+            QueueExit::ServerStopped => history::SERVER_STOPPED,
+            _ => history::DISCONNECTED,
+        };
         // Gone at the prompt for the serial (closed, or the login deadline).
         if let Phase::AwaitResume { customer, .. } = &phase {
             out.console(protocol::console::resume_abandoned(&customer.name));
@@ -1874,11 +1879,7 @@ impl Session {
         let quiet = self.taken_over || self.departure_announced;
         if let Some(customer) = self.customer.as_ref().filter(|_| !quiet) {
             if let Some(request) = waiting_request(&phase) {
-                out.console(protocol::console::left_queue(
-                    &customer.name,
-                    request,
-                    QueueExit::Disconnected,
-                ));
+                out.console(protocol::console::left_queue(&customer.name, request, how));
             }
             out.console(protocol::console::customer_disconnected(&customer.name));
         }

@@ -355,6 +355,8 @@ async fn serve(
     }
     shutdown.await;
     tracing::info!("shutting down");
+    // Before any connection ends: no hand-off or requeue while they all close.
+    shared.services.hub.stop();
     token.cancel();
     tracker.close();
     if tokio::time::timeout(grace, tracker.wait()).await.is_err() {

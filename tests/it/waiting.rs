@@ -529,3 +529,55 @@ async fn a_chat_the_server_stops_is_recorded_as_the_servers_stop() {
         "left as the executive left it"
     );
 }
+
+/// A server that stops with a customer waiting and another chatting: the console says the
+/// waiting one left the queue because the server stopped, and hands off or requeues
+/// nobody while the connections close; the waiting request is closed with the server's
+/// note (a black-box test saw "dejó la fila de espera al desconectarse" and "vuelve a la
+/// fila de espera" during a stop).
+#[tokio::test]
+async fn a_stop_says_why_the_queue_emptied_and_requeues_nobody() {
+    let server = TestServer::start().await;
+    let (_eva, _first, _second) = server.one_served_one_waiting("Eva").await;
+    let waiting = "Cliente Carga 2";
+    let queued_start = console::queued(waiting, "", 1);
+    let queued_start = queued_start
+        .split(" (solicitud")
+        .next()
+        .unwrap()
+        .to_string();
+    let request: u64 = server
+        .console
+        .lines()
+        .iter()
+        .find_map(|l| l.strip_prefix(PREFIX)?.strip_prefix(&queued_start))
+        .and_then(|rest| rest.strip_prefix(" (solicitud ")?.strip_suffix(")."))
+        .expect("the queued line")
+        .parse()
+        .unwrap();
+    let before = server.console.lines().len();
+    let registry = server.registry().clone();
+    let console_log = server.console.clone();
+    server.server.shutdown().await;
+    let lines: Vec<String> = console_log.lines()[before..]
+        .iter()
+        .map(|l| l.trim_start_matches(PREFIX).to_string())
+        .collect();
+    let stopped = console::QueueExit::ServerStopped;
+    assert!(
+        lines.contains(&console::left_queue(waiting, request, stopped)),
+        "{lines:#?}"
+    );
+    for line in &lines {
+        assert!(
+            !line.contains("redirigido") && !line.contains("vuelve a la fila"),
+            "{lines:#?}"
+        );
+        assert!(!line.contains("al desconectarse"), "{lines:#?}");
+    }
+    let stored = registry.request(request).await.unwrap().unwrap();
+    let texts: Vec<&str> = stored.history.iter().map(|h| h.text.as_str()).collect();
+    assert!(texts.contains(&history::SERVER_STOPPED), "{texts:#?}");
+    assert!(!texts.contains(&history::DISCONNECTED), "{texts:#?}");
+    assert_eq!(stored.state, RequestState::Cerrado);
+}
