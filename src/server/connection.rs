@@ -140,6 +140,12 @@ trait Party: Sized + Send {
     fn last_notice(&mut self, _hub: &Hub, _session: SessionId) -> Option<Self::Event> {
         None
     }
+    /// Whether `event`, sent by the hub but not read before the connection ended, is
+    /// still applied before the disconnection: what the hub did with the party (a
+    /// customer requeued, or handed to an executive) decides how the request is left.
+    fn heard_after_end(_event: &Self::Event) -> bool {
+        false
+    }
 }
 
 impl Party for CustomerConversation {
@@ -182,6 +188,10 @@ impl Party for CustomerConversation {
             self.departure_announced();
         }
         notice
+    }
+    fn heard_after_end(event: &CustomerEvent) -> bool {
+        // A takeover's notice comes from `last_notice`.
+        !matches!(event, CustomerEvent::TakenOver { .. })
     }
 }
 
@@ -559,7 +569,7 @@ impl<'a, P: Party> Conversation<'a, P> {
     /// The connection ended (`server_stopped`: the server's stop ended it): carries out the
     /// conversation's clean-up (no line is sent).
     /// The hub and the console first, synchronously; then the store writes.
-    async fn finish(&mut self, server_stopped: bool) {
+    async fn finish(&mut self, server_stopped: bool, events: &mut mpsc::Receiver<P::Event>) {
         if self.finished || self.party.is_none() {
             return;
         }
@@ -570,6 +580,14 @@ impl<'a, P: Party> Conversation<'a, P> {
             .party
             .as_mut()
             .and_then(|party| party.last_notice(&self.shared.services.hub, self.session));
+        // What the hub sent before the party left it and the connection did not read (a
+        // customer requeued when their executive left): the conversation must know where
+        // it stood to leave its request as the hub left it. Their lines are not sent.
+        while let Ok(event) = events.try_recv() {
+            if P::heard_after_end(&event) {
+                self.step(Input::Event(event));
+            }
+        }
         if let Some(event) = notice {
             self.step(Input::Event(event));
         }
@@ -808,7 +826,7 @@ type Lines<S> = Framed<S, LineCodec>;
 /// Drives one conversation until the connection ends, then carries out its clean-up.
 async fn drive<P: Party, S: Stream>(
     mut conversation: Conversation<'_, P>,
-    events: mpsc::Receiver<P::Event>,
+    mut events: mpsc::Receiver<P::Event>,
     framed: &mut Lines<S>,
     peer: SocketAddr,
     kick: CancellationToken,
@@ -817,7 +835,7 @@ async fn drive<P: Party, S: Stream>(
 ) -> End {
     let end = serve_lines(
         &mut conversation,
-        events,
+        &mut events,
         framed,
         peer,
         kick,
@@ -825,13 +843,13 @@ async fn drive<P: Party, S: Stream>(
         accepted,
     )
     .await;
-    Box::pin(conversation.finish(matches!(end, End::Shutdown))).await;
+    Box::pin(conversation.finish(matches!(end, End::Shutdown), &mut events)).await;
     end
 }
 
 async fn serve_lines<P: Party, S: Stream>(
     conversation: &mut Conversation<'_, P>,
-    mut events: mpsc::Receiver<P::Event>,
+    events: &mut mpsc::Receiver<P::Event>,
     framed: &mut Lines<S>,
     peer: SocketAddr,
     kick: CancellationToken,
