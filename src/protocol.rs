@@ -73,8 +73,12 @@ pub mod customer {
     pub const NAME_HINT: &str =
         bot!("Escriba su nombre completo (nombre y apellido, solo letras), o ingrese otro RUT.");
     /// A name with more words than a name has while registering.
-    pub const NAME_TOO_LONG: &str = bot!(
+    pub const NAME_TOO_MANY_WORDS: &str = bot!(
         "Ese nombre tiene demasiadas palabras: escriba solo su nombre y sus apellidos, o ingrese otro RUT."
+    );
+    /// A name of more than 80 characters while registering.
+    pub const NAME_TOO_LONG: &str = bot!(
+        "Ese nombre es demasiado largo (hasta 80 caracteres): escriba solo su nombre y sus apellidos, o ingrese otro RUT."
     );
     /// A greeting or a sentence at the name prompt ("me cobraron dos veces"): the
     /// customer is told why the bot cannot help yet.

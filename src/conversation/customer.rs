@@ -629,6 +629,7 @@ impl Session {
             Err(refused) => {
                 out.send(match refused {
                     BadName::NotLetters => say::NAME_HINT,
+                    BadName::TooManyWords => say::NAME_TOO_MANY_WORDS,
                     BadName::TooLong => say::NAME_TOO_LONG,
                     BadName::Sentence => say::NAME_NOT_A_SENTENCE,
                 });
@@ -2479,7 +2480,9 @@ fn is_leave_chat(text: &str) -> bool {
 enum BadName {
     /// Too short, or digits or symbols in it.
     NotLetters,
-    /// More words (particles aside) or characters than a name has.
+    /// More words (particles aside) than a name has.
+    TooManyWords,
+    /// More characters than [`MAX_NAME_CHARS`].
     TooLong,
     /// A greeting or a sentence ("hola", "me cobraron dos veces").
     Sentence,
@@ -2511,12 +2514,17 @@ fn valid_name(text: &str) -> Result<String, BadName> {
         Err(BadName::Sentence)
     } else if !letters {
         Err(BadName::NotLetters)
-    } else if words > MAX_NAME_WORDS || name.chars().count() > 80 {
+    } else if words > MAX_NAME_WORDS {
+        Err(BadName::TooManyWords)
+    } else if name.chars().count() > MAX_NAME_CHARS {
         Err(BadName::TooLong)
     } else {
         Ok(name)
     }
 }
+
+/// The most characters a name has (spaces included), as [`say::NAME_TOO_LONG`] says.
+const MAX_NAME_CHARS: usize = 80;
 
 /// The most words a name has, particles aside ("José Miguel de la Cruz Pérez González"
 /// counts five).

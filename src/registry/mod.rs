@@ -214,11 +214,81 @@ pub struct Customer {
 }
 
 impl Customer {
-    /// The first name, used in greetings (`Hola Jorge`).
+    /// The given name used in greetings (`Hola Jorge`): the first word, or the first two
+    /// when they make a compound given name and surnames follow ("María José Pérez":
+    /// `Hola María José`; "José Miguel de la Cruz": `Hola José Miguel`). With two words
+    /// the second is the surname ("Ana Paz": `Hola Ana`).
     pub fn first_name(&self) -> &str {
-        self.name.split_whitespace().next().unwrap_or(&self.name)
+        let name = self.name.trim();
+        let mut words = name.split_whitespace();
+        let Some(first) = words.next() else {
+            return name;
+        };
+        let (Some(second), Some(_)) = (words.next(), words.next()) else {
+            return first;
+        };
+        // Lowercase, accents off (the list is written so).
+        let key = crate::nlu::text::normalize(second);
+        let compound = SECOND_GIVEN_NAMES.contains(&key.trim());
+        if !compound {
+            return first;
+        }
+        // Both words, with the single space between them as written in `name`.
+        let start = second.as_ptr() as usize - name.as_ptr() as usize;
+        &name[..start + second.len()]
     }
 }
+
+/// Given names that are often the second of a compound one in Chile ("María José", "Juan
+/// Pablo", "María Paz"), lowercase and without accents; a second word among them, before
+/// the surnames, is greeted too.
+const SECOND_GIVEN_NAMES: &[&str] = &[
+    "jose",
+    "pablo",
+    "paz",
+    "ignacio",
+    "ignacia",
+    "antonio",
+    "antonia",
+    "carlos",
+    "luis",
+    "luisa",
+    "francisco",
+    "francisca",
+    "javier",
+    "andres",
+    "alberto",
+    "alejandro",
+    "alejandra",
+    "miguel",
+    "manuel",
+    "tomas",
+    "esteban",
+    "cristobal",
+    "eduardo",
+    "enrique",
+    "fernanda",
+    "belen",
+    "trinidad",
+    "soledad",
+    "teresa",
+    "isabel",
+    "elena",
+    "jesus",
+    "pia",
+    "victoria",
+    "cristina",
+    "eugenia",
+    "angelica",
+    "ines",
+    "loreto",
+    "constanza",
+    "catalina",
+    "gabriel",
+    "gabriela",
+    "fernando",
+    "ester",
+];
 
 /// One timestamped entry of a request's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1000,6 +1070,32 @@ pub const FLUSH_EVERY: Duration = Duration::from_millis(25);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn greetings_use_a_compound_given_name_when_surnames_follow() {
+        let greeted = |name: &str| {
+            Customer {
+                rut: Rut::from_number(12_345_678).unwrap(),
+                name: name.to_string(),
+                id_serial: None,
+            }
+            .first_name()
+            .to_string()
+        };
+        for (name, first) in [
+            ("María José Pérez", "María José"),
+            ("maria jose perez soto", "maria jose"),
+            ("Juan Pablo Soto", "Juan Pablo"),
+            ("José Miguel de la Cruz", "José Miguel"),
+            ("Jorge Sandoval", "Jorge"),
+            ("Ana Paz", "Ana"),
+            ("Juan Pérez Soto", "Juan"),
+            ("Cliente Carga 1", "Cliente"),
+            ("Ana", "Ana"),
+        ] {
+            assert_eq!(greeted(name), first, "{name}");
+        }
+    }
 
     #[test]
     fn serial_lockouts_start_every_round_and_double() {

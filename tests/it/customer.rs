@@ -88,6 +88,10 @@ async fn unknown_rut_can_register_and_gets_the_menu() {
         ("Ana 2", to_customer::NAME_HINT),
         (
             "Ana Beatriz Carla Daniela Elena Fernanda Gabriela Pérez",
+            to_customer::NAME_TOO_MANY_WORDS,
+        ),
+        (
+            &format!("Ana {}", "Ñ".repeat(80)),
             to_customer::NAME_TOO_LONG,
         ),
     ] {
