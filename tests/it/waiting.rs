@@ -581,3 +581,52 @@ async fn a_stop_says_why_the_queue_emptied_and_requeues_nobody() {
     assert!(!texts.contains(&history::DISCONNECTED), "{texts:#?}");
     assert_eq!(stored.state, RequestState::Cerrado);
 }
+
+/// A requeue the connection had not read when it ended still decides how the request is
+/// left: the customer was waiting again, so the request is closed with the executive's
+/// departure in its history (before, the conversation still thought it was chatting and
+/// left the request open while the console said the customer left the queue). With room
+/// for one event, the requeue and the position after it overflow the customer's outbox in
+/// one hub call: the hub disconnects the customer before its task reads either.
+#[tokio::test]
+async fn a_requeue_not_read_before_the_connection_ends_still_closes_the_waiting_request() {
+    use reclamos::conversation::events::SessionId;
+    use reclamos::hub::Outbox;
+    use tokio_util::sync::CancellationToken;
+    let server = TestServer::start_with(|config| config.limits.send_queue = 1).await;
+    let rut = server.load_customers(1).await[0];
+    let mut customer = server.logged_in(&rut.to_string()).await;
+    customer.send("3").await;
+    customer
+        .recv_until_contains(&to_customer::enqueued(1))
+        .await;
+    let request = server
+        .registry()
+        .requests_of(rut)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .max()
+        .expect("the contact request");
+    let hub = server.server.services.hub.clone();
+    let (tx, _eva_events) = tokio::sync::mpsc::channel(16);
+    let eva = SessionId(u64::MAX);
+    hub.agent_join(eva, "Eva", Outbox::new(tx, CancellationToken::new()))
+        .unwrap();
+    customer
+        .recv_until_contains(to_customer::ASSIGNED_START)
+        .await;
+    hub.agent_gone(eva);
+    let registry = server.registry().clone();
+    let stored = eventually_async(
+        || async { registry.request(request).await.unwrap().unwrap() },
+        |stored| stored.state == RequestState::Cerrado,
+    )
+    .await;
+    assert_eq!(stored.state, RequestState::Cerrado);
+    let texts: Vec<&str> = stored.history.iter().map(|h| h.text.as_str()).collect();
+    let left = history::agent_left("Eva");
+    assert!(texts.contains(&left.as_str()), "{texts:#?}");
+    assert!(texts.contains(&history::DISCONNECTED), "{texts:#?}");
+}
