@@ -42,6 +42,7 @@ pub const SYSTEM: &str = system!("");
 pub mod customer {
     use super::Display;
     use super::BOT;
+    use std::time::Duration;
 
     /// The first line a customer receives.
     pub const GREETING: &str = bot!("Hola! Bienvenido, Ingrese su RUT");
@@ -146,14 +147,30 @@ pub mod customer {
     pub const QUEUE_IDLE_START: &str = bot!("Lleva");
     /// The customer waited `minutes` in the queue without writing and nobody took them:
     /// their contact request is closed and they are back at the menu.
-    pub fn queue_idle(minutes: u64, request: impl Display) -> String {
-        let unit = if minutes == 1 { "minuto" } else { "minutos" };
-        format!("{QUEUE_IDLE_START} {minutes} {unit} esperando sin escribir y ningún ejecutivo pudo atenderlo, así que cerramos su solicitud {request}. Si aún necesita ayuda, elija 3 para volver a pedir un ejecutivo.")
+    pub fn queue_idle(waited: Duration, request: impl Display) -> String {
+        format!("{QUEUE_IDLE_START} {} esperando sin escribir y ningún ejecutivo pudo atenderlo, así que cerramos su solicitud {request}. Si aún necesita ayuda, elija 3 para volver a pedir un ejecutivo.", waited_words(waited))
+    }
+    /// [`queue_idle`] for a request an executive already worked on (the customer was put
+    /// back in the queue when the executive disconnected): it stays open.
+    pub fn queue_idle_kept(waited: Duration, request: impl Display) -> String {
+        format!("{QUEUE_IDLE_START} {} esperando sin escribir y ningún otro ejecutivo pudo atenderlo, así que salió de la fila. Su solicitud {request} sigue abierta con lo que anotó el ejecutivo. Si aún necesita ayuda, elija 3 para volver a pedir un ejecutivo.", waited_words(waited))
     }
     /// [`queue_idle`], when the request could not be closed.
-    pub fn queue_idle_unclosed(minutes: u64, request: impl Display) -> String {
+    pub fn queue_idle_unclosed(waited: Duration, request: impl Display) -> String {
+        format!("{QUEUE_IDLE_START} {} esperando sin escribir y ningún ejecutivo pudo atenderlo, así que salió de la fila. No pudimos cerrar su solicitud {request} por un problema técnico, así que queda abierta. Si aún necesita ayuda, elija 3 para volver a pedir un ejecutivo.", waited_words(waited))
+    }
+
+    /// How long a customer waited, as [`queue_idle`] says it: whole minutes (rounded up),
+    /// or seconds under a minute ("1 minuto" for a limit of a few seconds was wrong).
+    fn waited_words(waited: Duration) -> String {
+        let seconds = waited.as_secs();
+        if seconds < 60 {
+            let unit = if seconds == 1 { "segundo" } else { "segundos" };
+            return format!("{seconds} {unit}");
+        }
+        let minutes = seconds.div_ceil(60);
         let unit = if minutes == 1 { "minuto" } else { "minutos" };
-        format!("{QUEUE_IDLE_START} {minutes} {unit} esperando sin escribir y ningún ejecutivo pudo atenderlo, así que salió de la fila. No pudimos cerrar su solicitud {request} por un problema técnico, así que queda abierta. Si aún necesita ayuda, elija 3 para volver a pedir un ejecutivo.")
+        format!("{minutes} {unit}")
     }
     /// The waiting customer's lines reached the backlog's bound: later ones are not kept.
     pub const BACKLOG_FULL: &str = bot!("Ya guardamos todos los mensajes que el ejecutivo puede leer al atenderlo; los que escriba desde ahora mientras espera no se guardarán. Podrá contarle el resto apenas lo atienda.");
@@ -426,7 +443,13 @@ pub mod customer {
         format!("{LEFT_QUEUE_START} Cerramos su solicitud {request}; puede volver a pedir un ejecutivo cuando quiera.")
     }
 
-    /// The customer left the queue, and the request could not be closed.
+    /// The customer left the queue they were put back in when their executive
+    /// disconnected: the request stays open, as the executive left it.
+    pub fn left_queue_kept(request: impl Display) -> String {
+        format!("{LEFT_QUEUE_START} Su solicitud {request} sigue abierta con lo que anotó el ejecutivo; puede volver a pedir un ejecutivo cuando quiera.")
+    }
+
+    /// [`left_queue`], when the request could not be closed.
     pub fn left_queue_unclosed(request: impl Display) -> String {
         format!("{LEFT_QUEUE_START} No pudimos cerrar su solicitud {request} por un problema técnico, así que queda abierta; puede volver a pedir un ejecutivo cuando quiera.")
     }
@@ -1179,6 +1202,11 @@ pub mod history {
     /// took them (the request is closed right after).
     pub const QUEUE_IDLE: &str =
         "El cliente esperó en la fila sin escribir más del tiempo límite y nadie lo atendió.";
+    /// The customer left the queue they were put back in when their executive
+    /// disconnected, before another took them: the request stays as the executive left it.
+    pub const LEFT_QUEUE_SERVED: &str = "El cliente dejó la fila de espera antes de que otro ejecutivo lo atendiera; la solicitud sigue como la dejó el ejecutivo.";
+    /// [`LEFT_QUEUE_SERVED`], by the queue's idle limit.
+    pub const QUEUE_IDLE_SERVED: &str = "El cliente esperó en la fila sin escribir más del tiempo límite antes de que otro ejecutivo lo atendiera; la solicitud sigue como la dejó el ejecutivo.";
     /// The customer ended the chat.
     pub const ENDED_CHAT: &str = "El cliente terminó la conversación.";
     /// The customer logged in on another connection while in the queue or a chat, and
@@ -1290,7 +1318,15 @@ mod tests {
             (customer::enqueued(2), customer::ENQUEUED_START),
             (customer::no_agents(9), customer::NO_AGENTS_START),
             (customer::left_queue(9), customer::LEFT_QUEUE_START),
-            (customer::queue_idle(30, 9), customer::QUEUE_IDLE_START),
+            (
+                customer::queue_idle(std::time::Duration::from_secs(1800), 9),
+                customer::QUEUE_IDLE_START,
+            ),
+            (
+                customer::queue_idle_kept(std::time::Duration::from_secs(3), 9),
+                customer::QUEUE_IDLE_START,
+            ),
+            (customer::left_queue_kept(9), customer::LEFT_QUEUE_START),
             (agent::tokens_locked_for(2), agent::TOKENS_LOCKED_START),
             (customer::restarted(9), customer::RESTARTED_START),
             (customer::queue_position(2), customer::QUEUE_POSITION_START),

@@ -221,6 +221,10 @@ struct Session {
     backlog: Backlog,
     /// The customer's chat lines kept in the current chat's transcript.
     transcript: Option<TranscriptCount>,
+    /// The contact request an executive took (this chat's, or the one the customer waits
+    /// with again after the executive left): leaving the queue then does not close it, it
+    /// stays as the executive left it.
+    served: Option<RequestId>,
 }
 
 /// Lines a waiting customer left for the executive during one stay in the queue, counted
@@ -499,6 +503,7 @@ impl Session {
             // What the old connection may not have shown: the chat's last lines.
             chat_so_far(&chat.recent, out);
             out.send(say::chat_resumed(&chat.agent));
+            self.served = Some(chat.request);
             return Phase::Chatting {
                 request: chat.request,
                 agent: chat.agent,
@@ -1594,11 +1599,11 @@ impl Session {
             (Pending::CloseAbandoned { request, idle }, StoreResult::Changed(closed)) => {
                 match (idle, closed.is_ok()) {
                     (Some(waited), true) => {
-                        out.send(say::queue_idle(whole_minutes(waited), request));
+                        out.send(say::queue_idle(waited, request));
                     }
                     (None, true) => out.send(say::left_queue(request)),
                     (Some(waited), false) => {
-                        out.send(say::queue_idle_unclosed(whole_minutes(waited), request));
+                        out.send(say::queue_idle_unclosed(waited, request));
                     }
                     (None, false) => out.send(say::left_queue_unclosed(request)),
                 }
@@ -1668,10 +1673,12 @@ impl Session {
             ) => match left {
                 // The request is closed before the customer is told it is.
                 Ok(()) => {
-                    let why = if idle.is_some() {
-                        history::QUEUE_IDLE
-                    } else {
-                        history::LEFT_QUEUE
+                    let served = self.served == Some(request);
+                    let why = match (idle.is_some(), served) {
+                        (true, false) => history::QUEUE_IDLE,
+                        (false, false) => history::LEFT_QUEUE,
+                        (true, true) => history::QUEUE_IDLE_SERVED,
+                        (false, true) => history::LEFT_QUEUE_SERVED,
                     };
                     // The console before the store: a step's store operation is its last
                     // effect.
@@ -1683,6 +1690,14 @@ impl Session {
                         out.console(protocol::console::left_queue(&customer.name, request, how));
                     }
                     out.record(bot_note(request, why));
+                    if served {
+                        // An executive worked on it: it stays as they left it.
+                        out.send(match idle {
+                            Some(waited) => say::queue_idle_kept(waited, request),
+                            None => say::left_queue_kept(request),
+                        });
+                        return menu(out);
+                    }
                     out.store(close_request(request));
                     Phase::Pending(Pending::CloseAbandoned { request, idle })
                 }
@@ -1771,6 +1786,7 @@ impl Session {
             CustomerEvent::TakenOver { .. } => phase,
             CustomerEvent::Assigned { agent } => {
                 out.send(say::assigned(&agent));
+                self.served = Some(request);
                 Phase::Chatting { request, agent }
             }
             CustomerEvent::FromAgent { agent, text } => {
@@ -1810,6 +1826,7 @@ impl Session {
             } => {
                 out.record(bot_note(request, history::agent_left(&agent)));
                 out.send(say::agent_left(&agent));
+                self.served = Some(request);
                 // Nobody left to take them: said as on joining, with the way out.
                 if agents_online == 0 {
                     out.send(say::no_agents(request));
@@ -1848,15 +1865,16 @@ impl Session {
             Phase::Queued { request, .. } if Some(request) == kept => out.send(say::TAKEN_OVER),
             phase if chatting && chat_moved => {
                 out.send(say::TAKEN_OVER);
-                leave(phase, history::CHAT_RESUMED, out);
+                leave(phase, history::CHAT_RESUMED, true, out);
             }
             phase if chatting => {
                 out.send(say::TAKEN_OVER_CHAT_ENDED);
-                leave(phase, history::TAKEN_OVER_CHAT_ENDED, out);
+                leave(phase, history::TAKEN_OVER_CHAT_ENDED, true, out);
             }
             phase => {
                 out.send(say::TAKEN_OVER);
-                leave(phase, history::TAKEN_OVER, out);
+                let served = waiting_request(&phase).is_some_and(|r| self.served == Some(r));
+                leave(phase, history::TAKEN_OVER, served, out);
             }
         }
         Phase::Closed
@@ -1884,7 +1902,10 @@ impl Session {
             }
             out.console(protocol::console::customer_disconnected(&customer.name));
         }
-        leave(phase, why, out);
+        // A request an executive took, or one the server's stop kept from them, stays open.
+        let keep_open = how == QueueExit::ServerStopped
+            || waiting_request(&phase).is_some_and(|r| self.served == Some(r));
+        leave(phase, why, keep_open, out);
         Phase::Closed
     }
 }
@@ -1914,12 +1935,17 @@ fn waiting_request(phase: &Phase) -> Option<RequestId> {
 }
 
 /// Leaves the hub (harmless when not in it) and records `why` on a request in the queue
-/// or a chat.
-fn leave(phase: Phase, why: &'static str, out: &mut Effects) {
+/// or a chat; a request in the queue is closed unless `keep_open` (an executive worked on
+/// it, or the server's stop kept one from it).
+fn leave(phase: Phase, why: &'static str, keep_open: bool, out: &mut Effects) {
     out.hub(HubOp::CustomerGone);
     if let Some(request) = waiting_request(&phase) {
-        // Nobody took the request: it is closed, saying why.
-        close_abandoned(request, why, out);
+        if keep_open {
+            out.record(bot_note(request, why));
+        } else {
+            // Nobody took the request: it is closed, saying why.
+            close_abandoned(request, why, out);
+        }
         return;
     }
     match phase {

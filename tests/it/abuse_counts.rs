@@ -133,7 +133,9 @@ async fn a_silent_customer_nobody_takes_leaves_the_queue_after_the_idle_limit() 
     jorge.expect(&to_customer::no_agents(request.id)).await;
 
     // Nothing is typed: the limit passes (the read waits up to 10 s for it).
-    jorge.expect(&to_customer::queue_idle(1, request.id)).await;
+    jorge
+        .expect(&to_customer::queue_idle(Duration::from_secs(2), request.id))
+        .await;
     jorge.expect(to_customer::MORE_HELP).await;
     jorge.expect_menu().await;
 
@@ -186,7 +188,10 @@ async fn empty_lines_do_not_hold_a_place_in_the_queue() {
             break line;
         }
     };
-    assert_eq!(notice, to_customer::queue_idle(1, request.id));
+    assert_eq!(
+        notice,
+        to_customer::queue_idle(Duration::from_secs(2), request.id)
+    );
 }
 
 /// During a live chat each party's lines kept in the request's transcript are capped:

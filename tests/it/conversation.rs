@@ -733,9 +733,85 @@ fn the_servers_stop_is_recorded_as_such() {
     });
     assert!(waiting.out.0.contains(&note), "{:?}", waiting.out.0);
     assert!(!waiting.out.closes(), "the connection is already closing");
+    // The desk's stop is not the customer giving up: the request stays open.
+    assert!(!sets_state(&waiting.out), "{:?}", waiting.out.0);
     let mut chatting = chatting_with("Ana");
     chatting.step(Input::ServerStopped);
     assert!(chatting.out.0.contains(&note), "{:?}", chatting.out.0);
+}
+
+/// Whether `out` changes a request's state.
+fn sets_state(out: &Effects) -> bool {
+    out.0.iter().any(|e| {
+        matches!(
+            e,
+            Effect::Store(StoreOp::SetState { .. }) | Effect::Record(StoreOp::SetState { .. })
+        )
+    })
+}
+
+/// Jorge put back in the queue for request 9 after `agent` disconnected mid-chat.
+fn requeued_after(agent: &str) -> Bot {
+    let mut bot = chatting_with(agent);
+    bot.step(Input::Event(CustomerEvent::AgentLeft {
+        agent: agent.into(),
+        agents_online: 0,
+    }));
+    bot
+}
+
+/// A request an executive worked on is never closed as one nobody attended: a customer
+/// put back in the queue when the executive disconnected who then leaves it (by asking,
+/// by the idle limit, by disconnecting) leaves it as the executive left it (a black-box
+/// test saw an executive's notes closed under "dejó la fila de espera sin ser atendido").
+#[test]
+fn leaving_the_queue_after_an_executive_keeps_the_request_open() {
+    let note = |text: &'static str| {
+        Effect::Record(StoreOp::AppendHistory {
+            request: 9,
+            author: Cow::Borrowed("Asistente"),
+            text: Cow::Borrowed(text),
+        })
+    };
+    // By asking.
+    let mut bot = requeued_after("Eva");
+    bot.line("cancelar");
+    assert_eq!(bot.out.0, [Effect::Hub(HubOp::LeaveQueue)]);
+    bot.hub(HubResult::LeftQueue(Ok(())));
+    assert!(bot.out.0.contains(&note(history::LEFT_QUEUE_SERVED)));
+    assert!(!sets_state(&bot.out), "{:?}", bot.out.0);
+    assert_eq!(
+        bot.lines(),
+        with_menu(&[&to_customer::left_queue_kept(9), to_customer::MORE_HELP])
+    );
+    // By the idle limit.
+    let mut bot = requeued_after("Eva");
+    let waited = Duration::from_secs(120);
+    bot.step(Input::QueueIdle { waited });
+    bot.hub(HubResult::LeftQueue(Ok(())));
+    assert!(bot.out.0.contains(&note(history::QUEUE_IDLE_SERVED)));
+    assert!(!sets_state(&bot.out), "{:?}", bot.out.0);
+    assert_eq!(
+        bot.lines(),
+        with_menu(&[
+            &to_customer::queue_idle_kept(waited, 9),
+            to_customer::MORE_HELP
+        ])
+    );
+    // By disconnecting.
+    let mut bot = requeued_after("Eva");
+    bot.step(Input::Disconnected);
+    assert!(bot.out.0.contains(&note(history::DISCONNECTED)));
+    assert!(!sets_state(&bot.out), "{:?}", bot.out.0);
+    // A request nobody took is still closed when its customer leaves the queue.
+    let mut bot = queued(Enqueued {
+        position: 1,
+        agents_online: 0,
+        served: false,
+        wait: WaitEstimate::TooLittleData,
+    });
+    bot.step(Input::Disconnected);
+    assert!(sets_state(&bot.out), "{:?}", bot.out.0);
 }
 
 /// Jorge served at once for request 9, chatting with `agent`.
@@ -855,7 +931,7 @@ fn the_queue_idle_limit_leaves_the_queue_and_closes_the_request() {
     ))));
     assert_eq!(
         bot.lines(),
-        with_menu(&[&to_customer::queue_idle(30, 9), to_customer::MORE_HELP])
+        with_menu(&[&to_customer::queue_idle(waited, 9), to_customer::MORE_HELP])
     );
     // A close that failed is not told as done.
     failing.hub(HubResult::LeftQueue(Ok(())));
@@ -863,7 +939,7 @@ fn the_queue_idle_limit_leaves_the_queue_and_closes_the_request() {
     assert_eq!(
         failing.lines(),
         with_menu(&[
-            &to_customer::queue_idle_unclosed(30, 9),
+            &to_customer::queue_idle_unclosed(waited, 9),
             to_customer::MORE_HELP
         ])
     );

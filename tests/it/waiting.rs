@@ -532,9 +532,10 @@ async fn a_chat_the_server_stops_is_recorded_as_the_servers_stop() {
 
 /// A server that stops with a customer waiting and another chatting: the console says the
 /// waiting one left the queue because the server stopped, and hands off or requeues
-/// nobody while the connections close; the waiting request is closed with the server's
-/// note (a black-box test saw "dejó la fila de espera al desconectarse" and "vuelve a la
-/// fila de espera" during a stop).
+/// nobody while the connections close; the waiting request keeps the server's note and
+/// stays open for an executive (the desk stopped, the customer did not give up). A
+/// black-box test saw "dejó la fila de espera al desconectarse" and "vuelve a la fila de
+/// espera" during a stop.
 #[tokio::test]
 async fn a_stop_says_why_the_queue_emptied_and_requeues_nobody() {
     let server = TestServer::start().await;
@@ -579,17 +580,17 @@ async fn a_stop_says_why_the_queue_emptied_and_requeues_nobody() {
     let texts: Vec<&str> = stored.history.iter().map(|h| h.text.as_str()).collect();
     assert!(texts.contains(&history::SERVER_STOPPED), "{texts:#?}");
     assert!(!texts.contains(&history::DISCONNECTED), "{texts:#?}");
-    assert_eq!(stored.state, RequestState::Cerrado);
+    assert_eq!(stored.state, RequestState::Abierto);
 }
 
-/// A requeue the connection had not read when it ended still decides how the request is
-/// left: the customer was waiting again, so the request is closed with the executive's
-/// departure in its history (before, the conversation still thought it was chatting and
-/// left the request open while the console said the customer left the queue). With room
-/// for one event, the requeue and the position after it overflow the customer's outbox in
-/// one hub call: the hub disconnects the customer before its task reads either.
+/// A requeue the connection had not read when it ended is still applied before the
+/// disconnection: the request's history says the executive left and then the customer
+/// (before, the conversation still thought it was chatting, and the executive's departure
+/// was never written). The request stays open: an executive worked on it. With room for
+/// one event, the requeue and the position after it overflow the customer's outbox in one
+/// hub call: the hub disconnects the customer before its task reads either.
 #[tokio::test]
-async fn a_requeue_not_read_before_the_connection_ends_still_closes_the_waiting_request() {
+async fn a_requeue_not_read_before_the_connection_ends_is_still_recorded() {
     use reclamos::conversation::events::SessionId;
     use reclamos::hub::Outbox;
     use tokio_util::sync::CancellationToken;
@@ -619,14 +620,57 @@ async fn a_requeue_not_read_before_the_connection_ends_still_closes_the_waiting_
         .await;
     hub.agent_gone(eva);
     let registry = server.registry().clone();
+    let texts = |stored: &reclamos::registry::Request| -> Vec<String> {
+        stored.history.iter().map(|h| h.text.clone()).collect()
+    };
     let stored = eventually_async(
         || async { registry.request(request).await.unwrap().unwrap() },
-        |stored| stored.state == RequestState::Cerrado,
+        |stored| texts(stored).iter().any(|t| t == history::DISCONNECTED),
     )
     .await;
-    assert_eq!(stored.state, RequestState::Cerrado);
+    let texts = texts(&stored);
+    let left = texts.iter().position(|t| *t == history::agent_left("Eva"));
+    let gone = texts.iter().position(|t| t == history::DISCONNECTED);
+    assert!(left.is_some() && left < gone, "{texts:#?}");
+    assert_eq!(stored.state, RequestState::Abierto, "{texts:#?}");
+}
+
+/// Over TCP: an executive notes a request and disconnects mid-chat; the customer, back in
+/// the queue, cancels. The request keeps the executive's note and stays open, and the
+/// customer is told so (a black-box test saw it closed as never attended).
+#[tokio::test]
+async fn cancelling_after_the_executive_left_keeps_their_work() {
+    let server = TestServer::start().await;
+    let rut = server.load_customers(1).await[0];
+    let mut eva = server.agent("Eva").await;
+    let mut customer = server.logged_in(&rut.to_string()).await;
+    customer.send("3").await;
+    customer
+        .recv_until_contains(to_customer::ASSIGNED_START)
+        .await;
+    let lines = eva.recv_until(|l| l == to_agent::CHAT_HINT).await;
+    let request = request_of(&lines[0]);
+    eva.send(":history Confirmado cobro duplicado; falta la nota de crédito")
+        .await;
+    eva.recv().await;
+    drop(eva);
+    customer
+        .recv_until_contains(&to_customer::agent_left("Eva"))
+        .await;
+    customer.send("cancelar").await;
+    customer
+        .recv_until_contains(&to_customer::left_queue_kept(request))
+        .await;
+    let stored = server.registry().request(request).await.unwrap().unwrap();
     let texts: Vec<&str> = stored.history.iter().map(|h| h.text.as_str()).collect();
-    let left = history::agent_left("Eva");
-    assert!(texts.contains(&left.as_str()), "{texts:#?}");
-    assert!(texts.contains(&history::DISCONNECTED), "{texts:#?}");
+    assert!(
+        texts.contains(&"Confirmado cobro duplicado; falta la nota de crédito"),
+        "{texts:#?}"
+    );
+    assert_eq!(
+        texts.last(),
+        Some(&history::LEFT_QUEUE_SERVED),
+        "{texts:#?}"
+    );
+    assert_eq!(stored.state, RequestState::Abierto);
 }
