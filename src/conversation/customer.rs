@@ -321,6 +321,7 @@ impl CustomerConversation {
                     && nlu::yes_no(text).is_none()
                     && !drops_the_question(text)
                     && !is_both(text)
+                    && !is_neither(text)
             }
             Phase::Choosing { requests, .. } => resolve_choice(requests, text) == Choice::Classify,
             _ => false,
@@ -808,7 +809,8 @@ impl Session {
     ) -> Phase {
         if let Ok(requests) = found {
             let subjects: Vec<&str> = requests.iter().map(|r| r.subject.as_str()).collect();
-            if let Some(index) = nlu::pick_by_description(text, &subjects) {
+            // No list was shown: a number in the message is no position in it.
+            if let Some(index) = nlu::pick_by_description(text, &subjects, false) {
                 let request = requests.into_iter().nth(index);
                 // "quiero una nueva clave wifi" is not a question about the closed request
                 // that gave the old one.
@@ -954,7 +956,9 @@ impl Session {
         if is_both(text) {
             return self.both(first, second, &words, out);
         }
-        match nlu::yes_no(text).or(drops_the_question(text).then_some(false)) {
+        // "ninguna de las dos" says no to both options.
+        let no = drops_the_question(text) || is_neither(text);
+        match nlu::yes_no(text).or(no.then_some(false)) {
             Some(true) => self.choose(first, Some(&words), out),
             Some(false) => {
                 out.send(say::DECLINED);
@@ -2205,7 +2209,7 @@ fn resolve_choice(requests: &[ListedRequest], text: &str) -> Choice {
         return Choice::AskAgain(say::NOT_AMONG_YOURS);
     }
     let subjects: Vec<&str> = requests.iter().map(|r| r.subject.as_str()).collect();
-    if let Some(index) = nlu::pick_by_description(text, &subjects) {
+    if let Some(index) = nlu::pick_by_description(text, &subjects, true) {
         return Choice::Show(requests[index].id);
     }
     Choice::Classify
@@ -2276,6 +2280,32 @@ fn is_both(text: &str) -> bool {
             | ["quiero" | "las" | "hagan", "ambas" | "ambos"]
             | ["quiero", "las" | "los", "dos" | "2"]
     )
+}
+
+/// Whether `text` turns down both options of an either/or question ("ninguna de las dos",
+/// "ni una ni otra"): a black-box test's "ninguna de las dos" restarted the services.
+fn is_neither(text: &str) -> bool {
+    let normalized = nlu::text::normalize(text);
+    let words: Vec<&str> = normalized
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let (first, rest) = match words.as_slice() {
+        // Courtesy before the answer: "no, ninguna", "no gracias, ninguna de las dos".
+        ["no", "gracias", rest @ ..] | ["no", rest @ ..] if !rest.is_empty() => {
+            (rest[0], &rest[1..])
+        }
+        [first, rest @ ..] => (*first, rest),
+        [] => return false,
+    };
+    match (first, rest) {
+        ("ninguna" | "ninguno", []) => true,
+        ("ninguna" | "ninguno", ["de", "las" | "los" | "esas" | "esos", ..]) => true,
+        ("ninguna" | "ninguno", ["gracias"]) => true,
+        ("ni", _) => rest.contains(&"ni"),
+        ("nada", ["de", "eso"]) => true,
+        _ => false,
+    }
 }
 
 /// What joins two wishes in order, for [`in_order`].

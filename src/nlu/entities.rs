@@ -344,15 +344,17 @@ const PICK_STOPWORDS: &[&str] = &[
 
 /// Picks a request by its description ("la del wifi" -> "Cambio de clave WiFi") among
 /// `subjects`: the index of the subject sharing the most content words (stemmed, typo
-/// tolerant), or by ordinal ("la primera", "la última"). `None` when nothing matches or
-/// two subjects match equally well.
-pub fn pick_by_description(input: &str, subjects: &[&str]) -> Option<usize> {
+/// tolerant), or, when the customer was shown the list (`listed`), by ordinal ("la
+/// primera", "la última"). `None` when nothing matches or two subjects match equally well.
+/// Without a list a number is no position: "pagué 4 lucas de más" is not the fourth.
+pub fn pick_by_description(input: &str, subjects: &[&str], listed: bool) -> Option<usize> {
     let norm = text::normalize(input);
     let toks: Vec<&str> = words(&norm)
         .filter(|t| !PICK_STOPWORDS.contains(t))
         .collect();
     match best_subject(&toks, subjects, 0.5) {
         Some(Pick { index, tied }) => (!tied).then_some(index),
+        None if !listed => None,
         None => {
             // "la primera o la segunda": alternatives ("o", "y" are stop words above).
             let alternatives = words(&norm).any(|t| matches!(t, "o" | "u" | "y" | "e"));
@@ -858,18 +860,36 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(
-                pick_by_description(input, &subjects),
+                pick_by_description(input, &subjects, true),
                 expected,
                 "input {input:?}"
             );
         }
+        // Without a list shown, only descriptions pick: a number or an ordinal is no
+        // position ("pagué 4 lucas de más" picked the fourth request).
+        for (input, expected) in [
+            ("la del wifi", Some(0)),
+            ("la primera", None),
+            ("pague 4 lucas de mas", None),
+            ("la 2", None),
+        ] {
+            assert_eq!(
+                pick_by_description(input, &subjects, false),
+                expected,
+                "input {input:?}"
+            );
+        }
+        assert_eq!(pick_by_description("la 4", &subjects, true), Some(3));
         let ambiguous = ["Internet lento", "Internet cortado"];
-        assert_eq!(pick_by_description("la de internet", &ambiguous), None);
         assert_eq!(
-            pick_by_description("la del internet lento", &ambiguous),
+            pick_by_description("la de internet", &ambiguous, true),
+            None
+        );
+        assert_eq!(
+            pick_by_description("la del internet lento", &ambiguous, true),
             Some(0)
         );
-        assert_eq!(pick_by_description("la del wifi", &[]), None);
+        assert_eq!(pick_by_description("la del wifi", &[], true), None);
     }
 
     #[test]

@@ -252,10 +252,11 @@ pub fn request_number(text: &str) -> Option<u64> {
     entities::request_number(text)
 }
 
-/// Picks a request by its description ("la del wifi") among `subjects`; the index of the
-/// best match, or `None` when nothing matches clearly.
-pub fn pick_by_description(text: &str, subjects: &[&str]) -> Option<usize> {
-    entities::pick_by_description(text, subjects)
+/// Picks a request by its description ("la del wifi") among `subjects` (by ordinal too
+/// when the customer was shown them, `listed`); the index of the best match, or `None`
+/// when nothing matches clearly.
+pub fn pick_by_description(text: &str, subjects: &[&str], listed: bool) -> Option<usize> {
+    entities::pick_by_description(text, subjects, listed)
 }
 
 /// A request the text asks about by its subject ("¿cómo va lo de la tele?"), without

@@ -524,6 +524,28 @@ fn free_text_follows_the_prediction() {
     bot.line("no");
     assert_eq!(bot.lines(), with_menu(&[to_customer::DECLINED]));
 
+    // Neither option is a no too, not words for the classifier (a black-box test's
+    // "ninguna de las dos" restarted the services).
+    for neither in [
+        "ninguna de las dos",
+        "Ni una ni otra",
+        "no, ninguna",
+        "ninguno",
+    ] {
+        let mut asked = Bot::logged_in();
+        asked.classified(
+            "reinicien el modem o pásenme con alguien",
+            Decision::Clarify(Intent::ReiniciarServicios, Intent::ContactarEjecutivo),
+        );
+        assert!(!asked.conv().wants_classification(neither), "{neither}");
+        asked.line(neither);
+        assert_eq!(
+            asked.lines(),
+            with_menu(&[to_customer::DECLINED]),
+            "{neither}"
+        );
+    }
+
     // Text the classifier cannot place is looked for among the customer's requests'
     // topics (issue 16) before "no entendí".
     bot.classified("asdf qwerty", Decision::Fallback);
@@ -550,6 +572,15 @@ fn free_text_follows_the_prediction() {
         .0
         .iter()
         .any(|e| matches!(e, Effect::Record(StoreOp::KeepInboxMessage(_)))));
+    // No list was shown: a number in the message is no position in it (a black-box
+    // test's "pague 4 lucas de mas" showed the fourth request).
+    let mut bot = Bot::logged_in();
+    bot.classified("pague 4 lucas de mas", Decision::Fallback);
+    let four = (1..=4)
+        .map(|n| request(n, "Reinicio de servicios", RequestState::Cerrado))
+        .collect();
+    bot.stored(StoreResult::Requests(Ok(four)));
+    assert_eq!(bot.lines(), with_menu(&[to_customer::NOT_UNDERSTOOD]));
 }
 
 #[test]

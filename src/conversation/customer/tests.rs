@@ -867,3 +867,29 @@ fn only_a_position_or_a_request_number_picks_from_the_list() {
     );
     assert_eq!(resolve_choice(&requests, "2!"), Choice::Show(123_499));
 }
+
+#[test]
+fn neither_is_told_from_other_answers() {
+    for neither in [
+        "ninguna",
+        "ninguna de las dos",
+        "Ninguno de los dos",
+        "ni una ni otra",
+        "ni lo uno ni lo otro",
+        "no, ninguna de esas",
+        "no gracias, ninguna",
+        "nada de eso",
+    ] {
+        assert!(is_neither(neither), "{neither}");
+    }
+    for other in [
+        "ninguna funciona y quiero un ejecutivo",
+        "las dos",
+        "no",
+        "la segunda",
+        "ni idea",
+        "nada",
+    ] {
+        assert!(!is_neither(other), "{other}");
+    }
+}
