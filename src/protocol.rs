@@ -988,9 +988,14 @@ pub mod notice {
     /// Marker: the start of the flood warning as the bot says it.
     pub const FLOOD_WARNING_START: &str = bot!("Está enviando mensajes demasiado rápido");
 
-    /// A line longer than the limit: the connection closes.
+    /// A line that runs on far past the limit without ending: the connection closes.
     pub fn too_long(max: usize) -> String {
         format!("Su mensaje supera el máximo de {max} bytes por línea. Cerramos la conexión.")
+    }
+
+    /// A line longer than the limit: it is dropped and the conversation goes on.
+    pub fn line_dropped(max: usize) -> String {
+        format!("Su mensaje supera el máximo de {max} bytes por línea y no se envió; escríbalo en partes más cortas.")
     }
 
     /// `text` as said by `speaker` (`Asistente` or `Sistema`).

@@ -1,9 +1,14 @@
 //! Line framing: UTF-8 text lines with a maximum length.
 //!
 //! Built on tokio-util's `AnyDelimiterCodec`, which refuses a line as soon as it grows past
-//! the limit without buffering the rest of it. On top of it each line is cleaned up so that
-//! a real terminal client works: a trailing `\r` is dropped, telnet negotiation sequences
-//! are removed, and invalid UTF-8 is replaced by U+FFFD instead of killing the connection.
+//! the limit without buffering the rest of it, then discards the rest up to the next
+//! newline. A line over the limit is reported once ([`Frame::TooLong`]) and the connection
+//! goes on with the next line: a pasted text too long for one line costs that line, not
+//! the session (an executive's paste used to drop every customer they served). Only a
+//! "line" that keeps going past [`DISCARD_LIMIT`] lines' worth of bytes is an error. On top
+//! of it each line is cleaned up so that a real terminal client works: a trailing `\r` is
+//! dropped, telnet negotiation sequences are removed, and invalid UTF-8 is replaced by
+//! U+FFFD instead of killing the connection.
 
 use std::borrow::Cow;
 
@@ -11,26 +16,41 @@ use bytes::{Bytes, BytesMut};
 use thiserror::Error;
 use tokio_util::codec::{AnyDelimiterCodec, AnyDelimiterCodecError, Decoder, Encoder};
 
-/// Why reading a line failed.
+/// Why reading failed (the connection ends).
 #[derive(Debug, Error)]
 pub enum LineError {
-    /// The line is longer than the limit.
-    #[error("line longer than {0} bytes")]
+    /// A line went on past [`DISCARD_LIMIT`] times the limit without a newline.
+    #[error("line longer than {0} bytes that does not end")]
     TooLong(usize),
     /// The socket failed.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
 }
 
+/// What the codec reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    /// A line, without its terminator.
+    Line(String),
+    /// A line longer than the limit: it is discarded up to its newline.
+    TooLong,
+}
+
+/// How many times the line limit a too-long line may run on, discarded, before the
+/// connection is closed: a human's paste ends long before; an endless stream does not.
+pub const DISCARD_LIMIT: usize = 64;
+
 /// Reads and writes `\n`-terminated lines of at most `max_length` bytes.
 #[derive(Debug)]
 pub struct LineCodec {
     inner: AnyDelimiterCodec,
     max_length: usize,
+    /// Bytes of a too-long line discarded so far (`None`: not discarding).
+    discarded: Option<usize>,
 }
 
 impl LineCodec {
-    /// A codec refusing lines longer than `max_length` bytes (terminator excluded).
+    /// A codec reporting lines longer than `max_length` bytes (terminator excluded).
     pub fn new(max_length: usize) -> LineCodec {
         LineCodec {
             inner: AnyDelimiterCodec::new_with_max_length(
@@ -39,37 +59,63 @@ impl LineCodec {
                 max_length,
             ),
             max_length,
+            discarded: None,
         }
     }
 
-    fn finish(&self, chunk: Option<Bytes>) -> Option<String> {
-        chunk.map(|bytes| {
-            let bytes = strip_telnet(&bytes);
-            let bytes = bytes.strip_suffix(b"\r").unwrap_or(&bytes);
-            String::from_utf8_lossy(bytes).into_owned()
-        })
+    fn finish(&self, chunk: Bytes) -> Frame {
+        let bytes = strip_telnet(&chunk);
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(&bytes);
+        Frame::Line(String::from_utf8_lossy(bytes).into_owned())
     }
 
-    fn map_err(&self, err: AnyDelimiterCodecError) -> LineError {
-        match err {
-            AnyDelimiterCodecError::MaxChunkLengthExceeded => LineError::TooLong(self.max_length),
-            AnyDelimiterCodecError::Io(err) => LineError::Io(err),
+    /// One step of `inner` (`decode` or `decode_eof`), counting what a too-long line's
+    /// discarding consumes.
+    fn step(
+        &mut self,
+        src: &mut BytesMut,
+        decode: impl FnOnce(
+            &mut AnyDelimiterCodec,
+            &mut BytesMut,
+        ) -> Result<Option<Bytes>, AnyDelimiterCodecError>,
+    ) -> Result<Option<Frame>, LineError> {
+        let before = src.len();
+        let result = decode(&mut self.inner, src);
+        let consumed = before - src.len();
+        match result {
+            Ok(Some(chunk)) => {
+                // A line came: any discarding ended at the newline before it.
+                self.discarded = None;
+                Ok(Some(self.finish(chunk)))
+            }
+            Ok(None) => {
+                if let Some(discarded) = self.discarded.as_mut() {
+                    *discarded += consumed;
+                    if *discarded > DISCARD_LIMIT * self.max_length {
+                        return Err(LineError::TooLong(self.max_length));
+                    }
+                }
+                Ok(None)
+            }
+            Err(AnyDelimiterCodecError::MaxChunkLengthExceeded) => {
+                self.discarded = Some(0);
+                Ok(Some(Frame::TooLong))
+            }
+            Err(AnyDelimiterCodecError::Io(err)) => Err(LineError::Io(err)),
         }
     }
 }
 
 impl Decoder for LineCodec {
-    type Item = String;
+    type Item = Frame;
     type Error = LineError;
 
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<String>, LineError> {
-        let chunk = self.inner.decode(src).map_err(|e| self.map_err(e))?;
-        Ok(self.finish(chunk))
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, LineError> {
+        self.step(src, |inner, src| inner.decode(src))
     }
 
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<String>, LineError> {
-        let chunk = self.inner.decode_eof(src).map_err(|e| self.map_err(e))?;
-        Ok(self.finish(chunk))
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, LineError> {
+        self.step(src, |inner, src| inner.decode_eof(src))
     }
 }
 
@@ -125,12 +171,12 @@ pub(crate) fn strip_telnet(bytes: &[u8]) -> Cow<'_, [u8]> {
 mod tests {
     use super::*;
 
-    fn decode_all(codec: &mut LineCodec, input: &[u8]) -> Vec<Result<String, String>> {
+    fn decode_all(codec: &mut LineCodec, input: &[u8]) -> Vec<Result<Frame, String>> {
         let mut buf = BytesMut::from(input);
         let mut out = Vec::new();
         loop {
             match codec.decode(&mut buf) {
-                Ok(Some(line)) => out.push(Ok(line)),
+                Ok(Some(frame)) => out.push(Ok(frame)),
                 Ok(None) => break,
                 Err(err) => {
                     out.push(Err(err.to_string()));
@@ -141,21 +187,48 @@ mod tests {
         out
     }
 
+    fn line(text: &str) -> Result<Frame, String> {
+        Ok(Frame::Line(text.into()))
+    }
+
     #[test]
     fn lines_crlf_and_invalid_utf8() {
         let mut codec = LineCodec::new(64);
         let got = decode_all(&mut codec, b"hola\r\n\xff\xfe\x01ab\nca\xf1a\nsin fin");
-        assert_eq!(
-            got,
-            vec![Ok("hola".into()), Ok("ab".into()), Ok("ca\u{FFFD}a".into())]
-        );
+        assert_eq!(got, vec![line("hola"), line("ab"), line("ca\u{FFFD}a")]);
     }
 
     #[test]
-    fn too_long_line_is_refused_before_its_end_arrives() {
+    fn too_long_line_is_reported_before_its_end_arrives_and_the_next_line_is_read() {
         let mut codec = LineCodec::new(8);
-        let got = decode_all(&mut codec, b"0123456789abcdef");
-        assert_eq!(got, vec![Err("line longer than 8 bytes".into())]);
+        let mut buf = BytesMut::from(&b"0123456789abcdef"[..]);
+        assert_eq!(codec.decode(&mut buf).unwrap(), Some(Frame::TooLong));
+        // The rest of it arrives, then a line within the limit.
+        buf.extend_from_slice(b"ghij\nhola\n");
+        let mut frames = Vec::new();
+        while let Some(frame) = codec.decode(&mut buf).unwrap() {
+            frames.push(frame);
+        }
+        assert_eq!(frames, [Frame::Line("hola".into())]);
+    }
+
+    #[test]
+    fn a_line_that_never_ends_is_an_error() {
+        let mut codec = LineCodec::new(8);
+        let mut buf = BytesMut::from(&b"0123456789"[..]);
+        assert_eq!(codec.decode(&mut buf).unwrap(), Some(Frame::TooLong));
+        let mut fed = 0;
+        let err = loop {
+            buf.extend_from_slice(&[b'x'; 100]);
+            fed += 100;
+            match codec.decode(&mut buf) {
+                Ok(None) => assert!(fed <= DISCARD_LIMIT * 8 + 100, "still reading"),
+                Ok(Some(frame)) => panic!("{frame:?}"),
+                Err(err) => break err,
+            }
+        };
+        assert!(matches!(err, LineError::TooLong(8)), "{err}");
+        assert!(fed > DISCARD_LIMIT * 8);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use tracing::Instrument;
 
 use super::admission::{LoggedInPermit, PreLoginPermit};
 use super::budget::{Budgets, Refusal};
-use super::codec::{LineCodec, LineError};
+use super::codec::{Frame, LineCodec, LineError};
 use super::effects::{run_hub_op, run_store_op, run_takeover_login, Reach, Recorder, Services};
 use super::limits::{Limits, TokenBucket};
 use super::metrics::Metrics;
@@ -931,15 +931,21 @@ async fn serve_lines<P: Party, S: Stream>(
                     return End::LineTooLong;
                 }
                 Some(Err(LineError::Io(err))) => return End::Io(err),
-                Some(Ok(line)) => {
+                Some(Ok(frame)) => {
                     last_activity = tokio::time::Instant::now();
-                    // An empty line says nothing: it does not hold a place in the queue.
-                    if !line.trim().is_empty() {
+                    let line = match frame {
+                        Frame::Line(line) => Some(line),
+                        // Dropped up to its newline; counted against the rate as a line.
+                        Frame::TooLong => None,
+                    };
+                    // An empty line says nothing: it does not hold a place in the queue,
+                    // and is no token attempt (the conversation asks again).
+                    let said = line.as_deref().is_some_and(|l| !l.trim().is_empty());
+                    if said {
                         last_line = last_activity;
                     }
                     let now = Instant::now();
-                    // An empty line is no token attempt (the conversation asks again).
-                    if conversation.party().awaits_token() && !line.trim().is_empty() {
+                    if said && conversation.party().awaits_token() {
                         if let Err(refusal) = shared.budgets.check_token(conversation.client) {
                             let _ = send(framed, &[notice(&refusal.notice())], limits).await;
                             return End::Budget;
@@ -947,19 +953,32 @@ async fn serve_lines<P: Party, S: Stream>(
                     }
                     if bucket.take(now) {
                         strikes = 0;
-                        line_read_at = Some(now);
-                        // One path for every classifier: the YAML one answers inline, the
-                        // model on its own threads while this task waits without blocking
-                        // the runtime (or the YAML answer when the model is saturated).
-                        let prediction = if conversation.party().wants_classification(&line) {
-                            Some(Box::pin(shared.classifier.classify(line.trim())).await)
-                        } else {
-                            None
-                        };
-                        // Boxed, like every await that is not the wait itself: an idle
-                        // connection's task then holds only what waiting needs.
-                        Box::pin(conversation.apply(Input::Line { text: &line, prediction }, framed))
-                            .await
+                        match line {
+                            // Too long to read: said so, and the conversation goes on (a
+                            // pasted text no longer costs the session, nor an executive's
+                            // customers).
+                            None => {
+                                let dropped = protocol::notice::line_dropped(limits.max_line_length);
+                                conversation.lines.push(Cow::Owned(notice(&dropped)));
+                                Ok(Outcome::default())
+                            }
+                            Some(line) => {
+                                line_read_at = Some(now);
+                                // One path for every classifier: the YAML one answers inline,
+                                // the model on its own threads while this task waits without
+                                // blocking the runtime (or the YAML answer when the model is
+                                // saturated).
+                                let prediction = if conversation.party().wants_classification(&line) {
+                                    Some(Box::pin(shared.classifier.classify(line.trim())).await)
+                                } else {
+                                    None
+                                };
+                                // Boxed, like every await that is not the wait itself: an idle
+                                // connection's task then holds only what waiting needs.
+                                Box::pin(conversation.apply(Input::Line { text: &line, prediction }, framed))
+                                    .await
+                            }
+                        }
                     } else {
                         strikes += 1;
                         if strikes > burst {

@@ -26,29 +26,51 @@ async fn well_behaved_session(server: &TestServer, rut: Rut) {
     client.expect_closed().await;
 }
 
+/// A line over the limit (a paste) is dropped and said so, and the session goes on; a
+/// "line" that runs on for megabytes without a newline closes the connection. Neither
+/// disturbs anyone else.
 #[tokio::test]
-async fn ten_megabyte_line_gets_an_error_and_a_close() {
+async fn an_overlong_line_is_dropped_and_an_endless_one_closes() {
     let server = TestServer::start().await;
-    let ruts = server.load_customers(1).await;
-    let mut hostile = server.customer().await;
-    let big = vec![b'a'; 10 * 1024 * 1024];
-    // The server closes as soon as the limit is passed, so the write may fail midway.
-    let writer = tokio::spawn({
-        let mut raw = tokio::net::TcpStream::connect(server.customers())
-            .await
-            .unwrap();
-        async move {
-            use tokio::io::AsyncWriteExt;
-            let _ = raw.write_all(&big).await;
-            raw
-        }
+    let ruts = server.load_customers(2).await;
+    let mut pasting = server.customer().await;
+    let mut paste = vec![b'x'; 5000];
+    paste.push(b'\n');
+    pasting.send_raw(&paste).await;
+    pasting
+        .expect(&notice::line(BOT_NAME, &notice::line_dropped(4096)))
+        .await;
+    pasting.send(&ruts[1].to_string()).await;
+    let hello = pasting.recv().await;
+    assert!(hello.starts_with(to_customer::HELLO_START), "{hello:?}");
+
+    let raw = tokio::net::TcpStream::connect(server.customers())
+        .await
+        .unwrap();
+    let (reader, mut writer) = raw.into_split();
+    // The server closes once the line has run on far enough, so the write fails midway.
+    let writing = tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        let _ = writer.write_all(&vec![b'a'; 10 * 1024 * 1024]).await;
     });
-    hostile.send_raw(&vec![b'x'; 5000]).await;
-    let line = hostile.recv().await;
-    assert_eq!(line, notice::line(BOT_NAME, &notice::too_long(4096)));
-    hostile.expect_closed().await;
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(reader).lines();
+    let mut said = Vec::new();
+    while let Ok(Ok(Some(line))) =
+        tokio::time::timeout(Duration::from_secs(10), lines.next_line()).await
+    {
+        said.push(line);
+    }
+    assert_eq!(
+        said,
+        [
+            to_customer::GREETING.to_string(),
+            notice::line(BOT_NAME, &notice::line_dropped(4096)),
+            notice::line(BOT_NAME, &notice::too_long(4096)),
+        ]
+    );
     well_behaved_session(&server, ruts[0]).await;
-    let _ = tokio::time::timeout(Duration::from_secs(10), writer).await;
+    let _ = tokio::time::timeout(Duration::from_secs(10), writing).await;
 }
 
 #[tokio::test]
