@@ -86,25 +86,95 @@ fn with_thousands(number: u32) -> String {
     out
 }
 
+/// `text` as a RUT parser reads it: invisible characters that a paste or a phone keyboard
+/// adds (zero-width spaces, a byte-order mark, soft hyphens) dropped, non-breaking spaces
+/// made plain, every kind of dash made `-`, full-width digits made ASCII, and the quotes or
+/// brackets around it removed.
+fn clean(text: &str) -> String {
+    let mapped: String = text
+        .chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+            )
+        })
+        .map(|c| match c {
+            '\u{00A0}' | '\u{2007}' | '\u{202F}' => ' ',
+            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE63}' | '\u{FF0D}' => '-',
+            '\u{FF10}'..='\u{FF19}' => {
+                char::from_u32(c as u32 - 0xFF10 + u32::from(b'0')).unwrap_or(c)
+            }
+            c => c,
+        })
+        .collect();
+    mapped
+        .trim()
+        .trim_matches(|c: char| "\"'“”‘’«»()[]".contains(c))
+        .to_string()
+}
+
+/// A RUT written in a sentence ("mi rut es 12.345.678-5"): the text as a whole when it is
+/// one, or else the one run of digits, dots, dashes and check digit in it; with no such
+/// run, or several, the whole text's error.
+pub fn parse_in(text: &str) -> Result<Rut, RutError> {
+    let whole = text.parse::<Rut>();
+    if whole != Err(RutError::Malformed) {
+        return whole;
+    }
+    let cleaned = clean(text);
+    let mut runs = Vec::new();
+    let mut start = None;
+    for (i, c) in cleaned.char_indices() {
+        let part = c.is_ascii_digit() || matches!(c, '.' | '-' | 'k' | 'K');
+        match (start, part) {
+            (None, true) if c.is_ascii_digit() => start = Some(i),
+            (Some(from), false) if c != ' ' => {
+                runs.push(&cleaned[from..i]);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(from) = start {
+        runs.push(&cleaned[from..]);
+    }
+    // A run needs the digits of a RUT; a lone "3" or "2 veces" is not one.
+    let runs: Vec<&str> = runs
+        .into_iter()
+        .map(|run| run.trim().trim_end_matches(['.', ' ']))
+        .filter(|run| run.chars().filter(char::is_ascii_digit).count() >= 7)
+        .collect();
+    match runs.as_slice() {
+        [run] => run.parse(),
+        _ => whole,
+    }
+}
+
 impl FromStr for Rut {
     type Err = RutError;
 
     /// Accepts `12.345.678-5`, `12345678-5`, `123456785`, `12 345 678 5`, with `k` or `K`,
     /// surrounded by white space. Anything else (letters, several dashes) is `Malformed`.
     fn from_str(text: &str) -> Result<Rut, RutError> {
-        let text = text.trim();
+        let cleaned = clean(text);
+        let text = cleaned.trim();
         let mut body = String::with_capacity(text.len());
         let mut dashes = 0;
         for c in text.chars() {
             match c {
                 '0'..='9' | 'k' | 'K' => body.push(c.to_ascii_uppercase()),
                 '.' | ' ' => {}
-                '-' | '‐' | '–' => dashes += 1,
+                '-' => dashes += 1,
                 _ => return Err(RutError::Malformed),
             }
         }
         if dashes > 1 || body.len() < 2 {
             return Err(RutError::Malformed);
+        }
+        // "12.345.678-": the dash with nothing after it.
+        if dashes == 1 && text.ends_with('-') {
+            return Err(RutError::MissingCheckDigit);
         }
         // "12.345.678": dots that group the whole number in thousands, and nothing after.
         let grouped = text
@@ -121,7 +191,12 @@ impl FromStr for Rut {
             return Err(RutError::BadLength);
         }
         let number: u32 = number.parse().map_err(|_| RutError::Malformed)?;
-        let rut = Rut::from_number(number).ok_or(RutError::BadLength)?;
+        // "00000000-0" has eight digits but no number.
+        let rut = Rut::from_number(number).ok_or(if number == 0 {
+            RutError::Malformed
+        } else {
+            RutError::BadLength
+        })?;
         let dv = dv.chars().next().ok_or(RutError::Malformed)?;
         if dv != rut.check_digit() {
             return Err(RutError::WrongCheckDigit {
@@ -203,6 +278,51 @@ mod tests {
         }
         // Without dots, the last digit is the check digit: "123456785" is a whole RUT.
         assert!("123456785".parse::<Rut>().is_ok());
+    }
+
+    #[test]
+    fn pasted_and_phone_forms_are_cleaned() {
+        for text in [
+            "\u{200B}12.345.678-5",
+            "\u{FEFF}12345678-5",
+            "12\u{00A0}345\u{00A0}678-5",
+            "12.345.678\u{2011}5",
+            "12.345.678\u{2013}5",
+            "\"12.345.678-5\"",
+            "«12.345.678-5»",
+            "１２３４５６７８-５",
+        ] {
+            assert_eq!(
+                text.parse::<Rut>().map(Rut::number),
+                Ok(12_345_678),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            "12.345.678-".parse::<Rut>(),
+            Err(RutError::MissingCheckDigit)
+        );
+        assert_eq!("00000000-0".parse::<Rut>(), Err(RutError::Malformed));
+    }
+
+    #[test]
+    fn a_rut_in_a_sentence_is_found() {
+        for text in [
+            "mi rut es 12.345.678-5",
+            "rut: 12345678-5 gracias",
+            "hola, 12.345.678-5.",
+            "soy el 12 345 678-5",
+        ] {
+            assert_eq!(parse_in(text).map(Rut::number), Ok(12_345_678), "{text:?}");
+        }
+        // The sentence's RUT is judged as such.
+        assert!(matches!(
+            parse_in("mi rut es 12.345.678-9"),
+            Err(RutError::WrongCheckDigit { .. })
+        ));
+        for text in ["hola", "me cobraron 2 veces", "12.345.678-5 o 11.111.111-1"] {
+            assert_eq!(parse_in(text), Err(RutError::Malformed), "{text:?}");
+        }
     }
 
     #[test]

@@ -433,7 +433,7 @@ impl Session {
         if wants_out(text) {
             return goodbye(out);
         }
-        match text.parse::<Rut>() {
+        match crate::rut::parse_in(text) {
             Ok(rut) => find_customer(rut, out),
             Err(err) => {
                 out.send(say::invalid_rut(err));

@@ -24,7 +24,7 @@ use reclamos::registry::{
     Customer, HistoryEntry, Request, RequestState, SerialFailures, TokenFailures, TokenLockout,
     TranscriptLine,
 };
-use reclamos::rut::Rut;
+use reclamos::rut::{Rut, RutError};
 
 const TOKEN: &str = "secreto";
 
@@ -180,6 +180,26 @@ fn with_menu<'a>(first: &'a [&'a str]) -> Vec<&'a str> {
     let mut lines = first.to_vec();
     lines.extend(to_customer::MENU);
     lines
+}
+
+/// A RUT pasted with invisible characters or written in a sentence is read (a black-box
+/// test saw both refused, and "12.345.678-" told the check digit of another number).
+#[test]
+fn a_rut_in_a_sentence_or_a_paste_logs_in() {
+    for typed in ["mi rut es 12.345.678-5", "\u{FEFF}12.345.678\u{2011}5"] {
+        let mut bot = Bot::new();
+        assert_eq!(
+            bot.line(typed).0,
+            [Effect::Store(StoreOp::FindCustomer(jorge_rut()))],
+            "{typed:?}"
+        );
+    }
+    let mut bot = Bot::new();
+    bot.line("12.345.678-");
+    assert_eq!(
+        bot.lines(),
+        [to_customer::invalid_rut(RutError::MissingCheckDigit)]
+    );
 }
 
 #[test]
