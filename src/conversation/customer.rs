@@ -225,6 +225,23 @@ struct Session {
     /// with again after the executive left): leaving the queue then does not close it, it
     /// stays as the executive left it.
     served: Option<RequestId>,
+    /// Lines handled so far (numbers the turn [`Earlier`] was written in).
+    lines: u32,
+    /// What the customer wrote that the bot did not act on (see [`Earlier`]).
+    earlier: Option<Earlier>,
+}
+
+/// Words the bot did not act on: a message it did not understand, or a complaint whose
+/// executive the customer turned down. When the very next line asks for an executive
+/// ("3", "bueno mejor sí, pásame con alguien"), the executive gets these words too (a
+/// black-box test's executive read only "eligió la opción 3 del menú" after "no me llega la
+/// boleta al correo hace 3 meses").
+#[derive(Debug, Clone, PartialEq)]
+struct Earlier {
+    /// The line it was written in ([`Session::lines`]).
+    at: u32,
+    words: String,
+    topic: Option<Topic>,
 }
 
 /// Lines a waiting customer left for the executive during one stay in the queue, counted
@@ -378,6 +395,7 @@ impl Session {
         ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
+        self.lines = self.lines.wrapping_add(1);
         if let Some(acted) = self.acted_on.take() {
             if review::is_correction(text) {
                 let message = inbox_message(
@@ -821,10 +839,11 @@ impl Session {
                 }
             }
         }
-        // Not understood after all: kept for review.
+        // Not understood after all: kept for review, and for an executive asked for next.
         if let Some(message) = unplaced {
             out.record(StoreOp::KeepInboxMessage(message));
         }
+        self.remember_earlier(text, None);
         out.send(say::NOT_UNDERSTOOD);
         show_menu(out);
         Phase::Menu
@@ -929,6 +948,12 @@ impl Session {
                 Plan::Restart => self.restart_services(out),
             },
             Some(false) => {
+                // A complaint's words stay for an executive asked for on the next line.
+                match plan {
+                    Plan::Contact(topic) => self.remember_earlier(&words, Some(topic)),
+                    Plan::Agent => self.remember_earlier(&words, None),
+                    Plan::Restart => {}
+                }
                 out.send(say::DECLINED);
                 show_menu(out);
                 Phase::Menu
@@ -988,6 +1013,8 @@ impl Session {
             Intent::ReiniciarServicios => self.restart_services(out),
             Intent::ContactarEjecutivo => match words {
                 Some(words) => self.contact_about(None, words, out),
+                // The menu's "3" right after words the bot did not act on: they go along.
+                None if self.has_earlier() => self.contact_about(None, "", out),
                 None => self.contact_agent(
                     Reason::default(),
                     Cow::Borrowed(history::CONTACT_SUBJECT),
@@ -1346,6 +1373,19 @@ impl Session {
     /// Option 3 from the customer's own words, about `topic` when one was understood (the
     /// request's subject is then the topic).
     fn contact_about(&mut self, topic: Option<Topic>, words: &str, out: &mut Effects) -> Phase {
+        // Words of the line before that the bot did not act on come first.
+        let joined;
+        let (topic, words) = match self.take_earlier() {
+            Some(earlier) => {
+                joined = if words.is_empty() {
+                    earlier.words
+                } else {
+                    format!("{} / {words}", earlier.words)
+                };
+                (topic.or(earlier.topic), joined.as_str())
+            }
+            None => (topic, words),
+        };
         let subject = match topic {
             Some(topic) => Cow::Owned(topic_subject(topic)),
             None => Cow::Borrowed(history::CONTACT_SUBJECT),
@@ -1355,6 +1395,28 @@ impl Session {
             topic: topic.map(|t| t.label().to_string()),
         };
         self.contact_agent(reason, subject, out)
+    }
+
+    /// Keeps `words` (of this line) for an executive asked for on the next line.
+    fn remember_earlier(&mut self, words: &str, topic: Option<Topic>) {
+        self.earlier = Some(Earlier {
+            at: self.lines,
+            words: words.to_string(),
+            topic,
+        });
+    }
+
+    /// Whether the line before left words the bot did not act on.
+    fn has_earlier(&self) -> bool {
+        self.earlier
+            .as_ref()
+            .is_some_and(|e| e.at.wrapping_add(1) == self.lines)
+    }
+
+    /// The words of the line before that the bot did not act on, once.
+    fn take_earlier(&mut self) -> Option<Earlier> {
+        let fresh = self.has_earlier();
+        self.earlier.take().filter(|_| fresh)
     }
 
     fn contact_agent(

@@ -15,7 +15,7 @@ use reclamos::conversation::{
     AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, HubResult, Idle,
     Input, Policy, StoreFailed, StoreOp, StoreResult,
 };
-use reclamos::nlu::{Classifier, Decision, Intent, Prediction};
+use reclamos::nlu::{Classifier, Decision, Intent, Prediction, Topic};
 use reclamos::protocol::{
     self, agent as to_agent, console as to_console, customer as to_customer, history,
 };
@@ -601,6 +601,67 @@ fn free_text_follows_the_prediction() {
         .collect();
     bot.stored(StoreResult::Requests(Ok(four)));
     assert_eq!(bot.lines(), with_menu(&[to_customer::NOT_UNDERSTOOD]));
+}
+
+/// The words the bot did not act on go to the executive asked for on the very next line:
+/// a message it did not understand, then "3"; a complaint whose executive was turned down,
+/// then a wish for a person (a black-box test's executive read only "eligió la opción 3
+/// del menú").
+#[test]
+fn an_executive_asked_for_next_gets_the_words_before() {
+    let contact_history = |bot: &Bot| match &bot.out.0[..] {
+        [Effect::Store(StoreOp::CreateRequest {
+            subject, history, ..
+        })] => (subject.to_string(), history.to_string()),
+        other => panic!("{other:?}"),
+    };
+    let mut bot = Bot::logged_in();
+    bot.classified(
+        "no me llega la boleta al correo hace 3 meses",
+        Decision::Fallback,
+    );
+    bot.stored(StoreResult::Requests(Ok(vec![])));
+    assert_eq!(bot.lines(), with_menu(&[to_customer::NOT_UNDERSTOOD]));
+    bot.line("3");
+    assert_eq!(
+        contact_history(&bot).1,
+        history::contact_asked(Some("no me llega la boleta al correo hace 3 meses"))
+    );
+
+    // A complaint, its executive declined, then asked for after all.
+    let mut bot = Bot::logged_in();
+    let complaint = "me cobraron dos veces la boleta";
+    bot.step(Input::Line {
+        text: complaint,
+        prediction: Some(Prediction {
+            topic: Some(Topic::CobroDuplicado),
+            ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
+        }),
+    });
+    bot.stored(StoreResult::Requests(Ok(vec![])));
+    assert!(bot.lines()[0].starts_with(to_customer::CONFIRM_CONTACT_START));
+    bot.line("no");
+    assert_eq!(bot.lines(), with_menu(&[to_customer::DECLINED]));
+    bot.classified(
+        "bueno mejor si, pásame con alguien",
+        Decision::Intent(Intent::ContactarEjecutivo),
+    );
+    let (subject, history) = contact_history(&bot);
+    assert_eq!(subject, "Cobro duplicado en su boleta");
+    assert_eq!(
+        history,
+        history::contact_asked(Some(
+            "me cobraron dos veces la boleta / bueno mejor si, pásame con alguien"
+        ))
+    );
+
+    // Only the very next line: a "3" two lines later is a plain "3".
+    let mut bot = Bot::logged_in();
+    bot.classified("asdf", Decision::Fallback);
+    bot.stored(StoreResult::Requests(Ok(vec![])));
+    bot.line("");
+    bot.line("3");
+    assert_eq!(contact_history(&bot).1, history::contact_asked(None));
 }
 
 #[test]
