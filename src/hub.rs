@@ -523,7 +523,8 @@ impl Hub {
             match entry.agent {
                 None => {
                     entry.backlog.lines.push(text);
-                    Routed::Backlog
+                    let position = state.queue.iter().position(|s| *s == key).map(|i| i + 1);
+                    Routed::Backlog { position }
                 }
                 Some(agent) => {
                     let agent = state.agents.get(&agent).ok_or(HubError::NotChatting)?;
@@ -1383,7 +1384,7 @@ mod tests {
         assert_eq!(hub.queue().len(), 3);
         assert_eq!(
             hub.customer_says(SessionId(12), "sigo aquí".into()),
-            Ok(Routed::Backlog)
+            Ok(Routed::Backlog { position: Some(2) })
         );
         // The queue moves: the new session hears about it, then gets the executive.
         let (agent, mut agent_rx) = party();
@@ -1523,7 +1524,7 @@ mod tests {
         assert!(!hub.enqueue(ticket(1, outbox)).served);
         assert_eq!(
             hub.customer_says(SessionId(1), "sigo sin internet".into()),
-            Ok(Routed::Backlog)
+            Ok(Routed::Backlog { position: Some(1) })
         );
         let (agent, _agent_rx) = party();
         hub.agent_join(SessionId(100), "Ana", agent).unwrap();
@@ -1725,7 +1726,7 @@ mod tests {
         );
         assert_eq!(
             hub.customer_says(SessionId(11), "sigo".into()),
-            Ok(Routed::Backlog)
+            Ok(Routed::Backlog { position: Some(1) })
         );
         hub.leave_queue(SessionId(11)).unwrap();
         assert_eq!(hub.occupancy().waiting, 0);

@@ -138,8 +138,16 @@ pub mod customer {
     /// The first line typed in the queue was kept for the executive.
     pub const MESSAGE_KEPT: &str =
         bot!("Guardamos su mensaje: el ejecutivo lo leerá apenas lo atienda.");
-    /// A question typed in the queue after the first line (which got [`MESSAGE_KEPT`]).
-    pub const STILL_WAITING: &str = bot!("Sigue en la fila: le avisaremos apenas un ejecutivo lo atienda, y él leerá sus mensajes. Para salir de la fila, escriba \"cancelar\".");
+    /// Marker: the start of [`still_waiting`].
+    pub const STILL_WAITING_START: &str = bot!("Sigue en la fila");
+    /// A question typed in the queue ("¿cuánto falta?"), with the customer's place when
+    /// known.
+    pub fn still_waiting(position: Option<usize>) -> String {
+        let place = position
+            .map(|p| format!(", número {p}"))
+            .unwrap_or_default();
+        format!("{STILL_WAITING_START}{place}: le avisaremos apenas un ejecutivo lo atienda, y él leerá sus mensajes. Para salir de la fila, escriba \"cancelar\".")
+    }
     /// The customer's chat lines reached the bound the request's record keeps: they still
     /// reach the executive, later ones are not kept (said once per request).
     pub const TRANSCRIPT_FULL: &str = bot!("El ejecutivo sigue recibiendo sus mensajes, pero esta conversación ya llegó al máximo de líneas que guardamos en el registro de su solicitud: las siguientes no quedarán guardadas.");

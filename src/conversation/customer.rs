@@ -1784,20 +1784,21 @@ impl Session {
                 },
                 HubResult::Routed(routed),
             ) => match routed {
-                Ok(Routed::Backlog) if !told_backlog => {
-                    out.send(say::MESSAGE_KEPT);
+                // A question while waiting ("¿cuánto falta?", "¿hay alguien?") is not left
+                // unanswered: nobody but the bot is there yet. It gets the customer's place
+                // (and says the executive will read their messages), the first line too.
+                Ok(Routed::Backlog { position }) if asks => {
+                    out.send(say::still_waiting(position));
                     Phase::Queued {
                         request,
                         told_backlog: true,
                     }
                 }
-                // A question while waiting ("¿cuánto falta?", "¿hay alguien?") is not left
-                // unanswered: nobody but the bot is there yet.
-                Ok(Routed::Backlog) if asks => {
-                    out.send(say::STILL_WAITING);
+                Ok(Routed::Backlog { .. }) if !told_backlog => {
+                    out.send(say::MESSAGE_KEPT);
                     Phase::Queued {
                         request,
-                        told_backlog,
+                        told_backlog: true,
                     }
                 }
                 Ok(_) => Phase::Queued {

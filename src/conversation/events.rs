@@ -294,7 +294,10 @@ pub enum WaitEstimate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Routed {
     /// Kept for the executive who takes them.
-    Backlog,
+    Backlog {
+        /// The customer's place in the queue (`None` while the server stops).
+        position: Option<usize>,
+    },
     /// Delivered to this executive.
     Agent(String),
 }

@@ -708,7 +708,7 @@ fn queue_and_chat() {
                 Effect::Hub(HubOp::CustomerSays("se me cortó internet".into())),
             ]
         );
-        bot.hub(HubResult::Routed(Ok(Routed::Backlog)));
+        bot.hub(HubResult::Routed(Ok(Routed::Backlog { position: Some(1) })));
         let expected: &[&str] = if told {
             &[to_customer::MESSAGE_KEPT]
         } else {
@@ -763,7 +763,7 @@ fn an_executive_leaving_mid_chat_is_recorded_and_told() {
     assert_eq!(bot.lines(), [to_customer::agent_left("JuanPerez")]);
     // Back in the queue, the first line kept is acknowledged as on any stay.
     bot.line("sigo aquí");
-    bot.hub(HubResult::Routed(Ok(Routed::Backlog)));
+    bot.hub(HubResult::Routed(Ok(Routed::Backlog { position: Some(1) })));
     assert_eq!(bot.lines(), [to_customer::MESSAGE_KEPT]);
     // The last executive leaving: the customer hears that nobody is connected, and how
     // to leave, as on joining (a black-box test heard only "primero en la fila").

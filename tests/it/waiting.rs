@@ -661,7 +661,18 @@ async fn cancelling_after_the_executive_left_keeps_their_work() {
     customer
         .recv_until_contains(&to_customer::left_queue_kept(request))
         .await;
-    let stored = server.registry().request(request).await.unwrap().unwrap();
+    // The note is written off the customer's path: it may trail the answer.
+    let registry = server.registry().clone();
+    let stored = eventually_async(
+        || async { registry.request(request).await.unwrap().unwrap() },
+        |stored| {
+            stored
+                .history
+                .iter()
+                .any(|h| h.text == history::LEFT_QUEUE_SERVED)
+        },
+    )
+    .await;
     let texts: Vec<&str> = stored.history.iter().map(|h| h.text.as_str()).collect();
     assert!(
         texts.contains(&"Confirmado cobro duplicado; falta la nota de crédito"),

@@ -480,7 +480,7 @@ fn a_waiting_customer_backlog_is_bounded_in_lines_and_bytes() {
             );
             if matches!(conv.phase, Phase::Pending(Pending::QueuedSays { .. })) {
                 conv = conv.step(
-                    Input::Hub(HubResult::Routed(Ok(Routed::Backlog))),
+                    Input::Hub(HubResult::Routed(Ok(Routed::Backlog { position: Some(2) }))),
                     &ctx,
                     &mut out,
                 );
@@ -534,7 +534,7 @@ fn a_question_in_the_queue_is_answered_after_the_first_line() {
             Phase::Pending(Pending::QueuedSays { .. })
         ));
         conv = conv.step(
-            Input::Hub(HubResult::Routed(Ok(Routed::Backlog))),
+            Input::Hub(HubResult::Routed(Ok(Routed::Backlog { position: Some(2) }))),
             &ctx(),
             &mut out,
         );
@@ -545,10 +545,10 @@ fn a_question_in_the_queue_is_answered_after_the_first_line() {
         [
             vec![say::MESSAGE_KEPT.to_string()],
             vec![],
-            vec![say::STILL_WAITING.to_string()],
+            vec![say::still_waiting(Some(2))],
             vec![],
-            vec![say::STILL_WAITING.to_string()],
-            vec![say::STILL_WAITING.to_string()],
+            vec![say::still_waiting(Some(2))],
+            vec![say::still_waiting(Some(2))],
             vec![],
         ]
     );
