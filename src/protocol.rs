@@ -578,7 +578,7 @@ pub mod agent {
         ":restart                reinicia los servicios del cliente",
         ":queue                  muestra la fila de espera",
         ":close                  termina la conversación actual (también si el cliente se fue)",
-        ":quit                   se desconecta",
+        ":quit                   se desconecta (con clientes en curso, pide repetirlo)",
         ":chats                  lista sus conversaciones actuales",
         ":switch <n>             conversa con la n-ésima conversación actual",
         ":requests               lista las solicitudes del cliente",
@@ -587,6 +587,20 @@ pub mod agent {
     ];
     /// `:quit`.
     pub const GOODBYE: &str = system!("Hasta luego.");
+
+    /// Marker: the start of [`quit_with_chats`].
+    pub const QUIT_WITH_CHATS_START: &str = system!("Tiene ");
+
+    /// `:quit` with customers still in their chats: they would go back to the queue, so
+    /// a second `:quit` confirms.
+    pub fn quit_with_chats(chats: usize) -> String {
+        let chats = if chats == 1 {
+            "1 conversación en curso: al salir, ese cliente vuelve".to_string()
+        } else {
+            format!("{chats} conversaciones en curso: al salir, esos clientes vuelven")
+        };
+        format!("{QUIT_WITH_CHATS_START}{chats} a la fila de espera para otro ejecutivo. Escriba :quit de nuevo para salir, o termine antes con :close.")
+    }
 
     /// `:quit` with chats whose customers left still on the desk.
     pub fn ended_left_open(chats: usize) -> String {

@@ -302,6 +302,8 @@ struct Desk {
     /// The customers of `chats` who have left, oldest first: their chats stay so that the
     /// executive can note and close the request (at most [`MAX_ENDED_CHATS`]).
     ended: Vec<SessionId>,
+    /// The last line was a `:quit` refused with chats in course (the next one leaves).
+    quit_warned: bool,
 }
 
 /// Ended chats an executive keeps on the desk until `:close`; past this the oldest is
@@ -519,10 +521,20 @@ impl Desk {
         self.ended.contains(&customer)
     }
 
+    /// Chats whose customer is still there.
+    fn in_course(&self) -> usize {
+        self.chats
+            .iter()
+            .filter(|c| !self.has_left(c.customer))
+            .count()
+    }
+
     fn on_ready(&mut self, name: String, text: &str, ctx: &Context, out: &mut Effects) -> Phase {
         if text.is_empty() {
             return Phase::Ready { name };
         }
+        // A `:quit` with chats in course is confirmed by the very next line.
+        let quit_warned = std::mem::take(&mut self.quit_warned);
         // A command is ':' and a letter; "::" sends the rest as text (":D gracias"), and
         // so does ':' before anything else (":)", ": hola").
         let (text, escaped) = match text.strip_prefix(':') {
@@ -535,6 +547,13 @@ impl Desk {
             .is_some_and(char::is_alphabetic);
         if command && !escaped {
             return match AgentCommand::parse(text) {
+                // Leaving sends the customers in course back to the queue: said first
+                // (a black-box test's :quit requeued three customers without a word).
+                Ok(AgentCommand::Quit) if !quit_warned && self.in_course() > 0 => {
+                    out.send(say::quit_with_chats(self.in_course()));
+                    self.quit_warned = true;
+                    Phase::Ready { name }
+                }
                 Ok(command) => self.run(command, name, out),
                 Err(err) => {
                     out.send(format!("{}{err}", protocol::SYSTEM));

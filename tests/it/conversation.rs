@@ -2208,6 +2208,31 @@ fn executive_commands_and_store_failures() {
     );
 }
 
+/// `:quit` with a customer in course says they would go back to the queue; only a second
+/// `:quit` right after leaves (a black-box test's `:quit` requeued three customers without
+/// a word).
+#[test]
+fn quitting_with_customers_in_course_asks_first() {
+    let mut desk = Desk::logged_in();
+    desk.step(Input::Event(AgentEvent::Assigned {
+        chat: chat(10, "Jorge Sandoval", 9),
+        backlog: WaitingLines::default(),
+        reason: Reason::default(),
+        previous_agent: None,
+    }));
+    desk.step(Input::Stored(StoreResult::Requests(Ok(vec![]))));
+    desk.line(":quit");
+    assert_eq!(desk.lines(), [to_agent::quit_with_chats(1)]);
+    assert!(!desk.out.closes());
+    // Anything else in between: asked again.
+    desk.line(":chats");
+    desk.line(":quit");
+    assert_eq!(desk.lines(), [to_agent::quit_with_chats(1)]);
+    desk.line(":quit");
+    assert_eq!(desk.lines(), [to_agent::GOODBYE]);
+    assert!(desk.out.closes());
+}
+
 #[test]
 fn the_default_classifier_routes_ejemplo_2() {
     // The driver's job, done by hand: classify when asked, pass the prediction along.

@@ -74,6 +74,9 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
         "el cobro de noviembre salió dos veces",
     ))
     .await;
+    // With a customer in course, :quit asks first; a second one leaves.
+    ana.send(":quit").await;
+    ana.expect(&to_agent::quit_with_chats(1)).await;
     ana.send(":quit").await;
     ana.expect(to_agent::GOODBYE).await;
     ana.expect_closed().await;

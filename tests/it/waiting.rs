@@ -96,7 +96,10 @@ async fn the_queue_line_gives_an_estimate_once_there_are_hand_offs() {
         estimate.starts_with(to_customer::WAIT_ESTIMATE_START),
         "{estimate}"
     );
-    // With nobody online, the line says so (no estimate).
+    // With nobody online, the line says so (no estimate). Ana's customer in course makes
+    // her :quit ask first.
+    ana.send(":quit").await;
+    ana.expect(&to_agent::quit_with_chats(1)).await;
     ana.send(":quit").await;
     ana.expect(to_agent::GOODBYE).await;
     ana.expect_closed().await;
