@@ -73,6 +73,9 @@ pub mod customer {
     /// A name with digits or symbols, or fewer than two letters, while registering.
     pub const NAME_HINT: &str =
         bot!("Escriba su nombre completo (nombre y apellido, solo letras), o ingrese otro RUT.");
+    /// A single word while registering (the prompt asks for name and surname).
+    pub const NAME_NEEDS_SURNAME: &str =
+        bot!("Escriba también su apellido (nombre y apellido), o ingrese otro RUT.");
     /// A name with more words than a name has while registering.
     pub const NAME_TOO_MANY_WORDS: &str = bot!(
         "Ese nombre tiene demasiadas palabras: escriba solo su nombre y sus apellidos, o ingrese otro RUT."

@@ -666,6 +666,11 @@ impl Session {
             out.send(say::NAME_RESERVED);
             return Phase::AwaitName { rut };
         }
+        // The prompt asks for name and surname: "Pedro" alone is asked for the surname.
+        if name_words(&name) < 2 {
+            out.send(say::NAME_NEEDS_SURNAME);
+            return Phase::AwaitName { rut };
+        }
         out.store(StoreOp::RegisterCustomer { rut, name });
         Phase::Pending(Pending::Register { rut })
     }
@@ -2623,10 +2628,7 @@ fn valid_name(text: &str) -> Result<String, BadName> {
     let sentence = name
         .split([' ', '\'', '-', '.'])
         .any(|word| NOT_IN_NAMES.contains(&nlu::text::normalize(word).trim()));
-    let words = name
-        .split(' ')
-        .filter(|word| !NAME_PARTICLES.contains(&word.to_lowercase().as_str()))
-        .count();
+    let words = name_words(&name);
     // A sentence is told so even with a digit or too many words in it ("me cobraron 2
     // veces"): what it lacks is not letters but a name.
     if sentence {
@@ -2640,6 +2642,13 @@ fn valid_name(text: &str) -> Result<String, BadName> {
     } else {
         Ok(name)
     }
+}
+
+/// The words of a name, particles aside ("José de la Cruz" has two).
+fn name_words(name: &str) -> usize {
+    name.split(' ')
+        .filter(|word| !NAME_PARTICLES.contains(&word.to_lowercase().as_str()))
+        .count()
 }
 
 /// The most characters a name has (spaces included), as [`say::NAME_TOO_LONG`] says.

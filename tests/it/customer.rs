@@ -86,6 +86,7 @@ async fn unknown_rut_can_register_and_gets_the_menu() {
     for (typed, answer) in [
         ("me cobraron 2 veces", to_customer::NAME_NOT_A_SENTENCE),
         ("Ana 2", to_customer::NAME_HINT),
+        ("Pedro", to_customer::NAME_NEEDS_SURNAME),
         (
             "Ana Beatriz Carla Daniela Elena Fernanda Gabriela Pérez",
             to_customer::NAME_TOO_MANY_WORDS,

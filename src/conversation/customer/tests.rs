@@ -61,6 +61,11 @@ fn names() {
         Err(BadName::TooManyWords)
     );
     assert_eq!(valid_name(&"Ana ".repeat(21)), Err(BadName::TooManyWords));
+    // A name needs a surname.
+    for single in ["Pedro", "María", "de la Cruz"] {
+        assert_eq!(name_words(single), 1, "{single}");
+    }
+    assert_eq!(name_words("José de la Cruz"), 2);
     // Few words, too many characters: told so, not "too many words".
     let long = format!("{} {}", "A".repeat(40), "B".repeat(40));
     assert_eq!(valid_name(&long), Err(BadName::TooLong));
