@@ -164,22 +164,23 @@ pub mod customer {
     /// [`queue_idle`] for a request an executive already worked on (the customer was put
     /// back in the queue when the executive disconnected): it stays open.
     pub fn queue_idle_kept(waited: Duration, request: impl Display) -> String {
-        format!("{QUEUE_IDLE_START} {} esperando sin escribir y ningún otro ejecutivo pudo atenderlo, así que salió de la fila. Su solicitud {request} sigue abierta con lo que anotó el ejecutivo. Si aún necesita ayuda, elija 3 para volver a pedir un ejecutivo.", waited_words(waited))
+        format!("{QUEUE_IDLE_START} {} esperando sin escribir y ningún otro ejecutivo pudo atenderlo, así que salió de la fila. Su solicitud {request} sigue abierta, como la dejó el ejecutivo. Si aún necesita ayuda, elija 3 para volver a pedir un ejecutivo.", waited_words(waited))
     }
     /// [`queue_idle`], when the request could not be closed.
     pub fn queue_idle_unclosed(waited: Duration, request: impl Display) -> String {
         format!("{QUEUE_IDLE_START} {} esperando sin escribir y ningún ejecutivo pudo atenderlo, así que salió de la fila. No pudimos cerrar su solicitud {request} por un problema técnico, así que queda abierta. Si aún necesita ayuda, elija 3 para volver a pedir un ejecutivo.", waited_words(waited))
     }
 
-    /// How long a customer waited, as [`queue_idle`] says it: whole minutes (rounded up),
-    /// or seconds under a minute ("1 minuto" for a limit of a few seconds was wrong).
+    /// How long a customer waited, as [`queue_idle`] says it: seconds under a minute ("1
+    /// minuto" for a limit of a few seconds was wrong), else minutes; both rounded to the
+    /// nearest.
     fn waited_words(waited: Duration) -> String {
-        let seconds = waited.as_secs();
+        let seconds = waited.as_secs_f64().round() as u64;
         if seconds < 60 {
             let unit = if seconds == 1 { "segundo" } else { "segundos" };
             return format!("{seconds} {unit}");
         }
-        let minutes = seconds.div_ceil(60);
+        let minutes = (seconds as f64 / 60.0).round() as u64;
         let unit = if minutes == 1 { "minuto" } else { "minutos" };
         format!("{minutes} {unit}")
     }
@@ -457,7 +458,7 @@ pub mod customer {
     /// The customer left the queue they were put back in when their executive
     /// disconnected: the request stays open, as the executive left it.
     pub fn left_queue_kept(request: impl Display) -> String {
-        format!("{LEFT_QUEUE_START} Su solicitud {request} sigue abierta con lo que anotó el ejecutivo; puede volver a pedir un ejecutivo cuando quiera.")
+        format!("{LEFT_QUEUE_START} Su solicitud {request} sigue abierta, como la dejó el ejecutivo; puede volver a pedir un ejecutivo cuando quiera.")
     }
 
     /// [`left_queue`], when the request could not be closed.

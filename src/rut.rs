@@ -21,6 +21,9 @@ pub enum RutError {
     /// The number part is too short or too long.
     #[error("el RUT debe tener entre 7 y 8 dígitos antes del dígito verificador")]
     BadLength,
+    /// A number no RUT has ("00000000-0").
+    #[error("ese número no corresponde a un RUT; revise que lo haya escrito completo, como 12.345.678-5")]
+    NoSuchNumber,
     /// A number written with thousands dots and no check digit ("12.345.678").
     #[error("falta el dígito verificador: escriba el RUT completo, con guion, como 12.345.678-5")]
     MissingCheckDigit,
@@ -193,7 +196,7 @@ impl FromStr for Rut {
         let number: u32 = number.parse().map_err(|_| RutError::Malformed)?;
         // "00000000-0" has eight digits but no number.
         let rut = Rut::from_number(number).ok_or(if number == 0 {
-            RutError::Malformed
+            RutError::NoSuchNumber
         } else {
             RutError::BadLength
         })?;
@@ -302,7 +305,7 @@ mod tests {
             "12.345.678-".parse::<Rut>(),
             Err(RutError::MissingCheckDigit)
         );
-        assert_eq!("00000000-0".parse::<Rut>(), Err(RutError::Malformed));
+        assert_eq!("00000000-0".parse::<Rut>(), Err(RutError::NoSuchNumber));
     }
 
     #[test]

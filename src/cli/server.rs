@@ -240,7 +240,8 @@ pub struct LimitsArgs {
     /// Time a connection from a --proxy-from address has to send its PROXY header.
     #[arg(long, default_value_t = limits().proxy_header_timeout.into(), value_parser = positive_duration)]
     pub proxy_header_timeout: humantime::Duration,
-    /// Maximum line length in bytes; a longer line closes the connection.
+    /// Maximum line length in bytes; a longer line is dropped with a notice (one that runs on
+    /// past 64 times this without a newline closes the connection).
     #[arg(long, default_value_t = limits().max_line_length, value_parser = line_length)]
     pub max_line_length: usize,
     /// Messages waiting to be delivered to one connection; a client that does not read is

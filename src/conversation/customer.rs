@@ -980,6 +980,12 @@ impl Session {
         prediction: Option<&Prediction>,
         out: &mut Effects,
     ) -> Phase {
+        // "la segunda" is the second option offered, not the menu's option 2.
+        match offered_ordinal(text) {
+            Some(0) => return self.choose(first, Some(&words), out),
+            Some(_) => return self.choose(second, Some(&words), out),
+            None => {}
+        }
         if nlu::menu_number(text).is_some() {
             return self.on_menu(text, prediction, out);
         }
@@ -1790,13 +1796,14 @@ impl Session {
                 HubResult::Routed(routed),
             ) => match routed {
                 // A question while waiting ("¿cuánto falta?", "¿hay alguien?") is not left
-                // unanswered: nobody but the bot is there yet. It gets the customer's place
-                // (and says the executive will read their messages), the first line too.
+                // unanswered: nobody but the bot is there yet. It gets the customer's place,
+                // the first line too; the next line that is not a question is still
+                // acknowledged as kept.
                 Ok(Routed::Backlog { position }) if asks => {
                     out.send(say::still_waiting(position));
                     Phase::Queued {
                         request,
-                        told_backlog: true,
+                        told_backlog,
                     }
                 }
                 Ok(Routed::Backlog { .. }) if !told_backlog => {
@@ -2350,6 +2357,31 @@ fn is_both(text: &str) -> bool {
     )
 }
 
+/// Which of an either/or question's two options an ordinal answer names ("la primera",
+/// "el segundo", "la última opción"): 0 or 1. A black-box test's "la segunda" did the
+/// menu's option 2, which was the first option offered.
+fn offered_ordinal(text: &str) -> Option<usize> {
+    let normalized = nlu::text::normalize(text);
+    let mut picked = None;
+    for word in normalized
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let this = match word {
+            "la" | "el" | "lo" | "opcion" | "por" | "favor" | "porfa" | "quiero" | "esa" => {
+                continue
+            }
+            "primera" | "primero" | "primer" => 0,
+            "segunda" | "segundo" | "ultima" | "ultimo" => 1,
+            _ => return None,
+        };
+        if picked.replace(this).is_some() {
+            return None;
+        }
+    }
+    picked
+}
+
 /// Whether `text` turns down both options of an either/or question ("ninguna de las dos",
 /// "ni una ni otra"): a black-box test's "ninguna de las dos" restarted the services.
 fn is_neither(text: &str) -> bool {
@@ -2366,12 +2398,16 @@ fn is_neither(text: &str) -> bool {
         [first, rest @ ..] => (*first, rest),
         [] => return false,
     };
+    let none = matches!(
+        first,
+        "ninguna" | "ninguno" | "ningun" | "ningunas" | "ningunos"
+    );
     match (first, rest) {
-        ("ninguna" | "ninguno", []) => true,
-        ("ninguna" | "ninguno", ["de", "las" | "los" | "esas" | "esos", ..]) => true,
-        ("ninguna" | "ninguno", ["gracias"]) => true,
+        (_, [] | ["gracias"] | ["opcion" | "opciones", ..]) if none => true,
+        (_, ["de", "las" | "los" | "esas" | "esos", ..]) if none => true,
         ("ni", _) => rest.contains(&"ni"),
-        ("nada", ["de", "eso"]) => true,
+        // "nada" to an either/or question is neither (at the menu it may be a goodbye).
+        ("nada", [] | ["de", "eso"]) => true,
         _ => false,
     }
 }

@@ -244,6 +244,7 @@ impl Customer {
 /// the surnames, is greeted too.
 const SECOND_GIVEN_NAMES: &[&str] = &[
     "jose",
+    "maria",
     "pablo",
     "paz",
     "ignacio",
@@ -1090,6 +1091,7 @@ mod tests {
             ("Jorge Sandoval", "Jorge"),
             ("Ana Paz", "Ana"),
             ("Juan Pérez Soto", "Juan"),
+            ("Ana María González López", "Ana María"),
             ("Cliente Carga 1", "Cliente"),
             ("Ana", "Ana"),
         ] {

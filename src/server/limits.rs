@@ -35,7 +35,8 @@ pub struct Limits {
     pub proxy_from: Vec<IpNet>,
     /// Time a connection from a proxy has to send its PROXY header.
     pub proxy_header_timeout: Duration,
-    /// Maximum line length in bytes; a longer line closes the connection.
+    /// Maximum line length in bytes; a longer line is dropped with a notice (one that runs on
+    /// past 64 times this without a newline closes the connection).
     pub max_line_length: usize,
     /// Messages waiting to be delivered to one connection; a client that does not read is
     /// disconnected when they fill up.

@@ -551,6 +551,7 @@ fn free_text_follows_the_prediction() {
         "Ni una ni otra",
         "no, ninguna",
         "ninguno",
+        "nada",
     ] {
         let mut asked = Bot::logged_in();
         asked.classified(
@@ -564,6 +565,29 @@ fn free_text_follows_the_prediction() {
             with_menu(&[to_customer::DECLINED]),
             "{neither}"
         );
+    }
+
+    // An ordinal names the option offered, not the menu's: "la segunda" here is the
+    // executive (option 3), "la primera" the restart (a black-box test's "la segunda"
+    // restarted the services).
+    for (ordinal, contact) in [("la segunda", true), ("la primera", false)] {
+        let mut asked = Bot::logged_in();
+        asked.classified(
+            "reinicien el modem o pásenme con alguien",
+            Decision::Clarify(Intent::ReiniciarServicios, Intent::ContactarEjecutivo),
+        );
+        asked.line(ordinal);
+        let created = asked
+            .out
+            .0
+            .iter()
+            .find_map(|e| match e {
+                Effect::Store(StoreOp::CreateRequest { subject, .. }) => Some(subject.to_string()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{ordinal}: {:?}", asked.out.0));
+        let contact_subject = created != history::RESTART_SUBJECT;
+        assert_eq!(contact_subject, contact, "{ordinal}: {created}");
     }
 
     // Text the classifier cannot place is looked for among the customer's requests'

@@ -103,7 +103,7 @@ async fn unknown_rut_can_register_and_gets_the_menu() {
     client.send("Ana María Pérez").await;
     let registered = client.recv().await;
     assert_eq!(registered, to_customer::registered(rut));
-    client.expect(&to_customer::hello("Ana")).await;
+    client.expect(&to_customer::hello("Ana María")).await;
     client.expect_menu().await;
     client.send("1").await;
     client.expect(to_customer::NO_REQUESTS).await;

@@ -370,7 +370,7 @@ async fn a_customer_with_no_serial_on_file_cannot_take_a_chat_over_and_it_ends()
         .await;
     old.send("Ana María Pérez").await;
     old.expect(&to_customer::registered(rut)).await;
-    old.expect(&to_customer::hello("Ana")).await;
+    old.expect(&to_customer::hello("Ana María")).await;
     old.expect_menu().await;
     old.send("3").await;
     old.recv_until_contains(to_customer::ASSIGNED_START).await;
@@ -378,7 +378,7 @@ async fn a_customer_with_no_serial_on_file_cannot_take_a_chat_over_and_it_ends()
 
     let mut new = server.customer().await;
     new.send(&rut.to_string()).await;
-    new.expect(&to_customer::hello("Ana")).await;
+    new.expect(&to_customer::hello("Ana María")).await;
     new.expect(to_customer::SESSION_RESUMED).await;
     new.expect(&to_customer::chat_cut("Ana")).await;
     new.expect_menu().await;

@@ -874,7 +874,7 @@ fn only_a_position_or_a_request_number_picks_from_the_list() {
 }
 
 #[test]
-fn neither_is_told_from_other_answers() {
+fn neither_and_ordinals_are_told_from_other_answers() {
     for neither in [
         "ninguna",
         "ninguna de las dos",
@@ -884,6 +884,10 @@ fn neither_is_told_from_other_answers() {
         "no, ninguna de esas",
         "no gracias, ninguna",
         "nada de eso",
+        "nada",
+        "ningunas de las dos",
+        "ninguna opción",
+        "ningun",
     ] {
         assert!(is_neither(neither), "{neither}");
     }
@@ -893,8 +897,19 @@ fn neither_is_told_from_other_answers() {
         "no",
         "la segunda",
         "ni idea",
-        "nada",
+        "nada más que decir",
     ] {
         assert!(!is_neither(other), "{other}");
+    }
+    for (text, offered) in [
+        ("la primera", Some(0)),
+        ("el segundo", Some(1)),
+        ("la segunda opción", Some(1)),
+        ("la última", Some(1)),
+        ("la 2", None),
+        ("la primera y la segunda", None),
+        ("segunda vez que me pasa", None),
+    ] {
+        assert_eq!(offered_ordinal(text), offered, "{text}");
     }
 }
