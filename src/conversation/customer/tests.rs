@@ -559,6 +559,36 @@ fn a_question_in_the_queue_is_answered_after_the_first_line() {
     );
 }
 
+/// A question as the first line in the queue gets the customer's place, and the first
+/// line that is not a question is still acknowledged (the re-test found it unanswered).
+#[test]
+fn a_first_question_in_the_queue_leaves_the_acknowledgement_for_the_next_line() {
+    let mut conv = logged_in();
+    conv.phase = Phase::Queued {
+        request: 7,
+        told_backlog: false,
+    };
+    let mut said = Vec::new();
+    for line in ["¿cuánto falta?", "tengo un problema con internet", "ok"] {
+        let mut out = Effects::new();
+        conv = say_line(conv, line, None, &mut out);
+        conv = conv.step(
+            Input::Hub(HubResult::Routed(Ok(Routed::Backlog { position: Some(3) }))),
+            &ctx(),
+            &mut out,
+        );
+        said.push(out.lines().map(str::to_string).collect::<Vec<_>>());
+    }
+    assert_eq!(
+        said,
+        [
+            vec![say::still_waiting(Some(3))],
+            vec![say::MESSAGE_KEPT.to_string()],
+            vec![],
+        ]
+    );
+}
+
 #[test]
 fn a_stored_reserved_name_does_not_reach_the_executive() {
     let mut conv = logged_in();
