@@ -396,6 +396,7 @@ impl Hub {
                         position,
                         backlog_lines: entry.backlog.lines.len(),
                         backlog_bytes: entry.backlog.lines.iter().map(String::len).sum(),
+                        served: entry.previous_agent.is_some(),
                     });
                     state.customers.insert(new, entry);
                 }
@@ -523,7 +524,9 @@ impl Hub {
             match entry.agent {
                 None => {
                     entry.backlog.lines.push(text);
-                    let position = state.queue.iter().position(|s| *s == key).map(|i| i + 1);
+                    // `renumber` keeps it current (no scan of the queue under the lock).
+                    let position =
+                        (!state.stopping && entry.position > 0).then_some(entry.position);
                     Routed::Backlog { position }
                 }
                 Some(agent) => {
@@ -558,7 +561,9 @@ impl Hub {
             }
             state.customers.remove(&key);
             state.queue.retain(|s| *s != key);
-            renumber(&mut state, &mut out);
+            if !state.stopping {
+                renumber(&mut state, &mut out);
+            }
         }
         self.send(Deliveries(out));
         Ok(())
@@ -1254,8 +1259,11 @@ mod tests {
         let hub = Hub::new(1, console.clone());
         let (ana, mut ana_rx) = party();
         hub.agent_join(SessionId(100), "Ana", ana).unwrap();
+        let (bruno, _bruno_rx) = party();
+        hub.agent_join(SessionId(101), "Bruno", bruno).unwrap();
+        // Customer 1 with Ana, 2 with Bruno, 3 and 4 waiting.
         let mut customers = Vec::new();
-        for id in 1..=3 {
+        for id in 1..=4 {
             let (outbox, rx) = party();
             customers.push(rx);
             hub.enqueue(ticket(id, outbox));
@@ -1266,14 +1274,18 @@ mod tests {
         }
         received(&mut ana_rx);
         hub.stop();
-        // Ana leaves first: her customer is not requeued and hears nothing from the hub.
-        hub.agent_gone(SessionId(100));
-        assert!(received(&mut customers[0]).is_empty());
-        // The first in the queue leaves: the one behind is not told a new place.
-        assert!(hub.customer_gone_announced(SessionId(2)).1);
-        assert!(received(&mut customers[2]).is_empty());
+        // Ana's customer leaves: Ana is free, yet the next one is not handed to her.
         assert!(hub.customer_gone_announced(SessionId(1)).1);
+        assert!(received(&mut customers[2]).is_empty());
+        // Bruno leaves mid-chat: his customer is not requeued and hears nothing.
+        hub.agent_gone(SessionId(101));
+        assert!(received(&mut customers[1]).is_empty());
+        // The first in the queue leaves: the one behind is not told a new place.
         assert!(hub.customer_gone_announced(SessionId(3)).1);
+        assert!(received(&mut customers[3]).is_empty());
+        assert!(hub.customer_gone_announced(SessionId(2)).1);
+        assert!(hub.customer_gone_announced(SessionId(4)).1);
+        hub.agent_gone(SessionId(100));
         let lines: Vec<String> = console.lines()[before..]
             .iter()
             .map(|l| l.trim_start_matches(crate::console::PREFIX).to_string())
@@ -1283,11 +1295,12 @@ mod tests {
         assert_eq!(
             lines,
             [
-                protocol::console::left_queue(&name(2), 2, stopped),
-                protocol::console::customer_disconnected(&name(2)),
                 protocol::console::customer_disconnected(&name(1)),
                 protocol::console::left_queue(&name(3), 3, stopped),
                 protocol::console::customer_disconnected(&name(3)),
+                protocol::console::customer_disconnected(&name(2)),
+                protocol::console::left_queue(&name(4), 4, stopped),
+                protocol::console::customer_disconnected(&name(4)),
             ]
         );
         assert!(hub.queue().is_empty());
@@ -1360,6 +1373,7 @@ mod tests {
                     position: 2,
                     backlog_lines: 0,
                     backlog_bytes: 0,
+                    served: false,
                 }),
                 ended_chat: None,
                 resumed_chat: None,

@@ -138,7 +138,8 @@ pub mod customer {
     pub const ENQUEUED_START: &str = bot!("Estamos redirigiendo a un asistente");
     /// The customer asked to leave the queue just as an executive took them.
     pub const JUST_TAKEN: &str = bot!("Un ejecutivo acaba de tomar su conversación.");
-    /// The first line typed in the queue was kept for the executive.
+    /// The first line typed in the queue that is not a question about the wait was kept
+    /// for the executive.
     pub const MESSAGE_KEPT: &str =
         bot!("Guardamos su mensaje: el ejecutivo lo leerá apenas lo atienda.");
     /// Marker: the start of [`still_waiting`].
@@ -156,7 +157,7 @@ pub mod customer {
     pub const TRANSCRIPT_FULL: &str = bot!("El ejecutivo sigue recibiendo sus mensajes, pero esta conversación ya llegó al máximo de líneas que guardamos en el registro de su solicitud: las siguientes no quedarán guardadas.");
     /// Marker: the start of [`queue_idle`].
     pub const QUEUE_IDLE_START: &str = bot!("Lleva");
-    /// The customer waited `minutes` in the queue without writing and nobody took them:
+    /// The customer waited `waited` in the queue without writing and nobody took them:
     /// their contact request is closed and they are back at the menu.
     pub fn queue_idle(waited: Duration, request: impl Display) -> String {
         format!("{QUEUE_IDLE_START} {} esperando sin escribir y ningún ejecutivo pudo atenderlo, así que cerramos su solicitud {request}. Si aún necesita ayuda, elija 3 para volver a pedir un ejecutivo.", waited_words(waited))
@@ -1122,7 +1123,8 @@ pub mod console {
         ServerStopped,
     }
 
-    /// A customer left the queue without being served; the request is being closed.
+    /// A customer left the queue without being served (`how`); the request is closed
+    /// unless an executive worked on it before or the server stopped.
     pub fn left_queue(customer: &str, request: impl Display, how: QueueExit) -> String {
         let how = match how {
             QueueExit::Asked => "por su cuenta",

@@ -21,7 +21,8 @@ pub enum RutError {
     /// The number part is too short or too long.
     #[error("el RUT debe tener entre 7 y 8 dígitos antes del dígito verificador")]
     BadLength,
-    /// A number no RUT has ("00000000-0").
+    /// A number no RUT has: zero, or under a million written with leading zeros
+    /// ("00000000-0", "00123456-7").
     #[error("ese número no corresponde a un RUT; revise que lo haya escrito completo, como 12.345.678-5")]
     NoSuchNumber,
     /// A number written with thousands dots and no check digit ("12.345.678").
@@ -126,31 +127,50 @@ pub fn parse_in(text: &str) -> Result<Rut, RutError> {
         return whole;
     }
     let cleaned = clean(text);
-    let mut runs = Vec::new();
-    let mut start = None;
-    for (i, c) in cleaned.char_indices() {
-        let part = c.is_ascii_digit() || matches!(c, '.' | '-' | 'k' | 'K');
-        match (start, part) {
-            (None, true) if c.is_ascii_digit() => start = Some(i),
-            (Some(from), false) if c != ' ' => {
-                runs.push(&cleaned[from..i]);
-                start = None;
-            }
-            _ => {}
+    // Runs of words made only of digits, dots, dashes and a check digit ("12 345 678-5"
+    // is one run; "kiero" or "el" ends one).
+    let rut_like = |word: &str| {
+        word.chars().any(|c| c.is_ascii_digit())
+            && word
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | 'k' | 'K'))
+    };
+    let mut runs: Vec<Vec<&str>> = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    for word in cleaned.split_whitespace() {
+        let word = word.trim_end_matches([',', ';', ':', '.', '!', '?']);
+        if rut_like(word) {
+            current.push(word);
+        } else if !current.is_empty() {
+            runs.push(std::mem::take(&mut current));
         }
     }
-    if let Some(from) = start {
-        runs.push(&cleaned[from..]);
+    if !current.is_empty() {
+        runs.push(current);
     }
     // A run needs the digits of a RUT; a lone "3" or "2 veces" is not one.
-    let runs: Vec<&str> = runs
-        .into_iter()
-        .map(|run| run.trim().trim_end_matches(['.', ' ']))
-        .filter(|run| run.chars().filter(char::is_ascii_digit).count() >= 7)
-        .collect();
-    match runs.as_slice() {
-        [run] => run.parse(),
-        _ => whole,
+    let digits = |words: &[&str]| {
+        words
+            .iter()
+            .flat_map(|w| w.chars())
+            .filter(char::is_ascii_digit)
+            .count()
+    };
+    let runs: Vec<Vec<&str>> = runs.into_iter().filter(|r| digits(r) >= 7).collect();
+    let [run] = runs.as_slice() else {
+        return whole;
+    };
+    let joined = run.join(" ");
+    match joined.parse::<Rut>() {
+        // "el 2 12.345.678-5": one word of the run may be the RUT on its own.
+        Err(err) if run.len() > 1 => {
+            let alone: Vec<Rut> = run.iter().filter_map(|w| w.parse().ok()).collect();
+            match alone.as_slice() {
+                [rut] => Ok(*rut),
+                _ => Err(err),
+            }
+        }
+        parsed => parsed,
     }
 }
 
@@ -194,12 +214,9 @@ impl FromStr for Rut {
             return Err(RutError::BadLength);
         }
         let number: u32 = number.parse().map_err(|_| RutError::Malformed)?;
-        // "00000000-0" has eight digits but no number.
-        let rut = Rut::from_number(number).ok_or(if number == 0 {
-            RutError::NoSuchNumber
-        } else {
-            RutError::BadLength
-        })?;
+        // The length is right, so the number is below a million only with leading zeros
+        // ("00000000-0", "00123456-7").
+        let rut = Rut::from_number(number).ok_or(RutError::NoSuchNumber)?;
         let dv = dv.chars().next().ok_or(RutError::Malformed)?;
         if dv != rut.check_digit() {
             return Err(RutError::WrongCheckDigit {
@@ -306,6 +323,7 @@ mod tests {
             Err(RutError::MissingCheckDigit)
         );
         assert_eq!("00000000-0".parse::<Rut>(), Err(RutError::NoSuchNumber));
+        assert_eq!("00123456-7".parse::<Rut>(), Err(RutError::NoSuchNumber));
     }
 
     #[test]
@@ -315,6 +333,9 @@ mod tests {
             "rut: 12345678-5 gracias",
             "hola, 12.345.678-5.",
             "soy el 12 345 678-5",
+            "el 2 12.345.678-5",
+            "12.345.678-5 kiero saber mi boleta",
+            "12.345.678-5, gracias",
         ] {
             assert_eq!(parse_in(text).map(Rut::number), Ok(12_345_678), "{text:?}");
         }

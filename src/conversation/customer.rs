@@ -333,12 +333,14 @@ impl CustomerConversation {
             }
             Phase::AwaitSerial { .. } => !nlu::is_cancel(text) && !looks_like_serial(text),
             Phase::Clarify { .. } | Phase::Confirm { .. } => {
+                let clarify = matches!(self.phase, Phase::Clarify { .. });
                 !text.is_empty()
                     && nlu::menu_number(text).is_none()
                     && nlu::yes_no(text).is_none()
                     && !drops_the_question(text)
                     && !is_both(text)
                     && !is_neither(text)
+                    && !(clarify && offered_ordinal(text).is_some())
             }
             Phase::Choosing { requests, .. } => resolve_choice(requests, text) == Choice::Classify,
             _ => false,
@@ -539,6 +541,9 @@ impl Session {
         self.customer = Some(customer);
         if let Some(place) = takeover.queued {
             out.send(say::still_queued(place.position));
+            if place.served {
+                self.served = Some(place.request);
+            }
             // The lines left so far count: a takeover does not reset the bound.
             self.backlog = Backlog {
                 lines: place.backlog_lines,
@@ -944,7 +949,7 @@ impl Session {
         let wants_person = matches!(plan, Plan::Contact(_) | Plan::Agent)
             && decision(prediction) == Decision::Intent(Intent::ContactarEjecutivo);
         let answer = nlu::yes_no(text)
-            .or(drops_the_question(text).then_some(false))
+            .or((drops_the_question(text) || is_neither(text)).then_some(false))
             .or(wants_person.then_some(true));
         match answer {
             Some(true) => match plan {
@@ -1408,6 +1413,16 @@ impl Session {
         self.contact_agent(reason, subject, out)
     }
 
+    /// Whether an executive took `request` before (see [`Session::served`]).
+    fn served_request(&self, request: RequestId) -> bool {
+        self.served == Some(request)
+    }
+
+    /// Whether `phase` waits in the queue with a request an executive took before.
+    fn served_wait(&self, phase: &Phase) -> bool {
+        waiting_request(phase).is_some_and(|r| self.served_request(r))
+    }
+
     /// Keeps `words` (of this line) for an executive asked for on the next line.
     fn remember_earlier(&mut self, words: &str, topic: Option<Topic>) {
         self.earlier = Some(Earlier {
@@ -1750,7 +1765,7 @@ impl Session {
             ) => match left {
                 // The request is closed before the customer is told it is.
                 Ok(()) => {
-                    let served = self.served == Some(request);
+                    let served = self.served_request(request);
                     let why = match (idle.is_some(), served) {
                         (true, false) => history::QUEUE_IDLE,
                         (false, false) => history::LEFT_QUEUE,
@@ -1952,7 +1967,7 @@ impl Session {
             }
             phase => {
                 out.send(say::TAKEN_OVER);
-                let served = waiting_request(&phase).is_some_and(|r| self.served == Some(r));
+                let served = self.served_wait(&phase);
                 leave(phase, history::TAKEN_OVER, served, out);
             }
         }
@@ -1982,8 +1997,7 @@ impl Session {
             out.console(protocol::console::customer_disconnected(&customer.name));
         }
         // A request an executive took, or one the server's stop kept from them, stays open.
-        let keep_open = how == QueueExit::ServerStopped
-            || waiting_request(&phase).is_some_and(|r| self.served == Some(r));
+        let keep_open = how == QueueExit::ServerStopped || self.served_wait(&phase);
         leave(phase, why, keep_open, out);
         Phase::Closed
     }
@@ -2402,10 +2416,38 @@ fn is_neither(text: &str) -> bool {
         first,
         "ninguna" | "ninguno" | "ningun" | "ningunas" | "ningunos"
     );
+    // Only filler may follow: "ninguna de las dos, quiero hablar con una persona" says
+    // more, and goes to the classifier.
+    let filler = |words: &[&str]| {
+        words.iter().all(|w| {
+            matches!(
+                *w,
+                "de" | "las"
+                    | "los"
+                    | "esas"
+                    | "esos"
+                    | "dos"
+                    | "2"
+                    | "opcion"
+                    | "opciones"
+                    | "gracias"
+                    | "anteriores"
+            )
+        })
+    };
     match (first, rest) {
-        (_, [] | ["gracias"] | ["opcion" | "opciones", ..]) if none => true,
-        (_, ["de", "las" | "los" | "esas" | "esos", ..]) if none => true,
-        ("ni", _) => rest.contains(&"ni"),
+        (_, rest) if none => filler(rest),
+        // "ni una ni otra", "ni lo uno ni lo otro"; not "ni el internet ni la tele funcionan".
+        ("ni", rest) => {
+            rest.len() <= 5
+                && rest.contains(&"ni")
+                && rest.iter().all(|w| {
+                    matches!(
+                        *w,
+                        "ni" | "una" | "uno" | "otra" | "otro" | "lo" | "la" | "el"
+                    )
+                })
+        }
         // "nada" to an either/or question is neither (at the menu it may be a goodbye).
         ("nada", [] | ["de", "eso"]) => true,
         _ => false,

@@ -246,6 +246,9 @@ pub struct KeptPlace {
     pub backlog_lines: usize,
     /// Their bytes.
     pub backlog_bytes: usize,
+    /// An executive had taken the request before (the customer was put back in the queue
+    /// when they left): leaving the queue keeps it open.
+    pub served: bool,
 }
 
 /// Why a hub operation was refused.

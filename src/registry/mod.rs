@@ -233,7 +233,7 @@ impl Customer {
         if !compound {
             return first;
         }
-        // Both words, with the single space between them as written in `name`.
+        // Both words, with the whitespace between them as written in `name`.
         let start = second.as_ptr() as usize - name.as_ptr() as usize;
         &name[..start + second.len()]
     }

@@ -47,6 +47,8 @@ pub struct LineCodec {
     max_length: usize,
     /// Bytes of a too-long line discarded so far (`None`: not discarding).
     discarded: Option<usize>,
+    /// How many a too-long line may discard before it is an error.
+    discard_limit: usize,
 }
 
 impl LineCodec {
@@ -60,6 +62,7 @@ impl LineCodec {
             ),
             max_length,
             discarded: None,
+            discard_limit: max_length.saturating_mul(DISCARD_LIMIT),
         }
     }
 
@@ -79,24 +82,25 @@ impl LineCodec {
             &mut BytesMut,
         ) -> Result<Option<Bytes>, AnyDelimiterCodecError>,
     ) -> Result<Option<Frame>, LineError> {
-        let before = src.len();
-        let result = decode(&mut self.inner, src);
-        let consumed = before - src.len();
-        match result {
-            Ok(Some(chunk)) => {
-                // A line came: any discarding ended at the newline before it.
-                self.discarded = None;
-                Ok(Some(self.finish(chunk)))
-            }
-            Ok(None) => {
-                if let Some(discarded) = self.discarded.as_mut() {
-                    *discarded += consumed;
-                    if *discarded > DISCARD_LIMIT * self.max_length {
+        // While discarding, `inner` drops everything up to the next newline: count it here,
+        // whatever else arrived with it (the same bytes count the same however they come).
+        if let Some(discarded) = self.discarded.as_mut() {
+            match src.iter().position(|&b| b == b'\n') {
+                Some(end) => {
+                    *discarded += end;
+                    self.discarded = None;
+                }
+                None => {
+                    *discarded += src.len();
+                    if *discarded > self.discard_limit {
                         return Err(LineError::TooLong(self.max_length));
                     }
                 }
-                Ok(None)
             }
+        }
+        match decode(&mut self.inner, src) {
+            Ok(Some(chunk)) => Ok(Some(self.finish(chunk))),
+            Ok(None) => Ok(None),
             Err(AnyDelimiterCodecError::MaxChunkLengthExceeded) => {
                 self.discarded = Some(0);
                 Ok(Some(Frame::TooLong))
@@ -210,6 +214,31 @@ mod tests {
             frames.push(frame);
         }
         assert_eq!(frames, [Frame::Line("hola".into())]);
+    }
+
+    #[test]
+    fn a_long_line_that_ends_at_the_limit_is_no_error_however_its_bytes_arrive() {
+        let limit = DISCARD_LIMIT * 8;
+        for split in [9, 100, limit - 1, limit] {
+            let mut codec = LineCodec::new(8);
+            let mut stream = vec![b'x'; limit];
+            stream.extend_from_slice(b"\nhola\nmas");
+            let (first, rest) = stream.split_at(split);
+            let mut buf = BytesMut::from(first);
+            let mut frames = Vec::new();
+            while let Some(frame) = codec.decode(&mut buf).unwrap() {
+                frames.push(frame);
+            }
+            buf.extend_from_slice(rest);
+            while let Some(frame) = codec.decode(&mut buf).unwrap() {
+                frames.push(frame);
+            }
+            assert_eq!(
+                frames,
+                [Frame::TooLong, Frame::Line("hola".into())],
+                "{split}"
+            );
+        }
     }
 
     #[test]

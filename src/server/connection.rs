@@ -632,7 +632,9 @@ impl<P: Party> Drop for Conversation<'_, P> {
         };
         let mut effects = Effects::new();
         // As `finish` does: leave the hub first (it prints a departure from the queue or
-        // a chat before the hand-off it allows).
+        // a chat before the hand-off it allows). Unlike `finish`, the events the hub sent
+        // and the connection did not read are not applied: their receiver is gone with the
+        // task (a panic, or a task dropped after the shutdown's grace period).
         let mut party = party;
         if let Some(event) = party.last_notice(&services.hub, self.session) {
             party = party.step(Input::Event(event), &self.shared.context, &mut effects);

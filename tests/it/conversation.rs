@@ -679,6 +679,20 @@ fn an_executive_asked_for_next_gets_the_words_before() {
         ))
     );
 
+    // "nada" to the offer declines it too (it reached the classifier and "no entendí").
+    let mut bot = Bot::logged_in();
+    bot.step(Input::Line {
+        text: complaint,
+        prediction: Some(Prediction {
+            topic: Some(Topic::CobroDuplicado),
+            ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
+        }),
+    });
+    bot.stored(StoreResult::Requests(Ok(vec![])));
+    assert!(!bot.conv().wants_classification("nada"));
+    bot.line("nada");
+    assert_eq!(bot.lines(), with_menu(&[to_customer::DECLINED]));
+
     // Only the very next line: a "3" two lines later is a plain "3".
     let mut bot = Bot::logged_in();
     bot.classified("asdf", Decision::Fallback);
@@ -1110,6 +1124,7 @@ fn a_login_that_takes_a_session_over_says_what_it_kept() {
             position: 4,
             backlog_lines: 0,
             backlog_bytes: 0,
+            served: false,
         }),
         ended_chat: None,
         resumed_chat: None,
@@ -1157,6 +1172,7 @@ fn a_login_that_takes_a_session_over_says_what_it_kept() {
             position: 1,
             backlog_lines: 0,
             backlog_bytes: 0,
+            served: false,
         }),
         ended_chat: None,
         resumed_chat: None,
@@ -1165,6 +1181,25 @@ fn a_login_that_takes_a_session_over_says_what_it_kept() {
         agent: "Ana".into(),
     }));
     assert_eq!(bot.lines(), [to_customer::assigned("Ana")]);
+
+    // A kept place of a request an executive already took (the customer was put back in
+    // the queue when they left) stays served: leaving the queue keeps it open.
+    let mut bot = Bot::new();
+    bot.line("12.345.678-5");
+    bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
+    bot.hub(HubResult::LoggedIn(Ok(Some(Takeover {
+        queued: Some(KeptPlace {
+            request: 9,
+            position: 1,
+            backlog_lines: 0,
+            backlog_bytes: 0,
+            served: true,
+        }),
+        ended_chat: None,
+        resumed_chat: None,
+    }))));
+    bot.step(Input::Disconnected);
+    assert!(!sets_state(&bot.out), "{:?}", bot.out.0);
 }
 
 /// Jorge's login finds him chatting with Ana on another connection: asked for the serial.

@@ -516,7 +516,7 @@ fn a_waiting_customer_backlog_is_bounded_in_lines_and_bytes() {
 /// kept quietly, but a question ("¿cuánto falta?") gets an answer: a black-box test found
 /// it unanswered.
 #[test]
-fn a_question_in_the_queue_is_answered_after_the_first_line() {
+fn a_question_in_the_queue_is_answered_and_other_lines_kept_quietly() {
     let mut conv = logged_in();
     conv.phase = Phase::Queued {
         request: 7,
@@ -928,6 +928,9 @@ fn neither_and_ordinals_are_told_from_other_answers() {
         "la segunda",
         "ni idea",
         "nada más que decir",
+        "ninguna de las dos, quiero hablar con una persona",
+        "ninguna opción me sirve, pásame con alguien",
+        "ni el internet ni la tele funcionan",
     ] {
         assert!(!is_neither(other), "{other}");
     }
