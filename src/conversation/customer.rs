@@ -940,8 +940,16 @@ impl Session {
         prediction: Option<&Prediction>,
         out: &mut Effects,
     ) -> Phase {
-        if nlu::menu_number(text).is_some() {
-            return self.on_menu(text, prediction, out);
+        if let Some(number) = nlu::menu_number(text) {
+            // The option the offer was about, by its number: the offer's words go along.
+            let contact = Intent::ContactarEjecutivo.option() == Some(number);
+            match plan {
+                Plan::Contact(topic) if contact => {
+                    return self.contact_about(Some(topic), &words, out)
+                }
+                Plan::Agent if contact => return self.contact_about(None, &words, out),
+                _ => return self.on_menu(text, prediction, out),
+            }
         }
         // Asked "¿Lo comunico con un ejecutivo?", a wish for a person in other words
         // ("quiero hablar con una persona") is a yes: the request keeps the complaint and
@@ -991,7 +999,15 @@ impl Session {
             Some(_) => return self.choose(second, Some(&words), out),
             None => {}
         }
-        if nlu::menu_number(text).is_some() {
+        if let Some(number) = nlu::menu_number(text) {
+            // The number of an option offered: done with the words that raised the
+            // question (a black-box test's executive read "eligió la opción 3 del menú").
+            if let Some(intent) = [first, second]
+                .into_iter()
+                .find(|i| i.option() == Some(number))
+            {
+                return self.choose(intent, Some(&words), out);
+            }
             return self.on_menu(text, prediction, out);
         }
         if is_both(text) {

@@ -679,6 +679,36 @@ fn an_executive_asked_for_next_gets_the_words_before() {
         ))
     );
 
+    // The option's number answers the question or the offer with its words (a black-box
+    // test's executive read "eligió la opción 3 del menú").
+    let mut bot = Bot::logged_in();
+    bot.classified(
+        "reinicien el modem o pásenme con alguien",
+        Decision::Clarify(Intent::ReiniciarServicios, Intent::ContactarEjecutivo),
+    );
+    bot.line("3");
+    assert_eq!(
+        contact_history(&bot).1,
+        history::contact_asked(Some("reinicien el modem o pásenme con alguien"))
+    );
+    let mut bot = Bot::logged_in();
+    bot.step(Input::Line {
+        text: complaint,
+        prediction: Some(Prediction {
+            topic: Some(Topic::CobroDuplicado),
+            ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
+        }),
+    });
+    bot.stored(StoreResult::Requests(Ok(vec![])));
+    bot.line("3");
+    assert_eq!(
+        contact_history(&bot),
+        (
+            "Cobro duplicado en su boleta".to_string(),
+            history::contact_asked(Some(complaint)).to_string()
+        )
+    );
+
     // "nada" to the offer declines it too (it reached the classifier and "no entendí").
     let mut bot = Bot::logged_in();
     bot.step(Input::Line {
