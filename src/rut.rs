@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
+use crate::text;
+
 /// A RUT whose check digit has been validated. Displays as `12.345.678-5`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Rut {
@@ -91,18 +93,13 @@ fn with_thousands(number: u32) -> String {
 }
 
 /// `text` as a RUT parser reads it: invisible characters that a paste or a phone keyboard
-/// adds (zero-width spaces, a byte-order mark, soft hyphens) dropped, non-breaking spaces
+/// adds (those [`text::is_invisible`] names, and soft hyphens) dropped, non-breaking spaces
 /// made plain, every kind of dash made `-`, full-width digits made ASCII, and the quotes or
 /// brackets around it removed.
 fn clean(text: &str) -> String {
     let mapped: String = text
         .chars()
-        .filter(|c| {
-            !matches!(
-                c,
-                '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
-            )
-        })
+        .filter(|&c| !text::is_invisible(c) && c != '\u{00AD}')
         .map(|c| match c {
             '\u{00A0}' | '\u{2007}' | '\u{202F}' => ' ',
             '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE63}' | '\u{FF0D}' => '-',
@@ -122,11 +119,12 @@ fn clean(text: &str) -> String {
 /// one, or else the one run of digits, dots, dashes and check digit in it; with no such
 /// run, or several, the whole text's error.
 pub fn parse_in(text: &str) -> Result<Rut, RutError> {
-    let whole = text.parse::<Rut>();
+    // Cleaned once: the whole text, its runs and their words are all read clean.
+    let cleaned = clean(text);
+    let whole = parse_cleaned(&cleaned);
     if whole != Err(RutError::Malformed) {
         return whole;
     }
-    let cleaned = clean(text);
     // Runs of words made only of digits, dots, dashes and a check digit ("12 345 678-5"
     // is one run; "kiero" or "el" ends one).
     let rut_like = |word: &str| {
@@ -161,10 +159,10 @@ pub fn parse_in(text: &str) -> Result<Rut, RutError> {
         return whole;
     };
     let joined = run.join(" ");
-    match joined.parse::<Rut>() {
+    match parse_cleaned(&joined) {
         // "el 2 12.345.678-5": one word of the run may be the RUT on its own.
         Err(err) if run.len() > 1 => {
-            let alone: Vec<Rut> = run.iter().filter_map(|w| w.parse().ok()).collect();
+            let alone: Vec<Rut> = run.iter().filter_map(|w| parse_cleaned(w).ok()).collect();
             match alone.as_slice() {
                 [rut] => Ok(*rut),
                 _ => Err(err),
@@ -180,52 +178,56 @@ impl FromStr for Rut {
     /// Accepts `12.345.678-5`, `12345678-5`, `123456785`, `12 345 678 5`, with `k` or `K`,
     /// surrounded by white space. Anything else (letters, several dashes) is `Malformed`.
     fn from_str(text: &str) -> Result<Rut, RutError> {
-        let cleaned = clean(text);
-        let text = cleaned.trim();
-        let mut body = String::with_capacity(text.len());
-        let mut dashes = 0;
-        for c in text.chars() {
-            match c {
-                '0'..='9' | 'k' | 'K' => body.push(c.to_ascii_uppercase()),
-                '.' | ' ' => {}
-                '-' => dashes += 1,
-                _ => return Err(RutError::Malformed),
-            }
-        }
-        if dashes > 1 || body.len() < 2 {
-            return Err(RutError::Malformed);
-        }
-        // "12.345.678-": the dash with nothing after it.
-        if dashes == 1 && text.ends_with('-') {
-            return Err(RutError::MissingCheckDigit);
-        }
-        // "12.345.678": dots that group the whole number in thousands, and nothing after.
-        let grouped = text
-            .rsplit_once('.')
-            .is_some_and(|(_, last)| last.len() == 3 && last.bytes().all(|b| b.is_ascii_digit()));
-        if dashes == 0 && grouped && (7..=8).contains(&body.len()) {
-            return Err(RutError::MissingCheckDigit);
-        }
-        let (number, dv) = body.split_at(body.len() - 1);
-        if number.contains('K') {
-            return Err(RutError::Malformed);
-        }
-        if !(7..=8).contains(&number.len()) {
-            return Err(RutError::BadLength);
-        }
-        let number: u32 = number.parse().map_err(|_| RutError::Malformed)?;
-        // The length is right, so the number is below a million only with leading zeros
-        // ("00000000-0", "00123456-7").
-        let rut = Rut::from_number(number).ok_or(RutError::NoSuchNumber)?;
-        let dv = dv.chars().next().ok_or(RutError::Malformed)?;
-        if dv != rut.check_digit() {
-            return Err(RutError::WrongCheckDigit {
-                number: with_thousands(number),
-                expected: rut.check_digit(),
-            });
-        }
-        Ok(rut)
+        parse_cleaned(&clean(text))
     }
+}
+
+/// [`Rut::from_str`] on text already [`clean`]ed.
+fn parse_cleaned(text: &str) -> Result<Rut, RutError> {
+    let text = text.trim();
+    let mut body = String::with_capacity(text.len());
+    let mut dashes = 0;
+    for c in text.chars() {
+        match c {
+            '0'..='9' | 'k' | 'K' => body.push(c.to_ascii_uppercase()),
+            '.' | ' ' => {}
+            '-' => dashes += 1,
+            _ => return Err(RutError::Malformed),
+        }
+    }
+    if dashes > 1 || body.len() < 2 {
+        return Err(RutError::Malformed);
+    }
+    // "12.345.678-": the dash with nothing after it.
+    if dashes == 1 && text.ends_with('-') {
+        return Err(RutError::MissingCheckDigit);
+    }
+    // "12.345.678": dots that group the whole number in thousands, and nothing after.
+    let grouped = text
+        .rsplit_once('.')
+        .is_some_and(|(_, last)| last.len() == 3 && last.bytes().all(|b| b.is_ascii_digit()));
+    if dashes == 0 && grouped && (7..=8).contains(&body.len()) {
+        return Err(RutError::MissingCheckDigit);
+    }
+    let (number, dv) = body.split_at(body.len() - 1);
+    if number.contains('K') {
+        return Err(RutError::Malformed);
+    }
+    if !(7..=8).contains(&number.len()) {
+        return Err(RutError::BadLength);
+    }
+    let number: u32 = number.parse().map_err(|_| RutError::Malformed)?;
+    // The length is right, so the number is below a million only with leading zeros
+    // ("00000000-0", "00123456-7").
+    let rut = Rut::from_number(number).ok_or(RutError::NoSuchNumber)?;
+    let dv = dv.chars().next().ok_or(RutError::Malformed)?;
+    if dv != rut.check_digit() {
+        return Err(RutError::WrongCheckDigit {
+            number: with_thousands(number),
+            expected: rut.check_digit(),
+        });
+    }
+    Ok(rut)
 }
 
 impl fmt::Display for Rut {
