@@ -2393,10 +2393,7 @@ fn is_both(text: &str) -> bool {
 fn offered_ordinal(text: &str) -> Option<usize> {
     let normalized = nlu::text::normalize(text);
     let mut picked = None;
-    for word in normalized
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
+    for word in nlu::text::words(&normalized) {
         let this = match word {
             "la" | "el" | "lo" | "opcion" | "por" | "favor" | "porfa" | "quiero" | "esa" => {
                 continue
@@ -2416,10 +2413,7 @@ fn offered_ordinal(text: &str) -> Option<usize> {
 /// "ni una ni otra"): a black-box test's "ninguna de las dos" restarted the services.
 fn is_neither(text: &str) -> bool {
     let normalized = nlu::text::normalize(text);
-    let words: Vec<&str> = normalized
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> = nlu::text::words(&normalized).collect();
     let (first, rest) = match words.as_slice() {
         // Courtesy before the answer: "no, ninguna", "no gracias, ninguna de las dos".
         ["no", "gracias", rest @ ..] | ["no", rest @ ..] if !rest.is_empty() => {

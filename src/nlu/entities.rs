@@ -5,16 +5,11 @@ use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
 
-use super::text::{self, CLAUSE_BREAK};
+use super::text::{self, words, CLAUSE_BREAK};
 
 fn stemmer() -> &'static Stemmer {
     static STEMMER: OnceLock<Stemmer> = OnceLock::new();
     STEMMER.get_or_init(|| Stemmer::create(Algorithm::Spanish))
-}
-
-/// Words of a normalised text without clause breaks.
-fn words(normalized: &str) -> impl Iterator<Item = &str> {
-    text::tokens(normalized).filter(|t| *t != CLAUSE_BREAK)
 }
 
 const YES: &[&str] = &[

@@ -93,6 +93,11 @@ pub fn tokens(normalized: &str) -> impl Iterator<Item = &str> {
     normalized.split(' ').filter(|t| !t.is_empty())
 }
 
+/// The words of normalised text: its tokens without clause breaks.
+pub fn words(normalized: &str) -> impl Iterator<Item = &str> {
+    tokens(normalized).filter(|t| *t != CLAUSE_BREAK)
+}
+
 /// A phonetic key for Chilean Spanish spellings, used to match typos: "kiero" and
 /// "quiero" share one, as do "ablar"/"hablar", "ejecutibo"/"ejecutivo",
 /// "servisios"/"servicios", "yamar"/"llamar".
