@@ -637,29 +637,27 @@ impl Hub {
                         self.release(&mut state, agent, &entry, true, &mut out);
                         self.dispatch(&mut state, &mut out, now);
                     }
-                    // Waiting (a customer whose executive left during a stop was not
-                    // requeued: only the disconnection is said of them).
-                    None if state.stopping && !state.queue.contains(&entry.ticket.session) => {
-                        out.push(Delivery::Console(protocol::console::customer_disconnected(
-                            name,
-                        )));
-                    }
                     None => {
-                        let how = if state.stopping {
-                            protocol::console::QueueExit::ServerStopped
-                        } else {
-                            protocol::console::QueueExit::Disconnected
-                        };
-                        out.push(Delivery::Console(protocol::console::left_queue(
-                            name,
-                            entry.ticket.request,
-                            how,
-                        )));
+                        let key = entry.ticket.session;
+                        let queued = state.queue.len();
+                        state.queue.retain(|s| *s != key);
+                        // Out of the queue only when an executive left during a stop (the
+                        // customer was not requeued): only the disconnection is said.
+                        if state.queue.len() < queued {
+                            let how = if state.stopping {
+                                protocol::console::QueueExit::ServerStopped
+                            } else {
+                                protocol::console::QueueExit::Disconnected
+                            };
+                            out.push(Delivery::Console(protocol::console::left_queue(
+                                name,
+                                entry.ticket.request,
+                                how,
+                            )));
+                        }
                         out.push(Delivery::Console(protocol::console::customer_disconnected(
                             name,
                         )));
-                        let key = entry.ticket.session;
-                        state.queue.retain(|s| *s != key);
                         if !state.stopping {
                             renumber(&mut state, &mut out);
                         }
