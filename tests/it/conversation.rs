@@ -553,11 +553,7 @@ fn free_text_follows_the_prediction() {
         "ninguno",
         "nada",
     ] {
-        let mut asked = Bot::logged_in();
-        asked.classified(
-            "reinicien el modem o pásenme con alguien",
-            Decision::Clarify(Intent::ReiniciarServicios, Intent::ContactarEjecutivo),
-        );
+        let mut asked = asked_restart_or_executive();
         assert!(!asked.conv().wants_classification(neither), "{neither}");
         asked.line(neither);
         assert_eq!(
@@ -571,11 +567,7 @@ fn free_text_follows_the_prediction() {
     // executive (option 3), "la primera" the restart (a black-box test's "la segunda"
     // restarted the services).
     for (ordinal, contact) in [("la segunda", true), ("la primera", false)] {
-        let mut asked = Bot::logged_in();
-        asked.classified(
-            "reinicien el modem o pásenme con alguien",
-            Decision::Clarify(Intent::ReiniciarServicios, Intent::ContactarEjecutivo),
-        );
+        let mut asked = asked_restart_or_executive();
         asked.line(ordinal);
         let created = asked
             .out
@@ -627,6 +619,32 @@ fn free_text_follows_the_prediction() {
     assert_eq!(bot.lines(), with_menu(&[to_customer::NOT_UNDERSTOOD]));
 }
 
+/// Jorge asked which of two options he meant: "reinicien el modem o pásenme con alguien"
+/// (a restart, option 2, or an executive, option 3).
+fn asked_restart_or_executive() -> Bot {
+    let mut bot = Bot::logged_in();
+    bot.classified(
+        "reinicien el modem o pásenme con alguien",
+        Decision::Clarify(Intent::ReiniciarServicios, Intent::ContactarEjecutivo),
+    );
+    bot
+}
+
+/// Jorge offered an executive for `complaint`, a duplicated charge (none of his requests
+/// is on its topic).
+fn offered_an_executive_for(complaint: &str) -> Bot {
+    let mut bot = Bot::logged_in();
+    bot.step(Input::Line {
+        text: complaint,
+        prediction: Some(Prediction {
+            topic: Some(Topic::CobroDuplicado),
+            ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
+        }),
+    });
+    bot.stored(StoreResult::Requests(Ok(vec![])));
+    bot
+}
+
 /// The words the bot did not act on go to the executive asked for on the very next line:
 /// a message it did not understand, then "3"; a complaint whose executive was turned down,
 /// then a wish for a person (a black-box test's executive read only "eligió la opción 3
@@ -653,16 +671,8 @@ fn an_executive_asked_for_next_gets_the_words_before() {
     );
 
     // A complaint, its executive declined, then asked for after all.
-    let mut bot = Bot::logged_in();
     let complaint = "me cobraron dos veces la boleta";
-    bot.step(Input::Line {
-        text: complaint,
-        prediction: Some(Prediction {
-            topic: Some(Topic::CobroDuplicado),
-            ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
-        }),
-    });
-    bot.stored(StoreResult::Requests(Ok(vec![])));
+    let mut bot = offered_an_executive_for(complaint);
     assert!(bot.lines()[0].starts_with(to_customer::CONFIRM_CONTACT_START));
     bot.line("no");
     assert_eq!(bot.lines(), with_menu(&[to_customer::DECLINED]));
@@ -681,25 +691,13 @@ fn an_executive_asked_for_next_gets_the_words_before() {
 
     // The option's number answers the question or the offer with its words (a black-box
     // test's executive read "eligió la opción 3 del menú").
-    let mut bot = Bot::logged_in();
-    bot.classified(
-        "reinicien el modem o pásenme con alguien",
-        Decision::Clarify(Intent::ReiniciarServicios, Intent::ContactarEjecutivo),
-    );
+    let mut bot = asked_restart_or_executive();
     bot.line("3");
     assert_eq!(
         contact_history(&bot).1,
         history::contact_asked(Some("reinicien el modem o pásenme con alguien"))
     );
-    let mut bot = Bot::logged_in();
-    bot.step(Input::Line {
-        text: complaint,
-        prediction: Some(Prediction {
-            topic: Some(Topic::CobroDuplicado),
-            ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
-        }),
-    });
-    bot.stored(StoreResult::Requests(Ok(vec![])));
+    let mut bot = offered_an_executive_for(complaint);
     bot.line("3");
     assert_eq!(
         contact_history(&bot),
@@ -710,15 +708,7 @@ fn an_executive_asked_for_next_gets_the_words_before() {
     );
 
     // "nada" to the offer declines it too (it reached the classifier and "no entendí").
-    let mut bot = Bot::logged_in();
-    bot.step(Input::Line {
-        text: complaint,
-        prediction: Some(Prediction {
-            topic: Some(Topic::CobroDuplicado),
-            ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
-        }),
-    });
-    bot.stored(StoreResult::Requests(Ok(vec![])));
+    let mut bot = offered_an_executive_for(complaint);
     assert!(!bot.conv().wants_classification("nada"));
     bot.line("nada");
     assert_eq!(bot.lines(), with_menu(&[to_customer::DECLINED]));
