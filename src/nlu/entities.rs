@@ -162,6 +162,9 @@ pub fn declines(input: &str) -> bool {
     }
     let norm = text::normalize(input);
     let toks: Vec<&str> = words(&norm).collect();
+    if turned_down_after(&toks) {
+        return true;
+    }
     match toks.split_first() {
         Some((first, rest)) if NO.contains(first) || *first == "ni" => rest
             .iter()
@@ -186,6 +189,30 @@ const PERSON_WORDS: &[&str] = &[
     "operadora",
     "agente",
 ];
+
+/// What the bot offers, named in a fragment that turns it down ("ejecutivo no").
+const OFFERED: &[&str] = &["reinicio", "reiniciar", "reset", "resetear", "salir"];
+
+/// A fragment that names what it turns down before the "no": "nah, ejecutivo no",
+/// "reinicio no, gracias", "una persona no". At most three words before the "no" (past
+/// courtesy words after it), one of them a person or something the bot offers; "la tele
+/// no" is a service that does not work, not a refusal.
+pub(super) fn turned_down_after(toks: &[&str]) -> bool {
+    let end = toks.len()
+        - toks
+            .iter()
+            .rev()
+            .take_while(|t| matches!(**t, "gracias" | "po" | "porfa" | "mejor"))
+            .count();
+    let Some((last, before)) = toks[..end].split_last() else {
+        return false;
+    };
+    *last == "no"
+        && (1..=3).contains(&before.len())
+        && before
+            .iter()
+            .any(|t| PERSON_WORDS.contains(t) || OFFERED.contains(t))
+}
 
 /// Beginnings of the verbs that ask to be put through ("hablar", "comuníqueme", "páseme",
 /// "transfiéranme", "contactar", "derívenme", "que me llame").
@@ -800,6 +827,13 @@ mod tests {
             ("no sé", false),
             ("no entiendo", false),
             ("no me funciona el internet", false),
+            ("nah, ejecutivo no", true),
+            ("reinicio no, gracias", true),
+            ("una persona no po", true),
+            ("la tele no", false),
+            ("el internet no", false),
+            ("no", true),
+            ("quiero hablar con un ejecutivo, no", false),
             ("quiero hablar con un ejecutivo", false),
             ("sí", false),
             ("", false),

@@ -24,7 +24,7 @@ use rust_stemmers::{Algorithm, Stemmer};
 
 use super::data::{Thresholds, TrainingData};
 use super::text::{self, CLAUSE_BREAK};
-use super::{Classifier, Decision, Intent, Prediction};
+use super::{entities, Classifier, Decision, Intent, Prediction};
 
 /// Classes of the model: the four options, then the fallback.
 const CLASSES: [Intent; 5] = [
@@ -730,12 +730,15 @@ impl YamlClassifier {
         }
         clauses.retain(|c| !c.tokens.is_empty());
         for clause in &mut clauses {
-            clause.negated = clause.tokens.iter().enumerate().any(|(j, t)| {
-                NEGATORS.contains(&t.raw)
-                    && negation_reach(&clause.tokens[j + 1..]).iter().any(|n| {
-                        ACTION_WISHES.contains(&n.raw) || self.desire.iter().any(|d| *d == n.stem)
-                    })
-            });
+            let raw: Vec<&str> = clause.tokens.iter().map(|t| t.raw).collect();
+            clause.negated = entities::turned_down_after(&raw)
+                || clause.tokens.iter().enumerate().any(|(j, t)| {
+                    NEGATORS.contains(&t.raw)
+                        && negation_reach(&clause.tokens[j + 1..]).iter().any(|n| {
+                            ACTION_WISHES.contains(&n.raw)
+                                || self.desire.iter().any(|d| *d == n.stem)
+                        })
+                });
         }
         // A clause that asks for something outweighs clauses that describe the problem
         // ("ya reinicié el modem y no funciona, pásame con alguien").
