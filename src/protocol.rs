@@ -289,6 +289,9 @@ pub mod customer {
     /// named.
     pub const CONFIRM_AGENT: &str =
         bot!("Entiendo que quiere hablar con un ejecutivo. ¿Lo comunico ahora? (sí/no)");
+    /// A goodbye in words the classifier is not sure of.
+    pub const CONFIRM_EXIT: &str =
+        bot!("Entiendo que quiere terminar la conversación. ¿Cierro el chat? (sí/no)");
     /// An empty line when a yes or a no is expected.
     pub const YES_OR_NO: &str = bot!("Responda sí o no, por favor.");
     /// Marker: the start of [`confirm_contact`].

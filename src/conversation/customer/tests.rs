@@ -689,6 +689,52 @@ fn an_unsure_wish_for_an_executive_is_confirmed_before_the_queue() {
     assert!(matches!(accepted.phase, Phase::Pending(_)));
 }
 
+/// A goodbye the classifier is not sure of is asked about: a black-box test's "cuatro lucas
+/// de más" (an overcharge) was "salir" with 0.86 and closed the conversation. A "no"
+/// keeps the words for an executive asked for next; a sure goodbye closes at once.
+#[test]
+fn an_unsure_goodbye_is_confirmed_before_closing() {
+    let say_bye = |confidence: f32| {
+        let mut out = Effects::new();
+        let conv = say_line(
+            logged_in(),
+            "cuatro lucas de mas",
+            Some(predicted(
+                Intent::Salir,
+                confidence,
+                Decision::Intent(Intent::Salir),
+            )),
+            &mut out,
+        );
+        let asked = out.lines().any(|l| l == say::CONFIRM_EXIT);
+        (conv, asked)
+    };
+    let (conv, asked) = say_bye(0.95);
+    assert_eq!((conv.phase, asked), (Phase::Closed, false));
+    let (conv, asked) = say_bye(0.86);
+    assert!(asked);
+    assert!(matches!(conv.phase, Phase::Confirm { plan: Plan::Exit, .. }));
+    let mut out = Effects::new();
+    let declined = say_line(conv.clone(), "no", None, &mut out);
+    assert_eq!(declined.phase, Phase::Menu);
+    assert!(out.lines().any(|l| l == say::DECLINED));
+    let mut out = Effects::new();
+    let contact = say_line(declined, "3", None, &mut out);
+    assert!(
+        matches!(
+            &contact.phase,
+            Phase::Pending(Pending::Contact { reason })
+                if reason.words.as_deref().is_some_and(|w| w.contains("cuatro lucas de mas"))
+        ),
+        "the words go to the executive: {:?}",
+        contact.phase
+    );
+    let mut out = Effects::new();
+    let closed = say_line(conv, "sí", None, &mut out);
+    assert_eq!(closed.phase, Phase::Closed);
+    assert!(out.lines().any(|l| l == say::GOODBYE));
+}
+
 /// "cancelar", "volver" or "olvídalo" at "¿Lo comunico con un ejecutivo?" turn it down:
 /// they were read as free text, and "cancelar" (cancelling a service) as a wish for an
 /// executive, so the customer was queued. A goodbye still says goodbye; "cancelar el
