@@ -1042,6 +1042,16 @@ impl Session {
                     words,
                 }
             }
+            // "con un ejecutivo" picks the offered executive in words: the request keeps
+            // the words that raised the question too (an executive read only "ejecutivo").
+            None if [first, second].contains(&Intent::ContactarEjecutivo)
+                && decision(prediction) == Decision::Intent(Intent::ContactarEjecutivo) =>
+            {
+                let topic = prediction
+                    .and_then(|p| p.topic)
+                    .or_else(|| nlu::complaint_topic(&words));
+                self.contact_about(topic, &format!("{words} / {text}"), out)
+            }
             None => self.free_text(text, prediction, out),
         }
     }

@@ -697,6 +697,18 @@ fn an_executive_asked_for_next_gets_the_words_before() {
         contact_history(&bot).1,
         history::contact_asked(Some("reinicien el modem o pásenme con alguien"))
     );
+    // So do words that pick the executive.
+    let mut bot = asked_restart_or_executive();
+    bot.classified(
+        "con un ejecutivo",
+        Decision::Intent(Intent::ContactarEjecutivo),
+    );
+    assert_eq!(
+        contact_history(&bot).1,
+        history::contact_asked(Some(
+            "reinicien el modem o pásenme con alguien / con un ejecutivo"
+        ))
+    );
     let mut bot = offered_an_executive_for(complaint);
     bot.line("3");
     assert_eq!(
