@@ -834,6 +834,23 @@ pub mod agent {
         format!("  {id} {subject} ({state}, desde {created})")
     }
 
+    /// A requeued customer's request as their previous executive left it; `notes` of that
+    /// executive's history entries follow.
+    pub fn passed_on(
+        agent: &str,
+        request: impl Display,
+        subject: &str,
+        state: impl Display,
+        notes: usize,
+    ) -> String {
+        let tail = match notes {
+            0 => ", sin notas suyas.".to_string(),
+            1 => " y esta nota:".to_string(),
+            n => format!(" y estas {n} notas:"),
+        };
+        format!("{SYSTEM}El ejecutivo {agent} dejó la solicitud {request} con el asunto «{subject}» ({state}){tail}")
+    }
+
     /// Before the transcript of a requeued customer's chat with their previous executive.
     pub fn previous_chat(agent: &str, lines: usize) -> String {
         format!(
@@ -1207,6 +1224,7 @@ pub mod console {
 /// What the bot writes in requests' histories (and the subjects it gives them).
 pub mod history {
     use std::borrow::Cow;
+    use std::fmt::Display;
 
     /// Subject of the request option 2 records.
     pub const RESTART_SUBJECT: &str = "Reinicio de servicios";
@@ -1269,6 +1287,18 @@ pub mod history {
             )),
             None => Cow::Borrowed(AGENT_TOOK),
         }
+    }
+    /// A request's subject changed (written by the store, under the author of the change).
+    pub fn subject_changed(subject: &str) -> String {
+        format!("Asunto cambiado a {subject}")
+    }
+    /// A request's state changed (written by the store, under the author of the change).
+    pub fn state_changed(state: impl Display) -> String {
+        format!("Estado cambiado a {state}")
+    }
+    /// Whether `text` is an [`agent_took`] entry.
+    pub fn is_agent_took(text: &str) -> bool {
+        text.starts_with(AGENT_TOOK.trim_end_matches('.'))
     }
     /// An executive ended the chat.
     pub const AGENT_CLOSED: &str = "Conversación finalizada por el ejecutivo.";

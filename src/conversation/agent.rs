@@ -16,7 +16,9 @@ use super::{
 use crate::auth::token_matches;
 use crate::names;
 use crate::protocol::{self, agent as say, history};
-use crate::registry::{Request, RequestId, RequestState, TranscriptLine, ACCOUNT_REQUESTS};
+use crate::registry::{
+    HistoryEntry, Request, RequestId, RequestState, TranscriptLine, ACCOUNT_REQUESTS,
+};
 use crate::text::sanitize;
 
 /// A command an executive types (lines starting with `:`).
@@ -764,6 +766,12 @@ impl Desk {
             ) => {
                 if let Ok(requests) = found {
                     open_requests(&chat, &requests, out);
+                    // The subject, state and notes the previous executive left (the chat
+                    // alone did not tell them).
+                    let this = requests.iter().find(|r| r.id == chat.request);
+                    if let (Some(previous), Some(request)) = (&previous_agent, this) {
+                        left_by(previous, request, out);
+                    }
                 }
                 if let Some(previous_agent) = previous_agent {
                     out.store(StoreOp::Transcript(chat.request));
@@ -1261,6 +1269,32 @@ fn without_waiting_lines<'a>(
 }
 
 /// The last lines of a requeued customer's chat with their previous executive.
+/// The request as `agent`, who had the customer before, left it: subject, state and
+/// their last notes in its history.
+fn left_by(agent: &str, request: &Request, out: &mut Effects) {
+    const SHOWN: usize = 10;
+    let notes: Vec<&HistoryEntry> = request
+        .history
+        .iter()
+        .filter(|e| e.author == agent && !history::is_agent_took(&e.text))
+        .collect();
+    let shown = &notes[notes.len().saturating_sub(SHOWN)..];
+    out.send(say::passed_on(
+        agent,
+        request.id,
+        &request.subject,
+        request.state,
+        shown.len(),
+    ));
+    for note in shown {
+        out.send(say::transcript_line(
+            note.at.format("%H:%M"),
+            &note.author,
+            &note.text,
+        ));
+    }
+}
+
 fn previous_chat(agent: &str, lines: &[TranscriptLine], out: &mut Effects) {
     const SHOWN: usize = 30;
     // Nothing was said: no header over nothing.

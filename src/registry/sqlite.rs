@@ -47,6 +47,7 @@ use super::{
     ACCOUNT_REQUESTS, FLUSH_EVERY,
 };
 use crate::nlu::Intent;
+use crate::protocol::history;
 use crate::rut::Rut;
 
 /// How often (in flushes) the background thread checkpoints the WAL: every 0.5 s.
@@ -1019,13 +1020,7 @@ impl Store for SqliteStore {
             let now = now_millis();
             conn.prepare_cached("UPDATE requests SET subject = ?2, updated_at = ?3 WHERE id = ?1")?
                 .execute(params![id, subject, now])?;
-            insert_history(
-                conn,
-                id,
-                now,
-                &author,
-                &format!("Asunto cambiado a {subject}"),
-            )?;
+            insert_history(conn, id, now, &author, &history::subject_changed(&subject))?;
             load_request(conn, id)?.ok_or(RegistryError::NotFound(id))
         })
         .await
@@ -1047,13 +1042,7 @@ impl Store for SqliteStore {
             let now = now_millis();
             conn.prepare_cached("UPDATE requests SET state = ?2, updated_at = ?3 WHERE id = ?1")?
                 .execute(params![id, state.to_string(), now])?;
-            insert_history(
-                conn,
-                id,
-                now,
-                &author,
-                &format!("Estado cambiado a {state}"),
-            )?;
+            insert_history(conn, id, now, &author, &history::state_changed(state))?;
             load_request(conn, id)?.ok_or(RegistryError::NotFound(id))
         })
         .await

@@ -74,6 +74,16 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
         "el cobro de noviembre salió dos veces",
     ))
     .await;
+    // Ana renames the request and notes it before she leaves.
+    ana.send(":subject Cobro duplicado de noviembre").await;
+    ana.expect(&to_agent::subject_set(
+        request,
+        "Cobro duplicado de noviembre",
+    ))
+    .await;
+    ana.send(":history Pide la devolución del segundo cargo")
+        .await;
+    ana.expect(&to_agent::history_updated(request, 4)).await;
     // With a customer in course, :quit asks first; a second one leaves.
     ana.send(":quit").await;
     ana.expect(&to_agent::quit_with_chats(1)).await;
@@ -82,6 +92,13 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
     ana.expect_closed().await;
     server
         .expect_console(&to_console::agent_disconnected("Ana"))
+        .await;
+    customer
+        .expect(&to_customer::subject_changed(
+            "Ana",
+            request,
+            "Cobro duplicado de noviembre",
+        ))
         .await;
     customer.expect(&to_customer::agent_left("Ana")).await;
 
@@ -93,6 +110,26 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
         second[1],
         to_agent::reason_words("quiero hablar con un ejecutivo")
     );
+    // What Ana left: the subject she set and her notes, not her "took it" entry.
+    let left = second
+        .iter()
+        .position(|l| {
+            *l == to_agent::passed_on(
+                "Ana",
+                request,
+                "Cobro duplicado de noviembre",
+                RequestState::Abierto,
+                2,
+            )
+        })
+        .unwrap_or_else(|| panic!("no subject and notes in {second:#?}"));
+    let notes = [
+        to_history::subject_changed("Cobro duplicado de noviembre"),
+        "Pide la devolución del segundo cargo".to_string(),
+    ];
+    for (line, note) in second[left + 1..].iter().zip(notes) {
+        assert!(line.ends_with(&format!(" Ana: {note}")), "{second:#?}");
+    }
     let previous = second
         .iter()
         .position(|l| l.starts_with(&to_agent::previous_chat("Ana", 3)))
@@ -127,7 +164,7 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
             == to_agent::request_item(
                 1,
                 request,
-                "Contacto con ejecutivo",
+                "Cobro duplicado de noviembre",
                 "abierto",
                 &today,
                 true
@@ -178,7 +215,7 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
     assert_eq!(plan.state, RequestState::Cerrado);
     assert_eq!(plan.history.last().unwrap().author, "Bruno");
     let contact = registry.request(request).await.unwrap().unwrap();
-    assert_eq!(contact.subject, "Contacto con ejecutivo");
+    assert_eq!(contact.subject, "Cobro duplicado de noviembre");
 }
 
 #[tokio::test]

@@ -713,7 +713,13 @@ fn an_unsure_goodbye_is_confirmed_before_closing() {
     assert_eq!((conv.phase, asked), (Phase::Closed, false));
     let (conv, asked) = say_bye(0.86);
     assert!(asked);
-    assert!(matches!(conv.phase, Phase::Confirm { plan: Plan::Exit, .. }));
+    assert!(matches!(
+        conv.phase,
+        Phase::Confirm {
+            plan: Plan::Exit,
+            ..
+        }
+    ));
     let mut out = Effects::new();
     let declined = say_line(conv.clone(), "no", None, &mut out);
     assert_eq!(declined.phase, Phase::Menu);

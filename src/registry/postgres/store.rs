@@ -35,6 +35,7 @@ use tokio_postgres::{NoTls, Row};
 
 use super::schema;
 use crate::nlu::Intent;
+use crate::protocol::history;
 use crate::registry::cache::{Account, Cache, CacheCounts};
 use crate::registry::{
     counted_failures_at, demo, locked_until, serial_failures_at, serial_failures_forgotten_before,
@@ -556,8 +557,7 @@ impl Store for PgStore {
                     )
                     .await?;
                 tx.execute(&update, &[&sql_id(id)?, &subject, &now]).await?;
-                insert_history(tx, id, now, author, &format!("Asunto cambiado a {subject}"))
-                    .await?;
+                insert_history(tx, id, now, author, &history::subject_changed(subject)).await?;
                 let request = load_request(tx, id)
                     .await?
                     .ok_or(RegistryError::NotFound(id))?;
@@ -588,7 +588,7 @@ impl Store for PgStore {
                     .await?;
                 tx.execute(&update, &[&sql_id(id)?, &state.to_string(), &now])
                     .await?;
-                insert_history(tx, id, now, author, &format!("Estado cambiado a {state}")).await?;
+                insert_history(tx, id, now, author, &history::state_changed(state)).await?;
                 let request = load_request(tx, id)
                     .await?
                     .ok_or(RegistryError::NotFound(id))?;
