@@ -1065,9 +1065,17 @@ pub mod console {
         format!("Cliente {name} desconectado.")
     }
 
-    /// Services restarted (by the bot or by an executive).
-    pub fn restart(customer: &str) -> String {
-        format!("Reinicio Servicios Cliente {customer}.")
+    /// Marker: the start of [`restart`] (the customer's name follows).
+    pub const RESTART_START: &str = "Reinicio Servicios Cliente ";
+
+    /// Services restarted, recorded in `request`: by the bot, or by the executive `agent`.
+    pub fn restart(customer: &str, request: impl Display, agent: Option<&str>) -> String {
+        match agent {
+            None => format!("{RESTART_START}{customer} (solicitud {request})."),
+            Some(agent) => format!(
+                "{RESTART_START}{customer} (solicitud {request}, por el ejecutivo {agent})."
+            ),
+        }
     }
 
     /// An executive logged in.

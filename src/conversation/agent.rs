@@ -963,7 +963,11 @@ impl Desk {
             }
             Change::History => out.send(say::history_updated(request.id, request.history.len())),
             Change::Restart => {
-                out.console(protocol::console::restart(&chat.name));
+                out.console(protocol::console::restart(
+                    &chat.name,
+                    request.id,
+                    Some(agent),
+                ));
                 // The customer may have left in between; the restart is recorded anyway.
                 out.hub(HubOp::AgentRestarted {
                     customer: chat.customer,

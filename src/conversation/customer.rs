@@ -1406,7 +1406,7 @@ impl Session {
     fn on_restarted(&mut self, created: Result<Request, StoreFailed>, out: &mut Effects) -> Phase {
         match (created, &self.customer) {
             (Ok(request), Some(customer)) => {
-                out.console(protocol::console::restart(&customer.name));
+                out.console(protocol::console::restart(&customer.name, request.id, None));
                 out.send(say::restarted(request.id));
                 self.restarts += 1;
             }

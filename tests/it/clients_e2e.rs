@@ -6,7 +6,7 @@ use crate::common;
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::common::{TestServer, JORGE, TOKEN};
+use crate::common::{restarted_request, TestServer, JORGE, TOKEN};
 use reclamos::protocol::{agent as to_agent, console as to_console, customer as to_customer};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
@@ -47,10 +47,10 @@ async fn piped_customer_client_runs_a_whole_session() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines[0], to_customer::GREETING);
     assert_eq!(lines[1], to_customer::hello("Jorge"));
-    assert!(stdout.contains(to_customer::RESTARTED_START));
+    let id = restarted_request(&lines);
     assert!(lines.contains(&to_customer::GOODBYE));
     server
-        .expect_console(&to_console::restart("Jorge Sandoval"))
+        .expect_console(&to_console::restart("Jorge Sandoval", id, None))
         .await;
 }
 

@@ -498,7 +498,7 @@ fn restart_records_a_closed_request() {
     ))));
     assert_eq!(
         bot.out.0[0],
-        Effect::Console("Reinicio Servicios Cliente Jorge Sandoval.".into())
+        Effect::Console(to_console::restart("Jorge Sandoval", 7, None))
     );
     assert_eq!(bot.lines()[0], to_customer::restarted(7));
 }
@@ -2185,7 +2185,7 @@ fn executive_commands_and_store_failures() {
     assert_eq!(
         desk.out.0,
         [
-            Effect::Console("Reinicio Servicios Cliente Jorge Sandoval.".into()),
+            Effect::Console(to_console::restart("Jorge Sandoval", 9, Some("JuanPerez"))),
             Effect::Hub(HubOp::AgentRestarted {
                 customer: SessionId(10)
             }),

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use crate::common::{TestClient, TestServer, JORGE, JORGE_SERIAL};
+use crate::common::{restarted_request, TestClient, TestServer, JORGE, JORGE_SERIAL};
 use reclamos::protocol::{console as to_console, customer as to_customer, history as to_history};
 use reclamos::registry::demo::WIFI_ANSWER;
 use reclamos::registry::{Registry, RequestFilter, RequestState};
@@ -117,17 +117,9 @@ async fn restart_records_a_request_and_prints_the_console_line() {
     let mut client = server.logged_in(JORGE).await;
     client.send("2").await;
     let lines = client.recv_until(|l| l == to_customer::MENU_LAST).await;
-    let done = lines
-        .iter()
-        .find(|l| l.starts_with(to_customer::RESTARTED_START))
-        .expect("a request number");
-    let id: u64 = done
-        .split_whitespace()
-        .last()
-        .and_then(|w| w.trim_end_matches('.').parse().ok())
-        .expect("request id");
+    let id = restarted_request(&lines);
     server
-        .expect_console(&to_console::restart("Jorge Sandoval"))
+        .expect_console(&to_console::restart("Jorge Sandoval", id, None))
         .await;
     let request = server
         .registry()

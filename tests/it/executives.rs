@@ -183,7 +183,11 @@ async fn executive_commands_edit_the_request() {
         .expect(&to_customer::restarted_by("JuanPerez"))
         .await;
     server
-        .expect_console(&to_console::restart("Jorge Sandoval"))
+        .expect_console(&to_console::restart(
+            "Jorge Sandoval",
+            request,
+            Some("JuanPerez"),
+        ))
         .await;
     agent.send(":name JuanP").await;
     agent.expect(&to_agent::renamed("JuanP")).await;

@@ -1,7 +1,7 @@
 //! Customers reach every option by writing naturally, over real TCP, with the real
 //! classifier built from the embedded intents.
 
-use crate::common::{TestServer, JORGE, JORGE_SERIAL};
+use crate::common::{restarted_request, TestServer, JORGE, JORGE_SERIAL};
 use reclamos::protocol::{console as to_console, customer as to_customer};
 use reclamos::registry::demo::WIFI_ANSWER;
 use reclamos::rut::Rut;
@@ -23,9 +23,13 @@ async fn each_option_by_writing() {
         .send("se me cayó el internet, pueden reiniciar el modem?")
         .await;
     client.expect(to_customer::RESTARTING).await;
-    client.recv_until(|l| l == to_customer::MENU_LAST).await;
+    let lines = client.recv_until(|l| l == to_customer::MENU_LAST).await;
     server
-        .expect_console(&to_console::restart("Jorge Sandoval"))
+        .expect_console(&to_console::restart(
+            "Jorge Sandoval",
+            restarted_request(&lines),
+            None,
+        ))
         .await;
 
     client.send("kiero ablar con un ejecutibo").await;
@@ -88,7 +92,7 @@ async fn a_refused_option_is_not_taken_and_the_menu_comes_back() {
             .console
             .lines()
             .iter()
-            .any(|l| l.contains(&to_console::restart("Jorge Sandoval"))),
+            .any(|l| l.contains(to_console::RESTART_START)),
         "{:?}",
         server.console.lines()
     );

@@ -333,6 +333,18 @@ pub fn into_closed_pipe(command: &mut std::process::Command) -> (std::process::E
 }
 
 /// Extracts the request number from "Sistema: Nuevo cliente: X (RUT ...), solicitud N."
+/// The request number in the bot's "Listo: sus servicios fueron reiniciados" among `lines`.
+pub fn restarted_request<S: AsRef<str> + std::fmt::Debug>(lines: &[S]) -> u64 {
+    lines
+        .iter()
+        .find_map(|l| {
+            l.as_ref()
+                .strip_prefix(reclamos::protocol::customer::RESTARTED_START)
+        })
+        .and_then(|rest| rest.trim_end_matches('.').parse().ok())
+        .unwrap_or_else(|| panic!("no restart in {lines:#?}"))
+}
+
 pub fn request_of(assigned: &str) -> u64 {
     assert!(
         assigned.starts_with(reclamos::protocol::agent::NEW_CUSTOMER_START),
