@@ -573,17 +573,43 @@ impl<'a, P: Party> Conversation<'a, P> {
         if self.finished || self.party.is_none() {
             return;
         }
-        // Effects left by a step cut short (the socket failed while they ran) are dropped:
-        // the conversation is told it is disconnected instead.
+        // What the hub sent before the party left it and the connection did not read (a
+        // customer requeued when their executive left): the conversation must know where
+        // it stood to leave its request as the hub left it.
+        let mut unread = Vec::new();
+        while let Ok(event) = events.try_recv() {
+            unread.push(event);
+        }
+        let writes = self.wind_up(
+            unread,
+            if server_stopped {
+                Input::ServerStopped
+            } else {
+                Input::Disconnected
+            },
+        );
+        // After the writes still queued, in order; the connection ends once all ran (a
+        // shutdown waits for its connections, so none is lost then).
+        let registry = &self.shared.services.registry;
+        for op in writes {
+            self.recorder.record(registry, op).await;
+        }
+        self.recorder.written(registry).await;
+    }
+
+    /// The conversation's last steps, for [`Self::finish`] and the drop guard: the events
+    /// the hub sent that the connection did not read (`unread`; their lines are not sent),
+    /// the hub's last notice, then `end`. Effects left by a step cut short (the socket
+    /// failed while they ran) are dropped first. The hub and console effects are carried
+    /// out here; the store writes are returned, in order.
+    fn wind_up(&mut self, unread: Vec<P::Event>, end: Input<'_, P::Event>) -> Vec<StoreOp> {
         self.effects.clear();
+        let services = &self.shared.services;
         let notice = self
             .party
             .as_mut()
-            .and_then(|party| party.last_notice(&self.shared.services.hub, self.session));
-        // What the hub sent before the party left it and the connection did not read (a
-        // customer requeued when their executive left): the conversation must know where
-        // it stood to leave its request as the hub left it. Their lines are not sent.
-        while let Ok(event) = events.try_recv() {
+            .and_then(|party| party.last_notice(&services.hub, self.session));
+        for event in unread {
             if P::heard_after_end(&event) {
                 self.step(Input::Event(event));
             }
@@ -591,11 +617,7 @@ impl<'a, P: Party> Conversation<'a, P> {
         if let Some(event) = notice {
             self.step(Input::Event(event));
         }
-        self.step(if server_stopped {
-            Input::ServerStopped
-        } else {
-            Input::Disconnected
-        });
+        self.step(end);
         self.finished = true;
         let services = &self.shared.services;
         let mut writes = Vec::new();
@@ -610,52 +632,32 @@ impl<'a, P: Party> Conversation<'a, P> {
                 Effect::Send(_) | Effect::Close | Effect::AuthFailed => {}
             }
         }
-        // After the writes still queued, in order; the connection ends once all ran (a
-        // shutdown waits for its connections, so none is lost then).
-        for op in writes {
-            self.recorder.record(&services.registry, op).await;
-        }
-        self.recorder.written(&services.registry).await;
+        writes
     }
 }
 
 impl<P: Party> Drop for Conversation<'_, P> {
     fn drop(&mut self) {
-        let services = &self.shared.services;
         if self.finished {
             return;
         }
-        let Some(party) = self.party.take() else {
+        if self.party.is_none() {
             // Lost in the middle of a step (a panic): at least leave the hub.
+            let services = &self.shared.services;
             let _ = run_hub_op(&services.hub, self.session, &self.reach, P::gone());
             return;
-        };
-        let mut effects = Effects::new();
-        // As `finish` does: leave the hub first (it prints a departure from the queue or
-        // a chat before the hand-off it allows). Unlike `finish`, the events the hub sent
-        // and the connection did not read are not applied: their receiver is gone with the
-        // task (a panic, or a task dropped after the shutdown's grace period).
-        let mut party = party;
-        if let Some(event) = party.last_notice(&services.hub, self.session) {
-            party = party.step(Input::Event(event), &self.shared.context, &mut effects);
         }
-        let _ = party.step(Input::Disconnected, &self.shared.context, &mut effects);
-        for effect in effects.0 {
-            match effect {
-                Effect::Hub(op) => {
-                    let _ = run_hub_op(&services.hub, self.session, &self.reach, op);
+        // As `finish` does, but the events the hub sent and the connection did not read
+        // are gone with their receiver (a panic, or a task dropped after the shutdown's
+        // grace period), and the writes run, in order, on a task of their own.
+        let writes = self.wind_up(Vec::new(), Input::Disconnected);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let (registry, client) = (self.shared.services.registry.clone(), self.client);
+            runtime.spawn(async move {
+                for op in writes {
+                    run_store_op(&registry, op, client).await;
                 }
-                Effect::Console(line) => services.console.print(&line),
-                Effect::Store(op) | Effect::Record(op) => {
-                    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                        let (registry, client) = (services.registry.clone(), self.client);
-                        runtime.spawn(async move {
-                            run_store_op(&registry, op, client).await;
-                        });
-                    }
-                }
-                Effect::Send(_) | Effect::Close | Effect::AuthFailed => {}
-            }
+            });
         }
     }
 }
