@@ -80,10 +80,10 @@ pub mod customer {
     pub const NAME_TOO_MANY_WORDS: &str = bot!(
         "Ese nombre tiene demasiadas palabras: escriba solo su nombre y sus apellidos, o ingrese otro RUT."
     );
-    /// A name of more than 80 characters while registering.
-    pub const NAME_TOO_LONG: &str = bot!(
-        "Ese nombre es demasiado largo (hasta 80 caracteres): escriba solo su nombre y sus apellidos, o ingrese otro RUT."
-    );
+    /// A name of more than `max` characters while registering.
+    pub fn name_too_long(max: usize) -> String {
+        format!("{BOT}Ese nombre es demasiado largo (hasta {max} caracteres): escriba solo su nombre y sus apellidos, o ingrese otro RUT.")
+    }
     /// A greeting or a sentence at the name prompt ("me cobraron dos veces"): the
     /// customer is told why the bot cannot help yet.
     pub const NAME_NOT_A_SENTENCE: &str = bot!("Para atenderlo primero necesito registrarlo: escriba solo su nombre completo (por ejemplo, Ana María Pérez), o ingrese otro RUT.");

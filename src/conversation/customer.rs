@@ -662,12 +662,12 @@ impl Session {
         let name = match valid_name(text) {
             Ok(name) => name,
             Err(refused) => {
-                out.send(match refused {
-                    BadName::NotLetters => say::NAME_HINT,
-                    BadName::TooManyWords => say::NAME_TOO_MANY_WORDS,
-                    BadName::TooLong => say::NAME_TOO_LONG,
-                    BadName::Sentence => say::NAME_NOT_A_SENTENCE,
-                });
+                match refused {
+                    BadName::NotLetters => out.send(say::NAME_HINT),
+                    BadName::TooManyWords => out.send(say::NAME_TOO_MANY_WORDS),
+                    BadName::TooLong => out.send(say::name_too_long(MAX_CUSTOMER_NAME_CHARS)),
+                    BadName::Sentence => out.send(say::NAME_NOT_A_SENTENCE),
+                }
                 return Phase::AwaitName { rut };
             }
         };
@@ -2714,7 +2714,7 @@ enum BadName {
     NotLetters,
     /// More words (particles aside) than a name has.
     TooManyWords,
-    /// More characters than [`MAX_NAME_CHARS`].
+    /// More characters than [`MAX_CUSTOMER_NAME_CHARS`].
     TooLong,
     /// A greeting or a sentence ("hola", "me cobraron dos veces").
     Sentence,
@@ -2745,7 +2745,7 @@ fn valid_name(text: &str) -> Result<String, BadName> {
         Err(BadName::NotLetters)
     } else if words > MAX_NAME_WORDS {
         Err(BadName::TooManyWords)
-    } else if name.chars().count() > MAX_NAME_CHARS {
+    } else if name.chars().count() > MAX_CUSTOMER_NAME_CHARS {
         Err(BadName::TooLong)
     } else {
         Ok(name)
@@ -2759,8 +2759,8 @@ fn name_words(name: &str) -> usize {
         .count()
 }
 
-/// The most characters a name has (spaces included), as [`say::NAME_TOO_LONG`] says.
-const MAX_NAME_CHARS: usize = 80;
+/// The most characters a customer's name has (spaces included).
+pub const MAX_CUSTOMER_NAME_CHARS: usize = 80;
 
 /// The most words a name has, particles aside ("José Miguel de la Cruz Pérez González"
 /// counts five).

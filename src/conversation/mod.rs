@@ -21,7 +21,7 @@ use std::time::Duration;
 pub use agent::{
     validate_name, AgentCommand, AgentConversation, CommandError, NameError, MAX_NAME_CHARS,
 };
-pub use customer::{CustomerConversation, Idle, MAX_RESTARTS};
+pub use customer::{CustomerConversation, Idle, MAX_CUSTOMER_NAME_CHARS, MAX_RESTARTS};
 
 use crate::nlu::Prediction;
 use crate::registry::{

@@ -4,6 +4,7 @@
 use crate::common;
 
 use crate::common::{restarted_request, TestClient, TestServer, JORGE, JORGE_SERIAL};
+use reclamos::conversation::MAX_CUSTOMER_NAME_CHARS;
 use reclamos::protocol::{console as to_console, customer as to_customer, history as to_history};
 use reclamos::registry::demo::WIFI_ANSWER;
 use reclamos::registry::{Registry, RequestFilter, RequestState};
@@ -92,8 +93,8 @@ async fn unknown_rut_can_register_and_gets_the_menu() {
             to_customer::NAME_TOO_MANY_WORDS,
         ),
         (
-            &format!("Ana {}", "Ñ".repeat(80)),
-            to_customer::NAME_TOO_LONG,
+            &format!("Ana {}", "Ñ".repeat(MAX_CUSTOMER_NAME_CHARS)),
+            &to_customer::name_too_long(MAX_CUSTOMER_NAME_CHARS),
         ),
     ] {
         client.send(typed).await;
