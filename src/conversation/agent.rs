@@ -304,8 +304,9 @@ struct Desk {
     /// The customers of `chats` who have left, oldest first: their chats stay so that the
     /// executive can note and close the request (at most [`MAX_ENDED_CHATS`]).
     ended: Vec<SessionId>,
-    /// The last line was a `:quit` refused with chats in course (the next one leaves).
-    quit_warned: bool,
+    /// The last line was a `:quit` refused with this many chats in course: the next one
+    /// leaves, unless more customers came meanwhile.
+    quit_warned: Option<usize>,
 }
 
 /// Ended chats an executive keeps on the desk until `:close`; past this the oldest is
@@ -551,9 +552,10 @@ impl Desk {
             return match AgentCommand::parse(text) {
                 // Leaving sends the customers in course back to the queue: said first
                 // (a black-box test's :quit requeued three customers without a word).
-                Ok(AgentCommand::Quit) if !quit_warned && self.in_course() > 0 => {
+                // A customer assigned between the two is said too.
+                Ok(AgentCommand::Quit) if self.in_course() > quit_warned.unwrap_or(0) => {
                     out.send(say::quit_with_chats(self.in_course()));
-                    self.quit_warned = true;
+                    self.quit_warned = Some(self.in_course());
                     Phase::Ready { name }
                 }
                 Ok(command) => self.run(command, name, out),

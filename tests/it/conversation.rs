@@ -2319,6 +2319,17 @@ fn quitting_with_customers_in_course_asks_first() {
     desk.line(":chats");
     desk.line(":quit");
     assert_eq!(desk.lines(), [to_agent::quit_with_chats(1)]);
+    // A customer assigned between the two: said too, before leaving.
+    desk.step(Input::Event(AgentEvent::Assigned {
+        chat: chat(11, "Ana Soto", 12),
+        backlog: WaitingLines::default(),
+        reason: Reason::default(),
+        previous_agent: None,
+    }));
+    desk.step(Input::Stored(StoreResult::Requests(Ok(vec![]))));
+    desk.line(":quit");
+    assert_eq!(desk.lines(), [to_agent::quit_with_chats(2)]);
+    assert!(!desk.out.closes());
     desk.line(":quit");
     assert_eq!(desk.lines(), [to_agent::GOODBYE]);
     assert!(desk.out.closes());
