@@ -27,14 +27,22 @@ use super::budget::{address_key, Budgets, Port, Refusal};
 use super::limits::Limits;
 use crate::protocol::{self, notice};
 
+/// What the log says of each kind of refusal, in the order of [`Denied::kind`] (a
+/// budget's own refusal names its budget; held-back ones are counted under this).
+pub(super) const CAUSES: [&str; 3] = [
+    "the port is full",
+    "too many connections from this address are not logged in",
+    "a per-address budget ran out",
+];
+
 /// Why a connection was not admitted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
     /// The port's pre-login cap is full, or (executives' port) its logged-in cap.
-    #[error("the port is full")]
+    #[error("{}", CAUSES[0])]
     Busy,
     /// The address already holds its share of pre-login slots.
-    #[error("too many connections from this address are not logged in")]
+    #[error("{}", CAUSES[1])]
     AddressFull,
     /// The address spent its budget of new connections.
     #[error(transparent)]
@@ -42,6 +50,15 @@ pub enum Denied {
 }
 
 impl Denied {
+    /// Which kind of refusal this is: its index in [`CAUSES`].
+    pub(super) fn kind(&self) -> usize {
+        match self {
+            Denied::Busy => 0,
+            Denied::AddressFull => 1,
+            Denied::Budget(_) => 2,
+        }
+    }
+
     /// The line to send before closing, in the voice of the port (`Asistente` for
     /// customers, `Sistema` for executives).
     pub fn notice(&self, port: Port) -> String {

@@ -47,7 +47,7 @@ use crate::hub::Hub;
 use crate::nlu::select::{self, ClassifierArgs, ModelWorker};
 use crate::protocol::console as to_console;
 use crate::registry::{InboxRetention, Location, Registry, SqliteSync, StoreConfig};
-use admission::{Denied, Gate};
+use admission::Gate;
 use budget::{Budgets, Port};
 pub use effects::{run_hub_op, Reach, Services};
 pub use limits::Limits;
@@ -377,18 +377,10 @@ struct Door {
     refusing: Arc<Semaphore>,
     /// The warning for a refused connection, at most one a second for each reason (a
     /// flood of connections must not flood the log, and one from a single address must
-    /// not hide that the port is full): [`Denied::Busy`], [`Denied::AddressFull`],
-    /// [`Denied::Budget`].
-    refusal_log: [WarnThrottle; 3],
+    /// not hide that the port is full), one for each of [`admission::CAUSES`].
+    refusal_log: [WarnThrottle; admission::CAUSES.len()],
 }
 
-/// What [`Door::refusal_log`]'s throttles are for, in their order (as [`Denied`] says it;
-/// a budget's refusal names its budget).
-const REFUSAL_CAUSES: [&str; 3] = [
-    "the port is full",
-    "too many connections from this address are not logged in",
-    "a per-address budget ran out",
-];
 
 /// Refused connections answered at once (each bounded by the write timeout).
 const MAX_REFUSING: usize = 256;
@@ -497,13 +489,7 @@ async fn admit(
         return;
     };
     let notice = denied.notice(door.gate.port());
-    // The order of `REFUSAL_CAUSES`.
-    let reason = match denied {
-        Denied::Busy => 0,
-        Denied::AddressFull => 1,
-        Denied::Budget(_) => 2,
-    };
-    if let Some(suppressed) = door.refusal_log[reason].admit() {
+    if let Some(suppressed) = door.refusal_log[denied.kind()].admit() {
         tracing::warn!(%client, %notice, cause = %denied, suppressed, "connection refused");
     }
     Box::pin(admission::refuse(
@@ -532,7 +518,7 @@ async fn housekeep(
                 let tracked = budgets.housekeep();
                 tracing::trace!(tracked, "per-address budgets pruned");
                 for door in &doors {
-                    for (throttle, cause) in door.refusal_log.iter().zip(REFUSAL_CAUSES) {
+                    for (throttle, cause) in door.refusal_log.iter().zip(admission::CAUSES) {
                         if let Some(suppressed) = throttle.take_held_back() {
                             let port = door.gate.port();
                             tracing::warn!(?port, cause, suppressed, "connections refused");
@@ -578,11 +564,6 @@ pub async fn run(
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_held_back_refusals_are_named_as_the_refusals_are() {
-        assert_eq!(REFUSAL_CAUSES[0], Denied::Busy.to_string());
-        assert_eq!(REFUSAL_CAUSES[1], Denied::AddressFull.to_string());
-    }
 
     /// Every connection's task holds `admit`'s future for as long as the connection lives.
     /// The futures of the rare paths (the PROXY header, the TLS handshake, a refusal) made
