@@ -581,7 +581,7 @@ pub mod agent {
     pub const HELP: [&str; 13] = [
         ":subject <descripción>  cambia el asunto de la solicitud",
         ":state abierto|cerrado  cambia el estado de la solicitud",
-        ":history <texto>        agrega una entrada al historial",
+        ":history <texto>        agrega una entrada al historial (el cliente la ve)",
         ":name <nombre>          cambia su nombre visible",
         ":restart                reinicia los servicios del cliente",
         ":queue                  muestra la fila de espera",
@@ -662,7 +662,7 @@ pub mod agent {
     pub const OPEN_REQUESTS: &str = system!("Solicitudes abiertas del cliente:");
     /// After `:requests`' list.
     pub const OPEN_HINT: &str = system!(
-        ":open <n> elige la solicitud sobre la que actúan :subject, :state, :history y :close."
+        ":open <n> elige la solicitud sobre la que actúan :subject, :state y :history (:close la anota también)."
     );
     /// Usage of `:switch`.
     pub const USAGE_SWITCH: &str = ":switch <n> (ver :chats)";

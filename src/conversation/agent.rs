@@ -156,7 +156,7 @@ pub enum NameError {
     TooLong,
     /// One of the server's voices or a look-alike of one ([`names::is_reserved`]).
     #[error(
-        "the executive name {0:?} is reserved for the server (\"Sistema\", \"Asistente\", ...)"
+        "el nombre de ejecutivo {0:?} está reservado para el servidor (\"Sistema\", \"Asistente\", ...)"
     )]
     Reserved(String),
 }
@@ -696,15 +696,19 @@ impl Desk {
                 Change::Restart
             }
             AgentCommand::Close => {
+                // The customer hears about the chat's own request; changes to one opened
+                // with :open were told as they were made (a black-box test's customer
+                // heard "Su solicitud 118230 quedó en estado cerrado" of an old request,
+                // and nothing of the chat's).
                 if request != chat.request {
                     out.record(StoreOp::AppendHistory {
-                        request: chat.request,
+                        request,
                         author: Cow::Owned(name.clone()),
                         text: Cow::Borrowed(history::AGENT_CLOSED),
                     });
                 }
                 out.store(StoreOp::AppendHistory {
-                    request,
+                    request: chat.request,
                     author: Cow::Owned(name.clone()),
                     text: Cow::Borrowed(history::AGENT_CLOSED),
                 });

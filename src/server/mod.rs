@@ -381,7 +381,6 @@ struct Door {
     refusal_log: [WarnThrottle; admission::CAUSES.len()],
 }
 
-
 /// Refused connections answered at once (each bounded by the write timeout).
 const MAX_REFUSING: usize = 256;
 
@@ -563,7 +562,6 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-
 
     /// Every connection's task holds `admit`'s future for as long as the connection lives.
     /// The futures of the rare paths (the PROXY header, the TLS handshake, a refusal) made

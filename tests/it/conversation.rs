@@ -2122,6 +2122,53 @@ fn the_chat_list_names_the_request_the_commands_act_on() {
     );
 }
 
+/// `:close` after `:open` tells the customer about the chat's own request; the opened one
+/// gets the closing note too (a black-box test's customer heard of an old closed request
+/// and nothing of the chat's, which stayed open).
+#[test]
+fn closing_after_open_tells_the_chats_own_request() {
+    let mut desk = Desk::logged_in();
+    desk.step(Input::Event(AgentEvent::Assigned {
+        chat: chat(10, "Jorge Sandoval", 9),
+        backlog: WaitingLines::default(),
+        reason: Reason::default(),
+        previous_agent: None,
+    }));
+    desk.step(Input::Stored(StoreResult::Requests(Ok(Vec::new()))));
+    desk.line(":open 5");
+    let mut old = request(5, "Portabilidad", RequestState::Cerrado);
+    old.rut = jorge_rut();
+    desk.step(Input::Stored(StoreResult::Request(Ok(Some(old)))));
+    desk.line(":close");
+    assert_eq!(
+        desk.out.0,
+        [
+            Effect::Record(StoreOp::AppendHistory {
+                request: 5,
+                author: "JuanPerez".into(),
+                text: history::AGENT_CLOSED.into(),
+            }),
+            Effect::Store(StoreOp::AppendHistory {
+                request: 9,
+                author: "JuanPerez".into(),
+                text: history::AGENT_CLOSED.into(),
+            }),
+        ]
+    );
+    desk.step(Input::Stored(StoreResult::Changed(Ok(request(
+        9,
+        "Contacto con ejecutivo",
+        RequestState::Abierto,
+    )))));
+    assert_eq!(
+        desk.out.0,
+        [Effect::Hub(HubOp::AgentCloses {
+            customer: SessionId(10),
+            request: Some((9, RequestState::Abierto)),
+        })]
+    );
+}
+
 /// Lines a requeued customer typed back in the queue are shown once, under "Mientras
 /// esperaba", not also as part of the previous executive's chat, who never read them; the
 /// history entry of the hand-off names the executive who left.

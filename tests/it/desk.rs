@@ -199,13 +199,12 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
             "cerrado",
         ))
         .await;
+    // :close notes the opened request too, and tells the customer of the chat's own
+    // (the plan's state was told as it changed).
     bruno.send(":close").await;
     bruno.expect(&to_agent::chat_closed("Jorge Sandoval")).await;
     customer
-        .expect(&to_customer::chat_ended(
-            "Bruno",
-            Some((PLAN_REQUEST, "cerrado")),
-        ))
+        .expect(&to_customer::chat_ended("Bruno", Some((request, "abierto"))))
         .await;
     customer.expect(to_customer::MORE_HELP).await;
     customer.expect_menu().await;
