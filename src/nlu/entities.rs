@@ -1178,7 +1178,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::Boleta,
                 format!(
-                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b"
+                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|{billing}\w*\b.*\b(de mas|extra|adicional)\b"
                 ),
             ),
             (
