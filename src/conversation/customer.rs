@@ -143,8 +143,8 @@ enum Pending {
     SerialCheck { request: RequestId, answer: String },
     /// [`StoreOp::SerialFailed`] after a wrong serial for `request`.
     SerialFailed { request: RequestId, answer: String },
-    /// [`StoreOp::CreateRequest`] for option 2.
-    Restart,
+    /// [`StoreOp::CreateRequest`] for option 2, asked for in `words` (not a menu number).
+    Restart { words: Option<String> },
     /// [`StoreOp::CreateRequest`] for option 3.
     Contact { reason: Reason },
     /// [`HubOp::Enqueue`].
@@ -936,7 +936,7 @@ impl Session {
             other.label(),
         ));
         self.then = Some((other, text.to_string()));
-        self.restart_services(out)
+        self.restart_services(None, out)
     }
 
     fn on_confirm(
@@ -970,7 +970,7 @@ impl Session {
             Some(true) => match plan {
                 Plan::Contact(topic) => self.contact_about(Some(topic), &words, out),
                 Plan::Agent => self.contact_about(None, &words, out),
-                Plan::Restart => self.restart_services(out),
+                Plan::Restart => self.restart_services(Some(&words), out),
                 Plan::Exit => goodbye(out),
             },
             Some(false) => {
@@ -1061,7 +1061,7 @@ impl Session {
     fn choose(&mut self, intent: Intent, words: Option<&str>, out: &mut Effects) -> Phase {
         match intent {
             Intent::RevisarAtenciones => self.list_requests(words, out),
-            Intent::ReiniciarServicios => self.restart_services(out),
+            Intent::ReiniciarServicios => self.restart_services(words, out),
             Intent::ContactarEjecutivo => match words {
                 Some(words) => self.contact_about(None, words, out),
                 // The menu's "3" right after words the bot did not act on: they go along.
@@ -1380,7 +1380,7 @@ impl Session {
 
     // --- option 2: restart -----------------------------------------------------------------
 
-    fn restart_services(&mut self, out: &mut Effects) -> Phase {
+    fn restart_services(&mut self, words: Option<&str>, out: &mut Effects) -> Phase {
         let Some(customer) = &self.customer else {
             return Phase::Menu;
         };
@@ -1400,10 +1400,17 @@ impl Session {
             author: BOT_NAME,
             history: Cow::Borrowed(history::RESTART_DONE),
         });
-        Phase::Pending(Pending::Restart)
+        Phase::Pending(Pending::Restart {
+            words: words.map(str::to_string),
+        })
     }
 
-    fn on_restarted(&mut self, created: Result<Request, StoreFailed>, out: &mut Effects) -> Phase {
+    fn on_restarted(
+        &mut self,
+        created: Result<Request, StoreFailed>,
+        words: Option<String>,
+        out: &mut Effects,
+    ) -> Phase {
         match (created, &self.customer) {
             (Ok(request), Some(customer)) => {
                 out.console(protocol::console::restart(&customer.name, request.id, None));
@@ -1416,6 +1423,11 @@ impl Session {
             return self.choose(next, Some(&words), out);
         }
         self.just_restarted = true;
+        // An executive asked for on the next line learns what the restart was for (a
+        // black-box test's executive read "eligió la opción 3" after "estoy sin internet").
+        if let Some(words) = words.filter(|w| !w.is_empty()) {
+            self.remember_earlier(&words, None);
+        }
         menu(out)
     }
 
@@ -1722,7 +1734,9 @@ impl Session {
             (Pending::SerialFailed { request, answer }, StoreResult::SerialFailures(failures)) => {
                 self.on_serial_failed(request, answer, failures, ctx, out)
             }
-            (Pending::Restart, StoreResult::Changed(created)) => self.on_restarted(created, out),
+            (Pending::Restart { words }, StoreResult::Changed(created)) => {
+                self.on_restarted(created, words, out)
+            }
             (Pending::CloseAbandoned { request, idle }, StoreResult::Changed(closed)) => {
                 match (idle, closed.is_ok()) {
                     (Some(waited), true) => {

@@ -464,8 +464,14 @@ fn complaint_topics_by_rule() {
         // An amount between the charge and "de más" (a black-box test's complaints lost
         // their topic).
         ("me cobraron cuatro lucas de más", Some(Topic::Boleta)),
-        ("me cobraron $4.000 de más en la boleta", Some(Topic::Boleta)),
-        ("me llegó la cuenta con como diez lucas extra", Some(Topic::Boleta)),
+        (
+            "me cobraron $4.000 de más en la boleta",
+            Some(Topic::Boleta),
+        ),
+        (
+            "me llegó la cuenta con como diez lucas extra",
+            Some(Topic::Boleta),
+        ),
         ("quiero subir mi plan", Some(Topic::CambioPlan)),
         ("quiero cancelar el contrato", Some(Topic::Baja)),
         ("me quiero portar", Some(Topic::Portabilidad)),

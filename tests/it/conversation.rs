@@ -725,6 +725,25 @@ fn an_executive_asked_for_next_gets_the_words_before() {
     bot.line("nada");
     assert_eq!(bot.lines(), with_menu(&[to_customer::DECLINED]));
 
+    // A restart asked for in words, then "3": the executive learns what it was for (a
+    // black-box test's executive read "eligió la opción 3 del menú").
+    let mut bot = Bot::logged_in();
+    bot.classified(
+        "estoy sin internet desde la mañana",
+        Decision::Intent(Intent::ReiniciarServicios),
+    );
+    bot.stored(StoreResult::Changed(Ok(request(
+        7,
+        history::RESTART_SUBJECT,
+        RequestState::Cerrado,
+    ))));
+    assert_eq!(bot.lines()[0], to_customer::restarted(7));
+    bot.line("3");
+    assert_eq!(
+        contact_history(&bot).1,
+        history::contact_asked(Some("estoy sin internet desde la mañana"))
+    );
+
     // Only the very next line: a "3" two lines later is a plain "3".
     let mut bot = Bot::logged_in();
     bot.classified("asdf", Decision::Fallback);

@@ -204,7 +204,10 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
     bruno.send(":close").await;
     bruno.expect(&to_agent::chat_closed("Jorge Sandoval")).await;
     customer
-        .expect(&to_customer::chat_ended("Bruno", Some((request, "abierto"))))
+        .expect(&to_customer::chat_ended(
+            "Bruno",
+            Some((request, "abierto")),
+        ))
         .await;
     customer.expect(to_customer::MORE_HELP).await;
     customer.expect_menu().await;

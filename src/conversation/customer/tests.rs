@@ -372,7 +372,12 @@ fn a_correction_right_after_the_bot_acted_keeps_the_misunderstood_message() {
         kept(&out).is_empty(),
         "acting on a prediction keeps nothing yet"
     );
-    assert_eq!(conv.phase, Phase::Pending(Pending::Restart));
+    assert_eq!(
+        conv.phase,
+        Phase::Pending(Pending::Restart {
+            words: Some("se me cortó la luz".into())
+        })
+    );
     let conv = conv.step(
         Input::Stored(StoreResult::Changed(Err(StoreFailed))),
         &ctx(),
