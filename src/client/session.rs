@@ -13,6 +13,7 @@ use rustyline::error::ReadlineError;
 use rustyline::{Config, DefaultEditor, ExternalPrinter};
 
 use super::connection::{is_disconnect, Connection, LineReader};
+use crate::protocol;
 use crate::text::sanitize;
 
 /// The prompt: what the user types stays on screen as `Yo: ...` once sent.
@@ -27,15 +28,34 @@ pub(crate) fn run(conn: Connection, interactive: bool) -> anyhow::Result<ExitCod
     }
 }
 
+/// Whether the server said goodbye with `line` (the end the user asked for).
+fn is_goodbye(line: &str) -> bool {
+    line == protocol::customer::GOODBYE || line == protocol::agent::GOODBYE
+}
+
+/// How the session ends when the server closes: success after its goodbye (or once the user
+/// ended their side), failure when it closed on its own (it stopped or died, a timeout), so
+/// that a script can tell a lost connection from "4) Salir".
+fn closed_by_server(goodbye: bool, input_ended: bool) -> ExitCode {
+    if goodbye || input_ended {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
 /// Piped mode: every stdin line is sent as is, end of input half-closes the socket, and
-/// server lines go to stdout (sanitised) until the server closes.
+/// server lines go to stdout (sanitised) until the server closes. A close the user did not
+/// ask for is said on stderr and fails ([`closed_by_server`]).
 fn run_piped(conn: Connection) -> anyhow::Result<ExitCode> {
     let Connection {
         mut reader,
         mut writer,
     } = conn;
+    let input_ended = Arc::new(AtomicBool::new(false));
     // Sending runs on its own thread so the process ends when the server closes even if
     // stdin never does.
+    let ended = Arc::clone(&input_ended);
     thread::spawn(move || {
         let mut stdin = LineReader::new(io::stdin().lock());
         while let Ok(Some(line)) = stdin.read_line() {
@@ -44,12 +64,22 @@ fn run_piped(conn: Connection) -> anyhow::Result<ExitCode> {
                 return;
             }
         }
+        ended.store(true, Ordering::SeqCst);
         let _ = writer.half_close();
     });
     let stdout = io::stdout();
+    let mut goodbye = false;
+    let end = |goodbye: bool| {
+        let code = closed_by_server(goodbye, input_ended.load(Ordering::SeqCst));
+        if code != ExitCode::SUCCESS {
+            eprintln!("{}", messages::SERVER_CLOSED);
+        }
+        Ok(code)
+    };
     loop {
         match reader.read_line() {
             Ok(Some(line)) => {
+                goodbye = is_goodbye(&line);
                 let mut out = stdout.lock();
                 if writeln!(out, "{}", sanitize(&line))
                     .and_then(|()| out.flush())
@@ -59,8 +89,8 @@ fn run_piped(conn: Connection) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::SUCCESS);
                 }
             }
-            Ok(None) => return Ok(ExitCode::SUCCESS),
-            Err(err) if is_disconnect(&err) => return Ok(ExitCode::SUCCESS),
+            Ok(None) => return end(goodbye),
+            Err(err) if is_disconnect(&err) => return end(goodbye),
             Err(err) => return Err(err).context("leyendo del servidor"),
         }
     }
@@ -87,16 +117,23 @@ fn run_terminal(conn: Connection) -> anyhow::Result<ExitCode> {
         .create_external_printer()
         .context("iniciando el editor de líneas")?;
     let server_closed = Arc::new(AtomicBool::new(false));
-    spawn_terminal_reader(reader, printer, Arc::clone(&server_closed));
+    let goodbye = Arc::new(AtomicBool::new(false));
+    spawn_terminal_reader(
+        reader,
+        printer,
+        Arc::clone(&server_closed),
+        Arc::clone(&goodbye),
+    );
+    let closed = || closed_by_server(goodbye.load(Ordering::SeqCst), false);
 
     loop {
         if server_closed.load(Ordering::SeqCst) {
-            return Ok(ExitCode::SUCCESS);
+            return Ok(closed());
         }
         match editor.readline(PROMPT) {
             Ok(line) => {
                 if server_closed.load(Ordering::SeqCst) {
-                    return Ok(ExitCode::SUCCESS);
+                    return Ok(closed());
                 }
                 if line.trim().is_empty() {
                     continue;
@@ -105,7 +142,7 @@ fn run_terminal(conn: Connection) -> anyhow::Result<ExitCode> {
                 if writer.send_line(&line).is_err() {
                     // The server went away; its reader thread reports it and wakes us.
                     wait_for(&server_closed, &interrupted);
-                    return Ok(ExitCode::SUCCESS);
+                    return Ok(closed());
                 }
             }
             Err(ReadlineError::Interrupted) => {
@@ -113,10 +150,10 @@ fn run_terminal(conn: Connection) -> anyhow::Result<ExitCode> {
                     // rustyline left the now useless prompt line above the cursor: erase it.
                     print!("\x1b[1A\x1b[2K");
                     let _ = io::stdout().flush();
-                } else {
-                    // Exiting closes the socket; the reading thread dies with the process.
-                    println!("{}", messages::SESSION_ENDED);
+                    return Ok(closed());
                 }
+                // Exiting closes the socket; the reading thread dies with the process.
+                println!("{}", messages::SESSION_ENDED);
                 return Ok(ExitCode::SUCCESS);
             }
             Err(ReadlineError::Eof) => {
@@ -144,6 +181,7 @@ fn spawn_terminal_reader<R, P>(
     mut reader: LineReader<R>,
     mut printer: P,
     server_closed: Arc<AtomicBool>,
+    goodbye: Arc<AtomicBool>,
 ) where
     R: BufRead + Send + 'static,
     P: ExternalPrinter + Send + 'static,
@@ -152,6 +190,7 @@ fn spawn_terminal_reader<R, P>(
         let notice = loop {
             match reader.read_line() {
                 Ok(Some(line)) => {
+                    goodbye.store(is_goodbye(&line), Ordering::SeqCst);
                     // The newline matters when the editor is not active (the printer then
                     // writes as is); while editing, rustyline adds none if one is there.
                     if printer.print(format!("{}\n", sanitize(&line))).is_err() {

@@ -122,3 +122,45 @@ async fn piped_agent_client_logs_in_and_chats_with_a_customer() {
         .await;
     drop(agent_in);
 }
+
+/// A server that goes away while the user is still typing is a failure the client says
+/// (a black-box test's scripts could not tell a stopped server from "4) Salir": both exited
+/// 0 in silence); a goodbye, as above, is a success.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_piped_client_fails_when_the_server_goes_away() {
+    let server = TestServer::start().await;
+    let mut child = Command::new(BIN)
+        .args(["client", "--port", &server.customers().port().to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // Logged in, and stdin stays open: the user has not finished.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{JORGE}\n").as_bytes())
+        .await
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+    while next(&mut out).await != to_customer::MENU_LAST {}
+    let TestServer {
+        server, dir: _dir, ..
+    } = server;
+    server.shutdown().await;
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("client ends with the server")
+        .unwrap();
+    assert!(!status.success(), "{status:?}");
+    let mut stderr = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr)
+        .await
+        .unwrap();
+    assert!(
+        stderr.contains(reclamos::client::messages::SERVER_CLOSED),
+        "{stderr}"
+    );
+    drop(stdin);
+}
