@@ -894,7 +894,7 @@ pub mod agent {
 
     /// `:open` with a number that is not one of the customer's requests.
     pub fn not_customers_request(customer: &str) -> String {
-        format!("{SYSTEM}Esa solicitud no es de {customer} (ver :requests).")
+        format!("{SYSTEM}Esa solicitud no es de {customer}: :requests lista las suyas, y luego :open <posición> elige una de esa lista.")
     }
 
     /// One line typed in the queue.
