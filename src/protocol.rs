@@ -892,6 +892,11 @@ pub mod agent {
         format!("{SYSTEM}Los comandos actúan ahora sobre la solicitud {id} ({subject}, {state}).")
     }
 
+    /// `:subject` with more than `max` characters.
+    pub fn subject_too_long(max: usize) -> String {
+        format!("{SYSTEM}El asunto tiene más de {max} caracteres: resúmalo (el detalle va con :history).")
+    }
+
     /// `:open` with a number that is not one of the customer's requests.
     pub fn not_customers_request(customer: &str) -> String {
         format!("{SYSTEM}Esa solicitud no es de {customer}: :requests lista las suyas, y luego :open <posición> elige una de esa lista.")

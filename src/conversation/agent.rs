@@ -62,7 +62,14 @@ pub enum CommandError {
     /// No such command.
     #[error("{}", say::unknown_command(.0))]
     Unknown(String),
+    /// A subject longer than [`MAX_SUBJECT_CHARS`].
+    #[error("{}", say::subject_too_long(MAX_SUBJECT_CHARS))]
+    SubjectTooLong,
 }
+
+/// The most characters a request's subject set with `:subject` has: it heads the request in
+/// every list, and the customer and the console read it whole.
+pub(crate) const MAX_SUBJECT_CHARS: usize = 120;
 
 impl AgentCommand {
     /// Parses a line that starts with `:`. The line is sanitised first, so a command and
@@ -83,7 +90,13 @@ impl AgentCommand {
             }
         };
         match name.to_lowercase().as_str() {
-            "subject" => needs(say::USAGE_SUBJECT).map(AgentCommand::Subject),
+            "subject" => needs(say::USAGE_SUBJECT).and_then(|subject| {
+                if subject.chars().count() > MAX_SUBJECT_CHARS {
+                    Err(CommandError::SubjectTooLong)
+                } else {
+                    Ok(AgentCommand::Subject(subject))
+                }
+            }),
             "history" => needs(say::USAGE_HISTORY).map(AgentCommand::History),
             "name" => {
                 let name = needs(say::USAGE_NAME)?;
@@ -1372,6 +1385,16 @@ mod tests {
         for (line, expected) in table {
             assert_eq!(AgentCommand::parse(line), expected, "{line}");
         }
+        // A subject is a headline (a black-box test set one of 600 characters).
+        let longest = "x".repeat(MAX_SUBJECT_CHARS);
+        assert_eq!(
+            AgentCommand::parse(&format!(":subject {longest}")),
+            Ok(AgentCommand::Subject(longest.clone()))
+        );
+        assert_eq!(
+            AgentCommand::parse(&format!(":subject {longest}y")),
+            Err(CommandError::SubjectTooLong)
+        );
         assert!(matches!(
             AgentCommand::parse(":name Juan Perez"),
             Err(CommandError::Usage(_))
