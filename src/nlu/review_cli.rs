@@ -119,8 +119,11 @@ pub const HELP: &str =
 const HELP_GROUP: &str = ", m uno por uno";
 /// The whole output when no message waits for review.
 pub const NOTHING_TO_REVIEW: &str = "no hay mensajes por revisar";
-/// `nlu export` when no message is kept.
+/// `nlu export --all` when no message is kept.
 pub const NOTHING_KEPT: &str = "no hay mensajes guardados";
+/// `nlu export` when every kept message was reviewed.
+pub const NOTHING_UNREVIEWED: &str =
+    "no hay mensajes sin revisar (--all muestra también los revisados)";
 
 /// The review's last line: what was done.
 pub fn summary_line(summary: &ReviewSummary, file: &str) -> String {
@@ -287,8 +290,8 @@ pub fn run_review(
 ) -> anyhow::Result<ReviewSummary> {
     require_existing(&options.db)?;
     let file = options.intents.display().to_string();
-    let source =
-        std::fs::read_to_string(&options.intents).with_context(|| format!("leyendo {file}"))?;
+    let source = std::fs::read_to_string(&options.intents)
+        .with_context(|| format!("leyendo {file} (otro archivo de intenciones: --intents)"))?;
     // Refuse a broken file, or one this user may not write (the rename would replace it
     // anyway where the directory allows), before the operator spends any effort.
     data::parse(&source, &file)?;
@@ -420,7 +423,12 @@ pub fn run_export(options: &ExportOptions, output: &mut dyn Write) -> anyhow::Re
         serde_json::to_writer_pretty(&mut *output, &rows).context("escribiendo el JSON")?;
         writeln!(output)?;
     } else if entries.is_empty() {
-        writeln!(output, "{NOTHING_KEPT}")?;
+        let nothing = if options.all {
+            NOTHING_KEPT
+        } else {
+            NOTHING_UNREVIEWED
+        };
+        writeln!(output, "{nothing}")?;
     } else {
         for entry in &entries {
             let label = match (entry.reviewed_at, entry.label) {

@@ -144,6 +144,12 @@ async fn a_fallback_is_labelled_in_nlu_review_and_understood_after_a_reload() {
     let examples = &data.intent(Intent::RevisarAtenciones).unwrap().examples;
     assert!(examples.iter().any(|e| e == message), "not added");
     assert!(export(&db, false).is_empty());
+    // The text export says why it is empty: everything was reviewed.
+    let text = reclamos(&["nlu", "export", "--db", db.to_str().unwrap()], "");
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains(review_cli::NOTHING_UNREVIEWED),
+        "{text:?}"
+    );
     let all = export(&db, true);
     assert_eq!(all[0]["label"], "revisar_atenciones");
     // Reviewing again finds nothing, and leaves the file alone.
