@@ -229,10 +229,17 @@ impl Server {
         let customers = listen(&config.customer_addr)
             .await
             .with_context(|| format!("listening for customers on {}", config.customer_addr))?;
-        let agents = listen(&config.agent_addr)
-            .await
-            .with_context(|| format!("listening for executives on {}", config.agent_addr))?;
         let customer_addr = customers.local_addr()?;
+        let agents = listen(&config.agent_addr).await.with_context(|| {
+            let shared = config.agent_addr == config.customer_addr
+                || config.agent_addr == customer_addr.to_string();
+            let hint = if shared {
+                " (the customers' address too: --agent-port must differ from --port)"
+            } else {
+                ""
+            };
+            format!("listening for executives on {}{hint}", config.agent_addr)
+        })?;
         let agent_addr = agents.local_addr()?;
         let shutdown = CancellationToken::new();
         let metrics = Arc::new(Metrics::default());

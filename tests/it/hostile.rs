@@ -453,3 +453,27 @@ async fn a_full_database_gets_an_apology_and_reads_keep_working() {
     other.send("4").await;
     other.recv_until_contains(to_customer::GOODBYE).await;
 }
+
+/// The same address for customers and executives is refused at start with a hint of the
+/// options to change (a black-box test read only "listening for executives on ...:
+/// Address already in use").
+#[tokio::test]
+async fn one_address_for_both_ports_is_refused_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config =
+        reclamos::server::Config::local(dir.path().join("reclamos.db"), crate::common::TOKEN);
+    config.customer_addr = format!("127.0.0.1:{port}");
+    config.agent_addr = config.customer_addr.clone();
+    let err = match reclamos::server::Server::start(config, reclamos::console::Console::capture())
+        .await
+    {
+        Ok(_) => panic!("a server started with one address for both ports"),
+        Err(err) => format!("{err:#}"),
+    };
+    assert!(err.contains("--agent-port must differ"), "{err}");
+}
