@@ -304,6 +304,30 @@ fn check_integrity(conn: &Connection, path: &Path) -> Result<(), RegistryError> 
     })
 }
 
+/// SQLite's "attempt to write a readonly database" on opening, said as what to fix: the
+/// file or its directory (where the journal files go) is not writable by this user.
+fn not_writable(err: RegistryError, path: &Path) -> RegistryError {
+    match &err {
+        RegistryError::Sqlite(rusqlite::Error::SqliteFailure(failure, _))
+            if failure.code == rusqlite::ErrorCode::ReadOnly =>
+        {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            RegistryError::Open {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "this user cannot write the file or its directory {} (SQLite keeps its \
+                     journal files beside the database)",
+                    dir.display()
+                ),
+            }
+        }
+        _ => err,
+    }
+}
+
 impl SqliteStore {
     /// See [`Registry::open`](super::Registry::open).
     pub(super) fn open(path: &Path, config: StoreConfig) -> Result<SqliteStore, RegistryError> {
@@ -315,9 +339,9 @@ impl SqliteStore {
         }
         let mut conn = Connection::open(path)?;
         schema::configure(&conn)?;
-        schema::configure_file(&conn, config.sqlite_sync)?;
+        schema::configure_file(&conn, config.sqlite_sync).map_err(|err| not_writable(err, path))?;
         check_integrity(&conn, path)?;
-        let created = schema::migrate(&mut conn, path)?;
+        let created = schema::migrate(&mut conn, path).map_err(|err| not_writable(err, path))?;
         if created {
             tracing::info!(path = %path.display(), "created the registry with demo data");
         }
@@ -1758,6 +1782,27 @@ mod tests {
 
     fn cached(store: &SqliteStore) -> usize {
         store.cache.as_ref().map_or(0, |cache| cache.len())
+    }
+
+    /// SQLite's read-only errors on opening name the directory to fix (a black-box test
+    /// read "attempt to write a readonly database: Error code 1544"); others pass as they
+    /// are. (Built by hand: as root, as tests run here, no directory is read-only.)
+    #[test]
+    fn a_read_only_place_is_named_on_opening() {
+        let path = Path::new("/srv/reclamos/reclamos.db");
+        let failure = |code| {
+            RegistryError::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(code),
+                None,
+            ))
+        };
+        let said = not_writable(failure(rusqlite::ffi::SQLITE_READONLY_DIRECTORY), path);
+        assert!(
+            matches!(&said, RegistryError::Open { reason, .. } if reason.contains("/srv/reclamos")),
+            "{said}"
+        );
+        let busy = not_writable(failure(rusqlite::ffi::SQLITE_BUSY), path);
+        assert!(matches!(busy, RegistryError::Sqlite(_)), "{busy}");
     }
 
     #[tokio::test]
