@@ -888,6 +888,7 @@ impl Hub {
             out.push(Delivery::Console(protocol::console::agent_closed_chat(
                 &name,
                 &customer.ticket.name,
+                request,
             )));
             out.push(Delivery::Customer(
                 customer.ticket.outbox.clone(),
@@ -1022,6 +1023,7 @@ impl Hub {
             out.push(Delivery::Console(protocol::console::assigned(
                 &customer.ticket.name,
                 &agent.name,
+                customer.ticket.request,
             )));
             out.push(Delivery::Customer(
                 customer.ticket.outbox.clone(),
@@ -1223,19 +1225,19 @@ mod tests {
             lines,
             [
                 protocol::console::agent_connected("Ana"),
-                protocol::console::assigned(&name(1), "Ana"),
+                protocol::console::assigned(&name(1), "Ana", 1),
                 protocol::console::queued(&name(2), 2, 1),
                 protocol::console::queued(&name(3), 3, 2),
                 protocol::console::queued(&name(4), 4, 3),
-                protocol::console::agent_closed_chat("Ana", &name(1)),
-                protocol::console::assigned(&name(2), "Ana"),
+                protocol::console::agent_closed_chat("Ana", &name(1), None::<(u64, RequestState)>),
+                protocol::console::assigned(&name(2), "Ana", 2),
                 protocol::console::customer_ended_chat(&name(2), "Ana"),
-                protocol::console::assigned(&name(3), "Ana"),
+                protocol::console::assigned(&name(3), "Ana", 3),
                 protocol::console::agent_connected("Eva"),
-                protocol::console::assigned(&name(4), "Eva"),
+                protocol::console::assigned(&name(4), "Eva", 4),
                 protocol::console::requeued(&name(3), "Ana"),
                 protocol::console::customer_disconnected(&name(4)),
-                protocol::console::assigned(&name(3), "Eva"),
+                protocol::console::assigned(&name(3), "Eva", 3),
                 protocol::console::queued(&name(5), 5, 1),
                 protocol::console::left_queue(
                     &name(5),

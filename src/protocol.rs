@@ -1130,9 +1130,14 @@ pub mod console {
         )
     }
 
-    /// A customer was assigned to an executive.
-    pub fn assigned(customer: &str, agent: &str) -> String {
-        format!("Cliente {customer} redirigido a ejecutivo {agent}.")
+    /// Marker: the start of [`assigned`], up to the request.
+    pub fn assigned_start(customer: &str, agent: &str) -> String {
+        format!("Cliente {customer} redirigido a ejecutivo {agent} (")
+    }
+
+    /// A customer was assigned to an executive, about `request`.
+    pub fn assigned(customer: &str, agent: &str, request: impl Display) -> String {
+        format!("{}solicitud {request}).", assigned_start(customer, agent))
     }
 
     /// A customer joined the queue for an executive with `request` (`position`: 1 is
@@ -1173,9 +1178,19 @@ pub mod console {
         format!("Cliente {customer} terminó su conversación con el ejecutivo {agent}.")
     }
 
-    /// An executive closed their chat with a customer (`:close`).
-    pub fn agent_closed_chat(agent: &str, customer: &str) -> String {
-        format!("Ejecutivo {agent} cerró la conversación con el cliente {customer}.")
+    /// An executive closed their chat with a customer (`:close`); the chat's request and
+    /// its state, when the closing note was written.
+    pub fn agent_closed_chat(
+        agent: &str,
+        customer: &str,
+        request: Option<(u64, impl Display)>,
+    ) -> String {
+        match request {
+            Some((id, state)) => format!(
+                "Ejecutivo {agent} cerró la conversación con el cliente {customer} (solicitud {id}, {state})."
+            ),
+            None => format!("Ejecutivo {agent} cerró la conversación con el cliente {customer}."),
+        }
     }
 
     /// An executive's connection ended mid-chat: the customer is back at the head of the

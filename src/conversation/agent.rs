@@ -834,12 +834,14 @@ impl Desk {
                     out.send(say::chat_closed(&chat.name));
                     return Phase::Ready { name };
                 }
+                let request = changed.ok().map(|r| (r.id, r.state));
                 if self.has_left(chat.customer) {
-                    out.console(protocol::console::agent_closed_chat(&name, &chat.name));
+                    out.console(protocol::console::agent_closed_chat(
+                        &name, &chat.name, request,
+                    ));
                     self.closed(&chat, out);
                     return Phase::Ready { name };
                 }
-                let request = changed.ok().map(|r| (r.id, r.state));
                 out.hub(HubOp::AgentCloses {
                     customer: chat.customer,
                     request,

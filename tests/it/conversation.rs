@@ -2073,7 +2073,11 @@ fn the_executive_keeps_its_own_list_of_chats() {
     assert_eq!(
         desk.out.0,
         [
-            Effect::Console(to_console::agent_closed_chat("JuanPerez", "Jorge Sandoval")),
+            Effect::Console(to_console::agent_closed_chat(
+                "JuanPerez",
+                "Jorge Sandoval",
+                Some((9, RequestState::Cerrado))
+            )),
             Effect::Send(Cow::Owned(to_agent::chat_closed("Jorge Sandoval")))
         ]
     );

@@ -52,11 +52,15 @@ async fn ejemplo_2_queue_hand_off_and_chat() {
     customer.expect(&to_customer::enqueued(1)).await;
     let line = customer.recv().await;
     assert_eq!(line, to_customer::assigned("JuanPerez"));
-    server
-        .expect_console(&to_console::assigned("Jorge Sandoval", "JuanPerez"))
-        .await;
 
     let assigned = agent.recv().await;
+    server
+        .expect_console(&to_console::assigned(
+            "Jorge Sandoval",
+            "JuanPerez",
+            request_of(&assigned),
+        ))
+        .await;
     assert!(
         assigned.starts_with(&format!(
             "{}Jorge Sandoval (RUT 12.345.678-5)",
@@ -541,18 +545,22 @@ async fn a_disconnection_mid_chat_is_on_the_console_before_the_next_hand_off() {
     second
         .recv_until_contains(to_customer::ASSIGNED_START)
         .await;
-    let handed = to_console::assigned("Cliente Carga 2", "Eva");
-    server.expect_console(&handed).await;
-    let lines = server.console.lines();
-    let at = |message: &str| {
+    let handed = to_console::assigned_start("Cliente Carga 2", "Eva");
+    let at = |lines: &[String], message: &str| {
         let line = format!("{}{message}", reclamos::console::PREFIX);
-        lines
-            .iter()
-            .position(|l| *l == line)
-            .unwrap_or_else(|| panic!("{line:?} not in {lines:#?}"))
+        lines.iter().position(|l| l.starts_with(&line))
     };
+    let lines = common::eventually(
+        || server.console.lines(),
+        |lines| at(lines, &handed).is_some(),
+    )
+    .await;
+    let left = at(
+        &lines,
+        &to_console::customer_disconnected("Cliente Carga 1"),
+    );
     assert!(
-        at(&to_console::customer_disconnected("Cliente Carga 1")) < at(&handed),
+        left.is_some_and(|left| Some(left) < at(&lines, &handed)),
         "{lines:#?}"
     );
 }
