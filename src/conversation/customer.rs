@@ -855,10 +855,17 @@ impl Session {
                 }
             }
         }
-        // Not understood after all: kept for review, and for an executive asked for next.
+        // Not understood after all: kept for review.
         if let Some(message) = unplaced {
             out.record(StoreOp::KeepInboxMessage(message));
         }
+        // Still a matter only a person handles ("me robaron el celular", "se me olvidó la
+        // clave del wifi", "diez lucas extra en la cuenta"): an executive is offered for it
+        // (a black-box test got "No entendí" for each).
+        if let Some(topic) = nlu::complaint_topic(text).filter(|t| t.stands_alone()) {
+            return confirm(Plan::Contact(topic), text, out);
+        }
+        // Kept for an executive asked for next.
         self.remember_earlier(text, None);
         out.send(say::NOT_UNDERSTOOD);
         show_menu(out);

@@ -1062,11 +1062,15 @@ pub enum Topic {
     ReinicioFallido,
     /// An urgent plea for help.
     Urgencia,
+    /// A lost or stolen phone: the line to block.
+    BloqueoLinea,
+    /// A new WiFi key (forgotten, or someone else uses the network).
+    ClaveWifi,
 }
 
 impl Topic {
     /// Every topic, in declaration order.
-    pub const ALL: [Topic; 12] = [
+    pub const ALL: [Topic; 14] = [
         Topic::CobroDuplicado,
         Topic::CargoDesconocido,
         Topic::Deuda,
@@ -1079,6 +1083,8 @@ impl Topic {
         Topic::MalaCalidad,
         Topic::ReinicioFallido,
         Topic::Urgencia,
+        Topic::BloqueoLinea,
+        Topic::ClaveWifi,
     ];
 
     /// The topic's name in the labelling guide (`cobro_duplicado`, ...).
@@ -1096,7 +1102,21 @@ impl Topic {
             Topic::MalaCalidad => "mala_calidad",
             Topic::ReinicioFallido => "reinicio_fallido",
             Topic::Urgencia => "urgencia",
+            Topic::BloqueoLinea => "bloqueo_linea",
+            Topic::ClaveWifi => "clave_wifi",
         }
+    }
+
+    /// Whether the topic's words name the matter by themselves, so that an executive is
+    /// offered for it even when the classifier placed the message nowhere. Not
+    /// [`Topic::MalaCalidad`] (a time span: "no me llega la boleta hace 3 meses"),
+    /// [`Topic::ReinicioFallido`] (it needs a restart before) nor [`Topic::CambioPlan`]
+    /// (price questions name plans).
+    pub fn stands_alone(self) -> bool {
+        !matches!(
+            self,
+            Topic::MalaCalidad | Topic::ReinicioFallido | Topic::CambioPlan
+        )
     }
 
     /// Parses a topic name.
@@ -1119,6 +1139,8 @@ impl Topic {
             Topic::MalaCalidad => "la mala calidad de su servicio",
             Topic::ReinicioFallido => "un reinicio que no solucionó el problema",
             Topic::Urgencia => "una solicitud urgente de ayuda",
+            Topic::BloqueoLinea => "el bloqueo de su línea por robo o pérdida del equipo",
+            Topic::ClaveWifi => "una clave nueva para su red WiFi",
         }
     }
 }
@@ -1134,7 +1156,11 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
     static RULES: OnceLock<Vec<(Topic, regex::Regex)>> = OnceLock::new();
     RULES.get_or_init(|| {
         let billing = r"(cobr|carg|boleta|cuenta|factur|pag|descont)";
-        let rules: [(Topic, String); 12] = [
+        let rules: [(Topic, String); 14] = [
+            (
+                Topic::BloqueoLinea,
+                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|equipo|movil)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono|equipo)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado)\b".to_owned(),
+            ),
             (
                 Topic::CobroDuplicado,
                 format!(
@@ -1184,6 +1210,10 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::MalaCalidad,
                 r"\bpesim\w*|\bmalisim\w*|\bbasura\b|\bcada rato\b|\btodo el (rato|dia)\b|\bhace \w+ (dias|semanas|meses)\b|\bllevo \w+ (dias|semanas|meses)\b|\bdesde el (lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b|\bme llegan\b|\bmala calidad\b|\bmal servicio\b|\bnadie me (soluciona|resuelve|ayuda)".to_owned(),
+            ),
+            (
+                Topic::ClaveWifi,
+                r"\b(clave|contrasena|password)\b( \w+){0,3} (wifi|red|router|modem|internet|inalambrica)\b|\b(wifi|router|modem)\b( \w+){0,3} (clave|contrasena|password)\b".to_owned(),
             ),
             (
                 Topic::Urgencia,

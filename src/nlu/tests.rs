@@ -483,6 +483,20 @@ fn complaint_topics_by_rule() {
         ("el internet anda pesimo", Some(Topic::MalaCalidad)),
         ("el reinicio no me sirvio", Some(Topic::ReinicioFallido)),
         ("es una emergencia", Some(Topic::Urgencia)),
+        // Services only a person gives (a black-box test got "No entendí" for them).
+        (
+            "me asaltaron y se llevaron el teléfono",
+            Some(Topic::BloqueoLinea),
+        ),
+        ("perdí mi celular en la micro", Some(Topic::BloqueoLinea)),
+        ("quiero bloquear el chip", Some(Topic::BloqueoLinea)),
+        ("perdí la señal del teléfono", None),
+        ("se me olvidó la clave del wifi", Some(Topic::ClaveWifi)),
+        (
+            "me hackearon el wifi, quiero otra contraseña",
+            Some(Topic::ClaveWifi),
+        ),
+        ("el wifi anda lento", None),
         ("quiero hablar con un ejecutivo", None),
         ("hola", None),
     ];

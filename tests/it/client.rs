@@ -160,16 +160,24 @@ fn server_closing_ends_the_client_even_if_stdin_stays_open() {
     server.join().unwrap();
     let out = finish(child);
     drop(stdin);
-    assert!(out.status.success(), "{out:?}");
+    // A close the user did not ask for fails, and says so on stderr (scripts could not
+    // tell a stopped server from "4) Salir").
+    assert!(!out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(reclamos::client::messages::SERVER_CLOSED),
+        "{out:?}"
+    );
     assert_eq!(stdout_lines(&out), [shutdown_notice()]);
 }
 
 #[test]
 fn control_characters_from_the_network_are_neutralised() {
-    let (port, _server) = fake_server(|_reader, mut stream| {
+    let (port, _server) = fake_server(|mut reader, mut stream| {
         stream
             .write_all(b"\x1b[2J\x1b[HJuan: \x1b[31mhola\x1b[0m\x07\n\x1b]0;titulo\x07ok\x00\n")
             .unwrap();
+        // Closes once the client's input ended, as the server does.
+        while read_line(&mut reader).is_some() {}
     });
     let out = run_with_input(&["client", "--port", &port.to_string()], "");
     assert!(out.status.success(), "{out:?}");

@@ -175,9 +175,15 @@ async fn an_unsure_message_gets_a_question_answered_by_yes_no_or_a_number() {
 async fn new_wishes_and_explicit_asks_are_not_answered_with_old_requests() {
     let server = TestServer::start().await;
     let mut jorge = server.logged_in(JORGE).await;
+    // Not the old key: an executive, for a new one.
     jorge.send("quiero cambiar la clave del wifi").await;
     let answer = jorge.recv().await;
-    assert_eq!(answer, to_customer::NOT_UNDERSTOOD);
+    assert_eq!(
+        answer,
+        to_customer::confirm_contact(reclamos::nlu::Topic::ClaveWifi.label())
+    );
+    jorge.send("no").await;
+    jorge.expect(to_customer::DECLINED).await;
     jorge.recv_until(|l| l == to_customer::MENU_LAST).await;
     jorge
         .send("me pueden comunicar con un ejecutivo por lo del cambio de plan")
