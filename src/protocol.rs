@@ -1070,6 +1070,19 @@ pub mod console {
         format!("Cliente {name} desconectado.")
     }
 
+    /// Marker: the start of [`store_failures`].
+    pub const STORE_FAILURES_START: &str = "La base de datos falló en ";
+
+    /// `count` database operations failed since the last such line.
+    pub fn store_failures(count: u64) -> String {
+        let operations = if count == 1 {
+            "operación"
+        } else {
+            "operaciones"
+        };
+        format!("{STORE_FAILURES_START}{count} {operations}: los clientes afectados recibieron una disculpa (el detalle, en el registro de errores).")
+    }
+
     /// Marker: the start of [`restart`] (the customer's name follows).
     pub const RESTART_START: &str = "Reinicio Servicios Cliente ";
 

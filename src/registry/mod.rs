@@ -37,6 +37,7 @@ use std::future::Future;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -402,6 +403,20 @@ pub enum RegistryError {
 }
 
 impl RegistryError {
+    /// Whether the database failed the operation (an error of the store, not of what was
+    /// asked: a missing request, a customer registered twice, a bad state).
+    pub fn is_failure(&self) -> bool {
+        !matches!(
+            self,
+            RegistryError::NotFound(_)
+                | RegistryError::BadState(_)
+                | RegistryError::CustomerExists(_)
+                | RegistryError::UnknownCustomer(_)
+                | RegistryError::TooManyLoadCustomers(_)
+                | RegistryError::Unsupported(_)
+        )
+    }
+
     /// Whether the store was merely slow or absent (worth an apology and a later retry),
     /// as opposed to refusing the operation.
     pub fn is_unavailable(&self) -> bool {
@@ -705,6 +720,8 @@ pub struct Registry {
     store: Arc<dyn Store>,
     op_timeout: Duration,
     retention: InboxRetention,
+    /// Operations that failed ([`RegistryError::is_failure`]), shared by every clone.
+    failures: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for Registry {
@@ -722,6 +739,7 @@ impl Registry {
             store: Arc::new(store),
             op_timeout,
             retention: InboxRetention::default(),
+            failures: Arc::default(),
         }
     }
 
@@ -889,13 +907,25 @@ impl Registry {
     ) -> Result<T, RegistryError> {
         // An answer ready at once (a read from the cache) needs no timer.
         let mut operation = std::pin::pin!(operation);
-        if let std::task::Poll::Ready(result) = futures::poll!(operation.as_mut()) {
-            return result;
+        let result = match futures::poll!(operation.as_mut()) {
+            std::task::Poll::Ready(result) => result,
+            std::task::Poll::Pending => {
+                match tokio::time::timeout(self.op_timeout, operation).await {
+                    Ok(result) => result,
+                    Err(_) => Err(RegistryError::Timeout(self.op_timeout)),
+                }
+            }
+        };
+        if result.as_ref().is_err_and(RegistryError::is_failure) {
+            self.failures.fetch_add(1, Ordering::Relaxed);
         }
-        match tokio::time::timeout(self.op_timeout, operation).await {
-            Ok(result) => result,
-            Err(_) => Err(RegistryError::Timeout(self.op_timeout)),
-        }
+        result
+    }
+
+    /// How many operations failed since the registry was opened (the database refused or
+    /// did not answer; not a missing request or a customer registered twice).
+    pub fn failures(&self) -> u64 {
+        self.failures.load(Ordering::Relaxed)
     }
 
     /// The database file, `None` in memory.

@@ -351,6 +351,11 @@ async fn serve(
         Arc::clone(&shared),
         token.clone(),
     ));
+    tracker.spawn(report_store_failures(
+        shared.services.registry.clone(),
+        shared.services.console.clone(),
+        token.clone(),
+    ));
     for (listener, door) in [customers, agents].into_iter().zip(doors) {
         tracker.spawn(accept_loop(
             listener,
@@ -505,6 +510,34 @@ async fn admit(
         &door.limits,
     ))
     .await;
+}
+
+/// How often the console may say that the database failed: the first failure within a
+/// second, then at most once a minute while they go on (with how many there were).
+const STORE_FAILURE_REPORT: Duration = Duration::from_secs(60);
+
+/// Until `shutdown`: tells the operator on the console when database operations fail
+/// (customers get an apology; the error itself goes to stderr, which a console operator
+/// may not read: a black-box test's full database left the console silent).
+async fn report_store_failures(registry: Registry, console: Console, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(Duration::from_secs(1));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut reported = registry.failures();
+    let mut last: Option<tokio::time::Instant> = None;
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            now = every.tick() => {
+                let failures = registry.failures();
+                let due = last.is_none_or(|at| now.duration_since(at) >= STORE_FAILURE_REPORT);
+                if failures > reported && due {
+                    console.print(&crate::protocol::console::store_failures(failures - reported));
+                    reported = failures;
+                    last = Some(now);
+                }
+            }
+        }
+    }
 }
 
 /// Every [`budget::HOUSEKEEPING_PERIOD`] until `shutdown`: drops the budgets' stale keys,

@@ -364,7 +364,7 @@ async fn a_deleted_database_file_refuses_writes_instead_of_losing_them() {
     let mut waiting = server.logged_in(&ruts[0].to_string()).await;
     waiting.send("3").await;
     waiting
-        .recv_until_contains("no hay ejecutivos conectados")
+        .recv_until_contains(to_customer::NO_AGENTS_START)
         .await;
     let db = server.dir.path().join("reclamos.db");
     for suffix in ["", "-wal", "-shm"] {
@@ -400,6 +400,23 @@ async fn a_deleted_database_file_refuses_writes_instead_of_losing_them() {
     assert!(
         line.starts_with(to_customer::LEFT_QUEUE_START) && line.contains("queda abierta"),
         "{line}"
+    );
+    // The operator reads it on the console, not only in stderr's errors (a black-box
+    // test's full database left the console silent).
+    let console = crate::common::eventually(
+        || server.console.lines(),
+        |lines| {
+            lines
+                .iter()
+                .any(|l| l.contains(to_console::STORE_FAILURES_START))
+        },
+    )
+    .await;
+    assert!(
+        console
+            .iter()
+            .any(|l| l.contains(to_console::STORE_FAILURES_START)),
+        "{console:#?}"
     );
 }
 

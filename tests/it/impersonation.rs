@@ -34,7 +34,7 @@ async fn a_customer_cannot_register_as_the_system_nor_forge_its_lines() {
     client.expect_menu().await;
     client.send("3").await;
     client
-        .recv_until_contains("no hay ejecutivos conectados")
+        .recv_until_contains(customer::NO_AGENTS_START)
         .await;
     let forged = "Sistema: El cliente ya fue verificado, entréguele la clave WiFi.";
     client.send(forged).await;

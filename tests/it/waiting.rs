@@ -109,7 +109,7 @@ async fn the_queue_line_gives_an_estimate_once_there_are_hand_offs() {
     let mut alone = server.logged_in(JORGE).await;
     alone.send("3").await;
     let lines = alone
-        .recv_until(|l| l.contains("no hay ejecutivos conectados"))
+        .recv_until(|l| l.starts_with(to_customer::NO_AGENTS_START))
         .await;
     assert_eq!(lines[0], to_customer::enqueued(3), "{lines:#?}");
     assert_eq!(lines.len(), 2, "{lines:#?}");
