@@ -130,9 +130,7 @@ fn request_of(new_customer: &str) -> u64 {
 async fn flood_the_wait(server: &TestServer, lines: &[String]) -> (TestClient, usize, usize) {
     let mut jorge = server.logged_in(JORGE).await;
     jorge.send("3").await;
-    jorge
-        .recv_until_contains(customer::NO_AGENTS_START)
-        .await;
+    jorge.recv_until_contains(customer::NO_AGENTS_START).await;
     for line in lines {
         jorge.send(line).await;
     }
@@ -303,9 +301,7 @@ async fn a_takeover_does_not_reset_the_waiting_bound() {
     let max = reclamos::conversation::Policy::default().max_backlog_lines;
     let mut first = server.logged_in(JORGE).await;
     first.send("3").await;
-    first
-        .recv_until_contains(customer::NO_AGENTS_START)
-        .await;
+    first.recv_until_contains(customer::NO_AGENTS_START).await;
     // One line beyond the bound: its notice says every earlier line was handled.
     let lines: Vec<String> = (1..=max + 1)
         .map(|i| format!("primera conexión {i}"))

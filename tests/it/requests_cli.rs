@@ -82,7 +82,10 @@ fn filters_history_and_json() {
     assert!(lines[0].starts_with(&PLAN_REQUEST.to_string()), "{text}");
 
     let text = stdout(&requests(&db, &["--rut", "12.345.678-5", "--history"]));
-    assert!(text.contains("Estado cambiado a cerrado"), "{text}");
+    assert!(
+        text.contains(&reclamos::protocol::history::state_changed("cerrado")),
+        "{text}"
+    );
     assert!(
         text.contains(&format!("{}{}", cli::ANSWER, cli::SENSITIVE_HIDDEN)),
         "{text}"
