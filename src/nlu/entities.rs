@@ -250,6 +250,39 @@ pub fn asks_for_new(input: &str) -> bool {
     words(&norm).any(|t| NEW_WORDS.contains(&t)) || contains_phrase(&norm, "de nuevo")
 }
 
+/// Words that tell of a request made earlier ("puse un reclamo", "pedí que me bajaran el
+/// plan", "ingresé un caso").
+const EARLIER_REQUEST: &[&str] = &[
+    "puse", "ingrese", "hice", "pedi", "pidio", "solicite", "solicito", "deje", "abri", "reclame",
+    "reporte", "levante", "curso",
+];
+/// Questions about how something stands ("¿en qué va?", "¿ya está listo?").
+const STATUS_QUESTIONS: &[&str] = &[
+    "en que va",
+    "en que esta",
+    "en que etapa",
+    "en que estado",
+    "como va",
+    "como termino",
+    "como quedo",
+    "ya esta",
+    "ya quedo",
+    "ya salio",
+    "que paso con",
+    "lo esta viendo",
+    "sigue en proceso",
+];
+
+/// Whether the message asks how a request made earlier stands ("puse un reclamo por un
+/// cargo que no reconozco, ¿en qué está?"), without asking for a person: the complaint's
+/// words name the earlier request, not a new one.
+pub fn asks_status_of_earlier(input: &str) -> bool {
+    let norm = text::normalize(input);
+    words(&norm).any(|t| EARLIER_REQUEST.contains(&t))
+        && STATUS_QUESTIONS.iter().any(|q| contains_phrase(&norm, q))
+        && !names_a_person(input)
+}
+
 /// Whether `phrase` occurs in `haystack` as whole words: bounded by spaces or the ends.
 /// Runs on every line at the menu, so it allocates nothing.
 fn contains_phrase(haystack: &str, phrase: &str) -> bool {

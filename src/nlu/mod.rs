@@ -171,6 +171,30 @@ impl Prediction {
         })
     }
 
+    /// A complaint that asks how an earlier request stands ("puse un reclamo por un cobro
+    /// que no reconozco, ¿en qué está?") is `revisar_atenciones`: its complaint words
+    /// outweighed the question.
+    pub fn about_earlier(self, text: &str) -> Prediction {
+        // The text is read again only when the decision may be one of these.
+        self.about_earlier_if(|| entities::asks_status_of_earlier(text))
+    }
+
+    /// [`about_earlier`](Self::about_earlier), where `asks` tells whether the message asks
+    /// how an earlier request stands.
+    pub(crate) fn about_earlier_if(mut self, asks: impl FnOnce() -> bool) -> Prediction {
+        let (contact, review) = (Intent::ContactarEjecutivo, Intent::RevisarAtenciones);
+        let misread = match self.decision {
+            Decision::Intent(i) => i == contact,
+            Decision::Clarify(a, b) => (a, b) == (contact, review) || (a, b) == (review, contact),
+            Decision::Fallback => false,
+        };
+        if misread && asks() {
+            self.intent = review;
+            self.decision = Decision::Intent(review);
+        }
+        self
+    }
+
     /// Sets `topic` from `text` when the decision involves `contactar_ejecutivo` (an
     /// executive, or a clarification offering one); clears it otherwise.
     pub fn with_topic(mut self, text: &str) -> Prediction {

@@ -1082,6 +1082,7 @@ impl YamlClassifier {
             let logits = (!x.is_empty()).then(|| self.logits_of(&x));
             decide_logits(logits, thresholds, |top| self.other_request(clauses, top))
         })
+        .about_earlier(text)
         .with_topic(text)
     }
 
@@ -1091,15 +1092,18 @@ impl YamlClassifier {
     pub(crate) fn scored(&self, text: &str) -> Scored {
         self.with_raw_features(text, |clauses, raw| {
             let x = self.vectorize(raw);
+            let about_earlier = entities::asks_status_of_earlier(text);
             if x.is_empty() {
                 return Scored {
                     logits: None,
                     others: [None; FALLBACK],
+                    about_earlier,
                 };
             }
             Scored {
                 logits: Some(self.logits_of(&x)),
                 others: std::array::from_fn(|c| self.other_request(clauses, CLASSES[c])),
+                about_earlier,
             }
         })
     }
@@ -1110,6 +1114,8 @@ impl YamlClassifier {
 pub(crate) struct Scored {
     pub(crate) logits: Option<[f32; NCLASS]>,
     others: [Option<Intent>; FALLBACK],
+    /// Whether the message asks how an earlier request stands ([`Prediction::about_earlier`]).
+    about_earlier: bool,
 }
 
 impl Scored {
@@ -1122,6 +1128,7 @@ impl Scored {
                 .position(|c| *c == top)
                 .and_then(|c| self.others[c])
         })
+        .about_earlier_if(|| self.about_earlier)
     }
 }
 

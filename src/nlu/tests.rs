@@ -447,6 +447,45 @@ fn complaints_reach_an_executive_with_their_topic() {
     assert_eq!(classifier().classify("hola").topic, None);
 }
 
+/// A complaint that asks how an earlier request stands is about that request: its
+/// complaint words ("cargo que no reconozco", "bajar el plan") outweighed the question in
+/// 12 of the blind probe sets' errors.
+#[test]
+fn a_question_about_an_earlier_request_is_option_1() {
+    for (text, asks) in [
+        (
+            "puse un reclamo por un cargo que no reconozco, ¿en qué está?",
+            true,
+        ),
+        (
+            "hace tres días pedí que me bajaran el plan, ¿ya está listo?",
+            true,
+        ),
+        (
+            "ingresé un caso porque me cobraron doble, ¿cómo va eso?",
+            true,
+        ),
+        // No earlier request, or a person asked for: not this.
+        ("me cobraron doble, ¿en qué está eso?", false),
+        (
+            "puse un reclamo y nadie responde, ¿cómo va? pásame con un ejecutivo",
+            false,
+        ),
+        ("quiero bajar mi plan", false),
+    ] {
+        assert_eq!(entities::asks_status_of_earlier(text), asks, "{text}");
+    }
+    let c = classifier();
+    // Without the rule, contactar_ejecutivo with 0.87.
+    let p = c
+        .classify("levanté un reclamo porque no reconozco un cargo de la boleta, en qué etapa va?");
+    assert_eq!(
+        p.decision,
+        Decision::Intent(Intent::RevisarAtenciones),
+        "{p:?}"
+    );
+}
+
 #[test]
 fn complaint_topics_by_rule() {
     let cases = [
