@@ -892,9 +892,10 @@ pub mod agent {
         format!("{SYSTEM}Los comandos actúan ahora sobre la solicitud {id} ({subject}, {state}).")
     }
 
-    /// `:subject` with more than `max` characters.
+    /// `:subject` with more than `max` characters (sent after [`SYSTEM`], as every
+    /// command error).
     pub fn subject_too_long(max: usize) -> String {
-        format!("{SYSTEM}El asunto tiene más de {max} caracteres: resúmalo (el detalle va con :history).")
+        format!("El asunto tiene más de {max} caracteres: resúmalo (el detalle va con :history).")
     }
 
     /// `:open` with a number that is not one of the customer's requests.
@@ -1080,7 +1081,7 @@ pub mod console {
         } else {
             "operaciones"
         };
-        format!("{STORE_FAILURES_START}{count} {operations}: los clientes afectados recibieron una disculpa (el detalle, en el registro de errores).")
+        format!("{STORE_FAILURES_START}{count} {operations}: quienes las pidieron recibieron una disculpa o un aviso (el detalle, en el registro de errores).")
     }
 
     /// Marker: the start of [`restart`] (the customer's name follows).

@@ -317,9 +317,9 @@ struct Desk {
     /// The customers of `chats` who have left, oldest first: their chats stay so that the
     /// executive can note and close the request (at most [`MAX_ENDED_CHATS`]).
     ended: Vec<SessionId>,
-    /// The last line was a `:quit` refused with this many chats in course: the next one
-    /// leaves, unless more customers came meanwhile.
-    quit_warned: Option<usize>,
+    /// The last line was a `:quit` refused with these customers in course: the next one
+    /// leaves, unless another customer came meanwhile.
+    quit_warned: Option<Vec<SessionId>>,
 }
 
 /// Ended chats an executive keeps on the desk until `:close`; past this the oldest is
@@ -538,11 +538,13 @@ impl Desk {
     }
 
     /// Chats whose customer is still there.
-    fn in_course(&self) -> usize {
+    /// The customers in course (chats whose customer has not left).
+    fn in_course(&self) -> Vec<SessionId> {
         self.chats
             .iter()
-            .filter(|c| !self.has_left(c.customer))
-            .count()
+            .map(|c| c.customer)
+            .filter(|c| !self.has_left(*c))
+            .collect()
     }
 
     fn on_ready(&mut self, name: String, text: &str, ctx: &Context, out: &mut Effects) -> Phase {
@@ -565,10 +567,18 @@ impl Desk {
             return match AgentCommand::parse(text) {
                 // Leaving sends the customers in course back to the queue: said first
                 // (a black-box test's :quit requeued three customers without a word).
-                // A customer assigned between the two is said too.
-                Ok(AgentCommand::Quit) if self.in_course() > quit_warned.unwrap_or(0) => {
-                    out.send(say::quit_with_chats(self.in_course()));
-                    self.quit_warned = Some(self.in_course());
+                // A customer assigned between the two is said too (also one who took the
+                // place of a chat that ended meanwhile).
+                Ok(AgentCommand::Quit)
+                    if self.in_course().iter().any(|c| {
+                        !quit_warned
+                            .as_ref()
+                            .is_some_and(|warned| warned.contains(c))
+                    }) =>
+                {
+                    let in_course = self.in_course();
+                    out.send(say::quit_with_chats(in_course.len()));
+                    self.quit_warned = Some(in_course);
                     Phase::Ready { name }
                 }
                 Ok(command) => self.run(command, name, out),
@@ -1387,7 +1397,11 @@ mod tests {
         for (line, expected) in table {
             assert_eq!(AgentCommand::parse(line), expected, "{line}");
         }
-        // A subject is a headline (a black-box test set one of 600 characters).
+        // A subject is a headline (a black-box test set one of 600 characters); the
+        // refusal is said once in the server's voice (a re-test read "Sistema: Sistema:").
+        assert!(!CommandError::SubjectTooLong
+            .to_string()
+            .starts_with(protocol::SYSTEM));
         let longest = "x".repeat(MAX_SUBJECT_CHARS);
         assert_eq!(
             AgentCommand::parse(&format!(":subject {longest}")),

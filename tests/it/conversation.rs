@@ -2442,6 +2442,33 @@ fn quitting_with_customers_in_course_asks_first() {
     desk.line(":quit");
     assert_eq!(desk.lines(), [to_agent::GOODBYE]);
     assert!(desk.out.closes());
+
+    // One who takes the place of a chat that ended meanwhile is said too (a re-test: the
+    // count stayed 1, and the second :quit requeued her unannounced).
+    let mut desk = Desk::logged_in();
+    desk.step(Input::Event(AgentEvent::Assigned {
+        chat: chat(10, "Jorge Sandoval", 9),
+        backlog: WaitingLines::default(),
+        reason: Reason::default(),
+        previous_agent: None,
+    }));
+    desk.step(Input::Stored(StoreResult::Requests(Ok(vec![]))));
+    desk.line(":quit");
+    assert_eq!(desk.lines(), [to_agent::quit_with_chats(1)]);
+    desk.step(Input::Event(AgentEvent::CustomerLeft {
+        chat: chat(10, "Jorge Sandoval", 9),
+        disconnected: false,
+    }));
+    desk.step(Input::Event(AgentEvent::Assigned {
+        chat: chat(11, "Ana Soto", 12),
+        backlog: WaitingLines::default(),
+        reason: Reason::default(),
+        previous_agent: None,
+    }));
+    desk.step(Input::Stored(StoreResult::Requests(Ok(vec![]))));
+    desk.line(":quit");
+    assert_eq!(desk.lines(), [to_agent::quit_with_chats(1)]);
+    assert!(!desk.out.closes());
 }
 
 #[test]
