@@ -1180,9 +1180,11 @@ impl Session {
             }
             Choice::AskAgain(why) => why,
             Choice::Classify => match decision(prediction) {
-                // Perhaps they changed their mind ("mejor quiero hablar con un ejecutivo").
+                // Perhaps they changed their mind ("mejor quiero hablar con un ejecutivo"):
+                // confirmed as at the menu when unsure (a re-test's "gracias" here closed
+                // the session without the question the menu asks).
                 Decision::Intent(intent) if intent != Intent::RevisarAtenciones => {
-                    return self.choose(intent, Some(text), out);
+                    return self.decide(intent, text, prediction, out);
                 }
                 _ => say::NOT_RECOGNISED,
             },
@@ -1279,7 +1281,7 @@ impl Session {
         if !looks_like_serial(text) {
             return match decision(prediction) {
                 Decision::Intent(intent) if intent != Intent::Fallback => {
-                    self.choose(intent, Some(text), out)
+                    self.decide(intent, text, prediction, out)
                 }
                 _ => {
                     out.send(say::NOT_A_SERIAL);

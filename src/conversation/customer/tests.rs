@@ -716,6 +716,45 @@ fn an_unsure_goodbye_is_confirmed_before_closing() {
     };
     let (conv, asked) = say_bye(0.95);
     assert_eq!((conv.phase, asked), (Phase::Closed, false));
+    // So at the list of requests and at the serial's prompt (a re-test's "gracias" there
+    // closed the session without the question).
+    for phase in [
+        Phase::Choosing {
+            requests: vec![ListedRequest {
+                id: 124_578,
+                subject: "Cambio de clave WiFi".to_string(),
+                state: RequestState::Cerrado,
+                created: "2025-03-03".to_string(),
+            }],
+            shown: 1,
+        },
+        Phase::AwaitSerial {
+            request: 124_578,
+            answer: "clave".to_string(),
+        },
+    ] {
+        let mut conv = logged_in();
+        conv.phase = phase;
+        let mut out = Effects::new();
+        let conv = say_line(
+            conv,
+            "gracias",
+            Some(predicted(
+                Intent::Salir,
+                0.77,
+                Decision::Intent(Intent::Salir),
+            )),
+            &mut out,
+        );
+        assert!(out.lines().any(|l| l == say::CONFIRM_EXIT), "{:?}", out.0);
+        assert!(matches!(
+            conv.phase,
+            Phase::Confirm {
+                plan: Plan::Exit,
+                ..
+            }
+        ));
+    }
     let (conv, asked) = say_bye(0.86);
     assert!(asked);
     assert!(matches!(
