@@ -847,9 +847,14 @@ impl Session {
             if let Some(index) = nlu::pick_by_description(text, &subjects, false) {
                 let request = requests.into_iter().nth(index);
                 // "quiero una nueva clave wifi" is not a question about the closed request
-                // that gave the old one.
-                let wanted = request
-                    .filter(|r| r.state == RequestState::Abierto || !nlu::asks_for_new(text));
+                // that gave the old one; nor is a report of a matter only a person handles
+                // ("me robaron el celu" again, a re-test's customer was shown the closed
+                // request of the first time instead of an executive).
+                let reports = !asks_something(text)
+                    && nlu::complaint_topic(text).is_some_and(|t| t.stands_alone());
+                let wanted = request.filter(|r| {
+                    r.state == RequestState::Abierto || !(nlu::asks_for_new(text) || reports)
+                });
                 if let Some(request) = wanted {
                     return self.on_request(request.id, Ok(Some(request)), ctx, out);
                 }
@@ -2672,6 +2677,20 @@ const DROP_PHRASES: &[&str] = &[
     "cancelalo",
     "anular",
 ];
+
+/// Whether a line asks something rather than tells it ("¿cuál es mi clave wifi?", "qué
+/// pasó con lo del chip"): a question mark, or a question word first.
+fn asks_something(text: &str) -> bool {
+    if text.contains(['?', '¿']) {
+        return true;
+    }
+    let normalized = nlu::text::normalize(text);
+    [
+        "cual ", "que ", "como ", "cuando ", "donde ", "en que ", "cuanto ",
+    ]
+    .iter()
+    .any(|start| normalized.starts_with(start))
+}
 
 /// Whether a line typed in the queue asks something ("¿cuánto falta?", "cuanto falta",
 /// "hay alguien"): a question mark, or the way such questions start.

@@ -677,6 +677,30 @@ fn a_matter_only_a_person_handles_is_offered_an_executive() {
             other => panic!("{other:?}"),
         }
     }
+    // Told again after an earlier request on it was closed: offered again, not shown the
+    // old request (a re-test); asked about, the old request is shown.
+    let closed = || {
+        vec![request(
+            20,
+            "Bloqueo de su línea por robo o pérdida del equipo",
+            RequestState::Cerrado,
+        )]
+    };
+    let mut bot = Bot::logged_in();
+    bot.classified("me robaron el celu de nuevo", Decision::Fallback);
+    bot.stored(StoreResult::Requests(Ok(closed())));
+    assert_eq!(
+        bot.lines(),
+        [to_customer::confirm_contact(Topic::BloqueoLinea.label())]
+    );
+    let mut bot = Bot::logged_in();
+    bot.classified("¿qué pasó con el bloqueo de mi línea?", Decision::Fallback);
+    bot.stored(StoreResult::Requests(Ok(closed())));
+    assert_eq!(
+        bot.lines()[0],
+        to_customer::request_title(20, "Bloqueo de su línea por robo o pérdida del equipo")
+    );
+
     // Nothing of the kind: "no entendí", as before.
     let mut bot = Bot::logged_in();
     bot.classified("asdf qwerty", Decision::Fallback);
