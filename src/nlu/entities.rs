@@ -340,7 +340,21 @@ pub fn request_number(input: &str) -> Option<u64> {
             }
             continue;
         }
-        if (4..=12).contains(&digits.len()) && !rut_like && !preceded_by_letter {
+        // An amount ("$4.000", "4000 pesos", "4.000 lucas") or a mobile number written
+        // whole ("912345678"): a re-test was told "No encontramos la solicitud 4000".
+        let amount = (start > 0 && bytes[start - 1] == b'$') || {
+            let after = input[i..].trim_start().to_lowercase();
+            ["pesos", "lucas", "luca", "mil", "clp"]
+                .iter()
+                .any(|unit| after.starts_with(unit))
+        };
+        let mobile = digits.len() == 9 && digits.starts_with('9');
+        if (4..=12).contains(&digits.len())
+            && !rut_like
+            && !preceded_by_letter
+            && !amount
+            && !mobile
+        {
             if let Ok(n) = digits.parse() {
                 return Some(n);
             }
@@ -892,6 +906,12 @@ mod tests {
             ("mi fono es +56912345678", None),
             ("llamenme al 9 1234 5678", None),
             ("al 2 2345-6789 o por la solicitud 124578", Some(124578)),
+            // Nor are amounts or a mobile number written whole (a re-test).
+            ("$4.000 de más", None),
+            ("me cobraron 4000 pesos extra", None),
+            ("4.500 lucas", None),
+            ("mi número es 912345678 y no tengo señal", None),
+            ("pagué $25.990, ¿cómo va la solicitud 124578?", Some(124578)),
         ];
         for (input, expected) in cases {
             assert_eq!(request_number(input), expected, "input {input:?}");
