@@ -573,15 +573,8 @@ impl<'a, P: Party> Conversation<'a, P> {
         if self.finished || self.party.is_none() {
             return;
         }
-        // What the hub sent before the party left it and the connection did not read (a
-        // customer requeued when their executive left): the conversation must know where
-        // it stood to leave its request as the hub left it.
-        let mut unread = Vec::new();
-        while let Ok(event) = events.try_recv() {
-            unread.push(event);
-        }
         let writes = self.wind_up(
-            unread,
+            Some(events),
             if server_stopped {
                 Input::ServerStopped
             } else {
@@ -597,21 +590,31 @@ impl<'a, P: Party> Conversation<'a, P> {
         self.recorder.written(registry).await;
     }
 
-    /// The conversation's last steps, for [`Self::finish`] and the drop guard: the events
-    /// the hub sent that the connection did not read (`unread`; their lines are not sent),
-    /// the hub's last notice, then `end`. Effects left by a step cut short (the socket
-    /// failed while they ran) are dropped first. The hub and console effects are carried
-    /// out here; the store writes are returned, in order.
-    fn wind_up(&mut self, unread: Vec<P::Event>, end: Input<'_, P::Event>) -> Vec<StoreOp> {
+    /// The conversation's last steps, for [`Self::finish`] and the drop guard: the party
+    /// leaves the hub (its last notice), the events the hub sent that the connection did
+    /// not read are applied (`events`; none for the guard, whose receiver is gone; their
+    /// lines are not sent), then the notice, then `end`. Effects left by a step cut short
+    /// (the socket failed while they ran) are dropped first. The hub and console effects
+    /// are carried out here; the store writes are returned, in order.
+    fn wind_up(
+        &mut self,
+        events: Option<&mut mpsc::Receiver<P::Event>>,
+        end: Input<'_, P::Event>,
+    ) -> Vec<StoreOp> {
         self.effects.clear();
         let services = &self.shared.services;
+        // The hub first: once the party has left it, no other connection sends this one an
+        // event, so the drain below sees all the hub sent (a customer requeued when their
+        // executive left) and the conversation leaves its request as the hub left it.
         let notice = self
             .party
             .as_mut()
             .and_then(|party| party.last_notice(&services.hub, self.session));
-        for event in unread {
-            if P::heard_after_end(&event) {
-                self.step(Input::Event(event));
+        if let Some(events) = events {
+            while let Ok(event) = events.try_recv() {
+                if P::heard_after_end(&event) {
+                    self.step(Input::Event(event));
+                }
             }
         }
         if let Some(event) = notice {
@@ -650,7 +653,7 @@ impl<P: Party> Drop for Conversation<'_, P> {
         // As `finish` does, but the events the hub sent and the connection did not read
         // are gone with their receiver (a panic, or a task dropped after the shutdown's
         // grace period), and the writes run, in order, on a task of their own.
-        let writes = self.wind_up(Vec::new(), Input::Disconnected);
+        let writes = self.wind_up(None, Input::Disconnected);
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let (registry, client) = (self.shared.services.registry.clone(), self.client);
             runtime.spawn(async move {
