@@ -970,6 +970,16 @@ impl Session {
                 _ => return self.on_menu(text, prediction, out),
             }
         }
+        // Asked "¿Cierro el chat?", another goodbye is a yes, however unsure, and so is
+        // "no, nada más" (the code review saw "me quiero ir ya" asked again, and "ya no
+        // necesito nada" taken for a no).
+        if plan == Plan::Exit
+            && (wants_out(text)
+                || nothing_more(text)
+                || decision(prediction) == Decision::Intent(Intent::Salir))
+        {
+            return goodbye(out);
+        }
         // Asked "¿Lo comunico con un ejecutivo?", a wish for a person in other words
         // ("quiero hablar con una persona") is a yes: the request keeps the complaint and
         // its topic, not this second line.
@@ -2734,6 +2744,20 @@ fn wants_older(text: &str) -> bool {
 }
 
 /// "salir" and friends before logging in.
+/// "nada más", "no necesito nada", "eso es todo": nothing else is wanted.
+fn nothing_more(text: &str) -> bool {
+    let normalized = nlu::text::normalize(text);
+    [
+        "nada mas",
+        "necesito nada",
+        "eso es todo",
+        "eso seria todo",
+        "eso seria",
+    ]
+    .iter()
+    .any(|phrase| normalized.contains(phrase))
+}
+
 fn wants_out(text: &str) -> bool {
     matches!(
         text.to_lowercase().as_str(),

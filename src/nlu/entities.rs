@@ -1193,7 +1193,7 @@ impl Topic {
             Topic::ReinicioFallido => "un reinicio que no solucionó el problema",
             Topic::Urgencia => "una solicitud urgente de ayuda",
             Topic::BloqueoLinea => "el bloqueo de su línea por robo o pérdida del equipo",
-            Topic::ClaveWifi => "una clave nueva para su red WiFi",
+            Topic::ClaveWifi => "la clave de su red WiFi",
         }
     }
 }
@@ -1210,10 +1210,6 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
     RULES.get_or_init(|| {
         let billing = r"(cobr|carg|boleta|cuenta|factur|pag|descont)";
         let rules: [(Topic, String); 14] = [
-            (
-                Topic::BloqueoLinea,
-                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|equipo|movil)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono|equipo)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado)\b".to_owned(),
-            ),
             (
                 Topic::CobroDuplicado,
                 format!(
@@ -1255,9 +1251,13 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
                 r"\bdeud\w*|\bcuanto (le )?debo\b|\b(le )?debo a ustedes|\badeud\w*|\bcuanto tengo que pagar\b|\bponerme al dia\b|\bestando al dia\b|\bmoros\w*".to_owned(),
             ),
             (
+                Topic::BloqueoLinea,
+                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*)\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b".to_owned(),
+            ),
+            (
                 Topic::Boleta,
                 format!(
-                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|{billing}\w*\b.*\b(de mas|extra|adicional)\b"
+                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|\b(cobr\w*|cargaron|descontaron)\b( \w+){{0,5}} (de mas|extra)\b|\b(cuenta|boleta)\b( \w+){{0,6}} (lucas|pesos|mil)( \w+)? (de mas|extra)\b"
                 ),
             ),
             (

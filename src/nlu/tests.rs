@@ -528,7 +528,10 @@ fn complaint_topics_by_rule() {
             Some(Topic::BloqueoLinea),
         ),
         ("perdí mi celular en la micro", Some(Topic::BloqueoLinea)),
-        ("quiero bloquear el chip", Some(Topic::BloqueoLinea)),
+        (
+            "perdí el chip, quiero bloquearlo",
+            Some(Topic::BloqueoLinea),
+        ),
         ("perdí la señal del teléfono", None),
         ("se me olvidó la clave del wifi", Some(Topic::ClaveWifi)),
         (
@@ -536,6 +539,18 @@ fn complaint_topics_by_rule() {
             Some(Topic::ClaveWifi),
         ),
         ("el wifi anda lento", None),
+        // Not a theft or a loss; not a charge (the code review).
+        ("me bloquearon la linea por no pago", None),
+        ("me bloquearon el numero por deuda", Some(Topic::Deuda)),
+        ("quiero bloquear el numero de un spam", None),
+        ("se llevaron el equipo para reparar", None),
+        (
+            "me robaron el celular, bloqueen la linea",
+            Some(Topic::BloqueoLinea),
+        ),
+        ("cuanto cuesta un cargador extra", None),
+        ("quiero pagar un canal adicional", None),
+        ("como pago la cuenta de mas meses", None),
         ("quiero hablar con un ejecutivo", None),
         ("hola", None),
     ];

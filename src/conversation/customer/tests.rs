@@ -780,9 +780,25 @@ fn an_unsure_goodbye_is_confirmed_before_closing() {
         contact.phase
     );
     let mut out = Effects::new();
-    let closed = say_line(conv, "sí", None, &mut out);
+    let closed = say_line(conv.clone(), "sí", None, &mut out);
     assert_eq!(closed.phase, Phase::Closed);
     assert!(out.lines().any(|l| l == say::GOODBYE));
+    // Another goodbye, however unsure, or "no, nada más" is a yes (the code review saw
+    // the question asked again, and "ya no necesito nada" taken for a no).
+    let bye = Some(predicted(
+        Intent::Salir,
+        0.69,
+        Decision::Intent(Intent::Salir),
+    ));
+    for (line, prediction) in [
+        ("quiero terminar", bye),
+        ("no, nada más", None),
+        ("ya no necesito nada", None),
+    ] {
+        let mut out = Effects::new();
+        let closed = say_line(conv.clone(), line, prediction, &mut out);
+        assert_eq!(closed.phase, Phase::Closed, "{line}");
+    }
 }
 
 /// "cancelar", "volver" or "olvídalo" at "¿Lo comunico con un ejecutivo?" turn it down:
