@@ -1010,6 +1010,17 @@ pub mod notice {
     /// Idle too long.
     pub const IDLE: &str =
         "Cerramos la conexión por inactividad. Puede volver a conectarse cuando quiera.";
+    /// The notices the server sends before it closes a connection on its own (their end:
+    /// each comes after a speaker, or is a whole line): a client that reads one last
+    /// knows the session did not end as its user asked.
+    pub const CLOSING: [&str; 6] = [
+        SHUTDOWN,
+        SLOW_READER,
+        FLOOD_CLOSE,
+        LOGIN_DEADLINE,
+        IDLE,
+        ADDRESS_FULL,
+    ];
     /// A customer beyond the connection limit (the whole line).
     pub const BUSY: &str = bot!("En este momento estamos atendiendo al máximo de clientes. Por favor intente nuevamente en unos minutos.");
     /// After the greeting, when every customer's slot is taken: only a login that takes

@@ -28,19 +28,46 @@ pub(crate) fn run(conn: Connection, interactive: bool) -> anyhow::Result<ExitCod
     }
 }
 
-/// Whether the server said goodbye with `line` (the end the user asked for).
-fn is_goodbye(line: &str) -> bool {
-    line == protocol::customer::GOODBYE || line == protocol::agent::GOODBYE
+/// What the server's last line says of how the session ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LastLine {
+    /// Its goodbye: the end the user asked for.
+    Goodbye,
+    /// A notice it sends before closing on its own (stopping, a timeout, a flood).
+    Closing,
+    /// Anything else.
+    Other,
 }
 
-/// How the session ends when the server closes: success after its goodbye (or once the user
-/// ended their side), failure when it closed on its own (it stopped or died, a timeout), so
+impl LastLine {
+    fn of(line: &str) -> LastLine {
+        if line == protocol::customer::GOODBYE || line == protocol::agent::GOODBYE {
+            LastLine::Goodbye
+        } else if protocol::notice::CLOSING.iter().any(|n| line.ends_with(n))
+            || [
+                protocol::notice::BUSY,
+                protocol::notice::FULL,
+                protocol::notice::AGENTS_BUSY,
+            ]
+            .contains(&line)
+        {
+            LastLine::Closing
+        } else {
+            LastLine::Other
+        }
+    }
+}
+
+/// How the session ends when the server closes: success after its goodbye, or a silent
+/// close once the user ended their side; failure after a closing notice (the server
+/// stopped, a timeout) or a silent close the user did not ask for (the server died), so
 /// that a script can tell a lost connection from "4) Salir".
-fn closed_by_server(goodbye: bool, input_ended: bool) -> ExitCode {
-    if goodbye || input_ended {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+fn closed_by_server(last: LastLine, input_ended: bool) -> ExitCode {
+    match last {
+        LastLine::Goodbye => ExitCode::SUCCESS,
+        LastLine::Closing => ExitCode::FAILURE,
+        LastLine::Other if input_ended => ExitCode::SUCCESS,
+        LastLine::Other => ExitCode::FAILURE,
     }
 }
 
@@ -68,9 +95,9 @@ fn run_piped(conn: Connection) -> anyhow::Result<ExitCode> {
         let _ = writer.half_close();
     });
     let stdout = io::stdout();
-    let mut goodbye = false;
-    let end = |goodbye: bool| {
-        let code = closed_by_server(goodbye, input_ended.load(Ordering::SeqCst));
+    let mut last = LastLine::Other;
+    let end = |last: LastLine| {
+        let code = closed_by_server(last, input_ended.load(Ordering::SeqCst));
         if code != ExitCode::SUCCESS {
             eprintln!("{}", messages::SERVER_CLOSED);
         }
@@ -79,7 +106,7 @@ fn run_piped(conn: Connection) -> anyhow::Result<ExitCode> {
     loop {
         match reader.read_line() {
             Ok(Some(line)) => {
-                goodbye = is_goodbye(&line);
+                last = LastLine::of(&line);
                 let mut out = stdout.lock();
                 if writeln!(out, "{}", sanitize(&line))
                     .and_then(|()| out.flush())
@@ -89,8 +116,8 @@ fn run_piped(conn: Connection) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::SUCCESS);
                 }
             }
-            Ok(None) => return end(goodbye),
-            Err(err) if is_disconnect(&err) => return end(goodbye),
+            Ok(None) => return end(last),
+            Err(err) if is_disconnect(&err) => return end(last),
             Err(err) => return Err(err).context("leyendo del servidor"),
         }
     }
@@ -117,14 +144,17 @@ fn run_terminal(conn: Connection) -> anyhow::Result<ExitCode> {
         .create_external_printer()
         .context("iniciando el editor de líneas")?;
     let server_closed = Arc::new(AtomicBool::new(false));
-    let goodbye = Arc::new(AtomicBool::new(false));
+    let last = Arc::new(std::sync::Mutex::new(LastLine::Other));
     spawn_terminal_reader(
         reader,
         printer,
         Arc::clone(&server_closed),
-        Arc::clone(&goodbye),
+        Arc::clone(&last),
     );
-    let closed = || closed_by_server(goodbye.load(Ordering::SeqCst), false);
+    let closed = || {
+        let last = *last.lock().unwrap_or_else(|e| e.into_inner());
+        closed_by_server(last, false)
+    };
 
     loop {
         if server_closed.load(Ordering::SeqCst) {
@@ -181,7 +211,7 @@ fn spawn_terminal_reader<R, P>(
     mut reader: LineReader<R>,
     mut printer: P,
     server_closed: Arc<AtomicBool>,
-    goodbye: Arc<AtomicBool>,
+    last: Arc<std::sync::Mutex<LastLine>>,
 ) where
     R: BufRead + Send + 'static,
     P: ExternalPrinter + Send + 'static,
@@ -190,7 +220,7 @@ fn spawn_terminal_reader<R, P>(
         let notice = loop {
             match reader.read_line() {
                 Ok(Some(line)) => {
-                    goodbye.store(is_goodbye(&line), Ordering::SeqCst);
+                    *last.lock().unwrap_or_else(|e| e.into_inner()) = LastLine::of(&line);
                     // The newline matters when the editor is not active (the printer then
                     // writes as is); while editing, rustyline adds none if one is there.
                     if printer.print(format!("{}\n", sanitize(&line))).is_err() {

@@ -170,6 +170,27 @@ fn server_closing_ends_the_client_even_if_stdin_stays_open() {
     assert_eq!(stdout_lines(&out), [shutdown_notice()]);
 }
 
+/// A script whose input ended first (the README's `printf ... | client`) still fails when
+/// the server's last word is that it is closing (the code review: exit 0 in silence).
+#[test]
+fn a_closing_notice_fails_even_after_the_input_ended() {
+    let (port, server) = fake_server(|mut reader, mut stream| {
+        // The whole input, then its end; then the server stops.
+        while read_line(&mut reader).is_some() {}
+        writeln!(stream, "{}", shutdown_notice()).unwrap();
+    });
+    let out = run_with_input(
+        &["client", "--port", &port.to_string()],
+        "12.345.678-5\n2\n",
+    );
+    server.join().unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(reclamos::client::messages::SERVER_CLOSED),
+        "{out:?}"
+    );
+}
+
 #[test]
 fn control_characters_from_the_network_are_neutralised() {
     let (port, _server) = fake_server(|mut reader, mut stream| {
