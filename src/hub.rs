@@ -586,6 +586,7 @@ impl Hub {
                 out.push(Delivery::Console(protocol::console::customer_ended_chat(
                     &entry.ticket.name,
                     &a.name,
+                    entry.ticket.request,
                 )));
             }
             self.release(&mut state, agent, &entry, false, &mut out);
@@ -742,6 +743,7 @@ impl Hub {
                     out.push(Delivery::Console(protocol::console::requeued(
                         &entry.ticket.name,
                         &agent.name,
+                        entry.ticket.request,
                     )));
                 }
             }
@@ -1231,11 +1233,11 @@ mod tests {
                 protocol::console::queued(&name(4), 4, 3),
                 protocol::console::agent_closed_chat("Ana", &name(1), None::<(u64, RequestState)>),
                 protocol::console::assigned(&name(2), "Ana", 2),
-                protocol::console::customer_ended_chat(&name(2), "Ana"),
+                protocol::console::customer_ended_chat(&name(2), "Ana", 2),
                 protocol::console::assigned(&name(3), "Ana", 3),
                 protocol::console::agent_connected("Eva"),
                 protocol::console::assigned(&name(4), "Eva", 4),
-                protocol::console::requeued(&name(3), "Ana"),
+                protocol::console::requeued(&name(3), "Ana", 3),
                 protocol::console::customer_disconnected(&name(4)),
                 protocol::console::assigned(&name(3), "Eva", 3),
                 protocol::console::queued(&name(5), 5, 1),

@@ -1087,11 +1087,8 @@ pub mod console {
 
     /// `count` database operations failed since the last such line.
     pub fn store_failures(count: u64) -> String {
-        let operations = if count == 1 {
-            "operación"
-        } else {
-            "operaciones"
-        };
+        let many = usize::try_from(count).unwrap_or(usize::MAX);
+        let operations = super::plural(many, "operación", "operaciones");
         format!("{STORE_FAILURES_START}{count} {operations}: quienes las pidieron recibieron una disculpa o un aviso (el detalle, en el registro de errores).")
     }
 
@@ -1199,8 +1196,8 @@ pub mod console {
     }
 
     /// A customer ended their chat with an executive.
-    pub fn customer_ended_chat(customer: &str, agent: &str) -> String {
-        format!("Cliente {customer} terminó su conversación con el ejecutivo {agent}.")
+    pub fn customer_ended_chat(customer: &str, agent: &str, request: impl Display) -> String {
+        format!("Cliente {customer} terminó su conversación con el ejecutivo {agent} (solicitud {request}).")
     }
 
     /// An executive closed their chat with a customer (`:close`); the chat's request and
@@ -1220,9 +1217,9 @@ pub mod console {
 
     /// An executive's connection ended mid-chat: the customer is back at the head of the
     /// queue.
-    pub fn requeued(customer: &str, agent: &str) -> String {
+    pub fn requeued(customer: &str, agent: &str, request: impl Display) -> String {
         format!(
-            "Cliente {customer} vuelve a la fila de espera: el ejecutivo {agent} se desconectó."
+            "Cliente {customer} vuelve a la fila de espera (solicitud {request}): el ejecutivo {agent} se desconectó."
         )
     }
 

@@ -1303,7 +1303,6 @@ fn without_waiting_lines<'a>(
     }
 }
 
-/// The last lines of a requeued customer's chat with their previous executive.
 /// The request as `agent`, who had the customer before, left it: subject, state and
 /// their last notes in its history.
 fn left_by(agent: &str, request: &Request, out: &mut Effects) {
@@ -1330,6 +1329,7 @@ fn left_by(agent: &str, request: &Request, out: &mut Effects) {
     }
 }
 
+/// The last lines of a requeued customer's chat with their previous executive.
 fn previous_chat(agent: &str, lines: &[TranscriptLine], out: &mut Effects) {
     const SHOWN: usize = 30;
     // Nothing was said: no header over nothing.

@@ -1257,7 +1257,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::Boleta,
                 format!(
-                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|\b(cobr\w*|cargaron|descontaron)\b( \w+){{0,5}} (de mas|extra)\b|\b(cuenta|boleta)\b( \w+){{0,6}} (lucas|pesos|mil)( \w+)? (de mas|extra)\b"
+                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|\b(cobr\w*|cargaron|descontaron|pague)\b( \w+){{0,5}} (de mas|extra)\b|\b(cuenta|boleta)\b( \w+){{0,6}} (lucas|pesos|mil)( \w+)? (de mas|extra)\b"
                 ),
             ),
             (

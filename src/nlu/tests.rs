@@ -551,6 +551,7 @@ fn complaint_topics_by_rule() {
         ("cuanto cuesta un cargador extra", None),
         ("quiero pagar un canal adicional", None),
         ("como pago la cuenta de mas meses", None),
+        ("pagué 4 lucas de más", Some(Topic::Boleta)),
         ("quiero hablar con un ejecutivo", None),
         ("hola", None),
     ];

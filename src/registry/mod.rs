@@ -406,15 +406,22 @@ impl RegistryError {
     /// Whether the database failed the operation (an error of the store, not of what was
     /// asked: a missing request, a customer registered twice, a bad state).
     pub fn is_failure(&self) -> bool {
-        !matches!(
-            self,
+        // Every variant named: a new one must be placed on one side.
+        match self {
+            RegistryError::Sqlite(_)
+            | RegistryError::Postgres(_)
+            | RegistryError::Database(_)
+            | RegistryError::Open { .. }
+            | RegistryError::Timeout(_)
+            | RegistryError::Unavailable
+            | RegistryError::FileGone(_) => true,
             RegistryError::NotFound(_)
-                | RegistryError::BadState(_)
-                | RegistryError::CustomerExists(_)
-                | RegistryError::UnknownCustomer(_)
-                | RegistryError::TooManyLoadCustomers(_)
-                | RegistryError::Unsupported(_)
-        )
+            | RegistryError::BadState(_)
+            | RegistryError::CustomerExists(_)
+            | RegistryError::UnknownCustomer(_)
+            | RegistryError::TooManyLoadCustomers(_)
+            | RegistryError::Unsupported(_) => false,
+        }
     }
 
     /// Whether the store was merely slow or absent (worth an apology and a later retry),

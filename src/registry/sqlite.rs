@@ -309,7 +309,10 @@ fn check_integrity(conn: &Connection, path: &Path) -> Result<(), RegistryError> 
 fn not_writable(err: RegistryError, path: &Path) -> RegistryError {
     match &err {
         RegistryError::Sqlite(rusqlite::Error::SqliteFailure(failure, _))
-            if failure.code == rusqlite::ErrorCode::ReadOnly =>
+            if matches!(
+                failure.extended_code,
+                rusqlite::ffi::SQLITE_READONLY | rusqlite::ffi::SQLITE_READONLY_DIRECTORY
+            ) =>
         {
             let dir = path
                 .parent()
@@ -319,7 +322,7 @@ fn not_writable(err: RegistryError, path: &Path) -> RegistryError {
                 path: path.to_path_buf(),
                 reason: format!(
                     "this user cannot write the file or its directory {} (SQLite keeps its \
-                     journal files beside the database)",
+                     journal files beside the database): {err}",
                     dir.display()
                 ),
             }
@@ -370,7 +373,8 @@ impl SqliteStore {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
         schema::configure(&conn)?;
-        let found = schema::version(&conn)?;
+        // Reading a WAL database still creates its shared-memory file beside it.
+        let found = schema::version(&conn).map_err(|err| not_writable(err, path))?;
         if found != schema::LATEST {
             let reason = if found == 0 {
                 "not a reclamos database (no schema)".to_string()
@@ -1803,6 +1807,9 @@ mod tests {
         );
         let busy = not_writable(failure(rusqlite::ffi::SQLITE_BUSY), path);
         assert!(matches!(busy, RegistryError::Sqlite(_)), "{busy}");
+        // Another read-only reason (the file moved) is not a permissions problem.
+        let moved = not_writable(failure(rusqlite::ffi::SQLITE_READONLY_DBMOVED), path);
+        assert!(matches!(moved, RegistryError::Sqlite(_)), "{moved}");
     }
 
     #[tokio::test]

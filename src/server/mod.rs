@@ -230,16 +230,28 @@ impl Server {
             .await
             .with_context(|| format!("listening for customers on {}", config.customer_addr))?;
         let customer_addr = customers.local_addr()?;
-        let agents = listen(&config.agent_addr).await.with_context(|| {
-            let shared = config.agent_addr == config.customer_addr
-                || config.agent_addr == customer_addr.to_string();
-            let hint = if shared {
-                " (the customers' address too: --agent-port must differ from --port)"
-            } else {
-                ""
-            };
-            format!("listening for executives on {}{hint}", config.agent_addr)
-        })?;
+        let agents = match listen(&config.agent_addr).await {
+            Ok(agents) => agents,
+            Err(err) => {
+                // The same port as the customers' (on any of its spellings: "0.0.0.0",
+                // "localhost"): said as such.
+                let same_port = err.kind() == std::io::ErrorKind::AddrInUse
+                    && config
+                        .agent_addr
+                        .rsplit_once(':')
+                        .and_then(|(_, port)| port.parse::<u16>().ok())
+                        == Some(customer_addr.port());
+                let hint = if same_port {
+                    " (the customers' port too: --agent-port must differ from --port)"
+                } else {
+                    ""
+                };
+                return Err(anyhow::Error::new(err).context(format!(
+                    "listening for executives on {}{hint}",
+                    config.agent_addr
+                )));
+            }
+        };
         let agent_addr = agents.local_addr()?;
         let shutdown = CancellationToken::new();
         let metrics = Arc::new(Metrics::default());
@@ -602,6 +614,14 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The log names each kind of refusal as the refusal itself does.
+    #[test]
+    fn the_held_back_refusals_are_named_as_the_refusals_are() {
+        for denied in [admission::Denied::Busy, admission::Denied::AddressFull] {
+            assert_eq!(admission::CAUSES[denied.kind()], denied.to_string());
+        }
+    }
 
     /// Every connection's task holds `admit`'s future for as long as the connection lives.
     /// The futures of the rare paths (the PROXY header, the TLS handshake, a refusal) made

@@ -332,7 +332,6 @@ pub fn into_closed_pipe(command: &mut std::process::Command) -> (std::process::E
     )
 }
 
-/// Extracts the request number from "Sistema: Nuevo cliente: X (RUT ...), solicitud N."
 /// The request number in the bot's "Listo: sus servicios fueron reiniciados" among `lines`.
 pub fn restarted_request<S: AsRef<str> + std::fmt::Debug>(lines: &[S]) -> u64 {
     lines
@@ -345,6 +344,7 @@ pub fn restarted_request<S: AsRef<str> + std::fmt::Debug>(lines: &[S]) -> u64 {
         .unwrap_or_else(|| panic!("no restart in {lines:#?}"))
 }
 
+/// Extracts the request number from "Sistema: Nuevo cliente: X (RUT ...), solicitud N."
 pub fn request_of(assigned: &str) -> u64 {
     assert!(
         assigned.starts_with(reclamos::protocol::agent::NEW_CUSTOMER_START),
