@@ -1832,6 +1832,18 @@ impl Desk {
         desk.step(Input::Hub(HubResult::Joined(Ok(0))));
         desk
     }
+
+    /// The hub hands the executive `chat` (a first hand-off, nothing written while
+    /// waiting), and the customer has no other requests.
+    fn assigned(&mut self, chat: ChatInfo) {
+        self.step(Input::Event(AgentEvent::Assigned {
+            chat,
+            backlog: WaitingLines::default(),
+            reason: Reason::default(),
+            previous_agent: None,
+        }));
+        self.step(Input::Stored(StoreResult::Requests(Ok(Vec::new()))));
+    }
 }
 
 fn chat(session: u64, name: &str, request: u64) -> ChatInfo {
@@ -2189,13 +2201,7 @@ fn a_previous_chat_is_shown_only_when_something_was_said() {
 #[test]
 fn the_chat_list_names_the_request_the_commands_act_on() {
     let mut desk = Desk::logged_in();
-    desk.step(Input::Event(AgentEvent::Assigned {
-        chat: chat(10, "Jorge Sandoval", 9),
-        backlog: WaitingLines::default(),
-        reason: Reason::default(),
-        previous_agent: None,
-    }));
-    desk.step(Input::Stored(StoreResult::Requests(Ok(Vec::new()))));
+    desk.assigned(chat(10, "Jorge Sandoval", 9));
     desk.line(":open 5");
     assert_eq!(desk.out.0, [Effect::Store(StoreOp::Request(5))]);
     let mut boleta = request(5, "Boleta", RequestState::Abierto);
@@ -2214,13 +2220,7 @@ fn the_chat_list_names_the_request_the_commands_act_on() {
 #[test]
 fn closing_after_open_tells_the_chats_own_request() {
     let mut desk = Desk::logged_in();
-    desk.step(Input::Event(AgentEvent::Assigned {
-        chat: chat(10, "Jorge Sandoval", 9),
-        backlog: WaitingLines::default(),
-        reason: Reason::default(),
-        previous_agent: None,
-    }));
-    desk.step(Input::Stored(StoreResult::Requests(Ok(Vec::new()))));
+    desk.assigned(chat(10, "Jorge Sandoval", 9));
     desk.line(":open 5");
     let mut old = request(5, "Portabilidad", RequestState::Cerrado);
     old.rut = jorge_rut();
@@ -2438,13 +2438,7 @@ fn executive_commands_and_store_failures() {
 #[test]
 fn quitting_with_customers_in_course_asks_first() {
     let mut desk = Desk::logged_in();
-    desk.step(Input::Event(AgentEvent::Assigned {
-        chat: chat(10, "Jorge Sandoval", 9),
-        backlog: WaitingLines::default(),
-        reason: Reason::default(),
-        previous_agent: None,
-    }));
-    desk.step(Input::Stored(StoreResult::Requests(Ok(vec![]))));
+    desk.assigned(chat(10, "Jorge Sandoval", 9));
     desk.line(":quit");
     assert_eq!(desk.lines(), [to_agent::quit_with_chats(1)]);
     assert!(!desk.out.closes());
@@ -2453,13 +2447,7 @@ fn quitting_with_customers_in_course_asks_first() {
     desk.line(":quit");
     assert_eq!(desk.lines(), [to_agent::quit_with_chats(1)]);
     // A customer assigned between the two: said too, before leaving.
-    desk.step(Input::Event(AgentEvent::Assigned {
-        chat: chat(11, "Ana Soto", 12),
-        backlog: WaitingLines::default(),
-        reason: Reason::default(),
-        previous_agent: None,
-    }));
-    desk.step(Input::Stored(StoreResult::Requests(Ok(vec![]))));
+    desk.assigned(chat(11, "Ana Soto", 12));
     desk.line(":quit");
     assert_eq!(desk.lines(), [to_agent::quit_with_chats(2)]);
     assert!(!desk.out.closes());
@@ -2470,26 +2458,14 @@ fn quitting_with_customers_in_course_asks_first() {
     // One who takes the place of a chat that ended meanwhile is said too (a re-test: the
     // count stayed 1, and the second :quit requeued her unannounced).
     let mut desk = Desk::logged_in();
-    desk.step(Input::Event(AgentEvent::Assigned {
-        chat: chat(10, "Jorge Sandoval", 9),
-        backlog: WaitingLines::default(),
-        reason: Reason::default(),
-        previous_agent: None,
-    }));
-    desk.step(Input::Stored(StoreResult::Requests(Ok(vec![]))));
+    desk.assigned(chat(10, "Jorge Sandoval", 9));
     desk.line(":quit");
     assert_eq!(desk.lines(), [to_agent::quit_with_chats(1)]);
     desk.step(Input::Event(AgentEvent::CustomerLeft {
         chat: chat(10, "Jorge Sandoval", 9),
         disconnected: false,
     }));
-    desk.step(Input::Event(AgentEvent::Assigned {
-        chat: chat(11, "Ana Soto", 12),
-        backlog: WaitingLines::default(),
-        reason: Reason::default(),
-        previous_agent: None,
-    }));
-    desk.step(Input::Stored(StoreResult::Requests(Ok(vec![]))));
+    desk.assigned(chat(11, "Ana Soto", 12));
     desk.line(":quit");
     assert_eq!(desk.lines(), [to_agent::quit_with_chats(1)]);
     assert!(!desk.out.closes());
