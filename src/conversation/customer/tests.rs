@@ -712,6 +712,8 @@ fn an_unsure_goodbye_is_confirmed_before_closing() {
             &mut out,
         );
         let asked = out.lines().any(|l| l == say::CONFIRM_EXIT);
+        // Asked about, the message is kept for `nlu review` (a re-test missed it there).
+        assert_eq!(kept(&out).len(), usize::from(asked));
         (conv, asked)
     };
     let (conv, asked) = say_bye(0.95);
@@ -893,6 +895,37 @@ fn a_wish_for_a_person_at_the_confirmation_keeps_the_complaint() {
     assert_eq!(
         history,
         history::contact_asked(Some("me cobraron dos veces"))
+    );
+
+    // A complaint of its own in the answer goes along (a re-test lost it).
+    let mut conv = logged_in();
+    conv.phase = Phase::Confirm {
+        plan: Plan::Contact(Topic::ReinicioFallido),
+        words: "no funciona, sigue igual".to_string(),
+    };
+    let mut out = Effects::new();
+    say_line(
+        conv,
+        "y me cobraron dos veces la boleta",
+        Some(predicted(
+            Intent::ContactarEjecutivo,
+            0.95,
+            Decision::Intent(Intent::ContactarEjecutivo),
+        )),
+        &mut out,
+    );
+    let history = out.0.iter().find_map(|e| match e {
+        Effect::Store(StoreOp::CreateRequest { history, .. }) => Some(history.to_string()),
+        _ => None,
+    });
+    assert_eq!(
+        history.as_deref(),
+        Some(
+            history::contact_asked(Some(
+                "no funciona, sigue igual / y me cobraron dos veces la boleta"
+            ))
+            .as_ref()
+        )
     );
 }
 
