@@ -91,6 +91,9 @@ pub mod customer {
     pub const EMPTY_AT_MENU: &str = bot!("No recibí ningún mensaje. Escriba el número de una opción (1 a 4) o cuénteme qué necesita.");
     /// Free text the classifier could not place.
     pub const NOT_UNDERSTOOD: &str = bot!("No entendí su mensaje. Puede escribir el número de una opción o contarme con sus palabras qué necesita.");
+    /// A second message in a row the bot does not understand: an executive is offered.
+    pub const NOT_UNDERSTOOD_AGAIN: &str =
+        bot!("Sigo sin entender su mensaje. ¿Quiere que lo comunique con un ejecutivo? (sí/no)");
     /// Marker: the start of a clarification question.
     pub const CLARIFY_START: &str = bot!("No estoy seguro de haber entendido");
     /// Marker: the start of the answer to an empty line in a clarification.

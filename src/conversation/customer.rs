@@ -235,6 +235,8 @@ struct Session {
     lines: u32,
     /// What the customer wrote that the bot did not act on (see [`Earlier`]).
     earlier: Option<Earlier>,
+    /// The line (in [`Session::lines`]) the bot last answered "No entendí".
+    not_understood_at: Option<u32>,
 }
 
 /// Words the bot did not act on: a message it did not understand, or a complaint whose
@@ -869,6 +871,23 @@ impl Session {
         // (a black-box test got "No entendí" for each).
         if let Some(topic) = nlu::complaint_topic(text).filter(|t| t.stands_alone()) {
             return confirm(Plan::Contact(topic), text, out);
+        }
+        // Twice in a row: a person may understand what the bot cannot (a re-test was told
+        // "No entendí" four times and never offered one). The executive gets both lines.
+        let again = self
+            .not_understood_at
+            .is_some_and(|at| at.wrapping_add(1) == self.lines);
+        self.not_understood_at = Some(self.lines);
+        if again {
+            let words = match self.take_earlier() {
+                Some(earlier) => format!("{} / {text}", earlier.words),
+                None => text.to_string(),
+            };
+            out.send(say::NOT_UNDERSTOOD_AGAIN);
+            return Phase::Confirm {
+                plan: Plan::Agent,
+                words,
+            };
         }
         // Kept for an executive asked for next.
         self.remember_earlier(text, None);

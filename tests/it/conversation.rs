@@ -708,6 +708,29 @@ fn a_matter_only_a_person_handles_is_offered_an_executive() {
     assert_eq!(bot.lines(), with_menu(&[to_customer::NOT_UNDERSTOOD]));
 }
 
+/// Two messages in a row the bot cannot place: the second is offered an executive, who
+/// gets both (a re-test was told "No entendí" four times and never offered one).
+#[test]
+fn a_second_message_not_understood_offers_an_executive() {
+    let mut bot = Bot::logged_in();
+    bot.classified("la weá del coso no prende", Decision::Fallback);
+    bot.stored(StoreResult::Requests(Ok(vec![])));
+    assert_eq!(bot.lines(), with_menu(&[to_customer::NOT_UNDERSTOOD]));
+    bot.classified("el coso ese que me dejaron", Decision::Fallback);
+    bot.stored(StoreResult::Requests(Ok(vec![])));
+    assert_eq!(bot.lines(), [to_customer::NOT_UNDERSTOOD_AGAIN]);
+    bot.line("sí");
+    match &bot.out.0[..] {
+        [Effect::Store(StoreOp::CreateRequest { history, .. })] => assert_eq!(
+            history.as_ref(),
+            history::contact_asked(Some(
+                "la weá del coso no prende / el coso ese que me dejaron"
+            ))
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
 /// The words the bot did not act on go to the executive asked for on the very next line:
 /// a message it did not understand, then "3"; a complaint whose executive was turned down,
 /// then a wish for a person (a black-box test's executive read only "eligió la opción 3
