@@ -69,7 +69,7 @@ pub enum CommandError {
 
 /// The most characters a request's subject set with `:subject` has: it heads the request in
 /// every list, and the customer and the console read it whole.
-pub(crate) const MAX_SUBJECT_CHARS: usize = 120;
+pub const MAX_SUBJECT_CHARS: usize = 120;
 
 impl AgentCommand {
     /// Parses a line that starts with `:`. The line is sanitised first, so a command and

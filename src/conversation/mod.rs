@@ -20,6 +20,7 @@ use std::time::Duration;
 
 pub use agent::{
     validate_name, AgentCommand, AgentConversation, CommandError, NameError, MAX_NAME_CHARS,
+    MAX_SUBJECT_CHARS,
 };
 pub use customer::{CustomerConversation, Idle, MAX_CUSTOMER_NAME_CHARS, MAX_RESTARTS};
 
