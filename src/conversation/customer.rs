@@ -2780,7 +2780,6 @@ fn wants_older(text: &str) -> bool {
     (older && words.len() <= 4) || more
 }
 
-/// "salir" and friends before logging in.
 /// "nada más", "no necesito nada", "eso es todo": nothing else is wanted.
 fn nothing_more(text: &str) -> bool {
     let normalized = nlu::text::normalize(text);
@@ -2795,6 +2794,7 @@ fn nothing_more(text: &str) -> bool {
     .any(|phrase| normalized.contains(phrase))
 }
 
+/// "salir" and friends before logging in.
 fn wants_out(text: &str) -> bool {
     matches!(
         text.to_lowercase().as_str(),
