@@ -1166,10 +1166,21 @@ impl Topic {
     /// [`Topic::ReinicioFallido`] (it needs a restart before) nor [`Topic::CambioPlan`]
     /// (price questions name plans).
     pub fn stands_alone(self) -> bool {
-        !matches!(
-            self,
-            Topic::MalaCalidad | Topic::ReinicioFallido | Topic::CambioPlan
-        )
+        // Every topic named: a new one must be placed on one side.
+        match self {
+            Topic::MalaCalidad | Topic::ReinicioFallido | Topic::CambioPlan => false,
+            Topic::CobroDuplicado
+            | Topic::CargoDesconocido
+            | Topic::Deuda
+            | Topic::Boleta
+            | Topic::Baja
+            | Topic::Portabilidad
+            | Topic::Traslado
+            | Topic::VisitaTecnica
+            | Topic::Urgencia
+            | Topic::BloqueoLinea
+            | Topic::ClaveWifi => true,
+        }
     }
 
     /// Parses a topic name.
