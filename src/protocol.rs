@@ -854,6 +854,17 @@ pub mod agent {
         format!("{SYSTEM}El ejecutivo {agent} dejó la solicitud {request} con el asunto «{subject}» ({state}){tail}")
     }
 
+    /// After [`passed_on`]: another of the customer's requests the previous executive wrote
+    /// in during the chat; their entries follow.
+    pub fn also_noted(
+        agent: &str,
+        request: impl Display,
+        subject: &str,
+        state: impl Display,
+    ) -> String {
+        format!("{SYSTEM}El ejecutivo {agent} también anotó la solicitud {request} «{subject}» ({state}):")
+    }
+
     /// Before the transcript of a requeued customer's chat with their previous executive.
     pub fn previous_chat(agent: &str, lines: usize) -> String {
         format!(

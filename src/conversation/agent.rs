@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use super::events::{
@@ -799,7 +800,7 @@ impl Desk {
                     // alone did not tell them).
                     let this = requests.iter().find(|r| r.id == chat.request);
                     if let (Some(previous), Some(request)) = (&previous_agent, this) {
-                        left_by(previous, request, out);
+                        left_by(previous, request, &requests, out);
                     }
                 }
                 if let Some(previous_agent) = previous_agent {
@@ -1305,14 +1306,10 @@ fn without_waiting_lines<'a>(
 
 /// The request as `agent`, who had the customer before, left it: subject, state and
 /// their last notes in its history.
-fn left_by(agent: &str, request: &Request, out: &mut Effects) {
-    const SHOWN: usize = 10;
-    let notes: Vec<&HistoryEntry> = request
-        .history
-        .iter()
-        .filter(|e| e.author == agent && !history::is_agent_took(&e.text))
-        .collect();
-    let shown = &notes[notes.len().saturating_sub(SHOWN)..];
+/// Also what they wrote, since the chat's request was created, in the customer's other
+/// requests (one opened with `:open`; a re-test's second executive saw nothing of it).
+fn left_by(agent: &str, request: &Request, requests: &[Request], out: &mut Effects) {
+    let shown = notes_by(agent, request, request.created_at);
     out.send(say::passed_on(
         agent,
         request.id,
@@ -1320,7 +1317,38 @@ fn left_by(agent: &str, request: &Request, out: &mut Effects) {
         request.state,
         shown.len(),
     ));
-    for note in shown {
+    send_notes(&shown, out);
+    for other in requests.iter().filter(|r| r.id != request.id) {
+        let notes = notes_by(agent, other, request.created_at);
+        if !notes.is_empty() {
+            out.send(say::also_noted(
+                agent,
+                other.id,
+                &other.subject,
+                other.state,
+            ));
+            send_notes(&notes, out);
+        }
+    }
+}
+
+/// The last 10 entries `agent` wrote in `request`'s history since `since` (not the "took it"
+/// entry).
+fn notes_by<'r>(agent: &str, request: &'r Request, since: DateTime<Utc>) -> Vec<&'r HistoryEntry> {
+    const SHOWN: usize = 10;
+    let mut notes: Vec<&HistoryEntry> = request
+        .history
+        .iter()
+        .filter(|e| e.author == agent && e.at >= since && !history::is_agent_took(&e.text))
+        .collect();
+    let from = notes.len().saturating_sub(SHOWN);
+    notes.drain(..from);
+    notes
+}
+
+/// History entries, one line each.
+fn send_notes(notes: &[&HistoryEntry], out: &mut Effects) {
+    for note in notes {
         out.send(say::transcript_line(
             note.at.format("%H:%M"),
             &note.author,

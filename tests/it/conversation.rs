@@ -2218,6 +2218,58 @@ fn a_previous_chat_is_shown_only_when_something_was_said() {
     }
 }
 
+/// A requeued customer comes with what the previous executive wrote since the chat's
+/// request was created: in that request, and in another they opened with `:open` (a
+/// re-test's second executive saw nothing of the latter); older notes are not repeated.
+#[test]
+fn the_next_executive_reads_what_the_previous_one_noted() {
+    let mut desk = Desk::logged_in();
+    desk.step(Input::Event(AgentEvent::Assigned {
+        chat: chat(10, "Jorge Sandoval", 9),
+        backlog: WaitingLines::default(),
+        reason: Reason::default(),
+        previous_agent: Some("Fito".into()),
+    }));
+    let note = |at: chrono::DateTime<Utc>, text: &str| HistoryEntry {
+        at,
+        author: "Fito".into(),
+        text: text.into(),
+    };
+    let mut own = request(9, "Cobro duplicado", RequestState::Abierto);
+    let after = own.created_at + chrono::Duration::minutes(1);
+    own.history.push(note(after, "pide la devolución"));
+    let mut plan = request(5, "Cambio de Plan", RequestState::Abierto);
+    plan.history.push(note(
+        own.created_at - chrono::Duration::days(30),
+        "nota de otro mes",
+    ));
+    plan.history.push(note(after, "el cambio sigue pendiente"));
+    desk.step(Input::Stored(StoreResult::Requests(Ok(vec![own, plan]))));
+    let lines = desk.lines();
+    let at = |line: &str| {
+        lines
+            .iter()
+            .position(|l| *l == line)
+            .unwrap_or_else(|| panic!("{line:?} not in {lines:#?}"))
+    };
+    let own_header = at(&to_agent::passed_on(
+        "Fito",
+        9,
+        "Cobro duplicado",
+        RequestState::Abierto,
+        1,
+    ));
+    assert!(lines[own_header + 1].ends_with("Fito: pide la devolución"));
+    let other = at(&to_agent::also_noted(
+        "Fito",
+        5,
+        "Cambio de Plan",
+        RequestState::Abierto,
+    ));
+    assert!(lines[other + 1].ends_with("Fito: el cambio sigue pendiente"));
+    assert!(!lines.iter().any(|l| l.contains("nota de otro mes")));
+}
+
 /// `:chats` names the request the commands act on, the one `:open` chose, as the other
 /// lines about the chat do (a black-box test saw `:chats` name the hand-off's request
 /// while "sigue en :chats" named the opened one).
