@@ -197,21 +197,22 @@ const OFFERED: &[&str] = &["reinicio", "reiniciar", "reset", "resetear", "salir"
 /// "reinicio no, gracias", "una persona no". At most three words before the "no" (past
 /// courtesy words after it), one of them a person or something the bot offers; "la tele
 /// no" is a service that does not work, not a refusal.
-pub(super) fn turned_down_after(toks: &[&str]) -> bool {
+pub(super) fn turned_down_after<T: AsRef<str>>(toks: &[T]) -> bool {
     let end = toks.len()
         - toks
             .iter()
             .rev()
-            .take_while(|t| matches!(**t, "gracias" | "po" | "porfa" | "mejor"))
+            .take_while(|t| matches!(t.as_ref(), "gracias" | "po" | "porfa" | "mejor"))
             .count();
     let Some((last, before)) = toks[..end].split_last() else {
         return false;
     };
-    *last == "no"
+    last.as_ref() == "no"
         && (1..=3).contains(&before.len())
-        && before
-            .iter()
-            .any(|t| PERSON_WORDS.contains(t) || OFFERED.contains(t))
+        && before.iter().any(|t| {
+            let t = t.as_ref();
+            PERSON_WORDS.contains(&t) || OFFERED.contains(&t)
+        })
 }
 
 /// Beginnings of the verbs that ask to be put through ("hablar", "comuníqueme", "páseme",

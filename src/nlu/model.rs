@@ -529,6 +529,13 @@ struct Token<'a> {
     stem: Cow<'a, str>,
 }
 
+impl AsRef<str> for Token<'_> {
+    /// The normalised surface form.
+    fn as_ref(&self) -> &str {
+        self.raw
+    }
+}
+
 /// A clause of the message.
 #[derive(Clone)]
 struct Clause<'a> {
@@ -730,8 +737,7 @@ impl YamlClassifier {
         }
         clauses.retain(|c| !c.tokens.is_empty());
         for clause in &mut clauses {
-            let raw: Vec<&str> = clause.tokens.iter().map(|t| t.raw).collect();
-            clause.negated = entities::turned_down_after(&raw)
+            clause.negated = entities::turned_down_after(&clause.tokens)
                 || clause.tokens.iter().enumerate().any(|(j, t)| {
                     NEGATORS.contains(&t.raw)
                         && negation_reach(&clause.tokens[j + 1..]).iter().any(|n| {
