@@ -1118,7 +1118,7 @@ pub enum Topic {
     Urgencia,
     /// A lost or stolen phone: the line to block.
     BloqueoLinea,
-    /// A new WiFi key (forgotten, or someone else uses the network).
+    /// The WiFi key: forgotten, to change, someone else using the network.
     ClaveWifi,
 }
 
