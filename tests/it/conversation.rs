@@ -1299,21 +1299,27 @@ fn a_login_that_takes_a_session_over_says_what_it_kept() {
             assert_eq!(bot.lines().last(), Some(&to_customer::ASK_SERIAL));
         }
     }
+    // Jorge logs in again and takes over the place his other session kept in the queue
+    // (`served`: an executive took its request before).
+    let took_place = |served: bool| {
+        let mut bot = Bot::new();
+        bot.line("12.345.678-5");
+        bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
+        bot.hub(HubResult::LoggedIn(Ok(Some(Takeover {
+            queued: Some(KeptPlace {
+                request: 9,
+                position: 1,
+                backlog_lines: 0,
+                backlog_bytes: 0,
+                served,
+            }),
+            ended_chat: None,
+            resumed_chat: None,
+        }))));
+        bot
+    };
     // A kept place goes on waiting: the executive's hand-off reaches the new session.
-    let mut bot = Bot::new();
-    bot.line("12.345.678-5");
-    bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
-    bot.hub(HubResult::LoggedIn(Ok(Some(Takeover {
-        queued: Some(KeptPlace {
-            request: 9,
-            position: 1,
-            backlog_lines: 0,
-            backlog_bytes: 0,
-            served: false,
-        }),
-        ended_chat: None,
-        resumed_chat: None,
-    }))));
+    let mut bot = took_place(false);
     bot.step(Input::Event(CustomerEvent::Assigned {
         agent: "Ana".into(),
     }));
@@ -1321,20 +1327,7 @@ fn a_login_that_takes_a_session_over_says_what_it_kept() {
 
     // A kept place of a request an executive already took (the customer was put back in
     // the queue when they left) stays served: leaving the queue keeps it open.
-    let mut bot = Bot::new();
-    bot.line("12.345.678-5");
-    bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
-    bot.hub(HubResult::LoggedIn(Ok(Some(Takeover {
-        queued: Some(KeptPlace {
-            request: 9,
-            position: 1,
-            backlog_lines: 0,
-            backlog_bytes: 0,
-            served: true,
-        }),
-        ended_chat: None,
-        resumed_chat: None,
-    }))));
+    let mut bot = took_place(true);
     bot.step(Input::Disconnected);
     assert!(!sets_state(&bot.out), "{:?}", bot.out.0);
 }
