@@ -843,6 +843,9 @@ impl Session {
         ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
+        // A matter only a person handles ("me robaron el celular", "se me olvidó la clave
+        // del wifi", "diez lucas extra en la cuenta").
+        let matter = nlu::complaint_topic(text).filter(|t| t.stands_alone());
         if let Ok(requests) = found {
             let subjects: Vec<&str> = requests.iter().map(|r| r.subject.as_str()).collect();
             // No list was shown: a number in the message is no position in it.
@@ -852,8 +855,7 @@ impl Session {
                 // that gave the old one; nor is a report of a matter only a person handles
                 // ("me robaron el celu" again, a re-test's customer was shown the closed
                 // request of the first time instead of an executive).
-                let reports = !asks_something(text)
-                    && nlu::complaint_topic(text).is_some_and(|t| t.stands_alone());
+                let reports = matter.is_some() && !asks_something(text);
                 let wanted = request.filter(|r| {
                     r.state == RequestState::Abierto || !(nlu::asks_for_new(text) || reports)
                 });
@@ -866,10 +868,9 @@ impl Session {
         if let Some(message) = unplaced {
             out.record(StoreOp::KeepInboxMessage(message));
         }
-        // Still a matter only a person handles ("me robaron el celular", "se me olvidó la
-        // clave del wifi", "diez lucas extra en la cuenta"): an executive is offered for it
-        // (a black-box test got "No entendí" for each).
-        if let Some(topic) = nlu::complaint_topic(text).filter(|t| t.stands_alone()) {
+        // Still a matter only a person handles: an executive is offered for it (a black-box
+        // test got "No entendí" for each).
+        if let Some(topic) = matter {
             return confirm(Plan::Contact(topic), text, out);
         }
         // Twice in a row: a person may understand what the bot cannot (a re-test was told
@@ -2728,33 +2729,36 @@ const DROP_PHRASES: &[&str] = &[
 /// Whether a line asks something rather than tells it ("¿cuál es mi clave wifi?", "qué
 /// pasó con lo del chip"): a question mark, or a question word first.
 fn asks_something(text: &str) -> bool {
+    is_question(
+        text,
+        &[
+            "cual ", "que ", "como ", "cuando ", "donde ", "en que ", "cuanto ",
+        ],
+    )
+}
+
+/// A question mark, or one of `starts` (normalised) first.
+fn is_question(text: &str, starts: &[&str]) -> bool {
     if text.contains(['?', '¿']) {
         return true;
     }
     let normalized = nlu::text::normalize(text);
-    [
-        "cual ", "que ", "como ", "cuando ", "donde ", "en que ", "cuanto ",
-    ]
-    .iter()
-    .any(|start| normalized.starts_with(start))
+    starts.iter().any(|start| normalized.starts_with(start))
 }
 
 /// Whether a line typed in the queue asks something ("¿cuánto falta?", "cuanto falta",
 /// "hay alguien"): a question mark, or the way such questions start.
 fn asks_about_the_wait(text: &str) -> bool {
-    if text.contains(['?', '¿']) {
-        return true;
-    }
-    let normalized = nlu::text::normalize(text);
-    [
-        "cuanto ",
-        "cuando ",
-        "hay alguien",
-        "falta mucho",
-        "sigo en la fila",
-    ]
-    .iter()
-    .any(|start| normalized.starts_with(start))
+    is_question(
+        text,
+        &[
+            "cuanto ",
+            "cuando ",
+            "hay alguien",
+            "falta mucho",
+            "sigo en la fila",
+        ],
+    )
 }
 
 /// Whether a line at the serial-number prompt could be a serial number (else it is words
