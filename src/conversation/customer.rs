@@ -843,22 +843,15 @@ impl Session {
         ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
-        // A matter only a person handles ("me robaron el celular", "se me olvidó la clave
-        // del wifi", "diez lucas extra en la cuenta").
-        let matter = nlu::complaint_topic(text).filter(|t| t.stands_alone());
         if let Ok(requests) = found {
             let subjects: Vec<&str> = requests.iter().map(|r| r.subject.as_str()).collect();
             // No list was shown: a number in the message is no position in it.
             if let Some(index) = nlu::pick_by_description(text, &subjects, false) {
                 let request = requests.into_iter().nth(index);
                 // "quiero una nueva clave wifi" is not a question about the closed request
-                // that gave the old one; nor is a report of a matter only a person handles
-                // ("me robaron el celu" again, a re-test's customer was shown the closed
-                // request of the first time instead of an executive).
-                let reports = matter.is_some() && !asks_something(text);
-                let wanted = request.filter(|r| {
-                    r.state == RequestState::Abierto || !(nlu::asks_for_new(text) || reports)
-                });
+                // that gave the old one.
+                let wanted = request
+                    .filter(|r| r.state == RequestState::Abierto || !nlu::asks_for_new(text));
                 if let Some(request) = wanted {
                     return self.on_request(request.id, Ok(Some(request)), ctx, out);
                 }
@@ -867,11 +860,6 @@ impl Session {
         // Not understood after all: kept for review.
         if let Some(message) = unplaced {
             out.record(StoreOp::KeepInboxMessage(message));
-        }
-        // Still a matter only a person handles: an executive is offered for it (a black-box
-        // test got "No entendí" for each).
-        if let Some(topic) = matter {
-            return confirm(Plan::Contact(topic), text, out);
         }
         // Twice in a row: a person may understand what the bot cannot (a re-test was told
         // "No entendí" four times and never offered one). The executive gets both lines.
@@ -945,7 +933,12 @@ impl Session {
             // lucas de mas", read as a goodbye, missing from `nlu export`).
             (Intent::Salir, _) if confidence < EXIT_CONFIDENCE => {
                 keep_for_review(text, prediction, InboxOutcome::Clarify, out);
-                confirm(Plan::Exit, text, out)
+                // A matter only a person handles is offered one instead ("cuatro lucas de
+                // mas" was asked "¿Cierro el chat?").
+                match nlu::complaint_topic(text).filter(|t| t.stands_alone()) {
+                    Some(topic) => confirm(Plan::Contact(topic), text, out),
+                    None => confirm(Plan::Exit, text, out),
+                }
             }
             _ => self.choose(intent, Some(text), out),
         }
@@ -2726,39 +2719,21 @@ const DROP_PHRASES: &[&str] = &[
     "anular",
 ];
 
-/// Whether a line asks something rather than tells it ("¿cuál es mi clave wifi?", "qué
-/// pasó con lo del chip"): a question mark, or a question word first.
-fn asks_something(text: &str) -> bool {
-    is_question(
-        text,
-        &[
-            "cual ", "que ", "como ", "cuando ", "donde ", "en que ", "cuanto ",
-        ],
-    )
-}
-
-/// A question mark, or one of `starts` (normalised) first.
-fn is_question(text: &str, starts: &[&str]) -> bool {
+/// Whether a line typed in the queue asks something ("¿cuánto falta?", "cuanto falta",
+/// "hay alguien"): a question mark, or the way such questions start.
+fn asks_about_the_wait(text: &str) -> bool {
+    const STARTS: [&str; 5] = [
+        "cuanto ",
+        "cuando ",
+        "hay alguien",
+        "falta mucho",
+        "sigo en la fila",
+    ];
     if text.contains(['?', '¿']) {
         return true;
     }
     let normalized = nlu::text::normalize(text);
-    starts.iter().any(|start| normalized.starts_with(start))
-}
-
-/// Whether a line typed in the queue asks something ("¿cuánto falta?", "cuanto falta",
-/// "hay alguien"): a question mark, or the way such questions start.
-fn asks_about_the_wait(text: &str) -> bool {
-    is_question(
-        text,
-        &[
-            "cuanto ",
-            "cuando ",
-            "hay alguien",
-            "falta mucho",
-            "sigo en la fila",
-        ],
-    )
+    STARTS.iter().any(|start| normalized.starts_with(start))
 }
 
 /// Whether a line at the serial-number prompt could be a serial number (else it is words

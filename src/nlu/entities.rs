@@ -1236,7 +1236,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::Portabilidad,
-                r"\bport(abilidad|arme|arse|ar|o|ando)\b|llevarme (el|mi) (numero|fono)|cambiarme de (compania|empresa)|\bme cambio de (compania|empresa)".to_owned(),
+                r"\bport(abilidad|arme|arse|ar|o|ando)\b|llevarme (el|mi) (numero|fono)|\bcambi(ar|arme|arnos|o|amos)( \w+)? (de|a otra) (compania|empresa)\b|\b(me|nos) (voy|vamos|paso|pasamos|cambio)( a (ir|pasar|cambiar))? a (otra (compania|empresa)|la competencia)\b|\b(irme|irnos|pasarme|pasarnos) a (otra (compania|empresa)|la competencia)\b".to_owned(),
             ),
             (
                 Topic::Baja,
@@ -1269,7 +1269,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::Boleta,
                 format!(
-                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|\b(cobr\w*|cargaron|descontaron|pague)\b( \w+){{0,5}} (de mas|extra)\b|\b(cuenta|boleta)\b( \w+){{0,6}} (lucas|pesos|mil)( \w+)? (de mas|extra)\b"
+                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|\b(cobr\w*|cargaron|descontaron|pague)\b( \w+){{0,5}} (de mas|extra)\b|\b(cuenta|boleta)\b( \w+){{0,6}} (lucas|pesos|mil)( \w+)? (de mas|extra)\b|\b(lucas|luca|pesos|mil|\d{{3,}})( \w+)? de mas\b"
                 ),
             ),
             (
@@ -1293,6 +1293,26 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             })
             .collect()
     })
+}
+
+/// Words of a polite request put as a question ("¿me pueden bloquear el chip?").
+const POLITE_REQUEST: &[&str] = &["pueden", "puede", "podrian", "podria", "podrias"];
+
+/// Words that start a question for information ("cuál es la clave del wifi", "dónde pago
+/// la boleta").
+const INTERROGATIVES: &[&str] = &["cual", "cuales", "donde"];
+
+/// Whether the message asks for information rather than reporting a matter or asking for
+/// something to be done: a question ("¿la visita técnica tiene costo?", "cuál es la
+/// contraseña del wifi") that is no polite request ("¿me pueden bloquear la línea?").
+pub fn asks_for_information(input: &str) -> bool {
+    let norm = text::normalize(input);
+    let mut toks = words(&norm).peekable();
+    let first = toks.peek().copied();
+    if toks.any(|t| POLITE_REQUEST.contains(&t)) {
+        return false;
+    }
+    input.contains(['?', '¿']) || first.is_some_and(|t| INTERROGATIVES.contains(&t))
 }
 
 /// The topic of a complaint or account change named in the text ("me cobraron dos veces

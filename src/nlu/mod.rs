@@ -195,6 +195,24 @@ impl Prediction {
         self
     }
 
+    /// A message the classifier placed nowhere that names a matter only a person handles
+    /// ("me robaron el celular", "se me olvidó la clave del wifi") is a complaint:
+    /// `contactar_ejecutivo` with that topic.
+    pub(crate) fn matter_if_unplaced(
+        mut self,
+        matter: impl FnOnce() -> Option<Topic>,
+    ) -> Prediction {
+        if self.decision == Decision::Fallback {
+            if let Some(topic) = matter().filter(|t| t.stands_alone()) {
+                let contact = Intent::ContactarEjecutivo;
+                self.intent = contact;
+                self.decision = Decision::Intent(contact);
+                self.topic = Some(topic);
+            }
+        }
+        self
+    }
+
     /// Sets `topic` from `text` when the decision involves `contactar_ejecutivo` (an
     /// executive, or a clarification offering one); clears it otherwise.
     pub fn with_topic(mut self, text: &str) -> Prediction {

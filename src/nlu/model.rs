@@ -24,7 +24,7 @@ use rust_stemmers::{Algorithm, Stemmer};
 
 use super::data::{Thresholds, TrainingData};
 use super::text::{self, CLAUSE_BREAK};
-use super::{entities, Classifier, Decision, Intent, Prediction};
+use super::{entities, Classifier, Decision, Intent, Prediction, Topic};
 
 /// Classes of the model: the four options, then the fallback.
 const CLASSES: [Intent; 5] = [
@@ -172,6 +172,9 @@ const OBJECT_LINKS: [&str; 12] = [
 ];
 /// Words that start a new clause which overrides the previous ones.
 const CONTRAST_WORDS: [&str; 6] = ["pero", "sino", "solo", "solamente", "mejor", "ahora"];
+/// The intents file's lookup of other businesses' words (banks, shops, utilities...):
+/// complaints about them are out of scope.
+const OTHER_BUSINESSES: &str = "ajeno";
 
 /// Lengths of the character n-grams (the character channel).
 const CHAR_NGRAMS: std::ops::RangeInclusive<usize> = 2..=5;
@@ -554,6 +557,9 @@ pub struct YamlClassifier {
     regexes: Vec<(u64, Vec<regex::Regex>)>,
     /// Stem -> lookup feature hashes.
     lookups: StrMap<String, Vec<u64>>,
+    /// The words of the [`OTHER_BUSINESSES`] lookup, normalised (as typed, not stemmed:
+    /// "comida" and "como" share a stem).
+    other_businesses: std::collections::HashSet<String>,
     features: FeatureMap,
     /// Per-feature IDF times namespace weight.
     scale: Vec<f32>,
@@ -620,12 +626,20 @@ impl YamlClassifier {
                 }
             }
         }
+        let other_businesses = data
+            .lookups
+            .get(OTHER_BUSINESSES)
+            .into_iter()
+            .flatten()
+            .map(|v| text::normalize(v))
+            .collect();
         let mut model = YamlClassifier {
             lexicon,
             keywords,
             desire,
             regexes,
             lookups,
+            other_businesses,
             features: FeatureMap::default(),
             scale: Vec::new(),
             char_channel: Vec::new(),
@@ -1087,9 +1101,30 @@ impl YamlClassifier {
             let x = self.vectorize(raw);
             let logits = (!x.is_empty()).then(|| self.logits_of(&x));
             decide_logits(logits, thresholds, |top| self.other_request(clauses, top))
+                .matter_if_unplaced(|| self.reported_matter(text, clauses))
         })
         .about_earlier(text)
         .with_topic(text)
+    }
+
+    /// The matter only a person handles that the message reports (see
+    /// [`Prediction::matter_if_unplaced`]): not a question for information ("¿la visita
+    /// técnica tiene costo?"), not turned down ("no quiero dar de baja nada"), not about
+    /// another business (a word of the `ajeno` lookup: "el banco me cobró dos veces"),
+    /// except where the phone was lost ("en la micro").
+    fn reported_matter(&self, text: &str, clauses: &[Clause<'_>]) -> Option<Topic> {
+        let topic = entities::complaint_topic(text).filter(|t| t.stands_alone())?;
+        if topic != Topic::Deuda && entities::asks_for_information(text) {
+            return None;
+        }
+        if entities::declines(text) {
+            return None;
+        }
+        let names_other_business = clauses
+            .iter()
+            .flat_map(|c| &c.tokens)
+            .any(|t| self.other_businesses.contains(t.raw));
+        (topic == Topic::BloqueoLinea || !names_other_business).then_some(topic)
     }
 
     /// What [`classify_with`](Self::classify_with) needs of a message besides the
@@ -1099,17 +1134,20 @@ impl YamlClassifier {
         self.with_raw_features(text, |clauses, raw| {
             let x = self.vectorize(raw);
             let about_earlier = entities::asks_status_of_earlier(text);
+            let matter = self.reported_matter(text, clauses);
             if x.is_empty() {
                 return Scored {
                     logits: None,
                     others: [None; FALLBACK],
                     about_earlier,
+                    matter,
                 };
             }
             Scored {
                 logits: Some(self.logits_of(&x)),
                 others: std::array::from_fn(|c| self.other_request(clauses, CLASSES[c])),
                 about_earlier,
+                matter,
             }
         })
     }
@@ -1122,6 +1160,8 @@ pub(crate) struct Scored {
     others: [Option<Intent>; FALLBACK],
     /// Whether the message asks how an earlier request stands ([`Prediction::about_earlier`]).
     about_earlier: bool,
+    /// The matter only a person handles it reports ([`Prediction::matter_if_unplaced`]).
+    matter: Option<Topic>,
 }
 
 impl Scored {
@@ -1134,6 +1174,7 @@ impl Scored {
                 .position(|c| *c == top)
                 .and_then(|c| self.others[c])
         })
+        .matter_if_unplaced(|| self.matter)
         .about_earlier_if(|| self.about_earlier)
     }
 }

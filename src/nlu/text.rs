@@ -59,7 +59,8 @@ pub fn normalize(text: &str) -> String {
             run = 0;
             continue;
         }
-        if Some(mapped) == last {
+        // Digits are kept as typed: "4.000" is no "40".
+        if Some(mapped) == last && !mapped.is_ascii_digit() {
             run += 1;
             // Keep doubles ("ll", "rr", "cc"); drop the third and later repeats, and make
             // a run of three or more a single letter.
@@ -158,6 +159,8 @@ mod tests {
             ("se me cayó el wi-fi...", "se me cayo el wi fi"),
             ("  muchos    espacios\t", "muchos espacios"),
             ("n° 124.578", "n 124578"),
+            ("$4.000 de más", "4000 de mas"),
+            ("1000000", "1000000"),
             ("Ñuñoa", "nunoa"),
             ("", ""),
             ("?!", ""),

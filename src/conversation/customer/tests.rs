@@ -694,6 +694,33 @@ fn an_unsure_wish_for_an_executive_is_confirmed_before_the_queue() {
     assert!(matches!(accepted.phase, Phase::Pending(_)));
 }
 
+/// An unsure goodbye that names a matter only a person handles is offered an executive
+/// for it, not asked "¿Cierro el chat?" ("cuatro lucas de más" was read as a goodbye).
+#[test]
+fn an_unsure_goodbye_naming_a_matter_offers_an_executive() {
+    let mut out = Effects::new();
+    let conv = say_line(
+        logged_in(),
+        "cuatro lucas de mas",
+        Some(predicted(
+            Intent::Salir,
+            0.86,
+            Decision::Intent(Intent::Salir),
+        )),
+        &mut out,
+    );
+    let offer = say::confirm_contact(Topic::Boleta.label());
+    assert!(out.lines().any(|l| l == offer), "{:?}", out.0);
+    assert!(!out.lines().any(|l| l == say::CONFIRM_EXIT));
+    assert!(matches!(
+        conv.phase,
+        Phase::Confirm {
+            plan: Plan::Contact(Topic::Boleta),
+            ..
+        }
+    ));
+}
+
 /// A goodbye the classifier is not sure of is asked about: a black-box test's "cuatro lucas
 /// de más" (an overcharge) was "salir" with 0.86 and closed the conversation. A "no"
 /// keeps the words for an executive asked for next; a sure goodbye closes at once.
@@ -703,7 +730,7 @@ fn an_unsure_goodbye_is_confirmed_before_closing() {
         let mut out = Effects::new();
         let conv = say_line(
             logged_in(),
-            "cuatro lucas de mas",
+            "ya fue, me aburri",
             Some(predicted(
                 Intent::Salir,
                 confidence,
@@ -776,7 +803,7 @@ fn an_unsure_goodbye_is_confirmed_before_closing() {
         matches!(
             &contact.phase,
             Phase::Pending(Pending::Contact { reason })
-                if reason.words.as_deref().is_some_and(|w| w.contains("cuatro lucas de mas"))
+                if reason.words.as_deref().is_some_and(|w| w.contains("ya fue, me aburri"))
         ),
         "the words go to the executive: {:?}",
         contact.phase
