@@ -473,9 +473,9 @@ pub mod customer {
         format!("{LEFT_QUEUE_START} No pudimos cerrar su solicitud {request} por un problema técnico, así que queda abierta; puede volver a pedir un ejecutivo cuando quiera.")
     }
 
-    /// The customer ended the chat.
-    pub fn chat_left(agent: &str) -> String {
-        format!("{BOT}Terminó la conversación con el ejecutivo {agent}.")
+    /// The customer ended the chat about `request`.
+    pub fn chat_left(agent: &str, request: impl Display) -> String {
+        format!("{BOT}Terminó la conversación con el ejecutivo {agent}. Puede revisar su solicitud {request} con la opción 1.")
     }
 
     /// Marker: the start of [`queue_position`] (the position follows).
@@ -486,9 +486,14 @@ pub mod customer {
         format!("{QUEUE_POSITION_START}{position} en la fila.")
     }
 
-    /// An executive took the customer.
-    pub fn assigned(agent: &str) -> String {
-        format!("{ASSIGNED_START}{agent}. Escriba \"salir\" para terminar la conversación.")
+    /// Marker: the start of [`assigned`] for `agent`.
+    pub fn assigned_start(agent: &str) -> String {
+        format!("{ASSIGNED_START}{agent}.")
+    }
+
+    /// An executive took the customer, about `request`.
+    pub fn assigned(agent: &str, request: impl Display) -> String {
+        format!("{ASSIGNED_START}{agent}. Número de su solicitud: {request}. Escriba \"salir\" para terminar la conversación.")
     }
 
     /// A line from the executive (no bot prefix: the executive speaks).
@@ -509,13 +514,15 @@ pub mod customer {
     /// Marker: the start of [`chat_ended`] (the executive's name follows).
     pub const CHAT_ENDED_START: &str = bot!("El ejecutivo ");
 
-    /// The executive ended the chat; the request it was about and its state, when known.
-    pub fn chat_ended(agent: &str, request: Option<(u64, impl Display)>) -> String {
-        match request {
-            Some((id, state)) => format!(
-                "{BOT}El ejecutivo {agent} finalizó la conversación. Su solicitud {id} quedó en estado {state}."
+    /// The executive ended the chat about `request`; the request's state, when known.
+    pub fn chat_ended(agent: &str, request: u64, state: Option<impl Display>) -> String {
+        match state {
+            Some(state) => format!(
+                "{BOT}El ejecutivo {agent} finalizó la conversación. Su solicitud {request} quedó en estado {state}."
             ),
-            None => format!("{BOT}El ejecutivo {agent} finalizó la conversación."),
+            None => format!(
+                "{BOT}El ejecutivo {agent} finalizó la conversación sobre su solicitud {request}."
+            ),
         }
     }
 
@@ -1441,10 +1448,10 @@ mod tests {
         let table = [
             (customer::hello("Ana"), customer::HELLO_START),
             (
-                customer::chat_ended("Ana", Some((9, "cerrado"))),
+                customer::chat_ended("Ana", 9, Some("cerrado")),
                 customer::CHAT_ENDED_START,
             ),
-            (customer::assigned("Juan"), customer::ASSIGNED_START),
+            (customer::assigned("Juan", 9), customer::ASSIGNED_START),
             (customer::enqueued(2), customer::ENQUEUED_START),
             (customer::no_agents(9), customer::NO_AGENTS_START),
             (customer::left_queue(9), customer::LEFT_QUEUE_START),

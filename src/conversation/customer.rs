@@ -1954,7 +1954,7 @@ impl Session {
                 if ended.is_ok() {
                     out.record(bot_note(request, history::ENDED_CHAT));
                 }
-                out.send(say::chat_left(&agent));
+                out.send(say::chat_left(&agent, request));
                 menu(out)
             }
             (pending, _) => unexpected(Phase::Pending(pending), "hub result"),
@@ -1983,7 +1983,7 @@ impl Session {
             // Handled above.
             CustomerEvent::TakenOver { .. } => phase,
             CustomerEvent::Assigned { agent } => {
-                out.send(say::assigned(&agent));
+                out.send(say::assigned(&agent, request));
                 self.served = Some(request);
                 Phase::Chatting { request, agent }
             }
@@ -1999,8 +1999,13 @@ impl Session {
                 out.send(say::restarted_by(&agent));
                 phase
             }
-            CustomerEvent::ChatEnded { agent, request } => {
-                out.send(say::chat_ended(&agent, request));
+            CustomerEvent::ChatEnded {
+                agent,
+                request: ended,
+            } => {
+                // The chat's request, in case the store did not say its state.
+                let (id, state) = ended.map_or((request, None), |(id, state)| (id, Some(state)));
+                out.send(say::chat_ended(&agent, id, state));
                 menu(out)
             }
             CustomerEvent::RequestChanged {

@@ -85,7 +85,7 @@ async fn piped_agent_client_logs_in_and_chats_with_a_customer() {
     let mut customer = server.logged_in(JORGE).await;
     customer.send("3").await;
     customer
-        .recv_until_contains(&to_customer::assigned("JuanPerez"))
+        .recv_until_contains(&to_customer::assigned_start("JuanPerez"))
         .await;
     let mut request = 0;
     loop {
@@ -117,7 +117,8 @@ async fn piped_agent_client_logs_in_and_chats_with_a_customer() {
     customer
         .expect(&to_customer::chat_ended(
             "JuanPerez",
-            Some((request, "abierto")),
+            request,
+            Some("abierto"),
         ))
         .await;
     drop(agent_in);

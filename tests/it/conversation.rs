@@ -906,7 +906,7 @@ fn queue_and_chat() {
     bot.step(Input::Event(CustomerEvent::Assigned {
         agent: "JuanPerez".into(),
     }));
-    assert_eq!(bot.lines(), [to_customer::assigned("JuanPerez")]);
+    assert_eq!(bot.lines(), [to_customer::assigned("JuanPerez", 9)]);
     bot.step(Input::Event(CustomerEvent::FromAgent {
         agent: "JuanPerez".into(),
         text: "Hola".into(),
@@ -925,7 +925,10 @@ fn queue_and_chat() {
     );
     assert_eq!(
         bot.lines(),
-        with_menu(&[&to_customer::chat_left("JuanPerez"), to_customer::MORE_HELP])
+        with_menu(&[
+            &to_customer::chat_left("JuanPerez", 9),
+            to_customer::MORE_HELP
+        ])
     );
 }
 
@@ -1334,7 +1337,7 @@ fn a_login_that_takes_a_session_over_says_what_it_kept() {
     bot.step(Input::Event(CustomerEvent::Assigned {
         agent: "Ana".into(),
     }));
-    assert_eq!(bot.lines(), [to_customer::assigned("Ana")]);
+    assert_eq!(bot.lines(), [to_customer::assigned("Ana", 9)]);
 
     // A kept place of a request an executive already took (the customer was put back in
     // the queue when they left) stays served: leaving the queue keeps it open.

@@ -57,7 +57,7 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
     );
     assert!(first[3].contains("(abierto, desde 20"), "{}", first[3]);
     customer
-        .recv_until_contains(&to_customer::assigned("Ana"))
+        .recv_until_contains(&to_customer::assigned_start("Ana"))
         .await;
 
     // A short chat, then Ana leaves with :quit, like any other way of leaving.
@@ -148,7 +148,7 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
         "{second:#?}"
     );
     customer
-        .recv_until_contains(&to_customer::assigned("Bruno"))
+        .recv_until_contains(&to_customer::assigned_start("Bruno"))
         .await;
 
     // :requests lists the customer's requests, open first; :open picks one.
@@ -204,10 +204,7 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
     bruno.send(":close").await;
     bruno.expect(&to_agent::chat_closed("Jorge Sandoval")).await;
     customer
-        .expect(&to_customer::chat_ended(
-            "Bruno",
-            Some((request, "abierto")),
-        ))
+        .expect(&to_customer::chat_ended("Bruno", request, Some("abierto")))
         .await;
     customer.expect(to_customer::MORE_HELP).await;
     customer.expect_menu().await;
@@ -251,7 +248,8 @@ async fn option_three_by_number_says_so_and_close_tells_the_state() {
     customer
         .expect(&to_customer::chat_ended(
             "JuanPerez",
-            Some((request, "abierto")),
+            request,
+            Some("abierto"),
         ))
         .await;
 }

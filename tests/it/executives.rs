@@ -51,9 +51,13 @@ async fn ejemplo_2_queue_hand_off_and_chat() {
     customer.send("3").await;
     customer.expect(&to_customer::enqueued(1)).await;
     let line = customer.recv().await;
-    assert_eq!(line, to_customer::assigned("JuanPerez"));
 
     let assigned = agent.recv().await;
+    // Both are told the request's number.
+    assert_eq!(
+        line,
+        to_customer::assigned("JuanPerez", request_of(&assigned))
+    );
     server
         .expect_console(&to_console::assigned(
             "Jorge Sandoval",
@@ -107,7 +111,8 @@ async fn ejemplo_2_queue_hand_off_and_chat() {
     customer
         .expect(&to_customer::chat_ended(
             "JuanPerez",
-            Some((request, RequestState::Abierto)),
+            request,
+            Some(RequestState::Abierto),
         ))
         .await;
     customer.expect(to_customer::MORE_HELP).await;
@@ -329,7 +334,7 @@ async fn executive_disconnect_requeues_the_customer_at_the_head() {
         "{assigned}"
     );
     first
-        .recv_until_contains(&to_customer::assigned("Ana"))
+        .recv_until_contains(&to_customer::assigned_start("Ana"))
         .await;
 }
 
@@ -466,13 +471,13 @@ async fn an_executive_with_capacity_two_switches_between_customers() {
     let mut first = server.logged_in(&ruts[0].to_string()).await;
     first.send("3").await;
     first
-        .recv_until_contains(&to_customer::assigned("Ana"))
+        .recv_until_contains(&to_customer::assigned_start("Ana"))
         .await;
     agent.recv_until_contains(to_agent::CHAT_HINT).await;
     let mut second = server.logged_in(&ruts[1].to_string()).await;
     second.send("3").await;
     second
-        .recv_until_contains(&to_customer::assigned("Ana"))
+        .recv_until_contains(&to_customer::assigned_start("Ana"))
         .await;
     let lines = agent.recv_until_contains(to_agent::CHAT_HINT).await;
     assert!(

@@ -265,7 +265,7 @@ async fn timeouts_say_why_before_closing_but_the_queue_is_not_idle() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let mut agent = server.agent("JuanPerez").await;
     waiting
-        .recv_until_contains(&to_customer::assigned("JuanPerez"))
+        .recv_until_contains(&to_customer::assigned_start("JuanPerez"))
         .await;
     agent.recv_until_contains(to_agent::CHAT_HINT).await;
 }

@@ -831,7 +831,7 @@ mod tests {
             (say::serial_mismatch(2), Some(AnswerEnd::Serial)),
             (say::enqueued(1), Some(AnswerEnd::Queued)),
             (say::JUST_TAKEN.into(), Some(AnswerEnd::JustTaken)),
-            (say::assigned("JuanPerez"), None),
+            (say::assigned("JuanPerez", 9), None),
             (say::GOODBYE.into(), Some(AnswerEnd::Goodbye)),
             (rejected.clone(), Some(AnswerEnd::LoginRejected(rejected))),
             (format!("JuanPerez: {}", say::MENU_LAST), None),
@@ -844,11 +844,11 @@ mod tests {
     #[test]
     fn assigned_agent_names() {
         assert_eq!(
-            assigned_agent(&say::assigned("JuanPerez")).as_deref(),
+            assigned_agent(&say::assigned("JuanPerez", 9)).as_deref(),
             Some("JuanPerez")
         );
         assert_eq!(
-            assigned_agent(&say::assigned("J.Perez")).as_deref(),
+            assigned_agent(&say::assigned("J.Perez", 9)).as_deref(),
             Some("J.Perez")
         );
         assert_eq!(assigned_agent(&say::queue_position(2)), None);
@@ -871,7 +871,7 @@ mod tests {
             let taken = format!(
                 "{}\n{}\nAna: Hola, ¿en qué le ayudo?\n",
                 say::JUST_TAKEN,
-                say::assigned("Ana")
+                say::assigned("Ana", 9)
             );
             write.write_all(taken.as_bytes()).await.unwrap();
             heard.push(cancel);
