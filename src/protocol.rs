@@ -600,7 +600,7 @@ pub mod agent {
         ":chats                  lista sus conversaciones actuales",
         ":switch <n>             conversa con la n-ésima conversación actual",
         ":requests               lista las solicitudes del cliente",
-        ":open <n>               los comandos actúan sobre esa solicitud del cliente",
+        ":open <n>               muestra el historial de esa solicitud del cliente; los comandos actúan sobre ella",
         ":help                   muestra esta ayuda",
     ];
     /// `:quit`.
@@ -670,9 +670,13 @@ pub mod agent {
     pub const REASON_MENU: &str = system!("Motivo: eligió la opción 3 del menú.");
     /// Before the new customer's other open requests.
     pub const OPEN_REQUESTS: &str = system!("Solicitudes abiertas del cliente:");
+    /// Before the new customer's requests closed in the last days.
+    pub const RECENTLY_CLOSED: &str = system!(
+        "Solicitudes cerradas en los últimos 30 días (:open <número> muestra su historial):"
+    );
     /// After `:requests`' list.
     pub const OPEN_HINT: &str = system!(
-        ":open <n> elige la solicitud sobre la que actúan :subject, :state y :history (:close la anota también)."
+        ":open <n> muestra el historial de una solicitud y la elige para :subject, :state y :history (:close la anota también)."
     );
     /// Usage of `:switch`.
     pub const USAGE_SWITCH: &str = ":switch <n> (ver :chats)";
@@ -834,6 +838,11 @@ pub mod agent {
         format!("{SYSTEM}Tema: {topic}.")
     }
 
+    /// One of the new customer's requests closed in the last days.
+    pub fn closed_request(id: impl Display, subject: &str, created: impl Display) -> String {
+        format!("  {id} {subject} (cerrado, del {created})")
+    }
+
     /// One of the new customer's other open requests.
     pub fn open_request(
         id: impl Display,
@@ -878,6 +887,32 @@ pub mod agent {
             "{SYSTEM}Conversación anterior con el ejecutivo {agent} ({}):",
             super::messages_count(lines)
         )
+    }
+
+    /// Before the history entries `:open` shows: the last `shown` of `total`.
+    pub fn opened_history(shown: usize, total: usize) -> String {
+        if shown == total {
+            format!(
+                "{SYSTEM}Historial ({total} {}):",
+                super::plural(total, "entrada", "entradas")
+            )
+        } else {
+            format!("{SYSTEM}Historial (últimas {shown} de {total} entradas):")
+        }
+    }
+
+    /// Before the chat lines `:open` shows: the last `shown` of `total`.
+    pub fn opened_chat(shown: usize, total: usize) -> String {
+        if shown == total {
+            format!(
+                "{SYSTEM}Conversaciones sobre la solicitud ({}):",
+                super::messages_count(total)
+            )
+        } else {
+            format!(
+                "{SYSTEM}Conversaciones sobre la solicitud (últimos {shown} de {total} mensajes):"
+            )
+        }
     }
 
     /// One line of a stored transcript.

@@ -261,6 +261,8 @@ enum Wait {
     Requests { chat: ChatInfo },
     /// [`StoreResult::Request`] for `:open`.
     Open { chat: ChatInfo },
+    /// [`StoreResult::Transcript`]: the chats of the request `:open` chose.
+    OpenedChat { chat: ChatInfo },
     /// [`StoreResult::Changed`] for a command that edits the chat's request.
     Change { change: Change, chat: ChatInfo },
     /// [`StoreResult::Request`] for `:state`: the request's state now, since setting the
@@ -912,8 +914,26 @@ impl Desk {
                             &request.subject,
                             request.state,
                         ));
+                        // What was done and said about it (a black-box test's executives
+                        // could not read an earlier request: only the operator's CLI
+                        // showed it). The chat's own request is on screen already.
+                        if request.id != chat.request {
+                            opened_history(&request, out);
+                            out.store(StoreOp::Transcript(request.id));
+                            return Phase::Pending {
+                                name,
+                                wait: Wait::OpenedChat { chat },
+                            };
+                        }
                     }
                     Ok(_) => out.send(say::not_customers_request(&chat.name)),
+                    Err(_) => out.send(say::STORE_FAILED),
+                }
+                Phase::Ready { name }
+            }
+            (Wait::OpenedChat { .. }, StoreResult::Transcript(found)) => {
+                match found {
+                    Ok(lines) => opened_chat(&lines, out),
                     Err(_) => out.send(say::STORE_FAILED),
                 }
                 Phase::Ready { name }
@@ -1268,14 +1288,47 @@ fn open_requests(chat: &ChatInfo, requests: &[Request], out: &mut Effects) {
         .collect();
     if open.is_empty() {
         out.send(say::NO_OTHER_OPEN);
+    } else {
+        out.send(say::OPEN_REQUESTS);
+        for r in open {
+            out.send(say::open_request(
+                r.id,
+                &r.subject,
+                r.state,
+                r.created_at.format("%Y-%m-%d"),
+            ));
+        }
+    }
+    recently_closed(chat, requests, out);
+}
+
+/// How far back the hand-off lists a customer's closed requests.
+const RECENT_DAYS: i64 = 30;
+/// At most this many of them.
+const RECENT_SHOWN: usize = 3;
+
+/// The customer's newest requests closed within [`RECENT_DAYS`] of the chat's, which the
+/// customer may be coming back about (a black-box test's customer who left the queue
+/// came back to "El cliente no tiene otras solicitudes abiertas": her first complaint, in
+/// the request closed when she left, was not on screen).
+fn recently_closed(chat: &ChatInfo, requests: &[Request], out: &mut Effects) {
+    let Some(now) = requests.iter().find(|r| r.id == chat.request) else {
+        return;
+    };
+    let since = now.created_at - chrono::Duration::days(RECENT_DAYS);
+    let mut closed: Vec<&Request> = requests
+        .iter()
+        .filter(|r| r.state == RequestState::Cerrado && r.created_at >= since)
+        .collect();
+    if closed.is_empty() {
         return;
     }
-    out.send(say::OPEN_REQUESTS);
-    for r in open {
-        out.send(say::open_request(
+    closed.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
+    out.send(say::RECENTLY_CLOSED);
+    for r in closed.into_iter().take(RECENT_SHOWN) {
+        out.send(say::closed_request(
             r.id,
             &r.subject,
-            r.state,
             r.created_at.format("%Y-%m-%d"),
         ));
     }
@@ -1368,6 +1421,40 @@ fn previous_chat(agent: &str, lines: &[TranscriptLine], out: &mut Effects) {
     for line in &lines[lines.len().saturating_sub(SHOWN)..] {
         out.send(say::transcript_line(
             line.at.format("%H:%M"),
+            &line.speaker,
+            &line.text,
+        ));
+    }
+}
+
+/// How many history entries and chat lines `:open` shows of a request (the last ones).
+const OPENED_SHOWN: usize = 10;
+
+/// `:open`: the last [`OPENED_SHOWN`] entries of the request's history, dated (an earlier
+/// request's may span days).
+fn opened_history(request: &Request, out: &mut Effects) {
+    let entries = &request.history;
+    let shown = &entries[entries.len().saturating_sub(OPENED_SHOWN)..];
+    out.send(say::opened_history(shown.len(), entries.len()));
+    for entry in shown {
+        out.send(say::transcript_line(
+            entry.at.format("%Y-%m-%d %H:%M"),
+            &entry.author,
+            &entry.text,
+        ));
+    }
+}
+
+/// `:open`: the last [`OPENED_SHOWN`] lines of the request's chats, if any.
+fn opened_chat(lines: &[TranscriptLine], out: &mut Effects) {
+    if lines.is_empty() {
+        return;
+    }
+    let shown = &lines[lines.len().saturating_sub(OPENED_SHOWN)..];
+    out.send(say::opened_chat(shown.len(), lines.len()));
+    for line in shown {
+        out.send(say::transcript_line(
+            line.at.format("%Y-%m-%d %H:%M"),
             &line.speaker,
             &line.text,
         ));

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{TimeZone, Utc};
 use reclamos::conversation::events::{
     AgentEvent, ChatElsewhere, ChatInfo, ChatLine, CustomerEvent, Enqueued, HubError, KeptPlace,
     OpenChat, Reason, ResumedChat, Routed, SessionId, Takeover, WaitEstimate, Waiting,
@@ -2031,10 +2031,17 @@ fn the_executive_keeps_its_own_list_of_chats() {
             Effect::Store(StoreOp::RequestsOf(jorge_rut())),
         ]
     );
+    // Closed requests of the last 30 days are listed too (the customer may be back about
+    // one); older ones are not.
+    let closed_days_ago = |id, subject, days| Request {
+        created_at: Utc::now() - chrono::Duration::days(days),
+        ..request(id, subject, RequestState::Cerrado)
+    };
     desk.step(Input::Stored(StoreResult::Requests(Ok(vec![
         request(9, "Contacto con ejecutivo", RequestState::Abierto),
         request(5, "Boleta", RequestState::Abierto),
-        request(4, "Antigua", RequestState::Cerrado),
+        closed_days_ago(4, "Antigua", 40),
+        closed_days_ago(7, "Contacto con ejecutivo", 2),
     ]))));
     assert_eq!(
         desk.lines(),
@@ -2045,6 +2052,12 @@ fn the_executive_keeps_its_own_list_of_chats() {
                 "Boleta",
                 RequestState::Abierto,
                 Utc::now().format("%Y-%m-%d")
+            ),
+            to_agent::RECENTLY_CLOSED,
+            &to_agent::closed_request(
+                7,
+                "Contacto con ejecutivo",
+                (Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%d")
             ),
             to_agent::WHILE_WAITING,
             &to_agent::backlog_line("Jorge Sandoval", "se me cortó internet"),
@@ -2289,11 +2302,68 @@ fn the_chat_list_names_the_request_the_commands_act_on() {
     let mut boleta = request(5, "Boleta", RequestState::Abierto);
     boleta.rut = jorge_rut();
     desk.step(Input::Stored(StoreResult::Request(Ok(Some(boleta)))));
+    desk.step(Input::Stored(StoreResult::Transcript(Ok(vec![]))));
     desk.line(":chats");
     assert_eq!(
         desk.lines()[1],
         to_agent::chat_item(1, "Jorge Sandoval", jorge_rut(), 5, true, false)
     );
+}
+
+/// `:open` of an earlier request shows its last 10 history entries and chat lines, dated
+/// (a black-box test's executive saw only its subject and state; the notes of the
+/// executive who handled it and what the customer said then were the operator's alone).
+#[test]
+fn opening_an_earlier_request_shows_its_history_and_chats() {
+    let mut desk = Desk::logged_in();
+    desk.assigned(chat(10, "Jorge Sandoval", 9));
+    desk.line(":open 5");
+    let mut old = request(5, "Cobro duplicado", RequestState::Cerrado);
+    old.rut = jorge_rut();
+    let at = |minute: u32| Utc.with_ymd_and_hms(2026, 11, 3, 9, minute, 0).unwrap();
+    old.history = (0..12)
+        .map(|i| HistoryEntry {
+            at: at(i),
+            author: "Ana".into(),
+            text: format!("nota {i}"),
+        })
+        .collect();
+    desk.step(Input::Stored(StoreResult::Request(Ok(Some(old)))));
+    assert_eq!(
+        desk.out.0.last(),
+        Some(&Effect::Store(StoreOp::Transcript(5)))
+    );
+    let lines = desk.lines();
+    assert_eq!(
+        lines[..3],
+        [
+            to_agent::now_acting_on(5, "Cobro duplicado", RequestState::Cerrado),
+            to_agent::opened_history(10, 12),
+            to_agent::transcript_line("2026-11-03 09:02", "Ana", "nota 2"),
+        ]
+    );
+    assert_eq!(lines.len(), 12, "{lines:#?}");
+    desk.step(Input::Stored(StoreResult::Transcript(Ok(vec![
+        TranscriptLine {
+            at: at(30),
+            speaker: "Jorge Sandoval".into(),
+            text: "acepto el descuento".into(),
+        },
+    ]))));
+    assert_eq!(
+        desk.lines(),
+        [
+            to_agent::opened_chat(1, 1),
+            to_agent::transcript_line("2026-11-03 09:30", "Jorge Sandoval", "acepto el descuento"),
+        ]
+    );
+    // The chat's own request: on screen already, nothing more is read.
+    desk.line(":open 9");
+    let mut own = request(9, "Contacto con ejecutivo", RequestState::Abierto);
+    own.rut = jorge_rut();
+    desk.step(Input::Stored(StoreResult::Request(Ok(Some(own)))));
+    assert_eq!(desk.lines().len(), 1);
+    assert!(!desk.out.0.iter().any(|e| matches!(e, Effect::Store(_))));
 }
 
 /// `:close` after `:open` tells the customer about the chat's own request; the opened one
@@ -2307,6 +2377,7 @@ fn closing_after_open_tells_the_chats_own_request() {
     let mut old = request(5, "Portabilidad", RequestState::Cerrado);
     old.rut = jorge_rut();
     desk.step(Input::Stored(StoreResult::Request(Ok(Some(old)))));
+    desk.step(Input::Stored(StoreResult::Transcript(Ok(vec![]))));
     desk.line(":close");
     assert_eq!(
         desk.out.0,

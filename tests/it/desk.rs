@@ -188,6 +188,23 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
             "abierto",
         ))
         .await;
+    // And what was done about it, dated (a black-box test's executives could not read
+    // an earlier request); it has no chat to show.
+    bruno.expect(&to_agent::opened_history(2, 2)).await;
+    bruno
+        .expect(&to_agent::transcript_line(
+            "2025-04-14 10:12",
+            "Asistente",
+            "Solicitud creada: el cliente quiere pasar a un plan de fibra de 600 Mbps",
+        ))
+        .await;
+    bruno
+        .expect(&to_agent::transcript_line(
+            "2025-04-15 09:30",
+            "Diego Soto",
+            "Propuesta del nuevo plan enviada al cliente; falta su confirmación",
+        ))
+        .await;
     bruno.send(":state cerrado").await;
     bruno
         .expect(&to_agent::state_set(PLAN_REQUEST, "cerrado"))
