@@ -54,10 +54,15 @@ impl<E> Outbox<E> {
     fn deliver(&self, event: E) {
         match self.tx.try_send(event) {
             Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!("outbound queue full: disconnecting a slow party");
+            // Once: the party's queue stays full until its connection is gone, and every
+            // event for it meanwhile would log again (a black-box test counted 243 lines
+            // for one customer who stopped reading). The warning is logged in the span of
+            // whoever sent the event; the kicked connection logs its own end.
+            Err(mpsc::error::TrySendError::Full(_)) if !self.kick.is_cancelled() => {
+                tracing::warn!("a party's outbound queue is full: disconnecting that party");
                 self.kick.cancel();
             }
+            Err(mpsc::error::TrySendError::Full(_)) => {}
             // The party is already gone; its own clean-up removes it from the hub.
             Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
@@ -1103,6 +1108,40 @@ mod tests {
 
     fn rut(number: u32) -> Rut {
         Rut::from_number(number).expect("valid RUT number")
+    }
+
+    /// A party that stops reading is kicked, and logged once, however many more events
+    /// come for it before its connection is gone.
+    #[test]
+    fn a_full_outbox_kicks_its_party_and_warns_once() {
+        #[derive(Clone, Default)]
+        struct Logged(Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Logged {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let logged = Logged::default();
+        let writer = logged.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let (tx, _never_read) = mpsc::channel(1);
+        let kick = CancellationToken::new();
+        let outbox = Outbox::new(tx, kick.clone());
+        tracing::subscriber::with_default(subscriber, || {
+            for event in 0..5 {
+                outbox.deliver(event);
+            }
+        });
+        assert!(kick.is_cancelled());
+        let text = String::from_utf8(logged.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.matches("outbound queue is full").count(), 1, "{text}");
     }
 
     /// A party's outbox and what it receives.

@@ -840,6 +840,7 @@ fn spawn_background(
     std::thread::Builder::new()
         .name("registry-background".into())
         .spawn(move || {
+            let mut checkpoints = Streak::default();
             for round in 1u32.. {
                 std::thread::sleep(FLUSH_EVERY);
                 let Some(writer) = sender.upgrade() else {
@@ -847,7 +848,7 @@ fn spawn_background(
                 };
                 let mut catch_up_wal = false;
                 if round % CHECKPOINT_EVERY_FLUSHES == 0 {
-                    catch_up_wal = checkpoint(&conn, &wal);
+                    catch_up_wal = checkpoint(&conn, &wal, &mut checkpoints);
                     if identity.is_some()
                         && file_identity(&file) != identity
                         && !file_gone.swap(true, Ordering::AcqRel)
@@ -901,12 +902,34 @@ fn file_identity(path: &Path) -> Option<(u64, u64)> {
 /// runs a second `PASSIVE` checkpoint between two writes ([`catch_up`]): with no write in
 /// between it copies the little that came since the first one, and the next write restarts
 /// the WAL, which `journal_size_limit` then cuts back. Readers never wait for it.
-fn checkpoint(conn: &Connection, wal: &Path) -> bool {
-    if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-        tracing::warn!(cause = %err, "WAL checkpoint failed");
-        return false;
+///
+/// A failure is logged when it starts and when it ends, not at each round (a black-box
+/// test's full disk logged it every 0.5 s).
+fn checkpoint(conn: &Connection, wal: &Path, failing: &mut Streak) -> bool {
+    let result = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+    if failing.changes(result.is_err()) {
+        match &result {
+            Err(err) => tracing::warn!(
+                cause = %err,
+                "WAL checkpoint failed (logged again when it works once more)"
+            ),
+            Ok(()) => tracing::info!("WAL checkpoint works again"),
+        }
     }
-    std::fs::metadata(wal).map_or(0, |meta| meta.len()) > schema::WAL_SIZE_LIMIT
+    result.is_ok() && std::fs::metadata(wal).map_or(0, |meta| meta.len()) > schema::WAL_SIZE_LIMIT
+}
+
+/// Whether something that repeats is failing, to log only when that changes.
+#[derive(Debug, Default)]
+struct Streak {
+    failing: bool,
+}
+
+impl Streak {
+    /// Records one outcome; `true` when it starts a run of failures or ends one.
+    fn changes(&mut self, failed: bool) -> bool {
+        std::mem::replace(&mut self.failing, failed) != failed
+    }
 }
 
 /// The second checkpoint of [`checkpoint`], run by the writer so that no write lands while
@@ -1770,6 +1793,16 @@ pub(super) fn insert_history(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_streak_of_failures_is_told_when_it_starts_and_ends() {
+        let mut streak = Streak::default();
+        let told: Vec<bool> = [false, true, true, true, false, false, true]
+            .into_iter()
+            .map(|failed| streak.changes(failed))
+            .collect();
+        assert_eq!(told, [false, true, false, false, true, false, true]);
+    }
     use crate::registry::CacheCounts;
 
     fn jorge() -> Rut {
