@@ -305,6 +305,21 @@ pub mod customer {
         format!("{CONFIRM_CONTACT_START}{topic}. ¿Lo comunico con un ejecutivo? (sí/no)")
     }
 
+    /// Before an open request on the complaint's topic, shown whole.
+    pub fn already_open(request: impl Display) -> String {
+        format!("{BOT}Ya tiene abierta la solicitud {request} sobre esto:")
+    }
+
+    /// Before the last (closed) request on the complaint's topic, shown whole.
+    pub fn last_about_it(request: impl Display) -> String {
+        format!("{BOT}Su última solicitud sobre esto fue la {request}:")
+    }
+
+    /// The offer of an executive to take up the open request on the complaint's topic.
+    pub fn confirm_resume(request: impl Display) -> String {
+        format!("{BOT}¿Lo comunico con un ejecutivo para retomar la solicitud {request}? (sí/no)")
+    }
+
     /// Two wishes, done one after the other.
     pub fn both_in_order(first: &str, second: &str) -> String {
         format!("{BOT}De acuerdo: primero «{first}» y luego «{second}».")
@@ -889,6 +904,12 @@ pub mod agent {
         )
     }
 
+    /// Before the history of a request the customer took up again (what was done before
+    /// this request for an executive): the last `shown` of `total` entries.
+    pub fn resumed_request(request: impl Display, shown: usize, total: usize) -> String {
+        format!("{SYSTEM}El cliente retoma la solicitud {request}; lo anterior ({shown} de {total} entradas):")
+    }
+
     /// Before the history entries `:open` shows: the last `shown` of `total`.
     pub fn opened_history(shown: usize, total: usize) -> String {
         if shown == total {
@@ -1401,6 +1422,10 @@ pub mod history {
     /// A request's state changed (written by the store, under the author of the change).
     pub fn state_changed(state: impl Display) -> String {
         format!("Estado cambiado a {state}")
+    }
+    /// Whether `text` is a [`contact_asked`] entry.
+    pub fn is_contact_asked(text: &str) -> bool {
+        text.starts_with(CONTACT_ASKED)
     }
     /// Whether `text` is an [`agent_took`] entry.
     pub fn is_agent_took(text: &str) -> bool {

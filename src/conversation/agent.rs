@@ -803,6 +803,8 @@ impl Desk {
                     let this = requests.iter().find(|r| r.id == chat.request);
                     if let (Some(previous), Some(request)) = (&previous_agent, this) {
                         left_by(previous, request, &requests, out);
+                    } else if let Some(request) = this {
+                        resumed(request, out);
                     }
                 }
                 if let Some(previous_agent) = previous_agent {
@@ -916,15 +918,13 @@ impl Desk {
                         ));
                         // What was done and said about it (a black-box test's executives
                         // could not read an earlier request: only the operator's CLI
-                        // showed it). The chat's own request is on screen already.
-                        if request.id != chat.request {
-                            opened_history(&request, out);
-                            out.store(StoreOp::Transcript(request.id));
-                            return Phase::Pending {
-                                name,
-                                wait: Wait::OpenedChat { chat },
-                            };
-                        }
+                        // showed it).
+                        opened_history(&request, out);
+                        out.store(StoreOp::Transcript(request.id));
+                        return Phase::Pending {
+                            name,
+                            wait: Wait::OpenedChat { chat },
+                        };
                     }
                     Ok(_) => out.send(say::not_customers_request(&chat.name)),
                     Err(_) => out.send(say::STORE_FAILED),
@@ -1430,19 +1430,44 @@ fn previous_chat(agent: &str, lines: &[TranscriptLine], out: &mut Effects) {
 /// How many history entries and chat lines `:open` shows of a request (the last ones).
 const OPENED_SHOWN: usize = 10;
 
-/// `:open`: the last [`OPENED_SHOWN`] entries of the request's history, dated (an earlier
-/// request's may span days).
-fn opened_history(request: &Request, out: &mut Effects) {
-    let entries = &request.history;
-    let shown = &entries[entries.len().saturating_sub(OPENED_SHOWN)..];
-    out.send(say::opened_history(shown.len(), entries.len()));
-    for entry in shown {
+/// A request the customer took up again for this chat (see the customer's
+/// `Plan::Resume`): the last [`OPENED_SHOWN`] entries of its history before this request for
+/// an executive; nothing for a request made for this chat.
+fn resumed(request: &Request, out: &mut Effects) {
+    let Some(asked) = request
+        .history
+        .iter()
+        .rposition(|e| history::is_contact_asked(&e.text))
+    else {
+        return;
+    };
+    let before = &request.history[..asked];
+    if before.is_empty() {
+        return;
+    }
+    let shown = &before[before.len().saturating_sub(OPENED_SHOWN)..];
+    out.send(say::resumed_request(request.id, shown.len(), before.len()));
+    history_lines(shown, out);
+}
+
+/// History entries, dated, one line each.
+fn history_lines(entries: &[HistoryEntry], out: &mut Effects) {
+    for entry in entries {
         out.send(say::transcript_line(
             entry.at.format("%Y-%m-%d %H:%M"),
             &entry.author,
             &entry.text,
         ));
     }
+}
+
+/// `:open`: the last [`OPENED_SHOWN`] entries of the request's history, dated (an earlier
+/// request's may span days).
+fn opened_history(request: &Request, out: &mut Effects) {
+    let entries = &request.history;
+    let shown = &entries[entries.len().saturating_sub(OPENED_SHOWN)..];
+    out.send(say::opened_history(shown.len(), entries.len()));
+    history_lines(shown, out);
 }
 
 /// `:open`: the last [`OPENED_SHOWN`] lines of the request's chats, if any.

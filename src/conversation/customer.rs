@@ -89,6 +89,9 @@ enum Phase {
 enum Plan {
     /// Hand a complaint about `topic` to an executive.
     Contact(Topic),
+    /// Hand a complaint about `topic` to an executive with the customer's open `request` on
+    /// it, instead of a new one.
+    Resume { topic: Topic, request: RequestId },
     /// Put the customer in the queue for an executive (no complaint named).
     Agent,
     /// Restart the services.
@@ -984,6 +987,9 @@ impl Session {
                 Plan::Contact(topic) if contact => {
                     return self.contact_about(Some(topic), &words, out)
                 }
+                Plan::Resume { topic, request } if contact => {
+                    return self.resume(topic, request, &words, out)
+                }
                 Plan::Agent if contact => return self.contact_about(None, &words, out),
                 _ => return self.on_menu(text, prediction, out),
             }
@@ -1001,7 +1007,7 @@ impl Session {
         // Asked "¿Lo comunico con un ejecutivo?", a wish for a person in other words
         // ("quiero hablar con una persona") is a yes: the request keeps the complaint and
         // its topic, not this second line.
-        let wants_person = matches!(plan, Plan::Contact(_) | Plan::Agent)
+        let wants_person = matches!(plan, Plan::Contact(_) | Plan::Resume { .. } | Plan::Agent)
             && decision(prediction) == Decision::Intent(Intent::ContactarEjecutivo);
         let answer = nlu::yes_no(text)
             .or((drops_the_question(text) || is_neither(text)).then_some(false))
@@ -1021,6 +1027,7 @@ impl Session {
                 };
                 match plan {
                     Plan::Contact(topic) => self.contact_about(Some(topic), words, out),
+                    Plan::Resume { topic, request } => self.resume(topic, request, words, out),
                     Plan::Agent => self.contact_about(None, words, out),
                     Plan::Restart => self.restart_services(Some(words), out),
                     Plan::Exit => goodbye(out),
@@ -1029,7 +1036,9 @@ impl Session {
             Some(false) => {
                 // A complaint's words stay for an executive asked for on the next line.
                 match plan {
-                    Plan::Contact(topic) => self.remember_earlier(&words, Some(topic)),
+                    Plan::Contact(topic) | Plan::Resume { topic, .. } => {
+                        self.remember_earlier(&words, Some(topic))
+                    }
                     // Words misread as a goodbye may be a complaint.
                     Plan::Agent | Plan::Exit => self.remember_earlier(&words, None),
                     Plan::Restart => {}
@@ -1547,6 +1556,34 @@ impl Session {
         self.earlier.take().filter(|_| fresh)
     }
 
+    /// Queues the customer for an executive about their open `request` on `topic`: its
+    /// history takes the complaint's words.
+    fn resume(
+        &mut self,
+        topic: Topic,
+        request: RequestId,
+        words: &str,
+        out: &mut Effects,
+    ) -> Phase {
+        let words = match self.take_earlier() {
+            Some(earlier) if !words.is_empty() => format!("{} / {words}", earlier.words),
+            Some(earlier) => earlier.words,
+            None => words.to_string(),
+        };
+        let reason = Reason {
+            words: (!words.is_empty()).then(|| sanitize(&words).into_owned()),
+            topic: Some(topic.label().to_string()),
+        };
+        out.store(StoreOp::AppendHistory {
+            request,
+            author: Cow::Borrowed(BOT_NAME),
+            text: history::contact_asked(reason.words.as_deref()),
+        });
+        // Leaving the queue keeps it open: it is no request the bot opened for this wait.
+        self.served = Some(request);
+        Phase::Pending(Pending::Contact { reason })
+    }
+
     fn contact_agent(
         &mut self,
         reason: Reason,
@@ -1761,7 +1798,27 @@ impl Session {
                             .filter(|_| !again)
                             .max_by_key(|r| r.created_at)
                     };
-                    if let Some(request) = open.or_else(closed) {
+                    // An open one is taken up again, not doubled by a new request (a
+                    // black-box test's customer ended with three open requests about the
+                    // same double charge).
+                    if let Some(request) = open {
+                        out.send(say::already_open(request.id));
+                        describe(request, out);
+                        out.record(StoreOp::RecordConsultation {
+                            request: request.id,
+                            channel: "chat",
+                        });
+                        return confirm(
+                            Plan::Resume {
+                                topic,
+                                request: request.id,
+                            },
+                            &words,
+                            out,
+                        );
+                    }
+                    if let Some(request) = closed() {
+                        out.send(say::last_about_it(request.id));
                         describe(request, out);
                         out.record(StoreOp::RecordConsultation {
                             request: request.id,
@@ -2417,6 +2474,7 @@ fn resolve_choice(requests: &[ListedRequest], text: &str) -> Choice {
 fn confirm(plan: Plan, words: &str, out: &mut Effects) -> Phase {
     match plan {
         Plan::Contact(topic) => out.send(say::confirm_contact(topic.label())),
+        Plan::Resume { request, .. } => out.send(say::confirm_resume(request)),
         Plan::Agent => out.send(say::CONFIRM_AGENT),
         Plan::Restart => out.send(say::CONFIRM_RESTART),
         Plan::Exit => out.send(say::CONFIRM_EXIT),

@@ -632,6 +632,89 @@ fn free_text_follows_the_prediction() {
     );
 }
 
+/// A complaint about the topic of an open request takes that request up again: the offer
+/// names it, "sí" queues the customer with it (its history takes the words), and leaving
+/// the queue keeps it open (a black-box test's customer ended with three open requests
+/// about the same double charge).
+#[test]
+fn a_complaint_on_an_open_request_takes_it_up_again() {
+    let mut bot = Bot::logged_in();
+    bot.step(Input::Line {
+        text: "me volvieron a cobrar doble",
+        prediction: Some(Prediction {
+            topic: Some(Topic::CobroDuplicado),
+            ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
+        }),
+    });
+    bot.stored(StoreResult::Requests(Ok(vec![
+        request(3, "Cobro duplicado en su boleta", RequestState::Cerrado),
+        request(5, "Cobro duplicado en su boleta", RequestState::Abierto),
+    ])));
+    let lines = bot.lines();
+    assert_eq!(lines[0], to_customer::already_open(5));
+    assert_eq!(
+        lines[1],
+        to_customer::request_title(5, "Cobro duplicado en su boleta")
+    );
+    assert_eq!(lines.last(), Some(&to_customer::confirm_resume(5).as_str()));
+    bot.line("sí");
+    assert_eq!(
+        bot.out.0,
+        [Effect::Store(StoreOp::AppendHistory {
+            request: 5,
+            author: Cow::Borrowed("Asistente"),
+            text: history::contact_asked(Some("me volvieron a cobrar doble")),
+        })]
+    );
+    bot.stored(StoreResult::Changed(Ok(request(
+        5,
+        "Cobro duplicado en su boleta",
+        RequestState::Abierto,
+    ))));
+    assert!(
+        matches!(
+            &bot.out.0[..],
+            [Effect::Hub(HubOp::Enqueue { request: 5, .. })]
+        ),
+        "{:?}",
+        bot.out.0
+    );
+    bot.hub(HubResult::Enqueued(Enqueued {
+        position: 1,
+        agents_online: 1,
+        served: false,
+        wait: WaitEstimate::TooLittleData,
+    }));
+    bot.line("cancelar");
+    bot.hub(HubResult::LeftQueue(Ok(())));
+    assert!(!sets_state(&bot.out), "{:?}", bot.out.0);
+    assert_eq!(
+        bot.lines(),
+        with_menu(&[&to_customer::left_queue_kept(5), to_customer::MORE_HELP])
+    );
+
+    // Only a closed one on the topic: shown as the last one, and a new request is offered.
+    let mut bot = Bot::logged_in();
+    bot.step(Input::Line {
+        text: "me cobraron doble la boleta",
+        prediction: Some(Prediction {
+            topic: Some(Topic::CobroDuplicado),
+            ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
+        }),
+    });
+    bot.stored(StoreResult::Requests(Ok(vec![request(
+        3,
+        "Cobro duplicado en su boleta",
+        RequestState::Cerrado,
+    )])));
+    let lines = bot.lines();
+    assert_eq!(lines[0], to_customer::last_about_it(3));
+    assert_eq!(
+        lines.last(),
+        Some(&to_customer::confirm_contact(Topic::CobroDuplicado.label()).as_str())
+    );
+}
+
 /// Jorge asked which of two options he meant: "reinicien el modem o pásenme con alguien"
 /// (a restart, option 2, or an executive, option 3).
 fn asked_restart_or_executive() -> Bot {
@@ -2310,6 +2393,57 @@ fn the_chat_list_names_the_request_the_commands_act_on() {
     );
 }
 
+/// A customer who took an open request up again comes with what was done about it before
+/// (the entries before this request for an executive); a request made for this chat shows
+/// nothing more.
+#[test]
+fn a_request_taken_up_again_comes_with_its_history() {
+    let entry = |author: &str, text: &str| HistoryEntry {
+        at: Utc.with_ymd_and_hms(2026, 11, 3, 9, 0, 0).unwrap(),
+        author: author.into(),
+        text: text.into(),
+    };
+    let mut resumed = request(5, "Cobro duplicado en su boleta", RequestState::Abierto);
+    resumed.history = vec![
+        entry("Asistente", "Solicitud creada"),
+        entry("Ana", "se pidió la devolución a facturación"),
+        entry("Asistente", &history::contact_asked(Some("otra vez doble"))),
+    ];
+    let mut desk = Desk::logged_in();
+    desk.step(Input::Event(AgentEvent::Assigned {
+        chat: chat(10, "Jorge Sandoval", 5),
+        backlog: WaitingLines::default(),
+        reason: Reason::default(),
+        previous_agent: None,
+    }));
+    desk.step(Input::Stored(StoreResult::Requests(Ok(vec![resumed]))));
+    let lines = desk.lines();
+    let at = lines
+        .iter()
+        .position(|l| *l == to_agent::resumed_request(5, 2, 2))
+        .unwrap_or_else(|| panic!("{lines:#?}"));
+    assert_eq!(
+        lines[at + 2],
+        to_agent::transcript_line(
+            "2026-11-03 09:00",
+            "Ana",
+            "se pidió la devolución a facturación"
+        )
+    );
+    // Made for this chat: its only entry is the request for an executive.
+    let mut fresh = request(9, "Contacto con ejecutivo", RequestState::Abierto);
+    fresh.history = vec![entry("Asistente", &history::contact_asked(None))];
+    let mut desk = Desk::logged_in();
+    desk.step(Input::Event(AgentEvent::Assigned {
+        chat: chat(10, "Jorge Sandoval", 9),
+        backlog: WaitingLines::default(),
+        reason: Reason::default(),
+        previous_agent: None,
+    }));
+    desk.step(Input::Stored(StoreResult::Requests(Ok(vec![fresh]))));
+    assert_eq!(desk.lines(), [to_agent::NO_OTHER_OPEN, to_agent::CHAT_HINT]);
+}
+
 /// `:open` of an earlier request shows its last 10 history entries and chat lines, dated
 /// (a black-box test's executive saw only its subject and state; the notes of the
 /// executive who handled it and what the customer said then were the operator's alone).
@@ -2357,13 +2491,6 @@ fn opening_an_earlier_request_shows_its_history_and_chats() {
             to_agent::transcript_line("2026-11-03 09:30", "Jorge Sandoval", "acepto el descuento"),
         ]
     );
-    // The chat's own request: on screen already, nothing more is read.
-    desk.line(":open 9");
-    let mut own = request(9, "Contacto con ejecutivo", RequestState::Abierto);
-    own.rut = jorge_rut();
-    desk.step(Input::Stored(StoreResult::Request(Ok(Some(own)))));
-    assert_eq!(desk.lines().len(), 1);
-    assert!(!desk.out.0.iter().any(|e| matches!(e, Effect::Store(_))));
 }
 
 /// `:close` after `:open` tells the customer about the chat's own request; the opened one

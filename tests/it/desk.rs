@@ -416,10 +416,14 @@ async fn small_dialogue_bugs_at_the_menu_and_the_serial_prompt() {
         .send("¿qué pasa con el cambio de plan? quiero reclamar")
         .await;
     customer
+        .expect(&to_customer::already_open(PLAN_REQUEST))
+        .await;
+    customer
         .expect(&to_customer::request_title(PLAN_REQUEST, "Cambio de Plan"))
         .await;
-    // A complaint about it: the request first, then the offer of an executive.
-    let confirm = to_customer::confirm_contact(reclamos::nlu::Topic::CambioPlan.label());
+    // A complaint about it: the request first, then the offer of an executive to take
+    // it up (not a new request).
+    let confirm = to_customer::confirm_resume(PLAN_REQUEST);
     customer.recv_until(|l| l == confirm).await;
     customer.send("no").await;
     customer.expect(to_customer::DECLINED).await;
