@@ -305,6 +305,17 @@ pub mod customer {
         format!("{CONFIRM_CONTACT_START}{topic}. ¿Lo comunico con un ejecutivo? (sí/no)")
     }
 
+    /// At login: the chat about `request` was cut by a stop without notice.
+    pub fn chat_was_cut(agent: &str, request: impl Display) -> String {
+        format!("{BOT}Su conversación con el ejecutivo {agent} sobre la solicitud {request} se cortó porque el servicio se detuvo. Si aún necesita ayuda, elija 3 y la retomamos.")
+    }
+
+    /// At login: the wait for an executive about `request` was cut by a stop without
+    /// notice.
+    pub fn wait_was_cut(request: impl Display) -> String {
+        format!("{BOT}Su espera por un ejecutivo (solicitud {request}) se cortó porque el servicio se detuvo. Si aún necesita ayuda, elija 3 y la retomamos.")
+    }
+
     /// Before an open request on the complaint's topic, shown whole.
     pub fn already_open(request: impl Display) -> String {
         format!("{BOT}Ya tiene abierta la solicitud {request} sobre esto:")
@@ -1154,6 +1165,12 @@ pub mod console {
         format!("Cliente {name} conectado.")
     }
 
+    /// At a customer's login: their chat or wait about `request` had been cut by a stop
+    /// without notice.
+    pub fn cut_short(name: &str, request: impl Display) -> String {
+        format!("Cliente {name}: su atención de la solicitud {request} se había cortado por una detención sin aviso; se le informó.")
+    }
+
     /// A logged-in customer's connection ended.
     pub fn customer_disconnected(name: &str) -> String {
         format!("Cliente {name} desconectado.")
@@ -1433,9 +1450,36 @@ pub mod history {
     }
     /// An executive ended the chat.
     pub const AGENT_CLOSED: &str = "Conversación finalizada por el ejecutivo.";
+    /// The end of [`agent_left`].
+    const REQUEUED: &str = "se desconectó; el cliente volvió a la fila de espera.";
     /// The executive's connection ended mid-chat and the customer went back to the queue.
     pub fn agent_left(agent: &str) -> String {
-        format!("El ejecutivo {agent} se desconectó; el cliente volvió a la fila de espera.")
+        format!("El ejecutivo {agent} {REQUEUED}")
+    }
+    /// Whether `text` is an [`agent_left`] entry.
+    pub fn is_requeue(text: &str) -> bool {
+        text.ends_with(REQUEUED)
+    }
+    /// Found at the customer's next login: the server stopped without notice (a crash, a
+    /// `kill -9`) during the request's wait or chat, and wrote no end.
+    pub const CUT_SHORT: &str = "La atención se cortó porque el servicio se detuvo sin aviso; se le informó al cliente al volver.";
+    /// Whether `text` ends a wait or a chat: the customer left, ended, was taken over or
+    /// timed out, the executive closed it, the server stopped, or a stop without notice was
+    /// found.
+    pub fn ends_attention(text: &str) -> bool {
+        [
+            DISCONNECTED,
+            SERVER_STOPPED,
+            LEFT_QUEUE,
+            QUEUE_IDLE,
+            LEFT_QUEUE_SERVED,
+            QUEUE_IDLE_SERVED,
+            ENDED_CHAT,
+            TAKEN_OVER_CHAT_ENDED,
+            AGENT_CLOSED,
+            CUT_SHORT,
+        ]
+        .contains(&text)
     }
 }
 

@@ -1603,6 +1603,7 @@ mod tests {
         Context {
             policy: crate::conversation::Policy::default(),
             agent_token: std::sync::Arc::from("t"),
+            started: chrono::Utc::now(),
         }
     }
 

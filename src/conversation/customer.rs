@@ -123,6 +123,9 @@ enum Pending {
     Register { rut: Rut },
     /// [`HubOp::Login`] for a customer found in the store.
     Login { customer: Customer, chat: ChatNote },
+    /// [`StoreOp::RequestsOf`] after a login: a chat or a wait a stop without notice cut
+    /// short is told of.
+    LoginCheck,
     /// [`StoreOp::SerialFailures`] before asking for the serial that resumes a chat.
     ResumeCheck { customer: Customer, agent: String },
     /// [`StoreOp::SerialFailed`] after a wrong serial at [`Phase::AwaitResume`].
@@ -234,6 +237,9 @@ struct Session {
     /// with again after the executive left): leaving the queue then does not close it, it
     /// stays as the executive left it.
     served: Option<RequestId>,
+    /// An open request whose chat or wait a stop without notice cut short (told at login):
+    /// the next request for an executive takes it up again.
+    cut_short: Option<(RequestId, Cut)>,
     /// Lines handled so far (numbers the turn [`Earlier`] was written in).
     lines: u32,
     /// What the customer wrote that the bot did not act on (see [`Earlier`]).
@@ -519,10 +525,10 @@ impl Session {
         let Some(takeover) = takeover else {
             out.console(protocol::console::customer_connected(&customer.name));
             out.send(say::hello(customer.first_name()));
+            out.store(StoreOp::RequestsOf(customer.rut));
             self.customer = Some(customer);
             tell_chat_ended(chat, out);
-            show_menu(out);
-            return Phase::Menu;
+            return Phase::Pending(Pending::LoginCheck);
         };
         out.console(protocol::console::session_taken_over(&customer.name));
         if let Some(chat) = takeover.resumed_chat {
@@ -1574,13 +1580,27 @@ impl Session {
             words: (!words.is_empty()).then(|| sanitize(&words).into_owned()),
             topic: Some(topic.label().to_string()),
         };
+        self.take_up(request, reason, true, out)
+    }
+
+    /// Queues the customer for an executive with their open `request`, whose history takes
+    /// the request for a person; leaving the queue then keeps it open if `keep_open` (it
+    /// is no request the bot opened for this wait).
+    fn take_up(
+        &mut self,
+        request: RequestId,
+        reason: Reason,
+        keep_open: bool,
+        out: &mut Effects,
+    ) -> Phase {
         out.store(StoreOp::AppendHistory {
             request,
             author: Cow::Borrowed(BOT_NAME),
             text: history::contact_asked(reason.words.as_deref()),
         });
-        // Leaving the queue keeps it open: it is no request the bot opened for this wait.
-        self.served = Some(request);
+        if keep_open {
+            self.served = Some(request);
+        }
         Phase::Pending(Pending::Contact { reason })
     }
 
@@ -1593,6 +1613,12 @@ impl Session {
         let Some(customer) = &self.customer else {
             return Phase::Menu;
         };
+        // A chat or a wait cut short, told at login: taken up again, not doubled.
+        // A wait nobody attended is closed if left again, as any.
+        if let Some((request, cut)) = self.cut_short.take() {
+            let served = matches!(cut, Cut::Chat { .. } | Cut::Wait { served: true });
+            return self.take_up(request, reason, served, out);
+        }
         out.store(StoreOp::CreateRequest {
             rut: customer.rut,
             subject,
@@ -1770,6 +1796,30 @@ impl Session {
         out: &mut Effects,
     ) -> Phase {
         match (pending, result) {
+            (Pending::LoginCheck, StoreResult::Requests(found)) => {
+                // Nothing of this customer's is in the hub (the login asked it): an open
+                // request whose chat or wait has no end in its history was cut by a stop
+                // without notice (a black-box test's `kill -9` left customers with the
+                // plain menu and no word of their chats).
+                let cut = found.ok().and_then(|requests| {
+                    requests
+                        .into_iter()
+                        .filter(|r| r.state == RequestState::Abierto)
+                        .filter_map(|r| cut_short(&r, ctx.started).map(|cut| (r.id, cut)))
+                        .max_by_key(|(id, _)| *id)
+                });
+                if let (Some((request, cut)), Some(customer)) = (cut, &self.customer) {
+                    out.console(protocol::console::cut_short(&customer.name, request));
+                    out.send(match &cut {
+                        Cut::Chat { agent } => say::chat_was_cut(agent, request),
+                        Cut::Wait { .. } => say::wait_was_cut(request),
+                    });
+                    out.record(bot_note(request, history::CUT_SHORT));
+                    self.cut_short = Some((request, cut));
+                }
+                show_menu(out);
+                Phase::Menu
+            }
             (Pending::FindCustomer { rut }, StoreResult::Customer(found)) => {
                 self.on_found(rut, found, ctx, out)
             }
@@ -2485,7 +2535,49 @@ fn confirm(plan: Plan, words: &str, out: &mut Effects) -> Phase {
     }
 }
 
-/// A request subject from a topic's label: "un cobro duplicado en su boleta" -> "Cobro
+/// What a stop without notice interrupted ([`cut_short`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Cut {
+    /// A wait in the queue; `served` when an executive took the request before.
+    Wait { served: bool },
+    /// A chat with `agent`.
+    Chat { agent: String },
+}
+
+/// Whether `request`'s history shows a wait or a chat that a stop of this server without
+/// notice cut short: its newest entry about the customer's attention is a request for a
+/// person, an executive taking it, or a requeue, written before the server `started`, and
+/// no end (a departure, a close, a stop, or this very finding) came after. (Later ones are
+/// this server's: a connection that just dropped may not have written its end yet.)
+fn cut_short(request: &Request, started: chrono::DateTime<chrono::Utc>) -> Option<Cut> {
+    for entry in request.history.iter().rev() {
+        let text = entry.text.as_str();
+        if history::ends_attention(text) {
+            return None;
+        }
+        let marks_attention = history::is_agent_took(text)
+            || history::is_contact_asked(text)
+            || history::is_requeue(text);
+        if marks_attention && entry.at >= started {
+            return None;
+        }
+        if history::is_agent_took(text) {
+            return Some(Cut::Chat {
+                agent: entry.author.clone(),
+            });
+        }
+        if history::is_contact_asked(text) || history::is_requeue(text) {
+            let served = request
+                .history
+                .iter()
+                .any(|e| history::is_agent_took(&e.text));
+            return Some(Cut::Wait { served });
+        }
+    }
+    None
+}
+
+/// A request subject from a topic's label:/// A request subject from a topic's label: "un cobro duplicado en su boleta" -> "Cobro
 /// duplicado en su boleta".
 fn topic_subject(topic: Topic) -> String {
     let label = topic.label();

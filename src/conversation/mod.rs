@@ -18,6 +18,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 pub use agent::{
     validate_name, AgentCommand, AgentConversation, CommandError, NameError, MAX_NAME_CHARS,
     MAX_SUBJECT_CHARS,
@@ -104,6 +106,9 @@ pub struct Context {
     pub policy: Policy,
     /// The executives' shared secret (compared in constant time).
     pub agent_token: Arc<str>,
+    /// When this server started: a wait or a chat whose last entry is older was cut by a
+    /// stop of this server (see the customer's login check).
+    pub started: DateTime<Utc>,
 }
 
 /// Security policy of the conversations.

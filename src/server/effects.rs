@@ -130,6 +130,8 @@ pub struct Services {
     pub policy: Policy,
     /// The executives' shared secret.
     pub agent_token: Arc<str>,
+    /// When the server started.
+    pub started: chrono::DateTime<chrono::Utc>,
 }
 
 impl Services {
@@ -138,6 +140,7 @@ impl Services {
         Context {
             policy: self.policy.clone(),
             agent_token: Arc::clone(&self.agent_token),
+            started: self.started,
         }
     }
 }

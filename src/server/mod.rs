@@ -225,6 +225,7 @@ impl Server {
             console,
             policy: config.policy.clone(),
             agent_token: Arc::from(token),
+            started: chrono::Utc::now(),
         };
         let customers = listen(&config.customer_addr)
             .await
@@ -637,6 +638,7 @@ mod tests {
             console: Console::capture(),
             policy: Policy::default(),
             agent_token: Arc::from("token"),
+            started: chrono::Utc::now(),
         };
         let classifier = ModelWorker::inline(crate::nlu::load_classifier(None).expect("intents"));
         let shared = Arc::new(connection::Shared::new(

@@ -32,6 +32,7 @@ fn ctx() -> Context {
     Context {
         policy: Policy::default(),
         agent_token: Arc::from(TOKEN),
+        started: chrono::Utc::now(),
     }
 }
 
@@ -132,6 +133,18 @@ impl Bot {
         })
     }
 
+    /// The hub lets the login through (nothing of the customer's is in it) and the store
+    /// has no request of theirs cut short: the effects of both steps.
+    fn login_passes(&mut self) -> &Effects {
+        self.hub(HubResult::LoggedIn(Ok(None)));
+        let login = std::mem::take(&mut self.out);
+        assert!(self.conv().is_pending(), "{:?}", login.0);
+        self.stored(StoreResult::Requests(Ok(vec![])));
+        let check = std::mem::replace(&mut self.out, login);
+        self.out.0.extend(check.0);
+        &self.out
+    }
+
     fn stored(&mut self, result: StoreResult) -> &Effects {
         assert!(self.conv().is_pending());
         self.step(Input::Stored(result))
@@ -156,7 +169,7 @@ impl Bot {
         let mut bot = Bot::new();
         bot.line("12.345.678-5");
         bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
-        bot.hub(HubResult::LoggedIn(Ok(None)));
+        bot.login_passes();
         bot
     }
 }
@@ -226,7 +239,7 @@ fn login_asks_the_store_then_the_hub() {
             chat: OpenChat::Ask
         })]
     );
-    bot.hub(HubResult::LoggedIn(Ok(None)));
+    bot.login_passes();
     assert_eq!(
         bot.out.0[0],
         Effect::Console("Cliente Jorge Sandoval conectado.".into())
@@ -413,7 +426,7 @@ fn the_second_factor_locks_and_can_be_disabled() {
     });
     open.line("12345678-5");
     open.stored(StoreResult::Customer(Ok(Some(jorge()))));
-    open.hub(HubResult::LoggedIn(Ok(None)));
+    open.login_passes();
     open.line("124578");
     open.stored(StoreResult::Request(Ok(Some(wifi()))));
     assert!(open
@@ -1673,7 +1686,7 @@ fn a_chat_on_another_connection_stays_there_unless_the_customer_proves_who_they_
     // protected nothing, so it is neither counted nor said.
     let mut bot = chatting_elsewhere();
     bot.line("999888777");
-    bot.hub(HubResult::LoggedIn(Ok(None)));
+    bot.login_passes();
     assert_eq!(
         bot.lines(),
         with_menu(&[&hello, to_customer::CHAT_ENDED_ELSEWHERE])
@@ -1686,7 +1699,7 @@ fn a_chat_on_another_connection_stays_there_unless_the_customer_proves_who_they_
     // Proved, and the chat ended meanwhile: said so, naming the executive.
     let mut bot = chatting_elsewhere();
     bot.line("100200300");
-    bot.hub(HubResult::LoggedIn(Ok(None)));
+    bot.login_passes();
     assert_eq!(bot.lines(), with_menu(&[&hello, &over]));
 }
 
@@ -2391,6 +2404,90 @@ fn the_chat_list_names_the_request_the_commands_act_on() {
         desk.lines()[1],
         to_agent::chat_item(1, "Jorge Sandoval", jorge_rut(), 5, true, false)
     );
+}
+
+/// At login, an open request whose chat or wait never ended (a stop without notice wrote
+/// no end) is told of once, and the next request for an executive takes it up again; one
+/// whose chat ended is not (a black-box test's customers got the plain menu after a
+/// `kill -9`, and their next "3" opened yet another request).
+#[test]
+fn a_chat_cut_by_a_stop_without_notice_is_told_at_login_and_taken_up() {
+    // Written before this server started (`ctx().started` is now).
+    let entry = |author: &str, text: &str| HistoryEntry {
+        at: Utc::now() - chrono::Duration::hours(1),
+        author: author.into(),
+        text: text.into(),
+    };
+    let with_history = |id, entries: Vec<HistoryEntry>| Request {
+        history: entries,
+        ..request(id, "Contacto con ejecutivo", RequestState::Abierto)
+    };
+    let cut = with_history(
+        7,
+        vec![
+            entry("Asistente", &history::contact_asked(Some("sin internet"))),
+            entry("Ana", history::AGENT_TOOK),
+            entry("Ana", "revisando el nodo"),
+        ],
+    );
+    let ended = with_history(
+        6,
+        vec![
+            entry("Asistente", &history::contact_asked(None)),
+            entry("Ana", history::AGENT_TOOK),
+            entry("Asistente", history::ENDED_CHAT),
+        ],
+    );
+    let login_with = |requests: Vec<Request>| {
+        let mut bot = Bot::new();
+        bot.line("12.345.678-5");
+        bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
+        bot.hub(HubResult::LoggedIn(Ok(None)));
+        assert_eq!(
+            bot.out.0.last(),
+            Some(&Effect::Store(StoreOp::RequestsOf(jorge_rut())))
+        );
+        bot.stored(StoreResult::Requests(Ok(requests)));
+        bot
+    };
+    let mut bot = login_with(vec![ended.clone(), cut.clone()]);
+    assert_eq!(
+        bot.lines(),
+        with_menu(&[&to_customer::chat_was_cut("Ana", 7)])
+    );
+    assert!(bot.out.0.contains(&Effect::Record(StoreOp::AppendHistory {
+        request: 7,
+        author: Cow::Borrowed("Asistente"),
+        text: Cow::Borrowed(history::CUT_SHORT),
+    })));
+    assert_eq!(bot.console(), [to_console::cut_short("Jorge Sandoval", 7)]);
+    bot.line("3");
+    assert_eq!(
+        bot.out.0,
+        [Effect::Store(StoreOp::AppendHistory {
+            request: 7,
+            author: Cow::Borrowed("Asistente"),
+            text: history::contact_asked(None),
+        })]
+    );
+    // Told once: the entry it wrote ends the cut chat.
+    let mut told = cut.clone();
+    told.history.push(entry("Asistente", history::CUT_SHORT));
+    let bot = login_with(vec![told]);
+    assert_eq!(bot.lines(), with_menu(&[]));
+    // A wait nobody took: said as a wait.
+    let waiting = with_history(8, vec![entry("Asistente", &history::contact_asked(None))]);
+    let bot = login_with(vec![ended, waiting]);
+    assert_eq!(bot.lines(), with_menu(&[&to_customer::wait_was_cut(8)]));
+    // A chat of this server's run: a connection that just dropped may not have written
+    // its end yet (a test's customer logged in again at once and was told of a stop).
+    let mut recent = cut;
+    recent.history.push(HistoryEntry {
+        at: Utc::now() + chrono::Duration::seconds(1),
+        ..entry("Bruno", &history::agent_took(Some("Ana")))
+    });
+    let bot = login_with(vec![recent]);
+    assert_eq!(bot.lines(), with_menu(&[]));
 }
 
 /// A customer who took an open request up again comes with what was done about it before

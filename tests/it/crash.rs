@@ -182,6 +182,63 @@ async fn kill_9_loses_no_acknowledged_request_on_postgres() {
     kill_9_during_restarts(dir.path(), &pg.url).await;
 }
 
+/// A wait cut by a `kill -9` is told at the customer's next login, and "3" takes the same
+/// request up again (a black-box test's customers got the plain menu, and asked again
+/// into a new request each time).
+#[tokio::test]
+async fn a_wait_cut_by_kill_9_is_told_and_taken_up_at_the_next_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let db = db.to_str().unwrap();
+    let (mut child, addr) = spawn_server(dir.path(), db);
+    let mut jorge = login(addr).await;
+    jorge.send("3").await;
+    let lines = jorge
+        .recv_until(|l| l.starts_with(to_customer::NO_AGENTS_START))
+        .await;
+    let waited = lines.last().unwrap().clone();
+    let request: u64 = waited
+        .rsplit("su solicitud ")
+        .next()
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{waited}"));
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+
+    let (mut child, addr) = spawn_server(dir.path(), db);
+    let mut jorge = TestClient::connect(addr).await;
+    jorge.expect(to_customer::GREETING).await;
+    jorge.send(crate::common::JORGE).await;
+    assert!(jorge.recv().await.starts_with(to_customer::HELLO_START));
+    jorge.expect(&to_customer::wait_was_cut(request)).await;
+    jorge.expect_menu().await;
+    jorge.send("3").await;
+    jorge.expect(&to_customer::enqueued(1)).await;
+    jorge.expect(&to_customer::no_agents(request)).await;
+    // Left again, the wait is over: a later login hears nothing of it.
+    jorge.send("cancelar").await;
+    jorge.recv_until(|l| l == to_customer::MENU_LAST).await;
+    jorge.send("4").await;
+    jorge.expect(to_customer::GOODBYE).await;
+    jorge.expect_closed().await;
+    let mut again = login(addr).await;
+    again.send("4").await;
+    again.expect(to_customer::GOODBYE).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// A customer of the demo data logged in at `addr`, past the greeting and the menu.
+async fn login(addr: SocketAddr) -> TestClient {
+    let mut client = TestClient::connect(addr).await;
+    client.expect(to_customer::GREETING).await;
+    client.send(crate::common::JORGE).await;
+    assert!(client.recv().await.starts_with(to_customer::HELLO_START));
+    client.expect_menu().await;
+    client
+}
+
 /// Customers ask for restarts until the server is killed; then every request number they
 /// were told is in the registry at `db`, and new numbers continue after them.
 async fn kill_9_during_restarts(dir: &std::path::Path, db: &str) {

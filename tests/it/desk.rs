@@ -559,6 +559,7 @@ fn both_options_of_a_question_are_done_in_order() {
     let ctx = Context {
         policy: Policy::default(),
         agent_token: std::sync::Arc::from(crate::common::TOKEN),
+        started: chrono::Utc::now(),
     };
     let mut out = Effects::new();
     let mut conv = CustomerConversation::new();
@@ -578,6 +579,11 @@ fn both_options_of_a_question_are_done_in_order() {
         &mut out,
     );
     conv = step(conv, Input::Hub(HubResult::LoggedIn(Ok(None))), &mut out);
+    conv = step(
+        conv,
+        Input::Stored(StoreResult::Requests(Ok(vec![]))),
+        &mut out,
+    );
     let prediction = Prediction {
         intent: Intent::ReiniciarServicios,
         confidence: 0.5,
