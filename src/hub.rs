@@ -1114,33 +1114,17 @@ mod tests {
     /// come for it before its connection is gone.
     #[test]
     fn a_full_outbox_kicks_its_party_and_warns_once() {
-        #[derive(Clone, Default)]
-        struct Logged(Arc<std::sync::Mutex<Vec<u8>>>);
-        impl std::io::Write for Logged {
-            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(bytes);
-                Ok(bytes.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let logged = Logged::default();
-        let writer = logged.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
+        let logged = crate::test_logs::Captured::default();
         let (tx, _never_read) = mpsc::channel(1);
         let kick = CancellationToken::new();
         let outbox = Outbox::new(tx, kick.clone());
-        tracing::subscriber::with_default(subscriber, || {
+        tracing::subscriber::with_default(logged.subscriber(), || {
             for event in 0..5 {
                 outbox.deliver(event);
             }
         });
         assert!(kick.is_cancelled());
-        let text = String::from_utf8(logged.0.lock().unwrap().clone()).unwrap();
+        let text = logged.text();
         assert_eq!(text.matches("outbound queue is full").count(), 1, "{text}");
     }
 

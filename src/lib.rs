@@ -55,5 +55,7 @@ pub mod protocol;
 pub mod registry;
 pub mod rut;
 pub mod server;
+#[cfg(test)]
+mod test_logs;
 mod text;
 mod tls;

@@ -155,38 +155,14 @@ mod tests {
     use super::*;
     use crate::registry::demo;
     use crate::rut::Rut;
-
-    /// Collects what a `fmt` subscriber writes.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl Captured {
-        fn text(&self) -> String {
-            String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-        }
-    }
+    use crate::test_logs::Captured;
 
     #[tokio::test]
     async fn each_period_is_logged_with_its_answers_and_cache_lookups() {
         let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
         // A current-thread test: the logger below runs on this thread, under this
         // subscriber.
-        let _default = tracing::subscriber::set_default(subscriber);
+        let _default = tracing::subscriber::set_default(captured.subscriber());
         let dir = tempfile::tempdir().unwrap();
         let registry = Registry::open(&dir.path().join("stats.db")).unwrap();
         let metrics = Arc::new(Metrics::default());

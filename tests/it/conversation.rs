@@ -2500,21 +2500,28 @@ fn a_request_taken_up_again_comes_with_its_history() {
         author: author.into(),
         text: text.into(),
     };
+    // The executive's lines when Jorge is handed off with `request`.
+    let handed_off = |request: Request| {
+        let mut desk = Desk::logged_in();
+        desk.step(Input::Event(AgentEvent::Assigned {
+            chat: chat(10, "Jorge Sandoval", request.id),
+            backlog: WaitingLines::default(),
+            reason: Reason::default(),
+            previous_agent: None,
+        }));
+        desk.step(Input::Stored(StoreResult::Requests(Ok(vec![request]))));
+        desk.lines()
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
     let mut resumed = request(5, "Cobro duplicado en su boleta", RequestState::Abierto);
     resumed.history = vec![
         entry("Asistente", "Solicitud creada"),
         entry("Ana", "se pidió la devolución a facturación"),
         entry("Asistente", &history::contact_asked(Some("otra vez doble"))),
     ];
-    let mut desk = Desk::logged_in();
-    desk.step(Input::Event(AgentEvent::Assigned {
-        chat: chat(10, "Jorge Sandoval", 5),
-        backlog: WaitingLines::default(),
-        reason: Reason::default(),
-        previous_agent: None,
-    }));
-    desk.step(Input::Stored(StoreResult::Requests(Ok(vec![resumed]))));
-    let lines = desk.lines();
+    let lines = handed_off(resumed);
     let at = lines
         .iter()
         .position(|l| *l == to_agent::resumed_request(5, 2, 2))
@@ -2530,15 +2537,10 @@ fn a_request_taken_up_again_comes_with_its_history() {
     // Made for this chat: its only entry is the request for an executive.
     let mut fresh = request(9, "Contacto con ejecutivo", RequestState::Abierto);
     fresh.history = vec![entry("Asistente", &history::contact_asked(None))];
-    let mut desk = Desk::logged_in();
-    desk.step(Input::Event(AgentEvent::Assigned {
-        chat: chat(10, "Jorge Sandoval", 9),
-        backlog: WaitingLines::default(),
-        reason: Reason::default(),
-        previous_agent: None,
-    }));
-    desk.step(Input::Stored(StoreResult::Requests(Ok(vec![fresh]))));
-    assert_eq!(desk.lines(), [to_agent::NO_OTHER_OPEN, to_agent::CHAT_HINT]);
+    assert_eq!(
+        handed_off(fresh),
+        [to_agent::NO_OTHER_OPEN, to_agent::CHAT_HINT]
+    );
 }
 
 /// `:open` of an earlier request shows its last 10 history entries and chat lines, dated
