@@ -89,6 +89,20 @@ const ACTION_WISHES: &[&str] = &[
     "desconecten",
     "desconectar",
     "desconectes",
+    // Passing the customer on: "no me pasen con un ejecutivo" (a blind probe set's "no
+    // me pase con ejecutivos" was contactar_ejecutivo with 0.95).
+    "pase",
+    "pasen",
+    "pasar",
+    "comunique",
+    "comuniquen",
+    "comunicar",
+    "transfiera",
+    "transfieran",
+    "transferir",
+    "derive",
+    "deriven",
+    "derivar",
 ];
 /// Pronouns right after a negator ("no me lo corten"): they do not count toward the
 /// negation's reach.
@@ -115,6 +129,15 @@ fn negation_reach<'t, 'a>(after: &'t [Token<'a>]) -> &'t [Token<'a>] {
     }
     &after[start..(start + 3).min(after.len())]
 }
+/// Where the last [`RETRACTION`] word starts in `message` (as typed, any case).
+fn last_retraction(message: &str) -> Option<usize> {
+    let bytes = message.as_bytes();
+    let word = RETRACTION.as_bytes();
+    (0..=bytes.len().checked_sub(word.len())?)
+        .rev()
+        .find(|&at| bytes[at..at + word.len()].eq_ignore_ascii_case(word))
+}
+
 /// Function words that are no evidence of what a clause asks for.
 const STOPWORDS: [&str; 34] = [
     "que", "de", "la", "el", "los", "las", "un", "una", "y", "o", "a", "en", "con", "por", "para",
@@ -172,6 +195,12 @@ const OBJECT_LINKS: [&str; 12] = [
 ];
 /// Words that start a new clause which overrides the previous ones.
 const CONTRAST_WORDS: [&str; 6] = ["pero", "sino", "solo", "solamente", "mejor", "ahora"];
+/// The weight of what was said before a contrast word.
+const CONTRASTED_WEIGHT: f32 = 0.6;
+/// A change of mind: "mejor" starting a clause, or right after a bare "no" ("reinicien el
+/// modem... no, mejor comuníqueme con alguien"). What was said before it is taken back: it
+/// is neither evidence nor a second request to ask about.
+const RETRACTION: &str = "mejor";
 /// The intents file's lookup of other businesses' words (banks, shops, utilities...):
 /// complaints about them are out of scope.
 const OTHER_BUSINESSES: &str = "ajeno";
@@ -708,12 +737,17 @@ impl YamlClassifier {
             }
             if tok == CLAUSE_BREAK || contrast {
                 if contrast {
-                    // Everything said before a contrast word counts less.
+                    // Everything said before a contrast word counts less; before a change
+                    // of mind, nothing.
+                    let before = i.checked_sub(1).map(|j| raw[j]);
+                    if tok == RETRACTION && (before == Some(CLAUSE_BREAK) || before == Some("no")) {
+                        clauses.clear();
+                    }
                     for c in &mut clauses {
-                        c.weight = 0.6;
+                        c.weight = CONTRASTED_WEIGHT;
                     }
                 }
-                if clauses.last().is_some_and(|c| !c.tokens.is_empty()) {
+                if clauses.last().is_none_or(|c| !c.tokens.is_empty()) {
                     clauses.push(Clause {
                         tokens: Vec::new(),
                         negated: false,
@@ -817,7 +851,16 @@ impl YamlClassifier {
         // n-grams besides its word, bigram and look-up features).
         let mut raw = Vec::with_capacity(256);
         self.clause_features(&clauses, &mut raw);
-        self.regex_features(message, &mut raw);
+        // After a change of mind, the patterns read only what follows it.
+        let retracted = clauses
+            .first()
+            .and_then(|c| c.tokens.first())
+            .is_some_and(|t| t.raw == RETRACTION);
+        let read = match retracted.then(|| last_retraction(message)).flatten() {
+            Some(at) => &message[at..],
+            None => message,
+        };
+        self.regex_features(read, &mut raw);
         f(&clauses, raw)
     }
 

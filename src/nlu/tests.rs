@@ -625,6 +625,30 @@ fn service_words_alone_and_negated_actions_ask_for_nothing() {
     ]);
 }
 
+/// A change of mind takes back what came before it: "no, mejor ..." or "mejor" starting a
+/// clause is no second request to ask about (a blind probe set's "reinicien el modem...
+/// no, mejor comuniqueme con alguien" was asked "¿Quiso decir (2) o (3)?"); passing the
+/// customer on can be turned down like any action.
+#[test]
+fn a_change_of_mind_and_a_transfer_turned_down() {
+    check(&[
+        (
+            "reinicien el modem... no, mejor comuníqueme con alguien",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "reinicien el router. mejor páseme con un ejecutivo",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "quiero hablar con alguien, no, mejor reinicien el modem",
+            Intent::ReiniciarServicios,
+        ),
+        ("no me pasen con un ejecutivo", Intent::Fallback),
+        ("no me comuniquen con nadie", Intent::Fallback),
+    ]);
+}
+
 #[test]
 fn negation_without_a_comma_and_a_trailing_contrast_word() {
     check(&[
