@@ -843,7 +843,7 @@ impl YamlClassifier {
     fn with_raw_features<R>(
         &self,
         message: &str,
-        f: impl FnOnce(&[Clause<'_>], RawFeatures) -> R,
+        f: impl FnOnce(&str, &[Clause<'_>], RawFeatures) -> R,
     ) -> R {
         let normalized = text::normalize(message);
         let clauses = self.clauses(&normalized);
@@ -861,7 +861,7 @@ impl YamlClassifier {
             None => message,
         };
         self.regex_features(read, &mut raw);
-        f(&clauses, raw)
+        f(&normalized, &clauses, raw)
     }
 
     /// Word, bigram, lookup, character n-gram and keyword features of clauses.
@@ -1090,7 +1090,7 @@ impl YamlClassifier {
         let featurize = |share: &[(Cow<'_, str>, usize)]| -> Vec<(RawFeatures, usize)> {
             share
                 .iter()
-                .map(|(text, class)| (self.with_raw_features(text, |_, raw| raw), *class))
+                .map(|(text, class)| (self.with_raw_features(text, |_, _, raw| raw), *class))
                 .collect()
         };
         let threads = std::thread::available_parallelism()
@@ -1140,11 +1140,11 @@ impl YamlClassifier {
     /// Classifies with other settings (temperature, fallback bias, thresholds) than the
     /// intents file's.
     pub fn classify_with(&self, text: &str, thresholds: &Thresholds) -> Prediction {
-        self.with_raw_features(text, |clauses, raw| {
+        self.with_raw_features(text, |normalized, clauses, raw| {
             let x = self.vectorize(raw);
             let logits = (!x.is_empty()).then(|| self.logits_of(&x));
             decide_logits(logits, thresholds, |top| self.other_request(clauses, top))
-                .matter_if_unplaced(|| self.reported_matter(text, clauses))
+                .matter_if_unplaced(|| self.reported_matter(text, normalized, clauses))
         })
         .about_earlier(text)
         .with_topic(text)
@@ -1155,8 +1155,13 @@ impl YamlClassifier {
     /// técnica tiene costo?"), not turned down ("no quiero dar de baja nada"), not about
     /// another business (a word of the `ajeno` lookup: "el banco me cobró dos veces"),
     /// except where the phone was lost ("en la micro").
-    fn reported_matter(&self, text: &str, clauses: &[Clause<'_>]) -> Option<Topic> {
-        let topic = entities::complaint_topic(text).filter(|t| t.stands_alone())?;
+    fn reported_matter(
+        &self,
+        text: &str,
+        normalized: &str,
+        clauses: &[Clause<'_>],
+    ) -> Option<Topic> {
+        let topic = entities::complaint_topic_in(normalized).filter(|t| t.stands_alone())?;
         if topic != Topic::Deuda && entities::asks_for_information(text) {
             return None;
         }
@@ -1174,10 +1179,10 @@ impl YamlClassifier {
     /// thresholds, so that cross-validation scores each held-out message once and decides
     /// it under many settings ([`Scored::decide`]).
     pub(crate) fn scored(&self, text: &str) -> Scored {
-        self.with_raw_features(text, |clauses, raw| {
+        self.with_raw_features(text, |normalized, clauses, raw| {
             let x = self.vectorize(raw);
             let about_earlier = entities::asks_status_of_earlier(text);
-            let matter = self.reported_matter(text, clauses);
+            let matter = self.reported_matter(text, normalized, clauses);
             if x.is_empty() {
                 return Scored {
                     logits: None,
