@@ -627,8 +627,13 @@ impl Session {
             out.send(say::RESUME_DECLINED);
             return Phase::AwaitRut;
         }
-        // The RUT again is not a wrong serial.
-        if !looks_like_serial(text) || text.parse::<Rut>() == Ok(customer.rut) {
+        // The RUT again is not a wrong serial: it logs in again, which goes through if the
+        // chat ended meanwhile (a black-box test's customer typed it after the old
+        // connection closed and was told it was no serial, with nothing gone elsewhere).
+        if text.parse::<Rut>() == Ok(customer.rut) {
+            return hub_login(customer, OpenChat::Ask, ChatNote::None, out);
+        }
+        if !looks_like_serial(text) {
             out.send(say::RESUME_NOT_A_SERIAL);
             return Phase::AwaitResume { customer, agent };
         }

@@ -1484,9 +1484,25 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
     let mut bot = chatting_elsewhere();
     bot.line("hola?");
     assert_eq!(bot.lines(), [to_customer::RESUME_NOT_A_SERIAL]);
-    // The RUT again is not counted as a wrong serial.
+    // The RUT again is not counted as a wrong serial: it asks the hub again, and the
+    // question comes back while the chat is still elsewhere...
     bot.line("12.345.678-5");
-    assert_eq!(bot.lines(), [to_customer::RESUME_NOT_A_SERIAL]);
+    assert_eq!(bot.out.0, [login_op(OpenChat::Ask)]);
+    bot.hub(HubResult::LoggedIn(Err(ChatElsewhere {
+        agent: "Ana".into(),
+    })));
+    assert_eq!(
+        bot.out.0,
+        [Effect::Store(StoreOp::SerialFailures(jorge_rut()))]
+    );
+    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures::default())));
+    assert_eq!(bot.lines(), [to_customer::CHAT_ELSEWHERE]);
+    // ...but logs in once the chat has ended (a black-box test's customer, whose old
+    // connection had closed, was told the RUT was no serial).
+    let mut ended = chatting_elsewhere();
+    ended.line("12.345.678-5");
+    ended.login_passes();
+    assert_eq!(ended.lines(), with_menu(&[&to_customer::hello("Jorge")]));
     // A wrong serial: is the chat still there? Asked again before it is counted.
     bot.line("999888777");
     assert_eq!(bot.out.0, [login_op(OpenChat::Ask)]);
