@@ -47,7 +47,7 @@ impl Engine {
             ctx: Context {
                 policy: Policy::default(),
                 agent_token: Arc::from("bench"),
-                started: chrono::Utc::now(),
+                started: Some(chrono::Utc::now()),
             },
             classifier: reclamos::nlu::load_classifier(None).expect("classifier"),
             customer: Customer {

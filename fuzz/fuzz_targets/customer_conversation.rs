@@ -332,7 +332,7 @@ fuzz_target!(|data: &[u8]| {
         ctx: Context {
             policy: Policy::default(),
             agent_token: Arc::from(TOKEN),
-            started: chrono::Utc::now(),
+            started: Some(chrono::Utc::now()),
         },
         hub: Hub::new(1, console.clone()),
         store: Store::new(),

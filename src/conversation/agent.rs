@@ -1307,23 +1307,24 @@ const RECENT_DAYS: i64 = 30;
 /// At most this many of them.
 const RECENT_SHOWN: usize = 3;
 
-/// The customer's newest requests closed within [`RECENT_DAYS`] of the chat's, which the
-/// customer may be coming back about (a black-box test's customer who left the queue
+/// The customer's newest requests closed (last changed) within [`RECENT_DAYS`] before the
+/// chat's request was last changed (as it was handed off: the core has no clock), which
+/// the customer may be coming back about (a black-box test's customer who left the queue
 /// came back to "El cliente no tiene otras solicitudes abiertas": her first complaint, in
 /// the request closed when she left, was not on screen).
 fn recently_closed(chat: &ChatInfo, requests: &[Request], out: &mut Effects) {
     let Some(now) = requests.iter().find(|r| r.id == chat.request) else {
         return;
     };
-    let since = now.created_at - chrono::Duration::days(RECENT_DAYS);
+    let since = now.updated_at - chrono::Duration::days(RECENT_DAYS);
     let mut closed: Vec<&Request> = requests
         .iter()
-        .filter(|r| r.state == RequestState::Cerrado && r.created_at >= since)
+        .filter(|r| r.state == RequestState::Cerrado && r.updated_at >= since)
         .collect();
     if closed.is_empty() {
         return;
     }
-    closed.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
+    closed.sort_by_key(|r| std::cmp::Reverse((r.updated_at, r.id)));
     out.send(say::RECENTLY_CLOSED);
     for r in closed.into_iter().take(RECENT_SHOWN) {
         out.send(say::closed_request(
@@ -1603,7 +1604,7 @@ mod tests {
         Context {
             policy: crate::conversation::Policy::default(),
             agent_token: std::sync::Arc::from("t"),
-            started: chrono::Utc::now(),
+            started: Some(chrono::Utc::now()),
         }
     }
 

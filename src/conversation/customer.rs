@@ -90,8 +90,12 @@ enum Plan {
     /// Hand a complaint about `topic` to an executive.
     Contact(Topic),
     /// Hand a complaint about `topic` to an executive with the customer's open `request` on
-    /// it, instead of a new one.
-    Resume { topic: Topic, request: RequestId },
+    /// it, instead of a new one; `served` when an executive took that request before.
+    Resume {
+        topic: Topic,
+        request: RequestId,
+        served: bool,
+    },
     /// Put the customer in the queue for an executive (no complaint named).
     Agent,
     /// Restart the services.
@@ -239,7 +243,7 @@ struct Session {
     served: Option<RequestId>,
     /// An open request whose chat or wait a stop without notice cut short (told at login):
     /// the next request for an executive takes it up again.
-    cut_short: Option<(RequestId, Cut)>,
+    cut_short: Option<(RequestId, Cut, Option<Topic>)>,
     /// Lines handled so far (numbers the turn [`Earlier`] was written in).
     lines: u32,
     /// What the customer wrote that the bot did not act on (see [`Earlier`]).
@@ -520,15 +524,23 @@ impl Session {
         customer: Customer,
         takeover: Option<Takeover>,
         chat: ChatNote,
+        ctx: &Context,
         out: &mut Effects,
     ) -> Phase {
         let Some(takeover) = takeover else {
             out.console(protocol::console::customer_connected(&customer.name));
             out.send(say::hello(customer.first_name()));
-            out.store(StoreOp::RequestsOf(customer.rut));
+            let check = ctx.started.is_some();
+            if check {
+                out.store(StoreOp::RequestsOf(customer.rut));
+            }
             self.customer = Some(customer);
             tell_chat_ended(chat, out);
-            return Phase::Pending(Pending::LoginCheck);
+            if check {
+                return Phase::Pending(Pending::LoginCheck);
+            }
+            show_menu(out);
+            return Phase::Menu;
         };
         out.console(protocol::console::session_taken_over(&customer.name));
         if let Some(chat) = takeover.resumed_chat {
@@ -998,9 +1010,11 @@ impl Session {
                 Plan::Contact(topic) if contact => {
                     return self.contact_about(Some(topic), &words, out)
                 }
-                Plan::Resume { topic, request } if contact => {
-                    return self.resume(topic, request, &words, out)
-                }
+                Plan::Resume {
+                    topic,
+                    request,
+                    served,
+                } if contact => return self.resume(topic, request, served, &words, out),
                 Plan::Agent if contact => return self.contact_about(None, &words, out),
                 _ => return self.on_menu(text, prediction, out),
             }
@@ -1038,7 +1052,11 @@ impl Session {
                 };
                 match plan {
                     Plan::Contact(topic) => self.contact_about(Some(topic), words, out),
-                    Plan::Resume { topic, request } => self.resume(topic, request, words, out),
+                    Plan::Resume {
+                        topic,
+                        request,
+                        served,
+                    } => self.resume(topic, request, served, words, out),
                     Plan::Agent => self.contact_about(None, words, out),
                     Plan::Restart => self.restart_services(Some(words), out),
                     Plan::Exit => goodbye(out),
@@ -1573,6 +1591,7 @@ impl Session {
         &mut self,
         topic: Topic,
         request: RequestId,
+        served: bool,
         words: &str,
         out: &mut Effects,
     ) -> Phase {
@@ -1585,12 +1604,14 @@ impl Session {
             words: (!words.is_empty()).then(|| sanitize(&words).into_owned()),
             topic: Some(topic.label().to_string()),
         };
-        self.take_up(request, reason, true, out)
+        self.take_up(request, reason, served, out)
     }
 
     /// Queues the customer for an executive with their open `request`, whose history takes
-    /// the request for a person; leaving the queue then keeps it open if `keep_open` (it
-    /// is no request the bot opened for this wait).
+    /// the request for a person; leaving the queue then keeps it open if `keep_open` (an
+    /// executive worked on it). A chat cut short is no longer to take up: whatever request
+    /// this is, the customer is on their way to a person (the code review saw a "3" after
+    /// a resumed and closed request queue the cut one again).
     fn take_up(
         &mut self,
         request: RequestId,
@@ -1598,6 +1619,7 @@ impl Session {
         keep_open: bool,
         out: &mut Effects,
     ) -> Phase {
+        self.cut_short = None;
         out.store(StoreOp::AppendHistory {
             request,
             author: Cow::Borrowed(BOT_NAME),
@@ -1619,10 +1641,17 @@ impl Session {
             return Phase::Menu;
         };
         // A chat or a wait cut short, told at login: taken up again, not doubled.
-        // A wait nobody attended is closed if left again, as any.
-        if let Some((request, cut)) = self.cut_short.take() {
-            let served = matches!(cut, Cut::Chat { .. } | Cut::Wait { served: true });
-            return self.take_up(request, reason, served, out);
+        // A wait nobody attended is closed if left again, as any. Only for the same
+        // matter: a new complaint about something else gets its own request (the code
+        // review saw a stolen phone's words appended to a cut double-charge request).
+        if let Some((request, cut, topic)) = self.cut_short.take() {
+            let same_matter =
+                reason.topic.is_none() || reason.topic.as_deref() == topic.map(|t| t.label());
+            if same_matter {
+                let served = matches!(cut, Cut::Chat { .. } | Cut::Wait { served: true });
+                return self.take_up(request, reason, served, out);
+            }
+            self.cut_short = Some((request, cut, topic));
         }
         out.store(StoreOp::CreateRequest {
             rut: customer.rut,
@@ -1810,17 +1839,20 @@ impl Session {
                     requests
                         .into_iter()
                         .filter(|r| r.state == RequestState::Abierto)
-                        .filter_map(|r| cut_short(&r, ctx.started).map(|cut| (r.id, cut)))
-                        .max_by_key(|(id, _)| *id)
+                        .filter_map(|r| {
+                            let cut = cut_short(&r, ctx.started?)?;
+                            Some((r.id, cut, nlu::complaint_topic(&r.subject)))
+                        })
+                        .max_by_key(|(id, _, _)| *id)
                 });
-                if let (Some((request, cut)), Some(customer)) = (cut, &self.customer) {
+                if let (Some((request, cut, topic)), Some(customer)) = (cut, &self.customer) {
                     out.console(protocol::console::cut_short(&customer.name, request));
                     out.send(match &cut {
                         Cut::Chat { agent } => say::chat_was_cut(agent, request),
                         Cut::Wait { .. } => say::wait_was_cut(request),
                     });
                     out.record(bot_note(request, history::CUT_SHORT));
-                    self.cut_short = Some((request, cut));
+                    self.cut_short = Some((request, cut, topic));
                 }
                 show_menu(out);
                 Phase::Menu
@@ -1867,6 +1899,7 @@ impl Session {
                             Plan::Resume {
                                 topic,
                                 request: request.id,
+                                served: taken_before(request),
                             },
                             &words,
                             out,
@@ -1933,7 +1966,7 @@ impl Session {
     ) -> Phase {
         match (pending, result) {
             (Pending::Login { customer, chat }, HubResult::LoggedIn(Ok(takeover))) => {
-                self.on_login(customer, takeover, chat, out)
+                self.on_login(customer, takeover, chat, ctx, out)
             }
             // A wrong serial, and the chat is still on the other connection: it counts.
             (
@@ -2540,6 +2573,14 @@ fn confirm(plan: Plan, words: &str, out: &mut Effects) -> Phase {
     }
 }
 
+/// Whether an executive took `request` at some point (its history says so).
+fn taken_before(request: &Request) -> bool {
+    request
+        .history
+        .iter()
+        .any(|e| history::is_agent_took(&e.text))
+}
+
 /// What a stop without notice interrupted ([`cut_short`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Cut {
@@ -2572,17 +2613,15 @@ fn cut_short(request: &Request, started: chrono::DateTime<chrono::Utc>) -> Optio
             });
         }
         if history::is_contact_asked(text) || history::is_requeue(text) {
-            let served = request
-                .history
-                .iter()
-                .any(|e| history::is_agent_took(&e.text));
-            return Some(Cut::Wait { served });
+            return Some(Cut::Wait {
+                served: taken_before(request),
+            });
         }
     }
     None
 }
 
-/// A request subject from a topic's label:/// A request subject from a topic's label: "un cobro duplicado en su boleta" -> "Cobro
+/// A request subject from a topic's label: "un cobro duplicado en su boleta" -> "Cobro
 /// duplicado en su boleta".
 fn topic_subject(topic: Topic) -> String {
     let label = topic.label();

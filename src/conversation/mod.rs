@@ -107,8 +107,10 @@ pub struct Context {
     /// The executives' shared secret (compared in constant time).
     pub agent_token: Arc<str>,
     /// When this server started: a wait or a chat whose last entry is older was cut by a
-    /// stop of this server (see the customer's login check).
-    pub started: DateTime<Utc>,
+    /// stop of this server (see the customer's login check). `None` when other servers
+    /// share the store: a wait or a chat may then be live on another node, and nothing
+    /// tells it from one a stop cut short.
+    pub started: Option<DateTime<Utc>>,
 }
 
 /// Security policy of the conversations.

@@ -1269,7 +1269,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::Boleta,
                 format!(
-                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|\b(cobr\w*|cargaron|descontaron|pague)\b( \w+){{0,5}} (de mas|extra)\b|\b(cuenta|boleta)\b( \w+){{0,6}} (lucas|pesos|mil)( \w+)? (de mas|extra)\b|\b(lucas|luca|pesos|mil|\d{{3,}})( \w+)? de mas\b"
+                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|\b(cobr\w*|cargaron|descontaron|pague)\b( \w+){{0,5}} (de mas|extra)\b|\b(cuenta|boleta)\b( \w+){{0,6}} (lucas|pesos|mil)( \w+)? (de mas|extra)\b|\b(lucas|luca|pesos|mil)( \w+)? de mas\b|\b\d{{3,}}( (pesos|lucas|luca|mil|clp))? de mas\b"
                 ),
             ),
             (
@@ -1307,8 +1307,10 @@ const POLITE_REQUEST: &[&str] = &["pueden", "puede", "podrian", "podria", "podri
 const INTERROGATIVES: &[&str] = &["cual", "cuales", "donde"];
 
 /// Whether the message asks for information rather than reporting a matter or asking for
-/// something to be done: a question ("¿la visita técnica tiene costo?", "cuál es la
-/// contraseña del wifi") that is no polite request ("¿me pueden bloquear la línea?").
+/// something to be done: it opens with a question ("¿la visita técnica tiene costo?",
+/// "cuál es la contraseña del wifi") that is no polite request ("¿me pueden bloquear la
+/// línea?"). A question after a report asks what to do about it ("perdí mi celular, ¿qué
+/// hago?").
 pub fn asks_for_information(input: &str) -> bool {
     let norm = text::normalize(input);
     let mut toks = words(&norm).peekable();
@@ -1316,7 +1318,12 @@ pub fn asks_for_information(input: &str) -> bool {
     if toks.any(|t| POLITE_REQUEST.contains(&t)) {
         return false;
     }
-    input.contains(['?', '¿']) || first.is_some_and(|t| INTERROGATIVES.contains(&t))
+    let opening = input
+        .trim_start()
+        .split_inclusive(['.', ',', ';', '!', '?'])
+        .next()
+        .unwrap_or("");
+    opening.contains(['?', '¿']) || first.is_some_and(|t| INTERROGATIVES.contains(&t))
 }
 
 /// The topic of a complaint or account change named in the text ("me cobraron dos veces

@@ -563,6 +563,8 @@ fn complaint_topics_by_rule() {
         ("cuatro lucas de mas!!", Some(Topic::Boleta)),
         ("como 10 mil pesos de mas", Some(Topic::Boleta)),
         ("$4.000 de más", Some(Topic::Boleta)),
+        // Not an amount of money (the code review).
+        ("ustedes me dieron 300 gigas de mas", None),
         ("quiero 5 lucas mas de saldo", None),
         ("quiero hablar con un ejecutivo", None),
         ("hola", None),
@@ -593,6 +595,8 @@ fn unplaced_reports_of_a_matter_only_a_person_handles_are_complaints() {
         ),
         ("se me olvido la clave del wifi", Some(Topic::ClaveWifi)),
         ("la visita técnica tiene costo?", None),
+        // A question after the report asks what to do about it (the code review).
+        ("perdí mi celular, ¿qué hago?", Some(Topic::BloqueoLinea)),
         ("cuál es la contraseña del wifi", None),
         ("el banco me cobró dos veces la cuota", None),
         ("no quiero dar de baja nada", None),

@@ -715,6 +715,9 @@ pub trait Store: Send + Sync + 'static {
     fn cache_counts(&self) -> Option<CacheCounts>;
     /// The database file (`None` in memory or on a database server).
     fn path(&self) -> Option<&Path>;
+    /// Whether other servers may use the store at the same time (a database server: then
+    /// a request's wait or chat may be live on another node).
+    fn shared_by_servers(&self) -> bool;
 }
 
 /// Handle to the registry. Cheap to clone; safe to share between tasks.
@@ -933,6 +936,12 @@ impl Registry {
     /// did not answer; not a missing request or a customer registered twice).
     pub fn failures(&self) -> u64 {
         self.failures.load(Ordering::Relaxed)
+    }
+
+    /// Whether other servers may use the store at the same time (PostgreSQL; one SQLite
+    /// file serves one server).
+    pub fn shared_by_servers(&self) -> bool {
+        self.store.shared_by_servers()
     }
 
     /// The database file, `None` in memory.

@@ -1449,6 +1449,10 @@ impl Store for SqliteStore {
     fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
+
+    fn shared_by_servers(&self) -> bool {
+        false
+    }
 }
 /// Drops the inbox rows `retention` no longer allows at `now`, after inserting row
 /// `newest`: older than its age, then the oldest beyond its count. Ids only grow and rows

@@ -130,8 +130,9 @@ pub struct Services {
     pub policy: Policy,
     /// The executives' shared secret.
     pub agent_token: Arc<str>,
-    /// When the server started.
-    pub started: chrono::DateTime<chrono::Utc>,
+    /// When the server started, unless other servers share the store (see
+    /// [`Context::started`]).
+    pub started: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Services {

@@ -219,13 +219,14 @@ impl Server {
             Some(token) => token.clone(),
             None => auth::load_or_create_token(&config.token_file)?,
         };
+        let started = (!registry.shared_by_servers()).then(chrono::Utc::now);
         let services = Services {
             registry,
             hub: Hub::new(config.agent_capacity, console.clone()),
             console,
             policy: config.policy.clone(),
             agent_token: Arc::from(token),
-            started: chrono::Utc::now(),
+            started,
         };
         let customers = listen(&config.customer_addr)
             .await
@@ -638,7 +639,7 @@ mod tests {
             console: Console::capture(),
             policy: Policy::default(),
             agent_token: Arc::from("token"),
-            started: chrono::Utc::now(),
+            started: Some(chrono::Utc::now()),
         };
         let classifier = ModelWorker::inline(crate::nlu::load_classifier(None).expect("intents"));
         let shared = Arc::new(connection::Shared::new(

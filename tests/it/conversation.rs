@@ -32,7 +32,7 @@ fn ctx() -> Context {
     Context {
         policy: Policy::default(),
         agent_token: Arc::from(TOKEN),
-        started: chrono::Utc::now(),
+        started: Some(chrono::Utc::now()),
     }
 }
 
@@ -659,9 +659,16 @@ fn a_complaint_on_an_open_request_takes_it_up_again() {
             ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
         }),
     });
+    // An executive worked on it: leaving the queue keeps it open.
+    let mut worked_on = request(5, "Cobro duplicado en su boleta", RequestState::Abierto);
+    worked_on.history.push(HistoryEntry {
+        at: Utc::now(),
+        author: "Ana".into(),
+        text: history::AGENT_TOOK.into(),
+    });
     bot.stored(StoreResult::Requests(Ok(vec![
         request(3, "Cobro duplicado en su boleta", RequestState::Cerrado),
-        request(5, "Cobro duplicado en su boleta", RequestState::Abierto),
+        worked_on,
     ])));
     let lines = bot.lines();
     assert_eq!(lines[0], to_customer::already_open(5));
@@ -705,6 +712,37 @@ fn a_complaint_on_an_open_request_takes_it_up_again() {
         bot.lines(),
         with_menu(&[&to_customer::left_queue_kept(5), to_customer::MORE_HELP])
     );
+
+    // One nobody took is closed if left, as any wait (the code review heard "como la dejó
+    // el ejecutivo" of a request no executive had seen).
+    let mut bot = Bot::logged_in();
+    bot.step(Input::Line {
+        text: "me volvieron a cobrar doble",
+        prediction: Some(Prediction {
+            topic: Some(Topic::CobroDuplicado),
+            ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
+        }),
+    });
+    bot.stored(StoreResult::Requests(Ok(vec![request(
+        5,
+        "Cobro duplicado en su boleta",
+        RequestState::Abierto,
+    )])));
+    bot.line("sí");
+    bot.stored(StoreResult::Changed(Ok(request(
+        5,
+        "Cobro duplicado en su boleta",
+        RequestState::Abierto,
+    ))));
+    bot.hub(HubResult::Enqueued(Enqueued {
+        position: 1,
+        agents_online: 1,
+        served: false,
+        wait: WaitEstimate::TooLittleData,
+    }));
+    bot.line("cancelar");
+    bot.hub(HubResult::LeftQueue(Ok(())));
+    assert!(sets_state(&bot.out), "{:?}", bot.out.0);
 
     // Only a closed one on the topic: shown as the last one, and a new request is offered.
     let mut bot = Bot::logged_in();
@@ -2143,17 +2181,20 @@ fn the_executive_keeps_its_own_list_of_chats() {
             Effect::Store(StoreOp::RequestsOf(jorge_rut())),
         ]
     );
-    // Closed requests of the last 30 days are listed too (the customer may be back about
-    // one); older ones are not.
-    let closed_days_ago = |id, subject, days| Request {
-        created_at: Utc::now() - chrono::Duration::days(days),
+    // Requests closed in the last 30 days are listed too (the customer may be back about
+    // one), by when they were closed, not made; older ones are not.
+    let days_ago = |days| Utc::now() - chrono::Duration::days(days);
+    let closed = |id, subject, made, closed| Request {
+        created_at: days_ago(made),
+        updated_at: days_ago(closed),
         ..request(id, subject, RequestState::Cerrado)
     };
     desk.step(Input::Stored(StoreResult::Requests(Ok(vec![
         request(9, "Contacto con ejecutivo", RequestState::Abierto),
         request(5, "Boleta", RequestState::Abierto),
-        closed_days_ago(4, "Antigua", 40),
-        closed_days_ago(7, "Contacto con ejecutivo", 2),
+        closed(4, "Antigua", 40, 40),
+        closed(7, "Contacto con ejecutivo", 2, 2),
+        closed(3, "Traslado", 40, 1),
     ]))));
     assert_eq!(
         desk.lines(),
@@ -2166,11 +2207,8 @@ fn the_executive_keeps_its_own_list_of_chats() {
                 Utc::now().format("%Y-%m-%d")
             ),
             to_agent::RECENTLY_CLOSED,
-            &to_agent::closed_request(
-                7,
-                "Contacto con ejecutivo",
-                (Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%d")
-            ),
+            &to_agent::closed_request(3, "Traslado", days_ago(40).format("%Y-%m-%d")),
+            &to_agent::closed_request(7, "Contacto con ejecutivo", days_ago(2).format("%Y-%m-%d")),
             to_agent::WHILE_WAITING,
             &to_agent::backlog_line("Jorge Sandoval", "se me cortó internet"),
             to_agent::CHAT_HINT,
@@ -2485,6 +2523,27 @@ fn a_chat_cut_by_a_stop_without_notice_is_told_at_login_and_taken_up() {
             author: Cow::Borrowed("Asistente"),
             text: history::contact_asked(None),
         })]
+    );
+    // A complaint about another matter gets its own request; the cut one is still taken
+    // up by a later "3" (the code review saw a stolen phone's words go to a cut
+    // double-charge request).
+    let mut other = login_with(vec![cut.clone()]);
+    other.step(Input::Line {
+        text: "me robaron el celular",
+        prediction: Some(Prediction {
+            topic: Some(Topic::BloqueoLinea),
+            ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
+        }),
+    });
+    other.stored(StoreResult::Requests(Ok(vec![])));
+    other.line("sí");
+    assert!(
+        matches!(
+            &other.out.0[..],
+            [Effect::Store(StoreOp::CreateRequest { .. })]
+        ),
+        "{:?}",
+        other.out.0
     );
     // Told once: the entry it wrote ends the cut chat.
     let mut told = cut.clone();

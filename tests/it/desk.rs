@@ -559,7 +559,7 @@ fn both_options_of_a_question_are_done_in_order() {
     let ctx = Context {
         policy: Policy::default(),
         agent_token: std::sync::Arc::from(crate::common::TOKEN),
-        started: chrono::Utc::now(),
+        started: Some(chrono::Utc::now()),
     };
     let mut out = Effects::new();
     let mut conv = CustomerConversation::new();

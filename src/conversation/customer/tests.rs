@@ -173,7 +173,7 @@ fn results_reach_only_pending_states() {
     let ctx = Context {
         policy: crate::conversation::Policy::default(),
         agent_token: std::sync::Arc::from("t"),
-        started: chrono::Utc::now(),
+        started: Some(chrono::Utc::now()),
     };
     let mut out = Effects::new();
     let conv = in_phase(Phase::Menu).step(
@@ -194,7 +194,7 @@ fn ctx() -> Context {
     Context {
         policy: crate::conversation::Policy::default(),
         agent_token: std::sync::Arc::from("t"),
-        started: chrono::Utc::now(),
+        started: Some(chrono::Utc::now()),
     }
 }
 

@@ -1053,6 +1053,10 @@ impl Store for PgStore {
     fn path(&self) -> Option<&Path> {
         None
     }
+
+    fn shared_by_servers(&self) -> bool {
+        true
+    }
 }
 
 impl PgStore {
