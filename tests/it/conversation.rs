@@ -651,25 +651,42 @@ fn free_text_follows_the_prediction() {
 /// about the same double charge).
 #[test]
 fn a_complaint_on_an_open_request_takes_it_up_again() {
-    let mut bot = Bot::logged_in();
-    bot.step(Input::Line {
-        text: "me volvieron a cobrar doble",
-        prediction: Some(Prediction {
-            topic: Some(Topic::CobroDuplicado),
-            ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
-        }),
-    });
+    // Jorge complains of a double charge; the store has `requests`.
+    let complained = |text: &str, requests: Vec<Request>| {
+        let mut bot = Bot::logged_in();
+        bot.step(Input::Line {
+            text,
+            prediction: Some(Prediction {
+                topic: Some(Topic::CobroDuplicado),
+                ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
+            }),
+        });
+        bot.stored(StoreResult::Requests(Ok(requests)));
+        bot
+    };
+    // In the queue with request 5, then out of it again.
+    let queued_then_left = |bot: &mut Bot| {
+        bot.hub(HubResult::Enqueued(Enqueued {
+            position: 1,
+            agents_online: 1,
+            served: false,
+            wait: WaitEstimate::TooLittleData,
+        }));
+        bot.line("cancelar");
+        bot.hub(HubResult::LeftQueue(Ok(())));
+    };
+    let double = |id, state| request(id, "Cobro duplicado en su boleta", state);
     // An executive worked on it: leaving the queue keeps it open.
-    let mut worked_on = request(5, "Cobro duplicado en su boleta", RequestState::Abierto);
+    let mut worked_on = double(5, RequestState::Abierto);
     worked_on.history.push(HistoryEntry {
         at: Utc::now(),
         author: "Ana".into(),
         text: history::AGENT_TOOK.into(),
     });
-    bot.stored(StoreResult::Requests(Ok(vec![
-        request(3, "Cobro duplicado en su boleta", RequestState::Cerrado),
-        worked_on,
-    ])));
+    let mut bot = complained(
+        "me volvieron a cobrar doble",
+        vec![double(3, RequestState::Cerrado), worked_on],
+    );
     let lines = bot.lines();
     assert_eq!(lines[0], to_customer::already_open(5));
     assert_eq!(
@@ -686,11 +703,7 @@ fn a_complaint_on_an_open_request_takes_it_up_again() {
             text: history::contact_asked(Some("me volvieron a cobrar doble")),
         })]
     );
-    bot.stored(StoreResult::Changed(Ok(request(
-        5,
-        "Cobro duplicado en su boleta",
-        RequestState::Abierto,
-    ))));
+    bot.stored(StoreResult::Changed(Ok(double(5, RequestState::Abierto))));
     assert!(
         matches!(
             &bot.out.0[..],
@@ -699,14 +712,7 @@ fn a_complaint_on_an_open_request_takes_it_up_again() {
         "{:?}",
         bot.out.0
     );
-    bot.hub(HubResult::Enqueued(Enqueued {
-        position: 1,
-        agents_online: 1,
-        served: false,
-        wait: WaitEstimate::TooLittleData,
-    }));
-    bot.line("cancelar");
-    bot.hub(HubResult::LeftQueue(Ok(())));
+    queued_then_left(&mut bot);
     assert!(!sets_state(&bot.out), "{:?}", bot.out.0);
     assert_eq!(
         bot.lines(),
@@ -715,49 +721,20 @@ fn a_complaint_on_an_open_request_takes_it_up_again() {
 
     // One nobody took is closed if left, as any wait (the code review heard "como la dejó
     // el ejecutivo" of a request no executive had seen).
-    let mut bot = Bot::logged_in();
-    bot.step(Input::Line {
-        text: "me volvieron a cobrar doble",
-        prediction: Some(Prediction {
-            topic: Some(Topic::CobroDuplicado),
-            ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
-        }),
-    });
-    bot.stored(StoreResult::Requests(Ok(vec![request(
-        5,
-        "Cobro duplicado en su boleta",
-        RequestState::Abierto,
-    )])));
+    let mut bot = complained(
+        "me volvieron a cobrar doble",
+        vec![double(5, RequestState::Abierto)],
+    );
     bot.line("sí");
-    bot.stored(StoreResult::Changed(Ok(request(
-        5,
-        "Cobro duplicado en su boleta",
-        RequestState::Abierto,
-    ))));
-    bot.hub(HubResult::Enqueued(Enqueued {
-        position: 1,
-        agents_online: 1,
-        served: false,
-        wait: WaitEstimate::TooLittleData,
-    }));
-    bot.line("cancelar");
-    bot.hub(HubResult::LeftQueue(Ok(())));
+    bot.stored(StoreResult::Changed(Ok(double(5, RequestState::Abierto))));
+    queued_then_left(&mut bot);
     assert!(sets_state(&bot.out), "{:?}", bot.out.0);
 
     // Only a closed one on the topic: shown as the last one, and a new request is offered.
-    let mut bot = Bot::logged_in();
-    bot.step(Input::Line {
-        text: "me cobraron doble la boleta",
-        prediction: Some(Prediction {
-            topic: Some(Topic::CobroDuplicado),
-            ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
-        }),
-    });
-    bot.stored(StoreResult::Requests(Ok(vec![request(
-        3,
-        "Cobro duplicado en su boleta",
-        RequestState::Cerrado,
-    )])));
+    let bot = complained(
+        "me cobraron doble la boleta",
+        vec![double(3, RequestState::Cerrado)],
+    );
     let lines = bot.lines();
     assert_eq!(lines[0], to_customer::last_about_it(3));
     assert_eq!(
