@@ -326,6 +326,13 @@ pub mod customer {
         format!("{BOT}Su última solicitud sobre esto fue la {request}:")
     }
 
+    /// A complaint that asked for a person, on the topic of an open request: queued with it.
+    pub fn taking_up(request: impl Display) -> String {
+        format!(
+            "{BOT}Lo comunicamos con un ejecutivo por su solicitud abierta {request} sobre esto."
+        )
+    }
+
     /// The offer of an executive to take up the open request on the complaint's topic.
     pub fn confirm_resume(request: impl Display) -> String {
         format!("{BOT}¿Lo comunico con un ejecutivo para retomar la solicitud {request}? (sí/no)")

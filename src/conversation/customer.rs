@@ -138,7 +138,12 @@ enum Pending {
     /// name one request).
     ListRequests { words: Option<String> },
     /// [`StoreOp::RequestsOf`] for a complaint: does it name one of their requests?
-    Complaint { topic: Topic, words: String },
+    /// `person` when it asked for one in so many words: no offer, straight to the queue.
+    Complaint {
+        topic: Topic,
+        words: String,
+        person: bool,
+    },
     /// [`StoreOp::RequestsOf`] for free text the classifier could not place: does it name
     /// one of the customer's requests?
     FindByTopic {
@@ -932,21 +937,21 @@ impl Session {
             return confirm(Plan::Contact(Topic::ReinicioFallido), text, out);
         }
         match (intent, topic) {
-            // Asked for a person in so many words: to the queue, with the topic (the
-            // executive sees the customer's open requests).
-            (Intent::ContactarEjecutivo, Some(topic)) if nlu::names_a_person(text) => {
-                self.contact_about(Some(topic), text, out)
-            }
             // Is one of their requests on the topic still open ("¿qué pasa con el cambio
-            // de plan?")? Then it is shown before the offer.
+            // de plan?")? Then it is shown before the offer. Asked for a person in so many
+            // words, there is no offer: to the queue, with that request if one is open
+            // (the code review saw "me cobraron doble otra vez, pásenme con un ejecutivo"
+            // open another request beside the open one).
             (Intent::ContactarEjecutivo, Some(topic)) => match &self.customer {
                 Some(customer) => {
                     out.store(StoreOp::RequestsOf(customer.rut));
                     Phase::Pending(Pending::Complaint {
                         topic,
                         words: text.to_string(),
+                        person: nlu::names_a_person(text),
                     })
                 }
+                None if nlu::names_a_person(text) => self.contact_about(Some(topic), text, out),
                 None => confirm(Plan::Contact(topic), text, out),
             },
             (Intent::ReiniciarServicios, _) if confidence < RESTART_CONFIDENCE => {
@@ -1866,7 +1871,31 @@ impl Session {
             (Pending::ListRequests { words }, StoreResult::Requests(found)) => {
                 self.on_requests(found, words.as_deref(), ctx, out)
             }
-            (Pending::Complaint { topic, words }, StoreResult::Requests(found)) => {
+            (
+                Pending::Complaint {
+                    topic,
+                    words,
+                    person,
+                },
+                StoreResult::Requests(found),
+            ) => {
+                if person {
+                    let open = found.ok().and_then(|requests| {
+                        requests
+                            .into_iter()
+                            .filter(|r| r.state == RequestState::Abierto)
+                            .filter(|r| nlu::complaint_topic(&r.subject) == Some(topic))
+                            .max_by_key(|r| r.created_at)
+                    });
+                    return match open {
+                        Some(request) => {
+                            out.send(say::taking_up(request.id));
+                            let served = taken_before(&request);
+                            self.resume(topic, request.id, served, &words, out)
+                        }
+                        None => self.contact_about(Some(topic), &words, out),
+                    };
+                }
                 if let Ok(requests) = found {
                     // The newest request on the same topic, open ones first; a closed one
                     // only if the complaint is not about something new ("me cobraron doble

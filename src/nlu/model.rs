@@ -129,13 +129,23 @@ fn negation_reach<'t, 'a>(after: &'t [Token<'a>]) -> &'t [Token<'a>] {
     }
     &after[start..(start + 3).min(after.len())]
 }
-/// Where the last [`RETRACTION`] word starts in `message` (as typed, any case).
+/// Where the last [`RETRACTION`] word starts in `message` (as typed, any case; a word of
+/// its own, not the start of "mejorar").
 fn last_retraction(message: &str) -> Option<usize> {
     let bytes = message.as_bytes();
     let word = RETRACTION.as_bytes();
+    let letter = |at: usize| {
+        bytes
+            .get(at)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b >= 0x80)
+    };
     (0..=bytes.len().checked_sub(word.len())?)
         .rev()
-        .find(|&at| bytes[at..at + word.len()].eq_ignore_ascii_case(word))
+        .find(|&at| {
+            bytes[at..at + word.len()].eq_ignore_ascii_case(word)
+                && !letter(at + word.len())
+                && (at == 0 || !letter(at - 1))
+        })
 }
 
 /// Function words that are no evidence of what a clause asks for.
@@ -1416,4 +1426,20 @@ pub fn add_typos(text: &str, rate: f64, rng: &mut impl Rng) -> String {
         i += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The patterns read from the change of mind itself, not from a word that starts with
+    /// it further on (the code review: "mejorar").
+    #[test]
+    fn the_last_retraction_is_a_word_of_its_own() {
+        let text = "pásenme con alguien, no, Mejor reinicien para mejorar la señal";
+        assert_eq!(last_retraction(text), text.find("Mejor"));
+        assert_eq!(last_retraction("quiero mejorar el plan"), None);
+        assert_eq!(last_retraction("mejor"), Some(0));
+        assert_eq!(last_retraction(""), None);
+    }
 }

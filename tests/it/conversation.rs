@@ -730,6 +730,37 @@ fn a_complaint_on_an_open_request_takes_it_up_again() {
     queued_then_left(&mut bot);
     assert!(sets_state(&bot.out), "{:?}", bot.out.0);
 
+    // Asked for a person in so many words: no offer, the open request goes to the queue
+    // (the code review saw this one open another request beside it).
+    let bot = complained(
+        "me cobraron doble otra vez, pásenme con un ejecutivo",
+        vec![double(5, RequestState::Abierto)],
+    );
+    assert_eq!(bot.lines(), [to_customer::taking_up(5)]);
+    assert_eq!(
+        bot.out.0.last(),
+        Some(&Effect::Store(StoreOp::AppendHistory {
+            request: 5,
+            author: Cow::Borrowed("Asistente"),
+            text: history::contact_asked(Some(
+                "me cobraron doble otra vez, pásenme con un ejecutivo"
+            )),
+        }))
+    );
+    // With none open, a new request at once.
+    let bot = complained(
+        "me cobraron doble otra vez, pásenme con un ejecutivo",
+        vec![double(3, RequestState::Cerrado)],
+    );
+    assert!(
+        matches!(
+            &bot.out.0[..],
+            [Effect::Store(StoreOp::CreateRequest { .. })]
+        ),
+        "{:?}",
+        bot.out.0
+    );
+
     // Only a closed one on the topic: shown as the last one, and a new request is offered.
     let bot = complained(
         "me cobraron doble la boleta",

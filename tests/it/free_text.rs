@@ -185,8 +185,14 @@ async fn new_wishes_and_explicit_asks_are_not_answered_with_old_requests() {
     jorge.send("no").await;
     jorge.expect(to_customer::DECLINED).await;
     jorge.recv_until(|l| l == to_customer::MENU_LAST).await;
+    // Asked for a person about the open plan change: queued at once, with that request.
     jorge
         .send("me pueden comunicar con un ejecutivo por lo del cambio de plan")
+        .await;
+    jorge
+        .expect(&to_customer::taking_up(
+            reclamos::registry::demo::PLAN_REQUEST,
+        ))
         .await;
     jorge.expect(&to_customer::enqueued(1)).await;
 
