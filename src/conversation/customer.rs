@@ -1319,11 +1319,7 @@ impl Session {
                 return menu(out);
             }
         };
-        describe(&request, out);
-        out.record(StoreOp::RecordConsultation {
-            request: id,
-            channel: "chat",
-        });
+        consulted(&request, out);
         match request.answer {
             Some(answer) if request.sensitive && self.needs_second_factor(ctx) => {
                 if self.serial_attempts >= ctx.policy.max_serial_attempts {
@@ -1534,28 +1530,31 @@ impl Session {
     /// Option 3 from the customer's own words, about `topic` when one was understood (the
     /// request's subject is then the topic).
     fn contact_about(&mut self, topic: Option<Topic>, words: &str, out: &mut Effects) -> Phase {
-        // Words of the line before that the bot did not act on come first.
-        let joined;
-        let (topic, words) = match self.take_earlier() {
-            Some(earlier) => {
-                joined = if words.is_empty() {
-                    earlier.words
-                } else {
-                    format!("{} / {words}", earlier.words)
-                };
-                (topic.or(earlier.topic), joined.as_str())
-            }
-            None => (topic, words),
-        };
+        let (topic, reason) = self.reason(topic, words);
         let subject = match topic {
             Some(topic) => Cow::Owned(topic_subject(topic)),
             None => Cow::Borrowed(history::CONTACT_SUBJECT),
         };
+        self.contact_agent(reason, subject, out)
+    }
+
+    /// What the executive is told of a request for one about `topic` in `words`: words of
+    /// the line before that the bot did not act on come first, and their topic when these
+    /// name none.
+    fn reason(&mut self, topic: Option<Topic>, words: &str) -> (Option<Topic>, Reason) {
+        let (topic, words) = match self.take_earlier() {
+            Some(earlier) if words.is_empty() => (topic.or(earlier.topic), earlier.words),
+            Some(earlier) => (
+                topic.or(earlier.topic),
+                format!("{} / {words}", earlier.words),
+            ),
+            None => (topic, words.to_string()),
+        };
         let reason = Reason {
-            words: (!words.is_empty()).then(|| sanitize(words).into_owned()),
+            words: (!words.is_empty()).then(|| sanitize(&words).into_owned()),
             topic: topic.map(|t| t.label().to_string()),
         };
-        self.contact_agent(reason, subject, out)
+        (topic, reason)
     }
 
     /// Whether an executive took `request` before (see [`Session::served`]).
@@ -1600,15 +1599,7 @@ impl Session {
         words: &str,
         out: &mut Effects,
     ) -> Phase {
-        let words = match self.take_earlier() {
-            Some(earlier) if !words.is_empty() => format!("{} / {words}", earlier.words),
-            Some(earlier) => earlier.words,
-            None => words.to_string(),
-        };
-        let reason = Reason {
-            words: (!words.is_empty()).then(|| sanitize(&words).into_owned()),
-            topic: Some(topic.label().to_string()),
-        };
+        let (_, reason) = self.reason(Some(topic), words);
         self.take_up(request, reason, served, out)
     }
 
@@ -1878,73 +1869,7 @@ impl Session {
                     person,
                 },
                 StoreResult::Requests(found),
-            ) => {
-                if person {
-                    let open = found.ok().and_then(|requests| {
-                        requests
-                            .into_iter()
-                            .filter(|r| r.state == RequestState::Abierto)
-                            .filter(|r| nlu::complaint_topic(&r.subject) == Some(topic))
-                            .max_by_key(|r| r.created_at)
-                    });
-                    return match open {
-                        Some(request) => {
-                            out.send(say::taking_up(request.id));
-                            let served = taken_before(&request);
-                            self.resume(topic, request.id, served, &words, out)
-                        }
-                        None => self.contact_about(Some(topic), &words, out),
-                    };
-                }
-                if let Ok(requests) = found {
-                    // The newest request on the same topic, open ones first; a closed one
-                    // only if the complaint is not about something new ("me cobraron doble
-                    // otra vez" is not answered by how the last time ended).
-                    let same = |r: &&Request| nlu::complaint_topic(&r.subject) == Some(topic);
-                    let open = requests
-                        .iter()
-                        .filter(same)
-                        .filter(|r| r.state == RequestState::Abierto)
-                        .max_by_key(|r| r.created_at);
-                    let closed = || {
-                        let again = nlu::asks_for_new(&words);
-                        requests
-                            .iter()
-                            .filter(same)
-                            .filter(|_| !again)
-                            .max_by_key(|r| r.created_at)
-                    };
-                    // An open one is taken up again, not doubled by a new request (a
-                    // black-box test's customer ended with three open requests about the
-                    // same double charge).
-                    if let Some(request) = open {
-                        out.send(say::already_open(request.id));
-                        describe(request, out);
-                        out.record(StoreOp::RecordConsultation {
-                            request: request.id,
-                            channel: "chat",
-                        });
-                        return confirm(
-                            Plan::Resume {
-                                topic,
-                                request: request.id,
-                                served: taken_before(request),
-                            },
-                            &words,
-                            out,
-                        );
-                    }
-                    if let Some(request) = closed() {
-                        out.send(say::last_about_it(request.id));
-                        describe(request, out);
-                        out.record(StoreOp::RecordConsultation {
-                            request: request.id,
-                            channel: "chat",
-                        });
-                    }
-                }
-                confirm(Plan::Contact(topic), &words, out)
-            }
+            ) => self.on_complaint(topic, &words, person, found, out),
             (Pending::FindByTopic { text, unplaced }, StoreResult::Requests(found)) => {
                 self.on_topic_lookup(&text, unplaced, found, ctx, out)
             }
@@ -1984,6 +1909,58 @@ impl Session {
             }
             (pending, _) => unexpected(Phase::Pending(pending), "store result"),
         }
+    }
+
+    /// A complaint about `topic`, with the customer's requests: the newest one on the same
+    /// topic, open ones first, is shown before the offer of an executive; a closed one only
+    /// if the complaint is not about something new ("me cobraron doble otra vez" is not
+    /// answered by how the last time ended). An open one is taken up again, not doubled
+    /// by a new request (a black-box test's customer ended with three open requests about
+    /// the same double charge); asked for a person in so many words (`person`), there is
+    /// no offer: to the queue, with the open request if there is one.
+    fn on_complaint(
+        &mut self,
+        topic: Topic,
+        words: &str,
+        person: bool,
+        found: Result<Vec<Request>, StoreFailed>,
+        out: &mut Effects,
+    ) -> Phase {
+        let requests = found.unwrap_or_default();
+        let same = |r: &&Request| nlu::complaint_topic(&r.subject) == Some(topic);
+        let open = requests
+            .iter()
+            .filter(same)
+            .filter(|r| r.state == RequestState::Abierto)
+            .max_by_key(|r| r.created_at);
+        if let Some(request) = open {
+            let served = taken_before(request);
+            if person {
+                out.send(say::taking_up(request.id));
+                return self.resume(topic, request.id, served, words, out);
+            }
+            out.send(say::already_open(request.id));
+            consulted(request, out);
+            let plan = Plan::Resume {
+                topic,
+                request: request.id,
+                served,
+            };
+            return confirm(plan, words, out);
+        }
+        if person {
+            return self.contact_about(Some(topic), words, out);
+        }
+        let last = requests
+            .iter()
+            .filter(same)
+            .filter(|_| !nlu::asks_for_new(words))
+            .max_by_key(|r| r.created_at);
+        if let Some(request) = last {
+            out.send(say::last_about_it(request.id));
+            consulted(request, out);
+        }
+        confirm(Plan::Contact(topic), words, out)
     }
 
     fn on_hub(
@@ -2504,6 +2481,15 @@ fn describe(request: &Request, out: &mut Effects) {
             &entry.text,
         ));
     }
+}
+
+/// A request shown to its customer, and the consultation recorded.
+fn consulted(request: &Request, out: &mut Effects) {
+    describe(request, out);
+    out.record(StoreOp::RecordConsultation {
+        request: request.id,
+        channel: "chat",
+    });
 }
 
 /// How many requests option 1 shows at first (more when more are open).
