@@ -1371,7 +1371,7 @@ fn left_by(agent: &str, request: &Request, requests: &[Request], out: &mut Effec
         request.state,
         shown.len(),
     ));
-    send_notes(&shown, out);
+    entry_lines(shown, TIME_OF_DAY, out);
     for other in requests.iter().filter(|r| r.id != request.id) {
         let notes = notes_by(agent, other, request.created_at);
         if !notes.is_empty() {
@@ -1381,7 +1381,7 @@ fn left_by(agent: &str, request: &Request, requests: &[Request], out: &mut Effec
                 &other.subject,
                 other.state,
             ));
-            send_notes(&notes, out);
+            entry_lines(notes, TIME_OF_DAY, out);
         }
     }
 }
@@ -1400,15 +1400,40 @@ fn notes_by<'r>(agent: &str, request: &'r Request, since: DateTime<Utc>) -> Vec<
     notes
 }
 
-/// History entries, one line each.
-fn send_notes(notes: &[&HistoryEntry], out: &mut Effects) {
-    for note in notes {
+/// How history entries and chat lines of the chat's day are dated.
+const TIME_OF_DAY: &str = "%H:%M";
+/// How those of an earlier request, which may span days, are dated.
+const DAY_AND_TIME: &str = "%Y-%m-%d %H:%M";
+
+/// History entries, one line each, dated as `at` says.
+fn entry_lines<'e>(
+    entries: impl IntoIterator<Item = &'e HistoryEntry>,
+    at: &str,
+    out: &mut Effects,
+) {
+    for entry in entries {
         out.send(say::transcript_line(
-            note.at.format("%H:%M"),
-            &note.author,
-            &note.text,
+            entry.at.format(at),
+            &entry.author,
+            &entry.text,
         ));
     }
+}
+
+/// Chat lines, one line each, dated as `at` says.
+fn chat_lines(lines: &[TranscriptLine], at: &str, out: &mut Effects) {
+    for line in lines {
+        out.send(say::transcript_line(
+            line.at.format(at),
+            &line.speaker,
+            &line.text,
+        ));
+    }
+}
+
+/// The last `n` of `items`.
+fn last<T>(items: &[T], n: usize) -> &[T] {
+    &items[items.len().saturating_sub(n)..]
 }
 
 /// The last lines of a requeued customer's chat with their previous executive.
@@ -1419,13 +1444,7 @@ fn previous_chat(agent: &str, lines: &[TranscriptLine], out: &mut Effects) {
         return;
     }
     out.send(say::previous_chat(agent, lines.len()));
-    for line in &lines[lines.len().saturating_sub(SHOWN)..] {
-        out.send(say::transcript_line(
-            line.at.format("%H:%M"),
-            &line.speaker,
-            &line.text,
-        ));
-    }
+    chat_lines(last(lines, SHOWN), TIME_OF_DAY, out);
 }
 
 /// How many history entries and chat lines `:open` shows of a request (the last ones).
@@ -1446,29 +1465,18 @@ fn resumed(request: &Request, out: &mut Effects) {
     if before.is_empty() {
         return;
     }
-    let shown = &before[before.len().saturating_sub(OPENED_SHOWN)..];
+    let shown = last(before, OPENED_SHOWN);
     out.send(say::resumed_request(request.id, shown.len(), before.len()));
-    history_lines(shown, out);
-}
-
-/// History entries, dated, one line each.
-fn history_lines(entries: &[HistoryEntry], out: &mut Effects) {
-    for entry in entries {
-        out.send(say::transcript_line(
-            entry.at.format("%Y-%m-%d %H:%M"),
-            &entry.author,
-            &entry.text,
-        ));
-    }
+    entry_lines(shown, DAY_AND_TIME, out);
 }
 
 /// `:open`: the last [`OPENED_SHOWN`] entries of the request's history, dated (an earlier
 /// request's may span days).
 fn opened_history(request: &Request, out: &mut Effects) {
     let entries = &request.history;
-    let shown = &entries[entries.len().saturating_sub(OPENED_SHOWN)..];
+    let shown = last(entries, OPENED_SHOWN);
     out.send(say::opened_history(shown.len(), entries.len()));
-    history_lines(shown, out);
+    entry_lines(shown, DAY_AND_TIME, out);
 }
 
 /// `:open`: the last [`OPENED_SHOWN`] lines of the request's chats, if any.
@@ -1476,15 +1484,9 @@ fn opened_chat(lines: &[TranscriptLine], out: &mut Effects) {
     if lines.is_empty() {
         return;
     }
-    let shown = &lines[lines.len().saturating_sub(OPENED_SHOWN)..];
+    let shown = last(lines, OPENED_SHOWN);
     out.send(say::opened_chat(shown.len(), lines.len()));
-    for line in shown {
-        out.send(say::transcript_line(
-            line.at.format("%Y-%m-%d %H:%M"),
-            &line.speaker,
-            &line.text,
-        ));
-    }
+    chat_lines(shown, DAY_AND_TIME, out);
 }
 
 /// An input the phase cannot take (the driver feeds results only to pending states): it is
