@@ -129,9 +129,19 @@ fn negation_reach<'t, 'a>(after: &'t [Token<'a>]) -> &'t [Token<'a>] {
     }
     &after[start..(start + 3).min(after.len())]
 }
-/// Where the last [`RETRACTION`] word starts in `message` (as typed, any case; a word of
-/// its own, not the start of "mejorar").
-fn last_retraction(message: &str) -> Option<usize> {
+/// Whether token `i` of a normalised message is a change of mind: [`RETRACTION`] right
+/// after a clause break or a bare "no", with something after it.
+fn retracts(raw: &[&str], i: usize) -> bool {
+    raw[i] == RETRACTION
+        && i.checked_sub(1)
+            .is_some_and(|j| raw[j] == CLAUSE_BREAK || raw[j] == "no")
+        && raw.get(i + 1).is_some_and(|n| *n != CLAUSE_BREAK)
+}
+
+/// Where the `nth` (from 0) [`RETRACTION`] word starts in `message` (as typed, any case; a
+/// word of its own, not the start of "mejorar"). The normalised message has the same
+/// [`RETRACTION`] words in the same order.
+fn retraction_word(message: &str, nth: usize) -> Option<usize> {
     let bytes = message.as_bytes();
     let word = RETRACTION.as_bytes();
     let letter = |at: usize| {
@@ -140,12 +150,12 @@ fn last_retraction(message: &str) -> Option<usize> {
             .is_some_and(|b| b.is_ascii_alphabetic() || *b >= 0x80)
     };
     (0..=bytes.len().checked_sub(word.len())?)
-        .rev()
-        .find(|&at| {
+        .filter(|&at| {
             bytes[at..at + word.len()].eq_ignore_ascii_case(word)
                 && !letter(at + word.len())
                 && (at == 0 || !letter(at - 1))
         })
+        .nth(nth)
 }
 
 /// Function words that are no evidence of what a clause asks for.
@@ -696,8 +706,11 @@ impl YamlClassifier {
     }
 
     /// Splits a normalised message into clauses and marks negated ones.
-    fn clauses<'a>(&'a self, normalized: &'a str) -> Vec<Clause<'a>> {
+    /// Also which [`RETRACTION`] word (counted from 0) is the last change of mind, if any:
+    /// the clauses before it are dropped.
+    fn clauses<'a>(&'a self, normalized: &'a str) -> (Vec<Clause<'a>>, Option<usize>) {
         let raw: Vec<&str> = text::tokens(normalized).collect();
+        let mut retraction = None;
         let mut clauses: Vec<Clause<'a>> = vec![Clause {
             // Room for the whole message: most are one clause.
             tokens: Vec::with_capacity(raw.len()),
@@ -749,9 +762,9 @@ impl YamlClassifier {
                 if contrast {
                     // Everything said before a contrast word counts less; before a change
                     // of mind, nothing.
-                    let before = i.checked_sub(1).map(|j| raw[j]);
-                    if tok == RETRACTION && (before == Some(CLAUSE_BREAK) || before == Some("no")) {
+                    if retracts(&raw, i) {
                         clauses.clear();
+                        retraction = Some(raw[..i].iter().filter(|t| **t == RETRACTION).count());
                     }
                     for c in &mut clauses {
                         c.weight = CONTRASTED_WEIGHT;
@@ -826,7 +839,7 @@ impl YamlClassifier {
         if clauses.iter().any(|c| c.negated) && clauses.iter().any(|c| !c.negated && evidence(c)) {
             clauses.retain(|c| !c.negated);
         }
-        clauses
+        (clauses, retraction)
     }
 
     /// Keyword classes matched in a clause.
@@ -856,17 +869,13 @@ impl YamlClassifier {
         f: impl FnOnce(&str, &[Clause<'_>], RawFeatures) -> R,
     ) -> R {
         let normalized = text::normalize(message);
-        let clauses = self.clauses(&normalized);
+        let (clauses, retraction) = self.clauses(&normalized);
         // Room for a typical message's features (a word brings a dozen or more character
         // n-grams besides its word, bigram and look-up features).
         let mut raw = Vec::with_capacity(256);
         self.clause_features(&clauses, &mut raw);
         // After a change of mind, the patterns read only what follows it.
-        let retracted = clauses
-            .first()
-            .and_then(|c| c.tokens.first())
-            .is_some_and(|t| t.raw == RETRACTION);
-        let read = match retracted.then(|| last_retraction(message)).flatten() {
+        let read = match retraction.and_then(|nth| retraction_word(message, nth)) {
             Some(at) => &message[at..],
             None => message,
         };
@@ -1433,13 +1442,20 @@ mod tests {
     use super::*;
 
     /// The patterns read from the change of mind itself, not from a word that starts with
-    /// it further on (the code review: "mejorar").
+    /// it (the code review: "mejorar"), nor from a later "mejor" that changes nothing.
     #[test]
-    fn the_last_retraction_is_a_word_of_its_own() {
+    fn the_retraction_is_the_word_that_changed_the_mind() {
         let text = "pásenme con alguien, no, Mejor reinicien para mejorar la señal";
-        assert_eq!(last_retraction(text), text.find("Mejor"));
-        assert_eq!(last_retraction("quiero mejorar el plan"), None);
-        assert_eq!(last_retraction("mejor"), Some(0));
-        assert_eq!(last_retraction(""), None);
+        assert_eq!(retraction_word(text, 0), text.find("Mejor"));
+        assert_eq!(retraction_word("quiero mejorar el plan", 0), None);
+        assert_eq!(retraction_word("mejor", 0), Some(0));
+        assert_eq!(retraction_word("", 0), None);
+        let model = YamlClassifier::new(&crate::nlu::load_training_data(None).unwrap());
+        let text = "pásenme con alguien, no, mejor reinicien el modem que ande mejor";
+        let (_, retraction) = model.clauses(&text::normalize(text));
+        assert_eq!(retraction, Some(0));
+        assert_eq!(retraction_word(text, 0), text.find("mejor reinicien"));
+        let (_, none) = model.clauses("mejor pasenme con alguien");
+        assert_eq!(none, None);
     }
 }
