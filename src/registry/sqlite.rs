@@ -1797,6 +1797,7 @@ pub(super) fn insert_history(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::CacheCounts;
 
     #[test]
     fn a_streak_of_failures_is_told_when_it_starts_and_ends() {
@@ -1807,7 +1808,6 @@ mod tests {
             .collect();
         assert_eq!(told, [false, true, false, false, true, false, true]);
     }
-    use crate::registry::CacheCounts;
 
     fn jorge() -> Rut {
         Rut::from_number(demo::JORGE_RUT_NUMBER).unwrap()

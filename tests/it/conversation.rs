@@ -1493,6 +1493,16 @@ fn chatting_elsewhere() -> Bot {
     let mut bot = Bot::new();
     bot.line("12.345.678-5");
     bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
+    chat_still_with_ana(&mut bot);
+    // Still logging in: no customer yet, and the login's idle limit.
+    assert!(bot.conv().customer().is_none());
+    assert_eq!(bot.conv().idle(), Idle::Login);
+    bot
+}
+
+/// The hub finds Jorge's chat with Ana on another connection; the serial is asked for
+/// (none wrong so far).
+fn chat_still_with_ana(bot: &mut Bot) {
     bot.hub(HubResult::LoggedIn(Err(ChatElsewhere {
         agent: "Ana".into(),
     })));
@@ -1502,10 +1512,6 @@ fn chatting_elsewhere() -> Bot {
     );
     bot.stored(StoreResult::SerialFailures(Ok(SerialFailures::default())));
     assert_eq!(bot.lines(), [to_customer::CHAT_ELSEWHERE]);
-    // Still logging in: no customer yet, and the login's idle limit.
-    assert!(bot.conv().customer().is_none());
-    assert_eq!(bot.conv().idle(), Idle::Login);
-    bot
 }
 
 /// The store's answer to a counted wrong serial: `count` since the last right one, locked
@@ -1534,15 +1540,7 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
     // question comes back while the chat is still elsewhere...
     bot.line("12.345.678-5");
     assert_eq!(bot.out.0, [login_op(OpenChat::Ask)]);
-    bot.hub(HubResult::LoggedIn(Err(ChatElsewhere {
-        agent: "Ana".into(),
-    })));
-    assert_eq!(
-        bot.out.0,
-        [Effect::Store(StoreOp::SerialFailures(jorge_rut()))]
-    );
-    bot.stored(StoreResult::SerialFailures(Ok(SerialFailures::default())));
-    assert_eq!(bot.lines(), [to_customer::CHAT_ELSEWHERE]);
+    chat_still_with_ana(&mut bot);
     // ...but logs in once the chat has ended (a black-box test's customer, whose old
     // connection had closed, was told the RUT was no serial).
     let mut ended = chatting_elsewhere();
