@@ -280,8 +280,32 @@ const STATUS_QUESTIONS: &[&str] = &[
 pub fn asks_status_of_earlier(input: &str) -> bool {
     let norm = text::normalize(input);
     words(&norm).any(|t| EARLIER_REQUEST.contains(&t))
-        && STATUS_QUESTIONS.iter().any(|q| contains_phrase(&norm, q))
+        && (STATUS_QUESTIONS.iter().any(|q| contains_phrase(&norm, q))
+            || asks_if_done(input, &norm))
         && !names_a_person(input)
+}
+
+/// Pronouns that may stand between "ya" and its verb ("¿ya me lo devolvieron?").
+const CLITICS: &[&str] = &[
+    "me", "te", "lo", "la", "le", "los", "las", "les", "nos", "se",
+];
+
+/// Whether the message asks whether they (the company) did it already: "ya" and a verb in
+/// the past, third person plural ("¿ya me devolvieron la plata?", "ya lo solucionaron o
+/// no"), as a question.
+fn asks_if_done(input: &str, norm: &str) -> bool {
+    let asked = input.contains('?') || norm.ends_with(" o no");
+    let toks: Vec<&str> = words(norm).collect();
+    asked
+        && toks.iter().enumerate().any(|(i, t)| {
+            *t == "ya"
+                && toks[i + 1..]
+                    .iter()
+                    .find(|w| !CLITICS.contains(w))
+                    .is_some_and(|verb| {
+                        verb.len() > 5 && (verb.ends_with("aron") || verb.ends_with("ieron"))
+                    })
+        })
 }
 
 /// Whether `phrase` occurs in `haystack` as whole words: bounded by spaces or the ends.
@@ -1184,6 +1208,13 @@ impl Topic {
         }
     }
 
+    /// Whether a restart cannot help with the matter, so that a message the classifier
+    /// reads as a restart is a complaint when it reports it: a lost or stolen phone ("me
+    /// robaron el celu, bloqueen la línea"), a technician's visit that left things worse.
+    pub fn beyond_restart(self) -> bool {
+        matches!(self, Topic::BloqueoLinea | Topic::VisitaTecnica)
+    }
+
     /// Parses a topic name.
     pub fn from_name(name: &str) -> Option<Topic> {
         Topic::ALL.into_iter().find(|t| t.name() == name)
@@ -1244,7 +1275,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::Traslado,
-                r"\btrasla\w*|\bmudanza\b|\bmud(o|e|ar|arme)\b|\botra direccion\b|\bcambio de (domicilio|direccion)\b|\bcambie de casa\b".to_owned(),
+                r"\btrasla\w*|\bmudanza\b|\b(me|nos) mud\w*|\bmud(ar|arme|arnos|amos)\b|\botra direccion\b|\bcambio de (domicilio|direccion)\b|\bcambie de casa\b".to_owned(),
             ),
             (
                 Topic::CambioPlan,
@@ -1252,7 +1283,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::VisitaTecnica,
-                r"\btecnic\w*\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|esperando|espere|dejo|peor|mal)\b|\b(esperando|espere) (al|el|a un|un) tecnic|\bvisita tecnica\b|\bplantad\w* con".to_owned(),
+                r"\b(el|un|la|los|del|al|ningun) tecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|esperando|espere|dejo|peor|mal)\b|\b(esperando|espere) (al|el|a un|un) tecnic|\bvisita tecnica\b|\bplantad\w* con".to_owned(),
             ),
             (
                 Topic::ReinicioFallido,
@@ -1264,7 +1295,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::BloqueoLinea,
-                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*)\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b".to_owned(),
+                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*)\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b(bloquear|bloqueen|bloquee|bloquearme|bloqueenme|bloqueeme)( me)? ((el |la |mi |su )?(chip|linea)|mi (celular|numero|telefono))\b".to_owned(),
             ),
             (
                 Topic::Boleta,
@@ -1330,6 +1361,17 @@ pub fn asks_for_information(input: &str) -> bool {
 /// la boleta" -> `CobroDuplicado`), or `None` when it names none of them.
 pub fn complaint_topic(input: &str) -> Option<Topic> {
     complaint_topic_in(&text::normalize(input))
+}
+
+/// The topic of an already normalised text among those a restart cannot help with
+/// ([`Topic::beyond_restart`]); the other topics' patterns are not run.
+pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
+    let normalized = normalized.replace(" | ", " ").replace('|', " ");
+    topic_rules()
+        .iter()
+        .filter(|(topic, _)| topic.beyond_restart())
+        .find(|(_, re)| re.is_match(&normalized))
+        .map(|(topic, _)| *topic)
 }
 
 /// [`complaint_topic`] of an already normalised text.

@@ -213,6 +213,24 @@ impl Prediction {
         self
     }
 
+    /// A restart that cannot help with the matter the message reports ("me robaron el
+    /// celu, bloqueen la línea": [`Topic::beyond_restart`]) is a complaint:
+    /// `contactar_ejecutivo` with that topic.
+    pub(crate) fn matter_beyond_restart(
+        mut self,
+        matter: impl FnOnce() -> Option<Topic>,
+    ) -> Prediction {
+        if self.decision == Decision::Intent(Intent::ReiniciarServicios) {
+            if let Some(topic) = matter().filter(|t| t.beyond_restart()) {
+                let contact = Intent::ContactarEjecutivo;
+                self.intent = contact;
+                self.decision = Decision::Intent(contact);
+                self.topic = Some(topic);
+            }
+        }
+        self
+    }
+
     /// Sets `topic` from `text` when the decision involves `contactar_ejecutivo` (an
     /// executive, or a clarification offering one); clears it otherwise.
     pub fn with_topic(mut self, text: &str) -> Prediction {

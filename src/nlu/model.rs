@@ -1164,6 +1164,7 @@ impl YamlClassifier {
             let logits = (!x.is_empty()).then(|| self.logits_of(&x));
             decide_logits(logits, thresholds, |top| self.other_request(clauses, top))
                 .matter_if_unplaced(|| self.reported_matter(text, normalized, clauses))
+                .matter_beyond_restart(|| entities::topic_beyond_restart_in(normalized))
         })
         .about_earlier(text)
         .with_topic(text)
@@ -1202,12 +1203,14 @@ impl YamlClassifier {
             let x = self.vectorize(raw);
             let about_earlier = entities::asks_status_of_earlier(text);
             let matter = self.reported_matter(text, normalized, clauses);
+            let beyond_restart = entities::topic_beyond_restart_in(normalized);
             if x.is_empty() {
                 return Scored {
                     logits: None,
                     others: [None; FALLBACK],
                     about_earlier,
                     matter,
+                    beyond_restart,
                 };
             }
             Scored {
@@ -1215,6 +1218,7 @@ impl YamlClassifier {
                 others: std::array::from_fn(|c| self.other_request(clauses, CLASSES[c])),
                 about_earlier,
                 matter,
+                beyond_restart,
             }
         })
     }
@@ -1229,6 +1233,9 @@ pub(crate) struct Scored {
     about_earlier: bool,
     /// The matter only a person handles it reports ([`Prediction::matter_if_unplaced`]).
     matter: Option<Topic>,
+    /// The matter a restart cannot help with it reports
+    /// ([`Prediction::matter_beyond_restart`]).
+    beyond_restart: Option<Topic>,
 }
 
 impl Scored {
@@ -1242,6 +1249,7 @@ impl Scored {
                 .and_then(|c| self.others[c])
         })
         .matter_if_unplaced(|| self.matter)
+        .matter_beyond_restart(|| self.beyond_restart)
         .about_earlier_if(|| self.about_earlier)
     }
 }

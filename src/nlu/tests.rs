@@ -465,6 +465,21 @@ fn a_question_about_an_earlier_request_is_option_1() {
             "ingresé un caso porque me cobraron doble, ¿cómo va eso?",
             true,
         ),
+        // Whether they did it already (probe19's "ya me devolvieron la plata o no?").
+        (
+            "hice un reclamo por el cobro doble, ¿ya me lo devolvieron?",
+            true,
+        ),
+        (
+            "reclamé por la boleta hace un mes, ya la corrigieron o no",
+            true,
+        ),
+        // Not asked, or no "ya" before the verb.
+        (
+            "hice un reclamo y ya me devolvieron la plata, gracias",
+            false,
+        ),
+        ("pedí un técnico, ¿vinieron?", false),
         // No earlier request, or a person asked for: not this.
         ("me cobraron doble, ¿en qué está eso?", false),
         (
@@ -483,6 +498,36 @@ fn a_question_about_an_earlier_request_is_option_1() {
         p.decision,
         Decision::Intent(Intent::RevisarAtenciones),
         "{p:?}"
+    );
+}
+
+/// A restart cannot help with a lost or stolen phone, nor with what a technician's visit
+/// left worse: the blind probes' model read these as restarts.
+#[test]
+fn a_restart_that_cannot_help_is_a_complaint() {
+    let contact = Intent::ContactarEjecutivo;
+    for (text, topic) in [
+        (
+            "me robaron el celu en el metro, bloqueen la linea porfa",
+            Topic::BloqueoLinea,
+        ),
+        (
+            "vino el tecnico ayer a arreglar el cable y ahora el internet esta peor que antes",
+            Topic::VisitaTecnica,
+        ),
+    ] {
+        let p = classifier().classify(text);
+        assert_eq!(p.decision, Decision::Intent(contact), "{text}: {p:?}");
+        assert_eq!(p.topic, Some(topic), "{text}");
+    }
+    // Only those matters: a restart that names another one stays a restart.
+    let p = classifier().classify("reinicien el modem, el wifi anda mal");
+    assert_eq!(p.decision, Decision::Intent(Intent::ReiniciarServicios));
+    assert_eq!(
+        entities::topic_beyond_restart_in(&text::normalize(
+            "se corto el internet, el tecnico viene mañana"
+        )),
+        None
     );
 }
 
@@ -547,8 +592,15 @@ fn complaint_topics_by_rule() {
         ("el wifi anda lento", None),
         // Not a theft or a loss; not a charge (the code review).
         ("me bloquearon la linea por no pago", None),
+        // A mute phone is no move ("mudo"); a problem "técnico" is no technician's visit.
+        ("el telefono de la casa quedo mudo", None),
+        ("me mude la semana pasada", Some(Topic::Traslado)),
+        ("falla tecnica, la tele se ve mal", None),
         ("me bloquearon el numero por deuda", Some(Topic::Deuda)),
         ("quiero bloquear el numero de un spam", None),
+        // A wish to block one's line or chip, the reason unsaid (probe19).
+        ("bloqueen la linea altiro", Some(Topic::BloqueoLinea)),
+        ("necesito bloquear mi numero", Some(Topic::BloqueoLinea)),
         ("se llevaron el equipo para reparar", None),
         (
             "me robaron el celular, bloqueen la linea",
