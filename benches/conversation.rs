@@ -48,6 +48,7 @@ impl Engine {
                 policy: Policy::default(),
                 agent_token: Arc::from("bench"),
                 started: Some(chrono::Utc::now()),
+                time_zone: reclamos::server::DEFAULT_TIME_ZONE,
             },
             classifier: reclamos::nlu::load_classifier(None).expect("classifier"),
             customer: Customer {

@@ -333,6 +333,7 @@ fuzz_target!(|data: &[u8]| {
             policy: Policy::default(),
             agent_token: Arc::from(TOKEN),
             started: Some(chrono::Utc::now()),
+            time_zone: reclamos::server::DEFAULT_TIME_ZONE,
         },
         hub: Hub::new(1, console.clone()),
         store: Store::new(),

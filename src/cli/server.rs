@@ -106,6 +106,10 @@ pub struct ServerArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Show the chat's times (request dates, history, transcripts) in this IANA time zone
+    /// (the store keeps UTC; the operator's `requests` prints UTC).
+    #[arg(long, value_name = "ZONE", default_value_t = Config::default().time_zone)]
+    pub time_zone: chrono_tz::Tz,
     /// Log connection counts, how long answers take (the server's own share of a round
     /// trip), how often the read cache answered, and the customers waiting for an
     /// executive, once per period (e.g. 1m; off unless given).
@@ -154,6 +158,7 @@ impl ServerArgs {
                 .tls_cert
                 .zip(self.tls_key)
                 .map(|(cert, key)| TlsFiles { cert, key }),
+            time_zone: self.time_zone,
         }
     }
 }
@@ -579,6 +584,7 @@ mod tests {
         // Statistics are off unless asked for.
         assert_eq!(config.stats_every, Duration::ZERO);
         assert!(config.tls.is_none());
+        assert_eq!(config.time_zone, defaults.time_zone);
     }
 
     #[test]
@@ -603,10 +609,14 @@ mod tests {
             "5/10m",
             "--address-registrations",
             "off",
+            "--time-zone",
+            "America/Punta_Arenas",
             "--proxy-from",
             "10.0.0.0/8",
             "127.0.0.3",
         ]);
+        assert_eq!(config.time_zone, chrono_tz::America::Punta_Arenas);
+        assert!(parse(&["server", "--time-zone", "Chile/Santiago de Chile"]).is_err());
         assert_eq!(config.inbox_retention.max_rows, 50);
         assert_eq!(
             config.inbox_retention.max_age,

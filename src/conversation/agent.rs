@@ -11,8 +11,8 @@ use super::events::{
     AgentEvent, ChatInfo, HubError, Reason, RequestChange, SessionId, WaitingLines,
 };
 use super::{
-    whole_minutes, Context, Effect, Effects, HubOp, HubResult, Input, Keep, StoreOp, StoreResult,
-    TranscriptCount,
+    whole_minutes, Context, Dates, Effect, Effects, HubOp, HubResult, Input, Keep, StoreOp,
+    StoreResult, TranscriptCount,
 };
 use crate::auth::token_matches;
 use crate::names;
@@ -797,14 +797,14 @@ impl Desk {
                 StoreResult::Requests(found),
             ) => {
                 if let Ok(requests) = found {
-                    open_requests(&chat, &requests, out);
+                    open_requests(&chat, &requests, ctx.dates(), out);
                     // The subject, state and notes the previous executive left (the chat
                     // alone did not tell them).
                     let this = requests.iter().find(|r| r.id == chat.request);
                     if let (Some(previous), Some(request)) = (&previous_agent, this) {
-                        left_by(previous, request, &requests, out);
+                        left_by(previous, request, &requests, ctx.dates(), out);
                     } else if let Some(request) = this {
-                        resumed(request, out);
+                        resumed(request, ctx.dates(), out);
                     }
                 }
                 if let Some(previous_agent) = previous_agent {
@@ -831,7 +831,7 @@ impl Desk {
             ) => {
                 if let Ok(lines) = found {
                     let lines = without_waiting_lines(&lines, &chat.name, &backlog.lines);
-                    previous_chat(&previous_agent, lines, out);
+                    previous_chat(&previous_agent, lines, ctx.dates(), out);
                 }
                 self.assigned_end(&chat, backlog, out);
                 Phase::Ready { name }
@@ -868,7 +868,7 @@ impl Desk {
             }
             (Wait::Requests { chat }, StoreResult::Requests(found)) => {
                 match found {
-                    Ok(requests) => self.list_requests(&chat, &requests, out),
+                    Ok(requests) => self.list_requests(&chat, &requests, ctx.dates(), out),
                     Err(_) => out.send(say::STORE_FAILED),
                 }
                 Phase::Ready { name }
@@ -919,7 +919,7 @@ impl Desk {
                         // What was done and said about it (a black-box test's executives
                         // could not read an earlier request: only the operator's CLI
                         // showed it).
-                        opened_history(&request, out);
+                        opened_history(&request, ctx.dates(), out);
                         out.store(StoreOp::Transcript(request.id));
                         return Phase::Pending {
                             name,
@@ -933,7 +933,7 @@ impl Desk {
             }
             (Wait::OpenedChat { .. }, StoreResult::Transcript(found)) => {
                 match found {
-                    Ok(lines) => opened_chat(&lines, out),
+                    Ok(lines) => opened_chat(&lines, ctx.dates(), out),
                     Err(_) => out.send(say::STORE_FAILED),
                 }
                 Phase::Ready { name }
@@ -953,7 +953,13 @@ impl Desk {
 
     /// `:requests`: the customer's requests, open ones first, marking the one the commands
     /// act on.
-    fn list_requests(&mut self, chat: &ChatInfo, requests: &[Request], out: &mut Effects) {
+    fn list_requests(
+        &mut self,
+        chat: &ChatInfo,
+        requests: &[Request],
+        dates: Dates,
+        out: &mut Effects,
+    ) {
         let target = self.target(chat);
         let mut sorted: Vec<&Request> = requests.iter().collect();
         sorted.sort_by_key(|r| (r.state != RequestState::Abierto, std::cmp::Reverse(r.id)));
@@ -968,7 +974,7 @@ impl Desk {
                 request.id,
                 &request.subject,
                 request.state,
-                request.created_at.format("%Y-%m-%d"),
+                dates.show(request.created_at, Dates::DAY),
                 request.id == target,
             ));
         }
@@ -1281,7 +1287,7 @@ fn tell_reason(reason: &Reason, out: &mut Effects) {
 }
 
 /// The new customer's other open requests, with state and date.
-fn open_requests(chat: &ChatInfo, requests: &[Request], out: &mut Effects) {
+fn open_requests(chat: &ChatInfo, requests: &[Request], dates: Dates, out: &mut Effects) {
     let open: Vec<&Request> = requests
         .iter()
         .filter(|r| r.state == RequestState::Abierto && r.id != chat.request)
@@ -1295,11 +1301,11 @@ fn open_requests(chat: &ChatInfo, requests: &[Request], out: &mut Effects) {
                 r.id,
                 &r.subject,
                 r.state,
-                r.created_at.format("%Y-%m-%d"),
+                dates.show(r.created_at, Dates::DAY),
             ));
         }
     }
-    recently_closed(chat, requests, out);
+    recently_closed(chat, requests, dates, out);
 }
 
 /// How far back the hand-off lists a customer's closed requests.
@@ -1312,7 +1318,7 @@ const RECENT_SHOWN: usize = 3;
 /// the customer may be coming back about (a black-box test's customer who left the queue
 /// came back to "El cliente no tiene otras solicitudes abiertas": her first complaint, in
 /// the request closed when she left, was not on screen).
-fn recently_closed(chat: &ChatInfo, requests: &[Request], out: &mut Effects) {
+fn recently_closed(chat: &ChatInfo, requests: &[Request], dates: Dates, out: &mut Effects) {
     let Some(now) = requests.iter().find(|r| r.id == chat.request) else {
         return;
     };
@@ -1330,7 +1336,7 @@ fn recently_closed(chat: &ChatInfo, requests: &[Request], out: &mut Effects) {
         out.send(say::closed_request(
             r.id,
             &r.subject,
-            r.created_at.format("%Y-%m-%d"),
+            dates.show(r.created_at, Dates::DAY),
         ));
     }
 }
@@ -1362,7 +1368,7 @@ fn without_waiting_lines<'a>(
 /// their last notes in its history.
 /// Also what they wrote, since the chat's request was created, in the customer's other
 /// requests (one opened with `:open`; a re-test's second executive saw nothing of it).
-fn left_by(agent: &str, request: &Request, requests: &[Request], out: &mut Effects) {
+fn left_by(agent: &str, request: &Request, requests: &[Request], dates: Dates, out: &mut Effects) {
     let shown = notes_by(agent, request, request.created_at);
     out.send(say::passed_on(
         agent,
@@ -1371,7 +1377,7 @@ fn left_by(agent: &str, request: &Request, requests: &[Request], out: &mut Effec
         request.state,
         shown.len(),
     ));
-    entry_lines(shown, TIME_OF_DAY, out);
+    entry_lines(shown, dates, Dates::TIME_OF_DAY, out);
     for other in requests.iter().filter(|r| r.id != request.id) {
         let notes = notes_by(agent, other, request.created_at);
         if !notes.is_empty() {
@@ -1381,7 +1387,7 @@ fn left_by(agent: &str, request: &Request, requests: &[Request], out: &mut Effec
                 &other.subject,
                 other.state,
             ));
-            entry_lines(notes, TIME_OF_DAY, out);
+            entry_lines(notes, dates, Dates::TIME_OF_DAY, out);
         }
     }
 }
@@ -1400,31 +1406,29 @@ fn notes_by<'r>(agent: &str, request: &'r Request, since: DateTime<Utc>) -> Vec<
     notes
 }
 
-/// How history entries and chat lines of the chat's day are dated.
-const TIME_OF_DAY: &str = "%H:%M";
-/// How those of an earlier request, which may span days, are dated.
-const DAY_AND_TIME: &str = "%Y-%m-%d %H:%M";
-
-/// History entries, one line each, dated as `at` says.
+/// History entries, one line each, dated in `at`, one of [`Dates`]'s formats: the
+/// chat's day ([`Dates::TIME_OF_DAY`]) or an earlier request, which may span days
+/// ([`Dates::DAY_AND_TIME`]).
 fn entry_lines<'e>(
     entries: impl IntoIterator<Item = &'e HistoryEntry>,
-    at: &str,
+    dates: Dates,
+    at: &'static str,
     out: &mut Effects,
 ) {
     for entry in entries {
         out.send(say::transcript_line(
-            entry.at.format(at),
+            dates.show(entry.at, at),
             &entry.author,
             &entry.text,
         ));
     }
 }
 
-/// Chat lines, one line each, dated as `at` says.
-fn chat_lines(lines: &[TranscriptLine], at: &str, out: &mut Effects) {
+/// Chat lines, one line each, dated as [`entry_lines`] dates history entries.
+fn chat_lines(lines: &[TranscriptLine], dates: Dates, at: &'static str, out: &mut Effects) {
     for line in lines {
         out.send(say::transcript_line(
-            line.at.format(at),
+            dates.show(line.at, at),
             &line.speaker,
             &line.text,
         ));
@@ -1437,14 +1441,14 @@ fn last<T>(items: &[T], n: usize) -> &[T] {
 }
 
 /// The last lines of a requeued customer's chat with their previous executive.
-fn previous_chat(agent: &str, lines: &[TranscriptLine], out: &mut Effects) {
+fn previous_chat(agent: &str, lines: &[TranscriptLine], dates: Dates, out: &mut Effects) {
     const SHOWN: usize = 30;
     // Nothing was said: no header over nothing.
     if lines.is_empty() {
         return;
     }
     out.send(say::previous_chat(agent, lines.len()));
-    chat_lines(last(lines, SHOWN), TIME_OF_DAY, out);
+    chat_lines(last(lines, SHOWN), dates, Dates::TIME_OF_DAY, out);
 }
 
 /// How many history entries and chat lines `:open` shows of a request (the last ones).
@@ -1453,7 +1457,7 @@ const OPENED_SHOWN: usize = 10;
 /// A request the customer took up again for this chat (see the customer's
 /// `Plan::Resume`): the last [`OPENED_SHOWN`] entries of its history before this request for
 /// an executive; nothing for a request made for this chat.
-fn resumed(request: &Request, out: &mut Effects) {
+fn resumed(request: &Request, dates: Dates, out: &mut Effects) {
     let Some(asked) = request
         .history
         .iter()
@@ -1467,26 +1471,26 @@ fn resumed(request: &Request, out: &mut Effects) {
     }
     let shown = last(before, OPENED_SHOWN);
     out.send(say::resumed_request(request.id, shown.len(), before.len()));
-    entry_lines(shown, DAY_AND_TIME, out);
+    entry_lines(shown, dates, Dates::DAY_AND_TIME, out);
 }
 
 /// `:open`: the last [`OPENED_SHOWN`] entries of the request's history, dated (an earlier
 /// request's may span days).
-fn opened_history(request: &Request, out: &mut Effects) {
+fn opened_history(request: &Request, dates: Dates, out: &mut Effects) {
     let entries = &request.history;
     let shown = last(entries, OPENED_SHOWN);
     out.send(say::opened_history(shown.len(), entries.len()));
-    entry_lines(shown, DAY_AND_TIME, out);
+    entry_lines(shown, dates, Dates::DAY_AND_TIME, out);
 }
 
 /// `:open`: the last [`OPENED_SHOWN`] lines of the request's chats, if any.
-fn opened_chat(lines: &[TranscriptLine], out: &mut Effects) {
+fn opened_chat(lines: &[TranscriptLine], dates: Dates, out: &mut Effects) {
     if lines.is_empty() {
         return;
     }
     let shown = last(lines, OPENED_SHOWN);
     out.send(say::opened_chat(shown.len(), lines.len()));
-    chat_lines(shown, DAY_AND_TIME, out);
+    chat_lines(shown, dates, Dates::DAY_AND_TIME, out);
 }
 
 /// An input the phase cannot take (the driver feeds results only to pending states): it is
@@ -1607,6 +1611,7 @@ mod tests {
             policy: crate::conversation::Policy::default(),
             agent_token: std::sync::Arc::from("t"),
             started: Some(chrono::Utc::now()),
+            time_zone: crate::server::DEFAULT_TIME_ZONE,
         }
     }
 

@@ -9,8 +9,8 @@ use super::events::{
     ChatLine, CustomerEvent, OpenChat, Reason, RequestChange, Routed, Takeover, WaitEstimate,
 };
 use super::{
-    whole_minutes, Context, Effect, Effects, HubOp, HubResult, Input, Keep, StoreFailed, StoreOp,
-    StoreResult, TranscriptCount,
+    whole_minutes, Context, Dates, Effect, Effects, HubOp, HubResult, Input, Keep, StoreFailed,
+    StoreOp, StoreResult, TranscriptCount,
 };
 use crate::names;
 use crate::nlu::review;
@@ -1232,7 +1232,7 @@ impl Session {
                 id: r.id,
                 subject: r.subject,
                 state: r.state,
-                created: r.created_at.format("%Y-%m-%d").to_string(),
+                created: ctx.dates().show(r.created_at, Dates::DAY).to_string(),
             })
             .collect();
         list_items(&items, 0..shown, out);
@@ -1319,7 +1319,7 @@ impl Session {
                 return menu(out);
             }
         };
-        consulted(&request, out);
+        consulted(&request, ctx.dates(), out);
         match request.answer {
             Some(answer) if request.sensitive && self.needs_second_factor(ctx) => {
                 if self.serial_attempts >= ctx.policy.max_serial_attempts {
@@ -1869,7 +1869,7 @@ impl Session {
                     person,
                 },
                 StoreResult::Requests(found),
-            ) => self.on_complaint(topic, &words, person, found, out),
+            ) => self.on_complaint(topic, &words, person, found, ctx.dates(), out),
             (Pending::FindByTopic { text, unplaced }, StoreResult::Requests(found)) => {
                 self.on_topic_lookup(&text, unplaced, found, ctx, out)
             }
@@ -1924,6 +1924,7 @@ impl Session {
         words: &str,
         person: bool,
         found: Result<Vec<Request>, StoreFailed>,
+        dates: Dates,
         out: &mut Effects,
     ) -> Phase {
         let requests = found.unwrap_or_default();
@@ -1940,7 +1941,7 @@ impl Session {
                 return self.resume(topic, request.id, served, words, out);
             }
             out.send(say::already_open(request.id));
-            consulted(request, out);
+            consulted(request, dates, out);
             let plan = Plan::Resume {
                 topic,
                 request: request.id,
@@ -1958,7 +1959,7 @@ impl Session {
             .max_by_key(|r| r.created_at);
         if let Some(request) = last {
             out.send(say::last_about_it(request.id));
-            consulted(request, out);
+            consulted(request, dates, out);
         }
         confirm(Plan::Contact(topic), words, out)
     }
@@ -2470,13 +2471,13 @@ fn show_menu(out: &mut Effects) {
 }
 
 /// Writes a request's details.
-fn describe(request: &Request, out: &mut Effects) {
+fn describe(request: &Request, dates: Dates, out: &mut Effects) {
     out.send(say::request_title(request.id, &request.subject));
     out.send(say::request_state(request.state));
     out.send(say::HISTORY_HEADER);
     for entry in &request.history {
         out.send(say::history_entry(
-            entry.at.format("%Y-%m-%d %H:%M"),
+            dates.show(entry.at, Dates::DAY_AND_TIME),
             &entry.author,
             &entry.text,
         ));
@@ -2484,8 +2485,8 @@ fn describe(request: &Request, out: &mut Effects) {
 }
 
 /// A request shown to its customer, and the consultation recorded.
-fn consulted(request: &Request, out: &mut Effects) {
-    describe(request, out);
+fn consulted(request: &Request, dates: Dates, out: &mut Effects) {
+    describe(request, dates, out);
     out.record(StoreOp::RecordConsultation {
         request: request.id,
         channel: "chat",

@@ -15,10 +15,12 @@ mod customer;
 pub mod events;
 
 use std::borrow::Cow;
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 pub use agent::{
     validate_name, AgentCommand, AgentConversation, CommandError, NameError, MAX_NAME_CHARS,
@@ -111,6 +113,35 @@ pub struct Context {
     /// share the store: a wait or a chat may then be live on another node, and nothing
     /// tells it from one a stop cut short.
     pub started: Option<DateTime<Utc>>,
+    /// The time zone the chat's times are shown in (customers and executives read them as
+    /// their own clock's; the store keeps UTC).
+    pub time_zone: Tz,
+}
+
+impl Context {
+    /// How the chat dates what it shows.
+    pub(crate) fn dates(&self) -> Dates {
+        Dates(self.time_zone)
+    }
+}
+
+/// Dates and times as the chat shows them: in the desk's time zone ([`Context::time_zone`]),
+/// in one of the formats below.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Dates(Tz);
+
+impl Dates {
+    /// A day: "2026-12-05".
+    pub(crate) const DAY: &'static str = "%Y-%m-%d";
+    /// A time of the day, for what happened on the chat's day: "14:05".
+    pub(crate) const TIME_OF_DAY: &'static str = "%H:%M";
+    /// A day and a time, for what may span days: "2026-12-05 14:05".
+    pub(crate) const DAY_AND_TIME: &'static str = "%Y-%m-%d %H:%M";
+
+    /// `at` in the desk's time zone, as `format` (one of the formats above) says.
+    pub(crate) fn show(self, at: DateTime<Utc>, format: &'static str) -> impl fmt::Display {
+        at.with_timezone(&self.0).format(format)
+    }
 }
 
 /// Security policy of the conversations.
@@ -520,5 +551,38 @@ impl Effects {
     /// Empties the buffer, keeping its allocation.
     pub fn clear(&mut self) {
         self.0.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    /// The chat shows the desk's clock, daylight saving time included, not the store's UTC.
+    #[test]
+    fn dates_are_shown_in_the_desks_time_zone() {
+        let santiago = Dates(crate::server::DEFAULT_TIME_ZONE);
+        let winter = Utc.with_ymd_and_hms(2026, 7, 1, 15, 30, 0).unwrap();
+        let summer = Utc.with_ymd_and_hms(2026, 12, 5, 15, 30, 0).unwrap();
+        assert_eq!(
+            santiago.show(winter, Dates::TIME_OF_DAY).to_string(),
+            "11:30"
+        );
+        assert_eq!(
+            santiago.show(summer, Dates::TIME_OF_DAY).to_string(),
+            "12:30"
+        );
+        // Late in the evening in Chile is the next day in UTC.
+        let evening = Utc.with_ymd_and_hms(2026, 12, 6, 1, 15, 0).unwrap();
+        assert_eq!(
+            santiago.show(evening, Dates::DAY_AND_TIME).to_string(),
+            "2026-12-05 22:15"
+        );
+        assert_eq!(
+            Dates(Tz::UTC).show(evening, Dates::DAY).to_string(),
+            "2026-12-06"
+        );
     }
 }

@@ -83,17 +83,17 @@ const DEMO: &[DemoCustomer] = &[
                 sensitive: true,
                 history: &[
                     (
-                        "2025-03-03T14:05:00Z",
+                        "2025-03-03T14:05:00-03:00",
                         "Asistente",
                         "Solicitud creada: el cliente pide cambiar la clave de su red WiFi",
                     ),
                     (
-                        "2025-03-03T16:40:00Z",
+                        "2025-03-03T16:40:00-03:00",
                         "Paula Rojas",
                         "Clave WiFi cambiada en el módem; nueva clave registrada como respuesta",
                     ),
                     (
-                        "2025-03-03T16:41:00Z",
+                        "2025-03-03T16:41:00-03:00",
                         "Paula Rojas",
                         "Estado cambiado a cerrado",
                     ),
@@ -107,12 +107,12 @@ const DEMO: &[DemoCustomer] = &[
                 sensitive: false,
                 history: &[
                     (
-                        "2025-04-14T10:12:00Z",
+                        "2025-04-14T10:12:00-04:00",
                         "Asistente",
                         "Solicitud creada: el cliente quiere pasar a un plan de fibra de 600 Mbps",
                     ),
                     (
-                        "2025-04-15T09:30:00Z",
+                        "2025-04-15T09:30:00-04:00",
                         "Diego Soto",
                         "Propuesta del nuevo plan enviada al cliente; falta su confirmación",
                     ),
@@ -133,17 +133,17 @@ const DEMO: &[DemoCustomer] = &[
                 sensitive: false,
                 history: &[
                     (
-                        "2025-01-20T12:30:00Z",
+                        "2025-01-20T12:30:00-03:00",
                         "Asistente",
                         "Solicitud creada: la boleta de enero trae dos veces el cargo mensual",
                     ),
                     (
-                        "2025-01-22T15:10:00Z",
+                        "2025-01-22T15:10:00-03:00",
                         "Diego Soto",
                         "Cobro duplicado confirmado; nota de crédito emitida",
                     ),
                     (
-                        "2025-01-22T15:11:00Z",
+                        "2025-01-22T15:11:00-03:00",
                         "Diego Soto",
                         "Estado cambiado a cerrado",
                     ),
@@ -157,12 +157,12 @@ const DEMO: &[DemoCustomer] = &[
                 sensitive: false,
                 history: &[
                     (
-                        "2025-05-02T19:20:00Z",
+                        "2025-05-02T19:20:00-04:00",
                         "Asistente",
                         "Solicitud creada: sin señal en todos los canales desde ayer",
                     ),
                     (
-                        "2025-05-03T11:00:00Z",
+                        "2025-05-03T11:00:00-04:00",
                         "Paula Rojas",
                         "Visita técnica agendada para el 6 de mayo entre 9:00 y 13:00",
                     ),
@@ -181,7 +181,7 @@ const DEMO: &[DemoCustomer] = &[
             answer: None,
             sensitive: false,
             history: &[(
-                "2025-04-02T22:45:00Z",
+                "2025-04-02T22:45:00-03:00",
                 "Asistente",
                 "Solicitud creada: la velocidad baja a menos de 5 Mbps después de las 21:00",
             )],
@@ -199,12 +199,12 @@ const DEMO: &[DemoCustomer] = &[
             sensitive: false,
             history: &[
                 (
-                    "2024-11-18T09:00:00Z",
+                    "2024-11-18T09:00:00-03:00",
                     "Asistente",
                     "Solicitud creada: el cliente quiere traer su número desde otra compañía",
                 ),
                 (
-                    "2024-11-20T17:25:00Z",
+                    "2024-11-20T17:25:00-03:00",
                     "sistema",
                     "Estado cambiado a cerrado",
                 ),
@@ -277,7 +277,9 @@ pub(super) fn seed(conn: &Connection) -> Result<(), RegistryError> {
     Ok(())
 }
 
-/// Parses a demo timestamp into unix milliseconds.
+/// Parses a demo timestamp into unix milliseconds. The demo's times are written as
+/// Chile's office hours, with Chile's offset on each date (the chat shows them in the
+/// desk's time zone, America/Santiago by default).
 fn demo_time(text: &str) -> Result<i64, RegistryError> {
     let at = DateTime::parse_from_rfc3339(text)
         .map_err(|err| rusqlite::Error::ToSqlConversionFailure(Box::new(err)))?;

@@ -133,6 +133,8 @@ pub struct Services {
     /// When the server started, unless other servers share the store (see
     /// [`Context::started`]).
     pub started: Option<chrono::DateTime<chrono::Utc>>,
+    /// The time zone the chat shows times in.
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Services {
@@ -142,6 +144,7 @@ impl Services {
             policy: self.policy.clone(),
             agent_token: Arc::clone(&self.agent_token),
             started: self.started,
+            time_zone: self.time_zone,
         }
     }
 }

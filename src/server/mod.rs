@@ -63,6 +63,8 @@ pub const DEFAULT_AGENT_PORT: u16 = 5556;
 pub const DEFAULT_HOST: &str = "127.0.0.1";
 /// The database file when none is given.
 pub const DEFAULT_DB: &str = "reclamos.db";
+/// The time zone the chat shows times in: the desk's, Chile's (whatever the host's).
+pub const DEFAULT_TIME_ZONE: chrono_tz::Tz = chrono_tz::America::Santiago;
 
 /// The PEM files that turn TLS on for both ports.
 #[derive(Debug, Clone)]
@@ -110,6 +112,8 @@ pub struct Config {
     pub classifier: ClassifierArgs,
     /// Serve both ports over TLS (`None`: plain TCP).
     pub tls: Option<TlsFiles>,
+    /// The time zone the chat shows times in.
+    pub time_zone: chrono_tz::Tz,
 }
 
 /// The server's defaults, the ones `reclamos server` shows: both ports on [`DEFAULT_HOST`],
@@ -135,6 +139,7 @@ impl Default for Config {
             stats_every: Duration::ZERO,
             classifier: ClassifierArgs::default(),
             tls: None,
+            time_zone: DEFAULT_TIME_ZONE,
         }
     }
 }
@@ -227,6 +232,7 @@ impl Server {
             policy: config.policy.clone(),
             agent_token: Arc::from(token),
             started,
+            time_zone: config.time_zone,
         };
         let customers = listen(&config.customer_addr)
             .await
@@ -640,6 +646,7 @@ mod tests {
             policy: Policy::default(),
             agent_token: Arc::from("token"),
             started: Some(chrono::Utc::now()),
+            time_zone: DEFAULT_TIME_ZONE,
         };
         let classifier = ModelWorker::inline(crate::nlu::load_classifier(None).expect("intents"));
         let shared = Arc::new(connection::Shared::new(

@@ -33,6 +33,7 @@ fn ctx() -> Context {
         policy: Policy::default(),
         agent_token: Arc::from(TOKEN),
         started: Some(chrono::Utc::now()),
+        time_zone: reclamos::server::DEFAULT_TIME_ZONE,
     }
 }
 
@@ -2577,7 +2578,8 @@ fn a_chat_cut_by_a_stop_without_notice_is_told_at_login_and_taken_up() {
 #[test]
 fn a_request_taken_up_again_comes_with_its_history() {
     let entry = |author: &str, text: &str| HistoryEntry {
-        at: Utc.with_ymd_and_hms(2026, 11, 3, 9, 0, 0).unwrap(),
+        // 09:00 in Santiago (UTC-3 in November), the desk's time zone.
+        at: Utc.with_ymd_and_hms(2026, 11, 3, 12, 0, 0).unwrap(),
         author: author.into(),
         text: text.into(),
     };
@@ -2634,7 +2636,8 @@ fn opening_an_earlier_request_shows_its_history_and_chats() {
     desk.line(":open 5");
     let mut old = request(5, "Cobro duplicado", RequestState::Cerrado);
     old.rut = jorge_rut();
-    let at = |minute: u32| Utc.with_ymd_and_hms(2026, 11, 3, 9, minute, 0).unwrap();
+    // Shown at 09:mm: the desk's time zone (Santiago, UTC-3 in November), not UTC.
+    let at = |minute: u32| Utc.with_ymd_and_hms(2026, 11, 3, 12, minute, 0).unwrap();
     old.history = (0..12)
         .map(|i| HistoryEntry {
             at: at(i),

@@ -560,6 +560,7 @@ fn both_options_of_a_question_are_done_in_order() {
         policy: Policy::default(),
         agent_token: std::sync::Arc::from(crate::common::TOKEN),
         started: Some(chrono::Utc::now()),
+        time_zone: reclamos::server::DEFAULT_TIME_ZONE,
     };
     let mut out = Effects::new();
     let mut conv = CustomerConversation::new();

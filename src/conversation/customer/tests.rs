@@ -174,6 +174,7 @@ fn results_reach_only_pending_states() {
         policy: crate::conversation::Policy::default(),
         agent_token: std::sync::Arc::from("t"),
         started: Some(chrono::Utc::now()),
+        time_zone: crate::server::DEFAULT_TIME_ZONE,
     };
     let mut out = Effects::new();
     let conv = in_phase(Phase::Menu).step(
@@ -195,6 +196,7 @@ fn ctx() -> Context {
         policy: crate::conversation::Policy::default(),
         agent_token: std::sync::Arc::from("t"),
         started: Some(chrono::Utc::now()),
+        time_zone: crate::server::DEFAULT_TIME_ZONE,
     }
 }
 
