@@ -255,7 +255,19 @@ pub fn asks_for_new(input: &str) -> bool {
 /// plan", "ingresé un caso").
 const EARLIER_REQUEST: &[&str] = &[
     "puse", "ingrese", "hice", "pedi", "pidio", "solicite", "solicito", "deje", "abri", "reclame",
-    "reporte", "levante", "curso",
+    "reporte", "levante", "curso", "presente",
+];
+/// What a customer calls a request made before, after "mi" ("mi reclamo por el cargo q no
+/// reconozco sigue abierto?").
+const REQUEST_NOUNS: &[&str] = &[
+    "reclamo",
+    "solicitud",
+    "caso",
+    "ticket",
+    "requerimiento",
+    "tramite",
+    "gestion",
+    "orden",
 ];
 /// Questions about how something stands ("¿en qué va?", "¿ya está listo?").
 const STATUS_QUESTIONS: &[&str] = &[
@@ -272,6 +284,11 @@ const STATUS_QUESTIONS: &[&str] = &[
     "que paso con",
     "lo esta viendo",
     "sigue en proceso",
+    "en que quedo",
+    "sigue abierto",
+    "sigue abierta",
+    "sigue pendiente",
+    "ya fue",
 ];
 
 /// Whether the message asks how a request made earlier stands ("puse un reclamo por un
@@ -279,7 +296,12 @@ const STATUS_QUESTIONS: &[&str] = &[
 /// words name the earlier request, not a new one.
 pub fn asks_status_of_earlier(input: &str) -> bool {
     let norm = text::normalize(input);
-    words(&norm).any(|t| EARLIER_REQUEST.contains(&t))
+    let toks: Vec<&str> = words(&norm).collect();
+    let earlier = toks.iter().any(|t| EARLIER_REQUEST.contains(t))
+        || toks
+            .windows(2)
+            .any(|w| w[0] == "mi" && REQUEST_NOUNS.contains(&w[1]));
+    earlier
         && (STATUS_QUESTIONS.iter().any(|q| contains_phrase(&norm, q))
             || asks_if_done(input, &norm))
         && !names_a_person(input)
@@ -290,21 +312,25 @@ const CLITICS: &[&str] = &[
     "me", "te", "lo", "la", "le", "los", "las", "les", "nos", "se",
 ];
 
-/// Whether the message asks whether they (the company) did it already: "ya" and a verb in
-/// the past, third person plural ("¿ya me devolvieron la plata?", "ya lo solucionaron o
-/// no"), as a question.
+/// Whether the message asks whether it was done already: "ya" and a verb in the past,
+/// third person plural ("¿ya me devolvieron la plata?", "ya lo solucionaron o no"), or
+/// "quedó" and a participle ("¿quedó registrada?"), as a question.
 fn asks_if_done(input: &str, norm: &str) -> bool {
     let asked = input.contains('?') || norm.ends_with(" o no");
     let toks: Vec<&str> = words(norm).collect();
+    let next = |i: usize| toks[i + 1..].iter().find(|w| !CLITICS.contains(w));
     asked
-        && toks.iter().enumerate().any(|(i, t)| {
-            *t == "ya"
-                && toks[i + 1..]
-                    .iter()
-                    .find(|w| !CLITICS.contains(w))
-                    .is_some_and(|verb| {
-                        verb.len() > 5 && (verb.ends_with("aron") || verb.ends_with("ieron"))
-                    })
+        && toks.iter().enumerate().any(|(i, t)| match *t {
+            "ya" => next(i).is_some_and(|verb| {
+                verb.len() > 5 && (verb.ends_with("aron") || verb.ends_with("ieron"))
+            }),
+            "quedo" => next(i).is_some_and(|word| {
+                word.len() > 4
+                    && ["ado", "ada", "ido", "ida"]
+                        .iter()
+                        .any(|e| word.ends_with(e))
+            }),
+            _ => false,
         })
 }
 
