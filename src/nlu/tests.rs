@@ -474,6 +474,13 @@ fn a_question_about_an_earlier_request_is_option_1() {
             "reclamé por la boleta hace un mes, ya la corrigieron o no",
             true,
         ),
+        // "Mi reclamo" is one made before; "quedó" and a participle asks if it was done
+        // (probe20's errors).
+        ("mi reclamo por la boleta sigue pendiente?", true),
+        ("presenté un reclamo hace un mes, ¿ya fue resuelto?", true),
+        ("hice una solicitud de traslado, ¿quedó ingresada?", true),
+        ("mi internet sigue sin funcionar", false),
+        ("mi reclamo es que me cobraron doble", false),
         // Not asked, or no "ya" before the verb.
         (
             "hice un reclamo y ya me devolvieron la plata, gracias",
