@@ -1389,8 +1389,9 @@ pub fn complaint_topic(input: &str) -> Option<Topic> {
     complaint_topic_in(&text::normalize(input))
 }
 
-/// The topic of an already normalised text among those a restart cannot help with
-/// ([`Topic::beyond_restart`]); the other topics' patterns are not run.
+/// The matter an already normalised text reports that a restart cannot help with: a
+/// topic of [`Topic::beyond_restart`] (the other topics' patterns are not run), or a
+/// failure that has lasted days ([`lasts_days`]: [`Topic::MalaCalidad`]).
 pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
     let normalized = normalized.replace(" | ", " ").replace('|', " ");
     topic_rules()
@@ -1398,6 +1399,21 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
         .filter(|(topic, _)| topic.beyond_restart())
         .find(|(_, re)| re.is_match(&normalized))
         .map(|(topic, _)| *topic)
+        .or_else(|| lasts_days(&normalized).then_some(Topic::MalaCalidad))
+}
+
+/// Whether the text (normalised, without clause breaks) says something has lasted days:
+/// "desde el lunes", "hace dos semanas", "llevo 3 días" (not "desde ayer", "todo el día":
+/// a restart may still help then).
+fn lasts_days(text: &str) -> bool {
+    static DAYS: OnceLock<regex::Regex> = OnceLock::new();
+    DAYS.get_or_init(|| {
+        regex::Regex::new(
+            r"(?-u:\b)(hace|llevo|llevamos)( (?-u:\w)+)? (dias|semanas|semana|meses|mes)(?-u:\b)|(?-u:\b)desde (el|este) (lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)(?-u:\b)|(?-u:\b)(toda la semana|todo el mes)(?-u:\b)",
+        )
+        .expect("the pattern is valid")
+    })
+    .is_match(text)
 }
 
 /// [`complaint_topic`] of an already normalised text.

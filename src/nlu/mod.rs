@@ -221,7 +221,7 @@ impl Prediction {
         matter: impl FnOnce() -> Option<Topic>,
     ) -> Prediction {
         if self.decision == Decision::Intent(Intent::ReiniciarServicios) {
-            if let Some(topic) = matter().filter(|t| t.beyond_restart()) {
+            if let Some(topic) = matter() {
                 let contact = Intent::ContactarEjecutivo;
                 self.intent = contact;
                 self.decision = Decision::Intent(contact);

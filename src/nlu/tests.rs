@@ -527,6 +527,28 @@ fn a_restart_that_cannot_help_is_a_complaint() {
         assert_eq!(p.decision, Decision::Intent(contact), "{text}: {p:?}");
         assert_eq!(p.topic, Some(topic), "{text}");
     }
+    // A failure that has lasted days is bad service, which a restart does not mend (the
+    // model said restart to 8 such messages of the blind probes).
+    for text in [
+        "desde el jueves que la tele no funciona",
+        "el internet anda lento hace dos semanas",
+    ] {
+        let p = classifier().classify(text);
+        assert_eq!(p.decision, Decision::Intent(contact), "{text}: {p:?}");
+        assert_eq!(p.topic, Some(Topic::MalaCalidad), "{text}");
+    }
+    // Since yesterday, or all day today: a restart may still help.
+    for text in [
+        "desde ayer que la tele no funciona",
+        "el internet anda lento todo el dia",
+    ] {
+        let p = classifier().classify(text);
+        assert_eq!(
+            p.decision,
+            Decision::Intent(Intent::ReiniciarServicios),
+            "{text}: {p:?}"
+        );
+    }
     // Only those matters: a restart that names another one stays a restart.
     let p = classifier().classify("reinicien el modem, el wifi anda mal");
     assert_eq!(p.decision, Decision::Intent(Intent::ReiniciarServicios));
