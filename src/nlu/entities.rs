@@ -1402,6 +1402,22 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
         .or_else(|| lasts_days(&normalized).then_some(Topic::MalaCalidad))
 }
 
+/// Whether an already normalised text condemns the company's service in so many words
+/// ("el servicio es una basura", "el wifi es pésimo"): a complaint about its quality,
+/// unlike the time spans that also name [`Topic::MalaCalidad`] and an insult that names no
+/// service ("son una basura").
+pub(crate) fn condemns_the_service(normalized: &str) -> bool {
+    static WORDS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
+    let [verdict, service] = WORDS.get_or_init(|| {
+        [
+            r"(?-u:\b)(pesim(?-u:\w)*|malisim(?-u:\w)*|basura|mala calidad|mal servicio|un asco|penca|como las weas|como el forro)(?-u:\b)",
+            r"(?-u:\b)(servicio|internet|wifi|senal|tele|television|cable|telefono|fono|conexion|plan|fibra|celular|compania|empresa)(?-u:\b)",
+        ]
+        .map(|pattern| regex::Regex::new(pattern).expect("the pattern is valid"))
+    });
+    verdict.is_match(normalized) && service.is_match(normalized)
+}
+
 /// Whether the text (normalised, without clause breaks) says something has lasted days:
 /// "desde el lunes", "hace dos semanas", "llevo 3 días" (not "desde ayer", "todo el día":
 /// a restart may still help then).

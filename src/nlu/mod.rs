@@ -203,7 +203,7 @@ impl Prediction {
         matter: impl FnOnce() -> Option<Topic>,
     ) -> Prediction {
         if self.decision == Decision::Fallback {
-            if let Some(topic) = matter().filter(|t| t.stands_alone()) {
+            if let Some(topic) = matter() {
                 let contact = Intent::ContactarEjecutivo;
                 self.intent = contact;
                 self.decision = Decision::Intent(contact);

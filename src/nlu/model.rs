@@ -1181,7 +1181,10 @@ impl YamlClassifier {
         normalized: &str,
         clauses: &[Clause<'_>],
     ) -> Option<Topic> {
-        let topic = entities::complaint_topic_in(normalized).filter(|t| t.stands_alone())?;
+        let topic = entities::complaint_topic_in(normalized).filter(|t| {
+            t.stands_alone()
+                || (*t == Topic::MalaCalidad && entities::condemns_the_service(normalized))
+        })?;
         if topic != Topic::Deuda && entities::asks_for_information(text) {
             return None;
         }

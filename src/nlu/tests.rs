@@ -681,6 +681,13 @@ fn unplaced_reports_of_a_matter_only_a_person_handles_are_complaints() {
         ("cuál es la contraseña del wifi", None),
         ("el banco me cobró dos veces la cuota", None),
         ("no quiero dar de baja nada", None),
+        // The service condemned in so many words is bad service (two blind probes); an
+        // insult that names no service is not.
+        (
+            "el servicio es una basura, siempre se cae en la noche",
+            Some(Topic::MalaCalidad),
+        ),
+        ("son una basura", None),
     ];
     for (text, topic) in cases {
         let p = classifier().classify(text);
