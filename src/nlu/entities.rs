@@ -1,6 +1,7 @@
 //! Small extractors the conversation uses outside intent classification: yes/no answers,
 //! request numbers, picking a request by its description, and cancelling a wait.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -1393,7 +1394,7 @@ pub fn complaint_topic(input: &str) -> Option<Topic> {
 /// topic of [`Topic::beyond_restart`] (the other topics' patterns are not run), or a
 /// failure that has lasted days ([`lasts_days`]: [`Topic::MalaCalidad`]).
 pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
-    let normalized = normalized.replace(" | ", " ").replace('|', " ");
+    let normalized = without_clause_breaks(normalized);
     topic_rules()
         .iter()
         .filter(|(topic, _)| topic.beyond_restart())
@@ -1432,9 +1433,19 @@ fn lasts_days(text: &str) -> bool {
     .is_match(text)
 }
 
+/// A normalised text with its clause breaks (" | ") as plain spaces, for the patterns that
+/// read across them; most messages have none, and are not copied.
+fn without_clause_breaks(normalized: &str) -> Cow<'_, str> {
+    if normalized.contains('|') {
+        Cow::Owned(normalized.replace(" | ", " ").replace('|', " "))
+    } else {
+        Cow::Borrowed(normalized)
+    }
+}
+
 /// [`complaint_topic`] of an already normalised text.
 pub(crate) fn complaint_topic_in(normalized: &str) -> Option<Topic> {
-    let normalized = normalized.replace(" | ", " ").replace('|', " ");
+    let normalized = without_clause_breaks(normalized);
     topic_rules()
         .iter()
         .find(|(_, re)| re.is_match(&normalized))
