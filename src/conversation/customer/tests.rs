@@ -725,6 +725,31 @@ fn an_unsure_goodbye_naming_a_matter_offers_an_executive() {
     ));
 }
 
+/// An unsure goodbye that turns a matter down is asked "¿Cierro el chat?", not offered an
+/// executive for what it refused.
+#[test]
+fn an_unsure_goodbye_turning_a_matter_down_is_only_confirmed() {
+    let mut out = Effects::new();
+    let conv = say_line(
+        logged_in(),
+        "no quiero dar de baja nada, gracias",
+        Some(predicted(
+            Intent::Salir,
+            0.7,
+            Decision::Intent(Intent::Salir),
+        )),
+        &mut out,
+    );
+    assert!(out.lines().any(|l| l == say::CONFIRM_EXIT), "{:?}", out.0);
+    assert!(matches!(
+        conv.phase,
+        Phase::Confirm {
+            plan: Plan::Exit,
+            ..
+        }
+    ));
+}
+
 /// A goodbye the classifier is not sure of is asked about: a black-box test's "cuatro lucas
 /// de más" (an overcharge) was "salir" with 0.86 and closed the conversation. A "no"
 /// keeps the words for an executive asked for next; a sure goodbye closes at once.
