@@ -173,7 +173,8 @@ impl Prediction {
 
     /// A complaint that asks how an earlier request stands ("puse un reclamo por un cobro
     /// que no reconozco, ¿en qué está?") is `revisar_atenciones`: its complaint words
-    /// outweighed the question.
+    /// outweighed the question. So is a clarification between the earlier request and
+    /// something else ("hice una gestión y no me llegó ningún correo, ¿quedó registrada?").
     pub fn about_earlier(self, text: &str) -> Prediction {
         // The text is read again only when the decision may be one of these.
         self.about_earlier_if(|| entities::asks_status_of_earlier(text))
@@ -185,7 +186,8 @@ impl Prediction {
         let (contact, review) = (Intent::ContactarEjecutivo, Intent::RevisarAtenciones);
         let misread = match self.decision {
             Decision::Intent(i) => i == contact,
-            Decision::Clarify(a, b) => (a, b) == (contact, review) || (a, b) == (review, contact),
+            // Asked whether it meant the earlier request or something else.
+            Decision::Clarify(a, b) => a == review || b == review,
             Decision::Fallback => false,
         };
         if misread && asks() {

@@ -498,6 +498,14 @@ fn a_question_about_an_earlier_request_is_option_1() {
         assert_eq!(entities::asks_status_of_earlier(text), asks, "{text}");
     }
     let c = classifier();
+    // A clarification with the earlier request as one side (probe20: restart or review?).
+    let p =
+        c.classify("hice una gestion por telefono y no me llego ningun correo, quedo registrada?");
+    assert_eq!(
+        p.decision,
+        Decision::Intent(Intent::RevisarAtenciones),
+        "{p:?}"
+    );
     // Without the rule, contactar_ejecutivo with 0.87.
     let p = c
         .classify("levanté un reclamo porque no reconozco un cargo de la boleta, en qué etapa va?");
