@@ -965,10 +965,9 @@ impl Session {
             (Intent::Salir, _) if confidence < EXIT_CONFIDENCE => {
                 keep_for_review(text, prediction, InboxOutcome::Clarify, out);
                 // A matter only a person handles is offered one instead ("cuatro lucas de
-                // mas" was asked "¿Cierro el chat?"), unless it is turned down ("no quiero
-                // dar de baja nada, gracias").
-                let matter = nlu::complaint_topic(text).filter(|t| t.stands_alone());
-                match matter.filter(|_| !nlu::declines(text)) {
+                // mas" was asked "¿Cierro el chat?"), as the classifier reads one it places
+                // nowhere ("no quiero dar de baja nada, gracias" is none).
+                match nlu::reported_matter(text) {
                     Some(topic) => confirm(Plan::Contact(topic), text, out),
                     None => confirm(Plan::Exit, text, out),
                 }

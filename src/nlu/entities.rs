@@ -259,7 +259,7 @@ const EARLIER_REQUEST: &[&str] = &[
     "reporte", "levante", "curso", "presente",
 ];
 /// What a customer calls a request made before, after "mi" ("mi reclamo por el cargo q no
-/// reconozco sigue abierto?").
+/// reconozco sigue abierto?"; not "en mi caso").
 const REQUEST_NOUNS: &[&str] = &[
     "reclamo",
     "solicitud",
@@ -289,7 +289,15 @@ const STATUS_QUESTIONS: &[&str] = &[
     "sigue abierto",
     "sigue abierta",
     "sigue pendiente",
-    "ya fue",
+    "si ya fue",
+    "ya fue revisado",
+    "ya fue revisada",
+    "ya fue resuelto",
+    "ya fue resuelta",
+    "ya fue aprobado",
+    "ya fue aprobada",
+    "ya fue atendido",
+    "ya fue atendida",
 ];
 
 /// Whether the message asks how a request made earlier stands ("puse un reclamo por un
@@ -298,10 +306,13 @@ const STATUS_QUESTIONS: &[&str] = &[
 pub fn asks_status_of_earlier(input: &str) -> bool {
     let norm = text::normalize(input);
     let toks: Vec<&str> = words(&norm).collect();
-    let earlier = toks.iter().any(|t| EARLIER_REQUEST.contains(t))
-        || toks
-            .windows(2)
-            .any(|w| w[0] == "mi" && REQUEST_NOUNS.contains(&w[1]));
+    // "En mi caso" is a manner of speaking, not a request.
+    let mine = |i: usize| {
+        toks[i] == "mi"
+            && toks.get(i + 1).is_some_and(|n| REQUEST_NOUNS.contains(n))
+            && (i == 0 || toks[i - 1] != "en")
+    };
+    let earlier = toks.iter().any(|t| EARLIER_REQUEST.contains(t)) || (0..toks.len()).any(mine);
     earlier
         && (STATUS_QUESTIONS.iter().any(|q| contains_phrase(&norm, q))
             || asks_if_done(input, &norm))
@@ -313,26 +324,49 @@ const CLITICS: &[&str] = &[
     "me", "te", "lo", "la", "le", "los", "las", "les", "nos", "se",
 ];
 
-/// Whether the message asks whether it was done already: "ya" and a verb in the past,
-/// third person plural ("¿ya me devolvieron la plata?", "ya lo solucionaron o no"), or
-/// "quedó" and a participle ("¿quedó registrada?"), as a question.
+/// Verbs (stems) of what the company does to a request: "¿ya me lo devolvieron?".
+const DONE_VERBS: &[&str] = &[
+    "devolv", "solucion", "resolv", "arregl", "corrig", "revis", "aprob", "respond", "contest",
+    "reembols", "reintegr", "abon", "anul", "proces", "escal", "ingres", "registr", "atend",
+];
+/// What a request may have become: "¿quedó ingresada?".
+const DONE_STATES: &[&str] = &[
+    "ingresad",
+    "registrad",
+    "resuelt",
+    "aprobad",
+    "solucionad",
+    "anulad",
+    "procesad",
+    "agendad",
+    "listo",
+    "lista",
+    "hecho",
+    "hecha",
+];
+
+/// Whether the message ends asking whether a request was dealt with: "ya" and one of
+/// [`DONE_VERBS`] in the past, third person plural ("¿ya me devolvieron la plata?", "ya lo
+/// solucionaron o no"), or "quedó" and one of [`DONE_STATES`] ("¿quedó registrada?"), in its
+/// last clause, which is a question. ("hice el pago y ya me cortaron el internet, ¿qué
+/// hago?" is a complaint.)
 fn asks_if_done(input: &str, norm: &str) -> bool {
-    let asked = input.contains('?') || norm.ends_with(" o no");
-    let toks: Vec<&str> = words(norm).collect();
+    let Some(last) = norm.split('|').map(str::trim).rfind(|c| !c.is_empty()) else {
+        return false;
+    };
+    if !(input.trim_end().ends_with('?') || last.ends_with(" o no")) {
+        return false;
+    }
+    let toks: Vec<&str> = words(last).collect();
     let next = |i: usize| toks[i + 1..].iter().find(|w| !CLITICS.contains(w));
-    asked
-        && toks.iter().enumerate().any(|(i, t)| match *t {
-            "ya" => next(i).is_some_and(|verb| {
-                verb.len() > 5 && (verb.ends_with("aron") || verb.ends_with("ieron"))
-            }),
-            "quedo" => next(i).is_some_and(|word| {
-                word.len() > 4
-                    && ["ado", "ada", "ido", "ida"]
-                        .iter()
-                        .any(|e| word.ends_with(e))
-            }),
-            _ => false,
-        })
+    toks.iter().enumerate().any(|(i, t)| match *t {
+        "ya" => next(i).is_some_and(|verb| {
+            (verb.ends_with("aron") || verb.ends_with("ieron"))
+                && DONE_VERBS.iter().any(|stem| verb.starts_with(stem))
+        }),
+        "quedo" => next(i).is_some_and(|word| DONE_STATES.iter().any(|s| word.starts_with(s))),
+        _ => false,
+    })
 }
 
 /// Whether `phrase` occurs in `haystack` as whole words: bounded by spaces or the ends.
@@ -1235,13 +1269,6 @@ impl Topic {
         }
     }
 
-    /// Whether a restart cannot help with the matter, so that a message the classifier
-    /// reads as a restart is a complaint when it reports it: a lost or stolen phone ("me
-    /// robaron el celu, bloqueen la línea"), a technician's visit that left things worse.
-    pub fn beyond_restart(self) -> bool {
-        matches!(self, Topic::BloqueoLinea | Topic::VisitaTecnica)
-    }
-
     /// Parses a topic name.
     pub fn from_name(name: &str) -> Option<Topic> {
         Topic::ALL.into_iter().find(|t| t.name() == name)
@@ -1310,7 +1337,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::VisitaTecnica,
-                r"\b(el|un|la|los|del|al|ningun) tecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|esperando|espere|dejo|peor|mal)\b|\b(esperando|espere) (al|el|a un|un) tecnic|\bvisita tecnica\b|\bplantad\w* con".to_owned(),
+                r"\btecnic\w*\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|esperando|espere|dejo|peor|mal)\b|\b(esperando|espere) (al|el|a un|un) tecnic|\bvisita tecnica\b|\bplantad\w* con".to_owned(),
             ),
             (
                 Topic::ReinicioFallido,
@@ -1322,7 +1349,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::BloqueoLinea,
-                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*)\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b(bloquear|bloqueen|bloquee|bloquearme|bloqueenme|bloqueeme)( me)? ((el |la |mi |su )?(chip|linea)|mi (celular|numero|telefono))\b".to_owned(),
+                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*)\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b((bloqueen|bloquee|bloqueenme|bloqueeme)|(quiero|necesito|queremos|necesitamos|pueden|puede|podrian|podria|hay que|como) (\w+ )?(bloquear|bloquearme))( me)? ((el |la |mi |su )?(chip|linea)|mi (celular|numero|telefono))\b".to_owned(),
             ),
             (
                 Topic::Boleta,
@@ -1390,38 +1417,102 @@ pub fn complaint_topic(input: &str) -> Option<Topic> {
     complaint_topic_in(&text::normalize(input))
 }
 
-/// The matter an already normalised text reports that a restart cannot help with: a
-/// topic of [`Topic::beyond_restart`] (the other topics' patterns are not run), or a
-/// failure that has lasted days ([`lasts_days`]: [`Topic::MalaCalidad`]).
+/// The matter an already normalised text reports that a restart cannot help with: a lost
+/// or stolen phone ([`Topic::BloqueoLinea`]), a technician who never came or left things
+/// worse ([`Topic::VisitaTecnica`]), or a failure that has lasted days ([`lasts_days`]:
+/// [`Topic::MalaCalidad`]); nothing when the message denies the loss or the block ("no
+/// perdí el celular, solo reinicien el internet").
 pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
-    let normalized = without_clause_breaks(normalized);
-    topic_rules()
+    static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
+    let [denied, technician, adjective] = PATTERNS.get_or_init(|| {
+        [
+            r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron)\b|\bno (quiero|necesito) (que )?bloque",
+            r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor)\b",
+            r"\b(falla|problema|soporte|servicio|asistencia|error) tecnic",
+        ]
+        .map(|pattern| {
+            let ascii = pattern.replace(r"\b", r"(?-u:\b)").replace(r"\w", r"(?-u:\w)");
+            regex::Regex::new(&ascii).expect("the pattern is valid")
+        })
+    });
+    let text = without_clause_breaks(normalized);
+    if denied.is_match(&text) {
+        return None;
+    }
+    let lost = topic_rules()
         .iter()
-        .filter(|(topic, _)| topic.beyond_restart())
-        .find(|(_, re)| re.is_match(&normalized))
-        .map(|(topic, _)| *topic)
-        .or_else(|| lasts_days(&normalized).then_some(Topic::MalaCalidad))
+        .any(|(topic, re)| *topic == Topic::BloqueoLinea && re.is_match(&text));
+    if lost {
+        Some(Topic::BloqueoLinea)
+    } else if technician.is_match(&text) && !adjective.is_match(&text) {
+        Some(Topic::VisitaTecnica)
+    } else {
+        lasts_days(&text).then_some(Topic::MalaCalidad)
+    }
 }
 
-/// Whether an already normalised text condemns the company's service in so many words
-/// ("el servicio es una basura", "el wifi es pésimo"): a complaint about its quality,
-/// unlike the time spans that also name [`Topic::MalaCalidad`] and an insult that names no
-/// service ("son una basura").
-pub(crate) fn condemns_the_service(normalized: &str) -> bool {
-    static WORDS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
-    let [verdict, service] = WORDS.get_or_init(|| {
-        [
-            r"(?-u:\b)(pesim(?-u:\w)*|malisim(?-u:\w)*|basura|mala calidad|mal servicio|un asco|penca|como las weas|como el forro)(?-u:\b)",
-            r"(?-u:\b)(servicio|internet|wifi|senal|tele|television|cable|telefono|fono|conexion|plan|fibra|celular|compania|empresa)(?-u:\b)",
-        ]
-        .map(|pattern| regex::Regex::new(pattern).expect("the pattern is valid"))
-    });
-    verdict.is_match(normalized) && service.is_match(normalized)
+/// Whether an already normalised text condemns the company's service in so many words: a
+/// service and its verdict ("el servicio es una basura", "la señal del celu en mi casa es
+/// malísima", "pésimo servicio"), not an insult that names no service ("son una basura")
+/// nor "mensajes basura".
+fn condemns_the_service(normalized: &str) -> bool {
+    static VERDICT: OnceLock<regex::Regex> = OnceLock::new();
+    VERDICT
+        .get_or_init(|| {
+            let service = "(servicio|internet|wifi|senal|tele|television|cable|telefono|fono|conexion|plan|fibra|celular|celu|compania|empresa)";
+            let pattern = format!(
+                r"\b{service}\b( \w+){{0,5}} (es|son|esta|estan|anda|andan|va|funciona|ha sido)( \w+){{0,2}} (una basura|basura|pesim\w*|malisim\w*|un asco|penca|como las weas|como el forro)\b|\b(pesim\w*|malisim\w*|mal|penca|horrible) {service}\b|\bmala calidad\b"
+            );
+            let ascii = pattern.replace(r"\b", r"(?-u:\b)").replace(r"\w", r"(?-u:\w)");
+            regex::Regex::new(&ascii).expect("the pattern is valid")
+        })
+        .is_match(normalized)
+}
+
+/// Whether turning the topic down ("no quiero dar de baja nada") asks for nothing: the
+/// topics a customer wishes for, not the ones they suffer ("no quiero que me sigan cobrando
+/// de más" is a complaint).
+fn is_a_wish(topic: Topic) -> bool {
+    // Every topic named: a new one must be placed on one side.
+    match topic {
+        Topic::Baja
+        | Topic::Portabilidad
+        | Topic::CambioPlan
+        | Topic::Traslado
+        | Topic::ClaveWifi
+        | Topic::BloqueoLinea
+        | Topic::VisitaTecnica => true,
+        Topic::CobroDuplicado
+        | Topic::CargoDesconocido
+        | Topic::Deuda
+        | Topic::Boleta
+        | Topic::MalaCalidad
+        | Topic::ReinicioFallido
+        | Topic::Urgencia => false,
+    }
+}
+
+/// The matter only a person handles that a message reports by itself: a topic that stands
+/// alone ([`Topic::stands_alone`]), or the service condemned in so many words (bad
+/// service); not an opening question for information ("¿la visita técnica tiene costo?";
+/// what is owed is still a matter), nor a wish turned down ("no quiero dar de baja nada").
+pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
+    let topic = complaint_topic_in(normalized)
+        .filter(|t| t.stands_alone())
+        .or_else(|| condemns_the_service(normalized).then_some(Topic::MalaCalidad))?;
+    if topic != Topic::Deuda && asks_for_information(text) {
+        return None;
+    }
+    if is_a_wish(topic) && declines(text) {
+        return None;
+    }
+    Some(topic)
 }
 
 /// Whether the text (normalised, without clause breaks) says something has lasted days:
 /// "desde el lunes", "hace dos semanas", "llevo 3 días" (not "desde ayer", "todo el día":
-/// a restart may still help then).
+/// a restart may still help then), of a failure not dated today ("desde el lunes tengo
+/// fibra nueva y hoy no anda" is today's outage).
 fn lasts_days(text: &str) -> bool {
     static DAYS: OnceLock<regex::Regex> = OnceLock::new();
     DAYS.get_or_init(|| {
@@ -1431,6 +1522,10 @@ fn lasts_days(text: &str) -> bool {
         .expect("the pattern is valid")
     })
     .is_match(text)
+        && !words(text).any(|t| matches!(t, "hoy" | "ahora" | "recien"))
+        && !text.contains("esta manana")
+        && !text.contains("esta tarde")
+        && !text.contains("esta noche")
 }
 
 /// A normalised text with its clause breaks (" | ") as plain spaces, for the patterns that

@@ -215,9 +215,9 @@ impl Prediction {
         self
     }
 
-    /// A restart that cannot help with the matter the message reports ("me robaron el
-    /// celu, bloqueen la línea": [`Topic::beyond_restart`]) is a complaint:
-    /// `contactar_ejecutivo` with that topic.
+    /// A restart that cannot help with the matter the message reports (a lost or stolen
+    /// phone, a technician's visit, a failure that has lasted days: "me robaron el celu,
+    /// bloqueen la línea") is a complaint: `contactar_ejecutivo` with that topic.
     pub(crate) fn matter_beyond_restart(
         mut self,
         matter: impl FnOnce() -> Option<Topic>,
@@ -234,13 +234,18 @@ impl Prediction {
     }
 
     /// Sets `topic` from `text` when the decision involves `contactar_ejecutivo` (an
-    /// executive, or a clarification offering one); clears it otherwise.
+    /// executive, or a clarification offering one), unless a rule already set it; clears
+    /// it otherwise.
     pub fn with_topic(mut self, text: &str) -> Prediction {
         let contact = Intent::ContactarEjecutivo;
+        // A topic a rule found stays (the failure lasting days of a restart the rule turned
+        // into a complaint may be worded as the topic patterns do not say it).
         self.topic = match self.decision {
-            Decision::Intent(i) if i == contact => entities::complaint_topic(text),
+            Decision::Intent(i) if i == contact => {
+                self.topic.or_else(|| entities::complaint_topic(text))
+            }
             Decision::Clarify(a, b) if a == contact || b == contact => {
-                entities::complaint_topic(text)
+                self.topic.or_else(|| entities::complaint_topic(text))
             }
             _ => None,
         };
@@ -302,6 +307,14 @@ pub fn load_training_data(path: Option<&Path>) -> Result<TrainingData, IntentsEr
 /// Reads a yes/no answer ("sí", "si po", "claro", "no", "nop"...). `None` when it is neither.
 pub fn yes_no(text: &str) -> Option<bool> {
     entities::yes_no(text)
+}
+
+/// The matter only a person handles that the message reports by itself (a topic that
+/// stands alone, or the service condemned in so many words), unless it asks for
+/// information or turns a wish down: what the classifier reads as a complaint when its
+/// model places the message nowhere.
+pub fn reported_matter(message: &str) -> Option<Topic> {
+    entities::reported_matter(message, &text::normalize(message))
 }
 
 /// Whether the message turns something down ("no", "no quiero hablar con un ejecutivo").

@@ -1171,26 +1171,17 @@ impl YamlClassifier {
     }
 
     /// The matter only a person handles that the message reports (see
-    /// [`Prediction::matter_if_unplaced`]): not a question for information ("¿la visita
-    /// técnica tiene costo?"), not turned down ("no quiero dar de baja nada"), not about
-    /// another business (a word of the `ajeno` lookup: "el banco me cobró dos veces"),
-    /// except where the phone was lost ("en la micro").
+    /// [`Prediction::matter_if_unplaced`] and `entities::reported_matter`: not a question
+    /// for information, not a wish turned down), not about another business (a word of
+    /// the `ajeno` lookup: "el banco me cobró dos veces"), except where the phone was lost
+    /// ("en la micro").
     fn reported_matter(
         &self,
         text: &str,
         normalized: &str,
         clauses: &[Clause<'_>],
     ) -> Option<Topic> {
-        let topic = entities::complaint_topic_in(normalized).filter(|t| {
-            t.stands_alone()
-                || (*t == Topic::MalaCalidad && entities::condemns_the_service(normalized))
-        })?;
-        if topic != Topic::Deuda && entities::asks_for_information(text) {
-            return None;
-        }
-        if entities::declines(text) {
-            return None;
-        }
+        let topic = entities::reported_matter(text, normalized)?;
         let names_other_business = clauses
             .iter()
             .flat_map(|c| &c.tokens)

@@ -186,7 +186,7 @@ fn describe(entry: &InboxEntry) -> String {
         entry.outcome,
         entry.predicted,
         entry.confidence,
-        entry.at.format("%Y-%m-%d %H:%M")
+        entry.at.format("%Y-%m-%d %H:%M UTC")
     )
 }
 

@@ -750,6 +750,34 @@ fn an_unsure_goodbye_turning_a_matter_down_is_only_confirmed() {
     ));
 }
 
+/// An unsure goodbye that refuses a grievance, not a wish, is still offered an executive
+/// for it (the code review: "no quiero que me sigan cobrando de más" lost the offer).
+#[test]
+fn an_unsure_goodbye_refusing_a_grievance_still_offers_an_executive() {
+    let mut out = Effects::new();
+    let conv = say_line(
+        logged_in(),
+        "no quiero que me sigan cobrando de más, gracias",
+        Some(predicted(
+            Intent::Salir,
+            0.77,
+            Decision::Intent(Intent::Salir),
+        )),
+        &mut out,
+    );
+    assert!(
+        matches!(
+            conv.phase,
+            Phase::Confirm {
+                plan: Plan::Contact(_),
+                ..
+            }
+        ),
+        "{:?}",
+        out.0
+    );
+}
+
 /// A goodbye the classifier is not sure of is asked about: a black-box test's "cuatro lucas
 /// de más" (an overcharge) was "salir" with 0.86 and closed the conversation. A "no"
 /// keeps the words for an executive asked for next; a sure goodbye closes at once.
