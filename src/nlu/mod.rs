@@ -200,29 +200,28 @@ impl Prediction {
     /// A message the classifier placed nowhere that names a matter only a person handles
     /// ("me robaron el celular", "se me olvidó la clave del wifi") is a complaint:
     /// `contactar_ejecutivo` with that topic.
-    pub(crate) fn matter_if_unplaced(
-        mut self,
-        matter: impl FnOnce() -> Option<Topic>,
-    ) -> Prediction {
-        if self.decision == Decision::Fallback {
-            if let Some(topic) = matter() {
-                let contact = Intent::ContactarEjecutivo;
-                self.intent = contact;
-                self.decision = Decision::Intent(contact);
-                self.topic = Some(topic);
-            }
-        }
-        self
+    pub(crate) fn matter_if_unplaced(self, matter: impl FnOnce() -> Option<Topic>) -> Prediction {
+        self.matter_instead_of(Decision::Fallback, matter)
     }
 
     /// A restart that cannot help with the matter the message reports (a lost or stolen
     /// phone, a technician's visit, a failure that has lasted days: "me robaron el celu,
     /// bloqueen la línea") is a complaint: `contactar_ejecutivo` with that topic.
     pub(crate) fn matter_beyond_restart(
-        mut self,
+        self,
         matter: impl FnOnce() -> Option<Topic>,
     ) -> Prediction {
-        if self.decision == Decision::Intent(Intent::ReiniciarServicios) {
+        self.matter_instead_of(Decision::Intent(Intent::ReiniciarServicios), matter)
+    }
+
+    /// `contactar_ejecutivo` with the topic `matter` finds, when the decision is `read` and
+    /// it finds one.
+    fn matter_instead_of(
+        mut self,
+        read: Decision,
+        matter: impl FnOnce() -> Option<Topic>,
+    ) -> Prediction {
+        if self.decision == read {
             if let Some(topic) = matter() {
                 let contact = Intent::ContactarEjecutivo;
                 self.intent = contact;

@@ -698,21 +698,19 @@ fn an_unsure_wish_for_an_executive_is_confirmed_before_the_queue() {
     assert!(matches!(accepted.phase, Phase::Pending(_)));
 }
 
+/// A logged-in customer's goodbye the classifier gave `confidence`, and what it brought.
+fn unsure_goodbye(text: &str, confidence: f32) -> (CustomerConversation, Effects) {
+    let mut out = Effects::new();
+    let prediction = predicted(Intent::Salir, confidence, Decision::Intent(Intent::Salir));
+    let conv = say_line(logged_in(), text, Some(prediction), &mut out);
+    (conv, out)
+}
+
 /// An unsure goodbye that names a matter only a person handles is offered an executive
 /// for it, not asked "¿Cierro el chat?" ("cuatro lucas de más" was read as a goodbye).
 #[test]
 fn an_unsure_goodbye_naming_a_matter_offers_an_executive() {
-    let mut out = Effects::new();
-    let conv = say_line(
-        logged_in(),
-        "cuatro lucas de mas",
-        Some(predicted(
-            Intent::Salir,
-            0.86,
-            Decision::Intent(Intent::Salir),
-        )),
-        &mut out,
-    );
+    let (conv, out) = unsure_goodbye("cuatro lucas de mas", 0.86);
     let offer = say::confirm_contact(Topic::Boleta.label());
     assert!(out.lines().any(|l| l == offer), "{:?}", out.0);
     assert!(!out.lines().any(|l| l == say::CONFIRM_EXIT));
@@ -729,17 +727,7 @@ fn an_unsure_goodbye_naming_a_matter_offers_an_executive() {
 /// executive for what it refused.
 #[test]
 fn an_unsure_goodbye_turning_a_matter_down_is_only_confirmed() {
-    let mut out = Effects::new();
-    let conv = say_line(
-        logged_in(),
-        "no quiero dar de baja nada, gracias",
-        Some(predicted(
-            Intent::Salir,
-            0.7,
-            Decision::Intent(Intent::Salir),
-        )),
-        &mut out,
-    );
+    let (conv, out) = unsure_goodbye("no quiero dar de baja nada, gracias", 0.7);
     assert!(out.lines().any(|l| l == say::CONFIRM_EXIT), "{:?}", out.0);
     assert!(matches!(
         conv.phase,
@@ -754,17 +742,7 @@ fn an_unsure_goodbye_turning_a_matter_down_is_only_confirmed() {
 /// for it (the code review: "no quiero que me sigan cobrando de más" lost the offer).
 #[test]
 fn an_unsure_goodbye_refusing_a_grievance_still_offers_an_executive() {
-    let mut out = Effects::new();
-    let conv = say_line(
-        logged_in(),
-        "no quiero que me sigan cobrando de más, gracias",
-        Some(predicted(
-            Intent::Salir,
-            0.77,
-            Decision::Intent(Intent::Salir),
-        )),
-        &mut out,
-    );
+    let (conv, out) = unsure_goodbye("no quiero que me sigan cobrando de más, gracias", 0.77);
     assert!(
         matches!(
             conv.phase,
