@@ -1418,17 +1418,19 @@ pub fn complaint_topic(input: &str) -> Option<Topic> {
 }
 
 /// The matter an already normalised text reports that a restart cannot help with: a lost
-/// or stolen phone ([`Topic::BloqueoLinea`]), a technician who never came or left things
+/// or stolen phone ([`Topic::BloqueoLinea`]), a restart done that did not help ("el reset no
+/// arregló nada": [`Topic::ReinicioFallido`]), a technician who never came or left things
 /// worse ([`Topic::VisitaTecnica`]), or a failure that has lasted days ([`lasts_days`]:
 /// [`Topic::MalaCalidad`]); nothing when the message denies the loss or the block ("no
 /// perdí el celular, solo reinicien el internet").
 pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
-    static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
-    let [denied, technician, adjective] = PATTERNS.get_or_init(|| {
+    static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
+    let [denied, technician, adjective, restart_failed] = PATTERNS.get_or_init(|| {
         [
             r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron)\b|\bno (quiero|necesito) (que )?bloque",
             r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor)\b",
             r"\b(falla|problema|soporte|servicio|asistencia|error) tecnic",
+            r"\b(reinicie|resetee|desenchufe|apague|el reinicio|del reinicio|el reset|del reset)\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo)\b",
         ]
         .map(|pattern| {
             let ascii = pattern.replace(r"\b", r"(?-u:\b)").replace(r"\w", r"(?-u:\w)");
@@ -1444,6 +1446,8 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
         .any(|(topic, re)| *topic == Topic::BloqueoLinea && re.is_match(&text));
     if lost {
         Some(Topic::BloqueoLinea)
+    } else if restart_failed.is_match(&text) {
+        Some(Topic::ReinicioFallido)
     } else if technician.is_match(&text) && !adjective.is_match(&text) {
         Some(Topic::VisitaTecnica)
     } else {

@@ -550,6 +550,11 @@ fn a_restart_that_cannot_help_is_a_complaint() {
             "vino el tecnico ayer a arreglar el cable y ahora el internet esta peor que antes",
             Topic::VisitaTecnica,
         ),
+        // A restart done that did not help (probe17, probe21).
+        (
+            "gracias igual pero el reset no arreglo nada",
+            Topic::ReinicioFallido,
+        ),
     ] {
         let p = classifier().classify(text);
         assert_eq!(p.decision, Decision::Intent(contact), "{text}: {p:?}");
@@ -578,6 +583,8 @@ fn a_restart_that_cannot_help_is_a_complaint() {
         "no perdí el celular, solo quiero que reinicien el internet",
         "no quiero bloquear la linea, solo reinicien el internet",
         "el tecnico viene el jueves, mientras tanto reinicien el modem porque el wifi anda mal",
+        // A restart asked for is no restart that failed.
+        "reinicien todo porfavor q no funciona nada",
     ] {
         let p = classifier().classify(text);
         assert_eq!(
