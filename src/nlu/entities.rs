@@ -290,6 +290,8 @@ const STATUS_QUESTIONS: &[&str] = &[
     "sigue abierta",
     "sigue pendiente",
     "si ya fue",
+    "ya se hizo",
+    "ya se realizo",
     "ya fue revisado",
     "ya fue revisada",
     "ya fue resuelto",
@@ -312,7 +314,13 @@ pub fn asks_status_of_earlier(input: &str) -> bool {
             && toks.get(i + 1).is_some_and(|n| REQUEST_NOUNS.contains(n))
             && (i == 0 || toks[i - 1] != "en")
     };
-    let earlier = toks.iter().any(|t| EARLIER_REQUEST.contains(t)) || (0..toks.len()).any(mine);
+    // "Quiero saber si ya ...": whether something asked for already happened.
+    let asks_whether_already = ["saber si ya", "confirmar si ya", "consultar si ya"]
+        .iter()
+        .any(|q| contains_phrase(&norm, q));
+    let earlier = toks.iter().any(|t| EARLIER_REQUEST.contains(t))
+        || (0..toks.len()).any(mine)
+        || asks_whether_already;
     earlier
         && (STATUS_QUESTIONS.iter().any(|q| contains_phrase(&norm, q))
             || asks_if_done(input, &norm))

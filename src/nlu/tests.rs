@@ -481,6 +481,12 @@ fn a_question_about_an_earlier_request_is_option_1() {
         ("hice una solicitud de traslado, ¿quedó ingresada?", true),
         ("mi internet sigue sin funcionar", false),
         ("mi reclamo es que me cobraron doble", false),
+        // Whether something asked for already happened (probe21).
+        (
+            "quiero saber si ya se hizo el traslado a mi nueva casa",
+            true,
+        ),
+        ("quiero saber si ya llegó la fibra a mi sector", false),
         // Complaints that say "ya", "quedó" or "ya fue" (the code review's).
         (
             "pedí la baja y ya me cobraron igual, ¿cómo es posible?",
