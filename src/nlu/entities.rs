@@ -1380,14 +1380,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
         ];
         rules
             .into_iter()
-            .map(|(topic, pattern)| {
-                // Normalised text is ASCII: ASCII word boundaries and classes let the
-                // regex engine use its fastest automaton (Unicode ones cost the classifier
-                // about 1 µs a message, on the messages it places nowhere).
-                let ascii = pattern.replace(r"\b", r"(?-u:\b)").replace(r"\w", r"(?-u:\w)");
-                let re = regex::Regex::new(&ascii).expect("topic patterns are valid");
-                (topic, re)
-            })
+            .map(|(topic, pattern)| (topic, ascii_regex(&pattern)))
             .collect()
     })
 }
@@ -1440,10 +1433,7 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
             r"\b(falla|problema|soporte|servicio|asistencia|error) tecnic",
             r"\b(reinicie|resetee|desenchufe|apague|el reinicio|del reinicio|el reset|del reset)\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo)\b",
         ]
-        .map(|pattern| {
-            let ascii = pattern.replace(r"\b", r"(?-u:\b)").replace(r"\w", r"(?-u:\w)");
-            regex::Regex::new(&ascii).expect("the pattern is valid")
-        })
+        .map(ascii_regex)
     });
     let text = without_clause_breaks(normalized);
     if denied.is_match(&text) {
@@ -1475,8 +1465,7 @@ fn condemns_the_service(normalized: &str) -> bool {
             let pattern = format!(
                 r"\b{service}\b( \w+){{0,5}} (es|son|esta|estan|anda|andan|va|funciona|ha sido)( \w+){{0,2}} (una basura|basura|pesim\w*|malisim\w*|un asco|penca|como las weas|como el forro)\b|\b(pesim\w*|malisim\w*|mal|penca|horrible) {service}\b|\bmala calidad\b"
             );
-            let ascii = pattern.replace(r"\b", r"(?-u:\b)").replace(r"\w", r"(?-u:\w)");
-            regex::Regex::new(&ascii).expect("the pattern is valid")
+            ascii_regex(&pattern)
         })
         .is_match(normalized)
 }
@@ -1528,16 +1517,26 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
 fn lasts_days(text: &str) -> bool {
     static DAYS: OnceLock<regex::Regex> = OnceLock::new();
     DAYS.get_or_init(|| {
-        regex::Regex::new(
-            r"(?-u:\b)(hace|llevo|llevamos)( (?-u:\w)+)? (dias|semanas|semana|meses|mes)(?-u:\b)|(?-u:\b)desde (el|este) (lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)(?-u:\b)|(?-u:\b)(toda la semana|todo el mes)(?-u:\b)",
+        ascii_regex(
+            r"\b(hace|llevo|llevamos)( \w+)? (dias|semanas|semana|meses|mes)\b|\bdesde (el|este) (lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes)\b",
         )
-        .expect("the pattern is valid")
     })
     .is_match(text)
         && !words(text).any(|t| matches!(t, "hoy" | "ahora" | "recien"))
         && !text.contains("esta manana")
         && !text.contains("esta tarde")
         && !text.contains("esta noche")
+}
+
+/// A pattern for normalised text, which is ASCII: its `\b` and `\w` are compiled as ASCII
+/// word boundaries and classes, which let the regex engine use its fastest automaton
+/// (Unicode ones cost the classifier about 1 µs a message, on the messages it places
+/// nowhere).
+fn ascii_regex(pattern: &str) -> regex::Regex {
+    let ascii = pattern
+        .replace(r"\b", r"(?-u:\b)")
+        .replace(r"\w", r"(?-u:\w)");
+    regex::Regex::new(&ascii).expect("the entity patterns are valid")
 }
 
 /// A normalised text with its clause breaks (" | ") as plain spaces, for the patterns that
