@@ -237,16 +237,17 @@ impl Prediction {
     /// it otherwise.
     pub fn with_topic(mut self, text: &str) -> Prediction {
         let contact = Intent::ContactarEjecutivo;
+        let offers_contact = match self.decision {
+            Decision::Intent(i) => i == contact,
+            Decision::Clarify(a, b) => a == contact || b == contact,
+            Decision::Fallback => false,
+        };
         // A topic a rule found stays (the failure lasting days of a restart the rule turned
         // into a complaint may be worded as the topic patterns do not say it).
-        self.topic = match self.decision {
-            Decision::Intent(i) if i == contact => {
-                self.topic.or_else(|| entities::complaint_topic(text))
-            }
-            Decision::Clarify(a, b) if a == contact || b == contact => {
-                self.topic.or_else(|| entities::complaint_topic(text))
-            }
-            _ => None,
+        self.topic = if offers_contact {
+            self.topic.or_else(|| entities::complaint_topic(text))
+        } else {
+            None
         };
         self
     }
