@@ -1641,14 +1641,15 @@ impl Session {
         // A wait nobody attended is closed if left again, as any. Only for the same
         // matter: a new complaint about something else gets its own request (the code
         // review saw a stolen phone's words appended to a cut double-charge request).
-        if let Some((request, cut, topic)) = self.cut_short.take() {
+        // (`take_up` forgets the cut.)
+        if let Some((request, cut, topic)) = &self.cut_short {
             let same_matter =
                 reason.topic.is_none() || reason.topic.as_deref() == topic.map(|t| t.label());
             if same_matter {
                 let served = matches!(cut, Cut::Chat { .. } | Cut::Wait { served: true });
+                let request = *request;
                 return self.take_up(request, reason, served, out);
             }
-            self.cut_short = Some((request, cut, topic));
         }
         out.store(StoreOp::CreateRequest {
             rut: customer.rut,
@@ -1929,10 +1930,12 @@ impl Session {
         out: &mut Effects,
     ) -> Phase {
         let requests = found.unwrap_or_default();
-        let same = |r: &&Request| nlu::complaint_topic(&r.subject) == Some(topic);
-        let open = requests
+        let same: Vec<&Request> = requests
             .iter()
-            .filter(same)
+            .filter(|r| nlu::complaint_topic(&r.subject) == Some(topic))
+            .collect();
+        let open = same
+            .iter()
             .filter(|r| r.state == RequestState::Abierto)
             .max_by_key(|r| r.created_at);
         if let Some(request) = open {
@@ -1953,9 +1956,8 @@ impl Session {
         if person {
             return self.contact_about(Some(topic), words, out);
         }
-        let last = requests
+        let last = same
             .iter()
-            .filter(same)
             .filter(|_| !nlu::asks_for_new(words))
             .max_by_key(|r| r.created_at);
         if let Some(request) = last {
