@@ -1494,13 +1494,14 @@ fn is_a_wish(topic: Topic) -> bool {
 }
 
 /// The matter only a person handles that a message reports by itself: a topic that stands
-/// alone ([`Topic::stands_alone`]), or the service condemned in so many words (bad
-/// service); not an opening question for information ("¿la visita técnica tiene costo?";
+/// alone ([`Topic::stands_alone`]), the service condemned in so many words, or a failure
+/// that has lasted days (both bad service); not an opening question for information ("¿la visita técnica tiene costo?";
 /// what is owed is still a matter), nor a wish turned down ("no quiero dar de baja nada").
 pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
     let topic = complaint_topic_in(normalized)
         .filter(|t| t.stands_alone())
-        .or_else(|| condemns_the_service(normalized).then_some(Topic::MalaCalidad))?;
+        .or_else(|| condemns_the_service(normalized).then_some(Topic::MalaCalidad))
+        .or_else(|| fails_for_days(normalized).then_some(Topic::MalaCalidad))?;
     if topic != Topic::Deuda && asks_for_information(text) {
         return None;
     }
@@ -1508,6 +1509,23 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
         return None;
     }
     Some(topic)
+}
+
+/// Whether an already normalised text reports a failure of the service that has lasted
+/// days ([`lasts_days`]): "ni una cosa anda hace una semana", "llevo dos semanas sin
+/// internet" (not "no funciona desde ayer": a restart may help).
+fn fails_for_days(normalized: &str) -> bool {
+    static FAILURE: OnceLock<regex::Regex> = OnceLock::new();
+    let text = without_clause_breaks(normalized);
+    FAILURE
+        .get_or_init(|| {
+            let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
+            ascii_regex(&format!(
+                r"\b(no|ni|nada)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|sirve|prende)\b|\b(no|ni) (tengo|tenemos|hay)( \w+){{0,2}} {service}\b|\bsin {service}\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bse (cae|cayo|corta|corto|reinicia|desconecta|desconecto)\b"
+            ))
+        })
+        .is_match(&text)
+        && lasts_days(&text)
 }
 
 /// Whether the text (normalised, without clause breaks) says something has lasted days:

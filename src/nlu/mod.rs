@@ -201,27 +201,33 @@ impl Prediction {
     /// ("me robaron el celular", "se me olvidó la clave del wifi") is a complaint:
     /// `contactar_ejecutivo` with that topic.
     pub(crate) fn matter_if_unplaced(self, matter: impl FnOnce() -> Option<Topic>) -> Prediction {
-        self.matter_instead_of(Decision::Fallback, matter)
+        let unplaced = self.decision == Decision::Fallback;
+        self.matter_if(unplaced, matter)
     }
 
     /// A restart that cannot help with the matter the message reports (a lost or stolen
     /// phone, a technician's visit, a failure that has lasted days: "me robaron el celu,
-    /// bloqueen la línea") is a complaint: `contactar_ejecutivo` with that topic.
+    /// bloqueen la línea") is a complaint: `contactar_ejecutivo` with that topic. So is a
+    /// clarification between a restart and an executive: the matter answers it ("después
+    /// de la visita del técnico quedé peor").
     pub(crate) fn matter_beyond_restart(
         self,
         matter: impl FnOnce() -> Option<Topic>,
     ) -> Prediction {
-        self.matter_instead_of(Decision::Intent(Intent::ReiniciarServicios), matter)
+        let (restart, contact) = (Intent::ReiniciarServicios, Intent::ContactarEjecutivo);
+        let restart_read = match self.decision {
+            Decision::Intent(i) => i == restart,
+            Decision::Clarify(a, b) => {
+                (a, b) == (restart, contact) || (a, b) == (contact, restart)
+            }
+            Decision::Fallback => false,
+        };
+        self.matter_if(restart_read, matter)
     }
 
-    /// `contactar_ejecutivo` with the topic `matter` finds, when the decision is `read` and
-    /// it finds one.
-    fn matter_instead_of(
-        mut self,
-        read: Decision,
-        matter: impl FnOnce() -> Option<Topic>,
-    ) -> Prediction {
-        if self.decision == read {
+    /// `contactar_ejecutivo` with the topic `matter` finds, when `read` and it finds one.
+    fn matter_if(mut self, read: bool, matter: impl FnOnce() -> Option<Topic>) -> Prediction {
+        if read {
             if let Some(topic) = matter() {
                 let contact = Intent::ContactarEjecutivo;
                 self.intent = contact;
