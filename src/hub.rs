@@ -28,9 +28,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::console::Console;
 pub use crate::conversation::events::{
-    AgentEvent, ChatElsewhere, ChatInfo, ChatLine, CustomerEvent, Enqueued, HubError, KeptPlace,
-    OpenChat, Reason, RequestChange, ResumedChat, Routed, SessionId, Takeover, WaitEstimate,
-    Waiting, WaitingLines,
+    AgentEvent, ChatElsewhere, ChatInfo, ChatLine, CustomerEvent, Departure, Enqueued, HubError,
+    KeptPlace, OpenChat, Reason, RequestChange, ResumedChat, Routed, SessionId, Takeover,
+    WaitEstimate, Waiting, WaitingLines,
 };
 use crate::names;
 use crate::protocol;
@@ -435,7 +435,7 @@ impl Hub {
             (Some(key), Some(agent)) => {
                 if let Some(entry) = state.customers.remove(&key) {
                     takeover.ended_chat = state.agents.get(&agent).map(|a| a.name.clone());
-                    self.release(state, agent, &entry, true, out);
+                    self.release(state, agent, &entry, Some(Departure::Lost), out);
                     self.dispatch(state, out, now);
                 }
             }
@@ -594,7 +594,7 @@ impl Hub {
                     entry.ticket.request,
                 )));
             }
-            self.release(&mut state, agent, &entry, false, &mut out);
+            self.release(&mut state, agent, &entry, None, &mut out);
             self.dispatch(&mut state, &mut out, Instant::now());
         }
         self.send(Deliveries(out));
@@ -606,14 +606,19 @@ impl Hub {
     /// just as it was taken over may not have read it, and its clean-up must not undo what
     /// the new session kept.
     pub fn customer_gone(&self, session: SessionId) -> Option<CustomerEvent> {
-        self.customer_gone_announced(session).0
+        self.customer_gone_announced(session, Departure::Lost).0
     }
 
     /// [`customer_gone`](Self::customer_gone), also saying whether the hub held the
     /// customer in the queue or a chat: then it has printed the console's lines about the
     /// departure (in the queue: leaving it; then the disconnection), before the hand-off
     /// the departure may allow, and the conversation must not print them again.
-    pub fn customer_gone_announced(&self, session: SessionId) -> (Option<CustomerEvent>, bool) {
+    /// `departure` is how the connection ended, for the executive of a chat.
+    pub fn customer_gone_announced(
+        &self,
+        session: SessionId,
+        departure: Departure,
+    ) -> (Option<CustomerEvent>, bool) {
         let now = Instant::now();
         let mut out = Vec::new();
         let mut announced = false;
@@ -640,7 +645,7 @@ impl Hub {
                         out.push(Delivery::Console(protocol::console::customer_disconnected(
                             name,
                         )));
-                        self.release(&mut state, agent, &entry, true, &mut out);
+                        self.release(&mut state, agent, &entry, Some(departure), &mut out);
                         self.dispatch(&mut state, &mut out, now);
                     }
                     None => {
@@ -980,7 +985,7 @@ impl Hub {
         state: &mut State,
         agent: SessionId,
         entry: &CustomerEntry,
-        disconnected: bool,
+        disconnected: Option<Departure>,
         out: &mut Vec<Delivery>,
     ) {
         if let Some(a) = state.drop_chat(agent, entry.ticket.session) {
@@ -1235,11 +1240,14 @@ mod tests {
         hub.agent_join(SessionId(101), "Eva", eva).unwrap();
         hub.agent_gone(SessionId(100));
         // A customer's connection ends mid-chat, then another's in the queue.
-        assert!(hub.customer_gone_announced(SessionId(4)).1);
+        assert!(hub.customer_gone_announced(SessionId(4), Departure::Lost).1);
         let (outbox, _rx) = party();
         hub.enqueue(ticket(5, outbox));
-        assert!(hub.customer_gone_announced(SessionId(5)).1);
-        assert!(!hub.customer_gone_announced(SessionId(6)).1, "held nothing");
+        assert!(hub.customer_gone_announced(SessionId(5), Departure::Lost).1);
+        assert!(
+            !hub.customer_gone_announced(SessionId(6), Departure::Lost).1,
+            "held nothing"
+        );
         let lines: Vec<String> = console
             .lines()
             .into_iter()
@@ -1300,16 +1308,16 @@ mod tests {
         received(&mut ana_rx);
         hub.stop();
         // Ana's customer leaves: Ana is free, yet the next one is not handed to her.
-        assert!(hub.customer_gone_announced(SessionId(1)).1);
+        assert!(hub.customer_gone_announced(SessionId(1), Departure::Lost).1);
         assert!(received(&mut customers[2]).is_empty());
         // Bruno leaves mid-chat: his customer is not requeued and hears nothing.
         hub.agent_gone(SessionId(101));
         assert!(received(&mut customers[1]).is_empty());
         // The first in the queue leaves: the one behind is not told a new place.
-        assert!(hub.customer_gone_announced(SessionId(3)).1);
+        assert!(hub.customer_gone_announced(SessionId(3), Departure::Lost).1);
         assert!(received(&mut customers[3]).is_empty());
-        assert!(hub.customer_gone_announced(SessionId(2)).1);
-        assert!(hub.customer_gone_announced(SessionId(4)).1);
+        assert!(hub.customer_gone_announced(SessionId(2), Departure::Lost).1);
+        assert!(hub.customer_gone_announced(SessionId(4), Departure::Lost).1);
         hub.agent_gone(SessionId(100));
         let lines: Vec<String> = console.lines()[before..]
             .iter()
@@ -1487,7 +1495,7 @@ mod tests {
             matches!(
                 left.as_slice(),
                 [AgentEvent::CustomerLeft {
-                    disconnected: true,
+                    disconnected: Some(Departure::Lost),
                     ..
                 }]
             ),
@@ -1512,6 +1520,21 @@ mod tests {
         received(&mut agent_rx);
         received(&mut customer_rx);
         (hub, agent_rx, customer_rx)
+    }
+
+    /// The executive hears how the customer's connection ended: closed for idleness, or
+    /// lost.
+    #[test]
+    fn the_executive_hears_why_the_customer_left() {
+        for departure in [Departure::Idle, Departure::Lost] {
+            let (hub, mut agent_rx, _customer_rx) = chatting();
+            assert!(hub.customer_gone_announced(SessionId(1), departure).1);
+            let left = received(&mut agent_rx);
+            assert!(
+                matches!(left.as_slice(), [AgentEvent::CustomerLeft { disconnected, .. }] if *disconnected == Some(departure)),
+                "{left:?}"
+            );
+        }
     }
 
     /// Customer 1's chat, resumed by session 11.
@@ -1738,7 +1761,7 @@ mod tests {
         hub.customer_gone(SessionId(21));
         let left = received(&mut agent_rx);
         assert!(
-            matches!(left.as_slice(), [AgentEvent::CustomerLeft { chat, disconnected: true }] if chat.customer == SessionId(1)),
+            matches!(left.as_slice(), [AgentEvent::CustomerLeft { chat, disconnected: Some(Departure::Lost) }] if chat.customer == SessionId(1)),
             "{left:?}"
         );
         assert_eq!(hub.occupancy().chats, 0);

@@ -684,7 +684,8 @@ pub mod agent {
     pub const WELCOME_START: &str = system!("Bienvenido ");
     /// Marker: part of [`name_taken_at_login`] and [`name_taken`].
     pub const NAME_TAKEN_MARK: &str = "ya está en uso";
-    /// Marker: the start of [`customer_disconnected`] and [`customer_ended`].
+    /// Marker: the start of [`customer_disconnected`], [`customer_idle_closed`] and
+    /// [`customer_ended`].
     pub const CUSTOMER_LEFT_START: &str = system!("El cliente ");
     /// Usage of `:subject`.
     pub const USAGE_SUBJECT: &str = ":subject <descripción>";
@@ -1022,6 +1023,12 @@ pub mod agent {
     /// A customer's connection ended.
     pub fn customer_disconnected(customer: &str) -> String {
         format!("{CUSTOMER_LEFT_START}{customer} se desconectó.")
+    }
+
+    /// The server closed a customer's connection: nothing came from it for the idle
+    /// timeout.
+    pub fn customer_idle_closed(customer: &str) -> String {
+        format!("{CUSTOMER_LEFT_START}{customer} se desconectó por inactividad.")
     }
 
     /// A customer logged in again on another connection, proved who they are, and goes on
@@ -1398,6 +1405,9 @@ pub mod history {
     /// The customer's connection ended in the queue or a chat (in the queue, the request
     /// is closed right after).
     pub const DISCONNECTED: &str = "El cliente se desconectó.";
+    /// The server closed the customer's connection in a chat: nothing came from it for the
+    /// idle timeout.
+    pub const IDLE_CLOSED: &str = "El servidor cerró la conexión del cliente por inactividad.";
     /// The server stopped while the customer was in the queue or a chat (in the queue,
     /// the request is closed right after).
     pub const SERVER_STOPPED: &str = "El servidor se detuvo y cerró la conexión del cliente.";
@@ -1476,6 +1486,7 @@ pub mod history {
     pub fn ends_attention(text: &str) -> bool {
         [
             DISCONNECTED,
+            IDLE_CLOSED,
             SERVER_STOPPED,
             LEFT_QUEUE,
             QUEUE_IDLE,

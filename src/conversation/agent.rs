@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use super::events::{
-    AgentEvent, ChatInfo, HubError, Reason, RequestChange, SessionId, WaitingLines,
+    AgentEvent, ChatInfo, Departure, HubError, Reason, RequestChange, SessionId, WaitingLines,
 };
 use super::{
     whole_minutes, Context, Dates, Effect, Effects, HubOp, HubResult, Input, Keep, StoreOp,
@@ -398,7 +398,7 @@ impl AgentConversation {
             Input::Hub(result) => desk.on_hub(phase, result, out),
             // Only customers wait in the queue.
             Input::QueueIdle { .. } => phase,
-            Input::Disconnected | Input::ServerStopped => {
+            Input::Disconnected(_) | Input::ServerStopped => {
                 // The console before the hub, which requeues the executive's customers
                 // (and may hand them to others) with lines of its own.
                 if let Some(name) = phase.name() {
@@ -1175,11 +1175,11 @@ impl Desk {
                 phase
             }
             AgentEvent::CustomerLeft { chat, disconnected } => {
-                if disconnected {
-                    out.send(say::customer_disconnected(&chat.name));
-                } else {
-                    out.send(say::customer_ended(&chat.name));
-                }
+                out.send(match disconnected {
+                    Some(Departure::Lost) => say::customer_disconnected(&chat.name),
+                    Some(Departure::Idle) => say::customer_idle_closed(&chat.name),
+                    None => say::customer_ended(&chat.name),
+                });
                 self.customer_left(&chat, out);
                 phase
             }
@@ -1718,7 +1718,7 @@ mod tests {
             conv = conv.step(
                 Input::Event(AgentEvent::CustomerLeft {
                     chat: chat(n),
-                    disconnected: false,
+                    disconnected: None,
                 }),
                 &ctx(),
                 &mut out,
@@ -1768,7 +1768,7 @@ mod tests {
         let conv = conv.step(
             Input::Event(AgentEvent::CustomerLeft {
                 chat: chat(4),
-                disconnected: true,
+                disconnected: Some(Departure::Lost),
             }),
             &ctx(),
             &mut out,

@@ -6,7 +6,8 @@ use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
 use super::events::{
-    ChatLine, CustomerEvent, OpenChat, Reason, RequestChange, Routed, Takeover, WaitEstimate,
+    ChatLine, CustomerEvent, Departure, OpenChat, Reason, RequestChange, Routed, Takeover,
+    WaitEstimate,
 };
 use super::{
     whole_minutes, Context, Dates, Effect, Effects, HubOp, HubResult, Input, Keep, StoreFailed,
@@ -397,7 +398,13 @@ impl CustomerConversation {
                 phase => unexpected(phase, "hub result"),
             },
             Input::QueueIdle { waited } => session.on_queue_idle(phase, waited, out),
-            Input::Disconnected => session.disconnected(phase, QueueExit::Disconnected, out),
+            Input::Disconnected(departure) => {
+                let how = match departure {
+                    Departure::Lost => QueueExit::Disconnected,
+                    Departure::Idle => QueueExit::Idle,
+                };
+                session.disconnected(phase, how, out)
+            }
             Input::ServerStopped => session.disconnected(phase, QueueExit::ServerStopped, out),
         };
         if closing && phase == Phase::Closed {
@@ -2244,7 +2251,8 @@ impl Session {
     fn disconnected(&mut self, phase: Phase, how: QueueExit, out: &mut Effects) -> Phase {
         let why = match how {
             QueueExit::ServerStopped => history::SERVER_STOPPED,
-            _ => history::DISCONNECTED,
+            QueueExit::Idle => history::IDLE_CLOSED,
+            QueueExit::Asked | QueueExit::Disconnected => history::DISCONNECTED,
         };
         // Gone at the prompt for the serial (closed, or the login deadline).
         if let Phase::AwaitResume { customer, .. } = &phase {

@@ -170,9 +170,19 @@ pub enum AgentEvent {
     CustomerLeft {
         /// The customer.
         chat: ChatInfo,
-        /// Whether the connection was lost (rather than the customer ending the chat).
-        disconnected: bool,
+        /// How the connection ended; `None` when the customer ended the chat.
+        disconnected: Option<Departure>,
     },
+}
+
+/// How a connection ended, for those it leaves behind (an executive whose customer left,
+/// the request's history).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Departure {
+    /// The party closed it, or it failed.
+    Lost,
+    /// The server closed it: nothing came for the idle timeout.
+    Idle,
 }
 
 /// What a login took over from the session that held the RUT before (that session is

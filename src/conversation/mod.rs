@@ -35,8 +35,8 @@ use crate::registry::{
 };
 use crate::rut::Rut;
 use events::{
-    ChatElsewhere, ChatInfo, Enqueued, HubError, OpenChat, Reason, RequestChange, Routed,
-    SessionId, Takeover, Waiting,
+    ChatElsewhere, ChatInfo, Departure, Enqueued, HubError, OpenChat, Reason, RequestChange,
+    Routed, SessionId, Takeover, Waiting,
 };
 
 /// `duration` in whole minutes, rounded up (at least one): how the conversations tell a
@@ -211,7 +211,7 @@ pub enum Input<'a, E> {
     },
     /// The connection ended (for any reason but the server's stop): leave the hub, record
     /// it.
-    Disconnected,
+    Disconnected(Departure),
     /// The server stopped and closed the connection: as [`Input::Disconnected`], but the
     /// request's history says the server stopped, not that the customer left.
     ServerStopped,
@@ -221,7 +221,7 @@ impl<'a, E> Input<'a, E> {
     /// Whether the connection has already ended ([`Input::Disconnected`],
     /// [`Input::ServerStopped`]): nothing closes it again.
     pub fn ends_the_connection(&self) -> bool {
-        matches!(self, Input::Disconnected | Input::ServerStopped)
+        matches!(self, Input::Disconnected(_) | Input::ServerStopped)
     }
 
     /// A line without a prediction.

@@ -217,9 +217,7 @@ impl Prediction {
         let (restart, contact) = (Intent::ReiniciarServicios, Intent::ContactarEjecutivo);
         let restart_read = match self.decision {
             Decision::Intent(i) => i == restart,
-            Decision::Clarify(a, b) => {
-                (a, b) == (restart, contact) || (a, b) == (contact, restart)
-            }
+            Decision::Clarify(a, b) => (a, b) == (restart, contact) || (a, b) == (contact, restart),
             Decision::Fallback => false,
         };
         self.matter_if(restart_read, matter)

@@ -578,7 +578,8 @@ fn a_restart_that_cannot_help_is_a_complaint() {
     }
     // Asked whether it meant a restart or an executive, the matter answers (a blind probe's
     // technician who left things worse was asked; so was this one).
-    let p = classifier().classify("la tecnica vino ayer y quede peor con el cable, reinicien o algo");
+    let p =
+        classifier().classify("la tecnica vino ayer y quede peor con el cable, reinicien o algo");
     assert_eq!(p.decision, Decision::Intent(contact), "{p:?}");
     assert_eq!(p.topic, Some(Topic::VisitaTecnica));
     // Only that question: one between a restart and a goodbye is no offer of a person.
@@ -592,7 +593,9 @@ fn a_restart_that_cannot_help_is_a_complaint() {
     };
     let beyond = || Some(Topic::VisitaTecnica);
     assert_eq!(
-        asked(contact, restart).matter_beyond_restart(beyond).decision,
+        asked(contact, restart)
+            .matter_beyond_restart(beyond)
+            .decision,
         Decision::Intent(contact)
     );
     assert_eq!(
@@ -774,8 +777,14 @@ fn unplaced_reports_of_a_matter_only_a_person_handles_are_complaints() {
     for (text, topic) in [
         ("ni una cosa anda hace una semana", Some(Topic::MalaCalidad)),
         ("llevamos dos semanas sin señal", Some(Topic::MalaCalidad)),
-        ("el modem se desconecta solo desde el martes", Some(Topic::MalaCalidad)),
-        ("hace un mes que pierdo la señal en la pieza", Some(Topic::MalaCalidad)),
+        (
+            "el modem se desconecta solo desde el martes",
+            Some(Topic::MalaCalidad),
+        ),
+        (
+            "hace un mes que pierdo la señal en la pieza",
+            Some(Topic::MalaCalidad),
+        ),
         ("no anda nada desde ayer", None),
         ("hace tres dias me llamaron de ventas", None),
     ] {

@@ -27,7 +27,7 @@ use super::effects::{run_hub_op, run_store_op, run_takeover_login, Reach, Record
 use super::limits::{Limits, TokenBucket};
 use super::metrics::Metrics;
 use super::warn_throttle::WarnThrottle;
-use crate::conversation::events::{AgentEvent, CustomerEvent, OpenChat, SessionId};
+use crate::conversation::events::{AgentEvent, CustomerEvent, Departure, OpenChat, SessionId};
 use crate::conversation::{
     AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, HubResult, Idle,
     Input, StoreOp,
@@ -137,7 +137,13 @@ trait Party: Sized + Send {
     /// sent that the party must still hear although its connection may have ended before
     /// reading it (a customer's takeover notice). Leaves the hub when that is needed to
     /// know.
-    fn last_notice(&mut self, _hub: &Hub, _session: SessionId) -> Option<Self::Event> {
+    /// `departure` is how the connection ended.
+    fn last_notice(
+        &mut self,
+        _hub: &Hub,
+        _session: SessionId,
+        _departure: Departure,
+    ) -> Option<Self::Event> {
         None
     }
     /// Whether `event`, sent by the hub but not read before the connection ended, is
@@ -179,11 +185,16 @@ impl Party for CustomerConversation {
     fn gone() -> HubOp {
         HubOp::CustomerGone
     }
-    fn last_notice(&mut self, hub: &Hub, session: SessionId) -> Option<CustomerEvent> {
+    fn last_notice(
+        &mut self,
+        hub: &Hub,
+        session: SessionId,
+        departure: Departure,
+    ) -> Option<CustomerEvent> {
         // Leaving first closes the window in which a takeover could still happen: after
         // this, the session holds nothing to take over. The hub says on the console that
         // a customer it held in the queue or a chat left, before the hand-off it allows.
-        let (notice, announced) = hub.customer_gone_announced(session);
+        let (notice, announced) = hub.customer_gone_announced(session, departure);
         if announced {
             self.departure_announced();
         }
@@ -243,7 +254,8 @@ enum Timer {
 
 /// One connection's conversation and what carries out its effects.
 ///
-/// [`finish`](Self::finish) feeds the conversation [`Input::Disconnected`] and carries out
+/// [`finish`](Self::finish) feeds the conversation [`Input::Disconnected`] (or
+/// [`Input::ServerStopped`]) and carries out
 /// the clean-up it asks for. When the task ends without it (a panic, or the task dropped at
 /// shutdown), `Drop` does the same synchronously for the hub and the console and spawns
 /// the store writes, so a vanished party never stays in the queue or the pool.
@@ -566,21 +578,14 @@ impl<'a, P: Party> Conversation<'a, P> {
         sent
     }
 
-    /// The connection ended (`server_stopped`: the server's stop ended it): carries out the
-    /// conversation's clean-up (no line is sent).
+    /// The connection ended (`end`, [`Input::ServerStopped`] or [`Input::Disconnected`]):
+    /// carries out the conversation's clean-up (no line is sent).
     /// The hub and the console first, synchronously; then the store writes.
-    async fn finish(&mut self, server_stopped: bool, events: &mut mpsc::Receiver<P::Event>) {
+    async fn finish(&mut self, end: Input<'_, P::Event>, events: &mut mpsc::Receiver<P::Event>) {
         if self.finished || self.party.is_none() {
             return;
         }
-        let writes = self.wind_up(
-            Some(events),
-            if server_stopped {
-                Input::ServerStopped
-            } else {
-                Input::Disconnected
-            },
-        );
+        let writes = self.wind_up(Some(events), end);
         // After the writes still queued, in order; the connection ends once all ran (a
         // shutdown waits for its connections, so none is lost then).
         let registry = &self.shared.services.registry;
@@ -603,13 +608,17 @@ impl<'a, P: Party> Conversation<'a, P> {
     ) -> Vec<StoreOp> {
         self.effects.clear();
         let services = &self.shared.services;
+        let departure = match end {
+            Input::Disconnected(departure) => departure,
+            _ => Departure::Lost,
+        };
         // The hub first: once the party has left it, no other connection sends this one an
         // event, so the drain below sees all the hub sent (a customer requeued when their
         // executive left) and the conversation leaves its request as the hub left it.
         let notice = self
             .party
             .as_mut()
-            .and_then(|party| party.last_notice(&services.hub, self.session));
+            .and_then(|party| party.last_notice(&services.hub, self.session, departure));
         if let Some(events) = events {
             while let Ok(event) = events.try_recv() {
                 if P::heard_after_end(&event) {
@@ -653,7 +662,7 @@ impl<P: Party> Drop for Conversation<'_, P> {
         // As `finish` does, but the events the hub sent and the connection did not read
         // are gone with their receiver (a panic, or a task dropped after the shutdown's
         // grace period), and the writes run, in order, on a task of their own.
-        let writes = self.wind_up(None, Input::Disconnected);
+        let writes = self.wind_up(None, Input::Disconnected(Departure::Lost));
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let (registry, client) = (self.shared.services.registry.clone(), self.client);
             runtime.spawn(async move {
@@ -850,7 +859,12 @@ async fn drive<P: Party, S: Stream>(
         accepted,
     )
     .await;
-    Box::pin(conversation.finish(matches!(end, End::Shutdown), &mut events)).await;
+    let input = match end {
+        End::Shutdown => Input::ServerStopped,
+        End::Idle => Input::Disconnected(Departure::Idle),
+        _ => Input::Disconnected(Departure::Lost),
+    };
+    Box::pin(conversation.finish(input, &mut events)).await;
     end
 }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use reclamos::conversation::events::{
-    AgentEvent, ChatElsewhere, ChatInfo, ChatLine, CustomerEvent, Enqueued, HubError, KeptPlace,
-    OpenChat, Reason, ResumedChat, Routed, SessionId, Takeover, WaitEstimate, Waiting,
+    AgentEvent, ChatElsewhere, ChatInfo, ChatLine, CustomerEvent, Departure, Enqueued, HubError,
+    KeptPlace, OpenChat, Reason, ResumedChat, Routed, SessionId, Takeover, WaitEstimate, Waiting,
     WaitingLines,
 };
 use reclamos::conversation::{
@@ -384,7 +384,7 @@ fn ejemplo_1_with_the_second_factor() {
     let out = bot.line("4");
     assert!(out.closes());
     assert_eq!(bot.lines(), [to_customer::GOODBYE]);
-    bot.step(Input::Disconnected);
+    bot.step(Input::Disconnected(Departure::Lost));
     // The console first: leaving the hub may hand the executive to the next customer.
     assert_eq!(
         bot.out.0,
@@ -1139,7 +1139,7 @@ fn leaving_the_queue_races_with_an_assignment() {
     bot.hub(HubResult::LeftQueue(Err(HubError::NotQueued)));
     assert_eq!(bot.lines(), [to_customer::JUST_TAKEN]);
     // Disconnecting while queued records it, and the console says so.
-    bot.step(Input::Disconnected);
+    bot.step(Input::Disconnected(Departure::Lost));
     assert_eq!(
         bot.out.0[..4],
         [
@@ -1244,7 +1244,7 @@ fn leaving_the_queue_after_an_executive_keeps_the_request_open() {
     );
     // By disconnecting.
     let mut bot = requeued_after("Eva");
-    bot.step(Input::Disconnected);
+    bot.step(Input::Disconnected(Departure::Lost));
     assert!(bot.out.0.contains(&note(history::DISCONNECTED)));
     assert!(!sets_state(&bot.out), "{:?}", bot.out.0);
     // A request nobody took is still closed when its customer leaves the queue.
@@ -1254,7 +1254,7 @@ fn leaving_the_queue_after_an_executive_keeps_the_request_open() {
         served: false,
         wait: WaitEstimate::TooLittleData,
     });
-    bot.step(Input::Disconnected);
+    bot.step(Input::Disconnected(Departure::Lost));
     assert!(sets_state(&bot.out), "{:?}", bot.out.0);
 }
 
@@ -1485,7 +1485,7 @@ fn a_login_that_takes_a_session_over_says_what_it_kept() {
     // A kept place of a request an executive already took (the customer was put back in
     // the queue when they left) stays served: leaving the queue keeps it open.
     let mut bot = took_place(true);
-    bot.step(Input::Disconnected);
+    bot.step(Input::Disconnected(Departure::Lost));
     assert!(!sets_state(&bot.out), "{:?}", bot.out.0);
 }
 
@@ -1629,7 +1629,7 @@ fn a_chat_on_another_connection_moves_here_after_the_serial() {
 #[test]
 fn leaving_the_serial_prompt_is_said_on_the_console_and_leaves_the_chat_alone() {
     let mut bot = chatting_elsewhere();
-    bot.step(Input::Disconnected);
+    bot.step(Input::Disconnected(Departure::Lost));
     let console = bot.console();
     assert_eq!(
         console,
@@ -1828,7 +1828,7 @@ fn a_store_fault_while_resuming_takes_nothing_over_and_ends_nothing() {
     );
     assert_eq!(bot.conv().idle(), Idle::Login);
     // Leaving there leaves the hub alone but for this connection's own going.
-    bot.step(Input::Disconnected);
+    bot.step(Input::Disconnected(Departure::Lost));
     assert_eq!(bot.out.0, [Effect::Hub(HubOp::CustomerGone)]);
 }
 
@@ -1896,7 +1896,7 @@ fn a_session_taken_over_says_so_and_closes() {
     assert_eq!(bot.out.0, [told.clone(), Effect::Close]);
     assert!(bot.conv().is_closed());
     // Its disconnection afterwards prints nothing: the new session's console line said it.
-    bot.step(Input::Disconnected);
+    bot.step(Input::Disconnected(Departure::Lost));
     assert_eq!(bot.out.0, [Effect::Hub(HubOp::CustomerGone)]);
 
     // In the queue with a place not kept (another wait): closed like an abandoned one.
@@ -2295,7 +2295,7 @@ fn the_executive_keeps_its_own_list_of_chats() {
     // note and close the request; lines to them are refused.
     desk.step(Input::Event(AgentEvent::CustomerLeft {
         chat: jorge.clone(),
-        disconnected: true,
+        disconnected: Some(Departure::Lost),
     }));
     assert_eq!(
         desk.lines(),
@@ -2874,7 +2874,7 @@ fn executive_commands_and_store_failures() {
         desk.out.0[0],
         Effect::Console("Ejecutivo JuanPerez ahora se llama Juan.".into())
     );
-    desk.step(Input::Disconnected);
+    desk.step(Input::Disconnected(Departure::Lost));
     // The console first: the hub's requeue lines follow.
     assert_eq!(
         desk.out.0,
@@ -2926,7 +2926,7 @@ fn quitting_with_customers_in_course_asks_first() {
     assert_eq!(desk.lines(), [to_agent::quit_with_chats(1)]);
     desk.step(Input::Event(AgentEvent::CustomerLeft {
         chat: chat(10, "Jorge Sandoval", 9),
-        disconnected: false,
+        disconnected: None,
     }));
     desk.assigned(chat(11, "Ana Soto", 12));
     desk.line(":quit");

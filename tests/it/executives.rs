@@ -4,8 +4,11 @@
 use crate::common;
 
 use crate::common::{eventually_async, request_of, TestClient, TestServer, JORGE};
+use std::time::Duration;
+
 use reclamos::protocol::{
     agent as to_agent, console as to_console, customer as to_customer, history as to_history,
+    notice, BOT_NAME,
 };
 use reclamos::registry::RequestState;
 use reclamos::rut::Rut;
@@ -336,6 +339,47 @@ async fn executive_disconnect_requeues_the_customer_at_the_head() {
     first
         .recv_until_contains(&to_customer::assigned_start("Ana"))
         .await;
+}
+
+/// A customer whose connection the server closes for idleness in a chat: the executive
+/// is told why, and so is the request's history.
+#[tokio::test]
+async fn the_executive_hears_that_a_silent_customer_was_disconnected() {
+    let server = TestServer::start_with(|config| {
+        config.limits.idle_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let ruts = server.load_customers(1).await;
+    let mut agent = server.agent("JuanPerez").await;
+    let mut customer = server.logged_in(&ruts[0].to_string()).await;
+    customer.send("3").await;
+    customer
+        .recv_until_contains(to_customer::ASSIGNED_START)
+        .await;
+    let request = request_of(&agent.recv().await);
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
+    customer
+        .recv_until_contains(&notice::line(BOT_NAME, notice::IDLE))
+        .await;
+    agent
+        .expect(&to_agent::customer_idle_closed("Cliente Carga 1"))
+        .await;
+    agent.expect(&to_agent::wrap_up(request)).await;
+    let noted = eventually_async(
+        || async { server.registry().request(request).await.unwrap().unwrap() },
+        |r| r.history.iter().any(|e| e.text == to_history::IDLE_CLOSED),
+    )
+    .await;
+    assert!(
+        noted
+            .history
+            .iter()
+            .any(|e| e.text == to_history::IDLE_CLOSED),
+        "{:#?}",
+        noted.history
+    );
+    // It stays open for the executive, who took it.
+    assert_eq!(noted.state, RequestState::Abierto);
 }
 
 #[tokio::test]
