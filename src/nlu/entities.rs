@@ -1449,7 +1449,7 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
     } else if technician.is_match(&text) && !adjective.is_match(&text) {
         Some(Topic::VisitaTecnica)
     } else {
-        lasts_days(&text).then_some(Topic::MalaCalidad)
+        (lasts_days(&text) || fails(&text) && recurs(&text)).then_some(Topic::MalaCalidad)
     }
 }
 
@@ -1515,17 +1515,49 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
 /// days ([`lasts_days`]): "ni una cosa anda hace una semana", "llevo dos semanas sin
 /// internet" (not "no funciona desde ayer": a restart may help).
 fn fails_for_days(normalized: &str) -> bool {
-    static FAILURE: OnceLock<regex::Regex> = OnceLock::new();
     let text = without_clause_breaks(normalized);
+    fails(&text) && (lasts_days(&text) || recurs(&text))
+}
+
+/// Whether a normalised text without clause breaks says a failure comes back: "todos los
+/// días", "a cada rato", "como 5 veces" (bad service, like one that lasts days), not only
+/// today ("se cortó dos veces hoy": a restart may still help).
+fn recurs(text: &str) -> bool {
+    static AGAIN: OnceLock<regex::Regex> = OnceLock::new();
+    AGAIN
+        .get_or_init(|| {
+            ascii_regex(r"\b(todos los dias|todas las (noches|tardes|mananas)|a cada rato|cada (rato|dia|noche|tarde)|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces)\b")
+        })
+        .is_match(text)
+        && !dated_today(text)
+}
+
+/// Whether a message reports a failure that names the service, not in a question for
+/// information ("se me desconectó la fibra", "los celulares no se conectan al wifi"; not
+/// "¿por qué se corta el wifi?", "se cortó la luz", "el refrigerador no funciona"): an
+/// outage, which a restart may mend.
+pub(crate) fn reports_failure(text: &str, normalized: &str) -> bool {
+    static SERVICE: OnceLock<regex::Regex> = OnceLock::new();
+    let names_service = SERVICE.get_or_init(|| {
+        ascii_regex(r"\b(internet|wifi|senal|tele|television|cable|linea|telefono|fono|fijo|conexion|fibra|datos|modem|router|deco|decodificador|celular|celu|megas|velocidad)\b")
+    });
+    let text_only = without_clause_breaks(normalized);
+    names_service.is_match(&text_only) && fails(&text_only) && !asks_for_information(text)
+}
+
+/// Whether a normalised text without clause breaks says something of the service fails:
+/// does not work, load or connect ("ni una cosa anda"), is missing ("no hay tele", "sin
+/// señal"), or drops ("se corta", "pierdo la señal").
+fn fails(text: &str) -> bool {
+    static FAILURE: OnceLock<regex::Regex> = OnceLock::new();
     FAILURE
         .get_or_init(|| {
             let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
             ascii_regex(&format!(
-                r"\b(no|ni|nada)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|sirve|prende)\b|\b(no|ni) (tengo|tenemos|hay)( \w+){{0,2}} {service}\b|\bsin {service}\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bse (cae|cayo|corta|corto|reinicia|desconecta|desconecto)\b"
+                r"\b(no|ni|nada)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende)\b|\b(no|ni) (tengo|tenemos|hay)( \w+){{0,2}} {service}\b|\bsin {service}\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bse (cae|cayo|corta|corto|reinicia|desconecta|desconecto)\b"
             ))
         })
-        .is_match(&text)
-        && lasts_days(&text)
+        .is_match(text)
 }
 
 /// Whether the text (normalised, without clause breaks) says something has lasted days:
@@ -1536,14 +1568,20 @@ fn lasts_days(text: &str) -> bool {
     static DAYS: OnceLock<regex::Regex> = OnceLock::new();
     DAYS.get_or_init(|| {
         ascii_regex(
-            r"\b(hace|llevo|llevamos)( \w+)? (dias|semanas|semana|meses|mes)\b|\bdesde (el|este) (lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes)\b",
+            r"\b(hace|llevo|llevamos)( \w+){0,2} (dias|semanas|semana|meses|mes)\b|\bdesde (el|este) (lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes)\b",
         )
     })
     .is_match(text)
-        && !words(text).any(|t| matches!(t, "hoy" | "ahora" | "recien"))
-        && !text.contains("esta manana")
-        && !text.contains("esta tarde")
-        && !text.contains("esta noche")
+        && !dated_today(text)
+}
+
+/// Whether a normalised text dates what it tells today: "hoy", "ahora", "recién", "esta
+/// mañana / tarde / noche".
+fn dated_today(text: &str) -> bool {
+    words(text).any(|t| matches!(t, "hoy" | "ahora" | "recien"))
+        || text.contains("esta manana")
+        || text.contains("esta tarde")
+        || text.contains("esta noche")
 }
 
 /// A pattern for normalised text, which is ASCII: its `\b` and `\w` are compiled as ASCII

@@ -205,6 +205,17 @@ impl Prediction {
         self.matter_if(unplaced, matter)
     }
 
+    /// A message the classifier placed nowhere that reports a failure of the service
+    /// ("los celulares no se conectan al wifi") is an outage: `reiniciar_servicios`.
+    pub(crate) fn outage_if_unplaced(mut self, outage: impl FnOnce() -> bool) -> Prediction {
+        if self.decision == Decision::Fallback && outage() {
+            let restart = Intent::ReiniciarServicios;
+            self.intent = restart;
+            self.decision = Decision::Intent(restart);
+        }
+        self
+    }
+
     /// A restart that cannot help with the matter the message reports (a lost or stolen
     /// phone, a technician's visit, a failure that has lasted days: "me robaron el celu,
     /// bloqueen la línea") is a complaint: `contactar_ejecutivo` with that topic. So is a

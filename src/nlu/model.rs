@@ -1164,6 +1164,7 @@ impl YamlClassifier {
             let logits = (!x.is_empty()).then(|| self.logits_of(&x));
             decide_logits(logits, thresholds, |top| self.other_request(clauses, top))
                 .matter_if_unplaced(|| self.reported_matter(text, normalized, clauses))
+                .outage_if_unplaced(|| self.reported_outage(text, normalized, clauses))
                 .matter_beyond_restart(|| entities::topic_beyond_restart_in(normalized))
         })
         .about_earlier(text)
@@ -1182,11 +1183,21 @@ impl YamlClassifier {
         clauses: &[Clause<'_>],
     ) -> Option<Topic> {
         let topic = entities::reported_matter(text, normalized)?;
-        let names_other_business = clauses
+        (topic == Topic::BloqueoLinea || !self.names_other_business(clauses)).then_some(topic)
+    }
+
+    /// Whether the message reports a failure of the service (`entities::reports_failure`),
+    /// not another business's ("no funciona la app del banco").
+    fn reported_outage(&self, text: &str, normalized: &str, clauses: &[Clause<'_>]) -> bool {
+        entities::reports_failure(text, normalized) && !self.names_other_business(clauses)
+    }
+
+    /// Whether a word of the `ajeno` lookup is in the message.
+    fn names_other_business(&self, clauses: &[Clause<'_>]) -> bool {
+        clauses
             .iter()
             .flat_map(|c| &c.tokens)
-            .any(|t| self.other_businesses.contains(t.raw));
-        (topic == Topic::BloqueoLinea || !names_other_business).then_some(topic)
+            .any(|t| self.other_businesses.contains(t.raw))
     }
 
     /// What [`classify_with`](Self::classify_with) needs of a message besides the
@@ -1197,6 +1208,7 @@ impl YamlClassifier {
             let x = self.vectorize(raw);
             let about_earlier = entities::asks_status_of_earlier(text);
             let matter = self.reported_matter(text, normalized, clauses);
+            let outage = self.reported_outage(text, normalized, clauses);
             let beyond_restart = entities::topic_beyond_restart_in(normalized);
             if x.is_empty() {
                 return Scored {
@@ -1204,6 +1216,7 @@ impl YamlClassifier {
                     others: [None; FALLBACK],
                     about_earlier,
                     matter,
+                    outage,
                     beyond_restart,
                 };
             }
@@ -1212,6 +1225,7 @@ impl YamlClassifier {
                 others: std::array::from_fn(|c| self.other_request(clauses, CLASSES[c])),
                 about_earlier,
                 matter,
+                outage,
                 beyond_restart,
             }
         })
@@ -1227,6 +1241,8 @@ pub(crate) struct Scored {
     about_earlier: bool,
     /// The matter only a person handles it reports ([`Prediction::matter_if_unplaced`]).
     matter: Option<Topic>,
+    /// Whether it reports a failure of the service ([`Prediction::outage_if_unplaced`]).
+    outage: bool,
     /// The matter a restart cannot help with it reports
     /// ([`Prediction::matter_beyond_restart`]).
     beyond_restart: Option<Topic>,
@@ -1243,6 +1259,7 @@ impl Scored {
                 .and_then(|c| self.others[c])
         })
         .matter_if_unplaced(|| self.matter)
+        .outage_if_unplaced(|| self.outage)
         .matter_beyond_restart(|| self.beyond_restart)
         .about_earlier_if(|| self.about_earlier)
     }

@@ -801,6 +801,35 @@ fn unplaced_reports_of_a_matter_only_a_person_handles_are_complaints() {
     }
 }
 
+/// A message the model places nowhere that reports a failure naming the service is an
+/// outage (the model abstained on each of these); one that names no service of ours, or
+/// asks why, is not.
+#[test]
+fn unplaced_failures_of_the_service_are_outages() {
+    check(&[
+        (
+            "el notebook no se conecta a la red wifi de la casa",
+            Intent::ReiniciarServicios,
+        ),
+        ("la fibra se desconecto de la nada", Intent::ReiniciarServicios),
+        ("se cortó la luz en la villa", Intent::Fallback),
+        ("mi lavadora no funciona", Intent::Fallback),
+        ("por que se corta el wifi?", Intent::Fallback),
+    ]);
+    // A failure that comes back is bad service, not an outage; one that came back today
+    // is still an outage.
+    for (text, topic) in [
+        ("el wifi se corta todos los dias", Some(Topic::MalaCalidad)),
+        ("se cae la señal como 6 veces en la tarde", Some(Topic::MalaCalidad)),
+        ("el internet se cayo dos veces hoy", None),
+        // The span may be worded loosely.
+        ("hace como tres semanas que el fijo no funciona", Some(Topic::MalaCalidad)),
+    ] {
+        let reported = entities::reported_matter(text, &text::normalize(text));
+        assert_eq!(reported, topic, "{text:?}");
+    }
+}
+
 #[test]
 fn service_words_alone_and_negated_actions_ask_for_nothing() {
     check(&[
@@ -990,10 +1019,12 @@ fn the_fallback_bias_makes_the_classifier_abstain_more() {
         fallback_bias,
         ..c.thresholds()
     };
+    // Messages no rule places when the model abstains (a reported failure or matter is
+    // placed by its rule whatever the bias: "no tengo internet" is an outage).
     let texts = [
-        "no tengo internet",
+        "reinicien el modem",
         "quiero hablar con un ejecutivo",
-        "el deco no prende hace rato",
+        "me pueden resetear el deco",
         "chao gracias",
     ];
     for text in texts {
