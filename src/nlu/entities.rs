@@ -1575,6 +1575,25 @@ fn lasts_days(text: &str) -> bool {
         && !dated_today(text)
 }
 
+/// Whether an already normalised text tells that a chat with a person was cut ("estaba
+/// hablando con Ana y se cortó", "me estaba atendiendo un ejecutivo y se cayó la
+/// conexión"): the customer wants the person back. Not a phone call, a video call or a
+/// talk with someone of the family ("hablando con mi mamá por teléfono y se cortó" is the
+/// line's failure).
+pub(crate) fn chat_was_cut(normalized: &str) -> bool {
+    static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
+    let [talking, cut, elsewhere] = PATTERNS.get_or_init(|| {
+        [
+            r"\b(hablando|conversando|chateando|hablaba|conversaba|chateaba)\b|\bme (estaba |estaban )?(atendiendo|atendia|atendian)\b",
+            r"\bse (me )?(corto|cayo|cerro|desconecto|termino|perdio|colgo)\b|\bme (desconecte|desconectaron|cortaron|sacaron|echaron|cerraron)\b",
+            r"\b(telefono|llamada|llamando|fono|whatsapp|video|videollamada|zoom|meet|teams|mama|papa|hijo|hija|hermano|hermana|pololo|polola|novio|novia|esposo|esposa|marido|senora|amigo|amiga|abuelo|abuela|jefe|jefa)\b",
+        ]
+        .map(ascii_regex)
+    });
+    let text = without_clause_breaks(normalized);
+    talking.is_match(&text) && cut.is_match(&text) && !elsewhere.is_match(&text)
+}
+
 /// Whether a normalised text dates what it tells today: "hoy", "ahora", "recién", "esta
 /// mañana / tarde / noche".
 fn dated_today(text: &str) -> bool {

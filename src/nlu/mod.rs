@@ -216,6 +216,17 @@ impl Prediction {
         self
     }
 
+    /// A chat with a person that was cut ("estaba hablando con Ana y se cortó") asks for
+    /// the person again: `contactar_ejecutivo`, whatever the model read.
+    pub(crate) fn person_again_if(mut self, cut: impl FnOnce() -> bool) -> Prediction {
+        let contact = Intent::ContactarEjecutivo;
+        if self.decision != Decision::Intent(contact) && cut() {
+            self.intent = contact;
+            self.decision = Decision::Intent(contact);
+        }
+        self
+    }
+
     /// A restart that cannot help with the matter the message reports (a lost or stolen
     /// phone, a technician's visit, a failure that has lasted days: "me robaron el celu,
     /// bloqueen la línea") is a complaint: `contactar_ejecutivo` with that topic. So is a

@@ -1166,6 +1166,7 @@ impl YamlClassifier {
                 .matter_if_unplaced(|| self.reported_matter(text, normalized, clauses))
                 .outage_if_unplaced(|| self.reported_outage(text, normalized, clauses))
                 .matter_beyond_restart(|| entities::topic_beyond_restart_in(normalized))
+                .person_again_if(|| entities::chat_was_cut(normalized))
         })
         .about_earlier(text)
         .with_topic(text)
@@ -1209,6 +1210,7 @@ impl YamlClassifier {
             let about_earlier = entities::asks_status_of_earlier(text);
             let matter = self.reported_matter(text, normalized, clauses);
             let outage = self.reported_outage(text, normalized, clauses);
+            let chat_cut = entities::chat_was_cut(normalized);
             let beyond_restart = entities::topic_beyond_restart_in(normalized);
             if x.is_empty() {
                 return Scored {
@@ -1218,6 +1220,7 @@ impl YamlClassifier {
                     matter,
                     outage,
                     beyond_restart,
+                    chat_cut,
                 };
             }
             Scored {
@@ -1227,6 +1230,7 @@ impl YamlClassifier {
                 matter,
                 outage,
                 beyond_restart,
+                chat_cut,
             }
         })
     }
@@ -1243,6 +1247,8 @@ pub(crate) struct Scored {
     matter: Option<Topic>,
     /// Whether it reports a failure of the service ([`Prediction::outage_if_unplaced`]).
     outage: bool,
+    /// Whether it tells a chat with a person was cut ([`Prediction::person_again_if`]).
+    chat_cut: bool,
     /// The matter a restart cannot help with it reports
     /// ([`Prediction::matter_beyond_restart`]).
     beyond_restart: Option<Topic>,
@@ -1261,6 +1267,7 @@ impl Scored {
         .matter_if_unplaced(|| self.matter)
         .outage_if_unplaced(|| self.outage)
         .matter_beyond_restart(|| self.beyond_restart)
+        .person_again_if(|| self.chat_cut)
         .about_earlier_if(|| self.about_earlier)
     }
 }

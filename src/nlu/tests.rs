@@ -811,7 +811,10 @@ fn unplaced_failures_of_the_service_are_outages() {
             "el notebook no se conecta a la red wifi de la casa",
             Intent::ReiniciarServicios,
         ),
-        ("la fibra se desconecto de la nada", Intent::ReiniciarServicios),
+        (
+            "la fibra se desconecto de la nada",
+            Intent::ReiniciarServicios,
+        ),
         ("se cortó la luz en la villa", Intent::Fallback),
         ("mi lavadora no funciona", Intent::Fallback),
         ("por que se corta el wifi?", Intent::Fallback),
@@ -820,13 +823,45 @@ fn unplaced_failures_of_the_service_are_outages() {
     // is still an outage.
     for (text, topic) in [
         ("el wifi se corta todos los dias", Some(Topic::MalaCalidad)),
-        ("se cae la señal como 6 veces en la tarde", Some(Topic::MalaCalidad)),
+        (
+            "se cae la señal como 6 veces en la tarde",
+            Some(Topic::MalaCalidad),
+        ),
         ("el internet se cayo dos veces hoy", None),
         // The span may be worded loosely.
-        ("hace como tres semanas que el fijo no funciona", Some(Topic::MalaCalidad)),
+        (
+            "hace como tres semanas que el fijo no funciona",
+            Some(Topic::MalaCalidad),
+        ),
     ] {
         let reported = entities::reported_matter(text, &text::normalize(text));
         assert_eq!(reported, topic, "{text:?}");
+    }
+}
+
+/// A chat with a person that was cut asks for the person again, whatever the model read
+/// (it asked whether the first meant an executive or a goodbye); a phone call with family
+/// that was cut does not.
+#[test]
+fn a_cut_chat_asks_for_the_person_again() {
+    for text in [
+        "estaba conversando con la Carla y se me cerro todo",
+        "me estaban atendiendo y se corto el chat",
+        "me desconecte cuando hablaba con el ejecutivo",
+    ] {
+        let p = classifier().classify(text);
+        assert_eq!(
+            p.decision,
+            Decision::Intent(Intent::ContactarEjecutivo),
+            "{text}: {p:?}"
+        );
+    }
+    for text in [
+        "estaba hablando con mi hija por telefono y se corto",
+        "se corto el internet",
+        "estaba hablando con la ejecutiva ayer",
+    ] {
+        assert!(!entities::chat_was_cut(&text::normalize(text)), "{text}");
     }
 }
 
