@@ -1537,12 +1537,19 @@ fn recurs(text: &str) -> bool {
 /// "¿por qué se corta el wifi?", "se cortó la luz", "el refrigerador no funciona"): an
 /// outage, which a restart may mend.
 pub(crate) fn reports_failure(text: &str, normalized: &str) -> bool {
-    static SERVICE: OnceLock<regex::Regex> = OnceLock::new();
-    let names_service = SERVICE.get_or_init(|| {
-        ascii_regex(r"\b(internet|wifi|senal|tele|television|cable|linea|telefono|fono|fijo|conexion|fibra|datos|modem|router|deco|decodificador|celular|celu|megas|velocidad)\b")
-    });
     let text_only = without_clause_breaks(normalized);
-    names_service.is_match(&text_only) && fails(&text_only) && !asks_for_information(text)
+    names_service(&text_only) && fails(&text_only) && !asks_for_information(text)
+}
+
+/// Whether a normalised text names a service, a device or a person of the company
+/// ("internet", "la señal", "el módem", "un ejecutivo", "alguien de carne y hueso").
+pub(crate) fn names_service(normalized: &str) -> bool {
+    static SERVICE: OnceLock<regex::Regex> = OnceLock::new();
+    SERVICE
+        .get_or_init(|| {
+            ascii_regex(r"\b(internet|wifi|senal|tele|television|cable|linea|telefono|fono|fijo|conexion|fibra|datos|modem|router|deco|decodificador|celular|celu|megas|velocidad|chip|plan|ejecutiv\w*|persona|personas|alguien|humano|humana|gerente|agente|supervisor\w*|operador\w*|asesor\w*|encargad\w*|bot|robot)\b")
+        })
+        .is_match(normalized)
 }
 
 /// Whether a normalised text without clause breaks says something of the service fails:
@@ -1554,7 +1561,7 @@ fn fails(text: &str) -> bool {
         .get_or_init(|| {
             let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
             ascii_regex(&format!(
-                r"\b(no|ni|nada)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende)\b|\b(no|ni) (tengo|tenemos|hay)( \w+){{0,2}} {service}\b|\bsin {service}\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bse (cae|cayo|corta|corto|reinicia|desconecta|desconecto)\b"
+                r"\b(no|ni|nada)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta)\b|\b(no|ni) (tengo|tenemos|hay)( \w+){{0,2}} {service}\b|\bsin {service}\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bse (cae|cayo|corta|corto|reinicia|desconecta|desconecto|fue)\b"
             ))
         })
         .is_match(text)
@@ -1573,6 +1580,22 @@ fn lasts_days(text: &str) -> bool {
     })
     .is_match(text)
         && !dated_today(text)
+}
+
+/// Whether an already normalised text files a new complaint in so many words ("quiero
+/// ingresar un reclamo", "vengo a poner una queja"), which the words of the first option
+/// ("reclamo", "atención") may pull towards the earlier requests; not when denied ("no
+/// quiero poner otro reclamo, solo saber cómo va el que hice").
+pub(crate) fn files_new_complaint(normalized: &str) -> bool {
+    static FILES: OnceLock<regex::Regex> = OnceLock::new();
+    let text = without_clause_breaks(normalized);
+    let files = FILES.get_or_init(|| {
+        ascii_regex(r"\b(quiero|quisiera|necesito|vengo a|deseo|me gustaria|voy a) (ingresar|poner|hacer|dejar|presentar|levantar|registrar|abrir|interponer|ingresarles|ponerles|hacerles|dejarles)( \w+)? (reclamo|queja|denuncia)\b")
+    });
+    files.find_iter(&text).any(|found| {
+        let before = text[..found.start()].trim_end();
+        !(before.ends_with(" no") || before == "no" || before.ends_with(" ni") || before == "ni")
+    })
 }
 
 /// Whether an already normalised text tells that a chat with a person was cut ("estaba

@@ -216,6 +216,35 @@ impl Prediction {
         self
     }
 
+    /// A new complaint filed in so many words ("quiero ingresar un reclamo, la atención que
+    /// me dieron fue pésima") read as the earlier requests, or asked about them, is
+    /// `contactar_ejecutivo` (a question about an earlier request still turns it back:
+    /// [`about_earlier`](Self::about_earlier)).
+    pub(crate) fn new_complaint_if(mut self, files: impl FnOnce() -> bool) -> Prediction {
+        let (review, contact) = (Intent::RevisarAtenciones, Intent::ContactarEjecutivo);
+        let review_read = match self.decision {
+            Decision::Intent(i) => i == review,
+            Decision::Clarify(a, b) => a == review || b == review,
+            Decision::Fallback => false,
+        };
+        if review_read && files() {
+            self.intent = contact;
+            self.decision = Decision::Intent(contact);
+        }
+        self
+    }
+
+    /// A complaint about another business that names nothing of the company's ("el delivery
+    /// nunca llegó y me cobraron igual") is out of scope: the fallback.
+    pub(crate) fn other_business_if(mut self, elsewhere: impl FnOnce() -> bool) -> Prediction {
+        let contact = Intent::ContactarEjecutivo;
+        if self.decision == Decision::Intent(contact) && self.topic.is_none() && elsewhere() {
+            self.intent = Intent::Fallback;
+            self.decision = Decision::Fallback;
+        }
+        self
+    }
+
     /// A chat with a person that was cut ("estaba hablando con Ana y se cortó") asks for
     /// the person again: `contactar_ejecutivo`, whatever the model read.
     pub(crate) fn person_again_if(mut self, cut: impl FnOnce() -> bool) -> Prediction {

@@ -1167,6 +1167,8 @@ impl YamlClassifier {
                 .outage_if_unplaced(|| self.reported_outage(text, normalized, clauses))
                 .matter_beyond_restart(|| entities::topic_beyond_restart_in(normalized))
                 .person_again_if(|| entities::chat_was_cut(normalized))
+                .new_complaint_if(|| entities::files_new_complaint(normalized))
+                .other_business_if(|| self.about_other_business(normalized, clauses))
         })
         .about_earlier(text)
         .with_topic(text)
@@ -1193,6 +1195,13 @@ impl YamlClassifier {
         entities::reports_failure(text, normalized) && !self.names_other_business(clauses)
     }
 
+    /// Whether the message names another business (a word of the `ajeno` lookup) and
+    /// nothing of the company's (`entities::names_service`).
+    fn about_other_business(&self, normalized: &str, clauses: &[Clause<'_>]) -> bool {
+        self.names_other_business(clauses)
+            && !entities::names_service(&normalized.replace('|', " "))
+    }
+
     /// Whether a word of the `ajeno` lookup is in the message.
     fn names_other_business(&self, clauses: &[Clause<'_>]) -> bool {
         clauses
@@ -1211,6 +1220,8 @@ impl YamlClassifier {
             let matter = self.reported_matter(text, normalized, clauses);
             let outage = self.reported_outage(text, normalized, clauses);
             let chat_cut = entities::chat_was_cut(normalized);
+            let new_complaint = entities::files_new_complaint(normalized);
+            let other_business = self.about_other_business(normalized, clauses);
             let beyond_restart = entities::topic_beyond_restart_in(normalized);
             if x.is_empty() {
                 return Scored {
@@ -1221,6 +1232,8 @@ impl YamlClassifier {
                     outage,
                     beyond_restart,
                     chat_cut,
+                    new_complaint,
+                    other_business,
                 };
             }
             Scored {
@@ -1231,6 +1244,8 @@ impl YamlClassifier {
                 outage,
                 beyond_restart,
                 chat_cut,
+                new_complaint,
+                other_business,
             }
         })
     }
@@ -1249,6 +1264,10 @@ pub(crate) struct Scored {
     outage: bool,
     /// Whether it tells a chat with a person was cut ([`Prediction::person_again_if`]).
     chat_cut: bool,
+    /// Whether it files a new complaint ([`Prediction::new_complaint_if`]).
+    new_complaint: bool,
+    /// Whether it is about another business ([`Prediction::other_business_if`]).
+    other_business: bool,
     /// The matter a restart cannot help with it reports
     /// ([`Prediction::matter_beyond_restart`]).
     beyond_restart: Option<Topic>,
@@ -1268,6 +1287,8 @@ impl Scored {
         .outage_if_unplaced(|| self.outage)
         .matter_beyond_restart(|| self.beyond_restart)
         .person_again_if(|| self.chat_cut)
+        .new_complaint_if(|| self.new_complaint)
+        .other_business_if(|| self.other_business)
         .about_earlier_if(|| self.about_earlier)
     }
 }

@@ -865,6 +865,63 @@ fn a_cut_chat_asks_for_the_person_again() {
     }
 }
 
+/// A new complaint filed in so many words is no question about the earlier ones; a
+/// complaint about another business that names nothing of the company's is out of scope
+/// (the blind probes' delivery, pharmacy and water bill were sent to an executive).
+#[test]
+fn new_complaints_and_other_businesses_after_the_model() {
+    let norm = |t: &str| text::normalize(t);
+    assert!(entities::files_new_complaint(&norm(
+        "quiero ingresar un reclamo, la atencion que me dieron fue mala"
+    )));
+    assert!(entities::files_new_complaint(&norm(
+        "vengo a poner una queja"
+    )));
+    assert!(!entities::files_new_complaint(&norm(
+        "no quiero poner otro reclamo, solo saber como va el mio"
+    )));
+    assert!(!entities::files_new_complaint(&norm("como va mi reclamo")));
+    let (review, contact) = (Intent::RevisarAtenciones, Intent::ContactarEjecutivo);
+    let read = |intent, topic| Prediction {
+        intent,
+        confidence: 0.6,
+        ranking: vec![(intent, 0.6)],
+        decision: Decision::Intent(intent),
+        topic,
+    };
+    assert_eq!(
+        read(review, None).new_complaint_if(|| true).decision,
+        Decision::Intent(contact)
+    );
+    let restart = Intent::ReiniciarServicios;
+    assert_eq!(
+        read(restart, None).new_complaint_if(|| true).decision,
+        Decision::Intent(restart)
+    );
+    assert_eq!(
+        read(contact, None).other_business_if(|| true).decision,
+        Decision::Fallback
+    );
+    // A named matter of the company's stays with the executive.
+    let billed = read(contact, Some(Topic::CobroDuplicado)).other_business_if(|| true);
+    assert_eq!(billed.decision, Decision::Intent(contact));
+    // A person asked for, or a service named, is the company's.
+    assert!(entities::names_service(&norm(
+        "quiero alguien de carne y hueso"
+    )));
+    assert!(entities::names_service(&norm("el celular no tiene señal")));
+    assert!(!entities::names_service(&norm(
+        "la farmacia no tenia mi remedio"
+    )));
+    // Catching a signal is working ("no agarra"), and a signal that went is gone.
+    for failure in ["el pc no agarra el wifi", "se fue la señal del cable"] {
+        assert!(
+            entities::reports_failure(failure, &norm(failure)),
+            "{failure}"
+        );
+    }
+}
+
 #[test]
 fn service_words_alone_and_negated_actions_ask_for_nothing() {
     check(&[
