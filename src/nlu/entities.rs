@@ -1419,19 +1419,21 @@ pub fn complaint_topic(input: &str) -> Option<Topic> {
 }
 
 /// The matter an already normalised text reports that a restart cannot help with: a lost
-/// or stolen phone ([`Topic::BloqueoLinea`]), a restart done that did not help ("el reset no
-/// arregló nada": [`Topic::ReinicioFallido`]), a technician who never came or left things
+/// or stolen phone ([`Topic::BloqueoLinea`]), a forgotten WiFi password ("olvidé la clave
+/// del wifi, ¿me la resetean?": [`Topic::ClaveWifi`]), a restart done that did not help
+/// ("el reset no arregló nada": [`Topic::ReinicioFallido`]), a technician who never came or left things
 /// worse ([`Topic::VisitaTecnica`]), or a failure that has lasted days ([`lasts_days`]:
 /// [`Topic::MalaCalidad`]); nothing when the message denies the loss or the block ("no
 /// perdí el celular, solo reinicien el internet").
 pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
-    static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
-    let [denied, technician, adjective, restart_failed] = PATTERNS.get_or_init(|| {
+    static PATTERNS: OnceLock<[regex::Regex; 5]> = OnceLock::new();
+    let [denied, technician, adjective, restart_failed, forgot] = PATTERNS.get_or_init(|| {
         [
             r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron)\b|\bno (quiero|necesito) (que )?bloque",
             r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor)\b",
             r"\b(falla|problema|soporte|servicio|asistencia|error) tecnic",
-            r"\b(reinicie|resetee|desenchufe|apague|el reinicio|del reinicio|el reset|del reset)\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo)\b",
+            r"\b(reinicie|resetee|desenchufe|apague|reiniciaron|resetearon|reiniciamos|el reinicio|del reinicio|el reset|del reset)\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo)\b",
+            r"\b(olvide|olvido|olvidamos|no me acuerdo|no recuerdo|perdi)\b",
         ]
         .map(ascii_regex)
     });
@@ -1439,11 +1441,15 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
     if denied.is_match(&text) {
         return None;
     }
-    let lost = topic_rules()
-        .iter()
-        .any(|(topic, re)| *topic == Topic::BloqueoLinea && re.is_match(&text));
-    if lost {
+    let named = |wanted: Topic| {
+        topic_rules()
+            .iter()
+            .any(|(topic, re)| *topic == wanted && re.is_match(&text))
+    };
+    if named(Topic::BloqueoLinea) {
         Some(Topic::BloqueoLinea)
+    } else if forgot.is_match(&text) && named(Topic::ClaveWifi) {
+        Some(Topic::ClaveWifi)
     } else if restart_failed.is_match(&text) {
         Some(Topic::ReinicioFallido)
     } else if technician.is_match(&text) && !adjective.is_match(&text) {
@@ -1539,6 +1545,16 @@ fn recurs(text: &str) -> bool {
 pub(crate) fn reports_failure(text: &str, normalized: &str) -> bool {
     let text_only = without_clause_breaks(normalized);
     names_service(&text_only) && fails(&text_only) && !asks_for_information(text)
+}
+
+/// Whether a normalised text asks for a person ("un ejecutivo", "hablar con alguien").
+pub(crate) fn asks_for_person(normalized: &str) -> bool {
+    static PERSON: OnceLock<regex::Regex> = OnceLock::new();
+    PERSON
+        .get_or_init(|| {
+            ascii_regex(r"\b(ejecutiv\w*|persona|personas|alguien|humano|humana|gerente|agente|supervisor\w*|operador\w*|asesor\w*|encargad\w*|hablar|llam\w*|atien\w*|contact\w*|reclamo|queja)\b|\bcomunic\w* con\b")
+        })
+        .is_match(normalized)
 }
 
 /// Whether a normalised text names a service, a device or a person of the company

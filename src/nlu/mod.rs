@@ -256,6 +256,21 @@ impl Prediction {
         self
     }
 
+    /// A clarification between a restart and an executive, for a message that reports a
+    /// failure of the service and asks for no person ("desde temprano no tengo internet,
+    /// quedo atenta"), is the restart: an outage, as the guide says (a matter a restart
+    /// cannot mend answers it the other way, [`matter_beyond_restart`](Self::matter_beyond_restart), which runs after).
+    pub(crate) fn outage_answers_if(mut self, outage: impl FnOnce() -> bool) -> Prediction {
+        let (restart, contact) = (Intent::ReiniciarServicios, Intent::ContactarEjecutivo);
+        let asked = matches!(self.decision, Decision::Clarify(a, b)
+            if (a, b) == (restart, contact) || (a, b) == (contact, restart));
+        if asked && outage() {
+            self.intent = restart;
+            self.decision = Decision::Intent(restart);
+        }
+        self
+    }
+
     /// A restart that cannot help with the matter the message reports (a lost or stolen
     /// phone, a technician's visit, a failure that has lasted days: "me robaron el celu,
     /// bloqueen la línea") is a complaint: `contactar_ejecutivo` with that topic. So is a

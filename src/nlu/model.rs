@@ -1165,6 +1165,7 @@ impl YamlClassifier {
             decide_logits(logits, thresholds, |top| self.other_request(clauses, top))
                 .matter_if_unplaced(|| self.reported_matter(text, normalized, clauses))
                 .outage_if_unplaced(|| self.reported_outage(text, normalized, clauses))
+                .outage_answers_if(|| self.outage_asking_nobody(text, normalized, clauses))
                 .matter_beyond_restart(|| entities::topic_beyond_restart_in(normalized))
                 .person_again_if(|| entities::chat_was_cut(normalized))
                 .new_complaint_if(|| entities::files_new_complaint(normalized))
@@ -1196,10 +1197,20 @@ impl YamlClassifier {
     }
 
     /// Whether the message names another business (a word of the `ajeno` lookup) and
-    /// nothing of the company's (`entities::names_service`).
+    /// nothing of the company's: no service, device or person (`entities::names_service`),
+    /// no complaint topic ("me cobraron dos veces la boleta, la pagué en el banco" is the
+    /// company's double charge).
     fn about_other_business(&self, normalized: &str, clauses: &[Clause<'_>]) -> bool {
         self.names_other_business(clauses)
             && !entities::names_service(&normalized.replace('|', " "))
+            && entities::complaint_topic_in(normalized).is_none()
+    }
+
+    /// Whether the message reports a failure ([`Self::reported_outage`]) and asks for no
+    /// person.
+    fn outage_asking_nobody(&self, text: &str, normalized: &str, clauses: &[Clause<'_>]) -> bool {
+        self.reported_outage(text, normalized, clauses)
+            && !entities::asks_for_person(&normalized.replace('|', " "))
     }
 
     /// Whether a word of the `ajeno` lookup is in the message.
@@ -1219,6 +1230,7 @@ impl YamlClassifier {
             let about_earlier = entities::asks_status_of_earlier(text);
             let matter = self.reported_matter(text, normalized, clauses);
             let outage = self.reported_outage(text, normalized, clauses);
+            let outage_only = self.outage_asking_nobody(text, normalized, clauses);
             let chat_cut = entities::chat_was_cut(normalized);
             let new_complaint = entities::files_new_complaint(normalized);
             let other_business = self.about_other_business(normalized, clauses);
@@ -1230,6 +1242,7 @@ impl YamlClassifier {
                     about_earlier,
                     matter,
                     outage,
+                    outage_only,
                     beyond_restart,
                     chat_cut,
                     new_complaint,
@@ -1242,6 +1255,7 @@ impl YamlClassifier {
                 about_earlier,
                 matter,
                 outage,
+                outage_only,
                 beyond_restart,
                 chat_cut,
                 new_complaint,
@@ -1262,6 +1276,8 @@ pub(crate) struct Scored {
     matter: Option<Topic>,
     /// Whether it reports a failure of the service ([`Prediction::outage_if_unplaced`]).
     outage: bool,
+    /// Whether it reports one and asks for no person ([`Prediction::outage_answers_if`]).
+    outage_only: bool,
     /// Whether it tells a chat with a person was cut ([`Prediction::person_again_if`]).
     chat_cut: bool,
     /// Whether it files a new complaint ([`Prediction::new_complaint_if`]).
@@ -1285,6 +1301,7 @@ impl Scored {
         })
         .matter_if_unplaced(|| self.matter)
         .outage_if_unplaced(|| self.outage)
+        .outage_answers_if(|| self.outage_only)
         .matter_beyond_restart(|| self.beyond_restart)
         .person_again_if(|| self.chat_cut)
         .new_complaint_if(|| self.new_complaint)

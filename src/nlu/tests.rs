@@ -625,6 +625,47 @@ fn a_restart_that_cannot_help_is_a_complaint() {
             "{text}: {p:?}"
         );
     }
+    // A forgotten WiFi password is no restart to do, nor is one the company already did
+    // that did not help.
+    for (text, topic) in [
+        (
+            "se me olvido la clave del wifi, me resetean el modem?",
+            Topic::ClaveWifi,
+        ),
+        (
+            "ustedes me resetearon el router en la mañana y sigo igual",
+            Topic::ReinicioFallido,
+        ),
+    ] {
+        assert_eq!(
+            entities::topic_beyond_restart_in(&text::normalize(text)),
+            Some(topic),
+            "{text}"
+        );
+    }
+    // A restart-or-executive question is answered by a failure reported without a person
+    // asked for; not when a person is asked for.
+    let either = Prediction {
+        intent: Intent::ReiniciarServicios,
+        confidence: 0.45,
+        ranking: vec![(Intent::ReiniciarServicios, 0.45), (contact, 0.4)],
+        decision: Decision::Clarify(Intent::ReiniciarServicios, contact),
+        topic: None,
+    };
+    assert_eq!(
+        either.clone().outage_answers_if(|| true).decision,
+        Decision::Intent(Intent::ReiniciarServicios)
+    );
+    assert_eq!(
+        either.outage_answers_if(|| false).decision,
+        Decision::Clarify(Intent::ReiniciarServicios, contact)
+    );
+    assert!(entities::asks_for_person(&text::normalize(
+        "no tengo internet, comuniqueme con alguien"
+    )));
+    assert!(!entities::asks_for_person(&text::normalize(
+        "les comunico que no tengo internet desde temprano"
+    )));
     // Only those matters: a restart that names another one stays a restart.
     let p = classifier().classify("reinicien el modem, el wifi anda mal");
     assert_eq!(p.decision, Decision::Intent(Intent::ReiniciarServicios));
