@@ -399,13 +399,11 @@ impl CustomerConversation {
             },
             Input::QueueIdle { waited } => session.on_queue_idle(phase, waited, out),
             Input::Disconnected(departure) => {
-                let how = match departure {
-                    Departure::Lost => QueueExit::Disconnected,
-                    Departure::Idle => QueueExit::Idle,
-                };
-                session.disconnected(phase, how, out)
+                session.disconnected(phase, QueueExit::Disconnected, departure, out)
             }
-            Input::ServerStopped => session.disconnected(phase, QueueExit::ServerStopped, out),
+            Input::ServerStopped => {
+                session.disconnected(phase, QueueExit::ServerStopped, Departure::Lost, out)
+            }
         };
         if closing && phase == Phase::Closed {
             out.push(Effect::Close);
@@ -2248,11 +2246,20 @@ impl Session {
     /// The connection ended (`how`: on its own, or by the server's stop): leave the hub,
     /// record why when in the queue or a chat, and say so on the console (unless another
     /// connection took the session over, or the hub said it).
-    fn disconnected(&mut self, phase: Phase, how: QueueExit, out: &mut Effects) -> Phase {
-        let why = match how {
-            QueueExit::ServerStopped => history::SERVER_STOPPED,
-            QueueExit::Idle => history::IDLE_CLOSED,
-            QueueExit::Asked | QueueExit::Disconnected => history::DISCONNECTED,
+    /// `departure` is how the connection ended; the server closing it for idleness is
+    /// noted as such in a chat (the queue has its own idle limit, which keeps the
+    /// connection).
+    fn disconnected(
+        &mut self,
+        phase: Phase,
+        how: QueueExit,
+        departure: Departure,
+        out: &mut Effects,
+    ) -> Phase {
+        let why = match (how, departure) {
+            (QueueExit::ServerStopped, _) => history::SERVER_STOPPED,
+            (_, Departure::Idle) if waiting_request(&phase).is_none() => history::IDLE_CLOSED,
+            _ => history::DISCONNECTED,
         };
         // Gone at the prompt for the serial (closed, or the login deadline).
         if let Phase::AwaitResume { customer, .. } = &phase {

@@ -1422,18 +1422,19 @@ pub fn complaint_topic(input: &str) -> Option<Topic> {
 /// or stolen phone ([`Topic::BloqueoLinea`]), a forgotten WiFi password ("olvidé la clave
 /// del wifi, ¿me la resetean?": [`Topic::ClaveWifi`]), a restart done that did not help
 /// ("el reset no arregló nada": [`Topic::ReinicioFallido`]), a technician who never came or left things
-/// worse ([`Topic::VisitaTecnica`]), or a failure that has lasted days ([`lasts_days`]:
-/// [`Topic::MalaCalidad`]); nothing when the message denies the loss or the block ("no
-/// perdí el celular, solo reinicien el internet").
+/// worse ([`Topic::VisitaTecnica`]), or a failure that has lasted days ([`lasts_days`]) or
+/// comes back ([`recurs`]: [`Topic::MalaCalidad`]); nothing when the message denies the
+/// loss, the block, the forgetting or the restart ("no perdí el celular, solo reinicien el
+/// internet", "aún no me reiniciaron el módem").
 pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
     static PATTERNS: OnceLock<[regex::Regex; 5]> = OnceLock::new();
     let [denied, technician, adjective, restart_failed, forgot] = PATTERNS.get_or_init(|| {
         [
-            r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron)\b|\bno (quiero|necesito) (que )?bloque",
+            r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron|olvide|olvido)\b|\bno (quiero|necesito) (que )?bloque|\bno (me |nos |lo |la )?(han )?(reiniciaron|resetearon|reiniciado|reseteado)\b",
             r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor)\b",
             r"\b(falla|problema|soporte|servicio|asistencia|error) tecnic",
             r"\b(reinicie|resetee|desenchufe|apague|reiniciaron|resetearon|reiniciamos|el reinicio|del reinicio|el reset|del reset)\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo)\b",
-            r"\b(olvide|olvido|olvidamos|no me acuerdo|no recuerdo|perdi)\b",
+            r"\b(se me olvido|se nos olvido|olvide (la|mi|el)|olvidamos (la|el)|no me acuerdo de|no recuerdo|perdi (la|mi))\b",
         ]
         .map(ascii_regex)
     });
@@ -1517,12 +1518,17 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
     Some(topic)
 }
 
-/// Whether an already normalised text reports a failure of the service that has lasted
-/// days ([`lasts_days`]): "ni una cosa anda hace una semana", "llevo dos semanas sin
-/// internet" (not "no funciona desde ayer": a restart may help).
+/// Whether an already normalised text reports a failure of the service (or of everything)
+/// that has lasted days ([`lasts_days`]) or comes back ([`recurs`]): "ni una cosa anda hace
+/// una semana", "llevo dos semanas sin internet", "se corta todos los días" (not "no
+/// funciona desde ayer": a restart may help; not "mi notebook no prende hace días").
 fn fails_for_days(normalized: &str) -> bool {
     let text = without_clause_breaks(normalized);
-    fails(&text) && (lasts_days(&text) || recurs(&text))
+    // The service, or everything ("nada anda", "ni una wea funciona"), not a device of
+    // the customer's ("mi notebook no prende hace días").
+    let of_the_service = names_service(&text)
+        || words(&text).any(|t| matches!(t, "nada" | "cosa" | "cosas" | "wea" | "weas" | "todo"));
+    of_the_service && fails(&text) && (lasts_days(&text) || recurs(&text))
 }
 
 /// Whether a normalised text without clause breaks says a failure comes back: "todos los
@@ -1544,21 +1550,59 @@ fn recurs(text: &str) -> bool {
 /// outage, which a restart may mend.
 pub(crate) fn reports_failure(text: &str, normalized: &str) -> bool {
     let text_only = without_clause_breaks(normalized);
-    names_service(&text_only) && fails(&text_only) && !asks_for_information(text)
+    // Not a wish to buy, nor a service cut after a payment ("no tengo internet, ya pagué").
+    let sale_or_payment = words(&text_only).any(|t| {
+        matches!(
+            t,
+            "contratar" | "contratarlo" | "instalar" | "pague" | "pagado" | "pagamos" | "pago"
+        )
+    });
+    !sale_or_payment
+        && names_service(&text_only)
+        && fails(&text_only)
+        && !asks_for_information(text)
 }
 
-/// Whether a normalised text asks for a person ("un ejecutivo", "hablar con alguien").
+/// Whether a normalised text asks for a person ("un ejecutivo", "hablar con alguien") or
+/// makes a demand only a person meets ("exijo una solución", "quiero una compensación").
+/// Broad on purpose ("me llamo Pedro", "no puedo hablar por teléfono" count): it only
+/// keeps a question open.
 pub(crate) fn asks_for_person(normalized: &str) -> bool {
     static PERSON: OnceLock<regex::Regex> = OnceLock::new();
     PERSON
         .get_or_init(|| {
-            ascii_regex(r"\b(ejecutiv\w*|persona|personas|alguien|humano|humana|gerente|agente|supervisor\w*|operador\w*|asesor\w*|encargad\w*|hablar|llam\w*|atien\w*|contact\w*|reclamo|queja)\b|\bcomunic\w* con\b")
+            ascii_regex(r"\b(ejecutiv\w*|persona|personas|alguien|humano|humana|gerente|agente|supervisor\w*|operador\w*|asesor\w*|encargad\w*|hablar|llam\w*|atien\w*|contact\w*|reclamo|queja|compensa\w*|exij\w*|exig\w*|solucion\w*|verguenza|devuel\w*|devolu\w*|reembols\w*)\b|\bcomunic\w* con\b")
         })
         .is_match(normalized)
 }
 
-/// Whether a normalised text names a service, a device or a person of the company
-/// ("internet", "la señal", "el módem", "un ejecutivo", "alguien de carne y hueso").
+/// Whether a normalised text names the company or what the customer has with it: "ustedes",
+/// "la empresa", the bill, the contract, the technician, a payment ("pagué por el banco y
+/// me siguen cobrando").
+pub(crate) fn names_the_company(normalized: &str) -> bool {
+    words(normalized).any(|t| {
+        matches!(
+            t,
+            "ustedes"
+                | "empresa"
+                | "compania"
+                | "boleta"
+                | "factura"
+                | "servicio"
+                | "tecnico"
+                | "contrato"
+                | "pague"
+                | "pago"
+                | "pagar"
+                | "pagado"
+                | "pagamos"
+        )
+    })
+}
+
+/// Whether a normalised text names a service or a device of the company, or a person to
+/// talk to ("internet", "la señal", "el módem", "un ejecutivo", "alguien de carne y hueso";
+/// the generic ones, "alguien", "persona", "bot", count too).
 pub(crate) fn names_service(normalized: &str) -> bool {
     static SERVICE: OnceLock<regex::Regex> = OnceLock::new();
     SERVICE
@@ -1570,17 +1614,22 @@ pub(crate) fn names_service(normalized: &str) -> bool {
 
 /// Whether a normalised text without clause breaks says something of the service fails:
 /// does not work, load or connect ("ni una cosa anda"), is missing ("no hay tele", "sin
-/// señal"), or drops ("se corta", "pierdo la señal").
+/// señal"; not "no tengo el teléfono del técnico"), or drops ("se corta", "pierdo la
+/// señal"; not "ya no se cae").
 fn fails(text: &str) -> bool {
-    static FAILURE: OnceLock<regex::Regex> = OnceLock::new();
-    FAILURE
-        .get_or_init(|| {
-            let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
-            ascii_regex(&format!(
-                r"\b(no|ni|nada)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta)\b|\b(no|ni) (tengo|tenemos|hay)( \w+){{0,2}} {service}\b|\bsin {service}\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bse (cae|cayo|corta|corto|reinicia|desconecta|desconecto|fue)\b"
-            ))
-        })
-        .is_match(text)
+    static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
+    let [broken, drops, stopped_dropping] = PATTERNS.get_or_init(|| {
+        let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
+        let drop = "se (cae|cayo|corta|corto|reinicia|desconecta|desconecto|fue)";
+        [
+            format!(r"\b(no|ni|nada)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin {service}\b|\b(pierde|pierdo|perdemos) (la )?senal\b"),
+            format!(r"\b{drop}\b"),
+            format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
+        ]
+        .map(|pattern| ascii_regex(&pattern))
+    });
+    broken.is_match(text)
+        || drops.find_iter(text).count() > stopped_dropping.find_iter(text).count()
 }
 
 /// Whether the text (normalised, without clause breaks) says something has lasted days:
@@ -1604,13 +1653,14 @@ fn lasts_days(text: &str) -> bool {
 /// quiero poner otro reclamo, solo saber cómo va el que hice").
 pub(crate) fn files_new_complaint(normalized: &str) -> bool {
     static FILES: OnceLock<regex::Regex> = OnceLock::new();
-    let text = without_clause_breaks(normalized);
     let files = FILES.get_or_init(|| {
-        ascii_regex(r"\b(quiero|quisiera|necesito|vengo a|deseo|me gustaria|voy a) (ingresar|poner|hacer|dejar|presentar|levantar|registrar|abrir|interponer|ingresarles|ponerles|hacerles|dejarles)( \w+)? (reclamo|queja|denuncia)\b")
+        ascii_regex(r"\b(quiero|quisiera|necesito|vengo a|deseo|me gustaria|voy a) (ingresar|poner|hacer|dejar|presentar|levantar|registrar|interponer|ingresarles|ponerles|hacerles|dejarles) (un|una|otro|otra)( (nuevo|nueva|formal))? (reclamo|queja|denuncia)\b")
     });
-    files.find_iter(&text).any(|found| {
-        let before = text[..found.start()].trim_end();
-        !(before.ends_with(" no") || before == "no" || before.ends_with(" ni") || before == "ni")
+    // Not turned down or doubted anywhere before it in its clause ("tampoco quiero poner
+    // otro reclamo", "no sé si quiero poner un reclamo").
+    files.find_iter(normalized).any(|found| {
+        let clause = normalized[..found.start()].rsplit('|').next().unwrap_or("");
+        !words(clause).any(|t| matches!(t, "no" | "ni" | "tampoco" | "nunca"))
     })
 }
 
@@ -1624,19 +1674,24 @@ pub(crate) fn chat_was_cut(normalized: &str) -> bool {
     let [talking, cut, elsewhere] = PATTERNS.get_or_init(|| {
         [
             r"\b(hablando|conversando|chateando|hablaba|conversaba|chateaba)\b|\bme (estaba |estaban )?(atendiendo|atendia|atendian)\b",
-            r"\bse (me )?(corto|cayo|cerro|desconecto|termino|perdio|colgo)\b|\bme (desconecte|desconectaron|cortaron|sacaron|echaron|cerraron)\b",
-            r"\b(telefono|llamada|llamando|fono|whatsapp|video|videollamada|zoom|meet|teams|mama|papa|hijo|hija|hermano|hermana|pololo|polola|novio|novia|esposo|esposa|marido|senora|amigo|amiga|abuelo|abuela|jefe|jefa)\b",
+            // What was cut: nothing named after the verb, or the chat itself (not "se cayó
+            // el internet": the service's failure).
+            r"\b(se (me )?(corto|cayo|cerro|desconecto|termino|perdio|colgo)|me (desconecte|desconectaron|cortaron|sacaron|echaron|cerraron))( (el chat|la conversacion|la conexion|todo|de repente|de la nada))?$",
+            r"\b(telefono|llamada|llamando|fono|celu|celular|whatsapp|discord|video|videollamada|zoom|meet|teams|reunion|clase|clases|profe|profesor|profesora|mama|papa|hijo|hija|hijos|hermano|hermana|pololo|polola|novio|novia|esposo|esposa|marido|senora|amigo|amiga|amigos|amigas|abuelo|abuela|jefe|jefa|familia)\b",
         ]
         .map(ascii_regex)
     });
     let text = without_clause_breaks(normalized);
-    talking.is_match(&text) && cut.is_match(&text) && !elsewhere.is_match(&text)
+    let text = text.trim_end();
+    talking.is_match(text) && cut.is_match(text) && !elsewhere.is_match(text)
 }
 
-/// Whether a normalised text dates what it tells today: "hoy", "ahora", "recién", "esta
-/// mañana / tarde / noche".
+/// Whether a normalised text dates what it tells today or last night: "hoy", "ahora",
+/// "recién", "anoche", "ayer", "esta mañana / tarde / noche" (an outage since then, which a
+/// restart may mend, whatever happened before: "contraté hace un mes y desde anoche no
+/// tengo internet").
 fn dated_today(text: &str) -> bool {
-    words(text).any(|t| matches!(t, "hoy" | "ahora" | "recien"))
+    words(text).any(|t| matches!(t, "hoy" | "ahora" | "recien" | "anoche" | "ayer"))
         || text.contains("esta manana")
         || text.contains("esta tarde")
         || text.contains("esta noche")

@@ -380,7 +380,8 @@ pub fn yes_no(text: &str) -> Option<bool> {
 }
 
 /// The matter only a person handles that the message reports by itself (a topic that
-/// stands alone, or the service condemned in so many words), unless it asks for
+/// stands alone, the service condemned in so many words, or a failure of the service that
+/// has lasted days or comes back), unless it asks for
 /// information or turns a wish down: what the classifier reads as a complaint when its
 /// model places the message nowhere.
 pub fn reported_matter(message: &str) -> Option<Topic> {

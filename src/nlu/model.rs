@@ -1198,19 +1198,25 @@ impl YamlClassifier {
 
     /// Whether the message names another business (a word of the `ajeno` lookup) and
     /// nothing of the company's: no service, device or person (`entities::names_service`),
+    /// not the company, its bills, contracts, technicians or payments to it
+    /// (`entities::names_the_company`: "pagué por el banco y me siguen cobrando"),
     /// no complaint topic ("me cobraron dos veces la boleta, la pagué en el banco" is the
     /// company's double charge).
     fn about_other_business(&self, normalized: &str, clauses: &[Clause<'_>]) -> bool {
+        let text = normalized.replace('|', " ");
         self.names_other_business(clauses)
-            && !entities::names_service(&normalized.replace('|', " "))
+            && !entities::names_service(&text)
+            && !entities::names_the_company(&text)
             && entities::complaint_topic_in(normalized).is_none()
     }
 
     /// Whether the message reports a failure ([`Self::reported_outage`]) and asks for no
-    /// person.
+    /// person (nor makes a demand only a person meets: `entities::asks_for_person`).
+    /// Nor a complaint topic ("me cambié de casa y el internet no funciona" is a move).
     fn outage_asking_nobody(&self, text: &str, normalized: &str, clauses: &[Clause<'_>]) -> bool {
         self.reported_outage(text, normalized, clauses)
             && !entities::asks_for_person(&normalized.replace('|', " "))
+            && entities::complaint_topic_in(normalized).is_none()
     }
 
     /// Whether a word of the `ajeno` lookup is in the message.
