@@ -126,6 +126,22 @@ pub enum Decision {
     Fallback,
 }
 
+impl Decision {
+    /// Whether the decision is `intent`, or a clarification that offers it.
+    fn offers(self, intent: Intent) -> bool {
+        match self {
+            Decision::Intent(i) => i == intent,
+            Decision::Clarify(a, b) => a == intent || b == intent,
+            Decision::Fallback => false,
+        }
+    }
+
+    /// Whether the decision asks whether the message meant `a` or `b` (in either order).
+    fn asks_between(self, a: Intent, b: Intent) -> bool {
+        self == Decision::Clarify(a, b) || self == Decision::Clarify(b, a)
+    }
+}
+
 /// A classifier's answer for one message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
@@ -182,18 +198,21 @@ impl Prediction {
 
     /// [`about_earlier`](Self::about_earlier), where `asks` tells whether the message asks
     /// how an earlier request stands.
-    pub(crate) fn about_earlier_if(mut self, asks: impl FnOnce() -> bool) -> Prediction {
+    pub(crate) fn about_earlier_if(self, asks: impl FnOnce() -> bool) -> Prediction {
         let (contact, review) = (Intent::ContactarEjecutivo, Intent::RevisarAtenciones);
-        let misread = match self.decision {
-            Decision::Intent(i) => i == contact,
-            // Asked whether it meant the earlier request or something else.
-            Decision::Clarify(a, b) => a == review || b == review,
-            Decision::Fallback => false,
-        };
+        // An executive, or asked whether it meant the earlier request or something else.
+        let misread = self.decision == Decision::Intent(contact)
+            || matches!(self.decision, Decision::Clarify(..)) && self.decision.offers(review);
         if misread && asks() {
-            self.intent = review;
-            self.decision = Decision::Intent(review);
+            return self.decided(review);
         }
+        self
+    }
+
+    /// The prediction with its decision turned into `intent` by a rule.
+    fn decided(mut self, intent: Intent) -> Prediction {
+        self.intent = intent;
+        self.decision = Decision::Intent(intent);
         self
     }
 
@@ -207,11 +226,9 @@ impl Prediction {
 
     /// A message the classifier placed nowhere that reports a failure of the service
     /// ("los celulares no se conectan al wifi") is an outage: `reiniciar_servicios`.
-    pub(crate) fn outage_if_unplaced(mut self, outage: impl FnOnce() -> bool) -> Prediction {
+    pub(crate) fn outage_if_unplaced(self, outage: impl FnOnce() -> bool) -> Prediction {
         if self.decision == Decision::Fallback && outage() {
-            let restart = Intent::ReiniciarServicios;
-            self.intent = restart;
-            self.decision = Decision::Intent(restart);
+            return self.decided(Intent::ReiniciarServicios);
         }
         self
     }
@@ -220,16 +237,9 @@ impl Prediction {
     /// me dieron fue pésima") read as the earlier requests, or asked about them, is
     /// `contactar_ejecutivo` (a question about an earlier request still turns it back:
     /// [`about_earlier`](Self::about_earlier)).
-    pub(crate) fn new_complaint_if(mut self, files: impl FnOnce() -> bool) -> Prediction {
-        let (review, contact) = (Intent::RevisarAtenciones, Intent::ContactarEjecutivo);
-        let review_read = match self.decision {
-            Decision::Intent(i) => i == review,
-            Decision::Clarify(a, b) => a == review || b == review,
-            Decision::Fallback => false,
-        };
-        if review_read && files() {
-            self.intent = contact;
-            self.decision = Decision::Intent(contact);
+    pub(crate) fn new_complaint_if(self, files: impl FnOnce() -> bool) -> Prediction {
+        if self.decision.offers(Intent::RevisarAtenciones) && files() {
+            return self.decided(Intent::ContactarEjecutivo);
         }
         self
     }
@@ -247,11 +257,10 @@ impl Prediction {
 
     /// A chat with a person that was cut ("estaba hablando con Ana y se cortó") asks for
     /// the person again: `contactar_ejecutivo`, whatever the model read.
-    pub(crate) fn person_again_if(mut self, cut: impl FnOnce() -> bool) -> Prediction {
+    pub(crate) fn person_again_if(self, cut: impl FnOnce() -> bool) -> Prediction {
         let contact = Intent::ContactarEjecutivo;
         if self.decision != Decision::Intent(contact) && cut() {
-            self.intent = contact;
-            self.decision = Decision::Intent(contact);
+            return self.decided(contact);
         }
         self
     }
@@ -259,14 +268,13 @@ impl Prediction {
     /// A clarification between a restart and an executive, for a message that reports a
     /// failure of the service and asks for no person ("desde temprano no tengo internet,
     /// quedo atenta"), is the restart: an outage, as the guide says (a matter a restart
-    /// cannot mend answers it the other way, [`matter_beyond_restart`](Self::matter_beyond_restart), which runs after).
-    pub(crate) fn outage_answers_if(mut self, outage: impl FnOnce() -> bool) -> Prediction {
+    /// cannot mend answers it the other way: [`matter_beyond_restart`], which runs after).
+    ///
+    /// [`matter_beyond_restart`]: Self::matter_beyond_restart
+    pub(crate) fn outage_answers_if(self, outage: impl FnOnce() -> bool) -> Prediction {
         let (restart, contact) = (Intent::ReiniciarServicios, Intent::ContactarEjecutivo);
-        let asked = matches!(self.decision, Decision::Clarify(a, b)
-            if (a, b) == (restart, contact) || (a, b) == (contact, restart));
-        if asked && outage() {
-            self.intent = restart;
-            self.decision = Decision::Intent(restart);
+        if self.decision.asks_between(restart, contact) && outage() {
+            return self.decided(restart);
         }
         self
     }
@@ -281,22 +289,18 @@ impl Prediction {
         matter: impl FnOnce() -> Option<Topic>,
     ) -> Prediction {
         let (restart, contact) = (Intent::ReiniciarServicios, Intent::ContactarEjecutivo);
-        let restart_read = match self.decision {
-            Decision::Intent(i) => i == restart,
-            Decision::Clarify(a, b) => (a, b) == (restart, contact) || (a, b) == (contact, restart),
-            Decision::Fallback => false,
-        };
+        let restart_read = self.decision == Decision::Intent(restart)
+            || self.decision.asks_between(restart, contact);
         self.matter_if(restart_read, matter)
     }
 
     /// `contactar_ejecutivo` with the topic `matter` finds, when `read` and it finds one.
-    fn matter_if(mut self, read: bool, matter: impl FnOnce() -> Option<Topic>) -> Prediction {
+    fn matter_if(self, read: bool, matter: impl FnOnce() -> Option<Topic>) -> Prediction {
         if read {
             if let Some(topic) = matter() {
-                let contact = Intent::ContactarEjecutivo;
-                self.intent = contact;
-                self.decision = Decision::Intent(contact);
-                self.topic = Some(topic);
+                let mut complaint = self.decided(Intent::ContactarEjecutivo);
+                complaint.topic = Some(topic);
+                return complaint;
             }
         }
         self
@@ -306,12 +310,7 @@ impl Prediction {
     /// executive, or a clarification offering one), unless a rule already set it; clears
     /// it otherwise.
     pub fn with_topic(mut self, text: &str) -> Prediction {
-        let contact = Intent::ContactarEjecutivo;
-        let offers_contact = match self.decision {
-            Decision::Intent(i) => i == contact,
-            Decision::Clarify(a, b) => a == contact || b == contact,
-            Decision::Fallback => false,
-        };
+        let offers_contact = self.decision.offers(Intent::ContactarEjecutivo);
         // A topic a rule found stays (the failure lasting days of a restart the rule turned
         // into a complaint may be worded as the topic patterns do not say it).
         self.topic = if offers_contact {
