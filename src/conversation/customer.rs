@@ -2243,12 +2243,11 @@ impl Session {
         Phase::Closed
     }
 
-    /// The connection ended (`how`: on its own, or by the server's stop): leave the hub,
-    /// record why when in the queue or a chat, and say so on the console (unless another
-    /// connection took the session over, or the hub said it).
-    /// `departure` is how the connection ended; the server closing it for idleness is
-    /// noted as such in a chat (the queue has its own idle limit, which keeps the
-    /// connection).
+    /// The connection ended (`how`: on its own, or by the server's stop; `departure`: how):
+    /// leave the hub, record why when in the queue or a chat (a chat the server closed for
+    /// idleness says so; the queue has its own idle limit, which keeps the connection), and
+    /// say so on the console (unless another connection took the session over, or the hub
+    /// said it).
     fn disconnected(
         &mut self,
         phase: Phase,

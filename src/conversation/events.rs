@@ -179,9 +179,9 @@ pub enum AgentEvent {
 /// the request's history).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Departure {
-    /// Any other end: the party closed it, it failed, or the server closed it for another
-    /// reason (a flood, a line that never ends, a party that does not read, the server's
-    /// stop).
+    /// Every end but idleness: the party closed it, it failed, or the server closed it for
+    /// another reason (a flood, a line that never ends, a party that does not read, the
+    /// server's stop).
     Lost,
     /// The server closed it: nothing came for the idle timeout.
     Idle,
