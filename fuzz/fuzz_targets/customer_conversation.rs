@@ -6,7 +6,9 @@
 //!
 //! Input: lines separated by `\n`, decoded as lossy UTF-8 as the server's codec does. A
 //! line starting with `@` is typed by the executive (after `@`), any other by the customer.
-//! Hub events are delivered to both sides after every line, as the server would.
+//! Hub events are delivered to both sides after every line, as the server would. At the
+//! end the customer's connection is closed for idleness when the input's length is even,
+//! and lost otherwise.
 
 #![no_main]
 
@@ -15,7 +17,7 @@ use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use reclamos::console::Console;
-use reclamos::conversation::events::SessionId;
+use reclamos::conversation::events::{Departure, SessionId};
 use reclamos::conversation::{
     AgentConversation, Context, CustomerConversation, Effect, Effects, Input, Policy, StoreOp,
     StoreResult,
@@ -281,7 +283,7 @@ impl<P: Party> Side<P> {
         }
         assert!(!self.conv().is_pending(), "{} left waiting", self.who);
         if close {
-            self.disconnect(world);
+            self.disconnect(world, Departure::Lost);
         }
     }
 
@@ -294,13 +296,13 @@ impl<P: Party> Side<P> {
         self.conv.as_ref().expect("conversation")
     }
 
-    /// The connection ends: the clean-up runs once.
-    fn disconnect(&mut self, world: &mut World) {
+    /// The connection ends (`departure`: how): the clean-up runs once.
+    fn disconnect(&mut self, world: &mut World, departure: Departure) {
         if !self.open {
             return;
         }
         let mut out = Effects::new();
-        self.step(world, Input::Disconnected, &mut out);
+        self.step(world, Input::Disconnected(departure), &mut out);
         self.open = false;
         for effect in out.0 {
             match effect {
@@ -381,8 +383,13 @@ fuzz_target!(|data: &[u8]| {
             agent.apply(&mut world, Input::Event(event));
         }
     }
-    customer.disconnect(&mut world);
-    agent.disconnect(&mut world);
+    let departure = if text.len() % 2 == 0 {
+        Departure::Idle
+    } else {
+        Departure::Lost
+    };
+    customer.disconnect(&mut world, departure);
+    agent.disconnect(&mut world, Departure::Lost);
     for line in console.lines() {
         assert!(
             !line.chars().any(|c| c.is_control() && c != '\t'),
