@@ -1532,13 +1532,13 @@ fn fails_for_days(normalized: &str) -> bool {
 }
 
 /// Whether a normalised text without clause breaks says a failure comes back: "todos los
-/// días", "a cada rato", "como 5 veces" (bad service, like one that lasts days), not only
-/// today ("se cortó dos veces hoy": a restart may still help).
+/// días", "a cada rato", "siempre", "cada vez que llueve", "como 5 veces" (bad service,
+/// like one that lasts days), not only today ("se cortó dos veces hoy": a restart may still help).
 fn recurs(text: &str) -> bool {
     static AGAIN: OnceLock<regex::Regex> = OnceLock::new();
     AGAIN
         .get_or_init(|| {
-            ascii_regex(r"\b(todos los dias|todas las (noches|tardes|mananas)|a cada rato|cada (rato|dia|noche|tarde)|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces)\b")
+            ascii_regex(r"\b(todos los dias|todas las (noches|tardes|mananas)|a cada rato|cada (rato|dia|noche|tarde)|cada vez que|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces)\b")
         })
         .is_match(text)
         && !dated_today(text)
@@ -1620,7 +1620,7 @@ fn fails(text: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
     let [broken, drops, stopped_dropping] = PATTERNS.get_or_init(|| {
         let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
-        let drop = "se (cae|cayo|corta|corto|reinicia|desconecta|desconecto|fue)";
+        let drop = "se (me |nos )?(cae|cayo|corta|corto|reinicia|desconecta|desconecto|fue)";
         [
             format!(r"\b(no|ni|nada)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin {service}\b|\b(pierde|pierdo|perdemos) (la )?senal\b"),
             format!(r"\b{drop}\b"),

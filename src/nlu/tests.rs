@@ -893,6 +893,16 @@ fn unplaced_failures_of_the_service_are_outages() {
             Some(Topic::MalaCalidad),
         ),
         ("el internet se cayo dos veces hoy", None),
+        // "siempre" and "cada vez que" come back too, and "se me cae" drops (the code
+        // review's).
+        (
+            "el wifi se corta siempre en la noche",
+            Some(Topic::MalaCalidad),
+        ),
+        (
+            "cada vez que llueve se me cae la señal",
+            Some(Topic::MalaCalidad),
+        ),
         // Since last night, whatever came before; a device of the customer's (the code
         // review's).
         (
@@ -1022,6 +1032,7 @@ fn new_complaints_and_other_businesses_after_the_model() {
     // The code review's: a failure denied or over, a sale, a payment, a missing number.
     for text in [
         "gracias, el internet ya no se cae",
+        "gracias, ya no se me cae el wifi",
         "perfecto, ya no se desconecta el wifi",
         "no tengo internet en mi casa y quiero contratar",
         "no tengo el teléfono del técnico que viene mañana",
