@@ -1571,10 +1571,15 @@ pub(crate) fn asks_for_person(normalized: &str) -> bool {
     static PERSON: OnceLock<regex::Regex> = OnceLock::new();
     PERSON
         .get_or_init(|| {
-            ascii_regex(r"\b(ejecutiv\w*|persona|personas|alguien|humano|humana|gerente|agente|supervisor\w*|operador\w*|asesor\w*|encargad\w*|hablar|llam\w*|atien\w*|contact\w*|reclamo|queja|compensa\w*|exij\w*|exig\w*|solucion\w*|verguenza|devuel\w*|devolu\w*|reembols\w*)\b|\bcomunic\w* con\b")
+            ascii_regex(&format!(r"\b({PERSON_PATTERN}|hablar|llam\w*|atien\w*|contact\w*|reclamo|queja|compensa\w*|exij\w*|exig\w*|solucion\w*|verguenza|devuel\w*|devolu\w*|reembols\w*)\b|\bcomunic\w* con\b"))
         })
         .is_match(normalized)
 }
+
+/// A person to talk to, as an alternation for the patterns ([`asks_for_person`],
+/// [`names_service`]); broader than [`PERSON_WORDS`], the exact words a refusal names
+/// ("ejecutivo no"), with stems ("asesora", "encargado") and "gerente".
+const PERSON_PATTERN: &str = r"ejecutiv\w*|persona|personas|alguien|humano|humana|gerente|agente|supervisor\w*|operador\w*|asesor\w*|encargad\w*";
 
 /// Whether a normalised text names the company or what the customer has with it: "ustedes",
 /// "la empresa", the bill, the contract, the technician, a payment ("pagué por el banco y
@@ -1607,7 +1612,7 @@ pub(crate) fn names_service(normalized: &str) -> bool {
     static SERVICE: OnceLock<regex::Regex> = OnceLock::new();
     SERVICE
         .get_or_init(|| {
-            ascii_regex(r"\b(internet|wifi|senal|tele|television|cable|linea|telefono|fono|fijo|conexion|fibra|datos|modem|router|deco|decodificador|celular|celu|megas|velocidad|chip|plan|ejecutiv\w*|persona|personas|alguien|humano|humana|gerente|agente|supervisor\w*|operador\w*|asesor\w*|encargad\w*|bot|robot)\b")
+            ascii_regex(&format!(r"\b(internet|wifi|senal|tele|television|cable|linea|telefono|fono|fijo|conexion|fibra|datos|modem|router|deco|decodificador|celular|celu|megas|velocidad|chip|plan|{PERSON_PATTERN}|bot|robot)\b"))
         })
         .is_match(normalized)
 }
@@ -1710,7 +1715,7 @@ fn ascii_regex(pattern: &str) -> regex::Regex {
 
 /// A normalised text with its clause breaks (" | ") as plain spaces, for the patterns that
 /// read across them; most messages have none, and are not copied.
-fn without_clause_breaks(normalized: &str) -> Cow<'_, str> {
+pub(crate) fn without_clause_breaks(normalized: &str) -> Cow<'_, str> {
     if normalized.contains('|') {
         Cow::Owned(normalized.replace(" | ", " ").replace('|', " "))
     } else {

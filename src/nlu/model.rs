@@ -1203,7 +1203,7 @@ impl YamlClassifier {
     /// no complaint topic ("me cobraron dos veces la boleta, la pagué en el banco" is the
     /// company's double charge).
     fn about_other_business(&self, normalized: &str, clauses: &[Clause<'_>]) -> bool {
-        let text = normalized.replace('|', " ");
+        let text = entities::without_clause_breaks(normalized);
         self.names_other_business(clauses)
             && !entities::names_service(&text)
             && !entities::names_the_company(&text)
@@ -1214,9 +1214,7 @@ impl YamlClassifier {
     /// person (nor makes a demand only a person meets: `entities::asks_for_person`).
     /// Nor a complaint topic ("me cambié de casa y el internet no funciona" is a move).
     fn outage_asking_nobody(&self, text: &str, normalized: &str, clauses: &[Clause<'_>]) -> bool {
-        self.reported_outage(text, normalized, clauses)
-            && !entities::asks_for_person(&normalized.replace('|', " "))
-            && entities::complaint_topic_in(normalized).is_none()
+        self.reported_outage(text, normalized, clauses) && asks_nothing_more(normalized)
     }
 
     /// Whether a word of the `ajeno` lookup is in the message.
@@ -1236,7 +1234,7 @@ impl YamlClassifier {
             let about_earlier = entities::asks_status_of_earlier(text);
             let matter = self.reported_matter(text, normalized, clauses);
             let outage = self.reported_outage(text, normalized, clauses);
-            let outage_only = self.outage_asking_nobody(text, normalized, clauses);
+            let outage_only = outage && asks_nothing_more(normalized);
             let chat_cut = entities::chat_was_cut(normalized);
             let new_complaint = entities::files_new_complaint(normalized);
             let other_business = self.about_other_business(normalized, clauses);
@@ -1269,6 +1267,14 @@ impl YamlClassifier {
             }
         })
     }
+}
+
+/// Whether a message asks for no person, makes no demand only a person meets
+/// (`entities::asks_for_person`) and names no complaint topic: what a reported failure
+/// needs to answer a restart-or-executive question as a restart.
+fn asks_nothing_more(normalized: &str) -> bool {
+    !entities::asks_for_person(&entities::without_clause_breaks(normalized))
+        && entities::complaint_topic_in(normalized).is_none()
 }
 
 /// A message's class scores, and the other option it asks for beside each possible best
