@@ -30,10 +30,17 @@ fuzz_target!(|data: &[u8]| {
         Ok(rut),
         "compact of {text:?}"
     );
-    // The digit the customer wrote is the one we computed (case aside).
+    // The digit the customer wrote is the one we computed (case aside; a full-width digit,
+    // which the parser reads as its ASCII twin, counts as that digit).
     let written = text
         .trim()
         .chars()
+        .map(|c| match c {
+            '\u{FF10}'..='\u{FF19}' => {
+                char::from_u32(c as u32 - 0xFF10 + u32::from(b'0')).unwrap_or(c)
+            }
+            c => c,
+        })
         .rev()
         .find(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_uppercase());
