@@ -323,8 +323,36 @@ pub fn asks_status_of_earlier(input: &str) -> bool {
         || asks_whether_already;
     earlier
         && (STATUS_QUESTIONS.iter().any(|q| contains_phrase(&norm, q))
-            || asks_if_done(input, &norm))
+            || asks_if_done(input, &norm)
+            || wants_to_know_if_done(&toks))
         && !names_a_person(input)
+}
+
+/// Words that ask, before "si", whether something happened ("necesito saber si ...").
+const ASKING_IF: &[&str] = &["saber", "confirmar", "consultar", "preguntar", "averiguar"];
+
+/// Whether the words ask, anywhere and without a question mark, whether a request was dealt
+/// with: "saber si" and one of [`DONE_VERBS`] in the past, third person plural ("necesito
+/// saber si resolvieron el reclamo que dejé"), or "quedó" and one of [`DONE_STATES`].
+fn wants_to_know_if_done(toks: &[&str]) -> bool {
+    toks.windows(2)
+        .enumerate()
+        .filter(|(_, pair)| ASKING_IF.contains(&pair[0]) && pair[1] == "si")
+        .any(|(i, _)| {
+            let mut rest = toks[i + 2..]
+                .iter()
+                .filter(|w| **w != "ya" && !CLITICS.contains(w));
+            match rest.next() {
+                Some(&"quedo") => rest
+                    .next()
+                    .is_some_and(|w| DONE_STATES.iter().any(|s| w.starts_with(s))),
+                Some(verb) => {
+                    (verb.ends_with("aron") || verb.ends_with("ieron"))
+                        && DONE_VERBS.iter().any(|stem| verb.starts_with(stem))
+                }
+                None => false,
+            }
+        })
 }
 
 /// Pronouns that may stand between "ya" and its verb ("¿ya me lo devolvieron?").
@@ -1427,17 +1455,26 @@ pub fn complaint_topic(input: &str) -> Option<Topic> {
 /// loss, the block, the forgetting or the restart ("no perdí el celular, solo reinicien el
 /// internet", "aún no me reiniciaron el módem").
 pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
-    static PATTERNS: OnceLock<[regex::Regex; 5]> = OnceLock::new();
-    let [denied, technician, adjective, restart_failed, forgot] = PATTERNS.get_or_init(|| {
-        [
-            r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron|olvide|olvido)\b|\bno (quiero|necesito) (que )?bloque|\bno (me |nos |lo |la )?(han )?(reiniciaron|resetearon|reiniciado|reseteado)\b",
-            r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor)\b",
-            r"\b(falla|problema|soporte|servicio|asistencia|error) tecnic",
-            r"\b(reinicie|resetee|desenchufe|apague|reiniciaron|resetearon|reiniciamos|el reinicio|del reinicio|el reset|del reset)\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo)\b",
-            r"\b(se me olvido|se nos olvido|olvide (la|mi|el)|olvidamos (la|el)|no me acuerdo de|no recuerdo|perdi (la|mi))\b",
-        ]
-        .map(ascii_regex)
-    });
+    static PATTERNS: OnceLock<[regex::Regex; 7]> = OnceLock::new();
+    let [denied, technician, technician_came, adjective, restart_failed, restart_again, forgot] =
+        PATTERNS.get_or_init(|| {
+            let came = "(vino|vinieron|paso|pasaron|estuvo|estuvieron)";
+            let done = "(reinicie|resetee|desenchufe|apague|reiniciaron|resetearon|reiniciamos|el reinicio|del reinicio|el reset|del reset)";
+            [
+                r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron|olvide|olvido)\b|\bno (quiero|necesito) (que )?bloque|\bno (me |nos |lo |la )?(han )?(reiniciaron|resetearon|reiniciado|reseteado)\b".to_owned(),
+                r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor)\b".to_owned(),
+                // A visit after which something fails (with `fails`): "vino el técnico y
+                // ahora no tengo internet", "desde que pasó el técnico".
+                format!(r"(\b{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b|\btecnic(o|a|os)\b( \w+){{0,4}} {came}\b).*\b(ahora|desde ahi|desde entonces|tampoco)\b|\b(desde|despues) (de )?que (\w+ )?{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b"),
+                r"\b(falla|problema|soporte|servicio|asistencia|error) tecnic".to_owned(),
+                format!(r"\b{done}\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo)\b"),
+                // A restart done, and the failure back (with `fails`): "me lo reiniciaron
+                // ayer y hoy de nuevo sin internet".
+                format!(r"\b{done}\b.*\b(de nuevo|otra vez|nuevamente|volvio a)\b"),
+                r"\b(se me olvido|se nos olvido|olvide (la|mi|el)|olvidamos (la|el)|no me acuerdo de|no recuerdo|perdi (la|mi))\b".to_owned(),
+            ]
+            .map(|pattern| ascii_regex(&pattern))
+        });
     let text = without_clause_breaks(normalized);
     if denied.is_match(&text) {
         return None;
@@ -1451,9 +1488,11 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
         Some(Topic::BloqueoLinea)
     } else if forgot.is_match(&text) && named(Topic::ClaveWifi) {
         Some(Topic::ClaveWifi)
-    } else if restart_failed.is_match(&text) {
+    } else if restart_failed.is_match(&text) || restart_again.is_match(&text) && fails(&text) {
         Some(Topic::ReinicioFallido)
-    } else if technician.is_match(&text) && !adjective.is_match(&text) {
+    } else if (technician.is_match(&text) || technician_came.is_match(&text) && fails(&text))
+        && !adjective.is_match(&text)
+    {
         Some(Topic::VisitaTecnica)
     } else {
         (lasts_days(&text) || fails(&text) && recurs(&text)).then_some(Topic::MalaCalidad)
@@ -1627,7 +1666,7 @@ fn fails(text: &str) -> bool {
         let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
         let drop = "se (me |nos )?(cae|cayo|corta|corto|reinicia|desconecta|desconecto|fue)";
         [
-            format!(r"\b(no|ni|nada)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin {service}\b|\b(pierde|pierdo|perdemos) (la )?senal\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin {service}\b|\b(pierde|pierdo|perdemos) (la )?senal\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
         ]
@@ -1650,6 +1689,21 @@ fn lasts_days(text: &str) -> bool {
     })
     .is_match(text)
         && !dated_today(text)
+}
+
+/// Whether an already normalised text asks how to do something with the equipment or the
+/// service, and reports no failure ([`fails`]): "¿cómo conecto la impresora al wifi?",
+/// "como se configura el control del deco", "¿cómo funciona el modo avión?" (equipment
+/// how-to and meaning questions are out of scope), not "no tengo internet, ¿cómo lo
+/// arreglo?".
+pub(crate) fn asks_how_to(normalized: &str) -> bool {
+    static HOW: OnceLock<regex::Regex> = OnceLock::new();
+    let text = without_clause_breaks(normalized);
+    HOW.get_or_init(|| {
+        ascii_regex(r"\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan)\b")
+    })
+    .is_match(&text)
+        && !fails(&text)
 }
 
 /// Whether an already normalised text files a new complaint in so many words ("quiero

@@ -294,6 +294,17 @@ impl Prediction {
         self.matter_if(restart_read, matter)
     }
 
+    /// A question about how to do something with the equipment ("¿cómo conecto la
+    /// impresora al wifi?") that the model read as a restart, or asked about one, is out of
+    /// scope: the fallback (the guide's policy for equipment how-to questions).
+    pub(crate) fn how_to_if(mut self, how_to: impl FnOnce() -> bool) -> Prediction {
+        if self.decision.offers(Intent::ReiniciarServicios) && how_to() {
+            self.intent = Intent::Fallback;
+            self.decision = Decision::Fallback;
+        }
+        self
+    }
+
     /// `contactar_ejecutivo` with the topic `matter` finds, when `read` and it finds one.
     fn matter_if(self, read: bool, matter: impl FnOnce() -> Option<Topic>) -> Prediction {
         if read {

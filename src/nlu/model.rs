@@ -1167,6 +1167,7 @@ impl YamlClassifier {
                 .outage_if_unplaced(|| self.reported_outage(text, normalized, clauses))
                 .outage_answers_if(|| self.outage_asking_nobody(text, normalized, clauses))
                 .matter_beyond_restart(|| entities::topic_beyond_restart_in(normalized))
+                .how_to_if(|| entities::asks_how_to(normalized))
                 .person_again_if(|| entities::chat_was_cut(normalized))
                 .new_complaint_if(|| entities::files_new_complaint(normalized))
                 .other_business_if(|| self.about_other_business(normalized, clauses))
@@ -1187,13 +1188,21 @@ impl YamlClassifier {
         clauses: &[Clause<'_>],
     ) -> Option<Topic> {
         let topic = entities::reported_matter(text, normalized)?;
-        (topic == Topic::BloqueoLinea || !self.names_other_business(clauses)).then_some(topic)
+        let elsewhere = match topic {
+            Topic::BloqueoLinea => false,
+            // The company's technician: another business only when it is theirs ("el
+            // técnico de la lavadora"), not where the customer waited ("en el taller").
+            Topic::VisitaTecnica => self.names_owner_business(clauses),
+            _ => self.names_other_business(clauses),
+        };
+        (!elsewhere).then_some(topic)
     }
 
     /// Whether the message reports a failure of the service (`entities::reports_failure`),
-    /// not another business's ("no funciona la app del banco").
+    /// not another business's ("no hay wifi en la clínica" is the customer's; "el wifi de la
+    /// clínica no funciona", "no funciona la app del banco" are not).
     fn reported_outage(&self, text: &str, normalized: &str, clauses: &[Clause<'_>]) -> bool {
-        entities::reports_failure(text, normalized) && !self.names_other_business(clauses)
+        entities::reports_failure(text, normalized) && !self.names_owner_business(clauses)
     }
 
     /// Whether the message names another business (a word of the `ajeno` lookup) and
@@ -1225,6 +1234,22 @@ impl YamlClassifier {
             .any(|t| self.other_businesses.contains(t.raw))
     }
 
+    /// Whether a word of the `ajeno` lookup owns something in the message: it follows "de"
+    /// or "del", maybe with an article ("el wifi de la clínica", "la app del banco"), not
+    /// a place where the customer is ("en el taller", "en mi peluquería").
+    fn names_owner_business(&self, clauses: &[Clause<'_>]) -> bool {
+        clauses.iter().any(|clause| {
+            let tokens = &clause.tokens;
+            tokens.iter().enumerate().any(|(i, t)| {
+                let word = |back: usize| i.checked_sub(back).map(|j| tokens[j].raw);
+                let of = |w: Option<&str>| matches!(w, Some("de" | "del"));
+                self.other_businesses.contains(t.raw)
+                    && (of(word(1))
+                        || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(word(2)))
+            })
+        })
+    }
+
     /// What [`classify_with`](Self::classify_with) needs of a message besides the
     /// thresholds, so that cross-validation scores each held-out message once and decides
     /// it under many settings ([`Scored::decide`]).
@@ -1239,28 +1264,22 @@ impl YamlClassifier {
             let new_complaint = entities::files_new_complaint(normalized);
             let other_business = self.about_other_business(normalized, clauses);
             let beyond_restart = entities::topic_beyond_restart_in(normalized);
-            if x.is_empty() {
-                return Scored {
-                    logits: None,
-                    others: [None; FALLBACK],
-                    about_earlier,
-                    matter,
-                    outage,
-                    outage_only,
-                    beyond_restart,
-                    chat_cut,
-                    new_complaint,
-                    other_business,
-                };
-            }
+            let how_to = entities::asks_how_to(normalized);
+            let (logits, others) = if x.is_empty() {
+                (None, [None; FALLBACK])
+            } else {
+                let others = std::array::from_fn(|c| self.other_request(clauses, CLASSES[c]));
+                (Some(self.logits_of(&x)), others)
+            };
             Scored {
-                logits: Some(self.logits_of(&x)),
-                others: std::array::from_fn(|c| self.other_request(clauses, CLASSES[c])),
+                logits,
+                others,
                 about_earlier,
                 matter,
                 outage,
                 outage_only,
                 beyond_restart,
+                how_to,
                 chat_cut,
                 new_complaint,
                 other_business,
@@ -1299,6 +1318,8 @@ pub(crate) struct Scored {
     /// The matter a restart cannot help with it reports
     /// ([`Prediction::matter_beyond_restart`]).
     beyond_restart: Option<Topic>,
+    /// Whether it asks how to do something with the equipment ([`Prediction::how_to_if`]).
+    how_to: bool,
 }
 
 impl Scored {
@@ -1315,6 +1336,7 @@ impl Scored {
         .outage_if_unplaced(|| self.outage)
         .outage_answers_if(|| self.outage_only)
         .matter_beyond_restart(|| self.beyond_restart)
+        .how_to_if(|| self.how_to)
         .person_again_if(|| self.chat_cut)
         .new_complaint_if(|| self.new_complaint)
         .other_business_if(|| self.other_business)

@@ -487,6 +487,16 @@ fn a_question_about_an_earlier_request_is_option_1() {
             true,
         ),
         ("quiero saber si ya llegó la fibra a mi sector", false),
+        // Whether it was done, asked without a question mark or "ya" (probe24).
+        (
+            "necesito saber si resolvieron el reclamo que puse por la boleta",
+            true,
+        ),
+        (
+            "pedí el cambio de titular y quiero confirmar si quedó hecho",
+            true,
+        ),
+        ("puse un reclamo, quiero saber si pueden llamarme", false),
         // Complaints that say "ya", "quedó" or "ya fue" (the code review's).
         (
             "pedí la baja y ya me cobraron igual, ¿cómo es posible?",
@@ -556,10 +566,24 @@ fn a_restart_that_cannot_help_is_a_complaint() {
             "vino el tecnico ayer a arreglar el cable y ahora el internet esta peor que antes",
             Topic::VisitaTecnica,
         ),
-        // A restart done that did not help (probe17, probe21).
+        // A restart done that did not help (probe17, probe21), or after which the failure
+        // came back (probe24).
         (
             "gracias igual pero el reset no arreglo nada",
             Topic::ReinicioFallido,
+        ),
+        (
+            "ayer me resetearon el modem y hoy otra vez se cae el internet",
+            Topic::ReinicioFallido,
+        ),
+        // A visit after which something fails (probe20, probe24).
+        (
+            "desde que vino el técnico el decodificador no prende",
+            Topic::VisitaTecnica,
+        ),
+        (
+            "pasó la técnica el martes y desde entonces la tele no funciona",
+            Topic::VisitaTecnica,
         ),
     ] {
         let p = classifier().classify(text);
@@ -683,6 +707,17 @@ fn a_restart_that_cannot_help_is_a_complaint() {
     for text in [
         "no se me olvido la clave del wifi, el modem no conecta, reinicienlo",
         "aun no me reiniciaron el modem y sigo sin internet, reinicienlo porfa",
+    ] {
+        assert_eq!(
+            entities::topic_beyond_restart_in(&text::normalize(text)),
+            None,
+            "{text}"
+        );
+    }
+    // A visit or a restart after which nothing fails is no such matter.
+    for text in [
+        "vino el tecnico y ahora funciona todo",
+        "me resetearon el modem y otra vez quiero hablar con alguien",
     ] {
         assert_eq!(
             entities::topic_beyond_restart_in(&text::normalize(text)),
@@ -866,6 +901,44 @@ fn unplaced_reports_of_a_matter_only_a_person_handles_are_complaints() {
     }
 }
 
+/// A question about how to do something with the equipment is out of scope, even when the
+/// model reads a restart in it ("como funciona el reinicio del modem": restart, 0.88); a
+/// failure asked about is not such a question.
+#[test]
+fn how_to_questions_are_out_of_scope() {
+    check(&[
+        ("como funciona el reinicio del modem", Intent::Fallback),
+        (
+            "como conecto el celular si el wifi no funciona",
+            Intent::ReiniciarServicios,
+        ),
+    ]);
+    for (text, how_to) in [
+        ("¿cómo se configura el repetidor?", true),
+        ("hola, como pongo el modem en modo puente", true),
+        ("no tengo internet, como lo arreglo", false),
+        ("como estan, se me cayo el internet", false),
+    ] {
+        assert_eq!(
+            entities::asks_how_to(&text::normalize(text)),
+            how_to,
+            "{text}"
+        );
+    }
+    // Only a restart, asked for or offered, is taken back.
+    let contact = Prediction {
+        intent: Intent::ContactarEjecutivo,
+        confidence: 0.9,
+        ranking: vec![(Intent::ContactarEjecutivo, 0.9)],
+        decision: Decision::Intent(Intent::ContactarEjecutivo),
+        topic: None,
+    };
+    assert_eq!(
+        contact.how_to_if(|| true).decision,
+        Decision::Intent(Intent::ContactarEjecutivo)
+    );
+}
+
 /// A message the model places nowhere that reports a failure naming the service is an
 /// outage (the model abstained on each of these); one that names no service of ours, or
 /// asks why, is not.
@@ -883,6 +956,13 @@ fn unplaced_failures_of_the_service_are_outages() {
         ("se cortó la luz en la villa", Intent::Fallback),
         ("mi lavadora no funciona", Intent::Fallback),
         ("por que se corta el wifi?", Intent::Fallback),
+        // Another business's word where the customer is (their workplace) is no other
+        // business's wifi; one that owns the wifi is (a blind probe's workshop).
+        (
+            "en el gimnasio se desconectó el wifi",
+            Intent::ReiniciarServicios,
+        ),
+        ("se desconectó el wifi del gimnasio", Intent::Fallback),
     ]);
     // A failure that comes back is bad service, not an outage; one that came back today
     // is still an outage.
