@@ -663,6 +663,11 @@ pub mod agent {
             format!("{SYSTEM}Quedan {chats} conversaciones terminadas sin :close; sus solicitudes quedan como están.")
         }
     }
+    /// `:close` could not write its history entry on the request `:open` chose (the chat
+    /// ends all the same).
+    pub fn close_not_recorded(request: u64) -> String {
+        format!("{SYSTEM}No se pudo anotar el cierre en la solicitud {request} por un problema de la base de datos.")
+    }
     /// A command's change could not be stored.
     pub const STORE_FAILED: &str = system!(
         "No se pudo guardar el cambio por un problema de la base de datos. Intente nuevamente."

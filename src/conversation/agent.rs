@@ -252,6 +252,9 @@ enum Wait {
     Queue,
     /// [`HubResult::Renamed`] for `:name`.
     Rename { new: String },
+    /// [`StoreResult::Changed`] for `:close`'s history entry on the request `:open` chose
+    /// (`opened`), before the chat's own.
+    CloseOpenedRecorded { chat: ChatInfo, opened: RequestId },
     /// [`StoreResult::Changed`] for `:close`'s history entry (it tells the request's
     /// state).
     CloseRecorded { chat: ChatInfo },
@@ -725,19 +728,18 @@ impl Desk {
                 // The customer hears about the chat's own request; changes to one opened
                 // with :open were told as they were made (a black-box test's customer
                 // heard "Su solicitud 118230 quedó en estado cerrado" of an old request,
-                // and nothing of the chat's).
+                // and nothing of the chat's). The opened one's entry first, so that the
+                // executive learns if it is missing.
+                out.store(closed_note(request, &name));
                 if request != chat.request {
-                    out.record(StoreOp::AppendHistory {
-                        request,
-                        author: Cow::Owned(name.clone()),
-                        text: Cow::Borrowed(history::AGENT_CLOSED),
-                    });
+                    return wait(
+                        name,
+                        Wait::CloseOpenedRecorded {
+                            chat,
+                            opened: request,
+                        },
+                    );
                 }
-                out.store(StoreOp::AppendHistory {
-                    request: chat.request,
-                    author: Cow::Owned(name.clone()),
-                    text: Cow::Borrowed(history::AGENT_CLOSED),
-                });
                 return wait(name, Wait::CloseRecorded { chat });
             }
             AgentCommand::Requests => {
@@ -835,6 +837,16 @@ impl Desk {
                 }
                 self.assigned_end(&chat, backlog, out);
                 Phase::Ready { name }
+            }
+            (Wait::CloseOpenedRecorded { chat, opened }, StoreResult::Changed(changed)) => {
+                if changed.is_err() {
+                    out.send(say::close_not_recorded(opened));
+                }
+                out.store(closed_note(chat.request, &name));
+                Phase::Pending {
+                    name,
+                    wait: Wait::CloseRecorded { chat },
+                }
             }
             (Wait::CloseRecorded { chat }, StoreResult::Changed(changed)) => {
                 // The chat ends all the same; the executive learns its history entry is
@@ -1451,6 +1463,15 @@ fn previous_chat(agent: &str, lines: &[TranscriptLine], dates: Dates, out: &mut 
     chat_lines(last(lines, SHOWN), dates, Dates::TIME_OF_DAY, out);
 }
 
+/// `:close`'s history entry on `request`, by the executive `name`.
+fn closed_note(request: RequestId, name: &str) -> StoreOp {
+    StoreOp::AppendHistory {
+        request,
+        author: Cow::Owned(name.to_owned()),
+        text: Cow::Borrowed(history::AGENT_CLOSED),
+    }
+}
+
 /// How many history entries and chat lines `:open` shows of a request (the last ones).
 const OPENED_SHOWN: usize = 10;
 
@@ -1688,6 +1709,64 @@ mod tests {
             conv.phase,
             Phase::Pending {
                 wait: Wait::Close { .. },
+                ..
+            }
+        ));
+    }
+
+    /// `:close` on a chat whose commands act on a request chosen with `:open` notes both
+    /// requests, the opened one first; the executive hears when its entry is missing, and
+    /// the chat's own is written and closes the chat all the same.
+    #[test]
+    fn a_close_of_an_opened_request_tells_a_missing_entry() {
+        let chat = chat(9);
+        let mut conv = AgentConversation {
+            phase: Phase::Ready { name: "Ana".into() },
+            desk: Desk {
+                chats: vec![chat.clone()],
+                targets: vec![(chat.customer, 120)],
+                ..Desk::default()
+            },
+        };
+        let noted = |out: &Effects| -> Vec<RequestId> {
+            out.0
+                .iter()
+                .filter_map(|e| match e {
+                    Effect::Store(StoreOp::AppendHistory { request, text, .. })
+                        if text.as_ref() == history::AGENT_CLOSED =>
+                    {
+                        Some(*request)
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        let mut out = Effects::new();
+        conv = conv.step(
+            Input::Line {
+                text: ":close",
+                prediction: None,
+            },
+            &ctx(),
+            &mut out,
+        );
+        assert_eq!(noted(&out), [120]);
+        assert!(!out.0.iter().any(|e| matches!(e, Effect::Record(_))));
+        let mut out = Effects::new();
+        conv = conv.step(
+            Input::Stored(StoreResult::Changed(Err(crate::conversation::StoreFailed))),
+            &ctx(),
+            &mut out,
+        );
+        assert_eq!(
+            out.lines().collect::<Vec<_>>(),
+            [say::close_not_recorded(120)]
+        );
+        assert_eq!(noted(&out), [9]);
+        assert!(matches!(
+            conv.phase,
+            Phase::Pending {
+                wait: Wait::CloseRecorded { .. },
                 ..
             }
         ));
