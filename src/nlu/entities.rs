@@ -256,7 +256,7 @@ pub fn asks_for_new(input: &str) -> bool {
 /// plan", "ingresé un caso").
 const EARLIER_REQUEST: &[&str] = &[
     "puse", "ingrese", "hice", "pedi", "pidio", "solicite", "solicito", "deje", "abri", "reclame",
-    "reporte", "levante", "curso", "presente",
+    "reporte", "levante", "curso", "presente", "escribi",
 ];
 /// What a customer calls a request made before, after "mi" ("mi reclamo por el cargo q no
 /// reconozco sigue abierto?"; not "en mi caso").
@@ -300,6 +300,9 @@ const STATUS_QUESTIONS: &[&str] = &[
     "ya fue aprobada",
     "ya fue atendido",
     "ya fue atendida",
+    "alguna respuesta",
+    "alguna novedad",
+    "hay novedades",
 ];
 
 /// Whether the message asks how a request made earlier stands ("puse un reclamo por un
@@ -318,13 +321,21 @@ pub fn asks_status_of_earlier(input: &str) -> bool {
     let asks_whether_already = ["saber si ya", "confirmar si ya", "consultar si ya"]
         .iter()
         .any(|q| contains_phrase(&norm, q));
+    // Asking whether it was done ("saber si aprobaron el cambio de plan"), or after a request
+    // named after "y" in a question ("¿y el reclamo del cobro doble?"), tells of a request and
+    // asks how it stands.
+    let and_the_request = input.contains('?')
+        && toks.windows(3).any(|w| {
+            w[0] == "y" && matches!(w[1], "el" | "la" | "mi") && REQUEST_NOUNS.contains(&w[2])
+        });
+    let asks_outright = wants_to_know_if_done(&toks) || and_the_request;
     let earlier = toks.iter().any(|t| EARLIER_REQUEST.contains(t))
         || (0..toks.len()).any(mine)
         || asks_whether_already;
-    earlier
-        && (STATUS_QUESTIONS.iter().any(|q| contains_phrase(&norm, q))
-            || asks_if_done(input, &norm)
-            || wants_to_know_if_done(&toks))
+    (asks_outright
+        || earlier
+            && (STATUS_QUESTIONS.iter().any(|q| contains_phrase(&norm, q))
+                || asks_if_done(input, &norm)))
         && !names_a_person(input)
 }
 
@@ -333,7 +344,7 @@ const ASKING_IF: &[&str] = &["saber", "confirmar", "consultar", "preguntar", "av
 
 /// Whether the words ask, anywhere and without a question mark, whether a request was dealt
 /// with: "saber si" and one of [`DONE_VERBS`] in the past, third person plural ("necesito
-/// saber si resolvieron el reclamo que dejé"), or "quedó" and one of [`DONE_STATES`].
+/// saber si aprobaron el cambio de plan que pedí"), or "quedó" and one of [`DONE_STATES`].
 fn wants_to_know_if_done(toks: &[&str]) -> bool {
     toks.windows(2)
         .enumerate()
@@ -363,7 +374,8 @@ const CLITICS: &[&str] = &[
 /// Verbs (stems) of what the company does to a request: "¿ya me lo devolvieron?".
 const DONE_VERBS: &[&str] = &[
     "devolv", "solucion", "resolv", "arregl", "corrig", "revis", "aprob", "respond", "contest",
-    "reembols", "reintegr", "abon", "anul", "proces", "escal", "ingres", "registr", "atend",
+    "reembols", "reintegr", "abon", "anul", "proces", "escal", "ingres", "registr", "atend", "sac",
+    "elimin", "quit", "cambi", "hic", "activ", "desactiv", "instal", "agend", "envi", "mand",
 ];
 /// What a request may have become: "¿quedó ingresada?".
 const DONE_STATES: &[&str] = &[
@@ -1463,13 +1475,13 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
             [
                 r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron|olvide|olvido)\b|\bno (quiero|necesito) (que )?bloque|\bno (me |nos |lo |la )?(han )?(reiniciaron|resetearon|reiniciado|reseteado)\b".to_owned(),
                 r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor)\b".to_owned(),
-                // A visit after which something fails (with `fails`): "vino el técnico y
-                // ahora no tengo internet", "desde que pasó el técnico".
+                // A visit after which something fails (with `fails`): "pasó la técnica
+                // y desde entonces la tele no funciona", "desde que vino el técnico".
                 format!(r"(\b{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b|\btecnic(o|a|os)\b( \w+){{0,4}} {came}\b).*\b(ahora|desde ahi|desde entonces|tampoco)\b|\b(desde|despues) (de )?que (\w+ )?{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b"),
                 r"\b(falla|problema|soporte|servicio|asistencia|error) tecnic".to_owned(),
                 format!(r"\b{done}\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo)\b"),
-                // A restart done, and the failure back (with `fails`): "me lo reiniciaron
-                // ayer y hoy de nuevo sin internet".
+                // A restart done, and the failure back (with `fails`): "me resetearon el
+                // módem el lunes y otra vez se cae el internet".
                 format!(r"\b{done}\b.*\b(de nuevo|otra vez|nuevamente|volvio a)\b"),
                 r"\b(se me olvido|se nos olvido|olvide (la|mi|el)|olvidamos (la|el)|no me acuerdo de|no recuerdo|perdi (la|mi))\b".to_owned(),
             ]
@@ -1501,7 +1513,7 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
 
 /// Whether an already normalised text condemns the company's service in so many words: a
 /// service and its verdict ("el servicio es una basura", "la señal del celu en mi casa es
-/// malísima", "pésimo servicio"), not an insult that names no service ("son una basura")
+/// malísima", "con lluvia la tele se pone fatal", "pésimo servicio"), not an insult that names no service ("son una basura")
 /// nor "mensajes basura".
 fn condemns_the_service(normalized: &str) -> bool {
     static VERDICT: OnceLock<regex::Regex> = OnceLock::new();
@@ -1509,7 +1521,7 @@ fn condemns_the_service(normalized: &str) -> bool {
         .get_or_init(|| {
             let service = "(servicio|internet|wifi|senal|tele|television|cable|telefono|fono|conexion|plan|fibra|celular|celu|compania|empresa)";
             let pattern = format!(
-                r"\b{service}\b( \w+){{0,5}} (es|son|esta|estan|anda|andan|va|funciona|ha sido)( \w+){{0,2}} (una basura|basura|pesim\w*|malisim\w*|un asco|penca|como las weas|como el forro)\b|\b(pesim\w*|malisim\w*|mal|penca|horrible) {service}\b|\bmala calidad\b"
+                r"\b{service}\b( \w+){{0,5}} (es|son|esta|estan|anda|andan|va|funciona|ha sido|pone|ponen|queda|quedan)( \w+){{0,2}} (una basura|basura|pesim\w*|malisim\w*|un asco|penca|fatal|horrible|como las weas|como el forro)\b|\b(pesim\w*|malisim\w*|mal|penca|horrible) {service}\b|\bmala calidad\b"
             );
             ascii_regex(&pattern)
         })
@@ -1660,7 +1672,7 @@ pub(crate) fn names_service(normalized: &str) -> bool {
 /// does not work, load or connect ("ni una cosa anda"), is missing ("no hay tele", "sin
 /// señal"; not "no tengo el teléfono del técnico"), or drops ("se corta", "pierdo la
 /// señal"; not "ya no se cae").
-fn fails(text: &str) -> bool {
+pub(crate) fn fails(text: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
     let [broken, drops, stopped_dropping] = PATTERNS.get_or_init(|| {
         let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
@@ -1689,6 +1701,42 @@ fn lasts_days(text: &str) -> bool {
     })
     .is_match(text)
         && !dated_today(text)
+}
+
+/// Whether an already normalised message ends by taking leave: its last clause is a
+/// farewell ("lo reviso con mi señora y les aviso, chao", "que tenga buen día", "dale gracias cuídate"),
+/// a salute after something else ("Todo resuelto, muchas gracias. Buenas noches."; alone, "buenas tardes"
+/// greets), or a sign-off and a name ("Atentamente, Juan Pérez").
+pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
+    static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
+    let [farewell, salute, sign_off, greeting] = PATTERNS.get_or_init(|| {
+        let lead = r"^((y|gracias|grax|muchas|ok|ya|bueno|vale|dale|entonces|listo) )*";
+        [
+            format!(r"{lead}(chao+|chau|adios|bye|nos vemos|nos hablamos|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
+            format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)$"),
+            r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
+            r"^((hola|holi|ola|wena|wenas|buenas|buenos|buen|tardes|noches|dias|dia|alo|hey|estimad[oa]s?|junto|con|saludar|senor|senora|senores|senoras|a|todos|po) ?)+$".to_owned(),
+        ]
+        .map(|pattern| ascii_regex(&pattern))
+    });
+    let clauses: Vec<&str> = normalized
+        .split(CLAUSE_BREAK)
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    let Some((last, before)) = clauses.split_last() else {
+        return false;
+    };
+    // A salute or a signature ends a message only after it said something more than a
+    // greeting ("hola, buenas tardes" greets).
+    let said = |clauses: &[&str]| clauses.iter().any(|c| !greeting.is_match(c));
+    let signed = || match before.split_last() {
+        Some((signature, rest)) => {
+            last.split(' ').count() <= 3 && sign_off.is_match(signature) && said(rest)
+        }
+        None => false,
+    };
+    farewell.is_match(last) || salute.is_match(last) && said(before) || signed()
 }
 
 /// Whether an already normalised text asks how to do something with the equipment or the
@@ -1733,9 +1781,9 @@ pub(crate) fn chat_was_cut(normalized: &str) -> bool {
     let [talking, cut, elsewhere] = PATTERNS.get_or_init(|| {
         [
             r"\b(hablando|conversando|chateando|hablaba|conversaba|chateaba)\b|\bme (estaba |estaban )?(atendiendo|atendia|atendian)\b",
-            // What was cut: nothing named after the verb, or the chat itself (not "se cayó
-            // el internet": the service's failure).
-            r"\b(se (me )?(corto|cayo|cerro|desconecto|termino|perdio|colgo)|me (desconecte|desconectaron|cortaron|sacaron|echaron|cerraron))( (el chat|la conversacion|la conexion|todo|de repente|de la nada))?$",
+            // What was cut: nothing named after the verb, or the chat itself or its window
+            // (not "se cayó el internet": the service's failure).
+            r"\b(se (me )?(corto|cayo|cerro|desconecto|termino|perdio|colgo)|me (desconecte|desconectaron|cortaron|sacaron|echaron|cerraron))( (el chat|la conversacion|la conexion|la ventana|la pagina|la app|la aplicacion|el navegador|todo|de repente|de la nada))?$",
             r"\b(telefono|llamada|llamando|fono|celu|celular|whatsapp|discord|video|videollamada|zoom|meet|teams|reunion|clase|clases|profe|profesor|profesora|mama|papa|hijo|hija|hijos|hermano|hermana|pololo|polola|novio|novia|esposo|esposa|marido|senora|amigo|amiga|amigos|amigas|abuelo|abuela|jefe|jefa|familia)\b",
         ]
         .map(ascii_regex)

@@ -189,7 +189,8 @@ impl Prediction {
 
     /// A complaint that asks how an earlier request stands ("puse un reclamo por un cobro
     /// que no reconozco, ¿en qué está?") is `revisar_atenciones`: its complaint words
-    /// outweighed the question. So is a clarification between the earlier request and
+    /// outweighed the question. So is such a message the model placed nowhere ("les escribí
+    /// el lunes, ¿hay alguna respuesta?"), and a clarification between the earlier request and
     /// something else ("hice una gestión y no me llegó ningún correo, ¿quedó registrada?").
     pub fn about_earlier(self, text: &str) -> Prediction {
         // The text is read again only when the decision may be one of these.
@@ -200,8 +201,10 @@ impl Prediction {
     /// how an earlier request stands.
     pub(crate) fn about_earlier_if(self, asks: impl FnOnce() -> bool) -> Prediction {
         let (contact, review) = (Intent::ContactarEjecutivo, Intent::RevisarAtenciones);
-        // An executive, or asked whether it meant the earlier request or something else.
+        // An executive, placed nowhere, or asked whether it meant the earlier request or
+        // something else.
         let misread = self.decision == Decision::Intent(contact)
+            || self.decision == Decision::Fallback
             || matches!(self.decision, Decision::Clarify(..)) && self.decision.offers(review);
         if misread && asks() {
             return self.decided(review);
@@ -292,6 +295,25 @@ impl Prediction {
         let restart_read = self.decision == Decision::Intent(restart)
             || self.decision.asks_between(restart, contact);
         self.matter_if(restart_read, matter)
+    }
+
+    /// A message that ends by taking leave and asks for nothing ("lo reviso con mi señora
+    /// y les aviso, chao", "Todo resuelto, muchas gracias. Buenas noches.") is a goodbye: `salir`,
+    /// whatever the model read in what came before. Its confidence is the model's for
+    /// `salir`, not for what the model read: closing cannot be undone, and the
+    /// conversation asks first below its threshold.
+    pub(crate) fn farewell_if(self, leaves: impl FnOnce() -> bool) -> Prediction {
+        if self.decision != Decision::Intent(Intent::Salir) && leaves() {
+            let salir = self
+                .ranking
+                .iter()
+                .find(|(intent, _)| *intent == Intent::Salir)
+                .map_or(0.0, |(_, score)| *score);
+            let mut goodbye = self.decided(Intent::Salir);
+            goodbye.confidence = salir;
+            return goodbye;
+        }
+        self
     }
 
     /// A question about how to do something with the equipment ("¿cómo conecto la

@@ -1161,7 +1161,7 @@ impl YamlClassifier {
     pub fn classify_with(&self, text: &str, thresholds: &Thresholds) -> Prediction {
         self.with_raw_features(text, |normalized, clauses, raw| {
             let x = self.vectorize(raw);
-            let logits = (!x.is_empty()).then(|| self.logits_of(&x));
+            let logits = (!x.is_empty() && has_content(clauses)).then(|| self.logits_of(&x));
             decide_logits(logits, thresholds, |top| self.other_request(clauses, top))
                 .matter_if_unplaced(|| self.reported_matter(text, normalized, clauses))
                 .outage_if_unplaced(|| self.reported_outage(text, normalized, clauses))
@@ -1171,6 +1171,7 @@ impl YamlClassifier {
                 .person_again_if(|| entities::chat_was_cut(normalized))
                 .new_complaint_if(|| entities::files_new_complaint(normalized))
                 .other_business_if(|| self.about_other_business(normalized, clauses))
+                .farewell_if(|| self.only_takes_leave(text, normalized, clauses))
         })
         .about_earlier(text)
         .with_topic(text)
@@ -1191,7 +1192,7 @@ impl YamlClassifier {
         let elsewhere = match topic {
             Topic::BloqueoLinea => false,
             // The company's technician: another business only when it is theirs ("el
-            // técnico de la lavadora"), not where the customer waited ("en el taller").
+            // técnico de la lavadora"), not where the customer waited ("en la oficina").
             Topic::VisitaTecnica => self.names_owner_business(clauses),
             _ => self.names_other_business(clauses),
         };
@@ -1226,6 +1227,25 @@ impl YamlClassifier {
         self.reported_outage(text, normalized, clauses) && asks_nothing_more(normalized)
     }
 
+    /// Whether the message ends by taking leave (`entities::ends_with_farewell`) and asks
+    /// for nothing before it: no failure, no person, no complaint topic, no earlier request
+    /// asked about, no want or command ("quiero", "reinicien"), no restart named.
+    fn only_takes_leave(&self, text: &str, normalized: &str, clauses: &[Clause<'_>]) -> bool {
+        entities::ends_with_farewell(normalized) && {
+            let plain = entities::without_clause_breaks(normalized);
+            let asks = clauses.iter().flat_map(|c| &c.tokens).any(|t| {
+                REQUEST_WORDS.contains(&t.raw)
+                    || t.raw.starts_with("reinici")
+                    || t.raw.starts_with("resete")
+            });
+            !asks
+                && !entities::fails(&plain)
+                && !entities::names_a_person(text)
+                && entities::complaint_topic_in(normalized).is_none()
+                && !entities::asks_status_of_earlier(text)
+        }
+    }
+
     /// Whether a word of the `ajeno` lookup is in the message.
     fn names_other_business(&self, clauses: &[Clause<'_>]) -> bool {
         clauses
@@ -1236,7 +1256,7 @@ impl YamlClassifier {
 
     /// Whether a word of the `ajeno` lookup owns something in the message: it follows "de"
     /// or "del", maybe with an article ("el wifi de la clínica", "la app del banco"), not
-    /// a place where the customer is ("en el taller", "en mi peluquería").
+    /// a place where the customer is ("en el gimnasio", "en mi peluquería").
     fn names_owner_business(&self, clauses: &[Clause<'_>]) -> bool {
         clauses.iter().any(|clause| {
             let tokens = &clause.tokens;
@@ -1265,7 +1285,8 @@ impl YamlClassifier {
             let other_business = self.about_other_business(normalized, clauses);
             let beyond_restart = entities::topic_beyond_restart_in(normalized);
             let how_to = entities::asks_how_to(normalized);
-            let (logits, others) = if x.is_empty() {
+            let farewell = self.only_takes_leave(text, normalized, clauses);
+            let (logits, others) = if x.is_empty() || !has_content(clauses) {
                 (None, [None; FALLBACK])
             } else {
                 let others = std::array::from_fn(|c| self.other_request(clauses, CLASSES[c]));
@@ -1280,12 +1301,23 @@ impl YamlClassifier {
                 outage_only,
                 beyond_restart,
                 how_to,
+                farewell,
                 chat_cut,
                 new_complaint,
                 other_business,
             }
         })
     }
+}
+
+/// Whether a message says anything but function words: "y?", "con", "x" alone are no
+/// evidence of what it asks for (the character channel alone read "y" as an executive with
+/// 1.00), so the classifier abstains on them.
+fn has_content(clauses: &[Clause<'_>]) -> bool {
+    clauses
+        .iter()
+        .flat_map(|c| &c.tokens)
+        .any(|t| !STOPWORDS.contains(&t.raw))
 }
 
 /// Whether a message asks for no person, makes no demand only a person meets
@@ -1320,6 +1352,8 @@ pub(crate) struct Scored {
     beyond_restart: Option<Topic>,
     /// Whether it asks how to do something with the equipment ([`Prediction::how_to_if`]).
     how_to: bool,
+    /// Whether it only takes leave ([`Prediction::farewell_if`]).
+    farewell: bool,
 }
 
 impl Scored {
@@ -1340,6 +1374,7 @@ impl Scored {
         .person_again_if(|| self.chat_cut)
         .new_complaint_if(|| self.new_complaint)
         .other_business_if(|| self.other_business)
+        .farewell_if(|| self.farewell)
         .about_earlier_if(|| self.about_earlier)
     }
 }
