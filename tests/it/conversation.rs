@@ -2689,20 +2689,27 @@ fn closing_after_open_tells_the_chats_own_request() {
     desk.step(Input::Stored(StoreResult::Request(Ok(Some(old)))));
     desk.step(Input::Stored(StoreResult::Transcript(Ok(vec![]))));
     desk.line(":close");
+    // The opened request's note first, waited for (its failure is told), then the chat's.
     assert_eq!(
         desk.out.0,
-        [
-            Effect::Record(StoreOp::AppendHistory {
-                request: 5,
-                author: "JuanPerez".into(),
-                text: history::AGENT_CLOSED.into(),
-            }),
-            Effect::Store(StoreOp::AppendHistory {
-                request: 9,
-                author: "JuanPerez".into(),
-                text: history::AGENT_CLOSED.into(),
-            }),
-        ]
+        [Effect::Store(StoreOp::AppendHistory {
+            request: 5,
+            author: "JuanPerez".into(),
+            text: history::AGENT_CLOSED.into(),
+        })]
+    );
+    desk.step(Input::Stored(StoreResult::Changed(Ok(request(
+        5,
+        "Portabilidad",
+        RequestState::Cerrado,
+    )))));
+    assert_eq!(
+        desk.out.0,
+        [Effect::Store(StoreOp::AppendHistory {
+            request: 9,
+            author: "JuanPerez".into(),
+            text: history::AGENT_CLOSED.into(),
+        })]
     );
     desk.step(Input::Stored(StoreResult::Changed(Ok(request(
         9,
