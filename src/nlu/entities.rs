@@ -256,7 +256,7 @@ pub fn asks_for_new(input: &str) -> bool {
 /// plan", "ingresé un caso").
 const EARLIER_REQUEST: &[&str] = &[
     "puse", "ingrese", "hice", "pedi", "pidio", "solicite", "solicito", "deje", "abri", "reclame",
-    "reporte", "levante", "curso", "presente", "escribi",
+    "reporte", "levante", "curso", "presente", "escribi", "hizo", "mande",
 ];
 /// What a customer calls a request made before, after "mi" ("mi reclamo por el cargo q no
 /// reconozco sigue abierto?"; not "en mi caso").
@@ -300,6 +300,9 @@ const STATUS_QUESTIONS: &[&str] = &[
     "ya fue aprobada",
     "ya fue atendido",
     "ya fue atendida",
+    "cuando me van a responder",
+    "cuando van a responder",
+    "cuando me responden",
     "alguna respuesta",
     "alguna novedad",
     "hay novedades",
@@ -318,37 +321,41 @@ pub fn asks_status_of_earlier(input: &str) -> bool {
             && (i == 0 || toks[i - 1] != "en")
     };
     // "Quiero saber si ya ...": whether something asked for already happened.
-    let asks_whether_already = ["saber si ya", "confirmar si ya", "consultar si ya"]
-        .iter()
-        .any(|q| contains_phrase(&norm, q));
-    // Asking whether it was done ("saber si aprobaron el cambio de plan"), or after a request
-    // named after "y" in a question ("¿y el reclamo del cobro doble?"), tells of a request and
-    // asks how it stands.
+    let asks_whether_already = [
+        "saber si ya",
+        "confirmar si ya",
+        "consultar si ya",
+        "ver si ya",
+    ]
+    .iter()
+    .any(|q| contains_phrase(&norm, q));
+    // Asking whether it was done ("saber si aprobaron el cambio de plan", "¿ya me lo
+    // devolvieron?"), or after a request named after "y" in a question ("¿y el reclamo del
+    // cobro doble?"), tells of a request and asks how it stands.
     let and_the_request = input.contains('?')
         && toks.windows(3).any(|w| {
             w[0] == "y" && matches!(w[1], "el" | "la" | "mi") && REQUEST_NOUNS.contains(&w[2])
         });
-    let asks_outright = wants_to_know_if_done(&toks) || and_the_request;
+    let asks_outright =
+        wants_to_know_if_done(&toks) || and_the_request || asks_if_done(input, &norm);
     let earlier = toks.iter().any(|t| EARLIER_REQUEST.contains(t))
         || (0..toks.len()).any(mine)
         || asks_whether_already;
-    (asks_outright
-        || earlier
-            && (STATUS_QUESTIONS.iter().any(|q| contains_phrase(&norm, q))
-                || asks_if_done(input, &norm)))
-        && !names_a_person(input)
+    let asks_status = || STATUS_QUESTIONS.iter().any(|q| contains_phrase(&norm, q));
+    (asks_outright || earlier && asks_status()) && !names_a_person(input)
 }
 
-/// Words that ask, before "si", whether something happened ("necesito saber si ...").
+/// Words that ask, before "si" or "que", whether something happened ("necesito saber si
+/// ...", "quiero confirmar que quedó listo").
 const ASKING_IF: &[&str] = &["saber", "confirmar", "consultar", "preguntar", "averiguar"];
 
 /// Whether the words ask, anywhere and without a question mark, whether a request was dealt
-/// with: "saber si" and one of [`DONE_VERBS`] in the past, third person plural ("necesito
+/// with: "saber si" (or "que") and one of [`DONE_VERBS`] in the past, third person plural ("necesito
 /// saber si aprobaron el cambio de plan que pedí"), or "quedó" and one of [`DONE_STATES`].
 fn wants_to_know_if_done(toks: &[&str]) -> bool {
     toks.windows(2)
         .enumerate()
-        .filter(|(_, pair)| ASKING_IF.contains(&pair[0]) && pair[1] == "si")
+        .filter(|(_, pair)| ASKING_IF.contains(&pair[0]) && matches!(pair[1], "si" | "que"))
         .any(|(i, _)| {
             let mut rest = toks[i + 2..]
                 .iter()
@@ -1468,21 +1475,23 @@ pub fn complaint_topic(input: &str) -> Option<Topic> {
 /// internet", "aún no me reiniciaron el módem").
 pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
     static PATTERNS: OnceLock<[regex::Regex; 7]> = OnceLock::new();
-    let [denied, technician, technician_came, adjective, restart_failed, restart_again, forgot] =
+    let [denied, technician, technician_came, adjective, restart_failed, restart_done, forgot] =
         PATTERNS.get_or_init(|| {
             let came = "(vino|vinieron|paso|pasaron|estuvo|estuvieron)";
+            // Restarts done, in verbs (the nouns also name a restart asked for: "solicito el
+            // reinicio").
+            let done_verb = "(reinicie|resetee|desenchufe|apague|reiniciaron|resetearon|reiniciamos|lo que (me )?(dijo|dice|indico|indica) el (bot|asistente))";
             let done = "(reinicie|resetee|desenchufe|apague|reiniciaron|resetearon|reiniciamos|el reinicio|del reinicio|el reset|del reset)";
             [
                 r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron|olvide|olvido)\b|\bno (quiero|necesito) (que )?bloque|\bno (me |nos |lo |la )?(han )?(reiniciaron|resetearon|reiniciado|reseteado)\b".to_owned(),
-                r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor)\b".to_owned(),
+                r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor|se (fue|fueron) sin (dejar|arreglar|solucionar|terminar))\b".to_owned(),
                 // A visit after which something fails (with `fails`): "pasó la técnica
                 // y desde entonces la tele no funciona", "desde que vino el técnico".
                 format!(r"(\b{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b|\btecnic(o|a|os)\b( \w+){{0,4}} {came}\b).*\b(ahora|desde ahi|desde entonces|tampoco)\b|\b(desde|despues) (de )?que (\w+ )?{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b"),
                 r"\b(falla|problema|soporte|servicio|asistencia|error) tecnic".to_owned(),
                 format!(r"\b{done}\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo)\b"),
-                // A restart done, and the failure back (with `fails`): "me resetearon el
-                // módem el lunes y otra vez se cae el internet".
-                format!(r"\b{done}\b.*\b(de nuevo|otra vez|nuevamente|volvio a)\b"),
+                // A restart done (with a failure after it: `failed_after`).
+                format!(r"\b{done_verb}\b"),
                 r"\b(se me olvido|se nos olvido|olvide (la|mi|el)|olvidamos (la|el)|no me acuerdo de|no recuerdo|perdi (la|mi))\b".to_owned(),
             ]
             .map(|pattern| ascii_regex(&pattern))
@@ -1500,7 +1509,7 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
         Some(Topic::BloqueoLinea)
     } else if forgot.is_match(&text) && named(Topic::ClaveWifi) {
         Some(Topic::ClaveWifi)
-    } else if restart_failed.is_match(&text) || restart_again.is_match(&text) && fails(&text) {
+    } else if restart_failed.is_match(&text) || failed_after(restart_done, &text) {
         Some(Topic::ReinicioFallido)
     } else if (technician.is_match(&text) || technician_came.is_match(&text) && fails(&text))
         && !adjective.is_match(&text)
@@ -1509,6 +1518,13 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
     } else {
         (lasts_days(&text) || fails(&text) && recurs(&text)).then_some(Topic::MalaCalidad)
     }
+}
+
+/// Whether a failure ([`fails`]) is told after the first match of `done` in `text`: "me
+/// resetearon el módem el lunes y otra vez se cae", "reinicié y no funciona nada", "hice lo
+/// que dijo el bot y nada anda" (not "no funciona, ¿reinicié bien?").
+fn failed_after(done: &regex::Regex, text: &str) -> bool {
+    done.find(text).is_some_and(|m| fails(&text[m.end()..]))
 }
 
 /// Whether an already normalised text condemns the company's service in so many words: a
@@ -1589,7 +1605,7 @@ fn recurs(text: &str) -> bool {
     static AGAIN: OnceLock<regex::Regex> = OnceLock::new();
     AGAIN
         .get_or_init(|| {
-            ascii_regex(r"\b(todos los dias|todas las (noches|tardes|mananas)|a cada rato|cada (rato|dia|noche|tarde)|cada vez que|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces)\b")
+            ascii_regex(r"\b(todos? los dias|todas las (noches|tardes|mananas)|a cada rato|cada (rato|dia|noche|tarde)|cada vez que|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces|(segunda|tercera|cuarta|quinta) vez)\b")
         })
         .is_match(text)
         && !dated_today(text)
@@ -1669,16 +1685,17 @@ pub(crate) fn names_service(normalized: &str) -> bool {
 }
 
 /// Whether a normalised text without clause breaks says something of the service fails:
-/// does not work, load or connect ("ni una cosa anda"), is missing ("no hay tele", "sin
-/// señal"; not "no tengo el teléfono del técnico"), or drops ("se corta", "pierdo la
-/// señal"; not "ya no se cae").
+/// does not work, load, connect or dial ("ni una cosa anda", "dejó de funcionar", "no
+/// puedo ver tele"), is missing ("no hay tele", "sin señal"; not "no tengo el teléfono del
+/// técnico"), is stuck or crawls ("deco pegado", "pantalla negra", "velocidad bajísima"),
+/// or drops ("se corta", "se murió el internet", "pierdo la señal"; not "ya no se cae").
 pub(crate) fn fails(text: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
     let [broken, drops, stopped_dropping] = PATTERNS.get_or_init(|| {
         let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
-        let drop = "se (me |nos )?(cae|cayo|corta|corto|reinicia|desconecta|desconecto|fue)";
+        let drop = "se (me |nos )?(cae|cayo|corta|corto|reinicia|desconecta|desconecto|fue|murio|pego|congelo|colgo)";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin {service}\b|\b(pierde|pierdo|perdemos) (la )?senal\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin {service}\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b(pegad[oa]s?|congelad[oa]s?|pantalla (negra|azul)|bajisim\w*|lentisim\w*|en el suelo)\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
         ]
@@ -1696,7 +1713,7 @@ fn lasts_days(text: &str) -> bool {
     static DAYS: OnceLock<regex::Regex> = OnceLock::new();
     DAYS.get_or_init(|| {
         ascii_regex(
-            r"\b(hace|llevo|llevamos)( \w+){0,2} (dias|semanas|semana|meses|mes)\b|\bdesde (el|este) (lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes)\b",
+            r"\b(hace|llevo|llevamos|lleva|llevan)( \w+){0,2} (dias|semanas|semana|meses|mes)\b|\b(segundo|tercer|cuarto|quinto) dia\b|\bdesde (el|este) (lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes)\b",
         )
     })
     .is_match(text)
@@ -1737,6 +1754,24 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
         None => false,
     };
     farewell.is_match(last) || salute.is_match(last) && said(before) || signed()
+}
+
+/// Whether an already normalised text condemns the bot or the chat itself ("bot inútil",
+/// "esta wea de chat no funciona", "tus respuestas no tienen nada que ver", "me tienes
+/// dando vueltas en el menú"): frustration with the bot, which asks for a person (the
+/// guide). Not a question about it ("¿eres un bot?"), nor what the bot said to do ("hice
+/// lo que dijo el bot y nada funciona").
+pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
+    static VERDICT: OnceLock<regex::Regex> = OnceLock::new();
+    VERDICT
+        .get_or_init(|| {
+            let bot = "(bot|robot|chatbot|chat|maquina|conversacion|menu|respuestas)";
+            let verdict = "(inutil|tont[oa]|weon|wn|estupid[oa]|idiota|basura|penca|pesim[oa]|malisim[oa]|de mierda|no (me )?sirve|no (me )?funciona|no (me )?(entiende|entiendes|cacha|cachas)|no (me )?ayuda|no (me )?resuelve|dando vueltas|nada que ver)";
+            ascii_regex(&format!(
+                r"\b{bot}\b( \w+){{0,4}} {verdict}\b|\b{verdict}( \w+){{0,4}} {bot}\b"
+            ))
+        })
+        .is_match(normalized)
 }
 
 /// Whether an already normalised text asks how to do something with the equipment or the

@@ -282,6 +282,21 @@ impl Prediction {
         self
     }
 
+    /// A message the model sends to an executive with no topic, that reports a failure of
+    /// the service and asks for no person, no demand and no earlier request ("el fijo hace
+    /// ruido y no se escucha nada", "anoche se cortó la tele y sigue igual") is an outage:
+    /// `reiniciar_servicios`, as the guide says (a matter a restart cannot mend turns it
+    /// back: [`matter_beyond_restart`], which runs after).
+    ///
+    /// [`matter_beyond_restart`]: Self::matter_beyond_restart
+    pub(crate) fn outage_over_contact_if(self, outage: impl FnOnce() -> bool) -> Prediction {
+        let contact = Decision::Intent(Intent::ContactarEjecutivo);
+        if self.decision == contact && self.topic.is_none() && outage() {
+            return self.decided(Intent::ReiniciarServicios);
+        }
+        self
+    }
+
     /// A restart that cannot help with the matter the message reports (a lost or stolen
     /// phone, a technician's visit, a failure that has lasted days: "me robaron el celu,
     /// bloqueen la línea") is a complaint: `contactar_ejecutivo` with that topic. So is a
@@ -312,6 +327,17 @@ impl Prediction {
             let mut goodbye = self.decided(Intent::Salir);
             goodbye.confidence = salir;
             return goodbye;
+        }
+        self
+    }
+
+    /// A message that condemns the bot or the chat ("bot inútil", "esta wea de chat no
+    /// funciona") asks for a person: `contactar_ejecutivo`, whatever the model read (a
+    /// failure of the chat is no outage, an insult to the bot no chit-chat).
+    pub(crate) fn bot_condemned_if(self, condemned: impl FnOnce() -> bool) -> Prediction {
+        let contact = Intent::ContactarEjecutivo;
+        if self.decision != Decision::Intent(contact) && condemned() {
+            return self.decided(contact);
         }
         self
     }

@@ -1166,12 +1166,17 @@ impl YamlClassifier {
                 .matter_if_unplaced(|| self.reported_matter(text, normalized, clauses))
                 .outage_if_unplaced(|| self.reported_outage(text, normalized, clauses))
                 .outage_answers_if(|| self.outage_asking_nobody(text, normalized, clauses))
+                .outage_over_contact_if(|| {
+                    self.outage_asking_nobody(text, normalized, clauses)
+                        && !entities::asks_status_of_earlier(text)
+                })
                 .matter_beyond_restart(|| entities::topic_beyond_restart_in(normalized))
                 .how_to_if(|| entities::asks_how_to(normalized))
                 .person_again_if(|| entities::chat_was_cut(normalized))
                 .new_complaint_if(|| entities::files_new_complaint(normalized))
                 .other_business_if(|| self.about_other_business(normalized, clauses))
                 .farewell_if(|| self.only_takes_leave(text, normalized, clauses))
+                .bot_condemned_if(|| entities::condemns_the_bot(normalized))
         })
         .about_earlier(text)
         .with_topic(text)
@@ -1286,6 +1291,7 @@ impl YamlClassifier {
             let beyond_restart = entities::topic_beyond_restart_in(normalized);
             let how_to = entities::asks_how_to(normalized);
             let farewell = self.only_takes_leave(text, normalized, clauses);
+            let bot_condemned = entities::condemns_the_bot(normalized);
             let (logits, others) = if x.is_empty() || !has_content(clauses) {
                 (None, [None; FALLBACK])
             } else {
@@ -1302,6 +1308,7 @@ impl YamlClassifier {
                 beyond_restart,
                 how_to,
                 farewell,
+                bot_condemned,
                 chat_cut,
                 new_complaint,
                 other_business,
@@ -1354,6 +1361,8 @@ pub(crate) struct Scored {
     how_to: bool,
     /// Whether it only takes leave ([`Prediction::farewell_if`]).
     farewell: bool,
+    /// Whether it condemns the bot ([`Prediction::bot_condemned_if`]).
+    bot_condemned: bool,
 }
 
 impl Scored {
@@ -1369,12 +1378,14 @@ impl Scored {
         .matter_if_unplaced(|| self.matter)
         .outage_if_unplaced(|| self.outage)
         .outage_answers_if(|| self.outage_only)
+        .outage_over_contact_if(|| self.outage_only && !self.about_earlier)
         .matter_beyond_restart(|| self.beyond_restart)
         .how_to_if(|| self.how_to)
         .person_again_if(|| self.chat_cut)
         .new_complaint_if(|| self.new_complaint)
         .other_business_if(|| self.other_business)
         .farewell_if(|| self.farewell)
+        .bot_condemned_if(|| self.bot_condemned)
         .about_earlier_if(|| self.about_earlier)
     }
 }

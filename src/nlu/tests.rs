@@ -501,6 +501,19 @@ fn a_question_about_an_earlier_request_is_option_1() {
         // reclamo ...?"; "les escribí" is a request made earlier (probe25).
         ("me gustaria saber si cambiaron el plan como pedi", true),
         ("quiero saber si me cobraron la multa", false),
+        // "Cuándo me van a responder", "hizo", "quiero confirmar que quedó ..." and a bare
+        // "¿ya me ... -aron?" (probe7, probe8, probe9, probe10).
+        ("cuando me van a responder lo que reclamé", true),
+        (
+            "mi papá hizo una solicitud de traslado, se puede ver si ya esta lista?",
+            true,
+        ),
+        (
+            "hice un reclamo, quiero confirmar que quedó ingresado",
+            true,
+        ),
+        ("¿ya me activaron el plan nuevo?", true),
+        ("quiero confirmar que me cobraron doble", false),
         ("y el reclamo del cobro doble? ya pasaron dos semanas", true),
         ("y el reclamo que sentido tiene", false),
         (
@@ -920,6 +933,86 @@ fn unplaced_reports_of_a_matter_only_a_person_handles_are_complaints() {
             None => Intent::Fallback,
         };
         assert_eq!((p.intent, p.topic), (expected, topic), "{text:?}: {p:?}");
+    }
+}
+
+/// A message that condemns the bot or the chat asks for a person, whatever the model read
+/// (the blind probes' "esta ... de chat no funciona" was a restart, "robot inútil" the
+/// fallback); a question about the bot, or what it said to do, is not such a message.
+#[test]
+fn frustration_with_the_bot_asks_for_a_person() {
+    check(&[
+        ("la conversacion no sirve", Intent::ContactarEjecutivo),
+        ("chat inutil", Intent::ContactarEjecutivo),
+        (
+            "me tienes dando vueltas con este menu",
+            Intent::ContactarEjecutivo,
+        ),
+    ]);
+    for (text, condemned) in [
+        ("este robot no me entiende nada", true),
+        ("eres un bot?", false),
+        ("hice lo que dijo el bot y nada funciona", false),
+        ("el chat de whatsapp anda lento", false),
+    ] {
+        assert_eq!(
+            entities::condemns_the_bot(&text::normalize(text)),
+            condemned,
+            "{text}"
+        );
+    }
+}
+
+/// A failure of the service the model sends to an executive, with no topic, no person and
+/// no demand, is an outage (as the guide says); a restart or a visit after which it fails,
+/// a failure that lasts days or comes back, are not.
+#[test]
+fn an_outage_read_as_a_complaint_is_an_outage() {
+    check(&[
+        (
+            "la fibra se cortó en la tarde y sigue igual",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "reinicié el modem y no funciona",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "hice lo que dijo el bot y nada funciona",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "el tecnico se fue sin arreglar el cable",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "mi pyme lleva 3 dias sin internet",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "el wifi se cae, es la tercera vez esta semana",
+            Intent::ContactarEjecutivo,
+        ),
+        // A restart asked for is no restart done.
+        (
+            "solicito el reinicio del router porque no tengo internet",
+            Intent::ReiniciarServicios,
+        ),
+    ]);
+    // Failures told in other words (probe5, probe8, probe9, probe11, probe12, probe15).
+    for text in [
+        "la tele quedo pegada en un canal",
+        "el internet se murio de la nada",
+        "el deco muestra pantalla negra",
+        "no podemos navegar en la casa",
+        "el celu dejo de funcionar en la mañana",
+        "la velocidad esta lentisima esta noche",
+        "el fijo no marca",
+    ] {
+        assert!(entities::fails(&text::normalize(text)), "{text}");
+    }
+    for text in ["el deco funciona bien", "no puedo llamar a mi mamá hoy"] {
+        assert!(!entities::fails(&text::normalize(text)), "{text}");
     }
 }
 
