@@ -227,8 +227,12 @@ const CONTACT_VERBS: &[&str] = &[
 /// in the three words before it ("no quiero hablar con un ejecutivo"). A person named
 /// otherwise ("alguien usó mi cuenta") is not an ask.
 pub fn names_a_person(input: &str) -> bool {
-    let norm = text::normalize(input);
-    let toks: Vec<&str> = words(&norm).collect();
+    names_a_person_in(&text::normalize(input))
+}
+
+/// [`names_a_person`] of an already normalised text.
+pub(crate) fn names_a_person_in(norm: &str) -> bool {
+    let toks: Vec<&str> = words(norm).collect();
     toks.iter().enumerate().any(|(i, t)| {
         PERSON_WORDS.contains(t)
             && (i.saturating_sub(4)..i).any(|v| {
@@ -312,8 +316,12 @@ const STATUS_QUESTIONS: &[&str] = &[
 /// cargo que no reconozco, ¿en qué está?"), without asking for a person: the complaint's
 /// words name the earlier request, not a new one.
 pub fn asks_status_of_earlier(input: &str) -> bool {
-    let norm = text::normalize(input);
-    let toks: Vec<&str> = words(&norm).collect();
+    asks_status_of_earlier_in(input, &text::normalize(input))
+}
+
+/// [`asks_status_of_earlier`] of `input`, already normalised as `norm`.
+pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
+    let toks: Vec<&str> = words(norm).collect();
     // "En mi caso" is a manner of speaking, not a request.
     let mine = |i: usize| {
         toks[i] == "mi"
@@ -328,7 +336,7 @@ pub fn asks_status_of_earlier(input: &str) -> bool {
         "ver si ya",
     ]
     .iter()
-    .any(|q| contains_phrase(&norm, q));
+    .any(|q| contains_phrase(norm, q));
     // Asking whether it was done ("saber si aprobaron el cambio de plan", "¿ya me lo
     // devolvieron?"), or after a request named after "y" in a question ("¿y el reclamo del
     // cobro doble?"), tells of a request and asks how it stands.
@@ -337,12 +345,12 @@ pub fn asks_status_of_earlier(input: &str) -> bool {
             w[0] == "y" && matches!(w[1], "el" | "la" | "mi") && REQUEST_NOUNS.contains(&w[2])
         });
     let asks_outright =
-        wants_to_know_if_done(&toks) || and_the_request || asks_if_done(input, &norm);
+        wants_to_know_if_done(&toks) || and_the_request || asks_if_done(input, norm);
     let earlier = toks.iter().any(|t| EARLIER_REQUEST.contains(t))
         || (0..toks.len()).any(mine)
         || asks_whether_already;
-    let asks_status = || STATUS_QUESTIONS.iter().any(|q| contains_phrase(&norm, q));
-    (asks_outright || earlier && asks_status()) && !names_a_person(input)
+    let asks_status = || STATUS_QUESTIONS.iter().any(|q| contains_phrase(norm, q));
+    (asks_outright || earlier && asks_status()) && !names_a_person_in(norm)
 }
 
 /// Words that ask, before "si" or "que", whether something happened ("necesito saber si
@@ -1695,7 +1703,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
         let drop = "se (me |nos )?(cae|cayo|corta|corto|reinicia|desconecta|desconecto|fue|murio|pego|congelo|colgo)";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin {service}\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b(pegad[oa]s?|congelad[oa]s?|pantalla (negra|azul)|bajisim\w*|lentisim\w*|en el suelo)\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando|disponibles?)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b(pegad[oa]s?|congelad[oa]s?|pantalla (negra|azul)|bajisim\w*|lentisim\w*|en el suelo)\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
         ]
@@ -1729,32 +1737,46 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let [farewell, salute, sign_off, greeting] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|gracias|grax|muchas|ok|ya|bueno|vale|dale|entonces|listo) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|nos vemos|nos hablamos|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
+            format!(r"{lead}(chao+|chau|adios|bye|nos vemos|nos hablamos|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"^((hola|holi|ola|wena|wenas|buenas|buenos|buen|tardes|noches|dias|dia|alo|hey|estimad[oa]s?|junto|con|saludar|senor|senora|senores|senoras|a|todos|po) ?)+$".to_owned(),
         ]
         .map(|pattern| ascii_regex(&pattern))
     });
-    let clauses: Vec<&str> = normalized
-        .split(CLAUSE_BREAK)
+    // The clauses from the last one back (most messages end in no farewell: nothing is
+    // collected).
+    let mut before = normalized
+        .rsplit(CLAUSE_BREAK)
         .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .collect();
-    let Some((last, before)) = clauses.split_last() else {
+        .filter(|c| !c.is_empty());
+    let Some(last) = before.next() else {
         return false;
     };
+    if farewell.is_match(last) {
+        return true;
+    }
     // A salute or a signature ends a message only after it said something more than a
     // greeting ("hola, buenas tardes" greets).
-    let said = |clauses: &[&str]| clauses.iter().any(|c| !greeting.is_match(c));
-    let signed = || match before.split_last() {
-        Some((signature, rest)) => {
-            last.split(' ').count() <= 3 && sign_off.is_match(signature) && said(rest)
-        }
-        None => false,
-    };
-    farewell.is_match(last) || salute.is_match(last) && said(before) || signed()
+    if salute.is_match(last) {
+        return before.any(|c| !greeting.is_match(c));
+    }
+    last.split(' ').count() <= 3
+        && before.next().is_some_and(|c| sign_off.is_match(c))
+        && before.any(|c| !greeting.is_match(c))
 }
+
+/// What a customer calls the bot, the chat or what it says.
+const BOT_WORDS: &[&str] = &[
+    "bot",
+    "robot",
+    "chatbot",
+    "chat",
+    "maquina",
+    "conversacion",
+    "menu",
+    "respuestas",
+];
 
 /// Whether an already normalised text condemns the bot or the chat itself ("bot inútil",
 /// "esta wea de chat no funciona", "tus respuestas no tienen nada que ver", "me tienes
@@ -1763,9 +1785,11 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
 /// lo que dijo el bot y nada funciona").
 pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
     static VERDICT: OnceLock<regex::Regex> = OnceLock::new();
-    VERDICT
+    // Most messages name no bot: one pass over the words before the pattern.
+    words(normalized).any(|t| BOT_WORDS.contains(&t))
+        && VERDICT
         .get_or_init(|| {
-            let bot = "(bot|robot|chatbot|chat|maquina|conversacion|menu|respuestas)";
+            let bot = format!("({})", BOT_WORDS.join("|"));
             let verdict = "(inutil|tont[oa]|weon|wn|estupid[oa]|idiota|basura|penca|pesim[oa]|malisim[oa]|de mierda|no (me )?sirve|no (me )?funciona|no (me )?(entiende|entiendes|cacha|cachas)|no (me )?ayuda|no (me )?resuelve|dando vueltas|nada que ver)";
             ascii_regex(&format!(
                 r"\b{bot}\b( \w+){{0,4}} {verdict}\b|\b{verdict}( \w+){{0,4}} {bot}\b"

@@ -368,12 +368,17 @@ impl Prediction {
     /// Sets `topic` from `text` when the decision involves `contactar_ejecutivo` (an
     /// executive, or a clarification offering one), unless a rule already set it; clears
     /// it otherwise.
-    pub fn with_topic(mut self, text: &str) -> Prediction {
+    pub fn with_topic(self, text: &str) -> Prediction {
+        self.with_topic_if(|| entities::complaint_topic(text))
+    }
+
+    /// [`with_topic`](Self::with_topic), where `topic` finds the text's topic.
+    pub(crate) fn with_topic_if(mut self, topic: impl FnOnce() -> Option<Topic>) -> Prediction {
         let offers_contact = self.decision.offers(Intent::ContactarEjecutivo);
         // A topic a rule found stays (the failure lasting days of a restart the rule turned
         // into a complaint may be worded as the topic patterns do not say it).
         self.topic = if offers_contact {
-            self.topic.or_else(|| entities::complaint_topic(text))
+            self.topic.or_else(topic)
         } else {
             None
         };

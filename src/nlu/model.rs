@@ -1168,7 +1168,7 @@ impl YamlClassifier {
                 .outage_answers_if(|| self.outage_asking_nobody(text, normalized, clauses))
                 .outage_over_contact_if(|| {
                     self.outage_asking_nobody(text, normalized, clauses)
-                        && !entities::asks_status_of_earlier(text)
+                        && !entities::asks_status_of_earlier_in(text, normalized)
                 })
                 .matter_beyond_restart(|| entities::topic_beyond_restart_in(normalized))
                 .how_to_if(|| entities::asks_how_to(normalized))
@@ -1177,9 +1177,9 @@ impl YamlClassifier {
                 .other_business_if(|| self.about_other_business(normalized, clauses))
                 .farewell_if(|| self.only_takes_leave(text, normalized, clauses))
                 .bot_condemned_if(|| entities::condemns_the_bot(normalized))
+                .about_earlier_if(|| entities::asks_status_of_earlier_in(text, normalized))
+                .with_topic_if(|| entities::complaint_topic_in(normalized))
         })
-        .about_earlier(text)
-        .with_topic(text)
     }
 
     /// The matter only a person handles that the message reports (see
@@ -1247,7 +1247,7 @@ impl YamlClassifier {
                 && !entities::fails(&plain)
                 && !entities::names_a_person(text)
                 && entities::complaint_topic_in(normalized).is_none()
-                && !entities::asks_status_of_earlier(text)
+                && !entities::asks_status_of_earlier_in(text, normalized)
         }
     }
 
@@ -1281,7 +1281,7 @@ impl YamlClassifier {
     pub(crate) fn scored(&self, text: &str) -> Scored {
         self.with_raw_features(text, |normalized, clauses, raw| {
             let x = self.vectorize(raw);
-            let about_earlier = entities::asks_status_of_earlier(text);
+            let about_earlier = entities::asks_status_of_earlier_in(text, normalized);
             let matter = self.reported_matter(text, normalized, clauses);
             let outage = self.reported_outage(text, normalized, clauses);
             let outage_only = outage && asks_nothing_more(normalized);

@@ -1008,6 +1008,9 @@ fn an_outage_read_as_a_complaint_is_an_outage() {
         "el celu dejo de funcionar en la mañana",
         "la velocidad esta lentisima esta noche",
         "el fijo no marca",
+        // probe26's formal and quoted ways.
+        "el servicio de internet no se encuentra operativo",
+        "el notebook dice sin acceso a internet",
     ] {
         assert!(entities::fails(&text::normalize(text)), "{text}");
     }
@@ -1035,6 +1038,7 @@ fn a_message_that_ends_taking_leave_is_a_goodbye() {
         ("gracias por la paciencia, que tenga buena tarde", true),
         ("Gracias. Atentamente, Rosa Díaz", true),
         ("dale gracias cuidate", true),
+        ("gracias por todo, que descanse", true),
         ("hola, buenas tardes", false),
         ("estimados, junto con saludar. saludos", false),
         ("hola. atte. Rosa", false),
