@@ -525,6 +525,20 @@ async fn a_chat_the_server_stops_is_recorded_as_the_servers_stop() {
     .await;
     let registry = server.registry().clone();
     server.server.shutdown().await;
+    // The executive's last word is the stop, not that the customer left (every connection
+    // closes with it).
+    let mut heard = Vec::new();
+    while let Some(line) = ana.recv_or_eof().await {
+        heard.push(line);
+    }
+    assert!(
+        heard.last().is_some_and(|l| l.ends_with(notice::SHUTDOWN)),
+        "{heard:#?}"
+    );
+    assert!(
+        !heard.contains(&to_agent::customer_disconnected("Jorge Sandoval")),
+        "{heard:#?}"
+    );
     let stored = registry.request(request).await.unwrap().unwrap();
     let texts: Vec<&str> = stored.history.iter().map(|h| h.text.as_str()).collect();
     assert!(texts.contains(&history::SERVER_STOPPED), "{texts:#?}");
