@@ -212,6 +212,13 @@ impl Prediction {
         self
     }
 
+    /// The prediction turned into an abstention by a rule.
+    fn abstained(mut self) -> Prediction {
+        self.intent = Intent::Fallback;
+        self.decision = Decision::Fallback;
+        self
+    }
+
     /// The prediction with its decision turned into `intent` by a rule.
     fn decided(mut self, intent: Intent) -> Prediction {
         self.intent = intent;
@@ -249,11 +256,10 @@ impl Prediction {
 
     /// A complaint about another business that names nothing of the company's ("el delivery
     /// nunca llegó y me cobraron igual") is out of scope: the fallback.
-    pub(crate) fn other_business_if(mut self, elsewhere: impl FnOnce() -> bool) -> Prediction {
+    pub(crate) fn other_business_if(self, elsewhere: impl FnOnce() -> bool) -> Prediction {
         let contact = Intent::ContactarEjecutivo;
         if self.decision == Decision::Intent(contact) && self.topic.is_none() && elsewhere() {
-            self.intent = Intent::Fallback;
-            self.decision = Decision::Fallback;
+            return self.abstained();
         }
         self
     }
@@ -261,8 +267,14 @@ impl Prediction {
     /// A chat with a person that was cut ("estaba hablando con Ana y se cortó") asks for
     /// the person again: `contactar_ejecutivo`, whatever the model read.
     pub(crate) fn person_again_if(self, cut: impl FnOnce() -> bool) -> Prediction {
+        self.person_if(cut)
+    }
+
+    /// `contactar_ejecutivo`, whatever the model read, when `asks` (not asked when the
+    /// model already said so).
+    fn person_if(self, asks: impl FnOnce() -> bool) -> Prediction {
         let contact = Intent::ContactarEjecutivo;
-        if self.decision != Decision::Intent(contact) && cut() {
+        if self.decision != Decision::Intent(contact) && asks() {
             return self.decided(contact);
         }
         self
@@ -335,20 +347,15 @@ impl Prediction {
     /// funciona") asks for a person: `contactar_ejecutivo`, whatever the model read (a
     /// failure of the chat is no outage, an insult to the bot no chit-chat).
     pub(crate) fn bot_condemned_if(self, condemned: impl FnOnce() -> bool) -> Prediction {
-        let contact = Intent::ContactarEjecutivo;
-        if self.decision != Decision::Intent(contact) && condemned() {
-            return self.decided(contact);
-        }
-        self
+        self.person_if(condemned)
     }
 
     /// A question about how to do something with the equipment ("¿cómo conecto la
     /// impresora al wifi?") that the model read as a restart, or asked about one, is out of
     /// scope: the fallback (the guide's policy for equipment how-to questions).
-    pub(crate) fn how_to_if(mut self, how_to: impl FnOnce() -> bool) -> Prediction {
+    pub(crate) fn how_to_if(self, how_to: impl FnOnce() -> bool) -> Prediction {
         if self.decision.offers(Intent::ReiniciarServicios) && how_to() {
-            self.intent = Intent::Fallback;
-            self.decision = Decision::Fallback;
+            return self.abstained();
         }
         self
     }

@@ -2690,27 +2690,20 @@ fn closing_after_open_tells_the_chats_own_request() {
     desk.step(Input::Stored(StoreResult::Transcript(Ok(vec![]))));
     desk.line(":close");
     // The opened request's note first, waited for (its failure is told), then the chat's.
-    assert_eq!(
-        desk.out.0,
-        [Effect::Store(StoreOp::AppendHistory {
-            request: 5,
+    let closed_note = |request| {
+        Effect::Store(StoreOp::AppendHistory {
+            request,
             author: "JuanPerez".into(),
             text: history::AGENT_CLOSED.into(),
-        })]
-    );
+        })
+    };
+    assert_eq!(desk.out.0, [closed_note(5)]);
     desk.step(Input::Stored(StoreResult::Changed(Ok(request(
         5,
         "Portabilidad",
         RequestState::Cerrado,
     )))));
-    assert_eq!(
-        desk.out.0,
-        [Effect::Store(StoreOp::AppendHistory {
-            request: 9,
-            author: "JuanPerez".into(),
-            text: history::AGENT_CLOSED.into(),
-        })]
-    );
+    assert_eq!(desk.out.0, [closed_note(9)]);
     desk.step(Input::Stored(StoreResult::Changed(Ok(request(
         9,
         "Contacto con ejecutivo",
