@@ -1607,13 +1607,13 @@ fn fails_for_days(normalized: &str) -> bool {
 }
 
 /// Whether a normalised text without clause breaks says a failure comes back: "todos los
-/// días", "a cada rato", "siempre", "cada vez que llueve", "como 5 veces" (bad service,
+/// días", "todos los fines de semana", "a cada rato", "siempre", "cada vez que llueve", "como 5 veces" (bad service,
 /// like one that lasts days), not only today ("se cortó dos veces hoy": a restart may still help).
 fn recurs(text: &str) -> bool {
     static AGAIN: OnceLock<regex::Regex> = OnceLock::new();
     AGAIN
         .get_or_init(|| {
-            ascii_regex(r"\b(todos? los dias|todas las (noches|tardes|mananas)|a cada rato|cada (rato|dia|noche|tarde)|cada vez que|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces|(segunda|tercera|cuarta|quinta) vez)\b")
+            ascii_regex(r"\b(tod[oa]s? l[oa]s (dias|noches|tardes|mananas|semanas|fines de semana|findes|lunes|martes|miercoles|jueves|viernes|sabados|domingos)|a cada rato|cada (rato|dia|noche|tarde)|cada vez que|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces|(segunda|tercera|cuarta|quinta) vez)\b")
         })
         .is_match(text)
         && !dated_today(text)
@@ -1639,14 +1639,15 @@ pub(crate) fn reports_failure(text: &str, normalized: &str) -> bool {
 }
 
 /// Whether a normalised text asks for a person ("un ejecutivo", "hablar con alguien") or
-/// makes a demand only a person meets ("exijo una solución", "quiero una compensación").
+/// makes a demand only a person meets ("exijo una solución", "quiero una compensación",
+/// "que me descuenten").
 /// Broad on purpose ("me llamo Pedro", "no puedo hablar por teléfono" count): it only
 /// keeps a question open.
 pub(crate) fn asks_for_person(normalized: &str) -> bool {
     static PERSON: OnceLock<regex::Regex> = OnceLock::new();
     PERSON
         .get_or_init(|| {
-            ascii_regex(&format!(r"\b({PERSON_PATTERN}|hablar|llam\w*|atien\w*|contact\w*|reclamo|queja|compensa\w*|exij\w*|exig\w*|solucion\w*|verguenza|devuel\w*|devolu\w*|reembols\w*)\b|\bcomunic\w* con\b"))
+            ascii_regex(&format!(r"\b({PERSON_PATTERN}|hablar|llam\w*|atien\w*|contact\w*|reclamo|queja|compensa\w*|exij\w*|exig\w*|solucion\w*|verguenza|devuel\w*|devolu\w*|reembols\w*|descuent\w*|descuento)\b|\bcomunic\w* con\b"))
         })
         .is_match(normalized)
 }
@@ -1714,14 +1715,14 @@ pub(crate) fn fails(text: &str) -> bool {
 }
 
 /// Whether the text (normalised, without clause breaks) says something has lasted days:
-/// "desde el lunes", "hace dos semanas", "llevo 3 días" (not "desde ayer", "todo el día":
-/// a restart may still help then), of a failure not dated today ("desde el lunes tengo
-/// fibra nueva y hoy no anda" is today's outage).
+/// "desde el lunes", "hace dos semanas", "llevo 3 días", "estuvimos 3 días sin señal" (not
+/// "desde ayer", "todo el día": a restart may still help then), of a failure not dated
+/// today ("desde el lunes tengo fibra nueva y hoy no anda" is today's outage).
 fn lasts_days(text: &str) -> bool {
     static DAYS: OnceLock<regex::Regex> = OnceLock::new();
     DAYS.get_or_init(|| {
         ascii_regex(
-            r"\b(hace|llevo|llevamos|lleva|llevan)( \w+){0,2} (dias|semanas|semana|meses|mes)\b|\b(segundo|tercer|cuarto|quinto) dia\b|\bdesde (el|este) (lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes)\b",
+            r"\b(hace|llevo|llevamos|lleva|llevan)( \w+){0,2} (dias|semanas|semana|meses|mes)\b|\b(\d+|dos|tres|cuatro|cinco|seis|siete|varios|muchos) (dias|semanas|meses)\b|\b(segundo|tercer|cuarto|quinto) dia\b|\bdesde (el|este) (lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes)\b",
         )
     })
     .is_match(text)
