@@ -402,6 +402,15 @@ impl AgentConversation {
             // Only customers wait in the queue.
             Input::QueueIdle { .. } => phase,
             Input::Disconnected(_) | Input::ServerStopped => {
+                // A :close still waiting for the opened request's note: the chat's own note
+                // is written all the same (the code review's).
+                if let Phase::Pending {
+                    name,
+                    wait: Wait::CloseOpenedRecorded { chat, .. },
+                } = &phase
+                {
+                    out.record(closed_note(chat.request, name));
+                }
                 // The console before the hub, which requeues the executive's customers
                 // (and may hand them to others) with lines of its own.
                 if let Some(name) = phase.name() {
@@ -1770,6 +1779,28 @@ mod tests {
                 ..
             }
         ));
+        // Gone while the opened request's note is written: the chat's own is still noted.
+        let waiting = AgentConversation {
+            phase: Phase::Pending {
+                name: "Ana".into(),
+                wait: Wait::CloseOpenedRecorded {
+                    chat: chat.clone(),
+                    opened: 120,
+                },
+            },
+            desk: Desk {
+                chats: vec![chat],
+                ..Desk::default()
+            },
+        };
+        let mut out = Effects::new();
+        let gone = waiting.step(Input::Disconnected(Departure::Lost), &ctx(), &mut out);
+        assert!(gone.is_closed());
+        assert!(out.0.iter().any(|e| matches!(
+            e,
+            Effect::Record(StoreOp::AppendHistory { request: 9, text, .. })
+                if text.as_ref() == history::AGENT_CLOSED
+        )));
     }
 
     fn chat(n: u64) -> ChatInfo {

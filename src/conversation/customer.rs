@@ -1033,10 +1033,16 @@ impl Session {
         // Asked "¿Cierro el chat?", another goodbye is a yes, however unsure, and so is
         // "no, nada más" (the code review saw "me quiero ir ya" asked again, and "ya no
         // necesito nada" taken for a no).
+        // Not a goodbye that follows a "no" ("No, todavía tengo una consulta. Buenas
+        // tardes": the code review saw it read as salir and the chat closed).
+        let opens_with_no = || {
+            let first = text.split([',', '.', ';', '!', '?']).next().unwrap_or("");
+            nlu::yes_no(first) == Some(false)
+        };
         if plan == Plan::Exit
             && (wants_out(text)
                 || nothing_more(text)
-                || decision(prediction) == Decision::Intent(Intent::Salir))
+                || decision(prediction) == Decision::Intent(Intent::Salir) && !opens_with_no())
         {
             return goodbye(out);
         }

@@ -337,19 +337,21 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
     ]
     .iter()
     .any(|q| contains_phrase(norm, q));
-    // Asking whether it was done ("saber si aprobaron el cambio de plan", "¿ya me lo
-    // devolvieron?"), or after a request named after "y" in a question ("¿y el reclamo del
-    // cobro doble?"), tells of a request and asks how it stands.
+    // Asking whether it was done ("saber si aprobaron el cambio de plan"), or after a
+    // request named after "y" in a question ("¿y el reclamo del cobro doble?"), tells of a
+    // request and asks how it stands.
     let and_the_request = input.contains('?')
         && toks.windows(3).any(|w| {
             w[0] == "y" && matches!(w[1], "el" | "la" | "mi") && REQUEST_NOUNS.contains(&w[2])
         });
+    // (Not while telling a failure: "saber si mandaron a alguien, sigo sin internet".)
     let asks_outright =
-        wants_to_know_if_done(&toks) || and_the_request || asks_if_done(input, norm);
+        (wants_to_know_if_done(&toks) || and_the_request) && !fails(&without_clause_breaks(norm));
     let earlier = toks.iter().any(|t| EARLIER_REQUEST.contains(t))
         || (0..toks.len()).any(mine)
         || asks_whether_already;
-    let asks_status = || STATUS_QUESTIONS.iter().any(|q| contains_phrase(norm, q));
+    let asks_status =
+        || STATUS_QUESTIONS.iter().any(|q| contains_phrase(norm, q)) || asks_if_done(input, norm);
     (asks_outright || earlier && asks_status()) && !names_a_person_in(norm)
 }
 
@@ -358,7 +360,7 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
 const ASKING_IF: &[&str] = &["saber", "confirmar", "consultar", "preguntar", "averiguar"];
 
 /// Whether the words ask, anywhere and without a question mark, whether a request was dealt
-/// with: "saber si" (or "que") and one of [`DONE_VERBS`] in the past, third person plural ("necesito
+/// with: one of [`ASKING_IF`] ("saber", "confirmar"...), "si" or "que", and one of [`DONE_VERBS`] in the past, third person plural ("necesito
 /// saber si aprobaron el cambio de plan que pedí"), or "quedó" and one of [`DONE_STATES`].
 fn wants_to_know_if_done(toks: &[&str]) -> bool {
     toks.windows(2)
@@ -1487,8 +1489,9 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
         PATTERNS.get_or_init(|| {
             let came = "(vino|vinieron|paso|pasaron|estuvo|estuvieron)";
             // Restarts done, in verbs (the nouns also name a restart asked for: "solicito el
-            // reinicio").
-            let done_verb = "(reinicie|resetee|desenchufe|apague|reiniciaron|resetearon|reiniciamos|lo que (me )?(dijo|dice|indico|indica) el (bot|asistente))";
+            // reinicio"); "reinicie" without its accent is also the polite command ("por favor reinicie
+            // mi módem"): only after a word that makes it the past ("ya reinicié").
+            let done_verb = "((ya|yo|lo|le|la|los|recien|tambien) (reinicie|resetee|desenchufe|apague)|reiniciaron|resetearon|reiniciamos|reseteamos|lo que (me )?(dijo|dice|indico|indica) el (bot|asistente))";
             let done = "(reinicie|resetee|desenchufe|apague|reiniciaron|resetearon|reiniciamos|el reinicio|del reinicio|el reset|del reset)";
             [
                 r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron|olvide|olvido)\b|\bno (quiero|necesito) (que )?bloque|\bno (me |nos |lo |la )?(han )?(reiniciaron|resetearon|reiniciado|reseteado)\b".to_owned(),
@@ -1702,9 +1705,10 @@ pub(crate) fn fails(text: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
     let [broken, drops, stopped_dropping] = PATTERNS.get_or_init(|| {
         let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
+        let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "se (me |nos )?(cae|cayo|corta|corto|reinicia|desconecta|desconecto|fue|murio|pego|congelo|colgo)";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando|disponibles?)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b(pegad[oa]s?|congelad[oa]s?|pantalla (negra|azul)|bajisim\w*|lentisim\w*|en el suelo)\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
         ]
@@ -1730,18 +1734,18 @@ fn lasts_days(text: &str) -> bool {
 }
 
 /// Whether an already normalised message ends by taking leave: its last clause is a
-/// farewell ("lo reviso con mi señora y les aviso, chao", "que tenga buen día", "dale gracias cuídate"),
-/// a salute after something else ("Todo resuelto, muchas gracias. Buenas noches."; alone, "buenas tardes"
-/// greets), or a sign-off and a name ("Atentamente, Juan Pérez").
+/// farewell ("lo reviso con mi señora y les aviso, chao", "que tenga buen día", "dale
+/// gracias cuídate"), a salute after thanks or a closing ("Todo resuelto, muchas gracias.
+/// Buenas noches."), or a sign-off and a name ("Atentamente, Rosa Díaz").
 pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
-    let [farewell, salute, sign_off, greeting] = PATTERNS.get_or_init(|| {
+    let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|gracias|grax|muchas|ok|ya|bueno|vale|dale|entonces|listo) )*";
         [
             format!(r"{lead}(chao+|chau|adios|bye|nos vemos|nos hablamos|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
-            r"^((hola|holi|ola|wena|wenas|buenas|buenos|buen|tardes|noches|dias|dia|alo|hey|estimad[oa]s?|junto|con|saludar|senor|senora|senores|senoras|a|todos|po) ?)+$".to_owned(),
+            r"\b(gracias|grax|agradezco|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo)\b".to_owned(),
         ]
         .map(|pattern| ascii_regex(&pattern))
     });
@@ -1757,14 +1761,18 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     if farewell.is_match(last) {
         return true;
     }
-    // A salute or a signature ends a message only after it said something more than a
-    // greeting ("hola, buenas tardes" greets).
+    // A salute ends a message only after thanks or a closing ("Todo resuelto, gracias.
+    // Buenas noches."; "hola, buenas tardes" greets, "tengo problemas con el wifi, saludos"
+    // asks); a signature, also when it is the whole message ("Atentamente, Rosa Díaz").
     if salute.is_match(last) {
-        return before.any(|c| !greeting.is_match(c));
+        return before.any(|c| closing.is_match(c));
     }
     last.split(' ').count() <= 3
         && before.next().is_some_and(|c| sign_off.is_match(c))
-        && before.any(|c| !greeting.is_match(c))
+        && before
+            .clone()
+            .next()
+            .is_none_or(|_| before.any(|c| closing.is_match(c)))
 }
 
 /// What a customer calls the bot, the chat or what it says.
@@ -1783,20 +1791,31 @@ const BOT_WORDS: &[&str] = &[
 /// "esta wea de chat no funciona", "tus respuestas no tienen nada que ver", "me tienes
 /// dando vueltas en el menú"): frustration with the bot, which asks for a person (the
 /// guide). Not a question about it ("¿eres un bot?"), nor what the bot said to do ("hice
-/// lo que dijo el bot y nada funciona").
+/// lo que dijo el bot y no funciona"), nor another thing's chat or menu ("el chat de
+/// WhatsApp no funciona", "el menú del deco no sirve").
 pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
-    static VERDICT: OnceLock<regex::Regex> = OnceLock::new();
-    // Most messages name no bot: one pass over the words before the pattern.
-    words(normalized).any(|t| BOT_WORDS.contains(&t))
-        && VERDICT
-        .get_or_init(|| {
-            let bot = format!("({})", BOT_WORDS.join("|"));
-            let verdict = "(inutil|tont[oa]|weon|wn|estupid[oa]|idiota|basura|penca|pesim[oa]|malisim[oa]|de mierda|no (me )?sirve|no (me )?funciona|no (me )?(entiende|entiendes|cacha|cachas)|no (me )?ayuda|no (me )?resuelve|dando vueltas|nada que ver)";
-            ascii_regex(&format!(
-                r"\b{bot}\b( \w+){{0,4}} {verdict}\b|\b{verdict}( \w+){{0,4}} {bot}\b"
-            ))
-        })
-        .is_match(normalized)
+    static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
+    // Most messages name no bot: one pass over the words before the patterns.
+    if !words(normalized).any(|t| BOT_WORDS.contains(&t)) {
+        return false;
+    }
+    let [verdict, not_the_bot] = PATTERNS.get_or_init(|| {
+        let bot = format!("({})", BOT_WORDS.join("|"));
+        // An insult next to the bot ("bot weon", "robot inútil"); what it fails to do, a
+        // few words away ("este robot no me entiende nada").
+        let insult = "(inutil|tont[oa]|weon|estupid[oa]|idiota|basura|penca|pesim[oa]|malisim[oa]|de mierda)";
+        let fails = "(no (me )?sirve|no (me )?funciona|no (me )?(entiende|entiendes|cacha|cachas)|no (me )?ayuda|no (me )?resuelve|dando vueltas|nada que ver)";
+        [
+            format!(
+                r"\b{bot}( \w+)? {insult}\b|\b{insult}( \w+)? {bot}\b|\b{bot}\b( \w+){{0,4}} {fails}\b|\b{fails}( \w+){{0,4}} {bot}\b"
+            ),
+            // Another thing's chat or menu ("el chat de whatsapp", "el menú del deco"), or
+            // the bot quoted ("hice lo que dijo el bot").
+            format!(r"\b(chat|menu|conversacion|respuestas) (de|del)\b|\b(dijo|dice|indico|indica|pidio|pide) (el |la )?{bot}\b"),
+        ]
+        .map(|pattern| ascii_regex(&pattern))
+    });
+    verdict.is_match(normalized) && !not_the_bot.is_match(normalized)
 }
 
 /// Whether an already normalised text asks how to do something with the equipment or the
@@ -1812,6 +1831,12 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     })
     .is_match(&text)
         && !fails(&text)
+        && !words(&text).any(|t| {
+            matches!(
+                t,
+                "reinicien" | "reinicia" | "reiniciar" | "reinicie" | "resetea" | "reseteen" | "resetear"
+            )
+        })
 }
 
 /// Whether an already normalised text files a new complaint in so many words ("quiero

@@ -192,13 +192,8 @@ impl Prediction {
     /// outweighed the question. So is such a message the model placed nowhere ("les escribí
     /// el lunes, ¿hay alguna respuesta?"), and a clarification between the earlier request and
     /// something else ("hice una gestión y no me llegó ningún correo, ¿quedó registrada?").
-    pub fn about_earlier(self, text: &str) -> Prediction {
-        // The text is read again only when the decision may be one of these.
-        self.about_earlier_if(|| entities::asks_status_of_earlier(text))
-    }
-
-    /// [`about_earlier`](Self::about_earlier), where `asks` tells whether the message asks
-    /// how an earlier request stands.
+    /// `asks` tells whether the message asks how an earlier request stands (read only when
+    /// the decision may be one of these).
     pub(crate) fn about_earlier_if(self, asks: impl FnOnce() -> bool) -> Prediction {
         let (contact, review) = (Intent::ContactarEjecutivo, Intent::RevisarAtenciones);
         // An executive, placed nowhere, or asked whether it meant the earlier request or
@@ -246,7 +241,7 @@ impl Prediction {
     /// A new complaint filed in so many words ("quiero ingresar un reclamo, la atención que
     /// me dieron fue pésima") read as the earlier requests, or asked about them, is
     /// `contactar_ejecutivo` (a question about an earlier request still turns it back:
-    /// [`about_earlier`](Self::about_earlier)).
+    /// [`about_earlier_if`](Self::about_earlier_if)).
     pub(crate) fn new_complaint_if(self, files: impl FnOnce() -> bool) -> Prediction {
         if self.decision.offers(Intent::RevisarAtenciones) && files() {
             return self.decided(Intent::ContactarEjecutivo);

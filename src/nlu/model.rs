@@ -1172,10 +1172,10 @@ impl YamlClassifier {
                 })
                 .matter_beyond_restart(|| entities::topic_beyond_restart_in(normalized))
                 .how_to_if(|| entities::asks_how_to(normalized))
+                .farewell_if(|| self.only_takes_leave(text, normalized, clauses))
                 .person_again_if(|| entities::chat_was_cut(normalized))
                 .new_complaint_if(|| entities::files_new_complaint(normalized))
                 .other_business_if(|| self.about_other_business(normalized, clauses))
-                .farewell_if(|| self.only_takes_leave(text, normalized, clauses))
                 .bot_condemned_if(|| entities::condemns_the_bot(normalized))
                 .about_earlier_if(|| entities::asks_status_of_earlier_in(text, normalized))
                 .with_topic_if(|| entities::complaint_topic_in(normalized))
@@ -1238,14 +1238,22 @@ impl YamlClassifier {
     fn only_takes_leave(&self, text: &str, normalized: &str, clauses: &[Clause<'_>]) -> bool {
         entities::ends_with_farewell(normalized) && {
             let plain = entities::without_clause_breaks(normalized);
-            let asks = clauses.iter().flat_map(|c| &c.tokens).any(|t| {
-                REQUEST_WORDS.contains(&t.raw)
-                    || t.raw.starts_with("reinici")
-                    || t.raw.starts_with("resete")
-            });
+            // A question, a want, a command or a polite request before the goodbye asks
+            // something ("¿pueden hacer un reset al módem? gracias, saludos").
+            let asks = text.contains('?')
+                || clauses.iter().flat_map(|c| &c.tokens).any(|t| {
+                    REQUEST_WORDS.contains(&t.raw)
+                        || matches!(
+                            t.raw,
+                            "pueden" | "puede" | "podrian" | "podria" | "favor" | "gustaria"
+                        )
+                        || ["reinici", "resete", "reset", "restablec"]
+                            .iter()
+                            .any(|stem| t.raw.starts_with(stem))
+                });
             !asks
                 && !entities::fails(&plain)
-                && !entities::names_a_person(text)
+                && !entities::names_a_person_in(normalized)
                 && entities::complaint_topic_in(normalized).is_none()
                 && !entities::asks_status_of_earlier_in(text, normalized)
         }
@@ -1321,10 +1329,10 @@ impl YamlClassifier {
 /// evidence of what it asks for (the character channel alone read "y" as an executive with
 /// 1.00), so the classifier abstains on them.
 fn has_content(clauses: &[Clause<'_>]) -> bool {
-    clauses
-        .iter()
-        .flat_map(|c| &c.tokens)
-        .any(|t| !STOPWORDS.contains(&t.raw))
+    // "no", "ya", "si", "nada" and "mas" answer or close ("nada más", "ya, nada más").
+    clauses.iter().flat_map(|c| &c.tokens).any(|t| {
+        !STOPWORDS.contains(&t.raw) || matches!(t.raw, "no" | "ya" | "si" | "nada" | "mas")
+    })
 }
 
 /// Whether a message asks for no person, makes no demand only a person meets
@@ -1340,7 +1348,7 @@ fn asks_nothing_more(normalized: &str) -> bool {
 pub(crate) struct Scored {
     pub(crate) logits: Option<[f32; NCLASS]>,
     others: [Option<Intent>; FALLBACK],
-    /// Whether the message asks how an earlier request stands ([`Prediction::about_earlier`]).
+    /// Whether the message asks how an earlier request stands ([`Prediction::about_earlier_if`]).
     about_earlier: bool,
     /// The matter only a person handles it reports ([`Prediction::matter_if_unplaced`]).
     matter: Option<Topic>,
@@ -1381,10 +1389,10 @@ impl Scored {
         .outage_over_contact_if(|| self.outage_only && !self.about_earlier)
         .matter_beyond_restart(|| self.beyond_restart)
         .how_to_if(|| self.how_to)
+        .farewell_if(|| self.farewell)
         .person_again_if(|| self.chat_cut)
         .new_complaint_if(|| self.new_complaint)
         .other_business_if(|| self.other_business)
-        .farewell_if(|| self.farewell)
         .bot_condemned_if(|| self.bot_condemned)
         .about_earlier_if(|| self.about_earlier)
     }

@@ -512,8 +512,15 @@ fn a_question_about_an_earlier_request_is_option_1() {
             "hice un reclamo, quiero confirmar que quedó ingresado",
             true,
         ),
-        ("¿ya me activaron el plan nuevo?", true),
+        ("pedí el plan nuevo, ¿ya me lo activaron?", true),
         ("quiero confirmar que me cobraron doble", false),
+        // Not while telling a failure, nor a bare "¿ya ...?" with no request named (the
+        // code review's).
+        (
+            "necesito saber si mandaron a alguien a revisar el poste, sigo sin internet",
+            false,
+        ),
+        ("¿ya arreglaron la falla del sector?", false),
         ("y el reclamo del cobro doble? ya pasaron dos semanas", true),
         ("y el reclamo que sentido tiene", false),
         (
@@ -953,7 +960,11 @@ fn frustration_with_the_bot_asks_for_a_person() {
         ("este robot no me entiende nada", true),
         ("eres un bot?", false),
         ("hice lo que dijo el bot y nada funciona", false),
+        ("hice lo que dijo el bot y no funciona", false),
         ("el chat de whatsapp anda lento", false),
+        ("el menú del decodificador no funciona", false),
+        ("wn el chat de teams no carga, se cae el internet", false),
+        ("bot weon", true),
     ] {
         assert_eq!(
             entities::condemns_the_bot(&text::normalize(text)),
@@ -973,8 +984,9 @@ fn an_outage_read_as_a_complaint_is_an_outage() {
             "la fibra se cortó en la tarde y sigue igual",
             Intent::ReiniciarServicios,
         ),
+        // (Without "ya", "reinicié" loses its accent and reads as the polite command.)
         (
-            "reinicié el modem y no funciona",
+            "ya reinicié el modem y no funciona",
             Intent::ContactarEjecutivo,
         ),
         (
@@ -1003,9 +1015,13 @@ fn an_outage_read_as_a_complaint_is_an_outage() {
             "estuvimos 2 dias sin tele, quiero un descuento",
             Intent::ContactarEjecutivo,
         ),
-        // A restart asked for is no restart done.
+        // A restart asked for is no restart done, politely either (the code review's).
         (
             "solicito el reinicio del router porque no tengo internet",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "por favor resetee el router, no anda nada",
             Intent::ReiniciarServicios,
         ),
     ]);
@@ -1043,6 +1059,10 @@ fn a_message_that_ends_taking_leave_is_a_goodbye() {
         .unwrap()
         .1;
     assert_eq!(p.confidence, salir);
+    // The model alone ranked another intent first; the conversation confirms a goodbye
+    // below 0.9.
+    assert_ne!(p.ranking[0].0, Intent::Salir, "{p:?}");
+    assert!(p.confidence < 0.9, "{p:?}");
     for (text, leaves) in [
         ("ya lo hablo con mi señora, chao", true),
         ("gracias por la paciencia, que tenga buena tarde", true),
@@ -1053,6 +1073,10 @@ fn a_message_that_ends_taking_leave_is_a_goodbye() {
         ("estimados, junto con saludar. saludos", false),
         ("hola. atte. Rosa", false),
         ("saludos", false),
+        // The code review's: a greeting with a name, a report before a salute.
+        ("Hola! Soy Juan, buenas tardes", false),
+        ("tengo problemas con el wifi, saludos", false),
+        ("Atentamente, Juan Soto", true),
     ] {
         assert_eq!(
             entities::ends_with_farewell(&text::normalize(text)),
@@ -1072,6 +1096,20 @@ fn a_message_that_ends_taking_leave_is_a_goodbye() {
         ),
         ("me cobraron doble, chao", Intent::ContactarEjecutivo),
         ("y mi reclamo en que va? chao", Intent::RevisarAtenciones),
+        // The code review's: requests in other words before a goodbye; a cut chat.
+        (
+            "ver mis atenciones anteriores por favor, saludos",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "pueden hacer un reset al modem? gracias, saludos",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "me estaban atendiendo y se me cerró todo, buenas noches",
+            Intent::ContactarEjecutivo,
+        ),
+        ("ya, nada más", Intent::Salir),
     ]);
 }
 
@@ -1091,6 +1129,11 @@ fn how_to_questions_are_out_of_scope() {
         ("como funciona el reinicio del modem", Intent::Fallback),
         (
             "como conecto el celular si el wifi no funciona",
+            Intent::ReiniciarServicios,
+        ),
+        // A restart asked for in so many words stays one (the code review's).
+        (
+            "reinicien el modem y después me dicen cómo conecto la tele al wifi",
             Intent::ReiniciarServicios,
         ),
     ]);
@@ -1551,6 +1594,12 @@ fn a_message_scored_once_is_decided_as_classify_decides_it() {
         "la farmacia no tenia mi remedio y me hicieron ir dos veces",
         "se me olvido la clave del wifi, me resetean el modem?",
         "me robaron el celular, necesito bloquear el chip",
+        "la fibra se cortó en la tarde y sigue igual",
+        "como funciona el reinicio del modem",
+        "Me quedó claro todo. Buenas noches.",
+        "la conversacion no sirve",
+        "🤔 y?",
+        "hace rato les escribí por la boleta que no me llega, hay novedades?",
     ];
     let texts = test_sentences()
         .into_iter()

@@ -863,6 +863,21 @@ fn an_unsure_goodbye_is_confirmed_before_closing() {
         let closed = say_line(conv.clone(), line, prediction, &mut out);
         assert_eq!(closed.phase, Phase::Closed, "{line}");
     }
+    // Not a goodbye after a "no": the classifier reads the salute that ends it (the code
+    // review's "No, todavía tengo una consulta. Buenas tardes").
+    let mut out = Effects::new();
+    let kept_open = say_line(
+        conv,
+        "No, todavía tengo una consulta. Buenas tardes",
+        Some(predicted(
+            Intent::Salir,
+            0.3,
+            Decision::Intent(Intent::Salir),
+        )),
+        &mut out,
+    );
+    assert_ne!(kept_open.phase, Phase::Closed, "{:?}", out.0);
+    assert!(!out.lines().any(|l| l == say::GOODBYE));
 }
 
 /// "cancelar", "volver" or "olvídalo" at "¿Lo comunico con un ejecutivo?" turn it down:
