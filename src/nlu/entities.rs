@@ -360,8 +360,9 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
 const ASKING_IF: &[&str] = &["saber", "confirmar", "consultar", "preguntar", "averiguar"];
 
 /// Whether the words ask, anywhere and without a question mark, whether a request was dealt
-/// with: one of [`ASKING_IF`] ("saber", "confirmar"...), "si" or "que", and one of [`DONE_VERBS`] in the past, third person plural ("necesito
-/// saber si aprobaron el cambio de plan que pedí"), or "quedó" and one of [`DONE_STATES`].
+/// with: one of [`ASKING_IF`] ("saber", "confirmar"...), "si" or "que", and one of
+/// [`DONE_VERBS`] in the past, third person plural ("necesito saber si aprobaron el cambio
+/// de plan que pedí"), or "quedó" and one of [`DONE_STATES`].
 fn wants_to_know_if_done(toks: &[&str]) -> bool {
     toks.windows(2)
         .enumerate()
@@ -1488,9 +1489,10 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
     let [denied, technician, technician_came, adjective, restart_failed, restart_done, forgot] =
         PATTERNS.get_or_init(|| {
             let came = "(vino|vinieron|paso|pasaron|estuvo|estuvieron)";
-            // Restarts done, in verbs (the nouns also name a restart asked for: "solicito el
-            // reinicio"); "reinicie" without its accent is also the polite command ("por favor reinicie
-            // mi módem"): only after a word that makes it the past ("ya reinicié").
+            // Restarts done, in verbs (the nouns also name a restart asked for: "solicito
+            // el reinicio"); "reinicie" without its accent is also the polite command ("por
+            // favor reinicie mi módem"): only after a word that makes it the past ("ya
+            // reinicié").
             let done_verb = "((ya|yo|lo|le|la|los|recien|tambien) (reinicie|resetee|desenchufe|apague)|reiniciaron|resetearon|reiniciamos|reseteamos|lo que (me )?(dijo|dice|indico|indica) el (bot|asistente))";
             let done = "(reinicie|resetee|desenchufe|apague|reiniciaron|resetearon|reiniciamos|el reinicio|del reinicio|el reset|del reset)";
             [
@@ -1540,8 +1542,8 @@ fn failed_after(done: &regex::Regex, text: &str) -> bool {
 
 /// Whether an already normalised text condemns the company's service in so many words: a
 /// service and its verdict ("el servicio es una basura", "la señal del celu en mi casa es
-/// malísima", "con lluvia la tele se pone fatal", "pésimo servicio"), not an insult that names no service ("son una basura")
-/// nor "mensajes basura".
+/// malísima", "con lluvia la tele se pone fatal", "pésimo servicio"), not an insult that
+/// names no service ("son una basura") nor "mensajes basura".
 fn condemns_the_service(normalized: &str) -> bool {
     static VERDICT: OnceLock<regex::Regex> = OnceLock::new();
     VERDICT
@@ -1610,8 +1612,9 @@ fn fails_for_days(normalized: &str) -> bool {
 }
 
 /// Whether a normalised text without clause breaks says a failure comes back: "todos los
-/// días", "todos los fines de semana", "a cada rato", "siempre", "cada vez que llueve", "como 5 veces" (bad service,
-/// like one that lasts days), not only today ("se cortó dos veces hoy": a restart may still help).
+/// días", "todos los fines de semana", "a cada rato", "siempre", "cada vez que llueve",
+/// "como 5 veces", "la tercera vez" (bad service, like one that lasts days), not only today
+/// ("se cortó dos veces hoy": a restart may still help).
 fn recurs(text: &str) -> bool {
     static AGAIN: OnceLock<regex::Regex> = OnceLock::new();
     AGAIN

@@ -190,8 +190,9 @@ impl Prediction {
     /// A complaint that asks how an earlier request stands ("puse un reclamo por un cobro
     /// que no reconozco, ¿en qué está?") is `revisar_atenciones`: its complaint words
     /// outweighed the question. So is such a message the model placed nowhere ("les escribí
-    /// el lunes, ¿hay alguna respuesta?"), and a clarification between the earlier request and
-    /// something else ("hice una gestión y no me llegó ningún correo, ¿quedó registrada?").
+    /// el lunes, ¿hay alguna respuesta?"), and a clarification between the earlier request
+    /// and something else ("hice una gestión y no me llegó ningún correo, ¿quedó
+    /// registrada?").
     /// `asks` tells whether the message asks how an earlier request stands (read only when
     /// the decision may be one of these).
     pub(crate) fn about_earlier_if(self, asks: impl FnOnce() -> bool) -> Prediction {
@@ -320,9 +321,9 @@ impl Prediction {
     }
 
     /// A message that ends by taking leave and asks for nothing ("lo reviso con mi señora
-    /// y les aviso, chao", "Todo resuelto, muchas gracias. Buenas noches.") is a goodbye: `salir`,
-    /// whatever the model read in what came before. Its confidence is the model's for
-    /// `salir`, not for what the model read: closing cannot be undone, and the
+    /// y les aviso, chao", "Todo resuelto, muchas gracias. Buenas noches.") is a goodbye:
+    /// `salir`, whatever the model read in what came before. Its confidence is the model's
+    /// for `salir`, not for what the model read: closing cannot be undone, and the
     /// conversation asks first below its threshold.
     pub(crate) fn farewell_if(self, leaves: impl FnOnce() -> bool) -> Prediction {
         if self.decision != Decision::Intent(Intent::Salir) && leaves() {
