@@ -356,6 +356,16 @@ impl Prediction {
         self
     }
 
+    /// A failure of another business's service that the model read as a restart, or asked
+    /// about one ("el wifi del hostal no anda", "se cae la app del banco"), is out of scope:
+    /// the fallback (the company cannot restart it).
+    pub(crate) fn elsewhere_outage_if(self, elsewhere: impl FnOnce() -> bool) -> Prediction {
+        if self.decision.offers(Intent::ReiniciarServicios) && elsewhere() {
+            return self.abstained();
+        }
+        self
+    }
+
     /// `contactar_ejecutivo` with the topic `matter` finds, when `read` and it finds one.
     fn matter_if(self, read: bool, matter: impl FnOnce() -> Option<Topic>) -> Prediction {
         if read {

@@ -1172,6 +1172,7 @@ impl YamlClassifier {
                 })
                 .matter_beyond_restart(|| entities::topic_beyond_restart_in(normalized))
                 .how_to_if(|| entities::asks_how_to(normalized))
+                .elsewhere_outage_if(|| self.outage_of_other_business(normalized, clauses))
                 .farewell_if(|| self.only_takes_leave(text, normalized, clauses))
                 .person_again_if(|| entities::chat_was_cut(normalized))
                 .new_complaint_if(|| entities::files_new_complaint(normalized))
@@ -1232,6 +1233,16 @@ impl YamlClassifier {
         self.reported_outage(text, normalized, clauses) && asks_nothing_more(normalized)
     }
 
+    /// Whether the message tells a failure of a service another business owns ("el wifi
+    /// del hostal no anda": [`Self::names_owner_business`]) and names nothing of the
+    /// company's (`entities::names_the_company`).
+    fn outage_of_other_business(&self, normalized: &str, clauses: &[Clause<'_>]) -> bool {
+        let text = entities::without_clause_breaks(normalized);
+        self.names_owner_business(clauses)
+            && entities::fails(&text)
+            && !entities::names_the_company(&text)
+    }
+
     /// Whether the message ends by taking leave (`entities::ends_with_farewell`) and asks
     /// for nothing before it: no failure, no person, no complaint topic, no earlier request
     /// asked about, no want or command ("quiero", "reinicien"), no restart named.
@@ -1267,18 +1278,46 @@ impl YamlClassifier {
             .any(|t| self.other_businesses.contains(t.raw))
     }
 
-    /// Whether a word of the `ajeno` lookup owns something in the message: it follows "de"
-    /// or "del", maybe with an article ("el wifi de la clínica", "la app del banco"), not
-    /// a place where the customer is ("en el gimnasio", "en mi peluquería").
+    /// Whether a word of the `ajeno` lookup owns a service, device or technician the
+    /// message names: it follows one of them and "de" or "del", maybe with an article ("el
+    /// wifi de la clínica", "la app del banco", "el técnico de la lavadora"); not a place
+    /// where the customer is ("en el gimnasio"), nor another "de" ("desde la hora de
+    /// almuerzo", "las tareas del colegio").
     fn names_owner_business(&self, clauses: &[Clause<'_>]) -> bool {
         clauses.iter().any(|clause| {
             let tokens = &clause.tokens;
             tokens.iter().enumerate().any(|(i, t)| {
                 let word = |back: usize| i.checked_sub(back).map(|j| tokens[j].raw);
-                let of = |w: Option<&str>| matches!(w, Some("de" | "del"));
+                let owned = |w: Option<&str>| {
+                    matches!(
+                        w,
+                        Some(
+                            "internet"
+                                | "wifi"
+                                | "senal"
+                                | "red"
+                                | "app"
+                                | "aplicacion"
+                                | "cable"
+                                | "tele"
+                                | "linea"
+                                | "telefono"
+                                | "fono"
+                                | "conexion"
+                                | "fibra"
+                                | "datos"
+                                | "modem"
+                                | "router"
+                                | "deco"
+                                | "decodificador"
+                                | "tecnico"
+                                | "tecnica"
+                        )
+                    )
+                };
+                let of = |at: usize| matches!(word(at), Some("de" | "del")) && owned(word(at + 1));
                 self.other_businesses.contains(t.raw)
-                    && (of(word(1))
-                        || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(word(2)))
+                    && (of(1) || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2))
             })
         })
     }
@@ -1299,6 +1338,7 @@ impl YamlClassifier {
             let beyond_restart = entities::topic_beyond_restart_in(normalized);
             let how_to = entities::asks_how_to(normalized);
             let farewell = self.only_takes_leave(text, normalized, clauses);
+            let elsewhere_outage = self.outage_of_other_business(normalized, clauses);
             let bot_condemned = entities::condemns_the_bot(normalized);
             let (logits, others) = if x.is_empty() || !has_content(clauses) {
                 (None, [None; FALLBACK])
@@ -1316,6 +1356,7 @@ impl YamlClassifier {
                 beyond_restart,
                 how_to,
                 farewell,
+                elsewhere_outage,
                 bot_condemned,
                 chat_cut,
                 new_complaint,
@@ -1369,6 +1410,8 @@ pub(crate) struct Scored {
     how_to: bool,
     /// Whether it only takes leave ([`Prediction::farewell_if`]).
     farewell: bool,
+    /// Whether it tells another business's failure ([`Prediction::elsewhere_outage_if`]).
+    elsewhere_outage: bool,
     /// Whether it condemns the bot ([`Prediction::bot_condemned_if`]).
     bot_condemned: bool,
 }
@@ -1389,6 +1432,7 @@ impl Scored {
         .outage_over_contact_if(|| self.outage_only && !self.about_earlier)
         .matter_beyond_restart(|| self.beyond_restart)
         .how_to_if(|| self.how_to)
+        .elsewhere_outage_if(|| self.elsewhere_outage)
         .farewell_if(|| self.farewell)
         .person_again_if(|| self.chat_cut)
         .new_complaint_if(|| self.new_complaint)
