@@ -1493,8 +1493,10 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
             // el reinicio"); "reinicie" without its accent is also the polite command ("por
             // favor reinicie mi módem"): only after a word that makes it the past ("ya
             // reinicié").
-            let done_verb = "((ya|yo|lo|le|la|los|recien|tambien) (reinicie|resetee|desenchufe|apague)|reiniciaron|resetearon|reiniciamos|reseteamos|lo que (me )?(dijo|dice|indico|indica) el (bot|asistente))";
-            let done = "(reinicie|resetee|desenchufe|apague|reiniciaron|resetearon|reiniciamos|el reinicio|del reinicio|el reset|del reset)";
+            let ambiguous = "(reinicie|resetee|desenchufe|apague)";
+            let past = "reiniciaron|resetearon|reiniciamos";
+            let done_verb = format!("((ya|yo|lo|le|la|los|recien|tambien) {ambiguous}|{past}|reseteamos|lo que (me )?(dijo|dice|indico|indica) el (bot|asistente))");
+            let done = format!("({ambiguous}|{past}|el reinicio|del reinicio|el reset|del reset)");
             [
                 r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron|olvide|olvido)\b|\bno (quiero|necesito) (que )?bloque|\bno (me |nos |lo |la )?(han )?(reiniciaron|resetearon|reiniciado|reseteado)\b".to_owned(),
                 r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor|se (fue|fueron) sin (dejar|arreglar|solucionar|terminar))\b".to_owned(),
@@ -1770,12 +1772,10 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     if salute.is_match(last) {
         return before.any(|c| closing.is_match(c));
     }
+    let mut rest = before.peekable();
     last.split(' ').count() <= 3
-        && before.next().is_some_and(|c| sign_off.is_match(c))
-        && before
-            .clone()
-            .next()
-            .is_none_or(|_| before.any(|c| closing.is_match(c)))
+        && rest.next().is_some_and(|c| sign_off.is_match(c))
+        && (rest.peek().is_none() || rest.any(|c| closing.is_match(c)))
 }
 
 /// What a customer calls the bot, the chat or what it says.

@@ -225,6 +225,31 @@ const RETRACTION: &str = "mejor";
 /// complaints about them are out of scope.
 const OTHER_BUSINESSES: &str = "ajeno";
 
+/// What another business can own that a customer of the company also has: a service, a
+/// device, a technician ("el wifi del hotel", "el técnico de la lavadora").
+const OWNED_THINGS: &[&str] = &[
+    "internet",
+    "wifi",
+    "senal",
+    "red",
+    "app",
+    "aplicacion",
+    "cable",
+    "tele",
+    "linea",
+    "telefono",
+    "fono",
+    "conexion",
+    "fibra",
+    "datos",
+    "modem",
+    "router",
+    "deco",
+    "decodificador",
+    "tecnico",
+    "tecnica",
+];
+
 /// Lengths of the character n-grams (the character channel).
 const CHAR_NGRAMS: std::ops::RangeInclusive<usize> = 2..=5;
 /// L2 norm of the character channel in a message's vector (the other features have norm
@@ -1160,6 +1185,10 @@ impl YamlClassifier {
     /// intents file's.
     pub fn classify_with(&self, text: &str, thresholds: &Thresholds) -> Prediction {
         self.with_raw_features(text, |normalized, clauses, raw| {
+            // Three rules may ask it: read once, and only when one does.
+            let earlier = std::cell::OnceCell::new();
+            let about_earlier =
+                || *earlier.get_or_init(|| entities::asks_status_of_earlier_in(text, normalized));
             let x = self.vectorize(raw);
             let logits = (!x.is_empty() && has_content(clauses)).then(|| self.logits_of(&x));
             decide_logits(logits, thresholds, |top| self.other_request(clauses, top))
@@ -1167,18 +1196,17 @@ impl YamlClassifier {
                 .outage_if_unplaced(|| self.reported_outage(text, normalized, clauses))
                 .outage_answers_if(|| self.outage_asking_nobody(text, normalized, clauses))
                 .outage_over_contact_if(|| {
-                    self.outage_asking_nobody(text, normalized, clauses)
-                        && !entities::asks_status_of_earlier_in(text, normalized)
+                    self.outage_asking_nobody(text, normalized, clauses) && !about_earlier()
                 })
                 .matter_beyond_restart(|| entities::topic_beyond_restart_in(normalized))
                 .how_to_if(|| entities::asks_how_to(normalized))
                 .elsewhere_outage_if(|| self.outage_of_other_business(normalized, clauses))
-                .farewell_if(|| self.only_takes_leave(text, normalized, clauses))
+                .farewell_if(|| self.only_takes_leave(text, normalized, clauses, about_earlier))
                 .person_again_if(|| entities::chat_was_cut(normalized))
                 .new_complaint_if(|| entities::files_new_complaint(normalized))
                 .other_business_if(|| self.about_other_business(normalized, clauses))
                 .bot_condemned_if(|| entities::condemns_the_bot(normalized))
-                .about_earlier_if(|| entities::asks_status_of_earlier_in(text, normalized))
+                .about_earlier_if(about_earlier)
                 .with_topic_if(|| entities::complaint_topic_in(normalized))
         })
     }
@@ -1245,8 +1273,15 @@ impl YamlClassifier {
 
     /// Whether the message ends by taking leave (`entities::ends_with_farewell`) and asks
     /// for nothing before it: no failure, no person, no complaint topic, no earlier request
-    /// asked about, no want or command ("quiero", "reinicien"), no restart named.
-    fn only_takes_leave(&self, text: &str, normalized: &str, clauses: &[Clause<'_>]) -> bool {
+    /// asked about (`about_earlier`), no want or command ("quiero", "reinicien"), no restart
+    /// named.
+    fn only_takes_leave(
+        &self,
+        text: &str,
+        normalized: &str,
+        clauses: &[Clause<'_>],
+        about_earlier: impl FnOnce() -> bool,
+    ) -> bool {
         entities::ends_with_farewell(normalized) && {
             let plain = entities::without_clause_breaks(normalized);
             // A question, a want, a command or a polite request before the goodbye asks
@@ -1266,7 +1301,7 @@ impl YamlClassifier {
                 && !entities::fails(&plain)
                 && !entities::names_a_person_in(normalized)
                 && entities::complaint_topic_in(normalized).is_none()
-                && !entities::asks_status_of_earlier_in(text, normalized)
+                && !about_earlier()
         }
     }
 
@@ -1288,34 +1323,10 @@ impl YamlClassifier {
             let tokens = &clause.tokens;
             tokens.iter().enumerate().any(|(i, t)| {
                 let word = |back: usize| i.checked_sub(back).map(|j| tokens[j].raw);
-                let owned = |w: Option<&str>| {
-                    matches!(
-                        w,
-                        Some(
-                            "internet"
-                                | "wifi"
-                                | "senal"
-                                | "red"
-                                | "app"
-                                | "aplicacion"
-                                | "cable"
-                                | "tele"
-                                | "linea"
-                                | "telefono"
-                                | "fono"
-                                | "conexion"
-                                | "fibra"
-                                | "datos"
-                                | "modem"
-                                | "router"
-                                | "deco"
-                                | "decodificador"
-                                | "tecnico"
-                                | "tecnica"
-                        )
-                    )
+                let of = |at: usize| {
+                    matches!(word(at), Some("de" | "del"))
+                        && word(at + 1).is_some_and(|w| OWNED_THINGS.contains(&w))
                 };
-                let of = |at: usize| matches!(word(at), Some("de" | "del")) && owned(word(at + 1));
                 self.other_businesses.contains(t.raw)
                     && (of(1) || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2))
             })
@@ -1337,7 +1348,7 @@ impl YamlClassifier {
             let other_business = self.about_other_business(normalized, clauses);
             let beyond_restart = entities::topic_beyond_restart_in(normalized);
             let how_to = entities::asks_how_to(normalized);
-            let farewell = self.only_takes_leave(text, normalized, clauses);
+            let farewell = self.only_takes_leave(text, normalized, clauses, || about_earlier);
             let elsewhere_outage = self.outage_of_other_business(normalized, clauses);
             let bot_condemned = entities::condemns_the_bot(normalized);
             let (logits, others) = if x.is_empty() || !has_content(clauses) {
