@@ -6,7 +6,8 @@
 //!   (one Spanish sentence describing the intent, usable as a zero-shot hypothesis) and
 //!   `keywords` (words or short phrases that are strong evidence for the intent);
 //! - a top-level `reclamos:` block with the decision settings: `temperature`,
-//!   `fallback_bias`, `abstain_threshold` and `clarify_margin` (see [`Thresholds`]).
+//!   `fallback_bias`, `abstain_threshold`, `clarify_margin` and `rule_confidence` (see
+//!   [`Thresholds`]).
 //!
 //! [`parse`] is the one loading function; [`load`] reads a file and calls it.
 
@@ -15,7 +16,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::Intent;
+use super::{Intent, Rule};
 
 /// The embedded default training file (`intents/es.yaml`).
 pub const EMBEDDED_INTENTS: &str = include_str!("../../intents/es.yaml");
@@ -96,6 +97,63 @@ pub struct Thresholds {
     /// Added to the fallback class's score before the softmax (fitted on folds by
     /// `reclamos eval --cv K`): above 0 the classifier abstains more often.
     pub fallback_bias: f32,
+    /// The confidence of the decisions each rule after the model makes (fitted on folds
+    /// by `reclamos eval --cv K`); a rule without one keeps the model's confidence.
+    pub rule_confidence: RuleConfidence,
+}
+
+/// The confidence of each rule's decisions: how often the rule was right where it
+/// decided on held-out folds (`rule_confidence:` in the `reclamos:` block, a map from a
+/// rule's name to a number in `0..=1`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RuleConfidence([Option<f32>; Rule::ALL.len()]);
+
+impl RuleConfidence {
+    /// The confidence of `rule`'s decisions, if set.
+    pub fn get(&self, rule: Rule) -> Option<f32> {
+        self.0[rule.index()]
+    }
+
+    /// Sets the confidence of `rule`'s decisions.
+    pub fn set(&mut self, rule: Rule, confidence: Option<f32>) {
+        self.0[rule.index()] = confidence;
+    }
+
+    /// The rules that have one, with it, in [`Rule::ALL`]'s order.
+    pub fn iter(&self) -> impl Iterator<Item = (Rule, f32)> + '_ {
+        Rule::ALL
+            .into_iter()
+            .filter_map(|rule| Some((rule, self.get(rule)?)))
+    }
+}
+
+impl<'de> Deserialize<'de> for RuleConfidence {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let mut confidence = RuleConfidence::default();
+        for (name, value) in BTreeMap::<String, f32>::deserialize(deserializer)? {
+            let rule = Rule::from_name(&name).ok_or_else(|| {
+                let names: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
+                D::Error::custom(format!(
+                    "unknown rule `{name}` in rule_confidence (expected one of: {})",
+                    names.join(", ")
+                ))
+            })?;
+            if !(0.0..=1.0).contains(&value) {
+                return Err(D::Error::custom(format!(
+                    "rule_confidence of {name} must be in 0..=1, got {value}"
+                )));
+            }
+            confidence.set(rule, Some(value));
+        }
+        Ok(confidence)
+    }
+}
+
+impl serde::Serialize for RuleConfidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter().map(|(rule, value)| (rule.name(), value)))
+    }
 }
 
 impl Default for Thresholds {
@@ -105,6 +163,7 @@ impl Default for Thresholds {
             clarify_margin: 0.12,
             temperature: 1.0,
             fallback_bias: 0.0,
+            rule_confidence: RuleConfidence::default(),
         }
     }
 }

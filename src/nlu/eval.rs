@@ -23,7 +23,10 @@ use anyhow::Context;
 use rand::SeedableRng;
 use serde::Serialize;
 
-use super::{data, model, Classifier, Decision, Intent, Prediction, Thresholds, YamlClassifier};
+use super::{
+    data, model, Classifier, Decision, Intent, Prediction, Rule, RuleConfidence, Thresholds,
+    YamlClassifier,
+};
 
 /// What to evaluate: the library side of `reclamos eval`.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +84,15 @@ pub struct Scores {
     pub f1: f64,
     /// Number of test sentences of the intent.
     pub support: usize,
+}
+
+/// How often a rule after the model made the decision, and how often it was right.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct RuleScore {
+    /// Decisions the rule made.
+    pub decided: usize,
+    /// Those that were right.
+    pub right: usize,
 }
 
 /// A misclassified sentence.
@@ -221,6 +233,9 @@ pub struct Report {
     pub throughput_per_s: f64,
     /// Calibration of the decisions' confidences.
     pub calibration: Calibration,
+    /// The decisions each rule after the model made, by rule name (rules that made none
+    /// are left out).
+    pub rules: BTreeMap<String, RuleScore>,
     /// Typo robustness, with `--typos`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub typos: Option<TypoRun>,
@@ -273,6 +288,7 @@ pub fn score(cases: &[Case], predictions: &[Prediction], mut latencies: Vec<f64>
     let mut errors = Vec::new();
     let mut clarified = Vec::new();
     let mut outcomes = Vec::with_capacity(cases.len());
+    let mut rules: BTreeMap<String, RuleScore> = BTreeMap::new();
     for (case, prediction) in cases.iter().zip(predictions) {
         let (predicted, decision) = match prediction.decision {
             Decision::Intent(i) => (i, i.name().to_owned()),
@@ -291,6 +307,11 @@ pub fn score(cases: &[Case], predictions: &[Prediction], mut latencies: Vec<f64>
             clarified.push(outcome.clone());
         }
         outcomes.push((prediction.confidence, predicted == case.expected));
+        if let Some(rule) = prediction.rule {
+            let score = rules.entry(rule.name().to_owned()).or_default();
+            score.decided += 1;
+            score.right += usize::from(predicted == case.expected);
+        }
         if predicted != case.expected {
             errors.push(outcome);
         }
@@ -350,6 +371,7 @@ pub fn score(cases: &[Case], predictions: &[Prediction], mut latencies: Vec<f64>
         },
         throughput_per_s: ratio(total as f64, total_us / 1e6),
         calibration: calibration(&outcomes),
+        rules,
         typos: None,
     }
 }
@@ -475,6 +497,13 @@ pub fn render_text(report: &Report) -> String {
         report.calibration.bins.len(),
         report.calibration.ece
     );
+    if !report.rules.is_empty() {
+        let _ = write!(s, "rules after the model (right of decided):");
+        for (name, score) in &report.rules {
+            let _ = write!(s, " {name} {}/{}", score.right, score.decided);
+        }
+        let _ = writeln!(s);
+    }
     if let Some(t) = report.typos {
         let _ = writeln!(
             s,
@@ -501,7 +530,8 @@ pub struct CrossValidation {
     /// Expected calibration error of the held-out folds with temperature 1 (no
     /// calibration) at the file's thresholds.
     pub uncalibrated_ece: f64,
-    /// Temperature, fallback bias and thresholds fitted on the held-out folds.
+    /// Temperature, fallback bias and thresholds fitted on the held-out folds, and each
+    /// rule's confidence fitted on its decisions there at the file's settings.
     pub fitted: Thresholds,
     /// The held-out folds scored at the fitted settings (with the latencies measured at the
     /// file's settings: classifying costs the same at any settings).
@@ -551,6 +581,35 @@ fn fit_temperature(logits: &[([f32; 5], usize)], fallback_bias: f32) -> f32 {
         t *= 1.03;
     }
     temperature
+}
+
+/// Fewest held-out decisions a rule needs for its confidence to be fitted: below it the
+/// rule's decisions keep the model's confidence.
+const MIN_RULE_DECISIONS: usize = 10;
+
+/// Each rule's confidence: the share of its held-out decisions that were right, with one
+/// right and one wrong decision added (Laplace's rule of succession, so a rule right every
+/// time on few decisions is not said to be certain); none for a rule with fewer than
+/// [`MIN_RULE_DECISIONS`].
+pub(super) fn fit_rule_confidence(cases: &[Case], predictions: &[Prediction]) -> RuleConfidence {
+    let mut counts = [(0usize, 0usize); Rule::ALL.len()];
+    for (case, prediction) in cases.iter().zip(predictions) {
+        if let Some(rule) = prediction.rule {
+            let (decided, right) = &mut counts[rule.index()];
+            *decided += 1;
+            *right += usize::from(prediction.intent == case.expected);
+        }
+    }
+    let mut confidence = RuleConfidence::default();
+    for rule in Rule::ALL {
+        let (decided, right) = counts[rule.index()];
+        if decided >= MIN_RULE_DECISIONS {
+            let share = (right as f64 + 1.0) / (decided as f64 + 2.0);
+            // Two decimals, as the intents file keeps it.
+            confidence.set(rule, Some((share * 100.0).round() as f32 / 100.0));
+        }
+    }
+    confidence
 }
 
 /// The cell of a 3-D grid of (right decisions, utility), stored with the last axis
@@ -661,6 +720,9 @@ pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossVa
         })
         .collect();
     let at_file_settings = score(&cases, &predictions, latencies.clone());
+    // Which messages reach a rule hardly depends on the thresholds: each rule's confidence
+    // is fitted on its decisions at the file's settings, those it will be used with.
+    let rule_confidence = fit_rule_confidence(&cases, &predictions);
     // Each held-out message scored once (or answered by the menu rule), then decided under
     // every setting tried below.
     let scored: Vec<Result<model::Scored, Prediction>> = cases
@@ -709,6 +771,7 @@ pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossVa
         abstain_threshold: 0.25 + 0.05 * a as f32,
         clarify_margin: 0.03 * m as f32,
         temperature,
+        rule_confidence: RuleConfidence::default(),
     };
     let temperatures: Vec<f32> = (0..BIASES)
         .map(|b| fit_temperature(&logits, bias(b)))
@@ -734,7 +797,8 @@ pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossVa
         }
     }
     let [b, a, m] = plateau_top(&grid, [BIASES, ABSTAINS, MARGINS]);
-    let fitted = setting(b, a, m, temperatures[b]);
+    let mut fitted = setting(b, a, m, temperatures[b]);
+    fitted.rule_confidence = rule_confidence;
     // Classifying costs the same at any settings: the timings are the file settings' run.
     let at_fitted_settings = score(&cases, &decide_all(&fitted), latencies);
     CrossValidation {
@@ -770,6 +834,23 @@ pub fn render_cv_text(cv: &CrossValidation) -> String {
         cv.uncalibrated_ece, cv.at_file_settings.calibration.ece, cv.at_fitted_settings.calibration.ece
     );
     let r = &cv.at_fitted_settings;
+    if g.rule_confidence.iter().next().is_some() {
+        let _ = writeln!(
+            s,
+            "rule_confidence fitted on the folds at the file's settings (right + 1 of decided + 2; rules with fewer than {MIN_RULE_DECISIONS} decisions keep the model's confidence):"
+        );
+        for (rule, confidence) in g.rule_confidence.iter() {
+            let at_file = &cv.at_file_settings.rules;
+            let score = at_file.get(rule.name()).copied().unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "    {}: {confidence:.2}  # {} of {}",
+                rule.name(),
+                score.right,
+                score.decided
+            );
+        }
+    }
     let oos = r.per_intent.get(Intent::Fallback.name());
     let _ = writeln!(
         s,

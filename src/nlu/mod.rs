@@ -32,7 +32,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-pub use data::{IntentsError, Thresholds, TrainingData};
+pub use data::{IntentsError, RuleConfidence, Thresholds, TrainingData};
 pub use entities::{menu_number, Topic};
 pub use model::YamlClassifier;
 
@@ -142,6 +142,94 @@ impl Decision {
     }
 }
 
+/// A rule after the model that can change its decision (see
+/// `YamlClassifier::classify_with`): what made a prediction, when not the model itself.
+/// `reclamos eval` counts how often each one decides and how often it is right, and the
+/// intents file's `rule_confidence` gives each one's decisions their confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    /// [`Prediction::matter_if_unplaced`].
+    MatterUnplaced,
+    /// [`Prediction::outage_if_unplaced`].
+    OutageUnplaced,
+    /// [`Prediction::outage_answers_if`].
+    OutageAnswers,
+    /// [`Prediction::outage_over_contact_if`].
+    OutageOverContact,
+    /// [`Prediction::matter_beyond_restart`].
+    MatterBeyondRestart,
+    /// [`Prediction::how_to_if`].
+    HowTo,
+    /// [`Prediction::elsewhere_outage_if`].
+    ElsewhereOutage,
+    /// [`Prediction::farewell_if`].
+    Farewell,
+    /// [`Prediction::person_again_if`].
+    PersonAgain,
+    /// [`Prediction::new_complaint_if`].
+    NewComplaint,
+    /// [`Prediction::other_business_if`].
+    OtherBusiness,
+    /// [`Prediction::bot_condemned_if`].
+    BotCondemned,
+    /// [`Prediction::about_earlier_if`].
+    AboutEarlier,
+}
+
+impl Rule {
+    /// Every rule, in the order the classifier applies them.
+    pub const ALL: [Rule; 13] = [
+        Rule::MatterUnplaced,
+        Rule::OutageUnplaced,
+        Rule::OutageAnswers,
+        Rule::OutageOverContact,
+        Rule::MatterBeyondRestart,
+        Rule::HowTo,
+        Rule::ElsewhereOutage,
+        Rule::Farewell,
+        Rule::PersonAgain,
+        Rule::NewComplaint,
+        Rule::OtherBusiness,
+        Rule::BotCondemned,
+        Rule::AboutEarlier,
+    ];
+
+    /// The rule's name in intents files and reports (`matter_unplaced`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::MatterUnplaced => "matter_unplaced",
+            Rule::OutageUnplaced => "outage_unplaced",
+            Rule::OutageAnswers => "outage_answers",
+            Rule::OutageOverContact => "outage_over_contact",
+            Rule::MatterBeyondRestart => "matter_beyond_restart",
+            Rule::HowTo => "how_to",
+            Rule::ElsewhereOutage => "elsewhere_outage",
+            Rule::Farewell => "farewell",
+            Rule::PersonAgain => "person_again",
+            Rule::NewComplaint => "new_complaint",
+            Rule::OtherBusiness => "other_business",
+            Rule::BotCondemned => "bot_condemned",
+            Rule::AboutEarlier => "about_earlier",
+        }
+    }
+
+    /// Parses a rule's name.
+    pub fn from_name(name: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|rule| rule.name() == name)
+    }
+
+    /// The rule's place in [`Rule::ALL`].
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A classifier's answer for one message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
@@ -156,6 +244,9 @@ pub struct Prediction {
     /// The complaint's topic when the message asks for an executive about a named
     /// problem ("me cobraron dos veces" -> [`Topic::CobroDuplicado`]); `None` otherwise.
     pub topic: Option<Topic>,
+    /// The rule after the model that made the decision; `None` when the model (or the
+    /// menu) made it.
+    pub rule: Option<Rule>,
 }
 
 impl Prediction {
@@ -167,6 +258,7 @@ impl Prediction {
             ranking: Vec::new(),
             decision: Decision::Fallback,
             topic: None,
+            rule: None,
         }
     }
 
@@ -184,6 +276,7 @@ impl Prediction {
             ranking: vec![(intent, 1.0)],
             decision: Decision::Intent(intent),
             topic: None,
+            rule: None,
         })
     }
 
@@ -203,22 +296,42 @@ impl Prediction {
             || self.decision == Decision::Fallback
             || matches!(self.decision, Decision::Clarify(..)) && self.decision.offers(review);
         if misread && asks() {
-            return self.decided(review);
+            return self.decided(review, Rule::AboutEarlier);
         }
         self
     }
 
-    /// The prediction turned into an abstention by a rule.
-    fn abstained(mut self) -> Prediction {
-        self.intent = Intent::Fallback;
-        self.decision = Decision::Fallback;
+    /// The prediction turned into an abstention by `rule`.
+    fn abstained(self, rule: Rule) -> Prediction {
+        self.decided(Intent::Fallback, rule)
+    }
+
+    /// The prediction with its decision turned into `intent` (an option, or the fallback)
+    /// by `rule`.
+    fn decided(mut self, intent: Intent, rule: Rule) -> Prediction {
+        self.intent = intent;
+        self.decision = match intent {
+            Intent::Fallback => Decision::Fallback,
+            option => Decision::Intent(option),
+        };
+        self.rule = Some(rule);
         self
     }
 
-    /// The prediction with its decision turned into `intent` by a rule.
-    fn decided(mut self, intent: Intent) -> Prediction {
-        self.intent = intent;
-        self.decision = Decision::Intent(intent);
+    /// The prediction with the confidence `settings` give the rule that made it (see
+    /// [`RuleConfidence`]); unchanged when the model made it or the rule has none.
+    pub(crate) fn calibrated(mut self, settings: &Thresholds) -> Prediction {
+        if let Some(fitted) = self
+            .rule
+            .and_then(|rule| settings.rule_confidence.get(rule))
+        {
+            // A goodbye keeps the model's own `salir` score when that is lower: closing
+            // cannot be undone, and the conversation asks first below its threshold.
+            self.confidence = match self.rule {
+                Some(Rule::Farewell) => self.confidence.min(fitted),
+                _ => fitted,
+            };
+        }
         self
     }
 
@@ -227,14 +340,14 @@ impl Prediction {
     /// `contactar_ejecutivo` with that topic.
     pub(crate) fn matter_if_unplaced(self, matter: impl FnOnce() -> Option<Topic>) -> Prediction {
         let unplaced = self.decision == Decision::Fallback;
-        self.matter_if(unplaced, matter)
+        self.matter_if(unplaced, matter, Rule::MatterUnplaced)
     }
 
     /// A message the classifier placed nowhere that reports a failure of the service
     /// ("los celulares no se conectan al wifi") is an outage: `reiniciar_servicios`.
     pub(crate) fn outage_if_unplaced(self, outage: impl FnOnce() -> bool) -> Prediction {
         if self.decision == Decision::Fallback && outage() {
-            return self.decided(Intent::ReiniciarServicios);
+            return self.decided(Intent::ReiniciarServicios, Rule::OutageUnplaced);
         }
         self
     }
@@ -245,7 +358,7 @@ impl Prediction {
     /// [`about_earlier_if`](Self::about_earlier_if)).
     pub(crate) fn new_complaint_if(self, files: impl FnOnce() -> bool) -> Prediction {
         if self.decision.offers(Intent::RevisarAtenciones) && files() {
-            return self.decided(Intent::ContactarEjecutivo);
+            return self.decided(Intent::ContactarEjecutivo, Rule::NewComplaint);
         }
         self
     }
@@ -255,7 +368,7 @@ impl Prediction {
     pub(crate) fn other_business_if(self, elsewhere: impl FnOnce() -> bool) -> Prediction {
         let contact = Intent::ContactarEjecutivo;
         if self.decision == Decision::Intent(contact) && self.topic.is_none() && elsewhere() {
-            return self.abstained();
+            return self.abstained(Rule::OtherBusiness);
         }
         self
     }
@@ -263,15 +376,15 @@ impl Prediction {
     /// A chat with a person that was cut ("estaba hablando con Ana y se cortó") asks for
     /// the person again: `contactar_ejecutivo`, whatever the model read.
     pub(crate) fn person_again_if(self, cut: impl FnOnce() -> bool) -> Prediction {
-        self.person_if(cut)
+        self.person_if(cut, Rule::PersonAgain)
     }
 
-    /// `contactar_ejecutivo`, whatever the model read, when `asks` (not asked when the
-    /// model already said so).
-    fn person_if(self, asks: impl FnOnce() -> bool) -> Prediction {
+    /// `contactar_ejecutivo` by `rule`, whatever the model read, when `asks` (not asked
+    /// when the model already said so).
+    fn person_if(self, asks: impl FnOnce() -> bool, rule: Rule) -> Prediction {
         let contact = Intent::ContactarEjecutivo;
         if self.decision != Decision::Intent(contact) && asks() {
-            return self.decided(contact);
+            return self.decided(contact, rule);
         }
         self
     }
@@ -285,7 +398,7 @@ impl Prediction {
     pub(crate) fn outage_answers_if(self, outage: impl FnOnce() -> bool) -> Prediction {
         let (restart, contact) = (Intent::ReiniciarServicios, Intent::ContactarEjecutivo);
         if self.decision.asks_between(restart, contact) && outage() {
-            return self.decided(restart);
+            return self.decided(restart, Rule::OutageAnswers);
         }
         self
     }
@@ -300,7 +413,7 @@ impl Prediction {
     pub(crate) fn outage_over_contact_if(self, outage: impl FnOnce() -> bool) -> Prediction {
         let contact = Decision::Intent(Intent::ContactarEjecutivo);
         if self.decision == contact && self.topic.is_none() && outage() {
-            return self.decided(Intent::ReiniciarServicios);
+            return self.decided(Intent::ReiniciarServicios, Rule::OutageOverContact);
         }
         self
     }
@@ -317,7 +430,7 @@ impl Prediction {
         let (restart, contact) = (Intent::ReiniciarServicios, Intent::ContactarEjecutivo);
         let restart_read = self.decision == Decision::Intent(restart)
             || self.decision.asks_between(restart, contact);
-        self.matter_if(restart_read, matter)
+        self.matter_if(restart_read, matter, Rule::MatterBeyondRestart)
     }
 
     /// A message that ends by taking leave and asks for nothing ("lo reviso con mi señora
@@ -332,7 +445,7 @@ impl Prediction {
                 .iter()
                 .find(|(intent, _)| *intent == Intent::Salir)
                 .map_or(0.0, |(_, score)| *score);
-            let mut goodbye = self.decided(Intent::Salir);
+            let mut goodbye = self.decided(Intent::Salir, Rule::Farewell);
             goodbye.confidence = salir;
             return goodbye;
         }
@@ -343,7 +456,7 @@ impl Prediction {
     /// funciona") asks for a person: `contactar_ejecutivo`, whatever the model read (a
     /// failure of the chat is no outage, an insult to the bot no chit-chat).
     pub(crate) fn bot_condemned_if(self, condemned: impl FnOnce() -> bool) -> Prediction {
-        self.person_if(condemned)
+        self.person_if(condemned, Rule::BotCondemned)
     }
 
     /// A question about how to do something with the equipment ("¿cómo conecto la
@@ -351,7 +464,7 @@ impl Prediction {
     /// scope: the fallback (the guide's policy for equipment how-to questions).
     pub(crate) fn how_to_if(self, how_to: impl FnOnce() -> bool) -> Prediction {
         if self.decision.offers(Intent::ReiniciarServicios) && how_to() {
-            return self.abstained();
+            return self.abstained(Rule::HowTo);
         }
         self
     }
@@ -361,16 +474,22 @@ impl Prediction {
     /// the fallback (the company cannot restart it).
     pub(crate) fn elsewhere_outage_if(self, elsewhere: impl FnOnce() -> bool) -> Prediction {
         if self.decision.offers(Intent::ReiniciarServicios) && elsewhere() {
-            return self.abstained();
+            return self.abstained(Rule::ElsewhereOutage);
         }
         self
     }
 
-    /// `contactar_ejecutivo` with the topic `matter` finds, when `read` and it finds one.
-    fn matter_if(self, read: bool, matter: impl FnOnce() -> Option<Topic>) -> Prediction {
+    /// `contactar_ejecutivo` by `rule` with the topic `matter` finds, when `read` and it
+    /// finds one.
+    fn matter_if(
+        self,
+        read: bool,
+        matter: impl FnOnce() -> Option<Topic>,
+        rule: Rule,
+    ) -> Prediction {
         if read {
             if let Some(topic) = matter() {
-                let mut complaint = self.decided(Intent::ContactarEjecutivo);
+                let mut complaint = self.decided(Intent::ContactarEjecutivo, rule);
                 complaint.topic = Some(topic);
                 return complaint;
             }

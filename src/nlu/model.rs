@@ -1208,6 +1208,7 @@ impl YamlClassifier {
                 .bot_condemned_if(|| entities::condemns_the_bot(normalized))
                 .about_earlier_if(about_earlier)
                 .with_topic_if(|| entities::complaint_topic_in(normalized))
+                .calibrated(thresholds)
         })
     }
 
@@ -1450,6 +1451,7 @@ impl Scored {
         .other_business_if(|| self.other_business)
         .bot_condemned_if(|| self.bot_condemned)
         .about_earlier_if(|| self.about_earlier)
+        .calibrated(thresholds)
     }
 }
 
@@ -1470,6 +1472,7 @@ fn decide_logits(
             ranking,
             decision: Decision::Fallback,
             topic: None,
+            rule: None,
         };
     };
     z[FALLBACK] += thresholds.fallback_bias;
@@ -1505,6 +1508,7 @@ pub(crate) fn decide(p: &[f32; NCLASS], thresholds: &Thresholds) -> Prediction {
             ranking,
             decision: Decision::Fallback,
             topic: None,
+            rule: None,
         };
     }
     let decision = if top_p - second_p < thresholds.clarify_margin {
@@ -1518,6 +1522,7 @@ pub(crate) fn decide(p: &[f32; NCLASS], thresholds: &Thresholds) -> Prediction {
         ranking,
         decision,
         topic: None,
+        rule: None,
     }
 }
 

@@ -610,6 +610,7 @@ mod tests {
                 ranking: vec![(self.0, 1.0)],
                 decision: super::super::Decision::Intent(self.0),
                 topic: None,
+                rule: None,
             }
         }
     }

@@ -651,6 +651,7 @@ fn a_restart_that_cannot_help_is_a_complaint() {
         ranking: vec![(a, 0.4), (b, 0.35)],
         decision: Decision::Clarify(a, b),
         topic: None,
+        rule: None,
     };
     let beyond = || Some(Topic::VisitaTecnica);
     assert_eq!(
@@ -712,6 +713,7 @@ fn a_restart_that_cannot_help_is_a_complaint() {
         ranking: vec![(Intent::ReiniciarServicios, 0.45), (contact, 0.4)],
         decision: Decision::Clarify(Intent::ReiniciarServicios, contact),
         topic: None,
+        rule: None,
     };
     assert_eq!(
         either.clone().outage_answers_if(|| true).decision,
@@ -1156,6 +1158,7 @@ fn how_to_questions_are_out_of_scope() {
         ranking: vec![(Intent::ContactarEjecutivo, 0.9)],
         decision: Decision::Intent(Intent::ContactarEjecutivo),
         topic: None,
+        rule: None,
     };
     assert_eq!(
         contact.how_to_if(|| true).decision,
@@ -1302,6 +1305,7 @@ fn new_complaints_and_other_businesses_after_the_model() {
         ranking: vec![(intent, 0.6)],
         decision: Decision::Intent(intent),
         topic,
+        rule: None,
     };
     assert_eq!(
         read(review, None).new_complaint_if(|| true).decision,
@@ -1520,6 +1524,7 @@ fn eval_reads_menu_numbers_before_the_classifier() {
                 ranking: vec![(intent, 0.99)],
                 decision: Decision::Intent(intent),
                 topic: None,
+                rule: None,
             }
         }
     }
@@ -1594,28 +1599,11 @@ fn a_message_scored_once_is_decided_as_classify_decides_it() {
             "{text}"
         );
     }
-    // One message for each rule after the model, so each is seen to decide alike.
-    let ruled = [
-        "la tecnica vino ayer y quede peor con el cable, reinicien o algo",
-        "desde el domingo no tenemos internet en la pyme, el posnet no pasa",
-        "el notebook no se conecta a la red wifi de la casa",
-        "estaba conversando con la Carla y se me cerro todo",
-        "quiero ingresar un reclamo, la atencion que me dieron fue mala",
-        "la farmacia no tenia mi remedio y me hicieron ir dos veces",
-        "se me olvido la clave del wifi, me resetean el modem?",
-        "me robaron el celular, necesito bloquear el chip",
-        "la fibra se cortó en la tarde y sigue igual",
-        "como funciona el reinicio del modem",
-        "Me quedó claro todo. Buenas noches.",
-        "la conversacion no sirve",
-        "🤔 y?",
-        "hace rato les escribí por la boleta que no me llega, hay novedades?",
-        "se cayó el wifi del hotel donde estoy alojado",
-    ];
     let texts = test_sentences()
         .into_iter()
         .chain(two_requests.map(String::from))
-        .chain(ruled.map(String::from));
+        .chain(RULED.map(|(text, _)| String::from(text)))
+        .chain(["🤔 y?".to_owned()]);
     for text in texts {
         let scored = c.scored(&text);
         for (temperature, fallback_bias, abstain_threshold, clarify_margin) in [
@@ -1628,6 +1616,7 @@ fn a_message_scored_once_is_decided_as_classify_decides_it() {
                 fallback_bias,
                 abstain_threshold,
                 clarify_margin,
+                rule_confidence: c.thresholds().rule_confidence,
             };
             // The decision, not the topic (cross-validation scores decisions).
             let mut expected = c.classify_with(&text, &settings);
@@ -1637,6 +1626,158 @@ fn a_message_scored_once_is_decided_as_classify_decides_it() {
             assert_eq!(decided, expected, "{text}");
         }
     }
+}
+
+/// One message for each rule after the model, with the rule that decides it.
+const RULED: [(&str, Rule); 14] = [
+    (
+        "la tecnica vino ayer y quede peor con el cable, reinicien o algo",
+        Rule::MatterBeyondRestart,
+    ),
+    (
+        "desde el domingo no tenemos internet en la pyme, el posnet no pasa",
+        Rule::MatterUnplaced,
+    ),
+    (
+        "el notebook no se conecta a la red wifi de la casa",
+        Rule::OutageUnplaced,
+    ),
+    (
+        "estaba conversando con la Carla y se me cerro todo",
+        Rule::PersonAgain,
+    ),
+    (
+        "quiero ingresar un reclamo, la atencion que me dieron fue mala",
+        Rule::NewComplaint,
+    ),
+    (
+        "la farmacia no tenia mi remedio y me hicieron ir dos veces",
+        Rule::OtherBusiness,
+    ),
+    (
+        "se me olvido la clave del wifi, me resetean el modem?",
+        Rule::MatterBeyondRestart,
+    ),
+    (
+        "me robaron el celular, necesito bloquear el chip",
+        Rule::MatterUnplaced,
+    ),
+    (
+        "la fibra se cortó en la tarde y sigue igual",
+        Rule::OutageOverContact,
+    ),
+    ("como funciona el reinicio del modem", Rule::HowTo),
+    ("Me quedó claro todo. Buenas noches.", Rule::Farewell),
+    ("la conversacion no sirve", Rule::BotCondemned),
+    (
+        "hace rato les escribí por la boleta que no me llega, hay novedades?",
+        Rule::AboutEarlier,
+    ),
+    (
+        "se cayó el wifi del hotel donde estoy alojado",
+        Rule::ElsewhereOutage,
+    ),
+];
+
+#[test]
+fn each_rule_names_the_decisions_it_makes() {
+    let c = classifier();
+    let mut wrong = Vec::new();
+    for (text, rule) in RULED {
+        let p = c.classify(text);
+        if p.rule != Some(rule) {
+            wrong.push(format!("{text:?}: expected {rule}, got {p:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // What the model decides alone names no rule.
+    for text in [
+        "quiero hablar con un ejecutivo",
+        "no tengo internet",
+        "chao",
+    ] {
+        assert_eq!(c.classify(text).rule, None, "{text}");
+    }
+}
+
+#[test]
+fn a_rules_decisions_take_the_confidence_the_file_gives_it() {
+    let with = |rule: Rule, confidence: Option<f32>| {
+        let mut data = load_training_data(None).expect("embedded intents parse");
+        data.thresholds.rule_confidence.set(rule, confidence);
+        YamlClassifier::new(&data)
+    };
+    let (text, rule) = RULED[9];
+    assert_eq!(rule, Rule::HowTo);
+    let unset = with(rule, None).classify(text);
+    let set = with(rule, Some(0.42)).classify(text);
+    assert_eq!(set.confidence, 0.42, "{set:?}");
+    assert_eq!(set.decision, unset.decision);
+    // Without one, the decision keeps the model's confidence.
+    assert_ne!(unset.confidence, 0.42, "{unset:?}");
+    // A goodbye keeps the model's `salir` score when that is lower (the conversation asks
+    // before closing below its threshold), and the rule's when that is.
+    let (goodbye, rule) = RULED[10];
+    let salir = with(rule, None).classify(goodbye).confidence;
+    assert!(salir > 0.0 && salir < 0.99, "{salir}");
+    assert_eq!(with(rule, Some(0.99)).classify(goodbye).confidence, salir);
+    let lower = salir / 2.0;
+    assert_eq!(with(rule, Some(lower)).classify(goodbye).confidence, lower);
+}
+
+#[test]
+fn rule_confidence_in_the_file_is_checked() {
+    let block = |body: &str| format!("{PLAIN_RASA}reclamos:\n  rule_confidence:\n{body}");
+    let (_dir, path) = write_temp(&block("    farewell: 0.8\n    how_to: 1\n"));
+    let data = load_training_data(Some(&path)).expect("loads");
+    let set: Vec<_> = data.thresholds.rule_confidence.iter().collect();
+    assert_eq!(set, [(Rule::HowTo, 1.0), (Rule::Farewell, 0.8)]);
+    for (body, says) in [
+        ("    goodbye: 0.8\n", "unknown rule `goodbye`"),
+        ("    farewell: 1.5\n", "farewell must be in 0..=1, got 1.5"),
+    ] {
+        let (_dir, path) = write_temp(&block(body));
+        let message = load_training_data(Some(&path)).expect_err(body).to_string();
+        assert!(message.contains(says), "{message}");
+        assert!(message.contains("intents.yaml:"), "{message}");
+    }
+}
+
+#[test]
+fn rule_confidence_is_each_rules_share_of_right_decisions_on_the_folds() {
+    let case = |expected| eval::Case {
+        text: String::new(),
+        expected,
+    };
+    let made = |intent, rule| Prediction {
+        rule: Some(rule),
+        ..Prediction::menu_choice(match intent {
+            Intent::ContactarEjecutivo => "3",
+            _ => "2",
+        })
+        .expect("a menu number")
+    };
+    let (contact, restart) = (Intent::ContactarEjecutivo, Intent::ReiniciarServicios);
+    // Twelve decisions of one rule, nine right; nine of another, all right.
+    let mut cases = Vec::new();
+    let mut predictions = Vec::new();
+    for i in 0..12 {
+        cases.push(case(if i < 9 { contact } else { restart }));
+        predictions.push(made(contact, Rule::MatterUnplaced));
+    }
+    for _ in 0..9 {
+        cases.push(case(restart));
+        predictions.push(made(restart, Rule::OutageUnplaced));
+    }
+    let report = eval::score(&cases, &predictions, Vec::new());
+    let counted = |rule: Rule| report.rules.get(rule.name()).map(|s| (s.right, s.decided));
+    assert_eq!(counted(Rule::MatterUnplaced), Some((9, 12)));
+    assert_eq!(counted(Rule::OutageUnplaced), Some((9, 9)));
+    assert_eq!(counted(Rule::Farewell), None);
+    let fitted = eval::fit_rule_confidence(&cases, &predictions);
+    // (9 + 1) / (12 + 2), to two decimals; too few decisions for the other.
+    assert_eq!(fitted.get(Rule::MatterUnplaced), Some(0.71));
+    assert_eq!(fitted.get(Rule::OutageUnplaced), None);
 }
 
 /// The sentences of `intents/test.yaml`.

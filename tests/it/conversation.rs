@@ -197,6 +197,7 @@ fn prediction(decision: Decision) -> Prediction {
         ranking: Vec::new(),
         decision,
         topic: None,
+        rule: None,
     }
 }
 
@@ -659,6 +660,7 @@ fn a_complaint_on_an_open_request_takes_it_up_again() {
             text,
             prediction: Some(Prediction {
                 topic: Some(Topic::CobroDuplicado),
+                rule: None,
                 ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
             }),
         });
@@ -794,6 +796,7 @@ fn offered_an_executive_for(complaint: &str) -> Bot {
         text: complaint,
         prediction: Some(Prediction {
             topic: Some(Topic::CobroDuplicado),
+            rule: None,
             ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
         }),
     });
@@ -2539,6 +2542,7 @@ fn a_chat_cut_by_a_stop_without_notice_is_told_at_login_and_taken_up() {
         text: "me robaron el celular",
         prediction: Some(Prediction {
             topic: Some(Topic::BloqueoLinea),
+            rule: None,
             ..prediction(Decision::Intent(Intent::ContactarEjecutivo))
         }),
     });

@@ -594,6 +594,7 @@ fn both_options_of_a_question_are_done_in_order() {
         ],
         decision: Decision::Clarify(Intent::ReiniciarServicios, Intent::ContactarEjecutivo),
         topic: None,
+        rule: None,
     };
     conv = step(
         conv,

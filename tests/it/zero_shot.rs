@@ -365,6 +365,7 @@ impl Classifier for ScriptedYaml {
             },
             decision,
             topic: None,
+            rule: None,
         }
     }
 }
@@ -510,6 +511,7 @@ impl Classifier for Gate {
             ranking: vec![(Intent::Salir, 0.99)],
             decision: Decision::Intent(Intent::Salir),
             topic: None,
+            rule: None,
         }
     }
 }

@@ -221,6 +221,7 @@ fn predicted(intent: Intent, confidence: f32, decision: Decision) -> Prediction 
         ranking: Vec::new(),
         decision,
         topic: None,
+        rule: None,
     }
 }
 

@@ -395,6 +395,7 @@ pub(crate) fn decide(mut ranking: Vec<(Intent, f32)>, threshold: f32, margin: f3
         ranking,
         decision,
         topic: None,
+        rule: None,
     }
 }
 
