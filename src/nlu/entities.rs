@@ -310,6 +310,12 @@ const STATUS_QUESTIONS: &[&str] = &[
     "alguna respuesta",
     "alguna novedad",
     "hay novedades",
+    "seguimiento",
+    "estado de",
+    "estatus",
+    "status",
+    "update",
+    "actualizacion",
 ];
 
 /// Whether the message asks how a request made earlier stands ("puse un reclamo por un
@@ -1425,7 +1431,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::MalaCalidad,
-                r"\bpesim\w*|\bmalisim\w*|\bbasura\b|\bcada rato\b|\btodo el (rato|dia)\b|\bhace \w+ (dias|semanas|meses)\b|\bllevo \w+ (dias|semanas|meses)\b|\bdesde el (lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b|\bme llegan\b|\bmala calidad\b|\bmal servicio\b|\bnadie me (soluciona|resuelve|ayuda)".to_owned(),
+                r"\bpesim\w*|\bmalisim\w*|\bbasura\b|\bcada rato\b|\btodo el rato\b|\bhace \w+ (dias|semanas|meses)\b|\bllevo \w+ (dias|semanas|meses)\b|\bdesde el (lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b|\bme llegan\b|\bmala calidad\b|\bmal servicio\b|\bnadie me (soluciona|resuelve|ayuda)".to_owned(),
             ),
             (
                 Topic::ClaveWifi,
@@ -1745,12 +1751,12 @@ fn lasts_days(text: &str) -> bool {
 pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
-        let lead = r"^((y|gracias|grax|muchas|ok|ya|bueno|vale|dale|entonces|listo) )*";
+        let lead = r"^((y|gracias|grax|muchas|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|nos vemos|nos hablamos|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
-            format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos|nos hablamos|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
+            format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
-            r"\b(gracias|grax|agradezco|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo)\b".to_owned(),
+            r"\b(gracias|grax|thanks|agradezco|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo)\b".to_owned(),
         ]
         .map(|pattern| ascii_regex(&pattern))
     });
@@ -1770,7 +1776,10 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     // Buenas noches."; "hola, buenas tardes" greets, "tengo problemas con el wifi, saludos"
     // asks); a signature, also when it is the whole message ("Atentamente, Rosa Díaz").
     if salute.is_match(last) {
-        return before.any(|c| closing.is_match(c));
+        // Thanks after the salute close by themselves ("buenas noches y gracias").
+        return last.ends_with("gracias")
+            || last.ends_with("por todo")
+            || before.any(|c| closing.is_match(c));
     }
     let mut rest = before.peekable();
     last.split(' ').count() <= 3

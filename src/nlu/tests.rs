@@ -1873,3 +1873,38 @@ fn the_fitted_setting_is_the_top_of_a_plateau_not_a_lone_peak() {
     let [i, j, _] = eval::plateau_top(&flat, dims);
     assert_eq!((i, j), (2, 2));
 }
+
+#[test]
+fn spanglish_status_words_and_thanks_after_a_goodnight() {
+    check(&[
+        // Follow-up words ask how an earlier request stands.
+        (
+            "necesito seguimiento a mi reclamo del cobro que no reconozco",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "any update de mi ticket por el internet caido?",
+            Intent::RevisarAtenciones,
+        ),
+        ("cual es el estatus de mi caso", Intent::RevisarAtenciones),
+        // Thanks after a salute close the conversation; English ones too.
+        (
+            "ya es tarde, lo sigo mañana, buenas noches y gracias por todo",
+            Intent::Salir,
+        ),
+        ("ok thanks, see you", Intent::Salir),
+        // Failing all the time is bad service.
+        (
+            "el internet se corta todo el rato, es un pesimo servicio",
+            Intent::ContactarEjecutivo,
+        ),
+    ]);
+    // A whole day without service is today's outage, not bad service.
+    assert_eq!(
+        complaint_topic("llevamos todo el dia sin internet en la casa"),
+        None
+    );
+    // Thanks in advance before a problem is no goodbye.
+    let p = classifier().classify("buenas tardes y gracias, no tengo señal en el celular");
+    assert_ne!(p.intent, Intent::Salir, "{p:?}");
+}
