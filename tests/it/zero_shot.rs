@@ -13,7 +13,7 @@ use reclamos::nlu::zero_shot::fixture::{self, TinySpec};
 use reclamos::nlu::zero_shot::{
     HybridClassifier, HybridOptions, ModelError, ZeroShotClassifier, ZeroShotOptions,
 };
-use reclamos::nlu::{Classifier, Decision, Intent, Prediction};
+use reclamos::nlu::{Classifier, Decision, Intent, Prediction, Rule};
 
 const MESSAGES: &[&str] = &[
     "quiero hablar con un ejecutivo por favor",
@@ -345,10 +345,12 @@ struct ScriptedYaml;
 
 impl Classifier for ScriptedYaml {
     fn classify(&self, text: &str) -> Prediction {
-        let (intent, confidence) = match text {
-            "quiero hablar con un ejecutivo" => (Intent::ContactarEjecutivo, 0.95),
-            "algo con el internet" => (Intent::ReiniciarServicios, 0.55),
-            _ => (Intent::Fallback, 0.1),
+        let (intent, confidence, rule) = match text {
+            "quiero hablar con un ejecutivo" => (Intent::ContactarEjecutivo, 0.95, None),
+            "algo con el internet" => (Intent::ReiniciarServicios, 0.55, None),
+            "lo veo con mi señora, chao" => (Intent::Salir, 0.05, Some(Rule::Farewell)),
+            "el wifi del hotel no anda" => (Intent::Fallback, 0.6, Some(Rule::ElsewhereOutage)),
+            _ => (Intent::Fallback, 0.1, None),
         };
         let decision = if intent == Intent::Fallback {
             Decision::Fallback
@@ -365,7 +367,7 @@ impl Classifier for ScriptedYaml {
             },
             decision,
             topic: None,
-            rule: None,
+            rule,
         }
     }
 }
@@ -432,6 +434,12 @@ fn hybrid_asks_the_model_only_when_yaml_is_unsure() {
 
     // YAML abstains: the model is asked too.
     hybrid.classify("zzz");
+    assert_eq!(counting.calls.load(Ordering::SeqCst), 2);
+
+    // A rule after the model decided, however unsure: its decision stands, unasked.
+    for ruled in ["lo veo con mi señora, chao", "el wifi del hotel no anda"] {
+        assert_eq!(hybrid.classify(ruled), ScriptedYaml.classify(ruled));
+    }
     assert_eq!(counting.calls.load(Ordering::SeqCst), 2);
 
     // Modes.

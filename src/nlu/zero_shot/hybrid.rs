@@ -95,8 +95,15 @@ impl HybridClassifier {
 }
 
 /// Whether a YAML prediction is unsure: it abstains, wants to clarify, or is not confident.
+/// A decision a rule after the model made is not: the rule carries the labelling guide's
+/// policy (a complaint goes to an executive with its topic, another business's outage is
+/// out of scope, a goodbye asks before closing), which the model's descriptions do not
+/// know; its confidence says how often the rule is right, and the conversation asks
+/// below its thresholds.
 pub(crate) fn is_unsure(prediction: &Prediction, unsure_below: f32) -> bool {
-    !matches!(prediction.decision, Decision::Intent(_)) || prediction.confidence < unsure_below
+    prediction.rule.is_none()
+        && (!matches!(prediction.decision, Decision::Intent(_))
+            || prediction.confidence < unsure_below)
 }
 
 impl Classifier for HybridClassifier {
