@@ -308,6 +308,8 @@ const STATUS_QUESTIONS: &[&str] = &[
     "cuando van a responder",
     "cuando me responden",
     "alguna respuesta",
+    "hay respuesta",
+    "tienen respuesta",
     "alguna novedad",
     "hay novedades",
     "seguimiento",
@@ -400,6 +402,7 @@ const DONE_VERBS: &[&str] = &[
     "devolv", "solucion", "resolv", "arregl", "corrig", "revis", "aprob", "respond", "contest",
     "reembols", "reintegr", "abon", "anul", "proces", "escal", "ingres", "registr", "atend", "sac",
     "elimin", "quit", "cambi", "hic", "activ", "desactiv", "instal", "agend", "envi", "mand",
+    "vie", "recib",
 ];
 /// What a request may have become: "¿quedó ingresada?".
 const DONE_STATES: &[&str] = &[

@@ -1908,3 +1908,20 @@ fn spanglish_status_words_and_thanks_after_a_goodnight() {
     let p = classifier().classify("buenas tardes y gracias, no tengo señal en el celular");
     assert_ne!(p.intent, Intent::Salir, "{p:?}");
 }
+
+#[test]
+fn an_earlier_request_asked_about_after_what_was_sent() {
+    check(&[
+        (
+            "les mandé la boleta escaneada para que corrigieran el monto, ¿ya la vieron?",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "escribí hace una semana por el cargo que no reconozco, hay respuesta?",
+            Intent::RevisarAtenciones,
+        ),
+    ]);
+    // A building's administration is another business: its charges are out of scope.
+    let p = classifier().classify("el condominio me cobró doble la cuota de mantención");
+    assert_ne!(p.intent, Intent::ContactarEjecutivo, "{p:?}");
+}
