@@ -587,22 +587,16 @@ fn fit_temperature(logits: &[([f32; 5], usize)], fallback_bias: f32) -> f32 {
 /// rule's decisions keep the model's confidence.
 const MIN_RULE_DECISIONS: usize = 10;
 
-/// Each rule's confidence: the share of its held-out decisions that were right, with one
-/// right and one wrong decision added (Laplace's rule of succession, so a rule right every
-/// time on few decisions is not said to be certain); none for a rule with fewer than
-/// [`MIN_RULE_DECISIONS`].
-pub(super) fn fit_rule_confidence(cases: &[Case], predictions: &[Prediction]) -> RuleConfidence {
-    let mut counts = [(0usize, 0usize); Rule::ALL.len()];
-    for (case, prediction) in cases.iter().zip(predictions) {
-        if let Some(rule) = prediction.rule {
-            let (decided, right) = &mut counts[rule.index()];
-            *decided += 1;
-            *right += usize::from(prediction.intent == case.expected);
-        }
-    }
+/// Each rule's confidence from its held-out decisions (`rules`, as [`Report::rules`]
+/// counts them): the share that were right, with one right and one wrong decision added
+/// (Laplace's rule of succession, so a rule right every time on few decisions is not said
+/// to be certain); none for a rule with fewer than [`MIN_RULE_DECISIONS`].
+pub(super) fn fit_rule_confidence(rules: &BTreeMap<String, RuleScore>) -> RuleConfidence {
     let mut confidence = RuleConfidence::default();
     for rule in Rule::ALL {
-        let (decided, right) = counts[rule.index()];
+        let Some(&RuleScore { decided, right }) = rules.get(rule.name()) else {
+            continue;
+        };
         if decided >= MIN_RULE_DECISIONS {
             let share = (right as f64 + 1.0) / (decided as f64 + 2.0);
             // Two decimals, as the intents file keeps it.
@@ -722,7 +716,7 @@ pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossVa
     let at_file_settings = score(&cases, &predictions, latencies.clone());
     // Which messages reach a rule hardly depends on the thresholds: each rule's confidence
     // is fitted on its decisions at the file's settings, those it will be used with.
-    let rule_confidence = fit_rule_confidence(&cases, &predictions);
+    let rule_confidence = fit_rule_confidence(&at_file_settings.rules);
     // Each held-out message scored once (or answered by the menu rule), then decided under
     // every setting tried below.
     let scored: Vec<Result<model::Scored, Prediction>> = cases

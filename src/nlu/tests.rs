@@ -1774,7 +1774,7 @@ fn rule_confidence_is_each_rules_share_of_right_decisions_on_the_folds() {
     assert_eq!(counted(Rule::MatterUnplaced), Some((9, 12)));
     assert_eq!(counted(Rule::OutageUnplaced), Some((9, 9)));
     assert_eq!(counted(Rule::Farewell), None);
-    let fitted = eval::fit_rule_confidence(&cases, &predictions);
+    let fitted = eval::fit_rule_confidence(&report.rules);
     // (9 + 1) / (12 + 2), to two decimals; too few decisions for the other.
     assert_eq!(fitted.get(Rule::MatterUnplaced), Some(0.71));
     assert_eq!(fitted.get(Rule::OutageUnplaced), None);
