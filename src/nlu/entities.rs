@@ -1698,6 +1698,12 @@ pub(crate) fn names_the_company(normalized: &str) -> bool {
     })
 }
 
+/// Whether a normalised text names a bill of the company's or the company itself as the
+/// customer's ("la boleta", "la factura", "ustedes").
+pub(crate) fn names_own_bill(normalized: &str) -> bool {
+    words(normalized).any(|t| matches!(t, "boleta" | "factura" | "ustedes"))
+}
+
 /// Whether a normalised text names a service or a device of the company, or a person to
 /// talk to ("internet", "la señal", "el módem", "un ejecutivo", "alguien de carne y hueso";
 /// the generic ones, "alguien", "persona", "bot", count too).

@@ -1247,12 +1247,43 @@ impl YamlClassifier {
     /// (`entities::names_the_company`: "pagué por el banco y me siguen cobrando"),
     /// no complaint topic ("me cobraron dos veces la boleta, la pagué en el banco" is the
     /// company's double charge).
+    /// Also a charge or a complaint another business is the party to ("el minimarket me
+    /// cobró de más", "la compañía eléctrica me cobró doble", "tengo un reclamo con el
+    /// supermercado": [`Self::against_other_business`]) with no service of the company's and
+    /// no bill of its own named.
     fn about_other_business(&self, normalized: &str, clauses: &[Clause<'_>]) -> bool {
         let text = entities::without_clause_breaks(normalized);
         self.names_other_business(clauses)
             && !entities::names_service(&text)
-            && !entities::names_the_company(&text)
-            && entities::complaint_topic_in(normalized).is_none()
+            && (!entities::names_the_company(&text)
+                && entities::complaint_topic_in(normalized).is_none()
+                || self.against_other_business(clauses) && !entities::names_own_bill(&text))
+    }
+
+    /// Whether a word of the `ajeno` lookup is the party to a charge or a complaint: the
+    /// charge follows it within five words ("el minimarket de la esquina me cobró"; not
+    /// where or how the customer paid: "la pagué en el banco y me cobraron"), or a
+    /// complaint with or against it comes just before ("un reclamo con el supermercado",
+    /// "reclamar contra la compañía de electricidad").
+    fn against_other_business(&self, clauses: &[Clause<'_>]) -> bool {
+        clauses.iter().any(|clause| {
+            let words: Vec<&str> = clause.tokens.iter().map(|t| t.raw).collect();
+            words.iter().enumerate().any(|(i, w)| {
+                if !self.other_businesses.contains(*w) {
+                    return false;
+                }
+                let before = &words[i.saturating_sub(5)..i];
+                let charges = !before.iter().any(|b| matches!(*b, "en" | "por" | "con"))
+                    && words[i + 1..].iter().take(5).any(|a| a.starts_with("cobr"));
+                let complains = before.windows(2).any(|pair| {
+                    matches!(
+                        pair[0],
+                        "reclamo" | "reclamar" | "queja" | "quejarme" | "demandar"
+                    ) && matches!(pair[1], "con" | "contra" | "a" | "al")
+                });
+                charges || complains
+            })
+        })
     }
 
     /// Whether the message reports a failure ([`Self::reported_outage`]) and asks for no

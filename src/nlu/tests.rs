@@ -1925,3 +1925,27 @@ fn an_earlier_request_asked_about_after_what_was_sent() {
     let p = classifier().classify("el condominio me cobró doble la cuota de mantención");
     assert_ne!(p.intent, Intent::ContactarEjecutivo, "{p:?}");
 }
+
+#[test]
+fn another_business_that_charged_or_is_complained_about_is_out_of_scope() {
+    let c = classifier();
+    for text in [
+        "la botilleria del barrio me cobro dos veces el pack de cervezas",
+        "la sanitaria me cobró una barbaridad este mes",
+        "quiero poner una queja contra la compañía de electricidad por el apagón",
+    ] {
+        let p = c.classify(text);
+        assert_eq!(p.decision, Decision::Fallback, "{text}: {p:?}");
+    }
+    // The company's own charges stay complaints, wherever the customer paid.
+    check(&[
+        (
+            "pagué la boleta en el banco y me cobraron doble",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "la compañía me cobró de más en la boleta de este mes",
+            Intent::ContactarEjecutivo,
+        ),
+    ]);
+}
