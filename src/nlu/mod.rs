@@ -148,31 +148,39 @@ impl Decision {
 /// intents file's `rule_confidence` gives each one's decisions their confidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Rule {
-    /// [`Prediction::matter_if_unplaced`].
+    /// A message the model placed nowhere that reports a matter only a person handles is a
+    /// complaint with that topic (`matter_unplaced`).
     MatterUnplaced,
-    /// [`Prediction::outage_if_unplaced`].
+    /// A message the model placed nowhere that reports a failure of the service is an
+    /// outage (`outage_unplaced`).
     OutageUnplaced,
-    /// [`Prediction::outage_answers_if`].
+    /// A restart-or-executive question about a reported failure that asks for nobody is
+    /// the restart (`outage_answers`).
     OutageAnswers,
-    /// [`Prediction::outage_over_contact_if`].
+    /// An executive with no topic for a reported failure that asks for nobody is the
+    /// restart (`outage_over_contact`).
     OutageOverContact,
-    /// [`Prediction::matter_beyond_restart`].
+    /// A restart that cannot help with the matter reported is a complaint with that topic
+    /// (`matter_beyond_restart`).
     MatterBeyondRestart,
-    /// [`Prediction::how_to_if`].
+    /// A how-to question about the equipment read as a restart is out of scope (`how_to`).
     HowTo,
-    /// [`Prediction::elsewhere_outage_if`].
+    /// A failure of another business's service read as a restart is out of scope
+    /// (`elsewhere_outage`).
     ElsewhereOutage,
-    /// [`Prediction::farewell_if`].
+    /// A message that ends by taking leave and asks for nothing is a goodbye (`farewell`).
     Farewell,
-    /// [`Prediction::person_again_if`].
+    /// A chat with a person that was cut asks for the person again (`person_again`).
     PersonAgain,
-    /// [`Prediction::new_complaint_if`].
+    /// A new complaint filed in so many words, read as the earlier requests, is a
+    /// complaint (`new_complaint`).
     NewComplaint,
-    /// [`Prediction::other_business_if`].
+    /// A complaint about another business is out of scope (`other_business`).
     OtherBusiness,
-    /// [`Prediction::bot_condemned_if`].
+    /// Frustration with the bot or the chat asks for a person (`bot_condemned`).
     BotCondemned,
-    /// [`Prediction::about_earlier_if`].
+    /// A question about how an earlier request stands is the earlier requests
+    /// (`about_earlier`).
     AboutEarlier,
 }
 
