@@ -1497,7 +1497,7 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
     static PATTERNS: OnceLock<[regex::Regex; 7]> = OnceLock::new();
     let [denied, technician, technician_came, adjective, restart_failed, restart_done, forgot] =
         PATTERNS.get_or_init(|| {
-            let came = "(vino|vinieron|paso|pasaron|estuvo|estuvieron)";
+            let came = "(vino|vinieron|paso|pasaron|estuvo|estuvieron|mandaron|enviaron|dejo|dejaron|se fue|se fueron)";
             // Restarts done, in verbs (the nouns also name a restart asked for: "solicito
             // el reinicio"); "reinicie" without its accent is also the polite command ("por
             // favor reinicie mi módem"): only after a word that makes it the past ("ya
@@ -1510,8 +1510,9 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
                 r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron|olvide|olvido)\b|\bno (quiero|necesito) (que )?bloque|\bno (me |nos |lo |la )?(han )?(reiniciaron|resetearon|reiniciado|reseteado)\b".to_owned(),
                 r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor|se (fue|fueron) sin (dejar|arreglar|solucionar|terminar))\b".to_owned(),
                 // A visit after which something fails (with `fails`): "pasó la técnica
-                // y desde entonces la tele no funciona", "desde que vino el técnico".
-                format!(r"(\b{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b|\btecnic(o|a|os)\b( \w+){{0,4}} {came}\b).*\b(ahora|desde ahi|desde entonces|tampoco)\b|\b(desde|despues) (de )?que (\w+ )?{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b"),
+                // y desde entonces la tele no funciona", "desde que vino el técnico", "el
+                // técnico que mandaron dejó un cable suelto y ahora...".
+                format!(r"(\b{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b|\btecnic(o|a|os)\b( \w+){{0,4}} {came}\b).*\b(ahora|desde ahi|desde entonces|tampoco|(desde|despues) (de )?(que|q) se (fue|fueron))\b|\b(desde|despues) (de )?que (\w+ )?{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b"),
                 r"\b(falla|problema|soporte|servicio|asistencia|error) tecnic".to_owned(),
                 format!(r"\b{done}\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo)\b"),
                 // A restart done (with a failure after it: `failed_after`).

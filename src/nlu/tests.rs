@@ -1949,3 +1949,18 @@ fn another_business_that_charged_or_is_complained_about_is_out_of_scope() {
         ),
     ]);
 }
+
+#[test]
+fn a_technician_who_left_things_worse_is_a_complaint_about_the_visit() {
+    for text in [
+        "la tecnica que enviaron dejo el modem mal puesto y ahora no hay internet",
+        "el tecnico se fue hace una hora y desde que se fue no tenemos tele",
+    ] {
+        let p = classifier().classify(text);
+        assert_eq!(p.intent, Intent::ContactarEjecutivo, "{text}: {p:?}");
+        assert_eq!(p.topic, Some(Topic::VisitaTecnica), "{text}: {p:?}");
+    }
+    // A visit that left everything working is no complaint.
+    let p = classifier().classify("el tecnico dejo todo funcionando, muchas gracias");
+    assert_ne!(p.intent, Intent::ContactarEjecutivo, "{p:?}");
+}
