@@ -859,9 +859,9 @@ impl Desk {
             }
             (Wait::CloseRecorded { chat }, StoreResult::Changed(changed)) => {
                 // The chat ends all the same; the executive learns its history entry is
-                // missing.
+                // missing (not "try again": the chat is closed).
                 if changed.is_err() {
-                    out.send(say::STORE_FAILED);
+                    out.send(say::close_not_recorded(chat.request));
                 }
                 // The customer has gone, or came back on the same connection into a new
                 // chat, which this close is not about (that chat is not on the desk): nobody
@@ -1709,7 +1709,8 @@ mod tests {
             &ctx(),
             &mut out,
         );
-        assert!(out.lines().any(|l| l == say::STORE_FAILED));
+        assert!(out.lines().any(|l| l == say::close_not_recorded(9)));
+        assert!(!out.lines().any(|l| l == say::STORE_FAILED));
         assert!(out
             .0
             .iter()

@@ -420,24 +420,21 @@ async fn a_deleted_database_file_refuses_writes_instead_of_losing_them() {
     );
 }
 
-#[tokio::test]
-async fn a_full_database_gets_an_apology_and_reads_keep_working() {
-    let server = TestServer::start().await;
-    let ruts = server.load_customers(1).await;
-    let registry = server.registry();
-    // Cap the database at its current size, then fill every table (each has its own pages)
-    // with ever smaller rows until not even a tiny one fits.
+/// Caps the database at its current size, then fills every table (each has its own pages)
+/// with ever smaller rows (history and transcript on `request`) until not even a tiny one
+/// fits.
+async fn fill_the_database(registry: &reclamos::registry::Registry, request: u64) {
     registry.limit_size(0).await.unwrap();
     let rut: Rut = JORGE.parse().unwrap();
     for size in [2000, 200, 20, 1] {
         let text = "x".repeat(size);
         let mut rounds = 0;
         while registry
-            .append_history(124_578, "relleno", &text)
+            .append_history(request, "relleno", &text)
             .await
             .is_ok()
             | registry
-                .append_transcript(124_578, "relleno", &text)
+                .append_transcript(request, "relleno", &text)
                 .await
                 .is_ok()
             | registry
@@ -449,6 +446,66 @@ async fn a_full_database_gets_an_apology_and_reads_keep_working() {
             assert!(rounds < 100_000, "the cap never applied");
         }
     }
+}
+
+/// With the database full, an executive's changes are each answered at once with the
+/// store's failure, reads still work, and `:close` says the closing note is missing and
+/// ends the chat all the same (it said "try again" of a chat already closed); the request
+/// stays open, as nothing could be written.
+#[tokio::test]
+async fn a_full_database_fails_an_executives_changes_clearly_and_close_still_ends_the_chat() {
+    let server = TestServer::start().await;
+    let ruts = server.load_customers(1).await;
+    let mut executive = server.agent("Ana").await;
+    let mut customer = server.logged_in(&ruts[0].to_string()).await;
+    customer.send("3").await;
+    customer
+        .recv_until_contains(to_customer::ASSIGNED_START)
+        .await;
+    let lines = executive.recv_until_contains(to_agent::CHAT_HINT).await;
+    let hand_off = lines
+        .iter()
+        .find(|l| l.starts_with(to_agent::NEW_CUSTOMER_START))
+        .unwrap_or_else(|| panic!("no hand-off in {lines:#?}"));
+    let request = crate::common::request_of(hand_off);
+    // "Sistema: Nuevo cliente: <name> (RUT ...), solicitud N."
+    let name = hand_off[to_agent::NEW_CUSTOMER_START.len()..]
+        .split(" (")
+        .next()
+        .unwrap();
+    fill_the_database(server.registry(), request).await;
+    for change in [
+        ":subject Cobro duplicado",
+        ":history llamar mañana",
+        ":state cerrado",
+    ] {
+        executive.send(change).await;
+        executive.expect(to_agent::STORE_FAILED).await;
+    }
+    // Reads keep working.
+    executive.send(":requests").await;
+    let listed = executive.recv_until(|l| l == to_agent::OPEN_HINT).await;
+    assert!(
+        listed.iter().any(|l| l.contains(&request.to_string())),
+        "{listed:#?}"
+    );
+    executive.send(":close").await;
+    executive
+        .expect(&to_agent::close_not_recorded(request))
+        .await;
+    executive.expect(&to_agent::chat_closed(name)).await;
+    customer
+        .recv_until_contains(to_customer::CHAT_ENDED_START)
+        .await;
+    let stored = server.registry().request(request).await.unwrap().unwrap();
+    assert_eq!(stored.state, RequestState::Abierto);
+}
+
+#[tokio::test]
+async fn a_full_database_gets_an_apology_and_reads_keep_working() {
+    let server = TestServer::start().await;
+    let ruts = server.load_customers(1).await;
+    fill_the_database(server.registry(), 124_578).await;
     let mut client = server.logged_in(JORGE).await;
     client.send("2").await;
     let lines = client.recv_until(|l| l == to_customer::MENU_LAST).await;
