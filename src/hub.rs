@@ -162,8 +162,19 @@ struct AgentEntry {
     key: String,
     outbox: Outbox<AgentEvent>,
     chats: Vec<SessionId>,
+    /// Chats whose customer left and that the executive has not closed yet: they still
+    /// hold a place, as after-call work does at a contact centre, so the next customer
+    /// goes to a colleague who is free rather than to a desk still busy with the last one.
+    wrapping_up: Vec<SessionId>,
     /// When it last became free, as a sequence number: the longest-free goes first.
     free_since: u64,
+}
+
+impl AgentEntry {
+    /// The places taken: chats in course and chats being wrapped up.
+    fn load(&self) -> usize {
+        self.chats.len() + self.wrapping_up.len()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -223,15 +234,27 @@ impl State {
         })
     }
 
-    /// Takes `customer` off `agent`'s chats; an executive left with none is free from now
-    /// on (and so goes to the back of the longest-free order).
+    /// Takes `customer` off `agent`'s chats (and the chats being wrapped up); an executive
+    /// left with none is free from now on (and so goes to the back of the longest-free
+    /// order).
     fn drop_chat(&mut self, agent: SessionId, customer: SessionId) -> Option<&AgentEntry> {
         self.clock += 1;
         let clock = self.clock;
         let entry = self.agents.get_mut(&agent)?;
         entry.chats.retain(|c| *c != customer);
-        if entry.chats.is_empty() {
+        entry.wrapping_up.retain(|c| *c != customer);
+        if entry.load() == 0 {
             entry.free_since = clock;
+        }
+        Some(entry)
+    }
+
+    /// Moves `customer`, who left, from `agent`'s chats to the chats being wrapped up.
+    fn wrap_up(&mut self, agent: SessionId, customer: SessionId) -> Option<&AgentEntry> {
+        let entry = self.agents.get_mut(&agent)?;
+        if entry.chats.contains(&customer) {
+            entry.chats.retain(|c| *c != customer);
+            entry.wrapping_up.push(customer);
         }
         Some(entry)
     }
@@ -714,6 +737,7 @@ impl Hub {
                     key,
                     outbox,
                     chats: Vec::new(),
+                    wrapping_up: Vec::new(),
                     free_since,
                 },
             );
@@ -886,6 +910,12 @@ impl Hub {
             let mut state = self.lock();
             let entry = state.agents.get(&agent).ok_or(HubError::UnknownAgent)?;
             if !entry.chats.contains(&customer) {
+                let wrapping = entry.wrapping_up.contains(&customer);
+                drop(state);
+                // The customer left meanwhile: closing their chat ends its wrap-up.
+                if wrapping {
+                    self.agent_wrapped_up(agent, customer);
+                }
                 return Err(HubError::NoCustomer);
             }
             let name = state
@@ -914,6 +944,26 @@ impl Hub {
         };
         self.send(Deliveries(out));
         Ok(chat)
+    }
+
+    /// The executive closed (or took off the desk) the chat of `customer`, who had left:
+    /// its place is free again, and the next customer waiting may come. Nothing when that
+    /// chat is not being wrapped up.
+    pub fn agent_wrapped_up(&self, agent: SessionId, customer: SessionId) {
+        let mut out = Vec::new();
+        {
+            let mut state = self.lock();
+            let wrapping = state
+                .agents
+                .get(&agent)
+                .is_some_and(|a| a.wrapping_up.contains(&customer));
+            if !wrapping {
+                return;
+            }
+            state.drop_chat(agent, customer);
+            self.dispatch(&mut state, &mut out, Instant::now());
+        }
+        self.send(Deliveries(out));
     }
 
     /// Changes an executive's display name; their customers are told.
@@ -978,8 +1028,8 @@ impl Hub {
         }
     }
 
-    /// Frees `agent` from the chat with `entry` (already removed from `customers`) and
-    /// tells the executive.
+    /// Ends `agent`'s chat with `entry` (already removed from `customers`), which the
+    /// executive then wraps up (see [`AgentEntry::wrapping_up`]), and tells the executive.
     fn release(
         &self,
         state: &mut State,
@@ -988,7 +1038,7 @@ impl Hub {
         disconnected: Option<Departure>,
         out: &mut Vec<Delivery>,
     ) {
-        if let Some(a) = state.drop_chat(agent, entry.ticket.session) {
+        if let Some(a) = state.wrap_up(agent, entry.ticket.session) {
             out.push(Delivery::Agent(
                 a.outbox.clone(),
                 AgentEvent::CustomerLeft {
@@ -1007,13 +1057,26 @@ impl Hub {
             return;
         }
         let executives = state.agents.len();
-        while !state.queue.is_empty() {
-            let free = state
+        while let Some(&next) = state.queue.front() {
+            // A customer back in the queue whose ended chat their executive is still
+            // wrapping up goes to that executive (the desk gives the ended chat way to the
+            // new one); anyone else to the executive free the longest.
+            let own = state
                 .agents
-                .iter()
-                .filter(|(_, a)| a.chats.len() < self.capacity)
-                .min_by_key(|(_, a)| (a.chats.len(), a.free_since))
-                .map(|(id, _)| *id);
+                .iter_mut()
+                .find(|(_, a)| a.wrapping_up.contains(&next))
+                .map(|(id, a)| {
+                    a.wrapping_up.retain(|c| *c != next);
+                    *id
+                });
+            let free = own.or_else(|| {
+                state
+                    .agents
+                    .iter()
+                    .filter(|(_, a)| a.load() < self.capacity)
+                    .min_by_key(|(_, a)| (a.load(), a.free_since))
+                    .map(|(id, _)| *id)
+            });
             let Some(agent_id) = free else { break };
             let Some(customer_id) = state.queue.pop_front() else {
                 break;
@@ -1222,6 +1285,48 @@ mod tests {
     /// allows (black-box tests saw "redirigido" first, as if an executive of capacity 1
     /// had two customers).
     #[test]
+    fn a_chat_whose_customer_left_holds_its_place_until_the_executive_wraps_it_up() {
+        let console = Console::capture();
+        let hub = Hub::new(1, console.clone());
+        let (ana, _ana_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", ana).unwrap();
+        let mut customers = Vec::new();
+        for id in 1..=3 {
+            let (outbox, rx) = party();
+            customers.push(rx);
+            hub.enqueue(ticket(id, outbox));
+        }
+        let assigned = |id: u64| {
+            console.lines().iter().any(|l| {
+                l.ends_with(&protocol::console::assigned(
+                    &format!("Cliente {id}"),
+                    "Ana",
+                    id,
+                ))
+            })
+        };
+        assert!(assigned(1));
+        // The customer leaves: Ana's place stays taken while she notes and closes.
+        hub.customer_ends_chat(SessionId(1)).unwrap();
+        assert!(!assigned(2));
+        assert_eq!(hub.queue().len(), 2);
+        // Wrapping up another customer's chat, or twice, frees nothing more.
+        hub.agent_wrapped_up(SessionId(100), SessionId(3));
+        assert!(!assigned(2));
+        hub.agent_wrapped_up(SessionId(100), SessionId(1));
+        assert!(assigned(2));
+        assert_eq!(hub.queue().len(), 1);
+        // A :close that meets a chat whose customer just left ends its wrap-up too.
+        assert!(hub.customer_gone_announced(SessionId(2), Departure::Lost).1);
+        assert!(!assigned(3));
+        assert!(matches!(
+            hub.agent_closes(SessionId(100), SessionId(2), None),
+            Err(HubError::NoCustomer)
+        ));
+        assert!(assigned(3));
+    }
+
+    #[test]
     fn the_console_says_the_cause_before_the_hand_off_it_allows() {
         let console = Console::capture();
         let hub = Hub::new(1, console.clone());
@@ -1236,11 +1341,14 @@ mod tests {
         hub.agent_closes(SessionId(100), SessionId(1), None)
             .unwrap();
         hub.customer_ends_chat(SessionId(2)).unwrap();
+        // The next customer comes once Ana is done with the chat that ended.
+        hub.agent_wrapped_up(SessionId(100), SessionId(2));
         let (eva, _eva_rx) = party();
         hub.agent_join(SessionId(101), "Eva", eva).unwrap();
         hub.agent_gone(SessionId(100));
         // A customer's connection ends mid-chat, then another's in the queue.
         assert!(hub.customer_gone_announced(SessionId(4), Departure::Lost).1);
+        hub.agent_wrapped_up(SessionId(101), SessionId(4));
         let (outbox, _rx) = party();
         hub.enqueue(ticket(5, outbox));
         assert!(hub.customer_gone_announced(SessionId(5), Departure::Lost).1);

@@ -1058,8 +1058,11 @@ pub mod agent {
     /// After a customer left: their chat stays on the desk so the executive can finish
     /// the request.
     pub fn wrap_up(request: impl Display) -> String {
-        format!("{SYSTEM}La solicitud {request} sigue en :chats: puede anotarla (:history, :state) y terminar con :close.")
+        format!("{SYSTEM}La solicitud {request}{WRAP_UP_END}")
     }
+    /// Marker: the end of [`wrap_up`].
+    pub const WRAP_UP_END: &str =
+        " sigue en :chats: puede anotarla (:history, :state) y terminar con :close.";
 
     /// A chat line to a customer who has left.
     pub fn customer_gone(customer: &str) -> String {

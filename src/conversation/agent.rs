@@ -1122,8 +1122,12 @@ impl Desk {
         }
     }
 
-    /// Takes a chat off the current ones.
-    fn forget(&mut self, customer: SessionId) {
+    /// Takes a chat off the current ones; an ended one's wrap-up is over, and the hub may
+    /// send the next customer.
+    fn forget(&mut self, customer: SessionId, out: &mut Effects) {
+        if self.has_left(customer) {
+            out.hub(HubOp::AgentWrappedUp { customer });
+        }
         self.chats.retain(|c| c.customer != customer);
         self.ended.retain(|c| *c != customer);
         self.targets.retain(|(c, _)| *c != customer);
@@ -1233,7 +1237,7 @@ impl Desk {
             out.send(say::ended_chat_dropped(&dropped.name, self.target(dropped)));
         }
         let was_active = self.active == Some(customer);
-        self.forget(customer);
+        self.forget(customer, out);
         if was_active && retarget {
             self.tell_current(out);
         }
@@ -1260,7 +1264,7 @@ impl Desk {
 
     /// `chat`'s conversation was closed with `:close`.
     fn closed(&mut self, chat: &ChatInfo, out: &mut Effects) {
-        self.forget(chat.customer);
+        self.forget(chat.customer, out);
         out.send(say::chat_closed(&chat.name));
         self.tell_current(out);
     }
@@ -1824,6 +1828,7 @@ mod tests {
             conv.desk.chats.push(chat(n));
         }
         let mut lines = Vec::new();
+        let mut wrapped_up = Vec::new();
         for n in 1..=total {
             let mut out = Effects::new();
             conv = conv.step(
@@ -1835,7 +1840,13 @@ mod tests {
                 &mut out,
             );
             lines = out.lines().map(str::to_string).collect();
+            wrapped_up.extend(out.0.iter().filter_map(|e| match e {
+                Effect::Hub(HubOp::AgentWrappedUp { customer }) => Some(*customer),
+                _ => None,
+            }));
         }
+        // The dropped chat's place is free again for the hub, and only that one.
+        assert_eq!(wrapped_up, [chat(1).customer]);
         assert_eq!(
             lines,
             [

@@ -444,6 +444,12 @@ pub enum HubOp {
         /// The request the chat was about and its state, to tell the customer.
         request: Option<(RequestId, RequestState)>,
     },
+    /// The executive is done with the ended chat of a customer who left (closed it, or
+    /// it left the desk): the hub may send the next customer (no result).
+    AgentWrappedUp {
+        /// The customer's session.
+        customer: SessionId,
+    },
     /// Tell the customer about a change to one of their requests (no result).
     AgentChanged {
         /// The customer's session.
@@ -470,6 +476,7 @@ impl HubOp {
                 | HubOp::BacklogCut
                 | HubOp::AgentGone
                 | HubOp::AgentRestarted { .. }
+                | HubOp::AgentWrappedUp { .. }
                 | HubOp::AgentChanged { .. }
         )
     }

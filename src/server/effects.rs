@@ -353,6 +353,10 @@ pub fn run_hub_op(hub: &Hub, session: SessionId, reach: &Reach, op: HubOp) -> Op
         HubOp::AgentCloses { customer, request } => {
             HubResult::Closed(hub.agent_closes(session, customer, request))
         }
+        HubOp::AgentWrappedUp { customer } => {
+            hub.agent_wrapped_up(session, customer);
+            return None;
+        }
         HubOp::AgentChanged {
             customer,
             request,

@@ -2346,8 +2346,9 @@ fn the_executive_keeps_its_own_list_of_chats() {
         "Contacto con ejecutivo",
         RequestState::Cerrado,
     )))));
-    // Nobody to tell: no hub operation; the console still says it (before, it said
-    // nothing for a customer who had left).
+    // Nobody to tell: the hub only learns the wrap-up is over (the next customer may
+    // come); the console still says it (before, it said nothing for a customer who had
+    // left).
     assert_eq!(
         desk.out.0,
         [
@@ -2356,6 +2357,9 @@ fn the_executive_keeps_its_own_list_of_chats() {
                 "Jorge Sandoval",
                 Some((9, RequestState::Cerrado))
             )),
+            Effect::Hub(HubOp::AgentWrappedUp {
+                customer: SessionId(10)
+            }),
             Effect::Send(Cow::Owned(to_agent::chat_closed("Jorge Sandoval")))
         ]
     );

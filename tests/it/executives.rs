@@ -382,8 +382,12 @@ async fn the_executive_hears_that_a_silent_customer_was_disconnected() {
     assert_eq!(noted.state, RequestState::Abierto);
 }
 
+/// A customer whose connection ends mid-chat leaves the chat on the desk, and it holds the
+/// executive's place until `:close` (after-call work): the next customer waits for it, or
+/// for a free colleague, instead of being handed to a desk still busy with the last one
+/// (where the executive's lines went to the ended chat). The transcript keeps the last line.
 #[tokio::test]
-async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
+async fn customer_disconnect_holds_the_executive_until_the_ended_chat_is_closed() {
     let server = TestServer::start().await;
     let ruts = server.load_customers(2).await;
     let mut agent = server.agent("JuanPerez").await;
@@ -404,18 +408,6 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
         .expect(&to_agent::customer_disconnected("Cliente Carga 1"))
         .await;
     agent.expect(&to_agent::wrap_up(request)).await;
-    let assigned = agent.recv().await;
-    assert!(
-        assigned.starts_with(&format!("{}Cliente Carga 2 ", to_agent::NEW_CUSTOMER_START)),
-        "{assigned}"
-    );
-    let lines = agent.recv_until_contains(to_agent::CHAT_HINT).await;
-    assert!(
-        lines
-            .iter()
-            .any(|l| l == "  Cliente Carga 2: mi boleta viene con un cobro doble"),
-        "{lines:#?}"
-    );
     let transcript = eventually_async(
         || async { server.registry().transcript(request).await.unwrap() },
         |t| t.last().map(|l| l.text.as_str()) == Some("hola, me voy"),
@@ -428,18 +420,8 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
     server
         .expect_console(&to_console::customer_disconnected("Cliente Carga 1"))
         .await;
-
-    // The commands stay on the chat that ended until it is closed: a note meant for its
-    // request must not land on the new customer's.
-    assert!(
-        lines.contains(&to_agent::still_on_ended(
-            "Cliente Carga 1",
-            request,
-            2,
-            "Cliente Carga 2"
-        )),
-        "{lines:#?}"
-    );
+    // The ended chat is noted and closed; nobody new comes meanwhile (the next line the
+    // executive reads answers their own).
     agent.send("¿sigue ahí?").await;
     agent
         .expect(&to_agent::customer_gone("Cliente Carga 1"))
@@ -452,13 +434,28 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
     agent
         .expect(&to_agent::state_set(request, RequestState::Cerrado))
         .await;
+    assert_eq!(
+        server.server.services.hub.queue().len(),
+        1,
+        "the second still waits"
+    );
     agent.send(":close").await;
     agent
         .expect(&to_agent::chat_closed("Cliente Carga 1"))
         .await;
-    agent
-        .expect(&to_agent::now_talking_to("Cliente Carga 2"))
-        .await;
+    // Then the next customer, with what they wrote while waiting.
+    let assigned = agent.recv().await;
+    assert!(
+        assigned.starts_with(&format!("{}Cliente Carga 2 ", to_agent::NEW_CUSTOMER_START)),
+        "{assigned}"
+    );
+    let lines = agent.recv_until_contains(to_agent::CHAT_HINT).await;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "  Cliente Carga 2: mi boleta viene con un cobro doble"),
+        "{lines:#?}"
+    );
     let stored = server.registry().request(request).await.unwrap().unwrap();
     assert_eq!(stored.state, RequestState::Cerrado);
     for note in ["no alcanzó a dejar su teléfono", to_history::AGENT_CLOSED] {
@@ -468,11 +465,47 @@ async fn customer_disconnect_frees_the_executive_and_keeps_the_transcript() {
             stored.history
         );
     }
-    // Now the lines go to the customer who is there.
+    // The lines go to the customer who is there.
     agent.send("hola, lo atiendo").await;
     second
         .recv_until_contains("JuanPerez: hola, lo atiendo")
         .await;
+}
+
+/// While an executive wraps up a chat whose customer left, the next customer goes to a
+/// colleague who is free (a black-box run saw them handed to the busy desk, told "Lo
+/// atiende Ana", and left unanswered while Juan sat free).
+#[tokio::test]
+async fn the_next_customer_goes_to_a_free_colleague_while_one_wraps_up() {
+    let server = TestServer::start().await;
+    let ruts = server.load_customers(3).await;
+    let mut ana = server.agent("Ana").await;
+    let mut first = server.logged_in(&ruts[0].to_string()).await;
+    first.send("3").await;
+    first.recv_until_contains(to_customer::ASSIGNED_START).await;
+    ana.recv_until_contains(to_agent::CHAT_HINT).await;
+    let mut juan = server.agent("Juan").await;
+    let mut second = server.logged_in(&ruts[1].to_string()).await;
+    second.send("3").await;
+    second
+        .recv_until_contains(to_customer::ASSIGNED_START)
+        .await;
+    juan.recv_until_contains(to_agent::CHAT_HINT).await;
+    let mut third = server.logged_in(&ruts[2].to_string()).await;
+    third.send("3").await;
+    third.recv_until_contains(&to_customer::enqueued(1)).await;
+    // Ana's customer leaves: the third still waits, Ana wraps up.
+    drop(first);
+    ana.recv_until(|l| l.ends_with(to_agent::WRAP_UP_END)).await;
+    assert_eq!(server.server.services.hub.queue().len(), 1);
+    // Juan closes his chat first: the third goes to him.
+    juan.send(":close").await;
+    juan.recv_until_contains(to_agent::NEW_CUSTOMER_START).await;
+    let assigned = third.recv_until_contains(to_customer::ASSIGNED_START).await;
+    assert!(
+        assigned.last().is_some_and(|l| l.contains("Juan")),
+        "{assigned:#?}"
+    );
 }
 
 /// A customer who ends the chat and asks again on the same connection gets a live chat:
@@ -589,8 +622,13 @@ async fn repeated_wrong_tokens_lock_the_executives_login() {
 #[tokio::test]
 async fn a_disconnection_mid_chat_is_on_the_console_before_the_next_hand_off() {
     let server = TestServer::start().await;
-    let (_agent, first, mut second) = server.one_served_one_waiting("Eva").await;
+    let (mut agent, first, mut second) = server.one_served_one_waiting("Eva").await;
     drop(first);
+    // The hand-off comes when Eva is done with the ended chat.
+    agent
+        .recv_until(|l| l.ends_with(to_agent::WRAP_UP_END))
+        .await;
+    agent.send(":close").await;
     second
         .recv_until_contains(to_customer::ASSIGNED_START)
         .await;
