@@ -309,6 +309,7 @@ const STATUS_QUESTIONS: &[&str] = &[
     "cuando me responden",
     "alguna respuesta",
     "hay respuesta",
+    "hubo respuesta",
     "tienen respuesta",
     "alguna novedad",
     "hay novedades",
@@ -1878,6 +1879,25 @@ pub(crate) fn files_new_complaint(normalized: &str) -> bool {
     })
 }
 
+/// Whether an already normalised text is an advertisement or a scam pasted into the chat
+/// ("GANASTE UN PREMIO, ingresa a este link", "gana dinero desde tu casa, escribe al
+/// wsp"): a prize or easy money with a link or a contact to write to. Not a customer who
+/// tells of one they received ("me llegó un mensaje que dice que gané un premio, ¿es de
+/// ustedes?").
+pub(crate) fn is_spam(normalized: &str) -> bool {
+    static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
+    let [bait, call, received] = PATTERNS.get_or_init(|| {
+        [
+            r"\b(gana|ganar|ganaste|ganador|ganadora|felicidades|felicitaciones)\b.*\b(dinero|plata|premio|premios|lucas|millones|iphone|gratis|\d+)\b|\b(dinero|plata) (facil|rapido)\b",
+            r"\b(link|enlace|click|clic|ingresa|ingresar|escribe|escribeme|escribenos|wsp|whatsapp|interno|privado|www|http|https)\b",
+            r"\b(me (llego|llegan|llegaron|mandaron|enviaron|escribieron)|recibi|recibo)\b",
+        ]
+        .map(ascii_regex)
+    });
+    let text = without_clause_breaks(normalized);
+    bait.is_match(&text) && call.is_match(&text) && !received.is_match(&text)
+}
+
 /// Whether an already normalised text tells that a chat with a person was cut ("estaba
 /// hablando con Ana y se cortó", "me estaba atendiendo un ejecutivo y se cayó la
 /// conexión"): the customer wants the person back. Not a phone call, a video call or a
@@ -1890,7 +1910,7 @@ pub(crate) fn chat_was_cut(normalized: &str) -> bool {
             r"\b(hablando|conversando|chateando|hablaba|conversaba|chateaba)\b|\bme (estaba |estaban )?(atendiendo|atendia|atendian)\b",
             // What was cut: nothing named after the verb, or the chat itself or its window
             // (not "se cayó el internet": the service's failure).
-            r"\b(se (me )?(corto|cayo|cerro|desconecto|termino|perdio|colgo)|me (desconecte|desconectaron|cortaron|sacaron|echaron|cerraron))( (el chat|la conversacion|la conexion|la ventana|la pagina|la app|la aplicacion|el navegador|todo|de repente|de la nada))?$",
+            r"\b(se (me )?(corto|cayo|cerro|desconecto|termino|perdio|colgo)|me (desconecte|desconectaron|cortaron|sacaron|echaron|cerraron))( (el chat|la conversacion|la conexion|la ventana|la pagina|la app|la aplicacion|el navegador|todo|de repente|de la nada|(a|en) (la )?(mitad|medio) de (la )?(conversacion|atencion|chat)))?$",
             r"\b(telefono|llamada|llamando|fono|celu|celular|whatsapp|discord|video|videollamada|zoom|meet|teams|reunion|clase|clases|profe|profesor|profesora|mama|papa|hijo|hija|hijos|hermano|hermana|pololo|polola|novio|novia|esposo|esposa|marido|senora|amigo|amiga|amigos|amigas|abuelo|abuela|jefe|jefa|familia)\b",
         ]
         .map(ascii_regex)

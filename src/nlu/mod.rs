@@ -182,11 +182,13 @@ pub enum Rule {
     /// A question about how an earlier request stands is the earlier requests
     /// (`about_earlier`).
     AboutEarlier,
+    /// An advertisement or a scam pasted into the chat is out of scope (`spam`).
+    Spam,
 }
 
 impl Rule {
     /// Every rule, in the order the classifier applies them.
-    pub const ALL: [Rule; 13] = [
+    pub const ALL: [Rule; 14] = [
         Rule::MatterUnplaced,
         Rule::OutageUnplaced,
         Rule::OutageAnswers,
@@ -200,6 +202,7 @@ impl Rule {
         Rule::OtherBusiness,
         Rule::BotCondemned,
         Rule::AboutEarlier,
+        Rule::Spam,
     ];
 
     /// The rule's name in intents files and reports (`matter_unplaced`, ...).
@@ -218,6 +221,7 @@ impl Rule {
             Rule::OtherBusiness => "other_business",
             Rule::BotCondemned => "bot_condemned",
             Rule::AboutEarlier => "about_earlier",
+            Rule::Spam => "spam",
         }
     }
 
@@ -305,6 +309,15 @@ impl Prediction {
             || matches!(self.decision, Decision::Clarify(..)) && self.decision.offers(review);
         if misread && asks() {
             return self.decided(review, Rule::AboutEarlier);
+        }
+        self
+    }
+
+    /// An advertisement or a scam pasted into the chat ("GANASTE UN PREMIO!!! ingresa a
+    /// este link") is out of scope: the fallback, whatever the model read in its words.
+    pub(crate) fn spam_if(self, spam: impl FnOnce() -> bool) -> Prediction {
+        if self.decision != Decision::Fallback && spam() {
+            return self.abstained(Rule::Spam);
         }
         self
     }

@@ -1207,6 +1207,7 @@ impl YamlClassifier {
                 .other_business_if(|| self.about_other_business(normalized, clauses))
                 .bot_condemned_if(|| entities::condemns_the_bot(normalized))
                 .about_earlier_if(about_earlier)
+                .spam_if(|| entities::is_spam(normalized))
                 .with_topic_if(|| entities::complaint_topic_in(normalized))
                 .calibrated(thresholds)
         })
@@ -1383,6 +1384,7 @@ impl YamlClassifier {
             let farewell = self.only_takes_leave(text, normalized, clauses, || about_earlier);
             let elsewhere_outage = self.outage_of_other_business(normalized, clauses);
             let bot_condemned = entities::condemns_the_bot(normalized);
+            let spam = entities::is_spam(normalized);
             let (logits, others) = if x.is_empty() || !has_content(clauses) {
                 (None, [None; FALLBACK])
             } else {
@@ -1401,6 +1403,7 @@ impl YamlClassifier {
                 farewell,
                 elsewhere_outage,
                 bot_condemned,
+                spam,
                 chat_cut,
                 new_complaint,
                 other_business,
@@ -1457,6 +1460,8 @@ pub(crate) struct Scored {
     elsewhere_outage: bool,
     /// Whether it condemns the bot ([`Prediction::bot_condemned_if`]).
     bot_condemned: bool,
+    /// Whether it is spam ([`Prediction::spam_if`]).
+    spam: bool,
 }
 
 impl Scored {
@@ -1482,6 +1487,7 @@ impl Scored {
         .other_business_if(|| self.other_business)
         .bot_condemned_if(|| self.bot_condemned)
         .about_earlier_if(|| self.about_earlier)
+        .spam_if(|| self.spam)
         .calibrated(thresholds)
     }
 }

@@ -1629,7 +1629,7 @@ fn a_message_scored_once_is_decided_as_classify_decides_it() {
 }
 
 /// One message for each rule after the model, with the rule that decides it.
-const RULED: [(&str, Rule); 14] = [
+const RULED: [(&str, Rule); 15] = [
     (
         "la tecnica vino ayer y quede peor con el cable, reinicien o algo",
         Rule::MatterBeyondRestart,
@@ -1676,6 +1676,10 @@ const RULED: [(&str, Rule); 14] = [
     (
         "se cayó el wifi del hotel donde estoy alojado",
         Rule::ElsewhereOutage,
+    ),
+    (
+        "ganaste un plan de internet gratis!! ingresa al link",
+        Rule::Spam,
     ),
 ];
 
@@ -1963,4 +1967,35 @@ fn a_technician_who_left_things_worse_is_a_complaint_about_the_visit() {
     // A visit that left everything working is no complaint.
     let p = classifier().classify("el tecnico dejo todo funcionando, muchas gracias");
     assert_ne!(p.intent, Intent::ContactarEjecutivo, "{p:?}");
+}
+
+#[test]
+fn spam_is_out_of_scope() {
+    let c = classifier();
+    for text in [
+        "felicidades ganaste 1 año de tele gratis, escribe al wsp para cobrar",
+        "gana plata facil desde la casa, escribeme al wsp",
+    ] {
+        assert!(entities::is_spam(&text::normalize(text)), "{text}");
+        let p = c.classify(text);
+        assert_eq!(p.decision, Decision::Fallback, "{text}: {p:?}");
+    }
+    // A customer asking about one they received is no spam.
+    assert!(!entities::is_spam(&text::normalize(
+        "me llegó un mensaje que dice que gané un premio y que haga clic en un link, es de ustedes?"
+    )));
+}
+
+#[test]
+fn a_chat_cut_midway_and_an_answer_asked_about() {
+    check(&[
+        (
+            "el ejecutivo que me atendia se desconecto en medio de la conversacion",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "hubo respuesta al reclamo que puse por el cobro doble?",
+            Intent::RevisarAtenciones,
+        ),
+    ]);
 }
