@@ -166,6 +166,8 @@ struct AgentEntry {
     /// hold a place, as after-call work does at a contact centre, so the next customer
     /// goes to a colleague who is free rather than to a desk still busy with the last one.
     wrapping_up: Vec<SessionId>,
+    /// Whether the executive was told, during this wrap-up, that customers wait.
+    told_waiting: bool,
     /// When it last became free, as a sequence number: the longest-free goes first.
     free_since: u64,
 }
@@ -243,6 +245,9 @@ impl State {
         let entry = self.agents.get_mut(&agent)?;
         entry.chats.retain(|c| *c != customer);
         entry.wrapping_up.retain(|c| *c != customer);
+        if entry.wrapping_up.is_empty() {
+            entry.told_waiting = false;
+        }
         if entry.load() == 0 {
             entry.free_since = clock;
         }
@@ -738,6 +743,7 @@ impl Hub {
                     outbox,
                     chats: Vec::new(),
                     wrapping_up: Vec::new(),
+                    told_waiting: false,
                     free_since,
                 },
             );
@@ -1118,6 +1124,20 @@ impl Hub {
                 },
             ));
         }
+        // Whoever still wraps up while customers wait hears it, once per wrap-up: the next
+        // customer comes after `:close`.
+        let waiting = state.queue.len();
+        if waiting > 0 {
+            for agent in state.agents.values_mut() {
+                if !agent.wrapping_up.is_empty() && !agent.told_waiting {
+                    agent.told_waiting = true;
+                    out.push(Delivery::Agent(
+                        agent.outbox.clone(),
+                        AgentEvent::CustomersWaiting { waiting },
+                    ));
+                }
+            }
+        }
         renumber(state, out);
     }
 }
@@ -1288,7 +1308,7 @@ mod tests {
     fn a_chat_whose_customer_left_holds_its_place_until_the_executive_wraps_it_up() {
         let console = Console::capture();
         let hub = Hub::new(1, console.clone());
-        let (ana, _ana_rx) = party();
+        let (ana, mut ana_rx) = party();
         hub.agent_join(SessionId(100), "Ana", ana).unwrap();
         let mut customers = Vec::new();
         for id in 1..=3 {
@@ -1306,16 +1326,28 @@ mod tests {
             })
         };
         assert!(assigned(1));
-        // The customer leaves: Ana's place stays taken while she notes and closes.
+        // The customer leaves: Ana's place stays taken while she notes and closes, and she
+        // hears once that customers wait.
         hub.customer_ends_chat(SessionId(1)).unwrap();
         assert!(!assigned(2));
         assert_eq!(hub.queue().len(), 2);
+        let told = received(&mut ana_rx);
+        assert!(
+            told.iter()
+                .any(|e| matches!(e, AgentEvent::CustomersWaiting { waiting: 2 })),
+            "{told:?}"
+        );
+        let (outbox, _rx) = party();
+        hub.enqueue(ticket(4, outbox));
+        assert!(!received(&mut ana_rx)
+            .iter()
+            .any(|e| matches!(e, AgentEvent::CustomersWaiting { .. })));
         // Wrapping up another customer's chat, or twice, frees nothing more.
         hub.agent_wrapped_up(SessionId(100), SessionId(3));
         assert!(!assigned(2));
         hub.agent_wrapped_up(SessionId(100), SessionId(1));
         assert!(assigned(2));
-        assert_eq!(hub.queue().len(), 1);
+        assert_eq!(hub.queue().len(), 2);
         // A :close that meets a chat whose customer just left ends its wrap-up too.
         assert!(hub.customer_gone_announced(SessionId(2), Departure::Lost).1);
         assert!(!assigned(3));

@@ -1060,6 +1060,13 @@ pub mod agent {
     pub fn wrap_up(request: impl Display) -> String {
         format!("{SYSTEM}La solicitud {request}{WRAP_UP_END}")
     }
+    /// Customers wait while the executive wraps up a chat whose customer left.
+    pub fn customers_waiting(waiting: usize) -> String {
+        match waiting {
+            1 => format!("{SYSTEM}Hay 1 cliente esperando: llegará cuando termine con :close la conversación que terminó."),
+            n => format!("{SYSTEM}Hay {n} clientes esperando: el siguiente llegará cuando termine con :close la conversación que terminó."),
+        }
+    }
     /// Marker: the end of [`wrap_up`].
     pub const WRAP_UP_END: &str =
         " sigue en :chats: puede anotarla (:history, :state) y terminar con :close.";

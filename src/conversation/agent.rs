@@ -1199,6 +1199,10 @@ impl Desk {
                 out.send(say::customer_returned(&chat.name, shown));
                 phase
             }
+            AgentEvent::CustomersWaiting { waiting } => {
+                out.send(say::customers_waiting(waiting));
+                phase
+            }
             AgentEvent::CustomerLeft { chat, disconnected } => {
                 out.send(match disconnected {
                     Some(Departure::Lost) => say::customer_disconnected(&chat.name),

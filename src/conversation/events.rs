@@ -166,6 +166,12 @@ pub enum AgentEvent {
         /// The chat's last lines the customer was shown on the new connection.
         shown: usize,
     },
+    /// Customers wait while the executive wraps up a chat whose customer left (said once
+    /// per wrap-up): the next one comes after `:close`.
+    CustomersWaiting {
+        /// How many wait.
+        waiting: usize,
+    },
     /// A customer of theirs left the chat (by choice or by disconnecting).
     CustomerLeft {
         /// The customer.

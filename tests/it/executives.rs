@@ -408,6 +408,8 @@ async fn customer_disconnect_holds_the_executive_until_the_ended_chat_is_closed(
         .expect(&to_agent::customer_disconnected("Cliente Carga 1"))
         .await;
     agent.expect(&to_agent::wrap_up(request)).await;
+    // Told once that someone waits for that :close.
+    agent.expect(&to_agent::customers_waiting(1)).await;
     let transcript = eventually_async(
         || async { server.registry().transcript(request).await.unwrap() },
         |t| t.last().map(|l| l.text.as_str()) == Some("hola, me voy"),
