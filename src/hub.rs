@@ -1064,25 +1064,15 @@ impl Hub {
         }
         let executives = state.agents.len();
         while let Some(&next) = state.queue.front() {
-            // A customer back in the queue whose ended chat their executive is still
-            // wrapping up goes to that executive (the desk gives the ended chat way to the
-            // new one); anyone else to the executive free the longest.
-            let own = state
+            // Not to an executive still wrapping up this customer's ended chat (their desk
+            // knows chats by customer: the new one would push the ended one off before its
+            // note); to another, or after that executive's `:close`.
+            let free = state
                 .agents
-                .iter_mut()
-                .find(|(_, a)| a.wrapping_up.contains(&next))
-                .map(|(id, a)| {
-                    a.wrapping_up.retain(|c| *c != next);
-                    *id
-                });
-            let free = own.or_else(|| {
-                state
-                    .agents
-                    .iter()
-                    .filter(|(_, a)| a.load() < self.capacity)
-                    .min_by_key(|(_, a)| (a.load(), a.free_since))
-                    .map(|(id, _)| *id)
-            });
+                .iter()
+                .filter(|(_, a)| a.load() < self.capacity && !a.wrapping_up.contains(&next))
+                .min_by_key(|(_, a)| (a.load(), a.free_since))
+                .map(|(id, _)| *id);
             let Some(agent_id) = free else { break };
             let Some(customer_id) = state.queue.pop_front() else {
                 break;
@@ -1300,10 +1290,8 @@ mod tests {
         assert_eq!(login(&hub, 12_345_678, first), None);
     }
 
-    /// The console tells the queue's and the chats' events in the order they happen: a
-    /// close, an end, a disconnection or an executive leaving comes before the hand-off it
-    /// allows (black-box tests saw "redirigido" first, as if an executive of capacity 1
-    /// had two customers).
+    /// A chat whose customer left keeps its executive's place until the executive is done
+    /// with it (after-call work); the executive hears once that customers wait.
     #[test]
     fn a_chat_whose_customer_left_holds_its_place_until_the_executive_wraps_it_up() {
         let console = Console::capture();
@@ -1358,6 +1346,10 @@ mod tests {
         assert!(assigned(3));
     }
 
+    /// The console tells the queue's and the chats' events in the order they happen: a
+    /// close, an end, a disconnection or an executive leaving comes before the hand-off it
+    /// allows (black-box tests saw "redirigido" first, as if an executive of capacity 1
+    /// had two customers).
     #[test]
     fn the_console_says_the_cause_before_the_hand_off_it_allows() {
         let console = Console::capture();

@@ -1153,6 +1153,11 @@ impl Desk {
                 let returning = self.has_left(chat.customer);
                 let was_active = returning && self.active == Some(chat.customer);
                 if returning {
+                    // The hub gave the place to the new chat itself (it does not send a
+                    // customer to the executive still wrapping up their chat; this only
+                    // keeps the desk whole): no wrap-up to end there, which could end a
+                    // later one of the same customer.
+                    self.ended.retain(|c| *c != chat.customer);
                     self.drop_ended(chat.customer, false, out);
                 }
                 out.send(say::new_customer(&chat.name, chat.rut, chat.request));

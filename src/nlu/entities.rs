@@ -314,11 +314,13 @@ const STATUS_QUESTIONS: &[&str] = &[
     "alguna novedad",
     "hay novedades",
     "seguimiento",
-    "estado de",
     "estatus",
     "status",
-    "update",
-    "actualizacion",
+    "any update",
+    "alguna update",
+    "algun update",
+    "alguna actualizacion",
+    "hay actualizacion",
 ];
 
 /// Whether the message asks how a request made earlier stands ("puse un reclamo por un
@@ -359,8 +361,22 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
     let earlier = toks.iter().any(|t| EARLIER_REQUEST.contains(t))
         || (0..toks.len()).any(mine)
         || asks_whether_already;
-    let asks_status =
-        || STATUS_QUESTIONS.iter().any(|q| contains_phrase(norm, q)) || asks_if_done(input, norm);
+    // "El estado de mi reclamo", "estado del caso" (not "el estado de mi cuenta").
+    let state_of_request = || {
+        let at = |i: usize| toks.get(i).copied().unwrap_or("");
+        (0..toks.len()).any(|i| {
+            at(i) == "estado"
+                && matches!(at(i + 1), "de" | "del")
+                && (REQUEST_NOUNS.contains(&at(i + 2))
+                    || matches!(at(i + 2), "mi" | "mis" | "la" | "el" | "su")
+                        && REQUEST_NOUNS.contains(&at(i + 3)))
+        })
+    };
+    let asks_status = || {
+        STATUS_QUESTIONS.iter().any(|q| contains_phrase(norm, q))
+            || state_of_request()
+            || asks_if_done(input, norm)
+    };
     (asks_outright || earlier && asks_status()) && !names_a_person_in(norm)
 }
 
@@ -1498,7 +1514,8 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
     static PATTERNS: OnceLock<[regex::Regex; 7]> = OnceLock::new();
     let [denied, technician, technician_came, adjective, restart_failed, restart_done, forgot] =
         PATTERNS.get_or_init(|| {
-            let came = "(vino|vinieron|paso|pasaron|estuvo|estuvieron|mandaron|enviaron|dejo|dejaron|se fue|se fueron)";
+            // "Dejó" what it left ("dejó un cable suelto"), not "dejó de funcionar".
+            let came = r"(vino|vinieron|paso|pasaron|estuvo|estuvieron|mandaron|enviaron|dej(o|aron) (un|una|el|la|los|las|mal|sin|todo|botad\w*|tirad\w*|colgand\w*)|se fue|se fueron)";
             // Restarts done, in verbs (the nouns also name a restart asked for: "solicito
             // el reinicio"); "reinicie" without its accent is also the polite command ("por
             // favor reinicie mi módem"): only after a word that makes it the past ("ya
@@ -1881,21 +1898,27 @@ pub(crate) fn files_new_complaint(normalized: &str) -> bool {
 
 /// Whether an already normalised text is an advertisement or a scam pasted into the chat
 /// ("GANASTE UN PREMIO, ingresa a este link", "gana dinero desde tu casa, escribe al
-/// wsp"): a prize or easy money with a link or a contact to write to. Not a customer who
-/// tells of one they received ("me llegó un mensaje que dice que gané un premio, ¿es de
-/// ustedes?").
+/// wsp"): a prize won or easy money, with a link or a contact to write to. Not a customer
+/// who tells of one they received ("me llegó un mensaje que dice que gané un premio, ¿es de
+/// ustedes?"), nor a complaint that happens to say "gana" or "felicidades" and "whatsapp"
+/// (a failure or a complaint topic named: "felicidades por nada, llevo 5 días sin internet
+/// y nadie responde el whatsapp").
 pub(crate) fn is_spam(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
     let [bait, call, received] = PATTERNS.get_or_init(|| {
         [
-            r"\b(gana|ganar|ganaste|ganador|ganadora|felicidades|felicitaciones)\b.*\b(dinero|plata|premio|premios|lucas|millones|iphone|gratis|\d+)\b|\b(dinero|plata) (facil|rapido)\b",
-            r"\b(link|enlace|click|clic|ingresa|ingresar|escribe|escribeme|escribenos|wsp|whatsapp|interno|privado|www|http|https)\b",
+            r"\b(ganaste|has ganado|eres (el|la) (ganador|ganadora)|gana (dinero|plata|\d+)|ganar (dinero|plata)|(dinero|plata) (facil|rapido))\b",
+            r"\b(link|enlace|click|clic|wsp|whatsapp|interno|privado|www|http|https)\b",
             r"\b(me (llego|llegan|llegaron|mandaron|enviaron|escribieron)|recibi|recibo)\b",
         ]
         .map(ascii_regex)
     });
     let text = without_clause_breaks(normalized);
-    bait.is_match(&text) && call.is_match(&text) && !received.is_match(&text)
+    bait.is_match(&text)
+        && call.is_match(&text)
+        && !received.is_match(&text)
+        && !fails(&text)
+        && complaint_topic_in(normalized).is_none()
 }
 
 /// Whether an already normalised text tells that a chat with a person was cut ("estaba

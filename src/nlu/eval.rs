@@ -738,6 +738,7 @@ pub fn cross_validate(data: &data::TrainingData, k: usize, seed: u64) -> CrossVa
     };
     let uncalibrated = Thresholds {
         temperature: 1.0,
+        rule_confidence: RuleConfidence::default(),
         ..file_settings
     };
     let uncalibrated_ece = score(&cases, &decide_all(&uncalibrated), Vec::new())

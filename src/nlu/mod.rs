@@ -315,8 +315,10 @@ impl Prediction {
 
     /// An advertisement or a scam pasted into the chat ("GANASTE UN PREMIO!!! ingresa a
     /// este link") is out of scope: the fallback, whatever the model read in its words.
+    /// The rule is named even when the model already abstained, so that nothing after
+    /// it (the zero-shot hybrid) reads the message again.
     pub(crate) fn spam_if(self, spam: impl FnOnce() -> bool) -> Prediction {
-        if self.decision != Decision::Fallback && spam() {
+        if spam() {
             return self.abstained(Rule::Spam);
         }
         self

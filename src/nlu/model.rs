@@ -1274,6 +1274,13 @@ impl YamlClassifier {
                     return false;
                 }
                 let before = &words[i.saturating_sub(5)..i];
+                // "Eléctrica" names a business after "compañía", "empresa" or "la" only
+                // (not "una falla eléctrica").
+                if *w == "electrica"
+                    && !matches!(before.last(), Some(&("compania" | "empresa" | "la")))
+                {
+                    return false;
+                }
                 let charges = !before.iter().any(|b| matches!(*b, "en" | "por" | "con"))
                     && words[i + 1..].iter().take(5).any(|a| a.starts_with("cobr"));
                 let complains = before.windows(2).any(|pair| {

@@ -1934,7 +1934,7 @@ fn an_earlier_request_asked_about_after_what_was_sent() {
 fn another_business_that_charged_or_is_complained_about_is_out_of_scope() {
     let c = classifier();
     for text in [
-        "la botilleria del barrio me cobro dos veces el pack de cervezas",
+        "el minimarket del barrio me cobro dos veces el pack de cervezas",
         "la sanitaria me cobró una barbaridad este mes",
         "quiero poner una queja contra la compañía de electricidad por el apagón",
     ] {
@@ -1967,6 +1967,36 @@ fn a_technician_who_left_things_worse_is_a_complaint_about_the_visit() {
     // A visit that left everything working is no complaint.
     let p = classifier().classify("el tecnico dejo todo funcionando, muchas gracias");
     assert_ne!(p.intent, Intent::ContactarEjecutivo, "{p:?}");
+}
+
+#[test]
+fn the_session_rules_leave_ordinary_complaints_alone() {
+    let c = classifier();
+    // Sarcasm, a number and "whatsapp" are no spam; a technician quoted is no visit that
+    // broke something; another business's word as an adjective charges nothing; a state
+    // asked of an account is no earlier request.
+    for (text, not) in [
+        (
+            "felicidades por nada, llevo 5 días sin internet y nadie me responde por whatsapp",
+            Some(Rule::Spam),
+        ),
+        (
+            "mi esposa gana poco y nos cobraron 15000 de más; no puedo ingresar al portal",
+            Some(Rule::Spam),
+        ),
+        (
+            "hubo una falla eléctrica y me cobraron la reposición del servicio",
+            Some(Rule::OtherBusiness),
+        ),
+    ] {
+        let p = c.classify(text);
+        assert_ne!(p.rule, not, "{text}: {p:?}");
+        assert_eq!(p.intent, Intent::ContactarEjecutivo, "{text}: {p:?}");
+    }
+    let p = c.classify("el técnico dijo que el módem dejó de funcionar, ahora no tengo internet");
+    assert_ne!(p.topic, Some(Topic::VisitaTecnica), "{p:?}");
+    let p = c.classify("hice el pago y quiero saber el estado de mi cuenta");
+    assert_ne!(p.rule, Some(Rule::AboutEarlier), "{p:?}");
 }
 
 #[test]

@@ -510,8 +510,9 @@ async fn the_next_customer_goes_to_a_free_colleague_while_one_wraps_up() {
     );
 }
 
-/// A customer who ends the chat and asks again on the same connection gets a live chat:
-/// the ended one gives way to it.
+/// A customer who ends the chat and asks again on the same connection waits while the
+/// executive wraps up the ended chat (its note must not be pushed off the desk by the new
+/// one), then gets a new, live chat.
 #[tokio::test]
 async fn a_customer_who_asks_again_after_ending_the_chat_is_live_again() {
     let server = TestServer::start().await;
@@ -528,10 +529,17 @@ async fn a_customer_who_asks_again_after_ending_the_chat_is_live_again() {
         .await;
     agent.expect(&to_agent::wrap_up(first)).await;
     jorge.send("3").await;
-    jorge.recv_until_contains(to_customer::ASSIGNED_START).await;
+    jorge.recv_until_contains(&to_customer::enqueued(1)).await;
+    agent.expect(&to_agent::customers_waiting(1)).await;
     agent
-        .expect(&to_agent::ended_chat_dropped("Jorge Sandoval", first))
+        .send(":history se fue y volvió a pedir un ejecutivo")
         .await;
+    agent
+        .recv_until_contains(&format!("solicitud {first} actualizado"))
+        .await;
+    agent.send(":close").await;
+    agent.expect(&to_agent::chat_closed("Jorge Sandoval")).await;
+    jorge.recv_until_contains(to_customer::ASSIGNED_START).await;
     let second = request_of(&agent.recv().await);
     assert_ne!(first, second);
     agent.recv_until_contains(to_agent::CHAT_HINT).await;
