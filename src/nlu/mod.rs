@@ -387,10 +387,13 @@ impl Prediction {
     }
 
     /// A complaint about another business that names nothing of the company's ("el delivery
-    /// nunca llegó y me cobraron igual") is out of scope: the fallback.
+    /// nunca llegó y me cobraron igual"), read as an executive or asked about one, is out of
+    /// scope: the fallback.
     pub(crate) fn other_business_if(self, elsewhere: impl FnOnce() -> bool) -> Prediction {
-        let contact = Intent::ContactarEjecutivo;
-        if self.decision == Decision::Intent(contact) && self.topic.is_none() && elsewhere() {
+        // An executive, or a question whether the message meant one ("tengo un reclamo con
+        // el supermercado": an executive or the earlier requests?).
+        let contact = self.decision.offers(Intent::ContactarEjecutivo);
+        if contact && self.topic.is_none() && elsewhere() {
             return self.abstained(Rule::OtherBusiness);
         }
         self

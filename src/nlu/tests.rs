@@ -1937,6 +1937,8 @@ fn another_business_that_charged_or_is_complained_about_is_out_of_scope() {
         "el minimarket del barrio me cobro dos veces el pack de cervezas",
         "la sanitaria me cobró una barbaridad este mes",
         "quiero poner una queja contra la compañía de electricidad por el apagón",
+        // Asked whether it meant an executive or the earlier requests, too.
+        "tengo un reclamo con el jumbo por un producto en mal estado",
     ] {
         let p = c.classify(text);
         assert_eq!(p.decision, Decision::Fallback, "{text}: {p:?}");
