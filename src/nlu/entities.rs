@@ -1698,29 +1698,31 @@ const PERSON_PATTERN: &str = r"ejecutiv\w*|persona|personas|alguien|humano|human
 /// me siguen cobrando").
 pub(crate) fn names_the_company(normalized: &str) -> bool {
     words(normalized).any(|t| {
-        matches!(
-            t,
-            "ustedes"
-                | "empresa"
-                | "compania"
-                | "boleta"
-                | "factura"
-                | "servicio"
-                | "tecnico"
-                | "contrato"
-                | "pague"
-                | "pago"
-                | "pagar"
-                | "pagado"
-                | "pagamos"
-        )
+        OWN_BILL.contains(&t)
+            || matches!(
+                t,
+                "empresa"
+                    | "compania"
+                    | "servicio"
+                    | "tecnico"
+                    | "contrato"
+                    | "pague"
+                    | "pago"
+                    | "pagar"
+                    | "pagado"
+                    | "pagamos"
+            )
     })
 }
+
+/// The company's bills and the company spoken to ("ustedes"): what makes a charge the
+/// company's, wherever the customer paid (part of [`names_the_company`]).
+const OWN_BILL: &[&str] = &["boleta", "factura", "ustedes"];
 
 /// Whether a normalised text names a bill of the company's or the company itself as the
 /// customer's ("la boleta", "la factura", "ustedes").
 pub(crate) fn names_own_bill(normalized: &str) -> bool {
-    words(normalized).any(|t| matches!(t, "boleta" | "factura" | "ustedes"))
+    words(normalized).any(|t| OWN_BILL.contains(&t))
 }
 
 /// Whether a normalised text names a service or a device of the company, or a person to

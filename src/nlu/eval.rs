@@ -834,8 +834,8 @@ pub fn render_cv_text(cv: &CrossValidation) -> String {
             s,
             "rule_confidence fitted on the folds at the file's settings (right + 1 of decided + 2; rules with fewer than {MIN_RULE_DECISIONS} decisions keep the model's confidence):"
         );
+        let at_file = &cv.at_file_settings.rules;
         for (rule, confidence) in g.rule_confidence.iter() {
-            let at_file = &cv.at_file_settings.rules;
             let score = at_file.get(rule.name()).copied().unwrap_or_default();
             let _ = writeln!(
                 s,

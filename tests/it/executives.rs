@@ -482,16 +482,10 @@ async fn the_next_customer_goes_to_a_free_colleague_while_one_wraps_up() {
     let server = TestServer::start().await;
     let ruts = server.load_customers(3).await;
     let mut ana = server.agent("Ana").await;
-    let mut first = server.logged_in(&ruts[0].to_string()).await;
-    first.send("3").await;
-    first.recv_until_contains(to_customer::ASSIGNED_START).await;
+    let first = server.served(&ruts[0].to_string()).await;
     ana.recv_until_contains(to_agent::CHAT_HINT).await;
     let mut juan = server.agent("Juan").await;
-    let mut second = server.logged_in(&ruts[1].to_string()).await;
-    second.send("3").await;
-    second
-        .recv_until_contains(to_customer::ASSIGNED_START)
-        .await;
+    let _second = server.served(&ruts[1].to_string()).await;
     juan.recv_until_contains(to_agent::CHAT_HINT).await;
     let mut third = server.logged_in(&ruts[2].to_string()).await;
     third.send("3").await;

@@ -457,22 +457,9 @@ async fn a_full_database_fails_an_executives_changes_clearly_and_close_still_end
     let server = TestServer::start().await;
     let ruts = server.load_customers(1).await;
     let mut executive = server.agent("Ana").await;
-    let mut customer = server.logged_in(&ruts[0].to_string()).await;
-    customer.send("3").await;
-    customer
-        .recv_until_contains(to_customer::ASSIGNED_START)
-        .await;
-    let lines = executive.recv_until_contains(to_agent::CHAT_HINT).await;
-    let hand_off = lines
-        .iter()
-        .find(|l| l.starts_with(to_agent::NEW_CUSTOMER_START))
-        .unwrap_or_else(|| panic!("no hand-off in {lines:#?}"));
-    let request = crate::common::request_of(hand_off);
-    // "Sistema: Nuevo cliente: <name> (RUT ...), solicitud N."
-    let name = hand_off[to_agent::NEW_CUSTOMER_START.len()..]
-        .split(" (")
-        .next()
-        .unwrap();
+    let mut customer = server.served(&ruts[0].to_string()).await;
+    let crate::common::HandOff { name, request, .. } =
+        crate::common::hand_off(&mut executive).await;
     fill_the_database(server.registry(), request).await;
     for change in [
         ":subject Cobro duplicado",
@@ -493,7 +480,7 @@ async fn a_full_database_fails_an_executives_changes_clearly_and_close_still_end
     executive
         .expect(&to_agent::close_not_recorded(request))
         .await;
-    executive.expect(&to_agent::chat_closed(name)).await;
+    executive.expect(&to_agent::chat_closed(&name)).await;
     customer
         .recv_until_contains(to_customer::CHAT_ENDED_START)
         .await;

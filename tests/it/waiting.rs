@@ -4,7 +4,9 @@
 //! closed; a place in the queue kept; a chat ended as a disconnection; the identity
 //! card's serial still asked before a secret).
 
-use crate::common::{eventually_async, request_of, TestClient, TestServer, JORGE, JORGE_SERIAL};
+use crate::common::{
+    self, eventually_async, request_of, TestClient, TestServer, JORGE, JORGE_SERIAL,
+};
 use reclamos::console::PREFIX;
 use std::time::Duration;
 
@@ -20,18 +22,12 @@ const WIFI_ANSWER: &str = "Asistente: su nueva clave wifi es: estaesmiclave";
 
 /// Reads an executive's lines up to the chat hint; returns the customer's name.
 async fn hand_off(agent: &mut TestClient) -> String {
-    let lines = agent.recv_until(|l| l == to_agent::CHAT_HINT).await;
-    let first = lines
-        .iter()
-        .find_map(|l| l.strip_prefix(to_agent::NEW_CUSTOMER_START))
-        .unwrap_or_else(|| panic!("no new customer in {lines:#?}"));
-    first.split(" (RUT").next().unwrap().to_string()
+    common::hand_off(agent).await.name
 }
 
 /// Reads an executive's lines up to the chat hint; returns the hand-off's request number.
 async fn handed_off_request(agent: &mut TestClient) -> u64 {
-    let lines = agent.recv_until(|l| l == to_agent::CHAT_HINT).await;
-    request_of(&lines[0])
+    request_of(&common::hand_off(agent).await.lines[0])
 }
 
 /// Closes the executive's current chat with `name`.

@@ -155,6 +155,17 @@ impl TestServer {
         client
     }
 
+    /// A customer logged in as `rut` who asked for an executive and was handed to one (past
+    /// the line that says who).
+    pub async fn served(&self, rut: &str) -> TestClient {
+        let mut customer = self.logged_in(rut).await;
+        customer.send("3").await;
+        customer
+            .recv_until_contains(to_customer::ASSIGNED_START)
+            .await;
+        customer
+    }
+
     /// An executive `agent` (one chat at a time) chatting with a load customer ("Cliente
     /// Carga 1"), and a second one ("Cliente Carga 2") waiting first in line: the
     /// executive's, the first's and the second's connections, each past those lines.
@@ -164,9 +175,7 @@ impl TestServer {
     ) -> (TestClient, TestClient, TestClient) {
         let ruts = self.load_customers(2).await;
         let mut executive = self.agent(agent).await;
-        let mut first = self.logged_in(&ruts[0].to_string()).await;
-        first.send("3").await;
-        first.recv_until_contains(to_customer::ASSIGNED_START).await;
+        let first = self.served(&ruts[0].to_string()).await;
         executive.recv_until_contains(to_agent::CHAT_HINT).await;
         let mut second = self.logged_in(&ruts[1].to_string()).await;
         second.send("3").await;
@@ -342,6 +351,35 @@ pub fn restarted_request<S: AsRef<str> + std::fmt::Debug>(lines: &[S]) -> u64 {
         })
         .and_then(|rest| rest.trim_end_matches('.').parse().ok())
         .unwrap_or_else(|| panic!("no restart in {lines:#?}"))
+}
+
+/// What an executive was told of a customer handed to them: the customer's name, the
+/// request, and every line up to the chat hint.
+pub struct HandOff {
+    pub name: String,
+    pub request: u64,
+    pub lines: Vec<String>,
+}
+
+/// Reads an executive's lines up to the chat hint, which follow a hand-off ("Sistema: Nuevo
+/// cliente: X (RUT ...), solicitud N.").
+pub async fn hand_off(agent: &mut TestClient) -> HandOff {
+    let lines = agent.recv_until(|l| l == to_agent::CHAT_HINT).await;
+    let line = lines
+        .iter()
+        .find(|l| l.starts_with(to_agent::NEW_CUSTOMER_START))
+        .unwrap_or_else(|| panic!("no new customer in {lines:#?}"));
+    let name = line[to_agent::NEW_CUSTOMER_START.len()..]
+        .split(" (RUT")
+        .next()
+        .unwrap()
+        .to_string();
+    let request = request_of(line);
+    HandOff {
+        name,
+        request,
+        lines,
+    }
 }
 
 /// Extracts the request number from "Sistema: Nuevo cliente: X (RUT ...), solicitud N."
