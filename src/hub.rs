@@ -21,7 +21,7 @@ pub mod wait;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -119,6 +119,9 @@ struct CustomerEntry {
     /// The last [`RECENT_LINES`] lines routed in the chat, both ways (see
     /// [`ResumedChat::recent`]).
     recent: VecDeque<ChatLine>,
+    /// Waiting, and their connection was lost ([`Hub::customer_away`]): they keep their
+    /// place, but nobody is handed to an executive in their absence.
+    away: bool,
 }
 
 /// Chat lines the hub keeps per chat for a customer who resumes it on a new connection.
@@ -416,6 +419,7 @@ impl Hub {
             // Waiting: the new session keeps the place (nobody else moves).
             (Some(key), None) => {
                 if let Some(mut entry) = state.customers.remove(&key) {
+                    let was_away = std::mem::take(&mut entry.away);
                     entry.ticket.session = new;
                     entry.ticket.outbox = outbox.clone();
                     entry.owner = new;
@@ -432,6 +436,10 @@ impl Hub {
                         served: entry.previous_agent.is_some(),
                     });
                     state.customers.insert(new, entry);
+                    // Back from an absence: an executive may have been left free for them.
+                    if was_away {
+                        self.dispatch(state, out, now);
+                    }
                 }
             }
             // Chatting, and the new connection proved who it is: the chat goes on there,
@@ -502,6 +510,7 @@ impl Hub {
                     waiting_since: None,
                     chat_lines: 0,
                     recent: VecDeque::new(),
+                    away: false,
                 },
             );
             self.dispatch(&mut state, &mut out, now);
@@ -635,6 +644,32 @@ impl Hub {
     /// the new session kept.
     pub fn customer_gone(&self, session: SessionId) -> Option<CustomerEvent> {
         self.customer_gone_announced(session, Departure::Lost).0
+    }
+
+    /// A waiting customer's connection was lost: they keep their place in the queue for
+    /// `grace` (the console says so), skipped by the hand-offs until a new connection of
+    /// theirs takes the session over ([`login`](Self::login)); their connection then calls
+    /// [`customer_gone`](Self::customer_gone) when the time is up. `false` (nothing
+    /// changed) when they are not waiting: an executive took them a moment ago, or the
+    /// server is stopping.
+    pub fn customer_away(&self, session: SessionId, grace: Duration) -> bool {
+        let mut state = self.lock();
+        if state.stopping {
+            return false;
+        }
+        let key = state.key_of(session);
+        let Some(entry) = key.and_then(|key| state.customers.get_mut(&key)) else {
+            return false;
+        };
+        if entry.agent.is_some() {
+            return false;
+        }
+        entry.away = true;
+        let line =
+            protocol::console::away_in_queue(&entry.ticket.name, entry.ticket.request, grace);
+        drop(state);
+        self.console.print(&line);
+        true
     }
 
     /// [`customer_gone`](Self::customer_gone), also saying whether the hub held the
@@ -1018,6 +1053,7 @@ impl Hub {
                     name: c.ticket.name.clone(),
                     rut: c.ticket.rut,
                     backlog_len: c.backlog.lines.len(),
+                    away: c.away,
                 })
             })
             .collect()
@@ -1063,7 +1099,15 @@ impl Hub {
             return;
         }
         let executives = state.agents.len();
-        while let Some(&next) = state.queue.front() {
+        loop {
+            // The first customer present: one whose connection was lost keeps their place
+            // but is not handed to anyone before they are back.
+            let present = state
+                .queue
+                .iter()
+                .position(|session| state.customers.get(session).is_none_or(|entry| !entry.away));
+            let Some(index) = present else { break };
+            let next = state.queue[index];
             // Not to an executive still wrapping up this customer's ended chat (their desk
             // knows chats by customer: the new one would push the ended one off before its
             // note); to another, or after that executive's `:close`.
@@ -1074,7 +1118,7 @@ impl Hub {
                 .min_by_key(|(_, a)| (a.load(), a.free_since))
                 .map(|(id, _)| *id);
             let Some(agent_id) = free else { break };
-            let Some(customer_id) = state.queue.pop_front() else {
+            let Some(customer_id) = state.queue.remove(index) else {
                 break;
             };
             let Some(customer) = state.customers.get_mut(&customer_id) else {
@@ -1505,6 +1549,69 @@ mod tests {
         assert_eq!(login(&hub, 12_345_678, SessionId(1)), None);
         hub.customer_gone(SessionId(2));
         assert_eq!(logins(&hub), 1);
+    }
+
+    #[test]
+    fn a_customer_away_keeps_the_place_and_is_served_once_back() {
+        let console = Console::capture();
+        let hub = Hub::new(1, console.clone());
+        for id in 1..=2 {
+            let (outbox, _) = party();
+            assert_eq!(
+                hub.login(
+                    customer_rut(id),
+                    SessionId(id),
+                    outbox.clone(),
+                    OpenChat::Ask
+                ),
+                Ok(None)
+            );
+            hub.enqueue(ticket(id, outbox));
+        }
+        let grace = Duration::from_secs(90);
+        assert!(hub.customer_away(SessionId(1), grace));
+        assert_eq!(
+            console.lines().last().map(String::as_str),
+            Some(&*format!(
+                "{}{}",
+                crate::console::PREFIX,
+                protocol::console::away_in_queue("Cliente 1", 1, grace)
+            ))
+        );
+        let away: Vec<_> = hub.queue().iter().map(|w| (w.position, w.away)).collect();
+        assert_eq!(away, [(1, true), (2, false)]);
+        // The first executive gets the customer behind: nobody is handed over while away.
+        let (agent, mut agent_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", agent).unwrap();
+        let handed: Vec<_> = received(&mut agent_rx)
+            .into_iter()
+            .filter_map(|e| match e {
+                AgentEvent::Assigned { chat, .. } => Some(chat.customer),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(handed, [SessionId(2)]);
+        hub.agent_closes(SessionId(100), SessionId(2), None)
+            .unwrap();
+        assert!(received(&mut agent_rx)
+            .iter()
+            .all(|e| !matches!(e, AgentEvent::Assigned { .. })));
+        // Back on a new connection: the free executive takes them at once.
+        let (outbox, mut new) = party();
+        let takeover = hub
+            .login(customer_rut(1), SessionId(11), outbox, OpenChat::Ask)
+            .unwrap()
+            .expect("a takeover");
+        assert_eq!(takeover.queued.map(|place| place.request), Some(1));
+        assert_eq!(
+            received(&mut new),
+            [CustomerEvent::Assigned {
+                agent: "Ana".into()
+            }]
+        );
+        // Only a customer still waiting can be away.
+        assert!(!hub.customer_away(SessionId(11), grace));
+        assert!(!hub.customer_away(SessionId(2), grace));
     }
 
     #[test]

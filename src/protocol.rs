@@ -765,9 +765,20 @@ pub mod agent {
     }
 
     /// One waiting customer in `:queue`.
-    pub fn queue_item(position: usize, name: &str, rut: impl Display, messages: usize) -> String {
+    pub fn queue_item(
+        position: usize,
+        name: &str,
+        rut: impl Display,
+        messages: usize,
+        away: bool,
+    ) -> String {
+        let away = if away {
+            " (perdió la conexión; conserva su lugar por si vuelve)"
+        } else {
+            ""
+        };
         format!(
-            "  ({position}) {name} (RUT {rut}), {}",
+            "  ({position}) {name} (RUT {rut}), {}{away}",
             super::messages_count(messages)
         )
     }
@@ -1188,6 +1199,7 @@ pub mod notice {
 /// The `[SERVER]` lines the operators read (the console adds the prefix).
 pub mod console {
     use super::Display;
+    use std::time::Duration;
 
     /// A customer logged in.
     pub fn customer_connected(name: &str) -> String {
@@ -1316,6 +1328,17 @@ pub mod console {
             QueueExit::ServerStopped => "al detenerse el servidor",
         };
         format!("Cliente {customer} dejó la fila de espera {how} (solicitud {request}).")
+    }
+
+    /// A waiting customer's connection was lost: they keep their place for `grace` (then
+    /// [`left_queue`] and [`customer_disconnected`] follow, unless they came back).
+    pub fn away_in_queue(customer: &str, request: impl Display, grace: Duration) -> String {
+        let seconds = grace.as_secs().max(1);
+        let span = match seconds {
+            s if s % 60 == 0 => format!("{} min", s / 60),
+            s => format!("{s} s"),
+        };
+        format!("Cliente {customer} perdió la conexión en la fila de espera (solicitud {request}): conserva su lugar {span} por si vuelve a ingresar.")
     }
 
     /// A customer ended their chat with an executive.

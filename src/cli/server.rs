@@ -270,6 +270,10 @@ pub struct LimitsArgs {
     /// them; then their contact request is closed, they are told and back at the menu.
     #[arg(long, default_value_t = limits().queue_idle_timeout.into(), value_parser = positive_duration)]
     pub queue_idle_timeout: humantime::Duration,
+    /// Time a waiting customer whose connection was lost keeps their place in the queue
+    /// for a new connection with their RUT (0: the place is lost at once).
+    #[arg(long, default_value_t = limits().queue_grace.into())]
+    pub queue_grace: humantime::Duration,
     /// Sustained messages per second allowed per connection.
     #[arg(long, default_value_t = limits().rate, value_parser = positive_rate)]
     pub rate: f64,
@@ -309,6 +313,7 @@ impl From<LimitsArgs> for Limits {
             idle_timeout: args.idle_timeout.into(),
             agent_idle_timeout: args.agent_idle_timeout.into(),
             queue_idle_timeout: args.queue_idle_timeout.into(),
+            queue_grace: args.queue_grace.into(),
             rate: args.rate,
             burst: args.burst,
             agent_rate: args.agent_rate,

@@ -1088,6 +1088,7 @@ impl Desk {
                         &waiting.name,
                         waiting.rut,
                         waiting.backlog_len,
+                        waiting.away,
                     ));
                 }
                 Phase::Ready { name }

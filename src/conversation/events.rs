@@ -334,6 +334,8 @@ pub struct Waiting {
     pub rut: Rut,
     /// Lines typed while waiting.
     pub backlog_len: usize,
+    /// Their connection was lost and they keep their place for a while.
+    pub away: bool,
 }
 #[cfg(test)]
 mod tests {

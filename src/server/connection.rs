@@ -152,6 +152,17 @@ trait Party: Sized + Send {
     fn heard_after_end(_event: &Self::Event) -> bool {
         false
     }
+    /// The connection was lost: whether the party keeps its place in the hub for `grace`
+    /// instead of leaving now (a waiting customer, whom the hub then marks away until a
+    /// new connection of theirs takes the session over).
+    fn step_away(&self, _hub: &Hub, _session: SessionId, _grace: Duration) -> bool {
+        false
+    }
+    /// While away: whether `event` is only news for whoever reads the connection (a new
+    /// position in the queue), which nobody misses.
+    fn news_only(_event: &Self::Event) -> bool {
+        false
+    }
 }
 
 impl Party for CustomerConversation {
@@ -203,6 +214,15 @@ impl Party for CustomerConversation {
     fn heard_after_end(event: &CustomerEvent) -> bool {
         // A takeover's notice comes from `last_notice`.
         !matches!(event, CustomerEvent::TakenOver { .. })
+    }
+    fn step_away(&self, hub: &Hub, session: SessionId, grace: Duration) -> bool {
+        self.idle() == Idle::Waiting && hub.customer_away(session, grace)
+    }
+    fn news_only(event: &CustomerEvent) -> bool {
+        matches!(
+            event,
+            CustomerEvent::QueuePosition(_) | CustomerEvent::MovedBack(_)
+        )
     }
 }
 
@@ -581,11 +601,18 @@ impl<'a, P: Party> Conversation<'a, P> {
     /// The connection ended (`end`, [`Input::ServerStopped`] or [`Input::Disconnected`]):
     /// carries out the conversation's clean-up (no line is sent).
     /// The hub and the console first, synchronously; then the store writes.
-    async fn finish(&mut self, end: Input<'_, P::Event>, events: &mut mpsc::Receiver<P::Event>) {
+    /// `first` is an event the hub sent that was read but not applied (it ended an
+    /// absence, see [`away`]): it goes before the unread ones.
+    async fn finish(
+        &mut self,
+        end: Input<'_, P::Event>,
+        first: Option<P::Event>,
+        events: &mut mpsc::Receiver<P::Event>,
+    ) {
         if self.finished || self.party.is_none() {
             return;
         }
-        let writes = self.wind_up(Some(events), end);
+        let writes = self.wind_up(first, Some(events), end);
         // After the writes still queued, in order; the connection ends once all ran (a
         // shutdown waits for its connections, so none is lost then).
         let registry = &self.shared.services.registry;
@@ -597,12 +624,13 @@ impl<'a, P: Party> Conversation<'a, P> {
 
     /// The conversation's last steps, for [`Self::finish`] and the drop guard: the party
     /// leaves the hub (its last notice), the events the hub sent that the connection did
-    /// not read are applied (`events`; none for the guard, whose receiver is gone; their
-    /// lines are not sent), then the notice, then `end`. Effects left by a step cut short
+    /// not apply are (`first`, read while away, then `events`; none for the guard, whose
+    /// receiver is gone; their lines are not sent), then the notice, then `end`. Effects left by a step cut short
     /// (the socket failed while they ran) are dropped first. The hub and console effects
     /// are carried out here; the store writes are returned, in order.
     fn wind_up(
         &mut self,
+        first: Option<P::Event>,
         events: Option<&mut mpsc::Receiver<P::Event>>,
         end: Input<'_, P::Event>,
     ) -> Vec<StoreOp> {
@@ -619,11 +647,10 @@ impl<'a, P: Party> Conversation<'a, P> {
             .party
             .as_mut()
             .and_then(|party| party.last_notice(&services.hub, self.session, departure));
-        if let Some(events) = events {
-            while let Ok(event) = events.try_recv() {
-                if P::heard_after_end(&event) {
-                    self.step(Input::Event(event));
-                }
+        let unread = events.map(|events| std::iter::from_fn(|| events.try_recv().ok()));
+        for event in first.into_iter().chain(unread.into_iter().flatten()) {
+            if P::heard_after_end(&event) {
+                self.step(Input::Event(event));
             }
         }
         if let Some(event) = notice {
@@ -662,7 +689,7 @@ impl<P: Party> Drop for Conversation<'_, P> {
         // As `finish` does, but the events the hub sent and the connection did not read
         // are gone with their receiver (a panic, or a task dropped after the shutdown's
         // grace period), and the writes run, in order, on a task of their own.
-        let writes = self.wind_up(None, Input::Disconnected(Departure::Lost));
+        let writes = self.wind_up(None, None, Input::Disconnected(Departure::Lost));
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let (registry, client) = (self.shared.services.registry.clone(), self.client);
             runtime.spawn(async move {
@@ -855,17 +882,53 @@ async fn drive<P: Party, S: Stream>(
         framed,
         peer,
         kick,
-        shutdown,
+        &shutdown,
         accepted,
     )
     .await;
-    let input = match end {
-        End::Shutdown => Input::ServerStopped,
-        End::Idle => Input::Disconnected(Departure::Idle),
-        _ => Input::Disconnected(Departure::Lost),
+    let grace = conversation.shared.limits.queue_grace;
+    let lost = matches!(end, End::ClientClosed | End::Io(_));
+    let (input, first) = match end {
+        End::Shutdown => (Input::ServerStopped, None),
+        End::Idle => (Input::Disconnected(Departure::Idle), None),
+        _ if lost
+            && !grace.is_zero()
+            && conversation.party().step_away(
+                &conversation.shared.services.hub,
+                conversation.session,
+                grace,
+            ) =>
+        {
+            Box::pin(away::<P>(&mut events, &shutdown, grace)).await
+        }
+        _ => (Input::Disconnected(Departure::Lost), None),
     };
-    Box::pin(conversation.finish(input, &mut events)).await;
+    Box::pin(conversation.finish(input, first, &mut events)).await;
     end
+}
+
+/// A waiting customer's connection was lost and the hub keeps their place (see
+/// [`Party::step_away`]): waits for the first of `grace` running out, the server's stop,
+/// and an event other than news (the session taken over by a new connection of theirs,
+/// which keeps the place). Returns how the connection ended, and that event.
+async fn away<P: Party>(
+    events: &mut mpsc::Receiver<P::Event>,
+    shutdown: &CancellationToken,
+    grace: Duration,
+) -> (Input<'static, P::Event>, Option<P::Event>) {
+    let expired = tokio::time::sleep(grace);
+    tokio::pin!(expired);
+    loop {
+        tokio::select! {
+            biased;
+            () = shutdown.cancelled() => return (Input::ServerStopped, None),
+            event = events.recv() => match event {
+                Some(event) if P::news_only(&event) => {}
+                event => return (Input::Disconnected(Departure::Lost), event),
+            },
+            () = &mut expired => return (Input::Disconnected(Departure::Lost), None),
+        }
+    }
 }
 
 async fn serve_lines<P: Party, S: Stream>(
@@ -874,7 +937,7 @@ async fn serve_lines<P: Party, S: Stream>(
     framed: &mut Lines<S>,
     peer: SocketAddr,
     kick: CancellationToken,
-    shutdown: CancellationToken,
+    shutdown: &CancellationToken,
     accepted: tokio::time::Instant,
 ) -> End {
     let shared = conversation.shared;

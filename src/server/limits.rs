@@ -51,6 +51,10 @@ pub struct Limits {
     /// Time a customer may wait in the queue without writing while no executive takes them:
     /// then they are told, their contact request is closed and they are back at the menu.
     pub queue_idle_timeout: Duration,
+    /// Time a waiting customer whose connection was lost keeps their place in the queue,
+    /// for a new connection of theirs to take it (logging in with the same RUT); nobody is
+    /// handed to an executive in their absence. Zero: the place is lost at once.
+    pub queue_grace: Duration,
     /// Idle time after which an executive is disconnected.
     pub agent_idle_timeout: Duration,
     /// Sustained messages per second allowed per connection.
@@ -86,6 +90,7 @@ impl Default for Limits {
             login_timeout: Duration::from_secs(120),
             idle_timeout: Duration::from_secs(15 * 60),
             queue_idle_timeout: Duration::from_secs(30 * 60),
+            queue_grace: Duration::from_secs(2 * 60),
             agent_idle_timeout: Duration::from_secs(2 * 3600),
             rate: 10.0,
             burst: 30,

@@ -2863,18 +2863,30 @@ fn executive_commands_and_store_failures() {
     );
 
     desk.line(":queue");
-    desk.step(Input::Hub(HubResult::Queue(vec![Waiting {
-        position: 1,
-        name: "Ana Rojas".into(),
+    let waiting = |position, name: &str, away| Waiting {
+        position,
+        name: name.into(),
         rut: jorge_rut(),
         backlog_len: 2,
-    }])));
+        away,
+    };
+    desk.step(Input::Hub(HubResult::Queue(vec![
+        waiting(1, "Ana Rojas", false),
+        waiting(2, "Luis Soto", true),
+    ])));
+    let lines = desk.lines();
     assert_eq!(
-        desk.lines(),
+        lines,
         [
-            to_agent::queue_header(1),
-            to_agent::queue_item(1, "Ana Rojas", jorge_rut(), 2)
+            to_agent::queue_header(2),
+            to_agent::queue_item(1, "Ana Rojas", jorge_rut(), 2, false),
+            to_agent::queue_item(2, "Luis Soto", jorge_rut(), 2, true),
         ]
+    );
+    // A customer whose connection was lost is told apart.
+    assert_ne!(
+        lines[1].replace("Ana Rojas", ""),
+        lines[2].replace("Luis Soto", "")
     );
     desk.line(":name Juan");
     desk.step(Input::Hub(HubResult::Renamed(Ok(()))));

@@ -273,7 +273,9 @@ async fn option_three_by_number_says_so_and_close_tells_the_state() {
 
 #[tokio::test]
 async fn a_request_abandoned_in_the_queue_is_closed_and_a_restart_is_closed() {
-    let server = TestServer::start().await;
+    // The place is kept a second for a new connection; nobody comes back.
+    let grace = std::time::Duration::from_secs(1);
+    let server = TestServer::start_with(|config| config.limits.queue_grace = grace).await;
     let registry = server.registry();
     let mut customer = server.logged_in(JORGE).await;
     customer.send("3").await;
@@ -281,8 +283,26 @@ async fn a_request_abandoned_in_the_queue_is_closed_and_a_restart_is_closed() {
     customer.recv().await; // no executives connected
     drop(customer);
     let rut: reclamos::rut::Rut = JORGE.parse().unwrap();
+    let request = registry
+        .requests_of(rut)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.subject == to_history::CONTACT_SUBJECT)
+        .expect("recorded")
+        .id;
+    server
+        .expect_console(&to_console::away_in_queue("Jorge Sandoval", request, grace))
+        .await;
+    server
+        .expect_console(&to_console::left_queue(
+            "Jorge Sandoval",
+            request,
+            to_console::QueueExit::Disconnected,
+        ))
+        .await;
     // The disconnection is recorded after the connection task notices it.
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     let contact = loop {
         let requests = registry.requests_of(rut).await.unwrap();
         let contact = requests

@@ -206,6 +206,82 @@ async fn a_second_login_takes_the_session_over_and_the_serial_is_asked_again() {
 }
 
 #[tokio::test]
+async fn a_connection_lost_in_the_queue_keeps_the_place_for_a_new_one() {
+    let server = TestServer::start().await;
+    let grace = reclamos::server::Limits::default().queue_grace;
+    let ruts = server.load_customers(1).await;
+    let mut old = server.logged_in(JORGE).await;
+    old.send("3").await;
+    old.expect(&to_customer::enqueued(1)).await;
+    old.recv_until_contains(to_customer::NO_AGENTS_START).await;
+    old.send("me cobraron dos veces").await;
+    old.expect(to_customer::MESSAGE_KEPT).await;
+    let mut behind = server.logged_in(&ruts[0].to_string()).await;
+    behind.send("3").await;
+    behind.expect(&to_customer::enqueued(2)).await;
+    behind
+        .recv_until_contains(to_customer::NO_AGENTS_START)
+        .await;
+    let jorge: Rut = JORGE.parse().unwrap();
+    let request = server
+        .registry()
+        .requests_of(jorge)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.subject == history::CONTACT_SUBJECT && r.state == RequestState::Abierto)
+        .expect("the contact request")
+        .id;
+
+    // The connection drops (a phone losing signal): the place is kept.
+    drop(old);
+    server
+        .expect_console(&console::away_in_queue("Jorge Sandoval", request, grace))
+        .await;
+    // Nobody is handed to an executive in his absence: the customer behind him is
+    // served first, and he stays first in line, shown as away.
+    let mut ana = server.agent("Ana").await;
+    assert_eq!(hand_off(&mut ana).await, "Cliente Carga 1");
+    ana.send(":queue").await;
+    ana.expect(&to_agent::queue_header(1)).await;
+    ana.expect(&to_agent::queue_item(1, "Jorge Sandoval", jorge, 1, true))
+        .await;
+
+    // He logs in again: the same place, the same request, what he wrote before.
+    let mut new = server.customer().await;
+    new.send(JORGE).await;
+    new.expect(&to_customer::hello("Jorge")).await;
+    new.expect(to_customer::SESSION_RESUMED).await;
+    new.expect(&to_customer::still_queued(1)).await;
+    ana.send(":queue").await;
+    ana.expect(&to_agent::queue_header(1)).await;
+    ana.expect(&to_agent::queue_item(1, "Jorge Sandoval", jorge, 1, false))
+        .await;
+    close(&mut ana, "Cliente Carga 1").await;
+    let handed = common::hand_off(&mut ana).await;
+    assert_eq!(
+        (handed.name.as_str(), handed.request),
+        ("Jorge Sandoval", request)
+    );
+    assert!(
+        handed.lines.contains(&to_agent::backlog_line(
+            "Jorge Sandoval",
+            "me cobraron dos veces"
+        )),
+        "{:#?}",
+        handed.lines
+    );
+    new.recv_until(|l| l.starts_with(&to_customer::assigned_start("Ana")))
+        .await;
+    let stored = server.registry().request(request).await.unwrap().unwrap();
+    assert_eq!(stored.state, RequestState::Abierto);
+    // He never left the queue, as far as the console is concerned.
+    let left = console::left_queue("Jorge Sandoval", request, console::QueueExit::Disconnected);
+    let lines = server.console.lines();
+    assert!(!lines.contains(&format!("{PREFIX}{left}")), "{lines:#?}");
+}
+
+#[tokio::test]
 async fn a_takeover_in_the_queue_keeps_the_place() {
     let server = TestServer::start().await;
     let ruts = server.load_customers(1).await;
