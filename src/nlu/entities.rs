@@ -262,6 +262,22 @@ const EARLIER_REQUEST: &[&str] = &[
     "puse", "ingrese", "hice", "pedi", "pidio", "solicite", "solicito", "deje", "abri", "reclame",
     "reporte", "levante", "curso", "presente", "escribi", "hizo", "mande",
 ];
+/// Verbs of someone else making a request, before "un reclamo", "una solicitud"...
+/// ("dejó un reclamo", "ingresaron una solicitud"; alone they also say other things:
+/// "me dejó sin internet", "el ingreso").
+const THEIR_REQUEST: &[&str] = &[
+    "dejo",
+    "dejaron",
+    "puso",
+    "pusieron",
+    "ingreso",
+    "ingresaron",
+    "levanto",
+    "levantaron",
+    "abrio",
+    "abrieron",
+    "hicieron",
+];
 /// What a customer calls a request made before, after "mi" ("mi reclamo por el cargo q no
 /// reconozco sigue abierto?"; not "en mi caso").
 const REQUEST_NOUNS: &[&str] = &[
@@ -321,6 +337,12 @@ const STATUS_QUESTIONS: &[&str] = &[
     "algun update",
     "alguna actualizacion",
     "hay actualizacion",
+    "cuando queda listo",
+    "cuando queda lista",
+    "cuando quedara listo",
+    "cuando quedara lista",
+    "cuando estara listo",
+    "cuando estara lista",
 ];
 
 /// Whether the message asks how a request made earlier stands ("puse un reclamo por un
@@ -358,8 +380,16 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
     // (Not while telling a failure: "saber si mandaron a alguien, sigo sin internet".)
     let asks_outright =
         (wants_to_know_if_done(&toks) || and_the_request) && !fails(&without_clause_breaks(norm));
+    // Someone else's request, for whom the customer writes ("mi hermano dejó un reclamo a
+    // mi nombre"): a verb of making one, then the request.
+    let theirs = toks.windows(3).any(|w| {
+        THEIR_REQUEST.contains(&w[0])
+            && matches!(w[1], "un" | "una" | "el" | "la")
+            && REQUEST_NOUNS.contains(&w[2])
+    });
     let earlier = toks.iter().any(|t| EARLIER_REQUEST.contains(t))
         || (0..toks.len()).any(mine)
+        || theirs
         || asks_whether_already;
     // "El estado de mi reclamo", "estado del caso" (not "el estado de mi cuenta").
     let state_of_request = || {
@@ -1408,7 +1438,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|nunca (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\bque es este (cobro|cargo)\b"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|nunca (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\bque es este (cobro|cargo)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b"
                 ),
             ),
             (
@@ -1455,7 +1485,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::ClaveWifi,
-                r"\b(clave|contrasena|password)\b( \w+){0,3} (wifi|red|router|modem|internet|inalambrica)\b|\b(wifi|router|modem)\b( \w+){0,3} (clave|contrasena|password)\b".to_owned(),
+                format!(r"\b(clave|contrasena|password)\b( \w+){{0,3}} (wifi|red|router|modem|internet|inalambrica)\b|\b(wifi|router|modem)\b( \w+){{0,3}} (clave|contrasena|password)\b|{BORROWED_WIFI}"),
             ),
             (
                 Topic::Urgencia,
@@ -1468,6 +1498,12 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             .collect()
     })
 }
+
+/// Someone else using the customer's WiFi ("el vecino se cuelga de mi wifi", "me están
+/// robando el internet", "usan mi wifi sin permiso"; not "se me cuelga el wifi", nor "mi
+/// hijo usa el wifi"): a matter of the WiFi key ([`Topic::ClaveWifi`]), which a restart
+/// does not mend.
+const BORROWED_WIFI: &str = r"\b(robando|roba|roban|robaron)( (el|mi|nuestro))? (wifi|internet|red|senal)\b|\b(cuelga|cuelgan|colgando|colgad[oa]s?) (a|de|del) (mi |nuestro |el )?(wifi|internet|red)\b|\b(usando|usa|usan|ocupando|ocupa|ocupan|conectad[oa]s?|conecta|conectan) (a |en )?(mi|nuestro|nuestra) (wifi|internet|red)\b.*\bsin (permiso|autorizacion|pagar)\b|\b(vecin[oa]s?|alguien|extran[oa]s?|desconocid[oa]s?)\b( \w+){0,4} (usando|usa|usan|ocupando|ocupa|ocupan|conectad[oa]s?|conecta|conectan|colgad[oa]s?) (a |en |de )?(mi|nuestro|el) (wifi|internet|red)\b";
 
 /// Words of a polite request put as a question ("¿me pueden bloquear el chip?").
 const POLITE_REQUEST: &[&str] = &["pueden", "puede", "podrian", "podria", "podrias"];
@@ -1511,8 +1547,8 @@ pub fn complaint_topic(input: &str) -> Option<Topic> {
 /// loss, the block, the forgetting or the restart ("no perdí el celular, solo reinicien el
 /// internet", "aún no me reiniciaron el módem").
 pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
-    static PATTERNS: OnceLock<[regex::Regex; 7]> = OnceLock::new();
-    let [denied, technician, technician_came, adjective, restart_failed, restart_done, forgot] =
+    static PATTERNS: OnceLock<[regex::Regex; 8]> = OnceLock::new();
+    let [denied, technician, technician_came, adjective, restart_failed, restart_done, forgot, borrowed] =
         PATTERNS.get_or_init(|| {
             // "Dejó" what it left ("dejó un cable suelto"), not "dejó de funcionar".
             let came = r"(vino|vinieron|paso|pasaron|estuvo|estuvieron|mandaron|enviaron|dej(o|aron) (un|una|el|la|los|las|mal|sin|todo|botad\w*|tirad\w*|colgand\w*)|se fue|se fueron)";
@@ -1536,6 +1572,7 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
                 // A restart done (with a failure after it: `failed_after`).
                 format!(r"\b{done_verb}\b"),
                 r"\b(se me olvido|se nos olvido|olvide (la|mi|el)|olvidamos (la|el)|no me acuerdo de|no recuerdo|perdi (la|mi))\b".to_owned(),
+                BORROWED_WIFI.to_owned(),
             ]
             .map(|pattern| ascii_regex(&pattern))
         });
@@ -1550,7 +1587,7 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
     };
     if named(Topic::BloqueoLinea) {
         Some(Topic::BloqueoLinea)
-    } else if forgot.is_match(&text) && named(Topic::ClaveWifi) {
+    } else if (forgot.is_match(&text) || borrowed.is_match(&text)) && named(Topic::ClaveWifi) {
         Some(Topic::ClaveWifi)
     } else if restart_failed.is_match(&text) || failed_after(restart_done, &text) {
         Some(Topic::ReinicioFallido)
@@ -1613,13 +1650,18 @@ fn is_a_wish(topic: Topic) -> bool {
 /// The matter only a person handles that a message reports by itself: a topic that stands
 /// alone ([`Topic::stands_alone`]), the service condemned in so many words, or a failure
 /// that has lasted days (both bad service); not an opening question for information ("¿la visita técnica tiene costo?";
-/// what is owed is still a matter), nor a wish turned down ("no quiero dar de baja nada").
+/// what is owed is still a matter), nor a wish turned down ("no quiero dar de baja nada"),
+/// nor how to change the WiFi key oneself ("el vecino me roba el wifi, ¿cómo lo bloqueo?":
+/// the guide's how-to policy).
 pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
     let topic = complaint_topic_in(normalized)
         .filter(|t| t.stands_alone())
         .or_else(|| condemns_the_service(normalized).then_some(Topic::MalaCalidad))
         .or_else(|| fails_for_days(normalized).then_some(Topic::MalaCalidad))?;
     if topic != Topic::Deuda && asks_for_information(text) {
+        return None;
+    }
+    if topic == Topic::ClaveWifi && asks_how_to(normalized) {
         return None;
     }
     if is_a_wish(topic) && declines(text) {
@@ -1749,7 +1791,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "se (me |nos )?(cae|cayo|corta|corto|reinicia|desconecta|desconecto|fue|murio|pego|congelo|colgo)";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
         ]
@@ -1869,7 +1911,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     static HOW: OnceLock<regex::Regex> = OnceLock::new();
     let text = without_clause_breaks(normalized);
     HOW.get_or_init(|| {
-        ascii_regex(r"\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan)\b")
+        ascii_regex(r"\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b")
     })
     .is_match(&text)
         && !fails(&text)

@@ -2031,3 +2031,55 @@ fn a_chat_cut_midway_and_an_answer_asked_about() {
         ),
     ]);
 }
+
+#[test]
+fn requests_made_for_someone_else_unrequested_services_and_borrowed_wifi() {
+    check(&[
+        // Someone else made the request; the customer asks how it stands.
+        (
+            "mi señora dejó una solicitud por el cambio de plan, en qué está?",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "mi hijo pidió la mudanza del internet, cuándo estará listo?",
+            Intent::RevisarAtenciones,
+        ),
+        // Without a question about it, the complaint is a complaint.
+        (
+            "mi hermano dejó un reclamo por un cobro doble y quiero hablar con alguien",
+            Intent::ContactarEjecutivo,
+        ),
+    ]);
+    for (text, topic) in [
+        (
+            "me agregaron un canal premium sin que yo lo autorizara",
+            Topic::CargoDesconocido,
+        ),
+        (
+            "los del departamento de al lado se cuelgan de mi wifi",
+            Topic::ClaveWifi,
+        ),
+        (
+            "hace un mes que la fibra no dura ni diez minutos conectada",
+            Topic::MalaCalidad,
+        ),
+    ] {
+        let p = classifier().classify(text);
+        assert_eq!(p.intent, Intent::ContactarEjecutivo, "{text}: {p:?}");
+        assert_eq!(p.topic, Some(topic), "{text}: {p:?}");
+    }
+    // How to change the key oneself is the guide's how-to question, out of scope.
+    let p = classifier().classify("alguien está usando mi internet, como lo saco?");
+    assert_ne!(p.intent, Intent::ContactarEjecutivo, "{p:?}");
+}
+
+#[test]
+fn a_wifi_that_hangs_or_a_family_on_it_is_no_matter_of_the_key() {
+    for text in [
+        "se me cuelga el wifi a cada rato hoy",
+        "mi hijo usa el wifi para estudiar y no le carga nada",
+    ] {
+        let p = classifier().classify(text);
+        assert_ne!(p.topic, Some(Topic::ClaveWifi), "{text}: {p:?}");
+    }
+}
