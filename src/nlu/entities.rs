@@ -343,6 +343,12 @@ const STATUS_QUESTIONS: &[&str] = &[
     "cuando quedara lista",
     "cuando estara listo",
     "cuando estara lista",
+    "informarme su estado",
+    "informarme el estado",
+    "informen su estado",
+    "informen el estado",
+    "informar su estado",
+    "informar el estado",
 ];
 
 /// Whether the message asks how a request made earlier stands ("puse un reclamo por un
@@ -355,11 +361,18 @@ pub fn asks_status_of_earlier(input: &str) -> bool {
 /// [`asks_status_of_earlier`] of `input`, already normalised as `norm`.
 pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
     let toks: Vec<&str> = words(norm).collect();
-    // "En mi caso" is a manner of speaking, not a request.
+    // "Mi reclamo", "el reclamo", "la orden" name one made before; "en mi caso" and "el
+    // caso es que" are manners of speaking, not a request.
     let mine = |i: usize| {
-        toks[i] == "mi"
-            && toks.get(i + 1).is_some_and(|n| REQUEST_NOUNS.contains(n))
-            && (i == 0 || toks[i - 1] != "en")
+        let Some(noun) = toks.get(i + 1) else {
+            return false;
+        };
+        let named = match toks[i] {
+            "mi" | "su" => REQUEST_NOUNS.contains(noun),
+            "el" | "la" => *noun != "caso" && REQUEST_NOUNS.contains(noun),
+            _ => false,
+        };
+        named && (i == 0 || toks[i - 1] != "en")
     };
     // "Quiero saber si ya ...": whether something asked for already happened.
     let asks_whether_already = [
@@ -1691,11 +1704,15 @@ fn recurs(text: &str) -> bool {
     static AGAIN: OnceLock<regex::Regex> = OnceLock::new();
     AGAIN
         .get_or_init(|| {
-            ascii_regex(r"\b(tod[oa]s? l[oa]s (dias|noches|tardes|mananas|semanas|fines de semana|findes|lunes|martes|miercoles|jueves|viernes|sabados|domingos)|a cada rato|cada (rato|dia|noche|tarde)|cada vez que|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces|(segunda|tercera|cuarta|quinta) vez)\b")
+            ascii_regex(&format!(r"\b(tod[oa]s? l[oa]s (dias|noches|tardes|mananas|semanas|fines de semana|findes|lunes|martes|miercoles|jueves|viernes|sabados|domingos)|a cada rato|cada (rato|dia|noche|tarde)|cada vez que|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces|(segunda|tercera|cuarta|quinta) vez)\b|\b{RECURRING_FAILURES}\b"))
         })
         .is_match(text)
         && !dated_today(text)
 }
+
+/// Failures the words say come back ("cortes constantes", "interrupciones frecuentes",
+/// "caídas reiteradas"): a failure ([`fails`]) that recurs ([`recurs`]).
+const RECURRING_FAILURES: &str = r"(cortes|caidas|interrupciones|fallas|microcortes|desconexiones)( \w+){0,2} (constantes|frecuentes|reiterad[oa]s|continu[oa]s|seguid[oa]s|permanentes)";
 
 /// Whether a message reports a failure that names the service, not in a question for
 /// information ("se me desconectó la fibra", "los celulares no se conectan al wifi"; not
@@ -1774,7 +1791,7 @@ pub(crate) fn names_service(normalized: &str) -> bool {
     static SERVICE: OnceLock<regex::Regex> = OnceLock::new();
     SERVICE
         .get_or_init(|| {
-            ascii_regex(&format!(r"\b(internet|wifi|senal|tele|television|cable|linea|telefono|fono|fijo|conexion|fibra|datos|modem|router|deco|decodificador|celular|celu|megas|velocidad|chip|plan|{PERSON_PATTERN}|bot|robot)\b"))
+            ascii_regex(&format!(r"\b(internet|wifi|senal|servicio|tele|television|cable|linea|telefono|fono|fijo|conexion|fibra|datos|modem|router|deco|decodificador|celular|celu|megas|velocidad|chip|plan|{PERSON_PATTERN}|bot|robot)\b"))
         })
         .is_match(normalized)
 }
@@ -1791,7 +1808,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "se (me |nos )?(cae|cayo|corta|corto|reinicia|desconecta|desconecto|fue|murio|pego|congelo|colgo)";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|entrar|usar)\b|\b{RECURRING_FAILURES}\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
         ]
@@ -1809,7 +1826,7 @@ fn lasts_days(text: &str) -> bool {
     static DAYS: OnceLock<regex::Regex> = OnceLock::new();
     DAYS.get_or_init(|| {
         ascii_regex(
-            r"\b(hace|llevo|llevamos|lleva|llevan)( \w+){0,2} (dias|semanas|semana|meses|mes)\b|\b(\d+|dos|tres|cuatro|cinco|seis|siete|varios|muchos) (dias|semanas|meses)\b|\b(segundo|tercer|cuarto|quinto) dia\b|\bdesde (el|este) (lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes)\b",
+            r"\b(hace|llevo|llevamos|lleva|llevan)( \w+){0,2} (dias|semanas|semana|meses|mes)\b|\b(\d+|dos|tres|cuatro|cinco|seis|siete|varios|muchos) (dias|semanas|meses)\b|\b(segundo|tercer|cuarto|quinto) dia\b|\bdesde (el|este) ((\w+ ){1,3}(del|de) )?(lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes)\b",
         )
     })
     .is_match(text)

@@ -298,15 +298,22 @@ impl Prediction {
     /// el lunes, ¿hay alguna respuesta?"), and a clarification between the earlier request
     /// and something else ("hice una gestión y no me llegó ningún correo, ¿quedó
     /// registrada?").
+    /// So is a question the model read as a goodbye ("pidieron retirar el deco, ¿eso ya
+    /// está listo?": "listo" also takes leave); not a goodbye a rule made.
     /// `asks` tells whether the message asks how an earlier request stands (read only when
-    /// the decision may be one of these).
-    pub(crate) fn about_earlier_if(self, asks: impl FnOnce() -> bool) -> Prediction {
+    /// the decision may be one of these); `question`, whether it has a question mark.
+    pub(crate) fn about_earlier_if(
+        self,
+        asks: impl FnOnce() -> bool,
+        question: bool,
+    ) -> Prediction {
         let (contact, review) = (Intent::ContactarEjecutivo, Intent::RevisarAtenciones);
-        // An executive, placed nowhere, or asked whether it meant the earlier request or
-        // something else.
+        // An executive, placed nowhere, asked whether it meant the earlier request or
+        // something else, or the model's goodbye to a question.
         let misread = self.decision == Decision::Intent(contact)
             || self.decision == Decision::Fallback
-            || matches!(self.decision, Decision::Clarify(..)) && self.decision.offers(review);
+            || matches!(self.decision, Decision::Clarify(..)) && self.decision.offers(review)
+            || self.decision == Decision::Intent(Intent::Salir) && self.rule.is_none() && question;
         if misread && asks() {
             return self.decided(review, Rule::AboutEarlier);
         }

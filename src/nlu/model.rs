@@ -1206,7 +1206,7 @@ impl YamlClassifier {
                 .new_complaint_if(|| entities::files_new_complaint(normalized))
                 .other_business_if(|| self.about_other_business(normalized, clauses))
                 .bot_condemned_if(|| entities::condemns_the_bot(normalized))
-                .about_earlier_if(about_earlier)
+                .about_earlier_if(about_earlier, text.contains('?'))
                 .spam_if(|| entities::is_spam(normalized))
                 .with_topic_if(|| entities::complaint_topic_in(normalized))
                 .calibrated(thresholds)
@@ -1402,6 +1402,7 @@ impl YamlClassifier {
                 logits,
                 others,
                 about_earlier,
+                question: text.contains('?'),
                 matter,
                 outage,
                 outage_only,
@@ -1444,6 +1445,8 @@ pub(crate) struct Scored {
     others: [Option<Intent>; FALLBACK],
     /// Whether the message asks how an earlier request stands ([`Prediction::about_earlier_if`]).
     about_earlier: bool,
+    /// Whether it has a question mark ([`Prediction::about_earlier_if`]).
+    question: bool,
     /// The matter only a person handles it reports ([`Prediction::matter_if_unplaced`]).
     matter: Option<Topic>,
     /// Whether it reports a failure of the service ([`Prediction::outage_if_unplaced`]).
@@ -1493,7 +1496,7 @@ impl Scored {
         .new_complaint_if(|| self.new_complaint)
         .other_business_if(|| self.other_business)
         .bot_condemned_if(|| self.bot_condemned)
-        .about_earlier_if(|| self.about_earlier)
+        .about_earlier_if(|| self.about_earlier, self.question)
         .spam_if(|| self.spam)
         .calibrated(thresholds)
     }

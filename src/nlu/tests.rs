@@ -2083,3 +2083,31 @@ fn a_wifi_that_hangs_or_a_family_on_it_is_no_matter_of_the_key() {
         assert_ne!(p.topic, Some(Topic::ClaveWifi), "{text}: {p:?}");
     }
 }
+
+#[test]
+fn formal_status_requests_named_requests_and_lasting_failures() {
+    check(&[
+        // An earlier request asked about, formally, or named with an article.
+        (
+            "hace un mes ingresé un reclamo por un cobro y no me han dicho nada, agradeceré informarme el estado",
+            Intent::RevisarAtenciones,
+        ),
+        ("la orden de instalación, ¿sigue pendiente?", Intent::RevisarAtenciones),
+        (
+            "mi mamá pidió que le cambiaran el plan, ¿eso ya está listo?",
+            Intent::RevisarAtenciones,
+        ),
+        // "El caso es que" is a manner of speaking.
+        ("el caso es que no me funciona el internet", Intent::ReiniciarServicios),
+        // A failure that keeps the customer from watching.
+        ("el decodificador tira un error y no me deja ver ningún canal", Intent::ReiniciarServicios),
+        // Failures since a day named after an event, or that keep coming back.
+        ("desde el corte de luz del lunes que no tengo internet", Intent::ContactarEjecutivo),
+        (
+            "el servicio tiene caídas frecuentes, necesito una solución",
+            Intent::ContactarEjecutivo,
+        ),
+        // A goodbye without a question stays a goodbye.
+        ("listo, eso era todo, gracias", Intent::Salir),
+    ]);
+}
