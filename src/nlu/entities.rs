@@ -262,6 +262,22 @@ const EARLIER_REQUEST: &[&str] = &[
     "puse", "ingrese", "hice", "pedi", "pidio", "solicite", "solicito", "deje", "abri", "reclame",
     "reporte", "levante", "curso", "presente", "escribi", "hizo", "mande",
 ];
+/// Words before "el reclamo" that file one now rather than name one made before ("quiero
+/// hacer el reclamo").
+const FILING: &[&str] = &[
+    "hacer",
+    "poner",
+    "ingresar",
+    "dejar",
+    "presentar",
+    "levantar",
+    "registrar",
+    "quiero",
+    "quisiera",
+    "necesito",
+    "hago",
+    "pongo",
+];
 /// Verbs of someone else making a request, before "un reclamo", "una solicitud"...
 /// ("dejó un reclamo", "ingresaron una solicitud"; alone they also say other things:
 /// "me dejó sin internet", "el ingreso").
@@ -290,10 +306,18 @@ const REQUEST_NOUNS: &[&str] = &[
     "gestion",
     "orden",
 ];
+/// Whether an already normalised text calls something a request, by one of
+/// [`REQUEST_NOUNS`] ("¿hay respuesta al reclamo que dejé?").
+pub(crate) fn names_request(normalized: &str) -> bool {
+    words(normalized).any(|t| REQUEST_NOUNS.contains(&t))
+}
+
 /// Questions about how something stands ("¿en qué va?", "¿ya está listo?").
 const STATUS_QUESTIONS: &[&str] = &[
     "en que va",
     "en que esta",
+    "en que estan",
+    "como van",
     "en que etapa",
     "en que estado",
     "como va",
@@ -343,12 +367,6 @@ const STATUS_QUESTIONS: &[&str] = &[
     "cuando quedara lista",
     "cuando estara listo",
     "cuando estara lista",
-    "informarme su estado",
-    "informarme el estado",
-    "informen su estado",
-    "informen el estado",
-    "informar su estado",
-    "informar el estado",
 ];
 
 /// Whether the message asks how a request made earlier stands ("puse un reclamo por un
@@ -369,7 +387,12 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         };
         let named = match toks[i] {
             "mi" | "su" => REQUEST_NOUNS.contains(noun),
-            "el" | "la" => *noun != "caso" && REQUEST_NOUNS.contains(noun),
+            // Not one being filed now ("quiero hacer el reclamo").
+            "el" | "la" => {
+                *noun != "caso"
+                    && REQUEST_NOUNS.contains(noun)
+                    && !(i > 0 && FILING.contains(&toks[i - 1]))
+            }
             _ => false,
         };
         named && (i == 0 || toks[i - 1] != "en")
@@ -395,24 +418,48 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         (wants_to_know_if_done(&toks) || and_the_request) && !fails(&without_clause_breaks(norm));
     // Someone else's request, for whom the customer writes ("mi hermano dejó un reclamo a
     // mi nombre"): a verb of making one, then the request.
-    let theirs = toks.windows(3).any(|w| {
-        THEIR_REQUEST.contains(&w[0])
-            && matches!(w[1], "un" | "una" | "el" | "la")
-            && REQUEST_NOUNS.contains(&w[2])
+    // Without accents "dejo", "ingreso" and "levanto" also file one now ("Dejo un reclamo
+    // formal: ...", "les dejo un reclamo"): those need someone else before them.
+    let theirs = (0..toks.len().saturating_sub(2)).any(|i| {
+        let ambiguous = matches!(toks[i], "dejo" | "ingreso" | "levanto");
+        THEIR_REQUEST.contains(&toks[i])
+            && matches!(toks[i + 1], "un" | "una")
+            && REQUEST_NOUNS.contains(&toks[i + 2])
+            && !(ambiguous
+                && (i == 0 || matches!(toks[i - 1], "yo" | "le" | "les" | "te" | "se" | "lo")))
+    });
+    // Requests listed as still open ("reclamos pendientes: ..."), or one named by its
+    // number ("ref 20240318-77").
+    let open_ones = toks.windows(2).any(|w| {
+        matches!(
+            w[0],
+            "reclamos" | "solicitudes" | "casos" | "tickets" | "tramites"
+        ) && matches!(w[1], "pendientes" | "abiertos" | "abiertas" | "anteriores")
     });
     let earlier = toks.iter().any(|t| EARLIER_REQUEST.contains(t))
         || (0..toks.len()).any(mine)
         || theirs
-        || asks_whether_already;
+        || open_ones
+        || asks_whether_already
+        || request_number(input).is_some();
     // "El estado de mi reclamo", "estado del caso" (not "el estado de mi cuenta").
+    // Or asked to be told it ("agradeceré informarme su estado"), when no other thing's
+    // state follows ("informarme el estado de mi cuenta").
     let state_of_request = || {
         let at = |i: usize| toks.get(i).copied().unwrap_or("");
         (0..toks.len()).any(|i| {
-            at(i) == "estado"
-                && matches!(at(i + 1), "de" | "del")
+            let of_request = matches!(at(i + 1), "de" | "del")
                 && (REQUEST_NOUNS.contains(&at(i + 2))
                     || matches!(at(i + 2), "mi" | "mis" | "la" | "el" | "su")
-                        && REQUEST_NOUNS.contains(&at(i + 3)))
+                        && REQUEST_NOUNS.contains(&at(i + 3)));
+            let told = i >= 2
+                && matches!(at(i - 1), "el" | "su")
+                && matches!(
+                    at(i - 2),
+                    "informarme" | "informen" | "informar" | "informenme"
+                )
+                && !matches!(at(i + 1), "de" | "del");
+            at(i) == "estado" && (of_request || told)
         })
     };
     let asks_status = || {
@@ -1513,10 +1560,10 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
 }
 
 /// Someone else using the customer's WiFi ("el vecino se cuelga de mi wifi", "me están
-/// robando el internet", "usan mi wifi sin permiso"; not "se me cuelga el wifi", nor "mi
-/// hijo usa el wifi"): a matter of the WiFi key ([`Topic::ClaveWifi`]), which a restart
+/// robando el internet", "usan mi wifi sin permiso"; not "se me cuelga el wifi", "mi hijo
+/// usa el wifi", "vive colgado del internet"): a matter of the WiFi key ([`Topic::ClaveWifi`]), which a restart
 /// does not mend.
-const BORROWED_WIFI: &str = r"\b(robando|roba|roban|robaron)( (el|mi|nuestro))? (wifi|internet|red|senal)\b|\b(cuelga|cuelgan|colgando|colgad[oa]s?) (a|de|del) (mi |nuestro |el )?(wifi|internet|red)\b|\b(usando|usa|usan|ocupando|ocupa|ocupan|conectad[oa]s?|conecta|conectan) (a |en )?(mi|nuestro|nuestra) (wifi|internet|red)\b.*\bsin (permiso|autorizacion|pagar)\b|\b(vecin[oa]s?|alguien|extran[oa]s?|desconocid[oa]s?)\b( \w+){0,4} (usando|usa|usan|ocupando|ocupa|ocupan|conectad[oa]s?|conecta|conectan|colgad[oa]s?) (a |en |de )?(mi|nuestro|el) (wifi|internet|red)\b";
+const BORROWED_WIFI: &str = r"\b(robando|roba|roban|robaron)( (el|mi|la|nuestro|nuestra))? (wifi|internet|red|senal)\b|\b(cuelga|cuelgan|colgando|colgad[oa]s?) (a|de) (mi|nuestro|nuestra) (wifi|internet|red)\b|\b(usando|usa|usan|ocupando|ocupa|ocupan|conectad[oa]s?|conecta|conectan) (a |en )?(mi|nuestro|nuestra) (wifi|internet|red)\b.*\bsin (permiso|autorizacion|pagar)\b|\b(vecin[oa]s?|extran[oa]s?|desconocid[oa]s?)\b( \w+){0,4} (usando|usa|usan|ocupando|ocupa|ocupan|conectad[oa]s?|conecta|conectan|colgad[oa]s?) (a |en |de )?(mi|nuestro|nuestra) (wifi|internet|red)\b";
 
 /// Words of a polite request put as a question ("¿me pueden bloquear el chip?").
 const POLITE_REQUEST: &[&str] = &["pueden", "puede", "podrian", "podria", "podrias"];
@@ -1600,7 +1647,10 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
     };
     if named(Topic::BloqueoLinea) {
         Some(Topic::BloqueoLinea)
-    } else if (forgot.is_match(&text) || borrowed.is_match(&text)) && named(Topic::ClaveWifi) {
+    } else if (forgot.is_match(&text) || borrowed.is_match(&text))
+        && named(Topic::ClaveWifi)
+        && !asks_how_to(&text)
+    {
         Some(Topic::ClaveWifi)
     } else if restart_failed.is_match(&text) || failed_after(restart_done, &text) {
         Some(Topic::ReinicioFallido)
@@ -1691,8 +1741,20 @@ fn fails_for_days(normalized: &str) -> bool {
     let text = without_clause_breaks(normalized);
     // The service, or everything ("nada anda", "ni una wea funciona"), not a device of
     // the customer's ("mi notebook no prende hace días").
+    let toks: Vec<&str> = words(&text).collect();
+    // "El servicio" itself ("el servicio prestado"), not the technical or customer
+    // service, nor another one ("el servicio de luz").
+    let the_service = toks.iter().enumerate().any(|(i, t)| {
+        *t == "servicio"
+            && !toks
+                .get(i + 1)
+                .is_some_and(|next| matches!(*next, "tecnico" | "al" | "de" | "del" | "a" | "para"))
+    });
     let of_the_service = names_service(&text)
-        || words(&text).any(|t| matches!(t, "nada" | "cosa" | "cosas" | "wea" | "weas" | "todo"));
+        || the_service
+        || toks
+            .iter()
+            .any(|t| matches!(*t, "nada" | "cosa" | "cosas" | "wea" | "weas" | "todo"));
     of_the_service && fails(&text) && (lasts_days(&text) || recurs(&text))
 }
 
@@ -1712,7 +1774,7 @@ fn recurs(text: &str) -> bool {
 
 /// Failures the words say come back ("cortes constantes", "interrupciones frecuentes",
 /// "caídas reiteradas"): a failure ([`fails`]) that recurs ([`recurs`]).
-const RECURRING_FAILURES: &str = r"(cortes|caidas|interrupciones|fallas|microcortes|desconexiones)( \w+){0,2} (constantes|frecuentes|reiterad[oa]s|continu[oa]s|seguid[oa]s|permanentes)";
+const RECURRING_FAILURES: &str = r"(cortes|caidas|interrupciones|fallas|microcortes|desconexiones)( de (internet|senal|servicio|conexion|la senal|la conexion))? (constantes|frecuentes|reiterad[oa]s|continu[oa]s|seguid[oa]s|permanentes)";
 
 /// Whether a message reports a failure that names the service, not in a question for
 /// information ("se me desconectó la fibra", "los celulares no se conectan al wifi"; not
@@ -1791,7 +1853,7 @@ pub(crate) fn names_service(normalized: &str) -> bool {
     static SERVICE: OnceLock<regex::Regex> = OnceLock::new();
     SERVICE
         .get_or_init(|| {
-            ascii_regex(&format!(r"\b(internet|wifi|senal|servicio|tele|television|cable|linea|telefono|fono|fijo|conexion|fibra|datos|modem|router|deco|decodificador|celular|celu|megas|velocidad|chip|plan|{PERSON_PATTERN}|bot|robot)\b"))
+            ascii_regex(&format!(r"\b(internet|wifi|senal|tele|television|cable|linea|telefono|fono|fijo|conexion|fibra|datos|modem|router|deco|decodificador|celular|celu|megas|velocidad|chip|plan|{PERSON_PATTERN}|bot|robot)\b"))
         })
         .is_match(normalized)
 }
@@ -1808,7 +1870,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "se (me |nos )?(cae|cayo|corta|corto|reinicia|desconecta|desconecto|fue|murio|pego|congelo|colgo)";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|entrar|usar)\b|\b{RECURRING_FAILURES}\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar)( (nada|ningun|ninguna|la tele|tele|television|canales|internet)\b|$)|\b{RECURRING_FAILURES}\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
         ]

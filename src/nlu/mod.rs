@@ -299,21 +299,28 @@ impl Prediction {
     /// and something else ("hice una gestión y no me llegó ningún correo, ¿quedó
     /// registrada?").
     /// So is a question the model read as a goodbye ("pidieron retirar el deco, ¿eso ya
-    /// está listo?": "listo" also takes leave); not a goodbye a rule made.
+    /// está listo?": "listo" also takes leave), or as a restart when it names the request
+    /// ("¿hay respuesta al reclamo que dejé por la caída?"); not a decision a rule made.
     /// `asks` tells whether the message asks how an earlier request stands (read only when
-    /// the decision may be one of these); `question`, whether it has a question mark.
+    /// the decision may be one of these); `question`, whether it has a question mark;
+    /// `names_request`, whether it calls something a request ("reclamo", "solicitud"...).
     pub(crate) fn about_earlier_if(
         self,
         asks: impl FnOnce() -> bool,
         question: bool,
+        names_request: impl FnOnce() -> bool,
     ) -> Prediction {
         let (contact, review) = (Intent::ContactarEjecutivo, Intent::RevisarAtenciones);
+        let models_question = question && self.rule.is_none();
         // An executive, placed nowhere, asked whether it meant the earlier request or
-        // something else, or the model's goodbye to a question.
+        // something else, or the model's goodbye or restart to a question.
         let misread = self.decision == Decision::Intent(contact)
             || self.decision == Decision::Fallback
             || matches!(self.decision, Decision::Clarify(..)) && self.decision.offers(review)
-            || self.decision == Decision::Intent(Intent::Salir) && self.rule.is_none() && question;
+            || models_question && self.decision == Decision::Intent(Intent::Salir)
+            || models_question
+                && self.decision == Decision::Intent(Intent::ReiniciarServicios)
+                && names_request();
         if misread && asks() {
             return self.decided(review, Rule::AboutEarlier);
         }

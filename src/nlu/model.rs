@@ -1206,7 +1206,9 @@ impl YamlClassifier {
                 .new_complaint_if(|| entities::files_new_complaint(normalized))
                 .other_business_if(|| self.about_other_business(normalized, clauses))
                 .bot_condemned_if(|| entities::condemns_the_bot(normalized))
-                .about_earlier_if(about_earlier, text.contains('?'))
+                .about_earlier_if(about_earlier, text.contains('?'), || {
+                    entities::names_request(normalized)
+                })
                 .spam_if(|| entities::is_spam(normalized))
                 .with_topic_if(|| entities::complaint_topic_in(normalized))
                 .calibrated(thresholds)
@@ -1228,8 +1230,9 @@ impl YamlClassifier {
         let elsewhere = match topic {
             Topic::BloqueoLinea => false,
             // The company's technician: another business only when it is theirs ("el
-            // técnico de la lavadora"), not where the customer waited ("en la oficina").
-            Topic::VisitaTecnica => self.names_owner_business(clauses),
+            // técnico de la lavadora"), not where the customer waited ("en la oficina"). So
+            // for the WiFi key: a tenant on the customer's WiFi is no business of theirs.
+            Topic::VisitaTecnica | Topic::ClaveWifi => self.names_owner_business(clauses),
             _ => self.names_other_business(clauses),
         };
         (!elsewhere).then_some(topic)
@@ -1403,6 +1406,7 @@ impl YamlClassifier {
                 others,
                 about_earlier,
                 question: text.contains('?'),
+                names_request: entities::names_request(normalized),
                 matter,
                 outage,
                 outage_only,
@@ -1447,6 +1451,8 @@ pub(crate) struct Scored {
     about_earlier: bool,
     /// Whether it has a question mark ([`Prediction::about_earlier_if`]).
     question: bool,
+    /// Whether it calls something a request ([`Prediction::about_earlier_if`]).
+    names_request: bool,
     /// The matter only a person handles it reports ([`Prediction::matter_if_unplaced`]).
     matter: Option<Topic>,
     /// Whether it reports a failure of the service ([`Prediction::outage_if_unplaced`]).
@@ -1496,7 +1502,7 @@ impl Scored {
         .new_complaint_if(|| self.new_complaint)
         .other_business_if(|| self.other_business)
         .bot_condemned_if(|| self.bot_condemned)
-        .about_earlier_if(|| self.about_earlier, self.question)
+        .about_earlier_if(|| self.about_earlier, self.question, || self.names_request)
         .spam_if(|| self.spam)
         .calibrated(thresholds)
     }
