@@ -335,7 +335,7 @@ fn ejemplo_1_with_the_second_factor() {
                 124_578,
                 "Cambio de clave WiFi",
                 RequestState::Cerrado,
-                &wifi().created_at.format("%Y-%m-%d").to_string()
+                &crate::common::desk_day(wifi().created_at)
             ),
             to_customer::WHICH_REQUEST,
         ]
@@ -2214,11 +2214,15 @@ fn the_executive_keeps_its_own_list_of_chats() {
                 5,
                 "Boleta",
                 RequestState::Abierto,
-                Utc::now().format("%Y-%m-%d")
+                crate::common::desk_day(Utc::now())
             ),
             to_agent::RECENTLY_CLOSED,
-            &to_agent::closed_request(3, "Traslado", days_ago(40).format("%Y-%m-%d")),
-            &to_agent::closed_request(7, "Contacto con ejecutivo", days_ago(2).format("%Y-%m-%d")),
+            &to_agent::closed_request(3, "Traslado", crate::common::desk_day(days_ago(40))),
+            &to_agent::closed_request(
+                7,
+                "Contacto con ejecutivo",
+                crate::common::desk_day(days_ago(2))
+            ),
             to_agent::WHILE_WAITING,
             &to_agent::backlog_line("Jorge Sandoval", "se me cortó internet"),
             to_agent::CHAT_HINT,

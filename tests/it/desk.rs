@@ -32,7 +32,7 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
     let mut ana = server.agent("Ana").await;
     let first = hand_off(&mut ana).await;
     let request = request_of(&first[0]);
-    let today = Utc::now().format("%Y-%m-%d").to_string();
+    let today = crate::common::desk_day(Utc::now());
     assert_eq!(
         first[1..],
         [
@@ -354,7 +354,7 @@ async fn option_one_lists_open_requests_first_and_older_closed_ones_on_request()
             .unwrap();
         closed.push(request.id);
     }
-    let today = Utc::now().format("%Y-%m-%d").to_string();
+    let today = crate::common::desk_day(Utc::now());
     let mut customer = server.logged_in(JORGE).await;
     customer.send("1").await;
     customer.expect(to_customer::YOUR_REQUESTS).await;

@@ -382,6 +382,14 @@ pub async fn hand_off(agent: &mut TestClient) -> HandOff {
     }
 }
 
+/// The day the chat shows for `at`: in the desk's default time zone (America/Santiago),
+/// whose date differs from UTC's for three or four hours every night.
+pub fn desk_day(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&reclamos::server::DEFAULT_TIME_ZONE)
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 /// Extracts the request number from "Sistema: Nuevo cliente: X (RUT ...), solicitud N."
 pub fn request_of(assigned: &str) -> u64 {
     assert!(
