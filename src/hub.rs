@@ -202,12 +202,20 @@ struct State {
     /// Sessions that resumed another session's chat, with the key the chat keeps (the
     /// executives' desks know it by that key). Removed when the session goes.
     resumed: HashMap<SessionId, SessionId>,
+    /// Entries in `queue` whose customer is away ([`CustomerEntry::away`]).
+    away: usize,
     /// The server is stopping ([`Hub::stop`]): nobody is handed to an executive, and an
     /// executive's customers are not requeued (every connection is closing).
     stopping: bool,
 }
 
 impl State {
+    /// Customers waiting in the queue who are there (not away): whom an executive could
+    /// take now.
+    fn present(&self) -> usize {
+        self.queue.len().saturating_sub(self.away)
+    }
+
     /// The key of the entry `session` owns in `customers`: its own, or the chat it resumed.
     fn key_of(&self, session: SessionId) -> Option<SessionId> {
         let owns = |key: SessionId| {
@@ -420,6 +428,9 @@ impl Hub {
             (Some(key), None) => {
                 if let Some(mut entry) = state.customers.remove(&key) {
                     let was_away = std::mem::take(&mut entry.away);
+                    if was_away {
+                        state.away -= 1;
+                    }
                     entry.ticket.session = new;
                     entry.ticket.outbox = outbox.clone();
                     entry.owner = new;
@@ -661,12 +672,13 @@ impl Hub {
         let Some(entry) = key.and_then(|key| state.customers.get_mut(&key)) else {
             return false;
         };
-        if entry.agent.is_some() {
+        if entry.agent.is_some() || entry.away {
             return false;
         }
         entry.away = true;
         let line =
             protocol::console::away_in_queue(&entry.ticket.name, entry.ticket.request, grace);
+        state.away += 1;
         drop(state);
         self.console.print(&line);
         true
@@ -712,6 +724,9 @@ impl Hub {
                         self.dispatch(&mut state, &mut out, now);
                     }
                     None => {
+                        if entry.away {
+                            state.away -= 1;
+                        }
                         let key = entry.ticket.session;
                         let queued = state.queue.len();
                         state.queue.retain(|s| *s != key);
@@ -769,7 +784,7 @@ impl Hub {
             }
             state.clock += 1;
             let free_since = state.clock;
-            let waiting = state.queue.len();
+            let waiting = state.present();
             state.agents.insert(
                 session,
                 AgentEntry {
@@ -1158,9 +1173,9 @@ impl Hub {
                 },
             ));
         }
-        // Whoever still wraps up while customers wait hears it, once per wrap-up: the next
-        // customer comes after `:close`.
-        let waiting = state.queue.len();
+        // Whoever still wraps up while customers wait (and are there) hears it, once per
+        // wrap-up: the next customer comes after `:close`.
+        let waiting = state.present();
         if waiting > 0 {
             for agent in state.agents.values_mut() {
                 if !agent.wrapping_up.is_empty() && !agent.told_waiting {
@@ -1581,8 +1596,9 @@ mod tests {
         let away: Vec<_> = hub.queue().iter().map(|w| (w.position, w.away)).collect();
         assert_eq!(away, [(1, true), (2, false)]);
         // The first executive gets the customer behind: nobody is handed over while away.
+        // The executive is told of the one customer there.
         let (agent, mut agent_rx) = party();
-        hub.agent_join(SessionId(100), "Ana", agent).unwrap();
+        assert_eq!(hub.agent_join(SessionId(100), "Ana", agent), Ok(1));
         let handed: Vec<_> = received(&mut agent_rx)
             .into_iter()
             .filter_map(|e| match e {
@@ -1591,11 +1607,13 @@ mod tests {
             })
             .collect();
         assert_eq!(handed, [SessionId(2)]);
-        hub.agent_closes(SessionId(100), SessionId(2), None)
-            .unwrap();
-        assert!(received(&mut agent_rx)
-            .iter()
-            .all(|e| !matches!(e, AgentEvent::Assigned { .. })));
+        // That customer leaves; while the executive wraps up, nobody there waits for them.
+        hub.customer_gone(SessionId(2));
+        hub.agent_wrapped_up(SessionId(100), SessionId(2));
+        assert!(received(&mut agent_rx).iter().all(|e| !matches!(
+            e,
+            AgentEvent::Assigned { .. } | AgentEvent::CustomersWaiting { .. }
+        )));
         // Back on a new connection: the free executive takes them at once.
         let (outbox, mut new) = party();
         let takeover = hub

@@ -281,6 +281,71 @@ async fn a_connection_lost_in_the_queue_keeps_the_place_for_a_new_one() {
     assert!(!lines.contains(&format!("{PREFIX}{left}")), "{lines:#?}");
 }
 
+/// Jorge waiting in the queue (no executive online) on a connection that then drops: the
+/// server, and his contact request's number.
+async fn jorge_lost_in_the_queue(server: &TestServer) -> u64 {
+    let mut jorge = server.logged_in(JORGE).await;
+    jorge.send("3").await;
+    jorge.expect(&to_customer::enqueued(1)).await;
+    jorge
+        .recv_until_contains(to_customer::NO_AGENTS_START)
+        .await;
+    let request = server
+        .registry()
+        .requests_of(JORGE.parse().unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.subject == history::CONTACT_SUBJECT && r.state == RequestState::Abierto)
+        .expect("the contact request")
+        .id;
+    drop(jorge);
+    request
+}
+
+#[tokio::test]
+async fn with_no_grace_a_connection_lost_in_the_queue_loses_the_place_at_once() {
+    let server = TestServer::start_with(|config| config.limits.queue_grace = Duration::ZERO).await;
+    let request = jorge_lost_in_the_queue(&server).await;
+    let exit = console::QueueExit::Disconnected;
+    server
+        .expect_console(&console::left_queue("Jorge Sandoval", request, exit))
+        .await;
+    let stored = eventually_async(
+        || async { server.registry().request(request).await.unwrap().unwrap() },
+        |r| r.state == RequestState::Cerrado,
+    )
+    .await;
+    assert_eq!(stored.state, RequestState::Cerrado);
+    // Nobody was told the place was kept.
+    let kept = console::away_in_queue("Jorge Sandoval", request, Duration::ZERO);
+    let kept = kept.split(':').next().unwrap();
+    let lines = server.console.lines();
+    assert!(!lines.iter().any(|l| l.contains(kept)), "{lines:#?}");
+}
+
+#[tokio::test]
+async fn a_stop_during_the_grace_keeps_the_request_open() {
+    let server = TestServer::start().await;
+    let grace = reclamos::server::Limits::default().queue_grace;
+    let request = jorge_lost_in_the_queue(&server).await;
+    server
+        .expect_console(&console::away_in_queue("Jorge Sandoval", request, grace))
+        .await;
+    let registry = server.registry().clone();
+    let console_log = server.console.clone();
+    // The stop does not wait out the grace (the test's timeout would), and leaves the
+    // request open, as for every customer a stop takes from the queue.
+    server.server.shutdown().await;
+    let stopped = console::left_queue("Jorge Sandoval", request, console::QueueExit::ServerStopped);
+    let lines = console_log.lines();
+    assert!(lines.contains(&format!("{PREFIX}{stopped}")), "{lines:#?}");
+    let stored = registry.request(request).await.unwrap().unwrap();
+    let texts: Vec<&str> = stored.history.iter().map(|h| h.text.as_str()).collect();
+    assert!(texts.contains(&history::SERVER_STOPPED), "{texts:#?}");
+    assert_eq!(stored.state, RequestState::Abierto);
+}
+
 #[tokio::test]
 async fn a_takeover_in_the_queue_keeps_the_place() {
     let server = TestServer::start().await;
