@@ -1741,20 +1741,23 @@ fn fails_for_days(normalized: &str) -> bool {
     let text = without_clause_breaks(normalized);
     // The service, or everything ("nada anda", "ni una wea funciona"), not a device of
     // the customer's ("mi notebook no prende hace días").
-    let toks: Vec<&str> = words(&text).collect();
     // "El servicio" itself ("el servicio prestado"), not the technical or customer
     // service, nor another one ("el servicio de luz").
-    let the_service = toks.iter().enumerate().any(|(i, t)| {
-        *t == "servicio"
-            && !toks
-                .get(i + 1)
-                .is_some_and(|next| matches!(*next, "tecnico" | "al" | "de" | "del" | "a" | "para"))
-    });
-    let of_the_service = names_service(&text)
-        || the_service
-        || toks
-            .iter()
-            .any(|t| matches!(*t, "nada" | "cosa" | "cosas" | "wea" | "weas" | "todo"));
+    let the_service_or_everything = || {
+        let mut toks = words(&text).peekable();
+        while let Some(t) = toks.next() {
+            let everything = matches!(t, "nada" | "cosa" | "cosas" | "wea" | "weas" | "todo");
+            let the_service = t == "servicio"
+                && !toks.peek().is_some_and(|next| {
+                    matches!(*next, "tecnico" | "al" | "de" | "del" | "a" | "para")
+                });
+            if everything || the_service {
+                return true;
+            }
+        }
+        false
+    };
+    let of_the_service = names_service(&text) || the_service_or_everything();
     of_the_service && fails(&text) && (lasts_days(&text) || recurs(&text))
 }
 
