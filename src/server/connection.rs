@@ -720,6 +720,26 @@ enum End {
     TlsHandshakeTimeout,
 }
 
+/// TCP keepalive on an accepted connection: a peer gone without a word (a phone that lost
+/// its signal, a router that dropped the connection) is noticed after [`KEEPALIVE_IDLE`]
+/// of silence and [`KEEPALIVE_PROBES`] unanswered probes [`KEEPALIVE_INTERVAL`] apart,
+/// about a minute, instead of never for a connection that only waits (a customer in the
+/// queue, whose place is then kept for `--queue-grace`; an executive with no chat).
+fn keep_alive(stream: &TcpStream) -> std::io::Result<()> {
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(KEEPALIVE_IDLE)
+        .with_interval(KEEPALIVE_INTERVAL)
+        .with_retries(KEEPALIVE_PROBES);
+    socket2::SockRef::from(stream).set_tcp_keepalive(&keepalive)
+}
+
+/// Silence before the first keepalive probe.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
+/// Time between unanswered keepalive probes.
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+/// Unanswered keepalive probes after which the connection is dropped.
+const KEEPALIVE_PROBES: u32 = 3;
+
 /// Completes the server side of the TLS handshake, bounded by the login timeout so that a
 /// peer that never finishes it (or speaks plain text and waits) cannot hold the connection.
 async fn tls_handshake(
@@ -761,6 +781,9 @@ pub(super) async fn serve(
         tracing::debug!("accepted");
         if let Err(err) = stream.set_nodelay(true) {
             tracing::debug!(cause = %err, "set_nodelay");
+        }
+        if let Err(err) = keep_alive(&stream) {
+            tracing::debug!(cause = %err, "keepalive");
         }
         // Each kind of stream's conversation is boxed: an idle plain-TCP connection then
         // holds a future of its own size, not one sized for the largest (TLS) variant.
@@ -1160,4 +1183,25 @@ fn framed<S: Stream>(stream: S, max_line_length: usize) -> Framed<S, LineCodec> 
     parts.read_buf = BytesMut::with_capacity(BUFFER_CAPACITY);
     parts.write_buf = BytesMut::with_capacity(BUFFER_CAPACITY);
     Framed::from_parts(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An accepted connection probes a silent peer, on the schedule the constants say.
+    #[tokio::test]
+    async fn accepted_connections_probe_a_silent_peer() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let _client = TcpStream::connect(addr).await.unwrap();
+        let (accepted, _) = listener.accept().await.unwrap();
+        let socket = socket2::SockRef::from(&accepted);
+        assert!(!socket.keepalive().unwrap());
+        keep_alive(&accepted).unwrap();
+        assert!(socket.keepalive().unwrap());
+        assert_eq!(socket.tcp_keepalive_time().unwrap(), KEEPALIVE_IDLE);
+        assert_eq!(socket.tcp_keepalive_interval().unwrap(), KEEPALIVE_INTERVAL);
+        assert_eq!(socket.tcp_keepalive_retries().unwrap(), KEEPALIVE_PROBES);
+    }
 }
