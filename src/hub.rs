@@ -213,6 +213,10 @@ impl State {
     /// Customers waiting in the queue who are there (not away): whom an executive could
     /// take now.
     fn present(&self) -> usize {
+        debug_assert!(
+            self.away <= self.queue.len(),
+            "more customers away than waiting"
+        );
         self.queue.len().saturating_sub(self.away)
     }
 
@@ -612,7 +616,9 @@ impl Hub {
                 Some(_) => return Err(HubError::NotQueued),
                 None => return Err(HubError::NotQueued),
             }
-            state.customers.remove(&key);
+            if state.customers.remove(&key).is_some_and(|entry| entry.away) {
+                state.away -= 1;
+            }
             state.queue.retain(|s| *s != key);
             if !state.stopping {
                 renumber(&mut state, &mut out);
@@ -1585,6 +1591,10 @@ mod tests {
         }
         let grace = Duration::from_secs(90);
         assert!(hub.customer_away(SessionId(1), grace));
+        // Once: a second call changes nothing and says nothing.
+        let said = console.lines().len();
+        assert!(!hub.customer_away(SessionId(1), grace));
+        assert_eq!(console.lines().len(), said);
         assert_eq!(
             console.lines().last().map(String::as_str),
             Some(&*format!(

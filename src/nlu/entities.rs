@@ -259,8 +259,31 @@ pub fn asks_for_new(input: &str) -> bool {
 /// Words that tell of a request made earlier ("puse un reclamo", "pedí que me bajaran el
 /// plan", "ingresé un caso").
 const EARLIER_REQUEST: &[&str] = &[
-    "puse", "ingrese", "hice", "pedi", "pidio", "solicite", "solicito", "deje", "abri", "reclame",
-    "reporte", "levante", "curso", "presente", "escribi", "hizo", "mande",
+    "puse",
+    "ingrese",
+    "hice",
+    "pedi",
+    "pidio",
+    "solicite",
+    "solicito",
+    "deje",
+    "abri",
+    "reclame",
+    "reporte",
+    "levante",
+    "curso",
+    "presente",
+    "escribi",
+    "hizo",
+    "mande",
+    "pedimos",
+    "solicitamos",
+    "pusimos",
+    "hicimos",
+    "ingresamos",
+    "dejamos",
+    "reclamamos",
+    "reportamos",
 ];
 /// Words before "el reclamo" that file one now rather than name one made before ("quiero
 /// hacer el reclamo").
@@ -317,7 +340,6 @@ const STATUS_QUESTIONS: &[&str] = &[
     "en que va",
     "en que esta",
     "en que estan",
-    "como van",
     "en que etapa",
     "en que estado",
     "como va",
@@ -387,15 +409,12 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         };
         let named = match toks[i] {
             "mi" | "su" => REQUEST_NOUNS.contains(noun),
-            // Not one being filed now ("quiero hacer el reclamo").
-            "el" | "la" => {
-                *noun != "caso"
-                    && REQUEST_NOUNS.contains(noun)
-                    && !(i > 0 && FILING.contains(&toks[i - 1]))
-            }
+            "el" | "la" => *noun != "caso" && REQUEST_NOUNS.contains(noun),
             _ => false,
         };
-        named && (i == 0 || toks[i - 1] != "en")
+        // Not one being filed now ("quiero hacer el reclamo", "quiero dejar mi reclamo").
+        let before = if i == 0 { "" } else { toks[i - 1] };
+        named && before != "en" && !FILING.contains(&before)
     };
     // "Quiero saber si ya ...": whether something asked for already happened.
     let asks_whether_already = [
@@ -418,18 +437,21 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         (wants_to_know_if_done(&toks) || and_the_request) && !fails(&without_clause_breaks(norm));
     // Someone else's request, for whom the customer writes ("mi hermano dejó un reclamo a
     // mi nombre"): a verb of making one, then the request.
-    // Without accents "dejo", "ingreso" and "levanto" also file one now ("Dejo un reclamo
-    // formal: ...", "les dejo un reclamo"): those need someone else before them.
+    // Without their accents "dejo", "ingreso" and "levanto" also file one now ("Buenas
+    // tardes, dejo un reclamo: ..."): those count only as written with it ("dejó").
+    let accented = |verb: &str| {
+        let past = format!("{}ó", &verb[..verb.len() - 1]);
+        input.to_lowercase().contains(&past)
+    };
     let theirs = (0..toks.len().saturating_sub(2)).any(|i| {
-        let ambiguous = matches!(toks[i], "dejo" | "ingreso" | "levanto");
-        THEIR_REQUEST.contains(&toks[i])
+        let verb = toks[i];
+        let ambiguous = matches!(verb, "dejo" | "ingreso" | "levanto");
+        THEIR_REQUEST.contains(&verb)
             && matches!(toks[i + 1], "un" | "una")
             && REQUEST_NOUNS.contains(&toks[i + 2])
-            && !(ambiguous
-                && (i == 0 || matches!(toks[i - 1], "yo" | "le" | "les" | "te" | "se" | "lo")))
+            && (!ambiguous || accented(verb))
     });
-    // Requests listed as still open ("reclamos pendientes: ..."), or one named by its
-    // number ("ref 20240318-77").
+    // Requests listed as still open ("reclamos pendientes: ...").
     let open_ones = toks.windows(2).any(|w| {
         matches!(
             w[0],
@@ -440,8 +462,7 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         || (0..toks.len()).any(mine)
         || theirs
         || open_ones
-        || asks_whether_already
-        || request_number(input).is_some();
+        || asks_whether_already;
     // "El estado de mi reclamo", "estado del caso" (not "el estado de mi cuenta").
     // Or asked to be told it ("agradeceré informarme su estado"), when no other thing's
     // state follows ("informarme el estado de mi cuenta").
@@ -458,7 +479,8 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
                     at(i - 2),
                     "informarme" | "informen" | "informar" | "informenme"
                 )
-                && !matches!(at(i + 1), "de" | "del");
+                && !matches!(at(i + 1), "de" | "del")
+                && !matches!(at(i + 2), "de" | "del");
             at(i) == "estado" && (of_request || told)
         })
     };
@@ -1515,7 +1537,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::CambioPlan,
-                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul)\w* (\w+ ){0,3}plan\b|\bplan (mas|menos) (barato|caro|megas)|\bmas megas\b|\bplan de \d+ megas\b|\btitular\w*".to_owned(),
+                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas)|\bmas megas\b|\bplan de \d+ megas\b|\btitular\w*".to_owned(),
             ),
             (
                 Topic::VisitaTecnica,
@@ -1563,7 +1585,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
 /// robando el internet", "usan mi wifi sin permiso"; not "se me cuelga el wifi", "mi hijo
 /// usa el wifi", "vive colgado del internet"): a matter of the WiFi key ([`Topic::ClaveWifi`]), which a restart
 /// does not mend.
-const BORROWED_WIFI: &str = r"\b(robando|roba|roban|robaron)( (el|mi|la|nuestro|nuestra))? (wifi|internet|red|senal)\b|\b(cuelga|cuelgan|colgando|colgad[oa]s?) (a|de) (mi|nuestro|nuestra) (wifi|internet|red)\b|\b(usando|usa|usan|ocupando|ocupa|ocupan|conectad[oa]s?|conecta|conectan) (a |en )?(mi|nuestro|nuestra) (wifi|internet|red)\b.*\bsin (permiso|autorizacion|pagar)\b|\b(vecin[oa]s?|extran[oa]s?|desconocid[oa]s?)\b( \w+){0,4} (usando|usa|usan|ocupando|ocupa|ocupan|conectad[oa]s?|conecta|conectan|colgad[oa]s?) (a |en |de )?(mi|nuestro|nuestra) (wifi|internet|red)\b";
+const BORROWED_WIFI: &str = r"\b(robando|roba|roban|robaron)( (el|mi|la|nuestro|nuestra))? (wifi|internet|red|senal)\b|\b(cuelga|cuelgan|colgando|colgad[oa]s?) (a|de) (mi|nuestro|nuestra) (wifi|internet|red)\b|\b(usando|usa|usan|ocupando|ocupa|ocupan|conectad[oa]s?|conecta|conectan) (a |en )?(mi|nuestro|nuestra) (wifi|internet|red)\b.*\bsin (permiso|autorizacion|pagar)\b|\b(vecin[oa]s?|extran[oa]s?|desconocid[oa]s?)\b( \w+){0,4} (usando|usa|usan|ocupando|ocupa|ocupan|conectad[oa]s?|conecta|conectan|colgad[oa]s?|cuelga|cuelgan) (a |en |de |del )?(mi |nuestro |nuestra |el )?(wifi|internet|red)\b|\balguien\b( \w+){0,3} (usando|usa|ocupando|ocupa|conectad[oa]|conecta|colgad[oa]|robando|roba) (a |en |de )?(mi|nuestro|nuestra) (wifi|internet|red)\b";
 
 /// Words of a polite request put as a question ("¿me pueden bloquear el chip?").
 const POLITE_REQUEST: &[&str] = &["pueden", "puede", "podrian", "podria", "podrias"];
@@ -1749,7 +1771,20 @@ fn fails_for_days(normalized: &str) -> bool {
             let everything = matches!(t, "nada" | "cosa" | "cosas" | "wea" | "weas" | "todo");
             let the_service = t == "servicio"
                 && !toks.peek().is_some_and(|next| {
-                    matches!(*next, "tecnico" | "al" | "de" | "del" | "a" | "para")
+                    matches!(
+                        *next,
+                        "tecnico"
+                            | "al"
+                            | "de"
+                            | "del"
+                            | "a"
+                            | "para"
+                            | "electrico"
+                            | "sanitario"
+                            | "publico"
+                            | "municipal"
+                            | "medico"
+                    )
                 });
             if everything || the_service {
                 return true;
@@ -1777,7 +1812,7 @@ fn recurs(text: &str) -> bool {
 
 /// Failures the words say come back ("cortes constantes", "interrupciones frecuentes",
 /// "caídas reiteradas"): a failure ([`fails`]) that recurs ([`recurs`]).
-const RECURRING_FAILURES: &str = r"(cortes|caidas|interrupciones|fallas|microcortes|desconexiones)( de (internet|senal|servicio|conexion|la senal|la conexion))? (constantes|frecuentes|reiterad[oa]s|continu[oa]s|seguid[oa]s|permanentes)";
+const RECURRING_FAILURES: &str = r"(cortes|caidas|interrupciones|fallas|microcortes|desconexiones)( (de|del) (la )?(internet|senal|servicio|conexion|wifi|red|fibra|cable))?( (muy|super|bastante|demasiado|tan|re))? (constantes|frecuentes|reiterad[oa]s|continu[oa]s|seguid[oa]s|permanentes)";
 
 /// Whether a message reports a failure that names the service, not in a question for
 /// information ("se me desconectó la fibra", "los celulares no se conectan al wifi"; not
@@ -1871,9 +1906,9 @@ pub(crate) fn fails(text: &str) -> bool {
     let [broken, drops, stopped_dropping] = PATTERNS.get_or_init(|| {
         let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
-        let drop = "se (me |nos )?(cae|cayo|corta|corto|reinicia|desconecta|desconecto|fue|murio|pego|congelo|colgo)";
+        let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconecto|fue|murio|pego|congelo|colgo)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar)( (nada|ningun|ninguna|la tele|tele|television|canales|internet)\b|$)|\b{RECURRING_FAILURES}\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b{RECURRING_FAILURES}\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
         ]

@@ -2167,3 +2167,78 @@ fn the_session_rules_leave_these_alone() {
         Intent::RevisarAtenciones,
     )]);
 }
+
+#[test]
+fn requests_we_made_failures_that_went_away_and_merged_plans() {
+    check(&[
+        (
+            "hicimos el pedido de traslado hace dos semanas, ya está listo o no",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "se nos fueron la señal y el internet recién",
+            Intent::ReiniciarServicios,
+        ),
+    ]);
+    // People who went away are no failure.
+    let p = classifier().classify("los chiquillos se fueron de vacaciones y quiero bajar el plan");
+    assert_ne!(p.intent, Intent::ReiniciarServicios, "{p:?}");
+    assert_eq!(
+        complaint_topic("queremos juntar nuestros dos planes en uno"),
+        Some(Topic::CambioPlan)
+    );
+}
+
+#[test]
+fn the_second_review_of_the_session_rules() {
+    use super::entities::{asks_status_of_earlier, fails, reported_matter};
+    // Filing a complaint now, a date, a greeting before "dejo", "¿cómo van a...?", the
+    // state of something else: no earlier request asked about.
+    for text in [
+        "quiero dejar mi reclamo, ya está bueno que se corte el internet todos los días",
+        "No tengo internet desde el 12/03/2025, ¿qué pasó con el servicio?",
+        "Buenas tardes, dejo un reclamo: el técnico nunca vino, ¿qué pasó con la visita?",
+        "pedí una visita y nadie vino, ¿cómo van a solucionar esto?",
+        "solicito informarme el estado actual de mi cuenta",
+    ] {
+        assert!(!asks_status_of_earlier(text), "{text}");
+    }
+    for text in [
+        "mi hermano dejó un reclamo por la boleta, ¿qué pasó con eso?",
+        "reclamos pendientes: la boleta y el técnico, en qué están?",
+        "presenté un reclamo hace un mes, agradeceré informarme su estado",
+    ] {
+        assert!(asks_status_of_earlier(text), "{text}");
+    }
+    // Someone on the customer's WiFi, said the usual ways; not a family member on it.
+    for (text, borrowed) in [
+        ("creo que alguien está usando mi wifi", true),
+        ("los vecinos se cuelgan del wifi", true),
+        (
+            "cuando alguien usa el wifi en la pieza se corta la tele",
+            false,
+        ),
+    ] {
+        let topic = complaint_topic(text);
+        assert_eq!(
+            topic == Some(Topic::ClaveWifi),
+            borrowed,
+            "{text}: {topic:?}"
+        );
+    }
+    // Failures with an intensifier or a device after "no me deja"; another service's.
+    for text in [
+        "el servicio prestado ha tenido cortes muy seguidos",
+        "el deco no me deja ver tv",
+        "el módem no me deja conectarme a internet",
+    ] {
+        assert!(fails(&text::normalize(text)), "{text}");
+    }
+    let power = "llevamos 3 días sin servicio eléctrico";
+    assert_eq!(reported_matter(power, &text::normalize(power)), None);
+    let lasting = "hace una semana que el servicio tiene caídas muy frecuentes";
+    assert_eq!(
+        reported_matter(lasting, &text::normalize(lasting)),
+        Some(Topic::MalaCalidad)
+    );
+}

@@ -730,7 +730,12 @@ fn keep_alive(stream: &TcpStream) -> std::io::Result<()> {
         .with_time(KEEPALIVE_IDLE)
         .with_interval(KEEPALIVE_INTERVAL)
         .with_retries(KEEPALIVE_PROBES);
-    socket2::SockRef::from(stream).set_tcp_keepalive(&keepalive)
+    let socket = socket2::SockRef::from(stream);
+    socket.set_tcp_keepalive(&keepalive)?;
+    // Keepalive probes only a silent connection: one whose lines the peer no longer
+    // acknowledges (a customer in the queue is sent new positions) is dropped after the
+    // same time instead of the kernel's retransmissions (about 15 minutes).
+    socket.set_tcp_user_timeout(Some(KEEPALIVE_IDLE + KEEPALIVE_INTERVAL * KEEPALIVE_PROBES))
 }
 
 /// Silence before the first keepalive probe.
@@ -1203,5 +1208,9 @@ mod tests {
         assert_eq!(socket.tcp_keepalive_time().unwrap(), KEEPALIVE_IDLE);
         assert_eq!(socket.tcp_keepalive_interval().unwrap(), KEEPALIVE_INTERVAL);
         assert_eq!(socket.tcp_keepalive_retries().unwrap(), KEEPALIVE_PROBES);
+        assert_eq!(
+            socket.tcp_user_timeout().unwrap(),
+            Some(Duration::from_secs(60))
+        );
     }
 }

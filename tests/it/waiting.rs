@@ -281,8 +281,8 @@ async fn a_connection_lost_in_the_queue_keeps_the_place_for_a_new_one() {
     assert!(!lines.contains(&format!("{PREFIX}{left}")), "{lines:#?}");
 }
 
-/// Jorge waiting in the queue (no executive online) on a connection that then drops: the
-/// server, and his contact request's number.
+/// Jorge waiting in the queue (no executive online) on a connection that then drops: his
+/// contact request's number.
 async fn jorge_lost_in_the_queue(server: &TestServer) -> u64 {
     let mut jorge = server.logged_in(JORGE).await;
     jorge.send("3").await;
