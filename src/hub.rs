@@ -1572,23 +1572,31 @@ mod tests {
         assert_eq!(logins(&hub), 1);
     }
 
+    /// Customers 1 to `n` logged in and put in the queue in that order: what each receives.
+    fn queued(hub: &Hub, n: u64) -> Vec<mpsc::Receiver<CustomerEvent>> {
+        (1..=n)
+            .map(|id| {
+                let (outbox, rx) = party();
+                assert_eq!(
+                    hub.login(
+                        customer_rut(id),
+                        SessionId(id),
+                        outbox.clone(),
+                        OpenChat::Ask
+                    ),
+                    Ok(None)
+                );
+                hub.enqueue(ticket(id, outbox));
+                rx
+            })
+            .collect()
+    }
+
     #[test]
     fn a_customer_away_keeps_the_place_and_is_served_once_back() {
         let console = Console::capture();
         let hub = Hub::new(1, console.clone());
-        for id in 1..=2 {
-            let (outbox, _) = party();
-            assert_eq!(
-                hub.login(
-                    customer_rut(id),
-                    SessionId(id),
-                    outbox.clone(),
-                    OpenChat::Ask
-                ),
-                Ok(None)
-            );
-            hub.enqueue(ticket(id, outbox));
-        }
+        queued(&hub, 2);
         let grace = Duration::from_secs(90);
         assert!(hub.customer_away(SessionId(1), grace));
         // Once: a second call changes nothing and says nothing.
@@ -1645,21 +1653,7 @@ mod tests {
     #[test]
     fn a_takeover_keeps_the_place_in_the_queue() {
         let hub = Hub::new(1, Console::capture());
-        let mut old = Vec::new();
-        for id in 1..=3 {
-            let (outbox, rx) = party();
-            assert_eq!(
-                hub.login(
-                    customer_rut(id),
-                    SessionId(id),
-                    outbox.clone(),
-                    OpenChat::Ask
-                ),
-                Ok(None)
-            );
-            hub.enqueue(ticket(id, outbox));
-            old.push(rx);
-        }
+        let mut old = queued(&hub, 3);
         // Customer 2 logs in again on session 12.
         let (outbox, mut new) = party();
         let takeover = hub

@@ -210,12 +210,7 @@ async fn a_connection_lost_in_the_queue_keeps_the_place_for_a_new_one() {
     let server = TestServer::start().await;
     let grace = reclamos::server::Limits::default().queue_grace;
     let ruts = server.load_customers(1).await;
-    let mut old = server.logged_in(JORGE).await;
-    old.send("3").await;
-    old.expect(&to_customer::enqueued(1)).await;
-    old.recv_until_contains(to_customer::NO_AGENTS_START).await;
-    old.send("me cobraron dos veces").await;
-    old.expect(to_customer::MESSAGE_KEPT).await;
+    let old = queued_with_a_message(&server, 1).await;
     let mut behind = server.logged_in(&ruts[0].to_string()).await;
     behind.send("3").await;
     behind.expect(&to_customer::enqueued(2)).await;
@@ -279,6 +274,20 @@ async fn a_connection_lost_in_the_queue_keeps_the_place_for_a_new_one() {
     let left = console::left_queue("Jorge Sandoval", request, console::QueueExit::Disconnected);
     let lines = server.console.lines();
     assert!(!lines.contains(&format!("{PREFIX}{left}")), "{lines:#?}");
+}
+
+/// Jorge in the queue at `position` (no executive online), having left a line for the
+/// executive ("me cobraron dos veces").
+async fn queued_with_a_message(server: &TestServer, position: usize) -> TestClient {
+    let mut jorge = server.logged_in(JORGE).await;
+    jorge.send("3").await;
+    jorge.expect(&to_customer::enqueued(position)).await;
+    jorge
+        .recv_until_contains(to_customer::NO_AGENTS_START)
+        .await;
+    jorge.send("me cobraron dos veces").await;
+    jorge.expect(to_customer::MESSAGE_KEPT).await;
+    jorge
 }
 
 /// Jorge waiting in the queue (no executive online) on a connection that then drops: his
@@ -355,12 +364,7 @@ async fn a_takeover_in_the_queue_keeps_the_place() {
     ahead
         .recv_until_contains(to_customer::NO_AGENTS_START)
         .await;
-    let mut old = server.logged_in(JORGE).await;
-    old.send("3").await;
-    old.expect(&to_customer::enqueued(2)).await;
-    old.recv_until_contains(to_customer::NO_AGENTS_START).await;
-    old.send("me cobraron dos veces").await;
-    old.expect(to_customer::MESSAGE_KEPT).await;
+    let mut old = queued_with_a_message(&server, 2).await;
 
     let mut new = server.customer().await;
     new.send(JORGE).await;
