@@ -218,15 +218,7 @@ async fn a_connection_lost_in_the_queue_keeps_the_place_for_a_new_one() {
         .recv_until_contains(to_customer::NO_AGENTS_START)
         .await;
     let jorge: Rut = JORGE.parse().unwrap();
-    let request = server
-        .registry()
-        .requests_of(jorge)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|r| r.subject == history::CONTACT_SUBJECT && r.state == RequestState::Abierto)
-        .expect("the contact request")
-        .id;
+    let request = open_contact_request(&server).await;
 
     // The connection drops (a phone losing signal): the place is kept.
     drop(old);
@@ -276,6 +268,19 @@ async fn a_connection_lost_in_the_queue_keeps_the_place_for_a_new_one() {
     assert!(!lines.contains(&format!("{PREFIX}{left}")), "{lines:#?}");
 }
 
+/// Jorge's open contact request (made by asking for an executive).
+async fn open_contact_request(server: &TestServer) -> u64 {
+    server
+        .registry()
+        .requests_of(JORGE.parse().unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.subject == history::CONTACT_SUBJECT && r.state == RequestState::Abierto)
+        .expect("the contact request")
+        .id
+}
+
 /// Jorge in the queue at `position` (no executive online), having left a line for the
 /// executive ("me cobraron dos veces").
 async fn queued_with_a_message(server: &TestServer, position: usize) -> TestClient {
@@ -299,15 +304,7 @@ async fn jorge_lost_in_the_queue(server: &TestServer) -> u64 {
     jorge
         .recv_until_contains(to_customer::NO_AGENTS_START)
         .await;
-    let request = server
-        .registry()
-        .requests_of(JORGE.parse().unwrap())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|r| r.subject == history::CONTACT_SUBJECT && r.state == RequestState::Abierto)
-        .expect("the contact request")
-        .id;
+    let request = open_contact_request(server).await;
     drop(jorge);
     request
 }
