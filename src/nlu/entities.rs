@@ -2057,6 +2057,24 @@ pub(crate) fn files_new_complaint(normalized: &str) -> bool {
     })
 }
 
+/// Whether an already normalised text is small talk about the weather ("¿va a llover
+/// mañana en Temuco?", "qué frío hace hoy"), naming no service, failure or complaint topic
+/// ("con el temporal se cortó el internet" is a failure).
+pub(crate) fn is_small_talk(normalized: &str) -> bool {
+    static WEATHER: OnceLock<regex::Regex> = OnceLock::new();
+    let text = without_clause_breaks(normalized);
+    WEATHER
+        .get_or_init(|| {
+            ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a llover|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|la temperatura)\b")
+        })
+        .is_match(&text)
+        // "¿Qué tiempo hace que puse el reclamo?" asks how long ago.
+        && !contains_phrase(&text, "tiempo hace que")
+        && !names_service(&text)
+        && !fails(&text)
+        && complaint_topic_in(normalized).is_none()
+}
+
 /// Whether an already normalised text is an advertisement or a scam pasted into the chat
 /// ("GANASTE UN PREMIO, ingresa a este link", "gana dinero desde tu casa, escribe al
 /// wsp"): a prize won or easy money, with a link or a contact to write to. Not a customer

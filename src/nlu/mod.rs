@@ -184,11 +184,13 @@ pub enum Rule {
     AboutEarlier,
     /// An advertisement or a scam pasted into the chat is out of scope (`spam`).
     Spam,
+    /// Small talk about the weather is out of scope (`small_talk`).
+    SmallTalk,
 }
 
 impl Rule {
     /// Every rule, in the order the classifier applies them.
-    pub const ALL: [Rule; 14] = [
+    pub const ALL: [Rule; 15] = [
         Rule::MatterUnplaced,
         Rule::OutageUnplaced,
         Rule::OutageAnswers,
@@ -203,6 +205,7 @@ impl Rule {
         Rule::BotCondemned,
         Rule::AboutEarlier,
         Rule::Spam,
+        Rule::SmallTalk,
     ];
 
     /// The rule's name in intents files and reports (`matter_unplaced`, ...).
@@ -222,6 +225,7 @@ impl Rule {
             Rule::BotCondemned => "bot_condemned",
             Rule::AboutEarlier => "about_earlier",
             Rule::Spam => "spam",
+            Rule::SmallTalk => "small_talk",
         }
     }
 
@@ -334,6 +338,17 @@ impl Prediction {
     pub(crate) fn spam_if(self, spam: impl FnOnce() -> bool) -> Prediction {
         if spam() {
             return self.abstained(Rule::Spam);
+        }
+        self
+    }
+
+    /// Small talk about the weather ("¿va a llover mañana en Temuco?", "qué frío hace
+    /// hoy") is out of scope: the fallback, whatever the model read (a question reads
+    /// as one for a person). Named even when the model already abstained, as
+    /// [`spam_if`](Self::spam_if) is.
+    pub(crate) fn small_talk_if(self, small_talk: impl FnOnce() -> bool) -> Prediction {
+        if small_talk() {
+            return self.abstained(Rule::SmallTalk);
         }
         self
     }

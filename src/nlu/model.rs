@@ -1210,6 +1210,7 @@ impl YamlClassifier {
                     entities::names_request(normalized)
                 })
                 .spam_if(|| entities::is_spam(normalized))
+                .small_talk_if(|| entities::is_small_talk(normalized))
                 .with_topic_if(|| entities::complaint_topic_in(normalized))
                 .calibrated(thresholds)
         })
@@ -1395,6 +1396,7 @@ impl YamlClassifier {
             let elsewhere_outage = self.outage_of_other_business(normalized, clauses);
             let bot_condemned = entities::condemns_the_bot(normalized);
             let spam = entities::is_spam(normalized);
+            let small_talk = entities::is_small_talk(normalized);
             let (logits, others) = if x.is_empty() || !has_content(clauses) {
                 (None, [None; FALLBACK])
             } else {
@@ -1416,6 +1418,7 @@ impl YamlClassifier {
                 elsewhere_outage,
                 bot_condemned,
                 spam,
+                small_talk,
                 chat_cut,
                 new_complaint,
                 other_business,
@@ -1478,6 +1481,8 @@ pub(crate) struct Scored {
     bot_condemned: bool,
     /// Whether it is spam ([`Prediction::spam_if`]).
     spam: bool,
+    /// Whether it is small talk ([`Prediction::small_talk_if`]).
+    small_talk: bool,
 }
 
 impl Scored {
@@ -1504,6 +1509,7 @@ impl Scored {
         .bot_condemned_if(|| self.bot_condemned)
         .about_earlier_if(|| self.about_earlier, self.question, || self.names_request)
         .spam_if(|| self.spam)
+        .small_talk_if(|| self.small_talk)
         .calibrated(thresholds)
     }
 }

@@ -2242,3 +2242,26 @@ fn the_second_review_of_the_session_rules() {
         Some(Topic::MalaCalidad)
     );
 }
+
+#[test]
+fn small_talk_about_the_weather_is_out_of_scope() {
+    use super::entities::is_small_talk;
+    let c = classifier();
+    for text in [
+        "¿va a llover mañana en Temuco?",
+        "uf qué frío hace hoy en Osorno",
+    ] {
+        let p = c.classify(text);
+        assert_eq!(p.decision, Decision::Fallback, "{text}: {p:?}");
+        assert_eq!(p.rule, Some(Rule::SmallTalk), "{text}: {p:?}");
+    }
+    // A failure in a storm is a failure; "qué tiempo hace que" asks how long ago; a person
+    // asked for is no small talk.
+    for text in [
+        "con el temporal se cortó el internet y hace un frío terrible",
+        "¿qué tiempo hace que puse el reclamo?",
+        "el clima de atención de ustedes es pésimo, quiero hablar con un supervisor",
+    ] {
+        assert!(!is_small_talk(&text::normalize(text)), "{text}");
+    }
+}
