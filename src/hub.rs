@@ -1613,8 +1613,8 @@ mod tests {
         );
         let away: Vec<_> = hub.queue().iter().map(|w| (w.position, w.away)).collect();
         assert_eq!(away, [(1, true), (2, false)]);
-        // The first executive gets the customer behind: nobody is handed over while away.
-        // The executive is told of the one customer there.
+        // The first executive gets the customer behind (nobody is handed over while away)
+        // and is told of the one customer there.
         let (agent, mut agent_rx) = party();
         assert_eq!(hub.agent_join(SessionId(100), "Ana", agent), Ok(1));
         let handed: Vec<_> = received(&mut agent_rx)

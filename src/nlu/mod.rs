@@ -336,10 +336,7 @@ impl Prediction {
     /// The rule is named even when the model already abstained, so that nothing after
     /// it (the zero-shot hybrid) reads the message again.
     pub(crate) fn spam_if(self, spam: impl FnOnce() -> bool) -> Prediction {
-        if spam() {
-            return self.abstained(Rule::Spam);
-        }
-        self
+        self.out_of_scope_if(spam, Rule::Spam)
     }
 
     /// Small talk about the weather ("¿va a llover mañana en Temuco?", "qué frío hace
@@ -347,8 +344,14 @@ impl Prediction {
     /// as one for a person). Named even when the model already abstained, as
     /// [`spam_if`](Self::spam_if) is.
     pub(crate) fn small_talk_if(self, small_talk: impl FnOnce() -> bool) -> Prediction {
-        if small_talk() {
-            return self.abstained(Rule::SmallTalk);
+        self.out_of_scope_if(small_talk, Rule::SmallTalk)
+    }
+
+    /// The fallback by `rule` when `out` says the message is out of scope, whatever the
+    /// model read, and named even when the model already abstained.
+    fn out_of_scope_if(self, out: impl FnOnce() -> bool, rule: Rule) -> Prediction {
+        if out() {
+            return self.abstained(rule);
         }
         self
     }

@@ -915,17 +915,18 @@ async fn drive<P: Party, S: Stream>(
     )
     .await;
     let grace = conversation.shared.limits.queue_grace;
-    let lost = matches!(end, End::ClientClosed | End::Io(_));
-    let (input, first) = match end {
+    let (input, first) = match &end {
         End::Shutdown => (Input::ServerStopped, None),
         End::Idle => (Input::Disconnected(Departure::Idle), None),
-        _ if lost
-            && !grace.is_zero()
-            && conversation.party().step_away(
-                &conversation.shared.services.hub,
-                conversation.session,
-                grace,
-            ) =>
+        // Lost (not ended by the server for a reason of its own): a waiting customer's
+        // place is kept for a while.
+        End::ClientClosed | End::Io(_)
+            if !grace.is_zero()
+                && conversation.party().step_away(
+                    &conversation.shared.services.hub,
+                    conversation.session,
+                    grace,
+                ) =>
         {
             Box::pin(away::<P>(&mut events, &shutdown, grace)).await
         }
