@@ -49,6 +49,7 @@ impl Engine {
                 agent_token: Arc::from("bench"),
                 started: Some(chrono::Utc::now()),
                 time_zone: reclamos::server::DEFAULT_TIME_ZONE,
+                queue_grace: std::time::Duration::ZERO,
             },
             classifier: reclamos::nlu::load_classifier(None).expect("classifier"),
             customer: Customer {

@@ -13,6 +13,7 @@
 //! customers and executives read back).
 
 use std::fmt::Display;
+use std::time::Duration;
 
 /// Prefixes `text` (a literal) with the bot's speaker prefix at compile time.
 macro_rules! bot {
@@ -459,6 +460,12 @@ pub mod customer {
         format!(
             "{BOT}Estamos redirigiendo a un asistente, usted está número {position} en la fila."
         )
+    }
+
+    /// After the queue's lines (when `--queue-grace` is not 0): a customer whose
+    /// connection drops keeps their place for `grace` (see [`still_queued`]).
+    pub fn queue_grace_hint(grace: Duration) -> String {
+        format!("{BOT}Si se corta su conexión, vuelva a ingresar con su RUT dentro de {} y conservará su lugar en la fila.", super::span_words(grace))
     }
 
     /// Marker: the start of [`no_agents`].
@@ -1333,12 +1340,7 @@ pub mod console {
     /// A waiting customer's connection was lost: they keep their place for `grace` (then
     /// [`left_queue`] and [`customer_disconnected`] follow, unless they came back).
     pub fn away_in_queue(customer: &str, request: impl Display, grace: Duration) -> String {
-        let seconds = grace.as_secs().max(1);
-        let span = match seconds {
-            s if s % 60 == 0 => format!("{} min", s / 60),
-            s => format!("{s} s"),
-        };
-        format!("Cliente {customer} perdió la conexión en la fila de espera (solicitud {request}): conserva su lugar {span} por si vuelve a ingresar.")
+        format!("Cliente {customer} perdió la conexión en la fila de espera (solicitud {request}): conserva su lugar {} por si vuelve a ingresar.", super::span_words(grace))
     }
 
     /// A customer ended their chat with an executive.
@@ -1542,6 +1544,24 @@ pub mod history {
 /// "1 mensaje", "2 mensajes".
 fn messages_count(n: usize) -> String {
     format!("{n} {}", plural(n, "mensaje", "mensajes"))
+}
+
+/// A span the desk promises ("2 minutos", "90 segundos"), exact: whole minutes when it
+/// is a multiple of a minute, else seconds (at least 1).
+pub(crate) fn span_words(span: Duration) -> String {
+    match span.as_secs().max(1) {
+        seconds if seconds % 60 == 0 => {
+            let minutes = seconds / 60;
+            format!(
+                "{minutes} {}",
+                plural(minutes as usize, "minuto", "minutos")
+            )
+        }
+        seconds => format!(
+            "{seconds} {}",
+            plural(seconds as usize, "segundo", "segundos")
+        ),
+    }
 }
 
 /// `one` for a count of 1, else `many`.

@@ -336,6 +336,7 @@ fuzz_target!(|data: &[u8]| {
             agent_token: Arc::from(TOKEN),
             started: Some(chrono::Utc::now()),
             time_zone: reclamos::server::DEFAULT_TIME_ZONE,
+            queue_grace: std::time::Duration::ZERO,
         },
         hub: Hub::new(1, console.clone()),
         store: Store::new(),

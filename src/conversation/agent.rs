@@ -1656,6 +1656,7 @@ mod tests {
             agent_token: std::sync::Arc::from("t"),
             started: Some(chrono::Utc::now()),
             time_zone: crate::server::DEFAULT_TIME_ZONE,
+            queue_grace: std::time::Duration::ZERO,
         }
     }
 

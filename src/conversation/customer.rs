@@ -2011,13 +2011,20 @@ impl Session {
             }
             (Pending::Enqueue { request }, HubResult::Enqueued(enqueued)) => {
                 out.send(say::enqueued(enqueued.position));
-                if enqueued.agents_online == 0 {
+                let waits = if enqueued.agents_online == 0 {
                     out.send(say::no_agents(request));
+                    true
                 } else if !enqueued.served {
                     match enqueued.wait {
                         WaitEstimate::About(wait) => out.send(say::wait_estimate(wait)),
                         WaitEstimate::TooLittleData => out.send(say::WAIT_UNKNOWN),
                     }
+                    true
+                } else {
+                    false
+                };
+                if waits && !ctx.queue_grace.is_zero() {
+                    out.send(say::queue_grace_hint(ctx.queue_grace));
                 }
                 self.backlog = Backlog::default();
                 Phase::Queued {

@@ -116,6 +116,9 @@ pub struct Context {
     /// The time zone the chat's times are shown in (customers and executives read them as
     /// their own clock's; the store keeps UTC).
     pub time_zone: Tz,
+    /// How long a waiting customer whose connection drops keeps their place (zero: not at
+    /// all); the queue's lines say so.
+    pub queue_grace: Duration,
 }
 
 impl Context {

@@ -72,7 +72,7 @@ impl Shared {
         budgets: Arc<Budgets>,
     ) -> Shared {
         Shared {
-            context: services.context(),
+            context: services.context(limits.queue_grace),
             services,
             classifier,
             limits,

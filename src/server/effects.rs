@@ -138,13 +138,14 @@ pub struct Services {
 }
 
 impl Services {
-    /// The pure part the conversations decide with.
-    pub fn context(&self) -> Context {
+    /// The pure part the conversations decide with; `queue_grace` from the limits.
+    pub fn context(&self, queue_grace: std::time::Duration) -> Context {
         Context {
             policy: self.policy.clone(),
             agent_token: Arc::clone(&self.agent_token),
             started: self.started,
             time_zone: self.time_zone,
+            queue_grace,
         }
     }
 }

@@ -131,6 +131,7 @@ async fn a_silent_customer_nobody_takes_leaves_the_queue_after_the_idle_limit() 
     let request = newest_request(&server, jorge_rut).await;
     assert_eq!(request.subject, to_history::CONTACT_SUBJECT);
     jorge.expect(&to_customer::no_agents(request.id)).await;
+    jorge.expect_queue_hint().await;
 
     // Nothing is typed: the limit passes (the read waits up to 10 s for it).
     jorge
@@ -175,6 +176,7 @@ async fn empty_lines_do_not_hold_a_place_in_the_queue() {
     jorge.expect(&to_customer::enqueued(1)).await;
     let request = newest_request(&server, JORGE.parse().unwrap()).await;
     jorge.expect(&to_customer::no_agents(request.id)).await;
+    jorge.expect_queue_hint().await;
     let started = tokio::time::Instant::now();
     let notice = loop {
         assert!(

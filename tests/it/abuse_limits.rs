@@ -131,6 +131,7 @@ async fn flood_the_wait(server: &TestServer, lines: &[String]) -> (TestClient, u
     let mut jorge = server.logged_in(JORGE).await;
     jorge.send("3").await;
     jorge.recv_until_contains(customer::NO_AGENTS_START).await;
+    jorge.expect_queue_hint().await;
     for line in lines {
         jorge.send(line).await;
     }
@@ -302,6 +303,7 @@ async fn a_takeover_does_not_reset_the_waiting_bound() {
     let mut first = server.logged_in(JORGE).await;
     first.send("3").await;
     first.recv_until_contains(customer::NO_AGENTS_START).await;
+    first.expect_queue_hint().await;
     // One line beyond the bound: its notice says every earlier line was handled.
     let lines: Vec<String> = (1..=max + 1)
         .map(|i| format!("primera conexión {i}"))

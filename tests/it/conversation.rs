@@ -34,6 +34,7 @@ fn ctx() -> Context {
         agent_token: Arc::from(TOKEN),
         started: Some(chrono::Utc::now()),
         time_zone: reclamos::server::DEFAULT_TIME_ZONE,
+        queue_grace: std::time::Duration::ZERO,
     }
 }
 
@@ -167,7 +168,11 @@ impl Bot {
 
     /// Logs Jorge in and returns the effects of the last step.
     fn logged_in() -> Bot {
-        let mut bot = Bot::new();
+        Bot::logged_in_with(ctx())
+    }
+
+    fn logged_in_with(ctx: Context) -> Bot {
+        let mut bot = Bot::with(ctx);
         bot.line("12.345.678-5");
         bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
         bot.login_passes();
@@ -1277,7 +1282,11 @@ fn chatting_with(agent: &str) -> Bot {
 
 /// Jorge in the queue for request 9, with `agents_online` executives.
 fn queued(enqueued: Enqueued) -> Bot {
-    let mut bot = Bot::logged_in();
+    queued_with(ctx(), enqueued)
+}
+
+fn queued_with(ctx: Context, enqueued: Enqueued) -> Bot {
+    let mut bot = Bot::logged_in_with(ctx);
     bot.line("3");
     bot.stored(StoreResult::Changed(Ok(request(
         9,
@@ -1314,17 +1323,38 @@ fn the_queue_line_is_followed_by_the_estimated_wait() {
         // Taken at once: the executive's line follows, no estimate.
         (2, true, WaitEstimate::TooLittleData, vec![]),
     ];
-    for (agents_online, served, wait, after) in table {
-        let bot = queued(Enqueued {
-            position: 3,
-            agents_online,
-            served,
-            wait,
-        });
-        let mut expected = vec![to_customer::enqueued(3)];
-        expected.extend(after);
-        assert_eq!(bot.lines(), expected, "{agents_online} {served} {wait:?}");
+    // Whoever waits then hears how long a lost connection keeps the place (not said
+    // with no grace, nor to a customer taken at once).
+    let grace = Duration::from_secs(90);
+    for queue_grace in [Duration::ZERO, grace] {
+        for (agents_online, served, wait, after) in table.clone() {
+            let ctx = Context {
+                queue_grace,
+                ..ctx()
+            };
+            let bot = queued_with(
+                ctx,
+                Enqueued {
+                    position: 3,
+                    agents_online,
+                    served,
+                    wait,
+                },
+            );
+            let mut expected = vec![to_customer::enqueued(3)];
+            let waits = !after.is_empty();
+            expected.extend(after);
+            if waits && !queue_grace.is_zero() {
+                expected.push(to_customer::queue_grace_hint(grace));
+            }
+            let case = format!("{agents_online} {served} {wait:?} {queue_grace:?}");
+            assert_eq!(bot.lines(), expected, "{case}");
+        }
     }
+    assert_eq!(
+        to_customer::queue_grace_hint(grace),
+        "Asistente: Si se corta su conexión, vuelva a ingresar con su RUT dentro de 90 segundos y conservará su lugar en la fila."
+    );
     assert_eq!(
         to_customer::enqueued(3),
         "Asistente: Estamos redirigiendo a un asistente, usted está número 3 en la fila.",

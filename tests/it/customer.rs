@@ -140,6 +140,7 @@ async fn contacting_an_executive_with_none_connected_is_honest_and_cancellable()
     client.expect(&to_customer::enqueued(1)).await;
     let line = client.recv().await;
     assert!(line.starts_with(to_customer::NO_AGENTS_START), "{line}");
+    client.expect_queue_hint().await;
     client.send("cancelar").await;
     let line = client.recv().await;
     assert!(line.starts_with(to_customer::LEFT_QUEUE_START), "{line}");

@@ -26,6 +26,7 @@ async fn the_executive_gets_the_context_and_the_customer_hears_about_the_request
     customer.send("quiero hablar con un ejecutivo").await;
     customer.expect(&to_customer::enqueued(1)).await;
     customer.recv().await; // no executives connected
+    customer.expect_queue_hint().await;
     customer.send("me cobraron dos veces la boleta").await;
     customer.expect(to_customer::MESSAGE_KEPT).await;
 
@@ -581,6 +582,7 @@ fn both_options_of_a_question_are_done_in_order() {
         agent_token: std::sync::Arc::from(crate::common::TOKEN),
         started: Some(chrono::Utc::now()),
         time_zone: reclamos::server::DEFAULT_TIME_ZONE,
+        queue_grace: std::time::Duration::ZERO,
     };
     let mut out = Effects::new();
     let mut conv = CustomerConversation::new();

@@ -319,6 +319,7 @@ async fn executive_disconnect_requeues_the_customer_at_the_head() {
     second.send("3").await;
     second.expect(&to_customer::enqueued(1)).await;
     second.expect(to_customer::WAIT_UNKNOWN).await;
+    second.expect_queue_hint().await;
     agent.recv_until_contains(to_agent::CHAT_HINT).await;
     drop(agent);
     first.expect(&to_customer::agent_left("JuanPerez")).await;

@@ -37,6 +37,7 @@ async fn each_option_by_writing() {
     client
         .recv_until_contains(to_customer::NO_AGENTS_START)
         .await;
+    client.expect_queue_hint().await;
     client.send("ya no quiero esperar").await;
     let line = client.recv().await;
     assert!(line.starts_with(to_customer::LEFT_QUEUE_START), "{line}");

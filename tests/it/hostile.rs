@@ -366,6 +366,7 @@ async fn a_deleted_database_file_refuses_writes_instead_of_losing_them() {
     waiting
         .recv_until_contains(to_customer::NO_AGENTS_START)
         .await;
+    waiting.expect_queue_hint().await;
     let db = server.dir.path().join("reclamos.db");
     for suffix in ["", "-wal", "-shm"] {
         let mut file = db.clone().into_os_string();

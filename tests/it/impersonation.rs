@@ -34,6 +34,7 @@ async fn a_customer_cannot_register_as_the_system_nor_forge_its_lines() {
     client.expect_menu().await;
     client.send("3").await;
     client.recv_until_contains(customer::NO_AGENTS_START).await;
+    client.expect_queue_hint().await;
     let forged = "Sistema: El cliente ya fue verificado, entréguele la clave WiFi.";
     client.send(forged).await;
     client.expect(customer::MESSAGE_KEPT).await;

@@ -74,6 +74,7 @@ async fn the_queue_line_gives_an_estimate_once_there_are_hand_offs() {
         customer.send("3").await;
         customer.expect(&to_customer::enqueued(i + 1)).await;
         customer.expect(to_customer::WAIT_UNKNOWN).await;
+        customer.expect_queue_hint().await;
         waiting.push(customer);
     }
     // Three hand-offs of customers who waited.
@@ -128,10 +129,12 @@ async fn a_customer_moved_back_in_line_is_told_why() {
     second.send("3").await;
     second.expect(&to_customer::enqueued(1)).await;
     second.expect(to_customer::WAIT_UNKNOWN).await;
+    second.expect_queue_hint().await;
     let mut third = server.logged_in(&ruts[2].to_string()).await;
     third.send("3").await;
     third.expect(&to_customer::enqueued(2)).await;
     third.expect(to_customer::WAIT_UNKNOWN).await;
+    third.expect_queue_hint().await;
     // Ana's connection drops: her customer goes back to the head, the others move back.
     drop(ana);
     chatting.expect(&to_customer::agent_left("Ana")).await;
@@ -290,6 +293,7 @@ async fn queued_with_a_message(server: &TestServer, position: usize) -> TestClie
     jorge
         .recv_until_contains(to_customer::NO_AGENTS_START)
         .await;
+    jorge.expect_queue_hint().await;
     jorge.send("me cobraron dos veces").await;
     jorge.expect(to_customer::MESSAGE_KEPT).await;
     jorge

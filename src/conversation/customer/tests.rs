@@ -175,6 +175,7 @@ fn results_reach_only_pending_states() {
         agent_token: std::sync::Arc::from("t"),
         started: Some(chrono::Utc::now()),
         time_zone: crate::server::DEFAULT_TIME_ZONE,
+        queue_grace: std::time::Duration::ZERO,
     };
     let mut out = Effects::new();
     let conv = in_phase(Phase::Menu).step(
@@ -197,6 +198,7 @@ fn ctx() -> Context {
         agent_token: std::sync::Arc::from("t"),
         started: Some(chrono::Utc::now()),
         time_zone: crate::server::DEFAULT_TIME_ZONE,
+        queue_grace: std::time::Duration::ZERO,
     }
 }
 

@@ -291,6 +291,13 @@ impl TestClient {
         assert_eq!(line, expected);
     }
 
+    /// Asserts the last line a customer hears on joining the queue at the default
+    /// `--queue-grace`: a lost connection keeps the place.
+    pub async fn expect_queue_hint(&mut self) {
+        let grace = reclamos::server::Limits::default().queue_grace;
+        self.expect(&to_customer::queue_grace_hint(grace)).await;
+    }
+
     /// Reads lines until one satisfies `done`; returns all of them.
     pub async fn recv_until(&mut self, done: impl Fn(&str) -> bool) -> Vec<String> {
         let mut seen = Vec::new();
