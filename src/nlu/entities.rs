@@ -462,7 +462,8 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         || (0..toks.len()).any(mine)
         || theirs
         || open_ones
-        || asks_whether_already;
+        || asks_whether_already
+        || numbered(&toks);
     // "El estado de mi reclamo", "estado del caso" (not "el estado de mi cuenta").
     // Or asked to be told it ("agradeceré informarme su estado"), when no other thing's
     // state follows ("informarme el estado de mi cuenta").
@@ -490,6 +491,19 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             || asks_if_done(input, norm)
     };
     (asks_outright || earlier && asks_status()) && !names_a_person_in(norm)
+}
+
+/// Whether the words name a request by its number ("el número de caso 4452", "ticket
+/// 5521", "mi reclamo n° 3301 es"): one made before. A bare number is not enough (years,
+/// amounts), nor a request noun alone.
+fn numbered(toks: &[&str]) -> bool {
+    toks.iter().enumerate().any(|(i, noun)| {
+        REQUEST_NOUNS.contains(noun)
+            && toks[i + 1..]
+                .iter()
+                .find(|w| !matches!(**w, "numero" | "nro" | "n" | "no" | "num" | "es" | "de"))
+                .is_some_and(|w| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_digit()))
+    })
 }
 
 /// Words that ask, before "si" or "que", whether something happened ("necesito saber si
@@ -1740,7 +1754,7 @@ fn is_a_wish(topic: Topic) -> bool {
 /// the guide's how-to policy).
 pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
     let topic = complaint_topic_in(normalized)
-        .filter(|t| t.stands_alone())
+        .filter(|t| t.stands_alone() || *t == Topic::CambioPlan && without_consent(normalized))
         .or_else(|| condemns_the_service(normalized).then_some(Topic::MalaCalidad))
         .or_else(|| fails_for_days(normalized).then_some(Topic::MalaCalidad))?;
     if topic != Topic::Deuda && asks_for_information(text) {
@@ -1753,6 +1767,18 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
         return None;
     }
     Some(topic)
+}
+
+/// Whether an already normalised text says something was done without the customer's
+/// consent ("le cambiaron el plan sin preguntarle", "sin mi autorización", "sin avisarnos"):
+/// a plan changed so is a complaint, not a wish to change it.
+fn without_consent(normalized: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    PATTERN
+        .get_or_init(|| {
+            ascii_regex(r"\bsin (preguntar|consultar|avisar|pedir|autorizar)(me|le|nos|les)?\b|\bsin (mi|su|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b|\bsin (autorizacion|permiso|consentimiento)\b")
+        })
+        .is_match(normalized)
 }
 
 /// Whether an already normalised text reports a failure of the service (or of everything)
@@ -2057,12 +2083,26 @@ pub(crate) fn files_new_complaint(normalized: &str) -> bool {
     })
 }
 
-/// Whether an already normalised text is small talk about the weather ("¿va a llover
-/// mañana en Temuco?", "qué frío hace hoy"), naming no service, failure or complaint topic
-/// ("con el temporal se cortó el internet" is a failure).
+/// Whether an already normalised text is small talk: a season's greeting alone ("¡feliz
+/// 18 a todos!", "felices fiestas"), or the weather ("¿va a llover mañana en Temuco?", "qué
+/// frío hace hoy") naming no service, failure or complaint topic ("con el temporal se
+/// cortó el internet" is a failure).
 pub(crate) fn is_small_talk(normalized: &str) -> bool {
     static WEATHER: OnceLock<regex::Regex> = OnceLock::new();
+    static SEASONS_GREETINGS: OnceLock<regex::Regex> = OnceLock::new();
     let text = without_clause_breaks(normalized);
+    // A season's greeting and nothing else ("feliz 18 a todos", "felices fiestas"); with
+    // thanks it closes a chat ("gracias y feliz navidad" is a goodbye).
+    let greeting_alone = || {
+        SEASONS_GREETINGS
+            .get_or_init(|| {
+                ascii_regex(r"^((hola|oigan|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas) )*(feliz|felices|buen|buenas?) (18|dieciocho|fiestas( patrias)?|navidad|ano nuevo|pascua|ano)( (a|para) (todos|todas|ustedes|el equipo|todo el equipo))?$")
+            })
+            .is_match(text.trim())
+    };
+    if greeting_alone() {
+        return true;
+    }
     WEATHER
         .get_or_init(|| {
             ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a llover|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|la temperatura)\b")

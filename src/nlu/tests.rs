@@ -2265,3 +2265,63 @@ fn small_talk_about_the_weather_is_out_of_scope() {
         assert!(!is_small_talk(&text::normalize(text)), "{text}");
     }
 }
+
+#[test]
+fn a_seasons_greeting_alone_is_small_talk() {
+    use super::entities::is_small_talk;
+    let c = classifier();
+    for text in ["¡Feliz dieciocho a todos!", "felices fiestas patrias"] {
+        let p = c.classify(text);
+        assert_eq!(p.decision, Decision::Fallback, "{text}: {p:?}");
+        assert_eq!(p.rule, Some(Rule::SmallTalk), "{text}: {p:?}");
+    }
+    // With anything else it is that: a failure, thanks that close, a person asked for.
+    for text in [
+        "feliz año nuevo, sigo sin internet",
+        "gracias y feliz navidad",
+        "felices fiestas, necesito hablar con un ejecutivo",
+    ] {
+        assert!(!is_small_talk(&text::normalize(text)), "{text}");
+    }
+}
+
+#[test]
+fn a_request_named_by_its_number_is_one_made_before() {
+    for text in [
+        "tengo el número de caso 33017, me cuenta cómo va?",
+        "ticket #5521 en qué está",
+    ] {
+        assert!(entities::asks_status_of_earlier(text), "{text}");
+    }
+    // A number without a request noun, or a request noun without a number, is not.
+    for text in [
+        "el caso es que en 2024 ya no sé en qué está todo",
+        "quiero hacer un reclamo, cómo va esto",
+    ] {
+        assert!(!entities::asks_status_of_earlier(text), "{text}");
+    }
+}
+
+#[test]
+fn a_plan_changed_without_consent_is_a_complaint() {
+    // A matter a person handles (what a message the model placed nowhere is sent on with).
+    for text in [
+        "a mi tía le modificaron el plan sin consultarle, ahora le cobran otra cosa",
+        "nos subieron el plan sin nuestra autorización",
+    ] {
+        let normalized = text::normalize(text);
+        assert_eq!(
+            entities::reported_matter(text, &normalized),
+            Some(Topic::CambioPlan),
+            "{text}"
+        );
+    }
+    // A wish to change it is not a matter by itself; a question about it asks.
+    for text in [
+        "quiero cambiar mi plan sin pagar multa",
+        "¿puedo cambiar el plan sin avisar al titular?",
+    ] {
+        let normalized = text::normalize(text);
+        assert_eq!(entities::reported_matter(text, &normalized), None, "{text}");
+    }
+}
