@@ -30,6 +30,10 @@ pub struct RequestsArgs {
     /// a table.
     #[arg(long)]
     pub json: bool,
+    /// Show the table's times in this IANA time zone, as the chat shows them (JSON keeps
+    /// UTC).
+    #[arg(long, value_name = "ZONE", default_value_t = ListOptions::default().time_zone)]
+    pub time_zone: chrono_tz::Tz,
 }
 
 /// `reclamos requests`.
@@ -44,6 +48,7 @@ pub fn main(args: RequestsArgs) -> anyhow::Result<ExitCode> {
             history: args.history,
             transcript: args.transcript,
             json: args.json,
+            time_zone: args.time_zone,
         },
         &mut super::stdout(),
     )?;

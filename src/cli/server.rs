@@ -107,7 +107,7 @@ pub struct ServerArgs {
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
     /// Show the chat's times (request dates, history, transcripts) in this IANA time zone
-    /// (the store keeps UTC; the operator's `requests` prints UTC).
+    /// (the store keeps UTC; `requests --time-zone` shows them the same way).
     #[arg(long, value_name = "ZONE", default_value_t = Config::default().time_zone)]
     pub time_zone: chrono_tz::Tz,
     /// Log connection counts, how long answers take (the server's own share of a round

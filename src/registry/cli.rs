@@ -11,19 +11,21 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::{Location, Registry, Request, RequestFilter, RequestId, StoreConfig, TranscriptLine};
 use crate::rut::Rut;
 
-/// The table's column headers.
+/// The table's column headers; the last one names the time zone after it ("ACTUALIZADA
+/// (America/Santiago)").
 pub const HEADER: [&str; 6] = [
     "SOLICITUD",
     "RUT",
     "NOMBRE",
     "ESTADO",
     "ASUNTO",
-    "ACTUALIZADA (UTC)",
+    "ACTUALIZADA",
 ];
 /// The whole output when the filter matches nothing.
 pub const NO_MATCH: &str = "ninguna solicitud coincide";
@@ -53,6 +55,8 @@ pub struct ListOptions {
     /// Print JSON (an array of requests, always with their history and answer) instead of
     /// a table.
     pub json: bool,
+    /// The time zone the table shows times in, as the chat shows them (JSON keeps UTC).
+    pub time_zone: Tz,
 }
 
 impl Default for ListOptions {
@@ -63,6 +67,7 @@ impl Default for ListOptions {
             history: false,
             transcript: false,
             json: false,
+            time_zone: crate::server::DEFAULT_TIME_ZONE,
         }
     }
 }
@@ -122,7 +127,8 @@ pub fn run(args: &ListOptions, out: &mut dyn Write) -> anyhow::Result<()> {
         serde_json::to_writer_pretty(&mut *out, &rows).context("escribiendo el JSON")?;
         writeln!(out)?;
     } else {
-        write_table(out, &requests, &names, args.history, &transcripts)?;
+        let zone = args.time_zone;
+        write_table(out, &requests, &names, args.history, &transcripts, zone)?;
     }
     out.flush()?;
     Ok(())
@@ -154,8 +160,9 @@ pub(crate) fn printable(text: &str) -> String {
         .collect()
 }
 
-fn short_time(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M").to_string()
+/// A time as the chat shows it: in the desk's time zone, to the minute.
+fn short_time(at: DateTime<Utc>, zone: Tz) -> String {
+    at.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// Writes the table: one line per request, its history indented under it when asked.
@@ -165,11 +172,14 @@ fn write_table(
     names: &HashMap<Rut, String>,
     history: bool,
     transcripts: &HashMap<RequestId, Vec<TranscriptLine>>,
+    zone: Tz,
 ) -> io::Result<()> {
     if requests.is_empty() {
         return writeln!(out, "{NO_MATCH}");
     }
-    let header = HEADER;
+    let updated = format!("{} ({zone})", HEADER[5]);
+    let mut header = HEADER;
+    header[5] = &updated;
     let rows: Vec<[String; 6]> = requests
         .iter()
         .map(|r| {
@@ -179,7 +189,7 @@ fn write_table(
                 printable(names.get(&r.rut).map_or("", String::as_str)),
                 r.state.to_string(),
                 printable(&r.subject),
-                short_time(r.updated_at),
+                short_time(r.updated_at, zone),
             ]
         })
         .collect();
@@ -212,7 +222,7 @@ fn write_table(
                 writeln!(
                     out,
                     "    {}  {}: {}",
-                    short_time(entry.at),
+                    short_time(entry.at, zone),
                     printable(&entry.author),
                     printable(&entry.text)
                 )?;
@@ -233,7 +243,7 @@ fn write_table(
                 writeln!(
                     out,
                     "    {}  {}: {}",
-                    short_time(line.at),
+                    short_time(line.at, zone),
                     printable(&line.speaker),
                     printable(&line.text)
                 )?;
@@ -330,7 +340,15 @@ mod tests {
         let requests = registry.list(&RequestFilter::default()).await.unwrap();
         let names = customer_names(&registry, &requests).await.unwrap();
         let mut out = Vec::new();
-        write_table(&mut out, &requests, &names, true, &HashMap::new()).unwrap();
+        write_table(
+            &mut out,
+            &requests,
+            &names,
+            true,
+            &HashMap::new(),
+            chrono_tz::UTC,
+        )
+        .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(!text.contains(crate::registry::demo::WIFI_ANSWER), "{text}");
         assert!(

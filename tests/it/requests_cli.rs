@@ -67,6 +67,52 @@ async fn lists_the_demo_requests() {
     assert!(!text.contains(WIFI_ANSWER), "{text}");
 }
 
+/// The table shows times as the chat does, in the desk's time zone (Santiago unless
+/// `--time-zone` says otherwise); the JSON keeps the store's UTC.
+#[test]
+fn the_table_shows_the_chats_time_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("reclamos.db");
+    drop(Registry::open(&db).unwrap());
+    let json: serde_json::Value =
+        serde_json::from_slice(&requests(&db, &["--json", "--rut", "12.345.678-5"]).stdout)
+            .unwrap();
+    let updated = chrono::DateTime::parse_from_rfc3339(json[1]["updated_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let shown = |zone: chrono_tz::Tz| {
+        updated
+            .with_timezone(&zone)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let line = |args: &[&str]| {
+        let mut all = vec!["--rut", "12.345.678-5"];
+        all.extend(args);
+        let text = stdout(&requests(&db, &all));
+        request_lines(&text)
+            .into_iter()
+            .find(|l| l.starts_with(&WIFI_REQUEST.to_string()))
+            .unwrap_or_else(|| panic!("no {WIFI_REQUEST} in:\n{text}"))
+            .to_owned()
+    };
+    let santiago = shown(chrono_tz::America::Santiago);
+    assert_ne!(santiago, shown(chrono_tz::UTC), "Santiago is never at UTC");
+    assert!(line(&[]).ends_with(&santiago), "{} {santiago}", line(&[]));
+    let utc = line(&["--time-zone", "UTC"]);
+    assert!(utc.ends_with(&shown(chrono_tz::UTC)), "{utc}");
+    // The header says which.
+    let text = stdout(&requests(&db, &[]));
+    assert!(text.contains("ACTUALIZADA (America/Santiago)"), "{text}");
+    let text = stdout(&requests(&db, &["--time-zone", "America/Punta_Arenas"]));
+    assert!(
+        text.contains("ACTUALIZADA (America/Punta_Arenas)"),
+        "{text}"
+    );
+    let wrong = requests(&db, &["--time-zone", "Chile/Santiago de Chile"]);
+    assert!(!wrong.status.success());
+}
+
 #[test]
 fn filters_history_and_json() {
     let dir = tempfile::tempdir().unwrap();
