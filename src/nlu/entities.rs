@@ -321,6 +321,8 @@ const THEIR_REQUEST: &[&str] = &[
 /// reconozco sigue abierto?"; not "en mi caso").
 const REQUEST_NOUNS: &[&str] = &[
     "reclamo",
+    "reclamacion",
+    "apelacion",
     "solicitud",
     "caso",
     "ticket",
@@ -389,6 +391,11 @@ const STATUS_QUESTIONS: &[&str] = &[
     "cuando quedara lista",
     "cuando estara listo",
     "cuando estara lista",
+    "alguna resolucion",
+    "hay resolucion",
+    "hay una resolucion",
+    "tienen resolucion",
+    "tienen una resolucion",
 ];
 
 /// Whether the message asks how a request made earlier stands ("puse un reclamo por un
@@ -508,12 +515,27 @@ fn numbered(toks: &[&str]) -> bool {
 
 /// Words that ask, before "si" or "que", whether something happened ("necesito saber si
 /// ...", "quiero confirmar que quedó listo").
-const ASKING_IF: &[&str] = &["saber", "confirmar", "consultar", "preguntar", "averiguar"];
+const ASKING_IF: &[&str] = &[
+    "saber",
+    "confirmar",
+    "consultar",
+    "preguntar",
+    "averiguar",
+    // Asked to be told ("¿me pueden decir si respondieron ...?", "agradeceré informar si
+    // ...").
+    "decir",
+    "decirme",
+    "informar",
+    "informarme",
+    "indicar",
+    "indicarme",
+];
 
 /// Whether the words ask, anywhere and without a question mark, whether a request was dealt
 /// with: one of [`ASKING_IF`] ("saber", "confirmar"...), "si" or "que", and one of
 /// [`DONE_VERBS`] in the past, third person plural ("necesito saber si aprobaron el cambio
-/// de plan que pedí"), or "quedó" and one of [`DONE_STATES`].
+/// de plan que pedí"), or "quedó" and one of [`DONE_STATES`], or, further on, "fue" and one
+/// of them ("informar si la reclamación presentada el día 12 fue acogida").
 fn wants_to_know_if_done(toks: &[&str]) -> bool {
     toks.windows(2)
         .enumerate()
@@ -522,6 +544,13 @@ fn wants_to_know_if_done(toks: &[&str]) -> bool {
             let mut rest = toks[i + 2..]
                 .iter()
                 .filter(|w| **w != "ya" && !CLITICS.contains(w));
+            let became = toks[i + 2..].windows(2).any(|pair| {
+                matches!(pair[0], "fue" | "fueron")
+                    && DONE_STATES.iter().any(|s| pair[1].starts_with(s))
+            });
+            if became {
+                return true;
+            }
             match rest.next() {
                 Some(&"quedo") => rest
                     .next()
@@ -557,6 +586,7 @@ const DONE_STATES: &[&str] = &[
     "anulad",
     "procesad",
     "agendad",
+    "acogid",
     "listo",
     "lista",
     "hecho",
@@ -1534,7 +1564,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|nunca (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\bque es este (cobro|cargo)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|nunca (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|devolvi|devolvimos|era gratis)|\bque es este (cobro|cargo)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b"
                 ),
             ),
             (
@@ -1551,7 +1581,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::CambioPlan,
-                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas)|\bmas megas\b|\bplan de \d+ megas\b|\btitular\w*".to_owned(),
+                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas)|\bmas megas\b|\bplan de \d+ megas\b|\btitular\w*|\b(pasar|poner|cambiar|traspasar)( \w+){0,6} a nombre de\b".to_owned(),
             ),
             (
                 Topic::VisitaTecnica,
@@ -1559,7 +1589,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::ReinicioFallido,
-                r"\b(reinici|resete|desenchuf|apague|reset)\w*\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo|nada|igual|mismo)\b|\bno (me )?(sirvio|funciono|resulto) (el |la )?(reinicio|reset)".to_owned(),
+                r"\b(reinici|resete|desenchuf|apague|reset)\w*\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo|nada|igual|mismo)\b|\b(reinicie|reiniciaron|reiniciamos|resetee|resetearon|reseteamos|desenchufe|apague)\b.*\b(de nuevo|otra vez|volvio a)\b|\bno (me )?(sirvio|funciono|resulto) (el |la )?(reinicio|reset)".to_owned(),
             ),
             (
                 Topic::Deuda,
@@ -1572,7 +1602,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::Boleta,
                 format!(
-                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|\b(cobr\w*|cargaron|descontaron|pague)\b( \w+){{0,5}} (de mas|extra)\b|\b(cuenta|boleta)\b( \w+){{0,6}} (lucas|pesos|mil)( \w+)? (de mas|extra)\b|\b(lucas|luca|pesos|mil)( \w+)? de mas\b|\b\d{{3,}}( (pesos|lucas|luca|mil|clp))? de mas\b"
+                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|subio|alz\w*)\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|\b(cobr\w*|cargaron|descontaron|pague)\b( \w+){{0,5}} (de mas|extra)\b|\b(cuenta|boleta)\b( \w+){{0,6}} (lucas|pesos|mil)( \w+)? (de mas|extra)\b|\b(lucas|luca|pesos|mil)( \w+)? de mas\b|\b\d{{3,}}( (pesos|lucas|luca|mil|clp))? de mas\b"
                 ),
             ),
             (
@@ -1585,7 +1615,9 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::Urgencia,
-                r"\burgen\w*|\bemergencia\b|\bauxilio\b|\bsocorro\b|\bes grave\b".to_owned(),
+                // An emergency the customer has, not the phone's "solo llamadas de
+                // emergencia" (no signal).
+                r"\burgen\w*|\b(una|es|tengo|hay|mi|por) emergencia\b|^emergencia\b|\bauxilio\b|\bsocorro\b|\bes grave\b".to_owned(),
             ),
         ];
         rules
@@ -1754,7 +1786,11 @@ fn is_a_wish(topic: Topic) -> bool {
 /// the guide's how-to policy).
 pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
     let topic = complaint_topic_in(normalized)
-        .filter(|t| t.stands_alone() || *t == Topic::CambioPlan && without_consent(normalized))
+        .filter(|t| {
+            t.stands_alone()
+                || *t == Topic::CambioPlan
+                    && (without_consent(normalized) || changes_holder(normalized))
+        })
         .or_else(|| condemns_the_service(normalized).then_some(Topic::MalaCalidad))
         .or_else(|| fails_for_days(normalized).then_some(Topic::MalaCalidad))?;
     if topic != Topic::Deuda && asks_for_information(text) {
@@ -1767,6 +1803,19 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
         return None;
     }
     Some(topic)
+}
+
+/// Whether an already normalised text asks to change the contract's holder ("necesito
+/// cambiar el titular", "pasar el plan a nombre de la nueva directiva"): a change only a
+/// person makes, not a plan's price nor a question about the procedure ("qué documentos
+/// piden para cambiar el titular").
+fn changes_holder(normalized: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    PATTERN
+        .get_or_init(|| {
+            ascii_regex(r"\b(quiero|quisiera|necesito|queremos|quisieramos|necesitamos|deseo|deseamos)( \w+){0,4} titular\w*|\b(pasar|poner|cambiar|traspasar)( \w+){0,6} a nombre de\b")
+        })
+        .is_match(normalized)
 }
 
 /// Whether an already normalised text says something was done without the customer's
@@ -1934,7 +1983,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconecto|fue|murio|pego|congelo|colgo)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b{RECURRING_FAILURES}\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b{RECURRING_FAILURES}\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
         ]
@@ -1968,7 +2017,7 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|gracias|grax|muchas|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos|nos hablamos|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|(un |un gran )?abrazos?( (desde|para|a) \w+)?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|thanks|agradezco|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo)\b".to_owned(),
@@ -2068,18 +2117,28 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
 
 /// Whether an already normalised text files a new complaint in so many words ("quiero
 /// ingresar un reclamo", "vengo a poner una queja"), which the words of the first option
-/// ("reclamo", "atención") may pull towards the earlier requests; not when denied ("no
-/// quiero poner otro reclamo, solo saber cómo va el que hice").
+/// ("reclamo", "atención") may pull towards the earlier requests, also with the complaint
+/// named before ("el reclamo anterior no me lo resolvieron, quiero ingresar uno nuevo"); not
+/// when denied ("no quiero poner otro reclamo, solo saber cómo va el que hice").
 pub(crate) fn files_new_complaint(normalized: &str) -> bool {
     static FILES: OnceLock<regex::Regex> = OnceLock::new();
     let files = FILES.get_or_init(|| {
-        ascii_regex(r"\b(quiero|quisiera|necesito|vengo a|deseo|me gustaria|voy a) (ingresar|poner|hacer|dejar|presentar|levantar|registrar|interponer|ingresarles|ponerles|hacerles|dejarles) (un|una|otro|otra)( (nuevo|nueva|formal))? (reclamo|queja|denuncia)\b")
+        ascii_regex(r"\b(quiero|quisiera|necesito|vengo a|deseo|me gustaria|voy a) (ingresar|poner|hacer|dejar|presentar|levantar|registrar|interponer|ingresarles|ponerles|hacerles|dejarles) ((un|una|otro|otra)( (nuevo|nueva|formal))? (reclamo|queja|denuncia)|(?P<elided>uno nuevo|una nueva|otro nuevo|otra nueva))\b")
     });
-    // Not turned down or doubted anywhere before it in its clause ("tampoco quiero poner
-    // otro reclamo", "no sé si quiero poner un reclamo").
-    files.find_iter(normalized).any(|found| {
-        let clause = normalized[..found.start()].rsplit('|').next().unwrap_or("");
-        !words(clause).any(|t| matches!(t, "no" | "ni" | "tampoco" | "nunca"))
+    // Not turned down or doubted just before it in its clause ("tampoco quiero poner otro
+    // reclamo", "no sé si quiero poner un reclamo"; not "el anterior no me lo resolvieron
+    // así que quiero ingresar uno nuevo").
+    files.captures_iter(normalized).any(|found| {
+        let whole = found.get(0).expect("the whole match");
+        let clause = normalized[..whole.start()].rsplit('|').next().unwrap_or("");
+        let before: Vec<&str> = words(clause).collect();
+        // "Uno nuevo" stands for a request the message names ("reclamo", "caso"...).
+        (found.name("elided").is_none() || names_request(normalized))
+            && !before
+                .iter()
+                .rev()
+                .take(4)
+                .any(|t| matches!(*t, "no" | "ni" | "tampoco" | "nunca"))
     })
 }
 

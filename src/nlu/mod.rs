@@ -304,7 +304,10 @@ impl Prediction {
     /// registrada?").
     /// So is a question the model read as a goodbye ("pidieron retirar el deco, ¿eso ya
     /// está listo?": "listo" also takes leave), or as a restart when it names the request
-    /// ("¿hay respuesta al reclamo que dejé por la caída?"); not a decision a rule made.
+    /// ("¿hay respuesta al reclamo que dejé por la caída?"), and any clarification of the
+    /// model's when it names the request ("agradeceré informar si la reclamación presentada
+    /// el día 12 fue acogida. Atentamente, ..." between a restart and a goodbye); not a
+    /// decision a rule made.
     /// `asks` tells whether the message asks how an earlier request stands (read only when
     /// the decision may be one of these); `question`, whether it has a question mark;
     /// `names_request`, whether it calls something a request ("reclamo", "solicitud"...).
@@ -322,8 +325,8 @@ impl Prediction {
             || self.decision == Decision::Fallback
             || matches!(self.decision, Decision::Clarify(..)) && self.decision.offers(review)
             || models_question && self.decision == Decision::Intent(Intent::Salir)
-            || models_question
-                && self.decision == Decision::Intent(Intent::ReiniciarServicios)
+            || (models_question && self.decision == Decision::Intent(Intent::ReiniciarServicios)
+                || matches!(self.decision, Decision::Clarify(..)) && self.rule.is_none())
                 && names_request();
         if misread && asks() {
             return self.decided(review, Rule::AboutEarlier);

@@ -1274,7 +1274,7 @@ impl YamlClassifier {
         clauses.iter().any(|clause| {
             let words: Vec<&str> = clause.tokens.iter().map(|t| t.raw).collect();
             words.iter().enumerate().any(|(i, w)| {
-                if !self.other_businesses.contains(*w) {
+                if !self.other_business_at(&words, i) {
                     return false;
                 }
                 let before = &words[i.saturating_sub(5)..i];
@@ -1351,10 +1351,22 @@ impl YamlClassifier {
 
     /// Whether a word of the `ajeno` lookup is in the message.
     fn names_other_business(&self, clauses: &[Clause<'_>]) -> bool {
-        clauses
-            .iter()
-            .flat_map(|c| &c.tokens)
-            .any(|t| self.other_businesses.contains(t.raw))
+        clauses.iter().any(|clause| {
+            let words: Vec<&str> = clause.tokens.iter().map(|t| t.raw).collect();
+            (0..words.len()).any(|i| self.other_business_at(&words, i))
+        })
+    }
+
+    /// Whether `words[i]` names another business: a word of the `ajeno` lookup, or the
+    /// electricity company by its usual name ("la compañía de luz", "la empresa de la luz";
+    /// "luz" alone is also the módem's: "la luz roja del módem").
+    fn other_business_at(&self, words: &[&str], i: usize) -> bool {
+        let word = |back: usize| i.checked_sub(back).map(|j| words[j]);
+        let company = |at: usize| matches!(word(at), Some("compania" | "empresa"));
+        self.other_businesses.contains(words[i])
+            || words[i] == "luz"
+                && (word(1) == Some("de") && company(2)
+                    || word(1) == Some("la") && word(2) == Some("de") && company(3))
     }
 
     /// Whether a word of the `ajeno` lookup owns a service, device or technician the

@@ -2325,3 +2325,117 @@ fn a_plan_changed_without_consent_is_a_complaint() {
         assert_eq!(entities::reported_matter(text, &normalized), None, "{text}");
     }
 }
+
+/// The rules written from `probe37`'s and `probe38`'s errors, on sentences of their own,
+/// with what they must leave alone.
+#[test]
+fn the_rules_of_probe37_and_probe38() {
+    use super::entities::{
+        asks_status_of_earlier, complaint_topic, ends_with_farewell, fails, files_new_complaint,
+        reported_matter,
+    };
+    let c = classifier();
+    // The electricity company by its usual name charges its own bills; "la luz" of the
+    // módem is the company's device.
+    let p = c.classify("la empresa de luz me cobró dos veces el mismo mes");
+    assert_eq!(p.decision, Decision::Fallback, "{p:?}");
+    assert_eq!(p.rule, Some(Rule::OtherBusiness), "{p:?}");
+    let p = c.classify("la luz del módem parpadea y encima me cobraron doble");
+    assert!(p.decision.offers(Intent::ContactarEjecutivo), "{p:?}");
+    // Asked to be told whether an earlier request was dealt with, or whether it has a
+    // resolution; not whether something is sold.
+    for text in [
+        "¿me podrían decir si aprobaron la baja que pedí?",
+        "agradeceré informarme si la solicitud ingresada el lunes fue aprobada",
+        "hice un reclamo por el cobro del mes pasado, ¿hay alguna resolución?",
+    ] {
+        assert!(asks_status_of_earlier(text), "{text}");
+    }
+    assert!(!asks_status_of_earlier(
+        "me pueden decir si tienen fibra en mi calle?"
+    ));
+    // A new complaint for one that was not solved, named before; not one turned down, nor
+    // "uno nuevo" with no request named.
+    for (text, files) in [
+        (
+            "no me resolvieron el reclamo, así que quiero poner uno nuevo",
+            true,
+        ),
+        ("no quiero poner uno nuevo, solo saber del reclamo", false),
+        ("quiero hacer uno nuevo", false),
+    ] {
+        assert_eq!(files_new_complaint(&text::normalize(text)), files, "{text}");
+    }
+    // A bill that went up is a bill dispute; paying for returned equipment, a charge not
+    // recognised; "solo llamadas de emergencia" is the phone without signal, no emergency.
+    for (text, topic) in [
+        ("la cuenta subió 5 lucas este mes", Some(Topic::Boleta)),
+        (
+            "me siguen cobrando el módem que devolví",
+            Some(Topic::CargoDesconocido),
+        ),
+        ("el celu dice solo llamadas de emergencia", None),
+        (
+            "tengo una emergencia con el teléfono de mi papá",
+            Some(Topic::Urgencia),
+        ),
+    ] {
+        assert_eq!(complaint_topic(text), topic, "{text}");
+    }
+    // A holder change asked for is a matter; a question about its procedure asks.
+    for (text, matter) in [
+        (
+            "necesitamos pasar la cuenta a nombre de mi hijo",
+            Some(Topic::CambioPlan),
+        ),
+        (
+            "necesito cambiar el titular del contrato",
+            Some(Topic::CambioPlan),
+        ),
+        ("qué documentos piden para cambiar el titular", None),
+    ] {
+        assert_eq!(
+            reported_matter(text, &text::normalize(text)),
+            matter,
+            "{text}"
+        );
+    }
+    // Goodbyes: a hug, the radio's, a clipped "nos vemo"; a hug wished for is none.
+    for (text, farewell) in [
+        ("ok gracias, un abrazo", true),
+        ("cambio y fuera", true),
+        ("ya, nos vemo", true),
+        ("necesito un abrazo", false),
+    ] {
+        assert_eq!(
+            ends_with_farewell(&text::normalize(text)),
+            farewell,
+            "{text}"
+        );
+    }
+    assert!(fails("no me cargan las paginas"));
+}
+
+/// Any clarification of the model's (here between a restart and a goodbye) is about the
+/// earlier request when the message asks how one stands and names it; not one a rule made.
+#[test]
+fn a_clarification_naming_the_request_asked_about_is_the_earlier_requests() {
+    let (restart, salir) = (Intent::ReiniciarServicios, Intent::Salir);
+    let asked = |rule| Prediction {
+        intent: restart,
+        confidence: 0.33,
+        ranking: vec![(restart, 0.33), (salir, 0.2)],
+        decision: Decision::Clarify(restart, salir),
+        topic: None,
+        rule,
+    };
+    let review = Decision::Intent(Intent::RevisarAtenciones);
+    let p = asked(None).about_earlier_if(|| true, false, || true);
+    assert_eq!(p.decision, review, "{p:?}");
+    assert_eq!(p.rule, Some(Rule::AboutEarlier));
+    // Naming no request, or a rule's question, it stays.
+    let p = asked(None).about_earlier_if(|| true, false, || false);
+    assert_eq!(p.decision, Decision::Clarify(restart, salir), "{p:?}");
+    let p = asked(Some(Rule::Farewell)).about_earlier_if(|| true, false, || true);
+    assert_eq!(p.decision, Decision::Clarify(restart, salir), "{p:?}");
+}
