@@ -449,11 +449,16 @@ impl Hub {
                         backlog_lines: entry.backlog.lines.len(),
                         backlog_bytes: entry.backlog.lines.iter().map(String::len).sum(),
                         served: entry.previous_agent.is_some(),
+                        taken: false,
                     });
                     state.customers.insert(new, entry);
                     // Back from an absence: an executive may have been left free for them.
                     if was_away {
                         self.dispatch(state, out, now);
+                        if let Some(place) = &mut takeover.queued {
+                            place.taken =
+                                state.customers.get(&new).is_some_and(|e| e.agent.is_some());
+                        }
                     }
                 }
             }
@@ -1638,7 +1643,8 @@ mod tests {
             .login(customer_rut(1), SessionId(11), outbox, OpenChat::Ask)
             .unwrap()
             .expect("a takeover");
-        assert_eq!(takeover.queued.map(|place| place.request), Some(1));
+        let place = takeover.queued.expect("the place");
+        assert_eq!((place.request, place.taken), (1, true));
         assert_eq!(
             received(&mut new),
             [CustomerEvent::Assigned {
@@ -1668,6 +1674,7 @@ mod tests {
                     backlog_lines: 0,
                     backlog_bytes: 0,
                     served: false,
+                    taken: false,
                 }),
                 ended_chat: None,
                 resumed_chat: None,

@@ -579,7 +579,10 @@ impl Session {
         }
         self.customer = Some(customer);
         if let Some(place) = takeover.queued {
-            out.send(say::still_queued(place.position));
+            // Taken as they came back: the hand-off follows at once.
+            if !place.taken {
+                out.send(say::still_queued(place.position));
+            }
             if place.served {
                 self.served = Some(place.request);
             }

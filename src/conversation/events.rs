@@ -267,6 +267,8 @@ pub struct KeptPlace {
     /// An executive had taken the request before (the customer was put back in the queue
     /// when they left): leaving the queue keeps it open.
     pub served: bool,
+    /// An executive took them as they came back (the hand-off follows): no place to tell.
+    pub taken: bool,
 }
 
 /// Why a hub operation was refused.

@@ -1452,6 +1452,7 @@ fn a_login_that_takes_a_session_over_says_what_it_kept() {
             backlog_lines: 0,
             backlog_bytes: 0,
             served: false,
+            taken: false,
         }),
         ended_chat: None,
         resumed_chat: None,
@@ -1463,9 +1464,15 @@ fn a_login_that_takes_a_session_over_says_what_it_kept() {
     };
     let plain = [hello.as_str(), to_customer::SESSION_RESUMED];
     let cut_short = [hello.as_str(), to_customer::SESSION_RESUMED, &cut];
-    let table: [(Takeover, Vec<&str>); 3] = [
+    // Taken by an executive as he came back: the hand-off follows, no place to tell.
+    let mut taken = kept.clone();
+    if let Some(place) = &mut taken.queued {
+        place.taken = true;
+    }
+    let table: [(Takeover, Vec<&str>); 4] = [
         (Takeover::default(), with_menu(&plain)),
         (kept, vec![&hello, to_customer::SESSION_RESUMED, &still]),
+        (taken, vec![&hello, to_customer::SESSION_RESUMED]),
         (ended, with_menu(&cut_short)),
     ];
     for (takeover, expected) in table {
@@ -1502,6 +1509,7 @@ fn a_login_that_takes_a_session_over_says_what_it_kept() {
                 backlog_lines: 0,
                 backlog_bytes: 0,
                 served,
+                taken: false,
             }),
             ended_chat: None,
             resumed_chat: None,

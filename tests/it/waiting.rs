@@ -313,6 +313,30 @@ async fn jorge_lost_in_the_queue(server: &TestServer) -> u64 {
     request
 }
 
+/// An executive who came online while the customer was away stays free for him: logging in
+/// again, he is handed over at once, without being told a place first.
+#[tokio::test]
+async fn a_customer_back_to_a_free_executive_is_served_at_once() {
+    let server = TestServer::start().await;
+    let grace = reclamos::server::Limits::default().queue_grace;
+    let request = jorge_lost_in_the_queue(&server).await;
+    server
+        .expect_console(&console::away_in_queue("Jorge Sandoval", request, grace))
+        .await;
+    let mut ana = server.agent("Ana").await;
+    let mut jorge = server.customer().await;
+    jorge.send(JORGE).await;
+    jorge.expect(&to_customer::hello("Jorge")).await;
+    jorge.expect(to_customer::SESSION_RESUMED).await;
+    let next = jorge.recv().await;
+    assert!(next.starts_with(to_customer::ASSIGNED_START), "{next}");
+    let handed = common::hand_off(&mut ana).await;
+    assert_eq!(
+        (handed.name.as_str(), handed.request),
+        ("Jorge Sandoval", request)
+    );
+}
+
 #[tokio::test]
 async fn with_no_grace_a_connection_lost_in_the_queue_loses_the_place_at_once() {
     let server = TestServer::start_with(|config| config.limits.queue_grace = Duration::ZERO).await;
