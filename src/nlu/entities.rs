@@ -391,6 +391,8 @@ const STATUS_QUESTIONS: &[&str] = &[
     "cuando quedara lista",
     "cuando estara listo",
     "cuando estara lista",
+    "eso se hizo",
+    "se hizo eso",
     "alguna resolucion",
     "hay resolucion",
     "hay una resolucion",
@@ -464,6 +466,7 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             w[0],
             "reclamos" | "solicitudes" | "casos" | "tickets" | "tramites"
         ) && matches!(w[1], "pendientes" | "abiertos" | "abiertas" | "anteriores")
+            || REQUEST_NOUNS.contains(&w[0]) && matches!(w[1], "pendiente" | "abierto" | "abierta")
     });
     let earlier = toks.iter().any(|t| EARLIER_REQUEST.contains(t))
         || (0..toks.len()).any(mine)
@@ -1564,7 +1567,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|nunca (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|devolvi|devolvimos|era gratis)|\bque es este (cobro|cargo)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|nunca (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|devolvi|devolvimos|era gratis)|\bque es este (cobro|cargo)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b"
                 ),
             ),
             (
@@ -1589,7 +1592,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::ReinicioFallido,
-                r"\b(reinici|resete|desenchuf|apague|reset)\w*\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo|nada|igual|mismo)\b|\b(reinicie|reiniciaron|reiniciamos|resetee|resetearon|reseteamos|desenchufe|apague)\b.*\b(de nuevo|otra vez|volvio a)\b|\bno (me )?(sirvio|funciono|resulto) (el |la )?(reinicio|reset)".to_owned(),
+                r"\b(reinici|resete|desenchuf|apague|reset)\w*\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo|nada|igual|mismo)\b|\b(reinicie|reiniciaron|reiniciamos|resetee|resetearon|reseteamos|desenchufe|apague)\b.*\b(de nuevo|otra vez|volvio a)\b|\b(segui|seguimos|hice|hicimos) (todos )?los pasos\b.*\b(sigue|siguen|sigo|igual|nada|mismo)\b|\bno (me )?(sirvio|funciono|resulto) (el |la )?(reinicio|reset)".to_owned(),
             ),
             (
                 Topic::Deuda,
@@ -1983,7 +1986,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconecto|fue|murio|pego|congelo|colgo)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b{RECURRING_FAILURES}\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b{RECURRING_FAILURES}\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
         ]
@@ -2017,7 +2020,7 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|gracias|grax|muchas|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|(un |un gran )?abrazos?( (desde|para|a) \w+)?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un |un gran )?abrazos?( (desde|para|a) \w+)?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|thanks|agradezco|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo)\b".to_owned(),
@@ -2080,7 +2083,7 @@ pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
         // An insult next to the bot ("bot weon", "robot inútil"); what it fails to do, a
         // few words away ("este robot no me entiende nada").
         let insult = "(inutil|tont[oa]|weon|estupid[oa]|idiota|basura|penca|pesim[oa]|malisim[oa]|de mierda)";
-        let fails = "(no (me )?sirve|no (me )?funciona|no (me )?(entiende|entiendes|cacha|cachas)|no (me )?ayuda|no (me )?resuelve|dando vueltas|nada que ver)";
+        let fails = "(no (me )?sirve|no (me )?funciona|no (me )?(entiende|entiendes|entendis|cacha|cachas|cachai)|no (me )?ayuda|no (me )?resuelve|dando vueltas|nada que ver)";
         [
             format!(
                 r"\b{bot}( \w+)? {insult}\b|\b{insult}( \w+)? {bot}\b|\b{bot}\b( \w+){{0,4}} {fails}\b|\b{fails}( \w+){{0,4}} {bot}\b"
@@ -2091,7 +2094,9 @@ pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
         ]
         .map(|pattern| ascii_regex(&pattern))
     });
-    verdict.is_match(normalized) && !not_the_bot.is_match(normalized)
+    // Across a comma too ("oye robot, no cachai nada").
+    let text = without_clause_breaks(normalized);
+    verdict.is_match(&text) && !not_the_bot.is_match(normalized)
 }
 
 /// Whether an already normalised text asks how to do something with the equipment or the

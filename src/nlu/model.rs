@@ -1278,6 +1278,20 @@ impl YamlClassifier {
                     return false;
                 }
                 let before = &words[i.saturating_sub(5)..i];
+                // The customer's own business is no other party ("tengo un gimnasio y me
+                // cobraron la instalación dos veces").
+                if matches!(
+                    before,
+                    [.., "tengo" | "tenemos", "un" | "una"]
+                        | [
+                            ..,
+                            "dueno" | "duena" | "duenos",
+                            "de",
+                            "un" | "una" | "el" | "la"
+                        ]
+                ) {
+                    return false;
+                }
                 // "Eléctrica" names a business after "compañía", "empresa" or "la" only
                 // (not "una falla eléctrica").
                 if *w == "electrica"

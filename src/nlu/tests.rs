@@ -2439,3 +2439,52 @@ fn a_clarification_naming_the_request_asked_about_is_the_earlier_requests() {
     let p = asked(Some(Rule::Farewell)).about_earlier_if(|| true, false, || true);
     assert_eq!(p.decision, Decision::Clarify(restart, salir), "{p:?}");
 }
+
+/// The rules written from `probe39`'s errors, on sentences of their own, with what they
+/// must leave alone.
+#[test]
+fn the_rules_of_probe39() {
+    use super::entities::{
+        asks_status_of_earlier, complaint_topic, condemns_the_bot, ends_with_farewell, fails,
+    };
+    // The bot condemned across a comma, in Chilean ("no cachai"); the bot quoted is not.
+    assert!(condemns_the_bot(&text::normalize(
+        "oye bot, no cachai nada"
+    )));
+    assert!(!condemns_the_bot(&text::normalize(
+        "hice lo que dijo el bot, no me funciona"
+    )));
+    // One open request named, or "¿eso se hizo?", ask about an earlier request.
+    for text in [
+        "tengo un caso abierto por la portabilidad, ¿hay alguna novedad?",
+        "mi hija pidió el cambio de dirección de la boleta, ¿eso se hizo?",
+    ] {
+        assert!(asks_status_of_earlier(text), "{text}");
+    }
+    // No channel shown, a phone that only makes emergency calls: failures.
+    assert!(fails("hoy no aparece ningun canal"));
+    assert!(fails("el telefono dice solo llamadas de emergencia"));
+    // A service added that was never authorised; the steps followed in vain.
+    for (text, topic) in [
+        (
+            "me agregaron un pack que nunca autoricé",
+            Some(Topic::CargoDesconocido),
+        ),
+        (
+            "hice todos los pasos y sigue igual",
+            Some(Topic::ReinicioFallido),
+        ),
+        ("quiero que me digan los pasos para reiniciar", None),
+    ] {
+        assert_eq!(complaint_topic(text), topic, "{text}");
+    }
+    assert!(ends_with_farewell(&text::normalize(
+        "gracias, que Dios la bendiga"
+    )));
+    // The customer's own business is no other party to the charge; another one is.
+    let c = classifier();
+    let p = c.classify("tengo una farmacia y me cobraron la instalacion dos veces");
+    assert_ne!(p.rule, Some(Rule::OtherBusiness), "{p:?}");
+    let p = c.classify("la farmacia me cobró dos veces el remedio");
+    assert_eq!(p.decision, Decision::Fallback, "{p:?}");
+}
