@@ -394,6 +394,10 @@ const STATUS_QUESTIONS: &[&str] = &[
     "eso se hizo",
     "se hizo eso",
     "alguna resolucion",
+];
+/// Questions whether a request has been resolved ("¿ya hay resolución?"), not when denied
+/// ("aún no hay resolución, exijo una compensación" complains).
+const RESOLVED_QUESTIONS: &[&str] = &[
     "hay resolucion",
     "hay una resolucion",
     "tienen resolucion",
@@ -495,8 +499,21 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             at(i) == "estado" && (of_request || told)
         })
     };
+    let asks_resolved = || {
+        let bytes = norm.as_bytes();
+        RESOLVED_QUESTIONS.iter().any(|q| {
+            norm.match_indices(q).any(|(at, _)| {
+                let end = at + q.len();
+                let whole = (at == 0 || bytes[at - 1] == b' ')
+                    && (end == bytes.len() || bytes[end] == b' ');
+                let before = norm[..at].trim_end();
+                whole && before != "no" && !before.ends_with(" no")
+            })
+        })
+    };
     let asks_status = || {
         STATUS_QUESTIONS.iter().any(|q| contains_phrase(norm, q))
+            || asks_resolved()
             || state_of_request()
             || asks_if_done(input, norm)
     };
@@ -508,24 +525,32 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
 /// amounts), nor a request noun alone.
 fn numbered(toks: &[&str]) -> bool {
     toks.iter().enumerate().any(|(i, noun)| {
-        REQUEST_NOUNS.contains(noun)
-            && toks[i + 1..]
-                .iter()
-                .find(|w| !matches!(**w, "numero" | "nro" | "n" | "no" | "num" | "es" | "de"))
-                .is_some_and(|w| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_digit()))
+        // Not one being filed ("quiero poner un reclamo de 35000 pesos").
+        let filed = i >= 2 && FILING.contains(&toks[i - 2]) && matches!(toks[i - 1], "un" | "una");
+        let mut after = toks[i + 1..]
+            .iter()
+            .enumerate()
+            .skip_while(|(_, w)| matches!(**w, "numero" | "nro" | "n" | "no" | "num" | "es"));
+        !filed
+            && REQUEST_NOUNS.contains(noun)
+            && after.next().is_some_and(|(j, w)| {
+                let amount = toks.get(i + 2 + j).is_some_and(|unit| {
+                    matches!(*unit, "pesos" | "lucas" | "luca" | "mil" | "clp" | "megas")
+                });
+                w.len() >= 3 && w.bytes().all(|b| b.is_ascii_digit()) && !amount
+            })
     })
 }
 
 /// Words that ask, before "si" or "que", whether something happened ("necesito saber si
 /// ...", "quiero confirmar que quedó listo").
-const ASKING_IF: &[&str] = &[
-    "saber",
-    "confirmar",
-    "consultar",
-    "preguntar",
-    "averiguar",
-    // Asked to be told ("¿me pueden decir si respondieron ...?", "agradeceré informar si
-    // ...").
+const ASKING_IF: &[&str] = &["saber", "confirmar", "consultar", "preguntar", "averiguar"];
+/// Words that ask to be told, before "si", whether something happened ("¿me pueden decir si
+/// respondieron la apelación que presenté?", "agradeceré informar si la reclamación fue
+/// acogida"): only about a request the message names or says was made ("les quiero decir
+/// que me cambiaron el plan" tells; "¿me pueden decir si instalaron fibra en mi sector?"
+/// asks about coverage).
+const TELL_ME_IF: &[&str] = &[
     "decir",
     "decirme",
     "informar",
@@ -540,17 +565,28 @@ const ASKING_IF: &[&str] = &[
 /// de plan que pedí"), or "quedó" and one of [`DONE_STATES`], or, further on, "fue" and one
 /// of them ("informar si la reclamación presentada el día 12 fue acogida").
 fn wants_to_know_if_done(toks: &[&str]) -> bool {
+    let request_named = || {
+        toks.iter()
+            .any(|t| REQUEST_NOUNS.contains(t) || EARLIER_REQUEST.contains(t))
+    };
     toks.windows(2)
         .enumerate()
-        .filter(|(_, pair)| ASKING_IF.contains(&pair[0]) && matches!(pair[1], "si" | "que"))
-        .any(|(i, _)| {
+        .filter(|(_, pair)| {
+            ASKING_IF.contains(&pair[0]) && matches!(pair[1], "si" | "que")
+                || TELL_ME_IF.contains(&pair[0]) && pair[1] == "si" && request_named()
+        })
+        .any(|(i, pair)| {
             let mut rest = toks[i + 2..]
                 .iter()
                 .filter(|w| **w != "ya" && !CLITICS.contains(w));
-            let became = toks[i + 2..].windows(2).any(|pair| {
-                matches!(pair[0], "fue" | "fueron")
-                    && DONE_STATES.iter().any(|s| pair[1].starts_with(s))
-            });
+            // Whether it "fue acogida", asked after "si" ("... que el reclamo no fue
+            // resuelto" tells).
+            let became = pair[1] == "si"
+                && toks[i + 2..].windows(3).any(|w| {
+                    w[0] != "no"
+                        && matches!(w[1], "fue" | "fueron")
+                        && DONE_STATES.iter().any(|s| w[2].starts_with(s))
+                });
             if became {
                 return true;
             }
@@ -1567,7 +1603,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|nunca (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|devolvi|devolvimos|era gratis)|\bque es este (cobro|cargo)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|nunca (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b"
                 ),
             ),
             (
@@ -1584,7 +1620,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::CambioPlan,
-                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas)|\bmas megas\b|\bplan de \d+ megas\b|\btitular\w*|\b(pasar|poner|cambiar|traspasar)( \w+){0,6} a nombre de\b".to_owned(),
+                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas)|\bmas megas\b|\bplan de \d+ megas\b|\btitular\w*|\b(pasar|poner|cambiar|traspasar) (el |la |los |las |mi |mis |nuestro |nuestra )?(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,4} a (nombre de|mi nombre|nuestro nombre)\b".to_owned(),
             ),
             (
                 Topic::VisitaTecnica,
@@ -1592,7 +1628,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::ReinicioFallido,
-                r"\b(reinici|resete|desenchuf|apague|reset)\w*\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo|nada|igual|mismo)\b|\b(reinicie|reiniciaron|reiniciamos|resetee|resetearon|reseteamos|desenchufe|apague)\b.*\b(de nuevo|otra vez|volvio a)\b|\b(segui|seguimos|hice|hicimos) (todos )?los pasos\b.*\b(sigue|siguen|sigo|igual|nada|mismo)\b|\bno (me )?(sirvio|funciono|resulto) (el |la )?(reinicio|reset)".to_owned(),
+                r"\b(reinici|resete|desenchuf|apague|reset)\w*\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo|nada|igual|mismo)\b|\b(reinicie|reiniciaron|reiniciamos|resetee|resetearon|reseteamos|desenchufe|apague)\b.*(\b(de nuevo|otra vez) (no|sin|se)\b|\bvolvio a (caer|cortar|fallar|morir|pegar|colgar)\w*)|\b(segui|seguimos|hice|hicimos) (todos )?los pasos\b.*\b(sigue|siguen|sigo|igual|nada|mismo)\b|\bno (me )?(sirvio|funciono|resulto) (el |la )?(reinicio|reset)".to_owned(),
             ),
             (
                 Topic::Deuda,
@@ -1605,7 +1641,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::Boleta,
                 format!(
-                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|subio|alz\w*)\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|\b(cobr\w*|cargaron|descontaron|pague)\b( \w+){{0,5}} (de mas|extra)\b|\b(cuenta|boleta)\b( \w+){{0,6}} (lucas|pesos|mil)( \w+)? (de mas|extra)\b|\b(lucas|luca|pesos|mil)( \w+)? de mas\b|\b\d{{3,}}( (pesos|lucas|luca|mil|clp))? de mas\b"
+                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\b(boleta|cuenta|precio|cobro)( (de|del) \w+( \w+)?)? (me |nos |le )?(ya )?subio\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|\b(cobr\w*|cargaron|descontaron|pague)\b( \w+){{0,5}} (de mas|extra)\b|\b(cuenta|boleta)\b( \w+){{0,6}} (lucas|pesos|mil)( \w+)? (de mas|extra)\b|\b(lucas|luca|pesos|mil)( \w+)? de mas\b|\b\d{{3,}}( (pesos|lucas|luca|mil|clp))? de mas\b"
                 ),
             ),
             (
@@ -1618,9 +1654,9 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::Urgencia,
-                // An emergency the customer has, not the phone's "solo llamadas de
-                // emergencia" (no signal).
-                r"\burgen\w*|\b(una|es|tengo|hay|mi|por) emergencia\b|^emergencia\b|\bauxilio\b|\bsocorro\b|\bes grave\b".to_owned(),
+                // Not the phone's "solo llamadas de emergencia" (no signal): see
+                // `complaint_topic_in`.
+                r"\burgen\w*|\bemergencia\b|\bauxilio\b|\bsocorro\b|\bes grave\b".to_owned(),
             ),
         ];
         rules
@@ -1816,7 +1852,7 @@ fn changes_holder(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     PATTERN
         .get_or_init(|| {
-            ascii_regex(r"\b(quiero|quisiera|necesito|queremos|quisieramos|necesitamos|deseo|deseamos)( \w+){0,4} titular\w*|\b(pasar|poner|cambiar|traspasar)( \w+){0,6} a nombre de\b")
+            ascii_regex(r"\b(quiero|quisiera|necesito|queremos|quisieramos|necesitamos|deseo|deseamos)( \w+){0,2} (cambiar|pasar|traspasar|modificar)( \w+){0,2} (el |de |del )?titular\w*|\b(pasar|poner|cambiar|traspasar) (el |la |los |las |mi |mis |nuestro |nuestra )?(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,4} a (nombre de|mi nombre|nuestro nombre)\b")
         })
         .is_match(normalized)
 }
@@ -2020,7 +2056,7 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|gracias|grax|muchas|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un |un gran )?abrazos?( (desde|para|a) \w+)?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) (navidad|ano nuevo|fiestas( patrias)?|18|dieciocho|pascuas?)( (a|para) (todos|ustedes))?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|thanks|agradezco|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo)\b".to_owned(),
@@ -2130,9 +2166,9 @@ pub(crate) fn files_new_complaint(normalized: &str) -> bool {
     let files = FILES.get_or_init(|| {
         ascii_regex(r"\b(quiero|quisiera|necesito|vengo a|deseo|me gustaria|voy a) (ingresar|poner|hacer|dejar|presentar|levantar|registrar|interponer|ingresarles|ponerles|hacerles|dejarles) ((un|una|otro|otra)( (nuevo|nueva|formal))? (reclamo|queja|denuncia)|(?P<elided>uno nuevo|una nueva|otro nuevo|otra nueva))\b")
     });
-    // Not turned down or doubted just before it in its clause ("tampoco quiero poner otro
-    // reclamo", "no sé si quiero poner un reclamo"; not "el anterior no me lo resolvieron
-    // así que quiero ingresar uno nuevo").
+    // Not turned down or doubted before it in its clause ("tampoco quiero poner otro
+    // reclamo", "yo no sé la verdad si quiero ingresar otro reclamo"), after its last
+    // connector ("el anterior no me lo resolvieron así que quiero ingresar uno nuevo").
     files.captures_iter(normalized).any(|found| {
         let whole = found.get(0).expect("the whole match");
         let clause = normalized[..whole.start()].rsplit('|').next().unwrap_or("");
@@ -2142,7 +2178,7 @@ pub(crate) fn files_new_complaint(normalized: &str) -> bool {
             && !before
                 .iter()
                 .rev()
-                .take(4)
+                .take_while(|t| !matches!(**t, "asi" | "entonces" | "por" | "pero" | "y"))
                 .any(|t| matches!(*t, "no" | "ni" | "tampoco" | "nunca"))
     })
 }
@@ -2160,7 +2196,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     let greeting_alone = || {
         SEASONS_GREETINGS
             .get_or_init(|| {
-                ascii_regex(r"^((hola|oigan|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas) )*(feliz|felices|buen|buenas?) (18|dieciocho|fiestas( patrias)?|navidad|ano nuevo|pascua|ano)( (a|para) (todos|todas|ustedes|el equipo|todo el equipo))?$")
+                ascii_regex(r"^((hola|oigan|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas) )*(que (tengan|pasen) (un |una |unas )?)?(feliz|felices|buen|buenas?) (18|dieciocho|fiestas( patrias)?|navidad|ano nuevo|pascuas?|ano)( (a|para) (todos|todas|ustedes|el equipo|todo el equipo))?$")
             })
             .is_match(text.trim())
     };
@@ -2260,9 +2296,18 @@ pub(crate) fn without_clause_breaks(normalized: &str) -> Cow<'_, str> {
 
 /// [`complaint_topic`] of an already normalised text.
 pub(crate) fn complaint_topic_in(normalized: &str) -> Option<Topic> {
+    static PHONE_DISPLAY: OnceLock<regex::Regex> = OnceLock::new();
     let normalized = without_clause_breaks(normalized);
+    // What a phone without signal reads ("solo llamadas de emergencia") is no emergency.
+    let display = PHONE_DISPLAY
+        .get_or_init(|| ascii_regex(r"\b(solo (llamadas de )?|llamadas de )emergencias?\b"));
     topic_rules()
         .iter()
-        .find(|(_, re)| re.is_match(&normalized))
+        .find(|(topic, re)| {
+            re.is_match(&normalized)
+                && (*topic != Topic::Urgencia
+                    || !display.is_match(&normalized)
+                    || re.is_match(&display.replace_all(&normalized, " ")))
+        })
         .map(|(topic, _)| *topic)
 }

@@ -2488,3 +2488,90 @@ fn the_rules_of_probe39() {
     let p = c.classify("la farmacia me cobró dos veces el remedio");
     assert_eq!(p.decision, Decision::Fallback, "{p:?}");
 }
+
+/// What a code review of this session's first rules found them doing wrongly, each mended
+/// on the entity function itself (the model's answer would often pass anyway).
+#[test]
+fn the_review_of_the_probe36_to_probe39_rules() {
+    use super::entities::{
+        asks_status_of_earlier, complaint_topic, ends_with_farewell, files_new_complaint,
+        is_small_talk, reported_matter,
+    };
+    // Telling ("decir que"), asking about something that is no request, a request that
+    // "no fue resuelto", an amount after "reclamo de", a resolution denied: no question
+    // about an earlier request.
+    for text in [
+        "les quiero decir que me cambiaron el plan sin avisarme",
+        "me pueden decir si cambiaron el horario de la sucursal de maipu?",
+        "me pueden indicar si instalaron fibra en mi sector?",
+        "les escribo para informar que el reclamo que puse no fue resuelto y me siguen cobrando",
+        "quiero poner un reclamo de 35000 pesos, que paso con el descuento que me prometieron",
+        "puse un reclamo hace 3 semanas y aun no hay resolucion, exijo una compensacion",
+    ] {
+        assert!(!asks_status_of_earlier(text), "{text}");
+    }
+    // A filing doubted earlier in its clause is none; one after "así que" is.
+    for (text, files) in [
+        (
+            "yo no sé la verdad si quiero ingresar otro reclamo por mi caso",
+            false,
+        ),
+        (
+            "no me lo resolvieron, así que quiero poner otro reclamo",
+            true,
+        ),
+    ] {
+        assert_eq!(files_new_complaint(&text::normalize(text)), files, "{text}");
+    }
+    // Topics: a complaint filed on someone's behalf, equipment returned before cancelling,
+    // "me devolví" (came back), speed that never rose, a restart that worked again, a real
+    // emergency.
+    for (text, topic) in [
+        ("quiero poner un reclamo a nombre de mi abuelita", None),
+        (
+            "ya pague la cuenta y devolvi el deco, quiero dar de baja",
+            Some(Topic::Baja),
+        ),
+        (
+            "pague la cuenta y cuando me devolvi a la casa no tenia internet",
+            None,
+        ),
+        ("pago 600 megas y la velocidad nunca subio de 100", None),
+        (
+            "ya reinicie el modem y volvio a funcionar, muchas gracias",
+            None,
+        ),
+        (
+            "hola, emergencia!! mi papa esta enfermo y no tenemos telefono",
+            Some(Topic::Urgencia),
+        ),
+        ("el celu dice solo llamadas de emergencia", None),
+    ] {
+        assert_eq!(complaint_topic(text), topic, "{text}");
+    }
+    // Who the holder is is a question; a transfer to the customer's name is a change.
+    for (text, matter) in [
+        ("necesito saber quien es el titular de mi cuenta", None),
+        (
+            "necesito traspasar los servicios a mi nombre",
+            Some(Topic::CambioPlan),
+        ),
+    ] {
+        assert_eq!(
+            reported_matter(text, &text::normalize(text)),
+            matter,
+            "{text}"
+        );
+    }
+    // Season's greetings: alone they are small talk, after thanks a goodbye.
+    for text in ["felices pascuas a todos", "que tengan un feliz 18"] {
+        assert!(is_small_talk(&text::normalize(text)), "{text}");
+    }
+    for text in [
+        "gracias y feliz navidad",
+        "ok gracias, un abrazo grande",
+        "un fuerte abrazo",
+    ] {
+        assert!(ends_with_farewell(&text::normalize(text)), "{text}");
+    }
+}
