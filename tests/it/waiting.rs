@@ -313,16 +313,22 @@ async fn jorge_lost_in_the_queue(server: &TestServer) -> u64 {
     request
 }
 
+/// [`jorge_lost_in_the_queue`] at the default grace, once the hub keeps his place.
+async fn jorge_away_in_the_queue(server: &TestServer) -> u64 {
+    let grace = reclamos::server::Limits::default().queue_grace;
+    let request = jorge_lost_in_the_queue(server).await;
+    server
+        .expect_console(&console::away_in_queue("Jorge Sandoval", request, grace))
+        .await;
+    request
+}
+
 /// An executive who came online while the customer was away stays free for him: logging in
 /// again, he is handed over at once, without being told a place first.
 #[tokio::test]
 async fn a_customer_back_to_a_free_executive_is_served_at_once() {
     let server = TestServer::start().await;
-    let grace = reclamos::server::Limits::default().queue_grace;
-    let request = jorge_lost_in_the_queue(&server).await;
-    server
-        .expect_console(&console::away_in_queue("Jorge Sandoval", request, grace))
-        .await;
+    let request = jorge_away_in_the_queue(&server).await;
     let mut ana = server.agent("Ana").await;
     let mut jorge = server.customer().await;
     jorge.send(JORGE).await;
@@ -361,11 +367,7 @@ async fn with_no_grace_a_connection_lost_in_the_queue_loses_the_place_at_once() 
 #[tokio::test]
 async fn a_stop_during_the_grace_keeps_the_request_open() {
     let server = TestServer::start().await;
-    let grace = reclamos::server::Limits::default().queue_grace;
-    let request = jorge_lost_in_the_queue(&server).await;
-    server
-        .expect_console(&console::away_in_queue("Jorge Sandoval", request, grace))
-        .await;
+    let request = jorge_away_in_the_queue(&server).await;
     let registry = server.registry().clone();
     let console_log = server.console.clone();
     // The stop does not wait out the grace (the test's timeout would), and leaves the
