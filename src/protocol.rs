@@ -1578,6 +1578,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_promised_span_is_said_exactly() {
+        for (seconds, words) in [
+            (120, "2 minutos"),
+            (60, "1 minuto"),
+            (90, "90 segundos"),
+            (1, "1 segundo"),
+            (0, "1 segundo"),
+        ] {
+            assert_eq!(span_words(Duration::from_secs(seconds)), words);
+        }
+    }
+
+    #[test]
     fn a_chat_item_never_calls_an_ended_chat_active() {
         let item = |active, left| agent::chat_item(1, "Jorge", "12.345.678-5", 7, active, left);
         assert!(item(true, false).ends_with("solicitud 7 (activa)"));
