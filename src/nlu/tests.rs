@@ -2575,3 +2575,14 @@ fn the_review_of_the_probe36_to_probe39_rules() {
         assert!(ends_with_farewell(&text::normalize(text)), "{text}");
     }
 }
+
+/// From `probe40`: whether a change asked for earlier "ya se aplicó" asks how it stands.
+#[test]
+fn whether_an_earlier_change_was_applied_asks_about_it() {
+    let text = "mi señora pidió sacar el pack de películas, ¿eso ya se aplicó?";
+    assert!(super::entities::asks_status_of_earlier(text), "{text}");
+    // Not without an earlier request ("¿ya se aplicó el alza?" asks about prices).
+    assert!(!super::entities::asks_status_of_earlier(
+        "¿ya se aplicó el alza de precios?"
+    ));
+}
