@@ -166,7 +166,30 @@ pub fn declines(input: &str) -> bool {
     if turned_down_after(&toks) {
         return true;
     }
-    match toks.split_first() {
+    // After an interjection ("tranquilo, no quiero cambiarme de compañía").
+    let start = toks
+        .iter()
+        .take_while(|t| {
+            matches!(
+                **t,
+                "tranquilo"
+                    | "tranquila"
+                    | "tranqui"
+                    | "calma"
+                    | "oye"
+                    | "ok"
+                    | "okey"
+                    | "bueno"
+                    | "ah"
+                    | "ahh"
+                    | "jaja"
+                    | "jajaja"
+                    | "perdon"
+                    | "disculpe"
+            )
+        })
+        .count();
+    match toks[start..].split_first() {
         Some((first, rest)) if NO.contains(first) || *first == "ni" => rest
             .iter()
             .take(3)
@@ -1250,6 +1273,8 @@ mod tests {
             ("no sé", false),
             ("no entiendo", false),
             ("no me funciona el internet", false),
+            ("tranquilo, no quiero cambiarme de compañía", true),
+            ("oye, no me funciona el internet", false),
             ("nah, ejecutivo no", true),
             ("reinicio no, gracias", true),
             ("una persona no po", true),
