@@ -388,7 +388,7 @@ impl CustomerConversation {
             Input::Line { text, prediction } => {
                 session.on_line(phase, text.trim(), prediction.as_ref(), ctx, out)
             }
-            Input::Event(event) => session.on_event(phase, event, out),
+            Input::Event(event) => session.on_event(phase, event, ctx, out),
             Input::Stored(result) => match phase {
                 Phase::Pending(pending) => session.on_stored(pending, result, ctx, out),
                 phase => unexpected(phase, "store result"),
@@ -2138,7 +2138,13 @@ impl Session {
     }
 
     /// Handles an event from the hub (queue moves, executive messages...).
-    fn on_event(&mut self, phase: Phase, event: CustomerEvent, out: &mut Effects) -> Phase {
+    fn on_event(
+        &mut self,
+        phase: Phase,
+        event: CustomerEvent,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
         if let CustomerEvent::TakenOver { kept, chat_moved } = event {
             return self.on_taken_over(phase, kept, chat_moved, out);
         }
@@ -2206,9 +2212,13 @@ impl Session {
                 out.record(bot_note(request, history::agent_left(&agent)));
                 out.send(say::agent_left(&agent));
                 self.served = Some(request);
-                // Nobody left to take them: said as on joining, with the way out.
+                // Nobody left to take them: said as on joining, with the way out; and, as
+                // on joining, that a lost connection keeps the place.
                 if agents_online == 0 {
                     out.send(say::no_agents(request));
+                }
+                if !ctx.queue_grace.is_zero() {
+                    out.send(say::queue_grace_hint(ctx.queue_grace));
                 }
                 // A new stay in the queue: the previous executive read what was kept, and
                 // the first line of this stay is acknowledged as on any other (a black-box

@@ -1120,6 +1120,27 @@ fn an_executive_leaving_mid_chat_is_recorded_and_told() {
     );
 }
 
+/// Put back in the queue, the customer hears, as on joining it, that a lost connection
+/// keeps the place (with a grace; none is said without one, above).
+#[test]
+fn a_customer_put_back_in_the_queue_hears_of_the_grace() {
+    let grace = Duration::from_secs(120);
+    let mut bot = chatting_with("Ana");
+    bot.ctx.queue_grace = grace;
+    bot.step(Input::Event(CustomerEvent::AgentLeft {
+        agent: "Ana".into(),
+        agents_online: 0,
+    }));
+    assert_eq!(
+        bot.lines(),
+        [
+            to_customer::agent_left("Ana"),
+            to_customer::no_agents(9),
+            to_customer::queue_grace_hint(grace)
+        ]
+    );
+}
+
 #[test]
 fn leaving_the_queue_races_with_an_assignment() {
     let mut bot = Bot::logged_in();

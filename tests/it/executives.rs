@@ -326,6 +326,8 @@ async fn executive_disconnect_requeues_the_customer_at_the_head() {
     // The last executive left: the customer hears it, as on joining.
     let nobody = first.recv().await;
     assert!(nobody.starts_with(to_customer::NO_AGENTS_START), "{nobody}");
+    // And, as on joining, that a lost connection keeps the place.
+    first.expect_queue_hint().await;
     first.expect(&to_customer::queue_position(1)).await;
     second.expect(&to_customer::moved_back(2)).await;
     server

@@ -141,6 +141,7 @@ async fn a_customer_moved_back_in_line_is_told_why() {
     // The last executive left: the customer hears it, as on joining.
     let nobody = chatting.recv().await;
     assert!(nobody.starts_with(to_customer::NO_AGENTS_START), "{nobody}");
+    chatting.expect_queue_hint().await;
     chatting.expect(&to_customer::queue_position(1)).await;
     second.expect(&to_customer::moved_back(2)).await;
     third.expect(&to_customer::moved_back(3)).await;
