@@ -623,6 +623,12 @@ fn wants_to_know_if_done(toks: &[&str]) -> bool {
                 Some(verb) => {
                     (verb.ends_with("aron") || verb.ends_with("ieron"))
                         && DONE_VERBS.iter().any(|stem| verb.starts_with(stem))
+                        // "Si se hizo", "si se procesó".
+                        || toks[i + 2..].iter().find(|w| **w != "ya") == Some(&"se")
+                            && matches!(
+                                *verb,
+                                "hizo" | "proceso" | "realizo" | "aplico" | "registro" | "concreto"
+                            )
                 }
                 None => false,
             }
@@ -672,14 +678,23 @@ fn asks_if_done(input: &str, norm: &str) -> bool {
     }
     let toks: Vec<&str> = words(last).collect();
     let next = |i: usize| toks[i + 1..].iter().find(|w| !CLITICS.contains(w));
-    toks.iter().enumerate().any(|(i, t)| match *t {
-        "ya" => next(i).is_some_and(|verb| {
+    // Or the question opens with one ("¿procesaron la baja o no?").
+    let opens_done = toks
+        .iter()
+        .find(|w| !CLITICS.contains(w))
+        .is_some_and(|verb| {
             (verb.ends_with("aron") || verb.ends_with("ieron"))
                 && DONE_VERBS.iter().any(|stem| verb.starts_with(stem))
-        }),
-        "quedo" => next(i).is_some_and(|word| DONE_STATES.iter().any(|s| word.starts_with(s))),
-        _ => false,
-    })
+        });
+    opens_done
+        || toks.iter().enumerate().any(|(i, t)| match *t {
+            "ya" => next(i).is_some_and(|verb| {
+                (verb.ends_with("aron") || verb.ends_with("ieron"))
+                    && DONE_VERBS.iter().any(|stem| verb.starts_with(stem))
+            }),
+            "quedo" => next(i).is_some_and(|word| DONE_STATES.iter().any(|s| word.starts_with(s))),
+            _ => false,
+        })
 }
 
 /// Whether `phrase` occurs in `haystack` as whole words: bounded by spaces or the ends.
@@ -2084,7 +2099,7 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|gracias|grax|muchas|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) (navidad|ano nuevo|fiestas( patrias)?|18|dieciocho|pascuas?)( (a|para) (todos|ustedes))?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones para (usted|ustedes|todos|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buenas|feliz|felices|lindo|linda|lindas) (18|dieciocho|fiestas( patrias)?|navidad|ano nuevo|pascuas?)|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) (navidad|ano nuevo|fiestas( patrias)?|18|dieciocho|pascuas?)( (a|para) (todos|ustedes))?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|thanks|agradezco|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo)\b".to_owned(),
@@ -2192,7 +2207,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
 pub(crate) fn files_new_complaint(normalized: &str) -> bool {
     static FILES: OnceLock<regex::Regex> = OnceLock::new();
     let files = FILES.get_or_init(|| {
-        ascii_regex(r"\b(quiero|quisiera|necesito|vengo a|deseo|me gustaria|voy a) (ingresar|poner|hacer|dejar|presentar|levantar|registrar|interponer|ingresarles|ponerles|hacerles|dejarles) ((un|una|otro|otra)( (nuevo|nueva|formal))? (reclamo|queja|denuncia)|(?P<elided>uno nuevo|una nueva|otro nuevo|otra nueva))\b")
+        ascii_regex(r"\b(quiero|quisiera|necesito|vengo a|deseo|me gustaria|voy a) (ingresar|poner|hacer|dejar|presentar|levantar|registrar|interponer|abrir|ingresarles|ponerles|hacerles|dejarles) ((un|una|otro|otra)( (nuevo|nueva|formal))? (reclamo|queja|denuncia)|(?P<elided>uno nuevo|una nueva|otro nuevo|otra nueva|(otro|otra)( \|)*$))\b")
     });
     // Not turned down or doubted before it in its clause ("tampoco quiero poner otro
     // reclamo", "yo no sé la verdad si quiero ingresar otro reclamo"), after its last

@@ -2586,3 +2586,34 @@ fn whether_an_earlier_change_was_applied_asks_about_it() {
         "¿ya se aplicó el alza de precios?"
     ));
 }
+
+/// From `probe41`: whether it "se hizo", a question that opens with what was done, "quiero
+/// abrir otro" after a request named, blessings and a season's wishes after thanks.
+#[test]
+fn the_rules_of_probe41() {
+    use super::entities::{asks_status_of_earlier, ends_with_farewell, files_new_complaint};
+    for text in [
+        "hace dos semanas solicité el traslado, necesito saber si se hizo",
+        "pedí que me sacaran el pack de fútbol, ¿eliminaron el cobro o no?",
+    ] {
+        assert!(asks_status_of_earlier(text), "{text}");
+    }
+    // Not a question about prices or coverage that opens with a verb.
+    assert!(!asks_status_of_earlier("¿subieron los precios este mes?"));
+    for (text, files) in [
+        (
+            "el caso anterior no lo resolvieron, quiero abrir otro",
+            true,
+        ),
+        ("quiero abrir otro", false),
+        ("el reclamo no sirvió, quiero abrir otro plan", false),
+    ] {
+        assert_eq!(files_new_complaint(&text::normalize(text)), files, "{text}");
+    }
+    for text in [
+        "listo, gracias. Bendiciones para ustedes",
+        "gracias, que tengan unas felices fiestas",
+    ] {
+        assert!(ends_with_farewell(&text::normalize(text)), "{text}");
+    }
+}
