@@ -623,12 +623,17 @@ fn wants_to_know_if_done(toks: &[&str]) -> bool {
                 Some(verb) => {
                     (verb.ends_with("aron") || verb.ends_with("ieron"))
                         && DONE_VERBS.iter().any(|stem| verb.starts_with(stem))
-                        // "Si se hizo", "si se procesó".
+                        // "Si se hizo", "si se procesó", of a request the message names
+                        // ("saber si se registró mi pago" asks about a payment).
                         || toks[i + 2..].iter().find(|w| **w != "ya") == Some(&"se")
                             && matches!(
                                 *verb,
                                 "hizo" | "proceso" | "realizo" | "aplico" | "registro" | "concreto"
                             )
+                            && request_named()
+                            && !toks[i + 2..]
+                                .iter()
+                                .any(|w| matches!(*w, "pago" | "abono" | "transferencia"))
                 }
                 None => false,
             }
@@ -2099,7 +2104,7 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|gracias|grax|muchas|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones para (usted|ustedes|todos|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buenas|feliz|felices|lindo|linda|lindas) (18|dieciocho|fiestas( patrias)?|navidad|ano nuevo|pascuas?)|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) (navidad|ano nuevo|fiestas( patrias)?|18|dieciocho|pascuas?)( (a|para) (todos|ustedes))?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) (18|dieciocho|fiestas( patrias)?|navidad|ano nuevo|pascuas?)|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) (navidad|ano nuevo|fiestas( patrias)?|18|dieciocho|pascuas?)( (a|para) (todos|ustedes))?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|thanks|agradezco|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo)\b".to_owned(),

@@ -2598,8 +2598,15 @@ fn the_rules_of_probe41() {
     ] {
         assert!(asks_status_of_earlier(text), "{text}");
     }
-    // Not a question about prices or coverage that opens with a verb.
-    assert!(!asks_status_of_earlier("¿subieron los precios este mes?"));
+    // Not a question about prices or coverage that opens with a verb, nor about a payment
+    // (the second review's).
+    for text in [
+        "¿subieron los precios este mes?",
+        "quiero saber si se registro mi pago",
+        "necesito saber si se proceso el pago que hice ayer",
+    ] {
+        assert!(!asks_status_of_earlier(text), "{text}");
+    }
     for (text, files) in [
         (
             "el caso anterior no lo resolvieron, quiero abrir otro",
@@ -2613,6 +2620,8 @@ fn the_rules_of_probe41() {
     for text in [
         "listo, gracias. Bendiciones para ustedes",
         "gracias, que tengan unas felices fiestas",
+        "muchas gracias, que pasen una buena navidad",
+        "gracias, bendiciones a usted y su familia",
     ] {
         assert!(ends_with_farewell(&text::normalize(text)), "{text}");
     }
