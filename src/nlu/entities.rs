@@ -526,14 +526,10 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         })
     };
     let asks_resolved = || {
-        let bytes = norm.as_bytes();
         RESOLVED_QUESTIONS.iter().any(|q| {
-            norm.match_indices(q).any(|(at, _)| {
-                let end = at + q.len();
-                let whole = (at == 0 || bytes[at - 1] == b' ')
-                    && (end == bytes.len() || bytes[end] == b' ');
+            phrase_starts(norm, q).any(|at| {
                 let before = norm[..at].trim_end();
-                whole && before != "no" && !before.ends_with(" no")
+                before != "no" && !before.ends_with(" no")
             })
         })
     };
@@ -608,21 +604,16 @@ fn wants_to_know_if_done(toks: &[&str]) -> bool {
             // Whether it "fue acogida", asked after "si" ("... que el reclamo no fue
             // resuelto" tells).
             let became = pair[1] == "si"
-                && toks[i + 2..].windows(3).any(|w| {
-                    w[0] != "no"
-                        && matches!(w[1], "fue" | "fueron")
-                        && DONE_STATES.iter().any(|s| w[2].starts_with(s))
-                });
+                && toks[i + 2..]
+                    .windows(3)
+                    .any(|w| w[0] != "no" && matches!(w[1], "fue" | "fueron") && done_state(w[2]));
             if became {
                 return true;
             }
             match rest.next() {
-                Some(&"quedo") => rest
-                    .next()
-                    .is_some_and(|w| DONE_STATES.iter().any(|s| w.starts_with(s))),
+                Some(&"quedo") => rest.next().is_some_and(|w| done_state(w)),
                 Some(verb) => {
-                    (verb.ends_with("aron") || verb.ends_with("ieron"))
-                        && DONE_VERBS.iter().any(|stem| verb.starts_with(stem))
+                    done_by_them(verb)
                         // "Si se hizo", "si se procesó", of a request the message names
                         // ("saber si se registró mi pago" asks about a payment).
                         || toks[i + 2..].iter().find(|w| **w != "ya") == Some(&"se")
@@ -687,29 +678,44 @@ fn asks_if_done(input: &str, norm: &str) -> bool {
     let opens_done = toks
         .iter()
         .find(|w| !CLITICS.contains(w))
-        .is_some_and(|verb| {
-            (verb.ends_with("aron") || verb.ends_with("ieron"))
-                && DONE_VERBS.iter().any(|stem| verb.starts_with(stem))
-        });
+        .is_some_and(|verb| done_by_them(verb));
     opens_done
         || toks.iter().enumerate().any(|(i, t)| match *t {
-            "ya" => next(i).is_some_and(|verb| {
-                (verb.ends_with("aron") || verb.ends_with("ieron"))
-                    && DONE_VERBS.iter().any(|stem| verb.starts_with(stem))
-            }),
-            "quedo" => next(i).is_some_and(|word| DONE_STATES.iter().any(|s| word.starts_with(s))),
+            "ya" => next(i).is_some_and(|verb| done_by_them(verb)),
+            "quedo" => next(i).is_some_and(|word| done_state(word)),
             _ => false,
         })
+}
+
+/// Whether `verb` says, in the past and third person plural, that the company did one of
+/// [`DONE_VERBS`] ("devolvieron", "aprobaron").
+fn done_by_them(verb: &str) -> bool {
+    (verb.ends_with("aron") || verb.ends_with("ieron"))
+        && DONE_VERBS.iter().any(|stem| verb.starts_with(stem))
+}
+
+/// Whether `word` is one of [`DONE_STATES`] ("ingresada", "listo").
+fn done_state(word: &str) -> bool {
+    DONE_STATES.iter().any(|state| word.starts_with(state))
 }
 
 /// Whether `phrase` occurs in `haystack` as whole words: bounded by spaces or the ends.
 /// Runs on every line at the menu, so it allocates nothing.
 fn contains_phrase(haystack: &str, phrase: &str) -> bool {
+    phrase_starts(haystack, phrase).next().is_some()
+}
+
+/// Where `phrase` starts in `haystack` as whole words (see [`contains_phrase`]).
+fn phrase_starts<'a>(haystack: &'a str, phrase: &'a str) -> impl Iterator<Item = usize> + 'a {
     let bytes = haystack.as_bytes();
-    haystack.match_indices(phrase).any(|(start, _)| {
-        let end = start + phrase.len();
-        (start == 0 || bytes[start - 1] == b' ') && (end == bytes.len() || bytes[end] == b' ')
-    })
+    haystack
+        .match_indices(phrase)
+        .filter_map(move |(start, _)| {
+            let end = start + phrase.len();
+            let whole = (start == 0 || bytes[start - 1] == b' ')
+                && (end == bytes.len() || bytes[end] == b' ');
+            whole.then_some(start)
+        })
 }
 
 /// Finds a request number in the text: "¿cómo va la solicitud 124578?", "ticket #124578",
@@ -1668,7 +1674,8 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::CambioPlan,
-                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas)|\bmas megas\b|\bplan de \d+ megas\b|\btitular\w*|\b(pasar|poner|cambiar|traspasar) (el |la |los |las |mi |mis |nuestro |nuestra )?(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,4} a (nombre de|mi nombre|nuestro nombre)\b".to_owned(),
+                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas)|\bmas megas\b|\bplan de \d+ megas\b|\btitular\w*|".to_owned()
+                    + HOLDER_TRANSFER,
             ),
             (
                 Topic::VisitaTecnica,
@@ -1892,6 +1899,10 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
     Some(topic)
 }
 
+/// An account put in another name ("pasar el plan a nombre de la nueva directiva",
+/// "traspasar los servicios a mi nombre"): a holder change ([`Topic::CambioPlan`]).
+const HOLDER_TRANSFER: &str = r"\b(pasar|poner|cambiar|traspasar) (el |la |los |las |mi |mis |nuestro |nuestra )?(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,4} a (nombre de|mi nombre|nuestro nombre)\b";
+
 /// Whether an already normalised text asks to change the contract's holder ("necesito
 /// cambiar el titular", "pasar el plan a nombre de la nueva directiva"): a change only a
 /// person makes, not a plan's price nor a question about the procedure ("qué documentos
@@ -1900,7 +1911,7 @@ fn changes_holder(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     PATTERN
         .get_or_init(|| {
-            ascii_regex(r"\b(quiero|quisiera|necesito|queremos|quisieramos|necesitamos|deseo|deseamos)( \w+){0,2} (cambiar|pasar|traspasar|modificar)( \w+){0,2} (el |de |del )?titular\w*|\b(pasar|poner|cambiar|traspasar) (el |la |los |las |mi |mis |nuestro |nuestra )?(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,4} a (nombre de|mi nombre|nuestro nombre)\b")
+            ascii_regex(&format!(r"\b(quiero|quisiera|necesito|queremos|quisieramos|necesitamos|deseo|deseamos)( \w+){{0,2}} (cambiar|pasar|traspasar|modificar)( \w+){{0,2}} (el |de |del )?titular\w*|{HOLDER_TRANSFER}"))
         })
         .is_match(normalized)
 }
@@ -2104,7 +2115,7 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|gracias|grax|muchas|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) (18|dieciocho|fiestas( patrias)?|navidad|ano nuevo|pascuas?)|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) (navidad|ano nuevo|fiestas( patrias)?|18|dieciocho|pascuas?)( (a|para) (todos|ustedes))?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para) (todos|ustedes))?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|thanks|agradezco|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo)\b".to_owned(),
@@ -2231,6 +2242,10 @@ pub(crate) fn files_new_complaint(normalized: &str) -> bool {
     })
 }
 
+/// The seasons a customer wishes well for ("feliz 18", "felices fiestas", "buena navidad"):
+/// small talk alone ([`is_small_talk`]), a goodbye after thanks ([`ends_with_farewell`]).
+const SEASONS: &str = r"(18|dieciocho|fiestas( patrias)?|navidad|ano nuevo|pascuas?)";
+
 /// Whether an already normalised text is small talk: a season's greeting alone ("¡feliz
 /// 18 a todos!", "felices fiestas"), or the weather ("¿va a llover mañana en Temuco?", "qué
 /// frío hace hoy") naming no service, failure or complaint topic ("con el temporal se
@@ -2244,7 +2259,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     let greeting_alone = || {
         SEASONS_GREETINGS
             .get_or_init(|| {
-                ascii_regex(r"^((hola|oigan|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas) )*(que (tengan|pasen) (un |una |unas )?)?(feliz|felices|buen|buenas?) (18|dieciocho|fiestas( patrias)?|navidad|ano nuevo|pascuas?|ano)( (a|para) (todos|todas|ustedes|el equipo|todo el equipo))?$")
+                ascii_regex(&format!(r"^((hola|oigan|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas) )*(que (tengan|pasen) (un |una |unas )?)?(feliz|felices|buen|buenas?) ({SEASONS}|ano)( (a|para) (todos|todas|ustedes|el equipo|todo el equipo))?$"))
             })
             .is_match(text.trim())
     };
