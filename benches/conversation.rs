@@ -50,6 +50,7 @@ impl Engine {
                 started: Some(chrono::Utc::now()),
                 time_zone: reclamos::server::DEFAULT_TIME_ZONE,
                 queue_grace: std::time::Duration::ZERO,
+                wrap_up_limit: std::time::Duration::ZERO,
             },
             classifier: reclamos::nlu::load_classifier(None).expect("classifier"),
             customer: Customer {

@@ -595,6 +595,7 @@ pub mod agent {
     use super::Display;
     use super::SYSTEM;
     use crate::conversation::events::HubError;
+    use std::time::Duration;
 
     /// The first line an executive receives.
     pub const GREETING: &str = system!("Canal de ejecutivos. Ingrese su token de acceso.");
@@ -1074,9 +1075,19 @@ pub mod agent {
     }
 
     /// After a customer left: their chat stays on the desk so the executive can finish
-    /// the request.
-    pub fn wrap_up(request: impl Display) -> String {
-        format!("{SYSTEM}La solicitud {request}{WRAP_UP_END}")
+    /// the request, for `limit` (zero: until `:close`).
+    pub fn wrap_up(request: impl Display, limit: Duration) -> String {
+        if limit.is_zero() {
+            return format!("{SYSTEM}La solicitud {request}{WRAP_UP_END}");
+        }
+        let limit = super::span_words(limit);
+        format!("{SYSTEM}La solicitud {request}{WRAP_UP_END} Si no la termina, saldrá de :chats en {limit}.")
+    }
+    /// An ended chat left the desk: the executive did not `:close` it within `limit` of
+    /// the customer's departure (the request stays as it was).
+    pub fn wrap_up_expired(customer: &str, request: impl Display, limit: Duration) -> String {
+        let limit = super::span_words(limit);
+        format!("{SYSTEM}Se quitó de :chats la conversación terminada con {customer} (solicitud {request}): pasaron {limit} sin :close.")
     }
     /// Customers wait while the executive wraps up a chat whose customer left.
     pub fn customers_waiting(waiting: usize) -> String {
@@ -1085,7 +1096,7 @@ pub mod agent {
             n => format!("{SYSTEM}Hay {n} clientes esperando: el siguiente llegará cuando termine con :close la conversación que terminó."),
         }
     }
-    /// Marker: the end of [`wrap_up`].
+    /// Marker: the end of [`wrap_up`] without a limit (with one, a sentence follows).
     pub const WRAP_UP_END: &str =
         " sigue en :chats: puede anotarla (:history, :state) y terminar con :close.";
 
@@ -1255,6 +1266,12 @@ pub mod console {
     /// An executive's connection ended.
     pub fn agent_disconnected(name: &str) -> String {
         format!("Ejecutivo {name} desconectado.")
+    }
+
+    /// An ended chat left executive `agent`'s desk after `limit` without `:close`.
+    pub fn wrap_up_expired(agent: &str, customer: &str, limit: Duration) -> String {
+        let limit = super::span_words(limit);
+        format!("Ejecutivo {agent}: la conversación terminada con el cliente {customer} salió de su escritorio tras {limit} sin :close.")
     }
 
     /// An executive changed display name.
@@ -1507,6 +1524,12 @@ pub mod history {
     }
     /// An executive ended the chat.
     pub const AGENT_CLOSED: &str = "Conversación finalizada por el ejecutivo.";
+    /// The customer had left and the executive did not close the chat within `limit`: it
+    /// left the executive's desk (`--wrap-up-limit`).
+    pub fn wrap_up_expired(limit: std::time::Duration) -> String {
+        let limit = super::span_words(limit);
+        format!("Conversación finalizada: pasaron {limit} sin cierre del ejecutivo.")
+    }
     /// The end of [`agent_left`].
     const REQUEUED: &str = "se desconectó; el cliente volvió a la fila de espera.";
     /// The executive's connection ended mid-chat and the customer went back to the queue.

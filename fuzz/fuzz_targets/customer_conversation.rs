@@ -337,6 +337,7 @@ fuzz_target!(|data: &[u8]| {
             started: Some(chrono::Utc::now()),
             time_zone: reclamos::server::DEFAULT_TIME_ZONE,
             queue_grace: std::time::Duration::ZERO,
+            wrap_up_limit: std::time::Duration::ZERO,
         },
         hub: Hub::new(1, console.clone()),
         store: Store::new(),

@@ -274,6 +274,11 @@ pub struct LimitsArgs {
     /// for a new connection with their RUT (0: the place is lost at once).
     #[arg(long, default_value_t = limits().queue_grace.into())]
     pub queue_grace: humantime::Duration,
+    /// Time an executive has, after a customer leaves a chat, to note and `:close` it; then
+    /// the ended chat leaves the desk and frees its place for the next customer (0: until
+    /// `:close`).
+    #[arg(long, default_value_t = limits().wrap_up_limit.into())]
+    pub wrap_up_limit: humantime::Duration,
     /// Sustained messages per second allowed per connection.
     #[arg(long, default_value_t = limits().rate, value_parser = positive_rate)]
     pub rate: f64,
@@ -314,6 +319,7 @@ impl From<LimitsArgs> for Limits {
             agent_idle_timeout: args.agent_idle_timeout.into(),
             queue_idle_timeout: args.queue_idle_timeout.into(),
             queue_grace: args.queue_grace.into(),
+            wrap_up_limit: args.wrap_up_limit.into(),
             rate: args.rate,
             burst: args.burst,
             agent_rate: args.agent_rate,

@@ -384,6 +384,12 @@ impl AgentConversation {
         &self.desk.chats
     }
 
+    /// The customers of [`chats`](Self::chats) who have left, oldest first: the chats
+    /// being wrapped up, each until `:close` or [`Input::WrapUpDue`].
+    pub fn ended_chats(&self) -> &[SessionId] {
+        &self.desk.ended
+    }
+
     /// Handles one input; pushes the effects to carry out in `out` and returns the next
     /// state.
     pub fn step(
@@ -396,11 +402,12 @@ impl AgentConversation {
         let closing = !input.ends_the_connection();
         let phase = match input {
             Input::Line { text, .. } => desk.on_line(phase, text.trim(), ctx, out),
-            Input::Event(event) => desk.on_event(phase, event, out),
+            Input::Event(event) => desk.on_event(phase, event, ctx, out),
             Input::Stored(result) => desk.on_stored(phase, result, ctx, out),
             Input::Hub(result) => desk.on_hub(phase, result, out),
             // Only customers wait in the queue.
             Input::QueueIdle { .. } => phase,
+            Input::WrapUpDue { chat } => desk.wrap_up_due(phase, chat, ctx, out),
             Input::Disconnected(_) | Input::ServerStopped => {
                 // A :close still waiting for the opened request's note: the chat's own note
                 // is written all the same (the code review's).
@@ -1141,7 +1148,13 @@ impl Desk {
     }
 
     /// Handles an event from the hub.
-    fn on_event(&mut self, phase: Phase, event: AgentEvent, out: &mut Effects) -> Phase {
+    fn on_event(
+        &mut self,
+        phase: Phase,
+        event: AgentEvent,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
         match event {
             AgentEvent::Assigned {
                 chat,
@@ -1215,7 +1228,7 @@ impl Desk {
                     Some(Departure::Idle) => say::customer_idle_closed(&chat.name),
                     None => say::customer_ended(&chat.name),
                 });
-                self.customer_left(&chat, out);
+                self.customer_left(&chat, ctx, out);
                 phase
             }
         }
@@ -1223,7 +1236,7 @@ impl Desk {
 
     /// Keeps a chat whose customer left on the desk, so its request can still be noted
     /// and closed; the oldest ended chat goes past [`MAX_ENDED_CHATS`].
-    fn customer_left(&mut self, chat: &ChatInfo, out: &mut Effects) {
+    fn customer_left(&mut self, chat: &ChatInfo, ctx: &Context, out: &mut Effects) {
         if self.has_left(chat.customer) || !self.chats.iter().any(|c| c.customer == chat.customer) {
             return;
         }
@@ -1234,10 +1247,38 @@ impl Desk {
             self.active = Some(chat.customer);
         }
         self.ended.push(chat.customer);
-        out.send(say::wrap_up(self.target(chat)));
+        out.send(say::wrap_up(self.target(chat), ctx.wrap_up_limit));
         if self.ended.len() > MAX_ENDED_CHATS {
             self.drop_ended(self.ended[0], true, out);
         }
+    }
+
+    /// The wrap-up limit of `customer`'s ended chat passed without `:close`: it leaves the
+    /// desk, and its request's history and the console say so. Nothing when the chat is
+    /// no longer an ended one on the desk (closed, or its customer back in a new chat).
+    fn wrap_up_due(
+        &mut self,
+        phase: Phase,
+        customer: SessionId,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> Phase {
+        let limit = ctx.wrap_up_limit;
+        let (Phase::Ready { name }, true) = (&phase, self.has_left(customer)) else {
+            return phase;
+        };
+        let Some(chat) = self.chats.iter().find(|c| c.customer == customer) else {
+            return phase;
+        };
+        out.send(say::wrap_up_expired(&chat.name, self.target(chat), limit));
+        out.record(StoreOp::AppendHistory {
+            request: chat.request,
+            author: Cow::Owned(name.clone()),
+            text: Cow::Owned(history::wrap_up_expired(limit)),
+        });
+        out.console(protocol::console::wrap_up_expired(name, &chat.name, limit));
+        self.leave_desk(customer, true, out);
+        phase
     }
 
     /// Takes an ended chat off the desk, saying so; when the commands acted on it, they
@@ -1246,6 +1287,11 @@ impl Desk {
         if let Some(dropped) = self.chats.iter().find(|c| c.customer == customer) {
             out.send(say::ended_chat_dropped(&dropped.name, self.target(dropped)));
         }
+        self.leave_desk(customer, retarget, out);
+    }
+
+    /// Takes a chat off the desk, as [`drop_ended`](Self::drop_ended) does after its line.
+    fn leave_desk(&mut self, customer: SessionId, retarget: bool, out: &mut Effects) {
         let was_active = self.active == Some(customer);
         self.forget(customer, out);
         if was_active && retarget {
@@ -1657,6 +1703,7 @@ mod tests {
             started: Some(chrono::Utc::now()),
             time_zone: crate::server::DEFAULT_TIME_ZONE,
             queue_grace: std::time::Duration::ZERO,
+            wrap_up_limit: std::time::Duration::ZERO,
         }
     }
 
@@ -1862,7 +1909,7 @@ mod tests {
             lines,
             [
                 say::customer_ended(&format!("Cliente {total}")),
-                say::wrap_up(total),
+                say::wrap_up(total, std::time::Duration::ZERO),
                 say::ended_chat_dropped("Cliente 1", 1),
                 // The commands acted on the dropped one: they move on, saying where.
                 say::now_on_ended("Cliente 2", 2),
@@ -1871,6 +1918,124 @@ mod tests {
         assert_eq!(conv.desk.chats.len(), MAX_ENDED_CHATS);
         assert_eq!(conv.desk.ended.len(), MAX_ENDED_CHATS);
         assert_eq!(conv.desk.current(), Some(&chat(2)));
+    }
+
+    #[test]
+    fn an_ended_chat_leaves_the_desk_when_its_wrap_up_limit_passes() {
+        let limit = std::time::Duration::from_secs(5 * 60);
+        let ctx = Context {
+            wrap_up_limit: limit,
+            ..ctx()
+        };
+        let mut conv = AgentConversation {
+            phase: Phase::Ready { name: "Ana".into() },
+            desk: Desk {
+                chats: vec![chat(1), chat(2)],
+                ..Desk::default()
+            },
+        };
+        // The customer of the chat the commands act on leaves: the limit is announced.
+        let mut out = Effects::new();
+        conv = conv.step(
+            Input::Event(AgentEvent::CustomerLeft {
+                chat: chat(1),
+                disconnected: None,
+            }),
+            &ctx,
+            &mut out,
+        );
+        assert_eq!(out.lines().last(), Some(say::wrap_up(1, limit).as_str()));
+        assert!(
+            say::wrap_up(1, limit).ends_with(" Si no la termina, saldrá de :chats en 5 minutos.")
+        );
+        assert_eq!(conv.ended_chats(), [chat(1).customer]);
+        // Due for a chat in course, or one not on the desk: nothing happens.
+        for other in [chat(2), chat(3)] {
+            let mut out = Effects::new();
+            let before = conv.clone();
+            conv = conv.step(
+                Input::WrapUpDue {
+                    chat: other.customer,
+                },
+                &ctx,
+                &mut out,
+            );
+            assert!(out.0.is_empty(), "{other:?}: {:?}", out.0);
+            assert_eq!(conv, before);
+        }
+        // Due for the ended one: it leaves the desk, its place goes back to the hub, the
+        // request's history and the console say why, and the commands move on.
+        let mut out = Effects::new();
+        conv = conv.step(
+            Input::WrapUpDue {
+                chat: chat(1).customer,
+            },
+            &ctx,
+            &mut out,
+        );
+        assert_eq!(
+            out.0,
+            [
+                Effect::Send(say::wrap_up_expired("Cliente 1", 1, limit).into()),
+                Effect::Record(StoreOp::AppendHistory {
+                    request: 1,
+                    author: "Ana".into(),
+                    text: history::wrap_up_expired(limit).into(),
+                }),
+                Effect::Console(protocol::console::wrap_up_expired(
+                    "Ana",
+                    "Cliente 1",
+                    limit
+                )),
+                Effect::Hub(HubOp::AgentWrappedUp {
+                    customer: chat(1).customer
+                }),
+                Effect::Send(say::now_talking_to("Cliente 2").into()),
+            ]
+        );
+        assert_eq!(conv.chats(), [chat(2)]);
+        assert!(conv.ended_chats().is_empty());
+        assert_eq!(conv.desk.current(), Some(&chat(2)));
+        // Twice (the driver's timer crossing a :close): nothing more.
+        let mut out = Effects::new();
+        conv = conv.step(
+            Input::WrapUpDue {
+                chat: chat(1).customer,
+            },
+            &ctx,
+            &mut out,
+        );
+        assert!(out.0.is_empty());
+        assert_eq!(conv.chats(), [chat(2)]);
+    }
+
+    #[test]
+    fn a_wrap_up_due_while_a_result_is_pending_waits() {
+        let ctx = Context {
+            wrap_up_limit: std::time::Duration::from_secs(60),
+            ..ctx()
+        };
+        let conv = AgentConversation {
+            phase: Phase::Pending {
+                name: "Ana".into(),
+                wait: Wait::Close { chat: chat(1) },
+            },
+            desk: Desk {
+                chats: vec![chat(1)],
+                ended: vec![chat(1).customer],
+                ..Desk::default()
+            },
+        };
+        let mut out = Effects::new();
+        let after = conv.clone().step(
+            Input::WrapUpDue {
+                chat: chat(1).customer,
+            },
+            &ctx,
+            &mut out,
+        );
+        assert!(out.0.is_empty());
+        assert_eq!(after, conv);
     }
 
     #[test]

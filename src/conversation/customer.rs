@@ -398,6 +398,8 @@ impl CustomerConversation {
                 phase => unexpected(phase, "hub result"),
             },
             Input::QueueIdle { waited } => session.on_queue_idle(phase, waited, out),
+            // Only executives wrap chats up.
+            Input::WrapUpDue { .. } => phase,
             Input::Disconnected(departure) => {
                 session.disconnected(phase, QueueExit::Disconnected, departure, out)
             }

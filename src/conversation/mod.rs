@@ -119,6 +119,9 @@ pub struct Context {
     /// How long a waiting customer whose connection drops keeps their place (zero: not at
     /// all); the queue's lines say so.
     pub queue_grace: Duration,
+    /// How long an executive has to `:close` a chat whose customer left before it leaves
+    /// the desk (zero: no limit); the wrap-up line says so.
+    pub wrap_up_limit: Duration,
 }
 
 impl Context {
@@ -211,6 +214,15 @@ pub enum Input<'a, E> {
     QueueIdle {
         /// The limit, to tell the customer.
         waited: Duration,
+    },
+    /// An executive's chat whose customer left ([`AgentConversation::ended_chats`]) has
+    /// waited [`Context::wrap_up_limit`] for `:close` since (the driver's timer; other
+    /// parties ignore it).
+    ///
+    /// [`AgentConversation::ended_chats`]: agent::AgentConversation::ended_chats
+    WrapUpDue {
+        /// The chat's customer session.
+        chat: SessionId,
     },
     /// The connection ended (for any reason but the server's stop): leave the hub, record
     /// it.

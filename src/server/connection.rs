@@ -72,7 +72,7 @@ impl Shared {
         budgets: Arc<Budgets>,
     ) -> Shared {
         Shared {
-            context: services.context(limits.queue_grace),
+            context: services.context(&limits),
             services,
             classifier,
             limits,
@@ -162,6 +162,11 @@ trait Party: Sized + Send {
     /// position in the queue), which nobody misses.
     fn news_only(_event: &Self::Event) -> bool {
         false
+    }
+    /// The chats being wrapped up (an executive's chats whose customer left), oldest
+    /// first: each gets [`Input::WrapUpDue`] once `--wrap-up-limit` has passed.
+    fn ended_chats(&self) -> &[SessionId] {
+        &[]
     }
 }
 
@@ -255,6 +260,9 @@ impl Party for AgentConversation {
     }
     fn gone() -> HubOp {
         HubOp::AgentGone
+    }
+    fn ended_chats(&self) -> &[SessionId] {
+        AgentConversation::ended_chats(self)
     }
 }
 
@@ -998,8 +1006,24 @@ async fn serve_lines<P: Party, S: Stream>(
     let mut last_line = last_activity;
     let mut waiting_since = None;
     let idle_timer = tokio::time::sleep(FAR_FUTURE);
-    tokio::pin!(shut_down, kicked, idle_timer);
+    // The chats being wrapped up, with when each began: the oldest's limit comes first.
+    let mut wrapping: Vec<(SessionId, tokio::time::Instant)> = Vec::new();
+    let wrap_up_timer = tokio::time::sleep(FAR_FUTURE);
+    tokio::pin!(shut_down, kicked, idle_timer, wrap_up_timer);
     loop {
+        let wrap_up_deadline = if limits.wrap_up_limit.is_zero() {
+            None
+        } else {
+            track_wrap_ups(&mut wrapping, conversation.party().ended_chats());
+            wrapping
+                .first()
+                .map(|(_, since)| *since + limits.wrap_up_limit)
+        };
+        if let Some(deadline) = wrap_up_deadline {
+            if wrap_up_timer.deadline() != deadline {
+                wrap_up_timer.as_mut().reset(deadline);
+            }
+        }
         let timer = conversation.party().timer(limits);
         if matches!(timer, Timer::Queue(_)) {
             waiting_since.get_or_insert_with(tokio::time::Instant::now);
@@ -1107,6 +1131,12 @@ async fn serve_lines<P: Party, S: Stream>(
                     }
                 }
             },
+            () = &mut wrap_up_timer, if wrap_up_deadline.is_some() => {
+                // Fed once: should the chat stay (the conversation busy elsewhere), it is
+                // tracked again from now.
+                let (chat, _) = wrapping.remove(0);
+                Box::pin(conversation.apply(Input::WrapUpDue { chat }, framed)).await
+            }
             () = &mut idle_timer, if idle_deadline.is_some() => {
                 match (idle_deadline, timer) {
                     (Some(deadline), _) if tokio::time::Instant::now() < deadline => {
@@ -1149,6 +1179,18 @@ async fn serve_lines<P: Party, S: Stream>(
         }
         if outcome.close {
             return End::Finished;
+        }
+    }
+}
+
+/// Keeps `wrapping` (the chats being wrapped up, with when each began, oldest first) in
+/// step with the conversation's `ended` chats: gone ones leave, new ones start now. Both
+/// are short (an executive keeps a few ended chats).
+fn track_wrap_ups(wrapping: &mut Vec<(SessionId, tokio::time::Instant)>, ended: &[SessionId]) {
+    wrapping.retain(|(chat, _)| ended.contains(chat));
+    for chat in ended {
+        if !wrapping.iter().any(|(tracked, _)| tracked == chat) {
+            wrapping.push((*chat, tokio::time::Instant::now()));
         }
     }
 }

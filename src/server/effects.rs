@@ -138,14 +138,16 @@ pub struct Services {
 }
 
 impl Services {
-    /// The pure part the conversations decide with; `queue_grace` from the limits.
-    pub fn context(&self, queue_grace: std::time::Duration) -> Context {
+    /// The pure part the conversations decide with; the spans the chat promises from
+    /// `limits`.
+    pub fn context(&self, limits: &super::Limits) -> Context {
         Context {
             policy: self.policy.clone(),
             agent_token: Arc::clone(&self.agent_token),
             started: self.started,
             time_zone: self.time_zone,
-            queue_grace,
+            queue_grace: limits.queue_grace,
+            wrap_up_limit: limits.wrap_up_limit,
         }
     }
 }

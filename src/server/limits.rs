@@ -55,6 +55,10 @@ pub struct Limits {
     /// for a new connection of theirs to take it (logging in with the same RUT); nobody is
     /// handed to an executive in their absence. Zero: the place is lost at once.
     pub queue_grace: Duration,
+    /// Time an executive has, after a customer leaves a chat, to note and `:close` it
+    /// (after-call work); then the ended chat leaves the desk and its place goes to the
+    /// next customer. Zero: it stays until `:close`.
+    pub wrap_up_limit: Duration,
     /// Idle time after which an executive is disconnected.
     pub agent_idle_timeout: Duration,
     /// Sustained messages per second allowed per connection.
@@ -91,6 +95,7 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(15 * 60),
             queue_idle_timeout: Duration::from_secs(30 * 60),
             queue_grace: Duration::from_secs(2 * 60),
+            wrap_up_limit: Duration::from_secs(5 * 60),
             agent_idle_timeout: Duration::from_secs(2 * 3600),
             rate: 10.0,
             burst: 30,

@@ -35,6 +35,7 @@ fn ctx() -> Context {
         started: Some(chrono::Utc::now()),
         time_zone: reclamos::server::DEFAULT_TIME_ZONE,
         queue_grace: std::time::Duration::ZERO,
+        wrap_up_limit: std::time::Duration::ZERO,
     }
 }
 
@@ -1351,6 +1352,7 @@ fn the_queue_line_is_followed_by_the_estimated_wait() {
         for (agents_online, served, wait, after) in table.clone() {
             let ctx = Context {
                 queue_grace,
+                wrap_up_limit: Duration::ZERO,
                 ..ctx()
             };
             let bot = queued_with(
@@ -2367,7 +2369,7 @@ fn the_executive_keeps_its_own_list_of_chats() {
         desk.lines(),
         [
             to_agent::customer_disconnected("Jorge Sandoval"),
-            to_agent::wrap_up(9)
+            to_agent::wrap_up(9, Duration::ZERO)
         ]
     );
     assert_eq!(desk.conv().chats(), std::slice::from_ref(&jorge));

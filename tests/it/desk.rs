@@ -583,6 +583,7 @@ fn both_options_of_a_question_are_done_in_order() {
         started: Some(chrono::Utc::now()),
         time_zone: reclamos::server::DEFAULT_TIME_ZONE,
         queue_grace: std::time::Duration::ZERO,
+        wrap_up_limit: std::time::Duration::ZERO,
     };
     let mut out = Effects::new();
     let mut conv = CustomerConversation::new();

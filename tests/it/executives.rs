@@ -367,7 +367,7 @@ async fn the_executive_hears_that_a_silent_customer_was_disconnected() {
     agent
         .expect(&to_agent::customer_idle_closed("Cliente Carga 1"))
         .await;
-    agent.expect(&to_agent::wrap_up(request)).await;
+    agent.expect(&wrap_up(request)).await;
     let noted = eventually_async(
         || async { server.registry().request(request).await.unwrap().unwrap() },
         |r| r.history.iter().any(|e| e.text == to_history::IDLE_CLOSED),
@@ -410,7 +410,7 @@ async fn customer_disconnect_holds_the_executive_until_the_ended_chat_is_closed(
     agent
         .expect(&to_agent::customer_disconnected("Cliente Carga 1"))
         .await;
-    agent.expect(&to_agent::wrap_up(request)).await;
+    agent.expect(&wrap_up(request)).await;
     // Told once that someone waits for that :close.
     agent.expect(&to_agent::customers_waiting(1)).await;
     let transcript = eventually_async(
@@ -495,7 +495,7 @@ async fn the_next_customer_goes_to_a_free_colleague_while_one_wraps_up() {
     third.recv_until_contains(&to_customer::enqueued(1)).await;
     // Ana's customer leaves: the third still waits, Ana wraps up.
     drop(first);
-    ana.recv_until(|l| l.ends_with(to_agent::WRAP_UP_END)).await;
+    ana.recv_until(|l| l.contains(to_agent::WRAP_UP_END)).await;
     assert_eq!(server.server.services.hub.queue().len(), 1);
     // Juan closes his chat first: the third goes to him.
     juan.send(":close").await;
@@ -524,7 +524,7 @@ async fn a_customer_who_asks_again_after_ending_the_chat_is_live_again() {
     agent
         .expect(&to_agent::customer_ended("Jorge Sandoval"))
         .await;
-    agent.expect(&to_agent::wrap_up(first)).await;
+    agent.expect(&wrap_up(first)).await;
     jorge.send("3").await;
     jorge.recv_until_contains(&to_customer::enqueued(1)).await;
     agent.expect(&to_agent::customers_waiting(1)).await;
@@ -633,7 +633,7 @@ async fn a_disconnection_mid_chat_is_on_the_console_before_the_next_hand_off() {
     drop(first);
     // The hand-off comes when Eva is done with the ended chat.
     agent
-        .recv_until(|l| l.ends_with(to_agent::WRAP_UP_END))
+        .recv_until(|l| l.contains(to_agent::WRAP_UP_END))
         .await;
     agent.send(":close").await;
     second
@@ -656,5 +656,80 @@ async fn a_disconnection_mid_chat_is_on_the_console_before_the_next_hand_off() {
     assert!(
         left.is_some_and(|left| Some(left) < at(&lines, &handed)),
         "{lines:#?}"
+    );
+}
+
+/// The wrap-up line under the default `--wrap-up-limit`.
+fn wrap_up(request: u64) -> String {
+    to_agent::wrap_up(request, reclamos::server::Limits::default().wrap_up_limit)
+}
+
+/// An executive who does not `:close` a chat whose customer left within `--wrap-up-limit`
+/// loses it from the desk, and its place goes to the customer waiting; the request's
+/// history and the console say why.
+#[tokio::test]
+async fn an_ended_chat_not_closed_within_the_wrap_up_limit_frees_the_place() {
+    let limit = Duration::from_secs(2);
+    let server = TestServer::start_with(|config| config.limits.wrap_up_limit = limit).await;
+    let ruts = server.load_customers(2).await;
+    let mut agent = server.agent("Eva").await;
+    let mut first = server.logged_in(&ruts[0].to_string()).await;
+    first.send("3").await;
+    first.recv_until_contains(to_customer::ASSIGNED_START).await;
+    let request = request_of(&agent.recv().await);
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
+    let mut second = server.logged_in(&ruts[1].to_string()).await;
+    second.send("3").await;
+    second.recv_until_contains(&to_customer::enqueued(1)).await;
+    first.send("salir").await;
+    agent
+        .expect(&to_agent::customer_ended("Cliente Carga 1"))
+        .await;
+    agent.expect(&to_agent::wrap_up(request, limit)).await;
+    agent.expect(&to_agent::customers_waiting(1)).await;
+    // Not closed: when the limit passes, the ended chat goes and the next customer comes.
+    agent
+        .expect(&to_agent::wrap_up_expired(
+            "Cliente Carga 1",
+            request,
+            limit,
+        ))
+        .await;
+    let next = agent.recv().await;
+    assert!(
+        next.starts_with(&format!("{}Cliente Carga 2", to_agent::NEW_CUSTOMER_START)),
+        "{next}"
+    );
+    second
+        .recv_until_contains(&to_customer::assigned_start("Eva"))
+        .await;
+    server
+        .expect_console(&to_console::wrap_up_expired(
+            "Eva",
+            "Cliente Carga 1",
+            limit,
+        ))
+        .await;
+    let noted = eventually_async(
+        || async { server.registry().request(request).await.unwrap().unwrap() },
+        |r| {
+            r.history
+                .iter()
+                .any(|e| e.text == to_history::wrap_up_expired(limit))
+        },
+    )
+    .await;
+    let entry = noted.history.last().unwrap();
+    assert_eq!(
+        (entry.author.as_str(), entry.text.as_str()),
+        ("Eva", to_history::wrap_up_expired(limit).as_str())
+    );
+    // The new chat is the one the commands act on.
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
+    agent.send(":chats").await;
+    let listed = agent.recv_until_contains("Cliente Carga 2").await;
+    assert!(
+        !listed.iter().any(|l| l.contains("Cliente Carga 1")),
+        "{listed:#?}"
     );
 }

@@ -176,6 +176,7 @@ fn results_reach_only_pending_states() {
         started: Some(chrono::Utc::now()),
         time_zone: crate::server::DEFAULT_TIME_ZONE,
         queue_grace: std::time::Duration::ZERO,
+        wrap_up_limit: std::time::Duration::ZERO,
     };
     let mut out = Effects::new();
     let conv = in_phase(Phase::Menu).step(
@@ -199,6 +200,7 @@ fn ctx() -> Context {
         started: Some(chrono::Utc::now()),
         time_zone: crate::server::DEFAULT_TIME_ZONE,
         queue_grace: std::time::Duration::ZERO,
+        wrap_up_limit: std::time::Duration::ZERO,
     }
 }
 
