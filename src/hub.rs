@@ -451,9 +451,15 @@ impl Hub {
                         served: entry.previous_agent.is_some(),
                         taken: false,
                     });
+                    let name = was_away.then(|| entry.ticket.name.clone());
                     state.customers.insert(new, entry);
-                    // Back from an absence: an executive may have been left free for them.
-                    if was_away {
+                    // Back from an absence: an executive may have been left free for them
+                    // (the takeover said on the console before that hand-off).
+                    if let Some(name) = name {
+                        out.push(Delivery::Console(protocol::console::session_taken_over(
+                            &name,
+                        )));
+                        takeover.announced = true;
                         self.dispatch(state, out, now);
                         if let Some(place) = &mut takeover.queued {
                             place.taken =
@@ -491,6 +497,17 @@ impl Hub {
             (Some(key), Some(agent)) => {
                 if let Some(entry) = state.customers.remove(&key) {
                     takeover.ended_chat = state.agents.get(&agent).map(|a| a.name.clone());
+                    // Said before the hand-off the freed place allows.
+                    let name = &entry.ticket.name;
+                    out.push(Delivery::Console(protocol::console::session_taken_over(
+                        name,
+                    )));
+                    if let Some(agent) = &takeover.ended_chat {
+                        out.push(Delivery::Console(protocol::console::chat_ended_by_login(
+                            name, agent,
+                        )));
+                    }
+                    takeover.announced = true;
                     self.release(state, agent, &entry, Some(Departure::Lost), out);
                     self.dispatch(state, out, now);
                 }
@@ -1678,6 +1695,7 @@ mod tests {
                 }),
                 ended_chat: None,
                 resumed_chat: None,
+                announced: false,
             })
         );
         assert_eq!(
@@ -1749,6 +1767,8 @@ mod tests {
                 queued: None,
                 ended_chat: Some("Ana".into()),
                 resumed_chat: None,
+                // The console's lines, before the hand-off the freed place may allow.
+                announced: true,
             })
         );
         assert_eq!(
@@ -1959,6 +1979,7 @@ mod tests {
                 queued: None,
                 ended_chat: None,
                 resumed_chat: resumed(0, &[]),
+                announced: false,
             })
         );
         assert_eq!(

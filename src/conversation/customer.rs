@@ -554,7 +554,9 @@ impl Session {
             show_menu(out);
             return Phase::Menu;
         };
-        out.console(protocol::console::session_taken_over(&customer.name));
+        if !takeover.announced {
+            out.console(protocol::console::session_taken_over(&customer.name));
+        }
         if let Some(chat) = takeover.resumed_chat {
             // Back in the middle of a chat: no "en qué te podemos ayudar?".
             out.console(protocol::console::chat_resumed(&customer.name, &chat.agent));
@@ -573,7 +575,7 @@ impl Session {
         }
         out.send(say::hello(customer.first_name()));
         out.send(say::SESSION_RESUMED);
-        if let Some(agent) = &takeover.ended_chat {
+        if let (Some(agent), false) = (&takeover.ended_chat, takeover.announced) {
             out.console(protocol::console::chat_ended_by_login(
                 &customer.name,
                 agent,

@@ -205,6 +205,9 @@ pub struct Takeover {
     /// The old session was chatting: the chat goes on in the new one (the login asked for
     /// it with [`OpenChat::Resume`]).
     pub resumed_chat: Option<ResumedChat>,
+    /// The hub printed the console's lines about the takeover (and the chat it ended)
+    /// before the hand-off it allowed: the conversation must not print them again.
+    pub announced: bool,
 }
 
 /// A chat that moved to a new connection of the same customer.

@@ -1479,36 +1479,60 @@ fn a_login_that_takes_a_session_over_says_what_it_kept() {
         }),
         ended_chat: None,
         resumed_chat: None,
+        announced: false,
     };
+    // The hub says on the console that a chat ended by the takeover, before the hand-off
+    // the freed place may allow.
     let ended = Takeover {
         queued: None,
         ended_chat: Some("Ana".into()),
         resumed_chat: None,
+        announced: true,
     };
     let plain = [hello.as_str(), to_customer::SESSION_RESUMED];
     let cut_short = [hello.as_str(), to_customer::SESSION_RESUMED, &cut];
-    // Taken by an executive as he came back: the hand-off follows, no place to tell.
+    // Taken by an executive as he came back from an absence: the hand-off follows, no
+    // place to tell (and the hub said the takeover on the console, before it).
     let mut taken = kept.clone();
+    taken.announced = true;
     if let Some(place) = &mut taken.queued {
         place.taken = true;
     }
-    let table: [(Takeover, Vec<&str>); 4] = [
-        (Takeover::default(), with_menu(&plain)),
-        (kept, vec![&hello, to_customer::SESSION_RESUMED, &still]),
-        (taken, vec![&hello, to_customer::SESSION_RESUMED]),
-        (ended, with_menu(&cut_short)),
+    let mut unannounced = ended.clone();
+    unannounced.announced = false;
+    let taken_over = protocol::console::session_taken_over("Jorge Sandoval");
+    let chat_ended = protocol::console::chat_ended_by_login("Jorge Sandoval", "Ana");
+    let table: [(Takeover, Vec<&str>, Vec<&str>); 5] = [
+        (Takeover::default(), with_menu(&plain), vec![&taken_over]),
+        (
+            kept,
+            vec![&hello, to_customer::SESSION_RESUMED, &still],
+            vec![&taken_over],
+        ),
+        (taken, vec![&hello, to_customer::SESSION_RESUMED], vec![]),
+        (ended, with_menu(&cut_short), vec![]),
+        (
+            unannounced,
+            with_menu(&cut_short),
+            vec![&taken_over, &chat_ended],
+        ),
     ];
-    for (takeover, expected) in table {
+    for (takeover, expected, console) in table {
         let mut bot = Bot::new();
         bot.line("12.345.678-5");
         bot.stored(StoreResult::Customer(Ok(Some(jorge()))));
         bot.hub(HubResult::LoggedIn(Ok(Some(takeover.clone()))));
+        let printed: Vec<&str> = bot
+            .out
+            .0
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Console(line) => Some(line.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(printed, console, "{takeover:?}");
         assert_eq!(bot.lines(), expected, "{takeover:?}");
-        assert_eq!(
-            bot.out.0[0],
-            Effect::Console(protocol::console::session_taken_over("Jorge Sandoval")),
-            "{takeover:?}"
-        );
         // The session is a new one: secrets still need the serial number.
         if takeover.queued.is_none() {
             bot.line("1");
@@ -1536,6 +1560,7 @@ fn a_login_that_takes_a_session_over_says_what_it_kept() {
             }),
             ended_chat: None,
             resumed_chat: None,
+            announced: false,
         }))));
         bot
     };

@@ -639,24 +639,12 @@ async fn a_disconnection_mid_chat_is_on_the_console_before_the_next_hand_off() {
     second
         .recv_until_contains(to_customer::ASSIGNED_START)
         .await;
-    let handed = to_console::assigned_start("Cliente Carga 2", "Eva");
-    let at = |lines: &[String], message: &str| {
-        let line = format!("{}{message}", reclamos::console::PREFIX);
-        lines.iter().position(|l| l.starts_with(&line))
-    };
-    let lines = common::eventually(
-        || server.console.lines(),
-        |lines| at(lines, &handed).is_some(),
-    )
-    .await;
-    let left = at(
-        &lines,
-        &to_console::customer_disconnected("Cliente Carga 1"),
-    );
-    assert!(
-        left.is_some_and(|left| Some(left) < at(&lines, &handed)),
-        "{lines:#?}"
-    );
+    server
+        .expect_console_order(
+            &to_console::customer_disconnected("Cliente Carga 1"),
+            &to_console::assigned_start("Cliente Carga 2", "Eva"),
+        )
+        .await;
 }
 
 /// The wrap-up line under the default `--wrap-up-limit`.

@@ -342,6 +342,13 @@ async fn a_customer_back_to_a_free_executive_is_served_at_once() {
         (handed.name.as_str(), handed.request),
         ("Jorge Sandoval", request)
     );
+    // The console says who came back before the hand-off their return allowed.
+    server
+        .expect_console_order(
+            &console::session_taken_over("Jorge Sandoval"),
+            &console::assigned_start("Jorge Sandoval", "Ana"),
+        )
+        .await;
 }
 
 #[tokio::test]

@@ -215,6 +215,24 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// Waits until the console has printed a line starting with `later` (a sentence of
+    /// `reclamos::protocol::console`, or its start), and checks that a line starting with
+    /// `earlier` came before it.
+    pub async fn expect_console_order(&self, earlier: &str, later: &str) {
+        let at = |lines: &[String], message: &str| {
+            let line = format!("{}{message}", reclamos::console::PREFIX);
+            lines.iter().position(|l| l.starts_with(&line))
+        };
+        let lines = eventually(|| self.console.lines(), |lines| at(lines, later).is_some()).await;
+        let (earlier_at, later_at) = (at(&lines, earlier), at(&lines, later));
+        assert!(
+            earlier_at.is_some_and(|e| Some(e) < later_at),
+            "{earlier:?} is not before {later:?}: {lines:#?}"
+        );
+    }
+}
+
 /// A line client.
 pub struct TestClient {
     lines: Lines<BufReader<OwnedReadHalf>>,
