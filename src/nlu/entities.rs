@@ -403,6 +403,10 @@ const STATUS_QUESTIONS: &[&str] = &[
     "tienen respuesta",
     "alguna novedad",
     "hay novedades",
+    "tienen novedades",
+    "hay noticias",
+    "tienen noticias",
+    "alguna noticia",
     "seguimiento",
     "estatus",
     "status",
@@ -428,6 +432,18 @@ const RESOLVED_QUESTIONS: &[&str] = &[
     "hay una resolucion",
     "tienen resolucion",
     "tienen una resolucion",
+];
+
+/// Questions whether a request reached the company ("¿les llegó?"), read only when the
+/// message names a request.
+const ARRIVED_QUESTIONS: &[&str] = &[
+    "les llego",
+    "le llego",
+    "les llegaron",
+    "lo recibieron",
+    "la recibieron",
+    "lo tienen registrado",
+    "la tienen registrada",
 ];
 
 /// Whether the message asks how a request made earlier stands ("puse un reclamo por un
@@ -490,6 +506,14 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             && REQUEST_NOUNS.contains(&toks[i + 2])
             && (!ambiguous || accented(verb))
     });
+    // Something left asked for ("mi señora dejó pedido el retiro del deco").
+    let left_asked = toks.windows(2).any(|w| {
+        matches!(w[0], "deje" | "dejo" | "dejaron" | "dejamos")
+            && matches!(
+                w[1],
+                "pedido" | "pedida" | "solicitado" | "solicitada" | "encargado"
+            )
+    });
     // Requests listed as still open ("reclamos pendientes: ...").
     let open_ones = toks.windows(2).any(|w| {
         matches!(
@@ -501,6 +525,7 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
     let earlier = toks.iter().any(|t| EARLIER_REQUEST.contains(t))
         || (0..toks.len()).any(mine)
         || theirs
+        || left_asked
         || open_ones
         || asks_whether_already
         || numbered(&toks);
@@ -533,9 +558,19 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             })
         })
     };
+    // Whether it reached the company ("les dejé un reclamo anoche, ¿les llegó?"), of a
+    // request the message names (not "hice el pago, ¿les llegó?").
+    let asks_arrived = || {
+        names_request(norm)
+            && ARRIVED_QUESTIONS.iter().any(|q| contains_phrase(norm, q))
+            && !toks
+                .iter()
+                .any(|w| matches!(*w, "pago" | "abono" | "transferencia" | "plata"))
+    };
     let asks_status = || {
         STATUS_QUESTIONS.iter().any(|q| contains_phrase(norm, q))
             || asks_resolved()
+            || asks_arrived()
             || state_of_request()
             || asks_if_done(input, norm)
     };
@@ -581,6 +616,10 @@ const TELL_ME_IF: &[&str] = &[
     "indicarme",
 ];
 
+/// Words that ask to check, before "si", whether something happened ("¿pueden ver si
+/// quedó?"): only about a request the message names ("ver si funciona" tests the service).
+const CHECK_IF: &[&str] = &["ver", "revisar", "chequear", "verificar", "revisen", "vean"];
+
 /// Whether the words ask, anywhere and without a question mark, whether a request was dealt
 /// with: one of [`ASKING_IF`] ("saber", "confirmar"...), "si" or "que", and one of
 /// [`DONE_VERBS`] in the past, third person plural ("necesito saber si aprobaron el cambio
@@ -595,7 +634,9 @@ fn wants_to_know_if_done(toks: &[&str]) -> bool {
         .enumerate()
         .filter(|(_, pair)| {
             ASKING_IF.contains(&pair[0]) && matches!(pair[1], "si" | "que")
-                || TELL_ME_IF.contains(&pair[0]) && pair[1] == "si" && request_named()
+                || (TELL_ME_IF.contains(&pair[0]) || CHECK_IF.contains(&pair[0]))
+                    && pair[1] == "si"
+                    && request_named()
         })
         .any(|(i, pair)| {
             let mut rest = toks[i + 2..]
@@ -611,7 +652,9 @@ fn wants_to_know_if_done(toks: &[&str]) -> bool {
                 return true;
             }
             match rest.next() {
-                Some(&"quedo") => rest.next().is_some_and(|w| done_state(w)),
+                // "Quedó ingresada", or a bare "quedó" of a request named ("el técnico iba
+                // a dejar una orden, ¿pueden ver si quedó?").
+                Some(&"quedo") => rest.next().map_or_else(request_named, |w| done_state(w)),
                 Some(verb) => {
                     done_by_them(verb)
                         // "Si se hizo", "si se procesó", of a request the message names
@@ -1834,15 +1877,16 @@ fn failed_after(done: &regex::Regex, text: &str) -> bool {
 
 /// Whether an already normalised text condemns the company's service in so many words: a
 /// service and its verdict ("el servicio es una basura", "la señal del celu en mi casa es
-/// malísima", "con lluvia la tele se pone fatal", "pésimo servicio"), not an insult that
-/// names no service ("son una basura") nor "mensajes basura".
+/// malísima", "con lluvia la tele se pone fatal", "pésimo servicio"), or a speed below what
+/// is paid for ("la subida no pasa de 20 megas", "me llega la mitad de lo que pago"), not
+/// an insult that names no service ("son una basura") nor "mensajes basura".
 fn condemns_the_service(normalized: &str) -> bool {
     static VERDICT: OnceLock<regex::Regex> = OnceLock::new();
     VERDICT
         .get_or_init(|| {
             let service = "(servicio|internet|wifi|senal|tele|television|cable|telefono|fono|conexion|plan|fibra|celular|celu|compania|empresa)";
             let pattern = format!(
-                r"\b{service}\b( \w+){{0,5}} (es|son|esta|estan|anda|andan|va|funciona|ha sido|pone|ponen|queda|quedan)( \w+){{0,2}} (una basura|basura|pesim\w*|malisim\w*|un asco|penca|fatal|horrible|como las weas|como el forro)\b|\b(pesim\w*|malisim\w*|mal|penca|horrible) {service}\b|\bmala calidad\b"
+                r"\b{service}\b( \w+){{0,5}} (es|son|esta|estan|anda|andan|va|funciona|ha sido|pone|ponen|queda|quedan)( \w+){{0,2}} (una basura|basura|pesim\w*|malisim\w*|un asco|penca|fatal|horrible|como las weas|como el forro)\b|\b(pesim\w*|malisim\w*|mal|penca|horrible) {service}\b|\bmala calidad\b|\bno (pasa|llega|supera) (de |a )?(los )?\d+ ?(megas|mb|mbps)\b|\bmitad de (la velocidad|lo que (pago|contrate))\b"
             );
             ascii_regex(&pattern)
         })
@@ -2029,13 +2073,15 @@ const PERSON_PATTERN: &str = r"ejecutiv\w*|persona|personas|alguien|humano|human
 /// "la empresa", the bill, the contract, the technician, a payment ("pagué por el banco y
 /// me siguen cobrando").
 pub(crate) fn names_the_company(normalized: &str) -> bool {
+    let mut before = "";
     words(normalized).any(|t| {
+        // "Una empresa de cobranza", "otra compañía" are some other business.
+        let another = matches!(std::mem::replace(&mut before, t), "una" | "otra");
         OWN_BILL.contains(&t)
+            || matches!(t, "empresa" | "compania") && !another
             || matches!(
                 t,
-                "empresa"
-                    | "compania"
-                    | "servicio"
+                "servicio"
                     | "tecnico"
                     | "contrato"
                     | "pague"
@@ -2064,7 +2110,7 @@ pub(crate) fn names_service(normalized: &str) -> bool {
     static SERVICE: OnceLock<regex::Regex> = OnceLock::new();
     SERVICE
         .get_or_init(|| {
-            ascii_regex(&format!(r"\b(internet|wifi|senal|tele|television|cable|linea|telefono|fono|fijo|conexion|fibra|datos|modem|router|deco|decodificador|celular|celu|megas|velocidad|chip|plan|{PERSON_PATTERN}|bot|robot)\b"))
+            ascii_regex(&format!(r"\b(internet|wifi|senal|tele|television|cable|linea|telefono|fono|fijo|conexion|fibra|datos|modem|router|deco|decodificador|celular|celu|megas|velocidad|chip|plan|online|{PERSON_PATTERN}|bot|robot)\b"))
         })
         .is_match(normalized)
 }
@@ -2073,22 +2119,26 @@ pub(crate) fn names_service(normalized: &str) -> bool {
 /// does not work, load, connect or dial ("ni una cosa anda", "dejó de funcionar", "no
 /// puedo ver tele"), is missing ("no hay tele", "sin señal"; not "no tengo el teléfono del
 /// técnico"), is stuck or crawls ("deco pegado", "pantalla negra", "velocidad bajísima"),
-/// or drops ("se corta", "se murió el internet", "pierdo la señal"; not "ya no se cae").
+/// or drops ("se corta", "se murió el internet", "pierdo la señal", "se me cuelga el wifi";
+/// not "ya no se cae", "se cuelga de mi wifi").
 pub(crate) fn fails(text: &str) -> bool {
-    static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
-    let [broken, drops, stopped_dropping] = PATTERNS.get_or_init(|| {
+    static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
+    let [broken, drops, stopped_dropping, hangs_on] = PATTERNS.get_or_init(|| {
         let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
-        let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconecto|fue|murio|pego|congelo|colgo)|se (me|nos) (fueron|murieron))";
+        let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
             format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b{RECURRING_FAILURES}\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
+            // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
+            r"\bse cuelga (de|a|del|al)\b".to_owned(),
         ]
         .map(|pattern| ascii_regex(&pattern))
     });
     broken.is_match(text)
-        || drops.find_iter(text).count() > stopped_dropping.find_iter(text).count()
+        || drops.find_iter(text).count()
+            > stopped_dropping.find_iter(text).count() + hangs_on.find_iter(text).count()
 }
 
 /// Whether the text (normalised, without clause breaks) says something has lasted days:
@@ -2197,20 +2247,32 @@ pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
 /// Whether an already normalised text asks how to do something with the equipment or the
 /// service, and reports no failure ([`fails`]): "¿cómo conecto la impresora al wifi?",
 /// "como se configura el control del deco", "¿cómo funciona el modo avión?" (equipment
-/// how-to and meaning questions are out of scope), not "no tengo internet, ¿cómo lo
-/// arreglo?".
+/// how-to and meaning questions are out of scope), or asks where the service reaches ("¿hay
+/// cobertura en Hanga Roa?", "tienen factibilidad en mi edificio"; not "no hay cobertura
+/// en mi casa"), not "no tengo internet, ¿cómo lo arreglo?".
 pub(crate) fn asks_how_to(normalized: &str) -> bool {
-    static HOW: OnceLock<regex::Regex> = OnceLock::new();
+    static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
     let text = without_clause_breaks(normalized);
-    HOW.get_or_init(|| {
-        ascii_regex(r"\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b")
-    })
-    .is_match(&text)
+    let [how, coverage, no_coverage] = PATTERNS.get_or_init(|| {
+        [
+            r"\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b",
+            r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b",
+            r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
+        ]
+        .map(ascii_regex)
+    });
+    (how.is_match(&text) || coverage.is_match(&text) && !no_coverage.is_match(&text))
         && !fails(&text)
         && !words(&text).any(|t| {
             matches!(
                 t,
-                "reinicien" | "reinicia" | "reiniciar" | "reinicie" | "resetea" | "reseteen" | "resetear"
+                "reinicien"
+                    | "reinicia"
+                    | "reiniciar"
+                    | "reinicie"
+                    | "resetea"
+                    | "reseteen"
+                    | "resetear"
             )
         })
 }

@@ -2626,3 +2626,70 @@ fn the_rules_of_probe41() {
         assert!(ends_with_farewell(&text::normalize(text)), "{text}");
     }
 }
+
+/// From `probe42` and `probe43`: whether a request reached the company, asked to be checked
+/// ("ver si quedó"), "tienen novedades", something left asked for, a wifi that hangs, a
+/// class online, a speed below the one paid for, coverage questions, and "una empresa" as
+/// another business.
+#[test]
+fn the_rules_of_probe42_and_probe43() {
+    use super::entities::{
+        asks_how_to, asks_status_of_earlier, fails, names_service, names_the_company,
+        reported_matter,
+    };
+    for text in [
+        "ayer les dejé un reclamo por la boleta, ¿les llegó?",
+        "mandé una solicitud de traslado, ¿la recibieron?",
+        "el vendedor iba a ingresar una orden de cambio de equipo, ¿pueden revisar si quedó?",
+        "hice un reclamo por el cobro hace una semana, ¿tienen novedades?",
+        "mi mamá dejó pedido el cambio de plan, ¿ya está listo?",
+    ] {
+        assert!(asks_status_of_earlier(text), "{text}");
+    }
+    // Not a payment's arrival, not checking the service, nor a bare "quedó" of no request.
+    for text in [
+        "hice el pago ayer, ¿les llegó?",
+        "pagué el reclamo de la boleta, ¿les llegó el pago?",
+        "¿pueden ver si quedó bien el internet?",
+        "pueden revisar si funciona la señal",
+        "quiero saber si quedó",
+    ] {
+        assert!(!asks_status_of_earlier(text), "{text}");
+    }
+    for (text, failing) in [
+        ("se me cuelga el wifi a cada rato", true),
+        ("el vecino se cuelga de mi wifi", false),
+    ] {
+        assert_eq!(fails(&text::normalize(text)), failing, "{text}");
+    }
+    assert!(names_service(&text::normalize(
+        "no puedo entrar a la clase online"
+    )));
+    for (text, matter) in [
+        ("pago 600 megas y la bajada no pasa de 50 megas", true),
+        ("me llega la mitad de la velocidad que contraté", true),
+        ("¿el plan de 600 megas llega a todas las piezas?", false),
+    ] {
+        let found = reported_matter(text, &text::normalize(text));
+        assert_eq!(
+            found == Some(Topic::MalaCalidad),
+            matter,
+            "{text}: {found:?}"
+        );
+    }
+    for (text, out_of_scope) in [
+        ("¿hay cobertura en Caleta Tortel?", true),
+        ("tienen factibilidad de fibra en el pasaje", true),
+        ("no hay cobertura en la casa desde ayer", false),
+        ("sin cobertura en el campo, se corta todo", false),
+    ] {
+        assert_eq!(asks_how_to(&text::normalize(text)), out_of_scope, "{text}");
+    }
+    for (text, company) in [
+        ("me llama una empresa de cobranza", false),
+        ("me cambié de otra compañía", false),
+        ("la empresa me cobró de más", true),
+    ] {
+        assert_eq!(names_the_company(&text::normalize(text)), company, "{text}");
+    }
+}
