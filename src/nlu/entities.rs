@@ -174,6 +174,8 @@ pub fn declines(input: &str) -> bool {
                 **t,
                 "tranquilo"
                     | "tranquila"
+                    | "tranquilos"
+                    | "tranquilas"
                     | "tranqui"
                     | "calma"
                     | "oye"
@@ -423,6 +425,8 @@ const STATUS_QUESTIONS: &[&str] = &[
     "cuando estara lista",
     "eso se hizo",
     "se hizo eso",
+    "eso se vio",
+    "se vio eso",
     "alguna resolucion",
 ];
 /// Questions whether a request has been resolved ("¿ya hay resolución?"), not when denied
@@ -432,6 +436,8 @@ const RESOLVED_QUESTIONS: &[&str] = &[
     "hay una resolucion",
     "tienen resolucion",
     "tienen una resolucion",
+    "tienen ya una resolucion",
+    "hay ya una resolucion",
 ];
 
 /// Questions whether a request reached the company ("¿les llegó?"), read only when the
@@ -487,9 +493,11 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         && toks.windows(3).any(|w| {
             w[0] == "y" && matches!(w[1], "el" | "la" | "mi") && REQUEST_NOUNS.contains(&w[2])
         });
-    // (Not while telling a failure: "saber si mandaron a alguien, sigo sin internet".)
-    let asks_outright =
-        (wants_to_know_if_done(&toks) || and_the_request) && !fails(&without_clause_breaks(norm));
+    // (Not while telling a failure, "saber si mandaron a alguien, sigo sin internet",
+    // unless a request is named: "saber si se acogió la reclamación por los días sin
+    // servicio".)
+    let asks_outright = (wants_to_know_if_done(&toks) || and_the_request)
+        && (names_request(norm) || !fails(&without_clause_breaks(norm)));
     // Someone else's request, for whom the customer writes ("mi hermano dejó un reclamo a
     // mi nombre"): a verb of making one, then the request.
     // Without their accents "dejo", "ingreso" and "levanto" also file one now ("Buenas
@@ -660,10 +668,7 @@ fn wants_to_know_if_done(toks: &[&str]) -> bool {
                         // "Si se hizo", "si se procesó", of a request the message names
                         // ("saber si se registró mi pago" asks about a payment).
                         || toks[i + 2..].iter().find(|w| **w != "ya") == Some(&"se")
-                            && matches!(
-                                *verb,
-                                "hizo" | "proceso" | "realizo" | "aplico" | "registro" | "concreto"
-                            )
+                            && SE_DONE.contains(verb)
                             && request_named()
                             && !toks[i + 2..]
                                 .iter()
@@ -697,38 +702,72 @@ const DONE_STATES: &[&str] = &[
     "procesad",
     "agendad",
     "acogid",
+    "rechazad",
     "listo",
     "lista",
     "hecho",
     "hecha",
 ];
 
-/// Whether the message ends asking whether a request was dealt with: "ya" and one of
-/// [`DONE_VERBS`] in the past, third person plural ("¿ya me devolvieron la plata?", "ya lo
-/// solucionaron o no"), or "quedó" and one of [`DONE_STATES`] ("¿quedó registrada?"), in its
-/// last clause, which is a question. ("hice el pago y ya me cortaron el internet, ¿qué
-/// hago?" is a complaint.)
+/// Whether a question of the message asks whether a request was dealt with, in the
+/// question's last clause: "ya" and one of [`DONE_VERBS`] in the past, third person plural
+/// ("¿ya me devolvieron la plata?", "ya lo solucionaron o no"), or the question opening
+/// with one ("¿procesaron la baja o no?"), or "quedó" or "salió" and one of [`DONE_STATES`]
+/// ("¿quedó registrada?", "¿salió aprobada o rechazada?"), or "se" and one of [`SE_DONE`]
+/// ("¿se concretó el cambio de plan que pidió mi esposo?"). The questions are the clauses
+/// before a "?" and a last clause ending "o no". ("hice el pago y ya me cortaron el
+/// internet, ¿qué hago?" is a complaint.)
 fn asks_if_done(input: &str, norm: &str) -> bool {
-    let Some(last) = norm.split('|').map(str::trim).rfind(|c| !c.is_empty()) else {
-        return false;
+    let last_clause = |text: &str| -> Option<String> {
+        text.split('|')
+            .map(str::trim)
+            .rfind(|c| !c.is_empty())
+            .map(str::to_owned)
     };
-    if !(input.trim_end().ends_with('?') || last.ends_with(" o no")) {
-        return false;
-    }
-    let toks: Vec<&str> = words(last).collect();
-    let next = |i: usize| toks[i + 1..].iter().find(|w| !CLITICS.contains(w));
-    // Or the question opens with one ("¿procesaron la baja o no?").
-    let opens_done = toks
-        .iter()
-        .find(|w| !CLITICS.contains(w))
-        .is_some_and(|verb| done_by_them(verb));
-    opens_done
-        || toks.iter().enumerate().any(|(i, t)| match *t {
-            "ya" => next(i).is_some_and(|verb| done_by_them(verb)),
-            "quedo" => next(i).is_some_and(|word| done_state(word)),
-            _ => false,
-        })
+    let mut pieces: Vec<&str> = input.split('?').collect();
+    // The text after the last "?" is no question.
+    pieces.pop();
+    let questions = pieces
+        .into_iter()
+        .filter_map(|piece| last_clause(&text::normalize(piece)))
+        .chain(last_clause(norm).filter(|last| last.ends_with(" o no")));
+    questions.into_iter().any(|clause| {
+        let toks: Vec<&str> = words(&clause).collect();
+        let next = |i: usize| toks[i + 1..].iter().find(|w| !CLITICS.contains(w));
+        let opens_done = toks
+            .iter()
+            .find(|w| !CLITICS.contains(w))
+            .is_some_and(|verb| done_by_them(verb));
+        opens_done
+            || toks.iter().enumerate().any(|(i, t)| match *t {
+                "ya" => next(i).is_some_and(|verb| done_by_them(verb)),
+                "quedo" | "salio" => next(i).is_some_and(|word| done_state(word)),
+                "se" => toks.get(i + 1).is_some_and(|verb| SE_DONE.contains(verb)),
+                _ => false,
+            })
+    })
 }
+
+/// What was done to a request, said impersonally after "se" ("¿se concretó el cambio?",
+/// "¿se rechazó?"); not "se cambió", which complains as often as it asks ("¿se cambió el
+/// plan sin mi permiso?").
+const SE_DONE: &[&str] = &[
+    "hizo",
+    "proceso",
+    "realizo",
+    "aplico",
+    "registro",
+    "concreto",
+    "acogio",
+    "aprobo",
+    "resolvio",
+    "soluciono",
+    "vio",
+    "reviso",
+    "rechazo",
+    "anulo",
+    "ingreso",
+];
 
 /// Whether `verb` says, in the past and third person plural, that the company did one of
 /// [`DONE_VERBS`] ("devolvieron", "aprobaron").
@@ -1717,7 +1756,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::CambioPlan,
-                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas)|\bmas megas\b|\bplan de \d+ megas\b|\btitular\w*|".to_owned()
+                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas)|\b(me|nos|le) (pasaron|cambiaron|movieron) (a|de) (otro|un) plan\b|\bmas megas\b|\bplan de \d+ megas\b|\btitular\w*|".to_owned()
                     + HOLDER_TRANSFER,
             ),
             (
@@ -1726,7 +1765,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::ReinicioFallido,
-                r"\b(reinici|resete|desenchuf|apague|reset)\w*\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo|nada|igual|mismo)\b|\b(reinicie|reiniciaron|reiniciamos|resetee|resetearon|reseteamos|desenchufe|apague)\b.*(\b(de nuevo|otra vez) (no|sin|se)\b|\bvolvio a (caer|cortar|fallar|morir|pegar|colgar)\w*)|\b(segui|seguimos|hice|hicimos) (todos )?los pasos\b.*\b(sigue|siguen|sigo|igual|nada|mismo)\b|\bno (me )?(sirvio|funciono|resulto) (el |la )?(reinicio|reset)".to_owned(),
+                r"\b(reinici|resete|desenchuf|apague|apagand|reset)\w*\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo|nada|igual|mismo)\b|\b(reinicie|reiniciaron|reiniciamos|resetee|resetearon|reseteamos|desenchufe|apague)\b.*(\b(de nuevo|otra vez) (no|sin|se)\b|\bvolvio a (caer|cortar|fallar|morir|pegar|colgar)\w*)|\b(segui|seguimos|hice|hicimos) (todos )?los pasos\b.*\b(sigue|siguen|sigo|igual|nada|mismo)\b|\bno (me )?(sirvio|funciono|resulto) (el |la )?(reinicio|reset)".to_owned(),
             ),
             (
                 Topic::Deuda,
@@ -1945,7 +1984,7 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
 
 /// An account put in another name ("pasar el plan a nombre de la nueva directiva",
 /// "traspasar los servicios a mi nombre"): a holder change ([`Topic::CambioPlan`]).
-const HOLDER_TRANSFER: &str = r"\b(pasar|poner|cambiar|traspasar) (el |la |los |las |mi |mis |nuestro |nuestra )?(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,4} a (nombre de|mi nombre|nuestro nombre)\b";
+const HOLDER_TRANSFER: &str = r"\b(pasar|poner|cambiar|traspasar) (el |la |los |las |mi |mis |nuestro |nuestra )?(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,4} a (nombre de|mi nombre|nuestro nombre)\b|\b(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,5} (quede|queden) a (nombre de|mi nombre|nuestro nombre)\b";
 
 /// Whether an already normalised text asks to change the contract's holder ("necesito
 /// cambiar el titular", "pasar el plan a nombre de la nueva directiva"): a change only a
@@ -2119,8 +2158,9 @@ pub(crate) fn names_service(normalized: &str) -> bool {
 /// does not work, load, connect or dial ("ni una cosa anda", "dejó de funcionar", "no
 /// puedo ver tele"), is missing ("no hay tele", "sin señal"; not "no tengo el teléfono del
 /// técnico"), is stuck or crawls ("deco pegado", "pantalla negra", "velocidad bajísima"),
-/// or drops ("se corta", "se murió el internet", "pierdo la señal", "se me cuelga el wifi";
-/// not "ya no se cae", "se cuelga de mi wifi").
+/// shows it ("las luces del módem están rojas"), or drops ("se corta", "se murió el
+/// internet", "perdieron conexión", "se me cuelga el wifi"; not "ya no se cae", "se
+/// cuelga de mi wifi").
 pub(crate) fn fails(text: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
     let [broken, drops, stopped_dropping, hangs_on] = PATTERNS.get_or_init(|| {
@@ -2128,7 +2168,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos) (la )?senal\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b{RECURRING_FAILURES}\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(luz|luces)\b( \w+){{0,4}} (roj[oa]s?|parpade\w*)\b|\bluces\b( \w+){{0,4}} apagad[oa]s\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b{RECURRING_FAILURES}\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -2165,7 +2205,7 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|gracias|grax|muchas|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para) (todos|ustedes))?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias))*$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para) (todos|ustedes))?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|thanks|agradezco|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo)\b".to_owned(),
@@ -2246,23 +2286,28 @@ pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
 
 /// Whether an already normalised text asks how to do something with the equipment or the
 /// service, and reports no failure ([`fails`]): "¿cómo conecto la impresora al wifi?",
-/// "como se configura el control del deco", "¿cómo funciona el modo avión?" (equipment
-/// how-to and meaning questions are out of scope), or asks where the service reaches ("¿hay
+/// "como se configura el control del deco", "¿cómo funciona el modo avión?", "¿qué
+/// significa la luz roja del router?" (equipment how-to and meaning questions are out of
+/// scope), or asks where the service reaches ("¿hay
 /// cobertura en Hanga Roa?", "tienen factibilidad en mi edificio"; not "no hay cobertura
 /// en mi casa"), not "no tengo internet, ¿cómo lo arreglo?".
 pub(crate) fn asks_how_to(normalized: &str) -> bool {
-    static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
+    static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
     let text = without_clause_breaks(normalized);
-    let [how, coverage, no_coverage] = PATTERNS.get_or_init(|| {
+    let [how, coverage, no_coverage, meaning] = PATTERNS.get_or_init(|| {
         [
             r"\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b",
             r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
+            // A message that opens asking what something means names what it sees, which
+            // is no failure reported ("¿qué significa la luz roja que parpadea?").
+            r"^((y|oye|hola|una consulta) )?(que|q) (significa|significan|quiere decir|quieren decir)\b",
         ]
         .map(ascii_regex)
     });
-    (how.is_match(&text) || coverage.is_match(&text) && !no_coverage.is_match(&text))
+    ((how.is_match(&text) || coverage.is_match(&text) && !no_coverage.is_match(&text))
         && !fails(&text)
+        || meaning.is_match(&text))
         && !words(&text).any(|t| {
             matches!(
                 t,
@@ -2351,7 +2396,7 @@ pub(crate) fn is_spam(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
     let [bait, call, received] = PATTERNS.get_or_init(|| {
         [
-            r"\b(ganaste|has ganado|eres (el|la) (ganador|ganadora)|gana (dinero|plata|\d+)|ganar (dinero|plata)|(dinero|plata) (facil|rapido))\b",
+            r"\b(ganaste|has ganado|eres (el|la) (ganador|ganadora)|gana (dinero|plata|\d+)|ganar (dinero|plata)|(dinero|plata) (facil|rapido)|(giros|tiradas|spins) gratis|apuestas deportivas|casino (online|en linea)|bono de bienvenida)\b",
             r"\b(link|enlace|click|clic|wsp|whatsapp|interno|privado|www|http|https)\b",
             r"\b(me (llego|llegan|llegaron|mandaron|enviaron|escribieron)|recibi|recibo)\b",
         ]

@@ -1266,8 +1266,9 @@ impl YamlClassifier {
     }
 
     /// Whether a word of the `ajeno` lookup is the party to a charge or a complaint: the
-    /// charge follows it within five words ("el minimarket de la esquina me cobró"; not
-    /// where or how the customer paid: "la pagué en el banco y me cobraron"), or a
+    /// charge follows it within five words ("el minimarket de la esquina me cobró", "en el
+    /// almacén me cobraron el doble"; not where or how the customer paid: "la pagué en el
+    /// banco y me cobraron"), or a
     /// complaint with or against it comes just before ("un reclamo con el supermercado",
     /// "reclamar contra la compañía de electricidad").
     fn against_other_business(&self, clauses: &[Clause<'_>]) -> bool {
@@ -1299,8 +1300,16 @@ impl YamlClassifier {
                 {
                     return false;
                 }
-                let charges = !before.iter().any(|b| matches!(*b, "en" | "por" | "con"))
-                    && words[i + 1..].iter().take(5).any(|a| a.starts_with("cobr"));
+                // Where or how the customer paid is no party ("la pagué en el banco y me
+                // cobraron"); where they were charged is ("en el almacén me cobraron").
+                let paid_there = before.iter().any(|b| matches!(*b, "en" | "por" | "con"))
+                    && before.iter().any(|b| {
+                        ["pag", "compr", "deposit", "transf"]
+                            .iter()
+                            .any(|s| b.starts_with(s))
+                    });
+                let charges =
+                    !paid_there && words[i + 1..].iter().take(5).any(|a| a.starts_with("cobr"));
                 let complains = before.windows(2).any(|pair| {
                     matches!(
                         pair[0],

@@ -2693,3 +2693,70 @@ fn the_rules_of_probe42_and_probe43() {
         assert_eq!(names_the_company(&text::normalize(text)), company, "{text}");
     }
 }
+
+/// From `probe44`: a request's status asked in more ways, failures shown or lost, a plan
+/// changed or put in someone's name, where the customer was charged, meaning questions,
+/// goodbyes with a laugh, gambling spam, a wish turned down after "tranquilos".
+#[test]
+fn the_rules_of_probe44() {
+    use super::entities::{
+        asks_how_to, asks_status_of_earlier, complaint_topic, declines, ends_with_farewell, fails,
+        is_spam,
+    };
+    for text in [
+        "necesito saber si se acogió la apelación por los días sin servicio",
+        "puse un reclamo por un cargo raro, ¿tienen ya una resolución?",
+        "el reclamo que hizo mi hija por la boleta, ¿eso se vio?",
+        "mi solicitud de portabilidad ¿salió rechazada?",
+        "¿se concretó el traslado que pedí el lunes? vivo en Osorno",
+        "¿ya revisaron el reclamo que dejé? es que no tengo correo",
+    ] {
+        assert!(asks_status_of_earlier(text), "{text}");
+    }
+    // Not a failure told after a question with no request named, nor a change complained
+    // about, nor a question after which comes none.
+    for text in [
+        "quiero saber si mandaron al técnico, sigo sin internet",
+        "¿se cambió el plan sin mi permiso? pedí otro",
+        "pedí un cambio de plan y se hizo mal, ahora pago más",
+    ] {
+        assert!(!asks_status_of_earlier(text), "{text}");
+    }
+    for (text, failing) in [
+        ("el celu no me toma los datos", true),
+        ("los equipos perdieron conexión a la vez", true),
+        ("las luces del router están rojas", true),
+        ("las luces del módem quedaron apagadas", true),
+        ("dejé la luz de la pieza apagada", false),
+    ] {
+        assert_eq!(fails(&text::normalize(text)), failing, "{text}");
+    }
+    for (text, how_to) in [
+        ("¿qué significa la luz roja que parpadea en el módem?", true),
+        ("no tengo internet, ¿qué significa la luz roja?", false),
+    ] {
+        assert_eq!(asks_how_to(&text::normalize(text)), how_to, "{text}");
+    }
+    for text in [
+        "me pasaron a otro plan sin avisarme",
+        "quiero que la línea quede a nombre de mi hija",
+    ] {
+        assert_eq!(complaint_topic(text), Some(Topic::CambioPlan), "{text}");
+    }
+    assert!(ends_with_farewell(&text::normalize("bueno, chao jajaja")));
+    assert!(is_spam(&text::normalize(
+        "casino online con bono de bienvenida, entra al link"
+    )));
+    assert!(!is_spam(&text::normalize(
+        "me llegó un link de giros gratis, ¿es de ustedes?"
+    )));
+    assert!(declines("tranquilos, no me quiero cambiar de compañía"));
+    // Where the customer was charged is the other party; where they paid is not.
+    let c = classifier();
+    let p = c.classify("en la farmacia del centro me cobraron dos veces");
+    assert_eq!(p.decision, Decision::Fallback, "{p:?}");
+    check(&[(
+        "pagué la boleta en la farmacia y me cobraron dos veces",
+        Intent::ContactarEjecutivo,
+    )]);
+}
