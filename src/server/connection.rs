@@ -1007,9 +1007,11 @@ async fn serve_lines<P: Party, S: Stream>(
     let mut waiting_since = None;
     let idle_timer = tokio::time::sleep(FAR_FUTURE);
     // The chats being wrapped up, with when each began: the oldest's limit comes first.
+    // Its timer is made with the first one (only executives have any): an idle customer's
+    // task does not carry it.
     let mut wrapping: Vec<(SessionId, tokio::time::Instant)> = Vec::new();
-    let wrap_up_timer = tokio::time::sleep(FAR_FUTURE);
-    tokio::pin!(shut_down, kicked, idle_timer, wrap_up_timer);
+    let mut wrap_up_timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
+    tokio::pin!(shut_down, kicked, idle_timer);
     loop {
         let wrap_up_deadline = if limits.wrap_up_limit.is_zero() {
             None
@@ -1020,8 +1022,10 @@ async fn serve_lines<P: Party, S: Stream>(
                 .map(|(_, since)| *since + limits.wrap_up_limit)
         };
         if let Some(deadline) = wrap_up_deadline {
-            if wrap_up_timer.deadline() != deadline {
-                wrap_up_timer.as_mut().reset(deadline);
+            match &mut wrap_up_timer {
+                Some(timer) if timer.deadline() != deadline => timer.as_mut().reset(deadline),
+                Some(_) => {}
+                None => wrap_up_timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
             }
         }
         let timer = conversation.party().timer(limits);
@@ -1131,7 +1135,12 @@ async fn serve_lines<P: Party, S: Stream>(
                     }
                 }
             },
-            () = &mut wrap_up_timer, if wrap_up_deadline.is_some() => {
+            () = async {
+                match wrap_up_timer.as_mut() {
+                    Some(timer) => timer.await,
+                    None => std::future::pending().await,
+                }
+            }, if wrap_up_deadline.is_some() => {
                 // Fed once: should the chat stay (the conversation busy elsewhere), it is
                 // tracked again from now.
                 let (chat, _) = wrapping.remove(0);
