@@ -404,11 +404,6 @@ const STATUS_QUESTIONS: &[&str] = &[
     "hubo respuesta",
     "tienen respuesta",
     "alguna novedad",
-    "hay novedades",
-    "tienen novedades",
-    "hay noticias",
-    "tienen noticias",
-    "alguna noticia",
     "seguimiento",
     "estatus",
     "status",
@@ -429,9 +424,15 @@ const STATUS_QUESTIONS: &[&str] = &[
     "se vio eso",
     "alguna resolucion",
 ];
-/// Questions whether a request has been resolved ("¿ya hay resolución?"), not when denied
-/// ("aún no hay resolución, exijo una compensación" complains).
-const RESOLVED_QUESTIONS: &[&str] = &[
+/// Questions whether a request has been resolved or has news ("¿ya hay resolución?",
+/// "¿tienen novedades?"), not when denied ("aún no hay resolución, exijo una
+/// compensación", "todavía no hay noticias" complain).
+const DENIABLE_QUESTIONS: &[&str] = &[
+    "hay novedades",
+    "tienen novedades",
+    "hay noticias",
+    "tienen noticias",
+    "alguna noticia",
     "hay resolucion",
     "hay una resolucion",
     "tienen resolucion",
@@ -497,7 +498,7 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
     // unless a request is named: "saber si se acogió la reclamación por los días sin
     // servicio".)
     let asks_outright = (wants_to_know_if_done(&toks) || and_the_request)
-        && (names_request(norm) || !fails(&without_clause_breaks(norm)));
+        && ((0..toks.len()).any(mine) || !fails(&without_clause_breaks(norm)));
     // Someone else's request, for whom the customer writes ("mi hermano dejó un reclamo a
     // mi nombre"): a verb of making one, then the request.
     // Without their accents "dejo", "ingreso" and "levanto" also file one now ("Buenas
@@ -559,21 +560,28 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         })
     };
     let asks_resolved = || {
-        RESOLVED_QUESTIONS.iter().any(|q| {
+        DENIABLE_QUESTIONS.iter().any(|q| {
             phrase_starts(norm, q).any(|at| {
                 let before = norm[..at].trim_end();
                 before != "no" && !before.ends_with(" no")
             })
         })
     };
-    // Whether it reached the company ("les dejé un reclamo anoche, ¿les llegó?"), of a
-    // request the message names (not "hice el pago, ¿les llegó?").
+    // Whether it reached the company ("les dejé un reclamo anoche, ¿les llegó?"): in a
+    // question, of a request the message names, the question's last words (not "hice el
+    // pago, ¿les llegó?", "¿le llegó otra boleta con el cargo?").
     let asks_arrived = || {
         names_request(norm)
-            && ARRIVED_QUESTIONS.iter().any(|q| contains_phrase(norm, q))
-            && !toks
-                .iter()
-                .any(|w| matches!(*w, "pago" | "abono" | "transferencia" | "plata"))
+            && !mentions_payment(&toks)
+            && questions(input).iter().any(|question| {
+                ARRIVED_QUESTIONS.iter().any(|q| {
+                    phrase_starts(&question.clause, q).any(|at| {
+                        let after = question.clause[at + q.len()..].trim_start();
+                        after.is_empty()
+                            || ["o ", "ya", "bien"].iter().any(|w| after.starts_with(w))
+                    })
+                })
+            })
     };
     let asks_status = || {
         STATUS_QUESTIONS.iter().any(|q| contains_phrase(norm, q))
@@ -638,13 +646,16 @@ fn wants_to_know_if_done(toks: &[&str]) -> bool {
         toks.iter()
             .any(|t| REQUEST_NOUNS.contains(t) || EARLIER_REQUEST.contains(t))
     };
+    // A request called so, about no payment: what a check ("¿pueden ver si quedó?") and a
+    // bare "quedó" are about ("yo no pedí nada" names none; "hice el pago, ¿pueden ver si
+    // quedó?" asks about a payment).
+    let request_noun = || toks.iter().any(|t| REQUEST_NOUNS.contains(t)) && !mentions_payment(toks);
     toks.windows(2)
         .enumerate()
         .filter(|(_, pair)| {
             ASKING_IF.contains(&pair[0]) && matches!(pair[1], "si" | "que")
-                || (TELL_ME_IF.contains(&pair[0]) || CHECK_IF.contains(&pair[0]))
-                    && pair[1] == "si"
-                    && request_named()
+                || TELL_ME_IF.contains(&pair[0]) && pair[1] == "si" && request_named()
+                || CHECK_IF.contains(&pair[0]) && pair[1] == "si" && request_noun()
         })
         .any(|(i, pair)| {
             let mut rest = toks[i + 2..]
@@ -662,7 +673,7 @@ fn wants_to_know_if_done(toks: &[&str]) -> bool {
             match rest.next() {
                 // "Quedó ingresada", or a bare "quedó" of a request named ("el técnico iba
                 // a dejar una orden, ¿pueden ver si quedó?").
-                Some(&"quedo") => rest.next().map_or_else(request_named, |w| done_state(w)),
+                Some(&"quedo") => rest.next().map_or_else(request_noun, |w| done_state(w)),
                 Some(verb) => {
                     done_by_them(verb)
                         // "Si se hizo", "si se procesó", of a request the message names
@@ -670,13 +681,22 @@ fn wants_to_know_if_done(toks: &[&str]) -> bool {
                         || toks[i + 2..].iter().find(|w| **w != "ya") == Some(&"se")
                             && SE_DONE.contains(verb)
                             && request_named()
-                            && !toks[i + 2..]
-                                .iter()
-                                .any(|w| matches!(*w, "pago" | "abono" | "transferencia"))
+                            && !mentions_payment(&toks[i + 2..])
                 }
                 None => false,
             }
         })
+}
+
+/// Whether the words name a payment ("el pago", "la transferencia", "la tarjeta"): what
+/// was done to it is no request's progress.
+fn mentions_payment(toks: &[&str]) -> bool {
+    toks.iter().any(|w| {
+        matches!(
+            *w,
+            "pago" | "abono" | "transferencia" | "plata" | "tarjeta" | "recarga" | "deposito"
+        )
+    })
 }
 
 /// Pronouns that may stand between "ya" and its verb ("¿ya me lo devolvieron?").
@@ -718,19 +738,18 @@ const DONE_STATES: &[&str] = &[
 /// before a "?" and a last clause ending "o no". ("hice el pago y ya me cortaron el
 /// internet, ¿qué hago?" is a complaint.)
 fn asks_if_done(input: &str, norm: &str) -> bool {
-    let last_clause = |text: &str| -> Option<String> {
-        text.split('|')
-            .map(str::trim)
-            .rfind(|c| !c.is_empty())
-            .map(str::to_owned)
-    };
-    let mut pieces: Vec<&str> = input.split('?').collect();
-    // The text after the last "?" is no question.
-    pieces.pop();
-    let questions = pieces
+    // A complaint filed anew does not ask ("¿y se solucionó? no, quiero poner otro
+    // reclamo").
+    if files_new_complaint(norm) {
+        return false;
+    }
+    let about_payment = mentions_payment(&words(norm).collect::<Vec<_>>());
+    let or_not = last_clause(norm).filter(|last| last.ends_with(" o no"));
+    let questions = questions(input)
         .into_iter()
-        .filter_map(|piece| last_clause(&text::normalize(piece)))
-        .chain(last_clause(norm).filter(|last| last.ends_with(" o no")));
+        .filter(|q| !q.answered_no)
+        .map(|q| q.clause)
+        .chain(or_not);
     questions.into_iter().any(|clause| {
         let toks: Vec<&str> = words(&clause).collect();
         let next = |i: usize| toks[i + 1..].iter().find(|w| !CLITICS.contains(w));
@@ -741,11 +760,67 @@ fn asks_if_done(input: &str, norm: &str) -> bool {
         opens_done
             || toks.iter().enumerate().any(|(i, t)| match *t {
                 "ya" => next(i).is_some_and(|verb| done_by_them(verb)),
-                "quedo" | "salio" => next(i).is_some_and(|word| done_state(word)),
-                "se" => toks.get(i + 1).is_some_and(|verb| SE_DONE.contains(verb)),
+                "quedo" => next(i).is_some_and(|word| done_state(word)),
+                // Of a payment these tell how it went ("¿salió rechazada la tarjeta?", "¿se
+                // registró?" after "hice el pago").
+                "salio" => !about_payment && next(i).is_some_and(|word| done_state(word)),
+                "se" => {
+                    !about_payment && toks.get(i + 1).is_some_and(|verb| SE_DONE.contains(verb))
+                }
                 _ => false,
             })
     })
+}
+
+/// A question of a message: its last clause, normalised, and whether the customer answers
+/// it "no" right after ("¿y se solucionó? obvio que no": no question).
+struct Question {
+    clause: String,
+    answered_no: bool,
+}
+
+/// The questions of `input`: the text before each "?" (the text after the last one is no
+/// question).
+fn questions(input: &str) -> Vec<Question> {
+    let pieces: Vec<&str> = input.split('?').collect();
+    pieces
+        .windows(2)
+        .filter_map(|pair| {
+            let clause = last_clause(&text::normalize(pair[0]))?;
+            let answer = text::normalize(pair[1]);
+            let answer = answer.trim_start_matches(['|', ' ']);
+            let answered_no = [
+                "no",
+                "nada",
+                "obvio que no",
+                "claro que no",
+                "para nada",
+                "ni ahi",
+            ]
+            .iter()
+            // A denial alone, or before a break ("no, me volvieron a cobrar"; "no me
+            // ha llegado ni un correo" tells more).
+            .any(|denial| {
+                answer == *denial
+                    || answer
+                        .strip_prefix(denial)
+                        .is_some_and(|rest| rest.trim_start().starts_with('|'))
+            });
+            Some(Question {
+                clause,
+                answered_no,
+            })
+        })
+        .collect()
+}
+
+/// The last non-empty clause of a normalised text.
+fn last_clause(normalized: &str) -> Option<String> {
+    normalized
+        .split('|')
+        .map(str::trim)
+        .rfind(|c| !c.is_empty())
+        .map(str::to_owned)
 }
 
 /// What was done to a request, said impersonally after "se" ("¿se concretó el cambio?",
@@ -1756,7 +1831,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::CambioPlan,
-                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas)|\b(me|nos|le) (pasaron|cambiaron|movieron) (a|de) (otro|un) plan\b|\bmas megas\b|\bplan de \d+ megas\b|\btitular\w*|".to_owned()
+                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas)|\b(me|nos|le) (pasaron|cambiaron|movieron) (a|de) otro plan\b|\bmas megas\b|\bplan de \d+ megas\b|\btitular\w*|".to_owned()
                     + HOLDER_TRANSFER,
             ),
             (
@@ -1917,15 +1992,16 @@ fn failed_after(done: &regex::Regex, text: &str) -> bool {
 /// Whether an already normalised text condemns the company's service in so many words: a
 /// service and its verdict ("el servicio es una basura", "la señal del celu en mi casa es
 /// malísima", "con lluvia la tele se pone fatal", "pésimo servicio"), or a speed below what
-/// is paid for ("la subida no pasa de 20 megas", "me llega la mitad de lo que pago"), not
-/// an insult that names no service ("son una basura") nor "mensajes basura".
+/// is paid for ("la subida no pasa de 20 megas", "me llega la mitad de lo que pago"; not a
+/// device's: "la tarjeta de red no pasa de 100 mbps"), not an insult that names no service
+/// ("son una basura") nor "mensajes basura".
 fn condemns_the_service(normalized: &str) -> bool {
     static VERDICT: OnceLock<regex::Regex> = OnceLock::new();
     VERDICT
         .get_or_init(|| {
             let service = "(servicio|internet|wifi|senal|tele|television|cable|telefono|fono|conexion|plan|fibra|celular|celu|compania|empresa)";
             let pattern = format!(
-                r"\b{service}\b( \w+){{0,5}} (es|son|esta|estan|anda|andan|va|funciona|ha sido|pone|ponen|queda|quedan)( \w+){{0,2}} (una basura|basura|pesim\w*|malisim\w*|un asco|penca|fatal|horrible|como las weas|como el forro)\b|\b(pesim\w*|malisim\w*|mal|penca|horrible) {service}\b|\bmala calidad\b|\bno (pasa|llega|supera) (de |a )?(los )?\d+ ?(megas|mb|mbps)\b|\bmitad de (la velocidad|lo que (pago|contrate))\b"
+                r"\b{service}\b( \w+){{0,5}} (es|son|esta|estan|anda|andan|va|funciona|ha sido|pone|ponen|queda|quedan)( \w+){{0,2}} (una basura|basura|pesim\w*|malisim\w*|un asco|penca|fatal|horrible|como las weas|como el forro)\b|\b(pesim\w*|malisim\w*|mal|penca|horrible) {service}\b|\bmala calidad\b|\b(internet|wifi|fibra|bajada|subida|descarga|velocidad|conexion|senal)\b( \w+){{0,3}} no (pasa|llega|supera) (de |a )?(los )?\d+ ?(megas|mb|mbps)\b|\bmitad de (la velocidad|lo que (pago|contrate))\b"
             );
             ascii_regex(&pattern)
         })
@@ -2149,7 +2225,7 @@ pub(crate) fn names_service(normalized: &str) -> bool {
     static SERVICE: OnceLock<regex::Regex> = OnceLock::new();
     SERVICE
         .get_or_init(|| {
-            ascii_regex(&format!(r"\b(internet|wifi|senal|tele|television|cable|linea|telefono|fono|fijo|conexion|fibra|datos|modem|router|deco|decodificador|celular|celu|megas|velocidad|chip|plan|online|{PERSON_PATTERN}|bot|robot)\b"))
+            ascii_regex(&format!(r"\b(internet|wifi|senal|tele|television|cable|linea|telefono|fono|fijo|conexion|fibra|datos|modem|router|deco|decodificador|celular|celu|megas|velocidad|chip|plan|{PERSON_PATTERN}|bot|robot)\b"))
         })
         .is_match(normalized)
 }
@@ -2162,21 +2238,26 @@ pub(crate) fn names_service(normalized: &str) -> bool {
 /// internet", "perdieron conexión", "se me cuelga el wifi"; not "ya no se cae", "se
 /// cuelga de mi wifi").
 pub(crate) fn fails(text: &str) -> bool {
-    static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
-    let [broken, drops, stopped_dropping, hangs_on] = PATTERNS.get_or_init(|| {
+    static PATTERNS: OnceLock<[regex::Regex; 6]> = OnceLock::new();
+    let [broken, drops, stopped_dropping, hangs_on, lights, power_cut] = PATTERNS.get_or_init(|| {
         let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b(no|ni) (tengo|tenemos|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(luz|luces)\b( \w+){{0,4}} (roj[oa]s?|parpade\w*)\b|\bluces\b( \w+){{0,4}} apagad[oa]s\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b{RECURRING_FAILURES}\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b(no|ni) (tengo|tenemos|tiene|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b{RECURRING_FAILURES}\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
-            r"\bse cuelga (de|a|del|al)\b".to_owned(),
+            r"\bse ((me|nos) )?(cuelga|cuelgan) (de|a|del|al)\b".to_owned(),
+            // The modem's lights, unless the power is off ("hay corte de luz, las luces
+            // del router están apagadas").
+            r"\b(luz|luces)\b( \w+){0,4} (roj[oa]s?|parpade\w*)\b|\bluces\b( \w+){0,4} apagad[oa]s\b".to_owned(),
+            r"\b(corte de luz|cortes de luz|se (corto|fue|cayo) la luz|sin luz|apagon|cortaron la luz)\b".to_owned(),
         ]
         .map(|pattern| ascii_regex(&pattern))
     });
     broken.is_match(text)
+        || lights.is_match(text) && !power_cut.is_match(text)
         || drops.find_iter(text).count()
             > stopped_dropping.find_iter(text).count() + hangs_on.find_iter(text).count()
 }
@@ -2305,32 +2386,31 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
         ]
         .map(ascii_regex)
     });
+    // What follows the question that opens the message ("¿qué significa la luz roja? no
+    // tengo internet" tells a failure).
+    let after_first = normalized
+        .split_once(CLAUSE_BREAK)
+        .map_or("", |(_, rest)| rest);
     ((how.is_match(&text) || coverage.is_match(&text) && !no_coverage.is_match(&text))
         && !fails(&text)
-        || meaning.is_match(&text))
+        || meaning.is_match(&text) && !fails(&without_clause_breaks(after_first)))
+        // Not when it asks for a restart ("reinícienlo"; "¿cómo funciona el reinicio?" asks
+        // how).
         && !words(&text).any(|t| {
-            matches!(
-                t,
-                "reinicien"
-                    | "reinicia"
-                    | "reiniciar"
-                    | "reinicie"
-                    | "resetea"
-                    | "reseteen"
-                    | "resetear"
-            )
+            ["reinici", "resete"].iter().any(|stem| t.starts_with(stem))
+                && !matches!(t, "reinicio" | "reinicios" | "reseteo" | "reseteos")
         })
 }
 
 /// Whether an already normalised text files a new complaint in so many words ("quiero
-/// ingresar un reclamo", "vengo a poner una queja"), which the words of the first option
+/// ingresar un reclamo", "vengo a poner una queja", "quiero reclamar de nuevo"), which the words of the first option
 /// ("reclamo", "atención") may pull towards the earlier requests, also with the complaint
 /// named before ("el reclamo anterior no me lo resolvieron, quiero ingresar uno nuevo"); not
 /// when denied ("no quiero poner otro reclamo, solo saber cómo va el que hice").
 pub(crate) fn files_new_complaint(normalized: &str) -> bool {
     static FILES: OnceLock<regex::Regex> = OnceLock::new();
     let files = FILES.get_or_init(|| {
-        ascii_regex(r"\b(quiero|quisiera|necesito|vengo a|deseo|me gustaria|voy a) (ingresar|poner|hacer|dejar|presentar|levantar|registrar|interponer|abrir|ingresarles|ponerles|hacerles|dejarles) ((un|una|otro|otra)( (nuevo|nueva|formal))? (reclamo|queja|denuncia)|(?P<elided>uno nuevo|una nueva|otro nuevo|otra nueva|(otro|otra)( \|)*$))\b")
+        ascii_regex(r"\b(quiero|quisiera|necesito|vengo a|deseo|me gustaria|voy a) (ingresar|poner|hacer|dejar|presentar|levantar|registrar|interponer|abrir|ingresarles|ponerles|hacerles|dejarles) ((un|una|otro|otra)( (nuevo|nueva|formal))? (reclamo|queja|denuncia)|(?P<elided>uno nuevo|una nueva|otro nuevo|otra nueva|(otro|otra)( \|)*$))\b|\b(quiero|quisiera|necesito|vengo a|voy a) (reclamar|quejarme) (de nuevo|otra vez|nuevamente)\b")
     });
     // Not turned down or doubted before it in its clause ("tampoco quiero poner otro
     // reclamo", "yo no sé la verdad si quiero ingresar otro reclamo"), after its last
@@ -2403,8 +2483,22 @@ pub(crate) fn is_spam(normalized: &str) -> bool {
         .map(ascii_regex)
     });
     let text = without_clause_breaks(normalized);
+    // A complaint about a promised bonus or a charge names it ("prometieron un bono de
+    // bienvenida y nunca me lo aplicaron, quiero reclamar").
+    let complains = words(&text).any(|t| {
+        [
+            "reclam", "descont", "descuent", "contrat", "prometi", "vendi",
+        ]
+        .iter()
+        .any(|stem| t.starts_with(stem))
+            || matches!(
+                t,
+                "saldo" | "boleta" | "cobraron" | "cobran" | "cobro" | "cobrando" | "cobra"
+            )
+    });
     bait.is_match(&text)
         && call.is_match(&text)
+        && !complains
         && !received.is_match(&text)
         && !fails(&text)
         && complaint_topic_in(normalized).is_none()

@@ -1272,6 +1272,13 @@ impl YamlClassifier {
     /// complaint with or against it comes just before ("un reclamo con el supermercado",
     /// "reclamar contra la compañía de electricidad").
     fn against_other_business(&self, clauses: &[Clause<'_>]) -> bool {
+        // A payment named anywhere ("tengo PAC y en el banco me cobraron dos veces").
+        let paid = clauses.iter().flat_map(|c| &c.tokens).any(|t| {
+            ["pag", "compr", "deposit", "transf", "automatic", "debit"]
+                .iter()
+                .any(|stem| t.raw.starts_with(stem))
+                || matches!(t.raw, "pac" | "pat")
+        });
         clauses.iter().any(|clause| {
             let words: Vec<&str> = clause.tokens.iter().map(|t| t.raw).collect();
             words.iter().enumerate().any(|(i, w)| {
@@ -1300,14 +1307,11 @@ impl YamlClassifier {
                 {
                     return false;
                 }
-                // Where or how the customer paid is no party ("la pagué en el banco y me
+                // How the customer paid is no party ("por el banco", "con la tarjeta del
+                // banco"), nor where, when they paid ("la pagué en el banco y me
                 // cobraron"); where they were charged is ("en el almacén me cobraron").
-                let paid_there = before.iter().any(|b| matches!(*b, "en" | "por" | "con"))
-                    && before.iter().any(|b| {
-                        ["pag", "compr", "deposit", "transf"]
-                            .iter()
-                            .any(|s| b.starts_with(s))
-                    });
+                let paid_there = before.iter().any(|b| matches!(*b, "por" | "con"))
+                    || paid && before.contains(&"en");
                 let charges =
                     !paid_there && words[i + 1..].iter().take(5).any(|a| a.starts_with("cobr"));
                 let complains = before.windows(2).any(|pair| {
@@ -1398,6 +1402,28 @@ impl YamlClassifier {
     /// where the customer is ("en el gimnasio"), nor another "de" ("desde la hora de
     /// almuerzo", "las tareas del colegio").
     fn names_owner_business(&self, clauses: &[Clause<'_>]) -> bool {
+        // The customer's own business, or one whose router they ask to restart ("el wifi
+        // de la hostería no funciona y tengo pasajeros, ¿pueden reiniciar el router?").
+        let tokens: Vec<&str> = clauses
+            .iter()
+            .flat_map(|c| &c.tokens)
+            .map(|t| t.raw)
+            .collect();
+        let theirs = tokens.windows(2).any(|pair| {
+            matches!(
+                pair,
+                [
+                    "tengo" | "tenemos",
+                    "pasajeros" | "clientes" | "huespedes" | "turistas"
+                ] | ["mi" | "nuestro", "negocio" | "local"]
+                    | ["es", "mio" | "mia" | "nuestro" | "nuestra"]
+            )
+        }) || tokens
+            .iter()
+            .any(|t| ["reinici", "resete"].iter().any(|stem| t.starts_with(stem)));
+        if theirs {
+            return false;
+        }
         clauses.iter().any(|clause| {
             let tokens = &clause.tokens;
             tokens.iter().enumerate().any(|(i, t)| {
