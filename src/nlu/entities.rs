@@ -743,7 +743,9 @@ fn asks_if_done(input: &str, norm: &str) -> bool {
     if files_new_complaint(norm) {
         return false;
     }
-    let about_payment = mentions_payment(&words(norm).collect::<Vec<_>>());
+    let about_payment = std::cell::OnceCell::new();
+    let about_payment =
+        || *about_payment.get_or_init(|| mentions_payment(&words(norm).collect::<Vec<_>>()));
     let or_not = last_clause(norm).filter(|last| last.ends_with(" o no"));
     let questions = questions(input)
         .into_iter()
@@ -763,9 +765,9 @@ fn asks_if_done(input: &str, norm: &str) -> bool {
                 "quedo" => next(i).is_some_and(|word| done_state(word)),
                 // Of a payment these tell how it went ("¿salió rechazada la tarjeta?", "¿se
                 // registró?" after "hice el pago").
-                "salio" => !about_payment && next(i).is_some_and(|word| done_state(word)),
+                "salio" => next(i).is_some_and(|word| done_state(word)) && !about_payment(),
                 "se" => {
-                    !about_payment && toks.get(i + 1).is_some_and(|verb| SE_DONE.contains(verb))
+                    toks.get(i + 1).is_some_and(|verb| SE_DONE.contains(verb)) && !about_payment()
                 }
                 _ => false,
             })
@@ -2256,10 +2258,24 @@ pub(crate) fn fails(text: &str) -> bool {
         ]
         .map(|pattern| ascii_regex(&pattern))
     });
+    // The rarer patterns run only when a word of theirs is there (this runs several times
+    // per message).
+    let drops = || match drops.find_iter(text).count() {
+        0 => false,
+        dropped => {
+            let hanging = if text.contains("cuelga") {
+                hangs_on.find_iter(text).count()
+            } else {
+                0
+            };
+            dropped > stopped_dropping.find_iter(text).count() + hanging
+        }
+    };
     broken.is_match(text)
-        || lights.is_match(text) && !power_cut.is_match(text)
-        || drops.find_iter(text).count()
-            > stopped_dropping.find_iter(text).count() + hangs_on.find_iter(text).count()
+        || (text.contains("luz") || text.contains("luces"))
+            && lights.is_match(text)
+            && !power_cut.is_match(text)
+        || drops()
 }
 
 /// Whether the text (normalised, without clause breaks) says something has lasted days:
@@ -2485,20 +2501,22 @@ pub(crate) fn is_spam(normalized: &str) -> bool {
     let text = without_clause_breaks(normalized);
     // A complaint about a promised bonus or a charge names it ("prometieron un bono de
     // bienvenida y nunca me lo aplicaron, quiero reclamar").
-    let complains = words(&text).any(|t| {
-        [
-            "reclam", "descont", "descuent", "contrat", "prometi", "vendi",
-        ]
-        .iter()
-        .any(|stem| t.starts_with(stem))
-            || matches!(
-                t,
-                "saldo" | "boleta" | "cobraron" | "cobran" | "cobro" | "cobrando" | "cobra"
-            )
-    });
+    let complains = || {
+        words(&text).any(|t| {
+            [
+                "reclam", "descont", "descuent", "contrat", "prometi", "vendi",
+            ]
+            .iter()
+            .any(|stem| t.starts_with(stem))
+                || matches!(
+                    t,
+                    "saldo" | "boleta" | "cobraron" | "cobran" | "cobro" | "cobrando" | "cobra"
+                )
+        })
+    };
     bait.is_match(&text)
         && call.is_match(&text)
-        && !complains
+        && !complains()
         && !received.is_match(&text)
         && !fails(&text)
         && complaint_topic_in(normalized).is_none()

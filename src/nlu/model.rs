@@ -1273,12 +1273,14 @@ impl YamlClassifier {
     /// "reclamar contra la compañía de electricidad").
     fn against_other_business(&self, clauses: &[Clause<'_>]) -> bool {
         // A payment named anywhere ("tengo PAC y en el banco me cobraron dos veces").
-        let paid = clauses.iter().flat_map(|c| &c.tokens).any(|t| {
-            ["pag", "compr", "deposit", "transf", "automatic", "debit"]
-                .iter()
-                .any(|stem| t.raw.starts_with(stem))
-                || matches!(t.raw, "pac" | "pat")
-        });
+        let paid = || {
+            clauses.iter().flat_map(|c| &c.tokens).any(|t| {
+                ["pag", "compr", "deposit", "transf", "automatic", "debit"]
+                    .iter()
+                    .any(|stem| t.raw.starts_with(stem))
+                    || matches!(t.raw, "pac" | "pat")
+            })
+        };
         clauses.iter().any(|clause| {
             let words: Vec<&str> = clause.tokens.iter().map(|t| t.raw).collect();
             words.iter().enumerate().any(|(i, w)| {
@@ -1311,7 +1313,7 @@ impl YamlClassifier {
                 // banco"), nor where, when they paid ("la pagué en el banco y me
                 // cobraron"); where they were charged is ("en el almacén me cobraron").
                 let paid_there = before.iter().any(|b| matches!(*b, "por" | "con"))
-                    || paid && before.contains(&"en");
+                    || before.contains(&"en") && paid();
                 let charges =
                     !paid_there && words[i + 1..].iter().take(5).any(|a| a.starts_with("cobr"));
                 let complains = before.windows(2).any(|pair| {
@@ -1404,27 +1406,21 @@ impl YamlClassifier {
     fn names_owner_business(&self, clauses: &[Clause<'_>]) -> bool {
         // The customer's own business, or one whose router they ask to restart ("el wifi
         // de la hostería no funciona y tengo pasajeros, ¿pueden reiniciar el router?").
-        let tokens: Vec<&str> = clauses
-            .iter()
-            .flat_map(|c| &c.tokens)
-            .map(|t| t.raw)
-            .collect();
-        let theirs = tokens.windows(2).any(|pair| {
-            matches!(
-                pair,
-                [
-                    "tengo" | "tenemos",
-                    "pasajeros" | "clientes" | "huespedes" | "turistas"
-                ] | ["mi" | "nuestro", "negocio" | "local"]
-                    | ["es", "mio" | "mia" | "nuestro" | "nuestra"]
-            )
-        }) || tokens
-            .iter()
-            .any(|t| ["reinici", "resete"].iter().any(|stem| t.starts_with(stem)));
-        if theirs {
-            return false;
-        }
-        clauses.iter().any(|clause| {
+        // (Read only when a business owns something in the message.)
+        let theirs = || {
+            let words = || clauses.iter().flat_map(|c| &c.tokens).map(|t| t.raw);
+            words().zip(words().skip(1)).any(|pair| {
+                matches!(
+                    pair,
+                    (
+                        "tengo" | "tenemos",
+                        "pasajeros" | "clientes" | "huespedes" | "turistas"
+                    ) | ("mi" | "nuestro", "negocio" | "local")
+                        | ("es", "mio" | "mia" | "nuestro" | "nuestra")
+                )
+            }) || words().any(|t| ["reinici", "resete"].iter().any(|stem| t.starts_with(stem)))
+        };
+        let owned = clauses.iter().any(|clause| {
             let tokens = &clause.tokens;
             tokens.iter().enumerate().any(|(i, t)| {
                 let word = |back: usize| i.checked_sub(back).map(|j| tokens[j].raw);
@@ -1435,7 +1431,8 @@ impl YamlClassifier {
                 self.other_businesses.contains(t.raw)
                     && (of(1) || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2))
             })
-        })
+        });
+        owned && !theirs()
     }
 
     /// What [`classify_with`](Self::classify_with) needs of a message besides the
