@@ -378,6 +378,8 @@ const STATUS_QUESTIONS: &[&str] = &[
     "que paso con",
     "lo esta viendo",
     "sigue en proceso",
+    "sigue en tramite",
+    "esta en tramite",
     "en que quedo",
     "sigue abierto",
     "sigue abierta",
@@ -616,8 +618,15 @@ fn numbered(toks: &[&str]) -> bool {
 }
 
 /// Words that ask, before "si" or "que", whether something happened ("necesito saber si
-/// ...", "quiero confirmar que quedó listo").
-const ASKING_IF: &[&str] = &["saber", "confirmar", "consultar", "preguntar", "averiguar"];
+/// ...", "quiero confirmar que quedó listo", "nunca supe si aprobaron la baja").
+const ASKING_IF: &[&str] = &[
+    "saber",
+    "confirmar",
+    "consultar",
+    "preguntar",
+    "averiguar",
+    "supe",
+];
 /// Words that ask to be told, before "si", whether something happened ("¿me pueden decir si
 /// respondieron la apelación que presenté?", "agradeceré informar si la reclamación fue
 /// acogida"): only about a request the message names or says was made ("les quiero decir
@@ -1850,7 +1859,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::BloqueoLinea,
-                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*)\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b((bloqueen|bloquee|bloqueenme|bloqueeme)|(quiero|necesito|queremos|necesitamos|pueden|puede|podrian|podria|hay que|como) (\w+ )?(bloquear|bloquearme))( me)? ((el |la |mi |su )?(chip|linea)|mi (celular|numero|telefono))\b".to_owned(),
+                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado|sustraido|hurtado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*)\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b((bloqueen|bloquee|bloqueenme|bloqueeme)|(quiero|necesito|queremos|necesitamos|pueden|puede|podrian|podria|hay que|como) (\w+ )?(bloquear|bloquearme))( me)? ((el |la |mi |su )?(chip|linea)|mi (celular|numero|telefono))\b".to_owned(),
             ),
             (
                 Topic::Boleta,
@@ -2174,11 +2183,12 @@ pub(crate) fn reports_failure(text: &str, normalized: &str) -> bool {
 /// keeps a question open.
 pub(crate) fn asks_for_person(normalized: &str) -> bool {
     static PERSON: OnceLock<regex::Regex> = OnceLock::new();
+    let normalized = without_phone_display(normalized);
     PERSON
         .get_or_init(|| {
             ascii_regex(&format!(r"\b({PERSON_PATTERN}|hablar|llam\w*|atien\w*|contact\w*|reclamo|queja|compensa\w*|exij\w*|exig\w*|solucion\w*|verguenza|devuel\w*|devolu\w*|reembols\w*|descuent\w*|descuento)\b|\bcomunic\w* con\b"))
         })
-        .is_match(normalized)
+        .is_match(&normalized)
 }
 
 /// A person to talk to, as an alternation for the patterns ([`asks_for_person`],
@@ -2246,7 +2256,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b(no|ni) (tengo|tenemos|tiene|hay)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b{RECURRING_FAILURES}\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lentisim\w*|en el suelo)\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b{RECURRING_FAILURES}\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -2305,7 +2315,7 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
             format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para) (todos|ustedes))?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
-            r"\b(gracias|grax|thanks|agradezco|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo)\b".to_owned(),
+            r"\b(gracias|grax|thanks|agradezco|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas)\b".to_owned(),
         ]
         .map(|pattern| ascii_regex(&pattern))
     });
@@ -2578,18 +2588,25 @@ pub(crate) fn without_clause_breaks(normalized: &str) -> Cow<'_, str> {
 
 /// [`complaint_topic`] of an already normalised text.
 pub(crate) fn complaint_topic_in(normalized: &str) -> Option<Topic> {
-    static PHONE_DISPLAY: OnceLock<regex::Regex> = OnceLock::new();
     let normalized = without_clause_breaks(normalized);
-    // What a phone without signal reads ("solo llamadas de emergencia") is no emergency.
-    let display = PHONE_DISPLAY
-        .get_or_init(|| ascii_regex(r"\b(solo (llamadas de )?|llamadas de )emergencias?\b"));
     topic_rules()
         .iter()
         .find(|(topic, re)| {
             re.is_match(&normalized)
-                && (*topic != Topic::Urgencia
-                    || !display.is_match(&normalized)
-                    || re.is_match(&display.replace_all(&normalized, " ")))
+                // What a phone without signal reads is no emergency.
+                && (*topic != Topic::Urgencia || re.is_match(&without_phone_display(&normalized)))
         })
         .map(|(topic, _)| *topic)
+}
+
+/// An already normalised text without what a phone with no signal reads ("solo llamadas de
+/// emergencia", "solo me deja hacer llamadas de emergencia"): no emergency, and no call
+/// asked for.
+pub(crate) fn without_phone_display(normalized: &str) -> Cow<'_, str> {
+    static PHONE_DISPLAY: OnceLock<regex::Regex> = OnceLock::new();
+    PHONE_DISPLAY
+        .get_or_init(|| {
+            ascii_regex(r"\b(solo (me deja (hacer )?)?(llamadas de )?|llamadas de )emergencias?\b")
+        })
+        .replace_all(normalized, " ")
 }

@@ -2840,3 +2840,45 @@ fn the_review_of_the_probe42_to_probe44_rules() {
         ),
     ]);
 }
+
+/// From `probe45`: "nunca supe si", "sigue en trámite", "eso sería" before a salute, a
+/// phone "sustraído", "no tiene internet" (not "ni tiene"), and what a phone without
+/// signal reads asks for no call.
+#[test]
+fn the_rules_of_probe45() {
+    use super::entities::{
+        asks_for_person, asks_status_of_earlier, complaint_topic, ends_with_farewell, fails,
+    };
+    for text in [
+        "nunca supe si aprobaron el traslado que pedí",
+        "pedí una solicitud de cambio de equipo hace un mes, ¿sigue en trámite?",
+    ] {
+        assert!(asks_status_of_earlier(text), "{text}");
+    }
+    assert!(ends_with_farewell(&text::normalize(
+        "eso sería, buenas tardes"
+    )));
+    assert!(!ends_with_farewell(&text::normalize("buenas tardes")));
+    assert_eq!(
+        complaint_topic("mi celular fue sustraído en la micro"),
+        Some(Topic::BloqueoLinea)
+    );
+    for (text, failing) in [
+        ("la oficina no tiene internet hoy", true),
+        (
+            "a mi abuela le llegó una carta y ella ni tiene internet",
+            false,
+        ),
+    ] {
+        assert_eq!(fails(&text::normalize(text)), failing, "{text}");
+    }
+    for (text, person) in [
+        (
+            "no hay señal y solo me deja hacer llamadas de emergencia",
+            false,
+        ),
+        ("no hay señal, necesito hacer llamadas importantes", true),
+    ] {
+        assert_eq!(asks_for_person(&text::normalize(text)), person, "{text}");
+    }
+}
