@@ -15,6 +15,7 @@
 //! alguien") gets a clarification.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -1185,32 +1186,11 @@ impl YamlClassifier {
     /// intents file's.
     pub fn classify_with(&self, text: &str, thresholds: &Thresholds) -> Prediction {
         self.with_raw_features(text, |normalized, clauses, raw| {
-            // Three rules may ask it: read once, and only when one does.
-            let earlier = std::cell::OnceCell::new();
-            let about_earlier =
-                || *earlier.get_or_init(|| entities::asks_status_of_earlier_in(text, normalized));
             let x = self.vectorize(raw);
             let logits = (!x.is_empty() && has_content(clauses)).then(|| self.logits_of(&x));
-            decide_logits(logits, thresholds, |top| self.other_request(clauses, top))
-                .matter_if_unplaced(|| self.reported_matter(text, normalized, clauses))
-                .outage_if_unplaced(|| self.reported_outage(text, normalized, clauses))
-                .outage_answers_if(|| self.outage_asking_nobody(text, normalized, clauses))
-                .outage_over_contact_if(|| {
-                    self.outage_asking_nobody(text, normalized, clauses) && !about_earlier()
-                })
-                .matter_beyond_restart(|| entities::topic_beyond_restart_in(normalized))
-                .how_to_if(|| entities::asks_how_to(normalized))
-                .elsewhere_outage_if(|| self.outage_of_other_business(normalized, clauses))
-                .farewell_if(|| self.only_takes_leave(text, normalized, clauses, about_earlier))
-                .person_again_if(|| entities::chat_was_cut(normalized))
-                .new_complaint_if(|| entities::files_new_complaint(normalized))
-                .other_business_if(|| self.about_other_business(normalized, clauses))
-                .bot_condemned_if(|| entities::condemns_the_bot(normalized))
-                .about_earlier_if(about_earlier, text.contains('?'), || {
-                    entities::names_request(normalized)
-                })
-                .spam_if(|| entities::is_spam(normalized))
-                .small_talk_if(|| entities::is_small_talk(normalized))
+            let decided = decide_logits(logits, thresholds, |top| self.other_request(clauses, top));
+            let reading = Reading::new(self, text, normalized, clauses);
+            after_the_model(decided, &reading)
                 .with_topic_if(|| entities::complaint_topic_in(normalized))
                 .calibrated(thresholds)
         })
@@ -1441,47 +1421,190 @@ impl YamlClassifier {
     pub(crate) fn scored(&self, text: &str) -> Scored {
         self.with_raw_features(text, |normalized, clauses, raw| {
             let x = self.vectorize(raw);
-            let about_earlier = entities::asks_status_of_earlier_in(text, normalized);
-            let matter = self.reported_matter(text, normalized, clauses);
-            let outage = self.reported_outage(text, normalized, clauses);
-            let outage_only = outage && asks_nothing_more(normalized);
-            let chat_cut = entities::chat_was_cut(normalized);
-            let new_complaint = entities::files_new_complaint(normalized);
-            let other_business = self.about_other_business(normalized, clauses);
-            let beyond_restart = entities::topic_beyond_restart_in(normalized);
-            let how_to = entities::asks_how_to(normalized);
-            let farewell = self.only_takes_leave(text, normalized, clauses, || about_earlier);
-            let elsewhere_outage = self.outage_of_other_business(normalized, clauses);
-            let bot_condemned = entities::condemns_the_bot(normalized);
-            let spam = entities::is_spam(normalized);
-            let small_talk = entities::is_small_talk(normalized);
             let (logits, others) = if x.is_empty() || !has_content(clauses) {
                 (None, [None; FALLBACK])
             } else {
                 let others = std::array::from_fn(|c| self.other_request(clauses, CLASSES[c]));
                 (Some(self.logits_of(&x)), others)
             };
+            let reading = Reading::new(self, text, normalized, clauses);
             Scored {
                 logits,
                 others,
-                about_earlier,
-                question: text.contains('?'),
-                names_request: entities::names_request(normalized),
-                matter,
-                outage,
-                outage_only,
-                beyond_restart,
-                how_to,
-                farewell,
-                elsewhere_outage,
-                bot_condemned,
-                spam,
-                small_talk,
-                chat_cut,
-                new_complaint,
-                other_business,
+                about_earlier: reading.about_earlier(),
+                question: reading.question(),
+                names_request: reading.names_request(),
+                matter: reading.matter(),
+                outage: reading.outage(),
+                outage_only: reading.outage_only(),
+                beyond_restart: reading.beyond_restart(),
+                how_to: reading.how_to(),
+                farewell: reading.farewell(),
+                elsewhere_outage: reading.elsewhere_outage(),
+                bot_condemned: reading.bot_condemned(),
+                spam: reading.spam(),
+                small_talk: reading.small_talk(),
+                chat_cut: reading.chat_cut(),
+                new_complaint: reading.new_complaint(),
+                other_business: reading.other_business(),
             }
         })
+    }
+}
+
+/// What the rules after the model read of a message ([`after_the_model`]): read on demand
+/// when classifying ([`Reading`]), all at once when cross-validating ([`Scored`]).
+trait Evidence {
+    /// The matter only a person handles it reports ([`Prediction::matter_if_unplaced`]).
+    fn matter(&self) -> Option<Topic>;
+    /// Whether it reports a failure of the service ([`Prediction::outage_if_unplaced`]).
+    fn outage(&self) -> bool;
+    /// Whether it reports one and asks for no person ([`Prediction::outage_answers_if`]).
+    fn outage_only(&self) -> bool;
+    /// Whether it asks how an earlier request stands ([`Prediction::about_earlier_if`]).
+    fn about_earlier(&self) -> bool;
+    /// The matter a restart cannot help with it reports
+    /// ([`Prediction::matter_beyond_restart`]).
+    fn beyond_restart(&self) -> Option<Topic>;
+    /// Whether it asks how to do something with the equipment ([`Prediction::how_to_if`]).
+    fn how_to(&self) -> bool;
+    /// Whether it tells another business's failure ([`Prediction::elsewhere_outage_if`]).
+    fn elsewhere_outage(&self) -> bool;
+    /// Whether it only takes leave ([`Prediction::farewell_if`]).
+    fn farewell(&self) -> bool;
+    /// Whether it tells a chat with a person was cut ([`Prediction::person_again_if`]).
+    fn chat_cut(&self) -> bool;
+    /// Whether it files a new complaint ([`Prediction::new_complaint_if`]).
+    fn new_complaint(&self) -> bool;
+    /// Whether it is about another business ([`Prediction::other_business_if`]).
+    fn other_business(&self) -> bool;
+    /// Whether it condemns the bot ([`Prediction::bot_condemned_if`]).
+    fn bot_condemned(&self) -> bool;
+    /// Whether it has a question mark ([`Prediction::about_earlier_if`]).
+    fn question(&self) -> bool;
+    /// Whether it calls something a request ([`Prediction::about_earlier_if`]).
+    fn names_request(&self) -> bool;
+    /// Whether it is spam ([`Prediction::spam_if`]).
+    fn spam(&self) -> bool;
+    /// Whether it is small talk ([`Prediction::small_talk_if`]).
+    fn small_talk(&self) -> bool;
+}
+
+/// The rules after the model, in their order, each reading `evidence` only when the
+/// decision so far lets it apply. The one chain [`YamlClassifier::classify_with`] and
+/// [`Scored::decide`] share.
+fn after_the_model(decided: Prediction, evidence: &impl Evidence) -> Prediction {
+    decided
+        .matter_if_unplaced(|| evidence.matter())
+        .outage_if_unplaced(|| evidence.outage())
+        .outage_answers_if(|| evidence.outage_only())
+        .outage_over_contact_if(|| evidence.outage_only() && !evidence.about_earlier())
+        .matter_beyond_restart(|| evidence.beyond_restart())
+        .how_to_if(|| evidence.how_to())
+        .elsewhere_outage_if(|| evidence.elsewhere_outage())
+        .farewell_if(|| evidence.farewell())
+        .person_again_if(|| evidence.chat_cut())
+        .new_complaint_if(|| evidence.new_complaint())
+        .other_business_if(|| evidence.other_business())
+        .bot_condemned_if(|| evidence.bot_condemned())
+        .about_earlier_if(
+            || evidence.about_earlier(),
+            evidence.question(),
+            || evidence.names_request(),
+        )
+        .spam_if(|| evidence.spam())
+        .small_talk_if(|| evidence.small_talk())
+}
+
+/// A message's evidence read on demand, each piece at most once where more than one rule
+/// asks for it.
+struct Reading<'a, 'c> {
+    classifier: &'a YamlClassifier,
+    text: &'a str,
+    normalized: &'a str,
+    clauses: &'a [Clause<'c>],
+    about_earlier: OnceCell<bool>,
+    outage_only: OnceCell<bool>,
+}
+
+impl<'a, 'c> Reading<'a, 'c> {
+    fn new(
+        classifier: &'a YamlClassifier,
+        text: &'a str,
+        normalized: &'a str,
+        clauses: &'a [Clause<'c>],
+    ) -> Self {
+        Reading {
+            classifier,
+            text,
+            normalized,
+            clauses,
+            about_earlier: OnceCell::new(),
+            outage_only: OnceCell::new(),
+        }
+    }
+}
+
+impl Evidence for Reading<'_, '_> {
+    fn matter(&self) -> Option<Topic> {
+        self.classifier
+            .reported_matter(self.text, self.normalized, self.clauses)
+    }
+    fn outage(&self) -> bool {
+        self.classifier
+            .reported_outage(self.text, self.normalized, self.clauses)
+    }
+    fn outage_only(&self) -> bool {
+        *self.outage_only.get_or_init(|| {
+            self.classifier
+                .outage_asking_nobody(self.text, self.normalized, self.clauses)
+        })
+    }
+    fn about_earlier(&self) -> bool {
+        *self
+            .about_earlier
+            .get_or_init(|| entities::asks_status_of_earlier_in(self.text, self.normalized))
+    }
+    fn beyond_restart(&self) -> Option<Topic> {
+        entities::topic_beyond_restart_in(self.normalized)
+    }
+    fn how_to(&self) -> bool {
+        entities::asks_how_to(self.normalized)
+    }
+    fn elsewhere_outage(&self) -> bool {
+        self.classifier
+            .outage_of_other_business(self.normalized, self.clauses)
+    }
+    fn farewell(&self) -> bool {
+        self.classifier
+            .only_takes_leave(self.text, self.normalized, self.clauses, || {
+                self.about_earlier()
+            })
+    }
+    fn chat_cut(&self) -> bool {
+        entities::chat_was_cut(self.normalized)
+    }
+    fn new_complaint(&self) -> bool {
+        entities::files_new_complaint(self.normalized)
+    }
+    fn other_business(&self) -> bool {
+        self.classifier
+            .about_other_business(self.normalized, self.clauses)
+    }
+    fn bot_condemned(&self) -> bool {
+        entities::condemns_the_bot(self.normalized)
+    }
+    fn question(&self) -> bool {
+        self.text.contains('?')
+    }
+    fn names_request(&self) -> bool {
+        entities::names_request(self.normalized)
+    }
+    fn spam(&self) -> bool {
+        entities::is_spam(self.normalized)
+    }
+    fn small_talk(&self) -> bool {
+        entities::is_small_talk(self.normalized)
     }
 }
 
@@ -1508,67 +1631,87 @@ fn asks_nothing_more(normalized: &str) -> bool {
 pub(crate) struct Scored {
     pub(crate) logits: Option<[f32; NCLASS]>,
     others: [Option<Intent>; FALLBACK],
-    /// Whether the message asks how an earlier request stands ([`Prediction::about_earlier_if`]).
+    // The evidence the rules after the model read ([`Evidence`]), each read once.
     about_earlier: bool,
-    /// Whether it has a question mark ([`Prediction::about_earlier_if`]).
     question: bool,
-    /// Whether it calls something a request ([`Prediction::about_earlier_if`]).
     names_request: bool,
-    /// The matter only a person handles it reports ([`Prediction::matter_if_unplaced`]).
     matter: Option<Topic>,
-    /// Whether it reports a failure of the service ([`Prediction::outage_if_unplaced`]).
     outage: bool,
-    /// Whether it reports one and asks for no person ([`Prediction::outage_answers_if`]).
     outage_only: bool,
-    /// Whether it tells a chat with a person was cut ([`Prediction::person_again_if`]).
     chat_cut: bool,
-    /// Whether it files a new complaint ([`Prediction::new_complaint_if`]).
     new_complaint: bool,
-    /// Whether it is about another business ([`Prediction::other_business_if`]).
     other_business: bool,
-    /// The matter a restart cannot help with it reports
-    /// ([`Prediction::matter_beyond_restart`]).
     beyond_restart: Option<Topic>,
-    /// Whether it asks how to do something with the equipment ([`Prediction::how_to_if`]).
     how_to: bool,
-    /// Whether it only takes leave ([`Prediction::farewell_if`]).
     farewell: bool,
-    /// Whether it tells another business's failure ([`Prediction::elsewhere_outage_if`]).
     elsewhere_outage: bool,
-    /// Whether it condemns the bot ([`Prediction::bot_condemned_if`]).
     bot_condemned: bool,
-    /// Whether it is spam ([`Prediction::spam_if`]).
     spam: bool,
-    /// Whether it is small talk ([`Prediction::small_talk_if`]).
     small_talk: bool,
+}
+
+impl Evidence for Scored {
+    fn matter(&self) -> Option<Topic> {
+        self.matter
+    }
+    fn outage(&self) -> bool {
+        self.outage
+    }
+    fn outage_only(&self) -> bool {
+        self.outage_only
+    }
+    fn about_earlier(&self) -> bool {
+        self.about_earlier
+    }
+    fn beyond_restart(&self) -> Option<Topic> {
+        self.beyond_restart
+    }
+    fn how_to(&self) -> bool {
+        self.how_to
+    }
+    fn elsewhere_outage(&self) -> bool {
+        self.elsewhere_outage
+    }
+    fn farewell(&self) -> bool {
+        self.farewell
+    }
+    fn chat_cut(&self) -> bool {
+        self.chat_cut
+    }
+    fn new_complaint(&self) -> bool {
+        self.new_complaint
+    }
+    fn other_business(&self) -> bool {
+        self.other_business
+    }
+    fn bot_condemned(&self) -> bool {
+        self.bot_condemned
+    }
+    fn question(&self) -> bool {
+        self.question
+    }
+    fn names_request(&self) -> bool {
+        self.names_request
+    }
+    fn spam(&self) -> bool {
+        self.spam
+    }
+    fn small_talk(&self) -> bool {
+        self.small_talk
+    }
 }
 
 impl Scored {
     /// The prediction [`YamlClassifier::classify_with`] makes at `thresholds`, without the
     /// complaint's topic.
     pub(crate) fn decide(&self, thresholds: &Thresholds) -> Prediction {
-        decide_logits(self.logits, thresholds, |top| {
+        let decided = decide_logits(self.logits, thresholds, |top| {
             CLASSES
                 .iter()
                 .position(|c| *c == top)
                 .and_then(|c| self.others[c])
-        })
-        .matter_if_unplaced(|| self.matter)
-        .outage_if_unplaced(|| self.outage)
-        .outage_answers_if(|| self.outage_only)
-        .outage_over_contact_if(|| self.outage_only && !self.about_earlier)
-        .matter_beyond_restart(|| self.beyond_restart)
-        .how_to_if(|| self.how_to)
-        .elsewhere_outage_if(|| self.elsewhere_outage)
-        .farewell_if(|| self.farewell)
-        .person_again_if(|| self.chat_cut)
-        .new_complaint_if(|| self.new_complaint)
-        .other_business_if(|| self.other_business)
-        .bot_condemned_if(|| self.bot_condemned)
-        .about_earlier_if(|| self.about_earlier, self.question, || self.names_request)
-        .spam_if(|| self.spam)
-        .small_talk_if(|| self.small_talk)
-        .calibrated(thresholds)
+        });
+        after_the_model(decided, self).calibrated(thresholds)
     }
 }
 
