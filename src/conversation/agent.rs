@@ -1949,30 +1949,23 @@ mod tests {
             say::wrap_up(1, limit).ends_with(" Si no la termina, saldrá de :chats en 5 minutos.")
         );
         assert_eq!(conv.ended_chats(), [chat(1).customer]);
-        // Due for a chat in course, or one not on the desk: nothing happens.
-        for other in [chat(2), chat(3)] {
+        let due = |conv: AgentConversation, n: u64| {
             let mut out = Effects::new();
+            let chat = chat(n).customer;
+            (conv.step(Input::WrapUpDue { chat }, &ctx, &mut out), out)
+        };
+        // Due for a chat in course, or one not on the desk: nothing happens.
+        for other in [2, 3] {
             let before = conv.clone();
-            conv = conv.step(
-                Input::WrapUpDue {
-                    chat: other.customer,
-                },
-                &ctx,
-                &mut out,
-            );
-            assert!(out.0.is_empty(), "{other:?}: {:?}", out.0);
+            let out;
+            (conv, out) = due(conv, other);
+            assert!(out.0.is_empty(), "{other}: {:?}", out.0);
             assert_eq!(conv, before);
         }
         // Due for the ended one: it leaves the desk, its place goes back to the hub, the
         // request's history and the console say why, and the commands move on.
-        let mut out = Effects::new();
-        conv = conv.step(
-            Input::WrapUpDue {
-                chat: chat(1).customer,
-            },
-            &ctx,
-            &mut out,
-        );
+        let out;
+        (conv, out) = due(conv, 1);
         assert_eq!(
             out.0,
             [
@@ -1997,14 +1990,8 @@ mod tests {
         assert!(conv.ended_chats().is_empty());
         assert_eq!(conv.desk.current(), Some(&chat(2)));
         // Twice (the driver's timer crossing a :close): nothing more.
-        let mut out = Effects::new();
-        conv = conv.step(
-            Input::WrapUpDue {
-                chat: chat(1).customer,
-            },
-            &ctx,
-            &mut out,
-        );
+        let out;
+        (conv, out) = due(conv, 1);
         assert!(out.0.is_empty());
         assert_eq!(conv.chats(), [chat(2)]);
     }
