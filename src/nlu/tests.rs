@@ -2882,3 +2882,31 @@ fn the_rules_of_probe45() {
         assert_eq!(asks_for_person(&text::normalize(text)), person, "{text}");
     }
 }
+
+/// From `probe46`: open requests asked about by naming them, a service that "no existe"
+/// for weeks, "más gigas", blocking "esa línea", "internet lento", a season's greeting to
+/// the chat.
+#[test]
+fn the_rules_of_probe46() {
+    use super::entities::{asks_status_of_earlier, complaint_topic, fails, is_small_talk};
+    assert!(asks_status_of_earlier("¿tengo reclamos pendientes?"));
+    assert!(!asks_status_of_earlier(
+        "tengo reclamos pendientes y nadie me llama"
+    ));
+    for (text, failing) in [
+        ("la señal del celular en la población no existe", true),
+        ("el internet anda lento", true),
+        ("el problema no existe", false),
+    ] {
+        assert_eq!(fails(&text::normalize(text)), failing, "{text}");
+    }
+    for text in [
+        "quiero un plan con más gigas",
+        "se me cayó el celu al río, hay que bloquear esa línea",
+    ] {
+        assert!(complaint_topic(text).is_some(), "{text}");
+    }
+    assert!(is_small_talk(&text::normalize(
+        "¡feliz 18 a todos los del chat!"
+    )));
+}
