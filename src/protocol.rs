@@ -1120,6 +1120,12 @@ pub mod agent {
         format!("{SYSTEM}Sus comandos actúan ahora sobre la conversación terminada con {customer} (solicitud {request}).")
     }
 
+    /// A command or line for a chat after the chat the commands acted on left the desk at
+    /// its wrap-up limit: not applied to another one.
+    pub fn commands_chat_expired(customer: &str) -> String {
+        format!("{SYSTEM}La conversación terminada con {customer} ya salió de :chats; su línea no se aplicó a otra conversación. Elija una con :switch (vea :chats).")
+    }
+
     /// Too many ended chats kept: the oldest leaves the desk (its request stays as it
     /// was).
     pub fn ended_chat_dropped(customer: &str, request: impl Display) -> String {

@@ -326,6 +326,10 @@ struct Desk {
     /// The last line was a `:quit` refused with these customers in course: the next one
     /// leaves, unless another customer came meanwhile.
     quit_warned: Option<Vec<SessionId>>,
+    /// The customer whose ended chat left the desk at its wrap-up limit while the commands
+    /// acted on it: the next command or line for a chat is refused (it would otherwise go to
+    /// another customer, maybe one handed over that very moment) until `:switch`.
+    expired: Option<String>,
 }
 
 /// Ended chats an executive keeps on the desk until `:close`; past this the oldest is
@@ -610,6 +614,9 @@ impl Desk {
                 }
             };
         }
+        if self.refused_after_expiry(out) {
+            return Phase::Ready { name };
+        }
         let Some(chat) = self.current() else {
             out.send(say::NO_CUSTOMER);
             return Phase::Ready { name };
@@ -684,6 +691,7 @@ impl Desk {
                     Some(chat) => {
                         self.announce(chat, out);
                         self.active = Some(chat.customer);
+                        self.expired = None;
                     }
                     None => out.send(say::no_chat_number(n)),
                 }
@@ -698,6 +706,9 @@ impl Desk {
                 return wait(name, Wait::Rename { new });
             }
             _ => {}
+        }
+        if self.refused_after_expiry(out) {
+            return Phase::Ready { name };
         }
         let Some(chat) = self.current().cloned() else {
             out.send(say::needs_customer(&command));
@@ -1267,18 +1278,45 @@ impl Desk {
         let (Phase::Ready { name }, true) = (&phase, self.has_left(customer)) else {
             return phase;
         };
-        let Some(chat) = self.chats.iter().find(|c| c.customer == customer) else {
+        let Some(chat) = self.chats.iter().find(|c| c.customer == customer).cloned() else {
             return phase;
         };
-        out.send(say::wrap_up_expired(&chat.name, self.target(chat), limit));
-        out.record(StoreOp::AppendHistory {
-            request: chat.request,
-            author: Cow::Owned(name.clone()),
-            text: Cow::Owned(history::wrap_up_expired(limit)),
-        });
+        let target = self.target(&chat);
+        out.send(say::wrap_up_expired(&chat.name, target, limit));
+        // In the history of the request the commands acted on and of the chat's own, as
+        // `:close` writes.
+        for request in [
+            Some(target),
+            (target != chat.request).then_some(chat.request),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            out.record(StoreOp::AppendHistory {
+                request,
+                author: Cow::Owned(name.clone()),
+                text: Cow::Owned(history::wrap_up_expired(limit)),
+            });
+        }
         out.console(protocol::console::wrap_up_expired(name, &chat.name, limit));
-        self.leave_desk(customer, true, out);
+        let was_current = self.current().map(|c| c.customer) == Some(customer);
+        self.leave_desk(customer, false, out);
+        if was_current {
+            self.expired = Some(chat.name);
+        }
         phase
+    }
+
+    /// Whether a command or line for a chat must be refused because the chat the commands
+    /// acted on left the desk at its wrap-up limit (said once; `:switch` chooses anew).
+    fn refused_after_expiry(&mut self, out: &mut Effects) -> bool {
+        match self.expired.take() {
+            Some(customer) => {
+                out.send(say::commands_chat_expired(&customer));
+                true
+            }
+            None => false,
+        }
     }
 
     /// Takes an ended chat off the desk, saying so; when the commands acted on it, they
@@ -1927,10 +1965,12 @@ mod tests {
             wrap_up_limit: limit,
             ..ctx()
         };
+        // The commands act on Cliente 1's chat, on request 7 (chosen with :open).
         let mut conv = AgentConversation {
             phase: Phase::Ready { name: "Ana".into() },
             desk: Desk {
                 chats: vec![chat(1), chat(2)],
+                targets: vec![(chat(1).customer, 7)],
                 ..Desk::default()
             },
         };
@@ -1944,9 +1984,9 @@ mod tests {
             &ctx,
             &mut out,
         );
-        assert_eq!(out.lines().last(), Some(say::wrap_up(1, limit).as_str()));
+        assert_eq!(out.lines().last(), Some(say::wrap_up(7, limit).as_str()));
         assert!(
-            say::wrap_up(1, limit).ends_with(" Si no la termina, saldrá de :chats en 5 minutos.")
+            say::wrap_up(7, limit).ends_with(" Si no la termina, saldrá de :chats en 5 minutos.")
         );
         assert_eq!(conv.ended_chats(), [chat(1).customer]);
         let due = |conv: AgentConversation, n: u64| {
@@ -1963,18 +2003,22 @@ mod tests {
             assert_eq!(conv, before);
         }
         // Due for the ended one: it leaves the desk, its place goes back to the hub, the
-        // request's history and the console say why, and the commands move on.
+        // histories of both requests (as :close writes) and the console say why.
         let out;
         (conv, out) = due(conv, 1);
+        let entry = |request| {
+            Effect::Record(StoreOp::AppendHistory {
+                request,
+                author: "Ana".into(),
+                text: history::wrap_up_expired(limit).into(),
+            })
+        };
         assert_eq!(
             out.0,
             [
-                Effect::Send(say::wrap_up_expired("Cliente 1", 1, limit).into()),
-                Effect::Record(StoreOp::AppendHistory {
-                    request: 1,
-                    author: "Ana".into(),
-                    text: history::wrap_up_expired(limit).into(),
-                }),
+                Effect::Send(say::wrap_up_expired("Cliente 1", 7, limit).into()),
+                entry(7),
+                entry(1),
                 Effect::Console(protocol::console::wrap_up_expired(
                     "Ana",
                     "Cliente 1",
@@ -1983,12 +2027,42 @@ mod tests {
                 Effect::Hub(HubOp::AgentWrappedUp {
                     customer: chat(1).customer
                 }),
-                Effect::Send(say::now_talking_to("Cliente 2").into()),
             ]
         );
         assert_eq!(conv.chats(), [chat(2)]);
         assert!(conv.ended_chats().is_empty());
-        assert_eq!(conv.desk.current(), Some(&chat(2)));
+        // The next line the executive meant for the gone chat reaches nobody else (a
+        // customer may have been handed over that very moment); then the commands go on.
+        for (i, text) in [":state cerrado", "hola"].into_iter().enumerate() {
+            if i > 0 {
+                // (Each kind of line, from the same state.)
+                conv.desk.expired = Some("Cliente 1".into());
+            }
+            let mut out = Effects::new();
+            conv = conv.step(Input::line(text), &ctx, &mut out);
+            assert_eq!(
+                out.0,
+                [Effect::Send(say::commands_chat_expired("Cliente 1").into())],
+                "{text}"
+            );
+        }
+        // Said once.
+        let mut out = Effects::new();
+        conv = conv.step(Input::line("hola"), &ctx, &mut out);
+        assert!(
+            out.0.iter().any(|e| matches!(
+                e,
+                Effect::Hub(HubOp::AgentSays { customer, .. }) if *customer == chat(2).customer
+            )),
+            "{:?}",
+            out.0
+        );
+        conv.phase = Phase::Ready { name: "Ana".into() };
+        // :switch chooses anew and clears the refusal.
+        conv.desk.expired = Some("Cliente 1".into());
+        let mut out = Effects::new();
+        conv = conv.step(Input::line(":switch 1"), &ctx, &mut out);
+        assert_eq!(conv.desk.expired, None);
         // Twice (the driver's timer crossing a :close): nothing more.
         let out;
         (conv, out) = due(conv, 1);

@@ -1017,9 +1017,10 @@ async fn serve_lines<P: Party, S: Stream>(
             None
         } else {
             track_wrap_ups(&mut wrapping, conversation.party().ended_chats());
+            // (A limit too far to reckon is none.)
             wrapping
                 .first()
-                .map(|(_, since)| *since + limits.wrap_up_limit)
+                .and_then(|(_, since)| since.checked_add(limits.wrap_up_limit))
         };
         if let Some(deadline) = wrap_up_deadline {
             match &mut wrap_up_timer {

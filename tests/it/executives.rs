@@ -660,6 +660,7 @@ async fn an_ended_chat_not_closed_within_the_wrap_up_limit_frees_the_place() {
     let limit = Duration::from_secs(2);
     let server = TestServer::start_with(|config| config.limits.wrap_up_limit = limit).await;
     let (mut agent, mut first, mut second) = server.one_served_one_waiting("Eva").await;
+    let left = tokio::time::Instant::now();
     first.send("salir").await;
     agent
         .expect(&to_agent::customer_ended("Cliente Carga 1"))
@@ -680,6 +681,9 @@ async fn an_ended_chat_not_closed_within_the_wrap_up_limit_frees_the_place() {
             limit,
         ))
         .await;
+    // Not before the limit (a lower bound only: a slow machine makes it later, never
+    // earlier).
+    assert!(left.elapsed() >= limit, "{:?}", left.elapsed());
     let next = agent.recv().await;
     assert!(
         next.starts_with(&format!("{}Cliente Carga 2", to_agent::NEW_CUSTOMER_START)),
@@ -709,7 +713,8 @@ async fn an_ended_chat_not_closed_within_the_wrap_up_limit_frees_the_place() {
         (entry.author.as_str(), entry.text.as_str()),
         ("Eva", to_history::wrap_up_expired(limit).as_str())
     );
-    // The new chat is the one the commands act on.
+    // The gone chat is off the desk; the first line after it, which the executive may have
+    // meant for it, reaches nobody; the next goes to the new customer.
     agent.recv_until_contains(to_agent::CHAT_HINT).await;
     agent.send(":chats").await;
     let listed = agent.recv_until_contains("Cliente Carga 2").await;
@@ -717,4 +722,10 @@ async fn an_ended_chat_not_closed_within_the_wrap_up_limit_frees_the_place() {
         !listed.iter().any(|l| l.contains("Cliente Carga 1")),
         "{listed:#?}"
     );
+    agent.send(":state cerrado").await;
+    agent
+        .expect(&to_agent::commands_chat_expired("Cliente Carga 1"))
+        .await;
+    agent.send("Hola, soy Eva").await;
+    second.expect("Eva: Hola, soy Eva").await;
 }

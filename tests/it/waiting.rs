@@ -342,13 +342,20 @@ async fn a_customer_back_to_a_free_executive_is_served_at_once() {
         (handed.name.as_str(), handed.request),
         ("Jorge Sandoval", request)
     );
-    // The console says who came back before the hand-off their return allowed.
+    // The console says who came back before the hand-off their return allowed, once.
     server
         .expect_console_order(
             &console::session_taken_over("Jorge Sandoval"),
             &console::assigned_start("Jorge Sandoval", "Ana"),
         )
         .await;
+    let taken = format!("{PREFIX}{}", console::session_taken_over("Jorge Sandoval"));
+    let lines = server.console.lines();
+    assert_eq!(
+        lines.iter().filter(|l| **l == taken).count(),
+        1,
+        "{lines:#?}"
+    );
 }
 
 #[tokio::test]
