@@ -2,6 +2,7 @@
 //! request numbers, picking a request by its description, and cancelling a wait.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -569,13 +570,16 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             })
         })
     };
+    // The message's questions, read once for the two checks below that need them.
+    let questions = OnceCell::new();
+    let questions = || questions.get_or_init(|| questions_of(input)).as_slice();
     // Whether it reached the company ("les dejé un reclamo anoche, ¿les llegó?"): in a
     // question, of a request the message names, the question's last words (not "hice el
     // pago, ¿les llegó?", "¿le llegó otra boleta con el cargo?").
     let asks_arrived = || {
         names_request(norm)
             && !mentions_payment(&toks)
-            && questions(input).iter().any(|question| {
+            && questions().iter().any(|question| {
                 ARRIVED_QUESTIONS.iter().any(|q| {
                     phrase_starts(&question.clause, q).any(|at| {
                         let after = question.clause[at + q.len()..].trim_start();
@@ -592,7 +596,7 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             || asks_resolved()
             || asks_arrived()
             || state_of_request()
-            || asks_if_done(input, norm)
+            || asks_if_done(questions(), norm, &toks)
     };
     (asks_outright || earlier && asks_status()) && !names_a_person_in(norm)
 }
@@ -745,26 +749,25 @@ const DONE_STATES: &[&str] = &[
 /// ("¿ya me devolvieron la plata?", "ya lo solucionaron o no"), or the question opening
 /// with one ("¿procesaron la baja o no?"), or "quedó" or "salió" and one of [`DONE_STATES`]
 /// ("¿quedó registrada?", "¿salió aprobada o rechazada?"), or "se" and one of [`SE_DONE`]
-/// ("¿se concretó el cambio de plan que pidió mi esposo?"). The questions are the clauses
-/// before a "?" and a last clause ending "o no". ("hice el pago y ya me cortaron el
+/// ("¿se concretó el cambio de plan que pidió mi esposo?"). The questions are the message's
+/// ([`questions_of`]; those it answers "no" do not count) and a last clause of `norm`
+/// ending "o no"; `norm_toks` are `norm`'s words. ("hice el pago y ya me cortaron el
 /// internet, ¿qué hago?" is a complaint.)
-fn asks_if_done(input: &str, norm: &str) -> bool {
+fn asks_if_done(questions: &[Question], norm: &str, norm_toks: &[&str]) -> bool {
     // A complaint filed anew does not ask ("¿y se solucionó? no, quiero poner otro
     // reclamo").
     if files_new_complaint(norm) {
         return false;
     }
-    let about_payment = std::cell::OnceCell::new();
-    let about_payment =
-        || *about_payment.get_or_init(|| mentions_payment(&words(norm).collect::<Vec<_>>()));
+    let about_payment = || mentions_payment(norm_toks);
     let or_not = last_clause(norm).filter(|last| last.ends_with(" o no"));
-    let questions = questions(input)
-        .into_iter()
+    let mut clauses = questions
+        .iter()
         .filter(|q| !q.answered_no)
-        .map(|q| q.clause)
-        .chain(or_not);
-    questions.into_iter().any(|clause| {
-        let toks: Vec<&str> = words(&clause).collect();
+        .map(|q| q.clause.as_str())
+        .chain(or_not.as_deref());
+    clauses.any(|clause| {
+        let toks: Vec<&str> = words(clause).collect();
         let next = |i: usize| toks[i + 1..].iter().find(|w| !CLITICS.contains(w));
         let opens_done = toks
             .iter()
@@ -794,7 +797,7 @@ struct Question {
 
 /// The questions of `input`: the text before each "?" (the text after the last one is no
 /// question).
-fn questions(input: &str) -> Vec<Question> {
+fn questions_of(input: &str) -> Vec<Question> {
     let pieces: Vec<&str> = input.split('?').collect();
     pieces
         .windows(2)

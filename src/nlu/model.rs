@@ -1264,7 +1264,7 @@ impl YamlClassifier {
         clauses.iter().any(|clause| {
             let words: Vec<&str> = clause.tokens.iter().map(|t| t.raw).collect();
             words.iter().enumerate().any(|(i, w)| {
-                if !self.other_business_at(&words, i) {
+                if !self.other_business_at(|j| words[j], i) {
                     return false;
                 }
                 let before = &words[i.saturating_sub(5)..i];
@@ -1305,13 +1305,6 @@ impl YamlClassifier {
                 charges || complains
             })
         })
-    }
-
-    /// Whether the message reports a failure ([`Self::reported_outage`]) and asks for no
-    /// person (nor makes a demand only a person meets: `entities::asks_for_person`).
-    /// Nor a complaint topic ("me cambié de casa y el internet no funciona" is a move).
-    fn outage_asking_nobody(&self, text: &str, normalized: &str, clauses: &[Clause<'_>]) -> bool {
-        self.reported_outage(text, normalized, clauses) && asks_nothing_more(normalized)
     }
 
     /// Whether the message tells a failure of a service another business owns ("el wifi
@@ -1361,19 +1354,21 @@ impl YamlClassifier {
     /// Whether a word of the `ajeno` lookup is in the message.
     fn names_other_business(&self, clauses: &[Clause<'_>]) -> bool {
         clauses.iter().any(|clause| {
-            let words: Vec<&str> = clause.tokens.iter().map(|t| t.raw).collect();
-            (0..words.len()).any(|i| self.other_business_at(&words, i))
+            let tokens = &clause.tokens;
+            (0..tokens.len()).any(|i| self.other_business_at(|j| tokens[j].raw, i))
         })
     }
 
     /// Whether `words[i]` names another business: a word of the `ajeno` lookup, or the
     /// electricity company by its usual name ("la compañía de luz", "la empresa de la luz";
     /// "luz" alone is also the módem's: "la luz roja del módem").
-    fn other_business_at(&self, words: &[&str], i: usize) -> bool {
-        let word = |back: usize| i.checked_sub(back).map(|j| words[j]);
+    /// (`word_at(j)` is the clause's `j`th word.)
+    fn other_business_at<'w>(&self, word_at: impl Fn(usize) -> &'w str, i: usize) -> bool {
+        let word = |back: usize| i.checked_sub(back).map(&word_at);
         let company = |at: usize| matches!(word(at), Some("compania" | "empresa"));
-        self.other_businesses.contains(words[i])
-            || words[i] == "luz"
+        let here = word_at(i);
+        self.other_businesses.contains(here)
+            || here == "luz"
                 && (word(1) == Some("de") && company(2)
                     || word(1) == Some("la") && word(2) == Some("de") && company(3))
     }
@@ -1459,7 +1454,8 @@ trait Evidence {
     fn matter(&self) -> Option<Topic>;
     /// Whether it reports a failure of the service ([`Prediction::outage_if_unplaced`]).
     fn outage(&self) -> bool;
-    /// Whether it reports one and asks for no person ([`Prediction::outage_answers_if`]).
+    /// Whether it reports one and asks for no person, makes no demand only a person meets
+    /// and names no complaint topic ([`Prediction::outage_answers_if`]).
     fn outage_only(&self) -> bool;
     /// Whether it asks how an earlier request stands ([`Prediction::about_earlier_if`]).
     fn about_earlier(&self) -> bool;
@@ -1516,14 +1512,16 @@ fn after_the_model(decided: Prediction, evidence: &impl Evidence) -> Prediction 
         .small_talk_if(|| evidence.small_talk())
 }
 
-/// A message's evidence read on demand, each piece at most once where more than one rule
-/// asks for it.
+/// A message's evidence read on demand, the pieces more than one rule asks for (the
+/// failure, the failure asking for nobody, the question about an earlier request) at most
+/// once.
 struct Reading<'a, 'c> {
     classifier: &'a YamlClassifier,
     text: &'a str,
     normalized: &'a str,
     clauses: &'a [Clause<'c>],
     about_earlier: OnceCell<bool>,
+    outage: OnceCell<bool>,
     outage_only: OnceCell<bool>,
 }
 
@@ -1540,6 +1538,7 @@ impl<'a, 'c> Reading<'a, 'c> {
             normalized,
             clauses,
             about_earlier: OnceCell::new(),
+            outage: OnceCell::new(),
             outage_only: OnceCell::new(),
         }
     }
@@ -1551,14 +1550,16 @@ impl Evidence for Reading<'_, '_> {
             .reported_matter(self.text, self.normalized, self.clauses)
     }
     fn outage(&self) -> bool {
-        self.classifier
-            .reported_outage(self.text, self.normalized, self.clauses)
+        *self.outage.get_or_init(|| {
+            self.classifier
+                .reported_outage(self.text, self.normalized, self.clauses)
+        })
     }
     fn outage_only(&self) -> bool {
-        *self.outage_only.get_or_init(|| {
-            self.classifier
-                .outage_asking_nobody(self.text, self.normalized, self.clauses)
-        })
+        // Nor a complaint topic ("me cambié de casa y el internet no funciona" is a move).
+        *self
+            .outage_only
+            .get_or_init(|| self.outage() && asks_nothing_more(self.normalized))
     }
     fn about_earlier(&self) -> bool {
         *self
