@@ -343,10 +343,18 @@ const THEIR_REQUEST: &[&str] = &[
     "abrieron",
     "hicieron",
 ];
+/// Someone a customer writes for, after "mi" or "su" ("mi hijo dejó un reclamo").
+const SOMEONE_ELSE: &[&str] = &[
+    "hijo", "hija", "senora", "esposo", "esposa", "marido", "mama", "papa", "hermano", "hermana",
+    "suegra", "suegro", "abuelo", "abuela", "pareja", "pololo", "polola", "tio", "tia", "vecino",
+    "vecina", "jefe", "jefa",
+];
+
 /// What a customer calls a request made before, after "mi" ("mi reclamo por el cargo q no
 /// reconozco sigue abierto?"; not "en mi caso").
 const REQUEST_NOUNS: &[&str] = &[
     "reclamo",
+    "complaint",
     "reclamacion",
     "apelacion",
     "solicitud",
@@ -366,6 +374,14 @@ pub(crate) fn names_request(normalized: &str) -> bool {
 /// Questions about how something stands ("¿en qué va?", "¿ya está listo?").
 const STATUS_QUESTIONS: &[&str] = &[
     "en que va",
+    "en q va",
+    "en q esta",
+    "en q quedo",
+    "q paso con",
+    "se sabe algo",
+    "saben algo",
+    "eso salio",
+    "salio eso",
     "en que esta",
     "en que estan",
     "en que etapa",
@@ -444,6 +460,20 @@ const DENIABLE_QUESTIONS: &[&str] = &[
     "hay ya una resolucion",
 ];
 
+/// Verbs that ask about something, before "por" and a request ("preguntar por el
+/// reclamo").
+const ASK_ABOUT: &[&str] = &[
+    "preguntar",
+    "preguntara",
+    "pregunto",
+    "pregunte",
+    "preguntarles",
+    "consultar",
+    "consultara",
+    "consulto",
+    "consultarles",
+];
+
 /// Questions whether a request reached the company ("¿les llegó?"), read only when the
 /// message names a request.
 const ARRIVED_QUESTIONS: &[&str] = &[
@@ -473,7 +503,7 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             return false;
         };
         let named = match toks[i] {
-            "mi" | "su" => REQUEST_NOUNS.contains(noun),
+            "mi" | "su" | "my" => REQUEST_NOUNS.contains(noun),
             "el" | "la" => *noun != "caso" && REQUEST_NOUNS.contains(noun),
             _ => false,
         };
@@ -500,8 +530,12 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
     // (Not while telling a failure, "saber si mandaron a alguien, sigo sin internet",
     // unless a request is named: "saber si se acogió la reclamación por los días sin
     // servicio".)
+    // (Nor of what was promised: "saber si salió la nota de crédito que me prometieron por
+    // los días sin servicio".)
     let asks_outright = (wants_to_know_if_done(&toks) || and_the_request)
-        && ((0..toks.len()).any(mine) || !fails(&without_clause_breaks(norm)));
+        && ((0..toks.len()).any(mine)
+            || toks.iter().any(|t| PROMISED.contains(t))
+            || !fails(&without_clause_breaks(norm)));
     // Someone else's request, for whom the customer writes ("mi hermano dejó un reclamo a
     // mi nombre"): a verb of making one, then the request.
     // Without their accents "dejo", "ingreso" and "levanto" also file one now ("Buenas
@@ -510,13 +544,23 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         let past = format!("{}ó", &verb[..verb.len() - 1]);
         input.to_lowercase().contains(&past)
     };
+    // ... or after someone else named as its subject, right before it or with a relative
+    // clause ("mi hijo que estudia en Valdivia dejo un reclamo"; not "mi hija lleva una
+    // semana sin internet, dejo un reclamo").
+    let someone_else_before = |i: usize| {
+        (i.saturating_sub(8)..i.saturating_sub(1)).any(|j| {
+            matches!(toks[j], "mi" | "su")
+                && SOMEONE_ELSE.contains(&toks[j + 1])
+                && (j + 2 == i || matches!(toks.get(j + 2), Some(&("que" | "q"))))
+        })
+    };
     let theirs = (0..toks.len().saturating_sub(2)).any(|i| {
         let verb = toks[i];
         let ambiguous = matches!(verb, "dejo" | "ingreso" | "levanto");
         THEIR_REQUEST.contains(&verb)
             && matches!(toks[i + 1], "un" | "una")
             && REQUEST_NOUNS.contains(&toks[i + 2])
-            && (!ambiguous || accented(verb))
+            && (!ambiguous || accented(verb) || someone_else_before(i))
     });
     // Something left asked for ("mi señora dejó pedido el retiro del deco").
     let left_asked = toks.windows(2).any(|w| {
@@ -534,18 +578,26 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         ) && matches!(w[1], "pendientes" | "abiertos" | "abiertas" | "anteriores")
             || REQUEST_NOUNS.contains(&w[0]) && matches!(w[1], "pendiente" | "abierto" | "abierta")
     });
-    let earlier = toks.iter().any(|t| EARLIER_REQUEST.contains(t))
+    // Someone helped the customer make one ("mi hija me ayudó a poner un reclamo").
+    let helped = toks.windows(3).any(|w| {
+        matches!(w[0], "ayudo" | "ayudaron")
+            && w[1] == "a"
+            && (FILING.contains(&w[2]) || matches!(w[2], "pedir" | "solicitar"))
+    });
+    let earlier = helped
+        || toks.iter().any(|t| EARLIER_REQUEST.contains(t))
         || (0..toks.len()).any(mine)
         || theirs
         || left_asked
         || open_ones
         || asks_whether_already
         || numbered(&toks);
+    // The word at `i`, or none past the end (for the checks that read around a word).
+    let at = |i: usize| toks.get(i).copied().unwrap_or("");
     // "El estado de mi reclamo", "estado del caso" (not "el estado de mi cuenta").
     // Or asked to be told it ("agradeceré informarme su estado"), when no other thing's
     // state follows ("informarme el estado de mi cuenta").
     let state_of_request = || {
-        let at = |i: usize| toks.get(i).copied().unwrap_or("");
         (0..toks.len()).any(|i| {
             let of_request = matches!(at(i + 1), "de" | "del")
                 && (REQUEST_NOUNS.contains(&at(i + 2))
@@ -583,15 +635,68 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
                 ARRIVED_QUESTIONS.iter().any(|q| {
                     phrase_starts(&question.clause, q).any(|at| {
                         let after = question.clause[at + q.len()..].trim_start();
+                        // Or the request itself ("¿me confirman si les llegó mi reclamo
+                        // por el cargo?").
+                        let mut next = words(after);
+                        let request_follows =
+                            matches!(next.next(), Some("mi" | "el" | "la" | "su"))
+                                && next
+                                    .next()
+                                    .is_some_and(|noun| REQUEST_NOUNS.contains(&noun));
                         after.is_empty()
+                            || request_follows
                             || ["o ", "ya", "bien"].iter().any(|w| after.starts_with(w))
                     })
                 })
             })
     };
+    // Asking about a request by name ("me pidió que preguntara por el reclamo que hizo",
+    // "quiero consultar por mi solicitud").
+    // Only one of the customer's, one told as made ("el reclamo que hizo") or numbered
+    // ("quería consultar por el trámite de baja, ¿se puede hacer por acá?" asks how to make
+    // one).
+    let asks_about_request = || {
+        let made = |noun: usize| {
+            (noun + 1..noun + 4).any(|j| {
+                matches!(at(j), "que" | "q")
+                    && (EARLIER_REQUEST.contains(&at(j + 1)) || THEIR_REQUEST.contains(&at(j + 1)))
+                    || at(j).len() >= 3 && at(j).bytes().all(|b| b.is_ascii_digit())
+            })
+        };
+        (0..toks.len()).any(|i| {
+            ASK_ABOUT.contains(&at(i))
+                && at(i + 1) == "por"
+                && match at(i + 2) {
+                    "mi" | "su" | "mis" | "sus" => REQUEST_NOUNS.contains(&at(i + 3)),
+                    "el" | "la" | "los" | "las" => {
+                        REQUEST_NOUNS.contains(&at(i + 3)) && made(i + 3)
+                    }
+                    noun => REQUEST_NOUNS.contains(&noun) && made(i + 2),
+                }
+        })
+    };
+    // Whether anyone looked at it ("puse una queja, ¿alguien la vio?", "¿ya la tomó
+    // alguien?"): "alguien" and a verb of [`DONE_VERBS`] or "vio", "leyó", "tomó" in the
+    // past singular, after it (maybe past a pronoun) or before it past a pronoun.
+    let someone_looked = || {
+        let looked = |verb: &str| {
+            matches!(verb, "vio" | "leyo" | "miro" | "tomo")
+                || verb.ends_with('o') && DONE_VERBS.iter().any(|stem| verb.starts_with(stem))
+        };
+        (0..toks.len()).filter(|i| toks[*i] == "alguien").any(|i| {
+            let after = if CLITICS.contains(&at(i + 1)) {
+                at(i + 2)
+            } else {
+                at(i + 1)
+            };
+            looked(after) || i >= 2 && looked(at(i - 1)) && CLITICS.contains(&at(i - 2))
+        })
+    };
     let asks_status = || {
         // "¿Tengo solicitudes pendientes?" asks by naming them.
         open_ones && input.contains('?')
+            || asks_about_request()
+            || input.contains('?') && someone_looked()
             || STATUS_QUESTIONS.iter().any(|q| contains_phrase(norm, q))
             || asks_resolved()
             || asks_arrived()
@@ -628,6 +733,8 @@ fn numbered(toks: &[&str]) -> bool {
 const ASKING_IF: &[&str] = &[
     "saber",
     "confirmar",
+    "confirman",
+    "confirmen",
     "consultar",
     "preguntar",
     "averiguar",
@@ -667,8 +774,12 @@ fn wants_to_know_if_done(toks: &[&str]) -> bool {
     let request_noun = || toks.iter().any(|t| REQUEST_NOUNS.contains(t)) && !mentions_payment(toks);
     toks.windows(2)
         .enumerate()
-        .filter(|(_, pair)| {
+        .filter(|(i, pair)| {
             ASKING_IF.contains(&pair[0]) && matches!(pair[1], "si" | "que")
+                // "No sé si la procesaron."
+                || pair[..] == ["se", "si"]
+                    && i.checked_sub(1).is_some_and(|j| toks[j] == "no")
+                    && request_named()
                 || TELL_ME_IF.contains(&pair[0]) && pair[1] == "si" && request_named()
                 || CHECK_IF.contains(&pair[0]) && pair[1] == "si" && request_noun()
         })
@@ -679,7 +790,8 @@ fn wants_to_know_if_done(toks: &[&str]) -> bool {
             // Whether it "fue acogida", asked after "si" ("... que el reclamo no fue
             // resuelto" tells).
             let became = pair[1] == "si"
-                && toks[i + 2..]
+                && !mentions_payment(toks)
+                && toks[i + 1..]
                     .windows(3)
                     .any(|w| w[0] != "no" && matches!(w[1], "fue" | "fueron") && done_state(w[2]));
             if became {
@@ -689,6 +801,14 @@ fn wants_to_know_if_done(toks: &[&str]) -> bool {
                 // "Quedó ingresada", or a bare "quedó" of a request named ("el técnico iba
                 // a dejar una orden, ¿pueden ver si quedó?").
                 Some(&"quedo") => rest.next().map_or_else(request_noun, |w| done_state(w)),
+                // Whether something asked for or promised "salió" ("saber si salió la nota
+                // de crédito que me prometieron"; not a payment).
+                Some(&"salio") => {
+                    !mentions_payment(toks)
+                        && toks
+                            .iter()
+                            .any(|t| EARLIER_REQUEST.contains(t) || PROMISED.contains(t))
+                }
                 Some(verb) => {
                     done_by_them(verb)
                         // "Si se hizo", "si se procesó", of a request the message names
@@ -702,6 +822,10 @@ fn wants_to_know_if_done(toks: &[&str]) -> bool {
             }
         })
 }
+
+/// Words that tell of something the company promised ("la nota de crédito que me
+/// prometieron").
+const PROMISED: &[&str] = &["prometieron", "prometio", "ofrecieron", "ofrecio"];
 
 /// Whether the words name a payment ("el pago", "la transferencia", "la tarjeta"): what
 /// was done to it is no request's progress.
@@ -724,7 +848,7 @@ const DONE_VERBS: &[&str] = &[
     "devolv", "solucion", "resolv", "arregl", "corrig", "revis", "aprob", "respond", "contest",
     "reembols", "reintegr", "abon", "anul", "proces", "escal", "ingres", "registr", "atend", "sac",
     "elimin", "quit", "cambi", "hic", "activ", "desactiv", "instal", "agend", "envi", "mand",
-    "vie", "recib",
+    "vie", "recib", "acog", "gener",
 ];
 /// What a request may have become: "¿quedó ingresada?".
 const DONE_STATES: &[&str] = &[
@@ -777,6 +901,11 @@ fn asks_if_done(questions: &[Question], norm: &str, norm_toks: &[&str]) -> bool 
             || toks.iter().enumerate().any(|(i, t)| match *t {
                 "ya" => next(i).is_some_and(|verb| done_by_them(verb)),
                 "quedo" => next(i).is_some_and(|word| done_state(word)),
+                // "¿La reclamación por los cortes fue acogida?" (not of a payment: "¿fue
+                // procesado el pago?").
+                "fue" | "fueron" => {
+                    next(i).is_some_and(|word| done_state(word)) && !about_payment()
+                }
                 // Of a payment these tell how it went ("¿salió rechazada la tarjeta?", "¿se
                 // registró?" after "hice el pago").
                 "salio" => next(i).is_some_and(|word| done_state(word)) && !about_payment(),
@@ -1830,7 +1959,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|nunca (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b"
                 ),
             ),
             (
@@ -2152,7 +2281,7 @@ fn recurs(text: &str) -> bool {
     static AGAIN: OnceLock<regex::Regex> = OnceLock::new();
     AGAIN
         .get_or_init(|| {
-            ascii_regex(&format!(r"\b(tod[oa]s? l[oa]s (dias|noches|tardes|mananas|semanas|fines de semana|findes|lunes|martes|miercoles|jueves|viernes|sabados|domingos)|a cada rato|cada (rato|dia|noche|tarde)|cada vez que|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces|(segunda|tercera|cuarta|quinta) vez)\b|\b{RECURRING_FAILURES}\b"))
+            ascii_regex(&format!(r"\b(tod[oa]s? l[oa]s (dias|noches|tardes|mananas|semanas|fines de semana|findes|lunes|martes|miercoles|jueves|viernes|sabados|domingos)|a cada rato|cada (rato|dia|noche|tarde)|cada vez que|cuando (llueve|hay viento|corre viento|hace viento|hay lluvia|hay temporal)|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces|(segunda|tercera|cuarta|quinta) vez)\b|\b{RECURRING_FAILURES}\b"))
         })
         .is_match(text)
         && !dated_today(text)
@@ -2179,6 +2308,49 @@ pub(crate) fn reports_failure(text: &str, normalized: &str) -> bool {
         && names_service(&text_only)
         && fails(&text_only)
         && !asks_for_information(text)
+}
+
+/// Whether an already normalised text asks for a restart in so many words, a clause
+/// opening with it past courtesy and naming a service or device of the company's
+/// ("reinicien el deco por fa q mi hijo quiere ver el partido", "¿me pueden resetear el
+/// módem?"; not "me pueden reiniciar la contraseña de la cuenta", "resetear el celular"),
+/// asking for no person ("reinicia el deco, no, mejor pásame con un humano"); not denied
+/// ("no reinicien nada"), nor one the customer did ("reinicié el módem": "reinicie" and
+/// "resetee" are left out, unaccented they say both).
+pub(crate) fn asks_for_restart(normalized: &str) -> bool {
+    static ASKS: OnceLock<regex::Regex> = OnceLock::new();
+    // Most messages name no restart.
+    if !(normalized.contains("reinici") || normalized.contains("resete")) {
+        return false;
+    }
+    let asks = ASKS.get_or_init(|| {
+        ascii_regex(r"^((por favor|porfa|porfavor|xfa|x fa|pls|hola|oye|oiga|ya|buenas|buenos dias|buenas tardes|buenas noches|necesito que|quiero que|me pueden|pueden|podrian|podria|puede|me podrian|me puede|me|ustedes) )*(reinicien|reinicienme|reinicieme|reiniciame|reinicia|reseteen|reseteenme|reseteeme|resetea|reiniciar|resetear|reiniciarme|resetearme)\b( \w+){0,3} (modem|router|deco|decodificador|internet|wifi|servicio|servicios|senal|fibra|equipo|equipos|tele|cable|conexion|red|todo)\b")
+    });
+    normalized
+        .split(CLAUSE_BREAK)
+        .any(|clause| asks.is_match(clause.trim()))
+        && !asks_for_person(&without_clause_breaks(normalized))
+}
+
+/// Whether an already normalised text asks to be called ("que me llamen", "llámenme", "mi
+/// abuelito quiere que lo llamen por teléfono", "que me llame alguien"), not denied in its
+/// clause ("no quiero bajo ninguna circunstancia que me llamen"; "no me llamen, que me
+/// contacten por whatsapp" asks), nor the customer calling ("que le llame antes").
+pub(crate) fn asks_for_a_call(normalized: &str) -> bool {
+    static CALL: OnceLock<regex::Regex> = OnceLock::new();
+    if !(normalized.contains("llam") || normalized.contains("contact")) {
+        return false;
+    }
+    let call = CALL.get_or_init(|| {
+        ascii_regex(r"\b(que (me|lo|la|nos|les) (llamen|contacten)|que me (llame|contacte)|llamenme|llameme|llamame|contactenme|contacteme)\b")
+    });
+    call.find_iter(normalized).any(|found| {
+        let clause = normalized[..found.start()]
+            .rsplit(CLAUSE_BREAK)
+            .next()
+            .unwrap_or("");
+        !words(clause).any(|w| matches!(w, "no" | "ni" | "nunca" | "tampoco"))
+    })
 }
 
 /// Whether a normalised text asks for a person ("un ejecutivo", "hablar con alguien") or
@@ -2259,9 +2431,9 @@ pub(crate) fn fails(text: &str) -> bool {
     let [broken, drops, stopped_dropping, hangs_on, lights, power_cut] = PATTERNS.get_or_init(|| {
         let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
-        let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
+        let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b{RECURRING_FAILURES}\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -2301,7 +2473,7 @@ fn lasts_days(text: &str) -> bool {
     static DAYS: OnceLock<regex::Regex> = OnceLock::new();
     DAYS.get_or_init(|| {
         ascii_regex(
-            r"\b(hace|llevo|llevamos|lleva|llevan)( \w+){0,2} (dias|semanas|semana|meses|mes)\b|\b(\d+|dos|tres|cuatro|cinco|seis|siete|varios|muchos) (dias|semanas|meses)\b|\b(segundo|tercer|cuarto|quinto) dia\b|\bdesde (el|este) ((\w+ ){1,3}(del|de) )?(lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes)\b",
+            r"\b(hace|llevo|llevamos|lleva|llevan)( \w+){0,2} (dias|semanas|semana|meses|mes)\b|\b(\d+|dos|tres|cuatro|cinco|seis|siete|varios|muchos) (dias|semanas|meses)\b|\b(segundo|tercer|cuarto|quinto) dia\b|\bdesde (el|este) ((\w+ ){1,3}(del|de) )?(lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes|desde la semana pasada|desde el mes pasado)\b",
         )
     })
     .is_match(text)
@@ -2317,7 +2489,7 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|gracias|grax|muchas|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para) (todos|ustedes))?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes)( (alla|aca|alli))?)?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (que|porque|xq|pq|ya) [a-z ]+)?)( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|thanks|agradezco|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas)\b".to_owned(),
@@ -2433,6 +2605,44 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
         })
 }
 
+/// Whether `text` (normalised as `normalized`) asks whether something works in a case
+/// ("¿el internet funciona si se corta la luz?", "si hay apagón, ¿el módem sigue
+/// funcionando?"): a question about the service, like a how-to one, with no complaint
+/// topic, and no failure told outside the case. Not a failure under a condition ("el wifi
+/// no me funciona si no estoy al lado del router", "la tele solo funciona si desenchufo el
+/// deco", "nada funciona si no apago el modem"), nor "sí" ("el wifi funciona sí, pero el
+/// deco no prende").
+pub(crate) fn asks_what_if(text: &str, normalized: &str) -> bool {
+    static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
+    // Most messages ask nothing so ("o no" at the end asks too).
+    if !(text.contains('?') || normalized.trim_end().ends_with(" o no"))
+        || !normalized.contains("si ")
+    {
+        return false;
+    }
+    let [works_if, if_works] = PATTERNS.get_or_init(|| {
+        [
+            // The verb, then the case, in one clause ("si" before a word, not a break).
+            r"\b((no|ni|nunca|nada|solo|solamente|unicamente|tampoco) ((me|nos|le|les|te) )?)?(funciona|funcionan|sirve|sirven|anda|andan)( \w+){0,2} si \w",
+            // The case first, then the verb.
+            r"^(y )?si .*\b((no|ni|sin|nada) )?((igual|sigue|siguen|seguira|seguiria|va a) )?(funciona|funcionan|funcionando|anda|andan|sirve|sirven)\b",
+        ]
+        .map(ascii_regex)
+    });
+    let negated = |found: &regex::Captures<'_>, group: usize| found.get(group).is_some();
+    let case_after = works_if.captures(normalized).is_some_and(|found| {
+        let start = found.get(0).expect("the whole match").start();
+        !negated(&found, 1) && !fails(&without_clause_breaks(&normalized[..start]))
+    });
+    let case_before = || {
+        if_works.captures(normalized).is_some_and(|found| {
+            let end = found.get(0).expect("the whole match").end();
+            !negated(&found, 2) && !fails(&without_clause_breaks(&normalized[end..]))
+        })
+    };
+    (case_after || case_before()) && complaint_topic_in(normalized).is_none()
+}
+
 /// Whether an already normalised text files a new complaint in so many words ("quiero
 /// ingresar un reclamo", "vengo a poner una queja", "quiero reclamar de nuevo"), which the words of the first option
 /// ("reclamo", "atención") may pull towards the earlier requests, also with the complaint
@@ -2465,7 +2675,8 @@ pub(crate) fn files_new_complaint(normalized: &str) -> bool {
 const SEASONS: &str = r"(18|dieciocho|fiestas( patrias)?|navidad|ano nuevo|pascuas?)";
 
 /// Whether an already normalised text is small talk: a season's greeting alone ("¡feliz
-/// 18 a todos!", "felices fiestas"), or the weather ("¿va a llover mañana en Temuco?", "qué
+/// 18 a todos!", "felices fiestas"), a question about the bot alone ("¿eres un bot?":
+/// [`asks_only_about_the_bot`]), or the weather ("¿va a llover mañana en Temuco?", "qué
 /// frío hace hoy") naming no service, failure or complaint topic ("con el temporal se
 /// cortó el internet" is a failure).
 pub(crate) fn is_small_talk(normalized: &str) -> bool {
@@ -2477,16 +2688,16 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     let greeting_alone = || {
         SEASONS_GREETINGS
             .get_or_init(|| {
-                ascii_regex(&format!(r"^((hola|oigan|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas) )*(que (tengan|pasen) (un |una |unas )?)?(feliz|felices|buen|buenas?) ({SEASONS}|ano)( (a|para) (todos|todas|ustedes|el equipo|todo el equipo)( (los|las) del chat)?)?$"))
+                ascii_regex(&format!(r"^((hola|oigan|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas) )*(que (tengan|pasen) (un |una |unas )?)?(feliz|felices|buen|buenas?) ({SEASONS}|ano)( (a|para|pa) (todos|todas|ustedes|el equipo|todo el equipo)( (los|las) del chat)?)?$"))
             })
             .is_match(text.trim())
     };
-    if greeting_alone() {
+    if greeting_alone() || asks_only_about_the_bot(normalized) {
         return true;
     }
     WEATHER
         .get_or_init(|| {
-            ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a llover|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|la temperatura)\b")
+            ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a (llover|nevar)|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|la temperatura)\b")
         })
         .is_match(&text)
         // "¿Qué tiempo hace que puse el reclamo?" asks how long ago.
@@ -2494,6 +2705,39 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
         && !names_service(&text)
         && !fails(&text)
         && complaint_topic_in(normalized).is_none()
+}
+
+/// Whether every clause of an already normalised text asks what the bot is ("¿eres un
+/// bot?", "con quién estoy hablando, ¿es una máquina esto?") or greets: a question about
+/// the bot, out of scope by the guide's policy ("¿es un bot? quiero una persona" asks for
+/// one; "¿con quién hablo para reclamar?" asks where to go).
+fn asks_only_about_the_bot(normalized: &str) -> bool {
+    static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
+    let [question, greeting] = PATTERNS.get_or_init(|| {
+        [
+            r"^((hola|oye|oiga|buenas|wena|una consulta|y|pero) )*((eres|es|sera|esto es|este chat es|estoy hablando con|converso con|estoy chateando con) (un|una) (bot|robot|maquina|chatbot|programa|ia)( real)?( esto)?|con quien (estoy hablando|converso|estoy chateando)( ahora)?|eres (real|humano|humana|una persona))$",
+            r"^(hola|oye|oiga|buenas|wena|buenas tardes|buenos dias|buenas noches)$",
+        ]
+        .map(ascii_regex)
+    });
+    // Most messages name nothing the question asks about.
+    if !["bot", "maquina", "programa", "quien", "eres"]
+        .iter()
+        .any(|w| normalized.contains(w))
+    {
+        return false;
+    }
+    let mut asked = false;
+    normalized
+        .split(CLAUSE_BREAK)
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .all(|c| {
+            let asks = question.is_match(c);
+            asked |= asks;
+            asks || greeting.is_match(c)
+        })
+        && asked
 }
 
 /// Whether an already normalised text is an advertisement or a scam pasted into the chat
@@ -2556,7 +2800,16 @@ pub(crate) fn chat_was_cut(normalized: &str) -> bool {
     });
     let text = without_clause_breaks(normalized);
     let text = text.trim_end();
-    talking.is_match(text) && cut.is_match(text) && !elsewhere.is_match(text)
+    // The cut ends the message, or a clause of it ("me estaban atendiendo y se cayó la
+    // conexión, ¿me devuelven con ella?").
+    let cut_ends_a_clause = || {
+        normalized
+            .split(CLAUSE_BREAK)
+            .any(|clause| cut.is_match(clause.trim_end()))
+    };
+    talking.is_match(text)
+        && (cut.is_match(text) || cut_ends_a_clause())
+        && !elsewhere.is_match(text)
 }
 
 /// Whether a normalised text dates what it tells today or last night: "hoy", "ahora",

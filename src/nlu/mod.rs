@@ -172,6 +172,9 @@ pub enum Rule {
     Farewell,
     /// A chat with a person that was cut asks for the person again (`person_again`).
     PersonAgain,
+    /// A message the model placed nowhere that asks to be called asks for a person
+    /// (`call_back`).
+    CallBack,
     /// A new complaint filed in so many words, read as the earlier requests, is a
     /// complaint (`new_complaint`).
     NewComplaint,
@@ -184,13 +187,14 @@ pub enum Rule {
     AboutEarlier,
     /// An advertisement or a scam pasted into the chat is out of scope (`spam`).
     Spam,
-    /// Small talk about the weather is out of scope (`small_talk`).
+    /// Small talk (a season's greeting, a question about the bot, the weather) is out of
+    /// scope (`small_talk`).
     SmallTalk,
 }
 
 impl Rule {
     /// Every rule, in the order the classifier applies them.
-    pub const ALL: [Rule; 15] = [
+    pub const ALL: [Rule; 16] = [
         Rule::MatterUnplaced,
         Rule::OutageUnplaced,
         Rule::OutageAnswers,
@@ -200,6 +204,7 @@ impl Rule {
         Rule::ElsewhereOutage,
         Rule::Farewell,
         Rule::PersonAgain,
+        Rule::CallBack,
         Rule::NewComplaint,
         Rule::OtherBusiness,
         Rule::BotCondemned,
@@ -220,6 +225,7 @@ impl Rule {
             Rule::ElsewhereOutage => "elsewhere_outage",
             Rule::Farewell => "farewell",
             Rule::PersonAgain => "person_again",
+            Rule::CallBack => "call_back",
             Rule::NewComplaint => "new_complaint",
             Rule::OtherBusiness => "other_business",
             Rule::BotCondemned => "bot_condemned",
@@ -342,8 +348,9 @@ impl Prediction {
         self.out_of_scope_if(spam, Rule::Spam)
     }
 
-    /// Small talk about the weather ("¿va a llover mañana en Temuco?", "qué frío hace
-    /// hoy") is out of scope: the fallback, whatever the model read (a question reads
+    /// Small talk (a season's greeting alone, a question about the bot alone, "¿eres un
+    /// bot?", the weather: "¿va a llover mañana en Temuco?", "qué frío hace hoy") is out
+    /// of scope: the fallback, whatever the model read (a question reads
     /// as one for a person). Named even when the model already abstained, as
     /// [`spam_if`](Self::spam_if) is.
     pub(crate) fn small_talk_if(self, small_talk: impl FnOnce() -> bool) -> Prediction {
@@ -438,6 +445,16 @@ impl Prediction {
     /// the person again: `contactar_ejecutivo`, whatever the model read.
     pub(crate) fn person_again_if(self, cut: impl FnOnce() -> bool) -> Prediction {
         self.person_if(cut, Rule::PersonAgain)
+    }
+
+    /// A message the model placed nowhere that asks to be called ("mi abuelito quiere que
+    /// lo llamen por teléfono, no sabe escribir bien") asks for a person:
+    /// `contactar_ejecutivo`.
+    pub(crate) fn call_back_if_unplaced(self, asks: impl FnOnce() -> bool) -> Prediction {
+        if self.decision == Decision::Fallback && asks() {
+            return self.decided(Intent::ContactarEjecutivo, Rule::CallBack);
+        }
+        self
     }
 
     /// `contactar_ejecutivo` by `rule`, whatever the model read, when `asks` (not asked

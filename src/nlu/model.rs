@@ -227,8 +227,13 @@ const RETRACTION: &str = "mejor";
 const OTHER_BUSINESSES: &str = "ajeno";
 
 /// What another business can own that a customer of the company also has: a service, a
-/// device, a technician ("el wifi del hotel", "el técnico de la lavadora").
+/// device, a technician, a web page ("el wifi del hotel", "el técnico de la lavadora", "la
+/// página del SII"; for a device, see [`DEVICES`]).
 const OWNED_THINGS: &[&str] = &[
+    "modem",
+    "router",
+    "deco",
+    "decodificador",
     "internet",
     "wifi",
     "senal",
@@ -243,12 +248,48 @@ const OWNED_THINGS: &[&str] = &[
     "conexion",
     "fibra",
     "datos",
-    "modem",
-    "router",
-    "deco",
-    "decodificador",
     "tecnico",
     "tecnica",
+    "pagina",
+    "sitio",
+    "web",
+];
+
+/// The company's equipment ([`OWNED_THINGS`]): in a business, the customer's own ("el
+/// router del minimarket no enciende la luz de internet"), unless the customer says they
+/// are there as a guest or an employee ("el deco del hotel donde estoy alojado").
+const DEVICES: &[&str] = &["modem", "router", "deco", "decodificador"];
+
+/// Words that say the customer is in a place as a guest or an employee ([`DEVICES`]).
+const VISITING: &[&str] = &[
+    "alojado",
+    "alojada",
+    "hospedado",
+    "hospedada",
+    "quedando",
+    "estoy",
+    "trabajo",
+    "visita",
+];
+
+/// Other trades a company may be "de" ("la compañía de luz", "la empresa de la luz", "la
+/// empresa de alarmas"): another business ([`YamlClassifier::other_business_at`]).
+const OTHER_TRADES: &[&str] = &[
+    "luz",
+    "electricidad",
+    "agua",
+    "gas",
+    "alarmas",
+    "alarma",
+    "seguridad",
+    "mudanzas",
+    "mudanza",
+    "buses",
+    "transporte",
+    "seguros",
+    "aseo",
+    "basura",
+    "gasfiteria",
 ];
 
 /// Lengths of the character n-grams (the character channel).
@@ -1214,6 +1255,14 @@ impl YamlClassifier {
             // técnico de la lavadora"), not where the customer waited ("en la oficina"). So
             // for the WiFi key: a tenant on the customer's WiFi is no business of theirs.
             Topic::VisitaTecnica | Topic::ClaveWifi => self.names_owner_business(clauses),
+            // Not a charge when the company is spoken to ("pagué la boleta por la app del
+            // banco y ustedes me la cobraron 2 veces"; "la empresa de agua me mandó una
+            // boleta carísima" is the water company's bill, "el wifi del hostal es
+            // malísimo, ¿ustedes pueden hacer algo?" the hostel's service).
+            Topic::CobroDuplicado | Topic::CargoDesconocido | Topic::Deuda | Topic::Boleta => {
+                self.names_other_business(clauses)
+                    && !text::words(normalized).any(|t| t == "ustedes")
+            }
             _ => self.names_other_business(clauses),
         };
         (!elsewhere).then_some(topic)
@@ -1223,7 +1272,8 @@ impl YamlClassifier {
     /// not another business's ("no hay wifi en la clínica" is the customer's; "el wifi de la
     /// clínica no funciona", "no funciona la app del banco" are not).
     fn reported_outage(&self, text: &str, normalized: &str, clauses: &[Clause<'_>]) -> bool {
-        entities::reports_failure(text, normalized) && !self.names_owner_business(clauses)
+        (entities::reports_failure(text, normalized) || entities::asks_for_restart(normalized))
+            && !self.names_owner_business(clauses)
     }
 
     /// Whether the message names another business (a word of the `ajeno` lookup) and
@@ -1268,15 +1318,21 @@ impl YamlClassifier {
                     return false;
                 }
                 let before = &words[i.saturating_sub(5)..i];
-                // The customer's own business is no other party ("tengo un gimnasio y me
-                // cobraron la instalación dos veces").
+                // The customer's own business, or where they work, is no other party
+                // ("tengo un gimnasio y me cobraron la instalación dos veces", "trabajo en
+                // una empresa de aseo y me cobraron dos veces"), also past "empresa de".
+                let owner = match before {
+                    [rest @ .., "empresa" | "compania", "de"]
+                    | [rest @ .., "empresa" | "compania", "de", "la" | "el"] => rest,
+                    _ => before,
+                };
                 if matches!(
-                    before,
+                    owner,
                     [.., "tengo" | "tenemos", "un" | "una"]
                         | [
                             ..,
-                            "dueno" | "duena" | "duenos",
-                            "de",
+                            "dueno" | "duena" | "duenos" | "trabajo" | "trabajamos",
+                            "de" | "en",
                             "un" | "una" | "el" | "la"
                         ]
                 ) {
@@ -1294,8 +1350,15 @@ impl YamlClassifier {
                 // cobraron"); where they were charged is ("en el almacén me cobraron").
                 let paid_there = before.iter().any(|b| matches!(*b, "por" | "con"))
                     || before.contains(&"en") && paid();
-                let charges =
-                    !paid_there && words[i + 1..].iter().take(5).any(|a| a.starts_with("cobr"));
+                // The business a charge comes from ("me llegó un cobro de Falabella"; not a
+                // thing of something: "un cobro de licencia de antivirus").
+                let charged_by = matches!(
+                    before,
+                    [.., charge, "de" | "del"]
+                        if charge.starts_with("cobr") || matches!(*charge, "cargo" | "cargos")
+                ) && !matches!(words.get(i + 1), Some(&("de" | "del")));
+                let charges = !paid_there
+                    && (charged_by || words[i + 1..].iter().take(5).any(|a| a.starts_with("cobr")));
                 let complains = before.windows(2).any(|pair| {
                     matches!(
                         pair[0],
@@ -1359,16 +1422,17 @@ impl YamlClassifier {
         })
     }
 
-    /// Whether `words[i]` names another business: a word of the `ajeno` lookup, or the
-    /// electricity company by its usual name ("la compañía de luz", "la empresa de la luz";
-    /// "luz" alone is also the módem's: "la luz roja del módem").
+    /// Whether `words[i]` names another business: a word of the `ajeno` lookup, or one of
+    /// [`OTHER_TRADES`] a company is "de" ("la compañía de luz", "la empresa de la luz",
+    /// "la empresa de alarmas"; "luz" alone is also the módem's: "la luz roja del módem").
     /// (`word_at(j)` is the clause's `j`th word.)
     fn other_business_at<'w>(&self, word_at: impl Fn(usize) -> &'w str, i: usize) -> bool {
         let word = |back: usize| i.checked_sub(back).map(&word_at);
-        let company = |at: usize| matches!(word(at), Some("compania" | "empresa"));
+        // ("Los de la luz" say it too.)
+        let company = |at: usize| matches!(word(at), Some("compania" | "empresa" | "los"));
         let here = word_at(i);
         self.other_businesses.contains(here)
-            || here == "luz"
+            || OTHER_TRADES.contains(&here)
                 && (word(1) == Some("de") && company(2)
                     || word(1) == Some("la") && word(2) == Some("de") && company(3))
     }
@@ -1395,13 +1459,22 @@ impl YamlClassifier {
                 )
             }) || words().any(|t| ["reinici", "resete"].iter().any(|stem| t.starts_with(stem)))
         };
+        // A guest or an employee of the business ([`DEVICES`]).
+        let visiting = || {
+            clauses
+                .iter()
+                .flat_map(|c| &c.tokens)
+                .any(|t| VISITING.contains(&t.raw))
+        };
         let owned = clauses.iter().any(|clause| {
             let tokens = &clause.tokens;
             tokens.iter().enumerate().any(|(i, t)| {
                 let word = |back: usize| i.checked_sub(back).map(|j| tokens[j].raw);
                 let of = |at: usize| {
                     matches!(word(at), Some("de" | "del"))
-                        && word(at + 1).is_some_and(|w| OWNED_THINGS.contains(&w))
+                        && word(at + 1).is_some_and(|w| {
+                            OWNED_THINGS.contains(&w) && (!DEVICES.contains(&w) || visiting())
+                        })
                 };
                 self.other_businesses.contains(t.raw)
                     && (of(1) || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2))
@@ -1440,6 +1513,7 @@ impl YamlClassifier {
                 spam: reading.spam(),
                 small_talk: reading.small_talk(),
                 chat_cut: reading.chat_cut(),
+                call_back: reading.call_back(),
                 new_complaint: reading.new_complaint(),
                 other_business: reading.other_business(),
             }
@@ -1462,7 +1536,8 @@ trait Evidence {
     /// The matter a restart cannot help with it reports
     /// ([`Prediction::matter_beyond_restart`]).
     fn beyond_restart(&self) -> Option<Topic>;
-    /// Whether it asks how to do something with the equipment ([`Prediction::how_to_if`]).
+    /// Whether it asks how to do something with the equipment, or whether something works
+    /// in a case ([`Prediction::how_to_if`]).
     fn how_to(&self) -> bool;
     /// Whether it tells another business's failure ([`Prediction::elsewhere_outage_if`]).
     fn elsewhere_outage(&self) -> bool;
@@ -1470,6 +1545,8 @@ trait Evidence {
     fn farewell(&self) -> bool;
     /// Whether it tells a chat with a person was cut ([`Prediction::person_again_if`]).
     fn chat_cut(&self) -> bool;
+    /// Whether it asks to be called ([`Prediction::call_back_if_unplaced`]).
+    fn call_back(&self) -> bool;
     /// Whether it files a new complaint ([`Prediction::new_complaint_if`]).
     fn new_complaint(&self) -> bool;
     /// Whether it is about another business ([`Prediction::other_business_if`]).
@@ -1500,6 +1577,7 @@ fn after_the_model(decided: Prediction, evidence: &impl Evidence) -> Prediction 
         .elsewhere_outage_if(|| evidence.elsewhere_outage())
         .farewell_if(|| evidence.farewell())
         .person_again_if(|| evidence.chat_cut())
+        .call_back_if_unplaced(|| evidence.call_back())
         .new_complaint_if(|| evidence.new_complaint())
         .other_business_if(|| evidence.other_business())
         .bot_condemned_if(|| evidence.bot_condemned())
@@ -1570,7 +1648,7 @@ impl Evidence for Reading<'_, '_> {
         entities::topic_beyond_restart_in(self.normalized)
     }
     fn how_to(&self) -> bool {
-        entities::asks_how_to(self.normalized)
+        entities::asks_how_to(self.normalized) || entities::asks_what_if(self.text, self.normalized)
     }
     fn elsewhere_outage(&self) -> bool {
         self.classifier
@@ -1584,6 +1662,9 @@ impl Evidence for Reading<'_, '_> {
     }
     fn chat_cut(&self) -> bool {
         entities::chat_was_cut(self.normalized)
+    }
+    fn call_back(&self) -> bool {
+        entities::asks_for_a_call(self.normalized)
     }
     fn new_complaint(&self) -> bool {
         entities::files_new_complaint(self.normalized)
@@ -1640,6 +1721,7 @@ pub(crate) struct Scored {
     outage: bool,
     outage_only: bool,
     chat_cut: bool,
+    call_back: bool,
     new_complaint: bool,
     other_business: bool,
     beyond_restart: Option<Topic>,
@@ -1678,6 +1760,9 @@ impl Evidence for Scored {
     }
     fn chat_cut(&self) -> bool {
         self.chat_cut
+    }
+    fn call_back(&self) -> bool {
+        self.call_back
     }
     fn new_complaint(&self) -> bool {
         self.new_complaint

@@ -1554,13 +1554,13 @@ fn the_fallback_bias_makes_the_classifier_abstain_more() {
         fallback_bias,
         ..c.thresholds()
     };
-    // Messages no rule places when the model abstains (a reported failure or matter is
-    // placed by its rule whatever the bias: "no tengo internet" is an outage, "chao
-    // gracias" a goodbye).
+    // Messages no rule places when the model abstains (a reported failure or matter, or a
+    // restart asked for in so many words, is placed by its rule whatever the bias: "no
+    // tengo internet" and "reinicien el modem" are an outage, "chao gracias" a goodbye).
     let texts = [
-        "reinicien el modem",
+        "necesito un reinicio del modem",
         "quiero hablar con un ejecutivo",
-        "me pueden resetear el deco",
+        "un reseteo del deco por favor",
         "quiero ver mis solicitudes anteriores",
     ];
     for text in texts {
@@ -1629,7 +1629,7 @@ fn a_message_scored_once_is_decided_as_classify_decides_it() {
 }
 
 /// One message for each rule after the model, with the rule that decides it.
-const RULED: [(&str, Rule); 15] = [
+const RULED: [(&str, Rule); 16] = [
     (
         "la tecnica vino ayer y quede peor con el cable, reinicien o algo",
         Rule::MatterBeyondRestart,
@@ -1680,6 +1680,10 @@ const RULED: [(&str, Rule); 15] = [
     (
         "ganaste un plan de internet gratis!! ingresa al link",
         Rule::Spam,
+    ),
+    (
+        "mi abuelito quiere que lo llamen por teléfono, no sabe escribir bien",
+        Rule::CallBack,
     ),
 ];
 
@@ -2909,4 +2913,336 @@ fn the_rules_of_probe46() {
     assert!(is_small_talk(&text::normalize(
         "¡feliz 18 a todos los del chat!"
     )));
+}
+
+/// From `probe47` and `probe48`: requests "acogidas" or processed, asked after "no sé si",
+/// promised, asked about by name or for someone else; a device that does not respond or
+/// turn on; a restart or a call asked for in so many words; a question about the bot; a
+/// charge that comes from another business, or from a company of another trade.
+#[test]
+fn the_rules_of_probe47_and_probe48() {
+    use super::entities::{
+        asks_for_a_call, asks_for_restart, asks_status_of_earlier, asks_what_if, complaint_topic,
+        ends_with_farewell, fails, is_small_talk,
+    };
+    for (text, asks) in [
+        ("necesito saber si acogieron mi apelación", true),
+        (
+            "solicité la baja y no sé si la procesaron, me confirma?",
+            true,
+        ),
+        ("no sé si quiero la baja", false),
+        (
+            "¿podría indicarme si fue acogida la reclamación que presenté?",
+            true,
+        ),
+        ("me dijeron que el reclamo no fue acogido", false),
+        (
+            "quería saber si salió la nota de crédito que me prometieron por los días sin servicio",
+            true,
+        ),
+        ("quería saber si salió un plan nuevo", false),
+        (
+            "mi hijo dejo un reclamo a mi nombre por el cobro, ya hay resolucion?",
+            true,
+        ),
+        (
+            "la señora me pidió que preguntara por el reclamo que hizo",
+            true,
+        ),
+        ("quiero preguntar por un plan con más megas", false),
+        ("my complaint del mes pasado, status?", true),
+    ] {
+        assert_eq!(asks_status_of_earlier(text), asks, "{text}");
+    }
+    for (text, failing) in [
+        ("el deco no responde al control", true),
+        ("el modem no enciende la luz de internet", true),
+        ("el deco se apagó solo y no quiere prender", true),
+        ("la señal se pierde cuando hay viento", true),
+        ("el ejecutivo no responde", false),
+    ] {
+        assert_eq!(fails(&text::normalize(text)), failing, "{text}");
+    }
+    for (text, asks) in [
+        (
+            "reinicien el deco por fa q mi hijo quiere ver el partido",
+            true,
+        ),
+        ("¿me pueden resetear el módem?", true),
+        ("no reinicien nada", false),
+        ("reinicie el modem y sigue igual", false),
+        ("reinicia el deco, no, mejor pásame con un humano", false),
+    ] {
+        assert_eq!(asks_for_restart(&text::normalize(text)), asks, "{text}");
+    }
+    for (text, asks) in [
+        ("mi abuelito quiere que lo llamen por teléfono", true),
+        ("llámenme al fijo por favor", true),
+        ("no quiero que me llamen más", false),
+        ("me llamaron ayer de ustedes", false),
+    ] {
+        assert_eq!(asks_for_a_call(&text::normalize(text)), asks, "{text}");
+    }
+    assert!(ends_with_farewell(&text::normalize(
+        "Agradezco su tiempo. Que tenga una excelente jornada."
+    )));
+    for (text, small_talk) in [
+        ("felices fiestas patrias pa todos los del chat", true),
+        ("con quien estoy hablando, es una maquina esto?", true),
+        ("¿eres un bot?", true),
+        ("¿con quién hablo para reclamar por el cobro?", false),
+        ("¿es un bot? quiero hablar con una persona", false),
+        ("hola", false),
+    ] {
+        assert_eq!(is_small_talk(&text::normalize(text)), small_talk, "{text}");
+    }
+    assert_eq!(
+        complaint_topic("en la boleta sale un pack que jamás contraté"),
+        Some(Topic::CargoDesconocido)
+    );
+    for (text, asks) in [
+        ("el internet funciona si se corta la luz?", true),
+        ("el internet no funciona si no reinicio el modem?", false),
+    ] {
+        assert_eq!(asks_what_if(text, &text::normalize(text)), asks, "{text}");
+    }
+    let c = classifier();
+    for (text, intent) in [
+        (
+            "me llegó un cobro de Falabella por una cuota que no es mía",
+            Intent::Fallback,
+        ),
+        (
+            "la empresa de alarmas me cobró doble la mensualidad",
+            Intent::Fallback,
+        ),
+        (
+            "la empresa de internet me cobró doble la mensualidad",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "me llamaron de una empresa de cobranza diciendo que les debo plata",
+            Intent::ContactarEjecutivo,
+        ),
+        ("se cayó la página del SII", Intent::Fallback),
+        (
+            "el router del minimarket no enciende la luz de internet",
+            Intent::ReiniciarServicios,
+        ),
+    ] {
+        assert_eq!(c.classify(text).intent, intent, "{text}");
+    }
+}
+
+/// From `probe49` and `probe50`: requests asked about with "en q va", "se sabe algo", "eso
+/// salió", "¿alguien la vio?", made with someone's help; a key "generada"; "no ai
+/// internet"; a season's wish to all "allá"; snow; whether something works in a case, the
+/// case first; a charge by another business when "ustedes" are named.
+#[test]
+fn the_rules_of_probe49_and_probe50() {
+    use super::entities::{
+        asks_status_of_earlier, asks_what_if, ends_with_farewell, fails, is_small_talk,
+    };
+    for (text, asks) in [
+        (
+            "puse un reclamo hace 2 semanas x el cobro, en q va eso?",
+            true,
+        ),
+        (
+            "mi hija me ayudó a poner un reclamo por el saldo, se sabe algo?",
+            true,
+        ),
+        (
+            "mi vecina me ayudó a pedir el cambio de plan, ya se aplicó?",
+            true,
+        ),
+        (
+            "me ayudó a entender la boleta, ya se aplicó el descuento?",
+            false,
+        ),
+        (
+            "ayer pedi que me mandaran la clave nueva del wifi, ya la generaron?",
+            true,
+        ),
+        (
+            "mi hija les pidió que me devolvieran la plata del doble cobro, eso salió?",
+            true,
+        ),
+        (
+            "puse una queja porque el tecnico no llego, alguien la vio?",
+            true,
+        ),
+        (
+            "puse una queja porque el tecnico no llego, alguien me ayuda?",
+            false,
+        ),
+        ("puse una queja, alguien la vio y no hizo nada", false),
+    ] {
+        assert_eq!(asks_status_of_earlier(text), asks, "{text}");
+    }
+    assert!(fails(&text::normalize("ola no ai internet")));
+    assert!(ends_with_farewell(&text::normalize(
+        "gracias y feliz año nuevo pa todos alla"
+    )));
+    assert!(is_small_talk(&text::normalize(
+        "va a nevar en farellones este finde?"
+    )));
+    for (text, asks) in [
+        (
+            "si hay apagon por el incendio el modem sigue funcionando?",
+            true,
+        ),
+        (
+            "si se corta la luz, ¿el teléfono fijo igual funciona?",
+            true,
+        ),
+        ("si reinicio el modem sigue sin funcionar?", false),
+        ("si hay apagon el modem sigue funcionando", false),
+    ] {
+        assert_eq!(asks_what_if(text, &text::normalize(text)), asks, "{text}");
+    }
+    let c = classifier();
+    for (text, intent) in [
+        (
+            "pague la boleta por la app del banco y ustedes me la cobraron 2 veces",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "la empresa de agua me mandó una boleta carísima",
+            Intent::Fallback,
+        ),
+        // The business's own service, though "ustedes" are asked.
+        (
+            "el wifi del hotel es pésimo, ¿ustedes pueden hacer algo?",
+            Intent::Fallback,
+        ),
+    ] {
+        assert_eq!(c.classify(text).intent, intent, "{text}");
+    }
+}
+
+/// The review of the `probe47` and `probe48` rules (a helper session's): each finding, with
+/// the label the guide gives it.
+#[test]
+fn the_review_of_the_probe47_and_probe48_rules() {
+    use Intent::{ContactarEjecutivo as Contact, Fallback, ReiniciarServicios as Restart};
+    let c = classifier();
+    let mut wrong = Vec::new();
+    for (text, intent) in [
+        // "empresa de" anything but another trade is no other business.
+        ("la compania de nuevo me cobro doble este mes", Contact),
+        ("compañia de ladrones me cobraron doble este mes", Contact),
+        ("la compania de tv me cobro doble", Contact),
+        ("la empresa de siempre me vuelve a cobrar de mas", Contact),
+        // The customer's own company, or where they work.
+        ("tengo una empresa de eventos y me cobraron la instalacion dos veces", Contact),
+        ("trabajo en una empresa de aseo y me cobraron dos veces este mes", Contact),
+        // A failure under a condition is no question.
+        ("el wifi no me funciona si no estoy al lado del router", Restart),
+        ("el wifi funciona si, pero el deco no prende", Restart),
+        ("la tele solo funciona si desenchufo el deco", Restart),
+        ("nada funciona si no apago y prendo el modem", Restart),
+        // "No sé si" asks only of a request named; a payment is no request.
+        ("no se si me cambiaron el plan, la boleta llego mas cara", Contact),
+        ("no se si me enviaron la boleta al correo", Fallback),
+        ("quiero saber si fue registrado mi pago de ayer", Fallback),
+        ("pague ayer y no se si fue procesado el pago, me llego aviso de corte", Contact),
+        // "Quedaron" promises nothing.
+        (
+            "necesito saber si mandaron a alguien, quedaron de venir en la mañana y sigo sin internet",
+            Contact,
+        ),
+        ("quiero saber si salio el tecnico, quedaron de venir hoy en la mañana", Fallback),
+        // Asking about a procedure is no request made.
+        ("hola, queria consultar por el tramite de baja, se puede hacer por aca?", Contact),
+        // A restart of something not the company's.
+        ("me pueden reiniciar la contraseña de la cuenta", Fallback),
+        ("me pueden resetear el celular? se me olvido el patron de desbloqueo", Fallback),
+        // Nobody's device refusing to start.
+        ("mi hijo no quiere prender la tele porque esta castigado", Fallback),
+        // A charge "de" a thing.
+        ("me llego un cobro de licencia de antivirus que nunca contrate", Contact),
+        // The customer's own complaint after a relative named.
+        ("mi hija lleva una semana sin internet, dejo un reclamo, ya esta bueno", Contact),
+        // A call the customer makes, or turned down.
+        ("el tecnico dijo que le llame antes de venir", Fallback),
+        ("no quiero bajo ninguna circunstancia que me llamen", Fallback),
+        ("no me llamen, que me contacten por whatsapp", Contact),
+        // A wish for a person is no question about the bot.
+        ("hablo con un humano", Contact),
+        // A guest's device.
+        ("el deco del hotel donde estoy alojado no funciona", Fallback),
+        // A failure whenever it rains comes back.
+        ("la señal se pierde cuando llueve", Contact),
+    ] {
+        let p = c.classify(text);
+        if p.intent != intent {
+            wrong.push(format!("{text:?}: expected {intent:?}, got {p:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// From `probe51` and `probe52`: "¿ya la tomó alguien?", "¿me confirman si les llegó mi
+/// reclamo?", "¿fue acogida?", a chat cut before a question, "me tengo que ir", "o no" as a
+/// question, a service that works "a ratos" since last week, "los de la alarma".
+#[test]
+fn the_rules_of_probe51_and_probe52() {
+    use super::entities::{
+        asks_status_of_earlier, asks_what_if, chat_was_cut, ends_with_farewell, fails,
+    };
+    for (text, asks) in [
+        ("la solicitud que deje ayer ya la tomo alguien?", true),
+        ("puse un reclamo, se cayo alguien del techo?", false),
+        ("¿me confirman si les llegó mi reclamo por el cargo?", true),
+        ("¿me confirman si les llegó el pago?", false),
+        ("wena, ¿la reclamación por los cortes fue acogida?", true),
+        ("¿mi reclamo fue rechazado? no, todavía nada", false),
+        ("hice el pago, ¿fue procesado?", false),
+    ] {
+        assert_eq!(asks_status_of_earlier(text), asks, "{text}");
+    }
+    for (text, cut) in [
+        (
+            "me estaban atendiendo por aca y se cayo la conexion, me devuelven con ella?",
+            true,
+        ),
+        ("estaba hablando con mi mamá y se cortó, ¿qué pasa?", false),
+    ] {
+        assert_eq!(chat_was_cut(&text::normalize(text)), cut, "{text}");
+    }
+    for (text, leaves) in [
+        ("gracias, me tengo que ir que entro a la pega", true),
+        ("gracias, me tengo que ir a otra compañía", false),
+    ] {
+        let normalized = text::normalize(text);
+        assert_eq!(
+            ends_with_farewell(&normalized)
+                && super::entities::complaint_topic_in(&normalized).is_none(),
+            leaves,
+            "{text}"
+        );
+    }
+    let text = "si se corta la luz sigue funcionando el wifi o no";
+    assert!(asks_what_if(text, &text::normalize(text)));
+    assert!(fails(&text::normalize("el internet funciona a ratos")));
+    assert!(!fails(&text::normalize("el internet funciona")));
+    let c = classifier();
+    for (text, intent) in [
+        (
+            "el internet funciona a ratos desde la semana pasada",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "los de la alarma me cobraron doble la mensualidad",
+            Intent::Fallback,
+        ),
+        (
+            "los de la empresa me cobraron doble la mensualidad",
+            Intent::ContactarEjecutivo,
+        ),
+    ] {
+        assert_eq!(c.classify(text).intent, intent, "{text}");
+    }
 }
