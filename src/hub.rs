@@ -168,7 +168,9 @@ struct AgentEntry {
     /// Chats whose customer left and that the executive has not closed yet: they still
     /// hold a place, as after-call work does at a contact centre, so the next customer
     /// goes to a colleague who is free rather than to a desk still busy with the last one.
-    wrapping_up: Vec<SessionId>,
+    /// With each chat's request: a request served again in a new chat takes its ended chat
+    /// off the desk ([`AgentEvent::EndedChatTakenUp`]).
+    wrapping_up: Vec<(SessionId, RequestId)>,
     /// Whether the executive was told, during this wrap-up, that customers wait.
     told_waiting: bool,
     /// When it last became free, as a sequence number: the longest-free goes first.
@@ -179,6 +181,20 @@ impl AgentEntry {
     /// The places taken: chats in course and chats being wrapped up.
     fn load(&self) -> usize {
         self.chats.len() + self.wrapping_up.len()
+    }
+
+    /// Whether the executive wraps up `customer`'s ended chat.
+    fn wraps(&self, customer: SessionId) -> bool {
+        self.wrapping_up.iter().any(|(c, _)| *c == customer)
+    }
+
+    /// Whether the executive wraps up an ended chat of `customer` about another request
+    /// than `request` (the new chat would push it off the desk before its note; about the
+    /// same request, the new chat takes it up).
+    fn wraps_other(&self, customer: SessionId, request: Option<RequestId>) -> bool {
+        self.wrapping_up
+            .iter()
+            .any(|(c, r)| *c == customer && Some(*r) != request)
     }
 }
 
@@ -259,7 +275,7 @@ impl State {
         let clock = self.clock;
         let entry = self.agents.get_mut(&agent)?;
         entry.chats.retain(|c| *c != customer);
-        entry.wrapping_up.retain(|c| *c != customer);
+        entry.wrapping_up.retain(|(c, _)| *c != customer);
         if entry.wrapping_up.is_empty() {
             entry.told_waiting = false;
         }
@@ -269,14 +285,67 @@ impl State {
         Some(entry)
     }
 
-    /// Moves `customer`, who left, from `agent`'s chats to the chats being wrapped up.
-    fn wrap_up(&mut self, agent: SessionId, customer: SessionId) -> Option<&AgentEntry> {
+    /// Moves `customer`, who left, from `agent`'s chats to the chats being wrapped up, with
+    /// its `request`.
+    fn wrap_up(
+        &mut self,
+        agent: SessionId,
+        customer: SessionId,
+        request: RequestId,
+    ) -> Option<&AgentEntry> {
         let entry = self.agents.get_mut(&agent)?;
         if entry.chats.contains(&customer) {
             entry.chats.retain(|c| *c != customer);
-            entry.wrapping_up.push(customer);
+            entry.wrapping_up.push((customer, request));
         }
         Some(entry)
+    }
+
+    /// Takes the ended chats of `request` off every desk (the request of `customer` is
+    /// handed to executive `serves` in a new chat), telling their executives; their places
+    /// are free. Returns those executives' names, for the console's lines after the
+    /// hand-off's own. The same connection's ended chat on the desk of `serves` is only
+    /// freed here: the desk replaces it with the new chat itself, the commands staying with
+    /// the same person.
+    fn take_up_ended(
+        &mut self,
+        request: RequestId,
+        customer: SessionId,
+        serves: SessionId,
+        out: &mut Vec<Delivery>,
+    ) -> Vec<String> {
+        let ended: Vec<(SessionId, SessionId)> = self
+            .agents
+            .iter()
+            .flat_map(|(id, agent)| {
+                agent
+                    .wrapping_up
+                    .iter()
+                    .filter(|(_, r)| *r == request)
+                    .map(move |(customer, _)| (*id, *customer))
+            })
+            .collect();
+        let mut names = Vec::new();
+        if ended.is_empty() {
+            return names;
+        }
+        let Some(serves_name) = self.agents.get(&serves).map(|a| a.name.clone()) else {
+            return names;
+        };
+        for (agent, ended) in ended {
+            let returning = agent == serves && ended == customer;
+            if let Some(entry) = self.drop_chat(agent, ended).filter(|_| !returning) {
+                names.push(entry.name.clone());
+                out.push(Delivery::Agent(
+                    entry.outbox.clone(),
+                    AgentEvent::EndedChatTakenUp {
+                        customer: ended,
+                        agent: serves_name.clone(),
+                    },
+                ));
+            }
+        }
+        names
     }
 }
 
@@ -994,7 +1063,7 @@ impl Hub {
             let mut state = self.lock();
             let entry = state.agents.get(&agent).ok_or(HubError::UnknownAgent)?;
             if !entry.chats.contains(&customer) {
-                let wrapping = entry.wrapping_up.contains(&customer);
+                let wrapping = entry.wraps(customer);
                 drop(state);
                 // The customer left meanwhile: closing their chat ends its wrap-up.
                 if wrapping {
@@ -1037,10 +1106,7 @@ impl Hub {
         let mut out = Vec::new();
         {
             let mut state = self.lock();
-            let wrapping = state
-                .agents
-                .get(&agent)
-                .is_some_and(|a| a.wrapping_up.contains(&customer));
+            let wrapping = state.agents.get(&agent).is_some_and(|a| a.wraps(customer));
             if !wrapping {
                 return;
             }
@@ -1123,7 +1189,7 @@ impl Hub {
         disconnected: Option<Departure>,
         out: &mut Vec<Delivery>,
     ) {
-        if let Some(a) = state.wrap_up(agent, entry.ticket.session) {
+        if let Some(a) = state.wrap_up(agent, entry.ticket.session, entry.ticket.request) {
             out.push(Delivery::Agent(
                 a.outbox.clone(),
                 AgentEvent::CustomerLeft {
@@ -1134,6 +1200,38 @@ impl Hub {
         }
     }
 
+    /// The next hand-off, as the customer's index in the queue and the executive: the
+    /// first customer present (one whose connection was lost keeps their place but is not
+    /// handed to anyone before they are back) who has an executive with a free place, the
+    /// least loaded and longest free of them. Not to an executive still wrapping up this
+    /// customer's ended chat about another request (their desk knows chats by customer: the
+    /// new one would push the ended one off before its note; about the same request, the
+    /// new chat takes it up): the customer keeps the head of the queue for another
+    /// executive, or for that one's `:close`, and those behind may take the free place
+    /// meanwhile (a customer who asks again at once must not stop the queue).
+    fn next_hand_off(&self, state: &State) -> Option<(usize, SessionId)> {
+        let free = |customer: SessionId| {
+            let request = state.customers.get(&customer).map(|c| c.ticket.request);
+            state
+                .agents
+                .iter()
+                .filter(|(_, a)| a.load() < self.capacity && !a.wraps_other(customer, request))
+                .min_by_key(|(_, a)| (a.load(), a.free_since))
+                .map(|(id, _)| *id)
+        };
+        if !state.agents.values().any(|a| a.load() < self.capacity) {
+            return None;
+        }
+        // Past the customers away and those only the executives wrapping up their chat
+        // could take: few, as each executive wraps up a bounded number of chats.
+        state
+            .queue
+            .iter()
+            .enumerate()
+            .filter(|(_, session)| state.customers.get(session).is_none_or(|entry| !entry.away))
+            .find_map(|(index, session)| Some((index, free(*session)?)))
+    }
+
     /// Assigns waiting customers to free executives (first come, first served; the
     /// executive free the longest first), then announces the new queue positions. Each
     /// hand-off of a customer who waited is a sample of the wait (`now` is its time).
@@ -1142,27 +1240,19 @@ impl Hub {
             return;
         }
         let executives = state.agents.len();
-        loop {
-            // The first customer present: one whose connection was lost keeps their place
-            // but is not handed to anyone before they are back.
-            let present = state
-                .queue
-                .iter()
-                .position(|session| state.customers.get(session).is_none_or(|entry| !entry.away));
-            let Some(index) = present else { break };
-            let next = state.queue[index];
-            // Not to an executive still wrapping up this customer's ended chat (their desk
-            // knows chats by customer: the new one would push the ended one off before its
-            // note); to another, or after that executive's `:close`.
-            let free = state
-                .agents
-                .iter()
-                .filter(|(_, a)| a.load() < self.capacity && !a.wrapping_up.contains(&next))
-                .min_by_key(|(_, a)| (a.load(), a.free_since))
-                .map(|(id, _)| *id);
-            let Some(agent_id) = free else { break };
+        while let Some((index, agent_id)) = self.next_hand_off(state) {
             let Some(customer_id) = state.queue.remove(index) else {
                 break;
+            };
+            // The request served again (its customer back about it, maybe on a new
+            // connection): its ended chat on a desk leaves first, so that nothing meant for
+            // it lands on a request in service elsewhere.
+            // (The console says so after the hand-off, before any it allows.)
+            let taken_up = match state.customers.get(&customer_id) {
+                Some(entry) => {
+                    state.take_up_ended(entry.ticket.request, customer_id, agent_id, out)
+                }
+                None => Vec::new(),
             };
             let Some(customer) = state.customers.get_mut(&customer_id) else {
                 continue;
@@ -1183,6 +1273,14 @@ impl Hub {
                 &agent.name,
                 customer.ticket.request,
             )));
+            for ended_with in taken_up {
+                out.push(Delivery::Console(protocol::console::ended_chat_taken_up(
+                    &ended_with,
+                    &customer.ticket.name,
+                    customer.ticket.request,
+                    &agent.name,
+                )));
+            }
             out.push(Delivery::Customer(
                 customer.ticket.outbox.clone(),
                 CustomerEvent::Assigned {
@@ -1431,6 +1529,148 @@ mod tests {
             Err(HubError::NoCustomer)
         ));
         assert!(assigned(3));
+    }
+
+    /// A request handed to an executive again (its customer back on a new connection) takes
+    /// its ended chat off the desk that wraps it up, whose place is free at once; another
+    /// request's hand-off leaves ended chats alone.
+    #[test]
+    fn a_request_served_again_takes_its_ended_chat_off_the_desk() {
+        let console = Console::capture();
+        let hub = Hub::new(1, console.clone());
+        let (ana, mut ana_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", ana).unwrap();
+        let (first, _first_rx) = party();
+        hub.enqueue(ticket(1, first));
+        assert!(hub.customer_gone_announced(SessionId(1), Departure::Lost).1);
+        let (beto, mut beto_rx) = party();
+        hub.agent_join(SessionId(101), "Beto", beto).unwrap();
+        // Another customer's request goes to Beto: Ana's ended chat stays.
+        let (other, _other_rx) = party();
+        hub.enqueue(ticket(2, other));
+        let taken_up = |rx: &mut mpsc::Receiver<AgentEvent>| {
+            received(rx)
+                .into_iter()
+                .filter_map(|e| match e {
+                    AgentEvent::EndedChatTakenUp { customer, agent } => Some((customer, agent)),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        assert!(taken_up(&mut ana_rx).is_empty());
+        // The first customer back on a new connection, about request 1, waits for Beto,
+        // and another customer behind.
+        let (back, _back_rx) = party();
+        hub.enqueue(Ticket {
+            session: SessionId(3),
+            request: 1,
+            ..ticket(1, back)
+        });
+        let (next, _next_rx) = party();
+        hub.enqueue(ticket(4, next));
+        assert!(taken_up(&mut ana_rx).is_empty());
+        // Beto is free: the first goes to him, Ana's ended chat of request 1 leaves her
+        // desk, and her place goes to the customer behind; the console says it in order.
+        let before = console.lines().len();
+        hub.agent_closes(SessionId(101), SessionId(2), None)
+            .unwrap();
+        assert_eq!(taken_up(&mut ana_rx), [(SessionId(1), "Beto".to_string())]);
+        assert!(taken_up(&mut beto_rx).is_empty());
+        let lines: Vec<String> = console.lines()[before..]
+            .iter()
+            .map(|l| l.trim_start_matches(crate::console::PREFIX).to_string())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                protocol::console::agent_closed_chat(
+                    "Beto",
+                    "Cliente 2",
+                    None::<(u64, RequestState)>
+                ),
+                protocol::console::assigned("Cliente 1", "Beto", 1),
+                protocol::console::ended_chat_taken_up("Ana", "Cliente 1", 1, "Beto"),
+                protocol::console::assigned("Cliente 4", "Ana", 4),
+            ]
+        );
+    }
+
+    /// The same connection back about the request of its ended chat goes to the executive
+    /// wrapping it up, who has room: the new chat takes the ended one up (the desk replaces
+    /// it itself; no take-up event).
+    #[test]
+    fn a_customer_back_about_the_same_request_goes_to_the_executive_wrapping_it_up() {
+        let console = Console::capture();
+        let hub = Hub::new(2, console.clone());
+        let (ana, mut ana_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", ana).unwrap();
+        let (first, _first_rx) = party();
+        hub.enqueue(ticket(1, first.clone()));
+        hub.customer_ends_chat(SessionId(1)).unwrap();
+        received(&mut ana_rx);
+        // Asked again, about request 1 (a complaint on the same topic): to Ana at once.
+        hub.enqueue(ticket(1, first));
+        let assigned = console
+            .lines()
+            .iter()
+            .filter(|l| l.ends_with(&protocol::console::assigned("Cliente 1", "Ana", 1)))
+            .count();
+        assert_eq!(assigned, 2);
+        assert!(hub.queue().is_empty());
+        let events = received(&mut ana_rx);
+        assert!(
+            matches!(events.as_slice(), [AgentEvent::Assigned { .. }]),
+            "{events:?}"
+        );
+        // One place for the chat, none for a wrap-up: another customer still fits.
+        let (other, _other_rx) = party();
+        hub.enqueue(ticket(2, other));
+        assert!(console
+            .lines()
+            .iter()
+            .any(|l| l.ends_with(&protocol::console::assigned("Cliente 2", "Ana", 2))));
+    }
+
+    /// A customer who asks again while their executive wraps up their ended chat waits for
+    /// that executive's `:close` (or another executive) at the head of the queue; the
+    /// customer behind takes the executive's other free place meanwhile.
+    #[test]
+    fn a_customer_waiting_for_the_end_of_their_wrap_up_does_not_block_the_queue() {
+        let console = Console::capture();
+        let hub = Hub::new(2, console.clone());
+        let (ana, _ana_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", ana).unwrap();
+        let assigned = |id: u64, request: u64| {
+            console
+                .lines()
+                .iter()
+                .filter(|l| {
+                    l.ends_with(&protocol::console::assigned(
+                        &format!("Cliente {id}"),
+                        "Ana",
+                        request,
+                    ))
+                })
+                .count()
+        };
+        let (first, _first_rx) = party();
+        hub.enqueue(ticket(1, first.clone()));
+        assert_eq!(assigned(1, 1), 1);
+        hub.customer_ends_chat(SessionId(1)).unwrap();
+        // The same connection asks again, with a new request: not to Ana, who wraps up its
+        // ended chat.
+        hub.enqueue(Ticket {
+            request: 11,
+            ..ticket(1, first)
+        });
+        assert_eq!(assigned(1, 11), 0);
+        let (second, _second_rx) = party();
+        hub.enqueue(ticket(2, second));
+        assert_eq!(assigned(2, 2), 1, "the second waits behind the first");
+        assert_eq!(hub.queue().len(), 1);
+        hub.agent_wrapped_up(SessionId(100), SessionId(1));
+        assert_eq!(assigned(1, 11), 1);
+        assert!(hub.queue().is_empty());
     }
 
     /// The console tells the queue's and the chats' events in the order they happen: a

@@ -1083,6 +1083,11 @@ pub mod agent {
         let limit = super::span_words(limit);
         format!("{SYSTEM}La solicitud {request}{WRAP_UP_END} Si no la termina, saldrá de :chats en {limit}.")
     }
+    /// An ended chat leaves the desk in `left` unless closed.
+    pub fn wrap_up_soon(customer: &str, request: impl Display, left: Duration) -> String {
+        let left = super::span_words(left);
+        format!("{SYSTEM}La conversación terminada con {customer} (solicitud {request}) saldrá de :chats en {left} si no la termina con :close.")
+    }
     /// An ended chat left the desk: the executive did not `:close` it within `limit` of
     /// the customer's departure (the request stays as it was).
     pub fn wrap_up_expired(customer: &str, request: impl Display, limit: Duration) -> String {
@@ -1124,6 +1129,20 @@ pub mod agent {
     /// its wrap-up limit: not applied to another one.
     pub fn commands_chat_expired(customer: &str) -> String {
         format!("{SYSTEM}La conversación terminada con {customer} ya salió de :chats; su línea no se aplicó a otra conversación. Elija una con :switch (vea :chats).")
+    }
+
+    /// An ended chat's customer came back about its request, which `agent` serves now in
+    /// a new chat (`None`: this executive): the ended chat left the desk.
+    pub fn ended_chat_taken_up(
+        customer: &str,
+        request: impl Display,
+        agent: Option<&str>,
+    ) -> String {
+        let serves = match agent {
+            Some(agent) => format!("que ahora atiende {agent}"),
+            None => "que usted atiende ahora en una conversación nueva".to_string(),
+        };
+        format!("{SYSTEM}{customer} volvió por la solicitud {request}, {serves}: se quitó de :chats la conversación terminada.")
     }
 
     /// Too many ended chats kept: the oldest leaves the desk (its request stays as it
@@ -1272,6 +1291,17 @@ pub mod console {
     /// An executive's connection ended.
     pub fn agent_disconnected(name: &str) -> String {
         format!("Ejecutivo {name} desconectado.")
+    }
+
+    /// An ended chat left executive `agent`'s desk: its customer came back about its
+    /// request, which `serves` serves now.
+    pub fn ended_chat_taken_up(
+        agent: &str,
+        customer: &str,
+        request: impl Display,
+        serves: &str,
+    ) -> String {
+        format!("Ejecutivo {agent}: la conversación terminada con el cliente {customer} salió de su escritorio: la solicitud {request} la atiende ahora {serves}.")
     }
 
     /// An ended chat left executive `agent`'s desk after `limit` without `:close`.

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use thiserror::Error;
@@ -326,15 +327,26 @@ struct Desk {
     /// The last line was a `:quit` refused with these customers in course: the next one
     /// leaves, unless another customer came meanwhile.
     quit_warned: Option<Vec<SessionId>>,
-    /// The customer whose ended chat left the desk at its wrap-up limit while the commands
-    /// acted on it: the next command or line for a chat is refused (it would otherwise go to
-    /// another customer, maybe one handed over that very moment) until `:switch`.
+    /// The customer whose ended chat left the desk without `:close` (its wrap-up limit, or
+    /// its request served again) while the commands acted on it: the next command or line
+    /// for a chat is refused (it would otherwise go to another customer, maybe one handed
+    /// over that very moment) until `:switch`.
     expired: Option<String>,
 }
 
 /// Ended chats an executive keeps on the desk until `:close`; past this the oldest is
 /// dropped (its request stays as it was).
 const MAX_ENDED_CHATS: usize = 8;
+
+/// The longest warning before an ended chat's wrap-up limit passes.
+const WRAP_UP_WARNING: Duration = Duration::from_secs(60);
+
+/// How long before `limit` passes an ended chat's executive is warned
+/// ([`Input::WrapUpSoon`]): a minute, or a quarter of a shorter limit; none under a
+/// second (a limit of a few seconds leaves no time to act on it) or without a limit.
+pub(crate) fn wrap_up_warning(limit: Duration) -> Option<Duration> {
+    Some(WRAP_UP_WARNING.min(limit / 4)).filter(|lead| *lead >= Duration::from_secs(1))
+}
 
 impl Default for AgentConversation {
     fn default() -> Self {
@@ -412,6 +424,10 @@ impl AgentConversation {
             // Only customers wait in the queue.
             Input::QueueIdle { .. } => phase,
             Input::WrapUpDue { chat } => desk.wrap_up_due(phase, chat, ctx, out),
+            Input::WrapUpSoon { chat, left } => {
+                desk.wrap_up_soon(chat, left, out);
+                phase
+            }
             Input::Disconnected(_) | Input::ServerStopped => {
                 // A :close still waiting for the opened request's note: the chat's own note
                 // is written all the same (the code review's).
@@ -1229,6 +1245,12 @@ impl Desk {
                 out.send(say::customer_returned(&chat.name, shown));
                 phase
             }
+            AgentEvent::EndedChatTakenUp { customer, agent } => {
+                if let Phase::Ready { name } | Phase::Pending { name, .. } = &phase {
+                    self.taken_up(customer, name, &agent, out);
+                }
+                phase
+            }
             AgentEvent::CustomersWaiting { waiting } => {
                 out.send(say::customers_waiting(waiting));
                 phase
@@ -1275,10 +1297,10 @@ impl Desk {
         out: &mut Effects,
     ) -> Phase {
         let limit = ctx.wrap_up_limit;
-        let (Phase::Ready { name }, true) = (&phase, self.has_left(customer)) else {
+        let Phase::Ready { name } = &phase else {
             return phase;
         };
-        let Some(chat) = self.chats.iter().find(|c| c.customer == customer).cloned() else {
+        let Some(chat) = self.ended_chat(customer).cloned() else {
             return phase;
         };
         let target = self.target(&chat);
@@ -1299,16 +1321,59 @@ impl Desk {
             });
         }
         out.console(protocol::console::wrap_up_expired(name, &chat.name, limit));
-        let was_current = self.current().map(|c| c.customer) == Some(customer);
-        self.leave_desk(customer, false, out);
-        if was_current {
-            self.expired = Some(chat.name);
-        }
+        self.ended_chat_leaves(chat, false, out);
         phase
     }
 
+    /// `customer`'s ended chat leaves the desk in `left` unless closed: the executive is
+    /// told, once (the driver's [`wrap_up_warning`]). Nothing when the chat is no longer an
+    /// ended one on the desk.
+    fn wrap_up_soon(&self, customer: SessionId, left: Duration, out: &mut Effects) {
+        if let Some(chat) = self.ended_chat(customer) {
+            out.send(say::wrap_up_soon(&chat.name, self.target(chat), left));
+        }
+    }
+
+    /// `customer`'s ended chat leaves the desk: its request is served again in a new chat,
+    /// by `agent` (perhaps this executive, `name`). When the commands acted on it, the next
+    /// command or line for a chat is refused, as after the wrap-up limit. The hub freed its
+    /// place and printed the console's line already: no `AgentWrappedUp`, which could end a
+    /// later wrap-up of the same customer.
+    fn taken_up(&mut self, customer: SessionId, name: &str, agent: &str, out: &mut Effects) {
+        let Some(chat) = self.ended_chat(customer).cloned() else {
+            return;
+        };
+        let by = (agent != name).then_some(agent);
+        out.send(say::ended_chat_taken_up(&chat.name, chat.request, by));
+        self.ended_chat_leaves(chat, true, out);
+    }
+
+    /// `customer`'s chat, when it is an ended one on the desk.
+    fn ended_chat(&self, customer: SessionId) -> Option<&ChatInfo> {
+        self.chats
+            .iter()
+            .find(|c| c.customer == customer)
+            .filter(|_| self.has_left(customer))
+    }
+
+    /// Takes the ended `chat` off the desk without the executive's `:close` (its wrap-up
+    /// limit passed, or its request is served again): when the commands acted on it, the
+    /// next command or line for a chat is refused rather than applied to another one. When
+    /// the hub already `freed` its place, no `AgentWrappedUp` goes to it.
+    fn ended_chat_leaves(&mut self, chat: ChatInfo, freed: bool, out: &mut Effects) {
+        let was_current = self.current().map(|c| c.customer) == Some(chat.customer);
+        if freed {
+            self.ended.retain(|c| *c != chat.customer);
+        }
+        self.leave_desk(chat.customer, false, out);
+        if was_current {
+            self.expired = Some(chat.name);
+        }
+    }
+
     /// Whether a command or line for a chat must be refused because the chat the commands
-    /// acted on left the desk at its wrap-up limit (said once; `:switch` chooses anew).
+    /// acted on left the desk without `:close` ([`Self::ended_chat_leaves`]; said once;
+    /// `:switch` chooses anew).
     fn refused_after_expiry(&mut self, out: &mut Effects) -> bool {
         match self.expired.take() {
             Some(customer) => {
@@ -2002,6 +2067,36 @@ mod tests {
             assert!(out.0.is_empty(), "{other}: {:?}", out.0);
             assert_eq!(conv, before);
         }
+        // A minute before, the executive is warned of the ended one, naming the request the
+        // commands act on; of a chat in course, or one not on the desk, not.
+        assert_eq!(
+            wrap_up_warning(limit),
+            Some(std::time::Duration::from_secs(60))
+        );
+        let soon = |conv: AgentConversation, n: u64| {
+            let mut out = Effects::new();
+            let (chat, left) = (chat(n).customer, std::time::Duration::from_secs(60));
+            (
+                conv.step(Input::WrapUpSoon { chat, left }, &ctx, &mut out),
+                out,
+            )
+        };
+        for (n, warned) in [(1, true), (2, false), (3, false)] {
+            let before = conv.clone();
+            let out;
+            (conv, out) = soon(conv, n);
+            let expected = warned.then(|| {
+                Effect::Send(
+                    say::wrap_up_soon("Cliente 1", 7, std::time::Duration::from_secs(60)).into(),
+                )
+            });
+            assert_eq!(out.0, Vec::from_iter(expected), "{n}");
+            assert_eq!(conv, before, "{n}");
+        }
+        assert_eq!(
+            say::wrap_up_soon("Cliente 1", 7, std::time::Duration::from_secs(60)),
+            "Sistema: La conversación terminada con Cliente 1 (solicitud 7) saldrá de :chats en 1 minuto si no la termina con :close."
+        );
         // Due for the ended one: it leaves the desk, its place goes back to the hub, the
         // histories of both requests (as :close writes) and the console say why.
         let out;
@@ -2068,6 +2163,74 @@ mod tests {
         (conv, out) = due(conv, 1);
         assert!(out.0.is_empty());
         assert_eq!(conv.chats(), [chat(2)]);
+    }
+
+    #[test]
+    fn an_ended_chat_whose_request_is_served_again_leaves_the_desk() {
+        let ctx = ctx();
+        let desk = |ended: Vec<SessionId>| AgentConversation {
+            phase: Phase::Ready { name: "Ana".into() },
+            desk: Desk {
+                chats: vec![chat(1), chat(2)],
+                ended,
+                active: Some(chat(1).customer),
+                ..Desk::default()
+            },
+        };
+        let taken_up = |conv: AgentConversation, agent: &str| {
+            let mut out = Effects::new();
+            let event = AgentEvent::EndedChatTakenUp {
+                customer: chat(1).customer,
+                agent: agent.into(),
+            };
+            (conv.step(Input::Event(event), &ctx, &mut out), out)
+        };
+        // A chat in course is no ended one: nothing.
+        let (conv, out) = taken_up(desk(Vec::new()), "Beto");
+        assert!(out.0.is_empty(), "{:?}", out.0);
+        assert_eq!(conv.chats(), [chat(1), chat(2)]);
+        // The ended one leaves, saying who serves its request now; the next line for a chat
+        // is refused (it was the one the commands acted on).
+        let (conv, out) = taken_up(desk(vec![chat(1).customer]), "Beto");
+        // (The hub freed its place and told the console: nothing more to it.)
+        assert_eq!(
+            out.0,
+            [Effect::Send(
+                say::ended_chat_taken_up("Cliente 1", 1, Some("Beto")).into()
+            )]
+        );
+        assert_eq!(conv.chats(), [chat(2)]);
+        let mut out = Effects::new();
+        let _ = conv.step(Input::line(":state cerrado"), &ctx, &mut out);
+        assert_eq!(
+            out.0,
+            [Effect::Send(say::commands_chat_expired("Cliente 1").into())]
+        );
+        // Served again by this very executive, in a new chat.
+        let (_, out) = taken_up(desk(vec![chat(1).customer]), "Ana");
+        assert_eq!(
+            out.lines().next(),
+            Some(say::ended_chat_taken_up("Cliente 1", 1, None).as_str())
+        );
+        assert_eq!(
+            say::ended_chat_taken_up("Jorge Sandoval", 124579, Some("Beto")),
+            "Sistema: Jorge Sandoval volvió por la solicitud 124579, que ahora atiende Beto: se quitó de :chats la conversación terminada."
+        );
+    }
+
+    #[test]
+    fn the_warning_comes_a_minute_before_or_a_quarter_of_a_shorter_limit() {
+        let secs = std::time::Duration::from_secs;
+        for (limit, lead) in [
+            (secs(300), Some(secs(60))),
+            (secs(3600), Some(secs(60))),
+            (secs(120), Some(secs(30))),
+            (secs(4), Some(secs(1))),
+            (secs(2), None),
+            (secs(0), None),
+        ] {
+            assert_eq!(wrap_up_warning(limit), lead, "{limit:?}");
+        }
     }
 
     #[test]

@@ -399,7 +399,7 @@ impl CustomerConversation {
             },
             Input::QueueIdle { waited } => session.on_queue_idle(phase, waited, out),
             // Only executives wrap chats up.
-            Input::WrapUpDue { .. } => phase,
+            Input::WrapUpDue { .. } | Input::WrapUpSoon { .. } => phase,
             Input::Disconnected(departure) => {
                 session.disconnected(phase, QueueExit::Disconnected, departure, out)
             }

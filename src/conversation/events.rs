@@ -166,6 +166,16 @@ pub enum AgentEvent {
         /// The chat's last lines the customer was shown on the new connection.
         shown: usize,
     },
+    /// The customer of one of their ended chats came back about the same request, which
+    /// `agent` now serves in a new chat (perhaps this executive): the ended chat leaves the
+    /// desk, so that nothing meant for it lands on a request in service elsewhere. Its
+    /// place is already free.
+    EndedChatTakenUp {
+        /// The ended chat's customer session.
+        customer: SessionId,
+        /// The executive who serves the request now.
+        agent: String,
+    },
     /// Customers wait while the executive wraps up a chat whose customer left (said once
     /// per wrap-up): the next one comes after `:close`.
     CustomersWaiting {

@@ -22,6 +22,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+pub(crate) use agent::wrap_up_warning;
 pub use agent::{
     validate_name, AgentCommand, AgentConversation, CommandError, NameError, MAX_NAME_CHARS,
     MAX_SUBJECT_CHARS,
@@ -223,6 +224,15 @@ pub enum Input<'a, E> {
     WrapUpDue {
         /// The chat's customer session.
         chat: SessionId,
+    },
+    /// An ended chat's wrap-up limit passes in `left` (a minute before, or a quarter of a
+    /// shorter limit): the executive is warned (the driver's timer; other parties ignore
+    /// it).
+    WrapUpSoon {
+        /// The chat's customer session.
+        chat: SessionId,
+        /// What is left of the limit.
+        left: Duration,
     },
     /// The connection ended (for any reason but the server's stop): leave the hub, record
     /// it.

@@ -637,26 +637,8 @@ mod tests {
     /// connection's memory; boxed, only the connections that take those paths pay for them.
     #[tokio::test]
     async fn a_connections_task_future_stays_small() {
-        let limits = Limits::default();
-        let budgets = Arc::new(Budgets::new(&limits));
-        let services = Services {
-            registry: Registry::open_in_memory().expect("in-memory registry"),
-            hub: Hub::new(1, Console::capture()),
-            console: Console::capture(),
-            policy: Policy::default(),
-            agent_token: Arc::from("token"),
-            started: Some(chrono::Utc::now()),
-            time_zone: DEFAULT_TIME_ZONE,
-        };
-        let classifier = ModelWorker::inline(crate::nlu::load_classifier(None).expect("intents"));
-        let shared = Arc::new(connection::Shared::new(
-            services,
-            classifier,
-            limits,
-            None,
-            Arc::new(Metrics::default()),
-            Arc::clone(&budgets),
-        ));
+        let (shared, budgets) = connection::Shared::for_tests();
+        let shared = Arc::new(shared);
         let door = Door::new(connection::Kind::Customer, &shared.limits, budgets, None);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let _client = TcpStream::connect(listener.local_addr().expect("address"))

@@ -507,13 +507,10 @@ async fn the_next_customer_goes_to_a_free_colleague_while_one_wraps_up() {
     );
 }
 
-/// A customer who ends the chat and asks again on the same connection waits while the
-/// executive wraps up the ended chat (its note must not be pushed off the desk by the new
-/// one), then gets a new, live chat.
-#[tokio::test]
-async fn a_customer_who_asks_again_after_ending_the_chat_is_live_again() {
-    let server = TestServer::start().await;
-    let mut agent = server.agent("JuanPerez").await;
+/// Jorge asks for an executive, is served by `agent`, ends the chat and asks again on the
+/// same connection: he waits first in the queue while `agent` wraps up the ended chat.
+/// Returns him and the ended chat's request.
+async fn asks_again_after_ending(server: &TestServer, agent: &mut TestClient) -> (TestClient, u64) {
     let mut jorge = server.logged_in(JORGE).await;
     jorge.send("3").await;
     jorge.recv_until_contains(to_customer::ASSIGNED_START).await;
@@ -527,6 +524,17 @@ async fn a_customer_who_asks_again_after_ending_the_chat_is_live_again() {
     agent.expect(&wrap_up(first)).await;
     jorge.send("3").await;
     jorge.recv_until_contains(&to_customer::enqueued(1)).await;
+    (jorge, first)
+}
+
+/// A customer who ends the chat and asks again on the same connection waits while the
+/// executive wraps up the ended chat (its note must not be pushed off the desk by the new
+/// one), then gets a new, live chat.
+#[tokio::test]
+async fn a_customer_who_asks_again_after_ending_the_chat_is_live_again() {
+    let server = TestServer::start().await;
+    let mut agent = server.agent("JuanPerez").await;
+    let (mut jorge, first) = asks_again_after_ending(&server, &mut agent).await;
     agent.expect(&to_agent::customers_waiting(1)).await;
     agent
         .send(":history se fue y volvió a pedir un ejecutivo")
@@ -545,6 +553,115 @@ async fn a_customer_who_asks_again_after_ending_the_chat_is_live_again() {
     agent.send(":close").await;
     agent.expect(&to_agent::chat_closed("Jorge Sandoval")).await;
     jorge.recv_until_contains("finalizó la conversación").await;
+}
+
+/// Jorge asks for a person about his open plan change (the demo's request, which the
+/// complaint takes up) and is handed to `executive`, whose client reads the chat's hint.
+async fn asks_about_the_plan(jorge: &mut TestClient, agent: &mut TestClient, executive: &str) {
+    let plan = reclamos::registry::demo::PLAN_REQUEST;
+    jorge
+        .send("me pueden comunicar con un ejecutivo por lo del cambio de plan")
+        .await;
+    jorge.expect(&to_customer::taking_up(plan)).await;
+    jorge
+        .recv_until_contains(&to_customer::assigned_start(executive))
+        .await;
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
+}
+
+/// A customer whose connection drops mid-chat and who comes back on a new one about the
+/// same request is served by a free colleague; the executive still wrapping up the ended
+/// chat loses it from the desk (nothing meant for it may land on the request in service
+/// elsewhere), and the place it held is free.
+#[tokio::test]
+async fn an_ended_chat_whose_request_is_served_again_leaves_the_desk() {
+    let server = TestServer::start().await;
+    let plan = reclamos::registry::demo::PLAN_REQUEST;
+    let mut ana = server.agent("Ana").await;
+    let mut jorge = server.logged_in(JORGE).await;
+    asks_about_the_plan(&mut jorge, &mut ana, "Ana").await;
+    let mut beto = server.agent("Beto").await;
+    drop(jorge);
+    ana.recv_until_contains(to_agent::WRAP_UP_END).await;
+    // Back on a new connection, about the same request: Ana's place is held, so Beto.
+    let mut jorge = server.logged_in(JORGE).await;
+    asks_about_the_plan(&mut jorge, &mut beto, "Beto").await;
+    ana.expect(&to_agent::ended_chat_taken_up(
+        "Jorge Sandoval",
+        plan,
+        Some("Beto"),
+    ))
+    .await;
+    server
+        .expect_console(&to_console::ended_chat_taken_up(
+            "Ana",
+            "Jorge Sandoval",
+            plan,
+            "Beto",
+        ))
+        .await;
+    // The commands acted on the ended chat: the next one is refused, not applied to the
+    // request Beto serves.
+    ana.send(":state cerrado").await;
+    ana.expect(&to_agent::commands_chat_expired("Jorge Sandoval"))
+        .await;
+    let request = server.registry().request(plan).await.unwrap().unwrap();
+    assert_eq!(request.state, RequestState::Abierto);
+    // Ana's place is free: the next customer goes to her.
+    let ruts = server.load_customers(1).await;
+    let _next = server.served(&ruts[0].to_string()).await;
+    ana.recv_until_contains(&format!("{}Cliente Carga 1", to_agent::NEW_CUSTOMER_START))
+        .await;
+    beto.send("hola Jorge, sigo yo").await;
+    jorge.expect("Beto: hola Jorge, sigo yo").await;
+}
+
+/// A customer who ends the chat and, on the same connection, asks for a person about the
+/// same request goes back to the executive wrapping it up (who has room), whose desk puts
+/// the new chat in the ended one's place.
+#[tokio::test]
+async fn a_customer_back_about_the_same_request_returns_to_the_executive_wrapping_it_up() {
+    let server = TestServer::start_with(|config| config.agent_capacity = 2).await;
+    let mut ana = server.agent("Ana").await;
+    let mut jorge = server.logged_in(JORGE).await;
+    asks_about_the_plan(&mut jorge, &mut ana, "Ana").await;
+    jorge.send("salir").await;
+    jorge.recv_until(|l| l == to_customer::MENU_LAST).await;
+    ana.recv_until_contains(to_agent::WRAP_UP_END).await;
+    asks_about_the_plan(&mut jorge, &mut ana, "Ana").await;
+    ana.send(":chats").await;
+    ana.expect(&to_agent::chats_header(1)).await;
+    ana.send("sigo con usted").await;
+    jorge.expect("Ana: sigo con usted").await;
+}
+
+/// With room for two chats, an executive wrapping up the chat of a customer who asked
+/// again at once takes the customer behind them meanwhile; the first keeps the head of the
+/// queue and comes after `:close`.
+#[tokio::test]
+async fn a_customer_who_asks_again_during_the_wrap_up_does_not_hold_up_the_queue() {
+    let server = TestServer::start_with(|config| config.agent_capacity = 2).await;
+    let ruts = server.load_customers(1).await;
+    let mut agent = server.agent("Ana").await;
+    let (mut jorge, _) = asks_again_after_ending(&server, &mut agent).await;
+    let mut other = server.logged_in(&ruts[0].to_string()).await;
+    other.send("3").await;
+    other
+        .recv_until_contains(&to_customer::assigned_start("Ana"))
+        .await;
+    agent
+        .recv_until_contains(&format!("{}Cliente Carga 1", to_agent::NEW_CUSTOMER_START))
+        .await;
+    agent.recv_until_contains(to_agent::CHAT_HINT).await;
+    // The commands still act on the ended chat: its :close brings Jorge back.
+    agent.send(":close").await;
+    agent.expect(&to_agent::chat_closed("Jorge Sandoval")).await;
+    jorge
+        .recv_until_contains(&to_customer::assigned_start("Ana"))
+        .await;
+    agent
+        .recv_until_contains(&format!("{}Jorge Sandoval", to_agent::NEW_CUSTOMER_START))
+        .await;
 }
 
 #[tokio::test]
@@ -653,11 +770,13 @@ fn wrap_up(request: u64) -> String {
 }
 
 /// An executive who does not `:close` a chat whose customer left within `--wrap-up-limit`
-/// loses it from the desk, and its place goes to the customer waiting; the request's
-/// history and the console say why.
+/// is warned shortly before, then loses it from the desk, and its place goes to the
+/// customer waiting; the request's history and the console say why.
 #[tokio::test]
 async fn an_ended_chat_not_closed_within_the_wrap_up_limit_frees_the_place() {
-    let limit = Duration::from_secs(2);
+    // (Warned a quarter of the limit before: a second.)
+    let limit = Duration::from_secs(4);
+    let lead = Duration::from_secs(1);
     let server = TestServer::start_with(|config| config.limits.wrap_up_limit = limit).await;
     let (mut agent, mut first, mut second) = server.one_served_one_waiting("Eva").await;
     let left = tokio::time::Instant::now();
@@ -673,6 +792,11 @@ async fn an_ended_chat_not_closed_within_the_wrap_up_limit_frees_the_place() {
         .unwrap_or_else(|| panic!("no request number in {wrap_up_line:?}"));
     assert_eq!(wrap_up_line, to_agent::wrap_up(request, limit));
     agent.expect(&to_agent::customers_waiting(1)).await;
+    agent
+        .expect(&to_agent::wrap_up_soon("Cliente Carga 1", request, lead))
+        .await;
+    // Not before its time (a lower bound only, as below).
+    assert!(left.elapsed() >= limit - lead, "{:?}", left.elapsed());
     // Not closed: when the limit passes, the ended chat goes and the next customer comes.
     agent
         .expect(&to_agent::wrap_up_expired(
