@@ -498,8 +498,9 @@ impl<'a, P: Party> Conversation<'a, P> {
     }
 
     /// Feeds `input` and carries out every effect, feeding store and hub results back in
-    /// order. Lines are queued in `self.lines` (sent before waiting on the store, so the
-    /// party reads what was said so far). Writes nobody waits on ([`Effect::Record`]) go to
+    /// order. Lines are queued in `self.lines`; those said before a store operation go out
+    /// with its answer's lines, or first when the store takes longer than
+    /// [`SAID_SO_FAR_WAITS`], so the party reads what was said so far. Writes nobody waits on ([`Effect::Record`]) go to
     /// the connection's [`Recorder`], which runs them in order while the conversation goes
     /// on; a store operation whose result it waits for runs after them.
     async fn apply<S: Stream>(
@@ -579,11 +580,32 @@ impl<'a, P: Party> Conversation<'a, P> {
                         outcome.close = true;
                         break;
                     }
-                    self.flush(framed).await?;
-                    // Earlier writes first: the operation may read what they wrote.
-                    let registry = &self.shared.services.registry;
-                    self.recorder.written(registry).await;
-                    let result = run_store_op(registry, op, self.client).await;
+                    let shared = self.shared;
+                    let registry = &shared.services.registry;
+                    let recorder = &mut self.recorder;
+                    let client = self.client;
+                    let answer = async move {
+                        // Earlier writes first: the operation may read what they wrote.
+                        recorder.written(registry).await;
+                        run_store_op(registry, op, client).await
+                    };
+                    // What was said so far goes out with the answer's lines when the store
+                    // answers at once (one write to the socket, not two); when it is slower,
+                    // it goes out first, so the party reads it while the store works.
+                    let result = if self.lines.is_empty() {
+                        answer.await
+                    } else {
+                        let mut answer = std::pin::pin!(answer);
+                        match tokio::time::timeout(SAID_SO_FAR_WAITS, &mut answer).await {
+                            Ok(result) => result,
+                            Err(_) => {
+                                let sent = send(framed, &self.lines, &shared.limits).await;
+                                self.lines = Vec::new();
+                                sent?;
+                                answer.await
+                            }
+                        }
+                    };
                     self.step(Input::Stored(result));
                 }
                 Effect::Record(op) => {
@@ -1297,6 +1319,10 @@ fn next_wrap_up(wrapping: &[WrapUp], limit: Duration) -> Option<NextWrapUp> {
         })
         .min_by_key(|next| next.at)
 }
+
+/// How long the lines a step said before a store operation wait for that operation's
+/// answer, to go out with its lines in one write; a slower store gets them sent first.
+const SAID_SO_FAR_WAITS: Duration = Duration::from_millis(50);
 
 /// Where the idle timer starts (it is moved to the first deadline lazily).
 const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);

@@ -24,6 +24,10 @@ const PACE: Duration = Duration::from_millis(250);
 /// on the runtime's workers, took 1.6 s and more while the four restarts waited).
 const READ_ANSWER_BOUND: Duration = Duration::from_secs(1);
 
+/// How much earlier than a stalled write's answer the line said before it reaches the
+/// customer, at least (the write waits for the lock, seconds).
+const SAID_BEFORE_ANSWER: Duration = Duration::from_secs(1);
+
 /// Child process of [`a_locked_database_stalls_only_the_customers_who_write`]: takes the
 /// write lock of `$RECLAMOS_STALL_LOCK_DB`, says `LOCKED`, holds it for
 /// `$RECLAMOS_STALL_LOCK_MS`, commits, says `RELEASED` and exits.
@@ -140,7 +144,18 @@ async fn a_locked_database_stalls_only_the_customers_who_write() {
         .into_iter()
         .map(|mut client| {
             tokio::spawn(async move {
-                let (answer, _) = ask(&mut client, "2", is_menu_end).await;
+                // The line said before the write reaches the customer while the write
+                // waits, not with its answer.
+                let asked = Instant::now();
+                client.send("2").await;
+                client.expect(to_customer::RESTARTING).await;
+                let said = asked.elapsed();
+                let answer = client.recv_until(is_menu_end).await;
+                let answered = asked.elapsed();
+                assert!(
+                    said + SAID_BEFORE_ANSWER < answered,
+                    "the restart's first line came {said:?} after asking, its answer {answered:?}"
+                );
                 (client, answer)
             })
         })
