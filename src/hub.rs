@@ -188,6 +188,11 @@ impl AgentEntry {
         self.wrapping_up.iter().any(|(c, _)| *c == customer)
     }
 
+    /// Whether the executive wraps up an ended chat about `request` (of any session).
+    fn wraps_request(&self, request: RequestId) -> bool {
+        self.wrapping_up.iter().any(|(_, r)| *r == request)
+    }
+
     /// Whether the executive wraps up an ended chat of `customer` about another request
     /// than `request` (the new chat would push it off the desk before its note; about the
     /// same request, the new chat takes it up).
@@ -1203,7 +1208,9 @@ impl Hub {
     /// The next hand-off, as the customer's index in the queue and the executive: the
     /// first customer present (one whose connection was lost keeps their place but is not
     /// handed to anyone before they are back) who has an executive with a free place, the
-    /// least loaded and longest free of them. Not to an executive still wrapping up this
+    /// least loaded and longest free of them. The place of an ended chat about the
+    /// customer's own request counts as free for them (the new chat takes it up), and among
+    /// equally loaded executives the one wrapping it up comes first. Not to an executive still wrapping up this
     /// customer's ended chat about another request (their desk knows chats by customer: the
     /// new one would push the ended one off before its note; about the same request, the
     /// new chat takes it up): the customer keeps the head of the queue for another
@@ -1215,11 +1222,23 @@ impl Hub {
             state
                 .agents
                 .iter()
-                .filter(|(_, a)| a.load() < self.capacity && !a.wraps_other(customer, request))
-                .min_by_key(|(_, a)| (a.load(), a.free_since))
-                .map(|(id, _)| *id)
+                .filter(|(_, a)| !a.wraps_other(customer, request))
+                .filter_map(|(id, a)| {
+                    // An ended chat about this very request is taken up by the new one:
+                    // its place serves the customer, also at full capacity, and the
+                    // executive who knows the request comes first among equals.
+                    let takes_up = request.is_some_and(|r| a.wraps_request(r));
+                    let load = a.load() - usize::from(takes_up);
+                    (load < self.capacity).then_some((*id, (load, !takes_up, a.free_since)))
+                })
+                .min_by_key(|(_, key)| *key)
+                .map(|(id, _)| id)
         };
-        if !state.agents.values().any(|a| a.load() < self.capacity) {
+        if !state
+            .agents
+            .values()
+            .any(|a| a.load() < self.capacity || !a.wrapping_up.is_empty())
+        {
             return None;
         }
         // Past the customers away and those only the executives wrapping up their chat
@@ -1533,16 +1552,19 @@ mod tests {
 
     /// A request handed to an executive again (its customer back on a new connection) takes
     /// its ended chat off the desk that wraps it up, whose place is free at once; another
-    /// request's hand-off leaves ended chats alone.
+    /// request's hand-off leaves ended chats alone. The executive with fewer chats takes
+    /// it: the one wrapping it up counts the ended chat's place as free for it.
     #[test]
     fn a_request_served_again_takes_its_ended_chat_off_the_desk() {
         let console = Console::capture();
-        let hub = Hub::new(1, console.clone());
+        let hub = Hub::new(2, console.clone());
         let (ana, mut ana_rx) = party();
         hub.agent_join(SessionId(100), "Ana", ana).unwrap();
         let (first, _first_rx) = party();
         hub.enqueue(ticket(1, first));
         assert!(hub.customer_gone_announced(SessionId(1), Departure::Lost).1);
+        let (fifth, _fifth_rx) = party();
+        hub.enqueue(ticket(5, fifth));
         let (beto, mut beto_rx) = party();
         hub.agent_join(SessionId(101), "Beto", beto).unwrap();
         // Another customer's request goes to Beto: Ana's ended chat stays.
@@ -1558,24 +1580,23 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert!(taken_up(&mut ana_rx).is_empty());
-        // The first customer back on a new connection, about request 1, waits for Beto,
-        // and another customer behind.
+        hub.agent_closes(SessionId(101), SessionId(2), None)
+            .unwrap();
+        // The first customer back on a new connection, about request 1: Ana has a chat
+        // besides the ended one, Beto none: to Beto, and Ana's ended chat of request 1
+        // leaves her desk, whose place the next customer takes; the console says it in
+        // order.
+        let before = console.lines().len();
         let (back, _back_rx) = party();
         hub.enqueue(Ticket {
             session: SessionId(3),
             request: 1,
             ..ticket(1, back)
         });
-        let (next, _next_rx) = party();
-        hub.enqueue(ticket(4, next));
-        assert!(taken_up(&mut ana_rx).is_empty());
-        // Beto is free: the first goes to him, Ana's ended chat of request 1 leaves her
-        // desk, and her place goes to the customer behind; the console says it in order.
-        let before = console.lines().len();
-        hub.agent_closes(SessionId(101), SessionId(2), None)
-            .unwrap();
         assert_eq!(taken_up(&mut ana_rx), [(SessionId(1), "Beto".to_string())]);
         assert!(taken_up(&mut beto_rx).is_empty());
+        let (next, _next_rx) = party();
+        hub.enqueue(ticket(4, next));
         let lines: Vec<String> = console.lines()[before..]
             .iter()
             .map(|l| l.trim_start_matches(crate::console::PREFIX).to_string())
@@ -1583,16 +1604,58 @@ mod tests {
         assert_eq!(
             lines,
             [
-                protocol::console::agent_closed_chat(
-                    "Beto",
-                    "Cliente 2",
-                    None::<(u64, RequestState)>
-                ),
                 protocol::console::assigned("Cliente 1", "Beto", 1),
                 protocol::console::ended_chat_taken_up("Ana", "Cliente 1", 1, "Beto"),
                 protocol::console::assigned("Cliente 4", "Ana", 4),
             ]
         );
+    }
+
+    /// An executive at full capacity whose only place is the ended chat of a request takes
+    /// that request's customer back at once (on a new connection: the ended chat leaves the
+    /// desk with a take-up), ahead of a customer waiting for another request, who still
+    /// waits for a place.
+    #[test]
+    fn a_full_executive_takes_up_the_request_whose_ended_chat_holds_the_place() {
+        let console = Console::capture();
+        let hub = Hub::new(1, console.clone());
+        let (ana, mut ana_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", ana).unwrap();
+        let (first, _first_rx) = party();
+        hub.enqueue(ticket(1, first));
+        assert!(hub.customer_gone_announced(SessionId(1), Departure::Lost).1);
+        received(&mut ana_rx);
+        let (second, _second_rx) = party();
+        hub.enqueue(ticket(2, second));
+        let waiting = |hub: &Hub| hub.queue().into_iter().map(|w| w.name).collect::<Vec<_>>();
+        assert_eq!(waiting(&hub), ["Cliente 2"]);
+        received(&mut ana_rx);
+        let (back, _back_rx) = party();
+        hub.enqueue(Ticket {
+            session: SessionId(3),
+            request: 1,
+            ..ticket(1, back)
+        });
+        assert_eq!(waiting(&hub), ["Cliente 2"], "the second still waits");
+        let events = received(&mut ana_rx);
+        assert!(
+            matches!(
+                events.as_slice(),
+                [
+                    AgentEvent::EndedChatTakenUp { customer: SessionId(1), agent },
+                    AgentEvent::Assigned { .. },
+                ] if agent == "Ana"
+            ),
+            "{events:?}"
+        );
+        assert!(console
+            .lines()
+            .iter()
+            .any(|l| l.ends_with(&protocol::console::assigned("Cliente 1", "Ana", 1))));
+        // Ana's one place is the new chat's: the second waits for its end.
+        hub.agent_closes(SessionId(100), SessionId(3), None)
+            .unwrap();
+        assert!(hub.queue().is_empty());
     }
 
     /// The same connection back about the request of its ended chat goes to the executive

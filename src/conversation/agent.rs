@@ -332,6 +332,9 @@ struct Desk {
     /// for a chat is refused (it would otherwise go to another customer, maybe one handed
     /// over that very moment) until `:switch`.
     expired: Option<String>,
+    /// The request whose ended chat the commands acted on, taken up by this executive in a
+    /// new chat the hub hands over next: the commands follow it there.
+    follows: Option<RequestId>,
 }
 
 /// Ended chats an executive keeps on the desk until `:close`; past this the oldest is
@@ -1213,7 +1216,8 @@ impl Desk {
                     });
                 }
                 self.chats.push(chat.clone());
-                if was_active {
+                let follows = self.follows.take() == Some(chat.request);
+                if was_active || follows {
                     // The commands stay with the same person, now in the new chat.
                     self.active = Some(chat.customer);
                 }
@@ -1345,7 +1349,19 @@ impl Desk {
         };
         let by = (agent != name).then_some(agent);
         out.send(say::ended_chat_taken_up(&chat.name, chat.request, by));
-        self.ended_chat_leaves(chat, true, out);
+        if by.is_some() {
+            self.ended_chat_leaves(chat, true, out);
+            return;
+        }
+        // This executive serves the request again, in the chat the hub hands over next:
+        // the commands follow it there, as they do for a customer back on the same
+        // connection (nothing of another request's can be reached by them).
+        let was_current = self.current().map(|c| c.customer) == Some(customer);
+        self.ended.retain(|c| *c != customer);
+        self.leave_desk(customer, false, out);
+        if was_current {
+            self.follows = Some(chat.request);
+        }
     }
 
     /// `customer`'s chat, when it is an ended one on the desk.

@@ -570,20 +570,25 @@ async fn asks_about_the_plan(jorge: &mut TestClient, agent: &mut TestClient, exe
 }
 
 /// A customer whose connection drops mid-chat and who comes back on a new one about the
-/// same request is served by a free colleague; the executive still wrapping up the ended
-/// chat loses it from the desk (nothing meant for it may land on the request in service
-/// elsewhere), and the place it held is free.
+/// same request is served by a colleague with fewer chats; the executive still wrapping up
+/// the ended chat loses it from the desk (nothing meant for it may land on the request in
+/// service elsewhere), and the place it held is free.
 #[tokio::test]
 async fn an_ended_chat_whose_request_is_served_again_leaves_the_desk() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_with(|config| config.agent_capacity = 2).await;
     let plan = reclamos::registry::demo::PLAN_REQUEST;
+    let ruts = server.load_customers(2).await;
     let mut ana = server.agent("Ana").await;
     let mut jorge = server.logged_in(JORGE).await;
     asks_about_the_plan(&mut jorge, &mut ana, "Ana").await;
+    let _other = server.served(&ruts[0].to_string()).await;
+    ana.recv_until_contains(&format!("{}Cliente Carga 1", to_agent::NEW_CUSTOMER_START))
+        .await;
     let mut beto = server.agent("Beto").await;
     drop(jorge);
     ana.recv_until_contains(to_agent::WRAP_UP_END).await;
-    // Back on a new connection, about the same request: Ana's place is held, so Beto.
+    // Back on a new connection, about the same request: Ana has another chat besides the
+    // ended one, Beto none: to Beto.
     let mut jorge = server.logged_in(JORGE).await;
     asks_about_the_plan(&mut jorge, &mut beto, "Beto").await;
     ana.expect(&to_agent::ended_chat_taken_up(
@@ -607,13 +612,43 @@ async fn an_ended_chat_whose_request_is_served_again_leaves_the_desk() {
         .await;
     let request = server.registry().request(plan).await.unwrap().unwrap();
     assert_eq!(request.state, RequestState::Abierto);
-    // Ana's place is free: the next customer goes to her.
-    let ruts = server.load_customers(1).await;
-    let _next = server.served(&ruts[0].to_string()).await;
-    ana.recv_until_contains(&format!("{}Cliente Carga 1", to_agent::NEW_CUSTOMER_START))
+    // Ana's desk keeps only the other chat: its place is free.
+    ana.send(":chats").await;
+    ana.expect(&to_agent::chats_header(1)).await;
+    let _next = server.served(&ruts[1].to_string()).await;
+    ana.recv_until_contains(&format!("{}Cliente Carga 2", to_agent::NEW_CUSTOMER_START))
         .await;
     beto.send("hola Jorge, sigo yo").await;
     jorge.expect("Beto: hola Jorge, sigo yo").await;
+}
+
+/// An executive whose only place holds a customer's ended chat takes that customer back,
+/// on a new connection and about the same request, at once (the ended chat is taken up
+/// by the new one), ahead of a customer waiting for another request.
+#[tokio::test]
+async fn a_full_executive_takes_back_the_customer_whose_ended_chat_holds_the_place() {
+    let server = TestServer::start().await;
+    let ruts = server.load_customers(1).await;
+    let mut ana = server.agent("Ana").await;
+    let mut jorge = server.logged_in(JORGE).await;
+    asks_about_the_plan(&mut jorge, &mut ana, "Ana").await;
+    drop(jorge);
+    ana.recv_until_contains(to_agent::WRAP_UP_END).await;
+    let mut other = server.logged_in(&ruts[0].to_string()).await;
+    other.send("3").await;
+    other.expect(&to_customer::enqueued(1)).await;
+    let mut jorge = server.logged_in(JORGE).await;
+    asks_about_the_plan(&mut jorge, &mut ana, "Ana").await;
+    ana.send(":chats").await;
+    ana.expect(&to_agent::chats_header(1)).await;
+    ana.send("sigo con usted, Jorge").await;
+    jorge.expect("Ana: sigo con usted, Jorge").await;
+    // The other customer still waits for Ana's one place.
+    other.send("¿sigo esperando?").await;
+    ana.send(":close").await;
+    other
+        .recv_until_contains(&to_customer::assigned_start("Ana"))
+        .await;
 }
 
 /// A customer who ends the chat and, on the same connection, asks for a person about the
