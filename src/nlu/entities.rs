@@ -458,6 +458,7 @@ const DENIABLE_QUESTIONS: &[&str] = &[
     "tienen una resolucion",
     "tienen ya una resolucion",
     "hay ya una resolucion",
+    "hay algo nuevo",
 ];
 
 /// Verbs that ask about something, before "por" and a request ("preguntar por el
@@ -2580,7 +2581,9 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     let text = without_clause_breaks(normalized);
     let [how, coverage, no_coverage, meaning] = PATTERNS.get_or_init(|| {
         [
-            r"\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b",
+            // Also moving the equipment to another room ("¿puedo cambiar el router a otra
+            // pieza?").
+            r"\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b",
             r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
             // A message that opens asking what something means names what it sees, which
@@ -2692,7 +2695,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
             })
             .is_match(text.trim())
     };
-    if greeting_alone() || asks_only_about_the_bot(normalized) {
+    if greeting_alone() || asks_only_about_the_bot(normalized) || only_visits(&text) {
         return true;
     }
     WEATHER
@@ -2705,6 +2708,21 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
         && !names_service(&text)
         && !fails(&text)
         && complaint_topic_in(normalized).is_none()
+}
+
+/// Whether a text (normalised, without clause breaks) says the customer only drops by to
+/// greet, with nothing to claim ("no tengo nada que reclamar, pasaba a saludar nomás"):
+/// small talk, unless it tells a failure or names a complaint's topic.
+fn only_visits(text: &str) -> bool {
+    static VISIT: OnceLock<regex::Regex> = OnceLock::new();
+    VISIT
+        .get_or_init(|| {
+            ascii_regex(r"\b(pasaba|paso|pase|entre|entraba) (solo |nomas |no mas )?a saludar\b|\b(solo|nomas|no mas) (queria|quiero|venia) (a )?saludar(los|las)?\b|\bno tengo nada (que|q) reclamar\b")
+        })
+        .is_match(text)
+        && !fails(text)
+        && complaint_topic_in(text).is_none()
+        && !names_service(text)
 }
 
 /// Whether every clause of an already normalised text asks what the bot is ("¿eres un

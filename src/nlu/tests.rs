@@ -3246,3 +3246,53 @@ fn the_rules_of_probe51_and_probe52() {
         assert_eq!(c.classify(text).intent, intent, "{text}");
     }
 }
+
+/// The rules from `probe53`'s errors, each with the cases it must leave alone.
+#[test]
+fn the_probe53_rules_and_their_limits() {
+    use Intent::{
+        ContactarEjecutivo as Contact, Fallback, ReiniciarServicios as Restart,
+        RevisarAtenciones as Status,
+    };
+    let c = classifier();
+    let mut wrong = Vec::new();
+    for (text, intent) in [
+        // A liquor store's charge is another business's; the customer's own one is not.
+        (
+            "en la botilleria de la esquina me cobraron el doble",
+            Fallback,
+        ),
+        (
+            "tengo una botilleria y me cobraron la instalacion del internet dos veces",
+            Contact,
+        ),
+        // "¿Hay algo nuevo?" about a request named asks how it stands; "no hay nada
+        // nuevo" complains.
+        (
+            "deje un reclamo por la boleta el mes pasado, hay algo nuevo?",
+            Status,
+        ),
+        // Only dropping by to greet is small talk; with a complaint or a failure it is not.
+        ("pasaba a saludar no mas, que esten bien", Fallback),
+        (
+            "pasaba a saludar y a reclamar porque me cobraron dos veces",
+            Contact,
+        ),
+        (
+            "no tengo nada que reclamar del cobro pero el internet no funciona",
+            Restart,
+        ),
+        // Moving the equipment to another room is a how-to question; a failure is not.
+        ("se puede mover el modem a otra pieza?", Fallback),
+        (
+            "movi el modem a otra pieza y ahora no tengo internet",
+            Restart,
+        ),
+    ] {
+        let p = c.classify(text);
+        if p.intent != intent {
+            wrong.push(format!("{text:?}: expected {intent:?}, got {p:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
