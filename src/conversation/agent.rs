@@ -331,10 +331,20 @@ struct Desk {
     /// its request served again) while the commands acted on it: the next command or line
     /// for a chat is refused (it would otherwise go to another customer, maybe one handed
     /// over that very moment) until `:switch`.
-    expired: Option<String>,
-    /// The request whose ended chat the commands acted on, taken up by this executive in a
-    /// new chat the hub hands over next: the commands follow it there.
-    follows: Option<RequestId>,
+    /// (Or, instead, the request whose ended chat the commands acted on, taken up by this
+    /// executive in a new chat the hub hands over next: the commands follow it there. One
+    /// field for both keeps every connection's task within its allocation class.)
+    expired: Option<LeftDesk>,
+}
+
+/// How the chat the commands acted on left the desk without `:close` ([`Desk::expired`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum LeftDesk {
+    /// Gone for good (its wrap-up limit, or its request served by a colleague): the next
+    /// command or line for a chat is refused, naming this customer.
+    Refused(String),
+    /// Its request is served again by this executive, in the chat handed over next.
+    Follows(RequestId),
 }
 
 /// Ended chats an executive keeps on the desk until `:close`; past this the oldest is
@@ -1216,7 +1226,10 @@ impl Desk {
                     });
                 }
                 self.chats.push(chat.clone());
-                let follows = self.follows.take() == Some(chat.request);
+                let follows = self.expired == Some(LeftDesk::Follows(chat.request));
+                if follows {
+                    self.expired = None;
+                }
                 if was_active || follows {
                     // The commands stay with the same person, now in the new chat.
                     self.active = Some(chat.customer);
@@ -1360,7 +1373,7 @@ impl Desk {
         self.ended.retain(|c| *c != customer);
         self.leave_desk(customer, false, out);
         if was_current {
-            self.follows = Some(chat.request);
+            self.expired = Some(LeftDesk::Follows(chat.request));
         }
     }
 
@@ -1383,7 +1396,7 @@ impl Desk {
         }
         self.leave_desk(chat.customer, false, out);
         if was_current {
-            self.expired = Some(chat.name);
+            self.expired = Some(LeftDesk::Refused(chat.name));
         }
     }
 
@@ -1392,9 +1405,14 @@ impl Desk {
     /// `:switch` chooses anew).
     fn refused_after_expiry(&mut self, out: &mut Effects) -> bool {
         match self.expired.take() {
-            Some(customer) => {
+            Some(LeftDesk::Refused(customer)) => {
                 out.send(say::commands_chat_expired(&customer));
                 true
+            }
+            // (Not yet followed: the hand-off comes with the same hub lock's events.)
+            follows @ Some(LeftDesk::Follows(_)) => {
+                self.expired = follows;
+                false
             }
             None => false,
         }
@@ -2147,7 +2165,7 @@ mod tests {
         for (i, text) in [":state cerrado", "hola"].into_iter().enumerate() {
             if i > 0 {
                 // (Each kind of line, from the same state.)
-                conv.desk.expired = Some("Cliente 1".into());
+                conv.desk.expired = Some(LeftDesk::Refused("Cliente 1".into()));
             }
             let mut out = Effects::new();
             conv = conv.step(Input::line(text), &ctx, &mut out);
@@ -2170,7 +2188,7 @@ mod tests {
         );
         conv.phase = Phase::Ready { name: "Ana".into() };
         // :switch chooses anew and clears the refusal.
-        conv.desk.expired = Some("Cliente 1".into());
+        conv.desk.expired = Some(LeftDesk::Refused("Cliente 1".into()));
         let mut out = Effects::new();
         conv = conv.step(Input::line(":switch 1"), &ctx, &mut out);
         assert_eq!(conv.desk.expired, None);
