@@ -327,13 +327,12 @@ struct Desk {
     /// The last line was a `:quit` refused with these customers in course: the next one
     /// leaves, unless another customer came meanwhile.
     quit_warned: Option<Vec<SessionId>>,
-    /// The customer whose ended chat left the desk without `:close` (its wrap-up limit, or
-    /// its request served again) while the commands acted on it: the next command or line
+    /// How the ended chat the commands acted on left the desk without `:close`: gone (its
+    /// wrap-up limit, or its request served by a colleague), so the next command or line
     /// for a chat is refused (it would otherwise go to another customer, maybe one handed
-    /// over that very moment) until `:switch`.
-    /// (Or, instead, the request whose ended chat the commands acted on, taken up by this
-    /// executive in a new chat the hub hands over next: the commands follow it there. One
-    /// field for both keeps every connection's task within its allocation class.)
+    /// over that very moment) until `:switch`; or taken up by this executive, so the
+    /// commands follow its request into the chat the hub hands over next. (One field for
+    /// both keeps every connection's task within its allocation class.)
     expired: Option<LeftDesk>,
 }
 
@@ -2240,12 +2239,29 @@ mod tests {
             out.0,
             [Effect::Send(say::commands_chat_expired("Cliente 1").into())]
         );
-        // Served again by this very executive, in a new chat.
-        let (_, out) = taken_up(desk(vec![chat(1).customer]), "Ana");
+        // Served again by this very executive, in a new chat: the commands follow the
+        // request into it (the hand-off comes next), with no refusal.
+        let (conv, out) = taken_up(desk(vec![chat(1).customer]), "Ana");
         assert_eq!(
             out.lines().next(),
             Some(say::ended_chat_taken_up("Cliente 1", 1, None).as_str())
         );
+        assert_eq!(conv.desk.expired, Some(LeftDesk::Follows(1)));
+        let again = ChatInfo {
+            customer: SessionId(9),
+            ..chat(1)
+        };
+        let assigned = AgentEvent::Assigned {
+            chat: again.clone(),
+            backlog: WaitingLines::default(),
+            reason: Reason::default(),
+            previous_agent: None,
+        };
+        let mut out = Effects::new();
+        let conv = conv.step(Input::Event(assigned), &ctx, &mut out);
+        assert_eq!(conv.desk.active, Some(again.customer));
+        assert_eq!(conv.desk.expired, None);
+        assert_eq!(conv.chats(), [chat(2), again]);
         assert_eq!(
             say::ended_chat_taken_up("Jorge Sandoval", 124579, Some("Beto")),
             "Sistema: Jorge Sandoval volvió por la solicitud 124579, que ahora atiende Beto: se quitó de :chats la conversación terminada."

@@ -2325,12 +2325,41 @@ pub(crate) fn asks_for_restart(normalized: &str) -> bool {
         return false;
     }
     let asks = ASKS.get_or_init(|| {
-        ascii_regex(r"^((por favor|porfa|porfavor|xfa|x fa|pls|hola|oye|oiga|ya|buenas|buenos dias|buenas tardes|buenas noches|necesito que|quiero que|me pueden|pueden|podrian|podria|puede|me podrian|me puede|me|ustedes) )*(reinicien|reinicienme|reinicieme|reiniciame|reinicia|reseteen|reseteenme|reseteeme|resetea|reiniciar|resetear|reiniciarme|resetearme)\b( \w+){0,3} (modem|router|deco|decodificador|internet|wifi|servicio|servicios|senal|fibra|equipo|equipos|tele|cable|conexion|red|todo)\b")
+        ascii_regex(r"^((por favor|porfa|porfavor|xfa|x fa|pls|hola|oye|oiga|ya|buenas|buenos dias|buenas tardes|buenas noches|necesito que|quiero que|me pueden|pueden|podrian|podria|puede|me podrian|me puede|me|ustedes|mejor) )*(reinicien|reinicienme|reinicieme|reiniciame|reinicia|reseteen|reseteenme|reseteeme|resetea|reiniciar|resetear|reiniciarme|resetearme)\b( \w+){0,3} (modem|router|deco|decodificador|internet|wifi|servicio|servicios|senal|fibra|equipo|equipos|tele|cable|conexion|red|todo)\b")
     });
+    // What a change of mind took back is not asked ("reinicien el módem... mejor no").
+    let normalized = after_change_of_mind(normalized);
     normalized
         .split(CLAUSE_BREAK)
         .any(|clause| asks.is_match(clause.trim()))
         && !asks_for_person(&without_clause_breaks(normalized))
+}
+
+/// What follows the last change of mind of an already normalised text, the word "mejor"
+/// opening a clause or after a bare "no", with something after it ("reinicien el deco...
+/// no, mejor no, no reinicien nada": "mejor no, no reinicien nada"), as the model reads it;
+/// the whole text without one.
+fn after_change_of_mind(normalized: &str) -> &str {
+    let mut start = 0;
+    let mut previous: Option<&str> = None;
+    // (Word by word: the text's words are separated by single spaces.)
+    let mut at = 0;
+    for word in normalized.split(' ') {
+        if word == "mejor"
+            && previous.is_none_or(|p| p == CLAUSE_BREAK || p == "no")
+            && normalized[at + word.len()..]
+                .split(' ')
+                .find(|w| !w.is_empty())
+                .is_some_and(|next| next != CLAUSE_BREAK)
+        {
+            start = at;
+        }
+        if !word.is_empty() {
+            previous = Some(word);
+        }
+        at += word.len() + 1;
+    }
+    &normalized[start..]
 }
 
 /// Whether an already normalised text asks to be called ("que me llamen", "llámenme", "mi

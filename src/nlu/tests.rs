@@ -2973,6 +2973,11 @@ fn the_rules_of_probe47_and_probe48() {
         ("no reinicien nada", false),
         ("reinicie el modem y sigue igual", false),
         ("reinicia el deco, no, mejor pásame con un humano", false),
+        // Taken back by a change of mind; asked again after one.
+        ("resetea el router... mejor no", false),
+        ("reinicien el modem, no mejor no lo hagan", false),
+        ("reinicia la tele, no, mejor reinicia el modem", true),
+        ("mejorar el plan no, reinicien el router", true),
     ] {
         assert_eq!(asks_for_restart(&text::normalize(text)), asks, "{text}");
     }

@@ -500,9 +500,10 @@ impl<'a, P: Party> Conversation<'a, P> {
     /// Feeds `input` and carries out every effect, feeding store and hub results back in
     /// order. Lines are queued in `self.lines`; those said before a store operation go out
     /// with its answer's lines, or first when the store takes longer than
-    /// [`SAID_SO_FAR_WAITS`], so the party reads what was said so far. Writes nobody waits on ([`Effect::Record`]) go to
-    /// the connection's [`Recorder`], which runs them in order while the conversation goes
-    /// on; a store operation whose result it waits for runs after them.
+    /// [`SAID_SO_FAR_WAITS`], so the party reads what was said so far. Writes nobody waits
+    /// on ([`Effect::Record`]) go to the connection's [`Recorder`], which runs them in order
+    /// while the conversation goes on; a store operation whose result it waits for runs
+    /// after them.
     async fn apply<S: Stream>(
         &mut self,
         input: Input<'_, P::Event>,
