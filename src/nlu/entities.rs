@@ -2517,12 +2517,12 @@ fn lasts_days(text: &str) -> bool {
 pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
-        let lead = r"^((y|gracias|grax|muchas|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo) )*";
+        let lead = r"^((y|gracias|grax|muchas|mil|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes)( (alla|aca|alli))?)?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (que|porque|xq|pq|ya) [a-z ]+)?)( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes)( (alla|aca|alli))?)?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (que|porque|xq|pq|ya) [a-z ]+)?)( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
-            r"\b(gracias|grax|thanks|agradezco|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas)\b".to_owned(),
+            r"\b(gracias|grax|thanks|agradezco|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|fue un (gusto|placer))\b".to_owned(),
         ]
         .map(|pattern| ascii_regex(&pattern))
     });
@@ -2655,7 +2655,8 @@ pub(crate) fn asks_what_if(text: &str, normalized: &str) -> bool {
     let [works_if, if_works] = PATTERNS.get_or_init(|| {
         [
             // The verb, then the case, in one clause ("si" before a word, not a break).
-            r"\b((no|ni|nunca|nada|solo|solamente|unicamente|tampoco) ((me|nos|le|les|te) )?)?(funciona|funcionan|sirve|sirven|anda|andan)( \w+){0,2} si \w",
+            // ("Sigue funcionando si ...": right before the case.)
+            r"\b((no|ni|nunca|nada|solo|solamente|unicamente|tampoco) ((me|nos|le|les|te) )?)?(funciona|funcionan|sirve|sirven|anda|andan)( \w+){0,2} si \w|\b(sigue|siguen|seguira|seguiran|seguiria) funcionando si \w",
             // The case first, then the verb.
             r"^(y )?si .*\b((no|ni|sin|nada) )?((igual|sigue|siguen|seguira|seguiria|va a) )?(funciona|funcionan|funcionando|anda|andan|sirve|sirven)\b",
         ]

@@ -3301,3 +3301,29 @@ fn the_probe53_rules_and_their_limits() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// The rules from `probe54`'s errors, each with the cases it must leave alone.
+#[test]
+fn the_probe54_rules_and_their_limits() {
+    use super::entities::{asks_what_if, ends_with_farewell};
+    // Farewells: "cuídense", thanks after "mil", a formal sign-off after "fue un gusto".
+    for (text, leaves) in [
+        ("listo, cuidense", true),
+        ("mil gracias y felices fiestas", true),
+        ("mil gracias, pero sigo sin internet", false),
+        ("fue un placer, atentamente, Rosa Diaz", true),
+    ] {
+        assert_eq!(ends_with_farewell(&text::normalize(text)), leaves, "{text}");
+    }
+    // Whether a service goes on working in a case is a question; how it goes on failing
+    // is not.
+    for (text, asks) in [
+        ("¿el wifi sigue funcionando si hay un apagón?", true),
+        (
+            "¿por qué el internet sigue funcionando mal si ya pagué?",
+            false,
+        ),
+    ] {
+        assert_eq!(asks_what_if(text, &text::normalize(text)), asks, "{text}");
+    }
+}
