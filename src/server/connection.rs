@@ -510,6 +510,9 @@ impl<'a, P: Party> Conversation<'a, P> {
         framed: &mut Lines<S>,
     ) -> Result<Outcome, End> {
         let mut outcome = Outcome::default();
+        // A write of the lines said before a store operation that failed: returned once
+        // every effect ran.
+        let mut unsent = None;
         self.effects.clear();
         self.step(input);
         let mut next = 0;
@@ -593,17 +596,27 @@ impl<'a, P: Party> Conversation<'a, P> {
                     // What was said so far goes out with the answer's lines when the store
                     // answers at once (one write to the socket, not two); when it is slower,
                     // it goes out first, so the party reads it while the store works.
-                    let result = if self.lines.is_empty() {
+                    // (After a failed send nothing more is sent: the connection ends once
+                    // the effects ran.)
+                    let result = if self.lines.is_empty() || unsent.is_some() {
                         answer.await
                     } else {
                         let mut answer = std::pin::pin!(answer);
                         match tokio::time::timeout(SAID_SO_FAR_WAITS, &mut answer).await {
                             Ok(result) => result,
+                            // The store goes on while the lines are written (a slow reader
+                            // must not hold a database transaction open); a failed write
+                            // still feeds the result in: the operation may have run.
                             Err(_) => {
-                                let sent = send(framed, &self.lines, &shared.limits).await;
+                                let (sent, result) = tokio::join!(
+                                    send(framed, &self.lines, &shared.limits),
+                                    &mut answer
+                                );
                                 self.lines = Vec::new();
-                                sent?;
-                                answer.await
+                                if let Err(end) = sent {
+                                    unsent = Some(end);
+                                }
+                                result
                             }
                         }
                     };
@@ -617,7 +630,10 @@ impl<'a, P: Party> Conversation<'a, P> {
             }
         }
         self.effects.0 = Vec::new();
-        Ok(outcome)
+        match unsent {
+            Some(end) => Err(end),
+            None => Ok(outcome),
+        }
     }
 
     /// Whether `op` looks a RUT up (or registers one) while the logged-in cap is full and no
