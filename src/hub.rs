@@ -306,16 +306,14 @@ impl State {
         Some(entry)
     }
 
-    /// Takes the ended chats of `request` off every desk (the request of `customer` is
-    /// handed to executive `serves` in a new chat), telling their executives; their places
-    /// are free. Returns those executives' names, for the console's lines after the
-    /// hand-off's own. The same connection's ended chat on the desk of `serves` is only
-    /// freed here: the desk replaces it with the new chat itself, the commands staying with
-    /// the same person.
+    /// Takes the ended chats of `request` off every desk (the request is handed to
+    /// executive `serves` in a new chat), telling their executives; their places are free.
+    /// Returns those executives' names, for the console's lines after the hand-off's own.
+    /// An ended chat on the desk of `serves` is only freed here: the desk replaces it with
+    /// the new chat itself when the hand-off comes, the commands staying with the request.
     fn take_up_ended(
         &mut self,
         request: RequestId,
-        customer: SessionId,
         serves: SessionId,
         out: &mut Vec<Delivery>,
     ) -> Vec<String> {
@@ -338,8 +336,11 @@ impl State {
             return names;
         };
         for (agent, ended) in ended {
-            let returning = agent == serves && ended == customer;
-            if let Some(entry) = self.drop_chat(agent, ended).filter(|_| !returning) {
+            // The executive who serves it again learns it from the hand-off itself (its
+            // desk puts the new chat in the ended one's place, in one step: no line of
+            // theirs can fall between the two).
+            let own = agent == serves;
+            if let Some(entry) = self.drop_chat(agent, ended).filter(|_| !own) {
                 names.push(entry.name.clone());
                 out.push(Delivery::Agent(
                     entry.outbox.clone(),
@@ -1268,9 +1269,7 @@ impl Hub {
             // it lands on a request in service elsewhere.
             // (The console says so after the hand-off, before any it allows.)
             let taken_up = match state.customers.get(&customer_id) {
-                Some(entry) => {
-                    state.take_up_ended(entry.ticket.request, customer_id, agent_id, out)
-                }
+                Some(entry) => state.take_up_ended(entry.ticket.request, agent_id, out),
                 None => Vec::new(),
             };
             let Some(customer) = state.customers.get_mut(&customer_id) else {
@@ -1612,8 +1611,8 @@ mod tests {
     }
 
     /// An executive at full capacity whose only place is the ended chat of a request takes
-    /// that request's customer back at once (on a new connection: the ended chat leaves the
-    /// desk with a take-up), ahead of a customer waiting for another request, who still
+    /// that request's customer back at once (on a new connection too: the hand-off alone
+    /// tells the desk, which replaces the ended chat), ahead of a customer waiting for another request, who still
     /// waits for a place.
     #[test]
     fn a_full_executive_takes_up_the_request_whose_ended_chat_holds_the_place() {
@@ -1637,14 +1636,12 @@ mod tests {
             ..ticket(1, back)
         });
         assert_eq!(waiting(&hub), ["Cliente 2"], "the second still waits");
+        // Only the hand-off: Ana's desk puts it in the ended chat's place in one step.
         let events = received(&mut ana_rx);
         assert!(
             matches!(
                 events.as_slice(),
-                [
-                    AgentEvent::EndedChatTakenUp { customer: SessionId(1), agent },
-                    AgentEvent::Assigned { .. },
-                ] if agent == "Ana"
+                [AgentEvent::Assigned { chat, .. }] if chat.customer == SessionId(3)
             ),
             "{events:?}"
         );

@@ -327,23 +327,11 @@ struct Desk {
     /// The last line was a `:quit` refused with these customers in course: the next one
     /// leaves, unless another customer came meanwhile.
     quit_warned: Option<Vec<SessionId>>,
-    /// How the ended chat the commands acted on left the desk without `:close`: gone (its
-    /// wrap-up limit, or its request served by a colleague), so the next command or line
-    /// for a chat is refused (it would otherwise go to another customer, maybe one handed
-    /// over that very moment) until `:switch`; or taken up by this executive, so the
-    /// commands follow its request into the chat the hub hands over next. (One field for
-    /// both keeps every connection's task within its allocation class.)
-    expired: Option<LeftDesk>,
-}
-
-/// How the chat the commands acted on left the desk without `:close` ([`Desk::expired`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum LeftDesk {
-    /// Gone for good (its wrap-up limit, or its request served by a colleague): the next
-    /// command or line for a chat is refused, naming this customer.
-    Refused(String),
-    /// Its request is served again by this executive, in the chat handed over next.
-    Follows(RequestId),
+    /// The customer whose ended chat left the desk without `:close` (its wrap-up limit, or
+    /// its request served by a colleague) while the commands acted on it: the next command
+    /// or line for a chat is refused (it would otherwise go to another customer, maybe one
+    /// handed over that very moment) until `:switch`.
+    expired: Option<String>,
 }
 
 /// Ended chats an executive keeps on the desk until `:close`; past this the oldest is
@@ -1205,6 +1193,9 @@ impl Desk {
                 // ended chat gives way to the new one.
                 let returning = self.has_left(chat.customer);
                 let was_active = returning && self.active == Some(chat.customer);
+                // The same request back on another connection: the hub took its ended
+                // chat off this desk for the new one, whose commands follow it.
+                let follows = !returning && self.take_up_here(&chat, out);
                 if returning {
                     // The hub gave the place to the new chat itself (it does not send a
                     // customer to the executive still wrapping up their chat; this only
@@ -1225,10 +1216,6 @@ impl Desk {
                     });
                 }
                 self.chats.push(chat.clone());
-                let follows = self.expired == Some(LeftDesk::Follows(chat.request));
-                if follows {
-                    self.expired = None;
-                }
                 if was_active || follows {
                     // The commands stay with the same person, now in the new chat.
                     self.active = Some(chat.customer);
@@ -1361,19 +1348,27 @@ impl Desk {
         };
         let by = (agent != name).then_some(agent);
         out.send(say::ended_chat_taken_up(&chat.name, chat.request, by));
-        if by.is_some() {
-            self.ended_chat_leaves(chat, true, out);
-            return;
-        }
-        // This executive serves the request again, in the chat the hub hands over next:
-        // the commands follow it there, as they do for a customer back on the same
-        // connection (nothing of another request's can be reached by them).
-        let was_current = self.current().map(|c| c.customer) == Some(customer);
-        self.ended.retain(|c| *c != customer);
-        self.leave_desk(customer, false, out);
-        if was_current {
-            self.expired = Some(LeftDesk::Follows(chat.request));
-        }
+        self.ended_chat_leaves(chat, true, out);
+    }
+
+    /// `chat`, handed to this executive, serves the request of an ended chat on the desk
+    /// (its customer back on another connection): the ended chat leaves, saying so, and
+    /// whether the commands acted on it (they follow the request into the new chat). The
+    /// hub freed its place already.
+    fn take_up_here(&mut self, chat: &ChatInfo, out: &mut Effects) -> bool {
+        let Some(ended) = self
+            .chats
+            .iter()
+            .find(|c| c.request == chat.request && self.has_left(c.customer))
+            .cloned()
+        else {
+            return false;
+        };
+        let was_current = self.current().map(|c| c.customer) == Some(ended.customer);
+        out.send(say::ended_chat_taken_up(&ended.name, ended.request, None));
+        self.ended.retain(|c| *c != ended.customer);
+        self.leave_desk(ended.customer, false, out);
+        was_current
     }
 
     /// `customer`'s chat, when it is an ended one on the desk.
@@ -1395,7 +1390,7 @@ impl Desk {
         }
         self.leave_desk(chat.customer, false, out);
         if was_current {
-            self.expired = Some(LeftDesk::Refused(chat.name));
+            self.expired = Some(chat.name);
         }
     }
 
@@ -1404,14 +1399,9 @@ impl Desk {
     /// `:switch` chooses anew).
     fn refused_after_expiry(&mut self, out: &mut Effects) -> bool {
         match self.expired.take() {
-            Some(LeftDesk::Refused(customer)) => {
+            Some(customer) => {
                 out.send(say::commands_chat_expired(&customer));
                 true
-            }
-            // (Not yet followed: the hand-off comes with the same hub lock's events.)
-            follows @ Some(LeftDesk::Follows(_)) => {
-                self.expired = follows;
-                false
             }
             None => false,
         }
@@ -2164,7 +2154,7 @@ mod tests {
         for (i, text) in [":state cerrado", "hola"].into_iter().enumerate() {
             if i > 0 {
                 // (Each kind of line, from the same state.)
-                conv.desk.expired = Some(LeftDesk::Refused("Cliente 1".into()));
+                conv.desk.expired = Some("Cliente 1".into());
             }
             let mut out = Effects::new();
             conv = conv.step(Input::line(text), &ctx, &mut out);
@@ -2187,7 +2177,7 @@ mod tests {
         );
         conv.phase = Phase::Ready { name: "Ana".into() };
         // :switch chooses anew and clears the refusal.
-        conv.desk.expired = Some(LeftDesk::Refused("Cliente 1".into()));
+        conv.desk.expired = Some("Cliente 1".into());
         let mut out = Effects::new();
         conv = conv.step(Input::line(":switch 1"), &ctx, &mut out);
         assert_eq!(conv.desk.expired, None);
@@ -2239,14 +2229,9 @@ mod tests {
             out.0,
             [Effect::Send(say::commands_chat_expired("Cliente 1").into())]
         );
-        // Served again by this very executive, in a new chat: the commands follow the
-        // request into it (the hand-off comes next), with no refusal.
-        let (conv, out) = taken_up(desk(vec![chat(1).customer]), "Ana");
-        assert_eq!(
-            out.lines().next(),
-            Some(say::ended_chat_taken_up("Cliente 1", 1, None).as_str())
-        );
-        assert_eq!(conv.desk.expired, Some(LeftDesk::Follows(1)));
+        // Served again by this very executive, in a new chat (the hub sends only the
+        // hand-off): the ended chat leaves in the same step, saying so, and the commands
+        // follow the request into the new chat.
         let again = ChatInfo {
             customer: SessionId(9),
             ..chat(1)
@@ -2258,7 +2243,11 @@ mod tests {
             previous_agent: None,
         };
         let mut out = Effects::new();
-        let conv = conv.step(Input::Event(assigned), &ctx, &mut out);
+        let conv = desk(vec![chat(1).customer]).step(Input::Event(assigned), &ctx, &mut out);
+        assert_eq!(
+            out.lines().next(),
+            Some(say::ended_chat_taken_up("Cliente 1", 1, None).as_str())
+        );
         assert_eq!(conv.desk.active, Some(again.customer));
         assert_eq!(conv.desk.expired, None);
         assert_eq!(conv.chats(), [chat(2), again]);
