@@ -2336,21 +2336,42 @@ pub(crate) fn asks_for_restart(normalized: &str) -> bool {
 }
 
 /// What follows the last change of mind of an already normalised text, the word "mejor"
-/// opening a clause or after a bare "no", with something after it ("reinicien el deco...
-/// no, mejor no, no reinicien nada": "mejor no, no reinicien nada"), as the model reads it;
-/// the whole text without one.
+/// opening a clause or after a bare "no", with a word after it that takes the request back
+/// or replaces it ("reinicien el deco... no, mejor no, no reinicien nada": "mejor no, no
+/// reinicien nada"; not "reinicia la tele, no, mejor el módem"); the whole text without
+/// one.
 fn after_change_of_mind(normalized: &str) -> &str {
     let mut start = 0;
     let mut previous: Option<&str> = None;
     // (Word by word: the text's words are separated by single spaces.)
     let mut at = 0;
     for word in normalized.split(' ') {
+        // Not "mejor el módem", "mejor dicho", "mejor si es ahora": another device or
+        // manner of the same request.
         if word == "mejor"
             && previous.is_none_or(|p| p == CLAUSE_BREAK || p == "no")
             && normalized[at + word.len()..]
                 .split(' ')
                 .find(|w| !w.is_empty())
-                .is_some_and(|next| next != CLAUSE_BREAK)
+                .is_some_and(|next| {
+                    next != CLAUSE_BREAK
+                        && !matches!(
+                            next,
+                            "el" | "la"
+                                | "los"
+                                | "las"
+                                | "mi"
+                                | "un"
+                                | "una"
+                                | "dicho"
+                                | "si"
+                                | "todavia"
+                                | "aun"
+                                | "ahora"
+                                | "altiro"
+                                | "ya"
+                        )
+                })
         {
             start = at;
         }
@@ -2664,8 +2685,15 @@ pub(crate) fn asks_what_if(text: &str, normalized: &str) -> bool {
     });
     let negated = |found: &regex::Captures<'_>, group: usize| found.get(group).is_some();
     let case_after = works_if.captures(normalized).is_some_and(|found| {
-        let start = found.get(0).expect("the whole match").start();
-        !negated(&found, 1) && !fails(&without_clause_breaks(&normalized[..start]))
+        let whole = found.get(0).expect("the whole match");
+        // Nor a failure told after the case's clause ("¿sigue funcionando si se corta la
+        // luz? porque ayer se cortó y no tengo internet").
+        let after = normalized[whole.end()..]
+            .split_once(CLAUSE_BREAK)
+            .map_or("", |(_, rest)| rest);
+        !negated(&found, 1)
+            && !fails(&without_clause_breaks(&normalized[..whole.start()]))
+            && !fails(&without_clause_breaks(after))
     });
     let case_before = || {
         if_works.captures(normalized).is_some_and(|found| {
@@ -2740,19 +2768,18 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
         && complaint_topic_in(normalized).is_none()
 }
 
-/// Whether a text (normalised, without clause breaks) says the customer only drops by to
-/// greet, with nothing to claim ("no tengo nada que reclamar, pasaba a saludar nomás"):
-/// small talk, unless it tells a failure or names a complaint's topic.
+/// Whether a text (normalised, without clause breaks) only says that the customer drops by
+/// to greet, or has nothing to claim ("no tengo nada que reclamar, pasaba a saludar
+/// nomás"), with greetings and good wishes around it and nothing else: small talk ("pasaba
+/// a saludar y a preguntar cómo va mi reclamo" asks; "no tengo nada que reclamar, gracias,
+/// chao" says goodbye).
 fn only_visits(text: &str) -> bool {
     static VISIT: OnceLock<regex::Regex> = OnceLock::new();
     VISIT
         .get_or_init(|| {
-            ascii_regex(r"\b(pasaba|paso|pase|entre|entraba) (solo |nomas |no mas )?a saludar\b|\b(solo|nomas|no mas) (queria|quiero|venia) (a )?saludar(los|las)?\b|\bno tengo nada (que|q) reclamar\b")
+            ascii_regex(r"^((hola|holi|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|oigan|oye) )*((no tengo nada (que|q) reclamar|(y )?(solo |nomas )?(pasaba|paso|pase|entre|entraba) (solo |nomas |no mas )?a saludar(los|las)?|(solo|nomas) (queria|quiero|venia) (a )?saludar(los|las)?)( (nomas|no mas|po|nada mas))*( |$))+((que (esten|estes|este) (bien|super bien|muy bien))( \w+)?)?$")
         })
-        .is_match(text)
-        && !fails(text)
-        && complaint_topic_in(text).is_none()
-        && !names_service(text)
+        .is_match(text.trim())
 }
 
 /// Whether every clause of an already normalised text asks what the bot is ("¿eres un

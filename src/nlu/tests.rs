@@ -2978,6 +2978,13 @@ fn the_rules_of_probe47_and_probe48() {
         ("reinicien el modem, no mejor no lo hagan", false),
         ("reinicia la tele, no, mejor reinicia el modem", true),
         ("mejorar el plan no, reinicien el router", true),
+        // Another device or a manner of the same request takes nothing back.
+        ("reinicia la tele, no, mejor el modem", true),
+        ("reinicien el router, mejor dicho el modem", true),
+        (
+            "reinicien el modem por favor, mejor si es ahora mismo",
+            true,
+        ),
     ] {
         assert_eq!(asks_for_restart(&text::normalize(text)), asks, "{text}");
     }
@@ -3283,6 +3290,18 @@ fn the_probe53_rules_and_their_limits() {
             "pasaba a saludar y a reclamar porque me cobraron dos veces",
             Contact,
         ),
+        // (From the review: the visit with a request, a call or a goodbye is not small
+        // talk.)
+        ("pasaba a saludar y a preguntar como va mi reclamo", Status),
+        (
+            "no tengo nada que reclamar, solo quiero saber el estado de mi solicitud",
+            Status,
+        ),
+        (
+            "no tengo nada que reclamar, pero quiero que me llamen",
+            Contact,
+        ),
+        ("no tengo nada que reclamar, gracias, chao", Intent::Salir),
         (
             "no tengo nada que reclamar del cobro pero el internet no funciona",
             Restart,
@@ -3321,6 +3340,10 @@ fn the_probe54_rules_and_their_limits() {
         ("¿el wifi sigue funcionando si hay un apagón?", true),
         (
             "¿por qué el internet sigue funcionando mal si ya pagué?",
+            false,
+        ),
+        (
+            "¿el wifi sigue funcionando si se corta la luz? porque ayer se cortó y desde entonces no tengo internet",
             false,
         ),
     ] {
