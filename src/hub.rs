@@ -1235,11 +1235,20 @@ impl Hub {
                 .min_by_key(|(_, key)| *key)
                 .map(|(id, _)| id)
         };
-        if !state
-            .agents
-            .values()
-            .any(|a| a.load() < self.capacity || !a.wrapping_up.is_empty())
-        {
+        // With every place taken, only the customers back about a request whose ended chat
+        // holds one may be handed over: the queue is read for those alone (a few requests,
+        // as each executive wraps up a bounded number of chats).
+        let room = state.agents.values().any(|a| a.load() < self.capacity);
+        let wrapped: Vec<RequestId> = if room {
+            Vec::new()
+        } else {
+            state
+                .agents
+                .values()
+                .flat_map(|a| a.wrapping_up.iter().map(|(_, request)| *request))
+                .collect()
+        };
+        if !room && wrapped.is_empty() {
             return None;
         }
         // Past the customers away and those only the executives wrapping up their chat
@@ -1248,7 +1257,11 @@ impl Hub {
             .queue
             .iter()
             .enumerate()
-            .filter(|(_, session)| state.customers.get(session).is_none_or(|entry| !entry.away))
+            .filter(|(_, session)| {
+                state.customers.get(session).is_none_or(|entry| {
+                    !entry.away && (room || wrapped.contains(&entry.ticket.request))
+                })
+            })
             .find_map(|(index, session)| Some((index, free(*session)?)))
     }
 
