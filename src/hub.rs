@@ -1211,12 +1211,12 @@ impl Hub {
     /// handed to anyone before they are back) who has an executive with a free place, the
     /// least loaded and longest free of them. The place of an ended chat about the
     /// customer's own request counts as free for them (the new chat takes it up), and among
-    /// equally loaded executives the one wrapping it up comes first. Not to an executive still wrapping up this
-    /// customer's ended chat about another request (their desk knows chats by customer: the
-    /// new one would push the ended one off before its note; about the same request, the
-    /// new chat takes it up): the customer keeps the head of the queue for another
-    /// executive, or for that one's `:close`, and those behind may take the free place
-    /// meanwhile (a customer who asks again at once must not stop the queue).
+    /// equally loaded executives the one wrapping it up comes first. Not to an executive
+    /// still wrapping up this customer's ended chat about another request (their desk knows
+    /// chats by customer: the new one would push the ended one off before its note): the
+    /// customer keeps the head of the queue for another executive, or for that one's
+    /// `:close`, and those behind may take the free place meanwhile (a customer who asks
+    /// again at once must not stop the queue).
     fn next_hand_off(&self, state: &State) -> Option<(usize, SessionId)> {
         let free = |customer: SessionId| {
             let request = state.customers.get(&customer).map(|c| c.ticket.request);
