@@ -2346,32 +2346,13 @@ fn after_change_of_mind(normalized: &str) -> &str {
     // (Word by word: the text's words are separated by single spaces.)
     let mut at = 0;
     for word in normalized.split(' ') {
-        // Not "mejor el módem", "mejor dicho", "mejor si es ahora": another device or
-        // manner of the same request.
         if word == "mejor"
-            && previous.is_none_or(|p| p == CLAUSE_BREAK || p == "no")
-            && normalized[at + word.len()..]
-                .split(' ')
-                .find(|w| !w.is_empty())
-                .is_some_and(|next| {
-                    next != CLAUSE_BREAK
-                        && !matches!(
-                            next,
-                            "el" | "la"
-                                | "los"
-                                | "las"
-                                | "mi"
-                                | "un"
-                                | "una"
-                                | "dicho"
-                                | "si"
-                                | "todavia"
-                                | "aun"
-                                | "ahora"
-                                | "altiro"
-                                | "ya"
-                        )
-                })
+            && changes_mind(
+                previous,
+                normalized[at + word.len()..]
+                    .split(' ')
+                    .find(|w| !w.is_empty()),
+            )
         {
             start = at;
         }
@@ -2381,6 +2362,35 @@ fn after_change_of_mind(normalized: &str) -> &str {
         at += word.len() + 1;
     }
     &normalized[start..]
+}
+
+/// Whether the word "mejor" between `previous` and `next` (its neighbours in a normalised
+/// text, `None` at the text's ends) is a change of mind: it opens a clause or follows a
+/// bare "no", and what comes after takes the request back or replaces it ("no, mejor no",
+/// "mejor pásenme con alguien"); not another device or manner of the same request ("no,
+/// mejor el módem", "mejor dicho", "mejor si es ahora"). The classifier's clauses
+/// (`model::retracts`) and the entities read the same changes of mind.
+pub(crate) fn changes_mind(previous: Option<&str>, next: Option<&str>) -> bool {
+    previous.is_none_or(|p| p == CLAUSE_BREAK || p == "no")
+        && next.is_some_and(|next| {
+            next != CLAUSE_BREAK
+                && !matches!(
+                    next,
+                    "el" | "la"
+                        | "los"
+                        | "las"
+                        | "mi"
+                        | "un"
+                        | "una"
+                        | "dicho"
+                        | "si"
+                        | "todavia"
+                        | "aun"
+                        | "ahora"
+                        | "altiro"
+                        | "ya"
+                )
+        })
 }
 
 /// Whether an already normalised text asks to be called ("que me llamen", "llámenme", "mi

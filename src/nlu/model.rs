@@ -130,13 +130,12 @@ fn negation_reach<'t, 'a>(after: &'t [Token<'a>]) -> &'t [Token<'a>] {
     }
     &after[start..(start + 3).min(after.len())]
 }
-/// Whether token `i` of a normalised message is a change of mind: [`RETRACTION`] right
-/// after a clause break or a bare "no", with something after it.
+/// Whether token `i` of a normalised message is a change of mind: [`RETRACTION`] after
+/// something, read as [`entities::changes_mind`] reads it.
 fn retracts(raw: &[&str], i: usize) -> bool {
     raw[i] == RETRACTION
-        && i.checked_sub(1)
-            .is_some_and(|j| raw[j] == CLAUSE_BREAK || raw[j] == "no")
-        && raw.get(i + 1).is_some_and(|n| *n != CLAUSE_BREAK)
+        && i > 0
+        && entities::changes_mind(Some(raw[i - 1]), raw.get(i + 1).copied())
 }
 
 /// Where the `nth` (from 0) [`RETRACTION`] word starts in `message` (as typed, any case; a

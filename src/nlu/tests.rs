@@ -1403,6 +1403,16 @@ fn a_change_of_mind_and_a_transfer_turned_down() {
         ),
         ("no me pasen con un ejecutivo", Intent::Fallback),
         ("no me comuniquen con nadie", Intent::Fallback),
+        // Another manner of the same request takes nothing back (the model's clauses read
+        // changes of mind as the entities do: this one was read as a restart).
+        (
+            "páseme con un ejecutivo, mejor si es ahora",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "quiero hablar con alguien, no, mejor dicho con un supervisor",
+            Intent::ContactarEjecutivo,
+        ),
     ]);
 }
 
