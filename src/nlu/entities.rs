@@ -270,6 +270,18 @@ pub(crate) fn names_a_person_in(norm: &str) -> bool {
     })
 }
 
+/// Whether a normalised text speaks of reaching a person at all: a person word after a
+/// contact verb, however far ("¿puedo hablar yo mismo con un supervisor?") and whether
+/// denied or not; broader than [`names_a_person_in`], for the rules that must leave any
+/// such message to the model.
+pub(crate) fn speaks_of_a_person(norm: &str) -> bool {
+    let mut contact = false;
+    words(norm).any(|t| {
+        contact |= CONTACT_VERBS.iter().any(|verb| t.starts_with(verb));
+        contact && PERSON_WORDS.contains(&t)
+    })
+}
+
 /// Words that ask for something new or again ("una nueva clave", "otra vez"), rather than
 /// about something asked before.
 const NEW_WORDS: &[&str] = &["nueva", "nuevo", "otra", "otro", "cambiar", "denuevo"];
@@ -442,6 +454,14 @@ const STATUS_QUESTIONS: &[&str] = &[
     "eso se vio",
     "se vio eso",
     "alguna resolucion",
+    "cuanto falta",
+    "cuanto le falta",
+    "cuando me dan respuesta",
+    "cuando me dan una respuesta",
+    "cuando me daran respuesta",
+    "cuando dan respuesta",
+    "cuando tendre respuesta",
+    "cuando tendremos respuesta",
 ];
 /// Questions whether a request has been resolved or has news ("¿ya hay resolución?",
 /// "¿tienen novedades?"), not when denied ("aún no hay resolución, exijo una
@@ -585,7 +605,28 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             && w[1] == "a"
             && (FILING.contains(&w[2]) || matches!(w[2], "pedir" | "solicitar"))
     });
+    // Made before, in the perfect ("ya había dejado un reclamo", "he pedido el traslado"),
+    // or by others not the company ("los del laboratorio pidieron más velocidad"; "me
+    // pidieron el RUT" tells what the company asked for).
+    let made_before = (0..toks.len()).any(|i| match toks[i] {
+        "he" | "hemos" | "habia" | "habiamos" => toks.get(i + 1).is_some_and(|made| {
+            matches!(
+                *made,
+                "dejado"
+                    | "puesto"
+                    | "hecho"
+                    | "ingresado"
+                    | "pedido"
+                    | "solicitado"
+                    | "presentado"
+                    | "levantado"
+            )
+        }),
+        "pidieron" | "solicitaron" => i == 0 || !CLITICS.contains(&toks[i - 1]),
+        _ => false,
+    });
     let earlier = helped
+        || made_before
         || toks.iter().any(|t| EARLIER_REQUEST.contains(t))
         || (0..toks.len()).any(mine)
         || theirs
@@ -1960,7 +2001,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\b(contrato|contrataron|activo|activaron|agrego|agregaron) (un|una|otro|otra)\b( \w+){{0,6}} a mi nombre\b"
                 ),
             ),
             (
@@ -1999,7 +2040,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::Boleta,
                 format!(
-                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\b(boleta|cuenta|precio|cobro)( (de|del) \w+( \w+)?)? (me |nos |le )?(ya )?subio\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|\b(cobr\w*|cargaron|descontaron|pague)\b( \w+){{0,5}} (de mas|extra)\b|\b(cuenta|boleta)\b( \w+){{0,6}} (lucas|pesos|mil)( \w+)? (de mas|extra)\b|\b(lucas|luca|pesos|mil)( \w+)? de mas\b|\b\d{{3,}}( (pesos|lucas|luca|mil|clp))? de mas\b"
+                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\b(boleta|cuenta|precio|cobro)( (de|del) \w+( \w+)?)? (me |nos |le )?(ya )?subio\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|\b(cobr\w*|cargaron|descontaron|pague)\b( \w+){{0,5}} (de mas|extra)\b|\b(cuenta|boleta)\b( \w+){{0,6}} (lucas|pesos|mil)( \w+)? (de mas|extra)\b|\b(lucas|luca|pesos|mil)( \w+)? de mas\b|\b\d{{3,}}( (pesos|lucas|luca|mil|clp))? de mas\b|\b(promo|promocion|descuento|oferta|rebaja)\b( \w+){{0,8}} no (me |nos |le )?(la |lo |las |los )?(aplicaron|aplican|respetaron|respetan|consideraron|hicieron valer)\b|\bno (me |nos |le )?(aplicaron|aplican|respetaron|respetan) (el |la |los |las |mi |nuestro |nuestra )?(promo|promocion|descuento|oferta|rebaja)\b"
                 ),
             ),
             (
@@ -2188,7 +2229,9 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
         .filter(|t| {
             t.stands_alone()
                 || *t == Topic::CambioPlan
-                    && (without_consent(normalized) || changes_holder(normalized))
+                    && (without_consent(normalized)
+                        || changes_holder(normalized)
+                        || wants_plan_changed(normalized))
         })
         .or_else(|| condemns_the_service(normalized).then_some(Topic::MalaCalidad))
         .or_else(|| fails_for_days(normalized).then_some(Topic::MalaCalidad))?;
@@ -2206,7 +2249,7 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
 
 /// An account put in another name ("pasar el plan a nombre de la nueva directiva",
 /// "traspasar los servicios a mi nombre"): a holder change ([`Topic::CambioPlan`]).
-const HOLDER_TRANSFER: &str = r"\b(pasar|poner|cambiar|traspasar) (el |la |los |las |mi |mis |nuestro |nuestra )?(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,4} a (nombre de|mi nombre|nuestro nombre)\b|\b(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,5} (quede|queden) a (nombre de|mi nombre|nuestro nombre)\b";
+const HOLDER_TRANSFER: &str = r"\b(pasar|poner|cambiar|traspasar) (el |la |los |las |mi |mis |nuestro |nuestra )?(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,4} a (nombre de|mi nombre|nuestro nombre)\b|\b(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,5} (quede|queden|quedar) a (nombre de|mi nombre|nuestro nombre)\b";
 
 /// Whether an already normalised text asks to change the contract's holder ("necesito
 /// cambiar el titular", "pasar el plan a nombre de la nueva directiva"): a change only a
@@ -2219,6 +2262,26 @@ fn changes_holder(normalized: &str) -> bool {
             ascii_regex(&format!(r"\b(quiero|quisiera|necesito|queremos|quisieramos|necesitamos|deseo|deseamos)( \w+){{0,2}} (cambiar|pasar|traspasar|modificar)( \w+){{0,2}} (el |de |del )?titular\w*|{HOLDER_TRANSFER}"))
         })
         .is_match(normalized)
+}
+
+/// Whether an already normalised text asks for its plan to be changed ("queremos cambiar
+/// el plan de la empresa a uno con más gigas", "bájenme el plan", "deshagan el cambio de
+/// plan"): changing what one has, which only a person does (the guide), not a price
+/// question ([`asks_for_information`]) nor a wish turned down.
+fn wants_plan_changed(normalized: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    let pattern = PATTERN.get_or_init(|| {
+        ascii_regex(r"\b(quiero|quisiera|necesito|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos)( \w+){0,3} plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme)( \w+){0,3} plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b")
+    });
+    // Not turned down before it in its clause ("ojo que no quiero cambiarme de plan, solo
+    // estoy mirando").
+    pattern.find_iter(normalized).any(|found| {
+        let clause = normalized[..found.start()]
+            .rsplit(CLAUSE_BREAK)
+            .next()
+            .unwrap_or("");
+        !words(clause).any(|w| matches!(w, "no" | "ni" | "nunca" | "tampoco"))
+    })
 }
 
 /// Whether an already normalised text says something was done without the customer's
@@ -2314,18 +2377,19 @@ pub(crate) fn reports_failure(text: &str, normalized: &str) -> bool {
 /// Whether an already normalised text asks for a restart in so many words, a clause
 /// opening with it past courtesy and naming a service or device of the company's
 /// ("reinicien el deco por fa q mi hijo quiere ver el partido", "¿me pueden resetear el
-/// módem?"; not "me pueden reiniciar la contraseña de la cuenta", "resetear el celular"),
+/// módem?", "¿le pueden hacer un reset a la línea?"; not "me pueden reiniciar la contraseña
+/// de la cuenta", "resetear el celular"),
 /// asking for no person ("reinicia el deco, no, mejor pásame con un humano"); not denied
 /// ("no reinicien nada"), nor one the customer did ("reinicié el módem": "reinicie" and
 /// "resetee" are left out, unaccented they say both).
 pub(crate) fn asks_for_restart(normalized: &str) -> bool {
     static ASKS: OnceLock<regex::Regex> = OnceLock::new();
     // Most messages name no restart.
-    if !(normalized.contains("reinici") || normalized.contains("resete")) {
+    if !(normalized.contains("reinici") || normalized.contains("reset")) {
         return false;
     }
     let asks = ASKS.get_or_init(|| {
-        ascii_regex(r"^((por favor|porfa|porfavor|xfa|x fa|pls|hola|oye|oiga|ya|buenas|buenos dias|buenas tardes|buenas noches|necesito que|quiero que|me pueden|pueden|podrian|podria|puede|me podrian|me puede|me|ustedes|mejor) )*(reinicien|reinicienme|reinicieme|reiniciame|reinicia|reseteen|reseteenme|reseteeme|resetea|reiniciar|resetear|reiniciarme|resetearme)\b( \w+){0,3} (modem|router|deco|decodificador|internet|wifi|servicio|servicios|senal|fibra|equipo|equipos|tele|cable|conexion|red|todo)\b")
+        ascii_regex(r"^((por favor|porfa|porfavor|xfa|x fa|pls|hola|oye|oiga|ya|buenas|buenos dias|buenas tardes|buenas noches|necesito que|quiero que|me pueden|pueden|podrian|podria|puede|me podrian|me puede|me|le|ustedes|mejor) )*(reinicien|reinicienme|reinicieme|reiniciame|reinicia|reseteen|reseteenme|reseteeme|resetea|reiniciar|resetear|reiniciarme|resetearme|(hacer|hacerle|hacerme|hagan|haganle|haganme|haga|hagale|hagame) (un )?(reset|reseteo|reinicio))\b( \w+){0,3} (modem|router|deco|decodificador|internet|wifi|servicio|servicios|senal|fibra|equipo|equipos|tele|cable|conexion|red|linea|todo)\b")
     });
     // What a change of mind took back is not asked ("reinicien el módem... mejor no").
     let normalized = after_change_of_mind(normalized);
@@ -2403,7 +2467,7 @@ pub(crate) fn asks_for_a_call(normalized: &str) -> bool {
         return false;
     }
     let call = CALL.get_or_init(|| {
-        ascii_regex(r"\b(que (me|lo|la|nos|les) (llamen|contacten)|que me (llame|contacte)|llamenme|llameme|llamame|contactenme|contacteme)\b")
+        ascii_regex(r"\b(que (me|lo|la|nos|les) (llamen|contacten)|que me (llame|contacte)|llamenme|llameme|llamame|contactenme|contacteme|(me|nos) (pueden|podrian|puede|podria) (llamar|contactar)|(pueden|podrian|puede|podria) (llamarme|llamarnos|contactarme|contactarnos))\b")
     });
     call.find_iter(normalized).any(|found| {
         let clause = normalized[..found.start()]
@@ -2550,10 +2614,10 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|gracias|grax|muchas|mil|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes)( (alla|aca|alli))?)?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (que|porque|xq|pq|ya) [a-z ]+)?)( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes)( (alla|aca|alli))?)?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
-            r"\b(gracias|grax|thanks|agradezco|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|fue un (gusto|placer))\b".to_owned(),
+            r"\b(gracias|grax|thanks|agradezco|se agradece|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|fue un (gusto|placer))\b".to_owned(),
         ]
         .map(|pattern| ascii_regex(&pattern))
     });
@@ -2578,10 +2642,15 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
             || last.ends_with("por todo")
             || before.any(|c| closing.is_match(c));
     }
+    // The signature: one or two short lines ("Atte., Claudio Soto, Laboratorio de Óptica").
+    let short = |c: &str| c.split(' ').count() <= 3;
     let mut rest = before.peekable();
-    last.split(' ').count() <= 3
-        && rest.next().is_some_and(|c| sign_off.is_match(c))
-        && (rest.peek().is_none() || rest.any(|c| closing.is_match(c)))
+    let signed = match rest.next() {
+        Some(c) if sign_off.is_match(c) => true,
+        Some(c) if short(c) => rest.next().is_some_and(|c| sign_off.is_match(c)),
+        _ => false,
+    };
+    short(last) && signed && (rest.peek().is_none() || rest.any(|c| closing.is_match(c)))
 }
 
 /// What a customer calls the bot, the chat or what it says.
@@ -2642,13 +2711,16 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     let [how, coverage, no_coverage, meaning] = PATTERNS.get_or_init(|| {
         [
             // Also moving the equipment to another room ("¿puedo cambiar el router a otra
-            // pieza?").
-            r"\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b",
+            // pieza?"), doing it oneself ("¿puedo cambiar yo mismo el nombre de la red?")
+            // and what to do in a case ("¿qué hago si se me moja el celular?").
+            r"\bcomo (puedo |podria |se |le |lo |la |los )*(hago|hacer|hace|conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|\b(que|q) (hago|hacemos|debo hacer|puedo hacer|se hace) si\b",
             r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
             // A message that opens asking what something means names what it sees, which
             // is no failure reported ("¿qué significa la luz roja que parpadea?").
-            r"^((y|oye|hola|una consulta) )?(que|q) (significa|significan|quiere decir|quieren decir)\b",
+            // Or whether a light is normal ("¿la lucecita verde que parpadea en el módem es
+            // normal?").
+            r"^((y|oye|hola|una consulta) )?(que|q) (significa|significan|quiere decir|quieren decir)\b|\b(luz|luces|lucecita|lucecitas|led|leds)\b.* es normal$|\bes normal (que )?(la|las|el|los) (luz|luces|lucecita|lucecitas|led|leds)\b",
         ]
         .map(ascii_regex)
     });

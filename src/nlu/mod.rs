@@ -539,9 +539,18 @@ impl Prediction {
 
     /// A question about how to do something with the equipment ("¿cómo conecto la
     /// impresora al wifi?") that the model read as a restart, or asked about one, is out of
-    /// scope: the fallback (the guide's policy for equipment how-to questions).
-    pub(crate) fn how_to_if(self, how_to: impl FnOnce() -> bool) -> Prediction {
-        if self.decision.offers(Intent::ReiniciarServicios) && how_to() {
+    /// scope: the fallback (the guide's policy for equipment how-to questions). So is one
+    /// the model alone read as a wish for a person ("¿puedo cambiar yo mismo el nombre de
+    /// la red?"), unless `for_a_person` (a complaint topic, a person, a call).
+    pub(crate) fn how_to_if(
+        self,
+        how_to: impl FnOnce() -> bool,
+        for_a_person: impl FnOnce() -> bool,
+    ) -> Prediction {
+        let read = self.decision.offers(Intent::ReiniciarServicios)
+            || self.decision == Decision::Intent(Intent::ContactarEjecutivo) && self.rule.is_none();
+        if read && how_to() && !(self.decision.offers(Intent::ContactarEjecutivo) && for_a_person())
+        {
             return self.abstained(Rule::HowTo);
         }
         self

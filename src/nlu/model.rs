@@ -1506,6 +1506,7 @@ impl YamlClassifier {
                 outage_only: reading.outage_only(),
                 beyond_restart: reading.beyond_restart(),
                 how_to: reading.how_to(),
+                for_a_person: reading.for_a_person(),
                 farewell: reading.farewell(),
                 elsewhere_outage: reading.elsewhere_outage(),
                 bot_condemned: reading.bot_condemned(),
@@ -1538,6 +1539,9 @@ trait Evidence {
     /// Whether it asks how to do something with the equipment, or whether something works
     /// in a case ([`Prediction::how_to_if`]).
     fn how_to(&self) -> bool;
+    /// Whether it names a complaint topic, speaks of reaching a person
+    /// (`entities::speaks_of_a_person`) or asks to be called ([`Prediction::how_to_if`]).
+    fn for_a_person(&self) -> bool;
     /// Whether it tells another business's failure ([`Prediction::elsewhere_outage_if`]).
     fn elsewhere_outage(&self) -> bool;
     /// Whether it only takes leave ([`Prediction::farewell_if`]).
@@ -1572,7 +1576,7 @@ fn after_the_model(decided: Prediction, evidence: &impl Evidence) -> Prediction 
         .outage_answers_if(|| evidence.outage_only())
         .outage_over_contact_if(|| evidence.outage_only() && !evidence.about_earlier())
         .matter_beyond_restart(|| evidence.beyond_restart())
-        .how_to_if(|| evidence.how_to())
+        .how_to_if(|| evidence.how_to(), || evidence.for_a_person())
         .elsewhere_outage_if(|| evidence.elsewhere_outage())
         .farewell_if(|| evidence.farewell())
         .person_again_if(|| evidence.chat_cut())
@@ -1648,6 +1652,11 @@ impl Evidence for Reading<'_, '_> {
     }
     fn how_to(&self) -> bool {
         entities::asks_how_to(self.normalized) || entities::asks_what_if(self.text, self.normalized)
+    }
+    fn for_a_person(&self) -> bool {
+        entities::complaint_topic_in(self.normalized).is_some()
+            || entities::speaks_of_a_person(self.normalized)
+            || entities::asks_for_a_call(self.normalized)
     }
     fn elsewhere_outage(&self) -> bool {
         self.classifier
@@ -1725,6 +1734,7 @@ pub(crate) struct Scored {
     other_business: bool,
     beyond_restart: Option<Topic>,
     how_to: bool,
+    for_a_person: bool,
     farewell: bool,
     elsewhere_outage: bool,
     bot_condemned: bool,
@@ -1750,6 +1760,9 @@ impl Evidence for Scored {
     }
     fn how_to(&self) -> bool {
         self.how_to
+    }
+    fn for_a_person(&self) -> bool {
+        self.for_a_person
     }
     fn elsewhere_outage(&self) -> bool {
         self.elsewhere_outage

@@ -1151,7 +1151,8 @@ fn how_to_questions_are_out_of_scope() {
             "{text}"
         );
     }
-    // Only a restart, asked for or offered, is taken back.
+    // A restart, asked for or offered, is taken back; the model's wish for a person only
+    // when the message names no complaint topic, no person and asks for no call.
     let contact = Prediction {
         intent: Intent::ContactarEjecutivo,
         confidence: 0.9,
@@ -1161,8 +1162,12 @@ fn how_to_questions_are_out_of_scope() {
         rule: None,
     };
     assert_eq!(
-        contact.how_to_if(|| true).decision,
+        contact.clone().how_to_if(|| true, || true).decision,
         Decision::Intent(Intent::ContactarEjecutivo)
+    );
+    assert_eq!(
+        contact.how_to_if(|| true, || false).decision,
+        Decision::Fallback
     );
 }
 
@@ -2330,9 +2335,15 @@ fn a_plan_changed_without_consent_is_a_complaint() {
             "{text}"
         );
     }
-    // A wish to change it is not a matter by itself; a question about it asks.
+    // A wish to change it is a matter by itself (the guide: changing what one has), not
+    // turned down; a question about it asks.
+    let text = "quiero cambiar mi plan sin pagar multa";
+    assert_eq!(
+        entities::reported_matter(text, &text::normalize(text)),
+        Some(Topic::CambioPlan)
+    );
     for text in [
-        "quiero cambiar mi plan sin pagar multa",
+        "no quiero cambiar mi plan, solo preguntaba",
         "¿puedo cambiar el plan sin avisar al titular?",
     ] {
         let normalized = text::normalize(text);
@@ -3359,4 +3370,144 @@ fn the_probe54_rules_and_their_limits() {
     ] {
         assert_eq!(asks_what_if(text, &text::normalize(text)), asks, "{text}");
     }
+}
+
+/// Goodbyes in other words (probe55, probe56): a promise to write later, "se agradece"
+/// before a salute, a signature of two short lines; not with a failure before them, nor a
+/// greeting alone.
+#[test]
+fn goodbyes_that_promise_to_write_later_or_sign_with_two_lines() {
+    check(&[
+        ("ya, me tengo que ir, luego les escribo", Intent::Salir),
+        ("bueno, más rato le escribo", Intent::Salir),
+        ("se agradece, buenas noches", Intent::Salir),
+        (
+            "Quedo conforme. Atentamente, Marta Rojas, Jardín Infantil Los Copihues",
+            Intent::Salir,
+        ),
+        (
+            "se me cortó el internet en la casa, después les escribo",
+            Intent::ReiniciarServicios,
+        ),
+        ("hola, buenas tardes", Intent::Fallback),
+    ]);
+}
+
+/// Progress questions about a request made before in other words (probe55): "¿cuánto
+/// falta?", "¿cuándo me dan respuesta?", a request made in the perfect or by others; not
+/// a visit's logistics with no request before, nor what the company asked for.
+#[test]
+fn progress_questions_about_requests_made_in_the_perfect_or_by_others() {
+    check(&[
+        (
+            "pedí el cambio de domicilio hace dos semanas, ¿cuánto falta?",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "ya habíamos ingresado un reclamo por la boleta, ¿hay novedades?",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "mis hijos pidieron subir los megas del plan, ¿eso se concretó?",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "dejé una queja por el corte del sábado, ¿cuándo me dan una respuesta?",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "me pidieron reiniciar el módem y sigue sin funcionar",
+            Intent::ContactarEjecutivo,
+        ),
+    ]);
+}
+
+/// Asking to be called as a question ("¿me podrían llamar ...?", probe56) is asking for a
+/// person; a plan change wished for (probe2, probe54, probe56), a promotion left out of
+/// the bill (probe56) and an account to be left in another's name (probe55) are matters
+/// for one; a price question and a change turned down are not.
+#[test]
+fn calls_asked_as_questions_plan_changes_and_promotions_left_out() {
+    check(&[
+        (
+            "¿me podrían llamar a este número?",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "no me aplicaron el descuento de cliente antiguo en la boleta",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "el descuento por pago automático no lo respetaron este mes",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "la cuenta tiene que quedar a nombre de mi hija",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "necesitamos bajar el plan de la oficina, ya no usamos tanto",
+            Intent::ContactarEjecutivo,
+        ),
+        ("bájenme el plan al más barato", Intent::ContactarEjecutivo),
+        (
+            "¿qué descuentos tienen para clientes nuevos?",
+            Intent::Fallback,
+        ),
+        (
+            "no quiero cambiar el plan, solo estoy cotizando",
+            Intent::Fallback,
+        ),
+    ]);
+}
+
+/// A restart asked as "hacer un reset" (probe56), also after a speed test's figures; how
+/// to do one is a how-to question, one done in vain a complaint.
+#[test]
+fn a_restart_asked_as_making_a_reset() {
+    check(&[
+        (
+            "¿me pueden hacer un reset al módem?",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "bajada 3 megas, subida 1, hagan un reinicio de la línea porfa",
+            Intent::ReiniciarServicios,
+        ),
+        ("¿cómo hago un reset del router?", Intent::Fallback),
+        (
+            "hice un reset al modem y sigue igual",
+            Intent::ContactarEjecutivo,
+        ),
+    ]);
+}
+
+/// How-to questions the model read as a wish for a person (probe56): doing something
+/// oneself, what to do in a case, whether a light is normal; not with a failure, a
+/// complaint topic or a person in them.
+#[test]
+fn how_to_questions_read_as_a_wish_for_a_person() {
+    check(&[
+        ("¿puedo instalar yo misma el repetidor?", Intent::Fallback),
+        (
+            "¿qué hago si se me cae el celular al agua?",
+            Intent::Fallback,
+        ),
+        (
+            "¿es normal que la luz del router esté naranja?",
+            Intent::Fallback,
+        ),
+        (
+            "¿qué hago si no tengo internet desde ayer?",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "¿es normal que se corte el internet a cada rato?",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "¿puedo hablar yo mismo con un supervisor?",
+            Intent::ContactarEjecutivo,
+        ),
+    ]);
 }
