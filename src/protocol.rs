@@ -1075,24 +1075,25 @@ pub mod agent {
     }
 
     /// After a customer left: their chat stays on the desk so the executive can finish
-    /// the request, for `limit` (zero: until `:close`).
+    /// the request, until `limit` passes with no line of theirs while their commands act
+    /// on it (zero: until `:close`).
     pub fn wrap_up(request: impl Display, limit: Duration) -> String {
         if limit.is_zero() {
             return format!("{SYSTEM}La solicitud {request}{WRAP_UP_END}");
         }
         let limit = super::span_words(limit);
-        format!("{SYSTEM}La solicitud {request}{WRAP_UP_END} Si no la termina, saldrá de :chats en {limit}.")
+        format!("{SYSTEM}La solicitud {request}{WRAP_UP_END} Si no la termina, saldrá de :chats tras {limit} sin que usted escriba en ella.")
     }
-    /// An ended chat leaves the desk in `left` unless closed.
+    /// An ended chat leaves the desk in `left` unless closed or written in.
     pub fn wrap_up_soon(customer: &str, request: impl Display, left: Duration) -> String {
         let left = super::span_words(left);
-        format!("{SYSTEM}La conversación terminada con {customer} (solicitud {request}) saldrá de :chats en {left} si no la termina con :close.")
+        format!("{SYSTEM}La conversación terminada con {customer} (solicitud {request}) saldrá de :chats en {left} si no la termina con :close ni escribe en ella.")
     }
-    /// An ended chat left the desk: the executive did not `:close` it within `limit` of
-    /// the customer's departure (the request stays as it was).
+    /// An ended chat left the desk: the executive did not `:close` it, nor write while
+    /// their commands acted on it, within `limit` (the request stays as it was).
     pub fn wrap_up_expired(customer: &str, request: impl Display, limit: Duration) -> String {
         let limit = super::span_words(limit);
-        format!("{SYSTEM}Se quitó de :chats la conversación terminada con {customer} (solicitud {request}): pasaron {limit} sin :close.")
+        format!("{SYSTEM}Se quitó de :chats la conversación terminada con {customer} (solicitud {request}): pasaron {limit} sin :close ni líneas suyas en ella.")
     }
     /// Customers wait while the executive wraps up a chat whose customer left.
     pub fn customers_waiting(waiting: usize) -> String {

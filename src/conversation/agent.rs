@@ -406,6 +406,16 @@ impl AgentConversation {
         &self.desk.ended
     }
 
+    /// The ended chat the executive's commands act on, if the current one is ended: a
+    /// line from the executive then is work on it, and its wrap-up limit counts again
+    /// from that line (the connection task's clock).
+    pub fn ended_chat_in_use(&self) -> Option<SessionId> {
+        self.desk
+            .current()
+            .map(|chat| chat.customer)
+            .filter(|customer| self.desk.has_left(*customer))
+    }
+
     /// Handles one input; pushes the effects to carry out in `out` and returns the next
     /// state.
     pub fn step(
@@ -2046,6 +2056,42 @@ mod tests {
         assert_eq!(conv.desk.current(), Some(&chat(2)));
     }
 
+    /// A line from the executive works on the ended chat their commands act on (its
+    /// wrap-up limit counts again from it, in the connection task); not while they act on
+    /// a chat whose customer is there.
+    #[test]
+    fn the_ended_chat_in_use_is_the_current_one_whose_customer_left() {
+        let ctx = ctx();
+        let mut conv = AgentConversation {
+            phase: Phase::Ready { name: "Ana".into() },
+            desk: Desk {
+                chats: vec![chat(1), chat(2)],
+                active: Some(chat(1).customer),
+                ..Desk::default()
+            },
+        };
+        assert_eq!(conv.ended_chat_in_use(), None);
+        let mut out = Effects::new();
+        conv = conv.step(
+            Input::Event(AgentEvent::CustomerLeft {
+                chat: chat(1),
+                disconnected: None,
+            }),
+            &ctx,
+            &mut out,
+        );
+        assert_eq!(conv.ended_chat_in_use(), Some(chat(1).customer));
+        conv = conv.step(
+            Input::Line {
+                text: ":switch 2",
+                prediction: None,
+            },
+            &ctx,
+            &mut out,
+        );
+        assert_eq!(conv.ended_chat_in_use(), None);
+    }
+
     #[test]
     fn an_ended_chat_leaves_the_desk_when_its_wrap_up_limit_passes() {
         let limit = std::time::Duration::from_secs(5 * 60);
@@ -2073,9 +2119,9 @@ mod tests {
             &mut out,
         );
         assert_eq!(out.lines().last(), Some(say::wrap_up(7, limit).as_str()));
-        assert!(
-            say::wrap_up(7, limit).ends_with(" Si no la termina, saldrá de :chats en 5 minutos.")
-        );
+        assert!(say::wrap_up(7, limit).ends_with(
+            " Si no la termina, saldrá de :chats tras 5 minutos sin que usted escriba en ella."
+        ));
         assert_eq!(conv.ended_chats(), [chat(1).customer]);
         let due = |conv: AgentConversation, n: u64| {
             let mut out = Effects::new();
@@ -2118,7 +2164,7 @@ mod tests {
         }
         assert_eq!(
             say::wrap_up_soon("Cliente 1", 7, std::time::Duration::from_secs(60)),
-            "Sistema: La conversación terminada con Cliente 1 (solicitud 7) saldrá de :chats en 1 minuto si no la termina con :close."
+            "Sistema: La conversación terminada con Cliente 1 (solicitud 7) saldrá de :chats en 1 minuto si no la termina con :close ni escribe en ella."
         );
         // Due for the ended one: it leaves the desk, its place goes back to the hub, the
         // histories of both requests (as :close writes) and the console say why.

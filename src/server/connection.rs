@@ -196,6 +196,11 @@ trait Party: Sized + Send {
     fn ended_chats(&self) -> &[SessionId] {
         &[]
     }
+    /// The ended chat a line from the party would work on: its wrap-up limit counts again
+    /// from that line.
+    fn ended_chat_in_use(&self) -> Option<SessionId> {
+        None
+    }
 }
 
 impl Party for CustomerConversation {
@@ -291,6 +296,9 @@ impl Party for AgentConversation {
     }
     fn ended_chats(&self) -> &[SessionId] {
         AgentConversation::ended_chats(self)
+    }
+    fn ended_chat_in_use(&self) -> Option<SessionId> {
+        AgentConversation::ended_chat_in_use(self)
     }
 }
 
@@ -1151,6 +1159,10 @@ async fn serve_lines<P: Party, S: Stream>(
                     let said = line.as_deref().is_some_and(|l| !l.trim().is_empty());
                     if said {
                         last_line = last_activity;
+                        // Work on an ended chat: its wrap-up limit counts from now.
+                        if let Some(chat) = conversation.party().ended_chat_in_use() {
+                            rewind_wrap_up(&mut wrapping, chat);
+                        }
                     }
                     let now = Instant::now();
                     if said && conversation.party().awaits_token() {
@@ -1294,6 +1306,16 @@ fn track_wrap_ups(wrapping: &mut Vec<WrapUp>, ended: &[SessionId]) {
                 warned: false,
             });
         }
+    }
+}
+
+/// Starts `chat`'s wrap-up limit again from now, its warning to come again: the executive
+/// wrote while their commands acted on it (a note half typed when the limit came would
+/// otherwise find the chat gone).
+fn rewind_wrap_up(wrapping: &mut [WrapUp], chat: SessionId) {
+    if let Some(tracked) = wrapping.iter_mut().find(|tracked| tracked.chat == chat) {
+        tracked.since = tokio::time::Instant::now();
+        tracked.warned = false;
     }
 }
 
@@ -1461,6 +1483,35 @@ mod tests {
         assert_eq!(next_wrap_up(&fresh, secs(2)), next(0, now + secs(2), None));
         assert_eq!(next_wrap_up(&[], limit), None);
         assert_eq!(next_wrap_up(&fresh, Duration::MAX), None);
+    }
+
+    /// A line on an ended chat starts its limit again, its warning to come again; other
+    /// chats keep theirs, and a chat not tracked is no one's.
+    #[test]
+    fn a_line_on_an_ended_chat_starts_its_wrap_up_limit_again() {
+        let secs = Duration::from_secs;
+        let limit = secs(300);
+        // (Tracked since a later time than the rewind's, so that the rewind shows.)
+        let later = tokio::time::Instant::now() + secs(1000);
+        let warned = |chat| WrapUp {
+            chat: SessionId(chat),
+            since: later,
+            warned: true,
+        };
+        let mut wrapping = vec![warned(1), warned(2)];
+        let before = tokio::time::Instant::now();
+        rewind_wrap_up(&mut wrapping, SessionId(1));
+        rewind_wrap_up(&mut wrapping, SessionId(3));
+        let after = tokio::time::Instant::now();
+        let next = next_wrap_up(&wrapping, limit).expect("two chats tracked");
+        assert_eq!((next.index, next.warning), (0, Some(secs(60))));
+        assert!(before + secs(240) <= next.at && next.at <= after + secs(240));
+        assert_eq!(
+            (wrapping[1].since, wrapping[1].warned),
+            (later, true),
+            "the other chat keeps its own"
+        );
+        assert_eq!(wrapping.len(), 2);
     }
 
     /// An accepted connection probes a silent peer, on the schedule the constants say.

@@ -804,6 +804,54 @@ fn wrap_up(request: u64) -> String {
     to_agent::wrap_up(request, reclamos::server::Limits::default().wrap_up_limit)
 }
 
+/// An executive who writes in an ended chat (a note, here) keeps it on the desk: its
+/// `--wrap-up-limit` counts again from that line, with its warning again. (Before, the
+/// limit counted from the customer's departure only: a note typed at the warning found the
+/// chat gone.)
+#[tokio::test]
+async fn an_ended_chat_its_executive_writes_in_stays_past_the_first_limit() {
+    let limit = Duration::from_secs(4);
+    let lead = Duration::from_secs(1);
+    let server = TestServer::start_with(|config| config.limits.wrap_up_limit = limit).await;
+    let (mut agent, mut first, _second) = server.one_served_one_waiting("Eva").await;
+    first.send("salir").await;
+    agent
+        .expect(&to_agent::customer_ended("Cliente Carga 1"))
+        .await;
+    let wrap_up_line = agent.recv().await;
+    let request: u64 = wrap_up_line
+        .split_whitespace()
+        .find_map(|word| word.parse().ok())
+        .unwrap_or_else(|| panic!("no request number in {wrap_up_line:?}"));
+    agent.expect(&to_agent::customers_waiting(1)).await;
+    agent
+        .expect(&to_agent::wrap_up_soon("Cliente Carga 1", request, lead))
+        .await;
+    // A note at the warning: the limit starts again from it.
+    let noted = tokio::time::Instant::now();
+    agent
+        .send(":history revisando el caso con el cliente")
+        .await;
+    agent
+        .recv_until_contains(&format!("solicitud {request}"))
+        .await;
+    // Warned again, then gone, each at least a full limit (less the lead) after the note
+    // (lower bounds only: a slow machine makes them later, never earlier). Without the
+    // rewind, the chat left at the first limit, a second after the note.
+    agent
+        .expect(&to_agent::wrap_up_soon("Cliente Carga 1", request, lead))
+        .await;
+    assert!(noted.elapsed() >= limit - lead, "{:?}", noted.elapsed());
+    agent
+        .expect(&to_agent::wrap_up_expired(
+            "Cliente Carga 1",
+            request,
+            limit,
+        ))
+        .await;
+    assert!(noted.elapsed() >= limit, "{:?}", noted.elapsed());
+}
+
 /// An executive who does not `:close` a chat whose customer left within `--wrap-up-limit`
 /// is warned shortly before, then loses it from the desk, and its place goes to the
 /// customer waiting; the request's history and the console say why.
