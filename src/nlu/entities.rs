@@ -322,6 +322,9 @@ const EARLIER_REQUEST: &[&str] = &[
     "dejamos",
     "reclamamos",
     "reportamos",
+    "interpuse",
+    "interpuso",
+    "interpusimos",
 ];
 /// Words before "el reclamo" that file one now rather than name one made before ("quiero
 /// hacer el reclamo").
@@ -479,6 +482,9 @@ const DENIABLE_QUESTIONS: &[&str] = &[
     "tienen ya una resolucion",
     "hay ya una resolucion",
     "hay algo nuevo",
+    "tiene resolucion",
+    "tiene respuesta",
+    "tiene alguna respuesta",
 ];
 
 /// Verbs that ask about something, before "por" and a request ("preguntar por el
@@ -526,6 +532,8 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         let named = match toks[i] {
             "mi" | "su" | "my" => REQUEST_NOUNS.contains(noun),
             "el" | "la" => *noun != "caso" && REQUEST_NOUNS.contains(noun),
+            // "Seguimiento del caso", "seguimiento al reclamo".
+            "del" | "al" => i > 0 && toks[i - 1] == "seguimiento" && REQUEST_NOUNS.contains(noun),
             _ => false,
         };
         // Not one being filed now ("quiero hacer el reclamo", "quiero dejar mi reclamo").
@@ -649,7 +657,7 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
                 && matches!(at(i - 1), "el" | "su")
                 && matches!(
                     at(i - 2),
-                    "informarme" | "informen" | "informar" | "informenme"
+                    "informarme" | "informen" | "informar" | "informenme" | "conocer" | "saber"
                 )
                 && !matches!(at(i + 1), "de" | "del")
                 && !matches!(at(i + 2), "de" | "del");
@@ -890,7 +898,7 @@ const DONE_VERBS: &[&str] = &[
     "devolv", "solucion", "resolv", "arregl", "corrig", "revis", "aprob", "respond", "contest",
     "reembols", "reintegr", "abon", "anul", "proces", "escal", "ingres", "registr", "atend", "sac",
     "elimin", "quit", "cambi", "hic", "activ", "desactiv", "instal", "agend", "envi", "mand",
-    "vie", "recib", "acog", "gener",
+    "vie", "recib", "acog", "gener", "acept", "cerr",
 ];
 /// What a request may have become: "¿quedó ingresada?".
 const DONE_STATES: &[&str] = &[
@@ -2001,16 +2009,16 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\b(contrato|contrataron|activo|activaron|agrego|agregaron) (un|una|otro|otra)\b( \w+){{0,6}} a mi nombre\b"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\bque (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|\b(contrato|contrataron|activo|activaron|agrego|agregaron) (un|una|otro|otra)\b( \w+){{0,6}} a mi nombre\b"
                 ),
             ),
             (
                 Topic::Portabilidad,
-                r"\bport(abilidad|arme|arse|ar|o|ando)\b|llevarme (el|mi) (numero|fono)|\bcambi(ar|arme|arnos|o|amos)( \w+)? (de|a otra) (compania|empresa)\b|\b(me|nos) (voy|vamos|paso|pasamos|cambio)( a (ir|pasar|cambiar))? a (otra (compania|empresa)|la competencia)\b|\b(irme|irnos|pasarme|pasarnos) a (otra (compania|empresa)|la competencia)\b".to_owned(),
+                r"\bport(abilidad|arme|arse|ar|o|ando)\b|llevarme (el|mi) (numero|fono)|\bcambi(ar|arme|arnos|o|amos)( \w+)? (de|a otra) (compania|empresa)\b|\b(me|nos) (voy|vamos|paso|pasamos|cambio)( a (ir|pasar|cambiar))? a (otra (compania|empresa)|la competencia)\b|\b(irme|irnos|pasarme|pasarnos) a (otra (compania|empresa)|la competencia)\b|\b(me|nos) (tengo|tenemos) que ir a (otra (compania|empresa)|la competencia)\b".to_owned(),
             ),
             (
                 Topic::Baja,
-                r"\bde baja\b|\bdarme de baja|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\bdesafili|\bdarse de baja".to_owned(),
+                r"\bde baja\b|\bdarme de baja|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b".to_owned(),
             ),
             (
                 Topic::Traslado,
@@ -2069,7 +2077,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
 /// robando el internet", "usan mi wifi sin permiso"; not "se me cuelga el wifi", "mi hijo
 /// usa el wifi", "vive colgado del internet"): a matter of the WiFi key ([`Topic::ClaveWifi`]), which a restart
 /// does not mend.
-const BORROWED_WIFI: &str = r"\b(robando|roba|roban|robaron)( (el|mi|la|nuestro|nuestra))? (wifi|internet|red|senal)\b|\b(cuelga|cuelgan|colgando|colgad[oa]s?) (a|de) (mi|nuestro|nuestra) (wifi|internet|red)\b|\b(usando|usa|usan|ocupando|ocupa|ocupan|conectad[oa]s?|conecta|conectan) (a |en )?(mi|nuestro|nuestra) (wifi|internet|red)\b.*\bsin (permiso|autorizacion|pagar)\b|\b(vecin[oa]s?|extran[oa]s?|desconocid[oa]s?)\b( \w+){0,4} (usando|usa|usan|ocupando|ocupa|ocupan|conectad[oa]s?|conecta|conectan|colgad[oa]s?|cuelga|cuelgan) (a |en |de |del )?(mi |nuestro |nuestra |el )?(wifi|internet|red)\b|\balguien\b( \w+){0,3} (usando|usa|ocupando|ocupa|conectad[oa]|conecta|colgad[oa]|robando|roba) (a |en |de )?(mi|nuestro|nuestra) (wifi|internet|red)\b";
+const BORROWED_WIFI: &str = r"\b(robando|roba|roban|robaron)( (el|mi|la|nuestro|nuestra))? (wifi|internet|red|senal)\b|\b(cuelga|cuelgan|colgando|colgad[oa]s?) (a|de) (mi|nuestro|nuestra) (wifi|internet|red)\b|\b(usando|usa|usan|ocupando|ocupa|ocupan|conectad[oa]s?|conecta|conectan) (a |en )?(mi|nuestro|nuestra) (wifi|internet|red)\b.*\bsin (permiso|autorizacion|pagar)\b|\b(vecin[oa]s?|extran[oa]s?|desconocid[oa]s?)\b( \w+){0,6} (usando|usa|usan|ocupando|ocupa|ocupan|conectad[oa]s?|conecta|conectan|colgad[oa]s?|cuelga|cuelgan) (a |en |de |del )?(mi |nuestro |nuestra |el )?(wifi|internet|red)\b|\balguien\b( \w+){0,3} (usando|usa|ocupando|ocupa|conectad[oa]|conecta|colgad[oa]|robando|roba) (a |en |de )?(mi|nuestro|nuestra) (wifi|internet|red)\b";
 
 /// Words of a polite request put as a question ("¿me pueden bloquear el chip?").
 const POLITE_REQUEST: &[&str] = &["pueden", "puede", "podrian", "podria", "podrias"];
@@ -2271,7 +2279,7 @@ fn changes_holder(normalized: &str) -> bool {
 fn wants_plan_changed(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     let pattern = PATTERN.get_or_init(|| {
-        ascii_regex(r"\b(quiero|quisiera|necesito|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos)( \w+){0,3} plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme)( \w+){0,3} plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b")
+        ascii_regex(r"\b(quiero|quisiera|quiere|quieren|necesito|necesita|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos)( \w+){0,3} plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme)( \w+){0,3} plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b")
     });
     // Not turned down before it in its clause ("ojo que no quiero cambiarme de plan, solo
     // estoy mirando").
@@ -2389,7 +2397,7 @@ pub(crate) fn asks_for_restart(normalized: &str) -> bool {
         return false;
     }
     let asks = ASKS.get_or_init(|| {
-        ascii_regex(r"^((por favor|porfa|porfavor|xfa|x fa|pls|hola|oye|oiga|ya|buenas|buenos dias|buenas tardes|buenas noches|necesito que|quiero que|me pueden|pueden|podrian|podria|puede|me podrian|me puede|me|le|ustedes|mejor) )*(reinicien|reinicienme|reinicieme|reiniciame|reinicia|reseteen|reseteenme|reseteeme|resetea|reiniciar|resetear|reiniciarme|resetearme|(hacer|hacerle|hacerme|hagan|haganle|haganme|haga|hagale|hagame) (un )?(reset|reseteo|reinicio))\b( \w+){0,3} (modem|router|deco|decodificador|internet|wifi|servicio|servicios|senal|fibra|equipo|equipos|tele|cable|conexion|red|linea|todo)\b")
+        ascii_regex(r"^((por favor|porfa|porfavor|xfa|x fa|pls|hola|oye|oiga|ya|buenas|buenos dias|buenas tardes|buenas noches|necesito que|quiero que|me pueden|pueden|podrian|podria|puede|me podrian|me puede|me|le|ustedes|mejor|dale) )*(reinicien|reinicienme|reinicieme|reiniciame|reinicia|reseteen|reseteenme|reseteeme|resetea|reiniciar|resetear|reiniciarme|resetearme|(hacer|hacerle|hacerme|hagan|haganle|haganme|haga|hagale|hagame) (un |el )?(reset|reseteo|reinicio))\b( \w+){0,3} (modem|router|deco|decodificador|internet|wifi|servicio|servicios|senal|fibra|equipo|equipos|tele|cable|conexion|red|linea|todo)\b")
     });
     // What a change of mind took back is not asked ("reinicien el módem... mejor no").
     let normalized = after_change_of_mind(normalized);
@@ -2614,7 +2622,7 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|gracias|grax|muchas|mil|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes)( (alla|aca|alli))?)?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes)( (alla|aca|alli))?)?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|thanks|agradezco|se agradece|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|fue un (gusto|placer))\b".to_owned(),
@@ -2630,7 +2638,18 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let Some(last) = before.next() else {
         return false;
     };
-    if farewell.is_match(last) {
+    // Thanks after the goodbye ("me tengo que ir a atender a los abuelitos, gracias igual").
+    let thanks_only = || {
+        static THANKS: OnceLock<regex::Regex> = OnceLock::new();
+        THANKS
+            .get_or_init(|| {
+                ascii_regex(r"^((muchas|mil) )?gracias( (igual|igualmente|de todas formas|de todos modos|por todo|por la ayuda))?$")
+            })
+            .is_match(last)
+    };
+    if farewell.is_match(last)
+        || thanks_only() && before.clone().next().is_some_and(|c| farewell.is_match(c))
+    {
         return true;
     }
     // A salute ends a message only after thanks or a closing ("Todo resuelto, gracias.
@@ -2713,7 +2732,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             // Also moving the equipment to another room ("¿puedo cambiar el router a otra
             // pieza?"), doing it oneself ("¿puedo cambiar yo mismo el nombre de la red?")
             // and what to do in a case ("¿qué hago si se me moja el celular?").
-            r"\bcomo (puedo |podria |se |le |lo |la |los )*(hago|hacer|hace|conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|\b(que|q) (hago|hacemos|debo hacer|puedo hacer|se hace) si\b",
+            r"\bcomo (puedo |podria |se |le |lo |la |los )*(hago|hacer|hace|conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|\b(que|q) (hago|hacemos|debo hacer|puedo hacer|se hace) si\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b",
             r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
             // A message that opens asking what something means names what it sees, which

@@ -1394,16 +1394,31 @@ impl YamlClassifier {
             let plain = entities::without_clause_breaks(normalized);
             // A question, a want, a command or a polite request before the goodbye asks
             // something ("¿pueden hacer un reset al módem? gracias, saludos").
+            // (A restart thanked for is done: "gracias por reiniciar el módem, ya tengo
+            // internet, chao".)
             let asks = text.contains('?')
-                || clauses.iter().flat_map(|c| &c.tokens).any(|t| {
-                    REQUEST_WORDS.contains(&t.raw)
-                        || matches!(
-                            t.raw,
-                            "pueden" | "puede" | "podrian" | "podria" | "favor" | "gustaria"
-                        )
-                        || ["reinici", "resete", "reset", "restablec"]
-                            .iter()
-                            .any(|stem| t.raw.starts_with(stem))
+                || clauses.iter().any(|c| {
+                    c.tokens.iter().enumerate().any(|(i, t)| {
+                        let thanked = || {
+                            let before: Vec<&str> = c.tokens[i.saturating_sub(3)..i]
+                                .iter()
+                                .map(|t| t.raw)
+                                .collect();
+                            matches!(
+                                before.as_slice(),
+                                [.., "gracias", "por"] | [.., "gracias", "por", "el" | "la"]
+                            )
+                        };
+                        REQUEST_WORDS.contains(&t.raw)
+                            || matches!(
+                                t.raw,
+                                "pueden" | "puede" | "podrian" | "podria" | "favor" | "gustaria"
+                            )
+                            || ["reinici", "resete", "reset", "restablec"]
+                                .iter()
+                                .any(|stem| t.raw.starts_with(stem))
+                                && !thanked()
+                    })
                 });
             !asks
                 && !entities::fails(&plain)
@@ -1438,9 +1453,10 @@ impl YamlClassifier {
 
     /// Whether a word of the `ajeno` lookup owns a service, device or technician the
     /// message names: it follows one of them and "de" or "del", maybe with an article ("el
-    /// wifi de la clínica", "la app del banco", "el técnico de la lavadora"); not a place
-    /// where the customer is ("en el gimnasio"), nor another "de" ("desde la hora de
-    /// almuerzo", "las tareas del colegio").
+    /// wifi de la clínica", "la app del banco", "el técnico de la lavadora"), or the
+    /// business is a place told with "donde" ("el gimnasio donde entreno") and the message
+    /// names one; not a place where the customer is ("en el gimnasio"), nor another "de"
+    /// ("desde la hora de almuerzo", "las tareas del colegio").
     fn names_owner_business(&self, clauses: &[Clause<'_>]) -> bool {
         // The customer's own business, or one whose router they ask to restart ("el wifi
         // de la hostería no funciona y tengo pasajeros, ¿pueden reiniciar el router?").
@@ -1479,7 +1495,23 @@ impl YamlClassifier {
                     && (of(1) || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2))
             })
         });
-        owned && !theirs()
+        // Or a place the business is, told with "donde", and a service there ("el
+        // gimnasio donde entreno: el wifi no funciona nunca", "la clínica donde tienen a mi
+        // papá no tiene señal de tele").
+        let there = || {
+            let words: Vec<&str> = clauses
+                .iter()
+                .flat_map(|c| &c.tokens)
+                .map(|t| t.raw)
+                .collect();
+            words
+                .windows(2)
+                .any(|w| self.other_businesses.contains(w[0]) && w[1] == "donde")
+                && words
+                    .iter()
+                    .any(|w| OWNED_THINGS.contains(w) && (!DEVICES.contains(w) || visiting()))
+        };
+        (owned || there()) && !theirs()
     }
 
     /// What [`classify_with`](Self::classify_with) needs of a message besides the

@@ -3511,3 +3511,105 @@ fn how_to_questions_read_as_a_wish_for_a_person() {
         ),
     ]);
 }
+
+/// The rules written from `probe57`'s and `probe58`'s errors, on sentences of their own
+/// (each classified otherwise before them, but for the last five: what they must leave
+/// alone): a progress question, services added without asking, a neighbour on the WiFi, a
+/// contract or plan cut, another business's place told with "donde", a goodbye with thanks
+/// after it.
+#[test]
+fn rules_from_probe57_and_probe58() {
+    check(&[
+        (
+            "puse un reclamo por el cobro y quisiera saber su estado",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "mandé los papeles de la portabilidad el lunes, ¿me los aceptaron?",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "me activaron un pack de series sin consultarme",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "me pusieron un seguro del celular que no pedí",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "el vecino del segundo piso del block está usando mi wifi",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "la vecina de la casa del lado está ocupando mi wifi",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "corten el plan del celular de mi papá, falleció",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "corten el contrato del internet de la oficina, cerramos",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "el hotel donde me estoy quedando no tiene wifi",
+            Intent::Fallback,
+        ),
+        (
+            "en la clínica donde está mi mamá no funciona la tele",
+            Intent::Fallback,
+        ),
+        ("me tengo que ir a trabajar, gracias igual", Intent::Salir),
+        // Left alone: a restart asked before the goodbye, a device that fails, one's own
+        // service, a cut turned down.
+        (
+            "reinicien el módem por favor, gracias, chao",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "el módem no soporta tantos equipos, se cae a cada rato",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "mi internet de la casa no funciona desde ayer",
+            Intent::ReiniciarServicios,
+        ),
+        ("no me corten el plan, ya pagué", Intent::Fallback),
+    ]);
+    // The pieces the model already got right on sentences of their own: a progress
+    // question ("¿tiene respuesta?", "seguimiento al reclamo"), a capability question, thanks
+    // for a restart done.
+    for (text, earlier) in [
+        (
+            "el reclamo por la boleta que dejé en mayo, ¿tiene respuesta?",
+            true,
+        ),
+        ("necesito seguimiento al reclamo del cobro del router", true),
+        ("necesito seguimiento, el internet se corta", false),
+        ("puse un reclamo y todavía no tiene respuesta", false),
+        (
+            "mi abuela interpuso un reclamo en abril, ¿ya fue resuelto?",
+            true,
+        ),
+    ] {
+        assert_eq!(entities::asks_status_of_earlier(text), earlier, "{text}");
+    }
+    for (text, how_to) in [
+        ("¿el decodificador nuevo soporta 4k?", true),
+        (
+            "el modem no soporta tantos equipos, se cae a cada rato",
+            false,
+        ),
+    ] {
+        assert_eq!(
+            entities::asks_how_to(&text::normalize(text)),
+            how_to,
+            "{text}"
+        );
+    }
+    check(&[(
+        "gracias por el reinicio, ya funciona todo, chao",
+        Intent::Salir,
+    )]);
+}
