@@ -804,6 +804,28 @@ fn wrap_up(request: u64) -> String {
     to_agent::wrap_up(request, reclamos::server::Limits::default().wrap_up_limit)
 }
 
+/// The first of [`TestServer::one_served_one_waiting`]'s customers leaves their chat: the
+/// executive reads it, then the wrap-up line (naming the request and `limit`) and that one
+/// customer waits. Returns the request.
+async fn first_customer_leaves(
+    agent: &mut TestClient,
+    first: &mut TestClient,
+    limit: Duration,
+) -> u64 {
+    first.send("salir").await;
+    agent
+        .expect(&to_agent::customer_ended("Cliente Carga 1"))
+        .await;
+    let wrap_up_line = agent.recv().await;
+    let request = wrap_up_line
+        .split_whitespace()
+        .find_map(|word| word.parse().ok())
+        .unwrap_or_else(|| panic!("no request number in {wrap_up_line:?}"));
+    assert_eq!(wrap_up_line, to_agent::wrap_up(request, limit));
+    agent.expect(&to_agent::customers_waiting(1)).await;
+    request
+}
+
 /// An executive who writes in an ended chat (a note, here) keeps it on the desk: its
 /// `--wrap-up-limit` counts again from that line, with its warning again. (Before, the
 /// limit counted from the customer's departure only: a note typed at the warning found the
@@ -814,16 +836,7 @@ async fn an_ended_chat_its_executive_writes_in_stays_past_the_first_limit() {
     let lead = Duration::from_secs(1);
     let server = TestServer::start_with(|config| config.limits.wrap_up_limit = limit).await;
     let (mut agent, mut first, _second) = server.one_served_one_waiting("Eva").await;
-    first.send("salir").await;
-    agent
-        .expect(&to_agent::customer_ended("Cliente Carga 1"))
-        .await;
-    let wrap_up_line = agent.recv().await;
-    let request: u64 = wrap_up_line
-        .split_whitespace()
-        .find_map(|word| word.parse().ok())
-        .unwrap_or_else(|| panic!("no request number in {wrap_up_line:?}"));
-    agent.expect(&to_agent::customers_waiting(1)).await;
+    let request = first_customer_leaves(&mut agent, &mut first, limit).await;
     agent
         .expect(&to_agent::wrap_up_soon("Cliente Carga 1", request, lead))
         .await;
@@ -863,18 +876,7 @@ async fn an_ended_chat_not_closed_within_the_wrap_up_limit_frees_the_place() {
     let server = TestServer::start_with(|config| config.limits.wrap_up_limit = limit).await;
     let (mut agent, mut first, mut second) = server.one_served_one_waiting("Eva").await;
     let left = tokio::time::Instant::now();
-    first.send("salir").await;
-    agent
-        .expect(&to_agent::customer_ended("Cliente Carga 1"))
-        .await;
-    // The wrap-up line names the request and the limit.
-    let wrap_up_line = agent.recv().await;
-    let request = wrap_up_line
-        .split_whitespace()
-        .find_map(|word| word.parse().ok())
-        .unwrap_or_else(|| panic!("no request number in {wrap_up_line:?}"));
-    assert_eq!(wrap_up_line, to_agent::wrap_up(request, limit));
-    agent.expect(&to_agent::customers_waiting(1)).await;
+    let request = first_customer_leaves(&mut agent, &mut first, limit).await;
     agent
         .expect(&to_agent::wrap_up_soon("Cliente Carga 1", request, lead))
         .await;
