@@ -613,24 +613,35 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             && w[1] == "a"
             && (FILING.contains(&w[2]) || matches!(w[2], "pedir" | "solicitar"))
     });
-    // Made before, in the perfect ("ya había dejado un reclamo", "he pedido el traslado"),
-    // or by others not the company ("los del laboratorio pidieron más velocidad"; "me
-    // pidieron el RUT" tells what the company asked for).
+    // Made before, in the perfect ("ya había dejado un reclamo", "he hecho una solicitud"),
+    // or by the customer's people ("los del laboratorio pidieron más velocidad").
     let made_before = (0..toks.len()).any(|i| match toks[i] {
-        "he" | "hemos" | "habia" | "habiamos" => toks.get(i + 1).is_some_and(|made| {
-            matches!(
-                *made,
-                "dejado"
-                    | "puesto"
-                    | "hecho"
-                    | "ingresado"
-                    | "pedido"
-                    | "solicitado"
-                    | "presentado"
-                    | "levantado"
-            )
+        // A request named within three words ("he hecho de todo" made none), not denied.
+        "he" | "hemos" | "habia" | "habiamos" => {
+            toks.get(i + 1).is_some_and(|made| {
+                matches!(
+                    *made,
+                    "dejado"
+                        | "puesto"
+                        | "hecho"
+                        | "ingresado"
+                        | "pedido"
+                        | "solicitado"
+                        | "presentado"
+                        | "levantado"
+                )
+            }) && toks[i + 2..(i + 5).min(toks.len())]
+                .iter()
+                .any(|noun| REQUEST_NOUNS.contains(noun))
+                && !(i > 0 && NO.contains(&toks[i - 1]))
+        }
+        // The customer's people ("los del laboratorio", "mis hijos"), not the company's
+        // ("los técnicos pidieron cambiar el módem", "me pidieron el RUT").
+        "pidieron" | "solicitaron" => (i.saturating_sub(6)..i).any(|j| {
+            matches!(toks[j], "mis" | "mi" | "nuestros" | "nuestras")
+                || matches!(toks[j], "los" | "las")
+                    && matches!(toks.get(j + 1), Some(&("del" | "de")))
         }),
-        "pidieron" | "solicitaron" => i == 0 || !CLITICS.contains(&toks[i - 1]),
         _ => false,
     });
     let earlier = helped
@@ -2009,7 +2020,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\bque (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|\b(contrato|contrataron|activo|activaron|agrego|agregaron) (un|una|otro|otra)\b( \w+){{0,6}} a mi nombre\b"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\bque (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)"
                 ),
             ),
             (
@@ -2048,7 +2059,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::Boleta,
                 format!(
-                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\b(boleta|cuenta|precio|cobro)( (de|del) \w+( \w+)?)? (me |nos |le )?(ya )?subio\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|\b(cobr\w*|cargaron|descontaron|pague)\b( \w+){{0,5}} (de mas|extra)\b|\b(cuenta|boleta)\b( \w+){{0,6}} (lucas|pesos|mil)( \w+)? (de mas|extra)\b|\b(lucas|luca|pesos|mil)( \w+)? de mas\b|\b\d{{3,}}( (pesos|lucas|luca|mil|clp))? de mas\b|\b(promo|promocion|descuento|oferta|rebaja)\b( \w+){{0,8}} no (me |nos |le )?(la |lo |las |los )?(aplicaron|aplican|respetaron|respetan|consideraron|hicieron valer)\b|\bno (me |nos |le )?(aplicaron|aplican|respetaron|respetan) (el |la |los |las |mi |nuestro |nuestra )?(promo|promocion|descuento|oferta|rebaja)\b"
+                    r"{billing}\w*\b.*\b(car[oa]s?|caris\w*|demasiado|tanto|excesiv\w*|mal|error|subieron|alz\w*)\b|\b(boleta|cuenta|precio|cobro)( (de|del) \w+( \w+)?)? (me |nos |le )?(ya )?subio\b|\bsubieron (el )?precio|\bme cobran\b|\bcobro\b|\b(cobrad[oa]s?|cobraron|cobran|cobro) de mas\b|\b(cobr\w*|cargaron|descontaron|pague)\b( \w+){{0,5}} (de mas|extra)\b|\b(cuenta|boleta)\b( \w+){{0,6}} (lucas|pesos|mil)( \w+)? (de mas|extra)\b|\b(lucas|luca|pesos|mil)( \w+)? de mas\b|\b\d{{3,}}( (pesos|lucas|luca|mil|clp))? de mas\b|\b(promo|promocion|descuento|oferta|rebaja)\b( \w+){{0,8}} no ((me |nos |le )?(la |lo |las |los )?(aplicaron|respetaron|consideraron|hicieron valer)|(me|nos|le) (la |lo |las |los )?(aplican|respetan))\b|\bno ((me |nos |le )?(aplicaron|respetaron)|(me|nos|le) (aplican|respetan)) (el |la |los |las |mi |nuestro |nuestra )?(promo|promocion|descuento|oferta|rebaja)\b"
                 ),
             ),
             (
@@ -2279,17 +2290,26 @@ fn changes_holder(normalized: &str) -> bool {
 fn wants_plan_changed(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     let pattern = PATTERN.get_or_init(|| {
-        ascii_regex(r"\b(quiero|quisiera|quiere|quieren|necesito|necesita|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos)( \w+){0,3} plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme)( \w+){0,3} plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b")
+        ascii_regex(r"\b(quiero|quisiera|quiere|quieren|necesito|necesita|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b")
     });
-    // Not turned down before it in its clause ("ojo que no quiero cambiarme de plan, solo
-    // estoy mirando").
-    pattern.find_iter(normalized).any(|found| {
-        let clause = normalized[..found.start()]
-            .rsplit(CLAUSE_BREAK)
-            .next()
-            .unwrap_or("");
-        !words(clause).any(|w| matches!(w, "no" | "ni" | "nunca" | "tampoco"))
-    })
+    static PRICE: OnceLock<regex::Regex> = OnceLock::new();
+    // Not with a price asked anywhere ("quiero cambiar el plan, ¿cuánto cuesta el de 600
+    // megas?"), nor turned down in the three words before it ("ojo que no quiero cambiarme
+    // de plan"; "como no me alcanzan los gigas quiero subir el plan" wishes).
+    let price = PRICE.get_or_init(|| {
+        ascii_regex(r"\bcuanto (cuesta|cuestan|sale|salen|vale|valen|cobran|seria|saldria)\b|\bprecios?\b|\bvalor\b")
+    });
+    !price.is_match(normalized)
+        && pattern.find_iter(normalized).any(|found| {
+            let clause = normalized[..found.start()]
+                .rsplit(CLAUSE_BREAK)
+                .next()
+                .unwrap_or("");
+            let before: Vec<&str> = words(clause).collect();
+            !before[before.len().saturating_sub(3)..]
+                .iter()
+                .any(|w| matches!(*w, "no" | "ni" | "nunca" | "tampoco"))
+        })
 }
 
 /// Whether an already normalised text says something was done without the customer's
@@ -2418,14 +2438,10 @@ fn after_change_of_mind(normalized: &str) -> &str {
     // (Word by word: the text's words are separated by single spaces.)
     let mut at = 0;
     for word in normalized.split(' ') {
-        if word == "mejor"
-            && changes_mind(
-                previous,
-                normalized[at + word.len()..]
-                    .split(' ')
-                    .find(|w| !w.is_empty()),
-            )
-        {
+        let mut after = normalized[at + word.len()..]
+            .split(' ')
+            .filter(|w| !w.is_empty());
+        if word == "mejor" && changes_mind(previous, after.next(), after.next()) {
             start = at;
         }
         if !word.is_empty() {
@@ -2437,31 +2453,27 @@ fn after_change_of_mind(normalized: &str) -> &str {
 }
 
 /// Whether the word "mejor" between `previous` and `next` (its neighbours in a normalised
-/// text, `None` at the text's ends) is a change of mind: it opens a clause or follows a
-/// bare "no", and what comes after takes the request back or replaces it ("no, mejor no",
-/// "mejor pásenme con alguien"); not another device or manner of the same request ("no,
-/// mejor el módem", "mejor dicho", "mejor si es ahora"). The classifier's clauses
+/// text, `None` at the text's ends; `after_next` the word after `next`) is a change of
+/// mind: it opens a clause or follows a bare "no", and what comes after takes the request
+/// back or replaces it ("no, mejor no", "mejor pásenme con alguien", "no, mejor un
+/// humano", "mejor ya no"); not another device, time or manner of the same request ("no,
+/// mejor el módem", "mejor ahora mismo", "mejor dicho", "mejor si es ahora"). The classifier's clauses
 /// (`model::retracts`) and the entities read the same changes of mind.
-pub(crate) fn changes_mind(previous: Option<&str>, next: Option<&str>) -> bool {
+pub(crate) fn changes_mind(
+    previous: Option<&str>,
+    next: Option<&str>,
+    after_next: Option<&str>,
+) -> bool {
     previous.is_none_or(|p| p == CLAUSE_BREAK || p == "no")
-        && next.is_some_and(|next| {
-            next != CLAUSE_BREAK
-                && !matches!(
-                    next,
-                    "el" | "la"
-                        | "los"
-                        | "las"
-                        | "mi"
-                        | "un"
-                        | "una"
-                        | "dicho"
-                        | "si"
-                        | "todavia"
-                        | "aun"
-                        | "ahora"
-                        | "altiro"
-                        | "ya"
-                )
+        && next.is_some_and(|next| match next {
+            CLAUSE_BREAK | "dicho" | "si" => false,
+            // Another device, unless a person ("no, mejor un humano").
+            "el" | "la" | "los" | "las" | "mi" | "un" | "una" => {
+                after_next.is_some_and(|person| PERSON_WORDS.contains(&person))
+            }
+            // Another time, unless taken back ("mejor ya no", "mejor ahora no").
+            "todavia" | "aun" | "ahora" | "altiro" | "ya" => after_next == Some("no"),
+            _ => true,
         })
 }
 
@@ -2661,15 +2673,33 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
             || last.ends_with("por todo")
             || before.any(|c| closing.is_match(c));
     }
-    // The signature: one or two short lines ("Atte., Claudio Soto, Laboratorio de Óptica").
-    let short = |c: &str| c.split(' ').count() <= 3;
-    let mut rest = before.peekable();
-    let signed = match rest.next() {
-        Some(c) if sign_off.is_match(c) => true,
-        Some(c) if short(c) => rest.next().is_some_and(|c| sign_off.is_match(c)),
-        _ => false,
+    // The signature: one or two short lines naming someone ("Atte., Claudio Soto,
+    // Laboratorio de Óptica"; not "Atentamente, una consulta, gracias").
+    let short = |c: &str| {
+        c.split(' ').count() <= 4
+            && !words(c).any(|w| {
+                matches!(
+                    w,
+                    "consulta" | "pregunta" | "duda" | "reclamo" | "problema" | "ayuda" | "gracias"
+                )
+            })
     };
-    short(last) && signed && (rest.peek().is_none() || rest.any(|c| closing.is_match(c)))
+    let mut rest = before.peekable();
+    match rest.next() {
+        Some(c) if sign_off.is_match(c) => {
+            short(last) && (rest.peek().is_none() || rest.any(|c| closing.is_match(c)))
+        }
+        // The whole message too, but for "saludos", which also opens one.
+        Some(c) if short(c) => {
+            short(last)
+                && rest.next().is_some_and(|c| {
+                    sign_off.is_match(c)
+                        && (rest.peek().is_none() && !c.starts_with("saludos")
+                            || rest.any(|c| closing.is_match(c)))
+                })
+        }
+        _ => false,
+    }
 }
 
 /// What a customer calls the bot, the chat or what it says.
@@ -2725,21 +2755,24 @@ pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
 /// cobertura en Hanga Roa?", "tienen factibilidad en mi edificio"; not "no hay cobertura
 /// en mi casa"), not "no tengo internet, ¿cómo lo arreglo?".
 pub(crate) fn asks_how_to(normalized: &str) -> bool {
-    static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
+    static PATTERNS: OnceLock<[regex::Regex; 5]> = OnceLock::new();
     let text = without_clause_breaks(normalized);
-    let [how, coverage, no_coverage, meaning] = PATTERNS.get_or_init(|| {
+    let [how, coverage, no_coverage, meaning, light] = PATTERNS.get_or_init(|| {
         [
-            // Also moving the equipment to another room ("¿puedo cambiar el router a otra
-            // pieza?"), doing it oneself ("¿puedo cambiar yo mismo el nombre de la red?")
-            // and what to do in a case ("¿qué hago si se me moja el celular?").
-            r"\bcomo (puedo |podria |se |le |lo |la |los )*(hago|hacer|hace|conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|\b(que|q) (hago|hacemos|debo hacer|puedo hacer|se hace) si\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b",
+            // Also making a restart ("¿cómo hago un reset del router?"; not any "¿cómo hago
+            // para ...?", which asks for anything), moving the equipment to another room
+            // ("¿puedo cambiar el router a otra pieza?"), doing it oneself ("¿puedo cambiar
+            // yo mismo el nombre de la red?") and what the equipment supports.
+            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b",
             r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
             // A message that opens asking what something means names what it sees, which
             // is no failure reported ("¿qué significa la luz roja que parpadea?").
-            // Or whether a light is normal ("¿la lucecita verde que parpadea en el módem es
-            // normal?").
-            r"^((y|oye|hola|una consulta) )?(que|q) (significa|significan|quiere decir|quieren decir)\b|\b(luz|luces|lucecita|lucecitas|led|leds)\b.* es normal$|\bes normal (que )?(la|las|el|los) (luz|luces|lucecita|lucecitas|led|leds)\b",
+            r"^((y|oye|hola|una consulta) )?(que|q) (significa|significan|quiere decir|quieren decir)\b",
+            // Whether a light is normal ("¿la lucecita verde que parpadea en el módem es
+            // normal?"), with no failure told anywhere ("la luz está roja y no tengo
+            // internet, ¿es normal?" reports one).
+            r"\b(luz|luces|lucecita|lucecitas|led|leds)\b.* es normal$|\bes normal (que )?(la|las|el|los) (luz|luces|lucecita|lucecitas|led|leds)\b",
         ]
         .map(ascii_regex)
     });
@@ -2748,7 +2781,16 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     let after_first = normalized
         .split_once(CLAUSE_BREAK)
         .map_or("", |(_, rest)| rest);
-    ((how.is_match(&text) || coverage.is_match(&text) && !no_coverage.is_match(&text))
+    // (Not what one cannot do oneself: "no puedo hacerlo yo mismo, necesito que alguien me
+    // ayude".)
+    let cannot = || {
+        ["no puedo", "no podemos", "no podria"]
+            .iter()
+            .any(|p| contains_phrase(&text, p))
+    };
+    ((how.is_match(&text) && !cannot()
+        || coverage.is_match(&text) && !no_coverage.is_match(&text)
+        || light.is_match(&text))
         && !fails(&text)
         || meaning.is_match(&text) && !fails(&without_clause_breaks(after_first)))
         // Not when it asks for a restart ("reinícienlo"; "¿cómo funciona el reinicio?" asks

@@ -549,7 +549,9 @@ impl Prediction {
     ) -> Prediction {
         let read = self.decision.offers(Intent::ReiniciarServicios)
             || self.decision == Decision::Intent(Intent::ContactarEjecutivo) && self.rule.is_none();
-        if read && how_to() && !(self.decision.offers(Intent::ContactarEjecutivo) && for_a_person())
+        if read
+            && how_to()
+            && !(self.decision == Decision::Intent(Intent::ContactarEjecutivo) && for_a_person())
         {
             return self.abstained(Rule::HowTo);
         }

@@ -135,7 +135,11 @@ fn negation_reach<'t, 'a>(after: &'t [Token<'a>]) -> &'t [Token<'a>] {
 fn retracts(raw: &[&str], i: usize) -> bool {
     raw[i] == RETRACTION
         && i > 0
-        && entities::changes_mind(Some(raw[i - 1]), raw.get(i + 1).copied())
+        && entities::changes_mind(
+            Some(raw[i - 1]),
+            raw.get(i + 1).copied(),
+            raw.get(i + 2).copied(),
+        )
 }
 
 /// Where the `nth` (from 0) [`RETRACTION`] word starts in `message` (as typed, any case; a

@@ -1166,8 +1166,17 @@ fn how_to_questions_are_out_of_scope() {
         Decision::Intent(Intent::ContactarEjecutivo)
     );
     assert_eq!(
-        contact.how_to_if(|| true, || false).decision,
+        contact.clone().how_to_if(|| true, || false).decision,
         Decision::Fallback
+    );
+    // A person a rule decided on stays.
+    let decided = Prediction {
+        rule: Some(Rule::BotCondemned),
+        ..contact
+    };
+    assert_eq!(
+        decided.how_to_if(|| true, || false).decision,
+        Decision::Intent(Intent::ContactarEjecutivo)
     );
 }
 
@@ -1416,6 +1425,15 @@ fn a_change_of_mind_and_a_transfer_turned_down() {
         ),
         (
             "quiero hablar con alguien, no, mejor dicho con un supervisor",
+            Intent::ContactarEjecutivo,
+        ),
+        // An article before a person changes the request too.
+        (
+            "reinicien el módem, no, mejor un humano",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "resetea el router... mejor un ejecutivo por favor",
             Intent::ContactarEjecutivo,
         ),
     ]);
@@ -3391,6 +3409,27 @@ fn goodbyes_that_promise_to_write_later_or_sign_with_two_lines() {
         ),
         ("hola, buenas tardes", Intent::Fallback),
     ]);
+    // The pieces themselves (the model already read some of the sentences above as
+    // goodbyes): a signature of two lines after a closing or as the whole message, not
+    // a greeting that opens one, nor lines that ask.
+    for (text, leaves) in [
+        (
+            "Quedo conforme. Atentamente, Marta Rojas, Jardín Infantil Los Copihues",
+            true,
+        ),
+        ("Atentamente, Cristóbal Urrutia, abogado", true),
+        ("Saludos, soy Ana, consulta", false),
+        ("Saludos, buenas tardes, consulta", false),
+        ("Atentamente, una consulta, gracias", false),
+        ("se agradece, buenas noches", true),
+        ("me tengo que ir a trabajar, gracias igual", true),
+    ] {
+        assert_eq!(
+            entities::ends_with_farewell(&text::normalize(text)),
+            leaves,
+            "{text}"
+        );
+    }
 }
 
 /// Progress questions about a request made before in other words (probe55): "¿cuánto
@@ -3420,6 +3459,33 @@ fn progress_questions_about_requests_made_in_the_perfect_or_by_others() {
             Intent::ContactarEjecutivo,
         ),
     ]);
+    // A request made in the perfect is named within three words, and made by the
+    // customer's people, not the company's.
+    for (text, earlier) in [
+        (
+            "ya habíamos ingresado un reclamo por la boleta, ¿hay novedades?",
+            true,
+        ),
+        (
+            "ya he hecho tres reinicios hoy, ¿cuánto falta para que lo arreglen?",
+            false,
+        ),
+        (
+            "he hecho de todo y sigo sin internet, ¿cuándo me dan una respuesta?",
+            false,
+        ),
+        (
+            "los del laboratorio pidieron subir la velocidad, ¿se concretó?",
+            true,
+        ),
+        (
+            "los técnicos pidieron cambiar el módem, ¿cuándo me dan respuesta?",
+            false,
+        ),
+        ("pidieron mi RUT en la sucursal, ¿cuánto falta?", false),
+    ] {
+        assert_eq!(entities::asks_status_of_earlier(text), earlier, "{text}");
+    }
 }
 
 /// Asking to be called as a question ("¿me podrían llamar ...?", probe56) is asking for a
@@ -3458,7 +3524,34 @@ fn calls_asked_as_questions_plan_changes_and_promotions_left_out() {
             "no quiero cambiar el plan, solo estoy cotizando",
             Intent::Fallback,
         ),
+        (
+            "el descuento no lo aplican a planes empresa",
+            Intent::Fallback,
+        ),
+        (
+            "quiero contratar fibra, activo un plan a mi nombre",
+            Intent::Fallback,
+        ),
     ]);
+    // A plan change wished for is a matter by itself; not with a price asked, nor "bajar"
+    // something else.
+    for (text, matter) in [
+        (
+            "como no me alcanzan los gigas quiero subir el plan",
+            Some(Topic::CambioPlan),
+        ),
+        (
+            "quiero cambiar el plan, ¿cuánto cuesta el de 600 megas?",
+            None,
+        ),
+        ("necesito bajar la app del plan", None),
+    ] {
+        assert_eq!(
+            entities::reported_matter(text, &text::normalize(text)),
+            matter,
+            "{text}"
+        );
+    }
 }
 
 /// A restart asked as "hacer un reset" (probe56), also after a speed test's figures; how
@@ -3490,10 +3583,6 @@ fn how_to_questions_read_as_a_wish_for_a_person() {
     check(&[
         ("¿puedo instalar yo misma el repetidor?", Intent::Fallback),
         (
-            "¿qué hago si se me cae el celular al agua?",
-            Intent::Fallback,
-        ),
-        (
             "¿es normal que la luz del router esté naranja?",
             Intent::Fallback,
         ),
@@ -3508,6 +3597,24 @@ fn how_to_questions_read_as_a_wish_for_a_person() {
         (
             "¿puedo hablar yo mismo con un supervisor?",
             Intent::ContactarEjecutivo,
+        ),
+        // Nor "¿cómo hago para ...?", which asks for anything, what one cannot do oneself,
+        // a light with a failure.
+        (
+            "¿cómo hago para poner un reclamo?",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "¿cómo hago para que me atienda una persona?",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "no puedo hacerlo yo mismo, necesito que alguien me ayude",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "la luz del módem está roja y no tengo internet, ¿es normal?",
+            Intent::ReiniciarServicios,
         ),
     ]);
 }
