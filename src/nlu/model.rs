@@ -1511,9 +1511,13 @@ impl YamlClassifier {
             words
                 .windows(2)
                 .any(|w| self.other_businesses.contains(w[0]) && w[1] == "donde")
-                && words
-                    .iter()
-                    .any(|w| OWNED_THINGS.contains(w) && (!DEVICES.contains(w) || visiting()))
+                && words.iter().enumerate().any(|(i, w)| {
+                    OWNED_THINGS.contains(w)
+                        && (!DEVICES.contains(w) || visiting())
+                        // Not the customer's own ("fui al banco donde me atienden y mi
+                        // internet no funciona").
+                        && !(i > 0 && matches!(words[i - 1], "mi" | "mis" | "nuestro" | "nuestra"))
+                })
         };
         (owned || there()) && !theirs()
     }

@@ -3667,6 +3667,10 @@ fn rules_from_probe57_and_probe58() {
             "en la clínica donde está mi mamá no funciona la tele",
             Intent::Fallback,
         ),
+        (
+            "fui al banco donde me atienden y mi internet no funciona desde ayer",
+            Intent::ReiniciarServicios,
+        ),
         ("me tengo que ir a trabajar, gracias igual", Intent::Salir),
         // Left alone: a restart asked before the goodbye, a device that fails, one's own
         // service, a cut turned down.
