@@ -2285,8 +2285,8 @@ fn changes_holder(normalized: &str) -> bool {
 
 /// Whether an already normalised text asks for its plan to be changed ("queremos cambiar
 /// el plan de la empresa a uno con más gigas", "bájenme el plan", "deshagan el cambio de
-/// plan"): changing what one has, which only a person does (the guide), not a price
-/// question ([`asks_for_information`]) nor a wish turned down.
+/// plan"): changing what one has, which only a person does (the guide), not with a price
+/// asked anywhere in the message, nor a wish turned down.
 fn wants_plan_changed(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     let pattern = PATTERN.get_or_init(|| {
@@ -2457,8 +2457,8 @@ fn after_change_of_mind(normalized: &str) -> &str {
 /// mind: it opens a clause or follows a bare "no", and what comes after takes the request
 /// back or replaces it ("no, mejor no", "mejor pásenme con alguien", "no, mejor un
 /// humano", "mejor ya no"); not another device, time or manner of the same request ("no,
-/// mejor el módem", "mejor ahora mismo", "mejor dicho", "mejor si es ahora"). The classifier's clauses
-/// (`model::retracts`) and the entities read the same changes of mind.
+/// mejor el módem", "mejor ahora mismo", "mejor dicho", "mejor si es ahora"). The
+/// classifier's clauses (`model::retracts`) and the entities read the same changes of mind.
 pub(crate) fn changes_mind(
     previous: Option<&str>,
     next: Option<&str>,
