@@ -1374,11 +1374,8 @@ impl Desk {
         else {
             return false;
         };
-        let was_current = self.current().map(|c| c.customer) == Some(ended.customer);
         out.send(say::ended_chat_taken_up(&ended.name, ended.request, None));
-        self.ended.retain(|c| *c != ended.customer);
-        self.leave_desk(ended.customer, false, out);
-        was_current
+        self.ended_chat_off(ended.customer, true, out)
     }
 
     /// `customer`'s chat, when it is an ended one on the desk.
@@ -1394,14 +1391,21 @@ impl Desk {
     /// next command or line for a chat is refused rather than applied to another one. When
     /// the hub already `freed` its place, no `AgentWrappedUp` goes to it.
     fn ended_chat_leaves(&mut self, chat: ChatInfo, freed: bool, out: &mut Effects) {
-        let was_current = self.current().map(|c| c.customer) == Some(chat.customer);
-        if freed {
-            self.ended.retain(|c| *c != chat.customer);
-        }
-        self.leave_desk(chat.customer, false, out);
-        if was_current {
+        if self.ended_chat_off(chat.customer, freed, out) {
             self.expired = Some(chat.name);
         }
+    }
+
+    /// Takes `customer`'s ended chat off the desk without `:close` (no `AgentWrappedUp`
+    /// when the hub already `freed` its place); whether the commands acted on it, for the
+    /// caller to say what they do next.
+    fn ended_chat_off(&mut self, customer: SessionId, freed: bool, out: &mut Effects) -> bool {
+        let was_current = self.current().map(|c| c.customer) == Some(customer);
+        if freed {
+            self.ended.retain(|c| *c != customer);
+        }
+        self.leave_desk(customer, false, out);
+        was_current
     }
 
     /// Whether a command or line for a chat must be refused because the chat the commands
@@ -2011,6 +2015,14 @@ mod tests {
         }
     }
 
+    /// Cliente `n` ended the chat (wrote "salir").
+    fn customer_left(n: u64) -> Input<'static, AgentEvent> {
+        Input::Event(AgentEvent::CustomerLeft {
+            chat: chat(n),
+            disconnected: None,
+        })
+    }
+
     #[test]
     fn ended_chats_stay_until_closed_and_the_oldest_goes_past_the_cap() {
         let mut conv = AgentConversation {
@@ -2025,14 +2037,7 @@ mod tests {
         let mut wrapped_up = Vec::new();
         for n in 1..=total {
             let mut out = Effects::new();
-            conv = conv.step(
-                Input::Event(AgentEvent::CustomerLeft {
-                    chat: chat(n),
-                    disconnected: None,
-                }),
-                &ctx(),
-                &mut out,
-            );
+            conv = conv.step(customer_left(n), &ctx(), &mut out);
             lines = out.lines().map(str::to_string).collect();
             wrapped_up.extend(out.0.iter().filter_map(|e| match e {
                 Effect::Hub(HubOp::AgentWrappedUp { customer }) => Some(*customer),
@@ -2072,14 +2077,7 @@ mod tests {
         };
         assert_eq!(conv.ended_chat_in_use(), None);
         let mut out = Effects::new();
-        conv = conv.step(
-            Input::Event(AgentEvent::CustomerLeft {
-                chat: chat(1),
-                disconnected: None,
-            }),
-            &ctx,
-            &mut out,
-        );
+        conv = conv.step(customer_left(1), &ctx, &mut out);
         assert_eq!(conv.ended_chat_in_use(), Some(chat(1).customer));
         conv = conv.step(
             Input::Line {
@@ -2110,14 +2108,7 @@ mod tests {
         };
         // The customer of the chat the commands act on leaves: the limit is announced.
         let mut out = Effects::new();
-        conv = conv.step(
-            Input::Event(AgentEvent::CustomerLeft {
-                chat: chat(1),
-                disconnected: None,
-            }),
-            &ctx,
-            &mut out,
-        );
+        conv = conv.step(customer_left(1), &ctx, &mut out);
         assert_eq!(out.lines().last(), Some(say::wrap_up(7, limit).as_str()));
         assert!(say::wrap_up(7, limit).ends_with(
             " Si no la termina, saldrá de :chats tras 5 minutos sin que usted escriba en ella."

@@ -1293,6 +1293,17 @@ struct WrapUp {
     warned: bool,
 }
 
+impl WrapUp {
+    /// `chat`'s wrap-up limit, counting from now, its warning to come.
+    fn from_now(chat: SessionId) -> WrapUp {
+        WrapUp {
+            chat,
+            since: tokio::time::Instant::now(),
+            warned: false,
+        }
+    }
+}
+
 /// Keeps `wrapping` (the chats being wrapped up, oldest first) in step with the
 /// conversation's `ended` chats: gone ones leave, new ones start now. Both are short (an
 /// executive keeps a few ended chats).
@@ -1300,11 +1311,7 @@ fn track_wrap_ups(wrapping: &mut Vec<WrapUp>, ended: &[SessionId]) {
     wrapping.retain(|tracked| ended.contains(&tracked.chat));
     for chat in ended {
         if !wrapping.iter().any(|tracked| tracked.chat == *chat) {
-            wrapping.push(WrapUp {
-                chat: *chat,
-                since: tokio::time::Instant::now(),
-                warned: false,
-            });
+            wrapping.push(WrapUp::from_now(*chat));
         }
     }
 }
@@ -1314,8 +1321,7 @@ fn track_wrap_ups(wrapping: &mut Vec<WrapUp>, ended: &[SessionId]) {
 /// otherwise find the chat gone).
 fn rewind_wrap_up(wrapping: &mut [WrapUp], chat: SessionId) {
     if let Some(tracked) = wrapping.iter_mut().find(|tracked| tracked.chat == chat) {
-        tracked.since = tokio::time::Instant::now();
-        tracked.warned = false;
+        *tracked = WrapUp::from_now(chat);
     }
 }
 

@@ -826,6 +826,30 @@ async fn first_customer_leaves(
     request
 }
 
+/// The executive is warned `lead` before the wrap-up `limit` of the first customer's ended
+/// chat, then loses it, neither before its time counted from `since` (lower bounds only: a
+/// slow machine makes them later, never earlier).
+async fn warned_then_gone(
+    agent: &mut TestClient,
+    request: u64,
+    limit: Duration,
+    lead: Duration,
+    since: tokio::time::Instant,
+) {
+    agent
+        .expect(&to_agent::wrap_up_soon("Cliente Carga 1", request, lead))
+        .await;
+    assert!(since.elapsed() >= limit - lead, "{:?}", since.elapsed());
+    agent
+        .expect(&to_agent::wrap_up_expired(
+            "Cliente Carga 1",
+            request,
+            limit,
+        ))
+        .await;
+    assert!(since.elapsed() >= limit, "{:?}", since.elapsed());
+}
+
 /// An executive who writes in an ended chat (a note, here) keeps it on the desk: its
 /// `--wrap-up-limit` counts again from that line, with its warning again. (Before, the
 /// limit counted from the customer's departure only: a note typed at the warning found the
@@ -851,18 +875,7 @@ async fn an_ended_chat_its_executive_writes_in_stays_past_the_first_limit() {
     // Warned again, then gone, each at least a full limit (less the lead) after the note
     // (lower bounds only: a slow machine makes them later, never earlier). Without the
     // rewind, the chat left at the first limit, a second after the note.
-    agent
-        .expect(&to_agent::wrap_up_soon("Cliente Carga 1", request, lead))
-        .await;
-    assert!(noted.elapsed() >= limit - lead, "{:?}", noted.elapsed());
-    agent
-        .expect(&to_agent::wrap_up_expired(
-            "Cliente Carga 1",
-            request,
-            limit,
-        ))
-        .await;
-    assert!(noted.elapsed() >= limit, "{:?}", noted.elapsed());
+    warned_then_gone(&mut agent, request, limit, lead, noted).await;
 }
 
 /// An executive who does not `:close` a chat whose customer left within `--wrap-up-limit`
@@ -877,22 +890,8 @@ async fn an_ended_chat_not_closed_within_the_wrap_up_limit_frees_the_place() {
     let (mut agent, mut first, mut second) = server.one_served_one_waiting("Eva").await;
     let left = tokio::time::Instant::now();
     let request = first_customer_leaves(&mut agent, &mut first, limit).await;
-    agent
-        .expect(&to_agent::wrap_up_soon("Cliente Carga 1", request, lead))
-        .await;
-    // Not before its time (a lower bound only, as below).
-    assert!(left.elapsed() >= limit - lead, "{:?}", left.elapsed());
     // Not closed: when the limit passes, the ended chat goes and the next customer comes.
-    agent
-        .expect(&to_agent::wrap_up_expired(
-            "Cliente Carga 1",
-            request,
-            limit,
-        ))
-        .await;
-    // Not before the limit (a lower bound only: a slow machine makes it later, never
-    // earlier).
-    assert!(left.elapsed() >= limit, "{:?}", left.elapsed());
+    warned_then_gone(&mut agent, request, limit, lead, left).await;
     let next = agent.recv().await;
     assert!(
         next.starts_with(&format!("{}Cliente Carga 2", to_agent::NEW_CUSTOMER_START)),
