@@ -171,6 +171,10 @@ struct AgentEntry {
     /// With each chat's request: a request served again in a new chat takes its ended chat
     /// off the desk ([`AgentEvent::EndedChatTakenUp`]).
     wrapping_up: Vec<(SessionId, RequestId)>,
+    /// The request chosen with `:open` in a chat, by customer (at most one each): the
+    /// commands act on it rather than on the chat's own, so a hand-off of it takes the
+    /// chat, once ended, off the desk too.
+    opened: Vec<(SessionId, RequestId)>,
     /// Whether the executive was told, during this wrap-up, that customers wait.
     told_waiting: bool,
     /// When it last became free, as a sequence number: the longest-free goes first.
@@ -190,16 +194,32 @@ impl AgentEntry {
 
     /// Whether the executive wraps up an ended chat about `request` (of any session).
     fn wraps_request(&self, request: RequestId) -> bool {
-        self.wrapping_up.iter().any(|(_, r)| *r == request)
+        self.wrapping_up
+            .iter()
+            .any(|(customer, _)| self.ended_chat_about(*customer, request))
     }
 
     /// Whether the executive wraps up an ended chat of `customer` about another request
     /// than `request` (the new chat would push it off the desk before its note; about the
     /// same request, the new chat takes it up).
     fn wraps_other(&self, customer: SessionId, request: Option<RequestId>) -> bool {
-        self.wrapping_up
+        self.wraps(customer) && request.is_none_or(|r| !self.ended_chat_about(customer, r))
+    }
+
+    /// Whether `customer`'s ended chat on this desk is about `request`: its own, or the one
+    /// its commands act on after `:open`.
+    fn ended_chat_about(&self, customer: SessionId, request: RequestId) -> bool {
+        self.wrapping_up.contains(&(customer, request))
+            || (self.wraps(customer) && self.opened.contains(&(customer, request)))
+    }
+
+    /// The requests of the ended chats on this desk: their own and those opened in them.
+    fn wrapped_requests(&self) -> impl Iterator<Item = RequestId> + '_ {
+        let opened = self
+            .opened
             .iter()
-            .any(|(c, r)| *c == customer && Some(*r) != request)
+            .filter(|(customer, _)| self.wraps(*customer));
+        self.wrapping_up.iter().chain(opened).map(|(_, r)| *r)
     }
 }
 
@@ -281,6 +301,7 @@ impl State {
         let entry = self.agents.get_mut(&agent)?;
         entry.chats.retain(|c| *c != customer);
         entry.wrapping_up.retain(|(c, _)| *c != customer);
+        entry.opened.retain(|(c, _)| *c != customer);
         if entry.wrapping_up.is_empty() {
             entry.told_waiting = false;
         }
@@ -324,7 +345,7 @@ impl State {
                 agent
                     .wrapping_up
                     .iter()
-                    .filter(|(_, r)| *r == request)
+                    .filter(move |(customer, _)| agent.ended_chat_about(*customer, request))
                     .map(move |(customer, _)| (*id, *customer))
             })
             .collect();
@@ -346,6 +367,7 @@ impl State {
                     entry.outbox.clone(),
                     AgentEvent::EndedChatTakenUp {
                         customer: ended,
+                        request,
                         agent: serves_name.clone(),
                     },
                 ));
@@ -896,6 +918,7 @@ impl Hub {
                     outbox,
                     chats: Vec::new(),
                     wrapping_up: Vec::new(),
+                    opened: Vec::new(),
                     told_waiting: false,
                     free_since,
                 },
@@ -1122,6 +1145,21 @@ impl Hub {
         self.send(Deliveries(out));
     }
 
+    /// Executive `agent` chose `request` with `:open` in `customer`'s chat: a later
+    /// hand-off of that request takes the chat, once ended, off their desk, as one of the
+    /// chat's own request does. Nothing when the chat is no longer on the desk.
+    pub fn agent_opened(&self, agent: SessionId, customer: SessionId, request: RequestId) {
+        let mut state = self.lock();
+        let Some(entry) = state.agents.get_mut(&agent) else {
+            return;
+        };
+        if !entry.chats.contains(&customer) && !entry.wraps(customer) {
+            return;
+        }
+        entry.opened.retain(|(c, _)| *c != customer);
+        entry.opened.push((customer, request));
+    }
+
     /// Changes an executive's display name; their customers are told.
     pub fn agent_rename(&self, agent: SessionId, name: &str) -> Result<(), HubError> {
         let mut out = Vec::new();
@@ -1245,7 +1283,7 @@ impl Hub {
             state
                 .agents
                 .values()
-                .flat_map(|a| a.wrapping_up.iter().map(|(_, request)| *request))
+                .flat_map(AgentEntry::wrapped_requests)
                 .collect()
         };
         if !room && wrapped.is_empty() {
@@ -1586,7 +1624,9 @@ mod tests {
             received(rx)
                 .into_iter()
                 .filter_map(|e| match e {
-                    AgentEvent::EndedChatTakenUp { customer, agent } => Some((customer, agent)),
+                    AgentEvent::EndedChatTakenUp {
+                        customer, agent, ..
+                    } => Some((customer, agent)),
                     _ => None,
                 })
                 .collect::<Vec<_>>()
@@ -1620,6 +1660,79 @@ mod tests {
                 protocol::console::ended_chat_taken_up("Ana", "Cliente 1", 1, "Beto"),
                 protocol::console::assigned("Cliente 4", "Ana", 4),
             ]
+        );
+    }
+
+    /// A request chosen with `:open` in a chat is taken up as the chat's own: handed to a
+    /// colleague once the chat ended, it takes the ended chat off the desk; with every
+    /// place taken, its customer goes to the executive whose ended chat holds it. An
+    /// `:open` in a chat not on the desk is not kept.
+    #[test]
+    fn a_request_opened_in_an_ended_chat_takes_it_off_the_desk_when_served_again() {
+        let taken_up = |rx: &mut mpsc::Receiver<AgentEvent>| {
+            received(rx)
+                .into_iter()
+                .filter_map(|e| match e {
+                    AgentEvent::EndedChatTakenUp {
+                        customer, request, ..
+                    } => Some((customer, request)),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        // Ana wraps up chat 1, in which she opened request 7, and serves customer 4.
+        let ana_with_an_ended_chat = |capacity| {
+            let hub = Hub::new(capacity, Console::capture());
+            let (ana, mut ana_rx) = party();
+            hub.agent_join(SessionId(100), "Ana", ana).unwrap();
+            let (first, first_rx) = party();
+            hub.enqueue(ticket(1, first));
+            hub.agent_opened(SessionId(100), SessionId(1), 7);
+            // Not a chat of Ana's: not kept.
+            hub.agent_opened(SessionId(100), SessionId(2), 8);
+            assert!(hub.customer_gone_announced(SessionId(1), Departure::Lost).1);
+            received(&mut ana_rx);
+            (hub, ana_rx, first_rx)
+        };
+        let back_about = |hub: &Hub, request| {
+            let (back, back_rx) = party();
+            hub.enqueue(Ticket {
+                session: SessionId(3),
+                request,
+                ..ticket(1, back)
+            });
+            back_rx
+        };
+        let (hub, mut ana_rx, _first) = ana_with_an_ended_chat(2);
+        let (fourth, _fourth_rx) = party();
+        hub.enqueue(ticket(4, fourth));
+        let (beto, mut beto_rx) = party();
+        hub.agent_join(SessionId(101), "Beto", beto).unwrap();
+        // Request 8 was opened in no chat of Ana's: to Beto, Ana's ended chat stays.
+        let (other, _other_rx) = party();
+        hub.enqueue(Ticket {
+            request: 8,
+            ..ticket(2, other)
+        });
+        assert!(taken_up(&mut ana_rx).is_empty());
+        hub.agent_closes(SessionId(101), SessionId(2), None)
+            .unwrap();
+        received(&mut beto_rx);
+        // Request 7 to Beto, who has fewer chats: Ana's ended chat leaves her desk.
+        let _back = back_about(&hub, 7);
+        assert_eq!(taken_up(&mut ana_rx), [(SessionId(1), 7)]);
+        assert_eq!(hub.occupancy().chats, 2);
+        // Every place taken: Ana's ended chat holds request 7's place, so its customer goes
+        // to her (her desk puts the new chat in the ended one's place).
+        let (hub, mut ana_rx, _first) = ana_with_an_ended_chat(1);
+        let _back = back_about(&hub, 7);
+        let to_ana = received(&mut ana_rx);
+        assert!(
+            matches!(
+                to_ana.as_slice(),
+                [AgentEvent::Assigned { chat, .. }] if chat.request == 7
+            ),
+            "{to_ana:?}"
         );
     }
 

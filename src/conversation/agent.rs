@@ -976,6 +976,12 @@ impl Desk {
                         if request.id != chat.request {
                             self.targets.push((chat.customer, request.id));
                         }
+                        // Served again elsewhere, the opened request takes this chat off
+                        // the desk once it ended, as its own does.
+                        out.hub(HubOp::AgentOpened {
+                            customer: chat.customer,
+                            request: request.id,
+                        });
                         out.send(say::now_acting_on(
                             request.id,
                             &request.subject,
@@ -1258,9 +1264,13 @@ impl Desk {
                 out.send(say::customer_returned(&chat.name, shown));
                 phase
             }
-            AgentEvent::EndedChatTakenUp { customer, agent } => {
+            AgentEvent::EndedChatTakenUp {
+                customer,
+                request,
+                agent,
+            } => {
                 if let Phase::Ready { name } | Phase::Pending { name, .. } = &phase {
-                    self.taken_up(customer, name, &agent, out);
+                    self.taken_up(customer, request, name, &agent, out);
                 }
                 phase
             }
@@ -1347,34 +1357,45 @@ impl Desk {
         }
     }
 
-    /// `customer`'s ended chat leaves the desk: its request is served again in a new chat,
-    /// by `agent` (perhaps this executive, `name`). When the commands acted on it, the next
-    /// command or line for a chat is refused, as after the wrap-up limit. The hub freed its
-    /// place and printed the console's line already: no `AgentWrappedUp`, which could end a
-    /// later wrap-up of the same customer.
-    fn taken_up(&mut self, customer: SessionId, name: &str, agent: &str, out: &mut Effects) {
+    /// `customer`'s ended chat leaves the desk: its `request` (its own, or the one `:open`
+    /// chose in it) is served again in a new chat, by `agent` (perhaps this executive,
+    /// `name`). When the commands acted on it, the next command or line for a chat is
+    /// refused, as after the wrap-up limit. The hub freed its place and printed the
+    /// console's line already: no `AgentWrappedUp`, which could end a later wrap-up of the
+    /// same customer.
+    fn taken_up(
+        &mut self,
+        customer: SessionId,
+        request: RequestId,
+        name: &str,
+        agent: &str,
+        out: &mut Effects,
+    ) {
         let Some(chat) = self.ended_chat(customer).cloned() else {
             return;
         };
         let by = (agent != name).then_some(agent);
-        out.send(say::ended_chat_taken_up(&chat.name, chat.request, by));
+        out.send(say::ended_chat_taken_up(&chat.name, request, by));
         self.ended_chat_leaves(chat, true, out);
     }
 
-    /// `chat`, handed to this executive, serves the request of an ended chat on the desk
-    /// (its customer back on another connection): the ended chat leaves, saying so, and
-    /// whether the commands acted on it (they follow the request into the new chat). The
-    /// hub freed its place already.
+    /// `chat`, handed to this executive, serves the request of an ended chat on the desk,
+    /// or the one `:open` chose in it (its customer back on another connection): the ended
+    /// chat leaves, saying so, and whether the commands acted on it (they follow the
+    /// request into the new chat). The hub freed its place already.
     fn take_up_here(&mut self, chat: &ChatInfo, out: &mut Effects) -> bool {
         let Some(ended) = self
             .chats
             .iter()
-            .find(|c| c.request == chat.request && self.has_left(c.customer))
+            .find(|c| {
+                self.has_left(c.customer)
+                    && (c.request == chat.request || self.target(c) == chat.request)
+            })
             .cloned()
         else {
             return false;
         };
-        out.send(say::ended_chat_taken_up(&ended.name, ended.request, None));
+        out.send(say::ended_chat_taken_up(&ended.name, chat.request, None));
         self.ended_chat_off(ended.customer, true, out)
     }
 
@@ -2241,6 +2262,7 @@ mod tests {
             let mut out = Effects::new();
             let event = AgentEvent::EndedChatTakenUp {
                 customer: chat(1).customer,
+                request: 1,
                 agent: agent.into(),
             };
             (conv.step(Input::Event(event), &ctx, &mut out), out)
@@ -2288,6 +2310,28 @@ mod tests {
         assert_eq!(conv.desk.active, Some(again.customer));
         assert_eq!(conv.desk.expired, None);
         assert_eq!(conv.chats(), [chat(2), again]);
+        // The same for the request `:open` chose in the ended chat, which the line names.
+        let opened = ChatInfo {
+            customer: SessionId(9),
+            request: 7,
+            ..chat(1)
+        };
+        let assigned = AgentEvent::Assigned {
+            chat: opened.clone(),
+            backlog: WaitingLines::default(),
+            reason: Reason::default(),
+            previous_agent: None,
+        };
+        let mut conv = desk(vec![chat(1).customer]);
+        conv.desk.targets = vec![(chat(1).customer, 7)];
+        let mut out = Effects::new();
+        let conv = conv.step(Input::Event(assigned), &ctx, &mut out);
+        assert_eq!(
+            out.lines().next(),
+            Some(say::ended_chat_taken_up("Cliente 1", 7, None).as_str())
+        );
+        assert_eq!(conv.desk.active, Some(opened.customer));
+        assert_eq!(conv.chats(), [chat(2), opened]);
         assert_eq!(
             say::ended_chat_taken_up("Jorge Sandoval", 124579, Some("Beto")),
             "Sistema: Jorge Sandoval volvió por la solicitud 124579, que ahora atiende Beto: se quitó de :chats la conversación terminada."

@@ -166,13 +166,15 @@ pub enum AgentEvent {
         /// The chat's last lines the customer was shown on the new connection.
         shown: usize,
     },
-    /// The customer of one of their ended chats came back about the same request, which
-    /// `agent` now serves in a new chat (perhaps this executive): the ended chat leaves the
-    /// desk, so that nothing meant for it lands on a request in service elsewhere. Its
-    /// place is already free.
+    /// The customer of one of their ended chats came back about its request (or the one
+    /// `:open` chose in it), which `agent` now serves in a new chat (perhaps this
+    /// executive): the ended chat leaves the desk, so that nothing meant for it lands on a
+    /// request in service elsewhere. Its place is already free.
     EndedChatTakenUp {
         /// The ended chat's customer session.
         customer: SessionId,
+        /// The request served again.
+        request: RequestId,
         /// The executive who serves the request now.
         agent: String,
     },

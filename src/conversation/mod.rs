@@ -475,6 +475,14 @@ pub enum HubOp {
         /// The customer's session.
         customer: SessionId,
     },
+    /// The commands now act on `request` (chosen with `:open`) in the customer's chat: its
+    /// hand-off to anyone takes the chat, once ended, off the desk (no result).
+    AgentOpened {
+        /// The customer's session.
+        customer: SessionId,
+        /// The request opened.
+        request: RequestId,
+    },
     /// Tell the customer about a change to one of their requests (no result).
     AgentChanged {
         /// The customer's session.
@@ -502,6 +510,7 @@ impl HubOp {
                 | HubOp::AgentGone
                 | HubOp::AgentRestarted { .. }
                 | HubOp::AgentWrappedUp { .. }
+                | HubOp::AgentOpened { .. }
                 | HubOp::AgentChanged { .. }
         )
     }

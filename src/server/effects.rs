@@ -360,6 +360,10 @@ pub fn run_hub_op(hub: &Hub, session: SessionId, reach: &Reach, op: HubOp) -> Op
             hub.agent_wrapped_up(session, customer);
             return None;
         }
+        HubOp::AgentOpened { customer, request } => {
+            hub.agent_opened(session, customer, request);
+            return None;
+        }
         HubOp::AgentChanged {
             customer,
             request,

@@ -622,6 +622,50 @@ async fn an_ended_chat_whose_request_is_served_again_leaves_the_desk() {
     jorge.expect("Beto: hola Jorge, sigo yo").await;
 }
 
+/// A request chosen with `:open` in a chat is taken up as the chat's own: the customer,
+/// back on a new connection about it, is served by a colleague, and the ended chat in
+/// which it was opened leaves the desk (nothing meant for it may land on the request in
+/// service elsewhere).
+#[tokio::test]
+async fn an_ended_chat_whose_opened_request_is_served_again_leaves_the_desk() {
+    let server = TestServer::start_with(|config| config.agent_capacity = 2).await;
+    let plan = reclamos::registry::demo::PLAN_REQUEST;
+    let ruts = server.load_customers(1).await;
+    let mut ana = server.agent("Ana").await;
+    let mut jorge = server.logged_in(JORGE).await;
+    jorge.send("3").await;
+    jorge.recv_until_contains(to_customer::ASSIGNED_START).await;
+    let first = request_of(&ana.recv().await);
+    assert_ne!(first, plan);
+    ana.recv_until_contains(to_agent::CHAT_HINT).await;
+    ana.send(&format!(":open {plan}")).await;
+    ana.recv_until_contains(&to_agent::now_acting_on(
+        plan,
+        "Cambio de Plan",
+        RequestState::Abierto,
+    ))
+    .await;
+    let _other = server.served(&ruts[0].to_string()).await;
+    ana.recv_until_contains(&format!("{}Cliente Carga 1", to_agent::NEW_CUSTOMER_START))
+        .await;
+    let mut beto = server.agent("Beto").await;
+    drop(jorge);
+    ana.recv_until_contains(to_agent::WRAP_UP_END).await;
+    let mut jorge = server.logged_in(JORGE).await;
+    asks_about_the_plan(&mut jorge, &mut beto, "Beto").await;
+    ana.expect(&to_agent::ended_chat_taken_up(
+        "Jorge Sandoval",
+        plan,
+        Some("Beto"),
+    ))
+    .await;
+    ana.send(":state cerrado").await;
+    ana.expect(&to_agent::commands_chat_expired("Jorge Sandoval"))
+        .await;
+    let request = server.registry().request(plan).await.unwrap().unwrap();
+    assert_eq!(request.state, RequestState::Abierto);
+}
+
 /// An executive whose only place holds a customer's ended chat takes that customer back,
 /// on a new connection and about the same request, at once (the ended chat is taken up
 /// by the new one), ahead of a customer waiting for another request.
