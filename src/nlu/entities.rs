@@ -2747,6 +2747,44 @@ pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
     verdict.is_match(&text) && !not_the_bot.is_match(normalized)
 }
 
+/// Whether an already normalised text says the company's service works ("el internet
+/// anda bien", "mi wifi funciona perfecto", "no es mi internet") and names no other service
+/// or device outside those words ([`names_service`]): a failure it tells is not the
+/// service's ("el profe se desconectó de la clase, no es mi internet", "mi pc tiene lag
+/// pero el internet anda bien"), so no restart. Not denied ("el internet no anda bien"),
+/// nor "bien" as "very" ("el internet anda bien lento").
+pub(crate) fn says_service_works(normalized: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    let pattern = PATTERN.get_or_init(|| {
+        ascii_regex(r"\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra)( (ya|igual|si|todavia))? (anda|funciona|esta|va) (bien|bn|perfecto|perfecta|impeque|joya|normal|excelente)\b|\bno es (el |mi |la |del |por el |problema del |problema de mi |culpa del )?(internet|wifi|senal|conexion)\b")
+    });
+    let text = without_clause_breaks(normalized);
+    pattern.find_iter(&text).any(|found| {
+        let intensified = words(&text[found.end()..]).next().is_some_and(|next| {
+            matches!(
+                next,
+                "lento"
+                    | "lenta"
+                    | "lentito"
+                    | "lentisimo"
+                    | "malo"
+                    | "mala"
+                    | "mal"
+                    | "raro"
+                    | "rara"
+                    | "pesimo"
+                    | "pesima"
+                    | "feo"
+                    | "fea"
+                    | "inestable"
+                    | "cortado"
+            )
+        });
+        let rest = format!("{} {}", &text[..found.start()], &text[found.end()..]);
+        !intensified && !names_service(&rest)
+    })
+}
+
 /// Whether an already normalised text asks how to do something with the equipment or the
 /// service, and reports no failure ([`fails`]): "¿cómo conecto la impresora al wifi?",
 /// "como se configura el control del deco", "¿cómo funciona el modo avión?", "¿qué
@@ -2781,6 +2819,25 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     let after_first = normalized
         .split_once(CLAUSE_BREAK)
         .map_or("", |(_, rest)| rest);
+    // A price asked ("¿cuánto me costaría cambiarme a un plan más caro?"), how to restart
+    // oneself ("¿cómo se reinicia el deco? para saber hacerlo yo solita") or what a restart
+    // does ("si reinicio el módem, ¿se borra la configuración?"), with no failure told: a
+    // question, though it names a restart (the guard at the end takes those for requests).
+    static ASKED: OnceLock<[regex::Regex; 3]> = OnceLock::new();
+    let [price, oneself, erases] = ASKED.get_or_init(|| {
+        [
+            r"\bcuanto (me |nos |le )?(cuesta|cuestan|costaria|costarian|sale|salen|saldria|saldrian|vale|valen|cobran|cobrarian|cobraria)\b",
+            r"\bcomo (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|por mi cuenta|la proxima vez)\b",
+            r"\b(reinici|resete)\w*\b.*\bse (borra|borran|desconfigura|desconfiguran)\b|\bse (borra|borran|desconfigura|desconfiguran)\b.*\b(reinici|resete)\w*\b",
+        ]
+        .map(ascii_regex)
+    });
+    // ("Se reinicia" asked how is no failure.)
+    if (price.is_match(&text) || oneself.is_match(&text) || erases.is_match(&text))
+        && !fails(&text.replace("como se reinicia", "como reinicia"))
+    {
+        return true;
+    }
     // (Not what one cannot do oneself: "no puedo hacerlo yo mismo, necesito que alguien me
     // ayude".)
     let cannot = || {

@@ -559,8 +559,9 @@ impl Prediction {
     }
 
     /// A failure of another business's service that the model read as a restart, or asked
-    /// about one ("el wifi del hostal no anda", "se cae la app del banco"), is out of scope:
-    /// the fallback (the company cannot restart it).
+    /// about one ("el wifi del hostal no anda", "se cae la app del banco"), or one told with
+    /// the service said to work ("mi pc tiene lag pero el internet anda bien"), is out of
+    /// scope: the fallback (a restart of the service mends nothing).
     pub(crate) fn elsewhere_outage_if(self, elsewhere: impl FnOnce() -> bool) -> Prediction {
         if self.decision.offers(Intent::ReiniciarServicios) && elsewhere() {
             return self.abstained(Rule::ElsewhereOutage);

@@ -275,6 +275,36 @@ const VISITING: &[&str] = &[
     "visita",
 ];
 
+/// Trades of the `ajeno` lookup a customer may run themselves: the service such a place
+/// has is the customer's own ("no me funciona el internet del taller", "hace una semana que
+/// el wifi de la botillería anda mal"), unless they say they visit or work there
+/// ([`VISITING`], "fui", "voy"). A clinic's or a hotel's is not.
+const OWN_TRADES: &[&str] = &[
+    "taller",
+    "botilleria",
+    "peluqueria",
+    "barberia",
+    "minimarket",
+    "lavanderia",
+    "tintoreria",
+];
+
+/// Businesses of the `ajeno` lookup a customer may say they run ("mi restaurante", "tengo
+/// un hostal"): then the service there is theirs ([`own_business_at`]).
+const RUN_TRADES: &[&str] = &[
+    "restaurante",
+    "restaurant",
+    "restoran",
+    "cafe",
+    "cafeteria",
+    "hostal",
+    "hosteria",
+    "hotel",
+    "gimnasio",
+    "farmacia",
+    "funeraria",
+];
+
 /// Other trades a company may be "de" ("la compañía de luz", "la empresa de la luz", "la
 /// empresa de alarmas"): another business ([`YamlClassifier::other_business_at`]).
 const OTHER_TRADES: &[&str] = &[
@@ -1263,10 +1293,23 @@ impl YamlClassifier {
             // boleta carísima" is the water company's bill, "el wifi del hostal es
             // malísimo, ¿ustedes pueden hacer algo?" the hostel's service).
             Topic::CobroDuplicado | Topic::CargoDesconocido | Topic::Deuda | Topic::Boleta => {
-                self.names_other_business(clauses)
+                self.names_other_business(clauses, true)
                     && !text::words(normalized).any(|t| t == "ustedes")
             }
-            _ => self.names_other_business(clauses),
+            // Another business's plan ("quiero cambiar el plan de la isapre", "el plan del
+            // gimnasio"), not a business named for another reason ("bájenme el plan, ya no
+            // me alcanza con la pensión").
+            Topic::CambioPlan => clauses.iter().any(|clause| {
+                let tokens = &clause.tokens;
+                tokens.iter().enumerate().any(|(i, t)| {
+                    matches!(t.raw, "plan" | "planes")
+                        && (i + 1..(i + 4).min(tokens.len())).any(|j| {
+                            self.other_business_at(|k| tokens[k].raw, j)
+                                && !own_business_at(clauses, |k| tokens[k].raw, j, false)
+                        })
+                })
+            }),
+            _ => self.names_other_business(clauses, false),
         };
         (!elsewhere).then_some(topic)
     }
@@ -1291,7 +1334,7 @@ impl YamlClassifier {
     /// no bill of its own named.
     fn about_other_business(&self, normalized: &str, clauses: &[Clause<'_>]) -> bool {
         let text = entities::without_clause_breaks(normalized);
-        self.names_other_business(clauses)
+        self.names_other_business(clauses, true)
             && !entities::names_service(&text)
             && (!entities::names_the_company(&text)
                 && entities::complaint_topic_in(normalized).is_none()
@@ -1432,11 +1475,17 @@ impl YamlClassifier {
         }
     }
 
-    /// Whether a word of the `ajeno` lookup is in the message.
-    fn names_other_business(&self, clauses: &[Clause<'_>]) -> bool {
+    /// Whether a word of the `ajeno` lookup is in the message, not the customer's own
+    /// business ([`own_business_at`]; for what is `sold` there, only one the customer says
+    /// is theirs: "la botillería me cobró de más" is a shop's charge, "el internet de la
+    /// botillería" the customer's service).
+    fn names_other_business(&self, clauses: &[Clause<'_>], sold: bool) -> bool {
         clauses.iter().any(|clause| {
             let tokens = &clause.tokens;
-            (0..tokens.len()).any(|i| self.other_business_at(|j| tokens[j].raw, i))
+            (0..tokens.len()).any(|i| {
+                self.other_business_at(|j| tokens[j].raw, i)
+                    && !own_business_at(clauses, |j| tokens[j].raw, i, sold)
+            })
         })
     }
 
@@ -1496,6 +1545,7 @@ impl YamlClassifier {
                         })
                 };
                 self.other_businesses.contains(t.raw)
+                    && !own_business_at(clauses, |j| tokens[j].raw, i, false)
                     && (of(1) || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2))
             })
         });
@@ -1561,6 +1611,41 @@ impl YamlClassifier {
     }
 }
 
+/// Whether `word_at(i)` (a word of the clause, as `word_at(j)` reads it) names the
+/// customer's own business rather than another one: one of [`OWN_TRADES`] or
+/// [`RUN_TRADES`] after "mi", "nuestro" or "tengo un(a)" ("mi botillería", "tengo un
+/// hostal"; not "el wifi de mi colegio"), or, unless what it `sold` is meant, one of
+/// [`OWN_TRADES`] when nothing in the message (`clauses`) says the customer visits or
+/// works there.
+fn own_business_at<'w>(
+    clauses: &[Clause<'_>],
+    word_at: impl Fn(usize) -> &'w str,
+    i: usize,
+    sold: bool,
+) -> bool {
+    let visits = || {
+        clauses
+            .iter()
+            .flat_map(|c| &c.tokens)
+            .any(|t| VISITING.contains(&t.raw) || matches!(t.raw, "fui" | "voy" | "fuimos"))
+    };
+    let here = word_at(i);
+    // Here or anywhere in the message ("tengo un hostal y el wifi del hostal no anda").
+    let said = || {
+        clauses.iter().any(|clause| {
+            clause.tokens.windows(3).any(|w| {
+                w[2].raw == here
+                    && (matches!(w[1].raw, "mi" | "nuestro" | "nuestra")
+                        || matches!(w[1].raw, "un" | "una")
+                            && matches!(w[0].raw, "tengo" | "tenemos" | "tiene"))
+            }) || clause.tokens.first().is_some_and(|t| t.raw == "mi")
+                && clause.tokens.get(1).is_some_and(|t| t.raw == here)
+        })
+    };
+    OWN_TRADES.contains(&here) && (!sold && !visits() || said())
+        || RUN_TRADES.contains(&here) && said()
+}
+
 /// What the rules after the model read of a message ([`after_the_model`]): read on demand
 /// when classifying ([`Reading`]), all at once when cross-validating ([`Scored`]).
 trait Evidence {
@@ -1582,7 +1667,8 @@ trait Evidence {
     /// Whether it names a complaint topic, speaks of reaching a person
     /// (`entities::speaks_of_a_person`) or asks to be called ([`Prediction::how_to_if`]).
     fn for_a_person(&self) -> bool;
-    /// Whether it tells another business's failure ([`Prediction::elsewhere_outage_if`]).
+    /// Whether it tells a failure that is not the service's: another business's, or with
+    /// the service said to work ([`Prediction::elsewhere_outage_if`]).
     fn elsewhere_outage(&self) -> bool;
     /// Whether it only takes leave ([`Prediction::farewell_if`]).
     fn farewell(&self) -> bool;
@@ -1701,6 +1787,7 @@ impl Evidence for Reading<'_, '_> {
     fn elsewhere_outage(&self) -> bool {
         self.classifier
             .outage_of_other_business(self.normalized, self.clauses)
+            || entities::says_service_works(self.normalized)
     }
     fn farewell(&self) -> bool {
         self.classifier

@@ -3724,3 +3724,84 @@ fn rules_from_probe57_and_probe58() {
         Intent::Salir,
     )]);
 }
+
+/// The rules written from `probe59`'s and `probe60`'s errors, on sentences of their own
+/// (each classified otherwise before them, but for those after "Left alone"): a failure of
+/// the customer's own small business's service, a failure with the service said to work, a
+/// price or restart question, a plan change with another business named for another
+/// reason.
+#[test]
+fn rules_from_probe59_and_probe60() {
+    check(&[
+        (
+            "se cortó el wifi de la peluquería hace una hora",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "tengo un hostal y el wifi del hostal no funciona desde anoche",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "la impresora no imprime pero el wifi funciona bien",
+            Intent::Fallback,
+        ),
+        (
+            "se me congela el juego pero es la consola, el internet anda perfecto",
+            Intent::Fallback,
+        ),
+        (
+            "si reseteo el router, ¿se borran las redes guardadas?",
+            Intent::Fallback,
+        ),
+        (
+            "súbanme el plan que los niños ven tele todo el día en la pensión de la abuela",
+            Intent::ContactarEjecutivo,
+        ),
+        // Left alone: a guest's complaint about a place, a shop's charge, another
+        // business's plan, "bien" as "very", a failure denied, another service failing, a
+        // price with a failure.
+        ("el wifi de mi colegio es malísimo", Intent::Fallback),
+        (
+            "el minimarket de la esquina me cobró dos veces",
+            Intent::Fallback,
+        ),
+        ("quiero cambiar el plan de la isapre", Intent::Fallback),
+        (
+            "el internet anda bien lento hoy",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "el internet no anda bien desde la mañana",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "el wifi funciona bien pero la tele no se ve",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "¿cuánto se demora el reinicio? no tengo internet",
+            Intent::ReiniciarServicios,
+        ),
+    ]);
+    // The pieces: what says the service works, what asks a price or how to restart.
+    for (text, works) in [
+        ("mi pc tiene lag pero el internet anda bien", true),
+        ("el profe se cayó de la llamada, no es mi internet", true),
+        ("el internet anda bien lento", false),
+        ("el internet no anda bien", false),
+        ("el wifi funciona bien pero el deco no prende", false),
+    ] {
+        let normalized = text::normalize(text);
+        assert_eq!(entities::says_service_works(&normalized), works, "{text}");
+    }
+    for (text, asks) in [
+        ("¿cuánto cuesta el plan de 800 megas?", true),
+        ("¿cómo se reinicia el deco? para hacerlo yo misma", true),
+        ("si reinicio el módem, ¿se borra la configuración?", true),
+        ("¿cuánto cuesta arreglarlo? no tengo internet", false),
+        ("¿cómo se reinicia el deco? no tengo señal", false),
+    ] {
+        let normalized = text::normalize(text);
+        assert_eq!(entities::asks_how_to(&normalized), asks, "{text}");
+    }
+}
