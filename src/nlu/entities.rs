@@ -2748,41 +2748,52 @@ pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
 }
 
 /// Whether an already normalised text says the company's service works ("el internet
-/// anda bien", "mi wifi funciona perfecto", "no es mi internet") and names no other service
-/// or device outside those words ([`names_service`]): a failure it tells is not the
-/// service's ("el profe se desconectó de la clase, no es mi internet", "mi pc tiene lag
-/// pero el internet anda bien"), so no restart. Not denied ("el internet no anda bien"),
-/// nor "bien" as "very" ("el internet anda bien lento").
+/// anda bien", "mi wifi funciona perfecto", "no es mi internet" ending the message) and
+/// tells no failure of the service outside those words ([`names_service`], [`fails`]): a
+/// failure it tells is not the service's ("el profe se desconectó de la clase, no es mi
+/// internet", "mi pc tiene lag pero el internet anda bien"), so no restart. Only as a
+/// statement closing its clause: not "bien" as "very" ("anda bien penca"), nor where or
+/// how long ("funciona bien en el living", "un rato"), nor denied, doubted or quoted ("ni
+/// el wifi funciona bien", "si según ustedes anda bien", "dicen que está bien").
 pub(crate) fn says_service_works(normalized: &str) -> bool {
-    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
-    let pattern = PATTERN.get_or_init(|| {
-        ascii_regex(r"\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra)( (ya|igual|si|todavia))? (anda|funciona|esta|va) (bien|bn|perfecto|perfecta|impeque|joya|normal|excelente)\b|\bno es (el |mi |la |del |por el |problema del |problema de mi |culpa del )?(internet|wifi|senal|conexion)\b")
+    static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
+    let [works, not_it] = PATTERNS.get_or_init(|| {
+        [
+            r"\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (anda|funciona|esta|va) (bien|bn|perfecto|perfecta|impeque|joya|normal|excelente)( (igual|si))?( \| |$| pero\b| y\b| porque\b| xq\b| jaja\w*)",
+            r"\bno es (el |mi |la |del |problema del |culpa del )?(internet|wifi|senal|conexion)( jaja\w*)?$",
+        ]
+        .map(ascii_regex)
     });
-    let text = without_clause_breaks(normalized);
-    pattern.find_iter(&text).any(|found| {
-        let intensified = words(&text[found.end()..]).next().is_some_and(|next| {
-            matches!(
-                next,
-                "lento"
-                    | "lenta"
-                    | "lentito"
-                    | "lentisimo"
-                    | "malo"
-                    | "mala"
-                    | "mal"
-                    | "raro"
-                    | "rara"
-                    | "pesimo"
-                    | "pesima"
-                    | "feo"
-                    | "fea"
-                    | "inestable"
-                    | "cortado"
-            )
-        });
-        let rest = format!("{} {}", &text[..found.start()], &text[found.end()..]);
-        !intensified && !names_service(&rest)
-    })
+    let said = |pattern: &regex::Regex, failure_elsewhere: bool| {
+        pattern.find_iter(normalized).any(|found| {
+            // (Within its clause, after a "pero" or "y" that opens another statement.)
+            let clause = normalized[..found.start()]
+                .rsplit(CLAUSE_BREAK)
+                .next()
+                .unwrap_or("");
+            let before: Vec<&str> = words(clause).collect();
+            let opens = before
+                .iter()
+                .rposition(|w| matches!(*w, "pero" | "y"))
+                .map_or(0, |at| at + 1);
+            let before = &before[opens..];
+            let doubted = before[before.len().saturating_sub(4)..].iter().any(|w| {
+                matches!(
+                    *w,
+                    "no" | "ni" | "siquiera" | "si" | "segun" | "dicen" | "dice" | "que" | "aunque"
+                )
+            });
+            let rest = without_clause_breaks(&format!(
+                "{} | {}",
+                &normalized[..found.start()],
+                &normalized[found.end()..]
+            ))
+            .into_owned();
+            !doubted && !names_service(&rest) && (failure_elsewhere || !fails(&rest))
+        })
+    };
+    // (What "no es mi internet" closes may tell the failure that is not the service's.)
+    said(works, false) || said(not_it, true)
 }
 
 /// Whether an already normalised text asks how to do something with the equipment or the
@@ -2832,9 +2843,28 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
         ]
         .map(ascii_regex)
     });
-    // ("Se reinicia" asked how is no failure.)
-    if (price.is_match(&text) || oneself.is_match(&text) || erases.is_match(&text))
-        && !fails(&text.replace("como se reinicia", "como reinicia"))
+    // Not with a restart asked ("reinicien el módem porfa, ¿cuánto me cobran por eso?"),
+    // a price disputed ("¿por qué cuesta tanto?", "me subieron la boleta"), nor a device
+    // that restarts by itself ("se resetea solo y se desconfigura"); "cómo se reinicia"
+    // asked is no failure.
+    let asked_for = || {
+        asks_for_restart(normalized)
+            || words(&text).any(|t| t.starts_with("reinicien") || t.starts_with("reseteen"))
+    };
+    let disputed = || {
+        contains_phrase(&text, "por que")
+            || words(&text).any(|t| matches!(t, "subieron" | "subio" | "cobraron" | "boleta"))
+    };
+    let conditional = || text.starts_with("si ") || text.contains(" si ");
+    if (price.is_match(&text) && !disputed()
+        || oneself.is_match(&text)
+        || erases.is_match(&text) && conditional())
+        && !asked_for()
+        && !fails(
+            &text
+                .replace("como se reinicia", "como reinicia")
+                .replace("como se resetea", "como resetea"),
+        )
     {
         return true;
     }

@@ -1296,20 +1296,26 @@ impl YamlClassifier {
                 self.names_other_business(clauses, true)
                     && !text::words(normalized).any(|t| t == "ustedes")
             }
-            // Another business's plan ("quiero cambiar el plan de la isapre", "el plan del
-            // gimnasio"), not a business named for another reason ("bájenme el plan, ya no
+            // Another business's plan, named within four words before it or five after ("la
+            // isapre me cambió el plan", "el plan de salud en la isapre"), not a business
+            // named for another reason ("bájenme el plan, ya no
             // me alcanza con la pensión").
             Topic::CambioPlan => clauses.iter().any(|clause| {
                 let tokens = &clause.tokens;
                 tokens.iter().enumerate().any(|(i, t)| {
                     matches!(t.raw, "plan" | "planes")
-                        && (i + 1..(i + 4).min(tokens.len())).any(|j| {
+                        && (i.saturating_sub(4)..(i + 6).min(tokens.len())).any(|j| {
                             self.other_business_at(|k| tokens[k].raw, j)
-                                && !own_business_at(clauses, |k| tokens[k].raw, j, false)
+                                && !own_business_at(clauses, tokens, j, false)
                         })
                 })
             }),
-            _ => self.names_other_business(clauses, false),
+            // (A shop's own service is the customer's only with a service named: "pésimo
+            // servicio el de la tintorería" is the shop's.)
+            _ => self.names_other_business(
+                clauses,
+                !entities::names_service(&entities::without_clause_breaks(normalized)),
+            ),
         };
         (!elsewhere).then_some(topic)
     }
@@ -1484,7 +1490,7 @@ impl YamlClassifier {
             let tokens = &clause.tokens;
             (0..tokens.len()).any(|i| {
                 self.other_business_at(|j| tokens[j].raw, i)
-                    && !own_business_at(clauses, |j| tokens[j].raw, i, sold)
+                    && !own_business_at(clauses, tokens, i, sold)
             })
         })
     }
@@ -1545,7 +1551,7 @@ impl YamlClassifier {
                         })
                 };
                 self.other_businesses.contains(t.raw)
-                    && !own_business_at(clauses, |j| tokens[j].raw, i, false)
+                    && !own_business_at(clauses, tokens, i, false)
                     && (of(1) || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2))
             })
         });
@@ -1611,38 +1617,54 @@ impl YamlClassifier {
     }
 }
 
-/// Whether `word_at(i)` (a word of the clause, as `word_at(j)` reads it) names the
-/// customer's own business rather than another one: one of [`OWN_TRADES`] or
-/// [`RUN_TRADES`] after "mi", "nuestro" or "tengo un(a)" ("mi botillería", "tengo un
-/// hostal"; not "el wifi de mi colegio"), or, unless what it `sold` is meant, one of
-/// [`OWN_TRADES`] when nothing in the message (`clauses`) says the customer visits or
-/// works there.
-fn own_business_at<'w>(
-    clauses: &[Clause<'_>],
-    word_at: impl Fn(usize) -> &'w str,
-    i: usize,
-    sold: bool,
-) -> bool {
-    let visits = || {
-        clauses
-            .iter()
-            .flat_map(|c| &c.tokens)
-            .any(|t| VISITING.contains(&t.raw) || matches!(t.raw, "fui" | "voy" | "fuimos"))
+/// Whether `tokens[i]` (a word of one of the message's `clauses`) names the customer's
+/// own business rather than another one: one of [`OWN_TRADES`] or
+/// [`RUN_TRADES`] the message says the customer has ("tengo un hostal", "nuestra
+/// botillería"; "mi gimnasio" is where one goes), or, unless what it `sold` is meant, one
+/// of [`OWN_TRADES`] that is nobody else's ("la peluquería de mi vecina") and that the
+/// message does not tell the customer or theirs go to or work at ("dejé el auto en el
+/// taller", "mi hija trabaja en un minimarket").
+fn own_business_at(clauses: &[Clause<'_>], tokens: &[Token<'_>], i: usize, sold: bool) -> bool {
+    let here = tokens[i].raw;
+    let has = |w: &[Token<'_>]| {
+        w[2].raw == here
+            && (matches!(w[1].raw, "nuestro" | "nuestra")
+                || matches!(w[1].raw, "un" | "una") && matches!(w[0].raw, "tengo" | "tenemos"))
     };
-    let here = word_at(i);
-    // Here or anywhere in the message ("tengo un hostal y el wifi del hostal no anda").
-    let said = || {
-        clauses.iter().any(|clause| {
-            clause.tokens.windows(3).any(|w| {
-                w[2].raw == here
-                    && (matches!(w[1].raw, "mi" | "nuestro" | "nuestra")
-                        || matches!(w[1].raw, "un" | "una")
-                            && matches!(w[0].raw, "tengo" | "tenemos" | "tiene"))
-            }) || clause.tokens.first().is_some_and(|t| t.raw == "mi")
-                && clause.tokens.get(1).is_some_and(|t| t.raw == here)
+    // Anywhere in the message ("tengo un hostal y el wifi del hostal no anda").
+    let said = || clauses.iter().any(|c| c.tokens.windows(3).any(has));
+    // A mention of it after a verb of going, being or working, within five words.
+    let visited = || {
+        clauses.iter().any(|c| {
+            c.tokens.iter().enumerate().any(|(k, t)| {
+                t.raw == here
+                    && c.tokens[k.saturating_sub(5)..k].iter().any(|v| {
+                        VISITING.contains(&v.raw)
+                            || matches!(
+                                v.raw,
+                                "fui"
+                                    | "voy"
+                                    | "fuimos"
+                                    | "vamos"
+                                    | "ando"
+                                    | "estaba"
+                                    | "estuve"
+                                    | "deje"
+                                    | "trabaja"
+                                    | "trabajan"
+                                    | "trabajaba"
+                            )
+                    })
+            })
         })
     };
-    OWN_TRADES.contains(&here) && (!sold && !visits() || said())
+    // Someone else's ("la peluquería de mi vecina", "el taller del Juan").
+    let someone_elses = || {
+        tokens
+            .get(i + 1)
+            .is_some_and(|t| matches!(t.raw, "de" | "del"))
+    };
+    OWN_TRADES.contains(&here) && (!sold && !someone_elses() && !visited() || said())
         || RUN_TRADES.contains(&here) && said()
 }
 

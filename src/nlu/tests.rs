@@ -3757,10 +3757,44 @@ fn rules_from_probe59_and_probe60() {
             "súbanme el plan que los niños ven tele todo el día en la pensión de la abuela",
             Intent::ContactarEjecutivo,
         ),
-        // Left alone: a guest's complaint about a place, a shop's charge, another
-        // business's plan, "bien" as "very", a failure denied, another service failing, a
-        // price with a failure.
+        // Left alone (a review's sentences among them): a place one goes to or works at,
+        // someone else's shop, a shop's charge, another business's plan, "bien" as
+        // "very", a failure denied or the service's working quoted, another service
+        // failing, a price with a failure or a restart asked, a device that restarts by
+        // itself.
         ("el wifi de mi colegio es malísimo", Intent::Fallback),
+        (
+            "mi gimnasio me cobró dos veces la mensualidad",
+            Intent::Fallback,
+        ),
+        (
+            "el wifi de la peluquería de mi vecina no funciona",
+            Intent::Fallback,
+        ),
+        (
+            "mi hija trabaja en un minimarket y el internet del minimarket se cae",
+            Intent::Fallback,
+        ),
+        (
+            "la isapre me cambió el plan sin preguntarme",
+            Intent::Fallback,
+        ),
+        (
+            "el internet anda bien penca hoy",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "ustedes dicen que mi internet está bien pero no me carga nada",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "reinicien el módem porfa, ¿cuánto me cobran por eso?",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "el router se resetea solo a cada rato y se desconfigura todo",
+            Intent::ContactarEjecutivo,
+        ),
         (
             "el minimarket de la esquina me cobró dos veces",
             Intent::Fallback,
@@ -3789,6 +3823,14 @@ fn rules_from_probe59_and_probe60() {
         ("el profe se cayó de la llamada, no es mi internet", true),
         ("el internet anda bien lento", false),
         ("el internet no anda bien", false),
+        (
+            "el wifi funciona bien en el living pero en la pieza no llega",
+            false,
+        ),
+        (
+            "si según ustedes el internet anda bien, ¿por qué no carga nada?",
+            false,
+        ),
         ("el wifi funciona bien pero el deco no prende", false),
     ] {
         let normalized = text::normalize(text);
