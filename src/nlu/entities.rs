@@ -2856,9 +2856,11 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             || words(&text).any(|t| matches!(t, "subieron" | "subio" | "cobraron" | "boleta"))
     };
     let conditional = || text.starts_with("si ") || text.contains(" si ");
-    if (price.is_match(&text) && !disputed()
-        || oneself.is_match(&text)
-        || erases.is_match(&text) && conditional())
+    // (Most messages have none of their words: each pattern runs only on those that do.)
+    if (text.contains("cuanto") && price.is_match(&text) && !disputed()
+        || text.contains("como") && oneself.is_match(&text)
+        || text.contains("se b") && erases.is_match(&text) && conditional()
+        || text.contains("desconfigura") && erases.is_match(&text) && conditional())
         && !asked_for()
         && !fails(
             &text
