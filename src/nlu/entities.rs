@@ -764,7 +764,9 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             || state_of_request()
             || asks_if_done(questions(), norm, &toks)
     };
-    (asks_outright || earlier && asks_status()) && !names_a_person_in(norm)
+    (asks_outright || earlier && asks_status())
+        && !names_a_person_in(norm)
+        && !turns_to_a_person(norm)
 }
 
 /// Whether the words name a request by its number ("el número de caso 4452", "ticket
@@ -2144,7 +2146,8 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
             let ambiguous = "(reinicie|resetee|desenchufe|apague)";
             let past = "reiniciaron|resetearon|reiniciamos";
             let done_verb = format!("((ya|yo|lo|le|la|los|recien|tambien) {ambiguous}|{past}|reseteamos|lo que (me )?(dijo|dice|indico|indica) el (bot|asistente))");
-            let done = format!("({ambiguous}|{past}|el reinicio|del reinicio|el reset|del reset)");
+            // (Thanked for: "gracias por reiniciarlo pero la tele sigue sin señal".)
+            let done = format!("({ambiguous}|{past}|el reinicio|del reinicio|el reset|del reset|por (reiniciar|resetear)(lo|la|los|me)?)");
             [
                 r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron|olvide|olvido)\b|\bno (quiero|necesito) (que )?bloque|\bno (me |nos |lo |la )?(han )?(reiniciaron|resetearon|reiniciado|reseteado)\b".to_owned(),
                 r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor|se (fue|fueron) sin (dejar|arreglar|solucionar|terminar))\b".to_owned(),
@@ -2487,7 +2490,7 @@ pub(crate) fn asks_for_a_call(normalized: &str) -> bool {
         return false;
     }
     let call = CALL.get_or_init(|| {
-        ascii_regex(r"\b(que (me|lo|la|nos|les) (llamen|contacten)|que me (llame|contacte)|llamenme|llameme|llamame|contactenme|contacteme|(me|nos) (pueden|podrian|puede|podria) (llamar|contactar)|(pueden|podrian|puede|podria) (llamarme|llamarnos|contactarme|contactarnos))\b")
+        ascii_regex(r"\b(que (me|lo|la|nos|les) (llamen|contacten)|que me (llame|contacte)|llamenme|llameme|llamame|contactenme|contacteme|(me|nos|lo|la|le|les) (pueden|podrian|puede|podria) (llamar|contactar)|(pueden|podrian|puede|podria) (llamarme|llamarnos|llamarlo|llamarla|llamarle|contactarme|contactarnos|contactarlo|contactarla))\b")
     });
     call.find_iter(normalized).any(|found| {
         let clause = normalized[..found.start()]
@@ -2570,7 +2573,7 @@ pub(crate) fn names_service(normalized: &str) -> bool {
 /// técnico"), is stuck or crawls ("deco pegado", "pantalla negra", "velocidad bajísima"),
 /// shows it ("las luces del módem están rojas"), or drops ("se corta", "se murió el
 /// internet", "perdieron conexión", "se me cuelga el wifi"; not "ya no se cae", "se
-/// cuelga de mi wifi").
+/// cuelga de mi wifi"), or "algo le pasa" to it, or the phone is "mudo".
 pub(crate) fn fails(text: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 6]> = OnceLock::new();
     let [broken, drops, stopped_dropping, hangs_on, lights, power_cut] = PATTERNS.get_or_init(|| {
@@ -2578,7 +2581,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\balgo (le |me |nos )?(pasa|paso) (a |al |con )?(el |la |mi )?{device}\b|\b(telefono|fono|linea|fijo)( \w+){{0,3}} (esta|quedo|anda|sigue) mud[oa]\b|\b{RECURRING_FAILURES}\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -2811,8 +2814,9 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             // Also making a restart ("¿cómo hago un reset del router?"; not any "¿cómo hago
             // para ...?", which asks for anything), moving the equipment to another room
             // ("¿puedo cambiar el router a otra pieza?"), doing it oneself ("¿puedo cambiar
-            // yo mismo el nombre de la red?") and what the equipment supports.
-            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b",
+            // yo mismo el nombre de la red?") and what the equipment supports or works with
+            // ("mi teléfono es antiguo, ¿sirve igual con el servicio?").
+            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|\b(sirve|sirven) (igual |tambien )?(con|para) (el|la|los|las|este|esta|mi) (servicio|internet|wifi|fibra|red|linea|deco|modem|router)\b",
             r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
             // A message that opens asking what something means names what it sees, which
@@ -2936,6 +2940,27 @@ pub(crate) fn asks_what_if(text: &str, normalized: &str) -> bool {
     (case_after || case_before()) && complaint_topic_in(normalized).is_none()
 }
 
+/// Whether an already normalised text, after asking about something, turns to a person
+/// instead: "pero", "mejor" or "no" and then a wish to talk to one or be told by one
+/// ("quiero saber cómo va mi reclamo, pero prefiero que me lo explique una persona", "en
+/// qué va mi reclamo... no, mejor quiero hablar con un supervisor"); not denied ("pero no
+/// quiero hablar con nadie").
+pub(crate) fn turns_to_a_person(normalized: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    // (Clause breaks kept: a bare "no" must end its clause, "no, mejor ...", not deny the
+    // wish, "no quiero hablar con un ejecutivo".)
+    PATTERN
+        .get_or_init(|| {
+            ascii_regex(r"\b(pero|mejor|no \|) ((\w+|\|) ){0,2}(quiero|quisiera|prefiero|preferiria|necesito)( \w+){0,2} (hablar|conversar|que me (\w+ )?(explique|expliquen|atienda|atiendan|llame|llamen|contacte))\b( \w+){0,4} (una persona|un humano|una humana|un ejecutivo|una ejecutiva|un supervisor|una supervisora|alguien|un agente)\b")
+        })
+        .find_iter(normalized)
+        .any(|found| {
+            !words(found.as_str())
+                .skip(1)
+                .any(|w| matches!(w, "no" | "ni" | "nunca" | "tampoco"))
+        })
+}
+
 /// Whether an already normalised text files a new complaint in so many words ("quiero
 /// ingresar un reclamo", "vengo a poner una queja", "quiero reclamar de nuevo"), which the words of the first option
 /// ("reclamo", "atención") may pull towards the earlier requests, also with the complaint
@@ -3022,7 +3047,7 @@ fn asks_only_about_the_bot(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [question, greeting] = PATTERNS.get_or_init(|| {
         [
-            r"^((hola|oye|oiga|buenas|wena|una consulta|y|pero) )*((eres|es|sera|esto es|este chat es|estoy hablando con|converso con|estoy chateando con) (un|una) (bot|robot|maquina|chatbot|programa|ia)( real)?( esto)?|con quien (estoy hablando|converso|estoy chateando)( ahora)?|eres (real|humano|humana|una persona))$",
+            r"^((hola|oye|oiga|buenas|wena|una consulta|y|pero) )*((eres|es|usted es|es usted|sera|esto es|este chat es|estoy hablando con|converso con|estoy chateando con) (un|una) (bot|robot|maquina|chatbot|programa|ia)( real)?( esto)?|con quien (estoy hablando|converso|estoy chateando)( ahora)?|(eres|usted es|es usted) (real|humano|humana|una persona|un ser humano)( o (un|una) (bot|robot|maquina|chatbot|programa|ia))?)$",
             r"^(hola|oye|oiga|buenas|wena|buenas tardes|buenos dias|buenas noches)$",
         ]
         .map(ascii_regex)

@@ -418,8 +418,9 @@ impl Prediction {
     }
 
     /// A new complaint filed in so many words ("quiero ingresar un reclamo, la atención que
-    /// me dieron fue pésima") read as the earlier requests, or asked about them, is
-    /// `contactar_ejecutivo` (a question about an earlier request still turns it back:
+    /// me dieron fue pésima"), or a question about one that turns to a person ("quiero
+    /// saber cómo va mi reclamo, pero prefiero que me lo explique una persona"), read as
+    /// the earlier requests, or asked about them, is `contactar_ejecutivo` (a question about an earlier request still turns it back:
     /// [`about_earlier_if`](Self::about_earlier_if)).
     pub(crate) fn new_complaint_if(self, files: impl FnOnce() -> bool) -> Prediction {
         if self.decision.offers(Intent::RevisarAtenciones) && files() {

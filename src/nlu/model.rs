@@ -1448,7 +1448,21 @@ impl YamlClassifier {
             // A question, a want, a command or a polite request before the goodbye asks
             // something ("¿pueden hacer un reset al módem? gracias, saludos").
             // (A restart thanked for is done: "gracias por reiniciar el módem, ya tengo
-            // internet, chao".)
+            // internet, chao"; so is one told in the past or as a thing: "ya me reiniciaron
+            // el módem y quedó funcionando, gracias, adiós".)
+            let done = |word: &str| {
+                matches!(
+                    word,
+                    "reiniciaron"
+                        | "resetearon"
+                        | "reiniciamos"
+                        | "reseteamos"
+                        | "reiniciado"
+                        | "reseteado"
+                        | "reinicio"
+                        | "reseteo"
+                )
+            };
             let asks = text.contains('?')
                 || clauses.iter().any(|c| {
                     c.tokens.iter().enumerate().any(|(i, t)| {
@@ -1471,6 +1485,7 @@ impl YamlClassifier {
                                 .iter()
                                 .any(|stem| t.raw.starts_with(stem))
                                 && !thanked()
+                                && !done(t.raw)
                     })
                 });
             !asks
@@ -1698,7 +1713,8 @@ trait Evidence {
     fn chat_cut(&self) -> bool;
     /// Whether it asks to be called ([`Prediction::call_back_if_unplaced`]).
     fn call_back(&self) -> bool;
-    /// Whether it files a new complaint ([`Prediction::new_complaint_if`]).
+    /// Whether it files a new complaint, or turns from what it asked to a person
+    /// ([`Prediction::new_complaint_if`]).
     fn new_complaint(&self) -> bool;
     /// Whether it is about another business ([`Prediction::other_business_if`]).
     fn other_business(&self) -> bool;
@@ -1825,6 +1841,7 @@ impl Evidence for Reading<'_, '_> {
     }
     fn new_complaint(&self) -> bool {
         entities::files_new_complaint(self.normalized)
+            || entities::turns_to_a_person(self.normalized)
     }
     fn other_business(&self) -> bool {
         self.classifier

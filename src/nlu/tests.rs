@@ -3847,3 +3847,69 @@ fn rules_from_probe59_and_probe60() {
         assert_eq!(entities::asks_how_to(&normalized), asks, "{text}");
     }
 }
+
+/// The second round of rules from `probe59`'s and `probe60`'s errors, on sentences of their
+/// own (the first four classified otherwise before them; the rest must stay as they are):
+/// "algo le pasa" to the service, a restart thanked for that did not help, a question about
+/// a request that turns to a person, what the equipment works with.
+#[test]
+fn more_rules_from_probe59_and_probe60() {
+    check(&[
+        ("algo le pasa a mi internet hoy", Intent::ReiniciarServicios),
+        (
+            "gracias por resetearlo, pero el deco sigue pegado",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "¿en qué va mi reclamo? no, mejor quiero conversar con una persona",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "¿el teléfono inalámbrico sirve igual con la línea nueva?",
+            Intent::Fallback,
+        ),
+        (
+            "el teléfono fijo está mudo desde la mañana",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "ya reiniciaron el router y anda bien, muchas gracias, chao",
+            Intent::Salir,
+        ),
+        ("¿usted es un ser humano o un robot?", Intent::Fallback),
+        (
+            "reiniciaron el módem pero sigue sin internet, chao",
+            Intent::ContactarEjecutivo,
+        ),
+        ("algo le pasa a mi perro, no quiere comer", Intent::Fallback),
+        (
+            "¿cómo va mi reclamo? pero no quiero hablar con nadie",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "no quiero hablar con un ejecutivo, quiero ver mi reclamo",
+            Intent::RevisarAtenciones,
+        ),
+    ]);
+    for (text, turns) in [
+        (
+            "quiero saber cómo va mi reclamo, pero prefiero que me lo explique una persona",
+            true,
+        ),
+        (
+            "en qué va mi caso... no, mejor quiero hablar con un supervisor",
+            true,
+        ),
+        (
+            "no quiero hablar con un ejecutivo, quiero ver mi reclamo",
+            false,
+        ),
+        (
+            "¿cómo va mi reclamo? pero no quiero hablar con nadie",
+            false,
+        ),
+    ] {
+        let normalized = text::normalize(text);
+        assert_eq!(entities::turns_to_a_person(&normalized), turns, "{text}");
+    }
+}
