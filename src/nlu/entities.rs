@@ -2147,7 +2147,7 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
             let past = "reiniciaron|resetearon|reiniciamos";
             let done_verb = format!("((ya|yo|lo|le|la|los|recien|tambien) {ambiguous}|{past}|reseteamos|lo que (me )?(dijo|dice|indico|indica) el (bot|asistente))");
             // (Thanked for: "gracias por reiniciarlo pero la tele sigue sin señal".)
-            let done = format!("({ambiguous}|{past}|el reinicio|del reinicio|el reset|del reset|por (reiniciar|resetear)(lo|la|los|me)?)");
+            let done = format!("({ambiguous}|{past}|el reinicio|del reinicio|el reset|del reset|gracias por (reiniciar|resetear)(lo|la|los|me)?)");
             [
                 r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron|olvide|olvido)\b|\bno (quiero|necesito) (que )?bloque|\bno (me |nos |lo |la )?(han )?(reiniciaron|resetearon|reiniciado|reseteado)\b".to_owned(),
                 r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor|se (fue|fueron) sin (dejar|arreglar|solucionar|terminar))\b".to_owned(),
@@ -2490,7 +2490,7 @@ pub(crate) fn asks_for_a_call(normalized: &str) -> bool {
         return false;
     }
     let call = CALL.get_or_init(|| {
-        ascii_regex(r"\b(que (me|lo|la|nos|les) (llamen|contacten)|que me (llame|contacte)|llamenme|llameme|llamame|contactenme|contacteme|(me|nos|lo|la|le|les) (pueden|podrian|puede|podria) (llamar|contactar)|(pueden|podrian|puede|podria) (llamarme|llamarnos|llamarlo|llamarla|llamarle|contactarme|contactarnos|contactarlo|contactarla))\b")
+        ascii_regex(r"\b(que (me|lo|la|nos|les) (llamen|contacten)|que me (llame|contacte)|llamenme|llameme|llamame|contactenme|contacteme|(me|nos|lo|la|los) (pueden|podrian|puede|podria) (llamar|contactar)|(pueden|podrian|puede|podria) (llamarme|llamarnos|llamarlo|llamarla|llamarlos|contactarme|contactarnos|contactarlo|contactarla))\b")
     });
     call.find_iter(normalized).any(|found| {
         let clause = normalized[..found.start()]
@@ -2581,7 +2581,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\balgo (le |me |nos )?(pasa|paso) (a |al |con )?(el |la |mi )?{device}\b|\b(telefono|fono|linea|fijo)( \w+){{0,3}} (esta|quedo|anda|sigue) mud[oa]\b|\b{RECURRING_FAILURES}\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -2606,11 +2606,29 @@ pub(crate) fn fails(text: &str) -> bool {
             dropped > stopped_dropping.find_iter(text).count() + hanging
         }
     };
+    // "Algo le pasa" to the service, a phone "mudo", told, not supposed ("si algo le pasa
+    // al módem, ¿me lo cambian?", "cuando el fijo está mudo, ¿lo cubre la mantención?").
+    let symptom = || {
+        static SYMPTOM: OnceLock<regex::Regex> = OnceLock::new();
+        (text.contains("algo") || text.contains("mud"))
+            && SYMPTOM
+                .get_or_init(|| {
+                    ascii_regex(r"\balgo (le |me |nos )?(pasa|paso) (a |al |con )?(el |la |mi )?(internet|wifi|conexion|fibra|modem|router|deco|decodificador|linea|telefono fijo|fijo)\b|\b(telefono|fono|linea|fijo)( \w+){0,3} (esta|quedo|anda|sigue) mud[oa]\b")
+                })
+                .find_iter(text)
+                .any(|found| {
+                    let before: Vec<&str> = words(&text[..found.start()]).collect();
+                    !before[before.len().saturating_sub(4)..]
+                        .iter()
+                        .any(|w| matches!(*w, "si" | "cuando" | "cada"))
+                })
+    };
     broken.is_match(text)
         || (text.contains("luz") || text.contains("luces"))
             && lights.is_match(text)
             && !power_cut.is_match(text)
         || drops()
+        || symptom()
 }
 
 /// Whether the text (normalised, without clause breaks) says something has lasted days:
@@ -2814,9 +2832,8 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             // Also making a restart ("¿cómo hago un reset del router?"; not any "¿cómo hago
             // para ...?", which asks for anything), moving the equipment to another room
             // ("¿puedo cambiar el router a otra pieza?"), doing it oneself ("¿puedo cambiar
-            // yo mismo el nombre de la red?") and what the equipment supports or works with
-            // ("mi teléfono es antiguo, ¿sirve igual con el servicio?").
-            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|\b(sirve|sirven) (igual |tambien )?(con|para) (el|la|los|las|este|esta|mi) (servicio|internet|wifi|fibra|red|linea|deco|modem|router)\b",
+            // yo mismo el nombre de la red?") and what the equipment supports.
+            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b",
             r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
             // A message that opens asking what something means names what it sees, which
@@ -2955,9 +2972,27 @@ pub(crate) fn turns_to_a_person(normalized: &str) -> bool {
         })
         .find_iter(normalized)
         .any(|found| {
+            // Someone of the customer's side is no person of the company's ("alguien de
+            // mi casa", "alguien de la junta de vecinos").
+            let mut after = words(&normalized[found.end()..]);
+            let theirs = matches!(after.next(), Some("de" | "del"))
+                && !matches!(
+                    after.next(),
+                    Some("ustedes" | "la" | "atencion" | "servicio" | "soporte")
+                );
+            // Nor one somewhere ("alguien en la casa"), nor on a condition ("con alguien
+            // solo si no hay respuesta").
+            let next: Vec<&str> = words(&normalized[found.end()..]).take(3).collect();
+            let placed = next.first() == Some(&"en") || next.contains(&"si");
+            let whose = normalized[found.end()..].trim_start();
+            let company = whose.starts_with("de la empresa") || whose.starts_with("de la compania");
             !words(found.as_str())
                 .skip(1)
                 .any(|w| matches!(w, "no" | "ni" | "nunca" | "tampoco"))
+                && (!theirs || company)
+                && !placed
+                && !whose.starts_with("de la junta")
+                && !whose.starts_with("de la administracion")
         })
 }
 

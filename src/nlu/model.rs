@@ -1448,9 +1448,10 @@ impl YamlClassifier {
             // A question, a want, a command or a polite request before the goodbye asks
             // something ("¿pueden hacer un reset al módem? gracias, saludos").
             // (A restart thanked for is done: "gracias por reiniciar el módem, ya tengo
-            // internet, chao"; so is one told in the past or as a thing: "ya me reiniciaron
-            // el módem y quedó funcionando, gracias, adiós".)
-            let done = |word: &str| {
+            // internet, chao"; so is one told in the past: "ya me reiniciaron el módem y
+            // quedó funcionando, gracias, adiós".)
+            // (Not asked whether it was done: "quería saber si me reiniciaron el módem".)
+            let done = |word: &str, before: &[Token<'_>]| {
                 matches!(
                     word,
                     "reiniciaron"
@@ -1459,9 +1460,7 @@ impl YamlClassifier {
                         | "reseteamos"
                         | "reiniciado"
                         | "reseteado"
-                        | "reinicio"
-                        | "reseteo"
-                )
+                ) && !before.iter().any(|t| t.raw == "si")
             };
             let asks = text.contains('?')
                 || clauses.iter().any(|c| {
@@ -1485,7 +1484,7 @@ impl YamlClassifier {
                                 .iter()
                                 .any(|stem| t.raw.starts_with(stem))
                                 && !thanked()
-                                && !done(t.raw)
+                                && !done(t.raw, &c.tokens[i.saturating_sub(3)..i])
                     })
                 });
             !asks
