@@ -581,22 +581,8 @@ async fn an_ended_chat_whose_request_is_served_again_leaves_the_desk() {
     let mut ana = server.agent("Ana").await;
     let mut jorge = server.logged_in(JORGE).await;
     asks_about_the_plan(&mut jorge, &mut ana, "Ana").await;
-    let _other = server.served(&ruts[0].to_string()).await;
-    ana.recv_until_contains(&format!("{}Cliente Carga 1", to_agent::NEW_CUSTOMER_START))
-        .await;
-    let mut beto = server.agent("Beto").await;
-    drop(jorge);
-    ana.recv_until_contains(to_agent::WRAP_UP_END).await;
-    // Back on a new connection, about the same request: Ana has another chat besides the
-    // ended one, Beto none: to Beto.
-    let mut jorge = server.logged_in(JORGE).await;
-    asks_about_the_plan(&mut jorge, &mut beto, "Beto").await;
-    ana.expect(&to_agent::ended_chat_taken_up(
-        "Jorge Sandoval",
-        plan,
-        Some("Beto"),
-    ))
-    .await;
+    let (mut beto, mut jorge, _other) =
+        back_about_the_plan_to_beto(&server, &mut ana, jorge, ruts[0]).await;
     server
         .expect_console(&to_console::ended_chat_taken_up(
             "Ana",
@@ -607,11 +593,7 @@ async fn an_ended_chat_whose_request_is_served_again_leaves_the_desk() {
         .await;
     // The commands acted on the ended chat: the next one is refused, not applied to the
     // request Beto serves.
-    ana.send(":state cerrado").await;
-    ana.expect(&to_agent::commands_chat_expired("Jorge Sandoval"))
-        .await;
-    let request = server.registry().request(plan).await.unwrap().unwrap();
-    assert_eq!(request.state, RequestState::Abierto);
+    plan_not_closed_by(&server, &mut ana).await;
     // Ana's desk keeps only the other chat: its place is free.
     ana.send(":chats").await;
     ana.expect(&to_agent::chats_header(1)).await;
@@ -645,7 +627,21 @@ async fn an_ended_chat_whose_opened_request_is_served_again_leaves_the_desk() {
         RequestState::Abierto,
     ))
     .await;
-    let _other = server.served(&ruts[0].to_string()).await;
+    let _clients = back_about_the_plan_to_beto(&server, &mut ana, jorge, ruts[0]).await;
+    plan_not_closed_by(&server, &mut ana).await;
+}
+
+/// Ana, serving Jorge, takes another customer (`other`); Beto joins and Jorge's connection
+/// drops. Back on a new one about the plan, Jorge goes to Beto (Ana has another chat
+/// besides the ended one, Beto none), and Ana is told the ended chat left her desk.
+/// Returns Beto, the new Jorge and the other customer.
+async fn back_about_the_plan_to_beto(
+    server: &TestServer,
+    ana: &mut TestClient,
+    jorge: TestClient,
+    other: Rut,
+) -> (TestClient, TestClient, TestClient) {
+    let other = server.served(&other.to_string()).await;
     ana.recv_until_contains(&format!("{}Cliente Carga 1", to_agent::NEW_CUSTOMER_START))
         .await;
     let mut beto = server.agent("Beto").await;
@@ -655,13 +651,20 @@ async fn an_ended_chat_whose_opened_request_is_served_again_leaves_the_desk() {
     asks_about_the_plan(&mut jorge, &mut beto, "Beto").await;
     ana.expect(&to_agent::ended_chat_taken_up(
         "Jorge Sandoval",
-        plan,
+        reclamos::registry::demo::PLAN_REQUEST,
         Some("Beto"),
     ))
     .await;
+    (beto, jorge, other)
+}
+
+/// Ana's next command is refused (the chat it acted on left her desk), and the plan's
+/// request stays open.
+async fn plan_not_closed_by(server: &TestServer, ana: &mut TestClient) {
     ana.send(":state cerrado").await;
     ana.expect(&to_agent::commands_chat_expired("Jorge Sandoval"))
         .await;
+    let plan = reclamos::registry::demo::PLAN_REQUEST;
     let request = server.registry().request(plan).await.unwrap().unwrap();
     assert_eq!(request.state, RequestState::Abierto);
 }
