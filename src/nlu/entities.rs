@@ -2972,27 +2972,29 @@ pub(crate) fn turns_to_a_person(normalized: &str) -> bool {
         })
         .find_iter(normalized)
         .any(|found| {
+            let whose = normalized[found.end()..].trim_start();
             // Someone of the customer's side is no person of the company's ("alguien de
-            // mi casa", "alguien de la junta de vecinos").
-            let mut after = words(&normalized[found.end()..]);
-            let theirs = matches!(after.next(), Some("de" | "del"))
-                && !matches!(
-                    after.next(),
-                    Some("ustedes" | "la" | "atencion" | "servicio" | "soporte")
-                );
+            // mi casa", "alguien de la junta de vecinos"; "alguien de la empresa" is).
+            let company = [
+                "de ustedes",
+                "de la empresa",
+                "de la compania",
+                "de atencion",
+                "del servicio",
+                "de soporte",
+            ]
+            .iter()
+            .any(|w| whose.starts_with(w));
+            let theirs = (whose.starts_with("de ") || whose.starts_with("del ")) && !company;
             // Nor one somewhere ("alguien en la casa"), nor on a condition ("con alguien
             // solo si no hay respuesta").
-            let next: Vec<&str> = words(&normalized[found.end()..]).take(3).collect();
+            let next: Vec<&str> = words(whose).take(3).collect();
             let placed = next.first() == Some(&"en") || next.contains(&"si");
-            let whose = normalized[found.end()..].trim_start();
-            let company = whose.starts_with("de la empresa") || whose.starts_with("de la compania");
             !words(found.as_str())
                 .skip(1)
                 .any(|w| matches!(w, "no" | "ni" | "nunca" | "tampoco"))
-                && (!theirs || company)
+                && !theirs
                 && !placed
-                && !whose.starts_with("de la junta")
-                && !whose.starts_with("de la administracion")
         })
 }
 

@@ -277,8 +277,8 @@ const VISITING: &[&str] = &[
 
 /// Trades of the `ajeno` lookup a customer may run themselves: the service such a place
 /// has is the customer's own ("no me funciona el internet del taller", "hace una semana que
-/// el wifi de la botillería anda mal"), unless they say they visit or work there
-/// ([`VISITING`], "fui", "voy"). A clinic's or a hotel's is not.
+/// el wifi de la botillería anda mal"), unless the message says they go or work there, or
+/// that it is someone else's ([`own_business_at`]). A clinic's or a hotel's is not.
 const OWN_TRADES: &[&str] = &[
     "taller",
     "botilleria",
@@ -289,8 +289,9 @@ const OWN_TRADES: &[&str] = &[
     "tintoreria",
 ];
 
-/// Businesses of the `ajeno` lookup a customer may say they run ("mi restaurante", "tengo
-/// un hostal"): then the service there is theirs ([`own_business_at`]).
+/// Businesses of the `ajeno` lookup a customer may say they run ("tengo un hostal",
+/// "nuestro restaurante"; "mi gimnasio" is where one goes): then the service there is
+/// theirs ([`own_business_at`]).
 const RUN_TRADES: &[&str] = &[
     "restaurante",
     "restaurant",
@@ -1298,8 +1299,8 @@ impl YamlClassifier {
             }
             // Another business's plan, named within four words before it or five after ("la
             // isapre me cambió el plan", "el plan de salud en la isapre"), not a business
-            // named for another reason ("bájenme el plan, ya no
-            // me alcanza con la pensión").
+            // named for another reason ("bájenme el plan, ya no me alcanza con la
+            // pensión").
             Topic::CambioPlan => clauses.iter().any(|clause| {
                 let tokens = &clause.tokens;
                 tokens.iter().enumerate().any(|(i, t)| {
@@ -1496,9 +1497,10 @@ impl YamlClassifier {
     }
 
     /// Whether a word of the `ajeno` lookup is in the message, not the customer's own
-    /// business ([`own_business_at`]; for what is `sold` there, only one the customer says
-    /// is theirs: "la botillería me cobró de más" is a shop's charge, "el internet de la
-    /// botillería" the customer's service).
+    /// business ([`own_business_at`]). When what the shop itself `sold` or did is meant (a
+    /// charge, its own service), only one the customer says they have is theirs: "la
+    /// botillería me cobró de más" is a shop's charge, "el internet de la botillería" the
+    /// customer's service.
     fn names_other_business(&self, clauses: &[Clause<'_>], sold: bool) -> bool {
         clauses.iter().any(|clause| {
             let tokens = &clause.tokens;
