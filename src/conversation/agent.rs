@@ -938,6 +938,13 @@ impl Desk {
                 }
                 Phase::Ready { name }
             }
+            // The chat left the desk while its request was read (taken up by a colleague,
+            // its wrap-up limit passed): nothing is written, as for a command after it.
+            (Wait::StateCheck { chat, .. } | Wait::Open { chat }, StoreResult::Request(_))
+                if self.left_while_pending(&chat, out) =>
+            {
+                Phase::Ready { name }
+            }
             (
                 Wait::StateCheck {
                     request,
@@ -1427,6 +1434,19 @@ impl Desk {
         }
         self.leave_desk(customer, false, out);
         was_current
+    }
+
+    /// Whether `chat`, which a command waiting for the store acts on, left the desk
+    /// meanwhile without `:close` (an event taken while waiting: [`Self::taken_up`], the
+    /// wrap-up limit, the oldest ended chat dropped): the command is refused, said once.
+    fn left_while_pending(&mut self, chat: &ChatInfo, out: &mut Effects) -> bool {
+        if self.chats.iter().any(|c| c.customer == chat.customer) {
+            return false;
+        }
+        if !self.refused_after_expiry(out) {
+            out.send(say::commands_chat_expired(&chat.name));
+        }
+        true
     }
 
     /// Whether a command or line for a chat must be refused because the chat the commands
@@ -2336,6 +2356,70 @@ mod tests {
             say::ended_chat_taken_up("Jorge Sandoval", 124579, Some("Beto")),
             "Sistema: Jorge Sandoval volvió por la solicitud 124579, que ahora atiende Beto: se quitó de :chats la conversación terminada."
         );
+    }
+
+    /// A `:state` or `:open` whose request was being read when its chat left the desk
+    /// (taken up by a colleague) writes nothing and chooses nothing: refused once, as the
+    /// next command would be.
+    #[test]
+    fn a_command_waiting_for_the_store_is_refused_when_its_chat_left_the_desk() {
+        let ctx = ctx();
+        let now = Utc::now();
+        let stored = Request {
+            id: 1,
+            rut: chat(1).rut,
+            subject: "Cobro".into(),
+            state: RequestState::Abierto,
+            answer: None,
+            sensitive: false,
+            history: Vec::new(),
+            created_at: now,
+            updated_at: now,
+        };
+        for command in [":state cerrado", ":open 1"] {
+            let conv = AgentConversation {
+                phase: Phase::Ready { name: "Ana".into() },
+                desk: Desk {
+                    chats: vec![chat(1), chat(2)],
+                    ended: vec![chat(1).customer],
+                    active: Some(chat(1).customer),
+                    ..Desk::default()
+                },
+            };
+            let mut out = Effects::new();
+            let conv = conv.step(Input::line(command), &ctx, &mut out);
+            assert!(matches!(conv.phase, Phase::Pending { .. }), "{command}");
+            let taken_up = AgentEvent::EndedChatTakenUp {
+                customer: chat(1).customer,
+                request: 1,
+                agent: "Beto".into(),
+            };
+            let mut out = Effects::new();
+            let conv = conv.step(Input::Event(taken_up), &ctx, &mut out);
+            let mut out = Effects::new();
+            let conv = conv.step(
+                Input::Stored(StoreResult::Request(Ok(Some(stored.clone())))),
+                &ctx,
+                &mut out,
+            );
+            assert_eq!(
+                out.0,
+                [Effect::Send(say::commands_chat_expired("Cliente 1").into())],
+                "{command}"
+            );
+            assert!(matches!(conv.phase, Phase::Ready { .. }), "{command}");
+            assert!(conv.desk.targets.is_empty(), "{command}");
+            // Said once: the next command acts on the chat left.
+            let mut out = Effects::new();
+            let _ = conv.step(Input::line(":state cerrado"), &ctx, &mut out);
+            assert!(
+                out.0
+                    .iter()
+                    .any(|e| matches!(e, Effect::Store(StoreOp::Request(2)))),
+                "{command}: {:?}",
+                out.0
+            );
+        }
     }
 
     #[test]
