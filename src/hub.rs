@@ -1148,16 +1148,41 @@ impl Hub {
     /// Executive `agent` chose `request` with `:open` in `customer`'s chat: a later
     /// hand-off of that request takes the chat, once ended, off their desk, as one of the
     /// chat's own request does. Nothing when the chat is no longer on the desk.
+    /// When a colleague already serves that request (the hand-off came before this
+    /// notice), an ended chat is taken up at once.
     pub fn agent_opened(&self, agent: SessionId, customer: SessionId, request: RequestId) {
-        let mut state = self.lock();
-        let Some(entry) = state.agents.get_mut(&agent) else {
-            return;
-        };
-        if !entry.chats.contains(&customer) && !entry.wraps(customer) {
-            return;
+        let mut out = Vec::new();
+        {
+            let mut state = self.lock();
+            let Some(entry) = state.agents.get_mut(&agent) else {
+                return;
+            };
+            if !entry.chats.contains(&customer) && !entry.wraps(customer) {
+                return;
+            }
+            entry.opened.retain(|(c, _)| *c != customer);
+            entry.opened.push((customer, request));
+            let served = state.customers.values().find_map(|c| {
+                c.agent
+                    .filter(|serves| c.ticket.request == request && *serves != agent)
+                    .map(|serves| (serves, c.ticket.name.clone()))
+            });
+            if let Some((serves, served_name)) = served {
+                let serves_name = state.agents.get(&serves).map(|a| a.name.clone());
+                for ended_with in state.take_up_ended(request, serves, &mut out) {
+                    if let Some(serves_name) = &serves_name {
+                        out.push(Delivery::Console(protocol::console::ended_chat_taken_up(
+                            &ended_with,
+                            &served_name,
+                            request,
+                            serves_name,
+                        )));
+                    }
+                }
+                self.dispatch(&mut state, &mut out, Instant::now());
+            }
         }
-        entry.opened.retain(|(c, _)| *c != customer);
-        entry.opened.push((customer, request));
+        self.send(Deliveries(out));
     }
 
     /// Changes an executive's display name; their customers are told.
@@ -1664,9 +1689,10 @@ mod tests {
     }
 
     /// A request chosen with `:open` in a chat is taken up as the chat's own: handed to a
-    /// colleague once the chat ended, it takes the ended chat off the desk; with every
-    /// place taken, its customer goes to the executive whose ended chat holds it. An
-    /// `:open` in a chat not on the desk is not kept.
+    /// colleague once the chat ended, it takes the ended chat off the desk (at once when the
+    /// `:open` comes after the hand-off); with every place taken, its customer goes to the
+    /// executive whose ended chat holds it. An `:open` in a chat not on the desk is not
+    /// kept.
     #[test]
     fn a_request_opened_in_an_ended_chat_takes_it_off_the_desk_when_served_again() {
         let taken_up = |rx: &mut mpsc::Receiver<AgentEvent>| {
@@ -1722,6 +1748,16 @@ mod tests {
         let _back = back_about(&hub, 7);
         assert_eq!(taken_up(&mut ana_rx), [(SessionId(1), 7)]);
         assert_eq!(hub.occupancy().chats, 2);
+        // An `:open` whose notice comes after the hand-off: taken up at once.
+        let (hub, mut ana_rx, _first) = ana_with_an_ended_chat(2);
+        let (fourth, _fourth_rx) = party();
+        hub.enqueue(ticket(4, fourth));
+        let (beto, _beto_rx) = party();
+        hub.agent_join(SessionId(101), "Beto", beto).unwrap();
+        let _back = back_about(&hub, 9);
+        assert!(taken_up(&mut ana_rx).is_empty());
+        hub.agent_opened(SessionId(100), SessionId(1), 9);
+        assert_eq!(taken_up(&mut ana_rx), [(SessionId(1), 9)]);
         // Every place taken: Ana's ended chat holds request 7's place, so its customer goes
         // to her (her desk puts the new chat in the ended one's place).
         let (hub, mut ana_rx, _first) = ana_with_an_ended_chat(1);
