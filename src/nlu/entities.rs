@@ -2581,7 +2581,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen) (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -2859,8 +2859,8 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     let [price, oneself, erases] = ASKED.get_or_init(|| {
         [
             r"\bcuanto (me |nos |le )?(cuesta|cuestan|costaria|costarian|sale|salen|saldria|saldrian|vale|valen|cobran|cobrarian|cobraria)\b",
-            r"\bcomo (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|por mi cuenta|la proxima vez)\b",
-            r"\b(reinici|resete)\w*\b.*\bse (borra|borran|desconfigura|desconfiguran)\b|\bse (borra|borran|desconfigura|desconfiguran)\b.*\b(reinici|resete)\w*\b",
+            r"\bcomo (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima vez)\b",
+            r"\b(reinici|resete)\w*\b.*\bse ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran)\b|\bse ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran)\b.*\b(reinici|resete)\w*\b",
         ]
         .map(ascii_regex)
     });
@@ -2880,7 +2880,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     // (Most messages have none of their words: each pattern runs only on those that do.)
     if (text.contains("cuanto") && price.is_match(&text) && !disputed()
         || text.contains("como") && oneself.is_match(&text)
-        || text.contains("se b") && erases.is_match(&text) && conditional()
+        || text.contains("borra") && erases.is_match(&text) && conditional()
         || text.contains("desconfigura") && erases.is_match(&text) && conditional())
         && !asked_for()
         && !fails(
@@ -2968,7 +2968,7 @@ pub(crate) fn turns_to_a_person(normalized: &str) -> bool {
     // wish, "no quiero hablar con un ejecutivo".)
     PATTERN
         .get_or_init(|| {
-            ascii_regex(r"\b(pero|mejor|no \|) ((\w+|\|) ){0,2}(quiero|quisiera|prefiero|preferiria|necesito)( \w+){0,2} (hablar|conversar|que me (\w+ )?(explique|expliquen|atienda|atiendan|llame|llamen|contacte))\b( \w+){0,4} (una persona|un humano|una humana|un ejecutivo|una ejecutiva|un supervisor|una supervisora|alguien|un agente)\b")
+            ascii_regex(r"\b(pero|mejor|no \|) ((\w+|\|) ){0,2}((quiero|quisiera|prefiero|preferiria|necesito)( \w+){0,2} )?(hablar|conversar|que me (\w+ )?(explique|expliquen|atienda|atiendan|llame|llamen|contacte))\b( \w+){0,4} (una persona|un humano|una humana|un ejecutivo|una ejecutiva|un supervisor|una supervisora|alguien|un agente)\b")
         })
         .find_iter(normalized)
         .any(|found| {

@@ -1449,7 +1449,7 @@ impl YamlClassifier {
             // A question, a want, a command or a polite request before the goodbye asks
             // something ("¿pueden hacer un reset al módem? gracias, saludos").
             // (A restart thanked for is done: "gracias por reiniciar el módem, ya tengo
-            // internet, chao"; so is one told in the past: "ya me reiniciaron el módem y
+            // internet, chao", "ya anda después del reinicio"; so is one told in the past: "ya me reiniciaron el módem y
             // quedó funcionando, gracias, adiós".)
             // (Not asked whether it was done: "quería saber si me reiniciaron el módem".)
             let done = |word: &str, before: &[Token<'_>]| {
@@ -1473,7 +1473,10 @@ impl YamlClassifier {
                                 .collect();
                             matches!(
                                 before.as_slice(),
-                                [.., "gracias", "por"] | [.., "gracias", "por", "el" | "la"]
+                                [.., "gracias", "por"]
+                                    | [.., "gracias", "por", "el" | "la"]
+                                    | [.., "despues" | "luego", "del"]
+                                    | [.., "tras", "el"]
                             )
                         };
                         REQUEST_WORDS.contains(&t.raw)

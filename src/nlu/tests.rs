@@ -3934,3 +3934,35 @@ fn more_rules_from_probe59_and_probe60() {
         assert_eq!(entities::turns_to_a_person(&normalized), turns, "{text}");
     }
 }
+
+/// What `probe61` showed of the rules above, on sentences of their own (the first
+/// classified otherwise before; the rest must stay): an erased setting told with "se me",
+/// doing a restart "yo", a restart done "después del reinicio" before a goodbye, a turn to a
+/// person without a verb of wanting.
+#[test]
+fn rules_widened_by_probe61() {
+    check(&[
+        (
+            "si reseteo el router, ¿se me borra la clave del wifi?",
+            Intent::Fallback,
+        ),
+        (
+            "¿cómo se resetea el deco? para poder hacerlo yo si pasa de nuevo",
+            Intent::Fallback,
+        ),
+        (
+            "ya funciona todo después del reinicio, muchas gracias, adiós",
+            Intent::Salir,
+        ),
+        (
+            "¿cómo va mi reclamo por la boleta? mejor que me llame un ejecutivo",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "se me borran los canales cada vez que se reinicia el deco, ahora no veo nada",
+            Intent::ReiniciarServicios,
+        ),
+    ]);
+    let normalized = text::normalize("¿en qué va mi caso? mejor que me lo explique una persona");
+    assert!(entities::turns_to_a_person(&normalized));
+}
