@@ -767,6 +767,7 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
     (asks_outright || earlier && asks_status())
         && !names_a_person_in(norm)
         && !turns_to_a_person(norm)
+        && (input.contains('?') || !denies_resolution(norm))
 }
 
 /// Whether the words name a request by its number ("el número de caso 4452", "ticket
@@ -2955,6 +2956,27 @@ pub(crate) fn asks_what_if(text: &str, normalized: &str) -> bool {
         })
     };
     (case_after || case_before()) && complaint_topic_in(normalized).is_none()
+}
+
+/// Whether an already normalised text says an answer is still missing ("aún no hay
+/// resolución de mi reclamo y ya pasaron 20 días", "todavía no me dan ninguna respuesta"):
+/// a complaint when not asked as a question (the guide: "aún no hay resolución" complains,
+/// "¿ya hay resolución?" asks), nor with information asked for ("aún no tengo respuesta.
+/// Agradecería información sobre su estado").
+pub(crate) fn denies_resolution(normalized: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    (normalized.contains("aun") || normalized.contains("todavia"))
+        && !words(normalized).any(|w| {
+            matches!(
+                w,
+                "estado" | "informacion" | "saber" | "informar" | "informen" | "informarme"
+            )
+        })
+        && PATTERN
+            .get_or_init(|| {
+                ascii_regex(r"\b(aun|todavia) no (me )?(hay|han dado|dan|tengo|recibo|he recibido|llega|ha llegado|responden|han respondido) (ninguna |una |alguna )?(resolucion|respuesta|solucion)\b")
+            })
+            .is_match(&without_clause_breaks(normalized))
 }
 
 /// Whether an already normalised text, after asking about something, turns to a person

@@ -1846,6 +1846,7 @@ impl Evidence for Reading<'_, '_> {
     fn new_complaint(&self) -> bool {
         entities::files_new_complaint(self.normalized)
             || entities::turns_to_a_person(self.normalized)
+            || !self.text.contains('?') && entities::denies_resolution(self.normalized)
     }
     fn other_business(&self) -> bool {
         self.classifier

@@ -3966,3 +3966,32 @@ fn rules_widened_by_probe61() {
     let normalized = text::normalize("¿en qué va mi caso? mejor que me lo explique una persona");
     assert!(entities::turns_to_a_person(&normalized));
 }
+
+/// An answer still missing, told and not asked, is a complaint (the guide's "aún no hay
+/// resolución"), on sentences of their own: the first classified otherwise before; asked as
+/// a question or with information asked for, it stays a question about the request.
+#[test]
+fn an_answer_still_missing_is_a_complaint_unless_asked() {
+    check(&[
+        (
+            "hice un reclamo hace un mes y todavía no hay respuesta, esto es un abuso",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "aún no hay solución para el cobro doble, necesito que alguien lo vea",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "¿aún no hay respuesta de mi reclamo?",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "aún no hay respuesta de mi reclamo, quiero saber en qué va",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "todavía no tengo respuesta de la solicitud 44321, ¿me pueden informar su estado?",
+            Intent::RevisarAtenciones,
+        ),
+    ]);
+}
