@@ -377,6 +377,26 @@ impl State {
     }
 }
 
+/// The console's lines for the ended chats of `request` taken off the desks of the
+/// executives `ended_with` ([`State::take_up_ended`]): `customer`'s request is served
+/// again by `serves`.
+fn taken_up_lines(
+    ended_with: Vec<String>,
+    customer: &str,
+    request: RequestId,
+    serves: &str,
+    out: &mut Vec<Delivery>,
+) {
+    for ended_with in ended_with {
+        out.push(Delivery::Console(protocol::console::ended_chat_taken_up(
+            &ended_with,
+            customer,
+            request,
+            serves,
+        )));
+    }
+}
+
 enum Delivery {
     Customer(Outbox<CustomerEvent>, CustomerEvent),
     Agent(Outbox<AgentEvent>, AgentEvent),
@@ -1168,16 +1188,9 @@ impl Hub {
                     .map(|serves| (serves, c.ticket.name.clone()))
             });
             if let Some((serves, served_name)) = served {
-                let serves_name = state.agents.get(&serves).map(|a| a.name.clone());
-                for ended_with in state.take_up_ended(request, serves, &mut out) {
-                    if let Some(serves_name) = &serves_name {
-                        out.push(Delivery::Console(protocol::console::ended_chat_taken_up(
-                            &ended_with,
-                            &served_name,
-                            request,
-                            serves_name,
-                        )));
-                    }
+                let taken_up = state.take_up_ended(request, serves, &mut out);
+                if let Some(serves) = state.agents.get(&serves) {
+                    taken_up_lines(taken_up, &served_name, request, &serves.name, &mut out);
                 }
                 self.dispatch(&mut state, &mut out, Instant::now());
             }
@@ -1367,14 +1380,13 @@ impl Hub {
                 &agent.name,
                 customer.ticket.request,
             )));
-            for ended_with in taken_up {
-                out.push(Delivery::Console(protocol::console::ended_chat_taken_up(
-                    &ended_with,
-                    &customer.ticket.name,
-                    customer.ticket.request,
-                    &agent.name,
-                )));
-            }
+            taken_up_lines(
+                taken_up,
+                &customer.ticket.name,
+                customer.ticket.request,
+                &agent.name,
+                out,
+            );
             out.push(Delivery::Customer(
                 customer.ticket.outbox.clone(),
                 CustomerEvent::Assigned {

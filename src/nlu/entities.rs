@@ -2881,8 +2881,9 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     // (Most messages have none of their words: each pattern runs only on those that do.)
     if (text.contains("cuanto") && price.is_match(&text) && !disputed()
         || text.contains("como") && oneself.is_match(&text)
-        || text.contains("borra") && erases.is_match(&text) && conditional()
-        || text.contains("desconfigura") && erases.is_match(&text) && conditional())
+        || (text.contains("borra") || text.contains("desconfigura"))
+            && erases.is_match(&text)
+            && conditional())
         && !asked_for()
         && !fails(
             &text
