@@ -2493,14 +2493,63 @@ pub(crate) fn asks_for_a_call(normalized: &str) -> bool {
     let call = CALL.get_or_init(|| {
         ascii_regex(r"\b(que (me|lo|la|nos|les) (llamen|contacten)|que me (llame|contacte)|llamenme|llameme|llamame|contactenme|contacteme|(me|nos|lo|la|los) (pueden|podrian|puede|podria) (llamar|contactar)|(pueden|podrian|puede|podria) (llamarme|llamarnos|llamarlo|llamarla|llamarlos|contactarme|contactarnos|contactarlo|contactarla))\b")
     });
-    call.find_iter(normalized).any(|found| {
-        let clause = normalized[..found.start()]
-            .rsplit(CLAUSE_BREAK)
-            .next()
-            .unwrap_or("");
-        !words(clause).any(|w| matches!(w, "no" | "ni" | "nunca" | "tampoco"))
-    })
+    call.find_iter(normalized)
+        .any(|found| !denied_before(normalized, found.start()))
 }
+
+/// Whether the clause of a normalised text that ends at byte `at` denies what follows ("no
+/// quiero que me llamen").
+fn denied_before(normalized: &str, at: usize) -> bool {
+    let clause = normalized[..at].rsplit(CLAUSE_BREAK).next().unwrap_or("");
+    words(clause).any(|w| matches!(w, "no" | "ni" | "nunca" | "tampoco"))
+}
+
+/// Whether a normalised text asks for a person in so many words: a wish, then the person
+/// ("ya no sé cómo decirlo: necesito una persona", "quiero hablar con alguien", "no me voy
+/// sin hablar con un ejecutivo"); not denied ("no necesito un ejecutivo"). Narrower than [`asks_for_person`], it may place a message
+/// the model placed nowhere.
+pub(crate) fn demands_a_person(normalized: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    if !PERSON_WORDS_IN_DEMANDS
+        .iter()
+        .any(|w| normalized.contains(w))
+    {
+        return false;
+    }
+    PATTERN
+        .get_or_init(|| {
+            ascii_regex(r"\b((necesito|necesitamos|quiero|queremos|quisiera|exijo|exigo|exigimos|pido|requiero|deseo) ((hablar|conversar) con |que me atienda )?(a )?|sin (hablar con|que me atienda) )(una persona|un humano|una humana|un ejecutivo|una ejecutiva|un supervisor|una supervisora|un agente|alguien)\b")
+        })
+        .find_iter(normalized)
+        .any(|found| {
+            // Denied right before the wish ("no necesito un ejecutivo"; not "ya no sé cómo
+            // decirlo quiero una persona"); "no me voy sin hablar con alguien" demands one.
+            let before: Vec<&str> = words(&normalized[..found.start()]).collect();
+            let denied = !found.as_str().starts_with("sin ")
+                && before
+                    .iter()
+                    .rev()
+                    .take(2)
+                    .any(|w| matches!(*w, "no" | "ni" | "nunca" | "tampoco"));
+            // Not someone else's ("una persona del banco"), somewhere ("alguien en la
+            // casa"), nor someone for a chore ("necesito alguien que limpie mi pieza"; "una
+            // persona que me explique la boleta" is one of the company's).
+            let whose = normalized[found.end()..].trim_start();
+            let chore = whose.starts_with("que ")
+                && !(whose.starts_with("que me ") || whose.starts_with("que nos "));
+            !denied && !(someone_elses(whose) || whose.starts_with("en ") || chore)
+        })
+}
+
+/// The person words [`demands_a_person`] looks for, as a cheap test before its pattern.
+const PERSON_WORDS_IN_DEMANDS: &[&str] = &[
+    "persona",
+    "human",
+    "ejecutiv",
+    "supervisor",
+    "agente",
+    "alguien",
+];
 
 /// Whether a normalised text asks for a person ("un ejecutivo", "hablar con alguien") or
 /// makes a demand only a person meets ("exijo una solución", "quiero una compensación",
@@ -2996,19 +3045,7 @@ pub(crate) fn turns_to_a_person(normalized: &str) -> bool {
         .find_iter(normalized)
         .any(|found| {
             let whose = normalized[found.end()..].trim_start();
-            // Someone of the customer's side is no person of the company's ("alguien de
-            // mi casa", "alguien de la junta de vecinos"; "alguien de la empresa" is).
-            let company = [
-                "de ustedes",
-                "de la empresa",
-                "de la compania",
-                "de atencion",
-                "del servicio",
-                "de soporte",
-            ]
-            .iter()
-            .any(|w| whose.starts_with(w));
-            let theirs = (whose.starts_with("de ") || whose.starts_with("del ")) && !company;
+            let theirs = someone_elses(whose);
             // Nor one somewhere ("alguien en la casa"), nor on a condition ("con alguien
             // solo si no hay respuesta").
             let next: Vec<&str> = words(whose).take(3).collect();
@@ -3019,6 +3056,23 @@ pub(crate) fn turns_to_a_person(normalized: &str) -> bool {
                 && !theirs
                 && !placed
         })
+}
+
+/// Whether the words after a person named (`whose`) make them someone else's, not the
+/// company's: "alguien de mi casa", "una persona del banco", "alguien de la junta de
+/// vecinos" ("alguien de la empresa" is the company's).
+fn someone_elses(whose: &str) -> bool {
+    let company = [
+        "de ustedes",
+        "de la empresa",
+        "de la compania",
+        "de atencion",
+        "del servicio",
+        "de soporte",
+    ]
+    .iter()
+    .any(|w| whose.starts_with(w));
+    (whose.starts_with("de ") || whose.starts_with("del ")) && !company
 }
 
 /// Whether an already normalised text files a new complaint in so many words ("quiero

@@ -172,8 +172,8 @@ pub enum Rule {
     Farewell,
     /// A chat with a person that was cut asks for the person again (`person_again`).
     PersonAgain,
-    /// A message the model placed nowhere that asks to be called asks for a person
-    /// (`call_back`).
+    /// A message the model placed nowhere that asks to be called, or for a person in so
+    /// many words, asks for a person (`call_back`).
     CallBack,
     /// A new complaint filed in so many words, read as the earlier requests, is a
     /// complaint (`new_complaint`).
@@ -449,7 +449,8 @@ impl Prediction {
     }
 
     /// A message the model placed nowhere that asks to be called ("mi abuelito quiere que
-    /// lo llamen por teléfono, no sabe escribir bien") asks for a person:
+    /// lo llamen por teléfono, no sabe escribir bien"), or for a person in so many words
+    /// ("ya no sé cómo decirlo: necesito una persona"), asks for a person:
     /// `contactar_ejecutivo`.
     pub(crate) fn call_back_if_unplaced(self, asks: impl FnOnce() -> bool) -> Prediction {
         if self.decision == Decision::Fallback && asks() {

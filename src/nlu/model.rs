@@ -1715,7 +1715,8 @@ trait Evidence {
     fn farewell(&self) -> bool;
     /// Whether it tells a chat with a person was cut ([`Prediction::person_again_if`]).
     fn chat_cut(&self) -> bool;
-    /// Whether it asks to be called ([`Prediction::call_back_if_unplaced`]).
+    /// Whether it asks to be called, or for a person in so many words
+    /// ([`Prediction::call_back_if_unplaced`]).
     fn call_back(&self) -> bool;
     /// Whether it files a new complaint, or turns from what it asked to a person
     /// ([`Prediction::new_complaint_if`]).
@@ -1841,7 +1842,7 @@ impl Evidence for Reading<'_, '_> {
         entities::chat_was_cut(self.normalized)
     }
     fn call_back(&self) -> bool {
-        entities::asks_for_a_call(self.normalized)
+        entities::asks_for_a_call(self.normalized) || entities::demands_a_person(self.normalized)
     }
     fn new_complaint(&self) -> bool {
         entities::files_new_complaint(self.normalized)

@@ -3995,3 +3995,35 @@ fn an_answer_still_missing_is_a_complaint_unless_asked() {
         ),
     ]);
 }
+
+/// A person asked for in so many words after something the model reads as out of scope
+/// (`probe62`'s "ya no sé cómo decirlo: NECESITO UNA PERSONA"), on sentences of their own:
+/// the first classified otherwise before; a person denied, someone else's or one for a
+/// chore stays out of scope.
+#[test]
+fn a_person_asked_in_so_many_words_reaches_an_executive() {
+    check(&[
+        (
+            "no sé cómo usar esto, quiero un ejecutivo",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "no me voy a ir sin hablar con un supervisor",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "yo no necesito un ejecutivo, solo el horario",
+            Intent::Fallback,
+        ),
+        (
+            "necesito hablar con una persona del banco por mi tarjeta",
+            Intent::Fallback,
+        ),
+    ]);
+    let demands = |s: &str| entities::demands_a_person(&text::normalize(s));
+    assert!(demands("ya no sé cómo decirlo: NECESITO UNA PERSONA"));
+    assert!(demands("necesito una persona que me explique la boleta"));
+    assert!(!demands("necesito alguien que limpie mi pieza"));
+    assert!(!demands("no quiero hablar con un ejecutivo"));
+    assert!(!demands("quiero hablar con alguien de mi casa primero"));
+}
