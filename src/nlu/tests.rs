@@ -4027,3 +4027,43 @@ fn a_person_asked_in_so_many_words_reaches_an_executive() {
     assert!(!demands("no quiero hablar con un ejecutivo"));
     assert!(!demands("quiero hablar con alguien de mi casa primero"));
 }
+
+/// The rules written from `probe62`'s and `probe63`'s errors, on sentences of their own
+/// (each classified otherwise before, but the last two, which must stay): the service
+/// that "se me va", an unrecognised purchase, what the chat keeps and a message meant for
+/// another chat, what unplugging or restarting loses, a restart done by the bot that did
+/// not help.
+#[test]
+fn rules_from_probe62_and_probe63() {
+    check(&[
+        (
+            "cada vez que sopla el viento se me va la señal del internet",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "no reconozco unas compras de aplicaciones que salen en mi boleta",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "¿la conversación queda grabada si cierro?",
+            Intent::Fallback,
+        ),
+        ("¿este chat guarda lo que escribo?", Intent::Fallback),
+        (
+            "al reiniciar el deco ¿se pierden las series grabadas?",
+            Intent::Fallback,
+        ),
+        (
+            "el asistente me reinició el módem ayer y hoy está otra vez pegado",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "me equivoqué de chat, necesito hablar con un ejecutivo por mi boleta",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "si apago el módem se pierde la señal y no vuelve, ya lo hice dos veces",
+            Intent::ContactarEjecutivo,
+        ),
+    ]);
+}
