@@ -2538,7 +2538,7 @@ pub(crate) fn demands_a_person(normalized: &str) -> bool {
             let whose = normalized[found.end()..].trim_start();
             let chore = whose.starts_with("que ")
                 && !(whose.starts_with("que me ") || whose.starts_with("que nos "));
-            !denied && !(someone_elses(whose) || whose.starts_with("en ") || chore)
+            !(denied || someone_elses(whose) || whose.starts_with("en ") || chore)
         })
 }
 
