@@ -2740,9 +2740,11 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     // Buenas noches."; "hola, buenas tardes" greets, "tengo problemas con el wifi, saludos"
     // asks); a signature, also when it is the whole message ("Atentamente, Rosa Díaz").
     if salute.is_match(last) {
-        // Thanks after the salute close by themselves ("buenas noches y gracias").
+        // Thanks after the salute close by themselves ("buenas noches y gracias"), and so
+        // do thanks before it in the same clause ("ya funciona, gracias y buenas noches").
         return last.ends_with("gracias")
             || last.ends_with("por todo")
+            || closing.is_match(last)
             || before.any(|c| closing.is_match(c));
     }
     // The signature: one or two short lines naming someone ("Atte., Claudio Soto,

@@ -4032,7 +4032,7 @@ fn a_person_asked_in_so_many_words_reaches_an_executive() {
 /// (each classified otherwise before, but the last two, which must stay): the service
 /// that "se me va", an unrecognised purchase, what the chat keeps and a message meant for
 /// another chat, what unplugging or restarting loses, a restart done by the bot that did
-/// not help.
+/// not help, thanks and a salute in one clause.
 #[test]
 fn rules_from_probe62_and_probe63() {
     check(&[
@@ -4056,6 +4056,10 @@ fn rules_from_probe62_and_probe63() {
         (
             "el asistente me reinició el módem ayer y hoy está otra vez pegado",
             Intent::ContactarEjecutivo,
+        ),
+        (
+            "ya se arregló la tele solita, gracias y buenas tardes",
+            Intent::Salir,
         ),
         (
             "me equivoqué de chat, necesito hablar con un ejecutivo por mi boleta",
