@@ -2023,7 +2023,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?(compra|compras|cargo|cargos|cobro|cobros|suscripcion|suscripciones|transaccion|transacciones)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\bque (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\bque (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)"
                 ),
             ),
             (
@@ -2155,8 +2155,9 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
                 r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor|se (fue|fueron) sin (dejar|arreglar|solucionar|terminar))\b".to_owned(),
                 // A visit after which something fails (with `fails`): "pasó la técnica
                 // y desde entonces la tele no funciona", "desde que vino el técnico", "el
-                // técnico que mandaron dejó un cable suelto y ahora...".
-                format!(r"(\b{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b|\btecnic(o|a|os)\b( \w+){{0,4}} {came}\b).*\b(ahora|desde ahi|desde entonces|tampoco|(desde|despues) (de )?(que|q) se (fue|fueron))\b|\b(desde|despues) (de )?que (\w+ )?{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b"),
+                // técnico que mandaron dejó un cable suelto y ahora...", "después de que
+                // instalaron la fibra el deco no funciona bien").
+                format!(r"\b(desde|despues) (de )?(que|q) (me |nos )?(instalaron|cambiaron|conectaron|pusieron) (el |la |los |las |mi |nuestra |nuestro )?(fibra|internet|modem|router|deco|decodificador|equipo|equipos|servicio|cable|antena)\b|(\b{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b|\btecnic(o|a|os)\b( \w+){{0,4}} {came}\b).*\b(ahora|desde ahi|desde entonces|tampoco|(desde|despues) (de )?(que|q) se (fue|fueron))\b|\b(desde|despues) (de )?que (\w+ )?{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b"),
                 r"\b(falla|problema|soporte|servicio|asistencia|error) tecnic".to_owned(),
                 format!(r"\b{done}\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo)\b"),
                 // A restart done (with a failure after it: `failed_after`).
@@ -2524,21 +2525,33 @@ pub(crate) fn demands_a_person(normalized: &str) -> bool {
         .find_iter(normalized)
         .any(|found| {
             // Denied right before the wish ("no necesito un ejecutivo"; not "ya no sé cómo
-            // decirlo quiero una persona"); "no me voy sin hablar con alguien" demands one.
+            // decirlo quiero una persona"), reported or supposed ("nunca dije que quiero un
+            // ejecutivo", "no sé si necesito un ejecutivo").
             let before: Vec<&str> = words(&normalized[..found.start()]).collect();
-            let denied = !found.as_str().starts_with("sin ")
-                && before
-                    .iter()
-                    .rev()
-                    .take(2)
-                    .any(|w| matches!(*w, "no" | "ni" | "nunca" | "tampoco"));
-            // Not someone else's ("una persona del banco"), somewhere ("alguien en la
-            // casa"), nor someone for a chore ("necesito alguien que limpie mi pieza"; "una
+            let last = |n: usize| before.iter().rev().take(n);
+            let denied = if found.as_str().starts_with("sin ") {
+                // Only leaving without one demands one ("no me voy sin hablar con un
+                // supervisor"; not "¿se puede pagar sin hablar con un ejecutivo?").
+                !(last(5).any(|w| *w == "no")
+                    && last(5).any(|w| {
+                        matches!(*w, "voy" | "ir" | "salgo" | "salir" | "cierro" | "cerrar")
+                    }))
+            } else {
+                last(2).any(|w| matches!(*w, "no" | "ni" | "nunca" | "tampoco"))
+                    || last(1).any(|w| matches!(*w, "si" | "que"))
+            };
+            // Not someone else's ("una persona del banco", "un ejecutivo bancario"),
+            // somewhere ("alguien en la casa"), nor someone for a chore ("necesito alguien
+            // que limpie mi pieza", "una persona para que me instale unas repisas"; "una
             // persona que me explique la boleta" is one of the company's).
             let whose = normalized[found.end()..].trim_start();
-            let chore = whose.starts_with("que ")
-                && !(whose.starts_with("que me ") || whose.starts_with("que nos "));
-            !(denied || someone_elses(whose) || whose.starts_with("en ") || chore)
+            let trade = words(whose).next().is_some_and(|w| {
+                w.ends_with("ario") || w.ends_with("aria") || w.starts_with("financier")
+            });
+            let chore = whose.starts_with("para ")
+                || whose.starts_with("que ")
+                    && !(whose.starts_with("que me ") || whose.starts_with("que nos "));
+            !(denied || someone_elses(whose) || trade || whose.starts_with("en ") || chore)
         })
 }
 
@@ -2630,9 +2643,9 @@ pub(crate) fn fails(text: &str) -> bool {
     let [broken, drops, stopped_dropping, hangs_on, lights, power_cut] = PATTERNS.get_or_init(|| {
         let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
-        let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron)|se (me |nos )?(va|van|iba|iban) (el |la |mi )?(internet|senal|wifi|cable|conexion))";
+        let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|anda|andan|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -2674,7 +2687,22 @@ pub(crate) fn fails(text: &str) -> bool {
                         .any(|w| matches!(*w, "si" | "cuando" | "cada"))
                 })
     };
+    // The service that "se me va" again and again fails ("cada vez que hay viento se me va
+    // el internet"); once it may be data or coverage running out ("se me va el internet a
+    // mitad de mes, ¿cuánto cuesta una bolsa?", "se me va la señal cuando salgo de
+    // Santiago").
+    let goes = || {
+        static GOES: OnceLock<regex::Regex> = OnceLock::new();
+        text.contains(" va")
+            && GOES
+                .get_or_init(|| {
+                    ascii_regex(r"\bse (me |nos )?(va|van) (el |la |mi )?(internet|senal|wifi|cable|conexion)\b")
+                })
+                .is_match(text)
+            && recurs(text)
+    };
     broken.is_match(text)
+        || goes()
         || (text.contains("luz") || text.contains("luces"))
             && lights.is_match(text)
             && !power_cut.is_match(text)
@@ -2704,7 +2732,7 @@ fn lasts_days(text: &str) -> bool {
 pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
-        let lead = r"^((y|gracias|grax|muchas|mil|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo) )*";
+        let lead = r"^((y|gracias|grax|muchas|mil|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan) )*";
         [
             format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes)( (alla|aca|alli))?)?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
@@ -2913,7 +2941,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
         [
             r"\bcuanto (me |nos |le )?(cuesta|cuestan|costaria|costarian|sale|salen|saldria|saldrian|vale|valen|cobran|cobrarian|cobraria)\b",
             r"\bcomo (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima vez)\b",
-            r"\b(reinici|resete|desenchuf|apag|desconect)\w*\b.*\b(se ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran|desconfigure|desconfiguren|pierde|pierden)|pierdo|perdemos|perderia|perderiamos)\b|\bse ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran)\b.*\b(reinici|resete)\w*\b",
+            r"\b(reinici\w*|resete\w*|desenchuf\w*|apago|apagar|apagarlo|apagarla|apagamos|desconecto|desconectar|desconectarlo|desconectamos)\b.*\b(se ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran|desconfigure|desconfiguren|pierde|pierden)|pierdo|perdemos|perderia|perderiamos)\b|\bse ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran)\b.*\b(reinici|resete)\w*\b",
         ]
         .map(ascii_regex)
     });
@@ -2929,13 +2957,18 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
         contains_phrase(&text, "por que")
             || words(&text).any(|t| matches!(t, "subieron" | "subio" | "cobraron" | "boleta"))
     };
-    // Supposed: "si reinicio ...", "al desenchufar ...", "... sin que se desconfigure".
+    // Supposed: "si reinicio ...", "al desenchufar ...", "... sin que se desconfigure" (not
+    // any "al": "apagué el módem al salir y al volver se pierde el wifi").
     let conditional = || {
+        static WHEN: OnceLock<regex::Regex> = OnceLock::new();
         text.starts_with("si ")
-            || text.starts_with("al ")
-            || [" si ", " al ", "sin que se"]
-                .iter()
-                .any(|w| text.contains(w))
+            || [" si ", "sin que se"].iter().any(|w| text.contains(w))
+            || text.contains("al ")
+                && WHEN
+                    .get_or_init(|| {
+                        ascii_regex(r"\bal (reiniciar|resetear|desenchufar|apagar|desconectar)(lo|la|los)?\b")
+                    })
+                    .is_match(&text)
     };
     // (Most messages have none of their words: each pattern runs only on those that do.)
     if (text.contains("cuanto") && price.is_match(&text) && !disputed()
@@ -3190,9 +3223,19 @@ fn only_about_the_chat(text: &str) -> bool {
             ascii_regex(r"\b((este|el) chat (queda|quedan|guarda|graba|registra|se guarda|se graba)|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse)|la conversacion|el chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat))\b")
         })
         .is_match(text)
+        // Nor with an option named ("me equivoqué de chat antes, lo que quería era revisar
+        // mis atenciones", "reinicien el deco porfa"), a request, a failure that recurs or
+        // the chat condemned.
+        && !words(text).any(|w| {
+            ["reinici", "resete", "revis", "reclam", "solicit", "atencion"]
+                .iter()
+                .any(|stem| w.starts_with(stem))
+        })
         && !asks_for_person(text)
         && !asks_for_restart(text)
         && !fails(text)
+        && !recurs(text)
+        && !condemns_the_bot(text)
         && complaint_topic_in(text).is_none()
 }
 

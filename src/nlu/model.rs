@@ -1479,11 +1479,29 @@ impl YamlClassifier {
                                     | [.., "tras", "el"]
                             )
                         };
+                        // (A wish told in the past asks too: "quería saber de mi reclamo,
+                        // gracias y buenas tardes"; not "quería agradecerles".)
+                        let wished = || {
+                            matches!(t.raw, "queria" | "queriamos")
+                                && c.tokens.get(i + 1).is_some_and(|n| {
+                                    matches!(
+                                        n.raw,
+                                        "saber"
+                                            | "ver"
+                                            | "consultar"
+                                            | "preguntar"
+                                            | "revisar"
+                                            | "pedir"
+                                            | "solicitar"
+                                    )
+                                })
+                        };
                         REQUEST_WORDS.contains(&t.raw)
                             || matches!(
                                 t.raw,
                                 "pueden" | "puede" | "podrian" | "podria" | "favor" | "gustaria"
                             )
+                            || wished()
                             || ["reinici", "resete", "reset", "restablec"]
                                 .iter()
                                 .any(|stem| t.raw.starts_with(stem))

@@ -4071,3 +4071,49 @@ fn rules_from_probe62_and_probe63() {
         ),
     ]);
 }
+
+/// The edges of the rules above that a helper's review found (its sentences: each was
+/// right before the rules and wrong with their first version) and the second round's
+/// cases: a failure since an installation, a closing word before thanks and a salute.
+#[test]
+fn edges_of_the_rules_from_probe62_and_probe63() {
+    check(&[
+        (
+            "nunca dije que quiero un ejecutivo, solo pregunté el horario de la sucursal",
+            Intent::Fallback,
+        ),
+        (
+            "necesito una persona para que me instale unas repisas en el living",
+            Intent::Fallback,
+        ),
+        (
+            "deseo un ejecutivo bancario que me ayude con el crédito hipotecario",
+            Intent::Fallback,
+        ),
+        (
+            "se me va el internet a mitad de mes, ¿cuánto cuesta una bolsa de gigas?",
+            Intent::Fallback,
+        ),
+        (
+            "no reconozco una compra que me aparece en Mercado Libre",
+            Intent::Fallback,
+        ),
+        (
+            "me equivoqué de chat antes, lo que quería era revisar mis atenciones",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "después del apagón se me desconfiguran los canales del deco al prenderlo",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "quería saber de mi reclamo, gracias y buenas tardes",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "desde que instalaron la fibra el deco no ha funcionado bien",
+            Intent::ContactarEjecutivo,
+        ),
+        ("perfecto gracias buenas noches", Intent::Salir),
+    ]);
+}
