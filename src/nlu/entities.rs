@@ -2032,7 +2032,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::Baja,
-                r"\bde baja\b|\bdarme de baja|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b".to_owned(),
+                r"\bde baja\b|\bdarme de baja|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|\b(cort|suspend)\w* (el |mi |la |los |todo el )?(servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
             ),
             (
                 Topic::Traslado,
@@ -2053,7 +2053,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::Deuda,
-                r"\bdeud\w*|\bcuanto (le )?debo\b|\b(le )?debo a ustedes|\badeud\w*|\bcuanto tengo que pagar\b|\bponerme al dia\b|\bestando al dia\b|\bmoros\w*".to_owned(),
+                r"\bdeud\w*|\bcuanto (le )?debo\b|\b(le )?debo a ustedes|\badeud\w*|\bcuanto tengo que pagar\b|\bcuanto (tengo|tenemos|me queda|nos queda|me falta|nos falta)( \w+)? (pendiente|por pagar|impag\w*)\b|\b(saldo|monto|pago) pendiente\b|\bponerme al dia\b|\bestando al dia\b|\bmoros\w*".to_owned(),
             ),
             (
                 Topic::BloqueoLinea,

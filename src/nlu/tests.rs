@@ -4117,3 +4117,24 @@ fn edges_of_the_rules_from_probe62_and_probe63() {
         ("perfecto gracias buenas noches", Intent::Salir),
     ]);
 }
+
+/// What is owed in other words ("cuánto nos queda por pagar") and a service cut for good are
+/// complaints (debt, cancellation), on sentences of their own that the model placed nowhere
+/// before.
+#[test]
+fn what_is_left_to_pay_and_a_cut_for_good_reach_an_executive() {
+    check(&[
+        (
+            "hola cuanto nos queda por pagar, somos los del local 5",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "corten el internet para siempre, me voy del país",
+            Intent::ContactarEjecutivo,
+        ),
+    ]);
+    assert_eq!(
+        entities::complaint_topic("¿cuánto tengo pendiente de pago?"),
+        Some(Topic::Deuda)
+    );
+}
