@@ -2032,7 +2032,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::Baja,
-                r"\bde baja\b|\bdarme de baja|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|\b(cort|suspend)\w* (el |mi |la |los |todo el )?(servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
+                r"\bde baja\b|\bdarme de baja|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta|internet|cable|fibra|linea|telefono fijo|fijo)\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|\b(cort|suspend)\w* (el |mi |la |los |todo el )?(servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
             ),
             (
                 Topic::Traslado,
@@ -2423,7 +2423,7 @@ pub(crate) fn asks_for_restart(normalized: &str) -> bool {
         return false;
     }
     let asks = ASKS.get_or_init(|| {
-        ascii_regex(r"^((por favor|porfa|porfavor|xfa|x fa|pls|hola|oye|oiga|ya|buenas|buenos dias|buenas tardes|buenas noches|necesito que|quiero que|me pueden|pueden|podrian|podria|puede|me podrian|me puede|me|le|ustedes|mejor|dale) )*(reinicien|reinicienme|reinicieme|reiniciame|reinicia|reseteen|reseteenme|reseteeme|resetea|reiniciar|resetear|reiniciarme|resetearme|(hacer|hacerle|hacerme|hagan|haganle|haganme|haga|hagale|hagame) (un |el )?(reset|reseteo|reinicio))\b( \w+){0,3} (modem|router|deco|decodificador|internet|wifi|servicio|servicios|senal|fibra|equipo|equipos|tele|cable|conexion|red|linea|todo)\b")
+        ascii_regex(r"^((por favor|porfa|porfavor|xfa|x fa|pls|hola|oye|oiga|ya|buenas|buenos dias|buenas tardes|buenas noches|necesito que|quiero que|me pueden|pueden|podrian|podria|puede|me podrian|me puede|me|le|ustedes|mejor|dale) )*(reinicien|reinicienme|reinicieme|reiniciame|reinicia|reseteen|reseteenme|reseteeme|resetea|reiniciar|resetear|reiniciarme|resetearme|(hacer|hacerle|hacerme|hagan|haganle|haganme|haga|hagale|hagame) (un |el )?(reset|reseteo|reinicio))\b( \w+){0,3} (modem|router|deco|decodificador|internet|wifi|servicio|servicios|senal|fibra|equipo|equipos|tele|cable|conexion|red|linea|todo)\b|^((ok|ya|dale|bueno|si|ya po|ok dale|por favor|porfa|entonces) )*(reinicienlo|reinicienla|reinicienlos|reinicienlas|reinicialo|reiniciala|reinicielo|reiniciela|reseteenlo|reseteenla|reseteelo|resetealo|reseteala)( (nomas|porfa|por favor|ahora|al tiro|altiro|ya|entonces|po|pues|pls|xfa|mejor))*$")
     });
     // What a change of mind took back is not asked ("reinicien el módem... mejor no").
     let normalized = after_change_of_mind(normalized);

@@ -4138,3 +4138,17 @@ fn what_is_left_to_pay_and_a_cut_for_good_reach_an_executive() {
         Some(Topic::Deuda)
     );
 }
+
+/// The rules written from `probe64`'s errors, on sentences of their own (each classified
+/// otherwise before): a restart commanded with its object as a pronoun ("reinícienlo"),
+/// cancelling the internet or the fibre.
+#[test]
+fn rules_from_probe64() {
+    check(&[
+        ("ok entonces reinícienlo", Intent::ReiniciarServicios),
+        (
+            "quiero cancelar la fibra de la casa de mi mamá, se fue a vivir conmigo",
+            Intent::ContactarEjecutivo,
+        ),
+    ]);
+}
