@@ -1589,10 +1589,11 @@ fn the_fallback_bias_makes_the_classifier_abstain_more() {
     };
     // Messages no rule places when the model abstains (a reported failure or matter, or a
     // restart asked for in so many words, is placed by its rule whatever the bias: "no
-    // tengo internet" and "reinicien el modem" are an outage, "chao gracias" a goodbye).
+    // tengo internet" and "reinicien el modem" are an outage, "chao gracias" a goodbye,
+    // "quiero hablar con un ejecutivo" a person asked for).
     let texts = [
         "necesito un reinicio del modem",
-        "quiero hablar con un ejecutivo",
+        "me gustaría conversar con un ejecutivo",
         "un reseteo del deco por favor",
         "quiero ver mis solicitudes anteriores",
     ];
