@@ -2508,8 +2508,8 @@ fn denied_before(normalized: &str, at: usize) -> bool {
 
 /// Whether a normalised text asks for a person in so many words: a wish, then the person
 /// ("ya no sé cómo decirlo: necesito una persona", "quiero hablar con alguien", "no me voy
-/// sin hablar con un ejecutivo"); not denied ("no necesito un ejecutivo"). Narrower than [`asks_for_person`], it may place a message
-/// the model placed nowhere.
+/// sin hablar con un ejecutivo"); not denied ("no necesito un ejecutivo"). Narrower than
+/// [`asks_for_person`], it may place a message the model placed nowhere.
 pub(crate) fn demands_a_person(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     if !PERSON_WORDS_IN_DEMANDS
