@@ -2032,7 +2032,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::Baja,
-                r"\bde baja\b|\bdarme de baja|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta|internet|cable|fibra|linea|telefono fijo|fijo)\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|\b(cort|suspend)\w* (el |mi |la |los |todo el )?(servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
+                r"\bde baja\b|\bdarme de baja|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\b(quiero|quisiera|necesito|deseo|queremos|necesitamos|vengo a) (cancelar|anular|terminar|dar de baja) (el |mi |la |todo el )?(internet|cable|fibra|telefono fijo|fijo)\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|(^|\b(quiero|necesito) que |\b(pueden|podrian|puede|podria|favor|porfa) )((me|nos) )?(corten|cortar|suspendan|suspender)( el| mi| la| los| todo el)? (servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
             ),
             (
                 Topic::Traslado,
@@ -2053,7 +2053,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::Deuda,
-                r"\bdeud\w*|\bcuanto (le )?debo\b|\b(le )?debo a ustedes|\badeud\w*|\bcuanto tengo que pagar\b|\bcuanto (tengo|tenemos|me queda|nos queda|me falta|nos falta)( \w+)? (pendiente|por pagar|impag\w*)\b|\b(saldo|monto|pago) pendiente\b|\bponerme al dia\b|\bestando al dia\b|\bmoros\w*".to_owned(),
+                r"\bdeud\w*|\bcuanto (le )?debo\b|\b(le )?debo a ustedes|\badeud\w*|\bcuanto tengo que pagar\b|\bcuanto (tengo|tenemos)( \w+)? (pendiente|impag\w*)\b|\bcuanto (tengo|tenemos|me queda|nos queda|me falta|nos falta) por pagar\b|\bponerme al dia\b|\bestando al dia\b|\bmoros\w*".to_owned(),
             ),
             (
                 Topic::BloqueoLinea,
@@ -2423,14 +2423,24 @@ pub(crate) fn asks_for_restart(normalized: &str) -> bool {
         return false;
     }
     let asks = ASKS.get_or_init(|| {
-        ascii_regex(r"^((por favor|porfa|porfavor|xfa|x fa|pls|hola|oye|oiga|ya|buenas|buenos dias|buenas tardes|buenas noches|necesito que|quiero que|me pueden|pueden|podrian|podria|puede|me podrian|me puede|me|le|ustedes|mejor|dale) )*(reinicien|reinicienme|reinicieme|reiniciame|reinicia|reseteen|reseteenme|reseteeme|resetea|reiniciar|resetear|reiniciarme|resetearme|(hacer|hacerle|hacerme|hagan|haganle|haganme|haga|hagale|hagame) (un |el )?(reset|reseteo|reinicio))\b( \w+){0,3} (modem|router|deco|decodificador|internet|wifi|servicio|servicios|senal|fibra|equipo|equipos|tele|cable|conexion|red|linea|todo)\b|^((ok|ya|dale|bueno|si|ya po|ok dale|por favor|porfa|entonces) )*(reinicienlo|reinicienla|reinicienlos|reinicienlas|reinicialo|reiniciala|reinicielo|reiniciela|reseteenlo|reseteenla|reseteelo|resetealo|reseteala)( (nomas|porfa|por favor|ahora|al tiro|altiro|ya|entonces|po|pues|pls|xfa|mejor))*$")
+        ascii_regex(r"^((por favor|porfa|porfavor|xfa|x fa|pls|hola|oye|oiga|ya|buenas|buenos dias|buenas tardes|buenas noches|necesito que|quiero que|me pueden|pueden|podrian|podria|puede|me podrian|me puede|me|le|ustedes|mejor|dale) )*(reinicien|reinicienme|reinicieme|reiniciame|reinicia|reseteen|reseteenme|reseteeme|resetea|reiniciar|resetear|reiniciarme|resetearme|(hacer|hacerle|hacerme|hagan|haganle|haganme|haga|hagale|hagame) (un |el )?(reset|reseteo|reinicio))\b( \w+){0,3} (modem|router|deco|decodificador|internet|wifi|servicio|servicios|senal|fibra|equipo|equipos|tele|cable|conexion|red|linea|todo)\b")
+    });
+    // A command with its object as a pronoun, alone in its clause ("ok dale,
+    // reinícienlo"), and nothing turned down after it ("¿reinícienlo? no gracias").
+    static CLITIC: OnceLock<regex::Regex> = OnceLock::new();
+    let clitic = CLITIC.get_or_init(|| {
+        ascii_regex(r"^((ok|ya|dale|bueno|si|ya po|ok dale|por favor|porfa|entonces) )*(reinicienlo|reinicienla|reinicienlos|reinicienlas|reinicielo|reiniciela|reseteenlo|reseteenla|reseteelo|reseteela)( (nomas|porfa|por favor|ahora|al tiro|altiro|ya|entonces|po|pues|pls|xfa|mejor))*$")
     });
     // What a change of mind took back is not asked ("reinicien el módem... mejor no").
     let normalized = after_change_of_mind(normalized);
-    normalized
-        .split(CLAUSE_BREAK)
-        .any(|clause| asks.is_match(clause.trim()))
-        && !asks_for_person(&without_clause_breaks(normalized))
+    let clauses: Vec<&str> = normalized.split(CLAUSE_BREAK).map(str::trim).collect();
+    clauses.iter().enumerate().any(|(i, clause)| {
+        asks.is_match(clause)
+            || clitic.is_match(clause)
+                && !clauses[i + 1..]
+                    .iter()
+                    .any(|c| words(c).any(|w| matches!(w, "no" | "nada" | "como" | "si")))
+    }) && !asks_for_person(&without_clause_breaks(normalized))
 }
 
 /// What follows the last change of mind of an already normalised text, the word "mejor"

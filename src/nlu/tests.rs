@@ -4153,3 +4153,41 @@ fn rules_from_probe64() {
         ),
     ]);
 }
+
+/// The edges of the rules above that a helper's review found (its sentences, each right
+/// before those rules and wrong with their first version): how or where to pay what is
+/// pending, "cancelar" as paying, a credit line, a cut turned down, a restart questioned and
+/// refused, a streaming service the company bundles.
+#[test]
+fn edges_of_the_rules_from_probe64() {
+    check(&[
+        (
+            "como pago el saldo pendiente, por transferencia o en caja vecina?",
+            Intent::Fallback,
+        ),
+        (
+            "cuanto me queda pendiente de gigas? no quiero pasarme",
+            Intent::Fallback,
+        ),
+        (
+            "como cancelo la linea de credito de la tarjeta",
+            Intent::Fallback,
+        ),
+        (
+            "ya cancele el internet, cuando se ve reflejado el pago?",
+            Intent::Fallback,
+        ),
+        (
+            "no me suspendan el servicio definitivamente, mañana pago",
+            Intent::Fallback,
+        ),
+        (
+            "reinicienlo? no gracias, prefiero esperar",
+            Intent::Fallback,
+        ),
+        (
+            "el pack con spotify me lo cobran pero nunca me lo activaron",
+            Intent::ContactarEjecutivo,
+        ),
+    ]);
+}
