@@ -873,6 +873,9 @@ fn wants_to_know_if_done(toks: &[&str]) -> bool {
                             .iter()
                             .any(|t| EARLIER_REQUEST.contains(t) || PROMISED.contains(t))
                 }
+                // Whether a request named "llegó a alguna parte", "avanzó" ("hicimos un
+                // reclamo en agosto y queremos saber si llegó a alguna parte").
+                Some(&("llego" | "avanzo" | "progreso" | "resulto")) => request_named(),
                 Some(verb) => {
                     done_by_them(verb)
                         // "Si se hizo", "si se procesó", of a request the message names

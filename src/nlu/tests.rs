@@ -4142,11 +4142,15 @@ fn what_is_left_to_pay_and_a_cut_for_good_reach_an_executive() {
 
 /// The rules written from `probe64`'s errors, on sentences of their own (each classified
 /// otherwise before): a restart commanded with its object as a pronoun ("reinícienlo"),
-/// cancelling the internet or the fibre.
+/// cancelling the internet or the fibre, whether a request "llegó a alguna parte".
 #[test]
 fn rules_from_probe64() {
     check(&[
         ("ok entonces reinícienlo", Intent::ReiniciarServicios),
+        (
+            "mi papá puso un reclamo por la boleta y quiere saber si llegó a alguna parte",
+            Intent::RevisarAtenciones,
+        ),
         (
             "quiero cancelar la fibra de la casa de mi mamá, se fue a vivir conmigo",
             Intent::ContactarEjecutivo,
