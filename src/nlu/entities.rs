@@ -2519,6 +2519,39 @@ fn denied_before(normalized: &str, at: usize) -> bool {
     words(clause).any(|w| matches!(w, "no" | "ni" | "nunca" | "tampoco"))
 }
 
+/// Whether a normalised text turns a restart down ("no reinicien nada todavía", "no me
+/// vayan a reiniciar el deco", "ni se les ocurra resetear el módem") and tells no failure
+/// nor asks for a restart in another clause ("no reinicien el módem, reinicien el deco"
+/// asks for one; "no me reinicien nada, sigo sin internet" tells a failure).
+pub(crate) fn declines_restart(normalized: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    if !(normalized.contains("reinici") || normalized.contains("reset")) {
+        return false;
+    }
+    let refusal = PATTERN.get_or_init(|| {
+        ascii_regex(r"\b(no|ni|nunca) ((se )?(me|nos|le|les|lo|la|los|las) )*((vayan|vaya|van) a |se (les|le) ocurra )?(reinicien|reinicie|reiniciar|reiniciarlo|reiniciarla|reseteen|resetee|resetear|resetearlo|resetearla)\b")
+    });
+    // The message without each refusal and the rest of its clause ("reinicien el deco pero
+    // no me reinicien el módem" keeps "reinicien el deco pero").
+    let mut rest = String::new();
+    let mut from = 0;
+    for found in refusal.find_iter(normalized) {
+        if found.start() < from {
+            continue;
+        }
+        rest.push_str(&normalized[from..found.start()]);
+        from = normalized[found.end()..]
+            .find(CLAUSE_BREAK)
+            .map_or(normalized.len(), |at| found.end() + at);
+    }
+    if from == 0 {
+        return false;
+    }
+    rest.push_str(&normalized[from..]);
+    let text = without_clause_breaks(normalized);
+    !fails(&text) && !asks_for_restart(&rest)
+}
+
 /// Whether a normalised text asks for a person in so many words: a wish, then the person
 /// ("ya no sé cómo decirlo: necesito una persona", "quiero hablar con alguien", "no me voy
 /// sin hablar con un ejecutivo"); not denied ("no necesito un ejecutivo"). Narrower than

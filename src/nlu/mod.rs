@@ -168,6 +168,9 @@ pub enum Rule {
     /// A failure of another business's service read as a restart is out of scope
     /// (`elsewhere_outage`).
     ElsewhereOutage,
+    /// A restart turned down, with no failure told, read as a restart is out of scope
+    /// (`restart_declined`).
+    RestartDeclined,
     /// A message that ends by taking leave and asks for nothing is a goodbye (`farewell`).
     Farewell,
     /// A chat with a person that was cut asks for the person again (`person_again`).
@@ -194,7 +197,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in the order the classifier applies them.
-    pub const ALL: [Rule; 16] = [
+    pub const ALL: [Rule; 17] = [
         Rule::MatterUnplaced,
         Rule::OutageUnplaced,
         Rule::OutageAnswers,
@@ -202,6 +205,7 @@ impl Rule {
         Rule::MatterBeyondRestart,
         Rule::HowTo,
         Rule::ElsewhereOutage,
+        Rule::RestartDeclined,
         Rule::Farewell,
         Rule::PersonAgain,
         Rule::CallBack,
@@ -223,6 +227,7 @@ impl Rule {
             Rule::MatterBeyondRestart => "matter_beyond_restart",
             Rule::HowTo => "how_to",
             Rule::ElsewhereOutage => "elsewhere_outage",
+            Rule::RestartDeclined => "restart_declined",
             Rule::Farewell => "farewell",
             Rule::PersonAgain => "person_again",
             Rule::CallBack => "call_back",
@@ -567,6 +572,17 @@ impl Prediction {
     pub(crate) fn elsewhere_outage_if(self, elsewhere: impl FnOnce() -> bool) -> Prediction {
         if self.decision.offers(Intent::ReiniciarServicios) && elsewhere() {
             return self.abstained(Rule::ElsewhereOutage);
+        }
+        self
+    }
+
+    /// A restart turned down ("no reinicien nada todavía, mi hijo está jugando en línea",
+    /// "no me vayan a reiniciar el deco ahora que está grabando") that the model read as a
+    /// restart, or asked about one, with no failure told and no restart asked elsewhere, is
+    /// out of scope: the fallback (the words left after the refusal name only a service).
+    pub(crate) fn restart_declined_if(self, declined: impl FnOnce() -> bool) -> Prediction {
+        if self.decision.offers(Intent::ReiniciarServicios) && declined() {
+            return self.abstained(Rule::RestartDeclined);
         }
         self
     }

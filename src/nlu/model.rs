@@ -1642,6 +1642,7 @@ impl YamlClassifier {
                 for_a_person: reading.for_a_person(),
                 farewell: reading.farewell(),
                 elsewhere_outage: reading.elsewhere_outage(),
+                restart_declined: reading.restart_declined(),
                 bot_condemned: reading.bot_condemned(),
                 spam: reading.spam(),
                 small_talk: reading.small_talk(),
@@ -1729,6 +1730,9 @@ trait Evidence {
     /// Whether it tells a failure that is not the service's: another business's, or with
     /// the service said to work ([`Prediction::elsewhere_outage_if`]).
     fn elsewhere_outage(&self) -> bool;
+    /// Whether it turns a restart down and tells no failure
+    /// ([`Prediction::restart_declined_if`]).
+    fn restart_declined(&self) -> bool;
     /// Whether it only takes leave ([`Prediction::farewell_if`]).
     fn farewell(&self) -> bool;
     /// Whether it tells a chat with a person was cut ([`Prediction::person_again_if`]).
@@ -1765,6 +1769,7 @@ fn after_the_model(decided: Prediction, evidence: &impl Evidence) -> Prediction 
         .matter_beyond_restart(|| evidence.beyond_restart())
         .how_to_if(|| evidence.how_to(), || evidence.for_a_person())
         .elsewhere_outage_if(|| evidence.elsewhere_outage())
+        .restart_declined_if(|| evidence.restart_declined())
         .farewell_if(|| evidence.farewell())
         .person_again_if(|| evidence.chat_cut())
         .call_back_if_unplaced(|| evidence.call_back())
@@ -1850,6 +1855,9 @@ impl Evidence for Reading<'_, '_> {
             .outage_of_other_business(self.normalized, self.clauses)
             || entities::says_service_works(self.normalized)
     }
+    fn restart_declined(&self) -> bool {
+        entities::declines_restart(self.normalized)
+    }
     fn farewell(&self) -> bool {
         self.classifier
             .only_takes_leave(self.text, self.normalized, self.clauses, || {
@@ -1927,6 +1935,7 @@ pub(crate) struct Scored {
     for_a_person: bool,
     farewell: bool,
     elsewhere_outage: bool,
+    restart_declined: bool,
     bot_condemned: bool,
     spam: bool,
     small_talk: bool,
@@ -1956,6 +1965,9 @@ impl Evidence for Scored {
     }
     fn elsewhere_outage(&self) -> bool {
         self.elsewhere_outage
+    }
+    fn restart_declined(&self) -> bool {
+        self.restart_declined
     }
     fn farewell(&self) -> bool {
         self.farewell

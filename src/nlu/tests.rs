@@ -1663,7 +1663,11 @@ fn a_message_scored_once_is_decided_as_classify_decides_it() {
 }
 
 /// One message for each rule after the model, with the rule that decides it.
-const RULED: [(&str, Rule); 16] = [
+const RULED: [(&str, Rule); 17] = [
+    (
+        "no reinicien nada todavía, mi señora está conectada en línea",
+        Rule::RestartDeclined,
+    ),
     (
         "la tecnica vino ayer y quede peor con el cable, reinicien o algo",
         Rule::MatterBeyondRestart,
@@ -4194,4 +4198,32 @@ fn edges_of_the_rules_from_probe64() {
             Intent::ContactarEjecutivo,
         ),
     ]);
+}
+
+/// A restart turned down, with no failure told, is out of scope whatever the model read in
+/// the words left (`probe64`'s and `probe65`'s errors), on sentences of their own (the
+/// first classified otherwise before); a restart asked in another clause, or before
+/// the refusal in the same one, or a failure told, keeps it.
+#[test]
+fn a_restart_turned_down_is_out_of_scope() {
+    check(&[
+        (
+            "no reinicien nada todavía, mi señora está conectada en línea",
+            Intent::Fallback,
+        ),
+        (
+            "no reinicien el módem, reinicien el deco",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "reinicien el deco pero no me reinicien el módem",
+            Intent::ReiniciarServicios,
+        ),
+    ]);
+    let declines = |s: &str| entities::declines_restart(&text::normalize(s));
+    assert!(declines(
+        "ni se les ocurra resetear el módem, estoy en una reunión"
+    ));
+    assert!(!declines("no me reinicien nada, sigo sin internet"));
+    assert!(!declines("reinicien el deco pero no me reinicien el módem"));
 }
