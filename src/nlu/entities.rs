@@ -2035,7 +2035,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::Baja,
-                r"\bde baja\b|\bdarme de baja|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\b(quiero|quisiera|necesito|deseo|queremos|necesitamos|vengo a) (cancelar|anular|terminar|dar de baja) (el |mi |la |todo el )?(internet|cable|fibra|telefono fijo|fijo)\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|(^|\b(quiero|necesito) que |\b(pueden|podrian|puede|podria|favor|porfa) )((me|nos) )?(corten|cortar|suspendan|suspender)( el| mi| la| los| todo el)? (servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
+                r"\bde baja\b|\bdarme de baja|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\b(quiero|quisiera|necesito|deseo|queremos|necesitamos|vengo a) (cancelar|anular|terminar|dar de baja) (el |mi |la |todo el )?(internet|cable|fibra|telefono fijo|fijo|tv|tele|television)( satelital| cable| digital)?\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|(^|\b(quiero|necesito) que |\b(pueden|podrian|puede|podria|favor|porfa) )((me|nos) )?(corten|cortar|suspendan|suspender)( el| mi| la| los| todo el)? (servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
             ),
             (
                 Topic::Traslado,
@@ -2155,7 +2155,7 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
             let done = format!("({ambiguous}|{past}|el reinicio|del reinicio|el reset|del reset|gracias por (reiniciar|resetear)(lo|la|los|me)?)");
             [
                 r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron|olvide|olvido)\b|\bno (quiero|necesito) (que )?bloque|\bno (me |nos |lo |la )?(han )?(reiniciaron|resetearon|reiniciado|reseteado)\b".to_owned(),
-                r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor|se (fue|fueron) sin (dejar|arreglar|solucionar|terminar))\b".to_owned(),
+                r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor|se (fue|fueron) sin (dejar|arreglar|solucionar|terminar))\b|\b(la|su) visita (\w+ ){0,4}peor\b".to_owned(),
                 // A visit after which something fails (with `fails`): "pasó la técnica
                 // y desde entonces la tele no funciona", "desde que vino el técnico", "el
                 // técnico que mandaron dejó un cable suelto y ahora...", "después de que
@@ -2216,7 +2216,7 @@ fn condemns_the_service(normalized: &str) -> bool {
         .get_or_init(|| {
             let service = "(servicio|internet|wifi|senal|tele|television|cable|telefono|fono|conexion|plan|fibra|celular|celu|compania|empresa)";
             let pattern = format!(
-                r"\b{service}\b( \w+){{0,5}} (es|son|esta|estan|anda|andan|va|funciona|ha sido|pone|ponen|queda|quedan)( \w+){{0,2}} (una basura|basura|pesim\w*|malisim\w*|un asco|penca|fatal|horrible|como las weas|como el forro)\b|\b(pesim\w*|malisim\w*|mal|penca|horrible) {service}\b|\bmala calidad\b|\b(internet|wifi|fibra|bajada|subida|descarga|velocidad|conexion|senal)\b( \w+){{0,3}} no (pasa|llega|supera) (de |a )?(los )?\d+ ?(megas|mb|mbps)\b|\bmitad de (la velocidad|lo que (pago|contrate))\b"
+                r"\b{service}\b( \w+){{0,5}} (es|son|esta|estan|anda|andan|va|funciona|ha sido|pone|ponen|queda|quedan)( \w+){{0,2}} (una basura|basura|pesim\w*|malisim\w*|un asco|penca|fatal|horrible|como las weas|como el forro)\b|\b(pesim\w*|malisim\w*|mal|penca|horrible) {service}\b|\bmala calidad\b|\b(internet|wifi|fibra|bajada|subida|descarga|velocidad|conexion|senal)\b( \w+){{0,3}} no (pasa|llega|supera) (de |a )?(los )?\d+ ?(megas|mb|mbps)\b|\bmitad de (la velocidad|lo que (pago|contrate))\b|\b(pago|pagamos|pagando|contrate|contratamos|contratados?|tengo|tenemos) (\w+ ){{0,2}}\d+ ?(megas|mb|mbps|gigas?)\b.*\b(test|speedtest|medidor|velocidad|llega|llegan|marca|da)\b( \w+){{0,3}} no (pasa|llega|supera) (de |a )?(los )?\d+\b"
             );
             ascii_regex(&pattern)
         })
@@ -2382,7 +2382,7 @@ fn recurs(text: &str) -> bool {
     static AGAIN: OnceLock<regex::Regex> = OnceLock::new();
     AGAIN
         .get_or_init(|| {
-            ascii_regex(&format!(r"\b(tod[oa]s? l[oa]s (dias|noches|tardes|mananas|semanas|fines de semana|findes|lunes|martes|miercoles|jueves|viernes|sabados|domingos)|a cada rato|cada (rato|dia|noche|tarde)|cada vez que|cuando (llueve|hay viento|corre viento|hace viento|hay lluvia|hay temporal)|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces|(segunda|tercera|cuarta|quinta) vez)\b|\b{RECURRING_FAILURES}\b"))
+            ascii_regex(&format!(r"\b(tod[oa]s? l[oa]s (dias|noches|tardes|mananas|semanas|fines de semana|findes|lunes|martes|miercoles|jueves|viernes|sabados|domingos|inviernos|veranos|meses)|con cualquier (lluvia|viento|temporal)|a cada rato|cada (rato|dia|noche|tarde)|cada vez que|cuando (llueve|hay viento|corre viento|hace viento|hay lluvia|hay temporal)|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces|(segunda|tercera|cuarta|quinta) vez)\b|\b{RECURRING_FAILURES}\b"))
         })
         .is_match(text)
         && !dated_today(text)
@@ -2778,12 +2778,12 @@ fn lasts_days(text: &str) -> bool {
 pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
-        let lead = r"^((y|gracias|grax|muchas|mil|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan) )*";
+        let lead = r"^((y|gracias( por (todo|la ayuda|la paciencia))?|grax|muchas|mil|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan) )*";
         [
             format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes)( (alla|aca|alli))?)?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
-            r"\b(gracias|grax|thanks|agradezco|se agradece|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|fue un (gusto|placer))\b".to_owned(),
+            r"\b(gracias|grax|thanks|agradezco|se agradece|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|(era|es) solo eso|solo (era|es) eso|fue un (gusto|placer))\b".to_owned(),
         ]
         .map(|pattern| ascii_regex(&pattern))
     });
@@ -2987,7 +2987,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
         [
             r"\bcuanto (me |nos |le )?(cuesta|cuestan|costaria|costarian|sale|salen|saldria|saldrian|vale|valen|cobran|cobrarian|cobraria)\b",
             r"\bcomo (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima vez)\b",
-            r"\b(reinici\w*|resete\w*|desenchuf\w*|apago|apagar|apagarlo|apagarla|apagamos|desconecto|desconectar|desconectarlo|desconectamos)\b.*\b(se ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran|desconfigure|desconfiguren|pierde|pierden)|pierdo|perdemos|perderia|perderiamos)\b|\bse ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran)\b.*\b(reinici|resete)\w*\b",
+            r"\b(reinici\w*|resete\w*|desenchuf\w*|apago|apagar|apagarlo|apagarla|apagamos|desconecto|desconectar|desconectarlo|desconectamos)\b.*\b(se ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran|desconfigure|desconfiguren|pierde|pierden)|pierdo|perdemos|perderia|perderiamos|(tengo|tenemos|hay) que (volver a )?(conectar|configurar|programar|instalar))\b|\bse ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran)\b.*\b(reinici|resete)\w*\b",
         ]
         .map(ascii_regex)
     });
@@ -3019,9 +3019,17 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     // (Most messages have none of their words: each pattern runs only on those that do.)
     if (text.contains("cuanto") && price.is_match(&text) && !disputed()
         || text.contains("como") && oneself.is_match(&text)
-        || ["borra", "desconfigur", "pierd", "perd"]
-            .iter()
-            .any(|w| text.contains(w))
+        || [
+            "borra",
+            "desconfigur",
+            "pierd",
+            "perd",
+            "que volver",
+            "que conectar",
+            "que configurar",
+        ]
+        .iter()
+        .any(|w| text.contains(w))
             && erases.is_match(&text)
             && conditional())
         && !asked_for()

@@ -4227,3 +4227,37 @@ fn a_restart_turned_down_is_out_of_scope() {
     assert!(!declines("no me reinicien nada, sigo sin internet"));
     assert!(!declines("reinicien el deco pero no me reinicien el módem"));
 }
+
+/// The rules written from `probe65`'s errors, on sentences of their own (the first four
+/// classified otherwise before; the last two must stay): cancelling the TV, thanks for the
+/// patience before a season's goodbye, a visit that left things worse, a failure every
+/// winter.
+#[test]
+fn rules_from_probe65() {
+    check(&[
+        (
+            "quiero cancelar la tele digital de la casa de la playa",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "gracias por la paciencia y que tengan un buen año nuevo",
+            Intent::Salir,
+        ),
+        (
+            "su visita dejó todo peor, ahora la tele no se ve",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "todos los inviernos se corta la señal con el temporal",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "contratamos 600 megas y el speedtest no pasa de 90",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "contratamos 600 megas, ¿el test de velocidad mide bien?",
+            Intent::Fallback,
+        ),
+    ]);
+}
