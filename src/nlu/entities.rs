@@ -2155,7 +2155,7 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
             let done = format!("({ambiguous}|{past}|el reinicio|del reinicio|el reset|del reset|gracias por (reiniciar|resetear)(lo|la|los|me)?)");
             [
                 r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron|olvide|olvido)\b|\bno (quiero|necesito) (que )?bloque|\bno (me |nos |lo |la )?(han )?(reiniciaron|resetearon|reiniciado|reseteado)\b".to_owned(),
-                r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor|se (fue|fueron) sin (dejar|arreglar|solucionar|terminar))\b|\b(la|su) visita (\w+ ){0,4}peor\b".to_owned(),
+                r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor|se (fue|fueron) sin (dejar|arreglar|solucionar|terminar))\b".to_owned(),
                 // A visit after which something fails (with `fails`): "pasó la técnica
                 // y desde entonces la tele no funciona", "desde que vino el técnico", "el
                 // técnico que mandaron dejó un cable suelto y ahora...", "después de que
@@ -2216,7 +2216,7 @@ fn condemns_the_service(normalized: &str) -> bool {
         .get_or_init(|| {
             let service = "(servicio|internet|wifi|senal|tele|television|cable|telefono|fono|conexion|plan|fibra|celular|celu|compania|empresa)";
             let pattern = format!(
-                r"\b{service}\b( \w+){{0,5}} (es|son|esta|estan|anda|andan|va|funciona|ha sido|pone|ponen|queda|quedan)( \w+){{0,2}} (una basura|basura|pesim\w*|malisim\w*|un asco|penca|fatal|horrible|como las weas|como el forro)\b|\b(pesim\w*|malisim\w*|mal|penca|horrible) {service}\b|\bmala calidad\b|\b(internet|wifi|fibra|bajada|subida|descarga|velocidad|conexion|senal)\b( \w+){{0,3}} no (pasa|llega|supera) (de |a )?(los )?\d+ ?(megas|mb|mbps)\b|\bmitad de (la velocidad|lo que (pago|contrate))\b|\b(pago|pagamos|pagando|contrate|contratamos|contratados?|tengo|tenemos) (\w+ ){{0,2}}\d+ ?(megas|mb|mbps|gigas?)\b.*\b(test|speedtest|medidor|velocidad|llega|llegan|marca|da)\b( \w+){{0,3}} no (pasa|llega|supera) (de |a )?(los )?\d+\b"
+                r"\b{service}\b( \w+){{0,5}} (es|son|esta|estan|anda|andan|va|funciona|ha sido|pone|ponen|queda|quedan)( \w+){{0,2}} (una basura|basura|pesim\w*|malisim\w*|un asco|penca|fatal|horrible|como las weas|como el forro)\b|\b(pesim\w*|malisim\w*|mal|penca|horrible) {service}\b|\bmala calidad\b|\b(internet|wifi|fibra|bajada|subida|descarga|velocidad|conexion|senal)\b( \w+){{0,3}} no (pasa|llega|supera) (de |a )?(los )?\d+ ?(megas|mb|mbps)\b|\bmitad de (la velocidad|lo que (pago|contrate))\b"
             );
             ascii_regex(&pattern)
         })
@@ -2382,7 +2382,7 @@ fn recurs(text: &str) -> bool {
     static AGAIN: OnceLock<regex::Regex> = OnceLock::new();
     AGAIN
         .get_or_init(|| {
-            ascii_regex(&format!(r"\b(tod[oa]s? l[oa]s (dias|noches|tardes|mananas|semanas|fines de semana|findes|lunes|martes|miercoles|jueves|viernes|sabados|domingos|inviernos|veranos|meses)|con cualquier (lluvia|viento|temporal)|a cada rato|cada (rato|dia|noche|tarde)|cada vez que|cuando (llueve|hay viento|corre viento|hace viento|hay lluvia|hay temporal)|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces|(segunda|tercera|cuarta|quinta) vez)\b|\b{RECURRING_FAILURES}\b"))
+            ascii_regex(&format!(r"\b(tod[oa]s? l[oa]s (dias|noches|tardes|mananas|semanas|fines de semana|findes|lunes|martes|miercoles|jueves|viernes|sabados|domingos|inviernos)|con cualquier (lluvia|viento|temporal)|a cada rato|cada (rato|dia|noche|tarde)|cada vez que|cuando (llueve|hay viento|corre viento|hace viento|hay lluvia|hay temporal)|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces|(segunda|tercera|cuarta|quinta) vez)\b|\b{RECURRING_FAILURES}\b"))
         })
         .is_match(text)
         && !dated_today(text)
@@ -2521,35 +2521,30 @@ fn denied_before(normalized: &str, at: usize) -> bool {
 
 /// Whether a normalised text turns a restart down ("no reinicien nada todavía", "no me
 /// vayan a reiniciar el deco", "ni se les ocurra resetear el módem") and tells no failure
-/// nor asks for a restart in another clause ("no reinicien el módem, reinicien el deco"
+/// nor names a restart it does not turn down ("no reinicien el módem, reinicien el deco"
 /// asks for one; "no me reinicien nada, sigo sin internet" tells a failure).
 pub(crate) fn declines_restart(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     if !(normalized.contains("reinici") || normalized.contains("reset")) {
         return false;
     }
+    // ("No reinicie" is also "no reinicié", I did not: not a refusal.)
     let refusal = PATTERN.get_or_init(|| {
-        ascii_regex(r"\b(no|ni|nunca) ((se )?(me|nos|le|les|lo|la|los|las) )*((vayan|vaya|van) a |se (les|le) ocurra )?(reinicien|reinicie|reiniciar|reiniciarlo|reiniciarla|reseteen|resetee|resetear|resetearlo|resetearla)\b")
+        ascii_regex(r"\b(no|ni|nunca) ((se )?(me|nos|le|les|lo|la|los|las) )*((vayan|vaya|van) a |se (les|le) ocurra )?(reinicien|reiniciar|reiniciarlo|reiniciarla|reseteen|resetear|resetearlo|resetearla)\b")
     });
-    // The message without each refusal and the rest of its clause ("reinicien el deco pero
-    // no me reinicien el módem" keeps "reinicien el deco pero").
-    let mut rest = String::new();
-    let mut from = 0;
-    for found in refusal.find_iter(normalized) {
-        if found.start() < from {
-            continue;
-        }
-        rest.push_str(&normalized[from..found.start()]);
-        from = normalized[found.end()..]
-            .find(CLAUSE_BREAK)
-            .map_or(normalized.len(), |at| found.end() + at);
-    }
-    if from == 0 {
-        return false;
-    }
-    rest.push_str(&normalized[from..]);
     let text = without_clause_breaks(normalized);
-    !fails(&text) && !asks_for_restart(&rest)
+    let Some(first) = refusal.find(&text) else {
+        return false;
+    };
+    // Every restart the message names is turned down ("no reinicien el módem, reinicien el
+    // deco" asks for one), and no other wish follows the refusal ("no reinicien el módem
+    // sino el deco", "mejor reseteen ...").
+    let restarts = words(&text)
+        .filter(|w| w.starts_with("reinici") || w.starts_with("reset"))
+        .count();
+    restarts == refusal.find_iter(&text).count()
+        && !words(&text[first.end()..]).any(|w| matches!(w, "sino" | "mejor" | "pero"))
+        && !fails(&text)
 }
 
 /// Whether a normalised text asks for a person in so many words: a wish, then the person
@@ -3435,8 +3430,25 @@ pub(crate) fn complaint_topic_in(normalized: &str) -> Option<Topic> {
             re.is_match(&normalized)
                 // What a phone without signal reads is no emergency.
                 && (*topic != Topic::Urgencia || re.is_match(&without_phone_display(&normalized)))
+                // In Chile "cancelar" is also paying: not with a way to pay named ("quiero
+                // cancelar la tv digital con tarjeta").
+                && (*topic != Topic::Baja || !cancels_by_paying(&normalized))
         })
         .map(|(topic, _)| *topic)
+}
+
+/// Whether a normalised text says "cancelar" and names a way to pay, so that it may mean
+/// paying ("cancelar la cuenta con tarjeta", "cancelé el internet por transferencia").
+fn cancels_by_paying(text: &str) -> bool {
+    text.contains("cancel")
+        && (words(text).any(|w| {
+            matches!(
+                w,
+                "tarjeta" | "transferencia" | "efectivo" | "webpay" | "pac" | "pat" | "cuotas"
+            )
+        }) || ["caja vecina", "pago automatico"]
+            .iter()
+            .any(|p| contains_phrase(text, p)))
 }
 
 /// An already normalised text without what a phone with no signal reads ("solo llamadas de
