@@ -1665,10 +1665,6 @@ fn a_message_scored_once_is_decided_as_classify_decides_it() {
 /// One message for each rule after the model, with the rule that decides it.
 const RULED: [(&str, Rule); 17] = [
     (
-        "no reinicien nada todavía, mi señora está conectada en línea",
-        Rule::RestartDeclined,
-    ),
-    (
         "la tecnica vino ayer y quede peor con el cable, reinicien o algo",
         Rule::MatterBeyondRestart,
     ),
@@ -1722,6 +1718,10 @@ const RULED: [(&str, Rule); 17] = [
     (
         "mi abuelito quiere que lo llamen por teléfono, no sabe escribir bien",
         Rule::CallBack,
+    ),
+    (
+        "no reinicien nada todavía, mi señora está conectada en línea",
+        Rule::RestartDeclined,
     ),
 ];
 
