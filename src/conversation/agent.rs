@@ -579,9 +579,14 @@ impl Desk {
     /// it lasts, else the oldest whose customer is still there, else the oldest ended one.
     fn current(&self) -> Option<&ChatInfo> {
         self.active
-            .and_then(|a| self.chats.iter().find(|c| c.customer == a))
+            .and_then(|a| self.chat_of(a))
             .or_else(|| self.chats.iter().find(|c| !self.has_left(c.customer)))
             .or_else(|| self.chats.first())
+    }
+
+    /// `customer`'s chat, while it is on the desk.
+    fn chat_of(&self, customer: SessionId) -> Option<&ChatInfo> {
+        self.chats.iter().find(|c| c.customer == customer)
     }
 
     /// Whether `customer`'s chat is one whose customer has left.
@@ -1300,7 +1305,7 @@ impl Desk {
     /// Keeps a chat whose customer left on the desk, so its request can still be noted
     /// and closed; the oldest ended chat goes past [`MAX_ENDED_CHATS`].
     fn customer_left(&mut self, chat: &ChatInfo, ctx: &Context, out: &mut Effects) {
-        if self.has_left(chat.customer) || !self.chats.iter().any(|c| c.customer == chat.customer) {
+        if self.has_left(chat.customer) || self.chat_of(chat.customer).is_none() {
             return;
         }
         // The commands stay on the chat the executive was acting on, though it ended,
@@ -1408,10 +1413,7 @@ impl Desk {
 
     /// `customer`'s chat, when it is an ended one on the desk.
     fn ended_chat(&self, customer: SessionId) -> Option<&ChatInfo> {
-        self.chats
-            .iter()
-            .find(|c| c.customer == customer)
-            .filter(|_| self.has_left(customer))
+        self.chat_of(customer).filter(|_| self.has_left(customer))
     }
 
     /// Takes the ended `chat` off the desk without the executive's `:close` (its wrap-up
@@ -1440,7 +1442,7 @@ impl Desk {
     /// meanwhile without `:close` (an event taken while waiting: [`Self::taken_up`], the
     /// wrap-up limit, the oldest ended chat dropped): the command is refused, said once.
     fn left_while_pending(&mut self, chat: &ChatInfo, out: &mut Effects) -> bool {
-        if self.chats.iter().any(|c| c.customer == chat.customer) {
+        if self.chat_of(chat.customer).is_some() {
             return false;
         }
         if !self.refused_after_expiry(out) {
@@ -1465,7 +1467,7 @@ impl Desk {
     /// Takes an ended chat off the desk, saying so; when the commands acted on it, they
     /// move on with a line saying where (`retarget`), or stay for the caller to place.
     fn drop_ended(&mut self, customer: SessionId, retarget: bool, out: &mut Effects) {
-        if let Some(dropped) = self.chats.iter().find(|c| c.customer == customer) {
+        if let Some(dropped) = self.chat_of(customer) {
             out.send(say::ended_chat_dropped(&dropped.name, self.target(dropped)));
         }
         self.leave_desk(customer, retarget, out);
