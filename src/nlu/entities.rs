@@ -2317,7 +2317,7 @@ fn wants_plan_changed(normalized: &str) -> bool {
             let before: Vec<&str> = words(clause).collect();
             !before[before.len().saturating_sub(3)..]
                 .iter()
-                .any(|w| matches!(*w, "no" | "ni" | "nunca" | "tampoco"))
+                .any(|w| negator(w))
         })
 }
 
@@ -2512,11 +2512,16 @@ pub(crate) fn asks_for_a_call(normalized: &str) -> bool {
         .any(|found| !denied_before(normalized, found.start()))
 }
 
+/// Whether `word` negates what follows it ("no", "ni", "nunca", "tampoco").
+fn negator(word: &str) -> bool {
+    matches!(word, "no" | "ni" | "nunca" | "tampoco")
+}
+
 /// Whether the clause of a normalised text that ends at byte `at` denies what follows ("no
 /// quiero que me llamen").
 fn denied_before(normalized: &str, at: usize) -> bool {
     let clause = normalized[..at].rsplit(CLAUSE_BREAK).next().unwrap_or("");
-    words(clause).any(|w| matches!(w, "no" | "ni" | "nunca" | "tampoco"))
+    words(clause).any(negator)
 }
 
 /// Whether a normalised text turns a restart down ("no reinicien nada todavía", "no me
@@ -2578,7 +2583,7 @@ pub(crate) fn demands_a_person(normalized: &str) -> bool {
                         matches!(*w, "voy" | "ir" | "salgo" | "salir" | "cierro" | "cerrar")
                     }))
             } else {
-                last(2).any(|w| matches!(*w, "no" | "ni" | "nunca" | "tampoco"))
+                last(2).any(|w| negator(w))
                     || last(1).any(|w| matches!(*w, "si" | "que"))
             };
             // Not someone else's ("una persona del banco", "un ejecutivo bancario"),
@@ -3146,7 +3151,7 @@ pub(crate) fn turns_to_a_person(normalized: &str) -> bool {
             let placed = next.first() == Some(&"en") || next.contains(&"si");
             !words(found.as_str())
                 .skip(1)
-                .any(|w| matches!(w, "no" | "ni" | "nunca" | "tampoco"))
+                .any(negator)
                 && !theirs
                 && !placed
         })
@@ -3192,7 +3197,7 @@ pub(crate) fn files_new_complaint(normalized: &str) -> bool {
                 .iter()
                 .rev()
                 .take_while(|t| !matches!(**t, "asi" | "entonces" | "por" | "pero" | "y"))
-                .any(|t| matches!(*t, "no" | "ni" | "tampoco" | "nunca"))
+                .any(|t| negator(t))
     })
 }
 
