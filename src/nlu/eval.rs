@@ -108,6 +108,10 @@ pub struct EvalError {
     pub confidence: f32,
     /// The decision (`intent`, `clarify:a/b`, `fallback`).
     pub decision: String,
+    /// The rule after the model that made the decision (`how_to`, ...), if one did: where
+    /// a labeller looks first when the decision is wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
 }
 
 /// The confusion matrix: `matrix[expected][predicted]` over `labels`.
@@ -302,6 +306,7 @@ pub fn score(cases: &[Case], predictions: &[Prediction], mut latencies: Vec<f64>
             predicted: predicted.name().to_owned(),
             confidence: prediction.confidence,
             decision,
+            rule: prediction.rule.map(Rule::name),
         };
         if matches!(prediction.decision, Decision::Clarify(..)) {
             clarified.push(outcome.clone());
@@ -478,8 +483,13 @@ pub fn render_text(report: &Report) -> String {
         for e in &report.errors {
             let _ = writeln!(
                 s,
-                "  {:<20} -> {:<20} {:.2} {:<40} {:?}",
-                e.expected, e.predicted, e.confidence, e.decision, e.text
+                "  {:<20} -> {:<20} {:.2} {:<40} {:?}{}",
+                e.expected,
+                e.predicted,
+                e.confidence,
+                e.decision,
+                e.text,
+                e.rule.map(|rule| format!(" (rule {rule})")).unwrap_or_default()
             );
         }
     }
