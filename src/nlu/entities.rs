@@ -369,6 +369,7 @@ const SOMEONE_ELSE: &[&str] = &[
 /// reconozco sigue abierto?"; not "en mi caso").
 const REQUEST_NOUNS: &[&str] = &[
     "reclamo",
+    "queja",
     "complaint",
     "reclamacion",
     "apelacion",
@@ -771,18 +772,23 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
 }
 
 /// Whether the words name a request by its number ("el número de caso 4452", "ticket
-/// 5521", "mi reclamo n° 3301 es"): one made before. A bare number is not enough (years,
+/// 5521", "mi reclamo n° 3301 es", "mi número de atención es el 55102"): one made before. A bare number is not enough (years,
 /// amounts), nor a request noun alone.
 fn numbered(toks: &[&str]) -> bool {
     toks.iter().enumerate().any(|(i, noun)| {
         // Not one being filed ("quiero poner un reclamo de 35000 pesos").
         let filed = i >= 2 && FILING.contains(&toks[i - 2]) && matches!(toks[i - 1], "un" | "una");
-        let mut after = toks[i + 1..]
-            .iter()
-            .enumerate()
-            .skip_while(|(_, w)| matches!(**w, "numero" | "nro" | "n" | "no" | "num" | "es"));
+        let mut after = toks[i + 1..].iter().enumerate().skip_while(|(_, w)| {
+            matches!(**w, "numero" | "nro" | "n" | "no" | "num" | "es" | "el")
+        });
+        // The menu's own word for one, after the number's name ("mi número de atención es
+        // el 55102"; "la atención 2024" is no request).
+        let attention = *noun == "atencion"
+            && i >= 2
+            && toks[i - 1] == "de"
+            && matches!(toks[i - 2], "numero" | "nro" | "n" | "num");
         !filed
-            && REQUEST_NOUNS.contains(noun)
+            && (REQUEST_NOUNS.contains(noun) || attention)
             && after.next().is_some_and(|(j, w)| {
                 let amount = toks.get(i + 2 + j).is_some_and(|unit| {
                     matches!(*unit, "pesos" | "lucas" | "luca" | "mil" | "clp" | "megas")
@@ -1979,6 +1985,29 @@ impl Topic {
         }
     }
 
+    /// Whether the topic changes what the customer has with the company (ends it, moves it,
+    /// takes it elsewhere, changes its plan) or what they owe or were charged for: a
+    /// restart has nothing to do with it, whatever the words near it read as.
+    pub fn changes_the_account(self) -> bool {
+        // Every topic named: a new one must be placed on one side.
+        match self {
+            Topic::Baja
+            | Topic::Portabilidad
+            | Topic::Traslado
+            | Topic::CambioPlan
+            | Topic::Deuda
+            | Topic::CargoDesconocido
+            | Topic::CobroDuplicado => true,
+            Topic::Boleta
+            | Topic::MalaCalidad
+            | Topic::ReinicioFallido
+            | Topic::VisitaTecnica
+            | Topic::Urgencia
+            | Topic::BloqueoLinea
+            | Topic::ClaveWifi => false,
+        }
+    }
+
     /// Parses a topic name.
     pub fn from_name(name: &str) -> Option<Topic> {
         Topic::ALL.into_iter().find(|t| t.name() == name)
@@ -2035,7 +2064,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::Baja,
-                r"\bde baja\b|\bdarme de baja|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\b(quiero|quisiera|necesito|deseo|queremos|necesitamos|vengo a) (cancelar|anular|terminar|dar de baja) (el |mi |la |todo el )?(internet|cable|fibra|telefono fijo|fijo|tv|tele|television)( satelital| cable| digital)?\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|(^|\b(quiero|necesito) que |\b(pueden|podrian|puede|podria|favor|porfa) )((me|nos) )?(corten|cortar|suspendan|suspender)( el| mi| la| los| todo el)? (servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
+                r"\bde baja\b|\bdarme de baja|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\b(quiero|quisiera|necesito|deseo|queremos|necesitamos|vengo a) (cancelar|anular|terminar|dar de baja) (el |mi |la |todo el )?(internet|cable|fibra|telefono fijo|fijo|tv|tele|television)( satelital| cable| digital)?\b|\bdesafili|\bdarse de baja|\bno (quiero|queremos|quiere) (seguir|continuar) con (el |la |mi |los |este |esta )?(cable|internet|fibra|fijo|telefono fijo|tv|tele|television|plan|servicio|servicios|contrato|ustedes|compania|empresa)\b|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|(^|\b(quiero|necesito) que |\b(pueden|podrian|puede|podria|favor|porfa) )((me|nos) )?(corten|cortar|suspendan|suspender)( el| mi| la| los| todo el)? (servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
             ),
             (
                 Topic::Traslado,
@@ -2070,7 +2099,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::MalaCalidad,
-                r"\bpesim\w*|\bmalisim\w*|\bbasura\b|\bcada rato\b|\btodo el rato\b|\bhace \w+ (dias|semanas|meses)\b|\bllevo \w+ (dias|semanas|meses)\b|\bdesde el (lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b|\bme llegan\b|\bmala calidad\b|\bmal servicio\b|\bnadie me (soluciona|resuelve|ayuda)".to_owned(),
+                r"\bpesim\w*|\bmalisim\w*|\bbasura\b|\bcada rato\b|\btodo el rato\b|\bhace (\w+ )?(dias|semanas|meses)\b|\bllevo (\w+ )?(dias|semanas|meses)\b|\bdesde el (lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b|\bme llegan\b|\bmala calidad\b|\bmal servicio\b|\bnadie me (soluciona|resuelve|ayuda)".to_owned(),
             ),
             (
                 Topic::ClaveWifi,
@@ -2159,8 +2188,9 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
                 // A visit after which something fails (with `fails`): "pasó la técnica
                 // y desde entonces la tele no funciona", "desde que vino el técnico", "el
                 // técnico que mandaron dejó un cable suelto y ahora...", "después de que
-                // instalaron la fibra el deco no funciona bien").
-                format!(r"\b(desde|despues) (de )?(que|q) (me |nos )?(instalaron|cambiaron|conectaron|pusieron) (el |la |los |las |mi |nuestra |nuestro )?(fibra|internet|modem|router|deco|decodificador|equipo|equipos|servicio|cable|antena)\b|(\b{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b|\btecnic(o|a|os)\b( \w+){{0,4}} {came}\b).*\b(ahora|desde ahi|desde entonces|tampoco|(desde|despues) (de )?(que|q) se (fue|fueron))\b|\b(desde|despues) (de )?que (\w+ )?{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b"),
+                // instalaron la fibra el deco no funciona bien", "después de la visita del
+                // técnico quedé sin teléfono fijo").
+                format!(r"\b(desde|despues) (de )?(que|q) (me |nos )?(instalaron|cambiaron|conectaron|pusieron) (el |la |los |las |mi |nuestra |nuestro )?(fibra|internet|modem|router|deco|decodificador|equipo|equipos|servicio|cable|antena)\b|(\b{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b|\btecnic(o|a|os)\b( \w+){{0,4}} {came}\b).*\b(ahora|desde ahi|desde entonces|tampoco|(desde|despues) (de )?(que|q) se (fue|fueron))\b|\b(desde|despues) (de )?que (\w+ )?{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b|\b(desde|despues de) la visita (del |de la |de los )?tecnic(o|a|os)\b"),
                 r"\b(falla|problema|soporte|servicio|asistencia|error) tecnic".to_owned(),
                 format!(r"\b{done}\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo)\b"),
                 // A restart done (with a failure after it: `failed_after`).
@@ -2370,7 +2400,9 @@ fn fails_for_days(normalized: &str) -> bool {
         }
         false
     };
-    let of_the_service = names_service(&text) || the_service_or_everything();
+    // (Or the lag a gamer feels, the connection's: "el lag es constante hace semanas".)
+    let of_the_service =
+        names_service(&text) || the_service_or_everything() || words(&text).any(|t| t == "lag");
     of_the_service && fails(&text) && (lasts_days(&text) || recurs(&text))
 }
 
@@ -2389,8 +2421,8 @@ fn recurs(text: &str) -> bool {
 }
 
 /// Failures the words say come back ("cortes constantes", "interrupciones frecuentes",
-/// "caídas reiteradas"): a failure ([`fails`]) that recurs ([`recurs`]).
-const RECURRING_FAILURES: &str = r"(cortes|caidas|interrupciones|fallas|microcortes|desconexiones)( (de|del) (la )?(internet|senal|servicio|conexion|wifi|red|fibra|cable))?( (muy|super|bastante|demasiado|tan|re))? (constantes|frecuentes|reiterad[oa]s|continu[oa]s|seguid[oa]s|permanentes)";
+/// "caídas reiteradas", "el lag es constante"): a failure ([`fails`]) that recurs ([`recurs`]).
+const RECURRING_FAILURES: &str = r"(cortes|caidas|interrupciones|fallas|microcortes|desconexiones|lag)( (de|del) (la )?(internet|senal|servicio|conexion|wifi|red|fibra|cable))?( (es|son|esta|estan))?( (muy|super|bastante|demasiado|tan|re))? (constantes?|frecuentes|reiterad[oa]s|continu[oa]s|seguid[oa]s|permanentes)";
 
 /// Whether a message reports a failure that names the service, not in a question for
 /// information ("se me desconectó la fibra", "los celulares no se conectan al wifi"; not
@@ -2615,13 +2647,13 @@ const PERSON_WORDS_IN_DEMANDS: &[&str] = &[
 /// makes a demand only a person meets ("exijo una solución", "quiero una compensación",
 /// "que me descuenten").
 /// Broad on purpose ("me llamo Pedro", "no puedo hablar por teléfono" count): it only
-/// keeps a question open.
+/// keeps a question open. Fixing it oneself is no demand ("¿cómo lo soluciono?").
 pub(crate) fn asks_for_person(normalized: &str) -> bool {
     static PERSON: OnceLock<regex::Regex> = OnceLock::new();
     let normalized = without_phone_display(normalized);
     PERSON
         .get_or_init(|| {
-            ascii_regex(&format!(r"\b({PERSON_PATTERN}|hablar|llam\w*|atien\w*|contact\w*|reclamo|queja|compensa\w*|exij\w*|exig\w*|solucion\w*|verguenza|devuel\w*|devolu\w*|reembols\w*|descuent\w*|descuento)\b|\bcomunic\w* con\b"))
+            ascii_regex(&format!(r"\b({PERSON_PATTERN}|hablar|llam\w*|atien\w*|contact\w*|reclamo|queja|compensa\w*|exij\w*|exig\w*|solucion|soluciones|solucion[ae]\w*|verguenza|devuel\w*|devolu\w*|reembols\w*|descuent\w*|descuento)\b|\bcomunic\w* con\b"))
         })
         .is_match(&normalized)
 }
@@ -2691,7 +2723,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -2959,8 +2991,9 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             // Also making a restart ("¿cómo hago un reset del router?"; not any "¿cómo hago
             // para ...?", which asks for anything), moving the equipment to another room
             // ("¿puedo cambiar el router a otra pieza?"), doing it oneself ("¿puedo cambiar
-            // yo mismo el nombre de la red?") and what the equipment supports.
-            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b",
+            // yo mismo el nombre de la red?") and what the equipment supports or is ("¿el
+            // módem que me pusieron es de doble banda?").
+            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|^((y|oye|hola|una consulta) )?(el|la|mi) (modem|router|deco|decodificador|repetidor|equipo)( \w+){0,4} (es|son|tiene|tienen|trae|viene) (de )?(doble banda|dual band|5 ?g|5 ?ghz|wifi 6|wifi 5|mesh|gigabit)\b",
             r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
             // A message that opens asking what something means names what it sees, which
@@ -3049,6 +3082,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             .any(|p| contains_phrase(&text, p))
     };
     ((how.is_match(&text) && !cannot()
+        || asks_requirements(&text)
         || coverage.is_match(&text) && !no_coverage.is_match(&text)
         || light.is_match(&text))
         && !fails(&text)
@@ -3059,6 +3093,22 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             ["reinici", "resete"].iter().any(|stem| t.starts_with(stem))
                 && !matches!(t, "reinicio" | "reinicios" | "reseteo" | "reseteos")
         })
+}
+
+/// Whether a normalised text opens asking what papers or requirements a procedure needs
+/// ("¿qué papeles hay que llevar para poner el servicio a nombre de mi hijo?", "cuáles son
+/// los requisitos para el traslado"): a question about the procedure, not the change asked
+/// for ("quiero cambiar el titular, ¿qué papeles necesito?" asks for it first).
+pub(crate) fn asks_requirements(normalized: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    (normalized.contains("papeles")
+        || normalized.contains("documentos")
+        || normalized.contains("requisitos"))
+        && PATTERN
+            .get_or_init(|| {
+                ascii_regex(r"^((y|oye|hola|buenas|buenas tardes|buenos dias|una consulta|consulta) )*((que|q) (papeles|documentos|requisitos)|cuales son (los|las) (papeles|documentos|requisitos))\b")
+            })
+            .is_match(normalized)
 }
 
 /// Whether `text` (normalised as `normalized`) asks whether something works in a case
@@ -3131,7 +3181,8 @@ pub(crate) fn denies_resolution(normalized: &str) -> bool {
 /// Whether an already normalised text, after asking about something, turns to a person
 /// instead: "pero", "mejor" or "no" and then a wish to talk to one or be told by one
 /// ("quiero saber cómo va mi reclamo, pero prefiero que me lo explique una persona", "en
-/// qué va mi reclamo... no, mejor quiero hablar con un supervisor"); not denied ("pero no
+/// qué va mi reclamo... no, mejor quiero hablar con un supervisor", "¿cómo va mi
+/// solicitud? no, mejor que me lo cuente un ejecutivo"); not denied ("pero no
 /// quiero hablar con nadie").
 pub(crate) fn turns_to_a_person(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
@@ -3139,7 +3190,7 @@ pub(crate) fn turns_to_a_person(normalized: &str) -> bool {
     // wish, "no quiero hablar con un ejecutivo".)
     PATTERN
         .get_or_init(|| {
-            ascii_regex(r"\b(pero|mejor|no \|) ((\w+|\|) ){0,2}((quiero|quisiera|prefiero|preferiria|necesito)( \w+){0,2} )?(hablar|conversar|que me (\w+ )?(explique|expliquen|atienda|atiendan|llame|llamen|contacte))\b( \w+){0,4} (una persona|un humano|una humana|un ejecutivo|una ejecutiva|un supervisor|una supervisora|alguien|un agente)\b")
+            ascii_regex(r"\b(pero|mejor|no \|) ((\w+|\|) ){0,2}((quiero|quisiera|prefiero|preferiria|necesito)( \w+){0,2} )?(hablar|conversar|que me (\w+ )?(explique|expliquen|cuente|cuenten|diga|digan|atienda|atiendan|llame|llamen|contacte))\b( \w+){0,4} (una persona|un humano|una humana|un ejecutivo|una ejecutiva|un supervisor|una supervisora|alguien|un agente)\b")
         })
         .find_iter(normalized)
         .any(|found| {
@@ -3256,12 +3307,8 @@ fn only_visits(text: &str) -> bool {
         .is_match(text.trim())
 }
 
-/// Whether every clause of an already normalised text asks what the bot is ("¿eres un
-/// bot?", "con quién estoy hablando, ¿es una máquina esto?") or greets: a question about
-/// the bot, out of scope by the guide's policy ("¿es un bot? quiero una persona" asks for
-/// one; "¿con quién hablo para reclamar?" asks where to go).
 /// Whether a normalised text (clause breaks removed) only asks what the chat keeps ("¿este
-/// chat queda grabado?", "si cierro el chat, ¿se pierde lo que escribí?") or says it was
+/// chat queda grabado?", "¿esta conversación la guardan?", "si cierro el chat, ¿se pierde lo que escribí?") or says it was
 /// meant for another chat ("perdón, me equivoqué de chat", "mandé esto al chat equivocado,
 /// era pa mi grupo"), and asks for nothing else: no person, no failure, no complaint.
 fn only_about_the_chat(text: &str) -> bool {
@@ -3274,7 +3321,7 @@ fn only_about_the_chat(text: &str) -> bool {
     }
     PATTERN
         .get_or_init(|| {
-            ascii_regex(r"\b((este|el) chat (queda|quedan|guarda|graba|registra|se guarda|se graba)|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse)|la conversacion|el chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat))\b")
+            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba)|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse)|la conversacion|el chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat))\b")
         })
         .is_match(text)
         // Nor with an option named ("me equivoqué de chat antes, lo que quería era revisar
@@ -3293,6 +3340,10 @@ fn only_about_the_chat(text: &str) -> bool {
         && complaint_topic_in(text).is_none()
 }
 
+/// Whether every clause of an already normalised text asks what the bot is ("¿eres un
+/// bot?", "con quién estoy hablando, ¿es una máquina esto?") or greets: a question about
+/// the bot, out of scope by the guide's policy ("¿es un bot? quiero una persona" asks for
+/// one; "¿con quién hablo para reclamar?" asks where to go).
 fn asks_only_about_the_bot(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [question, greeting] = PATTERNS.get_or_init(|| {

@@ -489,7 +489,9 @@ pub fn render_text(report: &Report) -> String {
                 e.confidence,
                 e.decision,
                 e.text,
-                e.rule.map(|rule| format!(" (rule {rule})")).unwrap_or_default()
+                e.rule
+                    .map(|rule| format!(" (rule {rule})"))
+                    .unwrap_or_default()
             );
         }
     }

@@ -175,8 +175,8 @@ pub enum Rule {
     Farewell,
     /// A chat with a person that was cut asks for the person again (`person_again`).
     PersonAgain,
-    /// A message the model placed nowhere that asks to be called, or for a person in so
-    /// many words, asks for a person (`call_back`).
+    /// A message the model placed nowhere, or read as a restart, that asks to be called,
+    /// or for a person in so many words, asks for a person (`call_back`).
     CallBack,
     /// A new complaint filed in so many words, read as the earlier requests, is a
     /// complaint (`new_complaint`).
@@ -456,9 +456,18 @@ impl Prediction {
     /// A message the model placed nowhere that asks to be called ("mi abuelito quiere que
     /// lo llamen por teléfono, no sabe escribir bien"), or for a person in so many words
     /// ("ya no sé cómo decirlo: necesito una persona"), asks for a person:
-    /// `contactar_ejecutivo`.
-    pub(crate) fn call_back_if_unplaced(self, asks: impl FnOnce() -> bool) -> Prediction {
-        if self.decision == Decision::Fallback && asks() {
+    /// `contactar_ejecutivo`. So does one the model alone read as a restart, or asked
+    /// about one ("llámenme al celular en la tarde, ahora voy manejando": the phone is
+    /// where to call, not what failed), unless it asks for the restart in so many words
+    /// (`restart_asked`: "quiero hablar con una persona... no, mejor reinicien el deco").
+    pub(crate) fn call_back_if(
+        self,
+        asks: impl FnOnce() -> bool,
+        restart_asked: impl FnOnce() -> bool,
+    ) -> Prediction {
+        let unplaced = self.decision == Decision::Fallback;
+        let restart_read = self.rule.is_none() && self.decision.offers(Intent::ReiniciarServicios);
+        if (unplaced || restart_read) && asks() && (unplaced || !restart_asked()) {
             return self.decided(Intent::ContactarEjecutivo, Rule::CallBack);
         }
         self

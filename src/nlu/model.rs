@@ -1577,6 +1577,12 @@ impl YamlClassifier {
                 .flat_map(|c| &c.tokens)
                 .any(|t| VISITING.contains(&t.raw))
         };
+        let named = || {
+            clauses
+                .iter()
+                .flat_map(|c| &c.tokens)
+                .any(|t| self.other_businesses.contains(t.raw))
+        };
         let owned = clauses.iter().any(|clause| {
             let tokens = &clause.tokens;
             tokens.iter().enumerate().any(|(i, t)| {
@@ -1590,6 +1596,9 @@ impl YamlClassifier {
                 self.other_businesses.contains(t.raw)
                     && !own_business_at(clauses, tokens, i, false)
                     && (of(1) || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2))
+                    // Or "de ellos" after a business named ("estoy en un hostal y el wifi
+                    // de ellos no funciona").
+                    || t.raw == "ellos" && of(1) && named()
             })
         });
         // Or a place the business is, told with "donde", and a service there ("el
@@ -1648,6 +1657,7 @@ impl YamlClassifier {
                 small_talk: reading.small_talk(),
                 chat_cut: reading.chat_cut(),
                 call_back: reading.call_back(),
+                restart_asked: reading.restart_asked(),
                 new_complaint: reading.new_complaint(),
                 other_business: reading.other_business(),
             }
@@ -1738,8 +1748,11 @@ trait Evidence {
     /// Whether it tells a chat with a person was cut ([`Prediction::person_again_if`]).
     fn chat_cut(&self) -> bool;
     /// Whether it asks to be called, or for a person in so many words
-    /// ([`Prediction::call_back_if_unplaced`]).
+    /// ([`Prediction::call_back_if`]).
     fn call_back(&self) -> bool;
+    /// Whether it asks for a restart in so many words ([`Prediction::call_back_if`]: "no,
+    /// mejor reinicien el deco" turns from the person).
+    fn restart_asked(&self) -> bool;
     /// Whether it files a new complaint, or turns from what it asked to a person
     /// ([`Prediction::new_complaint_if`]).
     fn new_complaint(&self) -> bool;
@@ -1772,7 +1785,7 @@ fn after_the_model(decided: Prediction, evidence: &impl Evidence) -> Prediction 
         .restart_declined_if(|| evidence.restart_declined())
         .farewell_if(|| evidence.farewell())
         .person_again_if(|| evidence.chat_cut())
-        .call_back_if_unplaced(|| evidence.call_back())
+        .call_back_if(|| evidence.call_back(), || evidence.restart_asked())
         .new_complaint_if(|| evidence.new_complaint())
         .other_business_if(|| evidence.other_business())
         .bot_condemned_if(|| evidence.bot_condemned())
@@ -1840,13 +1853,20 @@ impl Evidence for Reading<'_, '_> {
             .get_or_init(|| entities::asks_status_of_earlier_in(self.text, self.normalized))
     }
     fn beyond_restart(&self) -> Option<Topic> {
-        entities::topic_beyond_restart_in(self.normalized)
+        // Or a change of the account when no failure is told and no restart asked ("no
+        // quiero seguir con el cable, déjenme solo con internet").
+        entities::topic_beyond_restart_in(self.normalized).or_else(|| {
+            entities::complaint_topic_in(self.normalized)
+                .filter(|topic| topic.changes_the_account() && !self.outage())
+        })
     }
     fn how_to(&self) -> bool {
         entities::asks_how_to(self.normalized) || entities::asks_what_if(self.text, self.normalized)
     }
     fn for_a_person(&self) -> bool {
+        // (A topic the message asks the papers for is the procedure's subject.)
         entities::complaint_topic_in(self.normalized).is_some()
+            && !entities::asks_requirements(self.normalized)
             || entities::speaks_of_a_person(self.normalized)
             || entities::asks_for_a_call(self.normalized)
     }
@@ -1869,6 +1889,9 @@ impl Evidence for Reading<'_, '_> {
     }
     fn call_back(&self) -> bool {
         entities::asks_for_a_call(self.normalized) || entities::demands_a_person(self.normalized)
+    }
+    fn restart_asked(&self) -> bool {
+        entities::asks_for_restart(self.normalized)
     }
     fn new_complaint(&self) -> bool {
         entities::files_new_complaint(self.normalized)
@@ -1928,6 +1951,7 @@ pub(crate) struct Scored {
     outage_only: bool,
     chat_cut: bool,
     call_back: bool,
+    restart_asked: bool,
     new_complaint: bool,
     other_business: bool,
     beyond_restart: Option<Topic>,
@@ -1977,6 +2001,9 @@ impl Evidence for Scored {
     }
     fn call_back(&self) -> bool {
         self.call_back
+    }
+    fn restart_asked(&self) -> bool {
+        self.restart_asked
     }
     fn new_complaint(&self) -> bool {
         self.new_complaint

@@ -1746,6 +1746,45 @@ fn each_rule_names_the_decisions_it_makes() {
     }
 }
 
+/// `eval` names the rule that made a wrong decision (where a labeller looks first), and
+/// none for the model's own.
+#[test]
+fn eval_names_the_rule_behind_each_wrong_decision() {
+    let (how_to, rule) = RULED[9];
+    assert_eq!(rule, Rule::HowTo);
+    let cases = [
+        eval::Case {
+            text: how_to.to_owned(),
+            expected: Intent::ReiniciarServicios,
+        },
+        eval::Case {
+            text: "quiero hablar con un ejecutivo".to_owned(),
+            expected: Intent::Salir,
+        },
+    ];
+    let report = eval::evaluate(classifier(), &cases);
+    let rules: Vec<_> = report
+        .errors
+        .iter()
+        .map(|e| (e.text.as_str(), e.rule))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            (how_to, Some("how_to")),
+            ("quiero hablar con un ejecutivo", None)
+        ]
+    );
+    let text = eval::render_text(&report);
+    assert!(
+        text.contains(&format!("{how_to:?} (rule how_to)")),
+        "{text}"
+    );
+    let json = serde_json::to_value(&report.errors).unwrap();
+    assert_eq!(json[0]["rule"], "how_to");
+    assert!(json[1].get("rule").is_none(), "{json}");
+}
+
 #[test]
 fn a_rules_decisions_take_the_confidence_the_file_gives_it() {
     let with = |rule: Rule, confidence: Option<f32>| {
@@ -4271,4 +4310,73 @@ fn rules_from_probe65() {
             Intent::ReiniciarServicios,
         ),
     ]);
+}
+
+/// The rules for `probe66`'s errors (a request's "número de atención", a "queja" made by
+/// someone else, a failure since a technician's visit, a service not kept, a landline lost
+/// whenever it rains, a call asked for where the model read a restart, a turn to a person
+/// after a status question, what the chat keeps, a device's property, the papers for a
+/// change) on sentences of their own, with their edges.
+#[test]
+fn rules_from_probe66() {
+    use Intent::{
+        ContactarEjecutivo as Contact, Fallback, ReiniciarServicios as Restart,
+        RevisarAtenciones as Review,
+    };
+    check(&[
+        (
+            "mi número de atención es el 77310, ¿en qué etapa está?",
+            Review,
+        ),
+        (
+            "mi mamá ingresó una queja por un cargo, ¿saben si ya fue resuelta?",
+            Review,
+        ),
+        ("desde la visita del técnico no tengo tele", Contact),
+        (
+            "no queremos seguir con la tele, solo dejen el internet",
+            Contact,
+        ),
+        ("cuando llueve nos quedamos sin fijo, pasa siempre", Contact),
+        (
+            "llámenme al celu a las 6, ahora estoy en el trabajo",
+            Contact,
+        ),
+        (
+            "¿cómo va mi reclamo? no, mejor que me lo diga una persona",
+            Contact,
+        ),
+        ("¿esta conversación la graban?", Fallback),
+        ("el router que me pusieron, ¿es de doble banda?", Fallback),
+        (
+            "¿qué papeles piden para poner la línea a nombre de mi señora?",
+            Fallback,
+        ),
+        (
+            "me quedé sin internet en la pieza, ¿cómo lo soluciono?",
+            Restart,
+        ),
+        // Edges: a restart asked after the call, the change asked before the papers, the
+        // number of the call centre, a problem not kept, the neighbours' own WiFi, lag in
+        // one game.
+        ("llámenme... no, mejor reinicien el módem", Restart),
+        ("quiero cambiar el titular, ¿qué papeles necesito?", Contact),
+        ("¿cuál es el número de atención al cliente?", Fallback),
+        (
+            "no quiero seguir con este problema, reinicien el módem",
+            Restart,
+        ),
+        (
+            "mis vecinos dicen que el wifi de ellos tampoco funciona",
+            Restart,
+        ),
+        ("tengo lag en un juego pero el internet anda bien", Fallback),
+    ]);
+    // The number of an attention names a request made before; an attention alone does not.
+    assert!(super::entities::asks_status_of_earlier(
+        "Buenas, mi número de atención es el 40917. ¿Me pueden indicar en qué etapa se encuentra?"
+    ));
+    assert!(!super::entities::asks_status_of_earlier(
+        "Buenas, mi atención fue mala. ¿Me pueden indicar en qué etapa se encuentra?"
+    ));
 }
