@@ -466,6 +466,7 @@ const STATUS_QUESTIONS: &[&str] = &[
     "cuando dan respuesta",
     "cuando tendre respuesta",
     "cuando tendremos respuesta",
+    "van a hacer o no",
 ];
 /// Questions whether a request has been resolved or has news ("¿ya hay resolución?",
 /// "¿tienen novedades?"), not when denied ("aún no hay resolución, exijo una
@@ -486,6 +487,9 @@ const DENIABLE_QUESTIONS: &[&str] = &[
     "tiene resolucion",
     "tiene respuesta",
     "tiene alguna respuesta",
+    "llego respuesta",
+    "llego alguna respuesta",
+    "llego la respuesta",
 ];
 
 /// Verbs that ask about something, before "por" and a request ("preguntar por el
@@ -533,8 +537,15 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         let named = match toks[i] {
             "mi" | "su" | "my" => REQUEST_NOUNS.contains(noun),
             "el" | "la" => *noun != "caso" && REQUEST_NOUNS.contains(noun),
-            // "Seguimiento del caso", "seguimiento al reclamo".
-            "del" | "al" => i > 0 && toks[i - 1] == "seguimiento" && REQUEST_NOUNS.contains(noun),
+            // "Seguimiento del caso", "seguimiento al reclamo", "respuesta del reclamo".
+            "del" | "al" => {
+                i > 0
+                    && matches!(
+                        toks[i - 1],
+                        "seguimiento" | "respuesta" | "estado" | "avance" | "resultado"
+                    )
+                    && REQUEST_NOUNS.contains(noun)
+            }
             _ => false,
         };
         // Not one being filed now ("quiero hacer el reclamo", "quiero dejar mi reclamo").
@@ -679,7 +690,16 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
     let asks_resolved = || {
         DENIABLE_QUESTIONS.iter().any(|q| {
             phrase_starts(norm, q).any(|at| {
+                // (Also past a pronoun: "no me llegó respuesta".)
                 let before = norm[..at].trim_end();
+                let before = ["me", "nos", "le", "les"]
+                    .iter()
+                    .find_map(|p| {
+                        before
+                            .strip_suffix(p)
+                            .filter(|b| b.is_empty() || b.ends_with(' '))
+                    })
+                    .map_or(before, str::trim_end);
                 before != "no" && !before.ends_with(" no")
             })
         })
@@ -2064,7 +2084,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::Baja,
-                r"\bde baja\b|\bdarme de baja|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\b(quiero|quisiera|necesito|deseo|queremos|necesitamos|vengo a) (cancelar|anular|terminar|dar de baja) (el |mi |la |todo el )?(internet|cable|fibra|telefono fijo|fijo|tv|tele|television)( satelital| cable| digital)?\b|\bdesafili|\bdarse de baja|\bno (quiero|queremos|quiere) (seguir|continuar) con (el |la |mi |los |este |esta )?(cable|internet|fibra|fijo|telefono fijo|tv|tele|television|plan|servicio|servicios|contrato|ustedes|compania|empresa)\b|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|(^|\b(quiero|necesito) que |\b(pueden|podrian|puede|podria|favor|porfa) )((me|nos) )?(corten|cortar|suspendan|suspender)( el| mi| la| los| todo el)? (servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
+                r"\bde baja\b|\bdarme de baja|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\b(quiero|quisiera|necesito|deseo|queremos|necesitamos|vengo a) (cancelar|anular|terminar|dar de baja) (el |mi |la |todo el )?(internet|cable|fibra|telefono fijo|fijo|tv|tele|television)( satelital| cable| digital)?\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|(^|\b(quiero|necesito) que |\b(pueden|podrian|puede|podria|favor|porfa) )((me|nos) )?(corten|cortar|suspendan|suspender)( el| mi| la| los| todo el)? (servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
             ),
             (
                 Topic::Traslado,
@@ -2161,8 +2181,8 @@ pub fn complaint_topic(input: &str) -> Option<Topic> {
 /// The matter an already normalised text reports that a restart cannot help with: a lost
 /// or stolen phone ([`Topic::BloqueoLinea`]), a forgotten WiFi password ("olvidé la clave
 /// del wifi, ¿me la resetean?": [`Topic::ClaveWifi`]), a restart done that did not help
-/// ("el reset no arregló nada": [`Topic::ReinicioFallido`]), a technician who never came or left things
-/// worse ([`Topic::VisitaTecnica`]), or a failure that has lasted days ([`lasts_days`]) or
+/// ("el reset no arregló nada": [`Topic::ReinicioFallido`]), a technician who never came, fixed
+/// nothing or left things worse ([`Topic::VisitaTecnica`]), or a failure that has lasted days ([`lasts_days`]) or
 /// comes back ([`recurs`]: [`Topic::MalaCalidad`]); nothing when the message denies the
 /// loss, the block, the forgetting or the restart ("no perdí el celular, solo reinicien el
 /// internet", "aún no me reiniciaron el módem").
@@ -2183,8 +2203,8 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
             // (Thanked for: "gracias por reiniciarlo pero la tele sigue sin señal".)
             let done = format!("({ambiguous}|{past}|el reinicio|del reinicio|el reset|del reset|gracias por (reiniciar|resetear)(lo|la|los|me)?)");
             [
-                r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron|olvide|olvido)\b|\bno (quiero|necesito) (que )?bloque|\bno (me |nos |lo |la )?(han )?(reiniciaron|resetearon|reiniciado|reseteado)\b".to_owned(),
-                r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|peor|se (fue|fueron) sin (dejar|arreglar|solucionar|terminar))\b".to_owned(),
+                format!(r"{LOSS_DENIED}|\bno (quiero|necesito) (que )?bloque|\bno (me |nos |lo |la )?(han )?(reiniciaron|resetearon|reiniciado|reseteado)\b"),
+                r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento|arreglo|soluciono|reparo|resolvio)|nunca (llego|vino|aparecio)|plantad\w*|peor|se (fue|fueron) sin (dejar|arreglar|solucionar|terminar))\b".to_owned(),
                 // A visit after which something fails (with `fails`): "pasó la técnica
                 // y desde entonces la tele no funciona", "desde que vino el técnico", "el
                 // técnico que mandaron dejó un cable suelto y ahora...", "después de que
@@ -2299,7 +2319,8 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
     if topic == Topic::ClaveWifi && asks_how_to(normalized) {
         return None;
     }
-    if is_a_wish(topic) && declines(text) {
+    // (A service not kept says "no quiero" and declines nothing.)
+    if is_a_wish(topic) && declines(text) && !stops_a_service(&without_clause_breaks(normalized)) {
         return None;
     }
     Some(topic)
@@ -2400,29 +2421,31 @@ fn fails_for_days(normalized: &str) -> bool {
         }
         false
     };
-    // (Or the lag a gamer feels, the connection's: "el lag es constante hace semanas".)
-    let of_the_service =
-        names_service(&text) || the_service_or_everything() || words(&text).any(|t| t == "lag");
-    of_the_service && fails(&text) && (lasts_days(&text) || recurs(&text))
+    // (Or the lag a gamer feels, the connection's failure, unless the service is said to
+    // work: "el lag es constante hace semanas"; not "tengo lag hace días pero el internet
+    // anda bien".)
+    let lag = words(&text).any(|t| t == "lag") && !says_service_works(normalized);
+    let of_the_service = names_service(&text) || the_service_or_everything() || lag;
+    of_the_service && (lag || fails(&text)) && (lasts_days(&text) || recurs(&text))
 }
 
 /// Whether a normalised text without clause breaks says a failure comes back: "todos los
 /// días", "todos los fines de semana", "a cada rato", "siempre", "cada vez que llueve",
-/// "como 5 veces", "la tercera vez" (bad service, like one that lasts days), not only today
+/// "como 5 veces", "la tercera vez", "constantemente" (bad service, like one that lasts days), not only today
 /// ("se cortó dos veces hoy": a restart may still help).
 fn recurs(text: &str) -> bool {
     static AGAIN: OnceLock<regex::Regex> = OnceLock::new();
     AGAIN
         .get_or_init(|| {
-            ascii_regex(&format!(r"\b(tod[oa]s? l[oa]s (dias|noches|tardes|mananas|semanas|fines de semana|findes|lunes|martes|miercoles|jueves|viernes|sabados|domingos|inviernos)|con cualquier (lluvia|viento|temporal)|a cada rato|cada (rato|dia|noche|tarde)|cada vez que|cuando (llueve|hay viento|corre viento|hace viento|hay lluvia|hay temporal)|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces|(segunda|tercera|cuarta|quinta) vez)\b|\b{RECURRING_FAILURES}\b"))
+            ascii_regex(&format!(r"\b(tod[oa]s? l[oa]s (dias|noches|tardes|mananas|madrugadas|semanas|fines de semana|findes|lunes|martes|miercoles|jueves|viernes|sabados|domingos|inviernos)|con cualquier (lluvia|viento|temporal)|a cada rato|cada (rato|dia|noche|tarde)|cada vez que|constantemente|frecuentemente|cuando (llueve|hay viento|corre viento|hace viento|hay lluvia|hay temporal)|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces|(segunda|tercera|cuarta|quinta) vez)\b|\b{RECURRING_FAILURES}\b"))
         })
         .is_match(text)
         && !dated_today(text)
 }
 
 /// Failures the words say come back ("cortes constantes", "interrupciones frecuentes",
-/// "caídas reiteradas", "el lag es constante"): a failure ([`fails`]) that recurs ([`recurs`]).
-const RECURRING_FAILURES: &str = r"(cortes|caidas|interrupciones|fallas|microcortes|desconexiones|lag)( (de|del) (la )?(internet|senal|servicio|conexion|wifi|red|fibra|cable))?( (es|son|esta|estan))?( (muy|super|bastante|demasiado|tan|re))? (constantes?|frecuentes|reiterad[oa]s|continu[oa]s|seguid[oa]s|permanentes)";
+/// "caídas reiteradas", "los cortes son constantes"): a failure ([`fails`]) that recurs ([`recurs`]).
+const RECURRING_FAILURES: &str = r"(cortes|caidas|interrupciones|fallas|microcortes|desconexiones)( (de|del) (la )?(internet|senal|servicio|conexion|wifi|red|fibra|cable))?( (es|son|esta|estan))?( (muy|super|bastante|demasiado|tan|re))? (constantes?|frecuentes|reiterad[oa]s|continu[oa]s|seguid[oa]s|permanentes)";
 
 /// Whether a message reports a failure that names the service, not in a question for
 /// information ("se me desconectó la fibra", "los celulares no se conectan al wifi"; not
@@ -2810,9 +2833,9 @@ fn lasts_days(text: &str) -> bool {
 pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
-        let lead = r"^((y|gracias( por (todo|la ayuda|la paciencia))?|grax|muchas|mil|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan) )*";
+        let lead = r"^((y|gracias( por (todo|la ayuda|la paciencia))?|grax|muchas|mil|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan|bien|bn) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes)( (alla|aca|alli))?)?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes)( (alla|aca|alli))?)?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|thanks|agradezco|se agradece|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|(era|es) solo eso|solo (era|es) eso|fue un (gusto|placer))\b".to_owned(),
@@ -2984,16 +3007,19 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
 /// cobertura en Hanga Roa?", "tienen factibilidad en mi edificio"; not "no hay cobertura
 /// en mi casa"), not "no tengo internet, ¿cómo lo arreglo?".
 pub(crate) fn asks_how_to(normalized: &str) -> bool {
-    static PATTERNS: OnceLock<[regex::Regex; 5]> = OnceLock::new();
+    static PATTERNS: OnceLock<[regex::Regex; 6]> = OnceLock::new();
     let text = without_clause_breaks(normalized);
-    let [how, coverage, no_coverage, meaning, light] = PATTERNS.get_or_init(|| {
+    let [how, property, coverage, no_coverage, meaning, light] = PATTERNS.get_or_init(|| {
         [
             // Also making a restart ("¿cómo hago un reset del router?"; not any "¿cómo hago
             // para ...?", which asks for anything), moving the equipment to another room
             // ("¿puedo cambiar el router a otra pieza?"), doing it oneself ("¿puedo cambiar
-            // yo mismo el nombre de la red?") and what the equipment supports or is ("¿el
-            // módem que me pusieron es de doble banda?").
-            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|^((y|oye|hola|una consulta) )?(el|la|mi) (modem|router|deco|decodificador|repetidor|equipo)( \w+){0,4} (es|son|tiene|tienen|trae|viene) (de )?(doble banda|dual band|5 ?g|5 ?ghz|wifi 6|wifi 5|mesh|gigabit)\b",
+            // yo mismo el nombre de la red?") and what the equipment supports.
+            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b",
+            // What the equipment is, asked alone ("¿el módem que me pusieron es de doble
+            // banda?"; with nothing denied: "el módem no es de doble banda y contraté uno
+            // que sí" complains).
+            r"^((y|oye|hola|una consulta) )?(el|la|mi) (modem|router|deco|decodificador|repetidor|equipo)( \w+){0,4} (es|son|tiene|tienen|trae|viene) (de )?(doble banda|dual band|5 ?g|5 ?ghz|wifi 6|wifi 5|mesh|gigabit|4k|hd|full hd|smart|android)( o no| cierto| verdad)?$",
             r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
             // A message that opens asking what something means names what it sees, which
@@ -3015,10 +3041,9 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     // oneself ("¿cómo se reinicia el deco? para saber hacerlo yo solita") or what a restart
     // does ("si reinicio el módem, ¿se borra la configuración?"), with no failure told: a
     // question, though it names a restart (the guard at the end takes those for requests).
-    static ASKED: OnceLock<[regex::Regex; 3]> = OnceLock::new();
-    let [price, oneself, erases] = ASKED.get_or_init(|| {
+    static ASKED: OnceLock<[regex::Regex; 2]> = OnceLock::new();
+    let [oneself, erases] = ASKED.get_or_init(|| {
         [
-            r"\bcuanto (me |nos |le )?(cuesta|cuestan|costaria|costarian|sale|salen|saldria|saldrian|vale|valen|cobran|cobrarian|cobraria)\b",
             r"\bcomo (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima vez)\b",
             r"\b(reinici\w*|resete\w*|desenchuf\w*|apago|apagar|apagarlo|apagarla|apagamos|desconecto|desconectar|desconectarlo|desconectamos)\b.*\b(se ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran|desconfigure|desconfiguren|pierde|pierden)|pierdo|perdemos|perderia|perderiamos|(tengo|tenemos|hay) que (volver a )?(conectar|configurar|programar|instalar))\b|\bse ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran)\b.*\b(reinici|resete)\w*\b",
         ]
@@ -3031,10 +3056,6 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     let asked_for = || {
         asks_for_restart(normalized)
             || words(&text).any(|t| t.starts_with("reinicien") || t.starts_with("reseteen"))
-    };
-    let disputed = || {
-        contains_phrase(&text, "por que")
-            || words(&text).any(|t| matches!(t, "subieron" | "subio" | "cobraron" | "boleta"))
     };
     // Supposed: "si reinicio ...", "al desenchufar ...", "... sin que se desconfigure" (not
     // any "al": "apagué el módem al salir y al volver se pierde el wifi").
@@ -3050,7 +3071,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
                     .is_match(&text)
     };
     // (Most messages have none of their words: each pattern runs only on those that do.)
-    if (text.contains("cuanto") && price.is_match(&text) && !disputed()
+    if (asks_price(&text)
         || text.contains("como") && oneself.is_match(&text)
         || [
             "borra",
@@ -3082,7 +3103,8 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             .any(|p| contains_phrase(&text, p))
     };
     ((how.is_match(&text) && !cannot()
-        || asks_requirements(&text)
+        || property.is_match(&text) && !words(&text).any(negator)
+        || asks_requirements(normalized)
         || coverage.is_match(&text) && !no_coverage.is_match(&text)
         || light.is_match(&text))
         && !fails(&text)
@@ -3095,10 +3117,29 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
         })
 }
 
+/// Whether a normalised text (clause breaks removed) asks a price ("¿cuánto me saldría
+/// subir a un plan de más megas?"), not disputed ("¿por qué cuesta tanto?", "me subieron la
+/// boleta, ¿cuánto me cobran ahora?").
+pub(crate) fn asks_price(text: &str) -> bool {
+    static PRICE: OnceLock<regex::Regex> = OnceLock::new();
+    let disputed = || {
+        contains_phrase(text, "por que")
+            || words(text).any(|t| matches!(t, "subieron" | "subio" | "cobraron" | "boleta"))
+    };
+    text.contains("cuanto")
+        && PRICE
+            .get_or_init(|| {
+                ascii_regex(r"\bcuanto (me |nos |le )?(cuesta|cuestan|costaria|costarian|sale|salen|saldria|saldrian|vale|valen|cobran|cobrarian|cobraria)\b")
+            })
+            .is_match(text)
+        && !disputed()
+}
+
 /// Whether a normalised text opens asking what papers or requirements a procedure needs
 /// ("¿qué papeles hay que llevar para poner el servicio a nombre de mi hijo?", "cuáles son
 /// los requisitos para el traslado"): a question about the procedure, not the change asked
-/// for ("quiero cambiar el titular, ¿qué papeles necesito?" asks for it first).
+/// for ("quiero cambiar el titular, ¿qué papeles necesito?" asks for it first, "¿qué papeles
+/// hay que llevar? necesito cambiar el titular" after), nor "qué papeles ni qué nada".
 pub(crate) fn asks_requirements(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     (normalized.contains("papeles")
@@ -3106,9 +3147,23 @@ pub(crate) fn asks_requirements(normalized: &str) -> bool {
         || normalized.contains("requisitos"))
         && PATTERN
             .get_or_init(|| {
-                ascii_regex(r"^((y|oye|hola|buenas|buenas tardes|buenos dias|una consulta|consulta) )*((que|q) (papeles|documentos|requisitos)|cuales son (los|las) (papeles|documentos|requisitos))\b")
+                ascii_regex(r"^((y|oye|hola|buenas|buenas tardes|buenos dias|una consulta|consulta) )*((que|q) (papeles|documentos|requisitos)|cuales son (los|las) (papeles|documentos|requisitos)) (?P<next>\w+)")
             })
-            .is_match(normalized)
+            .captures(normalized)
+            .is_some_and(|found| {
+                // What follows the question's clause asks for nothing ("¿qué papeles hay
+                // que llevar? necesito cambiar el titular" asks for the change).
+                let after = normalized[found.get(0).map_or(0, |m| m.end())..]
+                    .split_once(CLAUSE_BREAK)
+                    .map_or("", |(_, rest)| rest);
+                &found["next"] != "ni"
+                    && !words(after).any(|w| {
+                        matches!(
+                            w,
+                            "quiero" | "queremos" | "necesito" | "necesitamos" | "exijo" | "deseo"
+                        )
+                    })
+            })
 }
 
 /// Whether `text` (normalised as `normalized`) asks whether something works in a case
@@ -3190,7 +3245,7 @@ pub(crate) fn turns_to_a_person(normalized: &str) -> bool {
     // wish, "no quiero hablar con un ejecutivo".)
     PATTERN
         .get_or_init(|| {
-            ascii_regex(r"\b(pero|mejor|no \|) ((\w+|\|) ){0,2}((quiero|quisiera|prefiero|preferiria|necesito)( \w+){0,2} )?(hablar|conversar|que me (\w+ )?(explique|expliquen|cuente|cuenten|diga|digan|atienda|atiendan|llame|llamen|contacte))\b( \w+){0,4} (una persona|un humano|una humana|un ejecutivo|una ejecutiva|un supervisor|una supervisora|alguien|un agente)\b")
+            ascii_regex(r"\b(pero|mejor|no \|) ((\w+|\|) ){0,2}((quiero|quisiera|prefiero|preferiria|necesito)( \w+){0,2} )?(hablar|hablarlo|conversar|conversarlo|que me (\w+ )?(explique|expliquen|cuente|cuenten|diga|digan|atienda|atiendan|llame|llamen|contacte))\b( \w+){0,4} (una persona|un humano|una humana|un ejecutivo|una ejecutiva|un supervisor|una supervisora|alguien|un agente)\b")
         })
         .find_iter(normalized)
         .any(|found| {
@@ -3321,7 +3376,7 @@ fn only_about_the_chat(text: &str) -> bool {
     }
     PATTERN
         .get_or_init(|| {
-            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba)|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse)|la conversacion|el chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat))\b")
+            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba)|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat))\b")
         })
         .is_match(text)
         // Nor with an option named ("me equivoqué de chat antes, lo que quería era revisar
@@ -3480,7 +3535,7 @@ pub(crate) fn without_clause_breaks(normalized: &str) -> Cow<'_, str> {
 /// [`complaint_topic`] of an already normalised text.
 pub(crate) fn complaint_topic_in(normalized: &str) -> Option<Topic> {
     let normalized = without_clause_breaks(normalized);
-    topic_rules()
+    let found = topic_rules()
         .iter()
         .find(|(topic, re)| {
             re.is_match(&normalized)
@@ -3489,8 +3544,62 @@ pub(crate) fn complaint_topic_in(normalized: &str) -> Option<Topic> {
                 // In Chile "cancelar" is also paying: not with a way to pay named ("quiero
                 // cancelar la tv digital con tarjeta").
                 && (*topic != Topic::Baja || !cancels_by_paying(&normalized))
+                // Nor a phone found again ("falsa alarma, no perdí el celu").
+                && (*topic != Topic::BloqueoLinea || !loss_denied(&normalized))
         })
-        .map(|(topic, _)| *topic)
+        .map(|(topic, _)| *topic);
+    // A service not kept is a cancellation, after the topics the rules put before it.
+    match found {
+        Some(Topic::CobroDuplicado | Topic::CargoDesconocido | Topic::Portabilidad) => found,
+        _ if stops_a_service(&normalized) => Some(Topic::Baja),
+        _ => found,
+    }
+}
+
+/// Whether a normalised text says the customer will not go on with a service of theirs
+/// ("no quiero seguir con el cable, déjenme solo con internet", "no queremos continuar con
+/// ustedes"): a cancellation ([`Topic::Baja`]). Not a state they will not bear ("no quiero
+/// seguir con el internet caído, reinicien"), someone else's ("no quiere seguir con el
+/// plan de Entel"), another company's ("... con el cable de la otra compañía"), nor with a
+/// restart asked.
+pub(crate) fn stops_a_service(text: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    if !(text.contains("seguir con") || text.contains("continuar con")) {
+        return false;
+    }
+    PATTERN
+        .get_or_init(|| {
+            ascii_regex(r"\bno (quiero|queremos) (seguir|continuar) con (el |la |mi |los |este |esta )?(cable|internet|fibra|fijo|telefono fijo|tv|tele|television|plan|servicio|servicios|contrato|ustedes|compania|empresa)\b")
+        })
+        .find_iter(text)
+        .any(|found| {
+            let next = words(&text[found.end()..]).next().unwrap_or("");
+            !matches!(
+                next,
+                "caido" | "caida" | "cortado" | "cortada" | "lento" | "lenta" | "malo" | "mala"
+                    | "asi" | "de" | "del" | "sin" | "fallando" | "pegado" | "pegada"
+            )
+        })
+        && !asks_for_restart(text)
+}
+
+/// A loss, a theft or a forgetting denied ("no perdí el celu, estaba en la chaqueta", "no
+/// me robaron nada", "no olvidé la clave").
+const LOSS_DENIED: &str = r"\b(no|ni|nunca) (me |se me |lo |la |le )?(perdi|perdio|robaron|hurtaron|extravie|llevaron|olvide|olvido)\b";
+
+/// Whether a normalised text denies the loss of the phone it names ("falsa alarma, no
+/// perdí el celu"), with nothing turned to after it ("no lo perdí, me lo robaron" is
+/// not denied: "pero", "sino", or a loss told again).
+fn loss_denied(text: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    let Some(found) = PATTERN.get_or_init(|| ascii_regex(LOSS_DENIED)).find(text) else {
+        return false;
+    };
+    let after = &text[found.end()..];
+    !words(after).any(|w| {
+        matches!(w, "pero" | "sino")
+            || ["perdi", "robaron", "robo", "hurtaron", "extravie"].contains(&w)
+    })
 }
 
 /// Whether a normalised text says "cancelar" and names a way to pay, so that it may mean

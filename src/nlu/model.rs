@@ -1864,9 +1864,11 @@ impl Evidence for Reading<'_, '_> {
         entities::asks_how_to(self.normalized) || entities::asks_what_if(self.text, self.normalized)
     }
     fn for_a_person(&self) -> bool {
-        // (A topic the message asks the papers for is the procedure's subject.)
+        // (A topic the message asks the papers or the price for is the question's subject:
+        // "¿cuánto me saldría subir a un plan de más megas?".)
         entities::complaint_topic_in(self.normalized).is_some()
             && !entities::asks_requirements(self.normalized)
+            && !entities::asks_price(&entities::without_clause_breaks(self.normalized))
             || entities::speaks_of_a_person(self.normalized)
             || entities::asks_for_a_call(self.normalized)
     }

@@ -4380,3 +4380,103 @@ fn rules_from_probe66() {
         "Buenas, mi atención fue mala. ¿Me pueden indicar en qué etapa se encuentra?"
     ));
 }
+
+/// The rules for `probe67`'s errors (a status asked "¿la van a hacer o no?", a reply that
+/// did not come, failures every dawn or "constantemente", "cdt", a loss denied, a price of
+/// a plan change, a technician who fixed nothing) on sentences of their own, with their
+/// edges.
+#[test]
+fn rules_from_probe67() {
+    use Intent::{
+        ContactarEjecutivo as Contact, Fallback, ReiniciarServicios as Restart,
+        RevisarAtenciones as Review, Salir,
+    };
+    check(&[
+        (
+            "pedí hace días la devolución del cargo doble, ¿la van a hacer o no?",
+            Review,
+        ),
+        ("el decodificador se cae todas las madrugadas", Contact),
+        ("el internet se corta constantemente", Contact),
+        ("ok, todo bien, cdt", Salir),
+        ("ah no, no perdí el celular, lo tenía mi hijo", Fallback),
+        ("¿cuánto me costaría bajar a un plan más barato?", Fallback),
+        (
+            "el técnico vino ayer y no arregló nada, sigo sin internet",
+            Contact,
+        ),
+        // Edges: failing since this dawn, or constantly since this morning, is today's; a
+        // reply denied is a complaint; a loss denied, then a theft told; a price disputed; a
+        // change asked for with no price.
+        (
+            "las cámaras se desconectan del wifi desde esta madrugada",
+            Restart,
+        ),
+        (
+            "el módem se reinicia constantemente desde hoy en la mañana",
+            Restart,
+        ),
+        (
+            "no me llegó respuesta del reclamo, exijo una solución",
+            Contact,
+        ),
+        (
+            "no perdí el celu, me lo robaron en la micro, bloqueen la línea",
+            Contact,
+        ),
+        ("¿por qué me cobran tanto si bajé el plan?", Contact),
+        ("quiero bajar el plan, me cobran mucho", Contact),
+    ]);
+}
+
+/// A review's sentences that the first version of the rules for `probe66` got wrong (lag
+/// with the service said to work, a state not borne or someone else's service not kept, a
+/// device's property denied or failing, papers with a change asked, an hour of lag).
+#[test]
+fn edges_of_the_rules_from_probe66() {
+    use Intent::{ContactarEjecutivo as Contact, Fallback, ReiniciarServicios as Restart};
+    check(&[
+        (
+            "el juego tiene lag constante pero el internet anda perfecto, será el servidor?",
+            Fallback,
+        ),
+        ("lag constante en valorant pero el wifi anda bien", Fallback),
+        (
+            "el computador anda con lag constante, es el pc no el internet",
+            Fallback,
+        ),
+        ("no quiero seguir con el internet caído, reinicien porfa", Restart),
+        (
+            "mi hermano no quiere seguir con el plan de Entel, ¿cuánto sale el de ustedes?",
+            Fallback,
+        ),
+        (
+            "mi vecino no quiere seguir con el internet de la otra empresa, ¿tienen fibra en Lampa?",
+            Fallback,
+        ),
+        (
+            "el módem que me pusieron no es de doble banda y yo contraté uno que sí",
+            Contact,
+        ),
+        (
+            "el módem que me pusieron es de doble banda pero la banda de 5 nunca ha funcionado, llevo un mes así",
+            Contact,
+        ),
+        (
+            "qué papeles ni qué nada, me cobraron dos veces y quiero que me devuelvan la plata",
+            Contact,
+        ),
+        (
+            "¿qué papeles hay que llevar? necesito cambiar el titular urgente",
+            Contact,
+        ),
+        (
+            "¿qué documentos necesito? quiero dar de baja el servicio ahora",
+            Contact,
+        ),
+        (
+            "tengo lag constante desde hace una hora, reinicien el router",
+            Restart,
+        ),
+    ]);
+}
