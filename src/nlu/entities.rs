@@ -3501,14 +3501,22 @@ pub(crate) fn chat_was_cut(normalized: &str) -> bool {
 }
 
 /// Whether a normalised text dates what it tells today or last night: "hoy", "ahora",
-/// "recién", "anoche", "ayer", "esta mañana / tarde / noche" (an outage since then, which a
-/// restart may mend, whatever happened before: "contraté hace un mes y desde anoche no
-/// tengo internet").
+/// "recién", "anoche", "ayer", "esta mañana / tarde / noche / madrugada", or hours ago:
+/// "hace un rato", "desde hace una hora", "desde las 3", "desde el almuerzo" (an outage
+/// since then, which a restart may mend, whatever happened before: "contraté hace un mes y
+/// desde anoche no tengo internet", "desde hace un rato se corta constantemente").
 fn dated_today(text: &str) -> bool {
+    static HOURS: OnceLock<regex::Regex> = OnceLock::new();
     words(text).any(|t| matches!(t, "hoy" | "ahora" | "recien" | "anoche" | "ayer"))
-        || text.contains("esta manana")
-        || text.contains("esta tarde")
-        || text.contains("esta noche")
+        || ["esta manana", "esta tarde", "esta noche", "esta madrugada"]
+            .iter()
+            .any(|w| text.contains(w))
+        || (text.contains("hace") || text.contains("desde"))
+            && HOURS
+                .get_or_init(|| {
+                    ascii_regex(r"\bhace (un rato|una hora|media hora|(\d+|unos|unas|dos|tres|cuatro|cinco|diez|veinte|varios|varias) (minutos|min|horas|hrs))\b|\bdesde (las \d+|el almuerzo|la hora de almuerzo|temprano|la manana|el mediodia|mediodia)\b")
+                })
+                .is_match(text)
 }
 
 /// A pattern for normalised text, which is ASCII: its `\b` and `\w` are compiled as ASCII

@@ -4480,3 +4480,25 @@ fn edges_of_the_rules_from_probe66() {
         ),
     ]);
 }
+
+/// A review's sentences that the first version of the rules for `probe67` got wrong: a
+/// failure that comes back "constantemente" within hours of today is today's outage
+/// (`dated_today` reads hours ago too).
+#[test]
+fn edges_of_the_rules_from_probe67() {
+    use Intent::ReiniciarServicios as Restart;
+    check(&[
+        (
+            "desde hace un rato se corta constantemente la señal del wifi",
+            Restart,
+        ),
+        (
+            "desde las 3 que se corta constantemente el internet",
+            Restart,
+        ),
+        (
+            "desde hace una hora el wifi se desconecta constantemente",
+            Restart,
+        ),
+    ]);
+}
