@@ -2243,7 +2243,10 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
     {
         Some(Topic::VisitaTecnica)
     } else {
-        (lasts_days(&text) || fails(&text) && recurs(&text)).then_some(Topic::MalaCalidad)
+        // (Not with the customer's service said to work: "el profe se desconecta a cada
+        // rato, pero nuestro internet anda bien".)
+        ((lasts_days(&text) || fails(&text) && recurs(&text)) && !says_service_works(normalized))
+            .then_some(Topic::MalaCalidad)
     }
 }
 
@@ -2426,7 +2429,12 @@ fn fails_for_days(normalized: &str) -> bool {
     // anda bien".)
     let lag = words(&text).any(|t| t == "lag") && !says_service_works(normalized);
     let of_the_service = names_service(&text) || the_service_or_everything() || lag;
-    of_the_service && (lag || fails(&text)) && (lasts_days(&text) || recurs(&text))
+    // (Nor someone else's failure, with the customer's service said to work: "el profe se
+    // desconecta a cada rato, pero nuestro internet anda bien".)
+    of_the_service
+        && (lag || fails(&text))
+        && (lasts_days(&text) || recurs(&text))
+        && !says_service_works(normalized)
 }
 
 /// Whether a normalised text without clause breaks says a failure comes back: "todos los
@@ -2621,7 +2629,7 @@ pub(crate) fn demands_a_person(normalized: &str) -> bool {
     }
     PATTERN
         .get_or_init(|| {
-            ascii_regex(r"\b((necesito|necesitamos|quiero|queremos|quisiera|exijo|exigo|exigimos|pido|requiero|deseo) ((hablar|conversar) con |que me atienda )?(a )?|sin (hablar con|que me atienda) )(una persona|un humano|una humana|un ejecutivo|una ejecutiva|un supervisor|una supervisora|un agente|alguien)\b")
+            ascii_regex(r"\b((necesito|necesitamos|quiero|queremos|quisiera|exijo|exigo|exigimos|pido|requiero|deseo) ((hablar|conversar) con |que me atienda )?(a )?|sin (hablar con|que me atienda) )(una persona|un humano|una humana|un ejecutivo|una ejecutiva|un supervisor|una supervisora|un agente|alguien)\b|\b(preciso|quero|queria|gostaria de) (falar com )?(uma pessoa|um atendente|uma atendente|um humano|alguem)\b")
         })
         .find_iter(normalized)
         .any(|found| {
@@ -2659,6 +2667,8 @@ pub(crate) fn demands_a_person(normalized: &str) -> bool {
 /// The person words [`demands_a_person`] looks for, as a cheap test before its pattern.
 const PERSON_WORDS_IN_DEMANDS: &[&str] = &[
     "persona",
+    "pessoa",
+    "atendente",
     "human",
     "ejecutiv",
     "supervisor",
@@ -2746,7 +2756,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|\b{service}\b( \w+){{0,2}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)\b|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{service}\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -2833,10 +2843,10 @@ fn lasts_days(text: &str) -> bool {
 pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
-        let lead = r"^((y|gracias( por (todo|la ayuda|la paciencia))?|grax|muchas|mil|thanks|thx|ok|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan|bien|bn) )*";
+        let lead = r"^((y|gracias( por (todo|la ayuda|la paciencia))?|grax|muchas|mil|thanks|thx|ok|oki|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan|bien|bn) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes)( (alla|aca|alli))?)?|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
-            format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales)( y (muchas )?gracias( por todo)?)?$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes|usted|ti)( (alla|aca|alli))?)?( tambien)?|chaltu( may)?|chaltumay|pewkallal|pewmayal|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
+            format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales|bn(a|as|s)? (nochs|noches|nches|tardes|tards)|bns (noches|nochs|tardes))( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|thanks|agradezco|se agradece|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|(era|es) solo eso|solo (era|es) eso|fue un (gusto|placer))\b".to_owned(),
         ]
@@ -3044,7 +3054,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     static ASKED: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [oneself, erases] = ASKED.get_or_init(|| {
         [
-            r"\bcomo (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima vez)\b",
+            r"\b(como (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)|pasos (pa|para) (reiniciar|resetear)\w*)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima vez)\b",
             r"\b(reinici\w*|resete\w*|desenchuf\w*|apago|apagar|apagarlo|apagarla|apagamos|desconecto|desconectar|desconectarlo|desconectamos)\b.*\b(se ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran|desconfigure|desconfiguren|pierde|pierden)|pierdo|perdemos|perderia|perderiamos|(tengo|tenemos|hay) que (volver a )?(conectar|configurar|programar|instalar))\b|\bse ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran)\b.*\b(reinici|resete)\w*\b",
         ]
         .map(ascii_regex)
@@ -3072,7 +3082,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     };
     // (Most messages have none of their words: each pattern runs only on those that do.)
     if (asks_price(&text)
-        || text.contains("como") && oneself.is_match(&text)
+        || (text.contains("como") || text.contains("pasos")) && oneself.is_match(&text)
         || [
             "borra",
             "desconfigur",
@@ -3338,7 +3348,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     }
     WEATHER
         .get_or_init(|| {
-            ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a (llover|nevar)|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|la temperatura)\b")
+            ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a (llover|nevar|helar|granizar)|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|la temperatura)\b")
         })
         .is_match(&text)
         // "¿Qué tiempo hace que puse el reclamo?" asks how long ago.
@@ -3554,6 +3564,8 @@ pub(crate) fn complaint_topic_in(normalized: &str) -> Option<Topic> {
                 && (*topic != Topic::Baja || !cancels_by_paying(&normalized))
                 // Nor a phone found again ("falsa alarma, no perdí el celu").
                 && (*topic != Topic::BloqueoLinea || !loss_denied(&normalized))
+                // Nor a restart turned down ("no me reinicien nada, estoy subiendo un video").
+                && (*topic != Topic::ReinicioFallido || !declines_restart(&normalized))
         })
         .map(|(topic, _)| *topic);
     // A service not kept is a cancellation, after the topics the rules put before it.

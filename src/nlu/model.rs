@@ -1597,8 +1597,11 @@ impl YamlClassifier {
                     && !own_business_at(clauses, tokens, i, false)
                     && (of(1) || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2))
                     // Or "de ellos" after a business named ("estoy en un hostal y el wifi
-                    // de ellos no funciona").
+                    // de ellos no funciona"), or the place's owners ("el wifi de los
+                    // dueños no anda").
                     || t.raw == "ellos" && of(1) && named()
+                    || matches!(t.raw, "dueno" | "duenos" | "duena" | "duenas")
+                        && (of(1) || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2))
             })
         });
         // Or a place the business is, told with "donde", and a service there ("el
@@ -1782,7 +1785,7 @@ fn after_the_model(decided: Prediction, evidence: &impl Evidence) -> Prediction 
         .matter_beyond_restart(|| evidence.beyond_restart())
         .how_to_if(|| evidence.how_to(), || evidence.for_a_person())
         .elsewhere_outage_if(|| evidence.elsewhere_outage())
-        .restart_declined_if(|| evidence.restart_declined())
+        .restart_declined_if(|| evidence.restart_declined(), || evidence.for_a_person())
         .farewell_if(|| evidence.farewell())
         .person_again_if(|| evidence.chat_cut())
         .call_back_if(|| evidence.call_back(), || evidence.restart_asked())

@@ -4502,3 +4502,50 @@ fn edges_of_the_rules_from_probe67() {
         ),
     ]);
 }
+
+/// The rules for `probe68`'s errors (the service not back after a power cut, a person
+/// asked in Portuguese, Mapuche and abbreviated goodbyes, frost in the weather, a restart
+/// turned down that the model sent to an executive, the owners' WiFi, the steps to restart
+/// oneself, a loss denied) on sentences of their own, with their edges.
+#[test]
+fn rules_from_probe68() {
+    use Intent::{ContactarEjecutivo as Contact, Fallback, ReiniciarServicios as Restart, Salir};
+    check(&[
+        (
+            "ya volvió la electricidad pero no ha vuelto la señal de la tele",
+            Restart,
+        ),
+        ("bom dia, gostaria de falar com uma pessoa", Contact),
+        ("oki gracias, bns noches", Salir),
+        ("gracias por la ayuda, feliz navidad pa ti también", Salir),
+        ("¿va a granizar mañana en Talca?", Fallback),
+        (
+            "estamos en una cabaña arrendada y el internet del dueño no funciona",
+            Fallback,
+        ),
+        (
+            "¿cuáles son los pasos para reiniciar el deco por mi cuenta?",
+            Fallback,
+        ),
+        // Edges: a restart turned down after one that failed; the service back; days
+        // without it; a price asked in Portuguese.
+        (
+            "no me reinicien nada, ya lo reinicié yo y sigue igual",
+            Contact,
+        ),
+        ("la señal volvió", Fallback),
+        ("no me reinicien nada, estoy subiendo un video", Fallback),
+        (
+            "no me reinicien nada, quiero hablar con una persona",
+            Contact,
+        ),
+        (
+            "el internet de la casa no volvió a funcionar desde el lunes",
+            Contact,
+        ),
+        (
+            "preciso de internet no meu apartamento, quanto custa?",
+            Fallback,
+        ),
+    ]);
+}
