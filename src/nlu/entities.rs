@@ -3113,7 +3113,11 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             .any(|p| contains_phrase(&text, p))
     };
     ((how.is_match(&text) && !cannot()
-        || property.is_match(&text) && !words(&text).any(negator)
+        || ["modem", "router", "deco", "repetidor", "equipo"]
+            .iter()
+            .any(|w| text.contains(w))
+            && property.is_match(&text)
+            && !words(&text).any(negator)
         || asks_requirements(normalized)
         || coverage.is_match(&text) && !no_coverage.is_match(&text)
         || light.is_match(&text))

@@ -1858,9 +1858,13 @@ impl Evidence for Reading<'_, '_> {
     fn beyond_restart(&self) -> Option<Topic> {
         // Or a change of the account when no failure is told and no restart asked ("no
         // quiero seguir con el cable, déjenme solo con internet").
+        // (The failure first: it is read once, and most restarts read tell one.)
         entities::topic_beyond_restart_in(self.normalized).or_else(|| {
+            if self.outage() {
+                return None;
+            }
             entities::complaint_topic_in(self.normalized)
-                .filter(|topic| topic.changes_the_account() && !self.outage())
+                .filter(|topic| topic.changes_the_account())
         })
     }
     fn how_to(&self) -> bool {
