@@ -590,8 +590,9 @@ impl Prediction {
     /// restart, or asked about one, with no failure told and no restart asked elsewhere, is
     /// out of scope: the fallback (the words left after the refusal name only a service).
     /// So is one the model alone sends to an executive with no topic, when it names no
-    /// person, topic or call (`for_a_person`: "no me reinicien nada, estoy subiendo un
-    /// video").
+    /// person (in any words), topic or call (`for_a_person`: "no me reinicien nada, estoy
+    /// subiendo un video"; not "no reseteen el router, lo único que necesito es que alguien
+    /// revise mi boleta").
     pub(crate) fn restart_declined_if(
         self,
         declined: impl FnOnce() -> bool,

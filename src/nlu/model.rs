@@ -1655,6 +1655,7 @@ impl YamlClassifier {
                 farewell: reading.farewell(),
                 elsewhere_outage: reading.elsewhere_outage(),
                 restart_declined: reading.restart_declined(),
+                asks_more: reading.asks_more(),
                 bot_condemned: reading.bot_condemned(),
                 spam: reading.spam(),
                 small_talk: reading.small_talk(),
@@ -1746,6 +1747,10 @@ trait Evidence {
     /// Whether it turns a restart down and tells no failure
     /// ([`Prediction::restart_declined_if`]).
     fn restart_declined(&self) -> bool;
+    /// Whether it speaks of a person in any words, or names a complaint topic
+    /// ([`Prediction::restart_declined_if`]: "no reseteen el router, lo único que necesito
+    /// es que alguien revise mi boleta").
+    fn asks_more(&self) -> bool;
     /// Whether it only takes leave ([`Prediction::farewell_if`]).
     fn farewell(&self) -> bool;
     /// Whether it tells a chat with a person was cut ([`Prediction::person_again_if`]).
@@ -1785,7 +1790,10 @@ fn after_the_model(decided: Prediction, evidence: &impl Evidence) -> Prediction 
         .matter_beyond_restart(|| evidence.beyond_restart())
         .how_to_if(|| evidence.how_to(), || evidence.for_a_person())
         .elsewhere_outage_if(|| evidence.elsewhere_outage())
-        .restart_declined_if(|| evidence.restart_declined(), || evidence.for_a_person())
+        .restart_declined_if(
+            || evidence.restart_declined(),
+            || evidence.for_a_person() || evidence.asks_more(),
+        )
         .farewell_if(|| evidence.farewell())
         .person_again_if(|| evidence.chat_cut())
         .call_back_if(|| evidence.call_back(), || evidence.restart_asked())
@@ -1887,6 +1895,9 @@ impl Evidence for Reading<'_, '_> {
     fn restart_declined(&self) -> bool {
         entities::declines_restart(self.normalized)
     }
+    fn asks_more(&self) -> bool {
+        !asks_nothing_more(self.normalized)
+    }
     fn farewell(&self) -> bool {
         self.classifier
             .only_takes_leave(self.text, self.normalized, self.clauses, || {
@@ -1969,6 +1980,7 @@ pub(crate) struct Scored {
     farewell: bool,
     elsewhere_outage: bool,
     restart_declined: bool,
+    asks_more: bool,
     bot_condemned: bool,
     spam: bool,
     small_talk: bool,
@@ -2001,6 +2013,9 @@ impl Evidence for Scored {
     }
     fn restart_declined(&self) -> bool {
         self.restart_declined
+    }
+    fn asks_more(&self) -> bool {
+        self.asks_more
     }
     fn farewell(&self) -> bool {
         self.farewell
