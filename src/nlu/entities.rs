@@ -791,9 +791,9 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         && (input.contains('?') || !denies_resolution(norm))
 }
 
-/// Whether the words name a request by its number ("el número de caso 4452", "ticket
-/// 5521", "mi reclamo n° 3301 es", "mi número de atención es el 55102"): one made before. A bare number is not enough (years,
-/// amounts), nor a request noun alone.
+/// Whether the words name a request by its number ("el número de caso 4452", "ticket 5521", "mi
+/// reclamo n° 3301 es", "mi número de atención es el 55102"): one made before. A bare number is not
+/// enough (years, amounts), nor a request noun alone.
 fn numbered(toks: &[&str]) -> bool {
     toks.iter().enumerate().any(|(i, noun)| {
         // Not one being filed ("quiero poner un reclamo de 35000 pesos").
@@ -2178,14 +2178,14 @@ pub fn complaint_topic(input: &str) -> Option<Topic> {
     complaint_topic_in(&text::normalize(input))
 }
 
-/// The matter an already normalised text reports that a restart cannot help with: a lost
-/// or stolen phone ([`Topic::BloqueoLinea`]), a forgotten WiFi password ("olvidé la clave
-/// del wifi, ¿me la resetean?": [`Topic::ClaveWifi`]), a restart done that did not help
-/// ("el reset no arregló nada": [`Topic::ReinicioFallido`]), a technician who never came, fixed
-/// nothing or left things worse ([`Topic::VisitaTecnica`]), or a failure that has lasted days ([`lasts_days`]) or
-/// comes back ([`recurs`]: [`Topic::MalaCalidad`]); nothing when the message denies the
-/// loss, the block, the forgetting or the restart ("no perdí el celular, solo reinicien el
-/// internet", "aún no me reiniciaron el módem").
+/// The matter an already normalised text reports that a restart cannot help with: a lost or stolen
+/// phone ([`Topic::BloqueoLinea`]), a forgotten WiFi password ("olvidé la clave del wifi, ¿me la
+/// resetean?": [`Topic::ClaveWifi`]), a restart done that did not help ("el reset no arregló nada":
+/// [`Topic::ReinicioFallido`]), a technician who never came, fixed nothing or left things worse
+/// ([`Topic::VisitaTecnica`]), or a failure that has lasted days ([`lasts_days`]) or comes back
+/// ([`recurs`]: [`Topic::MalaCalidad`]); nothing when the message denies the loss, the block, the
+/// forgetting or the restart ("no perdí el celular, solo reinicien el internet", "aún no me
+/// reiniciaron el módem").
 pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
     static PATTERNS: OnceLock<[regex::Regex; 8]> = OnceLock::new();
     let [denied, technician, technician_came, adjective, restart_failed, restart_done, forgot, borrowed] =
@@ -2437,10 +2437,10 @@ fn fails_for_days(normalized: &str) -> bool {
         && !says_service_works(normalized)
 }
 
-/// Whether a normalised text without clause breaks says a failure comes back: "todos los
-/// días", "todos los fines de semana", "a cada rato", "siempre", "cada vez que llueve",
-/// "como 5 veces", "la tercera vez", "constantemente" (bad service, like one that lasts days), not only today
-/// ("se cortó dos veces hoy": a restart may still help).
+/// Whether a normalised text without clause breaks says a failure comes back: "todos los días",
+/// "todos los fines de semana", "a cada rato", "siempre", "cada vez que llueve", "como 5 veces",
+/// "la tercera vez", "constantemente" (bad service, like one that lasts days), not only today ("se
+/// cortó dos veces hoy": a restart may still help).
 fn recurs(text: &str) -> bool {
     static AGAIN: OnceLock<regex::Regex> = OnceLock::new();
     AGAIN
@@ -2451,8 +2451,8 @@ fn recurs(text: &str) -> bool {
         && !dated_today(text)
 }
 
-/// Failures the words say come back ("cortes constantes", "interrupciones frecuentes",
-/// "caídas reiteradas", "los cortes son constantes"): a failure ([`fails`]) that recurs ([`recurs`]).
+/// Failures the words say come back ("cortes constantes", "interrupciones frecuentes", "caídas
+/// reiteradas", "los cortes son constantes"): a failure ([`fails`]) that recurs ([`recurs`]).
 const RECURRING_FAILURES: &str = r"(cortes|caidas|interrupciones|fallas|microcortes|desconexiones)( (de|del) (la )?(internet|senal|servicio|conexion|wifi|red|fibra|cable))?( (es|son|esta|estan))?( (muy|super|bastante|demasiado|tan|re))? (constantes?|frecuentes|reiterad[oa]s|continu[oa]s|seguid[oa]s|permanentes)";
 
 /// Whether a message reports a failure that names the service, not in a question for
@@ -3376,10 +3376,11 @@ fn only_visits(text: &str) -> bool {
         .is_match(text.trim())
 }
 
-/// Whether a normalised text (clause breaks removed) only asks what the chat keeps ("¿este
-/// chat queda grabado?", "¿esta conversación la guardan?", "si cierro el chat, ¿se pierde lo que escribí?") or says it was
-/// meant for another chat ("perdón, me equivoqué de chat", "mandé esto al chat equivocado,
-/// era pa mi grupo"), and asks for nothing else: no person, no failure, no complaint.
+/// Whether a normalised text (clause breaks removed) only asks what the chat keeps ("¿este chat
+/// queda grabado?", "¿esta conversación la guardan?", "si cierro el chat, ¿se pierde lo que
+/// escribí?") or says it was meant for another chat ("perdón, me equivoqué de chat", "mandé esto al
+/// chat equivocado, era pa mi grupo"), and asks for nothing else: no person, no failure, no
+/// complaint.
 fn only_about_the_chat(text: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     if !["chat", "escrib", "equivoc", "conversacion", "mensajes"]

@@ -589,8 +589,8 @@ impl Prediction {
     /// "no me vayan a reiniciar el deco ahora que está grabando") that the model read as a
     /// restart, or asked about one, with no failure told and no restart asked elsewhere, is
     /// out of scope: the fallback (the words left after the refusal name only a service).
-    /// So is one the model alone sends to an executive with no topic, when it names no
-    /// person (in any words), topic or call (`for_a_person`: "no me reinicien nada, estoy
+    /// So is one the model alone sends to an executive, when it names no person (in any
+    /// words), topic or call (`for_a_person`: "no me reinicien nada, estoy
     /// subiendo un video"; not "no reseteen el router, lo único que necesito es que alguien
     /// revise mi boleta").
     pub(crate) fn restart_declined_if(
@@ -598,9 +598,8 @@ impl Prediction {
         declined: impl FnOnce() -> bool,
         for_a_person: impl FnOnce() -> bool,
     ) -> Prediction {
-        let contact = self.decision == Decision::Intent(Intent::ContactarEjecutivo)
-            && self.rule.is_none()
-            && self.topic.is_none();
+        let contact =
+            self.decision == Decision::Intent(Intent::ContactarEjecutivo) && self.rule.is_none();
         let read = self.decision.offers(Intent::ReiniciarServicios) || contact;
         if read && declined() && (!contact || !for_a_person()) {
             return self.abstained(Rule::RestartDeclined);
