@@ -2316,7 +2316,13 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
         })
         .or_else(|| condemns_the_service(normalized).then_some(Topic::MalaCalidad))
         .or_else(|| fails_for_days(normalized).then_some(Topic::MalaCalidad))?;
-    if topic != Topic::Deuda && asks_for_information(text) {
+    // (Nor a price or the papers asked without the question mark: "cuánto cuesta
+    // trasladar el servicio a otra comuna", "que documentos piden para el traslado".)
+    if topic != Topic::Deuda
+        && (asks_for_information(text)
+            || asks_price(&without_clause_breaks(normalized))
+            || asks_requirements(normalized))
+    {
         return None;
     }
     if topic == Topic::ClaveWifi && asks_how_to(normalized) {
@@ -3391,7 +3397,7 @@ fn only_about_the_chat(text: &str) -> bool {
     }
     PATTERN
         .get_or_init(|| {
-            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba)|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat))\b")
+            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba)|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat))\b")
         })
         .is_match(text)
         // Nor with an option named ("me equivoqué de chat antes, lo que quería era revisar
