@@ -1577,6 +1577,19 @@ impl YamlClassifier {
                 .flat_map(|c| &c.tokens)
                 .any(|t| VISITING.contains(&t.raw))
         };
+        let own_service = || {
+            let words = || clauses.iter().flat_map(|c| &c.tokens).map(|t| t.raw);
+            words().any(|w| matches!(w, "mio" | "mia"))
+                || words().zip(words().skip(1)).any(|pair| {
+                    matches!(
+                        pair,
+                        (
+                            "mi" | "nuestro" | "nuestra",
+                            "internet" | "wifi" | "red" | "senal"
+                        )
+                    )
+                })
+        };
         let named = || {
             clauses
                 .iter()
@@ -1598,10 +1611,13 @@ impl YamlClassifier {
                     && (of(1) || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2))
                     // Or "de ellos" after a business named ("estoy en un hostal y el wifi
                     // de ellos no funciona"), or the place's owners ("el wifi de los
-                    // dueños no anda").
-                    || t.raw == "ellos" && of(1) && named()
-                    || matches!(t.raw, "dueno" | "duenos" | "duena" | "duenas")
-                        && (of(1) || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2))
+                    // dueños no anda"), when the customer names no service of their own
+                    // ("uso el wifi del dueño porque el mío no funciona").
+                    || (t.raw == "ellos" && of(1) && named()
+                        || matches!(t.raw, "dueno" | "duenos" | "duena" | "duenas")
+                            && (of(1)
+                                || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2)))
+                        && !own_service()
             })
         });
         // Or a place the business is, told with "donde", and a service there ("el

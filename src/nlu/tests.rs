@@ -4549,3 +4549,44 @@ fn rules_from_probe68() {
         ),
     ]);
 }
+
+/// A review's sentences that the first version of the rules for `probe68` got wrong: "no ha
+/// vuelto a fallar" is "not again", a failure after a restart is a failed restart, the
+/// customer's own service beside the owner's WiFi, a failure told with the steps asked, a
+/// refusal after a restart that failed.
+#[test]
+fn edges_of_the_rules_from_probe68() {
+    use Intent::{ContactarEjecutivo as Contact, Fallback, ReiniciarServicios as Restart, Salir};
+    check(&[
+        ("el internet no ha vuelto a fallar, gracias, chao", Salir),
+        (
+            "la tele no ha vuelto a congelarse, muchas gracias, buenas noches",
+            Salir,
+        ),
+        (
+            "el internet no volvió después del reinicio que me hicieron",
+            Contact,
+        ),
+        (
+            "me estoy colgando del wifi del dueño porque el mío no funciona",
+            Restart,
+        ),
+        (
+            "uso el wifi de los dueños porque mi internet se cayó",
+            Restart,
+        ),
+        (
+            "quiero los pasos pa reiniciar el deco por mi cuenta, la tele no se ve",
+            Restart,
+        ),
+        (
+            "no me reinicien nada, ya lo hizo el bot y sigue igual",
+            Contact,
+        ),
+        // And the owners' WiFi alone is still theirs.
+        (
+            "estoy en la pieza que arriendo y el wifi de la dueña no funciona",
+            Fallback,
+        ),
+    ]);
+}
