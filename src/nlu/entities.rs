@@ -467,6 +467,11 @@ const STATUS_QUESTIONS: &[&str] = &[
     "cuando tendre respuesta",
     "cuando tendremos respuesta",
     "van a hacer o no",
+    "van a devolver o no",
+    "van a aplicar o no",
+    "van a resolver o no",
+    "van a solucionar o no",
+    "ya tiene fecha",
 ];
 /// Questions whether a request has been resolved or has news ("¿ya hay resolución?",
 /// "¿tienen novedades?"), not when denied ("aún no hay resolución, exijo una
@@ -2337,7 +2342,7 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
 
 /// An account put in another name ("pasar el plan a nombre de la nueva directiva",
 /// "traspasar los servicios a mi nombre"): a holder change ([`Topic::CambioPlan`]).
-const HOLDER_TRANSFER: &str = r"\b(pasar|poner|cambiar|traspasar) (el |la |los |las |mi |mis |nuestro |nuestra )?(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,4} a (nombre de|mi nombre|nuestro nombre)\b|\b(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,5} (quede|queden|quedar) a (nombre de|mi nombre|nuestro nombre)\b";
+const HOLDER_TRANSFER: &str = r"\b(pasar|poner|cambiar|traspasar) (el |la |los |las |mi |mis |nuestro |nuestra )?(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,4} a (nombre de|mi nombre|nuestro nombre|otro nombre)\b|\b(pasarlo|pasarla|ponerlo|ponerla|cambiarlo|cambiarla|traspasarlo|traspasarla) a (otro nombre|nombre de|mi nombre|nuestro nombre)\b|\b(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,5} (quede|queden|quedar) a (nombre de|mi nombre|nuestro nombre)\b";
 
 /// Whether an already normalised text asks to change the contract's holder ("necesito
 /// cambiar el titular", "pasar el plan a nombre de la nueva directiva"): a change only a
@@ -2849,12 +2854,12 @@ fn lasts_days(text: &str) -> bool {
 pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
-        let lead = r"^((y|gracias( por (todo|la ayuda|la paciencia))?|grax|muchas|mil|thanks|thx|ok|oki|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan|bien|bn) )*";
+        let lead = r"^((y|(gracias|grcs|grcias|graciass)( (por|x) (todo|la ayuda|la paciencia))?|grax|muchas|mil|thanks|thx|ok|oki|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan|bien|bn) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes|usted|ti)( (alla|aca|alli))?)?( tambien)?|chaltu( may)?|chaltumay|pewkallal|pewmayal|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes|usted|ti|toda la familia|la familia|todos ustedes)( (alla|aca|alli))?)?( tambien)?|chaltu( may)?|chaltumay|pewkallal|pewmayal|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir|sigo|vuelvo))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales|bn(a|as|s)? (nochs|noches|nches|tardes|tards)|bns (noches|nochs|tardes))( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
-            r"\b(gracias|grax|thanks|agradezco|se agradece|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|(era|es) solo eso|solo (era|es) eso|fue un (gusto|placer))\b".to_owned(),
+            r"\b(gracias|grax|grcs|grcias|thanks|agradezco|se agradece|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|(era|es) solo eso|solo (era|es) eso|fue un (gusto|placer))\b".to_owned(),
         ]
         .map(|pattern| ascii_regex(&pattern))
     });
@@ -3008,7 +3013,34 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
                 &normalized[found.end()..]
             ))
             .into_owned();
-            !doubted && !names_service(&rest) && (failure_elsewhere || !fails(&rest))
+            // (A failure of someone else's, the other player's or the teacher's, leaves the
+            // service working: "el otro jugador se desconectó, mi internet anda perfecto".)
+            let someone_elses = || {
+                words(&rest).any(|w| {
+                    matches!(
+                        w,
+                        "jugador"
+                            | "jugadores"
+                            | "amigo"
+                            | "amiga"
+                            | "amigos"
+                            | "profe"
+                            | "profesor"
+                            | "profesora"
+                            | "companero"
+                            | "companera"
+                            | "colega"
+                            | "servidor"
+                            | "server"
+                            | "juego"
+                            | "app"
+                            | "pagina"
+                    )
+                })
+            };
+            !doubted
+                && !names_service(&rest)
+                && (failure_elsewhere || !fails(&rest) || someone_elses())
         })
     };
     // (What "no es mi internet" closes may tell the failure that is not the service's.)

@@ -4590,3 +4590,35 @@ fn edges_of_the_rules_from_probe68() {
         ),
     ]);
 }
+
+/// The rules for `probe69`'s errors (whether a refund will come, a date asked for what was
+/// requested, abbreviated thanks and wishes for the family, leaving to come back later,
+/// someone else's failure with the service said to work) on sentences of their own, with
+/// their edges.
+#[test]
+fn rules_from_probe69() {
+    use Intent::{Fallback, ReiniciarServicios as Restart, RevisarAtenciones as Review, Salir};
+    check(&[
+        (
+            "pedí la instalación del segundo deco, ¿ya tiene fecha?",
+            Review,
+        ),
+        ("grcs x todo, bn noches", Salir),
+        ("gracias y feliz navidad pa toda la familia", Salir),
+        ("tengo que ir a buscar a los niños, después sigo", Salir),
+        (
+            "el profe se desconectó de la clase pero mi internet anda bien",
+            Fallback,
+        ),
+        (
+            "mi amigo se desconectó del discord, mi internet anda perfecto",
+            Fallback,
+        ),
+        // Edges: the customer's own WiFi failing too; a date asked of nothing requested.
+        (
+            "el otro jugador se desconectó y mi wifi también se cayó",
+            Restart,
+        ),
+        ("el deco no tiene fecha de vencimiento?", Fallback),
+    ]);
+}
