@@ -2742,15 +2742,37 @@ pub(crate) fn names_own_bill(normalized: &str) -> bool {
 }
 
 /// Whether a normalised text names a service or a device of the company, or a person to
-/// talk to ("internet", "la señal", "el módem", "un ejecutivo", "alguien de carne y hueso";
-/// the generic ones, "alguien", "persona", "bot", count too).
+/// talk to ("internet", "la señal", "el módem", "la red de la casa", "un ejecutivo", "alguien
+/// de carne y hueso"; the generic ones, "alguien", "persona", "bot", count too).
 pub(crate) fn names_service(normalized: &str) -> bool {
     static SERVICE: OnceLock<regex::Regex> = OnceLock::new();
-    SERVICE
-        .get_or_init(|| {
-            ascii_regex(&format!(r"\b(internet|wifi|senal|tele|television|cable|linea|telefono|fono|fijo|conexion|fibra|datos|modem|router|deco|decodificador|celular|celu|megas|velocidad|chip|plan|{PERSON_PATTERN}|bot|robot)\b"))
-        })
-        .is_match(normalized)
+    names_the_network(normalized)
+        || SERVICE
+            .get_or_init(|| {
+                ascii_regex(&format!(r"\b(internet|wifi|senal|tele|television|cable|linea|telefono|fono|fijo|conexion|fibra|datos|modem|router|deco|decodificador|celular|celu|megas|velocidad|chip|plan|{PERSON_PATTERN}|bot|robot)\b"))
+            })
+            .is_match(normalized)
+}
+
+/// Whether a normalised text names the network the customer connects to ("el computador no
+/// agarra la red de la casa", "se cayó la red en el local"), not another one ("la red
+/// social", "la red de agua", "la red eléctrica").
+fn names_the_network(normalized: &str) -> bool {
+    if !normalized.contains("la red") {
+        return false;
+    }
+    let toks: Vec<&str> = words(normalized).collect();
+    let at = |i: usize| toks.get(i).copied().unwrap_or("");
+    (0..toks.len()).any(|i| {
+        at(i) == "la"
+            && at(i + 1) == "red"
+            && !matches!(at(i + 2), "social" | "sociales" | "electrica" | "vial")
+            && !(at(i + 2) == "de"
+                && matches!(
+                    at(i + 3),
+                    "agua" | "cajeros" | "salud" | "metro" | "apoyo" | "gas" | "buses"
+                ))
+    })
 }
 
 /// Whether a normalised text without clause breaks says something of the service fails:

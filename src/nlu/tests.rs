@@ -4593,8 +4593,8 @@ fn edges_of_the_rules_from_probe68() {
 
 /// The rules for `probe69`'s errors (whether a refund will come, a date asked for what was
 /// requested, abbreviated thanks and wishes for the family, leaving to come back later,
-/// someone else's failure with the service said to work) on sentences of their own, with
-/// their edges.
+/// someone else's failure with the service said to work, the network of the house) on
+/// sentences of their own, with their edges.
 #[test]
 fn rules_from_probe69() {
     use Intent::{Fallback, ReiniciarServicios as Restart, RevisarAtenciones as Review, Salir};
@@ -4614,11 +4614,14 @@ fn rules_from_probe69() {
             "mi amigo se desconectó del discord, mi internet anda perfecto",
             Fallback,
         ),
-        // Edges: the customer's own WiFi failing too; a date asked of nothing requested.
+        ("el notebook no se conecta a la red de la casa", Restart),
+        // Edges: the customer's own WiFi failing too; a date asked of nothing requested;
+        // another network.
         (
             "el otro jugador se desconectó y mi wifi también se cayó",
             Restart,
         ),
         ("el deco no tiene fecha de vencimiento?", Fallback),
+        ("la red de agua se rompió en mi calle", Fallback),
     ]);
 }
