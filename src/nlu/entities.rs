@@ -2435,13 +2435,12 @@ fn fails_for_days(normalized: &str) -> bool {
         }
         false
     };
-    // (Or the lag a gamer feels, the connection's failure, unless the service is said to
-    // work: "el lag es constante hace semanas"; not "tengo lag hace días pero el internet
-    // anda bien".)
-    let lag = words(&text).any(|t| t == "lag") && !says_service_works(normalized);
+    // (Or the lag a gamer feels, the connection's failure: "el lag es constante hace
+    // semanas".)
+    let lag = words(&text).any(|t| t == "lag");
     let of_the_service = names_service(&text) || the_service_or_everything() || lag;
-    // (Nor someone else's failure, with the customer's service said to work: "el profe se
-    // desconecta a cada rato, pero nuestro internet anda bien".)
+    // (Not with the customer's service said to work: "tengo lag hace días pero el internet
+    // anda bien", "el profe se desconecta a cada rato, pero nuestro internet anda bien".)
     of_the_service
         && (lag || fails(&text))
         && (lasts_days(&text) || recurs(&text))

@@ -1554,11 +1554,12 @@ impl YamlClassifier {
     /// names one; not a place where the customer is ("en el gimnasio"), nor another "de"
     /// ("desde la hora de almuerzo", "las tareas del colegio").
     fn names_owner_business(&self, clauses: &[Clause<'_>]) -> bool {
+        // The message's words, for the readers below that look across its clauses.
+        let words = || clauses.iter().flat_map(|c| &c.tokens).map(|t| t.raw);
         // The customer's own business, or one whose router they ask to restart ("el wifi
         // de la hostería no funciona y tengo pasajeros, ¿pueden reiniciar el router?").
         // (Read only when a business owns something in the message.)
         let theirs = || {
-            let words = || clauses.iter().flat_map(|c| &c.tokens).map(|t| t.raw);
             words().zip(words().skip(1)).any(|pair| {
                 matches!(
                     pair,
@@ -1571,14 +1572,8 @@ impl YamlClassifier {
             }) || words().any(|t| ["reinici", "resete"].iter().any(|stem| t.starts_with(stem)))
         };
         // A guest or an employee of the business ([`DEVICES`]).
-        let visiting = || {
-            clauses
-                .iter()
-                .flat_map(|c| &c.tokens)
-                .any(|t| VISITING.contains(&t.raw))
-        };
+        let visiting = || words().any(|w| VISITING.contains(&w));
         let own_service = || {
-            let words = || clauses.iter().flat_map(|c| &c.tokens).map(|t| t.raw);
             words().any(|w| matches!(w, "mio" | "mia"))
                 || words().zip(words().skip(1)).any(|pair| {
                     matches!(
@@ -1590,12 +1585,7 @@ impl YamlClassifier {
                     )
                 })
         };
-        let named = || {
-            clauses
-                .iter()
-                .flat_map(|c| &c.tokens)
-                .any(|t| self.other_businesses.contains(t.raw))
-        };
+        let named = || words().any(|w| self.other_businesses.contains(w));
         let owned = clauses.iter().any(|clause| {
             let tokens = &clause.tokens;
             tokens.iter().enumerate().any(|(i, t)| {
@@ -1606,17 +1596,18 @@ impl YamlClassifier {
                             OWNED_THINGS.contains(&w) && (!DEVICES.contains(&w) || visiting())
                         })
                 };
+                // The thing before it: "el wifi del hotel", "el wifi de la clínica".
+                let owns =
+                    || of(1) || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2);
                 self.other_businesses.contains(t.raw)
                     && !own_business_at(clauses, tokens, i, false)
-                    && (of(1) || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2))
+                    && owns()
                     // Or "de ellos" after a business named ("estoy en un hostal y el wifi
                     // de ellos no funciona"), or the place's owners ("el wifi de los
                     // dueños no anda"), when the customer names no service of their own
                     // ("uso el wifi del dueño porque el mío no funciona").
                     || (t.raw == "ellos" && of(1) && named()
-                        || matches!(t.raw, "dueno" | "duenos" | "duena" | "duenas")
-                            && (of(1)
-                                || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2)))
+                        || matches!(t.raw, "dueno" | "duenos" | "duena" | "duenas") && owns())
                         && !own_service()
             })
         });
@@ -1624,11 +1615,7 @@ impl YamlClassifier {
         // gimnasio donde entreno: el wifi no funciona nunca", "la clínica donde tienen a mi
         // papá no tiene señal de tele").
         let there = || {
-            let words: Vec<&str> = clauses
-                .iter()
-                .flat_map(|c| &c.tokens)
-                .map(|t| t.raw)
-                .collect();
+            let words: Vec<&str> = words().collect();
             words
                 .windows(2)
                 .any(|w| self.other_businesses.contains(w[0]) && w[1] == "donde")
