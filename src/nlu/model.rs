@@ -423,6 +423,8 @@ fn feature_hash(ns: u8, parts: &[&[u8]]) -> u64 {
 struct WordInfo {
     /// Stem of the word's canonical form (after synonyms).
     stem: String,
+    /// How often the training data has the word as typed.
+    count: u32,
 }
 
 /// Vocabulary, synonyms, typo correction and stemming.
@@ -442,6 +444,9 @@ pub(crate) struct Lexicon {
     spellings: Vec<(String, u32)>,
     /// Word and its one-letter deletions -> indexes into `spellings`.
     spelling_deletes: StrMap<String, Vec<u32>>,
+    /// The stems of the known words: an unknown word with one of them is another form of
+    /// a known word ("devolvieron" of "devolver"), not words typed without spaces.
+    stems: std::collections::HashSet<String, foldhash::fast::FixedState>,
 }
 
 impl Lexicon {
@@ -492,7 +497,8 @@ impl Lexicon {
         for word in counts.keys() {
             let canonical = single_synonyms.get(word).unwrap_or(word);
             let stem = stemmer.stem(canonical).into_owned();
-            words.insert(word.clone(), WordInfo { stem });
+            let count = counts.get(word).copied().unwrap_or(0);
+            words.insert(word.clone(), WordInfo { stem, count });
         }
         // Phonetic keys: most frequent word wins; ties broken alphabetically for
         // determinism.
@@ -525,6 +531,7 @@ impl Lexicon {
                 deletes.entry(d).or_default().push(i);
             }
         }
+        let stems = words.values().map(|info| info.stem.clone()).collect();
         let mut spellings: Vec<(String, u32)> = counts
             .iter()
             .filter(|(w, _)| w.len() >= 3 && !w.bytes().any(|b| b.is_ascii_digit()))
@@ -548,6 +555,7 @@ impl Lexicon {
             deletes,
             spellings,
             spelling_deletes,
+            stems,
         }
     }
 
@@ -572,6 +580,94 @@ impl Lexicon {
             }
         }
         self.stemmer.stem(token)
+    }
+
+    /// The message with each run of words typed without spaces ("notengointernet",
+    /// "quierohablarconunejecutivo") spaced out, when it has one; `None` otherwise (the
+    /// message is read as typed). Only an unknown token of [`GLUED_MIN_LEN`] letters or
+    /// more, with no known word's stem ("devolvieron") and that no typo correction
+    /// reaches, is read as glued; see [`Lexicon::unglue`].
+    fn spaced_out<'m>(&self, message: &'m str) -> Option<String> {
+        let glued = |chunk: &'m str| {
+            let letters = chunk.trim_matches(|c: char| !c.is_alphanumeric());
+            if letters.chars().count() < GLUED_MIN_LEN {
+                return None;
+            }
+            let word = text::normalize(letters);
+            if word.contains(' ')
+                || self.words.contains_key(&word)
+                || self.stems.contains(self.stemmer.stem(&word).as_ref())
+            {
+                return None;
+            }
+            let pieces = self.unglue(&word)?;
+            (self.correct(&word).is_none()).then(|| (letters, pieces.join(" ")))
+        };
+        let mut found = message.split_whitespace().filter_map(glued).peekable();
+        found.peek()?;
+        let mut spaced = message.to_owned();
+        for (letters, pieces) in found {
+            spaced = spaced.replacen(letters, &pieces, 1);
+        }
+        Some(spaced)
+    }
+
+    /// The known words a normalised token splits into, as few as possible (then the most
+    /// frequent): "notengointernet" -> "no tengo internet". Each piece is a word the
+    /// training data has at least twice, of three letters or more or a frequent short
+    /// one ("y", "de", "mi"; one letter not first nor last); `None` when the token is no
+    /// run of [`GLUED_MIN_PIECES`] or more such words.
+    fn unglue<'t>(&self, token: &'t str) -> Option<Vec<&'t str>> {
+        let piece = |w: &str| {
+            self.words.get(w).is_some_and(|info| {
+                info.count >= GLUED_MIN_COUNT
+                    && (w.len() >= 3 || info.count >= GLUED_SHORT_MIN_COUNT)
+            })
+        };
+        let bounds: Vec<usize> = token
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(token.len()))
+            .collect();
+        // best[k]: the fewest pieces (then the greatest summed log-frequency) ending at
+        // bounds[k], and where its last piece starts.
+        let mut best: Vec<Option<(usize, f32, usize)>> = vec![None; bounds.len()];
+        best[0] = Some((0, 0.0, 0));
+        for end in 1..bounds.len() {
+            for start in end.saturating_sub(GLUED_MAX_PIECE)..end {
+                let Some((n, score, _)) = best[start] else {
+                    continue;
+                };
+                let word = &token[bounds[start]..bounds[end]];
+                // A letter alone only between words ("sinsenalyno"): at an edge it is more
+                // likely a word's own ("a proxima dos", "teleoperador a").
+                let edge = start == 0 || end == bounds.len() - 1;
+                if !piece(word) || (edge && end - start == 1) {
+                    continue;
+                }
+                let count = self.words.get(word).map_or(1, |info| info.count);
+                let candidate = (n + 1, score + (count as f32).ln(), start);
+                let better = best[end].is_none_or(|(bn, bs, _)| {
+                    candidate.0 < bn || (candidate.0 == bn && candidate.1 > bs)
+                });
+                if better {
+                    best[end] = Some(candidate);
+                }
+            }
+        }
+        let (n, _, _) = best[bounds.len() - 1]?;
+        if n < GLUED_MIN_PIECES {
+            return None;
+        }
+        let mut pieces = Vec::with_capacity(n);
+        let mut end = bounds.len() - 1;
+        while end > 0 {
+            let (_, _, start) = best[end]?;
+            pieces.push(&token[bounds[start]..bounds[end]]);
+            end = start;
+        }
+        pieces.reverse();
+        Some(pieces)
     }
 
     /// The known word closest to an unknown token, if one is close enough: same
@@ -623,6 +719,20 @@ impl Lexicon {
         best.map(|(_, _, w)| w)
     }
 }
+
+/// The fewest letters of a token read as words typed without spaces (see
+/// [`Lexicon::spaced_out`]): shorter unknown words are typos or words the data lacks.
+const GLUED_MIN_LEN: usize = 9;
+/// How often the training data must have a word for it to be a piece of a glued token.
+const GLUED_MIN_COUNT: u32 = 2;
+/// How often the training data must have a word of one or two letters for it to be a
+/// piece ("y", "de", "mi", not a rare "ot").
+const GLUED_SHORT_MIN_COUNT: u32 = 20;
+/// The fewest words a glued token must split into: two known words make up many a word
+/// the data lacks ("con seguir", "entre tiene", "habitacion es").
+const GLUED_MIN_PIECES: usize = 3;
+/// The most letters of one piece of a glued token.
+const GLUED_MAX_PIECE: usize = 16;
 
 /// Whether `raw[i]` is the want of a cleft ("lo que necesito es ...", "lo unico q
 /// quiero"): it names the real wish, so it contrasts with what came before ("no me
@@ -1260,6 +1370,14 @@ impl YamlClassifier {
     /// Classifies with other settings (temperature, fallback bias, thresholds) than the
     /// intents file's.
     pub fn classify_with(&self, text: &str, thresholds: &Thresholds) -> Prediction {
+        match self.lexicon.spaced_out(text) {
+            Some(spaced) => self.classify_as_typed(&spaced, thresholds),
+            None => self.classify_as_typed(text, thresholds),
+        }
+    }
+
+    /// [`YamlClassifier::classify_with`] once words typed without spaces are spaced out.
+    fn classify_as_typed(&self, text: &str, thresholds: &Thresholds) -> Prediction {
         self.with_raw_features(text, |normalized, clauses, raw| {
             let x = self.vectorize(raw);
             let logits = (!x.is_empty() && has_content(clauses)).then(|| self.logits_of(&x));
@@ -2283,5 +2401,49 @@ mod tests {
         assert_eq!(retraction_word(text, 0), text.find("mejor reinicien"));
         let (_, none) = model.clauses("mejor pasenme con alguien");
         assert_eq!(none, None);
+    }
+
+    /// Words typed without spaces are spaced out before anything reads them; words the
+    /// data lacks, other forms of known words and two-word look-alikes are left as typed.
+    #[test]
+    fn words_typed_without_spaces_are_spaced_out() {
+        let model = YamlClassifier::new(&crate::nlu::load_training_data(None).unwrap());
+        let spaced = |text: &str| model.lexicon.spaced_out(text);
+        assert_eq!(
+            spaced("notengointernet!!").as_deref(),
+            Some("no tengo internet!!")
+        );
+        assert_eq!(
+            spaced("Hola, QUIEROHABLARCONUNEJECUTIVO ya").as_deref(),
+            Some("Hola, quiero hablar con un ejecutivo ya")
+        );
+        for as_typed in [
+            "lamentablemente se cayó",
+            "¿me devolvieron la plata?",
+            "quiero conseguir otro plan",
+            "eso me entretiene",
+            "los precios aproximados",
+            "la teleoperadora me cortó",
+            "habitaciones",
+            "quierohablar",
+            "no tengo internet",
+        ] {
+            assert_eq!(spaced(as_typed), None, "{as_typed}");
+        }
+        check_intent(
+            &model,
+            "notengointernetdesdeayer",
+            Intent::ReiniciarServicios,
+        );
+        check_intent(
+            &model,
+            "kierosabercomovamireclamo",
+            Intent::RevisarAtenciones,
+        );
+        check_intent(&model, "chaograciasportodo", Intent::Salir);
+    }
+
+    fn check_intent(model: &YamlClassifier, text: &str, intent: Intent) {
+        assert_eq!(model.classify(text).intent, intent, "{text}");
     }
 }
