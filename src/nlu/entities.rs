@@ -2878,7 +2878,7 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
         let lead = r"^((y|(gracias|grcs|grcias|graciass)( (por|x) (todo|la ayuda|la paciencia))?|grax|muchas|mil|thanks|thx|ok|oki|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan|bien|bn) )*";
         [
             format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes|usted|ti|toda la familia|la familia|todos ustedes)( (alla|aca|alli))?)?( tambien)?|chaltu( may)?|chaltumay|pewkallal|pewmayal|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir|sigo|vuelvo))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
-            format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales|bn(a|as|s)? (nochs|noches|nches|tardes|tards)|bns (noches|nochs|tardes))( y (muchas )?gracias( por todo)?)?$"),
+            format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales|(bn(a|as|s)?|buena) (nochs|noches|nches|noche|tardes|tards|tarde)|bns (noches|nochs|tardes))( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|grcs|grcias|thanks|agradezco|se agradece|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|(era|es) solo eso|solo (era|es) eso|fue un (gusto|placer))\b".to_owned(),
         ]
@@ -2961,17 +2961,21 @@ const BOT_WORDS: &[&str] = &[
 
 /// Whether an already normalised text condemns the bot or the chat itself ("bot inútil",
 /// "esta wea de chat no funciona", "tus respuestas no tienen nada que ver", "me tienes
-/// dando vueltas en el menú"): frustration with the bot, which asks for a person (the
-/// guide). Not a question about it ("¿eres un bot?"), nor what the bot said to do ("hice
+/// dando vueltas en el menú", "apretando opciones y vuelvo al principio"): frustration
+/// with the bot, which asks for a person (the guide). Not a question about it ("¿eres un bot?"), nor what the bot said to do ("hice
 /// lo que dijo el bot y no funciona"), nor another thing's chat or menu ("el chat de
 /// WhatsApp no funciona", "el menú del deco no sirve").
 pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
-    static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
-    // Most messages name no bot: one pass over the words before the patterns.
-    if !words(normalized).any(|t| BOT_WORDS.contains(&t)) {
+    static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
+    // Most messages name no bot nor its options: one pass over the words before the
+    // patterns.
+    let bot_named = words(normalized).any(|t| BOT_WORDS.contains(&t));
+    let options =
+        || words(normalized).any(|t| matches!(t, "opciones" | "principio" | "inicio" | "comienzo"));
+    if !bot_named && !options() {
         return false;
     }
-    let [verdict, not_the_bot] = PATTERNS.get_or_init(|| {
+    let [verdict, not_the_bot, in_circles] = PATTERNS.get_or_init(|| {
         let bot = format!("({})", BOT_WORDS.join("|"));
         // An insult next to the bot ("bot weon", "robot inútil"); what it fails to do, a
         // few words away ("este robot no me entiende nada").
@@ -2984,12 +2988,17 @@ pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
             // Another thing's chat or menu ("el chat de whatsapp", "el menú del deco"), or
             // the bot quoted ("hice lo que dijo el bot").
             format!(r"\b(chat|menu|conversacion|respuestas) (de|del)\b|\b(dijo|dice|indico|indica|pidio|pide) (el |la )?{bot}\b"),
+            // Going round the options without a bot named ("llevo media hora apretando
+            // opciones y vuelvo al principio", "siempre me devuelve al inicio").
+            r"\b(apretando|marcando|eligiendo|poniendo|probando|escribiendo) (\w+ )?opciones\b|\b(vuelvo|volvi|me (devuelve|devolvio|manda|mando|lleva|llevo|tira|tiro))( de nuevo| otra vez| siempre)? al (mismo )?(principio|inicio|comienzo)\b".to_owned(),
         ]
         .map(|pattern| ascii_regex(&pattern))
     });
     // Across a comma too ("oye robot, no cachai nada").
     let text = without_clause_breaks(normalized);
-    verdict.is_match(&text) && !not_the_bot.is_match(normalized)
+    bot_named && verdict.is_match(&text) && !not_the_bot.is_match(normalized)
+        // Not a device's options or start screen ("el deco me devuelve al inicio").
+        || in_circles.is_match(&text) && !names_service(&text)
 }
 
 /// Whether an already normalised text says the company's service works ("el internet
@@ -3083,12 +3092,13 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             // Also making a restart ("¿cómo hago un reset del router?"; not any "¿cómo hago
             // para ...?", which asks for anything), moving the equipment to another room
             // ("¿puedo cambiar el router a otra pieza?"), doing it oneself ("¿puedo cambiar
-            // yo mismo el nombre de la red?") and what the equipment supports.
-            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b",
+            // yo mismo el nombre de la red?"), what the equipment supports and being taught
+            // to do it ("¿me enseña a ponerle otra clave al wifi?").
+            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|\b((me|nos) (ensena|ensenan|ensenas|ensenai|explica|explican|explicas|explicai)|ensename|ensenenme|ensenarme|ensenarnos|explicame|expliquenme|explicarme)( \w+)? (a|como) (se )?(conectar|configurar|activar|desactivar|instalar|poner|usar|ver|agregar|cambiar|bloquear|sacar)(le|la|lo|les|los|las)?\b",
             // What the equipment is, asked alone ("¿el módem que me pusieron es de doble
-            // banda?"; with nothing denied: "el módem no es de doble banda y contraté uno
+            // banda?", "¿el router alcanza a cubrir el segundo piso?"; with nothing denied: "el módem no es de doble banda y contraté uno
             // que sí" complains).
-            r"^((y|oye|hola|una consulta) )?(el|la|mi) (modem|router|deco|decodificador|repetidor|equipo)( \w+){0,4} (es|son|tiene|tienen|trae|viene) (de )?(doble banda|dual band|5 ?g|5 ?ghz|wifi 6|wifi 5|mesh|gigabit|4k|hd|full hd|smart|android)( o no| cierto| verdad)?$",
+            r"^((y|oye|hola|una consulta) )?(el|la|mi) (modem|router|deco|decodificador|repetidor|equipo)( \w+){0,4} ((es|son|tiene|tienen|trae|viene) (de )?(doble banda|dual band|5 ?g|5 ?ghz|wifi 6|wifi 5|mesh|gigabit|4k|hd|full hd|smart|android)|(alcanza|alcanzan|alcanzaria|alcanzarian) (a )?(cubrir|llegar)( \w+){1,4})( o no| cierto| verdad)?$",
             r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
             // A message that opens asking what something means names what it sees, which
@@ -3107,13 +3117,14 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
         .split_once(CLAUSE_BREAK)
         .map_or("", |(_, rest)| rest);
     // A price asked ("¿cuánto me costaría cambiarme a un plan más caro?"), how to restart
-    // oneself ("¿cómo se reinicia el deco? para saber hacerlo yo solita") or what a restart
+    // oneself ("¿cómo se reinicia el deco? para saber hacerlo yo solita", "¿me enseñan a
+    // resetearlo yo misma?") or what a restart
     // does ("si reinicio el módem, ¿se borra la configuración?"), with no failure told: a
     // question, though it names a restart (the guard at the end takes those for requests).
     static ASKED: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [oneself, erases] = ASKED.get_or_init(|| {
         [
-            r"\b(como (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)|pasos (pa|para) (reiniciar|resetear)\w*)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima vez)\b",
+            r"\b(como (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)|pasos (pa|para) (reiniciar|resetear)\w*|(ensena|ensenan|ensenas|ensename|ensenenme|ensenarme|explica|explican|explicame|expliquenme|explicarme) (a|como) (reiniciar|resetear)\w*)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima vez)\b",
             r"\b(reinici\w*|resete\w*|desenchuf\w*|apago|apagar|apagarlo|apagarla|apagamos|desconecto|desconectar|desconectarlo|desconectamos)\b.*\b(se ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran|desconfigure|desconfiguren|pierde|pierden)|pierdo|perdemos|perderia|perderiamos|(tengo|tenemos|hay) que (volver a )?(conectar|configurar|programar|instalar))\b|\bse ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran)\b.*\b(reinici|resete)\w*\b",
         ]
         .map(ascii_regex)
@@ -3141,7 +3152,10 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     };
     // (Most messages have none of their words: each pattern runs only on those that do.)
     if (asks_price(&text)
-        || (text.contains("como") || text.contains("pasos")) && oneself.is_match(&text)
+        || ["como", "pasos", "ensen", "explic"]
+            .iter()
+            .any(|w| text.contains(w))
+            && oneself.is_match(&text)
         || [
             "borra",
             "desconfigur",
@@ -3402,10 +3416,22 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
             })
             .is_match(text.trim())
     };
+    // How the day goes ("la pega está fome hoy jaja", "qué lata el turno"), and nothing
+    // else.
+    let mood = || {
+        static MOOD: OnceLock<regex::Regex> = OnceLock::new();
+        MOOD.get_or_init(|| {
+            let day = "(la pega|el trabajo|la oficina|el turno|el dia|la semana|la tarde|la u|la clase|la vida)";
+            let how = "(fome|aburrid[oa]|lata|latoso|latosa|pesad[oa]|tranquil[oa]|mortal|eterno|eterna)";
+            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay) )*({day} (esta|anda|estuvo|va) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana))?( (po|jaja\w*|xd|nomas))*$"))
+        })
+        .is_match(text.trim())
+    };
     if greeting_alone()
         || asks_only_about_the_bot(normalized)
         || only_visits(&text)
         || only_about_the_chat(&text)
+        || mood()
     {
         return true;
     }
@@ -3437,7 +3463,7 @@ fn only_visits(text: &str) -> bool {
 
 /// Whether a normalised text (clause breaks removed) only asks what the chat keeps ("¿este chat
 /// queda grabado?", "¿esta conversación la guardan?", "si cierro el chat, ¿se pierde lo que
-/// escribí?") or says it was meant for another chat ("perdón, me equivoqué de chat", "mandé esto al
+/// escribí?", "¿alguien más lee lo que escribo?") or says it was meant for another chat ("perdón, me equivoqué de chat", "mandé esto al
 /// chat equivocado, era pa mi grupo"), and asks for nothing else: no person, no failure, no
 /// complaint.
 fn only_about_the_chat(text: &str) -> bool {
@@ -3448,11 +3474,10 @@ fn only_about_the_chat(text: &str) -> bool {
     {
         return false;
     }
-    PATTERN
-        .get_or_init(|| {
-            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba)|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat))\b")
-        })
-        .is_match(text)
+    let about_chat = PATTERN.get_or_init(|| {
+            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba)|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|(alguien|otra persona|quien|quienes) (mas )?((va|van|puede|pueden) a )?(lee|leen|leer|ve|ven|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion))\b")
+        });
+    about_chat.is_match(text)
         // Nor with an option named ("me equivoqué de chat antes, lo que quería era revisar
         // mis atenciones", "reinicien el deco porfa"), a request, a failure that recurs or
         // the chat condemned.
@@ -3461,7 +3486,8 @@ fn only_about_the_chat(text: &str) -> bool {
                 .iter()
                 .any(|stem| w.starts_with(stem))
         })
-        && !asks_for_person(text)
+        // (The one who reads the chat is no person asked for.)
+        && !asks_for_person(&about_chat.replace_all(text, " "))
         && !asks_for_restart(text)
         && !fails(text)
         && !recurs(text)

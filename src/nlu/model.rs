@@ -1709,12 +1709,18 @@ impl YamlClassifier {
             tokens.iter().enumerate().any(|(i, t)| {
                 let word = |back: usize| i.checked_sub(back).map(|j| tokens[j].raw);
                 let of = |at: usize| {
+                    // (Past "es": "el wifi es de la dueña".)
+                    let thing = match word(at + 1) {
+                        Some("es" | "son") => word(at + 2),
+                        thing => thing,
+                    };
                     matches!(word(at), Some("de" | "del"))
-                        && word(at + 1).is_some_and(|w| {
+                        && thing.is_some_and(|w| {
                             OWNED_THINGS.contains(&w) && (!DEVICES.contains(&w) || visiting())
                         })
                 };
-                // The thing before it: "el wifi del hotel", "el wifi de la clínica".
+                // The thing before it: "el wifi del hotel", "el wifi de la clínica", "la
+                // señal es del hostal".
                 let owns =
                     || of(1) || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2);
                 self.other_businesses.contains(t.raw)

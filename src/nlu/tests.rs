@@ -4625,3 +4625,61 @@ fn rules_from_probe69() {
         ("la red de agua se rompió en mi calle", Fallback),
     ]);
 }
+
+/// The rules written for `probe70`'s errors, on sentences of our own, and their edges.
+#[test]
+fn rules_from_probe70() {
+    use Intent::{
+        ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart,
+        RevisarAtenciones as Review, Salir,
+    };
+    check(&[
+        (
+            "hace rato que estoy marcando opciones y siempre me devuelve al inicio",
+            Person,
+        ),
+        ("ya grax, buena noche", Salir),
+        (
+            "¿me explican cómo cambiarle el nombre a la red desde el celu?",
+            Fallback,
+        ),
+        ("¿me enseña a resetear el deco yo misma?", Fallback),
+        (
+            "¿el repetidor que me dejaron alcanza a llegar al patio?",
+            Fallback,
+        ),
+        (
+            "¿otra persona puede ver los mensajes que mando aquí?",
+            Fallback,
+        ),
+        (
+            "vivo en un hostal y la señal es del hostal, hoy no se conecta nada",
+            Fallback,
+        ),
+        ("el turno está eterno hoy jaja", Fallback),
+        ("quierosabercomovamireclamo", Review),
+        ("notengoseñaldesdeayer", Restart),
+        // Edges: a restart asked after being taught; a reach denied; a person asked
+        // beside the chat's reader; one's own WiFi; a failure beside the mood.
+        (
+            "no me expliquen cómo reiniciar, reinícienlo ustedes que no tengo internet",
+            Restart,
+        ),
+        (
+            "el router que me pusieron no alcanza a cubrir ni el living, qué mal servicio",
+            Person,
+        ),
+        (
+            "no sé si alguien lee lo que escribo, quiero hablar con un ejecutivo",
+            Person,
+        ),
+        ("el wifi es mío y no funciona desde la mañana", Restart),
+        ("la pega está fome y encima se cayó el internet", Restart),
+    ]);
+    // A device's start screen is no bot going round in circles.
+    let condemns = |text: &str| entities::condemns_the_bot(&text::normalize(text));
+    assert!(condemns("me tiene eligiendo opciones hace rato"));
+    assert!(!condemns(
+        "el deco me devuelve al inicio cada vez que cambio de canal"
+    ));
+}
