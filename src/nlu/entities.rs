@@ -403,6 +403,8 @@ const STATUS_QUESTIONS: &[&str] = &[
     "en que etapa",
     "en que estado",
     "como va",
+    "como quedaron",
+    "en que quedaron",
     "como termino",
     "como quedo",
     "ya esta",
@@ -779,12 +781,20 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             looked(after) || i >= 2 && looked(at(i - 1)) && CLITICS.contains(&at(i - 2))
         })
     };
+    // How several stand ("dejé varias solicitudes, ¿cómo van?"; not "¿cómo van a
+    // solucionar esto?").
+    let how_they_go = || {
+        ["como van", "en que van", "en q van"].iter().any(|q| {
+            phrase_starts(norm, q).any(|at| words(&norm[at + q.len()..]).next() != Some("a"))
+        })
+    };
     let asks_status = || {
         // "¿Tengo solicitudes pendientes?" asks by naming them.
         open_ones && input.contains('?')
             || asks_about_request()
             || input.contains('?') && someone_looked()
             || STATUS_QUESTIONS.iter().any(|q| contains_phrase(norm, q))
+            || how_they_go()
             || asks_resolved()
             || asks_arrived()
             || state_of_request()
@@ -2966,7 +2976,7 @@ const BOT_WORDS: &[&str] = &[
 /// lo que dijo el bot y no funciona"), nor another thing's chat or menu ("el chat de
 /// WhatsApp no funciona", "el menú del deco no sirve").
 pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
-    static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
+    static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
     // Most messages name no bot nor its options: one pass over the words before the
     // patterns.
     let bot_named = words(normalized).any(|t| BOT_WORDS.contains(&t));
@@ -2975,7 +2985,7 @@ pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
     if !bot_named && !options() {
         return false;
     }
-    let [verdict, not_the_bot, in_circles] = PATTERNS.get_or_init(|| {
+    let [verdict, not_the_bot, in_circles, a_while] = PATTERNS.get_or_init(|| {
         let bot = format!("({})", BOT_WORDS.join("|"));
         // An insult next to the bot ("bot weon", "robot inútil"); what it fails to do, a
         // few words away ("este robot no me entiende nada").
@@ -2988,17 +2998,44 @@ pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
             // Another thing's chat or menu ("el chat de whatsapp", "el menú del deco"), or
             // the bot quoted ("hice lo que dijo el bot").
             format!(r"\b(chat|menu|conversacion|respuestas) (de|del)\b|\b(dijo|dice|indico|indica|pidio|pide) (el |la )?{bot}\b"),
-            // Going round the options without a bot named ("llevo media hora apretando
-            // opciones y vuelvo al principio", "siempre me devuelve al inicio").
-            r"\b(apretando|marcando|eligiendo|poniendo|probando|escribiendo) (\w+ )?opciones\b|\b(vuelvo|volvi|me (devuelve|devolvio|manda|mando|lleva|llevo|tira|tiro))( de nuevo| otra vez| siempre)? al (mismo )?(principio|inicio|comienzo)\b".to_owned(),
+            // Going round the options for a while without a bot named ("llevo media hora
+            // apretando opciones y vuelvo al principio", "hace rato que siempre me devuelve
+            // al inicio"); not something's options or start ("apretando opciones del
+            // control", "al inicio del trámite"), nor asked how ("¿cómo vuelvo al inicio?").
+            r"\b((apretando|marcando|eligiendo|poniendo|probando|escribiendo) (\w+ )?opciones|(vuelvo|volvi|me (devuelve|devolvio|manda|mando|lleva|llevo|tira|tiro))( de nuevo| otra vez| siempre)? al (mismo )?(principio|inicio|comienzo))(?P<of> de\b| del\b)?".to_owned(),
+            r"\b(llevo|llevamos|hace rato|rato|media hora|una hora|siempre|otra vez|de nuevo|todo el rato)\b".to_owned(),
         ]
         .map(|pattern| ascii_regex(&pattern))
     });
     // Across a comma too ("oye robot, no cachai nada").
     let text = without_clause_breaks(normalized);
+    // Another screen's options or start ("el deco me devuelve al inicio", "la página del
+    // banco", "el juego").
+    let another_screen = || {
+        names_service(&text)
+            || words(&text).any(|t| {
+                matches!(
+                    t,
+                    "tv" | "pagina"
+                        | "web"
+                        | "sitio"
+                        | "app"
+                        | "aplicacion"
+                        | "juego"
+                        | "control"
+                        | "banco"
+                        | "tramite"
+                        | "netflix"
+                        | "youtube"
+                )
+            })
+    };
     bot_named && verdict.is_match(&text) && !not_the_bot.is_match(normalized)
-        // Not a device's options or start screen ("el deco me devuelve al inicio").
-        || in_circles.is_match(&text) && !names_service(&text)
+        || in_circles
+            .captures(&text)
+            .is_some_and(|found| found.name("of").is_none())
+            && a_while.is_match(&text)
+            && !another_screen()
 }
 
 /// Whether an already normalised text says the company's service works ("el internet
@@ -3093,12 +3130,13 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             // para ...?", which asks for anything), moving the equipment to another room
             // ("¿puedo cambiar el router a otra pieza?"), doing it oneself ("¿puedo cambiar
             // yo mismo el nombre de la red?"), what the equipment supports and being taught
-            // to do it ("¿me enseña a ponerle otra clave al wifi?").
-            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|\b((me|nos) (ensena|ensenan|ensenas|ensenai|explica|explican|explicas|explicai)|ensename|ensenenme|ensenarme|ensenarnos|explicame|expliquenme|explicarme)( \w+)? (a|como) (se )?(conectar|configurar|activar|desactivar|instalar|poner|usar|ver|agregar|cambiar|bloquear|sacar)(le|la|lo|les|los|las)?\b",
+            // to do it ("¿me enseña a ponerle otra clave al wifi?"), and how to get a new
+            // line or plan ("¿puedo sacar un chip sin tener cuenta?": a sale).
+            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|\b(puedo|podria|podemos|se puede|como (puedo |podria )?) (sacar|contratar|tomar|adquirir) (un|una|otro|otra) (plan|linea|chip|numero|servicio)\b|\b((me|nos) (ensena|ensenan|ensenas|ensenai|explica|explican|explicas|explicai)|ensename|ensenenme|ensenarme|ensenarnos|explicame|expliquenme|explicarme)( \w+)? (a|como) (se )?(conectar|configurar|activar|desactivar|instalar|poner|usar|ver|agregar|cambiar|bloquear|sacar)(le|la|lo|les|los|las)?\b",
             // What the equipment is, asked alone ("¿el módem que me pusieron es de doble
             // banda?", "¿el router alcanza a cubrir el segundo piso?"; with nothing denied: "el módem no es de doble banda y contraté uno
             // que sí" complains).
-            r"^((y|oye|hola|una consulta) )?(el|la|mi) (modem|router|deco|decodificador|repetidor|equipo)( \w+){0,4} ((es|son|tiene|tienen|trae|viene) (de )?(doble banda|dual band|5 ?g|5 ?ghz|wifi 6|wifi 5|mesh|gigabit|4k|hd|full hd|smart|android)|(alcanza|alcanzan|alcanzaria|alcanzarian) (a )?(cubrir|llegar)( \w+){1,4})( o no| cierto| verdad)?$",
+            r"^((y|oye|hola|una consulta) )?(el|la|mi) (modem|router|deco|decodificador|repetidor|equipo)( \w+){0,4} ((es|son|tiene|tienen|trae|viene) (de )?(doble banda|dual band|5 ?g|5 ?ghz|wifi 6|wifi 5|mesh|gigabit|4k|hd|full hd|smart|android)|(alcanza|alcanzan|alcanzaria|alcanzarian) (a )?(cubrir|llegar)( \w+){1,6})( o no| cierto| verdad)?$",
             r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
             // A message that opens asking what something means names what it sees, which
@@ -3416,16 +3454,21 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
             })
             .is_match(text.trim())
     };
-    // How the day goes ("la pega está fome hoy jaja", "qué lata el turno"), and nothing
-    // else.
+    // How the day goes ("la pega está fome hoy jaja", "qué lata el turno", "el turno de
+    // hoy está pesadísimo, ni he almorzado").
     let mood = || {
         static MOOD: OnceLock<regex::Regex> = OnceLock::new();
         MOOD.get_or_init(|| {
             let day = "(la pega|el trabajo|la oficina|el turno|el dia|la semana|la tarde|la u|la clase|la vida)";
-            let how = "(fome|aburrid[oa]|lata|latoso|latosa|pesad[oa]|tranquil[oa]|mortal|eterno|eterna)";
-            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay) )*({day} (esta|anda|estuvo|va) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana))?( (po|jaja\w*|xd|nomas))*$"))
+            let how = "(fome|aburrid[oa]|lata|latoso|latosa|pesad[oa]|pesadisim[oa]|tranquil[oa]|mortal|eterno|eterna|larguisim[oa]|agotador|agotadora)";
+            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay) )*({day}( (de|del) (hoy|ayer|la noche))? (esta|anda|estuvo|va|ha estado) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})\b"))
         })
         .is_match(text.trim())
+            // (With nothing of the service after it: "la pega está fome y encima se cayó
+            // el internet".)
+            && !names_service(&text)
+            && !fails(&text)
+            && complaint_topic_in(normalized).is_none()
     };
     if greeting_alone()
         || asks_only_about_the_bot(normalized)
@@ -3475,7 +3518,7 @@ fn only_about_the_chat(text: &str) -> bool {
         return false;
     }
     let about_chat = PATTERN.get_or_init(|| {
-            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba)|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|(alguien|otra persona|quien|quienes) (mas )?((va|van|puede|pueden) a )?(lee|leen|leer|ve|ven|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion))\b")
+            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|(alguien|otra persona|quien|quienes) (mas )?(va a |van a |puede |pueden )?(lee|leen|leer|ve|ven|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion))\b")
         });
     about_chat.is_match(text)
         // Nor with an option named ("me equivoqué de chat antes, lo que quería era revisar
@@ -3486,8 +3529,10 @@ fn only_about_the_chat(text: &str) -> bool {
                 .iter()
                 .any(|stem| w.starts_with(stem))
         })
-        // (The one who reads the chat is no person asked for.)
+        // (The one who reads the chat is no person asked for; nobody answering is a
+        // complaint: "¿alguien lee lo que escribo? nadie me responde".)
         && !asks_for_person(&about_chat.replace_all(text, " "))
+        && !words(text).any(|w| w == "nadie")
         && !asks_for_restart(text)
         && !fails(text)
         && !recurs(text)
@@ -3579,9 +3624,10 @@ pub(crate) fn chat_was_cut(normalized: &str) -> bool {
     let [talking, cut, elsewhere] = PATTERNS.get_or_init(|| {
         [
             r"\b(hablando|conversando|chateando|hablaba|conversaba|chateaba)\b|\bme (estaba |estaban )?(atendiendo|atendia|atendian)\b",
-            // What was cut: nothing named after the verb, or the chat itself or its window
-            // (not "se cayó el internet": the service's failure).
-            r"\b(se (me )?(corto|cayo|cerro|desconecto|termino|perdio|colgo)|me (desconecte|desconectaron|cortaron|sacaron|echaron|cerraron))( (el chat|la conversacion|la conexion|la ventana|la pagina|la app|la aplicacion|el navegador|todo|de repente|de la nada|(a|en) (la )?(mitad|medio) de (la )?(conversacion|atencion|chat)))?$",
+            // What was cut: nothing named after the verb, or the chat itself (with whoever
+            // served: "se cayó la conversación con la señorita que me atendía") or its
+            // window (not "se cayó el internet": the service's failure).
+            r"\b(se (me )?(corto|cayo|cerro|desconecto|termino|perdio|colgo)|me (desconecte|desconectaron|cortaron|sacaron|echaron|cerraron))( ((el chat|la conversacion)( con (el|la) \w+( (que|q) me (atendia|atendio|estaba atendiendo))?)?|la conexion|la ventana|la pagina|la app|la aplicacion|el navegador|todo|de repente|de la nada|(a|en) (la )?(mitad|medio) de (la )?(conversacion|atencion|chat)))?$",
             r"\b(telefono|llamada|llamando|fono|celu|celular|whatsapp|discord|video|videollamada|zoom|meet|teams|reunion|clase|clases|profe|profesor|profesora|mama|papa|hijo|hija|hijos|hermano|hermana|pololo|polola|novio|novia|esposo|esposa|marido|senora|amigo|amiga|amigos|amigas|abuelo|abuela|jefe|jefa|familia)\b",
         ]
         .map(ascii_regex)

@@ -4683,3 +4683,66 @@ fn rules_from_probe70() {
         "el deco me devuelve al inicio cada vez que cambio de canal"
     ));
 }
+
+/// The review of the rules for `probe70`: sentences of the reviewer's that the first
+/// version got wrong (another screen's start or options, a question how to go back, nobody
+/// answering), and the forms it missed.
+#[test]
+fn edges_of_the_rules_from_probe70() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart};
+    check(&[
+        (
+            "la tv se pega y me tira al inicio del menú, no puedo ver nada",
+            Restart,
+        ),
+        (
+            "la página del banco me devuelve al inicio cada vez que pago",
+            Fallback,
+        ),
+        (
+            "el juego me devuelve al inicio cuando pierdo jaja",
+            Fallback,
+        ),
+        ("¿cómo vuelvo al inicio?", Fallback),
+        (
+            "estoy eligiendo opciones de canales premium, ¿cuánto sale HBO?",
+            Fallback,
+        ),
+        (
+            "hola??? alguien lee lo que escribo??? nadie me responde",
+            Person,
+        ),
+        ("¿alguien más puede leer lo que escribo?", Fallback),
+        ("llevo media hora apretando opciones y nada", Person),
+    ]);
+}
+
+/// The rules written for `probe71`'s errors, on sentences of our own, and their edges.
+#[test]
+fn rules_from_probe71() {
+    use Intent::{
+        ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart,
+        RevisarAtenciones as Review,
+    };
+    check(&[
+        (
+            "hice dos solicitudes el mes pasado por las líneas de mis hijos, ¿en qué van?",
+            Review,
+        ),
+        (
+            "se cortó el chat con el joven que me atendía, ¿me pueden volver a conectar?",
+            Person,
+        ),
+        ("¿este chat lo están guardando?", Fallback),
+        (
+            "la semana ha estado agotadora, recién llego a la casa",
+            Fallback,
+        ),
+        ("¿se puede contratar una línea si soy extranjero?", Fallback),
+        // Edges: a failure after the day's mood; a plan changed, not bought; the chat
+        // cut by the service's own failure.
+        ("el turno está eterno y encima no tengo señal", Restart),
+        ("¿puedo cambiar mi plan a uno más barato?", Person),
+        ("me estaban atendiendo y se cayó el internet", Restart),
+    ]);
+}
