@@ -263,6 +263,10 @@ const OWNED_THINGS: &[&str] = &[
 /// are there as a guest or an employee ("el deco del hotel donde estoy alojado").
 const DEVICES: &[&str] = &["modem", "router", "deco", "decodificador"];
 
+/// Places rented for the holidays, another business's only when the customer is on holiday
+/// there (many a customer rents them out: "tengo unas cabañas en Chonchi").
+const LODGINGS: &[&str] = &["cabana", "cabanas", "camping", "parcela", "quincho"];
+
 /// Words that say the customer is in a place as a guest or an employee ([`DEVICES`]).
 const VISITING: &[&str] = &[
     "alojado",
@@ -1703,7 +1707,19 @@ impl YamlClassifier {
                     )
                 })
         };
-        let named = || words().any(|w| self.other_businesses.contains(w));
+        // A place rented for the holidays is a business too ("estoy de vacaciones en unas
+        // cabañas y el internet de las cabañas no funciona"; not "tengo unas cabañas").
+        let on_holiday = || {
+            words().any(|w| {
+                matches!(
+                    w,
+                    "vacaciones" | "veraneando" | "veraneo" | "arrendamos" | "arrende"
+                )
+            })
+        };
+        let business =
+            |w: &str| self.other_businesses.contains(w) || LODGINGS.contains(&w) && on_holiday();
+        let named = || words().any(business);
         let owned = clauses.iter().any(|clause| {
             let tokens = &clause.tokens;
             tokens.iter().enumerate().any(|(i, t)| {
@@ -1723,7 +1739,7 @@ impl YamlClassifier {
                 // señal es del hostal".
                 let owns =
                     || of(1) || matches!(word(1), Some("el" | "la" | "los" | "las")) && of(2);
-                self.other_businesses.contains(t.raw)
+                business(t.raw)
                     && !own_business_at(clauses, tokens, i, false)
                     && owns()
                     // Or "de ellos" after a business named ("estoy en un hostal y el wifi

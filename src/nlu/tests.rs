@@ -4739,10 +4739,18 @@ fn rules_from_probe71() {
             Fallback,
         ),
         ("¿se puede contratar una línea si soy extranjero?", Fallback),
+        (
+            "arrendamos una cabaña en Pucón y el wifi de la cabaña no anda",
+            Fallback,
+        ),
         // Edges: a failure after the day's mood; a plan changed, not bought; the chat
         // cut by the service's own failure.
         ("el turno está eterno y encima no tengo señal", Restart),
         ("¿puedo cambiar mi plan a uno más barato?", Person),
         ("me estaban atendiendo y se cayó el internet", Restart),
+        (
+            "tengo unas cabañas en Chonchi y el wifi de las cabañas no funciona",
+            Restart,
+        ),
     ]);
 }
