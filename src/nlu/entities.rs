@@ -403,8 +403,6 @@ const STATUS_QUESTIONS: &[&str] = &[
     "en que etapa",
     "en que estado",
     "como va",
-    "como quedaron",
-    "en que quedaron",
     "como termino",
     "como quedo",
     "ya esta",
@@ -781,12 +779,24 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             looked(after) || i >= 2 && looked(at(i - 1)) && CLITICS.contains(&at(i - 2))
         })
     };
-    // How several stand ("dejé varias solicitudes, ¿cómo van?"; not "¿cómo van a
-    // solucionar esto?").
+    // How several requests named stand, asked ("dejé varias solicitudes, ¿cómo van?"; not
+    // "¿cómo van ustedes a solucionar esto?", "como van las cosas me cambio").
     let how_they_go = || {
-        ["como van", "en que van", "en q van"].iter().any(|q| {
-            phrase_starts(norm, q).any(|at| words(&norm[at + q.len()..]).next() != Some("a"))
-        })
+        input.contains('?')
+            && toks.iter().any(|t| {
+                REQUEST_NOUNS.contains(t)
+                    || matches!(
+                        *t,
+                        "solicitudes" | "reclamos" | "casos" | "tramites" | "pedidos"
+                    )
+            })
+            && ["como van", "en que van", "en q van"].iter().any(|q| {
+                phrase_starts(norm, q).any(|at| {
+                    let mut next = words(&norm[at + q.len()..]);
+                    let (first, second) = (next.next(), next.next());
+                    first != Some("a") && second != Some("a") && first != Some("las")
+                })
+            })
     };
     let asks_status = || {
         // "¿Tengo solicitudes pendientes?" asks by naming them.
@@ -2084,7 +2094,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CobroDuplicado,
                 format!(
-                    r"{billing}\w*\b.*\b(dos veces|2 veces|doble|duplicad\w*|repetid\w*)|\b(doble|duplic\w*)\b.*{billing}"
+                    r"{billing}\w*\b.*\b(dos veces|2 veces|doble|duplicad\w*|repetid\w*)|\b(doble|duplic\w*)\b.*{billing}|\b(dos|2) (cobros|cargos) ((por|de) (la misma|el mismo|lo mismo)|iguales|identicos)\b"
                 ),
             ),
             (
@@ -2107,7 +2117,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::CambioPlan,
-                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas)|\b(me|nos|le) (pasaron|cambiaron|movieron) (a|de) otro plan\b|\bmas (megas|gigas)\b|\bplan de \d+ megas\b|\btitular\w*|".to_owned()
+                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas|grande|chico|completo|economico)|\b(me|nos|le) (pasaron|cambiaron|movieron) (a|de) otro plan\b|\bmas (megas|gigas)\b|\bplan de \d+ megas\b|\btitular\w*|".to_owned()
                     + HOLDER_TRANSFER,
             ),
             (
@@ -2124,7 +2134,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::BloqueoLinea,
-                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado|sustraido|hurtado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*)\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b((bloqueen|bloquee|bloqueenme|bloqueeme)|(quiero|necesito|queremos|necesitamos|pueden|puede|podrian|podria|hay que|como) (\w+ )?(bloquear|bloquearme))( me)? ((el |la |mi |su |esa |este |ese |esta )?(chip|linea)|mi (celular|numero|telefono))\b".to_owned(),
+                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron|lanzaron|cogotearon|manotearon|asaltaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado|sustraido|hurtado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*)\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b((bloqueen|bloquee|bloqueenme|bloqueeme)|(quiero|necesito|queremos|necesitamos|pueden|puede|podrian|podria|hay que|como) (\w+ )?(bloquear|bloquearme))( me)? ((el |la |mi |su |esa |este |ese |esta )?(chip|linea)|mi (celular|numero|telefono)|el (celular|numero|telefono)( (porfa|por favor|xfa|altiro|al tiro|ya|urgente))*( \||$))\b".to_owned(),
             ),
             (
                 Topic::Boleta,
@@ -2369,12 +2379,12 @@ fn changes_holder(normalized: &str) -> bool {
 
 /// Whether an already normalised text asks for its plan to be changed ("queremos cambiar
 /// el plan de la empresa a uno con más gigas", "bájenme el plan", "deshagan el cambio de
-/// plan"): changing what one has, which only a person does (the guide), not with a price
+/// plan", "necesito un plan más grande"): changing what one has, which only a person does (the guide), not with a price
 /// asked anywhere in the message, nor a wish turned down.
 fn wants_plan_changed(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     let pattern = PATTERN.get_or_init(|| {
-        ascii_regex(r"\b(quiero|quisiera|quiere|quieren|necesito|necesita|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b")
+        ascii_regex(r"\b(quiero|quisiera|quiere|quieren|necesito|necesita|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b|\b(quiero|quisiera|necesito|queremos|necesitamos|deseo|gustaria)( \w+){0,2} (un|otro) plan (mas|con mas) (grande|barato|economico|chico|completo|megas|gigas|datos|minutos)\b")
     });
     static PRICE: OnceLock<regex::Regex> = OnceLock::new();
     // Not with a price asked anywhere ("quiero cambiar el plan, ¿cuánto cuesta el de 600
@@ -2887,7 +2897,7 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|(gracias|grcs|grcias|graciass)( (por|x) (todo|la ayuda|la paciencia))?|grax|muchas|mil|thanks|thx|ok|oki|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan|bien|bn) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes|usted|ti|toda la familia|la familia|todos ustedes)( (alla|aca|alli))?)?( tambien)?|chaltu( may)?|chaltumay|pewkallal|pewmayal|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|que le vaya bien|que este bien|que (descanse|descanses|descansen)|que (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir|sigo|vuelvo))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos vemos?|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes|usted|ti|toda la familia|la familia|todos ustedes)( y (su|tu|sus|tus) (familia|familias|seres queridos))?( (alla|aca|alli))?)?( tambien)?|chaltu( may)?|chaltumay|pewkallal|pewmayal|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|(que|q) le vaya bien|(que|q) este bien|(que|q) (descanse|descanses|descansen)|(que|q) (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir|sigo|vuelvo))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales|(bn(a|as|s)?|buena) (nochs|noches|nches|noche|tardes|tards|tarde)|bns (noches|nochs|tardes))( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|grcs|grcias|thanks|agradezco|se agradece|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|(era|es) solo eso|solo (era|es) eso|fue un (gusto|placer))\b".to_owned(),
@@ -3002,7 +3012,7 @@ pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
             // apretando opciones y vuelvo al principio", "hace rato que siempre me devuelve
             // al inicio"); not something's options or start ("apretando opciones del
             // control", "al inicio del trámite"), nor asked how ("¿cómo vuelvo al inicio?").
-            r"\b((apretando|marcando|eligiendo|poniendo|probando|escribiendo) (\w+ )?opciones|(vuelvo|volvi|me (devuelve|devolvio|manda|mando|lleva|llevo|tira|tiro))( de nuevo| otra vez| siempre)? al (mismo )?(principio|inicio|comienzo))(?P<of> de\b| del\b)?".to_owned(),
+            r"\b((apretando|marcando|eligiendo|poniendo|probando|escribiendo) (\w+ )?opciones|(vuelvo|volvi|me (devuelve|devolvio|manda|mando|lleva|llevo|tira|tiro))( de nuevo| otra vez| siempre)? al (mismo )?(principio|inicio|comienzo))( de(l)? (?P<of>\w+))?".to_owned(),
             r"\b(llevo|llevamos|hace rato|rato|media hora|una hora|siempre|otra vez|de nuevo|todo el rato)\b".to_owned(),
         ]
         .map(|pattern| ascii_regex(&pattern))
@@ -3010,32 +3020,36 @@ pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
     // Across a comma too ("oye robot, no cachai nada").
     let text = without_clause_breaks(normalized);
     // Another screen's options or start ("el deco me devuelve al inicio", "la página del
-    // banco", "el juego").
+    // banco me devuelve al inicio", "en el cajero"; not "ni en el banco me hacen dar tantas
+    // vueltas").
     let another_screen = || {
+        static SCREEN: OnceLock<regex::Regex> = OnceLock::new();
         names_service(&text)
-            || words(&text).any(|t| {
-                matches!(
-                    t,
-                    "tv" | "pagina"
-                        | "web"
-                        | "sitio"
-                        | "app"
-                        | "aplicacion"
-                        | "juego"
-                        | "control"
-                        | "banco"
-                        | "tramite"
-                        | "netflix"
-                        | "youtube"
-                )
+            || SCREEN
+                .get_or_init(|| {
+                    ascii_regex(r"\b(el|la|los|las|en el|en la|del|de la) (tv|pagina|web|sitio|app|aplicacion|juego|juegos|control|cajero|netflix|youtube)\b")
+                })
+                .is_match(&text)
+    };
+    // Round the options: not something's ("apretando opciones del control", "al inicio
+    // del trámite"; "de nuevo" and "de todo" are no owner); twice is a while too ("vuelvo
+    // al inicio y vuelvo al inicio").
+    let rounds = || {
+        let mut rounds = in_circles
+            .captures_iter(&text)
+            .filter(|found| {
+                found
+                    .name("of")
+                    .is_none_or(|of| matches!(of.as_str(), "nuevo" | "todo"))
             })
+            .count();
+        if rounds == 1 && a_while.is_match(&text) {
+            rounds += 1;
+        }
+        rounds >= 2
     };
     bot_named && verdict.is_match(&text) && !not_the_bot.is_match(normalized)
-        || in_circles
-            .captures(&text)
-            .is_some_and(|found| found.name("of").is_none())
-            && a_while.is_match(&text)
-            && !another_screen()
+        || rounds() && !another_screen()
 }
 
 /// Whether an already normalised text says the company's service works ("el internet
@@ -3130,9 +3144,10 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             // para ...?", which asks for anything), moving the equipment to another room
             // ("¿puedo cambiar el router a otra pieza?"), doing it oneself ("¿puedo cambiar
             // yo mismo el nombre de la red?"), what the equipment supports and being taught
-            // to do it ("¿me enseña a ponerle otra clave al wifi?"), and how to get a new
-            // line or plan ("¿puedo sacar un chip sin tener cuenta?": a sale).
-            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|\b(puedo|podria|podemos|se puede|como (puedo |podria )?) (sacar|contratar|tomar|adquirir) (un|una|otro|otra) (plan|linea|chip|numero|servicio)\b|\b((me|nos) (ensena|ensenan|ensenas|ensenai|explica|explican|explicas|explicai)|ensename|ensenenme|ensenarme|ensenarnos|explicame|expliquenme|explicarme)( \w+)? (a|como) (se )?(conectar|configurar|activar|desactivar|instalar|poner|usar|ver|agregar|cambiar|bloquear|sacar)(le|la|lo|les|los|las)?\b",
+            // to do it ("¿me enseña a ponerle otra clave al wifi?"), and whether one can get
+            // a line or plan, alone or on a condition ("¿puedo sacar un chip sin tener
+            // cuenta?": a sale; not "¿puedo tomar un plan más chico?", a change).
+            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|\b(puedo|podria|podemos|se puede|como puedo|como podria) (sacar|contratar|tomar|adquirir) (un|una) (plan|linea|chip|numero)( (si|siendo|sin (tener|ser|rut|carnet|cedula))\b|$)|\b((me|nos) (ensena|ensenan|ensenas|ensenai|explica|explican|explicas|explicai)|ensename|ensenenme|ensenarme|ensenarnos|explicame|expliquenme|explicarme)( \w+)? (a|como) (se )?(conectar|configurar|activar|desactivar|instalar|poner|usar|ver|agregar|cambiar|bloquear|sacar)(le|la|lo|les|los|las)?\b",
             // What the equipment is, asked alone ("¿el módem que me pusieron es de doble
             // banda?", "¿el router alcanza a cubrir el segundo piso?"; with nothing denied: "el módem no es de doble banda y contraté uno
             // que sí" complains).
@@ -3162,7 +3177,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     static ASKED: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [oneself, erases] = ASKED.get_or_init(|| {
         [
-            r"\b(como (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)|pasos (pa|para) (reiniciar|resetear)\w*|(ensena|ensenan|ensenas|ensename|ensenenme|ensenarme|explica|explican|explicame|expliquenme|explicarme) (a|como) (reiniciar|resetear)\w*)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima vez)\b",
+            r"\b(como (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)|pasos (pa|para) (reiniciar|resetear)\w*|(ensena|ensenan|ensenas|ensename|ensenenme|ensenarme|explica|explican|explicame|expliquenme|explicarme) (a|como|(los )?pasos (pa|para)) (reiniciar|resetear)\w*)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|(lo )?(hago|haga|hacemos|hagamos|reinicio|reseteo) yo|por mi cuenta|la proxima vez|cuando (vuelva a pasar|pase|se caiga|se corte))\b",
             r"\b(reinici\w*|resete\w*|desenchuf\w*|apago|apagar|apagarlo|apagarla|apagamos|desconecto|desconectar|desconectarlo|desconectamos)\b.*\b(se ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran|desconfigure|desconfiguren|pierde|pierden)|pierdo|perdemos|perderia|perderiamos|(tengo|tenemos|hay) que (volver a )?(conectar|configurar|programar|instalar))\b|\bse ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran)\b.*\b(reinici|resete)\w*\b",
         ]
         .map(ascii_regex)
@@ -3262,17 +3277,20 @@ pub(crate) fn asks_price(text: &str) -> bool {
 
 /// Whether a normalised text opens asking what papers or requirements a procedure needs
 /// ("¿qué papeles hay que llevar para poner el servicio a nombre de mi hijo?", "cuáles son
-/// los requisitos para el traslado"): a question about the procedure, not the change asked
+/// los requisitos para el traslado", "pa hacer el cambio de titular, ¿tengo que ir con el
+/// carnet?"): a question about the procedure, not the change asked
 /// for ("quiero cambiar el titular, ¿qué papeles necesito?" asks for it first, "¿qué papeles
 /// hay que llevar? necesito cambiar el titular" after), nor "qué papeles ni qué nada".
 pub(crate) fn asks_requirements(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
-    (normalized.contains("papeles")
-        || normalized.contains("documentos")
-        || normalized.contains("requisitos"))
+    ["papeles", "documentos", "requisitos", "carnet", "cedula"]
+        .iter()
+        .any(|w| normalized.contains(w))
         && PATTERN
             .get_or_init(|| {
-                ascii_regex(r"^((y|oye|hola|buenas|buenas tardes|buenos dias|una consulta|consulta) )*((que|q) (papeles|documentos|requisitos)|cuales son (los|las) (papeles|documentos|requisitos)) (?P<next>\w+)")
+                // Also after the procedure it is for ("pa hacer el cambio de titular,
+                // ¿tengo que ir con el carnet de los dos?").
+                ascii_regex(r"^((y|oye|hola|buenas|buenas tardes|buenos dias|una consulta|consulta) )*((para|pa) (hacer|pedir|solicitar|el|la) [^|]*\| )?((que|q) (papeles|documentos|requisitos)|cuales son (los|las) (papeles|documentos|requisitos)|(tengo|tenemos|hay) (que|q) (ir|llevar|presentar|mostrar) (con )?(el |la |los |las |mi |mis )?(carnet|carnets|cedula|cedulas|papeles|documentos))( (?P<next>\w+)|$)")
             })
             .captures(normalized)
             .is_some_and(|found| {
@@ -3281,7 +3299,7 @@ pub(crate) fn asks_requirements(normalized: &str) -> bool {
                 let after = normalized[found.get(0).map_or(0, |m| m.end())..]
                     .split_once(CLAUSE_BREAK)
                     .map_or("", |(_, rest)| rest);
-                &found["next"] != "ni"
+                found.name("next").is_none_or(|next| next.as_str() != "ni")
                     && !words(after).any(|w| {
                         matches!(
                             w,
@@ -3450,25 +3468,21 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     let greeting_alone = || {
         SEASONS_GREETINGS
             .get_or_init(|| {
-                ascii_regex(&format!(r"^((hola|oigan|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas) )*(que (tengan|pasen) (un |una |unas )?)?(feliz|felices|buen|buenas?) ({SEASONS}|ano)( (a|para|pa) (todos|todas|ustedes|el equipo|todo el equipo)( (los|las) del chat)?)?$"))
+                ascii_regex(&format!(r"^((hola|oigan|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas) )*(que (tengan|pasen) (un |una |unas )?)?(feliz|felices|buen|buenas?) ({SEASONS}|ano)( (a|para|pa) (todos|todas|ustedes|el equipo|todo el equipo)( (los|las) del chat)?)?( (que lo (pasen|pase|pasemos)|pasenlo|pasenla) (chancho|bien|bonito|super|la raja|increible|muy bien))?$"))
             })
             .is_match(text.trim())
     };
-    // How the day goes ("la pega está fome hoy jaja", "qué lata el turno", "el turno de
-    // hoy está pesadísimo, ni he almorzado").
+    // How the day goes, and nothing else but how tired ("la pega está fome hoy jaja", "qué
+    // lata el turno", "el turno de hoy está pesadísimo, ni he almorzado"; not "la semana
+    // estuvo pesada, ¿me pueden llamar?").
     let mood = || {
         static MOOD: OnceLock<regex::Regex> = OnceLock::new();
         MOOD.get_or_init(|| {
             let day = "(la pega|el trabajo|la oficina|el turno|el dia|la semana|la tarde|la u|la clase|la vida)";
             let how = "(fome|aburrid[oa]|lata|latoso|latosa|pesad[oa]|pesadisim[oa]|tranquil[oa]|mortal|eterno|eterna|larguisim[oa]|agotador|agotadora)";
-            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay) )*({day}( (de|del) (hoy|ayer|la noche))? (esta|anda|estuvo|va|ha estado) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})\b"))
+            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay) )*({day}( (de|del|en) (hoy|ayer|la noche|(la |el )?\w+))? (esta|anda|estuvo|va|ha estado) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])))*$"))
         })
         .is_match(text.trim())
-            // (With nothing of the service after it: "la pega está fome y encima se cayó
-            // el internet".)
-            && !names_service(&text)
-            && !fails(&text)
-            && complaint_topic_in(normalized).is_none()
     };
     if greeting_alone()
         || asks_only_about_the_bot(normalized)
@@ -3518,7 +3532,7 @@ fn only_about_the_chat(text: &str) -> bool {
         return false;
     }
     let about_chat = PATTERN.get_or_init(|| {
-            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|(alguien|otra persona|quien|quienes) (mas )?(va a |van a |puede |pueden )?(lee|leen|leer|ve|ven|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion))\b")
+            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse|uno escribe|escribe uno)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|((alguien|quien|quienes) (mas )?|otra persona |otras personas )(va a |van a )?(lee|leen|leer|ve|ven|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(alguien mas|otra persona|otras personas) (puede|pueden) (leer|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion))\b")
         });
     about_chat.is_match(text)
         // Nor with an option named ("me equivoqué de chat antes, lo que quería era revisar
@@ -3532,7 +3546,18 @@ fn only_about_the_chat(text: &str) -> bool {
         // (The one who reads the chat is no person asked for; nobody answering is a
         // complaint: "¿alguien lee lo que escribo? nadie me responde".)
         && !asks_for_person(&about_chat.replace_all(text, " "))
-        && !words(text).any(|w| w == "nadie")
+        && ![
+            "nadie responde",
+            "nadie me responde",
+            "nadie contesta",
+            "nadie me contesta",
+            "nadie atiende",
+            "nadie me atiende",
+            "nadie me ayuda",
+            "nadie me ha",
+        ]
+        .iter()
+        .any(|p| contains_phrase(text, p))
         && !asks_for_restart(text)
         && !fails(text)
         && !recurs(text)
@@ -3627,7 +3652,7 @@ pub(crate) fn chat_was_cut(normalized: &str) -> bool {
             // What was cut: nothing named after the verb, or the chat itself (with whoever
             // served: "se cayó la conversación con la señorita que me atendía") or its
             // window (not "se cayó el internet": the service's failure).
-            r"\b(se (me )?(corto|cayo|cerro|desconecto|termino|perdio|colgo)|me (desconecte|desconectaron|cortaron|sacaron|echaron|cerraron))( ((el chat|la conversacion)( con (el|la) \w+( (que|q) me (atendia|atendio|estaba atendiendo))?)?|la conexion|la ventana|la pagina|la app|la aplicacion|el navegador|todo|de repente|de la nada|(a|en) (la )?(mitad|medio) de (la )?(conversacion|atencion|chat)))?$",
+            r"\b(se (me )?(corto|cayo|cerro|desconecto|termino|perdio|colgo)|me (desconecte|desconectaron|cortaron|sacaron|echaron|cerraron))( ((el chat|la conversacion)( con (el|la) (ejecutiv[oa]|senorita|joven|caballero|agente|asesor|asesora|operador|operadora|chica|nina|persona|\w+ (que|q) me (atendia|atendio|estaba atendiendo)))?|la conexion|la ventana|la pagina|la app|la aplicacion|el navegador|todo|de repente|de la nada|(a|en) (la )?(mitad|medio) de (la )?(conversacion|atencion|chat)))?$",
             r"\b(telefono|llamada|llamando|fono|celu|celular|whatsapp|discord|video|videollamada|zoom|meet|teams|reunion|clase|clases|profe|profesor|profesora|mama|papa|hijo|hija|hijos|hermano|hermana|pololo|polola|novio|novia|esposo|esposa|marido|senora|amigo|amiga|amigos|amigas|abuelo|abuela|jefe|jefa|familia)\b",
         ]
         .map(ascii_regex)

@@ -1418,6 +1418,7 @@ impl YamlClassifier {
             Topic::CobroDuplicado | Topic::CargoDesconocido | Topic::Deuda | Topic::Boleta => {
                 self.names_other_business(clauses, true)
                     && !text::words(normalized).any(|t| t == "ustedes")
+                    && !entities::names_service(&entities::without_clause_breaks(normalized))
             }
             // Another business's plan, named within four words before it or five after ("la
             // isapre me cambió el plan", "el plan de salud en la isapre"), not a business

@@ -4754,3 +4754,88 @@ fn rules_from_probe71() {
         ),
     ]);
 }
+
+/// The rules written for `probe72`'s errors, on sentences of our own, and their edges.
+#[test]
+fn rules_from_probe72() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart, Salir};
+    check(&[
+        (
+            "me cogotearon el celu saliendo del trabajo, bloqueen el número porfa",
+            Person,
+        ),
+        ("q le vaya bien, gracias", Salir),
+        ("feliz navidad pa ustedes y sus familias", Salir),
+        ("felices fiestas a todos, que lo pasen bien", Fallback),
+        (
+            "¿me explican los pasos para resetear el módem? así lo hago yo la próxima",
+            Fallback,
+        ),
+        ("la pega en la bodega está eterna hoy", Fallback),
+        (
+            "¿quedan guardadas las cosas que uno escribe aquí? ¿guardan lo que uno escribe?",
+            Fallback,
+        ),
+        (
+            "para hacer el traslado, ¿tengo que llevar la cédula?",
+            Fallback,
+        ),
+        (
+            "soy repartidor y no me alcanzan los gigas, necesito un plan más grande",
+            Person,
+        ),
+        (
+            "en mi peluquería me aparecieron dos cargos iguales por el internet",
+            Person,
+        ),
+        // Edges: a change asked after the papers; a price of a bigger plan; another
+        // business's charge with no service of the company; a failure after the mood.
+        (
+            "quiero cambiar el titular, ¿tengo que ir con el carnet?",
+            Person,
+        ),
+        ("¿cuánto sale un plan más grande?", Fallback),
+        (
+            "el banco me cobró dos veces la comisión de mantención",
+            Fallback,
+        ),
+        (
+            "el turno en la faena está eterno y encima no hay señal",
+            Restart,
+        ),
+    ]);
+}
+
+/// The review of the rules for `probe71`: sentences of the reviewer's that the first
+/// version got wrong (the day's mood before a request, "cómo van ustedes a ...", a plan
+/// changed asked as "¿puedo tomar ...?", anyone who can read the chat asked to answer,
+/// a talk cut with a neighbour over a failing line, a bank's cash machine).
+#[test]
+fn edges_of_the_rules_from_probe71() {
+    use Intent::{
+        ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart,
+        RevisarAtenciones as Review, Salir,
+    };
+    check(&[
+        ("la semana ha estado pesadísima, ¿me pueden llamar?", Person),
+        ("el trabajo ha estado pesado, ¿cómo va mi reclamo?", Review),
+        ("el turno de hoy está pesadísimo, reinicien todo porfa", Restart),
+        ("la pega está pesada, gracias por la ayuda, chao", Salir),
+        (
+            "pedí un técnico y nunca vino, ¿cómo van ustedes a responder por esto?",
+            Person,
+        ),
+        ("hice dos pagos ayer, ¿cómo van? ¿ya se reflejaron?", Fallback),
+        ("¿podría sacar un plan más chico? ya no uso tanto el internet", Person),
+        ("¿alguien puede leer este chat? llevo rato esperando", Person),
+        (
+            "estaba conversando con el vecino y se cortó la conversación con el vecino, se me fue la señal",
+            Restart,
+        ),
+        (
+            "en el cajero llevo rato apretando opciones y me devuelve al inicio",
+            Fallback,
+        ),
+        ("vuelvo al inicio de nuevo, llevo media hora así", Person),
+    ]);
+}
