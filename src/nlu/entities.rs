@@ -2134,7 +2134,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::BloqueoLinea,
-                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron|lanzaron|cogotearon|manotearon|asaltaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado|sustraido|hurtado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*)\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b((bloqueen|bloquee|bloqueenme|bloqueeme)|(quiero|necesito|queremos|necesitamos|pueden|puede|podrian|podria|hay que|como) (\w+ )?(bloquear|bloquearme))( me)? ((el |la |mi |su |esa |este |ese |esta )?(chip|linea)|mi (celular|numero|telefono)|el (celular|numero|telefono)( (porfa|por favor|xfa|altiro|al tiro|ya|urgente))*( \||$))\b".to_owned(),
+                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron|cogotearon|manotearon|asaltaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado|sustraido|hurtado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*)\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b((bloqueen|bloquee|bloqueenme|bloqueeme)|(quiero|necesito|queremos|necesitamos|pueden|puede|podrian|podria|hay que|como) (\w+ )?(bloquear|bloquearme))( me)? ((el |la |mi |su |esa |este |ese |esta )?(chip|linea)|mi (celular|numero|telefono))\b|\b(bloqueen|bloquee|bloqueenme|bloqueeme) el (celular|numero|telefono)( (porfa|por favor|xfa|altiro|al tiro|ya|urgente))*( \||$)".to_owned(),
             ),
             (
                 Topic::Boleta,
@@ -2384,7 +2384,7 @@ fn changes_holder(normalized: &str) -> bool {
 fn wants_plan_changed(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     let pattern = PATTERN.get_or_init(|| {
-        ascii_regex(r"\b(quiero|quisiera|quiere|quieren|necesito|necesita|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b|\b(quiero|quisiera|necesito|queremos|necesitamos|deseo|gustaria)( \w+){0,2} (un|otro) plan (mas|con mas) (grande|barato|economico|chico|completo|megas|gigas|datos|minutos)\b")
+        ascii_regex(r"\b(quiero|quisiera|quiere|quieren|necesito|necesita|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b|\b(quiero|quisiera|necesito|queremos|necesitamos|deseo|gustaria) (un|otro) plan (mas|con mas) (grande|barato|economico|chico|completo|megas|gigas|datos|minutos)\b")
     });
     static PRICE: OnceLock<regex::Regex> = OnceLock::new();
     // Not with a price asked anywhere ("quiero cambiar el plan, ¿cuánto cuesta el de 600
@@ -2394,6 +2394,10 @@ fn wants_plan_changed(normalized: &str) -> bool {
         ascii_regex(r"\bcuanto (cuesta|cuestan|sale|salen|vale|valen|cobran|seria|saldria)\b|\bprecios?\b|\bvalor\b")
     });
     !price.is_match(normalized)
+        // (Nor one bought: "necesito un plan más grande para mi hija, ¿cómo lo contrato?".)
+        && !["contratar", "contratarlo", "contratarla", "lo contrato", "la contrato"]
+            .iter()
+            .any(|p| contains_phrase(normalized, p))
         && pattern.find_iter(normalized).any(|found| {
             let clause = normalized[..found.start()]
                 .rsplit(CLAUSE_BREAK)
@@ -3027,9 +3031,10 @@ pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
         names_service(&text)
             || SCREEN
                 .get_or_init(|| {
-                    ascii_regex(r"\b(el|la|los|las|en el|en la|del|de la) (tv|pagina|web|sitio|app|aplicacion|juego|juegos|control|cajero|netflix|youtube)\b")
+                    ascii_regex(r"\b(?P<ni>ni )?(el|la|los|las|al|en el|en la|del|de la|mi|app del|app de la) (tv|pagina|web|sitio|app|aplicacion|juego|juegos|control|cajero|netflix|youtube|banco|isapre|fonasa|afp|call center)\b")
                 })
-                .is_match(&text)
+                .captures_iter(&text)
+                .any(|found| found.name("ni").is_none())
     };
     // Round the options: not something's ("apretando opciones del control", "al inicio
     // del trámite"; "de nuevo" and "de todo" are no owner); twice is a while too ("vuelvo
@@ -3177,7 +3182,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     static ASKED: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [oneself, erases] = ASKED.get_or_init(|| {
         [
-            r"\b(como (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)|pasos (pa|para) (reiniciar|resetear)\w*|(ensena|ensenan|ensenas|ensename|ensenenme|ensenarme|explica|explican|explicame|expliquenme|explicarme) (a|como|(los )?pasos (pa|para)) (reiniciar|resetear)\w*)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|(lo )?(hago|haga|hacemos|hagamos|reinicio|reseteo) yo|por mi cuenta|la proxima vez|cuando (vuelva a pasar|pase|se caiga|se corte))\b",
+            r"\b(como (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)|pasos (pa|para) (reiniciar|resetear)\w*|(ensena|ensenan|ensenas|ensename|ensenenme|ensenarme|explica|explican|explicame|expliquenme|explicarme) (a|como|(los )?pasos (pa|para)) (reiniciar|resetear)\w*)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima( vez)?|cuando (vuelva a pasar|pase|se caiga|se corte))\b",
             r"\b(reinici\w*|resete\w*|desenchuf\w*|apago|apagar|apagarlo|apagarla|apagamos|desconecto|desconectar|desconectarlo|desconectamos)\b.*\b(se ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran|desconfigure|desconfiguren|pierde|pierden)|pierdo|perdemos|perderia|perderiamos|(tengo|tenemos|hay) que (volver a )?(conectar|configurar|programar|instalar))\b|\bse ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran)\b.*\b(reinici|resete)\w*\b",
         ]
         .map(ascii_regex)
@@ -3283,9 +3288,26 @@ pub(crate) fn asks_price(text: &str) -> bool {
 /// hay que llevar? necesito cambiar el titular" after), nor "qué papeles ni qué nada".
 pub(crate) fn asks_requirements(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
-    ["papeles", "documentos", "requisitos", "carnet", "cedula"]
+    // (The identity card only for a change of the account: "¿tengo que ir con el carnet
+    // pa reclamar un cobro doble?" complains.)
+    let card = || {
+        ["carnet", "cedula"].iter().any(|w| normalized.contains(w))
+            && [
+                "titular",
+                "traslado",
+                "baja",
+                "portabilidad",
+                "portar",
+                "plan",
+            ]
+            .iter()
+            .any(|w| normalized.contains(w))
+            && !normalized.contains("reclam")
+    };
+    (["papeles", "documentos", "requisitos"]
         .iter()
         .any(|w| normalized.contains(w))
+        || card())
         && PATTERN
             .get_or_init(|| {
                 // Also after the procedure it is for ("pa hacer el cambio de titular,
@@ -3543,21 +3565,13 @@ fn only_about_the_chat(text: &str) -> bool {
                 .iter()
                 .any(|stem| w.starts_with(stem))
         })
-        // (The one who reads the chat is no person asked for; nobody answering is a
-        // complaint: "¿alguien lee lo que escribo? nadie me responde".)
+        // (The one who reads the chat is no person asked for; nobody who answers or
+        // explains is a complaint: "¿alguien lee lo que escribo? nadie me responde"; not
+        // nobody who may see it: "no quiero que nadie vea mis datos".)
         && !asks_for_person(&about_chat.replace_all(text, " "))
-        && ![
-            "nadie responde",
-            "nadie me responde",
-            "nadie contesta",
-            "nadie me contesta",
-            "nadie atiende",
-            "nadie me atiende",
-            "nadie me ayuda",
-            "nadie me ha",
-        ]
-        .iter()
-        .any(|p| contains_phrase(text, p))
+        && !words(text)
+            .zip(words(text).skip(1))
+            .any(|(before, w)| w == "nadie" && !matches!(before, "que" | "a"))
         && !asks_for_restart(text)
         && !fails(text)
         && !recurs(text)

@@ -616,6 +616,12 @@ impl Lexicon {
         Some(spaced)
     }
 
+    /// Whether a normalised message has a word [`Lexicon::spaced_out`] may space out: an
+    /// unknown one of [`GLUED_MIN_LEN`] bytes or more (its cheap first test).
+    fn may_be_glued(&self, normalized: &str) -> bool {
+        text::words(normalized).any(|w| w.len() >= GLUED_MIN_LEN && !self.words.contains_key(w))
+    }
+
     /// The known words a normalised token splits into, as few as possible (then the most
     /// frequent): "notengointernet" -> "no tengo internet". Each piece is a word the
     /// training data has at least twice, of three letters or more or a frequent short
@@ -1076,15 +1082,34 @@ impl YamlClassifier {
     }
 
     /// The hashed features of a message with their raw weights (duplicates not merged),
-    /// passed to `f` with the message's clauses: what training and every prediction start
-    /// from.
+    /// passed to `f` with the message as read (words typed without spaces spaced out:
+    /// [`Lexicon::spaced_out`]), its normalised text and its clauses: what training and
+    /// every prediction start from.
     fn with_raw_features<R>(
         &self,
         message: &str,
-        f: impl FnOnce(&str, &[Clause<'_>], RawFeatures) -> R,
+        f: impl FnOnce(&str, &str, &[Clause<'_>], RawFeatures) -> R,
     ) -> R {
         let normalized = text::normalize(message);
-        let (clauses, retraction) = self.clauses(&normalized);
+        // (A long unknown word is the only sign, and a rare one: most messages are read
+        // once.)
+        if self.lexicon.may_be_glued(&normalized) {
+            if let Some(spaced) = self.lexicon.spaced_out(message) {
+                let normalized = text::normalize(&spaced);
+                return self.raw_features_of(&spaced, &normalized, f);
+            }
+        }
+        self.raw_features_of(message, &normalized, f)
+    }
+
+    /// [`YamlClassifier::with_raw_features`] of a message read as it is.
+    fn raw_features_of<R>(
+        &self,
+        message: &str,
+        normalized: &str,
+        f: impl FnOnce(&str, &str, &[Clause<'_>], RawFeatures) -> R,
+    ) -> R {
+        let (clauses, retraction) = self.clauses(normalized);
         // Room for a typical message's features (a word brings a dozen or more character
         // n-grams besides its word, bigram and look-up features).
         let mut raw = Vec::with_capacity(256);
@@ -1095,7 +1120,7 @@ impl YamlClassifier {
             None => message,
         };
         self.regex_features(read, &mut raw);
-        f(&normalized, &clauses, raw)
+        f(message, normalized, &clauses, raw)
     }
 
     /// Word, bigram, lookup, character n-gram and keyword features of clauses.
@@ -1324,7 +1349,7 @@ impl YamlClassifier {
         let featurize = |share: &[(Cow<'_, str>, usize)]| -> Vec<(RawFeatures, usize)> {
             share
                 .iter()
-                .map(|(text, class)| (self.with_raw_features(text, |_, _, raw| raw), *class))
+                .map(|(text, class)| (self.with_raw_features(text, |_, _, _, raw| raw), *class))
                 .collect()
         };
         let threads = std::thread::available_parallelism()
@@ -1374,15 +1399,7 @@ impl YamlClassifier {
     /// Classifies with other settings (temperature, fallback bias, thresholds) than the
     /// intents file's.
     pub fn classify_with(&self, text: &str, thresholds: &Thresholds) -> Prediction {
-        match self.lexicon.spaced_out(text) {
-            Some(spaced) => self.classify_as_typed(&spaced, thresholds),
-            None => self.classify_as_typed(text, thresholds),
-        }
-    }
-
-    /// [`YamlClassifier::classify_with`] once words typed without spaces are spaced out.
-    fn classify_as_typed(&self, text: &str, thresholds: &Thresholds) -> Prediction {
-        self.with_raw_features(text, |normalized, clauses, raw| {
+        self.with_raw_features(text, |text, normalized, clauses, raw| {
             let x = self.vectorize(raw);
             let logits = (!x.is_empty() && has_content(clauses)).then(|| self.logits_of(&x));
             let decided = decide_logits(logits, thresholds, |top| self.other_request(clauses, top));
@@ -1418,7 +1435,6 @@ impl YamlClassifier {
             Topic::CobroDuplicado | Topic::CargoDesconocido | Topic::Deuda | Topic::Boleta => {
                 self.names_other_business(clauses, true)
                     && !text::words(normalized).any(|t| t == "ustedes")
-                    && !entities::names_service(&entities::without_clause_breaks(normalized))
             }
             // Another business's plan, named within four words before it or five after ("la
             // isapre me cambió el plan", "el plan de salud en la isapre"), not a business
@@ -1622,7 +1638,16 @@ impl YamlClassifier {
                         REQUEST_WORDS.contains(&t.raw)
                             || matches!(
                                 t.raw,
-                                "pueden" | "puede" | "podrian" | "podria" | "favor" | "gustaria"
+                                "pueden"
+                                    | "puede"
+                                    | "podrian"
+                                    | "podria"
+                                    | "favor"
+                                    | "gustaria"
+                                    | "porfa"
+                                    | "porfis"
+                                    | "xfa"
+                                    | "plis"
                             )
                             || wished()
                             || ["reinici", "resete", "reset", "restablec"]
@@ -1775,7 +1800,7 @@ impl YamlClassifier {
     /// thresholds, so that cross-validation scores each held-out message once and decides
     /// it under many settings ([`Scored::decide`]).
     pub(crate) fn scored(&self, text: &str) -> Scored {
-        self.with_raw_features(text, |normalized, clauses, raw| {
+        self.with_raw_features(text, |text, normalized, clauses, raw| {
             let x = self.vectorize(raw);
             let (logits, others) = if x.is_empty() || !has_content(clauses) {
                 (None, [None; FALLBACK])

