@@ -2379,8 +2379,9 @@ fn changes_holder(normalized: &str) -> bool {
 
 /// Whether an already normalised text asks for its plan to be changed ("queremos cambiar
 /// el plan de la empresa a uno con más gigas", "bájenme el plan", "deshagan el cambio de
-/// plan", "necesito un plan más grande"): changing what one has, which only a person does (the guide), not with a price
-/// asked anywhere in the message, nor a wish turned down.
+/// plan", "necesito un plan más grande"): changing what one has, which only a person does
+/// (the guide), not with a price asked anywhere in the message, nor a wish turned down,
+/// nor a plan bought ("¿cómo lo contrato?").
 fn wants_plan_changed(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     let pattern = PATTERN.get_or_init(|| {
@@ -2985,10 +2986,11 @@ const BOT_WORDS: &[&str] = &[
 
 /// Whether an already normalised text condemns the bot or the chat itself ("bot inútil",
 /// "esta wea de chat no funciona", "tus respuestas no tienen nada que ver", "me tienes
-/// dando vueltas en el menú", "apretando opciones y vuelvo al principio"): frustration
-/// with the bot, which asks for a person (the guide). Not a question about it ("¿eres un bot?"), nor what the bot said to do ("hice
-/// lo que dijo el bot y no funciona"), nor another thing's chat or menu ("el chat de
-/// WhatsApp no funciona", "el menú del deco no sirve").
+/// dando vueltas en el menú", "llevo rato apretando opciones y vuelvo al principio"):
+/// frustration with the bot, which asks for a person (the guide). Not a question about it
+/// ("¿eres un bot?"), nor what the bot said to do ("hice lo que dijo el bot y no
+/// funciona"), nor another thing's chat or menu ("el chat de WhatsApp no funciona", "el
+/// menú del deco no sirve", "la página del banco me devuelve al inicio").
 pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
     // Most messages name no bot nor its options: one pass over the words before the
@@ -3154,8 +3156,8 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             // cuenta?": a sale; not "¿puedo tomar un plan más chico?", a change).
             r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|\b(puedo|podria|podemos|se puede|como puedo|como podria) (sacar|contratar|tomar|adquirir) (un|una) (plan|linea|chip|numero)( (si|siendo|sin (tener|ser|rut|carnet|cedula))\b|$)|\b((me|nos) (ensena|ensenan|ensenas|ensenai|explica|explican|explicas|explicai)|ensename|ensenenme|ensenarme|ensenarnos|explicame|expliquenme|explicarme)( \w+)? (a|como) (se )?(conectar|configurar|activar|desactivar|instalar|poner|usar|ver|agregar|cambiar|bloquear|sacar)(le|la|lo|les|los|las)?\b",
             // What the equipment is, asked alone ("¿el módem que me pusieron es de doble
-            // banda?", "¿el router alcanza a cubrir el segundo piso?"; with nothing denied: "el módem no es de doble banda y contraté uno
-            // que sí" complains).
+            // banda?", "¿el router alcanza a cubrir el segundo piso?"; with nothing denied:
+            // "el módem no es de doble banda y contraté uno que sí" complains).
             r"^((y|oye|hola|una consulta) )?(el|la|mi) (modem|router|deco|decodificador|repetidor|equipo)( \w+){0,4} ((es|son|tiene|tienen|trae|viene) (de )?(doble banda|dual band|5 ?g|5 ?ghz|wifi 6|wifi 5|mesh|gigabit|4k|hd|full hd|smart|android)|(alcanza|alcanzan|alcanzaria|alcanzarian) (a )?(cubrir|llegar)( \w+){1,6})( o no| cierto| verdad)?$",
             r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
@@ -3542,9 +3544,9 @@ fn only_visits(text: &str) -> bool {
 
 /// Whether a normalised text (clause breaks removed) only asks what the chat keeps ("¿este chat
 /// queda grabado?", "¿esta conversación la guardan?", "si cierro el chat, ¿se pierde lo que
-/// escribí?", "¿alguien más lee lo que escribo?") or says it was meant for another chat ("perdón, me equivoqué de chat", "mandé esto al
-/// chat equivocado, era pa mi grupo"), and asks for nothing else: no person, no failure, no
-/// complaint.
+/// escribí?"), or who reads it ("¿alguien más lee lo que escribo?"), or says it was meant
+/// for another chat ("perdón, me equivoqué de chat", "mandé esto al chat equivocado, era pa
+/// mi grupo"), and asks for nothing else: no person, no failure, no complaint.
 fn only_about_the_chat(text: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     if !["chat", "escrib", "equivoc", "conversacion", "mensajes"]

@@ -265,7 +265,7 @@ const DEVICES: &[&str] = &["modem", "router", "deco", "decodificador"];
 
 /// Places rented for the holidays, another business's only when the customer is on holiday
 /// there (many a customer rents them out: "tengo unas cabañas en Chonchi").
-const LODGINGS: &[&str] = &["cabana", "cabanas", "camping", "parcela", "quincho"];
+const LODGINGS: &[&str] = &["cabana", "cabanas", "camping"];
 
 /// Words that say the customer is in a place as a guest or an employee ([`DEVICES`]).
 const VISITING: &[&str] = &[
