@@ -3042,7 +3042,7 @@ pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
     // del trámite"; "de nuevo" and "de todo" are no owner); twice is a while too ("vuelvo
     // al inicio y vuelvo al inicio").
     let rounds = || {
-        let mut rounds = in_circles
+        let rounds = in_circles
             .captures_iter(&text)
             .filter(|found| {
                 found
@@ -3050,10 +3050,7 @@ pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
                     .is_none_or(|of| matches!(of.as_str(), "nuevo" | "todo"))
             })
             .count();
-        if rounds == 1 && a_while.is_match(&text) {
-            rounds += 1;
-        }
-        rounds >= 2
+        rounds >= 2 || rounds == 1 && a_while.is_match(&text)
     };
     bot_named && verdict.is_match(&text) && !not_the_bot.is_match(normalized)
         || rounds() && !another_screen()

@@ -628,10 +628,10 @@ impl Lexicon {
     /// one ("y", "de", "mi"; one letter not first nor last); `None` when the token is no
     /// run of [`GLUED_MIN_PIECES`] or more such words.
     fn unglue<'t>(&self, token: &'t str) -> Option<Vec<&'t str>> {
+        // How often the data has a word that may be a piece.
         let piece = |w: &str| {
-            self.words.get(w).is_some_and(|info| {
-                info.count >= GLUED_MIN_COUNT
-                    && (w.len() >= 3 || info.count >= GLUED_SHORT_MIN_COUNT)
+            self.words.get(w).map(|info| info.count).filter(|&count| {
+                count >= GLUED_MIN_COUNT && (w.len() >= 3 || count >= GLUED_SHORT_MIN_COUNT)
             })
         };
         let bounds: Vec<usize> = token
@@ -652,10 +652,9 @@ impl Lexicon {
                 // A letter alone only between words ("sinsenalyno"): at an edge it is more
                 // likely a word's own ("a proxima dos", "teleoperador a").
                 let edge = start == 0 || end == bounds.len() - 1;
-                if !piece(word) || (edge && end - start == 1) {
+                let Some(count) = piece(word).filter(|_| !(edge && end - start == 1)) else {
                     continue;
-                }
-                let count = self.words.get(word).map_or(1, |info| info.count);
+                };
                 let candidate = (n + 1, score + (count as f32).ln(), start);
                 let better = best[end].is_none_or(|(bn, bs, _)| {
                     candidate.0 < bn || (candidate.0 == bn && candidate.1 > bs)
@@ -2442,7 +2441,7 @@ mod tests {
         assert_eq!(retraction_word("quiero mejorar el plan", 0), None);
         assert_eq!(retraction_word("mejor", 0), Some(0));
         assert_eq!(retraction_word("", 0), None);
-        let model = YamlClassifier::new(&crate::nlu::load_training_data(None).unwrap());
+        let model = crate::nlu::tests::classifier();
         let text = "pásenme con alguien, no, mejor reinicien el modem que ande mejor";
         let (_, retraction) = model.clauses(&text::normalize(text));
         assert_eq!(retraction, Some(0));
@@ -2455,8 +2454,7 @@ mod tests {
     /// data lacks, other forms of known words and two-word look-alikes are left as typed.
     #[test]
     fn words_typed_without_spaces_are_spaced_out() {
-        let model = YamlClassifier::new(&crate::nlu::load_training_data(None).unwrap());
-        let spaced = |text: &str| model.lexicon.spaced_out(text);
+        let spaced = |text: &str| crate::nlu::tests::classifier().lexicon.spaced_out(text);
         assert_eq!(
             spaced("notengointernet!!").as_deref(),
             Some("no tengo internet!!")
@@ -2478,20 +2476,10 @@ mod tests {
         ] {
             assert_eq!(spaced(as_typed), None, "{as_typed}");
         }
-        check_intent(
-            &model,
-            "notengointernetdesdeayer",
-            Intent::ReiniciarServicios,
-        );
-        check_intent(
-            &model,
-            "kierosabercomovamireclamo",
-            Intent::RevisarAtenciones,
-        );
-        check_intent(&model, "chaograciasportodo", Intent::Salir);
-    }
-
-    fn check_intent(model: &YamlClassifier, text: &str, intent: Intent) {
-        assert_eq!(model.classify(text).intent, intent, "{text}");
+        crate::nlu::tests::check(&[
+            ("notengointernetdesdeayer", Intent::ReiniciarServicios),
+            ("kierosabercomovamireclamo", Intent::RevisarAtenciones),
+            ("chaograciasportodo", Intent::Salir),
+        ]);
     }
 }

@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 
 use super::*;
 
-fn classifier() -> &'static YamlClassifier {
+/// The default classifier, trained once for every test of the `nlu` module.
+pub(super) fn classifier() -> &'static YamlClassifier {
     static CLASSIFIER: OnceLock<YamlClassifier> = OnceLock::new();
     CLASSIFIER.get_or_init(|| {
         let data = load_training_data(None).expect("embedded intents parse");
@@ -14,7 +15,8 @@ fn classifier() -> &'static YamlClassifier {
     })
 }
 
-fn check(cases: &[(&str, Intent)]) {
+/// Classifies each text with [`classifier`] and fails listing every one misread.
+pub(super) fn check(cases: &[(&str, Intent)]) {
     let mut failures = Vec::new();
     for (text, expected) in cases {
         let p = classifier().classify(text);
