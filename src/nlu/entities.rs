@@ -1342,18 +1342,22 @@ fn best_subject(toks: &[&str], subjects: &[&str], min: f32) -> Option<Pick> {
     if toks.is_empty() || subjects.is_empty() {
         return None;
     }
-    let stemmer = stemmer();
-    let stem = |t: &str| stemmer.stem(service_synonym(t)).into_owned();
-    let query: Vec<String> = toks.iter().map(|t| stem(t)).collect();
+    let query: Vec<Stem> = toks.iter().map(|t| Stem::of(t)).collect();
+    // A customer's requests often share a subject ("Reinicio de servicios"): each distinct
+    // one is read and scored once.
+    let mut scored: Vec<(&str, f32)> = Vec::new();
     let scores: Vec<f32> = subjects
         .iter()
-        .map(|subject| {
+        .map(|&subject| {
+            if let Some(&(_, score)) = scored.iter().find(|(s, _)| *s == subject) {
+                return score;
+            }
             let snorm = text::normalize(subject);
-            let sstems: Vec<String> = words(&snorm)
+            let sstems: Vec<Stem> = words(&snorm)
                 .filter(|t| !PICK_STOPWORDS.contains(t))
-                .map(stem)
+                .map(Stem::of)
                 .collect();
-            query
+            let score = query
                 .iter()
                 .map(|q| {
                     sstems
@@ -1361,7 +1365,9 @@ fn best_subject(toks: &[&str], subjects: &[&str], min: f32) -> Option<Pick> {
                         .map(|s| word_match(q, s))
                         .fold(0.0f32, f32::max)
                 })
-                .sum()
+                .sum();
+            scored.push((subject, score));
+            score
         })
         .collect();
     let (best, score) = scores
@@ -1376,21 +1382,39 @@ fn best_subject(toks: &[&str], subjects: &[&str], min: f32) -> Option<Pick> {
     (score >= min).then_some(Pick { index: best, tied })
 }
 
+/// A word as [`best_subject`] compares it: its stem (a service's other names as the
+/// subjects write it) and, for a stem long enough to carry typos, its phonetic key.
+struct Stem {
+    stem: String,
+    key: Option<String>,
+}
+
+impl Stem {
+    fn of(word: &str) -> Stem {
+        let stem = stemmer().stem(service_synonym(word)).into_owned();
+        let key = (stem.len() >= 4).then(|| text::phonetic_key(&stem));
+        Stem { stem, key }
+    }
+}
+
 /// How well a query stem matches a subject stem: 1 exact, 0.8 prefix or one typo, 0.6
 /// two typos in long words, else 0.
-fn word_match(q: &str, s: &str) -> f32 {
-    if q == s {
+fn word_match(q: &Stem, s: &Stem) -> f32 {
+    let (qs, ss) = (q.stem.as_str(), s.stem.as_str());
+    if qs == ss {
         return 1.0;
     }
-    if q.len() >= 3 && s.len() >= 3 && (s.starts_with(q) || q.starts_with(s)) {
+    if qs.len() >= 3 && ss.len() >= 3 && (ss.starts_with(qs) || qs.starts_with(ss)) {
         return 0.8;
     }
-    if q.len() < 4 || s.len() < 4 {
+    let (Some(qk), Some(sk)) = (&q.key, &s.key) else {
+        return 0.0;
+    };
+    // The distance is at least the difference in length: no need to count past two.
+    if qk.chars().count().abs_diff(sk.chars().count()) > 2 {
         return 0.0;
     }
-    let qk = text::phonetic_key(q);
-    let sk = text::phonetic_key(s);
-    match strsim::damerau_levenshtein(&qk, &sk) {
+    match strsim::damerau_levenshtein(qk, sk) {
         0 | 1 => 0.8,
         2 if qk.len() >= 7 => 0.6,
         _ => 0.0,

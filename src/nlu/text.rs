@@ -5,8 +5,7 @@
 //! the output of [`normalize`]: lowercase ASCII-ish words separated by single spaces, with
 //! clause punctuation kept as a `|` token so negation can be scoped to a clause.
 
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 /// The token [`normalize`] emits for clause punctuation (`,` `;` `.` `!` `?` `:`).
 pub const CLAUSE_BREAK: &str = "|";
@@ -16,18 +15,45 @@ pub const CLAUSE_BREAK: &str = "|";
 ///
 /// "¿Cómo va mi SOLICITUD?, graciaaas" -> "como va mi solicitud | gracias |".
 pub fn normalize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut last: Option<char> = None;
-    let mut run = 0usize;
-    for c in text.nfd() {
-        if is_combining_mark(c) {
-            continue;
+    let mut out = Normalized {
+        out: String::with_capacity(text.len() + 8),
+        last: None,
+        run: 0,
+    };
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            // The canonical decomposition of one character at a time: the marks it
+            // yields are dropped, so their canonical order (which `nfd` would sort) does
+            // not matter, and ASCII, most of what customers type, needs no look-up.
+            decompose_canonical(c, |d| {
+                if !is_combining_mark(d) {
+                    out.push(d);
+                }
+            });
         }
+    }
+    out.finish()
+}
+
+/// [`normalize`]'s output being built: the text so far and the run of equal letters at
+/// its end.
+struct Normalized {
+    out: String,
+    last: Option<char>,
+    run: usize,
+}
+
+impl Normalized {
+    /// Appends one character of the decomposed message.
+    fn push(&mut self, c: char) {
+        let out = &mut self.out;
         let mapped = match c {
             'a'..='z' | '0'..='9' => c,
             'A'..='Z' => c.to_ascii_lowercase(),
             // "124.578": a thousands separator, not the end of a sentence.
-            '.' if out.ends_with(|l: char| l.is_ascii_digit()) => continue,
+            '.' if out.ends_with(|l: char| l.is_ascii_digit()) => return,
             ',' | ';' | '.' | '!' | '?' | ':' | '¿' | '¡' | '\n' => '|',
             _ if c.is_alphabetic() => {
                 // Non-ASCII letters that survive NFD (e.g. 'ß', 'ø'): keep them lowercased.
@@ -43,9 +69,9 @@ pub fn normalize(text: &str) -> String {
             if !out.is_empty() && !out.ends_with(' ') {
                 out.push(' ');
             }
-            last = None;
-            run = 0;
-            continue;
+            self.last = None;
+            self.run = 0;
+            return;
         }
         if mapped == '|' {
             if !out.is_empty() && !out.ends_with(' ') {
@@ -55,38 +81,43 @@ pub fn normalize(text: &str) -> String {
                 out.push('|');
                 out.push(' ');
             }
-            last = None;
-            run = 0;
-            continue;
+            self.last = None;
+            self.run = 0;
+            return;
         }
         // Digits are kept as typed: "4.000" is no "40".
-        if Some(mapped) == last && !mapped.is_ascii_digit() {
-            run += 1;
+        if Some(mapped) == self.last && !mapped.is_ascii_digit() {
+            self.run += 1;
             // Keep doubles ("ll", "rr", "cc"); drop the third and later repeats, and make
             // a run of three or more a single letter.
-            if run == 2 {
+            if self.run == 2 {
                 out.pop();
             }
-            if run >= 2 {
-                continue;
+            if self.run >= 2 {
+                return;
             }
         } else {
-            last = Some(mapped);
-            run = 0;
+            self.last = Some(mapped);
+            self.run = 0;
         }
         out.push(mapped);
     }
-    while out.ends_with(' ') {
-        out.pop();
-    }
-    // A message ending in "?" or "!" gets a trailing break; it carries no information.
-    while out.ends_with('|') {
-        out.pop();
+
+    /// The text without trailing spaces or clause breaks.
+    fn finish(mut self) -> String {
+        let out = &mut self.out;
         while out.ends_with(' ') {
             out.pop();
         }
+        // A message ending in "?" or "!" gets a trailing break; it carries no information.
+        while out.ends_with('|') {
+            out.pop();
+            while out.ends_with(' ') {
+                out.pop();
+            }
+        }
+        self.out
     }
-    out
 }
 
 /// Splits normalised text into tokens (clause breaks included).
