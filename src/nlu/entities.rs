@@ -495,6 +495,9 @@ const DENIABLE_QUESTIONS: &[&str] = &[
     "llego respuesta",
     "llego alguna respuesta",
     "llego la respuesta",
+    "dieron respuesta",
+    "dieron alguna respuesta",
+    "han dado respuesta",
 ];
 
 /// Verbs that ask about something, before "por" and a request ("preguntar por el
@@ -2124,7 +2127,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\bque (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\bque (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|\b(no (queria|quise|acepte|pedi|pedimos)|dije que no|rechace)\b.*\b(igual|igualmente|aun asi|de todas formas|de todos modos) (me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando)\b"
                 ),
             ),
             (
@@ -2285,7 +2288,10 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
         && !asks_how_to(&text)
     {
         Some(Topic::ClaveWifi)
-    } else if restart_failed.is_match(&text) || failed_after(restart_done, &text) {
+    } else if restart_failed.is_match(&text)
+        || failed_after(restart_done, &text)
+        || restart_done.is_match(&text) && came_to_nothing(normalized)
+    {
         Some(Topic::ReinicioFallido)
     } else if (technician.is_match(&text) || technician_came.is_match(&text) && fails(&text))
         && !adjective.is_match(&text)
@@ -2297,6 +2303,18 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
         ((lasts_days(&text) || fails(&text) && recurs(&text)) && !says_service_works(normalized))
             .then_some(Topic::MalaCalidad)
     }
+}
+
+/// Whether a clause of a normalised text ends in "y nada" ("ya desenchufé el módem dos veces
+/// y nada", "lo reinicié y nada pasa"): what was tried did nothing (not "y nada más").
+fn came_to_nothing(normalized: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    normalized.contains(" na")
+        && PATTERN
+            .get_or_init(|| {
+                ascii_regex(r"\b(y|pero) (nada|na)( (pasa|paso|cambia|cambio|funciona|anda|sirve|sirvio|de nada|igual|po))?( \||$)")
+            })
+            .is_match(normalized)
 }
 
 /// Whether a failure ([`fails`]) is told after the first match of `done` in `text`: "me
@@ -2672,6 +2690,9 @@ pub(crate) fn declines_restart(normalized: &str) -> bool {
     restarts == refusal.find_iter(&text).count()
         && !words(&text[first.end()..]).any(|w| matches!(w, "sino" | "mejor" | "pero"))
         && !fails(&text)
+        // (Nor one already done in vain: "no me reinicien na, yo ya desenchufé el módem dos
+        // veces y nada".)
+        && topic_beyond_restart_in(normalized) != Some(Topic::ReinicioFallido)
 }
 
 /// Whether a normalised text asks for a person in so many words: a wish, then the person
@@ -2879,8 +2900,8 @@ pub(crate) fn fails(text: &str) -> bool {
                         .any(|w| matches!(*w, "si" | "cuando" | "cada"))
                 })
     };
-    // The service that "se me va" again and again fails ("cada vez que hay viento se me va
-    // el internet"); once it may be data or coverage running out ("se me va el internet a
+    // The service that "se me va" (or "se le va", to the customer's people) again and again
+    // fails ("cada vez que hay viento se me va el internet"); once it may be data or coverage running out ("se me va el internet a
     // mitad de mes, ¿cuánto cuesta una bolsa?", "se me va la señal cuando salgo de
     // Santiago").
     let goes = || {
@@ -2888,7 +2909,7 @@ pub(crate) fn fails(text: &str) -> bool {
         text.contains(" va")
             && GOES
                 .get_or_init(|| {
-                    ascii_regex(r"\bse (me |nos )?(va|van) (el |la |mi )?(internet|senal|wifi|cable|conexion)\b")
+                    ascii_regex(r"\bse (me |nos |le |les )?(va|van) (el |la |mi )?(internet|senal|wifi|cable|conexion)\b")
                 })
                 .is_match(text)
             && recurs(text)
@@ -3092,7 +3113,7 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [works, not_it] = PATTERNS.get_or_init(|| {
         [
-            r"\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (anda|funciona|esta|va) (bien|bn|perfecto|perfecta|impeque|joya|normal|excelente)( (igual|si))?( \| |$| pero\b| y\b| porque\b| xq\b| jaja\w*)",
+            r"\b((el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (anda|funciona|esta|va) (bien|bn|perfecto|perfecta|impeque|joya|normal|excelente)( (igual|si))?|(tengo|tenemos) (buena|buen|excelente) (conexion|internet|senal|wifi))( \| |$| pero\b| y\b| porque\b| xq\b| jaja\w*)",
             r"\bno es (el |mi |la |del |problema del |culpa del )?(internet|wifi|senal|conexion)( jaja\w*)?$",
         ]
         .map(ascii_regex)
@@ -3205,7 +3226,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     static ASKED: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [oneself, erases] = ASKED.get_or_init(|| {
         [
-            r"\b(como (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)|pasos (pa|para) (reiniciar|resetear)\w*|(ensena|ensenan|ensenas|ensename|ensenenme|ensenarme|explica|explican|explicame|expliquenme|explicarme) (a|como|(los )?pasos (pa|para)) (reiniciar|resetear)\w*)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima( vez)?|cuando (vuelva a pasar|pase|se caiga|se corte))\b",
+            r"\b(como (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)|pasos (pa|para) (reiniciar|resetear)\w*|(ensena|ensenan|ensenas|ensename|ensene|enseneme|ensenen|ensenenme|ensenarme|explica|explican|explicame|expliquenme|explicarme) (a|como|(los )?pasos (pa|para)) (reiniciar|resetear)\w*)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima( vez)?|cuando (vuelva a pasar|pase|se caiga|se corte))\b",
             r"\b(reinici\w*|resete\w*|desenchuf\w*|apago|apagar|apagarlo|apagarla|apagamos|desconecto|desconectar|desconectarlo|desconectamos)\b.*\b(se ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran|desconfigure|desconfiguren|pierde|pierden)|pierdo|perdemos|perderia|perderiamos|(tengo|tenemos|hay) que (volver a )?(conectar|configurar|programar|instalar))\b|\bse ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran)\b.*\b(reinici|resete)\w*\b",
         ]
         .map(ascii_regex)
@@ -3274,7 +3295,8 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             && !words(&text).any(negator)
         || asks_requirements(normalized)
         || coverage.is_match(&text) && !no_coverage.is_match(&text)
-        || light.is_match(&text))
+        || light.is_match(&text)
+        || blocks_a_caller(&text))
         && !fails(&text)
         || meaning.is_match(&text) && !fails(&without_clause_breaks(after_first)))
         // Not when it asks for a restart ("reinícienlo"; "¿cómo funciona el reinicio?" asks
@@ -3283,6 +3305,20 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             ["reinici", "resete"].iter().any(|stem| t.starts_with(stem))
                 && !matches!(t, "reinicio" | "reinicios" | "reseteo" | "reseteos")
         })
+}
+
+/// Whether a normalised text (clause breaks removed) asks to block a number that calls or
+/// writes, which the phone does ("quiero bloquear un número desconocido que me llama todas
+/// las noches"); the guide's line block is one's own lost line ("bloqueen mi número, me
+/// robaron el celu").
+pub(crate) fn blocks_a_caller(text: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    text.contains("bloque")
+        && PATTERN
+            .get_or_init(|| {
+                ascii_regex(r"\bbloque\w*( (a|de))? (un|el|ese|este|esa|esta|los|las|unos|unas|estos|esos) (numero|numeros|llamadas|mensajes)( \w+){0,3} (desconocid[oa]s?|rar[oa]s?|privad[oa]s?|de spam|spam|que (me|nos) (llama|llaman|escribe|escriben|molesta|molestan|manda|mandan|acosa|acosan))\b")
+            })
+            .is_match(text)
 }
 
 /// Whether a normalised text (clause breaks removed) asks a price ("¿cuánto me saldría
@@ -3297,7 +3333,7 @@ pub(crate) fn asks_price(text: &str) -> bool {
     text.contains("cuanto")
         && PRICE
             .get_or_init(|| {
-                ascii_regex(r"\bcuanto (me |nos |le )?(cuesta|cuestan|costaria|costarian|sale|salen|saldria|saldrian|vale|valen|cobran|cobrarian|cobraria)\b")
+                ascii_regex(r"\bcuanto (mas )?(me |nos |le )?(cuesta|cuestan|costaria|costarian|sale|salen|saldria|saldrian|vale|valen|cobran|cobrarian|cobraria|pagaria|pagariamos|pagarian)\b")
             })
             .is_match(text)
         && !disputed()
@@ -3523,9 +3559,9 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     let mood = || {
         static MOOD: OnceLock<regex::Regex> = OnceLock::new();
         MOOD.get_or_init(|| {
-            let day = "(la pega|el trabajo|la oficina|el turno|el dia|la semana|la tarde|la u|la clase|la vida)";
+            let day = "(la pega|el trabajo|la oficina|el turno|el dia|la semana|la tarde|la u|la clase|la vida|la vendimia|la cosecha|la temporada|la jornada)";
             let how = "(fome|aburrid[oa]|lata|latoso|latosa|pesad[oa]|pesadisim[oa]|tranquil[oa]|mortal|eterno|eterna|larguisim[oa]|agotador|agotadora)";
-            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay) )*({day}( (de|del|en) (hoy|ayer|la noche|(la |el )?\w+))? (esta|anda|estuvo|va|ha estado) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])))*$"))
+            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay) )*({day}( (de|del|en) (hoy|ayer|la noche|(la |el )?\w+))? (esta|anda|estuvo|va|ha estado) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|este ano|este mes|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])|no (doy|damos) mas))*$"))
         })
         .is_match(text.trim())
     };
@@ -3577,7 +3613,7 @@ fn only_about_the_chat(text: &str) -> bool {
         return false;
     }
     let about_chat = PATTERN.get_or_init(|| {
-            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse|uno escribe|escribe uno)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|((alguien|quien|quienes) (mas )?|otra persona |otras personas )(va a |van a )?(lee|leen|leer|ve|ven|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(alguien mas|otra persona|otras personas) (puede|pueden) (leer|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion))\b")
+            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse|uno escribe|escribe uno)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|((alguien|quien|quienes) (mas )?|otra persona |otras personas )(va a |van a )?(lee|leen|leer|ve|ven|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(alguien mas|otra persona|otras personas) (puede|pueden) (leer|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(este|el) chat (sirve|funciona|se puede usar|es compatible|anda) con (el |un |los )?(lector|lectores|celular|celu|tablet|computador|notebook|telefono|voz|audio))\b")
         });
     about_chat.is_match(text)
         // Nor with an option named ("me equivoqué de chat antes, lo que quería era revisar

@@ -1734,13 +1734,16 @@ impl YamlClassifier {
         };
         // A place rented for the holidays is a business too ("estoy de vacaciones en unas
         // cabañas y el internet de las cabañas no funciona"; not "tengo unas cabañas").
+        // (Or one "arrendada" where the customer does not live: "estoy en una cabaña
+        // arrendada en Tortel"; not "vivo en una cabaña arrendada".)
         let on_holiday = || {
             words().any(|w| {
                 matches!(
                     w,
                     "vacaciones" | "veraneando" | "veraneo" | "arrendamos" | "arrende"
                 )
-            })
+            }) || words().any(|w| matches!(w, "arrendada" | "arrendadas" | "arrendado"))
+                && !words().any(|w| matches!(w, "vivo" | "vivimos" | "vive" | "viven"))
         };
         let business =
             |w: &str| self.other_businesses.contains(w) || LODGINGS.contains(&w) && on_holiday();
@@ -2048,10 +2051,13 @@ impl Evidence for Reading<'_, '_> {
     }
     fn for_a_person(&self) -> bool {
         // (A topic the message asks the papers or the price for is the question's subject:
-        // "¿cuánto me saldría subir a un plan de más megas?".)
-        entities::complaint_topic_in(self.normalized).is_some()
+        // "¿cuánto me saldría subir a un plan de más megas?"; a caller to block "a cada
+        // rato" is no bad service.)
+        let text = entities::without_clause_breaks(self.normalized);
+        entities::complaint_topic_in(self.normalized)
+            .is_some_and(|topic| topic != Topic::MalaCalidad || !entities::blocks_a_caller(&text))
             && !entities::asks_requirements(self.normalized)
-            && !entities::asks_price(&entities::without_clause_breaks(self.normalized))
+            && !entities::asks_price(&text)
             || entities::speaks_of_a_person(self.normalized)
             || entities::asks_for_a_call(self.normalized)
     }

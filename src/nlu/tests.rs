@@ -4878,3 +4878,77 @@ fn edges_of_the_rules_from_probe72() {
         ("cancelen el cable porfa, q este bien", Person),
     ]);
 }
+
+/// The rules written for `probe73`'s errors, on sentences of our own, and their edges.
+#[test]
+fn rules_from_probe73() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart};
+    check(&[
+        (
+            "mi cuñado dejó un reclamo por la boleta, ¿será que ya le dieron respuesta?",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "no me reseteen nada, ya apagué el router tres veces y nada",
+            Person,
+        ),
+        (
+            "dije que no quería el canal de películas y de todas formas me lo están cobrando",
+            Person,
+        ),
+        (
+            "enséñeme a resetear el deco yo sola, así no les escribo cada vez",
+            Fallback,
+        ),
+        (
+            "la cosecha está pesadísima este año, no damos más",
+            Fallback,
+        ),
+        (
+            "estamos en un camping arrendado en Pucón y el wifi del camping no funciona",
+            Fallback,
+        ),
+        (
+            "mi compañero de juego se desconectó de la partida, yo tengo buena conexión",
+            Fallback,
+        ),
+        (
+            "¿cuánto más pagaría si me cambio al plan de 600 megas?",
+            Fallback,
+        ),
+        (
+            "necesito bloquear un número raro que me escribe a cada rato",
+            Fallback,
+        ),
+        (
+            "¿este chat funciona con el lector de voz del celu?",
+            Fallback,
+        ),
+        (
+            "a los temporeros se les va el internet todas las mañanas en el packing",
+            Person,
+        ),
+        // Edges: one's own number blocked after a theft; "y nada más" is no failed restart;
+        // a cabin one lives in; a price disputed; a failure with the mood; the chat broken.
+        (
+            "me robaron el teléfono, necesito bloquear mi número",
+            Person,
+        ),
+        (
+            "no me reinicien nada, yo ya lo apagué y lo prendí y anda bien",
+            Fallback,
+        ),
+        (
+            "vivo en una cabaña arrendada y el wifi no funciona desde ayer",
+            Restart,
+        ),
+        (
+            "¿por qué cuánto más pagaría? me subieron la boleta sin avisar",
+            Person,
+        ),
+        (
+            "el chat no funciona con mi celular, quiero hablar con una persona",
+            Person,
+        ),
+    ]);
+}
