@@ -479,6 +479,7 @@ const STATUS_QUESTIONS: &[&str] = &[
 const DENIABLE_QUESTIONS: &[&str] = &[
     "hay novedades",
     "tienen novedades",
+    "alguna novedad",
     "hay noticias",
     "tienen noticias",
     "alguna noticia",
@@ -495,9 +496,16 @@ const DENIABLE_QUESTIONS: &[&str] = &[
     "llego respuesta",
     "llego alguna respuesta",
     "llego la respuesta",
+];
+
+/// Questions whether a request was answered ("¿será que ya le dieron respuesta?"), read
+/// only in a question and not denied in it ("nunca me dieron respuesta" complains; "me
+/// dieron respuesta y el cargo sigue" tells).
+const ANSWERED_QUESTIONS: &[&str] = &[
     "dieron respuesta",
     "dieron alguna respuesta",
     "han dado respuesta",
+    "han dado alguna respuesta",
 ];
 
 /// Verbs that ask about something, before "por" and a request ("preguntar por el
@@ -664,7 +672,29 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         }),
         _ => false,
     });
+    // An answer promised by a date ("me dijeron que en cinco días hábiles me respondían lo
+    // del cambio de plan").
+    let promised_reply = toks.windows(2).enumerate().any(|(i, w)| {
+        matches!(w[0], "me" | "nos")
+            && matches!(w[1], "dijeron" | "prometieron" | "aseguraron")
+            && toks[i + 2..(i + 12).min(toks.len())].iter().any(|t| {
+                matches!(
+                    *t,
+                    "respondian"
+                        | "responderian"
+                        | "contestaban"
+                        | "contestarian"
+                        | "llamaban"
+                        | "llamarian"
+                        | "avisaban"
+                        | "avisarian"
+                        | "resolvian"
+                        | "resolverian"
+                )
+            })
+    });
     let earlier = helped
+        || promised_reply
         || made_before
         || toks.iter().any(|t| EARLIER_REQUEST.contains(t))
         || (0..toks.len()).any(mine)
@@ -801,9 +831,20 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
                 })
             })
     };
+    let asks_answered = || {
+        questions().iter().any(|question| {
+            !question.answered_no
+                && ANSWERED_QUESTIONS.iter().any(|q| {
+                    phrase_starts(&question.clause, q).any(|at| {
+                        !words(&question.clause[..at]).any(|w| NO.contains(&w) || w == "ni")
+                    })
+                })
+        })
+    };
     let asks_status = || {
         // "¿Tengo solicitudes pendientes?" asks by naming them.
         open_ones && input.contains('?')
+            || asks_answered()
             || asks_about_request()
             || input.contains('?') && someone_looked()
             || STATUS_QUESTIONS.iter().any(|q| contains_phrase(norm, q))
@@ -987,6 +1028,7 @@ const DONE_STATES: &[&str] = &[
     "lista",
     "hecho",
     "hecha",
+    "bloquead",
 ];
 
 /// Whether a question of the message asks whether a request was dealt with, in the
@@ -2127,7 +2169,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\bque (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|\b(no (queria|quise|acepte|pedi|pedimos)|dije que no|rechace)\b.*\b(igual|igualmente|aun asi|de todas formas|de todos modos) (me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando)\b"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\bque (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|\b(no (queria|quise|acepte|pedi|pedimos)|dije que no|rechace)\b.*(\b(igual|igualmente|aun asi|de todas formas|de todos modos) (me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando)\b|\b(me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando) (igual|igualmente|de todas formas|de todos modos)\b)"
                 ),
             ),
             (
@@ -2144,7 +2186,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::CambioPlan,
-                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas|grande|chico|completo|economico)|\b(me|nos|le) (pasaron|cambiaron|movieron) (a|de) otro plan\b|\bmas (megas|gigas)\b|\bplan de \d+ megas\b|\btitular\w*|".to_owned()
+                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas|grande|chico|completo|economico)|\b(me|nos|le) (pasaron|cambiaron|movieron) (a|de) otro plan\b|\bmas (megas|gigas)\b|\bplan de \d+ megas\b|\b(dejen|dejenme|dejennos) (solo|solamente|nomas|unicamente) (con )?(el |la )?(internet|cable|tele|television|telefono|fijo|fibra)\b|\btitular\w*|".to_owned()
                     + HOLDER_TRANSFER,
             ),
             (
@@ -2290,7 +2332,8 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
         Some(Topic::ClaveWifi)
     } else if restart_failed.is_match(&text)
         || failed_after(restart_done, &text)
-        || restart_done.is_match(&text) && came_to_nothing(normalized)
+        // (Read with its clause breaks: "ya, reinicie el módem" asks.)
+        || restart_done.is_match(normalized) && came_to_nothing(normalized)
     {
         Some(Topic::ReinicioFallido)
     } else if (technician.is_match(&text) || technician_came.is_match(&text) && fails(&text))
@@ -2312,7 +2355,7 @@ fn came_to_nothing(normalized: &str) -> bool {
     normalized.contains(" na")
         && PATTERN
             .get_or_init(|| {
-                ascii_regex(r"\b(y|pero) (nada|na)( (pasa|paso|cambia|cambio|funciona|anda|sirve|sirvio|de nada|igual|po))?( \||$)")
+                ascii_regex(r"\b(y|pero) (nada|na)( (pasa|paso|cambia|cambio|funciona|anda|sirve|sirvio|de nada|igual))?( \||$)")
             })
             .is_match(normalized)
 }
@@ -2341,6 +2384,18 @@ fn condemns_the_service(normalized: &str) -> bool {
             ascii_regex(&pattern)
         })
         .is_match(normalized)
+}
+
+/// Whether a normalised text asks to keep only one of its services ("ya no queremos el
+/// cable, que nos dejen solamente el internet"): a change of plan.
+fn keeps_only(normalized: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    normalized.contains("dejen")
+        && PATTERN
+            .get_or_init(|| {
+                ascii_regex(r"\b(dejen|dejenme|dejennos) (solo|solamente|nomas|unicamente) (con )?(el |la )?(internet|cable|tele|television|telefono|fijo|fibra)\b")
+            })
+            .is_match(normalized)
 }
 
 /// Whether turning the topic down ("no quiero dar de baja nada") asks for nothing: the
@@ -2379,7 +2434,8 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
                 || *t == Topic::CambioPlan
                     && (without_consent(normalized)
                         || changes_holder(normalized)
-                        || wants_plan_changed(normalized))
+                        || wants_plan_changed(normalized)
+                        || keeps_only(normalized))
         })
         .or_else(|| condemns_the_service(normalized).then_some(Topic::MalaCalidad))
         .or_else(|| fails_for_days(normalized).then_some(Topic::MalaCalidad))?;
@@ -2396,7 +2452,13 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
         return None;
     }
     // (A service not kept says "no quiero" and declines nothing.)
-    if is_a_wish(topic) && declines(text) && !stops_a_service(&without_clause_breaks(normalized)) {
+    // (Nor when it keeps a service: "ya no queremos el cable, que nos dejen solo el
+    // internet".)
+    if is_a_wish(topic)
+        && declines(text)
+        && !stops_a_service(&without_clause_breaks(normalized))
+        && !keeps_only(normalized)
+    {
         return None;
     }
     Some(topic)
@@ -2914,8 +2976,20 @@ pub(crate) fn fails(text: &str) -> bool {
                 .is_match(text)
             && recurs(text)
     };
+    // The service that "todavía nada" after something came back ("volvió la luz pero el
+    // internet todavía nada").
+    let still_nothing = || {
+        static STILL: OnceLock<regex::Regex> = OnceLock::new();
+        text.contains("nada")
+            && STILL
+                .get_or_init(|| {
+                    ascii_regex(r"\b(el |la |mi )?(internet|wifi|senal|tele|cable|conexion|telefono|fijo) (todavia|aun|sigue|igual) nada\b")
+                })
+                .is_match(text)
+    };
     broken.is_match(text)
         || goes()
+        || still_nothing()
         || (text.contains("luz") || text.contains("luces"))
             && lights.is_match(text)
             && !power_cut.is_match(text)
@@ -3113,7 +3187,7 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [works, not_it] = PATTERNS.get_or_init(|| {
         [
-            r"\b((el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (anda|funciona|esta|va) (bien|bn|perfecto|perfecta|impeque|joya|normal|excelente)( (igual|si))?|(tengo|tenemos) (buena|buen|excelente) (conexion|internet|senal|wifi))( \| |$| pero\b| y\b| porque\b| xq\b| jaja\w*)",
+            r"\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (anda|funciona|esta|va) (bien|bn|perfecto|perfecta|impeque|joya|normal|excelente)( (igual|si))?( \| |$| pero\b| y\b| porque\b| xq\b| jaja\w*)|\b(tengo|tenemos|tenia|teniamos) (buena|buen|excelente) (conexion|internet|senal|wifi)( \| |$| jaja\w*)",
             r"\bno es (el |mi |la |del |problema del |culpa del )?(internet|wifi|senal|conexion)( jaja\w*)?$",
         ]
         .map(ascii_regex)
@@ -3159,6 +3233,8 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
                             | "profesora"
                             | "companero"
                             | "companera"
+                            | "jefe"
+                            | "jefa"
                             | "colega"
                             | "servidor"
                             | "server"
@@ -3321,6 +3397,18 @@ pub(crate) fn blocks_a_caller(text: &str) -> bool {
             .is_match(text)
 }
 
+/// Whether a normalised text (clause breaks removed) says the customer does it alone ("yo
+/// mismo", "por mi cuenta").
+pub(crate) fn by_oneself(text: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    (text.contains("yo ") || text.contains("cuenta"))
+        && PATTERN
+            .get_or_init(|| {
+                ascii_regex(r"\byo (mismo|misma|solo|sola|solito|solita)\b|\bpor mi cuenta\b")
+            })
+            .is_match(text)
+}
+
 /// Whether a normalised text (clause breaks removed) asks a price ("¿cuánto me saldría
 /// subir a un plan de más megas?"), not disputed ("¿por qué cuesta tanto?", "me subieron la
 /// boleta, ¿cuánto me cobran ahora?").
@@ -3350,7 +3438,9 @@ pub(crate) fn asks_requirements(normalized: &str) -> bool {
     // (The identity card only for a change of the account: "¿tengo que ir con el carnet
     // pa reclamar un cobro doble?" complains.)
     let card = || {
-        ["carnet", "cedula"].iter().any(|w| normalized.contains(w))
+        ["carnet", "cedula", "sucursal", "oficina"]
+            .iter()
+            .any(|w| normalized.contains(w))
             && [
                 "titular",
                 "traslado",
@@ -3371,7 +3461,7 @@ pub(crate) fn asks_requirements(normalized: &str) -> bool {
             .get_or_init(|| {
                 // Also after the procedure it is for ("pa hacer el cambio de titular,
                 // ¿tengo que ir con el carnet de los dos?").
-                ascii_regex(r"^((y|oye|hola|buenas|buenas tardes|buenos dias|una consulta|consulta) )*((para|pa) (hacer|pedir|solicitar|el|la) [^|]*\| )?((que|q) (papeles|documentos|requisitos)|cuales son (los|las) (papeles|documentos|requisitos)|(tengo|tenemos|hay) (que|q) (ir|llevar|presentar|mostrar) (con )?(el |la |los |las |mi |mis )?(carnet|carnets|cedula|cedulas|papeles|documentos))( (?P<next>\w+)|$)")
+                ascii_regex(r"^((y|oye|hola|buenas|buenas tardes|buenos dias|una consulta|consulta) )*((para|pa) (hacer|pedir|solicitar|el|la) [^|]*\| )?((que|q) (papeles|documentos|requisitos)|cuales son (los|las) (papeles|documentos|requisitos)|(tengo|tenemos|hay) (que|q) (ir|llevar|presentar|mostrar) (con )?(el |la |los |las |mi |mis )?(carnet|carnets|cedula|cedulas|papeles|documentos)|(tengo|tenemos|hay) (que|q) ir a (una|la|alguna) (sucursal|oficina))( (?P<next>\w+)|$)")
             })
             .captures(normalized)
             .is_some_and(|found| {
@@ -3561,7 +3651,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
         MOOD.get_or_init(|| {
             let day = "(la pega|el trabajo|la oficina|el turno|el dia|la semana|la tarde|la u|la clase|la vida|la vendimia|la cosecha|la temporada|la jornada)";
             let how = "(fome|aburrid[oa]|lata|latoso|latosa|pesad[oa]|pesadisim[oa]|tranquil[oa]|mortal|eterno|eterna|larguisim[oa]|agotador|agotadora)";
-            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay) )*({day}( (de|del|en) (hoy|ayer|la noche|(la |el )?\w+))? (esta|anda|estuvo|va|ha estado) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|este ano|este mes|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])|no (doy|damos) mas))*$"))
+            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay) )*({day}( (de|del|en|con) (hoy|ayer|la noche|(la |el |los |las )?\w+( \w+)?))? (esta|anda|estuvo|va|ha estado|ha sido|fue) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|este ano|este mes|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])|no (doy|damos) mas))*$"))
         })
         .is_match(text.trim())
     };
@@ -3569,13 +3659,14 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
         || asks_only_about_the_bot(normalized)
         || only_visits(&text)
         || only_about_the_chat(&text)
-        || mood()
+        // (Not with a service named: "la semana con el internet cortado ha sido agotadora".)
+        || mood() && !names_service(&text)
     {
         return true;
     }
     WEATHER
         .get_or_init(|| {
-            ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a (llover|nevar|helar|granizar)|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|la temperatura)\b")
+            ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a (volver a )?(llover|nevar|helar|granizar|temblar)|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|la temperatura)\b")
         })
         .is_match(&text)
         // "¿Qué tiempo hace que puse el reclamo?" asks how long ago.
@@ -3613,7 +3704,7 @@ fn only_about_the_chat(text: &str) -> bool {
         return false;
     }
     let about_chat = PATTERN.get_or_init(|| {
-            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse|uno escribe|escribe uno)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|((alguien|quien|quienes) (mas )?|otra persona |otras personas )(va a |van a )?(lee|leen|leer|ve|ven|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(alguien mas|otra persona|otras personas) (puede|pueden) (leer|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(este|el) chat (sirve|funciona|se puede usar|es compatible|anda) con (el |un |los )?(lector|lectores|celular|celu|tablet|computador|notebook|telefono|voz|audio))\b")
+            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse|uno escribe|escribe uno)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|((alguien|quien|quienes) (mas )?|otra persona |otras personas )(va a |van a )?(lee|leen|leer|ve|ven|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(alguien mas|otra persona|otras personas) (puede|pueden) (leer|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(este|el) chat (sirve|funciona|se puede usar|es compatible|anda) con (el |un |los )?(lector|lectores|celular|celu|tablet|computador|notebook|telefono|voz|audio)|(hasta|desde|a) (que|q) hora (atiende|atienden|funciona|abre|cierra|esta abierto) (este|el) chat|(este|el) chat (atiende|funciona|esta abierto) (hasta|desde|los domingos|los feriados|todo el dia|las 24 horas))\b")
         });
     about_chat.is_match(text)
         // Nor with an option named ("me equivoqué de chat antes, lo que quería era revisar

@@ -1548,8 +1548,24 @@ impl YamlClassifier {
                     [.., charge, "de" | "del"]
                         if charge.starts_with("cobr") || matches!(*charge, "cargo" | "cargos")
                 ) && !matches!(words.get(i + 1), Some(&("de" | "del")));
+                // Where the customer was charged, told first, reaches the whole clause ("en
+                // la farmacia rechacé el seguro y de todas formas me lo cobraron"), unless
+                // the company is spoken to.
+                let reach = if matches!(before, [.., "en", "el" | "la" | "los" | "las"])
+                    && !words
+                        .iter()
+                        .any(|w| matches!(*w, "ustedes" | "compania" | "empresa"))
+                {
+                    words.len()
+                } else {
+                    5
+                };
                 let charges = !paid_there
-                    && (charged_by || words[i + 1..].iter().take(5).any(|a| a.starts_with("cobr")));
+                    && (charged_by
+                        || words[i + 1..]
+                            .iter()
+                            .take(reach)
+                            .any(|a| a.starts_with("cobr")));
                 let complains = before.windows(2).any(|pair| {
                     matches!(
                         pair[0],
@@ -1743,7 +1759,11 @@ impl YamlClassifier {
                     "vacaciones" | "veraneando" | "veraneo" | "arrendamos" | "arrende"
                 )
             }) || words().any(|w| matches!(w, "arrendada" | "arrendadas" | "arrendado"))
-                && !words().any(|w| matches!(w, "vivo" | "vivimos" | "vive" | "viven"))
+                && !words().any(|w| w.starts_with("viv"))
+                // (Nor the customer's own, rented out: "tengo unas cabañas arrendadas".)
+                && !words().zip(words().skip(1)).any(|pair| {
+                    matches!(pair, ("tengo" | "tenemos", "unas" | "una" | "mis" | "dos" | "tres"))
+                })
         };
         let business =
             |w: &str| self.other_businesses.contains(w) || LODGINGS.contains(&w) && on_holiday();
@@ -2054,9 +2074,13 @@ impl Evidence for Reading<'_, '_> {
         // "¿cuánto me saldría subir a un plan de más megas?"; a caller to block "a cada
         // rato" is no bad service.)
         let text = entities::without_clause_breaks(self.normalized);
-        entities::complaint_topic_in(self.normalized)
-            .is_some_and(|topic| topic != Topic::MalaCalidad || !entities::blocks_a_caller(&text))
-            && !entities::asks_requirements(self.normalized)
+        // A WiFi key the customer changes alone is how-to ("enséñenme a cambiar la
+        // contraseña yo mismo").
+        entities::complaint_topic_in(self.normalized).is_some_and(|topic| match topic {
+            Topic::MalaCalidad => !entities::blocks_a_caller(&text),
+            Topic::ClaveWifi => !entities::by_oneself(&text),
+            _ => true,
+        }) && !entities::asks_requirements(self.normalized)
             && !entities::asks_price(&text)
             || entities::speaks_of_a_person(self.normalized)
             || entities::asks_for_a_call(self.normalized)

@@ -4952,3 +4952,109 @@ fn rules_from_probe73() {
         ),
     ]);
 }
+
+/// The reviewers' sentences that the first version of the rules for `probe73` got wrong:
+/// an answer told or denied is no question about it; another shop's charge; a cabin one
+/// lives in; a good signal that loads nothing; a restart that worked, and "ya, reinicie".
+#[test]
+fn edges_of_the_rules_from_probe73() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart};
+    check(&[
+        (
+            "dejé un reclamo hace un mes y nunca me dieron respuesta, esto es una vergüenza",
+            Person,
+        ),
+        (
+            "mi mamá dejó un reclamo y jamás le dieron respuesta, quiero reclamar de nuevo",
+            Person,
+        ),
+        (
+            "me dieron respuesta al reclamo y el cargo sigue apareciendo en la boleta",
+            Person,
+        ),
+        (
+            "en la farmacia rechacé el seguro y de todas formas me lo cobraron",
+            Fallback,
+        ),
+        (
+            "estamos viviendo en una cabaña arrendada y el wifi de la cabaña no funciona",
+            Restart,
+        ),
+        ("tengo buena señal pero no me carga ninguna página", Restart),
+        (
+            "tengo unas cabañas arrendadas todo el verano y el wifi de las cabañas se cayó",
+            Restart,
+        ),
+    ]);
+    // A restart that worked, with "y na po", and "ya, reinicie" (asked) are no restart in
+    // vain for a person.
+    let c = classifier();
+    for text in [
+        "ya lo reinicié y ahora anda, y na po, gracias",
+        "ya, reinicie el módem porfa, intento entrar a cualquier página y nada",
+    ] {
+        assert_ne!(
+            c.classify(text).decision,
+            Decision::Intent(Intent::ContactarEjecutivo),
+            "{text}"
+        );
+    }
+}
+
+/// The rules written for `probe74`'s errors, on sentences of our own, and their edges.
+#[test]
+fn rules_from_probe74() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart};
+    check(&[
+        (
+            "me prometieron que en tres días me llamaban por lo del traslado y nada, ¿alguna novedad?",
+            Intent::RevisarAtenciones,
+        ),
+        (
+            "cuando perdí el teléfono pedí que bloquearan la línea, ¿quedó bloqueada?",
+            Intent::RevisarAtenciones,
+        ),
+        ("ya volvió la luz pero la tele todavía nada", Restart),
+        (
+            "nunca quise el seguro del celular y me lo cobraron igual",
+            Person,
+        ),
+        (
+            "no quiero más el teléfono fijo, déjenme solo con la fibra",
+            Person,
+        ),
+        ("¿va a volver a llover mañana?", Fallback),
+        (
+            "para el traslado a Coyhaique, ¿hay que ir a una sucursal?",
+            Fallback,
+        ),
+        (
+            "el que se desconectó de la reunión fue mi jefe, yo tenía buena conexión",
+            Fallback,
+        ),
+        (
+            "enséñenme a cambiar la clave del wifi yo misma",
+            Fallback,
+        ),
+        ("¿desde qué hora atiende el chat?", Fallback),
+        ("la semana con los niños enfermos ha sido agotadora", Fallback),
+        // Edges: a stolen line to block now; a failure with no power back; a branch
+        // visit to complain; a key forgotten; a week that kept the service down.
+        (
+            "me robaron el celular, bloqueen la línea",
+            Person,
+        ),
+        (
+            "tengo que ir a una sucursal para reclamar por un cobro doble?",
+            Person,
+        ),
+        (
+            "olvidé la clave del wifi, ¿me la pueden cambiar?",
+            Person,
+        ),
+        (
+            "la semana ha sido agotadora, llevo cinco días sin internet",
+            Person,
+        ),
+    ]);
+}
