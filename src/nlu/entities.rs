@@ -676,7 +676,10 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
     // del cambio de plan").
     let promised_reply = toks.windows(2).enumerate().any(|(i, w)| {
         matches!(w[0], "me" | "nos")
-            && matches!(w[1], "dijeron" | "prometieron" | "aseguraron")
+            && matches!(
+                w[1],
+                "dijeron" | "prometieron" | "aseguraron" | "dijo" | "prometio" | "aseguro"
+            )
             && toks[i + 2..(i + 12).min(toks.len())].iter().any(|t| {
                 matches!(
                     *t,
@@ -871,13 +874,18 @@ fn numbered(toks: &[&str]) -> bool {
             matches!(**w, "numero" | "nro" | "n" | "no" | "num" | "es" | "el")
         });
         // The menu's own word for one, after the number's name ("mi número de atención es
-        // el 55102"; "la atención 2024" is no request).
+        // el 55102"; "la atención 2024" is no request); a code the chat gave ("el chat de
+        // ayer me dio el código 5519033").
         let attention = *noun == "atencion"
             && i >= 2
             && toks[i - 1] == "de"
             && matches!(toks[i - 2], "numero" | "nro" | "n" | "num");
+        let code = *noun == "codigo"
+            && toks[i.saturating_sub(6)..i]
+                .iter()
+                .any(|w| matches!(*w, "chat" | "bot" | "asistente" | "sistema"));
         !filed
-            && (REQUEST_NOUNS.contains(noun) || attention)
+            && (REQUEST_NOUNS.contains(noun) || attention || code)
             && after.next().is_some_and(|(j, w)| {
                 let amount = toks.get(i + 2 + j).is_some_and(|unit| {
                     matches!(*unit, "pesos" | "lucas" | "luca" | "mil" | "clp" | "megas")
@@ -2159,6 +2167,13 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
     static RULES: OnceLock<Vec<(Topic, regex::Regex)>> = OnceLock::new();
     RULES.get_or_init(|| {
         let billing = r"(cobr|carg|boleta|cuenta|factur|pag|descont)";
+        // A charge after turning it down ("dije que no quería el pack y de todas formas me
+        // lo están cobrando", "me lo están cobrando igual"): of the company's products, or
+        // told to its people (not "no quería la bolsa en el súper y me la cobraron igual").
+        let charged = r"((igual|igualmente|aun asi|de todas formas|de todos modos) (me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando)|(me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando) (igual|igualmente|de todas formas|de todos modos))";
+        let refused = r"(no (queria|quise|acepte|pedi|pedimos)|dije que no( queria)?|rechace|nunca (quise|pedi))";
+        let product = r"(el |la |los |las |ese |esa |un |una )?(pack|plan|canal|canales|paquete|servicio|suscripcion|promocion|promo|seguro del (equipo|celular|celu|telefono|modem)|netflix|hbo|futbol)";
+        let refused_charge = format!(r"\b(ejecutiv[oa]|vendedor|vendedora|ustedes)\b.*\b{refused}\b.*\b{charged}\b|\b{refused}( \w+){{0,2}} {product}\b.*\b{charged}\b");
         let rules: [(Topic, String); 14] = [
             (
                 Topic::CobroDuplicado,
@@ -2169,7 +2184,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\bque (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|\b(no (queria|quise|acepte|pedi|pedimos)|dije que no|rechace)\b.*(\b(igual|igualmente|aun asi|de todas formas|de todos modos) (me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando)\b|\b(me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando) (igual|igualmente|de todas formas|de todos modos)\b)"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\bque (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|{refused_charge}"
                 ),
             ),
             (
@@ -2186,7 +2201,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::CambioPlan,
-                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas|grande|chico|completo|economico)|\b(me|nos|le) (pasaron|cambiaron|movieron) (a|de) otro plan\b|\bmas (megas|gigas)\b|\bplan de \d+ megas\b|\b(dejen|dejenme|dejennos) (solo|solamente|nomas|unicamente) (con )?(el |la )?(internet|cable|tele|television|telefono|fijo|fibra)\b|\btitular\w*|".to_owned()
+                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas|grande|chico|completo|economico)|\b(me|nos|le) (pasaron|cambiaron|movieron) (a|de) otro plan\b|\bmas (megas|gigas)\b|\bplan de \d+ megas\b|\b(dejen|dejenme|dejennos) ((solamente|unicamente|nomas) (con )?(el |la )?|solo (el |la ))(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b((ya no|no) (quiero|queremos)|saquen|saquenme|quiten|quitenme)\b.*\b(dejen|dejenme|dejennos) solo con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\btitular\w*|".to_owned()
                     + HOLDER_TRANSFER,
             ),
             (
@@ -2387,15 +2402,23 @@ fn condemns_the_service(normalized: &str) -> bool {
 }
 
 /// Whether a normalised text asks to keep only one of its services ("ya no queremos el
-/// cable, que nos dejen solamente el internet"): a change of plan.
+/// cable, que nos dejen solamente el internet", "no quiero más el fijo, déjenme solo con la
+/// fibra"): a change of plan; not "déjenme solo con la tele, no me reinicien nada" (alone
+/// with it: "solo con" counts only after a service turned down).
 fn keeps_only(normalized: &str) -> bool {
-    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
-    normalized.contains("dejen")
-        && PATTERN
-            .get_or_init(|| {
-                ascii_regex(r"\b(dejen|dejenme|dejennos) (solo|solamente|nomas|unicamente) (con )?(el |la )?(internet|cable|tele|television|telefono|fijo|fibra)\b")
-            })
-            .is_match(normalized)
+    static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
+    if !normalized.contains("dejen") {
+        return false;
+    }
+    let [only, turned_down] = PATTERNS.get_or_init(|| {
+        [
+            r"\b(dejen|dejenme|dejennos) ((solamente|unicamente|nomas) (con )?(el |la )?|solo (el |la )|solo con (el |la )?(?P<with>))(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b",
+            r"\b((ya no|no) (quiero|queremos)|saquen|saquenme|quiten|quitenme)\b",
+        ]
+        .map(ascii_regex)
+    });
+    only.captures(normalized)
+        .is_some_and(|found| found.name("with").is_none() || turned_down.is_match(normalized))
 }
 
 /// Whether turning the topic down ("no quiero dar de baja nada") asks for nothing: the
@@ -3235,6 +3258,9 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
                             | "companera"
                             | "jefe"
                             | "jefa"
+                            | "host"
+                            | "streamer"
+                            | "youtuber"
                             | "colega"
                             | "servidor"
                             | "server"
@@ -3666,7 +3692,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     }
     WEATHER
         .get_or_init(|| {
-            ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a (volver a )?(llover|nevar|helar|granizar|temblar)|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|la temperatura)\b")
+            ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a (volver a )?(llover|nevar|helar|granizar|temblar)|(el|la) (viento|temporal|lluvia|frio|calor|helada)( (en|de) \w+)? (esta|anda|viene|estuvo) (terrible|fuerte|horrible|brigid[oa]|heavy|intens[oa]|loc[oa])|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|la temperatura)\b")
         })
         .is_match(&text)
         // "¿Qué tiempo hace que puse el reclamo?" asks how long ago.
@@ -3704,7 +3730,7 @@ fn only_about_the_chat(text: &str) -> bool {
         return false;
     }
     let about_chat = PATTERN.get_or_init(|| {
-            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse|uno escribe|escribe uno)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|((alguien|quien|quienes) (mas )?|otra persona |otras personas )(va a |van a )?(lee|leen|leer|ve|ven|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(alguien mas|otra persona|otras personas) (puede|pueden) (leer|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(este|el) chat (sirve|funciona|se puede usar|es compatible|anda) con (el |un |los )?(lector|lectores|celular|celu|tablet|computador|notebook|telefono|voz|audio)|(hasta|desde|a) (que|q) hora (atiende|atienden|funciona|abre|cierra|esta abierto) (este|el) chat|(este|el) chat (atiende|funciona|esta abierto) (hasta|desde|los domingos|los feriados|todo el dia|las 24 horas))\b")
+            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse|uno escribe|escribe uno)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|((alguien|quien|quienes) (mas )?|otra persona |otras personas )(va a |van a )?(lee|leen|leer|ve|ven|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(alguien mas|otra persona|otras personas) (puede|pueden) (leer|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(este|el) chat (sirve|funciona|se puede usar|es compatible|anda) con (el |un |los )?(lector|lectores|celular|celu|tablet|computador|notebook|telefono|voz|audio)|(hasta|desde|a) (que|q) hora (atiende|atienden|funciona|abre|cierra|esta abierto) (este|el) chat)\b")
         });
     about_chat.is_match(text)
         // Nor with an option named ("me equivoqué de chat antes, lo que quería era revisar

@@ -1479,8 +1479,11 @@ impl YamlClassifier {
     /// no bill of its own named.
     fn about_other_business(&self, normalized: &str, clauses: &[Clause<'_>]) -> bool {
         let text = entities::without_clause_breaks(normalized);
+        // (A call asked for is the company's: "manejo micro de noche, que me llamen después
+        // de las 2".)
         self.names_other_business(clauses, true)
             && !entities::names_service(&text)
+            && !entities::asks_for_a_call(normalized)
             && (!entities::names_the_company(&text)
                 && entities::complaint_topic_in(normalized).is_none()
                 || self.against_other_business(clauses) && !entities::names_own_bill(&text))

@@ -5023,6 +5023,7 @@ fn rules_from_probe74() {
             "no quiero más el teléfono fijo, déjenme solo con la fibra",
             Person,
         ),
+        ("déjenme solamente el wifi, el cable no lo vemos nunca", Person),
         ("¿va a volver a llover mañana?", Fallback),
         (
             "para el traslado a Coyhaique, ¿hay que ir a una sucursal?",
@@ -5055,6 +5056,57 @@ fn rules_from_probe74() {
         (
             "la semana ha sido agotadora, llevo cinco días sin internet",
             Person,
+        ),
+    ]);
+}
+
+/// The reviewers' sentences that the first version of the rules for `probe74` got wrong: a
+/// shop's charge after turning it down; "déjenme solo con la tele" (alone with it); the
+/// chat's hours told while condemning it.
+#[test]
+fn edges_of_the_rules_from_probe74() {
+    use Intent::{ContactarEjecutivo as Person, Fallback};
+    check(&[
+        ("no quería la bolsa en el súper y me la cobraron igual", Fallback),
+        (
+            "no quería la garantía extendida de la tienda de electrodomésticos y me la cobraron igual",
+            Fallback,
+        ),
+        (
+            "déjenme solo con la tele, no me reinicien nada que estoy viendo el partido",
+            Fallback,
+        ),
+        (
+            "este chat atiende todo el día pero nunca responde nada útil",
+            Person,
+        ),
+        (
+            "el ejecutivo me dijo que me respondían por correo en tres días, ¿hay novedades?",
+            Intent::RevisarAtenciones,
+        ),
+    ]);
+}
+
+/// The rules written for `probe75`'s errors, on sentences of our own, and their edges.
+#[test]
+fn rules_from_probe75() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, RevisarAtenciones as Review};
+    check(&[
+        (
+            "el bot me dio el código 7712045 la semana pasada, ¿en qué va?",
+            Review,
+        ),
+        (
+            "trabajo en una farmacia de turno, que me llamen en la mañana",
+            Person,
+        ),
+        ("la lluvia en Temuco está terrible hoy", Fallback),
+        // Edges: a code that is no request; a shop's charge; the wind that cut the service.
+        ("¿cuál es el código de área de Temuco?", Fallback),
+        ("la farmacia me cobró de más", Fallback),
+        (
+            "el viento está terrible y se cortó el internet",
+            Intent::ReiniciarServicios,
         ),
     ]);
 }
