@@ -1479,11 +1479,22 @@ impl YamlClassifier {
     /// no bill of its own named.
     fn about_other_business(&self, normalized: &str, clauses: &[Clause<'_>]) -> bool {
         let text = entities::without_clause_breaks(normalized);
-        // (A call asked for is the company's: "manejo micro de noche, que me llamen después
-        // de las 2".)
+        // (A call asked for is the company's, "manejo micro de noche, que me llamen después
+        // de las 2", unless the business is to call: "quiero que me llame el doctor".)
+        let call_asked = || {
+            entities::asks_for_a_call(normalized)
+                && !clauses.iter().any(|clause| {
+                    let tokens = &clause.tokens;
+                    tokens.iter().enumerate().any(|(i, t)| {
+                        t.raw.starts_with("llam")
+                            && (i + 1..(i + 4).min(tokens.len()))
+                                .any(|j| self.other_business_at(|k| tokens[k].raw, j))
+                    })
+                })
+        };
         self.names_other_business(clauses, true)
             && !entities::names_service(&text)
-            && !entities::asks_for_a_call(normalized)
+            && !call_asked()
             && (!entities::names_the_company(&text)
                 && entities::complaint_topic_in(normalized).is_none()
                 || self.against_other_business(clauses) && !entities::names_own_bill(&text))

@@ -5104,6 +5104,7 @@ fn rules_from_probe75() {
         // Edges: a code that is no request; a shop's charge; the wind that cut the service.
         ("¿cuál es el código de área de Temuco?", Fallback),
         ("la farmacia me cobró de más", Fallback),
+        ("necesito que me llame la veterinaria mañana temprano", Fallback),
         (
             "el viento está terrible y se cortó el internet",
             Intent::ReiniciarServicios,
