@@ -1431,9 +1431,12 @@ impl YamlClassifier {
             // banco y ustedes me la cobraron 2 veces"; "la empresa de agua me mandó una
             // boleta carísima" is the water company's bill, "el wifi del hostal es
             // malísimo, ¿ustedes pueden hacer algo?" the hostel's service).
+            // (An installation charged is the company's: "me cobraron dos veces la
+            // instalación de la consulta veterinaria".)
             Topic::CobroDuplicado | Topic::CargoDesconocido | Topic::Deuda | Topic::Boleta => {
                 self.names_other_business(clauses, true)
-                    && !text::words(normalized).any(|t| t == "ustedes")
+                    && !text::words(normalized)
+                        .any(|t| t == "ustedes" || t.starts_with("instalacion"))
             }
             // Another business's plan, named within four words before it or five after ("la
             // isapre me cambió el plan", "el plan de salud en la isapre"), not a business

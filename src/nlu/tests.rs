@@ -5104,10 +5104,49 @@ fn rules_from_probe75() {
         // Edges: a code that is no request; a shop's charge; the wind that cut the service.
         ("¿cuál es el código de área de Temuco?", Fallback),
         ("la farmacia me cobró de más", Fallback),
-        ("necesito que me llame la veterinaria mañana temprano", Fallback),
+        (
+            "necesito que me llame la veterinaria mañana temprano",
+            Fallback,
+        ),
         (
             "el viento está terrible y se cortó el internet",
             Intent::ReiniciarServicios,
         ),
+    ]);
+}
+
+/// The rules written for `probe76`'s errors, on sentences of our own, and their edges.
+#[test]
+fn rules_from_probe76() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart};
+    check(&[
+        (
+            "en el call center me dieron el número de atención 66120, ¿qué ha pasado con eso?",
+            Intent::RevisarAtenciones,
+        ),
+        ("el teléfono de la casa no se escucha nada", Restart),
+        (
+            "me cobraron dos veces la instalación del local de mi peluquería",
+            Person,
+        ),
+        ("gracias, jikisiñkama", Intent::Salir),
+        (
+            "para dar de baja el cable, ¿hay que ir en persona a una oficina?",
+            Fallback,
+        ),
+        (
+            "¿me están contestando una persona o es automático?",
+            Fallback,
+        ),
+        ("la semana cuidando a mi mamá ha sido agotadora", Fallback),
+        ("hoy hace un frío tremendo en Punta Arenas", Fallback),
+        // Edges: a branch visit to complain; a person asked for; the cold that cut the
+        // service; the phone heard fine.
+        (
+            "¿tengo que ir en persona a una sucursal para reclamar por un cobro doble?",
+            Person,
+        ),
+        ("¿me puede responder una persona, por favor?", Person),
+        ("hace un frío terrible y se cortó el internet", Restart),
     ]);
 }
