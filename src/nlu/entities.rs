@@ -3694,7 +3694,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     }
     WEATHER
         .get_or_init(|| {
-            ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a (volver a )?(llover|nevar|helar|granizar|temblar)|(el|la) (viento|temporal|lluvia|frio|calor|helada)( (en|de) \w+)? (esta|anda|viene|estuvo) (terrible|fuerte|horrible|brigid[oa]|heavy|intens[oa]|loc[oa])|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|\bhace (un |una |mucho |harto |tremendo )?(calor|frio|friazo|calorcito|helada)\b|la temperatura)\b")
+            ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a (volver a )?(llover|nevar|helar|granizar|temblar)|(el|la) (viento|temporal|lluvia|frio|calor|helada)( (en|de) \w+)? (esta|anda|viene|estuvo) (terrible|fuerte|horrible|brigid[oa]|heavy|intens[oa]|loc[oa])|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|^((uf|ay|oye|que|hoy|aca|aqui|en \w+( \w+)?) )*hace (un |una |mucho |harto |tremendo )?(calor|frio|friazo|calorcito|helada)( (que cala los huesos|tremendo|terrible|hoy|aca|aqui|en \w+( \w+)?|po|jaja\w*|uf))*$|la temperatura)\b")
         })
         .is_match(&text)
         // "¿Qué tiempo hace que puse el reclamo?" asks how long ago.
@@ -3765,7 +3765,7 @@ fn asks_only_about_the_bot(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [question, greeting] = PATTERNS.get_or_init(|| {
         [
-            r"^((hola|oye|oiga|buenas|wena|una consulta|y|pero) )*((eres|es|usted es|es usted|sera|esto es|este chat es|estoy hablando con|converso con|estoy chateando con) (un|una) (bot|robot|maquina|chatbot|programa|ia)( real)?( esto)?|con quien (estoy hablando|converso|estoy chateando)( ahora)?|(me )?(esta|estan) (respondiendo|contestando|escribiendo) (una persona|un humano|una humana|alguien)( real)?( o (es |son )?(automatico|automatica|un bot|una maquina|un robot|un programa))?|(eres|usted es|es usted) (real|humano|humana|una persona|un ser humano)( o (un|una) (bot|robot|maquina|chatbot|programa|ia))?)$",
+            r"^((hola|oye|oiga|buenas|wena|una consulta|y|pero) )*((eres|es|usted es|es usted|sera|esto es|este chat es|estoy hablando con|converso con|estoy chateando con) (un|una) (bot|robot|maquina|chatbot|programa|ia)( real)?( esto)?|con quien (estoy hablando|converso|estoy chateando)( ahora)?|(me )?(esta|estan) (respondiendo|contestando|escribiendo) (una persona|un humano|una humana)( real)?( o (es |son )?(automatico|automatica|un bot|una maquina|un robot|un programa))?|(eres|usted es|es usted) (real|humano|humana|una persona|un ser humano)( o (un|una) (bot|robot|maquina|chatbot|programa|ia))?)$",
             r"^(hola|oye|oiga|buenas|wena|buenas tardes|buenos dias|buenas noches)$",
         ]
         .map(ascii_regex)

@@ -1431,12 +1431,9 @@ impl YamlClassifier {
             // banco y ustedes me la cobraron 2 veces"; "la empresa de agua me mandó una
             // boleta carísima" is the water company's bill, "el wifi del hostal es
             // malísimo, ¿ustedes pueden hacer algo?" the hostel's service).
-            // (An installation charged is the company's: "me cobraron dos veces la
-            // instalación de la consulta veterinaria".)
             Topic::CobroDuplicado | Topic::CargoDesconocido | Topic::Deuda | Topic::Boleta => {
                 self.names_other_business(clauses, true)
-                    && !text::words(normalized)
-                        .any(|t| t == "ustedes" || t.starts_with("instalacion"))
+                    && !text::words(normalized).any(|t| t == "ustedes")
             }
             // Another business's plan, named within four words before it or five after ("la
             // isapre me cambió el plan", "el plan de salud en la isapre"), not a business
@@ -1483,15 +1480,16 @@ impl YamlClassifier {
     fn about_other_business(&self, normalized: &str, clauses: &[Clause<'_>]) -> bool {
         let text = entities::without_clause_breaks(normalized);
         // (A call asked for is the company's, "manejo micro de noche, que me llamen después
-        // de las 2", unless the business is to call: "quiero que me llame el doctor".)
+        // de las 2", unless the business is to call, named just after or before: "quiero
+        // que me llame el doctor", "¿la veterinaria me puede llamar?".)
         let call_asked = || {
             entities::asks_for_a_call(normalized)
                 && !clauses.iter().any(|clause| {
                     let tokens = &clause.tokens;
                     tokens.iter().enumerate().any(|(i, t)| {
                         t.raw.starts_with("llam")
-                            && (i + 1..(i + 4).min(tokens.len()))
-                                .any(|j| self.other_business_at(|k| tokens[k].raw, j))
+                            && (i.saturating_sub(4)..(i + 4).min(tokens.len()))
+                                .any(|j| j != i && self.other_business_at(|k| tokens[k].raw, j))
                     })
                 })
         };

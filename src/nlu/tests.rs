@@ -5125,10 +5125,6 @@ fn rules_from_probe76() {
             Intent::RevisarAtenciones,
         ),
         ("el teléfono de la casa no se escucha nada", Restart),
-        (
-            "me cobraron dos veces la instalación del local de mi peluquería",
-            Person,
-        ),
         ("gracias, jikisiñkama", Intent::Salir),
         (
             "para dar de baja el cable, ¿hay que ir en persona a una oficina?",
@@ -5148,5 +5144,38 @@ fn rules_from_probe76() {
         ),
         ("¿me puede responder una persona, por favor?", Person),
         ("hace un frío terrible y se cortó el internet", Restart),
+    ]);
+}
+
+/// The reviewers' sentences that the first version of the rules for `probe75` and
+/// `probe76` got wrong: another business's installation (the rule that took any charged
+/// installation for the company's was dropped); the cold before a request or a goodbye; a
+/// business to call; "¿me está respondiendo alguien?".
+#[test]
+fn edges_of_the_rules_from_probe76() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, Salir};
+    check(&[
+        (
+            "el gasfíter me cobró dos veces la instalación del calefont",
+            Fallback,
+        ),
+        (
+            "la tienda me cobró la instalación de la lavadora y nunca vinieron",
+            Fallback,
+        ),
+        (
+            "la empresa de gas me cobró doble la instalación del medidor",
+            Fallback,
+        ),
+        (
+            "hace un frío tremendo, ¿cómo va mi reclamo?",
+            Intent::RevisarAtenciones,
+        ),
+        ("hace calor, gracias por todo, chao", Salir),
+        (
+            "¿la veterinaria me puede llamar para confirmar la hora?",
+            Fallback,
+        ),
+        ("¿me está respondiendo alguien?", Person),
     ]);
 }
