@@ -2202,7 +2202,9 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::CambioPlan,
-                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas|grande|chico|completo|economico)|\b(me|nos|le) (pasaron|cambiaron|movieron) (a|de) otro plan\b|\bmas (megas|gigas)\b|\bplan de \d+ megas\b|\b(dejen|dejenme|dejennos) ((solamente|unicamente|nomas) (con )?(el |la )?|solo (el |la ))(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b((ya no|no) (quiero|queremos)|saquen|saquenme|quiten|quitenme)\b.*\b(dejen|dejenme|dejennos) solo con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\btitular\w*|".to_owned()
+                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan (mas|menos) (barato|caro|megas|grande|chico|completo|economico)|\b(me|nos|le) (pasaron|cambiaron|movieron) (a|de) otro plan\b|\bmas (megas|gigas)\b|\bplan de \d+ megas\b|\btitular\w*|".to_owned()
+                    + KEEPS_ONLY
+                    + "|"
                     + HOLDER_TRANSFER,
             ),
             (
@@ -2402,24 +2404,19 @@ fn condemns_the_service(normalized: &str) -> bool {
         .is_match(normalized)
 }
 
-/// Whether a normalised text asks to keep only one of its services ("ya no queremos el
-/// cable, que nos dejen solamente el internet", "no quiero más el fijo, déjenme solo con la
-/// fibra"): a change of plan; not "déjenme solo con la tele, no me reinicien nada" (alone
-/// with it: "solo con" counts only after a service turned down).
+/// One service kept, the others dropped ("ya no queremos el cable, que nos dejen solamente
+/// el internet", "no quiero más el fijo, déjenme solo con la fibra"): a change of plan
+/// ([`Topic::CambioPlan`]); "solo con" only after a service turned down ("déjenme solo con
+/// la tele, no me reinicien nada" is alone with it).
+const KEEPS_ONLY: &str = r"\b(dejen|dejenme|dejennos) ((solamente|unicamente|nomas) (con )?(el |la )?|solo (el |la ))(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b((ya no|no) (quiero|queremos)|saquen|saquenme|quiten|quitenme)\b.*\b(dejen|dejenme|dejennos) solo con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b";
+
+/// Whether a normalised text keeps one service only ([`KEEPS_ONLY`]).
 fn keeps_only(normalized: &str) -> bool {
-    static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
-    if !normalized.contains("dejen") {
-        return false;
-    }
-    let [only, turned_down] = PATTERNS.get_or_init(|| {
-        [
-            r"\b(dejen|dejenme|dejennos) ((solamente|unicamente|nomas) (con )?(el |la )?|solo (el |la )|solo con (el |la )?(?P<with>))(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b",
-            r"\b((ya no|no) (quiero|queremos)|saquen|saquenme|quiten|quitenme)\b",
-        ]
-        .map(ascii_regex)
-    });
-    only.captures(normalized)
-        .is_some_and(|found| found.name("with").is_none() || turned_down.is_match(normalized))
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    normalized.contains("dejen")
+        && PATTERN
+            .get_or_init(|| ascii_regex(KEEPS_ONLY))
+            .is_match(&without_clause_breaks(normalized))
 }
 
 /// Whether turning the topic down ("no quiero dar de baja nada") asks for nothing: the

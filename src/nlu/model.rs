@@ -2087,10 +2087,9 @@ impl Evidence for Reading<'_, '_> {
     fn for_a_person(&self) -> bool {
         // (A topic the message asks the papers or the price for is the question's subject:
         // "¿cuánto me saldría subir a un plan de más megas?"; a caller to block "a cada
-        // rato" is no bad service.)
+        // rato" is no bad service; a WiFi key the customer changes alone is how-to:
+        // "enséñenme a cambiar la contraseña yo mismo".)
         let text = entities::without_clause_breaks(self.normalized);
-        // A WiFi key the customer changes alone is how-to ("enséñenme a cambiar la
-        // contraseña yo mismo").
         entities::complaint_topic_in(self.normalized).is_some_and(|topic| match topic {
             Topic::MalaCalidad => !entities::blocks_a_caller(&text),
             Topic::ClaveWifi => !entities::by_oneself(&text),
