@@ -3679,13 +3679,15 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
             ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay) )*({day}( (de|del|en|con) (hoy|ayer|la noche|(la |el |los |las )?\w+( \w+)?)| \w+(ando|iendo)( \w+)?)? (esta|anda|estuvo|va|ha estado|ha sido|fue) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|este ano|este mes|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])|no (doy|damos) mas))*$"))
         })
         .is_match(text.trim())
+            // (Nor with a service named: "la semana con el internet cortado ha sido
+            // agotadora".)
+            && !names_service(&text)
     };
     if greeting_alone()
         || asks_only_about_the_bot(normalized)
         || only_visits(&text)
         || only_about_the_chat(&text)
-        // (Not with a service named: "la semana con el internet cortado ha sido agotadora".)
-        || mood() && !names_service(&text)
+        || mood()
     {
         return true;
     }
