@@ -1502,9 +1502,10 @@ impl YamlClassifier {
     }
 
     /// Whether a word of the `ajeno` lookup is the party to a charge or a complaint: the
-    /// charge follows it within five words ("el minimarket de la esquina me cobró", "en el
-    /// almacén me cobraron el doble"; not where or how the customer paid: "la pagué en el
-    /// banco y me cobraron"), or a
+    /// charge follows it within five words ("el minimarket de la esquina me cobró"), or in
+    /// its clause when it opens the clause or is where the customer was ("la empresa de luz
+    /// me cortó sin aviso y me cobró", "en el almacén me cobraron el doble"; not where or
+    /// how the customer paid: "la pagué en el banco y me cobraron"), or a
     /// complaint with or against it comes just before ("un reclamo con el supermercado",
     /// "reclamar contra la compañía de electricidad").
     fn against_other_business(&self, clauses: &[Clause<'_>]) -> bool {
@@ -1565,11 +1566,17 @@ impl YamlClassifier {
                 ) && !matches!(words.get(i + 1), Some(&("de" | "del")));
                 // Where the customer was charged, told first, reaches the whole clause ("en
                 // la farmacia rechacé el seguro y de todas formas me lo cobraron"), unless
-                // the company is spoken to.
-                let reach = if matches!(before, [.., "en", "el" | "la" | "los" | "las"])
-                    && !words
+                // the company is spoken to; so does the business that opens the clause, its
+                // subject ("la empresa de luz me cortó sin aviso y me cobró la reposición"),
+                // unless "ustedes" are.
+                let spoken_to = |company: bool| {
+                    words
                         .iter()
-                        .any(|w| matches!(*w, "ustedes" | "compania" | "empresa"))
+                        .any(|w| *w == "ustedes" || company && matches!(*w, "compania" | "empresa"))
+                };
+                let opens_clause = i <= 5 && matches!(owner, [] | ["el" | "la" | "los" | "las"]);
+                let reach = if opens_clause && !spoken_to(false)
+                    || matches!(before, [.., "en", "el" | "la" | "los" | "las"]) && !spoken_to(true)
                 {
                     words.len()
                 } else {
@@ -1712,14 +1719,22 @@ impl YamlClassifier {
 
     /// Whether `words[i]` names another business: a word of the `ajeno` lookup, or one of
     /// [`OTHER_TRADES`] a company is "de" ("la compañía de luz", "la empresa de la luz",
-    /// "la empresa de alarmas"; "luz" alone is also the módem's: "la luz roja del módem").
+    /// "la empresa de alarmas"; "luz" alone is also the módem's: "la luz roja del módem"),
+    /// or a company something "es de otra" ("la máquina es de otra empresa"; not "me cambié
+    /// de otra empresa").
     /// (`word_at(j)` is the clause's `j`th word.)
     fn other_business_at<'w>(&self, word_at: impl Fn(usize) -> &'w str, i: usize) -> bool {
         let word = |back: usize| i.checked_sub(back).map(&word_at);
         // ("Los de la luz" say it too.)
         let company = |at: usize| matches!(word(at), Some("compania" | "empresa" | "los"));
         let here = word_at(i);
+        // A thing said to be another company's ("la máquina es de otra empresa").
+        let anothers = matches!(here, "compania" | "empresa")
+            && word(1) == Some("otra")
+            && word(2) == Some("de")
+            && matches!(word(3), Some("es" | "son" | "era" | "eran"));
         self.other_businesses.contains(here)
+            || anothers
             || OTHER_TRADES.contains(&here)
                 && (word(1) == Some("de") && company(2)
                     || word(1) == Some("la") && word(2) == Some("de") && company(3))

@@ -5179,3 +5179,44 @@ fn edges_of_the_rules_from_probe76() {
         ("¿me está respondiendo alguien?", Person),
     ]);
 }
+
+/// The rules written for `probe78`'s misreadings, on sentences of our own, with their
+/// edges.
+#[test]
+fn rules_from_probe78() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, Salir};
+    check(&[
+        ("ya, nos vimos, gracias", Salir),
+        (
+            "me agregaron el pack de fútbol que yo había rechazado",
+            Person,
+        ),
+        (
+            "quiero un plan de internet más grande, este no me alcanza",
+            Person,
+        ),
+        (
+            "la compañía de gas me cortó el suministro y me cobró la reconexión",
+            Fallback,
+        ),
+        (
+            "el lector de tarjetas es de otra empresa y me cobraron dos veces la comisión",
+            Fallback,
+        ),
+        // Edges: a price asked; the company charged when spoken to; a customer who
+        // came from another company; a meeting, not a goodbye.
+        ("¿cuánto cuesta un plan de datos más grande?", Fallback),
+        (
+            "la empresa de luz me cortó la luz y ustedes me cobraron dos veces la boleta",
+            Person,
+        ),
+        (
+            "me cambié desde otra empresa y me cobraron dos veces la instalación",
+            Person,
+        ),
+        (
+            "nos vimos con el técnico el lunes y el internet sigue cortándose hace una semana",
+            Person,
+        ),
+    ]);
+}
