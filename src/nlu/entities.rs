@@ -881,18 +881,24 @@ fn numbered(toks: &[&str]) -> bool {
             && i >= 2
             && toks[i - 1] == "de"
             && matches!(toks[i - 2], "numero" | "nro" | "n" | "num");
-        let code = *noun == "codigo"
-            && toks[i.saturating_sub(6)..i]
-                .iter()
-                .any(|w| matches!(*w, "chat" | "bot" | "asistente" | "sistema"));
+        let chat = |w: &&str| matches!(*w, "chat" | "bot" | "asistente" | "sistema");
+        let code = *noun == "codigo" && toks[i.saturating_sub(6)..i].iter().any(chat);
+        let number = |w: &str| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_digit());
+        // ... also told after what gave it ("el código que me dio el chat el martes es
+        // 6630192").
+        let code_told = *noun == "codigo" && {
+            let next = &toks[i + 1..(i + 10).min(toks.len())];
+            next.iter().take(6).any(chat) && next.windows(2).any(|w| w[0] == "es" && number(w[1]))
+        };
         !filed
-            && (REQUEST_NOUNS.contains(noun) || attention || code)
-            && after.next().is_some_and(|(j, w)| {
-                let amount = toks.get(i + 2 + j).is_some_and(|unit| {
-                    matches!(*unit, "pesos" | "lucas" | "luca" | "mil" | "clp" | "megas")
-                });
-                w.len() >= 3 && w.bytes().all(|b| b.is_ascii_digit()) && !amount
-            })
+            && (code_told
+                || (REQUEST_NOUNS.contains(noun) || attention || code)
+                    && after.next().is_some_and(|(j, w)| {
+                        let amount = toks.get(i + 2 + j).is_some_and(|unit| {
+                            matches!(*unit, "pesos" | "lucas" | "luca" | "mil" | "clp" | "megas")
+                        });
+                        number(w) && !amount
+                    }))
     })
 }
 
@@ -905,6 +911,7 @@ const ASKING_IF: &[&str] = &[
     "confirmen",
     "consultar",
     "preguntar",
+    "pregunta",
     "averiguar",
     "supe",
 ];
@@ -2169,9 +2176,9 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
     RULES.get_or_init(|| {
         let billing = r"(cobr|carg|boleta|cuenta|factur|pag|descont)";
         // A charge after turning it down ("dije que no quería el pack y de todas formas me
-        // lo están cobrando", "me lo están cobrando igual"): of the company's products, or
+        // lo están cobrando", "me lo están cobrando igual", "apareció igual en la cuenta"): of the company's products, or
         // told to its people (not "no quería la bolsa en el súper y me la cobraron igual").
-        let charged = r"((igual|igualmente|aun asi|de todas formas|de todos modos) (me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando)|(me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando) (igual|igualmente|de todas formas|de todos modos))";
+        let charged = r"((igual|igualmente|aun asi|de todas formas|de todos modos) (me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando)|(me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando) (igual|igualmente|de todas formas|de todos modos)|(aparecio|aparece|llego|salio|sale|vino) igual en (la |mi )?(cuenta|boleta)|igual (me )?(aparecio|aparece|llego|salio|sale|vino) en (la |mi )?(cuenta|boleta))";
         let refused = r"(no (queria|quise|acepte|pedi|pedimos)|dije que no( queria)?|rechace|nunca (quise|pedi))";
         let product = r"(el |la |los |las |ese |esa |un |una )?(pack|plan|canal|canales|paquete|servicio|suscripcion|promocion|promo|seguro del (equipo|celular|celu|telefono|modem)|netflix|hbo|futbol)";
         let refused_charge = format!(r"\b(ejecutiv[oa]|vendedor|vendedora|ustedes)\b.*\b{refused}\b.*\b{charged}\b|\b{refused}( \w+){{0,2}} {product}\b.*\b{charged}\b");
@@ -2397,7 +2404,7 @@ fn condemns_the_service(normalized: &str) -> bool {
         .get_or_init(|| {
             let service = "(servicio|internet|wifi|senal|tele|television|cable|telefono|fono|conexion|plan|fibra|celular|celu|compania|empresa)";
             let pattern = format!(
-                r"\b{service}\b( \w+){{0,5}} (es|son|esta|estan|anda|andan|va|funciona|ha sido|pone|ponen|queda|quedan)( \w+){{0,2}} (una basura|basura|pesim\w*|malisim\w*|un asco|penca|fatal|horrible|como las weas|como el forro)\b|\b(pesim\w*|malisim\w*|mal|penca|horrible) {service}\b|\bmala calidad\b|\b(internet|wifi|fibra|bajada|subida|descarga|velocidad|conexion|senal)\b( \w+){{0,3}} no (pasa|llega|supera) (de |a )?(los )?\d+ ?(megas|mb|mbps)\b|\bmitad de (la velocidad|lo que (pago|contrate))\b"
+                r"\b{service}\b( \w+){{0,5}} (es|son|esta|estan|anda|andan|va|funciona|ha sido|pone|ponen|queda|quedan)( \w+){{0,2}} (una basura|basura|pesim\w*|malisim\w*|un asco|penca|fatal|horrible|como las weas|como el forro)\b|\b(pesim\w*|malisim\w*|mal|penca|horrible) {service}\b|\bmala calidad\b|\b(internet|wifi|fibra|bajada|subida|descarga|velocidad|conexion|senal)\b( \w+){{0,3}} no (pasa|llega|supera) (de |a )?(los )?\d+ ?(megas|mb|mbps)\b|\bmitad de (la velocidad|lo que (pago|contrate))\b|\b{service}\b( \w+){{0,2}} (que |q )?(no (funciona|anda|sirve) nunca|nunca (funciona|anda|sirve))\b"
             );
             ascii_regex(&pattern)
         })
@@ -2487,7 +2494,7 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
 
 /// An account put in another name ("pasar el plan a nombre de la nueva directiva",
 /// "traspasar los servicios a mi nombre"): a holder change ([`Topic::CambioPlan`]).
-const HOLDER_TRANSFER: &str = r"\b(pasar|poner|cambiar|traspasar) (el |la |los |las |mi |mis |nuestro |nuestra )?(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,4} a (nombre de|mi nombre|nuestro nombre|otro nombre)\b|\b(pasarlo|pasarla|ponerlo|ponerla|cambiarlo|cambiarla|traspasarlo|traspasarla) a (otro nombre|nombre de|mi nombre|nuestro nombre)\b|\b(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,5} (quede|queden|quedar) a (nombre de|mi nombre|nuestro nombre)\b";
+const HOLDER_TRANSFER: &str = r"\b(pasar|poner|cambiar|traspasar) (el |la |los |las |mi |mis |nuestro |nuestra )?(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,4} a (nombre de|mi nombre|nuestro nombre|otro nombre)\b|\b(pasarlo|pasarla|ponerlo|ponerla|cambiarlo|cambiarla|traspasarlo|traspasarla) a (otro nombre|nombre de|mi nombre|nuestro nombre)\b|\b(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,5} (quede|queden|quedar) a (nombre de|mi nombre|nuestro nombre)\b|\b(lo|la|los|las) (pasen|pongan|cambien|traspasen) a (nombre de|mi nombre|nuestro nombre|otro nombre)\b";
 
 /// Whether an already normalised text asks to change the contract's holder ("necesito
 /// cambiar el titular", "pasar el plan a nombre de la nueva directiva"): a change only a
@@ -2941,7 +2948,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|\b{service}\b( \w+){{0,2}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{service}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|\b{service}\b( \w+){{0,2}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{service}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -3027,7 +3034,7 @@ fn lasts_days(text: &str) -> bool {
     static DAYS: OnceLock<regex::Regex> = OnceLock::new();
     DAYS.get_or_init(|| {
         ascii_regex(
-            r"\b(hace|llevo|llevamos|lleva|llevan)( \w+){0,2} (dias|semanas|semana|meses|mes)\b|\b(\d+|dos|tres|cuatro|cinco|seis|siete|varios|muchos) (dias|semanas|meses)\b|\b(segundo|tercer|cuarto|quinto) dia\b|\bdesde (el|este) ((\w+ ){1,3}(del|de) )?(lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes|desde la semana pasada|desde el mes pasado)\b",
+            r"\b(hace|llevo|llevamos|lleva|llevan)( \w+){0,2} (dias|semanas|semana|meses|mes)\b|\b(\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|varios|muchos) (dias|semanas|meses)\b|\b(segundo|tercer|cuarto|quinto) dia\b|\bdesde (el|este) ((\w+ ){1,3}(del|de) )?(lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes|desde la semana pasada|desde el mes pasado)\b",
         )
     })
     .is_match(text)
@@ -3043,7 +3050,7 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|(gracias|grcs|grcias|graciass)( (por|x) (todo|la ayuda|la paciencia))?|grax|muchas|mil|thanks|thx|ok|oki|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan|bien|bn) )*";
         [
-            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos (vemos?|vimos?)|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes|usted|ti|toda la familia|la familia|todos ustedes)( y (su|tu|sus|tus) (familia|familias|seres queridos))?( (alla|aca|alli))?)?( tambien)?|chaltu( may)?|chaltumay|pewkallal|jikisinkama|jikisinkamakama|pewmayal|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|(que|q) le vaya bien|(que|q) este bien|(que|q) (descanse|descanses|descansen)|(que|q) (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir|sigo|vuelvo))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
+            format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos (vemos?|vimos?)|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes|usted|ti|toda la familia|la familia|todos ustedes)( y (su|tu|sus|tus) (familia|familias|seres queridos))?( (alla|aca|alli))?)?( tambien)?|chaltu( may)?|chaltumay|pewkallal|jikisinkama|jikisinkamakama|pewmayal|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|(que|q) le vaya bien|(que|q) (este|estes|esten) bien|(que|q) (descanse|descanses|descansen)|(que|q) (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir|sigo|vuelvo))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales|(bn(a|as|s)?|buena) (nochs|noches|nches|noche|tardes|tards|tarde)|bns (noches|nochs|tardes))( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|grcs|grcias|thanks|agradezco|se agradece|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|(era|es) solo eso|solo (era|es) eso|fue un (gusto|placer))\b".to_owned(),
@@ -3296,8 +3303,9 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             // yo mismo el nombre de la red?"), what the equipment supports and being taught
             // to do it ("¿me enseña a ponerle otra clave al wifi?"), and whether one can get
             // a line or plan, alone or on a condition ("¿puedo sacar un chip sin tener
-            // cuenta?": a sale; not "¿puedo tomar un plan más chico?", a change).
-            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|\b(puedo|podria|podemos|se puede|como puedo|como podria) (sacar|contratar|tomar|adquirir) (un|una) (plan|linea|chip|numero)( (si|siendo|sin (tener|ser|rut|carnet|cedula))\b|$)|\b((me|nos) (ensena|ensenan|ensenas|ensenai|explica|explican|explicas|explicai)|ensename|ensenenme|ensenarme|ensenarnos|explicame|expliquenme|explicarme)( \w+)? (a|como) (se )?(conectar|configurar|activar|desactivar|instalar|poner|usar|ver|agregar|cambiar|bloquear|sacar)(le|la|lo|les|los|las)?\b",
+            // cuenta?": a sale; not "¿puedo tomar un plan más chico?", a change), and
+            // whether the WiFi harms one's health ("¿el wifi le hace mal a la guagua?").
+            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(wifi|router|modem|antena|antenas|5g|senal)\b( \w+){0,2} (le |les |me |nos |te )?(hace|hacen|hara|haran) mal\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|\b(puedo|podria|podemos|se puede|como puedo|como podria) (sacar|contratar|tomar|adquirir) (un|una) (plan|linea|chip|numero)( (si|siendo|sin (tener|ser|rut|carnet|cedula))\b|$)|\b((me|nos) (ensena|ensenan|ensenas|ensenai|explica|explican|explicas|explicai)|ensename|ensenenme|ensenarme|ensenarnos|explicame|expliquenme|explicarme)( \w+)? (a|como) (se )?(conectar|configurar|activar|desactivar|instalar|poner|usar|ver|agregar|cambiar|bloquear|sacar)(le|la|lo|les|los|las)?\b",
             // What the equipment is, asked alone ("¿el módem que me pusieron es de doble
             // banda?", "¿el router alcanza a cubrir el segundo piso?"; with nothing denied:
             // "el módem no es de doble banda y contraté uno que sí" complains).
@@ -3327,7 +3335,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     static ASKED: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [oneself, erases] = ASKED.get_or_init(|| {
         [
-            r"\b(como (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)|pasos (pa|para) (reiniciar|resetear)\w*|(ensena|ensenan|ensenas|ensename|ensene|enseneme|ensenen|ensenenme|ensenarme|explica|explican|explicame|expliquenme|explicarme) (a|como|(los )?pasos (pa|para)) (reiniciar|resetear)\w*)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima( vez)?|cuando (vuelva a pasar|pase|se caiga|se corte))\b",
+            r"\b(como (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)|pasos (pa|para) (reiniciar|resetear)\w*|(ensena|ensenan|ensenas|ensename|ensene|enseneme|ensenen|ensenenme|ensenarme|explica|explican|explicame|expliqueme|expliquenme|explicarme) (a|como|(los )?pasos (pa|para)) (reiniciar|resetear)\w*)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima( vez)?|cuando (vuelva a pasar|pase|se caiga|se corte)|(asi|para|pa) no (tener|tengo|tenga) que (escribir|escribirles|escribirle|llamar|llamarles|llamarle))\b",
             r"\b(reinici\w*|resete\w*|desenchuf\w*|apago|apagar|apagarlo|apagarla|apagamos|desconecto|desconectar|desconectarlo|desconectamos)\b.*\b(se ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran|desconfigure|desconfiguren|pierde|pierden)|pierdo|perdemos|perderia|perderiamos|(tengo|tenemos|hay) que (volver a )?(conectar|configurar|programar|instalar))\b|\bse ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran)\b.*\b(reinici|resete)\w*\b",
         ]
         .map(ascii_regex)
@@ -3654,7 +3662,8 @@ const SEASONS: &str = r"(18|dieciocho|fiestas( patrias)?|navidad|ano nuevo|pascu
 /// 18 a todos!", "felices fiestas"), a question about the bot alone ("¿eres un bot?":
 /// [`asks_only_about_the_bot`]), or the weather ("¿va a llover mañana en Temuco?", "qué
 /// frío hace hoy") naming no service, failure or complaint topic ("con el temporal se
-/// cortó el internet" is a failure).
+/// cortó el internet" is a failure), or a greeting and who writes alone ("buenas, les habla
+/// Mireya desde Puerto Montt").
 pub(crate) fn is_small_talk(normalized: &str) -> bool {
     static WEATHER: OnceLock<regex::Regex> = OnceLock::new();
     static SEASONS_GREETINGS: OnceLock<regex::Regex> = OnceLock::new();
@@ -3683,7 +3692,18 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
             // agotadora".)
             && !names_service(&text)
     };
+    // A greeting and who writes, nothing else ("buenas, les habla Mireya desde Puerto
+    // Montt"): the menu answers it.
+    let introduction = || {
+        static INTRODUCTION: OnceLock<regex::Regex> = OnceLock::new();
+        INTRODUCTION
+            .get_or_init(|| {
+                ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*(les|le) (habla|escribe) \w+( \w+)?( (desde|de) \w+( \w+)?)?$")
+            })
+            .is_match(text.trim())
+    };
     if greeting_alone()
+        || introduction()
         || asks_only_about_the_bot(normalized)
         || only_visits(&text)
         || only_about_the_chat(&text)

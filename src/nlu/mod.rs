@@ -148,8 +148,9 @@ impl Decision {
 /// intents file's `rule_confidence` gives each one's decisions their confidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Rule {
-    /// A message the model placed nowhere that reports a matter only a person handles is a
-    /// complaint with that topic (`matter_unplaced`).
+    /// A message the model placed nowhere, or read as a goodbye it does not take, that
+    /// reports a matter only a person handles is a complaint with that topic
+    /// (`matter_unplaced`).
     MatterUnplaced,
     /// A message the model placed nowhere that reports a failure of the service is an
     /// outage (`outage_unplaced`).
@@ -407,9 +408,15 @@ impl Prediction {
 
     /// A message the classifier placed nowhere that names a matter only a person handles
     /// ("me robaron el celular", "se me olvidó la clave del wifi") is a complaint:
-    /// `contactar_ejecutivo` with that topic.
-    pub(crate) fn matter_if_unplaced(self, matter: impl FnOnce() -> Option<Topic>) -> Prediction {
-        let unplaced = self.decision == Decision::Fallback;
+    /// `contactar_ejecutivo` with that topic. So is one read as a goodbye that takes no
+    /// leave (`leaves`: "me asaltaron saliendo del metro, necesito bloquear el chip").
+    pub(crate) fn matter_if_unplaced(
+        self,
+        matter: impl FnOnce() -> Option<Topic>,
+        leaves: impl FnOnce() -> bool,
+    ) -> Prediction {
+        let unplaced = self.decision == Decision::Fallback
+            || self.decision == Decision::Intent(Intent::Salir) && !leaves();
         self.matter_if(unplaced, matter, Rule::MatterUnplaced)
     }
 
@@ -498,8 +505,10 @@ impl Prediction {
     }
 
     /// A message the model sends to an executive with no topic, that reports a failure of
-    /// the service and asks for no person, no demand and no earlier request ("el fijo hace
-    /// ruido y no se escucha nada", "anoche se cortó la tele y sigue igual") is an outage:
+    /// the service, asks for no person, no demand and no earlier request, and reports no
+    /// matter only a person handles ("el fijo hace ruido y no se escucha nada", "anoche se
+    /// cortó la tele y sigue igual"; not "otro mes pagando un internet que no funciona
+    /// nunca", which condemns the service) is an outage:
     /// `reiniciar_servicios`, as the guide says (a matter a restart cannot mend turns it
     /// back: [`matter_beyond_restart`], which runs after).
     ///

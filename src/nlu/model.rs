@@ -1438,14 +1438,29 @@ impl YamlClassifier {
             // Another business's plan, named within four words before it or five after ("la
             // isapre me cambió el plan", "el plan de salud en la isapre"), not a business
             // named for another reason ("bájenme el plan, ya no me alcanza con la
-            // pensión").
+            // pensión"), nor one that wishes the change itself: the customer's ("la
+            // farmacia necesita subir el plan"; not "la isapre quiere subirme el plan").
             Topic::CambioPlan => clauses.iter().any(|clause| {
                 let tokens = &clause.tokens;
+                let wishes = |j: usize| {
+                    tokens.get(j + 1).is_some_and(|t| {
+                        matches!(
+                            t.raw,
+                            "necesita" | "quiere" | "quisiera" | "desea" | "requiere"
+                        )
+                    }) && tokens.get(j + 2).is_some_and(|t| {
+                        matches!(
+                            t.raw,
+                            "subir" | "bajar" | "cambiar" | "mejorar" | "aumentar"
+                        )
+                    })
+                };
                 tokens.iter().enumerate().any(|(i, t)| {
                     matches!(t.raw, "plan" | "planes")
                         && (i.saturating_sub(4)..(i + 6).min(tokens.len())).any(|j| {
                             self.other_business_at(|k| tokens[k].raw, j)
                                 && !own_business_at(clauses, tokens, j, false)
+                                && !(j < i && wishes(j))
                         })
                 })
             }),
@@ -2004,10 +2019,12 @@ trait Evidence {
 /// [`Scored::decide`] share.
 fn after_the_model(decided: Prediction, evidence: &impl Evidence) -> Prediction {
     decided
-        .matter_if_unplaced(|| evidence.matter())
+        .matter_if_unplaced(|| evidence.matter(), || evidence.farewell())
         .outage_if_unplaced(|| evidence.outage())
         .outage_answers_if(|| evidence.outage_only())
-        .outage_over_contact_if(|| evidence.outage_only() && !evidence.about_earlier())
+        .outage_over_contact_if(|| {
+            evidence.outage_only() && !evidence.about_earlier() && evidence.matter().is_none()
+        })
         .matter_beyond_restart(|| evidence.beyond_restart())
         .how_to_if(|| evidence.how_to(), || evidence.for_a_person())
         .elsewhere_outage_if(|| evidence.elsewhere_outage())

@@ -5220,3 +5220,63 @@ fn rules_from_probe78() {
         ),
     ]);
 }
+
+/// The rules written for `probe79`'s misreadings, on sentences of our own (each misread
+/// before them), with their edges.
+#[test]
+fn rules_from_probe79() {
+    use Intent::{
+        ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart,
+        RevisarAtenciones as Earlier, Salir,
+    };
+    check(&[
+        (
+            "disculpe, mi tata pregunta si ya le contestaron la carta que envió por la boleta",
+            Earlier,
+        ),
+        (
+            "el código que me dio el bot ayer es 5521907, ¿cómo va?",
+            Earlier,
+        ),
+        ("wenas, les habla don Pedro de Coyhaique", Fallback),
+        ("hola, les escribe Rosa Pérez desde Linares", Fallback),
+        (
+            "explíqueme los pasos para reiniciar el deco, así no tengo que escribirles",
+            Fallback,
+        ),
+        ("el wifi les hace mal a los niños?", Fallback),
+        (
+            "la farmacia necesita cambiar el plan a uno con más megas",
+            Person,
+        ),
+        (
+            "le dije al ejecutivo que no quería el seguro y apareció igual en la boleta",
+            Person,
+        ),
+        (
+            "bravo, otro mes pagando un internet q no funciona nunca 👏",
+            Person,
+        ),
+        (
+            "qué maravilla, quince días sin señal y ustedes cobrando igual",
+            Person,
+        ),
+        ("ya van doce días sin internet y ustedes felices", Person),
+        ("ya, gracias, q estes bien", Salir),
+        ("dale, que estés bien", Salir),
+        (
+            "iba saliendo de la casa y me quitaron el celu, bloqueen el chip",
+            Person,
+        ),
+        ("ya volvió la luz pero la tele sigue muerta", Restart),
+        // Edges: another business that raises the customer's plan; a failure told after
+        // who writes; a goodbye after a matter settled; a restart asked after days.
+        ("la isapre quiere subirme el plan", Fallback),
+        (
+            "les escribe Rosa Pérez, no tengo internet desde la mañana",
+            Restart,
+        ),
+        ("ya me bloquearon el chip, gracias, chao", Salir),
+        ("el internet sigue muerto desde que volvió la luz", Restart),
+    ]);
+}
