@@ -3443,21 +3443,38 @@ pub(crate) fn by_oneself(text: &str) -> bool {
 }
 
 /// Whether a normalised text (clause breaks removed) asks a price ("¿cuánto me saldría
-/// subir a un plan de más megas?"), not disputed ("¿por qué cuesta tanto?", "me subieron la
-/// boleta, ¿cuánto me cobran ahora?").
+/// subir a un plan de más megas?"), or whether a visit or a procedure is charged ("¿la
+/// visita técnica se cobra?", "¿me van a cobrar la instalación o es gratis?"), not disputed
+/// ("¿por qué cuesta tanto?", "me subieron la boleta, ¿cuánto me cobran ahora?", "me
+/// cobran la visita y el técnico nunca vino").
 pub(crate) fn asks_price(text: &str) -> bool {
     static PRICE: OnceLock<regex::Regex> = OnceLock::new();
+    static CHARGED: OnceLock<regex::Regex> = OnceLock::new();
     let disputed = || {
         contains_phrase(text, "por que")
             || words(text).any(|t| matches!(t, "subieron" | "subio" | "cobraron" | "boleta"))
     };
-    text.contains("cuanto")
-        && PRICE
-            .get_or_init(|| {
-                ascii_regex(r"\bcuanto (mas )?(me |nos |le )?(cuesta|cuestan|costaria|costarian|sale|salen|saldria|saldrian|vale|valen|cobran|cobrarian|cobraria|pagaria|pagariamos|pagarian)\b")
+    let how_much = || {
+        text.contains("cuanto")
+            && PRICE
+                .get_or_init(|| {
+                    ascii_regex(r"\bcuanto (mas )?(me |nos |le )?(cuesta|cuestan|costaria|costarian|sale|salen|saldria|saldrian|vale|valen|cobran|cobrarian|cobraria|pagaria|pagariamos|pagarian)\b")
+                })
+                .is_match(text)
+    };
+    // (Nothing denied or told done: "me van a cobrar la visita y no vino nadie".)
+    let whether_charged = || {
+        ["cobr", "costo", "gratis", "paga"].iter().any(|w| text.contains(w))
+            && !words(text).any(|t| {
+                matches!(t, "no" | "nunca" | "ni" | "sin" | "cobro" | "pague" | "pagamos")
             })
-            .is_match(text)
-        && !disputed()
+            && CHARGED
+                .get_or_init(|| {
+                    ascii_regex(r"\b(visita|instalacion|traslado|reconexion)( \w+){0,2} (se cobra|se paga|tiene (algun )?costo|es gratis|sale gratis|es pagad[oa])\b|\b(se cobra|se paga|cobran|cobra|tiene (algun )?costo)( \w+){0,3} (visita|instalacion|traslado|reconexion)\b|\b(me|nos|le) van a cobrar( \w+){0,3} (visita|instalacion|traslado|reconexion)\b")
+                })
+                .is_match(text)
+    };
+    (how_much() || whether_charged()) && !disputed()
 }
 
 /// Whether a normalised text opens asking what papers or requirements a procedure needs

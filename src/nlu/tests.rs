@@ -5280,3 +5280,22 @@ fn rules_from_probe79() {
         ("el internet sigue muerto desde que volvió la luz", Restart),
     ]);
 }
+
+/// Whether a visit or a procedure is charged, asked: a price question, out of scope; not
+/// when the charge is disputed.
+#[test]
+fn whether_a_visit_is_charged_is_a_price_question() {
+    use Intent::{ContactarEjecutivo as Person, Fallback};
+    check(&[
+        (
+            "¿me van a cobrar el traslado del servicio a la casa nueva?",
+            Fallback,
+        ),
+        ("¿la visita del técnico es gratis?", Fallback),
+        ("una consulta, ¿la reconexión se paga?", Fallback),
+        // Edges: a charge disputed, a visit that never came.
+        ("me cobran la visita y el técnico nunca vino", Person),
+        ("¿por qué me cobran la instalación si era gratis?", Person),
+        ("me van a cobrar la visita del técnico que no llegó", Person),
+    ]);
+}
