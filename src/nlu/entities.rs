@@ -888,7 +888,13 @@ fn numbered(toks: &[&str]) -> bool {
         // 6630192").
         let code_told = *noun == "codigo" && {
             let next = &toks[i + 1..(i + 10).min(toks.len())];
-            next.iter().take(6).any(chat) && next.windows(2).any(|w| w[0] == "es" && number(w[1]))
+            next.iter().take(6).any(chat)
+                && next.iter().enumerate().any(|(k, w)| {
+                    *w == "es"
+                        && next.get(k + 1).is_some_and(|n| {
+                            number(n) || *n == "el" && next.get(k + 2).is_some_and(|n| number(n))
+                        })
+                })
         };
         !filed
             && (code_told
@@ -2192,7 +2198,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\bque (yo |nosotros )?(no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)|rechace|rechazamos|(habia|habiamos) rechazado)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|{refused_charge}"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\b(que|q) (yo |nosotros )?(no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)|rechace|rechazamos|(habia|habiamos) rechazado)\b|\b(que|q) (el|ella) (rechazo|habia rechazado)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|{refused_charge}"
                 ),
             ),
             (
@@ -3034,7 +3040,7 @@ fn lasts_days(text: &str) -> bool {
     static DAYS: OnceLock<regex::Regex> = OnceLock::new();
     DAYS.get_or_init(|| {
         ascii_regex(
-            r"\b(hace|llevo|llevamos|lleva|llevan)( \w+){0,2} (dias|semanas|semana|meses|mes)\b|\b(\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|varios|muchos) (dias|semanas|meses)\b|\b(segundo|tercer|cuarto|quinto) dia\b|\bdesde (el|este) ((\w+ ){1,3}(del|de) )?(lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes|desde la semana pasada|desde el mes pasado)\b",
+            r"\b(hace|llevo|llevamos|lleva|llevan)( \w+){0,2} (dias|semanas|semana|meses|mes)\b|\b(\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce|quince|dieciseis|diecisiete|dieciocho|diecinueve|veinte|veinti\w+|treinta|varios|muchos) (dias|semanas|meses)\b|\b(segundo|tercer|cuarto|quinto) dia\b|\bdesde (el|este) ((\w+ ){1,3}(del|de) )?(lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes|desde la semana pasada|desde el mes pasado)\b",
         )
     })
     .is_match(text)
@@ -3305,7 +3311,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             // a line or plan, alone or on a condition ("¿puedo sacar un chip sin tener
             // cuenta?": a sale; not "¿puedo tomar un plan más chico?", a change), and
             // whether the WiFi harms one's health ("¿el wifi le hace mal a la guagua?").
-            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(wifi|router|modem|antena|antenas|5g|senal)\b( \w+){0,2} (le |les |me |nos |te )?(hace|hacen|hara|haran) mal\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|\b(puedo|podria|podemos|se puede|como puedo|como podria) (sacar|contratar|tomar|adquirir) (un|una) (plan|linea|chip|numero)( (si|siendo|sin (tener|ser|rut|carnet|cedula))\b|$)|\b((me|nos) (ensena|ensenan|ensenas|ensenai|explica|explican|explicas|explicai)|ensename|ensenenme|ensenarme|ensenarnos|explicame|expliquenme|explicarme)( \w+)? (a|como) (se )?(conectar|configurar|activar|desactivar|instalar|poner|usar|ver|agregar|cambiar|bloquear|sacar)(le|la|lo|les|los|las)?\b",
+            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(wifi|router|modem|antena|antenas|5g|senal)\b( \w+){0,4} (le |les |me |nos |te )?(hace|hacen|hara|haran) mal\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|\b(puedo|podria|podemos|se puede|como puedo|como podria) (sacar|contratar|tomar|adquirir) (un|una) (plan|linea|chip|numero)( (si|siendo|sin (tener|ser|rut|carnet|cedula))\b|$)|\b((me|nos) (ensena|ensenan|ensenas|ensenai|explica|explican|explicas|explicai)|ensename|ensenenme|ensenarme|ensenarnos|explicame|expliquenme|explicarme)( \w+)? (a|como) (se )?(conectar|configurar|activar|desactivar|instalar|poner|usar|ver|agregar|cambiar|bloquear|sacar)(le|la|lo|les|los|las)?\b",
             // What the equipment is, asked alone ("¿el módem que me pusieron es de doble
             // banda?", "¿el router alcanza a cubrir el segundo piso?"; with nothing denied:
             // "el módem no es de doble banda y contraté uno que sí" complains).
@@ -3335,7 +3341,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     static ASKED: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [oneself, erases] = ASKED.get_or_init(|| {
         [
-            r"\b(como (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)|pasos (pa|para) (reiniciar|resetear)\w*|(ensena|ensenan|ensenas|ensename|ensene|enseneme|ensenen|ensenenme|ensenarme|explica|explican|explicame|expliqueme|expliquenme|explicarme) (a|como|(los )?pasos (pa|para)) (reiniciar|resetear)\w*)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima( vez)?|cuando (vuelva a pasar|pase|se caiga|se corte)|(asi|para|pa) no (tener|tengo|tenga) que (escribir|escribirles|escribirle|llamar|llamarles|llamarle))\b",
+            r"\b(como (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)|pasos (pa|para) (reiniciar|resetear)\w*|(ensena|ensenan|ensenas|ensename|ensene|enseneme|ensenen|ensenenme|ensenarme|explica|explican|explicame|expliqueme|expliquenme|explicarme) (a|como|(los )?pasos (pa|para)) (reiniciar|resetear)\w*)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima( vez)?|cuando (vuelva a pasar|pase|se caiga|se corte)|(asi|para|pa) no (tener|tengo|tenga) (que|q) (escribir|escribirles|escribirle|llamar|llamarles|llamarle|llamarlos|llamarlas))\b",
             r"\b(reinici\w*|resete\w*|desenchuf\w*|apago|apagar|apagarlo|apagarla|apagamos|desconecto|desconectar|desconectarlo|desconectamos)\b.*\b(se ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran|desconfigure|desconfiguren|pierde|pierden)|pierdo|perdemos|perderia|perderiamos|(tengo|tenemos|hay) que (volver a )?(conectar|configurar|programar|instalar))\b|\bse ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran)\b.*\b(reinici|resete)\w*\b",
         ]
         .map(ascii_regex)
@@ -3715,7 +3721,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
         static INTRODUCTION: OnceLock<regex::Regex> = OnceLock::new();
         INTRODUCTION
             .get_or_init(|| {
-                ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*(les|le) (habla|escribe) \w+( \w+)?( (desde|de) \w+( \w+)?)?$")
+                ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*(les|le) (habla|escribe|saluda) \w+( \w+){0,2}( (desde|de) \w+( \w+)?)?$")
             })
             .is_match(text.trim())
     };

@@ -1439,21 +1439,19 @@ impl YamlClassifier {
             // isapre me cambió el plan", "el plan de salud en la isapre"), not a business
             // named for another reason ("bájenme el plan, ya no me alcanza con la
             // pensión"), nor one that wishes the change itself: the customer's ("la
-            // farmacia necesita subir el plan"; not "la isapre quiere subirme el plan").
+            // farmacia necesita subir el plan"; not "la isapre quiere subir el plan").
             Topic::CambioPlan => clauses.iter().any(|clause| {
                 let tokens = &clause.tokens;
                 let wishes = |j: usize| {
-                    tokens.get(j + 1).is_some_and(|t| {
-                        matches!(
-                            t.raw,
-                            "necesita" | "quiere" | "quisiera" | "desea" | "requiere"
-                        )
-                    }) && tokens.get(j + 2).is_some_and(|t| {
-                        matches!(
-                            t.raw,
-                            "subir" | "bajar" | "cambiar" | "mejorar" | "aumentar"
-                        )
-                    })
+                    tokens
+                        .get(j + 1)
+                        .is_some_and(|t| matches!(t.raw, "necesita" | "requiere"))
+                        && tokens.get(j + 2).is_some_and(|t| {
+                            matches!(
+                                t.raw,
+                                "subir" | "bajar" | "cambiar" | "mejorar" | "aumentar"
+                            )
+                        })
                 };
                 tokens.iter().enumerate().any(|(i, t)| {
                     matches!(t.raw, "plan" | "planes")
@@ -1617,6 +1615,30 @@ impl YamlClassifier {
     /// Whether the message tells a failure of a service another business owns ("el wifi
     /// del hostal no anda": [`Self::names_owner_business`]) and names nothing of the
     /// company's (`entities::names_the_company`).
+    /// Whether another business is the one that answered, or was to answer ("si ya le
+    /// contestaron del banco", "si respondieron de la isapre"): a word of the `ajeno`
+    /// lookup right after an answer and "del" or "de" (and an article).
+    fn answered_by_other_business(&self, clauses: &[Clause<'_>]) -> bool {
+        clauses.iter().any(|clause| {
+            let words: Vec<&str> = clause.tokens.iter().map(|t| t.raw).collect();
+            words.iter().enumerate().any(|(i, w)| {
+                let answered = matches!(
+                    *w,
+                    "contestaron" | "respondieron" | "llamaron" | "avisaron" | "escribieron"
+                );
+                let business = match words.get(i + 1..i + 3) {
+                    Some(["del", _]) => Some(i + 2),
+                    Some(["de", "la" | "el" | "los" | "las"]) => Some(i + 3),
+                    Some(["de", _]) => Some(i + 2),
+                    _ => None,
+                };
+                answered
+                    && business
+                        .is_some_and(|j| j < words.len() && self.other_business_at(|k| words[k], j))
+            })
+        })
+    }
+
     fn outage_of_other_business(&self, normalized: &str, clauses: &[Clause<'_>]) -> bool {
         let text = entities::without_clause_breaks(normalized);
         self.names_owner_business(clauses)
@@ -1889,10 +1911,12 @@ impl YamlClassifier {
                 how_to: reading.how_to(),
                 for_a_person: reading.for_a_person(),
                 farewell: reading.farewell(),
+                takes_leave: reading.takes_leave(),
                 elsewhere_outage: reading.elsewhere_outage(),
                 restart_declined: reading.restart_declined(),
                 asks_more: reading.asks_more(),
                 bot_condemned: reading.bot_condemned(),
+                answered_elsewhere: reading.answered_elsewhere(),
                 spam: reading.spam(),
                 small_talk: reading.small_talk(),
                 chat_cut: reading.chat_cut(),
@@ -1989,6 +2013,9 @@ trait Evidence {
     fn asks_more(&self) -> bool;
     /// Whether it only takes leave ([`Prediction::farewell_if`]).
     fn farewell(&self) -> bool;
+    /// Whether it ends by taking leave, whatever it says before
+    /// ([`Prediction::matter_if_unplaced`]).
+    fn takes_leave(&self) -> bool;
     /// Whether it tells a chat with a person was cut ([`Prediction::person_again_if`]).
     fn chat_cut(&self) -> bool;
     /// Whether it asks to be called, or for a person in so many words
@@ -2004,6 +2031,9 @@ trait Evidence {
     fn other_business(&self) -> bool;
     /// Whether it condemns the bot ([`Prediction::bot_condemned_if`]).
     fn bot_condemned(&self) -> bool;
+    /// Whether another business answered what it asks about
+    /// ([`Prediction::about_earlier_if`]: "si ya le contestaron del banco").
+    fn answered_elsewhere(&self) -> bool;
     /// Whether it has a question mark ([`Prediction::about_earlier_if`]).
     fn question(&self) -> bool;
     /// Whether it calls something a request ([`Prediction::about_earlier_if`]).
@@ -2019,7 +2049,7 @@ trait Evidence {
 /// [`Scored::decide`] share.
 fn after_the_model(decided: Prediction, evidence: &impl Evidence) -> Prediction {
     decided
-        .matter_if_unplaced(|| evidence.matter(), || evidence.farewell())
+        .matter_if_unplaced(|| evidence.matter(), || evidence.takes_leave())
         .outage_if_unplaced(|| evidence.outage())
         .outage_answers_if(|| evidence.outage_only())
         .outage_over_contact_if(|| {
@@ -2039,7 +2069,9 @@ fn after_the_model(decided: Prediction, evidence: &impl Evidence) -> Prediction 
         .other_business_if(|| evidence.other_business())
         .bot_condemned_if(|| evidence.bot_condemned())
         .about_earlier_if(
-            || evidence.about_earlier(),
+            // (Not an answer from another business: "mi tata pregunta si ya le contestaron
+            // del banco".)
+            || evidence.about_earlier() && !evidence.answered_elsewhere(),
             evidence.question(),
             || evidence.names_request(),
         )
@@ -2148,6 +2180,9 @@ impl Evidence for Reading<'_, '_> {
                 self.about_earlier()
             })
     }
+    fn takes_leave(&self) -> bool {
+        entities::ends_with_farewell(self.normalized)
+    }
     fn chat_cut(&self) -> bool {
         entities::chat_was_cut(self.normalized)
     }
@@ -2168,6 +2203,9 @@ impl Evidence for Reading<'_, '_> {
     }
     fn bot_condemned(&self) -> bool {
         entities::condemns_the_bot(self.normalized)
+    }
+    fn answered_elsewhere(&self) -> bool {
+        self.classifier.answered_by_other_business(self.clauses)
     }
     fn question(&self) -> bool {
         self.text.contains('?')
@@ -2222,10 +2260,12 @@ pub(crate) struct Scored {
     how_to: bool,
     for_a_person: bool,
     farewell: bool,
+    takes_leave: bool,
     elsewhere_outage: bool,
     restart_declined: bool,
     asks_more: bool,
     bot_condemned: bool,
+    answered_elsewhere: bool,
     spam: bool,
     small_talk: bool,
 }
@@ -2264,6 +2304,9 @@ impl Evidence for Scored {
     fn farewell(&self) -> bool {
         self.farewell
     }
+    fn takes_leave(&self) -> bool {
+        self.takes_leave
+    }
     fn chat_cut(&self) -> bool {
         self.chat_cut
     }
@@ -2281,6 +2324,9 @@ impl Evidence for Scored {
     }
     fn bot_condemned(&self) -> bool {
         self.bot_condemned
+    }
+    fn answered_elsewhere(&self) -> bool {
+        self.answered_elsewhere
     }
     fn question(&self) -> bool {
         self.question

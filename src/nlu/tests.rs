@@ -5272,6 +5272,16 @@ fn rules_from_probe79() {
         // Edges: another business that raises the customer's plan; a failure told after
         // who writes; a goodbye after a matter settled; a restart asked after days.
         ("la isapre quiere subirme el plan", Fallback),
+        ("la isapre quiere subir el plan", Fallback),
+        ("la clínica quiere cambiar mi plan de salud", Fallback),
+        (
+            "mi tata pregunta si ya le contestaron del banco por el préstamo",
+            Fallback,
+        ),
+        (
+            "listo, quedó todo resuelto con el cobro, que le vaya bien",
+            Salir,
+        ),
         (
             "les escribe Rosa Pérez, no tengo internet desde la mañana",
             Restart,
@@ -5297,5 +5307,50 @@ fn whether_a_visit_is_charged_is_a_price_question() {
         ("me cobran la visita y el técnico nunca vino", Person),
         ("¿por qué me cobran la instalación si era gratis?", Person),
         ("me van a cobrar la visita del técnico que no llegó", Person),
+    ]);
+}
+
+/// The reviewers' sentences that the first version of the rules for `probe78` and
+/// `probe79` misread, and forms those rules first missed.
+#[test]
+fn edges_of_the_rules_from_probe79() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart, Salir};
+    check(&[
+        // Goodbyes after a settled matter take leave.
+        (
+            "quedó listo el traslado, muchas gracias, hasta luego",
+            Salir,
+        ),
+        ("quedó resuelto lo del cobro, gracias, chao", Salir),
+        // Another business answers.
+        (
+            "mi tata pregunta si ya le contestaron del consultorio por la hora médica",
+            Fallback,
+        ),
+        // Forms first missed.
+        ("catorce días sin internet, es el colmo", Person),
+        ("oigan me sumaron netflix q yo rechace, q onda", Person),
+        (
+            "le activaron a mi mamá el seguro del celular que ella rechazó",
+            Person,
+        ),
+        (
+            "buenas tardes, les habla la señora Rosa de Chillán",
+            Fallback,
+        ),
+        (
+            "enséñeme a reiniciar el deco pa no tener que llamarlos",
+            Fallback,
+        ),
+        (
+            "mi señora dice que el modem en la pieza nos hace mal, ¿es cierto?",
+            Fallback,
+        ),
+        (
+            "el código que me dio el sistema es el 3321456, ¿en qué va?",
+            Intent::RevisarAtenciones,
+        ),
+        // Still a failure to restart: a day, not days.
+        ("el wifi no funciona desde hoy en la mañana", Restart),
     ]);
 }
