@@ -2482,7 +2482,17 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
     {
         return None;
     }
-    if topic == Topic::ClaveWifi && asks_how_to(normalized) {
+    // (Nor the key the customer asks to be taught to change alone: "¿me pueden explicar los
+    // pasos pa cambiar la clave del wifi yo solo?".)
+    if topic == Topic::ClaveWifi
+        && (asks_how_to(normalized) || {
+            let text = without_clause_breaks(normalized);
+            by_oneself(&text)
+                && ["explic", "ensen", "pasos", "como "]
+                    .iter()
+                    .any(|w| text.contains(w))
+        })
+    {
         return None;
     }
     // (A service not kept says "no quiero" and declines nothing.)
@@ -2650,7 +2660,7 @@ pub(crate) fn reports_failure(text: &str, normalized: &str) -> bool {
 /// Whether an already normalised text asks for a restart in so many words, a clause
 /// opening with it past courtesy and naming a service or device of the company's
 /// ("reinicien el deco por fa q mi hijo quiere ver el partido", "¿me pueden resetear el
-/// módem?", "¿le pueden hacer un reset a la línea?"; not "me pueden reiniciar la contraseña
+/// módem?", "¿me reinician el deco?", "¿le pueden hacer un reset a la línea?"; not "me pueden reiniciar la contraseña
 /// de la cuenta", "resetear el celular"),
 /// asking for no person ("reinicia el deco, no, mejor pásame con un humano"); not denied
 /// ("no reinicien nada"), nor one the customer did ("reinicié el módem": "reinicie" and
@@ -2662,7 +2672,7 @@ pub(crate) fn asks_for_restart(normalized: &str) -> bool {
         return false;
     }
     let asks = ASKS.get_or_init(|| {
-        ascii_regex(r"^((por favor|porfa|porfavor|xfa|x fa|pls|hola|oye|oiga|ya|buenas|buenos dias|buenas tardes|buenas noches|necesito que|quiero que|me pueden|pueden|podrian|podria|puede|me podrian|me puede|me|le|ustedes|mejor|dale) )*(reinicien|reinicienme|reinicieme|reiniciame|reinicia|reseteen|reseteenme|reseteeme|resetea|reiniciar|resetear|reiniciarme|resetearme|(hacer|hacerle|hacerme|hagan|haganle|haganme|haga|hagale|hagame) (un |el )?(reset|reseteo|reinicio))\b( \w+){0,3} (modem|router|deco|decodificador|internet|wifi|servicio|servicios|senal|fibra|equipo|equipos|tele|cable|conexion|red|linea|todo)\b")
+        ascii_regex(r"^((por favor|porfa|porfavor|xfa|x fa|pls|hola|oye|oiga|ya|buenas|buenos dias|buenas tardes|buenas noches|necesito que|quiero que|me pueden|pueden|podrian|podria|puede|me podrian|me puede|me|le|ustedes|mejor|dale) )*(reinicien|reinicienme|reinicieme|reiniciame|reinicia|reinician|resetean|reseteen|reseteenme|reseteeme|resetea|reiniciar|resetear|reiniciarme|resetearme|(hacer|hacerle|hacerme|hagan|haganle|haganme|haga|hagale|hagame) (un |el )?(reset|reseteo|reinicio))\b( \w+){0,3} (modem|router|deco|decodificador|internet|wifi|servicio|servicios|senal|fibra|equipo|equipos|tele|cable|conexion|red|linea|todo)\b")
     });
     // A command with its object as a pronoun, alone in its clause ("ok dale,
     // reinícienlo"), and nothing turned down after it ("¿reinícienlo? no gracias").
@@ -3011,14 +3021,14 @@ pub(crate) fn fails(text: &str) -> bool {
             && recurs(text)
     };
     // The service that "todavía nada" after something came back ("volvió la luz pero el
-    // internet todavía nada"), or a line where "no se escucha nada" (not one who "no
-    // escucha bien").
+    // internet todavía nada"), or a line where "no se escucha nada" or "no se entiende nada"
+    // (not one who "no escucha bien").
     let still_nothing = || {
         static STILL: OnceLock<regex::Regex> = OnceLock::new();
         text.contains("nada")
             && STILL
                 .get_or_init(|| {
-                    ascii_regex(r"\b(el |la |mi )?(internet|wifi|senal|tele|cable|conexion|telefono|fijo) (todavia|aun|sigue|igual) nada\b|\bno se (escucha|escuchan|oye|oyen) nada\b")
+                    ascii_regex(r"\b(el |la |mi )?(internet|wifi|senal|tele|cable|conexion|telefono|fijo) (todavia|aun|sigue|igual) nada\b|\bno se (escucha|escuchan|oye|oyen) nada\b|\b(telefono|fijo|linea)\b.*\bno se (entiende|entienden) nada\b")
                 })
                 .is_match(text)
     };
@@ -3313,9 +3323,10 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             // whether the WiFi harms one's health ("¿el wifi le hace mal a la guagua?").
             r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(wifi|router|modem|antena|antenas|5g|senal)\b( \w+){0,4} (le |les |me |nos |te )?(hace|hacen|hara|haran) mal\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|\b(puedo|podria|podemos|se puede|como puedo|como podria) (sacar|contratar|tomar|adquirir) (un|una) (plan|linea|chip|numero)( (si|siendo|sin (tener|ser|rut|carnet|cedula))\b|$)|\b((me|nos) (ensena|ensenan|ensenas|ensenai|explica|explican|explicas|explicai)|ensename|ensenenme|ensenarme|ensenarnos|explicame|expliquenme|explicarme)( \w+)? (a|como) (se )?(conectar|configurar|activar|desactivar|instalar|poner|usar|ver|agregar|cambiar|bloquear|sacar)(le|la|lo|les|los|las)?\b",
             // What the equipment is, asked alone ("¿el módem que me pusieron es de doble
-            // banda?", "¿el router alcanza a cubrir el segundo piso?"; with nothing denied:
+            // banda?", "¿el router alcanza a cubrir el segundo piso?", "¿el repetidor sirve
+            // para una casa de dos pisos?"; with nothing denied:
             // "el módem no es de doble banda y contraté uno que sí" complains).
-            r"^((y|oye|hola|una consulta) )?(el|la|mi) (modem|router|deco|decodificador|repetidor|equipo)( \w+){0,4} ((es|son|tiene|tienen|trae|viene) (de )?(doble banda|dual band|5 ?g|5 ?ghz|wifi 6|wifi 5|mesh|gigabit|4k|hd|full hd|smart|android)|(alcanza|alcanzan|alcanzaria|alcanzarian) (a )?(cubrir|llegar)( \w+){1,6})( o no| cierto| verdad)?$",
+            r"^((y|oye|hola|una consulta) )?(el|la|mi|este|esta|ese|esa) (modem|router|deco|decodificador|repetidor|equipo)( \w+){0,4} ((es|son|tiene|tienen|trae|viene) (de )?(doble banda|dual band|5 ?g|5 ?ghz|wifi 6|wifi 5|mesh|gigabit|4k|hd|full hd|smart|android)|(alcanza|alcanzan|alcanzaria|alcanzarian) (a )?(cubrir|llegar)( \w+){1,6}|(sirve|sirven|serviria) (pa|para) (una |un |mi |la |el )?(casa|depto|departamento|oficina|local|segundo piso|patio)( \w+){0,6})( o no| cierto| verdad)?$",
             r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
             // A message that opens asking what something means names what it sees, which

@@ -174,6 +174,9 @@ pub enum Rule {
     RestartDeclined,
     /// A message that ends by taking leave and asks for nothing is a goodbye (`farewell`).
     Farewell,
+    /// A goodbye the model read after a restart asked in so many words is the restart
+    /// (`restart_before_goodbye`).
+    RestartBeforeGoodbye,
     /// A chat with a person that was cut asks for the person again (`person_again`).
     PersonAgain,
     /// A message the model placed nowhere, or read as a restart, that asks to be called,
@@ -198,7 +201,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in the order the classifier applies them.
-    pub const ALL: [Rule; 17] = [
+    pub const ALL: [Rule; 18] = [
         Rule::MatterUnplaced,
         Rule::OutageUnplaced,
         Rule::OutageAnswers,
@@ -208,6 +211,7 @@ impl Rule {
         Rule::ElsewhereOutage,
         Rule::RestartDeclined,
         Rule::Farewell,
+        Rule::RestartBeforeGoodbye,
         Rule::PersonAgain,
         Rule::CallBack,
         Rule::NewComplaint,
@@ -230,6 +234,7 @@ impl Rule {
             Rule::ElsewhereOutage => "elsewhere_outage",
             Rule::RestartDeclined => "restart_declined",
             Rule::Farewell => "farewell",
+            Rule::RestartBeforeGoodbye => "restart_before_goodbye",
             Rule::PersonAgain => "person_again",
             Rule::CallBack => "call_back",
             Rule::NewComplaint => "new_complaint",
@@ -551,6 +556,21 @@ impl Prediction {
             let mut goodbye = self.decided(Intent::Salir, Rule::Farewell);
             goodbye.confidence = salir;
             return goodbye;
+        }
+        self
+    }
+
+    /// A message the model alone read as a goodbye, or asked about one, that asks for a restart in so many words
+    /// before taking leave ("¿me reinician el deco porfa? gracias, chao") is the restart:
+    /// `reiniciar_servicios` (the guide: a request before the goodbye wins).
+    pub(crate) fn restart_before_goodbye_if(
+        self,
+        restart_asked: impl FnOnce() -> bool,
+        only_leaves: impl FnOnce() -> bool,
+    ) -> Prediction {
+        let goodbye_read = self.rule.is_none() && self.decision.offers(Intent::Salir);
+        if goodbye_read && restart_asked() && !only_leaves() {
+            return self.decided(Intent::ReiniciarServicios, Rule::RestartBeforeGoodbye);
         }
         self
     }

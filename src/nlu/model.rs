@@ -2063,6 +2063,7 @@ fn after_the_model(decided: Prediction, evidence: &impl Evidence) -> Prediction 
             || evidence.for_a_person() || evidence.asks_more(),
         )
         .farewell_if(|| evidence.farewell())
+        .restart_before_goodbye_if(|| evidence.restart_asked(), || evidence.farewell())
         .person_again_if(|| evidence.chat_cut())
         .call_back_if(|| evidence.call_back(), || evidence.restart_asked())
         .new_complaint_if(|| evidence.new_complaint())
@@ -2152,11 +2153,13 @@ impl Evidence for Reading<'_, '_> {
         // (A topic the message asks the papers or the price for is the question's subject:
         // "¿cuánto me saldría subir a un plan de más megas?"; a caller to block "a cada
         // rato" is no bad service; a WiFi key the customer changes alone is how-to:
-        // "enséñenme a cambiar la contraseña yo mismo".)
+        // "enséñenme a cambiar la contraseña yo mismo"; so is a restart learnt.)
         let text = entities::without_clause_breaks(self.normalized);
         entities::complaint_topic_in(self.normalized).is_some_and(|topic| match topic {
             Topic::MalaCalidad => !entities::blocks_a_caller(&text),
             Topic::ClaveWifi => !entities::by_oneself(&text),
+            // (A restart learnt "para no tener que escribirles cada vez" failed nothing.)
+            Topic::ReinicioFallido => !entities::asks_how_to(self.normalized),
             _ => true,
         }) && !entities::asks_requirements(self.normalized)
             && !entities::asks_price(&text)

@@ -5354,3 +5354,45 @@ fn edges_of_the_rules_from_probe79() {
         ("el wifi no funciona desde hoy en la mañana", Restart),
     ]);
 }
+
+/// The rules written for `probe80`'s misreadings, on sentences of our own (each misread
+/// before them), with their edges.
+#[test]
+fn rules_from_probe80() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart, Salir};
+    check(&[
+        (
+            "¿cómo reseteo yo misma el router? así no les escribo cada vez",
+            Fallback,
+        ),
+        (
+            "¿me explican cómo cambiar la contraseña del wifi yo misma?",
+            Fallback,
+        ),
+        (
+            "¿el repetidor sirve para una casa de dos pisos con patio?",
+            Fallback,
+        ),
+        ("¿este router sirve pa un depto grande?", Fallback),
+        (
+            "el teléfono de la casa suena con un pito y no se entiende nada",
+            Restart,
+        ),
+        ("¿me reinician el modem? gracias, chao", Restart),
+        (
+            "¿me resetean el deco? muchas gracias, buenas noches",
+            Restart,
+        ),
+        // Edges: a restart that failed, asked how to mend; a restart done, then goodbye;
+        // a person who does not understand.
+        (
+            "ya reinicié el módem tres veces y sigue igual, ¿cómo lo arreglo?",
+            Person,
+        ),
+        ("ya me reiniciaron el deco y funciona, gracias, chao", Salir),
+        (
+            "no entiendo nada de la boleta, quiero hablar con alguien",
+            Person,
+        ),
+    ]);
+}
