@@ -2692,6 +2692,30 @@ pub(crate) fn asks_for_restart(normalized: &str) -> bool {
     }) && !asks_for_person(&without_clause_breaks(normalized))
 }
 
+/// Whether an already normalised text takes back the restart it asked for in a later
+/// clause: a refusal, "olvídelo", or the service back ("¿me reinician el módem? ah no, ya
+/// volvió, gracias", "no, ya está"; not "¿me reinician el deco? gracias, chao").
+pub(crate) fn takes_back_restart(normalized: &str) -> bool {
+    let mut clauses = normalized.split(CLAUSE_BREAK);
+    if !clauses
+        .by_ref()
+        .any(|c| c.contains("reinici") || c.contains("reset"))
+    {
+        return false;
+    }
+    clauses.any(|clause| {
+        let first: Vec<&str> = words(clause).take(3).collect();
+        first.iter().any(|w| *w == "no" || w.starts_with("olvid"))
+            || first.windows(2).any(|w| {
+                w[0] == "ya"
+                    && matches!(
+                        w[1],
+                        "volvio" | "esta" | "anda" | "funciona" | "prendio" | "conecto" | "carga"
+                    )
+            })
+    })
+}
+
 /// What follows the last change of mind of an already normalised text, the word "mejor"
 /// opening a clause or after a bare "no", with a word after it that takes the request back
 /// or replaces it ("reinicien el deco... no, mejor no, no reinicien nada": "mejor no, no
@@ -3025,10 +3049,10 @@ pub(crate) fn fails(text: &str) -> bool {
     // (not one who "no escucha bien").
     let still_nothing = || {
         static STILL: OnceLock<regex::Regex> = OnceLock::new();
-        text.contains("nada")
+        (text.contains("nada") || text.contains("entiende"))
             && STILL
                 .get_or_init(|| {
-                    ascii_regex(r"\b(el |la |mi )?(internet|wifi|senal|tele|cable|conexion|telefono|fijo) (todavia|aun|sigue|igual) nada\b|\bno se (escucha|escuchan|oye|oyen) nada\b|\b(telefono|fijo|linea)\b.*\bno se (entiende|entienden) nada\b")
+                    ascii_regex(r"\b(el |la |mi )?(internet|wifi|senal|tele|cable|conexion|telefono|fijo) (todavia|aun|sigue|igual) nada\b|\bno se (escucha|escuchan|oye|oyen) nada\b|\b(telefono|fijo|linea)\b.*\bno se (entiende|entienden) (nada|na)\b")
                 })
                 .is_match(text)
     };
@@ -3479,15 +3503,21 @@ pub(crate) fn asks_price(text: &str) -> bool {
                 })
                 .is_match(text)
     };
-    // (Nothing denied or told done: "me van a cobrar la visita y no vino nadie".)
+    // (Nothing denied, told done or blamed: "me van a cobrar la visita y no vino nadie",
+    // "¿me van a cobrar la reconexión si el corte fue error de ustedes?".)
     let whether_charged = || {
-        ["cobr", "costo", "gratis", "paga"].iter().any(|w| text.contains(w))
+        ["cobr", "costo", "gratis", "gratuit", "paga"]
+            .iter()
+            .any(|w| text.contains(w))
             && !words(text).any(|t| {
-                matches!(t, "no" | "nunca" | "ni" | "sin" | "cobro" | "pague" | "pagamos")
+                matches!(
+                    t,
+                    "no" | "nunca" | "ni" | "sin" | "cobro" | "pague" | "pagamos" | "error" | "culpa"
+                )
             })
             && CHARGED
                 .get_or_init(|| {
-                    ascii_regex(r"\b(visita|instalacion|traslado|reconexion)( \w+){0,2} (se cobra|se paga|tiene (algun )?costo|es gratis|sale gratis|es pagad[oa])\b|\b(se cobra|se paga|cobran|cobra|tiene (algun )?costo)( \w+){0,3} (visita|instalacion|traslado|reconexion)\b|\b(me|nos|le) van a cobrar( \w+){0,3} (visita|instalacion|traslado|reconexion)\b")
+                    ascii_regex(r"\b(visita|instalacion|traslado|reconexion)( \w+){0,2} (se cobra|se paga|tiene (algun )?costo|es gratis|es gratuit[oa]|sale gratis|es pagad[oa])\b|\b(se cobra|se paga|cobran|cobra|cobrarian|cobraria|tiene (algun )?costo)( \w+){0,3} (visita|instalacion|traslado|reconexion)\b|\b(me|nos|le) (van a cobrar|cobrarian|cobraria)( \w+){0,3} (visita|instalacion|traslado|reconexion)\b")
                 })
                 .is_match(text)
     };

@@ -5396,3 +5396,34 @@ fn rules_from_probe80() {
         ),
     ]);
 }
+
+/// The reviewers' sentences that the first version of the rules for `probe80` (and the
+/// price question) misread, and forms they first missed.
+#[test]
+fn edges_of_the_rules_from_probe80() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart, Salir};
+    check(&[
+        // A restart taken back before the goodbye is no restart.
+        (
+            "¿me reinician el deco? ah no, ya volvió la señal, gracias chao",
+            Salir,
+        ),
+        ("¿me resetean el modem? no, ya está, gracias, chao", Salir),
+        (
+            "¿me reinician el router? olvídelo, ya anda, gracias, adiós",
+            Salir,
+        ),
+        // A charge blamed on the company is disputed.
+        (
+            "¿me van a cobrar la reconexión si el corte fue error de ustedes?",
+            Person,
+        ),
+        // Forms first missed.
+        ("¿la visita técnica es gratuita?", Fallback),
+        (
+            "¿me cobrarían la visita si el técnico viene un sábado?",
+            Fallback,
+        ),
+        ("el telefono hace un zumbido y no se entiende na", Restart),
+    ]);
+}
