@@ -2533,7 +2533,7 @@ fn changes_holder(normalized: &str) -> bool {
 fn wants_plan_changed(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     let pattern = PATTERN.get_or_init(|| {
-        ascii_regex(r"\b(quiero|quisiera|quiere|quieren|necesito|necesita|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b|\b(quiero|quisiera|necesito|queremos|necesitamos|deseo|gustaria) (un|otro) plan( de (datos|internet|megas|gigas|minutos))? (mas|con mas) (grande|barato|economico|chico|completo|megas|gigas|datos|minutos)\b")
+        ascii_regex(r"\b(quiero|quisiera|quiere|quieren|necesito|necesita|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b|\b(quiero|quisiera|necesito|necesita|necesitan|queremos|necesitamos|deseo|gustaria) (un|otro) plan( de (datos|internet|megas|gigas|minutos))? (mas|con mas) (grande|barato|economico|chico|completo|megas|gigas|datos|minutos)\b")
     });
     static PRICE: OnceLock<regex::Regex> = OnceLock::new();
     // Not with a price asked anywhere ("quiero cambiar el plan, ¿cuánto cuesta el de 600
@@ -3049,10 +3049,10 @@ pub(crate) fn fails(text: &str) -> bool {
     // (not one who "no escucha bien").
     let still_nothing = || {
         static STILL: OnceLock<regex::Regex> = OnceLock::new();
-        (text.contains("nada") || text.contains("entiende"))
+        (text.contains("nada") || text.contains(" na"))
             && STILL
                 .get_or_init(|| {
-                    ascii_regex(r"\b(el |la |mi )?(internet|wifi|senal|tele|cable|conexion|telefono|fijo) (todavia|aun|sigue|igual) nada\b|\bno se (escucha|escuchan|oye|oyen) nada\b|\b(telefono|fijo|linea)\b.*\bno se (entiende|entienden) (nada|na)\b")
+                    ascii_regex(r"\b(el |la |mi )?(internet|wifi|senal|tele|cable|conexion|telefono|fijo) (todavia|aun|sigue|igual) nada\b|\bno se (escucha|escuchan|oye|oyen) (nada|na)\b|\b(telefono|fijo|linea)\b.*\bno se (entiende|entienden) (nada|na)\b")
                 })
                 .is_match(text)
     };
@@ -3088,7 +3088,7 @@ fn lasts_days(text: &str) -> bool {
 pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 4]> = OnceLock::new();
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
-        let lead = r"^((y|(gracias|grcs|grcias|graciass)( (por|x) (todo|la ayuda|la paciencia))?|grax|muchas|mil|thanks|thx|ok|oki|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan|bien|bn) )*";
+        let lead = r"^((y|(gracias|grcs|grcias|graciass)( (por|x) (todo|la ayuda|la paciencia))?|grax|muchas|mil|thanks|thx|ok|oki|oka|okis|okey|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan|bien|bn) )*";
         [
             format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos (vemos?|vimos?)|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes|usted|ti|toda la familia|la familia|todos ustedes)( y (su|tu|sus|tus) (familia|familias|seres queridos))?( (alla|aca|alli))?)?( tambien)?|chaltu( may)?|chaltumay|pewkallal|jikisinkama|jikisinkamakama|pewmayal|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|(que|q) le vaya bien|(que|q) (este|estes|esten) bien|(que|q) (descanse|descanses|descansen)|(que|q) (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir|sigo|vuelvo))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales|(bn(a|as|s)?|buena) (nochs|noches|nches|noche|tardes|tards|tarde)|bns (noches|nochs|tardes))( y (muchas )?gracias( por todo)?)?$"),
@@ -3194,7 +3194,7 @@ pub(crate) fn condemns_the_bot(normalized: &str) -> bool {
         // An insult next to the bot ("bot weon", "robot inútil"); what it fails to do, a
         // few words away ("este robot no me entiende nada").
         let insult = "(inutil|tont[oa]|weon|estupid[oa]|idiota|basura|penca|pesim[oa]|malisim[oa]|de mierda)";
-        let fails = "(no (me )?sirve|no (me )?funciona|no (me )?(entiende|entiendes|entendis|cacha|cachas|cachai)|no (me )?ayuda|no (me )?resuelve|dando vueltas|nada que ver)";
+        let fails = "(no (me )?sirve|no (me )?funciona|no (me )?(entiende|entiendes|entendis|cacha|cachas|cachai)|no (me )?ayuda|no (me )?(resuelve|soluciona)|dando vueltas|nada que ver)";
         [
             format!(
                 r"\b{bot}( \w+)? {insult}\b|\b{insult}( \w+)? {bot}\b|\b{bot}\b( \w+){{0,4}} {fails}\b|\b{fails}( \w+){{0,4}} {bot}\b"
@@ -3330,8 +3330,8 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
 /// "como se configura el control del deco", "¿cómo funciona el modo avión?", "¿qué
 /// significa la luz roja del router?" (equipment how-to and meaning questions are out of
 /// scope), or asks where the service reaches ("¿hay
-/// cobertura en Hanga Roa?", "tienen factibilidad en mi edificio"; not "no hay cobertura
-/// en mi casa"), not "no tengo internet, ¿cómo lo arreglo?".
+/// cobertura en Hanga Roa?", "tienen factibilidad en mi edificio", "¿hay fibra en Putre?";
+/// not "no hay cobertura en mi casa"), not "no tengo internet, ¿cómo lo arreglo?".
 pub(crate) fn asks_how_to(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 6]> = OnceLock::new();
     let text = without_clause_breaks(normalized);
@@ -3351,7 +3351,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             // para una casa de dos pisos?"; with nothing denied:
             // "el módem no es de doble banda y contraté uno que sí" complains).
             r"^((y|oye|hola|una consulta) )?(el|la|mi|este|esta|ese|esa) (modem|router|deco|decodificador|repetidor|equipo)( \w+){0,4} ((es|son|tiene|tienen|trae|viene) (de )?(doble banda|dual band|5 ?g|5 ?ghz|wifi 6|wifi 5|mesh|gigabit|4k|hd|full hd|smart|android)|(alcanza|alcanzan|alcanzaria|alcanzarian) (a )?(cubrir|llegar)( \w+){1,6}|(sirve|sirven|serviria) (pa|para) (una |un |mi |la |el )?(casa|depto|departamento|oficina|local|segundo piso|patio)( \w+){0,6})( o no| cierto| verdad)?$",
-            r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b",
+            r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b|^((y|oye|hola|buenas|una consulta) )?(hay|llega|llegan|tienen) (fibra|fibra optica|5g) (en|a|al|pa|para|hasta) \w+( \w+){0,2}( o no| todavia)?$",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
             // A message that opens asking what something means names what it sees, which
             // is no failure reported ("¿qué significa la luz roja que parpadea?").
@@ -3815,7 +3815,7 @@ fn only_about_the_chat(text: &str) -> bool {
         return false;
     }
     let about_chat = PATTERN.get_or_init(|| {
-            ascii_regex(r"\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse|uno escribe|escribe uno)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|((alguien|quien|quienes) (mas )?|otra persona |otras personas )(va a |van a )?(lee|leen|leer|ve|ven|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(alguien mas|otra persona|otras personas) (puede|pueden) (leer|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(este|el) chat (sirve|funciona|se puede usar|es compatible|anda) con (el |un |los )?(lector|lectores|celular|celu|tablet|computador|notebook|telefono|voz|audio)|(hasta|desde|a) (que|q) hora (atiende|atienden|funciona|abre|cierra|esta abierto) (este|el) chat)\b")
+            ascii_regex(r"\bqueda (algun )?registro de (esta|la) conversacion\b|\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse|uno escribe|escribe uno)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|((alguien|quien|quienes) (mas )?|otra persona |otras personas )(va a |van a )?(lee|leen|leer|ve|ven|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(alguien mas|otra persona|otras personas) (puede|pueden) (leer|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(este|el) chat (sirve|funciona|se puede usar|es compatible|anda) con (el |un |los )?(lector|lectores|celular|celu|tablet|computador|notebook|telefono|voz|audio)|(hasta|desde|a) (que|q) hora (atiende|atienden|funciona|abre|cierra|esta abierto) (este|el) chat)\b")
         });
     about_chat.is_match(text)
         // Nor with an option named ("me equivoqué de chat antes, lo que quería era revisar
@@ -3848,7 +3848,7 @@ fn asks_only_about_the_bot(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [question, greeting] = PATTERNS.get_or_init(|| {
         [
-            r"^((hola|oye|oiga|buenas|wena|una consulta|y|pero) )*((eres|es|usted es|es usted|sera|esto es|este chat es|estoy hablando con|converso con|estoy chateando con) (un|una) (bot|robot|maquina|chatbot|programa|ia)( real)?( esto)?|con quien (estoy hablando|converso|estoy chateando)( ahora)?|(me )?(esta|estan) (respondiendo|contestando|escribiendo) (una persona|un humano|una humana)( real)?( o (es |son )?(automatico|automatica|un bot|una maquina|un robot|un programa))?|(eres|usted es|es usted) (real|humano|humana|una persona|un ser humano)( o (un|una) (bot|robot|maquina|chatbot|programa|ia))?)$",
+            r"^((hola|oye|oiga|buenas|wena|una consulta|y|pero) )*((eres|es|usted es|es usted|sera|esto es|este chat es|estoy hablando con|converso con|estoy chateando con) ((un|una) (bot|robot|maquina|chatbot|programa|ia)|con (ia|inteligencia artificial))( real)?( esto)?|con quien (estoy hablando|converso|estoy chateando)( ahora)?|(me )?(esta|estan) (respondiendo|contestando|escribiendo) (una persona|un humano|una humana)( real)?( o (es |son )?(automatico|automatica|un bot|una maquina|un robot|un programa))?|(eres|usted es|es usted) (real|humano|humana|una persona|un ser humano)( o (un|una) (bot|robot|maquina|chatbot|programa|ia))?)$",
             r"^(hola|oye|oiga|buenas|wena|buenas tardes|buenos dias|buenas noches)$",
         ]
         .map(ascii_regex)
@@ -3858,6 +3858,8 @@ fn asks_only_about_the_bot(normalized: &str) -> bool {
         "bot",
         "maquina",
         "programa",
+        "inteligencia",
+        " ia",
         "quien",
         "eres",
         "automatic",

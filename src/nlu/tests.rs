@@ -5427,3 +5427,26 @@ fn edges_of_the_rules_from_probe80() {
         ("el telefono hace un zumbido y no se entiende na", Restart),
     ]);
 }
+
+/// The rules written for `probe81`'s misreadings, on sentences of our own (each misread
+/// before them), with their edges.
+#[test]
+fn rules_from_probe81() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart};
+    check(&[
+        ("¿queda algún registro de la conversación?", Fallback),
+        ("el taller necesita un plan con más megas", Person),
+        ("hay fibra en Putre?", Fallback),
+        (
+            "la línea de la casa hace un pito y no se escucha na",
+            Restart,
+        ),
+        // Edges: fibre that does not reach the customer's home; the bot that does not
+        // solve, and a person asked.
+        ("no hay fibra en mi casa desde ayer", Restart),
+        (
+            "este chat no me soluciona nada, pásenme con alguien",
+            Person,
+        ),
+    ]);
+}
