@@ -2182,8 +2182,9 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
     RULES.get_or_init(|| {
         let billing = r"(cobr|carg|boleta|cuenta|factur|pag|descont)";
         // A charge after turning it down ("dije que no quería el pack y de todas formas me
-        // lo están cobrando", "me lo están cobrando igual", "apareció igual en la cuenta"): of the company's products, or
-        // told to its people (not "no quería la bolsa en el súper y me la cobraron igual").
+        // lo están cobrando", "me lo están cobrando igual", "apareció igual en la cuenta"):
+        // of the company's products, or told to its people (not "no quería la bolsa en el
+        // súper y me la cobraron igual").
         let charged = r"((igual|igualmente|aun asi|de todas formas|de todos modos) (me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando)|(me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando) (igual|igualmente|de todas formas|de todos modos)|(aparecio|aparece|llego|salio|sale|vino) igual en (la |mi )?(cuenta|boleta)|igual (me )?(aparecio|aparece|llego|salio|sale|vino) en (la |mi )?(cuenta|boleta))";
         let refused = r"(no (queria|quise|acepte|pedi|pedimos)|dije que no( queria)?|rechace|nunca (quise|pedi))";
         let product = r"(el |la |los |las |ese |esa |un |una )?(pack|plan|canal|canales|paquete|servicio|suscripcion|promocion|promo|seguro del (equipo|celular|celu|telefono|modem)|netflix|hbo|futbol)";
@@ -2527,7 +2528,8 @@ fn changes_holder(normalized: &str) -> bool {
 
 /// Whether an already normalised text asks for its plan to be changed ("queremos cambiar
 /// el plan de la empresa a uno con más gigas", "bájenme el plan", "deshagan el cambio de
-/// plan", "necesito un plan más grande", "un plan de datos más grande"): changing what one has, which only a person does
+/// plan", "necesito un plan más grande", "un plan de datos más grande"): changing what one
+/// has, which only a person does
 /// (the guide), not with a price asked anywhere in the message, nor a wish turned down,
 /// nor a plan bought ("¿cómo lo contrato?").
 fn wants_plan_changed(normalized: &str) -> bool {
@@ -2660,8 +2662,8 @@ pub(crate) fn reports_failure(text: &str, normalized: &str) -> bool {
 /// Whether an already normalised text asks for a restart in so many words, a clause
 /// opening with it past courtesy and naming a service or device of the company's
 /// ("reinicien el deco por fa q mi hijo quiere ver el partido", "¿me pueden resetear el
-/// módem?", "¿me reinician el deco?", "¿le pueden hacer un reset a la línea?"; not "me pueden reiniciar la contraseña
-/// de la cuenta", "resetear el celular"),
+/// módem?", "¿me reinician el deco?", "¿le pueden hacer un reset a la línea?"; not "me
+/// pueden reiniciar la contraseña de la cuenta", "resetear el celular"),
 /// asking for no person ("reinicia el deco, no, mejor pásame con un humano"); not denied
 /// ("no reinicien nada"), nor one the customer did ("reinicié el módem": "reinicie" and
 /// "resetee" are left out, unaccented they say both).
@@ -2694,7 +2696,8 @@ pub(crate) fn asks_for_restart(normalized: &str) -> bool {
 
 /// Whether an already normalised text takes back the restart it asked for in a later
 /// clause: a refusal, "olvídelo", or the service back ("¿me reinician el módem? ah no, ya
-/// volvió, gracias", "no, ya está"; not "¿me reinician el deco? gracias, chao").
+/// volvió, gracias", "no, ya está"; not "¿me reinician el deco? gracias, chao", nor "no
+/// tengo tele desde ayer" after it).
 pub(crate) fn takes_back_restart(normalized: &str) -> bool {
     let mut clauses = normalized.split(CLAUSE_BREAK);
     if !clauses
@@ -2704,8 +2707,20 @@ pub(crate) fn takes_back_restart(normalized: &str) -> bool {
         return false;
     }
     clauses.any(|clause| {
-        let first: Vec<&str> = words(clause).take(3).collect();
-        first.iter().any(|w| *w == "no" || w.starts_with("olvid"))
+        let first: Vec<&str> = words(clause).take(4).collect();
+        // A bare "no", or one that takes it back ("no, ya está", "ah no, mejor no"; not
+        // "no tengo tele desde ayer", a failure told).
+        let refused = |k: usize| {
+            first[k] == "no"
+                && first.get(k + 1).is_none_or(|next| {
+                    matches!(
+                        *next,
+                        "ya" | "mejor" | "gracias" | "importa" | "hace" | "era" | "se" | "no"
+                    ) || next.starts_with("olvid")
+                })
+        };
+        (0..first.len().min(3)).any(refused)
+            || first.iter().take(3).any(|w| w.starts_with("olvid"))
             || first.windows(2).any(|w| {
                 w[0] == "ya"
                     && matches!(

@@ -560,9 +560,11 @@ impl Prediction {
         self
     }
 
-    /// A message the model alone read as a goodbye, or asked about one, that asks for a restart in so many words
-    /// before taking leave ("¿me reinician el deco porfa? gracias, chao") is the restart:
-    /// `reiniciar_servicios` (the guide: a request before the goodbye wins).
+    /// A message the model alone read as a goodbye, or asked about one, that asks for a
+    /// restart in so many words before taking leave and does not take it back
+    /// (`restart_asked`: "¿me reinician el deco porfa? gracias, chao"; not "¿me reinician
+    /// el módem? ah no, ya volvió, gracias") is the restart: `reiniciar_servicios` (the
+    /// guide: a request before the goodbye wins).
     pub(crate) fn restart_before_goodbye_if(
         self,
         restart_asked: impl FnOnce() -> bool,

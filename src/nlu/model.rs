@@ -1612,9 +1612,6 @@ impl YamlClassifier {
         })
     }
 
-    /// Whether the message tells a failure of a service another business owns ("el wifi
-    /// del hostal no anda": [`Self::names_owner_business`]) and names nothing of the
-    /// company's (`entities::names_the_company`).
     /// Whether another business is the one that answered, or was to answer ("si ya le
     /// contestaron del banco", "si respondieron de la isapre"): a word of the `ajeno`
     /// lookup right after an answer and "del" or "de" (and an article).
@@ -1639,6 +1636,9 @@ impl YamlClassifier {
         })
     }
 
+    /// Whether the message tells a failure of a service another business owns ("el wifi
+    /// del hostal no anda": [`Self::names_owner_business`]) and names nothing of the
+    /// company's (`entities::names_the_company`).
     fn outage_of_other_business(&self, normalized: &str, clauses: &[Clause<'_>]) -> bool {
         let text = entities::without_clause_breaks(normalized);
         self.names_owner_business(clauses)
