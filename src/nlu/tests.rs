@@ -5413,6 +5413,11 @@ fn edges_of_the_rules_from_probe80() {
             "¿me reinician el router? olvídelo, ya anda, gracias, adiós",
             Salir,
         ),
+        // ... not a failure told after it.
+        (
+            "¿me reinician el deco? no tengo tele desde ayer, gracias chao",
+            Restart,
+        ),
         // A charge blamed on the company is disputed.
         (
             "¿me van a cobrar la reconexión si el corte fue error de ustedes?",
