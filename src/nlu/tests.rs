@@ -5455,3 +5455,28 @@ fn rules_from_probe81() {
         ),
     ]);
 }
+
+/// The rules written for `probe82`'s misreadings, on sentences of our own (each misread
+/// before them), with their edges.
+#[test]
+fn rules_from_probe82() {
+    use Intent::{ContactarEjecutivo as Person, Fallback};
+    check(&[
+        (
+            "¿me enseñan a reiniciar el deco pa no molestarlos más?",
+            Fallback,
+        ),
+        ("¿el chat funciona con JAWS?", Fallback),
+        (
+            "pa cambiar el titular a mi hijo, qué papeles tengo que llevar",
+            Fallback,
+        ),
+        ("¿cobran algo por instalar un segundo deco?", Fallback),
+        // Edges: the change asked first; a charge for an installation that never came.
+        (
+            "quiero cambiar el titular a mi hijo, qué papeles necesito",
+            Person,
+        ),
+        ("me cobraron por instalar un deco que nunca llegó", Person),
+    ]);
+}
