@@ -564,14 +564,15 @@ impl Prediction {
     /// restart in so many words before taking leave and does not take it back
     /// (`restart_asked`: "¿me reinician el deco porfa? gracias, chao"; not "¿me reinician
     /// el módem? ah no, ya volvió, gracias") is the restart: `reiniciar_servicios` (the
-    /// guide: a request before the goodbye wins).
+    /// guide: a request before the goodbye wins). (A restart asked is never a goodbye
+    /// alone: [`farewell_if`](Self::farewell_if)'s reader takes any restart named, not
+    /// thanked for or told done, as asking.)
     pub(crate) fn restart_before_goodbye_if(
         self,
         restart_asked: impl FnOnce() -> bool,
-        only_leaves: impl FnOnce() -> bool,
     ) -> Prediction {
         let goodbye_read = self.rule.is_none() && self.decision.offers(Intent::Salir);
-        if goodbye_read && restart_asked() && !only_leaves() {
+        if goodbye_read && restart_asked() {
             return self.decided(Intent::ReiniciarServicios, Rule::RestartBeforeGoodbye);
         }
         self

@@ -2067,7 +2067,7 @@ fn after_the_model(decided: Prediction, evidence: &impl Evidence) -> Prediction 
             || evidence.for_a_person() || evidence.asks_more(),
         )
         .farewell_if(|| evidence.farewell())
-        .restart_before_goodbye_if(|| evidence.restart_kept(), || evidence.farewell())
+        .restart_before_goodbye_if(|| evidence.restart_kept())
         .person_again_if(|| evidence.chat_cut())
         .call_back_if(|| evidence.call_back(), || evidence.restart_asked())
         .new_complaint_if(|| evidence.new_complaint())
