@@ -2665,7 +2665,8 @@ pub(crate) fn reports_failure(text: &str, normalized: &str) -> bool {
 /// módem?", "¿me reinician el deco?", "¿le pueden hacer un reset a la línea?"; not "me
 /// pueden reiniciar la contraseña de la cuenta", "resetear el celular"),
 /// asking for no person ("reinicia el deco, no, mejor pásame con un humano"); not denied
-/// ("no reinicien nada"), nor one the customer did ("reinicié el módem": "reinicie" and
+/// ("no reinicien nada"), nor taken back after it ("ah no, ya volvió",
+/// [`takes_back_restart`]), nor one the customer did ("reinicié el módem": "reinicie" and
 /// "resetee" are left out, unaccented they say both).
 pub(crate) fn asks_for_restart(normalized: &str) -> bool {
     static ASKS: OnceLock<regex::Regex> = OnceLock::new();
@@ -2686,49 +2687,52 @@ pub(crate) fn asks_for_restart(normalized: &str) -> bool {
     let normalized = after_change_of_mind(normalized);
     let clauses: Vec<&str> = normalized.split(CLAUSE_BREAK).map(str::trim).collect();
     clauses.iter().enumerate().any(|(i, clause)| {
-        asks.is_match(clause)
+        let later = &clauses[i + 1..];
+        (asks.is_match(clause)
             || clitic.is_match(clause)
-                && !clauses[i + 1..]
+                && !later
                     .iter()
-                    .any(|c| words(c).any(|w| matches!(w, "no" | "nada" | "como" | "si")))
+                    .any(|c| words(c).any(|w| matches!(w, "no" | "nada" | "como" | "si"))))
+            && !later.iter().enumerate().any(|(j, c)| {
+                takes_back_restart(c) && !later.get(j + 1).is_some_and(|c| corrects(c))
+            })
     }) && !asks_for_person(&without_clause_breaks(normalized))
 }
 
-/// Whether an already normalised text takes back the restart it asked for in a later
-/// clause: a refusal, "olvídelo", or the service back ("¿me reinician el módem? ah no, ya
-/// volvió, gracias", "no, ya está"; not "¿me reinician el deco? gracias, chao", nor "no
-/// tengo tele desde ayer" after it).
-pub(crate) fn takes_back_restart(normalized: &str) -> bool {
-    let mut clauses = normalized.split(CLAUSE_BREAK);
-    if !clauses
-        .by_ref()
-        .any(|c| c.contains("reinici") || c.contains("reset"))
-    {
-        return false;
-    }
-    clauses.any(|clause| {
-        let first: Vec<&str> = words(clause).take(4).collect();
-        // A bare "no", or one that takes it back ("no, ya está", "ah no, mejor no"; not
-        // "no tengo tele desde ayer", a failure told).
-        let refused = |k: usize| {
-            first[k] == "no"
-                && first.get(k + 1).is_none_or(|next| {
-                    matches!(
-                        *next,
-                        "ya" | "mejor" | "gracias" | "importa" | "hace" | "era" | "se" | "no"
-                    ) || next.starts_with("olvid")
-                })
-        };
-        (0..first.len().min(3)).any(refused)
-            || first.iter().take(3).any(|w| w.starts_with("olvid"))
-            || first.windows(2).any(|w| {
-                w[0] == "ya"
-                    && matches!(
-                        w[1],
-                        "volvio" | "esta" | "anda" | "funciona" | "prendio" | "conecto" | "carga"
-                    )
+/// Whether a clause (of an already normalised text, after one asking for a restart) takes
+/// the restart back: a refusal, "olvídelo", or the service back ("¿me reinician el módem?
+/// ah no, ya volvió, gracias", "no, ya está"; not "gracias, chao", nor "no tengo tele desde
+/// ayer", a failure told).
+fn takes_back_restart(clause: &str) -> bool {
+    let first: Vec<&str> = words(clause).take(4).collect();
+    // A bare "no", or one that takes it back ("no, ya está", "ah no, mejor no").
+    let refused = |k: usize| {
+        first[k] == "no"
+            && first.get(k + 1).is_none_or(|next| {
+                matches!(
+                    *next,
+                    "ya" | "mejor" | "gracias" | "importa" | "hace" | "era" | "se" | "no"
+                ) || next.starts_with("olvid")
             })
-    })
+    };
+    (0..first.len().min(3)).any(refused)
+        || first.iter().take(3).any(|w| w.starts_with("olvid"))
+        || first.windows(2).any(|w| {
+            w[0] == "ya"
+                && matches!(
+                    w[1],
+                    "volvio" | "esta" | "anda" | "funciona" | "prendio" | "conecto" | "carga"
+                )
+        })
+}
+
+/// Whether a clause (of an already normalised text) corrects what the one before it asked
+/// rather than taking it back: "mejor" with another device or time ("reinicia la tele, no,
+/// mejor el módem"; not "no, mejor no", [`changes_mind`]).
+fn corrects(clause: &str) -> bool {
+    let mut words = words(clause);
+    let (first, next) = (words.next(), words.next());
+    first == Some("mejor") && next.is_some() && !changes_mind(None, next, words.next())
 }
 
 /// What follows the last change of mind of an already normalised text, the word "mejor"

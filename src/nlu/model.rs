@@ -1912,7 +1912,6 @@ impl YamlClassifier {
                 for_a_person: reading.for_a_person(),
                 farewell: reading.farewell(),
                 takes_leave: reading.takes_leave(),
-                restart_kept: reading.restart_kept(),
                 elsewhere_outage: reading.elsewhere_outage(),
                 restart_declined: reading.restart_declined(),
                 asks_more: reading.asks_more(),
@@ -2017,16 +2016,14 @@ trait Evidence {
     /// Whether it ends by taking leave, whatever it says before
     /// ([`Prediction::matter_if_unplaced`]).
     fn takes_leave(&self) -> bool;
-    /// Whether it asks for a restart in so many words and does not take it back in a later
-    /// clause ([`Prediction::restart_before_goodbye_if`]).
-    fn restart_kept(&self) -> bool;
     /// Whether it tells a chat with a person was cut ([`Prediction::person_again_if`]).
     fn chat_cut(&self) -> bool;
     /// Whether it asks to be called, or for a person in so many words
     /// ([`Prediction::call_back_if`]).
     fn call_back(&self) -> bool;
-    /// Whether it asks for a restart in so many words ([`Prediction::call_back_if`]: "no,
-    /// mejor reinicien el deco" turns from the person).
+    /// Whether it asks for a restart in so many words and does not take it back in a later
+    /// clause ([`Prediction::call_back_if`]: "no, mejor reinicien el deco" turns from the
+    /// person; [`Prediction::restart_before_goodbye_if`]).
     fn restart_asked(&self) -> bool;
     /// Whether it files a new complaint, or turns from what it asked to a person
     /// ([`Prediction::new_complaint_if`]).
@@ -2067,7 +2064,7 @@ fn after_the_model(decided: Prediction, evidence: &impl Evidence) -> Prediction 
             || evidence.for_a_person() || evidence.asks_more(),
         )
         .farewell_if(|| evidence.farewell())
-        .restart_before_goodbye_if(|| evidence.restart_kept())
+        .restart_before_goodbye_if(|| evidence.restart_asked())
         .person_again_if(|| evidence.chat_cut())
         .call_back_if(|| evidence.call_back(), || evidence.restart_asked())
         .new_complaint_if(|| evidence.new_complaint())
@@ -2190,9 +2187,6 @@ impl Evidence for Reading<'_, '_> {
     fn takes_leave(&self) -> bool {
         entities::ends_with_farewell(self.normalized)
     }
-    fn restart_kept(&self) -> bool {
-        self.restart_asked() && !entities::takes_back_restart(self.normalized)
-    }
     fn chat_cut(&self) -> bool {
         entities::chat_was_cut(self.normalized)
     }
@@ -2271,7 +2265,6 @@ pub(crate) struct Scored {
     for_a_person: bool,
     farewell: bool,
     takes_leave: bool,
-    restart_kept: bool,
     elsewhere_outage: bool,
     restart_declined: bool,
     asks_more: bool,
@@ -2317,9 +2310,6 @@ impl Evidence for Scored {
     }
     fn takes_leave(&self) -> bool {
         self.takes_leave
-    }
-    fn restart_kept(&self) -> bool {
-        self.restart_kept
     }
     fn chat_cut(&self) -> bool {
         self.chat_cut

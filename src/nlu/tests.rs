@@ -3063,6 +3063,13 @@ fn the_rules_of_probe47_and_probe48() {
         ("reinicien el modem, no mejor no lo hagan", false),
         ("reinicia la tele, no, mejor reinicia el modem", true),
         ("mejorar el plan no, reinicien el router", true),
+        // Taken back in a later clause: refused, forgotten, or the service back; not a
+        // failure told after it.
+        ("¿me reinician el módem? ah no, ya volvió, gracias", false),
+        ("reinicien el deco, no, olvídelo", false),
+        ("¿me resetean el router? no, ya está", false),
+        ("¿me reinician el deco? no tengo tele desde ayer", true),
+        ("reinicien el deco porfa, no, mejor", false),
         // Another device or a manner of the same request takes nothing back.
         ("reinicia la tele, no, mejor el modem", true),
         ("reinicien el router, mejor dicho el modem", true),
