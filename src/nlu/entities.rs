@@ -1516,7 +1516,8 @@ pub fn number_word(word: &str) -> Option<u8> {
 }
 
 /// A menu choice written as a number: `3`, `3.`, `(3)`, `opción 3`; or in words, as a
-/// whole message: `la tres`, `opción cuatro`, `la cuarta opción`, `el número 2 porfa`.
+/// whole message: `la tres`, `opción cuatro`, `la cuarta opción`, `el número 2 porfa`,
+/// `marco la dos`.
 pub fn menu_number(text: &str) -> Option<u8> {
     let lower = text.to_lowercase();
     // `strip_prefix` in a loop: `trim_start_matches` with a string pattern builds a
@@ -1551,7 +1552,8 @@ fn menu_number_in_words(lower: &str) -> Option<u8> {
     {
         let this = match word {
             "la" | "el" | "opcion" | "opción" | "numero" | "número" | "nro" | "n" | "por"
-            | "favor" | "porfa" | "plis" | "pls" | "gracias" | "quiero" | "elijo" => None,
+            | "favor" | "porfa" | "plis" | "pls" | "xfa" | "gracias" | "quiero" | "elijo"
+            | "escojo" | "marco" => None,
             word => Some(number_word(word)?),
         };
         if this.is_some() {
@@ -1741,6 +1743,9 @@ mod tests {
             ("la cuarta opción", Some(4)),
             ("la tercera", Some(3)),
             ("el número 2 porfa", Some(2)),
+            ("marco la tres", Some(3)),
+            ("escojo la dos xfa", Some(2)),
+            ("marco dos veces", None),
             ("quiero la uno", Some(1)),
             ("la quinta", Some(5)),
             ("uno o dos", None),
@@ -2185,7 +2190,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
         // lo están cobrando", "me lo están cobrando igual", "apareció igual en la cuenta"):
         // of the company's products, or told to its people (not "no quería la bolsa en el
         // súper y me la cobraron igual").
-        let charged = r"((igual|igualmente|aun asi|de todas formas|de todos modos) (me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando)|(me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando) (igual|igualmente|de todas formas|de todos modos)|(aparecio|aparece|llego|salio|sale|vino) igual en (la |mi )?(cuenta|boleta)|igual (me )?(aparecio|aparece|llego|salio|sale|vino) en (la |mi )?(cuenta|boleta))";
+        let charged = r"((igual|igualmente|aun asi|de todas formas|de todos modos) (me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando)|(me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando) (igual|igualmente|de todas formas|de todos modos)|(aparecio|aparece|llego|llega|salio|sale|vino|viene) igual en (la |mi )?(cuenta|boleta)|igual (me )?(aparecio|aparece|llego|llega|salio|sale|vino|viene) en (la |mi )?(cuenta|boleta))";
         let refused = r"(no (queria|quise|acepte|pedi|pedimos)|dije que no( queria)?|rechace|nunca (quise|pedi))";
         let product = r"(el |la |los |las |ese |esa |un |una )?(pack|plan|canal|canales|paquete|servicio|suscripcion|promocion|promo|seguro del (equipo|celular|celu|telefono|modem)|netflix|hbo|futbol)";
         let refused_charge = format!(r"\b(ejecutiv[oa]|vendedor|vendedora|ustedes)\b.*\b{refused}\b.*\b{charged}\b|\b{refused}( \w+){{0,2}} {product}\b.*\b{charged}\b");
@@ -2419,13 +2424,14 @@ fn condemns_the_service(normalized: &str) -> bool {
 }
 
 /// One service kept, the others dropped ("ya no queremos el cable, que nos dejen solamente
-/// el internet", "no quiero más el fijo, déjenme solo con la fibra"): a change of plan
+/// el internet", "queremos dejar solo el internet", "no quiero más el fijo, déjenme solo
+/// con la fibra"): a change of plan
 /// ([`Topic::CambioPlan`]); "solo con" only after a service turned down ("déjenme solo con
 /// la tele, no me reinicien nada" is alone with it).
-const KEEPS_ONLY: &str = r"\b(dejen|dejenme|dejennos) ((solamente|unicamente|nomas) (con )?(el |la )?|solo (el |la ))(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b((ya no|no) (quiero|queremos)|saquen|saquenme|quiten|quitenme)\b.*\b(dejen|dejenme|dejennos) solo con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b";
+const KEEPS_ONLY: &str = r"\b(dejen|dejenme|dejennos|(quiero|queremos|quisiera|quisieramos|necesito|necesitamos) (dejar|quedarme con|quedarnos con)) ((solamente|unicamente|nomas) (con )?(el |la )?|solo (el |la ))(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b((ya no|no) (quiero|queremos)|saquen|saquenme|quiten|quitenme)\b.*\b(dejen|dejenme|dejennos) solo con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b";
 
 /// Whether a normalised text keeps one service only ([`KEEPS_ONLY`]).
-fn keeps_only(normalized: &str) -> bool {
+pub(crate) fn keeps_only(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     normalized.contains("dejen")
         && PATTERN
@@ -2498,11 +2504,13 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
     }
     // (A service not kept says "no quiero" and declines nothing.)
     // (Nor when it keeps a service: "ya no queremos el cable, que nos dejen solo el
-    // internet".)
+    // internet"; nor a holder changed for what is no longer so: "pasar el plan a nombre de
+    // mi arrendatario, yo ya no vivo ahí".)
     if is_a_wish(topic)
         && declines(text)
         && !stops_a_service(&without_clause_breaks(normalized))
         && !keeps_only(normalized)
+        && !changes_holder(normalized)
     {
         return None;
     }
@@ -2517,7 +2525,7 @@ const HOLDER_TRANSFER: &str = r"\b(pasar|poner|cambiar|traspasar) (el |la |los |
 /// cambiar el titular", "pasar el plan a nombre de la nueva directiva"): a change only a
 /// person makes, not a plan's price nor a question about the procedure ("qué documentos
 /// piden para cambiar el titular").
-fn changes_holder(normalized: &str) -> bool {
+pub(crate) fn changes_holder(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     PATTERN
         .get_or_init(|| {
@@ -2612,7 +2620,7 @@ fn fails_for_days(normalized: &str) -> bool {
     };
     // (Or the lag a gamer feels, the connection's failure: "el lag es constante hace
     // semanas".)
-    let lag = words(&text).any(|t| t == "lag");
+    let lag = words(&text).any(|t| t == "lag") || high_ping(&text);
     let of_the_service = names_service(&text) || the_service_or_everything() || lag;
     // (Not with the customer's service said to work: "tengo lag hace días pero el internet
     // anda bien", "el profe se desconecta a cada rato, pero nuestro internet anda bien".)
@@ -2620,6 +2628,18 @@ fn fails_for_days(normalized: &str) -> bool {
         && (lag || fails(&text))
         && (lasts_days(&text) || recurs(&text))
         && !says_service_works(normalized)
+}
+
+/// Whether a normalised text without clause breaks tells a high ping, a gamer's lag ("el
+/// ping siempre está sobre 150", "ping altísimo"; not "¿cuánto ping debería tener?").
+fn high_ping(text: &str) -> bool {
+    static PING: OnceLock<regex::Regex> = OnceLock::new();
+    text.contains("ping")
+        && PING
+            .get_or_init(|| {
+                ascii_regex(r"\bping\b( \w+){0,3} (sobre|arriba de|mas de|de|en) \d{3,}\b|\bping (alto|altisimo|pesimo|malisimo|horrible|por las nubes)\b")
+            })
+            .is_match(text)
 }
 
 /// Whether a normalised text without clause breaks says a failure comes back: "todos los días",
@@ -2795,7 +2815,7 @@ pub(crate) fn asks_for_a_call(normalized: &str) -> bool {
         return false;
     }
     let call = CALL.get_or_init(|| {
-        ascii_regex(r"\b(que (me|lo|la|nos|les) (llamen|contacten)|que me (llame|contacte)|llamenme|llameme|llamame|contactenme|contacteme|(me|nos|lo|la|los) (pueden|podrian|puede|podria) (llamar|contactar)|(pueden|podrian|puede|podria) (llamarme|llamarnos|llamarlo|llamarla|llamarlos|contactarme|contactarnos|contactarlo|contactarla))\b")
+        ascii_regex(r"\b(que ((por favor|porfa|porfavor|xfa) )?(me|lo|la|nos|les) (llamen|contacten)|que me (llame|contacte)|llamenme|llameme|llamame|contactenme|contacteme|(me|nos|lo|la|los) (pueden|podrian|puede|podria) (llamar|contactar)|(pueden|podrian|puede|podria) (llamarme|llamarnos|llamarlo|llamarla|llamarlos|contactarme|contactarnos|contactarlo|contactarla))\b")
     });
     call.find_iter(normalized)
         .any(|found| !denied_before(normalized, found.start()))
@@ -2997,7 +3017,9 @@ fn names_the_network(normalized: &str) -> bool {
 /// does not work, load, connect or dial ("ni una cosa anda", "dejó de funcionar", "no
 /// puedo ver tele"), is missing ("no hay tele", "sin señal"; not "no tengo el teléfono del
 /// técnico"), is stuck or crawls ("deco pegado", "pantalla negra", "velocidad bajísima"),
-/// shows it ("las luces del módem están rojas"), or drops ("se corta", "se murió el
+/// shows it ("las luces del módem están rojas"), does not reach ("en el segundo piso no
+/// llega el wifi") or is a disaster ("la señal del celular es un desastre"), or drops
+/// ("se corta", "se murió el
 /// internet", "perdieron conexión", "se me cuelga el wifi"; not "ya no se cae", "se
 /// cuelga de mi wifi"), or "algo le pasa" to it, or the phone is "mudo".
 pub(crate) fn fails(text: &str) -> bool {
@@ -3007,7 +3029,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|\b{service}\b( \w+){{0,2}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{service}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|\b{service}\b( \w+){{0,2}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{service}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)|\bno (me |nos |le )?(llega|llegan) (el |la )?(wifi|senal|internet)\b|\b(senal|internet|wifi|conexion|fibra|velocidad)\b( \w+){{0,3}} (es|esta|anda) (un desastre|un asco)\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -3089,7 +3111,7 @@ pub(crate) fn fails(text: &str) -> bool {
 /// "desde el lunes", "hace dos semanas", "llevo 3 días", "estuvimos 3 días sin señal" (not
 /// "desde ayer", "todo el día": a restart may still help then), of a failure not dated
 /// today ("desde el lunes tengo fibra nueva y hoy no anda" is today's outage).
-fn lasts_days(text: &str) -> bool {
+pub(crate) fn lasts_days(text: &str) -> bool {
     static DAYS: OnceLock<regex::Regex> = OnceLock::new();
     DAYS.get_or_init(|| {
         ascii_regex(
@@ -3110,7 +3132,7 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
         let lead = r"^((y|(gracias|grcs|grcias|graciass)( (por|x) (todo|la ayuda|la paciencia))?|grax|muchas|mil|thanks|thx|ok|oki|oka|okis|okey|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan|bien|bn) )*";
         [
             format!(r"{lead}(chao+|chau|adios|bye|see (ya|you)|nos (vemos?|vimos?)|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) bendiga|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|a) \w+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes|usted|ti|toda la familia|la familia|todos ustedes)( y (su|tu|sus|tus) (familia|familias|seres queridos))?( (alla|aca|alli))?)?( tambien)?|chaltu( may)?|chaltumay|pewkallal|jikisinkama|jikisinkamakama|pewmayal|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|(que|q) le vaya bien|(que|q) (este|estes|esten) bien|(que|q) (descanse|descanses|descansen)|(que|q) (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|noche|semana|fin de semana|jornada)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir|sigo|vuelvo))( (po|nomas|a todos|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
-            format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales|(bn(a|as|s)?|buena) (nochs|noches|nches|noche|tardes|tards|tarde)|bns (noches|nochs|tardes))( y (muchas )?gracias( por todo)?)?$"),
+            format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales|(bn(a|as|s)?|buena) (nochs|noches|nches|noche|tardes|tards|tarde)|bns (noches|nochs|tardes)|bn dia)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|grcs|grcias|thanks|agradezco|se agradece|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|(era|es) solo eso|solo (era|es) eso|fue un (gusto|placer))\b".to_owned(),
         ]
@@ -3275,7 +3297,7 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [works, not_it] = PATTERNS.get_or_init(|| {
         [
-            r"\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (anda|funciona|esta|va) (bien|bn|perfecto|perfecta|impeque|joya|normal|excelente)( (igual|si))?( \| |$| pero\b| y\b| porque\b| xq\b| jaja\w*)|\b(tengo|tenemos|tenia|teniamos) (buena|buen|excelente) (conexion|internet|senal|wifi)( \| |$| jaja\w*)",
+            r"\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (anda|funciona|esta|va|andaba|funcionaba|estaba|iba) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente)( (igual|si))?( \| |$| pero\b| y\b| porque\b| xq\b| jaja\w*)|\b(tengo|tenemos|tenia|teniamos) (buena|buen|excelente) (conexion|internet|senal|wifi)( \| |$| jaja\w*)",
             r"\bno es (el |mi |la |del |problema del |culpa del )?(internet|wifi|senal|conexion)( jaja\w*)?$",
         ]
         .map(ascii_regex)
@@ -3305,8 +3327,10 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
                 &normalized[found.end()..]
             ))
             .into_owned();
-            // (A failure of someone else's, the other player's or the teacher's, leaves the
-            // service working: "el otro jugador se desconectó, mi internet anda perfecto".)
+            // (A failure of someone else's, the other player's, the teacher's or the
+            // pupil's, leaves the service working: "el otro jugador se desconectó, mi
+            // internet anda perfecto", "el alumno se me cayó de la clase, pero mi conexión
+            // estaba impecable".)
             let someone_elses = || {
                 words(&rest).any(|w| {
                     matches!(
@@ -3319,6 +3343,12 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
                             | "profe"
                             | "profesor"
                             | "profesora"
+                            | "alumno"
+                            | "alumna"
+                            | "alumnos"
+                            | "alumnas"
+                            | "estudiante"
+                            | "estudiantes"
                             | "companero"
                             | "companera"
                             | "jefe"
@@ -3367,9 +3397,10 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(wifi|router|modem|antena|antenas|5g|senal)\b( \w+){0,4} (le |les |me |nos |te )?(hace|hacen|hara|haran) mal\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|\b(puedo|podria|podemos|se puede|como puedo|como podria) (sacar|contratar|tomar|adquirir) (un|una) (plan|linea|chip|numero)( (si|siendo|sin (tener|ser|rut|carnet|cedula))\b|$)|\b((me|nos) (ensena|ensenan|ensenas|ensenai|explica|explican|explicas|explicai)|ensename|ensenenme|ensenarme|ensenarnos|explicame|expliquenme|explicarme)( \w+)? (a|como) (se )?(conectar|configurar|activar|desactivar|instalar|poner|usar|ver|agregar|cambiar|bloquear|sacar)(le|la|lo|les|los|las)?\b",
             // What the equipment is, asked alone ("¿el módem que me pusieron es de doble
             // banda?", "¿el router alcanza a cubrir el segundo piso?", "¿el repetidor sirve
-            // para una casa de dos pisos?"; with nothing denied:
+            // para una casa de dos pisos?", "¿el router aguanta a 30 personas conectadas?";
+            // with nothing denied:
             // "el módem no es de doble banda y contraté uno que sí" complains).
-            r"^((y|oye|hola|una consulta) )?(el|la|mi|este|esta|ese|esa) (modem|router|deco|decodificador|repetidor|equipo)( \w+){0,4} ((es|son|tiene|tienen|trae|viene) (de )?(doble banda|dual band|5 ?g|5 ?ghz|wifi 6|wifi 5|mesh|gigabit|4k|hd|full hd|smart|android)|(alcanza|alcanzan|alcanzaria|alcanzarian) (a )?(cubrir|llegar)( \w+){1,6}|(sirve|sirven|serviria) (pa|para) (una |un |mi |la |el )?(casa|depto|departamento|oficina|local|segundo piso|patio)( \w+){0,6})( o no| cierto| verdad)?$",
+            r"^((y|oye|hola|una consulta) )?(el|la|mi|este|esta|ese|esa) (modem|router|deco|decodificador|repetidor|equipo)( \w+){0,4} ((es|son|tiene|tienen|trae|viene) (de )?(doble banda|dual band|5 ?g|5 ?ghz|wifi 6|wifi 5|mesh|gigabit|4k|hd|full hd|smart|android)|(alcanza|alcanzan|alcanzaria|alcanzarian) (a )?(cubrir|llegar)( \w+){1,6}|(sirve|sirven|serviria) (pa|para) (una |un |mi |la |el )?(casa|depto|departamento|oficina|local|segundo piso|patio)( \w+){0,6}|(aguanta|aguantan|soporta|soportan|resiste|resisten) (a )?(\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|veinte|treinta|varios|varias|muchos|muchas|hartos|hartas|tantos|tantas)( \w+){0,6})( o no| cierto| verdad)?$",
             r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b|^((y|oye|hola|buenas|una consulta) )?(hay|llega|llegan|tienen) (fibra|fibra optica|5g) (en|a|al|pa|para|hasta) \w+( \w+){0,2}( o no| todavia)?$",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
             // A message that opens asking what something means names what it sees, which
@@ -3761,14 +3792,15 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
             .is_match(text.trim())
     };
     // How the day goes, and nothing else but how tired ("la pega está fome hoy jaja", "qué
-    // lata el turno", "el turno de hoy está pesadísimo, ni he almorzado"; not "la semana
-    // estuvo pesada, ¿me pueden llamar?").
+    // lata el turno", "el turno de hoy está pesadísimo, ni he almorzado", "la semana
+    // ensayando con el coro ha sido agotadora"; not "la semana estuvo pesada, ¿me pueden
+    // llamar?").
     let mood = || {
         static MOOD: OnceLock<regex::Regex> = OnceLock::new();
         MOOD.get_or_init(|| {
             let day = "(la pega|el trabajo|la oficina|el turno|el dia|la semana|la tarde|la u|la clase|la vida|la vendimia|la cosecha|la temporada|la jornada)";
             let how = "(fome|aburrid[oa]|lata|latoso|latosa|pesad[oa]|pesadisim[oa]|tranquil[oa]|mortal|eterno|eterna|larguisim[oa]|agotador|agotadora)";
-            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay) )*({day}( (de|del|en|con) (hoy|ayer|la noche|(la |el |los |las )?\w+( \w+)?)| \w+(ando|iendo)( \w+)?)? (esta|anda|estuvo|va|ha estado|ha sido|fue) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|este ano|este mes|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])|no (doy|damos) mas))*$"))
+            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay) )*({day}( (de|del|en|con) (hoy|ayer|la noche|(la |el |los |las )?\w+( \w+)?)| \w+(ando|iendo)( \w+){{0,3}})? (esta|anda|estuvo|va|ha estado|ha sido|fue) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|este ano|este mes|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])|no (doy|damos) mas))*$"))
         })
         .is_match(text.trim())
             // (Nor with a service named: "la semana con el internet cortado ha sido
@@ -3776,14 +3808,16 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
             && !names_service(&text)
     };
     // A greeting and who writes, nothing else ("buenas, les habla Mireya desde Puerto
-    // Montt"): the menu answers it.
+    // Montt", "hola, me llamo Wilner, soy haitiano"), naming no service ("me llamo Pedro,
+    // sin internet"): the menu answers it.
     let introduction = || {
         static INTRODUCTION: OnceLock<regex::Regex> = OnceLock::new();
         INTRODUCTION
             .get_or_init(|| {
-                ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*(les|le) (habla|escribe|saluda) \w+( \w+){0,2}( (desde|de) \w+( \w+)?)?$")
+                ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*((les|le) (habla|escribe|saluda)|me llamo|mi nombre es) \w+( \w+){0,2}( (desde|de) \w+( \w+)?)?$")
             })
             .is_match(text.trim())
+            && !names_service(&text)
     };
     if greeting_alone()
         || introduction()

@@ -1453,10 +1453,18 @@ impl YamlClassifier {
                             )
                         })
                 };
+                // (Nor the one the plan is to be put in the name of: "pasar el plan a nombre
+                // de mi arrendatario".)
+                let new_holder = |j: usize| {
+                    tokens[j.saturating_sub(3)..j]
+                        .iter()
+                        .any(|t| t.raw == "nombre")
+                };
                 tokens.iter().enumerate().any(|(i, t)| {
                     matches!(t.raw, "plan" | "planes")
                         && (i.saturating_sub(4)..(i + 6).min(tokens.len())).any(|j| {
                             self.other_business_at(|k| tokens[k].raw, j)
+                                && !new_holder(j)
                                 && !own_business_at(clauses, tokens, j, false)
                                 && !(j < i && wishes(j))
                         })

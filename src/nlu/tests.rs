@@ -5487,3 +5487,59 @@ fn rules_from_probe82() {
         ("me cobraron por instalar un deco que nunca llegó", Person),
     ]);
 }
+
+/// The rules written for `probe84`'s misreadings, on sentences of our own (each misread
+/// before them), with their edges.
+#[test]
+fn rules_from_probe84() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart, Salir};
+    check(&[
+        // One service kept, said with an infinitive; not alone with it.
+        (
+            "queremos dejar solamente la tele, el internet no lo ocupamos",
+            Person,
+        ),
+        // A call asked with courtesy before the pronoun.
+        (
+            "mi señora pide que por favor la llamen a su celular",
+            Person,
+        ),
+        // A product turned down that "viene igual en la boleta".
+        (
+            "le dije al ejecutivo que no quería el pack de canales y igual viene en la boleta",
+            Person,
+        ),
+        // A high ping that comes back is bad service; asking what ping to have is not.
+        ("el ping siempre está en 200 y pago fibra", Person),
+        ("¿cuánto ping debería tener para jugar?", Fallback),
+        // A holder change, whoever it goes to and whatever is no longer so.
+        (
+            "quiero pasar el plan a nombre de mi hija, yo ya no uso el celular",
+            Person,
+        ),
+        // Goodbyes in shorthand.
+        ("ya grax, bn dia", Salir),
+        // Who writes, alone; with a failure it is the failure.
+        ("buenas tardes, me llamo Yolanda, soy de Chillán", Fallback),
+        ("hola, me llamo Pedro, sin internet desde ayer", Restart),
+        // A pupil's failure with the service said to work.
+        (
+            "el estudiante se me desconectó de la clase, pero mi internet estaba bien",
+            Fallback,
+        ),
+        // How the week went, a few words of what one did in it.
+        (
+            "la semana trabajando en la cosecha ha sido pesadísima",
+            Fallback,
+        ),
+        // What the equipment holds, asked; not denied.
+        ("¿el modem soporta a 15 equipos conectados?", Fallback),
+        (
+            "el router no aguanta a 4 personas conectadas, se cae a cada rato",
+            Person,
+        ),
+        // WiFi that does not reach, a signal that is a disaster for days.
+        ("en la pieza del fondo no llega la señal del wifi", Restart),
+        ("hace una semana que el internet es un desastre", Person),
+    ]);
+}
