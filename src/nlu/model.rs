@@ -1460,14 +1460,14 @@ impl YamlClassifier {
                         .iter()
                         .any(|t| t.raw == "nombre")
                 };
+                let of_another = |j: usize| {
+                    self.other_business_at(|k| tokens[k].raw, j)
+                        && !(new_holder(j) || own_business_at(clauses, tokens, j, false))
+                };
                 tokens.iter().enumerate().any(|(i, t)| {
                     matches!(t.raw, "plan" | "planes")
-                        && (i.saturating_sub(4)..(i + 6).min(tokens.len())).any(|j| {
-                            self.other_business_at(|k| tokens[k].raw, j)
-                                && !new_holder(j)
-                                && !own_business_at(clauses, tokens, j, false)
-                                && !(j < i && wishes(j))
-                        })
+                        && (i.saturating_sub(4)..(i + 6).min(tokens.len()))
+                            .any(|j| of_another(j) && !(j < i && wishes(j)))
                 })
             }),
             // (A shop's own service is the customer's only with a service named: "pésimo
