@@ -5543,3 +5543,32 @@ fn rules_from_probe84() {
         ("hace una semana que el internet es un desastre", Person),
     ]);
 }
+
+/// The rules written for `probe85`'s misreadings, on sentences of our own, with their
+/// edges.
+#[test]
+fn rules_from_probe85() {
+    use Intent::{
+        ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart,
+        RevisarAtenciones as Earlier,
+    };
+    check(&[
+        // Whether the equipment harms one's health, asked.
+        (
+            "¿será malo dejar el router prendido toda la noche?",
+            Fallback,
+        ),
+        (
+            "¿es peligroso tener el modem en la pieza de la guagua?",
+            Fallback,
+        ),
+        // A line on a condition: a sale.
+        ("¿puedo sacar un chip con mi pasaporte?", Fallback),
+        // "¿Qué onda?" with a request named asks how it stands; alone it greets.
+        ("q onda con mi reclamo de la boleta?", Earlier),
+        ("q onda, quiero poner un reclamo por la boleta", Person),
+        ("hola que onda", Fallback),
+        // A screen that stays black fails.
+        ("prendí el deco y la pantalla queda negra", Restart),
+    ]);
+}
