@@ -2194,9 +2194,9 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
         // lo están cobrando", "me lo están cobrando igual", "apareció igual en la cuenta"):
         // of the company's products, or told to its people (not "no quería la bolsa en el
         // súper y me la cobraron igual").
-        let charged = r"((igual|igualmente|aun asi|de todas formas|de todos modos) (me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando)|(me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando) (igual|igualmente|de todas formas|de todos modos)|(aparecio|aparece|llego|llega|salio|sale|vino|viene) igual en (la |mi )?(cuenta|boleta)|igual (me )?(aparecio|aparece|llego|llega|salio|sale|vino|viene) en (la |mi )?(cuenta|boleta))";
+        let charged = r"((igual|igualmente|aun asi|de todas formas|de todos modos) (me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando)|(me |nos )?(lo |la |los |las )?(estan |siguen |siguieron )?(cobrando|cobran|cobraron|cargaron|cargando) (igual|igualmente|de todas formas|de todos modos)|(aparecio|aparece|llego|llega|salio|sale|vino|viene) igual (cobrad[oa] )?en (la |mi )?(cuenta|boleta)|igual (me )?(aparecio|aparece|llego|llega|salio|sale|vino|viene) en (la |mi )?(cuenta|boleta))";
         let refused = r"(no (queria|quise|acepte|pedi|pedimos)|dije que no( queria)?|rechace|nunca (quise|pedi))";
-        let product = r"(el |la |los |las |ese |esa |un |una )?(pack|plan|canal|canales|paquete|servicio|suscripcion|promocion|promo|seguro del (equipo|celular|celu|telefono|modem)|netflix|hbo|futbol)";
+        let product = r"(el |la |los |las |ese |esa |un |una )?(pack|plan|canal|canales|paquete|servicio|suscripcion|promocion|promo|seguro del (equipo|celular|celu|telefono|modem)|netflix|hbo|futbol|deco|decodificador|decos|repetidor|equipo)";
         let refused_charge = format!(r"\b(ejecutiv[oa]|vendedor|vendedora|ustedes)\b.*\b{refused}\b.*\b{charged}\b|\b{refused}( \w+){{0,2}} {product}\b.*\b{charged}\b");
         let rules: [(Topic, String); 14] = [
             (
@@ -2432,15 +2432,44 @@ fn condemns_the_service(normalized: &str) -> bool {
 /// con la fibra"): a change of plan
 /// ([`Topic::CambioPlan`]); "solo con" only after a service turned down ("déjenme solo con
 /// la tele, no me reinicien nada" is alone with it).
-const KEEPS_ONLY: &str = r"\b(dejen|dejenme|dejennos|(quiero|queremos|quisiera|quisieramos|necesito|necesitamos) (dejar|quedarme con|quedarnos con)) ((solamente|unicamente|nomas) (con )?(el |la )?|solo (el |la ))(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b((ya no|no) (quiero|queremos)|saquen|saquenme|quiten|quitenme)\b.*\b(dejen|dejenme|dejennos) solo con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b";
+const KEEPS_ONLY: &str = r"\b(dejen|dejenme|dejennos|(quiero|queremos|quisiera|quisieramos|necesito|necesitamos) (dejar|quedarme con|quedarnos con)) ((solamente|unicamente|nomas) (con )?(el |la )?|solo (el |la ))(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b(quiero|queremos|quisiera|quisieramos|necesito|necesitamos) (quedarme|quedarnos) (solo|solamente|unicamente) con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b((ya no|no) (quiero|queremos)|saquen|saquenme|quiten|quitenme)\b.*\b(dejen|dejenme|dejennos) solo con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b";
 
 /// Whether a normalised text keeps one service only ([`KEEPS_ONLY`]).
 pub(crate) fn keeps_only(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
-    normalized.contains("dejen")
-        && PATTERN
-            .get_or_init(|| ascii_regex(KEEPS_ONLY))
-            .is_match(&without_clause_breaks(normalized))
+    if !(normalized.contains("dejen")
+        || normalized.contains("dejar")
+        || normalized.contains("quedar"))
+    {
+        return false;
+    }
+    let text = without_clause_breaks(normalized);
+    // Not denied ("no quiero dejar solo el internet"), nor a service left on ("quiero dejar
+    // solo el wifi prendido en la noche").
+    PATTERN
+        .get_or_init(|| ascii_regex(KEEPS_ONLY))
+        .find_iter(&text)
+        .any(|found| {
+            let left_on = words(&text[found.end()..]).next().is_some_and(|w| {
+                matches!(
+                    w,
+                    "prendido"
+                        | "prendida"
+                        | "encendido"
+                        | "encendida"
+                        | "apagado"
+                        | "apagada"
+                        | "conectado"
+                        | "conectada"
+                        | "funcionando"
+                )
+            });
+            let before: Vec<&str> = words(&text[..found.start()]).collect();
+            let denied = before[before.len().saturating_sub(2)..]
+                .iter()
+                .any(|w| negator(w));
+            !left_on && !denied
+        })
 }
 
 /// Whether turning the topic down ("no quiero dar de baja nada") asks for nothing: the
@@ -2509,12 +2538,13 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
     // (A service not kept says "no quiero" and declines nothing.)
     // (Nor when it keeps a service: "ya no queremos el cable, que nos dejen solo el
     // internet"; nor a holder changed for what is no longer so: "pasar el plan a nombre de
-    // mi arrendatario, yo ya no vivo ahí".)
+    // mi arrendatario, yo ya no vivo ahí", but "ya no quiero pasar el plan a nombre de mi
+    // hijo" turns it down.)
     if is_a_wish(topic)
         && declines(text)
         && !stops_a_service(&without_clause_breaks(normalized))
         && !keeps_only(normalized)
-        && !changes_holder(normalized)
+        && !changes_holder_undenied(normalized)
     {
         return None;
     }
@@ -2523,19 +2553,31 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
 
 /// An account put in another name ("pasar el plan a nombre de la nueva directiva",
 /// "traspasar los servicios a mi nombre"): a holder change ([`Topic::CambioPlan`]).
-const HOLDER_TRANSFER: &str = r"\b(pasar|poner|cambiar|traspasar) (el |la |los |las |mi |mis |nuestro |nuestra )?(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,4} a (nombre de|mi nombre|nuestro nombre|otro nombre)\b|\b(pasarlo|pasarla|ponerlo|ponerla|cambiarlo|cambiarla|traspasarlo|traspasarla) a (otro nombre|nombre de|mi nombre|nuestro nombre)\b|\b(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,5} (quede|queden|quedar) a (nombre de|mi nombre|nuestro nombre)\b|\b(lo|la|los|las) (pasen|pongan|cambien|traspasen) a (nombre de|mi nombre|nuestro nombre|otro nombre)\b";
+const HOLDER_TRANSFER: &str = r"\b(pasar|poner|cambiar|traspasar|pasen|pongan|cambien|traspasen) (el |la |los |las |mi |mis |nuestro |nuestra )?(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,4} a (nombre del?|mi nombre|nuestro nombre|otro nombre)\b|\b(pasarlo|pasarla|ponerlo|ponerla|cambiarlo|cambiarla|traspasarlo|traspasarla) a (otro nombre|nombre de|mi nombre|nuestro nombre)\b|\b(plan|planes|cuenta|contrato|servicio|servicios|linea|numero)( \w+){0,5} (quede|queden|quedar) a (nombre del?|mi nombre|nuestro nombre)\b|\b(lo|la|los|las) (pasen|pongan|cambien|traspasen) a (nombre de|mi nombre|nuestro nombre|otro nombre)\b";
 
 /// Whether an already normalised text asks to change the contract's holder ("necesito
 /// cambiar el titular", "pasar el plan a nombre de la nueva directiva"): a change only a
 /// person makes, not a plan's price nor a question about the procedure ("qué documentos
 /// piden para cambiar el titular").
 pub(crate) fn changes_holder(normalized: &str) -> bool {
+    holder_change().is_match(normalized)
+}
+
+/// Whether an already normalised text asks to change the contract's holder
+/// ([`changes_holder`]) in a clause that does not deny it ("pasar el plan a nombre de mi
+/// arrendatario, yo ya no vivo ahí"; not "ya no quiero pasar el plan a nombre de mi hijo").
+fn changes_holder_undenied(normalized: &str) -> bool {
+    holder_change()
+        .find_iter(normalized)
+        .any(|found| !denied_before(normalized, found.start()))
+}
+
+/// The pattern of [`changes_holder`].
+fn holder_change() -> &'static regex::Regex {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
-    PATTERN
-        .get_or_init(|| {
-            ascii_regex(&format!(r"\b(quiero|quisiera|necesito|queremos|quisieramos|necesitamos|deseo|deseamos)( \w+){{0,2}} (cambiar|pasar|traspasar|modificar)( \w+){{0,2}} (el |de |del )?titular\w*|{HOLDER_TRANSFER}"))
-        })
-        .is_match(normalized)
+    PATTERN.get_or_init(|| {
+        ascii_regex(&format!(r"\b(quiero|quisiera|necesito|queremos|quisieramos|necesitamos|deseo|deseamos)( \w+){{0,2}} (cambiar|pasar|traspasar|modificar)( \w+){{0,2}} (el |de |del )?titular\w*|{HOLDER_TRANSFER}"))
+    })
 }
 
 /// Whether an already normalised text asks for its plan to be changed ("queremos cambiar
@@ -2728,15 +2770,17 @@ pub(crate) fn asks_for_restart(normalized: &str) -> bool {
 /// ah no, ya volvió, gracias", "no, ya está"; not "gracias, chao", nor "no tengo tele desde
 /// ayer", a failure told).
 fn takes_back_restart(clause: &str) -> bool {
-    let first: Vec<&str> = words(clause).take(4).collect();
-    // A bare "no", or one that takes it back ("no, ya está", "ah no, mejor no").
+    let first: Vec<&str> = words(clause).take(5).collect();
+    // A bare "no", or one that takes it back ("no, ya está", "ah no, mejor no", "no hace
+    // falta", "no se preocupe"; not "no sé qué le pasa", "no hace nada": a failure told).
     let refused = |k: usize| {
+        let after = first.get(k + 2).copied().unwrap_or("");
         first[k] == "no"
-            && first.get(k + 1).is_none_or(|next| {
-                matches!(
-                    *next,
-                    "ya" | "mejor" | "gracias" | "importa" | "hace" | "era" | "se" | "no"
-                ) || next.starts_with("olvid")
+            && first.get(k + 1).is_none_or(|next| match *next {
+                "ya" | "mejor" | "gracias" | "importa" | "era" | "no" => true,
+                "hace" => after == "falta",
+                "se" => after.starts_with("preocup") || after.starts_with("moles"),
+                next => next.starts_with("olvid"),
             })
     };
     (0..first.len().min(3)).any(refused)
@@ -3034,7 +3078,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(tele|television|televisor|pantalla|imagen)\b( \w+){{0,2}} (sigue|siguen|esta|quedo|queda|aparece) (negra|en negro)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|\b{service}\b( \w+){{0,2}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{service}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)|\bno (me |nos |le )?(llega|llegan) (el |la )?(wifi|senal|internet)\b|\b(senal|internet|wifi|conexion|fibra|velocidad)\b( \w+){{0,3}} (es|esta|anda) (un desastre|un asco)\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(tele|tv|television|televisor|pantalla|imagen)\b( \w+){{0,2}} (sigue|siguen|esta|quedo|queda|aparece) (negra|en negro)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|\b{service}\b( \w+){{0,2}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{service}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)|\bno (me |nos |le )?(llega|llegan) (el |la )?(wifi|senal|internet)\b|\b(senal|internet|wifi|conexion|fibra|velocidad)\b( \w+){{0,3}} (es|esta|anda) (un desastre|un asco)\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -3302,7 +3346,7 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [works, not_it] = PATTERNS.get_or_init(|| {
         [
-            r"\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (anda|funciona|esta|va|andaba|funcionaba|estaba|iba) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente)( (igual|si))?( \| |$| pero\b| y\b| porque\b| xq\b| jaja\w*)|\b(tengo|tenemos|tenia|teniamos) (buena|buen|excelente) (conexion|internet|senal|wifi)( \| |$| jaja\w*)",
+            r"\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (anda|funciona|esta|va) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente)( (igual|si))?( \| |$| pero\b| y\b| porque\b| xq\b| jaja\w*)|\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (andaba|funcionaba|estaba|iba) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente)( (igual|si))?( jaja\w*)?$|\b(tengo|tenemos|tenia|teniamos) (buena|buen|excelente) (conexion|internet|senal|wifi)( \| |$| jaja\w*)",
             r"\bno es (el |mi |la |del |problema del |culpa del )?(internet|wifi|senal|conexion)( jaja\w*)?$",
         ]
         .map(ascii_regex)
@@ -3809,18 +3853,20 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
             ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay) )*({day}( (de|del|en|con) (hoy|ayer|la noche|(la |el |los |las )?\w+( \w+)?)| \w+(ando|iendo)( \w+){{0,3}})? (esta|anda|estuvo|va|ha estado|ha sido|fue) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|este ano|este mes|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])|no (doy|damos) mas))*$"))
         })
         .is_match(text.trim())
-            // (Nor with a service named: "la semana con el internet cortado ha sido
-            // agotadora".)
+            // (Nor with a service or a complaint topic named: "la semana con el internet
+            // cortado ha sido agotadora", "la semana esperando al técnico ha sido eterna".)
             && !names_service(&text)
+            && complaint_topic_in(normalized).is_none()
     };
     // A greeting and who writes, nothing else ("buenas, les habla Mireya desde Puerto
-    // Montt", "hola, me llamo Wilner, soy haitiano"), naming no service ("me llamo Pedro,
+    // Montt", "hola, me llamo Wilner, soy haitiano": after "me llamo" only the name and
+    // who they are, not "me llamo Luis, llámenme"), naming no service ("me llamo Pedro,
     // sin internet"): the menu answers it.
     let introduction = || {
         static INTRODUCTION: OnceLock<regex::Regex> = OnceLock::new();
         INTRODUCTION
             .get_or_init(|| {
-                ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*((les|le) (habla|escribe|saluda)|me llamo|mi nombre es) \w+( \w+){0,2}( (desde|de) \w+( \w+)?)?$")
+                ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*((les|le) (habla|escribe|saluda) \w+( \w+){0,2}( (desde|de) \w+( \w+)?)?|(me llamo|mi nombre es) \w+(( \w+)?( (y )?soy (de |del )?\w+( \w+)?| (desde|de) \w+( \w+)?))?)$")
             })
             .is_match(text.trim())
             && !names_service(&text)

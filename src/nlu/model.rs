@@ -1502,14 +1502,15 @@ impl YamlClassifier {
         let text = entities::without_clause_breaks(normalized);
         // (A call asked for is the company's, "manejo micro de noche, que me llamen después
         // de las 2", unless the business is to call, named just after or before: "quiero
-        // que me llame el doctor", "¿la veterinaria me puede llamar?".)
+        // que me llame el doctor", "¿la veterinaria me puede llamar?", "el doctor dijo que
+        // por favor lo llamen": six words before, room for the courtesy.)
         let call_asked = || {
             entities::asks_for_a_call(normalized)
                 && !clauses.iter().any(|clause| {
                     let tokens = &clause.tokens;
                     tokens.iter().enumerate().any(|(i, t)| {
                         t.raw.starts_with("llam")
-                            && (i.saturating_sub(4)..(i + 4).min(tokens.len()))
+                            && (i.saturating_sub(6)..(i + 4).min(tokens.len()))
                                 .any(|j| j != i && self.other_business_at(|k| tokens[k].raw, j))
                     })
                 })
@@ -1848,9 +1849,12 @@ impl YamlClassifier {
             tokens.iter().enumerate().any(|(i, t)| {
                 let word = |back: usize| i.checked_sub(back).map(|j| tokens[j].raw);
                 let of = |at: usize| {
-                    // (Past "es": "el wifi es de la dueña".)
+                    // (Past "es": "el wifi es de la dueña"; past one said free or open: "el
+                    // wifi gratis del mall".)
                     let thing = match word(at + 1) {
-                        Some("es" | "son") => word(at + 2),
+                        Some(
+                            "es" | "son" | "gratis" | "gratuito" | "publico" | "abierto" | "libre",
+                        ) => word(at + 2),
                         thing => thing,
                     };
                     matches!(word(at), Some("de" | "del"))

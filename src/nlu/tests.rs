@@ -5572,3 +5572,60 @@ fn rules_from_probe85() {
         ("prendí el deco y la pantalla queda negra", Restart),
     ]);
 }
+
+/// The reviewers' sentences that the first version of the rules for `probe84` and
+/// `probe85` misread, and forms they first missed.
+#[test]
+fn edges_of_the_rules_from_probe84() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart};
+    check(&[
+        // After "me llamo", only who writes: a request after the name is the request.
+        ("me llamo Pedro, reinicien porfa", Restart),
+        ("me llamo Luis, llámenme", Person),
+        ("Estimados, mi nombre es Ignacio Fuentes desde Punta Arenas", Fallback),
+        // A failure told after the restart is no take-back.
+        (
+            "que me llame un ejecutivo... no, mejor reinicien el deco, no sé qué le pasa",
+            Restart,
+        ),
+        ("llámenme, no mejor reinicien el router, no hace nada", Restart),
+        // A call another business is to make, with courtesy in between.
+        (
+            "el doctor dijo que por favor lo llamen si le sube la fiebre",
+            Fallback,
+        ),
+        // A holder change turned down; a new holder named "del".
+        (
+            "ya no quiero pasar el plan a nombre de mi hijo, déjelo así",
+            Fallback,
+        ),
+        (
+            "hay que cambiar el titular, el plan tiene que quedar a nombre del nuevo arrendatario",
+            Person,
+        ),
+        // The WiFi free at another business.
+        ("no me llega la señal del wifi gratis del mall", Fallback),
+        // The service worked before and fails now.
+        (
+            "el wifi estaba bien, pero ahora se cortó y mis alumnos quedaron fuera de la clase",
+            Restart,
+        ),
+        // One service kept: not denied, not left on.
+        ("queremos dejar solo el internet", Person),
+        (
+            "no quiero dejar solo el internet, quiero mantener la tele también",
+            Fallback,
+        ),
+        (
+            "quiero dejar solo el wifi prendido en la noche, ¿se puede programar?",
+            Fallback,
+        ),
+        // Equipment turned down and billed anyway.
+        (
+            "no pedí el decodificador extra y viene igual en la boleta",
+            Person,
+        ),
+        // A week waiting for the technician is no mood.
+        ("la semana esperando al técnico ha sido eterna", Person),
+    ]);
+}
