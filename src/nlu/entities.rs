@@ -632,13 +632,18 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
                 "pedido" | "pedida" | "solicitado" | "solicitada" | "encargado"
             )
     });
-    // Requests listed as still open ("reclamos pendientes: ...").
+    // Requests listed as still open ("reclamos pendientes: ...", "tengo pendientes un
+    // reclamo por deuda y otro por el traslado").
     let open_ones = toks.windows(2).any(|w| {
         matches!(
             w[0],
             "reclamos" | "solicitudes" | "casos" | "tickets" | "tramites"
         ) && matches!(w[1], "pendientes" | "abiertos" | "abiertas" | "anteriores")
             || REQUEST_NOUNS.contains(&w[0]) && matches!(w[1], "pendiente" | "abierto" | "abierta")
+    }) || toks.windows(3).any(|w| {
+        matches!(w[0], "pendiente" | "pendientes")
+            && matches!(w[1], "un" | "una" | "dos" | "tres" | "mis" | "el" | "la")
+            && REQUEST_NOUNS.contains(&w[2])
     });
     // Someone helped the customer make one ("mi hija me ayudó a poner un reclamo").
     let helped = toks.windows(3).any(|w| {
@@ -879,14 +884,24 @@ fn numbered(toks: &[&str]) -> bool {
             matches!(**w, "numero" | "nro" | "n" | "no" | "num" | "es" | "el")
         });
         // The menu's own word for one, after the number's name ("mi número de atención es
-        // el 55102"; "la atención 2024" is no request); a code the chat gave ("el chat de
-        // ayer me dio el código 5519033").
+        // el 55102"; "la atención 2024" is no request); a code or number the chat gave ("el
+        // chat de ayer me dio el código 5519033").
         let attention = *noun == "atencion"
             && i >= 2
             && toks[i - 1] == "de"
             && matches!(toks[i - 2], "numero" | "nro" | "n" | "num");
         let chat = |w: &&str| matches!(*w, "chat" | "bot" | "asistente" | "sistema");
-        let code = *noun == "codigo" && toks[i.saturating_sub(6)..i].iter().any(chat);
+        // (Or the number it gave: "el bot ayer me dio el número 5530917".)
+        let gave = || {
+            toks[i.saturating_sub(4)..i].iter().any(|w| {
+                matches!(
+                    *w,
+                    "dio" | "dieron" | "entrego" | "entregaron" | "asigno" | "asignaron"
+                )
+            })
+        };
+        let code = (*noun == "codigo" || *noun == "numero" && gave())
+            && toks[i.saturating_sub(6)..i].iter().any(chat);
         let number = |w: &str| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_digit());
         // ... also told after what gave it ("el código que me dio el chat el martes es
         // 6630192").
@@ -2232,19 +2247,19 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::VisitaTecnica,
-                r"\btecnic\w*\b.*\b(no (llego|vino|aparecio|se presento)|nunca (llego|vino|aparecio)|plantad\w*|esperando|espere|dejo|peor|mal)\b|\b(esperando|espere) (al|el|a un|un) tecnic|\bvisita tecnica\b|\bplantad\w* con".to_owned(),
+                r"\btecnic\w*\b.*\b(no (llego|vino|aparecio|se presento)|(nunca|nadie) (llego|vino|aparecio)|plantad\w*|esperando|espere|dejo|peor|mal)\b|\b(esperando|espere) (al|el|a un|un) tecnic|\bvisita tecnica\b|\bplantad\w* con".to_owned(),
             ),
             (
                 Topic::ReinicioFallido,
-                r"\b(reinici|resete|desenchuf|apague|apagand|reset)\w*\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo|nada|igual|mismo)\b|\b(reinicie|reiniciaron|reiniciamos|resetee|resetearon|reseteamos|desenchufe|apague)\b.*(\b(de nuevo|otra vez) (no|sin|se)\b|\bvolvio a (caer|cortar|fallar|morir|pegar|colgar)\w*)|\b(segui|seguimos|hice|hicimos) (todos )?los pasos\b.*\b(sigue|siguen|sigo|igual|nada|mismo)\b|\bno (me )?(sirvio|funciono|resulto) (el |la )?(reinicio|reset)|\b(no|sigue|sigo|siguen)\b.*\b(despues|tras) (del|el) (reinicio|reset|reseteo)\b".to_owned(),
+                r"\b(reinici|resete|desenchuf|apague|apagand|reset)\w*\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo|nada|igual|mismo)\b|\b(reinicie|reiniciaron|reiniciamos|resetee|resetearon|reseteamos|desenchufe|apague)\b.*(\b(de nuevo|otra vez) (no|sin|se)\b|\bvolvio a (caer|cortar|fallar|morir|pegar|colgar)\w*)|\b(segui|seguimos|hice|hicimos) (todos )?los pasos\b.*\b(sigue|siguen|sigo|igual|nada|mismo)\b|\b(hice|hicimos) (todo )?lo que (el bot|el asistente|la asistente|el chat|ustedes) (me |nos )?(dijo|dijeron|indico|indicaron|pidio|pidieron)\b.*\b(sigue|siguen|sigo|igual|nada|mismo)\b|\bno (me )?(sirvio|funciono|resulto) (el |la )?(reinicio|reset)|\b(no|sigue|sigo|siguen)\b.*\b(despues|tras) (del|el) (reinicio|reset|reseteo)\b".to_owned(),
             ),
             (
                 Topic::Deuda,
-                r"\bdeud\w*|\bcuanto (le )?debo\b|\b(le )?debo a ustedes|\badeud\w*|\bcuanto tengo que pagar\b|\bcuanto (tengo|tenemos)( \w+)? (pendiente|impag\w*)\b|\bcuanto (tengo|tenemos|me queda|nos queda|me falta|nos falta) por pagar\b|\bponerme al dia\b|\bestando al dia\b|\bmoros\w*".to_owned(),
+                r"\bdeud\w*|\bcuanto (le )?debo\b|\b(le )?debo a ustedes|\badeud\w*|\bcuanto tengo que pagar\b|\bcuanto (tengo|tenemos)( \w+)? (pendiente|impag\w*)\b|\bcuanto (tengo|tenemos|me queda|nos queda|me falta|nos falta) por pagar\b|\bponerme al dia\b|\bestando al dia\b|\bmoros\w*|\bdicom\b|\bcobranza\b".to_owned(),
             ),
             (
                 Topic::BloqueoLinea,
-                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron|cogotearon|manotearon|asaltaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado|sustraido|hurtado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*)\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b((bloqueen|bloquee|bloqueenme|bloqueeme)|(quiero|necesito|queremos|necesitamos|pueden|puede|podrian|podria|hay que|como) (\w+ )?(bloquear|bloquearme))( me)? ((el |la |mi |su |esa |este |ese |esta )?(chip|linea)|mi (celular|numero|telefono))\b|\b(bloqueen|bloquee|bloqueenme|bloqueeme) el (celular|numero|telefono)( (porfa|por favor|xfa|altiro|al tiro|ya|urgente))*( \||$)".to_owned(),
+                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron|cogotearon|manotearon|asaltaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado|sustraido|hurtado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*|cayo( (el|mi) (celular|celu|telefono))? al (mar|agua|rio|lago|canal|wc|bano))\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b((bloqueen|bloquee|bloqueenme|bloqueeme)|(quiero|necesito|queremos|necesitamos|pueden|puede|podrian|podria|hay que|como) (\w+ )?(bloquear|bloquearme))( me)? ((el |la |mi |su |esa |este |ese |esta )?(chip|linea)|mi (celular|numero|telefono))\b|\b(bloqueen|bloquee|bloqueenme|bloqueeme) el (celular|numero|telefono)( (porfa|por favor|xfa|altiro|al tiro|ya|urgente))*( \||$)".to_owned(),
             ),
             (
                 Topic::Boleta,
@@ -3078,7 +3093,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(tele|tv|television|televisor|pantalla|imagen)\b( \w+){{0,2}} (sigue|siguen|esta|quedo|queda|aparece) (negra|en negro)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|\b{service}\b( \w+){{0,2}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{service}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)|\bno (me |nos |le )?(llega|llegan) (el |la )?(wifi|senal|internet)\b|\b(senal|internet|wifi|conexion|fibra|velocidad)\b( \w+){{0,3}} (es|esta|anda) (un desastre|un asco)\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(tele|tv|television|televisor|pantalla|imagen)\b( \w+){{0,2}} (sigue|siguen|esta|quedo|queda|aparece) (negra|en negro)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|\b{service}\b( \w+){{0,2}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{service}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)|\bno (me |nos |le )?(llega|llegan|alcanza a llegar|alcanzan a llegar) (el |la )?(wifi|senal|internet)\b|\b(wifi|senal)\b( \w+){{0,2}} no (llega|llegan|alcanza)\b|\b{service}\b( \w+){{0,5}} (todavia|aun) no (vuelve|volvio|ha vuelto|regresa|regreso)\b|\b(senal|internet|wifi|conexion|fibra|velocidad)\b( \w+){{0,3}} (es|esta|anda) (un desastre|un asco)\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -3392,6 +3407,12 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
                             | "profe"
                             | "profesor"
                             | "profesora"
+                            | "rival"
+                            | "rivales"
+                            | "contrincante"
+                            | "oponente"
+                            | "paciente"
+                            | "pacientes"
                             | "alumno"
                             | "alumna"
                             | "alumnos"
@@ -3470,13 +3491,14 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
         .map_or("", |(_, rest)| rest);
     // A price asked ("¿cuánto me costaría cambiarme a un plan más caro?"), how to restart
     // oneself ("¿cómo se reinicia el deco? para saber hacerlo yo solita", "¿me enseñan a
-    // resetearlo yo misma?") or what a restart
+    // resetearlo yo misma?", "¿dónde está el botón pa resetear el módem? la próxima vez lo
+    // hago yo") or what a restart
     // does ("si reinicio el módem, ¿se borra la configuración?"), with no failure told: a
     // question, though it names a restart (the guard at the end takes those for requests).
     static ASKED: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [oneself, erases] = ASKED.get_or_init(|| {
         [
-            r"\b(como (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)|pasos (pa|para) (reiniciar|resetear)\w*|(ensena|ensenan|ensenas|ensename|ensene|enseneme|ensenen|ensenenme|ensenarme|explica|explican|explicame|expliqueme|expliquenme|explicarme) (a|como|(los )?pasos (pa|para)) (reiniciar|resetear)\w*)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima( vez)?|cuando (vuelva a pasar|pase|se caiga|se corte)|(asi|para|pa) no (tener|tengo|tenga) (que|q) (escribir|escribirles|escribirle|llamar|llamarles|llamarle|llamarlos|llamarlas)|(asi|para|pa) no (molestar|molestarlos|molestarles|molestarlas))\b",
+            r"\b(como (se |lo |le |la )?(reinicia|reinicio|reiniciar|resetea|reseteo|resetear)|pasos (pa|para) (reiniciar|resetear)\w*|donde (esta|queda) el boton (pa|para|de) (reiniciar|resetear)\w*|(ensena|ensenan|ensenas|ensename|ensene|enseneme|ensenen|ensenenme|ensenarme|explica|explican|explicame|expliqueme|expliquenme|explicarme) (a|como|(los )?pasos (pa|para)) (reiniciar|resetear)\w*)\b.*\b(yo (mismo|misma|solo|sola|solito|solita)|(hacerlo|reiniciarlo|resetearlo) yo|por mi cuenta|la proxima( vez)?|cuando (vuelva a pasar|pase|se caiga|se corte)|(asi|para|pa) no (tener|tengo|tenga) (que|q) (escribir|escribirles|escribirle|llamar|llamarles|llamarle|llamarlos|llamarlas)|(asi|para|pa) no (molestar|molestarlos|molestarles|molestarlas))\b",
             r"\b(reinici\w*|resete\w*|desenchuf\w*|apago|apagar|apagarlo|apagarla|apagamos|desconecto|desconectar|desconectarlo|desconectamos)\b.*\b(se ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran|desconfigure|desconfiguren|pierde|pierden)|pierdo|perdemos|perderia|perderiamos|(tengo|tenemos|hay) que (volver a )?(conectar|configurar|programar|instalar))\b|\bse ((me|nos|le) )?(borra|borran|desconfigura|desconfiguran)\b.*\b(reinici|resete)\w*\b",
         ]
         .map(ascii_regex)
@@ -3504,7 +3526,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
     };
     // (Most messages have none of their words: each pattern runs only on those that do.)
     if (asks_price(&text)
-        || ["como", "pasos", "ensen", "explic"]
+        || ["como", "pasos", "ensen", "explic", "boton"]
             .iter()
             .any(|w| text.contains(w))
             && oneself.is_match(&text)
@@ -3866,7 +3888,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
         static INTRODUCTION: OnceLock<regex::Regex> = OnceLock::new();
         INTRODUCTION
             .get_or_init(|| {
-                ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*((les|le) (habla|escribe|saluda) \w+( \w+){0,2}( (desde|de) \w+( \w+)?)?|(me llamo|mi nombre es) \w+(( \w+)?( (y )?soy (de |del )?\w+( \w+)?| (desde|de) \w+( \w+)?))?)$")
+                ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*((les|le) (habla|escribe|saluda) \w+( \w+){0,2}( (desde|de) \w+( \w+)?)?|(me llamo|mi nombre es) \w+(( \w+)?( (y )?(soy|trabajo en|vivo en) (de |del |la |el )?\w+( \w+){0,3}| (desde|de) \w+( \w+)?))?)$")
             })
             .is_match(text.trim())
             && !names_service(&text)
@@ -3953,7 +3975,7 @@ fn asks_only_about_the_bot(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [question, greeting] = PATTERNS.get_or_init(|| {
         [
-            r"^((hola|oye|oiga|buenas|wena|una consulta|y|pero) )*((eres|es|usted es|es usted|sera|esto es|este chat es|estoy hablando con|converso con|estoy chateando con) ((un|una) (bot|robot|maquina|chatbot|programa|ia)|con (ia|inteligencia artificial))( real)?( esto)?|con quien (estoy hablando|converso|estoy chateando)( ahora)?|(me )?(esta|estan) (respondiendo|contestando|escribiendo) (una persona|un humano|una humana)( real)?( o (es |son )?(automatico|automatica|un bot|una maquina|un robot|un programa))?|(eres|usted es|es usted) (real|humano|humana|una persona|un ser humano)( o (un|una) (bot|robot|maquina|chatbot|programa|ia))?)$",
+            r"^((hola|oye|oiga|buenas|wena|una consulta|y|pero) )*((eres|es|usted es|es usted|sera|esto es|este chat es|estoy hablando con|converso con|estoy chateando con) ((un|una) (bot|robot|maquina|chatbot|programa|ia)|con (ia|inteligencia artificial))( real)?( esto)?|con quien (estoy hablando|converso|estoy chateando)( ahora)?|(me )?(esta|estan) (respondiendo|contestando|escribiendo) (una persona|un humano|una humana)( real)?( o (es |son )?(automatico|automatica|un bot|una maquina|un robot|un programa))?|(eres|usted es|es usted) (real|humano|humana|una persona|un ser humano)( (de verdad|real))?( o (un|una) (bot|robot|maquina|chatbot|programa|ia))?)$",
             r"^(hola|oye|oiga|buenas|wena|buenas tardes|buenos dias|buenas noches)$",
         ]
         .map(ascii_regex)

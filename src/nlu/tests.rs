@@ -5582,13 +5582,19 @@ fn edges_of_the_rules_from_probe84() {
         // After "me llamo", only who writes: a request after the name is the request.
         ("me llamo Pedro, reinicien porfa", Restart),
         ("me llamo Luis, llámenme", Person),
-        ("Estimados, mi nombre es Ignacio Fuentes desde Punta Arenas", Fallback),
+        (
+            "Estimados, mi nombre es Ignacio Fuentes desde Punta Arenas",
+            Fallback,
+        ),
         // A failure told after the restart is no take-back.
         (
             "que me llame un ejecutivo... no, mejor reinicien el deco, no sé qué le pasa",
             Restart,
         ),
-        ("llámenme, no mejor reinicien el router, no hace nada", Restart),
+        (
+            "llámenme, no mejor reinicien el router, no hace nada",
+            Restart,
+        ),
         // A call another business is to make, with courtesy in between.
         (
             "el doctor dijo que por favor lo llamen si le sube la fiebre",
@@ -5627,5 +5633,61 @@ fn edges_of_the_rules_from_probe84() {
         ),
         // A week waiting for the technician is no mood.
         ("la semana esperando al técnico ha sido eterna", Person),
+    ]);
+}
+
+/// The rules written for `probe86`'s misreadings, on sentences of our own (the first nine
+/// misread before them), with their edges.
+#[test]
+fn rules_from_probe86() {
+    use Intent::{
+        ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart,
+        RevisarAtenciones as Earlier,
+    };
+    check(&[
+        // A service that "todavía no vuelve" after the power; WiFi that does not reach.
+        (
+            "volvió la luz en el barrio pero el internet de la casa todavía no vuelve",
+            Restart,
+        ),
+        ("en el patio no alcanza a llegar la señal", Restart),
+        ("el wifi no alcanza a llegar al segundo piso", Restart),
+        // A phone dropped in the river, its line to block.
+        (
+            "se me cayó el teléfono al río pescando, necesito bloquear el número",
+            Person,
+        ),
+        // Did what the bot said and it goes on: a failed restart.
+        (
+            "hice todo lo que el asistente me dijo y sigue sin internet",
+            Person,
+        ),
+        // Questions about the bot, learning to restart alone, someone else's drop.
+        ("¿usted es humano de verdad o un bot?", Fallback),
+        (
+            "¿dónde queda el botón para reiniciar el módem? así lo hago yo la próxima vez",
+            Fallback,
+        ),
+        (
+            "mi contrincante se desconectó de la partida, mi internet anda perfecto",
+            Fallback,
+        ),
+        (
+            "el paciente se desconectó de la sesión pero mi wifi andaba bien",
+            Fallback,
+        ),
+        // Who writes and where they live or work, alone.
+        ("hola, me llamo Marta y vivo en Coquimbo", Fallback),
+        // Edges: the number the bot gave, requests pending, a debt collector, nobody came.
+        (
+            "el asistente me dio el numero 4471203 el lunes, en que va",
+            Earlier,
+        ),
+        (
+            "tengo pendiente un reclamo por la boleta, ¿me puede decir cómo va?",
+            Earlier,
+        ),
+        ("me van a meter a dicom por una boleta que ya pagué", Person),
+        ("el técnico quedó de venir en la mañana y nadie vino", Person),
     ]);
 }
