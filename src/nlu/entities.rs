@@ -632,15 +632,17 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
                 "pedido" | "pedida" | "solicitado" | "solicitada" | "encargado"
             )
     });
-    // Requests listed as still open ("reclamos pendientes: ...", "tengo pendientes un
-    // reclamo por deuda y otro por el traslado").
+    // Requests listed as still open ("reclamos pendientes: ...").
     let open_ones = toks.windows(2).any(|w| {
         matches!(
             w[0],
             "reclamos" | "solicitudes" | "casos" | "tickets" | "tramites"
         ) && matches!(w[1], "pendientes" | "abiertos" | "abiertas" | "anteriores")
             || REQUEST_NOUNS.contains(&w[0]) && matches!(w[1], "pendiente" | "abierto" | "abierta")
-    }) || toks.windows(3).any(|w| {
+    });
+    // ... or told pending ("tengo pendientes un reclamo por deuda y otro por el traslado"):
+    // made before, which a status question then asks about.
+    let told_pending = toks.windows(3).any(|w| {
         matches!(w[0], "pendiente" | "pendientes")
             && matches!(w[1], "un" | "una" | "dos" | "tres" | "mis" | "el" | "la")
             && REQUEST_NOUNS.contains(&w[2])
@@ -714,6 +716,7 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         || theirs
         || left_asked
         || open_ones
+        || told_pending
         || asks_whether_already
         || numbered(&toks);
     // The word at `i`, or none past the end (for the checks that read around a word).
@@ -825,7 +828,8 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             looked(after) || i >= 2 && looked(at(i - 1)) && CLITICS.contains(&at(i - 2))
         })
     };
-    // How several requests named stand, asked ("dejé varias solicitudes, ¿cómo van?"; not
+    // How several requests named stand, asked ("dejé varias solicitudes, ¿cómo van?",
+    // "¿me dice cómo están?"; not
     // "¿cómo van ustedes a solucionar esto?", "como van las cosas me cambio").
     let how_they_go = || {
         input.contains('?')
@@ -836,13 +840,15 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
                         "solicitudes" | "reclamos" | "casos" | "tramites" | "pedidos"
                     )
             })
-            && ["como van", "en que van", "en q van"].iter().any(|q| {
-                phrase_starts(norm, q).any(|at| {
-                    let mut next = words(&norm[at + q.len()..]);
-                    let (first, second) = (next.next(), next.next());
-                    first != Some("a") && second != Some("a") && first != Some("las")
+            && ["como van", "en que van", "en q van", "como estan"]
+                .iter()
+                .any(|q| {
+                    phrase_starts(norm, q).any(|at| {
+                        let mut next = words(&norm[at + q.len()..]);
+                        let (first, second) = (next.next(), next.next());
+                        first != Some("a") && second != Some("a") && first != Some("las")
+                    })
                 })
-            })
     };
     let asks_answered = || {
         questions().iter().any(|question| {
@@ -2251,11 +2257,11 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::ReinicioFallido,
-                r"\b(reinici|resete|desenchuf|apague|apagand|reset)\w*\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo|nada|igual|mismo)\b|\b(reinicie|reiniciaron|reiniciamos|resetee|resetearon|reseteamos|desenchufe|apague)\b.*(\b(de nuevo|otra vez) (no|sin|se)\b|\bvolvio a (caer|cortar|fallar|morir|pegar|colgar)\w*)|\b(segui|seguimos|hice|hicimos) (todos )?los pasos\b.*\b(sigue|siguen|sigo|igual|nada|mismo)\b|\b(hice|hicimos) (todo )?lo que (el bot|el asistente|la asistente|el chat|ustedes) (me |nos )?(dijo|dijeron|indico|indicaron|pidio|pidieron)\b.*\b(sigue|siguen|sigo|igual|nada|mismo)\b|\bno (me )?(sirvio|funciono|resulto) (el |la )?(reinicio|reset)|\b(no|sigue|sigo|siguen)\b.*\b(despues|tras) (del|el) (reinicio|reset|reseteo)\b".to_owned(),
+                r"\b(reinici|resete|desenchuf|apague|apagand|reset)\w*\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo|nada|igual|mismo)\b|\b(reinicie|reiniciaron|reiniciamos|resetee|resetearon|reseteamos|desenchufe|apague)\b.*(\b(de nuevo|otra vez) (no|sin|se)\b|\bvolvio a (caer|cortar|fallar|morir|pegar|colgar)\w*)|\b(segui|seguimos|hice|hicimos) (todos )?los pasos\b.*\b(sigue|siguen|sigo|igual|nada|mismo)\b|\b(hice|hicimos) (todo )?lo que (el bot|el asistente|la asistente|el chat|ustedes) (me |nos )?(dijo|dijeron|indico|indicaron|pidio|pidieron)\b.*\b(sigue|siguen|sigo|igual)\b|\bno (me )?(sirvio|funciono|resulto) (el |la )?(reinicio|reset)|\b(no|sigue|sigo|siguen)\b.*\b(despues|tras) (del|el) (reinicio|reset|reseteo)\b".to_owned(),
             ),
             (
                 Topic::Deuda,
-                r"\bdeud\w*|\bcuanto (le )?debo\b|\b(le )?debo a ustedes|\badeud\w*|\bcuanto tengo que pagar\b|\bcuanto (tengo|tenemos)( \w+)? (pendiente|impag\w*)\b|\bcuanto (tengo|tenemos|me queda|nos queda|me falta|nos falta) por pagar\b|\bponerme al dia\b|\bestando al dia\b|\bmoros\w*|\bdicom\b|\bcobranza\b".to_owned(),
+                r"\bdeud\w*|\bcuanto (le )?debo\b|\b(le )?debo a ustedes|\badeud\w*|\bcuanto tengo que pagar\b|\bcuanto (tengo|tenemos)( \w+)? (pendiente|impag\w*)\b|\bcuanto (tengo|tenemos|me queda|nos queda|me falta|nos falta) por pagar\b|\bponerme al dia\b|\bestando al dia\b|\bmoros\w*|\b(metieron|meter|meten|tengo|tienen|amenaza|amenazan|amenazaron|mandaron|mandar)\b( \w+){0,3} (en |a |al |con )?dicom\b.*\b(pague|pagamos|pagada|pagado|no (debo|debemos)|error)\b|\b(empresa|agencia|oficina) de cobranza\b( \w+){0,4} (me|nos) \w+|\b(me|nos) (llama|llaman|llamaron|llamo|escriben|escribieron) de (una |la )?cobranza\b".to_owned(),
             ),
             (
                 Topic::BloqueoLinea,
@@ -3093,7 +3099,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(tele|tv|television|televisor|pantalla|imagen)\b( \w+){{0,2}} (sigue|siguen|esta|quedo|queda|aparece) (negra|en negro)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|\b{service}\b( \w+){{0,2}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{service}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)|\bno (me |nos |le )?(llega|llegan|alcanza a llegar|alcanzan a llegar) (el |la )?(wifi|senal|internet)\b|\b(wifi|senal)\b( \w+){{0,2}} no (llega|llegan|alcanza)\b|\b{service}\b( \w+){{0,5}} (todavia|aun) no (vuelve|volvio|ha vuelto|regresa|regreso)\b|\b(senal|internet|wifi|conexion|fibra|velocidad)\b( \w+){{0,3}} (es|esta|anda) (un desastre|un asco)\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(tele|tv|television|televisor|pantalla|imagen)\b( \w+){{0,2}} (sigue|siguen|esta|quedo|queda|aparece) (negra|en negro)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|\b{service}\b( \w+){{0,2}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{service}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)|\bno (me |nos |le )?(llega|llegan|alcanza a llegar|alcanzan a llegar) (el |la )?(wifi|senal|internet)\b|\b(wifi|senal)\b( \w+){{0,2}} no (llega|llegan|alcanza)\b|\b{service}\b( \w+){{0,5}} (todavia|aun) no (vuelve|volvio|ha vuelto|regresa|regreso)( ([b-z0-9]\w*|a\w+)|$)|\b(senal|internet|wifi|conexion|fibra|velocidad)\b( \w+){{0,3}} (es|esta|anda) (un desastre|un asco)\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -3530,6 +3536,9 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             .iter()
             .any(|w| text.contains(w))
             && oneself.is_match(&text)
+            // (Not with the times it failed counted: "... lo hago yo, ya van tres veces esta
+            // semana".)
+            && !words(&text).any(|w| w == "veces")
         || [
             "borra",
             "desconfigur",
@@ -3888,10 +3897,16 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
         static INTRODUCTION: OnceLock<regex::Regex> = OnceLock::new();
         INTRODUCTION
             .get_or_init(|| {
-                ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*((les|le) (habla|escribe|saluda) \w+( \w+){0,2}( (desde|de) \w+( \w+)?)?|(me llamo|mi nombre es) \w+(( \w+)?( (y )?(soy|trabajo en|vivo en) (de |del |la |el )?\w+( \w+){0,3}| (desde|de) \w+( \w+)?))?)$")
+                ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*((les|le) (habla|escribe|saluda) \w+( \w+){0,2}( (desde|de) \w+( \w+)?)?|(me llamo|mi nombre es) \w+(( \w+)?( (y )?(soy|trabajo en|vivo en) (de |del |la |el |una |un )?\w+( \w+)?( (de|del) \w+)?| (desde|de) \w+( \w+)?))?)$")
             })
             .is_match(text.trim())
             && !names_service(&text)
+            // (Nor with a wish in a word after the name: "me llamo Luis y vivo en Maipú,
+            // llámenme".)
+            && complaint_topic_in(normalized).is_none()
+            && !asks_for_a_call(normalized)
+            && !asks_for_restart(normalized)
+            && !demands_a_person(normalized)
     };
     if greeting_alone()
         || introduction()
@@ -3975,7 +3990,7 @@ fn asks_only_about_the_bot(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [question, greeting] = PATTERNS.get_or_init(|| {
         [
-            r"^((hola|oye|oiga|buenas|wena|una consulta|y|pero) )*((eres|es|usted es|es usted|sera|esto es|este chat es|estoy hablando con|converso con|estoy chateando con) ((un|una) (bot|robot|maquina|chatbot|programa|ia)|con (ia|inteligencia artificial))( real)?( esto)?|con quien (estoy hablando|converso|estoy chateando)( ahora)?|(me )?(esta|estan) (respondiendo|contestando|escribiendo) (una persona|un humano|una humana)( real)?( o (es |son )?(automatico|automatica|un bot|una maquina|un robot|un programa))?|(eres|usted es|es usted) (real|humano|humana|una persona|un ser humano)( (de verdad|real))?( o (un|una) (bot|robot|maquina|chatbot|programa|ia))?)$",
+            r"^((hola|oye|oiga|buenas|wena|una consulta|y|pero) )*((eres|es|usted es|es usted|sera|esto es|este chat es|estoy hablando con|converso con|estoy chateando con) ((un|una) (bot|robot|maquina|chatbot|programa|ia)|con (ia|inteligencia artificial))( real)?( esto)?|con quien (estoy hablando|converso|estoy chateando)( ahora)?|(me )?(esta|estan) (respondiendo|contestando|escribiendo) (una persona|un humano|una humana)( real)?( o (es |son )?(automatico|automatica|un bot|una maquina|un robot|un programa))?|(eres|usted es|es usted) (real|humano|humana|una persona|un ser humano)( (de verdad|real))?( o (es )?(un|una) (bot|robot|maquina|chatbot|programa|ia))?)$",
             r"^(hola|oye|oiga|buenas|wena|buenas tardes|buenos dias|buenas noches)$",
         ]
         .map(ascii_regex)

@@ -1622,15 +1622,24 @@ impl YamlClassifier {
     }
 
     /// Whether another business is the one that answered, or was to answer ("si ya le
-    /// contestaron del banco", "si respondieron de la isapre"): a word of the `ajeno`
-    /// lookup right after an answer and "del" or "de" (and an article).
+    /// contestaron del banco", "si respondieron de la isapre"), or whose bot gave the
+    /// number ("el bot del banco me dio el número ..."): a word of the `ajeno` lookup right
+    /// after an answer or a chat and "del" or "de" (and an article).
     fn answered_by_other_business(&self, clauses: &[Clause<'_>]) -> bool {
         clauses.iter().any(|clause| {
             let words: Vec<&str> = clause.tokens.iter().map(|t| t.raw).collect();
             words.iter().enumerate().any(|(i, w)| {
                 let answered = matches!(
                     *w,
-                    "contestaron" | "respondieron" | "llamaron" | "avisaron" | "escribieron"
+                    "contestaron"
+                        | "respondieron"
+                        | "llamaron"
+                        | "avisaron"
+                        | "escribieron"
+                        | "bot"
+                        | "chat"
+                        | "chatbot"
+                        | "asistente"
                 );
                 let business = match words.get(i + 1..i + 3) {
                     Some(["del", _]) => Some(i + 2),

@@ -5688,6 +5688,56 @@ fn rules_from_probe86() {
             Earlier,
         ),
         ("me van a meter a dicom por una boleta que ya pagué", Person),
-        ("el técnico quedó de venir en la mañana y nadie vino", Person),
+        (
+            "el técnico quedó de venir en la mañana y nadie vino",
+            Person,
+        ),
+    ]);
+}
+
+/// The reviewers' sentences that the first version of the rules for `probe86` misread.
+#[test]
+fn edges_of_the_rules_from_probe86() {
+    use Intent::{
+        ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart,
+        RevisarAtenciones as Earlier, Salir,
+    };
+    check(&[
+        // Who writes, then a wish: the wish.
+        ("me llamo Rosa y vivo en Maipú quiero reclamar", Person),
+        ("me llamo Diego y vivo en Maipú llámenme porfa", Person),
+        ("wena, me llamo Kevin y soy de Puente Alto", Fallback),
+        // DICOM and collections asked about are no debt disputed.
+        ("¿el plan se puede contratar estando en dicom?", Fallback),
+        ("¿el área de cobranza atiende los sábados?", Fallback),
+        // A request told pending, then another question.
+        (
+            "tengo pendiente un trámite en el registro civil, ¿a qué hora cierran?",
+            Fallback,
+        ),
+        // Another business's bot.
+        (
+            "el bot del banco me dio el número 4471203, ¿cómo va mi crédito?",
+            Fallback,
+        ),
+        // Done as the bot said and all works: a goodbye.
+        (
+            "hice todo lo que el bot me pidió y ya tengo internet, lo mismo la tele, gracias, bn noche",
+            Salir,
+        ),
+        // A line that will not answer again is no service down.
+        (
+            "la línea de atención todavía no vuelve a contestarme desde ayer",
+            Person,
+        ),
+        // Learning to restart with the failures counted: the failures.
+        (
+            "¿dónde queda el botón pa resetear el módem? la próxima vez que se corte lo hago yo, ya van tres veces esta semana",
+            Person,
+        ),
+        ("¿usted es humano de verdad o es un bot?", Fallback),
+        ("hice lo que el bot dijo pero el wifi anda igual de lento", Person),
+        ("el wifi no alcanza a llegar a la pieza de mi hija", Restart),
+        ("el bot me dio el número 5530917 la semana pasada, ¿cómo va?", Earlier),
     ]);
 }
