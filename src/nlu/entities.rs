@@ -159,11 +159,37 @@ const ACTIONS_TURNED_DOWN: &[&str] = &[
 /// "tampoco necesito eso", "no hace falta", "no me reinicien nada"). Doubt and confusion
 /// ("no sé", "no entiendo") are not.
 pub fn declines(input: &str) -> bool {
-    if yes_no(input) == Some(false) {
-        return true;
-    }
     let norm = text::normalize(input);
     let toks: Vec<&str> = words(&norm).collect();
+    // "Ya no" and what no longer is gives a reason, not a refusal ("bájenme el plan, ya no
+    // ocupo tanto", "ya no nos alcanza la velocidad"), when it is the message's only "no".
+    let reason_only = || {
+        toks.iter().filter(|t| **t == "no").count() == 1
+            && toks.windows(3).any(|w| {
+                w[0] == "ya"
+                    && w[1] == "no"
+                    && matches!(
+                        w[2],
+                        "ocupo"
+                            | "ocupamos"
+                            | "uso"
+                            | "usamos"
+                            | "vivo"
+                            | "vivimos"
+                            | "trabajo"
+                            | "trabajamos"
+                            | "alcanza"
+                            | "me"
+                            | "nos"
+                            | "sirve"
+                            | "veo"
+                            | "vemos"
+                    )
+            })
+    };
+    if yes_no(input) == Some(false) && !reason_only() {
+        return true;
+    }
     if turned_down_after(&toks) {
         return true;
     }
@@ -245,7 +271,7 @@ pub(super) fn turned_down_after<T: AsRef<str>>(toks: &[T]) -> bool {
 /// Beginnings of the verbs that ask to be put through ("hablar", "comuníqueme", "páseme",
 /// "transfiéranme", "contactar", "derívenme", "que me llame").
 const CONTACT_VERBS: &[&str] = &[
-    "habl", "comunic", "pasar", "pase", "pasam", "transfi", "contact", "deriv", "llam",
+    "habl", "comunic", "comuniq", "pasar", "pase", "pasam", "transfi", "contact", "deriv", "llam",
 ];
 
 /// Whether the message asks to be put through to a person ("comuníqueme con un ejecutivo
@@ -258,12 +284,18 @@ pub fn names_a_person(input: &str) -> bool {
 
 /// [`names_a_person`] of an already normalised text.
 pub(crate) fn names_a_person_in(norm: &str) -> bool {
-    let toks: Vec<&str> = words(norm).collect();
+    // (With the clause breaks: a "no" in the clause before denies nothing, "reseteen el
+    // deco. no, pensándolo bien, comuníqueme con un supervisor".)
+    let toks: Vec<&str> = text::tokens(norm).collect();
     toks.iter().enumerate().any(|(i, t)| {
         PERSON_WORDS.contains(t)
             && (i.saturating_sub(4)..i).any(|v| {
+                let before = toks[v.saturating_sub(3)..v]
+                    .rsplit(|w| *w == CLAUSE_BREAK)
+                    .next()
+                    .unwrap_or_default();
                 CONTACT_VERBS.iter().any(|verb| toks[v].starts_with(verb))
-                    && !toks[v.saturating_sub(3)..v]
+                    && !before
                         .iter()
                         .any(|w| NO.contains(w) || matches!(*w, "ni" | "tampoco" | "sin"))
             })
@@ -410,6 +442,7 @@ const STATUS_QUESTIONS: &[&str] = &[
     "ya salio",
     "que paso con",
     "que ha pasado con",
+    "q ha pasado con",
     "que onda con",
     "q onda con",
     "que onda mi",
@@ -2223,13 +2256,13 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CobroDuplicado,
                 format!(
-                    r"{billing}\w*\b.*\b(dos veces|2 veces|doble|duplicad\w*|repetid\w*)|\b(doble|duplic\w*)\b.*{billing}|\b(dos|2) (cobros|cargos) ((por|de) (la misma|el mismo|lo mismo)|iguales|identicos)\b"
+                    r"{billing}\w*\b.*\b(dos veces|2 veces|doble|duplicad\w*|repetid\w*)|\b(doble|duplic\w*)\b.*{billing}|\b(dos|2) (cobros|cargos) ((por|de) (la misma|el mismo|lo mismo)|iguales|identicos)\b|\b(cobraron|cargaron|cobran|cargan|descontaron)\b( \w+){{0,4}} en (los dos|las dos|ambos|ambas)\b"
                 ),
             ),
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\b(que|q) (yo |nosotros )?(no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)|rechace|rechazamos|(habia|habiamos) rechazado)\b|\b(que|q) (el|ella) (rechazo|habia rechazado)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|{refused_charge}"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(era|eran|seria|iba a ser) gratis\b.*\b{billing}|\ben \d+ cuotas\b.*\b(cobrando|cobran|cobraron|cargaron|cargando)( \w+){{0,2}} cuota \d+\b|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\b(que|q) (yo |nosotros )?(no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)|rechace|rechazamos|(habia|habiamos) rechazado)\b|\b(que|q) (el|ella) (rechazo|habia rechazado)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|{refused_charge}"
                 ),
             ),
             (
@@ -2610,7 +2643,7 @@ fn holder_change() -> &'static regex::Regex {
 fn wants_plan_changed(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     let pattern = PATTERN.get_or_init(|| {
-        ascii_regex(r"\b(quiero|quisiera|quiere|quieren|necesito|necesita|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b|\b(quiero|quisiera|necesito|necesita|necesitan|queremos|necesitamos|deseo|gustaria) (un|otro) plan( de (datos|internet|megas|gigas|minutos))? (mas|con mas) (grande|barato|economico|chico|completo|megas|gigas|datos|minutos)\b")
+        ascii_regex(r"\b(quiero|quisiera|quiere|quieren|necesito|necesita|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b|\b(quiero|quisiera|necesito|necesita|necesitan|queremos|necesitamos|deseo|gustaria) (un|otro) plan( de (datos|internet|megas|gigas|minutos))? (mas|con mas) (grande|barato|economico|chico|completo|megas|gigas|datos|minutos)\b|\bplan\b.*\b(quiero|quisiera|necesito|queremos|necesitamos|gustaria) (uno|otro) (mas|con mas) (grande|barato|economico|chico|completo|megas|gigas|datos|minutos)\b")
     });
     static PRICE: OnceLock<regex::Regex> = OnceLock::new();
     // Not with a price asked anywhere ("quiero cambiar el plan, ¿cuánto cuesta el de 600
@@ -2935,7 +2968,8 @@ pub(crate) fn declines_restart(normalized: &str) -> bool {
 
 /// Whether a normalised text asks for a person in so many words: a wish, then the person
 /// ("ya no sé cómo decirlo: necesito una persona", "quiero hablar con alguien", "no me voy
-/// sin hablar con un ejecutivo"); not denied ("no necesito un ejecutivo"). Narrower than
+/// sin hablar con un ejecutivo"), or one "de carne y hueso" ("¿me comunican con un
+/// ejecutivo de carne y hueso?", also misspelt); not denied ("no necesito un ejecutivo"). Narrower than
 /// [`asks_for_person`], it may place a message the model placed nowhere.
 pub(crate) fn demands_a_person(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
@@ -2947,7 +2981,7 @@ pub(crate) fn demands_a_person(normalized: &str) -> bool {
     }
     PATTERN
         .get_or_init(|| {
-            ascii_regex(r"\b((necesito|necesitamos|quiero|queremos|quisiera|exijo|exigo|exigimos|pido|requiero|deseo) ((hablar|conversar) con |que me atienda )?(a )?|sin (hablar con|que me atienda) )(una persona|un humano|una humana|un ejecutivo|una ejecutiva|un supervisor|una supervisora|un agente|alguien)\b|\b(preciso|quero|queria|gostaria de) (falar com )?(uma pessoa|um atendente|uma atendente|um humano|alguem)\b")
+            ascii_regex(r"\b((necesito|necesitamos|quiero|queremos|quisiera|exijo|exigo|exigimos|pido|requiero|deseo) ((hablar|conversar) con |que me atienda )?(a )?|sin (hablar con|que me atienda) )(una persona|un humano|una humana|un ejecutivo|una ejecutiva|un supervisor|una supervisora|un agente|alguien)\b|\b(preciso|quero|queria|gostaria de) (falar com )?(uma pessoa|um atendente|uma atendente|um humano|alguem)\b|\b(un|una|alguien)( \w+)? de carne y hueso\b")
         })
         .find_iter(normalized)
         .any(|found| {
@@ -2992,6 +3026,7 @@ const PERSON_WORDS_IN_DEMANDS: &[&str] = &[
     "supervisor",
     "agente",
     "alguien",
+    "carne y hueso",
 ];
 
 /// Whether a normalised text asks for a person ("un ejecutivo", "hablar con alguien") or
@@ -3471,7 +3506,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             // cuenta?", "¿puedo sacar un plan con mi pasaporte?": a sale; not "¿puedo tomar
             // un plan más chico?", a change), and whether the WiFi harms one's health ("¿el
             // wifi le hace mal a la guagua?", "¿es malo dormir con el módem en la pieza?").
-            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(wifi|router|modem|antena|antenas|5g|senal)\b( \w+){0,4} (le |les |me |nos |te )?(hace|hacen|hara|haran) mal\b|^((y|oye|hola|una consulta) )?(es|sera) (malo|peligroso|danino) (\w+ ){1,4}(el |la |los )?(wifi|router|modem|antena|antenas)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|\b(puedo|podria|podemos|se puede|como puedo|como podria) (sacar|contratar|tomar|adquirir) (un|una) (plan|linea|chip|numero)( (si|siendo|sin (tener|ser|rut|carnet|cedula)|con (mi |el |un )?(pasaporte|dni|carnet extranjero|cedula extranjera))\b|$)|\b((me|nos) (ensena|ensenan|ensenas|ensenai|explica|explican|explicas|explicai)|ensename|ensenenme|ensenarme|ensenarnos|explicame|expliquenme|explicarme)( \w+)? (a|como) (se )?(conectar|configurar|activar|desactivar|instalar|poner|usar|ver|agregar|cambiar|bloquear|sacar)(le|la|lo|les|los|las)?\b",
+            r"\bcomo (se )?(hago|hacer|hace) (un |el |una )?(reset|reseteo|reinicio)\b|\bcomo (puedo |podria |se |le |lo |la |los )*(conecto|conectar|conecta|configuro|configurar|configura|activo|activar|activa|desactivo|desactivar|desactiva|instalo|instalar|instala|pongo|poner|pone|uso|usar|usa|veo|ver|agrego|agregar|cambio|cambiar|funciona|funcionan|bloqueo|bloquear|saco|sacar)\b|\b(puedo|se puede|podria) (cambiar|mover|llevar|trasladar|poner) (el|la|mi) (router|modem|deco|decodificador|repetidor|equipo)( \w+)? (a|al|en|para) (otra|otro) (pieza|piso|lugar|habitacion|dormitorio|parte|sala)\b|\b(wifi|router|modem|antena|antenas|5g|senal)\b( \w+){0,4} (le |les |me |nos |te )?(hace|hacen|hara|haran) mal\b|^((y|oye|hola|una consulta) )?(es|sera) (malo|peligroso|danino) (\w+ ){1,4}(el |la |los )?(wifi|router|modem|antena|antenas)\b|\b(puedo|podemos|podria|podriamos) (\w+ ){1,2}(yo mismo|yo misma|nosotros mismos|uno mismo)\b|^((y|oye|hola|una consulta) )?(con|si pongo|si compro|si instalo|si agrego) (un|una|otro|otra) (repetidor|extensor|router|antena|amplificador)\b( \w+){0,3} (llegaria|alcanzaria|mejoraria|tendria|andaria)\b|^((y|oye|hola|una consulta) )?((el|la|mi) \w+( \w+){0,4} )?(soporta|soportan|es compatible|son compatibles)\b|\b(puedo|podria|podemos|se puede|como puedo|como podria) (sacar|contratar|tomar|adquirir) (un|una) (plan|linea|chip|numero)( (si|siendo|sin (tener|ser|rut|carnet|cedula)|con (mi |el |un )?(pasaporte|dni|carnet extranjero|cedula extranjera))\b|$)|\b((me|nos) (ensena|ensenan|ensenas|ensenai|explica|explican|explicas|explicai)|ensename|ensenenme|ensenarme|ensenarnos|explicame|expliquenme|explicarme)( \w+)? (a|como) (se )?(conectar|configurar|activar|desactivar|instalar|poner|usar|ver|agregar|cambiar|bloquear|sacar)(le|la|lo|les|los|las)?\b",
             // What the equipment is, asked alone ("¿el módem que me pusieron es de doble
             // banda?", "¿el router alcanza a cubrir el segundo piso?", "¿el repetidor sirve
             // para una casa de dos pisos?", "¿el router aguanta a 30 personas conectadas?";
@@ -3681,7 +3716,7 @@ pub(crate) fn asks_requirements(normalized: &str) -> bool {
             .any(|w| normalized.contains(w))
             && !normalized.contains("reclam")
     };
-    (["papeles", "documentos", "requisitos"]
+    (["papeles", "documentos", "requisitos", "poder"]
         .iter()
         .any(|w| normalized.contains(w))
         || card())
@@ -3689,7 +3724,7 @@ pub(crate) fn asks_requirements(normalized: &str) -> bool {
             .get_or_init(|| {
                 // Also after the procedure it is for ("pa hacer el cambio de titular,
                 // ¿tengo que ir con el carnet de los dos?").
-                ascii_regex(r"^((y|oye|hola|buenas|buenas tardes|buenos dias|una consulta|consulta) )*((para|pa) (hacer|pedir|solicitar|dar|pasar|cambiar|trasladar|poner|el|la) [^|]*?(\| )?)?((que|q) (papeles|documentos|requisitos)|cuales son (los|las) (papeles|documentos|requisitos)|(tengo|tenemos|hay) (que|q) (ir|llevar|presentar|mostrar) (con )?(el |la |los |las |mi |mis )?(carnet|carnets|cedula|cedulas|papeles|documentos)|(tengo|tenemos|hay) (que|q) ir (en persona )?a (una|la|alguna) (sucursal|oficina))( (?P<next>\w+)|$)")
+                ascii_regex(r"^((y|oye|hola|buenas|buenas tardes|buenos dias|una consulta|consulta) )*((para|pa) (hacer|pedir|solicitar|dar|pasar|cambiar|trasladar|poner|el|la) [^|]*?(\| )?)?((que|q) (papeles|documentos|requisitos)|cuales son (los|las) (papeles|documentos|requisitos)|(tengo|tenemos|hay) (que|q) (ir|llevar|presentar|mostrar) (con )?(el |la |los |las |mi |mis )?(carnet|carnets|cedula|cedulas|papeles|documentos)|(tengo|tenemos|hay) (que|q) ir (en persona )?a (una|la|alguna) (sucursal|oficina)|sirve (un |el |una )?poder( notarial| simple)?)( (?P<next>\w+)|$)")
             })
             .captures(normalized)
             .is_some_and(|found| {
@@ -3879,7 +3914,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     let mood = || {
         static MOOD: OnceLock<regex::Regex> = OnceLock::new();
         MOOD.get_or_init(|| {
-            let day = "(la pega|el trabajo|la oficina|el turno|el dia|la semana|la tarde|la u|la clase|la vida|la vendimia|la cosecha|la temporada|la jornada)";
+            let day = "(la pega|el trabajo|la oficina|el turno|el dia|la semana|la tarde|la u|la clase|la vida|la vendimia|la cosecha|la esquila|la siembra|la faena|la temporada|la jornada)( (este|esta) (ano|semana|mes|temporada|invierno|verano))?";
             let how = "(fome|aburrid[oa]|lata|latoso|latosa|pesad[oa]|pesadisim[oa]|tranquil[oa]|mortal|eterno|eterna|larguisim[oa]|agotador|agotadora)";
             ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay) )*({day}( (de|del|en|con) (hoy|ayer|la noche|(la |el |los |las )?\w+( \w+)?)| \w+(ando|iendo)( \w+){{0,3}})? (esta|anda|estuvo|va|ha estado|ha sido|fue) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|este ano|este mes|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])|no (doy|damos) mas))*$"))
         })
@@ -3957,7 +3992,7 @@ fn only_about_the_chat(text: &str) -> bool {
         return false;
     }
     let about_chat = PATTERN.get_or_init(|| {
-            ascii_regex(r"\bqueda (algun )?registro de (esta|la) conversacion\b|\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse|uno escribe|escribe uno)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|((alguien|quien|quienes) (mas )?|otra persona |otras personas )(va a |van a )?(lee|leen|leer|ve|ven|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(alguien mas|otra persona|otras personas) (puede|pueden) (leer|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(este|el) chat (sirve|funciona|se puede usar|es compatible|anda) con (el |un |los )?(lector|lectores|nvda|jaws|talkback|voiceover|celular|celu|tablet|computador|notebook|telefono|voz|audio)|(hasta|desde|a) (que|q) hora (atiende|atienden|funciona|abre|cierra|esta abierto) (este|el) chat)\b")
+            ascii_regex(r"\bqueda (algun )?registro de (esta|la) conversacion\b|\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse|uno escribe|escribe uno)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|((alguien|quien|quienes)( de la empresa| de ustedes)? (mas )?|otra persona |otras personas )(va a |van a )?(lee|leen|leer|ve|ven|ver|revisa|revisan|revisar)( despues)? (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|estos mensajes|este chat|esta conversacion)|(alguien mas|otra persona|otras personas) (puede|pueden) (leer|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(este|el) chat (sirve|funciona|se puede usar|es compatible|anda) con (el |un |los )?(lector|lectores|nvda|jaws|talkback|voiceover|celular|celu|tablet|computador|notebook|telefono|voz|audio)|(hasta|desde|a) (que|q) hora (atiende|atienden|funciona|abre|cierra|esta abierto) (este|el) chat)\b")
         });
     about_chat.is_match(text)
         // Nor with an option named ("me equivoqué de chat antes, lo que quería era revisar

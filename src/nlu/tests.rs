@@ -5741,3 +5741,43 @@ fn edges_of_the_rules_from_probe86() {
         ("el bot me dio el número 5530917 la semana pasada, ¿cómo va?", Earlier),
     ]);
 }
+
+/// The rules written for `probe87`'s misreadings, on sentences of our own (the first seven
+/// misread before them), with their edges.
+#[test]
+fn rules_from_probe87() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, RevisarAtenciones as Earlier};
+    check(&[
+        // "Ya no" with what no longer is gives a reason.
+        ("bájenme el plan, ya no usamos tanto internet", Person),
+        // An instalment past the count bought.
+        ("compré el teléfono en 6 cuotas y me cobraron la cuota 7", Person),
+        // A status question taken back for a person, across a clause's "no".
+        (
+            "quería saber cómo va mi reclamo, no, mejor comuníqueme con un ejecutivo",
+            Person,
+        ),
+        // How the season goes; a repeater asked about; a power of attorney; who reads.
+        ("la siembra este año ha estado pesadísima", Fallback),
+        ("¿si pongo un extensor me llegaría el wifi al quincho?", Fallback),
+        ("para el traslado, ¿sirve un poder simple?", Fallback),
+        ("¿alguien de ustedes lee después los mensajes?", Fallback),
+        // Edges: told free and billed, charged in both, "uno con más megas", a person
+        // "de carne y hueso" wished and denied, "q ha pasado con eso".
+        (
+            "la vendedora me dijo que la instalación era gratis y me la cobraron en la boleta",
+            Person,
+        ),
+        ("pagué con dos tarjetas sin querer y me cobraron en las dos", Person),
+        (
+            "tenemos plan pyme y queremos uno con más megas pa la oficina",
+            Person,
+        ),
+        ("quiero hablar con alguien de carne y hueso", Person),
+        (
+            "no quiero hablar con nadie de carne y hueso, solo preguntaba",
+            Fallback,
+        ),
+        ("ayer deje un reclamo por la boleta, q ha pasado con eso?", Earlier),
+    ]);
+}
