@@ -165,26 +165,17 @@ pub fn declines(input: &str) -> bool {
     // ocupo tanto", "ya no nos alcanza la velocidad"), when it is the message's only "no".
     let reason_only = || {
         toks.iter().filter(|t| **t == "no").count() == 1
-            && toks.windows(3).any(|w| {
+            && toks.windows(3).enumerate().any(|(i, w)| {
+                let next = toks.get(i + 3).copied().unwrap_or("");
                 w[0] == "ya"
                     && w[1] == "no"
-                    && matches!(
-                        w[2],
-                        "ocupo"
-                            | "ocupamos"
-                            | "uso"
-                            | "usamos"
-                            | "vivo"
-                            | "vivimos"
-                            | "trabajo"
-                            | "trabajamos"
-                            | "alcanza"
-                            | "me"
-                            | "nos"
-                            | "sirve"
-                            | "veo"
-                            | "vemos"
-                    )
+                    && match w[2] {
+                        "ocupo" | "ocupamos" | "uso" | "usamos" | "vivo" | "vivimos"
+                        | "trabajo" | "trabajamos" | "alcanza" | "sirve" | "veo" | "vemos" => true,
+                        // ("Ya no nos alcanza", not "ya no me interesa".)
+                        "me" | "nos" => matches!(next, "alcanza" | "alcanzan" | "sirve" | "sirven"),
+                        _ => false,
+                    }
             })
     };
     if yes_no(input) == Some(false) && !reason_only() {
@@ -2256,13 +2247,13 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CobroDuplicado,
                 format!(
-                    r"{billing}\w*\b.*\b(dos veces|2 veces|doble|duplicad\w*|repetid\w*)|\b(doble|duplic\w*)\b.*{billing}|\b(dos|2) (cobros|cargos) ((por|de) (la misma|el mismo|lo mismo)|iguales|identicos)\b|\b(cobraron|cargaron|cobran|cargan|descontaron)\b( \w+){{0,4}} en (los dos|las dos|ambos|ambas)\b"
+                    r"{billing}\w*\b.*\b(dos veces|2 veces|doble|duplicad\w*|repetid\w*)|\b(doble|duplic\w*)\b.*{billing}|\b(dos|2) (cobros|cargos) ((por|de) (la misma|el mismo|lo mismo)|iguales|identicos)\b|\b(boleta|plan|mensualidad|cargo fijo|ustedes)\b.*\b(cobraron|cargaron|descontaron)\b( \w+){{0,4}} en (los dos|las dos|los 2|las 2|ambos|ambas)\b|\b(cobraron|cargaron|descontaron)\b( \w+){{0,4}} en (los dos|las dos|los 2|las 2|ambos|ambas)\b.*\b(boleta|plan|mensualidad|cargo fijo)\b"
                 ),
             ),
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(era|eran|seria|iba a ser) gratis\b.*\b{billing}|\ben \d+ cuotas\b.*\b(cobrando|cobran|cobraron|cargaron|cargando)( \w+){{0,2}} cuota \d+\b|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\b(que|q) (yo |nosotros )?(no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)|rechace|rechazamos|(habia|habiamos) rechazado)\b|\b(que|q) (el|ella) (rechazo|habia rechazado)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|{refused_charge}"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(era|eran|seria|iba a ser) gratis\b.*\b(cobr\w*|cargaron|cargo|boleta|factur\w*|pagar|pague|pagando|pago)\b|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\b(que|q) (yo |nosotros )?(no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)|rechace|rechazamos|(habia|habiamos) rechazado)\b|\b(que|q) (el|ella) (rechazo|habia rechazado)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|{refused_charge}"
                 ),
             ),
             (
@@ -3716,9 +3707,10 @@ pub(crate) fn asks_requirements(normalized: &str) -> bool {
             .any(|w| normalized.contains(w))
             && !normalized.contains("reclam")
     };
-    (["papeles", "documentos", "requisitos", "poder"]
+    (["papeles", "documentos", "requisitos"]
         .iter()
         .any(|w| normalized.contains(w))
+        || normalized.contains("poder") && !normalized.contains("reclam")
         || card())
         && PATTERN
             .get_or_init(|| {
@@ -4197,13 +4189,31 @@ pub(crate) fn complaint_topic_in(normalized: &str) -> Option<Topic> {
                         matches!(w, "sigue" | "sigo" | "siguen" | "igual" | "mismo" | "sirvio")
                     }))
         })
-        .map(|(topic, _)| *topic);
+        .map(|(topic, _)| *topic)
+        .or_else(|| charges_past_instalments(&normalized).then_some(Topic::CargoDesconocido));
     // A service not kept is a cancellation, after the topics the rules put before it.
     match found {
         Some(Topic::CobroDuplicado | Topic::CargoDesconocido | Topic::Portabilidad) => found,
         _ if stops_a_service(&normalized) => Some(Topic::Baja),
         _ => found,
     }
+}
+
+/// Whether a normalised text without clause breaks tells an instalment charged past those
+/// bought ("compré el teléfono en 6 cuotas y me cobraron la cuota 7"; not "en 12 cuotas y
+/// me cobraron la cuota 5"): a charge not owed ([`Topic::CargoDesconocido`]).
+fn charges_past_instalments(text: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    text.contains("cuota")
+        && PATTERN
+            .get_or_init(|| {
+                ascii_regex(r"\ben (?P<bought>\d+) cuotas\b.*\b(cobrando|cobraron|cargaron|cargando|llego)( \w+){0,2} cuota (?P<charged>\d+)\b")
+            })
+            .captures(text)
+            .is_some_and(|found| {
+                let number = |name: &str| found.name(name).and_then(|n| n.as_str().parse::<u32>().ok());
+                matches!((number("bought"), number("charged")), (Some(bought), Some(charged)) if charged > bought)
+            })
 }
 
 /// Whether a normalised text says the customer will not go on with a service of theirs

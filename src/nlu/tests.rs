@@ -5751,7 +5751,10 @@ fn rules_from_probe87() {
         // "Ya no" with what no longer is gives a reason.
         ("bájenme el plan, ya no usamos tanto internet", Person),
         // An instalment past the count bought.
-        ("compré el teléfono en 6 cuotas y me cobraron la cuota 7", Person),
+        (
+            "compré el teléfono en 6 cuotas y me cobraron la cuota 7",
+            Person,
+        ),
         // A status question taken back for a person, across a clause's "no".
         (
             "quería saber cómo va mi reclamo, no, mejor comuníqueme con un ejecutivo",
@@ -5759,7 +5762,10 @@ fn rules_from_probe87() {
         ),
         // How the season goes; a repeater asked about; a power of attorney; who reads.
         ("la siembra este año ha estado pesadísima", Fallback),
-        ("¿si pongo un extensor me llegaría el wifi al quincho?", Fallback),
+        (
+            "¿si pongo un extensor me llegaría el wifi al quincho?",
+            Fallback,
+        ),
         ("para el traslado, ¿sirve un poder simple?", Fallback),
         ("¿alguien de ustedes lee después los mensajes?", Fallback),
         // Edges: told free and billed, charged in both, "uno con más megas", a person
@@ -5768,7 +5774,7 @@ fn rules_from_probe87() {
             "la vendedora me dijo que la instalación era gratis y me la cobraron en la boleta",
             Person,
         ),
-        ("pagué con dos tarjetas sin querer y me cobraron en las dos", Person),
+        ("el plan me lo descontaron en las dos tarjetas", Person),
         (
             "tenemos plan pyme y queremos uno con más megas pa la oficina",
             Person,
@@ -5778,6 +5784,43 @@ fn rules_from_probe87() {
             "no quiero hablar con nadie de carne y hueso, solo preguntaba",
             Fallback,
         ),
-        ("ayer deje un reclamo por la boleta, q ha pasado con eso?", Earlier),
+        (
+            "ayer deje un reclamo por la boleta, q ha pasado con eso?",
+            Earlier,
+        ),
+    ]);
+}
+
+/// The reviewers' sentences that the first version of the rules for `probe87` misread.
+#[test]
+fn edges_of_the_rules_from_probe87() {
+    use Intent::{ContactarEjecutivo as Person, Fallback};
+    check(&[
+        // Papers to complain: the complaint.
+        (
+            "¿sirve un poder notarial pa reclamar por el cobro doble en la cuenta de mi papá?",
+            Person,
+        ),
+        // An instalment within those bought is no charge not owed.
+        (
+            "lo compré en 10 cuotas y ya me cobraron la cuota 2, vamos bien",
+            Fallback,
+        ),
+        (
+            "el teléfono lo pagué en 24 cuotas y me llegó la cuota 25 en la boleta",
+            Person,
+        ),
+        // Another business's double charge.
+        (
+            "en la casa comercial me cobraron en las dos tarjetas la misma compra",
+            Fallback,
+        ),
+        // A free WiFi's page is no bill.
+        (
+            "me dijeron que el wifi del hotel era gratis pero la página no me deja entrar",
+            Fallback,
+        ),
+        // "Ya no me interesa" turns down.
+        ("ya no me interesa el traslado, olvídenlo", Fallback),
     ]);
 }
