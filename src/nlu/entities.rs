@@ -2480,7 +2480,7 @@ fn condemns_the_service(normalized: &str) -> bool {
 const KEEPS_ONLY: &str = r"\b(dejen|dejenme|dejennos|(quiero|queremos|quisiera|quisieramos|necesito|necesitamos) (dejar|quedarme con|quedarnos con)) ((solamente|unicamente|nomas) (con )?(el |la )?|solo (el |la ))(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b(quiero|queremos|quisiera|quisieramos|necesito|necesitamos) (quedarme|quedarnos) (solo|solamente|unicamente) con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b((ya no|no) (quiero|queremos)|saquen|saquenme|quiten|quitenme)\b.*\b(dejen|dejenme|dejennos) solo con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b";
 
 /// Whether a normalised text keeps one service only ([`KEEPS_ONLY`]).
-pub(crate) fn keeps_only(normalized: &str) -> bool {
+fn keeps_only(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     if !(normalized.contains("dejen")
         || normalized.contains("dejar")
@@ -2604,7 +2604,7 @@ const HOLDER_TRANSFER: &str = r"\b(pasar|poner|cambiar|traspasar|pasen|pongan|ca
 /// cambiar el titular", "pasar el plan a nombre de la nueva directiva"): a change only a
 /// person makes, not a plan's price nor a question about the procedure ("qué documentos
 /// piden para cambiar el titular").
-pub(crate) fn changes_holder(normalized: &str) -> bool {
+fn changes_holder(normalized: &str) -> bool {
     holder_change().is_match(normalized)
 }
 
@@ -2960,8 +2960,8 @@ pub(crate) fn declines_restart(normalized: &str) -> bool {
 /// Whether a normalised text asks for a person in so many words: a wish, then the person
 /// ("ya no sé cómo decirlo: necesito una persona", "quiero hablar con alguien", "no me voy
 /// sin hablar con un ejecutivo"), or one "de carne y hueso" ("¿me comunican con un
-/// ejecutivo de carne y hueso?", also misspelt); not denied ("no necesito un ejecutivo"). Narrower than
-/// [`asks_for_person`], it may place a message the model placed nowhere.
+/// ejecutivo de carne y hueso?", also misspelt); not denied ("no necesito un ejecutivo").
+/// Narrower than [`asks_for_person`], it may place a message the model placed nowhere.
 pub(crate) fn demands_a_person(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     if !PERSON_WORDS_IN_DEMANDS
@@ -3112,10 +3112,9 @@ fn names_the_network(normalized: &str) -> bool {
 /// does not work, load, connect or dial ("ni una cosa anda", "dejó de funcionar", "no
 /// puedo ver tele"), is missing ("no hay tele", "sin señal"; not "no tengo el teléfono del
 /// técnico"), is stuck or crawls ("deco pegado", "pantalla negra", "la tele sigue negra",
-/// "velocidad bajísima"),
-/// shows it ("las luces del módem están rojas"), does not reach ("en el segundo piso no
-/// llega el wifi") or is a disaster ("la señal del celular es un desastre"), or drops
-/// ("se corta", "se murió el
+/// "velocidad bajísima"), shows it ("las luces del módem están rojas"), does not reach ("en
+/// el segundo piso no llega el wifi") or is a disaster ("la señal del celular es un
+/// desastre"), or drops ("se corta", "se murió el
 /// internet", "perdieron conexión", "se me cuelga el wifi"; not "ya no se cae", "se
 /// cuelga de mi wifi"), or "algo le pasa" to it, or the phone is "mudo".
 pub(crate) fn fails(text: &str) -> bool {
@@ -3207,7 +3206,7 @@ pub(crate) fn fails(text: &str) -> bool {
 /// "desde el lunes", "hace dos semanas", "llevo 3 días", "estuvimos 3 días sin señal" (not
 /// "desde ayer", "todo el día": a restart may still help then), of a failure not dated
 /// today ("desde el lunes tengo fibra nueva y hoy no anda" is today's outage).
-pub(crate) fn lasts_days(text: &str) -> bool {
+fn lasts_days(text: &str) -> bool {
     static DAYS: OnceLock<regex::Regex> = OnceLock::new();
     DAYS.get_or_init(|| {
         ascii_regex(
@@ -4211,8 +4210,8 @@ fn charges_past_instalments(text: &str) -> bool {
             })
             .captures(text)
             .is_some_and(|found| {
-                let number = |name: &str| found.name(name).and_then(|n| n.as_str().parse::<u32>().ok());
-                matches!((number("bought"), number("charged")), (Some(bought), Some(charged)) if charged > bought)
+                let number = |name: &str| -> Option<u32> { found.name(name)?.as_str().parse().ok() };
+                number("charged") > number("bought") && number("bought").is_some()
             })
 }
 
