@@ -4210,8 +4210,11 @@ fn charges_past_instalments(text: &str) -> bool {
             })
             .captures(text)
             .is_some_and(|found| {
-                let number = |name: &str| -> Option<u32> { found.name(name)?.as_str().parse().ok() };
-                number("charged") > number("bought") && number("bought").is_some()
+                let number = |name: &str| found.name(name)?.as_str().parse::<u32>().ok();
+                let (Some(bought), Some(charged)) = (number("bought"), number("charged")) else {
+                    return false;
+                };
+                charged > bought
             })
 }
 
