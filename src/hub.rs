@@ -170,15 +170,29 @@ struct AgentEntry {
     /// goes to a colleague who is free rather than to a desk still busy with the last one.
     /// With each chat's request: a request served again in a new chat takes its ended chat
     /// off the desk ([`AgentEvent::EndedChatTakenUp`]).
-    wrapping_up: Vec<(SessionId, RequestId)>,
-    /// The request chosen with `:open` in a chat, by customer (at most one each): the
-    /// commands act on it rather than on the chat's own, so a hand-off of it takes the
-    /// chat, once ended, off the desk too.
+    wrapping_up: Vec<EndedChat>,
+    /// The request chosen with `:open` in a chat, by the chat's key (a customer session,
+    /// or an ended chat's [`EndedChat::key`]; at most one each): the commands act on it
+    /// rather than on the chat's own, so a hand-off of it takes the chat, once ended, off
+    /// the desk too.
     opened: Vec<(SessionId, RequestId)>,
     /// Whether the executive was told, during this wrap-up, that customers wait.
     told_waiting: bool,
     /// When it last became free, as a sequence number: the longest-free goes first.
     free_since: u64,
+}
+
+/// A chat whose customer left, on its executive's desk until wrapped up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct EndedChat {
+    /// The key the desk knows the ended chat by from then on: a new one, not the
+    /// customer's session, so that the same session back in a new chat with this
+    /// executive (another request) sits beside it rather than pushing it off before its
+    /// note ([`AgentEvent::CustomerLeft::ended`]).
+    key: SessionId,
+    /// The chat's key while it lasted (the customer's session, or the one it resumed).
+    session: SessionId,
+    request: RequestId,
 }
 
 impl AgentEntry {
@@ -187,30 +201,44 @@ impl AgentEntry {
         self.chats.len() + self.wrapping_up.len()
     }
 
-    /// Whether the executive wraps up `customer`'s ended chat.
-    fn wraps(&self, customer: SessionId) -> bool {
-        self.wrapping_up.iter().any(|(c, _)| *c == customer)
+    /// Whether the executive wraps up the ended chat known by `key`.
+    fn wraps(&self, key: SessionId) -> bool {
+        self.wrapping_up.iter().any(|ended| ended.key == key)
+    }
+
+    /// The ended chat an executive's operation about `chat` is for: the one known by that
+    /// key, or the latest ended chat here of the session `chat` (the operation was sent
+    /// before the executive heard that the customer left): one about `request` when the
+    /// operation names the chat's request (the same session may be back in a new chat
+    /// here), else only while the session has no chat here.
+    fn ended_key(&self, chat: SessionId, request: Option<RequestId>) -> Option<SessionId> {
+        if self.wraps(chat) {
+            return Some(chat);
+        }
+        if request.is_none() && self.chats.contains(&chat) {
+            return None;
+        }
+        self.wrapping_up
+            .iter()
+            .rev()
+            .find(|ended| ended.session == chat && request.is_none_or(|r| ended.request == r))
+            .map(|ended| ended.key)
     }
 
     /// Whether the executive wraps up an ended chat about `request` (of any session).
     fn wraps_request(&self, request: RequestId) -> bool {
         self.wrapping_up
             .iter()
-            .any(|(customer, _)| self.ended_chat_about(*customer, request))
+            .any(|ended| self.ended_chat_about(ended.key, request))
     }
 
-    /// Whether the executive wraps up an ended chat of `customer` about another request
-    /// than `request` (the new chat would push it off the desk before its note; about the
-    /// same request, the new chat takes it up).
-    fn wraps_other(&self, customer: SessionId, request: Option<RequestId>) -> bool {
-        self.wraps(customer) && request.is_none_or(|r| !self.ended_chat_about(customer, r))
-    }
-
-    /// Whether `customer`'s ended chat on this desk is about `request`: its own, or the one
-    /// its commands act on after `:open`.
-    fn ended_chat_about(&self, customer: SessionId, request: RequestId) -> bool {
-        self.wrapping_up.contains(&(customer, request))
-            || (self.wraps(customer) && self.opened.contains(&(customer, request)))
+    /// Whether the ended chat known by `key` is about `request`: its own, or the one its
+    /// commands act on after `:open`.
+    fn ended_chat_about(&self, key: SessionId, request: RequestId) -> bool {
+        self.wrapping_up
+            .iter()
+            .any(|ended| ended.key == key && ended.request == request)
+            || (self.wraps(key) && self.opened.contains(&(key, request)))
     }
 
     /// The requests of the ended chats on this desk: their own and those opened in them.
@@ -218,8 +246,12 @@ impl AgentEntry {
         let opened = self
             .opened
             .iter()
-            .filter(|(customer, _)| self.wraps(*customer));
-        self.wrapping_up.iter().chain(opened).map(|(_, r)| *r)
+            .filter(|(key, _)| self.wraps(*key))
+            .map(|(_, request)| *request);
+        self.wrapping_up
+            .iter()
+            .map(|ended| ended.request)
+            .chain(opened)
     }
 }
 
@@ -292,16 +324,16 @@ impl State {
         })
     }
 
-    /// Takes `customer` off `agent`'s chats (and the chats being wrapped up); an executive
-    /// left with none is free from now on (and so goes to the back of the longest-free
-    /// order).
-    fn drop_chat(&mut self, agent: SessionId, customer: SessionId) -> Option<&AgentEntry> {
+    /// Takes the chat known by `key` off `agent`'s chats (or the chats being wrapped up);
+    /// an executive left with none is free from now on (and so goes to the back of the
+    /// longest-free order).
+    fn drop_chat(&mut self, agent: SessionId, key: SessionId) -> Option<&AgentEntry> {
         self.clock += 1;
         let clock = self.clock;
         let entry = self.agents.get_mut(&agent)?;
-        entry.chats.retain(|c| *c != customer);
-        entry.wrapping_up.retain(|(c, _)| *c != customer);
-        entry.opened.retain(|(c, _)| *c != customer);
+        entry.chats.retain(|c| *c != key);
+        entry.wrapping_up.retain(|ended| ended.key != key);
+        entry.opened.retain(|(c, _)| *c != key);
         if entry.wrapping_up.is_empty() {
             entry.told_waiting = false;
         }
@@ -312,19 +344,29 @@ impl State {
     }
 
     /// Moves `customer`, who left, from `agent`'s chats to the chats being wrapped up, with
-    /// its `request`.
+    /// its `request`, under a new key (with the request `:open` chose in it): the entry
+    /// and that key, `None` when the chat was not on the desk.
     fn wrap_up(
         &mut self,
         agent: SessionId,
         customer: SessionId,
         request: RequestId,
-    ) -> Option<&AgentEntry> {
+    ) -> Option<(&AgentEntry, SessionId)> {
         let entry = self.agents.get_mut(&agent)?;
-        if entry.chats.contains(&customer) {
-            entry.chats.retain(|c| *c != customer);
-            entry.wrapping_up.push((customer, request));
+        if !entry.chats.contains(&customer) {
+            return None;
         }
-        Some(entry)
+        let key = SessionId::next();
+        entry.chats.retain(|c| *c != customer);
+        entry.wrapping_up.push(EndedChat {
+            key,
+            session: customer,
+            request,
+        });
+        for (chat, _) in entry.opened.iter_mut().filter(|(c, _)| *c == customer) {
+            *chat = key;
+        }
+        Some((entry, key))
     }
 
     /// Takes the ended chats of `request` off every desk (the request is handed to
@@ -345,8 +387,8 @@ impl State {
                 agent
                     .wrapping_up
                     .iter()
-                    .filter(move |(customer, _)| agent.ended_chat_about(*customer, request))
-                    .map(move |(customer, _)| (*id, *customer))
+                    .filter(move |ended| agent.ended_chat_about(ended.key, request))
+                    .map(move |ended| (*id, ended.key))
             })
             .collect();
         let mut names = Vec::new();
@@ -1099,24 +1141,33 @@ impl Hub {
         })
     }
 
-    /// The executive ends the chat with `customer`, who goes back to the bot and is told
-    /// `request`'s number and state.
+    /// The executive ends the chat with `customer` about `chat_request` (the chat's own
+    /// request), who goes back to the bot and is told `request`'s number and state.
+    /// When that chat ended meanwhile (the customer may even be back in a new chat with
+    /// this executive, about another request, which this close is not about), it ends the
+    /// ended chat's wrap-up.
     pub fn agent_closes(
         &self,
         agent: SessionId,
         customer: SessionId,
+        chat_request: RequestId,
         request: Option<(RequestId, RequestState)>,
     ) -> Result<ChatInfo, HubError> {
         let mut out = Vec::new();
         let chat = {
             let mut state = self.lock();
             let entry = state.agents.get(&agent).ok_or(HubError::UnknownAgent)?;
-            if !entry.chats.contains(&customer) {
-                let wrapping = entry.wraps(customer);
+            let live = entry.chats.contains(&customer)
+                && state
+                    .customers
+                    .get(&customer)
+                    .is_some_and(|c| c.ticket.request == chat_request);
+            if !live {
+                let ended = entry.ended_key(customer, Some(chat_request));
                 drop(state);
                 // The customer left meanwhile: closing their chat ends its wrap-up.
-                if wrapping {
-                    self.agent_wrapped_up(agent, customer);
+                if let Some(ended) = ended {
+                    self.agent_wrapped_up(agent, ended);
                 }
                 return Err(HubError::NoCustomer);
             }
@@ -1148,40 +1199,49 @@ impl Hub {
         Ok(chat)
     }
 
-    /// The executive closed (or took off the desk) the chat of `customer`, who had left:
-    /// its place is free again, and the next customer waiting may come. Nothing when that
-    /// chat is not being wrapped up.
-    pub fn agent_wrapped_up(&self, agent: SessionId, customer: SessionId) {
+    /// The executive closed (or took off the desk) the ended `chat` (its key since the
+    /// customer left, [`AgentEvent::CustomerLeft::ended`], or the customer's session for
+    /// a close sent before the executive heard of it): its place is free again, and the
+    /// next customer waiting may come. Nothing when that chat is not being wrapped up.
+    pub fn agent_wrapped_up(&self, agent: SessionId, chat: SessionId) {
         let mut out = Vec::new();
         {
             let mut state = self.lock();
-            let wrapping = state.agents.get(&agent).is_some_and(|a| a.wraps(customer));
-            if !wrapping {
+            let Some(ended) = state
+                .agents
+                .get(&agent)
+                .and_then(|a| a.ended_key(chat, None))
+            else {
                 return;
-            }
-            state.drop_chat(agent, customer);
+            };
+            state.drop_chat(agent, ended);
             self.dispatch(&mut state, &mut out, Instant::now());
         }
         self.send(Deliveries(out));
     }
 
-    /// Executive `agent` chose `request` with `:open` in `customer`'s chat: a later
-    /// hand-off of that request takes the chat, once ended, off their desk, as one of the
-    /// chat's own request does. Nothing when the chat is no longer on the desk.
-    /// When a colleague already serves that request (the hand-off came before this
-    /// notice), an ended chat is taken up at once.
-    pub fn agent_opened(&self, agent: SessionId, customer: SessionId, request: RequestId) {
+    /// Executive `agent` chose `request` with `:open` in `chat` (a customer's session, or
+    /// an ended chat's key): a later hand-off of that request takes the chat, once ended,
+    /// off their desk, as one of the chat's own request does. Nothing when the chat is no
+    /// longer on the desk. When a colleague already serves that request (the hand-off
+    /// came before this notice), an ended chat is taken up at once.
+    pub fn agent_opened(&self, agent: SessionId, chat: SessionId, request: RequestId) {
         let mut out = Vec::new();
         {
             let mut state = self.lock();
             let Some(entry) = state.agents.get_mut(&agent) else {
                 return;
             };
-            if !entry.chats.contains(&customer) && !entry.wraps(customer) {
-                return;
-            }
-            entry.opened.retain(|(c, _)| *c != customer);
-            entry.opened.push((customer, request));
+            let key = if entry.chats.contains(&chat) {
+                chat
+            } else {
+                match entry.ended_key(chat, None) {
+                    Some(ended) => ended,
+                    None => return,
+                }
+            };
+            entry.opened.retain(|(c, _)| *c != key);
+            entry.opened.push((key, request));
             let served = state.customers.values().find_map(|c| {
                 c.agent
                     .filter(|serves| c.ticket.request == request && *serves != agent)
@@ -1271,11 +1331,12 @@ impl Hub {
         disconnected: Option<Departure>,
         out: &mut Vec<Delivery>,
     ) {
-        if let Some(a) = state.wrap_up(agent, entry.ticket.session, entry.ticket.request) {
+        if let Some((a, ended)) = state.wrap_up(agent, entry.ticket.session, entry.ticket.request) {
             out.push(Delivery::Agent(
                 a.outbox.clone(),
                 AgentEvent::CustomerLeft {
                     chat: chat_info(&entry.ticket),
+                    ended,
                     disconnected,
                 },
             ));
@@ -1287,19 +1348,16 @@ impl Hub {
     /// handed to anyone before they are back) who has an executive with a free place, the
     /// least loaded and longest free of them. The place of an ended chat about the
     /// customer's own request counts as free for them (the new chat takes it up), and among
-    /// equally loaded executives the one wrapping it up comes first. Not to an executive
-    /// still wrapping up this customer's ended chat about another request (their desk knows
-    /// chats by customer: the new one would push the ended one off before its note): the
-    /// customer keeps the head of the queue for another executive, or for that one's
-    /// `:close`, and those behind may take the free place meanwhile (a customer who asks
-    /// again at once must not stop the queue).
+    /// equally loaded executives the one wrapping it up comes first. A customer back about
+    /// another request may go to the executive wrapping up their ended chat, when a place
+    /// is free: the ended chat has a key of its own ([`EndedChat::key`]) and stays beside
+    /// the new one.
     fn next_hand_off(&self, state: &State) -> Option<(usize, SessionId)> {
         let free = |customer: SessionId| {
             let request = state.customers.get(&customer).map(|c| c.ticket.request);
             state
                 .agents
                 .iter()
-                .filter(|(_, a)| !a.wraps_other(customer, request))
                 .filter_map(|(id, a)| {
                     // An ended chat about this very request is taken up by the new one:
                     // its place serves the customer, also at full capacity, and the
@@ -1508,6 +1566,18 @@ mod tests {
         std::iter::from_fn(|| rx.try_recv().ok()).collect()
     }
 
+    /// The key of the ended chat an executive was told of, among the events received.
+    fn ended_key(rx: &mut mpsc::Receiver<AgentEvent>) -> SessionId {
+        let events = received(rx);
+        events
+            .iter()
+            .find_map(|e| match e {
+                AgentEvent::CustomerLeft { ended, .. } => Some(*ended),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no customer left: {events:?}"))
+    }
+
     /// The RUT of test customer `id`.
     fn customer_rut(id: u64) -> Rut {
         rut(10_000_000 + u32::try_from(id).unwrap())
@@ -1631,7 +1701,7 @@ mod tests {
         assert!(hub.customer_gone_announced(SessionId(2), Departure::Lost).1);
         assert!(!assigned(3));
         assert!(matches!(
-            hub.agent_closes(SessionId(100), SessionId(2), None),
+            hub.agent_closes(SessionId(100), SessionId(2), 2, None),
             Err(HubError::NoCustomer)
         ));
         assert!(assigned(3));
@@ -1650,6 +1720,8 @@ mod tests {
         let (first, _first_rx) = party();
         hub.enqueue(ticket(1, first));
         assert!(hub.customer_gone_announced(SessionId(1), Departure::Lost).1);
+        let ended = ended_key(&mut ana_rx);
+        assert_ne!(ended, SessionId(1), "the ended chat has a key of its own");
         let (fifth, _fifth_rx) = party();
         hub.enqueue(ticket(5, fifth));
         let (beto, mut beto_rx) = party();
@@ -1669,7 +1741,7 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert!(taken_up(&mut ana_rx).is_empty());
-        hub.agent_closes(SessionId(101), SessionId(2), None)
+        hub.agent_closes(SessionId(101), SessionId(2), 2, None)
             .unwrap();
         // The first customer back on a new connection, about request 1: Ana has a chat
         // besides the ended one, Beto none: to Beto, and Ana's ended chat of request 1
@@ -1682,7 +1754,7 @@ mod tests {
             request: 1,
             ..ticket(1, back)
         });
-        assert_eq!(taken_up(&mut ana_rx), [(SessionId(1), "Beto".to_string())]);
+        assert_eq!(taken_up(&mut ana_rx), [(ended, "Beto".to_string())]);
         assert!(taken_up(&mut beto_rx).is_empty());
         let (next, _next_rx) = party();
         hub.enqueue(ticket(4, next));
@@ -1729,8 +1801,8 @@ mod tests {
             // Not a chat of Ana's: not kept.
             hub.agent_opened(SessionId(100), SessionId(2), 8);
             assert!(hub.customer_gone_announced(SessionId(1), Departure::Lost).1);
-            received(&mut ana_rx);
-            (hub, ana_rx, first_rx)
+            let ended = ended_key(&mut ana_rx);
+            (hub, ana_rx, first_rx, ended)
         };
         let back_about = |hub: &Hub, request| {
             let (back, back_rx) = party();
@@ -1741,7 +1813,7 @@ mod tests {
             });
             back_rx
         };
-        let (hub, mut ana_rx, _first) = ana_with_an_ended_chat(2);
+        let (hub, mut ana_rx, _first, ended) = ana_with_an_ended_chat(2);
         let (fourth, _fourth_rx) = party();
         hub.enqueue(ticket(4, fourth));
         let (beto, mut beto_rx) = party();
@@ -1753,26 +1825,27 @@ mod tests {
             ..ticket(2, other)
         });
         assert!(taken_up(&mut ana_rx).is_empty());
-        hub.agent_closes(SessionId(101), SessionId(2), None)
+        hub.agent_closes(SessionId(101), SessionId(2), 8, None)
             .unwrap();
         received(&mut beto_rx);
         // Request 7 to Beto, who has fewer chats: Ana's ended chat leaves her desk.
         let _back = back_about(&hub, 7);
-        assert_eq!(taken_up(&mut ana_rx), [(SessionId(1), 7)]);
+        assert_eq!(taken_up(&mut ana_rx), [(ended, 7)]);
         assert_eq!(hub.occupancy().chats, 2);
         // An `:open` whose notice comes after the hand-off: taken up at once.
-        let (hub, mut ana_rx, _first) = ana_with_an_ended_chat(2);
+        let (hub, mut ana_rx, _first, ended) = ana_with_an_ended_chat(2);
         let (fourth, _fourth_rx) = party();
         hub.enqueue(ticket(4, fourth));
         let (beto, _beto_rx) = party();
         hub.agent_join(SessionId(101), "Beto", beto).unwrap();
         let _back = back_about(&hub, 9);
         assert!(taken_up(&mut ana_rx).is_empty());
+        // (Sent by session before the executive heard the customer left: the ended chat's.)
         hub.agent_opened(SessionId(100), SessionId(1), 9);
-        assert_eq!(taken_up(&mut ana_rx), [(SessionId(1), 9)]);
+        assert_eq!(taken_up(&mut ana_rx), [(ended, 9)]);
         // Every place taken: Ana's ended chat holds request 7's place, so its customer goes
         // to her (her desk puts the new chat in the ended one's place).
-        let (hub, mut ana_rx, _first) = ana_with_an_ended_chat(1);
+        let (hub, mut ana_rx, _first, _) = ana_with_an_ended_chat(1);
         let _back = back_about(&hub, 7);
         let to_ana = received(&mut ana_rx);
         assert!(
@@ -1824,7 +1897,7 @@ mod tests {
             .iter()
             .any(|l| l.ends_with(&protocol::console::assigned("Cliente 1", "Ana", 1))));
         // Ana's one place is the new chat's: the second waits for its end.
-        hub.agent_closes(SessionId(100), SessionId(3), None)
+        hub.agent_closes(SessionId(100), SessionId(3), 1, None)
             .unwrap();
         assert!(hub.queue().is_empty());
     }
@@ -1865,23 +1938,24 @@ mod tests {
             .any(|l| l.ends_with(&protocol::console::assigned("Cliente 2", "Ana", 2))));
     }
 
-    /// A customer who asks again while their executive wraps up their ended chat waits for
-    /// that executive's `:close` (or another executive) at the head of the queue; the
-    /// customer behind takes the executive's other free place meanwhile.
+    /// A customer who asks again, about another request, while their executive wraps up
+    /// their ended chat goes to that executive when she has a free place: the ended chat
+    /// has a key of its own and stays beside the new one, holding its place until wrapped
+    /// up. With no place free they wait, and the customer behind takes a colleague's.
     #[test]
-    fn a_customer_waiting_for_the_end_of_their_wrap_up_does_not_block_the_queue() {
+    fn a_customer_back_about_another_request_sits_beside_their_ended_chat() {
         let console = Console::capture();
         let hub = Hub::new(2, console.clone());
-        let (ana, _ana_rx) = party();
+        let (ana, mut ana_rx) = party();
         hub.agent_join(SessionId(100), "Ana", ana).unwrap();
-        let assigned = |id: u64, request: u64| {
+        let assigned = |id: u64, request: u64, agent: &str| {
             console
                 .lines()
                 .iter()
                 .filter(|l| {
                     l.ends_with(&protocol::console::assigned(
                         &format!("Cliente {id}"),
-                        "Ana",
+                        agent,
                         request,
                     ))
                 })
@@ -1889,22 +1963,95 @@ mod tests {
         };
         let (first, _first_rx) = party();
         hub.enqueue(ticket(1, first.clone()));
-        assert_eq!(assigned(1, 1), 1);
+        assert_eq!(assigned(1, 1, "Ana"), 1);
         hub.customer_ends_chat(SessionId(1)).unwrap();
-        // The same connection asks again, with a new request: not to Ana, who wraps up its
-        // ended chat.
+        let ended = ended_key(&mut ana_rx);
+        // The same connection asks again, with a new request: to Ana at once.
+        hub.enqueue(Ticket {
+            request: 11,
+            ..ticket(1, first.clone())
+        });
+        assert_eq!(assigned(1, 11, "Ana"), 1);
+        assert!(hub.queue().is_empty());
+        let events = received(&mut ana_rx);
+        assert!(
+            matches!(events.as_slice(), [AgentEvent::Assigned { chat, .. }] if chat.customer == SessionId(1)),
+            "{events:?}"
+        );
+        // The ended chat still holds its place: the next customer waits.
+        let (second, _second_rx) = party();
+        hub.enqueue(ticket(2, second));
+        assert_eq!(assigned(2, 2, "Ana"), 0);
+        // Closing the new chat leaves the ended one on the desk.
+        hub.agent_closes(SessionId(100), SessionId(1), 11, None)
+            .unwrap();
+        assert_eq!(assigned(2, 2, "Ana"), 1);
+        let (third, _third_rx) = party();
+        hub.enqueue(ticket(3, third));
+        assert_eq!(assigned(3, 3, "Ana"), 0);
+        hub.agent_wrapped_up(SessionId(100), ended);
+        assert_eq!(assigned(3, 3, "Ana"), 1);
+
+        // A close of the first chat sent by the session before Ana heard the customer left,
+        // carried out once they are back in a new chat with her: it ends the ended chat's
+        // wrap-up, not the new chat.
+        let console = Console::capture();
+        let hub = Hub::new(2, console.clone());
+        let (ana, _ana_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", ana).unwrap();
+        let (first, mut first_rx) = party();
+        hub.enqueue(ticket(1, first.clone()));
+        hub.customer_ends_chat(SessionId(1)).unwrap();
         hub.enqueue(Ticket {
             request: 11,
             ..ticket(1, first)
         });
-        assert_eq!(assigned(1, 11), 0);
+        received(&mut first_rx);
+        assert_eq!(
+            hub.agent_closes(SessionId(100), SessionId(1), 1, None),
+            Err(HubError::NoCustomer)
+        );
+        assert!(received(&mut first_rx).is_empty(), "the new chat goes on");
         let (second, _second_rx) = party();
         hub.enqueue(ticket(2, second));
-        assert_eq!(assigned(2, 2), 1, "the second waits behind the first");
+        assert!(console
+            .lines()
+            .iter()
+            .any(|l| l.ends_with(&protocol::console::assigned("Cliente 2", "Ana", 2))));
+
+        // No place free (one chat of capacity one, ended): the customer back about another
+        // request waits; one behind goes to a colleague; the wrap-up's end brings them in.
+        let console = Console::capture();
+        let hub = Hub::new(1, console.clone());
+        let (ana, _ana_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", ana).unwrap();
+        let (first, _first_rx) = party();
+        hub.enqueue(ticket(1, first.clone()));
+        hub.customer_ends_chat(SessionId(1)).unwrap();
+        hub.enqueue(Ticket {
+            request: 11,
+            ..ticket(1, first)
+        });
         assert_eq!(hub.queue().len(), 1);
+        let (beto, _beto_rx) = party();
+        hub.agent_join(SessionId(101), "Beto", beto).unwrap();
+        let to = |id: u64, request: u64, agent: &str| {
+            console.lines().iter().any(|l| {
+                l.ends_with(&protocol::console::assigned(
+                    &format!("Cliente {id}"),
+                    agent,
+                    request,
+                ))
+            })
+        };
+        assert!(to(1, 11, "Beto"));
+        let (second, _second_rx) = party();
+        hub.enqueue(ticket(2, second));
+        assert!(!to(2, 2, "Ana"));
+        // A close sent by the customer's session (before Ana heard they left) ends the
+        // wrap-up too.
         hub.agent_wrapped_up(SessionId(100), SessionId(1));
-        assert_eq!(assigned(1, 11), 1);
-        assert!(hub.queue().is_empty());
+        assert!(to(2, 2, "Ana"));
     }
 
     /// The console tells the queue's and the chats' events in the order they happen: a
@@ -1923,7 +2070,7 @@ mod tests {
             customers.push(rx);
             hub.enqueue(ticket(id, outbox));
         }
-        hub.agent_closes(SessionId(100), SessionId(1), None)
+        hub.agent_closes(SessionId(100), SessionId(1), 1, None)
             .unwrap();
         hub.customer_ends_chat(SessionId(2)).unwrap();
         // The next customer comes once Ana is done with the chat that ended.
@@ -2197,7 +2344,7 @@ mod tests {
         let (agent, mut agent_rx) = party();
         hub.agent_join(SessionId(100), "Ana", agent).unwrap();
         assert_eq!(received(&mut new), [CustomerEvent::QueuePosition(1)]);
-        hub.agent_closes(SessionId(100), SessionId(1), None)
+        hub.agent_closes(SessionId(100), SessionId(1), 1, None)
             .unwrap();
         assert_eq!(
             received(&mut new),
@@ -2524,7 +2671,7 @@ mod tests {
         hub.customer_gone(SessionId(21));
         let left = received(&mut agent_rx);
         assert!(
-            matches!(left.as_slice(), [AgentEvent::CustomerLeft { chat, disconnected: Some(Departure::Lost) }] if chat.customer == SessionId(1)),
+            matches!(left.as_slice(), [AgentEvent::CustomerLeft { chat, disconnected: Some(Departure::Lost), .. }] if chat.customer == SessionId(1)),
             "{left:?}"
         );
         assert_eq!(hub.occupancy().chats, 0);
@@ -2615,7 +2762,7 @@ mod tests {
         // Served at once: no estimate is given and no sample taken.
         let served = hub.enqueue(ticket(1, party().0));
         assert!(served.served);
-        hub.agent_closes(SessionId(100), SessionId(1), None)
+        hub.agent_closes(SessionId(100), SessionId(1), 1, None)
             .unwrap();
         // Three customers wait behind customer 2, with no data yet.
         assert!(hub.enqueue(ticket(2, party().0)).served);
@@ -2629,13 +2776,13 @@ mod tests {
         }
         // Two hand-offs of waiting customers are not enough.
         for id in 2..=3 {
-            hub.agent_closes(SessionId(100), SessionId(id), None)
+            hub.agent_closes(SessionId(100), SessionId(id), id, None)
                 .unwrap();
         }
         let enqueued = hub.enqueue(ticket(6, party().0));
         assert_eq!(enqueued.wait, WaitEstimate::TooLittleData);
         // The third is.
-        hub.agent_closes(SessionId(100), SessionId(4), None)
+        hub.agent_closes(SessionId(100), SessionId(4), 4, None)
             .unwrap();
         let enqueued = hub.enqueue(ticket(7, party().0));
         assert_eq!(enqueued.position, 2);

@@ -242,6 +242,26 @@ impl Phase {
             _ => None,
         }
     }
+
+    /// The chat a result waited for is about, if any.
+    fn chat_mut(&mut self) -> Option<&mut ChatInfo> {
+        let Phase::Pending { wait, .. } = self else {
+            return None;
+        };
+        match wait {
+            Wait::Said | Wait::Queue | Wait::Rename { .. } => None,
+            Wait::CloseOpenedRecorded { chat, .. }
+            | Wait::CloseRecorded { chat }
+            | Wait::Close { chat }
+            | Wait::Requests { chat }
+            | Wait::Open { chat }
+            | Wait::OpenedChat { chat }
+            | Wait::Change { chat, .. }
+            | Wait::StateCheck { chat, .. }
+            | Wait::OpenRequests { chat, .. }
+            | Wait::PreviousChat { chat, .. } => Some(chat),
+        }
+    }
 }
 
 /// What a logged-in executive's conversation waits for.
@@ -321,8 +341,9 @@ struct Desk {
     /// Lines of the executive's kept in each current chat's transcript, and whether the
     /// executive was told that later ones are not kept.
     kept: Vec<TranscriptCount>,
-    /// The customers of `chats` who have left, oldest first: their chats stay so that the
-    /// executive can note and close the request (at most [`MAX_ENDED_CHATS`]).
+    /// The chats of `chats` whose customer left, oldest first, by the key the hub gave each
+    /// then ([`AgentEvent::CustomerLeft`]): they stay so that the executive can note and
+    /// close the request (at most [`MAX_ENDED_CHATS`]).
     ended: Vec<SessionId>,
     /// The last line was a `:quit` refused with these customers in course: the next one
     /// leaves, unless another customer came meanwhile.
@@ -400,7 +421,7 @@ impl AgentConversation {
         &self.desk.chats
     }
 
-    /// The customers of [`chats`](Self::chats) who have left, oldest first: the chats
+    /// The keys of the [`chats`](Self::chats) whose customer left, oldest first: the chats
     /// being wrapped up, each until `:close` or [`Input::WrapUpDue`].
     pub fn ended_chats(&self) -> &[SessionId] {
         &self.desk.ended
@@ -929,6 +950,7 @@ impl Desk {
                 }
                 out.hub(HubOp::AgentCloses {
                     customer: chat.customer,
+                    chat_request: chat.request,
                     request,
                 });
                 Phase::Pending {
@@ -1217,21 +1239,11 @@ impl Desk {
                 reason,
                 previous_agent,
             } => {
-                // The same connection back after ending its chat ("salir", then 3): its
-                // ended chat gives way to the new one.
-                let returning = self.has_left(chat.customer);
-                let was_active = returning && self.active == Some(chat.customer);
-                // The same request back on another connection: the hub took its ended
-                // chat off this desk for the new one, whose commands follow it.
-                let follows = !returning && self.take_up_here(&chat, out);
-                if returning {
-                    // The hub gave the place to the new chat itself (it does not send a
-                    // customer to the executive still wrapping up their chat; this only
-                    // keeps the desk whole): no wrap-up to end there, which could end a
-                    // later one of the same customer.
-                    self.ended.retain(|c| *c != chat.customer);
-                    self.drop_ended(chat.customer, false, out);
-                }
+                // The same request back (on this connection or another): the hub took its
+                // ended chat off this desk for the new one, whose commands follow it. A
+                // customer back about another request sits beside their ended chat, which
+                // has a key of its own since they left.
+                let follows = self.take_up_here(&chat, out);
                 out.send(say::new_customer(&chat.name, chat.rut, chat.request));
                 tell_reason(&reason, out);
                 // Who took it, in the request's history (before anything the executive
@@ -1244,8 +1256,8 @@ impl Desk {
                     });
                 }
                 self.chats.push(chat.clone());
-                if was_active || follows {
-                    // The commands stay with the same person, now in the new chat.
+                if follows {
+                    // The commands stay with the same request, now in the new chat.
                     self.active = Some(chat.customer);
                 }
                 match phase {
@@ -1290,23 +1302,41 @@ impl Desk {
                 out.send(say::customers_waiting(waiting));
                 phase
             }
-            AgentEvent::CustomerLeft { chat, disconnected } => {
+            AgentEvent::CustomerLeft {
+                chat,
+                ended,
+                disconnected,
+            } => {
                 out.send(match disconnected {
                     Some(Departure::Lost) => say::customer_disconnected(&chat.name),
                     Some(Departure::Idle) => say::customer_idle_closed(&chat.name),
                     None => say::customer_ended(&chat.name),
                 });
-                self.customer_left(&chat, ctx, out);
+                let mut phase = phase;
+                if self.customer_left(&chat, ended, ctx, out) {
+                    // A command waiting for a result acts on the ended chat by its key.
+                    if let Some(waiting) = phase.chat_mut().filter(|c| c.customer == chat.customer)
+                    {
+                        waiting.customer = ended;
+                    }
+                }
                 phase
             }
         }
     }
 
-    /// Keeps a chat whose customer left on the desk, so its request can still be noted
-    /// and closed; the oldest ended chat goes past [`MAX_ENDED_CHATS`].
-    fn customer_left(&mut self, chat: &ChatInfo, ctx: &Context, out: &mut Effects) {
+    /// Keeps a chat whose customer left on the desk, under its key as an ended chat
+    /// (`ended`), so its request can still be noted and closed; the oldest ended chat goes
+    /// past [`MAX_ENDED_CHATS`]. Whether the chat was on the desk.
+    fn customer_left(
+        &mut self,
+        chat: &ChatInfo,
+        ended: SessionId,
+        ctx: &Context,
+        out: &mut Effects,
+    ) -> bool {
         if self.has_left(chat.customer) || self.chat_of(chat.customer).is_none() {
-            return;
+            return false;
         }
         // The commands stay on the chat the executive was acting on, though it ended,
         // until :close or :switch: a note meant for its request must not land on the next
@@ -1314,10 +1344,33 @@ impl Desk {
         if self.current().map(|c| c.customer) == Some(chat.customer) {
             self.active = Some(chat.customer);
         }
-        self.ended.push(chat.customer);
-        out.send(say::wrap_up(self.target(chat), ctx.wrap_up_limit));
+        let target = self.target(chat);
+        self.rekey(chat.customer, ended);
+        self.ended.push(ended);
+        out.send(say::wrap_up(target, ctx.wrap_up_limit));
         if self.ended.len() > MAX_ENDED_CHATS {
             self.drop_ended(self.ended[0], true, out);
+        }
+        true
+    }
+
+    /// Gives `customer`'s chat, whose customer left, the key `ended` everywhere the desk
+    /// knows it.
+    fn rekey(&mut self, customer: SessionId, ended: SessionId) {
+        let rename = |key: &mut SessionId| {
+            if *key == customer {
+                *key = ended;
+            }
+        };
+        self.chats.iter_mut().for_each(|c| rename(&mut c.customer));
+        self.active.iter_mut().for_each(rename);
+        self.targets.iter_mut().for_each(|(c, _)| rename(c));
+        if let Some((c, _)) = &mut self.listed {
+            rename(c);
+        }
+        // Not in course any more: a `:quit` warning need not cover them.
+        if let Some(warned) = &mut self.quit_warned {
+            warned.retain(|c| *c != customer);
         }
     }
 
@@ -2058,10 +2111,24 @@ mod tests {
         }
     }
 
+    /// The key of Cliente `n`'s chat once ended (as the hub gives: not the session's).
+    fn ended(n: u64) -> SessionId {
+        SessionId(1000 + n)
+    }
+
+    /// Cliente `n`'s chat under its key once ended.
+    fn ended_chat(n: u64) -> ChatInfo {
+        ChatInfo {
+            customer: ended(n),
+            ..chat(n)
+        }
+    }
+
     /// Cliente `n` ended the chat (wrote "salir").
     fn customer_left(n: u64) -> Input<'static, AgentEvent> {
         Input::Event(AgentEvent::CustomerLeft {
             chat: chat(n),
+            ended: ended(n),
             disconnected: None,
         })
     }
@@ -2088,7 +2155,7 @@ mod tests {
             }));
         }
         // The dropped chat's place is free again for the hub, and only that one.
-        assert_eq!(wrapped_up, [chat(1).customer]);
+        assert_eq!(wrapped_up, [ended(1)]);
         assert_eq!(
             lines,
             [
@@ -2101,7 +2168,7 @@ mod tests {
         );
         assert_eq!(conv.desk.chats.len(), MAX_ENDED_CHATS);
         assert_eq!(conv.desk.ended.len(), MAX_ENDED_CHATS);
-        assert_eq!(conv.desk.current(), Some(&chat(2)));
+        assert_eq!(conv.desk.current(), Some(&ended_chat(2)));
     }
 
     /// A line from the executive works on the ended chat their commands act on (its
@@ -2121,7 +2188,7 @@ mod tests {
         assert_eq!(conv.ended_chat_in_use(), None);
         let mut out = Effects::new();
         conv = conv.step(customer_left(1), &ctx, &mut out);
-        assert_eq!(conv.ended_chat_in_use(), Some(chat(1).customer));
+        assert_eq!(conv.ended_chat_in_use(), Some(ended(1)));
         conv = conv.step(
             Input::Line {
                 text: ":switch 2",
@@ -2156,10 +2223,12 @@ mod tests {
         assert!(say::wrap_up(7, limit).ends_with(
             " Si no la termina, saldrá de :chats tras 5 minutos sin que usted escriba en ella."
         ));
-        assert_eq!(conv.ended_chats(), [chat(1).customer]);
+        assert_eq!(conv.ended_chats(), [ended(1)]);
+        // The ended chat goes by its key; the others by their session.
+        let key = |n: u64| if n == 1 { ended(1) } else { chat(n).customer };
         let due = |conv: AgentConversation, n: u64| {
             let mut out = Effects::new();
-            let chat = chat(n).customer;
+            let chat = key(n);
             (conv.step(Input::WrapUpDue { chat }, &ctx, &mut out), out)
         };
         // Due for a chat in course, or one not on the desk: nothing happens.
@@ -2178,7 +2247,7 @@ mod tests {
         );
         let soon = |conv: AgentConversation, n: u64| {
             let mut out = Effects::new();
-            let (chat, left) = (chat(n).customer, std::time::Duration::from_secs(60));
+            let (chat, left) = (key(n), std::time::Duration::from_secs(60));
             (
                 conv.step(Input::WrapUpSoon { chat, left }, &ctx, &mut out),
                 out,
@@ -2222,9 +2291,7 @@ mod tests {
                     "Cliente 1",
                     limit
                 )),
-                Effect::Hub(HubOp::AgentWrappedUp {
-                    customer: chat(1).customer
-                }),
+                Effect::Hub(HubOp::AgentWrappedUp { customer: ended(1) }),
             ]
         );
         assert_eq!(conv.chats(), [chat(2)]);
@@ -2266,6 +2333,104 @@ mod tests {
         (conv, out) = due(conv, 1);
         assert!(out.0.is_empty());
         assert_eq!(conv.chats(), [chat(2)]);
+    }
+
+    /// The customer of the chat a `:close` waits on leaves meanwhile: the wait follows the
+    /// ended chat's key, so the close ends its wrap-up; back on the same connection about
+    /// another request, the customer's new chat sits beside their ended one, whose
+    /// commands stay until `:close`.
+    #[test]
+    fn an_ended_chat_goes_by_its_own_key_beside_the_same_customer_back() {
+        let ctx = ctx();
+        let mut conv = AgentConversation {
+            phase: Phase::Ready { name: "Ana".into() },
+            desk: Desk {
+                chats: vec![chat(1)],
+                ..Desk::default()
+            },
+        };
+        let mut out = Effects::new();
+        conv = conv.step(Input::line(":close"), &ctx, &mut out);
+        assert!(matches!(
+            &conv.phase,
+            Phase::Pending {
+                wait: Wait::CloseRecorded { .. },
+                ..
+            }
+        ));
+        conv = conv.step(customer_left(1), &ctx, &mut out);
+        assert_eq!(conv.desk.chats, [ended_chat(1)]);
+        let mut out = Effects::new();
+        conv = conv.step(
+            // (A history entry not written: the chat is closed all the same.)
+            Input::Stored(StoreResult::Changed(Err(crate::conversation::StoreFailed))),
+            &ctx,
+            &mut out,
+        );
+        assert!(
+            out.0
+                .contains(&Effect::Hub(HubOp::AgentWrappedUp { customer: ended(1) })),
+            "{:?}",
+            out.0
+        );
+        assert!(conv.chats().is_empty());
+
+        // Back about request 11 while request 1's chat is wrapped up.
+        let mut conv = AgentConversation {
+            phase: Phase::Ready { name: "Ana".into() },
+            desk: Desk {
+                chats: vec![chat(1)],
+                ..Desk::default()
+            },
+        };
+        let mut out = Effects::new();
+        conv = conv.step(customer_left(1), &ctx, &mut out);
+        let again = ChatInfo {
+            request: 11,
+            ..chat(1)
+        };
+        let assigned = AgentEvent::Assigned {
+            chat: again.clone(),
+            backlog: WaitingLines::default(),
+            reason: Reason::default(),
+            previous_agent: None,
+        };
+        let mut out = Effects::new();
+        conv = conv.step(Input::Event(assigned), &ctx, &mut out);
+        conv = conv.step(
+            Input::Stored(StoreResult::Requests(Ok(Vec::new()))),
+            &ctx,
+            &mut out,
+        );
+        assert_eq!(conv.chats(), [ended_chat(1), again.clone()]);
+        assert_eq!(conv.ended_chats(), [ended(1)]);
+        assert!(
+            out.lines()
+                .any(|l| l == say::still_on_ended("Cliente 1", 1, 2, "Cliente 1")),
+            "{:?}",
+            out.0
+        );
+        // The ended chat's :close frees its key alone; the new chat is then current.
+        let mut out = Effects::new();
+        conv = conv.step(Input::line(":close"), &ctx, &mut out);
+        let mut out = Effects::new();
+        conv = conv.step(
+            // (A history entry not written: the chat is closed all the same.)
+            Input::Stored(StoreResult::Changed(Err(crate::conversation::StoreFailed))),
+            &ctx,
+            &mut out,
+        );
+        let wrapped: Vec<_> = out
+            .0
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Hub(HubOp::AgentWrappedUp { customer }) => Some(*customer),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(wrapped, [ended(1)]);
+        assert_eq!(conv.chats(), std::slice::from_ref(&again));
+        assert_eq!(conv.desk.current(), Some(&again));
     }
 
     #[test]
@@ -2496,6 +2661,7 @@ mod tests {
         let conv = conv.step(
             Input::Event(AgentEvent::CustomerLeft {
                 chat: chat(4),
+                ended: ended(4),
                 disconnected: Some(Departure::Lost),
             }),
             &ctx(),

@@ -188,6 +188,10 @@ pub enum AgentEvent {
     CustomerLeft {
         /// The customer.
         chat: ChatInfo,
+        /// The key the ended chat is known by from now on, in place of `chat.customer`
+        /// (the desk's commands and the hub's wrap-up use it): the same session may come
+        /// back to this executive in a new chat while this one is wrapped up.
+        ended: SessionId,
         /// How the connection ended; `None` when the customer ended the chat.
         disconnected: Option<Departure>,
     },

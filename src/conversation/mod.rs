@@ -466,6 +466,9 @@ pub enum HubOp {
     AgentCloses {
         /// The customer's session.
         customer: SessionId,
+        /// The chat's own request ([`ChatInfo::request`]): a later chat of the same
+        /// customer with this executive is not the one closed.
+        chat_request: RequestId,
         /// The request the chat was about and its state, to tell the customer.
         request: Option<(RequestId, RequestState)>,
     },

@@ -353,9 +353,11 @@ pub fn run_hub_op(hub: &Hub, session: SessionId, reach: &Reach, op: HubOp) -> Op
             let _ = hub.agent_restarted(session, customer);
             return None;
         }
-        HubOp::AgentCloses { customer, request } => {
-            HubResult::Closed(hub.agent_closes(session, customer, request))
-        }
+        HubOp::AgentCloses {
+            customer,
+            chat_request,
+            request,
+        } => HubResult::Closed(hub.agent_closes(session, customer, chat_request, request)),
         HubOp::AgentWrappedUp { customer } => {
             hub.agent_wrapped_up(session, customer);
             return None;

@@ -2369,6 +2369,7 @@ fn the_executive_keeps_its_own_list_of_chats() {
         desk.out.0,
         [Effect::Hub(HubOp::AgentCloses {
             customer: SessionId(11),
+            chat_request: 12,
             request: Some((12, RequestState::Abierto)),
         })]
     );
@@ -2386,8 +2387,10 @@ fn the_executive_keeps_its_own_list_of_chats() {
 
     // A customer who leaves stays on the desk until :close, so the executive can still
     // note and close the request; lines to them are refused.
+    // The ended chat goes by the key the hub gave it, not the session's.
     desk.step(Input::Event(AgentEvent::CustomerLeft {
         chat: jorge.clone(),
+        ended: SessionId(1010),
         disconnected: Some(Departure::Lost),
     }));
     assert_eq!(
@@ -2397,7 +2400,12 @@ fn the_executive_keeps_its_own_list_of_chats() {
             to_agent::wrap_up(9, Duration::ZERO)
         ]
     );
-    assert_eq!(desk.conv().chats(), std::slice::from_ref(&jorge));
+    let ended = ChatInfo {
+        customer: SessionId(1010),
+        ..jorge.clone()
+    };
+    assert_eq!(desk.conv().chats(), std::slice::from_ref(&ended));
+    assert_eq!(desk.conv().ended_chats(), [SessionId(1010)]);
     desk.line("¿sigue ahí?");
     assert_eq!(desk.lines(), [to_agent::customer_gone("Jorge Sandoval")]);
     desk.line(":chats");
@@ -2448,7 +2456,7 @@ fn the_executive_keeps_its_own_list_of_chats() {
                 Some((9, RequestState::Cerrado))
             )),
             Effect::Hub(HubOp::AgentWrappedUp {
-                customer: SessionId(10)
+                customer: SessionId(1010)
             }),
             Effect::Send(Cow::Owned(to_agent::chat_closed("Jorge Sandoval")))
         ]
@@ -2811,6 +2819,7 @@ fn closing_after_open_tells_the_chats_own_request() {
         desk.out.0,
         [Effect::Hub(HubOp::AgentCloses {
             customer: SessionId(10),
+            chat_request: 9,
             request: Some((9, RequestState::Abierto)),
         })]
     );
@@ -3036,6 +3045,7 @@ fn quitting_with_customers_in_course_asks_first() {
     assert_eq!(desk.lines(), [to_agent::quit_with_chats(1)]);
     desk.step(Input::Event(AgentEvent::CustomerLeft {
         chat: chat(10, "Jorge Sandoval", 9),
+        ended: SessionId(1010),
         disconnected: None,
     }));
     desk.assigned(chat(11, "Ana Soto", 12));

@@ -717,33 +717,65 @@ async fn a_customer_back_about_the_same_request_returns_to_the_executive_wrappin
     jorge.expect("Ana: sigo con usted").await;
 }
 
-/// With room for two chats, an executive wrapping up the chat of a customer who asked
-/// again at once takes the customer behind them meanwhile; the first keeps the head of the
-/// queue and comes after `:close`.
+/// With room for two chats, a customer who ends the chat and asks again at once, about
+/// another request, goes back to the executive wrapping up their ended chat: the new chat
+/// sits beside the ended one, which keeps its place (the customer behind waits) and the
+/// commands until `:close`.
 #[tokio::test]
-async fn a_customer_who_asks_again_during_the_wrap_up_does_not_hold_up_the_queue() {
+async fn a_customer_who_asks_again_during_the_wrap_up_sits_beside_the_ended_chat() {
     let server = TestServer::start_with(|config| config.agent_capacity = 2).await;
     let ruts = server.load_customers(1).await;
     let mut agent = server.agent("Ana").await;
-    let (mut jorge, _) = asks_again_after_ending(&server, &mut agent).await;
-    let mut other = server.logged_in(&ruts[0].to_string()).await;
-    other.send("3").await;
-    other
-        .recv_until_contains(&to_customer::assigned_start("Ana"))
-        .await;
-    agent
-        .recv_until_contains(&format!("{}Cliente Carga 1", to_agent::NEW_CUSTOMER_START))
-        .await;
+    let mut jorge = server.logged_in(JORGE).await;
+    jorge.send("3").await;
+    jorge.recv_until_contains(to_customer::ASSIGNED_START).await;
+    let first = request_of(&agent.recv().await);
     agent.recv_until_contains(to_agent::CHAT_HINT).await;
-    // The commands still act on the ended chat: its :close brings Jorge back.
-    agent.send(":close").await;
-    agent.expect(&to_agent::chat_closed("Jorge Sandoval")).await;
+    jorge.send("salir").await;
+    jorge.recv_until(|l| l == to_customer::MENU_LAST).await;
+    agent.recv_until_contains(&wrap_up(first)).await;
+    jorge.send("3").await;
     jorge
         .recv_until_contains(&to_customer::assigned_start("Ana"))
         .await;
+    let second = request_of(
+        &agent
+            .recv_until_contains(&format!("{}Jorge Sandoval", to_agent::NEW_CUSTOMER_START))
+            .await
+            .pop()
+            .unwrap(),
+    );
+    assert_ne!(first, second);
+    let lines = agent.recv_until_contains(to_agent::CHAT_HINT).await;
+    assert!(
+        lines.contains(&to_agent::still_on_ended(
+            "Jorge Sandoval",
+            first,
+            2,
+            "Jorge Sandoval"
+        )),
+        "{lines:#?}"
+    );
+    agent.send(":chats").await;
+    agent.expect(&to_agent::chats_header(2)).await;
+    // The ended chat holds its place: the next customer waits for its :close.
+    let mut other = server.logged_in(&ruts[0].to_string()).await;
+    other.send("3").await;
+    other.recv_until_contains(&to_customer::enqueued(1)).await;
+    agent.send(":close").await;
     agent
-        .recv_until_contains(&format!("{}Jorge Sandoval", to_agent::NEW_CUSTOMER_START))
+        .recv_until_contains(&to_agent::chat_closed("Jorge Sandoval"))
         .await;
+    other
+        .recv_until_contains(&to_customer::assigned_start("Ana"))
+        .await;
+    // Jorge's new chat is live all along.
+    agent.send(":switch 1").await;
+    agent
+        .recv_until_contains(&to_agent::now_talking_to("Jorge Sandoval"))
+        .await;
+    agent.send("sigo con su otro caso").await;
+    jorge.expect("Ana: sigo con su otro caso").await;
 }
 
 #[tokio::test]
