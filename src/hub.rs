@@ -306,6 +306,19 @@ impl State {
         self.resumed.get(&session).copied().filter(|key| owns(*key))
     }
 
+    /// Whether `customer` chats with `agent` about `chat_request`: an executive's
+    /// operations name the chat's request too, as the same customer may be back in a new
+    /// chat with them about another one while the chat the operation was for has ended.
+    fn chatting(&self, agent: SessionId, customer: SessionId, chat_request: RequestId) -> bool {
+        self.agents
+            .get(&agent)
+            .is_some_and(|a| a.chats.contains(&customer))
+            && self
+                .customers
+                .get(&customer)
+                .is_some_and(|c| c.ticket.request == chat_request)
+    }
+
     /// The session other than `session` that holds `rut`, if any.
     fn holder_elsewhere(&self, rut: Rut, session: SessionId) -> Option<SessionId> {
         self.logged_in
@@ -356,7 +369,7 @@ impl State {
         if !entry.chats.contains(&customer) {
             return None;
         }
-        let key = SessionId::next();
+        let key = SessionId::next_ended_chat();
         entry.chats.retain(|c| *c != customer);
         entry.wrapping_up.push(EndedChat {
             key,
@@ -1066,10 +1079,11 @@ impl Hub {
         &self,
         agent: SessionId,
         customer: SessionId,
+        chat_request: RequestId,
         text: String,
     ) -> Result<ChatInfo, HubError> {
         let line = text.clone();
-        self.to_customer(agent, customer, Some(line), |name| {
+        self.to_customer(agent, customer, chat_request, Some(line), |name| {
             CustomerEvent::FromAgent {
                 agent: name.to_string(),
                 text,
@@ -1082,8 +1096,9 @@ impl Hub {
         &self,
         agent: SessionId,
         customer: SessionId,
+        chat_request: RequestId,
     ) -> Result<ChatInfo, HubError> {
-        self.to_customer(agent, customer, None, |name| {
+        self.to_customer(agent, customer, chat_request, None, |name| {
             CustomerEvent::ServicesRestarted {
                 agent: name.to_string(),
             }
@@ -1096,6 +1111,7 @@ impl Hub {
         &self,
         agent: SessionId,
         customer: SessionId,
+        chat_request: RequestId,
         line: Option<String>,
         event: impl FnOnce(&str) -> CustomerEvent,
     ) -> Result<ChatInfo, HubError> {
@@ -1103,10 +1119,11 @@ impl Hub {
         let chat = {
             let mut state = self.lock();
             let state = &mut *state;
-            let agent = state.agents.get(&agent).ok_or(HubError::UnknownAgent)?;
-            if !agent.chats.contains(&customer) {
+            if !state.chatting(agent, customer, chat_request) {
+                state.agents.get(&agent).ok_or(HubError::UnknownAgent)?;
                 return Err(HubError::NoCustomer);
             }
+            let agent = state.agents.get(&agent).ok_or(HubError::UnknownAgent)?;
             let entry = state
                 .customers
                 .get_mut(&customer)
@@ -1129,10 +1146,11 @@ impl Hub {
         &self,
         agent: SessionId,
         customer: SessionId,
+        chat_request: RequestId,
         request: RequestId,
         change: RequestChange,
     ) -> Result<ChatInfo, HubError> {
-        self.to_customer(agent, customer, None, |name| {
+        self.to_customer(agent, customer, chat_request, None, |name| {
             CustomerEvent::RequestChanged {
                 agent: name.to_string(),
                 request,
@@ -1156,12 +1174,8 @@ impl Hub {
         let mut out = Vec::new();
         let chat = {
             let mut state = self.lock();
+            let live = state.chatting(agent, customer, chat_request);
             let entry = state.agents.get(&agent).ok_or(HubError::UnknownAgent)?;
-            let live = entry.chats.contains(&customer)
-                && state
-                    .customers
-                    .get(&customer)
-                    .is_some_and(|c| c.ticket.request == chat_request);
             if !live {
                 let ended = entry.ended_key(customer, Some(chat_request));
                 drop(state);
@@ -1221,21 +1235,28 @@ impl Hub {
     }
 
     /// Executive `agent` chose `request` with `:open` in `chat` (a customer's session, or
-    /// an ended chat's key): a later hand-off of that request takes the chat, once ended,
-    /// off their desk, as one of the chat's own request does. Nothing when the chat is no
-    /// longer on the desk. When a colleague already serves that request (the hand-off
-    /// came before this notice), an ended chat is taken up at once.
-    pub fn agent_opened(&self, agent: SessionId, chat: SessionId, request: RequestId) {
+    /// an ended chat's key) about `chat_request`: a later hand-off of that request takes
+    /// the chat, once ended, off their desk, as one of the chat's own request does.
+    /// Nothing when the chat is no longer on the desk. When a colleague already serves that
+    /// request (the hand-off came before this notice), an ended chat is taken up at once.
+    pub fn agent_opened(
+        &self,
+        agent: SessionId,
+        chat: SessionId,
+        chat_request: RequestId,
+        request: RequestId,
+    ) {
         let mut out = Vec::new();
         {
             let mut state = self.lock();
+            let live = state.chatting(agent, chat, chat_request);
             let Some(entry) = state.agents.get_mut(&agent) else {
                 return;
             };
-            let key = if entry.chats.contains(&chat) {
+            let key = if live {
                 chat
             } else {
-                match entry.ended_key(chat, None) {
+                match entry.ended_key(chat, Some(chat_request)) {
                     Some(ended) => ended,
                     None => return,
                 }
@@ -1797,9 +1818,9 @@ mod tests {
             hub.agent_join(SessionId(100), "Ana", ana).unwrap();
             let (first, first_rx) = party();
             hub.enqueue(ticket(1, first));
-            hub.agent_opened(SessionId(100), SessionId(1), 7);
+            hub.agent_opened(SessionId(100), SessionId(1), 1, 7);
             // Not a chat of Ana's: not kept.
-            hub.agent_opened(SessionId(100), SessionId(2), 8);
+            hub.agent_opened(SessionId(100), SessionId(2), 2, 8);
             assert!(hub.customer_gone_announced(SessionId(1), Departure::Lost).1);
             let ended = ended_key(&mut ana_rx);
             (hub, ana_rx, first_rx, ended)
@@ -1841,7 +1862,7 @@ mod tests {
         let _back = back_about(&hub, 9);
         assert!(taken_up(&mut ana_rx).is_empty());
         // (Sent by session before the executive heard the customer left: the ended chat's.)
-        hub.agent_opened(SessionId(100), SessionId(1), 9);
+        hub.agent_opened(SessionId(100), SessionId(1), 1, 9);
         assert_eq!(taken_up(&mut ana_rx), [(ended, 9)]);
         // Every place taken: Ana's ended chat holds request 7's place, so its customer goes
         // to her (her desk puts the new chat in the ended one's place).
@@ -2007,6 +2028,11 @@ mod tests {
             ..ticket(1, first)
         });
         received(&mut first_rx);
+        // (Nor does a late line of the first chat reach the new one.)
+        assert_eq!(
+            hub.agent_says(SessionId(100), SessionId(1), 1, "¿sigue ahí?".into()),
+            Err(HubError::NoCustomer)
+        );
         assert_eq!(
             hub.agent_closes(SessionId(100), SessionId(1), 1, None),
             Err(HubError::NoCustomer)
@@ -2052,6 +2078,39 @@ mod tests {
         // wrap-up too.
         hub.agent_wrapped_up(SessionId(100), SessionId(1));
         assert!(to(2, 2, "Ana"));
+    }
+
+    /// An `:open` sent by the customer's session for a chat that ended meanwhile, carried
+    /// out once they are back in a new chat with the same executive, is the ended chat's
+    /// (it names that chat's request): served again, its request takes that chat, and its
+    /// place, off the desk.
+    #[test]
+    fn a_late_open_goes_to_the_ended_chat_it_was_sent_for() {
+        let hub = Hub::new(2, Console::capture());
+        let (ana, mut ana_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", ana).unwrap();
+        let (first, _first_rx) = party();
+        hub.enqueue(ticket(1, first.clone()));
+        hub.customer_ends_chat(SessionId(1)).unwrap();
+        let ended = ended_key(&mut ana_rx);
+        hub.enqueue(Ticket {
+            request: 11,
+            ..ticket(1, first.clone())
+        });
+        hub.agent_opened(SessionId(100), SessionId(1), 1, 7);
+        {
+            let state = hub.lock();
+            let ana = &state.agents[&SessionId(100)];
+            assert!(ana.ended_chat_about(ended, 7));
+            assert!(!ana.opened.contains(&(SessionId(1), 7)));
+        }
+        hub.agent_closes(SessionId(100), SessionId(1), 11, None)
+            .unwrap();
+        hub.enqueue(Ticket {
+            request: 7,
+            ..ticket(1, first)
+        });
+        assert!(hub.lock().agents[&SessionId(100)].wrapping_up.is_empty());
     }
 
     /// The console tells the queue's and the chats' events in the order they happen: a
@@ -2461,11 +2520,12 @@ mod tests {
         for n in 0..8 {
             hub.customer_says(SessionId(1), format!("cliente {n}"))
                 .unwrap();
-            hub.agent_says(SessionId(100), SessionId(1), format!("ana {n}"))
+            hub.agent_says(SessionId(100), SessionId(1), 1, format!("ana {n}"))
                 .unwrap();
         }
         // A restart notice is not a chat line.
-        hub.agent_restarted(SessionId(100), SessionId(1)).unwrap();
+        hub.agent_restarted(SessionId(100), SessionId(1), 1)
+            .unwrap();
         let chat = resume(&hub);
         let recent: Vec<_> = chat.recent.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(
@@ -2499,7 +2559,7 @@ mod tests {
         );
         let (agent, _agent_rx) = party();
         hub.agent_join(SessionId(100), "Ana", agent).unwrap();
-        hub.agent_says(SessionId(100), SessionId(1), "veo su mensaje".into())
+        hub.agent_says(SessionId(100), SessionId(1), 1, "veo su mensaje".into())
             .unwrap();
         let chat = resume(&hub);
         let recent: Vec<_> = chat
@@ -2632,7 +2692,7 @@ mod tests {
             matches!(said.as_slice(), [AgentEvent::FromCustomer { chat, text }] if chat.customer == SessionId(1) && text == "volví"),
             "{said:?}"
         );
-        hub.agent_says(SessionId(100), SessionId(1), "qué bueno".into())
+        hub.agent_says(SessionId(100), SessionId(1), 1, "qué bueno".into())
             .unwrap();
         assert_eq!(
             received(&mut new),

@@ -690,7 +690,11 @@ impl Desk {
             Keep::NoTellOnce => out.send(say::TRANSCRIPT_FULL),
             Keep::No => {}
         }
-        out.hub(HubOp::AgentSays { customer, text });
+        out.hub(HubOp::AgentSays {
+            customer,
+            chat_request: request,
+            text,
+        });
         Phase::Pending {
             name,
             wait: Wait::Said,
@@ -1014,6 +1018,7 @@ impl Desk {
                         // the desk once it ended, as its own does.
                         out.hub(HubOp::AgentOpened {
                             customer: chat.customer,
+                            chat_request: chat.request,
                             request: request.id,
                         });
                         out.send(say::now_acting_on(
@@ -1107,6 +1112,7 @@ impl Desk {
                 out.send(say::subject_set(request.id, &request.subject));
                 out.hub(HubOp::AgentChanged {
                     customer: chat.customer,
+                    chat_request: chat.request,
                     request: request.id,
                     change: RequestChange::Subject(request.subject.clone()),
                 });
@@ -1120,6 +1126,7 @@ impl Desk {
                 out.send(say::state_set(request.id, request.state));
                 out.hub(HubOp::AgentChanged {
                     customer: chat.customer,
+                    chat_request: chat.request,
                     request: request.id,
                     change: RequestChange::State(request.state),
                 });
@@ -1134,6 +1141,7 @@ impl Desk {
                 // The customer may have left in between; the restart is recorded anyway.
                 out.hub(HubOp::AgentRestarted {
                     customer: chat.customer,
+                    chat_request: chat.request,
                 });
                 out.send(say::services_restarted(&chat.name));
             }
@@ -1444,12 +1452,15 @@ impl Desk {
         self.ended_chat_leaves(chat, true, out);
     }
 
-    /// `chat`, handed to this executive, serves the request of an ended chat on the desk,
-    /// or the one `:open` chose in it (its customer back on another connection): the ended
-    /// chat leaves, saying so, and whether the commands acted on it (they follow the
-    /// request into the new chat). The hub freed its place already.
+    /// `chat`, handed to this executive, serves the request of ended chats on the desk, or
+    /// the one `:open` chose in them (their customer back, on this connection or another):
+    /// they leave, saying so, and whether the commands acted on one of them (they follow
+    /// the request into the new chat). The hub freed their places already.
     fn take_up_here(&mut self, chat: &ChatInfo, out: &mut Effects) -> bool {
-        let Some(ended) = self
+        // Every one of them: the hub took them all off (`State::take_up_ended`); a
+        // customer back twice may have left two ("salir" from a chat beside the first).
+        let mut followed = false;
+        while let Some(ended) = self
             .chats
             .iter()
             .find(|c| {
@@ -1457,11 +1468,11 @@ impl Desk {
                     && (c.request == chat.request || self.target(c) == chat.request)
             })
             .cloned()
-        else {
-            return false;
-        };
-        out.send(say::ended_chat_taken_up(&ended.name, chat.request, None));
-        self.ended_chat_off(ended.customer, true, out)
+        {
+            out.send(say::ended_chat_taken_up(&ended.name, chat.request, None));
+            followed |= self.ended_chat_off(ended.customer, true, out);
+        }
+        followed
     }
 
     /// `customer`'s chat, when it is an ended one on the desk.
@@ -2431,6 +2442,44 @@ mod tests {
         assert_eq!(wrapped, [ended(1)]);
         assert_eq!(conv.chats(), std::slice::from_ref(&again));
         assert_eq!(conv.desk.current(), Some(&again));
+    }
+
+    /// A customer back about a request two ended chats on the desk act on (the second
+    /// one's `:open` chose it): both leave, as the hub took both off.
+    #[test]
+    fn a_request_served_again_takes_every_ended_chat_of_it_off_the_desk() {
+        let second = ChatInfo {
+            customer: ended(2),
+            request: 11,
+            ..chat(1)
+        };
+        let conv = AgentConversation {
+            phase: Phase::Ready { name: "Ana".into() },
+            desk: Desk {
+                chats: vec![ended_chat(1), second],
+                ended: vec![ended(1), ended(2)],
+                targets: vec![(ended(2), 1)],
+                ..Desk::default()
+            },
+        };
+        let mut out = Effects::new();
+        let conv = conv.step(
+            Input::Event(AgentEvent::Assigned {
+                chat: chat(1),
+                backlog: WaitingLines::default(),
+                reason: Reason::default(),
+                previous_agent: None,
+            }),
+            &ctx(),
+            &mut out,
+        );
+        assert_eq!(conv.chats(), [chat(1)]);
+        assert!(conv.ended_chats().is_empty());
+        // (The hub freed both places itself.)
+        assert!(!out
+            .0
+            .iter()
+            .any(|e| matches!(e, Effect::Hub(HubOp::AgentWrappedUp { .. }))));
     }
 
     #[test]

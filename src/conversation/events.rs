@@ -22,6 +22,13 @@ impl SessionId {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         SessionId(NEXT.fetch_add(1, Ordering::Relaxed))
     }
+
+    /// A new key for a chat whose customer left (the hub's wrap-up), unique in this process
+    /// and apart from every session's [`next`](Self::next) (the upper half of the range).
+    pub fn next_ended_chat() -> SessionId {
+        static NEXT: AtomicU64 = AtomicU64::new(1 << 63);
+        SessionId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
 }
 
 impl fmt::Display for SessionId {

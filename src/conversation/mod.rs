@@ -454,6 +454,9 @@ pub enum HubOp {
     AgentSays {
         /// The customer's session.
         customer: SessionId,
+        /// The chat's own request ([`ChatInfo::request`]): a later chat of the same
+        /// customer with this executive is not the one meant.
+        chat_request: RequestId,
         /// What to say.
         text: String,
     },
@@ -461,6 +464,9 @@ pub enum HubOp {
     AgentRestarted {
         /// The customer's session.
         customer: SessionId,
+        /// The chat's own request ([`ChatInfo::request`]): a later chat of the same
+        /// customer with this executive is not the one meant.
+        chat_request: RequestId,
     },
     /// End the chat with a customer: [`HubResult::Closed`].
     AgentCloses {
@@ -483,6 +489,9 @@ pub enum HubOp {
     AgentOpened {
         /// The customer's session.
         customer: SessionId,
+        /// The chat's own request ([`ChatInfo::request`]): a later chat of the same
+        /// customer with this executive is not the one meant.
+        chat_request: RequestId,
         /// The request opened.
         request: RequestId,
     },
@@ -490,6 +499,9 @@ pub enum HubOp {
     AgentChanged {
         /// The customer's session.
         customer: SessionId,
+        /// The chat's own request ([`ChatInfo::request`]): a later chat of the same
+        /// customer with this executive is not the one meant.
+        chat_request: RequestId,
         /// Which request.
         request: RequestId,
         /// What changed.

@@ -345,12 +345,17 @@ pub fn run_hub_op(hub: &Hub, session: SessionId, reach: &Reach, op: HubOp) -> Op
             };
             HubResult::Joined(hub.agent_join(session, &name, outbox.clone()))
         }
-        HubOp::AgentSays { customer, text } => {
-            HubResult::Said(hub.agent_says(session, customer, text))
-        }
-        HubOp::AgentRestarted { customer } => {
+        HubOp::AgentSays {
+            customer,
+            chat_request,
+            text,
+        } => HubResult::Said(hub.agent_says(session, customer, chat_request, text)),
+        HubOp::AgentRestarted {
+            customer,
+            chat_request,
+        } => {
             // The customer may have left in between; the restart is recorded anyway.
-            let _ = hub.agent_restarted(session, customer);
+            let _ = hub.agent_restarted(session, customer, chat_request);
             return None;
         }
         HubOp::AgentCloses {
@@ -362,17 +367,22 @@ pub fn run_hub_op(hub: &Hub, session: SessionId, reach: &Reach, op: HubOp) -> Op
             hub.agent_wrapped_up(session, customer);
             return None;
         }
-        HubOp::AgentOpened { customer, request } => {
-            hub.agent_opened(session, customer, request);
+        HubOp::AgentOpened {
+            customer,
+            chat_request,
+            request,
+        } => {
+            hub.agent_opened(session, customer, chat_request, request);
             return None;
         }
         HubOp::AgentChanged {
             customer,
+            chat_request,
             request,
             change,
         } => {
             // The customer may have left in between; the change is stored anyway.
-            let _ = hub.agent_changed(session, customer, request, change);
+            let _ = hub.agent_changed(session, customer, chat_request, request, change);
             return None;
         }
         HubOp::AgentRename(name) => HubResult::Renamed(hub.agent_rename(session, &name)),

@@ -2334,6 +2334,7 @@ fn the_executive_keeps_its_own_list_of_chats() {
         desk.out.0[1],
         Effect::Hub(HubOp::AgentSays {
             customer: SessionId(10),
+            chat_request: 9,
             text: "buenas".into()
         })
     );
@@ -2890,7 +2891,8 @@ fn executive_commands_and_store_failures() {
         [
             Effect::Console(to_console::restart("Jorge Sandoval", 9, Some("JuanPerez"))),
             Effect::Hub(HubOp::AgentRestarted {
-                customer: SessionId(10)
+                customer: SessionId(10),
+                chat_request: 9,
             }),
             Effect::Send(Cow::Owned(to_agent::services_restarted("Jorge Sandoval"))),
         ]
