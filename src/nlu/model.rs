@@ -1880,10 +1880,21 @@ impl YamlClassifier {
                     && owns()
                     // Or "de ellos" after a business named ("estoy en un hostal y el wifi
                     // de ellos no funciona"), or the place's owners ("el wifi de los
-                    // dueños no anda"), when the customer names no service of their own
+                    // dueños no anda", "de los administradores"), when the customer names
+                    // no service of their own
                     // ("uso el wifi del dueño porque el mío no funciona").
                     || (t.raw == "ellos" && of(1) && named()
-                        || matches!(t.raw, "dueno" | "duenos" | "duena" | "duenas") && owns())
+                        || matches!(
+                            t.raw,
+                            "dueno"
+                                | "duenos"
+                                | "duena"
+                                | "duenas"
+                                | "administrador"
+                                | "administradores"
+                                | "administradora"
+                                | "administracion"
+                        ) && owns())
                         && !own_service()
             })
         });
@@ -1953,7 +1964,8 @@ impl YamlClassifier {
 /// Whether `tokens[i]` (a word of one of the message's `clauses`) names the customer's
 /// own business rather than another one: one of [`OWN_TRADES`] or
 /// [`RUN_TRADES`] the message says the customer has ("tengo un hostal", "nuestra
-/// botillería"; "mi gimnasio" is where one goes), or, unless what it `sold` is meant, one
+/// botillería", "pa mi gimnasio queremos..."; "mi gimnasio" alone is where one goes), or,
+/// unless what it `sold` is meant, one
 /// of [`OWN_TRADES`] that is nobody else's ("la peluquería de mi vecina") and that the
 /// message does not tell the customer or theirs go to or work at ("dejé el auto en el
 /// taller", "mi hija trabaja en un minimarket").
@@ -1962,7 +1974,9 @@ fn own_business_at(clauses: &[Clause<'_>], tokens: &[Token<'_>], i: usize, sold:
     let has = |w: &[Token<'_>]| {
         w[2].raw == here
             && (matches!(w[1].raw, "nuestro" | "nuestra")
-                || matches!(w[1].raw, "un" | "una") && matches!(w[0].raw, "tengo" | "tenemos"))
+                || matches!(w[1].raw, "un" | "una") && matches!(w[0].raw, "tengo" | "tenemos")
+                // What the customer wants for it: "pa mi gimnasio queremos subir el plan".
+                || w[1].raw == "mi" && matches!(w[0].raw, "para" | "pa"))
     };
     // Anywhere in the message ("tengo un hostal y el wifi del hostal no anda").
     let said = || clauses.iter().any(|c| c.tokens.windows(3).any(has));
