@@ -1832,6 +1832,11 @@ impl YamlClassifier {
                         )
                     )
                 })
+                // "... pero el de mi casa no".
+                || words()
+                    .zip(words().skip(1))
+                    .zip(words().skip(2))
+                    .any(|((a, b), c)| (a, b, c) == ("el", "de", "mi"))
         };
         // A place rented for the holidays is a business too ("estoy de vacaciones en unas
         // cabañas y el internet de las cabañas no funciona"; not "tengo unas cabañas").
@@ -1878,6 +1883,7 @@ impl YamlClassifier {
                 business(t.raw)
                     && !own_business_at(clauses, tokens, i, false)
                     && owns()
+                    && !own_service()
                     // Or "de ellos" after a business named ("estoy en un hostal y el wifi
                     // de ellos no funciona"), or the place's owners ("el wifi de los
                     // dueños no anda", "de los administradores"), when the customer names
@@ -1974,12 +1980,27 @@ fn own_business_at(clauses: &[Clause<'_>], tokens: &[Token<'_>], i: usize, sold:
     let has = |w: &[Token<'_>]| {
         w[2].raw == here
             && (matches!(w[1].raw, "nuestro" | "nuestra")
-                || matches!(w[1].raw, "un" | "una") && matches!(w[0].raw, "tengo" | "tenemos")
-                // What the customer wants for it: "pa mi gimnasio queremos subir el plan".
-                || w[1].raw == "mi" && matches!(w[0].raw, "para" | "pa"))
+                || matches!(w[1].raw, "un" | "una") && matches!(w[0].raw, "tengo" | "tenemos"))
+    };
+    // What the customer wants for it, in the same clause: "pa mi gimnasio queremos subir
+    // el plan" (not "pagué la mensualidad pa mi gimnasio").
+    let wanted_for = |c: &Clause<'_>| {
+        c.tokens
+            .windows(3)
+            .any(|w| w[2].raw == here && w[1].raw == "mi" && matches!(w[0].raw, "para" | "pa"))
+            && c.tokens.iter().any(|t| {
+                matches!(
+                    t.raw,
+                    "queremos" | "necesitamos" | "quiero" | "necesito" | "queria" | "necesitaria"
+                )
+            })
     };
     // Anywhere in the message ("tengo un hostal y el wifi del hostal no anda").
-    let said = || clauses.iter().any(|c| c.tokens.windows(3).any(has));
+    let said = || {
+        clauses
+            .iter()
+            .any(|c| c.tokens.windows(3).any(has) || wanted_for(c))
+    };
     // A mention of it after a verb of going, being or working, within five words.
     let visited = || {
         clauses.iter().any(|c| {

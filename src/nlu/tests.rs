@@ -5898,3 +5898,31 @@ fn rules_from_probe88_and_probe89() {
         ("adiosito, gracias por todo", Salir),
     ]);
 }
+
+/// A review's sentences against the rules for `probe88` and `probe89` (165 of its own: 110
+/// right before them, 140 with their first version, 4 worse): a product added needs its
+/// pronoun ("que no lo quería"), "pa mi gimnasio" makes it the customer's only with a wish,
+/// a freezing device is the subject of its clause; and a business's WiFi is no other's
+/// when the customer's own fails too (the guide's rule, now for businesses as for owners).
+#[test]
+fn edges_of_the_rules_from_probe88_and_probe89() {
+    use Intent::{Fallback, ReiniciarServicios as Restart};
+    check(&[
+        (
+            "me agregaron a un grupo de whatsapp aunque dije que no quería",
+            Fallback,
+        ),
+        (
+            "pagué la mensualidad pa mi gimnasio y me la cobraron dos veces",
+            Fallback,
+        ),
+        (
+            "la canción del comercial de la tele se me pega todo el día",
+            Fallback,
+        ),
+        (
+            "estoy en el hotel, el wifi del hotel no anda y el mío tampoco",
+            Restart,
+        ),
+    ]);
+}
