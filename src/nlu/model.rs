@@ -289,6 +289,7 @@ const OWN_TRADES: &[&str] = &[
     "peluqueria",
     "barberia",
     "minimarket",
+    "almacen",
     "lavanderia",
     "tintoreria",
 ];
