@@ -2135,6 +2135,16 @@ mod tests {
         }
     }
 
+    /// `chat` handed to the executive, with nothing said while waiting.
+    fn assigned(chat: ChatInfo) -> Input<'static, AgentEvent> {
+        Input::Event(AgentEvent::Assigned {
+            chat,
+            backlog: WaitingLines::default(),
+            reason: Reason::default(),
+            previous_agent: None,
+        })
+    }
+
     /// Cliente `n` ended the chat (wrote "salir").
     fn customer_left(n: u64) -> Input<'static, AgentEvent> {
         Input::Event(AgentEvent::CustomerLeft {
@@ -2400,14 +2410,8 @@ mod tests {
             request: 11,
             ..chat(1)
         };
-        let assigned = AgentEvent::Assigned {
-            chat: again.clone(),
-            backlog: WaitingLines::default(),
-            reason: Reason::default(),
-            previous_agent: None,
-        };
         let mut out = Effects::new();
-        conv = conv.step(Input::Event(assigned), &ctx, &mut out);
+        conv = conv.step(assigned(again.clone()), &ctx, &mut out);
         conv = conv.step(
             Input::Stored(StoreResult::Requests(Ok(Vec::new()))),
             &ctx,
@@ -2463,16 +2467,7 @@ mod tests {
             },
         };
         let mut out = Effects::new();
-        let conv = conv.step(
-            Input::Event(AgentEvent::Assigned {
-                chat: chat(1),
-                backlog: WaitingLines::default(),
-                reason: Reason::default(),
-                previous_agent: None,
-            }),
-            &ctx(),
-            &mut out,
-        );
+        let conv = conv.step(assigned(chat(1)), &ctx(), &mut out);
         assert_eq!(conv.chats(), [chat(1)]);
         assert!(conv.ended_chats().is_empty());
         // (The hub freed both places itself.)
@@ -2531,14 +2526,8 @@ mod tests {
             customer: SessionId(9),
             ..chat(1)
         };
-        let assigned = AgentEvent::Assigned {
-            chat: again.clone(),
-            backlog: WaitingLines::default(),
-            reason: Reason::default(),
-            previous_agent: None,
-        };
         let mut out = Effects::new();
-        let conv = desk(vec![chat(1).customer]).step(Input::Event(assigned), &ctx, &mut out);
+        let conv = desk(vec![chat(1).customer]).step(assigned(again.clone()), &ctx, &mut out);
         assert_eq!(
             out.lines().next(),
             Some(say::ended_chat_taken_up("Cliente 1", 1, None).as_str())
@@ -2552,16 +2541,10 @@ mod tests {
             request: 7,
             ..chat(1)
         };
-        let assigned = AgentEvent::Assigned {
-            chat: opened.clone(),
-            backlog: WaitingLines::default(),
-            reason: Reason::default(),
-            previous_agent: None,
-        };
         let mut conv = desk(vec![chat(1).customer]);
         conv.desk.targets = vec![(chat(1).customer, 7)];
         let mut out = Effects::new();
-        let conv = conv.step(Input::Event(assigned), &ctx, &mut out);
+        let conv = conv.step(assigned(opened.clone()), &ctx, &mut out);
         assert_eq!(
             out.lines().next(),
             Some(say::ended_chat_taken_up("Cliente 1", 7, None).as_str())

@@ -5936,7 +5936,7 @@ fn rules_from_probe90() {
         // Goodbyes: "bn finde", a good shift, "los dejo".
         ("bn finde pa todos", Salir),
         ("que tenga buen turno", Salir),
-        ("bueno, los dejo", Salir),
+        ("bueno los dejo", Salir),
         ("ya te dejo", Salir),
         // How the shift went, with what aches; a corner shop's charge.
         (
@@ -5948,10 +5948,6 @@ fn rules_from_probe90() {
             Fallback,
         ),
         // A product added by one of the company's people, not asked for.
-        (
-            "el vendedor de la feria me suscribió a un plan que no pedí",
-            Person,
-        ),
         (
             "la empresa me instaló un segundo deco que no pedimos",
             Person,
@@ -5967,5 +5963,24 @@ fn rules_from_probe90() {
         ),
         ("el wifi del almacén se cayó hoy, reinícienlo", Restart),
         ("ya, los dejo, gracias", Salir),
+        // A review's: leaving the company, not the chat; someone's employer or trade.
+        ("si no me solucionan esto hoy, los dejo", Person),
+        (
+            "llevo diez años con ustedes y me suben el precio sin avisar. Los dejo.",
+            Person,
+        ),
+        (
+            "la empresa donde trabajo me instaló un antivirus que no pedí",
+            Fallback,
+        ),
+        (
+            "mi vecino que es técnico me instaló un programa en el notebook que no pedí",
+            Fallback,
+        ),
+        ("que tengan buen turno chiquillos", Salir),
+        (
+            "el vendedor que vino a la casa me suscribió a un plan que no pedí",
+            Person,
+        ),
     ]);
 }

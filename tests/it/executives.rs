@@ -507,10 +507,9 @@ async fn the_next_customer_goes_to_a_free_colleague_while_one_wraps_up() {
     );
 }
 
-/// Jorge asks for an executive, is served by `agent`, ends the chat and asks again on the
-/// same connection: he waits first in the queue while `agent` wraps up the ended chat.
-/// Returns him and the ended chat's request.
-async fn asks_again_after_ending(server: &TestServer, agent: &mut TestClient) -> (TestClient, u64) {
+/// Jorge asks for an executive, is served by `agent` and ends the chat: `agent` wraps it up.
+/// Returns him, at the menu, and the ended chat's request.
+async fn chats_and_ends(server: &TestServer, agent: &mut TestClient) -> (TestClient, u64) {
     let mut jorge = server.logged_in(JORGE).await;
     jorge.send("3").await;
     jorge.recv_until_contains(to_customer::ASSIGNED_START).await;
@@ -522,6 +521,13 @@ async fn asks_again_after_ending(server: &TestServer, agent: &mut TestClient) ->
         .expect(&to_agent::customer_ended("Jorge Sandoval"))
         .await;
     agent.expect(&wrap_up(first)).await;
+    (jorge, first)
+}
+
+/// [`chats_and_ends`], then Jorge asks again on the same connection: with no other place
+/// free, he waits first in the queue while `agent` wraps up the ended chat.
+async fn asks_again_after_ending(server: &TestServer, agent: &mut TestClient) -> (TestClient, u64) {
+    let (mut jorge, first) = chats_and_ends(server, agent).await;
     jorge.send("3").await;
     jorge.recv_until_contains(&to_customer::enqueued(1)).await;
     (jorge, first)
@@ -726,14 +732,7 @@ async fn a_customer_who_asks_again_during_the_wrap_up_sits_beside_the_ended_chat
     let server = TestServer::start_with(|config| config.agent_capacity = 2).await;
     let ruts = server.load_customers(1).await;
     let mut agent = server.agent("Ana").await;
-    let mut jorge = server.logged_in(JORGE).await;
-    jorge.send("3").await;
-    jorge.recv_until_contains(to_customer::ASSIGNED_START).await;
-    let first = request_of(&agent.recv().await);
-    agent.recv_until_contains(to_agent::CHAT_HINT).await;
-    jorge.send("salir").await;
-    jorge.recv_until(|l| l == to_customer::MENU_LAST).await;
-    agent.recv_until_contains(&wrap_up(first)).await;
+    let (mut jorge, first) = chats_and_ends(&server, &mut agent).await;
     jorge.send("3").await;
     jorge
         .recv_until_contains(&to_customer::assigned_start("Ana"))
