@@ -1833,11 +1833,6 @@ impl YamlClassifier {
                         )
                     )
                 })
-                // "... pero el de mi casa no".
-                || words()
-                    .zip(words().skip(1))
-                    .zip(words().skip(2))
-                    .any(|((a, b), c)| (a, b, c) == ("el", "de", "mi"))
         };
         // A place rented for the holidays is a business too ("estoy de vacaciones en unas
         // cabañas y el internet de las cabañas no funciona"; not "tengo unas cabañas").
@@ -1884,6 +1879,8 @@ impl YamlClassifier {
                 business(t.raw)
                     && !own_business_at(clauses, tokens, i, false)
                     && owns()
+                    // (Nor when the customer's own fails too: "el wifi del hotel no anda y
+                    // el mío tampoco".)
                     && !own_service()
                     // Or "de ellos" after a business named ("estoy en un hostal y el wifi
                     // de ellos no funciona"), or the place's owners ("el wifi de los
