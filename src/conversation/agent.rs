@@ -2363,13 +2363,14 @@ mod tests {
     #[test]
     fn an_ended_chat_goes_by_its_own_key_beside_the_same_customer_back() {
         let ctx = ctx();
-        let mut conv = AgentConversation {
+        let chatting = || AgentConversation {
             phase: Phase::Ready { name: "Ana".into() },
             desk: Desk {
                 chats: vec![chat(1)],
                 ..Desk::default()
             },
         };
+        let mut conv = chatting();
         let mut out = Effects::new();
         conv = conv.step(Input::line(":close"), &ctx, &mut out);
         assert!(matches!(
@@ -2397,13 +2398,7 @@ mod tests {
         assert!(conv.chats().is_empty());
 
         // Back about request 11 while request 1's chat is wrapped up.
-        let mut conv = AgentConversation {
-            phase: Phase::Ready { name: "Ana".into() },
-            desk: Desk {
-                chats: vec![chat(1)],
-                ..Desk::default()
-            },
-        };
+        let mut conv = chatting();
         let mut out = Effects::new();
         conv = conv.step(customer_left(1), &ctx, &mut out);
         let again = ChatInfo {
