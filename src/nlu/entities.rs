@@ -2382,7 +2382,7 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
             let ambiguous = "(reinicie|resetee|desenchufe|apague)";
             let past = "reiniciaron|resetearon|reiniciamos";
             // (Also done by the bot: "anoche el bot me reinició el deco".)
-            let done_verb = format!("((ya|yo|lo|le|la|los|recien|tambien) {ambiguous}|{past}|reseteamos|lo que (me )?(dijo|dice|indico|indica) el (bot|asistente)|(el bot|el asistente|el sistema|ustedes|usted) (me |nos |le |lo |la )?(reinicio|reseteo))");
+            let done_verb = format!("((ya|yo|lo|le|la|los|recien|tambien) {ambiguous}|{ambiguous}( \\w+){{0,3}} (y|pero) (volvio|volvieron|sigue|siguen|siguio|quedo|quedaron)|{ambiguous}( \\w+){{0,3}} como (me )?(dijeron|dijo|indicaron|indico)|{past}|reseteamos|lo que (me )?(dijo|dice|indico|indica) el (bot|asistente)|(el bot|el asistente|el sistema|ustedes|usted) (me |nos |le |lo |la )?(reinicio|reseteo))");
             // (Thanked for: "gracias por reiniciarlo pero la tele sigue sin señal".)
             let done = format!("({ambiguous}|{past}|el reinicio|del reinicio|el reset|del reset|gracias por (reiniciar|resetear)(lo|la|los|me)?)");
             [
@@ -2590,6 +2590,9 @@ pub(crate) fn reported_matter(text: &str, normalized: &str) -> Option<Topic> {
     // hijo" turns it down.)
     if is_a_wish(topic)
         && declines(text)
+        // (Nor turned to another wish after it: "no me den de baja, mejor bájenme el
+        // plan".)
+        && !words(normalized).any(|w| matches!(w, "mejor" | "sino"))
         && !stops_a_service(&without_clause_breaks(normalized))
         && !keeps_only(normalized)
         && !changes_holder_undenied(normalized)

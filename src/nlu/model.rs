@@ -1625,33 +1625,45 @@ impl YamlClassifier {
     /// Whether another business is the one that answered, or was to answer ("si ya le
     /// contestaron del banco", "si respondieron de la isapre"), or whose bot gave the
     /// number ("el bot del banco me dio el número ..."): a word of the `ajeno` lookup right
-    /// after an answer or a chat and "del" or "de" (and an article).
+    /// after an answer or a chat and "del" or "de" (and an article). Or the request told
+    /// was made to one, a word of it within five words after "pedí" ("pedí un reembolso
+    /// en el banco, ¿se pudo hacer?", "pedí una pizza, ¿se alcanzó a despachar?").
     fn answered_by_other_business(&self, clauses: &[Clause<'_>]) -> bool {
         clauses.iter().any(|clause| {
             let words: Vec<&str> = clause.tokens.iter().map(|t| t.raw).collect();
-            words.iter().enumerate().any(|(i, w)| {
-                let answered = matches!(
-                    *w,
-                    "contestaron"
-                        | "respondieron"
-                        | "llamaron"
-                        | "avisaron"
-                        | "escribieron"
-                        | "bot"
-                        | "chat"
-                        | "chatbot"
-                        | "asistente"
-                );
-                let business = match words.get(i + 1..i + 3) {
-                    Some(["del", _]) => Some(i + 2),
-                    Some(["de", "la" | "el" | "los" | "las"]) => Some(i + 3),
-                    Some(["de", _]) => Some(i + 2),
-                    _ => None,
-                };
-                answered
-                    && business
-                        .is_some_and(|j| j < words.len() && self.other_business_at(|k| words[k], j))
-            })
+            // (Not one asked for it: "el cambio de plan que pedimos para el gimnasio".)
+            let asked_of = |i: usize| {
+                matches!(words[i], "pedi" | "pedimos" | "solicite" | "solicitamos")
+                    && (i + 1..(i + 6).min(words.len())).any(|j| {
+                        self.other_business_at(|k| words[k], j)
+                            && !words[i + 1..j].iter().any(|w| matches!(*w, "para" | "pa"))
+                    })
+            };
+            (0..words.len()).any(asked_of)
+                || words.iter().enumerate().any(|(i, w)| {
+                    let answered = matches!(
+                        *w,
+                        "contestaron"
+                            | "respondieron"
+                            | "llamaron"
+                            | "avisaron"
+                            | "escribieron"
+                            | "bot"
+                            | "chat"
+                            | "chatbot"
+                            | "asistente"
+                    );
+                    let business = match words.get(i + 1..i + 3) {
+                        Some(["del", _]) => Some(i + 2),
+                        Some(["de", "la" | "el" | "los" | "las"]) => Some(i + 3),
+                        Some(["de", _]) => Some(i + 2),
+                        _ => None,
+                    };
+                    answered
+                        && business.is_some_and(|j| {
+                            j < words.len() && self.other_business_at(|k| words[k], j)
+                        })
+                })
         })
     }
 

@@ -6038,3 +6038,24 @@ fn rules_from_probe91() {
         ("el deco volvió a quedar pegado hoy, reinícienlo", Restart),
     ]);
 }
+
+/// A review's sentences against the rules for `probe91` (74 of its own: 50 right before
+/// them, 63 with their first version and 5 worse): a request told to another business is
+/// no earlier request of ours; a restart the customer did "como me dijeron" or followed by
+/// "y volvió a..." is done; a cancellation turned down for another wish still asks.
+#[test]
+fn edges_of_the_rules_from_probe91() {
+    use Intent::{ContactarEjecutivo as Person, Fallback};
+    check(&[
+        (
+            "pedí una pizza hace una hora, ¿se alcanzó a despachar?",
+            Fallback,
+        ),
+        ("pedí un reembolso en el banco, ¿se pudo hacer?", Fallback),
+        (
+            "reinicié el deco como me dijeron y volvió a quedar pegado",
+            Person,
+        ),
+        ("ok no me den de baja, mejor bájenme el plan", Person),
+    ]);
+}
