@@ -2098,8 +2098,9 @@ trait Evidence {
     fn other_business(&self) -> bool;
     /// Whether it condemns the bot ([`Prediction::bot_condemned_if`]).
     fn bot_condemned(&self) -> bool;
-    /// Whether another business answered what it asks about
-    /// ([`Prediction::about_earlier_if`]: "si ya le contestaron del banco").
+    /// Whether another business answered what it asks about, or was asked for it
+    /// ([`Prediction::about_earlier_if`]: "si ya le contestaron del banco", "pedí un
+    /// reembolso en el banco, ¿se pudo hacer?").
     fn answered_elsewhere(&self) -> bool;
     /// Whether it has a question mark ([`Prediction::about_earlier_if`]).
     fn question(&self) -> bool;
