@@ -1119,21 +1119,20 @@ impl Hub {
         let chat = {
             let mut state = self.lock();
             let state = &mut *state;
+            let executive = state.agents.get(&agent).ok_or(HubError::UnknownAgent)?;
             if !state.chatting(agent, customer, chat_request) {
-                state.agents.get(&agent).ok_or(HubError::UnknownAgent)?;
                 return Err(HubError::NoCustomer);
             }
-            let agent = state.agents.get(&agent).ok_or(HubError::UnknownAgent)?;
             let entry = state
                 .customers
                 .get_mut(&customer)
                 .ok_or(HubError::NoCustomer)?;
             if let Some(line) = line {
-                entry.remember(agent.name.clone(), line);
+                entry.remember(executive.name.clone(), line);
             }
             out.push(Delivery::Customer(
                 entry.ticket.outbox.clone(),
-                event(&agent.name),
+                event(&executive.name),
             ));
             chat_info(&entry.ticket)
         };
