@@ -3926,6 +3926,15 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     // Montt", "hola, me llamo Wilner, soy haitiano": after "me llamo" only the name and
     // who they are, not "me llamo Luis, llámenme"), naming no service ("me llamo Pedro,
     // sin internet"): the menu answers it.
+    // Nothing of the company's named nor asked for: no service, complaint topic, call,
+    // restart or person (what an introduction and the weather must not carry).
+    let names_nothing = || {
+        !names_service(&text)
+            && complaint_topic_in(normalized).is_none()
+            && !asks_for_a_call(normalized)
+            && !asks_for_restart(normalized)
+            && !demands_a_person(normalized)
+    };
     let introduction = || {
         static INTRODUCTION: OnceLock<regex::Regex> = OnceLock::new();
         INTRODUCTION
@@ -3933,13 +3942,9 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
                 ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*((les|le) (habla|escribe|saluda) \w+( \w+){0,2}( (desde|de) \w+( \w+)?)?|(me llamo|mi nombre es) \w+(( \w+)?( (y )?(soy|trabajo en|vivo en) (de |del |la |el |una |un )?\w+( \w+)?( (de|del) \w+)?| (desde|de) \w+( \w+)?))?)$")
             })
             .is_match(text.trim())
-            && !names_service(&text)
             // (Nor with a wish in a word after the name: "me llamo Luis y vivo en Maipú,
             // llámenme".)
-            && complaint_topic_in(normalized).is_none()
-            && !asks_for_a_call(normalized)
-            && !asks_for_restart(normalized)
-            && !demands_a_person(normalized)
+            && names_nothing()
     };
     if greeting_alone()
         || introduction()
@@ -3957,15 +3962,11 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
         .is_match(&text)
         // "¿Qué tiempo hace que puse el reclamo?" asks how long ago.
         && !contains_phrase(&text, "tiempo hace que")
-        && !names_service(&text)
         && !fails(&text)
-        && complaint_topic_in(normalized).is_none()
         // (Nor with a wish, a request named or a goodbye: "está nevando, necesito que me
         // llamen", "hace un frío tremendo, ¿cómo va mi reclamo?", "hace calor, gracias por
         // todo, chao".)
-        && !asks_for_a_call(normalized)
-        && !asks_for_restart(normalized)
-        && !demands_a_person(normalized)
+        && names_nothing()
         && !words(&text).any(|w| REQUEST_NOUNS.contains(&w))
         && !ends_with_farewell(normalized)
 }
