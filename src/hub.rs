@@ -28,8 +28,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::console::Console;
 pub use crate::conversation::events::{
-    AgentEvent, ChatElsewhere, ChatInfo, ChatLine, CustomerEvent, Departure, Enqueued, HubError,
-    KeptPlace, OpenChat, Reason, RequestChange, ResumedChat, Routed, SessionId, Takeover,
+    AgentEvent, ChatElsewhere, ChatInfo, ChatLine, ContactId, CustomerEvent, Departure, Enqueued,
+    HubError, KeptPlace, OpenChat, Reason, RequestChange, ResumedChat, Routed, SessionId, Takeover,
     WaitEstimate, Waiting, WaitingLines,
 };
 use crate::names;
@@ -80,6 +80,8 @@ pub struct Ticket {
     pub rut: Rut,
     /// The request recorded for this contact.
     pub request: RequestId,
+    /// This contact: a new one each time the customer asks ([`ContactId::next`]).
+    pub contact: ContactId,
     /// Why they came (the executive is told on hand-off).
     pub reason: Reason,
     /// Where to reach them.
@@ -193,6 +195,7 @@ struct EndedChat {
     /// The chat's key while it lasted (the customer's session, or the one it resumed).
     session: SessionId,
     request: RequestId,
+    contact: ContactId,
 }
 
 impl AgentEntry {
@@ -208,20 +211,20 @@ impl AgentEntry {
 
     /// The ended chat an executive's operation about `chat` is for: the one known by that
     /// key, or the latest ended chat here of the session `chat` (the operation was sent
-    /// before the executive heard that the customer left): one about `request` when the
-    /// operation names the chat's request (the same session may be back in a new chat
-    /// here), else only while the session has no chat here.
-    fn ended_key(&self, chat: SessionId, request: Option<RequestId>) -> Option<SessionId> {
+    /// before the executive heard that the customer left): the one of `contact` when the
+    /// operation names the chat's contact (the same session may be back in a new chat
+    /// here, even about the same request), else only while the session has no chat here.
+    fn ended_key(&self, chat: SessionId, contact: Option<ContactId>) -> Option<SessionId> {
         if self.wraps(chat) {
             return Some(chat);
         }
-        if request.is_none() && self.chats.contains(&chat) {
+        if contact.is_none() && self.chats.contains(&chat) {
             return None;
         }
         self.wrapping_up
             .iter()
             .rev()
-            .find(|ended| ended.session == chat && request.is_none_or(|r| ended.request == r))
+            .find(|ended| ended.session == chat && contact.is_none_or(|c| ended.contact == c))
             .map(|ended| ended.key)
     }
 
@@ -306,17 +309,17 @@ impl State {
         self.resumed.get(&session).copied().filter(|key| owns(*key))
     }
 
-    /// Whether `customer` chats with `agent` about `chat_request`: an executive's
-    /// operations name the chat's request too, as the same customer may be back in a new
-    /// chat with them about another one while the chat the operation was for has ended.
-    fn chatting(&self, agent: SessionId, customer: SessionId, chat_request: RequestId) -> bool {
+    /// Whether `customer` chats with `agent` in `contact`: an executive's operations name
+    /// the chat's contact too, as the same customer may be back in a new chat with them
+    /// (even about the same request) while the chat the operation was for has ended.
+    fn chatting(&self, agent: SessionId, customer: SessionId, contact: ContactId) -> bool {
         self.agents
             .get(&agent)
             .is_some_and(|a| a.chats.contains(&customer))
             && self
                 .customers
                 .get(&customer)
-                .is_some_and(|c| c.ticket.request == chat_request)
+                .is_some_and(|c| c.ticket.contact == contact)
     }
 
     /// The session other than `session` that holds `rut`, if any.
@@ -356,15 +359,11 @@ impl State {
         Some(entry)
     }
 
-    /// Moves `customer`, who left, from `agent`'s chats to the chats being wrapped up, with
-    /// its `request`, under a new key (with the request `:open` chose in it): the entry
+    /// Moves the chat of `ticket`, whose customer left, from `agent`'s chats to the chats
+    /// being wrapped up, under a new key (with the request `:open` chose in it): the entry
     /// and that key, `None` when the chat was not on the desk.
-    fn wrap_up(
-        &mut self,
-        agent: SessionId,
-        customer: SessionId,
-        request: RequestId,
-    ) -> Option<(&AgentEntry, SessionId)> {
+    fn wrap_up(&mut self, agent: SessionId, ticket: &Ticket) -> Option<(&AgentEntry, SessionId)> {
+        let customer = ticket.session;
         let entry = self.agents.get_mut(&agent)?;
         if !entry.chats.contains(&customer) {
             return None;
@@ -374,7 +373,8 @@ impl State {
         entry.wrapping_up.push(EndedChat {
             key,
             session: customer,
-            request,
+            request: ticket.request,
+            contact: ticket.contact,
         });
         for (chat, _) in entry.opened.iter_mut().filter(|(c, _)| *c == customer) {
             *chat = key;
@@ -1079,11 +1079,11 @@ impl Hub {
         &self,
         agent: SessionId,
         customer: SessionId,
-        chat_request: RequestId,
+        contact: ContactId,
         text: String,
     ) -> Result<ChatInfo, HubError> {
         let line = text.clone();
-        self.to_customer(agent, customer, chat_request, Some(line), |name| {
+        self.to_customer(agent, customer, contact, Some(line), |name| {
             CustomerEvent::FromAgent {
                 agent: name.to_string(),
                 text,
@@ -1096,9 +1096,9 @@ impl Hub {
         &self,
         agent: SessionId,
         customer: SessionId,
-        chat_request: RequestId,
+        contact: ContactId,
     ) -> Result<ChatInfo, HubError> {
-        self.to_customer(agent, customer, chat_request, None, |name| {
+        self.to_customer(agent, customer, contact, None, |name| {
             CustomerEvent::ServicesRestarted {
                 agent: name.to_string(),
             }
@@ -1111,7 +1111,7 @@ impl Hub {
         &self,
         agent: SessionId,
         customer: SessionId,
-        chat_request: RequestId,
+        contact: ContactId,
         line: Option<String>,
         event: impl FnOnce(&str) -> CustomerEvent,
     ) -> Result<ChatInfo, HubError> {
@@ -1120,7 +1120,7 @@ impl Hub {
             let mut state = self.lock();
             let state = &mut *state;
             let executive = state.agents.get(&agent).ok_or(HubError::UnknownAgent)?;
-            if !state.chatting(agent, customer, chat_request) {
+            if !state.chatting(agent, customer, contact) {
                 return Err(HubError::NoCustomer);
             }
             let entry = state
@@ -1145,11 +1145,11 @@ impl Hub {
         &self,
         agent: SessionId,
         customer: SessionId,
-        chat_request: RequestId,
+        contact: ContactId,
         request: RequestId,
         change: RequestChange,
     ) -> Result<ChatInfo, HubError> {
-        self.to_customer(agent, customer, chat_request, None, |name| {
+        self.to_customer(agent, customer, contact, None, |name| {
             CustomerEvent::RequestChanged {
                 agent: name.to_string(),
                 request,
@@ -1158,25 +1158,25 @@ impl Hub {
         })
     }
 
-    /// The executive ends the chat with `customer` about `chat_request` (the chat's own
-    /// request), who goes back to the bot and is told `request`'s number and state.
-    /// When that chat ended meanwhile (the customer may even be back in a new chat with
-    /// this executive, about another request, which this close is not about), it ends the
-    /// ended chat's wrap-up.
+    /// The executive ends the chat with `customer` in `contact` (the chat's own), who goes
+    /// back to the bot and is told `request`'s number and state. When that chat ended
+    /// meanwhile (the customer may even be back in a new chat with this executive, about
+    /// the same request or another, which this close is not about), it ends the ended
+    /// chat's wrap-up.
     pub fn agent_closes(
         &self,
         agent: SessionId,
         customer: SessionId,
-        chat_request: RequestId,
+        contact: ContactId,
         request: Option<(RequestId, RequestState)>,
     ) -> Result<ChatInfo, HubError> {
         let mut out = Vec::new();
         let chat = {
             let mut state = self.lock();
-            let live = state.chatting(agent, customer, chat_request);
+            let live = state.chatting(agent, customer, contact);
             let entry = state.agents.get(&agent).ok_or(HubError::UnknownAgent)?;
             if !live {
-                let ended = entry.ended_key(customer, Some(chat_request));
+                let ended = entry.ended_key(customer, Some(contact));
                 drop(state);
                 // The customer left meanwhile: closing their chat ends its wrap-up.
                 if let Some(ended) = ended {
@@ -1234,7 +1234,7 @@ impl Hub {
     }
 
     /// Executive `agent` chose `request` with `:open` in `chat` (a customer's session, or
-    /// an ended chat's key) about `chat_request`: a later hand-off of that request takes
+    /// an ended chat's key) of `contact`: a later hand-off of that request takes
     /// the chat, once ended, off their desk, as one of the chat's own request does.
     /// Nothing when the chat is no longer on the desk. When a colleague already serves that
     /// request (the hand-off came before this notice), an ended chat is taken up at once.
@@ -1242,20 +1242,20 @@ impl Hub {
         &self,
         agent: SessionId,
         chat: SessionId,
-        chat_request: RequestId,
+        contact: ContactId,
         request: RequestId,
     ) {
         let mut out = Vec::new();
         {
             let mut state = self.lock();
-            let live = state.chatting(agent, chat, chat_request);
+            let live = state.chatting(agent, chat, contact);
             let Some(entry) = state.agents.get_mut(&agent) else {
                 return;
             };
             let key = if live {
                 chat
             } else {
-                match entry.ended_key(chat, Some(chat_request)) {
+                match entry.ended_key(chat, Some(contact)) {
                     Some(ended) => ended,
                     None => return,
                 }
@@ -1351,7 +1351,7 @@ impl Hub {
         disconnected: Option<Departure>,
         out: &mut Vec<Delivery>,
     ) {
-        if let Some((a, ended)) = state.wrap_up(agent, entry.ticket.session, entry.ticket.request) {
+        if let Some((a, ended)) = state.wrap_up(agent, &entry.ticket) {
             out.push(Delivery::Agent(
                 a.outbox.clone(),
                 AgentEvent::CustomerLeft {
@@ -1546,6 +1546,7 @@ fn chat_info(ticket: &Ticket) -> ChatInfo {
         name: ticket.name.clone(),
         rut: ticket.rut,
         request: ticket.request,
+        contact: ticket.contact,
     }
 }
 
@@ -1616,6 +1617,7 @@ mod tests {
             name: format!("Cliente {id}"),
             rut: customer_rut(id),
             request: id,
+            contact: ContactId(id.try_into().unwrap()),
             reason: Reason::default(),
             outbox,
         }
@@ -1721,7 +1723,7 @@ mod tests {
         assert!(hub.customer_gone_announced(SessionId(2), Departure::Lost).1);
         assert!(!assigned(3));
         assert!(matches!(
-            hub.agent_closes(SessionId(100), SessionId(2), 2, None),
+            hub.agent_closes(SessionId(100), SessionId(2), ContactId(2), None),
             Err(HubError::NoCustomer)
         ));
         assert!(assigned(3));
@@ -1761,7 +1763,7 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert!(taken_up(&mut ana_rx).is_empty());
-        hub.agent_closes(SessionId(101), SessionId(2), 2, None)
+        hub.agent_closes(SessionId(101), SessionId(2), ContactId(2), None)
             .unwrap();
         // The first customer back on a new connection, about request 1: Ana has a chat
         // besides the ended one, Beto none: to Beto, and Ana's ended chat of request 1
@@ -1772,6 +1774,7 @@ mod tests {
         hub.enqueue(Ticket {
             session: SessionId(3),
             request: 1,
+            contact: ContactId(1),
             ..ticket(1, back)
         });
         assert_eq!(taken_up(&mut ana_rx), [(ended, "Beto".to_string())]);
@@ -1817,9 +1820,9 @@ mod tests {
             hub.agent_join(SessionId(100), "Ana", ana).unwrap();
             let (first, first_rx) = party();
             hub.enqueue(ticket(1, first));
-            hub.agent_opened(SessionId(100), SessionId(1), 1, 7);
+            hub.agent_opened(SessionId(100), SessionId(1), ContactId(1), 7);
             // Not a chat of Ana's: not kept.
-            hub.agent_opened(SessionId(100), SessionId(2), 2, 8);
+            hub.agent_opened(SessionId(100), SessionId(2), ContactId(2), 8);
             assert!(hub.customer_gone_announced(SessionId(1), Departure::Lost).1);
             let ended = ended_key(&mut ana_rx);
             (hub, ana_rx, first_rx, ended)
@@ -1842,10 +1845,11 @@ mod tests {
         let (other, _other_rx) = party();
         hub.enqueue(Ticket {
             request: 8,
+            contact: ContactId(8),
             ..ticket(2, other)
         });
         assert!(taken_up(&mut ana_rx).is_empty());
-        hub.agent_closes(SessionId(101), SessionId(2), 8, None)
+        hub.agent_closes(SessionId(101), SessionId(2), ContactId(8), None)
             .unwrap();
         received(&mut beto_rx);
         // Request 7 to Beto, who has fewer chats: Ana's ended chat leaves her desk.
@@ -1861,7 +1865,7 @@ mod tests {
         let _back = back_about(&hub, 9);
         assert!(taken_up(&mut ana_rx).is_empty());
         // (Sent by session before the executive heard the customer left: the ended chat's.)
-        hub.agent_opened(SessionId(100), SessionId(1), 1, 9);
+        hub.agent_opened(SessionId(100), SessionId(1), ContactId(1), 9);
         assert_eq!(taken_up(&mut ana_rx), [(ended, 9)]);
         // Every place taken: Ana's ended chat holds request 7's place, so its customer goes
         // to her (her desk puts the new chat in the ended one's place).
@@ -1900,6 +1904,7 @@ mod tests {
         hub.enqueue(Ticket {
             session: SessionId(3),
             request: 1,
+            contact: ContactId(1),
             ..ticket(1, back)
         });
         assert_eq!(waiting(&hub), ["Cliente 2"], "the second still waits");
@@ -1917,7 +1922,7 @@ mod tests {
             .iter()
             .any(|l| l.ends_with(&protocol::console::assigned("Cliente 1", "Ana", 1))));
         // Ana's one place is the new chat's: the second waits for its end.
-        hub.agent_closes(SessionId(100), SessionId(3), 1, None)
+        hub.agent_closes(SessionId(100), SessionId(3), ContactId(1), None)
             .unwrap();
         assert!(hub.queue().is_empty());
     }
@@ -1989,6 +1994,7 @@ mod tests {
         // The same connection asks again, with a new request: to Ana at once.
         hub.enqueue(Ticket {
             request: 11,
+            contact: ContactId(11),
             ..ticket(1, first.clone())
         });
         assert_eq!(assigned(1, 11, "Ana"), 1);
@@ -2003,7 +2009,7 @@ mod tests {
         hub.enqueue(ticket(2, second));
         assert_eq!(assigned(2, 2, "Ana"), 0);
         // Closing the new chat leaves the ended one on the desk.
-        hub.agent_closes(SessionId(100), SessionId(1), 11, None)
+        hub.agent_closes(SessionId(100), SessionId(1), ContactId(11), None)
             .unwrap();
         assert_eq!(assigned(2, 2, "Ana"), 1);
         let (third, _third_rx) = party();
@@ -2024,16 +2030,22 @@ mod tests {
         hub.customer_ends_chat(SessionId(1)).unwrap();
         hub.enqueue(Ticket {
             request: 11,
+            contact: ContactId(11),
             ..ticket(1, first)
         });
         received(&mut first_rx);
         // (Nor does a late line of the first chat reach the new one.)
         assert_eq!(
-            hub.agent_says(SessionId(100), SessionId(1), 1, "¿sigue ahí?".into()),
+            hub.agent_says(
+                SessionId(100),
+                SessionId(1),
+                ContactId(1),
+                "¿sigue ahí?".into()
+            ),
             Err(HubError::NoCustomer)
         );
         assert_eq!(
-            hub.agent_closes(SessionId(100), SessionId(1), 1, None),
+            hub.agent_closes(SessionId(100), SessionId(1), ContactId(1), None),
             Err(HubError::NoCustomer)
         );
         assert!(received(&mut first_rx).is_empty(), "the new chat goes on");
@@ -2055,6 +2067,7 @@ mod tests {
         hub.customer_ends_chat(SessionId(1)).unwrap();
         hub.enqueue(Ticket {
             request: 11,
+            contact: ContactId(11),
             ..ticket(1, first)
         });
         assert_eq!(hub.queue().len(), 1);
@@ -2079,6 +2092,47 @@ mod tests {
         assert!(to(2, 2, "Ana"));
     }
 
+    /// A customer back about the same request, in a new chat with the same executive: a
+    /// line or a close sent for the chat that ended, carried out after the new hand-off,
+    /// does not reach the new chat (the request cannot tell the two apart; the contact
+    /// does), with one place or two.
+    #[test]
+    fn a_late_close_of_an_ended_chat_spares_the_new_chat_about_the_same_request() {
+        for capacity in [1, 2] {
+            let hub = Hub::new(capacity, Console::capture());
+            let (ana, _ana_rx) = party();
+            hub.agent_join(SessionId(100), "Ana", ana).unwrap();
+            let (first, mut first_rx) = party();
+            hub.enqueue(ticket(1, first.clone()));
+            hub.customer_ends_chat(SessionId(1)).unwrap();
+            hub.enqueue(Ticket {
+                contact: ContactId(21),
+                ..ticket(1, first)
+            });
+            assert!(
+                matches!(
+                    received(&mut first_rx).as_slice(),
+                    [.., CustomerEvent::Assigned { agent }] if agent == "Ana"
+                ),
+                "capacity {capacity}: back with Ana"
+            );
+            assert_eq!(
+                hub.agent_says(SessionId(100), SessionId(1), ContactId(1), "¿sigue?".into()),
+                Err(HubError::NoCustomer)
+            );
+            assert_eq!(
+                hub.agent_closes(SessionId(100), SessionId(1), ContactId(1), None),
+                Err(HubError::NoCustomer)
+            );
+            assert!(
+                received(&mut first_rx).is_empty(),
+                "capacity {capacity}: the new chat goes on"
+            );
+            let said = hub.agent_says(SessionId(100), SessionId(1), ContactId(21), "hola".into());
+            assert_eq!(said.map(|chat| chat.contact), Ok(ContactId(21)));
+        }
+    }
+
     /// An `:open` sent by the customer's session for a chat that ended meanwhile, carried
     /// out once they are back in a new chat with the same executive, is the ended chat's
     /// (it names that chat's request): served again, its request takes that chat, and its
@@ -2094,19 +2148,21 @@ mod tests {
         let ended = ended_key(&mut ana_rx);
         hub.enqueue(Ticket {
             request: 11,
+            contact: ContactId(11),
             ..ticket(1, first.clone())
         });
-        hub.agent_opened(SessionId(100), SessionId(1), 1, 7);
+        hub.agent_opened(SessionId(100), SessionId(1), ContactId(1), 7);
         {
             let state = hub.lock();
             let ana = &state.agents[&SessionId(100)];
             assert!(ana.ended_chat_about(ended, 7));
             assert!(!ana.opened.contains(&(SessionId(1), 7)));
         }
-        hub.agent_closes(SessionId(100), SessionId(1), 11, None)
+        hub.agent_closes(SessionId(100), SessionId(1), ContactId(11), None)
             .unwrap();
         hub.enqueue(Ticket {
             request: 7,
+            contact: ContactId(7),
             ..ticket(1, first)
         });
         assert!(hub.lock().agents[&SessionId(100)].wrapping_up.is_empty());
@@ -2128,7 +2184,7 @@ mod tests {
             customers.push(rx);
             hub.enqueue(ticket(id, outbox));
         }
-        hub.agent_closes(SessionId(100), SessionId(1), 1, None)
+        hub.agent_closes(SessionId(100), SessionId(1), ContactId(1), None)
             .unwrap();
         hub.customer_ends_chat(SessionId(2)).unwrap();
         // The next customer comes once Ana is done with the chat that ended.
@@ -2402,7 +2458,7 @@ mod tests {
         let (agent, mut agent_rx) = party();
         hub.agent_join(SessionId(100), "Ana", agent).unwrap();
         assert_eq!(received(&mut new), [CustomerEvent::QueuePosition(1)]);
-        hub.agent_closes(SessionId(100), SessionId(1), 1, None)
+        hub.agent_closes(SessionId(100), SessionId(1), ContactId(1), None)
             .unwrap();
         assert_eq!(
             received(&mut new),
@@ -2519,11 +2575,16 @@ mod tests {
         for n in 0..8 {
             hub.customer_says(SessionId(1), format!("cliente {n}"))
                 .unwrap();
-            hub.agent_says(SessionId(100), SessionId(1), 1, format!("ana {n}"))
-                .unwrap();
+            hub.agent_says(
+                SessionId(100),
+                SessionId(1),
+                ContactId(1),
+                format!("ana {n}"),
+            )
+            .unwrap();
         }
         // A restart notice is not a chat line.
-        hub.agent_restarted(SessionId(100), SessionId(1), 1)
+        hub.agent_restarted(SessionId(100), SessionId(1), ContactId(1))
             .unwrap();
         let chat = resume(&hub);
         let recent: Vec<_> = chat.recent.iter().map(|l| l.text.as_str()).collect();
@@ -2558,8 +2619,13 @@ mod tests {
         );
         let (agent, _agent_rx) = party();
         hub.agent_join(SessionId(100), "Ana", agent).unwrap();
-        hub.agent_says(SessionId(100), SessionId(1), 1, "veo su mensaje".into())
-            .unwrap();
+        hub.agent_says(
+            SessionId(100),
+            SessionId(1),
+            ContactId(1),
+            "veo su mensaje".into(),
+        )
+        .unwrap();
         let chat = resume(&hub);
         let recent: Vec<_> = chat
             .recent
@@ -2691,8 +2757,13 @@ mod tests {
             matches!(said.as_slice(), [AgentEvent::FromCustomer { chat, text }] if chat.customer == SessionId(1) && text == "volví"),
             "{said:?}"
         );
-        hub.agent_says(SessionId(100), SessionId(1), 1, "qué bueno".into())
-            .unwrap();
+        hub.agent_says(
+            SessionId(100),
+            SessionId(1),
+            ContactId(1),
+            "qué bueno".into(),
+        )
+        .unwrap();
         assert_eq!(
             received(&mut new),
             [CustomerEvent::FromAgent {
@@ -2821,7 +2892,7 @@ mod tests {
         // Served at once: no estimate is given and no sample taken.
         let served = hub.enqueue(ticket(1, party().0));
         assert!(served.served);
-        hub.agent_closes(SessionId(100), SessionId(1), 1, None)
+        hub.agent_closes(SessionId(100), SessionId(1), ContactId(1), None)
             .unwrap();
         // Three customers wait behind customer 2, with no data yet.
         assert!(hub.enqueue(ticket(2, party().0)).served);
@@ -2835,13 +2906,18 @@ mod tests {
         }
         // Two hand-offs of waiting customers are not enough.
         for id in 2..=3 {
-            hub.agent_closes(SessionId(100), SessionId(id), id, None)
-                .unwrap();
+            hub.agent_closes(
+                SessionId(100),
+                SessionId(id),
+                ContactId(id.try_into().unwrap()),
+                None,
+            )
+            .unwrap();
         }
         let enqueued = hub.enqueue(ticket(6, party().0));
         assert_eq!(enqueued.wait, WaitEstimate::TooLittleData);
         // The third is.
-        hub.agent_closes(SessionId(100), SessionId(4), 4, None)
+        hub.agent_closes(SessionId(100), SessionId(4), ContactId(4), None)
             .unwrap();
         let enqueued = hub.enqueue(ticket(7, party().0));
         assert_eq!(enqueued.position, 2);

@@ -677,7 +677,7 @@ impl Desk {
             out.send(say::customer_gone(&chat.name));
             return Phase::Ready { name };
         }
-        let (request, customer) = (chat.request, chat.customer);
+        let (request, customer, contact) = (chat.request, chat.customer, chat.contact);
         let text = sanitize(text).into_owned();
         // The request's transcript keeps a bounded number of the executive's lines; later
         // ones still reach the customer, and the executive is told once.
@@ -692,7 +692,7 @@ impl Desk {
         }
         out.hub(HubOp::AgentSays {
             customer,
-            chat_request: request,
+            contact,
             text,
         });
         Phase::Pending {
@@ -954,7 +954,7 @@ impl Desk {
                 }
                 out.hub(HubOp::AgentCloses {
                     customer: chat.customer,
-                    chat_request: chat.request,
+                    contact: chat.contact,
                     request,
                 });
                 Phase::Pending {
@@ -1018,7 +1018,7 @@ impl Desk {
                         // the desk once it ended, as its own does.
                         out.hub(HubOp::AgentOpened {
                             customer: chat.customer,
-                            chat_request: chat.request,
+                            contact: chat.contact,
                             request: request.id,
                         });
                         out.send(say::now_acting_on(
@@ -1112,7 +1112,7 @@ impl Desk {
                 out.send(say::subject_set(request.id, &request.subject));
                 out.hub(HubOp::AgentChanged {
                     customer: chat.customer,
-                    chat_request: chat.request,
+                    contact: chat.contact,
                     request: request.id,
                     change: RequestChange::Subject(request.subject.clone()),
                 });
@@ -1126,7 +1126,7 @@ impl Desk {
                 out.send(say::state_set(request.id, request.state));
                 out.hub(HubOp::AgentChanged {
                     customer: chat.customer,
-                    chat_request: chat.request,
+                    contact: chat.contact,
                     request: request.id,
                     change: RequestChange::State(request.state),
                 });
@@ -1141,7 +1141,7 @@ impl Desk {
                 // The customer may have left in between; the restart is recorded anyway.
                 out.hub(HubOp::AgentRestarted {
                     customer: chat.customer,
-                    chat_request: chat.request,
+                    contact: chat.contact,
                 });
                 out.send(say::services_restarted(&chat.name));
             }
@@ -1840,6 +1840,7 @@ fn unexpected(phase: Phase, what: &str) -> Phase {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conversation::events::ContactId;
 
     #[test]
     fn parses_commands() {
@@ -2001,6 +2002,7 @@ mod tests {
             name: "Jorge Sandoval".into(),
             rut: "12.345.678-5".parse().unwrap(),
             request: 9,
+            contact: ContactId(9),
         };
         let conv = AgentConversation {
             phase: Phase::Pending {
@@ -2119,6 +2121,7 @@ mod tests {
             name: format!("Cliente {n}"),
             rut: "12.345.678-5".parse().unwrap(),
             request: n,
+            contact: ContactId(n.try_into().unwrap()),
         }
     }
 
@@ -2403,6 +2406,7 @@ mod tests {
         conv = conv.step(customer_left(1), &ctx, &mut out);
         let again = ChatInfo {
             request: 11,
+            contact: ContactId(11),
             ..chat(1)
         };
         let mut out = Effects::new();
@@ -2450,6 +2454,7 @@ mod tests {
         let second = ChatInfo {
             customer: ended(2),
             request: 11,
+            contact: ContactId(11),
             ..chat(1)
         };
         let conv = AgentConversation {
@@ -2534,6 +2539,7 @@ mod tests {
         let opened = ChatInfo {
             customer: SessionId(9),
             request: 7,
+            contact: ContactId(7),
             ..chat(1)
         };
         let mut conv = desk(vec![chat(1).customer]);

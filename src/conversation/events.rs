@@ -4,7 +4,7 @@
 //! them.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use thiserror::Error;
@@ -34,6 +34,25 @@ impl SessionId {
 impl fmt::Display for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "s{}", self.0)
+    }
+}
+
+/// One customer's turn with the executives: from asking for one (joining the queue) to the
+/// chat's end. A resumed chat or a requeue keeps it; a customer back after leaving is a new
+/// contact, even about the same request, so an executive's operation sent for the chat that
+/// ended never reaches the new one ([`ChatInfo::contact`]).
+///
+/// 32 bits, so that [`ChatInfo`] (in every executive's event) stays the size it was: it
+/// fills the padding after the RUT. The counter wraps after 2^32 contacts, and two contacts
+/// are only ever compared for the same customer session with the same executive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ContactId(pub u32);
+
+impl ContactId {
+    /// A new id, unique in this process (up to the wrap above).
+    pub fn next() -> ContactId {
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        ContactId(NEXT.fetch_add(1, Ordering::Relaxed))
     }
 }
 
@@ -132,6 +151,10 @@ pub struct ChatInfo {
     pub rut: Rut,
     /// The request created when the customer asked for an executive.
     pub request: RequestId,
+    /// The contact the chat belongs to: an executive's operations name it, as the same
+    /// customer may be back in a new chat with them (even about the same request) while
+    /// the chat the operation was for has ended.
+    pub contact: ContactId,
 }
 
 /// What a customer typed while waiting, as the executive who takes them gets it.

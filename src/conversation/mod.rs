@@ -36,8 +36,8 @@ use crate::registry::{
 };
 use crate::rut::Rut;
 use events::{
-    ChatElsewhere, ChatInfo, Departure, Enqueued, HubError, OpenChat, Reason, RequestChange,
-    Routed, SessionId, Takeover, Waiting,
+    ChatElsewhere, ChatInfo, ContactId, Departure, Enqueued, HubError, OpenChat, Reason,
+    RequestChange, Routed, SessionId, Takeover, Waiting,
 };
 
 /// `duration` in whole minutes, rounded up (at least one): how the conversations tell a
@@ -454,9 +454,9 @@ pub enum HubOp {
     AgentSays {
         /// The customer's session.
         customer: SessionId,
-        /// The chat's own request ([`ChatInfo::request`]): a later chat of the same
-        /// customer with this executive is not the one meant.
-        chat_request: RequestId,
+        /// The chat's contact ([`ChatInfo::contact`]): a later chat of the same customer
+        /// with this executive is not the one meant.
+        contact: ContactId,
         /// What to say.
         text: String,
     },
@@ -464,17 +464,17 @@ pub enum HubOp {
     AgentRestarted {
         /// The customer's session.
         customer: SessionId,
-        /// The chat's own request ([`ChatInfo::request`]): a later chat of the same
-        /// customer with this executive is not the one meant.
-        chat_request: RequestId,
+        /// The chat's contact ([`ChatInfo::contact`]): a later chat of the same customer
+        /// with this executive is not the one meant.
+        contact: ContactId,
     },
     /// End the chat with a customer: [`HubResult::Closed`].
     AgentCloses {
         /// The customer's session.
         customer: SessionId,
-        /// The chat's own request ([`ChatInfo::request`]): a later chat of the same
-        /// customer with this executive is not the one closed.
-        chat_request: RequestId,
+        /// The chat's contact ([`ChatInfo::contact`]): a later chat of the same customer
+        /// with this executive is not the one closed.
+        contact: ContactId,
         /// The request the chat was about and its state, to tell the customer.
         request: Option<(RequestId, RequestState)>,
     },
@@ -489,9 +489,9 @@ pub enum HubOp {
     AgentOpened {
         /// The customer's session.
         customer: SessionId,
-        /// The chat's own request ([`ChatInfo::request`]): a later chat of the same
-        /// customer with this executive is not the one meant.
-        chat_request: RequestId,
+        /// The chat's contact ([`ChatInfo::contact`]): a later chat of the same customer
+        /// with this executive is not the one meant.
+        contact: ContactId,
         /// The request opened.
         request: RequestId,
     },
@@ -499,9 +499,9 @@ pub enum HubOp {
     AgentChanged {
         /// The customer's session.
         customer: SessionId,
-        /// The chat's own request ([`ChatInfo::request`]): a later chat of the same
-        /// customer with this executive is not the one meant.
-        chat_request: RequestId,
+        /// The chat's contact ([`ChatInfo::contact`]): a later chat of the same customer
+        /// with this executive is not the one meant.
+        contact: ContactId,
         /// Which request.
         request: RequestId,
         /// What changed.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::budget::address_key;
 use crate::console::Console;
-use crate::conversation::events::{AgentEvent, CustomerEvent, SessionId};
+use crate::conversation::events::{AgentEvent, ContactId, CustomerEvent, SessionId};
 use crate::conversation::{Context, HubOp, HubResult, Policy, StoreFailed, StoreOp, StoreResult};
 use crate::hub::{Hub, Outbox, Ticket};
 use crate::registry::{Registry, RegistryError};
@@ -322,6 +322,7 @@ pub fn run_hub_op(hub: &Hub, session: SessionId, reach: &Reach, op: HubOp) -> Op
                 name,
                 rut,
                 request,
+                contact: ContactId::next(),
                 reason,
                 outbox: outbox.clone(),
             }))
@@ -347,42 +348,39 @@ pub fn run_hub_op(hub: &Hub, session: SessionId, reach: &Reach, op: HubOp) -> Op
         }
         HubOp::AgentSays {
             customer,
-            chat_request,
+            contact,
             text,
-        } => HubResult::Said(hub.agent_says(session, customer, chat_request, text)),
-        HubOp::AgentRestarted {
-            customer,
-            chat_request,
-        } => {
+        } => HubResult::Said(hub.agent_says(session, customer, contact, text)),
+        HubOp::AgentRestarted { customer, contact } => {
             // The customer may have left in between; the restart is recorded anyway.
-            let _ = hub.agent_restarted(session, customer, chat_request);
+            let _ = hub.agent_restarted(session, customer, contact);
             return None;
         }
         HubOp::AgentCloses {
             customer,
-            chat_request,
+            contact,
             request,
-        } => HubResult::Closed(hub.agent_closes(session, customer, chat_request, request)),
+        } => HubResult::Closed(hub.agent_closes(session, customer, contact, request)),
         HubOp::AgentWrappedUp { customer } => {
             hub.agent_wrapped_up(session, customer);
             return None;
         }
         HubOp::AgentOpened {
             customer,
-            chat_request,
+            contact,
             request,
         } => {
-            hub.agent_opened(session, customer, chat_request, request);
+            hub.agent_opened(session, customer, contact, request);
             return None;
         }
         HubOp::AgentChanged {
             customer,
-            chat_request,
+            contact,
             request,
             change,
         } => {
             // The customer may have left in between; the change is stored anyway.
-            let _ = hub.agent_changed(session, customer, chat_request, request, change);
+            let _ = hub.agent_changed(session, customer, contact, request, change);
             return None;
         }
         HubOp::AgentRename(name) => HubResult::Renamed(hub.agent_rename(session, &name)),

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use reclamos::conversation::events::{
-    AgentEvent, ChatElsewhere, ChatInfo, ChatLine, CustomerEvent, Departure, Enqueued, HubError,
-    KeptPlace, OpenChat, Reason, ResumedChat, Routed, SessionId, Takeover, WaitEstimate, Waiting,
-    WaitingLines,
+    AgentEvent, ChatElsewhere, ChatInfo, ChatLine, ContactId, CustomerEvent, Departure, Enqueued,
+    HubError, KeptPlace, OpenChat, Reason, ResumedChat, Routed, SessionId, Takeover, WaitEstimate,
+    Waiting, WaitingLines,
 };
 use reclamos::conversation::{
     AgentConversation, Context, CustomerConversation, Effect, Effects, HubOp, HubResult, Idle,
@@ -2128,6 +2128,7 @@ fn chat(session: u64, name: &str, request: u64) -> ChatInfo {
         name: name.into(),
         rut: jorge_rut(),
         request,
+        contact: ContactId(request.try_into().unwrap()),
     }
 }
 
@@ -2334,7 +2335,7 @@ fn the_executive_keeps_its_own_list_of_chats() {
         desk.out.0[1],
         Effect::Hub(HubOp::AgentSays {
             customer: SessionId(10),
-            chat_request: 9,
+            contact: ContactId(9),
             text: "buenas".into()
         })
     );
@@ -2370,7 +2371,7 @@ fn the_executive_keeps_its_own_list_of_chats() {
         desk.out.0,
         [Effect::Hub(HubOp::AgentCloses {
             customer: SessionId(11),
-            chat_request: 12,
+            contact: ContactId(12),
             request: Some((12, RequestState::Abierto)),
         })]
     );
@@ -2820,7 +2821,7 @@ fn closing_after_open_tells_the_chats_own_request() {
         desk.out.0,
         [Effect::Hub(HubOp::AgentCloses {
             customer: SessionId(10),
-            chat_request: 9,
+            contact: ContactId(9),
             request: Some((9, RequestState::Abierto)),
         })]
     );
@@ -2892,7 +2893,7 @@ fn executive_commands_and_store_failures() {
             Effect::Console(to_console::restart("Jorge Sandoval", 9, Some("JuanPerez"))),
             Effect::Hub(HubOp::AgentRestarted {
                 customer: SessionId(10),
-                chat_request: 9,
+                contact: ContactId(9),
             }),
             Effect::Send(Cow::Owned(to_agent::services_restarted("Jorge Sandoval"))),
         ]
