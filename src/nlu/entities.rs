@@ -406,9 +406,13 @@ const REQUEST_NOUNS: &[&str] = &[
     "orden",
 ];
 /// Whether an already normalised text calls something a request, by one of
-/// [`REQUEST_NOUNS`] ("¿hay respuesta al reclamo que dejé?").
+/// [`REQUEST_NOUNS`] ("¿hay respuesta al reclamo que dejé?"), or by the number the chat
+/// gave it ("el chat de ayer me dio el código 6610452", [`numbered`]).
 pub(crate) fn names_request(normalized: &str) -> bool {
-    words(normalized).any(|t| REQUEST_NOUNS.contains(&t))
+    words(normalized).any(|t| REQUEST_NOUNS.contains(&t)) || {
+        let toks: Vec<&str> = words(normalized).collect();
+        numbered(&toks)
+    }
 }
 
 /// Questions about how something stands ("¿en qué va?", "¿ya está listo?").
@@ -433,6 +437,8 @@ const STATUS_QUESTIONS: &[&str] = &[
     "ya quedo",
     "ya salio",
     "que paso con",
+    "que pasa con",
+    "q pasa con",
     "que ha pasado con",
     "q ha pasado con",
     "que onda con",
@@ -2250,7 +2256,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CobroDuplicado,
                 format!(
-                    r"{billing}\w*\b.*\b(dos veces|2 veces|doble|duplicad\w*|repetid\w*)|\b(doble|duplic\w*)\b.*{billing}|\b(dos|2) (cobros|cargos) ((por|de) (la misma|el mismo|lo mismo)|iguales|identicos)\b|\b(boleta|plan|mensualidad|cargo fijo|ustedes)\b.*\b(cobraron|cargaron|descontaron)\b( \w+){{0,4}} en (los dos|las dos|los 2|las 2|ambos|ambas)\b|\b(cobraron|cargaron|descontaron)\b( \w+){{0,4}} en (los dos|las dos|los 2|las 2|ambos|ambas)\b.*\b(boleta|plan|mensualidad|cargo fijo)\b"
+                    r"{billing}\w*\b.*\b(dos veces|2 veces|doble|duplicad\w*|repetid\w*)|\b(doble|duplic\w*)\b.*{billing}|\b(dos|2) (cobros|cargos) ((por|de) (la misma|el mismo|lo mismo)|iguales|identicos)\b|\b(boleta|plan|mensualidad|cargo fijo|ustedes)\b.*\b(cobraron|cargaron|descontaron)\b( \w+){{0,4}} en (los dos|las dos|los 2|las 2|ambos|ambas)\b|\b(cobraron|cargaron|descontaron)\b( \w+){{0,4}} en (los dos|las dos|los 2|las 2|ambos|ambas)\b.*\b(boleta|plan|mensualidad|cargo fijo)\b|\b(boleta|plan|mensualidad|cargo fijo)\b.*\b(cobraron|cargaron|descontaron)\b( \w+){{0,3}} en (la|mi) (tarjeta|cuenta)( \w+){{0,3}} y (tambien )?en (la|mi) (de |otra )?\w+"
                 ),
             ),
             (
@@ -2269,7 +2275,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::Traslado,
-                r"\btrasla\w*|\bmudanza\b|\b(me|nos) mud\w*|\bmud(ar|arme|arnos|amos)\b|\botra direccion\b|\bcambio de (domicilio|direccion)\b|\bcambie de casa\b|\b(mover|llevar|llevarme|llevarnos|pasar) (el|mi|nuestro|los) (internet|servicio|servicios|plan|wifi)( \w+)? (pa|para|a) (alla|la casa nueva|la nueva casa|el depto nuevo|el nuevo depto|la otra casa)\b".to_owned(),
+                r"\btrasla\w*|\bmudanza\b|\b(me|nos) mud\w*|\bmud(ar|arme|arnos|amos)\b|\botra direccion\b|\bcambio de (domicilio|direccion)\b|\bcambie de casa\b|\b(mover|llevar|llevarme|llevarnos|pasar) (el|la|mi|nuestro|nuestra|los) (internet|servicio|servicios|plan|wifi|fibra)( \w+)? (pa|para|a) (alla|la casa nueva|la nueva casa|el depto nuevo|el nuevo depto|la otra casa)\b|\b(mover|llevar|pasar) (el|la|mi|nuestro|nuestra) (internet|servicio|plan|fibra) (de|del|desde) (la |el )?\w+( \w+){0,4} (a|al|pa|para) (la|el) (otra|otro|nueva|nuevo) (parcela|casa|oficina|sede|local|bodega|sucursal|depto|departamento|fundo|predio|campo|terreno)\b".to_owned(),
             ),
             (
                 Topic::CambioPlan,
@@ -2776,6 +2782,29 @@ pub(crate) fn reports_failure(text: &str, normalized: &str) -> bool {
         && !asks_for_information(text)
 }
 
+/// Whether an already normalised text asks for a restart within a clause, after telling
+/// who writes or what happens ("somos la oficina de buses y necesitamos que reinicien el
+/// router"; not "no quiero que reinicien mi wifi"): a wish ("necesitamos que", "pedimos
+/// que", "favor") before the command and a service or device of the company's after it.
+/// The classifier reads it beside [`asks_for_restart`] (which wants the clause to open
+/// with the command) as an outage's evidence; the rules after it still turn down a restart
+/// declined, another business's or a question.
+pub(crate) fn wishes_restart(normalized: &str) -> bool {
+    static WISH: OnceLock<regex::Regex> = OnceLock::new();
+    (normalized.contains("reinici") || normalized.contains("reset"))
+        && WISH
+            .get_or_init(|| {
+                ascii_regex(r"\b(necesito|necesitamos|quiero|queremos|quisiera|quisieramos|pido|pedimos|solicito|solicitamos|favor|porfa|xfa) (que )?(me |nos |le )?(reinicien|reseteen|reinicie|resetee|reiniciar|resetear|reiniciarnos|resetearnos)\b( \w+){0,3} (modem|router|deco|decodificador|internet|wifi|servicio|servicios|senal|fibra|equipo|equipos|tele|cable|conexion|red|linea)\b")
+            })
+            // (Not turned down: "no quiero que reinicien mi wifi".)
+            .find_iter(normalized)
+            .any(|wish| {
+                let before = normalized[..wish.start()].trim_end();
+                !matches!(before.rsplit(' ').next(), Some("no" | "nunca" | "ni"))
+            })
+        && !asks_for_person(&without_clause_breaks(normalized))
+}
+
 /// Whether an already normalised text asks for a restart in so many words, a clause
 /// opening with it past courtesy and naming a service or device of the company's
 /// ("reinicien el deco por fa q mi hijo quiere ver el partido", "¿me pueden resetear el
@@ -3023,6 +3052,7 @@ const PERSON_WORDS_IN_DEMANDS: &[&str] = &[
     "supervisor",
     "agente",
     "alguien",
+    "alguem",
     "carne y hueso",
 ];
 
@@ -3128,9 +3158,11 @@ pub(crate) fn fails(text: &str) -> bool {
     let [broken, drops, stopped_dropping, hangs_on, lights, power_cut] = PATTERNS.get_or_init(|| {
         let service = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion)";
         let device = "(internet|senal|wifi|tele|television|cable|fibra|conexion|velocidad|deco|decodificador|modem|router|imagen|pantalla|canal|canales)";
+        // (The fibre too, for what does not come back: "no hay fibra" is coverage.)
+        let back = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion|fibra)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi) se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron|volvio a quedar|volvieron a quedar)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(tele|tv|television|televisor|pantalla|imagen)\b( \w+){{0,2}} (sigue|siguen|esta|quedo|queda|aparece) (negra|en negro)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|(^|\| |\b(y|pero|hoy|ahora|siempre|porque|aca|aqui) )(el |la |los |las |mi |mis |nuestro |nuestra )?(tele|tv|television|televisor|deco|decodificador|imagen|pantalla|internet|wifi|senal|canal|canales)\b( \w+){{0,2}} se (me |nos )?(pega|pegan|congela|congelan|traba|traban)\b|\b{service}\b( \w+){{0,2}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{service}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)|\bno (me |nos |le )?(llega|llegan|alcanza a llegar|alcanzan a llegar) (el |la )?(wifi|senal|internet)\b|\b(wifi|senal)\b( \w+){{0,2}} no (llega|llegan|alcanza)\b|\b{service}\b( \w+){{0,5}} (todavia|aun) no (vuelve|volvio|ha vuelto|regresa|regreso)( ([b-z0-9]\w*|a\w+)|$)|\b(senal|internet|wifi|conexion|fibra|velocidad)\b( \w+){{0,3}} (es|esta|anda) (un desastre|un asco)\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi)( (del|de la|de mi) \w+)? se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron|volvio a quedar|volvieron a quedar)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(tele|tv|television|televisor|pantalla|imagen)\b( \w+){{0,2}} (sigue|siguen|esta|quedo|queda|aparece) (negra|en negro)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|(^|\| |\b(y|pero|hoy|ahora|siempre|porque|aca|aqui) )(el |la |los |las |mi |mis |nuestro |nuestra )?(tele|tv|television|televisor|deco|decodificador|imagen|pantalla|internet|wifi|senal|canal|canales)\b( \w+){{0,2}} se (me |nos )?(pega|pegan|congela|congelan|traba|traban)\b|\b{back}\b( \w+){{0,2}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{back}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)|\bno (me |nos |le )?(llega|llegan|alcanza a llegar|alcanzan a llegar) (el |la )?(wifi|senal|internet)\b|\b(wifi|senal)\b( \w+){{0,2}} no (llega|llegan|alcanza)\b|\b{back}\b( \w+){{0,5}} (todavia|aun) no (vuelve|volvio|ha vuelto|regresa|regreso)( ([b-z0-9]\w*|a\w+)|$)|\b(senal|internet|wifi|conexion|fibra|velocidad)\b( \w+){{0,3}} (es|esta|anda) (un desastre|un asco)\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -3198,7 +3230,18 @@ pub(crate) fn fails(text: &str) -> bool {
                 })
                 .is_match(text)
     };
+    // (Not what a thing is for, unknown: "no sé pa qué sirve".)
+    let purpose = |found: &str| {
+        matches!(
+            found,
+            "no se pa que sirve"
+                | "no se para que sirve"
+                | "no se pa q sirve"
+                | "no se para q sirve"
+        )
+    };
     broken.is_match(text)
+        && (!text.contains("sirve") || broken.find_iter(text).any(|found| !purpose(found.as_str())))
         || goes()
         || still_nothing()
         || (text.contains("luz") || text.contains("luces"))
@@ -3232,7 +3275,7 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|(gracias|grcs|grcias|graciass)( (por|x) (todo|la ayuda|la paciencia))?|grax|muchas|mil|thanks|thx|ok|oki|oka|okis|okey|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan|bien|bn) )*";
         [
-            format!(r"{lead}(chao+|chau|chaito|adios|adiosito|bye|see (ya|you)|nos (vemos?|vimos?)|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) (bendiga|acompane|guarde|cuide)|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|pa|a) (todo el equipo|todos|\w+))?|(un )?(beso|besos|besito|besitos)( y (un )?abrazos?)?|(que (tenga|tengas|tengan) )?(un |una )?(buen|buena|bn|bna|linda|bonita|excelente|feliz) (semana|fin de semana|finde|turno)|(bueno|ya|ahora) (los|las|lo|la|te) dejo|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes|usted|ti|toda la familia|la familia|todos ustedes)( y (su|tu|sus|tus) (familia|familias|seres queridos))?( (alla|aca|alli))?)?( tambien)?|chaltu( may)?|chaltumay|pewkallal|jikisinkama|jikisinkamakama|pewmayal|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|(que|q) le vaya bien|(que|q) (este|estes|esten) bien|(que|q) (descanse|descanses|descansen)|(que|q) (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|tardes|noche|noches|semana|fin de semana|jornada|turno)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|dsp|dps|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir|sigo|vuelvo))( (po|nomas|a todos|(para|pa) (ustedes|usted|todos|ti)|tambien|usted tambien|chiquillos|chiquillas|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
+            format!(r"{lead}(chao+|chau|chaito|adios|adiosito|bye|see (ya|you)|nos (vemos?|vimos?)|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) (bendiga|acompane|guarde|cuide)|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|pa|a) (todo el equipo|todos|\w+))?|(un )?(beso|besos|besito|besitos)( y (un )?abrazos?)?|(que (tenga|tengas|tengan) )?(un |una )?(buen|buena|bn|bna|linda|bonita|excelente|feliz) (semana|fin de semana|finde|turno)|(bueno|ya|ahora) (los|las|lo|la|te) dejo|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes|usted|ti|toda la familia|la familia|todos ustedes)( y (su|tu|sus|tus) (familia|familias|seres queridos))?( (alla|aca|alli))?)?( tambien)?|chaltu( may)?|chaltumay|pewkallal|jikisinkama|jikisinkamakama|pewmayal|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|(que|q) le vaya bien|(que|q) (este|estes|esten) bien|(que|q) (descanse|descanses|descansen)|(que|q) (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|tardes|noche|noches|semana|fin de semana|jornada|turno)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|dsp|dps|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir|sigo|vuelvo))( (po|nomas|a todos|(para|pa) (ustedes|usted|todos|ti)|tambien|usted tambien|chiquillos|chiquillas|(a|para|pa) (todo el equipo|el equipo|(todos|todas) (los|las) \w+( del (chat|equipo))?)|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
             format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales|(bn(a|as|s)?|buena) (nochs|noches|nches|noche|tardes|tards|tarde)|bns (noches|nochs|tardes)|bn dia)( y (muchas )?gracias( por todo)?)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|grcs|grcias|thanks|agradezco|se agradece|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|(era|es) solo eso|solo (era|es) eso|fue un (gusto|placer))\b".to_owned(),
@@ -3398,7 +3441,7 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [works, not_it] = PATTERNS.get_or_init(|| {
         [
-            r"\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (anda|funciona|esta|va) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente)( (igual|si))?( \| |$| pero\b| y\b| porque\b| xq\b| jaja\w*)|\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (andaba|funcionaba|estaba|iba) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente)( (igual|si))?( jaja\w*)?$|\b(tengo|tenemos|tenia|teniamos) (buena|buen|excelente) (conexion|internet|senal|wifi)( \| |$| jaja\w*)",
+            r"\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (anda|funciona|esta|va) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente)( (igual|si))?( \| |$| pero\b| y\b| porque\b| xq\b| jaja\w*)|\b((el |la |mi )?(internet|wifi|senal|conexion|red|fibra)|(la|el) (nuestra|nuestro|mia|mio)) (andaba|funcionaba|estaba|iba) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente)( (igual|si))?( jaja\w*)?$|\b(tengo|tenemos|tenia|teniamos) (buena|buen|excelente) (conexion|internet|senal|wifi)( \| |$| jaja\w*)",
             r"\bno es (el |mi |la |del |problema del |culpa del )?(internet|wifi|senal|conexion)( jaja\w*)?$",
         ]
         .map(ascii_regex)
@@ -3458,6 +3501,10 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
                             | "estudiantes"
                             | "companero"
                             | "companera"
+                            | "apoderado"
+                            | "apoderada"
+                            | "apoderados"
+                            | "club"
                             | "jefe"
                             | "jefa"
                             | "host"
@@ -3472,8 +3519,16 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
                     )
                 })
             };
+            // (The service named may be someone else's that failed: "se le cayó la
+            // conexión al otro club, la nuestra estaba impeque".)
+            let theirs = || {
+                someone_elses()
+                    && ["se le", "se les"]
+                        .iter()
+                        .any(|p| contains_phrase(&rest, p))
+            };
             !doubted
-                && !names_service(&rest)
+                && (!names_service(&rest) || theirs())
                 && (failure_elsewhere || !fails(&rest) || someone_elses())
         })
     };
@@ -3674,12 +3729,20 @@ pub(crate) fn asks_price(text: &str) -> bool {
             && !words(text).any(|t| {
                 matches!(
                     t,
-                    "no" | "nunca" | "ni" | "sin" | "cobro" | "pague" | "pagamos" | "error" | "culpa"
+                    "no" | "nunca"
+                        | "jamas"
+                        | "ni"
+                        | "sin"
+                        | "cobro"
+                        | "pague"
+                        | "pagamos"
+                        | "error"
+                        | "culpa"
                 )
             })
             && CHARGED
                 .get_or_init(|| {
-                    ascii_regex(r"\b(visita|instalacion|traslado|reconexion)( \w+){0,2} (se cobra|se paga|tiene (algun )?costo|es gratis|es gratuit[oa]|sale gratis|es pagad[oa])\b|\b(se cobra|se paga|cobran|cobra|cobrarian|cobraria|tiene (algun )?costo)( \w+){0,3} (visita|instalacion|traslado|reconexion|trasladar|instalar|reconectar)\b|\b(me|nos|le) (van a cobrar|cobrarian|cobraria)( \w+){0,3} (visita|instalacion|traslado|reconexion)\b")
+                    ascii_regex(r"\b(visita|instalacion|traslado|reconexion)( \w+){0,2} (se cobra|se paga|tiene (algun )?costo|es gratis|es gratuit[oa]|sale gratis|es pagad[oa])\b|\b(se cobra|se paga|cobran|cobra|cobrarian|cobraria|tiene (algun )?costo)( \w+){0,3} (visita|instalacion|traslado|reconexion|trasladar|instalar|reconectar)\b|\b(me|nos|le) (van a cobrar|cobrarian|cobraria)( \w+){0,3} (visita|instalacion|traslado|reconexion|instalar|trasladar|reconectar)\b")
                 })
                 .is_match(text)
     };
@@ -3912,15 +3975,16 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     let mood = || {
         static MOOD: OnceLock<regex::Regex> = OnceLock::new();
         MOOD.get_or_init(|| {
-            let day = "(la pega|el trabajo|la oficina|el turno|el dia|la semana|la tarde|la u|la clase|la vida|la vendimia|la cosecha|la esquila|la siembra|la faena|la temporada|la jornada)( (este|esta) (ano|semana|mes|temporada|invierno|verano))?";
-            let how = "(fome|aburrid[oa]|lata|latoso|latosa|pesad[oa]|pesadisim[oa]|tranquil[oa]|mortal|eterno|eterna|larguisim[oa]|agotador|agotadora|brigid[oa]|dur[oa]|durisim[oa]|matador[a]?)";
-            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay|hoy) )*({day}( (de|del|en|con) (hoy|ayer|la noche|(la |el |los |las )?\w+( \w+)?)| \w+(ando|iendo)( \w+){{0,3}})? (esta|anda|estuvo|va|ha estado|ha sido|fue) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|este ano|este mes|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])|me (duele|duelen) (todo|el cuerpo|la espalda|los pies|las manos|los brazos)|no (doy|damos) mas))*$"))
+            let day = "(la pega|el trabajo|la oficina|el turno|el dia|la noche|la semana|la tarde|la u|la clase|la vida|la vendimia|la cosecha|la esquila|la siembra|la faena|la temporada|la jornada)( (este|esta) (ano|semana|mes|temporada|invierno|verano))?";
+            let how = "(fome|aburrid[oa]|lata|latoso|latosa|pesad[oa]|pesadisim[oa]|tranquil[oa]|mortal|eterno|eterna|larguisim[oa]|agotador|agotadora|brigid[oa]|dur[oa]|durisim[oa]|matador[a]?|malisim[oa]|pesim[oa])";
+            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay|hoy) )*({day}(( (de|del|en|con|antes del?|despues del?) (hoy|ayer|la noche|(la |el |los |las )?\w+( \w+)?)){{1,2}}| \w+(ando|iendo)( \w+){{0,3}})? (esta|anda|estuvo|va|ha estado|ha sido|fue) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|este ano|este mes|en (la|el) \w+|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])|me (duele|duelen) (todo|el cuerpo|la espalda|los pies|las manos|los brazos)|no (doy|damos) mas))*$"))
         })
         .is_match(text.trim())
             // (Nor with a service or a complaint topic named: "la semana con el internet
-            // cortado ha sido agotadora", "la semana esperando al técnico ha sido eterna".)
+            // cortado ha sido agotadora", "la semana esperando al técnico ha sido eterna";
+            // the harvest "malísima" is no bad service.)
             && !names_service(&text)
-            && complaint_topic_in(normalized).is_none()
+            && complaint_topic_in(normalized).is_none_or(|topic| topic == Topic::MalaCalidad)
     };
     // A greeting and who writes, nothing else ("buenas, les habla Mireya desde Puerto
     // Montt", "hola, me llamo Wilner, soy haitiano": after "me llamo" only the name and
@@ -3939,7 +4003,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
         static INTRODUCTION: OnceLock<regex::Regex> = OnceLock::new();
         INTRODUCTION
             .get_or_init(|| {
-                ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*((les|le) (habla|escribe|saluda) \w+( \w+){0,2}( (desde|de) \w+( \w+)?)?|(me llamo|mi nombre es) \w+(( \w+)?( (y )?(soy|trabajo en|vivo en) (de |del |la |el |una |un )?\w+( \w+)?( (de|del) \w+)?| (desde|de) \w+( \w+)?))?)$")
+                ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*((les|le) (habla|escribe|saluda) \w+( \w+){0,2}( (desde|de) \w+( \w+)?)?|(me llamo|mi nombre es) \w+(( \w+)?( (y )?(soy|trabajo en|vivo en|vendo|trabajo de|trabajo como) (de |del |la |el |una |un )?\w+( \w+)?( (de|del|en|en la|en el) \w+)?| (desde|de) \w+( \w+)?))?)$")
             })
             .is_match(text.trim())
             // (Nor with a wish in a word after the name: "me llamo Luis y vivo en Maipú,
@@ -3957,7 +4021,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     }
     WEATHER
         .get_or_init(|| {
-            ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a (volver a )?(llover|nevar|helar|granizar|temblar)|(el|la) (viento|temporal|lluvia|frio|calor|helada)( (en|de) \w+)? (esta|anda|viene|estuvo) (terrible|fuerte|horrible|brigid[oa]|heavy|intens[oa]|loc[oa])|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|^((uf|ay|oye|que|hoy|aca|aqui|en \w+( \w+)?) )*hace (un |una |mucho |harto |tremendo )?(calor|frio|friazo|calorcito|helada)( \w+){0,6}$|la temperatura|(esta|sigue|estuvo|anda) (nevando|lloviendo|granizando|garuando|diluviando|tronando)|(esta|amanecio) (despejad|nublad|soleado|soleadisimo)\w*|hay (un|una) (viento|ventolera|temporal|nevazon|nevada|helada|calor|frio|calorazo))\b")
+            ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a (volver a )?(llover|nevar|helar|granizar|temblar)|(el|la) (viento|temporal|lluvia|frio|calor|helada)( (en|de) \w+( \w+)?)?( hoy| ahora| hoy dia)? (esta|anda|viene|estuvo) (terrible|fuerte|horrible|brigid[oa]|heavy|intens[oa]|loc[oa])|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|^((uf|ay|oye|que|hoy|aca|aqui|en \w+( \w+)?) )*hace (un |una |mucho |harto |tremendo )?(calor|frio|friazo|calorcito|helada)( \w+){0,6}$|la temperatura|(esta|sigue|estuvo|anda) (nevando|lloviendo|granizando|garuando|diluviando|tronando)|(esta|amanecio) (despejad|nublad|soleado|soleadisimo)\w*|hay (un|una) (viento|ventolera|temporal|nevazon|nevada|helada|calor|frio|calorazo))\b")
         })
         .is_match(&text)
         // "¿Qué tiempo hace que puse el reclamo?" asks how long ago.
@@ -4188,8 +4252,9 @@ pub(crate) fn complaint_topic_in(normalized: &str) -> Option<Topic> {
         .iter()
         .find(|(topic, re)| {
             re.is_match(&normalized)
-                // What a phone without signal reads is no emergency.
-                && (*topic != Topic::Urgencia || re.is_match(&without_phone_display(&normalized)))
+                // What a phone without signal reads is no emergency, nor the emergency ward.
+                && (*topic != Topic::Urgencia
+                    || re.is_match(&without_the_ward(&without_phone_display(&normalized))))
                 // In Chile "cancelar" is also paying: not with a way to pay named ("quiero
                 // cancelar la tv digital con tarjeta").
                 && (*topic != Topic::Baja || !cancels_by_paying(&normalized))
@@ -4292,6 +4357,17 @@ fn cancels_by_paying(text: &str) -> bool {
         }) || ["caja vecina", "pago automatico"]
             .iter()
             .any(|p| contains_phrase(text, p)))
+}
+
+/// An already normalised text without the emergency ward ("el turno en urgencias", "el
+/// médico de urgencias"; not "necesito atención de urgencia"): a place, no plea.
+fn without_the_ward(normalized: &str) -> Cow<'_, str> {
+    static WARD: OnceLock<regex::Regex> = OnceLock::new();
+    if !normalized.contains("urgencias") {
+        return Cow::Borrowed(normalized);
+    }
+    WARD.get_or_init(|| ascii_regex(r"\b(en|a|de|por|al|del) (servicio de )?urgencias\b"))
+        .replace_all(normalized, " ")
 }
 
 /// An already normalised text without what a phone with no signal reads ("solo llamadas de

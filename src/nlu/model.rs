@@ -1443,16 +1443,19 @@ impl YamlClassifier {
             // farmacia necesita subir el plan"; not "la isapre quiere subir el plan").
             Topic::CambioPlan => clauses.iter().any(|clause| {
                 let tokens = &clause.tokens;
+                // (Or needs another plan, the business named in one word or two: "nuestra
+                // clínica veterinaria necesita un plan con más megas".)
                 let wishes = |j: usize| {
-                    tokens
-                        .get(j + 1)
-                        .is_some_and(|t| matches!(t.raw, "necesita" | "requiere"))
-                        && tokens.get(j + 2).is_some_and(|t| {
-                            matches!(
-                                t.raw,
-                                "subir" | "bajar" | "cambiar" | "mejorar" | "aumentar"
-                            )
-                        })
+                    let raw = |k: usize| tokens.get(k).map_or("", |t| t.raw);
+                    let needs = |k: usize| matches!(raw(k), "necesita" | "requiere");
+                    let Some(k) = [j + 1, j + 2].into_iter().find(|k| needs(*k)) else {
+                        return false;
+                    };
+                    matches!(
+                        raw(k + 1),
+                        "subir" | "bajar" | "cambiar" | "mejorar" | "aumentar"
+                    ) || matches!(raw(k + 1), "un" | "otro")
+                        && matches!(raw(k + 2), "plan" | "planes")
                 };
                 // (Nor the one the plan is to be put in the name of: "pasar el plan a nombre
                 // de mi arrendatario".)
@@ -1481,11 +1484,14 @@ impl YamlClassifier {
         (!elsewhere).then_some(topic)
     }
 
-    /// Whether the message reports a failure of the service (`entities::reports_failure`),
+    /// Whether the message reports a failure of the service (`entities::reports_failure`)
+    /// or asks for a restart (`entities::asks_for_restart`, `entities::wishes_restart`),
     /// not another business's ("no hay wifi en la clínica" is the customer's; "el wifi de la
     /// clínica no funciona", "no funciona la app del banco" are not).
     fn reported_outage(&self, text: &str, normalized: &str, clauses: &[Clause<'_>]) -> bool {
-        (entities::reports_failure(text, normalized) || entities::asks_for_restart(normalized))
+        (entities::reports_failure(text, normalized)
+            || entities::asks_for_restart(normalized)
+            || entities::wishes_restart(normalized))
             && !self.names_owner_business(clauses)
     }
 
