@@ -757,15 +757,25 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
     // state follows ("informarme el estado de mi cuenta").
     let state_of_request = || {
         (0..toks.len()).any(|i| {
+            // (Or of its processing: "el estado de su tramitación".)
+            let request = |w: &str| REQUEST_NOUNS.contains(&w) || w == "tramitacion";
             let of_request = matches!(at(i + 1), "de" | "del")
-                && (REQUEST_NOUNS.contains(&at(i + 2))
+                && (request(at(i + 2))
                     || matches!(at(i + 2), "mi" | "mis" | "la" | "el" | "su")
-                        && REQUEST_NOUNS.contains(&at(i + 3)));
+                        && request(at(i + 3)));
             let told = i >= 2
                 && matches!(at(i - 1), "el" | "su")
                 && matches!(
                     at(i - 2),
-                    "informarme" | "informen" | "informar" | "informenme" | "conocer" | "saber"
+                    "informarme"
+                        | "informen"
+                        | "informar"
+                        | "informenme"
+                        | "informaran"
+                        | "informara"
+                        | "indicaran"
+                        | "conocer"
+                        | "saber"
                 )
                 && !matches!(at(i + 1), "de" | "del")
                 && !matches!(at(i + 2), "de" | "del");
@@ -942,6 +952,8 @@ fn numbered(toks: &[&str]) -> bool {
         let number = |w: &str| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_digit());
         // ... also told after what gave it ("el código que me dio el chat el martes es
         // 6630192").
+        // (Or the number right after it, then who gave it: "el código 4471203 que me dio
+        // el chat".)
         let code_told = *noun == "codigo" && {
             let next = &toks[i + 1..(i + 10).min(toks.len())];
             next.iter().take(6).any(chat)
@@ -951,6 +963,11 @@ fn numbered(toks: &[&str]) -> bool {
                             number(n) || *n == "el" && next.get(k + 2).is_some_and(|n| number(n))
                         })
                 })
+                || next.first().is_some_and(|n| number(n))
+                    && next.iter().skip(1).take(6).any(|w| {
+                        matches!(*w, "dio" | "dieron" | "entrego" | "entregaron" | "asigno")
+                    })
+                    && next.iter().skip(1).take(8).any(chat)
         };
         !filed
             && (code_told
@@ -2256,7 +2273,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CobroDuplicado,
                 format!(
-                    r"{billing}\w*\b.*\b(dos veces|2 veces|doble|duplicad\w*|repetid\w*)|\b(doble|duplic\w*)\b.*{billing}|\b(dos|2) (cobros|cargos) ((por|de) (la misma|el mismo|lo mismo)|iguales|identicos)\b|\b(boleta|plan|mensualidad|cargo fijo|ustedes)\b.*\b(cobraron|cargaron|descontaron)\b( \w+){{0,4}} en (los dos|las dos|los 2|las 2|ambos|ambas)\b|\b(cobraron|cargaron|descontaron)\b( \w+){{0,4}} en (los dos|las dos|los 2|las 2|ambos|ambas)\b.*\b(boleta|plan|mensualidad|cargo fijo)\b|\b(boleta|plan|mensualidad|cargo fijo)\b.*\b(cobraron|cargaron|descontaron)\b( \w+){{0,3}} en (la|mi) (tarjeta|cuenta)( \w+){{0,3}} y (tambien )?en (la|mi) (de |otra )?\w+"
+                    r"{billing}\w*\b.*\b(dos veces|2 veces|doble|duplicad\w*|repetid\w*)|\b(doble|duplic\w*)\b.*{billing}|\b(dos|2) (cobros|cargos) ((por|de) (la misma|el mismo|lo mismo)|iguales|identicos)\b|\b(boleta|plan|mensualidad|cargo fijo|ustedes)\b.*\b(cobraron|cargaron|descontaron)\b( \w+){{0,4}} en (los dos|las dos|los 2|las 2|ambos|ambas)\b|\b(cobraron|cargaron|descontaron)\b( \w+){{0,4}} en (los dos|las dos|los 2|las 2|ambos|ambas)\b.*\b(boleta|plan|mensualidad|cargo fijo)\b|\b(boleta|plan|mensualidad|cargo fijo)\b.*\b(cobraron|cargaron|descontaron)\b( \w+){{0,3}} en (la|mi) (tarjeta|cuenta)( \w+){{0,3}} y (tambien |ademas )?en (la|mi) (de |otra )?\w+|\b(cobraron|cargaron|descontaron) (el|la|mi) (plan|boleta|mensualidad|cargo fijo)( \w+){{0,3}} en (la|mi) (tarjeta|cuenta)( \w+){{0,3}} y (tambien |ademas )?en (la|mi) (de |otra )?\w+"
                 ),
             ),
             (
@@ -2279,7 +2296,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::CambioPlan,
-                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan( de (datos|internet|megas|gigas|minutos))? (mas|menos) (barato|caro|megas|grande|chico|completo|economico)|\b(me|nos|le) (pasaron|cambiaron|movieron) (a|de) otro plan\b|\bmas (megas|gigas)\b|\bplan de \d+ megas\b|\btitular\w*|".to_owned()
+                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan( de (datos|internet|megas|gigas|minutos))? (mas|menos) (barato|caro|megas|grande|chico|completo|economico)|\b(me|nos|le) (pasaron|cambiaron|movieron) (a|de) otro plan\b|\bmas (megas|gigas)\b|\bplan de \d+ megas\b|\b(necesito|necesita|necesitamos|requiere|requerimos) otro plan( de (datos|internet|megas|gigas|minutos|telefono|celular))?( \||$| (porque|xq|pq|ya|este|que|con|mas|pa|para)\b)|\btitular\w*|".to_owned()
                     + KEEPS_ONLY
                     + "|"
                     + HOLDER_TRANSFER,
@@ -2646,7 +2663,7 @@ fn holder_change() -> &'static regex::Regex {
 fn wants_plan_changed(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     let pattern = PATTERN.get_or_init(|| {
-        ascii_regex(r"\b(quiero|quisiera|quiere|quieren|necesito|necesita|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b|\b(quiero|quisiera|necesito|necesita|necesitan|queremos|necesitamos|deseo|gustaria) (un|otro) plan( de (datos|internet|megas|gigas|minutos))? (mas|con mas) (grande|barato|economico|chico|completo|megas|gigas|datos|minutos)\b|\bplan\b.*\b(quiero|quisiera|necesito|queremos|necesitamos|gustaria) (uno|otro) (mas|con mas) (grande|barato|economico|chico|completo|megas|gigas|datos|minutos)\b")
+        ascii_regex(r"\b(quiero|quisiera|quiere|quieren|necesito|necesita|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b|\b(quiero|quisiera|necesito|necesita|necesitan|queremos|necesitamos|deseo|gustaria) (un|otro) plan( de (datos|internet|megas|gigas|minutos))? (mas|con mas) (grande|barato|economico|chico|completo|megas|gigas|datos|minutos)\b|\bplan\b.*\b(quiero|quisiera|necesito|queremos|necesitamos|gustaria) (uno|otro) (mas|con mas) (grande|barato|economico|chico|completo|megas|gigas|datos|minutos)\b|\b(necesito|necesita|necesitamos|requiere|requerimos) otro plan( de (datos|internet|megas|gigas|minutos|telefono|celular))?( \||$| (porque|xq|pq|ya|este|que|con|mas|pa|para)\b)")
     });
     static PRICE: OnceLock<regex::Regex> = OnceLock::new();
     // Not with a price asked anywhere ("quiero cambiar el plan, ¿cuánto cuesta el de 600
@@ -2794,7 +2811,7 @@ pub(crate) fn wishes_restart(normalized: &str) -> bool {
     (normalized.contains("reinici") || normalized.contains("reset"))
         && WISH
             .get_or_init(|| {
-                ascii_regex(r"\b(necesito|necesitamos|quiero|queremos|quisiera|quisieramos|pido|pedimos|solicito|solicitamos|favor|porfa|xfa) (que )?(me |nos |le )?(reinicien|reseteen|reinicie|resetee|reiniciar|resetear|reiniciarnos|resetearnos)\b( \w+){0,3} (modem|router|deco|decodificador|internet|wifi|servicio|servicios|senal|fibra|equipo|equipos|tele|cable|conexion|red|linea)\b")
+                ascii_regex(r"\b((necesito|necesitamos|quiero|queremos|quisiera|quisieramos|pido|pedimos|solicito|solicitamos) que (me |nos |le )?(reinicien|reseteen|reinicie|resetee)|(favor|porfa|xfa) (que )?(me |nos |le )?(reinicien|reseteen|reinicie|resetee)|(pido|pedimos|solicito|solicitamos|favor|porfa|xfa) (reiniciar|resetear|reiniciarnos|resetearnos))\b( \w+){0,3} (modem|router|deco|decodificador|internet|wifi|servicio|servicios|senal|fibra|equipo|equipos|tele|cable|conexion|red|linea)\b")
             })
             // (Not turned down: "no quiero que reinicien mi wifi".)
             .find_iter(normalized)
@@ -3162,7 +3179,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let back = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion|fibra)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi)( (del|de la|de mi) \w+)? se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron|volvio a quedar|volvieron a quedar)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(tele|tv|television|televisor|pantalla|imagen)\b( \w+){{0,2}} (sigue|siguen|esta|quedo|queda|aparece) (negra|en negro)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|(^|\| |\b(y|pero|hoy|ahora|siempre|porque|aca|aqui) )(el |la |los |las |mi |mis |nuestro |nuestra )?(tele|tv|television|televisor|deco|decodificador|imagen|pantalla|internet|wifi|senal|canal|canales)\b( \w+){{0,2}} se (me |nos )?(pega|pegan|congela|congelan|traba|traban)\b|\b{back}\b( \w+){{0,2}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{back}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)|\bno (me |nos |le )?(llega|llegan|alcanza a llegar|alcanzan a llegar) (el |la )?(wifi|senal|internet)\b|\b(wifi|senal)\b( \w+){{0,2}} no (llega|llegan|alcanza)\b|\b{back}\b( \w+){{0,5}} (todavia|aun) no (vuelve|volvio|ha vuelto|regresa|regreso)( ([b-z0-9]\w*|a\w+)|$)|\b(senal|internet|wifi|conexion|fibra|velocidad)\b( \w+){{0,3}} (es|esta|anda) (un desastre|un asco)\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi)( (del|de la|de mi) (celu|celular|telefono|fono|tele|television|deco|decodificador|modem|router|notebook|compu|computador|pc|tablet|casa|depto|pieza|oficina|local|negocio))? se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron|volvio a quedar|volvieron a quedar)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(tele|tv|television|televisor|pantalla|imagen)\b( \w+){{0,2}} (sigue|siguen|esta|quedo|queda|aparece) (negra|en negro)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|(^|\| |\b(y|pero|hoy|ahora|siempre|porque|aca|aqui) )(el |la |los |las |mi |mis |nuestro |nuestra )?(tele|tv|television|televisor|deco|decodificador|imagen|pantalla|internet|wifi|senal|canal|canales)\b( \w+){{0,2}} se (me |nos )?(pega|pegan|congela|congelan|traba|traban)\b|\b{back}\b( \w+){{0,2}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{back}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)|\bno (me |nos |le )?(llega|llegan|alcanza a llegar|alcanzan a llegar) (el |la )?(wifi|senal|internet)\b|\b(wifi|senal)\b( \w+){{0,2}} no (llega|llegan|alcanza)\b|\b{back}\b( \w+){{0,5}} (todavia|aun) no (vuelve|volvio|ha vuelto|regresa|regreso)( ([b-z0-9]\w*|a\w+)|$)|\b(senal|internet|wifi|conexion|fibra|velocidad)\b( \w+){{0,3}} (es|esta|anda) (un desastre|un asco)\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -3300,8 +3317,19 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
             })
             .is_match(last)
     };
+    // ... or where the customer goes ("bueno los dejo, tengo que volver a enrollar").
+    let going_to = || {
+        static GOING: OnceLock<regex::Regex> = OnceLock::new();
+        GOING
+            .get_or_init(|| {
+                ascii_regex(r"^(tengo|tenemos|me toca|nos toca) (que )?(ir|irme|irnos|volver|seguir|salir|entrar)( \w+){0,5}$")
+            })
+            .is_match(last)
+            && !names_service(last)
+    };
     if farewell.is_match(last)
-        || thanks_only() && before.clone().next().is_some_and(|c| farewell.is_match(c))
+        || (thanks_only() || going_to())
+            && before.clone().next().is_some_and(|c| farewell.is_match(c))
     {
         return true;
     }
@@ -3441,8 +3469,8 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [works, not_it] = PATTERNS.get_or_init(|| {
         [
-            r"\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (anda|funciona|esta|va) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente)( (igual|si))?( \| |$| pero\b| y\b| porque\b| xq\b| jaja\w*)|\b((el |la |mi )?(internet|wifi|senal|conexion|red|fibra)|(la|el) (nuestra|nuestro|mia|mio)) (andaba|funcionaba|estaba|iba) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente)( (igual|si))?( jaja\w*)?$|\b(tengo|tenemos|tenia|teniamos) (buena|buen|excelente) (conexion|internet|senal|wifi)( \| |$| jaja\w*)",
-            r"\bno es (el |mi |la |del |problema del |culpa del )?(internet|wifi|senal|conexion)( jaja\w*)?$",
+            r"\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (anda|funciona|esta|va) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente)( (igual|si))?( \| |$| pero\b| y\b| porque\b| xq\b| jaja\w*)|\b((el |la |mi )?(internet|wifi|senal|conexion|red|fibra)|(la|el) (nuestra|nuestro|mia|mio)|lo (mio|nuestro)) (andaba|funcionaba|estaba|iba) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente)( (igual|si))?( jaja\w*)?( \| |$)|\b(tengo|tenemos|tenia|teniamos) (buena|buen|excelente) (conexion|internet|senal|wifi)( \| |$| jaja\w*)",
+            r"\bno es (el |mi |la |del |nuestro |nuestra |problema del |culpa del )?(internet|wifi|senal|conexion)( jaja\w*)?$",
         ]
         .map(ascii_regex)
     });
@@ -3476,58 +3504,79 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
             // internet anda perfecto", "el alumno se me cayó de la clase, pero mi conexión
             // estaba impecable".)
             let someone_elses = || {
-                words(&rest).any(|w| {
-                    matches!(
-                        w,
-                        "jugador"
-                            | "jugadores"
-                            | "amigo"
-                            | "amiga"
-                            | "amigos"
-                            | "profe"
-                            | "profesor"
-                            | "profesora"
-                            | "rival"
-                            | "rivales"
-                            | "contrincante"
-                            | "oponente"
-                            | "paciente"
-                            | "pacientes"
-                            | "alumno"
-                            | "alumna"
-                            | "alumnos"
-                            | "alumnas"
-                            | "estudiante"
-                            | "estudiantes"
-                            | "companero"
-                            | "companera"
-                            | "apoderado"
-                            | "apoderada"
-                            | "apoderados"
-                            | "club"
-                            | "jefe"
-                            | "jefa"
-                            | "host"
-                            | "streamer"
-                            | "youtuber"
-                            | "colega"
-                            | "servidor"
-                            | "server"
-                            | "juego"
-                            | "app"
-                            | "pagina"
-                    )
-                })
+                contains_phrase(&rest, "otro equipo")
+                    || words(&rest).any(|w| {
+                        matches!(
+                            w,
+                            "jugador"
+                                | "jugadores"
+                                | "amigo"
+                                | "amiga"
+                                | "amigos"
+                                | "profe"
+                                | "profesor"
+                                | "profesora"
+                                | "rival"
+                                | "rivales"
+                                | "contrincante"
+                                | "oponente"
+                                | "paciente"
+                                | "pacientes"
+                                | "alumno"
+                                | "alumna"
+                                | "alumnos"
+                                | "alumnas"
+                                | "estudiante"
+                                | "estudiantes"
+                                | "companero"
+                                | "companera"
+                                | "apoderado"
+                                | "apoderada"
+                                | "apoderados"
+                                | "club"
+                                | "jefe"
+                                | "jefa"
+                                | "host"
+                                | "streamer"
+                                | "youtuber"
+                                | "colega"
+                                | "servidor"
+                                | "server"
+                                | "juego"
+                                | "app"
+                                | "pagina"
+                        )
+                    })
             };
-            // (The service named may be someone else's that failed: "se le cayó la
-            // conexión al otro club, la nuestra estaba impeque".)
+            // (The service named may be someone else's that failed, with nothing of the
+            // customer's there: "se le cayó la conexión al otro club, la nuestra estaba
+            // impeque", "el otro equipo se quedó sin internet, el mío iba perfecto".)
             let theirs = || {
                 someone_elses()
-                    && ["se le", "se les"]
-                        .iter()
-                        .any(|p| contains_phrase(&rest, p))
+                    && !words(&rest).any(|w| {
+                        matches!(
+                            w,
+                            "me" | "nos"
+                                | "mi"
+                                | "mis"
+                                | "nuestro"
+                                | "nuestra"
+                                | "nuestros"
+                                | "nuestras"
+                                | "tengo"
+                                | "tenemos"
+                                | "estoy"
+                                | "estamos"
+                        )
+                    })
             };
+            // (Nor worked until then: "el wifi estaba bien, pero ahora se cortó".)
+            let until_then = found.as_str().ends_with("| ")
+                && words(&normalized[found.end()..]).next().is_some_and(|w| {
+                    matches!(w, "pero" | "ahora" | "hasta" | "y" | "luego" | "despues")
+                });
             !doubted
+                && !until_then
                 && (!names_service(&rest) || theirs())
                 && (failure_elsewhere || !fails(&rest) || someone_elses())
         })
@@ -4003,7 +4052,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
         static INTRODUCTION: OnceLock<regex::Regex> = OnceLock::new();
         INTRODUCTION
             .get_or_init(|| {
-                ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*((les|le) (habla|escribe|saluda) \w+( \w+){0,2}( (desde|de) \w+( \w+)?)?|(me llamo|mi nombre es) \w+(( \w+)?( (y )?(soy|trabajo en|vivo en|vendo|trabajo de|trabajo como) (de |del |la |el |una |un )?\w+( \w+)?( (de|del|en|en la|en el) \w+)?| (desde|de) \w+( \w+)?))?)$")
+                ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*(((les|le) (habla|escribe|saluda)|habla) \w+( \w+){0,2}( (desde|de|del) \w+( \w+){0,2}){0,2}|(me llamo|mi nombre es) \w+(( \w+)?( (y )?(soy|trabajo en|vivo en|vendo|trabajo de|trabajo como) (de |del |la |el |una |un )?\w+( \w+)?( (de|del|en|en la|en el) \w+)?| (desde|de) \w+( \w+)?))?)$")
             })
             .is_match(text.trim())
             // (Nor with a wish in a word after the name: "me llamo Luis y vivo en Maipú,
@@ -4021,7 +4070,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     }
     WEATHER
         .get_or_init(|| {
-            ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a (volver a )?(llover|nevar|helar|granizar|temblar)|(el|la) (viento|temporal|lluvia|frio|calor|helada)( (en|de) \w+( \w+)?)?( hoy| ahora| hoy dia)? (esta|anda|viene|estuvo) (terrible|fuerte|horrible|brigid[oa]|heavy|intens[oa]|loc[oa])|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|^((uf|ay|oye|que|hoy|aca|aqui|en \w+( \w+)?) )*hace (un |una |mucho |harto |tremendo )?(calor|frio|friazo|calorcito|helada)( \w+){0,6}$|la temperatura|(esta|sigue|estuvo|anda) (nevando|lloviendo|granizando|garuando|diluviando|tronando)|(esta|amanecio) (despejad|nublad|soleado|soleadisimo)\w*|hay (un|una) (viento|ventolera|temporal|nevazon|nevada|helada|calor|frio|calorazo))\b")
+            ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a (volver a )?(llover|nevar|helar|granizar|temblar)|(el|la) (viento|temporal|lluvia|frio|calor|helada)( (en|de) \w+( \w+){0,3})?( hoy| ahora| hoy dia)? (esta|anda|viene|estuvo) (terrible|fuerte|horrible|brigid[oa]|heavy|intens[oa]|loc[oa])|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|^((uf|ay|oye|que|hoy|aca|aqui|en \w+( \w+)?) )*hace (un |una |mucho |harto |tremendo )?(calor|frio|friazo|calorcito|helada)( \w+){0,6}$|la temperatura|(esta|sigue|estuvo|anda) (nevando|lloviendo|granizando|garuando|diluviando|tronando)|(esta|amanecio) (despejad|nublad|soleado|soleadisimo)\w*|hay (un|una) (viento|ventolera|temporal|nevazon|nevada|helada|calor|frio|calorazo))\b")
         })
         .is_match(&text)
         // "¿Qué tiempo hace que puse el reclamo?" asks how long ago.
@@ -4063,7 +4112,7 @@ fn only_about_the_chat(text: &str) -> bool {
         return false;
     }
     let about_chat = PATTERN.get_or_init(|| {
-            ascii_regex(r"\bqueda (algun )?registro de (esta|la) conversacion\b|\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse|uno escribe|escribe uno)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|((alguien|quien|quienes)( de la empresa| de ustedes)? (mas )?|otra persona |otras personas )(va a |van a )?(lee|leen|leer|ve|ven|ver|revisa|revisan|revisar)( despues)? (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|estos mensajes|este chat|esta conversacion)|(alguien mas|otra persona|otras personas) (puede|pueden) (leer|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(este|el) chat (sirve|funciona|se puede usar|es compatible|anda) con (el |un |los )?(lector|lectores|nvda|jaws|talkback|voiceover|celular|celu|tablet|computador|notebook|telefono|voz|audio)|(hasta|desde|a) (que|q) hora (atiende|atienden|funciona|abre|cierra|esta abierto) (este|el) chat)\b")
+            ascii_regex(r"\bqueda (algun )?registro de (esta|la) conversacion\b|\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse|uno escribe|escribe uno)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|((alguien|quien|quienes)( de la empresa| de ustedes)? (mas )?|otra persona |otras personas )(va a |van a )?(lee|leen|leer|ve|ven|ver|revisa|revisan|revisar)( despues)? (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|estos mensajes|este chat|esta conversacion)|(alguien mas|otra persona|otras personas) (puede|pueden) (leer|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(este|el) chat (sirve|funciona|se puede usar|es compatible|anda)( bien)? con (el |un |los )?(lector|lectores|nvda|jaws|talkback|voiceover|celular|celu|tablet|computador|notebook|telefono|voz|audio)|(hasta|desde|a) (que|q) hora (atiende|atienden|funciona|abre|cierra|esta abierto) (este|el) chat)\b")
         });
     about_chat.is_match(text)
         // Nor with an option named ("me equivoqué de chat antes, lo que quería era revisar

@@ -309,6 +309,7 @@ const RUN_TRADES: &[&str] = &[
     "gimnasio",
     "farmacia",
     "funeraria",
+    "teatro",
 ];
 
 /// Other trades a company may be "de" ("la compañía de luz", "la empresa de la luz", "la
