@@ -310,6 +310,7 @@ const RUN_TRADES: &[&str] = &[
     "farmacia",
     "funeraria",
     "teatro",
+    "camping",
 ];
 
 /// Other trades a company may be "de" ("la compañía de luz", "la empresa de la luz", "la

@@ -6252,3 +6252,65 @@ fn rules_from_probe94() {
         ),
     ]);
 }
+
+/// The rules written after `probe95` (measured before them: 90.17%), with sentences of our
+/// own the build before (`a6b0e97`) misread: the service moved "a la nueva oficina"; the
+/// signal of a fleet's phones lost "siempre"; a phone taken from a pocket or a bag;
+/// goodbyes in Haitian Creole; whether a storm is coming; a campsite's WiFi, unless the
+/// customer runs it; a connection that was "perfecto" while a rival's fell; who writes,
+/// from where and where they work. And their edges.
+#[test]
+fn rules_from_probe95() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart, Salir};
+    check(&[
+        (
+            "necesitamos cambiar el internet a la nueva oficina del centro",
+            Person,
+        ),
+        (
+            "la señal de los teléfonos de la empresa se pierde siempre en la carretera",
+            Person,
+        ),
+        (
+            "me sacaron el celular de la mochila en el metro, hay que bloquearlo",
+            Person,
+        ),
+        ("mesi anpil pou tout, orevwa", Salir),
+        (
+            "el campeonato es en un camping y el wifi del camping no anda",
+            Fallback,
+        ),
+        (
+            "el rival se desconectó, nosotros teníamos internet perfecto",
+            Fallback,
+        ),
+        (
+            "buenas, me llamo Jean, soy de Puerto Príncipe y trabajo en una panadería",
+            Fallback,
+        ),
+        // Edges: the power back and the office's internet not; a collection agency
+        // writing; wind asked for tomorrow; a radio's signal; a collection call for what
+        // was paid; a campsite the customer runs.
+        (
+            "ya llegó la luz al pueblo pero el internet de la oficina aún no volvió",
+            Restart,
+        ),
+        (
+            "nos mandan cartas de una agencia de cobranza por una deuda con ustedes",
+            Person,
+        ),
+        ("¿va a haber viento mañana en Valparaíso?", Fallback),
+        (
+            "la señal de la radio del auto se pierde siempre en la carretera",
+            Fallback,
+        ),
+        (
+            "nos llaman de una cobranza por una deuda que ya pagamos",
+            Person,
+        ),
+        (
+            "tengo un camping y el wifi del camping no funciona desde anoche",
+            Restart,
+        ),
+    ]);
+}
