@@ -967,7 +967,26 @@ fn numbered(toks: &[&str]) -> bool {
                     && next.iter().skip(1).take(6).any(|w| {
                         matches!(*w, "dio" | "dieron" | "entrego" | "entregaron" | "asigno")
                     })
-                    && next.iter().skip(1).take(8).any(chat)
+                    && next.iter().enumerate().skip(1).take(8).any(|(k, w)| {
+                        // (Not another business's: "el sistema de la isapre".)
+                        let of_another = matches!(next.get(k + 1), Some(&("de" | "del")))
+                            && !next.get(k + 2).is_some_and(|t| {
+                                matches!(
+                                    *t,
+                                    "ayer"
+                                        | "hoy"
+                                        | "anoche"
+                                        | "lunes"
+                                        | "martes"
+                                        | "miercoles"
+                                        | "jueves"
+                                        | "viernes"
+                                        | "sabado"
+                                        | "domingo"
+                                )
+                            });
+                        chat(w) && !of_another
+                    })
         };
         !filed
             && (code_told
@@ -2296,7 +2315,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::CambioPlan,
-                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan( de (datos|internet|megas|gigas|minutos))? (mas|menos) (barato|caro|megas|grande|chico|completo|economico)|\b(me|nos|le) (pasaron|cambiaron|movieron) (a|de) otro plan\b|\bmas (megas|gigas)\b|\bplan de \d+ megas\b|\b(necesito|necesita|necesitamos|requiere|requerimos) otro plan( de (datos|internet|megas|gigas|minutos|telefono|celular))?( \||$| (porque|xq|pq|ya|este|que|con|mas|pa|para)\b)|\btitular\w*|".to_owned()
+                r"\b(cambi|sub|baj|mejor|modific|rebaj|anul|junt|unific|fusion|combin)\w* (\w+ ){0,3}plan(es)?\b|\bplan( de (datos|internet|megas|gigas|minutos))? (mas|menos) (barato|caro|megas|grande|chico|completo|economico)|\b(me|nos|le) (pasaron|cambiaron|movieron) (a|de) otro plan\b|\bmas (megas|gigas)\b|\bplan de \d+ megas\b|\b(necesito|necesita|necesitamos|requiere|requerimos) otro plan( de (datos|internet|megas|gigas|minutos|telefono|celular))?( \||$| (porque|xq|pq|ya|este|que|con|mas)\b| (pa|para) (el |la |mi |los |las |nuestro |nuestra )?(casa|negocio|empresa|local|oficina|pyme|familia|celu|celular|telefono|internet|hogar|trabajo|pega|colegio|taller|flota)\b)|\btitular\w*|".to_owned()
                     + KEEPS_ONLY
                     + "|"
                     + HOLDER_TRANSFER,
@@ -2663,7 +2682,7 @@ fn holder_change() -> &'static regex::Regex {
 fn wants_plan_changed(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     let pattern = PATTERN.get_or_init(|| {
-        ascii_regex(r"\b(quiero|quisiera|quiere|quieren|necesito|necesita|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b|\b(quiero|quisiera|necesito|necesita|necesitan|queremos|necesitamos|deseo|gustaria) (un|otro) plan( de (datos|internet|megas|gigas|minutos))? (mas|con mas) (grande|barato|economico|chico|completo|megas|gigas|datos|minutos)\b|\bplan\b.*\b(quiero|quisiera|necesito|queremos|necesitamos|gustaria) (uno|otro) (mas|con mas) (grande|barato|economico|chico|completo|megas|gigas|datos|minutos)\b|\b(necesito|necesita|necesitamos|requiere|requerimos) otro plan( de (datos|internet|megas|gigas|minutos|telefono|celular))?( \||$| (porque|xq|pq|ya|este|que|con|mas|pa|para)\b)")
+        ascii_regex(r"\b(quiero|quisiera|quiere|quieren|necesito|necesita|queremos|quisieramos|necesitamos|deseo|deseamos|gustaria)( \w+){0,2} (cambiar|cambiarme|cambiarnos|subir|subirme|bajar|bajarme|mejorar|rebajar|modificar|pasar|pasarme|pasarnos) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\b(cambienme|cambiennos|pasenme|pasennos|subanme|subannos|bajenme|bajennos|bajenle|subanle|cambienle|mejorenme) (el |mi |su |de |del |nuestro |a un |a otro |al )?plan(es)?\b|\bdesha(gan|ga|cer) (el|ese|este) cambio de plan\b|\b(quiero|quisiera|necesito|necesita|necesitan|queremos|necesitamos|deseo|gustaria) (un|otro) plan( de (datos|internet|megas|gigas|minutos))? (mas|con mas) (grande|barato|economico|chico|completo|megas|gigas|datos|minutos)\b|\bplan\b.*\b(quiero|quisiera|necesito|queremos|necesitamos|gustaria) (uno|otro) (mas|con mas) (grande|barato|economico|chico|completo|megas|gigas|datos|minutos)\b|\b(necesito|necesita|necesitamos|requiere|requerimos) otro plan( de (datos|internet|megas|gigas|minutos|telefono|celular))?( \||$| (porque|xq|pq|ya|este|que|con|mas)\b| (pa|para) (el |la |mi |los |las |nuestro |nuestra )?(casa|negocio|empresa|local|oficina|pyme|familia|celu|celular|telefono|internet|hogar|trabajo|pega|colegio|taller|flota)\b)")
     });
     static PRICE: OnceLock<regex::Regex> = OnceLock::new();
     // Not with a price asked anywhere ("quiero cambiar el plan, ¿cuánto cuesta el de 600
@@ -3328,8 +3347,15 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
             && !names_service(last)
     };
     if farewell.is_match(last)
-        || (thanks_only() || going_to())
-            && before.clone().next().is_some_and(|c| farewell.is_match(c))
+        || thanks_only() && before.clone().next().is_some_and(|c| farewell.is_match(c))
+        || going_to()
+            && before.clone().next().is_some_and(|c| {
+                farewell.is_match(c)
+                    || matches!(
+                        c,
+                        "los dejo" | "las dejo" | "lo dejo" | "la dejo" | "te dejo"
+                    )
+            })
     {
         return true;
     }
@@ -3470,7 +3496,7 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
     let [works, not_it] = PATTERNS.get_or_init(|| {
         [
             r"\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (anda|funciona|esta|va) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente)( (igual|si))?( \| |$| pero\b| y\b| porque\b| xq\b| jaja\w*)|\b((el |la |mi )?(internet|wifi|senal|conexion|red|fibra)|(la|el) (nuestra|nuestro|mia|mio)|lo (mio|nuestro)) (andaba|funcionaba|estaba|iba) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente)( (igual|si))?( jaja\w*)?( \| |$)|\b(tengo|tenemos|tenia|teniamos) (buena|buen|excelente) (conexion|internet|senal|wifi)( \| |$| jaja\w*)|\b(tengo|tenemos|tenia|teniamos) (una )?(conexion|internet|senal|wifi) (perfecta|perfecto|impecable|excelente|estable)( \| |$| jaja\w*)",
-            r"\bno es (el |mi |la |del |nuestro |nuestra |problema del |culpa del )?(internet|wifi|senal|conexion)( jaja\w*)?$",
+            r"\bno es (el |mi |la |del |nuestro |nuestra |problema del |culpa del )?(internet|wifi|senal|conexion)( jaja\w*)?( \| |$)",
         ]
         .map(ascii_regex)
     });
@@ -4043,6 +4069,8 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     // restart or person (what an introduction and the weather must not carry).
     let names_nothing = || {
         !names_service(&text)
+            // (Nor a request: "les escribe la señora Rosa del reclamo 45521".)
+            && !words(&text).any(|w| REQUEST_NOUNS.contains(&w))
             && complaint_topic_in(normalized).is_none()
             && !asks_for_a_call(normalized)
             && !asks_for_restart(normalized)
@@ -4307,8 +4335,10 @@ pub(crate) fn complaint_topic_in(normalized: &str) -> Option<Topic> {
                 // In Chile "cancelar" is also paying: not with a way to pay named ("quiero
                 // cancelar la tv digital con tarjeta").
                 && (*topic != Topic::Baja || !cancels_by_paying(&normalized))
-                // Nor a phone found again ("falsa alarma, no perdí el celu").
-                && (*topic != Topic::BloqueoLinea || !loss_denied(&normalized))
+                // Nor a phone found again ("falsa alarma, no perdí el celu", "me sacaron el
+                // celu del bolsillo pero lo encontré en el auto").
+                && (*topic != Topic::BloqueoLinea
+                    || !(loss_denied(&normalized) || recovered(&normalized)))
                 // Nor a restart turned down ("no me reinicien nada, estoy subiendo un video";
                 // not after one that failed: "no me reinicien nada, ya lo hizo el bot y
                 // sigue igual").
@@ -4392,6 +4422,32 @@ fn loss_denied(text: &str) -> bool {
         matches!(w, "pero" | "sino")
             || ["perdi", "robaron", "robo", "hurtaron", "extravie"].contains(&w)
     })
+}
+
+/// Whether a normalised text tells the phone found again ("lo encontré en el auto", "falsa
+/// alarma"), with no loss told after it ([`loss_denied`]'s test).
+fn recovered(text: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    let Some(found) = PATTERN
+        .get_or_init(|| {
+            ascii_regex(
+                r"\b(lo|la) (encontre|encontramos|recupere|recuperamos|pille)\b|\bfalsa alarma\b",
+            )
+        })
+        .find(text)
+    else {
+        return false;
+    };
+    // (Not "no lo encontré por ningún lado".)
+    let denied = words(&text[..found.start()])
+        .last()
+        .is_some_and(|w| matches!(w, "no" | "nunca" | "ni"));
+    let after = &text[found.end()..];
+    !denied
+        && !words(after).any(|w| {
+            matches!(w, "pero" | "sino")
+                || ["perdi", "robaron", "robo", "hurtaron", "extravie"].contains(&w)
+        })
 }
 
 /// Whether a normalised text says "cancelar" and names a way to pay, so that it may mean

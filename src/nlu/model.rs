@@ -1998,7 +1998,11 @@ fn own_business_at(clauses: &[Clause<'_>], tokens: &[Token<'_>], i: usize, sold:
     let has = |w: &[Token<'_>]| {
         w[2].raw == here
             && (matches!(w[1].raw, "nuestro" | "nuestra")
-                || matches!(w[1].raw, "un" | "una") && matches!(w[0].raw, "tengo" | "tenemos"))
+                || matches!(w[1].raw, "un" | "una")
+                    && matches!(
+                        w[0].raw,
+                        "tengo" | "tenemos" | "administro" | "administramos" | "manejo"
+                    ))
     };
     // What the customer wants for it, in the same clause: "pa mi gimnasio queremos subir
     // el plan" (not "pagué la mensualidad pa mi gimnasio").
