@@ -2021,34 +2021,12 @@ mod tests {
         // A close of the first chat sent by the session before Ana heard the customer left,
         // carried out once they are back in a new chat with her: it ends the ended chat's
         // wrap-up, not the new chat.
-        let console = Console::capture();
-        let hub = Hub::new(2, console.clone());
-        let (ana, _ana_rx) = party();
-        hub.agent_join(SessionId(100), "Ana", ana).unwrap();
-        let (first, mut first_rx) = party();
-        hub.enqueue(ticket(1, first.clone()));
-        hub.customer_ends_chat(SessionId(1)).unwrap();
-        hub.enqueue(Ticket {
+        // (Nor does a late line of the first chat reach the new one.)
+        let (hub, console, _first_rx) = late_ops_miss_the_new_chat(2, |first| Ticket {
             request: 11,
             contact: ContactId(11),
-            ..ticket(1, first)
+            ..first
         });
-        received(&mut first_rx);
-        // (Nor does a late line of the first chat reach the new one.)
-        assert_eq!(
-            hub.agent_says(
-                SessionId(100),
-                SessionId(1),
-                ContactId(1),
-                "¿sigue ahí?".into()
-            ),
-            Err(HubError::NoCustomer)
-        );
-        assert_eq!(
-            hub.agent_closes(SessionId(100), SessionId(1), ContactId(1), None),
-            Err(HubError::NoCustomer)
-        );
-        assert!(received(&mut first_rx).is_empty(), "the new chat goes on");
         let (second, _second_rx) = party();
         hub.enqueue(ticket(2, second));
         assert!(console
@@ -2099,38 +2077,55 @@ mod tests {
     #[test]
     fn a_late_close_of_an_ended_chat_spares_the_new_chat_about_the_same_request() {
         for capacity in [1, 2] {
-            let hub = Hub::new(capacity, Console::capture());
-            let (ana, _ana_rx) = party();
-            hub.agent_join(SessionId(100), "Ana", ana).unwrap();
-            let (first, mut first_rx) = party();
-            hub.enqueue(ticket(1, first.clone()));
-            hub.customer_ends_chat(SessionId(1)).unwrap();
-            hub.enqueue(Ticket {
+            let (hub, _console, _first_rx) = late_ops_miss_the_new_chat(capacity, |first| Ticket {
                 contact: ContactId(21),
-                ..ticket(1, first)
+                ..first
             });
-            assert!(
-                matches!(
-                    received(&mut first_rx).as_slice(),
-                    [.., CustomerEvent::Assigned { agent }] if agent == "Ana"
-                ),
-                "capacity {capacity}: back with Ana"
-            );
-            assert_eq!(
-                hub.agent_says(SessionId(100), SessionId(1), ContactId(1), "¿sigue?".into()),
-                Err(HubError::NoCustomer)
-            );
-            assert_eq!(
-                hub.agent_closes(SessionId(100), SessionId(1), ContactId(1), None),
-                Err(HubError::NoCustomer)
-            );
-            assert!(
-                received(&mut first_rx).is_empty(),
-                "capacity {capacity}: the new chat goes on"
-            );
             let said = hub.agent_says(SessionId(100), SessionId(1), ContactId(21), "hola".into());
-            assert_eq!(said.map(|chat| chat.contact), Ok(ContactId(21)));
+            assert_eq!(
+                said.map(|chat| chat.contact),
+                Ok(ContactId(21)),
+                "{capacity}"
+            );
         }
+    }
+
+    /// Ana (of `capacity`) chats with Cliente 1 (contact 1), who ends the chat and at once
+    /// asks again as `again` makes of their first ticket, and is handed back to her: a line
+    /// and a close she sent for the first chat, carried out now, reach neither chat.
+    /// Returns the hub, its console and Cliente 1's events after that.
+    fn late_ops_miss_the_new_chat(
+        capacity: usize,
+        again: impl FnOnce(Ticket) -> Ticket,
+    ) -> (Hub, Console, mpsc::Receiver<CustomerEvent>) {
+        let console = Console::capture();
+        let hub = Hub::new(capacity, console.clone());
+        let (ana, _ana_rx) = party();
+        hub.agent_join(SessionId(100), "Ana", ana).unwrap();
+        let (first, mut first_rx) = party();
+        hub.enqueue(ticket(1, first.clone()));
+        hub.customer_ends_chat(SessionId(1)).unwrap();
+        hub.enqueue(again(ticket(1, first)));
+        assert!(
+            matches!(
+                received(&mut first_rx).as_slice(),
+                [.., CustomerEvent::Assigned { agent }] if agent == "Ana"
+            ),
+            "capacity {capacity}: back with Ana"
+        );
+        assert_eq!(
+            hub.agent_says(SessionId(100), SessionId(1), ContactId(1), "¿sigue?".into()),
+            Err(HubError::NoCustomer)
+        );
+        assert_eq!(
+            hub.agent_closes(SessionId(100), SessionId(1), ContactId(1), None),
+            Err(HubError::NoCustomer)
+        );
+        assert!(
+            received(&mut first_rx).is_empty(),
+            "capacity {capacity}: the new chat goes on"
+        );
+        (hub, console, first_rx)
     }
 
     /// An `:open` sent by the customer's session for a chat that ended meanwhile, carried

@@ -4417,7 +4417,12 @@ fn loss_denied(text: &str) -> bool {
     let Some(found) = PATTERN.get_or_init(|| ascii_regex(LOSS_DENIED)).find(text) else {
         return false;
     };
-    let after = &text[found.end()..];
+    nothing_lost_after(&text[found.end()..])
+}
+
+/// Whether what follows a loss denied or a phone found again turns to nothing else: no
+/// "pero" or "sino", no loss told again.
+fn nothing_lost_after(after: &str) -> bool {
     !words(after).any(|w| {
         matches!(w, "pero" | "sino")
             || ["perdi", "robaron", "robo", "hurtaron", "extravie"].contains(&w)
@@ -4425,7 +4430,7 @@ fn loss_denied(text: &str) -> bool {
 }
 
 /// Whether a normalised text tells the phone found again ("lo encontré en el auto", "falsa
-/// alarma"), with no loss told after it ([`loss_denied`]'s test).
+/// alarma"; not "no lo encontré"), with nothing turned to after it ([`nothing_lost_after`]).
 fn recovered(text: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     let Some(found) = PATTERN
@@ -4442,12 +4447,7 @@ fn recovered(text: &str) -> bool {
     let denied = words(&text[..found.start()])
         .last()
         .is_some_and(|w| matches!(w, "no" | "nunca" | "ni"));
-    let after = &text[found.end()..];
-    !denied
-        && !words(after).any(|w| {
-            matches!(w, "pero" | "sino")
-                || ["perdi", "robaron", "robo", "hurtaron", "extravie"].contains(&w)
-        })
+    !denied && nothing_lost_after(&text[found.end()..])
 }
 
 /// Whether a normalised text says "cancelar" and names a way to pay, so that it may mean
