@@ -3858,8 +3858,9 @@ pub(crate) fn asks_requirements(normalized: &str) -> bool {
         && PATTERN
             .get_or_init(|| {
                 // Also after the procedure it is for ("pa hacer el cambio de titular,
-                // ¿tengo que ir con el carnet de los dos?").
-                ascii_regex(r"^((y|oye|hola|buenas|buenas tardes|buenos dias|una consulta|consulta) )*((para|pa) (hacer|pedir|solicitar|dar|pasar|cambiar|trasladar|poner|el|la) [^|]*?(\| )?)?((que|q) (papeles|documentos|requisitos)|cuales son (los|las) (papeles|documentos|requisitos)|(tengo|tenemos|hay) (que|q) (ir|llevar|presentar|mostrar) (con )?(el |la |los |las |mi |mis )?(carnet|carnets|cedula|cedulas|papeles|documentos)|(tengo|tenemos|hay) (que|q) ir (en persona )?a (una|la|alguna) (sucursal|oficina)|sirve (un |el |una )?poder( notarial| simple)?)( (?P<next>\w+)|$)")
+                // ¿tengo que ir con el carnet de los dos?"), or a move supposed ("si nos
+                // mudamos de casa, ¿qué documentos piden para el traslado?").
+                ascii_regex(r"^((y|oye|hola|buenas|buenas tardes|buenos dias|una consulta|consulta) )*((si|cuando) (me|nos) (cambio|cambiamos|cambie|cambiemos|mudo|mudamos|mude|mudemos)( de (casa|depto|departamento|domicilio|ciudad))? (\| )?)?((para|pa) (hacer|pedir|solicitar|dar|pasar|cambiar|trasladar|poner|el|la) [^|]*?(\| )?)?((que|q) (papeles|documentos|requisitos)|cuales son (los|las) (papeles|documentos|requisitos)|(tengo|tenemos|hay) (que|q) (ir|llevar|presentar|mostrar) (con )?(el |la |los |las |mi |mis )?(carnet|carnets|cedula|cedulas|papeles|documentos)|(tengo|tenemos|hay) (que|q) ir (en persona )?a (una|la|alguna) (sucursal|oficina)|sirve (un |el |una )?poder( notarial| simple)?)( (?P<next>\w+)|$)")
             })
             .captures(normalized)
             .is_some_and(|found| {
