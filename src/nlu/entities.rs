@@ -2834,10 +2834,7 @@ pub(crate) fn wishes_restart(normalized: &str) -> bool {
             })
             // (Not turned down: "no quiero que reinicien mi wifi".)
             .find_iter(normalized)
-            .any(|wish| {
-                let before = normalized[..wish.start()].trim_end();
-                !matches!(before.rsplit(' ').next(), Some("no" | "nunca" | "ni"))
-            })
+            .any(|wish| !words(&normalized[..wish.start()]).last().is_some_and(negator))
         && !asks_for_person(&without_clause_breaks(normalized))
 }
 
@@ -4445,9 +4442,7 @@ fn recovered(text: &str) -> bool {
         return false;
     };
     // (Not "no lo encontré por ningún lado".)
-    let denied = words(&text[..found.start()])
-        .last()
-        .is_some_and(|w| matches!(w, "no" | "nunca" | "ni"));
+    let denied = words(&text[..found.start()]).last().is_some_and(negator);
     !denied && nothing_lost_after(&text[found.end()..])
 }
 
