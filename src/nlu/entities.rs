@@ -155,6 +155,55 @@ const ACTIONS_TURNED_DOWN: &[&str] = &[
     "deriven",
 ];
 
+/// Whether the "ya no" at `at` tells what someone no longer does, after the message began:
+/// the customer or their people ("quiero cancelar la tv satelital, ya no la usamos"), or a
+/// subject named before it ("bájenme el plan, el coro ya no ensaya"); not a wish ("ya no la
+/// queremos", "ya no me interesa").
+fn no_longer_does(toks: &[&str], at: usize) -> bool {
+    let mut after = toks[at + 2..].iter().copied();
+    let Some(mut verb) = after.next() else {
+        return false;
+    };
+    if matches!(
+        verb,
+        "me" | "nos" | "lo" | "la" | "los" | "las" | "le" | "les" | "se" | "te"
+    ) {
+        let Some(next) = after.next() else {
+            return false;
+        };
+        verb = next;
+    }
+    let wish = [
+        "quer", "quier", "necesit", "interes", "dese", "pid", "ped", "busc", "gust",
+    ]
+    .iter()
+    .any(|stem| verb.starts_with(stem))
+        || WISHES.contains(&verb);
+    let ours = ["amos", "emos", "imos"]
+        .iter()
+        .any(|end| verb.ends_with(end));
+    let subject = at >= 2
+        && matches!(
+            toks[at - 2],
+            "el" | "la"
+                | "los"
+                | "las"
+                | "mi"
+                | "mis"
+                | "nuestro"
+                | "nuestra"
+                | "nuestros"
+                | "nuestras"
+                | "su"
+                | "sus"
+        )
+        || matches!(
+            toks[at - 1],
+            "yo" | "nosotros" | "nosotras" | "ella" | "ellos" | "ellas"
+        );
+    !wish && (ours || subject)
+}
+
 /// Whether the message turns something down: a plain no ("no", "no gracias", "para
 /// nada") or a wish or an action negated up front ("no quiero hablar con un ejecutivo",
 /// "tampoco necesito eso", "no hace falta", "no me reinicien nada"). Doubt and confusion
@@ -163,20 +212,25 @@ pub fn declines(input: &str) -> bool {
     let norm = text::normalize(input);
     let toks: Vec<&str> = words(&norm).collect();
     // "Ya no" and what no longer is gives a reason, not a refusal ("bájenme el plan, ya no
-    // ocupo tanto", "ya no nos alcanza la velocidad"), when it is the message's only "no".
+    // ocupo tanto", "ya no nos alcanza la velocidad"), when it is the message's only "no"
+    // (a "casi no" is no refusal either: "el coro ya no ensaya y casi no usamos internet").
     let reason_only = || {
-        toks.iter().filter(|t| **t == "no").count() == 1
+        toks.iter()
+            .enumerate()
+            .filter(|&(i, t)| *t == "no" && (i == 0 || toks[i - 1] != "casi"))
+            .count()
+            == 1
             && toks.windows(3).enumerate().any(|(i, w)| {
                 let next = toks.get(i + 3).copied().unwrap_or("");
                 w[0] == "ya"
                     && w[1] == "no"
-                    && match w[2] {
+                    && (match w[2] {
                         "ocupo" | "ocupamos" | "uso" | "usamos" | "vivo" | "vivimos"
                         | "trabajo" | "trabajamos" | "alcanza" | "sirve" | "veo" | "vemos" => true,
                         // ("Ya no nos alcanza", not "ya no me interesa".)
                         "me" | "nos" => matches!(next, "alcanza" | "alcanzan" | "sirve" | "sirven"),
                         _ => false,
-                    }
+                    } || i > 0 && no_longer_does(&toks, i))
             })
     };
     if yes_no(input) == Some(false) && !reason_only() {
@@ -2298,7 +2352,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(era|eran|seria|iba a ser) gratis\b.*\b(cobr\w*|cargaron|cargo|boleta|factur\w*|pagar|pague|pagando|pago)\b|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\b(devolvi|devolvimos|entregue|entregamos) (el|la|los|las) (deco|decos|decodificador|decodificadores|modem|router|equipo|equipos|control)\b.*\b(todavia|aun|igual|sigue|siguen)( \w+){{0,3}} ((cobr|factur)\w*|(aparece|aparecen|llega|llegan|sale|salen|viene|vienen)\b.*\b(arriendo|boleta|cuenta|cargo|cobro))\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron|inscribieron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\b(dije|dijimos|avise|avisamos)( \w+){{0,4}} (que )?no (lo |la |los |las )(queria|queriamos|necesitaba|necesitabamos)\b|\b(que|q) (yo |nosotros )?(no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)|rechace|rechazamos|(habia|habiamos) rechazado)\b|\b(que|q) (el|ella) (rechazo|habia rechazado)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|\b(el|la|un|una) (vendedor|vendedora|ejecutiv[oa]|tecnic[oa]|empresa|compania)( (que|q)( \w+){{1,6}})? (me|nos) (activo|agrego|suscribio|inscribio|instalo|puso)\b.*\b(que|q) (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|{refused_charge}"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|(que|q) nadie( \w+){{0,3}} (pidio|contrato|solicito|autorizo)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(era|eran|seria|iba a ser) gratis\b.*\b(cobr\w*|cargaron|cargo|boleta|factur\w*|pagar|pague|pagando|pago)\b|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\b(devolvi|devolvimos|entregue|entregamos) (el|la|los|las) (deco|decos|decodificador|decodificadores|modem|router|equipo|equipos|control)\b.*\b(todavia|aun|igual|sigue|siguen)( \w+){{0,3}} ((cobr|factur)\w*|(aparece|aparecen|llega|llegan|sale|salen|viene|vienen)\b.*\b(arriendo|boleta|cuenta|cargo|cobro))\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|activo|agrego|puso) (un|una|el|la|los|las) (pack|paquete|seguro|canal|canales|servicio|plan|suscripcion|promocion|promo)\b.*\b(dije|dijimos|avise|avisamos)( \w+){{0,4}} (que |q )no (lo |la |los |las )?(queria|queriamos|necesitaba|necesitabamos)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron|inscribieron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\b(dije|dijimos|avise|avisamos)( \w+){{0,4}} (que )?no (lo |la |los |las )(queria|queriamos|necesitaba|necesitabamos)\b|\b(que|q) (yo |nosotros )?(no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)|rechace|rechazamos|(habia|habiamos) rechazado)\b|\b(que|q) (el|ella) (rechazo|habia rechazado)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|\b(el|la|un|una) (vendedor|vendedora|ejecutiv[oa]|tecnic[oa]|empresa|compania)( (que|q)( \w+){{1,6}})? (me|nos) (activo|agrego|suscribio|inscribio|instalo|puso)\b.*\b(que|q) (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|{refused_charge}"
                 ),
             ),
             (
@@ -2307,11 +2361,11 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::Baja,
-                r"\bde baja\b|\bdarme de baja|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\b(quiero|quisiera|necesito|deseo|queremos|necesitamos|vengo a) (cancelar|anular|terminar|dar de baja) (el |mi |la |todo el )?(internet|cable|fibra|telefono fijo|fijo|tv|tele|television)( satelital| cable| digital)?\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|(^|\b(quiero|necesito) que |\b(pueden|podrian|puede|podria|favor|porfa) )((me|nos) )?(corten|cortar|suspendan|suspender)( el| mi| la| los| todo el)? (servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
+                r"\bde baja\b|\bdarme de baja|\b(solicito|solicita|solicitamos|pido|pide|pedimos|quiero|queremos|necesito|necesitamos|tramitar|gestionar) la baja (del|de la|de los|de las|de mi|de nuestro|de nuestra) \w+|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\b(quiero|quisiera|necesito|deseo|queremos|necesitamos|vengo a) (cancelar|anular|terminar|dar de baja) (el |mi |la |todo el )?(internet|cable|fibra|telefono fijo|fijo|tv|tele|television)( satelital| cable| digital)?\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|(^|\b(quiero|necesito) que |\b(pueden|podrian|puede|podria|favor|porfa) )((me|nos) )?(corten|cortar|suspendan|suspender)( el| mi| la| los| todo el)? (servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
             ),
             (
                 Topic::Traslado,
-                r"\btrasla\w*|\bmudanza\b|\b(me|nos) mud\w*|\bmud(ar|arme|arnos|amos)\b|\botra direccion\b|\bcambio de (domicilio|direccion)\b|\bcambie de casa\b|\b(mover|llevar|llevarme|llevarnos|pasar) (el|la|mi|nuestro|nuestra|los) (internet|servicio|servicios|plan|wifi|fibra)( \w+)? (pa|para|a) (alla|la casa nueva|la nueva casa|el depto nuevo|el nuevo depto|la otra casa)\b|\b(mover|llevar|pasar|cambiar) (el|la|mi|nuestro|nuestra) (internet|servicio|plan|fibra)( (de|del|desde) (la |el )?\w+( \w+){0,4})? (a|al|pa|para) (la|el) (otra|otro|nueva|nuevo) (parcela|casa|oficina|sede|local|bodega|sucursal|depto|departamento|fundo|predio|campo|terreno)\b".to_owned(),
+                r"\btrasla\w*|\bmudanza\b|\b(me|nos) mud\w*|\bmud(ar|arme|arnos|amos)\b|\botra direccion\b|\bcambio de (domicilio|direccion)\b|\bcambie de casa\b|\b(mover|llevar|llevarme|llevarnos|pasar) (el|la|mi|nuestro|nuestra|los) (internet|servicio|servicios|plan|wifi|fibra)( \w+)? (pa|para|a) (alla|la casa nueva|la nueva casa|el depto nuevo|el nuevo depto|la otra casa)\b|\b(mover|llevar|pasar|cambiar) (el|la|mi|nuestro|nuestra) (internet|servicio|plan|fibra)( (de|del|desde) (la |el )?\w+( \w+){0,4})? (a|al|pa|para) (la|el) ((otra|otro|nueva|nuevo) (parcela|casa|oficina|sede|local|bodega|sucursal|depto|departamento|fundo|predio|campo|terreno)|(parcela|casa|oficina|sede|local|bodega|sucursal|depto|departamento|fundo|predio|campo|terreno) (nueva|nuevo))\b|\b(nos|me) (cambiamos|cambie|cambio|vamos a cambiar|voy a cambiar) de (local|oficina|sede|bodega|domicilio)\b".to_owned(),
             ),
             (
                 Topic::CambioPlan,
@@ -2519,17 +2573,18 @@ fn condemns_the_service(normalized: &str) -> bool {
 
 /// One service kept, the others dropped ("ya no queremos el cable, que nos dejen solamente
 /// el internet", "queremos dejar solo el internet", "no quiero más el fijo, déjenme solo
-/// con la fibra"): a change of plan
+/// con la fibra", "sáquenme el fijo, que nos quede solo el internet"): a change of plan
 /// ([`Topic::CambioPlan`]); "solo con" only after a service turned down ("déjenme solo con
 /// la tele, no me reinicien nada" is alone with it).
-const KEEPS_ONLY: &str = r"\b(dejen|dejenme|dejennos|(quiero|queremos|quisiera|quisieramos|necesito|necesitamos) (dejar|quedarme con|quedarnos con)) ((solamente|unicamente|nomas) (con )?(el |la )?|solo (el |la ))(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b(quiero|queremos|quisiera|quisieramos|necesito|necesitamos) (quedarme|quedarnos) (solo|solamente|unicamente) con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b((ya no|no) (quiero|queremos)|saquen|saquenme|quiten|quitenme)\b.*\b(dejen|dejenme|dejennos) solo con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b";
+const KEEPS_ONLY: &str = r"\b(dejen|dejenme|dejennos|(quiero|queremos|quisiera|quisieramos|necesito|necesitamos) (dejar|quedarme con|quedarnos con)) ((solamente|unicamente|nomas) (con )?(el |la )?|solo (el |la ))(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b(quiero|queremos|quisiera|quisieramos|necesito|necesitamos) (quedarme|quedarnos) (solo|solamente|unicamente) con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b((ya no|no) (quiero|queremos)|saquen|saquenme|quiten|quitenme)\b.*\b(dejen|dejenme|dejennos) solo con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b((ya no|no) (quiero|queremos)|saquen|saquenme|saquennos|quiten|quitenme|quitennos)\b.*\bque (me|nos) (quede|queden) (solo|solamente|unicamente|nomas) (con )?(el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b";
 
 /// Whether a normalised text keeps one service only ([`KEEPS_ONLY`]).
 fn keeps_only(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     if !(normalized.contains("dejen")
         || normalized.contains("dejar")
-        || normalized.contains("quedar"))
+        || normalized.contains("quedar")
+        || normalized.contains("quede"))
     {
         return false;
     }
@@ -3195,7 +3250,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let back = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion|fibra)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi)( (del|de la|de mi|de los|de mis|de nuestros) (celu|celus|celular|celulares|telefono|telefonos|fono|tele|television|deco|decodificador|modem|router|notebook|compu|computador|pc|tablet|casa|depto|pieza|oficina|local|negocio)( de (la|el|mi|nuestra|nuestro) \w+)?)? se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron|volvio a quedar|volvieron a quedar)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(tele|tv|television|televisor|pantalla|imagen)\b( \w+){{0,2}} (sigue|siguen|esta|quedo|queda|aparece) (negra|en negro)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|(^|\| |\b(y|pero|hoy|ahora|siempre|porque|aca|aqui) )(el |la |los |las |mi |mis |nuestro |nuestra )?(tele|tv|television|televisor|deco|decodificador|imagen|pantalla|internet|wifi|senal|canal|canales)\b( \w+){{0,2}} se (me |nos )?(pega|pegan|congela|congelan|traba|traban)\b|\b{back}\b( \w+){{0,3}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{back}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)|\bno (me |nos |le )?(llega|llegan|alcanza a llegar|alcanzan a llegar) (el |la )?(wifi|senal|internet)\b|\b(wifi|senal)\b( \w+){{0,2}} no (llega|llegan|alcanza)\b|\b{back}\b( \w+){{0,5}} (todavia|aun) no (vuelve|volvio|ha vuelto|regresa|regreso)( ([b-z0-9]\w*|a\w+)|$)|\b(senal|internet|wifi|conexion|fibra|velocidad)\b( \w+){{0,3}} (es|esta|anda) (un desastre|un asco)\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi)( (del|de la|de mi|de los|de mis|de nuestros) (celu|celus|celular|celulares|telefono|telefonos|fono|tele|television|deco|decodificador|modem|router|notebook|compu|computador|pc|tablet|casa|depto|pieza|oficina|local|negocio)( de (la|el|mi|nuestra|nuestro) \w+)?)? se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron|volvio a quedar|volvieron a quedar)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(tele|tv|television|televisor|pantalla|imagen)\b( \w+){{0,2}} (sigue|siguen|esta|quedo|queda|aparece) (negra|en negro)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|(^|\| |\b(y|pero|hoy|ahora|siempre|porque|aca|aqui) )(el |la |los |las |mi |mis |nuestro |nuestra )?(tele|tv|television|televisor|deco|decodificador|imagen|pantalla|internet|wifi|senal|canal|canales)\b( \w+){{0,2}} se (me |nos )?(pega|pegan|congela|congelan|traba|traban)\b|\b{back}\b( \w+){{0,3}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{back}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)|\bno (me |nos |le )?(llega|llegan|alcanza a llegar|alcanzan a llegar) (el |la )?(wifi|senal|internet)\b|\b(wifi|senal)\b( \w+){{0,2}} no (llega|llegan|alcanza|sube|pasa)\b|\b{back}\b( \w+){{0,5}} (todavia|aun) no (vuelve|volvio|ha vuelto|regresa|regreso)( ([b-z0-9]\w*|a\w+)|$)|\b(senal|internet|wifi|conexion|fibra|velocidad)\b( \w+){{0,3}} (es|esta|anda) (un desastre|un asco)\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -3292,7 +3347,7 @@ fn lasts_days(text: &str) -> bool {
     static DAYS: OnceLock<regex::Regex> = OnceLock::new();
     DAYS.get_or_init(|| {
         ascii_regex(
-            r"\b(hace|llevo|llevamos|lleva|llevan)( \w+){0,2} (dias|semanas|semana|meses|mes)\b|\b(\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce|quince|dieciseis|diecisiete|dieciocho|diecinueve|veinte|veinti\w+|treinta|varios|muchos) (dias|semanas|meses)\b|\b(segundo|tercer|cuarto|quinto) dia\b|\bdesde (el|este) ((\w+ ){1,3}(del|de) )?(lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes|desde la semana pasada|desde el mes pasado)\b",
+            r"\b(hace|llevo|llevamos|lleva|llevan)( \w+){0,2} (dias|noches|semanas|semana|meses|mes)\b|\b(\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce|quince|dieciseis|diecisiete|dieciocho|diecinueve|veinte|veinti\w+|treinta|varios|muchos|varias|muchas) (dias|noches|semanas|meses)\b|\b(segundo|tercer|cuarto|quinto) dia\b|\bdesde (el|este) ((\w+ ){1,3}(del|de) )?(lunes|martes|miercoles|jueves|viernes|sabado|domingo|fin de semana|finde)\b|\b(toda la semana|todo el mes|desde la semana pasada|desde el mes pasado)\b",
         )
     })
     .is_match(text)
@@ -3308,8 +3363,8 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|(gracias|grcs|grcias|graciass)( (por|x) (todo|la ayuda|la paciencia))?|grax|muchas|mil|thanks|thx|ok|oki|oka|okis|okey|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan|bien|bn) )*";
         [
-            format!(r"{lead}(chao+|chau|chaito|adios|adiosito|bye|see (ya|you)|nos (vemos?|vimos?)|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) (bendiga|acompane|guarde|cuide)|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|pa|a) (todo el equipo|todos|\w+))?|(un )?(beso|besos|besito|besitos)( y (un )?abrazos?)?|(que (tenga|tengas|tengan) )?(un |una )?(buen|buena|bn|bna|linda|bonita|excelente|feliz) (semana|fin de semana|finde|turno)|(bueno|ya|ahora) (los|las|lo|la|te) dejo|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes|usted|ti|toda la familia|la familia|todos ustedes)( y (su|tu|sus|tus) (familia|familias|seres queridos))?( (alla|aca|alli))?)?( tambien)?|chaltu( may)?|chaltumay|pewkallal|orevwa|jikisinkama|jikisinkamakama|pewmayal|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|(que|q) le vaya bien|(que|q) (este|estes|esten) bien|(que|q) (descanse|descanses|descansen)|(que|q) (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|tardes|noche|noches|semana|fin de semana|jornada|turno)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|dsp|dps|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir|sigo|vuelvo))( (po|nomas|a todos|(para|pa) (ustedes|usted|todos|ti)|tambien|usted tambien|chiquillos|chiquillas|(a|para|pa) (todo el equipo|el equipo|(todos|todas) (los|las) \w+( del (chat|equipo))?)|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
-            format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales|(bn(a|as|s)?|buena) (nochs|noches|nches|noche|tardes|tards|tarde)|bns (noches|nochs|tardes)|bn dia)( y (muchas )?gracias( por todo)?)?$"),
+            format!(r"{lead}(chao+|chau|chaito|adios|adiosito|bye|see (ya|you)|nos (vemos?|vimos?)|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) (bendiga|acompane|guarde|cuide)|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|pa|a) (todo el equipo|todos|\w+))?|(un )?(beso|besos|besito|besitos)( y (un )?abrazos?)?|(que (tenga|tengas|tengan) )?(un |una )?(buen|buena|bn|bna|linda|bonita|excelente|feliz) (semana|fin de semana|finde|turno)|(bueno|ya|ahora) (los|las|lo|la|te) dejo|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes|usted|ti|toda la familia|la familia|todos ustedes)( y (su|tu|sus|tus) (familia|familias|seres queridos))?( (alla|aca|alli))?)?( tambien)?|chaltu( may)?|chaltumay|pewkallal|orevwa|jikisinkama|jikisinkamakama|pewmayal|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|(que|q) le vaya bien|(que|q) (este|estes|esten) (muy |super )?(bien|super|excelente)|(que|q) (descanse|descanses|descansen)|(que|q) (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|tardes|noche|noches|semana|fin de semana|jornada|turno)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|dsp|dps|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir|sigo( con (esto|eso|el tema|lo otro|lo demas|el tramite))?|vuelvo)( si (pasa|hay|sale) algo( mas)?)?|(hablamos|conversamos|seguimos|nos escribimos) (despues|dsp|dps|luego|mas rato|mas tarde|otro dia|manana)|namaste|(que|q) (tenga|tengas|tengan) (un |una )?(dia|tarde|noche|semana) (lleno|llena|bonito|bonita|lindo|linda|precioso|preciosa|tranquilo|tranquila)( de \w+)?|(me voy|nos vamos|me fui|nos fuimos) a (dormir|acostar|acostarme|descansar|almorzar|comer|cenar|trabajar|la pega|clases|misa)( (que|porque|xq|pq|ya) [a-z ]+)?)( (po|nomas|harto|mucho|y (que|q) (tenga|tengas|tengan|pase|pases|pasen) (\w+ ){{0,4}}\w+|a todos|(para|pa) (ustedes|usted|todos|ti)|tambien|usted tambien|chiquillos|chiquillas|(a|para|pa) (todo el equipo|el equipo|(todos|todas) (los|las) \w+( del (chat|equipo))?)|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
+            format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales|(bn(a|as|s)?|buena) (nochs|noches|nches|noche|tardes|tards|tarde)|bns (noches|nochs|tardes)|bn dia)( y (muchas )?gracias( por todo)?| y (que|q) (tenga|tengan|tengas|pase|pasen|pases) (\w+ ){{0,2}}\w+)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|grcs|grcias|thanks|agradezco|se agradece|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|(era|es) solo eso|solo (era|es) eso|fue un (gusto|placer))\b".to_owned(),
         ]
@@ -3492,7 +3547,7 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [works, not_it] = PATTERNS.get_or_init(|| {
         [
-            r"\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (anda|funciona|esta|va) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente)( (igual|si))?( \| |$| pero\b| y\b| porque\b| xq\b| jaja\w*)|\b((el |la |mi )?(internet|wifi|senal|conexion|red|fibra)|(la|el) (nuestra|nuestro|mia|mio)|lo (mio|nuestro)) (andaba|funcionaba|estaba|iba) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente)( (igual|si))?( jaja\w*)?( \| |$)|\b(tengo|tenemos|tenia|teniamos) (buena|buen|excelente) (conexion|internet|senal|wifi)( \| |$| jaja\w*)|\b(tengo|tenemos|tenia|teniamos) (una )?(conexion|internet|senal|wifi) (perfecta|perfecto|impecable|excelente|estable)( \| |$| jaja\w*)",
+            r"\b(el |la |mi )?(internet|wifi|senal|conexion|red|fibra) (anda|funciona|esta|va) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente|de lujo|filete|espectacular)( (igual|si))?( \| |$| pero\b| y\b| porque\b| xq\b| jaja\w*)|\b((el |la |mi )?(internet|wifi|senal|conexion|red|fibra)|(la|el) (nuestra|nuestro|mia|mio)|lo (mio|nuestro)) (andaba|funcionaba|estaba|iba) (bien|bn|perfecto|perfecta|impeque|impecable|joya|normal|excelente|de lujo|filete|espectacular)( (igual|si))?( jaja\w*)?( \| |$)|\b(tengo|tenemos|tenia|teniamos) (buena|buen|excelente) (conexion|internet|senal|wifi)( \| |$| jaja\w*)|\b(tengo|tenemos|tenia|teniamos) (una )?(conexion|internet|senal|wifi) (perfecta|perfecto|impecable|excelente|estable)( \| |$| jaja\w*)",
             r"\bno es (el |mi |la |del |nuestro |nuestra |problema del |culpa del )?(internet|wifi|senal|conexion)( jaja\w*)?( \| |$)",
         ]
         .map(ascii_regex)
@@ -3527,7 +3582,14 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
             // internet anda perfecto", "el alumno se me cayó de la clase, pero mi conexión
             // estaba impecable".)
             let someone_elses = || {
-                contains_phrase(&rest, "otro equipo")
+                [
+                    "otro equipo",
+                    "otro del equipo",
+                    "otra del equipo",
+                    "otros del equipo",
+                ]
+                .iter()
+                .any(|phrase| contains_phrase(&rest, phrase))
                     || words(&rest).any(|w| {
                         matches!(
                             w,
@@ -3984,6 +4046,10 @@ fn someone_elses(whose: &str) -> bool {
         "de atencion",
         "del servicio",
         "de soporte",
+        // (Not someone else's: "una persona de verdad", "de carne y hueso".)
+        "de verdad",
+        "de carne",
+        "de veras",
     ]
     .iter()
     .any(|w| whose.starts_with(w));
@@ -4257,11 +4323,11 @@ pub(crate) fn chat_was_cut(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 3]> = OnceLock::new();
     let [talking, cut, elsewhere] = PATTERNS.get_or_init(|| {
         [
-            r"\b(hablando|conversando|chateando|hablaba|conversaba|chateaba)\b|\bme (estaba |estaban )?(atendiendo|atendia|atendian)\b",
+            r"\b(hablando|conversando|chateando|hablaba|conversaba|chateaba)\b|\b(me|nos) (estaba |estaban )?(atendiendo|atendia|atendian)\b|\bse (me |nos )?(corto|cayo|cerro|termino) (el chat|la conversacion) con\b",
             // What was cut: nothing named after the verb, or the chat itself (with whoever
             // served: "se cayó la conversación con la señorita que me atendía") or its
             // window (not "se cayó el internet": the service's failure).
-            r"\b(se (me )?(corto|cayo|cerro|desconecto|termino|perdio|colgo)|me (desconecte|desconectaron|cortaron|sacaron|echaron|cerraron))( ((el chat|la conversacion)( con (el|la) (ejecutiv[oa]|senorita|joven|caballero|agente|asesor|asesora|operador|operadora|chica|nina|persona|\w+ (que|q) me (atendia|atendio|estaba atendiendo)))?|la conexion|la ventana|la pagina|la app|la aplicacion|el navegador|todo|de repente|de la nada|(a|en) (la )?(mitad|medio) de (la )?(conversacion|atencion|chat)))?$",
+            r"\b(se (me |nos )?(corto|cayo|cerro|desconecto|termino|perdio|colgo)|me (desconecte|desconectaron|cortaron|sacaron|echaron|cerraron))( ((el chat|la conversacion)( con (el|la) ((ejecutiv[oa]|senorita|joven|caballero|agente|asesor|asesora|operador|operadora|chica|nina|persona)( (que|q) (me|nos) (atendia|atendio|estaba atendiendo|estaba ayudando|ayudaba)( con (el|la|lo|mi|nuestra|nuestro) \w+( \w+)?)?)?|\w+ (que|q) (me|nos) (atendia|atendio|estaba atendiendo|estaba ayudando|ayudaba)( con (el|la|lo|mi|nuestra|nuestro) \w+( \w+)?)?))?|la conexion|la ventana|la pagina|la app|la aplicacion|el navegador|todo|de repente|de la nada|(a|en) (la )?(mitad|medio) de (la )?(conversacion|atencion|chat)))?$",
             r"\b(telefono|llamada|llamando|fono|celu|celular|whatsapp|discord|video|videollamada|zoom|meet|teams|reunion|clase|clases|profe|profesor|profesora|mama|papa|hijo|hija|hijos|hermano|hermana|pololo|polola|novio|novia|esposo|esposa|marido|senora|amigo|amiga|amigos|amigas|abuelo|abuela|jefe|jefa|familia)\b",
         ]
         .map(ascii_regex)

@@ -1449,7 +1449,19 @@ impl YamlClassifier {
                 // clínica veterinaria necesita un plan con más megas".)
                 let wishes = |j: usize| {
                     let raw = |k: usize| tokens.get(k).map_or("", |t| t.raw);
-                    let needs = |k: usize| matches!(raw(k), "necesita" | "requiere");
+                    // (Or the customer wishes it for the business: "pa las líneas de los
+                    // taxis queremos un plan más chico".)
+                    let needs = |k: usize| {
+                        matches!(
+                            raw(k),
+                            "necesita"
+                                | "requiere"
+                                | "queremos"
+                                | "necesitamos"
+                                | "quiero"
+                                | "necesito"
+                        )
+                    };
                     let Some(k) = [j + 1, j + 2].into_iter().find(|k| needs(*k)) else {
                         return false;
                     };

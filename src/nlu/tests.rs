@@ -6388,3 +6388,105 @@ fn papers_for_a_move_supposed() {
         ),
     ]);
 }
+
+/// Rules for the misreadings of `probe96` to `probe98`, each checked with sentences of our
+/// own that the classifier before them misread: a reason after "ya no" told by someone
+/// ("el negocio ya no abre"), one service kept after another taken away, nights without
+/// service, a person "de verdad", a product added though the seller was told no, a charge
+/// nobody asked for, a chat cut with the executive helping, a move of office, the signal
+/// that does not climb or pass, a plan the customer wants for the business, someone else's
+/// failure beside the customer's working service, and goodbyes ("hablamos mañana",
+/// "después sigo con el trámite", "luego escribo si hay algo más").
+#[test]
+fn rules_from_probe96_to_probe98() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart, Salir};
+    check(&[
+        ("bájenme el plan, el negocio ya no abre los domingos", Person),
+        ("quítenme la tele, que me quede solo el internet", Person),
+        ("llevamos tres noches sin señal en la cabaña", Person),
+        ("el internet se nos cayó tres noches seguidas", Person),
+        (
+            "quiero saber en qué va mi solicitud, pero prefiero que me lo diga una persona de verdad",
+            Person,
+        ),
+        (
+            "nos activaron un paquete de canales y le dijimos al vendedor q no queriamos nada más",
+            Person,
+        ),
+        (
+            "me agregó un seguro del celular, y le dije a la vendedora que no lo quería",
+            Person,
+        ),
+        ("en la boleta viene un canal para adultos que nadie pidió", Person),
+        (
+            "nos cambiamos de oficina el mes que viene, qué hay que hacer con el internet",
+            Person,
+        ),
+        ("el wifi no pasa a la pieza del fondo", Restart),
+        (
+            "el otro del equipo se quedó pegado, mi wifi andaba impecable",
+            Fallback,
+        ),
+        (
+            "a mi polola se le congela el zoom pero mi internet anda de lujo",
+            Fallback,
+        ),
+        ("ya me tengo que ir, después sigo con el trámite", Salir),
+        ("ok gracias, hablamos mañana", Salir),
+        ("ya funciona, gracias, luego escribo si hay algo más", Salir),
+    ]);
+}
+
+/// What the rules for `probe96` to `probe98` leave as it was (each read right before them
+/// too): a wish taken back is still a refusal, nobody's app or WhatsApp group is a charge,
+/// the night without sleep is no outage, a chat cut with family is no executive's.
+#[test]
+fn edges_of_the_rules_from_probe96_to_probe98() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart, Salir};
+    check(&[
+        ("bájenme el plan, mi señora ya no trabaja desde la casa", Person),
+        ("quiero dar de baja el cable, ya no lo vemos", Person),
+        ("quiero sacar el cable, la abuela ya no lo ve", Person),
+        (
+            "estoy preguntando por mi reclamo, pero prefiero que me lo explique una persona de verdad",
+            Person,
+        ),
+        (
+            "me pusieron un pack de fútbol aunque le dije a la ejecutiva que no lo quería",
+            Person,
+        ),
+        ("me pusieron un plan que no pedí, dije que no lo quería", Person),
+        ("en la cuenta aparece un seguro que nadie en la casa pidió", Person),
+        (
+            "se me cortó el chat con el ejecutivo que me estaba ayudando con el traslado",
+            Person,
+        ),
+        (
+            "se nos cayó la conversación con el ejecutivo que nos estaba ayudando con la boleta",
+            Person,
+        ),
+        (
+            "pa los celulares de los choferes queremos otro plan con más gigas",
+            Person,
+        ),
+        ("pa la flota queremos un plan con más gigas", Person),
+        ("quiero pedir la baja del servicio de cable", Person),
+        (
+            "la señal del wifi no sube al segundo piso, ¿pueden reiniciar el módem?",
+            Restart,
+        ),
+        (
+            "me agregaron a un grupo de whatsapp aunque dije que no quería",
+            Fallback,
+        ),
+        ("mi hijo me puso una app que nunca pedí", Fallback),
+        ("ya no, gracias, chao", Salir),
+        ("muchas gracias, buenas tardes y que tengan buena cosecha", Salir),
+        ("listo, namaste", Salir),
+        ("bueno chao, cuídense harto", Salir),
+        ("gracias por todo, me voy a acostar que mañana madrugo", Salir),
+        ("gracias, me voy a almorzar", Salir),
+        ("perfecto, gracias, que esté muy bien", Salir),
+        ("chao y que tengan buen fin de semana", Salir),
+    ]);
+}
