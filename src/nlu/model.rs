@@ -1452,15 +1452,7 @@ impl YamlClassifier {
                     // (Or the customer wishes it for the business: "pa las líneas de los
                     // taxis queremos un plan más chico".)
                     let needs = |k: usize| {
-                        matches!(
-                            raw(k),
-                            "necesita"
-                                | "requiere"
-                                | "queremos"
-                                | "necesitamos"
-                                | "quiero"
-                                | "necesito"
-                        )
+                        matches!(raw(k), "necesita" | "requiere" | "queremos" | "necesitamos")
                     };
                     let Some(k) = [j + 1, j + 2].into_iter().find(|k| needs(*k)) else {
                         return false;

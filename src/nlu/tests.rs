@@ -6488,5 +6488,18 @@ fn edges_of_the_rules_from_probe96_to_probe98() {
         ("gracias, me voy a almorzar", Salir),
         ("perfecto, gracias, que esté muy bien", Salir),
         ("chao y que tengan buen fin de semana", Salir),
+        // From the review: the change itself called off, nights away from home, a bill of
+        // another company, a chat cut with a neighbour, an office changed at work.
+        ("pensándolo bien ya no damos de baja el cable", Fallback),
+        (
+            "pasamos tres noches en la clínica y al volver el módem tenía la luz roja",
+            Restart,
+        ),
+        ("la boleta del agua trae un cobro que nadie pidió", Fallback),
+        (
+            "se me cortó el chat con la vecina que me estaba ayudando con el notebook",
+            Fallback,
+        ),
+        ("me cambié de oficina en la pega, ahora estoy al lado de la ventana", Fallback),
     ]);
 }
