@@ -2355,7 +2355,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|(pack|canal|canales|paquete|seguro|servicio|suscripcion|promocion|promo|deco|linea|chip)\b.*\b(que|q) nadie( \w+){{0,3}} (pidio|contrato|solicito|autorizo)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(era|eran|seria|iba a ser) gratis\b.*\b(cobr\w*|cargaron|cargo|boleta|factur\w*|pagar|pague|pagando|pago)\b|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\b(devolvi|devolvimos|entregue|entregamos) (el|la|los|las) (deco|decos|decodificador|decodificadores|modem|router|equipo|equipos|control)\b.*\b(todavia|aun|igual|sigue|siguen)( \w+){{0,3}} ((cobr|factur)\w*|(aparece|aparecen|llega|llegan|sale|salen|viene|vienen)\b.*\b(arriendo|boleta|cuenta|cargo|cobro))\b|\bque es este (cobro|cargo)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|activo|agrego|puso) (un|una|el|la|los|las) (pack|paquete|seguro|canal|canales|servicio|suscripcion|promocion|promo)\b.*\b(dije|dijimos|avise|avisamos)( \w+){{0,4}} (que |q )no (lo |la |los |las )?(queria|queriamos|necesitaba|necesitabamos)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron|inscribieron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\b(dije|dijimos|avise|avisamos)( \w+){{0,4}} (que )?no (lo |la |los |las )(queria|queriamos|necesitaba|necesitabamos)\b|\b(que|q) (yo |nosotros )?(no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)|rechace|rechazamos|(habia|habiamos) rechazado)\b|\b(que|q) (el|ella) (rechazo|habia rechazado)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|\b(el|la|un|una) (vendedor|vendedora|ejecutiv[oa]|tecnic[oa]|empresa|compania)( (que|q)( \w+){{1,6}})? (me|nos) (activo|agrego|suscribio|inscribio|instalo|puso)\b.*\b(que|q) (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|{refused_charge}"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|(pack|canal|canales|paquete|seguro|servicio|suscripcion|promocion|promo|deco|linea|chip)\b.*\b(que|q) nadie( \w+){{0,3}} (pidio|contrato|solicito|autorizo)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(era|eran|seria|iba a ser|venia|venian|iba|iban|estaba|estaban|salia) (gratis|incluid[oa]s?)\b.*\b(cobr\w*|cargaron|cargo|boleta|cuenta|factur\w*|pagar|pague|pagando|pago|aparte)\b|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\b(devolvi|devolvimos|entregue|entregamos) (el|la|los|las) (deco|decos|decodificador|decodificadores|modem|router|equipo|equipos|control)\b.*\b(todavia|aun|igual|sigue|siguen)( \w+){{0,3}} ((cobr|factur)\w*|(aparece|aparecen|llega|llegan|sale|salen|viene|vienen)\b.*\b(arriendo|boleta|cuenta|cargo|cobro))\b|\bque es este (cobro|cargo)\b|\b(boleta|cuenta|factura)\b.*\b(arriendo|cobro|cargo)\b( \w+){{0,6}} (que|q) (ya )?(lo |la )?(devolvi|devolvimos|entregue|entregamos)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|activo|agrego|puso) (un|una|el|la|los|las) (pack|paquete|seguro|canal|canales|servicio|suscripcion|promocion|promo)\b.*\b(dije|dijimos|avise|avisamos)( \w+){{0,4}} (que |q )no (lo |la |los |las )?(queria|queriamos|necesitaba|necesitabamos)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron|inscribieron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\b(dije|dijimos|avise|avisamos)( \w+){{0,4}} (que )?no (lo |la |los |las )(queria|queriamos|necesitaba|necesitabamos)\b|\b(que|q) (yo |nosotros )?(no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)|rechace|rechazamos|(habia|habiamos) rechazado)\b|\b(que|q) (el|ella) (rechazo|habia rechazado)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (pedirlo|pedirla|pedirlos|pedirlas|solicitarlo|solicitarla|haberlo pedido|haberla pedido)\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|\b(el|la|un|una) (vendedor|vendedora|ejecutiv[oa]|tecnic[oa]|empresa|compania)( (que|q)( \w+){{1,6}})? (me|nos) (activo|agrego|suscribio|inscribio|instalo|puso)\b.*\b(que|q) (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|{refused_charge}"
                 ),
             ),
             (
@@ -2364,7 +2364,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::Baja,
-                r"\bde baja\b|\bdarme de baja|\b(solicito|solicita|solicitamos|pido|pide|pedimos|quiero|queremos|necesito|necesitamos|tramitar|gestionar) la baja (del|de la|de los|de las|de mi|de nuestro|de nuestra) \w+|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\b(quiero|quisiera|necesito|deseo|queremos|necesitamos|vengo a) (cancelar|anular|terminar|dar de baja) (el |mi |la |todo el )?(internet|cable|fibra|telefono fijo|fijo|tv|tele|television)( satelital| cable| digital)?\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|(^|\b(quiero|necesito) que |\b(pueden|podrian|puede|podria|favor|porfa) )((me|nos) )?(corten|cortar|suspendan|suspender)( el| mi| la| los| todo el)? (servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
+                r"\bde baja\b|\bdarme de baja|\b(solicito|solicita|solicitamos|pido|pide|pedimos|quiero|queremos|necesito|necesitamos|tramitar|gestionar) la baja (del|de la|de los|de las|de mi|de nuestro|de nuestra) \w+|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\b(quiero|quisiera|necesito|deseo|queremos|necesitamos|vengo a) (cancelar|anular|terminar|dar de baja) (el |mi |la |todo el )?(internet|cable|fibra|telefono fijo|fijo|tv|tele|television|linea|chip|numero)( satelital| cable| digital)?\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|(^|\b(quiero|necesito) que |\b(pueden|podrian|puede|podria|favor|porfa) )((me|nos) )?(corten|cortar|suspendan|suspender)( el| mi| la| los| todo el)? (servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
             ),
             (
                 Topic::Traslado,
@@ -2391,7 +2391,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::BloqueoLinea,
-                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron|cogotearon|manotearon|asaltaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\bme sacaron (el |mi )?(celular|celu|telefono|fono) (del|de la|de mi) (bolsillo|cartera|mochila|bolso|chaqueta)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado|sustraido|hurtado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*|cayo( (el|mi) (celular|celu|telefono))? al (mar|agua|rio|lago|canal|wc|bano))\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b((bloqueen|bloquee|bloqueenme|bloqueeme)|(quiero|necesito|queremos|necesitamos|pueden|puede|podrian|podria|hay que|como) (\w+ )?(bloquear|bloquearme))( me)? ((el |la |mi |su |esa |este |ese |esta )?(chip|linea)|mi (celular|numero|telefono))\b|\b(bloqueen|bloquee|bloqueenme|bloqueeme) el (celular|numero|telefono)( (porfa|por favor|xfa|altiro|al tiro|ya|urgente))*( \||$)".to_owned(),
+                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron|cogotearon|manotearon|asaltaron|quitaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(fue|ha sido) (sustraido|robado|hurtado|extraviado) (el |mi |su )?(celular|telefono|movil|equipo)\b|\bme sacaron (el |mi )?(celular|celu|telefono|fono) (del|de la|de mi) (bolsillo|cartera|mochila|bolso|chaqueta)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado|sustraido|hurtado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*|cayo( (el|mi) (celular|celu|telefono))? al (mar|agua|rio|lago|canal|wc|bano))\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b((bloqueen|bloquee|bloqueenme|bloqueeme)|(quiero|necesito|queremos|necesitamos|pueden|puede|podrian|podria|hay que|como) (\w+ )?(bloquear|bloquearme))( me)? ((el |la |mi |su |esa |este |ese |esta )?(chip|linea)|mi (celular|numero|telefono))\b|\b(bloqueen|bloquee|bloqueenme|bloqueeme) el (celular|numero|telefono)( (porfa|por favor|xfa|altiro|al tiro|ya|urgente))*( \||$)".to_owned(),
             ),
             (
                 Topic::Boleta,
@@ -2847,7 +2847,7 @@ fn recurs(text: &str) -> bool {
     static AGAIN: OnceLock<regex::Regex> = OnceLock::new();
     AGAIN
         .get_or_init(|| {
-            ascii_regex(&format!(r"\b(tod[oa]s? l[oa]s (dias|noches|tardes|mananas|madrugadas|semanas|fines de semana|findes|lunes|martes|miercoles|jueves|viernes|sabados|domingos|inviernos)|con cualquier (lluvia|viento|temporal)|a cada rato|cada (rato|dia|noche|tarde)|cada vez que|constantemente|frecuentemente|cuando (llueve|hay viento|corre viento|hace viento|hay lluvia|hay temporal)|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces|(segunda|tercera|cuarta|quinta) vez)\b|\b{RECURRING_FAILURES}\b"))
+            ascii_regex(&format!(r"\b(tod[oa]s? l[oa]s (dias|noches|tardes|mananas|madrugadas|semanas|fines de semana|findes|lunes|martes|miercoles|jueves|viernes|sabados|domingos|inviernos)|con cualquier (lluvia|viento|temporal)|a cada rato|cada (rato|dia|noche|tarde|lluvia|temporal|tormenta|ventolera)|cada vez que|constantemente|frecuentemente|cuando (llueve|hay viento|corre viento|hace viento|hay lluvia|hay temporal)|siempre|(\d+|dos|tres|cuatro|cinco|varias|muchas|mil) veces|(segunda|tercera|cuarta|quinta) vez)\b|\b{RECURRING_FAILURES}\b"))
         })
         .is_match(text)
         && !dated_today(text)
@@ -3366,8 +3366,8 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
     let [farewell, salute, sign_off, closing] = PATTERNS.get_or_init(|| {
         let lead = r"^((y|(gracias|grcs|grcias|graciass)( (por|x) (todo|la ayuda|la paciencia))?|grax|muchas|mil|thanks|thx|ok|oki|oka|okis|okey|ya|bueno|vale|dale|entonces|listo|perfecto|excelente|genial|bacan|bien|bn) )*";
         [
-            format!(r"{lead}(chao+|chau|chaito|adios|adiosito|bye|see (ya|you)|nos (vemos?|vimos?)|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) (bendiga|acompane|guarde|cuide)|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|pa|a) (todo el equipo|todos|\w+))?|(un )?(beso|besos|besito|besitos)( y (un )?abrazos?)?|(que (tenga|tengas|tengan) )?(un |una )?(buen|buena|bn|bna|linda|bonita|excelente|feliz) (semana|fin de semana|finde|turno)|(bueno|ya|ahora) (los|las|lo|la|te) dejo|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes|usted|ti|toda la familia|la familia|todos ustedes)( y (su|tu|sus|tus) (familia|familias|seres queridos))?( (alla|aca|alli))?)?( tambien)?|chaltu( may)?|chaltumay|pewkallal|orevwa|jikisinkama|jikisinkamakama|pewmayal|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|(que|q) le vaya bien|(que|q) (este|estes|esten) (muy |super )?(bien|super|excelente)|(que|q) (descanse|descanses|descansen)|(que|q) (tenga|tengas|tengan) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|tardes|noche|noches|semana|fin de semana|jornada|turno)|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|dsp|dps|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir|sigo( con (esto|eso|el tema|lo otro|lo demas|el tramite))?|vuelvo)( si (pasa|hay|sale) algo( mas)?)?|(hablamos|conversamos|seguimos|nos escribimos) (despues|dsp|dps|luego|mas rato|mas tarde|otro dia|manana)|namaste|(que|q) (tenga|tengas|tengan) (un |una )?(dia|tarde|noche|semana) (lleno|llena|bonito|bonita|lindo|linda|precioso|preciosa|tranquilo|tranquila)( de \w+)?|(me voy|nos vamos|me fui|nos fuimos) a (dormir|acostar|acostarme|descansar|almorzar|comer|cenar|trabajar|la pega|clases|misa)( (que|porque|xq|pq|ya) [a-z ]+)?)( (po|nomas|harto|mucho|y (que|q) (tenga|tengas|tengan|pase|pases|pasen) (\w+ ){{0,4}}\w+|a todos|(para|pa) (ustedes|usted|todos|ti)|tambien|usted tambien|chiquillos|chiquillas|(a|para|pa) (todo el equipo|el equipo|(todos|todas) (los|las) \w+( del (chat|equipo))?)|gracias|ja(ja)+|je(je)+|ji(ji)+|xd))*$"),
-            format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales|(bn(a|as|s)?|buena) (nochs|noches|nches|noche|tardes|tards|tarde)|bns (noches|nochs|tardes)|bn dia)( y (muchas )?gracias( por todo)?| y (que|q) (tenga|tengan|tengas|pase|pasen|pases) (\w+ ){{0,2}}\w+)?$"),
+            format!(r"{lead}(chao+|chau|chaito|adios|adiosito|bye|see (ya|you)|nos (vemos?|vimos?)|nos hablamos|cambio y fuera|bendiciones (para|a) (usted|ustedes|todos( ustedes)?|ti)( y (su|tu) familia)?|que (pasen|tengan|tenga|pase) (un |una |unas )?(buen|buena|buenas|feliz|felices|lindo|linda|lindas) {SEASONS}|(que )?dios (lo|la|te|los|las|le|les) (bendiga|acompane|guarde|cuide)|(un )?(fuerte |gran )?abrazos?( grande| fuerte)?( (desde|para|pa|a) (todo el equipo|todos|\w+( \w+){{0,2}}))?|(un )?(beso|besos|besito|besitos)( y (un )?abrazos?)?( (para|pa|a) (todos|todas|ustedes|usted|ti))?( desde (el |la |los |las )?\w+( \w+)?)?|(que (tenga|tengas|tengan) )?(un |una )?(buen|buena|bn|bna|linda|bonita|excelente|feliz) (semana|fin de semana|finde|turno)( largo)?|(bueno|ya|ahora) (los|las|lo|la|te) dejo( (que|q|porque|xq|pq) [a-z ]+)?|(feliz|felices) {SEASONS}( (a|para|pa) (todos|ustedes|usted|ti|toda la familia|la familia|todos ustedes)( y (su|tu|sus|tus) (familia|familias|seres queridos))?( (alla|aca|alli))?)?( tambien)?|chaltu( may)?|chaltumay|pewkallal|orevwa|jikisinkama|jikisinkamakama|pewmayal|hasta luego|hasta pronto|hasta la proxima|cuidate|cuidese|cuidense|cdt|cdte|bendiciones|(que|q) le vaya bien|(que|q) (este|estes|esten) (muy |super )?(bien|super|excelente)|(que|q) (descanse|descanses|descansen)|(que|q) (tenga|tengas|tengan|pase|pases|pasen) (un |una )?(buen|buena|buenas|excelente|lindo|linda|bonito|bonita|feliz) (dia|tarde|tardes|noche|noches|semana|fin de semana|jornada|turno)( largo)?|cualquier (cosa|duda) (les |le |te )?(escribo|aviso|hablo|vuelvo a escribir)( de nuevo)?|(feliz|buena|linda) (semana|finde|fin de semana)( (a|para|pa) (todos|ustedes|usted|ti))?|(me|nos) (voy|vamos) a (la|el|mi) (pega|pista|cancha|clase|oficina|casa|cama|feria|faena|mina|turno|iglesia|escuela|colegio|u|chacra|parcela|campo|huerto|taller|local|ronda|ruta)( (que|q|porque|xq|pq|ya) [a-z ]+)?|(me|nos|se) (despido|despide|despedimos|despiden)( (muy )?(atentamente|cordialmente|fraternalmente|afectuosamente))?( (el|la|los|las|de|desde) [a-z ]+)?|(me tengo que ir|tengo que irme|me tengo que retirar)( (a|que|porque|xq|pq|ya) [a-z ]+)?|(despues|dsp|dps|luego|mas rato|mas tarde|otro dia) (les |le |te )?(escribo|hablo|vuelvo a escribir|sigo( con (esto|eso|el tema|lo otro|lo demas|el tramite))?|vuelvo)( si (pasa|hay|sale) algo( mas)?)?|(hablamos|conversamos|seguimos|nos escribimos) (despues|dsp|dps|luego|mas rato|mas tarde|otro dia|manana)|namaste|(que|q) (tenga|tengas|tengan) (un |una )?(dia|tarde|noche|semana) (lleno|llena|bonito|bonita|lindo|linda|precioso|preciosa|tranquilo|tranquila)( de \w+)?|(me voy|nos vamos|me fui|nos fuimos) a (dormir|acostar|acostarme|descansar|almorzar|comer|cenar|trabajar|la pega|clases|misa)( (que|porque|xq|pq|ya) [a-z ]+)?)( (po|nomas|harto|mucho|y (que|q) (tenga|tengas|tengan|pase|pases|pasen) (\w+ ){{0,4}}\w+|a todos|(para|pa) (ustedes|usted|todos|ti)|tambien|usted tambien|chiquillos|chiquillas|(a|para|pa) (todo el equipo|el equipo|(todos|todas) (los|las) \w+( del (chat|equipo))?)|gracias|ja(ja)+|je(je)+|ji(ji)+|xd|tb|tmb|y (cuidate|cuidese|cuidense|chao|nos vemos|bendiciones)( harto| mucho)?))*$"),
+            format!(r"{lead}(buenas tardes|buenas noches|buen dia|buenos dias|saludos|saludos cordiales|(bn(a|as|s)?|buena) (nochs|noches|nches|noche|tardes|tards|tarde)|bns (noches|nochs|tardes)|bn dia)( (a|para|pa) (todos|todas|ustedes|todos ustedes))?( y (muchas )?gracias( por todo)?| y (que|q) (tenga|tengan|tengas|pase|pasen|pases) (\w+ ){{0,2}}\w+)?$"),
             r"^(atte|atentamente|cordialmente|saludos|saludos cordiales)$".to_owned(),
             r"\b(gracias|grax|grcs|grcias|thanks|agradezco|se agradece|agradecid[oa]|conforme|listo|perfecto|resuelto|solucionado|quedo claro|eso (era|es|seria) todo|eso seria|seria eso|eso nomas|(era|es) solo eso|solo (era|es) eso|fue un (gusto|placer))\b".to_owned(),
         ]
@@ -3401,8 +3401,18 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
             .is_match(last)
             && !names_service(last)
     };
+    // ... or a season or day wished after it ("nos vemos, y feliz día del trabajador pa
+    // ustedes tb"; alone it is small talk: "feliz día del profesor a todos").
+    let wish_after = || {
+        static WISH: OnceLock<regex::Regex> = OnceLock::new();
+        WISH.get_or_init(|| {
+            ascii_regex(&format!(r"^(y )?(feliz|felices) (dia (del|de la|de los) \w+|{SEASONS}|semana|finde)( (a|para|pa) (todos|ustedes|usted|ti))?( (tambien|tb|tmb))?$"))
+        })
+        .is_match(last)
+    };
     if farewell.is_match(last)
-        || thanks_only() && before.clone().next().is_some_and(|c| farewell.is_match(c))
+        || (thanks_only() || wish_after())
+            && before.clone().next().is_some_and(|c| farewell.is_match(c))
         || going_to()
             && before.clone().next().is_some_and(|c| {
                 farewell.is_match(c)
@@ -3700,8 +3710,8 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             // para una casa de dos pisos?", "¿el router aguanta a 30 personas conectadas?";
             // with nothing denied:
             // "el módem no es de doble banda y contraté uno que sí" complains).
-            r"^((y|oye|hola|una consulta) )?(el|la|mi|este|esta|ese|esa) (modem|router|deco|decodificador|repetidor|equipo)( \w+){0,4} ((es|son|tiene|tienen|trae|viene) (de )?(doble banda|dual band|5 ?g|5 ?ghz|wifi 6|wifi 5|mesh|gigabit|4k|hd|full hd|smart|android)|(alcanza|alcanzan|alcanzaria|alcanzarian) (a )?(cubrir|llegar)( \w+){1,6}|(sirve|sirven|serviria) (pa|para) (una |un |mi |la |el )?(casa|depto|departamento|oficina|local|segundo piso|patio)( \w+){0,6}|(aguanta|aguantan|soporta|soportan|resiste|resisten) (a )?(\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|veinte|treinta|varios|varias|muchos|muchas|hartos|hartas|tantos|tantas)( \w+){0,6})( o no| cierto| verdad)?$",
-            r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b|^((y|oye|hola|buenas|una consulta) )?(hay|llega|llegan|tienen) (fibra|fibra optica|5g) (en|a|al|pa|para|hasta) \w+( \w+){0,2}( o no| todavia)?$",
+            r"^((y|oye|hola|una consulta) )?(el|la|mi|este|esta|ese|esa) (modem|router|deco|decodificador|repetidor|equipo)( \w+){0,4} ((es|son|tiene|tienen|trae|viene) (de )?(doble banda|dual band|5 ?g|5 ?ghz|wifi 6|wifi 5|mesh|gigabit|4k|hd|full hd|smart|android)|(alcanza|alcanzan|alcanzaria|alcanzarian) (a )?(cubrir|llegar)( \w+){1,6}|(sirve|sirven|serviria) (pa|para) (una |un |mi |la |el )?(casa|depto|departamento|oficina|local|segundo piso|patio)( \w+){0,6}|(aguanta|aguantan|soporta|soportan|resiste|resisten) (conectar |tener |a )?(\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|veinte|treinta|varios|varias|muchos|muchas|hartos|hartas|tantos|tantas)( \w+){0,6})( o no| cierto| verdad)?$",
+            r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b|^((y|oye|hola|buenas|una consulta) )?(hay|llega|llegan|tienen) (fibra|fibra optica|5g) (en|a|al|pa|para|hasta) \w+( \w+){0,2}( o no| todavia)?$|\b(si|cuando) (llegan|llega|van a llegar) con (la )?(fibra|fibra optica|5g|internet|senal) (a|al|hasta|pa|para) \w+",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
             // A message that opens asking what something means names what it sees, which
             // is no failure reported ("¿qué significa la luz roja que parpadea?").
@@ -3850,10 +3860,10 @@ pub(crate) fn asks_price(text: &str) -> bool {
             || words(text).any(|t| matches!(t, "subieron" | "subio" | "cobraron" | "boleta"))
     };
     let how_much = || {
-        text.contains("cuanto")
+        text.contains("cuant")
             && PRICE
                 .get_or_init(|| {
-                    ascii_regex(r"\bcuanto (mas )?(me |nos |le )?(cuesta|cuestan|costaria|costarian|sale|salen|saldria|saldrian|vale|valen|cobran|cobrarian|cobraria|pagaria|pagariamos|pagarian)\b")
+                    ascii_regex(r"\bcuant[oa]s? (mas )?(lucas |lukas |plata |pesos )?(me |nos |le )?(cuesta|cuestan|costaria|costarian|sale|salen|saldria|saldrian|vale|valen|cobran|cobrarian|cobraria|pagaria|pagariamos|pagarian)\b")
                 })
                 .is_match(text)
     };
@@ -4059,6 +4069,22 @@ fn someone_elses(whose: &str) -> bool {
     (whose.starts_with("de ") || whose.starts_with("del ")) && !company
 }
 
+/// Whether an already normalised text tells that another business's page or system is
+/// down ("el sii tiene la página caída", "el puerto tiene el sistema caído desde la
+/// mañana") or that the power or water company cut it ("la empresa de luz nos cortó sin
+/// aviso"), naming none of the company's services ("la empresa de luz cortó y el módem no
+/// prende" is the customer's outage).
+pub(crate) fn others_outage(normalized: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    let text = without_clause_breaks(normalized);
+    PATTERN
+        .get_or_init(|| {
+            ascii_regex(r"\b(el|la|los|las) \w+( \w+)? (tiene|tienen|tenia|tenian) (la pagina|el sistema|la app|la aplicacion|el portal|la web|el sitio|el servidor|la plataforma) (caid[oa]|abajo|colapsad[oa]|pegad[oa])\b|\b(empresa|compania) (de )?(la )?(luz|agua|gas|electricidad|electrica)\b( \w+){0,2} (corto|cortaron|dejo sin|suspendio)\b")
+        })
+        .is_match(&text)
+        && !names_service(&text)
+}
+
 /// Whether an already normalised text files a new complaint in so many words ("quiero
 /// ingresar un reclamo", "vengo a poner una queja", "quiero reclamar de nuevo"), which the words of the first option
 /// ("reclamo", "atención") may pull towards the earlier requests, also with the complaint
@@ -4116,12 +4142,38 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     // llamar?").
     let mood = || {
         static MOOD: OnceLock<regex::Regex> = OnceLock::new();
-        MOOD.get_or_init(|| {
+        let mood = MOOD.get_or_init(|| {
             let day = "(la pega|el trabajo|la oficina|el turno|el dia|la noche|la semana|la tarde|la u|la clase|la vida|la vendimia|la cosecha|la esquila|la siembra|la faena|la temporada|la jornada)( (este|esta) (ano|semana|mes|temporada|invierno|verano))?";
-            let how = "(fome|aburrid[oa]|lata|latoso|latosa|pesad[oa]|pesadisim[oa]|tranquil[oa]|mortal|eterno|eterna|larguisim[oa]|agotador|agotadora|brigid[oa]|dur[oa]|durisim[oa]|matador[a]?|malisim[oa]|pesim[oa])";
-            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay|hoy) )*({day}(( (de|del|en|con|antes del?|despues del?) (hoy|ayer|la noche|(la |el |los |las )?\w+( \w+)?)){{1,2}}| \w+(ando|iendo)( \w+){{0,3}})? (esta|anda|estuvo|va|ha estado|ha sido|fue) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|este ano|este mes|en (la|el) \w+|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])|me (duele|duelen) (todo|el cuerpo|la espalda|los pies|las manos|los brazos)|no (doy|damos) mas))*$"))
-        })
-        .is_match(text.trim())
+            let how = "(fome|aburrid[oa]|lata|latoso|latosa|pesad[oa]|pesadisim[oa]|tranquil[oa]|mortal|eterno|eterna|larguisim[oa]|agotador|agotadora|brigid[oa]|dur[oa]|durisim[oa]|matador[a]?|malisim[oa]|pesim[oa]|de terror|terrible|buen[oa]|buenaz[oa]|buenisim[oa]|excelente)";
+            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay|hoy) )*({day}(( (de|del|en|con|antes del?|despues del?) (hoy|ayer|la noche|(la |el |los |las )?\w+( \w+)?)){{1,2}}| \w+(ando|iendo)( \w+){{0,3}})? (esta|anda|estuvo|va|viene|vino|ha estado|ha sido|fue) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|este ano|este mes|en (la|el) \w+|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])|me (duele|duelen) (todo|el cuerpo|la espalda|los pies|las manos|los brazos)|no (doy|damos) mas))*$"))
+        });
+        // (Or its first clause, and a plain statement after it: "la cosecha de cerezas
+        // viene buenaza, estamos sacando harto kilo"; not "el turno estuvo pesado, necesito
+        // que me llamen", "la pega está fome, ¿y mi reclamo?".)
+        let first = normalized.split(CLAUSE_BREAK).next().unwrap_or("").trim();
+        let plain_after = || {
+            !fails(&text)
+                && !asks_for_a_call(normalized)
+                && !asks_for_restart(normalized)
+                && !demands_a_person(normalized)
+                && !words(&text).any(|w| {
+                    REQUEST_NOUNS.contains(&w)
+                        || matches!(
+                            w,
+                            "quiero"
+                                | "necesito"
+                                | "pueden"
+                                | "puede"
+                                | "ayuda"
+                                | "ayuden"
+                                | "favor"
+                                | "porfa"
+                                | "gracias"
+                                | "y"
+                        )
+                })
+        };
+        (mood.is_match(text.trim()) || first != text.trim() && mood.is_match(first) && plain_after())
             // (Nor with a service or a complaint topic named: "la semana con el internet
             // cortado ha sido agotadora", "la semana esperando al técnico ha sido eterna";
             // the harvest "malísima" is no bad service.)
@@ -4147,7 +4199,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
         static INTRODUCTION: OnceLock<regex::Regex> = OnceLock::new();
         INTRODUCTION
             .get_or_init(|| {
-                ascii_regex(r"^((hola|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*(((les|le) (habla|escribe|saluda)|habla) \w+( \w+){0,2}( (desde|de|del) \w+( \w+){0,2}){0,2}|(me llamo|mi nombre es) \w+(( \w+)?(( (y )?(soy|trabajo en|vivo en|vendo|trabajo de|trabajo como) (de |del |la |el |una |un )?\w+( \w+)?( (de|del|en|en la|en el) \w+)?){1,2}| (desde|de) \w+( \w+)?))?)$")
+                ascii_regex(r"^((hola|muy|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas|saludos|estimados|estimadas) )*(((les|le) (habla|escribe|saluda)|habla) \w+( \w+){0,2}( (desde|de|del) \w+( \w+){0,2}){0,2}|(me llamo|mi nombre es) \w+(( \w+)?(( (y )?(soy|trabajo en|vivo en|vendo|trabajo de|trabajo como) (de |del |la |el |una |un )?\w+( \w+)?( (de|del|en|en la|en el) \w+)?){1,2}| (desde|de) \w+( \w+)?))?)$")
             })
             .is_match(text.trim())
             // (Nor with a wish in a word after the name: "me llamo Luis y vivo en Maipú,

@@ -2254,6 +2254,7 @@ impl Evidence for Reading<'_, '_> {
         self.classifier
             .outage_of_other_business(self.normalized, self.clauses)
             || entities::says_service_works(self.normalized)
+            || entities::others_outage(self.normalized)
     }
     fn restart_declined(&self) -> bool {
         entities::declines_restart(self.normalized)

@@ -6503,3 +6503,86 @@ fn edges_of_the_rules_from_probe96_to_probe98() {
         ("me cambié de oficina en la pega, ahora estoy al lado de la ventana", Fallback),
     ]);
 }
+
+/// Rules for the misreadings of `probe99` and `probe100`, each checked with sentences of
+/// our own that the classifier before them misread: goodbyes ("cualquier cosa les aviso",
+/// "que pasen una buena tarde", a hug or kisses "desde" a place, a day wished after "nos
+/// vemos"), another business's page down, a shift "de terror" as small talk, equipment sold
+/// as included and then charged, a pack added "sin pedirlo", a chip cancelled, a phone
+/// "sustraído", a failure with every storm.
+#[test]
+fn rules_from_probe99_and_probe100() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, Salir};
+    check(&[
+        ("ya gracias, cualquier cosa les aviso de nuevo", Salir),
+        ("gracias por todo, que pasen una buena tarde", Salir),
+        ("gracias, un abrazo grande desde Punta Arenas", Salir),
+        (
+            "gracias chiquillas, besitos pa todas desde la peluquería",
+            Salir,
+        ),
+        (
+            "ok, nos vemos, y feliz día de la madre pa ustedes tb",
+            Salir,
+        ),
+        (
+            "me dijeron que el router venía incluido y ahora me lo cobran aparte",
+            Person,
+        ),
+        ("me activaron un paquete de canales sin pedirlo", Person),
+        (
+            "necesito cancelar el chip de mi señora, ya no lo usa",
+            Person,
+        ),
+        ("ha sido sustraído mi teléfono, solicito el bloqueo", Person),
+        ("cada temporal me deja sin señal, estoy aburrida", Person),
+        (
+            "el banco tiene la página caída y no puedo pagar nada",
+            Fallback,
+        ),
+        (
+            "el turno de hoy fue de terror, no paré ni un minuto",
+            Fallback,
+        ),
+    ]);
+}
+
+/// What the rules for `probe99` and `probe100` leave as it was (each read right before
+/// them too): a season's greeting alone is small talk, a hard shift that asks for a call or
+/// about a request asks, leaving for the competition is a portability.
+#[test]
+fn edges_of_the_rules_from_probe99_and_probe100() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, RevisarAtenciones as Earlier, Salir};
+    check(&[
+        (
+            "bueno los dejo que tengo que ir a buscar a los niños, gracias",
+            Salir,
+        ),
+        ("listo, gracias, feliz semana pa todos", Salir),
+        ("mil gracias, un abrazo y cuídense mucho", Salir),
+        ("me voy a la cancha que tengo partido, gracias", Salir),
+        (
+            "perfecto, muchas gracias. Se despide cordialmente la señora Marta",
+            Salir,
+        ),
+        (
+            "muy buenas tardes, les saluda la profesora Carmen desde Lonquimay",
+            Fallback,
+        ),
+        ("cuántas lucas sale cambiar el módem de pieza?", Fallback),
+        (
+            "en la factura aparece el cobro del router que entregamos en la oficina",
+            Person,
+        ),
+        ("quiero saber si llegan con fibra a Puerto Cisnes", Fallback),
+        ("el router soporta tener 15 equipos conectados?", Fallback),
+        ("la compañía de agua nos cortó sin aviso", Fallback),
+        ("la vendimia viene buenísima, harta uva", Fallback),
+        ("feliz día del profesor a todos", Fallback),
+        ("felices fiestas desde Chillán", Fallback),
+        ("el turno estuvo pesado, necesito que me llamen", Person),
+        ("la pega está fome, ¿y mi reclamo?", Earlier),
+        ("me voy a cambiar a la competencia", Person),
+        ("¿cuánto cuesta el plan de 600 megas?", Fallback),
+    ]);
+}
