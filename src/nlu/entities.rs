@@ -2355,7 +2355,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|(pack|canal|canales|paquete|seguro|servicio|suscripcion|promocion|promo|deco|linea|chip)\b.*\b(que|q) nadie( \w+){{0,3}} (pidio|contrato|solicito|autorizo)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(era|eran|seria|iba a ser|venia|venian|iba|iban|estaba|estaban|salia) (gratis|incluid[oa]s?)\b.*\b(cobr\w*|cargaron|cargo|boleta|cuenta|factur\w*|pagar|pague|pagando|pago|aparte)\b|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\b(devolvi|devolvimos|entregue|entregamos) (el|la|los|las) (deco|decos|decodificador|decodificadores|modem|router|equipo|equipos|control)\b.*\b(todavia|aun|igual|sigue|siguen)( \w+){{0,3}} ((cobr|factur)\w*|(aparece|aparecen|llega|llegan|sale|salen|viene|vienen)\b.*\b(arriendo|boleta|cuenta|cargo|cobro))\b|\bque es este (cobro|cargo)\b|\b(boleta|cuenta|factura)\b.*\b(arriendo|cobro|cargo)\b( \w+){{0,6}} (que|q) (ya )?(lo |la )?(devolvi|devolvimos|entregue|entregamos)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|activo|agrego|puso) (un|una|el|la|los|las) (pack|paquete|seguro|canal|canales|servicio|suscripcion|promocion|promo)\b.*\b(dije|dijimos|avise|avisamos)( \w+){{0,4}} (que |q )no (lo |la |los |las )?(queria|queriamos|necesitaba|necesitabamos)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron|inscribieron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\b(dije|dijimos|avise|avisamos)( \w+){{0,4}} (que )?no (lo |la |los |las )(queria|queriamos|necesitaba|necesitabamos)\b|\b(que|q) (yo |nosotros )?(no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)|rechace|rechazamos|(habia|habiamos) rechazado)\b|\b(que|q) (el|ella) (rechazo|habia rechazado)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (pedirlo|pedirla|pedirlos|pedirlas|solicitarlo|solicitarla|haberlo pedido|haberla pedido)\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|\b(el|la|un|una) (vendedor|vendedora|ejecutiv[oa]|tecnic[oa]|empresa|compania)( (que|q)( \w+){{1,6}})? (me|nos) (activo|agrego|suscribio|inscribio|instalo|puso)\b.*\b(que|q) (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|{refused_charge}"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|(pack|canal|canales|paquete|seguro|servicio|suscripcion|promocion|promo|deco|linea|chip)\b.*\b(que|q) nadie( \w+){{0,3}} (pidio|contrato|solicito|autorizo)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(era|eran|seria|iba a ser|venia|venian|iba|iban|estaba|estaban|salia) (gratis|incluid[oa]s?)\b.*\b(cobr\w*|cargaron|cargo|boleta|cuenta|factur\w*|pagar|pague|pagando|pago|aparte)\b|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\b(devolvi|devolvimos|entregue|entregamos) (el|la|los|las) (deco|decos|decodificador|decodificadores|modem|router|equipo|equipos|control)\b.*\b(todavia|aun|igual|sigue|siguen)( \w+){{0,3}} ((cobr|factur)\w*|(aparece|aparecen|llega|llegan|sale|salen|viene|vienen)\b.*\b(arriendo|boleta|cuenta|cargo|cobro))\b|\bque es este (cobro|cargo)\b|\b(boleta|cuenta|factura)\b.*\b(arriendo|cobro|cargo)\b( \w+){{0,6}} (que|q) (ya )?(lo |la )?(devolvi|devolvimos|entregue|entregamos)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|instalaron|cargaron|sumaron|activo|agrego|puso|instalo|cargo|sumo)( \w+){{0,3}} (un|una|el|la|los|las) (pack|paquete|seguro|canal|canales|servicio|suscripcion|promocion|promo|deco|decodificador)\b( \w+){{0,5}} sin (pedirlo|pedirla|pedirlos|pedirlas|solicitarlo|solicitarla|haberlo pedido|haberla pedido)\b|\b(activaron|agregaron|pusieron|activo|agrego|puso) (un|una|el|la|los|las) (pack|paquete|seguro|canal|canales|servicio|suscripcion|promocion|promo)\b.*\b(dije|dijimos|avise|avisamos)( \w+){{0,4}} (que |q )no (lo |la |los |las )?(queria|queriamos|necesitaba|necesitabamos)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron|inscribieron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\b(dije|dijimos|avise|avisamos)( \w+){{0,4}} (que )?no (lo |la |los |las )(queria|queriamos|necesitaba|necesitabamos)\b|\b(que|q) (yo |nosotros )?(no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)|rechace|rechazamos|(habia|habiamos) rechazado)\b|\b(que|q) (el|ella) (rechazo|habia rechazado)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|\b(el|la|un|una) (vendedor|vendedora|ejecutiv[oa]|tecnic[oa]|empresa|compania)( (que|q)( \w+){{1,6}})? (me|nos) (activo|agrego|suscribio|inscribio|instalo|puso)\b.*\b(que|q) (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|{refused_charge}"
                 ),
             ),
             (
@@ -2391,7 +2391,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::BloqueoLinea,
-                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron|cogotearon|manotearon|asaltaron|quitaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(fue|ha sido) (sustraido|robado|hurtado|extraviado) (el |mi |su )?(celular|telefono|movil|equipo)\b|\bme sacaron (el |mi )?(celular|celu|telefono|fono) (del|de la|de mi) (bolsillo|cartera|mochila|bolso|chaqueta)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado|sustraido|hurtado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*|cayo( (el|mi) (celular|celu|telefono))? al (mar|agua|rio|lago|canal|wc|bano))\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b((bloqueen|bloquee|bloqueenme|bloqueeme)|(quiero|necesito|queremos|necesitamos|pueden|puede|podrian|podria|hay que|como) (\w+ )?(bloquear|bloquearme))( me)? ((el |la |mi |su |esa |este |ese |esta )?(chip|linea)|mi (celular|numero|telefono))\b|\b(bloqueen|bloquee|bloqueenme|bloqueeme) el (celular|numero|telefono)( (porfa|por favor|xfa|altiro|al tiro|ya|urgente))*( \||$)".to_owned(),
+                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron|cogotearon|manotearon|asaltaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(me|nos|le) quitaron (el|mi|su) (celular|celu|telefono|fono)\b.*\bbloque\w*|\b(fue|ha sido) (sustraido|robado|hurtado|extraviado) (el |mi |su )?(celular|telefono|movil|equipo)\b|\bme sacaron (el |mi )?(celular|celu|telefono|fono) (del|de la|de mi) (bolsillo|cartera|mochila|bolso|chaqueta)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado|sustraido|hurtado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*|cayo( (el|mi) (celular|celu|telefono))? al (mar|agua|rio|lago|canal|wc|bano))\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b((bloqueen|bloquee|bloqueenme|bloqueeme)|(quiero|necesito|queremos|necesitamos|pueden|puede|podrian|podria|hay que|como) (\w+ )?(bloquear|bloquearme))( me)? ((el |la |mi |su |esa |este |ese |esta )?(chip|linea)|mi (celular|numero|telefono))\b|\b(bloqueen|bloquee|bloqueenme|bloqueeme) el (celular|numero|telefono)( (porfa|por favor|xfa|altiro|al tiro|ya|urgente))*( \||$)".to_owned(),
             ),
             (
                 Topic::Boleta,
@@ -3631,6 +3631,10 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
                                 | "apoderado"
                                 | "apoderada"
                                 | "apoderados"
+                                | "cliente"
+                                | "clientes"
+                                | "participante"
+                                | "participantes"
                                 | "club"
                                 | "jefe"
                                 | "jefa"
@@ -3711,7 +3715,7 @@ pub(crate) fn asks_how_to(normalized: &str) -> bool {
             // with nothing denied:
             // "el módem no es de doble banda y contraté uno que sí" complains).
             r"^((y|oye|hola|una consulta) )?(el|la|mi|este|esta|ese|esa) (modem|router|deco|decodificador|repetidor|equipo)( \w+){0,4} ((es|son|tiene|tienen|trae|viene) (de )?(doble banda|dual band|5 ?g|5 ?ghz|wifi 6|wifi 5|mesh|gigabit|4k|hd|full hd|smart|android)|(alcanza|alcanzan|alcanzaria|alcanzarian) (a )?(cubrir|llegar)( \w+){1,6}|(sirve|sirven|serviria) (pa|para) (una |un |mi |la |el )?(casa|depto|departamento|oficina|local|segundo piso|patio)( \w+){0,6}|(aguanta|aguantan|soporta|soportan|resiste|resisten) (conectar |tener |a )?(\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|veinte|treinta|varios|varias|muchos|muchas|hartos|hartas|tantos|tantas)( \w+){0,6})( o no| cierto| verdad)?$",
-            r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b|^((y|oye|hola|buenas|una consulta) )?(hay|llega|llegan|tienen) (fibra|fibra optica|5g) (en|a|al|pa|para|hasta) \w+( \w+){0,2}( o no| todavia)?$|\b(si|cuando) (llegan|llega|van a llegar) con (la )?(fibra|fibra optica|5g|internet|senal) (a|al|hasta|pa|para) \w+",
+            r"\b(hay|tienen|tiene|existe|habra) (\w+ )?(cobertura|factibilidad)\b|^((y|oye|hola|buenas|una consulta) )?(hay|llega|llegan|tienen) (fibra|fibra optica|5g) (en|a|al|pa|para|hasta) \w+( \w+){0,2}( o no| todavia)?$|^((y|oye|hola|buenas|una consulta) )?((quiero|quisiera|queria|quisieramos|queriamos) saber )?(si|cuando) (llegan|llega|van a llegar) con (la )?(fibra|fibra optica|5g|internet|senal) (a|al|hasta|pa|para) \w+",
             r"\b(no|sin|ni|nada de|poca|mala) (\w+ )?(cobertura|factibilidad)\b",
             // A message that opens asking what something means names what it sees, which
             // is no failure reported ("¿qué significa la luz roja que parpadea?").
@@ -3857,7 +3861,19 @@ pub(crate) fn asks_price(text: &str) -> bool {
     static CHARGED: OnceLock<regex::Regex> = OnceLock::new();
     let disputed = || {
         contains_phrase(text, "por que")
-            || words(text).any(|t| matches!(t, "subieron" | "subio" | "cobraron" | "boleta"))
+            || words(text).any(|t| {
+                matches!(
+                    t,
+                    "subieron"
+                        | "subio"
+                        | "cobraron"
+                        | "boleta"
+                        | "devolvi"
+                        | "devolvimos"
+                        | "entregue"
+                        | "entregamos"
+                )
+            })
     };
     let how_much = || {
         text.contains("cuant")
@@ -4073,7 +4089,8 @@ fn someone_elses(whose: &str) -> bool {
 /// down ("el sii tiene la página caída", "el puerto tiene el sistema caído desde la
 /// mañana") or that the power or water company cut it ("la empresa de luz nos cortó sin
 /// aviso"), naming none of the company's services ("la empresa de luz cortó y el módem no
-/// prende" is the customer's outage).
+/// prende" is the customer's outage); or a failing service said to be theirs
+/// ([`theirs_failing`]).
 pub(crate) fn others_outage(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     let text = without_clause_breaks(normalized);
@@ -4083,6 +4100,30 @@ pub(crate) fn others_outage(normalized: &str) -> bool {
         })
         .is_match(&text)
         && !names_service(&text)
+        || theirs_failing(normalized)
+}
+
+/// Whether an already normalised text tells a failure of a service it says
+/// is someone else's, the place's or its owner's ("el wifi del bar no anda, pero es de
+/// ellos", "el wifi de la posta no funciona, es del servicio de salud", "el internet que
+/// tiene el dueño de la cabaña no anda"), and nothing of the customer's own ("es de ellos y
+/// el mío tampoco anda").
+fn theirs_failing(normalized: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    let text = without_clause_breaks(normalized);
+    (normalized.contains(" de ") || normalized.contains("que tiene"))
+        && PATTERN
+            .get_or_init(|| {
+                ascii_regex(r"\b(es|son) (de ellos|de ellas|del local|del lugar|del dueno|de la duena|de los duenos|del recinto|del edificio|del hotel|del servicio de salud|del municipio|de la muni)( nomas| no mas)?( \| |$| no (mio|mia|nuestro|nuestra)\b)|\b(internet|wifi|red|conexion) (de ellos|que tiene el dueno|que tiene la duena|que tienen los duenos|del edificio de ellos)\b")
+            })
+            .is_match(normalized)
+        && fails(&text)
+        && !words(&text).any(|w| {
+            matches!(
+                w,
+                "mi" | "mio" | "mia" | "nuestro" | "nuestra" | "tampoco" | "ustedes"
+            )
+        })
 }
 
 /// Whether an already normalised text files a new complaint in so many words ("quiero

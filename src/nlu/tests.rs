@@ -6547,6 +6547,48 @@ fn rules_from_probe99_and_probe100() {
     ]);
 }
 
+/// The review of the rules for `probe99` and `probe100` and the misreadings of `probe101`
+/// and `probe102`: a phone taken away at school is no theft, a coverage question inside a
+/// complaint is the complaint, a pack added "sin pedirlo" by the seller is a charge; a
+/// failing service said to be someone else's ("el internet que tiene la dueña no anda")
+/// and a participant's drop beside the customer's working internet are not the customer's.
+#[test]
+fn mends_of_the_rules_from_probe99_and_probe100() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart};
+    check(&[
+        (
+            "en la cabaña que arrendamos el internet que tiene la dueña no anda",
+            Fallback,
+        ),
+        (
+            "el participante de Lima se desconectó, pero mi internet iba perfecto",
+            Fallback,
+        ),
+        (
+            "a mi sobrino le quitaron el celular en el colegio por usarlo en clases",
+            Fallback,
+        ),
+        (
+            "me cobraron la visita y no saben cuándo llegan con fibra a mi pasaje",
+            Person,
+        ),
+        (
+            "la vendedora me activó el paquete de canales sin pedirlo",
+            Person,
+        ),
+        // Edges, right before too.
+        (
+            "el wifi del café donde estudio no funciona, pero es de ellos",
+            Fallback,
+        ),
+        (
+            "cuántas lucas me van a cobrar por el router que ya devolví",
+            Person,
+        ),
+        ("el wifi no anda, es de ellos pero el mío tampoco", Restart),
+    ]);
+}
+
 /// What the rules for `probe99` and `probe100` leave as it was (each read right before
 /// them too): a season's greeting alone is small talk, a hard shift that asks for a call or
 /// about a request asks, leaving for the competition is a portability.
