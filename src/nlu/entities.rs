@@ -406,6 +406,9 @@ const EARLIER_REQUEST: &[&str] = &[
     "interpuse",
     "interpuso",
     "interpusimos",
+    "alegue",
+    "alegamos",
+    "abrimos",
 ];
 /// Words before "el reclamo" that file one now rather than name one made before ("quiero
 /// hacer el reclamo").
@@ -565,6 +568,22 @@ const STATUS_QUESTIONS: &[&str] = &[
     "van a resolver o no",
     "van a solucionar o no",
     "ya tiene fecha",
+    "tiene nueva fecha",
+    "tienen nueva fecha",
+    "tienen fecha nueva",
+    "ya tienen fecha",
+    "tiene dia asignado",
+    "o sigo esperando",
+    "o seguimos esperando",
+    "lo acogieron",
+    "la acogieron",
+    "si avanzo",
+    "si eso avanzo",
+    "alguno avanzo",
+    "que ha sido de",
+    "q ha sido de",
+    "el estado de cada uno",
+    "el estado de cada una",
 ];
 /// Questions whether a request has been resolved or has news ("¿ya hay resolución?",
 /// "¿tienen novedades?"), not when denied ("aún no hay resolución, exijo una
@@ -697,12 +716,15 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
     // ... or after someone else named as its subject, right before it or with a relative
     // clause ("mi hijo que estudia en Valdivia dejo un reclamo"; not "mi hija lleva una
     // semana sin internet, dejo un reclamo").
+    // (Or a subject named with its article: "el capataz dejo una queja", "el presidente
+    // del club dejo un requerimiento".)
     let someone_else_before = |i: usize| {
         (i.saturating_sub(8)..i.saturating_sub(1)).any(|j| {
             matches!(toks[j], "mi" | "su")
                 && SOMEONE_ELSE.contains(&toks[j + 1])
                 && (j + 2 == i || matches!(toks.get(j + 2), Some(&("que" | "q"))))
-        })
+        }) || i >= 2 && matches!(toks[i - 2], "el" | "la") && toks[i - 1].len() > 3
+            || i >= 4 && matches!(toks[i - 4], "el" | "la") && matches!(toks[i - 2], "del" | "de")
     };
     let theirs = (0..toks.len().saturating_sub(2)).any(|i| {
         let verb = toks[i];
@@ -719,6 +741,17 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
                 w[1],
                 "pedido" | "pedida" | "solicitado" | "solicitada" | "encargado"
             )
+    });
+    // One the customer has ("tengo un reclamo por un cobro raro y necesito saber en qué
+    // va"), which a status question then asks about.
+    let has_one = toks.windows(3).any(|w| {
+        matches!(w[0], "tengo" | "tenemos")
+            && matches!(w[1], "un" | "una" | "dos" | "tres" | "varios" | "varias")
+            && (REQUEST_NOUNS.contains(&w[2])
+                || matches!(
+                    w[2],
+                    "reclamos" | "solicitudes" | "casos" | "requerimientos"
+                ))
     });
     // Requests listed as still open ("reclamos pendientes: ...").
     let open_ones = toks.windows(2).any(|w| {
@@ -805,6 +838,7 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         || left_asked
         || open_ones
         || told_pending
+        || has_one
         || asks_whether_already
         || numbered(&toks);
     // The word at `i`, or none past the end (for the checks that read around a word).
@@ -818,13 +852,20 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             let request = |w: &str| REQUEST_NOUNS.contains(&w) || w == "tramitacion";
             let of_request = matches!(at(i + 1), "de" | "del")
                 && (request(at(i + 2))
-                    || matches!(at(i + 2), "mi" | "mis" | "la" | "el" | "su")
-                        && request(at(i + 3)));
+                    || matches!(
+                        at(i + 2),
+                        "mi" | "mis" | "la" | "el" | "su" | "dicho" | "dicha" | "este" | "esta"
+                    ) && request(at(i + 3)));
             let told = i >= 2
                 && matches!(at(i - 1), "el" | "su")
                 && matches!(
                     at(i - 2),
                     "informarme"
+                        | "informarnos"
+                        | "indicar"
+                        | "indicarme"
+                        | "indicarnos"
+                        | "indiquen"
                         | "informen"
                         | "informar"
                         | "informenme"
@@ -944,7 +985,11 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
                     phrase_starts(norm, q).any(|at| {
                         let mut next = words(&norm[at + q.len()..]);
                         let (first, second) = (next.next(), next.next());
-                        first != Some("a") && second != Some("a") && first != Some("las")
+                        // (But "¿en qué van las tres?" counts them.)
+                        first != Some("a")
+                            && second != Some("a")
+                            && (first != Some("las")
+                                || matches!(second, Some("dos" | "tres" | "cuatro")))
                     })
                 })
     };

@@ -6628,3 +6628,70 @@ fn edges_of_the_rules_from_probe99_and_probe100() {
         ("¿cuánto cuesta el plan de 600 megas?", Fallback),
     ]);
 }
+
+/// Rules for the misreadings of `probe101` and `probe102` (and some of `probe97` to
+/// `probe100`) about earlier requests that name a complaint topic, each checked with
+/// sentences of our own that the classifier before them misread: a request left by someone
+/// named with an article ("la vecina dejo una queja", "el administrador del edificio dejo
+/// un reclamo"), a new date asked for a visit, "alegué", "¿en qué van las tres?".
+#[test]
+fn rules_from_probe101_and_probe102() {
+    use Intent::RevisarAtenciones as Earlier;
+    check(&[
+        (
+            "la vecina dejo una queja por el cobro del cable, la resolvieron o no?",
+            Earlier,
+        ),
+        (
+            "el administrador del edificio dejo un reclamo por la señal, alguna novedad?",
+            Earlier,
+        ),
+        ("el técnico que pedí, ¿ya tiene nueva fecha?", Earlier),
+        (
+            "alegué por un cobro doble el lunes, ¿hay resolución?",
+            Earlier,
+        ),
+        (
+            "hicimos tres solicitudes este mes, ¿en qué van las tres?",
+            Earlier,
+        ),
+    ]);
+}
+
+/// What the rules for `probe101` and `probe102` leave as it was (each read right before
+/// them too): a request the customer has or made asked about by its state, and a complaint
+/// filed now ("dejo un reclamo: ...", "tengo un reclamo por un cobro que no reconozco").
+#[test]
+fn edges_of_the_rules_from_probe101_and_probe102() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, RevisarAtenciones as Earlier};
+    check(&[
+        (
+            "tengo un reclamo por un cargo del roaming, quiero saber en qué va",
+            Earlier,
+        ),
+        (
+            "les dejé una solicitud de traslado, ¿me dicen si la acogieron?",
+            Earlier,
+        ),
+        (
+            "pedí la visita la semana pasada, ¿la agendaron o sigo esperando?",
+            Earlier,
+        ),
+        (
+            "ingresamos dos reclamos por la boleta y necesito el estado de cada uno",
+            Earlier,
+        ),
+        ("mi reclamo del 5 de mayo, ¿qué ha sido de él?", Earlier),
+        (
+            "presenté un reclamo por la factura, agradeceré indicarme el estado de dicho reclamo",
+            Earlier,
+        ),
+        ("tengo un reclamo por un cobro que no reconozco", Person),
+        (
+            "la vecina dejo el wifi abierto y me cobraron de más",
+            Person,
+        ),
+        ("dejo un reclamo: me cobraron dos veces la boleta", Person),
+        ("¿cómo van las cosas por allá?", Fallback),
+    ]);
+}
