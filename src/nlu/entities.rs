@@ -406,9 +406,6 @@ const EARLIER_REQUEST: &[&str] = &[
     "interpuse",
     "interpuso",
     "interpusimos",
-    "alegue",
-    "alegamos",
-    "abrimos",
 ];
 /// Words before "el reclamo" that file one now rather than name one made before ("quiero
 /// hacer el reclamo").
@@ -568,11 +565,6 @@ const STATUS_QUESTIONS: &[&str] = &[
     "van a resolver o no",
     "van a solucionar o no",
     "ya tiene fecha",
-    "tiene nueva fecha",
-    "tienen nueva fecha",
-    "tienen fecha nueva",
-    "ya tienen fecha",
-    "tiene dia asignado",
     "o sigo esperando",
     "o seguimos esperando",
     "lo acogieron",
@@ -580,10 +572,6 @@ const STATUS_QUESTIONS: &[&str] = &[
     "si avanzo",
     "si eso avanzo",
     "alguno avanzo",
-    "que ha sido de",
-    "q ha sido de",
-    "el estado de cada uno",
-    "el estado de cada una",
 ];
 /// Questions whether a request has been resolved or has news ("¿ya hay resolución?",
 /// "¿tienen novedades?"), not when denied ("aún no hay resolución, exijo una
@@ -723,8 +711,12 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             matches!(toks[j], "mi" | "su")
                 && SOMEONE_ELSE.contains(&toks[j + 1])
                 && (j + 2 == i || matches!(toks.get(j + 2), Some(&("que" | "q"))))
-        }) || i >= 2 && matches!(toks[i - 2], "el" | "la") && toks[i - 1].len() > 3
-            || i >= 4 && matches!(toks[i - 4], "el" | "la") && matches!(toks[i - 2], "del" | "de")
+        }) || (i >= 2 && matches!(toks[i - 2], "el" | "la") && ROLES.contains(&toks[i - 1])
+            || i >= 4
+                && matches!(toks[i - 4], "el" | "la")
+                && ROLES.contains(&toks[i - 3])
+                && matches!(toks[i - 2], "del" | "de"))
+            && !toks.iter().any(|t| OTHER_BODIES.contains(t))
     };
     let theirs = (0..toks.len().saturating_sub(2)).any(|i| {
         let verb = toks[i];
@@ -744,7 +736,9 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
     });
     // One the customer has ("tengo un reclamo por un cobro raro y necesito saber en qué
     // va"), which a status question then asks about.
-    let has_one = toks.windows(3).any(|w| {
+    // (Told with what it is about, not filed now: "tengo un reclamo: me cobraron doble";
+    // nor while telling a failure, a new one, or one with another body.)
+    let has_one = toks.windows(4).any(|w| {
         matches!(w[0], "tengo" | "tenemos")
             && matches!(w[1], "un" | "una" | "dos" | "tres" | "varios" | "varias")
             && (REQUEST_NOUNS.contains(&w[2])
@@ -752,7 +746,19 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
                     w[2],
                     "reclamos" | "solicitudes" | "casos" | "requerimientos"
                 ))
-    });
+            && matches!(
+                w[3],
+                "por" | "pendiente" | "pendientes" | "abierto" | "abierta"
+            )
+    }) && !fails(&without_clause_breaks(norm))
+        && !toks
+            .iter()
+            .any(|t| matches!(*t, "nuevo" | "nueva") || OTHER_BODIES.contains(t));
+    // Argued for ("alegué por un cobro") or opened ("abrimos un caso"), not another body's.
+    let argued = toks.windows(3).any(|w| {
+        matches!(w[0], "alegue" | "alegamos") && w[1] == "por"
+            || w[0] == "abrimos" && matches!(w[1], "un" | "una") && REQUEST_NOUNS.contains(&w[2])
+    }) && !toks.iter().any(|t| OTHER_BODIES.contains(t));
     // Requests listed as still open ("reclamos pendientes: ...").
     let open_ones = toks.windows(2).any(|w| {
         matches!(
@@ -839,6 +845,7 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
         || open_ones
         || told_pending
         || has_one
+        || argued
         || asks_whether_already
         || numbered(&toks);
     // The word at `i`, or none past the end (for the checks that read around a word).
@@ -876,7 +883,8 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
                         | "saber"
                 )
                 && !matches!(at(i + 1), "de" | "del")
-                && !matches!(at(i + 2), "de" | "del");
+                && !matches!(at(i + 2), "de" | "del")
+                && !mentions_payment(&toks);
             at(i) == "estado" && (of_request || told)
         })
     };
@@ -1003,6 +1011,48 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
                 })
         })
     };
+    // What became of it ("¿qué ha sido de ese?", "¿qué ha sido de mi reclamo?"; not "¿qué
+    // ha sido de la señal?"), a new date for a visit ("el técnico que pedí, ¿ya tiene
+    // nueva fecha?"; not a match's), the state of each one ("el estado de cada uno"; not
+    // "de cada una de mis líneas").
+    let what_became = || {
+        ["que ha sido de", "q ha sido de"].iter().any(|q| {
+            phrase_starts(norm, q).any(|at| {
+                let mut next = words(&norm[at + q.len()..]);
+                match next.next() {
+                    Some("eso" | "ese" | "esa" | "ello" | "lo") => true,
+                    Some("mi" | "el" | "la" | "su" | "mis") => next
+                        .next()
+                        .is_some_and(|noun| REQUEST_NOUNS.contains(&noun)),
+                    _ => false,
+                }
+            })
+        })
+    };
+    let new_date = || {
+        [
+            "tiene nueva fecha",
+            "tienen nueva fecha",
+            "tienen fecha nueva",
+            "ya tienen fecha",
+            "tiene dia asignado",
+        ]
+        .iter()
+        .any(|q| contains_phrase(norm, q))
+            && toks.iter().any(|t| {
+                matches!(
+                    *t,
+                    "tecnico" | "tecnicos" | "visita" | "instalacion" | "traslado"
+                )
+            })
+    };
+    let each_one = || {
+        ["el estado de cada uno", "el estado de cada una"]
+            .iter()
+            .any(|q| {
+                phrase_starts(norm, q).any(|at| words(&norm[at + q.len()..]).next() != Some("de"))
+            })
+    };
     let asks_status = || {
         // "¿Tengo solicitudes pendientes?" asks by naming them.
         open_ones && input.contains('?')
@@ -1015,12 +1065,68 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
             || asks_arrived()
             || state_of_request()
             || asks_if_done(questions(), norm, &toks)
+            || what_became()
+            || new_date()
+            || each_one()
     };
     (asks_outright || earlier && asks_status())
         && !names_a_person_in(norm)
         && !turns_to_a_person(norm)
         && (input.contains('?') || !denies_resolution(norm))
 }
+
+/// People of the customer's side who may have made a request for them, named with an
+/// article before the verb ("el capataz dejo una queja", "la dueña dejo un requerimiento",
+/// "el presidente del club dejo un requerimiento").
+const ROLES: &[&str] = &[
+    "capataz",
+    "dueno",
+    "duena",
+    "presidente",
+    "presidenta",
+    "vecino",
+    "vecina",
+    "administrador",
+    "administradora",
+    "supervisor",
+    "supervisora",
+    "gerente",
+    "secretario",
+    "secretaria",
+    "tesorero",
+    "tesorera",
+    "jefe",
+    "jefa",
+    "encargado",
+    "encargada",
+    "contador",
+    "contadora",
+    "director",
+    "directora",
+    "dirigente",
+    "vendedor",
+    "vendedora",
+    "socio",
+    "socia",
+    "conserje",
+];
+
+/// Bodies other than the company where a request may be made ("dejó una solicitud en el
+/// municipio", "tengo un reclamo en el SERNAC").
+const OTHER_BODIES: &[&str] = &[
+    "municipio",
+    "muni",
+    "municipalidad",
+    "banco",
+    "isapre",
+    "afp",
+    "sernac",
+    "administracion",
+    "fonasa",
+    "sii",
+    "farmacia",
+    "mall",
+];
 
 /// Whether the words name a request by its number ("el número de caso 4452", "ticket 5521", "mi
 /// reclamo n° 3301 es", "mi número de atención es el 55102"): one made before. A bare number is not

@@ -6660,11 +6660,34 @@ fn rules_from_probe101_and_probe102() {
 
 /// What the rules for `probe101` and `probe102` leave as it was (each read right before
 /// them too): a request the customer has or made asked about by its state, and a complaint
-/// filed now ("dejo un reclamo: ...", "tengo un reclamo por un cobro que no reconozco").
+/// filed now ("dejo un reclamo: ...", "tengo un reclamo por un cobro que no reconozco"); and,
+/// from their review, a complaint filed now whatever comes before "dejo" ("con toda la
+/// bronca"), one told with a colon, an argument with the technician, a concert's new
+/// date, a payment's state.
 #[test]
 fn edges_of_the_rules_from_probe101_and_probe102() {
     use Intent::{ContactarEjecutivo as Person, Fallback, RevisarAtenciones as Earlier};
     check(&[
+        (
+            "con toda la bronca dejo un reclamo: me cortaron el internet estando al día",
+            Person,
+        ),
+        (
+            "tengo un reclamo: me cobraron doble la boleta, ¿qué ha sido de mi plata?",
+            Person,
+        ),
+        (
+            "alegamos con el técnico toda la tarde y se fue sin arreglar nada",
+            Person,
+        ),
+        (
+            "¿ya tiene nueva fecha el concierto? pedí el pack de canales pa verlo",
+            Fallback,
+        ),
+        (
+            "pagué la boleta ayer en la caja vecina, ¿me pueden indicar su estado?",
+            Fallback,
+        ),
         (
             "tengo un reclamo por un cargo del roaming, quiero saber en qué va",
             Earlier,
