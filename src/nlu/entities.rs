@@ -4244,6 +4244,19 @@ fn someone_elses(whose: &str) -> bool {
 /// ([`theirs_failing`]).
 pub(crate) fn others_outage(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    // (Most messages have none of the words: no pattern read.)
+    let down = ["caid", "abajo", "colapsad", "pegad"]
+        .iter()
+        .any(|w| normalized.contains(w));
+    let cut = ["corto", "cortaron", "dejo sin", "suspendio"]
+        .iter()
+        .any(|w| normalized.contains(w))
+        && ["luz", "agua", "gas", "electric"]
+            .iter()
+            .any(|w| normalized.contains(w));
+    if !(down || cut) {
+        return theirs_failing(normalized);
+    }
     let text = without_clause_breaks(normalized);
     PATTERN
         .get_or_init(|| {
@@ -4262,7 +4275,12 @@ pub(crate) fn others_outage(normalized: &str) -> bool {
 fn theirs_failing(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     let text = without_clause_breaks(normalized);
-    (normalized.contains(" de ") || normalized.contains("que tiene"))
+    [
+        "ellos", "ellas", "duen", "del local", "del lugar", "del recinto", "del edificio",
+        "del hotel", "de salud", "muni",
+    ]
+    .iter()
+    .any(|w| normalized.contains(w))
         && PATTERN
             .get_or_init(|| {
                 ascii_regex(r"\b(es|son) (de ellos|de ellas|del local|del lugar|del dueno|de la duena|de los duenos|del recinto|del edificio|del hotel|del servicio de salud|del municipio|de la muni)( nomas| no mas)?( \| |$| no (mio|mia|nuestro|nuestra)\b)|\b(internet|wifi|red|conexion) (de ellos|que tiene el dueno|que tiene la duena|que tienen los duenos|del edificio de ellos)\b")
