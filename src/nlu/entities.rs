@@ -155,6 +155,9 @@ const ACTIONS_TURNED_DOWN: &[&str] = &[
     "deriven",
 ];
 
+/// The customer's possessives ("mi internet", "nuestra conexión").
+const POSSESSIVES: &[&str] = &["mi", "mis", "nuestro", "nuestra", "nuestros", "nuestras"];
+
 /// Whether the "ya no" at `at` tells what someone no longer does, after the message began:
 /// the customer or their people ("quiero cancelar la tv satelital, ya no la usamos"), or a
 /// subject named before it ("bájenme el plan, el coro ya no ensaya"); not a wish ("ya no la
@@ -186,20 +189,8 @@ fn no_longer_does(toks: &[&str], at: usize) -> bool {
         .iter()
         .any(|end| verb.ends_with(end));
     let subject = at >= 2
-        && matches!(
-            toks[at - 2],
-            "el" | "la"
-                | "los"
-                | "las"
-                | "mi"
-                | "mis"
-                | "nuestro"
-                | "nuestra"
-                | "nuestros"
-                | "nuestras"
-                | "su"
-                | "sus"
-        )
+        && (matches!(toks[at - 2], "el" | "la" | "los" | "las" | "su" | "sus")
+            || POSSESSIVES.contains(&toks[at - 2]))
         || matches!(
             toks[at - 1],
             "yo" | "nosotros" | "nosotras" | "ella" | "ellos" | "ellas"
@@ -3807,20 +3798,8 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
             let theirs = || {
                 someone_elses()
                     && !words(&rest).any(|w| {
-                        matches!(
-                            w,
-                            "me" | "nos"
-                                | "mi"
-                                | "mis"
-                                | "nuestro"
-                                | "nuestra"
-                                | "nuestros"
-                                | "nuestras"
-                                | "tengo"
-                                | "tenemos"
-                                | "estoy"
-                                | "estamos"
-                        )
+                        POSSESSIVES.contains(&w)
+                            || matches!(w, "me" | "nos" | "tengo" | "tenemos" | "estoy" | "estamos")
                     })
             };
             // (Nor worked until then: "el wifi estaba bien, pero ahora se cortó".)
