@@ -4246,11 +4246,11 @@ pub(crate) fn others_outage(normalized: &str) -> bool {
         || theirs_failing(normalized)
 }
 
-/// Whether an already normalised text tells a failure of a service it says
-/// is someone else's, the place's or its owner's ("el wifi del bar no anda, pero es de
-/// ellos", "el wifi de la posta no funciona, es del servicio de salud", "el internet que
-/// tiene el dueño de la cabaña no anda"), and nothing of the customer's own ("es de ellos y
-/// el mío tampoco anda").
+/// Whether an already normalised text tells a failure of a service it says is someone
+/// else's, the place's or its owner's ("el wifi del bar no anda, pero es de ellos", "el wifi
+/// de la posta no funciona, es del servicio de salud", "el internet que tiene el dueño de la
+/// cabaña no anda"), and nothing of the customer's own ("es de ellos y el mío tampoco
+/// anda").
 fn theirs_failing(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
     let text = without_clause_breaks(normalized);
@@ -4336,8 +4336,8 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
             let how = "(fome|aburrid[oa]|lata|latoso|latosa|pesad[oa]|pesadisim[oa]|tranquil[oa]|mortal|eterno|eterna|larguisim[oa]|agotador|agotadora|brigid[oa]|dur[oa]|durisim[oa]|matador[a]?|malisim[oa]|pesim[oa]|de terror|terrible|buen[oa]|buenaz[oa]|buenisim[oa]|excelente)";
             ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay|hoy) )*({day}(( (de|del|en|con|antes del?|despues del?) (hoy|ayer|la noche|(la |el |los |las )?\w+( \w+)?)){{1,2}}| \w+(ando|iendo)( \w+){{0,3}})? (esta|anda|estuvo|va|viene|vino|ha estado|ha sido|fue) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|este ano|este mes|en (la|el) \w+|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])|me (duele|duelen) (todo|el cuerpo|la espalda|los pies|las manos|los brazos)|no (doy|damos) mas))*$"))
         });
-        // (Or its first clause, and a plain statement after it: "la cosecha de cerezas
-        // viene buenaza, estamos sacando harto kilo"; not "el turno estuvo pesado, necesito
+        // (Or its first clause, and a plain statement after it: "el turno de hoy fue de
+        // terror, mil llamadas de clientes enojados"; not "el turno estuvo pesado, necesito
         // que me llamen", "la pega está fome, ¿y mi reclamo?".)
         let first = normalized.split(CLAUSE_BREAK).next().unwrap_or("").trim();
         let plain_after = || {
