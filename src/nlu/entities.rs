@@ -167,10 +167,7 @@ fn no_longer_does(toks: &[&str], at: usize) -> bool {
     let Some(mut verb) = after.next() else {
         return false;
     };
-    if matches!(
-        verb,
-        "me" | "nos" | "lo" | "la" | "los" | "las" | "le" | "les" | "se" | "te"
-    ) {
+    if CLITICS.contains(&verb) {
         let Some(next) = after.next() else {
             return false;
         };
@@ -697,6 +694,8 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
     // semana sin internet, dejo un reclamo").
     // (Or a subject named with its article: "el capataz dejo una queja", "el presidente
     // del club dejo un requerimiento".)
+    // A body other than the company named anywhere ("en el banco", "en la isapre").
+    let with_other_body = || toks.iter().any(|t| OTHER_BODIES.contains(t));
     let someone_else_before = |i: usize| {
         (i.saturating_sub(8)..i.saturating_sub(1)).any(|j| {
             matches!(toks[j], "mi" | "su")
@@ -707,7 +706,7 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
                 && matches!(toks[i - 4], "el" | "la")
                 && ROLES.contains(&toks[i - 3])
                 && matches!(toks[i - 2], "del" | "de"))
-            && !toks.iter().any(|t| OTHER_BODIES.contains(t))
+            && !with_other_body()
     };
     let theirs = (0..toks.len().saturating_sub(2)).any(|i| {
         let verb = toks[i];
@@ -742,14 +741,13 @@ pub(crate) fn asks_status_of_earlier_in(input: &str, norm: &str) -> bool {
                 "por" | "pendiente" | "pendientes" | "abierto" | "abierta"
             )
     }) && !fails(&without_clause_breaks(norm))
-        && !toks
-            .iter()
-            .any(|t| matches!(*t, "nuevo" | "nueva") || OTHER_BODIES.contains(t));
+        && !toks.iter().any(|t| matches!(*t, "nuevo" | "nueva"))
+        && !with_other_body();
     // Argued for ("alegué por un cobro") or opened ("abrimos un caso"), not another body's.
     let argued = toks.windows(3).any(|w| {
         matches!(w[0], "alegue" | "alegamos") && w[1] == "por"
             || w[0] == "abrimos" && matches!(w[1], "un" | "una") && REQUEST_NOUNS.contains(&w[2])
-    }) && !toks.iter().any(|t| OTHER_BODIES.contains(t));
+    }) && !with_other_body();
     // Requests listed as still open ("reclamos pendientes: ...").
     let open_ones = toks.windows(2).any(|w| {
         matches!(
@@ -4253,14 +4251,26 @@ pub(crate) fn others_outage(normalized: &str) -> bool {
 /// anda").
 fn theirs_failing(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
-    let text = without_clause_breaks(normalized);
-    [
-        "ellos", "ellas", "duen", "del local", "del lugar", "del recinto", "del edificio",
-        "del hotel", "de salud", "muni",
+    // (The words first: most messages name no place nor owner, and pay for nothing more.)
+    let named = [
+        "ellos",
+        "ellas",
+        "duen",
+        "del local",
+        "del lugar",
+        "del recinto",
+        "del edificio",
+        "del hotel",
+        "de salud",
+        "muni",
     ]
     .iter()
-    .any(|w| normalized.contains(w))
-        && PATTERN
+    .any(|w| normalized.contains(w));
+    if !named {
+        return false;
+    }
+    let text = without_clause_breaks(normalized);
+    PATTERN
             .get_or_init(|| {
                 ascii_regex(r"\b(es|son) (de ellos|de ellas|del local|del lugar|del dueno|de la duena|de los duenos|del recinto|del edificio|del hotel|del servicio de salud|del municipio|de la muni)( nomas| no mas)?( \| |$| no (mio|mia|nuestro|nuestra)\b)|\b(internet|wifi|red|conexion) (de ellos|que tiene el dueno|que tiene la duena|que tienen los duenos|del edificio de ellos)\b")
             })
@@ -4329,6 +4339,15 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     // lata el turno", "el turno de hoy está pesadísimo, ni he almorzado", "la semana
     // ensayando con el coro ha sido agotadora"; not "la semana estuvo pesada, ¿me pueden
     // llamar?").
+    // Something asked of the company: a request named ("les escribe la señora Rosa del
+    // reclamo 45521"), a call, a restart or a person (neither the mood's statement after its
+    // first clause nor an introduction or the weather carries one).
+    let asks_something = || {
+        words(&text).any(|w| REQUEST_NOUNS.contains(&w))
+            || asks_for_a_call(normalized)
+            || asks_for_restart(normalized)
+            || demands_a_person(normalized)
+    };
     let mood = || {
         static MOOD: OnceLock<regex::Regex> = OnceLock::new();
         let mood = MOOD.get_or_init(|| {
@@ -4342,24 +4361,21 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
         let first = normalized.split(CLAUSE_BREAK).next().unwrap_or("").trim();
         let plain_after = || {
             !fails(&text)
-                && !asks_for_a_call(normalized)
-                && !asks_for_restart(normalized)
-                && !demands_a_person(normalized)
+                && !asks_something()
                 && !words(&text).any(|w| {
-                    REQUEST_NOUNS.contains(&w)
-                        || matches!(
-                            w,
-                            "quiero"
-                                | "necesito"
-                                | "pueden"
-                                | "puede"
-                                | "ayuda"
-                                | "ayuden"
-                                | "favor"
-                                | "porfa"
-                                | "gracias"
-                                | "y"
-                        )
+                    matches!(
+                        w,
+                        "quiero"
+                            | "necesito"
+                            | "pueden"
+                            | "puede"
+                            | "ayuda"
+                            | "ayuden"
+                            | "favor"
+                            | "porfa"
+                            | "gracias"
+                            | "y"
+                    )
                 })
         };
         (mood.is_match(text.trim()) || first != text.trim() && mood.is_match(first) && plain_after())
@@ -4373,17 +4389,10 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     // Montt", "hola, me llamo Wilner, soy haitiano": after "me llamo" only the name and
     // who they are, not "me llamo Luis, llámenme"), naming no service ("me llamo Pedro,
     // sin internet"): the menu answers it.
-    // Nothing of the company's named nor asked for: no service, complaint topic, call,
-    // restart or person (what an introduction and the weather must not carry).
-    let names_nothing = || {
-        !names_service(&text)
-            // (Nor a request: "les escribe la señora Rosa del reclamo 45521".)
-            && !words(&text).any(|w| REQUEST_NOUNS.contains(&w))
-            && complaint_topic_in(normalized).is_none()
-            && !asks_for_a_call(normalized)
-            && !asks_for_restart(normalized)
-            && !demands_a_person(normalized)
-    };
+    // Nothing of the company's named nor asked for: no service, complaint topic, request,
+    // call, restart or person (what an introduction and the weather must not carry).
+    let names_nothing =
+        || !names_service(&text) && !asks_something() && complaint_topic_in(normalized).is_none();
     let introduction = || {
         static INTRODUCTION: OnceLock<regex::Regex> = OnceLock::new();
         INTRODUCTION
