@@ -3497,6 +3497,62 @@ fn lasts_days(text: &str) -> bool {
         && !dated_today(text)
 }
 
+/// Whether an already normalised text thanks and, anywhere around the thanks, wishes a
+/// good day, week or turn, sends hugs, kisses or blessings, or takes leave ("muchas
+/// gracias por su tiempo, le deseo una excelente semana", "bendiciones para todo el
+/// equipo, gracias por la paciencia", "ya gracias, me llegó un cliente, los dejo", "buena
+/// onda, gracias, me voy al agua"), with no turn against what came before ("gracias, pero
+/// sigo sin internet", "gracias por nada") and no move to another company ("gracias, me
+/// voy a la competencia"). What else such a goodbye may not ask is the caller's
+/// (`YamlClassifier::only_takes_leave`).
+pub(crate) fn thanks_with_good_wishes(normalized: &str) -> bool {
+    static CLOSING: OnceLock<regex::Regex> = OnceLock::new();
+    let text = without_clause_breaks(normalized);
+    let toks: Vec<&str> = words(&text).collect();
+    let thanks = toks.iter().any(|w| {
+        matches!(
+            *w,
+            "gracias"
+                | "grax"
+                | "grcs"
+                | "agradezco"
+                | "agradecemos"
+                | "agradecida"
+                | "agradecido"
+                | "agradecidos"
+                | "thanks"
+                | "obrigado"
+                | "obrigada"
+        )
+    });
+    thanks
+        && CLOSING
+            .get_or_init(|| {
+                ascii_regex(r"\b((buen|buena|buenas|bn|bna|feliz|felices|excelente|linda|lindo|bonito|bonita|hermoso|hermosa) (\w+ )?(dia|dias|tarde|tardes|noche|noches|semana|finde|fin de semana|domingo|sabado|lunes|viernes|turno|jornada|pega|vida|viaje|navidad|ano|fiestas|vacaciones|descanso|feriado)|(le|les|te) deseo|abrazo|abrazos|abrazote|besos|besito|besitos|bendiciones|carinos|(me|nos) (despido|despedimos)|(los|las|la|lo|te) dejo|(me|nos) (voy|vamos|fui|fuimos) (a|al|pa|pal|para) (dormir|acostar\w*|descansar|almorzar|comer|cenar|trabajar|clases|misa|casa|la casa|la pega|mi casa|el agua|al agua|agua|mar|playa|pega|turno)|nos (vemos|vimos|vemo|vimo)|hasta (luego|manana|pronto|la proxima)|chao|chau|adios|bye|cuidense|cuidese|cuidate)\b")
+            })
+            .is_match(&text)
+        && !toks.iter().any(|w| {
+            matches!(
+                *w,
+                "pero"
+                    | "aunque"
+                    | "embargo"
+                    | "todavia"
+                    | "aun"
+                    | "sigue"
+                    | "siguen"
+                    | "sigo"
+                    | "seguimos"
+                    | "competencia"
+                    | "cambiar"
+                    | "cambiarme"
+                    | "cambiarnos"
+                    | "baja"
+            )
+        })
+        && !contains_phrase(&text, "por nada")
+}
+
 /// Whether an already normalised message ends by taking leave: its last clause is a
 /// farewell ("lo reviso con mi señora y les aviso, chao", "que tenga buen día", "dale
 /// gracias cuídate"), a salute after thanks or a closing ("Todo resuelto, muchas gracias.
@@ -4352,7 +4408,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
         static MOOD: OnceLock<regex::Regex> = OnceLock::new();
         let mood = MOOD.get_or_init(|| {
             let day = "(la pega|el trabajo|la oficina|el turno|el dia|la noche|la semana|la tarde|la u|la clase|la vida|la vendimia|la cosecha|la esquila|la siembra|la faena|la temporada|la jornada)( (este|esta) (ano|semana|mes|temporada|invierno|verano))?";
-            let how = "(fome|aburrid[oa]|lata|latoso|latosa|pesad[oa]|pesadisim[oa]|tranquil[oa]|mortal|eterno|eterna|larguisim[oa]|agotador|agotadora|brigid[oa]|dur[oa]|durisim[oa]|matador[a]?|malisim[oa]|pesim[oa]|de terror|terrible|buen[oa]|buenaz[oa]|buenisim[oa]|excelente)";
+            let how = "(fome|aburrid[oa]|lata|latoso|latosa|pesad[oa]|pesadisim[oa]|tranquil[oa]|mortal|eterno|eterna|larguisim[oa]|larg[oa]|agotador|agotadora|brigid[oa]|dur[oa]|durisim[oa]|matador[a]?|malisim[oa]|pesim[oa]|de terror|terrible|buen[oa]|buenaz[oa]|buenisim[oa]|excelente)";
             ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay|hoy) )*({day}(( (de|del|en|con|antes del?|despues del?) (hoy|ayer|la noche|(la |el |los |las )?\w+( \w+)?)){{1,2}}| \w+(ando|iendo)( \w+){{0,3}})? (esta|anda|estuvo|va|viene|vino|ha estado|ha sido|fue) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|este ano|este mes|en (la|el) \w+|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])|me (duele|duelen) (todo|el cuerpo|la espalda|los pies|las manos|los brazos)|no (doy|damos) mas))*$"))
         });
         // (Or its first clause, and a plain statement after it: "el turno de hoy fue de
@@ -4404,29 +4460,169 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
             // llámenme".)
             && names_nothing()
     };
+    // The weather or how tired the customer is, told with no failure, nothing of the
+    // company's named or asked for (a bad quality without a service is the weather's: "está
+    // lloviendo hace tres días sin parar") and no goodbye: "está nevando, necesito que me
+    // llamen", "hace un frío tremendo, ¿cómo va mi reclamo?", "hace calor, gracias por
+    // todo, chao" are not small talk.
+    let told_alone = || {
+        !fails(&text)
+            && !names_service(&text)
+            && !asks_something()
+            && complaint_topic_in(normalized).is_none_or(|topic| topic == Topic::MalaCalidad)
+            && !ends_with_farewell(normalized)
+            // (Nor thanks or a goodbye anywhere: "hace frío, me voy a acostar, gracias y
+            // hasta mañana".)
+            && !words(&text).any(|w| {
+                matches!(
+                    w,
+                    "gracias" | "grax" | "chao" | "chau" | "adios" | "bye" | "despido" | "despedimos"
+                )
+            })
+            && !["hasta manana", "hasta luego", "hasta pronto", "nos vemos"]
+                .iter()
+                .any(|goodbye| contains_phrase(&text, goodbye))
+    };
     if greeting_alone()
         || introduction()
         || asks_only_about_the_bot(normalized)
         || only_visits(&text)
         || only_about_the_chat(&text)
         || mood()
+        || tells_of_fatigue(&text) && told_alone()
     {
         return true;
     }
-    WEATHER
+    (WEATHER
         .get_or_init(|| {
             ascii_regex(r"\b((que|como) (tiempo|clima) (hace|va a hacer|hara|habra|esta|estara|tendremos)|el clima|pronostico del tiempo|va a (volver a )?(llover|nevar|helar|granizar|temblar)|va a haber (un )?(temporal|lluvia|viento|nieve|tormenta|helada|heladas)|(el|la) (viento|temporal|lluvia|frio|calor|helada)( (en|de) \w+( \w+){0,3})?( hoy| ahora| hoy dia)? (esta|anda|viene|estuvo) (terrible|fuerte|horrible|brigid[oa]|heavy|intens[oa]|loc[oa])|(que|harto|mucho|tanto|el) (calor|frio) (que )?(hace|hara)|^((uf|ay|oye|que|hoy|aca|aqui|en \w+( \w+)?) )*hace (un |una |mucho |harto |tremendo )?(calor|frio|friazo|calorcito|helada)( \w+){0,6}$|la temperatura|(esta|sigue|estuvo|anda) (nevando|lloviendo|granizando|garuando|diluviando|tronando)|(esta|amanecio) (despejad|nublad|soleado|soleadisimo)\w*|hay (un|una) (viento|ventolera|temporal|nevazon|nevada|helada|calor|frio|calorazo))\b")
         })
         .is_match(&text)
+        || speaks_of_nature(&text))
         // "¿Qué tiempo hace que puse el reclamo?" asks how long ago.
         && !contains_phrase(&text, "tiempo hace que")
-        && !fails(&text)
-        // (Nor with a wish, a request named or a goodbye: "está nevando, necesito que me
-        // llamen", "hace un frío tremendo, ¿cómo va mi reclamo?", "hace calor, gracias por
-        // todo, chao".)
-        && names_nothing()
-        && !words(&text).any(|w| REQUEST_NOUNS.contains(&w))
-        && !ends_with_farewell(normalized)
+        && told_alone()
+}
+
+/// Words only the weather, the sea or the earth is told in ("cayó un temporal terrible",
+/// "la marea está bravísima", "hay una camanchaca que no se ve nada", "¿va a temblar de
+/// nuevo?"); "temporal" and "helada" only after an article or a word of their own ("un
+/// cobro temporal", "una clave temporal", "una bebida helada" are no weather).
+const NATURE: &[&str] = &[
+    "lluvia",
+    "lluvias",
+    "llueve",
+    "llovia",
+    "llovio",
+    "lloviendo",
+    "llover",
+    "llovizna",
+    "garua",
+    "aguacero",
+    "chaparron",
+    "diluvio",
+    "tormenta",
+    "tormentas",
+    "trueno",
+    "truenos",
+    "relampagos",
+    "granizo",
+    "granizada",
+    "nieve",
+    "nevada",
+    "nevadas",
+    "nevo",
+    "nevazon",
+    "heladas",
+    "escarcha",
+    "frio",
+    "friazo",
+    "calor",
+    "calorazo",
+    "bochorno",
+    "viento",
+    "vientos",
+    "ventolera",
+    "rachas",
+    "puelche",
+    "marea",
+    "oleaje",
+    "marejada",
+    "marejadas",
+    "camanchaca",
+    "neblina",
+    "niebla",
+    "nublado",
+    "nublada",
+    "despejado",
+    "soleado",
+    "sismo",
+    "temblor",
+    "temblo",
+    "temblar",
+    "terremoto",
+    "incendio",
+    "incendios",
+    "sequia",
+    "invierno",
+    "verano",
+    "otono",
+    "primavera",
+];
+
+/// What may come before "temporal" or "helada" when they are the weather ([`NATURE`]).
+const NATURE_BEFORE: &[&str] = &[
+    "un", "una", "el", "la", "del", "este", "esta", "ese", "esa", "otro", "otra", "tremendo",
+    "tremenda", "terrible", "flor", "de", "cayo", "cae", "cayendo", "viene", "hay", "al",
+];
+
+/// Whether a text (normalised, without clause breaks) tells of the weather, the sea or the
+/// earth by a word of [`NATURE`] and asks nothing of the company
+/// ([`leaves_the_company_out`]): "con este temporal ojalá no se corte la luz" is small
+/// talk; "con la lluvia nadie me atiende", "llueve y sigo esperando al técnico", "la
+/// compensación que pedí por el temporal" are not. The rest of [`is_small_talk`]'s weather
+/// checks apply after it.
+fn speaks_of_nature(text: &str) -> bool {
+    let toks: Vec<&str> = words(text).collect();
+    toks.iter().enumerate().any(|(i, w)| {
+        NATURE.contains(w)
+            || matches!(*w, "temporal" | "helada")
+                && (i == 0 || NATURE_BEFORE.contains(&toks[i - 1]))
+    }) && leaves_the_company_out(&toks)
+}
+
+/// Whether a text (normalised, without clause breaks) says how tired or sore the customer
+/// is ("estoy muerta de cansancio", "me duele la espalda de tanto manejar", "¡qué día más
+/// largo!") and asks nothing of the company ([`leaves_the_company_out`]; not "estoy
+/// cansada de llamar", "no doy más con ustedes", "estoy agotado de repetir lo mismo").
+fn tells_of_fatigue(text: &str) -> bool {
+    static FATIGUE: OnceLock<regex::Regex> = OnceLock::new();
+    FATIGUE
+        .get_or_init(|| {
+            ascii_regex(r"\b((estoy|ando|quede|quedamos|estamos|andamos) (muert[oa]s?|reventad[oa]s?|agotad[oa]s?|molid[oa]s?|cansad[oa]s?|destruid[oa]s?|rendid[oa]s?)|muert[oa]s? de (cansancio|sueno|hambre|frio|calor)|me (duele|duelen) (hasta|todo|todos|el|la|los|las|mi|mis)|(que|q) (dia|semana|turno|jornada|noche) (mas|tan) (larg[oa]|pesad[oa]|cansador[a]?|agotador[a]?|eterno|eterna)|no (doy|damos) mas)\b")
+        })
+        .is_match(text)
+        && leaves_the_company_out(&words(text).collect::<Vec<_>>())
+}
+
+/// Whether words (of a normalised text) leave the company out: no call, wait, answer,
+/// help, fix, charge, payment, complaint or request of any kind, nor the company, the chat,
+/// its machine or a repeated question named ("llam", "esper", "cobr", "ustedes", "pedí",
+/// "estoy cansado de escribirle a una máquina", ...): what
+/// the weather or the customer's tiredness told alone must not carry
+/// ([`speaks_of_nature`], [`tells_of_fatigue`]).
+fn leaves_the_company_out(toks: &[&str]) -> bool {
+    !toks.iter().any(|w| {
+        [
+            "llam", "atien", "atenc", "esper", "respu", "respon", "contest", "soluc", "resuel",
+            "arregl", "ayud", "cobr", "pag", "factur", "boleta", "ustedes", "empresa", "compan",
+            "reclam", "compens", "solicit", "aprob", "chat", "repet", "vuelta", "escrib", "maquin",
+            "sistem", "automat",
+        ]
+        .iter()
+        .any(|stem| w.starts_with(stem))
+            || matches!(*w, "pedi" | "pedimos" | "pidio" | "pidieron")
+    })
 }
 
 /// Whether a text (normalised, without clause breaks) only says that the customer drops by

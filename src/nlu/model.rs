@@ -1689,8 +1689,9 @@ impl YamlClassifier {
             && !entities::names_the_company(&text)
     }
 
-    /// Whether the message ends by taking leave (`entities::ends_with_farewell`) and asks
-    /// for nothing before it: no failure, no person, no complaint topic, no earlier request
+    /// Whether the message ends by taking leave (`entities::ends_with_farewell`), or thanks
+    /// with good wishes or a leave-taking anywhere (`entities::thanks_with_good_wishes`),
+    /// and asks for nothing before it: no failure, no person, no complaint topic, no earlier request
     /// asked about (`about_earlier`), no want or command ("quiero", "reinicien"), no restart
     /// named.
     fn only_takes_leave(
@@ -1700,86 +1701,94 @@ impl YamlClassifier {
         clauses: &[Clause<'_>],
         about_earlier: impl FnOnce() -> bool,
     ) -> bool {
-        entities::ends_with_farewell(normalized) && {
-            let plain = entities::without_clause_breaks(normalized);
-            // A question, a want, a command or a polite request before the goodbye asks
-            // something ("¿pueden hacer un reset al módem? gracias, saludos").
-            // (A restart thanked for is done: "gracias por reiniciar el módem, ya tengo
-            // internet, chao", "ya anda después del reinicio"; so is one told in the past: "ya me reiniciaron el módem y
-            // quedó funcionando, gracias, adiós".)
-            // (Not asked whether it was done: "quería saber si me reiniciaron el módem".)
-            let done = |word: &str, before: &[Token<'_>]| {
-                matches!(
-                    word,
-                    "reiniciaron"
-                        | "resetearon"
-                        | "reiniciamos"
-                        | "reseteamos"
-                        | "reiniciado"
-                        | "reseteado"
-                ) && !before.iter().any(|t| t.raw == "si")
-            };
-            let asks = text.contains('?')
-                || clauses.iter().any(|c| {
-                    c.tokens.iter().enumerate().any(|(i, t)| {
-                        let thanked = || {
-                            let before: Vec<&str> = c.tokens[i.saturating_sub(3)..i]
-                                .iter()
-                                .map(|t| t.raw)
-                                .collect();
-                            matches!(
-                                before.as_slice(),
-                                [.., "gracias", "por"]
-                                    | [.., "gracias", "por", "el" | "la"]
-                                    | [.., "despues" | "luego", "del"]
-                                    | [.., "tras", "el"]
-                            )
-                        };
-                        // (A wish told in the past asks too: "quería saber de mi reclamo,
-                        // gracias y buenas tardes"; not "quería agradecerles".)
-                        let wished = || {
-                            matches!(t.raw, "queria" | "queriamos")
-                                && c.tokens.get(i + 1).is_some_and(|n| {
-                                    matches!(
-                                        n.raw,
-                                        "saber"
-                                            | "ver"
-                                            | "consultar"
-                                            | "preguntar"
-                                            | "revisar"
-                                            | "pedir"
-                                            | "solicitar"
-                                    )
-                                })
-                        };
-                        REQUEST_WORDS.contains(&t.raw)
-                            || matches!(
-                                t.raw,
-                                "pueden"
-                                    | "puede"
-                                    | "podrian"
-                                    | "podria"
-                                    | "favor"
-                                    | "gustaria"
-                                    | "porfa"
-                                    | "porfis"
-                                    | "xfa"
-                                    | "plis"
-                            )
-                            || wished()
-                            || ["reinici", "resete", "reset", "restablec"]
-                                .iter()
-                                .any(|stem| t.raw.starts_with(stem))
-                                && !thanked()
-                                && !done(t.raw, &c.tokens[i.saturating_sub(3)..i])
-                    })
-                });
-            !asks
-                && !entities::fails(&plain)
-                && !entities::names_a_person_in(normalized)
-                && entities::complaint_topic_in(normalized).is_none()
-                && !about_earlier()
-        }
+        (entities::ends_with_farewell(normalized) || entities::thanks_with_good_wishes(normalized))
+            && {
+                let plain = entities::without_clause_breaks(normalized);
+                // A question, a want, a command or a polite request before the goodbye asks
+                // something ("¿pueden hacer un reset al módem? gracias, saludos").
+                // (A restart thanked for is done: "gracias por reiniciar el módem, ya tengo
+                // internet, chao", "ya anda después del reinicio"; so is one told in the past: "ya me reiniciaron el módem y
+                // quedó funcionando, gracias, adiós".)
+                // (Not asked whether it was done: "quería saber si me reiniciaron el módem".)
+                let done = |word: &str, before: &[Token<'_>]| {
+                    matches!(
+                        word,
+                        "reiniciaron"
+                            | "resetearon"
+                            | "reiniciamos"
+                            | "reseteamos"
+                            | "reiniciado"
+                            | "reseteado"
+                    ) && !before.iter().any(|t| t.raw == "si")
+                };
+                let asks = text.contains('?')
+                    || clauses.iter().any(|c| {
+                        c.tokens.iter().enumerate().any(|(i, t)| {
+                            let thanked = || {
+                                let before: Vec<&str> = c.tokens[i.saturating_sub(3)..i]
+                                    .iter()
+                                    .map(|t| t.raw)
+                                    .collect();
+                                matches!(
+                                    before.as_slice(),
+                                    [.., "gracias", "por"]
+                                        | [.., "gracias", "por", "el" | "la"]
+                                        | [.., "despues" | "luego", "del"]
+                                        | [.., "tras", "el"]
+                                )
+                            };
+                            // (A wish told in the past asks too: "quería saber de mi reclamo,
+                            // gracias y buenas tardes"; not "quería agradecerles".)
+                            let wished = || {
+                                matches!(t.raw, "queria" | "queriamos")
+                                    && c.tokens.get(i + 1).is_some_and(|n| {
+                                        matches!(
+                                            n.raw,
+                                            "saber"
+                                                | "ver"
+                                                | "consultar"
+                                                | "preguntar"
+                                                | "revisar"
+                                                | "pedir"
+                                                | "solicitar"
+                                        )
+                                    })
+                            };
+                            // ("Le deseo una excelente semana" wishes the company well.)
+                            let wishes_well = || {
+                                t.raw == "deseo"
+                                    && i.checked_sub(1).is_some_and(|b| {
+                                        matches!(c.tokens[b].raw, "le" | "les" | "te")
+                                    })
+                            };
+                            REQUEST_WORDS.contains(&t.raw) && !wishes_well()
+                                || matches!(
+                                    t.raw,
+                                    "pueden"
+                                        | "puede"
+                                        | "podrian"
+                                        | "podria"
+                                        | "favor"
+                                        | "gustaria"
+                                        | "porfa"
+                                        | "porfis"
+                                        | "xfa"
+                                        | "plis"
+                                )
+                                || wished()
+                                || ["reinici", "resete", "reset", "restablec"]
+                                    .iter()
+                                    .any(|stem| t.raw.starts_with(stem))
+                                    && !thanked()
+                                    && !done(t.raw, &c.tokens[i.saturating_sub(3)..i])
+                        })
+                    });
+                !asks
+                    && !entities::fails(&plain)
+                    && !entities::names_a_person_in(normalized)
+                    && entities::complaint_topic_in(normalized).is_none()
+                    && !about_earlier()
+            }
     }
 
     /// Whether a word of the `ajeno` lookup is in the message, not the customer's own

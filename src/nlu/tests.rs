@@ -6718,3 +6718,142 @@ fn edges_of_the_rules_from_probe101_and_probe102() {
         ("¿cómo van las cosas por allá?", Fallback),
     ]);
 }
+
+/// The weather, the sea or the earth told in a word of their own (a hailstorm, fog, the
+/// puelche, a swell, a dry summer) and how tired or sore the customer is, asking nothing of
+/// the company: small talk. Each sentence here was read as a failure or a complaint before
+/// (`speaks_of_nature`, `tells_of_fatigue`).
+#[test]
+fn the_weather_and_tiredness_in_words_of_their_own() {
+    check(&[
+        (
+            "anoche cayó tremenda granizada en Rancagua, quedaron las calles blancas",
+            Intent::Fallback,
+        ),
+        (
+            "hoy la neblina en la costanera está espesa, apenas se ven los autos",
+            Intent::Fallback,
+        ),
+        (
+            "el puelche en la cordillera hoy anda pesado, volaron las carpas",
+            Intent::Fallback,
+        ),
+        (
+            "con la marejada cerraron el puerto y los botes no salieron",
+            Intent::Fallback,
+        ),
+        (
+            "este verano ha sido durísimo para los cultivos, no cae ni una gota",
+            Intent::Fallback,
+        ),
+        (
+            "llevo diez horas de guardia y estoy reventada",
+            Intent::Fallback,
+        ),
+        ("qué semana más larga, por fin viernes", Intent::Fallback),
+    ]);
+}
+
+/// What the weather and tiredness rules leave to the company (each read so before them
+/// too): a failure, a wait, a call, a complaint, a request asked about, a temporary
+/// password, a goodbye.
+#[test]
+fn edges_of_the_weather_and_tiredness() {
+    use Intent::{ContactarEjecutivo as Person, RevisarAtenciones as Earlier, Salir};
+    check(&[
+        (
+            "con el temporal se cortó el internet y nadie me atiende",
+            Person,
+        ),
+        (
+            "estoy cansada de llamar y que nadie me solucione el cobro",
+            Person,
+        ),
+        ("estoy agotado de esperar al técnico que no llega", Person),
+        ("hace un frío terrible, ¿me pueden llamar mañana?", Person),
+        (
+            "no doy más con ustedes, cada mes me cobran algo distinto",
+            Person,
+        ),
+        (
+            "estoy cansado de repetir lo mismo, páseme con una persona",
+            Person,
+        ),
+        (
+            "llueve y el router está con la luz roja, me lo reinician",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "pedí la compensación por el corte del terremoto, ¿en qué va?",
+            Earlier,
+        ),
+        (
+            "me dieron una clave temporal para revisar mis solicitudes, en qué están",
+            Earlier,
+        ),
+        ("estoy muerta de sueño, gracias por todo, chao", Salir),
+        ("hace frío, me voy a acostar, gracias y hasta mañana", Salir),
+    ]);
+}
+
+/// Thanks with a good day, week or turn wished, a hug, kisses or blessings sent, or a
+/// leave-taking anywhere around them: a goodbye (`thanks_with_good_wishes`). Each sentence
+/// here was read otherwise before.
+#[test]
+fn thanks_with_good_wishes_take_leave() {
+    check(&[
+        (
+            "todo resuelto, le agradezco y le deseo un buen viaje de vuelta a casa",
+            Intent::Salir,
+        ),
+        (
+            "quedó todo claro, agradecida, un abrazo apretado para la señorita que me atendió",
+            Intent::Salir,
+        ),
+    ]);
+}
+
+/// What the thanks with good wishes leave as they were (each read so before them too):
+/// goodbyes already read, thanks with a turn against what came before, a move to the
+/// competition, a restart, a person or an earlier request asked for.
+#[test]
+fn edges_of_thanks_with_good_wishes() {
+    use Intent::{ContactarEjecutivo as Person, Salir};
+    check(&[
+        (
+            "listo, ya entendí todo, gracias y que tenga un lindo fin de semana",
+            Salir,
+        ),
+        (
+            "mil gracias por la ayuda, saludos a todo el equipo y bendiciones",
+            Salir,
+        ),
+        ("gracias señorita, me voy a almorzar que ya es tarde", Salir),
+        ("grax x todo, besitos pa las niñas del chat", Salir),
+        ("ok muchas gracias, nos vemos en la próxima", Salir),
+        (
+            "gracias, pero sigo sin respuesta del cobro duplicado, buen día",
+            Person,
+        ),
+        (
+            "gracias, me voy a cambiar a la competencia, buen día",
+            Person,
+        ),
+        (
+            "le deseo buena semana, aunque el cobro duplicado sigue en la boleta, gracias",
+            Person,
+        ),
+        (
+            "gracias por su tiempo, ahora páseme con un ejecutivo por favor, buen día",
+            Person,
+        ),
+        (
+            "gracias, ¿me pueden reiniciar el deco? buen día",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "muchas gracias, quiero saber en qué va mi reclamo, saludos",
+            Intent::RevisarAtenciones,
+        ),
+    ]);
+}
