@@ -3502,8 +3502,8 @@ fn lasts_days(text: &str) -> bool {
 /// gracias por su tiempo, le deseo una excelente semana", "bendiciones para todo el
 /// equipo, gracias por la paciencia", "ya gracias, me llegó un cliente, los dejo", "buena
 /// onda, gracias, me voy al agua"), with no turn against what came before ("gracias, pero
-/// sigo sin internet", "gracias por nada") and no move to another company ("gracias, me
-/// voy a la competencia"). What else such a goodbye may not ask is the caller's
+/// sigo sin internet", "gracias por nada"), nothing left undone and no move to another
+/// company ("gracias, me voy a la competencia"). What else such a goodbye may not ask is the caller's
 /// (`YamlClassifier::only_takes_leave`).
 pub(crate) fn thanks_with_good_wishes(normalized: &str) -> bool {
     static CLOSING: OnceLock<regex::Regex> = OnceLock::new();
@@ -3528,7 +3528,7 @@ pub(crate) fn thanks_with_good_wishes(normalized: &str) -> bool {
     thanks
         && CLOSING
             .get_or_init(|| {
-                ascii_regex(r"\b((buen|buena|buenas|bn|bna|feliz|felices|excelente|linda|lindo|bonito|bonita|hermoso|hermosa) (\w+ )?(dia|dias|tarde|tardes|noche|noches|semana|finde|fin de semana|domingo|sabado|lunes|viernes|turno|jornada|pega|vida|viaje|navidad|ano|fiestas|vacaciones|descanso|feriado)|(le|les|te) deseo|abrazo|abrazos|abrazote|besos|besito|besitos|bendiciones|carinos|(me|nos) (despido|despedimos)|(los|las|la|lo|te) dejo|(me|nos) (voy|vamos|fui|fuimos) (a|al|pa|pal|para) (dormir|acostar\w*|descansar|almorzar|comer|cenar|trabajar|clases|misa|casa|la casa|la pega|mi casa|el agua|al agua|agua|mar|playa|pega|turno)|nos (vemos|vimos|vemo|vimo)|hasta (luego|manana|pronto|la proxima)|chao|chau|adios|bye|cuidense|cuidese|cuidate)\b")
+                ascii_regex(r"\b((buen|buena|buenas|bn|bna|feliz|felices|excelente|linda|lindo|bonito|bonita|hermoso|hermosa) (\w+ )?(dia|dias|tarde|tardes|noche|noches|semana|finde|fin de semana|domingo|sabado|lunes|viernes|turno|jornada|pega|vida|viaje|navidad|ano|fiestas|vacaciones|descanso|feriado)|(le|les|te) deseo|abrazo|abrazos|abrazote|besos|besito|besitos|bendiciones|carinos|(me|nos) (despido|despedimos)|(los|las|la|lo|te) dejo|(me|nos) (voy|vamos|fui|fuimos) (a|al|pa|pal|para) (la |el |mi )?(dormir|acostar\w*|descansar|almorzar|comer|cenar|trabajar|trabajo|clases|misa|casa|agua|mar|playa|pega|turno|ver|duchar\w*|banar\w*)|nos (vemos|vimos|vemo|vimo)|hasta (luego|manana|pronto|la proxima)|chao|chau|adios|bye|cuidense|cuidese|cuidate)\b")
             })
             .is_match(&text)
         && !toks.iter().any(|w| {
@@ -3551,6 +3551,19 @@ pub(crate) fn thanks_with_good_wishes(normalized: &str) -> bool {
             )
         })
         && !contains_phrase(&text, "por nada")
+        // (Nor what did not help or was not done: "grax, chao, no me sirvió de na este
+        // bot", "gracias, feliz navidad, y no me han compensado el corte".)
+        && !toks.iter().enumerate().any(|(i, w)| {
+            [
+                "sirv", "ayud", "resolv", "soluc", "compens", "arregl", "devolv", "respond",
+                "contest",
+            ]
+            .iter()
+            .any(|stem| w.starts_with(stem))
+                && toks[i.saturating_sub(3)..i]
+                    .iter()
+                    .any(|b| matches!(*b, "no" | "nada" | "ni" | "nunca"))
+        })
 }
 
 /// Whether an already normalised message ends by taking leave: its last clause is a
@@ -4593,13 +4606,14 @@ fn speaks_of_nature(text: &str) -> bool {
 
 /// Whether a text (normalised, without clause breaks) says how tired or sore the customer
 /// is ("estoy muerta de cansancio", "me duele la espalda de tanto manejar", "¡qué día más
-/// largo!") and asks nothing of the company ([`leaves_the_company_out`]; not "estoy
-/// cansada de llamar", "no doy más con ustedes", "estoy agotado de repetir lo mismo").
+/// largo!", "no doy más" at the end) and asks nothing of the company
+/// ([`leaves_the_company_out`]; not "estoy cansada de llamar", "no doy más con este
+/// servicio de porquería", "estoy agotado de repetir lo mismo").
 fn tells_of_fatigue(text: &str) -> bool {
     static FATIGUE: OnceLock<regex::Regex> = OnceLock::new();
     FATIGUE
         .get_or_init(|| {
-            ascii_regex(r"\b((estoy|ando|quede|quedamos|estamos|andamos) (muert[oa]s?|reventad[oa]s?|agotad[oa]s?|molid[oa]s?|cansad[oa]s?|destruid[oa]s?|rendid[oa]s?)|muert[oa]s? de (cansancio|sueno|hambre|frio|calor)|me (duele|duelen) (hasta|todo|todos|el|la|los|las|mi|mis)|(que|q) (dia|semana|turno|jornada|noche) (mas|tan) (larg[oa]|pesad[oa]|cansador[a]?|agotador[a]?|eterno|eterna)|no (doy|damos) mas)\b")
+            ascii_regex(r"\b((estoy|ando|quede|quedamos|estamos|andamos) (muert[oa]s?|reventad[oa]s?|agotad[oa]s?|agotadisim[oa]s?|molid[oa]s?|cansad[oa]s?|cansadisim[oa]s?|destruid[oa]s?|rendid[oa]s?)|muert[oa]s? de (cansancio|sueno|hambre|frio|calor)|me (duele|duelen) (hasta|todo|todos|el|la|los|las|mi|mis)|(que|q) (dia|semana|turno|jornada|noche) (mas|tan) (larg[oa]|pesad[oa]|cansador[a]?|agotador[a]?|eterno|eterna)|no (doy|damos) mas( (hoy|po|uf|jaja\w*))*$)")
         })
         .is_match(text)
         && leaves_the_company_out(&words(text).collect::<Vec<_>>())
@@ -4617,7 +4631,7 @@ fn leaves_the_company_out(toks: &[&str]) -> bool {
             "llam", "atien", "atenc", "esper", "respu", "respon", "contest", "soluc", "resuel",
             "arregl", "ayud", "cobr", "pag", "factur", "boleta", "ustedes", "empresa", "compan",
             "reclam", "compens", "solicit", "aprob", "chat", "repet", "vuelta", "escrib", "maquin",
-            "sistem", "automat",
+            "sistem", "automat", "servic", "porquer", "mierd", "basura",
         ]
         .iter()
         .any(|stem| w.starts_with(stem))

@@ -1480,6 +1480,14 @@ impl YamlClassifier {
                             .any(|j| of_another(j) && !(j < i && wishes(j)))
                 })
             }),
+            // A service named to be cancelled or moved is the customer's wherever it is
+            // used, unless a business owns it ("dénme de baja el fijo, ya nadie lo usa en la
+            // notaría"; not "quiero dar de baja el internet del hotel").
+            Topic::Baja | Topic::Traslado
+                if entities::names_service(&entities::without_clause_breaks(normalized)) =>
+            {
+                self.names_owner_business(clauses)
+            }
             // (A shop's own service is the customer's only with a service named: "pésimo
             // servicio el de la tintorería" is the shop's.)
             _ => self.names_other_business(
@@ -2061,11 +2069,15 @@ fn own_business_at(clauses: &[Clause<'_>], tokens: &[Token<'_>], i: usize, sold:
             })
         })
     };
-    // Someone else's ("la peluquería de mi vecina", "el taller del Juan").
+    // Someone else's ("la peluquería de mi vecina", "el taller del Juan"; not the
+    // customer's own kind of one: "mi taller de carpintería").
     let someone_elses = || {
         tokens
             .get(i + 1)
             .is_some_and(|t| matches!(t.raw, "de" | "del"))
+            && !i
+                .checked_sub(1)
+                .is_some_and(|b| matches!(tokens[b].raw, "mi" | "nuestro" | "nuestra"))
     };
     OWN_TRADES.contains(&here) && (!sold && !someone_elses() && !visited() || said())
         || RUN_TRADES.contains(&here) && said()

@@ -6857,3 +6857,55 @@ fn edges_of_thanks_with_good_wishes() {
         ),
     ]);
 }
+
+/// A service to be cancelled or moved is the customer's wherever it was used, and "mi
+/// taller de ..." is the customer's own workshop: a complaint for a person. Each read as
+/// out of scope before.
+#[test]
+fn a_service_cancelled_or_moved_from_a_business_is_the_customers() {
+    check(&[
+        (
+            "den de baja la línea fija, la usábamos en la farmacia y ya cerró",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "necesito trasladar el internet de mi taller de bicicletas al local de enfrente",
+            Intent::ContactarEjecutivo,
+        ),
+    ]);
+}
+
+/// The mends of the weather, tiredness and thanks rules after their review (each read
+/// otherwise by their first version): "no doy más" with what the customer cannot stand,
+/// thanks with what did not help, the "-ísimo" of tiredness.
+#[test]
+fn mends_of_the_weather_tiredness_and_thanks_rules() {
+    use Intent::{ContactarEjecutivo as Person, Fallback};
+    check(&[
+        ("no doy más con este servicio de cuarta", Person),
+        ("chao y gracias, el bot no me sirvió para nada", Person),
+        ("ando cansadísima con tanto turno", Fallback),
+        ("estoy cansadisimo hoy", Fallback),
+    ]);
+}
+
+/// What those mends leave as it was (each read so by the rules' first version too):
+/// thanks with what was not done, and goodbyes to the beach, to work, to the grandchildren.
+#[test]
+fn edges_of_the_mends_of_the_weather_tiredness_and_thanks_rules() {
+    use Intent::{ContactarEjecutivo as Person, Salir};
+    check(&[
+        (
+            "gracias y feliz año, pero no me han devuelto lo del cobro doble",
+            Person,
+        ),
+        (
+            "gracias y saludos, nunca me contestaron lo del cargo extra",
+            Person,
+        ),
+        ("gracias, me voy a ver a mis nietos", Salir),
+        ("gracias po, me voy a la playa con los cabros", Salir),
+        ("ya gracias, nos vamos al trabajo", Salir),
+        ("listo gracias, me voy a duchar", Salir),
+    ]);
+}
