@@ -333,6 +333,77 @@ const OTHER_TRADES: &[&str] = &[
     "gasfiteria",
 ];
 
+/// What a company or supplier may be "de" that is no other trade: the company's own
+/// services, what customers call it and what else a "de" starts ("una empresa de
+/// telecomunicaciones", "esta empresa de porquería", "una empresa de este tamaño", "la
+/// empresa de siempre"; see
+/// [`YamlClassifier::other_business_at`]).
+const NOT_TRADES: &[&str] = &[
+    "telefonia",
+    "telefonos",
+    "telecomunicaciones",
+    "comunicaciones",
+    "telecom",
+    "television",
+    "celulares",
+    "servicios",
+    "ustedes",
+    "mierda",
+    "porqueria",
+    "cuarta",
+    "quinta",
+    "pacotilla",
+    "ladrones",
+    "estafadores",
+    "chantas",
+    "payasos",
+    "mentirosos",
+    "sinverguenzas",
+    "confianza",
+    "prestigio",
+    "renombre",
+    "verdad",
+    "calidad",
+    "lujo",
+    "primera",
+    "este",
+    "esta",
+    "estas",
+    "estos",
+    "tanto",
+    "tanta",
+    "nombre",
+    "cobranza",
+    // And what a "de" starts besides a trade ("la compañía de nuevo me cobró doble", "la
+    // empresa de siempre").
+    "nuevo",
+    "nueva",
+    "siempre",
+    "antes",
+    "ahora",
+    "manana",
+    "ayer",
+    "veras",
+    "hecho",
+    "repente",
+    "pronto",
+    "golpe",
+    "inmediato",
+    "igual",
+    "todos",
+    "todas",
+    "otra",
+    "otro",
+    "otras",
+    "otros",
+    "alguna",
+    "algun",
+    "ninguna",
+    "cualquier",
+    "mala",
+    "buena",
+];
+
 /// Lengths of the character n-grams (the character channel).
 const CHAR_NGRAMS: std::ops::RangeInclusive<usize> = 2..=5;
 /// L2 norm of the character channel in a message's vector (the other features have norm
@@ -1830,11 +1901,25 @@ impl YamlClassifier {
             && word(1) == Some("otra")
             && word(2) == Some("de")
             && matches!(word(3), Some("es" | "son" | "era" | "eran"));
+        // Any trade a company or supplier is "de" that is not the company's own, nor how
+        // bad it is ("la empresa de grúas", "el proveedor de vinos"; not "la empresa de
+        // telefonía", "esta empresa de porquería").
+        let supplier = || {
+            word(1) == Some("de")
+                && matches!(
+                    word(2),
+                    Some("empresa" | "compania" | "proveedor" | "proveedora" | "proveedores")
+                )
+                && here.len() >= 4
+                && !NOT_TRADES.contains(&here)
+                && !entities::names_service(here)
+        };
         self.other_businesses.contains(here)
             || anothers
             || OTHER_TRADES.contains(&here)
                 && (word(1) == Some("de") && company(2)
                     || word(1) == Some("la") && word(2) == Some("de") && company(3))
+            || supplier()
     }
 
     /// Whether a word of the `ajeno` lookup owns a service, device or technician the

@@ -6909,3 +6909,56 @@ fn edges_of_the_mends_of_the_weather_tiredness_and_thanks_rules() {
         ("listo gracias, me voy a duchar", Salir),
     ]);
 }
+
+/// Any trade a company or supplier is "de" is another business ("la empresa de
+/// fumigación", "el proveedor de verduras"): its charges and faults are out of scope. Each
+/// read as a complaint before.
+#[test]
+fn a_supplier_of_any_trade_is_another_business() {
+    check(&[
+        (
+            "la empresa de fumigación nos cobró dos veces la visita",
+            Intent::Fallback,
+        ),
+        (
+            "el proveedor de verduras nos mandó todo podrido otra vez",
+            Intent::Fallback,
+        ),
+    ]);
+}
+
+/// What that leaves as it was (each read so before too): other suppliers already known,
+/// the company called names or by its trade, the customer's internet provider, a debt
+/// collector, the customer's own employer.
+#[test]
+fn edges_of_a_supplier_of_any_trade() {
+    use Intent::{ContactarEjecutivo as Person, Fallback};
+    check(&[
+        ("el proveedor de harina nos cobró de más este mes", Fallback),
+        (
+            "la compañía de seguros del auto me cobró doble la prima",
+            Fallback,
+        ),
+        (
+            "esta empresa de porquería me cobró dos veces la boleta",
+            Person,
+        ),
+        (
+            "ustedes como empresa de telecomunicaciones deberían responder por el cobro doble",
+            Person,
+        ),
+        ("mi proveedor de internet me cobró doble este mes", Person),
+        (
+            "la empresa de cobranza me llama todos los días por una deuda que ya pagué",
+            Person,
+        ),
+        (
+            "trabajo en una empresa de aseo y me cobraron dos veces el plan",
+            Person,
+        ),
+        (
+            "una empresa de este tamaño no puede cobrarme dos veces la misma boleta",
+            Person,
+        ),
+    ]);
+}
