@@ -6962,3 +6962,58 @@ fn edges_of_a_supplier_of_any_trade() {
         ),
     ]);
 }
+
+/// An extra product on the bill the customer did not ask for, in any order (an insurance, a
+/// pack, an antivirus; "sin preguntarme", "nadie lo pidió", "le dije que no lo quería"): a
+/// charge not recognised. Each read as out of scope before.
+#[test]
+fn an_extra_product_not_asked_for_on_the_bill() {
+    use Intent::ContactarEjecutivo as Person;
+    check(&[
+        (
+            "en la factura viene un antivirus que nadie pidió en la oficina",
+            Person,
+        ),
+        (
+            "la niña de la tienda me metió una promo de canales sin preguntarme y ahora viene en la boleta",
+            Person,
+        ),
+        (
+            "aparece un paquete de canales en mi boleta y yo le dije al vendedor que no lo quería",
+            Person,
+        ),
+    ]);
+}
+
+/// What that leaves as it was (each read so before too): other unasked products already
+/// read, and questions about a product not asked for yet, its price or what it brings.
+#[test]
+fn edges_of_an_extra_product_not_asked_for() {
+    use Intent::{ContactarEjecutivo as Person, Fallback};
+    check(&[
+        (
+            "me pusieron una asistencia en viaje que nunca contraté y ahora sale en la boleta",
+            Person,
+        ),
+        (
+            "el de la tienda me encajó un seguro que yo no quería y ahora me lo cobran todos los meses",
+            Person,
+        ),
+        (
+            "aparece una suscripción de música en mi cuenta y nunca la pedí",
+            Person,
+        ),
+        (
+            "no pedí el pack de fútbol todavía, ¿cuánto sale al mes?",
+            Fallback,
+        ),
+        (
+            "¿el seguro del celular se puede contratar después? no lo pedí al comprarlo",
+            Fallback,
+        ),
+        (
+            "¿qué canales trae el paquete premium? no lo he pedido aún",
+            Fallback,
+        ),
+    ]);
+}
