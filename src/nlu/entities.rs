@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::cell::OnceCell;
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
@@ -3516,6 +3517,13 @@ fn lasts_days(text: &str) -> bool {
 /// (`YamlClassifier::only_takes_leave`).
 pub(crate) fn thanks_with_good_wishes(normalized: &str) -> bool {
     static CLOSING: OnceLock<regex::Regex> = OnceLock::new();
+    // (Most messages thank nobody: nothing is built for them.)
+    if !["gra", "grcs", "agradec", "thanks", "obrigad"]
+        .iter()
+        .any(|h| normalized.contains(h))
+    {
+        return false;
+    }
     let text = without_clause_breaks(normalized);
     let toks: Vec<&str> = words(&text).collect();
     let thanks = toks.iter().any(|w| {
@@ -4605,12 +4613,20 @@ const NATURE_BEFORE: &[&str] = &[
 /// compensación que pedí por el temporal" are not. The rest of [`is_small_talk`]'s weather
 /// checks apply after it.
 fn speaks_of_nature(text: &str) -> bool {
-    let toks: Vec<&str> = words(text).collect();
-    toks.iter().enumerate().any(|(i, w)| {
-        NATURE.contains(w)
-            || matches!(*w, "temporal" | "helada")
-                && (i == 0 || NATURE_BEFORE.contains(&toks[i - 1]))
-    }) && leaves_the_company_out(&toks)
+    // (A fixed fast hasher, as the model's word maps: the words are the program's own.)
+    type WordSet = HashSet<&'static str, foldhash::fast::FixedState>;
+    static WORDS: OnceLock<WordSet> = OnceLock::new();
+    let nature_words = WORDS.get_or_init(|| NATURE.iter().copied().collect());
+    // (Most messages name none: nothing is allocated for them.)
+    let mut before = "";
+    let nature = words(text).any(|w| {
+        let told = nature_words.contains(w)
+            || matches!(w, "temporal" | "helada")
+                && (before.is_empty() || NATURE_BEFORE.contains(&before));
+        before = w;
+        told
+    });
+    nature && leaves_the_company_out(&words(text).collect::<Vec<_>>())
 }
 
 /// Whether a text (normalised, without clause breaks) says how tired or sore the customer
@@ -4620,7 +4636,13 @@ fn speaks_of_nature(text: &str) -> bool {
 /// servicio de porquería", "estoy agotado de repetir lo mismo").
 fn tells_of_fatigue(text: &str) -> bool {
     static FATIGUE: OnceLock<regex::Regex> = OnceLock::new();
-    FATIGUE
+    // (Most messages have none of its words: the pattern runs only when one is there.)
+    let hint = [
+        "muert", "revent", "agotad", "molid", "cansad", "destruid", "rendid", "duele", " mas",
+        " tan ",
+    ];
+    hint.iter().any(|h| text.contains(h))
+        && FATIGUE
         .get_or_init(|| {
             ascii_regex(r"\b((estoy|ando|quede|quedamos|estamos|andamos) (muert[oa]s?|reventad[oa]s?|agotad[oa]s?|agotadisim[oa]s?|molid[oa]s?|cansad[oa]s?|cansadisim[oa]s?|destruid[oa]s?|rendid[oa]s?)|muert[oa]s? de (cansancio|sueno|hambre|frio|calor)|me (duele|duelen) (hasta|todo|todos|el|la|los|las|mi|mis)|(que|q) (dia|semana|turno|jornada|noche) (mas|tan) (larg[oa]|pesad[oa]|cansador[a]?|agotador[a]?|eterno|eterna)|no (doy|damos) mas( (hoy|po|uf|jaja\w*))*$)")
         })
