@@ -1553,10 +1553,9 @@ impl YamlClassifier {
             }),
             // A service named to be cancelled or moved is the customer's wherever it is
             // used, unless a business owns it ("dénme de baja el fijo, ya nadie lo usa en la
-            // notaría"; not "quiero dar de baja el internet del hotel").
-            Topic::Baja | Topic::Traslado
-                if entities::names_service(&entities::without_clause_breaks(normalized)) =>
-            {
+            // notaría", "nos mudamos con el restorán, hay que trasladar el servicio"; not
+            // "quiero dar de baja el internet del hotel").
+            Topic::Baja | Topic::Traslado if names_any_service(normalized) => {
                 self.names_owner_business(clauses)
             }
             // (A shop's own service is the customer's only with a service named: "pésimo
@@ -2413,6 +2412,14 @@ impl Evidence for Reading<'_, '_> {
     fn small_talk(&self) -> bool {
         entities::is_small_talk(self.normalized)
     }
+}
+
+/// Whether a normalised message names a service of the company's, also as "el servicio"
+/// ("hay que trasladar el servicio"): what a cancellation or a move is of.
+fn names_any_service(normalized: &str) -> bool {
+    let text = entities::without_clause_breaks(normalized);
+    entities::names_service(&text)
+        || text::words(&text).any(|w| matches!(w, "servicio" | "servicios"))
 }
 
 /// Whether a message says anything but function words: "y?", "con", "x" alone are no

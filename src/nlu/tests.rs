@@ -7017,3 +7017,54 @@ fn edges_of_an_extra_product_not_asked_for() {
         ),
     ]);
 }
+
+/// A service kept alone after "quítenla" (a clitic on the command), WiFi that "no se
+/// alcanza a captar" or "no está llegando", a move of "el servicio" from a business: each
+/// read otherwise before.
+#[test]
+fn a_service_kept_alone_out_of_reach_or_moved_as_el_servicio() {
+    check(&[
+        (
+            "quítenla nomás, que nos quede solo la fibra en la oficina",
+            Intent::ContactarEjecutivo,
+        ),
+        (
+            "la señal no se alcanza a captar en la pieza de atrás",
+            Intent::ReiniciarServicios,
+        ),
+    ]);
+}
+
+/// What those leave as they were (each read so before too): a move or cancellation of the
+/// services named so, WiFi not reaching a place of the customer's, and another business's
+/// WiFi, service or account.
+#[test]
+fn edges_of_a_service_kept_alone_out_of_reach_or_moved() {
+    use Intent::{ContactarEjecutivo as Person, Fallback};
+    check(&[
+        (
+            "nos cambiamos con la botica a la otra cuadra, hay que trasladar el servicio",
+            Person,
+        ),
+        (
+            "la academia cierra en marzo, quiero dar de baja los servicios que tenemos ahí",
+            Person,
+        ),
+        (
+            "en la bodega del fondo no está llegando el wifi desde ayer",
+            Intent::ReiniciarServicios,
+        ),
+        (
+            "en el hotel no está llegando el wifi a las piezas, pero es de ellos",
+            Fallback,
+        ),
+        (
+            "¿el servicio de la funeraria incluye el traslado del cuerpo?",
+            Fallback,
+        ),
+        (
+            "quiero dar de baja mi cuenta del gimnasio, cómo lo hago",
+            Fallback,
+        ),
+    ]);
+}
