@@ -2491,7 +2491,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
         // cuenta", "aparece un seguro del celular en la cuenta y yo dije clarito que no lo
         // quería", "le dije a la niña q no quería el seguro y aparece en la cuenta").
         let extra = r"(seguro|seguros|pack|paquete|canal|canales|suscripcion|promocion|promo|asistencia|antivirus|netflix|hbo|disney|spotify)";
-        let unasked = r"(no (lo |la |los |las )?(pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos|queria|queriamos)|nadie (lo |la )?(pidio|solicito|contrato)|sin (preguntar|consultar|avisar)(me|nos)?|sin (pedirlo|pedirla|solicitarlo|solicitarla)|sin (mi|nuestro|nuestra) (permiso|autorizacion|consentimiento)|(dije|dijimos)( \w+){0,3} (que |q )no|rechace|nunca (lo |la )?(pedi|contrate|quise))";
+        let unasked = r"(no (lo |la |los |las )?(pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos|queria|queriamos)|nadie (lo |la )?(pidio|solicito|contrato)|sin (preguntar|consultar|avisar)(me|nos)?|sin (pedirlo|pedirla|solicitarlo|solicitarla)|sin (mi|nuestro|nuestra) (permiso|autorizacion|consentimiento)|(dije|dijimos)( \w+){0,3} (que |q )no (lo |la |los |las )?(queria|queriamos|quise|necesitaba|necesitabamos)|rechace|nunca (lo |la )?(pedi|contrate|quise))";
         // (Not what it "sale" or "viene" at: "no pedí el pack todavía, ¿cuánto sale?".)
         let billed = r"(cobr\w*|cuenta|boleta|factura|cargo|cargan|cargaron|aparece|aparecen)";
         let unasked_extra = format!(r"\b{extra}\b.*\b{unasked}\b.*\b{billed}\b|\b{billed}\b.*\b{extra}\b.*\b{unasked}\b|\b{unasked}( \w+){{0,3}} (el |la |los |las |un |una )?{extra}\b.*\b{billed}\b");

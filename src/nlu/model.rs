@@ -374,6 +374,16 @@ const NOT_TRADES: &[&str] = &[
     "tanta",
     "nombre",
     "cobranza",
+    "tantos",
+    "tantas",
+    "toda",
+    "todo",
+    "primer",
+    "telecomunicacion",
+    "rateros",
+    "delincuentes",
+    "abusadores",
+    "sinverguenza",
     // And what a "de" starts besides a trade ("la compañía de nuevo me cobró doble", "la
     // empresa de siempre").
     "nuevo",
@@ -402,6 +412,10 @@ const NOT_TRADES: &[&str] = &[
     "cualquier",
     "mala",
     "buena",
+    "buenas",
+    "vuelta",
+    "manera",
+    "forma",
 ];
 
 /// Lengths of the character n-grams (the character channel).
@@ -2414,11 +2428,16 @@ impl Evidence for Reading<'_, '_> {
     }
 }
 
-/// Whether a normalised message names a service of the company's, also as "el servicio"
-/// ("hay que trasladar el servicio"): what a cancellation or a move is of.
+/// Whether a normalised message names a service of the company's other than a plan, also
+/// as "el servicio" ("hay que trasladar el servicio"): what a cancellation or a move is of.
 fn names_any_service(normalized: &str) -> bool {
     let text = entities::without_clause_breaks(normalized);
-    entities::names_service(&text)
+    // (A plan alone may be another business's: "el plan de salud de la isapre".)
+    let without_plans = text::words(&text)
+        .filter(|w| !matches!(*w, "plan" | "planes"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    entities::names_service(&without_plans)
         || text::words(&text).any(|w| matches!(w, "servicio" | "servicios"))
 }
 

@@ -7068,3 +7068,29 @@ fn edges_of_a_service_kept_alone_out_of_reach_or_moved() {
         ),
     ]);
 }
+
+/// The mends of the supplier, unasked-product and cancelled-service rules after their
+/// review (each read right before the rules, wrong by their first version): what else a
+/// company is "de" (toda la vida, manera, vuelta), a relative told not to order a product,
+/// another business's plan cancelled or moved.
+#[test]
+fn mends_of_the_supplier_unasked_product_and_cancelled_service_rules() {
+    use Intent::{ContactarEjecutivo as Person, Fallback};
+    check(&[
+        ("la empresa de toda la vida me cobró doble este mes", Person),
+        (
+            "la empresa de manera sorpresiva me cobró un recargo en la boleta",
+            Person,
+        ),
+        ("la compañía de vuelta me cobró dos veces", Person),
+        (
+            "le dije a mi hijo que no pidiera el pack de juegos porque sube la cuenta",
+            Fallback,
+        ),
+        ("quiero dar de baja el plan dental de la isapre", Fallback),
+        (
+            "necesito trasladar el plan de salud de la isapre a fonasa",
+            Fallback,
+        ),
+    ]);
+}
