@@ -3513,8 +3513,8 @@ fn lasts_days(text: &str) -> bool {
 /// equipo, gracias por la paciencia", "ya gracias, me llegó un cliente, los dejo", "buena
 /// onda, gracias, me voy al agua"), with no turn against what came before ("gracias, pero
 /// sigo sin internet", "gracias por nada"), nothing left undone and no move to another
-/// company ("gracias, me voy a la competencia"). What else such a goodbye may not ask is the caller's
-/// (`YamlClassifier::only_takes_leave`).
+/// company ("gracias, me voy a la competencia"). What else such a goodbye may not ask is
+/// the caller's (`YamlClassifier::only_takes_leave`).
 pub(crate) fn thanks_with_good_wishes(normalized: &str) -> bool {
     static CLOSING: OnceLock<regex::Regex> = OnceLock::new();
     // (Most messages thank nobody: nothing is built for them.)

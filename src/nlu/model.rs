@@ -1783,9 +1783,9 @@ impl YamlClassifier {
 
     /// Whether the message ends by taking leave (`entities::ends_with_farewell`), or thanks
     /// with good wishes or a leave-taking anywhere (`entities::thanks_with_good_wishes`),
-    /// and asks for nothing before it: no failure, no person, no complaint topic, no earlier request
-    /// asked about (`about_earlier`), no want or command ("quiero", "reinicien"), no restart
-    /// named.
+    /// and asks for nothing before it: no failure, no person, no complaint topic, no earlier
+    /// request asked about (`about_earlier`), no want or command ("quiero", "reinicien"), no
+    /// restart named.
     fn only_takes_leave(
         &self,
         text: &str,
