@@ -4661,12 +4661,15 @@ fn leaves_the_company_out(toks: &[&str]) -> bool {
         [
             "llam", "atien", "atenc", "esper", "respu", "respon", "contest", "soluc", "resuel",
             "arregl", "ayud", "cobr", "pag", "factur", "boleta", "ustedes", "empresa", "compan",
-            "reclam", "compens", "solicit", "aprob", "chat", "repet", "vuelta", "escrib", "maquin",
-            "sistem", "automat", "servic", "porquer", "mierd", "basura",
+            "reclam", "compens", "solicit", "aprob", "repet", "escrib", "maquin", "sistem",
+            "automat", "servic", "porquer", "mierd", "basura",
         ]
         .iter()
         .any(|stem| w.starts_with(stem))
-            || matches!(*w, "pedi" | "pedimos" | "pidio" | "pidieron")
+            || matches!(
+                *w,
+                "pedi" | "pedimos" | "pidio" | "pidieron" | "chat" | "chatear" | "vueltas"
+            )
     })
 }
 

@@ -7094,3 +7094,22 @@ fn mends_of_the_supplier_unasked_product_and_cancelled_service_rules() {
         ),
     ]);
 }
+
+/// "Vuelta" and "chat" keep the weather and tiredness from small talk only as themselves
+/// ("tantas vueltas", "este chat"): a way back told with a tiring week is small talk (read
+/// as a complaint before), and the runaround and the chat still are not.
+#[test]
+fn a_way_back_is_no_runaround() {
+    use Intent::{ContactarEjecutivo as Person, Fallback};
+    check(&[
+        ("de vuelta del campo, qué semana más pesada", Fallback),
+        (
+            "estoy cansada de tantas vueltas, nadie me soluciona nada",
+            Person,
+        ),
+        (
+            "estoy agotado de chatear con una máquina, quiero una persona",
+            Person,
+        ),
+    ]);
+}
