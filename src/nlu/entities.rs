@@ -4626,7 +4626,7 @@ fn speaks_of_nature(text: &str) -> bool {
         before = w;
         told
     });
-    nature && leaves_the_company_out(&words(text).collect::<Vec<_>>())
+    nature && leaves_the_company_out(text)
 }
 
 /// Whether a text (normalised, without clause breaks) says how tired or sore the customer
@@ -4641,23 +4641,24 @@ fn tells_of_fatigue(text: &str) -> bool {
         "muert", "revent", "agotad", "molid", "cansad", "destruid", "rendid", "duele", " mas",
         " tan ",
     ];
-    hint.iter().any(|h| text.contains(h))
-        && FATIGUE
+    if !hint.iter().any(|h| text.contains(h)) {
+        return false;
+    }
+    FATIGUE
         .get_or_init(|| {
             ascii_regex(r"\b((estoy|ando|quede|quedamos|estamos|andamos) (muert[oa]s?|reventad[oa]s?|agotad[oa]s?|agotadisim[oa]s?|molid[oa]s?|cansad[oa]s?|cansadisim[oa]s?|destruid[oa]s?|rendid[oa]s?)|muert[oa]s? de (cansancio|sueno|hambre|frio|calor)|me (duele|duelen) (hasta|todo|todos|el|la|los|las|mi|mis)|(que|q) (dia|semana|turno|jornada|noche) (mas|tan) (larg[oa]|pesad[oa]|cansador[a]?|agotador[a]?|eterno|eterna)|no (doy|damos) mas( (hoy|po|uf|jaja\w*))*$)")
         })
         .is_match(text)
-        && leaves_the_company_out(&words(text).collect::<Vec<_>>())
+        && leaves_the_company_out(text)
 }
 
-/// Whether words (of a normalised text) leave the company out: no call, wait, answer,
-/// help, fix, charge, payment, complaint or request of any kind, nor the company, the chat,
-/// its machine or a repeated question named ("llam", "esper", "cobr", "ustedes", "pedí",
-/// "estoy cansado de escribirle a una máquina", ...): what
-/// the weather or the customer's tiredness told alone must not carry
-/// ([`speaks_of_nature`], [`tells_of_fatigue`]).
-fn leaves_the_company_out(toks: &[&str]) -> bool {
-    !toks.iter().any(|w| {
+/// Whether a normalised text leaves the company out: no call, wait, answer, help, fix,
+/// charge, payment, complaint or request of any kind, nor the company, the chat, its
+/// machine or a repeated question named ("llam", "esper", "cobr", "ustedes", "pedí",
+/// "estoy cansado de escribirle a una máquina", ...): what the weather or the customer's
+/// tiredness told alone must not carry ([`speaks_of_nature`], [`tells_of_fatigue`]).
+fn leaves_the_company_out(text: &str) -> bool {
+    !words(text).any(|w| {
         [
             "llam", "atien", "atenc", "esper", "respu", "respon", "contest", "soluc", "resuel",
             "arregl", "ayud", "cobr", "pag", "factur", "boleta", "ustedes", "empresa", "compan",
@@ -4667,7 +4668,7 @@ fn leaves_the_company_out(toks: &[&str]) -> bool {
         .iter()
         .any(|stem| w.starts_with(stem))
             || matches!(
-                *w,
+                w,
                 "pedi" | "pedimos" | "pidio" | "pidieron" | "chat" | "chatear" | "vueltas"
             )
     })

@@ -336,29 +336,37 @@ const OTHER_TRADES: &[&str] = &[
 /// What a company or supplier may be "de" that is no other trade: the company's own
 /// services, what customers call it and what else a "de" starts ("una empresa de
 /// telecomunicaciones", "esta empresa de porquería", "una empresa de este tamaño", "la
-/// empresa de siempre"; see
-/// [`YamlClassifier::other_business_at`]).
+/// empresa de siempre"; see [`YamlClassifier::other_business_at`]).
 const NOT_TRADES: &[&str] = &[
+    // The company's own trade, and its debt collectors.
     "telefonia",
     "telefonos",
     "telecomunicaciones",
+    "telecomunicacion",
     "comunicaciones",
     "telecom",
     "television",
     "celulares",
     "servicios",
     "ustedes",
+    "cobranza",
+    // What customers call it.
     "mierda",
     "porqueria",
     "cuarta",
     "quinta",
     "pacotilla",
     "ladrones",
+    "rateros",
+    "delincuentes",
+    "abusadores",
     "estafadores",
     "chantas",
     "payasos",
     "mentirosos",
+    "sinverguenza",
     "sinverguenzas",
+    // How good, big or old it is.
     "confianza",
     "prestigio",
     "renombre",
@@ -366,26 +374,25 @@ const NOT_TRADES: &[&str] = &[
     "calidad",
     "lujo",
     "primera",
+    "primer",
+    "mala",
+    "buena",
+    "buenas",
     "este",
     "esta",
     "estas",
     "estos",
     "tanto",
     "tanta",
-    "nombre",
-    "cobranza",
     "tantos",
     "tantas",
     "toda",
     "todo",
-    "primer",
-    "telecomunicacion",
-    "rateros",
-    "delincuentes",
-    "abusadores",
-    "sinverguenza",
-    // And what a "de" starts besides a trade ("la compañía de nuevo me cobró doble", "la
-    // empresa de siempre").
+    "todos",
+    "todas",
+    "nombre",
+    // What else a "de" starts besides a trade ("la compañía de nuevo me cobró doble", "la
+    // empresa de siempre", "de manera arbitraria").
     "nuevo",
     "nueva",
     "siempre",
@@ -400,8 +407,9 @@ const NOT_TRADES: &[&str] = &[
     "golpe",
     "inmediato",
     "igual",
-    "todos",
-    "todas",
+    "vuelta",
+    "manera",
+    "forma",
     "otra",
     "otro",
     "otras",
@@ -410,12 +418,6 @@ const NOT_TRADES: &[&str] = &[
     "algun",
     "ninguna",
     "cualquier",
-    "mala",
-    "buena",
-    "buenas",
-    "vuelta",
-    "manera",
-    "forma",
 ];
 
 /// Lengths of the character n-grams (the character channel).
@@ -1793,94 +1795,95 @@ impl YamlClassifier {
         clauses: &[Clause<'_>],
         about_earlier: impl FnOnce() -> bool,
     ) -> bool {
-        (entities::ends_with_farewell(normalized) || entities::thanks_with_good_wishes(normalized))
-            && {
-                let plain = entities::without_clause_breaks(normalized);
-                // A question, a want, a command or a polite request before the goodbye asks
-                // something ("¿pueden hacer un reset al módem? gracias, saludos").
-                // (A restart thanked for is done: "gracias por reiniciar el módem, ya tengo
-                // internet, chao", "ya anda después del reinicio"; so is one told in the past: "ya me reiniciaron el módem y
-                // quedó funcionando, gracias, adiós".)
-                // (Not asked whether it was done: "quería saber si me reiniciaron el módem".)
-                let done = |word: &str, before: &[Token<'_>]| {
-                    matches!(
-                        word,
-                        "reiniciaron"
-                            | "resetearon"
-                            | "reiniciamos"
-                            | "reseteamos"
-                            | "reiniciado"
-                            | "reseteado"
-                    ) && !before.iter().any(|t| t.raw == "si")
-                };
-                let asks = text.contains('?')
-                    || clauses.iter().any(|c| {
-                        c.tokens.iter().enumerate().any(|(i, t)| {
-                            let thanked = || {
-                                let before: Vec<&str> = c.tokens[i.saturating_sub(3)..i]
-                                    .iter()
-                                    .map(|t| t.raw)
-                                    .collect();
+        if !(entities::ends_with_farewell(normalized)
+            || entities::thanks_with_good_wishes(normalized))
+        {
+            return false;
+        }
+        let plain = entities::without_clause_breaks(normalized);
+        // A question, a want, a command or a polite request before the goodbye asks
+        // something ("¿pueden hacer un reset al módem? gracias, saludos").
+        // (A restart thanked for is done: "gracias por reiniciar el módem, ya tengo
+        // internet, chao", "ya anda después del reinicio"; so is one told in the past: "ya
+        // me reiniciaron el módem y quedó funcionando, gracias, adiós".)
+        // (Not asked whether it was done: "quería saber si me reiniciaron el módem".)
+        let done = |word: &str, before: &[Token<'_>]| {
+            matches!(
+                word,
+                "reiniciaron"
+                    | "resetearon"
+                    | "reiniciamos"
+                    | "reseteamos"
+                    | "reiniciado"
+                    | "reseteado"
+            ) && !before.iter().any(|t| t.raw == "si")
+        };
+        let asks = text.contains('?')
+            || clauses.iter().any(|c| {
+                c.tokens.iter().enumerate().any(|(i, t)| {
+                    let thanked = || {
+                        let before: Vec<&str> = c.tokens[i.saturating_sub(3)..i]
+                            .iter()
+                            .map(|t| t.raw)
+                            .collect();
+                        matches!(
+                            before.as_slice(),
+                            [.., "gracias", "por"]
+                                | [.., "gracias", "por", "el" | "la"]
+                                | [.., "despues" | "luego", "del"]
+                                | [.., "tras", "el"]
+                        )
+                    };
+                    // (A wish told in the past asks too: "quería saber de mi reclamo,
+                    // gracias y buenas tardes"; not "quería agradecerles".)
+                    let wished = || {
+                        matches!(t.raw, "queria" | "queriamos")
+                            && c.tokens.get(i + 1).is_some_and(|n| {
                                 matches!(
-                                    before.as_slice(),
-                                    [.., "gracias", "por"]
-                                        | [.., "gracias", "por", "el" | "la"]
-                                        | [.., "despues" | "luego", "del"]
-                                        | [.., "tras", "el"]
+                                    n.raw,
+                                    "saber"
+                                        | "ver"
+                                        | "consultar"
+                                        | "preguntar"
+                                        | "revisar"
+                                        | "pedir"
+                                        | "solicitar"
                                 )
-                            };
-                            // (A wish told in the past asks too: "quería saber de mi reclamo,
-                            // gracias y buenas tardes"; not "quería agradecerles".)
-                            let wished = || {
-                                matches!(t.raw, "queria" | "queriamos")
-                                    && c.tokens.get(i + 1).is_some_and(|n| {
-                                        matches!(
-                                            n.raw,
-                                            "saber"
-                                                | "ver"
-                                                | "consultar"
-                                                | "preguntar"
-                                                | "revisar"
-                                                | "pedir"
-                                                | "solicitar"
-                                        )
-                                    })
-                            };
-                            // ("Le deseo una excelente semana" wishes the company well.)
-                            let wishes_well = || {
-                                t.raw == "deseo"
-                                    && i.checked_sub(1).is_some_and(|b| {
-                                        matches!(c.tokens[b].raw, "le" | "les" | "te")
-                                    })
-                            };
-                            REQUEST_WORDS.contains(&t.raw) && !wishes_well()
-                                || matches!(
-                                    t.raw,
-                                    "pueden"
-                                        | "puede"
-                                        | "podrian"
-                                        | "podria"
-                                        | "favor"
-                                        | "gustaria"
-                                        | "porfa"
-                                        | "porfis"
-                                        | "xfa"
-                                        | "plis"
-                                )
-                                || wished()
-                                || ["reinici", "resete", "reset", "restablec"]
-                                    .iter()
-                                    .any(|stem| t.raw.starts_with(stem))
-                                    && !thanked()
-                                    && !done(t.raw, &c.tokens[i.saturating_sub(3)..i])
-                        })
-                    });
-                !asks
-                    && !entities::fails(&plain)
-                    && !entities::names_a_person_in(normalized)
-                    && entities::complaint_topic_in(normalized).is_none()
-                    && !about_earlier()
-            }
+                            })
+                    };
+                    // ("Le deseo una excelente semana" wishes the company well.)
+                    let wishes_well = || {
+                        t.raw == "deseo"
+                            && i.checked_sub(1)
+                                .is_some_and(|b| matches!(c.tokens[b].raw, "le" | "les" | "te"))
+                    };
+                    REQUEST_WORDS.contains(&t.raw) && !wishes_well()
+                        || matches!(
+                            t.raw,
+                            "pueden"
+                                | "puede"
+                                | "podrian"
+                                | "podria"
+                                | "favor"
+                                | "gustaria"
+                                | "porfa"
+                                | "porfis"
+                                | "xfa"
+                                | "plis"
+                        )
+                        || wished()
+                        || ["reinici", "resete", "reset", "restablec"]
+                            .iter()
+                            .any(|stem| t.raw.starts_with(stem))
+                            && !thanked()
+                            && !done(t.raw, &c.tokens[i.saturating_sub(3)..i])
+                })
+            });
+        !asks
+            && !entities::fails(&plain)
+            && !entities::names_a_person_in(normalized)
+            && entities::complaint_topic_in(normalized).is_none()
+            && !about_earlier()
     }
 
     /// Whether a word of the `ajeno` lookup is in the message, not the customer's own
