@@ -2505,7 +2505,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             (
                 Topic::CargoDesconocido,
                 format!(
-                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|pedi|solicite)|(pack|canal|canales|paquete|seguro|servicio|suscripcion|promocion|promo|deco|linea|chip)\b.*\b(que|q) nadie( \w+){{0,3}} (pidio|contrato|solicito|autorizo)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(era|eran|seria|iba a ser|venia|venian|iba|iban|estaba|estaban|salia) (gratis|incluid[oa]s?)\b.*\b(cobr\w*|cargaron|cargo|boleta|cuenta|factur\w*|pagar|pague|pagando|pago|aparte)\b|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\b(devolvi|devolvimos|entregue|entregamos) (el|la|los|las) (deco|decos|decodificador|decodificadores|modem|router|equipo|equipos|control)\b.*\b(todavia|aun|igual|sigue|siguen)( \w+){{0,3}} ((cobr|factur)\w*|(aparece|aparecen|llega|llegan|sale|salen|viene|vienen)\b.*\b(arriendo|boleta|cuenta|cargo|cobro))\b|\bque es este (cobro|cargo)\b|\b(boleta|cuenta|factura)\b.*\b(arriendo|cobro|cargo)\b( \w+){{0,6}} (que|q) (ya )?(lo |la )?(devolvi|devolvimos|entregue|entregamos)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|instalaron|cargaron|sumaron|activo|agrego|puso|instalo|cargo|sumo)( \w+){{0,3}} (un|una|el|la|los|las) (pack|paquete|seguro|canal|canales|servicio|suscripcion|promocion|promo|deco|decodificador)\b( \w+){{0,5}} sin (pedirlo|pedirla|pedirlos|pedirlas|solicitarlo|solicitarla|haberlo pedido|haberla pedido)\b|\b(activaron|agregaron|pusieron|activo|agrego|puso) (un|una|el|la|los|las) (pack|paquete|seguro|canal|canales|servicio|suscripcion|promocion|promo)\b.*\b(dije|dijimos|avise|avisamos)( \w+){{0,4}} (que |q )no (lo |la |los |las )?(queria|queriamos|necesitaba|necesitabamos)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron|inscribieron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\b(dije|dijimos|avise|avisamos)( \w+){{0,4}} (que )?no (lo |la |los |las )(queria|queriamos|necesitaba|necesitabamos)\b|\b(que|q) (yo |nosotros )?(no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)|rechace|rechazamos|(habia|habiamos) rechazado)\b|\b(que|q) (el|ella) (rechazo|habia rechazado)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|\b(el|la|un|una) (vendedor|vendedora|ejecutiv[oa]|tecnic[oa]|empresa|compania)( (que|q)( \w+){{1,6}})? (me|nos) (activo|agrego|suscribio|inscribio|instalo|puso)\b.*\b(que|q) (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|{refused_charge}|{unasked_extra}"
+                    r"{billing}\w*\b.*\b(no (lo |la )?reconozco|desconoc\w*|(nunca|jamas) (contrate|contratamos|pedi|pedimos|solicite|solicitamos)|(pack|canal|canales|paquete|seguro|servicio|suscripcion|promocion|promo|deco|linea|chip)\b.*\b(que|q) nadie( \w+){{0,3}} (pidio|contrato|solicito|autorizo)|no (contrate|pedi|solicite)|no corresponde|sin (mi )?(permiso|autorizacion)|di de baja|era gratis)|\b(era|eran|seria|iba a ser|venia|venian|iba|iban|estaba|estaban|salia) (gratis|incluid[oa]s?)\b.*\b(cobr\w*|cargaron|cargo|boleta|cuenta|factur\w*|pagar|pague|pagando|pago|aparte)\b|\b(cobrando|pagando|cobran|cobraron|cargo|cobro)( \w+){{0,5}} (que|q) (ya )?(lo |la |los |las )?(devolvi|devolvimos|entregue|entregamos)\b|\b(devolvi|devolvimos|entregue|entregamos) (el|la|los|las) (deco|decos|decodificador|decodificadores|modem|router|equipo|equipos|control)\b.*\b(todavia|aun|igual|sigue|siguen)( \w+){{0,3}} ((cobr|factur)\w*|(aparece|aparecen|llega|llegan|sale|salen|viene|vienen)\b.*\b(arriendo|boleta|cuenta|cargo|cobro))\b|\bque es este (cobro|cargo)\b|\b(boleta|cuenta|factura)\b.*\b(arriendo|cobro|cargo)\b( \w+){{0,6}} (que|q) (ya )?(lo |la )?(devolvi|devolvimos|entregue|entregamos)\b|\bno (reconozco|reconocemos|reconoce|reconocen) (un |una |unos |unas |el |la |los |las |este |esta |estos |estas |ese |esa )?((cargo|cargos|cobro|cobros|suscripcion|suscripciones)\b|(compra|compras|transaccion|transacciones)\b.*\b{billing})|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron)\b.*\bsin (que|q) (yo |nadie |nosotros )?(se )?(lo |la |los |las )?(pidiera|pidieramos|solicitara|solicitaramos|autorizara|autorizaramos|contratara|pidiese)\b|\b(activaron|agregaron|pusieron|instalaron|cargaron|sumaron|activo|agrego|puso|instalo|cargo|sumo)( \w+){{0,3}} (un|una|el|la|los|las) (pack|paquete|seguro|canal|canales|servicio|suscripcion|promocion|promo|deco|decodificador)\b( \w+){{0,5}} sin (pedirlo|pedirla|pedirlos|pedirlas|solicitarlo|solicitarla|haberlo pedido|haberla pedido)\b|\b(activaron|agregaron|pusieron|activo|agrego|puso) (un|una|el|la|los|las) (pack|paquete|seguro|canal|canales|servicio|suscripcion|promocion|promo)\b.*\b(dije|dijimos|avise|avisamos)( \w+){{0,4}} (que |q )no (lo |la |los |las )?(queria|queriamos|necesitaba|necesitabamos)\b|\b(activaron|agregaron|pusieron|contrataron|suscribieron|cargaron|instalaron|sumaron|inscribieron)\b.*(\b(nunca|jamas) (autorice|pedi|solicite|contrate)\b|\b(dije|dijimos|avise|avisamos)( \w+){{0,4}} (que )?no (lo |la |los |las )(queria|queriamos|necesitaba|necesitabamos)\b|\b(que|q) (yo |nosotros )?(no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)|rechace|rechazamos|(habia|habiamos) rechazado)\b|\b(que|q) nadie (lo |la |los |las )?(pidio|solicito|contrato|autorizo)\b|\b(que|q) (el|ella) (rechazo|habia rechazado)\b|\bsin (preguntar|consultar|avisar)(me|nos)?\b|\bsin (mi|nuestra|nuestro) (autorizacion|permiso|consentimiento)\b)|\b(el|la|un|una) (vendedor|vendedora|ejecutiv[oa]|tecnic[oa]|empresa|compania)( (que|q)( \w+){{1,6}})? (me|nos) (activo|agrego|suscribio|inscribio|instalo|puso)\b.*\b(que|q) (yo |nosotros )?no (pedi|pedimos|solicite|solicitamos|contrate|contratamos|autorice|autorizamos)\b|{refused_charge}|{unasked_extra}"
                 ),
             ),
             (
@@ -2514,11 +2514,11 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::Baja,
-                r"\bde baja\b|\bdarme de baja|\b(solicito|solicita|solicitamos|pido|pide|pedimos|quiero|queremos|necesito|necesitamos|tramitar|gestionar) la baja (del|de la|de los|de las|de mi|de nuestro|de nuestra) \w+|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\b(quiero|quisiera|necesito|deseo|queremos|necesitamos|vengo a) (cancelar|anular|terminar|dar de baja) (el |mi |la |todo el )?(internet|cable|fibra|telefono fijo|fijo|tv|tele|television|linea|chip|numero)( satelital| cable| digital)?\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|(^|\b(quiero|necesito) que |\b(pueden|podrian|puede|podria|favor|porfa) )((me|nos) )?(corten|cortar|suspendan|suspender)( el| mi| la| los| todo el)? (servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
+                r"\bde baja\b|\bdarme de baja|\bsi no (me |nos |lo |la )?(arreglan|solucionan|resuelven|devuelven|compensan|bajan|rebajan|sacan|quitan|responden|contestan|reembolsan)\b( (\w+|\|)){0,10} (los|las) (dejo|dejamos)\b|\b(solicito|solicita|solicitamos|pido|pide|pedimos|quiero|queremos|necesito|necesitamos|tramitar|gestionar) la baja (del|de la|de los|de las|de mi|de nuestro|de nuestra) \w+|\b(cancel|anul|termin|finaliz|cerr)\w* (el |mi |la |todo |con )?(contrato|servicio|plan|cuenta)\b|\b(quiero|quisiera|necesito|deseo|queremos|necesitamos|vengo a) (cancelar|anular|terminar|dar de baja) (el |mi |la |todo el )?(internet|cable|fibra|telefono fijo|fijo|tv|tele|television|linea|chip|numero)( satelital| cable| digital)?\b|\bdesafili|\bdarse de baja|\bcort(en|ar|enme|arme|e) (el |mi |la |nuestro |nuestra )?(contrato|plan)\b|(^|\b(quiero|necesito) que |\b(pueden|podrian|puede|podria|favor|porfa) )((me|nos) )?(corten|cortar|suspendan|suspender)( el| mi| la| los| todo el)? (servicio|servicios|internet|linea|cable)( \w+){0,2} (definitivamente|para siempre|de forma definitiva|de manera definitiva)\b".to_owned(),
             ),
             (
                 Topic::Traslado,
-                r"\btrasla\w*|\bmudanza\b|\b(me|nos) mud\w*|\bmud(ar|arme|arnos|amos)\b|\botra direccion\b|\bcambio de (domicilio|direccion)\b|\bcambie de casa\b|\b(mover|llevar|llevarme|llevarnos|pasar) (el|la|mi|nuestro|nuestra|los) (internet|servicio|servicios|plan|wifi|fibra)( \w+)? (pa|para|a) (alla|la casa nueva|la nueva casa|el depto nuevo|el nuevo depto|la otra casa)\b|\b(mover|llevar|pasar|cambiar) (el|la|mi|nuestro|nuestra) (internet|servicio|plan|fibra)( (de|del|desde) (la |el )?\w+( \w+){0,4})? (a|al|pa|para) (la|el) ((otra|otro|nueva|nuevo) (parcela|casa|oficina|sede|local|bodega|sucursal|depto|departamento|fundo|predio|campo|terreno)|(parcela|casa|oficina|sede|local|bodega|sucursal|depto|departamento|fundo|predio|campo|terreno) (nueva|nuevo))\b|\b(nos|me) (cambiamos|cambie|cambio|vamos a cambiar|voy a cambiar) de (local|oficina|sede|bodega|domicilio)\b.*\b(internet|servicio|servicios|plan|fibra|wifi|linea|telefono)\b|\b(internet|servicio|servicios|plan|fibra|wifi|linea|telefono)\b.*\b(nos|me) (cambiamos|cambie|cambio|vamos a cambiar|voy a cambiar) de (local|oficina|sede|bodega|domicilio)\b".to_owned(),
+                r"\btrasla\w*|\bmudanza\b|\b(me|nos) mud\w*|\bmud(ar|arme|arnos|amos)\b|\botra direccion\b|\bcambio de (domicilio|direccion)\b|\bcambie de casa\b|\b(mover|llevar|llevarme|llevarnos|pasar) (el|la|mi|nuestro|nuestra|los) (internet|servicio|servicios|plan|wifi|fibra)( \w+)? (pa|para|a) (alla|la casa nueva|la nueva casa|el depto nuevo|el nuevo depto|la otra casa)\b|\b(mover|llevar|pasar|cambiar) (el|la|mi|nuestro|nuestra) (internet|servicio|plan|fibra)( (de|del|desde) (la |el )?\w+( \w+){0,4})? ((a|pa|para) (la|el)|al|pal) ((otra|otro|nueva|nuevo) (parcela|casa|oficina|sede|local|bodega|sucursal|depto|departamento|fundo|predio|campo|terreno)|(parcela|casa|oficina|sede|local|bodega|sucursal|depto|departamento|fundo|predio|campo|terreno) (nueva|nuevo))\b|\b(nos|me) (cambiamos|cambie|cambio|vamos a cambiar|voy a cambiar) de (local|oficina|sede|bodega|domicilio)\b.*\b(internet|servicio|servicios|plan|fibra|wifi|linea|telefono)\b|\b(internet|servicio|servicios|plan|fibra|wifi|linea|telefono)\b.*\b(nos|me) (cambiamos|cambie|cambio|vamos a cambiar|voy a cambiar) de (local|oficina|sede|bodega|domicilio)\b".to_owned(),
             ),
             (
                 Topic::CambioPlan,
@@ -2630,13 +2630,14 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
             // reinicié").
             let ambiguous = "(reinicie|resetee|desenchufe|apague)";
             let past = "reiniciaron|resetearon|reiniciamos";
-            // (Also done by the bot: "anoche el bot me reinició el deco".)
-            let done_verb = format!("((ya|yo|lo|le|la|los|recien|tambien) {ambiguous}|{ambiguous}( \\w+){{0,3}} (y|pero) (volvio|volvieron|sigue|siguen|siguio|quedo|quedaron)|{ambiguous}( \\w+){{0,3}} como (me )?(dijeron|dijo|indicaron|indico)|{past}|reseteamos|lo que (me )?(dijo|dice|indico|indica) el (bot|asistente)|(el bot|el asistente|el sistema|ustedes|usted) (me |nos |le |lo |la )?(reinicio|reseteo))");
+            // (Also done by the bot or a person: "anoche el bot me reinició el deco", "ayer
+            // un ejecutivo me reinició el router a distancia".)
+            let done_verb = format!("((ya|yo|lo|le|la|los|recien|tambien) {ambiguous}|{ambiguous}( \\w+){{0,3}} (y|pero) (volvio|volvieron|sigue|siguen|siguio|quedo|quedaron)|{ambiguous}( \\w+){{0,3}} como (me )?(dijeron|dijo|indicaron|indico)|{past}|reseteamos|lo que (me )?(dijo|dice|indico|indica) el (bot|asistente)|(el bot|el asistente|el sistema|ustedes|usted|(un|el) (ejecutivo|tecnico)|(una|la) (ejecutiva|tecnica)) (me |nos |le |lo |la )?(reinicio|reseteo))");
             // (Thanked for: "gracias por reiniciarlo pero la tele sigue sin señal".)
             let done = format!("({ambiguous}|{past}|el reinicio|del reinicio|el reset|del reset|gracias por (reiniciar|resetear)(lo|la|los|me)?)");
             [
                 format!(r"{LOSS_DENIED}|\bno (quiero|necesito) (que )?bloque|\bno (me |nos |lo |la )?(han )?(reiniciaron|resetearon|reiniciado|reseteado)\b"),
-                r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento|arreglo|soluciono|reparo|resolvio)|nunca (llego|vino|aparecio)|plantad\w*|peor|se (fue|fueron) sin (dejar|arreglar|solucionar|terminar))\b".to_owned(),
+                r"\btecnic(o|a|os)\b.*\b(no (llego|vino|aparecio|se presento|arreglo|soluciono|reparo|resolvio)|nunca (llego|vino|aparecio)|plantad\w*|peor|se (fue|fueron) sin (dejar|arreglar|solucionar|terminar)|(se fue|se fueron|termino|terminaron)\b.*\b(quedo|quedaron|sigue|siguen|esta|estan) igual)\b".to_owned(),
                 // A visit after which something fails (with `fails`): "pasó la técnica
                 // y desde entonces la tele no funciona", "desde que vino el técnico", "el
                 // técnico que mandaron dejó un cable suelto y ahora...", "después de que
@@ -2729,7 +2730,7 @@ fn condemns_the_service(normalized: &str) -> bool {
 /// con la fibra", "sáquenme el fijo, que nos quede solo el internet"): a change of plan
 /// ([`Topic::CambioPlan`]); "solo con" only after a service turned down ("déjenme solo con
 /// la tele, no me reinicien nada" is alone with it).
-const KEEPS_ONLY: &str = r"\b(dejen|dejenme|dejennos|(quiero|queremos|quisiera|quisieramos|necesito|necesitamos) (dejar|quedarme con|quedarnos con)) ((solamente|unicamente|nomas) (con )?(el |la )?|solo (el |la ))(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b(quiero|queremos|quisiera|quisieramos|necesito|necesitamos) (quedarme|quedarnos) (solo|solamente|unicamente) con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b((ya no|no) (quiero|queremos)|saquen|saquenme|quiten|quitenme)\b.*\b(dejen|dejenme|dejennos) solo con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b(saquen|quiten)(me|nos|la|lo|las|los|mela|melo|nosla|noslo)?\b.*\bque (me |nos )?(quede|queden) (solo|solamente|unicamente|nomas) (con )?(el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b";
+const KEEPS_ONLY: &str = r"\b(dejen|dejenme|dejennos|(quiero|queremos|quisiera|quisieramos|necesito|necesitamos) (dejar|quedarme con|quedarnos con)) ((solamente|unicamente|nomas) (con )?(el |la )?|solo (el |la ))(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b(dejen|dejenme|dejennos) solo con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b.*\b(ya no|no) (quiero|queremos) (mas )?(el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b(quiero|queremos|quisiera|quisieramos|necesito|necesitamos) (quedarme|quedarnos) (solo|solamente|unicamente) con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b((ya no|no) (quiero|queremos)|saquen|saquenme|quiten|quitenme)\b.*\b(dejen|dejenme|dejennos) solo con (el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b|\b(saquen|quiten)(me|nos|la|lo|las|los|mela|melo|nosla|noslo)?\b.*\bque (me |nos )?(quede|queden) (solo|solamente|unicamente|nomas) (con )?(el |la )?(internet|wifi|cable|tele|television|telefono|fijo|fibra)\b";
 
 /// Whether a normalised text keeps one service only ([`KEEPS_ONLY`]).
 fn keeps_only(normalized: &str) -> bool {
@@ -3403,7 +3404,7 @@ pub(crate) fn fails(text: &str) -> bool {
         let back = "(internet|senal|wifi|servicio|tele|television|cable|linea|telefono|fono|conexion|fibra)";
         let drop = "(se (me |nos )?(cae|cayo|cayeron|corta|corto|cortaron|reinicia|desconecta|desconectan|desconecto|fue|murio|pego|congelo|colgo|cuelga)|se (me|nos) (fueron|murieron))";
         [
-            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi)( (del|de la|de mi|de los|de mis|de nuestros) (celu|celus|celular|celulares|telefono|telefonos|fono|tele|television|deco|decodificador|modem|router|notebook|compu|computador|pc|tablet|casa|depto|pieza|oficina|local|negocio)( de (la|el|mi|nuestra|nuestro) \w+)?)? se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron|volvio a quedar|volvieron a quedar)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(tele|tv|television|televisor|pantalla|imagen)\b( \w+){{0,2}} (sigue|siguen|esta|quedo|queda|aparece) (negra|en negro)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|(^|\| |\b(y|pero|hoy|ahora|siempre|porque|aca|aqui) )(el |la |los |las |mi |mis |nuestro |nuestra )?(tele|tv|television|televisor|deco|decodificador|imagen|pantalla|internet|wifi|senal|canal|canales)\b( \w+){{0,2}} se (me |nos )?(pega|pegan|congela|congelan|traba|traban)\b|\b{back}\b( \w+){{0,3}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{back}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)|\bno (me |nos |le )?(llega|llegan|alcanza a llegar|alcanzan a llegar|(esta|estan) llegando) (el |la )?(wifi|senal|internet)\b|\b(wifi|senal)\b( \w+){{0,2}} no se (alcanza|alcanzan|puede) (a )?(captar|agarrar|pillar|tomar)\b|\b(wifi|senal)\b( \w+){{0,2}} no (llega|llegan|alcanza|sube|pasa)\b|\b{back}\b( \w+){{0,5}} (todavia|aun) no (vuelve|volvio|ha vuelto|regresa|regreso)( ([b-z0-9]\w*|a\w+)|$)|\b(senal|internet|wifi|conexion|fibra|velocidad)\b( \w+){{0,3}} (es|esta|anda) (un desastre|un asco)\b"),
+            format!(r"\b(no|ni|nada|tampoco)\b( \w+){{0,3}} (funciona|funcionan|funcionado|anda|andan|andado|carga|cargan|navega|conecta|conectan|sirve|prende|agarra|agarran|capta|marca|suena|toma|toman)\b|\b((no|ni) (tengo|tenemos|hay|ai)|no tiene)( (nada|ni|de|senal|mas|buena))* {service}\b|\bsin barras\b|\bsin tono\b|\bsin (dar|tirar|entregar) (el |la )?(internet|senal|wifi|conexion|tono)\b|\bsolo (dice |marca |aparece |sale )?sos\b|\bno se (ve|ven) (nada|ningun\w*|los canales|la imagen|la tele|bien)\b|\b(sin|nada de) (acceso (a )?)?{service}\b|\b(quede|quedo|quedamos|quedaron|estoy|estamos|sigo|seguimos) sin (el |mi |nuestro )?fijo\b|\bno (se encuentra|esta|estan|se encuentran) (operativ[oa]s?|funcionando)\b|\b(pierde|pierdo|perdemos|perdio|perdieron|perdimos) (la )?(senal|conexion|internet)\b|\b(senal|conexion|internet|wifi)( (del|de la|de mi|de los|de mis|de nuestros) (celu|celus|celular|celulares|telefono|telefonos|fono|tele|television|deco|decodificador|modem|router|notebook|compu|computador|pc|tablet|casa|depto|pieza|oficina|local|negocio)( de (la|el|mi|nuestra|nuestro) \w+)?)? se (me |nos )?(pierde|perdio)\b|\bdej(o|aron|a|an) de (funcionar|andar|cargar|conectar)\b|\bno (puedo|podemos) (ver|navegar|conectarme|conectarnos)\b|\b{device}\b( \w+){{0,3}} (pegad[oa]s?|congelad[oa]s?|bajisim\w*|lent[oa]s?|lentisim\w*|en el suelo|muert[oa]s?)\b|\b{device}\b( \w+){{0,5}} no existe\b|\b(esta|estan|quedo|quedaron|sigue|siguen|amanecio|amanecieron|volvio a quedar|volvieron a quedar)( otra vez| de nuevo)? (pegad[oa]s?|congelad[oa]s?)\b|\bpantalla (negra|azul)\b|\b(tele|tv|television|televisor|pantalla|imagen)\b( \w+){{0,2}} (sigue|siguen|esta|quedo|queda|aparece) (negra|en negro)\b|\b(funciona|funcionan|anda|andan) (a ratos|cuando quiere|cuando quieren|intermitente)\b|\bno (me )?(aparece|aparecen|sale|salen) (ningun|ni un|los|el) (canal|canales|imagen|senal)\b|\bsolo (llamadas de )?emergencias?\b|\bno (me |nos |le )?duran? (\w+ ){{0,4}}(conectad[oa]s?|prendid[oa]s?|funcionando|andando)\b|\bno (me |nos )?dejan? (ver|navegar|conectarme|conectarnos|usar|entrar)( (a |al |en |el |la |los |las )?(nada|ningun\w*|tele|tv|television|canal|canales|internet|wifi|senal|red)\b|$)|\b(deco|decodificador|modem|router|control|tele|televisor)\b( \w+){{0,2}} no (responde|responden|enciende|encienden)\b|\b(deco|decodificador|modem|router|tele|televisor|internet|wifi|celular|celu|telefono|equipo|control)\b( \w+){{0,4}} no (quiere|quieren) (prender|encender|partir|funcionar|andar|conectar|conectarse|cargar)\b|\b{RECURRING_FAILURES}\b|(^|\| |\b(y|pero|hoy|ahora|siempre|porque|aca|aqui) )(el |la |los |las |mi |mis |nuestro |nuestra )?(tele|tv|television|televisor|deco|decodificador|imagen|pantalla|internet|wifi|senal|canal|canales)\b( \w+){{0,2}} se (me |nos )?(pega|pegan|congela|congelan|traba|traban)\b|\b{back}\b( \w+){{0,3}} no (volvio|ha vuelto|vuelve|regreso|ha regresado)( ([b-z0-9]\w*|a\w+)|$)|\bno (ha )?(volvio|vuelto|regreso|regresado) (el |la )?{back}\b|\b(tele|television|imagen|pantalla|canal|canales)\b( \w+){{0,2}} no se (ve|ven)( \||$)|\bno (me |nos |le )?(llega|llegan|alcanza a llegar|alcanzan a llegar|(esta|estan) llegando) (el |la )?(wifi|senal|internet)\b|\b(wifi|senal)\b( \w+){{0,2}} no se (alcanza|alcanzan|puede) (a )?(captar|agarrar|pillar|tomar)\b|\b(wifi|senal)\b( \w+){{0,2}} no (llega|llegan|alcanza|sube|pasa)\b|\b{back}\b( \w+){{0,5}} (todavia|aun) no (vuelve|volvio|ha vuelto|regresa|regreso)( ([b-z0-9]\w*|a\w+)|$)|\b(senal|internet|wifi|conexion|fibra|velocidad)\b( \w+){{0,3}} (es|esta|anda) (un desastre|un asco)\b"),
             format!(r"\b{drop}\b"),
             format!(r"\b(ya no|no|nunca|ni) ((me|nos) )?{drop}\b"),
             // Someone on the customer's WiFi ("el vecino se cuelga de mi wifi").
@@ -3518,20 +3519,35 @@ fn lasts_days(text: &str) -> bool {
 pub(crate) fn thanks_with_good_wishes(normalized: &str) -> bool {
     static CLOSING: OnceLock<regex::Regex> = OnceLock::new();
     // (Most messages thank nobody: nothing is built for them.)
-    if !["gra", "grcs", "agradec", "thanks", "obrigad"]
-        .iter()
-        .any(|h| normalized.contains(h))
+    if ![
+        "gra", "grcs", "grx", "tks", "thx", "agradec", "thanks", "obrigad", "mesi", "abraz",
+        "beso", "besit",
+    ]
+    .iter()
+    .any(|h| normalized.contains(h))
     {
         return false;
     }
     let text = without_clause_breaks(normalized);
     let toks: Vec<&str> = words(&text).collect();
+    // (Or a hug or kisses sent to the whole team: "abrazos a todo el equipo, se pasaron".)
+    let to_the_team = || {
+        static TEAM: OnceLock<regex::Regex> = OnceLock::new();
+        TEAM.get_or_init(|| {
+            ascii_regex(r"\b(abrazo|abrazos|abrazote|besos|besitos|un beso) (a|para|pa) (todo el equipo|el equipo|todos|todas|ustedes|los chiquillos|las chiquillas)\b")
+        })
+        .is_match(&text)
+    };
     let thanks = toks.iter().any(|w| {
         matches!(
             *w,
             "gracias"
                 | "grax"
+                | "grx"
                 | "grcs"
+                | "tks"
+                | "thx"
+                | "mesi"
                 | "agradezco"
                 | "agradecemos"
                 | "agradecida"
@@ -3541,11 +3557,11 @@ pub(crate) fn thanks_with_good_wishes(normalized: &str) -> bool {
                 | "obrigado"
                 | "obrigada"
         )
-    });
+    }) || to_the_team();
     thanks
         && CLOSING
             .get_or_init(|| {
-                ascii_regex(r"\b((buen|buena|buenas|bn|bna|feliz|felices|excelente|linda|lindo|bonito|bonita|hermoso|hermosa) (\w+ )?(dia|dias|tarde|tardes|noche|noches|semana|finde|fin de semana|domingo|sabado|lunes|viernes|turno|jornada|pega|vida|viaje|navidad|ano|fiestas|vacaciones|descanso|feriado)|(le|les|te) deseo|abrazo|abrazos|abrazote|besos|besito|besitos|bendiciones|carinos|(me|nos) (despido|despedimos)|(los|las|la|lo|te) dejo|(me|nos) (voy|vamos|fui|fuimos) (a|al|pa|pal|para) (la |el |mi )?(dormir|acostar\w*|descansar|almorzar|comer|cenar|trabajar|trabajo|clases|misa|casa|agua|mar|playa|pega|turno|ver|duchar\w*|banar\w*)|nos (vemos|vimos|vemo|vimo)|hasta (luego|manana|pronto|la proxima)|chao|chau|adios|bye|cuidense|cuidese|cuidate)\b")
+                ascii_regex(r"\b((buen|buena|buenas|bn|bna|feliz|felices|excelente|linda|lindo|bonito|bonita|hermoso|hermosa) (\w+ )?(dia|dias|tarde|tardes|noche|noches|nochs|semana|finde|fin de semana|domingo|sabado|lunes|viernes|turno|jornada|pega|vida|viaje|navidad|pascua|pascuas|dieciocho|18|ano|fiestas|vacaciones|descanso|feriado)|(le|les|te) deseo|abrazo|abrazos|abrazote|besos|besito|besitos|bendiciones|carinos|(me|nos) (despido|despedimos)|(los|las|la|lo|te) dejo|(me|nos) (voy|vamos|fui|fuimos) (a|al|pa|pal|para) (la |el |mi )?(dormir|acostar\w*|descansar|almorzar|comer|cenar|trabajar|trabajo|clases|misa|casa|agua|mar|playa|pega|turno|ver|duchar\w*|banar\w*)|nos (vemos|vimos|vemo|vimo)|hasta (luego|manana|pronto|la proxima)|chao|chau|adios|bye|orevwa|jikisinkama|cuidense|cuidese|cuidate)\b")
             })
             .is_match(&text)
         && !toks.iter().any(|w| {
@@ -4228,13 +4244,14 @@ pub(crate) fn asks_what_if(text: &str, normalized: &str) -> bool {
 }
 
 /// Whether an already normalised text says an answer is still missing ("aún no hay
-/// resolución de mi reclamo y ya pasaron 20 días", "todavía no me dan ninguna respuesta"):
+/// resolución de mi reclamo y ya pasaron 20 días", "todavía no me dan ninguna respuesta",
+/// "nunca me respondieron lo que reclamé"):
 /// a complaint when not asked as a question (the guide: "aún no hay resolución" complains,
 /// "¿ya hay resolución?" asks), nor with information asked for ("aún no tengo respuesta.
 /// Agradecería información sobre su estado").
 pub(crate) fn denies_resolution(normalized: &str) -> bool {
     static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
-    (normalized.contains("aun") || normalized.contains("todavia"))
+    ["aun", "todavia", "nunca"].iter().any(|w| normalized.contains(w))
         && !words(normalized).any(|w| {
             matches!(
                 w,
@@ -4243,7 +4260,7 @@ pub(crate) fn denies_resolution(normalized: &str) -> bool {
         })
         && PATTERN
             .get_or_init(|| {
-                ascii_regex(r"\b(aun|todavia) no (me )?(hay|han dado|dan|tengo|recibo|he recibido|llega|ha llegado|responden|han respondido) (ninguna |una |alguna )?(resolucion|respuesta|solucion)\b")
+                ascii_regex(r"\b(aun|todavia) no (me )?(hay|han dado|dan|tengo|recibo|he recibido|llega|ha llegado|responden|han respondido) (ninguna |una |alguna )?(resolucion|respuesta|solucion)\b|\bnunca (me |nos )?((dieron|han dado|llego|ha llegado) (una |ninguna |alguna )?(resolucion|respuesta|solucion)|(respondieron|contestaron|solucionaron|resolvieron|han respondido|han contestado)( (\w+ ){0,2}(reclamo|reclame|reclamamos|queja|solicitud|pedi|pedimos))?\b)")
             })
             .is_match(&without_clause_breaks(normalized))
 }
@@ -4417,7 +4434,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     let greeting_alone = || {
         SEASONS_GREETINGS
             .get_or_init(|| {
-                ascii_regex(&format!(r"^((hola|oigan|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas) )*(que (tengan|pasen) (un |una |unas )?)?(feliz|felices|buen|buenas?) ({SEASONS}|ano)( (a|para|pa) (todos|todas|ustedes|el equipo|todo el equipo)( (los|las) del chat)?)?( (que lo (pasen|pase|pasemos)|pasenlo|pasenla) (chancho|bien|bonito|super|la raja|increible|muy bien))?$"))
+                ascii_regex(&format!(r"^((hola|oigan|buenas|buenos dias|buenas tardes|buenas noches|wena|wenas) )*(que (tengan|pasen) (un |una |unas )?)?(feliz|felices|buen|buenas?) ({SEASONS}|ano)( ((a|para|pa) )?(todos|todas|ustedes|el equipo|todo el equipo|chiquillos|chiquillas|chicos|chicas|cabros|amigos|amigas)( (los|las) del chat)?)?( (que lo (pasen|pase|pasemos)|pasenlo|pasenla) (chancho|bien|bonito|super|la raja|increible|muy bien))?$"))
             })
             .is_match(text.trim())
     };
@@ -4590,6 +4607,8 @@ const NATURE: &[&str] = &[
     "temblor",
     "temblo",
     "temblar",
+    "temblando",
+    "tiembla",
     "terremoto",
     "incendio",
     "incendios",
@@ -4638,15 +4657,15 @@ fn tells_of_fatigue(text: &str) -> bool {
     static FATIGUE: OnceLock<regex::Regex> = OnceLock::new();
     // (Most messages have none of its words: the pattern runs only when one is there.)
     let hint = [
-        "muert", "revent", "agotad", "molid", "cansad", "destruid", "rendid", "duele", " mas",
-        " tan ",
+        "muert", "revent", "agotad", "molid", "cansad", "destruid", "destroz", "rendid", "duele",
+        " mas", " tan ",
     ];
     if !hint.iter().any(|h| text.contains(h)) {
         return false;
     }
     FATIGUE
         .get_or_init(|| {
-            ascii_regex(r"\b((estoy|ando|quede|quedamos|estamos|andamos) (muert[oa]s?|reventad[oa]s?|agotad[oa]s?|agotadisim[oa]s?|molid[oa]s?|cansad[oa]s?|cansadisim[oa]s?|destruid[oa]s?|rendid[oa]s?)|muert[oa]s? de (cansancio|sueno|hambre|frio|calor)|me (duele|duelen) (hasta|todo|todos|el|la|los|las|mi|mis)|(que|q) (dia|semana|turno|jornada|noche) (mas|tan) (larg[oa]|pesad[oa]|cansador[a]?|agotador[a]?|eterno|eterna)|no (doy|damos) mas( (hoy|po|uf|jaja\w*))*$)")
+            ascii_regex(r"\b((estoy|ando|quede|quedamos|estamos|andamos) (muert[oa]s?|reventad[oa]s?|agotad[oa]s?|agotadisim[oa]s?|molid[oa]s?|cansad[oa]s?|cansadisim[oa]s?|destruid[oa]s?|rendid[oa]s?)|muert[oa]s? de (cansancio|sueno|hambre|frio|calor)|me (duele|duelen) (hasta|todo|todos|el|la|los|las|mi|mis)|(tengo|ando con|quede con|quedamos con) (los|las|la|el|mis) (pies|piernas|manos|brazos|espalda|cuerpo|rodillas|pies y manos) (destrozad[oa]s?|destruid[oa]s?|molid[oa]s?|reventad[oa]s?)|(que|q) (dia|semana|turno|jornada|noche) (mas|tan) (larg[oa]|pesad[oa]|cansador[a]?|agotador[a]?|eterno|eterna)|no (doy|damos) mas( (hoy|po|uf|jaja\w*))*$)")
         })
         .is_match(text)
         && leaves_the_company_out(text)
@@ -4702,7 +4721,7 @@ fn only_about_the_chat(text: &str) -> bool {
         return false;
     }
     let about_chat = PATTERN.get_or_init(|| {
-            ascii_regex(r"\bqueda (algun )?registro de (esta|la) conversacion\b|\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse|uno escribe|escribe uno)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|((alguien|quien|quienes)( de la empresa| de ustedes)? (mas )?|otra persona |otras personas )(va a |van a )?(lee|leen|leer|ve|ven|ver|revisa|revisan|revisar)( despues)? (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|estos mensajes|este chat|esta conversacion)|(alguien mas|otra persona|otras personas) (puede|pueden) (leer|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(este|el) chat (sirve|funciona|se puede usar|es compatible|anda)( bien)? con (el |un |los )?(lector|lectores|nvda|jaws|talkback|voiceover|celular|celu|tablet|computador|notebook|telefono|voz|audio)|(hasta|desde|a) (que|q) hora (atiende|atienden|funciona|abre|cierra|esta abierto) (este|el) chat)\b")
+            ascii_regex(r"\bqueda (algun )?registro de (esta|la) conversacion\b|\b(((este|el) chat|(esta|la) conversacion) ((lo|la) )?(queda|quedan|guarda|guardan|graba|graban|registra|registran|se guarda|se graba|(esta|estan) (guardando|grabando|registrando))|(la conversacion|lo que (escribo|escribi)|los mensajes|mis mensajes) (queda|quedan|se guarda|se guardan|se graba|se graban|se borra|se borran|se pierde|se pierden)|(se borra|se borran|se pierde|se pierden|se guarda|se guardan|se graba|se graban|queda guardad[oa]|queda grabad[oa]|quedan guardad[oa]s|quedan grabad[oa]s|guardan|graban) (todo )?(lo que (escribi|escribo|escribimos|puse|uno escribe|escribe uno)|la conversacion|esta conversacion|el chat|este chat|los mensajes|mis mensajes)|(me equivoque|nos equivocamos|equivocad[oa]) de (chat|conversacion|numero|grupo)|(al|el|a un|un) chat equivocado|(esto|este mensaje|eso) no era (para|pa) (ustedes|aca|este chat)|((alguien|quien|quienes)( de la empresa| de ustedes)? (mas )?|otra persona |otras personas )(va a |van a )?(lee|leen|leer|ve|ven|ver|revisa|revisan|revisar)( despues)? (lo que (escribo|escribi|escribimos|pongo|puse|uno escribe|escribe uno|uno pone)( (aqui|aca|aki))?|los mensajes|mis mensajes|estos mensajes|este chat|esta conversacion)|(alguien mas|otra persona|otras personas) (puede|pueden) (leer|ver) (lo que (escribo|escribi|escribimos|pongo|puse)|los mensajes|mis mensajes|este chat|esta conversacion)|(este|el) chat (sirve|funciona|se puede usar|es compatible|anda)( bien)? con (el |un |los )?(lector|lectores|nvda|jaws|talkback|voiceover|celular|celu|tablet|computador|notebook|telefono|voz|audio)|(hasta|desde|a) (que|q) hora (atiende|atienden|funciona|abre|cierra|esta abierto) (este|el) chat)\b")
         });
     about_chat.is_match(text)
         // Nor with an option named ("me equivoqué de chat antes, lo que quería era revisar
@@ -4735,7 +4754,7 @@ fn asks_only_about_the_bot(normalized: &str) -> bool {
     static PATTERNS: OnceLock<[regex::Regex; 2]> = OnceLock::new();
     let [question, greeting] = PATTERNS.get_or_init(|| {
         [
-            r"^((hola|oye|oiga|buenas|wena|una consulta|y|pero) )*((eres|es|usted es|es usted|sera|esto es|este chat es|estoy hablando con|converso con|estoy chateando con) ((un|una) (bot|robot|maquina|chatbot|programa|ia)|con (ia|inteligencia artificial))( real)?( esto)?|con quien (estoy hablando|converso|estoy chateando)( ahora)?|(me )?(esta|estan) (respondiendo|contestando|escribiendo) (una persona|un humano|una humana)( real)?( o (es |son )?(automatico|automatica|un bot|una maquina|un robot|un programa))?|(eres|usted es|es usted) (real|humano|humana|una persona|un ser humano)( (de verdad|real))?( o (es )?(un|una) (bot|robot|maquina|chatbot|programa|ia))?)$",
+            r"^((hola|oye|oiga|buenas|wena|una consulta|y|pero) )*((eres|es|usted es|es usted|sera|esto es|este chat es|estoy hablando con|converso con|estoy chateando con) ((un|una) (bot|robot|maquina|chatbot|programa|ia)|con (ia|inteligencia artificial))( real)?( esto)?( o (hay )?(alguien|una persona|un humano)( (real|de verdad|escribiendo|respondiendo|contestando)){0,2})?|con quien (estoy hablando|converso|estoy chateando)( ahora)?|(me )?(esta|estan) (respondiendo|contestando|escribiendo) (una persona|un humano|una humana)( real)?( o (es |son )?(automatico|automatica|un bot|una maquina|un robot|un programa))?|(eres|usted es|es usted) (real|humano|humana|una persona|un ser humano)( (de verdad|real))?( o (es )?(un|una) (bot|robot|maquina|chatbot|programa|ia))?)$",
             r"^(hola|oye|oiga|buenas|wena|buenas tardes|buenos dias|buenas noches)$",
         ]
         .map(ascii_regex)

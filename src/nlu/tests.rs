@@ -7113,3 +7113,92 @@ fn a_way_back_is_no_runaround() {
         ),
     ]);
 }
+
+/// Goodbyes, questions about the bot and complaints in words the rules lacked: thanks
+/// shortened ("grx", "tks", "bn nochs"), hugs sent to the whole team, thanks in Haitian
+/// Creole; who reads what one writes; the earth shaking, legs wrecked after a race, "feliz
+/// 18" to the "cabros"; a request never answered, a threat to leave if a fix does not
+/// come, a service moved "al local nuevo", one kept alone while another is dropped, a
+/// product "jamás solicitado" billed, a technician who left things the same; a modem
+/// "sin dar internet". Each was misread before.
+#[test]
+fn goodbyes_bot_questions_and_complaints_in_new_words() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart, Salir};
+    check(&[
+        ("oki grx, bn nochs a todos", Salir),
+        ("tks, bna tarde pa todos", Salir),
+        ("abrazos a todo el equipo, unos cracks", Salir),
+        ("orevwa, mesi pou tout", Salir),
+        ("¿quién lee después lo que uno escribe aquí?", Fallback),
+        (
+            "está temblando fuerte acá en Illapel, ¿lo sintieron?",
+            Fallback,
+        ),
+        (
+            "hoy corrí la maratón y tengo las piernas destrozadas",
+            Fallback,
+        ),
+        ("¡feliz 18 cabros, que lo pasen la raja!", Fallback),
+        (
+            "nunca me respondieron lo que reclamé la otra vez, qué falta de respeto",
+            Person,
+        ),
+        ("si no me responden hoy los dejo", Person),
+        (
+            "hay que mover el internet al local nuevo de la feria",
+            Person,
+        ),
+        ("déjenme solo con el wifi, no quiero más la tele", Person),
+        (
+            "en la oficina nos están facturando un seguro que jamás solicitamos",
+            Person,
+        ),
+        (
+            "el técnico estuvo toda la mañana, se fue y la tele quedó igual",
+            Person,
+        ),
+        (
+            "volvió la luz hace rato pero el router sigue sin dar internet",
+            Restart,
+        ),
+    ]);
+}
+
+/// What those mends leave as it was (each read so before them too): a goodbye "si no hay
+/// nada más", hugs to a relative, hugs with a failure and a person asked for, a question
+/// about the bot with a person asked for, thanks for nothing, a request asked about, a
+/// restart asked for; and "déjenme solo con la tele" that keeps the customer alone, not one
+/// service.
+#[test]
+fn edges_of_the_goodbye_bot_question_and_complaint_mends() {
+    use Intent::{
+        ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart,
+        RevisarAtenciones as Earlier, Salir,
+    };
+    check(&[
+        ("bueno, si no hay nada más, los dejo", Salir),
+        ("abrazos a mi abuelita que me está leyendo, chao", Salir),
+        (
+            "abrazos a todo el equipo, pero sigo sin internet y quiero hablar con alguien",
+            Person,
+        ),
+        (
+            "¿eres una IA? quiero hablar con una persona de verdad",
+            Person,
+        ),
+        ("gracias por nada, el cobro sigue igual", Person),
+        ("¿ya respondieron el reclamo que puse el lunes?", Earlier),
+        (
+            "¿en qué va mi solicitud de traslado al depto nuevo?",
+            Earlier,
+        ),
+        (
+            "el módem no da internet desde la mañana, reinícienlo porfa",
+            Restart,
+        ),
+        (
+            "déjenme solo con la tele, no reinicien nada que estoy viendo la teleserie",
+            Fallback,
+        ),
+    ]);
+}
