@@ -4693,6 +4693,166 @@ fn leaves_the_company_out(text: &str) -> bool {
     })
 }
 
+/// Stems of the company's business beyond those [`leaves_the_company_out`] reads: the
+/// bill and what is owed, the contract and what changes it, the visit and the equipment,
+/// what fails, the bot and its menu, a person, a complaint of any kind.
+const BUSINESS_STEMS: &[&str] = &[
+    // The bill and what is owed.
+    "cuenta",
+    "carg",
+    "debo",
+    "debe",
+    "debi",
+    "deud",
+    "tarifa",
+    "alza",
+    "precio",
+    "monto",
+    "luca",
+    "plata",
+    "dicom",
+    "moros",
+    "multa",
+    "reembols",
+    "devol",
+    "descuent",
+    "cliente",
+    "mensual",
+    "suscrip",
+    "venc",
+    // The contract and what changes it.
+    "contrat",
+    "plan",
+    "prepag",
+    "portab",
+    "portar",
+    "titular",
+    "cancel",
+    "anul",
+    "baja",
+    "traslad",
+    "cambi",
+    "renunci",
+    "termin",
+    "segur",
+    "pack",
+    "canal",
+    // The visit, the equipment and what fails.
+    "visit",
+    "tecnic",
+    "instal",
+    "equipo",
+    "chip",
+    "linea",
+    "numer",
+    "senal",
+    "mega",
+    "ping",
+    "subida",
+    "bajada",
+    "velocid",
+    "clave",
+    "contrasen",
+    "ventana",
+    "pagina",
+    "aplicac",
+    "aparec",
+    "funcion",
+    "fall",
+    "sirv",
+    "cort",
+    "caid",
+    "lent",
+    "pantalla",
+    "conect",
+    "naveg",
+    // The bot, its menu, a person.
+    "menu",
+    "opcion",
+    "entiend",
+    "entendi",
+    "cach",
+    "frustr",
+    "bot",
+    "robot",
+    "asistente",
+    "atend",
+    "mail",
+    "correo",
+    "whatsapp",
+    "wasap",
+    "mensaje",
+    "agent",
+    "ajent",
+    "person",
+    "ejecut",
+    "humano",
+    "supervis",
+    "represent",
+    "operador",
+    "encargad",
+    "alguien",
+    // A complaint of any kind, a sale or promise gone wrong.
+    "quej",
+    "denunc",
+    "demand",
+    "sernac",
+    "abus",
+    "estaf",
+    "ladr",
+    "rob",
+    "urgen",
+    "emergen",
+    "auxilio",
+    "socorro",
+    "problem",
+    "inconven",
+    "vendedor",
+    "venta",
+    "promet",
+    "engan",
+    "mint",
+    "trat",
+    "constanc",
+];
+
+/// Whole words of the company's business: nobody who came or answered, a fall, a plea in
+/// English.
+const BUSINESS_WORDS: &[&str] = &[
+    "nadie", "cae", "cayo", "caen", "app", "call", "agent", "speak", "talk", "help", "please",
+    "human",
+];
+
+/// The menu's numbers, which pick an option in a message of a few words ("la 3 porfa",
+/// "quiero la dos"; not "hoy di tres clases de ballet seguidas").
+const MENU_NUMBERS: &[&str] = &["uno", "dos", "tres", "cuatro", "1", "2", "3", "4"];
+
+/// Whether a normalised text names nothing of the company's: no word of its business
+/// ([`leaves_the_company_out`], [`BUSINESS_STEMS`], [`BUSINESS_WORDS`], a menu number in a
+/// message of a few words), no service,
+/// failure, complaint topic, request, call, restart or person. Life told in words the
+/// training file lacks ("la cosecha de cerezas viene buenaza", "mi vecino me tiene chato
+/// con la música fuerte", "mi hija se casa en diciembre"), which the model may read as a
+/// complaint's story.
+pub(crate) fn names_nothing_of_the_company(normalized: &str) -> bool {
+    let text = without_clause_breaks(normalized);
+    let few_words = words(&text).nth(4).is_none();
+    leaves_the_company_out(&text)
+        && !words(&text).any(|w| {
+            BUSINESS_STEMS.iter().any(|stem| w.starts_with(stem))
+                || BUSINESS_WORDS.contains(&w)
+                || few_words && MENU_NUMBERS.contains(&w)
+        })
+        && !names_service(&text)
+        && !fails(&text)
+        && complaint_topic_in(normalized).is_none()
+        && !names_request(normalized)
+        && !asks_for_a_call(normalized)
+        && !asks_for_restart(normalized)
+        && !demands_a_person(normalized)
+        && !asks_for_person(normalized)
+}
+
 /// Whether a text (normalised, without clause breaks) only says that the customer drops by
 /// to greet, or has nothing to claim ("no tengo nada que reclamar, pasaba a saludar
 /// nomás"), with greetings and good wishes around it and nothing else: small talk ("pasaba

@@ -36,6 +36,10 @@ pub use data::{IntentsError, RuleConfidence, Thresholds, TrainingData};
 pub use entities::{menu_number, Topic};
 pub use model::YamlClassifier;
 
+/// The confidence below which the model's wish for a person in a message that names
+/// nothing of the company's is no evidence ([`Prediction::unrelated_if`]).
+pub(crate) const UNRELATED_BELOW: f32 = 0.8;
+
 /// The four menu options plus abstention. Names match the YAML intent names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Intent {
@@ -197,11 +201,14 @@ pub enum Rule {
     /// Small talk (a season's greeting, a question about the bot, the weather) is out of
     /// scope (`small_talk`).
     SmallTalk,
+    /// A wish for a person the model alone read, not surely, in a message that names
+    /// nothing of the company's is out of scope (`unrelated`).
+    Unrelated,
 }
 
 impl Rule {
     /// Every rule, in the order the classifier applies them.
-    pub const ALL: [Rule; 18] = [
+    pub const ALL: [Rule; 19] = [
         Rule::MatterUnplaced,
         Rule::OutageUnplaced,
         Rule::OutageAnswers,
@@ -220,6 +227,7 @@ impl Rule {
         Rule::AboutEarlier,
         Rule::Spam,
         Rule::SmallTalk,
+        Rule::Unrelated,
     ];
 
     /// The rule's name in intents files and reports (`matter_unplaced`, ...).
@@ -243,6 +251,7 @@ impl Rule {
             Rule::AboutEarlier => "about_earlier",
             Rule::Spam => "spam",
             Rule::SmallTalk => "small_talk",
+            Rule::Unrelated => "unrelated",
         }
     }
 
@@ -366,6 +375,23 @@ impl Prediction {
     /// [`spam_if`](Self::spam_if) is.
     pub(crate) fn small_talk_if(self, small_talk: impl FnOnce() -> bool) -> Prediction {
         self.out_of_scope_if(small_talk, Rule::SmallTalk)
+    }
+
+    /// A wish for a person that only the model read, below [`UNRELATED_BELOW`], in a
+    /// message that names nothing of the company's (`unrelated`: no service, failure,
+    /// complaint topic, request, person, bill, contract, visit, menu...) is out of scope:
+    /// life told in words the training file lacks ("la cosecha de cerezas viene buenaza",
+    /// "mi vecino me tiene chato con la música fuerte") reads as a story of a complaint.
+    pub(crate) fn unrelated_if(self, unrelated: impl FnOnce() -> bool) -> Prediction {
+        if self.intent == Intent::ContactarEjecutivo
+            && self.rule.is_none()
+            && self.decision != Decision::Fallback
+            && self.confidence < UNRELATED_BELOW
+            && unrelated()
+        {
+            return self.abstained(Rule::Unrelated);
+        }
+        self
     }
 
     /// The fallback by `rule` when `out` says the message is out of scope, whatever the

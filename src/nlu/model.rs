@@ -2097,6 +2097,7 @@ impl YamlClassifier {
                 answered_elsewhere: reading.answered_elsewhere(),
                 spam: reading.spam(),
                 small_talk: reading.small_talk(),
+                unrelated: reading.unrelated(),
                 chat_cut: reading.chat_cut(),
                 call_back: reading.call_back(),
                 restart_asked: reading.restart_asked(),
@@ -2248,6 +2249,8 @@ trait Evidence {
     fn spam(&self) -> bool;
     /// Whether it is small talk ([`Prediction::small_talk_if`]).
     fn small_talk(&self) -> bool;
+    /// Whether it names nothing of the company's ([`Prediction::unrelated_if`]).
+    fn unrelated(&self) -> bool;
 }
 
 /// The rules after the model, in their order, each reading `evidence` only when the
@@ -2284,6 +2287,7 @@ fn after_the_model(decided: Prediction, evidence: &impl Evidence) -> Prediction 
         )
         .spam_if(|| evidence.spam())
         .small_talk_if(|| evidence.small_talk())
+        .unrelated_if(|| evidence.unrelated())
 }
 
 /// A message's evidence read on demand, the pieces more than one rule asks for (the
@@ -2429,6 +2433,9 @@ impl Evidence for Reading<'_, '_> {
     fn small_talk(&self) -> bool {
         entities::is_small_talk(self.normalized)
     }
+    fn unrelated(&self) -> bool {
+        entities::names_nothing_of_the_company(self.normalized)
+    }
 }
 
 /// Whether a normalised message names a service of the company's other than a plan, also
@@ -2491,6 +2498,7 @@ pub(crate) struct Scored {
     answered_elsewhere: bool,
     spam: bool,
     small_talk: bool,
+    unrelated: bool,
 }
 
 impl Evidence for Scored {
@@ -2562,6 +2570,9 @@ impl Evidence for Scored {
     }
     fn small_talk(&self) -> bool {
         self.small_talk
+    }
+    fn unrelated(&self) -> bool {
+        self.unrelated
     }
 }
 
