@@ -3917,6 +3917,20 @@ pub(crate) fn says_service_works(normalized: &str) -> bool {
     said(works, false) || said(not_it, true)
 }
 
+/// Whether an already normalised text asks for the company's phone number ("¿a qué número
+/// llamo?", "necesito el número del call center", "¿cuál es el número de atención al
+/// cliente?"): branches, hours and phone numbers are out of scope (the guide); not the
+/// number of a request ("mi número de atención es el 55102").
+pub(crate) fn asks_for_the_number(normalized: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    normalized.contains("numero")
+        && PATTERN
+            .get_or_init(|| {
+                ascii_regex(r"\bnumero( de telefono| telefonico| de fono)? (de|del|para|pa) (atencion al cliente|servicio al cliente|servicio tecnico|soporte|call center|ventas|reclamos|ustedes|la empresa|la compania|llamar)\b|\b(a|al) (que|q|cual) numero (llamo|puedo llamar|tengo que llamar|hay que llamar|debo llamar|les llamo|los llamo|marco)\b|\b(que|q) numero (tiene|tienen) (el |la )?(servicio al cliente|atencion al cliente|call center|soporte|servicio tecnico)\b")
+            })
+            .is_match(&without_clause_breaks(normalized))
+}
+
 /// Whether an already normalised text asks how to do something with the equipment or the
 /// service, and reports no failure ([`fails`]): "¿cómo conecto la impresora al wifi?",
 /// "como se configura el control del deco", "¿cómo funciona el modo avión?", "¿qué

@@ -2357,7 +2357,9 @@ impl Evidence for Reading<'_, '_> {
         })
     }
     fn how_to(&self) -> bool {
-        entities::asks_how_to(self.normalized) || entities::asks_what_if(self.text, self.normalized)
+        entities::asks_how_to(self.normalized)
+            || entities::asks_what_if(self.text, self.normalized)
+            || entities::asks_for_the_number(self.normalized)
     }
     fn for_a_person(&self) -> bool {
         // (A topic the message asks the papers or the price for is the question's subject:

@@ -7267,3 +7267,31 @@ fn edges_of_the_goodbye_bot_question_and_complaint_mends() {
         ),
     ]);
 }
+
+/// The company's phone number asked for is out of scope, as branches and hours are (the
+/// guide), whatever the model read (`entities::asks_for_the_number`): each of the first
+/// two was read as a wish for a person before. Not the number of a request, nor a number
+/// asked for to complain or be called.
+#[test]
+fn the_companys_phone_number_is_out_of_scope() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, RevisarAtenciones as Earlier};
+    check(&[
+        (
+            "¿me pasan el número de atención al cliente? quiero llamar mañana temprano",
+            Fallback,
+        ),
+        ("¿a qué número puedo llamar desde Argentina?", Fallback),
+        ("oiga, ¿cuál es el número del servicio técnico?", Fallback),
+        ("mi número de atención es el 55102, ¿en qué va?", Earlier),
+        ("¿cuál es el número de mi reclamo? lo perdí", Earlier),
+        (
+            "llamé al número de atención al cliente y nadie contesta, quiero hablar con un ejecutivo",
+            Person,
+        ),
+        ("necesito que me llamen al número que tengo registrado", Person),
+        (
+            "me cobraron dos veces, ¿a qué número llamo para reclamar?",
+            Person,
+        ),
+    ]);
+}
