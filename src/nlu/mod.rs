@@ -463,10 +463,15 @@ impl Prediction {
     /// A new complaint filed in so many words ("quiero ingresar un reclamo, la atención que
     /// me dieron fue pésima"), or a question about one that turns to a person ("quiero
     /// saber cómo va mi reclamo, pero prefiero que me lo explique una persona"), read as
-    /// the earlier requests, or asked about them, is `contactar_ejecutivo` (a question about an earlier request still turns it back:
-    /// [`about_earlier_if`](Self::about_earlier_if)).
+    /// the earlier requests, asked about them or placed nowhere ("vengo a poner una queja
+    /// por cómo me trataron en la sucursal": a branch named), is `contactar_ejecutivo` (a
+    /// question about an earlier request still turns it back:
+    /// [`about_earlier_if`](Self::about_earlier_if), a complaint about another business
+    /// is still out of scope: [`other_business_if`](Self::other_business_if)).
     pub(crate) fn new_complaint_if(self, files: impl FnOnce() -> bool) -> Prediction {
-        if self.decision.offers(Intent::RevisarAtenciones) && files() {
+        let read =
+            self.decision.offers(Intent::RevisarAtenciones) || self.decision == Decision::Fallback;
+        if read && files() {
             return self.decided(Intent::ContactarEjecutivo, Rule::NewComplaint);
         }
         self

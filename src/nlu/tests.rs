@@ -7295,3 +7295,72 @@ fn the_companys_phone_number_is_out_of_scope() {
         ),
     ]);
 }
+
+/// Goodbyes with what keeps the customer busy after them, a complaint filed about a branch,
+/// a product added by a seller without asking, a restart that came to nothing, the
+/// papers for a procedure, an introduction from a town, noise on the line (probe114 to
+/// probe116's misreads, in words of my own). Each was misread before.
+#[test]
+fn goodbyes_with_a_reason_and_complaints_about_a_branch_or_a_seller() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart, Salir};
+    check(&[
+        ("bueno, los dejo, tengo pacientes esperando", Salir),
+        (
+            "ya te dejo, tengo que ir a dejar a la abuela al consultorio",
+            Salir,
+        ),
+        ("después les escribo, ahora estoy en una reunión", Salir),
+        (
+            "la vendedora me inscribió en un seguro sin consultarme",
+            Person,
+        ),
+        (
+            "anoche me reiniciaron el módem y otra vez se congela todo",
+            Person,
+        ),
+        (
+            "pa cancelar el contrato, ¿hay que ir sí o sí a una sucursal?",
+            Fallback,
+        ),
+        (
+            "hola, me llamo Ernesto y les escribo desde Curicó",
+            Fallback,
+        ),
+        (
+            "en el fijo hay como estática y no se entiende lo que dicen",
+            Restart,
+        ),
+    ]);
+}
+
+/// What those mends leave as it was (each read so before them too): a complaint filed
+/// about a branch and one about another business, papers asked for to complain, a name
+/// given with a call asked for, an app a relative installed, a restart asked for by
+/// someone with customers waiting.
+#[test]
+fn edges_of_the_goodbye_with_a_reason_and_branch_complaint_mends() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart};
+    check(&[
+        (
+            "vengo a poner una queja por cómo me atendieron en la sucursal del centro",
+            Person,
+        ),
+        (
+            "quiero poner una queja en el sernac contra el supermercado",
+            Fallback,
+        ),
+        (
+            "¿tengo que ir a una sucursal para reclamar por un cobro doble?",
+            Person,
+        ),
+        ("me llamo Ernesto, llámenme por favor", Person),
+        (
+            "mi hijo me instaló una app que nadie pidió en el celu",
+            Fallback,
+        ),
+        (
+            "tengo clientes esperando y el internet no funciona, reinicien el módem porfa",
+            Restart,
+        ),
+    ]);
+}
