@@ -7364,3 +7364,67 @@ fn edges_of_the_goodbye_with_a_reason_and_branch_complaint_mends() {
         ),
     ]);
 }
+
+/// A request asked about as "¿le han dado curso?", "¿se llegó a procesar?" or "¿alguna de
+/// las dos salió?"; a technician thanked for leaving it working; a season wished to the
+/// whole team; who one chats with or who reads the messages; the health of sleeping by
+/// the router after a lead-in; a price rise asked about (probe114 to probe116's misreads,
+/// in words of my own). Each was misread before.
+#[test]
+fn requests_followed_up_in_new_words_and_questions_about_the_chat_or_prices() {
+    use Intent::{Fallback, RevisarAtenciones as Earlier, Salir};
+    check(&[
+        (
+            "Hice un reclamo por el cobro hace días, ¿le han dado curso?",
+            Earlier,
+        ),
+        (
+            "ya pedí dos veces la portabilidad, ¿alguna de las dos salió?",
+            Earlier,
+        ),
+        (
+            "mi señora pidió el traslado en mayo, ¿se llegó a procesar?",
+            Earlier,
+        ),
+        (
+            "la técnica vino y dejó el internet funcionando, mil gracias, hasta luego",
+            Salir,
+        ),
+        (
+            "felices fiestas a todo el equipo, que les vaya bonito",
+            Salir,
+        ),
+        ("¿con quién tengo el gusto? ¿es automático esto?", Fallback),
+        ("¿los mensajes los lee alguien de verdad?", Fallback),
+        (
+            "tengo una duda: ¿es malo dormir con el router prendido al lado de la cama?",
+            Fallback,
+        ),
+        (
+            "¿es verdad que van a subir los planes el próximo año?",
+            Fallback,
+        ),
+    ]);
+}
+
+/// What those mends leave as it was (each read so before them too): a technician who left
+/// things badly or the same, a price rise told or disputed, a button or a price asked
+/// about in the words read before.
+#[test]
+fn edges_of_the_follow_up_chat_and_price_mends() {
+    use Intent::{ContactarEjecutivo as Person, Fallback};
+    check(&[
+        (
+            "el técnico dejó el módem mal conectado y no tengo internet",
+            Person,
+        ),
+        ("el técnico vino y dejó todo igual, sigo sin señal", Person),
+        ("me subieron los precios sin avisar", Person),
+        ("¿por qué me van a subir el plan si tengo contrato?", Person),
+        ("¿qué hace el botón que dice WPS en el router?", Fallback),
+        (
+            "¿cuánta plata más me saldría el plan con más megas?",
+            Fallback,
+        ),
+    ]);
+}
