@@ -544,6 +544,10 @@ const STATUS_QUESTIONS: &[&str] = &[
     "cuanto le falta",
     "cuando me dan respuesta",
     "dado curso",
+    "esta resuelta o no",
+    "esta resuelto o no",
+    "si esta resuelta",
+    "si esta resuelto",
     "dieron curso",
     "se llego a procesar",
     "ya se proceso",
@@ -2549,7 +2553,7 @@ fn topic_rules() -> &'static [(Topic, regex::Regex)] {
             ),
             (
                 Topic::BloqueoLinea,
-                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron|cogotearon|manotearon|asaltaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(me|nos|le) quitaron (el|mi|su) (celular|celu|telefono|fono)\b.*\bbloque\w*|\b(fue|ha sido) (sustraido|robado|hurtado|extraviado) (el |mi |su )?(celular|telefono|movil|equipo)\b|\bme sacaron (el |mi )?(celular|celu|telefono|fono) (del|de la|de mi) (bolsillo|cartera|mochila|bolso|chaqueta)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado|sustraido|hurtado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*|cayo( (el|mi) (celular|celu|telefono))? al (mar|agua|rio|lago|canal|wc|bano))\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b((bloqueen|bloquee|bloqueenme|bloqueeme)|(quiero|necesito|queremos|necesitamos|pueden|puede|podrian|podria|hay que|como) (\w+ )?(bloquear|bloquearme))( me)? ((el |la |mi |su |esa |este |ese |esta )?(chip|linea)|mi (celular|numero|telefono))\b|\b(bloqueen|bloquee|bloqueenme|bloqueeme) el (celular|numero|telefono)( (porfa|por favor|xfa|altiro|al tiro|ya|urgente))*( \||$)".to_owned(),
+                r"\b(perdi|extravie|robaron|hurtaron|perdio|robo|llevaron|cogotearon|manotearon|asaltaron)( (el|mi|su|un))? (celular|celu|telefono|fono|chip|movil)\b|\b(me|nos|le) quitaron (el|mi|su) (celular|celu|telefono|fono)\b.*\bbloque\w*|\b(fue|ha sido) (sustraido|robado|hurtado|extraviado) (el |mi |su )?(celular|telefono|movil|equipo)\b|\bme sacaron (el |mi )?(celular|celu|telefono|fono) (del|de la|de mi) (bolsillo|cartera|mochila|bolso|chaqueta)\b|\b(celular|telefono|chip|equipo)\b( \w+){0,2} (robado|perdido|extraviado|sustraido|hurtado)\b|\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b.*\b(rob\w*|perd\w*|extravi\w*|hurt\w*)|\b(rob\w*|perd\w*|extravi\w*|hurt\w*|no lo (encontre|encuentro|pude encontrar|halle)|cayo( (el|mi) (celular|celu|telefono))? al (mar|agua|rio|lago|canal|wc|bano))\b.*\bbloque\w* (el |la |mi |su )?(chip|linea|celular|numero|telefono)\b|\b((bloqueen|bloquee|bloqueenme|bloqueeme)|(quiero|necesito|queremos|necesitamos|pueden|puede|podrian|podria|hay que|como) (\w+ )?(bloquear|bloquearme))( me)? ((el |la |mi |su |esa |este |ese |esta )?(chip|linea)|mi (celular|numero|telefono))\b|\b(bloqueen|bloquee|bloqueenme|bloqueeme) el (celular|numero|telefono)( (porfa|por favor|xfa|altiro|al tiro|ya|urgente))*( \||$)".to_owned(),
             ),
             (
                 Topic::Boleta,
@@ -2653,7 +2657,9 @@ pub(crate) fn topic_beyond_restart_in(normalized: &str) -> Option<Topic> {
                 // técnico quedé sin teléfono fijo").
                 format!(r"\b(desde|despues) (de )?(que|q) (me |nos )?(instalaron|cambiaron|conectaron|pusieron) (el |la |los |las |mi |nuestra |nuestro )?(fibra|internet|modem|router|deco|decodificador|equipo|equipos|servicio|cable|antena)\b|(\b{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b|\btecnic(o|a|os)\b( \w+){{0,4}} {came}\b).*\b(ahora|desde ahi|desde entonces|tampoco|(desde|despues) (de )?(que|q) se (fue|fueron))\b|\b(desde|despues) (de )?que (\w+ )?{came} (\w+ )?(el |la |los )?tecnic(o|a|os)\b|\b(desde|despues de) la visita (del |de la |de los )?tecnic(o|a|os)\b"),
                 r"\b(falla|problema|soporte|servicio|asistencia|error) tecnic".to_owned(),
-                format!(r"\b{done}\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo)\b"),
+                // (Or the customer's own, told as "lo hice yo": "no me reseteen nada, ya lo
+                // hice yo dos veces y nada".)
+                format!(r"\b{done}\b.*\b(no (me )?(sirvio|funciono|resulto|resolvio|arreglo|soluciono)|sigue|sigo)\b|\b(reinici|resete|desenchuf)\w*\b.*\b(ya )?lo (hice|hicimos)( yo| nosotros)?( \w+){{0,3}} (y|pero) (nada|igual|sigue|siguen|no (vuelve|volvio|sirvio|funciono|resulto))\b"),
                 // A restart done (with a failure after it: `failed_after`).
                 format!(r"\b{done_verb}\b"),
                 r"\b(se me olvido|se nos olvido|olvide (la|mi|el)|olvidamos (la|el)|no me acuerdo de|no recuerdo|perdi (la|mi))\b".to_owned(),
@@ -3242,6 +3248,27 @@ pub(crate) fn declines_restart(normalized: &str) -> bool {
         && topic_beyond_restart_in(normalized) != Some(Topic::ReinicioFallido)
 }
 
+/// Whether a normalised text only turns a call down ("no quiero que me llamen, ni se les
+/// ocurra", "no me llamen, hoy no tengo tiempo") and tells no failure nor names a service:
+/// nothing is asked, as when a restart alone is turned down ([`declines_restart`]).
+pub(crate) fn declines_a_call(normalized: &str) -> bool {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    if !normalized.contains("llam") {
+        return false;
+    }
+    let text = without_clause_breaks(normalized);
+    PATTERN
+        .get_or_init(|| {
+            ascii_regex(r"^((por favor|porfa|oiga|oigan|ya|y|pero) )*no ((quiero|queremos|necesito|necesitamos) (que )?)?(me|nos) (llamen|llame|contacten|contacte)\b")
+        })
+        .is_match(&text)
+        && !fails(&text)
+        && !names_service(&text)
+        // (Nor with a person asked for in other words: "no me llamen, prefiero hablar con
+        // un ejecutivo por acá".)
+        && !speaks_of_a_person(normalized)
+}
+
 /// Whether a normalised text asks for a person in so many words: a wish, then the person
 /// ("ya no sé cómo decirlo: necesito una persona", "quiero hablar con alguien", "no me voy
 /// sin hablar con un ejecutivo"), or one "de carne y hueso" ("¿me comunican con un
@@ -3257,7 +3284,7 @@ pub(crate) fn demands_a_person(normalized: &str) -> bool {
     }
     PATTERN
         .get_or_init(|| {
-            ascii_regex(r"\b((necesito|necesitamos|quiero|queremos|quisiera|exijo|exigo|exigimos|pido|requiero|deseo) ((hablar|conversar) con |que me atienda )?(a )?|sin (hablar con|que me atienda) )(una persona|un humano|una humana|un ejecutivo|una ejecutiva|un supervisor|una supervisora|un agente|alguien)\b|\b(preciso|quero|queria|gostaria de) (falar com )?(uma pessoa|um atendente|uma atendente|um humano|alguem)\b|\b(un|una|alguien)( \w+)? de carne y hueso\b")
+            ascii_regex(r"\b((necesito|necesitamos|quiero|queremos|quisiera|exijo|exigo|exigimos|pido|requiero|deseo) ((hablar|conversar) con |que me atienda )?(a )?|sin (hablar con|que me atienda) |(me|nos) (pasan|pasas|pasa|pase|pasen|comunican|comunica|comunique|comuniquen|conectan|derivan|transfieren) con )(una persona|un humano|una humana|un ejecutivo|una ejecutiva|un supervisor|una supervisora|un agente|alguien)\b|\b(preciso|quero|queria|gostaria de) (falar com )?(uma pessoa|um atendente|uma atendente|um humano|alguem)\b|\b(un|una|alguien)( \w+)? de carne y hueso\b")
         })
         .find_iter(normalized)
         .any(|found| {
@@ -3648,7 +3675,7 @@ pub(crate) fn ends_with_farewell(normalized: &str) -> bool {
         static GOING: OnceLock<regex::Regex> = OnceLock::new();
         GOING
             .get_or_init(|| {
-                ascii_regex(r"^(tengo|tenemos|me toca|nos toca) (que )?(ir|irme|irnos|volver|seguir|salir|entrar)( \w+){0,7}$|^(tengo|tenemos) (clientes|gente|pacientes|alumnos|visitas|pega|harta pega|trabajo|una reunion|reunion|un cliente|una clienta)( \w+){0,5}$|^((ahora|ya) )?(voy|vamos|estoy|estamos|ando|andamos) (manejando|conduciendo|en la calle|en el auto|en la micro|en el metro|en una reunion|en reunion|en la pega|trabajando|ocupad[oa]s?|saliendo|llegando)( \w+){0,4}$")
+                ascii_regex(r"^(tengo|tenemos|me toca|nos toca) (que )?(ir|irme|irnos|volver|seguir|salir|entrar)( \w+){0,7}$|^(tengo|tenemos) (clientes|gente|pacientes|alumnos|visitas|pega|harta pega|trabajo|una reunion|reunion|un cliente|una clienta)( \w+){0,5}$|^(me|nos) (llaman|llama|esperan|espera) (pa|para|a) (almorzar|comer|cenar|tomar once|la once|la mesa)( \w+){0,3}$|^((ahora|ya) )?(voy|vamos|estoy|estamos|ando|andamos) (manejando|conduciendo|en la calle|en el auto|en la micro|en el metro|en una reunion|en reunion|en la pega|trabajando|ocupad[oa]s?|saliendo|llegando)( \w+){0,4}$")
             })
             .is_match(last)
             && !names_service(last)
@@ -4482,7 +4509,7 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
         let mood = MOOD.get_or_init(|| {
             let day = "(la pega|el trabajo|la oficina|el turno|el dia|la noche|la semana|la tarde|la u|la clase|la vida|la vendimia|la cosecha|la esquila|la siembra|la faena|la temporada|la jornada)( (este|esta) (ano|semana|mes|temporada|invierno|verano))?";
             let how = "(fome|aburrid[oa]|lata|latoso|latosa|pesad[oa]|pesadisim[oa]|tranquil[oa]|mortal|eterno|eterna|larguisim[oa]|larg[oa]|agotador|agotadora|brigid[oa]|dur[oa]|durisim[oa]|matador[a]?|malisim[oa]|pesim[oa]|de terror|terrible|buen[oa]|buenaz[oa]|buenisim[oa]|excelente)";
-            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay|hoy) )*({day}(( (de|del|en|con|antes del?|despues del?) (hoy|ayer|la noche|(la |el |los |las )?\w+( \w+)?)){{1,2}}| \w+(ando|iendo)( \w+){{0,3}})? (esta|anda|estuvo|va|viene|vino|ha estado|ha sido|fue) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|este ano|este mes|en (la|el) \w+|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])|me (duele|duelen) (todo|el cuerpo|la espalda|los pies|las manos|los brazos)|no (doy|damos) mas))*$"))
+            ascii_regex(&format!(r"^((hola|oye|wena|wenas|buenas|uf|ufff?|ay|hoy) )*({day}(( (de|del|en|con|antes del?|despues del?) (hoy|ayer|la noche|(la |el |los |las )?\w+( \w+)?)){{1,2}}| \w+(ando|iendo)( \w+){{0,3}})?( (este|esta) (ano|semana|mes|temporada|invierno|verano))? (esta|anda|estuvo|va|viene|vino|ha estado|ha sido|fue) (muy |re |super |harto |demasiado )?{how}|(que|q) {how} {day})( (hoy|ahora|hoy dia|esta semana|este ano|este mes|en (la|el) \w+|po|jaja\w*|xd|nomas|uf|y|ni he (comido|almorzado|cenado|dormido|parado)|recien (llego|llegue|llegando)( a (la|mi) casa)?|estoy (muert[oa]|cansad[oa]|agotad[oa]|reventad[oa])|me (duele|duelen) (todo|el cuerpo|la espalda|los pies|las manos|los brazos)|no (doy|damos) mas))*$"))
         });
         // (Or its first clause, and a plain statement after it: "el turno de hoy fue de
         // terror, mil llamadas de clientes enojados"; not "el turno estuvo pesado, necesito

@@ -173,7 +173,7 @@ pub enum Rule {
     /// A failure of another business's service read as a restart is out of scope
     /// (`elsewhere_outage`).
     ElsewhereOutage,
-    /// A restart turned down, with no failure told, read as a restart is out of scope
+    /// A restart or a call turned down, with no failure told, read as a restart is out of scope
     /// (`restart_declined`).
     RestartDeclined,
     /// A message that ends by taking leave and asks for nothing is a goodbye (`farewell`).
@@ -655,7 +655,8 @@ impl Prediction {
     /// So is one the model alone sends to an executive, when it names no person (in any
     /// words), topic or call (`for_a_person`: "no me reinicien nada, estoy
     /// subiendo un video"; not "no reseteen el router, lo único que necesito es que alguien
-    /// revise mi boleta").
+    /// revise mi boleta"). So is a call turned down alone ("no quiero que me llamen, ni se
+    /// les ocurra": `entities::declines_a_call`).
     pub(crate) fn restart_declined_if(
         self,
         declined: impl FnOnce() -> bool,

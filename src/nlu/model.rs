@@ -2209,7 +2209,7 @@ trait Evidence {
     /// Whether it tells a failure that is not the service's: another business's, or with
     /// the service said to work ([`Prediction::elsewhere_outage_if`]).
     fn elsewhere_outage(&self) -> bool;
-    /// Whether it turns a restart down and tells no failure
+    /// Whether it turns a restart down, or only a call, and tells no failure
     /// ([`Prediction::restart_declined_if`]).
     fn restart_declined(&self) -> bool;
     /// Whether it speaks of a person in any words, or names a complaint topic
@@ -2385,7 +2385,7 @@ impl Evidence for Reading<'_, '_> {
             || entities::others_outage(self.normalized)
     }
     fn restart_declined(&self) -> bool {
-        entities::declines_restart(self.normalized)
+        entities::declines_restart(self.normalized) || entities::declines_a_call(self.normalized)
     }
     fn asks_more(&self) -> bool {
         !asks_nothing_more(self.normalized)

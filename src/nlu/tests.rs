@@ -7428,3 +7428,54 @@ fn edges_of_the_follow_up_chat_and_price_mends() {
         ),
     ]);
 }
+
+/// A goodbye called away to eat, a call turned down alone, a restart done by the customer
+/// in vain ("ya lo hice yo ... y nada"), a request asked whether "está resuelta o no"
+/// (probe117 and probe118's misreads, in words of my own). Each was misread before.
+#[test]
+fn a_call_turned_down_and_a_restart_done_in_vain() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, RevisarAtenciones as Earlier, Salir};
+    check(&[
+        ("ya te dejo, me llaman pa tomar once", Salir),
+        ("no quiero que me llamen, ni se les ocurra", Fallback),
+        (
+            "no reinicien el módem, ya lo hice yo tres veces y nada",
+            Person,
+        ),
+        (
+            "dejé una queja el mes pasado, ¿me dice si está resuelta o no?",
+            Earlier,
+        ),
+    ]);
+}
+
+/// What those mends leave as it was (each read so before them too): a call turned down
+/// with a person asked for or a failure told, a resolution thanked for, a lost phone, a
+/// person asked for with the matter named, a harvest told.
+#[test]
+fn edges_of_the_call_and_restart_mends() {
+    use Intent::{ContactarEjecutivo as Person, Fallback, ReiniciarServicios as Restart, Salir};
+    check(&[
+        (
+            "no me llamen, prefiero hablar con un ejecutivo por acá",
+            Person,
+        ),
+        (
+            "no quiero que me llamen, no tengo internet desde ayer",
+            Restart,
+        ),
+        ("ya está resuelto, gracias, chao", Salir),
+        (
+            "el celu se me cayó del bote y no lo encontré, necesito bloquear la línea",
+            Person,
+        ),
+        (
+            "¿me comunican con una persona? es por lo del traslado",
+            Person,
+        ),
+        (
+            "la siembra de trigo este año estuvo buenísima en el valle",
+            Fallback,
+        ),
+    ]);
+}
