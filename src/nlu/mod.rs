@@ -173,8 +173,8 @@ pub enum Rule {
     /// A failure of another business's service read as a restart is out of scope
     /// (`elsewhere_outage`).
     ElsewhereOutage,
-    /// A restart or a call turned down, with no failure told, read as a restart is out of scope
-    /// (`restart_declined`).
+    /// A restart or a call turned down, with no failure told, read as a restart is out of
+    /// scope (`restart_declined`).
     RestartDeclined,
     /// A message that ends by taking leave and asks for nothing is a goodbye (`farewell`).
     Farewell,
