@@ -543,18 +543,6 @@ const STATUS_QUESTIONS: &[&str] = &[
     "cuanto falta",
     "cuanto le falta",
     "cuando me dan respuesta",
-    "dado curso",
-    "esta resuelta o no",
-    "esta resuelto o no",
-    "si esta resuelta",
-    "si esta resuelto",
-    "dieron curso",
-    "se llego a procesar",
-    "ya se proceso",
-    "ya fue procesado",
-    "ya fue procesada",
-    "alguna de las dos salio",
-    "alguno de los dos salio",
     "cuando me dan una respuesta",
     "cuando me daran respuesta",
     "cuando dan respuesta",
@@ -573,6 +561,18 @@ const STATUS_QUESTIONS: &[&str] = &[
     "si avanzo",
     "si eso avanzo",
     "alguno avanzo",
+    "alguna de las dos salio",
+    "alguno de los dos salio",
+    "dado curso",
+    "dieron curso",
+    "se llego a procesar",
+    "ya se proceso",
+    "ya fue procesado",
+    "ya fue procesada",
+    "esta resuelta o no",
+    "esta resuelto o no",
+    "si esta resuelta",
+    "si esta resuelto",
 ];
 /// Questions whether a request has been resolved or has news ("¿ya hay resolución?",
 /// "¿tienen novedades?"), not when denied ("aún no hay resolución, exijo una
@@ -4495,15 +4495,9 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     // lata el turno", "el turno de hoy está pesadísimo, ni he almorzado", "la semana
     // ensayando con el coro ha sido agotadora"; not "la semana estuvo pesada, ¿me pueden
     // llamar?").
-    // Something asked of the company: a request named ("les escribe la señora Rosa del
-    // reclamo 45521"), a call, a restart or a person (neither the mood's statement after its
-    // first clause nor an introduction or the weather carries one).
-    let asks_something = || {
-        words(&text).any(|w| REQUEST_NOUNS.contains(&w))
-            || asks_for_a_call(normalized)
-            || asks_for_restart(normalized)
-            || demands_a_person(normalized)
-    };
+    // (Neither the mood's statement after its first clause nor an introduction or the
+    // weather asks something of the company: [`asks_something`].)
+    let asks_something = || asks_something(normalized, &text);
     let mood = || {
         static MOOD: OnceLock<regex::Regex> = OnceLock::new();
         let mood = MOOD.get_or_init(|| {
@@ -4545,10 +4539,8 @@ pub(crate) fn is_small_talk(normalized: &str) -> bool {
     // Montt", "hola, me llamo Wilner, soy haitiano": after "me llamo" only the name and
     // who they are, not "me llamo Luis, llámenme"), naming no service ("me llamo Pedro,
     // sin internet"): the menu answers it.
-    // Nothing of the company's named nor asked for: no service, complaint topic, request,
-    // call, restart or person (what an introduction and the weather must not carry).
-    let names_nothing =
-        || !names_service(&text) && !asks_something() && complaint_topic_in(normalized).is_none();
+    // (What an introduction must not carry: [`names_nothing`].)
+    let names_nothing = || names_nothing(normalized, &text);
     let introduction = || {
         static INTRODUCTION: OnceLock<regex::Regex> = OnceLock::new();
         INTRODUCTION
@@ -4896,14 +4888,30 @@ pub(crate) fn names_nothing_of_the_company(normalized: &str) -> bool {
                 || BUSINESS_WORDS.contains(&w)
                 || few_words && MENU_NUMBERS.contains(&w)
         })
-        && !names_service(&text)
+        && names_nothing(normalized, &text)
         && !fails(&text)
-        && complaint_topic_in(normalized).is_none()
+        // (Also a request named by its number, a person asked for in any words.)
         && !names_request(normalized)
-        && !asks_for_a_call(normalized)
-        && !asks_for_restart(normalized)
-        && !demands_a_person(normalized)
         && !asks_for_person(normalized)
+}
+
+/// Whether a normalised text (`text`: the same without clause breaks) asks something of
+/// the company: a request named ("les escribe la señora Rosa del reclamo 45521"), a call,
+/// a restart or a person.
+fn asks_something(normalized: &str, text: &str) -> bool {
+    words(text).any(|w| REQUEST_NOUNS.contains(&w))
+        || asks_for_a_call(normalized)
+        || asks_for_restart(normalized)
+        || demands_a_person(normalized)
+}
+
+/// Whether a normalised text (`text`: the same without clause breaks) names nothing of the
+/// company's nor asks for it: no service, complaint topic, request, call, restart or person
+/// ([`asks_something`]).
+fn names_nothing(normalized: &str, text: &str) -> bool {
+    !names_service(text)
+        && !asks_something(normalized, text)
+        && complaint_topic_in(normalized).is_none()
 }
 
 /// Whether a text (normalised, without clause breaks) only says that the customer drops by
